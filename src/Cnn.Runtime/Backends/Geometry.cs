@@ -1,0 +1,66 @@
+namespace Cnn.Backends;
+
+// The constant shapes of one layer, known at compile time and handed to the backend once, at
+// construction, so that it can prepare per-layer state (workspaces, packed weights, cuDNN descriptors).
+// MaxBatch is the largest batch a call will pass; every call passes its actual batch.
+
+/// <summary>A 2-D convolution over NCHW tensors, weights laid out as PyTorch's [out, in/groups, kh, kw].</summary>
+public readonly record struct Conv2dGeometry(
+    int MaxBatch,
+    int InChannels, int InHeight, int InWidth,
+    int OutChannels, int OutHeight, int OutWidth,
+    int KernelHeight, int KernelWidth,
+    int StrideHeight, int StrideWidth,
+    int PaddingHeight, int PaddingWidth,
+    int DilationHeight, int DilationWidth,
+    int Groups, bool HasBias)
+{
+    public int InputSize => InChannels * InHeight * InWidth;
+    public int OutputSize => OutChannels * OutHeight * OutWidth;
+    public int WeightSize => OutChannels * (InChannels / Groups) * KernelHeight * KernelWidth;
+}
+
+/// <summary>A fully connected layer: y = x Wᵀ + b, weights laid out as PyTorch's [out, in].</summary>
+public readonly record struct LinearGeometry(int MaxBatch, int InFeatures, int OutFeatures, bool HasBias)
+{
+    public int WeightSize => OutFeatures * InFeatures;
+}
+
+/// <summary>Which reduction a pooling window applies.</summary>
+public enum PoolKind
+{
+    Max,
+    /// <summary>Average over the window, counting padded zeros (PyTorch's count_include_pad=True).</summary>
+    Average,
+}
+
+/// <summary>A 2-D pooling layer over NCHW tensors.</summary>
+public readonly record struct Pool2dGeometry(
+    PoolKind Kind, int MaxBatch,
+    int Channels, int InHeight, int InWidth,
+    int OutHeight, int OutWidth,
+    int KernelHeight, int KernelWidth,
+    int StrideHeight, int StrideWidth,
+    int PaddingHeight, int PaddingWidth)
+{
+    public int InputSize => Channels * InHeight * InWidth;
+    public int OutputSize => Channels * OutHeight * OutWidth;
+}
+
+/// <summary>Functions applied per sample without parameters.</summary>
+public enum ActivationKind
+{
+    ReLU,
+    Tanh,
+    Sigmoid,
+    /// <summary>Softmax over the features of each sample.</summary>
+    Softmax,
+    /// <summary>Log-softmax over the features of each sample.</summary>
+    LogSoftmax,
+}
+
+/// <summary>An activation over <see cref="Features"/> elements per sample.</summary>
+public readonly record struct ActivationGeometry(ActivationKind Kind, int MaxBatch, int Features);
+
+/// <summary>Inverted dropout: in training, zeroes each element with probability <see cref="Probability"/> and scales the rest by 1/(1-p).</summary>
+public readonly record struct DropoutGeometry(int MaxBatch, int Features, float Probability, ulong Seed);

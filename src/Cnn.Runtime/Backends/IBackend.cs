@@ -1,0 +1,53 @@
+namespace Cnn.Backends;
+
+/// <summary>
+/// What generated networks, losses and optimizers run on. The backend is chosen when a network is
+/// constructed, never per call; CPU and CUDA implement the same interface, so one generated class
+/// runs on either.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>A short name for messages and reports, e.g. "cpu" or "cuda:0".</summary>
+    string Name { get; }
+
+    /// <summary>Allocates <paramref name="length"/> zeroed floats.</summary>
+    DeviceBuffer Allocate(long length);
+
+    void Upload(ReadOnlySpan<float> source, Tensor destination);
+    void Download(Tensor source, Span<float> destination);
+    void Fill(Tensor destination, float value);
+    void Copy(Tensor source, Tensor destination);
+
+    IConv2dOperator CreateConv2d(in Conv2dGeometry geometry);
+    ILinearOperator CreateLinear(in LinearGeometry geometry);
+    IPool2dOperator CreatePool2d(in Pool2dGeometry geometry);
+    IActivationOperator CreateActivation(in ActivationGeometry geometry);
+    IDropoutOperator CreateDropout(in DropoutGeometry geometry);
+
+    /// <summary>
+    /// Mean cross-entropy of <paramref name="batch"/> rows of <paramref name="classes"/> logits against class
+    /// indices stored as floats; writes d(loss)/d(logits) into <paramref name="gradient"/>.
+    /// </summary>
+    float SoftmaxCrossEntropy(int batch, int classes, Tensor logits, Tensor labels, Tensor gradient);
+
+    /// <summary>Mean negative log-likelihood over log-probabilities (what follows LogSoftmax); writes its gradient.</summary>
+    float NllLoss(int batch, int classes, Tensor logProbabilities, Tensor labels, Tensor gradient);
+
+    /// <summary>Mean cross-entropy over probabilities (what follows Softmax, as Keras does), clamped away from 0; writes its gradient.</summary>
+    float ProbabilityCrossEntropy(int batch, int classes, Tensor probabilities, Tensor labels, Tensor gradient);
+
+    /// <summary>Adds the gradient of l1·Σ|w| + l2·Σw² to <paramref name="gradients"/>, and returns that penalty.</summary>
+    float AddPenalty(Tensor parameters, Tensor gradients, float l1, float l2);
+
+    /// <summary>One SGD step over a contiguous parameter buffer, with PyTorch's formulas.</summary>
+    void SgdStep(Tensor parameters, Tensor gradients, Tensor velocity, in SgdStepSettings settings);
+
+    /// <summary>One Adam (or AdamW) step over a contiguous parameter buffer, with PyTorch's formulas.</summary>
+    void AdamStep(Tensor parameters, Tensor gradients, Tensor firstMoment, Tensor secondMoment, in AdamStepSettings settings);
+}
+
+/// <summary>Per-step SGD settings. <see cref="FirstStep"/> initialises the momentum buffer with the gradient, as PyTorch does.</summary>
+public readonly record struct SgdStepSettings(float LearningRate, float Momentum, float Dampening, float WeightDecay, bool Nesterov, bool FirstStep);
+
+/// <summary>Per-step Adam settings; <see cref="Step"/> counts from 1. <see cref="Decoupled"/> selects AdamW's weight decay.</summary>
+public readonly record struct AdamStepSettings(float LearningRate, float Beta1, float Beta2, float Epsilon, float WeightDecay, bool Decoupled, int Step);

@@ -1,0 +1,40 @@
+namespace Cnn.Backends;
+
+// One prepared operator per layer. Forward and backward sit side by side. Backward overwrites
+// parameter gradients (it does not accumulate) and skips the input gradient when that tensor is
+// empty, as it is for the first layer.
+
+/// <summary>A prepared 2-D convolution.</summary>
+public interface IConv2dOperator
+{
+    void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output);
+    void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient);
+}
+
+/// <summary>A prepared fully connected layer.</summary>
+public interface ILinearOperator
+{
+    void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output);
+    void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient);
+}
+
+/// <summary>A prepared pooling layer.</summary>
+public interface IPool2dOperator
+{
+    void Forward(int batch, Tensor input, Tensor output);
+    void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient);
+}
+
+/// <summary>A prepared activation (ReLU, Tanh, Sigmoid, Softmax, LogSoftmax).</summary>
+public interface IActivationOperator
+{
+    void Forward(int batch, Tensor input, Tensor output);
+    void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient);
+}
+
+/// <summary>A prepared dropout layer. The mask holds, per element, 0 or the 1/(1-p) scale.</summary>
+public interface IDropoutOperator
+{
+    void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training);
+    void Backward(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient);
+}

@@ -1,0 +1,64 @@
+using Cnn.Backends;
+
+namespace Cnn;
+
+/// <summary>
+/// What every generated network implements, and what losses, optimizers and the training loop are
+/// written against. A network owns three backend buffers: parameters, gradients (same layout), and
+/// activations (inputs, outputs, their gradients and masks). The generated code holds their offsets
+/// as constants.
+/// </summary>
+public interface INetwork : IDisposable
+{
+    /// <summary>The class name, kept in saved models.</summary>
+    string ArchitectureName { get; }
+
+    IBackend Backend { get; }
+
+    /// <summary>The largest batch that <see cref="Forward"/> and <see cref="Backward"/> accept.</summary>
+    int MaxBatchSize { get; }
+
+    /// <summary>The shape of one input sample.</summary>
+    TensorShape InputShape { get; }
+
+    /// <summary>Features per sample produced by the last layer (classes for a classifier).</summary>
+    int OutputSize { get; }
+
+    OutputKind OutputKind { get; }
+
+    /// <summary>The compile-time, Keras-style summary table.</summary>
+    string Summary { get; }
+
+    /// <summary>Parameters in declaration order, with state_dict names and buffer offsets.</summary>
+    IReadOnlyList<ParameterInfo> ParameterInfos { get; }
+
+    /// <summary>All parameters, contiguous.</summary>
+    Tensor Parameters { get; }
+
+    /// <summary>All parameter gradients, contiguous, with the same layout as <see cref="Parameters"/>.</summary>
+    Tensor Gradients { get; }
+
+    /// <summary>The input batch (MaxBatchSize × InputShape.Size).</summary>
+    Tensor Input { get; }
+
+    /// <summary>The output batch (MaxBatchSize × OutputSize).</summary>
+    Tensor Output { get; }
+
+    /// <summary>Where a loss writes d(loss)/d(output) before <see cref="Backward"/>.</summary>
+    Tensor OutputGradient { get; }
+
+    /// <summary>Class indices of the batch, stored as floats, read by the losses.</summary>
+    Tensor Labels { get; }
+
+    /// <summary>Training mode enables dropout (and, later, batch statistics); evaluation mode disables them.</summary>
+    bool Training { get; set; }
+
+    /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
+    void Forward(int batch);
+
+    /// <summary>Back-propagates <see cref="OutputGradient"/>, overwriting <see cref="Gradients"/>.</summary>
+    void Backward(int batch);
+
+    /// <summary>Re-initialises every parameter with PyTorch's default scheme for its layer, deterministically from <paramref name="seed"/>.</summary>
+    void Initialize(ulong seed);
+}

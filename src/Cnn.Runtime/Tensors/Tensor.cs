@@ -1,0 +1,33 @@
+namespace Cnn;
+
+/// <summary>
+/// A view of <see cref="Length"/> floats starting at <see cref="Offset"/> in a backend's
+/// <see cref="DeviceBuffer"/>. Tensors carry no shape: the generated code knows every shape as a
+/// constant and passes geometry to the backend operators once, at construction.
+/// </summary>
+public readonly struct Tensor
+{
+    public Tensor(DeviceBuffer buffer, long offset, int length)
+    {
+        Buffer = buffer;
+        Offset = offset;
+        Length = length;
+    }
+
+    public DeviceBuffer Buffer { get; }
+    public long Offset { get; }
+    public int Length { get; }
+
+    /// <summary>True for the default value, used where an operator has nothing to write (e.g. the input gradient of the first layer).</summary>
+    public bool IsEmpty => Buffer is null;
+
+    /// <summary>A sub-range of this tensor.</summary>
+    public Tensor Slice(int start, int length)
+    {
+        if ((uint)start > (uint)Length || (uint)length > (uint)(Length - start))
+            throw new ArgumentOutOfRangeException(nameof(start), $"Slice [{start}, {start + length}) is outside a tensor of {Length} elements.");
+        return new Tensor(Buffer, Offset + start, length);
+    }
+
+    public override string ToString() => $"Tensor[{Offset}..{Offset + Length})";
+}

@@ -1,0 +1,15 @@
+namespace Cnn;
+
+/// <summary>The shape of one sample: (channels, height, width) for images, or (features) for flat tensors.</summary>
+public readonly record struct TensorShape(int Channels, int Height, int Width)
+{
+    /// <summary>A flat shape of <paramref name="features"/> elements.</summary>
+    public static TensorShape Flat(int features) => new(features, 0, 0);
+
+    public bool IsFlat => Height == 0 && Width == 0;
+
+    /// <summary>Elements per sample.</summary>
+    public int Size => IsFlat ? Channels : Channels * Height * Width;
+
+    public override string ToString() => IsFlat ? $"({Channels})" : $"({Channels}, {Height}, {Width})";
+}
