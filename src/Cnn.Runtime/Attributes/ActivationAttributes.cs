@@ -1,0 +1,41 @@
+namespace Cnn;
+
+/// <summary>max(0, x).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ReLUAttribute : LayerAttribute
+{
+    public ReLUAttribute() : base(null) { }
+    public ReLUAttribute(string name) : base(name) { }
+}
+
+/// <summary>tanh(x).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class TanhAttribute : LayerAttribute
+{
+    public TanhAttribute() : base(null) { }
+    public TanhAttribute(string name) : base(name) { }
+}
+
+/// <summary>1 / (1 + e^-x).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SigmoidAttribute : LayerAttribute
+{
+    public SigmoidAttribute() : base(null) { }
+    public SigmoidAttribute(string name) : base(name) { }
+}
+
+/// <summary>Softmax over the features of each sample; training then uses cross-entropy over probabilities, as Keras does.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SoftmaxAttribute : LayerAttribute
+{
+    public SoftmaxAttribute() : base(null) { }
+    public SoftmaxAttribute(string name) : base(name) { }
+}
+
+/// <summary>Log-softmax over the features of each sample; training then uses the negative log-likelihood, as PyTorch's tutorials do.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LogSoftmaxAttribute : LayerAttribute
+{
+    public LogSoftmaxAttribute() : base(null) { }
+    public LogSoftmaxAttribute(string name) : base(name) { }
+}
