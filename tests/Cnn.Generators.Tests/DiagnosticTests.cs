@@ -1,0 +1,159 @@
+using Cnn.Generators.Tests.TestSupport;
+using Microsoft.CodeAnalysis;
+
+namespace Cnn.Generators.Tests;
+
+/// <summary>Each descriptor: a broken network reports it, as an error, at the offending attribute, with a message that says what to change.</summary>
+public class DiagnosticTests
+{
+    private static string Network(string attributes, string declaration = "public partial class Net { }")
+        => "using Cnn;\nnamespace Tests;\n[Network]\n" + attributes + "\n" + declaration + "\n";
+
+    /// <summary>Asserts exactly one generator diagnostic, with this id, on the line containing <paramref name="lineMarker"/>.</summary>
+    private static Diagnostic AssertError(string source, string id, string lineMarker, params string[] messageParts)
+    {
+        GeneratorOutput output = GeneratorHarness.Run(source);
+        Diagnostic diagnostic = Assert.Single(output.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+
+        string[] lines = source.Split('\n');
+        int expectedLine = Array.FindIndex(lines, l => l.Contains(lineMarker, StringComparison.Ordinal));
+        Assert.True(expectedLine >= 0, $"marker '{lineMarker}' not in source");
+        FileLinePositionSpan span = diagnostic.Location.GetLineSpan();
+        Assert.Equal(expectedLine, span.StartLinePosition.Line);
+        Assert.Equal(lines[expectedLine].IndexOf(lineMarker, StringComparison.Ordinal), span.StartLinePosition.Character);
+
+        string message = diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string part in messageParts) Assert.Contains(part, message, StringComparison.Ordinal);
+        Assert.Empty(output.GeneratedSources);
+        return diagnostic;
+    }
+
+    [Fact]
+    public void ClassNotPartial_ReportsCnn0001AtClassName()
+        => AssertError(Network("[Input(1, 8, 8)]\n[Flatten]", "public class Net { }"), "CNN0001", "Net {", "partial class Net");
+
+    [Fact]
+    public void MissingInput_ReportsCnn0002()
+        => AssertError(Network("[Flatten]\n[Linear(\"fc\", 10)]"), "CNN0002", "Net {", "[Input(channels, height, width)]");
+
+    [Fact]
+    public void NoLayers_ReportsCnn0003()
+        => AssertError(Network("[Input(1, 8, 8)]"), "CNN0003", "Net {", "declares no layers");
+
+    [Fact]
+    public void ChannelMismatch_ReportsCnn0004AtSecondConvolution()
+        => AssertError(Network("[Input(1, 8, 8)]\n[Conv2d(\"conv1\", 64, 3)]\n[Conv2d(\"conv2\", 16, 3, InChannels = 32)]"),
+            "CNN0004", "Conv2d(\"conv2\"", "expects 32 input channels but 'conv1' produces 64", "set InChannels = 64");
+
+    [Theory]
+    [InlineData("[Conv2d(\"conv1\", 0, 3)]", "outChannels = 0")]
+    [InlineData("[Conv2d(\"conv1\", 8, -1)]", "kernelSize = -1")]
+    [InlineData("[Conv2d(\"conv1\", 8, 3, Stride = 0)]", "Stride = 0")]
+    [InlineData("[Conv2d(\"conv1\", 8, 3, Padding = -2)]", "Padding = -2")]
+    [InlineData("[MaxPool2d(0)]", "kernelSize = 0")]
+    public void NonPositiveSize_ReportsCnn0005(string layer, string expected)
+        => AssertError(Network("[Input(1, 8, 8)]\n" + layer), "CNN0005", layer.TrimStart('[').Substring(0, 5), expected);
+
+    [Fact]
+    public void NonPositiveInput_ReportsCnn0005AtInput()
+        => AssertError(Network("[Input(1, 0, 8)]\n[Flatten]"), "CNN0005", "Input(1, 0, 8)", "(1, 0, 8)");
+
+    [Fact]
+    public void KernelLargerThanPaddedInput_ReportsCnn0006()
+        => AssertError(Network("[Input(1, 4, 4)]\n[Conv2d(\"conv1\", 8, 7, Padding = 1)]"),
+            "CNN0006", "Conv2d(\"conv1\"", "effective kernel of 7×7", "only 6×6 after padding 1");
+
+    [Fact]
+    public void PoolingCollapsesSpatialSize_ReportsCnn0007()
+        => AssertError(Network("[Input(1, 4, 4)]\n[MaxPool2d(2)]\n[MaxPool2d(2)]\n[MaxPool2d(\"pool3\", 2)]"),
+            "CNN0007", "MaxPool2d(\"pool3\"", "reduce its 1×1 input to nothing");
+
+    [Fact]
+    public void LinearInFeaturesMismatch_ReportsCnn0008()
+        => AssertError(Network("[Input(1, 8, 8)]\n[Flatten]\n[Linear(\"fc1\", 10, InFeatures = 100)]"),
+            "CNN0008", "Linear(\"fc1\"", "InFeatures = 100", "produces 64 features", "set InFeatures = 64");
+
+    [Fact]
+    public void LinearOnImageWithoutFlatten_ReportsCnn0009()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Conv2d(\"conv1\", 4, 3)]\n[Linear(\"fc1\", 10)]"),
+            "CNN0009", "Linear(\"fc1\"", "(N, 4, 6, 6)", "add [Flatten] before it to get 144 features");
+
+    [Fact]
+    public void DuplicateLayerName_ReportsCnn0010()
+        => AssertError(Network("[Input(1, 8, 8)]\n[Conv2d(\"conv\", 4, 3)]\n[Conv2d(\"conv\", 8, 3)]"), "CNN0010", "Conv2d(\"conv\", 8", "'conv' is used twice");
+
+    [Fact]
+    public void ConvolutionAfterFlatten_ReportsCnn0011()
+        => AssertError(Network("[Input(1, 8, 8)]\n[Flatten]\n[Conv2d(\"conv1\", 4, 3)]"), "CNN0011", "Conv2d(\"conv1\"", "move it before [Flatten]");
+
+    [Fact]
+    public void InvalidLayerName_ReportsCnn0012()
+        => AssertError(Network("[Input(1, 8, 8)]\n[Conv2d(\"conv 1\", 4, 3)]"), "CNN0012", "Conv2d(\"conv 1\"", "'conv 1' is not valid");
+
+    [Fact]
+    public void SamePaddingWithStride_ReportsCnn0013()
+        => AssertError(Network("[Input(1, 8, 8)]\n[Conv2d(\"conv1\", 4, 3, Stride = 2, PaddingMode = PaddingMode.Same)]"), "CNN0013", "Conv2d(\"conv1\"", "Stride = 2");
+
+    [Fact]
+    public void GroupsNotDividingChannels_ReportsCnn0014()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Conv2d(\"conv1\", 4, 3, Groups = 2)]"), "CNN0014", "Conv2d(\"conv1\"", "input channels = 3");
+
+    [Fact]
+    public void DropoutProbabilityOne_ReportsCnn0015()
+        => AssertError(Network("[Input(4)]\n[Dropout(\"drop\", 1.0)]"), "CNN0015", "Dropout(\"drop\"", "less than 1");
+
+    [Fact]
+    public void SoftmaxOnImage_ReportsCnn0016()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Softmax]"), "CNN0016", "Softmax]", "add [Flatten]");
+
+    [Fact]
+    public void PoolPaddingLargerThanHalfKernel_ReportsCnn0017()
+        => AssertError(Network("[Input(3, 8, 8)]\n[MaxPool2d(\"pool\", 2, Padding = 2)]"), "CNN0017", "MaxPool2d(\"pool\"", "at most half the kernel (1)");
+
+    [Fact]
+    public void NestedClass_ReportsCnn0018()
+        => AssertError("using Cnn;\nnamespace Tests;\npublic partial class Outer\n{\n[Network]\n[Input(4)]\n[Linear(\"fc\", 2)]\npublic partial class Net { }\n}\n",
+            "CNN0018", "Net {", "nested in 'Outer'");
+
+    [Fact]
+    public void TwoInputs_ReportsCnn0019()
+        => AssertError(Network("[Input(4)]\n[Input(5)]\n[Linear(\"fc\", 2)]"), "CNN0019", "Input(5)", "more than once");
+
+    [Fact]
+    public void EveryDescriptor_HasATest()
+    {
+        var tested = typeof(DiagnosticTests).GetMethods()
+            .Where(m => m.Name.Contains("_Reports", StringComparison.Ordinal))
+            .Select(m => "CNN" + m.Name.Split("_ReportsCnn")[1].Substring(0, 4))
+            .ToHashSet();
+        foreach (string id in Diagnostics.DiagnosticDescriptors.ById.Keys)
+        {
+            Assert.Contains(id, tested);
+        }
+    }
+
+    [Fact]
+    public void ValidNetworks_ProduceNoDiagnostics()
+    {
+        string source = Network("""
+            [Input(3, 32, 32)]
+            [Conv2d("conv1", 16, 3, PaddingMode = PaddingMode.Same)]
+            [ReLU]
+            [Conv2d("conv2", 16, 3, Stride = 2, Padding = 2, Dilation = 2, Groups = 4)]
+            [Sigmoid]
+            [AvgPool2d(3, Stride = 2, Padding = 1)]
+            [Conv2d("conv3", 8, 1, PaddingMode = PaddingMode.Valid, Bias = false)]
+            [Tanh]
+            [Flatten]
+            [Dropout(0.25)]
+            [Linear("fc", 10, InFeatures = 512)]
+            [Softmax]
+            """);
+        GeneratorOutput output = GeneratorHarness.Run(source);
+        Assert.Empty(output.GeneratorDiagnostics);
+        Assert.Empty(output.CompileErrors);
+        Assert.Single(output.GeneratedSources);
+    }
+}

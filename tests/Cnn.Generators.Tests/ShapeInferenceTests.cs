@@ -1,0 +1,153 @@
+using Cnn.Generators.Diagnostics;
+using Cnn.Generators.Helpers;
+using Cnn.Generators.Model;
+using Cnn.Generators.Shapes;
+
+namespace Cnn.Generators.Tests;
+
+/// <summary>Shape inference on plain specs, without Roslyn.</summary>
+public class ShapeInferenceTests
+{
+    private static NetworkSpec Spec(InputSpec? input, params LayerSpec[] layers)
+        => new(null, "Net", "public", input, layers.ToEquatableArray(), null);
+
+    private static InputSpec Image(int c, int h, int w) => new(c, h, w, false, null);
+
+    private static Conv2dSpec Conv(string name, int outChannels, int kernel, int stride = 1, int padding = 0,
+        PaddingModeSpec mode = PaddingModeSpec.Explicit, int dilation = 1, int groups = 1, bool bias = true)
+        => new(name, null, outChannels, kernel, stride, padding, mode, dilation, groups, bias, 0);
+
+    private static ShapedNetwork Infer(NetworkSpec spec)
+    {
+        ShapeResult result = ShapeInference.Infer(spec);
+        Assert.Empty(result.Errors);
+        return result.Network!;
+    }
+
+    [Fact]
+    public void MnistTutorialNet_HasPyTorchShapesAndParameterCount()
+    {
+        ShapedNetwork net = Infer(Spec(Image(1, 28, 28),
+            Conv("conv1", 32, 3, padding: 1), new Pool2dSpec("pool1", null, PoolKindSpec.Max, 2, 0, 0), new ActivationSpec("relu1", null, ActivationKindSpec.ReLU),
+            Conv("conv2", 64, 3, padding: 1), new Pool2dSpec("pool2", null, PoolKindSpec.Max, 2, 0, 0), new ActivationSpec("relu2", null, ActivationKindSpec.ReLU),
+            new FlattenSpec("flatten", null), new LinearSpec("fc1", null, 128, 0, true), new ActivationSpec("relu3", null, ActivationKindSpec.ReLU),
+            new LinearSpec("fc2", null, 10, 0, true)));
+
+        Assert.Equal(Shape.Image(32, 28, 28), net.Layers[0].OutputShape);
+        Assert.Equal(Shape.Image(64, 7, 7), net.Layers[5].OutputShape);
+        Assert.Equal(Shape.Flat(3136), net.Layers[6].OutputShape);
+        Assert.Equal(421_642, net.ParameterCount);
+        Assert.Equal(new[] { "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias" },
+            net.Layers.SelectMany(l => l.Parameters).Select(p => p.Name));
+        Assert.Equal(new[] { 128, 3136 }, net.Layers[7].Parameters[0].Dimensions);
+    }
+
+    [Theory]
+    // PyTorch: floor((H + 2p - d(k-1) - 1) / s) + 1
+    [InlineData(28, 3, 1, 0, 1, 26)]
+    [InlineData(28, 3, 1, 1, 1, 28)]
+    [InlineData(28, 5, 2, 2, 1, 14)]
+    [InlineData(32, 3, 2, 1, 1, 16)]
+    [InlineData(31, 3, 2, 0, 1, 15)]
+    [InlineData(32, 3, 1, 2, 2, 32)]
+    [InlineData(7, 7, 1, 0, 1, 1)]
+    public void Conv2dOutputSize_FollowsPyTorchFormula(int size, int kernel, int stride, int padding, int dilation, int expected)
+    {
+        ShapedNetwork net = Infer(Spec(Image(2, size, size), Conv("conv", 4, kernel, stride, padding, dilation: dilation)));
+        Assert.Equal(Shape.Image(4, expected, expected), net.Layers[0].OutputShape);
+    }
+
+    [Fact]
+    public void SamePadding_KeepsSpatialSize_AndValidUsesNone()
+    {
+        ShapedNetwork net = Infer(Spec(Image(3, 17, 13),
+            Conv("same", 8, 5, mode: PaddingModeSpec.Same, dilation: 2),
+            Conv("valid", 8, 3, padding: 5, mode: PaddingModeSpec.Valid)));
+        Assert.Equal(Shape.Image(8, 17, 13), net.Layers[0].OutputShape);
+        Assert.Equal(4, net.Layers[0].Padding);
+        Assert.Equal(Shape.Image(8, 15, 11), net.Layers[1].OutputShape);
+        Assert.Equal(0, net.Layers[1].Padding);
+    }
+
+    [Fact]
+    public void GroupedConvolution_HasWeightPerGroup()
+    {
+        ShapedNetwork net = Infer(Spec(Image(8, 5, 5), Conv("dw", 8, 3, groups: 8, bias: false)));
+        ParameterModel weight = Assert.Single(net.Layers[0].Parameters);
+        Assert.Equal(new[] { 8, 1, 3, 3 }, weight.Dimensions);
+        Assert.Equal(9, weight.FanIn);
+    }
+
+    [Fact]
+    public void Pooling_DefaultsStrideToKernel_AndFloorsLikePyTorch()
+    {
+        ShapedNetwork net = Infer(Spec(Image(4, 13, 13),
+            new Pool2dSpec("pool", null, PoolKindSpec.Max, 3, 0, 0),
+            new Pool2dSpec("avg", null, PoolKindSpec.Average, 3, 2, 1)));
+        Assert.Equal(Shape.Image(4, 4, 4), net.Layers[0].OutputShape);
+        Assert.Equal(3, net.Layers[0].Stride);
+        Assert.Equal(Shape.Image(4, 2, 2), net.Layers[1].OutputShape);
+    }
+
+    [Fact]
+    public void Flatten_AliasesItsInput_SoNoMemoryOrCopy()
+    {
+        ShapedNetwork net = Infer(Spec(Image(2, 3, 3), Conv("conv", 4, 1), new FlattenSpec("flatten", null), new LinearSpec("fc", null, 5, 0, true)));
+        TensorSlot conv = net.Tensors[net.Layers[0].Output], flat = net.Tensors[net.Layers[1].Output];
+        Assert.Equal(conv.ValueOffset, flat.ValueOffset);
+        Assert.Equal(conv.GradientOffset, flat.GradientOffset);
+        Assert.Equal(Shape.Flat(36), flat.Shape);
+    }
+
+    [Fact]
+    public void Layout_GivesEveryTensorItsOwnNonOverlappingRange()
+    {
+        ShapedNetwork net = Infer(Spec(Image(1, 6, 6), Conv("conv", 2, 3), new ActivationSpec("relu", null, ActivationKindSpec.ReLU),
+            new FlattenSpec("flatten", null), new DropoutSpec("drop", null, 0.5), new LinearSpec("fc", null, 3, 0, true)));
+        var ranges = new List<(long Start, long End)>();
+        // Flatten's output aliases its input, so the same range appears twice: count it once.
+        foreach (TensorSlot slot in net.Tensors.DistinctBy(t => (t.ValueOffset, t.GradientOffset)))
+        {
+            ranges.Add((slot.ValueOffset, slot.ValueOffset + slot.Shape.Size));
+            if (slot.HasGradient) ranges.Add((slot.GradientOffset, slot.GradientOffset + slot.Shape.Size));
+        }
+        ShapedLayer dropout = net.Layers[3];
+        ranges.Add((dropout.MaskOffset, dropout.MaskOffset + dropout.InputShape.Size));
+        ranges.Add((net.LabelsOffset, net.LabelsOffset + 1));
+        ranges.Sort();
+        for (int i = 1; i < ranges.Count; i++) Assert.True(ranges[i].Start >= ranges[i - 1].End, $"ranges {i - 1} and {i} overlap");
+        Assert.Equal(ranges[^1].End, net.ActivationsPerSample);
+        Assert.False(net.InputTensor.HasGradient);
+    }
+
+    [Fact]
+    public void ParameterOffsets_AreContiguousInDeclarationOrder()
+    {
+        ShapedNetwork net = Infer(Spec(new InputSpec(10, 0, 0, true, null), new LinearSpec("a", null, 7, 0, true), new LinearSpec("b", null, 3, 0, false)));
+        ParameterModel[] parameters = net.Layers.SelectMany(l => l.Parameters).ToArray();
+        long expected = 0;
+        foreach (ParameterModel p in parameters)
+        {
+            Assert.Equal(expected, p.Offset);
+            expected += p.Length;
+        }
+        Assert.Equal(10 * 7 + 7 + 7 * 3, net.ParameterCount);
+    }
+
+    [Fact]
+    public void MissingInputAndNoLayers_AreBothReported()
+    {
+        ShapeResult result = ShapeInference.Infer(Spec(null));
+        Assert.Null(result.Network);
+        Assert.Equal(new[] { DiagnosticIds.NoLayers, DiagnosticIds.MissingInput }, result.Errors.Select(e => e.Id));
+    }
+
+    [Fact]
+    public void FirstShapeError_StopsInference()
+    {
+        ShapeResult result = ShapeInference.Infer(Spec(Image(1, 2, 2), Conv("big", 4, 5), Conv("later", 4, 9)));
+        DiagnosticInfo error = Assert.Single(result.Errors);
+        Assert.Equal(DiagnosticIds.KernelLargerThanInput, error.Id);
+        Assert.Equal("big", error.Arguments[1]);
+    }
+}
