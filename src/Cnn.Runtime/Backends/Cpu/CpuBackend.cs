@@ -1,0 +1,132 @@
+using Cnn.Backends.Cpu.Reference;
+
+namespace Cnn.Backends.Cpu;
+
+/// <summary>
+/// The CPU backend: host memory, and either the naive reference kernels or the fast SIMD kernels
+/// split over a persistent pool of worker threads.
+/// </summary>
+/// <remarks>
+/// Upload, Download and Copy follow <see cref="Span{T}.CopyTo(Span{T})"/>: the source is copied to
+/// the start of a destination at least as long. A backend and its operators are not thread-safe:
+/// one network trains on one thread at a time.
+/// </remarks>
+public sealed class CpuBackend : IBackend
+{
+    private readonly Fast.WorkerPool? _pool;
+
+    /// <param name="kernels">Which kernels to run.</param>
+    /// <param name="threads">Threads for the fast kernels, the caller's included; 0 means <see cref="Environment.ProcessorCount"/>.</param>
+    public CpuBackend(CpuKernels kernels = CpuKernels.Fast, int threads = 0)
+    {
+        if (!Enum.IsDefined(kernels)) throw new ArgumentOutOfRangeException(nameof(kernels), kernels, "Unknown CPU kernel set.");
+        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must be 0 (all processors) or positive.");
+        Kernels = kernels;
+        Threads = kernels == CpuKernels.Reference ? 1 : threads == 0 ? Environment.ProcessorCount : threads;
+        if (kernels == CpuKernels.Fast) _pool = new Fast.WorkerPool(Threads);
+    }
+
+    public string Name => Kernels == CpuKernels.Fast ? "cpu" : "cpu-reference";
+
+    public CpuKernels Kernels { get; }
+
+    /// <summary>Threads that the kernels use, the caller's included (1 for the reference kernels).</summary>
+    public int Threads { get; }
+
+    private Fast.WorkerPool Pool => _pool ?? throw new InvalidOperationException("The reference CPU backend has no worker pool.");
+
+    public DeviceBuffer Allocate(long length) => new CpuBuffer(length);
+
+    public void Upload(ReadOnlySpan<float> source, Tensor destination)
+    {
+        Span<float> target = CpuTensor.Span(destination, source.Length, nameof(destination));
+        source.CopyTo(target);
+    }
+
+    public void Download(Tensor source, Span<float> destination)
+    {
+        if (destination.Length < source.Length)
+            throw new ArgumentException($"Downloading {source.Length} floats needs a destination at least that long; it holds {destination.Length}.", nameof(destination));
+        CpuTensor.Span(source, source.Length, nameof(source)).CopyTo(destination);
+    }
+
+    public void Fill(Tensor destination, float value) => CpuTensor.Span(destination, destination.Length, nameof(destination)).Fill(value);
+
+    public void Copy(Tensor source, Tensor destination) =>
+        CpuTensor.Span(source, source.Length, nameof(source)).CopyTo(CpuTensor.Span(destination, source.Length, nameof(destination)));
+
+    public IConv2dOperator CreateConv2d(in Conv2dGeometry geometry) =>
+        new ReferenceConv2dOperator(geometry);
+
+    public ILinearOperator CreateLinear(in LinearGeometry geometry) =>
+        new ReferenceLinearOperator(geometry);
+
+    public IPool2dOperator CreatePool2d(in Pool2dGeometry geometry) =>
+        new ReferencePool2dOperator(geometry);
+
+    public IActivationOperator CreateActivation(in ActivationGeometry geometry) =>
+        new ReferenceActivationOperator(geometry);
+
+    public IDropoutOperator CreateDropout(in DropoutGeometry geometry) =>
+        new ReferenceDropoutOperator(geometry);
+
+    public float SoftmaxCrossEntropy(int batch, int classes, Tensor logits, Tensor labels, Tensor gradient)
+    {
+        CheckLoss(batch, classes);
+        long count = (long)batch * classes;
+        return SoftmaxCrossEntropyReference.Compute<float>(batch, classes,
+            CpuTensor.Span(logits, count, nameof(logits)), CpuTensor.Span(labels, batch, nameof(labels)), CpuTensor.Span(gradient, count, nameof(gradient)));
+    }
+
+    public float NllLoss(int batch, int classes, Tensor logProbabilities, Tensor labels, Tensor gradient)
+    {
+        CheckLoss(batch, classes);
+        long count = (long)batch * classes;
+        return NllLossReference.Compute<float>(batch, classes,
+            CpuTensor.Span(logProbabilities, count, nameof(logProbabilities)), CpuTensor.Span(labels, batch, nameof(labels)), CpuTensor.Span(gradient, count, nameof(gradient)));
+    }
+
+    public float ProbabilityCrossEntropy(int batch, int classes, Tensor probabilities, Tensor labels, Tensor gradient)
+    {
+        CheckLoss(batch, classes);
+        long count = (long)batch * classes;
+        return ProbabilityCrossEntropyReference.Compute<float>(batch, classes,
+            CpuTensor.Span(probabilities, count, nameof(probabilities)), CpuTensor.Span(labels, batch, nameof(labels)), CpuTensor.Span(gradient, count, nameof(gradient)));
+    }
+
+    public float AddPenalty(Tensor parameters, Tensor gradients, float l1, float l2)
+    {
+        Span<float> p = CpuTensor.Span(parameters, parameters.Length, nameof(parameters));
+        Span<float> g = CpuTensor.Span(gradients, parameters.Length, nameof(gradients));
+        return Kernels == CpuKernels.Fast ? Fast.FastOptimizers.AddPenalty(p, g, l1, l2) : PenaltyReference.Add<float>(p, g, l1, l2);
+    }
+
+    public void SgdStep(Tensor parameters, Tensor gradients, Tensor velocity, in SgdStepSettings settings)
+    {
+        int n = parameters.Length;
+        Span<float> p = CpuTensor.Span(parameters, n, nameof(parameters));
+        Span<float> g = CpuTensor.Span(gradients, n, nameof(gradients));
+        Span<float> v = settings.Momentum != 0f ? CpuTensor.Span(velocity, n, nameof(velocity)) : default;
+        if (Kernels == CpuKernels.Fast) Fast.FastOptimizers.SgdStep(p, g, v, settings);
+        else SgdReference.Step<float>(p, g, v, settings);
+    }
+
+    public void AdamStep(Tensor parameters, Tensor gradients, Tensor firstMoment, Tensor secondMoment, in AdamStepSettings settings)
+    {
+        int n = parameters.Length;
+        Span<float> p = CpuTensor.Span(parameters, n, nameof(parameters));
+        Span<float> g = CpuTensor.Span(gradients, n, nameof(gradients));
+        Span<float> m = CpuTensor.Span(firstMoment, n, nameof(firstMoment));
+        Span<float> v = CpuTensor.Span(secondMoment, n, nameof(secondMoment));
+        if (Kernels == CpuKernels.Fast) Fast.FastOptimizers.AdamStep(p, g, m, v, settings);
+        else AdamReference.Step<float>(p, g, m, v, settings);
+    }
+
+    public void Dispose() => _pool?.Dispose();
+
+    private static void CheckLoss(int batch, int classes)
+    {
+        if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "A loss needs at least one sample.");
+        if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, "A loss needs at least one class.");
+    }
+}

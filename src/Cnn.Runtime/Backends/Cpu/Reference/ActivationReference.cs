@@ -1,0 +1,116 @@
+using System.Numerics;
+
+namespace Cnn.Backends.Cpu.Reference;
+
+/// <summary>
+/// ReLU, Tanh, Sigmoid elementwise, and Softmax / LogSoftmax over the features of each sample.
+/// Backward needs only the output (and the incoming gradient), as in PyTorch.
+/// </summary>
+public static class ActivationReference
+{
+    public static void Forward<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> input, Span<T> output)
+        where T : IFloatingPointIeee754<T>
+    {
+        int count = batch * features;
+        switch (kind)
+        {
+            case ActivationKind.ReLU:
+                for (int i = 0; i < count; i++) output[i] = input[i] > T.Zero ? input[i] : T.Zero;
+                break;
+            case ActivationKind.Tanh:
+                for (int i = 0; i < count; i++) output[i] = T.Tanh(input[i]);
+                break;
+            case ActivationKind.Sigmoid:
+                for (int i = 0; i < count; i++) output[i] = T.One / (T.One + T.Exp(-input[i]));
+                break;
+            case ActivationKind.Softmax:
+            case ActivationKind.LogSoftmax:
+                for (int n = 0; n < batch; n++)
+                {
+                    ReadOnlySpan<T> x = input.Slice(n * features, features);
+                    Span<T> y = output.Slice(n * features, features);
+                    T max = x[0];
+                    for (int i = 1; i < features; i++) max = T.Max(max, x[i]);
+                    T sum = T.Zero;
+                    for (int i = 0; i < features; i++) sum += T.Exp(x[i] - max);
+                    if (kind == ActivationKind.Softmax)
+                        for (int i = 0; i < features; i++) y[i] = T.Exp(x[i] - max) / sum;
+                    else
+                    {
+                        T logSum = max + T.Log(sum);
+                        for (int i = 0; i < features; i++) y[i] = x[i] - logSum;
+                    }
+                }
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
+        }
+    }
+
+    /// <summary>Overwrites <paramref name="inputGradient"/> from the forward <paramref name="output"/> and <paramref name="outputGradient"/>.</summary>
+    public static void Backward<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : IFloatingPointIeee754<T>
+    {
+        int count = batch * features;
+        switch (kind)
+        {
+            case ActivationKind.ReLU:
+                for (int i = 0; i < count; i++) inputGradient[i] = output[i] > T.Zero ? outputGradient[i] : T.Zero;
+                break;
+            case ActivationKind.Tanh:
+                for (int i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * (T.One - output[i] * output[i]);
+                break;
+            case ActivationKind.Sigmoid:
+                for (int i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * output[i] * (T.One - output[i]);
+                break;
+            case ActivationKind.Softmax:
+                for (int n = 0; n < batch; n++)
+                {
+                    ReadOnlySpan<T> y = output.Slice(n * features, features), dy = outputGradient.Slice(n * features, features);
+                    T dot = T.Zero;
+                    for (int i = 0; i < features; i++) dot += dy[i] * y[i];
+                    for (int i = 0; i < features; i++) inputGradient[n * features + i] = y[i] * (dy[i] - dot);
+                }
+                break;
+            case ActivationKind.LogSoftmax:
+                for (int n = 0; n < batch; n++)
+                {
+                    ReadOnlySpan<T> y = output.Slice(n * features, features), dy = outputGradient.Slice(n * features, features);
+                    T sum = T.Zero;
+                    for (int i = 0; i < features; i++) sum += dy[i];
+                    for (int i = 0; i < features; i++) inputGradient[n * features + i] = dy[i] - T.Exp(y[i]) * sum;
+                }
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
+        }
+    }
+}
+
+/// <summary>The reference activation in float, behind the operator interface.</summary>
+internal sealed class ReferenceActivationOperator : IActivationOperator
+{
+    private readonly ActivationGeometry _g;
+
+    public ReferenceActivationOperator(in ActivationGeometry geometry)
+    {
+        GeometryChecks.Validate(geometry);
+        _g = geometry;
+    }
+
+    public void Forward(int batch, Tensor input, Tensor output)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        long count = (long)batch * _g.Features;
+        ActivationReference.Forward<float>(_g.Kind, batch, _g.Features, CpuTensor.Span(input, count, nameof(input)), CpuTensor.Span(output, count, nameof(output)));
+    }
+
+    public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        if (inputGradient.IsEmpty) return;
+        long count = (long)batch * _g.Features;
+        ActivationReference.Backward<float>(_g.Kind, batch, _g.Features,
+            CpuTensor.Span(output, count, nameof(output)), CpuTensor.Span(outputGradient, count, nameof(outputGradient)), CpuTensor.Span(inputGradient, count, nameof(inputGradient)));
+    }
+}

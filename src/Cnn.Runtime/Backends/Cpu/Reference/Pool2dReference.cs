@@ -1,0 +1,132 @@
+using System.Numerics;
+
+namespace Cnn.Backends.Cpu.Reference;
+
+/// <summary>
+/// Max and average pooling over NCHW tensors, as PyTorch defines them: max ignores padding and
+/// routes the gradient to the first maximum of each window; average counts padded zeros
+/// (count_include_pad=True), dividing by the window clipped to the padded input.
+/// </summary>
+public static class Pool2dReference
+{
+    public static void Forward<T>(in Pool2dGeometry g, int batch, ReadOnlySpan<T> input, Span<T> output)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int plane = 0; plane < batch * g.Channels; plane++)
+        {
+            ReadOnlySpan<T> x = input.Slice(plane * g.InHeight * g.InWidth, g.InHeight * g.InWidth);
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                Window w = Window.At(g, oy, ox);
+                T result;
+                if (g.Kind == PoolKind.Max)
+                {
+                    int best = ArgMax(g, x, w);
+                    result = best < 0 ? T.NegativeInfinity : x[best];
+                }
+                else
+                {
+                    T sum = T.Zero;
+                    for (int iy = w.Y0; iy < w.Y1; iy++)
+                    for (int ix = w.X0; ix < w.X1; ix++)
+                        sum += x[iy * g.InWidth + ix];
+                    result = sum / T.CreateChecked(w.Divisor);
+                }
+                output[(plane * g.OutHeight + oy) * g.OutWidth + ox] = result;
+            }
+        }
+    }
+
+    /// <summary>Overwrites <paramref name="inputGradient"/>. The max pool finds each window's maximum again from <paramref name="input"/>.</summary>
+    public static void Backward<T>(in Pool2dGeometry g, int batch, ReadOnlySpan<T> input, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+        where T : IFloatingPointIeee754<T>
+    {
+        inputGradient[..(batch * g.InputSize)].Clear();
+        for (int plane = 0; plane < batch * g.Channels; plane++)
+        {
+            ReadOnlySpan<T> x = input.Slice(plane * g.InHeight * g.InWidth, g.InHeight * g.InWidth);
+            Span<T> dx = inputGradient.Slice(plane * g.InHeight * g.InWidth, g.InHeight * g.InWidth);
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                Window w = Window.At(g, oy, ox);
+                T dy = outputGradient[(plane * g.OutHeight + oy) * g.OutWidth + ox];
+                if (g.Kind == PoolKind.Max)
+                {
+                    int best = ArgMax(g, x, w);
+                    if (best >= 0) dx[best] += dy;
+                }
+                else
+                {
+                    T share = dy / T.CreateChecked(w.Divisor);
+                    for (int iy = w.Y0; iy < w.Y1; iy++)
+                    for (int ix = w.X0; ix < w.X1; ix++)
+                        dx[iy * g.InWidth + ix] += share;
+                }
+            }
+        }
+    }
+
+    // PyTorch's rule: a later element wins only if strictly greater, or NaN.
+    private static int ArgMax<T>(in Pool2dGeometry g, ReadOnlySpan<T> x, Window w) where T : IFloatingPointIeee754<T>
+    {
+        int best = -1;
+        T max = T.NegativeInfinity;
+        for (int iy = w.Y0; iy < w.Y1; iy++)
+        for (int ix = w.X0; ix < w.X1; ix++)
+        {
+            T v = x[iy * g.InWidth + ix];
+            if (best < 0 || v > max || T.IsNaN(v))
+            {
+                max = v;
+                best = iy * g.InWidth + ix;
+                if (T.IsNaN(v)) return best;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>A window's rows [Y0, Y1) and columns [X0, X1) inside the input, and its average-pool divisor.</summary>
+    internal readonly record struct Window(int Y0, int Y1, int X0, int X1, int Divisor)
+    {
+        public static Window At(in Pool2dGeometry g, int oy, int ox)
+        {
+            int y0 = oy * g.StrideHeight - g.PaddingHeight, x0 = ox * g.StrideWidth - g.PaddingWidth;
+            int y1 = Math.Min(y0 + g.KernelHeight, g.InHeight + g.PaddingHeight);
+            int x1 = Math.Min(x0 + g.KernelWidth, g.InWidth + g.PaddingWidth);
+            int divisor = (y1 - y0) * (x1 - x0);
+            return new Window(Math.Max(y0, 0), Math.Min(y1, g.InHeight), Math.Max(x0, 0), Math.Min(x1, g.InWidth), divisor);
+        }
+    }
+}
+
+/// <summary>The reference pooling in float, behind the operator interface.</summary>
+internal sealed class ReferencePool2dOperator : IPool2dOperator
+{
+    private readonly Pool2dGeometry _g;
+
+    public ReferencePool2dOperator(in Pool2dGeometry geometry)
+    {
+        GeometryChecks.Validate(geometry);
+        _g = geometry;
+    }
+
+    public void Forward(int batch, Tensor input, Tensor output)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        Pool2dReference.Forward<float>(_g, batch,
+            CpuTensor.Span(input, (long)batch * _g.InputSize, nameof(input)),
+            CpuTensor.Span(output, (long)batch * _g.OutputSize, nameof(output)));
+    }
+
+    public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        if (inputGradient.IsEmpty) return;
+        Pool2dReference.Backward<float>(_g, batch,
+            CpuTensor.Span(input, (long)batch * _g.InputSize, nameof(input)),
+            CpuTensor.Span(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient)),
+            CpuTensor.Span(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient)));
+    }
+}

@@ -1,0 +1,116 @@
+using Cnn.Backends;
+using Cnn.Backends.Cpu;
+using Xunit;
+
+namespace Cnn.Runtime.Tests.Backends;
+
+public class CpuBackendTests
+{
+    [Theory]
+    [InlineData(CpuKernels.Reference, "cpu-reference")]
+    [InlineData(CpuKernels.Fast, "cpu")]
+    public void Name_SaysWhichKernelsRun(CpuKernels kernels, string name)
+    {
+        using var backend = new CpuBackend(kernels, threads: 2);
+        Assert.Equal(name, backend.Name);
+    }
+
+    [Fact]
+    public void Allocate_GivesZeroedMemory_AndUploadDownloadRoundTrips()
+    {
+        using var backend = new CpuBackend(CpuKernels.Reference);
+        using DeviceBuffer buffer = backend.Allocate(10);
+        Assert.Equal(10, buffer.Length);
+        var tensor = new Tensor(buffer, 2, 5);
+        var back = new float[5];
+        backend.Download(tensor, back);
+        Assert.All(back, v => Assert.Equal(0f, v));
+
+        backend.Upload([1f, 2f, 3f, 4f, 5f], tensor);
+        backend.Download(tensor, back);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f], back);
+        Assert.Equal([0f, 0f, 1f, 2f, 3f, 4f, 5f, 0f, 0f, 0f], ((CpuBuffer)buffer).Data);
+    }
+
+    [Fact]
+    public void FillAndCopy_TouchOnlyTheirTensors()
+    {
+        using var backend = new CpuBackend(CpuKernels.Reference);
+        DeviceBuffer buffer = backend.Allocate(8);
+        backend.Fill(new Tensor(buffer, 0, 3), 7f);
+        backend.Copy(new Tensor(buffer, 1, 2), new Tensor(buffer, 5, 2));
+        Assert.Equal([7f, 7f, 7f, 0f, 0f, 7f, 7f, 0f], ((CpuBuffer)buffer).Data);
+    }
+
+    [Fact]
+    public void Upload_LongerThanTheTensor_ThrowsAndNamesIt()
+    {
+        using var backend = new CpuBackend(CpuKernels.Reference);
+        var tensor = new Tensor(backend.Allocate(4), 0, 2);
+        var error = Assert.Throws<ArgumentException>(() => backend.Upload([1f, 2f, 3f], tensor));
+        Assert.Contains("destination", error.Message);
+    }
+
+    [Fact]
+    public void Operators_RejectTensorsFromAnotherBackend()
+    {
+        using var backend = new CpuBackend(CpuKernels.Reference);
+        var foreign = new Tensor(new ForeignBuffer(), 0, 16);
+        var own = new Tensor(backend.Allocate(16), 0, 16);
+        IActivationOperator relu = backend.CreateActivation(new ActivationGeometry(ActivationKind.ReLU, 2, 8));
+        var error = Assert.Throws<ArgumentException>(() => relu.Forward(2, foreign, own));
+        Assert.Contains("ForeignBuffer", error.Message);
+    }
+
+    [Fact]
+    public void Operators_RejectABatchAboveMaxBatch()
+    {
+        using var backend = new CpuBackend(CpuKernels.Reference);
+        var tensor = new Tensor(backend.Allocate(64), 0, 64);
+        IActivationOperator relu = backend.CreateActivation(new ActivationGeometry(ActivationKind.ReLU, 2, 8));
+        Assert.Throws<ArgumentOutOfRangeException>(() => relu.Forward(3, tensor, tensor));
+    }
+
+    [Fact]
+    public void Operators_RejectTensorsShorterThanTheBatchNeeds()
+    {
+        using var backend = new CpuBackend(CpuKernels.Reference);
+        DeviceBuffer buffer = backend.Allocate(64);
+        ILinearOperator linear = backend.CreateLinear(new LinearGeometry(4, 3, 2, true));
+        var error = Assert.Throws<ArgumentException>(() =>
+            linear.Forward(4, new Tensor(buffer, 0, 11), new Tensor(buffer, 12, 6), new Tensor(buffer, 18, 2), new Tensor(buffer, 20, 8)));
+        Assert.Contains("'input'", error.Message);
+    }
+
+    [Fact]
+    public void CreateConv2d_RejectsAnOutputSizeThatDoesNotFollowFromTheInput()
+    {
+        using var backend = new CpuBackend(CpuKernels.Reference);
+        Conv2dGeometry g = Geometries.Conv(1, 1, 8, 8, 1, 3) with { OutHeight = 8 };
+        var error = Assert.Throws<ArgumentException>(() => backend.CreateConv2d(g));
+        Assert.Contains("6x6", error.Message);
+    }
+
+    [Theory]
+    [InlineData(CpuKernels.Reference)]
+    [InlineData(CpuKernels.Fast)]
+    public void Losses_ThroughTheBackend_MatchTheReferenceKernels(CpuKernels kernels)
+    {
+        using var backend = new CpuBackend(kernels, threads: 2);
+        DeviceBuffer buffer = backend.Allocate(64);
+        float[] logits = TestArrays.UniformSingle(61, 12), labels = [2f, 0f, 3f];
+        backend.Upload(logits, new Tensor(buffer, 0, 12));
+        backend.Upload(labels, new Tensor(buffer, 12, 3));
+        float loss = backend.SoftmaxCrossEntropy(3, 4, new Tensor(buffer, 0, 12), new Tensor(buffer, 12, 3), new Tensor(buffer, 16, 12));
+        var expectedGradient = new float[12];
+        float expected = Cnn.Backends.Cpu.Reference.SoftmaxCrossEntropyReference.Compute<float>(3, 4, logits, labels, expectedGradient);
+        Assert.Equal(expected, loss);
+        Assert.Equal(expectedGradient, CpuTensor.Span(new Tensor(buffer, 16, 12)).ToArray());
+    }
+
+    private sealed class ForeignBuffer : DeviceBuffer
+    {
+        public override long Length => 16;
+        public override void Dispose() { }
+    }
+}

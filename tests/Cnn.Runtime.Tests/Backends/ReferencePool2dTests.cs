@@ -1,0 +1,80 @@
+using Cnn.Backends;
+using Cnn.Backends.Cpu.Reference;
+using Xunit;
+
+namespace Cnn.Runtime.Tests.Backends;
+
+public class ReferencePool2dTests
+{
+    public static TheoryData<PoolKind, string> Cases => new()
+    {
+        { PoolKind.Max, "k2s2" }, { PoolKind.Max, "k3s2p1" }, { PoolKind.Max, "k3s1p1" }, { PoolKind.Max, "k3s2-ceil" },
+        { PoolKind.Average, "k2s2" }, { PoolKind.Average, "k3s2p1" }, { PoolKind.Average, "k3s1p1" }, { PoolKind.Average, "k3s2-ceil" },
+    };
+
+    private static Pool2dGeometry Case(PoolKind kind, string name) => name switch
+    {
+        "k2s2" => Geometries.Pool(kind, 2, 3, 6, 7, 2, 2),
+        "k3s2p1" => Geometries.Pool(kind, 2, 2, 7, 6, 3, 2, padding: 1),
+        "k3s1p1" => Geometries.Pool(kind, 1, 2, 5, 5, 3, 1, padding: 1),
+        "k3s2-ceil" => Geometries.Pool(kind, 1, 2, 6, 6, 3, 2, ceil: true),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Pool2dBackward_MatchesFiniteDifferences(PoolKind kind, string name)
+    {
+        Pool2dGeometry g = Case(kind, name);
+        int batch = g.MaxBatch;
+        double[] x = TestArrays.Uniform(11, batch * g.InputSize), r = TestArrays.Uniform(12, batch * g.OutputSize);
+        var output = new double[r.Length];
+        double Loss()
+        {
+            Pool2dReference.Forward<double>(g, batch, x, output);
+            return GradientCheck.Dot(output, r);
+        }
+
+        double[] dx = Enumerable.Repeat(9.0, x.Length).ToArray();
+        Pool2dReference.Backward<double>(g, batch, x, r, dx);
+        GradientCheck.AssertClose(GradientCheck.Numerical(Loss, x), dx, 1e-7, "inputGradient");
+    }
+
+    [Fact]
+    public void AvgPool2dForward_CountsPaddedZerosInTheDivisor()
+    {
+        // 2x2 input of ones, kernel 3, padding 1, stride 1: every window covers 4 ones out of 9 cells.
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Average, 1, 1, 2, 2, 3, 1, padding: 1);
+        var output = new double[4];
+        Pool2dReference.Forward<double>(g, 1, [1, 1, 1, 1], output);
+        Assert.All(output, v => Assert.Equal(4.0 / 9.0, v, 15));
+    }
+
+    [Fact]
+    public void AvgPool2dForward_InCeilMode_DividesByTheWindowClippedToThePaddedInput()
+    {
+        // PyTorch: AvgPool2d(2, 2, ceil_mode=True) on 3x3 gives a last window of one column, divided by 2, not 4.
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Average, 1, 1, 3, 3, 2, 2, ceil: true);
+        var output = new double[4];
+        Pool2dReference.Forward<double>(g, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], output);
+        Assert.Equal([(1 + 2 + 4 + 5) / 4.0, (3 + 6) / 2.0, (7 + 8) / 2.0, 9.0], output);
+    }
+
+    [Fact]
+    public void MaxPool2dForward_IgnoresPaddingAndTakesTheMaximum()
+    {
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Max, 1, 1, 2, 2, 3, 1, padding: 1);
+        var output = new double[4];
+        Pool2dReference.Forward<double>(g, 1, [-4, -3, -2, -1], output);
+        Assert.Equal([-1.0, -1, -1, -1], output);
+    }
+
+    [Fact]
+    public void MaxPool2dBackward_RoutesTiesToTheFirstMaximum()
+    {
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Max, 1, 1, 2, 2, 2, 2);
+        var dx = new double[4];
+        Pool2dReference.Backward<double>(g, 1, [5, 5, 5, 5], [1.0], dx);
+        Assert.Equal([1.0, 0, 0, 0], dx);
+    }
+}
