@@ -1,0 +1,46 @@
+using Cnn.Backends;
+
+namespace Cnn.Optimizers;
+
+/// <summary>
+/// Adam with PyTorch's formulas and defaults (<c>torch.optim.Adam</c>: lr 1e-3, betas (0.9, 0.999), eps 1e-8).
+/// With <c>decoupled: true</c> it is AdamW, whose weight decay shrinks the weights directly.
+/// </summary>
+public class Adam : Optimizer
+{
+    private readonly DeviceBuffer _firstMoment;
+    private readonly DeviceBuffer _secondMoment;
+
+    public Adam(INetwork network, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0, bool decoupled = false)
+        : base(network, learningRate)
+    {
+        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
+        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        Decoupled = decoupled;
+        _firstMoment = network.Backend.Allocate(network.Parameters.Length);
+        _secondMoment = network.Backend.Allocate(network.Parameters.Length);
+    }
+
+    public float Beta1 { get; }
+    public float Beta2 { get; }
+    public float Epsilon { get; }
+    public float WeightDecay { get; }
+    public bool Decoupled { get; }
+
+    protected override void Update(int step)
+    {
+        int length = Network.Parameters.Length;
+        Network.Backend.AdamStep(Network.Parameters, Network.Gradients, new Tensor(_firstMoment, 0, length), new Tensor(_secondMoment, 0, length),
+            new AdamStepSettings(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step));
+    }
+
+    public override void Dispose()
+    {
+        _firstMoment.Dispose();
+        _secondMoment.Dispose();
+    }
+}

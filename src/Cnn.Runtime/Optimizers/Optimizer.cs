@@ -1,0 +1,56 @@
+namespace Cnn.Optimizers;
+
+/// <summary>
+/// Updates a network's parameters from its gradients. Parameters and gradients are each one
+/// contiguous buffer, so a step is one loop over it; optimizer state (momentum, moments) is
+/// allocated once, on the network's backend.
+/// </summary>
+public abstract class Optimizer : IDisposable
+{
+    protected Optimizer(INetwork network, float learningRate)
+    {
+        if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive.");
+        Network = network;
+        LearningRate = learningRate;
+    }
+
+    public INetwork Network { get; }
+
+    /// <summary>The current learning rate; schedules change it between steps.</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>Coefficient of the L1 penalty l1·Σ|w| on weights (not biases), as Keras's kernel_regularizer.</summary>
+    public float L1 { get; init; }
+
+    /// <summary>Coefficient of the L2 penalty l2·Σw² on weights (not biases), as Keras's kernel_regularizer.</summary>
+    public float L2 { get; init; }
+
+    /// <summary>Number of steps taken.</summary>
+    public int Steps { get; private set; }
+
+    /// <summary>Applies the L1/L2 penalties to the gradients, then one update. Returns the penalty added to the loss.</summary>
+    public float Step()
+    {
+        float penalty = 0;
+        if (L1 != 0 || L2 != 0)
+        {
+            Tensor parameters = Network.Parameters, gradients = Network.Gradients;
+            foreach (ParameterInfo p in Network.ParameterInfos)
+            {
+                if (p.Role != ParameterRole.Weight) continue;
+                int offset = checked((int)p.Offset);
+                penalty += Network.Backend.AddPenalty(parameters.Slice(offset, p.Length), gradients.Slice(offset, p.Length), L1, L2);
+            }
+        }
+        Steps++;
+        Update(Steps);
+        return penalty;
+    }
+
+    /// <summary>One update over the whole parameter buffer; <paramref name="step"/> counts from 1.</summary>
+    protected abstract void Update(int step);
+
+    public virtual void Dispose()
+    {
+    }
+}

@@ -1,0 +1,15 @@
+namespace Cnn.Training;
+
+/// <summary>Thrown when the loss becomes NaN or infinite, naming where it happened, so a run stops instead of training on garbage.</summary>
+public sealed class TrainingDivergedException : Exception
+{
+    public TrainingDivergedException(int epoch, int batch, double loss)
+        : base($"Training diverged: the loss is {loss} at epoch {epoch}, batch {batch}. Lower the learning rate or check the input normalisation.")
+    {
+        Epoch = epoch;
+        Batch = batch;
+    }
+
+    public int Epoch { get; }
+    public int Batch { get; }
+}

@@ -1,0 +1,70 @@
+using Cnn.Losses;
+using Cnn.Optimizers;
+
+namespace Cnn.Training;
+
+/// <summary>
+/// One optimisation step on a batch that is already on the host: upload, forward, loss, backward,
+/// update, and the metrics read back. It allocates nothing, so a training loop built on it does not
+/// either (a test holds it to that).
+/// </summary>
+public sealed class TrainingStep
+{
+    private readonly INetwork _network;
+    private readonly ILoss _loss;
+    private readonly Optimizer _optimizer;
+    private readonly float[] _outputs;
+
+    public TrainingStep(INetwork network, ILoss loss, Optimizer optimizer)
+    {
+        if (!ReferenceEquals(optimizer.Network, network)) throw new ArgumentException("The optimizer was created for another network.", nameof(optimizer));
+        _network = network;
+        _loss = loss;
+        _optimizer = optimizer;
+        _outputs = new float[network.MaxBatchSize * network.OutputSize];
+    }
+
+    /// <summary>Trains on <paramref name="count"/> samples; returns the mean loss (penalties included) and how many were classified correctly.</summary>
+    public (float Loss, int Correct) Run(ReadOnlySpan<float> images, ReadOnlySpan<float> labels, int count)
+    {
+        _network.Training = true;
+        float loss = ForwardAndLoss(_network, _loss, images, labels, count);
+        _network.Backward(count);
+        loss += _optimizer.Step();
+        return (loss, CountCorrect(_network, labels, count, _outputs));
+    }
+
+    /// <summary>Uploads a batch, runs it forward and computes the loss (and its gradient).</summary>
+    internal static float ForwardAndLoss(INetwork network, ILoss loss, ReadOnlySpan<float> images, ReadOnlySpan<float> labels, int count)
+    {
+        int inputSize = network.InputShape.Size;
+        network.Backend.Upload(images.Slice(0, count * inputSize), network.Input.Slice(0, count * inputSize));
+        network.Backend.Upload(labels.Slice(0, count), network.Labels.Slice(0, count));
+        network.Forward(count);
+        return loss.Compute(network, count);
+    }
+
+    /// <summary>Reads the outputs back and counts rows whose arg-max equals the label.</summary>
+    internal static int CountCorrect(INetwork network, ReadOnlySpan<float> labels, int count, float[] outputs)
+    {
+        int classes = network.OutputSize;
+        Span<float> rows = outputs.AsSpan(0, count * classes);
+        network.Backend.Download(network.Output.Slice(0, count * classes), rows);
+        int correct = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (ArgMax(rows.Slice(i * classes, classes)) == (int)labels[i]) correct++;
+        }
+        return correct;
+    }
+
+    internal static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best]) best = i;
+        }
+        return best;
+    }
+}
