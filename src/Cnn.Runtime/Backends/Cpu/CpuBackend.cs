@@ -56,19 +56,19 @@ public sealed class CpuBackend : IBackend
         CpuTensor.Span(source, source.Length, nameof(source)).CopyTo(CpuTensor.Span(destination, source.Length, nameof(destination)));
 
     public IConv2dOperator CreateConv2d(in Conv2dGeometry geometry) =>
-        new ReferenceConv2dOperator(geometry);
+        Kernels == CpuKernels.Fast ? new Fast.FastConv2dOperator(geometry, Pool) : new ReferenceConv2dOperator(geometry);
 
     public ILinearOperator CreateLinear(in LinearGeometry geometry) =>
-        new ReferenceLinearOperator(geometry);
+        Kernels == CpuKernels.Fast ? new Fast.FastLinearOperator(geometry, Pool) : new ReferenceLinearOperator(geometry);
 
     public IPool2dOperator CreatePool2d(in Pool2dGeometry geometry) =>
-        new ReferencePool2dOperator(geometry);
+        Kernels == CpuKernels.Fast ? new Fast.FastPool2dOperator(geometry, Pool) : new ReferencePool2dOperator(geometry);
 
     public IActivationOperator CreateActivation(in ActivationGeometry geometry) =>
-        new ReferenceActivationOperator(geometry);
+        Kernels == CpuKernels.Fast ? new Fast.FastActivationOperator(geometry) : new ReferenceActivationOperator(geometry);
 
-    public IDropoutOperator CreateDropout(in DropoutGeometry geometry) =>
-        new ReferenceDropoutOperator(geometry);
+    // Dropout's cost is drawing its mask, which must follow the reference's sequence anyway.
+    public IDropoutOperator CreateDropout(in DropoutGeometry geometry) => new ReferenceDropoutOperator(geometry);
 
     public float SoftmaxCrossEntropy(int batch, int classes, Tensor logits, Tensor labels, Tensor gradient)
     {

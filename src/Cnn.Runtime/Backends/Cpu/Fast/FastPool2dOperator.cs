@@ -1,0 +1,184 @@
+using Cnn.Backends.Cpu.Reference;
+
+namespace Cnn.Backends.Cpu.Fast;
+
+/// <summary>
+/// Pooling split over the pool by fixed shares of (sample, channel) planes, with a dedicated path
+/// for the common 2×2, stride-2, unpadded max pool. Window rules and tie-breaking are the
+/// reference's: max takes the first maximum (or a NaN), average counts padding.
+/// </summary>
+internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
+{
+    /// <summary>Below this many input floats a call stays on the calling thread.</summary>
+    private const long ParallelElements = 1 << 15;
+
+    private readonly Pool2dGeometry _g;
+    private readonly WorkerPool _pool;
+    private readonly bool _max2x2;
+    private readonly int _inPlane, _outPlane;
+
+    private bool _backward;
+    private int _planes;
+    private float* _input, _output, _outputGradient, _inputGradient;
+
+    public FastPool2dOperator(in Pool2dGeometry geometry, WorkerPool pool)
+    {
+        GeometryChecks.Validate(geometry);
+        _g = geometry;
+        _pool = pool;
+        _inPlane = _g.InHeight * _g.InWidth;
+        _outPlane = _g.OutHeight * _g.OutWidth;
+        _max2x2 = _g.Kind == PoolKind.Max && _g.KernelHeight == 2 && _g.KernelWidth == 2 && _g.StrideHeight == 2 && _g.StrideWidth == 2
+                  && _g.PaddingHeight == 0 && _g.PaddingWidth == 0 && _g.OutHeight == _g.InHeight / 2 && _g.OutWidth == _g.InWidth / 2;
+    }
+
+    public void Forward(int batch, Tensor input, Tensor output)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        _input = CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input));
+        _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
+        Dispatch(batch, backward: false);
+    }
+
+    public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        if (inputGradient.IsEmpty) return;
+        _input = CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input));
+        _outputGradient = CpuTensor.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
+        _inputGradient = CpuTensor.Pointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
+        Dispatch(batch, backward: true);
+    }
+
+    private void Dispatch(int batch, bool backward)
+    {
+        _planes = batch * _g.Channels;
+        _backward = backward;
+        _pool.Run(this, (long)batch * _g.InputSize >= ParallelElements ? _pool.Threads : 1);
+    }
+
+    void IParallelWork.Execute(int worker, int workers)
+    {
+        (int first, int end) = WorkerPool.Share(_planes, worker, workers);
+        for (int plane = first; plane < end; plane++)
+        {
+            float* x = _input + (long)plane * _inPlane;
+            if (_backward)
+            {
+                float* dy = _outputGradient + (long)plane * _outPlane, dx = _inputGradient + (long)plane * _inPlane;
+                new Span<float>(dx, _inPlane).Clear();
+                if (_max2x2) MaxBackward2x2(x, dy, dx);
+                else BackwardPlane(x, dy, dx);
+            }
+            else
+            {
+                float* y = _output + (long)plane * _outPlane;
+                if (_max2x2) MaxForward2x2(x, y);
+                else ForwardPlane(x, y);
+            }
+        }
+    }
+
+    private void MaxForward2x2(float* x, float* y)
+    {
+        int w = _g.InWidth;
+        for (int oy = 0; oy < _g.OutHeight; oy++)
+        {
+            float* top = x + 2 * oy * w, bottom = top + w, row = y + oy * _g.OutWidth;
+            for (int ox = 0; ox < _g.OutWidth; ox++)
+            {
+                float a = top[2 * ox], b = top[2 * ox + 1], c = bottom[2 * ox], d = bottom[2 * ox + 1];
+                float m = a;
+                if (b > m || float.IsNaN(b)) m = b;
+                if (c > m || float.IsNaN(c)) m = c;
+                if (d > m || float.IsNaN(d)) m = d;
+                // A NaN earlier in the window wins, as in the reference.
+                row[ox] = float.IsNaN(a) ? a : m;
+            }
+        }
+    }
+
+    private void MaxBackward2x2(float* x, float* dy, float* dx)
+    {
+        int w = _g.InWidth;
+        for (int oy = 0; oy < _g.OutHeight; oy++)
+        {
+            int top = 2 * oy * w;
+            float* gradient = dy + oy * _g.OutWidth;
+            for (int ox = 0; ox < _g.OutWidth; ox++)
+            {
+                int i = top + 2 * ox, best = i;
+                float m = x[i];
+                if (!float.IsNaN(m))
+                {
+                    if (x[i + 1] > m || float.IsNaN(x[i + 1])) { best = i + 1; m = x[best]; }
+                    if (!float.IsNaN(m) && (x[i + w] > m || float.IsNaN(x[i + w]))) { best = i + w; m = x[best]; }
+                    if (!float.IsNaN(m) && (x[i + w + 1] > m || float.IsNaN(x[i + w + 1]))) best = i + w + 1;
+                }
+                dx[best] += gradient[ox];
+            }
+        }
+    }
+
+    private void ForwardPlane(float* x, float* y)
+    {
+        for (int oy = 0; oy < _g.OutHeight; oy++)
+        for (int ox = 0; ox < _g.OutWidth; ox++)
+        {
+            var w = Pool2dReference.Window.At(_g, oy, ox);
+            if (_g.Kind == PoolKind.Max)
+            {
+                int best = ArgMax(x, w);
+                y[oy * _g.OutWidth + ox] = best < 0 ? float.NegativeInfinity : x[best];
+            }
+            else
+            {
+                float sum = 0f;
+                for (int iy = w.Y0; iy < w.Y1; iy++)
+                for (int ix = w.X0; ix < w.X1; ix++)
+                    sum += x[iy * _g.InWidth + ix];
+                y[oy * _g.OutWidth + ox] = sum / w.Divisor;
+            }
+        }
+    }
+
+    private void BackwardPlane(float* x, float* dy, float* dx)
+    {
+        for (int oy = 0; oy < _g.OutHeight; oy++)
+        for (int ox = 0; ox < _g.OutWidth; ox++)
+        {
+            var w = Pool2dReference.Window.At(_g, oy, ox);
+            float gradient = dy[oy * _g.OutWidth + ox];
+            if (_g.Kind == PoolKind.Max)
+            {
+                int best = ArgMax(x, w);
+                if (best >= 0) dx[best] += gradient;
+            }
+            else
+            {
+                float share = gradient / w.Divisor;
+                for (int iy = w.Y0; iy < w.Y1; iy++)
+                for (int ix = w.X0; ix < w.X1; ix++)
+                    dx[iy * _g.InWidth + ix] += share;
+            }
+        }
+    }
+
+    private int ArgMax(float* x, Pool2dReference.Window w)
+    {
+        int best = -1;
+        float max = float.NegativeInfinity;
+        for (int iy = w.Y0; iy < w.Y1; iy++)
+        for (int ix = w.X0; ix < w.X1; ix++)
+        {
+            float v = x[iy * _g.InWidth + ix];
+            if (best < 0 || v > max || float.IsNaN(v))
+            {
+                max = v;
+                best = iy * _g.InWidth + ix;
+                if (float.IsNaN(v)) return best;
+            }
+        }
+        return best;
+    }
+}

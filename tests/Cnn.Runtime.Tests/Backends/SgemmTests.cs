@@ -1,0 +1,75 @@
+using Cnn.Backends.Cpu.Fast;
+using Xunit;
+
+namespace Cnn.Runtime.Tests.Backends;
+
+public unsafe class SgemmTests
+{
+    /// <summary>Every micro-kernel this processor can run, by name (the enum is internal).</summary>
+    public static TheoryData<string> Kernels()
+    {
+        var data = new TheoryData<string>();
+        foreach (GemmKernel kernel in Enum.GetValues<GemmKernel>())
+            if (SgemmKernels.IsSupported(kernel)) data.Add(kernel.ToString());
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Multiply_MatchesNaiveDoubleGemm_OnOddSizesAndEveryTranspose(string kernelName)
+    {
+        GemmKernel kernel = Enum.Parse<GemmKernel>(kernelName);
+        (int M, int N, int K)[] sizes = [(1, 1, 1), (7, 13, 5), (9, 33, 17), (33, 70, 300), (130, 41, 257), (3, 2100, 9)];
+        foreach ((int m, int n, int k) in sizes)
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+        foreach (bool accumulate in new[] { false, true })
+            Check(kernel, m, n, k, transA, transB, accumulate);
+    }
+
+    private static void Check(GemmKernel kernel, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        // Leading dimensions wider than the matrices, to prove that strides are honoured.
+        int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 2, ldc = n + 5;
+        float[] a = TestArrays.UniformSingle(71, (transA ? k : m) * lda), b = TestArrays.UniformSingle(72, (transB ? n : k) * ldb);
+        float[] c = TestArrays.UniformSingle(73, m * ldc), original = (float[])c.Clone();
+        var ws = new GemmWorkspace(kernel, m, n, k);
+        fixed (float* pa = a, pb = b, pc = c)
+            Sgemm.Multiply(ws, m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
+
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < ldc; j++)
+        {
+            int index = i * ldc + j;
+            if (j >= n)
+            {
+                Assert.Equal(original[index], c[index]);
+                continue;
+            }
+            double sum = accumulate ? original[index] : 0, magnitude = Math.Abs(sum);
+            for (int p = 0; p < k; p++)
+            {
+                double term = (double)a[transA ? p * lda + i : i * lda + p] * b[transB ? j * ldb + p : p * ldb + j];
+                sum += term;
+                magnitude += Math.Abs(term);
+            }
+            double error = Math.Abs(sum - c[index]);
+            if (error > 1e-5 * magnitude + 1e-30)
+                Assert.Fail($"{kernel} {m}x{n}x{k} transA={transA} transB={transB} accumulate={accumulate}: C[{i},{j}] = {c[index]}, expected {sum}.");
+        }
+    }
+
+    [Fact]
+    public void Multiply_WithZeroDepth_ClearsOrKeepsC()
+    {
+        var ws = new GemmWorkspace(SgemmKernels.Best, 2, 3, 1);
+        float[] c = [1, 2, 3, 4, 5, 6];
+        fixed (float* pc = c)
+        {
+            Sgemm.Multiply(ws, 2, 3, 0, null, 1, false, null, 1, false, pc, 3, accumulate: true);
+            Assert.Equal([1f, 2, 3, 4, 5, 6], c);
+            Sgemm.Multiply(ws, 2, 3, 0, null, 1, false, null, 1, false, pc, 3, accumulate: false);
+            Assert.All(c, v => Assert.Equal(0f, v));
+        }
+    }
+}
