@@ -35,8 +35,10 @@ public abstract class Optimizer : IDisposable
         if (L1 != 0 || L2 != 0)
         {
             Tensor parameters = Network.Parameters, gradients = Network.Gradients;
-            foreach (ParameterInfo p in Network.ParameterInfos)
+            IReadOnlyList<ParameterInfo> infos = Network.ParameterInfos;
+            for (int i = 0; i < infos.Count; i++) // not foreach: the interface enumerator would allocate every step
             {
+                ParameterInfo p = infos[i];
                 if (p.Role != ParameterRole.Weight) continue;
                 int offset = checked((int)p.Offset);
                 penalty += Network.Backend.AddPenalty(parameters.Slice(offset, p.Length), gradients.Slice(offset, p.Length), L1, L2);

@@ -13,7 +13,7 @@ public static class ProbabilityCrossEntropyReference
 
     /// <summary>
     /// Returns −mean(log(max(p[label], ε))) and writes its gradient: −1/(p·batch) at each label where
-    /// p ≥ ε, and 0 where the clamp is active or off the label.
+    /// p ≥ ε, and 0 where the clamp is active or off the label. A NaN probability gives a NaN loss.
     /// </summary>
     public static T Compute<T>(int batch, int classes, ReadOnlySpan<T> probabilities, ReadOnlySpan<T> labels, Span<T> gradient)
         where T : IFloatingPointIeee754<T>
@@ -28,6 +28,10 @@ public static class ProbabilityCrossEntropyReference
             {
                 total -= T.Log(p);
                 gradient[n * classes + label] = -inverseBatch / p;
+            }
+            else if (T.IsNaN(p))
+            {
+                total += p; // a diverged network must show as a NaN loss, not hide behind the clamp
             }
             else
             {

@@ -1,0 +1,119 @@
+using Xunit;
+using Cnn.Data;
+using Cnn.Optimizers;
+using Cnn.Runtime.Tests.Networks;
+using Cnn.Training;
+
+namespace Cnn.Runtime.Tests.Training;
+
+public class TrainerTests
+{
+    /// <summary>Three classes of 4×4 images: a bright top row, a bright left column, or a bright centre, with noise.</summary>
+    private static ImageDataset Patterns(int count, ulong seed)
+    {
+        var random = new SeededRandom(seed);
+        float[] pixels = new float[count * 16];
+        int[] labels = new int[count];
+        for (int n = 0; n < count; n++)
+        {
+            int label = random.NextInt(3);
+            labels[n] = label;
+            for (int i = 0; i < 16; i++)
+            {
+                int y = i / 4, x = i % 4;
+                bool on = label switch { 0 => y == 0, 1 => x == 0, _ => y is 1 or 2 && x is 1 or 2 };
+                pixels[n * 16 + i] = (on ? 0.8f : 0.1f) + 0.2f * (random.NextSingle() - 0.5f);
+            }
+        }
+        return new ImageDataset(pixels, labels, new TensorShape(1, 4, 4), new[] { "row", "column", "centre" });
+    }
+
+    [Fact]
+    public void Fit_LearnsASeparableProblem_AndReportsEveryEpoch()
+    {
+        ImageDataset train = Patterns(300, 1), validation = Patterns(90, 2);
+        using var network = new SoftmaxNet(32, seed: 4);
+        using var optimizer = new Adam(network, 0.05f);
+
+        IReadOnlyList<EpochResult> history = network.Fit(train, validation, new FitOptions { Optimizer = optimizer, Epochs = 8, BatchSize = 32, Seed = 3 });
+
+        Assert.Equal(Enumerable.Range(1, 8), history.Select(h => h.Epoch));
+        Assert.True(history[^1].Loss < history[0].Loss, "training loss should fall");
+        Assert.True(history[^1].ValidationAccuracy > 0.95, $"validation accuracy {history[^1].ValidationAccuracy}");
+        Assert.All(history, h => Assert.True(h.ImagesPerSecond > 0 && h.ValidationLoss is not null));
+
+        Evaluation evaluation = network.Evaluate(validation);
+        Assert.Equal(history[^1].ValidationAccuracy!.Value, evaluation.Accuracy, 6);
+        Assert.Equal(90, evaluation.Count);
+    }
+
+    [Fact]
+    public void Predict_GivesTheClassNameAndSoftmaxConfidence()
+    {
+        ImageDataset data = Patterns(300, 5);
+        using var network = new SoftmaxNet(32, seed: 4);
+        using var optimizer = new Adam(network, 0.05f);
+        network.Fit(data, null, new FitOptions { Optimizer = optimizer, Epochs = 8, BatchSize = 32 });
+
+        for (int i = 0; i < 10; i++)
+        {
+            Prediction prediction = network.Predict(data.GetImage(i), data.ClassNames);
+            Assert.Equal(data.ClassNames[data.GetLabel(i)], prediction.ClassName);
+            Assert.Equal(data.GetLabel(i), prediction.ClassIndex);
+            Assert.InRange(prediction.Confidence, 1f / 3, 1f);
+        }
+    }
+
+    [Fact]
+    public void Predict_ConfidenceIsTheSoftmaxOfLogSoftmaxOutputs()
+    {
+        using var network = new TinyMlp(1, seed: 2);
+        float[] sample = { 0.5f, -1, 2, 0.25f };
+        Prediction prediction = network.Predict(sample, new[] { "a", "b" });
+        float[] logProbabilities = NetworkTestData.Download(network, network.Output.Slice(0, 2));
+        Assert.Equal(MathF.Exp(logProbabilities.Max()), prediction.Confidence, 5);
+        Assert.Equal(1.0, logProbabilities.Sum(v => Math.Exp(v)), 5);
+    }
+
+    [Fact]
+    public void Fit_StopsWithAClearErrorWhenTheLossDiverges()
+    {
+        ImageDataset data = Patterns(64, 1);
+        float[] poisoned = data.Pixels.ToArray();
+        poisoned[0] = float.NaN;
+        var bad = new ImageDataset(poisoned, data.Labels, data.SampleShape, data.ClassNames);
+        using var network = new SoftmaxNet(32);
+        using var optimizer = new Sgd(network, 0.1f);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => network.Fit(bad, null, new FitOptions { Optimizer = optimizer, Shuffle = false, BatchSize = 32 }));
+        Assert.Equal(1, error.Epoch);
+        Assert.Equal(1, error.Batch);
+    }
+
+    [Fact]
+    public void Fit_RejectsDataOfTheWrongShape()
+    {
+        var data = new ImageDataset(new float[2 * 9], new[] { 0, 1 }, new TensorShape(1, 3, 3), new[] { "a", "b" });
+        using var network = new SoftmaxNet(4);
+        using var optimizer = new Sgd(network, 0.1f);
+        var error = Assert.Throws<ArgumentException>(() => network.Fit(data, null, new FitOptions { Optimizer = optimizer, BatchSize = 4 }));
+        Assert.Contains("(1, 4, 4)", error.Message);
+        Assert.Contains("(1, 3, 3)", error.Message);
+    }
+
+    [Fact]
+    public void ConsoleProgress_PrintsPlainLinesWhenNotATerminal()
+    {
+        var writer = new StringWriter();
+        var progress = new ConsoleProgress(writer, interactive: false);
+        for (int batch = 1; batch <= 100; batch++)
+        {
+            progress.Report(new TrainingProgress(1, 2, batch, 100, 0.5, 0.75, 1000, TimeSpan.FromSeconds(batch), batch == 100));
+        }
+        string[] lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(lines.Length, 10, 12);
+        Assert.DoesNotContain('\r', writer.ToString());
+        Assert.Contains("loss 0.5000", lines[^1]);
+        Assert.Contains("ETA", lines[0]);
+    }
+}
