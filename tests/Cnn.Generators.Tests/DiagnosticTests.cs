@@ -45,7 +45,7 @@ public class DiagnosticTests
     [Fact]
     public void ChannelMismatch_ReportsCnn0004AtSecondConvolution()
         => AssertError(Network("[Input(1, 8, 8)]\n[Conv2d(\"conv1\", 64, 3)]\n[Conv2d(\"conv2\", 16, 3, InChannels = 32)]"),
-            "CNN0004", "Conv2d(\"conv2\"", "expects 32 input channels but 'conv1' produces 64", "set InChannels = 64");
+            "CNN0004", "Conv2d(\"conv2\"", "expects 32 input channels but 'conv1' produces 64", "set InChannels = 64, or give 'conv1' 32 output channels");
 
     [Theory]
     [InlineData("[Conv2d(\"conv1\", 0, 3)]", "outChannels = 0")]

@@ -26,7 +26,7 @@ namespace Cnn.Generators.Diagnostics
 
         public static readonly DiagnosticDescriptor ChannelMismatch = Error(DiagnosticIds.ChannelMismatch,
             "Input channels do not match",
-            "{0} '{1}' expects {2} input channels but {3} produces {4}; set InChannels = {4} or change {3} to produce {2} channels");
+            "{0} '{1}' expects {2} input channels but {3} produces {4}; set InChannels = {4}, or {5}");
 
         public static readonly DiagnosticDescriptor NonPositiveSize = Error(DiagnosticIds.NonPositiveSize,
             "Size must be positive",

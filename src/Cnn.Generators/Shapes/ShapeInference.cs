@@ -73,7 +73,10 @@ namespace Cnn.Generators.Shapes
             }
             if (conv.InChannels > 0 && conv.InChannels != x.Channels)
             {
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.ChannelMismatch, conv.Location, conv.Kind, conv.Name, Text(conv.InChannels), producer, Text(x.Channels)));
+                string fix = state.ChannelSource is null
+                    ? $"change [Input] to {Text(conv.InChannels)} channels"
+                    : $"give '{state.ChannelSource}' {Text(conv.InChannels)} output channels";
+                errors.Add(DiagnosticInfo.Create(DiagnosticIds.ChannelMismatch, conv.Location, conv.Kind, conv.Name, Text(conv.InChannels), producer, Text(x.Channels), fix));
                 return null;
             }
             if (x.Channels % conv.Groups != 0 || conv.OutChannels % conv.Groups != 0)
@@ -116,6 +119,7 @@ namespace Cnn.Generators.Shapes
                 state.Parameter(conv.Name, "weight", false, new[] { conv.OutChannels, x.Channels / conv.Groups, conv.KernelSize, conv.KernelSize }, ParameterInitModel.UniformFanIn, fanIn),
             };
             if (conv.Bias) parameters.Add(state.Parameter(conv.Name, "bias", true, new[] { conv.OutChannels }, ParameterInitModel.UniformFanIn, fanIn));
+            state.ChannelSource = conv.Name;
             return state.Produce(conv, y, conv.Stride, padding, parameters);
         }
 
@@ -272,6 +276,9 @@ namespace Cnn.Generators.Shapes
             public long ActivationsPerSample { get; private set; }
 
             public TensorSlot Current => Tensors[Tensors.Count - 1];
+
+            /// <summary>The last layer that set the channel count (null: the input), named when channels do not match.</summary>
+            public string? ChannelSource { get; set; }
 
             public long Reserve(long size)
             {
