@@ -3,8 +3,9 @@ using Cnn.Backends.Cpu.Reference;
 namespace Cnn.Backends.Cpu.Fast;
 
 /// <summary>
-/// Pooling split over the pool by fixed shares of (sample, channel) planes, with a dedicated path
-/// for the common 2×2, stride-2, unpadded max pool. Window rules and tie-breaking are the
+/// Pooling split over the pool by fixed shares of (sample, channel) planes, with dedicated paths
+/// for the common 2×2, stride-2, unpadded max pool (<see cref="MaxPool2x2"/>, and a scalar one for
+/// planes with a NaN or processors without AVX2). Window rules and tie-breaking are the
 /// reference's: max takes the first maximum (or a NaN), average counts padding.
 /// </summary>
 internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
@@ -66,6 +67,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
             if (_backward)
             {
                 float* dy = _outputGradient + (long)plane * _outPlane, dx = _inputGradient + (long)plane * _inPlane;
+                if (_max2x2 && MaxPool2x2.IsSupported && MaxPool2x2.Backward(x, dy, dx, _g.InHeight, _g.InWidth)) continue;
                 new Span<float>(dx, _inPlane).Clear();
                 if (_max2x2) MaxBackward2x2(x, dy, dx);
                 else BackwardPlane(x, dy, dx);
@@ -73,6 +75,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
             else
             {
                 float* y = _output + (long)plane * _outPlane;
+                if (_max2x2 && MaxPool2x2.IsSupported && MaxPool2x2.Forward(x, y, _g.InHeight, _g.InWidth)) continue;
                 if (_max2x2) MaxForward2x2(x, y);
                 else ForwardPlane(x, y);
             }
