@@ -64,11 +64,20 @@ namespace Cnn.Generators.Emitting
             w.Line();
             w.Line($"private const long ActivationsPerSample = {Num(network.ActivationsPerSample)};");
             w.Line();
-            w.Open("private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]");
-            foreach (ParameterModel p in network.Layers.SelectMany(l => l.Parameters))
+            w.Line("/// <summary>Number of buffer values (running statistics), saved with the model but not trained.</summary>");
+            w.Line($"public const long BufferCount = {Num(network.BufferCount)};");
+            w.Line();
+            EmitInfos(w, "s_parameterInfos", network.Layers.SelectMany(l => l.Parameters).Where(p => !p.IsBuffer));
+            EmitInfos(w, "s_bufferInfos", network.Layers.SelectMany(l => l.Parameters).Where(p => p.IsBuffer));
+        }
+
+        private static void EmitInfos(SourceWriter w, string field, System.Collections.Generic.IEnumerable<ParameterModel> parameters)
+        {
+            w.Open($"private static readonly global::Cnn.ParameterInfo[] {field} = new global::Cnn.ParameterInfo[]");
+            foreach (ParameterModel p in parameters)
             {
                 string shape = string.Join(", ", p.Dimensions.Select(d => Num(d)));
-                w.Line($"new global::Cnn.ParameterInfo({Literal(p.Name)}, {Literal(p.Layer)}, global::Cnn.ParameterRole.{(p.IsBias ? "Bias" : "Weight")}, new int[] {{ {shape} }}, {Num(p.Offset)}, {Num(p.Length)}, global::Cnn.ParameterInit.{p.Init}, {Num(p.FanIn)}),");
+                w.Line($"new global::Cnn.ParameterInfo({Literal(p.Name)}, {Literal(p.Layer)}, global::Cnn.ParameterRole.{p.Role}, new int[] {{ {shape} }}, {Num(p.Offset)}, {Num(p.Length)}, global::Cnn.ParameterInit.{p.Init}, {Num(p.FanIn)}),");
             }
             w.Close(";");
             w.Line();
@@ -81,6 +90,7 @@ namespace Cnn.Generators.Emitting
             w.Line("private readonly int _maxBatch;");
             w.Line("private readonly global::Cnn.DeviceBuffer _parameters;");
             w.Line("private readonly global::Cnn.DeviceBuffer _gradients;");
+            w.Line("private readonly global::Cnn.DeviceBuffer _buffers;");
             w.Line("private readonly global::Cnn.DeviceBuffer _activations;");
             foreach (ShapedLayer layer in network.Layers)
             {
@@ -105,6 +115,7 @@ namespace Cnn.Generators.Emitting
             w.Line($"_backend = backend ?? new {Backends}Cpu.CpuBackend();");
             w.Line("_parameters = _backend.Allocate(ParameterCount);");
             w.Line("_gradients = _backend.Allocate(ParameterCount);");
+            w.Line("_buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));");
             w.Line("_activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);");
             foreach (ShapedLayer layer in network.Layers)
             {
@@ -156,6 +167,8 @@ namespace Cnn.Generators.Emitting
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;");
             w.Line($"public {TensorType} Parameters => new {TensorType}(_parameters, 0, (int)ParameterCount);");
             w.Line($"public {TensorType} Gradients => new {TensorType}(_gradients, 0, (int)ParameterCount);");
+            w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;");
+            w.Line($"public {TensorType} Buffers => new {TensorType}(_buffers, 0, (int)BufferCount);");
             w.Line($"public {TensorType} Input => Activation({Num(network.InputTensor.ValueOffset)}, InputSize, _maxBatch);");
             w.Line($"public {TensorType} Output => Activation({Num(output.ValueOffset)}, OutputSize, _maxBatch);");
             w.Line($"public {TensorType} OutputGradient => Activation({Num(output.GradientOffset)}, OutputSize, _maxBatch);");
@@ -171,7 +184,7 @@ namespace Cnn.Generators.Emitting
 
         private static void EmitParameterViews(SourceWriter w, ShapedNetwork network)
         {
-            foreach (ParameterModel p in network.Layers.SelectMany(l => l.Parameters))
+            foreach (ParameterModel p in network.Layers.SelectMany(l => l.Parameters).Where(p => !p.IsBuffer))
             {
                 string shape = string.Join(", ", p.Dimensions.Select(d => Num(d)));
                 string property = Pascal(p.Name);
@@ -254,6 +267,7 @@ namespace Cnn.Generators.Emitting
             }
             w.Line("_activations.Dispose();");
             w.Line("_gradients.Dispose();");
+            w.Line("_buffers.Dispose();");
             w.Line("_parameters.Dispose();");
             w.Line("if (_ownsBackend) _backend.Dispose();");
             w.Close();

@@ -57,7 +57,7 @@ namespace Cnn.Generators.Shapes
 
             long labels = state.Reserve(1);
             return new ShapeResult(
-                new ShapedNetwork(spec, state.Layers.ToEquatableArray(), state.Tensors.ToEquatableArray(), state.ParameterCount, state.ActivationsPerSample, labels),
+                new ShapedNetwork(spec, state.Layers.ToEquatableArray(), state.Tensors.ToEquatableArray(), state.ParameterCount, state.BufferCount, state.ActivationsPerSample, labels),
                 EquatableArray<DiagnosticInfo>.Empty);
         }
 
@@ -116,9 +116,9 @@ namespace Cnn.Generators.Shapes
             int fanIn = x.Channels / conv.Groups * conv.KernelSize * conv.KernelSize;
             var parameters = new List<ParameterModel>
             {
-                state.Parameter(conv.Name, "weight", false, new[] { conv.OutChannels, x.Channels / conv.Groups, conv.KernelSize, conv.KernelSize }, ParameterInitModel.UniformFanIn, fanIn),
+                state.Parameter(conv.Name, "weight", ParameterRoleModel.Weight, new[] { conv.OutChannels, x.Channels / conv.Groups, conv.KernelSize, conv.KernelSize }, ParameterInitModel.UniformFanIn, fanIn),
             };
-            if (conv.Bias) parameters.Add(state.Parameter(conv.Name, "bias", true, new[] { conv.OutChannels }, ParameterInitModel.UniformFanIn, fanIn));
+            if (conv.Bias) parameters.Add(state.Parameter(conv.Name, "bias", ParameterRoleModel.Bias, new[] { conv.OutChannels }, ParameterInitModel.UniformFanIn, fanIn));
             state.ChannelSource = conv.Name;
             return state.Produce(conv, y, conv.Stride, padding, parameters);
         }
@@ -168,9 +168,9 @@ namespace Cnn.Generators.Shapes
             }
             var parameters = new List<ParameterModel>
             {
-                state.Parameter(linear.Name, "weight", false, new[] { linear.OutFeatures, x.Channels }, ParameterInitModel.UniformFanIn, x.Channels),
+                state.Parameter(linear.Name, "weight", ParameterRoleModel.Weight, new[] { linear.OutFeatures, x.Channels }, ParameterInitModel.UniformFanIn, x.Channels),
             };
-            if (linear.Bias) parameters.Add(state.Parameter(linear.Name, "bias", true, new[] { linear.OutFeatures }, ParameterInitModel.UniformFanIn, x.Channels));
+            if (linear.Bias) parameters.Add(state.Parameter(linear.Name, "bias", ParameterRoleModel.Bias, new[] { linear.OutFeatures }, ParameterInitModel.UniformFanIn, x.Channels));
             return state.Produce(linear, Shape.Flat(linear.OutFeatures), 1, 0, parameters);
         }
 
@@ -273,6 +273,8 @@ namespace Cnn.Generators.Shapes
 
             public long ParameterCount { get; private set; }
 
+            public long BufferCount { get; private set; }
+
             public long ActivationsPerSample { get; private set; }
 
             public TensorSlot Current => Tensors[Tensors.Count - 1];
@@ -287,12 +289,16 @@ namespace Cnn.Generators.Shapes
                 return offset;
             }
 
-            public ParameterModel Parameter(string layer, string suffix, bool isBias, int[] dimensions, ParameterInitModel init, int fanIn)
+            /// <summary>Places a parameter, or a buffer when the role is a running statistic, after the previous ones.</summary>
+            public ParameterModel Parameter(string layer, string suffix, ParameterRoleModel role, int[] dimensions, ParameterInitModel init, int fanIn)
             {
                 long length = 1;
                 foreach (int d in dimensions) length *= d;
-                var parameter = new ParameterModel(layer + "." + suffix, layer, isBias, dimensions.ToEquatableArray(), ParameterCount, checked((int)length), init, fanIn);
-                ParameterCount += length;
+                bool isBuffer = role >= ParameterRoleModel.RunningMean;
+                long offset = isBuffer ? BufferCount : ParameterCount;
+                var parameter = new ParameterModel(layer + "." + suffix, layer, role, dimensions.ToEquatableArray(), offset, checked((int)length), init, fanIn);
+                if (isBuffer) BufferCount += length;
+                else ParameterCount += length;
                 return parameter;
             }
 

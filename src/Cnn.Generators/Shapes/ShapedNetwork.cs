@@ -14,6 +14,7 @@ namespace Cnn.Generators.Shapes
         EquatableArray<ShapedLayer> Layers,
         EquatableArray<TensorSlot> Tensors,
         long ParameterCount,
+        long BufferCount,
         long ActivationsPerSample,
         long LabelsOffset)
     {
@@ -51,7 +52,10 @@ namespace Cnn.Generators.Shapes
             get
             {
                 long count = 0;
-                foreach (ParameterModel p in Parameters) count += p.Length;
+                foreach (ParameterModel p in Parameters)
+                {
+                    if (!p.IsBuffer) count += p.Length;
+                }
                 return count;
             }
         }
@@ -64,16 +68,32 @@ namespace Cnn.Generators.Shapes
         Ones = 2,
     }
 
-    /// <summary>A parameter tensor with its PyTorch state_dict name, e.g. "conv1.weight", and its place in the parameter buffer.</summary>
+    /// <summary>Mirrors the runtime's ParameterRole.</summary>
+    internal enum ParameterRoleModel
+    {
+        Weight = 0,
+        Bias = 1,
+        RunningMean = 2,
+        RunningVariance = 3,
+        BatchesTracked = 4,
+    }
+
+    /// <summary>
+    /// A named tensor with its PyTorch state_dict name, e.g. "conv1.weight", and its place in the
+    /// parameter buffer, or, for running statistics (<see cref="IsBuffer"/>), in the buffers buffer.
+    /// </summary>
     internal sealed record ParameterModel(
         string Name,
         string Layer,
-        bool IsBias,
+        ParameterRoleModel Role,
         EquatableArray<int> Dimensions,
         long Offset,
         int Length,
         ParameterInitModel Init,
-        int FanIn);
+        int FanIn)
+    {
+        public bool IsBuffer => Role >= ParameterRoleModel.RunningMean;
+    }
 
     /// <summary>The result of shape inference: a laid-out network, or the errors that prevent one.</summary>
     internal sealed record ShapeResult(ShapedNetwork? Network, EquatableArray<DiagnosticInfo> Errors);

@@ -32,6 +32,15 @@ public interface INetwork : IDisposable
     /// <summary>Parameters in declaration order, with state_dict names and buffer offsets.</summary>
     IReadOnlyList<ParameterInfo> ParameterInfos { get; }
 
+    /// <summary>
+    /// Non-trainable state that is saved with the model, such as batch norm's running statistics
+    /// (PyTorch's buffers), in declaration order, with offsets into <see cref="Buffers"/>.
+    /// </summary>
+    IReadOnlyList<ParameterInfo> BufferInfos { get; }
+
+    /// <summary>All buffers, contiguous (empty when the network has none).</summary>
+    Tensor Buffers { get; }
+
     /// <summary>All parameters, contiguous.</summary>
     Tensor Parameters { get; }
 

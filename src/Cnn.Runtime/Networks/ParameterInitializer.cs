@@ -6,18 +6,24 @@ namespace Cnn;
 /// </summary>
 public static class ParameterInitializer
 {
+    /// <summary>Fills every parameter and resets every buffer (running means to 0, running variances to 1).</summary>
     public static void Initialize(INetwork network, ulong seed)
     {
-        IReadOnlyList<ParameterInfo> parameters = network.ParameterInfos;
         int largest = 0;
-        foreach (ParameterInfo p in parameters) largest = Math.Max(largest, p.Length);
+        foreach (ParameterInfo p in network.ParameterInfos.Concat(network.BufferInfos)) largest = Math.Max(largest, p.Length);
         float[] values = new float[largest];
-        for (int i = 0; i < parameters.Count; i++)
+        Fill(network, network.ParameterInfos, network.Parameters, seed, values);
+        Fill(network, network.BufferInfos, network.Buffers, seed, values);
+    }
+
+    private static void Fill(INetwork network, IReadOnlyList<ParameterInfo> infos, Tensor destination, ulong seed, float[] values)
+    {
+        for (int i = 0; i < infos.Count; i++)
         {
-            ParameterInfo p = parameters[i];
+            ParameterInfo p = infos[i];
             Span<float> span = values.AsSpan(0, p.Length);
             Fill(span, p, SeededRandom.ForStream(seed, (ulong)i));
-            network.Backend.Upload(span, network.Parameters.Slice(checked((int)p.Offset), p.Length));
+            network.Backend.Upload(span, destination.Slice(checked((int)p.Offset), p.Length));
         }
     }
 

@@ -20,6 +20,9 @@ partial class LeNet5 : global::Cnn.INetwork
 
     private const long ActivationsPerSample = 29989;
 
+    /// <summary>Number of buffer values (running statistics), saved with the model but not trained.</summary>
+    public const long BufferCount = 0;
+
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
         new global::Cnn.ParameterInfo("conv1.weight", "conv1", global::Cnn.ParameterRole.Weight, new int[] { 6, 1, 5, 5 }, 0, 150, global::Cnn.ParameterInit.UniformFanIn, 25),
@@ -34,11 +37,16 @@ partial class LeNet5 : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("fc3.bias", "fc3", global::Cnn.ParameterRole.Bias, new int[] { 10 }, 61696, 10, global::Cnn.ParameterInit.UniformFanIn, 84),
     };
 
+    private static readonly global::Cnn.ParameterInfo[] s_bufferInfos = new global::Cnn.ParameterInfo[]
+    {
+    };
+
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
     private readonly global::Cnn.DeviceBuffer _parameters;
     private readonly global::Cnn.DeviceBuffer _gradients;
+    private readonly global::Cnn.DeviceBuffer _buffers;
     private readonly global::Cnn.DeviceBuffer _activations;
     private readonly global::Cnn.Backends.IConv2dOperator _conv1Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu1Op;
@@ -65,6 +73,7 @@ partial class LeNet5 : global::Cnn.INetwork
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
         _parameters = _backend.Allocate(ParameterCount);
         _gradients = _backend.Allocate(ParameterCount);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
         _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 1, 28, 28, 6, 28, 28, 5, 5, 1, 1, 2, 2, 1, 1, 1, true));
         _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 4704));
@@ -88,6 +97,8 @@ partial class LeNet5 : global::Cnn.INetwork
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
     public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
     public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
     public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
     public global::Cnn.Tensor Output => Activation(29968, OutputSize, _maxBatch);
     public global::Cnn.Tensor OutputGradient => Activation(29978, OutputSize, _maxBatch);
@@ -222,6 +233,7 @@ partial class LeNet5 : global::Cnn.INetwork
         (_fc3Op as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _gradients.Dispose();
+        _buffers.Dispose();
         _parameters.Dispose();
         if (_ownsBackend) _backend.Dispose();
     }

@@ -20,6 +20,9 @@ partial class MnistNet : global::Cnn.INetwork
 
     private const long ActivationsPerSample = 114233;
 
+    /// <summary>Number of buffer values (running statistics), saved with the model but not trained.</summary>
+    public const long BufferCount = 0;
+
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
         new global::Cnn.ParameterInfo("conv1.weight", "conv1", global::Cnn.ParameterRole.Weight, new int[] { 32, 1, 3, 3 }, 0, 288, global::Cnn.ParameterInit.UniformFanIn, 9),
@@ -32,11 +35,16 @@ partial class MnistNet : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("fc2.bias", "fc2", global::Cnn.ParameterRole.Bias, new int[] { 10 }, 421632, 10, global::Cnn.ParameterInit.UniformFanIn, 128),
     };
 
+    private static readonly global::Cnn.ParameterInfo[] s_bufferInfos = new global::Cnn.ParameterInfo[]
+    {
+    };
+
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
     private readonly global::Cnn.DeviceBuffer _parameters;
     private readonly global::Cnn.DeviceBuffer _gradients;
+    private readonly global::Cnn.DeviceBuffer _buffers;
     private readonly global::Cnn.DeviceBuffer _activations;
     private readonly global::Cnn.Backends.IConv2dOperator _conv1Op;
     private readonly global::Cnn.Backends.IPool2dOperator _maxpool1Op;
@@ -62,6 +70,7 @@ partial class MnistNet : global::Cnn.INetwork
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
         _parameters = _backend.Allocate(ParameterCount);
         _gradients = _backend.Allocate(ParameterCount);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
         _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 1, 28, 28, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
         _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 32, 28, 28, 14, 14, 2, 2, 2, 2, 0, 0));
@@ -84,6 +93,8 @@ partial class MnistNet : global::Cnn.INetwork
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
     public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
     public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
     public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
     public global::Cnn.Tensor Output => Activation(114212, OutputSize, _maxBatch);
     public global::Cnn.Tensor OutputGradient => Activation(114222, OutputSize, _maxBatch);
@@ -205,6 +216,7 @@ partial class MnistNet : global::Cnn.INetwork
         (_logsoftmax1Op as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _gradients.Dispose();
+        _buffers.Dispose();
         _parameters.Dispose();
         if (_ownsBackend) _backend.Dispose();
     }
