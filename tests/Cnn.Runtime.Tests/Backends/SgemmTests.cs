@@ -19,7 +19,7 @@ public unsafe class SgemmTests
     public void Multiply_MatchesNaiveDoubleGemm_OnOddSizesAndEveryTranspose(string kernelName)
     {
         GemmKernel kernel = Enum.Parse<GemmKernel>(kernelName);
-        (int M, int N, int K)[] sizes = [(1, 1, 1), (7, 13, 5), (9, 33, 17), (33, 70, 300), (130, 41, 257), (3, 2100, 9)];
+        (int M, int N, int K)[] sizes = [(1, 1, 1), (7, 13, 5), (9, 33, 17), (33, 70, 300), (130, 41, 257), (3, 2100, 9), (16, 40, 800)];
         foreach ((int m, int n, int k) in sizes)
         foreach (bool transA in new[] { false, true })
         foreach (bool transB in new[] { false, true })
@@ -27,7 +27,19 @@ public unsafe class SgemmTests
             Check(kernel, m, n, k, transA, transB, accumulate);
     }
 
-    private static void Check(GemmKernel kernel, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void MultiplyPacked_MatchesNaiveDoubleGemm_WithAPackedOnce(string kernelName)
+    {
+        GemmKernel kernel = Enum.Parse<GemmKernel>(kernelName);
+        (int M, int N, int K)[] sizes = [(7, 13, 5), (64, 196, 288), (290, 33, 800), (9, 41, 385)];
+        foreach ((int m, int n, int k) in sizes)
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+            Check(kernel, m, n, k, transA, transB, accumulate: true, prepack: true);
+    }
+
+    private static void Check(GemmKernel kernel, int m, int n, int k, bool transA, bool transB, bool accumulate, bool prepack = false)
     {
         // Leading dimensions wider than the matrices, to prove that strides are honoured.
         int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 2, ldc = n + 5;
@@ -35,7 +47,21 @@ public unsafe class SgemmTests
         float[] c = TestArrays.UniformSingle(73, m * ldc), original = (float[])c.Clone();
         var ws = new GemmWorkspace(kernel, m, n, k);
         fixed (float* pa = a, pb = b, pc = c)
-            Sgemm.Multiply(ws, m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
+        {
+            if (prepack)
+            {
+                float[] packed = new float[Sgemm.PackedASize(kernel, m, k)];
+                fixed (float* pp = packed)
+                {
+                    Sgemm.PackA(kernel, m, k, pa, lda, transA, pp);
+                    Sgemm.MultiplyPacked(ws, m, n, k, pp, pb, ldb, transB, pc, ldc, accumulate);
+                }
+            }
+            else
+            {
+                Sgemm.Multiply(ws, m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
+            }
+        }
 
         for (int i = 0; i < m; i++)
         for (int j = 0; j < ldc; j++)

@@ -18,6 +18,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private readonly float[][] _biasPartials;
     private readonly int _inGroup, _outGroup, _depth, _outPlane;
     private readonly bool _pointwise;
+    private readonly GemmKernel _kernel = SgemmKernels.Best;
+
+    // The weights, packed once per call for all images: W_g for the forward GEMM, W_gᵀ for the input gradient.
+    private readonly float[] _packedWeights, _packedWeightsTransposed;
+    private readonly int _packedGroup, _packedGroupTransposed;
 
     // The call in flight, read by the workers.
     private bool _backward;
@@ -40,6 +45,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         // The three GEMMs per group: forward [outGroup × outPlane × depth], weight gradient
         // [outGroup × depth × outPlane], input gradient [depth × outPlane × outGroup].
         int maxM = Math.Max(_outGroup, _depth), maxN = Math.Max(_outPlane, _depth), maxK = Math.Max(_depth, Math.Max(_outPlane, _outGroup));
+        _packedGroup = Sgemm.PackedASize(_kernel, _outGroup, _depth);
+        _packedGroupTransposed = Sgemm.PackedASize(_kernel, _depth, _outGroup);
+        _packedWeights = GC.AllocateUninitializedArray<float>(_g.Groups * _packedGroup, pinned: true);
+        _packedWeightsTransposed = GC.AllocateUninitializedArray<float>(_g.Groups * _packedGroupTransposed, pinned: true);
         _gemm = new GemmWorkspace[_workers];
         _columns = new float[_workers][];
         _weightPartials = new float[_workers][];
@@ -47,7 +56,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         long columnSize = (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth * _outPlane;
         for (int w = 0; w < _workers; w++)
         {
-            _gemm[w] = new GemmWorkspace(SgemmKernels.Best, maxM, maxN, maxK);
+            _gemm[w] = new GemmWorkspace(_kernel, maxM, maxN, maxK);
             _columns[w] = GC.AllocateUninitializedArray<float>(checked((int)columnSize), pinned: true);
             _weightPartials[w] = w == 0 ? [] : GC.AllocateUninitializedArray<float>(_g.WeightSize, pinned: true);
             _biasPartials[w] = w == 0 ? [] : GC.AllocateUninitializedArray<float>(_g.OutChannels, pinned: true);
@@ -63,6 +72,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
         _backward = false;
+        fixed (float* packed = _packedWeights)
+            for (int group = 0; group < _g.Groups; group++)
+                Sgemm.PackA(_kernel, _outGroup, _depth, _weight + (long)group * _outGroup * _depth, _depth, false, packed + (long)group * _packedGroup);
         _pool.Run(this, Math.Min(_workers, batch));
     }
 
@@ -77,6 +89,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _biasGradient = _g.HasBias ? CpuTensor.Pointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : null;
         _batch = batch;
         _backward = true;
+        if (_inputGradient != null)
+            fixed (float* packed = _packedWeightsTransposed)
+                for (int group = 0; group < _g.Groups; group++)
+                    Sgemm.PackA(_kernel, _depth, _outGroup, _weight + (long)group * _outGroup * _depth, _depth, true, packed + (long)group * _packedGroupTransposed);
         int workers = Math.Max(1, Math.Min(_workers, batch));
         _pool.Run(this, workers);
 
@@ -99,7 +115,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private void ForwardShare(int worker, int first, int end)
     {
         GemmWorkspace ws = _gemm[worker];
-        fixed (float* columnBuffer = _columns[worker])
+        fixed (float* columnBuffer = _columns[worker], packedWeights = _packedWeights)
         {
             for (int n = first; n < end; n++)
             {
@@ -109,8 +125,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
                 if (!_pointwise) Im2Col.Unfold(_g, image, columns);
                 for (int group = 0; group < _g.Groups; group++)
                 {
-                    Sgemm.Multiply(ws, _outGroup, _outPlane, _depth,
-                        _weight + (long)group * _outGroup * _depth, _depth, false,
+                    Sgemm.MultiplyPacked(ws, _outGroup, _outPlane, _depth, packedWeights + (long)group * _packedGroup,
                         columns + (long)group * _depth * _outPlane, _outPlane, false,
                         output + (long)group * _outGroup * _outPlane, _outPlane, accumulate: false);
                 }
@@ -123,7 +138,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private void BackwardShare(int worker, int first, int end)
     {
         GemmWorkspace ws = _gemm[worker];
-        fixed (float* columnBuffer = _columns[worker], weightPartial = _weightPartials[worker], biasPartial = _biasPartials[worker])
+        fixed (float* columnBuffer = _columns[worker], weightPartial = _weightPartials[worker], biasPartial = _biasPartials[worker],
+               packedWeights = _packedWeightsTransposed)
         {
             float* weightGradient = worker == 0 ? _weightGradient : weightPartial;
             float* biasGradient = worker == 0 ? _biasGradient : biasPartial;
@@ -165,8 +181,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
                 float* target = _pointwise ? inputGradient : columnBuffer;
                 for (int group = 0; group < _g.Groups; group++)
                 {
-                    Sgemm.Multiply(ws, _depth, _outPlane, _outGroup,
-                        _weight + (long)group * _outGroup * _depth, _depth, true,
+                    Sgemm.MultiplyPacked(ws, _depth, _outPlane, _outGroup, packedWeights + (long)group * _packedGroupTransposed,
                         outputGradient + (long)group * _outGroup * _outPlane, _outPlane, false,
                         target + (long)group * _depth * _outPlane, _outPlane, accumulate: false);
                 }
