@@ -32,9 +32,19 @@ public enum PoolKind
     Max,
     /// <summary>Average over the window, counting padded zeros (PyTorch's count_include_pad=True).</summary>
     Average,
+    /// <summary>Sum over the window (PyTorch's LPPool2d with norm 1 on non-negative inputs; AvgPool2d × window area).</summary>
+    Sum,
+    /// <summary>
+    /// PyTorch's AdaptiveAvgPool2d: output cell (i, j) averages rows floor(i·H/OH) … ceil((i+1)·H/OH) and
+    /// the same for columns; the kernel, stride and padding fields are unused.
+    /// </summary>
+    AdaptiveAverage,
 }
 
-/// <summary>A 2-D pooling layer over NCHW tensors.</summary>
+/// <summary>
+/// A 2-D pooling layer over NCHW tensors. Windows that run past the padded input (PyTorch's
+/// ceil_mode) are clipped to it.
+/// </summary>
 public readonly record struct Pool2dGeometry(
     PoolKind Kind, int MaxBatch,
     int Channels, int InHeight, int InWidth,
@@ -57,10 +67,20 @@ public enum ActivationKind
     Softmax,
     /// <summary>Log-softmax over the features of each sample.</summary>
     LogSoftmax,
+    /// <summary>x for x ≥ 0, slope·x below.</summary>
+    LeakyReLU,
 }
 
-/// <summary>An activation over <see cref="Features"/> elements per sample.</summary>
-public readonly record struct ActivationGeometry(ActivationKind Kind, int MaxBatch, int Features);
+/// <summary>An activation over <see cref="Features"/> elements per sample; <see cref="NegativeSlope"/> is LeakyReLU's.</summary>
+public readonly record struct ActivationGeometry(ActivationKind Kind, int MaxBatch, int Features, float NegativeSlope = 0.01f);
+
+/// <summary>
+/// Batch normalisation over <see cref="Channels"/> with <see cref="Spatial"/> values per channel and
+/// sample (H·W for BatchNorm2d, 1 for BatchNorm1d), with PyTorch's eps and momentum: training
+/// normalises with the batch statistics and updates running = (1 − momentum)·running + momentum·batch,
+/// using the unbiased variance for the running value; evaluation normalises with the running statistics.
+/// </summary>
+public readonly record struct BatchNormGeometry(int MaxBatch, int Channels, int Spatial, float Epsilon, float Momentum);
 
 /// <summary>Inverted dropout: in training, zeroes each element with probability <see cref="Probability"/> and scales the rest by 1/(1-p).</summary>
 public readonly record struct DropoutGeometry(int MaxBatch, int Features, float Probability, ulong Seed);

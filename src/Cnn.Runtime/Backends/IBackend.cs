@@ -24,6 +24,20 @@ public interface IBackend : IDisposable
     IActivationOperator CreateActivation(in ActivationGeometry geometry);
     IDropoutOperator CreateDropout(in DropoutGeometry geometry);
 
+    IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry)
+        => throw new NotSupportedException($"The {Name} backend has no batch norm yet.");
+
+    /// <summary>output = a + b, elementwise over <c>output.Length</c> values (residual sums and gradient accumulation; output may be a).</summary>
+    void Add(Tensor a, Tensor b, Tensor output)
+        => throw new NotSupportedException($"The {Name} backend has no Add yet.");
+
+    /// <summary>
+    /// For i in [0, count): copies <paramref name="length"/> values from source[i·sourceStride] to
+    /// destination[i·destinationStride]. Concatenation along channels, and its gradient, is this per sample.
+    /// </summary>
+    void CopyStrided(int count, int length, Tensor source, int sourceStride, Tensor destination, int destinationStride)
+        => throw new NotSupportedException($"The {Name} backend has no CopyStrided yet.");
+
     /// <summary>
     /// Mean cross-entropy of <paramref name="batch"/> rows of <paramref name="classes"/> logits against class
     /// indices stored as floats; writes d(loss)/d(logits) into <paramref name="gradient"/>.

@@ -38,3 +38,14 @@ public interface IDropoutOperator
     void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training);
     void Backward(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient);
 }
+
+/// <summary>
+/// A prepared batch normalisation. Training forward keeps the batch statistics for the backward
+/// pass and increments <c>batchesTracked</c> (PyTorch's num_batches_tracked, one float).
+/// Backward follows the mode of the last forward.
+/// </summary>
+public interface IBatchNormOperator
+{
+    void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVariance, Tensor batchesTracked, Tensor output, bool training);
+    void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient);
+}
