@@ -108,6 +108,35 @@ public class CpuBackendTests
         Assert.Equal(expectedGradient, CpuTensor.Span(new Tensor(buffer, 16, 12)).ToArray());
     }
 
+    [Theory]
+    [InlineData(CpuKernels.Reference)]
+    [InlineData(CpuKernels.Fast)]
+    public void Add_SumsElementwise_AlsoInPlace(CpuKernels kernels)
+    {
+        using var backend = new CpuBackend(kernels, threads: 2);
+        DeviceBuffer buffer = backend.Allocate(60);
+        float[] a = TestArrays.UniformSingle(191, 19), b = TestArrays.UniformSingle(192, 19);
+        Tensor ta = new(buffer, 0, 19), tb = new(buffer, 20, 19), tc = new(buffer, 40, 19);
+        backend.Upload(a, ta);
+        backend.Upload(b, tb);
+        backend.Add(ta, tb, tc);
+        backend.Add(ta, tb, ta);
+        float[] expected = a.Select((v, i) => v + b[i]).ToArray();
+        Assert.Equal(expected, CpuTensor.Span(tc).ToArray());
+        Assert.Equal(expected, CpuTensor.Span(ta).ToArray());
+    }
+
+    [Fact]
+    public void CopyStrided_CopiesEachRowBetweenStrides()
+    {
+        using var backend = new CpuBackend(CpuKernels.Reference);
+        DeviceBuffer source = backend.Allocate(9), destination = backend.Allocate(8);
+        backend.Upload([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f], new Tensor(source, 0, 9));
+        // Two rows of two: from stride 4 (skipping two) to stride 3 at offset 1, as a channel concat does.
+        backend.CopyStrided(2, 2, new Tensor(source, 1, 8), 4, new Tensor(destination, 1, 7), 3);
+        Assert.Equal([0f, 2f, 3f, 0f, 6f, 7f, 0f, 0f], ((CpuBuffer)destination).Data);
+    }
+
     private sealed class ForeignBuffer : DeviceBuffer
     {
         public override long Length => 16;

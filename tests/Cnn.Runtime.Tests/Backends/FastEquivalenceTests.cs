@@ -99,7 +99,8 @@ public class FastEquivalenceTests
         foreach (PoolKind kind in Enum.GetValues<PoolKind>())
         foreach (string name in new[] { "k2s2", "k2s2-odd", "k3s2p1", "k3s1p1", "k3s2-ceil" })
         foreach (int batch in new[] { 1, 7, 64 })
-            data.Add(kind, name, batch);
+            if (kind != PoolKind.AdaptiveAverage) data.Add(kind, name, batch);
+        foreach (int batch in new[] { 1, 7, 64 }) data.Add(PoolKind.AdaptiveAverage, "adaptive-9x10-to-4x3", batch);
         return data;
     }
 
@@ -110,6 +111,7 @@ public class FastEquivalenceTests
         "k3s2p1" => Geometries.Pool(kind, 64, 3, 9, 10, 3, 2, padding: 1),
         "k3s1p1" => Geometries.Pool(kind, 64, 2, 7, 6, 3, 1, padding: 1),
         "k3s2-ceil" => Geometries.Pool(kind, 64, 2, 8, 8, 3, 2, ceil: true),
+        "adaptive-9x10-to-4x3" => new Pool2dGeometry(kind, 64, 3, 9, 10, 4, 3, 0, 0, 0, 0, 0, 0),
         _ => throw new ArgumentException(name),
     };
 
@@ -164,6 +166,30 @@ public class FastEquivalenceTests
         var actual = Run(CpuKernels.Fast);
         GradientCheck.AssertRelative(expected.y, actual.y, Tolerance, "output");
         GradientCheck.AssertRelative(expected.dx, actual.dx, Tolerance, "inputGradient");
+    }
+
+    [Fact]
+    public void MaxPool2x2_WithNaNs_FastMatchesReference()
+    {
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Max, 2, 2, 6, 6, 2, 2);
+        float[] x = TestArrays.UniformSingle(103, 2 * g.InputSize), dy = TestArrays.UniformSingle(104, 2 * g.OutputSize);
+        x[7] = float.NaN;
+        x[40] = float.NaN;
+        x[41] = float.NaN;
+        (float[] y, float[] dx) Run(CpuKernels kernels)
+        {
+            using var h = new BackendHarness(kernels);
+            IPool2dOperator pool = h.Backend.CreatePool2d(g);
+            Tensor input = h.Upload(x), output = h.Stale(2 * g.OutputSize), dxTensor = h.Stale(x.Length);
+            pool.Forward(2, input, output);
+            pool.Backward(2, input, output, h.Upload(dy), dxTensor);
+            return (h.Read(output), h.Read(dxTensor));
+        }
+
+        var expected = Run(CpuKernels.Reference);
+        var actual = Run(CpuKernels.Fast);
+        Assert.Equal(expected.y, actual.y);
+        Assert.Equal(expected.dx, actual.dx);
     }
 
     [Fact]

@@ -7,25 +7,27 @@ namespace Cnn.Runtime.Tests.Backends;
 public class ReferenceActivationTests
 {
     [Theory]
-    [InlineData(ActivationKind.ReLU)]
-    [InlineData(ActivationKind.Tanh)]
-    [InlineData(ActivationKind.Sigmoid)]
-    [InlineData(ActivationKind.Softmax)]
-    [InlineData(ActivationKind.LogSoftmax)]
-    public void ActivationBackward_MatchesFiniteDifferences(ActivationKind kind)
+    [InlineData(ActivationKind.ReLU, 0.0)]
+    [InlineData(ActivationKind.LeakyReLU, 0.01)]
+    [InlineData(ActivationKind.LeakyReLU, -0.3)]
+    [InlineData(ActivationKind.Tanh, 0.0)]
+    [InlineData(ActivationKind.Sigmoid, 0.0)]
+    [InlineData(ActivationKind.Softmax, 0.0)]
+    [InlineData(ActivationKind.LogSoftmax, 0.0)]
+    public void ActivationBackward_MatchesFiniteDifferences(ActivationKind kind, double slope)
     {
         const int batch = 3, features = 7;
         double[] x = TestArrays.Uniform(21, batch * features, -3, 3), r = TestArrays.Uniform(22, batch * features);
         var output = new double[x.Length];
         double Loss()
         {
-            ActivationReference.Forward<double>(kind, batch, features, x, output);
+            ActivationReference.Forward<double>(kind, batch, features, x, output, slope);
             return GradientCheck.Dot(output, r);
         }
 
         Loss();
         double[] y = (double[])output.Clone(), dx = Enumerable.Repeat(9.0, x.Length).ToArray();
-        ActivationReference.Backward<double>(kind, batch, features, y, r, dx);
+        ActivationReference.Backward<double>(kind, batch, features, x, y, r, dx, slope);
         GradientCheck.AssertClose(GradientCheck.Numerical(Loss, x), dx, 1e-7, "inputGradient");
     }
 
@@ -51,5 +53,7 @@ public class ReferenceActivationTests
         Assert.Equal(Math.Tanh(-0.5), y[1], 15);
         ActivationReference.Forward<double>(ActivationKind.Sigmoid, 1, 4, x, y);
         Assert.Equal(1 / (1 + Math.Exp(-2.0)), y[3], 15);
+        ActivationReference.Forward<double>(ActivationKind.LeakyReLU, 1, 4, x, y, 0.1);
+        Assert.Equal([-0.2, -0.05, 0.5, 2], y);
     }
 }

@@ -10,6 +10,8 @@ public class ReferencePool2dTests
     {
         { PoolKind.Max, "k2s2" }, { PoolKind.Max, "k3s2p1" }, { PoolKind.Max, "k3s1p1" }, { PoolKind.Max, "k3s2-ceil" },
         { PoolKind.Average, "k2s2" }, { PoolKind.Average, "k3s2p1" }, { PoolKind.Average, "k3s1p1" }, { PoolKind.Average, "k3s2-ceil" },
+        { PoolKind.Sum, "k2s2" }, { PoolKind.Sum, "k3s2p1" }, { PoolKind.Sum, "k3s2-ceil" },
+        { PoolKind.AdaptiveAverage, "adaptive-6x7-to-4x3" }, { PoolKind.AdaptiveAverage, "adaptive-5x5-to-1x1" },
     };
 
     private static Pool2dGeometry Case(PoolKind kind, string name) => name switch
@@ -18,6 +20,8 @@ public class ReferencePool2dTests
         "k3s2p1" => Geometries.Pool(kind, 2, 2, 7, 6, 3, 2, padding: 1),
         "k3s1p1" => Geometries.Pool(kind, 1, 2, 5, 5, 3, 1, padding: 1),
         "k3s2-ceil" => Geometries.Pool(kind, 1, 2, 6, 6, 3, 2, ceil: true),
+        "adaptive-6x7-to-4x3" => new Pool2dGeometry(kind, 2, 2, 6, 7, 4, 3, 0, 0, 0, 0, 0, 0),
+        "adaptive-5x5-to-1x1" => new Pool2dGeometry(kind, 2, 3, 5, 5, 1, 1, 0, 0, 0, 0, 0, 0),
         _ => throw new ArgumentException(name),
     };
 
@@ -58,6 +62,25 @@ public class ReferencePool2dTests
         var output = new double[4];
         Pool2dReference.Forward<double>(g, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], output);
         Assert.Equal([(1 + 2 + 4 + 5) / 4.0, (3 + 6) / 2.0, (7 + 8) / 2.0, 9.0], output);
+    }
+
+    [Fact]
+    public void AdaptiveAvgPool2dForward_AveragesPyTorchsOverlappingWindows()
+    {
+        // Width 5 to 3: windows [0, 2), [1, 4), [3, 5), as floor(i·5/3) … ceil((i+1)·5/3).
+        var g = new Pool2dGeometry(PoolKind.AdaptiveAverage, 1, 1, 1, 5, 1, 3, 0, 0, 0, 0, 0, 0);
+        var output = new double[3];
+        Pool2dReference.Forward<double>(g, 1, [1, 2, 3, 4, 5], output);
+        Assert.Equal([1.5, 3, 4.5], output);
+    }
+
+    [Fact]
+    public void SumPool2dForward_AddsTheWindow()
+    {
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Sum, 1, 1, 2, 4, 2, 2);
+        var output = new double[2];
+        Pool2dReference.Forward<double>(g, 1, [1, 2, 3, 4, 5, 6, 7, 8], output);
+        Assert.Equal([1.0 + 2 + 5 + 6, 3.0 + 4 + 7 + 8], output);
     }
 
     [Fact]

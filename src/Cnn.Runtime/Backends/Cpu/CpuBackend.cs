@@ -70,6 +70,30 @@ public sealed class CpuBackend : IBackend
     // Dropout's cost is drawing its mask, which must follow the reference's sequence anyway.
     public IDropoutOperator CreateDropout(in DropoutGeometry geometry) => new ReferenceDropoutOperator(geometry);
 
+    /// <summary>The reference kernel for both kernel sets: normalisation is a few passes over memory, not worth a second implementation yet.</summary>
+    public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry) => new ReferenceBatchNormOperator(geometry);
+
+    public void Add(Tensor a, Tensor b, Tensor output)
+    {
+        int n = output.Length;
+        ReadOnlySpan<float> x = CpuTensor.Span(a, n, nameof(a)), y = CpuTensor.Span(b, n, nameof(b));
+        Span<float> z = CpuTensor.Span(output, n, nameof(output));
+        int i = 0;
+        for (; i <= n - System.Numerics.Vector<float>.Count; i += System.Numerics.Vector<float>.Count)
+            (new System.Numerics.Vector<float>(x[i..]) + new System.Numerics.Vector<float>(y[i..])).CopyTo(z[i..]);
+        for (; i < n; i++) z[i] = x[i] + y[i];
+    }
+
+    public void CopyStrided(int count, int length, Tensor source, int sourceStride, Tensor destination, int destinationStride)
+    {
+        if (count < 0 || length < 0 || sourceStride < 0 || destinationStride < 0)
+            throw new ArgumentOutOfRangeException(nameof(count), $"CopyStrided needs non-negative sizes; got count {count}, length {length}, strides {sourceStride} and {destinationStride}.");
+        if (count == 0 || length == 0) return;
+        Span<float> from = CpuTensor.Span(source, (long)(count - 1) * sourceStride + length, nameof(source));
+        Span<float> to = CpuTensor.Span(destination, (long)(count - 1) * destinationStride + length, nameof(destination));
+        for (int i = 0; i < count; i++) from.Slice(i * sourceStride, length).CopyTo(to.Slice(i * destinationStride, length));
+    }
+
     public float SoftmaxCrossEntropy(int batch, int classes, Tensor logits, Tensor labels, Tensor gradient)
     {
         CheckLoss(batch, classes);

@@ -34,10 +34,18 @@ internal static class GeometryChecks
 
     public static void Validate(in Pool2dGeometry g)
     {
+        if (!Enum.IsDefined(g.Kind)) throw new ArgumentException($"Unknown pooling kind {(int)g.Kind}.");
         Positive(g.MaxBatch, "MaxBatch", "Pool2d");
         Positive(g.Channels, "Channels", "Pool2d");
         Positive(g.InHeight, "InHeight", "Pool2d");
         Positive(g.InWidth, "InWidth", "Pool2d");
+        if (g.Kind == PoolKind.AdaptiveAverage)
+        {
+            // The window follows from the two sizes alone; kernel, stride and padding are unused.
+            Positive(g.OutHeight, "OutHeight", "AdaptiveAvgPool2d");
+            Positive(g.OutWidth, "OutWidth", "AdaptiveAvgPool2d");
+            return;
+        }
         Positive(g.KernelHeight, "KernelHeight", "Pool2d");
         Positive(g.KernelWidth, "KernelWidth", "Pool2d");
         Positive(g.StrideHeight, "StrideHeight", "Pool2d");
@@ -61,6 +69,15 @@ internal static class GeometryChecks
         Positive(g.Features, "Features", "Dropout");
         if (!(g.Probability >= 0f && g.Probability <= 1f))
             throw new ArgumentException($"Dropout probability must be in [0, 1]; got {g.Probability}.");
+    }
+
+    public static void Validate(in BatchNormGeometry g)
+    {
+        Positive(g.MaxBatch, "MaxBatch", "BatchNorm");
+        Positive(g.Channels, "Channels", "BatchNorm");
+        Positive(g.Spatial, "Spatial", "BatchNorm");
+        if (!(g.Epsilon > 0f)) throw new ArgumentException($"BatchNorm epsilon must be positive; got {g.Epsilon}.");
+        if (!(g.Momentum >= 0f && g.Momentum <= 1f)) throw new ArgumentException($"BatchNorm momentum must be in [0, 1]; got {g.Momentum}.");
     }
 
     public static void Batch(int batch, int maxBatch)

@@ -4,8 +4,8 @@ using Cnn.Backends.Cpu.Reference;
 namespace Cnn.Backends.Cpu.Fast;
 
 /// <summary>
-/// ReLU as SIMD loops; Tanh, Sigmoid, Softmax and LogSoftmax through the reference kernels, which
-/// are cheap next to the layers around them.
+/// ReLU and LeakyReLU as SIMD loops; Tanh, Sigmoid, Softmax and LogSoftmax through the reference
+/// kernels, which are cheap next to the layers around them.
 /// </summary>
 internal sealed unsafe class FastActivationOperator : IActivationOperator
 {
@@ -22,20 +22,22 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
         GeometryChecks.Batch(batch, _g.MaxBatch);
         int count = batch * _g.Features;
         Span<float> x = CpuTensor.Span(input, count, nameof(input)), y = CpuTensor.Span(output, count, nameof(output));
-        if (_g.Kind != ActivationKind.ReLU)
+        if (_g.Kind is not (ActivationKind.ReLU or ActivationKind.LeakyReLU))
         {
-            ActivationReference.Forward<float>(_g.Kind, batch, _g.Features, x, y);
+            ActivationReference.Forward<float>(_g.Kind, batch, _g.Features, x, y, _g.NegativeSlope);
             return;
         }
 
+        // ReLU is LeakyReLU with slope 0. Select rather than Max, so that a NaN goes where the reference's x > 0 test sends it.
+        float slope = _g.Kind == ActivationKind.ReLU ? 0f : _g.NegativeSlope;
+        var vslope = new Vector<float>(slope);
         int i = 0;
         for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
         {
             var v = new Vector<float>(x[i..]);
-            // Select rather than Max, so that a NaN maps to 0 exactly as the reference's x > 0 test does.
-            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero).CopyTo(y[i..]);
+            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, slope == 0f ? Vector<float>.Zero : v * vslope).CopyTo(y[i..]);
         }
-        for (; i < count; i++) y[i] = x[i] > 0f ? x[i] : 0f;
+        for (; i < count; i++) y[i] = x[i] > 0f ? x[i] : slope == 0f ? 0f : x[i] * slope;
     }
 
     public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
@@ -46,18 +48,22 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
         Span<float> y = CpuTensor.Span(output, count, nameof(output));
         Span<float> dy = CpuTensor.Span(outputGradient, count, nameof(outputGradient));
         Span<float> dx = CpuTensor.Span(inputGradient, count, nameof(inputGradient));
-        if (_g.Kind != ActivationKind.ReLU)
+        bool leaky = _g.Kind == ActivationKind.LeakyReLU;
+        if (!(_g.Kind == ActivationKind.ReLU || leaky && _g.NegativeSlope >= 0f))
         {
-            ActivationReference.Backward<float>(_g.Kind, batch, _g.Features, y, dy, dx);
+            ActivationReference.Backward<float>(_g.Kind, batch, _g.Features, CpuTensor.OptionalSpan(input, count, nameof(input)), y, dy, dx, _g.NegativeSlope);
             return;
         }
 
+        float slope = leaky ? _g.NegativeSlope : 0f;
+        var vslope = new Vector<float>(slope);
         int i = 0;
         for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
         {
             var active = Vector.GreaterThan(new Vector<float>(y[i..]), Vector<float>.Zero);
-            Vector.ConditionalSelect(active, new Vector<float>(dy[i..]), Vector<float>.Zero).CopyTo(dx[i..]);
+            var g = new Vector<float>(dy[i..]);
+            Vector.ConditionalSelect(active, g, leaky ? g * vslope : Vector<float>.Zero).CopyTo(dx[i..]);
         }
-        for (; i < count; i++) dx[i] = y[i] > 0f ? dy[i] : 0f;
+        for (; i < count; i++) dx[i] = y[i] > 0f ? dy[i] : leaky ? dy[i] * slope : 0f;
     }
 }

@@ -5,8 +5,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// <summary>
 /// Pooling split over the pool by fixed shares of (sample, channel) planes, with dedicated paths
 /// for the common 2×2, stride-2, unpadded max pool (<see cref="MaxPool2x2"/>, and a scalar one for
-/// planes with a NaN or processors without AVX2). Window rules and tie-breaking are the
-/// reference's: max takes the first maximum (or a NaN), average counts padding.
+/// planes with a NaN or processors without AVX2). Other windows run the reference's plane kernels,
+/// in float, so window rules and tie-breaking are the reference's by construction.
 /// </summary>
 internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
 {
@@ -68,16 +68,22 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
             {
                 float* dy = _outputGradient + (long)plane * _outPlane, dx = _inputGradient + (long)plane * _inPlane;
                 if (_max2x2 && MaxPool2x2.IsSupported && MaxPool2x2.Backward(x, dy, dx, _g.InHeight, _g.InWidth)) continue;
-                new Span<float>(dx, _inPlane).Clear();
-                if (_max2x2) MaxBackward2x2(x, dy, dx);
-                else BackwardPlane(x, dy, dx);
+                if (_max2x2)
+                {
+                    new Span<float>(dx, _inPlane).Clear();
+                    MaxBackward2x2(x, dy, dx);
+                }
+                else
+                {
+                    Pool2dReference.BackwardPlane<float>(_g, new ReadOnlySpan<float>(x, _inPlane), new ReadOnlySpan<float>(dy, _outPlane), new Span<float>(dx, _inPlane));
+                }
             }
             else
             {
                 float* y = _output + (long)plane * _outPlane;
                 if (_max2x2 && MaxPool2x2.IsSupported && MaxPool2x2.Forward(x, y, _g.InHeight, _g.InWidth)) continue;
                 if (_max2x2) MaxForward2x2(x, y);
-                else ForwardPlane(x, y);
+                else Pool2dReference.ForwardPlane<float>(_g, new ReadOnlySpan<float>(x, _inPlane), new Span<float>(y, _outPlane));
             }
         }
     }
@@ -121,67 +127,5 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
                 dx[best] += gradient[ox];
             }
         }
-    }
-
-    private void ForwardPlane(float* x, float* y)
-    {
-        for (int oy = 0; oy < _g.OutHeight; oy++)
-        for (int ox = 0; ox < _g.OutWidth; ox++)
-        {
-            var w = Pool2dReference.Window.At(_g, oy, ox);
-            if (_g.Kind == PoolKind.Max)
-            {
-                int best = ArgMax(x, w);
-                y[oy * _g.OutWidth + ox] = best < 0 ? float.NegativeInfinity : x[best];
-            }
-            else
-            {
-                float sum = 0f;
-                for (int iy = w.Y0; iy < w.Y1; iy++)
-                for (int ix = w.X0; ix < w.X1; ix++)
-                    sum += x[iy * _g.InWidth + ix];
-                y[oy * _g.OutWidth + ox] = sum / w.Divisor;
-            }
-        }
-    }
-
-    private void BackwardPlane(float* x, float* dy, float* dx)
-    {
-        for (int oy = 0; oy < _g.OutHeight; oy++)
-        for (int ox = 0; ox < _g.OutWidth; ox++)
-        {
-            var w = Pool2dReference.Window.At(_g, oy, ox);
-            float gradient = dy[oy * _g.OutWidth + ox];
-            if (_g.Kind == PoolKind.Max)
-            {
-                int best = ArgMax(x, w);
-                if (best >= 0) dx[best] += gradient;
-            }
-            else
-            {
-                float share = gradient / w.Divisor;
-                for (int iy = w.Y0; iy < w.Y1; iy++)
-                for (int ix = w.X0; ix < w.X1; ix++)
-                    dx[iy * _g.InWidth + ix] += share;
-            }
-        }
-    }
-
-    private int ArgMax(float* x, Pool2dReference.Window w)
-    {
-        int best = -1;
-        float max = float.NegativeInfinity;
-        for (int iy = w.Y0; iy < w.Y1; iy++)
-        for (int ix = w.X0; ix < w.X1; ix++)
-        {
-            float v = x[iy * _g.InWidth + ix];
-            if (best < 0 || v > max || float.IsNaN(v))
-            {
-                max = v;
-                best = iy * _g.InWidth + ix;
-                if (float.IsNaN(v)) return best;
-            }
-        }
-        return best;
     }
 }

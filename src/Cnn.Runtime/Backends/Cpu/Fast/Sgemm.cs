@@ -110,10 +110,10 @@ internal static unsafe class Sgemm
 
     private static void MacroKernel(GemmWorkspace ws, float* aBlock, int mc, int nc, int kc, float* c, int ldc, bool accumulate)
     {
-        int mr = ws.Mr, nr = ws.Nr;
-        for (int jr = 0; jr < nc; jr += nr)
+        int mr = ws.Mr;
+        for (int jr = 0; jr < nc; jr += ws.Nr)
         {
-            int nValid = Math.Min(nr, nc - jr);
+            int nValid = Math.Min(ws.Nr, nc - jr), nr = SgemmKernels.PanelWidth(ws.Kernel, nValid);
             float* bPanel = ws.PackB + (long)jr * kc;
             for (int ir = 0; ir < mc; ir += mr)
             {
@@ -122,12 +122,12 @@ internal static unsafe class Sgemm
                 float* cTile = c + (long)ir * ldc + jr;
                 if (mValid == mr && nValid == nr)
                 {
-                    SgemmKernels.Run(ws.Kernel, kc, aPanel, bPanel, cTile, ldc, accumulate);
+                    SgemmKernels.Run(ws.Kernel, nr, kc, aPanel, bPanel, cTile, ldc, accumulate);
                     continue;
                 }
 
                 // A ragged tile: compute all of it aside, keep the part inside C.
-                SgemmKernels.Run(ws.Kernel, kc, aPanel, bPanel, ws.Tile, nr, accumulate: false);
+                SgemmKernels.Run(ws.Kernel, nr, kc, aPanel, bPanel, ws.Tile, nr, accumulate: false);
                 for (int i = 0; i < mValid; i++)
                 {
                     float* row = cTile + (long)i * ldc, tile = ws.Tile + i * nr;
@@ -175,13 +175,13 @@ internal static unsafe class Sgemm
     }
 
     // B̃ panel q holds, for each p, the NR values B[p, q·NR .. q·NR + NR]; columns past nc are zero.
+    // The last panel may be narrower (SgemmKernels.PanelWidth); earlier ones are full, so panel q still starts at q·kc.
     private static void PackBRows(GemmWorkspace ws, float* b, int ldb, int kc, int nc)
     {
-        int nr = ws.Nr;
-        for (int q = 0; q < nc; q += nr)
+        for (int q = 0; q < nc; q += ws.Nr)
         {
             float* panel = ws.PackB + (long)q * kc;
-            int cols = Math.Min(nr, nc - q);
+            int cols = Math.Min(ws.Nr, nc - q), nr = SgemmKernels.PanelWidth(ws.Kernel, cols);
             if (cols == nr && nr == 32)
             {
                 for (int p = 0; p < kc; p++)
@@ -190,6 +190,11 @@ internal static unsafe class Sgemm
                     Vector512.Store(Vector512.Load(src), panel + p * 32);
                     Vector512.Store(Vector512.Load(src + 16), panel + p * 32 + 16);
                 }
+                continue;
+            }
+            if (cols == 16 && nr == 16)
+            {
+                for (int p = 0; p < kc; p++) Vector512.Store(Vector512.Load(b + (long)p * ldb + q), panel + p * 16);
                 continue;
             }
             for (int p = 0; p < kc; p++)
@@ -205,11 +210,10 @@ internal static unsafe class Sgemm
 
     private static void PackBTransposed(GemmWorkspace ws, float* b, int ldb, int kc, int nc)
     {
-        int nr = ws.Nr;
-        for (int q = 0; q < nc; q += nr)
+        for (int q = 0; q < nc; q += ws.Nr)
         {
             float* panel = ws.PackB + (long)q * kc;
-            int cols = Math.Min(nr, nc - q);
+            int cols = Math.Min(ws.Nr, nc - q), nr = SgemmKernels.PanelWidth(ws.Kernel, cols);
             int j = 0;
             if (Transpose8x8.IsSupported && kc >= 8)
             {

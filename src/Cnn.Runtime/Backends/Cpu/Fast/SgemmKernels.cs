@@ -42,8 +42,17 @@ internal static unsafe class SgemmKernels
     /// <summary>Columns of the register tile.</summary>
     public static int Nr(GemmKernel kernel) => kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
 
-    public static void Run(GemmKernel kernel, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    /// <summary>Columns of the B panel that holds the last <paramref name="columns"/> columns: NR, or 16 where the AVX-512 kernel has a narrow variant.</summary>
+    public static int PanelWidth(GemmKernel kernel, int columns) => kernel == GemmKernel.Avx512 && columns <= 16 ? 16 : Nr(kernel);
+
+    /// <summary>Runs the kernel over one MR×<paramref name="panelWidth"/> tile (see <see cref="PanelWidth"/>).</summary>
+    public static void Run(GemmKernel kernel, int panelWidth, int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
+        if (panelWidth == 16 && kernel == GemmKernel.Avx512)
+        {
+            Kernel512x8Narrow(kc, a, b, c, ldc, accumulate);
+            return;
+        }
         switch (kernel)
         {
             case GemmKernel.Avx512: Kernel512x8(kc, a, b, c, ldc, accumulate); break;
@@ -150,5 +159,52 @@ internal static unsafe class SgemmKernels
         c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 8);
         c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 8);
         c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 8);
+    }
+
+    /// <summary>The 8×16 variant for a last B panel of at most 16 columns, which the 8×32 kernel would half waste.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512x8Narrow(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c0 = default;
+        Vector512<float> c1 = default;
+        Vector512<float> c2 = default;
+        Vector512<float> c3 = default;
+        Vector512<float> c4 = default;
+        Vector512<float> c5 = default;
+        Vector512<float> c6 = default;
+        Vector512<float> c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += 8;
+            b += 16;
+        }
+        if (accumulate)
+        {
+            c0 += Vector512.Load(c + 0 * ldc);
+            c1 += Vector512.Load(c + 1 * ldc);
+            c2 += Vector512.Load(c + 2 * ldc);
+            c3 += Vector512.Load(c + 3 * ldc);
+            c4 += Vector512.Load(c + 4 * ldc);
+            c5 += Vector512.Load(c + 5 * ldc);
+            c6 += Vector512.Load(c + 6 * ldc);
+            c7 += Vector512.Load(c + 7 * ldc);
+        }
+        c0.Store(c + 0 * ldc);
+        c1.Store(c + 1 * ldc);
+        c2.Store(c + 2 * ldc);
+        c3.Store(c + 3 * ldc);
+        c4.Store(c + 4 * ldc);
+        c5.Store(c + 5 * ldc);
+        c6.Store(c + 6 * ldc);
+        c7.Store(c + 7 * ldc);
     }
 }

@@ -3,12 +3,14 @@ using System.Numerics;
 namespace Cnn.Backends.Cpu.Reference;
 
 /// <summary>
-/// ReLU, Tanh, Sigmoid elementwise, and Softmax / LogSoftmax over the features of each sample.
-/// Backward needs only the output (and the incoming gradient), as in PyTorch.
+/// ReLU, LeakyReLU, Tanh, Sigmoid elementwise, and Softmax / LogSoftmax over the features of each
+/// sample. Backward reads the output, as PyTorch does, except LeakyReLU with a negative slope, whose
+/// output sign no longer tells which side of zero the input was on.
 /// </summary>
 public static class ActivationReference
 {
-    public static void Forward<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> input, Span<T> output)
+    /// <param name="negativeSlope">LeakyReLU's slope below zero; ignored by the other kinds.</param>
+    public static void Forward<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> input, Span<T> output, T negativeSlope = default!)
         where T : IFloatingPointIeee754<T>
     {
         int count = batch * features;
@@ -16,6 +18,9 @@ public static class ActivationReference
         {
             case ActivationKind.ReLU:
                 for (int i = 0; i < count; i++) output[i] = input[i] > T.Zero ? input[i] : T.Zero;
+                break;
+            case ActivationKind.LeakyReLU:
+                for (int i = 0; i < count; i++) output[i] = input[i] > T.Zero ? input[i] : input[i] * negativeSlope;
                 break;
             case ActivationKind.Tanh:
                 for (int i = 0; i < count; i++) output[i] = T.Tanh(input[i]);
@@ -47,8 +52,12 @@ public static class ActivationReference
         }
     }
 
-    /// <summary>Overwrites <paramref name="inputGradient"/> from the forward <paramref name="output"/> and <paramref name="outputGradient"/>.</summary>
-    public static void Backward<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
+    /// <summary>
+    /// Overwrites <paramref name="inputGradient"/> from the forward <paramref name="output"/> and
+    /// <paramref name="outputGradient"/> (and <paramref name="input"/>, for LeakyReLU with a negative slope).
+    /// </summary>
+    public static void Backward<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient,
+        Span<T> inputGradient, T negativeSlope = default!)
         where T : IFloatingPointIeee754<T>
     {
         int count = batch * features;
@@ -56,6 +65,10 @@ public static class ActivationReference
         {
             case ActivationKind.ReLU:
                 for (int i = 0; i < count; i++) inputGradient[i] = output[i] > T.Zero ? outputGradient[i] : T.Zero;
+                break;
+            case ActivationKind.LeakyReLU:
+                ReadOnlySpan<T> side = negativeSlope >= T.Zero ? output : input;
+                for (int i = 0; i < count; i++) inputGradient[i] = side[i] > T.Zero ? outputGradient[i] : outputGradient[i] * negativeSlope;
                 break;
             case ActivationKind.Tanh:
                 for (int i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * (T.One - output[i] * output[i]);
@@ -102,7 +115,7 @@ internal sealed class ReferenceActivationOperator : IActivationOperator
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
         long count = (long)batch * _g.Features;
-        ActivationReference.Forward<float>(_g.Kind, batch, _g.Features, CpuTensor.Span(input, count, nameof(input)), CpuTensor.Span(output, count, nameof(output)));
+        ActivationReference.Forward<float>(_g.Kind, batch, _g.Features, CpuTensor.Span(input, count, nameof(input)), CpuTensor.Span(output, count, nameof(output)), _g.NegativeSlope);
     }
 
     public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
@@ -110,7 +123,8 @@ internal sealed class ReferenceActivationOperator : IActivationOperator
         GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
         long count = (long)batch * _g.Features;
-        ActivationReference.Backward<float>(_g.Kind, batch, _g.Features,
-            CpuTensor.Span(output, count, nameof(output)), CpuTensor.Span(outputGradient, count, nameof(outputGradient)), CpuTensor.Span(inputGradient, count, nameof(inputGradient)));
+        ActivationReference.Backward<float>(_g.Kind, batch, _g.Features, CpuTensor.OptionalSpan(input, count, nameof(input)),
+            CpuTensor.Span(output, count, nameof(output)), CpuTensor.Span(outputGradient, count, nameof(outputGradient)), CpuTensor.Span(inputGradient, count, nameof(inputGradient)),
+            _g.NegativeSlope);
     }
 }

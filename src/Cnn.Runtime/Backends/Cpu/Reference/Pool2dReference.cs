@@ -3,67 +3,75 @@ using System.Numerics;
 namespace Cnn.Backends.Cpu.Reference;
 
 /// <summary>
-/// Max and average pooling over NCHW tensors, as PyTorch defines them: max ignores padding and
-/// routes the gradient to the first maximum of each window; average counts padded zeros
-/// (count_include_pad=True), dividing by the window clipped to the padded input.
+/// Pooling over NCHW tensors, as PyTorch defines it: max ignores padding and routes the gradient to
+/// the first maximum of each window; average counts padded zeros (count_include_pad=True), dividing
+/// by the window clipped to the padded input; sum adds the window; adaptive average averages rows
+/// floor(i·H/OH) … ceil((i+1)·H/OH) and likewise for columns.
 /// </summary>
 public static class Pool2dReference
 {
     public static void Forward<T>(in Pool2dGeometry g, int batch, ReadOnlySpan<T> input, Span<T> output)
         where T : IFloatingPointIeee754<T>
     {
+        int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
         for (int plane = 0; plane < batch * g.Channels; plane++)
-        {
-            ReadOnlySpan<T> x = input.Slice(plane * g.InHeight * g.InWidth, g.InHeight * g.InWidth);
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            for (int ox = 0; ox < g.OutWidth; ox++)
-            {
-                Window w = Window.At(g, oy, ox);
-                T result;
-                if (g.Kind == PoolKind.Max)
-                {
-                    int best = ArgMax(g, x, w);
-                    result = best < 0 ? T.NegativeInfinity : x[best];
-                }
-                else
-                {
-                    T sum = T.Zero;
-                    for (int iy = w.Y0; iy < w.Y1; iy++)
-                    for (int ix = w.X0; ix < w.X1; ix++)
-                        sum += x[iy * g.InWidth + ix];
-                    result = sum / T.CreateChecked(w.Divisor);
-                }
-                output[(plane * g.OutHeight + oy) * g.OutWidth + ox] = result;
-            }
-        }
+            ForwardPlane(g, input.Slice(plane * inPlane, inPlane), output.Slice(plane * outPlane, outPlane));
     }
 
     /// <summary>Overwrites <paramref name="inputGradient"/>. The max pool finds each window's maximum again from <paramref name="input"/>.</summary>
     public static void Backward<T>(in Pool2dGeometry g, int batch, ReadOnlySpan<T> input, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
         where T : IFloatingPointIeee754<T>
     {
-        inputGradient[..(batch * g.InputSize)].Clear();
+        int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
         for (int plane = 0; plane < batch * g.Channels; plane++)
+            BackwardPlane(g, input.Slice(plane * inPlane, inPlane), outputGradient.Slice(plane * outPlane, outPlane), inputGradient.Slice(plane * inPlane, inPlane));
+    }
+
+    /// <summary>Pools one (sample, channel) plane.</summary>
+    public static void ForwardPlane<T>(in Pool2dGeometry g, ReadOnlySpan<T> x, Span<T> y) where T : IFloatingPointIeee754<T>
+    {
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        for (int ox = 0; ox < g.OutWidth; ox++)
         {
-            ReadOnlySpan<T> x = input.Slice(plane * g.InHeight * g.InWidth, g.InHeight * g.InWidth);
-            Span<T> dx = inputGradient.Slice(plane * g.InHeight * g.InWidth, g.InHeight * g.InWidth);
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            for (int ox = 0; ox < g.OutWidth; ox++)
+            Window w = Window.At(g, oy, ox);
+            T result;
+            if (g.Kind == PoolKind.Max)
             {
-                Window w = Window.At(g, oy, ox);
-                T dy = outputGradient[(plane * g.OutHeight + oy) * g.OutWidth + ox];
-                if (g.Kind == PoolKind.Max)
-                {
-                    int best = ArgMax(g, x, w);
-                    if (best >= 0) dx[best] += dy;
-                }
-                else
-                {
-                    T share = dy / T.CreateChecked(w.Divisor);
-                    for (int iy = w.Y0; iy < w.Y1; iy++)
-                    for (int ix = w.X0; ix < w.X1; ix++)
-                        dx[iy * g.InWidth + ix] += share;
-                }
+                int best = ArgMax(g, x, w);
+                result = best < 0 ? T.NegativeInfinity : x[best];
+            }
+            else
+            {
+                T sum = T.Zero;
+                for (int iy = w.Y0; iy < w.Y1; iy++)
+                for (int ix = w.X0; ix < w.X1; ix++)
+                    sum += x[iy * g.InWidth + ix];
+                result = g.Kind == PoolKind.Sum ? sum : sum / T.CreateChecked(w.Divisor);
+            }
+            y[oy * g.OutWidth + ox] = result;
+        }
+    }
+
+    /// <summary>Overwrites the input gradient of one plane.</summary>
+    public static void BackwardPlane<T>(in Pool2dGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : IFloatingPointIeee754<T>
+    {
+        dx.Clear();
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        for (int ox = 0; ox < g.OutWidth; ox++)
+        {
+            Window w = Window.At(g, oy, ox);
+            T gradient = dy[oy * g.OutWidth + ox];
+            if (g.Kind == PoolKind.Max)
+            {
+                int best = ArgMax(g, x, w);
+                if (best >= 0) dx[best] += gradient;
+            }
+            else
+            {
+                T share = g.Kind == PoolKind.Sum ? gradient : gradient / T.CreateChecked(w.Divisor);
+                for (int iy = w.Y0; iy < w.Y1; iy++)
+                for (int ix = w.X0; ix < w.X1; ix++)
+                    dx[iy * g.InWidth + ix] += share;
             }
         }
     }
@@ -92,6 +100,12 @@ public static class Pool2dReference
     {
         public static Window At(in Pool2dGeometry g, int oy, int ox)
         {
+            if (g.Kind == PoolKind.AdaptiveAverage)
+            {
+                int ay0 = oy * g.InHeight / g.OutHeight, ay1 = ((oy + 1) * g.InHeight + g.OutHeight - 1) / g.OutHeight;
+                int ax0 = ox * g.InWidth / g.OutWidth, ax1 = ((ox + 1) * g.InWidth + g.OutWidth - 1) / g.OutWidth;
+                return new Window(ay0, ay1, ax0, ax1, (ay1 - ay0) * (ax1 - ax0));
+            }
             int y0 = oy * g.StrideHeight - g.PaddingHeight, x0 = ox * g.StrideWidth - g.PaddingWidth;
             int y1 = Math.Min(y0 + g.KernelHeight, g.InHeight + g.PaddingHeight);
             int x1 = Math.Min(x0 + g.KernelWidth, g.InWidth + g.PaddingWidth);
