@@ -1,0 +1,252 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Cnn.IO;
+
+/// <summary>
+/// Saves a network's parameters and buffers to a safetensors file under their PyTorch state_dict
+/// names, and loads them back, into this network or from PyTorch. Batch norm's
+/// <c>num_batches_tracked</c> (<see cref="ParameterRole.BatchesTracked"/>) is written as a 0-d
+/// int64, as <c>torch.save</c> keeps it; everything else as float32.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>Metadata key of the network's class name.</summary>
+    public const string ArchitectureKey = "architecture";
+
+    /// <summary>Metadata key of one sample's shape, e.g. <c>"1,28,28"</c>.</summary>
+    public const string InputShapeKey = "input_shape";
+
+    /// <summary>Metadata key of the class names, a JSON array of strings.</summary>
+    public const string ClassNamesKey = "class_names";
+
+    /// <summary>
+    /// Writes every parameter and buffer of <paramref name="network"/> to <paramref name="path"/>,
+    /// through a temporary file and a rename, so a failure leaves any earlier file there intact.
+    /// </summary>
+    /// <param name="network">The network to save.</param>
+    /// <param name="path">The file to write, conventionally <c>*.safetensors</c>.</param>
+    /// <param name="metadata">
+    /// Class names and extra strings to keep with the model (e.g. <c>"format": "pt"</c>, which
+    /// PyTorch tools expect). The architecture and input shape come from the network; if given
+    /// here they must agree with it.
+    /// </param>
+    /// <exception cref="ArgumentException">The metadata contradicts the network, or an extra key is one of the reserved keys.</exception>
+    public static void Save(INetwork network, string path, ModelMetadata? metadata = null) => Save(network, path, metadata, wrap: null);
+
+    /// <summary>As <see cref="Save(INetwork, string, ModelMetadata?)"/>; <paramref name="wrap"/> lets tests make the write fail midway.</summary>
+    internal static void Save(INetwork network, string path, ModelMetadata? metadata, Func<Stream, Stream>? wrap)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        SafeTensorsWriter writer = new();
+        AddMetadata(writer, network, metadata);
+
+        float[] parameters = Download(network, network.Parameters);
+        foreach (ParameterInfo p in network.ParameterInfos)
+            writer.AddSingle(p.Name, FileShape(p), parameters.AsMemory((int)p.Offset, p.Length));
+
+        if (network.BufferInfos.Count > 0)
+        {
+            float[] buffers = Download(network, network.Buffers);
+            foreach (ParameterInfo b in network.BufferInfos)
+            {
+                if (b.Role != ParameterRole.BatchesTracked)
+                {
+                    writer.AddSingle(b.Name, FileShape(b), buffers.AsMemory((int)b.Offset, b.Length));
+                    continue;
+                }
+                if (b.Length != 1)
+                    throw new InvalidOperationException($"{network.ArchitectureName}'s '{b.Name}' counts batches and should be one value, but it has {b.Length}.");
+                float count = buffers[b.Offset];
+                if (!float.IsFinite(count) || count < 0 || count >= 9223372036854775808f)
+                    throw new InvalidOperationException($"{network.ArchitectureName}'s '{b.Name}' is {count}, not a batch count that int64 can hold.");
+                writer.AddInt64(b.Name, [], new[] { (long)MathF.Round(count) });
+            }
+        }
+
+        writer.Save(path, wrap);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="path"/> into <paramref name="network"/>: every parameter and buffer
+    /// must be in the file under its name with the same shape, in a dtype that converts to float32
+    /// (F32, F64, F16, BF16, I64, I32), and the file must hold nothing else. The whole file is
+    /// checked, and read, before the network changes, so on any error the network is as it was.
+    /// The file's architecture and input shape are returned, not enforced: a PyTorch file has
+    /// neither, and the tensor shapes already decide whether the weights fit.
+    /// </summary>
+    /// <returns>The file's metadata.</returns>
+    /// <exception cref="SafeTensorsFormatException">The file is not valid safetensors.</exception>
+    /// <exception cref="ModelFormatException">The file's tensors or reserved metadata do not fit the network; lists every problem.</exception>
+    public static ModelMetadata Load(INetwork network, string path)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using SafeTensorsFile file = SafeTensorsFile.Open(path);
+
+        var problems = new List<string>();
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ParameterInfo info in network.ParameterInfos.Concat(network.BufferInfos))
+        {
+            expected.Add(info.Name);
+            if (!file.TryGetTensor(info.Name, out SafeTensorInfo? tensor))
+            {
+                problems.Add($"missing '{info.Name}'");
+                continue;
+            }
+            if (!tensor.DType.ConvertsToSingle())
+                problems.Add($"'{info.Name}' has dtype {tensor.DType.HeaderName()}, not a float type (F32, F64, F16, BF16) or an integer count (I64, I32)");
+            long[] shape = FileShape(info);
+            if (!tensor.Shape.SequenceEqual(shape))
+                problems.Add($"'{info.Name}' has shape {tensor.ShapeText} in the file but {SafeTensorInfo.FormatShape(shape)} in {network.ArchitectureName}");
+        }
+        foreach (SafeTensorInfo tensor in file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            if (!expected.Contains(tensor.Name)) problems.Add($"unexpected '{tensor.Name}'");
+        }
+        ModelMetadata metadata = ParseMetadata(file.Metadata, problems);
+        if (problems.Count > 0) throw new ModelFormatException(path, network.ArchitectureName, problems);
+
+        // Everything is read to the host first, so a read error cannot leave half a model behind.
+        float[] parameters = Read(file, network.ParameterInfos, network.Parameters.Length);
+        float[] buffers = network.BufferInfos.Count > 0 ? Read(file, network.BufferInfos, network.Buffers.Length) : [];
+        Upload(network, network.ParameterInfos, parameters, network.Parameters);
+        if (network.BufferInfos.Count > 0) Upload(network, network.BufferInfos, buffers, network.Buffers);
+        return metadata;
+    }
+
+    /// <summary>Reads only the metadata of a model file, e.g. to find which network class to construct.</summary>
+    /// <exception cref="SafeTensorsFormatException">The file is not valid safetensors.</exception>
+    /// <exception cref="ModelFormatException">A reserved metadata entry is malformed.</exception>
+    public static ModelMetadata ReadMetadata(string path)
+    {
+        using SafeTensorsFile file = SafeTensorsFile.Open(path);
+        var problems = new List<string>();
+        ModelMetadata metadata = ParseMetadata(file.Metadata, problems);
+        if (problems.Count > 0) throw new ModelFormatException(path, metadata.Architecture ?? "any network", problems);
+        return metadata;
+    }
+
+    /// <summary>The shape a tensor has in the file: its own, except that a batch count is a 0-d scalar, as in PyTorch.</summary>
+    private static long[] FileShape(ParameterInfo info) =>
+        info.Role == ParameterRole.BatchesTracked ? [] : info.Shape.Select(d => (long)d).ToArray();
+
+    private static float[] Download(INetwork network, Tensor tensor)
+    {
+        var values = new float[tensor.Length];
+        network.Backend.Download(tensor, values);
+        return values;
+    }
+
+    private static float[] Read(SafeTensorsFile file, IReadOnlyList<ParameterInfo> infos, int length)
+    {
+        var values = new float[length];
+        foreach (ParameterInfo info in infos)
+        {
+            file.TryGetTensor(info.Name, out SafeTensorInfo? tensor);
+            file.ReadAsSingle(tensor!, values.AsSpan((int)info.Offset, info.Length));
+        }
+        return values;
+    }
+
+    private static void Upload(INetwork network, IReadOnlyList<ParameterInfo> infos, float[] values, Tensor destination)
+    {
+        foreach (ParameterInfo info in infos)
+            network.Backend.Upload(values.AsSpan((int)info.Offset, info.Length), destination.Slice((int)info.Offset, info.Length));
+    }
+
+    private static void AddMetadata(SafeTensorsWriter writer, INetwork network, ModelMetadata? metadata)
+    {
+        if (metadata?.Architecture is string architecture && architecture != network.ArchitectureName)
+            throw new ArgumentException($"The metadata names architecture '{architecture}' but the network is {network.ArchitectureName}.", nameof(metadata));
+        if (metadata?.InputShape is TensorShape shape && shape != network.InputShape)
+            throw new ArgumentException($"The metadata gives input shape {shape} but {network.ArchitectureName} takes {network.InputShape}.", nameof(metadata));
+
+        writer.Metadata[ArchitectureKey] = network.ArchitectureName;
+        writer.Metadata[InputShapeKey] = FormatInputShape(network.InputShape);
+        if (metadata?.ClassNames is IReadOnlyList<string> classNames) writer.Metadata[ClassNamesKey] = FormatClassNames(classNames);
+        foreach (KeyValuePair<string, string> pair in metadata?.Extra ?? new Dictionary<string, string>())
+        {
+            if (pair.Key is ArchitectureKey or InputShapeKey or ClassNamesKey)
+                throw new ArgumentException($"Extra metadata cannot use the reserved key '{pair.Key}'; set it through the network or {nameof(ModelMetadata.ClassNames)}.", nameof(metadata));
+            writer.Metadata[pair.Key] = pair.Value;
+        }
+    }
+
+    private static ModelMetadata ParseMetadata(IReadOnlyDictionary<string, string> strings, List<string> problems)
+    {
+        strings.TryGetValue(ArchitectureKey, out string? architecture);
+        TensorShape? inputShape = null;
+        if (strings.TryGetValue(InputShapeKey, out string? shapeText))
+        {
+            inputShape = ParseInputShape(shapeText);
+            if (inputShape is null) problems.Add($"metadata '{InputShapeKey}' is '{shapeText}', not channels,height,width or a feature count");
+        }
+        IReadOnlyList<string>? classNames = null;
+        if (strings.TryGetValue(ClassNamesKey, out string? namesText))
+        {
+            classNames = ParseClassNames(namesText);
+            if (classNames is null) problems.Add($"metadata '{ClassNamesKey}' is '{Shorten(namesText)}', not a JSON array of strings");
+        }
+        var extra = strings.Where(p => p.Key is not (ArchitectureKey or InputShapeKey or ClassNamesKey))
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return new ModelMetadata(architecture, inputShape, classNames, extra);
+    }
+
+    private static string FormatInputShape(TensorShape shape) =>
+        shape.IsFlat ? shape.Channels.ToString(CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{shape.Channels},{shape.Height},{shape.Width}");
+
+    private static TensorShape? ParseInputShape(string text)
+    {
+        string[] parts = text.Split(',');
+        var values = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i]) || values[i] < 1) return null;
+        }
+        return values.Length switch
+        {
+            1 => TensorShape.Flat(values[0]),
+            3 => new TensorShape(values[0], values[1], values[2]),
+            _ => null,
+        };
+    }
+
+    private static string FormatClassNames(IReadOnlyList<string> names)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (string name in names) json.WriteStringValue(name ?? throw new ArgumentException("A class name is null.", nameof(names)));
+            json.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static List<string>? ParseClassNames(string text)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind != JsonValueKind.Array) return null;
+            var names = new List<string>();
+            foreach (JsonElement item in document.RootElement.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String) return null;
+                names.Add(item.GetString()!);
+            }
+            return names;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
+}
