@@ -11,7 +11,8 @@ namespace Cnn.Generators
     {
         public static NetworkModel From(ParseResult parsed)
         {
-            if (parsed.Spec is null) return new NetworkModel("", null, parsed.Diagnostics);
+            // Shapes of a network the parser already rejected would only add follow-on errors.
+            if (parsed.Spec is null || parsed.Diagnostics.Count > 0) return new NetworkModel("", null, parsed.Diagnostics);
             ShapeResult shapes = ShapeInference.Infer(parsed.Spec);
             var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
             diagnostics.AddRange(shapes.Errors);

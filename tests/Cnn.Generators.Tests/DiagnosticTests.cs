@@ -121,6 +121,109 @@ public class DiagnosticTests
     public void TwoInputs_ReportsCnn0019()
         => AssertError(Network("[Input(4)]\n[Input(5)]\n[Linear(\"fc\", 2)]"), "CNN0019", "Input(5)", "more than once");
 
+    private const string Blocks = """
+        [Block("planes", "stride = 1")]
+        [Residual]
+        [Conv2d("conv1", "planes", 3, Stride = "stride", Padding = 1, Bias = false)]
+        [BatchNorm2d("bn1")]
+        [ReLU]
+        [Conv2d("conv2", "planes", 3, Padding = 1, Bias = false)]
+        [BatchNorm2d("bn2")]
+        [Shortcut("downsample")]
+        [Conv2d("0", "planes", 1, Stride = "stride", Bias = false)]
+        [BatchNorm2d("1")]
+        [EndResidual]
+        [ReLU]
+        public sealed class BasicBlock { }
+
+        [Block("planes")]
+        [Residual]
+        [Conv2d("conv1", "planes", 3, Padding = 1)]
+        [EndResidual]
+        public sealed class NoShortcutBlock { }
+
+        [Block("a", "b")]
+        [Concat]
+        [Branch("left")]
+        [Conv2d("conv", "a", 1)]
+        [Branch("right")]
+        [Conv2d("conv", "b", 3)]
+        [EndConcat]
+        public sealed class UnevenConcat { }
+
+        [Block("n")]
+        [Use<Loop>("again", "n")]
+        public sealed class Loop { }
+
+        public sealed class NotABlock { }
+
+        [Block("planes x")]
+        [ReLU]
+        public sealed class BadParameter { }
+        """;
+
+    [Fact]
+    public void UnknownParameterInSizeExpression_ReportsCnn0020AtTheUse()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<BasicBlock>(\"layer1\", \"width\")]") + Blocks, "CNN0020", "Use<BasicBlock>", "'width' is not defined here");
+
+    [Fact]
+    public void ExpressionOutsideABlock_ReportsCnn0020()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Conv2d(\"conv1\", \"planes * 2\", 3)]"), "CNN0020", "Conv2d(\"conv1\"", "'planes' is not defined here");
+
+    [Fact]
+    public void EndResidualWithoutResidual_ReportsCnn0021()
+        => AssertError(Network("[Input(3, 8, 8)]\n[ReLU]\n[EndResidual]"), "CNN0021", "EndResidual]", "no matching [Residual]");
+
+    [Fact]
+    public void UnclosedResidual_ReportsCnn0021()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Residual]\n[ReLU]"), "CNN0021", "Residual]", "add [EndResidual]");
+
+    [Fact]
+    public void ResidualWithoutShortcutChangingShape_ReportsCnn0022AtTheBlockUse()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<NoShortcutBlock>(\"layer1.0\", 16)]") + Blocks, "CNN0022", "Use<NoShortcutBlock>",
+            "Residual in 'layer1.0'", "(N, 16, 8, 8)", "identity shortcut gives (N, 3, 8, 8)", "[Shortcut(\"downsample\")]");
+
+    [Fact]
+    public void ShortcutThatDoesNotMatchTheMainPath_ReportsCnn0022()
+        => AssertError(Network("""
+            [Input(3, 8, 8)]
+            [Residual("res")]
+            [Conv2d("conv", 8, 3, Stride = 2, Padding = 1)]
+            [Shortcut("downsample")]
+            [Conv2d("proj", 8, 1)]
+            [EndResidual]
+            """), "CNN0022", "Residual(\"res\")", "the shortcut 'downsample' gives (N, 8, 8, 8)");
+
+    [Fact]
+    public void ConcatOfDifferentSpatialSizes_ReportsCnn0023()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<UnevenConcat>(\"mixed\", 4, 4)]") + Blocks, "CNN0023", "Use<UnevenConcat>",
+            "Concat in 'mixed'", "branch 'right' gives 6×6", "branch 'left' gives 8×8");
+
+    [Fact]
+    public void TooFewBlockArguments_ReportsCnn0024()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<BasicBlock>(\"layer1\")]") + Blocks, "CNN0024", "Use<BasicBlock>", "takes (planes, stride = 1) but was given 0");
+
+    [Fact]
+    public void RecursiveBlock_ReportsCnn0025()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<Loop>(\"loop\", 1)]") + Blocks, "CNN0025", "Use<Loop>", "Loop → Loop");
+
+    [Fact]
+    public void UsingAClassWithoutBlock_ReportsCnn0026()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<NotABlock>(\"x\")]") + Blocks, "CNN0026", "Use<NotABlock>", "has no [Block] attribute");
+
+    [Fact]
+    public void BatchNorm2dOnFlatTensor_ReportsCnn0027()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Flatten]\n[BatchNorm2d(\"bn\")]"), "CNN0027", "BatchNorm2d(\"bn\")", "use [BatchNorm1d] here");
+
+    [Fact]
+    public void MalformedBlockParameter_ReportsCnn0028()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<BadParameter>(\"x\", 1)]") + Blocks, "CNN0028", "Use<BadParameter>", "\"planes x\"");
+
+    [Fact]
+    public void BlockParameterThatMakesAShapeInvalid_NamesTheInstanceAtTheUse()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<BasicBlock>(\"layer1.0\", 16)]\n[Use<BasicBlock>(\"layer2.0\", 16, 0)]") + Blocks, "CNN0005",
+            "Use<BasicBlock>(\"layer2.0\"", "Conv2d 'layer2.0.conv1' has Stride = 0 (\"stride\")");
+
     [Fact]
     public void EveryDescriptor_HasATest()
     {

@@ -15,7 +15,16 @@ public class ShapeInferenceTests
 
     private static Conv2dSpec Conv(string name, int outChannels, int kernel, int stride = 1, int padding = 0,
         PaddingModeSpec mode = PaddingModeSpec.Explicit, int dilation = 1, int groups = 1, bool bias = true)
-        => new(name, null, outChannels, kernel, stride, padding, mode, dilation, groups, bias, 0);
+        => new(name, null, S(outChannels), S(kernel), S(stride), S(padding), mode, S(dilation), S(groups), bias, S(0));
+
+    private static SizeArg S(int value) => SizeArg.Of(value);
+
+    private static Pool2dSpec Pool(string name, PoolKindSpec kind, int kernel, int stride = 0, int padding = 0, bool ceil = false)
+        => new(name, null, kind, S(kernel), S(stride), S(padding), ceil);
+
+    private static ActivationSpec Act(string name, ActivationKindSpec kind) => new(name, null, kind, 0.01);
+
+    private static LinearSpec Dense(string name, int outFeatures, bool bias = true) => new(name, null, S(outFeatures), S(0), bias);
 
     private static ShapedNetwork Infer(NetworkSpec spec)
     {
@@ -28,10 +37,10 @@ public class ShapeInferenceTests
     public void MnistTutorialNet_HasPyTorchShapesAndParameterCount()
     {
         ShapedNetwork net = Infer(Spec(Image(1, 28, 28),
-            Conv("conv1", 32, 3, padding: 1), new Pool2dSpec("pool1", null, PoolKindSpec.Max, 2, 0, 0), new ActivationSpec("relu1", null, ActivationKindSpec.ReLU),
-            Conv("conv2", 64, 3, padding: 1), new Pool2dSpec("pool2", null, PoolKindSpec.Max, 2, 0, 0), new ActivationSpec("relu2", null, ActivationKindSpec.ReLU),
-            new FlattenSpec("flatten", null), new LinearSpec("fc1", null, 128, 0, true), new ActivationSpec("relu3", null, ActivationKindSpec.ReLU),
-            new LinearSpec("fc2", null, 10, 0, true)));
+            Conv("conv1", 32, 3, padding: 1), Pool("pool1", PoolKindSpec.Max, 2, 0, 0), Act("relu1", ActivationKindSpec.ReLU),
+            Conv("conv2", 64, 3, padding: 1), Pool("pool2", PoolKindSpec.Max, 2, 0, 0), Act("relu2", ActivationKindSpec.ReLU),
+            new FlattenSpec("flatten", null), Dense("fc1", 128, true), Act("relu3", ActivationKindSpec.ReLU),
+            Dense("fc2", 10, true)));
 
         Assert.Equal(Shape.Image(32, 28, 28), net.Layers[0].OutputShape);
         Assert.Equal(Shape.Image(64, 7, 7), net.Layers[5].OutputShape);
@@ -82,8 +91,8 @@ public class ShapeInferenceTests
     public void Pooling_DefaultsStrideToKernel_AndFloorsLikePyTorch()
     {
         ShapedNetwork net = Infer(Spec(Image(4, 13, 13),
-            new Pool2dSpec("pool", null, PoolKindSpec.Max, 3, 0, 0),
-            new Pool2dSpec("avg", null, PoolKindSpec.Average, 3, 2, 1)));
+            Pool("pool", PoolKindSpec.Max, 3, 0, 0),
+            Pool("avg", PoolKindSpec.Average, 3, 2, 1)));
         Assert.Equal(Shape.Image(4, 4, 4), net.Layers[0].OutputShape);
         Assert.Equal(3, net.Layers[0].Stride);
         Assert.Equal(Shape.Image(4, 2, 2), net.Layers[1].OutputShape);
@@ -92,7 +101,7 @@ public class ShapeInferenceTests
     [Fact]
     public void Flatten_AliasesItsInput_SoNoMemoryOrCopy()
     {
-        ShapedNetwork net = Infer(Spec(Image(2, 3, 3), Conv("conv", 4, 1), new FlattenSpec("flatten", null), new LinearSpec("fc", null, 5, 0, true)));
+        ShapedNetwork net = Infer(Spec(Image(2, 3, 3), Conv("conv", 4, 1), new FlattenSpec("flatten", null), Dense("fc", 5, true)));
         TensorSlot conv = net.Tensors[net.Layers[0].Output], flat = net.Tensors[net.Layers[1].Output];
         Assert.Equal(conv.ValueOffset, flat.ValueOffset);
         Assert.Equal(conv.GradientOffset, flat.GradientOffset);
@@ -102,8 +111,8 @@ public class ShapeInferenceTests
     [Fact]
     public void Layout_GivesEveryTensorItsOwnNonOverlappingRange()
     {
-        ShapedNetwork net = Infer(Spec(Image(1, 6, 6), Conv("conv", 2, 3), new ActivationSpec("relu", null, ActivationKindSpec.ReLU),
-            new FlattenSpec("flatten", null), new DropoutSpec("drop", null, 0.5), new LinearSpec("fc", null, 3, 0, true)));
+        ShapedNetwork net = Infer(Spec(Image(1, 6, 6), Conv("conv", 2, 3), Act("relu", ActivationKindSpec.ReLU),
+            new FlattenSpec("flatten", null), new DropoutSpec("drop", null, 0.5), Dense("fc", 3, true)));
         var ranges = new List<(long Start, long End)>();
         // Flatten's output aliases its input, so the same range appears twice: count it once.
         foreach (TensorSlot slot in net.Tensors.DistinctBy(t => (t.ValueOffset, t.GradientOffset)))
@@ -123,7 +132,7 @@ public class ShapeInferenceTests
     [Fact]
     public void ParameterOffsets_AreContiguousInDeclarationOrder()
     {
-        ShapedNetwork net = Infer(Spec(new InputSpec(10, 0, 0, true, null), new LinearSpec("a", null, 7, 0, true), new LinearSpec("b", null, 3, 0, false)));
+        ShapedNetwork net = Infer(Spec(new InputSpec(10, 0, 0, true, null), Dense("a", 7, true), Dense("b", 3, false)));
         ParameterModel[] parameters = net.Layers.SelectMany(l => l.Parameters).ToArray();
         long expected = 0;
         foreach (ParameterModel p in parameters)

@@ -58,7 +58,7 @@ namespace Cnn.Generators.Diagnostics
 
         public static readonly DiagnosticDescriptor InvalidLayerName = Error(DiagnosticIds.InvalidLayerName,
             "Invalid layer name",
-            "Layer name '{0}' is not valid; use letters, digits and underscores, starting with a letter, e.g. \"conv1\"");
+            "Layer name '{0}' is not valid; use letters, digits and underscores, optionally in dotted segments as PyTorch names them, e.g. \"conv1\" or \"features.0\"");
 
         public static readonly DiagnosticDescriptor InvalidSamePadding = Error(DiagnosticIds.InvalidSamePadding,
             "Same padding is not possible",
@@ -88,6 +88,42 @@ namespace Cnn.Generators.Diagnostics
             "Input declared twice",
             "Network '{0}' declares [Input] more than once; keep one");
 
+        public static readonly DiagnosticDescriptor InvalidSizeExpression = Error(DiagnosticIds.InvalidSizeExpression,
+            "Invalid size",
+            "{0} '{1}' has an invalid {2}: {3}");
+
+        public static readonly DiagnosticDescriptor UnbalancedComposition = Error(DiagnosticIds.UnbalancedComposition,
+            "Unbalanced residual or concat markers",
+            "{0}");
+
+        public static readonly DiagnosticDescriptor ResidualShapeMismatch = Error(DiagnosticIds.ResidualShapeMismatch,
+            "Residual branches have different shapes",
+            "Residual in {0}: the main path gives {1} but {2} gives {3}; {4}");
+
+        public static readonly DiagnosticDescriptor ConcatSpatialMismatch = Error(DiagnosticIds.ConcatSpatialMismatch,
+            "Concatenated branches have different spatial sizes",
+            "Concat in {0}: branch {1} gives {2} but branch {3} gives {4}; every branch must keep the same height and width (check their padding and stride)");
+
+        public static readonly DiagnosticDescriptor BlockArgumentCount = Error(DiagnosticIds.BlockArgumentCount,
+            "Wrong number of block arguments",
+            "Block '{0}' used as '{1}' takes {2} but was given {3} argument(s)");
+
+        public static readonly DiagnosticDescriptor RecursiveBlock = Error(DiagnosticIds.RecursiveBlock,
+            "Recursive block",
+            "Block '{0}' uses itself ({1}); a block cannot contain itself");
+
+        public static readonly DiagnosticDescriptor NotABlock = Error(DiagnosticIds.NotABlock,
+            "Used type is not a block",
+            "'{0}' is used with [Use<{0}>] but has no [Block] attribute; declare it with [Block(\"param\", ...)] followed by its layers");
+
+        public static readonly DiagnosticDescriptor BatchNormWrongRank = Error(DiagnosticIds.BatchNormWrongRank,
+            "Batch norm of the wrong kind",
+            "{0} '{1}' receives {2} from {3}; use [{4}] here");
+
+        public static readonly DiagnosticDescriptor InvalidBlockParameter = Error(DiagnosticIds.InvalidBlockParameter,
+            "Invalid block parameter",
+            "Block '{0}' declares the parameter \"{1}\"; write a name, optionally with an integer default, e.g. \"stride = 1\"");
+
         /// <summary>Every descriptor by id, for turning <see cref="DiagnosticInfo"/> back into diagnostics.</summary>
         public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new Dictionary<string, DiagnosticDescriptor>
         {
@@ -110,6 +146,15 @@ namespace Cnn.Generators.Diagnostics
             [DiagnosticIds.PoolPaddingTooLarge] = PoolPaddingTooLarge,
             [DiagnosticIds.UnsupportedClass] = UnsupportedClass,
             [DiagnosticIds.DuplicateInput] = DuplicateInput,
+            [DiagnosticIds.InvalidSizeExpression] = InvalidSizeExpression,
+            [DiagnosticIds.UnbalancedComposition] = UnbalancedComposition,
+            [DiagnosticIds.ResidualShapeMismatch] = ResidualShapeMismatch,
+            [DiagnosticIds.ConcatSpatialMismatch] = ConcatSpatialMismatch,
+            [DiagnosticIds.BlockArgumentCount] = BlockArgumentCount,
+            [DiagnosticIds.RecursiveBlock] = RecursiveBlock,
+            [DiagnosticIds.NotABlock] = NotABlock,
+            [DiagnosticIds.BatchNormWrongRank] = BatchNormWrongRank,
+            [DiagnosticIds.InvalidBlockParameter] = InvalidBlockParameter,
         };
 
         private static DiagnosticDescriptor Error(string id, string title, string message)

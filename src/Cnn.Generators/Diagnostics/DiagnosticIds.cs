@@ -22,5 +22,14 @@ namespace Cnn.Generators.Diagnostics
         public const string PoolPaddingTooLarge = "CNN0017";
         public const string UnsupportedClass = "CNN0018";
         public const string DuplicateInput = "CNN0019";
+        public const string InvalidSizeExpression = "CNN0020";
+        public const string UnbalancedComposition = "CNN0021";
+        public const string ResidualShapeMismatch = "CNN0022";
+        public const string ConcatSpatialMismatch = "CNN0023";
+        public const string BlockArgumentCount = "CNN0024";
+        public const string RecursiveBlock = "CNN0025";
+        public const string NotABlock = "CNN0026";
+        public const string BatchNormWrongRank = "CNN0027";
+        public const string InvalidBlockParameter = "CNN0028";
     }
 }

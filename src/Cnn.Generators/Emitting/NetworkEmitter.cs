@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
@@ -48,6 +49,8 @@ namespace Cnn.Generators.Emitting
             return w.ToString();
         }
 
+        private static IEnumerable<ParameterModel> AllParameters(ShapedNetwork network) => network.Layers.SelectMany(l => l.Parameters);
+
         private static void EmitConstants(SourceWriter w, ShapedNetwork network)
         {
             w.Line("/// <summary>The Keras-style summary, computed at compile time.</summary>");
@@ -55,6 +58,9 @@ namespace Cnn.Generators.Emitting
             w.Line();
             w.Line("/// <summary>Number of trainable parameters.</summary>");
             w.Line($"public const long ParameterCount = {Num(network.ParameterCount)};");
+            w.Line();
+            w.Line("/// <summary>Number of buffer values (running statistics), saved with the model but not trained.</summary>");
+            w.Line($"public const long BufferCount = {Num(network.BufferCount)};");
             w.Line();
             w.Line("/// <summary>Elements per input sample.</summary>");
             w.Line($"public const int InputSize = {Num(network.InputTensor.Shape.Size)};");
@@ -64,14 +70,11 @@ namespace Cnn.Generators.Emitting
             w.Line();
             w.Line($"private const long ActivationsPerSample = {Num(network.ActivationsPerSample)};");
             w.Line();
-            w.Line("/// <summary>Number of buffer values (running statistics), saved with the model but not trained.</summary>");
-            w.Line($"public const long BufferCount = {Num(network.BufferCount)};");
-            w.Line();
-            EmitInfos(w, "s_parameterInfos", network.Layers.SelectMany(l => l.Parameters).Where(p => !p.IsBuffer));
-            EmitInfos(w, "s_bufferInfos", network.Layers.SelectMany(l => l.Parameters).Where(p => p.IsBuffer));
+            EmitInfos(w, "s_parameterInfos", AllParameters(network).Where(p => !p.IsBuffer));
+            EmitInfos(w, "s_bufferInfos", AllParameters(network).Where(p => p.IsBuffer));
         }
 
-        private static void EmitInfos(SourceWriter w, string field, System.Collections.Generic.IEnumerable<ParameterModel> parameters)
+        private static void EmitInfos(SourceWriter w, string field, IEnumerable<ParameterModel> parameters)
         {
             w.Open($"private static readonly global::Cnn.ParameterInfo[] {field} = new global::Cnn.ParameterInfo[]");
             foreach (ParameterModel p in parameters)
@@ -134,17 +137,27 @@ namespace Cnn.Generators.Emitting
             {
                 case Conv2dSpec c:
                     return $"_backend.CreateConv2d(new {Backends}Conv2dGeometry(maxBatchSize, {x.Channels}, {x.Height}, {x.Width}, {y.Channels}, {y.Height}, {y.Width}, "
-                        + $"{c.KernelSize}, {c.KernelSize}, {layer.Stride}, {layer.Stride}, {layer.Padding}, {layer.Padding}, {c.Dilation}, {c.Dilation}, {c.Groups}, {Bool(c.Bias)}))";
+                        + $"{layer.Kernel}, {layer.Kernel}, {layer.Stride}, {layer.Stride}, {layer.Padding}, {layer.Padding}, {layer.Dilation}, {layer.Dilation}, {layer.Groups}, {Bool(c.Bias)}))";
                 case LinearSpec l:
                     return $"_backend.CreateLinear(new {Backends}LinearGeometry(maxBatchSize, {x.Channels}, {y.Channels}, {Bool(l.Bias)}))";
                 case Pool2dSpec p:
-                    string kind = p.PoolKind == PoolKindSpec.Max ? "Max" : "Average";
+                    string kind = p.PoolKind switch
+                    {
+                        PoolKindSpec.Max => "Max",
+                        PoolKindSpec.Average => "Average",
+                        PoolKindSpec.Sum => "Sum",
+                        _ => "AdaptiveAverage",
+                    };
                     return $"_backend.CreatePool2d(new {Backends}Pool2dGeometry({Backends}PoolKind.{kind}, maxBatchSize, {x.Channels}, {x.Height}, {x.Width}, {y.Height}, {y.Width}, "
-                        + $"{p.KernelSize}, {p.KernelSize}, {layer.Stride}, {layer.Stride}, {layer.Padding}, {layer.Padding}))";
+                        + $"{layer.Kernel}, {layer.Kernel}, {layer.Stride}, {layer.Stride}, {layer.Padding}, {layer.Padding}))";
                 case ActivationSpec a:
-                    return $"_backend.CreateActivation(new {Backends}ActivationGeometry({Backends}ActivationKind.{a.Activation}, maxBatchSize, {Num(x.Size)}))";
+                    string slope = a.Activation == ActivationKindSpec.LeakyReLU ? ", " + Float(a.NegativeSlope) : "";
+                    return $"_backend.CreateActivation(new {Backends}ActivationGeometry({Backends}ActivationKind.{a.Activation}, maxBatchSize, {Num(x.Size)}{slope}))";
                 case DropoutSpec d:
-                    return $"_backend.CreateDropout(new {Backends}DropoutGeometry(maxBatchSize, {Num(x.Size)}, {((float)d.Probability).ToString("R", CultureInfo.InvariantCulture)}f, unchecked(seed ^ 0x{StableHash(d.Name):X16}UL)))";
+                    return $"_backend.CreateDropout(new {Backends}DropoutGeometry(maxBatchSize, {Num(x.Size)}, {Float(d.Probability)}, unchecked(seed ^ 0x{StableHash(layer.Path):X16}UL)))";
+                case BatchNormSpec b:
+                    long spatial = x.IsFlat ? 1 : (long)x.Height * x.Width;
+                    return $"_backend.CreateBatchNorm(new {Backends}BatchNormGeometry(maxBatchSize, {x.Channels}, {Num(spatial)}, {Float(b.Epsilon)}, {Float(b.Momentum)}))";
                 default:
                     return null;
             }
@@ -177,19 +190,23 @@ namespace Cnn.Generators.Emitting
             w.Line("string global::Cnn.INetwork.Summary => Summary;");
             w.Line("int global::Cnn.INetwork.OutputSize => OutputSize;");
             w.Line();
-            w.Line("/// <summary>Re-initialises every parameter with PyTorch's default scheme for its layer type.</summary>");
+            w.Line("/// <summary>Re-initialises every parameter with PyTorch's default scheme for its layer type, and resets the running statistics.</summary>");
             w.Line("public void Initialize(ulong seed) => global::Cnn.ParameterInitializer.Initialize(this, seed);");
             w.Line();
         }
 
         private static void EmitParameterViews(SourceWriter w, ShapedNetwork network)
         {
-            foreach (ParameterModel p in network.Layers.SelectMany(l => l.Parameters).Where(p => !p.IsBuffer))
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (ParameterModel p in AllParameters(network))
             {
                 string shape = string.Join(", ", p.Dimensions.Select(d => Num(d)));
                 string property = Pascal(p.Name);
+                if (!used.Add(property)) continue; // two paths that read the same in PascalCase: the first keeps the view
+                string view = p.IsBuffer ? Buffer(p) : Parameter(p);
                 w.Line($"/// <summary><c>{p.Name}</c>, shape [{shape}].</summary>");
-                w.Line($"public {TensorType} {property} => {Parameter(p)};");
+                w.Line($"public {TensorType} {property} => {view};");
+                if (p.IsBuffer) continue;
                 w.Line($"/// <summary>Gradient of <c>{p.Name}</c>, shape [{shape}].</summary>");
                 w.Line($"public {TensorType} {property}Gradient => {Gradient(p)};");
             }
@@ -204,16 +221,39 @@ namespace Cnn.Generators.Emitting
             foreach (ShapedLayer layer in network.Layers)
             {
                 string x = Value(network, layer.Input), y = Value(network, layer.Output);
-                string? call = layer.Spec switch
+                var calls = new List<string>();
+                switch (layer.Spec)
                 {
-                    Conv2dSpec or LinearSpec => $"{Field(layer)}.Forward(batch, {x}, {Parameter(layer.Parameters[0])}, {BiasOrEmpty(layer, Parameter)}, {y});",
-                    Pool2dSpec or ActivationSpec => $"{Field(layer)}.Forward(batch, {x}, {y});",
-                    DropoutSpec => $"{Field(layer)}.Forward(batch, {x}, {y}, {Mask(network, layer)}, Training);",
-                    _ => null,
-                };
-                if (call is null) continue;
-                w.Line($"// {layer.Spec.Name}: {layer.Spec.Kind} {layer.InputShape} -> {layer.OutputShape}");
-                w.Line(call);
+                    case Conv2dSpec or LinearSpec:
+                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {Parameter(layer.Parameters[0])}, {BiasOrEmpty(layer, Parameter)}, {y});");
+                        break;
+                    case Pool2dSpec or ActivationSpec:
+                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {y});");
+                        break;
+                    case DropoutSpec:
+                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {y}, {Mask(layer)}, Training);");
+                        break;
+                    case BatchNormSpec:
+                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {Parameter(layer.Parameters[0])}, {Parameter(layer.Parameters[1])}, "
+                            + $"{Buffer(layer.Parameters[2])}, {Buffer(layer.Parameters[3])}, {Buffer(layer.Parameters[4])}, {y}, Training);");
+                        break;
+                    case ResidualSpec:
+                        calls.Add($"_backend.Add({x}, {Value(network, layer.Inputs[1])}, {y});");
+                        break;
+                    case ConcatSpec:
+                        long offset = 0, width = layer.OutputShape.Size;
+                        foreach (int input in layer.Inputs)
+                        {
+                            TensorSlot slot = network.Tensors[input];
+                            calls.Add($"_backend.CopyStrided(batch, {Num(slot.Shape.Size)}, {Value(network, input)}, {Num(slot.Shape.Size)}, "
+                                + $"{Strided(network.Tensors[layer.Output].ValueOffset, width, offset)}, {Num(width)});");
+                            offset += slot.Shape.Size;
+                        }
+                        break;
+                }
+                if (calls.Count == 0) continue;
+                w.Line($"// {layer.Path}: {layer.Spec.Kind} {layer.InputShape} -> {layer.OutputShape}");
+                foreach (string call in calls) w.Line(call);
             }
             w.Close();
             w.Line();
@@ -227,24 +267,85 @@ namespace Cnn.Generators.Emitting
             for (int i = network.Layers.Count - 1; i >= 0; i--)
             {
                 ShapedLayer layer = network.Layers[i];
-                bool needsInputGradient = network.Tensors[layer.Input].HasGradient;
-                if (!needsInputGradient && layer.Parameters.Count == 0) continue;
-                string x = Value(network, layer.Input), y = Value(network, layer.Output);
-                string dy = GradientOf(network, layer.Output);
-                string dx = needsInputGradient ? GradientOf(network, layer.Input) : "default";
-                string? call = layer.Spec switch
-                {
-                    Conv2dSpec or LinearSpec => $"{Field(layer)}.Backward(batch, {x}, {Parameter(layer.Parameters[0])}, {dy}, {dx}, {Gradient(layer.Parameters[0])}, {BiasOrEmpty(layer, Gradient)});",
-                    Pool2dSpec or ActivationSpec => $"{Field(layer)}.Backward(batch, {x}, {y}, {dy}, {dx});",
-                    DropoutSpec => $"{Field(layer)}.Backward(batch, {Mask(network, layer)}, {dy}, {dx});",
-                    _ => null,
-                };
-                if (call is null) continue;
-                w.Line($"// {layer.Spec.Name}: {layer.Spec.Kind}");
-                w.Line(call);
+                List<string> calls = BackwardCalls(network, layer);
+                if (calls.Count == 0) continue;
+                w.Line($"// {layer.Path}: {layer.Spec.Kind}");
+                foreach (string call in calls) w.Line(call);
             }
             w.Close();
             w.Line();
+        }
+
+        private static List<string> BackwardCalls(ShapedNetwork network, ShapedLayer layer)
+        {
+            var calls = new List<string>();
+            string y = Value(network, layer.Output), dy = GradientOf(network, layer.Output);
+            switch (layer.Spec)
+            {
+                case ResidualSpec:
+                    // d(a + b) passes dy to both inputs unchanged.
+                    for (int i = 0; i < layer.Inputs.Count; i++)
+                    {
+                        string target = GradientOf(network, layer.Inputs[i]);
+                        if (layer.Routes[i] == GradientRoute.Write) calls.Add($"_backend.Copy({dy}, {target});");
+                        else if (layer.Routes[i] == GradientRoute.Accumulate) calls.Add($"_backend.Add({target}, {dy}, {target});");
+                    }
+                    return calls;
+                case ConcatSpec:
+                    long offset = 0, width = layer.OutputShape.Size;
+                    for (int i = 0; i < layer.Inputs.Count; i++)
+                    {
+                        TensorSlot slot = network.Tensors[layer.Inputs[i]];
+                        string source = Strided(network.Tensors[layer.Output].GradientOffset, width, offset);
+                        string size = Num(slot.Shape.Size);
+                        if (layer.Routes[i] != GradientRoute.None)
+                        {
+                            string target = layer.Routes[i] == GradientRoute.Write ? GradientOf(network, layer.Inputs[i]) : Scratch(network, slot.Shape.Size);
+                            calls.Add($"_backend.CopyStrided(batch, {size}, {source}, {Num(width)}, {target}, {size});");
+                            AddAccumulate(network, layer.Inputs[i], layer.Routes[i], calls);
+                        }
+                        offset += slot.Shape.Size;
+                    }
+                    return calls;
+                case FlattenSpec:
+                    return calls;
+            }
+
+            GradientRoute route = layer.Routes[0];
+            if (route == GradientRoute.None && layer.ParameterCount == 0) return calls;
+            string x = Value(network, layer.Input);
+            long inputSize = network.Tensors[layer.Input].Shape.Size;
+            string dx = route switch
+            {
+                GradientRoute.Write => GradientOf(network, layer.Input),
+                GradientRoute.Accumulate => Scratch(network, inputSize),
+                _ => "default",
+            };
+            switch (layer.Spec)
+            {
+                case Conv2dSpec or LinearSpec:
+                    calls.Add($"{Field(layer)}.Backward(batch, {x}, {Parameter(layer.Parameters[0])}, {dy}, {dx}, {Gradient(layer.Parameters[0])}, {BiasOrEmpty(layer, Gradient)});");
+                    break;
+                case Pool2dSpec or ActivationSpec:
+                    calls.Add($"{Field(layer)}.Backward(batch, {x}, {y}, {dy}, {dx});");
+                    break;
+                case DropoutSpec:
+                    calls.Add($"{Field(layer)}.Backward(batch, {Mask(layer)}, {dy}, {dx});");
+                    break;
+                case BatchNormSpec:
+                    calls.Add($"{Field(layer)}.Backward(batch, {x}, {Parameter(layer.Parameters[0])}, {dy}, {dx}, {Gradient(layer.Parameters[0])}, {Gradient(layer.Parameters[1])});");
+                    break;
+            }
+            AddAccumulate(network, layer.Input, route, calls);
+            return calls;
+        }
+
+        /// <summary>After a contribution went to the scratch tensor, adds it into the input's gradient.</summary>
+        private static void AddAccumulate(ShapedNetwork network, int input, GradientRoute route, List<string> calls)
+        {
+            if (route != GradientRoute.Accumulate) return;
+            string target = GradientOf(network, input);
+            calls.Add($"_backend.Add({target}, {Scratch(network, network.Tensors[input].Shape.Size)}, {target});");
         }
 
         private static void EmitHelpers(SourceWriter w, ShapedNetwork network)
@@ -252,6 +353,12 @@ namespace Cnn.Generators.Emitting
             string name = network.Spec.ClassName;
             w.Line($"private {TensorType} Activation(long perSampleOffset, int perSampleSize, int batch) => new {TensorType}(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);");
             w.Line();
+            if (network.Layers.Any(l => l.Spec is ConcatSpec))
+            {
+                w.Line("/// <summary>A tensor of <paramref name=\"batch\"/> samples that starts <paramref name=\"start\"/> values into each sample, for strided copies.</summary>");
+                w.Line($"private {TensorType} Strided(long perSampleOffset, int perSampleSize, int batch, int start) => new {TensorType}(_activations, perSampleOffset * _maxBatch + start, perSampleSize * batch - start);");
+                w.Line();
+            }
             w.Open("private void CheckBatch(int batch)");
             w.Line($"if (_disposed) throw new global::System.ObjectDisposedException(\"{name}\");");
             w.Line($"if (batch < 1 || batch > _maxBatch) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, $\"{name} was built for batches of 1 to {{_maxBatch}} samples.\");");
@@ -266,8 +373,8 @@ namespace Cnn.Generators.Emitting
                 if (OperatorType(layer.Spec) is not null) w.Line($"({Field(layer)} as global::System.IDisposable)?.Dispose();");
             }
             w.Line("_activations.Dispose();");
-            w.Line("_gradients.Dispose();");
             w.Line("_buffers.Dispose();");
+            w.Line("_gradients.Dispose();");
             w.Line("_parameters.Dispose();");
             w.Line("if (_ownsBackend) _backend.Dispose();");
             w.Close();
@@ -280,10 +387,11 @@ namespace Cnn.Generators.Emitting
             Pool2dSpec => "IPool2dOperator",
             ActivationSpec => "IActivationOperator",
             DropoutSpec => "IDropoutOperator",
+            BatchNormSpec => "IBatchNormOperator",
             _ => null,
         };
 
-        private static string Field(ShapedLayer layer) => "_" + layer.Spec.Name + "Op";
+        private static string Field(ShapedLayer layer) => "_" + layer.Path.Replace('.', '_') + "Op";
 
         private static string Value(ShapedNetwork network, int tensor)
         {
@@ -297,25 +405,40 @@ namespace Cnn.Generators.Emitting
             return $"Activation({Num(slot.GradientOffset)}, {Num(slot.Shape.Size)}, batch)";
         }
 
-        private static string Mask(ShapedNetwork network, ShapedLayer layer)
-            => $"Activation({Num(layer.MaskOffset)}, {Num(layer.InputShape.Size)}, batch)";
+        private static string Scratch(ShapedNetwork network, long size) => $"Activation({Num(network.ScratchOffset)}, {Num(size)}, batch)";
+
+        private static string Strided(long perSampleOffset, long width, long start) => $"Strided({Num(perSampleOffset)}, {Num(width)}, batch, {Num(start)})";
+
+        private static string Mask(ShapedLayer layer) => $"Activation({Num(layer.MaskOffset)}, {Num(layer.InputShape.Size)}, batch)";
 
         private static string Parameter(ParameterModel p) => $"new {TensorType}(_parameters, {Num(p.Offset)}, {Num(p.Length)})";
 
         private static string Gradient(ParameterModel p) => $"new {TensorType}(_gradients, {Num(p.Offset)}, {Num(p.Length)})";
 
+        private static string Buffer(ParameterModel p) => $"new {TensorType}(_buffers, {Num(p.Offset)}, {Num(p.Length)})";
+
         private static string BiasOrEmpty(ShapedLayer layer, Func<ParameterModel, string> view)
             => layer.Parameters.Count > 1 ? view(layer.Parameters[1]) : "default";
 
-        /// <summary>"conv1.weight" → "Conv1Weight"; "layer1_0.bn" → "Layer10Bn".</summary>
+        /// <summary>"conv1.weight" → "Conv1Weight"; "layer1.0.conv1.weight" → "Layer1_0_Conv1Weight" (numeric segments keep underscores so names stay distinct).</summary>
         internal static string Pascal(string name)
         {
             var text = new StringBuilder();
-            foreach (string part in name.Split('.', '_'))
+            string[] parts = name.Split('.');
+            for (int i = 0; i < parts.Length; i++)
             {
+                string part = parts[i];
                 if (part.Length == 0) continue;
-                text.Append(char.ToUpperInvariant(part[0])).Append(part, 1, part.Length - 1);
+                bool numeric = char.IsDigit(part[0]);
+                bool previousNumeric = i > 0 && parts[i - 1].Length > 0 && char.IsDigit(parts[i - 1][0]);
+                if (text.Length > 0 && (numeric || previousNumeric)) text.Append('_');
+                foreach (string piece in part.Split('_'))
+                {
+                    if (piece.Length == 0) continue;
+                    text.Append(char.ToUpperInvariant(piece[0])).Append(piece, 1, piece.Length - 1);
+                }
             }
+            if (text.Length == 0 || char.IsDigit(text[0])) text.Insert(0, '_');
             return text.ToString();
         }
 
@@ -334,6 +457,8 @@ namespace Cnn.Generators.Emitting
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
         private static string Bool(bool value) => value ? "true" : "false";
+
+        private static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 
         private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
     }

@@ -6,7 +6,11 @@ using Cnn.Generators.Shapes;
 
 namespace Cnn.Generators.Emitting
 {
-    /// <summary>Formats the Keras-style summary table at compile time: layer (type), output shape, parameter count, totals.</summary>
+    /// <summary>
+    /// Formats the Keras-style summary table at compile time: one row per top-level layer or block
+    /// instance (name, kind, output shape, parameters), then the totals. Non-trainable parameters are
+    /// batch norm's running means and variances, as Keras counts them.
+    /// </summary>
     internal static class SummaryFormatter
     {
         public static string Format(ShapedNetwork network)
@@ -15,9 +19,9 @@ namespace Cnn.Generators.Emitting
             {
                 new[] { "input (Input)", network.InputTensor.Shape.ToString(), "0" },
             };
-            foreach (ShapedLayer layer in network.Layers)
+            foreach (SummaryRow row in network.Summary)
             {
-                rows.Add(new[] { $"{layer.Spec.Name} ({layer.Spec.Kind})", layer.OutputShape.ToString(), Count(layer.ParameterCount) });
+                rows.Add(new[] { $"{row.Name} ({row.Kind})", row.Output.ToString(), Count(row.Parameters) });
             }
 
             int nameWidth = "Layer (type)".Length, shapeWidth = "Output Shape".Length;
@@ -37,9 +41,9 @@ namespace Cnn.Generators.Emitting
             text.Append('=', width).Append('\n');
             foreach (string[] row in rows) AppendRow(text, row[0], row[1], row[2], nameWidth, shapeWidth);
             text.Append('=', width).Append('\n');
-            text.Append("Total params: ").Append(Count(network.ParameterCount)).Append('\n');
+            text.Append("Total params: ").Append(Count(network.ParameterCount + network.NonTrainableCount)).Append('\n');
             text.Append("Trainable params: ").Append(Count(network.ParameterCount)).Append('\n');
-            text.Append("Non-trainable params: 0\n");
+            text.Append("Non-trainable params: ").Append(Count(network.NonTrainableCount)).Append('\n');
             text.Append('_', width).Append('\n');
             return text.ToString();
         }

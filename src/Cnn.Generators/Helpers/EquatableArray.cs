@@ -10,7 +10,6 @@ namespace Cnn.Generators.Helpers
     /// and the incremental pipeline can tell an unchanged model from a changed one.
     /// </summary>
     internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
-        where T : IEquatable<T>
     {
         public static readonly EquatableArray<T> Empty = new EquatableArray<T>(ImmutableArray<T>.Empty);
 
@@ -59,7 +58,7 @@ namespace Cnn.Generators.Helpers
 
     internal static class EquatableArray
     {
-        public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items) where T : IEquatable<T>
+        public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items)
             => new EquatableArray<T>(items);
     }
 }

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Cnn.Generators.Diagnostics;
@@ -13,7 +15,8 @@ namespace Cnn.Generators.Parsing
 {
     /// <summary>
     /// Turns a [Network] class symbol and its attributes into a <see cref="NetworkSpec"/>: plain values,
-    /// no symbols. It checks only what needs Roslyn (partial, nesting); shapes are checked later.
+    /// no symbols. The flat attribute list becomes a tree (residual and concat markers, and the bodies
+    /// of used blocks). It checks only what needs Roslyn; shapes are checked later.
     /// </summary>
     internal static class NetworkParser
     {
@@ -39,94 +42,320 @@ namespace Cnn.Generators.Parsing
                 return Failed(DiagnosticInfo.Create(DiagnosticIds.UnsupportedClass, classLocation, type.Name, what));
             }
 
-            var layers = new List<LayerSpec>();
-            var diagnostics = new List<DiagnosticInfo>();
-            var kindCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+            var reader = new AttributeListReader(cancellationToken);
             InputSpec? input = null;
+            var layerAttributes = new List<AttributeData>();
             foreach (AttributeData attribute in type.GetAttributes())
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                string? attributeName = attribute.AttributeClass?.ToDisplayString();
-                if (attributeName is null || !attributeName.StartsWith(Namespace, StringComparison.Ordinal)) continue;
-
-                var arguments = new AttributeArguments(attribute);
-                LocationInfo? location = ToInfo(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation());
-                string shortName = attributeName.Substring(Namespace.Length);
-                if (shortName == "InputAttribute")
+                string? name = ShortName(attribute);
+                if (name == "InputAttribute")
                 {
+                    LocationInfo? location = reader.Location(attribute);
                     if (input is not null)
                     {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.DuplicateInput, location, type.Name));
+                        reader.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.DuplicateInput, location, type.Name));
                         continue;
                     }
+                    var arguments = new AttributeArguments(attribute);
                     bool isFlat = attribute.ConstructorArguments.Length == 1;
                     input = new InputSpec(arguments.Int(isFlat ? "features" : "channels"), arguments.Int("height"), arguments.Int("width"), isFlat, location);
-                    continue;
                 }
-
-                LayerSpec? layer = ParseLayer(shortName, arguments, location, kindCounts);
-                if (layer is not null) layers.Add(layer);
+                else if (name is not null && name != "NetworkAttribute")
+                {
+                    layerAttributes.Add(attribute);
+                }
             }
 
+            EquatableArray<LayerSpec> layers = reader.ReadBody(layerAttributes, anchor: null);
             var spec = new NetworkSpec(
                 type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
                 type.Name,
                 SyntaxFacts.GetText(type.DeclaredAccessibility),
                 input,
-                layers.ToEquatableArray(),
+                layers,
                 classLocation);
-            return new ParseResult(spec, diagnostics.ToEquatableArray());
+            return new ParseResult(spec, reader.Diagnostics.ToEquatableArray());
         }
 
-        private static LayerSpec? ParseLayer(string attributeName, AttributeArguments a, LocationInfo? location, Dictionary<string, int> kindCounts)
+        /// <summary>The attribute's class name without the Cnn namespace and generic arguments, or null for foreign attributes.</summary>
+        private static string? ShortName(AttributeData attribute)
         {
-            switch (attributeName)
-            {
-                case "Conv2dAttribute":
-                    return new Conv2dSpec(Name(a, "conv", kindCounts), location, a.Int("outChannels"), a.Int("kernelSize"), a.Int("Stride", 1),
-                        a.Int("Padding"), (PaddingModeSpec)a.Int("PaddingMode"), a.Int("Dilation", 1), a.Int("Groups", 1), a.Bool("Bias", true), a.Int("InChannels"));
-                case "LinearAttribute":
-                    return new LinearSpec(Name(a, "fc", kindCounts), location, a.Int("outFeatures"), a.Int("InFeatures"), a.Bool("Bias", true));
-                case "MaxPool2dAttribute":
-                    return new Pool2dSpec(Name(a, "maxpool", kindCounts), location, PoolKindSpec.Max, a.Int("kernelSize"), a.Int("Stride"), a.Int("Padding"));
-                case "AvgPool2dAttribute":
-                    return new Pool2dSpec(Name(a, "avgpool", kindCounts), location, PoolKindSpec.Average, a.Int("kernelSize"), a.Int("Stride"), a.Int("Padding"));
-                case "ReLUAttribute":
-                    return new ActivationSpec(Name(a, "relu", kindCounts), location, ActivationKindSpec.ReLU);
-                case "TanhAttribute":
-                    return new ActivationSpec(Name(a, "tanh", kindCounts), location, ActivationKindSpec.Tanh);
-                case "SigmoidAttribute":
-                    return new ActivationSpec(Name(a, "sigmoid", kindCounts), location, ActivationKindSpec.Sigmoid);
-                case "SoftmaxAttribute":
-                    return new ActivationSpec(Name(a, "softmax", kindCounts), location, ActivationKindSpec.Softmax);
-                case "LogSoftmaxAttribute":
-                    return new ActivationSpec(Name(a, "logsoftmax", kindCounts), location, ActivationKindSpec.LogSoftmax);
-                case "FlattenAttribute":
-                    return new FlattenSpec(Name(a, "flatten", kindCounts), location);
-                case "DropoutAttribute":
-                    return new DropoutSpec(Name(a, "dropout", kindCounts), location, a.Double("probability"));
-                default:
-                    return null;
-            }
-        }
-
-        /// <summary>The given name, or the kind followed by its 1-based count among unnamed and named layers of that kind ("relu2").</summary>
-        private static string Name(AttributeArguments a, string kind, Dictionary<string, int> kindCounts)
-        {
-            kindCounts.TryGetValue(kind, out int count);
-            kindCounts[kind] = ++count;
-            return a.String("name") ?? kind + count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            INamedTypeSymbol? type = attribute.AttributeClass;
+            if (type is null || type.ContainingNamespace?.ToDisplayString() + "." != Namespace) return null;
+            return type.Name;
         }
 
         private static ParseResult Failed(DiagnosticInfo diagnostic)
             => new ParseResult(null, new[] { diagnostic }.ToEquatableArray());
 
-        private static LocationInfo? ToInfo(Location? location)
+        internal static LocationInfo? ToInfo(Location? location)
         {
             if (location is null || location.SourceTree is null) return null;
             FileLinePositionSpan lines = location.GetLineSpan();
             return new LocationInfo(location.SourceTree.FilePath, location.SourceSpan.Start, location.SourceSpan.Length,
                 lines.StartLinePosition.Line, lines.StartLinePosition.Character, lines.EndLinePosition.Line, lines.EndLinePosition.Character);
+        }
+
+        /// <summary>
+        /// Reads a flat list of layer attributes into a tree, recursing into the blocks it uses. Layers
+        /// inside a block carry no location (a block is shared by many uses); the parser's own
+        /// diagnostics there, like shape inference's, are anchored at the network's attribute that uses it.
+        /// </summary>
+        private sealed class AttributeListReader
+        {
+            private readonly CancellationToken _cancellationToken;
+            private readonly Dictionary<INamedTypeSymbol, BlockSpec> _blocks = new Dictionary<INamedTypeSymbol, BlockSpec>(SymbolEqualityComparer.Default);
+            private readonly List<INamedTypeSymbol> _blockStack = new List<INamedTypeSymbol>();
+
+            public AttributeListReader(CancellationToken cancellationToken) => _cancellationToken = cancellationToken;
+
+            public List<DiagnosticInfo> Diagnostics { get; } = new List<DiagnosticInfo>();
+
+            public LocationInfo? Location(AttributeData attribute)
+                => ToInfo(attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken).GetLocation());
+
+            public EquatableArray<LayerSpec> ReadBody(IReadOnlyList<AttributeData> attributes, LocationInfo? anchor)
+            {
+                int index = 0;
+                var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+                var layers = ReadSequence(attributes, ref index, anchor, counts, terminators: Array.Empty<string>());
+                while (index < attributes.Count)
+                {
+                    // A terminator with nothing open.
+                    Unbalanced(attributes[index], anchor, $"[{Display(attributes[index])}] has no matching [{Opener(attributes[index])}]; remove it or add the opening marker before it");
+                    index++;
+                    layers.AddRange(ReadSequence(attributes, ref index, anchor, counts, Array.Empty<string>()));
+                }
+                return layers.ToEquatableArray();
+            }
+
+            private List<LayerSpec> ReadSequence(IReadOnlyList<AttributeData> attributes, ref int index, LocationInfo? anchor, Dictionary<string, int> counts, string[] terminators)
+            {
+                var layers = new List<LayerSpec>();
+                while (index < attributes.Count)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    AttributeData attribute = attributes[index];
+                    string name = ShortName(attribute)!;
+                    if (Array.IndexOf(terminators, name) >= 0 || name is "ShortcutAttribute" or "EndResidualAttribute" or "BranchAttribute" or "EndConcatAttribute")
+                    {
+                        return layers;
+                    }
+                    index++;
+                    LocationInfo? location = anchor is null ? Location(attribute) : null;
+                    var arguments = new AttributeArguments(attribute);
+                    LayerSpec? layer = name switch
+                    {
+                        "ResidualAttribute" => ReadResidual(attributes, ref index, attribute, arguments, location, anchor, counts),
+                        "ConcatAttribute" => ReadConcat(attributes, ref index, attribute, arguments, location, anchor, counts),
+                        "UseAttribute" => ReadUse(attribute, arguments, location, anchor),
+                        _ => ReadLayer(name, arguments, location, counts),
+                    };
+                    if (layer is not null) layers.Add(layer);
+                }
+                return layers;
+            }
+
+            private LayerSpec ReadResidual(IReadOnlyList<AttributeData> attributes, ref int index, AttributeData opener, AttributeArguments arguments,
+                LocationInfo? location, LocationInfo? anchor, Dictionary<string, int> counts)
+            {
+                string name = Name(arguments, "residual", counts);
+                List<LayerSpec> main = ReadSequence(attributes, ref index, anchor, counts, new[] { "ShortcutAttribute", "EndResidualAttribute" });
+                string? shortcutName = null;
+                var shortcut = new List<LayerSpec>();
+                if (index < attributes.Count && ShortName(attributes[index]) == "ShortcutAttribute")
+                {
+                    shortcutName = new AttributeArguments(attributes[index]).String("name");
+                    index++;
+                    shortcut = ReadSequence(attributes, ref index, anchor, new Dictionary<string, int>(StringComparer.Ordinal), new[] { "EndResidualAttribute" });
+                }
+                if (index < attributes.Count && ShortName(attributes[index]) == "EndResidualAttribute")
+                {
+                    index++;
+                }
+                else
+                {
+                    Unbalanced(opener, anchor, "[Residual] is not closed; add [EndResidual] after its main path (and [Shortcut] layers, if any)");
+                }
+                return new ResidualSpec(name, location, main.ToEquatableArray(), shortcutName, shortcut.ToEquatableArray());
+            }
+
+            private LayerSpec ReadConcat(IReadOnlyList<AttributeData> attributes, ref int index, AttributeData opener, AttributeArguments arguments,
+                LocationInfo? location, LocationInfo? anchor, Dictionary<string, int> counts)
+            {
+                string name = Name(arguments, "concat", counts);
+                var branches = new List<BranchSpec>();
+                while (index < attributes.Count && ShortName(attributes[index]) == "BranchAttribute")
+                {
+                    string? branchName = new AttributeArguments(attributes[index]).String("name");
+                    index++;
+                    List<LayerSpec> layers = ReadSequence(attributes, ref index, anchor, new Dictionary<string, int>(StringComparer.Ordinal), new[] { "BranchAttribute", "EndConcatAttribute" });
+                    branches.Add(new BranchSpec(branchName, layers.ToEquatableArray()));
+                }
+                if (index < attributes.Count && ShortName(attributes[index]) == "EndConcatAttribute")
+                {
+                    index++;
+                }
+                else
+                {
+                    Unbalanced(opener, anchor, branches.Count == 0
+                        ? "[Concat] must be followed by [Branch] markers, each starting one branch, and closed by [EndConcat]"
+                        : "[Concat] is not closed; add [EndConcat] after its last branch");
+                }
+                if (branches.Count == 0 && index <= attributes.Count)
+                {
+                    Unbalanced(opener, anchor, "[Concat] has no [Branch]; start each branch with [Branch(\"name\")]");
+                }
+                return new ConcatSpec(name, location, branches.ToEquatableArray());
+            }
+
+            private LayerSpec? ReadUse(AttributeData attribute, AttributeArguments arguments, LocationInfo? location, LocationInfo? anchor)
+            {
+                LocationInfo? reportAt = anchor ?? location;
+                INamedTypeSymbol blockType = (INamedTypeSymbol)attribute.AttributeClass!.TypeArguments[0];
+                string name = arguments.String("name") ?? "";
+                BlockSpec? block = ReadBlock(blockType, reportAt!);
+                if (block is null) return null;
+
+                var values = new List<SizeArg>();
+                if (attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Kind == TypedConstantKind.Array)
+                {
+                    foreach (TypedConstant value in attribute.ConstructorArguments[1].Values)
+                    {
+                        SizeArg? argument = AttributeArguments.ToSizeArg(value);
+                        if (argument is null)
+                        {
+                            Diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidSizeExpression, reportAt, "Use<" + blockType.Name + ">", name,
+                                "argument", $"{value.Value ?? "null"} is not an integer or an expression string"));
+                            return null;
+                        }
+                        values.Add(argument);
+                    }
+                }
+                int required = block.Parameters.Count(p => p.Default is null);
+                if (values.Count < required || values.Count > block.Parameters.Count)
+                {
+                    string wanted = string.Join(", ", block.Parameters.Select(p => p.Default is null ? p.Name : $"{p.Name} = {p.Default}"));
+                    Diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.BlockArgumentCount, reportAt, blockType.Name, name,
+                        $"({wanted})", values.Count.ToString(CultureInfo.InvariantCulture)));
+                    return null;
+                }
+                for (int i = values.Count; i < block.Parameters.Count; i++) values.Add(SizeArg.Of(block.Parameters[i].Default!.Value));
+                return new UseSpec(name, location, block, values.ToEquatableArray());
+            }
+
+            private BlockSpec? ReadBlock(INamedTypeSymbol blockType, LocationInfo location)
+            {
+                if (_blocks.TryGetValue(blockType, out BlockSpec? cached)) return cached;
+                if (_blockStack.Contains(blockType, SymbolEqualityComparer.Default))
+                {
+                    string chain = string.Join(" → ", _blockStack.Select(b => b.Name).Concat(new[] { blockType.Name }));
+                    Diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.RecursiveBlock, location, blockType.Name, chain));
+                    return null;
+                }
+
+                AttributeData? blockAttribute = blockType.GetAttributes().FirstOrDefault(a => ShortName(a) == "BlockAttribute");
+                if (blockAttribute is null)
+                {
+                    Diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.NotABlock, location, blockType.Name));
+                    return null;
+                }
+                var parameters = new List<BlockParameterSpec>();
+                if (blockAttribute.ConstructorArguments.Length == 1 && blockAttribute.ConstructorArguments[0].Kind == TypedConstantKind.Array)
+                {
+                    foreach (TypedConstant value in blockAttribute.ConstructorArguments[0].Values)
+                    {
+                        BlockParameterSpec? parameter = ParseParameter(value.Value as string);
+                        if (parameter is null)
+                        {
+                            Diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidBlockParameter, location, blockType.Name, value.Value as string ?? "null"));
+                            return null;
+                        }
+                        parameters.Add(parameter);
+                    }
+                }
+
+                _blockStack.Add(blockType);
+                List<AttributeData> body = blockType.GetAttributes().Where(a => ShortName(a) is string n && n != "BlockAttribute").ToList();
+                EquatableArray<LayerSpec> layers = ReadBody(body, location);
+                _blockStack.RemoveAt(_blockStack.Count - 1);
+
+                var block = new BlockSpec(blockType.Name, parameters.ToEquatableArray(), layers);
+                _blocks[blockType] = block;
+                return block;
+            }
+
+            /// <summary>"planes" or "stride = 1".</summary>
+            private static BlockParameterSpec? ParseParameter(string? text)
+            {
+                if (text is null) return null;
+                string[] parts = text.Split('=');
+                string name = parts[0].Trim();
+                if (parts.Length > 2 || name.Length == 0 || !(char.IsLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsLetterOrDigit(c) || c == '_')) return null;
+                if (parts.Length == 1) return new BlockParameterSpec(name, null);
+                return int.TryParse(parts[1].Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) ? new BlockParameterSpec(name, value) : null;
+            }
+
+            private LayerSpec? ReadLayer(string attributeName, AttributeArguments a, LocationInfo? location, Dictionary<string, int> counts)
+            {
+                switch (attributeName)
+                {
+                    case "Conv2dAttribute":
+                        return new Conv2dSpec(Name(a, "conv", counts), location, a.Size("outChannels"), a.Size("kernelSize"), a.Size("Stride", 1),
+                            a.Size("Padding", 0), (PaddingModeSpec)a.Int("PaddingMode"), a.Size("Dilation", 1), a.Size("Groups", 1), a.Bool("Bias", true), a.Size("InChannels", 0));
+                    case "LinearAttribute":
+                        return new LinearSpec(Name(a, "fc", counts), location, a.Size("outFeatures"), a.Size("InFeatures", 0), a.Bool("Bias", true));
+                    case "MaxPool2dAttribute":
+                        return new Pool2dSpec(Name(a, "maxpool", counts), location, PoolKindSpec.Max, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), a.Bool("CeilMode", false));
+                    case "AvgPool2dAttribute":
+                        return new Pool2dSpec(Name(a, "avgpool", counts), location, PoolKindSpec.Average, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), false);
+                    case "SumPool2dAttribute":
+                        return new Pool2dSpec(Name(a, "sumpool", counts), location, PoolKindSpec.Sum, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), false);
+                    case "AdaptiveAvgPool2dAttribute":
+                        return new Pool2dSpec(Name(a, "avgpool", counts), location, PoolKindSpec.AdaptiveAverage, a.Size("outputSize"), SizeArg.Of(0), SizeArg.Of(0), false);
+                    case "ReLUAttribute":
+                        return new ActivationSpec(Name(a, "relu", counts), location, ActivationKindSpec.ReLU, 0);
+                    case "LeakyReLUAttribute":
+                        return new ActivationSpec(Name(a, "leakyrelu", counts), location, ActivationKindSpec.LeakyReLU, a.Double("NegativeSlope", 0.01));
+                    case "TanhAttribute":
+                        return new ActivationSpec(Name(a, "tanh", counts), location, ActivationKindSpec.Tanh, 0);
+                    case "SigmoidAttribute":
+                        return new ActivationSpec(Name(a, "sigmoid", counts), location, ActivationKindSpec.Sigmoid, 0);
+                    case "SoftmaxAttribute":
+                        return new ActivationSpec(Name(a, "softmax", counts), location, ActivationKindSpec.Softmax, 0);
+                    case "LogSoftmaxAttribute":
+                        return new ActivationSpec(Name(a, "logsoftmax", counts), location, ActivationKindSpec.LogSoftmax, 0);
+                    case "FlattenAttribute":
+                        return new FlattenSpec(Name(a, "flatten", counts), location);
+                    case "DropoutAttribute":
+                        return new DropoutSpec(Name(a, "dropout", counts), location, a.Double("probability", 0));
+                    case "BatchNorm2dAttribute":
+                        return new BatchNormSpec(Name(a, "bn", counts), location, true, a.Double("Eps", 1e-5), a.Double("Momentum", 0.1));
+                    case "BatchNorm1dAttribute":
+                        return new BatchNormSpec(Name(a, "bn", counts), location, false, a.Double("Eps", 1e-5), a.Double("Momentum", 0.1));
+                    default:
+                        return null;
+                }
+            }
+
+            private void Unbalanced(AttributeData attribute, LocationInfo? anchor, string message)
+                => Diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.UnbalancedComposition, anchor ?? Location(attribute), message));
+
+            private static string Display(AttributeData attribute) => ShortName(attribute)!.Replace("Attribute", "");
+
+            private static string Opener(AttributeData attribute) => ShortName(attribute) switch
+            {
+                "ShortcutAttribute" or "EndResidualAttribute" => "Residual",
+                _ => "Concat",
+            };
+
+            /// <summary>The given name, or the kind followed by its 1-based count in this scope ("relu2").</summary>
+            private static string Name(AttributeArguments a, string kind, Dictionary<string, int> counts)
+            {
+                counts.TryGetValue(kind, out int count);
+                counts[kind] = ++count;
+                return a.String("name") ?? kind + count.ToString(CultureInfo.InvariantCulture);
+            }
         }
 
         /// <summary>An attribute's constructor and named arguments by (case-insensitive) name.</summary>
@@ -152,13 +381,28 @@ namespace Cnn.Generators.Parsing
             }
 
             public int Int(string name, int defaultValue = 0)
-                => _values.TryGetValue(name, out TypedConstant c) && c.Value is not null ? Convert.ToInt32(c.Value, System.Globalization.CultureInfo.InvariantCulture) : defaultValue;
+                => _values.TryGetValue(name, out TypedConstant c) && c.Value is not null ? Convert.ToInt32(c.Value, CultureInfo.InvariantCulture) : defaultValue;
+
+            /// <summary>An int or an expression string; anything else (e.g. 2.5) becomes an expression that fails to evaluate with a clear message.</summary>
+            public SizeArg Size(string name, int defaultValue = 0)
+            {
+                if (!_values.TryGetValue(name, out TypedConstant c)) return SizeArg.Of(defaultValue);
+                return ToSizeArg(c) ?? new SizeArg(0, Convert.ToString(c.Value, CultureInfo.InvariantCulture) + " (not an integer)");
+            }
+
+            public static SizeArg? ToSizeArg(TypedConstant constant) => constant.Value switch
+            {
+                int value => SizeArg.Of(value),
+                short or byte or sbyte or ushort => SizeArg.Of(Convert.ToInt32(constant.Value, CultureInfo.InvariantCulture)),
+                string text => int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? SizeArg.Of(value) : new SizeArg(0, text),
+                _ => null,
+            };
 
             public bool Bool(string name, bool defaultValue)
                 => _values.TryGetValue(name, out TypedConstant c) && c.Value is bool b ? b : defaultValue;
 
-            public double Double(string name)
-                => _values.TryGetValue(name, out TypedConstant c) && c.Value is not null ? Convert.ToDouble(c.Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            public double Double(string name, double defaultValue)
+                => _values.TryGetValue(name, out TypedConstant c) && c.Value is not null ? Convert.ToDouble(c.Value, CultureInfo.InvariantCulture) : defaultValue;
 
             public string? String(string name)
                 => _values.TryGetValue(name, out TypedConstant c) ? c.Value as string : null;

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
 using Cnn.Generators.Model;
@@ -7,9 +9,10 @@ using Cnn.Generators.Model;
 namespace Cnn.Generators.Shapes
 {
     /// <summary>
-    /// Infers every tensor shape of a <see cref="NetworkSpec"/> and lays out its buffers. Pure code over
-    /// plain records (no Roslyn types), so it is unit-tested on its own. Each layer kind has one method
-    /// here that states its shape rule, its parameter shapes and its PyTorch parameter names.
+    /// Infers every tensor shape of a <see cref="NetworkSpec"/>, expands blocks, and lays out its
+    /// buffers. Pure code over plain records (no Roslyn types), so it is unit-tested on its own. Each
+    /// layer kind has one method here that states its shape rule, its parameter shapes and its
+    /// PyTorch parameter names.
     /// </summary>
     internal static class ShapeInference
     {
@@ -24,7 +27,6 @@ namespace Cnn.Generators.Shapes
             {
                 errors.Add(DiagnosticInfo.Create(DiagnosticIds.MissingInput, spec.Location, spec.ClassName));
             }
-            CheckNames(spec, errors);
             if (errors.Count > 0 || spec.Input is null) return Failed(errors);
 
             InputSpec input = spec.Input;
@@ -35,204 +37,31 @@ namespace Cnn.Generators.Shapes
                 return Failed(errors);
             }
 
-            var state = new LayoutState(input.IsFlat ? Shape.Flat(input.Channels) : Shape.Image(input.Channels, input.Height, input.Width));
-            for (int i = 0; i < spec.Layers.Count; i++)
-            {
-                LayerSpec layer = spec.Layers[i];
-                string producer = i == 0 ? "the input" : $"'{spec.Layers[i - 1].Name}'";
-                ShapedLayer? shaped = layer switch
-                {
-                    Conv2dSpec conv => Conv2d(conv, state, producer, errors),
-                    Pool2dSpec pool => Pool2d(pool, state, producer, errors),
-                    LinearSpec linear => Linear(linear, state, producer, errors),
-                    ActivationSpec activation => Activation(activation, state, errors),
-                    FlattenSpec flatten => Flatten(flatten, state),
-                    DropoutSpec dropout => Dropout(dropout, state, errors),
-                    _ => null,
-                };
-                // Later layers would only repeat the error with shapes that are already wrong.
-                if (shaped is null) return Failed(errors);
-                state.Layers.Add(shaped);
-            }
-
-            long labels = state.Reserve(1);
-            return new ShapeResult(
-                new ShapedNetwork(spec, state.Layers.ToEquatableArray(), state.Tensors.ToEquatableArray(), state.ParameterCount, state.BufferCount, state.ActivationsPerSample, labels),
-                EquatableArray<DiagnosticInfo>.Empty);
-        }
-
-        private static ShapedLayer? Conv2d(Conv2dSpec conv, LayoutState state, string producer, List<DiagnosticInfo> errors)
-        {
-            Shape x = state.Current.Shape;
-            if (x.IsFlat) return ImageLayerOnFlat(conv, x, producer, errors);
-            if (!Positive(conv, "outChannels", conv.OutChannels, errors) || !Positive(conv, "kernelSize", conv.KernelSize, errors)
-                || !Positive(conv, "Stride", conv.Stride, errors) || !Positive(conv, "Dilation", conv.Dilation, errors)
-                || !Positive(conv, "Groups", conv.Groups, errors) || !NotNegative(conv, "Padding", conv.Padding, errors))
-            {
-                return null;
-            }
-            if (conv.InChannels > 0 && conv.InChannels != x.Channels)
-            {
-                string fix = state.ChannelSource is null
-                    ? $"change [Input] to {Text(conv.InChannels)} channels"
-                    : $"give '{state.ChannelSource}' {Text(conv.InChannels)} output channels";
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.ChannelMismatch, conv.Location, conv.Kind, conv.Name, Text(conv.InChannels), producer, Text(x.Channels), fix));
-                return null;
-            }
-            if (x.Channels % conv.Groups != 0 || conv.OutChannels % conv.Groups != 0)
-            {
-                bool input = x.Channels % conv.Groups != 0;
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.GroupsMismatch, conv.Location, conv.Name, Text(conv.Groups),
-                    input ? "input" : "output", Text(input ? x.Channels : conv.OutChannels)));
-                return null;
-            }
-
-            int effectiveKernel = conv.Dilation * (conv.KernelSize - 1) + 1;
-            int padding = conv.Padding;
-            if (conv.PaddingMode == PaddingModeSpec.Valid)
-            {
-                padding = 0;
-            }
-            else if (conv.PaddingMode == PaddingModeSpec.Same)
-            {
-                if (conv.Stride != 1 || effectiveKernel % 2 == 0)
-                {
-                    string why = conv.Stride != 1 ? $"Stride = {Text(conv.Stride)}" : $"an even effective kernel of {Text(effectiveKernel)}";
-                    errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidSamePadding, conv.Location, conv.Name, why));
-                    return null;
-                }
-                padding = (effectiveKernel - 1) / 2;
-            }
-
-            int paddedHeight = x.Height + 2 * padding, paddedWidth = x.Width + 2 * padding;
-            if (effectiveKernel > paddedHeight || effectiveKernel > paddedWidth)
-            {
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.KernelLargerThanInput, conv.Location, conv.Kind, conv.Name,
-                    Text(effectiveKernel), Text(paddedHeight), Text(paddedWidth), Text(padding)));
-                return null;
-            }
-
-            Shape y = Shape.Image(conv.OutChannels, (paddedHeight - effectiveKernel) / conv.Stride + 1, (paddedWidth - effectiveKernel) / conv.Stride + 1);
-            int fanIn = x.Channels / conv.Groups * conv.KernelSize * conv.KernelSize;
-            var parameters = new List<ParameterModel>
-            {
-                state.Parameter(conv.Name, "weight", ParameterRoleModel.Weight, new[] { conv.OutChannels, x.Channels / conv.Groups, conv.KernelSize, conv.KernelSize }, ParameterInitModel.UniformFanIn, fanIn),
-            };
-            if (conv.Bias) parameters.Add(state.Parameter(conv.Name, "bias", ParameterRoleModel.Bias, new[] { conv.OutChannels }, ParameterInitModel.UniformFanIn, fanIn));
-            state.ChannelSource = conv.Name;
-            return state.Produce(conv, y, conv.Stride, padding, parameters);
-        }
-
-        private static ShapedLayer? Pool2d(Pool2dSpec pool, LayoutState state, string producer, List<DiagnosticInfo> errors)
-        {
-            Shape x = state.Current.Shape;
-            if (x.IsFlat) return ImageLayerOnFlat(pool, x, producer, errors);
-            int stride = pool.Stride == 0 ? pool.KernelSize : pool.Stride;
-            if (!Positive(pool, "kernelSize", pool.KernelSize, errors) || !Positive(pool, "Stride", stride, errors)
-                || !NotNegative(pool, "Padding", pool.Padding, errors))
-            {
-                return null;
-            }
-            if (pool.Padding * 2 > pool.KernelSize)
-            {
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.PoolPaddingTooLarge, pool.Location, pool.Kind, pool.Name,
-                    Text(pool.Padding), Text(pool.KernelSize), Text(pool.KernelSize / 2)));
-                return null;
-            }
-            int paddedHeight = x.Height + 2 * pool.Padding, paddedWidth = x.Width + 2 * pool.Padding;
-            if (pool.KernelSize > paddedHeight || pool.KernelSize > paddedWidth)
-            {
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.SpatialCollapse, pool.Location, pool.Kind, pool.Name,
-                    Text(pool.KernelSize), Text(x.Height), Text(x.Width)));
-                return null;
-            }
-            Shape y = Shape.Image(x.Channels, (paddedHeight - pool.KernelSize) / stride + 1, (paddedWidth - pool.KernelSize) / stride + 1);
-            return state.Produce(pool, y, stride, pool.Padding, new List<ParameterModel>());
-        }
-
-        private static ShapedLayer? Linear(LinearSpec linear, LayoutState state, string producer, List<DiagnosticInfo> errors)
-        {
-            Shape x = state.Current.Shape;
-            if (!x.IsFlat)
-            {
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.DenseOnImage, linear.Location, linear.Name,
-                    Text(x.Channels), Text(x.Height), Text(x.Width), producer, Text(x.Size)));
-                return null;
-            }
-            if (!Positive(linear, "outFeatures", linear.OutFeatures, errors)) return null;
-            if (linear.InFeatures > 0 && linear.InFeatures != x.Channels)
-            {
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.LinearInFeaturesMismatch, linear.Location, linear.Name,
-                    Text(linear.InFeatures), producer, Text(x.Channels)));
-                return null;
-            }
-            var parameters = new List<ParameterModel>
-            {
-                state.Parameter(linear.Name, "weight", ParameterRoleModel.Weight, new[] { linear.OutFeatures, x.Channels }, ParameterInitModel.UniformFanIn, x.Channels),
-            };
-            if (linear.Bias) parameters.Add(state.Parameter(linear.Name, "bias", ParameterRoleModel.Bias, new[] { linear.OutFeatures }, ParameterInitModel.UniformFanIn, x.Channels));
-            return state.Produce(linear, Shape.Flat(linear.OutFeatures), 1, 0, parameters);
-        }
-
-        private static ShapedLayer? Activation(ActivationSpec activation, LayoutState state, List<DiagnosticInfo> errors)
-        {
-            Shape x = state.Current.Shape;
-            bool perSampleSoftmax = activation.Activation == ActivationKindSpec.Softmax || activation.Activation == ActivationKindSpec.LogSoftmax;
-            if (perSampleSoftmax && !x.IsFlat)
-            {
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.SoftmaxOnImage, activation.Location, activation.Kind, activation.Name,
-                    Text(x.Channels), Text(x.Height), Text(x.Width)));
-                return null;
-            }
-            return state.Produce(activation, x, 1, 0, new List<ParameterModel>());
-        }
-
-        // Flatten is a view: its output aliases its input's value and gradient, so it costs nothing.
-        private static ShapedLayer Flatten(FlattenSpec flatten, LayoutState state)
-        {
-            TensorSlot x = state.Current;
-            var alias = new TensorSlot(Shape.Flat(checked((int)x.Shape.Size)), x.ValueOffset, x.GradientOffset);
-            return state.Alias(flatten, alias);
-        }
-
-        private static ShapedLayer? Dropout(DropoutSpec dropout, LayoutState state, List<DiagnosticInfo> errors)
-        {
-            if (!(dropout.Probability >= 0 && dropout.Probability < 1))
-            {
-                errors.Add(DiagnosticInfo.Create(DiagnosticIds.DropoutProbability, dropout.Location, dropout.Name,
-                    dropout.Probability.ToString("R", CultureInfo.InvariantCulture)));
-                return null;
-            }
-            Shape x = state.Current.Shape;
-            long mask = state.Reserve(x.Size);
-            return state.Produce(dropout, x, 1, 0, new List<ParameterModel>()) with { MaskOffset = mask };
-        }
-
-        private static ShapedLayer? ImageLayerOnFlat(LayerSpec layer, Shape x, string producer, List<DiagnosticInfo> errors)
-        {
-            errors.Add(DiagnosticInfo.Create(DiagnosticIds.ImageLayerOnFlatInput, layer.Location, layer.Kind, layer.Name, producer, Text(x.Channels)));
-            return null;
-        }
-
-        private static void CheckNames(NetworkSpec spec, List<DiagnosticInfo> errors)
-        {
-            var seen = new HashSet<string>();
+            var builder = new Builder(errors, input.IsFlat ? Shape.Flat(input.Channels) : Shape.Image(input.Channels, input.Height, input.Width));
+            var scope = new Scope("", new Dictionary<string, int>(), null);
+            int current = 0;
             foreach (LayerSpec layer in spec.Layers)
             {
-                if (!IsValidName(layer.Name))
-                {
-                    errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidLayerName, layer.Location, layer.Name));
-                }
-                else if (!seen.Add(layer.Name))
-                {
-                    errors.Add(DiagnosticInfo.Create(DiagnosticIds.DuplicateLayerName, layer.Location, layer.Name));
-                }
+                long parametersBefore = builder.ParameterCount;
+                int? next = builder.Layer(layer, current, scope);
+                // Later layers would only repeat the error with shapes that are already wrong.
+                if (next is null) return Failed(errors);
+                current = next.Value;
+                builder.Summary.Add(new SummaryRow(layer.Name, layer.Kind, builder.Tensors[current].Shape, builder.ParameterCount - parametersBefore));
             }
+            if (builder.Nodes.Count == 0)
+            {
+                errors.Add(DiagnosticInfo.Create(DiagnosticIds.NoLayers, spec.Location, spec.ClassName));
+                return Failed(errors);
+            }
+            builder.CheckDuplicateNames(spec);
+            if (errors.Count > 0) return Failed(errors);
+            return new ShapeResult(builder.Finish(spec), EquatableArray<DiagnosticInfo>.Empty);
         }
 
         public static bool IsValidName(string name)
         {
-            if (string.IsNullOrEmpty(name) || !(char.IsLetter(name[0]) && name[0] < 128)) return false;
+            if (string.IsNullOrEmpty(name)) return false;
             foreach (char c in name)
             {
                 bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -241,46 +70,392 @@ namespace Cnn.Generators.Shapes
             return true;
         }
 
-        private static bool Positive(LayerSpec layer, string argument, int value, List<DiagnosticInfo> errors)
+        /// <summary>A block instance's naming prefix, parameter values, and the network attribute its errors point at.</summary>
+        private sealed class Scope
         {
-            if (value > 0) return true;
-            errors.Add(DiagnosticInfo.Create(DiagnosticIds.NonPositiveSize, layer.Location, layer.Kind, layer.Name, argument, Text(value), "at least 1"));
-            return false;
-        }
-
-        private static bool NotNegative(LayerSpec layer, string argument, int value, List<DiagnosticInfo> errors)
-        {
-            if (value >= 0) return true;
-            errors.Add(DiagnosticInfo.Create(DiagnosticIds.NonPositiveSize, layer.Location, layer.Kind, layer.Name, argument, Text(value), "0 or more"));
-            return false;
-        }
-
-        private static ShapeResult Failed(List<DiagnosticInfo> errors) => new ShapeResult(null, errors.ToEquatableArray());
-
-        private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-        /// <summary>The growing layout: tensors of the activation arena and the parameter buffer.</summary>
-        private sealed class LayoutState
-        {
-            public LayoutState(Shape input)
+            public Scope(string prefix, IReadOnlyDictionary<string, int> parameters, LocationInfo? anchor)
             {
+                Prefix = prefix;
+                Parameters = parameters;
+                Anchor = anchor;
+            }
+
+            public string Prefix { get; }
+            public IReadOnlyDictionary<string, int> Parameters { get; }
+            public LocationInfo? Anchor { get; }
+
+            public string PathOf(string name) => Join(Prefix, name);
+
+            public Scope Child(string segment) => new Scope(Join(Prefix, segment), Parameters, Anchor);
+
+            public static string Join(string prefix, string? name)
+                => string.IsNullOrEmpty(name) ? prefix : prefix.Length == 0 ? name! : prefix + "." + name;
+        }
+
+        /// <summary>Builds the node list and the layout: tensors of the activation arena, parameters and buffers.</summary>
+        private sealed class Builder
+        {
+            private readonly List<DiagnosticInfo> _errors;
+            private readonly List<(string Path, LocationInfo? Location)> _names = new List<(string, LocationInfo?)>();
+
+            public Builder(List<DiagnosticInfo> errors, Shape input)
+            {
+                _errors = errors;
                 Tensors.Add(new TensorSlot(input, Reserve(input.Size), -1));
             }
 
             public List<TensorSlot> Tensors { get; } = new List<TensorSlot>();
-
-            public List<ShapedLayer> Layers { get; } = new List<ShapedLayer>();
-
+            public List<ShapedLayer> Nodes { get; } = new List<ShapedLayer>();
+            public List<SummaryRow> Summary { get; } = new List<SummaryRow>();
             public long ParameterCount { get; private set; }
-
             public long BufferCount { get; private set; }
-
+            public long NonTrainableCount { get; private set; }
             public long ActivationsPerSample { get; private set; }
 
-            public TensorSlot Current => Tensors[Tensors.Count - 1];
-
             /// <summary>The last layer that set the channel count (null: the input), named when channels do not match.</summary>
-            public string? ChannelSource { get; set; }
+            private string? _channelSource;
+
+            public int? Sequence(EquatableArray<LayerSpec> layers, int input, Scope scope)
+            {
+                int current = input;
+                foreach (LayerSpec layer in layers)
+                {
+                    int? next = Layer(layer, current, scope);
+                    if (next is null) return null;
+                    current = next.Value;
+                }
+                return current;
+            }
+
+            public int? Layer(LayerSpec layer, int input, Scope scope)
+            {
+                LocationInfo? location = layer.Location ?? scope.Anchor;
+                string path = scope.PathOf(layer.Name);
+                // Dotted names ("features.0", "layer1.0") keep PyTorch's state_dict names; a block use may add no segment at all.
+                bool named = (layer is UseSpec && layer.Name.Length == 0) || layer.Name.Split('.').All(IsValidName);
+                if (!named)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidLayerName, location, layer.Name));
+                    return null;
+                }
+                string producer = Nodes.Count == 0 ? "the input" : $"'{Nodes[Nodes.Count - 1].Path}'";
+                return layer switch
+                {
+                    Conv2dSpec conv => Conv2d(conv, input, path, location, producer, scope),
+                    Pool2dSpec pool => Pool2d(pool, input, path, location, producer, scope),
+                    LinearSpec linear => Linear(linear, input, path, location, producer, scope),
+                    ActivationSpec activation => Activation(activation, input, path, location),
+                    FlattenSpec flatten => Flatten(flatten, input, path),
+                    DropoutSpec dropout => Dropout(dropout, input, path, location),
+                    BatchNormSpec norm => BatchNorm(norm, input, path, location, producer),
+                    UseSpec use => Use(use, input, path, location, scope),
+                    ResidualSpec residual => Residual(residual, input, location, scope),
+                    ConcatSpec concat => Concat(concat, input, location, scope),
+                    _ => null,
+                };
+            }
+
+            private int? Conv2d(Conv2dSpec conv, int input, string path, LocationInfo? location, string producer, Scope scope)
+            {
+                Shape x = Tensors[input].Shape;
+                if (x.IsFlat) return ImageLayerOnFlat(conv, path, location, x, producer);
+                int? outChannels = Positive(conv, path, location, scope, "outChannels", conv.OutChannels);
+                int? kernel = Positive(conv, path, location, scope, "kernelSize", conv.KernelSize);
+                int? stride = Positive(conv, path, location, scope, "Stride", conv.Stride);
+                int? dilation = Positive(conv, path, location, scope, "Dilation", conv.Dilation);
+                int? groups = Positive(conv, path, location, scope, "Groups", conv.Groups);
+                int? explicitPadding = NotNegative(conv, path, location, scope, "Padding", conv.Padding);
+                int? inChannels = NotNegative(conv, path, location, scope, "InChannels", conv.InChannels);
+                if (outChannels is null || kernel is null || stride is null || dilation is null || groups is null || explicitPadding is null || inChannels is null) return null;
+
+                if (inChannels > 0 && inChannels != x.Channels)
+                {
+                    string fix = _channelSource is null
+                        ? $"change [Input] to {Text(inChannels.Value)} channels"
+                        : $"give '{_channelSource}' {Text(inChannels.Value)} output channels";
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ChannelMismatch, location, conv.Kind, path, Text(inChannels.Value), producer, Text(x.Channels), fix));
+                    return null;
+                }
+                if (x.Channels % groups.Value != 0 || outChannels.Value % groups.Value != 0)
+                {
+                    bool inputSide = x.Channels % groups.Value != 0;
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.GroupsMismatch, location, path, Text(groups.Value),
+                        inputSide ? "input" : "output", Text(inputSide ? x.Channels : outChannels.Value)));
+                    return null;
+                }
+
+                int effectiveKernel = dilation.Value * (kernel.Value - 1) + 1;
+                int padding = explicitPadding.Value;
+                if (conv.PaddingMode == PaddingModeSpec.Valid)
+                {
+                    padding = 0;
+                }
+                else if (conv.PaddingMode == PaddingModeSpec.Same)
+                {
+                    if (stride != 1 || effectiveKernel % 2 == 0)
+                    {
+                        string why = stride != 1 ? $"Stride = {Text(stride.Value)}" : $"an even effective kernel of {Text(effectiveKernel)}";
+                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidSamePadding, location, path, why));
+                        return null;
+                    }
+                    padding = (effectiveKernel - 1) / 2;
+                }
+
+                int paddedHeight = x.Height + 2 * padding, paddedWidth = x.Width + 2 * padding;
+                if (effectiveKernel > paddedHeight || effectiveKernel > paddedWidth)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.KernelLargerThanInput, location, conv.Kind, path,
+                        Text(effectiveKernel), Text(paddedHeight), Text(paddedWidth), Text(padding)));
+                    return null;
+                }
+
+                Shape y = Shape.Image(outChannels.Value, (paddedHeight - effectiveKernel) / stride.Value + 1, (paddedWidth - effectiveKernel) / stride.Value + 1);
+                int fanIn = x.Channels / groups.Value * kernel.Value * kernel.Value;
+                var parameters = new List<ParameterModel>
+                {
+                    Parameter(path, "weight", ParameterRoleModel.Weight, new[] { outChannels.Value, x.Channels / groups.Value, kernel.Value, kernel.Value }, ParameterInitModel.UniformFanIn, fanIn),
+                };
+                if (conv.Bias) parameters.Add(Parameter(path, "bias", ParameterRoleModel.Bias, new[] { outChannels.Value }, ParameterInitModel.UniformFanIn, fanIn));
+                _channelSource = path;
+                return Produce(conv, path, location, input, y, kernel.Value, stride.Value, padding, dilation.Value, groups.Value, parameters);
+            }
+
+            private int? Pool2d(Pool2dSpec pool, int input, string path, LocationInfo? location, string producer, Scope scope)
+            {
+                Shape x = Tensors[input].Shape;
+                if (x.IsFlat) return ImageLayerOnFlat(pool, path, location, x, producer);
+                if (pool.PoolKind == PoolKindSpec.AdaptiveAverage)
+                {
+                    int? size = Positive(pool, path, location, scope, "outputSize", pool.KernelSize);
+                    if (size is null) return null;
+                    return Produce(pool, path, location, input, Shape.Image(x.Channels, size.Value, size.Value), 0, 0, 0, 1, 1, new List<ParameterModel>());
+                }
+
+                int? kernel = Positive(pool, path, location, scope, "kernelSize", pool.KernelSize);
+                int? strideValue = NotNegative(pool, path, location, scope, "Stride", pool.Stride);
+                int? padding = NotNegative(pool, path, location, scope, "Padding", pool.Padding);
+                if (kernel is null || strideValue is null || padding is null) return null;
+                int stride = strideValue.Value == 0 ? kernel.Value : strideValue.Value;
+                if (padding.Value * 2 > kernel.Value)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.PoolPaddingTooLarge, location, pool.Kind, path,
+                        Text(padding.Value), Text(kernel.Value), Text(kernel.Value / 2)));
+                    return null;
+                }
+                int paddedHeight = x.Height + 2 * padding.Value, paddedWidth = x.Width + 2 * padding.Value;
+                if (kernel.Value > paddedHeight || kernel.Value > paddedWidth)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.SpatialCollapse, location, pool.Kind, path,
+                        Text(kernel.Value), Text(x.Height), Text(x.Width)));
+                    return null;
+                }
+                Shape y = Shape.Image(x.Channels,
+                    PooledSize(x.Height, kernel.Value, stride, padding.Value, pool.CeilMode),
+                    PooledSize(x.Width, kernel.Value, stride, padding.Value, pool.CeilMode));
+                return Produce(pool, path, location, input, y, kernel.Value, stride, padding.Value, 1, 1, new List<ParameterModel>());
+            }
+
+            /// <summary>PyTorch's pooling output size, including ceil_mode's rule that the last window must start inside the input or its left padding.</summary>
+            private static int PooledSize(int size, int kernel, int stride, int padding, bool ceilMode)
+            {
+                int span = size + 2 * padding - kernel;
+                int output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+                if (ceilMode && (output - 1) * stride >= size + padding) output--;
+                return output;
+            }
+
+            private int? Linear(LinearSpec linear, int input, string path, LocationInfo? location, string producer, Scope scope)
+            {
+                Shape x = Tensors[input].Shape;
+                if (!x.IsFlat)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.DenseOnImage, location, path,
+                        Text(x.Channels), Text(x.Height), Text(x.Width), producer, Text(x.Size)));
+                    return null;
+                }
+                int? outFeatures = Positive(linear, path, location, scope, "outFeatures", linear.OutFeatures);
+                int? inFeatures = NotNegative(linear, path, location, scope, "InFeatures", linear.InFeatures);
+                if (outFeatures is null || inFeatures is null) return null;
+                if (inFeatures > 0 && inFeatures != x.Channels)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.LinearInFeaturesMismatch, location, path,
+                        Text(inFeatures.Value), producer, Text(x.Channels)));
+                    return null;
+                }
+                var parameters = new List<ParameterModel>
+                {
+                    Parameter(path, "weight", ParameterRoleModel.Weight, new[] { outFeatures.Value, x.Channels }, ParameterInitModel.UniformFanIn, x.Channels),
+                };
+                if (linear.Bias) parameters.Add(Parameter(path, "bias", ParameterRoleModel.Bias, new[] { outFeatures.Value }, ParameterInitModel.UniformFanIn, x.Channels));
+                _channelSource = path;
+                return Produce(linear, path, location, input, Shape.Flat(outFeatures.Value), 0, 1, 0, 1, 1, parameters);
+            }
+
+            private int? Activation(ActivationSpec activation, int input, string path, LocationInfo? location)
+            {
+                Shape x = Tensors[input].Shape;
+                bool perSampleSoftmax = activation.Activation == ActivationKindSpec.Softmax || activation.Activation == ActivationKindSpec.LogSoftmax;
+                if (perSampleSoftmax && !x.IsFlat)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.SoftmaxOnImage, location, activation.Kind, path,
+                        Text(x.Channels), Text(x.Height), Text(x.Width)));
+                    return null;
+                }
+                return Produce(activation, path, location, input, x, 0, 1, 0, 1, 1, new List<ParameterModel>());
+            }
+
+            // Flatten is a view: its output aliases its input's value and gradient, so it costs nothing.
+            private int Flatten(FlattenSpec flatten, int input, string path)
+            {
+                TensorSlot x = Tensors[input];
+                Tensors.Add(new TensorSlot(Shape.Flat(checked((int)x.Shape.Size)), x.ValueOffset, x.GradientOffset));
+                int output = Tensors.Count - 1;
+                Nodes.Add(Node(flatten, path, new[] { input }, output, 0, 1, 0, 1, 1, new List<ParameterModel>(), -1));
+                return output;
+            }
+
+            private int? Dropout(DropoutSpec dropout, int input, string path, LocationInfo? location)
+            {
+                if (!(dropout.Probability >= 0 && dropout.Probability < 1))
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.DropoutProbability, location, path,
+                        dropout.Probability.ToString("R", CultureInfo.InvariantCulture)));
+                    return null;
+                }
+                Shape x = Tensors[input].Shape;
+                long mask = Reserve(x.Size);
+                return Produce(dropout, path, location, input, x, 0, 1, 0, 1, 1, new List<ParameterModel>(), mask);
+            }
+
+            private int? BatchNorm(BatchNormSpec norm, int input, string path, LocationInfo? location, string producer)
+            {
+                Shape x = Tensors[input].Shape;
+                if (x.IsFlat == norm.IsImage)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.BatchNormWrongRank, location, norm.Kind, path, x.ToString(), producer,
+                        norm.IsImage ? "BatchNorm1d" : "BatchNorm2d"));
+                    return null;
+                }
+                int channels = x.Channels;
+                var parameters = new List<ParameterModel>
+                {
+                    Parameter(path, "weight", ParameterRoleModel.Weight, new[] { channels }, ParameterInitModel.Ones, 0),
+                    Parameter(path, "bias", ParameterRoleModel.Bias, new[] { channels }, ParameterInitModel.Zeros, 0),
+                    Parameter(path, "running_mean", ParameterRoleModel.RunningMean, new[] { channels }, ParameterInitModel.Zeros, 0),
+                    Parameter(path, "running_var", ParameterRoleModel.RunningVariance, new[] { channels }, ParameterInitModel.Ones, 0),
+                    Parameter(path, "num_batches_tracked", ParameterRoleModel.BatchesTracked, new int[0], ParameterInitModel.Zeros, 0),
+                };
+                NonTrainableCount += 2L * channels;
+                return Produce(norm, path, location, input, x, 0, 1, 0, 1, 1, parameters);
+            }
+
+            private int? Use(UseSpec use, int input, string path, LocationInfo? location, Scope scope)
+            {
+                var values = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (int i = 0; i < use.Block.Parameters.Count; i++)
+                {
+                    BlockParameterSpec parameter = use.Block.Parameters[i];
+                    int? value = SizeExpression.Evaluate(use.Arguments[i], scope.Parameters, out string? error);
+                    if (value is null)
+                    {
+                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidSizeExpression, location, use.Kind, path, "argument '" + parameter.Name + "'", error!));
+                        return null;
+                    }
+                    values[parameter.Name] = value.Value;
+                }
+                return Sequence(use.Block.Body, input, new Scope(path, values, scope.Anchor ?? location));
+            }
+
+            private int? Residual(ResidualSpec residual, int input, LocationInfo? location, Scope scope)
+            {
+                Shape x = Tensors[input].Shape;
+                int? main = Sequence(residual.Main, input, scope);
+                if (main is null) return null;
+                Shape y = Tensors[main.Value].Shape;
+                string where = Instance(scope);
+
+                int shortcut = input;
+                if (!y.Equals(x))
+                {
+                    if (residual.Shortcut.Count == 0)
+                    {
+                        string fix = y.IsFlat || x.IsFlat
+                            ? "make the main path keep its input's shape"
+                            : $"add [Shortcut(\"downsample\")] with a 1×1 Conv2d to {Text(y.Channels)} channels with stride {Text(Math.Max(1, x.Height / Math.Max(1, y.Height)))} (and a BatchNorm2d), before [EndResidual]";
+                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ResidualShapeMismatch, location, where, y.ToString(), "the identity shortcut", x.ToString(), fix));
+                        return null;
+                    }
+                    int? projected = Sequence(residual.Shortcut, input, scope.Child(residual.ShortcutName ?? ""));
+                    if (projected is null) return null;
+                    Shape s = Tensors[projected.Value].Shape;
+                    if (!s.Equals(y))
+                    {
+                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ResidualShapeMismatch, location, where, y.ToString(),
+                            $"the shortcut '{Scope.Join(scope.Prefix, residual.ShortcutName)}'", s.ToString(), "change the shortcut's channels or stride to match the main path"));
+                        return null;
+                    }
+                    shortcut = projected.Value;
+                }
+                return Produce(residual, scope.PathOf(residual.Name), location, new[] { main.Value, shortcut }, y);
+            }
+
+            private int? Concat(ConcatSpec concat, int input, LocationInfo? location, Scope scope)
+            {
+                var outputs = new List<int>();
+                var names = new List<string>();
+                foreach (BranchSpec branch in concat.Branches)
+                {
+                    int? output = Sequence(branch.Layers, input, scope.Child(branch.Name ?? ""));
+                    if (output is null) return null;
+                    outputs.Add(output.Value);
+                    names.Add(branch.Name is null ? $"#{outputs.Count}" : $"'{branch.Name}'");
+                }
+                if (outputs.Count == 0) return null;
+                Shape first = Tensors[outputs[0]].Shape;
+                int channels = 0;
+                for (int i = 0; i < outputs.Count; i++)
+                {
+                    Shape s = Tensors[outputs[i]].Shape;
+                    if (s.IsFlat != first.IsFlat || s.Height != first.Height || s.Width != first.Width)
+                    {
+                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ConcatSpatialMismatch, location, Instance(scope), names[i], Spatial(s), names[0], Spatial(first)));
+                        return null;
+                    }
+                    channels += s.Channels;
+                }
+                Shape y = first.IsFlat ? Shape.Flat(channels) : Shape.Image(channels, first.Height, first.Width);
+                return Produce(concat, scope.PathOf(concat.Name), location, outputs.ToArray(), y);
+            }
+
+            private static string Spatial(Shape s) => s.IsFlat ? "a flat tensor" : $"{Text(s.Height)}×{Text(s.Width)}";
+
+            private static string Instance(Scope scope) => scope.Prefix.Length == 0 ? "the network" : $"'{scope.Prefix}'";
+
+            private int? ImageLayerOnFlat(LayerSpec layer, string path, LocationInfo? location, Shape x, string producer)
+            {
+                _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ImageLayerOnFlatInput, location, layer.Kind, path, producer, Text(x.Channels)));
+                return null;
+            }
+
+            private int? Positive(LayerSpec layer, string path, LocationInfo? location, Scope scope, string argument, SizeArg value)
+                => Check(layer, path, location, scope, argument, value, 1, "at least 1");
+
+            private int? NotNegative(LayerSpec layer, string path, LocationInfo? location, Scope scope, string argument, SizeArg value)
+                => Check(layer, path, location, scope, argument, value, 0, "0 or more");
+
+            private int? Check(LayerSpec layer, string path, LocationInfo? location, Scope scope, string argument, SizeArg value, int minimum, string rule)
+            {
+                int? result = SizeExpression.Evaluate(value, scope.Parameters, out string? error);
+                if (result is null)
+                {
+                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidSizeExpression, location, layer.Kind, path, argument, error!));
+                    return null;
+                }
+                if (result.Value >= minimum) return result;
+                string shown = value.Expression is null ? Text(result.Value) : $"{Text(result.Value)} (\"{value.Expression}\")";
+                _errors.Add(DiagnosticInfo.Create(DiagnosticIds.NonPositiveSize, location, layer.Kind, path, argument, shown, rule));
+                return null;
+            }
 
             public long Reserve(long size)
             {
@@ -290,7 +465,7 @@ namespace Cnn.Generators.Shapes
             }
 
             /// <summary>Places a parameter, or a buffer when the role is a running statistic, after the previous ones.</summary>
-            public ParameterModel Parameter(string layer, string suffix, ParameterRoleModel role, int[] dimensions, ParameterInitModel init, int fanIn)
+            private ParameterModel Parameter(string layer, string suffix, ParameterRoleModel role, int[] dimensions, ParameterInitModel init, int fanIn)
             {
                 long length = 1;
                 foreach (int d in dimensions) length *= d;
@@ -302,21 +477,79 @@ namespace Cnn.Generators.Shapes
                 return parameter;
             }
 
-            public ShapedLayer Produce(LayerSpec layer, Shape output, int stride, int padding, List<ParameterModel> parameters)
+            private int Produce(LayerSpec layer, string path, LocationInfo? location, int input, Shape output,
+                int kernel, int stride, int padding, int dilation, int groups, List<ParameterModel> parameters, long mask = -1)
             {
-                int input = Tensors.Count - 1;
+                _names.Add((path, location));
                 long value = Reserve(output.Size);
                 long gradient = Reserve(output.Size);
                 Tensors.Add(new TensorSlot(output, value, gradient));
-                return new ShapedLayer(layer, input, Tensors.Count - 1, Tensors[input].Shape, output, stride, padding, parameters.ToEquatableArray(), -1);
+                Nodes.Add(Node(layer, path, new[] { input }, Tensors.Count - 1, kernel, stride, padding, dilation, groups, parameters, mask));
+                return Tensors.Count - 1;
             }
 
-            public ShapedLayer Alias(LayerSpec layer, TensorSlot output)
+            private int Produce(LayerSpec layer, string path, LocationInfo? location, int[] inputs, Shape output)
             {
-                int input = Tensors.Count - 1;
-                Tensors.Add(output);
-                return new ShapedLayer(layer, input, Tensors.Count - 1, Tensors[input].Shape, output.Shape, 1, 0, EquatableArray<ParameterModel>.Empty, -1);
+                _ = location;
+                long value = Reserve(output.Size);
+                long gradient = Reserve(output.Size);
+                Tensors.Add(new TensorSlot(output, value, gradient));
+                Nodes.Add(Node(layer, path, inputs, Tensors.Count - 1, 0, 1, 0, 1, 1, new List<ParameterModel>(), -1));
+                return Tensors.Count - 1;
+            }
+
+            private ShapedLayer Node(LayerSpec layer, string path, int[] inputs, int output, int kernel, int stride, int padding, int dilation, int groups, List<ParameterModel> parameters, long mask)
+                => new ShapedLayer(layer, path, inputs.ToEquatableArray(), output, Tensors[inputs[0]].Shape, Tensors[output].Shape,
+                    kernel, stride, padding, dilation, groups, parameters.ToEquatableArray(), mask, EquatableArray<GradientRoute>.Empty);
+
+            public void CheckDuplicateNames(NetworkSpec spec)
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach ((string path, LocationInfo? location) in _names)
+                {
+                    if (!seen.Add(path))
+                    {
+                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.DuplicateLayerName, location ?? spec.Location, path));
+                        return;
+                    }
+                }
+            }
+
+            /// <summary>
+            /// Decides, walking the nodes backwards, which consumer of each tensor writes its gradient
+            /// first and which add to it, and reserves the scratch tensor that the additions go through.
+            /// </summary>
+            public ShapedNetwork Finish(NetworkSpec spec)
+            {
+                var written = new HashSet<long>();
+                var routed = new ShapedLayer[Nodes.Count];
+                long scratch = 0;
+                for (int n = Nodes.Count - 1; n >= 0; n--)
+                {
+                    ShapedLayer node = Nodes[n];
+                    var routes = new GradientRoute[node.Inputs.Count];
+                    for (int i = 0; i < routes.Length; i++)
+                    {
+                        TensorSlot slot = Tensors[node.Inputs[i]];
+                        if (node.Spec is FlattenSpec || !slot.HasGradient) routes[i] = GradientRoute.None;
+                        else if (written.Add(slot.GradientOffset)) routes[i] = GradientRoute.Write;
+                        else
+                        {
+                            routes[i] = GradientRoute.Accumulate;
+                            scratch = Math.Max(scratch, slot.Shape.Size);
+                        }
+                    }
+                    routed[n] = node with { Routes = routes.ToEquatableArray() };
+                }
+                long scratchOffset = scratch > 0 ? Reserve(scratch) : -1;
+                long labels = Reserve(1);
+                return new ShapedNetwork(spec, routed.ToEquatableArray(), Tensors.ToEquatableArray(), Summary.ToEquatableArray(),
+                    ParameterCount, BufferCount, NonTrainableCount, ActivationsPerSample, scratchOffset, labels);
             }
         }
+
+        private static ShapeResult Failed(List<DiagnosticInfo> errors) => new ShapeResult(null, errors.ToEquatableArray());
+
+        private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
     }
 }

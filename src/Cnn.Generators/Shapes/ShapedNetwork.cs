@@ -5,17 +5,21 @@ using Cnn.Generators.Model;
 namespace Cnn.Generators.Shapes
 {
     /// <summary>
-    /// A network with every shape inferred and every buffer laid out. Activation offsets are per
-    /// sample: the generated code multiplies them by the maximum batch size, so a tensor's data for
-    /// the whole batch is contiguous.
+    /// A network with every shape inferred and every buffer laid out, as a list of nodes in execution
+    /// order (blocks expanded, residual sums and concatenations as nodes of their own). Activation
+    /// offsets are per sample: the generated code multiplies them by the maximum batch size, so a
+    /// tensor's data for the whole batch is contiguous.
     /// </summary>
     internal sealed record ShapedNetwork(
         NetworkSpec Spec,
         EquatableArray<ShapedLayer> Layers,
         EquatableArray<TensorSlot> Tensors,
+        EquatableArray<SummaryRow> Summary,
         long ParameterCount,
         long BufferCount,
+        long NonTrainableCount,
         long ActivationsPerSample,
+        long ScratchOffset,
         long LabelsOffset)
     {
         public TensorSlot InputTensor => Tensors[0];
@@ -32,21 +36,41 @@ namespace Cnn.Generators.Shapes
         public bool HasGradient => GradientOffset >= 0;
     }
 
+    /// <summary>How a node's backward pass delivers the gradient of one of its inputs.</summary>
+    internal enum GradientRoute
+    {
+        /// <summary>The input needs no gradient (it is the network input).</summary>
+        None = 0,
+        /// <summary>This is the first contribution in backward order: overwrite the input's gradient.</summary>
+        Write = 1,
+        /// <summary>Another consumer already wrote it: add this contribution (through the scratch tensor).</summary>
+        Accumulate = 2,
+    }
+
     /// <summary>
-    /// One layer with its resolved geometry: tensor indices, shapes, the stride and padding actually
-    /// used (after Same/Valid and PyTorch's pooling default), its parameters, and its dropout mask.
+    /// One node with its resolved geometry: the spec it came from (a layer, or the
+    /// <see cref="ResidualSpec"/> / <see cref="ConcatSpec"/> whose sum or concatenation it computes),
+    /// its full name, tensor indices, the sizes actually used (after expressions, Same/Valid and
+    /// PyTorch's pooling defaults), its parameters, its dropout mask, and its gradient routes.
     /// </summary>
     internal sealed record ShapedLayer(
         LayerSpec Spec,
-        int Input,
+        string Path,
+        EquatableArray<int> Inputs,
         int Output,
         Shape InputShape,
         Shape OutputShape,
+        int Kernel,
         int Stride,
         int Padding,
+        int Dilation,
+        int Groups,
         EquatableArray<ParameterModel> Parameters,
-        long MaskOffset)
+        long MaskOffset,
+        EquatableArray<GradientRoute> Routes)
     {
+        public int Input => Inputs[0];
+
         public long ParameterCount
         {
             get
@@ -60,6 +84,9 @@ namespace Cnn.Generators.Shapes
             }
         }
     }
+
+    /// <summary>One row of the compile-time summary: a top-level layer or block instance.</summary>
+    internal sealed record SummaryRow(string Name, string Kind, Shape Output, long Parameters);
 
     internal enum ParameterInitModel
     {

@@ -39,3 +39,13 @@ public sealed class LogSoftmaxAttribute : LayerAttribute
     public LogSoftmaxAttribute() : base(null) { }
     public LogSoftmaxAttribute(string name) : base(name) { }
 }
+
+/// <summary>x for x ≥ 0 and NegativeSlope·x below, like PyTorch's <c>nn.LeakyReLU</c> (default slope 0.01).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LeakyReLUAttribute : LayerAttribute
+{
+    public LeakyReLUAttribute() : base(null) { }
+    public LeakyReLUAttribute(string name) : base(name) { }
+
+    public double NegativeSlope { get; set; } = 0.01;
+}

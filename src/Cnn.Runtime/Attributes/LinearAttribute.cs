@@ -4,11 +4,11 @@ namespace Cnn;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class LinearAttribute : LayerAttribute
 {
-    public LinearAttribute(string name, int outFeatures) : base(name) => OutFeatures = outFeatures;
+    public LinearAttribute(string name, object outFeatures) : base(name) => OutFeatures = outFeatures;
 
-    public int OutFeatures { get; }
+    public object OutFeatures { get; }
     public bool Bias { get; set; } = true;
 
     /// <summary>Optional: the input features you expect. The build fails if the previous layer produces a different number.</summary>
-    public int InFeatures { get; set; }
+    public object InFeatures { get; set; } = 0;
 }

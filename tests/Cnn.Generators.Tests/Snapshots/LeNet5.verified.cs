@@ -12,6 +12,9 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <summary>Number of trainable parameters.</summary>
     public const long ParameterCount = 61706;
 
+    /// <summary>Number of buffer values (running statistics), saved with the model but not trained.</summary>
+    public const long BufferCount = 0;
+
     /// <summary>Elements per input sample.</summary>
     public const int InputSize = 784;
 
@@ -19,9 +22,6 @@ partial class LeNet5 : global::Cnn.INetwork
     public const int OutputSize = 10;
 
     private const long ActivationsPerSample = 29989;
-
-    /// <summary>Number of buffer values (running statistics), saved with the model but not trained.</summary>
-    public const long BufferCount = 0;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -107,7 +107,7 @@ partial class LeNet5 : global::Cnn.INetwork
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 
-    /// <summary>Re-initialises every parameter with PyTorch's default scheme for its layer type.</summary>
+    /// <summary>Re-initialises every parameter with PyTorch's default scheme for its layer type, and resets the running statistics.</summary>
     public void Initialize(ulong seed) => global::Cnn.ParameterInitializer.Initialize(this, seed);
 
     /// <summary><c>conv1.weight</c>, shape [6, 1, 5, 5].</summary>
@@ -232,8 +232,8 @@ partial class LeNet5 : global::Cnn.INetwork
         (_relu4Op as global::System.IDisposable)?.Dispose();
         (_fc3Op as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
-        _gradients.Dispose();
         _buffers.Dispose();
+        _gradients.Dispose();
         _parameters.Dispose();
         if (_ownsBackend) _backend.Dispose();
     }

@@ -102,7 +102,8 @@ public class GeneratedNetworkTests
         var step = new TrainingStep(network, Loss.For(network), adam);
         float[] images = NetworkTestData.Uniform(16 * SmallConvNet.InputSize, 2);
         float[] labels = NetworkTestData.Labels(16, 10, 3);
-        for (int i = 0; i < 5; i++) step.Run(images, labels, i % 2 == 0 ? 16 : 9);
+        // Long enough for tiered compilation to settle, so that only steady-state steps are measured.
+        for (int i = 0; i < 60; i++) step.Run(images, labels, i % 2 == 0 ? 16 : 9);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 20; i++) step.Run(images, labels, i % 2 == 0 ? 16 : 9);

@@ -1,0 +1,96 @@
+namespace Cnn;
+
+/// <summary>
+/// Declares a reusable block: the layer attributes that follow, in order, with named parameters
+/// that its layers use in size expressions. A parameter may have a default: <c>"stride = 1"</c>.
+/// Networks (and other blocks) use it with <see cref="UseAttribute{TBlock}"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// [Block("planes", "stride = 1")]
+/// [Residual]
+/// [Conv2d("conv1", "planes", 3, Stride = "stride", Padding = 1, Bias = false)]
+/// [BatchNorm2d("bn1")]
+/// [ReLU]
+/// [Conv2d("conv2", "planes", 3, Padding = 1, Bias = false)]
+/// [BatchNorm2d("bn2")]
+/// [Shortcut("downsample")]
+/// [Conv2d("0", "planes", 1, Stride = "stride", Bias = false)]
+/// [BatchNorm2d("1")]
+/// [EndResidual]
+/// [ReLU]
+/// public sealed class BasicBlock;
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class BlockAttribute : Attribute
+{
+    public BlockAttribute(params string[] parameters) => Parameters = parameters;
+
+    public string[] Parameters { get; }
+}
+
+/// <summary>
+/// Inserts an instance of block <typeparamref name="TBlock"/> here, named <c>name</c> (its layers'
+/// parameters become e.g. <c>layer1.0.conv1.weight</c>), with positional arguments for the block's
+/// parameters: integers, or inside another block, expressions over that block's parameters.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class UseAttribute<TBlock> : LayerAttribute where TBlock : class
+{
+    public UseAttribute(string name, params object[] arguments) : base(name) => Arguments = arguments;
+
+    public object[] Arguments { get; }
+}
+
+/// <summary>
+/// Starts a residual connection: the layers up to <see cref="ShortcutAttribute"/> (or
+/// <see cref="EndResidualAttribute"/>) form the main path, and their output is added to the input of
+/// this point, through the shortcut's layers when the shapes differ.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ResidualAttribute : LayerAttribute
+{
+    public ResidualAttribute() : base(null) { }
+    public ResidualAttribute(string name) : base(name) { }
+}
+
+/// <summary>
+/// Starts the projection shortcut of a residual connection (named like torchvision's <c>downsample</c>).
+/// Its layers run only when the main path changes the shape; otherwise the shortcut is the identity.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ShortcutAttribute : LayerAttribute
+{
+    public ShortcutAttribute(string name) : base(name) { }
+}
+
+/// <summary>Ends a residual connection.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class EndResidualAttribute : Attribute
+{
+}
+
+/// <summary>Starts branches that all read the same input and whose outputs are concatenated along channels (Inception).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ConcatAttribute : LayerAttribute
+{
+    public ConcatAttribute() : base(null) { }
+    public ConcatAttribute(string name) : base(name) { }
+}
+
+/// <summary>Starts one branch of a <see cref="ConcatAttribute"/>; a name adds a segment to its layers' names (e.g. <c>branch2.0.conv.weight</c>).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class BranchAttribute : Attribute
+{
+    public BranchAttribute() { }
+    public BranchAttribute(string name) => Name = name;
+
+    public string? Name { get; }
+}
+
+/// <summary>Ends a <see cref="ConcatAttribute"/>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class EndConcatAttribute : Attribute
+{
+}
