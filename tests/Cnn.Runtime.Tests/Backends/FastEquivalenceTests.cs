@@ -12,7 +12,7 @@ public class FastEquivalenceTests
     public static TheoryData<string, int> ConvCases()
     {
         var data = new TheoryData<string, int>();
-        foreach (string name in new[] { "odd", "stride2-padding1", "dilation2", "groups2", "pointwise", "pointwise-groups3-no-bias", "rectangular-no-bias", "mnist-conv1" })
+        foreach (string name in new[] { "odd", "stride2-padding1", "dilation2", "groups2", "pointwise", "pointwise-groups3-no-bias", "rectangular-no-bias", "same-rectangular", "same-width-only-dilated", "mnist-conv1" })
         foreach (int batch in new[] { 1, 7, 64 })
             data.Add(name, batch);
         data.Add("wide", 1);
@@ -30,6 +30,8 @@ public class FastEquivalenceTests
         "pointwise" => Geometries.Conv(batch, 6, 5, 7, 9, 1),
         "pointwise-groups3-no-bias" => Geometries.Conv(batch, 6, 4, 5, 9, 1, groups: 3, bias: false),
         "rectangular-no-bias" => Geometries.Conv(batch, 2, 9, 8, 3, 2, 5, 2, 1, 0, 2, 1, 1, 1, bias: false),
+        "same-rectangular" => Geometries.Conv(batch, 3, 6, 9, 4, 3, 5, 1, 1, 1, 2, 1, 1, 1, bias: true),
+        "same-width-only-dilated" => Geometries.Conv(batch, 3, 7, 9, 4, 2, 3, 1, 1, 0, 2, 1, 2, 1, bias: true),
         "mnist-conv1" => Geometries.Conv(batch, 1, 28, 28, 32, 3, padding: 1),
         "mnist-conv2" => Geometries.Conv(batch, 32, 14, 14, 64, 3, padding: 1),
         "wide" => Geometries.Conv(batch, 16, 13, 12, 40, 3, padding: 1),

@@ -7,9 +7,22 @@ namespace Cnn.Backends.Cpu.Fast;
 /// </summary>
 internal static unsafe class Im2Col
 {
+    /// <summary>
+    /// True for a stride-1 convolution whose output is as wide as its input ("same" padding). Then a
+    /// column row is the input plane shifted by one offset, except at the left or right edge, so
+    /// it is one block copy plus a few zeroed columns rather than one small copy per output row.
+    /// </summary>
+    private static bool IsSame(in Conv2dGeometry g) => g.StrideHeight == 1 && g.StrideWidth == 1 && g.OutWidth == g.InWidth;
+
     /// <summary>Fills the [InChannels·kh·kw, OutHeight·OutWidth] column matrix of one image.</summary>
     public static void Unfold(in Conv2dGeometry g, float* image, float* columns)
     {
+        if (IsSame(g))
+        {
+            UnfoldSame(g, image, columns);
+            return;
+        }
+
         int outPlane = g.OutHeight * g.OutWidth;
         float* row = columns;
         for (int c = 0; c < g.InChannels; c++)
@@ -41,9 +54,18 @@ internal static unsafe class Im2Col
         }
     }
 
-    /// <summary>Adds each column-matrix gradient back onto the input position it came from; <paramref name="image"/> must start zeroed.</summary>
+    /// <summary>
+    /// Adds each column-matrix gradient back onto the input position it came from; <paramref name="image"/>
+    /// must start zeroed. May overwrite the padding entries of <paramref name="columns"/> with zeros.
+    /// </summary>
     public static void Fold(in Conv2dGeometry g, float* columns, float* image)
     {
+        if (IsSame(g))
+        {
+            FoldSame(g, columns, image);
+            return;
+        }
+
         int outPlane = g.OutHeight * g.OutWidth;
         float* row = columns;
         for (int c = 0; c < g.InChannels; c++)
@@ -76,5 +98,71 @@ internal static unsafe class Im2Col
         int x0 = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
         int x1 = width - offset <= 0 ? 0 : (width - offset - 1) / stride + 1;
         return (Math.Min(x0, outWidth), Math.Min(x1, outWidth));
+    }
+
+    private static void UnfoldSame(in Conv2dGeometry g, float* image, float* columns)
+    {
+        int width = g.InWidth, plane = g.InHeight * width, outPlane = g.OutHeight * width;
+        float* row = columns;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* source = image + (long)c * plane;
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+            for (int kx = 0; kx < g.KernelWidth; kx++, row += outPlane)
+            {
+                var (y0, y1, shift, shiftX) = Rows(g, ky, kx);
+
+                // Output (y, x) reads source[y·width + x + shift]: copy the band of valid rows, clipped to
+                // the plane, in one piece; everything outside it is padding.
+                long first = Math.Max((long)y0 * width, -shift), end = Math.Min((long)y1 * width, plane - shift);
+                if (y0 >= y1 || end <= first)
+                {
+                    new Span<float>(row, outPlane).Clear();
+                    continue;
+                }
+                new Span<float>(row, (int)first).Clear();
+                new ReadOnlySpan<float>(source + first + shift, (int)(end - first)).CopyTo(new Span<float>(row + first, (int)(end - first)));
+                new Span<float>(row + end, (int)(outPlane - end)).Clear();
+                ZeroEdges(row, y0, y1, width, shiftX);
+            }
+        }
+    }
+
+    private static void FoldSame(in Conv2dGeometry g, float* columns, float* image)
+    {
+        int width = g.InWidth, plane = g.InHeight * width, outPlane = g.OutHeight * width;
+        float* row = columns;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            float* target = image + (long)c * plane;
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+            for (int kx = 0; kx < g.KernelWidth; kx++, row += outPlane)
+            {
+                var (y0, y1, shift, shiftX) = Rows(g, ky, kx);
+                if (y0 >= y1) continue;
+
+                // Padding entries would land on a neighbouring row's edge: zero them, then add the band.
+                ZeroEdges(row, y0, y1, width, shiftX);
+                long first = Math.Max((long)y0 * width, -shift), end = Math.Min((long)y1 * width, plane - shift);
+                if (end > first) RowOps.Add(row + first, target + first + shift, (int)(end - first));
+            }
+        }
+    }
+
+    /// <summary>The output rows [y0, y1) that tap (ky, kx) sees inside the input, and its flat and horizontal shifts.</summary>
+    private static (int Y0, int Y1, long Shift, int ShiftX) Rows(in Conv2dGeometry g, int ky, int kx)
+    {
+        int shiftY = ky * g.DilationHeight - g.PaddingHeight, shiftX = kx * g.DilationWidth - g.PaddingWidth;
+        int y0 = Math.Max(0, -shiftY), y1 = Math.Min(g.OutHeight, g.InHeight - shiftY);
+        return (y0, y1, (long)shiftY * g.InWidth + shiftX, shiftX);
+    }
+
+    /// <summary>Zeroes, in rows [y0, y1), the columns whose input column x + shiftX falls outside the row.</summary>
+    private static void ZeroEdges(float* row, int y0, int y1, int width, int shiftX)
+    {
+        if (shiftX == 0) return;
+        int from = shiftX < 0 ? 0 : Math.Max(0, width - shiftX), to = shiftX < 0 ? Math.Min(width, -shiftX) : width;
+        for (int y = y0; y < y1; y++)
+            for (int x = from; x < to; x++) row[(long)y * width + x] = 0f;
     }
 }
