@@ -2,10 +2,11 @@ namespace Cnn.Backends.Cpu.Fast;
 
 /// <summary>
 /// Convolution as im2col + GEMM, one image at a time per worker: the batch is split into fixed,
-/// contiguous shares, each worker unfolding its images into its own column buffer. Groups become one
-/// GEMM per group over that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold.
-/// Weight and bias gradients are summed per worker and reduced in worker order, so results depend
-/// only on the thread count.
+/// contiguous shares, each worker unfolding its images into its own column buffer. The weights are
+/// packed once per call, on the calling thread, and shared by all images. Groups become one GEMM per
+/// group over that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold. Weight and
+/// bias gradients are summed per worker and reduced in worker order, so results depend only on the
+/// thread count.
 /// </summary>
 internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 {
@@ -53,7 +54,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _columns = new float[_workers][];
         _weightPartials = new float[_workers][];
         _biasPartials = new float[_workers][];
-        long columnSize = (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth * _outPlane;
+        long columnSize = _pointwise ? 0 : (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth * _outPlane;
         for (int w = 0; w < _workers; w++)
         {
             _gemm[w] = new GemmWorkspace(_kernel, maxM, maxN, maxK);
