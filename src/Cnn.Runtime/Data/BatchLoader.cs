@@ -22,7 +22,7 @@ namespace Cnn.Data;
 /// on a stream derived from (seed, e) alone, so it is the same on every runtime, does not depend on
 /// which epochs ran before (a resumed run sees the same orders), and differs between seeds.
 /// </remarks>
-public sealed class BatchLoader
+public sealed class BatchLoader : IBatchSource
 {
     /// <summary>Mixed into the seed so that data order never shares a stream with initialisation or dropout drawn from the same seed.</summary>
     private const ulong ShuffleDomain = 0x5348_5546_464C_4531; // "SHUFFLE1"
@@ -66,6 +66,9 @@ public sealed class BatchLoader
 
     /// <summary>The number of samples in a full batch.</summary>
     public int BatchSize { get; }
+
+    /// <summary>The shape of one sample: the data set's.</summary>
+    public TensorShape SampleShape => Dataset.SampleShape;
 
     /// <summary>The normalization applied while copying, or null.</summary>
     public Normalization? Normalization { get; }
