@@ -6,6 +6,7 @@ using Cnn.IO;
 using Cnn.Optimizers;
 using Cnn.Training;
 using FashionMnist;
+using Cnn.Models;
 using FashionMnist.Networks;
 
 // Trains the PyTorch MNIST tutorial network (or LeNet-5) on Fashion-MNIST, evaluates it on the test

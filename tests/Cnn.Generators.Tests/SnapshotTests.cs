@@ -5,23 +5,29 @@ namespace Cnn.Generators.Tests;
 /// <summary>The emitted source of every sample network, compared with its checked-in .verified.cs.</summary>
 public class SnapshotTests
 {
-    public static TheoryData<string> SampleNetworks => new()
+    private const string Models = "src/Cnn.Runtime/Models/";
+
+    /// <summary>Each network's file first, then the files of the blocks it uses.</summary>
+    public static TheoryData<string[]> SampleNetworks => new()
     {
-        "samples/FashionMnist/Networks/MnistNet.cs",
-        "samples/FashionMnist/Networks/LeNet5.cs",
+        new[] { "samples/FashionMnist/Networks/MnistNet.cs" },
+        new[] { Models + "LeNet5.cs" },
+        new[] { Models + "CifarAlexNet.cs" },
+        new[] { Models + "ResNet18.cs", Models + "BasicBlock.cs" },
+        new[] { Models + "GoogLeNet.cs", Models + "Inception.cs", Models + "BasicConv2d.cs" },
     };
 
     [Theory]
     [MemberData(nameof(SampleNetworks))]
-    public void SampleNetwork_EmitsVerifiedSource(string relativePath)
+    public void SampleNetwork_EmitsVerifiedSource(string[] relativePaths)
     {
-        string source = File.ReadAllText(Path.Combine(Snapshot.RepositoryRoot(), relativePath));
+        string[] sources = relativePaths.Select(p => File.ReadAllText(Path.Combine(Snapshot.RepositoryRoot(), p))).ToArray();
 
-        GeneratorOutput output = GeneratorHarness.Run(source);
+        GeneratorOutput output = GeneratorHarness.Run(sources);
 
         Assert.Empty(output.GeneratorDiagnostics);
         Assert.Empty(output.CompileErrors);
         string generated = Assert.Single(output.GeneratedSources);
-        Snapshot.Verify(generated, Path.GetFileNameWithoutExtension(relativePath));
+        Snapshot.Verify(generated, Path.GetFileNameWithoutExtension(relativePaths[0]));
     }
 }

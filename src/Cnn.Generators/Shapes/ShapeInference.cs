@@ -38,17 +38,8 @@ namespace Cnn.Generators.Shapes
             }
 
             var builder = new Builder(errors, input.IsFlat ? Shape.Flat(input.Channels) : Shape.Image(input.Channels, input.Height, input.Width));
-            var scope = new Scope("", new Dictionary<string, int>(), null);
-            int current = 0;
-            foreach (LayerSpec layer in spec.Layers)
-            {
-                long parametersBefore = builder.ParameterCount;
-                int? next = builder.Layer(layer, current, scope);
-                // Later layers would only repeat the error with shapes that are already wrong.
-                if (next is null) return Failed(errors);
-                current = next.Value;
-                builder.Summary.Add(new SummaryRow(layer.Name, layer.Kind, builder.Tensors[current].Shape, builder.ParameterCount - parametersBefore));
-            }
+            // Later layers would only repeat the first error with shapes that are already wrong.
+            if (builder.TopLevel(spec.Layers, 0, new Scope("", new Dictionary<string, int>(), null)) is null) return Failed(errors);
             if (builder.Nodes.Count == 0)
             {
                 errors.Add(DiagnosticInfo.Create(DiagnosticIds.NoLayers, spec.Location, spec.ClassName));
@@ -114,6 +105,33 @@ namespace Cnn.Generators.Shapes
 
             /// <summary>The last layer that set the channel count (null: the input), named when channels do not match.</summary>
             private string? _channelSource;
+
+            /// <summary>
+            /// Infers the network's own layers, recording a summary row for each. A block used without
+            /// a name (a zoo network's body) is transparent: its layers get the rows.
+            /// </summary>
+            public int? TopLevel(EquatableArray<LayerSpec> layers, int input, Scope scope)
+            {
+                int current = input;
+                foreach (LayerSpec layer in layers)
+                {
+                    int? next;
+                    if (layer is UseSpec { Name: "" } body)
+                    {
+                        Scope? inner = Instantiate(body, "", layer.Location ?? scope.Anchor, scope);
+                        next = inner is null ? null : TopLevel(body.Block.Body, current, inner);
+                    }
+                    else
+                    {
+                        long parametersBefore = ParameterCount;
+                        next = Layer(layer, current, scope);
+                        if (next is not null) Summary.Add(new SummaryRow(scope.PathOf(layer.Name), layer.Kind, Tensors[next.Value].Shape, ParameterCount - parametersBefore));
+                    }
+                    if (next is null) return null;
+                    current = next.Value;
+                }
+                return current;
+            }
 
             public int? Sequence(EquatableArray<LayerSpec> layers, int input, Scope scope)
             {
@@ -351,6 +369,13 @@ namespace Cnn.Generators.Shapes
 
             private int? Use(UseSpec use, int input, string path, LocationInfo? location, Scope scope)
             {
+                Scope? inner = Instantiate(use, path, location, scope);
+                return inner is null ? null : Sequence(use.Block.Body, input, inner);
+            }
+
+            /// <summary>The scope of a block instance: its name prefix and its parameters, evaluated in the enclosing scope.</summary>
+            private Scope? Instantiate(UseSpec use, string path, LocationInfo? location, Scope scope)
+            {
                 var values = new Dictionary<string, int>(StringComparer.Ordinal);
                 for (int i = 0; i < use.Block.Parameters.Count; i++)
                 {
@@ -363,7 +388,7 @@ namespace Cnn.Generators.Shapes
                     }
                     values[parameter.Name] = value.Value;
                 }
-                return Sequence(use.Block.Body, input, new Scope(path, values, scope.Anchor ?? location));
+                return new Scope(path, values, scope.Anchor ?? location);
             }
 
             private int? Residual(ResidualSpec residual, int input, LocationInfo? location, Scope scope)
