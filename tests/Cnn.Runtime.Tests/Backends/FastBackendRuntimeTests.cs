@@ -86,6 +86,38 @@ public class FastBackendRuntimeTests
     }
 
     [Fact]
+    public void BatchNormResidualStep_AfterWarmUp_AllocatesNothingOnTheCallingThread()
+    {
+        using var h = new BackendHarness(CpuKernels.Fast, threads: 2);
+        var g = new BatchNormGeometry(16, 8, 100, 1e-5f, 0.1f);
+        IBatchNormOperator norm = h.Backend.CreateBatchNorm(g);
+        IActivationOperator leaky = h.Backend.CreateActivation(new ActivationGeometry(ActivationKind.LeakyReLU, 16, 800));
+        IPool2dOperator pool = h.Backend.CreatePool2d(new Pool2dGeometry(PoolKind.AdaptiveAverage, 16, 8, 10, 10, 1, 1, 0, 0, 0, 0, 0, 0));
+        Tensor x = h.Upload(TestArrays.UniformSingle(201, 12800)), w = h.Upload(new float[8]), b = h.Upload(new float[8]);
+        Tensor mean = h.Upload(new float[8]), variance = h.Upload(Enumerable.Repeat(1f, 8).ToArray()), tracked = h.Upload([0f]);
+        Tensor y = h.Stale(12800), z = h.Stale(12800), sum = h.Stale(12800), pooled = h.Stale(128), dPooled = h.Upload(TestArrays.UniformSingle(202, 128));
+        Tensor dz = h.Stale(12800), dy = h.Stale(12800), dx = h.Stale(12800), dw = h.Stale(8), db = h.Stale(8), m1 = h.Stale(8, 0f), m2 = h.Stale(8, 0f);
+
+        void Step(int batch, int t)
+        {
+            norm.Forward(batch, x, w, b, mean, variance, tracked, y, training: true);
+            leaky.Forward(batch, y, z);
+            h.Backend.Add(z, x, sum);
+            pool.Forward(batch, sum, pooled);
+            pool.Backward(batch, sum, pooled, dPooled, dz);
+            leaky.Backward(batch, y, z, dz, dy);
+            norm.Backward(batch, x, w, dy, dx, dw, db);
+            h.Backend.CopyStrided(batch, 100, dx, 800, sum, 800);
+            h.Backend.AdamStep(w, dw, m1, m2, new AdamStepSettings(0.001f, 0.9f, 0.999f, 1e-8f, 0.01f, true, t));
+        }
+
+        for (int t = 1; t <= 3; t++) Step(16, t);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int t = 4; t <= 10; t++) Step(t % 2 == 0 ? 16 : 3, t);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void TrainingStep_WithTheSameInputsAndThreadCount_IsBitwiseRepeatable()
     {
         float[][] first, second;

@@ -170,6 +170,43 @@ public class FastEquivalenceTests
         GradientCheck.AssertRelative(expected.dx, actual.dx, Tolerance, "inputGradient");
     }
 
+    public static TheoryData<int, int, int, bool> BatchNormCases()
+    {
+        var data = new TheoryData<int, int, int, bool>();
+        foreach (bool training in new[] { true, false })
+        {
+            foreach (int batch in new[] { 1, 7, 64 }) data.Add(batch, 5, 13 * 11, training);
+            data.Add(7, 3, 9, training);
+            data.Add(64, 37, 1, training);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchNormCases))]
+    public void BatchNorm_FastMatchesReference(int batch, int channels, int spatial, bool training)
+    {
+        var g = new BatchNormGeometry(64, channels, spatial, 1e-5f, 0.1f);
+        int count = batch * channels * spatial;
+        float[] x = TestArrays.UniformSingle(195, count, -2, 3), dy = TestArrays.UniformSingle(196, count);
+        float[] w = TestArrays.UniformSingle(197, channels, 0.5f, 1.5f), b = TestArrays.UniformSingle(198, channels);
+        float[] mean = TestArrays.UniformSingle(199, channels), variance = TestArrays.UniformSingle(200, channels, 0.5f, 2f);
+        float[][] Run(CpuKernels kernels)
+        {
+            using var h = new BackendHarness(kernels);
+            IBatchNormOperator norm = h.Backend.CreateBatchNorm(g);
+            Tensor input = h.Upload(x), weight = h.Upload(w), bias = h.Upload(b), runningMean = h.Upload(mean), runningVariance = h.Upload(variance);
+            Tensor tracked = h.Upload([3f]), output = h.Stale(count), dx = h.Stale(count), dw = h.Stale(channels), db = h.Stale(channels);
+            norm.Forward(batch, input, weight, bias, runningMean, runningVariance, tracked, output, training);
+            norm.Backward(batch, input, weight, h.Upload(dy), dx, dw, db);
+            return [h.Read(output), h.Read(dx), h.Read(dw), h.Read(db), h.Read(runningMean), h.Read(runningVariance), h.Read(tracked)];
+        }
+
+        float[][] expected = Run(CpuKernels.Reference), actual = Run(CpuKernels.Fast);
+        string[] names = ["output", "inputGradient", "weightGradient", "biasGradient", "runningMean", "runningVariance", "batchesTracked"];
+        for (int i = 0; i < names.Length; i++) GradientCheck.AssertRelative(expected[i], actual[i], Tolerance, names[i]);
+    }
+
     [Fact]
     public void MaxPool2x2_WithNaNs_FastMatchesReference()
     {

@@ -70,8 +70,8 @@ public sealed class CpuBackend : IBackend
     // Dropout's cost is drawing its mask, which must follow the reference's sequence anyway.
     public IDropoutOperator CreateDropout(in DropoutGeometry geometry) => new ReferenceDropoutOperator(geometry);
 
-    /// <summary>The reference kernel for both kernel sets: normalisation is a few passes over memory, not worth a second implementation yet.</summary>
-    public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry) => new ReferenceBatchNormOperator(geometry);
+    public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry) =>
+        Kernels == CpuKernels.Fast ? new Fast.FastBatchNormOperator(geometry, Pool) : new ReferenceBatchNormOperator(geometry);
 
     public void Add(Tensor a, Tensor b, Tensor output)
     {
