@@ -1,0 +1,3 @@
+using ExportFashionMnist;
+
+return Exporter.Run(args, Console.Out, Console.Error);

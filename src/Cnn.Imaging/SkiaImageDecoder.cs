@@ -1,0 +1,182 @@
+using System.Buffers;
+using Cnn.Data;
+using SkiaSharp;
+
+namespace Cnn.Imaging;
+
+/// <summary>
+/// Decodes PNG, JPEG, BMP (and GIF, WebP, ICO, WBMP) files with Skia, through SkiaSharp's
+/// <c>SKCodec</c>, into C×H×W images in [0, 1]. Thread-safe and stateless: use <see cref="Shared"/>.
+/// </summary>
+/// <remarks>
+/// <para>Why SkiaSharp (3.119.4, with the dependency-free Linux native assets) and not the managed
+/// StbImageSharp 2.30.16: measured on this project's 2-core machine with 256×256 RGB images (Release,
+/// 300 runs, second pass), Skia decodes a PNG in 0.94 ms against Stb's 1.79 ms and a JPEG (quality 90)
+/// in 0.50 ms against Stb's 0.94 ms, so about twice as fast; it also encodes a 28×28 greyscale PNG in
+/// 0.024 ms against StbImageWriteSharp's 0.13 ms (see <see cref="PngWriter"/>); and ScottPlot 5, which
+/// the project uses for plots, already brings it. Resizing is not done in Skia but in
+/// Cnn.Runtime's <c>Resize</c> transform on floats (which matches torchvision's antialiased bilinear;
+/// Skia's own linear+mipmap resize took 2 ms per image on top of decoding).</para>
+/// <para>Pixels are read as 8-bit unpremultiplied RGBA without colour management (as PIL and
+/// torchvision, which ignore embedded ICC profiles and EXIF orientation), then alpha is dropped.
+/// A truncated file is an error rather than a partly grey image.</para>
+/// </remarks>
+public sealed class SkiaImageDecoder : IImageDecoder
+{
+    /// <summary>The instance to use; the decoder holds no state.</summary>
+    public static SkiaImageDecoder Shared { get; } = new();
+
+    /// <inheritdoc/>
+    public ImageHeader Identify(string path)
+    {
+        using SKCodec codec = Open(path);
+        return new ImageHeader(FormatName(codec.EncodedFormat), codec.Info.Width, codec.Info.Height);
+    }
+
+    /// <inheritdoc/>
+    public ImageTensor Decode(string path, ImageColorMode mode)
+    {
+        byte[] rgba = DecodeRgba(path, out int width, out int height, out int length);
+        try
+        {
+            return mode == ImageColorMode.Grayscale
+                ? ToGrayscale(rgba, height, width)
+                : ToRgb(rgba, height, width);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="path"/> to interleaved 8-bit pixels (H×W×C) with 3 channels (R, G, B) or
+    /// 1 (luma, as <see cref="ImageColorMode.Grayscale"/>), for code that wants the bytes themselves.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The file cannot be read or decoded.</exception>
+    public byte[] DecodeBytes(string path, ImageColorMode mode, out int width, out int height)
+    {
+        byte[] rgba = DecodeRgba(path, out width, out height, out int length);
+        try
+        {
+            int pixels = width * height;
+            int channels = mode == ImageColorMode.Grayscale ? 1 : 3;
+            var result = new byte[pixels * channels];
+            for (int p = 0; p < pixels; p++)
+            {
+                int s = 4 * p;
+                if (channels == 1)
+                    result[p] = Luma(rgba[s], rgba[s + 1], rgba[s + 2]);
+                else
+                {
+                    result[3 * p] = rgba[s];
+                    result[3 * p + 1] = rgba[s + 1];
+                    result[3 * p + 2] = rgba[s + 2];
+                }
+            }
+            return result;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
+    }
+
+    /// <summary>PIL's fixed-point ITU-R 601-2 luma; R = G = B = v gives v exactly.</summary>
+    internal static byte Luma(byte r, byte g, byte b) => (byte)((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+
+    /// <summary>Decodes to a pooled RGBA buffer of at least <paramref name="length"/> bytes; the caller returns it to the pool.</summary>
+    private static byte[] DecodeRgba(string path, out int width, out int height, out int length)
+    {
+        using SKCodec codec = Open(path);
+        width = codec.Info.Width;
+        height = codec.Info.Height;
+        if (width <= 0 || height <= 0)
+            throw new ImageDecodeException(path, $"the header declares a {width}×{height} image");
+        long bytes = 4L * width * height;
+        if (bytes > Array.MaxLength / 4) // the float image is four times larger still
+            throw new ImageDecodeException(path, $"a {width}×{height} image is too large to decode into one array");
+        length = (int)bytes;
+
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        SKCodecResult result;
+        try
+        {
+            unsafe
+            {
+                fixed (byte* pixels = buffer)
+                    result = codec.GetPixels(info, (IntPtr)pixels);
+            }
+        }
+        catch (Exception e)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new ImageDecodeException(path, $"the decoder failed: {e.Message}", e);
+        }
+        if (result != SKCodecResult.Success)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new ImageDecodeException(path, result switch
+            {
+                SKCodecResult.IncompleteInput => $"the {FormatName(codec.EncodedFormat)} data is truncated",
+                SKCodecResult.ErrorInInput => $"the {FormatName(codec.EncodedFormat)} data is corrupt",
+                _ => $"decoding the {FormatName(codec.EncodedFormat)} data failed ({result})",
+            });
+        }
+        return buffer;
+    }
+
+    private static SKCodec Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new ImageDecodeException(path, "the file does not exist");
+        SKCodec? codec;
+        SKCodecResult result;
+        try
+        {
+            codec = SKCodec.Create(path, out result);
+        }
+        catch (Exception e)
+        {
+            throw new ImageDecodeException(path, $"the file cannot be read: {e.Message}", e);
+        }
+        if (codec is null)
+        {
+            long size = new FileInfo(path).Length;
+            throw new ImageDecodeException(path, result switch
+            {
+                SKCodecResult.Unimplemented => $"it is not in an image format the decoder knows (PNG, JPEG, BMP, GIF, WebP); {size} bytes",
+                SKCodecResult.IncompleteInput => $"the header is truncated; the file has {size} bytes",
+                _ => $"it is not a readable image ({result}); {size} bytes",
+            });
+        }
+        return codec;
+    }
+
+    private static ImageTensor ToRgb(byte[] rgba, int height, int width)
+    {
+        var image = new ImageTensor(3, height, width);
+        int plane = image.PlaneSize;
+        Span<float> r = image.Data.AsSpan(0, plane), g = image.Data.AsSpan(plane, plane), b = image.Data.AsSpan(2 * plane, plane);
+        for (int p = 0, s = 0; p < plane; p++, s += 4)
+        {
+            r[p] = rgba[s] * (1f / 255f);
+            g[p] = rgba[s + 1] * (1f / 255f);
+            b[p] = rgba[s + 2] * (1f / 255f);
+        }
+        return image;
+    }
+
+    private static ImageTensor ToGrayscale(byte[] rgba, int height, int width)
+    {
+        var image = new ImageTensor(1, height, width);
+        float[] data = image.Data;
+        for (int p = 0, s = 0; p < data.Length; p++, s += 4)
+            data[p] = Luma(rgba[s], rgba[s + 1], rgba[s + 2]) * (1f / 255f);
+        return image;
+    }
+
+    private static string FormatName(SKEncodedImageFormat format) => format.ToString().ToLowerInvariant();
+}
