@@ -10,13 +10,15 @@ namespace Cnn.Imaging;
 /// </summary>
 /// <remarks>
 /// <para>Why SkiaSharp (3.119.4, with the dependency-free Linux native assets) and not the managed
-/// StbImageSharp 2.30.16: measured on this project's 2-core machine with 256×256 RGB images (Release,
-/// 300 runs, second pass), Skia decodes a PNG in 0.94 ms against Stb's 1.79 ms and a JPEG (quality 90)
-/// in 0.50 ms against Stb's 0.94 ms, so about twice as fast; it also encodes a 28×28 greyscale PNG in
-/// 0.024 ms against StbImageWriteSharp's 0.13 ms (see <see cref="PngWriter"/>); and ScottPlot 5, which
-/// the project uses for plots, already brings it. Resizing is not done in Skia but in
-/// Cnn.Runtime's <c>Resize</c> transform on floats (which matches torchvision's antialiased bilinear;
-/// Skia's own linear+mipmap resize took 2 ms per image on top of decoding).</para>
+/// StbImageSharp 2.30.16: measured on this project's shared 2-core machine with 256×256 RGB images
+/// (Release, 300 runs, best of two passes), Skia decodes a PNG to bytes in 0.94 ms against Stb's
+/// 1.79 ms and a JPEG (quality 90) in 0.50 ms against Stb's 0.92 ms, about twice as fast. Through the
+/// whole pipeline, decode to C×H×W floats plus an antialiased <c>Resize(224, 224)</c>, it is 2.2 ms
+/// against 3.4 ms for the PNG and 1.9 ms against 2.3 ms for the JPEG. Skia also encodes a 28×28
+/// greyscale PNG in 0.024 ms against StbImageWriteSharp's 0.13 ms (see <see cref="PngWriter"/>), and
+/// ScottPlot 5, which the project uses for plots, brings SkiaSharp 3 anyway. Resizing is done not in
+/// Skia but by Cnn.Runtime's <c>Resize</c> transform on floats, which matches torchvision's
+/// antialiased bilinear (Skia's own linear+mipmap resize cost 2 ms per image on top of decoding).</para>
 /// <para>Pixels are read as 8-bit unpremultiplied RGBA without colour management (as PIL and
 /// torchvision, which ignore embedded ICC profiles and EXIF orientation), then alpha is dropped.
 /// A truncated file is an error rather than a partly grey image.</para>
