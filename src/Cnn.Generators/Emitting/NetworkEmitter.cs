@@ -187,6 +187,7 @@ namespace Cnn.Generators.Emitting
             w.Line($"public {TensorType} OutputGradient => Activation({Num(output.GradientOffset)}, OutputSize, _maxBatch);");
             w.Line($"public {TensorType} Labels => Activation({Num(network.LabelsOffset)}, 1, _maxBatch);");
             w.Line("public bool Training { get; set; } = true;");
+            w.Line("public bool DropoutEnabled { get; set; } = true;");
             w.Line("string global::Cnn.INetwork.Summary => Summary;");
             w.Line("int global::Cnn.INetwork.OutputSize => OutputSize;");
             w.Line();
@@ -231,7 +232,7 @@ namespace Cnn.Generators.Emitting
                         calls.Add($"{Field(layer)}.Forward(batch, {x}, {y});");
                         break;
                     case DropoutSpec:
-                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {y}, {Mask(layer)}, Training);");
+                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {y}, {Mask(layer)}, Training && DropoutEnabled);");
                         break;
                     case BatchNormSpec:
                         calls.Add($"{Field(layer)}.Forward(batch, {x}, {Parameter(layer.Parameters[0])}, {Parameter(layer.Parameters[1])}, "

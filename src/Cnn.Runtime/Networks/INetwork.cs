@@ -59,8 +59,14 @@ public interface INetwork : IDisposable
     /// <summary>Class indices of the batch, stored as floats, read by the losses.</summary>
     Tensor Labels { get; }
 
-    /// <summary>Training mode enables dropout (and, later, batch statistics); evaluation mode disables them.</summary>
+    /// <summary>Training mode enables dropout and batch norm's batch statistics; evaluation mode disables them.</summary>
     bool Training { get; set; }
+
+    /// <summary>
+    /// Lets dropout be switched off while the rest of the network stays in training mode, as PyTorch
+    /// allows per module (<c>model.train(); model.dropout.eval()</c>): for parity checks and fine-tuning.
+    /// </summary>
+    bool DropoutEnabled { get; set; }
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     void Forward(int batch);

@@ -128,6 +128,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
     public global::Cnn.Tensor OutputGradient => Activation(581002, OutputSize, _maxBatch);
     public global::Cnn.Tensor Labels => Activation(581012, 1, _maxBatch);
     public bool Training { get; set; } = true;
+    public bool DropoutEnabled { get; set; } = true;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 
@@ -230,13 +231,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2)
         _maxpool3Op.Forward(batch, Activation(552832, 9216, batch), Activation(571264, 1024, batch));
         // dropout1: Dropout (N, 1024) -> (N, 1024)
-        _dropout1Op.Forward(batch, Activation(571264, 1024, batch), Activation(574336, 1024, batch), Activation(573312, 1024, batch), Training);
+        _dropout1Op.Forward(batch, Activation(571264, 1024, batch), Activation(574336, 1024, batch), Activation(573312, 1024, batch), Training && DropoutEnabled);
         // classifier.1: Linear (N, 1024) -> (N, 512)
         _classifier_1Op.Forward(batch, Activation(574336, 1024, batch), new global::Cnn.Tensor(_parameters, 2338944, 524288), new global::Cnn.Tensor(_parameters, 2863232, 512), Activation(576384, 512, batch));
         // relu6: ReLU (N, 512) -> (N, 512)
         _relu6Op.Forward(batch, Activation(576384, 512, batch), Activation(577408, 512, batch));
         // dropout2: Dropout (N, 512) -> (N, 512)
-        _dropout2Op.Forward(batch, Activation(577408, 512, batch), Activation(578944, 512, batch), Activation(578432, 512, batch), Training);
+        _dropout2Op.Forward(batch, Activation(577408, 512, batch), Activation(578944, 512, batch), Activation(578432, 512, batch), Training && DropoutEnabled);
         // classifier.4: Linear (N, 512) -> (N, 256)
         _classifier_4Op.Forward(batch, Activation(578944, 512, batch), new global::Cnn.Tensor(_parameters, 2863744, 131072), new global::Cnn.Tensor(_parameters, 2994816, 256), Activation(579968, 256, batch));
         // relu7: ReLU (N, 256) -> (N, 256)

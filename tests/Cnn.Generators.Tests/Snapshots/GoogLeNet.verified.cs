@@ -790,6 +790,7 @@ partial class GoogLeNet : global::Cnn.INetwork
     public global::Cnn.Tensor OutputGradient => Activation(24819720, OutputSize, _maxBatch);
     public global::Cnn.Tensor Labels => Activation(25021424, 1, _maxBatch);
     public bool Training { get; set; } = true;
+    public bool DropoutEnabled { get; set; } = true;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 
@@ -2251,7 +2252,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         // avgpool: AdaptiveAvgPool2d (N, 1024, 7, 7) -> (N, 1024, 1, 1)
         _avgpoolOp.Forward(batch, Activation(24713248, 50176, batch), Activation(24813600, 1024, batch));
         // dropout: Dropout (N, 1024) -> (N, 1024)
-        _dropoutOp.Forward(batch, Activation(24813600, 1024, batch), Activation(24816672, 1024, batch), Activation(24815648, 1024, batch), Training);
+        _dropoutOp.Forward(batch, Activation(24813600, 1024, batch), Activation(24816672, 1024, batch), Activation(24815648, 1024, batch), Training && DropoutEnabled);
         // fc: Linear (N, 1024) -> (N, 1000)
         _fcOp.Forward(batch, Activation(24816672, 1024, batch), new global::Cnn.Tensor(_parameters, 5599904, 1024000), new global::Cnn.Tensor(_parameters, 6623904, 1000), Activation(24818720, 1000, batch));
     }

@@ -104,6 +104,7 @@ partial class LeNet5 : global::Cnn.INetwork
     public global::Cnn.Tensor OutputGradient => Activation(29978, OutputSize, _maxBatch);
     public global::Cnn.Tensor Labels => Activation(29988, 1, _maxBatch);
     public bool Training { get; set; } = true;
+    public bool DropoutEnabled { get; set; } = true;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 

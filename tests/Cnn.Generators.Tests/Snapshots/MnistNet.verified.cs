@@ -100,6 +100,7 @@ partial class MnistNet : global::Cnn.INetwork
     public global::Cnn.Tensor OutputGradient => Activation(114222, OutputSize, _maxBatch);
     public global::Cnn.Tensor Labels => Activation(114232, 1, _maxBatch);
     public bool Training { get; set; } = true;
+    public bool DropoutEnabled { get; set; } = true;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 

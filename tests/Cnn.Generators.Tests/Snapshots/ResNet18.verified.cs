@@ -314,6 +314,7 @@ partial class ResNet18 : global::Cnn.INetwork
     public global::Cnn.Tensor OutputGradient => Activation(16610280, OutputSize, _maxBatch);
     public global::Cnn.Tensor Labels => Activation(16811984, 1, _maxBatch);
     public bool Training { get; set; } = true;
+    public bool DropoutEnabled { get; set; } = true;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 

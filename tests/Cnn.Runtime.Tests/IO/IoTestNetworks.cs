@@ -53,6 +53,7 @@ internal sealed class BufferedTestNet : INetwork
     public Tensor OutputGradient => _inner.OutputGradient;
     public Tensor Labels => _inner.Labels;
     public bool Training { get => _inner.Training; set => _inner.Training = value; }
+    public bool DropoutEnabled { get => _inner.DropoutEnabled; set => _inner.DropoutEnabled = value; }
     public void Forward(int batch) => _inner.Forward(batch);
     public void Backward(int batch) => _inner.Backward(batch);
     public void Initialize(ulong seed) => _inner.Initialize(seed);
