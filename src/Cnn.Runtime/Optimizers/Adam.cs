@@ -31,6 +31,13 @@ public class Adam : Optimizer
     public float WeightDecay { get; }
     public bool Decoupled { get; }
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<KeyValuePair<string, Tensor>> State =>
+    [
+        new("exp_avg", new Tensor(_firstMoment, 0, Network.Parameters.Length)),
+        new("exp_avg_sq", new Tensor(_secondMoment, 0, Network.Parameters.Length)),
+    ];
+
     protected override void Update(int step)
     {
         int length = Network.Parameters.Length;

@@ -25,8 +25,24 @@ public abstract class Optimizer : IDisposable
     /// <summary>Coefficient of the L2 penalty l2·Σw² on weights (not biases), as Keras's kernel_regularizer.</summary>
     public float L2 { get; init; }
 
-    /// <summary>Number of steps taken.</summary>
-    public int Steps { get; private set; }
+    /// <summary>
+    /// Number of steps taken. A resumed run sets it from its checkpoint, so that Adam's bias
+    /// correction and SGD's momentum start-up continue where they stopped.
+    /// </summary>
+    public int Steps
+    {
+        get => _steps;
+        set => _steps = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The step count cannot be negative.");
+    }
+
+    private int _steps;
+
+    /// <summary>
+    /// The state kept between steps under PyTorch's names (<c>momentum_buffer</c>, <c>exp_avg</c>,
+    /// <c>exp_avg_sq</c>), each laid out like the parameter buffer; empty when there is none.
+    /// Checkpoints download and upload these to resume exactly.
+    /// </summary>
+    public virtual IReadOnlyList<KeyValuePair<string, Tensor>> State => [];
 
     /// <summary>Applies the L1/L2 penalties to the gradients, then one update. Returns the penalty added to the loss.</summary>
     public float Step()

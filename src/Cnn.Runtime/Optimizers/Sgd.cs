@@ -24,6 +24,10 @@ public sealed class Sgd : Optimizer
     public float WeightDecay { get; }
     public bool Nesterov { get; }
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<KeyValuePair<string, Tensor>> State =>
+        _velocity is null ? [] : [new("momentum_buffer", new Tensor(_velocity, 0, Network.Parameters.Length))];
+
     protected override void Update(int step)
     {
         Tensor velocity = _velocity is null ? default : new Tensor(_velocity, 0, Network.Parameters.Length);
