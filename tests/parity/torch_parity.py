@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""PyTorch side of Cnn's parity tests (run with Debian's python3-torch 1.13).
+
+  torch_parity.py record --out DIR [--nets lenet5 resnet18 ...]
+      For each network: build it as torchvision (or the tutorial) does, give batch norm random
+      affine parameters and running statistics, and write
+        DIR/<net>.weights.safetensors   the state_dict, which the C# test loads into the Cnn class;
+        DIR/<net>.<mode>.safetensors    on a fixed batch, computed in float64 and stored as float32:
+          input, labels, output, loss, grad.<name> for every parameter, buffer.<name> after the
+          forward pass, and sgd.<name> / adam.<name>: the parameters after one SGD-with-momentum
+          step and after one Adam step from the loaded weights and the recorded gradients.
+      Modes: "eval", and "train" for networks with batch norm (train mode with dropout off,
+      which PyTorch allows per module; without batch norm the two modes compute the same).
+
+  torch_parity.py forward --net NAME --weights FILE --input FILE --out FILE
+      Loads a safetensors file written by Cnn into the PyTorch network with strict=True and
+      writes its eval-mode output for the input tensor in FILE: the other direction.
+
+safetensors is written and read by hand (8-byte little-endian header length, JSON header,
+raw little-endian data), so only torch and numpy are needed.
+"""
+import argparse
+import json
+import os
+import struct
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+SEED = 1234
+
+
+class LeNet5(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(400, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.avg_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.avg_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
+class CifarAlexNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, 4, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(64, 192, 4, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
+        self.classifier = nn.Sequential(
+            nn.Dropout(0.5), nn.Linear(1024, 512), nn.ReLU(),
+            nn.Dropout(0.5), nn.Linear(512, 256), nn.ReLU(),
+            nn.Linear(256, 10))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+# name: (constructor, input shape, batch). Batch norm in training mode normalises each channel over
+# batch x height x width values; at 32x32 the last stages of ResNet and GoogLeNet are 1x1, and two
+# values per channel make the result so ill-conditioned that float32 cannot follow float64. At
+# 64x64 with a batch of 4 each channel has at least 16 values. Even so, GoogLeNet's sixty batch norms
+# in training mode amplify rounding: PyTorch's own float32 result differs from its float64 one by
+# more than the parity tolerances. So each record also holds f32error.<tensor>: the relative error of
+# PyTorch in float32, and the C# test accepts Cnn's float32 error up to a small multiple of it.
+# GoogLeNet keeps PyTorch's default
+# layer initialisation (init_weights=False): torchvision's truncated normal of std 0.01 makes its
+# gradients vanish to 1e-13 at conv1, where float32 rounding dominates them.
+NETS = {
+    "lenet5": (LeNet5, (1, 28, 28), 2),
+    "cifar_alexnet": (CifarAlexNet, (3, 32, 32), 2),
+    "resnet18": (lambda: torchvision.models.resnet18(num_classes=10), (3, 64, 64), 4),
+    "googlenet": (lambda: torchvision.models.GoogLeNet(num_classes=10, aux_logits=False, init_weights=False), (3, 64, 64), 4),
+    "vgg16": (lambda: torchvision.models.vgg16(num_classes=10), (3, 32, 32), 2),
+}
+
+
+def save_safetensors(path, tensors, metadata=None):
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        if t.dtype == torch.int64:
+            dtype = "I64"
+        else:
+            t, dtype = t.float(), "F32"
+        data = t.numpy().tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for data in blobs:
+            f.write(data)
+    os.replace(tmp, path)
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        base = 8 + n
+        tensors = {}
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            begin, end = info["data_offsets"]
+            f.seek(base + begin)
+            dtype = {"F32": np.float32, "F64": np.float64, "I64": np.int64}[info["dtype"]]
+            array = np.frombuffer(f.read(end - begin), dtype=dtype).reshape(info["shape"])
+            tensors[name] = torch.from_numpy(array.copy())
+        return tensors
+
+
+def relative_error(single, double):
+    """max|a - b| / max|b|, as the C# test measures it, as a one-element tensor."""
+    scale = double.abs().max().item()
+    error = (single.double() - double).abs().max().item()
+    return torch.tensor([error / scale if scale > 0 else error])
+
+
+def build(name):
+    torch.manual_seed(SEED)
+    model = NETS[name][0]()
+    generator = torch.Generator().manual_seed(SEED + 1)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=generator) + 0.5)
+                m.bias.copy_(torch.rand(m.bias.shape, generator=generator) * 0.4 - 0.2)
+                m.running_mean.copy_(torch.rand(m.running_mean.shape, generator=generator) * 0.4 - 0.2)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=generator) + 0.5)
+                m.num_batches_tracked.fill_(3)
+    return model
+
+
+def set_mode(model, mode):
+    model.train(mode == "train")
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.eval()
+
+
+def record(name, out):
+    model = build(name)
+    shape, batch = NETS[name][1], NETS[name][2]
+    save_safetensors(os.path.join(out, f"{name}.weights.safetensors"), model.state_dict(), {"format": "pt", "architecture": name})
+    generator = torch.Generator().manual_seed(SEED + 2)
+    x = torch.randn((batch,) + shape, generator=generator, dtype=torch.float32)
+    y = torch.randint(0, 10, (batch,), generator=generator)
+    has_bn = any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    for mode in (["eval", "train"] if has_bn else ["eval"]):
+        model = build(name).double()
+        set_mode(model, mode)
+        out_t = model(x.double())
+        loss = F.cross_entropy(out_t, y)
+        loss.backward()
+        result = {"input": x, "labels": y.float(), "output": out_t, "loss": loss.reshape(1)}
+        params = dict(model.named_parameters())
+        for pname, p in params.items():
+            result["grad." + pname] = p.grad
+
+        single = build(name)
+        set_mode(single, mode)
+        out_single = single(x)
+        F.cross_entropy(out_single, y).backward()
+        result["f32error.output"] = relative_error(out_single, out_t)
+        for pname, p in single.named_parameters():
+            result["f32error.grad." + pname] = relative_error(p.grad, params[pname].grad)
+        for bname, b in model.named_buffers():
+            result["buffer." + bname] = b
+        for kind, make in (("sgd", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-4)),
+                           ("adam", lambda ps: torch.optim.Adam(ps, lr=1e-3))):
+            with torch.no_grad():
+                copies = {pname: p.detach().clone().requires_grad_(True) for pname, p in params.items()}
+                for pname, c in copies.items():
+                    c.grad = params[pname].grad.clone()
+            optimizer = make(list(copies.values()))
+            optimizer.step()
+            for pname, c in copies.items():
+                result[f"{kind}.{pname}"] = c
+        save_safetensors(os.path.join(out, f"{name}.{mode}.safetensors"), result)
+        print(f"{name} {mode}: loss {loss.item():.6f}", flush=True)
+
+
+def forward(name, weights, input_path, out):
+    model = NETS[name][0]()
+    model.load_state_dict(load_safetensors(weights), strict=True)
+    set_mode(model, "eval")
+    x = load_safetensors(input_path)["input"].float()
+    with torch.no_grad():
+        save_safetensors(out, {"output": model(x)})
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("record")
+    r.add_argument("--out", required=True)
+    r.add_argument("--nets", nargs="*", default=list(NETS))
+    f = sub.add_parser("forward")
+    f.add_argument("--net", required=True)
+    f.add_argument("--weights", required=True)
+    f.add_argument("--input", required=True)
+    f.add_argument("--out", required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    if args.command == "record":
+        os.makedirs(args.out, exist_ok=True)
+        for name in args.nets:
+            record(name, args.out)
+    else:
+        forward(args.net, args.weights, args.input, args.out)
+
+
+if __name__ == "__main__":
+    main()
