@@ -36,6 +36,7 @@ Console.WriteLine($"Fashion-MNIST from {directory}: {train.Count:N0} training an
 using INetwork network = options.Model switch
 {
     "lenet5" => new LeNet5(maxBatchSize: Math.Max(options.BatchSize, 256), seed: options.Seed),
+    "bn" => new MnistBnNet(maxBatchSize: Math.Max(options.BatchSize, 256), seed: options.Seed),
     _ => new MnistNet(maxBatchSize: Math.Max(options.BatchSize, 256), seed: options.Seed),
 };
 Console.WriteLine(network.Summary);

@@ -7,7 +7,7 @@ internal sealed record SampleOptions
 {
     public const string Usage = """
         usage: FashionMnist [options]
-          --model NAME       mnist (the PyTorch tutorial net, default) or lenet5
+          --model NAME       mnist (the PyTorch tutorial net, default), lenet5, or bn (the tutorial net with batch norm)
           --epochs N         training epochs (default 2)
           --batch-size N     samples per step (default 64)
           --lr X             Adam learning rate (default 0.001)
@@ -38,7 +38,7 @@ internal sealed record SampleOptions
             string value = args[++i];
             options = name switch
             {
-                "--model" => options with { Model = value is "mnist" or "lenet5" ? value : throw new ArgumentException($"Unknown model '{value}'; use mnist or lenet5.") },
+                "--model" => options with { Model = value is "mnist" or "lenet5" or "bn" ? value : throw new ArgumentException($"Unknown model '{value}'; use mnist, lenet5 or bn.") },
                 "--epochs" => options with { Epochs = Positive(name, value) },
                 "--batch-size" => options with { BatchSize = Positive(name, value) },
                 "--lr" => options with { LearningRate = float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float lr) && lr > 0 ? lr : throw new ArgumentException($"--lr needs a positive number, not '{value}'.") },
