@@ -1,0 +1,130 @@
+using Cnn.Backends;
+using Cnn.Cuda.Interop;
+using Cnn.Cuda.Native;
+
+namespace Cnn.Cuda.Operators;
+
+/// <summary>
+/// ReLU, Tanh and Sigmoid through cuDNN's activation functions, Softmax and LogSoftmax through cuDNN's
+/// softmax over each sample's features (the accurate algorithm, which subtracts the maximum), and
+/// LeakyReLU through the backend's own kernel.
+/// </summary>
+internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisposable
+{
+    private readonly CudaBackend _backend;
+    private readonly ActivationGeometry _g;
+    private readonly CudnnDescriptor? _activation, _tensor;
+    private readonly string _forwardOperation, _backwardOperation;
+    private int _describedBatch;
+
+    public CudaActivationOperator(CudaBackend backend, in ActivationGeometry geometry)
+    {
+        GeometryRules.Validate(geometry);
+        _backend = backend;
+        _g = geometry;
+        _forwardOperation = $"{geometry.Kind} over {geometry.Features} features, forward";
+        _backwardOperation = $"{geometry.Kind} over {geometry.Features} features, backward";
+        if (geometry.Kind == ActivationKind.LeakyReLU) return;
+
+        string operation = $"{backend.Name}: {geometry.Kind} over {geometry.Features} features, preparing";
+        // Samples as N and features as C: the softmax mode "instance" normalises over C·H·W of each sample.
+        _tensor = CudnnDescriptor.Tensor4d(geometry.MaxBatch, geometry.Features, 1, 1, operation);
+        _describedBatch = geometry.MaxBatch;
+        if (geometry.Kind is ActivationKind.Softmax or ActivationKind.LogSoftmax) return;
+        _activation = CudnnDescriptor.Create(CudnnDescriptorKind.Activation, operation);
+        int mode = geometry.Kind switch
+        {
+            ActivationKind.ReLU => Cudnn.ActivationRelu,
+            ActivationKind.Tanh => Cudnn.ActivationTanh,
+            _ => Cudnn.ActivationSigmoid,
+        };
+        // The reference's ReLU maps NaN to 0 (NaN > 0 is false); cuDNN's NOT_PROPAGATE_NAN does the same.
+        Cudnn.Check(Cudnn.cudnnSetActivationDescriptor(_activation.Value, mode, Cudnn.NotPropagateNan, 0.0), "cudnnSetActivationDescriptor", operation);
+    }
+
+    public void Forward(int batch, Tensor input, Tensor output)
+    {
+        _backend.Enter();
+        GeometryRules.Batch(batch, _g.MaxBatch);
+        long count = (long)batch * _g.Features;
+        ulong x = _backend.Pointer(input, count, nameof(input));
+        ulong y = _backend.Pointer(output, count, nameof(output));
+        if (batch == 0) return;
+        if (_g.Kind == ActivationKind.LeakyReLU)
+        {
+            float slope = _g.NegativeSlope;
+            void** args = stackalloc void*[] { &x, &y, &count, &slope };
+            _backend.Launch(_backend.Kernels.LeakyReluForward, count, args, "cnn_leaky_relu_forward", _forwardOperation);
+            return;
+        }
+        Describe(batch);
+        float one = 1f, zero = 0f;
+        int status;
+        string function;
+        if (_activation is null)
+        {
+            int algorithm = _g.Kind == ActivationKind.Softmax ? Cudnn.SoftmaxAccurate : Cudnn.SoftmaxLog;
+            status = Cudnn.cudnnSoftmaxForward(_backend.CudnnHandle, algorithm, Cudnn.SoftmaxModeInstance, &one, _tensor!.Value, x, &zero, _tensor.Value, y);
+            function = "cudnnSoftmaxForward";
+        }
+        else
+        {
+            status = Cudnn.cudnnActivationForward(_backend.CudnnHandle, _activation.Value, &one, _tensor!.Value, x, &zero, _tensor.Value, y);
+            function = "cudnnActivationForward";
+        }
+        if (status != 0) throw Cudnn.Error(status, function, $"{_backend.Name}: {_forwardOperation}, batch {batch}");
+    }
+
+    public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
+    {
+        _backend.Enter();
+        GeometryRules.Batch(batch, _g.MaxBatch);
+        if (inputGradient.IsEmpty) return;
+        long count = (long)batch * _g.Features;
+        ulong y = _backend.Pointer(output, count, nameof(output));
+        ulong dy = _backend.Pointer(outputGradient, count, nameof(outputGradient));
+        ulong dx = _backend.Pointer(inputGradient, count, nameof(inputGradient));
+        if (batch == 0) return;
+        if (_g.Kind == ActivationKind.LeakyReLU)
+        {
+            // As the reference: the output's sign tells the side of zero unless the slope is negative.
+            ulong side = _g.NegativeSlope >= 0f ? y : _backend.Pointer(input, count, nameof(input));
+            float slope = _g.NegativeSlope;
+            void** args = stackalloc void*[] { &side, &dy, &dx, &count, &slope };
+            _backend.Launch(_backend.Kernels.LeakyReluBackward, count, args, "cnn_leaky_relu_backward", _backwardOperation);
+            return;
+        }
+        Describe(batch);
+        float one = 1f, zero = 0f;
+        int status;
+        string function;
+        if (_activation is null)
+        {
+            int algorithm = _g.Kind == ActivationKind.Softmax ? Cudnn.SoftmaxAccurate : Cudnn.SoftmaxLog;
+            status = Cudnn.cudnnSoftmaxBackward(_backend.CudnnHandle, algorithm, Cudnn.SoftmaxModeInstance, &one, _tensor!.Value, y, _tensor.Value, dy, &zero, _tensor.Value, dx);
+            function = "cudnnSoftmaxBackward";
+        }
+        else
+        {
+            // ReLU, Tanh and Sigmoid derive from the output; when the network passes no input (it need
+            // not for these), the output stands in for it, which gives ReLU the same side of zero.
+            ulong x = input.IsEmpty ? y : _backend.Pointer(input, count, nameof(input));
+            status = Cudnn.cudnnActivationBackward(_backend.CudnnHandle, _activation.Value, &one, _tensor!.Value, y, _tensor.Value, dy, _tensor.Value, x, &zero, _tensor.Value, dx);
+            function = "cudnnActivationBackward";
+        }
+        if (status != 0) throw Cudnn.Error(status, function, $"{_backend.Name}: {_backwardOperation}, batch {batch}");
+    }
+
+    private void Describe(int batch)
+    {
+        if (batch == _describedBatch) return;
+        _tensor!.SetTensor4d(batch, _g.Features, 1, 1, $"{_backend.Name}: {_forwardOperation}");
+        _describedBatch = batch;
+    }
+
+    public void Dispose()
+    {
+        _activation?.Dispose();
+        _tensor?.Dispose();
+    }
+}

@@ -1,0 +1,108 @@
+using Cnn.Backends;
+
+namespace Cnn.Cuda.Operators;
+
+/// <summary>
+/// Rejects inconsistent layer geometry when an operator is created, and batches beyond it at each
+/// call, with the same rules (and messages) as the CPU backend, so that a network fails the same way
+/// on either backend.
+/// </summary>
+internal static class GeometryRules
+{
+    public static void Validate(in Conv2dGeometry g)
+    {
+        Positive(g.MaxBatch, "MaxBatch", "Conv2d");
+        Positive(g.InChannels, "InChannels", "Conv2d");
+        Positive(g.OutChannels, "OutChannels", "Conv2d");
+        Positive(g.KernelHeight, "KernelHeight", "Conv2d");
+        Positive(g.KernelWidth, "KernelWidth", "Conv2d");
+        Positive(g.StrideHeight, "StrideHeight", "Conv2d");
+        Positive(g.StrideWidth, "StrideWidth", "Conv2d");
+        Positive(g.DilationHeight, "DilationHeight", "Conv2d");
+        Positive(g.DilationWidth, "DilationWidth", "Conv2d");
+        Positive(g.Groups, "Groups", "Conv2d");
+        if (g.PaddingHeight < 0 || g.PaddingWidth < 0)
+            throw new ArgumentException($"Conv2d padding must not be negative; got ({g.PaddingHeight}, {g.PaddingWidth}).");
+        if (g.InChannels % g.Groups != 0 || g.OutChannels % g.Groups != 0)
+            throw new ArgumentException($"Conv2d channels ({g.InChannels} in, {g.OutChannels} out) must both be divisible by Groups = {g.Groups}.");
+        int outH = (g.InHeight + 2 * g.PaddingHeight - g.DilationHeight * (g.KernelHeight - 1) - 1) / g.StrideHeight + 1;
+        int outW = (g.InWidth + 2 * g.PaddingWidth - g.DilationWidth * (g.KernelWidth - 1) - 1) / g.StrideWidth + 1;
+        if (outH < 1 || outW < 1 || outH != g.OutHeight || outW != g.OutWidth)
+            throw new ArgumentException($"Conv2d on a {g.InHeight}x{g.InWidth} input gives a {outH}x{outW} output, but the geometry says {g.OutHeight}x{g.OutWidth}.");
+    }
+
+    public static void Validate(in LinearGeometry g)
+    {
+        Positive(g.MaxBatch, "MaxBatch", "Linear");
+        Positive(g.InFeatures, "InFeatures", "Linear");
+        Positive(g.OutFeatures, "OutFeatures", "Linear");
+    }
+
+    public static void Validate(in Pool2dGeometry g)
+    {
+        if (!Enum.IsDefined(g.Kind)) throw new ArgumentException($"Unknown pooling kind {(int)g.Kind}.");
+        Positive(g.MaxBatch, "MaxBatch", "Pool2d");
+        Positive(g.Channels, "Channels", "Pool2d");
+        Positive(g.InHeight, "InHeight", "Pool2d");
+        Positive(g.InWidth, "InWidth", "Pool2d");
+        if (g.Kind == PoolKind.AdaptiveAverage)
+        {
+            Positive(g.OutHeight, "OutHeight", "AdaptiveAvgPool2d");
+            Positive(g.OutWidth, "OutWidth", "AdaptiveAvgPool2d");
+            return;
+        }
+        Positive(g.KernelHeight, "KernelHeight", "Pool2d");
+        Positive(g.KernelWidth, "KernelWidth", "Pool2d");
+        Positive(g.StrideHeight, "StrideHeight", "Pool2d");
+        Positive(g.StrideWidth, "StrideWidth", "Pool2d");
+        if (g.PaddingHeight < 0 || g.PaddingWidth < 0 || 2 * g.PaddingHeight > g.KernelHeight || 2 * g.PaddingWidth > g.KernelWidth)
+            throw new ArgumentException($"Pool2d padding ({g.PaddingHeight}, {g.PaddingWidth}) must be between 0 and half the kernel ({g.KernelHeight}, {g.KernelWidth}).");
+        PoolExtent(g.InHeight, g.OutHeight, g.KernelHeight, g.StrideHeight, g.PaddingHeight, "height");
+        PoolExtent(g.InWidth, g.OutWidth, g.KernelWidth, g.StrideWidth, g.PaddingWidth, "width");
+    }
+
+    public static void Validate(in ActivationGeometry g)
+    {
+        Positive(g.MaxBatch, "MaxBatch", "Activation");
+        Positive(g.Features, "Features", "Activation");
+        if (!Enum.IsDefined(g.Kind)) throw new ArgumentException($"Unknown activation kind {(int)g.Kind}.");
+    }
+
+    public static void Validate(in DropoutGeometry g)
+    {
+        Positive(g.MaxBatch, "MaxBatch", "Dropout");
+        Positive(g.Features, "Features", "Dropout");
+        if (!(g.Probability >= 0f && g.Probability <= 1f))
+            throw new ArgumentException($"Dropout probability must be in [0, 1]; got {g.Probability}.");
+    }
+
+    public static void Validate(in BatchNormGeometry g)
+    {
+        Positive(g.MaxBatch, "MaxBatch", "BatchNorm");
+        Positive(g.Channels, "Channels", "BatchNorm");
+        Positive(g.Spatial, "Spatial", "BatchNorm");
+        if (!(g.Epsilon > 0f)) throw new ArgumentException($"BatchNorm epsilon must be positive; got {g.Epsilon}.");
+        if (!(g.Momentum >= 0f && g.Momentum <= 1f)) throw new ArgumentException($"BatchNorm momentum must be in [0, 1]; got {g.Momentum}.");
+    }
+
+    public static void Batch(int batch, int maxBatch)
+    {
+        if ((uint)batch > (uint)maxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"Batch {batch} is outside [0, {maxBatch}], the MaxBatch this operator was prepared for.");
+    }
+
+    /// <summary>The output size PyTorch computes without ceil_mode: every window lies inside the padded input.</summary>
+    public static int FloorPoolOutput(int input, int kernel, int stride, int padding) => (input + 2 * padding - kernel) / stride + 1;
+
+    private static void PoolExtent(int input, int output, int kernel, int stride, int padding, string axis)
+    {
+        int floor = FloorPoolOutput(input, kernel, stride, padding);
+        if (output < 1 || output < floor || output > floor + 1 || (output - 1) * stride >= input + padding)
+            throw new ArgumentException($"Pool2d over {input} along the {axis} with kernel {kernel}, stride {stride}, padding {padding} gives {floor} outputs (or {floor + 1} in ceil mode), not {output}.");
+    }
+
+    private static void Positive(int value, string name, string layer)
+    {
+        if (value <= 0) throw new ArgumentException($"{layer} {name} must be positive; got {value}.");
+    }
+}
