@@ -72,7 +72,17 @@ namespace Cnn.Generators.Emitting
             w.Line();
             EmitInfos(w, "s_parameterInfos", AllParameters(network).Where(p => !p.IsBuffer));
             EmitInfos(w, "s_bufferInfos", AllParameters(network).Where(p => p.IsBuffer));
+            w.Open("private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]");
+            foreach (ShapedLayer layer in network.Layers)
+            {
+                w.Line($"new global::Cnn.LayerInfo({Literal(layer.Path)}, {Literal(layer.Spec.Kind)}, {ShapeLiteral(layer.OutputShape)}),");
+            }
+            w.Close(";");
+            w.Line();
         }
+
+        private static string ShapeLiteral(Shape shape)
+            => shape.IsFlat ? $"global::Cnn.TensorShape.Flat({shape.Channels})" : $"new global::Cnn.TensorShape({shape.Channels}, {shape.Height}, {shape.Width})";
 
         private static void EmitInfos(SourceWriter w, string field, IEnumerable<ParameterModel> parameters)
         {
@@ -167,7 +177,7 @@ namespace Cnn.Generators.Emitting
         {
             Shape input = network.InputTensor.Shape;
             TensorSlot output = network.OutputTensor;
-            string inputShape = input.IsFlat ? $"global::Cnn.TensorShape.Flat({input.Channels})" : $"new global::Cnn.TensorShape({input.Channels}, {input.Height}, {input.Width})";
+            string inputShape = ShapeLiteral(input);
             LayerSpec last = network.Layers[network.Layers.Count - 1].Spec;
             string outputKind = last is ActivationSpec { Activation: ActivationKindSpec.Softmax } ? "Probabilities"
                 : last is ActivationSpec { Activation: ActivationKindSpec.LogSoftmax } ? "LogProbabilities" : "Logits";
@@ -188,6 +198,7 @@ namespace Cnn.Generators.Emitting
             w.Line($"public {TensorType} Labels => Activation({Num(network.LabelsOffset)}, 1, _maxBatch);");
             w.Line("public bool Training { get; set; } = true;");
             w.Line("public bool DropoutEnabled { get; set; } = true;");
+            w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;");
             w.Line("string global::Cnn.INetwork.Summary => Summary;");
             w.Line("int global::Cnn.INetwork.OutputSize => OutputSize;");
             w.Line();
@@ -352,6 +363,18 @@ namespace Cnn.Generators.Emitting
         private static void EmitHelpers(SourceWriter w, ShapedNetwork network)
         {
             string name = network.Spec.ClassName;
+            w.Line("/// <summary>The output of <see cref=\"Layers\"/>[<paramref name=\"layer\"/>] for the first <paramref name=\"batch\"/> samples.</summary>");
+            w.Open($"public {TensorType} LayerOutput(int layer, int batch)");
+            w.Line("CheckBatch(batch);");
+            w.Open("return layer switch");
+            for (int i = 0; i < network.Layers.Count; i++)
+            {
+                w.Line($"{i} => {Value(network, network.Layers[i].Output)},");
+            }
+            w.Line($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"{name} has {network.Layers.Count} layers.\"),");
+            w.Close(";");
+            w.Close();
+            w.Line();
             w.Line($"private {TensorType} Activation(long perSampleOffset, int perSampleSize, int batch) => new {TensorType}(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);");
             w.Line();
             if (network.Layers.Any(l => l.Spec is ConcatSpec))

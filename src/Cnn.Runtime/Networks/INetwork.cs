@@ -68,6 +68,12 @@ public interface INetwork : IDisposable
     /// </summary>
     bool DropoutEnabled { get; set; }
 
+    /// <summary>Every layer in execution order (blocks expanded), for feature maps and diagnostics.</summary>
+    IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples, as left by the last <see cref="Forward"/>.</summary>
+    Tensor LayerOutput(int layer, int batch);
+
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     void Forward(int batch);
 

@@ -47,6 +47,31 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
     };
 
+    private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]
+    {
+        new global::Cnn.LayerInfo("features.0", "Conv2d", new global::Cnn.TensorShape(64, 31, 31)),
+        new global::Cnn.LayerInfo("relu1", "ReLU", new global::Cnn.TensorShape(64, 31, 31)),
+        new global::Cnn.LayerInfo("maxpool1", "MaxPool2d", new global::Cnn.TensorShape(64, 15, 15)),
+        new global::Cnn.LayerInfo("features.3", "Conv2d", new global::Cnn.TensorShape(192, 14, 14)),
+        new global::Cnn.LayerInfo("relu2", "ReLU", new global::Cnn.TensorShape(192, 14, 14)),
+        new global::Cnn.LayerInfo("maxpool2", "MaxPool2d", new global::Cnn.TensorShape(192, 6, 6)),
+        new global::Cnn.LayerInfo("features.6", "Conv2d", new global::Cnn.TensorShape(384, 6, 6)),
+        new global::Cnn.LayerInfo("relu3", "ReLU", new global::Cnn.TensorShape(384, 6, 6)),
+        new global::Cnn.LayerInfo("features.8", "Conv2d", new global::Cnn.TensorShape(256, 6, 6)),
+        new global::Cnn.LayerInfo("relu4", "ReLU", new global::Cnn.TensorShape(256, 6, 6)),
+        new global::Cnn.LayerInfo("features.10", "Conv2d", new global::Cnn.TensorShape(256, 6, 6)),
+        new global::Cnn.LayerInfo("relu5", "ReLU", new global::Cnn.TensorShape(256, 6, 6)),
+        new global::Cnn.LayerInfo("maxpool3", "MaxPool2d", new global::Cnn.TensorShape(256, 2, 2)),
+        new global::Cnn.LayerInfo("flatten1", "Flatten", global::Cnn.TensorShape.Flat(1024)),
+        new global::Cnn.LayerInfo("dropout1", "Dropout", global::Cnn.TensorShape.Flat(1024)),
+        new global::Cnn.LayerInfo("classifier.1", "Linear", global::Cnn.TensorShape.Flat(512)),
+        new global::Cnn.LayerInfo("relu6", "ReLU", global::Cnn.TensorShape.Flat(512)),
+        new global::Cnn.LayerInfo("dropout2", "Dropout", global::Cnn.TensorShape.Flat(512)),
+        new global::Cnn.LayerInfo("classifier.4", "Linear", global::Cnn.TensorShape.Flat(256)),
+        new global::Cnn.LayerInfo("relu7", "ReLU", global::Cnn.TensorShape.Flat(256)),
+        new global::Cnn.LayerInfo("classifier.6", "Linear", global::Cnn.TensorShape.Flat(10)),
+    };
+
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
@@ -129,6 +154,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
     public global::Cnn.Tensor Labels => Activation(581012, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 
@@ -290,6 +316,37 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _relu1Op.Backward(batch, Activation(3072, 61504, batch), Activation(126080, 61504, batch), Activation(187584, 61504, batch), Activation(64576, 61504, batch));
         // features.0: Conv2d
         _features_0Op.Backward(batch, Activation(0, 3072, batch), new global::Cnn.Tensor(_parameters, 0, 3072), Activation(64576, 61504, batch), default, new global::Cnn.Tensor(_gradients, 0, 3072), new global::Cnn.Tensor(_gradients, 3072, 64));
+    }
+
+    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    public global::Cnn.Tensor LayerOutput(int layer, int batch)
+    {
+        CheckBatch(batch);
+        return layer switch
+        {
+            0 => Activation(3072, 61504, batch),
+            1 => Activation(126080, 61504, batch),
+            2 => Activation(249088, 14400, batch),
+            3 => Activation(277888, 37632, batch),
+            4 => Activation(353152, 37632, batch),
+            5 => Activation(428416, 6912, batch),
+            6 => Activation(442240, 13824, batch),
+            7 => Activation(469888, 13824, batch),
+            8 => Activation(497536, 9216, batch),
+            9 => Activation(515968, 9216, batch),
+            10 => Activation(534400, 9216, batch),
+            11 => Activation(552832, 9216, batch),
+            12 => Activation(571264, 1024, batch),
+            13 => Activation(571264, 1024, batch),
+            14 => Activation(574336, 1024, batch),
+            15 => Activation(576384, 512, batch),
+            16 => Activation(577408, 512, batch),
+            17 => Activation(578944, 512, batch),
+            18 => Activation(579968, 256, batch),
+            19 => Activation(580480, 256, batch),
+            20 => Activation(580992, 10, batch),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "CifarAlexNet has 21 layers."),
+        };
     }
 
     private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);

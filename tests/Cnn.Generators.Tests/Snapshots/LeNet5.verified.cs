@@ -41,6 +41,22 @@ partial class LeNet5 : global::Cnn.INetwork
     {
     };
 
+    private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]
+    {
+        new global::Cnn.LayerInfo("conv1", "Conv2d", new global::Cnn.TensorShape(6, 28, 28)),
+        new global::Cnn.LayerInfo("relu1", "ReLU", new global::Cnn.TensorShape(6, 28, 28)),
+        new global::Cnn.LayerInfo("avgpool1", "AvgPool2d", new global::Cnn.TensorShape(6, 14, 14)),
+        new global::Cnn.LayerInfo("conv2", "Conv2d", new global::Cnn.TensorShape(16, 10, 10)),
+        new global::Cnn.LayerInfo("relu2", "ReLU", new global::Cnn.TensorShape(16, 10, 10)),
+        new global::Cnn.LayerInfo("avgpool2", "AvgPool2d", new global::Cnn.TensorShape(16, 5, 5)),
+        new global::Cnn.LayerInfo("flatten1", "Flatten", global::Cnn.TensorShape.Flat(400)),
+        new global::Cnn.LayerInfo("fc1", "Linear", global::Cnn.TensorShape.Flat(120)),
+        new global::Cnn.LayerInfo("relu3", "ReLU", global::Cnn.TensorShape.Flat(120)),
+        new global::Cnn.LayerInfo("fc2", "Linear", global::Cnn.TensorShape.Flat(84)),
+        new global::Cnn.LayerInfo("relu4", "ReLU", global::Cnn.TensorShape.Flat(84)),
+        new global::Cnn.LayerInfo("fc3", "Linear", global::Cnn.TensorShape.Flat(10)),
+    };
+
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
@@ -105,6 +121,7 @@ partial class LeNet5 : global::Cnn.INetwork
     public global::Cnn.Tensor Labels => Activation(29988, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 
@@ -206,6 +223,28 @@ partial class LeNet5 : global::Cnn.INetwork
         _relu1Op.Backward(batch, Activation(784, 4704, batch), Activation(10192, 4704, batch), Activation(14896, 4704, batch), Activation(5488, 4704, batch));
         // conv1: Conv2d
         _conv1Op.Backward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 150), Activation(5488, 4704, batch), default, new global::Cnn.Tensor(_gradients, 0, 150), new global::Cnn.Tensor(_gradients, 150, 6));
+    }
+
+    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    public global::Cnn.Tensor LayerOutput(int layer, int batch)
+    {
+        CheckBatch(batch);
+        return layer switch
+        {
+            0 => Activation(784, 4704, batch),
+            1 => Activation(10192, 4704, batch),
+            2 => Activation(19600, 1176, batch),
+            3 => Activation(21952, 1600, batch),
+            4 => Activation(25152, 1600, batch),
+            5 => Activation(28352, 400, batch),
+            6 => Activation(28352, 400, batch),
+            7 => Activation(29152, 120, batch),
+            8 => Activation(29392, 120, batch),
+            9 => Activation(29632, 84, batch),
+            10 => Activation(29800, 84, batch),
+            11 => Activation(29968, 10, batch),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "LeNet5 has 12 layers."),
+        };
     }
 
     private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);

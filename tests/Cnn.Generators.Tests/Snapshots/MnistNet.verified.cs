@@ -39,6 +39,21 @@ partial class MnistNet : global::Cnn.INetwork
     {
     };
 
+    private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]
+    {
+        new global::Cnn.LayerInfo("conv1", "Conv2d", new global::Cnn.TensorShape(32, 28, 28)),
+        new global::Cnn.LayerInfo("maxpool1", "MaxPool2d", new global::Cnn.TensorShape(32, 14, 14)),
+        new global::Cnn.LayerInfo("relu1", "ReLU", new global::Cnn.TensorShape(32, 14, 14)),
+        new global::Cnn.LayerInfo("conv2", "Conv2d", new global::Cnn.TensorShape(64, 14, 14)),
+        new global::Cnn.LayerInfo("maxpool2", "MaxPool2d", new global::Cnn.TensorShape(64, 7, 7)),
+        new global::Cnn.LayerInfo("relu2", "ReLU", new global::Cnn.TensorShape(64, 7, 7)),
+        new global::Cnn.LayerInfo("flatten1", "Flatten", global::Cnn.TensorShape.Flat(3136)),
+        new global::Cnn.LayerInfo("fc1", "Linear", global::Cnn.TensorShape.Flat(128)),
+        new global::Cnn.LayerInfo("relu3", "ReLU", global::Cnn.TensorShape.Flat(128)),
+        new global::Cnn.LayerInfo("fc2", "Linear", global::Cnn.TensorShape.Flat(10)),
+        new global::Cnn.LayerInfo("logsoftmax1", "LogSoftmax", global::Cnn.TensorShape.Flat(10)),
+    };
+
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
@@ -101,6 +116,7 @@ partial class MnistNet : global::Cnn.INetwork
     public global::Cnn.Tensor Labels => Activation(114232, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 
@@ -190,6 +206,27 @@ partial class MnistNet : global::Cnn.INetwork
         _maxpool1Op.Backward(batch, Activation(784, 25088, batch), Activation(50960, 6272, batch), Activation(57232, 6272, batch), Activation(25872, 25088, batch));
         // conv1: Conv2d
         _conv1Op.Backward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 288), Activation(25872, 25088, batch), default, new global::Cnn.Tensor(_gradients, 0, 288), new global::Cnn.Tensor(_gradients, 288, 32));
+    }
+
+    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    public global::Cnn.Tensor LayerOutput(int layer, int batch)
+    {
+        CheckBatch(batch);
+        return layer switch
+        {
+            0 => Activation(784, 25088, batch),
+            1 => Activation(50960, 6272, batch),
+            2 => Activation(63504, 6272, batch),
+            3 => Activation(76048, 12544, batch),
+            4 => Activation(101136, 3136, batch),
+            5 => Activation(107408, 3136, batch),
+            6 => Activation(107408, 3136, batch),
+            7 => Activation(113680, 128, batch),
+            8 => Activation(113936, 128, batch),
+            9 => Activation(114192, 10, batch),
+            10 => Activation(114212, 10, batch),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "MnistNet has 11 layers."),
+        };
     }
 
     private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);

@@ -153,6 +153,79 @@ partial class ResNet18 : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("layer4.1.bn2.num_batches_tracked", "layer4.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9619, 1, global::Cnn.ParameterInit.Zeros, 0),
     };
 
+    private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]
+    {
+        new global::Cnn.LayerInfo("conv1", "Conv2d", new global::Cnn.TensorShape(64, 112, 112)),
+        new global::Cnn.LayerInfo("bn1", "BatchNorm2d", new global::Cnn.TensorShape(64, 112, 112)),
+        new global::Cnn.LayerInfo("relu1", "ReLU", new global::Cnn.TensorShape(64, 112, 112)),
+        new global::Cnn.LayerInfo("maxpool1", "MaxPool2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.0.conv1", "Conv2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.0.bn1", "BatchNorm2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.0.relu1", "ReLU", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.0.conv2", "Conv2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.0.bn2", "BatchNorm2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.0.residual1", "Residual", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.0.relu2", "ReLU", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.1.conv1", "Conv2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.1.bn1", "BatchNorm2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.1.relu1", "ReLU", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.1.conv2", "Conv2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.1.bn2", "BatchNorm2d", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.1.residual1", "Residual", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer1.1.relu2", "ReLU", new global::Cnn.TensorShape(64, 56, 56)),
+        new global::Cnn.LayerInfo("layer2.0.conv1", "Conv2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.0.bn1", "BatchNorm2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.0.relu1", "ReLU", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.0.conv2", "Conv2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.0.bn2", "BatchNorm2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.0.downsample.0", "Conv2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.0.downsample.1", "BatchNorm2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.0.residual1", "Residual", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.0.relu2", "ReLU", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.1.conv1", "Conv2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.1.bn1", "BatchNorm2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.1.relu1", "ReLU", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.1.conv2", "Conv2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.1.bn2", "BatchNorm2d", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.1.residual1", "Residual", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer2.1.relu2", "ReLU", new global::Cnn.TensorShape(128, 28, 28)),
+        new global::Cnn.LayerInfo("layer3.0.conv1", "Conv2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.0.bn1", "BatchNorm2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.0.relu1", "ReLU", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.0.conv2", "Conv2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.0.bn2", "BatchNorm2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.0.downsample.0", "Conv2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.0.downsample.1", "BatchNorm2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.0.residual1", "Residual", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.0.relu2", "ReLU", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.1.conv1", "Conv2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.1.bn1", "BatchNorm2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.1.relu1", "ReLU", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.1.conv2", "Conv2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.1.bn2", "BatchNorm2d", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.1.residual1", "Residual", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer3.1.relu2", "ReLU", new global::Cnn.TensorShape(256, 14, 14)),
+        new global::Cnn.LayerInfo("layer4.0.conv1", "Conv2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.0.bn1", "BatchNorm2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.0.relu1", "ReLU", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.0.conv2", "Conv2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.0.bn2", "BatchNorm2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.0.downsample.0", "Conv2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.0.downsample.1", "BatchNorm2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.0.residual1", "Residual", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.0.relu2", "ReLU", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.1.conv1", "Conv2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.1.bn1", "BatchNorm2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.1.relu1", "ReLU", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.1.conv2", "Conv2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.1.bn2", "BatchNorm2d", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.1.residual1", "Residual", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("layer4.1.relu2", "ReLU", new global::Cnn.TensorShape(512, 7, 7)),
+        new global::Cnn.LayerInfo("avgpool", "AdaptiveAvgPool2d", new global::Cnn.TensorShape(512, 1, 1)),
+        new global::Cnn.LayerInfo("flatten1", "Flatten", global::Cnn.TensorShape.Flat(512)),
+        new global::Cnn.LayerInfo("fc", "Linear", global::Cnn.TensorShape.Flat(1000)),
+    };
+
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
@@ -315,6 +388,7 @@ partial class ResNet18 : global::Cnn.INetwork
     public global::Cnn.Tensor Labels => Activation(16811984, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 
@@ -988,6 +1062,85 @@ partial class ResNet18 : global::Cnn.INetwork
         _bn1Op.Backward(batch, Activation(150528, 802816, batch), new global::Cnn.Tensor(_parameters, 9408, 64), Activation(2558976, 802816, batch), Activation(953344, 802816, batch), new global::Cnn.Tensor(_gradients, 9408, 64), new global::Cnn.Tensor(_gradients, 9472, 64));
         // conv1: Conv2d
         _conv1Op.Backward(batch, Activation(0, 150528, batch), new global::Cnn.Tensor(_parameters, 0, 9408), Activation(953344, 802816, batch), default, new global::Cnn.Tensor(_gradients, 0, 9408), default);
+    }
+
+    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    public global::Cnn.Tensor LayerOutput(int layer, int batch)
+    {
+        CheckBatch(batch);
+        return layer switch
+        {
+            0 => Activation(150528, 802816, batch),
+            1 => Activation(1756160, 802816, batch),
+            2 => Activation(3361792, 802816, batch),
+            3 => Activation(4967424, 200704, batch),
+            4 => Activation(5368832, 200704, batch),
+            5 => Activation(5770240, 200704, batch),
+            6 => Activation(6171648, 200704, batch),
+            7 => Activation(6573056, 200704, batch),
+            8 => Activation(6974464, 200704, batch),
+            9 => Activation(7375872, 200704, batch),
+            10 => Activation(7777280, 200704, batch),
+            11 => Activation(8178688, 200704, batch),
+            12 => Activation(8580096, 200704, batch),
+            13 => Activation(8981504, 200704, batch),
+            14 => Activation(9382912, 200704, batch),
+            15 => Activation(9784320, 200704, batch),
+            16 => Activation(10185728, 200704, batch),
+            17 => Activation(10587136, 200704, batch),
+            18 => Activation(10988544, 100352, batch),
+            19 => Activation(11189248, 100352, batch),
+            20 => Activation(11389952, 100352, batch),
+            21 => Activation(11590656, 100352, batch),
+            22 => Activation(11791360, 100352, batch),
+            23 => Activation(11992064, 100352, batch),
+            24 => Activation(12192768, 100352, batch),
+            25 => Activation(12393472, 100352, batch),
+            26 => Activation(12594176, 100352, batch),
+            27 => Activation(12794880, 100352, batch),
+            28 => Activation(12995584, 100352, batch),
+            29 => Activation(13196288, 100352, batch),
+            30 => Activation(13396992, 100352, batch),
+            31 => Activation(13597696, 100352, batch),
+            32 => Activation(13798400, 100352, batch),
+            33 => Activation(13999104, 100352, batch),
+            34 => Activation(14199808, 50176, batch),
+            35 => Activation(14300160, 50176, batch),
+            36 => Activation(14400512, 50176, batch),
+            37 => Activation(14500864, 50176, batch),
+            38 => Activation(14601216, 50176, batch),
+            39 => Activation(14701568, 50176, batch),
+            40 => Activation(14801920, 50176, batch),
+            41 => Activation(14902272, 50176, batch),
+            42 => Activation(15002624, 50176, batch),
+            43 => Activation(15102976, 50176, batch),
+            44 => Activation(15203328, 50176, batch),
+            45 => Activation(15303680, 50176, batch),
+            46 => Activation(15404032, 50176, batch),
+            47 => Activation(15504384, 50176, batch),
+            48 => Activation(15604736, 50176, batch),
+            49 => Activation(15705088, 50176, batch),
+            50 => Activation(15805440, 25088, batch),
+            51 => Activation(15855616, 25088, batch),
+            52 => Activation(15905792, 25088, batch),
+            53 => Activation(15955968, 25088, batch),
+            54 => Activation(16006144, 25088, batch),
+            55 => Activation(16056320, 25088, batch),
+            56 => Activation(16106496, 25088, batch),
+            57 => Activation(16156672, 25088, batch),
+            58 => Activation(16206848, 25088, batch),
+            59 => Activation(16257024, 25088, batch),
+            60 => Activation(16307200, 25088, batch),
+            61 => Activation(16357376, 25088, batch),
+            62 => Activation(16407552, 25088, batch),
+            63 => Activation(16457728, 25088, batch),
+            64 => Activation(16507904, 25088, batch),
+            65 => Activation(16558080, 25088, batch),
+            66 => Activation(16608256, 512, batch),
+            67 => Activation(16608256, 512, batch),
+            68 => Activation(16609280, 1000, batch),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "ResNet18 has 69 layers."),
+        };
     }
 
     private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);

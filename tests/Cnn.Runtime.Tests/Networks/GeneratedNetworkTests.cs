@@ -149,4 +149,24 @@ public class GeneratedNetworkTests
         Assert.NotEqual(eval1, train1);
         Assert.NotEqual(train1, train2); // a fresh mask each step
     }
+
+    [Fact]
+    public void LayerOutputs_AreListedInOrder_AndHoldTheForwardValues()
+    {
+        using var network = new SmallConvNet(3, seed: 2);
+        Assert.Equal(new[] { "conv1", "maxpool1", "relu1", "conv2", "maxpool2", "relu2", "flatten1", "dropout1", "fc1", "relu3", "fc2" },
+            network.Layers.Select(l => l.Name));
+        Assert.Equal(new TensorShape(8, 12, 12), network.Layers[0].OutputShape);
+        Assert.Equal(TensorShape.Flat(144), network.Layers[6].OutputShape);
+
+        network.Training = false;
+        float[] input = NetworkTestData.Uniform(3 * SmallConvNet.InputSize, 4);
+        network.Backend.Upload(input, network.Input.Slice(0, input.Length));
+        network.Forward(3);
+        Assert.Equal(NetworkTestData.Download(network, network.Output.Slice(0, 30)), NetworkTestData.Download(network, network.LayerOutput(10, 3)));
+        float[] relu = NetworkTestData.Download(network, network.LayerOutput(2, 3));
+        Assert.Equal(3 * 8 * 6 * 6, relu.Length);
+        Assert.All(relu, v => Assert.True(v >= 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.LayerOutput(11, 1));
+    }
 }
