@@ -1,0 +1,14 @@
+using Xunit;
+
+namespace Cnn.Cuda.Tests;
+
+/// <summary>A test that needs a CUDA device and Fashion-MNIST (Debian's dataset-fashion-mnist); skipped, with the reason, when either is missing.</summary>
+public sealed class CudaFashionMnistFactAttribute : FactAttribute
+{
+    public CudaFashionMnistFactAttribute()
+    {
+        if (!CudaTestDevice.IsAvailable) Skip = CudaTestDevice.SkipReason;
+        else if (!Directory.Exists(Data.FashionMnist.DefaultDirectory))
+            Skip = $"Fashion-MNIST is not in {Data.FashionMnist.DefaultDirectory}; install Debian's dataset-fashion-mnist (.ci/run does).";
+    }
+}
