@@ -1,60 +1,60 @@
-using System.Diagnostics;
 using Cnn.Data;
 using Cnn.Losses;
 
 namespace Cnn.Training;
 
-/// <summary>Keras-style training on any generated network: <c>Fit</c>, <c>Evaluate</c> and <c>Predict</c>.</summary>
+/// <summary>Keras-style training on any generated network: <c>Fit</c>, <c>Evaluate</c>, <c>Predict</c> and a confusion matrix.</summary>
 public static class Trainer
 {
-    /// <summary>Trains for <see cref="FitOptions.Epochs"/> epochs and returns the per-epoch history of loss and accuracy.</summary>
+    /// <summary>
+    /// Trains for <see cref="FitOptions.Epochs"/> epochs, running <see cref="FitOptions.Callbacks"/>,
+    /// and returns the per-epoch history. Batches come from <paramref name="train"/> in a seeded
+    /// order per epoch (<see cref="FitOptions.Seed"/>), normalised with <see cref="FitOptions.Normalization"/>.
+    /// </summary>
+    /// <returns>One row per finished epoch; fewer than <see cref="FitOptions.Epochs"/> when a callback stopped training.</returns>
+    /// <exception cref="TrainingDivergedException">A step's loss was not finite and no callback (such as <see cref="TerminateOnNaN"/>) stopped training.</exception>
+    /// <exception cref="TrainingCanceledException">The cancellation token fired; a checkpoint was saved if <see cref="FitOptions.CheckpointDirectory"/> was set.</exception>
     public static IReadOnlyList<EpochResult> Fit(this INetwork network, ImageDataset train, ImageDataset? validation, FitOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         CheckCompatible(network, train, nameof(train));
         if (validation is not null) CheckCompatible(network, validation, nameof(validation));
-        if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must be at least 1.");
         int batchSize = CheckBatchSize(network, options.BatchSize);
-
-        ILoss loss = options.Loss ?? Loss.For(network);
-        var step = new TrainingStep(network, loss, options.Optimizer);
         var loader = new BatchLoader(train, batchSize, options.Normalization, options.Shuffle, options.Seed);
-        float[] images = new float[loader.ImagesLength];
-        float[] labels = new float[batchSize];
-        var history = new List<EpochResult>();
-        int reportEvery = Math.Max(1, loader.BatchesPerEpoch / 50);
+        BatchLoader? validationLoader = validation is null ? null : new BatchLoader(validation, batchSize, options.Normalization);
+        return Fit(network, loader, validationLoader, options);
+    }
 
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
-        {
-            loader.StartEpoch(epoch - 1);
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long correct = 0, seen = 0;
-            int batch = 0;
-            while (loader.TryNext(images, labels, out int count))
-            {
-                options.CancellationToken.ThrowIfCancellationRequested();
-                (float batchLoss, int batchCorrect) = step.Run(images, labels, count);
-                batch++;
-                if (!float.IsFinite(batchLoss)) throw new TrainingDivergedException(epoch, batch, batchLoss);
-                lossSum += batchLoss * count;
-                correct += batchCorrect;
-                seen += count;
-                if (options.Progress is not null && batch % reportEvery == 0 && batch < loader.BatchesPerEpoch)
-                {
-                    options.Progress.Report(new TrainingProgress(epoch, options.Epochs, batch, loader.BatchesPerEpoch,
-                        lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds, clock.Elapsed, EpochFinished: false));
-                }
-            }
-            clock.Stop();
-            double seconds = clock.Elapsed.TotalSeconds;
-            Evaluation? validated = validation is null ? null : network.Evaluate(validation, batchSize, options.Normalization, loss);
-            var result = new EpochResult(epoch, lossSum / seen, (double)correct / seen, validated?.Loss, validated?.Accuracy,
-                seconds, seen / seconds, options.Optimizer.LearningRate);
-            history.Add(result);
-            options.Progress?.Report(new TrainingProgress(epoch, options.Epochs, batch, loader.BatchesPerEpoch,
-                result.Loss, result.Accuracy, result.ImagesPerSecond, clock.Elapsed, EpochFinished: true));
-        }
-        return history;
+    /// <summary>
+    /// Trains on batches from any source, such as a <see cref="PrefetchingLoader"/> that decodes and
+    /// augments on workers. The sources own batch size, order and normalisation, so
+    /// <see cref="FitOptions.BatchSize"/>, <see cref="FitOptions.Normalization"/> and
+    /// <see cref="FitOptions.Shuffle"/> are not used; epoch <c>e</c> is started as <c>StartEpoch(e − 1)</c>.
+    /// </summary>
+    /// <inheritdoc cref="Fit(INetwork, ImageDataset, ImageDataset?, FitOptions)"/>
+    public static IReadOnlyList<EpochResult> Fit(this INetwork network, IBatchSource train, IBatchSource? validation, FitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must be at least 1.");
+        CheckSource(network, train, nameof(train));
+        if (validation is not null) CheckSource(network, validation, nameof(validation));
+        if (train.BatchesPerEpoch < 1) throw new ArgumentException("The training data yields no batches.", nameof(train));
+        return new TrainingRun(network, train, validation, options).Run();
+    }
+
+    /// <summary>
+    /// Continues the run saved in <paramref name="checkpointDirectory"/> (by a cancelled Fit, or
+    /// after every epoch with <see cref="FitOptions.CheckpointEveryEpoch"/>) up to
+    /// <see cref="FitOptions.Epochs"/> in total. Give the same data and options as the original run.
+    /// </summary>
+    /// <returns>The whole history, the epochs before the interruption included.</returns>
+    public static IReadOnlyList<EpochResult> Resume(this INetwork network, string checkpointDirectory, ImageDataset train, ImageDataset? validation, FitOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        return Fit(network, train, validation, options with { ResumeFrom = checkpointDirectory });
     }
 
     /// <summary>Mean loss and accuracy over <paramref name="data"/> in evaluation mode (no dropout, no parameter change).</summary>
@@ -62,29 +62,93 @@ public static class Trainer
     {
         CheckCompatible(network, data, nameof(data));
         int size = CheckBatchSize(network, batchSize ?? network.MaxBatchSize);
-        loss ??= Loss.For(network);
-        var loader = new BatchLoader(data, size, normalization);
-        float[] images = new float[loader.ImagesLength];
-        float[] labels = new float[size];
-        float[] outputs = new float[size * network.OutputSize];
+        return Evaluate(network, new BatchLoader(data, size, normalization), loss);
+    }
+
+    /// <summary>Mean loss and accuracy over one epoch of <paramref name="data"/> (started as epoch 0), in evaluation mode.</summary>
+    public static Evaluation Evaluate(this INetwork network, IBatchSource data, ILoss? loss = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        CheckSource(network, data, nameof(data));
+        return EvaluateCore(network, data, loss ?? Loss.For(network), CancellationToken.None)!;
+    }
+
+    /// <summary>The evaluation loop; null when <paramref name="token"/> fired before it finished.</summary>
+    internal static Evaluation? EvaluateCore(INetwork network, IBatchSource data, ILoss loss, CancellationToken token)
+    {
+        float[] images = new float[data.ImagesLength];
+        float[] labels = new float[data.BatchSize];
+        float[] outputs = new float[data.BatchSize * network.OutputSize];
         bool wasTraining = network.Training;
         network.Training = false;
         try
         {
-            loader.StartEpoch(0);
+            data.StartEpoch(0);
             double lossSum = 0;
-            long correct = 0;
-            while (loader.TryNext(images, labels, out int count))
+            long correct = 0, count = 0;
+            while (true)
             {
-                lossSum += TrainingStep.ForwardAndLoss(network, loss, images, labels, count) * (double)count;
-                correct += TrainingStep.CountCorrect(network, labels, count, outputs);
+                if (token.IsCancellationRequested) return null;
+                if (!data.TryNext(images, labels, out int n)) break;
+                lossSum += TrainingStep.ForwardAndLoss(network, loss, images, labels, n) * (double)n;
+                correct += TrainingStep.CountCorrect(network, labels, n, outputs);
+                count += n;
             }
-            return new Evaluation(lossSum / data.Count, (double)correct / data.Count, data.Count);
+            return new Evaluation(lossSum / count, (double)correct / count, checked((int)count));
         }
         finally
         {
             network.Training = wasTraining;
         }
+    }
+
+    /// <summary>
+    /// Classifies every sample of <paramref name="data"/> in evaluation mode and counts (true class,
+    /// predicted class) pairs. The matrix has a row per class of the data set, and a row per extra
+    /// output if the network has more outputs than the data set has classes.
+    /// </summary>
+    public static ConfusionMatrix ConfusionMatrix(this INetwork network, ImageDataset data, int? batchSize = null, Normalization? normalization = null)
+    {
+        CheckCompatible(network, data, nameof(data));
+        int size = CheckBatchSize(network, batchSize ?? network.MaxBatchSize);
+        return ConfusionMatrix(network, new BatchLoader(data, size, normalization), data.ClassNames);
+    }
+
+    /// <summary>Classifies one epoch of <paramref name="data"/> (started as epoch 0) and counts (true class, predicted class) pairs.</summary>
+    public static ConfusionMatrix ConfusionMatrix(this INetwork network, IBatchSource data, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(classNames);
+        CheckSource(network, data, nameof(data));
+        if (classNames.Count > network.OutputSize)
+            throw new ArgumentException($"{classNames.Count} class names were given but {network.ArchitectureName} has only {network.OutputSize} outputs.", nameof(classNames));
+        var names = classNames.Concat(Enumerable.Range(classNames.Count, network.OutputSize - classNames.Count).Select(i => $"output {i}")).ToArray();
+        var matrix = new ConfusionMatrix(names);
+
+        int classes = network.OutputSize, inputSize = network.InputShape.Size;
+        float[] images = new float[data.ImagesLength];
+        float[] labels = new float[data.BatchSize];
+        float[] outputs = new float[data.BatchSize * classes];
+        bool wasTraining = network.Training;
+        network.Training = false;
+        try
+        {
+            data.StartEpoch(0);
+            while (data.TryNext(images, labels, out int count))
+            {
+                network.Backend.Upload(images.AsSpan(0, count * inputSize), network.Input.Slice(0, count * inputSize));
+                network.Forward(count);
+                network.Backend.Download(network.Output.Slice(0, count * classes), outputs.AsSpan(0, count * classes));
+                for (int i = 0; i < count; i++) matrix.Add((int)labels[i], TrainingStep.ArgMax(outputs.AsSpan(i * classes, classes)));
+            }
+        }
+        finally
+        {
+            network.Training = wasTraining;
+        }
+        return matrix;
     }
 
     /// <summary>
@@ -135,10 +199,19 @@ public static class Trainer
 
     private static void CheckCompatible(INetwork network, ImageDataset data, string name)
     {
+        ArgumentNullException.ThrowIfNull(data, name);
         if (data.SampleShape.Size != network.InputShape.Size)
             throw new ArgumentException($"{network.ArchitectureName} takes inputs of shape {network.InputShape} but the {name} set holds samples of {data.SampleShape}.", name);
         if (data.ClassCount > network.OutputSize)
             throw new ArgumentException($"The {name} set has {data.ClassCount} classes but {network.ArchitectureName} has only {network.OutputSize} outputs.", name);
+    }
+
+    private static void CheckSource(INetwork network, IBatchSource data, string name)
+    {
+        if (data.SampleShape.Size != network.InputShape.Size)
+            throw new ArgumentException($"{network.ArchitectureName} takes inputs of shape {network.InputShape} but the {name} batches hold samples of {data.SampleShape}.", name);
+        if (data.BatchSize < 1 || data.BatchSize > network.MaxBatchSize)
+            throw new ArgumentException($"The {name} batches hold {data.BatchSize} samples; {network.ArchitectureName} was built for batches of 1 to {network.MaxBatchSize}.", name);
     }
 
     private static int CheckBatchSize(INetwork network, int batchSize)

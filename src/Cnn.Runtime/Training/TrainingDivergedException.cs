@@ -10,6 +10,18 @@ public sealed class TrainingDivergedException : Exception
         Batch = batch;
     }
 
+    /// <summary>Carries the step and the layer where the run went wrong.</summary>
+    public TrainingDivergedException(Divergence divergence)
+        : base("Training diverged. " + divergence.Message)
+    {
+        Divergence = divergence;
+        Epoch = divergence.Epoch;
+        Batch = divergence.Batch;
+    }
+
     public int Epoch { get; }
     public int Batch { get; }
+
+    /// <summary>The step, the layer and what was non-finite; null when thrown without a diagnosis.</summary>
+    public Divergence? Divergence { get; }
 }

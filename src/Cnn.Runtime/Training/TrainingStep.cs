@@ -24,12 +24,17 @@ public sealed class TrainingStep
         _outputs = new float[network.MaxBatchSize * network.OutputSize];
     }
 
-    /// <summary>Trains on <paramref name="count"/> samples; returns the mean loss (penalties included) and how many were classified correctly.</summary>
+    /// <summary>
+    /// Trains on <paramref name="count"/> samples; returns the mean loss (penalties included) and how
+    /// many were classified correctly. When the loss is not finite the update is skipped, so the
+    /// parameters keep their last finite values; the gradients are still computed, for diagnosis.
+    /// </summary>
     public (float Loss, int Correct) Run(ReadOnlySpan<float> images, ReadOnlySpan<float> labels, int count)
     {
         _network.Training = true;
         float loss = ForwardAndLoss(_network, _loss, images, labels, count);
         _network.Backward(count);
+        if (!float.IsFinite(loss)) return (loss, 0);
         loss += _optimizer.Step();
         return (loss, CountCorrect(_network, labels, count, _outputs));
     }

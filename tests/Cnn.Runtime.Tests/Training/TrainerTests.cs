@@ -8,30 +8,10 @@ namespace Cnn.Runtime.Tests.Training;
 
 public class TrainerTests
 {
-    /// <summary>Three classes of 4×4 images: a bright top row, a bright left column, or a bright centre, with noise.</summary>
-    private static ImageDataset Patterns(int count, ulong seed)
-    {
-        var random = new SeededRandom(seed);
-        float[] pixels = new float[count * 16];
-        int[] labels = new int[count];
-        for (int n = 0; n < count; n++)
-        {
-            int label = random.NextInt(3);
-            labels[n] = label;
-            for (int i = 0; i < 16; i++)
-            {
-                int y = i / 4, x = i % 4;
-                bool on = label switch { 0 => y == 0, 1 => x == 0, _ => y is 1 or 2 && x is 1 or 2 };
-                pixels[n * 16 + i] = (on ? 0.8f : 0.1f) + 0.2f * (random.NextSingle() - 0.5f);
-            }
-        }
-        return new ImageDataset(pixels, labels, new TensorShape(1, 4, 4), new[] { "row", "column", "centre" });
-    }
-
     [Fact]
     public void Fit_LearnsASeparableProblem_AndReportsEveryEpoch()
     {
-        ImageDataset train = Patterns(300, 1), validation = Patterns(90, 2);
+        ImageDataset train = TrainingData.Patterns(300, 1), validation = TrainingData.Patterns(90, 2);
         using var network = new SoftmaxNet(32, seed: 4);
         using var optimizer = new Adam(network, 0.05f);
 
@@ -50,7 +30,7 @@ public class TrainerTests
     [Fact]
     public void Predict_GivesTheClassNameAndSoftmaxConfidence()
     {
-        ImageDataset data = Patterns(300, 5);
+        ImageDataset data = TrainingData.Patterns(300, 5);
         using var network = new SoftmaxNet(32, seed: 4);
         using var optimizer = new Adam(network, 0.05f);
         network.Fit(data, null, new FitOptions { Optimizer = optimizer, Epochs = 8, BatchSize = 32 });
@@ -78,7 +58,7 @@ public class TrainerTests
     [Fact]
     public void Fit_StopsWithAClearErrorWhenTheLossDiverges()
     {
-        ImageDataset data = Patterns(64, 1);
+        ImageDataset data = TrainingData.Patterns(64, 1);
         float[] poisoned = data.Pixels.ToArray();
         poisoned[0] = float.NaN;
         var bad = new ImageDataset(poisoned, data.Labels, data.SampleShape, data.ClassNames);
@@ -115,5 +95,46 @@ public class TrainerTests
         Assert.DoesNotContain('\r', writer.ToString());
         Assert.Contains("loss 0.5000", lines[^1]);
         Assert.Contains("ETA", lines[0]);
+    }
+
+    [Fact]
+    public void ConsoleProgress_EndsAnEpochWithValidationAndRate_AndRedrawsInPlaceOnATerminal()
+    {
+        var writer = new StringWriter();
+        var progress = new ConsoleProgress(writer, interactive: true);
+        progress.Report(new TrainingProgress(1, 1, 5, 10, 0.5, 0.75, 1000, TimeSpan.FromSeconds(30), false));
+        progress.Report(new TrainingProgress(1, 1, 10, 10, 0.25, 0.875, 1000, TimeSpan.FromSeconds(60), true)
+        {
+            ValidationLoss = 0.3, ValidationAccuracy = 0.8, LearningRate = 0.001,
+        });
+        string text = writer.ToString();
+        Assert.StartsWith("\r", text);
+        Assert.Contains("ETA 0:30", text);
+        string last = text.Split('\r')[^1];
+        Assert.Contains("val_loss 0.3000", last);
+        Assert.Contains("val_acc 80.00", last);
+        Assert.Contains("lr 0.001", last);
+        Assert.EndsWith(Environment.NewLine, last);
+    }
+
+    [Fact]
+    public void Fit_ReportsProgressToTheGivenReporter()
+    {
+        var reports = new List<TrainingProgress>();
+        using var network = new SoftmaxNet(32, seed: 4);
+        using var optimizer = new Adam(network, 0.05f);
+        network.Fit(TrainingData.Patterns(96, 1), TrainingData.Patterns(30, 2), new FitOptions
+        {
+            Optimizer = optimizer, Epochs = 2, BatchSize = 32, Progress = new SynchronousProgress(reports.Add),
+        });
+        Assert.Equal(6, reports.Count); // batches 1 and 2, then the epoch's end, twice
+        Assert.Equal([false, false, true, false, false, true], reports.Select(r => r.EpochFinished));
+        Assert.NotNull(reports[2].ValidationLoss);
+        Assert.Equal(0.05f, (float)reports[2].LearningRate);
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 }
