@@ -31,7 +31,7 @@ public class LibraryResolutionTests
             Assert.True(toolkitAt > siteAt, failure);
             Assert.Contains("libcnn-test-missing.so.7", failure[loaderAt..]);
             Assert.Contains("libcnn-test-missing.so.8", failure[loaderAt..]);
-            Assert.Contains("set CNN_CUDA_LIBRARY_PATH", failure);
+            Assert.Contains("set CNN_CUDA_LIBRARY_PATH to the folder that holds it", failure);
         }
         finally
         {

@@ -12,26 +12,30 @@ namespace Cnn.Cuda.Interop;
 /// file names to look for (preferred first), and the companions to preload from the folder where it
 /// is found (libraries that it opens by name at run time, which the loader would not find there).
 /// </summary>
-internal sealed record NativeLibrarySpec(string ImportName, string DisplayName, string[] FileNames, Func<string, string, string[]> Companions)
+internal sealed record NativeLibrarySpec(string ImportName, string DisplayName, string[] FileNames, Func<string, string, string[]> Companions, string InstallHint = "")
 {
     // cuDNN's sub-libraries in dependency order: graph first, the engines, then ops and cnn, which need them.
     private static readonly string[] CudnnParts = ["graph", "engines_precompiled", "engines_runtime_compiled", "heuristic", "ops", "cnn", "adv"];
 
-    public static readonly NativeLibrarySpec Driver = new("cuda", "the CUDA driver API", ["libcuda.so.1"], NoCompanions);
+    public static readonly NativeLibrarySpec Driver = new("cuda", "the CUDA driver API", ["libcuda.so.1"], NoCompanions,
+        "It comes with the NVIDIA driver (Debian: libcuda1 or nvidia-driver; other systems: NVIDIA's driver installer); pip wheels do not ship it.");
 
     // cuBLAS opens cuBLASLt of its own major version.
     public static readonly NativeLibrarySpec Cublas = new("cublas", "cuBLAS", ["libcublas.so.12", "libcublas.so.13"],
-        (folder, file) => [Path.Combine(folder, "libcublasLt.so." + MajorOf(file))]);
+        (folder, file) => [Path.Combine(folder, "libcublasLt.so." + MajorOf(file))],
+        "Install it with 'pip install nvidia-cublas-cu12' (or -cu13), or from the CUDA toolkit.");
 
     // cuDNN 9's libcudnn.so.9 is a shim that opens its sub-libraries by name when first needed.
     public static readonly NativeLibrarySpec Cudnn = new("cudnn", "cuDNN 9", ["libcudnn.so.9"],
-        (folder, _) => CudnnParts.Select(part => Path.Combine(folder, $"libcudnn_{part}.so.9")).ToArray());
+        (folder, _) => CudnnParts.Select(part => Path.Combine(folder, $"libcudnn_{part}.so.9")).ToArray(),
+        "Install it with 'pip install nvidia-cudnn-cu12' (cuDNN 9), or NVIDIA's cudnn9 packages.");
 
     // NVRTC opens its builtins library (libnvrtc-builtins.so.12.x) by name.
     public static readonly NativeLibrarySpec Nvrtc = new("nvrtc", "NVRTC", ["libnvrtc.so.12", "libnvrtc.so.13"],
         (folder, file) => Directory.Exists(folder)
             ? Directory.GetFiles(folder, $"libnvrtc-builtins.so.{MajorOf(file)}*").Order(StringComparer.Ordinal).ToArray()
-            : []);
+            : [],
+        "Install it with 'pip install nvidia-cuda-nvrtc-cu12' (or -cu13), or from the CUDA toolkit.");
 
     public static readonly NativeLibrarySpec[] All = [Driver, Cublas, Cudnn, Nvrtc];
 
@@ -198,7 +202,8 @@ internal static class NativeLibraryLocator
         var text = new StringBuilder();
         text.Append($"Cannot load {spec.DisplayName} ({string.Join(" or ", spec.FileNames)}). Places tried, in order:");
         for (int i = 0; i < tried.Count; i++) text.Append($"\n  {i + 1}. {tried[i]}");
-        text.Append($"\nInstall it (for example pip's nvidia-* wheels or the CUDA toolkit), or set {PathVariable} to the folder that holds it; see docs/cuda.md.");
+        if (spec.InstallHint.Length > 0) text.Append('\n').Append(spec.InstallHint);
+        text.Append($"\nIf it is installed elsewhere, set {PathVariable} to the folder that holds it; see docs/cuda.md.");
         return text.ToString();
     }
 
