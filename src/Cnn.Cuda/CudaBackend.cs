@@ -115,6 +115,8 @@ public sealed unsafe partial class CudaBackend : IBackend
     internal nint CublasHandle => _cublas!.Value;
     internal KernelModule Kernels => _kernels ?? throw new ObjectDisposedException(Name);
 
+    internal bool IsDisposed => _disposed;
+
     /// <summary>True while <see cref="CaptureStep"/> records the stream into a graph.</summary>
     internal bool IsCapturing => _capture is not null;
 

@@ -52,7 +52,8 @@ public sealed class CudaGraphStep : IDisposable
     public void Dispose()
     {
         if (_exec.IsClosed) return;
-        _backend.Synchronize();
+        if (!_backend.IsDisposed) _backend.Synchronize(); // a replay may still be running
+
         _exec.Dispose();
         _graph.Dispose();
         _counters.Dispose();
