@@ -1,0 +1,55 @@
+namespace Cnn.Plots.Tests;
+
+public class FeatureMapGridTests
+{
+    private const string ViridisLow = "#440154", ViridisHigh = "#fde725";
+
+    /// <summary>Four 3×5 maps: horizontal ramps, the last one holding a NaN.</summary>
+    private static float[] Maps(bool withNaN)
+    {
+        float[] maps = new float[4 * 3 * 5];
+        for (int c = 0; c < 4; c++)
+            for (int y = 0; y < 3; y++)
+                for (int x = 0; x < 5; x++) maps[(c * 3 + y) * 5 + x] = (c + 1) * x;
+        if (withNaN) maps[3 * 15 + 7] = float.NaN;
+        return maps;
+    }
+
+    [Fact]
+    public void Save_DrawsEveryMapInAGrid_WithViridisExtremesAndRedForNaN()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("maps.png");
+
+        FeatureMapGrid.Save(Maps(withNaN: true), 4, 3, 5, path, "conv1: 4 feature maps");
+
+        using Png png = Png.Read(path);
+        // 2×2 grid of 65×39 tiles (scale 13), each cell 112×75, plus title and key.
+        Assert.Equal((420, 256), (png.Width, png.Height));
+        // Each ramp starts at its minimum and ends at its maximum: a 13-pixel column of each extreme per tile.
+        Assert.True(png.Count(ViridisLow, 8) >= 4 * 13 * 39, "every map's minimum is drawn dark");
+        Assert.True(png.Count(ViridisHigh, 8) >= 4 * 13 * 39 - 13 * 13, "every map's maximum is drawn yellow");
+        Assert.Equal(13 * 13, png.Count("#ff0000", 8));
+        Assert.True(png.CountDark(new SkiaSharp.SKRectI(100, 5, 320, 35)) > 30, "the title is drawn");
+    }
+
+    [Fact]
+    public void Save_HonoursColumnsAndTileSize()
+    {
+        using var directory = new TempDirectory();
+        FeatureMapGrid.Save(Maps(withNaN: false), 4, 3, 5, directory.File("row.png"), columns: 4, tileSize: 100);
+
+        using Png png = Png.Read(directory.File("row.png"));
+        // One row of four 100×60 tiles (scale 20): cells 116 wide.
+        Assert.Equal((16 + 4 * 116, 44 + 60 + 20 + 16 + 46 + 16), (png.Width, png.Height));
+        Assert.Equal(0, png.Count("#ff0000", 8));
+    }
+
+    [Fact]
+    public void Save_RejectsValuesThatDoNotMatchTheShape()
+    {
+        var error = Assert.Throws<ArgumentException>(() => FeatureMapGrid.Save(new float[59], 4, 3, 5, "never.png"));
+        Assert.Contains("60", error.Message);
+        Assert.False(File.Exists("never.png"));
+    }
+}
