@@ -19,7 +19,7 @@ internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisp
 
     public CudaActivationOperator(CudaBackend backend, in ActivationGeometry geometry)
     {
-        GeometryRules.Validate(geometry);
+        GeometryChecks.Validate(geometry);
         _backend = backend;
         _g = geometry;
         _forwardOperation = $"{geometry.Kind} over {geometry.Features} features, forward";
@@ -45,7 +45,7 @@ internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisp
     public void Forward(int batch, Tensor input, Tensor output)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         long count = (long)batch * _g.Features;
         ulong x = _backend.Pointer(input, count, nameof(input));
         ulong y = _backend.Pointer(output, count, nameof(output));
@@ -78,7 +78,7 @@ internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisp
     public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
         long count = (long)batch * _g.Features;
         ulong y = _backend.Pointer(output, count, nameof(output));

@@ -28,7 +28,7 @@ internal sealed unsafe class CudaBatchNormOperator : IBatchNormOperator, IDispos
 
     public CudaBatchNormOperator(CudaBackend backend, in BatchNormGeometry geometry)
     {
-        GeometryRules.Validate(geometry);
+        GeometryChecks.Validate(geometry);
         _backend = backend;
         _g = geometry;
         string name = geometry.Spatial == 1 ? "BatchNorm1d" : "BatchNorm2d";
@@ -48,7 +48,7 @@ internal sealed unsafe class CudaBatchNormOperator : IBatchNormOperator, IDispos
     public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVariance, Tensor batchesTracked, Tensor output, bool training)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         long count = (long)batch * _g.Channels * _g.Spatial;
         if (training && (long)batch * _g.Spatial < 2)
             throw new ArgumentException($"Batch norm over {_g.Channels} channels needs more than one value per channel to train; got {(long)batch * _g.Spatial}.");
@@ -93,7 +93,7 @@ internal sealed unsafe class CudaBatchNormOperator : IBatchNormOperator, IDispos
     public void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         if (!_ready) throw new InvalidOperationException("Batch norm backward needs a forward pass first: it uses that pass's statistics.");
         long count = (long)batch * _g.Channels * _g.Spatial;
         ulong x = _backend.Pointer(input, count, nameof(input));

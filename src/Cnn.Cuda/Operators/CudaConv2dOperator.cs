@@ -22,7 +22,7 @@ internal sealed unsafe class CudaConv2dOperator : IConv2dOperator, IDisposable
 
     public CudaConv2dOperator(CudaBackend backend, in Conv2dGeometry geometry)
     {
-        GeometryRules.Validate(geometry);
+        GeometryChecks.Validate(geometry);
         _backend = backend;
         _g = geometry;
         string shape = $"Conv2d {geometry.InChannels}→{geometry.OutChannels} {geometry.KernelHeight}×{geometry.KernelWidth}" +
@@ -65,7 +65,7 @@ internal sealed unsafe class CudaConv2dOperator : IConv2dOperator, IDisposable
     public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         ulong x = _backend.Pointer(input, (long)batch * _g.InputSize, nameof(input));
         ulong w = _backend.Pointer(weight, _g.WeightSize, nameof(weight));
         ulong b = _g.HasBias ? _backend.Pointer(bias, _g.OutChannels, nameof(bias)) : 0;
@@ -89,7 +89,7 @@ internal sealed unsafe class CudaConv2dOperator : IConv2dOperator, IDisposable
     public void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         ulong x = _backend.Pointer(input, (long)batch * _g.InputSize, nameof(input));
         ulong w = _backend.Pointer(weight, _g.WeightSize, nameof(weight));
         ulong dy = _backend.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));

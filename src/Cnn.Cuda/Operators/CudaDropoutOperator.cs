@@ -20,7 +20,7 @@ internal sealed unsafe class CudaDropoutOperator : IDropoutOperator, IDisposable
 
     public CudaDropoutOperator(CudaBackend backend, in DropoutGeometry geometry)
     {
-        GeometryRules.Validate(geometry);
+        GeometryChecks.Validate(geometry);
         _backend = backend;
         _g = geometry;
         _scale = geometry.Probability < 1f ? 1f / (1f - geometry.Probability) : 0f;
@@ -35,7 +35,7 @@ internal sealed unsafe class CudaDropoutOperator : IDropoutOperator, IDisposable
     public void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         long count = (long)batch * _g.Features;
         ulong x = _backend.Pointer(input, count, nameof(input));
         ulong y = _backend.Pointer(output, count, nameof(output));
@@ -59,7 +59,7 @@ internal sealed unsafe class CudaDropoutOperator : IDropoutOperator, IDisposable
     public void Backward(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
         long count = (long)batch * _g.Features;
         ulong m = _backend.Pointer(mask, count, nameof(mask));

@@ -13,7 +13,7 @@ internal sealed unsafe class CudaLinearOperator : ILinearOperator
 
     public CudaLinearOperator(CudaBackend backend, in LinearGeometry geometry)
     {
-        GeometryRules.Validate(geometry);
+        GeometryChecks.Validate(geometry);
         _backend = backend;
         _g = geometry;
         _forwardOperation = $"Linear {geometry.InFeatures}→{geometry.OutFeatures}, forward";
@@ -23,7 +23,7 @@ internal sealed unsafe class CudaLinearOperator : ILinearOperator
     public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         ulong x = _backend.Pointer(input, (long)batch * _g.InFeatures, nameof(input));
         ulong w = _backend.Pointer(weight, _g.WeightSize, nameof(weight));
         ulong b = _g.HasBias ? _backend.Pointer(bias, _g.OutFeatures, nameof(bias)) : 0;
@@ -40,7 +40,7 @@ internal sealed unsafe class CudaLinearOperator : ILinearOperator
     public void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         ulong x = _backend.Pointer(input, (long)batch * _g.InFeatures, nameof(input));
         ulong w = _backend.Pointer(weight, _g.WeightSize, nameof(weight));
         ulong dy = _backend.Pointer(outputGradient, (long)batch * _g.OutFeatures, nameof(outputGradient));

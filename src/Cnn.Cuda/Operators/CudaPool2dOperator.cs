@@ -21,7 +21,7 @@ internal sealed unsafe class CudaPool2dOperator : IPool2dOperator, IDisposable
 
     public CudaPool2dOperator(CudaBackend backend, in Pool2dGeometry geometry)
     {
-        GeometryRules.Validate(geometry);
+        GeometryChecks.Validate(geometry);
         _backend = backend;
         _g = geometry;
         string kind = geometry.Kind switch
@@ -59,13 +59,13 @@ internal sealed unsafe class CudaPool2dOperator : IPool2dOperator, IDisposable
     /// </summary>
     internal static bool CudnnExpresses(in Pool2dGeometry g) =>
         g.Kind != PoolKind.AdaptiveAverage
-        && g.OutHeight == GeometryRules.FloorPoolOutput(g.InHeight, g.KernelHeight, g.StrideHeight, g.PaddingHeight)
-        && g.OutWidth == GeometryRules.FloorPoolOutput(g.InWidth, g.KernelWidth, g.StrideWidth, g.PaddingWidth);
+        && g.OutHeight == GeometryChecks.FloorPoolOutput(g.InHeight, g.KernelHeight, g.StrideHeight, g.PaddingHeight)
+        && g.OutWidth == GeometryChecks.FloorPoolOutput(g.InWidth, g.KernelWidth, g.StrideWidth, g.PaddingWidth);
 
     public void Forward(int batch, Tensor input, Tensor output)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         ulong x = _backend.Pointer(input, (long)batch * _g.InputSize, nameof(input));
         ulong y = _backend.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         if (batch == 0) return;
@@ -83,7 +83,7 @@ internal sealed unsafe class CudaPool2dOperator : IPool2dOperator, IDisposable
     public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
     {
         _backend.Enter();
-        GeometryRules.Batch(batch, _g.MaxBatch);
+        GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
         ulong x = _backend.Pointer(input, (long)batch * _g.InputSize, nameof(input));
         ulong dy = _backend.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));

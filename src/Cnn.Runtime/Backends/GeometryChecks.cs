@@ -1,7 +1,10 @@
-namespace Cnn.Backends.Cpu;
+namespace Cnn.Backends;
 
-/// <summary>Rejects inconsistent layer geometry at operator construction, and batches beyond it at each call.</summary>
-internal static class GeometryChecks
+/// <summary>
+/// Rejects inconsistent layer geometry at operator construction, and batches beyond it at each call.
+/// Every backend calls these, so that a network fails the same way, with the same message, on any of them.
+/// </summary>
+public static class GeometryChecks
 {
     public static void Validate(in Conv2dGeometry g)
     {
@@ -85,6 +88,9 @@ internal static class GeometryChecks
         if ((uint)batch > (uint)maxBatch)
             throw new ArgumentOutOfRangeException(nameof(batch), $"Batch {batch} is outside [0, {maxBatch}], the MaxBatch this operator was prepared for.");
     }
+
+    /// <summary>PyTorch's pooling output size with floor rounding (ceil mode may give one more).</summary>
+    public static int FloorPoolOutput(int input, int kernel, int stride, int padding) => (input + 2 * padding - kernel) / stride + 1;
 
     private static int ConvOut(int input, int kernel, int stride, int padding, int dilation) =>
         (input + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1;
