@@ -38,19 +38,21 @@ public static class FeatureMapGrid
         int cols = columns > 0 ? Math.Min(columns, channels) : (int)Math.Ceiling(Math.Sqrt(channels));
         int rows = (channels + cols - 1) / cols;
         int longest = Math.Max(height, width);
-        int scale = tileSize > 0 ? Math.Max(1, tileSize / longest) : Math.Max(1, (int)Math.Ceiling(64.0 / longest));
+        int scale = tileSize > 0 ? Math.Max(1, tileSize / longest) : Math.Max(1, (int)Math.Ceiling(96.0 / longest));
         if (tileSize == 0) scale = Math.Min(scale, Math.Max(1, 128 / longest));
         int tileW = width * scale, tileH = height * scale;
         int cellW = Math.Max(tileW, 96) + Margin, cellH = tileH + CaptionHeight + Margin;
-        int pictureW = Math.Max(Margin + cols * cellW, 420), pictureH = TitleHeight + rows * cellH + LegendHeight + Margin;
+        string heading = title ?? $"{channels} feature maps of {height}×{width}";
+        using var titleFont = new SKFont(PlotOutput.Typeface(bold: true), 18);
+        using var captionFont = new SKFont(PlotOutput.Typeface(), 11);
+        int titleW = (int)Math.Ceiling(titleFont.MeasureText(heading)) + 2 * Margin;
+        int pictureW = Math.Max(Math.Max(Margin + cols * cellW, 420), titleW), pictureH = TitleHeight + rows * cellH + LegendHeight + Margin;
+        int gridLeft = (pictureW - cols * cellW - Margin) / 2;
 
         float[] values = maps.ToArray();
         var colormap = new ScottPlot.Colormaps.Viridis();
-        string heading = title ?? $"{channels} feature maps of {height}×{width}";
         PlotOutput.SavePng(path, pictureW, pictureH, canvas =>
         {
-            using var titleFont = new SKFont(PlotOutput.Typeface(bold: true), 18);
-            using var captionFont = new SKFont(PlotOutput.Typeface(), 11);
             using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
             using var frame = new SKPaint { Color = new SKColor(0x99, 0x99, 0x99), Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
             canvas.DrawText(heading, pictureW / 2f, 28, SKTextAlign.Center, titleFont, ink);
@@ -70,7 +72,7 @@ public static class FeatureMapGrid
                     }
                 }
                 int col = c % cols, row = c / cols;
-                float left = Margin + col * cellW + (cellW - Margin - tileW) / 2f, top = TitleHeight + row * cellH;
+                int left = gridLeft + Margin + col * cellW + (cellW - Margin - tileW) / 2, top = TitleHeight + row * cellH;
                 var target = new SKRect(left, top, left + tileW, top + tileH);
                 using (SKImage image = SKImage.FromBitmap(bitmap))
                     canvas.DrawImage(image, target, new SKSamplingOptions(SKFilterMode.Nearest));

@@ -24,12 +24,13 @@ public class FeatureMapGridTests
         FeatureMapGrid.Save(Maps(withNaN: true), 4, 3, 5, path, "conv1: 4 feature maps");
 
         using Png png = Png.Read(path);
-        // 2×2 grid of 65×39 tiles (scale 13), each cell 112×75, plus title and key.
-        Assert.Equal((420, 256), (png.Width, png.Height));
-        // Each ramp starts at its minimum and ends at its maximum: a 13-pixel column of each extreme per tile.
-        Assert.True(png.Count(ViridisLow, 8) >= 4 * 13 * 39, "every map's minimum is drawn dark");
-        Assert.True(png.Count(ViridisHigh, 8) >= 4 * 13 * 39 - 13 * 13, "every map's maximum is drawn yellow");
-        Assert.Equal(13 * 13, png.Count("#ff0000", 8));
+        // 2×2 grid of 100×60 tiles (scale 20), each cell 116×96, plus title and key; 420 wide at least.
+        Assert.Equal((420, 44 + 2 * 96 + 46 + 16), (png.Width, png.Height));
+        // Each ramp starts at its minimum and ends at its maximum: a 20-pixel column of each extreme
+        // per tile, less the pixels under the tile's frame.
+        Assert.True(png.Count(ViridisLow, 8) >= 4 * 19 * 58, "every map's minimum is drawn dark");
+        Assert.True(png.Count(ViridisHigh, 8) >= 4 * 19 * 58, "every map's maximum is drawn yellow");
+        Assert.Equal(20 * 20, png.Count("#ff0000", 8));
         Assert.True(png.CountDark(new SkiaSharp.SKRectI(100, 5, 320, 35)) > 30, "the title is drawn");
     }
 
@@ -43,6 +44,18 @@ public class FeatureMapGridTests
         // One row of four 100×60 tiles (scale 20): cells 116 wide.
         Assert.Equal((16 + 4 * 116, 44 + 60 + 20 + 16 + 46 + 16), (png.Width, png.Height));
         Assert.Equal(0, png.Count("#ff0000", 8));
+    }
+
+    [Fact]
+    public void Save_WidensThePictureForALongTitle()
+    {
+        using var directory = new TempDirectory();
+        string title = "features.0: 4 feature maps of validation image 1234 (a rather long class name)";
+        FeatureMapGrid.Save(Maps(withNaN: false), 4, 3, 5, directory.File("wide.png"), title);
+
+        using Png png = Png.Read(directory.File("wide.png"));
+        Assert.True(png.Width > 600, $"{png.Width} pixels");
+        Assert.Equal(0, png.CountDark(new SkiaSharp.SKRectI(0, 0, 8, 40))); // the title does not touch the edge
     }
 
     [Fact]
