@@ -151,9 +151,10 @@ public class ResumeTests
         using var directory = new TrainingData.TempDirectory();
         using var network = new PatternNet(32, seed: 4);
         using var optimizer = new Sgd(network, 0.1f); // no state: no optimizer file
+        File.WriteAllText(directory.File("model-final.safetensors"), "the user's own file");
         network.Fit(Train, null, Options(optimizer) with { Epochs = 3, CheckpointDirectory = directory.Path, CheckpointEveryEpoch = true });
 
-        Assert.Equal(["model-00000012.safetensors", "state.json"], Directory.GetFiles(directory.Path).Select(Path.GetFileName).Order());
+        Assert.Equal(["model-00000012.safetensors", "model-final.safetensors", "state.json"], Directory.GetFiles(directory.Path).Select(Path.GetFileName).Order());
         TrainingCheckpoint checkpoint = TrainingCheckpoint.Read(directory.Path);
         Assert.Equal((4, 0, 12L), (checkpoint.Epoch, checkpoint.BatchesDone, checkpoint.Step));
         Assert.Null(checkpoint.OptimizerPath);

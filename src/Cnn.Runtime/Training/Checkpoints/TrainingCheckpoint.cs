@@ -17,7 +17,7 @@ namespace Cnn.Training;
 /// atomically, names the ones that belong to it; older files are deleted only after it is written.
 /// So a crash during a save leaves the previous checkpoint usable.
 /// </remarks>
-public sealed record TrainingCheckpoint
+public sealed partial record TrainingCheckpoint
 {
     /// <summary>The name of the file that describes the checkpoint; its presence makes a directory a checkpoint.</summary>
     public const string StateFileName = "state.json";
@@ -147,8 +147,8 @@ public sealed record TrainingCheckpoint
         foreach (string file in System.IO.Directory.EnumerateFiles(Directory, "*.safetensors"))
         {
             string name = Path.GetFileName(file);
-            if ((name.StartsWith("model-", StringComparison.Ordinal) || name.StartsWith("optimizer-", StringComparison.Ordinal)) && !keep.Contains(name))
-                File.Delete(file);
+            // Only names this class gives (model-/optimizer- and eight digits): other files in the directory are left alone.
+            if (TensorFileName().IsMatch(name) && !keep.Contains(name)) File.Delete(file);
         }
     }
 
@@ -229,4 +229,7 @@ public sealed record TrainingCheckpoint
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(model|optimizer)-[0-9]{8,}\.safetensors$")]
+    private static partial System.Text.RegularExpressions.Regex TensorFileName();
 }
