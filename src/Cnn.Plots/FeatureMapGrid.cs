@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cnn.Training;
 using ScottPlot;
 using SkiaSharp;
 
@@ -15,6 +16,21 @@ public static class FeatureMapGrid
     private const int TitleHeight = 44;
     private const int CaptionHeight = 20;
     private const int LegendHeight = 46;
+
+    /// <summary>Writes a layer's output captured by <see cref="FeatureMaps.Capture"/> as a grid of its channels.</summary>
+    /// <param name="maps">The captured output; a flat one is drawn as a single strip.</param>
+    /// <param name="path">The PNG file to write.</param>
+    /// <param name="title">The heading; by default the layer, its kind and the maps' size.</param>
+    /// <param name="columns">Maps per row; 0 picks a near-square grid.</param>
+    /// <param name="tileSize">The side of each map in pixels; 0 picks one from the map size.</param>
+    public static void Save(FeatureMaps maps, string path, string? title = null, int columns = 0, int tileSize = 0)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        TensorShape shape = maps.Shape;
+        (int channels, int height, int width) = shape.IsFlat ? (1, 1, shape.Size) : (shape.Channels, shape.Height, shape.Width);
+        title ??= $"{maps.Layer} ({maps.Kind}): {channels} feature map{(channels == 1 ? "" : "s")} of {height}×{width}";
+        Save(maps.Values, channels, height, width, path, title, columns, tileSize);
+    }
 
     /// <summary>Writes the grid as a PNG.</summary>
     /// <param name="maps">C × H × W values, channel by channel, as the layer outputs them for one sample.</param>

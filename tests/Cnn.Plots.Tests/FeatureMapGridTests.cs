@@ -59,6 +59,19 @@ public class FeatureMapGridTests
     }
 
     [Fact]
+    public void Save_OfCapturedMaps_TitlesThemWithTheLayer()
+    {
+        using var directory = new TempDirectory();
+        var maps = new Cnn.Training.FeatureMaps("conv1", "Conv2d", new Cnn.TensorShape(4, 3, 5), Maps(withNaN: false));
+        FeatureMapGrid.Save(maps, directory.File("conv1.png"));
+
+        using Png png = Png.Read(directory.File("conv1.png"));
+        Assert.Equal(44 + 2 * 96 + 46 + 16, png.Height);
+        Assert.InRange(png.Width, 420, 520); // as wide as the title needs
+        Assert.True(png.CountDark(new SkiaSharp.SKRectI(60, 5, 360, 35)) > 30, "the title is drawn");
+    }
+
+    [Fact]
     public void Save_RejectsValuesThatDoNotMatchTheShape()
     {
         var error = Assert.Throws<ArgumentException>(() => FeatureMapGrid.Save(new float[59], 4, 3, 5, "never.png"));

@@ -7,31 +7,26 @@ public enum DivergenceSource
 {
     /// <summary>The input batch itself: the data or its normalisation.</summary>
     Input,
-    /// <summary>A parameter: the weights had blown up in an earlier step.</summary>
+    /// <summary>A layer's output, and that layer's parameters are not finite: the weights blew up in an earlier step.</summary>
     Parameter,
-    /// <summary>The parameters were finite but a gradient was not: the forward pass or the loss overflowed.</summary>
-    Gradient,
-    /// <summary>Input, parameters and gradients were all finite: only the loss overflowed.</summary>
+    /// <summary>A layer's output, from finite input and parameters: that layer overflowed.</summary>
+    Activation,
+    /// <summary>Every layer output was finite: the loss itself overflowed (or a label is out of range).</summary>
     Loss,
 }
 
 /// <summary>
-/// Where a run diverged: the step, and the layer named by the first non-finite tensor, looked for
-/// in this order: the input batch, the parameters (in declaration order, so the first layer to blow
-/// up is named), then the gradients (also in declaration order).
+/// Where a run diverged: the step, and the first layer, in execution order, whose output for the
+/// batch is not finite, found by reading back each layer's output (<see cref="INetwork.LayerOutput"/>)
+/// as the failed forward pass left it. A non-finite input batch is reported before any layer.
 /// </summary>
-/// <remarks>
-/// Without access to the activations a network's interface does not give, a NaN that arises inside
-/// the forward pass from finite weights and input is named by its gradients; since a NaN loss makes
-/// every gradient NaN, that names the first layer with parameters, not necessarily the one that overflowed.
-/// </remarks>
 /// <param name="Epoch">The epoch, from 1.</param>
 /// <param name="Batch">The batch within the epoch, from 1.</param>
 /// <param name="Step">The step over the whole run, from 1.</param>
 /// <param name="Loss">The non-finite loss.</param>
 /// <param name="Source">What was non-finite first.</param>
-/// <param name="Layer">The layer of <paramref name="Tensor"/> (for the input, the first layer with parameters), or null.</param>
-/// <param name="Tensor">The state_dict name of the first non-finite parameter or gradient, or null.</param>
+/// <param name="Layer">The first layer whose output is not finite (for the input, the layer it enters), or null when only the loss is.</param>
+/// <param name="Tensor">For <see cref="DivergenceSource.Parameter"/>, the state_dict name of that layer's first non-finite parameter.</param>
 /// <param name="Sample">For <see cref="DivergenceSource.Input"/>, the first non-finite sample of the batch.</param>
 public sealed record Divergence(int Epoch, int Batch, long Step, double Loss, DivergenceSource Source, string? Layer, string? Tensor, int? Sample)
 {
@@ -44,38 +39,52 @@ public sealed record Divergence(int Epoch, int Batch, long Step, double Loss, Di
             return where + Source switch
             {
                 DivergenceSource.Input => $"Sample {Sample} of the batch holds a non-finite value, which enters at layer '{Layer}': check the data and its normalisation.",
-                DivergenceSource.Parameter => $"The first non-finite parameter is '{Tensor}' of layer '{Layer}': the weights blew up in an earlier step; lower the learning rate or clip the inputs.",
-                DivergenceSource.Gradient => $"The parameters are finite; the first non-finite gradient is '{Tensor}' of layer '{Layer}': the forward pass or the loss overflowed; lower the learning rate or check the input normalisation.",
-                _ => "The input, parameters and gradients are finite: the loss itself overflowed; check the labels and the loss for the network's output.",
+                DivergenceSource.Parameter => $"The first non-finite layer output is from '{Layer}', whose parameter '{Tensor}' is not finite: the weights blew up in an earlier step; lower the learning rate.",
+                DivergenceSource.Activation => $"The first non-finite layer output is from '{Layer}', whose input and parameters are finite: it overflowed; lower the learning rate or check the input normalisation.",
+                _ => "Every layer output is finite: the loss itself overflowed; check the labels and the loss for the network's output.",
             };
         }
     }
 
     /// <summary>
-    /// Looks for the first non-finite value after a failed step: in the batch, then the network's
-    /// parameters, then its gradients. Downloads both buffers; run only after a step failed.
+    /// Looks for the first non-finite value after a failed forward pass: in the batch, then in each
+    /// layer's output in execution order. Downloads them; run only after a step failed.
     /// </summary>
     internal static Divergence Diagnose(INetwork network, ReadOnlySpan<float> images, int count, int epoch, int batch, long step, double loss)
     {
-        IReadOnlyList<ParameterInfo> infos = network.ParameterInfos;
-        string? firstLayer = infos.Count > 0 ? infos[0].Layer : null;
+        IReadOnlyList<LayerInfo> layers = network.Layers;
         int sampleSize = network.InputShape.Size;
         for (int n = 0; n < count; n++)
         {
             if (!AllFinite(images.Slice(n * sampleSize, sampleSize)))
-                return new Divergence(epoch, batch, step, loss, DivergenceSource.Input, firstLayer, null, n);
+                return new Divergence(epoch, batch, step, loss, DivergenceSource.Input, layers.Count > 0 ? layers[0].Name : null, null, n);
         }
-        foreach ((Tensor buffer, DivergenceSource source) in new[] { (network.Parameters, DivergenceSource.Parameter), (network.Gradients, DivergenceSource.Gradient) })
+
+        float[]? parameters = null;
+        for (int i = 0; i < layers.Count; i++)
         {
-            float[] values = new float[buffer.Length];
-            network.Backend.Download(buffer, values);
-            foreach (ParameterInfo p in infos)
+            Tensor output = network.LayerOutput(i, count);
+            float[] values = new float[output.Length];
+            network.Backend.Download(output, values);
+            if (AllFinite(values)) continue;
+
+            string layer = layers[i].Name;
+            parameters ??= Download(network, network.Parameters);
+            foreach (ParameterInfo p in network.ParameterInfos)
             {
-                if (!AllFinite(values.AsSpan((int)p.Offset, p.Length)))
-                    return new Divergence(epoch, batch, step, loss, source, p.Layer, p.Name, null);
+                if (p.Layer == layer && !AllFinite(parameters.AsSpan((int)p.Offset, p.Length)))
+                    return new Divergence(epoch, batch, step, loss, DivergenceSource.Parameter, layer, p.Name, null);
             }
+            return new Divergence(epoch, batch, step, loss, DivergenceSource.Activation, layer, null, null);
         }
         return new Divergence(epoch, batch, step, loss, DivergenceSource.Loss, null, null, null);
+    }
+
+    private static float[] Download(INetwork network, Tensor tensor)
+    {
+        float[] values = new float[tensor.Length];
+        network.Backend.Download(tensor, values);
+        return values;
     }
 
     private static bool AllFinite(ReadOnlySpan<float> values)

@@ -26,15 +26,16 @@ public sealed class TrainingStep
 
     /// <summary>
     /// Trains on <paramref name="count"/> samples; returns the mean loss (penalties included) and how
-    /// many were classified correctly. When the loss is not finite the update is skipped, so the
-    /// parameters keep their last finite values; the gradients are still computed, for diagnosis.
+    /// many were classified correctly. When the loss is not finite, backward and the update are
+    /// skipped: the parameters keep their last finite values, and the layer outputs stay as the
+    /// forward pass left them, to find where it went wrong (<see cref="Divergence"/>).
     /// </summary>
     public (float Loss, int Correct) Run(ReadOnlySpan<float> images, ReadOnlySpan<float> labels, int count)
     {
         _network.Training = true;
         float loss = ForwardAndLoss(_network, _loss, images, labels, count);
-        _network.Backward(count);
         if (!float.IsFinite(loss)) return (loss, 0);
+        _network.Backward(count);
         loss += _optimizer.Step();
         return (loss, CountCorrect(_network, labels, count, _outputs));
     }

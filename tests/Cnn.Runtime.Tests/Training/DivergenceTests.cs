@@ -76,8 +76,26 @@ public class DivergenceTests
         Assert.Equal(DivergenceSource.Parameter, divergence.Source);
         Assert.Equal("out", divergence.Layer);
         Assert.Equal("out.weight", divergence.Tensor);
-        Assert.Contains("'out.weight' of layer 'out'", error.Message);
+        Assert.Contains("from 'out', whose parameter 'out.weight' is not finite", error.Message);
         Assert.Contains("step 3", error.Message);
+    }
+
+    [Fact]
+    public void Divergence_NamesTheFirstLayerThatOverflows_WhenItsWeightsAreFinite()
+    {
+        using var network = new SoftmaxNet(32, seed: 1);
+        using var optimizer = new Sgd(network, 0.1f);
+        // Huge but finite weights: the linear layer's sums overflow to infinity, and softmax makes NaN of them.
+        network.Backend.Upload(Enumerable.Repeat(3e38f, 48).ToArray(), network.Parameters.Slice(0, 48));
+        float[] before = TrainingData.Parameters(network);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => network.Fit(Train, null, new FitOptions { Optimizer = optimizer, BatchSize = 32 }));
+
+        Assert.Equal(DivergenceSource.Activation, error.Divergence!.Source);
+        Assert.Equal("fc", error.Divergence.Layer);
+        Assert.Equal((1, 1L), (error.Divergence.Batch, error.Divergence.Step));
+        Assert.Equal(before, TrainingData.Parameters(network)); // the failed step changed nothing
+        Assert.Equal(0, optimizer.Steps);
     }
 
     [Fact]
