@@ -1,4 +1,5 @@
 using Cnn;
+using Cnn.Models;
 
 namespace ImageFolderSample.Networks;
 
