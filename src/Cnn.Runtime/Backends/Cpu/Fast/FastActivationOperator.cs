@@ -28,16 +28,16 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
             return;
         }
 
-        // ReLU is LeakyReLU with slope 0. Select rather than Max, so that a NaN goes where the reference's x > 0 test sends it.
+        // ReLU is LeakyReLU with slope 0. Select on x < 0 rather than Max, so that a NaN passes through as the reference's (and PyTorch's) does.
         float slope = _g.Kind == ActivationKind.ReLU ? 0f : _g.NegativeSlope;
         var vslope = new Vector<float>(slope);
         int i = 0;
         for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
         {
             var v = new Vector<float>(x[i..]);
-            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, slope == 0f ? Vector<float>.Zero : v * vslope).CopyTo(y[i..]);
+            Vector.ConditionalSelect(Vector.LessThan(v, Vector<float>.Zero), slope == 0f ? Vector<float>.Zero : v * vslope, v).CopyTo(y[i..]);
         }
-        for (; i < count; i++) y[i] = x[i] > 0f ? x[i] : slope == 0f ? 0f : x[i] * slope;
+        for (; i < count; i++) y[i] = x[i] < 0f ? (slope == 0f ? 0f : x[i] * slope) : x[i];
     }
 
     public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)

@@ -38,6 +38,10 @@ internal sealed class WorkerPool : IDisposable
             _threads[i] = new Thread(Loop) { IsBackground = true, Name = $"Cnn CPU worker {i + 1}" };
             _threads[i].Start(i);
         }
+        // ManualResetEventSlim creates its lock object (24 bytes) the first time a wait has to block,
+        // which under load may be a training step long after warm-up. A wait that times out here
+        // creates it now, so that no step ever allocates.
+        _done.Wait(1);
     }
 
     /// <summary>Threads available, the caller's included.</summary>

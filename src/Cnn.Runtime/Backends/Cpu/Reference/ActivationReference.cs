@@ -17,10 +17,11 @@ public static class ActivationReference
         switch (kind)
         {
             case ActivationKind.ReLU:
-                for (int i = 0; i < count; i++) output[i] = input[i] > T.Zero ? input[i] : T.Zero;
+                // "x < 0" rather than "x > 0": a NaN passes through, as in PyTorch, instead of hiding as 0.
+                for (int i = 0; i < count; i++) output[i] = input[i] < T.Zero ? T.Zero : input[i];
                 break;
             case ActivationKind.LeakyReLU:
-                for (int i = 0; i < count; i++) output[i] = input[i] > T.Zero ? input[i] : input[i] * negativeSlope;
+                for (int i = 0; i < count; i++) output[i] = input[i] < T.Zero ? input[i] * negativeSlope : input[i];
                 break;
             case ActivationKind.Tanh:
                 for (int i = 0; i < count; i++) output[i] = T.Tanh(input[i]);
