@@ -1,0 +1,27 @@
+using Cnn.Backends;
+using Cnn.Models;
+using Cnn.Optimizers;
+using FashionMnist.Networks;
+
+namespace Cnn.Compare.Networks;
+
+/// <summary>
+/// One network of the comparison, with the optimizer torch_bench.py gives it. The loss is the one
+/// that fits its last layer (<see cref="Losses.Loss.For"/>): NLL after LogSoftmax, cross-entropy on logits.
+/// </summary>
+internal sealed record BenchNetwork(string Name, string Title, Func<int, IBackend, INetwork> Create, Func<INetwork, Optimizer> CreateOptimizer);
+
+/// <summary>The three networks, under the names torch_bench.py uses.</summary>
+internal static class BenchNetworks
+{
+    public static IReadOnlyList<BenchNetwork> All { get; } =
+    [
+        new("mnist_cnn", "MNIST tutorial net", (batch, backend) => new MnistNet(batch, backend, seed: 0), n => new Adam(n, learningRate: 1e-3f)),
+        new("lenet5", "LeNet-5", (batch, backend) => new LeNet5(batch, backend, seed: 0), n => new Sgd(n, learningRate: 0.01f, momentum: 0.9f)),
+        new("alexnet_cifar", "CIFAR AlexNet-like", (batch, backend) => new CifarAlexNet(batch, backend, seed: 0), n => new Sgd(n, learningRate: 0.008f)),
+    ];
+
+    public static BenchNetwork Find(string name) =>
+        All.FirstOrDefault(n => n.Name == name)
+        ?? throw new ArgumentException($"Unknown network '{name}'; the comparison knows {string.Join(", ", All.Select(n => n.Name))}.");
+}

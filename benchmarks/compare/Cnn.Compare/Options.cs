@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Cnn.Compare;
+
+/// <summary>
+/// The command line, with torch_bench.py's option names and defaults, so that one set of flags
+/// drives both sides.
+/// </summary>
+internal sealed class Options
+{
+    public required string Mode { get; init; }
+    public int Threads { get; private set; } = 2;
+    public int Repeats { get; private set; } = 5;
+    public List<string> Nets { get; } = [];
+    public int Warmup { get; private set; } = 5;
+    public int TrainBatch { get; private set; } = 64;
+    public int TrainSteps { get; private set; } = 30;
+    public int InferBatch { get; private set; } = 256;
+    public int InferIters { get; private set; } = 10;
+    public int LatencyIters { get; private set; } = 300;
+    public int GemmN { get; private set; } = 2048;
+    public int Epochs { get; private set; } = 1;
+    public string Data { get; private set; } = Cnn.Data.FashionMnist.DefaultDirectory;
+    public string? Results { get; private set; }
+    public string? Out { get; private set; }
+
+    public static Options Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+            throw new ArgumentException("The first argument is the mode: bench, gemm, train or report.");
+        var o = new Options { Mode = args[0] };
+        for (int i = 1; i < args.Length; i++)
+        {
+            string flag = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{flag} needs a value.");
+            int Int() => int.Parse(Value(), CultureInfo.InvariantCulture);
+            switch (flag)
+            {
+                case "--threads": o.Threads = Int(); break;
+                case "--repeats": o.Repeats = Int(); break;
+                case "--warmup": o.Warmup = Int(); break;
+                case "--train-batch": o.TrainBatch = Int(); break;
+                case "--train-steps": o.TrainSteps = Int(); break;
+                case "--infer-batch": o.InferBatch = Int(); break;
+                case "--infer-iters": o.InferIters = Int(); break;
+                case "--latency-iters": o.LatencyIters = Int(); break;
+                case "--gemm-n": o.GemmN = Int(); break;
+                case "--epochs": o.Epochs = Int(); break;
+                case "--data": o.Data = Value(); break;
+                case "--results": o.Results = Value(); break;
+                case "--out": o.Out = Value(); break;
+                case "--nets":
+                    while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) o.Nets.Add(args[++i]);
+                    break;
+                default: throw new ArgumentException($"Unknown option '{flag}'.");
+            }
+        }
+        if (o.Nets.Count == 0) o.Nets.AddRange(Networks.BenchNetworks.All.Select(n => n.Name));
+        return o;
+    }
+}

@@ -1,0 +1,25 @@
+using Cnn.Compare;
+
+// The Cnn side of benchmarks/compare/run.sh, and the report that joins both sides.
+//   bench   train img/s (bs 64), inference img/s (bs 256), latency (bs 1) per network
+//   gemm    SGEMM GFLOP/s
+//   train   Fashion-MNIST training run and its peak RSS
+//   report  --results FILE --out DIR: the table, JSON and PNG from both sides' JSON lines
+try
+{
+    Options options = Options.Parse(args);
+    switch (options.Mode)
+    {
+        case "bench": ThroughputBench.Run(options); break;
+        case "gemm": GemmBench.Run(options); break;
+        case "train": TrainingRun.Run(options); break;
+        case "report": return Report.Run(options);
+        default: throw new ArgumentException($"Unknown mode '{options.Mode}'; use bench, gemm, train or report.");
+    }
+    return 0;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
