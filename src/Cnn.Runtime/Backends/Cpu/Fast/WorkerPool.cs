@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Cnn.Backends.Cpu.Fast;
@@ -11,17 +12,29 @@ internal interface IParallelWork
 /// <summary>
 /// A persistent pool of dedicated threads that run one <see cref="IParallelWork"/> at a time, the
 /// calling thread taking share 0. Dispatch allocates nothing: the work item is an object the
-/// operator made at construction, and the threads wait on reusable events. Shares are fixed by
-/// worker index, so results depend only on the thread count, never on timing.
+/// operator made at construction. Shares are fixed by worker index, so results depend only on the
+/// thread count, never on timing.
 /// </summary>
+/// <remarks>
+/// A network's step is a few dozen jobs of tens of microseconds each, with microseconds between
+/// them, so waking a blocked thread for each (tens of microseconds on a virtual machine) would cost
+/// as much as the work. As OpenMP runtimes do, a worker therefore spins for <see cref="SpinTime"/>
+/// after a job, watching a generation counter, and blocks on its semaphore only when no job came;
+/// the caller releases the semaphore only of workers that announced they sleep. The caller spins
+/// too while it waits for the others to finish.
+/// </remarks>
 internal sealed class WorkerPool : IDisposable
 {
+    /// <summary>How long an idle worker spins before it blocks.</summary>
+    private static readonly long SpinTime = Stopwatch.Frequency / 10_000; // 0.1 ms
+
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _start;
-    private readonly ManualResetEventSlim _done = new(false, spinCount: 200);
+    private readonly int[] _sleeping;
     private readonly object _dispatch = new();
     private IParallelWork? _work;
     private int _workers;
+    private int _generation;
     private int _pending;
     private Exception? _error;
     private volatile bool _disposed;
@@ -32,6 +45,7 @@ internal sealed class WorkerPool : IDisposable
         Threads = threads;
         _threads = new Thread[threads - 1];
         _start = new SemaphoreSlim[threads - 1];
+        _sleeping = new int[threads - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
             _start[i] = new SemaphoreSlim(0);
@@ -66,16 +80,18 @@ internal sealed class WorkerPool : IDisposable
             _work = work;
             _workers = workers;
             _error = null;
-            _pending = workers - 1;
-            _done.Reset();
-            for (int i = 0; i < workers - 1; i++) _start[i].Release();
+            Volatile.Write(ref _pending, workers - 1);
+            Interlocked.Increment(ref _generation); // publishes the fields above
+            for (int i = 0; i < workers - 1; i++)
+                if (Volatile.Read(ref _sleeping[i]) != 0) _start[i].Release();
             try
             {
                 work.Execute(0, workers);
             }
             finally
             {
-                _done.Wait();
+                var spinner = new SpinWait();
+                while (Volatile.Read(ref _pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
                 _work = null;
             }
             if (_error is { } error) ExceptionDispatchInfo.Throw(error);
@@ -84,11 +100,13 @@ internal sealed class WorkerPool : IDisposable
 
     private void Loop(object? state)
     {
-        int index = (int)state!;
+        int index = (int)state!, seen = 0;
         while (true)
         {
-            _start[index].Wait();
+            int generation = WaitForJob(index, seen);
             if (_disposed) return;
+            seen = generation;
+            if (index + 1 >= _workers) continue; // not needed this time
             try
             {
                 _work!.Execute(index + 1, _workers);
@@ -97,8 +115,33 @@ internal sealed class WorkerPool : IDisposable
             {
                 Interlocked.CompareExchange(ref _error, e, null);
             }
-            if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
+            Interlocked.Decrement(ref _pending);
         }
+    }
+
+    /// <summary>Spins, then blocks, until the generation moves past <paramref name="seen"/>; returns the new one.</summary>
+    private int WaitForJob(int index, int seen)
+    {
+        long deadline = Stopwatch.GetTimestamp() + SpinTime;
+        int generation;
+        while ((generation = Volatile.Read(ref _generation)) == seen)
+        {
+            if (_disposed) return generation;
+            if (Stopwatch.GetTimestamp() < deadline)
+            {
+                Thread.SpinWait(20);
+                continue;
+            }
+
+            // Announce the sleep, then look once more: a job posted before the announcement was seen
+            // by nobody's release, so it must be caught here. A release that finds the worker awake
+            // leaves a count behind, which only makes a later wait return early and look again.
+            Interlocked.Exchange(ref _sleeping[index], 1);
+            if (Volatile.Read(ref _generation) == seen && !_disposed) _start[index].Wait();
+            Interlocked.Exchange(ref _sleeping[index], 0);
+            deadline = Stopwatch.GetTimestamp() + SpinTime;
+        }
+        return generation;
     }
 
     public void Dispose()
@@ -107,11 +150,11 @@ internal sealed class WorkerPool : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            Interlocked.Increment(ref _generation);
             foreach (SemaphoreSlim start in _start) start.Release();
         }
         foreach (Thread thread in _threads) thread.Join();
         foreach (SemaphoreSlim start in _start) start.Dispose();
-        _done.Dispose();
     }
 
     /// <summary>The half-open range [start, end) of <paramref name="count"/> items that <paramref name="worker"/> owns: contiguous, near-equal shares.</summary>
