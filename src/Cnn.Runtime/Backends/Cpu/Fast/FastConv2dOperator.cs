@@ -1,23 +1,38 @@
 namespace Cnn.Backends.Cpu.Fast;
 
 /// <summary>
-/// Convolution as im2col + GEMM, one image at a time per worker: the batch is split into fixed,
-/// contiguous shares, each worker unfolding its images into its own column buffer. The weights are
-/// packed once per call, on the calling thread, and shared by all images. Groups become one GEMM per
-/// group over that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold. Weight and
-/// bias gradients are summed per worker and reduced in worker order, so results depend only on the
-/// thread count.
+/// Convolution as im2col + GEMM. The batch is split into fixed, contiguous shares, one per worker,
+/// and each worker unfolds a few images at a time side by side into its own column matrix, so that
+/// one GEMM covers them all: small planes (6×6, 10×10) otherwise make GEMMs a few dozen columns
+/// wide, and a weight gradient whose depth is one image's plane. The weights are packed once per
+/// call, on the calling thread, and shared by all workers. Groups become one GEMM per group over
+/// that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold. A batch smaller than
+/// the worker count (batch-1 inference) splits each image's GEMM instead, by rows of output
+/// channels or by columns of output positions. Weight and bias gradients are summed per worker and
+/// reduced in worker order, so results depend only on the thread count.
 /// </summary>
 internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 {
+    /// <summary>Columns that one GEMM should have at least, when the batch allows it.</summary>
+    private const int TargetColumns = 512;
+
+    /// <summary>The most floats a worker's column matrix may hold (8 MB).</summary>
+    private const long MaxColumnFloats = 2L << 20;
+
+    /// <summary>Below this many multiply-adds per image, a small batch stays on the calling thread.</summary>
+    private const long SplitImageMacs = 1_000_000;
+
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, Backward }
+
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
     private readonly int _workers;
     private readonly GemmWorkspace[] _gemm;
     private readonly float[][] _columns;
+    private readonly float[][] _scratch;
     private readonly float[][] _weightPartials;
     private readonly float[][] _biasPartials;
-    private readonly int _inGroup, _outGroup, _depth, _outPlane;
+    private readonly int _inGroup, _outGroup, _depth, _outPlane, _chunk, _mr, _nr;
     private readonly bool _pointwise;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
 
@@ -26,39 +41,52 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private readonly int _packedGroup, _packedGroupTransposed;
 
     // The call in flight, read by the workers.
-    private bool _backward;
+    private Work _work;
+    private bool _splitRows;
     private int _batch;
-    private float* _input, _weight, _bias, _output, _outputGradient, _inputGradient, _weightGradient, _biasGradient;
+    private bool _splitPack;
+    private float* _input, _weight, _bias, _output, _outputGradient, _inputGradient, _weightGradient, _biasGradient, _splitImage, _splitColumns, _splitOutput;
 
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool)
     {
         GeometryChecks.Validate(geometry);
         _g = geometry;
         _pool = pool;
-        _workers = Math.Min(pool.Threads, geometry.MaxBatch);
+        _workers = pool.Threads;
         _inGroup = _g.InChannels / _g.Groups;
         _outGroup = _g.OutChannels / _g.Groups;
         _depth = _inGroup * _g.KernelHeight * _g.KernelWidth;
         _outPlane = _g.OutHeight * _g.OutWidth;
+        _mr = SgemmKernels.Mr(_kernel);
+        _nr = SgemmKernels.Nr(_kernel);
         _pointwise = _g.KernelHeight == 1 && _g.KernelWidth == 1 && _g.StrideHeight == 1 && _g.StrideWidth == 1
                      && _g.PaddingHeight == 0 && _g.PaddingWidth == 0;
 
-        // The three GEMMs per group: forward [outGroup × outPlane × depth], weight gradient
-        // [outGroup × depth × outPlane], input gradient [depth × outPlane × outGroup].
-        int maxM = Math.Max(_outGroup, _depth), maxN = Math.Max(_outPlane, _depth), maxK = Math.Max(_depth, Math.Max(_outPlane, _outGroup));
+        // Images per GEMM: enough for TargetColumns, no more than a worker's share of the largest
+        // batch, and a column matrix within MaxColumnFloats. A pointwise convolution reads its
+        // input in place, one image at a time.
+        long columnRows = (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth;
+        int share = (_g.MaxBatch + _workers - 1) / _workers;
+        _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumns + _outPlane - 1) / _outPlane, MaxColumnFloats / (columnRows * _outPlane)), 1, share);
+        int columns = _chunk * _outPlane;
+
+        // The three GEMMs per group: forward [outGroup × columns × depth], weight gradient
+        // [outGroup × depth × columns], input gradient [depth × columns × outGroup].
+        int maxM = Math.Max(_outGroup, _depth), maxN = Math.Max(columns, _depth), maxK = Math.Max(_depth, Math.Max(columns, _outGroup));
         _packedGroup = Sgemm.PackedASize(_kernel, _outGroup, _depth);
         _packedGroupTransposed = Sgemm.PackedASize(_kernel, _depth, _outGroup);
         _packedWeights = GC.AllocateUninitializedArray<float>(_g.Groups * _packedGroup, pinned: true);
         _packedWeightsTransposed = GC.AllocateUninitializedArray<float>(_g.Groups * _packedGroupTransposed, pinned: true);
         _gemm = new GemmWorkspace[_workers];
         _columns = new float[_workers][];
+        _scratch = new float[_workers][];
         _weightPartials = new float[_workers][];
         _biasPartials = new float[_workers][];
-        long columnSize = _pointwise ? 0 : (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth * _outPlane;
         for (int w = 0; w < _workers; w++)
         {
             _gemm[w] = new GemmWorkspace(_kernel, maxM, maxN, maxK);
-            _columns[w] = GC.AllocateUninitializedArray<float>(checked((int)columnSize), pinned: true);
+            _columns[w] = _pointwise ? [] : GC.AllocateUninitializedArray<float>(checked((int)(columnRows * columns)), pinned: true);
+            _scratch[w] = _chunk == 1 ? [] : GC.AllocateUninitializedArray<float>(_g.OutChannels * columns, pinned: true);
             _weightPartials[w] = w == 0 ? [] : GC.AllocateUninitializedArray<float>(_g.WeightSize, pinned: true);
             _biasPartials[w] = w == 0 ? [] : GC.AllocateUninitializedArray<float>(_g.OutChannels, pinned: true);
         }
@@ -72,11 +100,57 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
-        _backward = false;
+
+        int splitWorkers = SplitWorkers(batch);
+        if (splitWorkers <= 1 || !_splitRows) PackWeights(0, _outGroup);
+        if (splitWorkers <= 1)
+        {
+            _work = Work.Forward;
+            _pool.Run(this, Math.Min(_workers, batch));
+            return;
+        }
+
+        // Fewer images than workers: every worker takes a share of each image's GEMM. A share of
+        // rows packs its own rows of the weights, with the first image.
+        _work = Work.ForwardSplit;
+        fixed (float* columns = _columns[0])
+            for (int n = 0; n < batch; n++)
+            {
+                float* image = _input + (long)n * _g.InputSize;
+                _splitImage = image;
+                _splitColumns = _pointwise ? image : columns;
+                if (!_pointwise)
+                {
+                    _work = Work.UnfoldSplit;
+                    _pool.Run(this, Math.Min(splitWorkers, _g.InChannels));
+                }
+                _work = Work.ForwardSplit;
+                _splitOutput = _output + (long)n * _g.OutputSize;
+                _splitPack = n == 0;
+                _pool.Run(this, splitWorkers);
+            }
+    }
+
+    /// <summary>
+    /// Packs rows [first, end) of every group's weights for the forward GEMM, as a packed matrix of
+    /// their own at float first·depth of the group's space: with first a multiple of MR, the shares
+    /// of all workers tile that space without overlap.
+    /// </summary>
+    private void PackWeights(int first, int end)
+    {
         fixed (float* packed = _packedWeights)
             for (int group = 0; group < _g.Groups; group++)
-                Sgemm.PackA(_kernel, _outGroup, _depth, _weight + (long)group * _outGroup * _depth, _depth, false, packed + (long)group * _packedGroup);
-        _pool.Run(this, Math.Min(_workers, batch));
+                Sgemm.PackA(_kernel, end - first, _depth, _weight + ((long)group * _outGroup + first) * _depth, _depth, false,
+                    packed + (long)group * _packedGroup + (long)first * _depth);
+    }
+
+    /// <summary>How many workers split one image's forward GEMM: 1 unless the batch leaves workers idle and the image is worth it.</summary>
+    private int SplitWorkers(int batch)
+    {
+        if (batch >= _workers || _g.Groups != 1 || (long)_outGroup * _depth * _outPlane < SplitImageMacs) return 1;
+        int rowPanels = (_outGroup + _mr - 1) / _mr, columnPanels = (_outPlane + _nr - 1) / _nr;
+        _splitRows = rowPanels >= columnPanels || rowPanels >= _workers;
+        return Math.Min(_workers, _splitRows ? rowPanels : columnPanels);
     }
 
     public void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient)
@@ -89,7 +163,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _weightGradient = CpuTensor.Pointer(weightGradient, _g.WeightSize, nameof(weightGradient));
         _biasGradient = _g.HasBias ? CpuTensor.Pointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : null;
         _batch = batch;
-        _backward = true;
+        _work = Work.Backward;
         if (_inputGradient != null)
             fixed (float* packed = _packedWeightsTransposed)
                 for (int group = 0; group < _g.Groups; group++)
@@ -108,39 +182,104 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 
     void IParallelWork.Execute(int worker, int workers)
     {
+        if (_work == Work.UnfoldSplit)
+        {
+            // A share of the input channels: each owns a contiguous band of the column matrix's rows.
+            (int c0, int c1) = WorkerPool.Share(_g.InChannels, worker, workers);
+            int taps = _g.KernelHeight * _g.KernelWidth;
+            Im2Col.Unfold(_g with { InChannels = c1 - c0 }, _splitImage + (long)c0 * _g.InHeight * _g.InWidth,
+                _splitColumns + (long)c0 * taps * _outPlane, _outPlane);
+            return;
+        }
+        if (_work == Work.ForwardSplit)
+        {
+            ForwardSplitShare(worker, workers);
+            return;
+        }
+
         (int first, int end) = WorkerPool.Share(_batch, worker, workers);
-        if (_backward) BackwardShare(worker, first, end);
-        else ForwardShare(worker, first, end);
+        if (_work == Work.Backward)
+        {
+            BackwardShare(worker, first, end);
+            return;
+        }
+
+        // Chunks of near-equal size, none larger than _chunk.
+        int count = end - first, chunks = (count + _chunk - 1) / _chunk;
+        for (int c = 0; c < chunks; c++)
+        {
+            (int from, int to) = WorkerPool.Share(count, c, chunks);
+            ForwardChunk(worker, first + from, to - from);
+        }
     }
 
-    private void ForwardShare(int worker, int first, int end)
+    private void ForwardChunk(int worker, int first, int count)
     {
         GemmWorkspace ws = _gemm[worker];
-        fixed (float* columnBuffer = _columns[worker], packedWeights = _packedWeights)
+        int columns = count * _outPlane;
+        fixed (float* columnBuffer = _columns[worker], scratch = _scratch[worker], packedWeights = _packedWeights)
         {
-            for (int n = first; n < end; n++)
+            float* image = _input + (long)first * _g.InputSize;
+            float* b = _pointwise ? image : columnBuffer;
+            if (!_pointwise)
+                for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
+
+            // One image writes its output directly; several go through the scratch matrix, one band per image.
+            float* target = count == 1 ? _output + (long)first * _g.OutputSize : scratch;
+            for (int group = 0; group < _g.Groups; group++)
             {
-                float* image = _input + (long)n * _g.InputSize;
-                float* output = _output + (long)n * _g.OutputSize;
-                float* columns = _pointwise ? image : columnBuffer;
-                if (!_pointwise) Im2Col.Unfold(_g, image, columns);
-                for (int group = 0; group < _g.Groups; group++)
-                {
-                    Sgemm.MultiplyPacked(ws, _outGroup, _outPlane, _depth, packedWeights + (long)group * _packedGroup,
-                        columns + (long)group * _depth * _outPlane, _outPlane, false,
-                        output + (long)group * _outGroup * _outPlane, _outPlane, accumulate: false);
-                }
+                Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights + (long)group * _packedGroup,
+                    b + (long)group * _depth * columns, columns, false,
+                    target + (long)group * _outGroup * columns, columns, accumulate: false);
+            }
+
+            if (count == 1)
+            {
                 if (_bias != null)
-                    for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(output + (long)o * _outPlane, _outPlane, _bias[o]);
+                    for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(target + (long)o * _outPlane, _outPlane, _bias[o]);
+                return;
+            }
+            for (int j = 0; j < count; j++)
+            {
+                float* output = _output + (long)(first + j) * _g.OutputSize;
+                for (int o = 0; o < _g.OutChannels; o++)
+                    RowOps.CopyAddScalar(scratch + (long)o * columns + j * _outPlane, output + (long)o * _outPlane, _outPlane, _bias != null ? _bias[o] : 0f);
+            }
+        }
+    }
+
+    private void ForwardSplitShare(int worker, int workers)
+    {
+        GemmWorkspace ws = _gemm[worker];
+        fixed (float* packedWeights = _packedWeights)
+        {
+            if (_splitRows)
+            {
+                (int start, int end) = WorkerPool.Share((_outGroup + _mr - 1) / _mr, worker, workers);
+                int i0 = start * _mr, i1 = Math.Min(_outGroup, end * _mr);
+                if (i0 >= i1) return;
+                if (_splitPack) PackWeights(i0, i1);
+                Sgemm.MultiplyPacked(ws, i1 - i0, _outPlane, _depth, packedWeights + (long)i0 * _depth, _splitColumns, _outPlane, false,
+                    _splitOutput + (long)i0 * _outPlane, _outPlane, accumulate: false);
+                if (_bias != null)
+                    for (int o = i0; o < i1; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane, _outPlane, _bias[o]);
+            }
+            else
+            {
+                (int start, int end) = WorkerPool.Share((_outPlane + _nr - 1) / _nr, worker, workers);
+                int j0 = start * _nr, j1 = Math.Min(_outPlane, end * _nr);
+                if (j0 >= j1) return;
+                Sgemm.MultiplyPacked(ws, _outGroup, j1 - j0, _depth, packedWeights, _splitColumns + j0, _outPlane, false,
+                    _splitOutput + j0, _outPlane, accumulate: false);
+                if (_bias != null)
+                    for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane + j0, j1 - j0, _bias[o]);
             }
         }
     }
 
     private void BackwardShare(int worker, int first, int end)
     {
-        GemmWorkspace ws = _gemm[worker];
-        fixed (float* columnBuffer = _columns[worker], weightPartial = _weightPartials[worker], biasPartial = _biasPartials[worker],
-               packedWeights = _packedWeightsTransposed)
+        fixed (float* weightPartial = _weightPartials[worker], biasPartial = _biasPartials[worker])
         {
             float* weightGradient = worker == 0 ? _weightGradient : weightPartial;
             float* biasGradient = worker == 0 ? _biasGradient : biasPartial;
@@ -151,46 +290,70 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
                 return;
             }
 
-            for (int n = first; n < end; n++)
+            int count = end - first, chunks = (count + _chunk - 1) / _chunk;
+            for (int c = 0; c < chunks; c++)
             {
-                bool accumulate = n > first;
-                float* image = _input + (long)n * _g.InputSize;
-                float* outputGradient = _outputGradient + (long)n * _g.OutputSize;
-                float* columns = _pointwise ? image : columnBuffer;
-                if (!_pointwise) Im2Col.Unfold(_g, image, columns);
+                (int from, int to) = WorkerPool.Share(count, c, chunks);
+                BackwardChunk(worker, first + from, to - from, weightGradient, biasGradient, accumulate: c > 0);
+            }
+        }
+    }
 
-                if (_g.HasBias)
-                    for (int o = 0; o < _g.OutChannels; o++)
-                    {
-                        float sum = RowOps.Sum(outputGradient + (long)o * _outPlane, _outPlane);
-                        biasGradient[o] = accumulate ? biasGradient[o] + sum : sum;
-                    }
+    private void BackwardChunk(int worker, int first, int count, float* weightGradient, float* biasGradient, bool accumulate)
+    {
+        GemmWorkspace ws = _gemm[worker];
+        int columns = count * _outPlane;
+        fixed (float* columnBuffer = _columns[worker], scratch = _scratch[worker], packedWeights = _packedWeightsTransposed)
+        {
+            float* image = _input + (long)first * _g.InputSize;
+            float* b = _pointwise ? image : columnBuffer;
+            if (!_pointwise)
+                for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
 
-                // dW_g (+)= dY_g · columns_gᵀ
-                for (int group = 0; group < _g.Groups; group++)
+            // dY of the chunk as one [OutChannels × columns] matrix: in place for one image, gathered for several.
+            float* outputGradient = _outputGradient + (long)first * _g.OutputSize;
+            if (count > 1)
+            {
+                for (int j = 0; j < count; j++)
+                for (int o = 0; o < _g.OutChannels; o++)
+                    new ReadOnlySpan<float>(outputGradient + (long)j * _g.OutputSize + (long)o * _outPlane, _outPlane)
+                        .CopyTo(new Span<float>(scratch + (long)o * columns + j * _outPlane, _outPlane));
+                outputGradient = scratch;
+            }
+
+            if (_g.HasBias)
+                for (int o = 0; o < _g.OutChannels; o++)
                 {
-                    Sgemm.Multiply(ws, _outGroup, _depth, _outPlane,
-                        outputGradient + (long)group * _outGroup * _outPlane, _outPlane, false,
-                        columns + (long)group * _depth * _outPlane, _outPlane, true,
-                        weightGradient + (long)group * _outGroup * _depth, _depth, accumulate);
+                    float sum = RowOps.Sum(outputGradient + (long)o * columns, columns);
+                    biasGradient[o] = accumulate ? biasGradient[o] + sum : sum;
                 }
 
-                if (_inputGradient == null) continue;
+            // dW_g (+)= dY_g · columns_gᵀ
+            for (int group = 0; group < _g.Groups; group++)
+            {
+                Sgemm.Multiply(ws, _outGroup, _depth, columns,
+                    outputGradient + (long)group * _outGroup * columns, columns, false,
+                    b + (long)group * _depth * columns, columns, true,
+                    weightGradient + (long)group * _outGroup * _depth, _depth, accumulate);
+            }
 
-                // dColumns_g = W_gᵀ · dY_g, then fold back onto the image (the columns are no longer needed).
-                float* inputGradient = _inputGradient + (long)n * _g.InputSize;
-                float* target = _pointwise ? inputGradient : columnBuffer;
-                for (int group = 0; group < _g.Groups; group++)
-                {
-                    Sgemm.MultiplyPacked(ws, _depth, _outPlane, _outGroup, packedWeights + (long)group * _packedGroupTransposed,
-                        outputGradient + (long)group * _outGroup * _outPlane, _outPlane, false,
-                        target + (long)group * _depth * _outPlane, _outPlane, accumulate: false);
-                }
-                if (!_pointwise)
-                {
-                    new Span<float>(inputGradient, _g.InputSize).Clear();
-                    Im2Col.Fold(_g, columnBuffer, inputGradient);
-                }
+            if (_inputGradient == null) return;
+
+            // dColumns_g = W_gᵀ · dY_g, then fold back onto each image (the columns are no longer needed).
+            float* inputGradient = _inputGradient + (long)first * _g.InputSize;
+            float* target = _pointwise ? inputGradient : columnBuffer;
+            for (int group = 0; group < _g.Groups; group++)
+            {
+                Sgemm.MultiplyPacked(ws, _depth, columns, _outGroup, packedWeights + (long)group * _packedGroupTransposed,
+                    outputGradient + (long)group * _outGroup * columns, columns, false,
+                    target + (long)group * _depth * columns, columns, accumulate: false);
+            }
+            if (_pointwise) return;
+            for (int j = 0; j < count; j++)
+            {
+                float* dx = inputGradient + (long)j * _g.InputSize;
+                new Span<float>(dx, _g.InputSize).Clear();
+                Im2Col.Fold(_g, columnBuffer + j * _outPlane, dx, columns);
             }
         }
     }

@@ -3,7 +3,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// <summary>
 /// Unrolls one image into the column matrix that turns convolution into a GEMM, and folds column
 /// gradients back. Row (c, ky, kx) of the matrix holds, for every output position (y, x), the input
-/// value that tap (ky, kx) of channel c sees there, or 0 in the padding.
+/// value that tap (ky, kx) of channel c sees there, or 0 in the padding. Rows lie
+/// <c>rowStride</c> floats apart, so that several images can sit side by side in one matrix, each
+/// in its own band of OutHeight·OutWidth columns.
 /// </summary>
 internal static unsafe class Im2Col
 {
@@ -15,21 +17,23 @@ internal static unsafe class Im2Col
     private static bool IsSame(in Conv2dGeometry g) => g.StrideHeight == 1 && g.StrideWidth == 1 && g.OutWidth == g.InWidth;
 
     /// <summary>Fills the [InChannels·kh·kw, OutHeight·OutWidth] column matrix of one image.</summary>
-    public static void Unfold(in Conv2dGeometry g, float* image, float* columns)
+    public static void Unfold(in Conv2dGeometry g, float* image, float* columns) => Unfold(g, image, columns, g.OutHeight * g.OutWidth);
+
+    /// <summary>Like <see cref="Unfold(in Conv2dGeometry, float*, float*)"/>, with rows <paramref name="rowStride"/> floats apart.</summary>
+    public static void Unfold(in Conv2dGeometry g, float* image, float* columns, long rowStride)
     {
         if (IsSame(g))
         {
-            UnfoldSame(g, image, columns);
+            UnfoldSame(g, image, columns, rowStride);
             return;
         }
 
-        int outPlane = g.OutHeight * g.OutWidth;
         float* row = columns;
         for (int c = 0; c < g.InChannels; c++)
         {
             float* plane = image + (long)c * g.InHeight * g.InWidth;
             for (int ky = 0; ky < g.KernelHeight; ky++)
-            for (int kx = 0; kx < g.KernelWidth; kx++, row += outPlane)
+            for (int kx = 0; kx < g.KernelWidth; kx++, row += rowStride)
             {
                 int offsetX = kx * g.DilationWidth - g.PaddingWidth;
                 (int x0, int x1) = ValidRange(offsetX, g.StrideWidth, g.InWidth, g.OutWidth);
@@ -58,21 +62,23 @@ internal static unsafe class Im2Col
     /// Adds each column-matrix gradient back onto the input position it came from; <paramref name="image"/>
     /// must start zeroed. May overwrite the padding entries of <paramref name="columns"/> with zeros.
     /// </summary>
-    public static void Fold(in Conv2dGeometry g, float* columns, float* image)
+    public static void Fold(in Conv2dGeometry g, float* columns, float* image) => Fold(g, columns, image, g.OutHeight * g.OutWidth);
+
+    /// <summary>Like <see cref="Fold(in Conv2dGeometry, float*, float*)"/>, with rows <paramref name="rowStride"/> floats apart.</summary>
+    public static void Fold(in Conv2dGeometry g, float* columns, float* image, long rowStride)
     {
         if (IsSame(g))
         {
-            FoldSame(g, columns, image);
+            FoldSame(g, columns, image, rowStride);
             return;
         }
 
-        int outPlane = g.OutHeight * g.OutWidth;
         float* row = columns;
         for (int c = 0; c < g.InChannels; c++)
         {
             float* plane = image + (long)c * g.InHeight * g.InWidth;
             for (int ky = 0; ky < g.KernelHeight; ky++)
-            for (int kx = 0; kx < g.KernelWidth; kx++, row += outPlane)
+            for (int kx = 0; kx < g.KernelWidth; kx++, row += rowStride)
             {
                 int offsetX = kx * g.DilationWidth - g.PaddingWidth;
                 (int x0, int x1) = ValidRange(offsetX, g.StrideWidth, g.InWidth, g.OutWidth);
@@ -100,7 +106,7 @@ internal static unsafe class Im2Col
         return (Math.Min(x0, outWidth), Math.Min(x1, outWidth));
     }
 
-    private static void UnfoldSame(in Conv2dGeometry g, float* image, float* columns)
+    private static void UnfoldSame(in Conv2dGeometry g, float* image, float* columns, long rowStride)
     {
         int width = g.InWidth, plane = g.InHeight * width, outPlane = g.OutHeight * width;
         float* row = columns;
@@ -108,7 +114,7 @@ internal static unsafe class Im2Col
         {
             float* source = image + (long)c * plane;
             for (int ky = 0; ky < g.KernelHeight; ky++)
-            for (int kx = 0; kx < g.KernelWidth; kx++, row += outPlane)
+            for (int kx = 0; kx < g.KernelWidth; kx++, row += rowStride)
             {
                 var (y0, y1, shift, shiftX) = Rows(g, ky, kx);
 
@@ -128,15 +134,15 @@ internal static unsafe class Im2Col
         }
     }
 
-    private static void FoldSame(in Conv2dGeometry g, float* columns, float* image)
+    private static void FoldSame(in Conv2dGeometry g, float* columns, float* image, long rowStride)
     {
-        int width = g.InWidth, plane = g.InHeight * width, outPlane = g.OutHeight * width;
+        int width = g.InWidth, plane = g.InHeight * width;
         float* row = columns;
         for (int c = 0; c < g.InChannels; c++)
         {
             float* target = image + (long)c * plane;
             for (int ky = 0; ky < g.KernelHeight; ky++)
-            for (int kx = 0; kx < g.KernelWidth; kx++, row += outPlane)
+            for (int kx = 0; kx < g.KernelWidth; kx++, row += rowStride)
             {
                 var (y0, y1, shift, shiftX) = Rows(g, ky, kx);
                 if (y0 >= y1) continue;

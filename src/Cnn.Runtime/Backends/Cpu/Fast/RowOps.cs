@@ -14,6 +14,15 @@ internal static unsafe class RowOps
         for (; i < count; i++) row[i] += value;
     }
 
+    /// <summary>dst[i] = src[i] + value.</summary>
+    public static void CopyAddScalar(float* src, float* dst, int count, float value)
+    {
+        var v = new Vector<float>(value);
+        int i = 0;
+        for (; i <= count - Vector<float>.Count; i += Vector<float>.Count) (Vector.Load(src + i) + v).Store(dst + i);
+        for (; i < count; i++) dst[i] = src[i] + value;
+    }
+
     /// <summary>Σ row[i], in a fixed order for a given length.</summary>
     public static float Sum(float* row, int count)
     {
