@@ -1,15 +1,34 @@
+using System.Runtime.Intrinsics;
+
 namespace Cnn.Backends.Cpu.Fast;
 
-/// <summary>A fully connected layer as three GEMMs: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x, each split over the pool.</summary>
-internal sealed unsafe class FastLinearOperator : ILinearOperator
+/// <summary>
+/// A fully connected layer as three GEMMs: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x, each split over the
+/// pool. A forward pass over a few samples (batch-1 inference) skips the GEMM: packing W for a
+/// product with one row reads and writes all of W to compute one dot product per row, so it takes
+/// the dot products straight from W's rows instead, split over the workers by output features.
+/// </summary>
+internal sealed unsafe class FastLinearOperator : ILinearOperator, IParallelWork
 {
+    /// <summary>Batches up to this size take the dot-product path forward.</summary>
+    internal const int DotBatch = 4;
+
+    /// <summary>Below this many weights the dot-product path stays on the calling thread.</summary>
+    private const int ParallelWeights = 1 << 16;
+
     private readonly LinearGeometry _g;
+    private readonly WorkerPool _pool;
     private readonly ParallelGemm _gemm;
+
+    // The dot-product call in flight, read by the workers.
+    private int _batch;
+    private float* _x, _w, _b, _y;
 
     public FastLinearOperator(in LinearGeometry geometry, WorkerPool pool)
     {
         GeometryChecks.Validate(geometry);
         _g = geometry;
+        _pool = pool;
         int most = Math.Max(geometry.MaxBatch, Math.Max(geometry.InFeatures, geometry.OutFeatures));
         _gemm = new ParallelGemm(pool, most, most, most);
     }
@@ -23,9 +42,30 @@ internal sealed unsafe class FastLinearOperator : ILinearOperator
         float* y = CpuTensor.Pointer(output, (long)batch * _g.OutFeatures, nameof(output));
         if (batch == 0) return;
 
+        if (batch <= DotBatch && Vector256.IsHardwareAccelerated)
+        {
+            _batch = batch;
+            _x = x;
+            _w = w;
+            _b = b;
+            _y = y;
+            int workers = _g.WeightSize >= ParallelWeights ? Math.Min(_pool.Threads, (_g.OutFeatures + 7) / 8) : 1;
+            _pool.Run(this, workers);
+            return;
+        }
+
         if (b != null)
             for (int n = 0; n < batch; n++) new ReadOnlySpan<float>(b, _g.OutFeatures).CopyTo(new Span<float>(y + (long)n * _g.OutFeatures, _g.OutFeatures));
         _gemm.Multiply(batch, _g.OutFeatures, _g.InFeatures, x, _g.InFeatures, false, w, _g.InFeatures, true, y, _g.OutFeatures, accumulate: b != null);
+    }
+
+    void IParallelWork.Execute(int worker, int workers)
+    {
+        // Output features in blocks of 8, so that shares stay aligned to the four-row kernel.
+        (int start, int end) = WorkerPool.Share((_g.OutFeatures + 7) / 8, worker, workers);
+        int o0 = start * 8, o1 = Math.Min(_g.OutFeatures, end * 8);
+        for (int n = 0; n < _batch; n++)
+            DotRows.Run(_x + (long)n * _g.InFeatures, _w, _b, _y + (long)n * _g.OutFeatures, _g.InFeatures, o0, o1);
     }
 
     public void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient)
