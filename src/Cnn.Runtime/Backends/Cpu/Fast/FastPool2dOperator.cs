@@ -5,8 +5,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// <summary>
 /// Pooling split over the pool by fixed shares of (sample, channel) planes, with dedicated paths
 /// for the common 2×2, stride-2, unpadded max pool (<see cref="MaxPool2x2"/>, and a scalar one for
-/// planes with a NaN or processors without AVX2). Other windows run the reference's plane kernels,
-/// in float, so window rules and tie-breaking are the reference's by construction.
+/// planes with a NaN or processors without AVX2). Other max, average and sum windows run
+/// <see cref="PoolPlanes"/>, with the windows worked out once; adaptive pooling and max-pool planes
+/// that hold a NaN run the reference's plane kernels, in float.
 /// </summary>
 internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
 {
@@ -15,8 +16,9 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
 
     private readonly Pool2dGeometry _g;
     private readonly WorkerPool _pool;
-    private readonly bool _max2x2;
+    private readonly bool _max2x2, _windowed;
     private readonly int _inPlane, _outPlane;
+    private readonly PoolPlanes.Windows? _windows;
 
     private bool _backward;
     private int _planes;
@@ -31,6 +33,8 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
         _outPlane = _g.OutHeight * _g.OutWidth;
         _max2x2 = _g.Kind == PoolKind.Max && _g.KernelHeight == 2 && _g.KernelWidth == 2 && _g.StrideHeight == 2 && _g.StrideWidth == 2
                   && _g.PaddingHeight == 0 && _g.PaddingWidth == 0 && _g.OutHeight == _g.InHeight / 2 && _g.OutWidth == _g.InWidth / 2;
+        _windowed = !_max2x2 && _g.Kind != PoolKind.AdaptiveAverage;
+        if (_windowed) _windows = new PoolPlanes.Windows(_g);
     }
 
     public void Forward(int batch, Tensor input, Tensor output)
@@ -73,6 +77,14 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
                     new Span<float>(dx, _inPlane).Clear();
                     MaxBackward2x2(x, dy, dx);
                 }
+                else if (_windowed && _g.Kind != PoolKind.Max)
+                {
+                    PoolPlanes.AverageBackward(_windows!, _g.InHeight, _g.InWidth, _g.OutHeight, _g.OutWidth, dy, dx, _g.Kind == PoolKind.Sum);
+                }
+                else if (_windowed && !PoolPlanes.HasNaN(x, _inPlane))
+                {
+                    PoolPlanes.MaxBackward(_windows!, _g.InHeight, _g.InWidth, _g.OutHeight, _g.OutWidth, x, dy, dx);
+                }
                 else
                 {
                     Pool2dReference.BackwardPlane<float>(_g, new ReadOnlySpan<float>(x, _inPlane), new ReadOnlySpan<float>(dy, _outPlane), new Span<float>(dx, _inPlane));
@@ -83,6 +95,8 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
                 float* y = _output + (long)plane * _outPlane;
                 if (_max2x2 && MaxPool2x2.IsSupported && MaxPool2x2.Forward(x, y, _g.InHeight, _g.InWidth)) continue;
                 if (_max2x2) MaxForward2x2(x, y);
+                else if (_windowed && _g.Kind != PoolKind.Max) PoolPlanes.AverageForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y, _g.Kind == PoolKind.Sum);
+                else if (_windowed && !PoolPlanes.HasNaN(x, _inPlane)) PoolPlanes.MaxForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y);
                 else Pool2dReference.ForwardPlane<float>(_g, new ReadOnlySpan<float>(x, _inPlane), new Span<float>(y, _outPlane));
             }
         }

@@ -1,0 +1,144 @@
+using System.Runtime.Intrinsics;
+
+namespace Cnn.Backends.Cpu.Fast;
+
+/// <summary>
+/// Max, average and sum pooling of one plane for any window, stride and padding, with every
+/// window's clipped rows, columns and divisor worked out once per layer (<see cref="Windows"/>)
+/// rather than per element. The rules are the reference's: a later element wins a max only if
+/// strictly greater, sums run in row-major window order and then divide. Planes that hold a NaN are
+/// left to the reference, which alone follows PyTorch's NaN rule: callers check with <see cref="HasNaN"/>.
+/// </summary>
+internal static unsafe class PoolPlanes
+{
+    /// <summary>Per output row and column: the clipped input range and the extent that the divisor counts.</summary>
+    internal sealed class Windows
+    {
+        public readonly int[] Y0, Y1, X0, X1, Height, Width;
+
+        public Windows(in Pool2dGeometry g)
+        {
+            (Y0, Y1, Height) = Axis(g.OutHeight, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
+            (X0, X1, Width) = Axis(g.OutWidth, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
+        }
+
+        // As Pool2dReference.Window: the window runs from o·stride − padding for kernel elements, capped at the padded end.
+        private static (int[], int[], int[]) Axis(int outSize, int stride, int padding, int kernel, int inSize)
+        {
+            int[] start = new int[outSize], end = new int[outSize], extent = new int[outSize];
+            for (int o = 0; o < outSize; o++)
+            {
+                int s = o * stride - padding, e = Math.Min(s + kernel, inSize + padding);
+                extent[o] = e - s;
+                start[o] = Math.Max(s, 0);
+                end[o] = Math.Min(e, inSize);
+            }
+            return (start, end, extent);
+        }
+    }
+
+    public static bool HasNaN(float* x, int count)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> nan = Vector256<float>.Zero;
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector256<float> v = Vector256.Load(x + i);
+                nan |= ~Vector256.Equals(v, v);
+            }
+            if (nan != Vector256<float>.Zero) return true;
+        }
+        for (; i < count; i++)
+            if (float.IsNaN(x[i])) return true;
+        return false;
+    }
+
+    public static void MaxForward(Windows w, int inWidth, int outHeight, int outWidth, float* x, float* y)
+    {
+        for (int oy = 0; oy < outHeight; oy++)
+        {
+            int y0 = w.Y0[oy], y1 = w.Y1[oy];
+            for (int ox = 0; ox < outWidth; ox++)
+            {
+                int x0 = w.X0[ox], x1 = w.X1[ox];
+                float max = float.NegativeInfinity;
+                for (int iy = y0; iy < y1; iy++)
+                {
+                    float* row = x + iy * inWidth;
+                    for (int ix = x0; ix < x1; ix++)
+                        if (row[ix] > max) max = row[ix];
+                }
+                y[oy * outWidth + ox] = max;
+            }
+        }
+    }
+
+    /// <summary>Overwrites dx: each window's gradient goes to its first maximum.</summary>
+    public static void MaxBackward(Windows w, int inHeight, int inWidth, int outHeight, int outWidth, float* x, float* dy, float* dx)
+    {
+        new Span<float>(dx, inHeight * inWidth).Clear();
+        for (int oy = 0; oy < outHeight; oy++)
+        {
+            int y0 = w.Y0[oy], y1 = w.Y1[oy];
+            for (int ox = 0; ox < outWidth; ox++)
+            {
+                int x0 = w.X0[ox], x1 = w.X1[ox], best = -1;
+                float max = float.NegativeInfinity;
+                for (int iy = y0; iy < y1; iy++)
+                {
+                    int row = iy * inWidth;
+                    for (int ix = x0; ix < x1; ix++)
+                        if (best < 0 || x[row + ix] > max)
+                        {
+                            max = x[row + ix];
+                            best = row + ix;
+                        }
+                }
+                if (best >= 0) dx[best] += dy[oy * outWidth + ox];
+            }
+        }
+    }
+
+    /// <summary>Window sums, divided by the window's extent in the padded input unless <paramref name="sum"/>.</summary>
+    public static void AverageForward(Windows w, int inWidth, int outHeight, int outWidth, float* x, float* y, bool sum)
+    {
+        for (int oy = 0; oy < outHeight; oy++)
+        {
+            int y0 = w.Y0[oy], y1 = w.Y1[oy];
+            for (int ox = 0; ox < outWidth; ox++)
+            {
+                int x0 = w.X0[ox], x1 = w.X1[ox];
+                float total = 0f;
+                for (int iy = y0; iy < y1; iy++)
+                {
+                    float* row = x + iy * inWidth;
+                    for (int ix = x0; ix < x1; ix++) total += row[ix];
+                }
+                y[oy * outWidth + ox] = sum ? total : total / (w.Height[oy] * w.Width[ox]);
+            }
+        }
+    }
+
+    /// <summary>Overwrites dx with each window's share of its gradient.</summary>
+    public static void AverageBackward(Windows w, int inHeight, int inWidth, int outHeight, int outWidth, float* dy, float* dx, bool sum)
+    {
+        new Span<float>(dx, inHeight * inWidth).Clear();
+        for (int oy = 0; oy < outHeight; oy++)
+        {
+            int y0 = w.Y0[oy], y1 = w.Y1[oy];
+            for (int ox = 0; ox < outWidth; ox++)
+            {
+                int x0 = w.X0[ox], x1 = w.X1[ox];
+                float gradient = dy[oy * outWidth + ox];
+                float share = sum ? gradient : gradient / (w.Height[oy] * w.Width[ox]);
+                for (int iy = y0; iy < y1; iy++)
+                {
+                    float* row = dx + iy * inWidth;
+                    for (int ix = x0; ix < x1; ix++) row[ix] += share;
+                }
+            }
+        }
+    }
+}
