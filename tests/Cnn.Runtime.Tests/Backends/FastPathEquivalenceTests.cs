@@ -1,0 +1,146 @@
+using Cnn.Backends;
+using Cnn.Backends.Cpu;
+using Xunit;
+
+namespace Cnn.Runtime.Tests.Backends;
+
+/// <summary>
+/// The fast paths added for throughput and latency, against the reference: convolutions that put
+/// several images in one GEMM, batch-1 convolutions split over the workers by rows or by columns
+/// (with the unfold split by channels), the dot-product linear forward for small batches, and the
+/// windowed max/average/sum pools, NaN planes included.
+/// </summary>
+public class FastPathEquivalenceTests
+{
+    private const double Tolerance = 1e-4;
+
+    public static TheoryData<string, int, int> ConvCases()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            foreach (int batch in new[] { 1, 5, 64 }) data.Add("small-plane-chunks", batch, threads);
+            data.Add("split-rows", 1, threads);
+            data.Add("split-columns", 1, threads);
+            data.Add("split-rows", 2, threads);
+            data.Add("strided-chunks", 9, threads);
+        }
+        return data;
+    }
+
+    private static Conv2dGeometry Conv(string name) => name switch
+    {
+        // 6×6 planes: many images per GEMM (as CIFAR AlexNet's conv3–5).
+        "small-plane-chunks" => Geometries.Conv(64, 24, 6, 6, 40, 3, padding: 1),
+        // Above the split threshold, with more row panels than column panels (MNIST conv2).
+        "split-rows" => Geometries.Conv(64, 32, 14, 14, 64, 3, padding: 1),
+        // One row panel of output channels and a wide plane.
+        "split-columns" => Geometries.Conv(64, 16, 40, 40, 8, 3, padding: 1),
+        // Not a "same" convolution: the general unfold and fold with images side by side.
+        "strided-chunks" => Geometries.Conv(64, 5, 11, 9, 7, 3, stride: 2, padding: 1),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void Conv2d_ChunkedAndSplitPaths_MatchReference(string name, int batch, int threads)
+    {
+        Conv2dGeometry g = Conv(name);
+        float[] x = TestArrays.UniformSingle(301, batch * g.InputSize), w = TestArrays.UniformSingle(302, g.WeightSize);
+        float[] b = TestArrays.UniformSingle(303, g.OutChannels), dy = TestArrays.UniformSingle(304, batch * g.OutputSize);
+        float[][] expected = RunConv(CpuKernels.Reference, 1, g, batch, x, w, b, dy);
+        float[][] actual = RunConv(CpuKernels.Fast, threads, g, batch, x, w, b, dy);
+        string[] names = ["output", "inputGradient", "weightGradient", "biasGradient"];
+        for (int i = 0; i < names.Length; i++) GradientCheck.AssertRelative(expected[i], actual[i], Tolerance, names[i]);
+
+        // Twice on one operator, bitwise: the split path repacks its weights on every call.
+        float[][] again = RunConv(CpuKernels.Fast, threads, g, batch, x, w, b, dy, calls: 2);
+        for (int i = 0; i < names.Length; i++) Assert.Equal(actual[i], again[i]);
+    }
+
+    private static float[][] RunConv(CpuKernels kernels, int threads, Conv2dGeometry g, int batch, float[] x, float[] w, float[] b, float[] dy, int calls = 1)
+    {
+        using var h = new BackendHarness(kernels, threads);
+        IConv2dOperator conv = h.Backend.CreateConv2d(g);
+        Tensor input = h.Upload(x), weight = h.Upload(w), bias = h.Upload(b), gradient = h.Upload(dy);
+        Tensor output = h.Stale(batch * g.OutputSize), dx = h.Stale(x.Length), dw = h.Stale(w.Length), db = h.Stale(g.OutChannels);
+        for (int i = 0; i < calls; i++)
+        {
+            conv.Forward(batch, input, weight, bias, output);
+            conv.Backward(batch, input, weight, gradient, dx, dw, db);
+        }
+        return [h.Read(output), h.Read(dx), h.Read(dw), h.Read(db)];
+    }
+
+    [Theory]
+    [InlineData(1, 1030, 130, true, 2)]
+    [InlineData(3, 500, 70, true, 2)]
+    [InlineData(4, 1030, 130, false, 2)]
+    [InlineData(2, 4000, 33, true, 3)]
+    [InlineData(1, 7, 3, true, 1)]
+    public void Linear_DotProductForward_MatchesReference(int batch, int inFeatures, int outFeatures, bool hasBias, int threads)
+    {
+        var g = new LinearGeometry(256, inFeatures, outFeatures, hasBias);
+        float[] x = TestArrays.UniformSingle(311, batch * inFeatures), w = TestArrays.UniformSingle(312, g.WeightSize), b = TestArrays.UniformSingle(313, outFeatures);
+        float[] Run(CpuKernels kernels)
+        {
+            using var h = new BackendHarness(kernels, threads);
+            ILinearOperator linear = h.Backend.CreateLinear(g);
+            Tensor output = h.Stale(batch * outFeatures);
+            linear.Forward(batch, h.Upload(x), h.Upload(w), hasBias ? h.Upload(b) : default, output);
+            return h.Read(output);
+        }
+
+        GradientCheck.AssertRelative(Run(CpuKernels.Reference), Run(CpuKernels.Fast), Tolerance, "output");
+    }
+
+    public static TheoryData<PoolKind, int, int, int, int> PoolCases()
+    {
+        var data = new TheoryData<PoolKind, int, int, int, int>();
+        foreach (PoolKind kind in new[] { PoolKind.Max, PoolKind.Average, PoolKind.Sum })
+        {
+            data.Add(kind, 13, 3, 2, 0); // CIFAR AlexNet's overlapping 3/2 windows
+            data.Add(kind, 10, 2, 2, 0); // LeNet's 2×2 average
+            data.Add(kind, 9, 3, 2, 1);
+            data.Add(kind, 7, 4, 3, 2);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PoolCases))]
+    public void Pool2d_WindowedPath_MatchesReferenceBitwise(PoolKind kind, int size, int kernel, int stride, int padding)
+    {
+        Pool2dGeometry g = Geometries.Pool(kind, 8, 3, size, size, kernel, stride, padding);
+        float[] x = TestArrays.UniformSingle(321, 8 * g.InputSize), dy = TestArrays.UniformSingle(322, 8 * g.OutputSize);
+        x[5] = x[6]; // a tie: the first maximum takes the gradient
+        var expected = RunPool(CpuKernels.Reference, g, x, dy);
+        var actual = RunPool(CpuKernels.Fast, g, x, dy);
+        Assert.Equal(expected.y, actual.y);
+        GradientCheck.AssertRelative(expected.dx, actual.dx, Tolerance, "inputGradient");
+    }
+
+    [Fact]
+    public void MaxPool_OverlappingWindowsWithNaNs_MatchReference()
+    {
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Max, 4, 2, 9, 9, 3, 2);
+        float[] x = TestArrays.UniformSingle(331, 4 * g.InputSize), dy = TestArrays.UniformSingle(332, 4 * g.OutputSize);
+        x[10] = float.NaN;
+        x[2 * 81 + 40] = float.NaN;
+        var expected = RunPool(CpuKernels.Reference, g, x, dy);
+        var actual = RunPool(CpuKernels.Fast, g, x, dy);
+        Assert.Equal(expected.y, actual.y);
+        Assert.Equal(expected.dx, actual.dx);
+    }
+
+    private static (float[] y, float[] dx) RunPool(CpuKernels kernels, Pool2dGeometry g, float[] x, float[] dy)
+    {
+        int batch = x.Length / g.InputSize;
+        using var h = new BackendHarness(kernels, 2);
+        IPool2dOperator pool = h.Backend.CreatePool2d(g);
+        Tensor input = h.Upload(x), output = h.Stale(batch * g.OutputSize), dx = h.Stale(x.Length);
+        pool.Forward(batch, input, output);
+        pool.Backward(batch, input, output, h.Upload(dy), dx);
+        return (h.Read(output), h.Read(dx));
+    }
+}
