@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using Cnn.Backends;
+
+namespace Cnn.Compare.Profiling;
+
+/// <summary>
+/// An <see cref="IBackend"/> that forwards every call to another and adds the time of each
+/// operator's forward and backward, each loss and each optimizer step to a named slot: where the
+/// time of a network's step goes, layer by layer, without touching the generated code.
+/// </summary>
+internal sealed class ProfilingBackend(IBackend inner) : IBackend
+{
+    private readonly List<Slot> _slots = [];
+
+    public IReadOnlyList<Slot> Slots => _slots;
+
+    public void Reset()
+    {
+        foreach (Slot slot in _slots) slot.Reset();
+    }
+
+    internal Slot Add(string name)
+    {
+        var slot = new Slot($"{_slots.Count:D2} {name}");
+        _slots.Add(slot);
+        return slot;
+    }
+
+    private Slot? _loss, _sgd, _adam;
+
+    public string Name => inner.Name;
+    public DeviceBuffer Allocate(long length) => inner.Allocate(length);
+    public void Upload(ReadOnlySpan<float> source, Tensor destination) => inner.Upload(source, destination);
+    public void Download(Tensor source, Span<float> destination) => inner.Download(source, destination);
+    public void Fill(Tensor destination, float value) => inner.Fill(destination, value);
+    public void Copy(Tensor source, Tensor destination) => inner.Copy(source, destination);
+
+    public IConv2dOperator CreateConv2d(in Conv2dGeometry g) => new Conv(inner.CreateConv2d(g),
+        Add($"conv {g.InChannels}x{g.InHeight}x{g.InWidth}->{g.OutChannels}x{g.OutHeight}x{g.OutWidth} k{g.KernelHeight} s{g.StrideHeight} p{g.PaddingHeight}"));
+
+    public ILinearOperator CreateLinear(in LinearGeometry g) => new Linear(inner.CreateLinear(g), Add($"linear {g.InFeatures}->{g.OutFeatures}"));
+
+    public IPool2dOperator CreatePool2d(in Pool2dGeometry g) => new Pool(inner.CreatePool2d(g),
+        Add($"{g.Kind.ToString().ToLowerInvariant()}pool {g.Channels}x{g.InHeight}x{g.InWidth} k{g.KernelHeight} s{g.StrideHeight}"));
+
+    public IActivationOperator CreateActivation(in ActivationGeometry g) => new Activation(inner.CreateActivation(g), Add($"{g.Kind.ToString().ToLowerInvariant()} {g.Features}"));
+
+    public IDropoutOperator CreateDropout(in DropoutGeometry g) => new Dropout(inner.CreateDropout(g), Add($"dropout {g.Features}"));
+
+    public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry g) => inner.CreateBatchNorm(g);
+    public void Add(Tensor a, Tensor b, Tensor output) => inner.Add(a, b, output);
+    public void CopyStrided(int count, int length, Tensor source, int sourceStride, Tensor destination, int destinationStride) =>
+        inner.CopyStrided(count, length, source, sourceStride, destination, destinationStride);
+
+    public float SoftmaxCrossEntropy(int batch, int classes, Tensor logits, Tensor labels, Tensor gradient)
+    {
+        long t = Stopwatch.GetTimestamp();
+        float loss = inner.SoftmaxCrossEntropy(batch, classes, logits, labels, gradient);
+        (_loss ??= Add("loss")).Forward += Stopwatch.GetTimestamp() - t;
+        return loss;
+    }
+
+    public float NllLoss(int batch, int classes, Tensor logProbabilities, Tensor labels, Tensor gradient)
+    {
+        long t = Stopwatch.GetTimestamp();
+        float loss = inner.NllLoss(batch, classes, logProbabilities, labels, gradient);
+        (_loss ??= Add("loss")).Forward += Stopwatch.GetTimestamp() - t;
+        return loss;
+    }
+
+    public float ProbabilityCrossEntropy(int batch, int classes, Tensor probabilities, Tensor labels, Tensor gradient) =>
+        inner.ProbabilityCrossEntropy(batch, classes, probabilities, labels, gradient);
+
+    public float AddPenalty(Tensor parameters, Tensor gradients, float l1, float l2) => inner.AddPenalty(parameters, gradients, l1, l2);
+
+    public void SgdStep(Tensor parameters, Tensor gradients, Tensor velocity, in SgdStepSettings settings)
+    {
+        long t = Stopwatch.GetTimestamp();
+        inner.SgdStep(parameters, gradients, velocity, settings);
+        (_sgd ??= Add("sgd step")).Backward += Stopwatch.GetTimestamp() - t;
+    }
+
+    public void AdamStep(Tensor parameters, Tensor gradients, Tensor firstMoment, Tensor secondMoment, in AdamStepSettings settings)
+    {
+        long t = Stopwatch.GetTimestamp();
+        inner.AdamStep(parameters, gradients, firstMoment, secondMoment, settings);
+        (_adam ??= Add("adam step")).Backward += Stopwatch.GetTimestamp() - t;
+    }
+
+    public void Dispose() => inner.Dispose();
+
+    /// <summary>Stopwatch ticks spent in one operator's forward and backward calls.</summary>
+    internal sealed class Slot(string name)
+    {
+        public string Name { get; } = name;
+        public long Forward;
+        public long Backward;
+
+        public void Reset() => Forward = Backward = 0;
+    }
+
+    private sealed class Conv(IConv2dOperator op, Slot slot) : IConv2dOperator
+    {
+        public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Forward(batch, input, weight, bias, output);
+            slot.Forward += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Backward(batch, input, weight, outputGradient, inputGradient, weightGradient, biasGradient);
+            slot.Backward += Stopwatch.GetTimestamp() - t;
+        }
+    }
+
+    private sealed class Linear(ILinearOperator op, Slot slot) : ILinearOperator
+    {
+        public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Forward(batch, input, weight, bias, output);
+            slot.Forward += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Backward(batch, input, weight, outputGradient, inputGradient, weightGradient, biasGradient);
+            slot.Backward += Stopwatch.GetTimestamp() - t;
+        }
+    }
+
+    private sealed class Pool(IPool2dOperator op, Slot slot) : IPool2dOperator
+    {
+        public void Forward(int batch, Tensor input, Tensor output)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Forward(batch, input, output);
+            slot.Forward += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Backward(batch, input, output, outputGradient, inputGradient);
+            slot.Backward += Stopwatch.GetTimestamp() - t;
+        }
+    }
+
+    private sealed class Activation(IActivationOperator op, Slot slot) : IActivationOperator
+    {
+        public void Forward(int batch, Tensor input, Tensor output)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Forward(batch, input, output);
+            slot.Forward += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Backward(batch, input, output, outputGradient, inputGradient);
+            slot.Backward += Stopwatch.GetTimestamp() - t;
+        }
+    }
+
+    private sealed class Dropout(IDropoutOperator op, Slot slot) : IDropoutOperator
+    {
+        public void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Forward(batch, input, output, mask, training);
+            slot.Forward += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void Backward(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.Backward(batch, mask, outputGradient, inputGradient);
+            slot.Backward += Stopwatch.GetTimestamp() - t;
+        }
+    }
+}
