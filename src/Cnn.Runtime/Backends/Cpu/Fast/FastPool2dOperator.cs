@@ -50,6 +50,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
         GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
         _input = CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input));
+        _output = _windowed && _g.Kind == PoolKind.Max ? CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output)) : null;
         _outputGradient = CpuTensor.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
         _inputGradient = CpuTensor.Pointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
         Dispatch(batch, backward: true);
@@ -83,7 +84,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
                 }
                 else if (_windowed && !PoolPlanes.HasNaN(x, _inPlane))
                 {
-                    PoolPlanes.MaxBackward(_windows!, _g.InHeight, _g.InWidth, _g.OutHeight, _g.OutWidth, x, dy, dx);
+                    PoolPlanes.MaxBackward(_windows!, _g.InHeight, _g.InWidth, _g.OutHeight, _g.OutWidth, x, _output + (long)plane * _outPlane, dy, dx);
                 }
                 else
                 {

@@ -63,20 +63,13 @@ internal static unsafe class PoolPlanes
             for (int ox = 0; ox < outWidth; ox++)
             {
                 int x0 = w.X0[ox], x1 = w.X1[ox];
-                float max = float.NegativeInfinity;
-                for (int iy = y0; iy < y1; iy++)
-                {
-                    float* row = x + iy * inWidth;
-                    for (int ix = x0; ix < x1; ix++)
-                        if (row[ix] > max) max = row[ix];
-                }
-                y[oy * outWidth + ox] = max;
+                y[oy * outWidth + ox] = WindowMax(x, inWidth, y0, y1, x0, x1);
             }
         }
     }
 
-    /// <summary>Overwrites dx: each window's gradient goes to its first maximum.</summary>
-    public static void MaxBackward(Windows w, int inHeight, int inWidth, int outHeight, int outWidth, float* x, float* dy, float* dx)
+    /// <summary>Overwrites dx: each window's gradient goes to its first maximum, whose value <paramref name="y"/> (the forward output) holds.</summary>
+    public static void MaxBackward(Windows w, int inHeight, int inWidth, int outHeight, int outWidth, float* x, float* y, float* dy, float* dx)
     {
         new Span<float>(dx, inHeight * inWidth).Clear();
         for (int oy = 0; oy < outHeight; oy++)
@@ -84,21 +77,43 @@ internal static unsafe class PoolPlanes
             int y0 = w.Y0[oy], y1 = w.Y1[oy];
             for (int ox = 0; ox < outWidth; ox++)
             {
-                int x0 = w.X0[ox], x1 = w.X1[ox], best = -1;
-                float max = float.NegativeInfinity;
-                for (int iy = y0; iy < y1; iy++)
-                {
-                    int row = iy * inWidth;
-                    for (int ix = x0; ix < x1; ix++)
-                        if (best < 0 || x[row + ix] > max)
-                        {
-                            max = x[row + ix];
-                            best = row + ix;
-                        }
-                }
+                int x0 = w.X0[ox], x1 = w.X1[ox];
+                int best = FirstIndexOf(x, inWidth, y0, y1, x0, x1, y[oy * outWidth + ox]);
                 if (best >= 0) dx[best] += dy[oy * outWidth + ox];
             }
         }
+    }
+
+    // Branch-free: on random data a compare-and-branch per element mispredicts about every other
+    // window. Without NaNs the maximum's value is the same whichever of equal elements gives it.
+    private static float WindowMax(float* x, int inWidth, int y0, int y1, int x0, int x1)
+    {
+        float max = float.NegativeInfinity;
+        for (int iy = y0; iy < y1; iy++)
+        {
+            float* row = x + iy * inWidth;
+            for (int ix = x0; ix < x1; ix++) max = MathF.Max(max, row[ix]);
+        }
+        return max;
+    }
+
+    /// <summary>
+    /// The first element of the window, in row-major order, equal to <paramref name="value"/>, or -1:
+    /// a backward scan with conditional moves, since an early exit mispredicts once per window.
+    /// </summary>
+    private static int FirstIndexOf(float* x, int inWidth, int y0, int y1, int x0, int x1, float value)
+    {
+        int best = -1;
+        for (int iy = y1 - 1; iy >= y0; iy--)
+        {
+            int row = iy * inWidth;
+            for (int ix = x1 - 1; ix >= x0; ix--)
+            {
+                int index = row + ix;
+                best = x[index] == value ? index : best;
+            }
+        }
+        return best;
     }
 
     /// <summary>Window sums, divided by the window's extent in the padded input unless <paramref name="sum"/>.</summary>
