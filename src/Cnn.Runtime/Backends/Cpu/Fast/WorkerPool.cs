@@ -21,7 +21,8 @@ internal interface IParallelWork
 /// as much as the work. As OpenMP runtimes do, a worker therefore spins for <see cref="SpinTime"/>
 /// after a job, watching a generation counter, and blocks on its semaphore only when no job came;
 /// the caller releases the semaphore only of workers that announced they sleep. The caller spins
-/// too while it waits for the others to finish.
+/// too while it waits for the others to finish, so no wait of the calling thread ever blocks on an
+/// event (whose lock object a first blocking wait would allocate in the middle of a training step).
 /// </remarks>
 internal sealed class WorkerPool : IDisposable
 {
@@ -52,10 +53,6 @@ internal sealed class WorkerPool : IDisposable
             _threads[i] = new Thread(Loop) { IsBackground = true, Name = $"Cnn CPU worker {i + 1}" };
             _threads[i].Start(i);
         }
-        // ManualResetEventSlim creates its lock object (24 bytes) the first time a wait has to block,
-        // which under load may be a training step long after warm-up. A wait that times out here
-        // creates it now, so that no step ever allocates.
-        _done.Wait(1);
     }
 
     /// <summary>Threads available, the caller's included.</summary>
