@@ -30,7 +30,7 @@ internal static class ComparisonChart
             tick.LineWidth = 3;
             tick.LineColor = Colors.Black;
             positions[i] = i;
-            labels[i] = $"{Short(c.Target.Group)}\n{c.Target.Label}";
+            labels[i] = c.Target.Net is null || c.Target.Group == "Peak RSS" ? Short(c.Target.Group) : $"{Short(c.Target.Group)}\n{c.Target.Label}";
         }
         var barPlot = plot.Add.Bars(bars);
         barPlot.ValueLabelStyle.FontSize = 12;
@@ -52,6 +52,8 @@ internal static class ComparisonChart
     {
         "MNIST tutorial net" => "MNIST net",
         "CIFAR AlexNet-like" => "CIFAR AlexNet",
+        "SGEMM 2048×2048" => "SGEMM 2048\nvs numpy.dot",
+        "Peak RSS" => "peak RSS\ntraining run",
         _ => group,
     };
 }
