@@ -5,17 +5,7 @@ namespace Cnn.Cuda.Runner;
 /// <summary>The PyTorch MNIST tutorial network (the FashionMnist sample's MnistNet).</summary>
 [Network]
 [Input(1, 28, 28)]
-[Conv2d("conv1", 32, 3, Padding = 1)]
-[MaxPool2d(2)]
-[ReLU]
-[Conv2d("conv2", 64, 3, Padding = 1)]
-[MaxPool2d(2)]
-[ReLU]
-[Flatten]
-[Linear("fc1", 128)]
-[ReLU]
-[Linear("fc2", 10)]
-[LogSoftmax]
+[Use<MnistTutorialLayers>("")]
 public partial class MnistNet
 {
 }

@@ -56,17 +56,7 @@ public partial class SmallAlexNet
 /// <summary>The PyTorch MNIST tutorial network, as the FashionMnist sample trains it.</summary>
 [Network]
 [Input(1, 28, 28)]
-[Conv2d("conv1", 32, 3, Padding = 1)]
-[MaxPool2d(2)]
-[ReLU]
-[Conv2d("conv2", 64, 3, Padding = 1)]
-[MaxPool2d(2)]
-[ReLU]
-[Flatten]
-[Linear("fc1", 128)]
-[ReLU]
-[Linear("fc2", 10)]
-[LogSoftmax]
+[Use<MnistTutorialLayers>("")]
 public partial class TutorialMnistNet
 {
 }

@@ -102,30 +102,30 @@ public partial class CatsVsDogs28Gray101;
 
 [Network]
 [Input(1, 28, 28)]
-[Use<MnistLayers>("", 2)]
+[Use<MnistTutorialLayers>("", 2)]
 public partial class Mnist28Gray2;
 
 [Network]
 [Input(1, 28, 28)]
-[Use<MnistLayers>("", 10)]
+[Use<MnistTutorialLayers>("", 10)]
 public partial class Mnist28Gray10;
 
 [Network]
 [Input(1, 28, 28)]
-[Use<MnistLayers>("", 101)]
+[Use<MnistTutorialLayers>("", 101)]
 public partial class Mnist28Gray101;
 
 [Network]
 [Input(3, 28, 28)]
-[Use<MnistLayers>("", 2)]
+[Use<MnistTutorialLayers>("", 2)]
 public partial class Mnist28Rgb2;
 
 [Network]
 [Input(3, 28, 28)]
-[Use<MnistLayers>("", 10)]
+[Use<MnistTutorialLayers>("", 10)]
 public partial class Mnist28Rgb10;
 
 [Network]
 [Input(3, 28, 28)]
-[Use<MnistLayers>("", 101)]
+[Use<MnistTutorialLayers>("", 101)]
 public partial class Mnist28Rgb101;

@@ -28,7 +28,7 @@ internal static class NetworkCatalog
     public static IReadOnlyList<NetworkBody> Bodies { get; } =
     [
         new("catsdogs", nameof(CatsVsDogsLayers), "the Keras cats-vs-dogs tutorial net (Cnn.Models.CatsVsDogsNet)"),
-        new("mnist", nameof(MnistLayers), "the PyTorch MNIST tutorial net (samples/FashionMnist)"),
+        new("mnist", nameof(MnistTutorialLayers), "the PyTorch MNIST tutorial net (samples/FashionMnist)"),
     ];
 
     public static IReadOnlyList<NetworkChoice> All { get; } =
