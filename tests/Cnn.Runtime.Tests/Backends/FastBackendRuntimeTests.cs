@@ -75,13 +75,14 @@ public class FastBackendRuntimeTests
         step.Run(1);
         step.Run(7);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
+        long allocated = SteadyStateAllocation.Bytes(() =>
         {
-            step.Run(16);
-            step.Run(1);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            for (int i = 0; i < 5; i++)
+            {
+                step.Run(16);
+                step.Run(1);
+            }
+        });
         Assert.Equal(0, allocated);
     }
 
@@ -112,9 +113,12 @@ public class FastBackendRuntimeTests
         }
 
         for (int t = 1; t <= 3; t++) Step(16, t);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int t = 4; t <= 10; t++) Step(t % 2 == 0 ? 16 : 3, t);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        int next = 4;
+        long allocated = SteadyStateAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 7; i++, next++) Step(next % 2 == 0 ? 16 : 3, next);
+        });
+        Assert.Equal(0, allocated);
     }
 
     [Fact]

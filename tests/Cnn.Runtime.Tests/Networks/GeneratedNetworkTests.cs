@@ -105,9 +105,10 @@ public class GeneratedNetworkTests
         // Long enough for tiered compilation to settle, so that only steady-state steps are measured.
         for (int i = 0; i < 60; i++) step.Run(images, labels, i % 2 == 0 ? 16 : 9);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) step.Run(images, labels, i % 2 == 0 ? 16 : 9);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SteadyStateAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 20; i++) step.Run(images, labels, i % 2 == 0 ? 16 : 9);
+        });
 
         Assert.Equal(0, allocated);
     }
