@@ -215,6 +215,16 @@ public sealed class OperatorParityTests : IDisposable
                 Assert.Equal(input[i] * m[i], output[i]);
             }
         }
+        Assert.Equal(2UL, op.MaskStream);
+
+        // A checkpoint's state, set back: the next mask is that of the given seed and call.
+        op.MaskSeed = 7;
+        op.MaskStream = 41;
+        op.Forward(batch, x.Gpu, y.Gpu, mask.Gpu, training: true);
+        float[] restored = TestData.Download(_gpu, mask.Gpu);
+        for (int i = 0; i < restored.Length; i++) Assert.Equal(DropoutHash.Mask(0.3f, 7, 41, (ulong)i), restored[i]);
+        Assert.Equal((7UL, 42UL), (op.MaskSeed, op.MaskStream));
+
         op.Forward(batch, x.Gpu, y.Gpu, mask.Gpu, training: false);
         Assert.Equal(input, TestData.Download(_gpu, y.Gpu));
         Assert.All(TestData.Download(_gpu, mask.Gpu), v => Assert.Equal(1f, v));

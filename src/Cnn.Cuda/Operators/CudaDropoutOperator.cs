@@ -13,7 +13,7 @@ namespace Cnn.Cuda.Operators;
 internal sealed unsafe class CudaDropoutOperator : IDropoutOperator, IDisposable
 {
     private readonly CudaBackend _backend;
-    private readonly DropoutGeometry _g;
+    private DropoutGeometry _g;
     private readonly DeviceMemoryHandle _calls;
     private readonly float _scale;
     private readonly string _forwardOperation, _backwardOperation;
@@ -30,6 +30,28 @@ internal sealed unsafe class CudaDropoutOperator : IDropoutOperator, IDisposable
         _calls = backend.AllocateRaw(sizeof(ulong), $"{_forwardOperation}: call counter");
         ulong zero = 0;
         backend.DriverCheck(CudaDriver.cuMemcpyHtoD_v2(_calls.Pointer, &zero, sizeof(ulong)), "cuMemcpyHtoD", _forwardOperation);
+    }
+
+    /// <summary>Passed to each launch by value, so a graph captured before a change keeps the old seed.</summary>
+    public ulong MaskSeed { get => _g.Seed; set => _g = _g with { Seed = value }; }
+
+    /// <summary>Reads or writes the device-side call counter, after the queued kernels are done with it.</summary>
+    public ulong MaskStream
+    {
+        get
+        {
+            _backend.Enter();
+            _backend.ThrowIfCapturing($"{_forwardOperation}: reading the mask stream");
+            _backend.Synchronize();
+            return _backend.ReadScalar<ulong>(_calls.Pointer, $"{_forwardOperation}: reading the mask stream");
+        }
+        set
+        {
+            _backend.Enter();
+            _backend.ThrowIfCapturing($"{_forwardOperation}: setting the mask stream");
+            _backend.Synchronize();
+            _backend.DriverCheck(CudaDriver.cuMemcpyHtoD_v2(_calls.Pointer, &value, sizeof(ulong)), "cuMemcpyHtoD", $"{_forwardOperation}: setting the mask stream");
+        }
     }
 
     public void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training)

@@ -164,7 +164,7 @@ namespace Cnn.Generators.Emitting
                     string slope = a.Activation == ActivationKindSpec.LeakyReLU ? ", " + Float(a.NegativeSlope) : "";
                     return $"_backend.CreateActivation(new {Backends}ActivationGeometry({Backends}ActivationKind.{a.Activation}, maxBatchSize, {Num(x.Size)}{slope}))";
                 case DropoutSpec d:
-                    return $"_backend.CreateDropout(new {Backends}DropoutGeometry(maxBatchSize, {Num(x.Size)}, {Float(d.Probability)}, unchecked(seed ^ 0x{StableHash(layer.Path):X16}UL)))";
+                    return $"_backend.CreateDropout(new {Backends}DropoutGeometry(maxBatchSize, {Num(x.Size)}, {Float(d.Probability)}, unchecked(seed ^ {DropoutSalt(layer)})))";
                 case BatchNormSpec b:
                     long spatial = x.IsFlat ? 1 : (long)x.Height * x.Width;
                     return $"_backend.CreateBatchNorm(new {Backends}BatchNormGeometry(maxBatchSize, {x.Channels}, {Num(spatial)}, {Float(b.Epsilon)}, {Float(b.Momentum)}))";
@@ -198,6 +198,7 @@ namespace Cnn.Generators.Emitting
             w.Line($"public {TensorType} Labels => Activation({Num(network.LabelsOffset)}, 1, _maxBatch);");
             w.Line("public bool Training { get; set; } = true;");
             w.Line("public bool DropoutEnabled { get; set; } = true;");
+            EmitDropoutState(w, network);
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;");
             w.Line("string global::Cnn.INetwork.Summary => Summary;");
             w.Line("int global::Cnn.INetwork.OutputSize => OutputSize;");
@@ -206,6 +207,34 @@ namespace Cnn.Generators.Emitting
             w.Line("public void Initialize(ulong seed) => global::Cnn.ParameterInitializer.Initialize(this, seed);");
             w.Line();
         }
+
+        /// <summary>
+        /// Each dropout layer's seed is the network's seed mixed with its path (as in the constructor),
+        /// and every dropout layer is called once per training forward, so they share one stream number.
+        /// </summary>
+        private static void EmitDropoutState(SourceWriter w, ShapedNetwork network)
+        {
+            const string type = "global::Cnn.DropoutState";
+            List<ShapedLayer> dropouts = network.Layers.Where(l => l.Spec is DropoutSpec).ToList();
+            if (dropouts.Count == 0)
+            {
+                w.Line($"public {type} DropoutState {{ get => default; set {{ }} }}");
+                return;
+            }
+            w.Open($"public {type} DropoutState");
+            w.Line($"get => new {type}(unchecked({Field(dropouts[0])}.MaskSeed ^ {DropoutSalt(dropouts[0])}), {Field(dropouts[0])}.MaskStream);");
+            w.Open("set");
+            foreach (ShapedLayer dropout in dropouts)
+            {
+                w.Line($"{Field(dropout)}.MaskSeed = unchecked(value.Seed ^ {DropoutSalt(dropout)});");
+                w.Line($"{Field(dropout)}.MaskStream = value.MaskStream;");
+            }
+            w.Close();
+            w.Close();
+        }
+
+        /// <summary>What a dropout layer's seed is mixed with, so that each layer gets its own streams.</summary>
+        private static string DropoutSalt(ShapedLayer layer) => $"0x{StableHash(layer.Path):X16}UL";
 
         private static void EmitParameterViews(SourceWriter w, ShapedNetwork network)
         {

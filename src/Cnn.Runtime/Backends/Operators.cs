@@ -35,6 +35,12 @@ public interface IActivationOperator
 /// <summary>A prepared dropout layer. The mask holds, per element, 0 or the 1/(1-p) scale.</summary>
 public interface IDropoutOperator
 {
+    /// <summary>The seed of the mask streams; <see cref="DropoutGeometry.Seed"/> until set.</summary>
+    ulong MaskSeed { get; set; }
+
+    /// <summary>The mask stream that the next training forward draws from; each training forward takes the next one.</summary>
+    ulong MaskStream { get; set; }
+
     void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training);
     void Backward(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient);
 }

@@ -68,6 +68,9 @@ public interface INetwork : IDisposable
     /// </summary>
     bool DropoutEnabled { get; set; }
 
+    /// <summary>Where the dropout masks come from; the default value, and ignored, for a network without dropout.</summary>
+    DropoutState DropoutState { get; set; }
+
     /// <summary>Every layer in execution order (blocks expanded), for feature maps and diagnostics.</summary>
     IReadOnlyList<LayerInfo> Layers { get; }
 

@@ -180,6 +180,7 @@ internal sealed class TrainingRun
             LearningRate = _optimizer.LearningRate,
             InitialLearningRate = _context.InitialLearningRate,
             Seed = _options.Seed,
+            Dropout = _network.DropoutState,
             BatchSize = _train.BatchSize,
             BatchesPerEpoch = _train.BatchesPerEpoch,
             EpochLossSum = _lossSum,

@@ -154,6 +154,17 @@ partial class CifarAlexNet : global::Cnn.INetwork
     public global::Cnn.Tensor Labels => Activation(581012, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
+    public global::Cnn.DropoutState DropoutState
+    {
+        get => new global::Cnn.DropoutState(unchecked(_dropout1Op.MaskSeed ^ 0xFA3D1C866899C713UL), _dropout1Op.MaskStream);
+        set
+        {
+            _dropout1Op.MaskSeed = unchecked(value.Seed ^ 0xFA3D1C866899C713UL);
+            _dropout1Op.MaskStream = value.MaskStream;
+            _dropout2Op.MaskSeed = unchecked(value.Seed ^ 0xFA3D1D866899C8C6UL);
+            _dropout2Op.MaskStream = value.MaskStream;
+        }
+    }
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;

@@ -992,6 +992,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     public global::Cnn.Tensor Labels => Activation(25021424, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
+    public global::Cnn.DropoutState DropoutState
+    {
+        get => new global::Cnn.DropoutState(unchecked(_dropoutOp.MaskSeed ^ 0xA13B29C60C02B510UL), _dropoutOp.MaskStream);
+        set
+        {
+            _dropoutOp.MaskSeed = unchecked(value.Seed ^ 0xA13B29C60C02B510UL);
+            _dropoutOp.MaskStream = value.MaskStream;
+        }
+    }
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;

@@ -121,6 +121,7 @@ partial class LeNet5 : global::Cnn.INetwork
     public global::Cnn.Tensor Labels => Activation(29988, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
+    public global::Cnn.DropoutState DropoutState { get => default; set { } }
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;

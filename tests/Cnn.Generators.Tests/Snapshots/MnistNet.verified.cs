@@ -116,6 +116,7 @@ partial class MnistNet : global::Cnn.INetwork
     public global::Cnn.Tensor Labels => Activation(114232, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
+    public global::Cnn.DropoutState DropoutState { get => default; set { } }
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;

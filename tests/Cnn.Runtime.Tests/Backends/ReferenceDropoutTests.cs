@@ -32,6 +32,26 @@ public class ReferenceDropoutTests
     }
 
     [Fact]
+    public void Operator_AfterItsSeedAndStreamAreSet_DrawsTheMaskOfThatSeedAndCall()
+    {
+        using var h = new BackendHarness(Cnn.Backends.Cpu.CpuKernels.Reference);
+        IDropoutOperator dropout = h.Backend.CreateDropout(new DropoutGeometry(2, 64, 0.5f, 7));
+        Tensor input = h.Upload(Enumerable.Repeat(1f, 128).ToArray()), output = h.Stale(128), mask = h.Stale(128);
+        dropout.Forward(2, input, output, mask, training: true);
+        dropout.Forward(2, input, output, mask, training: false); // evaluation draws no mask
+        Assert.Equal((7UL, 1UL), (dropout.MaskSeed, dropout.MaskStream));
+
+        dropout.MaskSeed = 11;
+        dropout.MaskStream = 5;
+        dropout.Forward(2, input, output, mask, training: true);
+
+        float[] expected = new float[128];
+        DropoutReference.FillMask<float>(new DropoutGeometry(2, 64, 0.5f, 11), 5, expected);
+        Assert.Equal(expected, h.Read(mask));
+        Assert.Equal(6UL, dropout.MaskStream);
+    }
+
+    [Fact]
     public void DropoutForward_InEvaluation_IsTheIdentityWithAMaskOfOnes()
     {
         var g = new DropoutGeometry(2, 5, 0.5f, 1);

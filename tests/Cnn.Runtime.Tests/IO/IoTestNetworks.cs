@@ -54,6 +54,7 @@ internal sealed class BufferedTestNet : INetwork
     public Tensor Labels => _inner.Labels;
     public bool Training { get => _inner.Training; set => _inner.Training = value; }
     public bool DropoutEnabled { get => _inner.DropoutEnabled; set => _inner.DropoutEnabled = value; }
+    public DropoutState DropoutState { get => _inner.DropoutState; set => _inner.DropoutState = value; }
     public IReadOnlyList<LayerInfo> Layers => _inner.Layers;
     public Tensor LayerOutput(int layer, int batch) => _inner.LayerOutput(layer, batch);
     public void Forward(int batch) => _inner.Forward(batch);

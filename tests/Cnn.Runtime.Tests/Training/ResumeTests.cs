@@ -17,10 +17,12 @@ public class ResumeTests
         Optimizer = optimizer, Epochs = 4, BatchSize = 32, Seed = 11, Callbacks = callbacks,
     };
 
+    private static INetwork Pattern(ulong seed) => new PatternNet(32, seed: seed);
+
     /// <summary>Trains 4 epochs in one go; returns the final parameters and history.</summary>
-    private static (float[] Parameters, IReadOnlyList<EpochResult> History) Uninterrupted(Func<ICallback[]> callbacks)
+    private static (float[] Parameters, IReadOnlyList<EpochResult> History) Uninterrupted(Func<ICallback[]> callbacks, Func<ulong, INetwork>? create = null)
     {
-        using var network = new PatternNet(32, seed: 4);
+        using INetwork network = (create ?? Pattern)(4);
         using var optimizer = new Adam(network, 0.02f);
         IReadOnlyList<EpochResult> history = network.Fit(Train, Validation, Options(optimizer, callbacks()));
         return (TrainingData.Parameters(network), history);
@@ -30,11 +32,13 @@ public class ResumeTests
     /// Trains until the token is cancelled after (epoch, batch), or at the end of the epoch when
     /// batch is 0, then resumes in a fresh network and optimizer.
     /// </summary>
-    private static (float[] Parameters, IReadOnlyList<EpochResult> History, TrainingCanceledException Canceled) Interrupted(int epoch, int batch, Func<ICallback[]> callbacks)
+    private static (float[] Parameters, IReadOnlyList<EpochResult> History, TrainingCanceledException Canceled, TrainingCheckpoint Checkpoint) Interrupted(
+        int epoch, int batch, Func<ICallback[]> callbacks, Func<ulong, INetwork>? create = null)
     {
+        create ??= Pattern;
         using var directory = new TrainingData.TempDirectory();
         TrainingCanceledException canceled;
-        using (var network = new PatternNet(32, seed: 4))
+        using (INetwork network = create(4))
         using (var optimizer = new Adam(network, 0.02f))
         using (var cancellation = new CancellationTokenSource())
         {
@@ -47,10 +51,11 @@ public class ResumeTests
                 Options(optimizer, [.. callbacks(), trigger]) with { CancellationToken = cancellation.Token, CheckpointDirectory = directory.Path }));
         }
 
-        using var resumed = new PatternNet(32, seed: 99); // different initial weights: the checkpoint must replace them
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Read(directory.Path);
+        using INetwork resumed = create(99); // different initial weights: the checkpoint must replace them
         using var resumedOptimizer = new Adam(resumed, 0.02f);
         IReadOnlyList<EpochResult> history = resumed.Resume(directory.Path, Train, Validation, Options(resumedOptimizer, callbacks()));
-        return (TrainingData.Parameters(resumed), history, canceled);
+        return (TrainingData.Parameters(resumed), history, canceled, checkpoint);
     }
 
     private static void SameRun(IReadOnlyList<EpochResult> expected, IReadOnlyList<EpochResult> actual)
@@ -67,7 +72,7 @@ public class ResumeTests
     public void ResumeAtAnEpochBoundary_EndsWithTheSameParametersAsAnUninterruptedRun()
     {
         var (expected, expectedHistory) = Uninterrupted(() => []);
-        var (actual, history, canceled) = Interrupted(epoch: 2, batch: 0, () => []);
+        var (actual, history, canceled, _) = Interrupted(epoch: 2, batch: 0, () => []);
 
         Assert.Equal(3, canceled.Epoch);
         Assert.Equal(0, canceled.BatchesDone);
@@ -80,9 +85,23 @@ public class ResumeTests
     public void ResumeInsideAnEpoch_WithAOneCycleSchedule_EndsWithTheSameParameters()
     {
         var (expected, expectedHistory) = Uninterrupted(() => [new OneCycleLR(maxLr: 0.05)]);
-        var (actual, history, canceled) = Interrupted(epoch: 3, batch: 2, () => [new OneCycleLR(maxLr: 0.05)]);
+        var (actual, history, canceled, _) = Interrupted(epoch: 3, batch: 2, () => [new OneCycleLR(maxLr: 0.05)]);
 
         Assert.Equal((3, 2), (canceled.Epoch, canceled.BatchesDone));
+        Assert.Equal(expected, actual);
+        SameRun(expectedHistory, history);
+    }
+
+    [Fact]
+    public void ResumeInsideAnEpoch_WithDropout_DrawsTheMasksOfAnUninterruptedRun()
+    {
+        static INetwork Create(ulong seed) => new DropoutPatternNet(32, seed: seed);
+        var (expected, expectedHistory) = Uninterrupted(() => [], Create);
+        var (actual, history, _, checkpoint) = Interrupted(epoch: 2, batch: 2, () => [], Create);
+
+        // 4 training batches in epoch 1 and 2 in epoch 2 drew 6 masks; validation draws none. The
+        // resumed network was built with another seed, so the checkpoint's seed must replace it too.
+        Assert.Equal(new DropoutState(4, 6), checkpoint.Dropout);
         Assert.Equal(expected, actual);
         SameRun(expectedHistory, history);
     }
@@ -94,7 +113,7 @@ public class ResumeTests
         // plateau that forgot its best value after the resume would take epoch 3 as an improvement.
         ReduceLROnPlateau Plateau() => new("loss", factor: 0.5, patience: 1, minDelta: 5);
         var (expected, expectedHistory) = Uninterrupted(() => [Plateau()]);
-        var (actual, history, _) = Interrupted(epoch: 2, batch: 0, () => [Plateau()]);
+        var (actual, history, _, _) = Interrupted(epoch: 2, batch: 0, () => [Plateau()]);
 
         Assert.Equal(expected, actual);
         SameRun(expectedHistory, history);
@@ -105,7 +124,7 @@ public class ResumeTests
     public void CancelDuringTheLastBatch_ResumesAtValidation()
     {
         var (expected, expectedHistory) = Uninterrupted(() => []);
-        var (actual, history, canceled) = Interrupted(epoch: 2, batch: 4, () => []);
+        var (actual, history, canceled, _) = Interrupted(epoch: 2, batch: 4, () => []);
 
         Assert.Equal((2, 4), (canceled.Epoch, canceled.BatchesDone));
         Assert.Single(canceled.History);

@@ -169,6 +169,10 @@ internal sealed class ProfilingBackend(IBackend inner) : IBackend
 
     private sealed class Dropout(IDropoutOperator op, Slot slot) : IDropoutOperator
     {
+        public ulong MaskSeed { get => op.MaskSeed; set => op.MaskSeed = value; }
+
+        public ulong MaskStream { get => op.MaskStream; set => op.MaskStream = value; }
+
         public void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training)
         {
             long t = Stopwatch.GetTimestamp();

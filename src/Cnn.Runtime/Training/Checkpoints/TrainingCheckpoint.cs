@@ -50,6 +50,9 @@ public sealed partial record TrainingCheckpoint
     public required double LearningRate { get; init; }
     public required double InitialLearningRate { get; init; }
     public required ulong Seed { get; init; }
+
+    /// <summary>The network's <see cref="INetwork.DropoutState"/>; absent (and not restored) in checkpoints written before it was kept.</summary>
+    public DropoutState? Dropout { get; init; }
     public required int BatchSize { get; init; }
     public required int BatchesPerEpoch { get; init; }
 
@@ -104,6 +107,9 @@ public sealed partial record TrainingCheckpoint
                 LearningRate = HistoryFile.ReadNumber(Get(root, "learning_rate"), $"{statePath}: learning_rate"),
                 InitialLearningRate = HistoryFile.ReadNumber(Get(root, "initial_learning_rate"), $"{statePath}: initial_learning_rate"),
                 Seed = Get(root, "seed").GetUInt64(),
+                Dropout = root.TryGetProperty("dropout", out JsonElement dropout)
+                    ? new DropoutState(Get(dropout, "seed").GetUInt64(), Get(dropout, "mask_stream").GetUInt64())
+                    : null,
                 BatchSize = Get(root, "batch_size").GetInt32(),
                 BatchesPerEpoch = Get(root, "batches_per_epoch").GetInt32(),
                 EpochLossSum = HistoryFile.ReadNumber(Get(root, "epoch_loss_sum"), $"{statePath}: epoch_loss_sum"),
@@ -187,6 +193,7 @@ public sealed partial record TrainingCheckpoint
         for (int i = 0; i < state.Count; i++) network.Backend.Upload(values[i], state[i].Value);
         optimizer.Steps = OptimizerSteps;
         optimizer.LearningRate = (float)LearningRate;
+        if (Dropout is { } dropout) network.DropoutState = dropout;
     }
 
     private string ToJson()
@@ -209,6 +216,13 @@ public sealed partial record TrainingCheckpoint
             HistoryFile.WriteNumber(json, "learning_rate", LearningRate);
             HistoryFile.WriteNumber(json, "initial_learning_rate", InitialLearningRate);
             json.WriteNumber("seed", Seed);
+            if (Dropout is { } state)
+            {
+                json.WriteStartObject("dropout");
+                json.WriteNumber("seed", state.Seed);
+                json.WriteNumber("mask_stream", state.MaskStream);
+                json.WriteEndObject();
+            }
             json.WriteNumber("batch_size", BatchSize);
             json.WriteNumber("batches_per_epoch", BatchesPerEpoch);
             HistoryFile.WriteNumber(json, "epoch_loss_sum", EpochLossSum);

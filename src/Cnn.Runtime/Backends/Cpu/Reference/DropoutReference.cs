@@ -48,7 +48,7 @@ public static class DropoutReference
 /// <summary>The reference dropout in float, behind the operator interface. Counts its training calls to pick mask streams.</summary>
 internal sealed class ReferenceDropoutOperator : IDropoutOperator
 {
-    private readonly DropoutGeometry _g;
+    private DropoutGeometry _g;
     private ulong _calls;
 
     public ReferenceDropoutOperator(in DropoutGeometry geometry)
@@ -56,6 +56,10 @@ internal sealed class ReferenceDropoutOperator : IDropoutOperator
         GeometryChecks.Validate(geometry);
         _g = geometry;
     }
+
+    public ulong MaskSeed { get => _g.Seed; set => _g = _g with { Seed = value }; }
+
+    public ulong MaskStream { get => _calls; set => _calls = value; }
 
     public void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training)
     {
