@@ -2,6 +2,7 @@ using Cnn;
 using Cnn.Data;
 using Cnn.Imaging;
 using Cnn.IO;
+using Cnn.Training;
 using ImageFolderSample.Networks;
 
 namespace ImageFolderSample;
@@ -29,12 +30,12 @@ internal static class PredictCommand
         ModelFile.Load(network, options.ModelPath);
         ImageTensor image = SkiaImageDecoder.Shared.Decode(options.ImagePath, choice.Channels == 1 ? ImageColorMode.Grayscale : ImageColorMode.Rgb);
         var random = new SeededRandom(0);
-        float[] probabilities = Classifier.Classify(network, preprocessing.Evaluation.Apply(image, ref random), classNames.Count);
+        Prediction prediction = network.Predict(preprocessing.Evaluation.Apply(image, ref random).Data, classNames);
 
         output.WriteLine($"{options.ImagePath} ({image.Width}×{image.Height}, read as {choice.InputShape} by {choice.ArchitectureName}):");
         int width = classNames.Max(n => n.Length);
-        foreach (int c in Enumerable.Range(0, classNames.Count).OrderByDescending(c => probabilities[c]).ThenBy(c => c).Take(options.Top))
-            output.WriteLine($"  {classNames[c].PadRight(width)}  {probabilities[c],7:P2}");
+        foreach ((string name, float probability) in prediction.Top(options.Top))
+            output.WriteLine($"  {name.PadRight(width)}  {probability,7:P2}");
         return 0;
     }
 }

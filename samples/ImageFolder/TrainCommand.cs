@@ -132,7 +132,7 @@ internal static class TrainCommand
         ConfusionMatrix? matrix = null;
         if (perEpoch is not null)
         {
-            matrix = Classifier.ConfusionMatrix(network, perEpoch, classNames);
+            matrix = network.ConfusionMatrix(perEpoch, classNames);
             output.WriteLine($"confusion matrix on the {perEpochName} images (rows: true class, columns: predicted):");
             output.Write(matrix.ToString());
             string confusion = Path.Combine(outDirectory, ConfusionFileName);
@@ -202,14 +202,13 @@ internal static class TrainCommand
         {
             if (data.Load(index) is not { } image) continue;
             var random = new SeededRandom(0);
-            float[] probabilities = Classifier.Classify(network, preprocessing.Evaluation.Apply(image, ref random), data.ClassCount);
-            int predicted = Array.IndexOf(probabilities, probabilities.Max());
+            Prediction prediction = network.Predict(preprocessing.Evaluation.Apply(image, ref random).Data, data.ClassNames);
             LayerInfo info = network.Layers[layer];
             TensorShape shape = info.OutputShape;
             var maps = new float[shape.Size];
             network.Backend.Download(network.LayerOutput(layer, 1), maps);
             string title = $"{info.Name}: {shape.Channels} feature maps of {Path.GetFileName(data.GetPath(index))} " +
-                $"({data.ClassNames[data.GetLabel(index)]}; predicted {data.ClassNames[predicted]}, {probabilities[predicted]:P0})";
+                $"({data.ClassNames[data.GetLabel(index)]}; predicted {prediction.ClassName}, {prediction.Confidence:P0})";
             FeatureMapGrid.Save(maps, shape.Channels, shape.Height, shape.Width, path, title);
             return path;
         }

@@ -1,5 +1,4 @@
 using Cnn;
-using ImageFolderSample;
 using ImageFolderSample.Networks;
 using Xunit;
 
@@ -73,31 +72,5 @@ public sealed class NetworkCatalogTests
         Assert.Equal(28, NetworkCatalog.ForArchitecture("Mnist28Gray10")!.Size);
         Assert.Null(NetworkCatalog.ForArchitecture("ResNet18"));
         Assert.Null(NetworkCatalog.ForArchitecture(null));
-    }
-
-    [Theory]
-    [InlineData(OutputKind.Logits, new[] { 1f, 2f, 3f, 50f })]
-    [InlineData(OutputKind.LogProbabilities, new[] { -3f, -2f, -1f, -0.01f })]
-    public void Probabilities_SoftmaxOverTheRealClassesOnly(OutputKind kind, float[] output)
-    {
-        var probabilities = new float[3];
-
-        Classifier.Probabilities(output, kind, probabilities);
-
-        double sum = Math.Exp(1) + Math.Exp(2) + Math.Exp(3);
-        Assert.Equal(Math.Exp(1) / sum, probabilities[0], 1e-6);
-        Assert.Equal(Math.Exp(2) / sum, probabilities[1], 1e-6);
-        Assert.Equal(Math.Exp(3) / sum, probabilities[2], 1e-6);
-    }
-
-    [Fact]
-    public void Probabilities_OfASoftmaxHead_AreRenormalisedOverTheRealClasses()
-    {
-        var probabilities = new float[2];
-
-        Classifier.Probabilities([0.3f, 0.1f, 0.6f], OutputKind.Probabilities, probabilities);
-
-        Assert.Equal(0.75f, probabilities[0], 1e-6f);
-        Assert.Equal(0.25f, probabilities[1], 1e-6f);
     }
 }

@@ -105,8 +105,7 @@ public static class Trainer
 
     /// <summary>
     /// Classifies every sample of <paramref name="data"/> in evaluation mode and counts (true class,
-    /// predicted class) pairs. The matrix has a row per class of the data set, and a row per extra
-    /// output if the network has more outputs than the data set has classes.
+    /// predicted class) pairs, with a row and a column per class of the data set.
     /// </summary>
     public static ConfusionMatrix ConfusionMatrix(this INetwork network, ImageDataset data, int? batchSize = null, Normalization? normalization = null)
     {
@@ -115,7 +114,11 @@ public static class Trainer
         return ConfusionMatrix(network, new BatchLoader(data, size, normalization), data.ClassNames);
     }
 
-    /// <summary>Classifies one epoch of <paramref name="data"/> (started as epoch 0) and counts (true class, predicted class) pairs.</summary>
+    /// <summary>
+    /// Classifies one epoch of <paramref name="data"/> (started as epoch 0) and counts (true class,
+    /// predicted class) pairs. The prediction is the most probable of the <paramref name="classNames"/>.Count
+    /// classes; outputs beyond them are never a target and are left out, as in <see cref="Predict"/>.
+    /// </summary>
     public static ConfusionMatrix ConfusionMatrix(this INetwork network, IBatchSource data, IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -124,13 +127,12 @@ public static class Trainer
         CheckSource(network, data, nameof(data));
         if (classNames.Count > network.OutputSize)
             throw new ArgumentException($"{classNames.Count} class names were given but {network.ArchitectureName} has only {network.OutputSize} outputs.", nameof(classNames));
-        var names = classNames.Concat(Enumerable.Range(classNames.Count, network.OutputSize - classNames.Count).Select(i => $"output {i}")).ToArray();
-        var matrix = new ConfusionMatrix(names);
+        var matrix = new ConfusionMatrix(classNames);
 
-        int classes = network.OutputSize, inputSize = network.InputShape.Size;
+        int outputSize = network.OutputSize, inputSize = network.InputShape.Size;
         float[] images = new float[data.ImagesLength];
         float[] labels = new float[data.BatchSize];
-        float[] outputs = new float[data.BatchSize * classes];
+        float[] outputs = new float[data.BatchSize * outputSize];
         bool wasTraining = network.Training;
         network.Training = false;
         try
@@ -140,8 +142,9 @@ public static class Trainer
             {
                 network.Backend.Upload(images.AsSpan(0, count * inputSize), network.Input.Slice(0, count * inputSize));
                 network.Forward(count);
-                network.Backend.Download(network.Output.Slice(0, count * classes), outputs.AsSpan(0, count * classes));
-                for (int i = 0; i < count; i++) matrix.Add((int)labels[i], TrainingStep.ArgMax(outputs.AsSpan(i * classes, classes)));
+                network.Backend.Download(network.Output.Slice(0, count * outputSize), outputs.AsSpan(0, count * outputSize));
+                // Softmax and renormalising keep the order, so the most probable class is the largest of its outputs.
+                for (int i = 0; i < count; i++) matrix.Add((int)labels[i], TrainingStep.ArgMax(outputs.AsSpan(i * outputSize, classNames.Count)));
             }
         }
         finally
@@ -152,16 +155,30 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Classifies one sample given as raw values (normalised here when <paramref name="normalization"/> is given):
-    /// the class index, its name, and the softmax confidence.
+    /// Classifies one sample given as raw values (normalised here when <paramref name="normalization"/> is given),
+    /// in evaluation mode: the probability of every class, and the most probable one with its name.
     /// </summary>
+    /// <param name="classNames">The classes, one per output; fewer than the outputs leaves the rest out (see <see cref="ClassProbabilities"/>).</param>
+    /// <remarks>The layer outputs of this sample stay in the network for <see cref="INetwork.LayerOutput"/>.</remarks>
     public static Prediction Predict(this INetwork network, ReadOnlySpan<float> sample, IReadOnlyList<string> classNames, Normalization? normalization = null)
     {
-        int inputSize = network.InputShape.Size;
+        ArgumentNullException.ThrowIfNull(classNames);
+        return new Prediction(classNames, network.PredictProbabilities(sample, classNames.Count, normalization));
+    }
+
+    /// <summary>
+    /// The class probabilities of one sample given as raw values (normalised here when
+    /// <paramref name="normalization"/> is given), in evaluation mode, over the first
+    /// <paramref name="classes"/> outputs (all when null).
+    /// </summary>
+    public static float[] PredictProbabilities(this INetwork network, ReadOnlySpan<float> sample, int? classes = null, Normalization? normalization = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        int inputSize = network.InputShape.Size, count = classes ?? network.OutputSize;
         if (sample.Length != inputSize)
             throw new ArgumentException($"{network.ArchitectureName} takes samples of {network.InputShape} = {inputSize} values, not {sample.Length}.", nameof(sample));
-        if (classNames.Count != network.OutputSize)
-            throw new ArgumentException($"{network.ArchitectureName} has {network.OutputSize} outputs but {classNames.Count} class names were given.", nameof(classNames));
+        if (count < 1 || count > network.OutputSize)
+            throw new ArgumentOutOfRangeException(nameof(classes), count, $"{network.ArchitectureName} has {network.OutputSize} outputs, so it tells 1 to {network.OutputSize} classes apart.");
 
         float[] input = sample.ToArray();
         normalization?.Apply(sample, input, network.InputShape);
@@ -178,23 +195,9 @@ public static class Trainer
         {
             network.Training = wasTraining;
         }
-        int best = TrainingStep.ArgMax(output);
-        return new Prediction(best, classNames[best], Confidence(output, best, network.OutputKind));
-    }
-
-    private static float Confidence(float[] output, int index, OutputKind kind)
-    {
-        switch (kind)
-        {
-            case OutputKind.Probabilities:
-                return output[index];
-            case OutputKind.LogProbabilities:
-                return MathF.Exp(output[index]);
-            default:
-                double sum = 0;
-                foreach (float v in output) sum += Math.Exp(v - output[index]);
-                return (float)(1.0 / sum);
-        }
+        float[] probabilities = new float[count];
+        ClassProbabilities.FromOutput(output, network.OutputKind, probabilities);
+        return probabilities;
     }
 
     private static void CheckCompatible(INetwork network, ImageDataset data, string name)

@@ -53,6 +53,21 @@ public class TrainerTests
         float[] logProbabilities = NetworkTestData.Download(network, network.Output.Slice(0, 2));
         Assert.Equal(MathF.Exp(logProbabilities.Max()), prediction.Confidence, 5);
         Assert.Equal(1.0, logProbabilities.Sum(v => Math.Exp(v)), 5);
+        for (int c = 0; c < 2; c++) Assert.Equal(MathF.Exp(logProbabilities[c]), prediction.Probabilities[c], 5);
+    }
+
+    [Fact]
+    public void PredictProbabilities_OverFewerClassesThanOutputs_RenormalisesTheFirstOnes()
+    {
+        using var network = new SoftmaxNet(1, seed: 3);
+        float[] sample = NetworkTestData.Uniform(16, 9);
+        float[] all = network.PredictProbabilities(sample);
+        float[] two = network.PredictProbabilities(sample, classes: 2);
+
+        Assert.Equal(1.0, all.Sum(), 5);
+        Assert.Equal(all[0] / (all[0] + all[1]), two[0], 5);
+        Assert.Equal(all[1] / (all[0] + all[1]), two[1], 5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.PredictProbabilities(sample, classes: 4));
     }
 
     [Fact]
