@@ -122,6 +122,12 @@ internal static class TrainCommand
         // The resumable checkpoint is only for a run that Ctrl+C stopped; this one has finished.
         if (Directory.Exists(resumable)) Directory.Delete(resumable, recursive: true);
 
+        // Whether decoding kept up: the time the training step spent waiting for the loader's workers.
+        double trainSeconds = history.Sum(h => h.Seconds);
+        (TimeSpan waited, int waitedBatches) = trainLoader.Waited;
+        output.WriteLine($"input pipeline: training waited {waited.TotalSeconds:F2} s for {waitedBatches} of {history.Count * trainLoader.BatchesPerEpoch} batches " +
+            $"({waited.TotalSeconds / Math.Max(trainSeconds, 1e-9):P1} of {trainSeconds:F1} s of training, {options.Workers} decoding worker(s))");
+
         Evaluation? testResult = testLoader is null ? null : network.Evaluate(testLoader);
         if (testResult is not null)
             output.WriteLine($"test accuracy {testResult.Accuracy:P2}, test loss {testResult.Loss:F4} on {testResult.Count} images in {test!.Root}");
@@ -171,6 +177,9 @@ internal static class TrainCommand
             ["test_loss"] = testResult?.Loss,
             ["confusion_matrix_accuracy"] = matrix?.Accuracy,
             ["seconds"] = clock.Elapsed.TotalSeconds,
+            ["train_seconds"] = trainSeconds,
+            ["train_waited_for_data_seconds"] = waited.TotalSeconds,
+            ["train_batches_waited_for"] = waitedBatches,
             ["pictures"] = pictures,
         };
         string reportPath = Path.Combine(outDirectory, ReportFileName);

@@ -51,6 +51,7 @@ public sealed class ImageFolderSampleTests : IDisposable
         Assert.Contains("skipped 0 unreadable file(s)", output);
         Assert.Contains("CatsVsDogs28Gray10 has 10 outputs for 3 classes", output);
         Assert.Contains("confusion matrix on the validation images", output);
+        Assert.Matches(@"input pipeline: training waited \d+\.\d\d s for \d+ of 6 batches", output); // 2 epochs of 3 batches
         foreach (string file in new[] { TrainCommand.ModelFileName, TrainCommand.HistoryCsvFileName, TrainCommand.HistoryJsonFileName,
             TrainCommand.CurvesFileName, TrainCommand.ConfusionFileName, TrainCommand.FeatureMapsFileName })
         {
@@ -61,6 +62,7 @@ public sealed class ImageFolderSampleTests : IDisposable
         Assert.Equal("CatsVsDogs28Gray10", report.GetProperty("architecture").GetString());
         Assert.Equal(["bird", "cat", "dog"], report.GetProperty("class_names").EnumerateArray().Select(e => e.GetString()));
         Assert.InRange(report.GetProperty("confusion_matrix_accuracy").GetDouble(), 0, 1);
+        Assert.InRange(report.GetProperty("train_waited_for_data_seconds").GetDouble(), 0, report.GetProperty("seconds").GetDouble());
         Assert.Equal(["bird", "cat", "dog"], Cnn.IO.ModelFile.ReadMetadata(Path.Combine(outDirectory, TrainCommand.ModelFileName)).ClassNames);
 
         var (predictExit, prediction, predictError) = Run("predict", Path.Combine(outDirectory, TrainCommand.ModelFileName), Path.Combine(data, "cat", "00.png"), "--top", "2");

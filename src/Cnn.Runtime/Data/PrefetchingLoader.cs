@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Cnn.Data.Transforms;
 
@@ -50,6 +51,8 @@ public sealed class PrefetchingLoader : IBatchSource, IDisposable
     private SemaphoreSlim? _free;
     private int _nextClaim;
     private int _nextConsume;
+    private long _waitedTicks;
+    private int _waitedBatches;
     private bool _disposed;
 
     /// <summary>Creates a loader over <paramref name="source"/>; no thread runs until <see cref="StartEpoch"/>.</summary>
@@ -141,6 +144,13 @@ public sealed class PrefetchingLoader : IBatchSource, IDisposable
     /// <summary>The order in which the current epoch visits the samples (indices into <see cref="Source"/>).</summary>
     public ReadOnlySpan<int> Order => _order;
 
+    /// <summary>
+    /// How long <see cref="TryNext"/> has waited, in all, for batches that were not ready yet, and for
+    /// how many. When the workers keep up with training, this is about the first batch of each epoch
+    /// (the workers start with the epoch) and nothing more.
+    /// </summary>
+    public (TimeSpan Time, int Batches) Waited => (Stopwatch.GetElapsedTime(0, _waitedTicks), _waitedBatches);
+
     /// <summary>Worker threads still alive; 0 after <see cref="Dispose"/> returns.</summary>
     internal int AliveWorkerCount => _threads.Count(thread => thread.IsAlive);
 
@@ -204,8 +214,14 @@ public sealed class PrefetchingLoader : IBatchSource, IDisposable
         Slot slot = _slots[_nextConsume % _slots.Length];
         lock (_gate)
         {
-            while (!slot.Ready)
-                Monitor.Wait(_gate);
+            if (!slot.Ready)
+            {
+                long start = Stopwatch.GetTimestamp();
+                while (!slot.Ready)
+                    Monitor.Wait(_gate);
+                _waitedTicks += Stopwatch.GetTimestamp() - start;
+                _waitedBatches++;
+            }
         }
 
         Exception? error = slot.Error;

@@ -173,6 +173,33 @@ public sealed class PrefetchingLoaderTests
     }
 
     [Fact]
+    public void Waited_CountsTheBatchesThatWereNotReady_AndTheTimeSpentOnThem()
+    {
+        var images = new float[8];
+        var labels = new float[2];
+        var slow = new ScriptedSource(count: 8, delayMs: 20);
+        using (var loader = new PrefetchingLoader(slow, batchSize: 2, workers: 1, sampleShape: ScriptedSource.Shape))
+        {
+            // Each batch takes the worker 40 ms and the consumer none, so it waits for every batch.
+            loader.StartEpoch(0);
+            while (loader.TryNext(images, labels, out _)) { }
+            Assert.Equal(4, loader.Waited.Batches);
+            Assert.True(loader.Waited.Time >= TimeSpan.FromMilliseconds(100), $"waited only {loader.Waited.Time}");
+        }
+
+        var quick = new ScriptedSource(count: 8);
+        using (var loader = new PrefetchingLoader(quick, batchSize: 2, workers: 2, prefetchBatches: 4, sampleShape: ScriptedSource.Shape))
+        {
+            // The whole epoch fits in the queue: once it is loaded, no batch is waited for.
+            loader.StartEpoch(0);
+            Assert.True(SpinWait.SpinUntil(() => quick.Loads == 8, TimeSpan.FromSeconds(10)));
+            Thread.Sleep(100);
+            while (loader.TryNext(images, labels, out _)) { }
+            Assert.Equal((TimeSpan.Zero, 0), loader.Waited);
+        }
+    }
+
+    [Fact]
     public void Dispose_StopsTheWorkers()
     {
         var source = new ScriptedSource(count: 1000, delayMs: 2);
