@@ -120,6 +120,22 @@ public class FastPathEquivalenceTests
         GradientCheck.AssertRelative(expected.dx, actual.dx, Tolerance, "inputGradient");
     }
 
+    [Theory]
+    [InlineData(PoolKind.Average, 28, 28)] // LeNet's first pool: rows of 14 windows, 8 and a masked 6
+    [InlineData(PoolKind.Average, 10, 10)]
+    [InlineData(PoolKind.Average, 33, 32)] // 16 windows a row, and an odd last row
+    [InlineData(PoolKind.Sum, 9, 35)]      // 17 windows a row, and an odd last column
+    [InlineData(PoolKind.Max, 28, 28)]
+    public void Pool2x2_SimdPath_MatchesReferenceBitwise(PoolKind kind, int height, int width)
+    {
+        Pool2dGeometry g = Geometries.Pool(kind, 5, 3, height, width, 2, 2);
+        float[] x = TestArrays.UniformSingle(331, 5 * g.InputSize), dy = TestArrays.UniformSingle(332, 5 * g.OutputSize);
+        var expected = RunPool(CpuKernels.Reference, g, x, dy);
+        var actual = RunPool(CpuKernels.Fast, g, x, dy);
+        Assert.Equal(expected.y, actual.y);
+        Assert.Equal(expected.dx, actual.dx);
+    }
+
     [Fact]
     public void MaxPool_OverlappingWindowsWithNaNs_MatchReference()
     {

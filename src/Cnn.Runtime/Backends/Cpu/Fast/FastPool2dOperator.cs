@@ -4,8 +4,8 @@ namespace Cnn.Backends.Cpu.Fast;
 
 /// <summary>
 /// Pooling split over the pool by fixed shares of (sample, channel) planes, with dedicated paths
-/// for the common 2×2, stride-2, unpadded max pool (<see cref="MaxPool2x2"/>, and a scalar one for
-/// planes with a NaN or processors without AVX2). Other max, average and sum windows run
+/// for the common 2×2, stride-2, unpadded pools (<see cref="Pool2x2"/>, and a scalar one for
+/// max-pool planes with a NaN or processors without AVX2). Other max, average and sum windows run
 /// <see cref="PoolPlanes"/>, with the windows worked out once; adaptive pooling and max-pool planes
 /// that hold a NaN run the reference's plane kernels, in float.
 /// </summary>
@@ -16,7 +16,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
 
     private readonly Pool2dGeometry _g;
     private readonly WorkerPool _pool;
-    private readonly bool _max2x2, _windowed;
+    private readonly bool _twoByTwo, _max2x2, _windowed;
     private readonly int _inPlane, _outPlane;
     private readonly PoolPlanes.Windows? _windows;
 
@@ -31,8 +31,9 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
         _pool = pool;
         _inPlane = _g.InHeight * _g.InWidth;
         _outPlane = _g.OutHeight * _g.OutWidth;
-        _max2x2 = _g.Kind == PoolKind.Max && _g.KernelHeight == 2 && _g.KernelWidth == 2 && _g.StrideHeight == 2 && _g.StrideWidth == 2
-                  && _g.PaddingHeight == 0 && _g.PaddingWidth == 0 && _g.OutHeight == _g.InHeight / 2 && _g.OutWidth == _g.InWidth / 2;
+        _twoByTwo = _g.Kind != PoolKind.AdaptiveAverage && _g.KernelHeight == 2 && _g.KernelWidth == 2 && _g.StrideHeight == 2 && _g.StrideWidth == 2
+                    && _g.PaddingHeight == 0 && _g.PaddingWidth == 0 && _g.OutHeight == _g.InHeight / 2 && _g.OutWidth == _g.InWidth / 2;
+        _max2x2 = _twoByTwo && _g.Kind == PoolKind.Max;
         _windowed = !_max2x2 && _g.Kind != PoolKind.AdaptiveAverage;
         if (_windowed) _windows = new PoolPlanes.Windows(_g);
     }
@@ -72,7 +73,12 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
             if (_backward)
             {
                 float* dy = _outputGradient + (long)plane * _outPlane, dx = _inputGradient + (long)plane * _inPlane;
-                if (_max2x2 && MaxPool2x2.IsSupported && MaxPool2x2.Backward(x, dy, dx, _g.InHeight, _g.InWidth)) continue;
+                if (_max2x2 && Pool2x2.IsSupported && Pool2x2.MaxBackward(x, dy, dx, _g.InHeight, _g.InWidth)) continue;
+                if (_twoByTwo && !_max2x2 && Pool2x2.IsSupported)
+                {
+                    Pool2x2.AverageBackward(dy, dx, _g.InHeight, _g.InWidth, _g.Kind == PoolKind.Sum);
+                    continue;
+                }
                 if (_max2x2)
                 {
                     new Span<float>(dx, _inPlane).Clear();
@@ -94,7 +100,12 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
             else
             {
                 float* y = _output + (long)plane * _outPlane;
-                if (_max2x2 && MaxPool2x2.IsSupported && MaxPool2x2.Forward(x, y, _g.InHeight, _g.InWidth)) continue;
+                if (_max2x2 && Pool2x2.IsSupported && Pool2x2.MaxForward(x, y, _g.InHeight, _g.InWidth)) continue;
+                if (_twoByTwo && !_max2x2 && Pool2x2.IsSupported)
+                {
+                    Pool2x2.AverageForward(x, y, _g.InHeight, _g.InWidth, _g.Kind == PoolKind.Sum);
+                    continue;
+                }
                 if (_max2x2) MaxForward2x2(x, y);
                 else if (_windowed && _g.Kind != PoolKind.Max) PoolPlanes.AverageForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y, _g.Kind == PoolKind.Sum);
                 else if (_windowed && !PoolPlanes.HasNaN(x, _inPlane)) PoolPlanes.MaxForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y);
