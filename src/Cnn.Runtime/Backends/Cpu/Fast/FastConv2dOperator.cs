@@ -22,6 +22,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     /// <summary>Below this many multiply-adds per image, a small batch stays on the calling thread.</summary>
     private const long SplitImageMacs = 1_000_000;
 
+    /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
+    private const int MaxDotRows = 64;
+
     private enum Work { Forward, UnfoldSplit, ForwardSplit, Backward }
 
     private readonly Conv2dGeometry _g;
@@ -33,7 +36,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private readonly float[][] _weightPartials;
     private readonly float[][] _biasPartials;
     private readonly int _inGroup, _outGroup, _depth, _outPlane, _chunk, _mr, _nr;
-    private readonly bool _pointwise;
+    private readonly bool _pointwise, _weightGradientByDots;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
 
     // The weights, packed once per call for all images: W_g for the forward GEMM, W_gᵀ for the input gradient.
@@ -61,6 +64,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _nr = SgemmKernels.Nr(_kernel);
         _pointwise = _g.KernelHeight == 1 && _g.KernelWidth == 1 && _g.StrideHeight == 1 && _g.StrideWidth == 1
                      && _g.PaddingHeight == 0 && _g.PaddingWidth == 0;
+        // A weight gradient that fills little of a GEMM tile (a first layer's 6×25 or 32×9) is a
+        // few hundred dot products along the columns: packing both operands would cost more.
+        _weightGradientByDots = (_outGroup < _mr || _depth < _nr) && _outGroup <= MaxDotRows;
 
         // Images per GEMM: enough for TargetColumns, no more than a worker's share of the largest
         // batch, and a column matrix within MaxColumnFloats. A pointwise convolution reads its
@@ -299,6 +305,18 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         }
     }
 
+    /// <summary>dW (+)= dY · columnsᵀ one column of dW at a time: the dot products of a row of the columns with every row of dY.</summary>
+    private void WeightGradientByDots(float* dy, float* unfolded, float* dw, int columns, bool accumulate)
+    {
+        float* dots = stackalloc float[_outGroup];
+        for (int j = 0; j < _depth; j++)
+        {
+            DotRows.Run(unfolded + (long)j * columns, dy, null, dots, columns, 0, _outGroup);
+            for (int o = 0; o < _outGroup; o++)
+                dw[(long)o * _depth + j] = accumulate ? dw[(long)o * _depth + j] + dots[o] : dots[o];
+        }
+    }
+
     private void BackwardChunk(int worker, int first, int count, float* weightGradient, float* biasGradient, bool accumulate)
     {
         GemmWorkspace ws = _gemm[worker];
@@ -331,10 +349,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             // dW_g (+)= dY_g · columns_gᵀ
             for (int group = 0; group < _g.Groups; group++)
             {
-                Sgemm.Multiply(ws, _outGroup, _depth, columns,
-                    outputGradient + (long)group * _outGroup * columns, columns, false,
-                    b + (long)group * _depth * columns, columns, true,
-                    weightGradient + (long)group * _outGroup * _depth, _depth, accumulate);
+                float* dy = outputGradient + (long)group * _outGroup * columns, unfolded = b + (long)group * _depth * columns;
+                float* dw = weightGradient + (long)group * _outGroup * _depth;
+                if (_weightGradientByDots) WeightGradientByDots(dy, unfolded, dw, columns, accumulate);
+                else Sgemm.Multiply(ws, _outGroup, _depth, columns, dy, columns, false, unfolded, columns, true, dw, _depth, accumulate);
             }
 
             if (_inputGradient == null) return;
