@@ -12,7 +12,7 @@ public class FastEquivalenceTests
     public static TheoryData<string, int> ConvCases()
     {
         var data = new TheoryData<string, int>();
-        foreach (string name in new[] { "odd", "stride2-padding1", "dilation2", "groups2", "pointwise", "pointwise-groups3-no-bias", "rectangular-no-bias", "same-rectangular", "same-width-only-dilated", "mnist-conv1" })
+        foreach (string name in new[] { "odd", "stride2-padding1", "dilation2", "groups2", "pointwise", "pointwise-groups3-no-bias", "rectangular-no-bias", "same-rectangular", "same-width-only-dilated", "mnist-conv1", "direct-no-bias", "lenet-conv1" })
         foreach (int batch in new[] { 1, 7, 64 })
             data.Add(name, batch);
         data.Add("wide", 1);
@@ -33,6 +33,8 @@ public class FastEquivalenceTests
         "same-rectangular" => Geometries.Conv(batch, 3, 6, 9, 4, 3, 5, 1, 1, 1, 2, 1, 1, 1, bias: true),
         "same-width-only-dilated" => Geometries.Conv(batch, 3, 7, 9, 4, 2, 3, 1, 1, 0, 2, 1, 2, 1, bias: true),
         "mnist-conv1" => Geometries.Conv(batch, 1, 28, 28, 32, 3, padding: 1),
+        "direct-no-bias" => Geometries.Conv(batch, 2, 7, 13, 7, 3, padding: 1, bias: false), // channel blocks of 4 and 3, rows of 8 + 5
+        "lenet-conv1" => Geometries.Conv(batch, 1, 28, 28, 6, 5, padding: 2),
         "mnist-conv2" => Geometries.Conv(batch, 32, 14, 14, 64, 3, padding: 1),
         "wide" => Geometries.Conv(batch, 16, 13, 12, 40, 3, padding: 1),
         _ => throw new ArgumentException(name),

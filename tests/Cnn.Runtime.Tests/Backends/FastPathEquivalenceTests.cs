@@ -1,5 +1,6 @@
 using Cnn.Backends;
 using Cnn.Backends.Cpu;
+using Cnn.Backends.Cpu.Fast;
 using Xunit;
 
 namespace Cnn.Runtime.Tests.Backends;
@@ -92,6 +93,17 @@ public class FastPathEquivalenceTests
         }
 
         GradientCheck.AssertRelative(Run(CpuKernels.Reference), Run(CpuKernels.Fast), Tolerance, "output");
+    }
+
+    [Fact]
+    public void DirectConvolution_TakesFirstLayers_AndLeavesTheRestToTheGemm()
+    {
+        Assert.True(DirectConvolution.Applies(Geometries.Conv(64, 1, 28, 28, 6, 5, padding: 2)));   // LeNet-5 conv1
+        Assert.True(DirectConvolution.Applies(Geometries.Conv(64, 1, 28, 28, 32, 3, padding: 1)));  // MNIST conv1
+        Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 6, 14, 14, 16, 5)));             // depth 150
+        Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 1, 28, 28, 6, 5, stride: 2)));
+        Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 2, 9, 9, 4, 3, dilation: 2)));
+        Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 2, 9, 9, 4, 3, groups: 2)));
     }
 
     public static TheoryData<PoolKind, int, int, int, int> PoolCases()

@@ -9,7 +9,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold. A batch smaller than
 /// the worker count (batch-1 inference) splits each image's GEMM instead, by rows of output
 /// channels or by columns of output positions. Weight and bias gradients are summed per worker and
-/// reduced in worker order, so results depend only on the thread count.
+/// reduced in worker order, so results depend only on the thread count. A first layer's forward
+/// pass (few input channels, stride 1) runs <see cref="DirectConvolution"/> instead.
 /// </summary>
 internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 {
@@ -25,7 +26,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
 
-    private enum Work { Forward, UnfoldSplit, ForwardSplit, Backward }
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, Direct, Backward }
 
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
@@ -35,8 +36,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private readonly float[][] _scratch;
     private readonly float[][] _weightPartials;
     private readonly float[][] _biasPartials;
+    private readonly float[][] _padded;
     private readonly int _inGroup, _outGroup, _depth, _outPlane, _chunk, _mr, _nr;
-    private readonly bool _pointwise, _weightGradientByDots;
+    private readonly bool _pointwise, _weightGradientByDots, _direct;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
 
     // The weights, packed once per call for all images: W_g for the forward GEMM, W_gᵀ for the input gradient.
@@ -67,6 +69,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         // A weight gradient that fills little of a GEMM tile (a first layer's 6×25 or 32×9) is a
         // few hundred dot products along the columns: packing both operands would cost more.
         _weightGradientByDots = (_outGroup < _mr || _depth < _nr) && _outGroup <= MaxDotRows;
+        _direct = DirectConvolution.Applies(_g);
 
         // Images per GEMM: enough for TargetColumns, no more than a worker's share of the largest
         // batch, and a column matrix within MaxColumnFloats. A pointwise convolution reads its
@@ -88,8 +91,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _scratch = new float[_workers][];
         _weightPartials = new float[_workers][];
         _biasPartials = new float[_workers][];
+        _padded = new float[_workers][];
         for (int w = 0; w < _workers; w++)
         {
+            _padded[w] = _direct ? GC.AllocateUninitializedArray<float>(DirectConvolution.PaddedSize(_g), pinned: true) : [];
             _gemm[w] = new GemmWorkspace(_kernel, maxM, maxN, maxK);
             _columns[w] = _pointwise ? [] : GC.AllocateUninitializedArray<float>(checked((int)(columnRows * columns)), pinned: true);
             _scratch[w] = _chunk == 1 ? [] : GC.AllocateUninitializedArray<float>(_g.OutChannels * columns, pinned: true);
@@ -106,6 +111,13 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
+
+        if (_direct)
+        {
+            _work = Work.Direct;
+            _pool.Run(this, Math.Min(_workers, batch));
+            return;
+        }
 
         int splitWorkers = SplitWorkers(batch);
         if (splitWorkers <= 1 || !_splitRows) PackWeights(0, _outGroup);
@@ -204,6 +216,13 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         }
 
         (int first, int end) = WorkerPool.Share(_batch, worker, workers);
+        if (_work == Work.Direct)
+        {
+            fixed (float* padded = _padded[worker])
+                for (int n = first; n < end; n++)
+                    DirectConvolution.Forward(_g, _input + (long)n * _g.InputSize, _weight, _bias, _output + (long)n * _g.OutputSize, padded);
+            return;
+        }
         if (_work == Work.Backward)
         {
             BackwardShare(worker, first, end);

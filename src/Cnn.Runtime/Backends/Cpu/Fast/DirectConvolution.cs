@@ -1,0 +1,175 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Cnn.Backends.Cpu.Fast;
+
+/// <summary>
+/// The forward pass of a first layer's convolution computed directly: a few input channels, stride
+/// 1, no dilation, one group (LeNet's 1→6 5×5, the MNIST net's 1→32 3×3). There, im2col would copy
+/// every pixel 9 to 25 times and a GEMM tile would hold 6 useful rows of 8 and a depth of 9 to 25.
+/// Instead each image is copied once into a zero-padded buffer, and every output row is
+/// y[o, oy, ·] = b[o] + Σ_c Σ_kh Σ_kw w[o, c, kh, kw]·xpad[c, oy + kh, · + kw], sixteen outputs
+/// (two vectors) at a time, with up to four output channels sharing each load of the input, so that
+/// six to eight independent chains of multiply-adds hide most of their latency. The backward pass
+/// stays with im2col (see <see cref="FastConv2dOperator"/>); <see cref="Reference.Conv2dReference"/> is the reference.
+/// </summary>
+internal static unsafe class DirectConvolution
+{
+    /// <summary>The largest InChannels·KernelHeight·KernelWidth this path takes.</summary>
+    private const int MaxDepth = 32;
+
+    private const int Lanes = 8;
+
+    /// <summary>Outputs of a row computed together: two vectors.</summary>
+    private const int Step = 2 * Lanes;
+
+    /// <summary>Whether a convolution of <paramref name="g"/> runs here.</summary>
+    public static bool Applies(in Conv2dGeometry g) =>
+        Vector256.IsHardwareAccelerated && g.Groups == 1 && g.StrideHeight == 1 && g.StrideWidth == 1
+        && g.DilationHeight == 1 && g.DilationWidth == 1 && g.InChannels * g.KernelHeight * g.KernelWidth <= MaxDepth;
+
+    /// <summary>Floats of the padded copy of one image (a buffer per worker).</summary>
+    public static int PaddedSize(in Conv2dGeometry g) => g.InChannels * PaddedHeight(g) * PaddedWidth(g);
+
+    // Wide enough for whole steps of outputs (the extra columns are zeros whose outputs are dropped).
+    private static int PaddedWidth(in Conv2dGeometry g) => (g.OutWidth + Step - 1) / Step * Step + g.KernelWidth - 1;
+
+    private static int PaddedHeight(in Conv2dGeometry g) => g.OutHeight + g.KernelHeight - 1;
+
+    /// <summary>Writes the output of one image; <paramref name="bias"/> may be null.</summary>
+    public static void Forward(in Conv2dGeometry g, float* image, float* weight, float* bias, float* output, float* padded)
+    {
+        int ph = PaddedHeight(g), pw = PaddedWidth(g);
+        new Span<float>(padded, PaddedSize(g)).Clear();
+        int rows = Math.Min(g.InHeight, ph - g.PaddingHeight), columns = Math.Min(g.InWidth, pw - g.PaddingWidth);
+        for (int c = 0; c < g.InChannels; c++)
+            for (int iy = 0; iy < rows; iy++)
+                new ReadOnlySpan<float>(image + ((long)c * g.InHeight + iy) * g.InWidth, columns)
+                    .CopyTo(new Span<float>(padded + ((long)c * ph + iy + g.PaddingHeight) * pw + g.PaddingWidth, columns));
+
+        // Blocks of up to four output channels, as even as possible (6 → 3 + 3), so each keeps several FMA chains busy.
+        int blocks = (g.OutChannels + 3) / 4;
+        for (int block = 0; block < blocks; block++)
+        {
+            (int first, int end) = WorkerPool.Share(g.OutChannels, block, blocks);
+            switch (end - first)
+            {
+                case 4: Block<Four>(g, padded, ph, pw, weight, bias, output, first); break;
+                case 3: Block<Three>(g, padded, ph, pw, weight, bias, output, first); break;
+                case 2: Block<Two>(g, padded, ph, pw, weight, bias, output, first); break;
+                default: Block<One>(g, padded, ph, pw, weight, bias, output, first); break;
+            }
+        }
+    }
+
+    /// <summary>Output channels [first, first + TCount) of one image; the JIT compiles one copy per count, with the unused chains gone.</summary>
+    private static void Block<TCount>(in Conv2dGeometry g, float* padded, int ph, int pw, float* weight, float* bias, float* output, int first)
+        where TCount : struct, IChannelCount
+    {
+        int count = TCount.Value, depth = g.InChannels * g.KernelHeight * g.KernelWidth, plane = g.OutHeight * g.OutWidth;
+        float* tile = stackalloc float[4 * Step];
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            for (int ox = 0; ox < g.OutWidth; ox += Step)
+            {
+                Accumulate<TCount>(padded + (long)oy * pw + ox, ph * pw, pw, g.InChannels, g.KernelHeight, g.KernelWidth,
+                    weight + (long)first * depth, depth, bias == null ? null : bias + first, tile);
+                int valid = Math.Min(Step, g.OutWidth - ox);
+                for (int i = 0; i < count; i++)
+                    new ReadOnlySpan<float>(tile + i * Step, valid).CopyTo(new Span<float>(output + (long)(first + i) * plane + (long)oy * g.OutWidth + ox, valid));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sixteen outputs of one row for TCount channels into <paramref name="tile"/> (Step floats per
+    /// channel): no calls here, so that the JIT keeps all eight accumulators in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate<TCount>(float* origin, int channelStride, int rowStride, int inChannels, int kernelHeight, int kernelWidth,
+        float* weight, int depth, float* bias, float* tile)
+        where TCount : struct, IChannelCount
+    {
+        int count = TCount.Value;
+        float* w0 = weight, w1 = w0 + depth, w2 = w1 + depth, w3 = w2 + depth;
+        Vector256<float> a0 = Bias(bias, 0), a1 = count > 1 ? Bias(bias, 1) : default, a2 = count > 2 ? Bias(bias, 2) : default, a3 = count > 3 ? Bias(bias, 3) : default;
+        Vector256<float> c0 = a0, c1 = a1, c2 = a2, c3 = a3; // a: outputs 0 … 7, c: 8 … 15
+        int tap = 0;
+        for (int c = 0; c < inChannels; c++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                float* row = origin + (long)c * channelStride + (long)kh * rowStride;
+                for (int kw = 0; kw < kernelWidth; kw++, tap++)
+                {
+                    Vector256<float> x = Vector256.Load(row + kw), z = Vector256.Load(row + kw + Lanes);
+                    Vector256<float> v0 = Vector256.Create(w0[tap]);
+                    a0 = Vector256.FusedMultiplyAdd(v0, x, a0);
+                    c0 = Vector256.FusedMultiplyAdd(v0, z, c0);
+                    if (count > 1)
+                    {
+                        Vector256<float> v1 = Vector256.Create(w1[tap]);
+                        a1 = Vector256.FusedMultiplyAdd(v1, x, a1);
+                        c1 = Vector256.FusedMultiplyAdd(v1, z, c1);
+                    }
+                    if (count > 2)
+                    {
+                        Vector256<float> v2 = Vector256.Create(w2[tap]);
+                        a2 = Vector256.FusedMultiplyAdd(v2, x, a2);
+                        c2 = Vector256.FusedMultiplyAdd(v2, z, c2);
+                    }
+                    if (count > 3)
+                    {
+                        Vector256<float> v3 = Vector256.Create(w3[tap]);
+                        a3 = Vector256.FusedMultiplyAdd(v3, x, a3);
+                        c3 = Vector256.FusedMultiplyAdd(v3, z, c3);
+                    }
+                }
+            }
+        }
+        a0.Store(tile);
+        c0.Store(tile + Lanes);
+        if (count > 1)
+        {
+            a1.Store(tile + Step);
+            c1.Store(tile + Step + Lanes);
+        }
+        if (count > 2)
+        {
+            a2.Store(tile + 2 * Step);
+            c2.Store(tile + 2 * Step + Lanes);
+        }
+        if (count > 3)
+        {
+            a3.Store(tile + 3 * Step);
+            c3.Store(tile + 3 * Step + Lanes);
+        }
+    }
+
+    private static Vector256<float> Bias(float* bias, int channel) => bias == null ? Vector256<float>.Zero : Vector256.Create(bias[channel]);
+
+    private interface IChannelCount
+    {
+        static abstract int Value { get; }
+    }
+
+    private readonly struct One : IChannelCount
+    {
+        public static int Value => 1;
+    }
+
+    private readonly struct Two : IChannelCount
+    {
+        public static int Value => 2;
+    }
+
+    private readonly struct Three : IChannelCount
+    {
+        public static int Value => 3;
+    }
+
+    private readonly struct Four : IChannelCount
+    {
+        public static int Value => 4;
+    }
+}
