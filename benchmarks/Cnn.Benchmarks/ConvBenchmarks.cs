@@ -16,7 +16,7 @@ public class ConvBenchmarks
     private IConv2dOperator _conv = null!;
     private Tensor _x, _w, _b, _y, _dy, _dx, _dw, _db;
 
-    [Params("mnist conv2 32x14x14->64", "lenet conv1 1x28x28->6", "lenet conv2 6x14x14->16", "alexnet conv4 384x6x6->256")]
+    [Params("mnist conv1 1x28x28->32", "mnist conv2 32x14x14->64", "lenet conv1 1x28x28->6", "lenet conv2 6x14x14->16", "alexnet conv4 384x6x6->256")]
     public string Layer { get; set; } = "";
 
     [GlobalSetup]
@@ -25,6 +25,7 @@ public class ConvBenchmarks
         Conv2dGeometry g = Layer switch
         {
             "mnist conv2 32x14x14->64" => Same(32, 14, 64, 3),
+            "mnist conv1 1x28x28->32" => Same(1, 28, 32, 3),
             "lenet conv1 1x28x28->6" => new Conv2dGeometry(Batch, 1, 28, 28, 6, 28, 28, 5, 5, 1, 1, 2, 2, 1, 1, 1, true),
             "lenet conv2 6x14x14->16" => new Conv2dGeometry(Batch, 6, 14, 14, 16, 10, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, true),
             _ => Same(384, 6, 256, 3),

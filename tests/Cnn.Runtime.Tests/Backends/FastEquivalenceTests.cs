@@ -33,7 +33,7 @@ public class FastEquivalenceTests
         "same-rectangular" => Geometries.Conv(batch, 3, 6, 9, 4, 3, 5, 1, 1, 1, 2, 1, 1, 1, bias: true),
         "same-width-only-dilated" => Geometries.Conv(batch, 3, 7, 9, 4, 2, 3, 1, 1, 0, 2, 1, 2, 1, bias: true),
         "mnist-conv1" => Geometries.Conv(batch, 1, 28, 28, 32, 3, padding: 1),
-        "direct-no-bias" => Geometries.Conv(batch, 2, 7, 13, 7, 3, padding: 1, bias: false), // channel blocks of 4 and 3, rows of 8 + 5
+        "direct-no-bias" => Geometries.Conv(batch, 2, 7, 13, 7, 3, padding: 1, bias: false), // direct: channel blocks of 4 and 3, rows of 13 of 16
         "lenet-conv1" => Geometries.Conv(batch, 1, 28, 28, 6, 5, padding: 2),
         "mnist-conv2" => Geometries.Conv(batch, 32, 14, 14, 64, 3, padding: 1),
         "wide" => Geometries.Conv(batch, 16, 13, 12, 40, 3, padding: 1),

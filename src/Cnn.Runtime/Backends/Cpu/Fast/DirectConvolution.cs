@@ -4,9 +4,9 @@ using System.Runtime.Intrinsics;
 namespace Cnn.Backends.Cpu.Fast;
 
 /// <summary>
-/// The forward pass of a first layer's convolution computed directly: a few input channels, stride
-/// 1, no dilation, one group (LeNet's 1→6 5×5, the MNIST net's 1→32 3×3). There, im2col would copy
-/// every pixel 9 to 25 times and a GEMM tile would hold 6 useful rows of 8 and a depth of 9 to 25.
+/// The forward pass of a small first-layer convolution computed directly: few input and output
+/// channels, stride 1, no dilation, one group (LeNet's 1→6 5×5). There, im2col would copy every
+/// pixel 25 times into a GEMM whose tiles hold 6 useful rows of 8 and a depth of only 25.
 /// Instead each image is copied once into a zero-padded buffer, and every output row is
 /// y[o, oy, ·] = b[o] + Σ_c Σ_kh Σ_kw w[o, c, kh, kw]·xpad[c, oy + kh, · + kw], sixteen outputs
 /// (two vectors) at a time, with up to four output channels sharing each load of the input, so that
@@ -18,6 +18,13 @@ internal static unsafe class DirectConvolution
     /// <summary>The largest InChannels·KernelHeight·KernelWidth this path takes.</summary>
     private const int MaxDepth = 32;
 
+    /// <summary>
+    /// The most output channels: below a GEMM tile's 8 rows. With more, the GEMM wins
+    /// (ConvBenchmarks, batch 64: the MNIST net's 1→32 3×3 takes 249 µs by GEMM and 476 µs here,
+    /// LeNet's 1→6 5×5 takes 320 µs by GEMM and 165 µs here).
+    /// </summary>
+    private const int MaxOutChannels = 7;
+
     private const int Lanes = 8;
 
     /// <summary>Outputs of a row computed together: two vectors.</summary>
@@ -26,7 +33,8 @@ internal static unsafe class DirectConvolution
     /// <summary>Whether a convolution of <paramref name="g"/> runs here.</summary>
     public static bool Applies(in Conv2dGeometry g) =>
         Vector256.IsHardwareAccelerated && g.Groups == 1 && g.StrideHeight == 1 && g.StrideWidth == 1
-        && g.DilationHeight == 1 && g.DilationWidth == 1 && g.InChannels * g.KernelHeight * g.KernelWidth <= MaxDepth;
+        && g.DilationHeight == 1 && g.DilationWidth == 1 && g.InChannels * g.KernelHeight * g.KernelWidth <= MaxDepth
+        && g.OutChannels <= MaxOutChannels;
 
     /// <summary>Floats of the padded copy of one image (a buffer per worker).</summary>
     public static int PaddedSize(in Conv2dGeometry g) => g.InChannels * PaddedHeight(g) * PaddedWidth(g);

@@ -10,7 +10,7 @@ namespace Cnn.Backends.Cpu.Fast;
 /// the worker count (batch-1 inference) splits each image's GEMM instead, by rows of output
 /// channels or by columns of output positions. Weight and bias gradients are summed per worker and
 /// reduced in worker order, so results depend only on the thread count. A first layer's forward
-/// pass (few input channels, stride 1) runs <see cref="DirectConvolution"/> instead.
+/// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead.
 /// </summary>
 internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 {
