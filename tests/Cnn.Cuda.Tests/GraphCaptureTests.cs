@@ -31,8 +31,8 @@ public class GraphCaptureTests
 
         void Upload(int step)
         {
-            backend.Upload(TestData.Uniform(Batch * GraphTestNet.InputSize, (ulong)(100 + step)), network.Input.Slice(0, Batch * GraphTestNet.InputSize));
-            backend.Upload(TestData.Labels(Batch, 10, (ulong)(200 + step)), network.Labels.Slice(0, Batch));
+            backend.Upload(RandomTestData.Uniform(Batch * GraphTestNet.InputSize, (ulong)(100 + step)), network.Input.Slice(0, Batch * GraphTestNet.InputSize));
+            backend.Upload(RandomTestData.Labels(Batch, 10, (ulong)(200 + step)), network.Labels.Slice(0, Batch));
         }
         void Step()
         {
@@ -87,8 +87,8 @@ public class GraphCaptureTests
         using var network = new GraphTestNet(64, backend, seed: 1);
         using var optimizer = new Adam(network);
         ILoss loss = Loss.For(network);
-        backend.Upload(TestData.Uniform(64 * GraphTestNet.InputSize, 1), network.Input.Slice(0, 64 * GraphTestNet.InputSize));
-        backend.Upload(TestData.Labels(64, 10, 2), network.Labels.Slice(0, 64));
+        backend.Upload(RandomTestData.Uniform(64 * GraphTestNet.InputSize, 1), network.Input.Slice(0, 64 * GraphTestNet.InputSize));
+        backend.Upload(RandomTestData.Labels(64, 10, 2), network.Labels.Slice(0, 64));
         void Step()
         {
             network.Forward(64);

@@ -48,8 +48,8 @@ public class NetworkParityTests
         using var reference = new CpuBackend(CpuKernels.Reference);
         using INetwork gpu = Create(name, batch, cuda);
         using INetwork cpu = Create(name, batch, reference);
-        float[] input = TestData.Uniform((long)batch * gpu.InputShape.Size, 17);
-        float[] labels = TestData.Labels(batch, gpu.OutputSize, 18);
+        float[] input = RandomTestData.Uniform((long)batch * gpu.InputShape.Size, 17);
+        float[] labels = RandomTestData.Labels(batch, gpu.OutputSize, 18);
 
         foreach (INetwork network in new[] { gpu, cpu })
         {
@@ -92,7 +92,7 @@ public class NetworkParityTests
         using var reference = new CpuBackend(CpuKernels.Reference);
         using INetwork gpu = Create("ResNet18@32", batch, cuda);
         using INetwork cpu = Create("ResNet18@32", batch, reference);
-        float[] input = TestData.Uniform((long)batch * gpu.InputShape.Size, 3);
+        float[] input = RandomTestData.Uniform((long)batch * gpu.InputShape.Size, 3);
         foreach (INetwork network in new[] { gpu, cpu })
         {
             network.Backend.Upload(input, network.Input.Slice(0, input.Length));

@@ -52,14 +52,14 @@ public sealed class OperatorParityTests : IDisposable
     {
         foreach (int batch in new[] { g.MaxBatch, 1 })
         {
-            var x = Pair(TestData.Uniform(batch * g.InputSize, 1));
-            var w = Pair(TestData.Uniform(g.WeightSize, 2));
-            var b = Pair(TestData.Uniform(g.OutChannels, 3));
+            var x = Pair(RandomTestData.Uniform(batch * g.InputSize, 1));
+            var w = Pair(RandomTestData.Uniform(g.WeightSize, 2));
+            var b = Pair(RandomTestData.Uniform(g.OutChannels, 3));
             var y = Zeros(batch * g.OutputSize);
-            var dy = Pair(TestData.Uniform(batch * g.OutputSize, 4));
+            var dy = Pair(RandomTestData.Uniform(batch * g.OutputSize, 4));
             var dx = Zeros(batch * g.InputSize);
-            var dw = Pair(TestData.Uniform(g.WeightSize, 5)); // overwritten, not accumulated
-            var db = Pair(TestData.Uniform(g.OutChannels, 6));
+            var dw = Pair(RandomTestData.Uniform(g.WeightSize, 5)); // overwritten, not accumulated
+            var db = Pair(RandomTestData.Uniform(g.OutChannels, 6));
             IConv2dOperator cpu = _cpu.CreateConv2d(g), gpu = _gpu.CreateConv2d(g);
             cpu.Forward(batch, x.Cpu, w.Cpu, g.HasBias ? b.Cpu : default, y.Cpu);
             gpu.Forward(batch, x.Gpu, w.Gpu, g.HasBias ? b.Gpu : default, y.Gpu);
@@ -79,14 +79,14 @@ public sealed class OperatorParityTests : IDisposable
     public void Linear_ForwardAndBackward(int batch, int inFeatures, int outFeatures, bool bias)
     {
         var g = new LinearGeometry(batch, inFeatures, outFeatures, bias);
-        var x = Pair(TestData.Uniform(batch * inFeatures, 1));
-        var w = Pair(TestData.Uniform(g.WeightSize, 2));
-        var b = Pair(TestData.Uniform(outFeatures, 3));
+        var x = Pair(RandomTestData.Uniform(batch * inFeatures, 1));
+        var w = Pair(RandomTestData.Uniform(g.WeightSize, 2));
+        var b = Pair(RandomTestData.Uniform(outFeatures, 3));
         var y = Zeros(batch * outFeatures);
-        var dy = Pair(TestData.Uniform(batch * outFeatures, 4));
+        var dy = Pair(RandomTestData.Uniform(batch * outFeatures, 4));
         var dx = Zeros(batch * inFeatures);
-        var dw = Pair(TestData.Uniform(g.WeightSize, 5));
-        var db = Pair(TestData.Uniform(outFeatures, 6));
+        var dw = Pair(RandomTestData.Uniform(g.WeightSize, 5));
+        var db = Pair(RandomTestData.Uniform(outFeatures, 6));
         ILinearOperator cpu = _cpu.CreateLinear(g), gpu = _gpu.CreateLinear(g);
         cpu.Forward(batch, x.Cpu, w.Cpu, bias ? b.Cpu : default, y.Cpu);
         gpu.Forward(batch, x.Gpu, w.Gpu, bias ? b.Gpu : default, y.Gpu);
@@ -115,10 +115,10 @@ public sealed class OperatorParityTests : IDisposable
     public void Pool2d_ForwardAndBackward(Pool2dGeometry g, bool cudnn)
     {
         const int batch = 2;
-        var x = Pair(TestData.Uniform(batch * g.InputSize, 1));
+        var x = Pair(RandomTestData.Uniform(batch * g.InputSize, 1));
         var y = Zeros(batch * g.OutputSize);
-        var dy = Pair(TestData.Uniform(batch * g.OutputSize, 2));
-        var dx = Pair(TestData.Uniform(batch * g.InputSize, 3)); // overwritten
+        var dy = Pair(RandomTestData.Uniform(batch * g.OutputSize, 2));
+        var dx = Pair(RandomTestData.Uniform(batch * g.InputSize, 3)); // overwritten
         IPool2dOperator cpu = _cpu.CreatePool2d(g), gpu = _gpu.CreatePool2d(g);
         Assert.Equal(cudnn, ((CudaPool2dOperator)gpu).UsesCudnn);
         cpu.Forward(batch, x.Cpu, y.Cpu);
@@ -141,9 +141,9 @@ public sealed class OperatorParityTests : IDisposable
     {
         const int batch = 5, features = 37;
         var g = new ActivationGeometry(kind, batch, features, slope);
-        var x = Pair(TestData.Uniform(batch * features, 1, -4, 4));
+        var x = Pair(RandomTestData.Uniform(batch * features, 1, -4, 4));
         var y = Zeros(batch * features);
-        var dy = Pair(TestData.Uniform(batch * features, 2));
+        var dy = Pair(RandomTestData.Uniform(batch * features, 2));
         var dx = Zeros(batch * features);
         IActivationOperator cpu = _cpu.CreateActivation(g), gpu = _gpu.CreateActivation(g);
         cpu.Forward(batch, x.Cpu, y.Cpu);
@@ -162,14 +162,14 @@ public sealed class OperatorParityTests : IDisposable
     {
         var g = new BatchNormGeometry(batch, channels, spatial, 1e-5f, 0.1f);
         int count = batch * channels * spatial;
-        var x = Pair(TestData.Uniform(count, 1, -2, 3));
-        var w = Pair(TestData.Uniform(channels, 2, 0.5f, 1.5f));
-        var b = Pair(TestData.Uniform(channels, 3));
-        var mean = Pair(TestData.Uniform(channels, 4));
-        var variance = Pair(TestData.Uniform(channels, 5, 0.5f, 2f));
+        var x = Pair(RandomTestData.Uniform(count, 1, -2, 3));
+        var w = Pair(RandomTestData.Uniform(channels, 2, 0.5f, 1.5f));
+        var b = Pair(RandomTestData.Uniform(channels, 3));
+        var mean = Pair(RandomTestData.Uniform(channels, 4));
+        var variance = Pair(RandomTestData.Uniform(channels, 5, 0.5f, 2f));
         var tracked = Pair([3f]);
         var y = Zeros(count);
-        var dy = Pair(TestData.Uniform(count, 6));
+        var dy = Pair(RandomTestData.Uniform(count, 6));
         var dx = Zeros(count);
         var dw = Zeros(channels);
         var db = Zeros(channels);
@@ -200,7 +200,7 @@ public sealed class OperatorParityTests : IDisposable
     {
         const int batch = 4, features = 1000;
         var g = new DropoutGeometry(batch, features, 0.3f, Seed: 99);
-        var x = Pair(TestData.Uniform(batch * features, 1));
+        var x = Pair(RandomTestData.Uniform(batch * features, 1));
         var y = Zeros(batch * features);
         var mask = Zeros(batch * features);
         IDropoutOperator op = _gpu.CreateDropout(g);
@@ -228,7 +228,7 @@ public sealed class OperatorParityTests : IDisposable
         op.Forward(batch, x.Gpu, y.Gpu, mask.Gpu, training: false);
         Assert.Equal(input, TestData.Download(_gpu, y.Gpu));
         Assert.All(TestData.Download(_gpu, mask.Gpu), v => Assert.Equal(1f, v));
-        var dy = Pair(TestData.Uniform(batch * features, 2));
+        var dy = Pair(RandomTestData.Uniform(batch * features, 2));
         var dx = Zeros(batch * features);
         op.Backward(batch, mask.Gpu, dy.Gpu, dx.Gpu);
         Assert.Equal(TestData.Download(_gpu, dy.Gpu), TestData.Download(_gpu, dx.Gpu));
@@ -241,7 +241,7 @@ public sealed class OperatorParityTests : IDisposable
     public void Losses_ValuesAndGradients(int which)
     {
         const int batch = 7, classes = 13;
-        float[] values = TestData.Uniform(batch * classes, 1, -3, 3);
+        float[] values = RandomTestData.Uniform(batch * classes, 1, -3, 3);
         if (which == 2)
         {
             // probabilities: a softmax of the values, one of them below the clamp
@@ -254,7 +254,7 @@ public sealed class OperatorParityTests : IDisposable
             }
             values[0] = 1e-9f;
         }
-        float[] labelValues = TestData.Labels(batch, classes, 2);
+        float[] labelValues = RandomTestData.Labels(batch, classes, 2);
         labelValues[0] = 0;
         var input = Pair(values);
         var labels = Pair(labelValues);
@@ -289,8 +289,8 @@ public sealed class OperatorParityTests : IDisposable
     [CudaFact]
     public void Penalty_AddsToGradientsAndReturnsTheSum()
     {
-        var p = Pair(TestData.Uniform(100_003, 1));
-        var g = Pair(TestData.Uniform(100_003, 2));
+        var p = Pair(RandomTestData.Uniform(100_003, 1));
+        var g = Pair(RandomTestData.Uniform(100_003, 2));
         float cpu = _cpu.AddPenalty(p.Cpu, g.Cpu, 1e-3f, 2e-4f), gpu = _gpu.AddPenalty(p.Gpu, g.Gpu, 1e-3f, 2e-4f);
         Assert.True(Math.Abs(cpu - gpu) <= 1e-4 * Math.Abs(cpu), $"penalty {gpu} on CUDA, {cpu} on the CPU reference");
         AssertSame(g, 1e-6, "gradients with the penalty");
@@ -304,11 +304,11 @@ public sealed class OperatorParityTests : IDisposable
     public void Sgd_StepsLikeTheReference(float momentum, float dampening, float weightDecay, bool nesterov)
     {
         const int n = 10_007;
-        var p = Pair(TestData.Uniform(n, 1));
+        var p = Pair(RandomTestData.Uniform(n, 1));
         var v = Zeros(n);
         for (int step = 1; step <= 3; step++)
         {
-            var g = Pair(TestData.Uniform(n, (ulong)(10 + step)));
+            var g = Pair(RandomTestData.Uniform(n, (ulong)(10 + step)));
             var settings = new SgdStepSettings(0.05f, momentum, dampening, weightDecay, nesterov, FirstStep: step == 1);
             _cpu.SgdStep(p.Cpu, g.Cpu, momentum != 0 ? v.Cpu : default, settings);
             _gpu.SgdStep(p.Gpu, g.Gpu, momentum != 0 ? v.Gpu : default, settings);
@@ -324,12 +324,12 @@ public sealed class OperatorParityTests : IDisposable
     public void Adam_StepsLikeTheReference(float weightDecay, bool decoupled)
     {
         const int n = 10_007;
-        var p = Pair(TestData.Uniform(n, 1));
+        var p = Pair(RandomTestData.Uniform(n, 1));
         var m = Zeros(n);
         var v = Zeros(n);
         for (int step = 1; step <= 4; step++)
         {
-            var g = Pair(TestData.Uniform(n, (ulong)(20 + step)));
+            var g = Pair(RandomTestData.Uniform(n, (ulong)(20 + step)));
             var settings = new AdamStepSettings(1e-3f, 0.9f, 0.999f, 1e-8f, weightDecay, decoupled, step);
             _cpu.AdamStep(p.Cpu, g.Cpu, m.Cpu, v.Cpu, settings);
             _gpu.AdamStep(p.Gpu, g.Gpu, m.Gpu, v.Gpu, settings);
@@ -342,8 +342,8 @@ public sealed class OperatorParityTests : IDisposable
     [CudaFact]
     public void Elementwise_AddCopyStridedFillCopy()
     {
-        var a = Pair(TestData.Uniform(1000, 1));
-        var b = Pair(TestData.Uniform(1000, 2));
+        var a = Pair(RandomTestData.Uniform(1000, 1));
+        var b = Pair(RandomTestData.Uniform(1000, 2));
         var sum = Zeros(1000);
         _cpu.Add(a.Cpu, b.Cpu, sum.Cpu);
         _gpu.Add(a.Gpu, b.Gpu, sum.Gpu);

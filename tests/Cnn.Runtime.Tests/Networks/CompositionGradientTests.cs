@@ -20,8 +20,8 @@ public class CompositionGradientTests
     public void BranchingNetwork_BackwardMatchesFiniteDifferences(CpuKernels kernels)
     {
         using var network = new CompositionNet(Batch, new CpuBackend(kernels), seed: 3);
-        float[] input = NetworkTestData.Uniform(Batch * CompositionNet.InputSize, 5);
-        float[] labels = NetworkTestData.Labels(Batch, 3, 6);
+        float[] input = RandomTestData.Uniform(Batch * CompositionNet.InputSize, 5);
+        float[] labels = RandomTestData.Labels(Batch, 3, 6);
         network.Backend.Upload(input, network.Input.Slice(0, input.Length));
         network.Backend.Upload(labels, network.Labels.Slice(0, Batch));
         var loss = new CrossEntropyLoss();
@@ -67,7 +67,7 @@ public class CompositionGradientTests
     public void BatchNorm_UpdatesRunningStatisticsOnlyInTraining()
     {
         using var network = new CompositionNet(Batch, seed: 3);
-        float[] input = NetworkTestData.Uniform(Batch * CompositionNet.InputSize, 5);
+        float[] input = RandomTestData.Uniform(Batch * CompositionNet.InputSize, 5);
         network.Backend.Upload(input, network.Input.Slice(0, input.Length));
         float[] initial = NetworkTestData.Download(network, network.Buffers);
 

@@ -76,8 +76,8 @@ public class GeneratedNetworkTests
     {
         using var fast = new GradientCheckNet(7, new CpuBackend(CpuKernels.Fast), seed: 9);
         using var reference = new GradientCheckNet(7, new CpuBackend(CpuKernels.Reference), seed: 9);
-        float[] input = NetworkTestData.Uniform(7 * GradientCheckNet.InputSize, 4);
-        float[] labels = NetworkTestData.Labels(7, 3, 5);
+        float[] input = RandomTestData.Uniform(7 * GradientCheckNet.InputSize, 4);
+        float[] labels = RandomTestData.Labels(7, 3, 5);
         float[][] results = new[] { (INetwork)fast, reference }.Select(n =>
         {
             n.Training = false;
@@ -100,8 +100,8 @@ public class GeneratedNetworkTests
         using var network = new SmallConvNet(16, new CpuBackend(CpuKernels.Fast, threads: 2), seed: 1);
         using var adam = new Adam(network) { L2 = 1e-4f };
         var step = new TrainingStep(network, Loss.For(network), adam);
-        float[] images = NetworkTestData.Uniform(16 * SmallConvNet.InputSize, 2);
-        float[] labels = NetworkTestData.Labels(16, 10, 3);
+        float[] images = RandomTestData.Uniform(16 * SmallConvNet.InputSize, 2);
+        float[] labels = RandomTestData.Labels(16, 10, 3);
         // Long enough for tiered compilation to settle, so that only steady-state steps are measured.
         for (int i = 0; i < 60; i++) step.Run(images, labels, i % 2 == 0 ? 16 : 9);
 
@@ -123,7 +123,7 @@ public class GeneratedNetworkTests
             var step = new TrainingStep(network, Loss.For(network), sgd);
             for (int i = 0; i < 5; i++)
             {
-                step.Run(NetworkTestData.Uniform(8 * SmallConvNet.InputSize, (ulong)i), NetworkTestData.Labels(8, 10, (ulong)i + 100), 8);
+                step.Run(RandomTestData.Uniform(8 * SmallConvNet.InputSize, (ulong)i), RandomTestData.Labels(8, 10, (ulong)i + 100), 8);
             }
             return NetworkTestData.Download(network, network.Parameters);
         }
@@ -136,7 +136,7 @@ public class GeneratedNetworkTests
     public void Dropout_IsActiveInTrainingAndTheIdentityInEvaluation()
     {
         using var network = new SmallConvNet(4, seed: 2);
-        float[] input = NetworkTestData.Uniform(4 * SmallConvNet.InputSize, 8);
+        float[] input = RandomTestData.Uniform(4 * SmallConvNet.InputSize, 8);
         float[] Run(bool training)
         {
             network.Training = training;
@@ -161,7 +161,7 @@ public class GeneratedNetworkTests
         Assert.Equal(TensorShape.Flat(144), network.Layers[6].OutputShape);
 
         network.Training = false;
-        float[] input = NetworkTestData.Uniform(3 * SmallConvNet.InputSize, 4);
+        float[] input = RandomTestData.Uniform(3 * SmallConvNet.InputSize, 4);
         network.Backend.Upload(input, network.Input.Slice(0, input.Length));
         network.Forward(3);
         Assert.Equal(NetworkTestData.Download(network, network.Output.Slice(0, 30)), NetworkTestData.Download(network, network.LayerOutput(10, 3)));

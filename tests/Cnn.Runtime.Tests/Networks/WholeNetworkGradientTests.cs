@@ -21,8 +21,8 @@ public class WholeNetworkGradientTests
     {
         using var network = new GradientCheckNet(Batch, new CpuBackend(kernels), seed: 7);
         network.Training = false; // dropout is the identity, so the loss is a deterministic function
-        float[] input = NetworkTestData.Uniform(Batch * GradientCheckNet.InputSize, 11);
-        float[] labels = NetworkTestData.Labels(Batch, 3, 12);
+        float[] input = RandomTestData.Uniform(Batch * GradientCheckNet.InputSize, 11);
+        float[] labels = RandomTestData.Labels(Batch, 3, 12);
         network.Backend.Upload(input, network.Input.Slice(0, input.Length));
         network.Backend.Upload(labels, network.Labels.Slice(0, Batch));
         network.Forward(Batch);

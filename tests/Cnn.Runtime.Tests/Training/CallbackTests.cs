@@ -115,7 +115,7 @@ public class CallbackTests
         var stopping = new EarlyStopping("val_loss", patience: 5, restoreBestWeights: true);
         TrainingContext context = Context(network, optimizer);
         stopping.OnTrainBegin(context);
-        float[][] weights = [.. Enumerable.Range(0, 3).Select(i => NetworkTestData.Uniform(network.Parameters.Length, (ulong)i + 10))];
+        float[][] weights = [.. Enumerable.Range(0, 3).Select(i => RandomTestData.Uniform(network.Parameters.Length, (ulong)i + 10))];
         double[] losses = [0.9, 0.5, 0.7];
         for (int e = 0; e < 3; e++)
         {

@@ -55,7 +55,7 @@ public class DivergenceTests
     {
         using var network = new TinyMlp(8, seed: 2);
         using var optimizer = new Sgd(network, 0.1f);
-        var data = new ImageDataset(NetworkTestData.Uniform(64 * 4, 7), NetworkTestData.Labels(64, 2, 8).Select(l => (int)l).ToArray(), TensorShape.Flat(4), ["a", "b"]);
+        var data = new ImageDataset(RandomTestData.Uniform(64 * 4, 7), RandomTestData.Labels(64, 2, 8).Select(l => (int)l).ToArray(), TensorShape.Flat(4), ["a", "b"]);
         ParameterInfo outWeight = network.ParameterInfos.Single(p => p.Name == "out.weight");
         // After step 2, the output layer's weights blow up (as a too-large step would make them).
         var poison = new LambdaCallback

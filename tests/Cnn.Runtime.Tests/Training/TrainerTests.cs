@@ -60,7 +60,7 @@ public class TrainerTests
     public void PredictProbabilities_OverFewerClassesThanOutputs_RenormalisesTheFirstOnes()
     {
         using var network = new SoftmaxNet(1, seed: 3);
-        float[] sample = NetworkTestData.Uniform(16, 9);
+        float[] sample = RandomTestData.Uniform(16, 9);
         float[] all = network.PredictProbabilities(sample);
         float[] two = network.PredictProbabilities(sample, classes: 2);
 
