@@ -27,12 +27,26 @@ log=$out/run.log
 lock=()
 if [ -n "${CNN_BENCH_LOCK:-}" ]; then lock=(flock "$CNN_BENCH_LOCK"); fi
 
+# PyTorch's fast CPU path: without libopenblas0-openmp, numpy and torch fall back to Debian's
+# reference BLAS (about 5 GFLOP/s) and the comparison would flatter Cnn, so install what is missing.
+openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+packages=()
+[ -e "$openblas/libblas.so.3" ] || packages+=(libopenblas0-openmp)
+/usr/bin/python3 -c "import torch" 2>/dev/null || packages+=(python3-torch)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "installing ${packages[*]}..."
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >> "$log" 2>&1
+fi
+[ -e "$openblas/libblas.so.3" ] || { echo "no OpenBLAS (OpenMP) at $openblas: PyTorch would run on the reference BLAS"; exit 1; }
+
 echo "building Cnn.Compare (Release)..."
 "${lock[@]}" dotnet build "$here/Cnn.Compare/Cnn.Compare.csproj" -c Release -nologo -v q >> "$log" 2>&1 \
   || { tail -30 "$log"; exit 1; }
 cnn=(dotnet "$here/Cnn.Compare/bin/Release/net10.0/Cnn.Compare.dll")
 # torch.set_num_threads(threads) inside; OMP_NUM_THREADS for OpenMP's own pool and numpy's OpenBLAS.
-torch=(env LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS="$threads"
+torch=(env LD_LIBRARY_PATH="$openblas" OMP_NUM_THREADS="$threads"
        /usr/bin/python3 "$here/torch_bench.py")
 
 # Runs one side: its log goes to run.log, its JSON lines to results.jsonl.
