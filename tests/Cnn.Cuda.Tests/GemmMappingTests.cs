@@ -19,7 +19,8 @@ public class GemmMappingTests
     public void ForwardAndBothGradients_MatchTheReferenceLinearLayer(int batch, int inFeatures, int outFeatures)
     {
         var g = new LinearGeometry(batch, inFeatures, outFeatures, HasBias: false);
-        float[] x = Values(batch * inFeatures, 1), w = Values(outFeatures * inFeatures, 2), dy = Values(batch * outFeatures, 3);
+        float[] x = RandomTestData.Uniform(batch * inFeatures, 1), w = RandomTestData.Uniform(outFeatures * inFeatures, 2),
+            dy = RandomTestData.Uniform(batch * outFeatures, 3);
 
         float[] expected = new float[batch * outFeatures];
         LinearReference.Forward<float>(g, batch, x, w, default, expected);
@@ -62,12 +63,6 @@ public class GemmMappingTests
             }
             result[i + j * c.Ldc] = (float)sum;
         }
-    }
-
-    private static float[] Values(int length, ulong seed)
-    {
-        var random = new SeededRandom(seed);
-        return Enumerable.Range(0, length).Select(_ => random.NextSingle() * 2 - 1).ToArray();
     }
 
     private static void AssertClose(float[] expected, float[] actual)
