@@ -46,7 +46,9 @@ public class LibraryResolutionTests
         NativeLibraryLocator.TryLoad(Missing, null, [], [], out _, out _, out string? failure);
 
         Assert.Contains("CNN_CUDA_LIBRARY_PATH: not set", failure);
-        Assert.Contains("Python site-packages folders (/usr/lib/python3*/{site,dist}-packages/nvidia/*/lib, /usr/local/lib/python3*", failure);
+        Assert.Contains("Python site-packages folders (", failure);
+        Assert.Contains("/usr/lib/python3*/{site,dist}-packages/nvidia/*/lib", failure);
+        Assert.Contains("/usr/local/lib/python3*/{site,dist}-packages/nvidia/*/lib", failure);
         Assert.Contains("/nvidia/*/lib): none exists", failure);
         Assert.Contains("CUDA toolkit folders (/usr/local/cuda/lib64", failure);
     }
@@ -109,6 +111,10 @@ public class LibraryResolutionTests
     {
         Assert.Equal(["libcuda.so.1"], NativeLibrarySpec.Driver.FileNames);
         Assert.Equal(["libcublas.so.12", "libcublas.so.13"], NativeLibrarySpec.Cublas.FileNames);
+        Assert.Equal(["libcublas.so.13", "libcublas.so.12"], NativeLibrarySpec.Cublas.FileNamesFor(13));
+        Assert.Equal(["libnvrtc.so.13", "libnvrtc.so.12"], NativeLibrarySpec.Nvrtc.FileNamesFor(13));
+        Assert.Equal(["libnvrtc.so.12", "libnvrtc.so.13"], NativeLibrarySpec.Nvrtc.FileNamesFor(12));
+        Assert.Equal(["libcudnn.so.9"], NativeLibrarySpec.Cudnn.FileNamesFor(13));
         Assert.Equal(["libcudnn.so.9"], NativeLibrarySpec.Cudnn.FileNames);
         Assert.Equal(["libnvrtc.so.12", "libnvrtc.so.13"], NativeLibrarySpec.Nvrtc.FileNames);
         Assert.Equal(["/lib/libcublasLt.so.13"], NativeLibrarySpec.Cublas.Companions("/lib", "libcublas.so.13"));

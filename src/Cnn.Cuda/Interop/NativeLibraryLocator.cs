@@ -8,54 +8,21 @@ using Cnn.Cuda.Native;
 namespace Cnn.Cuda.Interop;
 
 /// <summary>
-/// One NVIDIA library: the name its <see cref="LibraryImportAttribute"/> bindings use, the versioned
-/// file names to look for (preferred first), and the companions to preload from the folder where it
-/// is found (libraries that it opens by name at run time, which the loader would not find there).
-/// </summary>
-internal sealed record NativeLibrarySpec(string ImportName, string DisplayName, string[] FileNames, Func<string, string, string[]> Companions, string InstallHint = "")
-{
-    // cuDNN's sub-libraries in dependency order: graph first, the engines, then ops and cnn, which need them.
-    private static readonly string[] CudnnParts = ["graph", "engines_precompiled", "engines_runtime_compiled", "heuristic", "ops", "cnn", "adv"];
-
-    public static readonly NativeLibrarySpec Driver = new("cuda", "the CUDA driver API", ["libcuda.so.1"], NoCompanions,
-        "It comes with the NVIDIA driver (Debian: libcuda1 or nvidia-driver; other systems: NVIDIA's driver installer); pip wheels do not ship it.");
-
-    // cuBLAS opens cuBLASLt of its own major version.
-    public static readonly NativeLibrarySpec Cublas = new("cublas", "cuBLAS", ["libcublas.so.12", "libcublas.so.13"],
-        (folder, file) => [Path.Combine(folder, "libcublasLt.so." + MajorOf(file))],
-        "Install it with 'pip install nvidia-cublas-cu12' (or -cu13), or from the CUDA toolkit.");
-
-    // cuDNN 9's libcudnn.so.9 is a shim that opens its sub-libraries by name when first needed.
-    public static readonly NativeLibrarySpec Cudnn = new("cudnn", "cuDNN 9", ["libcudnn.so.9"],
-        (folder, _) => CudnnParts.Select(part => Path.Combine(folder, $"libcudnn_{part}.so.9")).ToArray(),
-        "Install it with 'pip install nvidia-cudnn-cu12' (cuDNN 9), or NVIDIA's cudnn9 packages.");
-
-    // NVRTC opens its builtins library (libnvrtc-builtins.so.12.x) by name.
-    public static readonly NativeLibrarySpec Nvrtc = new("nvrtc", "NVRTC", ["libnvrtc.so.12", "libnvrtc.so.13"],
-        (folder, file) => Directory.Exists(folder)
-            ? Directory.GetFiles(folder, $"libnvrtc-builtins.so.{MajorOf(file)}*").Order(StringComparer.Ordinal).ToArray()
-            : [],
-        "Install it with 'pip install nvidia-cuda-nvrtc-cu12' (or -cu13), or from the CUDA toolkit.");
-
-    public static readonly NativeLibrarySpec[] All = [Driver, Cublas, Cudnn, Nvrtc];
-
-    private static string[] NoCompanions(string folder, string file) => [];
-
-    private static string MajorOf(string file) => file[(file.LastIndexOf(".so.", StringComparison.Ordinal) + 4)..];
-}
-
-/// <summary>
 /// Finds NVIDIA's libraries by versioned name, in this order: the folders or files listed in
 /// <c>CNN_CUDA_LIBRARY_PATH</c>; the dynamic loader's own search (LD_LIBRARY_PATH, ld.so.cache);
-/// the <c>nvidia/*/lib</c> folders of Python's site-packages (where pip's nvidia-* wheels put them);
-/// the CUDA toolkit's folders. A failure lists every place tried.
+/// the <c>nvidia/*/lib</c> folders of Python's site-packages (where pip's nvidia-* wheels put them,
+/// see <see cref="PythonSitePackages"/>); the CUDA toolkit's folders. A failure lists every place tried.
+/// cuBLAS and NVRTC of the CUDA major version that cuDNN was built for are preferred (else the newest
+/// the driver supports), so that one process never mixes CUDA 12 and CUDA 13 libraries.
 /// </summary>
-internal static class NativeLibraryLocator
+internal static unsafe class NativeLibraryLocator
 {
     /// <summary>The environment variable that names folders (or files) to try first, separated by ':'.</summary>
     public const string PathVariable = "CNN_CUDA_LIBRARY_PATH";
 
     private static readonly ConcurrentDictionary<string, nint> s_loaded = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string> s_loadedFrom = new(StringComparer.Ordinal);
+    private static int? s_cudaMajor;
 
     [ModuleInitializer]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "The resolver must be in place before any binding runs.")]
@@ -81,23 +48,87 @@ internal static class NativeLibraryLocator
             failure = null;
             return true;
         }
-        if (TryLoad(spec, Environment.GetEnvironmentVariable(PathVariable), SitePackageFolders(), ToolkitFolders(), out handle, out _, out failure))
+        int? cudaMajor = spec.FollowsCudaMajor ? PreferredCudaMajor() : null;
+        if (TryLoad(spec, Environment.GetEnvironmentVariable(PathVariable), PythonSitePackages.NvidiaLibraryFolders(), ToolkitFolders(), out handle, out string? from, out failure, cudaMajor))
         {
             handle = s_loaded.GetOrAdd(spec.ImportName, handle);
+            s_loadedFrom.TryAdd(spec.ImportName, from!);
             return true;
         }
         return false;
     }
 
+    /// <summary>Where each library loaded so far came from (a path, or the bare name the dynamic loader found), by <see cref="NativeLibrarySpec.DisplayName"/>.</summary>
+    public static IReadOnlyList<(string Library, string LoadedFrom)> Loaded() =>
+        NativeLibrarySpec.All.Where(spec => s_loadedFrom.ContainsKey(spec.ImportName)).Select(spec => (spec.DisplayName, s_loadedFrom[spec.ImportName])).ToArray();
+
+    /// <summary>
+    /// Loads the companions of <paramref name="spec"/> from its folder again (best effort): cuDNN's
+    /// sub-libraries may need cuBLAS or NVRTC, which load after the cuDNN shim.
+    /// </summary>
+    public static void PreloadCompanions(NativeLibrarySpec spec)
+    {
+        if (!s_loadedFrom.TryGetValue(spec.ImportName, out string? from) || !Path.IsPathRooted(from)) return;
+        string folder = Path.GetDirectoryName(from)!;
+        foreach (string companion in spec.Companions(folder, Path.GetFileName(from)))
+        {
+            if (File.Exists(companion)) NativeLibrary.TryLoad(companion, out _);
+        }
+    }
+
+    /// <summary>
+    /// The CUDA major version to prefer for cuBLAS and NVRTC: the one cuDNN was built for
+    /// (<c>cudnnGetCudartVersion</c>), else the newest the driver supports (<c>cuDriverGetVersion</c>),
+    /// else unknown. Read through the exports, so that no binding resolves a library on the way.
+    /// </summary>
+    internal static int? PreferredCudaMajor()
+    {
+        if (s_cudaMajor is int known) return known;
+        int? major = null;
+        if (TryRequire(NativeLibrarySpec.Cudnn, out nint cudnn, out _) && NativeLibrary.TryGetExport(cudnn, "cudnnGetCudartVersion", out nint cudart))
+        {
+            nuint version = ((delegate* unmanaged<nuint>)cudart)();
+            if (version >= 1000) major = (int)(version / 1000);
+        }
+        if (major is null && TryRequire(NativeLibrarySpec.Driver, out nint driver, out _) && NativeLibrary.TryGetExport(driver, "cuDriverGetVersion", out nint getVersion))
+        {
+            int version;
+            if (((delegate* unmanaged<int*, int>)getVersion)(&version) == 0 && version >= 1000) major = version / 1000;
+        }
+        s_cudaMajor = major;
+        return major;
+    }
+
     /// <summary>
     /// Tries every place in order. <paramref name="overridePaths"/> is the value of <see cref="PathVariable"/>;
-    /// the folder lists are passed in so that tests can point them anywhere.
+    /// the folder lists are passed in so that tests can point them anywhere. For a library that follows
+    /// the CUDA major version, every place is searched for the file of <paramref name="cudaMajor"/> before
+    /// any is searched for another major's, so that a CUDA 12 folder earlier in the list cannot win over
+    /// the matching CUDA 13 one.
     /// </summary>
     public static bool TryLoad(NativeLibrarySpec spec, string? overridePaths, IReadOnlyList<string> sitePackageFolders, IReadOnlyList<string> toolkitFolders,
-        out nint handle, out string? loadedFrom, out string? failure)
+        out nint handle, out string? loadedFrom, out string? failure, int? cudaMajor = null)
     {
         var tried = new List<string>();
+        string[] ordered = spec.FileNamesFor(cudaMajor);
+        string[][] rounds = ordered.Length > 1 && spec.FollowsCudaMajor && cudaMajor is not null ? [[ordered[0]], ordered[1..]] : [ordered];
+        foreach (string[] fileNames in rounds)
+        {
+            if (TrySearch(spec, fileNames, overridePaths, sitePackageFolders, toolkitFolders, tried, out handle, out loadedFrom))
+            {
+                failure = null;
+                return true;
+            }
+        }
+        failure = Describe(spec, tried);
+        handle = 0;
+        loadedFrom = null;
+        return false;
+    }
 
+    private static bool TrySearch(NativeLibrarySpec spec, string[] fileNames, string? overridePaths, IReadOnlyList<string> sitePackageFolders, IReadOnlyList<string> toolkitFolders,
+        List<string> tried, out nint handle, out string? loadedFrom)
+    {
         // 1. The override: folders, or the library files themselves.
         if (string.IsNullOrWhiteSpace(overridePaths))
         {
@@ -107,23 +138,18 @@ internal static class NativeLibraryLocator
         {
             foreach (string entry in overridePaths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                IEnumerable<string> files = File.Exists(entry) ? [entry] : spec.FileNames.Select(name => Path.Combine(entry, name));
-                if (TryFiles(spec, files, $"{PathVariable} entry '{entry}'", tried, out handle, out loadedFrom))
-                {
-                    failure = null;
-                    return true;
-                }
+                IEnumerable<string> files = File.Exists(entry) ? [entry] : fileNames.Select(name => Path.Combine(entry, name));
+                if (TryFiles(spec, files, $"{PathVariable} entry '{entry}'", tried, out handle, out loadedFrom)) return true;
             }
         }
 
         // 2. The dynamic loader's own search, by versioned name.
-        foreach (string name in spec.FileNames)
+        foreach (string name in fileNames)
         {
             try
             {
                 handle = NativeLibrary.Load(name);
                 loadedFrom = name;
-                failure = null;
                 return true;
             }
             catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
@@ -133,20 +159,11 @@ internal static class NativeLibraryLocator
         }
 
         // 3. pip's nvidia-* wheels, then 4. the CUDA toolkit.
-        if (TryFolders(spec, sitePackageFolders, "Python site-packages", SitePackagePatternsText, tried, out handle, out loadedFrom)
-            || TryFolders(spec, toolkitFolders, "CUDA toolkit", string.Join(", ", ToolkitFolderCandidates), tried, out handle, out loadedFrom))
-        {
-            failure = null;
-            return true;
-        }
-
-        failure = Describe(spec, tried);
-        handle = 0;
-        loadedFrom = null;
-        return false;
+        return TryFolders(spec, fileNames, sitePackageFolders, "Python site-packages", SitePackagePatternsText, tried, out handle, out loadedFrom)
+            || TryFolders(spec, fileNames, toolkitFolders, "CUDA toolkit", string.Join(", ", ToolkitFolderCandidates), tried, out handle, out loadedFrom);
     }
 
-    private static bool TryFolders(NativeLibrarySpec spec, IReadOnlyList<string> folders, string what, string patterns, List<string> tried, out nint handle, out string? loadedFrom)
+    private static bool TryFolders(NativeLibrarySpec spec, string[] fileNames, IReadOnlyList<string> folders, string what, string patterns, List<string> tried, out nint handle, out string? loadedFrom)
     {
         if (folders.Count == 0)
         {
@@ -157,7 +174,7 @@ internal static class NativeLibraryLocator
         }
         foreach (string folder in folders)
         {
-            if (TryFiles(spec, spec.FileNames.Select(name => Path.Combine(folder, name)), $"{what} folder '{folder}'", tried, out handle, out loadedFrom)) return true;
+            if (TryFiles(spec, fileNames.Select(name => Path.Combine(folder, name)), $"{what} folder '{folder}'", tried, out handle, out loadedFrom)) return true;
         }
         handle = 0;
         loadedFrom = null;
@@ -214,39 +231,8 @@ internal static class NativeLibraryLocator
         return lines.Length == 0 ? message : lines[^1];
     }
 
-    /// <summary>The Python roots that <see cref="SitePackageFolders"/> scans, as shown in messages.</summary>
-    internal static string SitePackagePatternsText =>
-        string.Join(", ", PythonLibRoots().Select(root => $"{root}/python3*/{{site,dist}}-packages/nvidia/*/lib"));
-
-    private static IEnumerable<string> PythonLibRoots()
-    {
-        yield return "/usr/lib";
-        yield return "/usr/local/lib";
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        if (home.Length > 0) yield return Path.Combine(home, ".local", "lib");
-        foreach (string variable in new[] { "VIRTUAL_ENV", "CONDA_PREFIX" })
-        {
-            string? prefix = Environment.GetEnvironmentVariable(variable);
-            if (!string.IsNullOrEmpty(prefix)) yield return Path.Combine(prefix, "lib");
-        }
-    }
-
-    /// <summary>Every existing <c>ROOT/python3*/{site,dist}-packages/nvidia/*/lib</c> folder, in ordinal order per root.</summary>
-    internal static IReadOnlyList<string> SitePackageFolders()
-    {
-        var folders = new List<string>();
-        foreach (string root in PythonLibRoots())
-        {
-            foreach (string python in SafeDirectories(root, "python3*"))
-            foreach (string packages in new[] { "site-packages", "dist-packages" })
-            foreach (string package in SafeDirectories(Path.Combine(python, packages, "nvidia"), "*"))
-            {
-                string lib = Path.Combine(package, "lib");
-                if (Directory.Exists(lib)) folders.Add(lib);
-            }
-        }
-        return folders;
-    }
+    /// <summary>The Python folders searched, as shown in messages.</summary>
+    internal static string SitePackagePatternsText => PythonSitePackages.PatternsText(PythonSitePackages.LibraryRoots(Environment.GetEnvironmentVariable));
 
     private static readonly string[] ToolkitFolderCandidates = ["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu"];
 
@@ -256,17 +242,5 @@ internal static class NativeLibraryLocator
         string? conda = Environment.GetEnvironmentVariable("CONDA_PREFIX");
         if (!string.IsNullOrEmpty(conda) && Directory.Exists(Path.Combine(conda, "lib"))) folders.Add(Path.Combine(conda, "lib"));
         return folders;
-    }
-
-    private static IEnumerable<string> SafeDirectories(string folder, string pattern)
-    {
-        try
-        {
-            return Directory.Exists(folder) ? Directory.GetDirectories(folder, pattern).Order(StringComparer.Ordinal).ToArray() : [];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
     }
 }
