@@ -27,9 +27,15 @@ public sealed unsafe partial class CudaBackend
         Synchronize();
 
         var capture = new GraphCapture(AllocateRaw(GraphCapture.CountersBytes, operation));
-        // Thread-local mode: this thread may not make calls that are unsafe during capture (they would
-        // fail rather than silently escape the graph); other threads are unaffected.
-        CudaDriver.Check(CudaDriver.cuStreamBeginCapture_v2(Stream, CudaDriver.CaptureModeThreadLocal), "cuStreamBeginCapture", $"{Name}: {operation}");
+        // Thread-local mode by default: this thread may not make calls that are unsafe during capture
+        // (they fail rather than silently escape the graph); other threads are unaffected.
+        int mode = Options.GraphCaptureMode switch
+        {
+            CudaGraphCaptureMode.Global => CudaDriver.CaptureModeGlobal,
+            CudaGraphCaptureMode.Relaxed => CudaDriver.CaptureModeRelaxed,
+            _ => CudaDriver.CaptureModeThreadLocal,
+        };
+        CudaDriver.Check(CudaDriver.cuStreamBeginCapture_v2(Stream, mode), "cuStreamBeginCapture", $"{Name}: {operation} ({Options.GraphCaptureMode} mode)");
         _capture = capture;
         nint graph = 0;
         try
@@ -63,7 +69,7 @@ public sealed unsafe partial class CudaBackend
         foreach ((ulong address, long firstStep) in capture.AdamCounters)
         {
             ulong value = (ulong)firstStep;
-            CudaDriver.Check(CudaDriver.cuMemcpyHtoD_v2(address, &value, sizeof(ulong)), "cuMemcpyHtoD", $"{Name}: {operation}: setting Adam's step counter");
+            CopyToDevice(address, &value, sizeof(ulong), $"{operation}: setting Adam's step counter");
         }
         return new CudaGraphStep(this, graphHandle, new GraphExecHandle(_context, exec), capture.DetachCounters(), MemoryGeneration);
     }

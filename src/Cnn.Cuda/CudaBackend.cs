@@ -17,7 +17,9 @@ namespace Cnn.Cuda;
 /// Kernels run asynchronously; Download, the losses' returned values and AddPenalty wait for them, and
 /// an error inside a kernel is reported by the next call that waits. A backend and its operators are
 /// not thread-safe: one network trains on one thread at a time (any thread; the context is made
-/// current on the calling thread).
+/// current on the calling thread). Backends share the device's primary context but not their streams:
+/// each queues all its work, copies included, on its own non-blocking stream, so that one backend may
+/// capture a graph while another copies.
 /// </remarks>
 public sealed unsafe partial class CudaBackend : IBackend
 {
@@ -52,9 +54,11 @@ public sealed unsafe partial class CudaBackend : IBackend
         Name = $"cuda:{options.Device}";
         Device = CudaDevice.Open(options.Device);
         string operation = $"{Name}: creating the backend";
-        NativeLibraryLocator.Require(NativeLibrarySpec.Cublas);
+        // cuDNN first: cuBLAS and NVRTC of the CUDA major version it was built for are preferred.
         NativeLibraryLocator.Require(NativeLibrarySpec.Cudnn);
+        NativeLibraryLocator.Require(NativeLibrarySpec.Cublas);
         NativeLibraryLocator.Require(NativeLibrarySpec.Nvrtc);
+        NativeLibraryLocator.PreloadCompanions(NativeLibrarySpec.Cudnn);
 
         _context = PrimaryContextHandle.Retain(Device.Ordinal, operation);
         _rowLoss = new GrowingDeviceMemory(this, "per-sample losses");
@@ -62,7 +66,7 @@ public sealed unsafe partial class CudaBackend : IBackend
         try
         {
             _context.MakeCurrent(operation);
-            CudaDriver.Check(CudaDriver.cuStreamCreate(out nint stream, CudaDriver.StreamDefault), "cuStreamCreate", operation);
+            CudaDriver.Check(CudaDriver.cuStreamCreate(out nint stream, CudaDriver.StreamNonBlocking), "cuStreamCreate", operation);
             _stream = new StreamHandle(_context, stream);
 
             Cublas.Check(Cublas.cublasCreate_v2(out nint cublas), "cublasCreate", operation);
@@ -98,6 +102,19 @@ public sealed unsafe partial class CudaBackend : IBackend
 
     /// <summary>Where the kernels came from: NVRTC's version and the target (sm_XY for a CUBIN, compute_XY for PTX).</summary>
     public string KernelTarget => $"NVRTC {Kernels.Compiled.NvrtcVersion}, {Kernels.Compiled.Target}";
+
+    /// <summary>The versions of the libraries in use, as they report them: "cuDNN 9.6.0, cuBLAS 12.6.4".</summary>
+    public string LibraryVersions
+    {
+        get
+        {
+            Enter();
+            int cudnn = (int)Cudnn.cudnnGetVersion();
+            Cublas.Check(Cublas.cublasGetVersion_v2(CublasHandle, out int cublas), "cublasGetVersion", $"{Name}: reading cuBLAS's version");
+            // cuDNN 9 and cuBLAS both encode major·10000 + minor·100 + patch.
+            return $"cuDNN {cudnn / 10000}.{cudnn / 100 % 100}.{cudnn % 100}, cuBLAS {cublas / 10000}.{cublas / 100 % 100}.{cublas % 100}";
+        }
+    }
 
     /// <summary>Free and total device memory, as cuMemGetInfo reports them.</summary>
     public (long Free, long Total) MemoryInfo
@@ -155,10 +172,8 @@ public sealed unsafe partial class CudaBackend : IBackend
         ThrowIfCapturing(operation);
         ulong target = Pointer(destination, source.Length, nameof(destination));
         if (source.IsEmpty) return;
-        // The synchronous copy runs on the legacy default stream, which waits for our (blocking) stream
-        // and makes it wait in turn; it returns once the source has been staged, so the span may be reused.
         fixed (float* s = source)
-            DriverCheck(CudaDriver.cuMemcpyHtoD_v2(target, s, (nuint)source.Length * sizeof(float)), "cuMemcpyHtoD", operation);
+            CopyToDevice(target, s, (long)source.Length * sizeof(float), operation);
     }
 
     /// <summary>Waits for the queued kernels, then copies <paramref name="source"/> to the start of <paramref name="destination"/>.</summary>
@@ -172,7 +187,7 @@ public sealed unsafe partial class CudaBackend : IBackend
         ulong from = Pointer(source, source.Length, nameof(source));
         if (source.Length == 0) return;
         fixed (float* d = destination)
-            DriverCheck(CudaDriver.cuMemcpyDtoH_v2(d, from, (nuint)source.Length * sizeof(float)), "cuMemcpyDtoH", "Download (this also reports errors of kernels queued before it)");
+            CopyToHost(d, from, (long)source.Length * sizeof(float), "Download (this also reports errors of kernels queued before it)");
     }
 
     public void Fill(Tensor destination, float value)
@@ -197,6 +212,24 @@ public sealed unsafe partial class CudaBackend : IBackend
     internal void DriverCheck(int status, string function, string operation)
     {
         if (status != 0) throw CudaDriver.Error(status, function, $"{Name}: {operation}");
+    }
+
+    /// <summary>
+    /// Queues a copy from host memory on the stream, after the kernels already queued, and waits for it,
+    /// so that <paramref name="source"/> may be reused at once (also when it is pinned memory, which the
+    /// driver would otherwise read later).
+    /// </summary>
+    internal void CopyToDevice(ulong to, void* source, long bytes, string operation)
+    {
+        DriverCheck(CudaDriver.cuMemcpyHtoDAsync_v2(to, source, (nuint)bytes, Stream), "cuMemcpyHtoDAsync", operation);
+        DriverCheck(CudaDriver.cuStreamSynchronize(Stream), "cuStreamSynchronize", operation);
+    }
+
+    /// <summary>Queues a copy to host memory on the stream, after the kernels already queued, and waits for it.</summary>
+    internal void CopyToHost(void* destination, ulong from, long bytes, string operation)
+    {
+        DriverCheck(CudaDriver.cuMemcpyDtoHAsync_v2(destination, from, (nuint)bytes, Stream), "cuMemcpyDtoHAsync", operation);
+        DriverCheck(CudaDriver.cuStreamSynchronize(Stream), "cuStreamSynchronize", operation);
     }
 
     internal void CopyDevice(ulong to, ulong from, long bytes, string operation) =>
@@ -339,7 +372,7 @@ public sealed unsafe partial class CudaBackend : IBackend
     internal T ReadScalar<T>(ulong pointer, string operation) where T : unmanaged
     {
         T value;
-        DriverCheck(CudaDriver.cuMemcpyDtoH_v2(&value, pointer, (nuint)sizeof(T)), "cuMemcpyDtoH", operation);
+        CopyToHost(&value, pointer, sizeof(T), operation);
         return value;
     }
 

@@ -17,9 +17,10 @@ internal static unsafe partial class CudaDriver
     public const int AttributeComputeCapabilityMajor = 75;
     public const int AttributeComputeCapabilityMinor = 76;
 
-    // CUstream_flags: a blocking stream synchronises with the legacy default stream, which the
-    // synchronous cuMemcpyHtoD/DtoH run on, so that uploads and downloads are ordered with kernels.
-    public const uint StreamDefault = 0;
+    // CUstream_flags: the backend's stream never synchronises with the legacy default stream, so that
+    // one backend's copies cannot touch (or be refused by) another backend's graph capture in the same
+    // context; every copy is queued on the backend's own stream instead.
+    public const uint StreamNonBlocking = 1;
 
     // CUstreamCaptureMode
     public const int CaptureModeGlobal = 0;
@@ -48,11 +49,10 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Library)] public static partial int cuMemFree_v2(ulong pointer);
     [LibraryImport(Library)] public static partial int cuMemGetInfo_v2(out nuint free, out nuint total);
 
-    // Synchronous copies (legacy default stream): see StreamDefault.
-    [LibraryImport(Library)] public static partial int cuMemcpyHtoD_v2(ulong destination, void* source, nuint bytes);
-    [LibraryImport(Library)] public static partial int cuMemcpyDtoH_v2(void* destination, ulong source, nuint bytes);
-
-    // Stream-ordered operations, which stream capture records into a graph.
+    // Stream-ordered operations, which stream capture records into a graph. Host copies are followed
+    // by cuStreamSynchronize (CudaBackend.CopyToDevice/CopyToHost), so the host memory may be reused.
+    [LibraryImport(Library)] public static partial int cuMemcpyHtoDAsync_v2(ulong destination, void* source, nuint bytes, nint stream);
+    [LibraryImport(Library)] public static partial int cuMemcpyDtoHAsync_v2(void* destination, ulong source, nuint bytes, nint stream);
     [LibraryImport(Library)] public static partial int cuMemcpyDtoDAsync_v2(ulong destination, ulong source, nuint bytes, nint stream);
     [LibraryImport(Library)] public static partial int cuMemsetD32Async(ulong destination, uint value, nuint count, nint stream);
 

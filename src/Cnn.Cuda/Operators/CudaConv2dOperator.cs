@@ -140,12 +140,26 @@ internal sealed unsafe class CudaConv2dOperator : IConv2dOperator, IDisposable
         _describedBatch = batch;
     }
 
-    private enum Direction
+    internal enum Direction
     {
         Forward,
         Data,
         Filter,
     }
+
+    // cuDNN's FFT and Winograd algorithm ids per direction (cudnnConvolutionFwdAlgo_t,
+    // cudnnConvolutionBwdDataAlgo_t, cudnnConvolutionBwdFilterAlgo_t).
+    private static readonly int[] ForwardFftOrWinograd = [4, 5, 6, 7];  // FFT, FFT_TILING, WINOGRAD, WINOGRAD_NONFUSED
+    private static readonly int[] DataFftOrWinograd = [2, 3, 4, 5];     // FFT, FFT_TILING, WINOGRAD, WINOGRAD_NONFUSED
+    private static readonly int[] FilterFftOrWinograd = [2, 4, 5, 6];   // FFT, WINOGRAD, WINOGRAD_NONFUSED, FFT_TILING
+
+    /// <summary>Whether <paramref name="algorithm"/> is one of cuDNN's FFT or Winograd algorithms for <paramref name="direction"/>.</summary>
+    internal static bool IsFftOrWinograd(Direction direction, int algorithm) => direction switch
+    {
+        Direction.Forward => ForwardFftOrWinograd.Contains(algorithm),
+        Direction.Data => DataFftOrWinograd.Contains(algorithm),
+        _ => FilterFftOrWinograd.Contains(algorithm),
+    };
 
     private readonly record struct Algorithm(int Id, long WorkspaceBytes);
 
@@ -203,6 +217,7 @@ internal sealed unsafe class CudaConv2dOperator : IConv2dOperator, IDisposable
         {
             ConvolutionAlgorithmPerformance p = results[i];
             if (p.Status != 0 || (long)p.Memory > searchBytes) continue;
+            if (_backend.Options.ExcludeFftAndWinograd && IsFftOrWinograd(direction, p.Algorithm)) continue;
             if (!_backend.Options.AllowTf32 && p.MathType != Cudnn.FmaMath && p.MathType != Cudnn.DefaultMath) continue;
             int chosenMath = _backend.Options.AllowTf32 ? p.MathType : Cudnn.FmaMath;
             Cudnn.Check(Cudnn.cudnnSetConvolutionMathType(convolution.Value, chosenMath), "cudnnSetConvolutionMathType", where);
@@ -211,7 +226,7 @@ internal sealed unsafe class CudaConv2dOperator : IConv2dOperator, IDisposable
             return new Algorithm(p.Algorithm, Math.Max(bytes, (long)p.Memory));
         }
         throw new InvalidOperationException($"{where}: cuDNN found no usable {direction.ToString().ToLowerInvariant()} algorithm among {found} " +
-            $"(workspace limit {limit:N0} bytes{(_backend.Options.AllowTf32 ? "" : ", no tensor-op math because TF32 is off")}): " +
+            $"(workspace limit {limit:N0} bytes{(_backend.Options.AllowTf32 ? "" : ", no tensor-op math because TF32 is off")}{(_backend.Options.ExcludeFftAndWinograd ? ", FFT and Winograd excluded" : "")}): " +
             string.Join(", ", results.Take(found).Select(p => $"algo {p.Algorithm} status {StatusNames.Cudnn(p.Status)} math {p.MathType} memory {p.Memory}")));
     }
 

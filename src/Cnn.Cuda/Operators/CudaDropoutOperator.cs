@@ -29,7 +29,7 @@ internal sealed unsafe class CudaDropoutOperator : IDropoutOperator, IDisposable
         backend.ThrowIfCapturing(_forwardOperation);
         _calls = backend.AllocateRaw(sizeof(ulong), $"{_forwardOperation}: call counter");
         ulong zero = 0;
-        backend.DriverCheck(CudaDriver.cuMemcpyHtoD_v2(_calls.Pointer, &zero, sizeof(ulong)), "cuMemcpyHtoD", _forwardOperation);
+        backend.CopyToDevice(_calls.Pointer, &zero, sizeof(ulong), _forwardOperation);
     }
 
     /// <summary>Passed to each launch by value, so a graph captured before a change keeps the old seed.</summary>
@@ -50,7 +50,7 @@ internal sealed unsafe class CudaDropoutOperator : IDropoutOperator, IDisposable
             _backend.Enter();
             _backend.ThrowIfCapturing($"{_forwardOperation}: setting the mask stream");
             _backend.Synchronize();
-            _backend.DriverCheck(CudaDriver.cuMemcpyHtoD_v2(_calls.Pointer, &value, sizeof(ulong)), "cuMemcpyHtoD", $"{_forwardOperation}: setting the mask stream");
+            _backend.CopyToDevice(_calls.Pointer, &value, sizeof(ulong), $"{_forwardOperation}: setting the mask stream");
         }
     }
 
