@@ -8,7 +8,7 @@ public sealed class CudaFashionMnistFactAttribute : FactAttribute
     public CudaFashionMnistFactAttribute()
     {
         if (!CudaTestDevice.IsAvailable) Skip = CudaTestDevice.SkipReason;
-        else if (!Directory.Exists(Data.FashionMnist.DefaultDirectory))
-            Skip = $"Fashion-MNIST is not in {Data.FashionMnist.DefaultDirectory}; install Debian's dataset-fashion-mnist (.ci/run does).";
+        else if (!Directory.Exists(CudaTestEnvironment.FashionMnistDirectory))
+            Skip = $"Fashion-MNIST is not in {CudaTestEnvironment.FashionMnistDirectory}; install Debian's dataset-fashion-mnist (.ci/run does), or set CNN_FASHION_MNIST_DIR.";
     }
 }

@@ -7,14 +7,14 @@ using Xunit;
 
 namespace Cnn.Cuda.Tests;
 
-/// <summary>The tutorial network trained for one epoch of Fashion-MNIST on CUDA reaches the accuracy the CPU backend reaches.</summary>
+/// <summary>The tutorial network trained for one epoch of Fashion-MNIST on CUDA reaches the accuracy the CPU backend reaches, within 0.5 points.</summary>
 public class FashionMnistTrainingTests
 {
     [CudaFashionMnistFact]
     public void OneEpoch_ReachesTheCpuAccuracy()
     {
-        ImageDataset train = FashionMnist.Load(FashionMnist.DefaultDirectory, train: true);
-        ImageDataset test = FashionMnist.Load(FashionMnist.DefaultDirectory, train: false);
+        ImageDataset train = FashionMnist.Load(CudaTestEnvironment.FashionMnistDirectory, train: true);
+        ImageDataset test = FashionMnist.Load(CudaTestEnvironment.FashionMnistDirectory, train: false);
 
         double Run(IBackend backend)
         {
@@ -27,7 +27,8 @@ public class FashionMnistTrainingTests
         using var cpu = new CpuBackend();
         using var cuda = new CudaBackend();
         double cpuAccuracy = Run(cpu), cudaAccuracy = Run(cuda);
+        Figures.Report("fashion_mnist_epoch", new Dictionary<string, object> { ["cpu_accuracy"] = cpuAccuracy, ["cuda_accuracy"] = cudaAccuracy });
         Assert.True(cudaAccuracy >= 0.85, $"CUDA reached {cudaAccuracy:P2} after one epoch.");
-        Assert.True(Math.Abs(cudaAccuracy - cpuAccuracy) <= 0.01, $"CUDA reached {cudaAccuracy:P2}, the CPU backend {cpuAccuracy:P2}.");
+        Assert.True(Math.Abs(cudaAccuracy - cpuAccuracy) <= 0.005, $"CUDA reached {cudaAccuracy:P2}, the CPU backend {cpuAccuracy:P2}: more than 0.5 points apart.");
     }
 }

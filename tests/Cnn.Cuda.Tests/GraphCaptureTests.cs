@@ -99,18 +99,37 @@ public class GraphCaptureTests
 
         for (int i = 0; i < 100; i++) Step();
         backend.Synchronize();
-        long before = backend.MemoryInfo.Free;
+        long before = backend.MemoryInfo.Free, hostBefore = HostResidentBytes();
         for (int i = 0; i < 10_000; i++) Step();
         backend.Synchronize();
-        Assert.Equal(before, backend.MemoryInfo.Free);
+        long after = backend.MemoryInfo.Free, hostAfter = HostResidentBytes();
 
         using CudaGraphStep graph = backend.CaptureStep(Step);
         for (int i = 0; i < 100; i++) graph.Replay();
         backend.Synchronize();
-        long withGraph = backend.MemoryInfo.Free;
+        long withGraph = backend.MemoryInfo.Free, hostWithGraph = HostResidentBytes();
         for (int i = 0; i < 10_000; i++) graph.Replay();
         backend.Synchronize();
-        Assert.Equal(withGraph, backend.MemoryInfo.Free);
+        long afterGraph = backend.MemoryInfo.Free, hostAfterGraph = HostResidentBytes();
+        Figures.Report("memory_10000_steps", new Dictionary<string, object>
+        {
+            ["device_free_change_eager"] = after - before, ["device_free_change_graph"] = afterGraph - withGraph,
+            ["host_rss_change_eager"] = hostAfter - hostBefore, ["host_rss_change_graph"] = hostAfterGraph - hostWithGraph,
+        });
+        Assert.Equal(before, after);
+        Assert.Equal(withGraph, afterGraph);
+        // The host side allocates nothing per step either; a few MiB of slack for the runtime's own growth.
+        Assert.True(hostAfter - hostBefore < HostSlackBytes, $"Resident memory grew by {hostAfter - hostBefore:N0} bytes over 10,000 eager steps.");
+        Assert.True(hostAfterGraph - hostWithGraph < HostSlackBytes, $"Resident memory grew by {hostAfterGraph - hostWithGraph:N0} bytes over 10,000 replays.");
         Assert.True(float.IsFinite(graph.ReadLoss()));
+    }
+
+    private const long HostSlackBytes = 16L << 20;
+
+    private static long HostResidentBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return Environment.WorkingSet;
     }
 }

@@ -15,11 +15,14 @@ namespace Cnn.Cuda.Tests;
 /// </summary>
 public class NetworkParityTests
 {
-    public static TheoryData<string> Networks => new()
-    {
+    /// <summary>Every network this class checks; a GPU script checks each in its own process (CNN_CUDA_NETWORKS).</summary>
+    public static readonly string[] AllNetworks =
+    [
         "LeNet5", "CifarAlexNet", "AlexNet@64", "Vgg16@32", "Vgg19@32", "ResNet18@32", "ResNet34@32", "ResNet50@32", "GoogLeNet@32",
         "CatsVsDogsNet", "Food101Net", "TutorialMnistNet", "GraphTestNet",
-    };
+    ];
+
+    public static TheoryData<string> Networks => new(CudaTestEnvironment.SelectNetworks(AllNetworks));
 
     internal static INetwork Create(string name, int batch, IBackend backend, ulong seed = 5) => name switch
     {
@@ -59,21 +62,22 @@ public class NetworkParityTests
             network.Backend.Upload(labels, network.Labels.Slice(0, batch));
             network.Forward(batch);
         }
-        Compare(cpu, gpu, cpu.Output.Slice(0, batch * cpu.OutputSize), gpu.Output.Slice(0, batch * gpu.OutputSize), 1e-4, $"{name} training-mode output");
+        double outputError = Compare(cpu, gpu, cpu.Output.Slice(0, batch * cpu.OutputSize), gpu.Output.Slice(0, batch * gpu.OutputSize), 1e-4, $"{name} training-mode output");
 
         float gpuLoss = Loss.For(gpu).Compute(gpu, batch), cpuLoss = Loss.For(cpu).Compute(cpu, batch);
         Assert.True(Math.Abs(gpuLoss - cpuLoss) <= 1e-4 * Math.Max(1, Math.Abs(cpuLoss)), $"{name}: loss {gpuLoss} on CUDA, {cpuLoss} on the CPU reference.");
         gpu.Backward(batch);
         cpu.Backward(batch);
+        double gradientError = 0, bufferError = 0;
         foreach (ParameterInfo p in cpu.ParameterInfos)
         {
             int offset = checked((int)p.Offset);
-            Compare(cpu, gpu, cpu.Gradients.Slice(offset, p.Length), gpu.Gradients.Slice(offset, p.Length), 1e-3, $"{name} gradient of {p.Name}");
+            gradientError = Math.Max(gradientError, Compare(cpu, gpu, cpu.Gradients.Slice(offset, p.Length), gpu.Gradients.Slice(offset, p.Length), 1e-3, $"{name} gradient of {p.Name}"));
         }
         foreach (ParameterInfo b in cpu.BufferInfos)
         {
             int offset = checked((int)b.Offset);
-            Compare(cpu, gpu, cpu.Buffers.Slice(offset, b.Length), gpu.Buffers.Slice(offset, b.Length), 1e-4, $"{name} buffer {b.Name}");
+            bufferError = Math.Max(bufferError, Compare(cpu, gpu, cpu.Buffers.Slice(offset, b.Length), gpu.Buffers.Slice(offset, b.Length), 1e-4, $"{name} buffer {b.Name}"));
         }
 
         foreach (INetwork network in new[] { gpu, cpu })
@@ -81,7 +85,12 @@ public class NetworkParityTests
             network.Training = false;
             network.Forward(batch);
         }
-        Compare(cpu, gpu, cpu.Output.Slice(0, batch * cpu.OutputSize), gpu.Output.Slice(0, batch * gpu.OutputSize), 1e-4, $"{name} evaluation-mode output");
+        double evaluationError = Compare(cpu, gpu, cpu.Output.Slice(0, batch * cpu.OutputSize), gpu.Output.Slice(0, batch * gpu.OutputSize), 1e-4, $"{name} evaluation-mode output");
+        Figures.Report("network_parity", new Dictionary<string, object>
+        {
+            ["network"] = name, ["output_error"] = outputError, ["gradient_error"] = gradientError,
+            ["buffer_error"] = bufferError, ["evaluation_error"] = evaluationError,
+        });
     }
 
     [CudaFact]
@@ -101,6 +110,6 @@ public class NetworkParityTests
         Compare(cpu, gpu, cpu.Output.Slice(0, batch * 10), gpu.Output.Slice(0, batch * 10), 2e-2, "ResNet-18 output with TF32");
     }
 
-    private static void Compare(INetwork cpu, INetwork gpu, Tensor expected, Tensor actual, double tolerance, string what) =>
+    private static double Compare(INetwork cpu, INetwork gpu, Tensor expected, Tensor actual, double tolerance, string what) =>
         TestData.AssertClose(TestData.Download(cpu.Backend, expected), TestData.Download(gpu.Backend, actual), tolerance, what);
 }

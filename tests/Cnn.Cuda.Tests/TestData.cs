@@ -13,9 +13,10 @@ internal static class TestData
 
     /// <summary>
     /// Asserts max|actual − expected| ≤ tolerance · max|expected|: relative to the tensor's scale, so
-    /// that values near zero are held to the same absolute error as the large ones.
+    /// that values near zero are held to the same absolute error as the large ones. Returns that
+    /// relative error.
     /// </summary>
-    public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double tolerance, string what)
+    public static double AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         double scale = 0, worst = 0;
@@ -34,5 +35,6 @@ internal static class TestData
         Assert.True(worst <= allowed,
             $"{what}: element {worstAt} is {(worstAt < 0 ? 0 : actual[worstAt]):G9} on CUDA, {(worstAt < 0 ? 0 : expected[worstAt]):G9} on the CPU reference; " +
             $"error {worst:G3} exceeds {tolerance:G2} × max |value| {scale:G3}.");
+        return worst / Math.Max(scale, 1e-12);
     }
 }
