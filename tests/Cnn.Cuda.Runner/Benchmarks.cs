@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Cnn.Backends;
 using Cnn.Cuda.Graphs;
 using Cnn.Losses;
@@ -8,41 +9,59 @@ using Cnn.Optimizers;
 namespace Cnn.Cuda.Runner;
 
 /// <summary>
-/// Training throughput at batch 64 and 256, eagerly (the loss read back every step, as Trainer.Fit
-/// does) and replayed from a captured CUDA graph, and batch-1 inference latency (forward plus
-/// reading the output back), for the MNIST tutorial network, the CIFAR AlexNet-like network and
-/// ResNet-18 at 3×32×32. SGD with momentum; inputs are random (throughput does not depend on them).
+/// The figures <c>benchmarks/gpu/torch_gpu_bench.py</c> measures for PyTorch, under the same names:
+/// training images per second at batch 64 and 256 (SGD with momentum, cross-entropy; eagerly, with the
+/// loss read back every step as Trainer.Fit does, and replayed from a captured CUDA graph), evaluation
+/// images per second at batch 256, and the latency of one image (forward plus reading the output back;
+/// eagerly and replayed from a graph). TF32 off; inputs are random (throughput does not depend on them).
 /// </summary>
 internal static class Benchmarks
 {
     private static readonly (string Name, Func<int, IBackend, INetwork> Create)[] s_networks =
     [
-        ("MnistNet 1x28x28", (b, backend) => new MnistNet(b, backend, 1)),
-        ("CifarAlexNet 3x32x32", (b, backend) => new CifarAlexNet(b, backend, 1)),
-        ("ResNet18 3x32x32", (b, backend) => new ResNet18Cifar(b, backend, 1)),
+        ("mnist_cnn", (b, backend) => new MnistNet(b, backend, 1)),
+        ("alexnet_cifar", (b, backend) => new CifarAlexNet(b, backend, 1)),
+        ("resnet18_32", (b, backend) => new ResNet18Cifar(b, backend, 1)),
+        ("resnet18_224", (b, backend) => new ResNet18(b, backend, 1)),
     ];
 
-    public static void Run(int device)
+    /// <summary>Runs the selected networks, prints a table and returns one JSON object per figure.</summary>
+    public static JsonArray Run(RunnerOptions options, TextWriter console)
     {
-        Console.WriteLine();
-        Console.WriteLine("Benchmark (TF32 off; img/s of training steps; latency of one image, forward + download)");
-        Console.WriteLine($"{"network",-22} {"b64 eager",11} {"b64 graph",11} {"b256 eager",11} {"b256 graph",11} {"b1 latency",12}");
-        using var backend = new CudaBackend(new CudaBackendOptions { Device = device });
+        var figures = new JsonArray();
+        console.WriteLine();
+        console.WriteLine("Benchmark (TF32 off; img/s of training steps and of evaluation; latency of one image, forward + download)");
+        console.WriteLine($"{"network",-14} {"b64 eager",10} {"b64 graph",10} {"b256 eager",11} {"b256 graph",11} {"infer b256",11} {"b1 eager",10} {"b1 graph",10}");
+        using var backend = new CudaBackend(new CudaBackendOptions { Device = options.Device });
         foreach ((string name, Func<int, IBackend, INetwork> create) in s_networks)
         {
+            if (!options.Selects(name)) continue;
             try
             {
                 (double eager64, double graph64) = Train(backend, create, 64);
                 (double eager256, double graph256) = Train(backend, create, 256);
-                double latency = Latency(backend, create);
-                Console.WriteLine($"{name,-22} {eager64,11:N0} {graph64,11:N0} {eager256,11:N0} {graph256,11:N0} {latency,9:F3} ms");
+                double inference = Infer(backend, create, 256);
+                (double latency, double graphLatency) = Latency(backend, create);
+                console.WriteLine($"{name,-14} {eager64,10:N0} {graph64,10:N0} {eager256,11:N0} {graph256,11:N0} {inference,11:N0} {latency,7:F1} µs {graphLatency,7:F1} µs");
+                figures.Add(Figure(name, "train_img_per_s", 64, "eager", eager64));
+                figures.Add(Figure(name, "train_img_per_s", 64, "cuda_graph", graph64));
+                figures.Add(Figure(name, "train_img_per_s", 256, "eager", eager256));
+                figures.Add(Figure(name, "train_img_per_s", 256, "cuda_graph", graph256));
+                figures.Add(Figure(name, "infer_img_per_s", 256, "eager", inference));
+                figures.Add(Figure(name, "latency_bs1_us", 1, "eager", latency));
+                figures.Add(Figure(name, "latency_bs1_us", 1, "cuda_graph", graphLatency));
             }
             catch (Exception e)
             {
-                Console.WriteLine($"{name,-22} failed: {e.GetType().Name}: {e.Message}");
+                console.WriteLine($"{name,-14} failed: {e.GetType().Name}: {e.Message}");
+                figures.Add(new JsonObject { ["net"] = name, ["error"] = $"{e.GetType().Name}: {e.Message}" });
             }
         }
+        return figures;
     }
+
+    private static JsonObject Figure(string net, string metric, int batch, string mode, double value) =>
+        new() { ["net"] = net, ["metric"] = metric, ["batch"] = batch, ["mode"] = mode, ["median"] = Math.Round(value, 2) };
 
     private static (double Eager, double Graph) Train(CudaBackend backend, Func<int, IBackend, INetwork> create, int batch)
     {
@@ -67,6 +86,15 @@ internal static class Benchmarks
         return (eager, replayed);
     }
 
+    private static double Infer(CudaBackend backend, Func<int, IBackend, INetwork> create, int batch)
+    {
+        using INetwork network = create(batch, backend);
+        Fill(backend, network, batch);
+        network.Training = false;
+        for (int i = 0; i < 5; i++) network.Forward(batch);
+        return Measure(backend, batch, () => network.Forward(batch));
+    }
+
     /// <summary>Images per second over at least a second (and at least 20 steps) of <paramref name="step"/>.</summary>
     private static double Measure(CudaBackend backend, int batch, Action step)
     {
@@ -83,25 +111,40 @@ internal static class Benchmarks
         return steps * (double)batch / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>The median milliseconds of a batch-1 evaluation forward pass with its output read back.</summary>
-    private static double Latency(CudaBackend backend, Func<int, IBackend, INetwork> create)
+    /// <summary>The median microseconds of a batch-1 evaluation forward pass with its output read back: eagerly, and replayed from a graph.</summary>
+    private static (double Eager, double Graph) Latency(CudaBackend backend, Func<int, IBackend, INetwork> create)
     {
         using INetwork network = create(1, backend);
         Fill(backend, network, 1);
         network.Training = false;
         float[] output = new float[network.OutputSize];
+        Tensor result = network.Output.Slice(0, network.OutputSize);
+        double eager = MedianMicroseconds(() =>
+        {
+            network.Forward(1);
+            backend.Download(result, output);
+        });
+        using CudaGraphStep graph = backend.CaptureStep(() => network.Forward(1));
+        double replayed = MedianMicroseconds(() =>
+        {
+            graph.Replay();
+            backend.Download(result, output);
+        });
+        return (eager, replayed);
+    }
+
+    private static double MedianMicroseconds(Action once)
+    {
         var times = new List<double>();
-        for (int i = 0; i < 120; i++)
+        for (int i = 0; i < 220; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            network.Forward(1);
-            backend.Download(network.Output.Slice(0, network.OutputSize), output);
-            if (i >= 20) times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            once();
+            if (i >= 20) times.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
         }
         times.Sort();
         return times[times.Count / 2];
     }
-
     private static void Fill(CudaBackend backend, INetwork network, int batch)
     {
         var random = new SeededRandom(7);
