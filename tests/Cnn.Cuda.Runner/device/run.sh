@@ -39,14 +39,14 @@ if [ -d "$here/fashion-mnist" ]; then
 fi
 
 echo "== checks and benchmark (cnn-cuda-runner $*)"
-"$work/cnn-cuda-runner" --out "$work/run" "$@"
+"$work/cnn-cuda-runner" --out "$work/run" --timeout 240 "$@"
 status=$?
 cp "$work/run/figures.json" "$out/" 2>/dev/null
 [ -d "$work/run/checks" ] && tar -C "$work/run" -czf "$out/checks.tar.gz" checks
 
 if [ "$status" -ne 3 ] && [[ " $* " != *" --check-only "* ]]; then
   echo "== PyTorch on the same GPU"
-  python3 "$here/torch_gpu_bench.py" 2>&1 | tee "$out/torch.log"
+  timeout 420 python3 "$here/torch_gpu_bench.py" 2>&1 | tee "$out/torch.log"
 fi
 if [ -f "$out/figures.json" ]; then
   python3 "$here/compare.py" "$out/figures.json" "$out/torch.log" > "$out/comparison.md" && cat "$out/comparison.md"
