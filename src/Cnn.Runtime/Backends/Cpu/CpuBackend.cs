@@ -35,6 +35,9 @@ public sealed class CpuBackend : IBackend
 
     private Fast.WorkerPool Pool => _pool ?? throw new InvalidOperationException("The reference CPU backend has no worker pool.");
 
+    /// <summary>The fast operators' shared scratch memory.</summary>
+    internal Fast.CpuWorkspace Workspace => Pool.Workspace;
+
     public DeviceBuffer Allocate(long length) => new CpuBuffer(length);
 
     public void Upload(ReadOnlySpan<float> source, Tensor destination)

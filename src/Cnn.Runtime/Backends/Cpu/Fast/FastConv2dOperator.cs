@@ -11,6 +11,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// channels or by columns of output positions. Weight and bias gradients are summed per worker and
 /// reduced in worker order, so results depend only on the thread count. A first layer's forward
 /// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead.
+/// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
+/// the other layers.
 /// </summary>
 internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 {
@@ -31,18 +33,13 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
     private readonly int _workers;
-    private readonly GemmWorkspace[] _gemm;
-    private readonly float[][] _columns;
-    private readonly float[][] _scratch;
-    private readonly float[][] _weightPartials;
-    private readonly float[][] _biasPartials;
-    private readonly float[][] _padded;
+    private readonly CpuWorkspace _ws;
     private readonly int _inGroup, _outGroup, _depth, _outPlane, _chunk, _mr, _nr;
     private readonly bool _pointwise, _weightGradientByDots, _direct;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
 
-    // The weights, packed once per call for all images: W_g for the forward GEMM, W_gᵀ for the input gradient.
-    private readonly float[] _packedWeights, _packedWeightsTransposed;
+    // The weights, packed once per call for all images (workspace regions PackedWeights and
+    // PackedWeightsTransposed): W_g for the forward GEMM, W_gᵀ for the input gradient.
     private readonly int _packedGroup, _packedGroupTransposed;
 
     // The call in flight, read by the workers.
@@ -84,22 +81,17 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         int maxM = Math.Max(_outGroup, _depth), maxN = Math.Max(columns, _depth), maxK = Math.Max(_depth, Math.Max(columns, _outGroup));
         _packedGroup = Sgemm.PackedASize(_kernel, _outGroup, _depth);
         _packedGroupTransposed = Sgemm.PackedASize(_kernel, _depth, _outGroup);
-        _packedWeights = GC.AllocateUninitializedArray<float>(_g.Groups * _packedGroup, pinned: true);
-        _packedWeightsTransposed = GC.AllocateUninitializedArray<float>(_g.Groups * _packedGroupTransposed, pinned: true);
-        _gemm = new GemmWorkspace[_workers];
-        _columns = new float[_workers][];
-        _scratch = new float[_workers][];
-        _weightPartials = new float[_workers][];
-        _biasPartials = new float[_workers][];
-        _padded = new float[_workers][];
-        for (int w = 0; w < _workers; w++)
+        _ws = pool.Workspace;
+        _ws.Reserve(CpuWorkspace.Region.PackedWeights, (long)_g.Groups * _packedGroup);
+        _ws.Reserve(CpuWorkspace.Region.PackedWeightsTransposed, (long)_g.Groups * _packedGroupTransposed);
+        _ws.ReserveGemm(maxM, maxN, maxK);
+        if (_direct) _ws.Reserve(CpuWorkspace.Region.Padded, DirectConvolution.PaddedSize(_g));
+        if (!_pointwise) _ws.Reserve(CpuWorkspace.Region.Columns, columnRows * columns);
+        if (_chunk > 1) _ws.Reserve(CpuWorkspace.Region.Scratch, (long)_g.OutChannels * columns);
+        if (_workers > 1)
         {
-            _padded[w] = _direct ? GC.AllocateUninitializedArray<float>(DirectConvolution.PaddedSize(_g), pinned: true) : [];
-            _gemm[w] = new GemmWorkspace(_kernel, maxM, maxN, maxK);
-            _columns[w] = _pointwise ? [] : GC.AllocateUninitializedArray<float>(checked((int)(columnRows * columns)), pinned: true);
-            _scratch[w] = _chunk == 1 ? [] : GC.AllocateUninitializedArray<float>(_g.OutChannels * columns, pinned: true);
-            _weightPartials[w] = w == 0 ? [] : GC.AllocateUninitializedArray<float>(_g.WeightSize, pinned: true);
-            _biasPartials[w] = w == 0 ? [] : GC.AllocateUninitializedArray<float>(_g.OutChannels, pinned: true);
+            _ws.Reserve(CpuWorkspace.Region.WeightPartials, _g.WeightSize);
+            _ws.Reserve(CpuWorkspace.Region.BiasPartials, _g.OutChannels);
         }
     }
 
@@ -131,8 +123,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         // Fewer images than workers: every worker takes a share of each image's GEMM. A share of
         // rows packs its own rows of the weights, with the first image.
         _work = Work.ForwardSplit;
-        fixed (float* columns = _columns[0])
-            for (int n = 0; n < batch; n++)
+        float* columns = _ws.Get(CpuWorkspace.Region.Columns);
+        for (int n = 0; n < batch; n++)
             {
                 float* image = _input + (long)n * _g.InputSize;
                 _splitImage = image;
@@ -156,8 +148,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     /// </summary>
     private void PackWeights(int first, int end)
     {
-        fixed (float* packed = _packedWeights)
-            for (int group = 0; group < _g.Groups; group++)
+        float* packed = _ws.Get(CpuWorkspace.Region.PackedWeights);
+        for (int group = 0; group < _g.Groups; group++)
                 Sgemm.PackA(_kernel, end - first, _depth, _weight + ((long)group * _outGroup + first) * _depth, _depth, false,
                     packed + (long)group * _packedGroup + (long)first * _depth);
     }
@@ -183,18 +175,19 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _batch = batch;
         _work = Work.Backward;
         if (_inputGradient != null)
-            fixed (float* packed = _packedWeightsTransposed)
-                for (int group = 0; group < _g.Groups; group++)
-                    Sgemm.PackA(_kernel, _depth, _outGroup, _weight + (long)group * _outGroup * _depth, _depth, true, packed + (long)group * _packedGroupTransposed);
+        {
+            float* packed = _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed);
+            for (int group = 0; group < _g.Groups; group++)
+                Sgemm.PackA(_kernel, _depth, _outGroup, _weight + (long)group * _outGroup * _depth, _depth, true, packed + (long)group * _packedGroupTransposed);
+        }
         int workers = Math.Max(1, Math.Min(_workers, batch));
         _pool.Run(this, workers);
 
         // Worker 0 summed straight into the gradients; add the others' sums in worker order.
         for (int w = 1; w < workers; w++)
         {
-            fixed (float* partial = _weightPartials[w]) RowOps.Add(partial, _weightGradient, _g.WeightSize);
-            if (_g.HasBias)
-                fixed (float* partial = _biasPartials[w]) RowOps.Add(partial, _biasGradient, _g.OutChannels);
+            RowOps.Add(_ws.Get(CpuWorkspace.Region.WeightPartials, w), _weightGradient, _g.WeightSize);
+            if (_g.HasBias) RowOps.Add(_ws.Get(CpuWorkspace.Region.BiasPartials, w), _biasGradient, _g.OutChannels);
         }
     }
 
@@ -218,9 +211,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         (int first, int end) = WorkerPool.Share(_batch, worker, workers);
         if (_work == Work.Direct)
         {
-            fixed (float* padded = _padded[worker])
-                for (int n = first; n < end; n++)
-                    DirectConvolution.Forward(_g, _input + (long)n * _g.InputSize, _weight, _bias, _output + (long)n * _g.OutputSize, padded);
+            float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker);
+            for (int n = first; n < end; n++)
+                DirectConvolution.Forward(_g, _input + (long)n * _g.InputSize, _weight, _bias, _output + (long)n * _g.OutputSize, padded);
             return;
         }
         if (_work == Work.Backward)
@@ -240,87 +233,81 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 
     private void ForwardChunk(int worker, int first, int count)
     {
-        GemmWorkspace ws = _gemm[worker];
+        GemmWorkspace ws = _ws.Gemm(worker);
         int columns = count * _outPlane;
-        fixed (float* columnBuffer = _columns[worker], scratch = _scratch[worker], packedWeights = _packedWeights)
+        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
+        float* image = _input + (long)first * _g.InputSize;
+        float* b = _pointwise ? image : columnBuffer;
+        if (!_pointwise)
+            for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
+
+        // One image writes its output directly; several go through the scratch matrix, one band per image.
+        float* target = count == 1 ? _output + (long)first * _g.OutputSize : scratch;
+        for (int group = 0; group < _g.Groups; group++)
         {
-            float* image = _input + (long)first * _g.InputSize;
-            float* b = _pointwise ? image : columnBuffer;
-            if (!_pointwise)
-                for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
+            Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights + (long)group * _packedGroup,
+                b + (long)group * _depth * columns, columns, false,
+                target + (long)group * _outGroup * columns, columns, accumulate: false);
+        }
 
-            // One image writes its output directly; several go through the scratch matrix, one band per image.
-            float* target = count == 1 ? _output + (long)first * _g.OutputSize : scratch;
-            for (int group = 0; group < _g.Groups; group++)
-            {
-                Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights + (long)group * _packedGroup,
-                    b + (long)group * _depth * columns, columns, false,
-                    target + (long)group * _outGroup * columns, columns, accumulate: false);
-            }
-
-            if (count == 1)
-            {
-                if (_bias != null)
-                    for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(target + (long)o * _outPlane, _outPlane, _bias[o]);
-                return;
-            }
-            for (int j = 0; j < count; j++)
-            {
-                float* output = _output + (long)(first + j) * _g.OutputSize;
-                for (int o = 0; o < _g.OutChannels; o++)
-                    RowOps.CopyAddScalar(scratch + (long)o * columns + j * _outPlane, output + (long)o * _outPlane, _outPlane, _bias != null ? _bias[o] : 0f);
-            }
+        if (count == 1)
+        {
+            if (_bias != null)
+                for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(target + (long)o * _outPlane, _outPlane, _bias[o]);
+            return;
+        }
+        for (int j = 0; j < count; j++)
+        {
+            float* output = _output + (long)(first + j) * _g.OutputSize;
+            for (int o = 0; o < _g.OutChannels; o++)
+                RowOps.CopyAddScalar(scratch + (long)o * columns + j * _outPlane, output + (long)o * _outPlane, _outPlane, _bias != null ? _bias[o] : 0f);
         }
     }
 
     private void ForwardSplitShare(int worker, int workers)
     {
-        GemmWorkspace ws = _gemm[worker];
-        fixed (float* packedWeights = _packedWeights)
+        GemmWorkspace ws = _ws.Gemm(worker);
+        float* packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
+        if (_splitRows)
         {
-            if (_splitRows)
-            {
-                (int start, int end) = WorkerPool.Share((_outGroup + _mr - 1) / _mr, worker, workers);
-                int i0 = start * _mr, i1 = Math.Min(_outGroup, end * _mr);
-                if (i0 >= i1) return;
-                if (_splitPack) PackWeights(i0, i1);
-                Sgemm.MultiplyPacked(ws, i1 - i0, _outPlane, _depth, packedWeights + (long)i0 * _depth, _splitColumns, _outPlane, false,
-                    _splitOutput + (long)i0 * _outPlane, _outPlane, accumulate: false);
-                if (_bias != null)
-                    for (int o = i0; o < i1; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane, _outPlane, _bias[o]);
-            }
-            else
-            {
-                (int start, int end) = WorkerPool.Share((_outPlane + _nr - 1) / _nr, worker, workers);
-                int j0 = start * _nr, j1 = Math.Min(_outPlane, end * _nr);
-                if (j0 >= j1) return;
-                Sgemm.MultiplyPacked(ws, _outGroup, j1 - j0, _depth, packedWeights, _splitColumns + j0, _outPlane, false,
-                    _splitOutput + j0, _outPlane, accumulate: false);
-                if (_bias != null)
-                    for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane + j0, j1 - j0, _bias[o]);
-            }
+            (int start, int end) = WorkerPool.Share((_outGroup + _mr - 1) / _mr, worker, workers);
+            int i0 = start * _mr, i1 = Math.Min(_outGroup, end * _mr);
+            if (i0 >= i1) return;
+            if (_splitPack) PackWeights(i0, i1);
+            Sgemm.MultiplyPacked(ws, i1 - i0, _outPlane, _depth, packedWeights + (long)i0 * _depth, _splitColumns, _outPlane, false,
+                _splitOutput + (long)i0 * _outPlane, _outPlane, accumulate: false);
+            if (_bias != null)
+                for (int o = i0; o < i1; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane, _outPlane, _bias[o]);
+        }
+        else
+        {
+            (int start, int end) = WorkerPool.Share((_outPlane + _nr - 1) / _nr, worker, workers);
+            int j0 = start * _nr, j1 = Math.Min(_outPlane, end * _nr);
+            if (j0 >= j1) return;
+            Sgemm.MultiplyPacked(ws, _outGroup, j1 - j0, _depth, packedWeights, _splitColumns + j0, _outPlane, false,
+                _splitOutput + j0, _outPlane, accumulate: false);
+            if (_bias != null)
+                for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane + j0, j1 - j0, _bias[o]);
         }
     }
 
     private void BackwardShare(int worker, int first, int end)
     {
-        fixed (float* weightPartial = _weightPartials[worker], biasPartial = _biasPartials[worker])
+        float* weightPartial = worker == 0 ? null : _ws.Get(CpuWorkspace.Region.WeightPartials, worker), biasPartial = worker == 0 ? null : _ws.Get(CpuWorkspace.Region.BiasPartials, worker);
+        float* weightGradient = worker == 0 ? _weightGradient : weightPartial;
+        float* biasGradient = worker == 0 ? _biasGradient : biasPartial;
+        if (first == end)
         {
-            float* weightGradient = worker == 0 ? _weightGradient : weightPartial;
-            float* biasGradient = worker == 0 ? _biasGradient : biasPartial;
-            if (first == end)
-            {
-                new Span<float>(weightGradient, _g.WeightSize).Clear();
-                if (_g.HasBias) new Span<float>(biasGradient, _g.OutChannels).Clear();
-                return;
-            }
+            new Span<float>(weightGradient, _g.WeightSize).Clear();
+            if (_g.HasBias) new Span<float>(biasGradient, _g.OutChannels).Clear();
+            return;
+        }
 
-            int count = end - first, chunks = (count + _chunk - 1) / _chunk;
-            for (int c = 0; c < chunks; c++)
-            {
-                (int from, int to) = WorkerPool.Share(count, c, chunks);
-                BackwardChunk(worker, first + from, to - from, weightGradient, biasGradient, accumulate: c > 0);
-            }
+        int count = end - first, chunks = (count + _chunk - 1) / _chunk;
+        for (int c = 0; c < chunks; c++)
+        {
+            (int from, int to) = WorkerPool.Share(count, c, chunks);
+            BackwardChunk(worker, first + from, to - from, weightGradient, biasGradient, accumulate: c > 0);
         }
     }
 
@@ -338,60 +325,58 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 
     private void BackwardChunk(int worker, int first, int count, float* weightGradient, float* biasGradient, bool accumulate)
     {
-        GemmWorkspace ws = _gemm[worker];
+        GemmWorkspace ws = _ws.Gemm(worker);
         int columns = count * _outPlane;
-        fixed (float* columnBuffer = _columns[worker], scratch = _scratch[worker], packedWeights = _packedWeightsTransposed)
+        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed);
+        float* image = _input + (long)first * _g.InputSize;
+        float* b = _pointwise ? image : columnBuffer;
+        if (!_pointwise)
+            for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
+
+        // dY of the chunk as one [OutChannels × columns] matrix: in place for one image, gathered for several.
+        float* outputGradient = _outputGradient + (long)first * _g.OutputSize;
+        if (count > 1)
         {
-            float* image = _input + (long)first * _g.InputSize;
-            float* b = _pointwise ? image : columnBuffer;
-            if (!_pointwise)
-                for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
-
-            // dY of the chunk as one [OutChannels × columns] matrix: in place for one image, gathered for several.
-            float* outputGradient = _outputGradient + (long)first * _g.OutputSize;
-            if (count > 1)
-            {
-                for (int j = 0; j < count; j++)
-                for (int o = 0; o < _g.OutChannels; o++)
-                    new ReadOnlySpan<float>(outputGradient + (long)j * _g.OutputSize + (long)o * _outPlane, _outPlane)
-                        .CopyTo(new Span<float>(scratch + (long)o * columns + j * _outPlane, _outPlane));
-                outputGradient = scratch;
-            }
-
-            if (_g.HasBias)
-                for (int o = 0; o < _g.OutChannels; o++)
-                {
-                    float sum = RowOps.Sum(outputGradient + (long)o * columns, columns);
-                    biasGradient[o] = accumulate ? biasGradient[o] + sum : sum;
-                }
-
-            // dW_g (+)= dY_g · columns_gᵀ
-            for (int group = 0; group < _g.Groups; group++)
-            {
-                float* dy = outputGradient + (long)group * _outGroup * columns, unfolded = b + (long)group * _depth * columns;
-                float* dw = weightGradient + (long)group * _outGroup * _depth;
-                if (_weightGradientByDots) WeightGradientByDots(dy, unfolded, dw, columns, accumulate);
-                else Sgemm.Multiply(ws, _outGroup, _depth, columns, dy, columns, false, unfolded, columns, true, dw, _depth, accumulate);
-            }
-
-            if (_inputGradient == null) return;
-
-            // dColumns_g = W_gᵀ · dY_g, then fold back onto each image (the columns are no longer needed).
-            float* inputGradient = _inputGradient + (long)first * _g.InputSize;
-            float* target = _pointwise ? inputGradient : columnBuffer;
-            for (int group = 0; group < _g.Groups; group++)
-            {
-                Sgemm.MultiplyPacked(ws, _depth, columns, _outGroup, packedWeights + (long)group * _packedGroupTransposed,
-                    outputGradient + (long)group * _outGroup * columns, columns, false,
-                    target + (long)group * _depth * columns, columns, accumulate: false);
-            }
-            if (_pointwise) return;
             for (int j = 0; j < count; j++)
+            for (int o = 0; o < _g.OutChannels; o++)
+                new ReadOnlySpan<float>(outputGradient + (long)j * _g.OutputSize + (long)o * _outPlane, _outPlane)
+                    .CopyTo(new Span<float>(scratch + (long)o * columns + j * _outPlane, _outPlane));
+            outputGradient = scratch;
+        }
+
+        if (_g.HasBias)
+            for (int o = 0; o < _g.OutChannels; o++)
             {
-                float* dx = inputGradient + (long)j * _g.InputSize;
-                new Span<float>(dx, _g.InputSize).Clear();
-                Im2Col.Fold(_g, columnBuffer + j * _outPlane, dx, columns);
+                float sum = RowOps.Sum(outputGradient + (long)o * columns, columns);
+                biasGradient[o] = accumulate ? biasGradient[o] + sum : sum;
             }
+
+        // dW_g (+)= dY_g · columns_gᵀ
+        for (int group = 0; group < _g.Groups; group++)
+        {
+            float* dy = outputGradient + (long)group * _outGroup * columns, unfolded = b + (long)group * _depth * columns;
+            float* dw = weightGradient + (long)group * _outGroup * _depth;
+            if (_weightGradientByDots) WeightGradientByDots(dy, unfolded, dw, columns, accumulate);
+            else Sgemm.Multiply(ws, _outGroup, _depth, columns, dy, columns, false, unfolded, columns, true, dw, _depth, accumulate);
+        }
+
+        if (_inputGradient == null) return;
+
+        // dColumns_g = W_gᵀ · dY_g, then fold back onto each image (the columns are no longer needed).
+        float* inputGradient = _inputGradient + (long)first * _g.InputSize;
+        float* target = _pointwise ? inputGradient : columnBuffer;
+        for (int group = 0; group < _g.Groups; group++)
+        {
+            Sgemm.MultiplyPacked(ws, _depth, columns, _outGroup, packedWeights + (long)group * _packedGroupTransposed,
+                outputGradient + (long)group * _outGroup * columns, columns, false,
+                target + (long)group * _depth * columns, columns, accumulate: false);
+        }
+        if (_pointwise) return;
+        for (int j = 0; j < count; j++)
+        {
+            float* dx = inputGradient + (long)j * _g.InputSize;
+            new Span<float>(dx, _g.InputSize).Clear();
+            Im2Col.Fold(_g, columnBuffer + j * _outPlane, dx, columns);
         }
     }
 }

@@ -12,19 +12,16 @@ internal sealed unsafe class ParallelGemm : IParallelWork
     private const double ParallelFlops = 1e6;
 
     private readonly WorkerPool _pool;
-    private readonly GemmWorkspace[] _workspaces;
 
     private int _m, _n, _k, _lda, _ldb, _ldc;
     private float* _a, _b, _c;
     private bool _transA, _transB, _accumulate, _splitColumns;
 
-    /// <summary>Prepares workspaces for products up to <paramref name="maxM"/>×<paramref name="maxN"/>×<paramref name="maxK"/>.</summary>
+    /// <summary>Reserves the pool's shared GEMM workspaces for products up to <paramref name="maxM"/>×<paramref name="maxN"/>×<paramref name="maxK"/>.</summary>
     public ParallelGemm(WorkerPool pool, int maxM, int maxN, int maxK)
     {
         _pool = pool;
-        _workspaces = new GemmWorkspace[pool.Threads];
-        for (int w = 0; w < _workspaces.Length; w++)
-            _workspaces[w] = new GemmWorkspace(SgemmKernels.Best, maxM, maxN, maxK);
+        pool.Workspace.ReserveGemm(maxM, maxN, maxK);
     }
 
     /// <summary>See <see cref="Sgemm.Multiply"/>.</summary>
@@ -34,7 +31,7 @@ internal sealed unsafe class ParallelGemm : IParallelWork
         _a = a;
         _b = b;
         _c = c;
-        GemmWorkspace first = _workspaces[0];
+        GemmWorkspace first = _pool.Workspace.Gemm(0);
         int columnBlocks = (n + first.Nr - 1) / first.Nr, rowBlocks = (m + first.Mr - 1) / first.Mr;
         int workers = 1;
         if (2.0 * m * n * k >= ParallelFlops && _pool.Threads > 1)
@@ -47,7 +44,7 @@ internal sealed unsafe class ParallelGemm : IParallelWork
 
     void IParallelWork.Execute(int worker, int workers)
     {
-        GemmWorkspace ws = _workspaces[worker];
+        GemmWorkspace ws = _pool.Workspace.Gemm(worker);
         if (workers == 1)
         {
             Sgemm.Multiply(ws, _m, _n, _k, _a, _lda, _transA, _b, _ldb, _transB, _c, _ldc, _accumulate);

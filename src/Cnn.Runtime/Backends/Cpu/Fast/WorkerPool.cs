@@ -44,6 +44,7 @@ internal sealed class WorkerPool : IDisposable
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads));
         Threads = threads;
+        Workspace = new CpuWorkspace(threads);
         _threads = new Thread[threads - 1];
         _start = new SemaphoreSlim[threads - 1];
         _sleeping = new int[threads - 1];
@@ -57,6 +58,9 @@ internal sealed class WorkerPool : IDisposable
 
     /// <summary>Threads available, the caller's included.</summary>
     public int Threads { get; }
+
+    /// <summary>The scratch memory of the operators this pool runs: one backend, one pool, one workspace.</summary>
+    public CpuWorkspace Workspace { get; }
 
     /// <summary>
     /// Runs <paramref name="work"/> on min(<paramref name="workers"/>, <see cref="Threads"/>) workers and

@@ -1,0 +1,115 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Cnn.Backends.Cpu.Fast;
+
+/// <summary>
+/// The scratch memory of one CPU backend, shared by all its fast operators: per worker, the unfolded
+/// columns, a gathered output matrix, partial weight and bias gradients, a padded image and GEMM
+/// packing buffers; and, for the calling thread, packed weights. Layers run one after another on one
+/// backend, so one set of buffers sized for the most demanding layer serves every layer, where buffers
+/// of their own would grow with layers × workers (ResNet-18's twenty convolutions each held several
+/// megabytes per worker).
+/// </summary>
+/// <remarks>
+/// An operator states what it needs when it is created (<see cref="Reserve"/>, <see cref="ReserveGemm"/>);
+/// a buffer is allocated, pinned and 64-byte aligned, on first use and reallocated only if a later
+/// operator needs more, so a training step allocates nothing once every layer has run. Nothing in a
+/// region outlives the call that wrote it. Like the backend, not for concurrent calls.
+/// </remarks>
+internal sealed unsafe class CpuWorkspace
+{
+    /// <summary>What a buffer holds; each region is separate, so that one call may use several at once.</summary>
+    public enum Region
+    {
+        /// <summary>im2col columns of one worker.</summary>
+        Columns,
+
+        /// <summary>An output or output-gradient matrix gathered for several images at once.</summary>
+        Scratch,
+
+        /// <summary>A worker's partial weight gradient (workers after the first).</summary>
+        WeightPartials,
+
+        /// <summary>A worker's partial bias gradient (workers after the first).</summary>
+        BiasPartials,
+
+        /// <summary>A padded input image for the direct convolution.</summary>
+        Padded,
+
+        /// <summary>Weights packed for the forward GEMM (shared by the workers: worker 0's slot).</summary>
+        PackedWeights,
+
+        /// <summary>Transposed weights packed for the input-gradient GEMM (shared: worker 0's slot).</summary>
+        PackedWeightsTransposed,
+    }
+
+    private const int RegionCount = (int)Region.PackedWeightsTransposed + 1;
+    private const int AlignFloats = 16;
+
+    private readonly int _workers;
+    private readonly long[] _reserved = new long[RegionCount];
+    private readonly float[]?[] _arrays;
+    private readonly GemmWorkspace?[] _gemm;
+    private readonly (int M, int N, int K)[] _gemmBuiltFor;
+    private int _gemmM = 1, _gemmN = 1, _gemmK = 1;
+
+    public CpuWorkspace(int workers)
+    {
+        _workers = workers;
+        _arrays = new float[]?[RegionCount * workers];
+        _gemm = new GemmWorkspace?[workers];
+        _gemmBuiltFor = new (int, int, int)[workers];
+    }
+
+    /// <summary>Makes <paramref name="region"/> hold at least <paramref name="floats"/> floats for each worker.</summary>
+    public void Reserve(Region region, long floats)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(floats);
+        _reserved[(int)region] = Math.Max(_reserved[(int)region], floats);
+    }
+
+    /// <summary>Makes every worker's GEMM workspace fit products up to <paramref name="maxM"/>×<paramref name="maxN"/>×<paramref name="maxK"/>.</summary>
+    public void ReserveGemm(int maxM, int maxN, int maxK)
+    {
+        _gemmM = Math.Max(_gemmM, maxM);
+        _gemmN = Math.Max(_gemmN, maxN);
+        _gemmK = Math.Max(_gemmK, maxK);
+    }
+
+    /// <summary>The floats reserved per worker for <paramref name="region"/>.</summary>
+    public long Reserved(Region region) => _reserved[(int)region];
+
+    /// <summary>Worker <paramref name="worker"/>'s buffer of <paramref name="region"/>, 64-byte aligned, of at least the reserved size.</summary>
+    public float* Get(Region region, int worker = 0)
+    {
+        int slot = (int)region * _workers + worker;
+        long floats = _reserved[(int)region];
+        float[]? array = _arrays[slot];
+        if (array is null || array.LongLength < floats + AlignFloats)
+        {
+            array = GC.AllocateUninitializedArray<float>(checked((int)(floats + AlignFloats)), pinned: true);
+            _arrays[slot] = array;
+        }
+        float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        return (float*)(((nint)start + 63) & ~(nint)63);
+    }
+
+    /// <summary>Worker <paramref name="worker"/>'s GEMM packing buffers, for the largest product reserved.</summary>
+    public GemmWorkspace Gemm(int worker)
+    {
+        GemmWorkspace? workspace = _gemm[worker];
+        if (workspace is null || _gemmBuiltFor[worker] != (_gemmM, _gemmN, _gemmK))
+        {
+            workspace = new GemmWorkspace(SgemmKernels.Best, _gemmM, _gemmN, _gemmK);
+            _gemm[worker] = workspace;
+            _gemmBuiltFor[worker] = (_gemmM, _gemmN, _gemmK);
+        }
+        return workspace;
+    }
+
+    /// <summary>Bytes held now, for tests and profiles.</summary>
+    public long AllocatedBytes =>
+        _arrays.Sum(array => array is null ? 0L : array.LongLength * sizeof(float))
+        + _gemm.Sum(workspace => workspace is null ? 0L : (long)(workspace.PackACapacity + workspace.PackBCapacity) * sizeof(float));
+}

@@ -1,0 +1,75 @@
+using Cnn.Backends;
+using Cnn.Backends.Cpu;
+using Xunit;
+
+namespace Cnn.Runtime.Tests.Backends;
+
+/// <summary>
+/// The fast convolutions of one backend share one scratch workspace: a layer that runs between another
+/// layer's forward and backward passes changes nothing in the other's results, and the workspace is as
+/// large as the most demanding layer needs, not the sum over layers.
+/// </summary>
+public class SharedWorkspaceTests
+{
+    private static readonly Conv2dGeometry Large = Geometries.Conv(batch: 4, inChannels: 32, height: 16, width: 16, outChannels: 48, kernel: 3, padding: 1);
+    private static readonly Conv2dGeometry Small = Geometries.Conv(batch: 4, inChannels: 3, height: 12, width: 12, outChannels: 8, kernel: 5, stride: 2);
+
+    private sealed class Layer(BackendHarness h, Conv2dGeometry g, ulong seed)
+    {
+        public readonly IConv2dOperator Op = h.Backend.CreateConv2d(g);
+        public readonly Tensor X = h.Upload(RandomTestData.Uniform((long)g.MaxBatch * g.InputSize, seed));
+        public readonly Tensor W = h.Upload(RandomTestData.Uniform(g.WeightSize, seed + 1));
+        public readonly Tensor B = h.Upload(RandomTestData.Uniform(g.OutChannels, seed + 2));
+        public readonly Tensor Y = h.Stale(g.MaxBatch * g.OutputSize);
+        public readonly Tensor Dy = h.Upload(RandomTestData.Uniform((long)g.MaxBatch * g.OutputSize, seed + 3));
+        public readonly Tensor Dx = h.Stale(g.MaxBatch * g.InputSize);
+        public readonly Tensor Dw = h.Stale(g.WeightSize);
+        public readonly Tensor Db = h.Stale(g.OutChannels);
+
+        public void Forward() => Op.Forward(g.MaxBatch, X, W, B, Y);
+
+        public void Backward() => Op.Backward(g.MaxBatch, X, W, Dy, Dx, Dw, Db);
+
+        public float[][] Results() => [h.Read(Y), h.Read(Dx), h.Read(Dw), h.Read(Db)];
+    }
+
+    [Fact]
+    public void AnotherLayerBetweenForwardAndBackward_ChangesNothing()
+    {
+        using var alone = new BackendHarness(CpuKernels.Fast);
+        var expected = new Layer(alone, Large, 10);
+        expected.Forward();
+        expected.Backward();
+
+        using var shared = new BackendHarness(CpuKernels.Fast);
+        var large = new Layer(shared, Large, 10);
+        var small = new Layer(shared, Small, 20);
+        large.Forward();
+        small.Forward();
+        small.Backward();
+        large.Backward();
+
+        float[][] want = expected.Results(), got = large.Results();
+        for (int i = 0; i < want.Length; i++) Assert.Equal(want[i], got[i]);
+    }
+
+    [Fact]
+    public void Workspace_IsAsLargeAsTheLargestLayerNeeds_NotTheSum()
+    {
+        long Bytes(params Conv2dGeometry[] layers)
+        {
+            using var h = new BackendHarness(CpuKernels.Fast);
+            var built = layers.Select((g, i) => new Layer(h, g, (ulong)(30 + 10 * i))).ToArray();
+            foreach (Layer layer in built)
+            {
+                layer.Forward();
+                layer.Backward();
+            }
+            return h.Backend.Workspace.AllocatedBytes;
+        }
+
+        long large = Bytes(Large), small = Bytes(Small), both = Bytes(Large, Small, Large);
+        Assert.True(small < large, $"the small layer's workspace ({small:N0} bytes) should be smaller than the large one's ({large:N0})");
+        Assert.True(both <= large + small / 2, $"three layers hold {both:N0} bytes; the largest alone needs {large:N0}");
+    }
+}
