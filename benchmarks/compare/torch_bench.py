@@ -322,12 +322,43 @@ def train(args):
     emit({"net": "+".join(args.nets), "metric": "train_peak_rss_mib", "epochs": args.epochs, "value": rss})
 
 
+def memory(args):
+    """One torchvision network at 3x224x224: a few training steps (SGD momentum) or no_grad eval passes, then VmHWM."""
+    import torchvision
+    if len(args.nets) != 1 or args.nets[0] not in ("resnet18", "vgg16"):
+        raise SystemExit("memory takes one network: --nets resnet18 or --nets vgg16")
+    name = args.nets[0]
+    torch.manual_seed(0)
+    model = {"resnet18": torchvision.models.resnet18, "vgg16": torchvision.models.vgg16}[name]()
+    train = args.phase == "train"
+    bs = args.train_batch if train else args.infer_batch
+    x = torch.rand(bs, 3, 224, 224) * 2 - 1
+    y = torch.randint(0, 1000, (bs,))
+    if train:
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        for _ in range(args.train_steps):
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+    else:
+        model.eval()
+        with torch.no_grad():
+            for _ in range(args.train_steps):
+                model(x)
+    rss = peak_rss_mib()
+    print(f"{name} {args.phase} batch {bs}: peak RSS (VmHWM) {rss:.1f} MiB after {args.train_steps} steps")
+    emit({"net": name, "metric": "peak_rss_mib", "phase": args.phase, "batch": bs, "steps": args.train_steps,
+          "threads": torch.get_num_threads(), "value": rss})
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["bench", "gemm", "train"])
+    ap.add_argument("mode", choices=["bench", "gemm", "train", "memory"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--nets", nargs="+", default=list(NETS))
+    ap.add_argument("--phase", choices=["train", "infer"], default="train")
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--train-batch", type=int, default=64)
     ap.add_argument("--train-steps", type=int, default=30)
@@ -341,7 +372,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     env_report()
-    {"bench": bench, "gemm": gemm, "train": train}[args.mode](args)
+    {"bench": bench, "gemm": gemm, "train": train, "memory": memory}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -23,11 +23,12 @@ internal sealed class Options
     public string Data { get; private set; } = Cnn.Data.FashionMnist.DefaultDirectory;
     public string? Results { get; private set; }
     public string? Out { get; private set; }
+    public string Phase { get; private set; } = "train";
 
     public static Options Parse(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
-            throw new ArgumentException("The first argument is the mode: bench, gemm, train or report.");
+            throw new ArgumentException("The first argument is the mode: bench, gemm, train, memory, profile, probe or report.");
         var o = new Options { Mode = args[0] };
         for (int i = 1; i < args.Length; i++)
         {
@@ -49,13 +50,14 @@ internal sealed class Options
                 case "--data": o.Data = Value(); break;
                 case "--results": o.Results = Value(); break;
                 case "--out": o.Out = Value(); break;
+                case "--phase": o.Phase = Value(); break;
                 case "--nets":
                     while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) o.Nets.Add(args[++i]);
                     break;
                 default: throw new ArgumentException($"Unknown option '{flag}'.");
             }
         }
-        if (o.Nets.Count == 0) o.Nets.AddRange(Networks.BenchNetworks.All.Select(n => n.Name));
+        if (o.Nets.Count == 0 && o.Mode != "memory") o.Nets.AddRange(Networks.BenchNetworks.All.Select(n => n.Name));
         return o;
     }
 }
