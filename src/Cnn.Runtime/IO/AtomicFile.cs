@@ -85,7 +85,7 @@ public static partial class AtomicFile
             }
             File.Move(temporary, full, overwrite: true);
             renamed = true;
-            DirectorySync.Flush(Path.GetDirectoryName(full)!);
+            PosixFile.SyncDirectory(Path.GetDirectoryName(full)!);
         }
         finally
         {
