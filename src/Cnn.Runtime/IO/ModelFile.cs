@@ -51,6 +51,8 @@ public static class ModelFile
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        // Read while no other thread trains it, so the file is one consistent state.
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "ModelFile.Save");
         SafeTensorsWriter writer = new();
         AddMetadata(writer, network, metadata);
 
@@ -109,6 +111,7 @@ public static class ModelFile
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "ModelFile.Load");
         using SafeTensorsFile file = SafeTensorsFile.Open(path);
 
         var problems = new List<string>();
