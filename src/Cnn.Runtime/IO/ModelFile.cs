@@ -33,24 +33,43 @@ public static class ModelFile
     /// PyTorch tools expect). The architecture and input shape come from the network; if given
     /// here they must agree with it.
     /// </param>
+    /// <param name="allowNonFinite">
+    /// Save even when a value is NaN or infinite, or a running variance or batch count is negative
+    /// (for inspecting a run that blew up); by default such a network is refused, so that a good
+    /// file is never replaced by a broken one.
+    /// </param>
     /// <exception cref="ArgumentException">The metadata contradicts the network, or an extra key is one of the reserved keys.</exception>
-    public static void Save(INetwork network, string path, ModelMetadata? metadata = null) => Save(network, path, metadata, wrap: null);
+    /// <exception cref="InvalidOperationException">A parameter or buffer holds such a value; the message names it, and nothing was written.</exception>
+    public static void Save(INetwork network, string path, ModelMetadata? metadata = null, bool allowNonFinite = false) =>
+        Save(network, path, metadata, allowNonFinite, wrap: null);
 
-    /// <summary>As <see cref="Save(INetwork, string, ModelMetadata?)"/>; <paramref name="wrap"/> lets tests make the write fail midway.</summary>
-    internal static void Save(INetwork network, string path, ModelMetadata? metadata, Func<Stream, Stream>? wrap)
+    /// <summary>As <see cref="Save(INetwork, string, ModelMetadata?, bool)"/>; <paramref name="wrap"/> lets tests make the write fail midway.</summary>
+    internal static void Save(INetwork network, string path, ModelMetadata? metadata, Func<Stream, Stream>? wrap) =>
+        Save(network, path, metadata, allowNonFinite: false, wrap);
+
+    private static void Save(INetwork network, string path, ModelMetadata? metadata, bool allowNonFinite, Func<Stream, Stream>? wrap)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        // Read while no other thread trains it, so the file is one consistent state.
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "ModelFile.Save");
         SafeTensorsWriter writer = new();
         AddMetadata(writer, network, metadata);
 
         float[] parameters = Download(network, network.Parameters);
+        float[] buffers = network.BufferInfos.Count > 0 ? Download(network, network.Buffers) : [];
+        if (!allowNonFinite
+            && (NetworkValues.Problems(network.ParameterInfos, parameters).Concat(NetworkValues.Problems(network.BufferInfos, buffers)).FirstOrDefault() is string problem))
+        {
+            throw new InvalidOperationException(
+                $"{network.ArchitectureName}'s {problem}, so it was not saved to '{path}' (a file already there is unchanged). " +
+                "Its weights blew up in training; save with allowNonFinite: true to keep them anyway.");
+        }
         foreach (ParameterInfo p in network.ParameterInfos)
             writer.AddSingle(p.Name, FileShape(p), parameters.AsMemory((int)p.Offset, p.Length));
 
         if (network.BufferInfos.Count > 0)
         {
-            float[] buffers = Download(network, network.Buffers);
             foreach (ParameterInfo b in network.BufferInfos)
             {
                 if (b.Role != ParameterRole.BatchesTracked)
@@ -78,13 +97,21 @@ public static class ModelFile
     /// The file's architecture and input shape are returned, not enforced: a PyTorch file has
     /// neither, and the tensor shapes already decide whether the weights fit.
     /// </summary>
+    /// <param name="network">The network to load into.</param>
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="allowNonFinite">
+    /// Load even values no trained network has: NaN, infinities, a negative running variance or
+    /// batch count. By default they are refused, naming the tensor, as a file saved after a step
+    /// that blew up would otherwise load silently and predict garbage.
+    /// </param>
     /// <returns>The file's metadata.</returns>
     /// <exception cref="SafeTensorsFormatException">The file is not valid safetensors.</exception>
-    /// <exception cref="ModelFormatException">The file's tensors or reserved metadata do not fit the network; lists every problem.</exception>
-    public static ModelMetadata Load(INetwork network, string path)
+    /// <exception cref="ModelFormatException">The file's tensors, their values or the reserved metadata do not fit the network; lists every problem.</exception>
+    public static ModelMetadata Load(INetwork network, string path, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "ModelFile.Load");
         using SafeTensorsFile file = SafeTensorsFile.Open(path);
 
         var problems = new List<string>();
@@ -113,6 +140,12 @@ public static class ModelFile
         // Everything is read to the host first, so a read error cannot leave half a model behind.
         float[] parameters = Read(file, network.ParameterInfos, network.Parameters.Length);
         float[] buffers = network.BufferInfos.Count > 0 ? Read(file, network.BufferInfos, network.Buffers.Length) : [];
+        if (!allowNonFinite)
+        {
+            problems.AddRange(NetworkValues.Problems(network.ParameterInfos, parameters).Concat(NetworkValues.Problems(network.BufferInfos, buffers))
+                .Select(p => p + " (load with allowNonFinite: true to accept it)"));
+            if (problems.Count > 0) throw new ModelFormatException(path, network.ArchitectureName, problems);
+        }
         Upload(network, network.ParameterInfos, parameters, network.Parameters);
         if (network.BufferInfos.Count > 0) Upload(network, network.BufferInfos, buffers, network.Buffers);
         return metadata;
@@ -183,7 +216,12 @@ public static class ModelFile
         if (strings.TryGetValue(InputShapeKey, out string? shapeText))
         {
             inputShape = ParseInputShape(shapeText);
-            if (inputShape is null) problems.Add($"metadata '{InputShapeKey}' is '{shapeText}', not channels,height,width or a feature count");
+            if (inputShape is null) problems.Add($"metadata '{InputShapeKey}' is '{Shorten(shapeText)}', not channels,height,width or a feature count");
+            else if (!FitsATensor(inputShape.Value))
+            {
+                problems.Add($"metadata '{InputShapeKey}' is '{shapeText}': more values per sample than a tensor holds ({int.MaxValue:N0})");
+                inputShape = null;
+            }
         }
         IReadOnlyList<string>? classNames = null;
         if (strings.TryGetValue(ClassNamesKey, out string? namesText))
@@ -215,6 +253,9 @@ public static class ModelFile
             _ => null,
         };
     }
+
+    /// <summary>Whether <see cref="TensorShape.Size"/> of <paramref name="shape"/> fits an int: a shape from a file may not.</summary>
+    private static bool FitsATensor(TensorShape shape) => (double)shape.Channels * Math.Max(shape.Height, 1) * Math.Max(shape.Width, 1) <= int.MaxValue;
 
     private static string FormatClassNames(IReadOnlyList<string> names)
     {

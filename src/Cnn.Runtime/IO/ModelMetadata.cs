@@ -12,7 +12,7 @@ namespace Cnn.IO;
 /// <param name="Extra">Every other metadata string.</param>
 public sealed record ModelMetadata(string? Architecture, TensorShape? InputShape, IReadOnlyList<string>? ClassNames, IReadOnlyDictionary<string, string> Extra)
 {
-    /// <summary>Metadata with only class names and extra strings: what a caller passes to <see cref="ModelFile.Save(INetwork, string, ModelMetadata?)"/>, which fills in the architecture and input shape from the network.</summary>
+    /// <summary>Metadata with only class names and extra strings: what a caller passes to <see cref="ModelFile.Save(INetwork, string, ModelMetadata?, bool)"/>, which fills in the architecture and input shape from the network.</summary>
     public ModelMetadata(IReadOnlyList<string>? classNames = null, IReadOnlyDictionary<string, string>? extra = null)
         : this(null, null, classNames, extra ?? new Dictionary<string, string>())
     {

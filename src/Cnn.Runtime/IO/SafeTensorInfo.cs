@@ -8,12 +8,13 @@ namespace Cnn.IO;
 public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, IReadOnlyList<long> Shape, long Begin, long End)
 {
     /// <summary>Number of elements: the product of <see cref="Shape"/> (1 for a scalar).</summary>
+    /// <exception cref="OverflowException">The product does not fit a long; <see cref="SafeTensorsFile"/> refuses such headers, so only a hand-made record can.</exception>
     public long ElementCount
     {
         get
         {
             long count = 1;
-            foreach (long dimension in Shape) count *= dimension;
+            foreach (long dimension in Shape) count = checked(count * dimension);
             return count;
         }
     }

@@ -86,14 +86,11 @@ public sealed class SafeTensorsWriter
     public void Save(string path) => Save(path, wrap: null);
 
     /// <summary>As <see cref="Save(string)"/>; <paramref name="wrap"/> lets tests put a failing stream between the writer and the file.</summary>
-    internal void Save(string path, Func<Stream, Stream>? wrap) => AtomicFile.Write(path, temporary =>
+    internal void Save(string path, Func<Stream, Stream>? wrap) => AtomicFile.Write(path, file =>
     {
-        using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
         Stream target = wrap?.Invoke(file) ?? file;
         WriteTo(target);
         target.Flush();
-        // On disk before the rename, so a power cut cannot leave the new name over empty blocks.
-        file.Flush(flushToDisk: true);
     });
 
     private SafeTensorsWriter Add(Entry entry)

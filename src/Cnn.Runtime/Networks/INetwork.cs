@@ -8,6 +8,24 @@ namespace Cnn;
 /// activations (inputs, outputs, their gradients and masks). The generated code holds their offsets
 /// as constants.
 /// </summary>
+/// <remarks>
+/// <para>
+/// <b>A network instance is single-threaded.</b> Its activation buffers, gradients, input, output
+/// and labels serve one call at a time: two threads predicting on one instance overwrite each
+/// other's inputs and read each other's outputs, which gives wrong answers, not errors. So the
+/// runtime's entry points (Fit, Evaluate, Predict, PredictProbabilities, ConfusionMatrix,
+/// FeatureMaps, <c>TrainingStep.Run</c>, <c>ModelFile.Save</c> and <c>Load</c>) detect a second
+/// thread entering an instance while another is inside it and throw
+/// <see cref="InvalidOperationException"/> at once. The same thread may enter again (a callback in
+/// Fit may predict). <see cref="Forward"/> and <see cref="Backward"/> called directly are not
+/// guarded: code that calls them owns the instance's thread discipline.
+/// </para>
+/// <para>
+/// To serve in parallel, give each thread its own instance, or keep a pool of instances (each
+/// built and loaded from the same model file) that a request borrows and returns; instances share
+/// nothing but the backend's thread pool.
+/// </para>
+/// </remarks>
 public interface INetwork : IDisposable
 {
     /// <summary>The class name, kept in saved models.</summary>

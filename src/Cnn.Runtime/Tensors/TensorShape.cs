@@ -9,7 +9,8 @@ public readonly record struct TensorShape(int Channels, int Height, int Width)
     public bool IsFlat => Height == 0 && Width == 0;
 
     /// <summary>Elements per sample.</summary>
-    public int Size => IsFlat ? Channels : Channels * Height * Width;
+    /// <exception cref="OverflowException">The shape holds more than <see cref="int.MaxValue"/> elements (a shape read from a file can).</exception>
+    public int Size => IsFlat ? Channels : checked(Channels * Height * Width);
 
     public override string ToString() => IsFlat ? $"({Channels})" : $"({Channels}, {Height}, {Width})";
 }

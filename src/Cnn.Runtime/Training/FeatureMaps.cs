@@ -33,6 +33,7 @@ public sealed record FeatureMaps(string Layer, string Kind, TensorShape Shape, f
         float[] input = sample.ToArray();
         normalization?.Apply(sample, input, network.InputShape);
         float[] values = new float[layer.OutputShape.Size];
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "FeatureMaps.Capture");
         bool wasTraining = network.Training;
         network.Training = false;
         try

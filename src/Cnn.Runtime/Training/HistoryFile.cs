@@ -125,7 +125,10 @@ public static class HistoryFile
 
     internal static double ReadNumber(JsonElement value, string where) => value.ValueKind switch
     {
-        JsonValueKind.Number => value.GetDouble(),
+        // A number beyond double's range (1e400) is malformed, not infinite: only the strings spell infinities.
+        JsonValueKind.Number => value.TryGetDouble(out double number) && double.IsFinite(number)
+            ? number
+            : throw new FormatException($"{where} is {value.GetRawText()}, beyond the range of a double."),
         JsonValueKind.String => ParseNumber(value.GetString()!, where),
         _ => throw new FormatException($"{where} is {value.ValueKind}, not a number."),
     };

@@ -14,6 +14,9 @@ public static class Trainer
     /// <returns>One row per finished epoch; fewer than <see cref="FitOptions.Epochs"/> when a callback stopped training.</returns>
     /// <exception cref="TrainingDivergedException">A step's loss was not finite and no callback (such as <see cref="TerminateOnNaN"/>) stopped training.</exception>
     /// <exception cref="TrainingCanceledException">The cancellation token fired; a checkpoint was saved if <see cref="FitOptions.CheckpointDirectory"/> was set.</exception>
+    /// <exception cref="IOException">Another trainer, in this process or another, is saving into <see cref="FitOptions.CheckpointDirectory"/>; the message names the folder and its process id.</exception>
+    /// <exception cref="FormatException">The checkpoint of <see cref="FitOptions.ResumeFrom"/> is malformed; the message names the file and field, and the network is unchanged.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using the network (see <see cref="INetwork"/>).</exception>
     public static IReadOnlyList<EpochResult> Fit(this INetwork network, ImageDataset train, ImageDataset? validation, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -66,6 +69,8 @@ public static class Trainer
     }
 
     /// <summary>Mean loss and accuracy over one epoch of <paramref name="data"/> (started as epoch 0), in evaluation mode.</summary>
+    /// <exception cref="ArgumentException">A sample holds a NaN or infinity; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">The network's output is not finite (its weights blew up; the message names the tensor), or another thread is using the network.</exception>
     public static Evaluation Evaluate(this INetwork network, IBatchSource data, ILoss? loss = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -80,6 +85,7 @@ public static class Trainer
         float[] images = new float[data.ImagesLength];
         float[] labels = new float[data.BatchSize];
         float[] outputs = new float[data.BatchSize * network.OutputSize];
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "Evaluate");
         bool wasTraining = network.Training;
         network.Training = false;
         try
@@ -87,11 +93,13 @@ public static class Trainer
             data.StartEpoch(0);
             double lossSum = 0;
             long correct = 0, count = 0;
-            while (true)
+            for (int batch = 1; ; batch++)
             {
                 if (token.IsCancellationRequested) return null;
                 if (!data.TryNext(images, labels, out int n)) break;
-                lossSum += TrainingStep.ForwardAndLoss(network, loss, images, labels, n) * (double)n;
+                float batchLoss = TrainingStep.ForwardAndLoss(network, loss, images, labels, n);
+                if (!float.IsFinite(batchLoss)) throw NonFiniteOutput.For(network, "Evaluate", images, n, batch, data.BatchSize, batchLoss, nameof(data));
+                lossSum += batchLoss * (double)n;
                 correct += TrainingStep.CountCorrect(network, labels, n, outputs);
                 count += n;
             }
@@ -133,16 +141,20 @@ public static class Trainer
         float[] images = new float[data.ImagesLength];
         float[] labels = new float[data.BatchSize];
         float[] outputs = new float[data.BatchSize * outputSize];
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "ConfusionMatrix");
         bool wasTraining = network.Training;
         network.Training = false;
         try
         {
             data.StartEpoch(0);
-            while (data.TryNext(images, labels, out int count))
+            for (int batch = 1; data.TryNext(images, labels, out int count); batch++)
             {
                 network.Backend.Upload(images.AsSpan(0, count * inputSize), network.Input.Slice(0, count * inputSize));
                 network.Forward(count);
                 network.Backend.Download(network.Output.Slice(0, count * outputSize), outputs.AsSpan(0, count * outputSize));
+                // A NaN row's arg-max is class 0: counted, it would look like a real prediction.
+                if (NetworkValues.IndexOfNonFinite(outputs.AsSpan(0, count * outputSize)) >= 0)
+                    throw NonFiniteOutput.For(network, "ConfusionMatrix", images, count, batch, data.BatchSize, double.NaN, nameof(data));
                 // Softmax and renormalising keep the order, so the most probable class is the largest of its outputs.
                 for (int i = 0; i < count; i++) matrix.Add((int)labels[i], TrainingStep.ArgMax(outputs.AsSpan(i * outputSize, classNames.Count)));
             }
@@ -160,6 +172,8 @@ public static class Trainer
     /// </summary>
     /// <param name="classNames">The classes, one per output; fewer than the outputs leaves the rest out (see <see cref="ClassProbabilities"/>).</param>
     /// <remarks>The layer outputs of this sample stay in the network for <see cref="INetwork.LayerOutput"/>.</remarks>
+    /// <exception cref="ArgumentException">The sample (after normalisation) holds a NaN or infinity; the message names the value.</exception>
+    /// <exception cref="InvalidOperationException">The output is not finite (the weights blew up; the message names the tensor), or another thread is using the network.</exception>
     public static Prediction Predict(this INetwork network, ReadOnlySpan<float> sample, IReadOnlyList<string> classNames, Normalization? normalization = null)
     {
         ArgumentNullException.ThrowIfNull(classNames);
@@ -182,7 +196,12 @@ public static class Trainer
 
         float[] input = sample.ToArray();
         normalization?.Apply(sample, input, network.InputShape);
+        int bad = NetworkValues.IndexOfNonFinite(input);
+        if (bad >= 0)
+            throw new ArgumentException(FormattableString.Invariant(
+                $"The sample holds {input[bad]} at value {bad}{(normalization is null ? "" : " after normalisation")}; {network.ArchitectureName} needs finite input: check the data and its normalisation."), nameof(sample));
         float[] output = new float[network.OutputSize];
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "Predict");
         bool wasTraining = network.Training;
         network.Training = false;
         try
@@ -190,6 +209,7 @@ public static class Trainer
             network.Backend.Upload(input, network.Input.Slice(0, inputSize));
             network.Forward(1);
             network.Backend.Download(network.Output.Slice(0, output.Length), output);
+            if (NetworkValues.IndexOfNonFinite(output) >= 0) throw NonFiniteOutput.ForSample(network, "Predict", input);
         }
         finally
         {

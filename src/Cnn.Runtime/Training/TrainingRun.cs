@@ -52,6 +52,9 @@ internal sealed class TrainingRun
 
     public IReadOnlyList<EpochResult> Run()
     {
+        using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(_network, "Fit");
+        // Claimed before anything is read or written, so a second trainer fails before it changes anything.
+        using CheckpointLock? claim = _options.CheckpointDirectory is string claimed ? CheckpointLock.Acquire(claimed) : null;
         var step = new TrainingStep(_network, _loss, _optimizer);
         int startEpoch = 1;
         if (_options.ResumeFrom is string directory) startEpoch = Resume(directory);
@@ -155,16 +158,20 @@ internal sealed class TrainingRun
     {
         if (clock is not null) _secondsBefore += clock.Elapsed.TotalSeconds;
         string? directory = _options.CheckpointDirectory;
-        if (directory is not null)
-        {
-            SaveCheckpoint(directory, epoch);
+        if (directory is not null && SaveCheckpoint(directory, epoch))
             _context.Log($"Cancelled in epoch {epoch} after {_batchesDone} batch(es); saved a resumable checkpoint to {directory}.");
-        }
         return new TrainingCanceledException(_history.ToArray(), directory, epoch, _batchesDone, _options.CancellationToken);
     }
 
-    private void SaveCheckpoint(string directory, int epoch)
+    /// <summary>Saves the resumable checkpoint; false, keeping the previous one, when the weights or optimizer state are not finite.</summary>
+    private bool SaveCheckpoint(string directory, int epoch)
     {
+        if ((NetworkValues.FirstProblem(_network) ?? OptimizerStateProblem()) is string problem)
+        {
+            _context.Log($"Epoch {epoch}: no checkpoint saved to {directory}: {_network.ArchitectureName}'s {problem}. " +
+                "Weights that are not finite are never saved, so the checkpoint there (if any) stays the last good one.");
+            return false;
+        }
         (string model, string optimizer) = TrainingCheckpoint.FileNames(_context.Step);
         var checkpoint = new TrainingCheckpoint
         {
@@ -191,9 +198,26 @@ internal sealed class TrainingRun
             Callbacks = _callbacks.OfType<IStatefulCallback>().ToDictionary(c => c.StateKey, c => c.SaveState(), StringComparer.Ordinal),
         };
         checkpoint.Save(_network, _optimizer);
+        return true;
     }
 
-    /// <summary>Restores a checkpoint; returns the epoch to continue.</summary>
+    private string? OptimizerStateProblem()
+    {
+        foreach ((string name, Tensor tensor) in _optimizer.State)
+        {
+            float[] values = new float[tensor.Length];
+            _network.Backend.Download(tensor, values);
+            int bad = NetworkValues.IndexOfNonFinite(values);
+            if (bad >= 0) return FormattableString.Invariant($"optimizer state '{name}' holds {values[bad]} at index {bad}");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Restores a checkpoint; returns the epoch to continue. Everything is checked before the
+    /// network changes, and anything that still fails after that puts the network and optimizer
+    /// back as they were.
+    /// </summary>
     private int Resume(string directory)
     {
         TrainingCheckpoint checkpoint = TrainingCheckpoint.Read(directory);
@@ -202,7 +226,20 @@ internal sealed class TrainingRun
                 $"but this run has batches of {_train.BatchSize} and {_train.BatchesPerEpoch} per epoch; resume with the same data and batch size.", nameof(FitOptions.ResumeFrom));
         if (checkpoint.Seed != _options.Seed)
             throw new ArgumentException($"The checkpoint in {directory} was made with seed {checkpoint.Seed}, not {_options.Seed}; resume with the same seed so the data order matches.", nameof(FitOptions.ResumeFrom));
-        checkpoint.Restore(_network, _optimizer);
+        var before = new RestorePoint(_network, _optimizer);
+        try
+        {
+            checkpoint.Restore(_network, _optimizer);
+            foreach (IStatefulCallback stateful in _callbacks.OfType<IStatefulCallback>())
+            {
+                if (checkpoint.Callbacks.TryGetValue(stateful.StateKey, out IReadOnlyDictionary<string, double>? state)) LoadState(stateful, state, directory);
+            }
+        }
+        catch
+        {
+            before.Restore(_network, _optimizer);
+            throw;
+        }
 
         _history.AddRange(checkpoint.History);
         _context.Step = checkpoint.Step;
@@ -212,11 +249,21 @@ internal sealed class TrainingRun
         _correct = checkpoint.EpochCorrect;
         _seen = checkpoint.EpochSamples;
         _secondsBefore = checkpoint.EpochSeconds;
-        foreach (IStatefulCallback stateful in _callbacks.OfType<IStatefulCallback>())
-        {
-            if (checkpoint.Callbacks.TryGetValue(stateful.StateKey, out IReadOnlyDictionary<string, double>? state)) stateful.LoadState(state);
-        }
         _context.Log($"Resumed from {directory}: epoch {checkpoint.Epoch}, {checkpoint.BatchesDone} batch(es) done, step {checkpoint.Step}.");
         return checkpoint.Epoch;
+    }
+
+    /// <summary>Loads a callback's saved state, turning a state that does not fit it into an error that names the file.</summary>
+    private static void LoadState(IStatefulCallback callback, IReadOnlyDictionary<string, double> state, string directory)
+    {
+        try
+        {
+            callback.LoadState(state);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or InvalidCastException or OverflowException or FormatException)
+        {
+            string path = Path.Combine(directory, TrainingCheckpoint.StateFileName);
+            throw new FormatException($"{path}: callbacks.{callback.StateKey} does not fit {callback.GetType().Name}: {e.Message}", e);
+        }
     }
 }

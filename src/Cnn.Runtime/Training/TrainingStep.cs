@@ -14,6 +14,7 @@ public sealed class TrainingStep
     private readonly ILoss _loss;
     private readonly Optimizer _optimizer;
     private readonly float[] _outputs;
+    private readonly SingleThreadedUse.Gate _gate;
 
     public TrainingStep(INetwork network, ILoss loss, Optimizer optimizer)
     {
@@ -22,6 +23,7 @@ public sealed class TrainingStep
         _loss = loss;
         _optimizer = optimizer;
         _outputs = new float[network.MaxBatchSize * network.OutputSize];
+        _gate = SingleThreadedUse.GateOf(network);
     }
 
     /// <summary>
@@ -30,8 +32,10 @@ public sealed class TrainingStep
     /// skipped: the parameters keep their last finite values, and the layer outputs stay as the
     /// forward pass left them, to find where it went wrong (<see cref="Divergence"/>).
     /// </summary>
+    /// <exception cref="InvalidOperationException">Another thread is using the network (see <see cref="INetwork"/>).</exception>
     public (float Loss, int Correct) Run(ReadOnlySpan<float> images, ReadOnlySpan<float> labels, int count)
     {
+        using SingleThreadedUse.Scope use = _gate.Enter(_network, "TrainingStep.Run");
         _network.Training = true;
         float loss = ForwardAndLoss(_network, _loss, images, labels, count);
         if (!float.IsFinite(loss)) return (loss, 0);

@@ -280,12 +280,13 @@ public sealed class ModelFileTests : IDisposable
         string path = _files.PathOf("model.safetensors");
         using (var old = new IoTestNet(1, seed: 1)) ModelFile.Save(old, path);
         byte[] previous = File.ReadAllBytes(path);
-        // AtomicFile's temporary name, taken by a directory.
-        Directory.CreateDirectory($"{path}.{Environment.ProcessId}.tmp");
+        // The temporary's name, taken by a directory.
+        string temporary = AtomicFile.TemporaryPath(path);
+        Directory.CreateDirectory(temporary);
 
-        using var network = new IoTestNet(1, seed: 2);
-        Exception error = Assert.ThrowsAny<Exception>(() => ModelFile.Save(network, path));
+        Exception error = Assert.ThrowsAny<Exception>(() => AtomicFile.Write(path, stream => stream.WriteByte(1), temporary));
         Assert.True(error is IOException or UnauthorizedAccessException, error.ToString());
         Assert.Equal(previous, File.ReadAllBytes(path));
+        Assert.True(Directory.Exists(temporary), "what was at the temporary's name is not ours to delete");
     }
 }

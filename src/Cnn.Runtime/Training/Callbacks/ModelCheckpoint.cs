@@ -5,10 +5,11 @@ using Cnn.IO;
 namespace Cnn.Training;
 
 /// <summary>
-/// Saves the model with <see cref="ModelFile.Save(INetwork, string, ModelMetadata?)"/> at the end of
+/// Saves the model with <see cref="ModelFile.Save(INetwork, string, ModelMetadata?, bool)"/> at the end of
 /// each epoch, or only when the monitored quantity improved (Keras's <c>ModelCheckpoint</c> with
 /// <c>save_best_only</c>). The write is atomic, so an interrupted save leaves the previous file
-/// whole, and an epoch whose loss is not finite is never saved, so a diverged run keeps its last good file.
+/// whole, and an epoch whose loss is not finite, or whose weights are not (a last step that blew
+/// them up), is never saved, so a diverged run keeps its last good file.
 /// </summary>
 /// <remarks>
 /// The path may name the epoch and the metrics, with .NET format strings:
@@ -69,6 +70,13 @@ public sealed partial class ModelCheckpoint : IStatefulCallback
     public void OnEpochEnd(TrainingContext context, EpochResult result)
     {
         if (!double.IsFinite(result.Loss)) return;
+        // The loss of the epoch's last step is computed before its update, so it can be finite while that update blew the weights up.
+        if (NetworkValues.FirstProblem(context.Network) is string problem)
+        {
+            context.Log($"Epoch {result.Epoch}: the model was not saved: {context.Network.ArchitectureName}'s {problem}. " +
+                $"Weights that are not finite are never saved, so {LastSaved ?? "no file"} stays the last good file.");
+            return;
+        }
         if (SaveBestOnly)
         {
             double current = _monitor.ValueOf(result);

@@ -67,65 +67,153 @@ public sealed partial record TrainingCheckpoint
     /// <summary>Stateful callbacks' state by <see cref="IStatefulCallback.StateKey"/>.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Callbacks { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, double>>();
 
-    /// <summary>Reads the description of the checkpoint in <paramref name="directory"/> (not the tensors).</summary>
+    /// <summary>
+    /// Reads the description of the checkpoint in <paramref name="directory"/> (not the tensors),
+    /// checking every field: counts in range and consistent with each other (batches done within
+    /// the epoch, one history row per finished epoch), numbers finite, and the tensor files plain
+    /// names inside <paramref name="directory"/>. So a resume that gets this far fails, if at all,
+    /// on the tensor files, which are checked whole before anything is loaded.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The directory holds no <c>state.json</c>.</exception>
-    /// <exception cref="FormatException">The description is malformed; the message names the file and the field.</exception>
+    /// <exception cref="FormatException">The description is malformed or out of range; the message names the file and the field.</exception>
     public static TrainingCheckpoint Read(string directory)
     {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
         string statePath = Path.Combine(directory, StateFileName);
         if (!File.Exists(statePath))
             throw new FileNotFoundException($"{directory} is not a training checkpoint: it has no {StateFileName}.", statePath);
         try
         {
             using JsonDocument document = JsonDocument.Parse(File.ReadAllText(statePath));
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out JsonElement format) || format.GetString() != Format)
+            var state = new StateReader(document.RootElement, statePath);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("format", out JsonElement format) || format.ValueKind != JsonValueKind.String || format.GetString() != Format)
                 throw new FormatException($"{statePath} is not a Cnn training checkpoint (no \"format\": \"{Format}\").");
-            int version = Get(root, "version").GetInt32();
+            int version = state.Int("version", int.MinValue, int.MaxValue);
             if (version != Version) throw new FormatException($"{statePath} has version {version}; this build reads version {Version}.");
 
-            var callbacks = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
-            foreach (JsonProperty callback in Get(root, "callbacks").EnumerateObject())
+            int batchSize = state.Int("batch_size", 1, int.MaxValue);
+            int batchesPerEpoch = state.Int("batches_per_epoch", 1, int.MaxValue);
+            int epoch = state.Int("epoch", 1, int.MaxValue);
+            int batchesDone = state.Int("batches_done", 0, batchesPerEpoch);
+            long epochSamples = state.Long("epoch_samples", 0, (long)batchesDone * batchSize);
+            IReadOnlyList<EpochResult> history = HistoryFile.ReadRows(state.Get("history"), $"{statePath}: history");
+            if (history.Count != epoch - 1)
+                throw new FormatException($"{statePath}: \"history\" has {history.Count} row(s), but \"epoch\" {epoch} follows {epoch - 1} finished epoch(s).");
+            for (int i = 0; i < history.Count; i++)
             {
+                if (history[i].Epoch != i + 1) throw new FormatException($"{statePath}: history row {i} is of epoch {history[i].Epoch}, not {i + 1}.");
+            }
+
+            var callbacks = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
+            JsonElement callbackStates = state.Get("callbacks");
+            if (callbackStates.ValueKind != JsonValueKind.Object) throw new FormatException($"{statePath}: \"callbacks\" is {callbackStates.ValueKind}, not an object.");
+            foreach (JsonProperty callback in callbackStates.EnumerateObject())
+            {
+                if (callback.Value.ValueKind != JsonValueKind.Object) throw new FormatException($"{statePath}: callbacks.{callback.Name} is {callback.Value.ValueKind}, not an object.");
                 var values = new Dictionary<string, double>(StringComparer.Ordinal);
                 foreach (JsonProperty value in callback.Value.EnumerateObject())
                     values[value.Name] = HistoryFile.ReadNumber(value.Value, $"{statePath}: callbacks.{callback.Name}.{value.Name}");
                 callbacks[callback.Name] = values;
             }
-            string? optimizerFile = Get(root, "optimizer_file").GetString();
+            string? optimizerFile = state.FileName("optimizer_file", optional: true);
             return new TrainingCheckpoint
             {
                 Directory = directory,
-                Architecture = Get(root, "architecture").GetString()!,
-                ModelPath = Path.Combine(directory, Get(root, "model_file").GetString()!),
+                Architecture = state.Text("architecture"),
+                ModelPath = Path.Combine(directory, state.FileName("model_file", optional: false)!),
                 OptimizerPath = optimizerFile is null ? null : Path.Combine(directory, optimizerFile),
-                Optimizer = Get(root, "optimizer").GetString()!,
-                Epoch = Get(root, "epoch").GetInt32(),
-                BatchesDone = Get(root, "batches_done").GetInt32(),
-                Step = Get(root, "step").GetInt64(),
-                OptimizerSteps = Get(root, "optimizer_steps").GetInt32(),
-                LearningRate = HistoryFile.ReadNumber(Get(root, "learning_rate"), $"{statePath}: learning_rate"),
-                InitialLearningRate = HistoryFile.ReadNumber(Get(root, "initial_learning_rate"), $"{statePath}: initial_learning_rate"),
-                Seed = Get(root, "seed").GetUInt64(),
-                Dropout = root.TryGetProperty("dropout", out JsonElement dropout)
-                    ? new DropoutState(Get(dropout, "seed").GetUInt64(), Get(dropout, "mask_stream").GetUInt64())
+                Optimizer = state.Text("optimizer"),
+                Epoch = epoch,
+                BatchesDone = batchesDone,
+                Step = state.Long("step", 0, long.MaxValue),
+                OptimizerSteps = state.Int("optimizer_steps", 0, int.MaxValue),
+                LearningRate = state.Number("learning_rate"),
+                InitialLearningRate = state.Number("initial_learning_rate"),
+                Seed = state.UInt64(document.RootElement, "seed"),
+                Dropout = document.RootElement.TryGetProperty("dropout", out JsonElement dropout)
+                    ? new DropoutState(state.UInt64(dropout, "seed"), state.UInt64(dropout, "mask_stream"))
                     : null,
-                BatchSize = Get(root, "batch_size").GetInt32(),
-                BatchesPerEpoch = Get(root, "batches_per_epoch").GetInt32(),
-                EpochLossSum = HistoryFile.ReadNumber(Get(root, "epoch_loss_sum"), $"{statePath}: epoch_loss_sum"),
-                EpochCorrect = Get(root, "epoch_correct").GetInt64(),
-                EpochSamples = Get(root, "epoch_samples").GetInt64(),
-                EpochSeconds = Get(root, "epoch_seconds").GetDouble(),
-                History = HistoryFile.ReadRows(Get(root, "history"), $"{statePath}: history"),
+                BatchSize = batchSize,
+                BatchesPerEpoch = batchesPerEpoch,
+                EpochLossSum = state.Number("epoch_loss_sum", negative: true),
+                EpochCorrect = state.Long("epoch_correct", 0, epochSamples),
+                EpochSamples = epochSamples,
+                EpochSeconds = state.Number("epoch_seconds"),
+                History = history,
                 Callbacks = callbacks,
             };
-
-            JsonElement Get(JsonElement element, string name) =>
-                element.TryGetProperty(name, out JsonElement value) ? value : throw new FormatException($"{statePath} has no \"{name}\".");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new FormatException($"{statePath} is malformed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Typed, range-checked reads of state.json's fields, each error naming the file and the field.</summary>
+    private readonly struct StateReader(JsonElement root, string statePath)
+    {
+        public JsonElement Get(string name) => Get(root, name);
+
+        public JsonElement Get(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value)
+                ? value
+                : throw new FormatException($"{statePath} has no \"{name}\".");
+
+        public int Int(string name, int min, int max) => (int)Long(name, min, max);
+
+        public long Long(string name, long min, long max)
+        {
+            JsonElement value = Get(name);
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out long number))
+                throw Invalid(name, value, "a whole number");
+            if (number < min || number > max) throw Invalid(name, value, $"a whole number from {min} to {max}");
+            return number;
+        }
+
+        public ulong UInt64(JsonElement element, string name)
+        {
+            JsonElement value = Get(element, name);
+            return value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out ulong number)
+                ? number
+                : throw Invalid(name, value, $"a whole number from 0 to {ulong.MaxValue}");
+        }
+
+        /// <summary>A finite number, not negative unless <paramref name="negative"/>.</summary>
+        public double Number(string name, bool negative = false)
+        {
+            JsonElement value = Get(name);
+            double number = HistoryFile.ReadNumber(value, $"{statePath}: \"{name}\"");
+            if (!double.IsFinite(number) || number < 0 && !negative) throw Invalid(name, value, negative ? "a finite number" : "a finite number, not negative");
+            return number;
+        }
+
+        public string Text(string name)
+        {
+            JsonElement value = Get(name);
+            return value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : throw Invalid(name, value, "a non-empty string");
+        }
+
+        /// <summary>
+        /// A tensor file's name: a plain name in the checkpoint's own folder, never a path, so that a
+        /// crafted checkpoint cannot make a resume read, or a later save delete, files elsewhere.
+        /// </summary>
+        public string? FileName(string name, bool optional)
+        {
+            JsonElement value = Get(name);
+            if (optional && value.ValueKind == JsonValueKind.Null) return null;
+            string? file = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            if (file is null || file.Length == 0 || file is "." or ".." || Path.GetFileName(file) != file || Path.IsPathRooted(file)
+                || file.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || file.Contains('/') || file.Contains('\\'))
+                throw Invalid(name, value, "the plain name of a file in the checkpoint's folder");
+            return file;
+        }
+
+        private FormatException Invalid(string name, JsonElement value, string expected)
+        {
+            string raw = value.GetRawText();
+            if (raw.Length > 60) raw = raw[..57] + "...";
+            return new FormatException($"{statePath}: \"{name}\" is {raw}, not {expected}.");
         }
     }
 
@@ -182,10 +270,13 @@ public sealed partial record TrainingCheckpoint
             using SafeTensorsFile file = SafeTensorsFile.Open(OptimizerPath);
             foreach ((string name, Tensor tensor) in state)
             {
-                if (!file.TryGetTensor(name, out SafeTensorInfo? info) || info.ElementCount != tensor.Length)
-                    throw new ModelFormatException(OptimizerPath, network.ArchitectureName, [$"'{name}' should hold {tensor.Length} values"]);
+                if (!file.TryGetTensor(name, out SafeTensorInfo? info) || info.ElementCount != tensor.Length || !info.DType.ConvertsToSingle())
+                    throw new ModelFormatException(OptimizerPath, network.ArchitectureName, [$"'{name}' should hold {tensor.Length} float values"]);
                 float[] buffer = new float[tensor.Length];
                 file.ReadAsSingle(info, buffer);
+                int bad = NetworkValues.IndexOfNonFinite(buffer);
+                if (bad >= 0)
+                    throw new ModelFormatException(OptimizerPath, network.ArchitectureName, [FormattableString.Invariant($"'{name}' holds {buffer[bad]} at index {bad}")]);
                 values.Add(buffer);
             }
         }
