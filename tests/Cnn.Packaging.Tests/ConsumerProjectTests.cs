@@ -81,6 +81,14 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
             Assert.True(pack.ExitCode == 0, pack.ToString());
             string package = Assert.Single(Directory.GetFiles(feed, "Cnn.*.nupkg"), p => !p.EndsWith(".snupkg", StringComparison.Ordinal));
             string version = Path.GetFileNameWithoutExtension(package)["Cnn.".Length..];
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+            {
+                string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
+                log.WriteLine("package: " + string.Join(", ", entries.Where(e => e.StartsWith("lib/", StringComparison.Ordinal) || e.StartsWith("analyzers/", StringComparison.Ordinal))));
+                Assert.Contains("analyzers/dotnet/cs/Cnn.Generators.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/Cnn.CodeFixes.dll", entries);
+                Assert.Contains("lib/net10.0/Cnn.Runtime.dll", entries);
+            }
 
             WriteConsumer(app, feed, version);
             // A fresh package folder, so that this run's Cnn is used and not one cached by a
