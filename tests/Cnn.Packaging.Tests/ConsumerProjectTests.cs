@@ -140,13 +140,21 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
         // Stop MSBuild's upward search for these files at the temp folder.
         foreach (string name in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
             File.WriteAllText(Path.Combine(parent, name), "<Project />\n");
-        // The local feed beside the machine's usual sources (not cleared), so that other packages still restore.
+        // The local feed beside the machine's usual sources (not cleared). Source mapping takes Cnn
+        // from the local feed only, so that no remote package of that name can win and the restore
+        // needs no network (Cnn has no dependencies).
         File.WriteAllText(Path.Combine(parent, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <add key="cnn-local" value="{feed}" />
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="cnn-local">
+                  <package pattern="Cnn" />
+                  <package pattern="Cnn.*" />
+                </packageSource>
+              </packageSourceMapping>
             </configuration>
             """);
         File.WriteAllText(Path.Combine(app, "app.csproj"), $"""

@@ -46,19 +46,23 @@ public sealed class TemplateTests(ITestOutputHelper log)
             CliResult create = Dotnet(work, environment, "new", "cnn-classifier", "-n", "MyClassifier", "-o", "MyClassifier", "--CnnVersion", version, "--debug:custom-hive", hive);
             Assert.True(create.ExitCode == 0, create.ToString());
 
-            // Isolated from the repository's build files; the local feed for Cnn, and the machine's
-            // package folder as a source for the test packages the repository has already restored.
-            foreach (string name in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-                File.WriteAllText(Path.Combine(work, name), "<Project />\n");
+            // Isolated from the repository's build files. Cnn comes from the local feed; the test
+            // packages (the versions the repository uses) come from the machine's package folder as a
+            // fallback folder, which the repository's own restore has filled, else from the machine's
+            // usual sources. A Cnn of the same version already in that folder (a hand-made try of the
+            // README's steps) would shadow the fresh one, so then the fallback is left out.
+            bool fallback = Directory.Exists(globalPackages) && !Directory.Exists(Path.Combine(globalPackages, "cnn", version));
             File.WriteAllText(Path.Combine(work, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
                   <packageSources>
                     <add key="cnn-local" value="{feed}" />
-                    <add key="machine-packages" value="{globalPackages}" />
                   </packageSources>
+                  {(fallback ? $"<fallbackPackageFolders><add key=\"machine\" value=\"{globalPackages}\" /></fallbackPackageFolders>" : "")}
                 </configuration>
                 """);
+            foreach (string name in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+                File.WriteAllText(Path.Combine(work, name), "<Project />\n");
 
             string solution = Path.Combine(work, "MyClassifier");
             string tests = Path.Combine(solution, "MyClassifier.Tests", "MyClassifier.Tests.csproj");
