@@ -5,7 +5,7 @@ namespace Cnn.Generators.Tests;
 /// <summary>The emitted source of every sample network, compared with its checked-in .verified.cs.</summary>
 public class SnapshotTests
 {
-    private const string Models = "src/Cnn.Runtime/Models/";
+    private const string Models = "src/Cnn.Models/";
 
     /// <summary>Each network's file first, then the files of the blocks it uses.</summary>
     public static TheoryData<string[]> SampleNetworks => new()

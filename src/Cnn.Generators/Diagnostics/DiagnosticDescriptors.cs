@@ -11,6 +11,9 @@ namespace Cnn.Generators.Diagnostics
     {
         private const string Category = "Cnn";
 
+        /// <summary>Each id's help page is docs/diagnostics/{id}.md in the repository.</summary>
+        public const string HelpLinkBase = "https://github.com/cnn-dotnet/cnn/blob/main/docs/diagnostics/";
+
 
         public static readonly DiagnosticDescriptor NotPartial = Error(DiagnosticIds.NotPartial,
             "Network class must be partial",
@@ -158,6 +161,6 @@ namespace Cnn.Generators.Diagnostics
         };
 
         private static DiagnosticDescriptor Error(string id, string title, string message)
-            => new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+            => new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
     }
 }

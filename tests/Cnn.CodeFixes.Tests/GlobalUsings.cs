@@ -1,0 +1,2 @@
+global using Cnn;
+global using Xunit;
