@@ -130,17 +130,19 @@ public class ShapeInferenceTests
     }
 
     [Fact]
-    public void ParameterOffsets_AreContiguousInDeclarationOrder()
+    public void ParameterOffsets_FollowDeclarationOrderEach64ByteAligned()
     {
         ShapedNetwork net = Infer(Spec(new InputSpec(10, 0, 0, true, null), Dense("a", 7, true), Dense("b", 3, false)));
         ParameterModel[] parameters = net.Layers.SelectMany(l => l.Parameters).ToArray();
         long expected = 0;
         foreach (ParameterModel p in parameters)
         {
-            Assert.Equal(expected, p.Offset);
-            expected += p.Length;
+            Assert.Equal((expected + 15) / 16 * 16, p.Offset);
+            expected = p.Offset + p.Length;
         }
+        Assert.Equal(new long[] { 0, 80, 96 }, parameters.Select(p => p.Offset));
         Assert.Equal(10 * 7 + 7 + 7 * 3, net.ParameterCount);
+        Assert.Equal(128, net.ParameterLength);
     }
 
     [Fact]

@@ -68,6 +68,12 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <summary>Elements per output sample (classes, for a classifier).</summary>");
             w.Line($"public const int OutputSize = {Num(network.OutputTensor.Shape.Size)};");
             w.Line();
+            w.Line("/// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>");
+            w.Line($"private const long ParameterLength = {Num(network.ParameterLength)};");
+            w.Line();
+            w.Line("/// <summary>Floats in the buffers buffer, padding included.</summary>");
+            w.Line($"private const long BufferLength = {Num(network.BufferLength)};");
+            w.Line();
             w.Line($"private const long ActivationsPerSample = {Num(network.ActivationsPerSample)};");
             w.Line();
             EmitInfos(w, "s_parameterInfos", AllParameters(network).Where(p => !p.IsBuffer));
@@ -126,9 +132,9 @@ namespace Cnn.Generators.Emitting
             w.Line("_maxBatch = maxBatchSize;");
             w.Line("_ownsBackend = backend is null;");
             w.Line($"_backend = backend ?? new {Backends}Cpu.CpuBackend();");
-            w.Line("_parameters = _backend.Allocate(ParameterCount);");
-            w.Line("_gradients = _backend.Allocate(ParameterCount);");
-            w.Line("_buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));");
+            w.Line("_parameters = _backend.Allocate(ParameterLength);");
+            w.Line("_gradients = _backend.Allocate(ParameterLength);");
+            w.Line("_buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));");
             w.Line("_activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);");
             foreach (ShapedLayer layer in network.Layers)
             {
@@ -188,10 +194,10 @@ namespace Cnn.Generators.Emitting
             w.Line($"public global::Cnn.TensorShape InputShape => {inputShape};");
             w.Line($"public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.{outputKind};");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;");
-            w.Line($"public {TensorType} Parameters => new {TensorType}(_parameters, 0, (int)ParameterCount);");
-            w.Line($"public {TensorType} Gradients => new {TensorType}(_gradients, 0, (int)ParameterCount);");
+            w.Line($"public {TensorType} Parameters => new {TensorType}(_parameters, 0, (int)ParameterLength);");
+            w.Line($"public {TensorType} Gradients => new {TensorType}(_gradients, 0, (int)ParameterLength);");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;");
-            w.Line($"public {TensorType} Buffers => new {TensorType}(_buffers, 0, (int)BufferCount);");
+            w.Line($"public {TensorType} Buffers => new {TensorType}(_buffers, 0, (int)BufferLength);");
             w.Line($"public {TensorType} Input => Activation({Num(network.InputTensor.ValueOffset)}, InputSize, _maxBatch);");
             w.Line($"public {TensorType} Output => Activation({Num(output.ValueOffset)}, OutputSize, _maxBatch);");
             w.Line($"public {TensorType} OutputGradient => Activation({Num(output.GradientOffset)}, OutputSize, _maxBatch);");

@@ -100,6 +100,10 @@ namespace Cnn.Generators.Shapes
             public List<SummaryRow> Summary { get; } = new List<SummaryRow>();
             public long ParameterCount { get; private set; }
             public long BufferCount { get; private set; }
+            /// <summary>Floats in the parameter buffer: the parameters and the alignment padding between them.</summary>
+            public long ParameterLength { get; private set; }
+            /// <summary>Floats in the buffers buffer, padding included.</summary>
+            public long BufferLength { get; private set; }
             public long NonTrainableCount { get; private set; }
             public long ActivationsPerSample { get; private set; }
 
@@ -482,23 +486,35 @@ namespace Cnn.Generators.Shapes
                 return null;
             }
 
+            /// <summary>Places a per-sample tensor of the activation arena at the next 64-byte-aligned offset.</summary>
             public long Reserve(long size)
             {
-                long offset = ActivationsPerSample;
-                ActivationsPerSample += size;
+                long offset = Planning.Alignment.Align(ActivationsPerSample);
+                ActivationsPerSample = offset + size;
                 return offset;
             }
 
-            /// <summary>Places a parameter, or a buffer when the role is a running statistic, after the previous ones.</summary>
+            /// <summary>
+            /// Places a parameter, or a buffer when the role is a running statistic, at the next
+            /// 64-byte-aligned offset after the previous ones; the counts stay the number of values.
+            /// </summary>
             private ParameterModel Parameter(string layer, string suffix, ParameterRoleModel role, int[] dimensions, ParameterInitModel init, int fanIn)
             {
                 long length = 1;
                 foreach (int d in dimensions) length *= d;
                 bool isBuffer = role >= ParameterRoleModel.RunningMean;
-                long offset = isBuffer ? BufferCount : ParameterCount;
+                long offset = Planning.Alignment.Align(isBuffer ? BufferLength : ParameterLength);
                 var parameter = new ParameterModel(layer + "." + suffix, layer, role, dimensions.ToEquatableArray(), offset, checked((int)length), init, fanIn);
-                if (isBuffer) BufferCount += length;
-                else ParameterCount += length;
+                if (isBuffer)
+                {
+                    BufferCount += length;
+                    BufferLength = offset + length;
+                }
+                else
+                {
+                    ParameterCount += length;
+                    ParameterLength = offset + length;
+                }
                 return parameter;
             }
 
@@ -569,7 +585,8 @@ namespace Cnn.Generators.Shapes
                 long scratchOffset = scratch > 0 ? Reserve(scratch) : -1;
                 long labels = Reserve(1);
                 return new ShapedNetwork(spec, routed.ToEquatableArray(), Tensors.ToEquatableArray(), Summary.ToEquatableArray(),
-                    ParameterCount, BufferCount, NonTrainableCount, ActivationsPerSample, scratchOffset, labels);
+                    ParameterCount, BufferCount, NonTrainableCount, ActivationsPerSample, scratchOffset, labels,
+                    Planning.Alignment.Align(ParameterLength), Planning.Alignment.Align(BufferLength));
             }
         }
 

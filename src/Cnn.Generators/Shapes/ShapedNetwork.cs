@@ -8,7 +8,10 @@ namespace Cnn.Generators.Shapes
     /// A network with every shape inferred and every buffer laid out, as a list of nodes in execution
     /// order (blocks expanded, residual sums and concatenations as nodes of their own). Activation
     /// offsets are per sample: the generated code multiplies them by the maximum batch size, so a
-    /// tensor's data for the whole batch is contiguous.
+    /// tensor's data for the whole batch is contiguous. Every offset is a multiple of 16 floats (64
+    /// bytes); <see cref="ParameterLength"/> and <see cref="BufferLength"/> are the padded lengths of
+    /// the parameter and buffers arenas, where <see cref="ParameterCount"/> and <see cref="BufferCount"/>
+    /// count values.
     /// </summary>
     internal sealed record ShapedNetwork(
         NetworkSpec Spec,
@@ -20,7 +23,9 @@ namespace Cnn.Generators.Shapes
         long NonTrainableCount,
         long ActivationsPerSample,
         long ScratchOffset,
-        long LabelsOffset)
+        long LabelsOffset,
+        long ParameterLength,
+        long BufferLength)
     {
         public TensorSlot InputTensor => Tensors[0];
 

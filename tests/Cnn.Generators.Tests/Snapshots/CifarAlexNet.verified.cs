@@ -21,7 +21,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 10;
 
-    private const long ActivationsPerSample = 581013;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 2997648;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 0;
+
+    private const long ActivationsPerSample = 581025;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -111,9 +117,9 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
         _features_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 3, 32, 32, 64, 31, 31, 4, 4, 1, 1, 1, 1, 1, 1, 1, true));
         _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 61504));
@@ -144,14 +150,14 @@ partial class CifarAlexNet : global::Cnn.INetwork
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(3, 32, 32);
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.Logits;
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
     public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
     public global::Cnn.Tensor Output => Activation(580992, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(581002, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(581012, 1, _maxBatch);
+    public global::Cnn.Tensor OutputGradient => Activation(581008, OutputSize, _maxBatch);
+    public global::Cnn.Tensor Labels => Activation(581024, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
     public global::Cnn.DropoutState DropoutState
@@ -288,7 +294,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // classifier.6: Linear
-        _classifier_6Op.Backward(batch, Activation(580480, 256, batch), new global::Cnn.Tensor(_parameters, 2995072, 2560), Activation(581002, 10, batch), Activation(580736, 256, batch), new global::Cnn.Tensor(_gradients, 2995072, 2560), new global::Cnn.Tensor(_gradients, 2997632, 10));
+        _classifier_6Op.Backward(batch, Activation(580480, 256, batch), new global::Cnn.Tensor(_parameters, 2995072, 2560), Activation(581008, 10, batch), Activation(580736, 256, batch), new global::Cnn.Tensor(_gradients, 2995072, 2560), new global::Cnn.Tensor(_gradients, 2997632, 10));
         // relu7: ReLU
         _relu7Op.Backward(batch, Activation(579968, 256, batch), Activation(580480, 256, batch), Activation(580736, 256, batch), Activation(580224, 256, batch));
         // classifier.4: Linear

@@ -21,7 +21,13 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 1000;
 
-    private const long ActivationsPerSample = 25021425;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 6624944;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 15504;
+
+    private const long ActivationsPerSample = 25021441;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -99,105 +105,105 @@ partial class GoogLeNet : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.bias", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 224 }, 1351168, 224, global::Cnn.ParameterInit.Zeros, 0),
         new global::Cnn.ParameterInfo("inception4b.branch3.0.conv.weight", "inception4b.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 24, 512, 1, 1 }, 1351392, 12288, global::Cnn.ParameterInit.UniformFanIn, 512),
         new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.weight", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 24 }, 1363680, 24, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.bias", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 24 }, 1363704, 24, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.conv.weight", "inception4b.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 24, 3, 3 }, 1363728, 13824, global::Cnn.ParameterInit.UniformFanIn, 216),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.weight", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1377552, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.bias", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1377616, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.conv.weight", "inception4b.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 1377680, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.weight", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1410448, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.bias", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1410512, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.conv.weight", "inception4c.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 512, 1, 1 }, 1410576, 65536, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.weight", "inception4c.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 1476112, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.bias", "inception4c.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 1476240, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.conv.weight", "inception4c.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 512, 1, 1 }, 1476368, 65536, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.weight", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 1541904, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.bias", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 1542032, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.conv.weight", "inception4c.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 128, 3, 3 }, 1542160, 294912, global::Cnn.ParameterInit.UniformFanIn, 1152),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.weight", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 1837072, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.bias", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 1837328, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.conv.weight", "inception4c.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 24, 512, 1, 1 }, 1837584, 12288, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.weight", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 24 }, 1849872, 24, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.bias", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 24 }, 1849896, 24, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.conv.weight", "inception4c.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 24, 3, 3 }, 1849920, 13824, global::Cnn.ParameterInit.UniformFanIn, 216),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.weight", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1863744, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.bias", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1863808, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.conv.weight", "inception4c.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 1863872, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.weight", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1896640, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.bias", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1896704, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.conv.weight", "inception4d.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 112, 512, 1, 1 }, 1896768, 57344, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.weight", "inception4d.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 112 }, 1954112, 112, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.bias", "inception4d.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 112 }, 1954224, 112, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.conv.weight", "inception4d.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 144, 512, 1, 1 }, 1954336, 73728, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.weight", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 144 }, 2028064, 144, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.bias", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 144 }, 2028208, 144, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.conv.weight", "inception4d.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 288, 144, 3, 3 }, 2028352, 373248, global::Cnn.ParameterInit.UniformFanIn, 1296),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.weight", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 288 }, 2401600, 288, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.bias", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 288 }, 2401888, 288, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.conv.weight", "inception4d.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 512, 1, 1 }, 2402176, 16384, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.weight", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 2418560, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.bias", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 2418592, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.conv.weight", "inception4d.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 32, 3, 3 }, 2418624, 18432, global::Cnn.ParameterInit.UniformFanIn, 288),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.weight", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 2437056, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.bias", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 2437120, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.conv.weight", "inception4d.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 2437184, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.weight", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 2469952, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.bias", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 2470016, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.conv.weight", "inception4e.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 528, 1, 1 }, 2470080, 135168, global::Cnn.ParameterInit.UniformFanIn, 528),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.weight", "inception4e.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 2605248, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.bias", "inception4e.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 2605504, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.conv.weight", "inception4e.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 160, 528, 1, 1 }, 2605760, 84480, global::Cnn.ParameterInit.UniformFanIn, 528),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.weight", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 160 }, 2690240, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.bias", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 160 }, 2690400, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.conv.weight", "inception4e.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 320, 160, 3, 3 }, 2690560, 460800, global::Cnn.ParameterInit.UniformFanIn, 1440),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.weight", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 320 }, 3151360, 320, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.bias", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 320 }, 3151680, 320, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.conv.weight", "inception4e.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 528, 1, 1 }, 3152000, 16896, global::Cnn.ParameterInit.UniformFanIn, 528),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.weight", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 3168896, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.bias", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 3168928, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.conv.weight", "inception4e.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 32, 3, 3 }, 3168960, 36864, global::Cnn.ParameterInit.UniformFanIn, 288),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.weight", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 3205824, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.bias", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 3205952, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.conv.weight", "inception4e.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 528, 1, 1 }, 3206080, 67584, global::Cnn.ParameterInit.UniformFanIn, 528),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.weight", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 3273664, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.bias", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 3273792, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.conv.weight", "inception5a.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 832, 1, 1 }, 3273920, 212992, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.weight", "inception5a.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 3486912, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.bias", "inception5a.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 3487168, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.conv.weight", "inception5a.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 160, 832, 1, 1 }, 3487424, 133120, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.weight", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 160 }, 3620544, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.bias", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 160 }, 3620704, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.conv.weight", "inception5a.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 320, 160, 3, 3 }, 3620864, 460800, global::Cnn.ParameterInit.UniformFanIn, 1440),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.weight", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 320 }, 4081664, 320, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.bias", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 320 }, 4081984, 320, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.conv.weight", "inception5a.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 832, 1, 1 }, 4082304, 26624, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.weight", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 4108928, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.bias", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 4108960, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.conv.weight", "inception5a.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 32, 3, 3 }, 4108992, 36864, global::Cnn.ParameterInit.UniformFanIn, 288),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.weight", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 4145856, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.bias", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 4145984, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.conv.weight", "inception5a.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 832, 1, 1 }, 4146112, 106496, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.weight", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 4252608, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.bias", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 4252736, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.conv.weight", "inception5b.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 384, 832, 1, 1 }, 4252864, 319488, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.weight", "inception5b.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 384 }, 4572352, 384, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.bias", "inception5b.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 384 }, 4572736, 384, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.conv.weight", "inception5b.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 192, 832, 1, 1 }, 4573120, 159744, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.weight", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 192 }, 4732864, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.bias", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 192 }, 4733056, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.conv.weight", "inception5b.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 384, 192, 3, 3 }, 4733248, 663552, global::Cnn.ParameterInit.UniformFanIn, 1728),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.weight", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 384 }, 5396800, 384, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.bias", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 384 }, 5397184, 384, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.conv.weight", "inception5b.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 48, 832, 1, 1 }, 5397568, 39936, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.weight", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 48 }, 5437504, 48, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.bias", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 48 }, 5437552, 48, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.conv.weight", "inception5b.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 48, 3, 3 }, 5437600, 55296, global::Cnn.ParameterInit.UniformFanIn, 432),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.weight", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 5492896, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.bias", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 5493024, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.conv.weight", "inception5b.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 832, 1, 1 }, 5493152, 106496, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.weight", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 5599648, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.bias", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 5599776, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("fc.weight", "fc", global::Cnn.ParameterRole.Weight, new int[] { 1000, 1024 }, 5599904, 1024000, global::Cnn.ParameterInit.UniformFanIn, 1024),
-        new global::Cnn.ParameterInfo("fc.bias", "fc", global::Cnn.ParameterRole.Bias, new int[] { 1000 }, 6623904, 1000, global::Cnn.ParameterInit.UniformFanIn, 1024),
+        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.bias", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 24 }, 1363712, 24, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.conv.weight", "inception4b.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 24, 3, 3 }, 1363744, 13824, global::Cnn.ParameterInit.UniformFanIn, 216),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.weight", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1377568, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.bias", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1377632, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.conv.weight", "inception4b.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 1377696, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.weight", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1410464, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.bias", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1410528, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.conv.weight", "inception4c.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 512, 1, 1 }, 1410592, 65536, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.weight", "inception4c.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 1476128, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.bias", "inception4c.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 1476256, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.conv.weight", "inception4c.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 512, 1, 1 }, 1476384, 65536, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.weight", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 1541920, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.bias", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 1542048, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.conv.weight", "inception4c.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 128, 3, 3 }, 1542176, 294912, global::Cnn.ParameterInit.UniformFanIn, 1152),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.weight", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 1837088, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.bias", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 1837344, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.conv.weight", "inception4c.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 24, 512, 1, 1 }, 1837600, 12288, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.weight", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 24 }, 1849888, 24, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.bias", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 24 }, 1849920, 24, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.conv.weight", "inception4c.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 24, 3, 3 }, 1849952, 13824, global::Cnn.ParameterInit.UniformFanIn, 216),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.weight", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1863776, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.bias", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1863840, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.conv.weight", "inception4c.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 1863904, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.weight", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1896672, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.bias", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1896736, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.conv.weight", "inception4d.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 112, 512, 1, 1 }, 1896800, 57344, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.weight", "inception4d.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 112 }, 1954144, 112, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.bias", "inception4d.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 112 }, 1954256, 112, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.conv.weight", "inception4d.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 144, 512, 1, 1 }, 1954368, 73728, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.weight", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 144 }, 2028096, 144, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.bias", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 144 }, 2028240, 144, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.conv.weight", "inception4d.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 288, 144, 3, 3 }, 2028384, 373248, global::Cnn.ParameterInit.UniformFanIn, 1296),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.weight", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 288 }, 2401632, 288, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.bias", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 288 }, 2401920, 288, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.conv.weight", "inception4d.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 512, 1, 1 }, 2402208, 16384, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.weight", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 2418592, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.bias", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 2418624, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.conv.weight", "inception4d.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 32, 3, 3 }, 2418656, 18432, global::Cnn.ParameterInit.UniformFanIn, 288),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.weight", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 2437088, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.bias", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 2437152, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.conv.weight", "inception4d.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 2437216, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.weight", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 2469984, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.bias", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 2470048, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.conv.weight", "inception4e.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 528, 1, 1 }, 2470112, 135168, global::Cnn.ParameterInit.UniformFanIn, 528),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.weight", "inception4e.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 2605280, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.bias", "inception4e.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 2605536, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.conv.weight", "inception4e.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 160, 528, 1, 1 }, 2605792, 84480, global::Cnn.ParameterInit.UniformFanIn, 528),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.weight", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 160 }, 2690272, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.bias", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 160 }, 2690432, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.conv.weight", "inception4e.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 320, 160, 3, 3 }, 2690592, 460800, global::Cnn.ParameterInit.UniformFanIn, 1440),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.weight", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 320 }, 3151392, 320, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.bias", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 320 }, 3151712, 320, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.conv.weight", "inception4e.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 528, 1, 1 }, 3152032, 16896, global::Cnn.ParameterInit.UniformFanIn, 528),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.weight", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 3168928, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.bias", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 3168960, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.conv.weight", "inception4e.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 32, 3, 3 }, 3168992, 36864, global::Cnn.ParameterInit.UniformFanIn, 288),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.weight", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 3205856, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.bias", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 3205984, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.conv.weight", "inception4e.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 528, 1, 1 }, 3206112, 67584, global::Cnn.ParameterInit.UniformFanIn, 528),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.weight", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 3273696, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.bias", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 3273824, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.conv.weight", "inception5a.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 832, 1, 1 }, 3273952, 212992, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.weight", "inception5a.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 3486944, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.bias", "inception5a.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 3487200, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.conv.weight", "inception5a.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 160, 832, 1, 1 }, 3487456, 133120, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.weight", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 160 }, 3620576, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.bias", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 160 }, 3620736, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.conv.weight", "inception5a.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 320, 160, 3, 3 }, 3620896, 460800, global::Cnn.ParameterInit.UniformFanIn, 1440),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.weight", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 320 }, 4081696, 320, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.bias", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 320 }, 4082016, 320, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.conv.weight", "inception5a.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 832, 1, 1 }, 4082336, 26624, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.weight", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 4108960, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.bias", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 4108992, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.conv.weight", "inception5a.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 32, 3, 3 }, 4109024, 36864, global::Cnn.ParameterInit.UniformFanIn, 288),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.weight", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 4145888, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.bias", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 4146016, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.conv.weight", "inception5a.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 832, 1, 1 }, 4146144, 106496, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.weight", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 4252640, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.bias", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 4252768, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.conv.weight", "inception5b.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 384, 832, 1, 1 }, 4252896, 319488, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.weight", "inception5b.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 384 }, 4572384, 384, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.bias", "inception5b.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 384 }, 4572768, 384, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.conv.weight", "inception5b.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 192, 832, 1, 1 }, 4573152, 159744, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.weight", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 192 }, 4732896, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.bias", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 192 }, 4733088, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.conv.weight", "inception5b.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 384, 192, 3, 3 }, 4733280, 663552, global::Cnn.ParameterInit.UniformFanIn, 1728),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.weight", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 384 }, 5396832, 384, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.bias", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 384 }, 5397216, 384, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.conv.weight", "inception5b.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 48, 832, 1, 1 }, 5397600, 39936, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.weight", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 48 }, 5437536, 48, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.bias", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 48 }, 5437584, 48, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.conv.weight", "inception5b.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 48, 3, 3 }, 5437632, 55296, global::Cnn.ParameterInit.UniformFanIn, 432),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.weight", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 5492928, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.bias", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 5493056, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.conv.weight", "inception5b.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 832, 1, 1 }, 5493184, 106496, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.weight", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 5599680, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.bias", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 5599808, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("fc.weight", "fc", global::Cnn.ParameterRole.Weight, new int[] { 1000, 1024 }, 5599936, 1024000, global::Cnn.ParameterInit.UniformFanIn, 1024),
+        new global::Cnn.ParameterInfo("fc.bias", "fc", global::Cnn.ParameterRole.Bias, new int[] { 1000 }, 6623936, 1000, global::Cnn.ParameterInit.UniformFanIn, 1024),
     };
 
     private static readonly global::Cnn.ParameterInfo[] s_bufferInfos = new global::Cnn.ParameterInfo[]
@@ -205,174 +211,174 @@ partial class GoogLeNet : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("conv1.bn.running_mean", "conv1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 0, 64, global::Cnn.ParameterInit.Zeros, 0),
         new global::Cnn.ParameterInfo("conv1.bn.running_var", "conv1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 64, 64, global::Cnn.ParameterInit.Ones, 0),
         new global::Cnn.ParameterInfo("conv1.bn.num_batches_tracked", "conv1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 128, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("conv2.bn.running_mean", "conv2.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 129, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("conv2.bn.running_var", "conv2.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 193, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("conv2.bn.num_batches_tracked", "conv2.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 257, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("conv3.bn.running_mean", "conv3.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 258, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("conv3.bn.running_var", "conv3.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 450, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("conv3.bn.num_batches_tracked", "conv3.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 642, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch1.bn.running_mean", "inception3a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 643, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch1.bn.running_var", "inception3a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 707, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch1.bn.num_batches_tracked", "inception3a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 771, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.running_mean", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 772, 96, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.running_var", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 868, 96, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.num_batches_tracked", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 964, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.running_mean", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 965, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.running_var", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1093, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.num_batches_tracked", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1221, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.running_mean", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 16 }, 1222, 16, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.running_var", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 16 }, 1238, 16, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.num_batches_tracked", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1254, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.running_mean", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 1255, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.running_var", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 1287, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.num_batches_tracked", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1319, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.running_mean", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 1320, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.running_var", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 1352, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.num_batches_tracked", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1384, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch1.bn.running_mean", "inception3b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1385, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch1.bn.running_var", "inception3b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1513, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch1.bn.num_batches_tracked", "inception3b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1641, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.running_mean", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1642, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.running_var", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1770, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.num_batches_tracked", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1898, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.running_mean", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 1899, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.running_var", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 2091, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.num_batches_tracked", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2283, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.running_mean", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 2284, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.running_var", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 2316, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.num_batches_tracked", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2348, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.running_mean", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 2349, 96, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.running_var", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 2445, 96, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.num_batches_tracked", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2541, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.running_mean", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 2542, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.running_var", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 2606, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.num_batches_tracked", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2670, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch1.bn.running_mean", "inception4a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 2671, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch1.bn.running_var", "inception4a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 2863, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch1.bn.num_batches_tracked", "inception4a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3055, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.running_mean", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 3056, 96, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.running_var", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 3152, 96, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.num_batches_tracked", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3248, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.running_mean", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 208 }, 3249, 208, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.running_var", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 208 }, 3457, 208, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.num_batches_tracked", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3665, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.running_mean", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 16 }, 3666, 16, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.running_var", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 16 }, 3682, 16, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.num_batches_tracked", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3698, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.running_mean", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 48 }, 3699, 48, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.running_var", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 48 }, 3747, 48, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.num_batches_tracked", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3795, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.running_mean", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 3796, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.running_var", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 3860, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.num_batches_tracked", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3924, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch1.bn.running_mean", "inception4b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 3925, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch1.bn.running_var", "inception4b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 4085, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch1.bn.num_batches_tracked", "inception4b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4245, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.running_mean", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 112 }, 4246, 112, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.running_var", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 112 }, 4358, 112, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.num_batches_tracked", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4470, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.running_mean", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 224 }, 4471, 224, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.running_var", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 224 }, 4695, 224, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.num_batches_tracked", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4919, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.running_mean", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 24 }, 4920, 24, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.running_var", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 24 }, 4944, 24, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.num_batches_tracked", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4968, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.running_mean", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 4969, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.running_var", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 5033, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.num_batches_tracked", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5097, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.running_mean", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 5098, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.running_var", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 5162, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.num_batches_tracked", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5226, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.running_mean", "inception4c.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 5227, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.running_var", "inception4c.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 5355, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.num_batches_tracked", "inception4c.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5483, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.running_mean", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 5484, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.running_var", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 5612, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.num_batches_tracked", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5740, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.running_mean", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 5741, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.running_var", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 5997, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.num_batches_tracked", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6253, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.running_mean", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 24 }, 6254, 24, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.running_var", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 24 }, 6278, 24, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.num_batches_tracked", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6302, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.running_mean", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 6303, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.running_var", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 6367, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.num_batches_tracked", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6431, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.running_mean", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 6432, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.running_var", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 6496, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.num_batches_tracked", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6560, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.running_mean", "inception4d.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 112 }, 6561, 112, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.running_var", "inception4d.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 112 }, 6673, 112, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.num_batches_tracked", "inception4d.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6785, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.running_mean", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 144 }, 6786, 144, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.running_var", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 144 }, 6930, 144, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.num_batches_tracked", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7074, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.running_mean", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 288 }, 7075, 288, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.running_var", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 288 }, 7363, 288, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.num_batches_tracked", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7651, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.running_mean", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 7652, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.running_var", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 7684, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.num_batches_tracked", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7716, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.running_mean", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 7717, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.running_var", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 7781, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.num_batches_tracked", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7845, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.running_mean", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 7846, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.running_var", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 7910, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.num_batches_tracked", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7974, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.running_mean", "inception4e.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 7975, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.running_var", "inception4e.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 8231, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.num_batches_tracked", "inception4e.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8487, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.running_mean", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 8488, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.running_var", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 8648, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.num_batches_tracked", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8808, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.running_mean", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 320 }, 8809, 320, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.running_var", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 320 }, 9129, 320, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.num_batches_tracked", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9449, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.running_mean", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 9450, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.running_var", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 9482, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.num_batches_tracked", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9514, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.running_mean", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 9515, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.running_var", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 9643, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.num_batches_tracked", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9771, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.running_mean", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 9772, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.running_var", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 9900, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.num_batches_tracked", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10028, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.running_mean", "inception5a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 10029, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.running_var", "inception5a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 10285, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.num_batches_tracked", "inception5a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10541, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.running_mean", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 10542, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.running_var", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 10702, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.num_batches_tracked", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10862, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.running_mean", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 320 }, 10863, 320, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.running_var", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 320 }, 11183, 320, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.num_batches_tracked", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11503, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.running_mean", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 11504, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.running_var", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 11536, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.num_batches_tracked", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11568, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.running_mean", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 11569, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.running_var", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 11697, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.num_batches_tracked", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11825, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.running_mean", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 11826, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.running_var", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 11954, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.num_batches_tracked", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12082, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.running_mean", "inception5b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 384 }, 12083, 384, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.running_var", "inception5b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 384 }, 12467, 384, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.num_batches_tracked", "inception5b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12851, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.running_mean", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 12852, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.running_var", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 13044, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.num_batches_tracked", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 13236, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.running_mean", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 384 }, 13237, 384, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.running_var", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 384 }, 13621, 384, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.num_batches_tracked", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14005, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.running_mean", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 48 }, 14006, 48, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.running_var", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 48 }, 14054, 48, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.num_batches_tracked", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14102, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.running_mean", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 14103, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.running_var", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 14231, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.num_batches_tracked", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14359, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.running_mean", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 14360, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.running_var", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 14488, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.num_batches_tracked", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14616, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("conv2.bn.running_mean", "conv2.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 144, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("conv2.bn.running_var", "conv2.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 208, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("conv2.bn.num_batches_tracked", "conv2.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 272, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("conv3.bn.running_mean", "conv3.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 288, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("conv3.bn.running_var", "conv3.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 480, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("conv3.bn.num_batches_tracked", "conv3.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 672, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch1.bn.running_mean", "inception3a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 688, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch1.bn.running_var", "inception3a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 752, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch1.bn.num_batches_tracked", "inception3a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 816, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.running_mean", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 832, 96, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.running_var", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 928, 96, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.num_batches_tracked", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1024, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.running_mean", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1040, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.running_var", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1168, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.num_batches_tracked", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1296, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.running_mean", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 16 }, 1312, 16, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.running_var", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 16 }, 1328, 16, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.num_batches_tracked", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1344, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.running_mean", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 1360, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.running_var", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 1392, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.num_batches_tracked", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1424, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.running_mean", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 1440, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.running_var", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 1472, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.num_batches_tracked", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1504, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch1.bn.running_mean", "inception3b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1520, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch1.bn.running_var", "inception3b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1648, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch1.bn.num_batches_tracked", "inception3b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1776, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.running_mean", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1792, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.running_var", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1920, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.num_batches_tracked", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2048, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.running_mean", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 2064, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.running_var", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 2256, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.num_batches_tracked", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2448, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.running_mean", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 2464, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.running_var", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 2496, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.num_batches_tracked", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2528, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.running_mean", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 2544, 96, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.running_var", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 2640, 96, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.num_batches_tracked", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2736, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.running_mean", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 2752, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.running_var", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 2816, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.num_batches_tracked", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2880, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch1.bn.running_mean", "inception4a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 2896, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch1.bn.running_var", "inception4a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 3088, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch1.bn.num_batches_tracked", "inception4a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3280, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.running_mean", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 3296, 96, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.running_var", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 3392, 96, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.num_batches_tracked", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3488, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.running_mean", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 208 }, 3504, 208, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.running_var", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 208 }, 3712, 208, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.num_batches_tracked", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3920, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.running_mean", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 16 }, 3936, 16, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.running_var", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 16 }, 3952, 16, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.num_batches_tracked", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3968, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.running_mean", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 48 }, 3984, 48, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.running_var", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 48 }, 4032, 48, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.num_batches_tracked", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4080, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.running_mean", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 4096, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.running_var", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 4160, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.num_batches_tracked", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4224, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch1.bn.running_mean", "inception4b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 4240, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch1.bn.running_var", "inception4b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 4400, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch1.bn.num_batches_tracked", "inception4b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4560, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.running_mean", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 112 }, 4576, 112, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.running_var", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 112 }, 4688, 112, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.num_batches_tracked", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4800, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.running_mean", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 224 }, 4816, 224, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.running_var", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 224 }, 5040, 224, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.num_batches_tracked", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5264, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.running_mean", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 24 }, 5280, 24, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.running_var", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 24 }, 5312, 24, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.num_batches_tracked", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5344, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.running_mean", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 5360, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.running_var", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 5424, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.num_batches_tracked", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5488, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.running_mean", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 5504, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.running_var", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 5568, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.num_batches_tracked", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5632, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.running_mean", "inception4c.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 5648, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.running_var", "inception4c.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 5776, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.num_batches_tracked", "inception4c.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5904, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.running_mean", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 5920, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.running_var", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 6048, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.num_batches_tracked", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6176, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.running_mean", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 6192, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.running_var", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 6448, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.num_batches_tracked", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6704, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.running_mean", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 24 }, 6720, 24, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.running_var", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 24 }, 6752, 24, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.num_batches_tracked", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6784, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.running_mean", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 6800, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.running_var", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 6864, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.num_batches_tracked", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6928, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.running_mean", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 6944, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.running_var", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 7008, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.num_batches_tracked", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7072, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.running_mean", "inception4d.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 112 }, 7088, 112, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.running_var", "inception4d.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 112 }, 7200, 112, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.num_batches_tracked", "inception4d.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7312, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.running_mean", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 144 }, 7328, 144, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.running_var", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 144 }, 7472, 144, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.num_batches_tracked", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7616, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.running_mean", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 288 }, 7632, 288, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.running_var", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 288 }, 7920, 288, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.num_batches_tracked", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8208, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.running_mean", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 8224, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.running_var", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 8256, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.num_batches_tracked", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8288, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.running_mean", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 8304, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.running_var", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 8368, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.num_batches_tracked", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8432, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.running_mean", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 8448, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.running_var", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 8512, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.num_batches_tracked", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8576, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.running_mean", "inception4e.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 8592, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.running_var", "inception4e.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 8848, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.num_batches_tracked", "inception4e.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9104, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.running_mean", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 9120, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.running_var", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 9280, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.num_batches_tracked", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9440, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.running_mean", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 320 }, 9456, 320, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.running_var", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 320 }, 9776, 320, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.num_batches_tracked", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10096, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.running_mean", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 10112, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.running_var", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 10144, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.num_batches_tracked", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10176, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.running_mean", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 10192, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.running_var", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 10320, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.num_batches_tracked", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10448, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.running_mean", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 10464, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.running_var", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 10592, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.num_batches_tracked", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10720, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.running_mean", "inception5a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 10736, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.running_var", "inception5a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 10992, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.num_batches_tracked", "inception5a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11248, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.running_mean", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 11264, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.running_var", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 11424, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.num_batches_tracked", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11584, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.running_mean", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 320 }, 11600, 320, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.running_var", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 320 }, 11920, 320, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.num_batches_tracked", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12240, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.running_mean", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 12256, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.running_var", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 12288, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.num_batches_tracked", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12320, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.running_mean", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 12336, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.running_var", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 12464, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.num_batches_tracked", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12592, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.running_mean", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 12608, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.running_var", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 12736, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.num_batches_tracked", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12864, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.running_mean", "inception5b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 384 }, 12880, 384, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.running_var", "inception5b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 384 }, 13264, 384, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.num_batches_tracked", "inception5b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 13648, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.running_mean", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 13664, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.running_var", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 13856, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.num_batches_tracked", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14048, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.running_mean", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 384 }, 14064, 384, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.running_var", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 384 }, 14448, 384, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.num_batches_tracked", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14832, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.running_mean", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 48 }, 14848, 48, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.running_var", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 48 }, 14896, 48, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.num_batches_tracked", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14944, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.running_mean", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 14960, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.running_var", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 15088, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.num_batches_tracked", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 15216, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.running_mean", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 15232, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.running_var", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 15360, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.num_batches_tracked", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 15488, 1, global::Cnn.ParameterInit.Zeros, 0),
     };
 
     private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]
@@ -782,9 +788,9 @@ partial class GoogLeNet : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
         _conv1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 3, 3, 1, 1, 1, false));
         _conv1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 12544, 0.001f, 0.1f));
@@ -982,14 +988,14 @@ partial class GoogLeNet : global::Cnn.INetwork
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(3, 224, 224);
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.Logits;
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
     public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
     public global::Cnn.Tensor Output => Activation(24818720, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(24819720, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(25021424, 1, _maxBatch);
+    public global::Cnn.Tensor OutputGradient => Activation(24819728, OutputSize, _maxBatch);
+    public global::Cnn.Tensor Labels => Activation(25021440, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
     public global::Cnn.DropoutState DropoutState
@@ -1039,11 +1045,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>conv2.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv2BnBiasGradient => new global::Cnn.Tensor(_gradients, 13696, 64);
     /// <summary><c>conv2.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv2BnRunningMean => new global::Cnn.Tensor(_buffers, 129, 64);
+    public global::Cnn.Tensor Conv2BnRunningMean => new global::Cnn.Tensor(_buffers, 144, 64);
     /// <summary><c>conv2.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv2BnRunningVar => new global::Cnn.Tensor(_buffers, 193, 64);
+    public global::Cnn.Tensor Conv2BnRunningVar => new global::Cnn.Tensor(_buffers, 208, 64);
     /// <summary><c>conv2.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Conv2BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 257, 1);
+    public global::Cnn.Tensor Conv2BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 272, 1);
     /// <summary><c>conv3.conv.weight</c>, shape [192, 64, 3, 3].</summary>
     public global::Cnn.Tensor Conv3ConvWeight => new global::Cnn.Tensor(_parameters, 13760, 110592);
     /// <summary>Gradient of <c>conv3.conv.weight</c>, shape [192, 64, 3, 3].</summary>
@@ -1057,11 +1063,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>conv3.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Conv3BnBiasGradient => new global::Cnn.Tensor(_gradients, 124544, 192);
     /// <summary><c>conv3.bn.running_mean</c>, shape [192].</summary>
-    public global::Cnn.Tensor Conv3BnRunningMean => new global::Cnn.Tensor(_buffers, 258, 192);
+    public global::Cnn.Tensor Conv3BnRunningMean => new global::Cnn.Tensor(_buffers, 288, 192);
     /// <summary><c>conv3.bn.running_var</c>, shape [192].</summary>
-    public global::Cnn.Tensor Conv3BnRunningVar => new global::Cnn.Tensor(_buffers, 450, 192);
+    public global::Cnn.Tensor Conv3BnRunningVar => new global::Cnn.Tensor(_buffers, 480, 192);
     /// <summary><c>conv3.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Conv3BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 642, 1);
+    public global::Cnn.Tensor Conv3BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 672, 1);
     /// <summary><c>inception3a.branch1.conv.weight</c>, shape [64, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 124736, 12288);
     /// <summary>Gradient of <c>inception3a.branch1.conv.weight</c>, shape [64, 192, 1, 1].</summary>
@@ -1075,11 +1081,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 137088, 64);
     /// <summary><c>inception3a.branch1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 643, 64);
+    public global::Cnn.Tensor Inception3aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 688, 64);
     /// <summary><c>inception3a.branch1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 707, 64);
+    public global::Cnn.Tensor Inception3aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 752, 64);
     /// <summary><c>inception3a.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 771, 1);
+    public global::Cnn.Tensor Inception3aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 816, 1);
     /// <summary><c>inception3a.branch2.0.conv.weight</c>, shape [96, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 137152, 18432);
     /// <summary>Gradient of <c>inception3a.branch2.0.conv.weight</c>, shape [96, 192, 1, 1].</summary>
@@ -1093,11 +1099,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch2.0.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 155680, 96);
     /// <summary><c>inception3a.branch2.0.bn.running_mean</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 772, 96);
+    public global::Cnn.Tensor Inception3aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 832, 96);
     /// <summary><c>inception3a.branch2.0.bn.running_var</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 868, 96);
+    public global::Cnn.Tensor Inception3aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 928, 96);
     /// <summary><c>inception3a.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 964, 1);
+    public global::Cnn.Tensor Inception3aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1024, 1);
     /// <summary><c>inception3a.branch2.1.conv.weight</c>, shape [128, 96, 3, 3].</summary>
     public global::Cnn.Tensor Inception3aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 155776, 110592);
     /// <summary>Gradient of <c>inception3a.branch2.1.conv.weight</c>, shape [128, 96, 3, 3].</summary>
@@ -1111,11 +1117,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch2.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 266496, 128);
     /// <summary><c>inception3a.branch2.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 965, 128);
+    public global::Cnn.Tensor Inception3aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1040, 128);
     /// <summary><c>inception3a.branch2.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1093, 128);
+    public global::Cnn.Tensor Inception3aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1168, 128);
     /// <summary><c>inception3a.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1221, 1);
+    public global::Cnn.Tensor Inception3aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1296, 1);
     /// <summary><c>inception3a.branch3.0.conv.weight</c>, shape [16, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 266624, 3072);
     /// <summary>Gradient of <c>inception3a.branch3.0.conv.weight</c>, shape [16, 192, 1, 1].</summary>
@@ -1129,11 +1135,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch3.0.bn.bias</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception3aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 269712, 16);
     /// <summary><c>inception3a.branch3.0.bn.running_mean</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1222, 16);
+    public global::Cnn.Tensor Inception3aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1312, 16);
     /// <summary><c>inception3a.branch3.0.bn.running_var</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 1238, 16);
+    public global::Cnn.Tensor Inception3aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 1328, 16);
     /// <summary><c>inception3a.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1254, 1);
+    public global::Cnn.Tensor Inception3aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1344, 1);
     /// <summary><c>inception3a.branch3.1.conv.weight</c>, shape [32, 16, 3, 3].</summary>
     public global::Cnn.Tensor Inception3aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 269728, 4608);
     /// <summary>Gradient of <c>inception3a.branch3.1.conv.weight</c>, shape [32, 16, 3, 3].</summary>
@@ -1147,11 +1153,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch3.1.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 274368, 32);
     /// <summary><c>inception3a.branch3.1.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1255, 32);
+    public global::Cnn.Tensor Inception3aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1360, 32);
     /// <summary><c>inception3a.branch3.1.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1287, 32);
+    public global::Cnn.Tensor Inception3aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1392, 32);
     /// <summary><c>inception3a.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1319, 1);
+    public global::Cnn.Tensor Inception3aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1424, 1);
     /// <summary><c>inception3a.branch4.1.conv.weight</c>, shape [32, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 274400, 6144);
     /// <summary>Gradient of <c>inception3a.branch4.1.conv.weight</c>, shape [32, 192, 1, 1].</summary>
@@ -1165,11 +1171,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch4.1.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 280576, 32);
     /// <summary><c>inception3a.branch4.1.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1320, 32);
+    public global::Cnn.Tensor Inception3aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1440, 32);
     /// <summary><c>inception3a.branch4.1.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1352, 32);
+    public global::Cnn.Tensor Inception3aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1472, 32);
     /// <summary><c>inception3a.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1384, 1);
+    public global::Cnn.Tensor Inception3aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1504, 1);
     /// <summary><c>inception3b.branch1.conv.weight</c>, shape [128, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 280608, 32768);
     /// <summary>Gradient of <c>inception3b.branch1.conv.weight</c>, shape [128, 256, 1, 1].</summary>
@@ -1183,11 +1189,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 313504, 128);
     /// <summary><c>inception3b.branch1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 1385, 128);
+    public global::Cnn.Tensor Inception3bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 1520, 128);
     /// <summary><c>inception3b.branch1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 1513, 128);
+    public global::Cnn.Tensor Inception3bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 1648, 128);
     /// <summary><c>inception3b.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1641, 1);
+    public global::Cnn.Tensor Inception3bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1776, 1);
     /// <summary><c>inception3b.branch2.0.conv.weight</c>, shape [128, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 313632, 32768);
     /// <summary>Gradient of <c>inception3b.branch2.0.conv.weight</c>, shape [128, 256, 1, 1].</summary>
@@ -1201,11 +1207,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch2.0.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 346528, 128);
     /// <summary><c>inception3b.branch2.0.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1642, 128);
+    public global::Cnn.Tensor Inception3bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1792, 128);
     /// <summary><c>inception3b.branch2.0.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 1770, 128);
+    public global::Cnn.Tensor Inception3bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 1920, 128);
     /// <summary><c>inception3b.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1898, 1);
+    public global::Cnn.Tensor Inception3bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2048, 1);
     /// <summary><c>inception3b.branch2.1.conv.weight</c>, shape [192, 128, 3, 3].</summary>
     public global::Cnn.Tensor Inception3bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 346656, 221184);
     /// <summary>Gradient of <c>inception3b.branch2.1.conv.weight</c>, shape [192, 128, 3, 3].</summary>
@@ -1219,11 +1225,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch2.1.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception3bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 568032, 192);
     /// <summary><c>inception3b.branch2.1.bn.running_mean</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1899, 192);
+    public global::Cnn.Tensor Inception3bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2064, 192);
     /// <summary><c>inception3b.branch2.1.bn.running_var</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2091, 192);
+    public global::Cnn.Tensor Inception3bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2256, 192);
     /// <summary><c>inception3b.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2283, 1);
+    public global::Cnn.Tensor Inception3bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2448, 1);
     /// <summary><c>inception3b.branch3.0.conv.weight</c>, shape [32, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 568224, 8192);
     /// <summary>Gradient of <c>inception3b.branch3.0.conv.weight</c>, shape [32, 256, 1, 1].</summary>
@@ -1237,11 +1243,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch3.0.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 576448, 32);
     /// <summary><c>inception3b.branch3.0.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 2284, 32);
+    public global::Cnn.Tensor Inception3bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 2464, 32);
     /// <summary><c>inception3b.branch3.0.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 2316, 32);
+    public global::Cnn.Tensor Inception3bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 2496, 32);
     /// <summary><c>inception3b.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2348, 1);
+    public global::Cnn.Tensor Inception3bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2528, 1);
     /// <summary><c>inception3b.branch3.1.conv.weight</c>, shape [96, 32, 3, 3].</summary>
     public global::Cnn.Tensor Inception3bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 576480, 27648);
     /// <summary>Gradient of <c>inception3b.branch3.1.conv.weight</c>, shape [96, 32, 3, 3].</summary>
@@ -1255,11 +1261,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch3.1.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 604224, 96);
     /// <summary><c>inception3b.branch3.1.bn.running_mean</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2349, 96);
+    public global::Cnn.Tensor Inception3bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2544, 96);
     /// <summary><c>inception3b.branch3.1.bn.running_var</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2445, 96);
+    public global::Cnn.Tensor Inception3bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2640, 96);
     /// <summary><c>inception3b.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2541, 1);
+    public global::Cnn.Tensor Inception3bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2736, 1);
     /// <summary><c>inception3b.branch4.1.conv.weight</c>, shape [64, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 604320, 16384);
     /// <summary>Gradient of <c>inception3b.branch4.1.conv.weight</c>, shape [64, 256, 1, 1].</summary>
@@ -1273,11 +1279,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 620768, 64);
     /// <summary><c>inception3b.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2542, 64);
+    public global::Cnn.Tensor Inception3bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2752, 64);
     /// <summary><c>inception3b.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2606, 64);
+    public global::Cnn.Tensor Inception3bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2816, 64);
     /// <summary><c>inception3b.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2670, 1);
+    public global::Cnn.Tensor Inception3bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2880, 1);
     /// <summary><c>inception4a.branch1.conv.weight</c>, shape [192, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 620832, 92160);
     /// <summary>Gradient of <c>inception4a.branch1.conv.weight</c>, shape [192, 480, 1, 1].</summary>
@@ -1291,11 +1297,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch1.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception4aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 713184, 192);
     /// <summary><c>inception4a.branch1.bn.running_mean</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception4aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 2671, 192);
+    public global::Cnn.Tensor Inception4aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 2896, 192);
     /// <summary><c>inception4a.branch1.bn.running_var</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception4aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 2863, 192);
+    public global::Cnn.Tensor Inception4aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 3088, 192);
     /// <summary><c>inception4a.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3055, 1);
+    public global::Cnn.Tensor Inception4aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3280, 1);
     /// <summary><c>inception4a.branch2.0.conv.weight</c>, shape [96, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 713376, 46080);
     /// <summary>Gradient of <c>inception4a.branch2.0.conv.weight</c>, shape [96, 480, 1, 1].</summary>
@@ -1309,11 +1315,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch2.0.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception4aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 759552, 96);
     /// <summary><c>inception4a.branch2.0.bn.running_mean</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3056, 96);
+    public global::Cnn.Tensor Inception4aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3296, 96);
     /// <summary><c>inception4a.branch2.0.bn.running_var</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 3152, 96);
+    public global::Cnn.Tensor Inception4aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 3392, 96);
     /// <summary><c>inception4a.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3248, 1);
+    public global::Cnn.Tensor Inception4aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3488, 1);
     /// <summary><c>inception4a.branch2.1.conv.weight</c>, shape [208, 96, 3, 3].</summary>
     public global::Cnn.Tensor Inception4aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 759648, 179712);
     /// <summary>Gradient of <c>inception4a.branch2.1.conv.weight</c>, shape [208, 96, 3, 3].</summary>
@@ -1327,11 +1333,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch2.1.bn.bias</c>, shape [208].</summary>
     public global::Cnn.Tensor Inception4aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 939568, 208);
     /// <summary><c>inception4a.branch2.1.bn.running_mean</c>, shape [208].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3249, 208);
+    public global::Cnn.Tensor Inception4aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3504, 208);
     /// <summary><c>inception4a.branch2.1.bn.running_var</c>, shape [208].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 3457, 208);
+    public global::Cnn.Tensor Inception4aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 3712, 208);
     /// <summary><c>inception4a.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3665, 1);
+    public global::Cnn.Tensor Inception4aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3920, 1);
     /// <summary><c>inception4a.branch3.0.conv.weight</c>, shape [16, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 939776, 7680);
     /// <summary>Gradient of <c>inception4a.branch3.0.conv.weight</c>, shape [16, 480, 1, 1].</summary>
@@ -1345,11 +1351,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch3.0.bn.bias</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception4aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 947472, 16);
     /// <summary><c>inception4a.branch3.0.bn.running_mean</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3666, 16);
+    public global::Cnn.Tensor Inception4aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3936, 16);
     /// <summary><c>inception4a.branch3.0.bn.running_var</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 3682, 16);
+    public global::Cnn.Tensor Inception4aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 3952, 16);
     /// <summary><c>inception4a.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3698, 1);
+    public global::Cnn.Tensor Inception4aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3968, 1);
     /// <summary><c>inception4a.branch3.1.conv.weight</c>, shape [48, 16, 3, 3].</summary>
     public global::Cnn.Tensor Inception4aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 947488, 6912);
     /// <summary>Gradient of <c>inception4a.branch3.1.conv.weight</c>, shape [48, 16, 3, 3].</summary>
@@ -1363,11 +1369,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch3.1.bn.bias</c>, shape [48].</summary>
     public global::Cnn.Tensor Inception4aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 954448, 48);
     /// <summary><c>inception4a.branch3.1.bn.running_mean</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3699, 48);
+    public global::Cnn.Tensor Inception4aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3984, 48);
     /// <summary><c>inception4a.branch3.1.bn.running_var</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 3747, 48);
+    public global::Cnn.Tensor Inception4aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 4032, 48);
     /// <summary><c>inception4a.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3795, 1);
+    public global::Cnn.Tensor Inception4aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4080, 1);
     /// <summary><c>inception4a.branch4.1.conv.weight</c>, shape [64, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 954496, 30720);
     /// <summary>Gradient of <c>inception4a.branch4.1.conv.weight</c>, shape [64, 480, 1, 1].</summary>
@@ -1381,11 +1387,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 985280, 64);
     /// <summary><c>inception4a.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3796, 64);
+    public global::Cnn.Tensor Inception4aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4096, 64);
     /// <summary><c>inception4a.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 3860, 64);
+    public global::Cnn.Tensor Inception4aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 4160, 64);
     /// <summary><c>inception4a.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3924, 1);
+    public global::Cnn.Tensor Inception4aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4224, 1);
     /// <summary><c>inception4b.branch1.conv.weight</c>, shape [160, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 985344, 81920);
     /// <summary>Gradient of <c>inception4b.branch1.conv.weight</c>, shape [160, 512, 1, 1].</summary>
@@ -1399,11 +1405,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4b.branch1.bn.bias</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception4bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1067424, 160);
     /// <summary><c>inception4b.branch1.bn.running_mean</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 3925, 160);
+    public global::Cnn.Tensor Inception4bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 4240, 160);
     /// <summary><c>inception4b.branch1.bn.running_var</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 4085, 160);
+    public global::Cnn.Tensor Inception4bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 4400, 160);
     /// <summary><c>inception4b.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4245, 1);
+    public global::Cnn.Tensor Inception4bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4560, 1);
     /// <summary><c>inception4b.branch2.0.conv.weight</c>, shape [112, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1067584, 57344);
     /// <summary>Gradient of <c>inception4b.branch2.0.conv.weight</c>, shape [112, 512, 1, 1].</summary>
@@ -1417,11 +1423,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4b.branch2.0.bn.bias</c>, shape [112].</summary>
     public global::Cnn.Tensor Inception4bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1125040, 112);
     /// <summary><c>inception4b.branch2.0.bn.running_mean</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 4246, 112);
+    public global::Cnn.Tensor Inception4bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 4576, 112);
     /// <summary><c>inception4b.branch2.0.bn.running_var</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 4358, 112);
+    public global::Cnn.Tensor Inception4bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 4688, 112);
     /// <summary><c>inception4b.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4470, 1);
+    public global::Cnn.Tensor Inception4bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4800, 1);
     /// <summary><c>inception4b.branch2.1.conv.weight</c>, shape [224, 112, 3, 3].</summary>
     public global::Cnn.Tensor Inception4bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1125152, 225792);
     /// <summary>Gradient of <c>inception4b.branch2.1.conv.weight</c>, shape [224, 112, 3, 3].</summary>
@@ -1435,11 +1441,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4b.branch2.1.bn.bias</c>, shape [224].</summary>
     public global::Cnn.Tensor Inception4bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1351168, 224);
     /// <summary><c>inception4b.branch2.1.bn.running_mean</c>, shape [224].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4471, 224);
+    public global::Cnn.Tensor Inception4bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4816, 224);
     /// <summary><c>inception4b.branch2.1.bn.running_var</c>, shape [224].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 4695, 224);
+    public global::Cnn.Tensor Inception4bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5040, 224);
     /// <summary><c>inception4b.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4919, 1);
+    public global::Cnn.Tensor Inception4bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5264, 1);
     /// <summary><c>inception4b.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1351392, 12288);
     /// <summary>Gradient of <c>inception4b.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
@@ -1449,599 +1455,599 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4b.branch3.0.bn.weight</c>, shape [24].</summary>
     public global::Cnn.Tensor Inception4bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1363680, 24);
     /// <summary><c>inception4b.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1363704, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1363712, 24);
     /// <summary>Gradient of <c>inception4b.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1363704, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1363712, 24);
     /// <summary><c>inception4b.branch3.0.bn.running_mean</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 4920, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 5280, 24);
     /// <summary><c>inception4b.branch3.0.bn.running_var</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 4944, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 5312, 24);
     /// <summary><c>inception4b.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4968, 1);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5344, 1);
     /// <summary><c>inception4b.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1363728, 13824);
+    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1363744, 13824);
     /// <summary>Gradient of <c>inception4b.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1363728, 13824);
+    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1363744, 13824);
     /// <summary><c>inception4b.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1377552, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1377568, 64);
     /// <summary>Gradient of <c>inception4b.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1377552, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1377568, 64);
     /// <summary><c>inception4b.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1377616, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1377632, 64);
     /// <summary>Gradient of <c>inception4b.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1377616, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1377632, 64);
     /// <summary><c>inception4b.branch3.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4969, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5360, 64);
     /// <summary><c>inception4b.branch3.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5033, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5424, 64);
     /// <summary><c>inception4b.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5097, 1);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5488, 1);
     /// <summary><c>inception4b.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1377680, 32768);
+    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1377696, 32768);
     /// <summary>Gradient of <c>inception4b.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1377680, 32768);
+    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1377696, 32768);
     /// <summary><c>inception4b.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1410448, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1410464, 64);
     /// <summary>Gradient of <c>inception4b.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1410448, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1410464, 64);
     /// <summary><c>inception4b.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1410512, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1410528, 64);
     /// <summary>Gradient of <c>inception4b.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1410512, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1410528, 64);
     /// <summary><c>inception4b.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5098, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5504, 64);
     /// <summary><c>inception4b.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5162, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5568, 64);
     /// <summary><c>inception4b.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5226, 1);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5632, 1);
     /// <summary><c>inception4c.branch1.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1410576, 65536);
+    public global::Cnn.Tensor Inception4cBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1410592, 65536);
     /// <summary>Gradient of <c>inception4c.branch1.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1410576, 65536);
+    public global::Cnn.Tensor Inception4cBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1410592, 65536);
     /// <summary><c>inception4c.branch1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1476112, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1476128, 128);
     /// <summary>Gradient of <c>inception4c.branch1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1476112, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1476128, 128);
     /// <summary><c>inception4c.branch1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnBias => new global::Cnn.Tensor(_parameters, 1476240, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnBias => new global::Cnn.Tensor(_parameters, 1476256, 128);
     /// <summary>Gradient of <c>inception4c.branch1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1476240, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1476256, 128);
     /// <summary><c>inception4c.branch1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 5227, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 5648, 128);
     /// <summary><c>inception4c.branch1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 5355, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 5776, 128);
     /// <summary><c>inception4c.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5483, 1);
+    public global::Cnn.Tensor Inception4cBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5904, 1);
     /// <summary><c>inception4c.branch2.0.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1476368, 65536);
+    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1476384, 65536);
     /// <summary>Gradient of <c>inception4c.branch2.0.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1476368, 65536);
+    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1476384, 65536);
     /// <summary><c>inception4c.branch2.0.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 1541904, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 1541920, 128);
     /// <summary>Gradient of <c>inception4c.branch2.0.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1541904, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1541920, 128);
     /// <summary><c>inception4c.branch2.0.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 1542032, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 1542048, 128);
     /// <summary>Gradient of <c>inception4c.branch2.0.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1542032, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1542048, 128);
     /// <summary><c>inception4c.branch2.0.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 5484, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 5920, 128);
     /// <summary><c>inception4c.branch2.0.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 5612, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 6048, 128);
     /// <summary><c>inception4c.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5740, 1);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6176, 1);
     /// <summary><c>inception4c.branch2.1.conv.weight</c>, shape [256, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1542160, 294912);
+    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1542176, 294912);
     /// <summary>Gradient of <c>inception4c.branch2.1.conv.weight</c>, shape [256, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1542160, 294912);
+    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1542176, 294912);
     /// <summary><c>inception4c.branch2.1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 1837072, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 1837088, 256);
     /// <summary>Gradient of <c>inception4c.branch2.1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1837072, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1837088, 256);
     /// <summary><c>inception4c.branch2.1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 1837328, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 1837344, 256);
     /// <summary>Gradient of <c>inception4c.branch2.1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1837328, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1837344, 256);
     /// <summary><c>inception4c.branch2.1.bn.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5741, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6192, 256);
     /// <summary><c>inception4c.branch2.1.bn.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5997, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 6448, 256);
     /// <summary><c>inception4c.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6253, 1);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6704, 1);
     /// <summary><c>inception4c.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1837584, 12288);
+    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1837600, 12288);
     /// <summary>Gradient of <c>inception4c.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1837584, 12288);
+    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1837600, 12288);
     /// <summary><c>inception4c.branch3.0.bn.weight</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 1849872, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 1849888, 24);
     /// <summary>Gradient of <c>inception4c.branch3.0.bn.weight</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1849872, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1849888, 24);
     /// <summary><c>inception4c.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1849896, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1849920, 24);
     /// <summary>Gradient of <c>inception4c.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1849896, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1849920, 24);
     /// <summary><c>inception4c.branch3.0.bn.running_mean</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 6254, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 6720, 24);
     /// <summary><c>inception4c.branch3.0.bn.running_var</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 6278, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 6752, 24);
     /// <summary><c>inception4c.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6302, 1);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6784, 1);
     /// <summary><c>inception4c.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1849920, 13824);
+    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1849952, 13824);
     /// <summary>Gradient of <c>inception4c.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1849920, 13824);
+    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1849952, 13824);
     /// <summary><c>inception4c.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1863744, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1863776, 64);
     /// <summary>Gradient of <c>inception4c.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1863744, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1863776, 64);
     /// <summary><c>inception4c.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1863808, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1863840, 64);
     /// <summary>Gradient of <c>inception4c.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1863808, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1863840, 64);
     /// <summary><c>inception4c.branch3.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6303, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6800, 64);
     /// <summary><c>inception4c.branch3.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 6367, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 6864, 64);
     /// <summary><c>inception4c.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6431, 1);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6928, 1);
     /// <summary><c>inception4c.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1863872, 32768);
+    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1863904, 32768);
     /// <summary>Gradient of <c>inception4c.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1863872, 32768);
+    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1863904, 32768);
     /// <summary><c>inception4c.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1896640, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1896672, 64);
     /// <summary>Gradient of <c>inception4c.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1896640, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1896672, 64);
     /// <summary><c>inception4c.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1896704, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1896736, 64);
     /// <summary>Gradient of <c>inception4c.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1896704, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1896736, 64);
     /// <summary><c>inception4c.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6432, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6944, 64);
     /// <summary><c>inception4c.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 6496, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7008, 64);
     /// <summary><c>inception4c.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6560, 1);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7072, 1);
     /// <summary><c>inception4d.branch1.conv.weight</c>, shape [112, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1896768, 57344);
+    public global::Cnn.Tensor Inception4dBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1896800, 57344);
     /// <summary>Gradient of <c>inception4d.branch1.conv.weight</c>, shape [112, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1896768, 57344);
+    public global::Cnn.Tensor Inception4dBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1896800, 57344);
     /// <summary><c>inception4d.branch1.bn.weight</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1954112, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1954144, 112);
     /// <summary>Gradient of <c>inception4d.branch1.bn.weight</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1954112, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1954144, 112);
     /// <summary><c>inception4d.branch1.bn.bias</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnBias => new global::Cnn.Tensor(_parameters, 1954224, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnBias => new global::Cnn.Tensor(_parameters, 1954256, 112);
     /// <summary>Gradient of <c>inception4d.branch1.bn.bias</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1954224, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1954256, 112);
     /// <summary><c>inception4d.branch1.bn.running_mean</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 6561, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 7088, 112);
     /// <summary><c>inception4d.branch1.bn.running_var</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 6673, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 7200, 112);
     /// <summary><c>inception4d.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6785, 1);
+    public global::Cnn.Tensor Inception4dBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7312, 1);
     /// <summary><c>inception4d.branch2.0.conv.weight</c>, shape [144, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1954336, 73728);
+    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1954368, 73728);
     /// <summary>Gradient of <c>inception4d.branch2.0.conv.weight</c>, shape [144, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1954336, 73728);
+    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1954368, 73728);
     /// <summary><c>inception4d.branch2.0.bn.weight</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2028064, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2028096, 144);
     /// <summary>Gradient of <c>inception4d.branch2.0.bn.weight</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2028064, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2028096, 144);
     /// <summary><c>inception4d.branch2.0.bn.bias</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2028208, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2028240, 144);
     /// <summary>Gradient of <c>inception4d.branch2.0.bn.bias</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2028208, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2028240, 144);
     /// <summary><c>inception4d.branch2.0.bn.running_mean</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 6786, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 7328, 144);
     /// <summary><c>inception4d.branch2.0.bn.running_var</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 6930, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 7472, 144);
     /// <summary><c>inception4d.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7074, 1);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7616, 1);
     /// <summary><c>inception4d.branch2.1.conv.weight</c>, shape [288, 144, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2028352, 373248);
+    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2028384, 373248);
     /// <summary>Gradient of <c>inception4d.branch2.1.conv.weight</c>, shape [288, 144, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2028352, 373248);
+    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2028384, 373248);
     /// <summary><c>inception4d.branch2.1.bn.weight</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 2401600, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 2401632, 288);
     /// <summary>Gradient of <c>inception4d.branch2.1.bn.weight</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2401600, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2401632, 288);
     /// <summary><c>inception4d.branch2.1.bn.bias</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 2401888, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 2401920, 288);
     /// <summary>Gradient of <c>inception4d.branch2.1.bn.bias</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2401888, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2401920, 288);
     /// <summary><c>inception4d.branch2.1.bn.running_mean</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7075, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7632, 288);
     /// <summary><c>inception4d.branch2.1.bn.running_var</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7363, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7920, 288);
     /// <summary><c>inception4d.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7651, 1);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8208, 1);
     /// <summary><c>inception4d.branch3.0.conv.weight</c>, shape [32, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2402176, 16384);
+    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2402208, 16384);
     /// <summary>Gradient of <c>inception4d.branch3.0.conv.weight</c>, shape [32, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2402176, 16384);
+    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2402208, 16384);
     /// <summary><c>inception4d.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 2418560, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 2418592, 32);
     /// <summary>Gradient of <c>inception4d.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2418560, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2418592, 32);
     /// <summary><c>inception4d.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 2418592, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 2418624, 32);
     /// <summary>Gradient of <c>inception4d.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2418592, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2418624, 32);
     /// <summary><c>inception4d.branch3.0.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 7652, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 8224, 32);
     /// <summary><c>inception4d.branch3.0.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 7684, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 8256, 32);
     /// <summary><c>inception4d.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7716, 1);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8288, 1);
     /// <summary><c>inception4d.branch3.1.conv.weight</c>, shape [64, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2418624, 18432);
+    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2418656, 18432);
     /// <summary>Gradient of <c>inception4d.branch3.1.conv.weight</c>, shape [64, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2418624, 18432);
+    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2418656, 18432);
     /// <summary><c>inception4d.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 2437056, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 2437088, 64);
     /// <summary>Gradient of <c>inception4d.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2437056, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2437088, 64);
     /// <summary><c>inception4d.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 2437120, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 2437152, 64);
     /// <summary>Gradient of <c>inception4d.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2437120, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2437152, 64);
     /// <summary><c>inception4d.branch3.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7717, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 8304, 64);
     /// <summary><c>inception4d.branch3.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7781, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 8368, 64);
     /// <summary><c>inception4d.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7845, 1);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8432, 1);
     /// <summary><c>inception4d.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2437184, 32768);
+    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2437216, 32768);
     /// <summary>Gradient of <c>inception4d.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2437184, 32768);
+    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2437216, 32768);
     /// <summary><c>inception4d.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 2469952, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 2469984, 64);
     /// <summary>Gradient of <c>inception4d.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2469952, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2469984, 64);
     /// <summary><c>inception4d.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 2470016, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 2470048, 64);
     /// <summary>Gradient of <c>inception4d.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2470016, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2470048, 64);
     /// <summary><c>inception4d.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7846, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 8448, 64);
     /// <summary><c>inception4d.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7910, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 8512, 64);
     /// <summary><c>inception4d.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7974, 1);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8576, 1);
     /// <summary><c>inception4e.branch1.conv.weight</c>, shape [256, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 2470080, 135168);
+    public global::Cnn.Tensor Inception4eBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 2470112, 135168);
     /// <summary>Gradient of <c>inception4e.branch1.conv.weight</c>, shape [256, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2470080, 135168);
+    public global::Cnn.Tensor Inception4eBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2470112, 135168);
     /// <summary><c>inception4e.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnWeight => new global::Cnn.Tensor(_parameters, 2605248, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnWeight => new global::Cnn.Tensor(_parameters, 2605280, 256);
     /// <summary>Gradient of <c>inception4e.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 2605248, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 2605280, 256);
     /// <summary><c>inception4e.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnBias => new global::Cnn.Tensor(_parameters, 2605504, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnBias => new global::Cnn.Tensor(_parameters, 2605536, 256);
     /// <summary>Gradient of <c>inception4e.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 2605504, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 2605536, 256);
     /// <summary><c>inception4e.branch1.bn.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 7975, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 8592, 256);
     /// <summary><c>inception4e.branch1.bn.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 8231, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 8848, 256);
     /// <summary><c>inception4e.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8487, 1);
+    public global::Cnn.Tensor Inception4eBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9104, 1);
     /// <summary><c>inception4e.branch2.0.conv.weight</c>, shape [160, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2605760, 84480);
+    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2605792, 84480);
     /// <summary>Gradient of <c>inception4e.branch2.0.conv.weight</c>, shape [160, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2605760, 84480);
+    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2605792, 84480);
     /// <summary><c>inception4e.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2690240, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2690272, 160);
     /// <summary>Gradient of <c>inception4e.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2690240, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2690272, 160);
     /// <summary><c>inception4e.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2690400, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2690432, 160);
     /// <summary>Gradient of <c>inception4e.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2690400, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2690432, 160);
     /// <summary><c>inception4e.branch2.0.bn.running_mean</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 8488, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 9120, 160);
     /// <summary><c>inception4e.branch2.0.bn.running_var</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 8648, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 9280, 160);
     /// <summary><c>inception4e.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8808, 1);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9440, 1);
     /// <summary><c>inception4e.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2690560, 460800);
+    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2690592, 460800);
     /// <summary>Gradient of <c>inception4e.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2690560, 460800);
+    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2690592, 460800);
     /// <summary><c>inception4e.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 3151360, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 3151392, 320);
     /// <summary>Gradient of <c>inception4e.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3151360, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3151392, 320);
     /// <summary><c>inception4e.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 3151680, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 3151712, 320);
     /// <summary>Gradient of <c>inception4e.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3151680, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3151712, 320);
     /// <summary><c>inception4e.branch2.1.bn.running_mean</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 8809, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 9456, 320);
     /// <summary><c>inception4e.branch2.1.bn.running_var</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 9129, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 9776, 320);
     /// <summary><c>inception4e.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9449, 1);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10096, 1);
     /// <summary><c>inception4e.branch3.0.conv.weight</c>, shape [32, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3152000, 16896);
+    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3152032, 16896);
     /// <summary>Gradient of <c>inception4e.branch3.0.conv.weight</c>, shape [32, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3152000, 16896);
+    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3152032, 16896);
     /// <summary><c>inception4e.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 3168896, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 3168928, 32);
     /// <summary>Gradient of <c>inception4e.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3168896, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3168928, 32);
     /// <summary><c>inception4e.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 3168928, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 3168960, 32);
     /// <summary>Gradient of <c>inception4e.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3168928, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3168960, 32);
     /// <summary><c>inception4e.branch3.0.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 9450, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 10112, 32);
     /// <summary><c>inception4e.branch3.0.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 9482, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 10144, 32);
     /// <summary><c>inception4e.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9514, 1);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10176, 1);
     /// <summary><c>inception4e.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3168960, 36864);
+    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3168992, 36864);
     /// <summary>Gradient of <c>inception4e.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3168960, 36864);
+    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3168992, 36864);
     /// <summary><c>inception4e.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 3205824, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 3205856, 128);
     /// <summary>Gradient of <c>inception4e.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3205824, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3205856, 128);
     /// <summary><c>inception4e.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 3205952, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 3205984, 128);
     /// <summary>Gradient of <c>inception4e.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3205952, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3205984, 128);
     /// <summary><c>inception4e.branch3.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 9515, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 10192, 128);
     /// <summary><c>inception4e.branch3.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 9643, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 10320, 128);
     /// <summary><c>inception4e.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9771, 1);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10448, 1);
     /// <summary><c>inception4e.branch4.1.conv.weight</c>, shape [128, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3206080, 67584);
+    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3206112, 67584);
     /// <summary>Gradient of <c>inception4e.branch4.1.conv.weight</c>, shape [128, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3206080, 67584);
+    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3206112, 67584);
     /// <summary><c>inception4e.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 3273664, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 3273696, 128);
     /// <summary>Gradient of <c>inception4e.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3273664, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3273696, 128);
     /// <summary><c>inception4e.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 3273792, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 3273824, 128);
     /// <summary>Gradient of <c>inception4e.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3273792, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3273824, 128);
     /// <summary><c>inception4e.branch4.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 9772, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 10464, 128);
     /// <summary><c>inception4e.branch4.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 9900, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 10592, 128);
     /// <summary><c>inception4e.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10028, 1);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10720, 1);
     /// <summary><c>inception5a.branch1.conv.weight</c>, shape [256, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 3273920, 212992);
+    public global::Cnn.Tensor Inception5aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 3273952, 212992);
     /// <summary>Gradient of <c>inception5a.branch1.conv.weight</c>, shape [256, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3273920, 212992);
+    public global::Cnn.Tensor Inception5aBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3273952, 212992);
     /// <summary><c>inception5a.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnWeight => new global::Cnn.Tensor(_parameters, 3486912, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnWeight => new global::Cnn.Tensor(_parameters, 3486944, 256);
     /// <summary>Gradient of <c>inception5a.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 3486912, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 3486944, 256);
     /// <summary><c>inception5a.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnBias => new global::Cnn.Tensor(_parameters, 3487168, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnBias => new global::Cnn.Tensor(_parameters, 3487200, 256);
     /// <summary>Gradient of <c>inception5a.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 3487168, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 3487200, 256);
     /// <summary><c>inception5a.branch1.bn.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 10029, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 10736, 256);
     /// <summary><c>inception5a.branch1.bn.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 10285, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 10992, 256);
     /// <summary><c>inception5a.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10541, 1);
+    public global::Cnn.Tensor Inception5aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11248, 1);
     /// <summary><c>inception5a.branch2.0.conv.weight</c>, shape [160, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3487424, 133120);
+    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3487456, 133120);
     /// <summary>Gradient of <c>inception5a.branch2.0.conv.weight</c>, shape [160, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3487424, 133120);
+    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3487456, 133120);
     /// <summary><c>inception5a.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 3620544, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 3620576, 160);
     /// <summary>Gradient of <c>inception5a.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3620544, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3620576, 160);
     /// <summary><c>inception5a.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 3620704, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 3620736, 160);
     /// <summary>Gradient of <c>inception5a.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3620704, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3620736, 160);
     /// <summary><c>inception5a.branch2.0.bn.running_mean</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 10542, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 11264, 160);
     /// <summary><c>inception5a.branch2.0.bn.running_var</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 10702, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 11424, 160);
     /// <summary><c>inception5a.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10862, 1);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11584, 1);
     /// <summary><c>inception5a.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3620864, 460800);
+    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3620896, 460800);
     /// <summary>Gradient of <c>inception5a.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3620864, 460800);
+    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3620896, 460800);
     /// <summary><c>inception5a.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 4081664, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 4081696, 320);
     /// <summary>Gradient of <c>inception5a.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4081664, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4081696, 320);
     /// <summary><c>inception5a.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 4081984, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 4082016, 320);
     /// <summary>Gradient of <c>inception5a.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4081984, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4082016, 320);
     /// <summary><c>inception5a.branch2.1.bn.running_mean</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 10863, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 11600, 320);
     /// <summary><c>inception5a.branch2.1.bn.running_var</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 11183, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 11920, 320);
     /// <summary><c>inception5a.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11503, 1);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12240, 1);
     /// <summary><c>inception5a.branch3.0.conv.weight</c>, shape [32, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4082304, 26624);
+    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4082336, 26624);
     /// <summary>Gradient of <c>inception5a.branch3.0.conv.weight</c>, shape [32, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4082304, 26624);
+    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4082336, 26624);
     /// <summary><c>inception5a.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 4108928, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 4108960, 32);
     /// <summary>Gradient of <c>inception5a.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4108928, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4108960, 32);
     /// <summary><c>inception5a.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 4108960, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 4108992, 32);
     /// <summary>Gradient of <c>inception5a.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4108960, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4108992, 32);
     /// <summary><c>inception5a.branch3.0.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 11504, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 12256, 32);
     /// <summary><c>inception5a.branch3.0.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 11536, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 12288, 32);
     /// <summary><c>inception5a.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11568, 1);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12320, 1);
     /// <summary><c>inception5a.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4108992, 36864);
+    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4109024, 36864);
     /// <summary>Gradient of <c>inception5a.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4108992, 36864);
+    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4109024, 36864);
     /// <summary><c>inception5a.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 4145856, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 4145888, 128);
     /// <summary>Gradient of <c>inception5a.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4145856, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4145888, 128);
     /// <summary><c>inception5a.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 4145984, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 4146016, 128);
     /// <summary>Gradient of <c>inception5a.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4145984, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4146016, 128);
     /// <summary><c>inception5a.branch3.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 11569, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 12336, 128);
     /// <summary><c>inception5a.branch3.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 11697, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 12464, 128);
     /// <summary><c>inception5a.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11825, 1);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12592, 1);
     /// <summary><c>inception5a.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4146112, 106496);
+    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4146144, 106496);
     /// <summary>Gradient of <c>inception5a.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4146112, 106496);
+    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4146144, 106496);
     /// <summary><c>inception5a.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 4252608, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 4252640, 128);
     /// <summary>Gradient of <c>inception5a.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4252608, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4252640, 128);
     /// <summary><c>inception5a.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 4252736, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 4252768, 128);
     /// <summary>Gradient of <c>inception5a.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4252736, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4252768, 128);
     /// <summary><c>inception5a.branch4.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 11826, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 12608, 128);
     /// <summary><c>inception5a.branch4.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 11954, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 12736, 128);
     /// <summary><c>inception5a.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12082, 1);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12864, 1);
     /// <summary><c>inception5b.branch1.conv.weight</c>, shape [384, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 4252864, 319488);
+    public global::Cnn.Tensor Inception5bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 4252896, 319488);
     /// <summary>Gradient of <c>inception5b.branch1.conv.weight</c>, shape [384, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4252864, 319488);
+    public global::Cnn.Tensor Inception5bBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4252896, 319488);
     /// <summary><c>inception5b.branch1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnWeight => new global::Cnn.Tensor(_parameters, 4572352, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnWeight => new global::Cnn.Tensor(_parameters, 4572384, 384);
     /// <summary>Gradient of <c>inception5b.branch1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 4572352, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 4572384, 384);
     /// <summary><c>inception5b.branch1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnBias => new global::Cnn.Tensor(_parameters, 4572736, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnBias => new global::Cnn.Tensor(_parameters, 4572768, 384);
     /// <summary>Gradient of <c>inception5b.branch1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 4572736, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 4572768, 384);
     /// <summary><c>inception5b.branch1.bn.running_mean</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 12083, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 12880, 384);
     /// <summary><c>inception5b.branch1.bn.running_var</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 12467, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 13264, 384);
     /// <summary><c>inception5b.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12851, 1);
+    public global::Cnn.Tensor Inception5bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 13648, 1);
     /// <summary><c>inception5b.branch2.0.conv.weight</c>, shape [192, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4573120, 159744);
+    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4573152, 159744);
     /// <summary>Gradient of <c>inception5b.branch2.0.conv.weight</c>, shape [192, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4573120, 159744);
+    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4573152, 159744);
     /// <summary><c>inception5b.branch2.0.bn.weight</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 4732864, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 4732896, 192);
     /// <summary>Gradient of <c>inception5b.branch2.0.bn.weight</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4732864, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4732896, 192);
     /// <summary><c>inception5b.branch2.0.bn.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 4733056, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 4733088, 192);
     /// <summary>Gradient of <c>inception5b.branch2.0.bn.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4733056, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4733088, 192);
     /// <summary><c>inception5b.branch2.0.bn.running_mean</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 12852, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 13664, 192);
     /// <summary><c>inception5b.branch2.0.bn.running_var</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 13044, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 13856, 192);
     /// <summary><c>inception5b.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 13236, 1);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14048, 1);
     /// <summary><c>inception5b.branch2.1.conv.weight</c>, shape [384, 192, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4733248, 663552);
+    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4733280, 663552);
     /// <summary>Gradient of <c>inception5b.branch2.1.conv.weight</c>, shape [384, 192, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4733248, 663552);
+    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4733280, 663552);
     /// <summary><c>inception5b.branch2.1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 5396800, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 5396832, 384);
     /// <summary>Gradient of <c>inception5b.branch2.1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5396800, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5396832, 384);
     /// <summary><c>inception5b.branch2.1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 5397184, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 5397216, 384);
     /// <summary>Gradient of <c>inception5b.branch2.1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5397184, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5397216, 384);
     /// <summary><c>inception5b.branch2.1.bn.running_mean</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 13237, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14064, 384);
     /// <summary><c>inception5b.branch2.1.bn.running_var</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 13621, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 14448, 384);
     /// <summary><c>inception5b.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14005, 1);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14832, 1);
     /// <summary><c>inception5b.branch3.0.conv.weight</c>, shape [48, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 5397568, 39936);
+    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 5397600, 39936);
     /// <summary>Gradient of <c>inception5b.branch3.0.conv.weight</c>, shape [48, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5397568, 39936);
+    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5397600, 39936);
     /// <summary><c>inception5b.branch3.0.bn.weight</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 5437504, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 5437536, 48);
     /// <summary>Gradient of <c>inception5b.branch3.0.bn.weight</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5437504, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5437536, 48);
     /// <summary><c>inception5b.branch3.0.bn.bias</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 5437552, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 5437584, 48);
     /// <summary>Gradient of <c>inception5b.branch3.0.bn.bias</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5437552, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5437584, 48);
     /// <summary><c>inception5b.branch3.0.bn.running_mean</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 14006, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 14848, 48);
     /// <summary><c>inception5b.branch3.0.bn.running_var</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 14054, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 14896, 48);
     /// <summary><c>inception5b.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14102, 1);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14944, 1);
     /// <summary><c>inception5b.branch3.1.conv.weight</c>, shape [128, 48, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5437600, 55296);
+    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5437632, 55296);
     /// <summary>Gradient of <c>inception5b.branch3.1.conv.weight</c>, shape [128, 48, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5437600, 55296);
+    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5437632, 55296);
     /// <summary><c>inception5b.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 5492896, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 5492928, 128);
     /// <summary>Gradient of <c>inception5b.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5492896, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5492928, 128);
     /// <summary><c>inception5b.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 5493024, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 5493056, 128);
     /// <summary>Gradient of <c>inception5b.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5493024, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5493056, 128);
     /// <summary><c>inception5b.branch3.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14103, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14960, 128);
     /// <summary><c>inception5b.branch3.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 14231, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 15088, 128);
     /// <summary><c>inception5b.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14359, 1);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 15216, 1);
     /// <summary><c>inception5b.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5493152, 106496);
+    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5493184, 106496);
     /// <summary>Gradient of <c>inception5b.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5493152, 106496);
+    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5493184, 106496);
     /// <summary><c>inception5b.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 5599648, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 5599680, 128);
     /// <summary>Gradient of <c>inception5b.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5599648, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5599680, 128);
     /// <summary><c>inception5b.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 5599776, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 5599808, 128);
     /// <summary>Gradient of <c>inception5b.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5599776, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5599808, 128);
     /// <summary><c>inception5b.branch4.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14360, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 15232, 128);
     /// <summary><c>inception5b.branch4.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 14488, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 15360, 128);
     /// <summary><c>inception5b.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14616, 1);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 15488, 1);
     /// <summary><c>fc.weight</c>, shape [1000, 1024].</summary>
-    public global::Cnn.Tensor FcWeight => new global::Cnn.Tensor(_parameters, 5599904, 1024000);
+    public global::Cnn.Tensor FcWeight => new global::Cnn.Tensor(_parameters, 5599936, 1024000);
     /// <summary>Gradient of <c>fc.weight</c>, shape [1000, 1024].</summary>
-    public global::Cnn.Tensor FcWeightGradient => new global::Cnn.Tensor(_gradients, 5599904, 1024000);
+    public global::Cnn.Tensor FcWeightGradient => new global::Cnn.Tensor(_gradients, 5599936, 1024000);
     /// <summary><c>fc.bias</c>, shape [1000].</summary>
-    public global::Cnn.Tensor FcBias => new global::Cnn.Tensor(_parameters, 6623904, 1000);
+    public global::Cnn.Tensor FcBias => new global::Cnn.Tensor(_parameters, 6623936, 1000);
     /// <summary>Gradient of <c>fc.bias</c>, shape [1000].</summary>
-    public global::Cnn.Tensor FcBiasGradient => new global::Cnn.Tensor(_gradients, 6623904, 1000);
+    public global::Cnn.Tensor FcBiasGradient => new global::Cnn.Tensor(_gradients, 6623936, 1000);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
@@ -2058,13 +2064,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // conv2.conv: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_convOp.Forward(batch, Activation(4967424, 200704, batch), new global::Cnn.Tensor(_parameters, 9536, 4096), default, Activation(5368832, 200704, batch));
         // conv2.bn: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _conv2_bnOp.Forward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 13632, 64), new global::Cnn.Tensor(_parameters, 13696, 64), new global::Cnn.Tensor(_buffers, 129, 64), new global::Cnn.Tensor(_buffers, 193, 64), new global::Cnn.Tensor(_buffers, 257, 1), Activation(5770240, 200704, batch), Training);
+        _conv2_bnOp.Forward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 13632, 64), new global::Cnn.Tensor(_parameters, 13696, 64), new global::Cnn.Tensor(_buffers, 144, 64), new global::Cnn.Tensor(_buffers, 208, 64), new global::Cnn.Tensor(_buffers, 272, 1), Activation(5770240, 200704, batch), Training);
         // conv2.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_relu1Op.Forward(batch, Activation(5770240, 200704, batch), Activation(6171648, 200704, batch));
         // conv3.conv: Conv2d (N, 64, 56, 56) -> (N, 192, 56, 56)
         _conv3_convOp.Forward(batch, Activation(6171648, 200704, batch), new global::Cnn.Tensor(_parameters, 13760, 110592), default, Activation(6573056, 602112, batch));
         // conv3.bn: BatchNorm2d (N, 192, 56, 56) -> (N, 192, 56, 56)
-        _conv3_bnOp.Forward(batch, Activation(6573056, 602112, batch), new global::Cnn.Tensor(_parameters, 124352, 192), new global::Cnn.Tensor(_parameters, 124544, 192), new global::Cnn.Tensor(_buffers, 258, 192), new global::Cnn.Tensor(_buffers, 450, 192), new global::Cnn.Tensor(_buffers, 642, 1), Activation(7777280, 602112, batch), Training);
+        _conv3_bnOp.Forward(batch, Activation(6573056, 602112, batch), new global::Cnn.Tensor(_parameters, 124352, 192), new global::Cnn.Tensor(_parameters, 124544, 192), new global::Cnn.Tensor(_buffers, 288, 192), new global::Cnn.Tensor(_buffers, 480, 192), new global::Cnn.Tensor(_buffers, 672, 1), Activation(7777280, 602112, batch), Training);
         // conv3.relu1: ReLU (N, 192, 56, 56) -> (N, 192, 56, 56)
         _conv3_relu1Op.Forward(batch, Activation(7777280, 602112, batch), Activation(8981504, 602112, batch));
         // maxpool2: MaxPool2d (N, 192, 56, 56) -> (N, 192, 28, 28)
@@ -2072,31 +2078,31 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch1.conv: Conv2d (N, 192, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_convOp.Forward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 124736, 12288), default, Activation(10486784, 50176, batch));
         // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
-        _inception3a_branch1_bnOp.Forward(batch, Activation(10486784, 50176, batch), new global::Cnn.Tensor(_parameters, 137024, 64), new global::Cnn.Tensor(_parameters, 137088, 64), new global::Cnn.Tensor(_buffers, 643, 64), new global::Cnn.Tensor(_buffers, 707, 64), new global::Cnn.Tensor(_buffers, 771, 1), Activation(10587136, 50176, batch), Training);
+        _inception3a_branch1_bnOp.Forward(batch, Activation(10486784, 50176, batch), new global::Cnn.Tensor(_parameters, 137024, 64), new global::Cnn.Tensor(_parameters, 137088, 64), new global::Cnn.Tensor(_buffers, 688, 64), new global::Cnn.Tensor(_buffers, 752, 64), new global::Cnn.Tensor(_buffers, 816, 1), Activation(10587136, 50176, batch), Training);
         // inception3a.branch1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_relu1Op.Forward(batch, Activation(10587136, 50176, batch), Activation(10687488, 50176, batch));
         // inception3a.branch2.0.conv: Conv2d (N, 192, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_convOp.Forward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 137152, 18432), default, Activation(10787840, 75264, batch));
         // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
-        _inception3a_branch2_0_bnOp.Forward(batch, Activation(10787840, 75264, batch), new global::Cnn.Tensor(_parameters, 155584, 96), new global::Cnn.Tensor(_parameters, 155680, 96), new global::Cnn.Tensor(_buffers, 772, 96), new global::Cnn.Tensor(_buffers, 868, 96), new global::Cnn.Tensor(_buffers, 964, 1), Activation(10938368, 75264, batch), Training);
+        _inception3a_branch2_0_bnOp.Forward(batch, Activation(10787840, 75264, batch), new global::Cnn.Tensor(_parameters, 155584, 96), new global::Cnn.Tensor(_parameters, 155680, 96), new global::Cnn.Tensor(_buffers, 832, 96), new global::Cnn.Tensor(_buffers, 928, 96), new global::Cnn.Tensor(_buffers, 1024, 1), Activation(10938368, 75264, batch), Training);
         // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_relu1Op.Forward(batch, Activation(10938368, 75264, batch), Activation(11088896, 75264, batch));
         // inception3a.branch2.1.conv: Conv2d (N, 96, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_convOp.Forward(batch, Activation(11088896, 75264, batch), new global::Cnn.Tensor(_parameters, 155776, 110592), default, Activation(11239424, 100352, batch));
         // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3a_branch2_1_bnOp.Forward(batch, Activation(11239424, 100352, batch), new global::Cnn.Tensor(_parameters, 266368, 128), new global::Cnn.Tensor(_parameters, 266496, 128), new global::Cnn.Tensor(_buffers, 965, 128), new global::Cnn.Tensor(_buffers, 1093, 128), new global::Cnn.Tensor(_buffers, 1221, 1), Activation(11440128, 100352, batch), Training);
+        _inception3a_branch2_1_bnOp.Forward(batch, Activation(11239424, 100352, batch), new global::Cnn.Tensor(_parameters, 266368, 128), new global::Cnn.Tensor(_parameters, 266496, 128), new global::Cnn.Tensor(_buffers, 1040, 128), new global::Cnn.Tensor(_buffers, 1168, 128), new global::Cnn.Tensor(_buffers, 1296, 1), Activation(11440128, 100352, batch), Training);
         // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_relu1Op.Forward(batch, Activation(11440128, 100352, batch), Activation(11640832, 100352, batch));
         // inception3a.branch3.0.conv: Conv2d (N, 192, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_convOp.Forward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 266624, 3072), default, Activation(11841536, 12544, batch));
         // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28) -> (N, 16, 28, 28)
-        _inception3a_branch3_0_bnOp.Forward(batch, Activation(11841536, 12544, batch), new global::Cnn.Tensor(_parameters, 269696, 16), new global::Cnn.Tensor(_parameters, 269712, 16), new global::Cnn.Tensor(_buffers, 1222, 16), new global::Cnn.Tensor(_buffers, 1238, 16), new global::Cnn.Tensor(_buffers, 1254, 1), Activation(11866624, 12544, batch), Training);
+        _inception3a_branch3_0_bnOp.Forward(batch, Activation(11841536, 12544, batch), new global::Cnn.Tensor(_parameters, 269696, 16), new global::Cnn.Tensor(_parameters, 269712, 16), new global::Cnn.Tensor(_buffers, 1312, 16), new global::Cnn.Tensor(_buffers, 1328, 16), new global::Cnn.Tensor(_buffers, 1344, 1), Activation(11866624, 12544, batch), Training);
         // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_relu1Op.Forward(batch, Activation(11866624, 12544, batch), Activation(11891712, 12544, batch));
         // inception3a.branch3.1.conv: Conv2d (N, 16, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_convOp.Forward(batch, Activation(11891712, 12544, batch), new global::Cnn.Tensor(_parameters, 269728, 4608), default, Activation(11916800, 25088, batch));
         // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch3_1_bnOp.Forward(batch, Activation(11916800, 25088, batch), new global::Cnn.Tensor(_parameters, 274336, 32), new global::Cnn.Tensor(_parameters, 274368, 32), new global::Cnn.Tensor(_buffers, 1255, 32), new global::Cnn.Tensor(_buffers, 1287, 32), new global::Cnn.Tensor(_buffers, 1319, 1), Activation(11966976, 25088, batch), Training);
+        _inception3a_branch3_1_bnOp.Forward(batch, Activation(11916800, 25088, batch), new global::Cnn.Tensor(_parameters, 274336, 32), new global::Cnn.Tensor(_parameters, 274368, 32), new global::Cnn.Tensor(_buffers, 1360, 32), new global::Cnn.Tensor(_buffers, 1392, 32), new global::Cnn.Tensor(_buffers, 1424, 1), Activation(11966976, 25088, batch), Training);
         // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_relu1Op.Forward(batch, Activation(11966976, 25088, batch), Activation(12017152, 25088, batch));
         // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28) -> (N, 192, 28, 28)
@@ -2104,7 +2110,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch4.1.conv: Conv2d (N, 192, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_convOp.Forward(batch, Activation(12067328, 150528, batch), new global::Cnn.Tensor(_parameters, 274400, 6144), default, Activation(12368384, 25088, batch));
         // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch4_1_bnOp.Forward(batch, Activation(12368384, 25088, batch), new global::Cnn.Tensor(_parameters, 280544, 32), new global::Cnn.Tensor(_parameters, 280576, 32), new global::Cnn.Tensor(_buffers, 1320, 32), new global::Cnn.Tensor(_buffers, 1352, 32), new global::Cnn.Tensor(_buffers, 1384, 1), Activation(12418560, 25088, batch), Training);
+        _inception3a_branch4_1_bnOp.Forward(batch, Activation(12368384, 25088, batch), new global::Cnn.Tensor(_parameters, 280544, 32), new global::Cnn.Tensor(_parameters, 280576, 32), new global::Cnn.Tensor(_buffers, 1440, 32), new global::Cnn.Tensor(_buffers, 1472, 32), new global::Cnn.Tensor(_buffers, 1504, 1), Activation(12418560, 25088, batch), Training);
         // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_relu1Op.Forward(batch, Activation(12418560, 25088, batch), Activation(12468736, 25088, batch));
         // inception3a.concat1: Concat (N, 64, 28, 28) -> (N, 256, 28, 28)
@@ -2115,31 +2121,31 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch1.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_convOp.Forward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 280608, 32768), default, Activation(12920320, 100352, batch));
         // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch1_bnOp.Forward(batch, Activation(12920320, 100352, batch), new global::Cnn.Tensor(_parameters, 313376, 128), new global::Cnn.Tensor(_parameters, 313504, 128), new global::Cnn.Tensor(_buffers, 1385, 128), new global::Cnn.Tensor(_buffers, 1513, 128), new global::Cnn.Tensor(_buffers, 1641, 1), Activation(13121024, 100352, batch), Training);
+        _inception3b_branch1_bnOp.Forward(batch, Activation(12920320, 100352, batch), new global::Cnn.Tensor(_parameters, 313376, 128), new global::Cnn.Tensor(_parameters, 313504, 128), new global::Cnn.Tensor(_buffers, 1520, 128), new global::Cnn.Tensor(_buffers, 1648, 128), new global::Cnn.Tensor(_buffers, 1776, 1), Activation(13121024, 100352, batch), Training);
         // inception3b.branch1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_relu1Op.Forward(batch, Activation(13121024, 100352, batch), Activation(13321728, 100352, batch));
         // inception3b.branch2.0.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_convOp.Forward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 313632, 32768), default, Activation(13522432, 100352, batch));
         // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch2_0_bnOp.Forward(batch, Activation(13522432, 100352, batch), new global::Cnn.Tensor(_parameters, 346400, 128), new global::Cnn.Tensor(_parameters, 346528, 128), new global::Cnn.Tensor(_buffers, 1642, 128), new global::Cnn.Tensor(_buffers, 1770, 128), new global::Cnn.Tensor(_buffers, 1898, 1), Activation(13723136, 100352, batch), Training);
+        _inception3b_branch2_0_bnOp.Forward(batch, Activation(13522432, 100352, batch), new global::Cnn.Tensor(_parameters, 346400, 128), new global::Cnn.Tensor(_parameters, 346528, 128), new global::Cnn.Tensor(_buffers, 1792, 128), new global::Cnn.Tensor(_buffers, 1920, 128), new global::Cnn.Tensor(_buffers, 2048, 1), Activation(13723136, 100352, batch), Training);
         // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_relu1Op.Forward(batch, Activation(13723136, 100352, batch), Activation(13923840, 100352, batch));
         // inception3b.branch2.1.conv: Conv2d (N, 128, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_convOp.Forward(batch, Activation(13923840, 100352, batch), new global::Cnn.Tensor(_parameters, 346656, 221184), default, Activation(14124544, 150528, batch));
         // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28) -> (N, 192, 28, 28)
-        _inception3b_branch2_1_bnOp.Forward(batch, Activation(14124544, 150528, batch), new global::Cnn.Tensor(_parameters, 567840, 192), new global::Cnn.Tensor(_parameters, 568032, 192), new global::Cnn.Tensor(_buffers, 1899, 192), new global::Cnn.Tensor(_buffers, 2091, 192), new global::Cnn.Tensor(_buffers, 2283, 1), Activation(14425600, 150528, batch), Training);
+        _inception3b_branch2_1_bnOp.Forward(batch, Activation(14124544, 150528, batch), new global::Cnn.Tensor(_parameters, 567840, 192), new global::Cnn.Tensor(_parameters, 568032, 192), new global::Cnn.Tensor(_buffers, 2064, 192), new global::Cnn.Tensor(_buffers, 2256, 192), new global::Cnn.Tensor(_buffers, 2448, 1), Activation(14425600, 150528, batch), Training);
         // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_relu1Op.Forward(batch, Activation(14425600, 150528, batch), Activation(14726656, 150528, batch));
         // inception3b.branch3.0.conv: Conv2d (N, 256, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_convOp.Forward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 568224, 8192), default, Activation(15027712, 25088, batch));
         // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3b_branch3_0_bnOp.Forward(batch, Activation(15027712, 25088, batch), new global::Cnn.Tensor(_parameters, 576416, 32), new global::Cnn.Tensor(_parameters, 576448, 32), new global::Cnn.Tensor(_buffers, 2284, 32), new global::Cnn.Tensor(_buffers, 2316, 32), new global::Cnn.Tensor(_buffers, 2348, 1), Activation(15077888, 25088, batch), Training);
+        _inception3b_branch3_0_bnOp.Forward(batch, Activation(15027712, 25088, batch), new global::Cnn.Tensor(_parameters, 576416, 32), new global::Cnn.Tensor(_parameters, 576448, 32), new global::Cnn.Tensor(_buffers, 2464, 32), new global::Cnn.Tensor(_buffers, 2496, 32), new global::Cnn.Tensor(_buffers, 2528, 1), Activation(15077888, 25088, batch), Training);
         // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_relu1Op.Forward(batch, Activation(15077888, 25088, batch), Activation(15128064, 25088, batch));
         // inception3b.branch3.1.conv: Conv2d (N, 32, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_convOp.Forward(batch, Activation(15128064, 25088, batch), new global::Cnn.Tensor(_parameters, 576480, 27648), default, Activation(15178240, 75264, batch));
         // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
-        _inception3b_branch3_1_bnOp.Forward(batch, Activation(15178240, 75264, batch), new global::Cnn.Tensor(_parameters, 604128, 96), new global::Cnn.Tensor(_parameters, 604224, 96), new global::Cnn.Tensor(_buffers, 2349, 96), new global::Cnn.Tensor(_buffers, 2445, 96), new global::Cnn.Tensor(_buffers, 2541, 1), Activation(15328768, 75264, batch), Training);
+        _inception3b_branch3_1_bnOp.Forward(batch, Activation(15178240, 75264, batch), new global::Cnn.Tensor(_parameters, 604128, 96), new global::Cnn.Tensor(_parameters, 604224, 96), new global::Cnn.Tensor(_buffers, 2544, 96), new global::Cnn.Tensor(_buffers, 2640, 96), new global::Cnn.Tensor(_buffers, 2736, 1), Activation(15328768, 75264, batch), Training);
         // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_relu1Op.Forward(batch, Activation(15328768, 75264, batch), Activation(15479296, 75264, batch));
         // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28) -> (N, 256, 28, 28)
@@ -2147,7 +2153,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch4.1.conv: Conv2d (N, 256, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_convOp.Forward(batch, Activation(15629824, 200704, batch), new global::Cnn.Tensor(_parameters, 604320, 16384), default, Activation(16031232, 50176, batch));
         // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
-        _inception3b_branch4_1_bnOp.Forward(batch, Activation(16031232, 50176, batch), new global::Cnn.Tensor(_parameters, 620704, 64), new global::Cnn.Tensor(_parameters, 620768, 64), new global::Cnn.Tensor(_buffers, 2542, 64), new global::Cnn.Tensor(_buffers, 2606, 64), new global::Cnn.Tensor(_buffers, 2670, 1), Activation(16131584, 50176, batch), Training);
+        _inception3b_branch4_1_bnOp.Forward(batch, Activation(16031232, 50176, batch), new global::Cnn.Tensor(_parameters, 620704, 64), new global::Cnn.Tensor(_parameters, 620768, 64), new global::Cnn.Tensor(_buffers, 2752, 64), new global::Cnn.Tensor(_buffers, 2816, 64), new global::Cnn.Tensor(_buffers, 2880, 1), Activation(16131584, 50176, batch), Training);
         // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_relu1Op.Forward(batch, Activation(16131584, 50176, batch), Activation(16231936, 50176, batch));
         // inception3b.concat1: Concat (N, 128, 28, 28) -> (N, 480, 28, 28)
@@ -2160,31 +2166,31 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch1.conv: Conv2d (N, 480, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_convOp.Forward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 620832, 92160), default, Activation(17273088, 37632, batch));
         // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14) -> (N, 192, 14, 14)
-        _inception4a_branch1_bnOp.Forward(batch, Activation(17273088, 37632, batch), new global::Cnn.Tensor(_parameters, 712992, 192), new global::Cnn.Tensor(_parameters, 713184, 192), new global::Cnn.Tensor(_buffers, 2671, 192), new global::Cnn.Tensor(_buffers, 2863, 192), new global::Cnn.Tensor(_buffers, 3055, 1), Activation(17348352, 37632, batch), Training);
+        _inception4a_branch1_bnOp.Forward(batch, Activation(17273088, 37632, batch), new global::Cnn.Tensor(_parameters, 712992, 192), new global::Cnn.Tensor(_parameters, 713184, 192), new global::Cnn.Tensor(_buffers, 2896, 192), new global::Cnn.Tensor(_buffers, 3088, 192), new global::Cnn.Tensor(_buffers, 3280, 1), Activation(17348352, 37632, batch), Training);
         // inception4a.branch1.relu1: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_relu1Op.Forward(batch, Activation(17348352, 37632, batch), Activation(17423616, 37632, batch));
         // inception4a.branch2.0.conv: Conv2d (N, 480, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_convOp.Forward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 713376, 46080), default, Activation(17498880, 18816, batch));
         // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14) -> (N, 96, 14, 14)
-        _inception4a_branch2_0_bnOp.Forward(batch, Activation(17498880, 18816, batch), new global::Cnn.Tensor(_parameters, 759456, 96), new global::Cnn.Tensor(_parameters, 759552, 96), new global::Cnn.Tensor(_buffers, 3056, 96), new global::Cnn.Tensor(_buffers, 3152, 96), new global::Cnn.Tensor(_buffers, 3248, 1), Activation(17536512, 18816, batch), Training);
+        _inception4a_branch2_0_bnOp.Forward(batch, Activation(17498880, 18816, batch), new global::Cnn.Tensor(_parameters, 759456, 96), new global::Cnn.Tensor(_parameters, 759552, 96), new global::Cnn.Tensor(_buffers, 3296, 96), new global::Cnn.Tensor(_buffers, 3392, 96), new global::Cnn.Tensor(_buffers, 3488, 1), Activation(17536512, 18816, batch), Training);
         // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_relu1Op.Forward(batch, Activation(17536512, 18816, batch), Activation(17574144, 18816, batch));
         // inception4a.branch2.1.conv: Conv2d (N, 96, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_convOp.Forward(batch, Activation(17574144, 18816, batch), new global::Cnn.Tensor(_parameters, 759648, 179712), default, Activation(17611776, 40768, batch));
         // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14) -> (N, 208, 14, 14)
-        _inception4a_branch2_1_bnOp.Forward(batch, Activation(17611776, 40768, batch), new global::Cnn.Tensor(_parameters, 939360, 208), new global::Cnn.Tensor(_parameters, 939568, 208), new global::Cnn.Tensor(_buffers, 3249, 208), new global::Cnn.Tensor(_buffers, 3457, 208), new global::Cnn.Tensor(_buffers, 3665, 1), Activation(17693312, 40768, batch), Training);
+        _inception4a_branch2_1_bnOp.Forward(batch, Activation(17611776, 40768, batch), new global::Cnn.Tensor(_parameters, 939360, 208), new global::Cnn.Tensor(_parameters, 939568, 208), new global::Cnn.Tensor(_buffers, 3504, 208), new global::Cnn.Tensor(_buffers, 3712, 208), new global::Cnn.Tensor(_buffers, 3920, 1), Activation(17693312, 40768, batch), Training);
         // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_relu1Op.Forward(batch, Activation(17693312, 40768, batch), Activation(17774848, 40768, batch));
         // inception4a.branch3.0.conv: Conv2d (N, 480, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_convOp.Forward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 939776, 7680), default, Activation(17856384, 3136, batch));
         // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14) -> (N, 16, 14, 14)
-        _inception4a_branch3_0_bnOp.Forward(batch, Activation(17856384, 3136, batch), new global::Cnn.Tensor(_parameters, 947456, 16), new global::Cnn.Tensor(_parameters, 947472, 16), new global::Cnn.Tensor(_buffers, 3666, 16), new global::Cnn.Tensor(_buffers, 3682, 16), new global::Cnn.Tensor(_buffers, 3698, 1), Activation(17862656, 3136, batch), Training);
+        _inception4a_branch3_0_bnOp.Forward(batch, Activation(17856384, 3136, batch), new global::Cnn.Tensor(_parameters, 947456, 16), new global::Cnn.Tensor(_parameters, 947472, 16), new global::Cnn.Tensor(_buffers, 3936, 16), new global::Cnn.Tensor(_buffers, 3952, 16), new global::Cnn.Tensor(_buffers, 3968, 1), Activation(17862656, 3136, batch), Training);
         // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_relu1Op.Forward(batch, Activation(17862656, 3136, batch), Activation(17868928, 3136, batch));
         // inception4a.branch3.1.conv: Conv2d (N, 16, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_convOp.Forward(batch, Activation(17868928, 3136, batch), new global::Cnn.Tensor(_parameters, 947488, 6912), default, Activation(17875200, 9408, batch));
         // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14) -> (N, 48, 14, 14)
-        _inception4a_branch3_1_bnOp.Forward(batch, Activation(17875200, 9408, batch), new global::Cnn.Tensor(_parameters, 954400, 48), new global::Cnn.Tensor(_parameters, 954448, 48), new global::Cnn.Tensor(_buffers, 3699, 48), new global::Cnn.Tensor(_buffers, 3747, 48), new global::Cnn.Tensor(_buffers, 3795, 1), Activation(17894016, 9408, batch), Training);
+        _inception4a_branch3_1_bnOp.Forward(batch, Activation(17875200, 9408, batch), new global::Cnn.Tensor(_parameters, 954400, 48), new global::Cnn.Tensor(_parameters, 954448, 48), new global::Cnn.Tensor(_buffers, 3984, 48), new global::Cnn.Tensor(_buffers, 4032, 48), new global::Cnn.Tensor(_buffers, 4080, 1), Activation(17894016, 9408, batch), Training);
         // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_relu1Op.Forward(batch, Activation(17894016, 9408, batch), Activation(17912832, 9408, batch));
         // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14) -> (N, 480, 14, 14)
@@ -2192,7 +2198,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch4.1.conv: Conv2d (N, 480, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_convOp.Forward(batch, Activation(17931648, 94080, batch), new global::Cnn.Tensor(_parameters, 954496, 30720), default, Activation(18119808, 12544, batch));
         // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4a_branch4_1_bnOp.Forward(batch, Activation(18119808, 12544, batch), new global::Cnn.Tensor(_parameters, 985216, 64), new global::Cnn.Tensor(_parameters, 985280, 64), new global::Cnn.Tensor(_buffers, 3796, 64), new global::Cnn.Tensor(_buffers, 3860, 64), new global::Cnn.Tensor(_buffers, 3924, 1), Activation(18144896, 12544, batch), Training);
+        _inception4a_branch4_1_bnOp.Forward(batch, Activation(18119808, 12544, batch), new global::Cnn.Tensor(_parameters, 985216, 64), new global::Cnn.Tensor(_parameters, 985280, 64), new global::Cnn.Tensor(_buffers, 4096, 64), new global::Cnn.Tensor(_buffers, 4160, 64), new global::Cnn.Tensor(_buffers, 4224, 1), Activation(18144896, 12544, batch), Training);
         // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_relu1Op.Forward(batch, Activation(18144896, 12544, batch), Activation(18169984, 12544, batch));
         // inception4a.concat1: Concat (N, 192, 14, 14) -> (N, 512, 14, 14)
@@ -2203,39 +2209,39 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_convOp.Forward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 985344, 81920), default, Activation(18395776, 31360, batch));
         // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
-        _inception4b_branch1_bnOp.Forward(batch, Activation(18395776, 31360, batch), new global::Cnn.Tensor(_parameters, 1067264, 160), new global::Cnn.Tensor(_parameters, 1067424, 160), new global::Cnn.Tensor(_buffers, 3925, 160), new global::Cnn.Tensor(_buffers, 4085, 160), new global::Cnn.Tensor(_buffers, 4245, 1), Activation(18458496, 31360, batch), Training);
+        _inception4b_branch1_bnOp.Forward(batch, Activation(18395776, 31360, batch), new global::Cnn.Tensor(_parameters, 1067264, 160), new global::Cnn.Tensor(_parameters, 1067424, 160), new global::Cnn.Tensor(_buffers, 4240, 160), new global::Cnn.Tensor(_buffers, 4400, 160), new global::Cnn.Tensor(_buffers, 4560, 1), Activation(18458496, 31360, batch), Training);
         // inception4b.branch1.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_relu1Op.Forward(batch, Activation(18458496, 31360, batch), Activation(18521216, 31360, batch));
         // inception4b.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_convOp.Forward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1067584, 57344), default, Activation(18583936, 21952, batch));
         // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
-        _inception4b_branch2_0_bnOp.Forward(batch, Activation(18583936, 21952, batch), new global::Cnn.Tensor(_parameters, 1124928, 112), new global::Cnn.Tensor(_parameters, 1125040, 112), new global::Cnn.Tensor(_buffers, 4246, 112), new global::Cnn.Tensor(_buffers, 4358, 112), new global::Cnn.Tensor(_buffers, 4470, 1), Activation(18627840, 21952, batch), Training);
+        _inception4b_branch2_0_bnOp.Forward(batch, Activation(18583936, 21952, batch), new global::Cnn.Tensor(_parameters, 1124928, 112), new global::Cnn.Tensor(_parameters, 1125040, 112), new global::Cnn.Tensor(_buffers, 4576, 112), new global::Cnn.Tensor(_buffers, 4688, 112), new global::Cnn.Tensor(_buffers, 4800, 1), Activation(18627840, 21952, batch), Training);
         // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_relu1Op.Forward(batch, Activation(18627840, 21952, batch), Activation(18671744, 21952, batch));
         // inception4b.branch2.1.conv: Conv2d (N, 112, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_convOp.Forward(batch, Activation(18671744, 21952, batch), new global::Cnn.Tensor(_parameters, 1125152, 225792), default, Activation(18715648, 43904, batch));
         // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14) -> (N, 224, 14, 14)
-        _inception4b_branch2_1_bnOp.Forward(batch, Activation(18715648, 43904, batch), new global::Cnn.Tensor(_parameters, 1350944, 224), new global::Cnn.Tensor(_parameters, 1351168, 224), new global::Cnn.Tensor(_buffers, 4471, 224), new global::Cnn.Tensor(_buffers, 4695, 224), new global::Cnn.Tensor(_buffers, 4919, 1), Activation(18803456, 43904, batch), Training);
+        _inception4b_branch2_1_bnOp.Forward(batch, Activation(18715648, 43904, batch), new global::Cnn.Tensor(_parameters, 1350944, 224), new global::Cnn.Tensor(_parameters, 1351168, 224), new global::Cnn.Tensor(_buffers, 4816, 224), new global::Cnn.Tensor(_buffers, 5040, 224), new global::Cnn.Tensor(_buffers, 5264, 1), Activation(18803456, 43904, batch), Training);
         // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_relu1Op.Forward(batch, Activation(18803456, 43904, batch), Activation(18891264, 43904, batch));
         // inception4b.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_convOp.Forward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1351392, 12288), default, Activation(18979072, 4704, batch));
         // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
-        _inception4b_branch3_0_bnOp.Forward(batch, Activation(18979072, 4704, batch), new global::Cnn.Tensor(_parameters, 1363680, 24), new global::Cnn.Tensor(_parameters, 1363704, 24), new global::Cnn.Tensor(_buffers, 4920, 24), new global::Cnn.Tensor(_buffers, 4944, 24), new global::Cnn.Tensor(_buffers, 4968, 1), Activation(18988480, 4704, batch), Training);
+        _inception4b_branch3_0_bnOp.Forward(batch, Activation(18979072, 4704, batch), new global::Cnn.Tensor(_parameters, 1363680, 24), new global::Cnn.Tensor(_parameters, 1363712, 24), new global::Cnn.Tensor(_buffers, 5280, 24), new global::Cnn.Tensor(_buffers, 5312, 24), new global::Cnn.Tensor(_buffers, 5344, 1), Activation(18988480, 4704, batch), Training);
         // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_relu1Op.Forward(batch, Activation(18988480, 4704, batch), Activation(18997888, 4704, batch));
         // inception4b.branch3.1.conv: Conv2d (N, 24, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch3_1_convOp.Forward(batch, Activation(18997888, 4704, batch), new global::Cnn.Tensor(_parameters, 1363728, 13824), default, Activation(19007296, 12544, batch));
+        _inception4b_branch3_1_convOp.Forward(batch, Activation(18997888, 4704, batch), new global::Cnn.Tensor(_parameters, 1363744, 13824), default, Activation(19007296, 12544, batch));
         // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch3_1_bnOp.Forward(batch, Activation(19007296, 12544, batch), new global::Cnn.Tensor(_parameters, 1377552, 64), new global::Cnn.Tensor(_parameters, 1377616, 64), new global::Cnn.Tensor(_buffers, 4969, 64), new global::Cnn.Tensor(_buffers, 5033, 64), new global::Cnn.Tensor(_buffers, 5097, 1), Activation(19032384, 12544, batch), Training);
+        _inception4b_branch3_1_bnOp.Forward(batch, Activation(19007296, 12544, batch), new global::Cnn.Tensor(_parameters, 1377568, 64), new global::Cnn.Tensor(_parameters, 1377632, 64), new global::Cnn.Tensor(_buffers, 5360, 64), new global::Cnn.Tensor(_buffers, 5424, 64), new global::Cnn.Tensor(_buffers, 5488, 1), Activation(19032384, 12544, batch), Training);
         // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch3_1_relu1Op.Forward(batch, Activation(19032384, 12544, batch), Activation(19057472, 12544, batch));
         // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4b_branch4_maxpool1Op.Forward(batch, Activation(18195072, 100352, batch), Activation(19082560, 100352, batch));
         // inception4b.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch4_1_convOp.Forward(batch, Activation(19082560, 100352, batch), new global::Cnn.Tensor(_parameters, 1377680, 32768), default, Activation(19283264, 12544, batch));
+        _inception4b_branch4_1_convOp.Forward(batch, Activation(19082560, 100352, batch), new global::Cnn.Tensor(_parameters, 1377696, 32768), default, Activation(19283264, 12544, batch));
         // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch4_1_bnOp.Forward(batch, Activation(19283264, 12544, batch), new global::Cnn.Tensor(_parameters, 1410448, 64), new global::Cnn.Tensor(_parameters, 1410512, 64), new global::Cnn.Tensor(_buffers, 5098, 64), new global::Cnn.Tensor(_buffers, 5162, 64), new global::Cnn.Tensor(_buffers, 5226, 1), Activation(19308352, 12544, batch), Training);
+        _inception4b_branch4_1_bnOp.Forward(batch, Activation(19283264, 12544, batch), new global::Cnn.Tensor(_parameters, 1410464, 64), new global::Cnn.Tensor(_parameters, 1410528, 64), new global::Cnn.Tensor(_buffers, 5504, 64), new global::Cnn.Tensor(_buffers, 5568, 64), new global::Cnn.Tensor(_buffers, 5632, 1), Activation(19308352, 12544, batch), Training);
         // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch4_1_relu1Op.Forward(batch, Activation(19308352, 12544, batch), Activation(19333440, 12544, batch));
         // inception4b.concat1: Concat (N, 160, 14, 14) -> (N, 512, 14, 14)
@@ -2244,41 +2250,41 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 12544, Activation(19057472, 12544, batch), 12544, Strided(19358528, 100352, batch, 75264), 100352);
         _backend.CopyStrided(batch, 12544, Activation(19333440, 12544, batch), 12544, Strided(19358528, 100352, batch, 87808), 100352);
         // inception4c.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch1_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1410576, 65536), default, Activation(19559232, 25088, batch));
+        _inception4c_branch1_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1410592, 65536), default, Activation(19559232, 25088, batch));
         // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch1_bnOp.Forward(batch, Activation(19559232, 25088, batch), new global::Cnn.Tensor(_parameters, 1476112, 128), new global::Cnn.Tensor(_parameters, 1476240, 128), new global::Cnn.Tensor(_buffers, 5227, 128), new global::Cnn.Tensor(_buffers, 5355, 128), new global::Cnn.Tensor(_buffers, 5483, 1), Activation(19609408, 25088, batch), Training);
+        _inception4c_branch1_bnOp.Forward(batch, Activation(19559232, 25088, batch), new global::Cnn.Tensor(_parameters, 1476128, 128), new global::Cnn.Tensor(_parameters, 1476256, 128), new global::Cnn.Tensor(_buffers, 5648, 128), new global::Cnn.Tensor(_buffers, 5776, 128), new global::Cnn.Tensor(_buffers, 5904, 1), Activation(19609408, 25088, batch), Training);
         // inception4c.branch1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch1_relu1Op.Forward(batch, Activation(19609408, 25088, batch), Activation(19659584, 25088, batch));
         // inception4c.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch2_0_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1476368, 65536), default, Activation(19709760, 25088, batch));
+        _inception4c_branch2_0_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1476384, 65536), default, Activation(19709760, 25088, batch));
         // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch2_0_bnOp.Forward(batch, Activation(19709760, 25088, batch), new global::Cnn.Tensor(_parameters, 1541904, 128), new global::Cnn.Tensor(_parameters, 1542032, 128), new global::Cnn.Tensor(_buffers, 5484, 128), new global::Cnn.Tensor(_buffers, 5612, 128), new global::Cnn.Tensor(_buffers, 5740, 1), Activation(19759936, 25088, batch), Training);
+        _inception4c_branch2_0_bnOp.Forward(batch, Activation(19709760, 25088, batch), new global::Cnn.Tensor(_parameters, 1541920, 128), new global::Cnn.Tensor(_parameters, 1542048, 128), new global::Cnn.Tensor(_buffers, 5920, 128), new global::Cnn.Tensor(_buffers, 6048, 128), new global::Cnn.Tensor(_buffers, 6176, 1), Activation(19759936, 25088, batch), Training);
         // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch2_0_relu1Op.Forward(batch, Activation(19759936, 25088, batch), Activation(19810112, 25088, batch));
         // inception4c.branch2.1.conv: Conv2d (N, 128, 14, 14) -> (N, 256, 14, 14)
-        _inception4c_branch2_1_convOp.Forward(batch, Activation(19810112, 25088, batch), new global::Cnn.Tensor(_parameters, 1542160, 294912), default, Activation(19860288, 50176, batch));
+        _inception4c_branch2_1_convOp.Forward(batch, Activation(19810112, 25088, batch), new global::Cnn.Tensor(_parameters, 1542176, 294912), default, Activation(19860288, 50176, batch));
         // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _inception4c_branch2_1_bnOp.Forward(batch, Activation(19860288, 50176, batch), new global::Cnn.Tensor(_parameters, 1837072, 256), new global::Cnn.Tensor(_parameters, 1837328, 256), new global::Cnn.Tensor(_buffers, 5741, 256), new global::Cnn.Tensor(_buffers, 5997, 256), new global::Cnn.Tensor(_buffers, 6253, 1), Activation(19960640, 50176, batch), Training);
+        _inception4c_branch2_1_bnOp.Forward(batch, Activation(19860288, 50176, batch), new global::Cnn.Tensor(_parameters, 1837088, 256), new global::Cnn.Tensor(_parameters, 1837344, 256), new global::Cnn.Tensor(_buffers, 6192, 256), new global::Cnn.Tensor(_buffers, 6448, 256), new global::Cnn.Tensor(_buffers, 6704, 1), Activation(19960640, 50176, batch), Training);
         // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4c_branch2_1_relu1Op.Forward(batch, Activation(19960640, 50176, batch), Activation(20060992, 50176, batch));
         // inception4c.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
-        _inception4c_branch3_0_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1837584, 12288), default, Activation(20161344, 4704, batch));
+        _inception4c_branch3_0_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1837600, 12288), default, Activation(20161344, 4704, batch));
         // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
-        _inception4c_branch3_0_bnOp.Forward(batch, Activation(20161344, 4704, batch), new global::Cnn.Tensor(_parameters, 1849872, 24), new global::Cnn.Tensor(_parameters, 1849896, 24), new global::Cnn.Tensor(_buffers, 6254, 24), new global::Cnn.Tensor(_buffers, 6278, 24), new global::Cnn.Tensor(_buffers, 6302, 1), Activation(20170752, 4704, batch), Training);
+        _inception4c_branch3_0_bnOp.Forward(batch, Activation(20161344, 4704, batch), new global::Cnn.Tensor(_parameters, 1849888, 24), new global::Cnn.Tensor(_parameters, 1849920, 24), new global::Cnn.Tensor(_buffers, 6720, 24), new global::Cnn.Tensor(_buffers, 6752, 24), new global::Cnn.Tensor(_buffers, 6784, 1), Activation(20170752, 4704, batch), Training);
         // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4c_branch3_0_relu1Op.Forward(batch, Activation(20170752, 4704, batch), Activation(20180160, 4704, batch));
         // inception4c.branch3.1.conv: Conv2d (N, 24, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch3_1_convOp.Forward(batch, Activation(20180160, 4704, batch), new global::Cnn.Tensor(_parameters, 1849920, 13824), default, Activation(20189568, 12544, batch));
+        _inception4c_branch3_1_convOp.Forward(batch, Activation(20180160, 4704, batch), new global::Cnn.Tensor(_parameters, 1849952, 13824), default, Activation(20189568, 12544, batch));
         // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch3_1_bnOp.Forward(batch, Activation(20189568, 12544, batch), new global::Cnn.Tensor(_parameters, 1863744, 64), new global::Cnn.Tensor(_parameters, 1863808, 64), new global::Cnn.Tensor(_buffers, 6303, 64), new global::Cnn.Tensor(_buffers, 6367, 64), new global::Cnn.Tensor(_buffers, 6431, 1), Activation(20214656, 12544, batch), Training);
+        _inception4c_branch3_1_bnOp.Forward(batch, Activation(20189568, 12544, batch), new global::Cnn.Tensor(_parameters, 1863776, 64), new global::Cnn.Tensor(_parameters, 1863840, 64), new global::Cnn.Tensor(_buffers, 6800, 64), new global::Cnn.Tensor(_buffers, 6864, 64), new global::Cnn.Tensor(_buffers, 6928, 1), Activation(20214656, 12544, batch), Training);
         // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch3_1_relu1Op.Forward(batch, Activation(20214656, 12544, batch), Activation(20239744, 12544, batch));
         // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4c_branch4_maxpool1Op.Forward(batch, Activation(19358528, 100352, batch), Activation(20264832, 100352, batch));
         // inception4c.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch4_1_convOp.Forward(batch, Activation(20264832, 100352, batch), new global::Cnn.Tensor(_parameters, 1863872, 32768), default, Activation(20465536, 12544, batch));
+        _inception4c_branch4_1_convOp.Forward(batch, Activation(20264832, 100352, batch), new global::Cnn.Tensor(_parameters, 1863904, 32768), default, Activation(20465536, 12544, batch));
         // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch4_1_bnOp.Forward(batch, Activation(20465536, 12544, batch), new global::Cnn.Tensor(_parameters, 1896640, 64), new global::Cnn.Tensor(_parameters, 1896704, 64), new global::Cnn.Tensor(_buffers, 6432, 64), new global::Cnn.Tensor(_buffers, 6496, 64), new global::Cnn.Tensor(_buffers, 6560, 1), Activation(20490624, 12544, batch), Training);
+        _inception4c_branch4_1_bnOp.Forward(batch, Activation(20465536, 12544, batch), new global::Cnn.Tensor(_parameters, 1896672, 64), new global::Cnn.Tensor(_parameters, 1896736, 64), new global::Cnn.Tensor(_buffers, 6944, 64), new global::Cnn.Tensor(_buffers, 7008, 64), new global::Cnn.Tensor(_buffers, 7072, 1), Activation(20490624, 12544, batch), Training);
         // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch4_1_relu1Op.Forward(batch, Activation(20490624, 12544, batch), Activation(20515712, 12544, batch));
         // inception4c.concat1: Concat (N, 128, 14, 14) -> (N, 512, 14, 14)
@@ -2287,41 +2293,41 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 12544, Activation(20239744, 12544, batch), 12544, Strided(20540800, 100352, batch, 75264), 100352);
         _backend.CopyStrided(batch, 12544, Activation(20515712, 12544, batch), 12544, Strided(20540800, 100352, batch, 87808), 100352);
         // inception4d.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
-        _inception4d_branch1_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1896768, 57344), default, Activation(20741504, 21952, batch));
+        _inception4d_branch1_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1896800, 57344), default, Activation(20741504, 21952, batch));
         // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
-        _inception4d_branch1_bnOp.Forward(batch, Activation(20741504, 21952, batch), new global::Cnn.Tensor(_parameters, 1954112, 112), new global::Cnn.Tensor(_parameters, 1954224, 112), new global::Cnn.Tensor(_buffers, 6561, 112), new global::Cnn.Tensor(_buffers, 6673, 112), new global::Cnn.Tensor(_buffers, 6785, 1), Activation(20785408, 21952, batch), Training);
+        _inception4d_branch1_bnOp.Forward(batch, Activation(20741504, 21952, batch), new global::Cnn.Tensor(_parameters, 1954144, 112), new global::Cnn.Tensor(_parameters, 1954256, 112), new global::Cnn.Tensor(_buffers, 7088, 112), new global::Cnn.Tensor(_buffers, 7200, 112), new global::Cnn.Tensor(_buffers, 7312, 1), Activation(20785408, 21952, batch), Training);
         // inception4d.branch1.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4d_branch1_relu1Op.Forward(batch, Activation(20785408, 21952, batch), Activation(20829312, 21952, batch));
         // inception4d.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 144, 14, 14)
-        _inception4d_branch2_0_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1954336, 73728), default, Activation(20873216, 28224, batch));
+        _inception4d_branch2_0_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1954368, 73728), default, Activation(20873216, 28224, batch));
         // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14) -> (N, 144, 14, 14)
-        _inception4d_branch2_0_bnOp.Forward(batch, Activation(20873216, 28224, batch), new global::Cnn.Tensor(_parameters, 2028064, 144), new global::Cnn.Tensor(_parameters, 2028208, 144), new global::Cnn.Tensor(_buffers, 6786, 144), new global::Cnn.Tensor(_buffers, 6930, 144), new global::Cnn.Tensor(_buffers, 7074, 1), Activation(20929664, 28224, batch), Training);
+        _inception4d_branch2_0_bnOp.Forward(batch, Activation(20873216, 28224, batch), new global::Cnn.Tensor(_parameters, 2028096, 144), new global::Cnn.Tensor(_parameters, 2028240, 144), new global::Cnn.Tensor(_buffers, 7328, 144), new global::Cnn.Tensor(_buffers, 7472, 144), new global::Cnn.Tensor(_buffers, 7616, 1), Activation(20929664, 28224, batch), Training);
         // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14) -> (N, 144, 14, 14)
         _inception4d_branch2_0_relu1Op.Forward(batch, Activation(20929664, 28224, batch), Activation(20986112, 28224, batch));
         // inception4d.branch2.1.conv: Conv2d (N, 144, 14, 14) -> (N, 288, 14, 14)
-        _inception4d_branch2_1_convOp.Forward(batch, Activation(20986112, 28224, batch), new global::Cnn.Tensor(_parameters, 2028352, 373248), default, Activation(21042560, 56448, batch));
+        _inception4d_branch2_1_convOp.Forward(batch, Activation(20986112, 28224, batch), new global::Cnn.Tensor(_parameters, 2028384, 373248), default, Activation(21042560, 56448, batch));
         // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14) -> (N, 288, 14, 14)
-        _inception4d_branch2_1_bnOp.Forward(batch, Activation(21042560, 56448, batch), new global::Cnn.Tensor(_parameters, 2401600, 288), new global::Cnn.Tensor(_parameters, 2401888, 288), new global::Cnn.Tensor(_buffers, 7075, 288), new global::Cnn.Tensor(_buffers, 7363, 288), new global::Cnn.Tensor(_buffers, 7651, 1), Activation(21155456, 56448, batch), Training);
+        _inception4d_branch2_1_bnOp.Forward(batch, Activation(21042560, 56448, batch), new global::Cnn.Tensor(_parameters, 2401632, 288), new global::Cnn.Tensor(_parameters, 2401920, 288), new global::Cnn.Tensor(_buffers, 7632, 288), new global::Cnn.Tensor(_buffers, 7920, 288), new global::Cnn.Tensor(_buffers, 8208, 1), Activation(21155456, 56448, batch), Training);
         // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14) -> (N, 288, 14, 14)
         _inception4d_branch2_1_relu1Op.Forward(batch, Activation(21155456, 56448, batch), Activation(21268352, 56448, batch));
         // inception4d.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 32, 14, 14)
-        _inception4d_branch3_0_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 2402176, 16384), default, Activation(21381248, 6272, batch));
+        _inception4d_branch3_0_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 2402208, 16384), default, Activation(21381248, 6272, batch));
         // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _inception4d_branch3_0_bnOp.Forward(batch, Activation(21381248, 6272, batch), new global::Cnn.Tensor(_parameters, 2418560, 32), new global::Cnn.Tensor(_parameters, 2418592, 32), new global::Cnn.Tensor(_buffers, 7652, 32), new global::Cnn.Tensor(_buffers, 7684, 32), new global::Cnn.Tensor(_buffers, 7716, 1), Activation(21393792, 6272, batch), Training);
+        _inception4d_branch3_0_bnOp.Forward(batch, Activation(21381248, 6272, batch), new global::Cnn.Tensor(_parameters, 2418592, 32), new global::Cnn.Tensor(_parameters, 2418624, 32), new global::Cnn.Tensor(_buffers, 8224, 32), new global::Cnn.Tensor(_buffers, 8256, 32), new global::Cnn.Tensor(_buffers, 8288, 1), Activation(21393792, 6272, batch), Training);
         // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4d_branch3_0_relu1Op.Forward(batch, Activation(21393792, 6272, batch), Activation(21406336, 6272, batch));
         // inception4d.branch3.1.conv: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch3_1_convOp.Forward(batch, Activation(21406336, 6272, batch), new global::Cnn.Tensor(_parameters, 2418624, 18432), default, Activation(21418880, 12544, batch));
+        _inception4d_branch3_1_convOp.Forward(batch, Activation(21406336, 6272, batch), new global::Cnn.Tensor(_parameters, 2418656, 18432), default, Activation(21418880, 12544, batch));
         // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch3_1_bnOp.Forward(batch, Activation(21418880, 12544, batch), new global::Cnn.Tensor(_parameters, 2437056, 64), new global::Cnn.Tensor(_parameters, 2437120, 64), new global::Cnn.Tensor(_buffers, 7717, 64), new global::Cnn.Tensor(_buffers, 7781, 64), new global::Cnn.Tensor(_buffers, 7845, 1), Activation(21443968, 12544, batch), Training);
+        _inception4d_branch3_1_bnOp.Forward(batch, Activation(21418880, 12544, batch), new global::Cnn.Tensor(_parameters, 2437088, 64), new global::Cnn.Tensor(_parameters, 2437152, 64), new global::Cnn.Tensor(_buffers, 8304, 64), new global::Cnn.Tensor(_buffers, 8368, 64), new global::Cnn.Tensor(_buffers, 8432, 1), Activation(21443968, 12544, batch), Training);
         // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch3_1_relu1Op.Forward(batch, Activation(21443968, 12544, batch), Activation(21469056, 12544, batch));
         // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4d_branch4_maxpool1Op.Forward(batch, Activation(20540800, 100352, batch), Activation(21494144, 100352, batch));
         // inception4d.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch4_1_convOp.Forward(batch, Activation(21494144, 100352, batch), new global::Cnn.Tensor(_parameters, 2437184, 32768), default, Activation(21694848, 12544, batch));
+        _inception4d_branch4_1_convOp.Forward(batch, Activation(21494144, 100352, batch), new global::Cnn.Tensor(_parameters, 2437216, 32768), default, Activation(21694848, 12544, batch));
         // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch4_1_bnOp.Forward(batch, Activation(21694848, 12544, batch), new global::Cnn.Tensor(_parameters, 2469952, 64), new global::Cnn.Tensor(_parameters, 2470016, 64), new global::Cnn.Tensor(_buffers, 7846, 64), new global::Cnn.Tensor(_buffers, 7910, 64), new global::Cnn.Tensor(_buffers, 7974, 1), Activation(21719936, 12544, batch), Training);
+        _inception4d_branch4_1_bnOp.Forward(batch, Activation(21694848, 12544, batch), new global::Cnn.Tensor(_parameters, 2469984, 64), new global::Cnn.Tensor(_parameters, 2470048, 64), new global::Cnn.Tensor(_buffers, 8448, 64), new global::Cnn.Tensor(_buffers, 8512, 64), new global::Cnn.Tensor(_buffers, 8576, 1), Activation(21719936, 12544, batch), Training);
         // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch4_1_relu1Op.Forward(batch, Activation(21719936, 12544, batch), Activation(21745024, 12544, batch));
         // inception4d.concat1: Concat (N, 112, 14, 14) -> (N, 528, 14, 14)
@@ -2330,41 +2336,41 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 12544, Activation(21469056, 12544, batch), 12544, Strided(21770112, 103488, batch, 78400), 103488);
         _backend.CopyStrided(batch, 12544, Activation(21745024, 12544, batch), 12544, Strided(21770112, 103488, batch, 90944), 103488);
         // inception4e.branch1.conv: Conv2d (N, 528, 14, 14) -> (N, 256, 14, 14)
-        _inception4e_branch1_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2470080, 135168), default, Activation(21977088, 50176, batch));
+        _inception4e_branch1_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2470112, 135168), default, Activation(21977088, 50176, batch));
         // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _inception4e_branch1_bnOp.Forward(batch, Activation(21977088, 50176, batch), new global::Cnn.Tensor(_parameters, 2605248, 256), new global::Cnn.Tensor(_parameters, 2605504, 256), new global::Cnn.Tensor(_buffers, 7975, 256), new global::Cnn.Tensor(_buffers, 8231, 256), new global::Cnn.Tensor(_buffers, 8487, 1), Activation(22077440, 50176, batch), Training);
+        _inception4e_branch1_bnOp.Forward(batch, Activation(21977088, 50176, batch), new global::Cnn.Tensor(_parameters, 2605280, 256), new global::Cnn.Tensor(_parameters, 2605536, 256), new global::Cnn.Tensor(_buffers, 8592, 256), new global::Cnn.Tensor(_buffers, 8848, 256), new global::Cnn.Tensor(_buffers, 9104, 1), Activation(22077440, 50176, batch), Training);
         // inception4e.branch1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4e_branch1_relu1Op.Forward(batch, Activation(22077440, 50176, batch), Activation(22177792, 50176, batch));
         // inception4e.branch2.0.conv: Conv2d (N, 528, 14, 14) -> (N, 160, 14, 14)
-        _inception4e_branch2_0_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2605760, 84480), default, Activation(22278144, 31360, batch));
+        _inception4e_branch2_0_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2605792, 84480), default, Activation(22278144, 31360, batch));
         // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
-        _inception4e_branch2_0_bnOp.Forward(batch, Activation(22278144, 31360, batch), new global::Cnn.Tensor(_parameters, 2690240, 160), new global::Cnn.Tensor(_parameters, 2690400, 160), new global::Cnn.Tensor(_buffers, 8488, 160), new global::Cnn.Tensor(_buffers, 8648, 160), new global::Cnn.Tensor(_buffers, 8808, 1), Activation(22340864, 31360, batch), Training);
+        _inception4e_branch2_0_bnOp.Forward(batch, Activation(22278144, 31360, batch), new global::Cnn.Tensor(_parameters, 2690272, 160), new global::Cnn.Tensor(_parameters, 2690432, 160), new global::Cnn.Tensor(_buffers, 9120, 160), new global::Cnn.Tensor(_buffers, 9280, 160), new global::Cnn.Tensor(_buffers, 9440, 1), Activation(22340864, 31360, batch), Training);
         // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4e_branch2_0_relu1Op.Forward(batch, Activation(22340864, 31360, batch), Activation(22403584, 31360, batch));
         // inception4e.branch2.1.conv: Conv2d (N, 160, 14, 14) -> (N, 320, 14, 14)
-        _inception4e_branch2_1_convOp.Forward(batch, Activation(22403584, 31360, batch), new global::Cnn.Tensor(_parameters, 2690560, 460800), default, Activation(22466304, 62720, batch));
+        _inception4e_branch2_1_convOp.Forward(batch, Activation(22403584, 31360, batch), new global::Cnn.Tensor(_parameters, 2690592, 460800), default, Activation(22466304, 62720, batch));
         // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14) -> (N, 320, 14, 14)
-        _inception4e_branch2_1_bnOp.Forward(batch, Activation(22466304, 62720, batch), new global::Cnn.Tensor(_parameters, 3151360, 320), new global::Cnn.Tensor(_parameters, 3151680, 320), new global::Cnn.Tensor(_buffers, 8809, 320), new global::Cnn.Tensor(_buffers, 9129, 320), new global::Cnn.Tensor(_buffers, 9449, 1), Activation(22591744, 62720, batch), Training);
+        _inception4e_branch2_1_bnOp.Forward(batch, Activation(22466304, 62720, batch), new global::Cnn.Tensor(_parameters, 3151392, 320), new global::Cnn.Tensor(_parameters, 3151712, 320), new global::Cnn.Tensor(_buffers, 9456, 320), new global::Cnn.Tensor(_buffers, 9776, 320), new global::Cnn.Tensor(_buffers, 10096, 1), Activation(22591744, 62720, batch), Training);
         // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14) -> (N, 320, 14, 14)
         _inception4e_branch2_1_relu1Op.Forward(batch, Activation(22591744, 62720, batch), Activation(22717184, 62720, batch));
         // inception4e.branch3.0.conv: Conv2d (N, 528, 14, 14) -> (N, 32, 14, 14)
-        _inception4e_branch3_0_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 3152000, 16896), default, Activation(22842624, 6272, batch));
+        _inception4e_branch3_0_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 3152032, 16896), default, Activation(22842624, 6272, batch));
         // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _inception4e_branch3_0_bnOp.Forward(batch, Activation(22842624, 6272, batch), new global::Cnn.Tensor(_parameters, 3168896, 32), new global::Cnn.Tensor(_parameters, 3168928, 32), new global::Cnn.Tensor(_buffers, 9450, 32), new global::Cnn.Tensor(_buffers, 9482, 32), new global::Cnn.Tensor(_buffers, 9514, 1), Activation(22855168, 6272, batch), Training);
+        _inception4e_branch3_0_bnOp.Forward(batch, Activation(22842624, 6272, batch), new global::Cnn.Tensor(_parameters, 3168928, 32), new global::Cnn.Tensor(_parameters, 3168960, 32), new global::Cnn.Tensor(_buffers, 10112, 32), new global::Cnn.Tensor(_buffers, 10144, 32), new global::Cnn.Tensor(_buffers, 10176, 1), Activation(22855168, 6272, batch), Training);
         // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4e_branch3_0_relu1Op.Forward(batch, Activation(22855168, 6272, batch), Activation(22867712, 6272, batch));
         // inception4e.branch3.1.conv: Conv2d (N, 32, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch3_1_convOp.Forward(batch, Activation(22867712, 6272, batch), new global::Cnn.Tensor(_parameters, 3168960, 36864), default, Activation(22880256, 25088, batch));
+        _inception4e_branch3_1_convOp.Forward(batch, Activation(22867712, 6272, batch), new global::Cnn.Tensor(_parameters, 3168992, 36864), default, Activation(22880256, 25088, batch));
         // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch3_1_bnOp.Forward(batch, Activation(22880256, 25088, batch), new global::Cnn.Tensor(_parameters, 3205824, 128), new global::Cnn.Tensor(_parameters, 3205952, 128), new global::Cnn.Tensor(_buffers, 9515, 128), new global::Cnn.Tensor(_buffers, 9643, 128), new global::Cnn.Tensor(_buffers, 9771, 1), Activation(22930432, 25088, batch), Training);
+        _inception4e_branch3_1_bnOp.Forward(batch, Activation(22880256, 25088, batch), new global::Cnn.Tensor(_parameters, 3205856, 128), new global::Cnn.Tensor(_parameters, 3205984, 128), new global::Cnn.Tensor(_buffers, 10192, 128), new global::Cnn.Tensor(_buffers, 10320, 128), new global::Cnn.Tensor(_buffers, 10448, 1), Activation(22930432, 25088, batch), Training);
         // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch3_1_relu1Op.Forward(batch, Activation(22930432, 25088, batch), Activation(22980608, 25088, batch));
         // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14) -> (N, 528, 14, 14)
         _inception4e_branch4_maxpool1Op.Forward(batch, Activation(21770112, 103488, batch), Activation(23030784, 103488, batch));
         // inception4e.branch4.1.conv: Conv2d (N, 528, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch4_1_convOp.Forward(batch, Activation(23030784, 103488, batch), new global::Cnn.Tensor(_parameters, 3206080, 67584), default, Activation(23237760, 25088, batch));
+        _inception4e_branch4_1_convOp.Forward(batch, Activation(23030784, 103488, batch), new global::Cnn.Tensor(_parameters, 3206112, 67584), default, Activation(23237760, 25088, batch));
         // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch4_1_bnOp.Forward(batch, Activation(23237760, 25088, batch), new global::Cnn.Tensor(_parameters, 3273664, 128), new global::Cnn.Tensor(_parameters, 3273792, 128), new global::Cnn.Tensor(_buffers, 9772, 128), new global::Cnn.Tensor(_buffers, 9900, 128), new global::Cnn.Tensor(_buffers, 10028, 1), Activation(23287936, 25088, batch), Training);
+        _inception4e_branch4_1_bnOp.Forward(batch, Activation(23237760, 25088, batch), new global::Cnn.Tensor(_parameters, 3273696, 128), new global::Cnn.Tensor(_parameters, 3273824, 128), new global::Cnn.Tensor(_buffers, 10464, 128), new global::Cnn.Tensor(_buffers, 10592, 128), new global::Cnn.Tensor(_buffers, 10720, 1), Activation(23287936, 25088, batch), Training);
         // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch4_1_relu1Op.Forward(batch, Activation(23287936, 25088, batch), Activation(23338112, 25088, batch));
         // inception4e.concat1: Concat (N, 256, 14, 14) -> (N, 832, 14, 14)
@@ -2375,41 +2381,41 @@ partial class GoogLeNet : global::Cnn.INetwork
         // maxpool4: MaxPool2d (N, 832, 14, 14) -> (N, 832, 7, 7)
         _maxpool4Op.Forward(batch, Activation(23388288, 163072, batch), Activation(23714432, 40768, batch));
         // inception5a.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 256, 7, 7)
-        _inception5a_branch1_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3273920, 212992), default, Activation(23795968, 12544, batch));
+        _inception5a_branch1_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3273952, 212992), default, Activation(23795968, 12544, batch));
         // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7) -> (N, 256, 7, 7)
-        _inception5a_branch1_bnOp.Forward(batch, Activation(23795968, 12544, batch), new global::Cnn.Tensor(_parameters, 3486912, 256), new global::Cnn.Tensor(_parameters, 3487168, 256), new global::Cnn.Tensor(_buffers, 10029, 256), new global::Cnn.Tensor(_buffers, 10285, 256), new global::Cnn.Tensor(_buffers, 10541, 1), Activation(23821056, 12544, batch), Training);
+        _inception5a_branch1_bnOp.Forward(batch, Activation(23795968, 12544, batch), new global::Cnn.Tensor(_parameters, 3486944, 256), new global::Cnn.Tensor(_parameters, 3487200, 256), new global::Cnn.Tensor(_buffers, 10736, 256), new global::Cnn.Tensor(_buffers, 10992, 256), new global::Cnn.Tensor(_buffers, 11248, 1), Activation(23821056, 12544, batch), Training);
         // inception5a.branch1.relu1: ReLU (N, 256, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_relu1Op.Forward(batch, Activation(23821056, 12544, batch), Activation(23846144, 12544, batch));
         // inception5a.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 160, 7, 7)
-        _inception5a_branch2_0_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3487424, 133120), default, Activation(23871232, 7840, batch));
+        _inception5a_branch2_0_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3487456, 133120), default, Activation(23871232, 7840, batch));
         // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7) -> (N, 160, 7, 7)
-        _inception5a_branch2_0_bnOp.Forward(batch, Activation(23871232, 7840, batch), new global::Cnn.Tensor(_parameters, 3620544, 160), new global::Cnn.Tensor(_parameters, 3620704, 160), new global::Cnn.Tensor(_buffers, 10542, 160), new global::Cnn.Tensor(_buffers, 10702, 160), new global::Cnn.Tensor(_buffers, 10862, 1), Activation(23886912, 7840, batch), Training);
+        _inception5a_branch2_0_bnOp.Forward(batch, Activation(23871232, 7840, batch), new global::Cnn.Tensor(_parameters, 3620576, 160), new global::Cnn.Tensor(_parameters, 3620736, 160), new global::Cnn.Tensor(_buffers, 11264, 160), new global::Cnn.Tensor(_buffers, 11424, 160), new global::Cnn.Tensor(_buffers, 11584, 1), Activation(23886912, 7840, batch), Training);
         // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7) -> (N, 160, 7, 7)
         _inception5a_branch2_0_relu1Op.Forward(batch, Activation(23886912, 7840, batch), Activation(23902592, 7840, batch));
         // inception5a.branch2.1.conv: Conv2d (N, 160, 7, 7) -> (N, 320, 7, 7)
-        _inception5a_branch2_1_convOp.Forward(batch, Activation(23902592, 7840, batch), new global::Cnn.Tensor(_parameters, 3620864, 460800), default, Activation(23918272, 15680, batch));
+        _inception5a_branch2_1_convOp.Forward(batch, Activation(23902592, 7840, batch), new global::Cnn.Tensor(_parameters, 3620896, 460800), default, Activation(23918272, 15680, batch));
         // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7) -> (N, 320, 7, 7)
-        _inception5a_branch2_1_bnOp.Forward(batch, Activation(23918272, 15680, batch), new global::Cnn.Tensor(_parameters, 4081664, 320), new global::Cnn.Tensor(_parameters, 4081984, 320), new global::Cnn.Tensor(_buffers, 10863, 320), new global::Cnn.Tensor(_buffers, 11183, 320), new global::Cnn.Tensor(_buffers, 11503, 1), Activation(23949632, 15680, batch), Training);
+        _inception5a_branch2_1_bnOp.Forward(batch, Activation(23918272, 15680, batch), new global::Cnn.Tensor(_parameters, 4081696, 320), new global::Cnn.Tensor(_parameters, 4082016, 320), new global::Cnn.Tensor(_buffers, 11600, 320), new global::Cnn.Tensor(_buffers, 11920, 320), new global::Cnn.Tensor(_buffers, 12240, 1), Activation(23949632, 15680, batch), Training);
         // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7) -> (N, 320, 7, 7)
         _inception5a_branch2_1_relu1Op.Forward(batch, Activation(23949632, 15680, batch), Activation(23980992, 15680, batch));
         // inception5a.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 32, 7, 7)
-        _inception5a_branch3_0_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 4082304, 26624), default, Activation(24012352, 1568, batch));
+        _inception5a_branch3_0_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 4082336, 26624), default, Activation(24012352, 1568, batch));
         // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7) -> (N, 32, 7, 7)
-        _inception5a_branch3_0_bnOp.Forward(batch, Activation(24012352, 1568, batch), new global::Cnn.Tensor(_parameters, 4108928, 32), new global::Cnn.Tensor(_parameters, 4108960, 32), new global::Cnn.Tensor(_buffers, 11504, 32), new global::Cnn.Tensor(_buffers, 11536, 32), new global::Cnn.Tensor(_buffers, 11568, 1), Activation(24015488, 1568, batch), Training);
+        _inception5a_branch3_0_bnOp.Forward(batch, Activation(24012352, 1568, batch), new global::Cnn.Tensor(_parameters, 4108960, 32), new global::Cnn.Tensor(_parameters, 4108992, 32), new global::Cnn.Tensor(_buffers, 12256, 32), new global::Cnn.Tensor(_buffers, 12288, 32), new global::Cnn.Tensor(_buffers, 12320, 1), Activation(24015488, 1568, batch), Training);
         // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7) -> (N, 32, 7, 7)
         _inception5a_branch3_0_relu1Op.Forward(batch, Activation(24015488, 1568, batch), Activation(24018624, 1568, batch));
         // inception5a.branch3.1.conv: Conv2d (N, 32, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch3_1_convOp.Forward(batch, Activation(24018624, 1568, batch), new global::Cnn.Tensor(_parameters, 4108992, 36864), default, Activation(24021760, 6272, batch));
+        _inception5a_branch3_1_convOp.Forward(batch, Activation(24018624, 1568, batch), new global::Cnn.Tensor(_parameters, 4109024, 36864), default, Activation(24021760, 6272, batch));
         // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch3_1_bnOp.Forward(batch, Activation(24021760, 6272, batch), new global::Cnn.Tensor(_parameters, 4145856, 128), new global::Cnn.Tensor(_parameters, 4145984, 128), new global::Cnn.Tensor(_buffers, 11569, 128), new global::Cnn.Tensor(_buffers, 11697, 128), new global::Cnn.Tensor(_buffers, 11825, 1), Activation(24034304, 6272, batch), Training);
+        _inception5a_branch3_1_bnOp.Forward(batch, Activation(24021760, 6272, batch), new global::Cnn.Tensor(_parameters, 4145888, 128), new global::Cnn.Tensor(_parameters, 4146016, 128), new global::Cnn.Tensor(_buffers, 12336, 128), new global::Cnn.Tensor(_buffers, 12464, 128), new global::Cnn.Tensor(_buffers, 12592, 1), Activation(24034304, 6272, batch), Training);
         // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch3_1_relu1Op.Forward(batch, Activation(24034304, 6272, batch), Activation(24046848, 6272, batch));
         // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
         _inception5a_branch4_maxpool1Op.Forward(batch, Activation(23714432, 40768, batch), Activation(24059392, 40768, batch));
         // inception5a.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch4_1_convOp.Forward(batch, Activation(24059392, 40768, batch), new global::Cnn.Tensor(_parameters, 4146112, 106496), default, Activation(24140928, 6272, batch));
+        _inception5a_branch4_1_convOp.Forward(batch, Activation(24059392, 40768, batch), new global::Cnn.Tensor(_parameters, 4146144, 106496), default, Activation(24140928, 6272, batch));
         // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch4_1_bnOp.Forward(batch, Activation(24140928, 6272, batch), new global::Cnn.Tensor(_parameters, 4252608, 128), new global::Cnn.Tensor(_parameters, 4252736, 128), new global::Cnn.Tensor(_buffers, 11826, 128), new global::Cnn.Tensor(_buffers, 11954, 128), new global::Cnn.Tensor(_buffers, 12082, 1), Activation(24153472, 6272, batch), Training);
+        _inception5a_branch4_1_bnOp.Forward(batch, Activation(24140928, 6272, batch), new global::Cnn.Tensor(_parameters, 4252640, 128), new global::Cnn.Tensor(_parameters, 4252768, 128), new global::Cnn.Tensor(_buffers, 12608, 128), new global::Cnn.Tensor(_buffers, 12736, 128), new global::Cnn.Tensor(_buffers, 12864, 1), Activation(24153472, 6272, batch), Training);
         // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch4_1_relu1Op.Forward(batch, Activation(24153472, 6272, batch), Activation(24166016, 6272, batch));
         // inception5a.concat1: Concat (N, 256, 7, 7) -> (N, 832, 7, 7)
@@ -2418,41 +2424,41 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 6272, Activation(24046848, 6272, batch), 6272, Strided(24178560, 40768, batch, 28224), 40768);
         _backend.CopyStrided(batch, 6272, Activation(24166016, 6272, batch), 6272, Strided(24178560, 40768, batch, 34496), 40768);
         // inception5b.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch1_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4252864, 319488), default, Activation(24260096, 18816, batch));
+        _inception5b_branch1_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4252896, 319488), default, Activation(24260096, 18816, batch));
         // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch1_bnOp.Forward(batch, Activation(24260096, 18816, batch), new global::Cnn.Tensor(_parameters, 4572352, 384), new global::Cnn.Tensor(_parameters, 4572736, 384), new global::Cnn.Tensor(_buffers, 12083, 384), new global::Cnn.Tensor(_buffers, 12467, 384), new global::Cnn.Tensor(_buffers, 12851, 1), Activation(24297728, 18816, batch), Training);
+        _inception5b_branch1_bnOp.Forward(batch, Activation(24260096, 18816, batch), new global::Cnn.Tensor(_parameters, 4572384, 384), new global::Cnn.Tensor(_parameters, 4572768, 384), new global::Cnn.Tensor(_buffers, 12880, 384), new global::Cnn.Tensor(_buffers, 13264, 384), new global::Cnn.Tensor(_buffers, 13648, 1), Activation(24297728, 18816, batch), Training);
         // inception5b.branch1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch1_relu1Op.Forward(batch, Activation(24297728, 18816, batch), Activation(24335360, 18816, batch));
         // inception5b.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 192, 7, 7)
-        _inception5b_branch2_0_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4573120, 159744), default, Activation(24372992, 9408, batch));
+        _inception5b_branch2_0_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4573152, 159744), default, Activation(24372992, 9408, batch));
         // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7) -> (N, 192, 7, 7)
-        _inception5b_branch2_0_bnOp.Forward(batch, Activation(24372992, 9408, batch), new global::Cnn.Tensor(_parameters, 4732864, 192), new global::Cnn.Tensor(_parameters, 4733056, 192), new global::Cnn.Tensor(_buffers, 12852, 192), new global::Cnn.Tensor(_buffers, 13044, 192), new global::Cnn.Tensor(_buffers, 13236, 1), Activation(24391808, 9408, batch), Training);
+        _inception5b_branch2_0_bnOp.Forward(batch, Activation(24372992, 9408, batch), new global::Cnn.Tensor(_parameters, 4732896, 192), new global::Cnn.Tensor(_parameters, 4733088, 192), new global::Cnn.Tensor(_buffers, 13664, 192), new global::Cnn.Tensor(_buffers, 13856, 192), new global::Cnn.Tensor(_buffers, 14048, 1), Activation(24391808, 9408, batch), Training);
         // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7) -> (N, 192, 7, 7)
         _inception5b_branch2_0_relu1Op.Forward(batch, Activation(24391808, 9408, batch), Activation(24410624, 9408, batch));
         // inception5b.branch2.1.conv: Conv2d (N, 192, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch2_1_convOp.Forward(batch, Activation(24410624, 9408, batch), new global::Cnn.Tensor(_parameters, 4733248, 663552), default, Activation(24429440, 18816, batch));
+        _inception5b_branch2_1_convOp.Forward(batch, Activation(24410624, 9408, batch), new global::Cnn.Tensor(_parameters, 4733280, 663552), default, Activation(24429440, 18816, batch));
         // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch2_1_bnOp.Forward(batch, Activation(24429440, 18816, batch), new global::Cnn.Tensor(_parameters, 5396800, 384), new global::Cnn.Tensor(_parameters, 5397184, 384), new global::Cnn.Tensor(_buffers, 13237, 384), new global::Cnn.Tensor(_buffers, 13621, 384), new global::Cnn.Tensor(_buffers, 14005, 1), Activation(24467072, 18816, batch), Training);
+        _inception5b_branch2_1_bnOp.Forward(batch, Activation(24429440, 18816, batch), new global::Cnn.Tensor(_parameters, 5396832, 384), new global::Cnn.Tensor(_parameters, 5397216, 384), new global::Cnn.Tensor(_buffers, 14064, 384), new global::Cnn.Tensor(_buffers, 14448, 384), new global::Cnn.Tensor(_buffers, 14832, 1), Activation(24467072, 18816, batch), Training);
         // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch2_1_relu1Op.Forward(batch, Activation(24467072, 18816, batch), Activation(24504704, 18816, batch));
         // inception5b.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 48, 7, 7)
-        _inception5b_branch3_0_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 5397568, 39936), default, Activation(24542336, 2352, batch));
+        _inception5b_branch3_0_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 5397600, 39936), default, Activation(24542336, 2352, batch));
         // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7) -> (N, 48, 7, 7)
-        _inception5b_branch3_0_bnOp.Forward(batch, Activation(24542336, 2352, batch), new global::Cnn.Tensor(_parameters, 5437504, 48), new global::Cnn.Tensor(_parameters, 5437552, 48), new global::Cnn.Tensor(_buffers, 14006, 48), new global::Cnn.Tensor(_buffers, 14054, 48), new global::Cnn.Tensor(_buffers, 14102, 1), Activation(24547040, 2352, batch), Training);
+        _inception5b_branch3_0_bnOp.Forward(batch, Activation(24542336, 2352, batch), new global::Cnn.Tensor(_parameters, 5437536, 48), new global::Cnn.Tensor(_parameters, 5437584, 48), new global::Cnn.Tensor(_buffers, 14848, 48), new global::Cnn.Tensor(_buffers, 14896, 48), new global::Cnn.Tensor(_buffers, 14944, 1), Activation(24547040, 2352, batch), Training);
         // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7) -> (N, 48, 7, 7)
         _inception5b_branch3_0_relu1Op.Forward(batch, Activation(24547040, 2352, batch), Activation(24551744, 2352, batch));
         // inception5b.branch3.1.conv: Conv2d (N, 48, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch3_1_convOp.Forward(batch, Activation(24551744, 2352, batch), new global::Cnn.Tensor(_parameters, 5437600, 55296), default, Activation(24556448, 6272, batch));
+        _inception5b_branch3_1_convOp.Forward(batch, Activation(24551744, 2352, batch), new global::Cnn.Tensor(_parameters, 5437632, 55296), default, Activation(24556448, 6272, batch));
         // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch3_1_bnOp.Forward(batch, Activation(24556448, 6272, batch), new global::Cnn.Tensor(_parameters, 5492896, 128), new global::Cnn.Tensor(_parameters, 5493024, 128), new global::Cnn.Tensor(_buffers, 14103, 128), new global::Cnn.Tensor(_buffers, 14231, 128), new global::Cnn.Tensor(_buffers, 14359, 1), Activation(24568992, 6272, batch), Training);
+        _inception5b_branch3_1_bnOp.Forward(batch, Activation(24556448, 6272, batch), new global::Cnn.Tensor(_parameters, 5492928, 128), new global::Cnn.Tensor(_parameters, 5493056, 128), new global::Cnn.Tensor(_buffers, 14960, 128), new global::Cnn.Tensor(_buffers, 15088, 128), new global::Cnn.Tensor(_buffers, 15216, 1), Activation(24568992, 6272, batch), Training);
         // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch3_1_relu1Op.Forward(batch, Activation(24568992, 6272, batch), Activation(24581536, 6272, batch));
         // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
         _inception5b_branch4_maxpool1Op.Forward(batch, Activation(24178560, 40768, batch), Activation(24594080, 40768, batch));
         // inception5b.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch4_1_convOp.Forward(batch, Activation(24594080, 40768, batch), new global::Cnn.Tensor(_parameters, 5493152, 106496), default, Activation(24675616, 6272, batch));
+        _inception5b_branch4_1_convOp.Forward(batch, Activation(24594080, 40768, batch), new global::Cnn.Tensor(_parameters, 5493184, 106496), default, Activation(24675616, 6272, batch));
         // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch4_1_bnOp.Forward(batch, Activation(24675616, 6272, batch), new global::Cnn.Tensor(_parameters, 5599648, 128), new global::Cnn.Tensor(_parameters, 5599776, 128), new global::Cnn.Tensor(_buffers, 14360, 128), new global::Cnn.Tensor(_buffers, 14488, 128), new global::Cnn.Tensor(_buffers, 14616, 1), Activation(24688160, 6272, batch), Training);
+        _inception5b_branch4_1_bnOp.Forward(batch, Activation(24675616, 6272, batch), new global::Cnn.Tensor(_parameters, 5599680, 128), new global::Cnn.Tensor(_parameters, 5599808, 128), new global::Cnn.Tensor(_buffers, 15232, 128), new global::Cnn.Tensor(_buffers, 15360, 128), new global::Cnn.Tensor(_buffers, 15488, 1), Activation(24688160, 6272, batch), Training);
         // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch4_1_relu1Op.Forward(batch, Activation(24688160, 6272, batch), Activation(24700704, 6272, batch));
         // inception5b.concat1: Concat (N, 384, 7, 7) -> (N, 1024, 7, 7)
@@ -2465,7 +2471,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         // dropout: Dropout (N, 1024) -> (N, 1024)
         _dropoutOp.Forward(batch, Activation(24813600, 1024, batch), Activation(24816672, 1024, batch), Activation(24815648, 1024, batch), Training && DropoutEnabled);
         // fc: Linear (N, 1024) -> (N, 1000)
-        _fcOp.Forward(batch, Activation(24816672, 1024, batch), new global::Cnn.Tensor(_parameters, 5599904, 1024000), new global::Cnn.Tensor(_parameters, 6623904, 1000), Activation(24818720, 1000, batch));
+        _fcOp.Forward(batch, Activation(24816672, 1024, batch), new global::Cnn.Tensor(_parameters, 5599936, 1024000), new global::Cnn.Tensor(_parameters, 6623936, 1000), Activation(24818720, 1000, batch));
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
@@ -2473,7 +2479,7 @@ partial class GoogLeNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // fc: Linear
-        _fcOp.Backward(batch, Activation(24816672, 1024, batch), new global::Cnn.Tensor(_parameters, 5599904, 1024000), Activation(24819720, 1000, batch), Activation(24817696, 1024, batch), new global::Cnn.Tensor(_gradients, 5599904, 1024000), new global::Cnn.Tensor(_gradients, 6623904, 1000));
+        _fcOp.Backward(batch, Activation(24816672, 1024, batch), new global::Cnn.Tensor(_parameters, 5599936, 1024000), Activation(24819728, 1000, batch), Activation(24817696, 1024, batch), new global::Cnn.Tensor(_gradients, 5599936, 1024000), new global::Cnn.Tensor(_gradients, 6623936, 1000));
         // dropout: Dropout
         _dropoutOp.Backward(batch, Activation(24815648, 1024, batch), Activation(24817696, 1024, batch), Activation(24814624, 1024, batch));
         // avgpool: AdaptiveAvgPool2d
@@ -2486,44 +2492,44 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch4.1.relu1: ReLU
         _inception5b_branch4_1_relu1Op.Backward(batch, Activation(24688160, 6272, batch), Activation(24700704, 6272, batch), Activation(24706976, 6272, batch), Activation(24694432, 6272, batch));
         // inception5b.branch4.1.bn: BatchNorm2d
-        _inception5b_branch4_1_bnOp.Backward(batch, Activation(24675616, 6272, batch), new global::Cnn.Tensor(_parameters, 5599648, 128), Activation(24694432, 6272, batch), Activation(24681888, 6272, batch), new global::Cnn.Tensor(_gradients, 5599648, 128), new global::Cnn.Tensor(_gradients, 5599776, 128));
+        _inception5b_branch4_1_bnOp.Backward(batch, Activation(24675616, 6272, batch), new global::Cnn.Tensor(_parameters, 5599680, 128), Activation(24694432, 6272, batch), Activation(24681888, 6272, batch), new global::Cnn.Tensor(_gradients, 5599680, 128), new global::Cnn.Tensor(_gradients, 5599808, 128));
         // inception5b.branch4.1.conv: Conv2d
-        _inception5b_branch4_1_convOp.Backward(batch, Activation(24594080, 40768, batch), new global::Cnn.Tensor(_parameters, 5493152, 106496), Activation(24681888, 6272, batch), Activation(24634848, 40768, batch), new global::Cnn.Tensor(_gradients, 5493152, 106496), default);
+        _inception5b_branch4_1_convOp.Backward(batch, Activation(24594080, 40768, batch), new global::Cnn.Tensor(_parameters, 5493184, 106496), Activation(24681888, 6272, batch), Activation(24634848, 40768, batch), new global::Cnn.Tensor(_gradients, 5493184, 106496), default);
         // inception5b.branch4.maxpool1: MaxPool2d
         _inception5b_branch4_maxpool1Op.Backward(batch, Activation(24178560, 40768, batch), Activation(24594080, 40768, batch), Activation(24634848, 40768, batch), Activation(24219328, 40768, batch));
         // inception5b.branch3.1.relu1: ReLU
         _inception5b_branch3_1_relu1Op.Backward(batch, Activation(24568992, 6272, batch), Activation(24581536, 6272, batch), Activation(24587808, 6272, batch), Activation(24575264, 6272, batch));
         // inception5b.branch3.1.bn: BatchNorm2d
-        _inception5b_branch3_1_bnOp.Backward(batch, Activation(24556448, 6272, batch), new global::Cnn.Tensor(_parameters, 5492896, 128), Activation(24575264, 6272, batch), Activation(24562720, 6272, batch), new global::Cnn.Tensor(_gradients, 5492896, 128), new global::Cnn.Tensor(_gradients, 5493024, 128));
+        _inception5b_branch3_1_bnOp.Backward(batch, Activation(24556448, 6272, batch), new global::Cnn.Tensor(_parameters, 5492928, 128), Activation(24575264, 6272, batch), Activation(24562720, 6272, batch), new global::Cnn.Tensor(_gradients, 5492928, 128), new global::Cnn.Tensor(_gradients, 5493056, 128));
         // inception5b.branch3.1.conv: Conv2d
-        _inception5b_branch3_1_convOp.Backward(batch, Activation(24551744, 2352, batch), new global::Cnn.Tensor(_parameters, 5437600, 55296), Activation(24562720, 6272, batch), Activation(24554096, 2352, batch), new global::Cnn.Tensor(_gradients, 5437600, 55296), default);
+        _inception5b_branch3_1_convOp.Backward(batch, Activation(24551744, 2352, batch), new global::Cnn.Tensor(_parameters, 5437632, 55296), Activation(24562720, 6272, batch), Activation(24554096, 2352, batch), new global::Cnn.Tensor(_gradients, 5437632, 55296), default);
         // inception5b.branch3.0.relu1: ReLU
         _inception5b_branch3_0_relu1Op.Backward(batch, Activation(24547040, 2352, batch), Activation(24551744, 2352, batch), Activation(24554096, 2352, batch), Activation(24549392, 2352, batch));
         // inception5b.branch3.0.bn: BatchNorm2d
-        _inception5b_branch3_0_bnOp.Backward(batch, Activation(24542336, 2352, batch), new global::Cnn.Tensor(_parameters, 5437504, 48), Activation(24549392, 2352, batch), Activation(24544688, 2352, batch), new global::Cnn.Tensor(_gradients, 5437504, 48), new global::Cnn.Tensor(_gradients, 5437552, 48));
+        _inception5b_branch3_0_bnOp.Backward(batch, Activation(24542336, 2352, batch), new global::Cnn.Tensor(_parameters, 5437536, 48), Activation(24549392, 2352, batch), Activation(24544688, 2352, batch), new global::Cnn.Tensor(_gradients, 5437536, 48), new global::Cnn.Tensor(_gradients, 5437584, 48));
         // inception5b.branch3.0.conv: Conv2d
-        _inception5b_branch3_0_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 5397568, 39936), Activation(24544688, 2352, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 5397568, 39936), default);
-        _backend.Add(Activation(24219328, 40768, batch), Activation(24820720, 40768, batch), Activation(24219328, 40768, batch));
+        _inception5b_branch3_0_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 5397600, 39936), Activation(24544688, 2352, batch), Activation(24820736, 40768, batch), new global::Cnn.Tensor(_gradients, 5397600, 39936), default);
+        _backend.Add(Activation(24219328, 40768, batch), Activation(24820736, 40768, batch), Activation(24219328, 40768, batch));
         // inception5b.branch2.1.relu1: ReLU
         _inception5b_branch2_1_relu1Op.Backward(batch, Activation(24467072, 18816, batch), Activation(24504704, 18816, batch), Activation(24523520, 18816, batch), Activation(24485888, 18816, batch));
         // inception5b.branch2.1.bn: BatchNorm2d
-        _inception5b_branch2_1_bnOp.Backward(batch, Activation(24429440, 18816, batch), new global::Cnn.Tensor(_parameters, 5396800, 384), Activation(24485888, 18816, batch), Activation(24448256, 18816, batch), new global::Cnn.Tensor(_gradients, 5396800, 384), new global::Cnn.Tensor(_gradients, 5397184, 384));
+        _inception5b_branch2_1_bnOp.Backward(batch, Activation(24429440, 18816, batch), new global::Cnn.Tensor(_parameters, 5396832, 384), Activation(24485888, 18816, batch), Activation(24448256, 18816, batch), new global::Cnn.Tensor(_gradients, 5396832, 384), new global::Cnn.Tensor(_gradients, 5397216, 384));
         // inception5b.branch2.1.conv: Conv2d
-        _inception5b_branch2_1_convOp.Backward(batch, Activation(24410624, 9408, batch), new global::Cnn.Tensor(_parameters, 4733248, 663552), Activation(24448256, 18816, batch), Activation(24420032, 9408, batch), new global::Cnn.Tensor(_gradients, 4733248, 663552), default);
+        _inception5b_branch2_1_convOp.Backward(batch, Activation(24410624, 9408, batch), new global::Cnn.Tensor(_parameters, 4733280, 663552), Activation(24448256, 18816, batch), Activation(24420032, 9408, batch), new global::Cnn.Tensor(_gradients, 4733280, 663552), default);
         // inception5b.branch2.0.relu1: ReLU
         _inception5b_branch2_0_relu1Op.Backward(batch, Activation(24391808, 9408, batch), Activation(24410624, 9408, batch), Activation(24420032, 9408, batch), Activation(24401216, 9408, batch));
         // inception5b.branch2.0.bn: BatchNorm2d
-        _inception5b_branch2_0_bnOp.Backward(batch, Activation(24372992, 9408, batch), new global::Cnn.Tensor(_parameters, 4732864, 192), Activation(24401216, 9408, batch), Activation(24382400, 9408, batch), new global::Cnn.Tensor(_gradients, 4732864, 192), new global::Cnn.Tensor(_gradients, 4733056, 192));
+        _inception5b_branch2_0_bnOp.Backward(batch, Activation(24372992, 9408, batch), new global::Cnn.Tensor(_parameters, 4732896, 192), Activation(24401216, 9408, batch), Activation(24382400, 9408, batch), new global::Cnn.Tensor(_gradients, 4732896, 192), new global::Cnn.Tensor(_gradients, 4733088, 192));
         // inception5b.branch2.0.conv: Conv2d
-        _inception5b_branch2_0_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4573120, 159744), Activation(24382400, 9408, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 4573120, 159744), default);
-        _backend.Add(Activation(24219328, 40768, batch), Activation(24820720, 40768, batch), Activation(24219328, 40768, batch));
+        _inception5b_branch2_0_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4573152, 159744), Activation(24382400, 9408, batch), Activation(24820736, 40768, batch), new global::Cnn.Tensor(_gradients, 4573152, 159744), default);
+        _backend.Add(Activation(24219328, 40768, batch), Activation(24820736, 40768, batch), Activation(24219328, 40768, batch));
         // inception5b.branch1.relu1: ReLU
         _inception5b_branch1_relu1Op.Backward(batch, Activation(24297728, 18816, batch), Activation(24335360, 18816, batch), Activation(24354176, 18816, batch), Activation(24316544, 18816, batch));
         // inception5b.branch1.bn: BatchNorm2d
-        _inception5b_branch1_bnOp.Backward(batch, Activation(24260096, 18816, batch), new global::Cnn.Tensor(_parameters, 4572352, 384), Activation(24316544, 18816, batch), Activation(24278912, 18816, batch), new global::Cnn.Tensor(_gradients, 4572352, 384), new global::Cnn.Tensor(_gradients, 4572736, 384));
+        _inception5b_branch1_bnOp.Backward(batch, Activation(24260096, 18816, batch), new global::Cnn.Tensor(_parameters, 4572384, 384), Activation(24316544, 18816, batch), Activation(24278912, 18816, batch), new global::Cnn.Tensor(_gradients, 4572384, 384), new global::Cnn.Tensor(_gradients, 4572768, 384));
         // inception5b.branch1.conv: Conv2d
-        _inception5b_branch1_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4252864, 319488), Activation(24278912, 18816, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 4252864, 319488), default);
-        _backend.Add(Activation(24219328, 40768, batch), Activation(24820720, 40768, batch), Activation(24219328, 40768, batch));
+        _inception5b_branch1_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4252896, 319488), Activation(24278912, 18816, batch), Activation(24820736, 40768, batch), new global::Cnn.Tensor(_gradients, 4252896, 319488), default);
+        _backend.Add(Activation(24219328, 40768, batch), Activation(24820736, 40768, batch), Activation(24219328, 40768, batch));
         // inception5a.concat1: Concat
         _backend.CopyStrided(batch, 12544, Strided(24219328, 40768, batch, 0), 40768, Activation(23858688, 12544, batch), 12544);
         _backend.CopyStrided(batch, 15680, Strided(24219328, 40768, batch, 12544), 40768, Activation(23996672, 15680, batch), 15680);
@@ -2532,44 +2538,44 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch4.1.relu1: ReLU
         _inception5a_branch4_1_relu1Op.Backward(batch, Activation(24153472, 6272, batch), Activation(24166016, 6272, batch), Activation(24172288, 6272, batch), Activation(24159744, 6272, batch));
         // inception5a.branch4.1.bn: BatchNorm2d
-        _inception5a_branch4_1_bnOp.Backward(batch, Activation(24140928, 6272, batch), new global::Cnn.Tensor(_parameters, 4252608, 128), Activation(24159744, 6272, batch), Activation(24147200, 6272, batch), new global::Cnn.Tensor(_gradients, 4252608, 128), new global::Cnn.Tensor(_gradients, 4252736, 128));
+        _inception5a_branch4_1_bnOp.Backward(batch, Activation(24140928, 6272, batch), new global::Cnn.Tensor(_parameters, 4252640, 128), Activation(24159744, 6272, batch), Activation(24147200, 6272, batch), new global::Cnn.Tensor(_gradients, 4252640, 128), new global::Cnn.Tensor(_gradients, 4252768, 128));
         // inception5a.branch4.1.conv: Conv2d
-        _inception5a_branch4_1_convOp.Backward(batch, Activation(24059392, 40768, batch), new global::Cnn.Tensor(_parameters, 4146112, 106496), Activation(24147200, 6272, batch), Activation(24100160, 40768, batch), new global::Cnn.Tensor(_gradients, 4146112, 106496), default);
+        _inception5a_branch4_1_convOp.Backward(batch, Activation(24059392, 40768, batch), new global::Cnn.Tensor(_parameters, 4146144, 106496), Activation(24147200, 6272, batch), Activation(24100160, 40768, batch), new global::Cnn.Tensor(_gradients, 4146144, 106496), default);
         // inception5a.branch4.maxpool1: MaxPool2d
         _inception5a_branch4_maxpool1Op.Backward(batch, Activation(23714432, 40768, batch), Activation(24059392, 40768, batch), Activation(24100160, 40768, batch), Activation(23755200, 40768, batch));
         // inception5a.branch3.1.relu1: ReLU
         _inception5a_branch3_1_relu1Op.Backward(batch, Activation(24034304, 6272, batch), Activation(24046848, 6272, batch), Activation(24053120, 6272, batch), Activation(24040576, 6272, batch));
         // inception5a.branch3.1.bn: BatchNorm2d
-        _inception5a_branch3_1_bnOp.Backward(batch, Activation(24021760, 6272, batch), new global::Cnn.Tensor(_parameters, 4145856, 128), Activation(24040576, 6272, batch), Activation(24028032, 6272, batch), new global::Cnn.Tensor(_gradients, 4145856, 128), new global::Cnn.Tensor(_gradients, 4145984, 128));
+        _inception5a_branch3_1_bnOp.Backward(batch, Activation(24021760, 6272, batch), new global::Cnn.Tensor(_parameters, 4145888, 128), Activation(24040576, 6272, batch), Activation(24028032, 6272, batch), new global::Cnn.Tensor(_gradients, 4145888, 128), new global::Cnn.Tensor(_gradients, 4146016, 128));
         // inception5a.branch3.1.conv: Conv2d
-        _inception5a_branch3_1_convOp.Backward(batch, Activation(24018624, 1568, batch), new global::Cnn.Tensor(_parameters, 4108992, 36864), Activation(24028032, 6272, batch), Activation(24020192, 1568, batch), new global::Cnn.Tensor(_gradients, 4108992, 36864), default);
+        _inception5a_branch3_1_convOp.Backward(batch, Activation(24018624, 1568, batch), new global::Cnn.Tensor(_parameters, 4109024, 36864), Activation(24028032, 6272, batch), Activation(24020192, 1568, batch), new global::Cnn.Tensor(_gradients, 4109024, 36864), default);
         // inception5a.branch3.0.relu1: ReLU
         _inception5a_branch3_0_relu1Op.Backward(batch, Activation(24015488, 1568, batch), Activation(24018624, 1568, batch), Activation(24020192, 1568, batch), Activation(24017056, 1568, batch));
         // inception5a.branch3.0.bn: BatchNorm2d
-        _inception5a_branch3_0_bnOp.Backward(batch, Activation(24012352, 1568, batch), new global::Cnn.Tensor(_parameters, 4108928, 32), Activation(24017056, 1568, batch), Activation(24013920, 1568, batch), new global::Cnn.Tensor(_gradients, 4108928, 32), new global::Cnn.Tensor(_gradients, 4108960, 32));
+        _inception5a_branch3_0_bnOp.Backward(batch, Activation(24012352, 1568, batch), new global::Cnn.Tensor(_parameters, 4108960, 32), Activation(24017056, 1568, batch), Activation(24013920, 1568, batch), new global::Cnn.Tensor(_gradients, 4108960, 32), new global::Cnn.Tensor(_gradients, 4108992, 32));
         // inception5a.branch3.0.conv: Conv2d
-        _inception5a_branch3_0_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 4082304, 26624), Activation(24013920, 1568, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 4082304, 26624), default);
-        _backend.Add(Activation(23755200, 40768, batch), Activation(24820720, 40768, batch), Activation(23755200, 40768, batch));
+        _inception5a_branch3_0_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 4082336, 26624), Activation(24013920, 1568, batch), Activation(24820736, 40768, batch), new global::Cnn.Tensor(_gradients, 4082336, 26624), default);
+        _backend.Add(Activation(23755200, 40768, batch), Activation(24820736, 40768, batch), Activation(23755200, 40768, batch));
         // inception5a.branch2.1.relu1: ReLU
         _inception5a_branch2_1_relu1Op.Backward(batch, Activation(23949632, 15680, batch), Activation(23980992, 15680, batch), Activation(23996672, 15680, batch), Activation(23965312, 15680, batch));
         // inception5a.branch2.1.bn: BatchNorm2d
-        _inception5a_branch2_1_bnOp.Backward(batch, Activation(23918272, 15680, batch), new global::Cnn.Tensor(_parameters, 4081664, 320), Activation(23965312, 15680, batch), Activation(23933952, 15680, batch), new global::Cnn.Tensor(_gradients, 4081664, 320), new global::Cnn.Tensor(_gradients, 4081984, 320));
+        _inception5a_branch2_1_bnOp.Backward(batch, Activation(23918272, 15680, batch), new global::Cnn.Tensor(_parameters, 4081696, 320), Activation(23965312, 15680, batch), Activation(23933952, 15680, batch), new global::Cnn.Tensor(_gradients, 4081696, 320), new global::Cnn.Tensor(_gradients, 4082016, 320));
         // inception5a.branch2.1.conv: Conv2d
-        _inception5a_branch2_1_convOp.Backward(batch, Activation(23902592, 7840, batch), new global::Cnn.Tensor(_parameters, 3620864, 460800), Activation(23933952, 15680, batch), Activation(23910432, 7840, batch), new global::Cnn.Tensor(_gradients, 3620864, 460800), default);
+        _inception5a_branch2_1_convOp.Backward(batch, Activation(23902592, 7840, batch), new global::Cnn.Tensor(_parameters, 3620896, 460800), Activation(23933952, 15680, batch), Activation(23910432, 7840, batch), new global::Cnn.Tensor(_gradients, 3620896, 460800), default);
         // inception5a.branch2.0.relu1: ReLU
         _inception5a_branch2_0_relu1Op.Backward(batch, Activation(23886912, 7840, batch), Activation(23902592, 7840, batch), Activation(23910432, 7840, batch), Activation(23894752, 7840, batch));
         // inception5a.branch2.0.bn: BatchNorm2d
-        _inception5a_branch2_0_bnOp.Backward(batch, Activation(23871232, 7840, batch), new global::Cnn.Tensor(_parameters, 3620544, 160), Activation(23894752, 7840, batch), Activation(23879072, 7840, batch), new global::Cnn.Tensor(_gradients, 3620544, 160), new global::Cnn.Tensor(_gradients, 3620704, 160));
+        _inception5a_branch2_0_bnOp.Backward(batch, Activation(23871232, 7840, batch), new global::Cnn.Tensor(_parameters, 3620576, 160), Activation(23894752, 7840, batch), Activation(23879072, 7840, batch), new global::Cnn.Tensor(_gradients, 3620576, 160), new global::Cnn.Tensor(_gradients, 3620736, 160));
         // inception5a.branch2.0.conv: Conv2d
-        _inception5a_branch2_0_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3487424, 133120), Activation(23879072, 7840, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 3487424, 133120), default);
-        _backend.Add(Activation(23755200, 40768, batch), Activation(24820720, 40768, batch), Activation(23755200, 40768, batch));
+        _inception5a_branch2_0_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3487456, 133120), Activation(23879072, 7840, batch), Activation(24820736, 40768, batch), new global::Cnn.Tensor(_gradients, 3487456, 133120), default);
+        _backend.Add(Activation(23755200, 40768, batch), Activation(24820736, 40768, batch), Activation(23755200, 40768, batch));
         // inception5a.branch1.relu1: ReLU
         _inception5a_branch1_relu1Op.Backward(batch, Activation(23821056, 12544, batch), Activation(23846144, 12544, batch), Activation(23858688, 12544, batch), Activation(23833600, 12544, batch));
         // inception5a.branch1.bn: BatchNorm2d
-        _inception5a_branch1_bnOp.Backward(batch, Activation(23795968, 12544, batch), new global::Cnn.Tensor(_parameters, 3486912, 256), Activation(23833600, 12544, batch), Activation(23808512, 12544, batch), new global::Cnn.Tensor(_gradients, 3486912, 256), new global::Cnn.Tensor(_gradients, 3487168, 256));
+        _inception5a_branch1_bnOp.Backward(batch, Activation(23795968, 12544, batch), new global::Cnn.Tensor(_parameters, 3486944, 256), Activation(23833600, 12544, batch), Activation(23808512, 12544, batch), new global::Cnn.Tensor(_gradients, 3486944, 256), new global::Cnn.Tensor(_gradients, 3487200, 256));
         // inception5a.branch1.conv: Conv2d
-        _inception5a_branch1_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3273920, 212992), Activation(23808512, 12544, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 3273920, 212992), default);
-        _backend.Add(Activation(23755200, 40768, batch), Activation(24820720, 40768, batch), Activation(23755200, 40768, batch));
+        _inception5a_branch1_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3273952, 212992), Activation(23808512, 12544, batch), Activation(24820736, 40768, batch), new global::Cnn.Tensor(_gradients, 3273952, 212992), default);
+        _backend.Add(Activation(23755200, 40768, batch), Activation(24820736, 40768, batch), Activation(23755200, 40768, batch));
         // maxpool4: MaxPool2d
         _maxpool4Op.Backward(batch, Activation(23388288, 163072, batch), Activation(23714432, 40768, batch), Activation(23755200, 40768, batch), Activation(23551360, 163072, batch));
         // inception4e.concat1: Concat
@@ -2580,44 +2586,44 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch4.1.relu1: ReLU
         _inception4e_branch4_1_relu1Op.Backward(batch, Activation(23287936, 25088, batch), Activation(23338112, 25088, batch), Activation(23363200, 25088, batch), Activation(23313024, 25088, batch));
         // inception4e.branch4.1.bn: BatchNorm2d
-        _inception4e_branch4_1_bnOp.Backward(batch, Activation(23237760, 25088, batch), new global::Cnn.Tensor(_parameters, 3273664, 128), Activation(23313024, 25088, batch), Activation(23262848, 25088, batch), new global::Cnn.Tensor(_gradients, 3273664, 128), new global::Cnn.Tensor(_gradients, 3273792, 128));
+        _inception4e_branch4_1_bnOp.Backward(batch, Activation(23237760, 25088, batch), new global::Cnn.Tensor(_parameters, 3273696, 128), Activation(23313024, 25088, batch), Activation(23262848, 25088, batch), new global::Cnn.Tensor(_gradients, 3273696, 128), new global::Cnn.Tensor(_gradients, 3273824, 128));
         // inception4e.branch4.1.conv: Conv2d
-        _inception4e_branch4_1_convOp.Backward(batch, Activation(23030784, 103488, batch), new global::Cnn.Tensor(_parameters, 3206080, 67584), Activation(23262848, 25088, batch), Activation(23134272, 103488, batch), new global::Cnn.Tensor(_gradients, 3206080, 67584), default);
+        _inception4e_branch4_1_convOp.Backward(batch, Activation(23030784, 103488, batch), new global::Cnn.Tensor(_parameters, 3206112, 67584), Activation(23262848, 25088, batch), Activation(23134272, 103488, batch), new global::Cnn.Tensor(_gradients, 3206112, 67584), default);
         // inception4e.branch4.maxpool1: MaxPool2d
         _inception4e_branch4_maxpool1Op.Backward(batch, Activation(21770112, 103488, batch), Activation(23030784, 103488, batch), Activation(23134272, 103488, batch), Activation(21873600, 103488, batch));
         // inception4e.branch3.1.relu1: ReLU
         _inception4e_branch3_1_relu1Op.Backward(batch, Activation(22930432, 25088, batch), Activation(22980608, 25088, batch), Activation(23005696, 25088, batch), Activation(22955520, 25088, batch));
         // inception4e.branch3.1.bn: BatchNorm2d
-        _inception4e_branch3_1_bnOp.Backward(batch, Activation(22880256, 25088, batch), new global::Cnn.Tensor(_parameters, 3205824, 128), Activation(22955520, 25088, batch), Activation(22905344, 25088, batch), new global::Cnn.Tensor(_gradients, 3205824, 128), new global::Cnn.Tensor(_gradients, 3205952, 128));
+        _inception4e_branch3_1_bnOp.Backward(batch, Activation(22880256, 25088, batch), new global::Cnn.Tensor(_parameters, 3205856, 128), Activation(22955520, 25088, batch), Activation(22905344, 25088, batch), new global::Cnn.Tensor(_gradients, 3205856, 128), new global::Cnn.Tensor(_gradients, 3205984, 128));
         // inception4e.branch3.1.conv: Conv2d
-        _inception4e_branch3_1_convOp.Backward(batch, Activation(22867712, 6272, batch), new global::Cnn.Tensor(_parameters, 3168960, 36864), Activation(22905344, 25088, batch), Activation(22873984, 6272, batch), new global::Cnn.Tensor(_gradients, 3168960, 36864), default);
+        _inception4e_branch3_1_convOp.Backward(batch, Activation(22867712, 6272, batch), new global::Cnn.Tensor(_parameters, 3168992, 36864), Activation(22905344, 25088, batch), Activation(22873984, 6272, batch), new global::Cnn.Tensor(_gradients, 3168992, 36864), default);
         // inception4e.branch3.0.relu1: ReLU
         _inception4e_branch3_0_relu1Op.Backward(batch, Activation(22855168, 6272, batch), Activation(22867712, 6272, batch), Activation(22873984, 6272, batch), Activation(22861440, 6272, batch));
         // inception4e.branch3.0.bn: BatchNorm2d
-        _inception4e_branch3_0_bnOp.Backward(batch, Activation(22842624, 6272, batch), new global::Cnn.Tensor(_parameters, 3168896, 32), Activation(22861440, 6272, batch), Activation(22848896, 6272, batch), new global::Cnn.Tensor(_gradients, 3168896, 32), new global::Cnn.Tensor(_gradients, 3168928, 32));
+        _inception4e_branch3_0_bnOp.Backward(batch, Activation(22842624, 6272, batch), new global::Cnn.Tensor(_parameters, 3168928, 32), Activation(22861440, 6272, batch), Activation(22848896, 6272, batch), new global::Cnn.Tensor(_gradients, 3168928, 32), new global::Cnn.Tensor(_gradients, 3168960, 32));
         // inception4e.branch3.0.conv: Conv2d
-        _inception4e_branch3_0_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 3152000, 16896), Activation(22848896, 6272, batch), Activation(24820720, 103488, batch), new global::Cnn.Tensor(_gradients, 3152000, 16896), default);
-        _backend.Add(Activation(21873600, 103488, batch), Activation(24820720, 103488, batch), Activation(21873600, 103488, batch));
+        _inception4e_branch3_0_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 3152032, 16896), Activation(22848896, 6272, batch), Activation(24820736, 103488, batch), new global::Cnn.Tensor(_gradients, 3152032, 16896), default);
+        _backend.Add(Activation(21873600, 103488, batch), Activation(24820736, 103488, batch), Activation(21873600, 103488, batch));
         // inception4e.branch2.1.relu1: ReLU
         _inception4e_branch2_1_relu1Op.Backward(batch, Activation(22591744, 62720, batch), Activation(22717184, 62720, batch), Activation(22779904, 62720, batch), Activation(22654464, 62720, batch));
         // inception4e.branch2.1.bn: BatchNorm2d
-        _inception4e_branch2_1_bnOp.Backward(batch, Activation(22466304, 62720, batch), new global::Cnn.Tensor(_parameters, 3151360, 320), Activation(22654464, 62720, batch), Activation(22529024, 62720, batch), new global::Cnn.Tensor(_gradients, 3151360, 320), new global::Cnn.Tensor(_gradients, 3151680, 320));
+        _inception4e_branch2_1_bnOp.Backward(batch, Activation(22466304, 62720, batch), new global::Cnn.Tensor(_parameters, 3151392, 320), Activation(22654464, 62720, batch), Activation(22529024, 62720, batch), new global::Cnn.Tensor(_gradients, 3151392, 320), new global::Cnn.Tensor(_gradients, 3151712, 320));
         // inception4e.branch2.1.conv: Conv2d
-        _inception4e_branch2_1_convOp.Backward(batch, Activation(22403584, 31360, batch), new global::Cnn.Tensor(_parameters, 2690560, 460800), Activation(22529024, 62720, batch), Activation(22434944, 31360, batch), new global::Cnn.Tensor(_gradients, 2690560, 460800), default);
+        _inception4e_branch2_1_convOp.Backward(batch, Activation(22403584, 31360, batch), new global::Cnn.Tensor(_parameters, 2690592, 460800), Activation(22529024, 62720, batch), Activation(22434944, 31360, batch), new global::Cnn.Tensor(_gradients, 2690592, 460800), default);
         // inception4e.branch2.0.relu1: ReLU
         _inception4e_branch2_0_relu1Op.Backward(batch, Activation(22340864, 31360, batch), Activation(22403584, 31360, batch), Activation(22434944, 31360, batch), Activation(22372224, 31360, batch));
         // inception4e.branch2.0.bn: BatchNorm2d
-        _inception4e_branch2_0_bnOp.Backward(batch, Activation(22278144, 31360, batch), new global::Cnn.Tensor(_parameters, 2690240, 160), Activation(22372224, 31360, batch), Activation(22309504, 31360, batch), new global::Cnn.Tensor(_gradients, 2690240, 160), new global::Cnn.Tensor(_gradients, 2690400, 160));
+        _inception4e_branch2_0_bnOp.Backward(batch, Activation(22278144, 31360, batch), new global::Cnn.Tensor(_parameters, 2690272, 160), Activation(22372224, 31360, batch), Activation(22309504, 31360, batch), new global::Cnn.Tensor(_gradients, 2690272, 160), new global::Cnn.Tensor(_gradients, 2690432, 160));
         // inception4e.branch2.0.conv: Conv2d
-        _inception4e_branch2_0_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2605760, 84480), Activation(22309504, 31360, batch), Activation(24820720, 103488, batch), new global::Cnn.Tensor(_gradients, 2605760, 84480), default);
-        _backend.Add(Activation(21873600, 103488, batch), Activation(24820720, 103488, batch), Activation(21873600, 103488, batch));
+        _inception4e_branch2_0_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2605792, 84480), Activation(22309504, 31360, batch), Activation(24820736, 103488, batch), new global::Cnn.Tensor(_gradients, 2605792, 84480), default);
+        _backend.Add(Activation(21873600, 103488, batch), Activation(24820736, 103488, batch), Activation(21873600, 103488, batch));
         // inception4e.branch1.relu1: ReLU
         _inception4e_branch1_relu1Op.Backward(batch, Activation(22077440, 50176, batch), Activation(22177792, 50176, batch), Activation(22227968, 50176, batch), Activation(22127616, 50176, batch));
         // inception4e.branch1.bn: BatchNorm2d
-        _inception4e_branch1_bnOp.Backward(batch, Activation(21977088, 50176, batch), new global::Cnn.Tensor(_parameters, 2605248, 256), Activation(22127616, 50176, batch), Activation(22027264, 50176, batch), new global::Cnn.Tensor(_gradients, 2605248, 256), new global::Cnn.Tensor(_gradients, 2605504, 256));
+        _inception4e_branch1_bnOp.Backward(batch, Activation(21977088, 50176, batch), new global::Cnn.Tensor(_parameters, 2605280, 256), Activation(22127616, 50176, batch), Activation(22027264, 50176, batch), new global::Cnn.Tensor(_gradients, 2605280, 256), new global::Cnn.Tensor(_gradients, 2605536, 256));
         // inception4e.branch1.conv: Conv2d
-        _inception4e_branch1_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2470080, 135168), Activation(22027264, 50176, batch), Activation(24820720, 103488, batch), new global::Cnn.Tensor(_gradients, 2470080, 135168), default);
-        _backend.Add(Activation(21873600, 103488, batch), Activation(24820720, 103488, batch), Activation(21873600, 103488, batch));
+        _inception4e_branch1_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2470112, 135168), Activation(22027264, 50176, batch), Activation(24820736, 103488, batch), new global::Cnn.Tensor(_gradients, 2470112, 135168), default);
+        _backend.Add(Activation(21873600, 103488, batch), Activation(24820736, 103488, batch), Activation(21873600, 103488, batch));
         // inception4d.concat1: Concat
         _backend.CopyStrided(batch, 21952, Strided(21873600, 103488, batch, 0), 103488, Activation(20851264, 21952, batch), 21952);
         _backend.CopyStrided(batch, 56448, Strided(21873600, 103488, batch, 21952), 103488, Activation(21324800, 56448, batch), 56448);
@@ -2626,44 +2632,44 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch4.1.relu1: ReLU
         _inception4d_branch4_1_relu1Op.Backward(batch, Activation(21719936, 12544, batch), Activation(21745024, 12544, batch), Activation(21757568, 12544, batch), Activation(21732480, 12544, batch));
         // inception4d.branch4.1.bn: BatchNorm2d
-        _inception4d_branch4_1_bnOp.Backward(batch, Activation(21694848, 12544, batch), new global::Cnn.Tensor(_parameters, 2469952, 64), Activation(21732480, 12544, batch), Activation(21707392, 12544, batch), new global::Cnn.Tensor(_gradients, 2469952, 64), new global::Cnn.Tensor(_gradients, 2470016, 64));
+        _inception4d_branch4_1_bnOp.Backward(batch, Activation(21694848, 12544, batch), new global::Cnn.Tensor(_parameters, 2469984, 64), Activation(21732480, 12544, batch), Activation(21707392, 12544, batch), new global::Cnn.Tensor(_gradients, 2469984, 64), new global::Cnn.Tensor(_gradients, 2470048, 64));
         // inception4d.branch4.1.conv: Conv2d
-        _inception4d_branch4_1_convOp.Backward(batch, Activation(21494144, 100352, batch), new global::Cnn.Tensor(_parameters, 2437184, 32768), Activation(21707392, 12544, batch), Activation(21594496, 100352, batch), new global::Cnn.Tensor(_gradients, 2437184, 32768), default);
+        _inception4d_branch4_1_convOp.Backward(batch, Activation(21494144, 100352, batch), new global::Cnn.Tensor(_parameters, 2437216, 32768), Activation(21707392, 12544, batch), Activation(21594496, 100352, batch), new global::Cnn.Tensor(_gradients, 2437216, 32768), default);
         // inception4d.branch4.maxpool1: MaxPool2d
         _inception4d_branch4_maxpool1Op.Backward(batch, Activation(20540800, 100352, batch), Activation(21494144, 100352, batch), Activation(21594496, 100352, batch), Activation(20641152, 100352, batch));
         // inception4d.branch3.1.relu1: ReLU
         _inception4d_branch3_1_relu1Op.Backward(batch, Activation(21443968, 12544, batch), Activation(21469056, 12544, batch), Activation(21481600, 12544, batch), Activation(21456512, 12544, batch));
         // inception4d.branch3.1.bn: BatchNorm2d
-        _inception4d_branch3_1_bnOp.Backward(batch, Activation(21418880, 12544, batch), new global::Cnn.Tensor(_parameters, 2437056, 64), Activation(21456512, 12544, batch), Activation(21431424, 12544, batch), new global::Cnn.Tensor(_gradients, 2437056, 64), new global::Cnn.Tensor(_gradients, 2437120, 64));
+        _inception4d_branch3_1_bnOp.Backward(batch, Activation(21418880, 12544, batch), new global::Cnn.Tensor(_parameters, 2437088, 64), Activation(21456512, 12544, batch), Activation(21431424, 12544, batch), new global::Cnn.Tensor(_gradients, 2437088, 64), new global::Cnn.Tensor(_gradients, 2437152, 64));
         // inception4d.branch3.1.conv: Conv2d
-        _inception4d_branch3_1_convOp.Backward(batch, Activation(21406336, 6272, batch), new global::Cnn.Tensor(_parameters, 2418624, 18432), Activation(21431424, 12544, batch), Activation(21412608, 6272, batch), new global::Cnn.Tensor(_gradients, 2418624, 18432), default);
+        _inception4d_branch3_1_convOp.Backward(batch, Activation(21406336, 6272, batch), new global::Cnn.Tensor(_parameters, 2418656, 18432), Activation(21431424, 12544, batch), Activation(21412608, 6272, batch), new global::Cnn.Tensor(_gradients, 2418656, 18432), default);
         // inception4d.branch3.0.relu1: ReLU
         _inception4d_branch3_0_relu1Op.Backward(batch, Activation(21393792, 6272, batch), Activation(21406336, 6272, batch), Activation(21412608, 6272, batch), Activation(21400064, 6272, batch));
         // inception4d.branch3.0.bn: BatchNorm2d
-        _inception4d_branch3_0_bnOp.Backward(batch, Activation(21381248, 6272, batch), new global::Cnn.Tensor(_parameters, 2418560, 32), Activation(21400064, 6272, batch), Activation(21387520, 6272, batch), new global::Cnn.Tensor(_gradients, 2418560, 32), new global::Cnn.Tensor(_gradients, 2418592, 32));
+        _inception4d_branch3_0_bnOp.Backward(batch, Activation(21381248, 6272, batch), new global::Cnn.Tensor(_parameters, 2418592, 32), Activation(21400064, 6272, batch), Activation(21387520, 6272, batch), new global::Cnn.Tensor(_gradients, 2418592, 32), new global::Cnn.Tensor(_gradients, 2418624, 32));
         // inception4d.branch3.0.conv: Conv2d
-        _inception4d_branch3_0_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 2402176, 16384), Activation(21387520, 6272, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 2402176, 16384), default);
-        _backend.Add(Activation(20641152, 100352, batch), Activation(24820720, 100352, batch), Activation(20641152, 100352, batch));
+        _inception4d_branch3_0_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 2402208, 16384), Activation(21387520, 6272, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 2402208, 16384), default);
+        _backend.Add(Activation(20641152, 100352, batch), Activation(24820736, 100352, batch), Activation(20641152, 100352, batch));
         // inception4d.branch2.1.relu1: ReLU
         _inception4d_branch2_1_relu1Op.Backward(batch, Activation(21155456, 56448, batch), Activation(21268352, 56448, batch), Activation(21324800, 56448, batch), Activation(21211904, 56448, batch));
         // inception4d.branch2.1.bn: BatchNorm2d
-        _inception4d_branch2_1_bnOp.Backward(batch, Activation(21042560, 56448, batch), new global::Cnn.Tensor(_parameters, 2401600, 288), Activation(21211904, 56448, batch), Activation(21099008, 56448, batch), new global::Cnn.Tensor(_gradients, 2401600, 288), new global::Cnn.Tensor(_gradients, 2401888, 288));
+        _inception4d_branch2_1_bnOp.Backward(batch, Activation(21042560, 56448, batch), new global::Cnn.Tensor(_parameters, 2401632, 288), Activation(21211904, 56448, batch), Activation(21099008, 56448, batch), new global::Cnn.Tensor(_gradients, 2401632, 288), new global::Cnn.Tensor(_gradients, 2401920, 288));
         // inception4d.branch2.1.conv: Conv2d
-        _inception4d_branch2_1_convOp.Backward(batch, Activation(20986112, 28224, batch), new global::Cnn.Tensor(_parameters, 2028352, 373248), Activation(21099008, 56448, batch), Activation(21014336, 28224, batch), new global::Cnn.Tensor(_gradients, 2028352, 373248), default);
+        _inception4d_branch2_1_convOp.Backward(batch, Activation(20986112, 28224, batch), new global::Cnn.Tensor(_parameters, 2028384, 373248), Activation(21099008, 56448, batch), Activation(21014336, 28224, batch), new global::Cnn.Tensor(_gradients, 2028384, 373248), default);
         // inception4d.branch2.0.relu1: ReLU
         _inception4d_branch2_0_relu1Op.Backward(batch, Activation(20929664, 28224, batch), Activation(20986112, 28224, batch), Activation(21014336, 28224, batch), Activation(20957888, 28224, batch));
         // inception4d.branch2.0.bn: BatchNorm2d
-        _inception4d_branch2_0_bnOp.Backward(batch, Activation(20873216, 28224, batch), new global::Cnn.Tensor(_parameters, 2028064, 144), Activation(20957888, 28224, batch), Activation(20901440, 28224, batch), new global::Cnn.Tensor(_gradients, 2028064, 144), new global::Cnn.Tensor(_gradients, 2028208, 144));
+        _inception4d_branch2_0_bnOp.Backward(batch, Activation(20873216, 28224, batch), new global::Cnn.Tensor(_parameters, 2028096, 144), Activation(20957888, 28224, batch), Activation(20901440, 28224, batch), new global::Cnn.Tensor(_gradients, 2028096, 144), new global::Cnn.Tensor(_gradients, 2028240, 144));
         // inception4d.branch2.0.conv: Conv2d
-        _inception4d_branch2_0_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1954336, 73728), Activation(20901440, 28224, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1954336, 73728), default);
-        _backend.Add(Activation(20641152, 100352, batch), Activation(24820720, 100352, batch), Activation(20641152, 100352, batch));
+        _inception4d_branch2_0_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1954368, 73728), Activation(20901440, 28224, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 1954368, 73728), default);
+        _backend.Add(Activation(20641152, 100352, batch), Activation(24820736, 100352, batch), Activation(20641152, 100352, batch));
         // inception4d.branch1.relu1: ReLU
         _inception4d_branch1_relu1Op.Backward(batch, Activation(20785408, 21952, batch), Activation(20829312, 21952, batch), Activation(20851264, 21952, batch), Activation(20807360, 21952, batch));
         // inception4d.branch1.bn: BatchNorm2d
-        _inception4d_branch1_bnOp.Backward(batch, Activation(20741504, 21952, batch), new global::Cnn.Tensor(_parameters, 1954112, 112), Activation(20807360, 21952, batch), Activation(20763456, 21952, batch), new global::Cnn.Tensor(_gradients, 1954112, 112), new global::Cnn.Tensor(_gradients, 1954224, 112));
+        _inception4d_branch1_bnOp.Backward(batch, Activation(20741504, 21952, batch), new global::Cnn.Tensor(_parameters, 1954144, 112), Activation(20807360, 21952, batch), Activation(20763456, 21952, batch), new global::Cnn.Tensor(_gradients, 1954144, 112), new global::Cnn.Tensor(_gradients, 1954256, 112));
         // inception4d.branch1.conv: Conv2d
-        _inception4d_branch1_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1896768, 57344), Activation(20763456, 21952, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1896768, 57344), default);
-        _backend.Add(Activation(20641152, 100352, batch), Activation(24820720, 100352, batch), Activation(20641152, 100352, batch));
+        _inception4d_branch1_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1896800, 57344), Activation(20763456, 21952, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 1896800, 57344), default);
+        _backend.Add(Activation(20641152, 100352, batch), Activation(24820736, 100352, batch), Activation(20641152, 100352, batch));
         // inception4c.concat1: Concat
         _backend.CopyStrided(batch, 25088, Strided(20641152, 100352, batch, 0), 100352, Activation(19684672, 25088, batch), 25088);
         _backend.CopyStrided(batch, 50176, Strided(20641152, 100352, batch, 25088), 100352, Activation(20111168, 50176, batch), 50176);
@@ -2672,44 +2678,44 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch4.1.relu1: ReLU
         _inception4c_branch4_1_relu1Op.Backward(batch, Activation(20490624, 12544, batch), Activation(20515712, 12544, batch), Activation(20528256, 12544, batch), Activation(20503168, 12544, batch));
         // inception4c.branch4.1.bn: BatchNorm2d
-        _inception4c_branch4_1_bnOp.Backward(batch, Activation(20465536, 12544, batch), new global::Cnn.Tensor(_parameters, 1896640, 64), Activation(20503168, 12544, batch), Activation(20478080, 12544, batch), new global::Cnn.Tensor(_gradients, 1896640, 64), new global::Cnn.Tensor(_gradients, 1896704, 64));
+        _inception4c_branch4_1_bnOp.Backward(batch, Activation(20465536, 12544, batch), new global::Cnn.Tensor(_parameters, 1896672, 64), Activation(20503168, 12544, batch), Activation(20478080, 12544, batch), new global::Cnn.Tensor(_gradients, 1896672, 64), new global::Cnn.Tensor(_gradients, 1896736, 64));
         // inception4c.branch4.1.conv: Conv2d
-        _inception4c_branch4_1_convOp.Backward(batch, Activation(20264832, 100352, batch), new global::Cnn.Tensor(_parameters, 1863872, 32768), Activation(20478080, 12544, batch), Activation(20365184, 100352, batch), new global::Cnn.Tensor(_gradients, 1863872, 32768), default);
+        _inception4c_branch4_1_convOp.Backward(batch, Activation(20264832, 100352, batch), new global::Cnn.Tensor(_parameters, 1863904, 32768), Activation(20478080, 12544, batch), Activation(20365184, 100352, batch), new global::Cnn.Tensor(_gradients, 1863904, 32768), default);
         // inception4c.branch4.maxpool1: MaxPool2d
         _inception4c_branch4_maxpool1Op.Backward(batch, Activation(19358528, 100352, batch), Activation(20264832, 100352, batch), Activation(20365184, 100352, batch), Activation(19458880, 100352, batch));
         // inception4c.branch3.1.relu1: ReLU
         _inception4c_branch3_1_relu1Op.Backward(batch, Activation(20214656, 12544, batch), Activation(20239744, 12544, batch), Activation(20252288, 12544, batch), Activation(20227200, 12544, batch));
         // inception4c.branch3.1.bn: BatchNorm2d
-        _inception4c_branch3_1_bnOp.Backward(batch, Activation(20189568, 12544, batch), new global::Cnn.Tensor(_parameters, 1863744, 64), Activation(20227200, 12544, batch), Activation(20202112, 12544, batch), new global::Cnn.Tensor(_gradients, 1863744, 64), new global::Cnn.Tensor(_gradients, 1863808, 64));
+        _inception4c_branch3_1_bnOp.Backward(batch, Activation(20189568, 12544, batch), new global::Cnn.Tensor(_parameters, 1863776, 64), Activation(20227200, 12544, batch), Activation(20202112, 12544, batch), new global::Cnn.Tensor(_gradients, 1863776, 64), new global::Cnn.Tensor(_gradients, 1863840, 64));
         // inception4c.branch3.1.conv: Conv2d
-        _inception4c_branch3_1_convOp.Backward(batch, Activation(20180160, 4704, batch), new global::Cnn.Tensor(_parameters, 1849920, 13824), Activation(20202112, 12544, batch), Activation(20184864, 4704, batch), new global::Cnn.Tensor(_gradients, 1849920, 13824), default);
+        _inception4c_branch3_1_convOp.Backward(batch, Activation(20180160, 4704, batch), new global::Cnn.Tensor(_parameters, 1849952, 13824), Activation(20202112, 12544, batch), Activation(20184864, 4704, batch), new global::Cnn.Tensor(_gradients, 1849952, 13824), default);
         // inception4c.branch3.0.relu1: ReLU
         _inception4c_branch3_0_relu1Op.Backward(batch, Activation(20170752, 4704, batch), Activation(20180160, 4704, batch), Activation(20184864, 4704, batch), Activation(20175456, 4704, batch));
         // inception4c.branch3.0.bn: BatchNorm2d
-        _inception4c_branch3_0_bnOp.Backward(batch, Activation(20161344, 4704, batch), new global::Cnn.Tensor(_parameters, 1849872, 24), Activation(20175456, 4704, batch), Activation(20166048, 4704, batch), new global::Cnn.Tensor(_gradients, 1849872, 24), new global::Cnn.Tensor(_gradients, 1849896, 24));
+        _inception4c_branch3_0_bnOp.Backward(batch, Activation(20161344, 4704, batch), new global::Cnn.Tensor(_parameters, 1849888, 24), Activation(20175456, 4704, batch), Activation(20166048, 4704, batch), new global::Cnn.Tensor(_gradients, 1849888, 24), new global::Cnn.Tensor(_gradients, 1849920, 24));
         // inception4c.branch3.0.conv: Conv2d
-        _inception4c_branch3_0_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1837584, 12288), Activation(20166048, 4704, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1837584, 12288), default);
-        _backend.Add(Activation(19458880, 100352, batch), Activation(24820720, 100352, batch), Activation(19458880, 100352, batch));
+        _inception4c_branch3_0_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1837600, 12288), Activation(20166048, 4704, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 1837600, 12288), default);
+        _backend.Add(Activation(19458880, 100352, batch), Activation(24820736, 100352, batch), Activation(19458880, 100352, batch));
         // inception4c.branch2.1.relu1: ReLU
         _inception4c_branch2_1_relu1Op.Backward(batch, Activation(19960640, 50176, batch), Activation(20060992, 50176, batch), Activation(20111168, 50176, batch), Activation(20010816, 50176, batch));
         // inception4c.branch2.1.bn: BatchNorm2d
-        _inception4c_branch2_1_bnOp.Backward(batch, Activation(19860288, 50176, batch), new global::Cnn.Tensor(_parameters, 1837072, 256), Activation(20010816, 50176, batch), Activation(19910464, 50176, batch), new global::Cnn.Tensor(_gradients, 1837072, 256), new global::Cnn.Tensor(_gradients, 1837328, 256));
+        _inception4c_branch2_1_bnOp.Backward(batch, Activation(19860288, 50176, batch), new global::Cnn.Tensor(_parameters, 1837088, 256), Activation(20010816, 50176, batch), Activation(19910464, 50176, batch), new global::Cnn.Tensor(_gradients, 1837088, 256), new global::Cnn.Tensor(_gradients, 1837344, 256));
         // inception4c.branch2.1.conv: Conv2d
-        _inception4c_branch2_1_convOp.Backward(batch, Activation(19810112, 25088, batch), new global::Cnn.Tensor(_parameters, 1542160, 294912), Activation(19910464, 50176, batch), Activation(19835200, 25088, batch), new global::Cnn.Tensor(_gradients, 1542160, 294912), default);
+        _inception4c_branch2_1_convOp.Backward(batch, Activation(19810112, 25088, batch), new global::Cnn.Tensor(_parameters, 1542176, 294912), Activation(19910464, 50176, batch), Activation(19835200, 25088, batch), new global::Cnn.Tensor(_gradients, 1542176, 294912), default);
         // inception4c.branch2.0.relu1: ReLU
         _inception4c_branch2_0_relu1Op.Backward(batch, Activation(19759936, 25088, batch), Activation(19810112, 25088, batch), Activation(19835200, 25088, batch), Activation(19785024, 25088, batch));
         // inception4c.branch2.0.bn: BatchNorm2d
-        _inception4c_branch2_0_bnOp.Backward(batch, Activation(19709760, 25088, batch), new global::Cnn.Tensor(_parameters, 1541904, 128), Activation(19785024, 25088, batch), Activation(19734848, 25088, batch), new global::Cnn.Tensor(_gradients, 1541904, 128), new global::Cnn.Tensor(_gradients, 1542032, 128));
+        _inception4c_branch2_0_bnOp.Backward(batch, Activation(19709760, 25088, batch), new global::Cnn.Tensor(_parameters, 1541920, 128), Activation(19785024, 25088, batch), Activation(19734848, 25088, batch), new global::Cnn.Tensor(_gradients, 1541920, 128), new global::Cnn.Tensor(_gradients, 1542048, 128));
         // inception4c.branch2.0.conv: Conv2d
-        _inception4c_branch2_0_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1476368, 65536), Activation(19734848, 25088, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1476368, 65536), default);
-        _backend.Add(Activation(19458880, 100352, batch), Activation(24820720, 100352, batch), Activation(19458880, 100352, batch));
+        _inception4c_branch2_0_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1476384, 65536), Activation(19734848, 25088, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 1476384, 65536), default);
+        _backend.Add(Activation(19458880, 100352, batch), Activation(24820736, 100352, batch), Activation(19458880, 100352, batch));
         // inception4c.branch1.relu1: ReLU
         _inception4c_branch1_relu1Op.Backward(batch, Activation(19609408, 25088, batch), Activation(19659584, 25088, batch), Activation(19684672, 25088, batch), Activation(19634496, 25088, batch));
         // inception4c.branch1.bn: BatchNorm2d
-        _inception4c_branch1_bnOp.Backward(batch, Activation(19559232, 25088, batch), new global::Cnn.Tensor(_parameters, 1476112, 128), Activation(19634496, 25088, batch), Activation(19584320, 25088, batch), new global::Cnn.Tensor(_gradients, 1476112, 128), new global::Cnn.Tensor(_gradients, 1476240, 128));
+        _inception4c_branch1_bnOp.Backward(batch, Activation(19559232, 25088, batch), new global::Cnn.Tensor(_parameters, 1476128, 128), Activation(19634496, 25088, batch), Activation(19584320, 25088, batch), new global::Cnn.Tensor(_gradients, 1476128, 128), new global::Cnn.Tensor(_gradients, 1476256, 128));
         // inception4c.branch1.conv: Conv2d
-        _inception4c_branch1_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1410576, 65536), Activation(19584320, 25088, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1410576, 65536), default);
-        _backend.Add(Activation(19458880, 100352, batch), Activation(24820720, 100352, batch), Activation(19458880, 100352, batch));
+        _inception4c_branch1_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1410592, 65536), Activation(19584320, 25088, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 1410592, 65536), default);
+        _backend.Add(Activation(19458880, 100352, batch), Activation(24820736, 100352, batch), Activation(19458880, 100352, batch));
         // inception4b.concat1: Concat
         _backend.CopyStrided(batch, 31360, Strided(19458880, 100352, batch, 0), 100352, Activation(18552576, 31360, batch), 31360);
         _backend.CopyStrided(batch, 43904, Strided(19458880, 100352, batch, 31360), 100352, Activation(18935168, 43904, batch), 43904);
@@ -2718,24 +2724,24 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch4.1.relu1: ReLU
         _inception4b_branch4_1_relu1Op.Backward(batch, Activation(19308352, 12544, batch), Activation(19333440, 12544, batch), Activation(19345984, 12544, batch), Activation(19320896, 12544, batch));
         // inception4b.branch4.1.bn: BatchNorm2d
-        _inception4b_branch4_1_bnOp.Backward(batch, Activation(19283264, 12544, batch), new global::Cnn.Tensor(_parameters, 1410448, 64), Activation(19320896, 12544, batch), Activation(19295808, 12544, batch), new global::Cnn.Tensor(_gradients, 1410448, 64), new global::Cnn.Tensor(_gradients, 1410512, 64));
+        _inception4b_branch4_1_bnOp.Backward(batch, Activation(19283264, 12544, batch), new global::Cnn.Tensor(_parameters, 1410464, 64), Activation(19320896, 12544, batch), Activation(19295808, 12544, batch), new global::Cnn.Tensor(_gradients, 1410464, 64), new global::Cnn.Tensor(_gradients, 1410528, 64));
         // inception4b.branch4.1.conv: Conv2d
-        _inception4b_branch4_1_convOp.Backward(batch, Activation(19082560, 100352, batch), new global::Cnn.Tensor(_parameters, 1377680, 32768), Activation(19295808, 12544, batch), Activation(19182912, 100352, batch), new global::Cnn.Tensor(_gradients, 1377680, 32768), default);
+        _inception4b_branch4_1_convOp.Backward(batch, Activation(19082560, 100352, batch), new global::Cnn.Tensor(_parameters, 1377696, 32768), Activation(19295808, 12544, batch), Activation(19182912, 100352, batch), new global::Cnn.Tensor(_gradients, 1377696, 32768), default);
         // inception4b.branch4.maxpool1: MaxPool2d
         _inception4b_branch4_maxpool1Op.Backward(batch, Activation(18195072, 100352, batch), Activation(19082560, 100352, batch), Activation(19182912, 100352, batch), Activation(18295424, 100352, batch));
         // inception4b.branch3.1.relu1: ReLU
         _inception4b_branch3_1_relu1Op.Backward(batch, Activation(19032384, 12544, batch), Activation(19057472, 12544, batch), Activation(19070016, 12544, batch), Activation(19044928, 12544, batch));
         // inception4b.branch3.1.bn: BatchNorm2d
-        _inception4b_branch3_1_bnOp.Backward(batch, Activation(19007296, 12544, batch), new global::Cnn.Tensor(_parameters, 1377552, 64), Activation(19044928, 12544, batch), Activation(19019840, 12544, batch), new global::Cnn.Tensor(_gradients, 1377552, 64), new global::Cnn.Tensor(_gradients, 1377616, 64));
+        _inception4b_branch3_1_bnOp.Backward(batch, Activation(19007296, 12544, batch), new global::Cnn.Tensor(_parameters, 1377568, 64), Activation(19044928, 12544, batch), Activation(19019840, 12544, batch), new global::Cnn.Tensor(_gradients, 1377568, 64), new global::Cnn.Tensor(_gradients, 1377632, 64));
         // inception4b.branch3.1.conv: Conv2d
-        _inception4b_branch3_1_convOp.Backward(batch, Activation(18997888, 4704, batch), new global::Cnn.Tensor(_parameters, 1363728, 13824), Activation(19019840, 12544, batch), Activation(19002592, 4704, batch), new global::Cnn.Tensor(_gradients, 1363728, 13824), default);
+        _inception4b_branch3_1_convOp.Backward(batch, Activation(18997888, 4704, batch), new global::Cnn.Tensor(_parameters, 1363744, 13824), Activation(19019840, 12544, batch), Activation(19002592, 4704, batch), new global::Cnn.Tensor(_gradients, 1363744, 13824), default);
         // inception4b.branch3.0.relu1: ReLU
         _inception4b_branch3_0_relu1Op.Backward(batch, Activation(18988480, 4704, batch), Activation(18997888, 4704, batch), Activation(19002592, 4704, batch), Activation(18993184, 4704, batch));
         // inception4b.branch3.0.bn: BatchNorm2d
-        _inception4b_branch3_0_bnOp.Backward(batch, Activation(18979072, 4704, batch), new global::Cnn.Tensor(_parameters, 1363680, 24), Activation(18993184, 4704, batch), Activation(18983776, 4704, batch), new global::Cnn.Tensor(_gradients, 1363680, 24), new global::Cnn.Tensor(_gradients, 1363704, 24));
+        _inception4b_branch3_0_bnOp.Backward(batch, Activation(18979072, 4704, batch), new global::Cnn.Tensor(_parameters, 1363680, 24), Activation(18993184, 4704, batch), Activation(18983776, 4704, batch), new global::Cnn.Tensor(_gradients, 1363680, 24), new global::Cnn.Tensor(_gradients, 1363712, 24));
         // inception4b.branch3.0.conv: Conv2d
-        _inception4b_branch3_0_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1351392, 12288), Activation(18983776, 4704, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1351392, 12288), default);
-        _backend.Add(Activation(18295424, 100352, batch), Activation(24820720, 100352, batch), Activation(18295424, 100352, batch));
+        _inception4b_branch3_0_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1351392, 12288), Activation(18983776, 4704, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 1351392, 12288), default);
+        _backend.Add(Activation(18295424, 100352, batch), Activation(24820736, 100352, batch), Activation(18295424, 100352, batch));
         // inception4b.branch2.1.relu1: ReLU
         _inception4b_branch2_1_relu1Op.Backward(batch, Activation(18803456, 43904, batch), Activation(18891264, 43904, batch), Activation(18935168, 43904, batch), Activation(18847360, 43904, batch));
         // inception4b.branch2.1.bn: BatchNorm2d
@@ -2747,15 +2753,15 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch2.0.bn: BatchNorm2d
         _inception4b_branch2_0_bnOp.Backward(batch, Activation(18583936, 21952, batch), new global::Cnn.Tensor(_parameters, 1124928, 112), Activation(18649792, 21952, batch), Activation(18605888, 21952, batch), new global::Cnn.Tensor(_gradients, 1124928, 112), new global::Cnn.Tensor(_gradients, 1125040, 112));
         // inception4b.branch2.0.conv: Conv2d
-        _inception4b_branch2_0_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1067584, 57344), Activation(18605888, 21952, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1067584, 57344), default);
-        _backend.Add(Activation(18295424, 100352, batch), Activation(24820720, 100352, batch), Activation(18295424, 100352, batch));
+        _inception4b_branch2_0_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1067584, 57344), Activation(18605888, 21952, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 1067584, 57344), default);
+        _backend.Add(Activation(18295424, 100352, batch), Activation(24820736, 100352, batch), Activation(18295424, 100352, batch));
         // inception4b.branch1.relu1: ReLU
         _inception4b_branch1_relu1Op.Backward(batch, Activation(18458496, 31360, batch), Activation(18521216, 31360, batch), Activation(18552576, 31360, batch), Activation(18489856, 31360, batch));
         // inception4b.branch1.bn: BatchNorm2d
         _inception4b_branch1_bnOp.Backward(batch, Activation(18395776, 31360, batch), new global::Cnn.Tensor(_parameters, 1067264, 160), Activation(18489856, 31360, batch), Activation(18427136, 31360, batch), new global::Cnn.Tensor(_gradients, 1067264, 160), new global::Cnn.Tensor(_gradients, 1067424, 160));
         // inception4b.branch1.conv: Conv2d
-        _inception4b_branch1_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 985344, 81920), Activation(18427136, 31360, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 985344, 81920), default);
-        _backend.Add(Activation(18295424, 100352, batch), Activation(24820720, 100352, batch), Activation(18295424, 100352, batch));
+        _inception4b_branch1_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 985344, 81920), Activation(18427136, 31360, batch), Activation(24820736, 100352, batch), new global::Cnn.Tensor(_gradients, 985344, 81920), default);
+        _backend.Add(Activation(18295424, 100352, batch), Activation(24820736, 100352, batch), Activation(18295424, 100352, batch));
         // inception4a.concat1: Concat
         _backend.CopyStrided(batch, 37632, Strided(18295424, 100352, batch, 0), 100352, Activation(17461248, 37632, batch), 37632);
         _backend.CopyStrided(batch, 40768, Strided(18295424, 100352, batch, 37632), 100352, Activation(17815616, 40768, batch), 40768);
@@ -2780,8 +2786,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch3.0.bn: BatchNorm2d
         _inception4a_branch3_0_bnOp.Backward(batch, Activation(17856384, 3136, batch), new global::Cnn.Tensor(_parameters, 947456, 16), Activation(17865792, 3136, batch), Activation(17859520, 3136, batch), new global::Cnn.Tensor(_gradients, 947456, 16), new global::Cnn.Tensor(_gradients, 947472, 16));
         // inception4a.branch3.0.conv: Conv2d
-        _inception4a_branch3_0_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 939776, 7680), Activation(17859520, 3136, batch), Activation(24820720, 94080, batch), new global::Cnn.Tensor(_gradients, 939776, 7680), default);
-        _backend.Add(Activation(17179008, 94080, batch), Activation(24820720, 94080, batch), Activation(17179008, 94080, batch));
+        _inception4a_branch3_0_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 939776, 7680), Activation(17859520, 3136, batch), Activation(24820736, 94080, batch), new global::Cnn.Tensor(_gradients, 939776, 7680), default);
+        _backend.Add(Activation(17179008, 94080, batch), Activation(24820736, 94080, batch), Activation(17179008, 94080, batch));
         // inception4a.branch2.1.relu1: ReLU
         _inception4a_branch2_1_relu1Op.Backward(batch, Activation(17693312, 40768, batch), Activation(17774848, 40768, batch), Activation(17815616, 40768, batch), Activation(17734080, 40768, batch));
         // inception4a.branch2.1.bn: BatchNorm2d
@@ -2793,15 +2799,15 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch2.0.bn: BatchNorm2d
         _inception4a_branch2_0_bnOp.Backward(batch, Activation(17498880, 18816, batch), new global::Cnn.Tensor(_parameters, 759456, 96), Activation(17555328, 18816, batch), Activation(17517696, 18816, batch), new global::Cnn.Tensor(_gradients, 759456, 96), new global::Cnn.Tensor(_gradients, 759552, 96));
         // inception4a.branch2.0.conv: Conv2d
-        _inception4a_branch2_0_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 713376, 46080), Activation(17517696, 18816, batch), Activation(24820720, 94080, batch), new global::Cnn.Tensor(_gradients, 713376, 46080), default);
-        _backend.Add(Activation(17179008, 94080, batch), Activation(24820720, 94080, batch), Activation(17179008, 94080, batch));
+        _inception4a_branch2_0_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 713376, 46080), Activation(17517696, 18816, batch), Activation(24820736, 94080, batch), new global::Cnn.Tensor(_gradients, 713376, 46080), default);
+        _backend.Add(Activation(17179008, 94080, batch), Activation(24820736, 94080, batch), Activation(17179008, 94080, batch));
         // inception4a.branch1.relu1: ReLU
         _inception4a_branch1_relu1Op.Backward(batch, Activation(17348352, 37632, batch), Activation(17423616, 37632, batch), Activation(17461248, 37632, batch), Activation(17385984, 37632, batch));
         // inception4a.branch1.bn: BatchNorm2d
         _inception4a_branch1_bnOp.Backward(batch, Activation(17273088, 37632, batch), new global::Cnn.Tensor(_parameters, 712992, 192), Activation(17385984, 37632, batch), Activation(17310720, 37632, batch), new global::Cnn.Tensor(_gradients, 712992, 192), new global::Cnn.Tensor(_gradients, 713184, 192));
         // inception4a.branch1.conv: Conv2d
-        _inception4a_branch1_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 620832, 92160), Activation(17310720, 37632, batch), Activation(24820720, 94080, batch), new global::Cnn.Tensor(_gradients, 620832, 92160), default);
-        _backend.Add(Activation(17179008, 94080, batch), Activation(24820720, 94080, batch), Activation(17179008, 94080, batch));
+        _inception4a_branch1_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 620832, 92160), Activation(17310720, 37632, batch), Activation(24820736, 94080, batch), new global::Cnn.Tensor(_gradients, 620832, 92160), default);
+        _backend.Add(Activation(17179008, 94080, batch), Activation(24820736, 94080, batch), Activation(17179008, 94080, batch));
         // maxpool3: MaxPool2d
         _maxpool3Op.Backward(batch, Activation(16332288, 376320, batch), Activation(17084928, 94080, batch), Activation(17179008, 94080, batch), Activation(16708608, 376320, batch));
         // inception3b.concat1: Concat
@@ -2828,8 +2834,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch3.0.bn: BatchNorm2d
         _inception3b_branch3_0_bnOp.Backward(batch, Activation(15027712, 25088, batch), new global::Cnn.Tensor(_parameters, 576416, 32), Activation(15102976, 25088, batch), Activation(15052800, 25088, batch), new global::Cnn.Tensor(_gradients, 576416, 32), new global::Cnn.Tensor(_gradients, 576448, 32));
         // inception3b.branch3.0.conv: Conv2d
-        _inception3b_branch3_0_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 568224, 8192), Activation(15052800, 25088, batch), Activation(24820720, 200704, batch), new global::Cnn.Tensor(_gradients, 568224, 8192), default);
-        _backend.Add(Activation(12719616, 200704, batch), Activation(24820720, 200704, batch), Activation(12719616, 200704, batch));
+        _inception3b_branch3_0_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 568224, 8192), Activation(15052800, 25088, batch), Activation(24820736, 200704, batch), new global::Cnn.Tensor(_gradients, 568224, 8192), default);
+        _backend.Add(Activation(12719616, 200704, batch), Activation(24820736, 200704, batch), Activation(12719616, 200704, batch));
         // inception3b.branch2.1.relu1: ReLU
         _inception3b_branch2_1_relu1Op.Backward(batch, Activation(14425600, 150528, batch), Activation(14726656, 150528, batch), Activation(14877184, 150528, batch), Activation(14576128, 150528, batch));
         // inception3b.branch2.1.bn: BatchNorm2d
@@ -2841,15 +2847,15 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch2.0.bn: BatchNorm2d
         _inception3b_branch2_0_bnOp.Backward(batch, Activation(13522432, 100352, batch), new global::Cnn.Tensor(_parameters, 346400, 128), Activation(13823488, 100352, batch), Activation(13622784, 100352, batch), new global::Cnn.Tensor(_gradients, 346400, 128), new global::Cnn.Tensor(_gradients, 346528, 128));
         // inception3b.branch2.0.conv: Conv2d
-        _inception3b_branch2_0_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 313632, 32768), Activation(13622784, 100352, batch), Activation(24820720, 200704, batch), new global::Cnn.Tensor(_gradients, 313632, 32768), default);
-        _backend.Add(Activation(12719616, 200704, batch), Activation(24820720, 200704, batch), Activation(12719616, 200704, batch));
+        _inception3b_branch2_0_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 313632, 32768), Activation(13622784, 100352, batch), Activation(24820736, 200704, batch), new global::Cnn.Tensor(_gradients, 313632, 32768), default);
+        _backend.Add(Activation(12719616, 200704, batch), Activation(24820736, 200704, batch), Activation(12719616, 200704, batch));
         // inception3b.branch1.relu1: ReLU
         _inception3b_branch1_relu1Op.Backward(batch, Activation(13121024, 100352, batch), Activation(13321728, 100352, batch), Activation(13422080, 100352, batch), Activation(13221376, 100352, batch));
         // inception3b.branch1.bn: BatchNorm2d
         _inception3b_branch1_bnOp.Backward(batch, Activation(12920320, 100352, batch), new global::Cnn.Tensor(_parameters, 313376, 128), Activation(13221376, 100352, batch), Activation(13020672, 100352, batch), new global::Cnn.Tensor(_gradients, 313376, 128), new global::Cnn.Tensor(_gradients, 313504, 128));
         // inception3b.branch1.conv: Conv2d
-        _inception3b_branch1_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 280608, 32768), Activation(13020672, 100352, batch), Activation(24820720, 200704, batch), new global::Cnn.Tensor(_gradients, 280608, 32768), default);
-        _backend.Add(Activation(12719616, 200704, batch), Activation(24820720, 200704, batch), Activation(12719616, 200704, batch));
+        _inception3b_branch1_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 280608, 32768), Activation(13020672, 100352, batch), Activation(24820736, 200704, batch), new global::Cnn.Tensor(_gradients, 280608, 32768), default);
+        _backend.Add(Activation(12719616, 200704, batch), Activation(24820736, 200704, batch), Activation(12719616, 200704, batch));
         // inception3a.concat1: Concat
         _backend.CopyStrided(batch, 50176, Strided(12719616, 200704, batch, 0), 200704, Activation(10737664, 50176, batch), 50176);
         _backend.CopyStrided(batch, 100352, Strided(12719616, 200704, batch, 50176), 200704, Activation(11741184, 100352, batch), 100352);
@@ -2874,8 +2880,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch3.0.bn: BatchNorm2d
         _inception3a_branch3_0_bnOp.Backward(batch, Activation(11841536, 12544, batch), new global::Cnn.Tensor(_parameters, 269696, 16), Activation(11879168, 12544, batch), Activation(11854080, 12544, batch), new global::Cnn.Tensor(_gradients, 269696, 16), new global::Cnn.Tensor(_gradients, 269712, 16));
         // inception3a.branch3.0.conv: Conv2d
-        _inception3a_branch3_0_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 266624, 3072), Activation(11854080, 12544, batch), Activation(24820720, 150528, batch), new global::Cnn.Tensor(_gradients, 266624, 3072), default);
-        _backend.Add(Activation(10336256, 150528, batch), Activation(24820720, 150528, batch), Activation(10336256, 150528, batch));
+        _inception3a_branch3_0_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 266624, 3072), Activation(11854080, 12544, batch), Activation(24820736, 150528, batch), new global::Cnn.Tensor(_gradients, 266624, 3072), default);
+        _backend.Add(Activation(10336256, 150528, batch), Activation(24820736, 150528, batch), Activation(10336256, 150528, batch));
         // inception3a.branch2.1.relu1: ReLU
         _inception3a_branch2_1_relu1Op.Backward(batch, Activation(11440128, 100352, batch), Activation(11640832, 100352, batch), Activation(11741184, 100352, batch), Activation(11540480, 100352, batch));
         // inception3a.branch2.1.bn: BatchNorm2d
@@ -2887,15 +2893,15 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch2.0.bn: BatchNorm2d
         _inception3a_branch2_0_bnOp.Backward(batch, Activation(10787840, 75264, batch), new global::Cnn.Tensor(_parameters, 155584, 96), Activation(11013632, 75264, batch), Activation(10863104, 75264, batch), new global::Cnn.Tensor(_gradients, 155584, 96), new global::Cnn.Tensor(_gradients, 155680, 96));
         // inception3a.branch2.0.conv: Conv2d
-        _inception3a_branch2_0_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 137152, 18432), Activation(10863104, 75264, batch), Activation(24820720, 150528, batch), new global::Cnn.Tensor(_gradients, 137152, 18432), default);
-        _backend.Add(Activation(10336256, 150528, batch), Activation(24820720, 150528, batch), Activation(10336256, 150528, batch));
+        _inception3a_branch2_0_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 137152, 18432), Activation(10863104, 75264, batch), Activation(24820736, 150528, batch), new global::Cnn.Tensor(_gradients, 137152, 18432), default);
+        _backend.Add(Activation(10336256, 150528, batch), Activation(24820736, 150528, batch), Activation(10336256, 150528, batch));
         // inception3a.branch1.relu1: ReLU
         _inception3a_branch1_relu1Op.Backward(batch, Activation(10587136, 50176, batch), Activation(10687488, 50176, batch), Activation(10737664, 50176, batch), Activation(10637312, 50176, batch));
         // inception3a.branch1.bn: BatchNorm2d
         _inception3a_branch1_bnOp.Backward(batch, Activation(10486784, 50176, batch), new global::Cnn.Tensor(_parameters, 137024, 64), Activation(10637312, 50176, batch), Activation(10536960, 50176, batch), new global::Cnn.Tensor(_gradients, 137024, 64), new global::Cnn.Tensor(_gradients, 137088, 64));
         // inception3a.branch1.conv: Conv2d
-        _inception3a_branch1_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 124736, 12288), Activation(10536960, 50176, batch), Activation(24820720, 150528, batch), new global::Cnn.Tensor(_gradients, 124736, 12288), default);
-        _backend.Add(Activation(10336256, 150528, batch), Activation(24820720, 150528, batch), Activation(10336256, 150528, batch));
+        _inception3a_branch1_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 124736, 12288), Activation(10536960, 50176, batch), Activation(24820736, 150528, batch), new global::Cnn.Tensor(_gradients, 124736, 12288), default);
+        _backend.Add(Activation(10336256, 150528, batch), Activation(24820736, 150528, batch), Activation(10336256, 150528, batch));
         // maxpool2: MaxPool2d
         _maxpool2Op.Backward(batch, Activation(8981504, 602112, batch), Activation(10185728, 150528, batch), Activation(10336256, 150528, batch), Activation(9583616, 602112, batch));
         // conv3.relu1: ReLU

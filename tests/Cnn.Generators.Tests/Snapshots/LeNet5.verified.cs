@@ -21,20 +21,26 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 10;
 
-    private const long ActivationsPerSample = 29989;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 61760;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 0;
+
+    private const long ActivationsPerSample = 30097;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
         new global::Cnn.ParameterInfo("conv1.weight", "conv1", global::Cnn.ParameterRole.Weight, new int[] { 6, 1, 5, 5 }, 0, 150, global::Cnn.ParameterInit.UniformFanIn, 25),
-        new global::Cnn.ParameterInfo("conv1.bias", "conv1", global::Cnn.ParameterRole.Bias, new int[] { 6 }, 150, 6, global::Cnn.ParameterInit.UniformFanIn, 25),
-        new global::Cnn.ParameterInfo("conv2.weight", "conv2", global::Cnn.ParameterRole.Weight, new int[] { 16, 6, 5, 5 }, 156, 2400, global::Cnn.ParameterInit.UniformFanIn, 150),
-        new global::Cnn.ParameterInfo("conv2.bias", "conv2", global::Cnn.ParameterRole.Bias, new int[] { 16 }, 2556, 16, global::Cnn.ParameterInit.UniformFanIn, 150),
-        new global::Cnn.ParameterInfo("fc1.weight", "fc1", global::Cnn.ParameterRole.Weight, new int[] { 120, 400 }, 2572, 48000, global::Cnn.ParameterInit.UniformFanIn, 400),
-        new global::Cnn.ParameterInfo("fc1.bias", "fc1", global::Cnn.ParameterRole.Bias, new int[] { 120 }, 50572, 120, global::Cnn.ParameterInit.UniformFanIn, 400),
-        new global::Cnn.ParameterInfo("fc2.weight", "fc2", global::Cnn.ParameterRole.Weight, new int[] { 84, 120 }, 50692, 10080, global::Cnn.ParameterInit.UniformFanIn, 120),
-        new global::Cnn.ParameterInfo("fc2.bias", "fc2", global::Cnn.ParameterRole.Bias, new int[] { 84 }, 60772, 84, global::Cnn.ParameterInit.UniformFanIn, 120),
-        new global::Cnn.ParameterInfo("fc3.weight", "fc3", global::Cnn.ParameterRole.Weight, new int[] { 10, 84 }, 60856, 840, global::Cnn.ParameterInit.UniformFanIn, 84),
-        new global::Cnn.ParameterInfo("fc3.bias", "fc3", global::Cnn.ParameterRole.Bias, new int[] { 10 }, 61696, 10, global::Cnn.ParameterInit.UniformFanIn, 84),
+        new global::Cnn.ParameterInfo("conv1.bias", "conv1", global::Cnn.ParameterRole.Bias, new int[] { 6 }, 160, 6, global::Cnn.ParameterInit.UniformFanIn, 25),
+        new global::Cnn.ParameterInfo("conv2.weight", "conv2", global::Cnn.ParameterRole.Weight, new int[] { 16, 6, 5, 5 }, 176, 2400, global::Cnn.ParameterInit.UniformFanIn, 150),
+        new global::Cnn.ParameterInfo("conv2.bias", "conv2", global::Cnn.ParameterRole.Bias, new int[] { 16 }, 2576, 16, global::Cnn.ParameterInit.UniformFanIn, 150),
+        new global::Cnn.ParameterInfo("fc1.weight", "fc1", global::Cnn.ParameterRole.Weight, new int[] { 120, 400 }, 2592, 48000, global::Cnn.ParameterInit.UniformFanIn, 400),
+        new global::Cnn.ParameterInfo("fc1.bias", "fc1", global::Cnn.ParameterRole.Bias, new int[] { 120 }, 50592, 120, global::Cnn.ParameterInit.UniformFanIn, 400),
+        new global::Cnn.ParameterInfo("fc2.weight", "fc2", global::Cnn.ParameterRole.Weight, new int[] { 84, 120 }, 50720, 10080, global::Cnn.ParameterInit.UniformFanIn, 120),
+        new global::Cnn.ParameterInfo("fc2.bias", "fc2", global::Cnn.ParameterRole.Bias, new int[] { 84 }, 60800, 84, global::Cnn.ParameterInit.UniformFanIn, 120),
+        new global::Cnn.ParameterInfo("fc3.weight", "fc3", global::Cnn.ParameterRole.Weight, new int[] { 10, 84 }, 60896, 840, global::Cnn.ParameterInit.UniformFanIn, 84),
+        new global::Cnn.ParameterInfo("fc3.bias", "fc3", global::Cnn.ParameterRole.Bias, new int[] { 10 }, 61744, 10, global::Cnn.ParameterInit.UniformFanIn, 84),
     };
 
     private static readonly global::Cnn.ParameterInfo[] s_bufferInfos = new global::Cnn.ParameterInfo[]
@@ -87,9 +93,9 @@ partial class LeNet5 : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
         _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 1, 28, 28, 6, 28, 28, 5, 5, 1, 1, 2, 2, 1, 1, 1, true));
         _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 4704));
@@ -111,14 +117,14 @@ partial class LeNet5 : global::Cnn.INetwork
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(1, 28, 28);
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.Logits;
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
     public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
-    public global::Cnn.Tensor Output => Activation(29968, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(29978, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(29988, 1, _maxBatch);
+    public global::Cnn.Tensor Output => Activation(30064, OutputSize, _maxBatch);
+    public global::Cnn.Tensor OutputGradient => Activation(30080, OutputSize, _maxBatch);
+    public global::Cnn.Tensor Labels => Activation(30096, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
@@ -134,68 +140,68 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <summary>Gradient of <c>conv1.weight</c>, shape [6, 1, 5, 5].</summary>
     public global::Cnn.Tensor Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 0, 150);
     /// <summary><c>conv1.bias</c>, shape [6].</summary>
-    public global::Cnn.Tensor Conv1Bias => new global::Cnn.Tensor(_parameters, 150, 6);
+    public global::Cnn.Tensor Conv1Bias => new global::Cnn.Tensor(_parameters, 160, 6);
     /// <summary>Gradient of <c>conv1.bias</c>, shape [6].</summary>
-    public global::Cnn.Tensor Conv1BiasGradient => new global::Cnn.Tensor(_gradients, 150, 6);
+    public global::Cnn.Tensor Conv1BiasGradient => new global::Cnn.Tensor(_gradients, 160, 6);
     /// <summary><c>conv2.weight</c>, shape [16, 6, 5, 5].</summary>
-    public global::Cnn.Tensor Conv2Weight => new global::Cnn.Tensor(_parameters, 156, 2400);
+    public global::Cnn.Tensor Conv2Weight => new global::Cnn.Tensor(_parameters, 176, 2400);
     /// <summary>Gradient of <c>conv2.weight</c>, shape [16, 6, 5, 5].</summary>
-    public global::Cnn.Tensor Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 156, 2400);
+    public global::Cnn.Tensor Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 176, 2400);
     /// <summary><c>conv2.bias</c>, shape [16].</summary>
-    public global::Cnn.Tensor Conv2Bias => new global::Cnn.Tensor(_parameters, 2556, 16);
+    public global::Cnn.Tensor Conv2Bias => new global::Cnn.Tensor(_parameters, 2576, 16);
     /// <summary>Gradient of <c>conv2.bias</c>, shape [16].</summary>
-    public global::Cnn.Tensor Conv2BiasGradient => new global::Cnn.Tensor(_gradients, 2556, 16);
+    public global::Cnn.Tensor Conv2BiasGradient => new global::Cnn.Tensor(_gradients, 2576, 16);
     /// <summary><c>fc1.weight</c>, shape [120, 400].</summary>
-    public global::Cnn.Tensor Fc1Weight => new global::Cnn.Tensor(_parameters, 2572, 48000);
+    public global::Cnn.Tensor Fc1Weight => new global::Cnn.Tensor(_parameters, 2592, 48000);
     /// <summary>Gradient of <c>fc1.weight</c>, shape [120, 400].</summary>
-    public global::Cnn.Tensor Fc1WeightGradient => new global::Cnn.Tensor(_gradients, 2572, 48000);
+    public global::Cnn.Tensor Fc1WeightGradient => new global::Cnn.Tensor(_gradients, 2592, 48000);
     /// <summary><c>fc1.bias</c>, shape [120].</summary>
-    public global::Cnn.Tensor Fc1Bias => new global::Cnn.Tensor(_parameters, 50572, 120);
+    public global::Cnn.Tensor Fc1Bias => new global::Cnn.Tensor(_parameters, 50592, 120);
     /// <summary>Gradient of <c>fc1.bias</c>, shape [120].</summary>
-    public global::Cnn.Tensor Fc1BiasGradient => new global::Cnn.Tensor(_gradients, 50572, 120);
+    public global::Cnn.Tensor Fc1BiasGradient => new global::Cnn.Tensor(_gradients, 50592, 120);
     /// <summary><c>fc2.weight</c>, shape [84, 120].</summary>
-    public global::Cnn.Tensor Fc2Weight => new global::Cnn.Tensor(_parameters, 50692, 10080);
+    public global::Cnn.Tensor Fc2Weight => new global::Cnn.Tensor(_parameters, 50720, 10080);
     /// <summary>Gradient of <c>fc2.weight</c>, shape [84, 120].</summary>
-    public global::Cnn.Tensor Fc2WeightGradient => new global::Cnn.Tensor(_gradients, 50692, 10080);
+    public global::Cnn.Tensor Fc2WeightGradient => new global::Cnn.Tensor(_gradients, 50720, 10080);
     /// <summary><c>fc2.bias</c>, shape [84].</summary>
-    public global::Cnn.Tensor Fc2Bias => new global::Cnn.Tensor(_parameters, 60772, 84);
+    public global::Cnn.Tensor Fc2Bias => new global::Cnn.Tensor(_parameters, 60800, 84);
     /// <summary>Gradient of <c>fc2.bias</c>, shape [84].</summary>
-    public global::Cnn.Tensor Fc2BiasGradient => new global::Cnn.Tensor(_gradients, 60772, 84);
+    public global::Cnn.Tensor Fc2BiasGradient => new global::Cnn.Tensor(_gradients, 60800, 84);
     /// <summary><c>fc3.weight</c>, shape [10, 84].</summary>
-    public global::Cnn.Tensor Fc3Weight => new global::Cnn.Tensor(_parameters, 60856, 840);
+    public global::Cnn.Tensor Fc3Weight => new global::Cnn.Tensor(_parameters, 60896, 840);
     /// <summary>Gradient of <c>fc3.weight</c>, shape [10, 84].</summary>
-    public global::Cnn.Tensor Fc3WeightGradient => new global::Cnn.Tensor(_gradients, 60856, 840);
+    public global::Cnn.Tensor Fc3WeightGradient => new global::Cnn.Tensor(_gradients, 60896, 840);
     /// <summary><c>fc3.bias</c>, shape [10].</summary>
-    public global::Cnn.Tensor Fc3Bias => new global::Cnn.Tensor(_parameters, 61696, 10);
+    public global::Cnn.Tensor Fc3Bias => new global::Cnn.Tensor(_parameters, 61744, 10);
     /// <summary>Gradient of <c>fc3.bias</c>, shape [10].</summary>
-    public global::Cnn.Tensor Fc3BiasGradient => new global::Cnn.Tensor(_gradients, 61696, 10);
+    public global::Cnn.Tensor Fc3BiasGradient => new global::Cnn.Tensor(_gradients, 61744, 10);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
     {
         CheckBatch(batch);
         // conv1: Conv2d (N, 1, 28, 28) -> (N, 6, 28, 28)
-        _conv1Op.Forward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 150), new global::Cnn.Tensor(_parameters, 150, 6), Activation(784, 4704, batch));
+        _conv1Op.Forward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 150), new global::Cnn.Tensor(_parameters, 160, 6), Activation(784, 4704, batch));
         // relu1: ReLU (N, 6, 28, 28) -> (N, 6, 28, 28)
         _relu1Op.Forward(batch, Activation(784, 4704, batch), Activation(10192, 4704, batch));
         // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
         _avgpool1Op.Forward(batch, Activation(10192, 4704, batch), Activation(19600, 1176, batch));
         // conv2: Conv2d (N, 6, 14, 14) -> (N, 16, 10, 10)
-        _conv2Op.Forward(batch, Activation(19600, 1176, batch), new global::Cnn.Tensor(_parameters, 156, 2400), new global::Cnn.Tensor(_parameters, 2556, 16), Activation(21952, 1600, batch));
+        _conv2Op.Forward(batch, Activation(19600, 1176, batch), new global::Cnn.Tensor(_parameters, 176, 2400), new global::Cnn.Tensor(_parameters, 2576, 16), Activation(21968, 1600, batch));
         // relu2: ReLU (N, 16, 10, 10) -> (N, 16, 10, 10)
-        _relu2Op.Forward(batch, Activation(21952, 1600, batch), Activation(25152, 1600, batch));
+        _relu2Op.Forward(batch, Activation(21968, 1600, batch), Activation(25168, 1600, batch));
         // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
-        _avgpool2Op.Forward(batch, Activation(25152, 1600, batch), Activation(28352, 400, batch));
+        _avgpool2Op.Forward(batch, Activation(25168, 1600, batch), Activation(28368, 400, batch));
         // fc1: Linear (N, 400) -> (N, 120)
-        _fc1Op.Forward(batch, Activation(28352, 400, batch), new global::Cnn.Tensor(_parameters, 2572, 48000), new global::Cnn.Tensor(_parameters, 50572, 120), Activation(29152, 120, batch));
+        _fc1Op.Forward(batch, Activation(28368, 400, batch), new global::Cnn.Tensor(_parameters, 2592, 48000), new global::Cnn.Tensor(_parameters, 50592, 120), Activation(29168, 120, batch));
         // relu3: ReLU (N, 120) -> (N, 120)
-        _relu3Op.Forward(batch, Activation(29152, 120, batch), Activation(29392, 120, batch));
+        _relu3Op.Forward(batch, Activation(29168, 120, batch), Activation(29424, 120, batch));
         // fc2: Linear (N, 120) -> (N, 84)
-        _fc2Op.Forward(batch, Activation(29392, 120, batch), new global::Cnn.Tensor(_parameters, 50692, 10080), new global::Cnn.Tensor(_parameters, 60772, 84), Activation(29632, 84, batch));
+        _fc2Op.Forward(batch, Activation(29424, 120, batch), new global::Cnn.Tensor(_parameters, 50720, 10080), new global::Cnn.Tensor(_parameters, 60800, 84), Activation(29680, 84, batch));
         // relu4: ReLU (N, 84) -> (N, 84)
-        _relu4Op.Forward(batch, Activation(29632, 84, batch), Activation(29800, 84, batch));
+        _relu4Op.Forward(batch, Activation(29680, 84, batch), Activation(29872, 84, batch));
         // fc3: Linear (N, 84) -> (N, 10)
-        _fc3Op.Forward(batch, Activation(29800, 84, batch), new global::Cnn.Tensor(_parameters, 60856, 840), new global::Cnn.Tensor(_parameters, 61696, 10), Activation(29968, 10, batch));
+        _fc3Op.Forward(batch, Activation(29872, 84, batch), new global::Cnn.Tensor(_parameters, 60896, 840), new global::Cnn.Tensor(_parameters, 61744, 10), Activation(30064, 10, batch));
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
@@ -203,27 +209,27 @@ partial class LeNet5 : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // fc3: Linear
-        _fc3Op.Backward(batch, Activation(29800, 84, batch), new global::Cnn.Tensor(_parameters, 60856, 840), Activation(29978, 10, batch), Activation(29884, 84, batch), new global::Cnn.Tensor(_gradients, 60856, 840), new global::Cnn.Tensor(_gradients, 61696, 10));
+        _fc3Op.Backward(batch, Activation(29872, 84, batch), new global::Cnn.Tensor(_parameters, 60896, 840), Activation(30080, 10, batch), Activation(29968, 84, batch), new global::Cnn.Tensor(_gradients, 60896, 840), new global::Cnn.Tensor(_gradients, 61744, 10));
         // relu4: ReLU
-        _relu4Op.Backward(batch, Activation(29632, 84, batch), Activation(29800, 84, batch), Activation(29884, 84, batch), Activation(29716, 84, batch));
+        _relu4Op.Backward(batch, Activation(29680, 84, batch), Activation(29872, 84, batch), Activation(29968, 84, batch), Activation(29776, 84, batch));
         // fc2: Linear
-        _fc2Op.Backward(batch, Activation(29392, 120, batch), new global::Cnn.Tensor(_parameters, 50692, 10080), Activation(29716, 84, batch), Activation(29512, 120, batch), new global::Cnn.Tensor(_gradients, 50692, 10080), new global::Cnn.Tensor(_gradients, 60772, 84));
+        _fc2Op.Backward(batch, Activation(29424, 120, batch), new global::Cnn.Tensor(_parameters, 50720, 10080), Activation(29776, 84, batch), Activation(29552, 120, batch), new global::Cnn.Tensor(_gradients, 50720, 10080), new global::Cnn.Tensor(_gradients, 60800, 84));
         // relu3: ReLU
-        _relu3Op.Backward(batch, Activation(29152, 120, batch), Activation(29392, 120, batch), Activation(29512, 120, batch), Activation(29272, 120, batch));
+        _relu3Op.Backward(batch, Activation(29168, 120, batch), Activation(29424, 120, batch), Activation(29552, 120, batch), Activation(29296, 120, batch));
         // fc1: Linear
-        _fc1Op.Backward(batch, Activation(28352, 400, batch), new global::Cnn.Tensor(_parameters, 2572, 48000), Activation(29272, 120, batch), Activation(28752, 400, batch), new global::Cnn.Tensor(_gradients, 2572, 48000), new global::Cnn.Tensor(_gradients, 50572, 120));
+        _fc1Op.Backward(batch, Activation(28368, 400, batch), new global::Cnn.Tensor(_parameters, 2592, 48000), Activation(29296, 120, batch), Activation(28768, 400, batch), new global::Cnn.Tensor(_gradients, 2592, 48000), new global::Cnn.Tensor(_gradients, 50592, 120));
         // avgpool2: AvgPool2d
-        _avgpool2Op.Backward(batch, Activation(25152, 1600, batch), Activation(28352, 400, batch), Activation(28752, 400, batch), Activation(26752, 1600, batch));
+        _avgpool2Op.Backward(batch, Activation(25168, 1600, batch), Activation(28368, 400, batch), Activation(28768, 400, batch), Activation(26768, 1600, batch));
         // relu2: ReLU
-        _relu2Op.Backward(batch, Activation(21952, 1600, batch), Activation(25152, 1600, batch), Activation(26752, 1600, batch), Activation(23552, 1600, batch));
+        _relu2Op.Backward(batch, Activation(21968, 1600, batch), Activation(25168, 1600, batch), Activation(26768, 1600, batch), Activation(23568, 1600, batch));
         // conv2: Conv2d
-        _conv2Op.Backward(batch, Activation(19600, 1176, batch), new global::Cnn.Tensor(_parameters, 156, 2400), Activation(23552, 1600, batch), Activation(20776, 1176, batch), new global::Cnn.Tensor(_gradients, 156, 2400), new global::Cnn.Tensor(_gradients, 2556, 16));
+        _conv2Op.Backward(batch, Activation(19600, 1176, batch), new global::Cnn.Tensor(_parameters, 176, 2400), Activation(23568, 1600, batch), Activation(20784, 1176, batch), new global::Cnn.Tensor(_gradients, 176, 2400), new global::Cnn.Tensor(_gradients, 2576, 16));
         // avgpool1: AvgPool2d
-        _avgpool1Op.Backward(batch, Activation(10192, 4704, batch), Activation(19600, 1176, batch), Activation(20776, 1176, batch), Activation(14896, 4704, batch));
+        _avgpool1Op.Backward(batch, Activation(10192, 4704, batch), Activation(19600, 1176, batch), Activation(20784, 1176, batch), Activation(14896, 4704, batch));
         // relu1: ReLU
         _relu1Op.Backward(batch, Activation(784, 4704, batch), Activation(10192, 4704, batch), Activation(14896, 4704, batch), Activation(5488, 4704, batch));
         // conv1: Conv2d
-        _conv1Op.Backward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 150), Activation(5488, 4704, batch), default, new global::Cnn.Tensor(_gradients, 0, 150), new global::Cnn.Tensor(_gradients, 150, 6));
+        _conv1Op.Backward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 150), Activation(5488, 4704, batch), default, new global::Cnn.Tensor(_gradients, 0, 150), new global::Cnn.Tensor(_gradients, 160, 6));
     }
 
     /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
@@ -235,15 +241,15 @@ partial class LeNet5 : global::Cnn.INetwork
             0 => Activation(784, 4704, batch),
             1 => Activation(10192, 4704, batch),
             2 => Activation(19600, 1176, batch),
-            3 => Activation(21952, 1600, batch),
-            4 => Activation(25152, 1600, batch),
-            5 => Activation(28352, 400, batch),
-            6 => Activation(28352, 400, batch),
-            7 => Activation(29152, 120, batch),
-            8 => Activation(29392, 120, batch),
-            9 => Activation(29632, 84, batch),
-            10 => Activation(29800, 84, batch),
-            11 => Activation(29968, 10, batch),
+            3 => Activation(21968, 1600, batch),
+            4 => Activation(25168, 1600, batch),
+            5 => Activation(28368, 400, batch),
+            6 => Activation(28368, 400, batch),
+            7 => Activation(29168, 120, batch),
+            8 => Activation(29424, 120, batch),
+            9 => Activation(29680, 84, batch),
+            10 => Activation(29872, 84, batch),
+            11 => Activation(30064, 10, batch),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "LeNet5 has 12 layers."),
         };
     }

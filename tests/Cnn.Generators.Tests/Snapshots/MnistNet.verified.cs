@@ -21,7 +21,13 @@ partial class MnistNet : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 10;
 
-    private const long ActivationsPerSample = 114233;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 421648;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 0;
+
+    private const long ActivationsPerSample = 114257;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -83,9 +89,9 @@ partial class MnistNet : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
         _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 1, 28, 28, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
         _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 32, 28, 28, 14, 14, 2, 2, 2, 2, 0, 0));
@@ -106,14 +112,14 @@ partial class MnistNet : global::Cnn.INetwork
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(1, 28, 28);
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.LogProbabilities;
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
     public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
-    public global::Cnn.Tensor Output => Activation(114212, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(114222, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(114232, 1, _maxBatch);
+    public global::Cnn.Tensor Output => Activation(114224, OutputSize, _maxBatch);
+    public global::Cnn.Tensor OutputGradient => Activation(114240, OutputSize, _maxBatch);
+    public global::Cnn.Tensor Labels => Activation(114256, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
@@ -180,7 +186,7 @@ partial class MnistNet : global::Cnn.INetwork
         // fc2: Linear (N, 128) -> (N, 10)
         _fc2Op.Forward(batch, Activation(113936, 128, batch), new global::Cnn.Tensor(_parameters, 420352, 1280), new global::Cnn.Tensor(_parameters, 421632, 10), Activation(114192, 10, batch));
         // logsoftmax1: LogSoftmax (N, 10) -> (N, 10)
-        _logsoftmax1Op.Forward(batch, Activation(114192, 10, batch), Activation(114212, 10, batch));
+        _logsoftmax1Op.Forward(batch, Activation(114192, 10, batch), Activation(114224, 10, batch));
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
@@ -188,9 +194,9 @@ partial class MnistNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // logsoftmax1: LogSoftmax
-        _logsoftmax1Op.Backward(batch, Activation(114192, 10, batch), Activation(114212, 10, batch), Activation(114222, 10, batch), Activation(114202, 10, batch));
+        _logsoftmax1Op.Backward(batch, Activation(114192, 10, batch), Activation(114224, 10, batch), Activation(114240, 10, batch), Activation(114208, 10, batch));
         // fc2: Linear
-        _fc2Op.Backward(batch, Activation(113936, 128, batch), new global::Cnn.Tensor(_parameters, 420352, 1280), Activation(114202, 10, batch), Activation(114064, 128, batch), new global::Cnn.Tensor(_gradients, 420352, 1280), new global::Cnn.Tensor(_gradients, 421632, 10));
+        _fc2Op.Backward(batch, Activation(113936, 128, batch), new global::Cnn.Tensor(_parameters, 420352, 1280), Activation(114208, 10, batch), Activation(114064, 128, batch), new global::Cnn.Tensor(_gradients, 420352, 1280), new global::Cnn.Tensor(_gradients, 421632, 10));
         // relu3: ReLU
         _relu3Op.Backward(batch, Activation(113680, 128, batch), Activation(113936, 128, batch), Activation(114064, 128, batch), Activation(113808, 128, batch));
         // fc1: Linear
@@ -225,7 +231,7 @@ partial class MnistNet : global::Cnn.INetwork
             7 => Activation(113680, 128, batch),
             8 => Activation(113936, 128, batch),
             9 => Activation(114192, 10, batch),
-            10 => Activation(114212, 10, batch),
+            10 => Activation(114224, 10, batch),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "MnistNet has 11 layers."),
         };
     }

@@ -21,7 +21,13 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 1000;
 
-    private const long ActivationsPerSample = 16811985;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 11689520;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 9920;
+
+    private const long ActivationsPerSample = 16812001;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -94,63 +100,63 @@ partial class ResNet18 : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("bn1.running_mean", "bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 0, 64, global::Cnn.ParameterInit.Zeros, 0),
         new global::Cnn.ParameterInfo("bn1.running_var", "bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 64, 64, global::Cnn.ParameterInit.Ones, 0),
         new global::Cnn.ParameterInfo("bn1.num_batches_tracked", "bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 128, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn1.running_mean", "layer1.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 129, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn1.running_var", "layer1.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 193, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn1.num_batches_tracked", "layer1.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 257, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn2.running_mean", "layer1.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 258, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn2.running_var", "layer1.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 322, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn2.num_batches_tracked", "layer1.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 386, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn1.running_mean", "layer1.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 387, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn1.running_var", "layer1.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 451, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn1.num_batches_tracked", "layer1.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 515, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn2.running_mean", "layer1.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 516, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn2.running_var", "layer1.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 580, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn2.num_batches_tracked", "layer1.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 644, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn1.running_mean", "layer2.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 645, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn1.running_var", "layer2.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 773, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn1.num_batches_tracked", "layer2.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 901, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn2.running_mean", "layer2.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 902, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn2.running_var", "layer2.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1030, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn2.num_batches_tracked", "layer2.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1158, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.downsample.1.running_mean", "layer2.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1159, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.downsample.1.running_var", "layer2.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1287, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.0.downsample.1.num_batches_tracked", "layer2.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1415, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn1.running_mean", "layer2.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1416, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn1.running_var", "layer2.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1544, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn1.num_batches_tracked", "layer2.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1672, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn2.running_mean", "layer2.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1673, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn2.running_var", "layer2.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1801, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn2.num_batches_tracked", "layer2.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1929, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn1.running_mean", "layer3.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 1930, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn1.running_var", "layer3.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 2186, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn1.num_batches_tracked", "layer3.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2442, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn2.running_mean", "layer3.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 2443, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn2.running_var", "layer3.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 2699, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn2.num_batches_tracked", "layer3.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2955, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.downsample.1.running_mean", "layer3.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 2956, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.downsample.1.running_var", "layer3.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 3212, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.0.downsample.1.num_batches_tracked", "layer3.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3468, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn1.running_mean", "layer3.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 3469, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn1.running_var", "layer3.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 3725, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn1.num_batches_tracked", "layer3.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3981, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn2.running_mean", "layer3.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 3982, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn2.running_var", "layer3.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 4238, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn2.num_batches_tracked", "layer3.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4494, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn1.running_mean", "layer4.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 4495, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn1.running_var", "layer4.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 5007, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn1.num_batches_tracked", "layer4.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5519, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn2.running_mean", "layer4.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 5520, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn2.running_var", "layer4.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 6032, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn2.num_batches_tracked", "layer4.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6544, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.downsample.1.running_mean", "layer4.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 6545, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.downsample.1.running_var", "layer4.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 7057, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.0.downsample.1.num_batches_tracked", "layer4.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7569, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn1.running_mean", "layer4.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 7570, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn1.running_var", "layer4.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 8082, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn1.num_batches_tracked", "layer4.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8594, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn2.running_mean", "layer4.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 8595, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn2.running_var", "layer4.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 9107, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn2.num_batches_tracked", "layer4.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9619, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn1.running_mean", "layer1.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 144, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn1.running_var", "layer1.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 208, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn1.num_batches_tracked", "layer1.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 272, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn2.running_mean", "layer1.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 288, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn2.running_var", "layer1.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 352, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn2.num_batches_tracked", "layer1.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 416, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn1.running_mean", "layer1.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 432, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn1.running_var", "layer1.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 496, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn1.num_batches_tracked", "layer1.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 560, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn2.running_mean", "layer1.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 576, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn2.running_var", "layer1.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 640, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn2.num_batches_tracked", "layer1.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 704, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn1.running_mean", "layer2.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 720, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn1.running_var", "layer2.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 848, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn1.num_batches_tracked", "layer2.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 976, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn2.running_mean", "layer2.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 992, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn2.running_var", "layer2.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1120, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn2.num_batches_tracked", "layer2.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1248, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.downsample.1.running_mean", "layer2.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1264, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.downsample.1.running_var", "layer2.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1392, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.0.downsample.1.num_batches_tracked", "layer2.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1520, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn1.running_mean", "layer2.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1536, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn1.running_var", "layer2.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1664, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn1.num_batches_tracked", "layer2.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1792, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn2.running_mean", "layer2.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1808, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn2.running_var", "layer2.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1936, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn2.num_batches_tracked", "layer2.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2064, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn1.running_mean", "layer3.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 2080, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn1.running_var", "layer3.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 2336, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn1.num_batches_tracked", "layer3.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2592, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn2.running_mean", "layer3.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 2608, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn2.running_var", "layer3.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 2864, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn2.num_batches_tracked", "layer3.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3120, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.downsample.1.running_mean", "layer3.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 3136, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.downsample.1.running_var", "layer3.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 3392, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.0.downsample.1.num_batches_tracked", "layer3.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3648, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn1.running_mean", "layer3.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 3664, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn1.running_var", "layer3.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 3920, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn1.num_batches_tracked", "layer3.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4176, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn2.running_mean", "layer3.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 4192, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn2.running_var", "layer3.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 4448, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn2.num_batches_tracked", "layer3.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4704, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn1.running_mean", "layer4.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 4720, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn1.running_var", "layer4.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 5232, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn1.num_batches_tracked", "layer4.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5744, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn2.running_mean", "layer4.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 5760, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn2.running_var", "layer4.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 6272, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn2.num_batches_tracked", "layer4.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6784, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.downsample.1.running_mean", "layer4.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 6800, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.downsample.1.running_var", "layer4.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 7312, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.0.downsample.1.num_batches_tracked", "layer4.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7824, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn1.running_mean", "layer4.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 7840, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn1.running_var", "layer4.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 8352, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn1.num_batches_tracked", "layer4.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8864, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn2.running_mean", "layer4.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 8880, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn2.running_var", "layer4.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 9392, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn2.num_batches_tracked", "layer4.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9904, 1, global::Cnn.ParameterInit.Zeros, 0),
     };
 
     private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]
@@ -305,9 +311,9 @@ partial class ResNet18 : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
         _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 3, 3, 1, 1, 1, false));
         _bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 12544, 1E-05f, 0.1f));
@@ -378,14 +384,14 @@ partial class ResNet18 : global::Cnn.INetwork
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(3, 224, 224);
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.Logits;
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
     public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
     public global::Cnn.Tensor Output => Activation(16609280, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(16610280, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(16811984, 1, _maxBatch);
+    public global::Cnn.Tensor OutputGradient => Activation(16610288, OutputSize, _maxBatch);
+    public global::Cnn.Tensor Labels => Activation(16812000, 1, _maxBatch);
     public bool Training { get; set; } = true;
     public bool DropoutEnabled { get; set; } = true;
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
@@ -427,11 +433,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer1.0.bn1.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 46464, 64);
     /// <summary><c>layer1.0.bn1.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 129, 64);
+    public global::Cnn.Tensor Layer1_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 144, 64);
     /// <summary><c>layer1.0.bn1.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 193, 64);
+    public global::Cnn.Tensor Layer1_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 208, 64);
     /// <summary><c>layer1.0.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 257, 1);
+    public global::Cnn.Tensor Layer1_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 272, 1);
     /// <summary><c>layer1.0.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 46528, 36864);
     /// <summary>Gradient of <c>layer1.0.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
@@ -445,11 +451,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer1.0.bn2.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 83456, 64);
     /// <summary><c>layer1.0.bn2.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 258, 64);
+    public global::Cnn.Tensor Layer1_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 288, 64);
     /// <summary><c>layer1.0.bn2.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 322, 64);
+    public global::Cnn.Tensor Layer1_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 352, 64);
     /// <summary><c>layer1.0.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 386, 1);
+    public global::Cnn.Tensor Layer1_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 416, 1);
     /// <summary><c>layer1.1.conv1.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 83520, 36864);
     /// <summary>Gradient of <c>layer1.1.conv1.weight</c>, shape [64, 64, 3, 3].</summary>
@@ -463,11 +469,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer1.1.bn1.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 120448, 64);
     /// <summary><c>layer1.1.bn1.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 387, 64);
+    public global::Cnn.Tensor Layer1_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 432, 64);
     /// <summary><c>layer1.1.bn1.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 451, 64);
+    public global::Cnn.Tensor Layer1_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 496, 64);
     /// <summary><c>layer1.1.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 515, 1);
+    public global::Cnn.Tensor Layer1_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 560, 1);
     /// <summary><c>layer1.1.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 120512, 36864);
     /// <summary>Gradient of <c>layer1.1.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
@@ -481,11 +487,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer1.1.bn2.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 157440, 64);
     /// <summary><c>layer1.1.bn2.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 516, 64);
+    public global::Cnn.Tensor Layer1_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 576, 64);
     /// <summary><c>layer1.1.bn2.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 580, 64);
+    public global::Cnn.Tensor Layer1_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 640, 64);
     /// <summary><c>layer1.1.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 644, 1);
+    public global::Cnn.Tensor Layer1_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 704, 1);
     /// <summary><c>layer2.0.conv1.weight</c>, shape [128, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 157504, 73728);
     /// <summary>Gradient of <c>layer2.0.conv1.weight</c>, shape [128, 64, 3, 3].</summary>
@@ -499,11 +505,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.0.bn1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 231360, 128);
     /// <summary><c>layer2.0.bn1.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 645, 128);
+    public global::Cnn.Tensor Layer2_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 720, 128);
     /// <summary><c>layer2.0.bn1.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 773, 128);
+    public global::Cnn.Tensor Layer2_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 848, 128);
     /// <summary><c>layer2.0.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 901, 1);
+    public global::Cnn.Tensor Layer2_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 976, 1);
     /// <summary><c>layer2.0.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 231488, 147456);
     /// <summary>Gradient of <c>layer2.0.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
@@ -517,11 +523,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.0.bn2.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 379072, 128);
     /// <summary><c>layer2.0.bn2.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 902, 128);
+    public global::Cnn.Tensor Layer2_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 992, 128);
     /// <summary><c>layer2.0.bn2.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 1030, 128);
+    public global::Cnn.Tensor Layer2_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 1120, 128);
     /// <summary><c>layer2.0.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1158, 1);
+    public global::Cnn.Tensor Layer2_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1248, 1);
     /// <summary><c>layer2.0.downsample.0.weight</c>, shape [128, 64, 1, 1].</summary>
     public global::Cnn.Tensor Layer2_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 379200, 8192);
     /// <summary>Gradient of <c>layer2.0.downsample.0.weight</c>, shape [128, 64, 1, 1].</summary>
@@ -535,11 +541,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.0.downsample.1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 387520, 128);
     /// <summary><c>layer2.0.downsample.1.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 1159, 128);
+    public global::Cnn.Tensor Layer2_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 1264, 128);
     /// <summary><c>layer2.0.downsample.1.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 1287, 128);
+    public global::Cnn.Tensor Layer2_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 1392, 128);
     /// <summary><c>layer2.0.downsample.1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1415, 1);
+    public global::Cnn.Tensor Layer2_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1520, 1);
     /// <summary><c>layer2.1.conv1.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 387648, 147456);
     /// <summary>Gradient of <c>layer2.1.conv1.weight</c>, shape [128, 128, 3, 3].</summary>
@@ -553,11 +559,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.1.bn1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 535232, 128);
     /// <summary><c>layer2.1.bn1.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 1416, 128);
+    public global::Cnn.Tensor Layer2_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 1536, 128);
     /// <summary><c>layer2.1.bn1.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 1544, 128);
+    public global::Cnn.Tensor Layer2_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 1664, 128);
     /// <summary><c>layer2.1.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1672, 1);
+    public global::Cnn.Tensor Layer2_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1792, 1);
     /// <summary><c>layer2.1.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 535360, 147456);
     /// <summary>Gradient of <c>layer2.1.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
@@ -571,11 +577,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.1.bn2.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 682944, 128);
     /// <summary><c>layer2.1.bn2.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 1673, 128);
+    public global::Cnn.Tensor Layer2_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 1808, 128);
     /// <summary><c>layer2.1.bn2.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 1801, 128);
+    public global::Cnn.Tensor Layer2_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 1936, 128);
     /// <summary><c>layer2.1.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1929, 1);
+    public global::Cnn.Tensor Layer2_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 2064, 1);
     /// <summary><c>layer3.0.conv1.weight</c>, shape [256, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 683072, 294912);
     /// <summary>Gradient of <c>layer3.0.conv1.weight</c>, shape [256, 128, 3, 3].</summary>
@@ -589,11 +595,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.0.bn1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 978240, 256);
     /// <summary><c>layer3.0.bn1.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 1930, 256);
+    public global::Cnn.Tensor Layer3_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 2080, 256);
     /// <summary><c>layer3.0.bn1.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 2186, 256);
+    public global::Cnn.Tensor Layer3_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 2336, 256);
     /// <summary><c>layer3.0.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 2442, 1);
+    public global::Cnn.Tensor Layer3_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 2592, 1);
     /// <summary><c>layer3.0.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 978496, 589824);
     /// <summary>Gradient of <c>layer3.0.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
@@ -607,11 +613,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.0.bn2.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 1568576, 256);
     /// <summary><c>layer3.0.bn2.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 2443, 256);
+    public global::Cnn.Tensor Layer3_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 2608, 256);
     /// <summary><c>layer3.0.bn2.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 2699, 256);
+    public global::Cnn.Tensor Layer3_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 2864, 256);
     /// <summary><c>layer3.0.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 2955, 1);
+    public global::Cnn.Tensor Layer3_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 3120, 1);
     /// <summary><c>layer3.0.downsample.0.weight</c>, shape [256, 128, 1, 1].</summary>
     public global::Cnn.Tensor Layer3_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 1568832, 32768);
     /// <summary>Gradient of <c>layer3.0.downsample.0.weight</c>, shape [256, 128, 1, 1].</summary>
@@ -625,11 +631,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.0.downsample.1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 1601856, 256);
     /// <summary><c>layer3.0.downsample.1.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 2956, 256);
+    public global::Cnn.Tensor Layer3_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 3136, 256);
     /// <summary><c>layer3.0.downsample.1.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 3212, 256);
+    public global::Cnn.Tensor Layer3_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 3392, 256);
     /// <summary><c>layer3.0.downsample.1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 3468, 1);
+    public global::Cnn.Tensor Layer3_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 3648, 1);
     /// <summary><c>layer3.1.conv1.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 1602112, 589824);
     /// <summary>Gradient of <c>layer3.1.conv1.weight</c>, shape [256, 256, 3, 3].</summary>
@@ -643,11 +649,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.1.bn1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 2192192, 256);
     /// <summary><c>layer3.1.bn1.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 3469, 256);
+    public global::Cnn.Tensor Layer3_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 3664, 256);
     /// <summary><c>layer3.1.bn1.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 3725, 256);
+    public global::Cnn.Tensor Layer3_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 3920, 256);
     /// <summary><c>layer3.1.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 3981, 1);
+    public global::Cnn.Tensor Layer3_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 4176, 1);
     /// <summary><c>layer3.1.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 2192448, 589824);
     /// <summary>Gradient of <c>layer3.1.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
@@ -661,11 +667,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.1.bn2.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 2782528, 256);
     /// <summary><c>layer3.1.bn2.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 3982, 256);
+    public global::Cnn.Tensor Layer3_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 4192, 256);
     /// <summary><c>layer3.1.bn2.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 4238, 256);
+    public global::Cnn.Tensor Layer3_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 4448, 256);
     /// <summary><c>layer3.1.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 4494, 1);
+    public global::Cnn.Tensor Layer3_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 4704, 1);
     /// <summary><c>layer4.0.conv1.weight</c>, shape [512, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 2782784, 1179648);
     /// <summary>Gradient of <c>layer4.0.conv1.weight</c>, shape [512, 256, 3, 3].</summary>
@@ -679,11 +685,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.0.bn1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 3962944, 512);
     /// <summary><c>layer4.0.bn1.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 4495, 512);
+    public global::Cnn.Tensor Layer4_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 4720, 512);
     /// <summary><c>layer4.0.bn1.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 5007, 512);
+    public global::Cnn.Tensor Layer4_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 5232, 512);
     /// <summary><c>layer4.0.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 5519, 1);
+    public global::Cnn.Tensor Layer4_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 5744, 1);
     /// <summary><c>layer4.0.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 3963456, 2359296);
     /// <summary>Gradient of <c>layer4.0.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
@@ -697,11 +703,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.0.bn2.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 6323264, 512);
     /// <summary><c>layer4.0.bn2.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 5520, 512);
+    public global::Cnn.Tensor Layer4_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 5760, 512);
     /// <summary><c>layer4.0.bn2.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 6032, 512);
+    public global::Cnn.Tensor Layer4_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 6272, 512);
     /// <summary><c>layer4.0.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 6544, 1);
+    public global::Cnn.Tensor Layer4_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 6784, 1);
     /// <summary><c>layer4.0.downsample.0.weight</c>, shape [512, 256, 1, 1].</summary>
     public global::Cnn.Tensor Layer4_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 6323776, 131072);
     /// <summary>Gradient of <c>layer4.0.downsample.0.weight</c>, shape [512, 256, 1, 1].</summary>
@@ -715,11 +721,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.0.downsample.1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 6455360, 512);
     /// <summary><c>layer4.0.downsample.1.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 6545, 512);
+    public global::Cnn.Tensor Layer4_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 6800, 512);
     /// <summary><c>layer4.0.downsample.1.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 7057, 512);
+    public global::Cnn.Tensor Layer4_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 7312, 512);
     /// <summary><c>layer4.0.downsample.1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 7569, 1);
+    public global::Cnn.Tensor Layer4_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 7824, 1);
     /// <summary><c>layer4.1.conv1.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 6455872, 2359296);
     /// <summary>Gradient of <c>layer4.1.conv1.weight</c>, shape [512, 512, 3, 3].</summary>
@@ -733,11 +739,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.1.bn1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 8815680, 512);
     /// <summary><c>layer4.1.bn1.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 7570, 512);
+    public global::Cnn.Tensor Layer4_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 7840, 512);
     /// <summary><c>layer4.1.bn1.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 8082, 512);
+    public global::Cnn.Tensor Layer4_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 8352, 512);
     /// <summary><c>layer4.1.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 8594, 1);
+    public global::Cnn.Tensor Layer4_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 8864, 1);
     /// <summary><c>layer4.1.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 8816192, 2359296);
     /// <summary>Gradient of <c>layer4.1.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
@@ -751,11 +757,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.1.bn2.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 11176000, 512);
     /// <summary><c>layer4.1.bn2.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 8595, 512);
+    public global::Cnn.Tensor Layer4_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 8880, 512);
     /// <summary><c>layer4.1.bn2.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 9107, 512);
+    public global::Cnn.Tensor Layer4_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 9392, 512);
     /// <summary><c>layer4.1.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 9619, 1);
+    public global::Cnn.Tensor Layer4_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 9904, 1);
     /// <summary><c>fc.weight</c>, shape [1000, 512].</summary>
     public global::Cnn.Tensor FcWeight => new global::Cnn.Tensor(_parameters, 11176512, 512000);
     /// <summary>Gradient of <c>fc.weight</c>, shape [1000, 512].</summary>
@@ -780,13 +786,13 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer1.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_conv1Op.Forward(batch, Activation(4967424, 200704, batch), new global::Cnn.Tensor(_parameters, 9536, 36864), default, Activation(5368832, 200704, batch));
         // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_bn1Op.Forward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 46400, 64), new global::Cnn.Tensor(_parameters, 46464, 64), new global::Cnn.Tensor(_buffers, 129, 64), new global::Cnn.Tensor(_buffers, 193, 64), new global::Cnn.Tensor(_buffers, 257, 1), Activation(5770240, 200704, batch), Training);
+        _layer1_0_bn1Op.Forward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 46400, 64), new global::Cnn.Tensor(_parameters, 46464, 64), new global::Cnn.Tensor(_buffers, 144, 64), new global::Cnn.Tensor(_buffers, 208, 64), new global::Cnn.Tensor(_buffers, 272, 1), Activation(5770240, 200704, batch), Training);
         // layer1.0.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_relu1Op.Forward(batch, Activation(5770240, 200704, batch), Activation(6171648, 200704, batch));
         // layer1.0.conv2: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_conv2Op.Forward(batch, Activation(6171648, 200704, batch), new global::Cnn.Tensor(_parameters, 46528, 36864), default, Activation(6573056, 200704, batch));
         // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_bn2Op.Forward(batch, Activation(6573056, 200704, batch), new global::Cnn.Tensor(_parameters, 83392, 64), new global::Cnn.Tensor(_parameters, 83456, 64), new global::Cnn.Tensor(_buffers, 258, 64), new global::Cnn.Tensor(_buffers, 322, 64), new global::Cnn.Tensor(_buffers, 386, 1), Activation(6974464, 200704, batch), Training);
+        _layer1_0_bn2Op.Forward(batch, Activation(6573056, 200704, batch), new global::Cnn.Tensor(_parameters, 83392, 64), new global::Cnn.Tensor(_parameters, 83456, 64), new global::Cnn.Tensor(_buffers, 288, 64), new global::Cnn.Tensor(_buffers, 352, 64), new global::Cnn.Tensor(_buffers, 416, 1), Activation(6974464, 200704, batch), Training);
         // layer1.0.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
         _backend.Add(Activation(6974464, 200704, batch), Activation(4967424, 200704, batch), Activation(7375872, 200704, batch));
         // layer1.0.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
@@ -794,13 +800,13 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer1.1.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_conv1Op.Forward(batch, Activation(7777280, 200704, batch), new global::Cnn.Tensor(_parameters, 83520, 36864), default, Activation(8178688, 200704, batch));
         // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_bn1Op.Forward(batch, Activation(8178688, 200704, batch), new global::Cnn.Tensor(_parameters, 120384, 64), new global::Cnn.Tensor(_parameters, 120448, 64), new global::Cnn.Tensor(_buffers, 387, 64), new global::Cnn.Tensor(_buffers, 451, 64), new global::Cnn.Tensor(_buffers, 515, 1), Activation(8580096, 200704, batch), Training);
+        _layer1_1_bn1Op.Forward(batch, Activation(8178688, 200704, batch), new global::Cnn.Tensor(_parameters, 120384, 64), new global::Cnn.Tensor(_parameters, 120448, 64), new global::Cnn.Tensor(_buffers, 432, 64), new global::Cnn.Tensor(_buffers, 496, 64), new global::Cnn.Tensor(_buffers, 560, 1), Activation(8580096, 200704, batch), Training);
         // layer1.1.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_relu1Op.Forward(batch, Activation(8580096, 200704, batch), Activation(8981504, 200704, batch));
         // layer1.1.conv2: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_conv2Op.Forward(batch, Activation(8981504, 200704, batch), new global::Cnn.Tensor(_parameters, 120512, 36864), default, Activation(9382912, 200704, batch));
         // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_bn2Op.Forward(batch, Activation(9382912, 200704, batch), new global::Cnn.Tensor(_parameters, 157376, 64), new global::Cnn.Tensor(_parameters, 157440, 64), new global::Cnn.Tensor(_buffers, 516, 64), new global::Cnn.Tensor(_buffers, 580, 64), new global::Cnn.Tensor(_buffers, 644, 1), Activation(9784320, 200704, batch), Training);
+        _layer1_1_bn2Op.Forward(batch, Activation(9382912, 200704, batch), new global::Cnn.Tensor(_parameters, 157376, 64), new global::Cnn.Tensor(_parameters, 157440, 64), new global::Cnn.Tensor(_buffers, 576, 64), new global::Cnn.Tensor(_buffers, 640, 64), new global::Cnn.Tensor(_buffers, 704, 1), Activation(9784320, 200704, batch), Training);
         // layer1.1.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
         _backend.Add(Activation(9784320, 200704, batch), Activation(7777280, 200704, batch), Activation(10185728, 200704, batch));
         // layer1.1.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
@@ -808,17 +814,17 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer2.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
         _layer2_0_conv1Op.Forward(batch, Activation(10587136, 200704, batch), new global::Cnn.Tensor(_parameters, 157504, 73728), default, Activation(10988544, 100352, batch));
         // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_bn1Op.Forward(batch, Activation(10988544, 100352, batch), new global::Cnn.Tensor(_parameters, 231232, 128), new global::Cnn.Tensor(_parameters, 231360, 128), new global::Cnn.Tensor(_buffers, 645, 128), new global::Cnn.Tensor(_buffers, 773, 128), new global::Cnn.Tensor(_buffers, 901, 1), Activation(11189248, 100352, batch), Training);
+        _layer2_0_bn1Op.Forward(batch, Activation(10988544, 100352, batch), new global::Cnn.Tensor(_parameters, 231232, 128), new global::Cnn.Tensor(_parameters, 231360, 128), new global::Cnn.Tensor(_buffers, 720, 128), new global::Cnn.Tensor(_buffers, 848, 128), new global::Cnn.Tensor(_buffers, 976, 1), Activation(11189248, 100352, batch), Training);
         // layer2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_relu1Op.Forward(batch, Activation(11189248, 100352, batch), Activation(11389952, 100352, batch));
         // layer2.0.conv2: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_conv2Op.Forward(batch, Activation(11389952, 100352, batch), new global::Cnn.Tensor(_parameters, 231488, 147456), default, Activation(11590656, 100352, batch));
         // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_bn2Op.Forward(batch, Activation(11590656, 100352, batch), new global::Cnn.Tensor(_parameters, 378944, 128), new global::Cnn.Tensor(_parameters, 379072, 128), new global::Cnn.Tensor(_buffers, 902, 128), new global::Cnn.Tensor(_buffers, 1030, 128), new global::Cnn.Tensor(_buffers, 1158, 1), Activation(11791360, 100352, batch), Training);
+        _layer2_0_bn2Op.Forward(batch, Activation(11590656, 100352, batch), new global::Cnn.Tensor(_parameters, 378944, 128), new global::Cnn.Tensor(_parameters, 379072, 128), new global::Cnn.Tensor(_buffers, 992, 128), new global::Cnn.Tensor(_buffers, 1120, 128), new global::Cnn.Tensor(_buffers, 1248, 1), Activation(11791360, 100352, batch), Training);
         // layer2.0.downsample.0: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
         _layer2_0_downsample_0Op.Forward(batch, Activation(10587136, 200704, batch), new global::Cnn.Tensor(_parameters, 379200, 8192), default, Activation(11992064, 100352, batch));
         // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_downsample_1Op.Forward(batch, Activation(11992064, 100352, batch), new global::Cnn.Tensor(_parameters, 387392, 128), new global::Cnn.Tensor(_parameters, 387520, 128), new global::Cnn.Tensor(_buffers, 1159, 128), new global::Cnn.Tensor(_buffers, 1287, 128), new global::Cnn.Tensor(_buffers, 1415, 1), Activation(12192768, 100352, batch), Training);
+        _layer2_0_downsample_1Op.Forward(batch, Activation(11992064, 100352, batch), new global::Cnn.Tensor(_parameters, 387392, 128), new global::Cnn.Tensor(_parameters, 387520, 128), new global::Cnn.Tensor(_buffers, 1264, 128), new global::Cnn.Tensor(_buffers, 1392, 128), new global::Cnn.Tensor(_buffers, 1520, 1), Activation(12192768, 100352, batch), Training);
         // layer2.0.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
         _backend.Add(Activation(11791360, 100352, batch), Activation(12192768, 100352, batch), Activation(12393472, 100352, batch));
         // layer2.0.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
@@ -826,13 +832,13 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer2.1.conv1: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_conv1Op.Forward(batch, Activation(12594176, 100352, batch), new global::Cnn.Tensor(_parameters, 387648, 147456), default, Activation(12794880, 100352, batch));
         // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_bn1Op.Forward(batch, Activation(12794880, 100352, batch), new global::Cnn.Tensor(_parameters, 535104, 128), new global::Cnn.Tensor(_parameters, 535232, 128), new global::Cnn.Tensor(_buffers, 1416, 128), new global::Cnn.Tensor(_buffers, 1544, 128), new global::Cnn.Tensor(_buffers, 1672, 1), Activation(12995584, 100352, batch), Training);
+        _layer2_1_bn1Op.Forward(batch, Activation(12794880, 100352, batch), new global::Cnn.Tensor(_parameters, 535104, 128), new global::Cnn.Tensor(_parameters, 535232, 128), new global::Cnn.Tensor(_buffers, 1536, 128), new global::Cnn.Tensor(_buffers, 1664, 128), new global::Cnn.Tensor(_buffers, 1792, 1), Activation(12995584, 100352, batch), Training);
         // layer2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_relu1Op.Forward(batch, Activation(12995584, 100352, batch), Activation(13196288, 100352, batch));
         // layer2.1.conv2: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_conv2Op.Forward(batch, Activation(13196288, 100352, batch), new global::Cnn.Tensor(_parameters, 535360, 147456), default, Activation(13396992, 100352, batch));
         // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_bn2Op.Forward(batch, Activation(13396992, 100352, batch), new global::Cnn.Tensor(_parameters, 682816, 128), new global::Cnn.Tensor(_parameters, 682944, 128), new global::Cnn.Tensor(_buffers, 1673, 128), new global::Cnn.Tensor(_buffers, 1801, 128), new global::Cnn.Tensor(_buffers, 1929, 1), Activation(13597696, 100352, batch), Training);
+        _layer2_1_bn2Op.Forward(batch, Activation(13396992, 100352, batch), new global::Cnn.Tensor(_parameters, 682816, 128), new global::Cnn.Tensor(_parameters, 682944, 128), new global::Cnn.Tensor(_buffers, 1808, 128), new global::Cnn.Tensor(_buffers, 1936, 128), new global::Cnn.Tensor(_buffers, 2064, 1), Activation(13597696, 100352, batch), Training);
         // layer2.1.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
         _backend.Add(Activation(13597696, 100352, batch), Activation(12594176, 100352, batch), Activation(13798400, 100352, batch));
         // layer2.1.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
@@ -840,17 +846,17 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer3.0.conv1: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
         _layer3_0_conv1Op.Forward(batch, Activation(13999104, 100352, batch), new global::Cnn.Tensor(_parameters, 683072, 294912), default, Activation(14199808, 50176, batch));
         // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_bn1Op.Forward(batch, Activation(14199808, 50176, batch), new global::Cnn.Tensor(_parameters, 977984, 256), new global::Cnn.Tensor(_parameters, 978240, 256), new global::Cnn.Tensor(_buffers, 1930, 256), new global::Cnn.Tensor(_buffers, 2186, 256), new global::Cnn.Tensor(_buffers, 2442, 1), Activation(14300160, 50176, batch), Training);
+        _layer3_0_bn1Op.Forward(batch, Activation(14199808, 50176, batch), new global::Cnn.Tensor(_parameters, 977984, 256), new global::Cnn.Tensor(_parameters, 978240, 256), new global::Cnn.Tensor(_buffers, 2080, 256), new global::Cnn.Tensor(_buffers, 2336, 256), new global::Cnn.Tensor(_buffers, 2592, 1), Activation(14300160, 50176, batch), Training);
         // layer3.0.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_relu1Op.Forward(batch, Activation(14300160, 50176, batch), Activation(14400512, 50176, batch));
         // layer3.0.conv2: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_conv2Op.Forward(batch, Activation(14400512, 50176, batch), new global::Cnn.Tensor(_parameters, 978496, 589824), default, Activation(14500864, 50176, batch));
         // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_bn2Op.Forward(batch, Activation(14500864, 50176, batch), new global::Cnn.Tensor(_parameters, 1568320, 256), new global::Cnn.Tensor(_parameters, 1568576, 256), new global::Cnn.Tensor(_buffers, 2443, 256), new global::Cnn.Tensor(_buffers, 2699, 256), new global::Cnn.Tensor(_buffers, 2955, 1), Activation(14601216, 50176, batch), Training);
+        _layer3_0_bn2Op.Forward(batch, Activation(14500864, 50176, batch), new global::Cnn.Tensor(_parameters, 1568320, 256), new global::Cnn.Tensor(_parameters, 1568576, 256), new global::Cnn.Tensor(_buffers, 2608, 256), new global::Cnn.Tensor(_buffers, 2864, 256), new global::Cnn.Tensor(_buffers, 3120, 1), Activation(14601216, 50176, batch), Training);
         // layer3.0.downsample.0: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
         _layer3_0_downsample_0Op.Forward(batch, Activation(13999104, 100352, batch), new global::Cnn.Tensor(_parameters, 1568832, 32768), default, Activation(14701568, 50176, batch));
         // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_downsample_1Op.Forward(batch, Activation(14701568, 50176, batch), new global::Cnn.Tensor(_parameters, 1601600, 256), new global::Cnn.Tensor(_parameters, 1601856, 256), new global::Cnn.Tensor(_buffers, 2956, 256), new global::Cnn.Tensor(_buffers, 3212, 256), new global::Cnn.Tensor(_buffers, 3468, 1), Activation(14801920, 50176, batch), Training);
+        _layer3_0_downsample_1Op.Forward(batch, Activation(14701568, 50176, batch), new global::Cnn.Tensor(_parameters, 1601600, 256), new global::Cnn.Tensor(_parameters, 1601856, 256), new global::Cnn.Tensor(_buffers, 3136, 256), new global::Cnn.Tensor(_buffers, 3392, 256), new global::Cnn.Tensor(_buffers, 3648, 1), Activation(14801920, 50176, batch), Training);
         // layer3.0.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
         _backend.Add(Activation(14601216, 50176, batch), Activation(14801920, 50176, batch), Activation(14902272, 50176, batch));
         // layer3.0.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
@@ -858,13 +864,13 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer3.1.conv1: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_conv1Op.Forward(batch, Activation(15002624, 50176, batch), new global::Cnn.Tensor(_parameters, 1602112, 589824), default, Activation(15102976, 50176, batch));
         // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_bn1Op.Forward(batch, Activation(15102976, 50176, batch), new global::Cnn.Tensor(_parameters, 2191936, 256), new global::Cnn.Tensor(_parameters, 2192192, 256), new global::Cnn.Tensor(_buffers, 3469, 256), new global::Cnn.Tensor(_buffers, 3725, 256), new global::Cnn.Tensor(_buffers, 3981, 1), Activation(15203328, 50176, batch), Training);
+        _layer3_1_bn1Op.Forward(batch, Activation(15102976, 50176, batch), new global::Cnn.Tensor(_parameters, 2191936, 256), new global::Cnn.Tensor(_parameters, 2192192, 256), new global::Cnn.Tensor(_buffers, 3664, 256), new global::Cnn.Tensor(_buffers, 3920, 256), new global::Cnn.Tensor(_buffers, 4176, 1), Activation(15203328, 50176, batch), Training);
         // layer3.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_relu1Op.Forward(batch, Activation(15203328, 50176, batch), Activation(15303680, 50176, batch));
         // layer3.1.conv2: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_conv2Op.Forward(batch, Activation(15303680, 50176, batch), new global::Cnn.Tensor(_parameters, 2192448, 589824), default, Activation(15404032, 50176, batch));
         // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_bn2Op.Forward(batch, Activation(15404032, 50176, batch), new global::Cnn.Tensor(_parameters, 2782272, 256), new global::Cnn.Tensor(_parameters, 2782528, 256), new global::Cnn.Tensor(_buffers, 3982, 256), new global::Cnn.Tensor(_buffers, 4238, 256), new global::Cnn.Tensor(_buffers, 4494, 1), Activation(15504384, 50176, batch), Training);
+        _layer3_1_bn2Op.Forward(batch, Activation(15404032, 50176, batch), new global::Cnn.Tensor(_parameters, 2782272, 256), new global::Cnn.Tensor(_parameters, 2782528, 256), new global::Cnn.Tensor(_buffers, 4192, 256), new global::Cnn.Tensor(_buffers, 4448, 256), new global::Cnn.Tensor(_buffers, 4704, 1), Activation(15504384, 50176, batch), Training);
         // layer3.1.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
         _backend.Add(Activation(15504384, 50176, batch), Activation(15002624, 50176, batch), Activation(15604736, 50176, batch));
         // layer3.1.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
@@ -872,17 +878,17 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer4.0.conv1: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
         _layer4_0_conv1Op.Forward(batch, Activation(15705088, 50176, batch), new global::Cnn.Tensor(_parameters, 2782784, 1179648), default, Activation(15805440, 25088, batch));
         // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_bn1Op.Forward(batch, Activation(15805440, 25088, batch), new global::Cnn.Tensor(_parameters, 3962432, 512), new global::Cnn.Tensor(_parameters, 3962944, 512), new global::Cnn.Tensor(_buffers, 4495, 512), new global::Cnn.Tensor(_buffers, 5007, 512), new global::Cnn.Tensor(_buffers, 5519, 1), Activation(15855616, 25088, batch), Training);
+        _layer4_0_bn1Op.Forward(batch, Activation(15805440, 25088, batch), new global::Cnn.Tensor(_parameters, 3962432, 512), new global::Cnn.Tensor(_parameters, 3962944, 512), new global::Cnn.Tensor(_buffers, 4720, 512), new global::Cnn.Tensor(_buffers, 5232, 512), new global::Cnn.Tensor(_buffers, 5744, 1), Activation(15855616, 25088, batch), Training);
         // layer4.0.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_relu1Op.Forward(batch, Activation(15855616, 25088, batch), Activation(15905792, 25088, batch));
         // layer4.0.conv2: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_conv2Op.Forward(batch, Activation(15905792, 25088, batch), new global::Cnn.Tensor(_parameters, 3963456, 2359296), default, Activation(15955968, 25088, batch));
         // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_bn2Op.Forward(batch, Activation(15955968, 25088, batch), new global::Cnn.Tensor(_parameters, 6322752, 512), new global::Cnn.Tensor(_parameters, 6323264, 512), new global::Cnn.Tensor(_buffers, 5520, 512), new global::Cnn.Tensor(_buffers, 6032, 512), new global::Cnn.Tensor(_buffers, 6544, 1), Activation(16006144, 25088, batch), Training);
+        _layer4_0_bn2Op.Forward(batch, Activation(15955968, 25088, batch), new global::Cnn.Tensor(_parameters, 6322752, 512), new global::Cnn.Tensor(_parameters, 6323264, 512), new global::Cnn.Tensor(_buffers, 5760, 512), new global::Cnn.Tensor(_buffers, 6272, 512), new global::Cnn.Tensor(_buffers, 6784, 1), Activation(16006144, 25088, batch), Training);
         // layer4.0.downsample.0: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
         _layer4_0_downsample_0Op.Forward(batch, Activation(15705088, 50176, batch), new global::Cnn.Tensor(_parameters, 6323776, 131072), default, Activation(16056320, 25088, batch));
         // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_downsample_1Op.Forward(batch, Activation(16056320, 25088, batch), new global::Cnn.Tensor(_parameters, 6454848, 512), new global::Cnn.Tensor(_parameters, 6455360, 512), new global::Cnn.Tensor(_buffers, 6545, 512), new global::Cnn.Tensor(_buffers, 7057, 512), new global::Cnn.Tensor(_buffers, 7569, 1), Activation(16106496, 25088, batch), Training);
+        _layer4_0_downsample_1Op.Forward(batch, Activation(16056320, 25088, batch), new global::Cnn.Tensor(_parameters, 6454848, 512), new global::Cnn.Tensor(_parameters, 6455360, 512), new global::Cnn.Tensor(_buffers, 6800, 512), new global::Cnn.Tensor(_buffers, 7312, 512), new global::Cnn.Tensor(_buffers, 7824, 1), Activation(16106496, 25088, batch), Training);
         // layer4.0.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
         _backend.Add(Activation(16006144, 25088, batch), Activation(16106496, 25088, batch), Activation(16156672, 25088, batch));
         // layer4.0.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
@@ -890,13 +896,13 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer4.1.conv1: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_conv1Op.Forward(batch, Activation(16206848, 25088, batch), new global::Cnn.Tensor(_parameters, 6455872, 2359296), default, Activation(16257024, 25088, batch));
         // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_bn1Op.Forward(batch, Activation(16257024, 25088, batch), new global::Cnn.Tensor(_parameters, 8815168, 512), new global::Cnn.Tensor(_parameters, 8815680, 512), new global::Cnn.Tensor(_buffers, 7570, 512), new global::Cnn.Tensor(_buffers, 8082, 512), new global::Cnn.Tensor(_buffers, 8594, 1), Activation(16307200, 25088, batch), Training);
+        _layer4_1_bn1Op.Forward(batch, Activation(16257024, 25088, batch), new global::Cnn.Tensor(_parameters, 8815168, 512), new global::Cnn.Tensor(_parameters, 8815680, 512), new global::Cnn.Tensor(_buffers, 7840, 512), new global::Cnn.Tensor(_buffers, 8352, 512), new global::Cnn.Tensor(_buffers, 8864, 1), Activation(16307200, 25088, batch), Training);
         // layer4.1.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_relu1Op.Forward(batch, Activation(16307200, 25088, batch), Activation(16357376, 25088, batch));
         // layer4.1.conv2: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_conv2Op.Forward(batch, Activation(16357376, 25088, batch), new global::Cnn.Tensor(_parameters, 8816192, 2359296), default, Activation(16407552, 25088, batch));
         // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_bn2Op.Forward(batch, Activation(16407552, 25088, batch), new global::Cnn.Tensor(_parameters, 11175488, 512), new global::Cnn.Tensor(_parameters, 11176000, 512), new global::Cnn.Tensor(_buffers, 8595, 512), new global::Cnn.Tensor(_buffers, 9107, 512), new global::Cnn.Tensor(_buffers, 9619, 1), Activation(16457728, 25088, batch), Training);
+        _layer4_1_bn2Op.Forward(batch, Activation(16407552, 25088, batch), new global::Cnn.Tensor(_parameters, 11175488, 512), new global::Cnn.Tensor(_parameters, 11176000, 512), new global::Cnn.Tensor(_buffers, 8880, 512), new global::Cnn.Tensor(_buffers, 9392, 512), new global::Cnn.Tensor(_buffers, 9904, 1), Activation(16457728, 25088, batch), Training);
         // layer4.1.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
         _backend.Add(Activation(16457728, 25088, batch), Activation(16206848, 25088, batch), Activation(16507904, 25088, batch));
         // layer4.1.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
@@ -912,7 +918,7 @@ partial class ResNet18 : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // fc: Linear
-        _fcOp.Backward(batch, Activation(16608256, 512, batch), new global::Cnn.Tensor(_parameters, 11176512, 512000), Activation(16610280, 1000, batch), Activation(16608768, 512, batch), new global::Cnn.Tensor(_gradients, 11176512, 512000), new global::Cnn.Tensor(_gradients, 11688512, 1000));
+        _fcOp.Backward(batch, Activation(16608256, 512, batch), new global::Cnn.Tensor(_parameters, 11176512, 512000), Activation(16610288, 1000, batch), Activation(16608768, 512, batch), new global::Cnn.Tensor(_gradients, 11176512, 512000), new global::Cnn.Tensor(_gradients, 11688512, 1000));
         // avgpool: AdaptiveAvgPool2d
         _avgpoolOp.Backward(batch, Activation(16558080, 25088, batch), Activation(16608256, 512, batch), Activation(16608768, 512, batch), Activation(16583168, 25088, batch));
         // layer4.1.relu2: ReLU
@@ -929,8 +935,8 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer4.1.bn1: BatchNorm2d
         _layer4_1_bn1Op.Backward(batch, Activation(16257024, 25088, batch), new global::Cnn.Tensor(_parameters, 8815168, 512), Activation(16332288, 25088, batch), Activation(16282112, 25088, batch), new global::Cnn.Tensor(_gradients, 8815168, 512), new global::Cnn.Tensor(_gradients, 8815680, 512));
         // layer4.1.conv1: Conv2d
-        _layer4_1_conv1Op.Backward(batch, Activation(16206848, 25088, batch), new global::Cnn.Tensor(_parameters, 6455872, 2359296), Activation(16282112, 25088, batch), Activation(16611280, 25088, batch), new global::Cnn.Tensor(_gradients, 6455872, 2359296), default);
-        _backend.Add(Activation(16231936, 25088, batch), Activation(16611280, 25088, batch), Activation(16231936, 25088, batch));
+        _layer4_1_conv1Op.Backward(batch, Activation(16206848, 25088, batch), new global::Cnn.Tensor(_parameters, 6455872, 2359296), Activation(16282112, 25088, batch), Activation(16611296, 25088, batch), new global::Cnn.Tensor(_gradients, 6455872, 2359296), default);
+        _backend.Add(Activation(16231936, 25088, batch), Activation(16611296, 25088, batch), Activation(16231936, 25088, batch));
         // layer4.0.relu2: ReLU
         _layer4_0_relu2Op.Backward(batch, Activation(16156672, 25088, batch), Activation(16206848, 25088, batch), Activation(16231936, 25088, batch), Activation(16181760, 25088, batch));
         // layer4.0.residual1: Residual
@@ -949,8 +955,8 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer4.0.bn1: BatchNorm2d
         _layer4_0_bn1Op.Backward(batch, Activation(15805440, 25088, batch), new global::Cnn.Tensor(_parameters, 3962432, 512), Activation(15880704, 25088, batch), Activation(15830528, 25088, batch), new global::Cnn.Tensor(_gradients, 3962432, 512), new global::Cnn.Tensor(_gradients, 3962944, 512));
         // layer4.0.conv1: Conv2d
-        _layer4_0_conv1Op.Backward(batch, Activation(15705088, 50176, batch), new global::Cnn.Tensor(_parameters, 2782784, 1179648), Activation(15830528, 25088, batch), Activation(16611280, 50176, batch), new global::Cnn.Tensor(_gradients, 2782784, 1179648), default);
-        _backend.Add(Activation(15755264, 50176, batch), Activation(16611280, 50176, batch), Activation(15755264, 50176, batch));
+        _layer4_0_conv1Op.Backward(batch, Activation(15705088, 50176, batch), new global::Cnn.Tensor(_parameters, 2782784, 1179648), Activation(15830528, 25088, batch), Activation(16611296, 50176, batch), new global::Cnn.Tensor(_gradients, 2782784, 1179648), default);
+        _backend.Add(Activation(15755264, 50176, batch), Activation(16611296, 50176, batch), Activation(15755264, 50176, batch));
         // layer3.1.relu2: ReLU
         _layer3_1_relu2Op.Backward(batch, Activation(15604736, 50176, batch), Activation(15705088, 50176, batch), Activation(15755264, 50176, batch), Activation(15654912, 50176, batch));
         // layer3.1.residual1: Residual
@@ -965,8 +971,8 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer3.1.bn1: BatchNorm2d
         _layer3_1_bn1Op.Backward(batch, Activation(15102976, 50176, batch), new global::Cnn.Tensor(_parameters, 2191936, 256), Activation(15253504, 50176, batch), Activation(15153152, 50176, batch), new global::Cnn.Tensor(_gradients, 2191936, 256), new global::Cnn.Tensor(_gradients, 2192192, 256));
         // layer3.1.conv1: Conv2d
-        _layer3_1_conv1Op.Backward(batch, Activation(15002624, 50176, batch), new global::Cnn.Tensor(_parameters, 1602112, 589824), Activation(15153152, 50176, batch), Activation(16611280, 50176, batch), new global::Cnn.Tensor(_gradients, 1602112, 589824), default);
-        _backend.Add(Activation(15052800, 50176, batch), Activation(16611280, 50176, batch), Activation(15052800, 50176, batch));
+        _layer3_1_conv1Op.Backward(batch, Activation(15002624, 50176, batch), new global::Cnn.Tensor(_parameters, 1602112, 589824), Activation(15153152, 50176, batch), Activation(16611296, 50176, batch), new global::Cnn.Tensor(_gradients, 1602112, 589824), default);
+        _backend.Add(Activation(15052800, 50176, batch), Activation(16611296, 50176, batch), Activation(15052800, 50176, batch));
         // layer3.0.relu2: ReLU
         _layer3_0_relu2Op.Backward(batch, Activation(14902272, 50176, batch), Activation(15002624, 50176, batch), Activation(15052800, 50176, batch), Activation(14952448, 50176, batch));
         // layer3.0.residual1: Residual
@@ -985,8 +991,8 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer3.0.bn1: BatchNorm2d
         _layer3_0_bn1Op.Backward(batch, Activation(14199808, 50176, batch), new global::Cnn.Tensor(_parameters, 977984, 256), Activation(14350336, 50176, batch), Activation(14249984, 50176, batch), new global::Cnn.Tensor(_gradients, 977984, 256), new global::Cnn.Tensor(_gradients, 978240, 256));
         // layer3.0.conv1: Conv2d
-        _layer3_0_conv1Op.Backward(batch, Activation(13999104, 100352, batch), new global::Cnn.Tensor(_parameters, 683072, 294912), Activation(14249984, 50176, batch), Activation(16611280, 100352, batch), new global::Cnn.Tensor(_gradients, 683072, 294912), default);
-        _backend.Add(Activation(14099456, 100352, batch), Activation(16611280, 100352, batch), Activation(14099456, 100352, batch));
+        _layer3_0_conv1Op.Backward(batch, Activation(13999104, 100352, batch), new global::Cnn.Tensor(_parameters, 683072, 294912), Activation(14249984, 50176, batch), Activation(16611296, 100352, batch), new global::Cnn.Tensor(_gradients, 683072, 294912), default);
+        _backend.Add(Activation(14099456, 100352, batch), Activation(16611296, 100352, batch), Activation(14099456, 100352, batch));
         // layer2.1.relu2: ReLU
         _layer2_1_relu2Op.Backward(batch, Activation(13798400, 100352, batch), Activation(13999104, 100352, batch), Activation(14099456, 100352, batch), Activation(13898752, 100352, batch));
         // layer2.1.residual1: Residual
@@ -1001,8 +1007,8 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer2.1.bn1: BatchNorm2d
         _layer2_1_bn1Op.Backward(batch, Activation(12794880, 100352, batch), new global::Cnn.Tensor(_parameters, 535104, 128), Activation(13095936, 100352, batch), Activation(12895232, 100352, batch), new global::Cnn.Tensor(_gradients, 535104, 128), new global::Cnn.Tensor(_gradients, 535232, 128));
         // layer2.1.conv1: Conv2d
-        _layer2_1_conv1Op.Backward(batch, Activation(12594176, 100352, batch), new global::Cnn.Tensor(_parameters, 387648, 147456), Activation(12895232, 100352, batch), Activation(16611280, 100352, batch), new global::Cnn.Tensor(_gradients, 387648, 147456), default);
-        _backend.Add(Activation(12694528, 100352, batch), Activation(16611280, 100352, batch), Activation(12694528, 100352, batch));
+        _layer2_1_conv1Op.Backward(batch, Activation(12594176, 100352, batch), new global::Cnn.Tensor(_parameters, 387648, 147456), Activation(12895232, 100352, batch), Activation(16611296, 100352, batch), new global::Cnn.Tensor(_gradients, 387648, 147456), default);
+        _backend.Add(Activation(12694528, 100352, batch), Activation(16611296, 100352, batch), Activation(12694528, 100352, batch));
         // layer2.0.relu2: ReLU
         _layer2_0_relu2Op.Backward(batch, Activation(12393472, 100352, batch), Activation(12594176, 100352, batch), Activation(12694528, 100352, batch), Activation(12493824, 100352, batch));
         // layer2.0.residual1: Residual
@@ -1021,8 +1027,8 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer2.0.bn1: BatchNorm2d
         _layer2_0_bn1Op.Backward(batch, Activation(10988544, 100352, batch), new global::Cnn.Tensor(_parameters, 231232, 128), Activation(11289600, 100352, batch), Activation(11088896, 100352, batch), new global::Cnn.Tensor(_gradients, 231232, 128), new global::Cnn.Tensor(_gradients, 231360, 128));
         // layer2.0.conv1: Conv2d
-        _layer2_0_conv1Op.Backward(batch, Activation(10587136, 200704, batch), new global::Cnn.Tensor(_parameters, 157504, 73728), Activation(11088896, 100352, batch), Activation(16611280, 200704, batch), new global::Cnn.Tensor(_gradients, 157504, 73728), default);
-        _backend.Add(Activation(10787840, 200704, batch), Activation(16611280, 200704, batch), Activation(10787840, 200704, batch));
+        _layer2_0_conv1Op.Backward(batch, Activation(10587136, 200704, batch), new global::Cnn.Tensor(_parameters, 157504, 73728), Activation(11088896, 100352, batch), Activation(16611296, 200704, batch), new global::Cnn.Tensor(_gradients, 157504, 73728), default);
+        _backend.Add(Activation(10787840, 200704, batch), Activation(16611296, 200704, batch), Activation(10787840, 200704, batch));
         // layer1.1.relu2: ReLU
         _layer1_1_relu2Op.Backward(batch, Activation(10185728, 200704, batch), Activation(10587136, 200704, batch), Activation(10787840, 200704, batch), Activation(10386432, 200704, batch));
         // layer1.1.residual1: Residual
@@ -1037,8 +1043,8 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer1.1.bn1: BatchNorm2d
         _layer1_1_bn1Op.Backward(batch, Activation(8178688, 200704, batch), new global::Cnn.Tensor(_parameters, 120384, 64), Activation(8780800, 200704, batch), Activation(8379392, 200704, batch), new global::Cnn.Tensor(_gradients, 120384, 64), new global::Cnn.Tensor(_gradients, 120448, 64));
         // layer1.1.conv1: Conv2d
-        _layer1_1_conv1Op.Backward(batch, Activation(7777280, 200704, batch), new global::Cnn.Tensor(_parameters, 83520, 36864), Activation(8379392, 200704, batch), Activation(16611280, 200704, batch), new global::Cnn.Tensor(_gradients, 83520, 36864), default);
-        _backend.Add(Activation(7977984, 200704, batch), Activation(16611280, 200704, batch), Activation(7977984, 200704, batch));
+        _layer1_1_conv1Op.Backward(batch, Activation(7777280, 200704, batch), new global::Cnn.Tensor(_parameters, 83520, 36864), Activation(8379392, 200704, batch), Activation(16611296, 200704, batch), new global::Cnn.Tensor(_gradients, 83520, 36864), default);
+        _backend.Add(Activation(7977984, 200704, batch), Activation(16611296, 200704, batch), Activation(7977984, 200704, batch));
         // layer1.0.relu2: ReLU
         _layer1_0_relu2Op.Backward(batch, Activation(7375872, 200704, batch), Activation(7777280, 200704, batch), Activation(7977984, 200704, batch), Activation(7576576, 200704, batch));
         // layer1.0.residual1: Residual
@@ -1053,8 +1059,8 @@ partial class ResNet18 : global::Cnn.INetwork
         // layer1.0.bn1: BatchNorm2d
         _layer1_0_bn1Op.Backward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 46400, 64), Activation(5970944, 200704, batch), Activation(5569536, 200704, batch), new global::Cnn.Tensor(_gradients, 46400, 64), new global::Cnn.Tensor(_gradients, 46464, 64));
         // layer1.0.conv1: Conv2d
-        _layer1_0_conv1Op.Backward(batch, Activation(4967424, 200704, batch), new global::Cnn.Tensor(_parameters, 9536, 36864), Activation(5569536, 200704, batch), Activation(16611280, 200704, batch), new global::Cnn.Tensor(_gradients, 9536, 36864), default);
-        _backend.Add(Activation(5168128, 200704, batch), Activation(16611280, 200704, batch), Activation(5168128, 200704, batch));
+        _layer1_0_conv1Op.Backward(batch, Activation(4967424, 200704, batch), new global::Cnn.Tensor(_parameters, 9536, 36864), Activation(5569536, 200704, batch), Activation(16611296, 200704, batch), new global::Cnn.Tensor(_gradients, 9536, 36864), default);
+        _backend.Add(Activation(5168128, 200704, batch), Activation(16611296, 200704, batch), Activation(5168128, 200704, batch));
         // maxpool1: MaxPool2d
         _maxpool1Op.Backward(batch, Activation(3361792, 802816, batch), Activation(4967424, 200704, batch), Activation(5168128, 200704, batch), Activation(4164608, 802816, batch));
         // relu1: ReLU
