@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Cnn.Generators.Helpers;
+using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
 using Cnn.Generators.Shapes;
 using Cnn.Generators.Tests.TestSupport;

@@ -1,5 +1,6 @@
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
+using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
 using Cnn.Generators.Shapes;
 
@@ -73,9 +74,9 @@ public class ShapeInferenceTests
             Conv("same", 8, 5, mode: PaddingModeSpec.Same, dilation: 2),
             Conv("valid", 8, 3, padding: 5, mode: PaddingModeSpec.Valid)));
         Assert.Equal(Shape.Image(8, 17, 13), net.Layers[0].OutputShape);
-        Assert.Equal(4, net.Layers[0].Padding);
+        Assert.Equal(4, ((Conv2dResolved)net.Layers[0].Resolved).PaddingHeight);
         Assert.Equal(Shape.Image(8, 15, 11), net.Layers[1].OutputShape);
-        Assert.Equal(0, net.Layers[1].Padding);
+        Assert.Equal(0, ((Conv2dResolved)net.Layers[1].Resolved).PaddingHeight);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public class ShapeInferenceTests
             Pool("pool", PoolKindSpec.Max, 3, 0, 0),
             Pool("avg", PoolKindSpec.Average, 3, 2, 1)));
         Assert.Equal(Shape.Image(4, 4, 4), net.Layers[0].OutputShape);
-        Assert.Equal(3, net.Layers[0].Stride);
+        Assert.Equal(3, ((Pool2dResolved)net.Layers[0].Resolved).StrideHeight);
         Assert.Equal(Shape.Image(4, 2, 2), net.Layers[1].OutputShape);
     }
 

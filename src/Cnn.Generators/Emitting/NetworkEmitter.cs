@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using Cnn.Generators.Helpers;
+using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
 using Cnn.Generators.Shapes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -81,7 +82,7 @@ namespace Cnn.Generators.Emitting
             w.Open("private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]");
             foreach (ShapedLayer layer in network.Layers)
             {
-                w.Line($"new global::Cnn.LayerInfo({Literal(layer.Path)}, {Literal(layer.Spec.Kind)}, {ShapeLiteral(layer.OutputShape)}),");
+                w.Line($"new global::Cnn.LayerInfo({Literal(layer.Path)}, {Literal(layer.Kind)}, {ShapeLiteral(layer.OutputShape)}),");
             }
             w.Close(";");
             w.Line();
@@ -113,7 +114,7 @@ namespace Cnn.Generators.Emitting
             w.Line("private readonly global::Cnn.DeviceBuffer _activations;");
             foreach (ShapedLayer layer in network.Layers)
             {
-                string? type = OperatorType(layer.Spec);
+                string? type = layer.Resolved.Rules.OperatorType;
                 if (type is not null) w.Line($"private readonly {Backends}{type} {Field(layer)};");
             }
             w.Line("private bool _disposed;");
@@ -136,9 +137,10 @@ namespace Cnn.Generators.Emitting
             w.Line("_gradients = _backend.Allocate(ParameterLength);");
             w.Line("_buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));");
             w.Line("_activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);");
+            var e = new EmitContext(network);
             foreach (ShapedLayer layer in network.Layers)
             {
-                string? create = CreateOperator(layer);
+                string? create = layer.Resolved.Rules.Create(layer, e);
                 if (create is not null) w.Line($"{Field(layer)} = {create};");
             }
             w.Line("Initialize(seed);");
@@ -146,47 +148,14 @@ namespace Cnn.Generators.Emitting
             w.Line();
         }
 
-        private static string? CreateOperator(ShapedLayer layer)
-        {
-            Shape x = layer.InputShape, y = layer.OutputShape;
-            switch (layer.Spec)
-            {
-                case Conv2dSpec c:
-                    return $"_backend.CreateConv2d(new {Backends}Conv2dGeometry(maxBatchSize, {x.Channels}, {x.Height}, {x.Width}, {y.Channels}, {y.Height}, {y.Width}, "
-                        + $"{layer.Kernel}, {layer.Kernel}, {layer.Stride}, {layer.Stride}, {layer.Padding}, {layer.Padding}, {layer.Dilation}, {layer.Dilation}, {layer.Groups}, {Bool(c.Bias)}))";
-                case LinearSpec l:
-                    return $"_backend.CreateLinear(new {Backends}LinearGeometry(maxBatchSize, {x.Channels}, {y.Channels}, {Bool(l.Bias)}))";
-                case Pool2dSpec p:
-                    string kind = p.PoolKind switch
-                    {
-                        PoolKindSpec.Max => "Max",
-                        PoolKindSpec.Average => "Average",
-                        PoolKindSpec.Sum => "Sum",
-                        _ => "AdaptiveAverage",
-                    };
-                    return $"_backend.CreatePool2d(new {Backends}Pool2dGeometry({Backends}PoolKind.{kind}, maxBatchSize, {x.Channels}, {x.Height}, {x.Width}, {y.Height}, {y.Width}, "
-                        + $"{layer.Kernel}, {layer.Kernel}, {layer.Stride}, {layer.Stride}, {layer.Padding}, {layer.Padding}))";
-                case ActivationSpec a:
-                    string slope = a.Activation == ActivationKindSpec.LeakyReLU ? ", " + Float(a.NegativeSlope) : "";
-                    return $"_backend.CreateActivation(new {Backends}ActivationGeometry({Backends}ActivationKind.{a.Activation}, maxBatchSize, {Num(x.Size)}{slope}))";
-                case DropoutSpec d:
-                    return $"_backend.CreateDropout(new {Backends}DropoutGeometry(maxBatchSize, {Num(x.Size)}, {Float(d.Probability)}, unchecked(seed ^ {DropoutSalt(layer)})))";
-                case BatchNormSpec b:
-                    long spatial = x.IsFlat ? 1 : (long)x.Height * x.Width;
-                    return $"_backend.CreateBatchNorm(new {Backends}BatchNormGeometry(maxBatchSize, {x.Channels}, {Num(spatial)}, {Float(b.Epsilon)}, {Float(b.Momentum)}))";
-                default:
-                    return null;
-            }
-        }
-
         private static void EmitProperties(SourceWriter w, ShapedNetwork network)
         {
             Shape input = network.InputTensor.Shape;
             TensorSlot output = network.OutputTensor;
             string inputShape = ShapeLiteral(input);
-            LayerSpec last = network.Layers[network.Layers.Count - 1].Spec;
-            string outputKind = last is ActivationSpec { Activation: ActivationKindSpec.Softmax } ? "Probabilities"
-                : last is ActivationSpec { Activation: ActivationKindSpec.LogSoftmax } ? "LogProbabilities" : "Logits";
+            ResolvedLayer last = network.Layers[network.Layers.Count - 1].Resolved;
+            string outputKind = last is ActivationResolved { Activation: ActivationKindSpec.Softmax } ? "Probabilities"
+                : last is ActivationResolved { Activation: ActivationKindSpec.LogSoftmax } ? "LogProbabilities" : "Logits";
 
             w.Line($"public string ArchitectureName => {Literal(network.Spec.ClassName)};");
             w.Line($"public {Backends}IBackend Backend => _backend;");
@@ -221,7 +190,7 @@ namespace Cnn.Generators.Emitting
         private static void EmitDropoutState(SourceWriter w, ShapedNetwork network)
         {
             const string type = "global::Cnn.DropoutState";
-            List<ShapedLayer> dropouts = network.Layers.Where(l => l.Spec is DropoutSpec).ToList();
+            List<ShapedLayer> dropouts = network.Layers.Where(l => l.Resolved is DropoutResolved).ToList();
             if (dropouts.Count == 0)
             {
                 w.Line($"public {type} DropoutState {{ get => default; set {{ }} }}");
@@ -239,8 +208,7 @@ namespace Cnn.Generators.Emitting
             w.Close();
         }
 
-        /// <summary>What a dropout layer's seed is mixed with, so that each layer gets its own streams.</summary>
-        private static string DropoutSalt(ShapedLayer layer) => $"0x{StableHash(layer.Path):X16}UL";
+        private static string DropoutSalt(ShapedLayer layer) => DropoutLayer.Salt(layer);
 
         private static void EmitParameterViews(SourceWriter w, ShapedNetwork network)
         {
@@ -265,41 +233,13 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <summary>Runs the first <paramref name=\"batch\"/> samples of <see cref=\"Input\"/> through every layer.</summary>");
             w.Open("public void Forward(int batch)");
             w.Line("CheckBatch(batch);");
+            var e = new EmitContext(network);
             foreach (ShapedLayer layer in network.Layers)
             {
-                string x = Value(network, layer.Input), y = Value(network, layer.Output);
                 var calls = new List<string>();
-                switch (layer.Spec)
-                {
-                    case Conv2dSpec or LinearSpec:
-                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {Parameter(layer.Parameters[0])}, {BiasOrEmpty(layer, Parameter)}, {y});");
-                        break;
-                    case Pool2dSpec or ActivationSpec:
-                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {y});");
-                        break;
-                    case DropoutSpec:
-                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {y}, {Mask(layer)}, Training && DropoutEnabled);");
-                        break;
-                    case BatchNormSpec:
-                        calls.Add($"{Field(layer)}.Forward(batch, {x}, {Parameter(layer.Parameters[0])}, {Parameter(layer.Parameters[1])}, "
-                            + $"{Buffer(layer.Parameters[2])}, {Buffer(layer.Parameters[3])}, {Buffer(layer.Parameters[4])}, {y}, Training);");
-                        break;
-                    case ResidualSpec:
-                        calls.Add($"_backend.Add({x}, {Value(network, layer.Inputs[1])}, {y});");
-                        break;
-                    case ConcatSpec:
-                        long offset = 0, width = layer.OutputShape.Size;
-                        foreach (int input in layer.Inputs)
-                        {
-                            TensorSlot slot = network.Tensors[input];
-                            calls.Add($"_backend.CopyStrided(batch, {Num(slot.Shape.Size)}, {Value(network, input)}, {Num(slot.Shape.Size)}, "
-                                + $"{Strided(network.Tensors[layer.Output].ValueOffset, width, offset)}, {Num(width)});");
-                            offset += slot.Shape.Size;
-                        }
-                        break;
-                }
+                layer.Resolved.Rules.Forward(layer, e, calls);
                 if (calls.Count == 0) continue;
-                w.Line($"// {layer.Path}: {layer.Spec.Kind} {layer.InputShape} -> {layer.OutputShape}");
+                w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}");
                 foreach (string call in calls) w.Line(call);
             }
             w.Close();
@@ -314,85 +254,14 @@ namespace Cnn.Generators.Emitting
             for (int i = network.Layers.Count - 1; i >= 0; i--)
             {
                 ShapedLayer layer = network.Layers[i];
-                List<string> calls = BackwardCalls(network, layer);
+                var calls = new List<string>();
+                layer.Resolved.Rules.BackwardAll(layer, new EmitContext(network), calls);
                 if (calls.Count == 0) continue;
-                w.Line($"// {layer.Path}: {layer.Spec.Kind}");
+                w.Line($"// {layer.Path}: {layer.Kind}");
                 foreach (string call in calls) w.Line(call);
             }
             w.Close();
             w.Line();
-        }
-
-        private static List<string> BackwardCalls(ShapedNetwork network, ShapedLayer layer)
-        {
-            var calls = new List<string>();
-            string y = Value(network, layer.Output), dy = GradientOf(network, layer.Output);
-            switch (layer.Spec)
-            {
-                case ResidualSpec:
-                    // d(a + b) passes dy to both inputs unchanged.
-                    for (int i = 0; i < layer.Inputs.Count; i++)
-                    {
-                        string target = GradientOf(network, layer.Inputs[i]);
-                        if (layer.Routes[i] == GradientRoute.Write) calls.Add($"_backend.Copy({dy}, {target});");
-                        else if (layer.Routes[i] == GradientRoute.Accumulate) calls.Add($"_backend.Add({target}, {dy}, {target});");
-                    }
-                    return calls;
-                case ConcatSpec:
-                    long offset = 0, width = layer.OutputShape.Size;
-                    for (int i = 0; i < layer.Inputs.Count; i++)
-                    {
-                        TensorSlot slot = network.Tensors[layer.Inputs[i]];
-                        string source = Strided(network.Tensors[layer.Output].GradientOffset, width, offset);
-                        string size = Num(slot.Shape.Size);
-                        if (layer.Routes[i] != GradientRoute.None)
-                        {
-                            string target = layer.Routes[i] == GradientRoute.Write ? GradientOf(network, layer.Inputs[i]) : Scratch(network, slot.Shape.Size);
-                            calls.Add($"_backend.CopyStrided(batch, {size}, {source}, {Num(width)}, {target}, {size});");
-                            AddAccumulate(network, layer.Inputs[i], layer.Routes[i], calls);
-                        }
-                        offset += slot.Shape.Size;
-                    }
-                    return calls;
-                case FlattenSpec:
-                    return calls;
-            }
-
-            GradientRoute route = layer.Routes[0];
-            if (route == GradientRoute.None && layer.ParameterCount == 0) return calls;
-            string x = Value(network, layer.Input);
-            long inputSize = network.Tensors[layer.Input].Shape.Size;
-            string dx = route switch
-            {
-                GradientRoute.Write => GradientOf(network, layer.Input),
-                GradientRoute.Accumulate => Scratch(network, inputSize),
-                _ => "default",
-            };
-            switch (layer.Spec)
-            {
-                case Conv2dSpec or LinearSpec:
-                    calls.Add($"{Field(layer)}.Backward(batch, {x}, {Parameter(layer.Parameters[0])}, {dy}, {dx}, {Gradient(layer.Parameters[0])}, {BiasOrEmpty(layer, Gradient)});");
-                    break;
-                case Pool2dSpec or ActivationSpec:
-                    calls.Add($"{Field(layer)}.Backward(batch, {x}, {y}, {dy}, {dx});");
-                    break;
-                case DropoutSpec:
-                    calls.Add($"{Field(layer)}.Backward(batch, {Mask(layer)}, {dy}, {dx});");
-                    break;
-                case BatchNormSpec:
-                    calls.Add($"{Field(layer)}.Backward(batch, {x}, {Parameter(layer.Parameters[0])}, {dy}, {dx}, {Gradient(layer.Parameters[0])}, {Gradient(layer.Parameters[1])});");
-                    break;
-            }
-            AddAccumulate(network, layer.Input, route, calls);
-            return calls;
-        }
-
-        /// <summary>After a contribution went to the scratch tensor, adds it into the input's gradient.</summary>
-        private static void AddAccumulate(ShapedNetwork network, int input, GradientRoute route, List<string> calls)
-        {
-            if (route != GradientRoute.Accumulate) return;
-            string target = GradientOf(network, input);
-            calls.Add($"_backend.Add({target}, {Scratch(network, network.Tensors[input].Shape.Size)}, {target});");
         }
 
         private static void EmitHelpers(SourceWriter w, ShapedNetwork network)
@@ -412,7 +281,7 @@ namespace Cnn.Generators.Emitting
             w.Line();
             w.Line($"private {TensorType} Activation(long perSampleOffset, int perSampleSize, int batch) => new {TensorType}(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);");
             w.Line();
-            if (network.Layers.Any(l => l.Spec is ConcatSpec))
+            if (network.Layers.Any(l => l.Resolved is ConcatResolved))
             {
                 w.Line("/// <summary>A tensor of <paramref name=\"batch\"/> samples that starts <paramref name=\"start\"/> values into each sample, for strided copies.</summary>");
                 w.Line($"private {TensorType} Strided(long perSampleOffset, int perSampleSize, int batch, int start) => new {TensorType}(_activations, perSampleOffset * _maxBatch + start, perSampleSize * batch - start);");
@@ -429,7 +298,7 @@ namespace Cnn.Generators.Emitting
             w.Line("_disposed = true;");
             foreach (ShapedLayer layer in network.Layers)
             {
-                if (OperatorType(layer.Spec) is not null) w.Line($"({Field(layer)} as global::System.IDisposable)?.Dispose();");
+                if (layer.Resolved.Rules.OperatorType is not null) w.Line($"({Field(layer)} as global::System.IDisposable)?.Dispose();");
             }
             w.Line("_activations.Dispose();");
             w.Line("_buffers.Dispose();");
@@ -439,18 +308,7 @@ namespace Cnn.Generators.Emitting
             w.Close();
         }
 
-        private static string? OperatorType(LayerSpec spec) => spec switch
-        {
-            Conv2dSpec => "IConv2dOperator",
-            LinearSpec => "ILinearOperator",
-            Pool2dSpec => "IPool2dOperator",
-            ActivationSpec => "IActivationOperator",
-            DropoutSpec => "IDropoutOperator",
-            BatchNormSpec => "IBatchNormOperator",
-            _ => null,
-        };
-
-        private static string Field(ShapedLayer layer) => "_" + layer.Path.Replace('.', '_') + "Op";
+        private static string Field(ShapedLayer layer) => EmitContext.Field(layer);
 
         private static string Value(ShapedNetwork network, int tensor)
         {
@@ -458,26 +316,11 @@ namespace Cnn.Generators.Emitting
             return $"Activation({Num(slot.ValueOffset)}, {Num(slot.Shape.Size)}, batch)";
         }
 
-        private static string GradientOf(ShapedNetwork network, int tensor)
-        {
-            TensorSlot slot = network.Tensors[tensor];
-            return $"Activation({Num(slot.GradientOffset)}, {Num(slot.Shape.Size)}, batch)";
-        }
-
-        private static string Scratch(ShapedNetwork network, long size) => $"Activation({Num(network.ScratchOffset)}, {Num(size)}, batch)";
-
-        private static string Strided(long perSampleOffset, long width, long start) => $"Strided({Num(perSampleOffset)}, {Num(width)}, batch, {Num(start)})";
-
-        private static string Mask(ShapedLayer layer) => $"Activation({Num(layer.MaskOffset)}, {Num(layer.InputShape.Size)}, batch)";
-
         private static string Parameter(ParameterModel p) => $"new {TensorType}(_parameters, {Num(p.Offset)}, {Num(p.Length)})";
 
         private static string Gradient(ParameterModel p) => $"new {TensorType}(_gradients, {Num(p.Offset)}, {Num(p.Length)})";
 
         private static string Buffer(ParameterModel p) => $"new {TensorType}(_buffers, {Num(p.Offset)}, {Num(p.Length)})";
-
-        private static string BiasOrEmpty(ShapedLayer layer, Func<ParameterModel, string> view)
-            => layer.Parameters.Count > 1 ? view(layer.Parameters[1]) : "default";
 
         /// <summary>"conv1.weight" → "Conv1Weight"; "layer1.0.conv1.weight" → "Layer1_0_Conv1Weight" (numeric segments keep underscores so names stay distinct).</summary>
         internal static string Pascal(string name)
@@ -499,18 +342,6 @@ namespace Cnn.Generators.Emitting
             }
             if (text.Length == 0 || char.IsDigit(text[0])) text.Insert(0, '_');
             return text.ToString();
-        }
-
-        /// <summary>FNV-1a, so that each dropout layer gets its own stream whatever the build machine.</summary>
-        private static ulong StableHash(string text)
-        {
-            ulong hash = 14695981039346656037UL;
-            foreach (char c in text)
-            {
-                hash ^= c;
-                hash *= 1099511628211UL;
-            }
-            return hash;
         }
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);

@@ -1,5 +1,6 @@
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
+using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
 
 namespace Cnn.Generators.Shapes
@@ -53,28 +54,25 @@ namespace Cnn.Generators.Shapes
     }
 
     /// <summary>
-    /// One node with its resolved geometry: the spec it came from (a layer, or the
-    /// <see cref="ResidualSpec"/> / <see cref="ConcatSpec"/> whose sum or concatenation it computes),
-    /// its full name, tensor indices, the sizes actually used (after expressions, Same/Valid and
-    /// PyTorch's pooling defaults), its parameters, its dropout mask, and its gradient routes.
+    /// One node: what shape inference resolved for it (one record type per layer kind, the runtime
+    /// geometry's twin), its full name, tensor indices, its parameters, its mask, and its gradient
+    /// routes. It holds no location: moving the layer's attribute does not change it.
     /// </summary>
     internal sealed record ShapedLayer(
-        LayerSpec Spec,
+        ResolvedLayer Resolved,
         string Path,
         EquatableArray<int> Inputs,
         int Output,
         Shape InputShape,
         Shape OutputShape,
-        int Kernel,
-        int Stride,
-        int Padding,
-        int Dilation,
-        int Groups,
         EquatableArray<ParameterModel> Parameters,
         long MaskOffset,
         EquatableArray<GradientRoute> Routes)
     {
         public int Input => Inputs[0];
+
+        /// <summary>The kind as the summary and layer list show it.</summary>
+        public string Kind => Resolved.Kind;
 
         public long ParameterCount
         {

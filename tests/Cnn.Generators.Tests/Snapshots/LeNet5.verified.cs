@@ -97,17 +97,17 @@ partial class LeNet5 : global::Cnn.INetwork
         _gradients = _backend.Allocate(ParameterLength);
         _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
-        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 1, 28, 28, 6, 28, 28, 5, 5, 1, 1, 2, 2, 1, 1, 1, true));
-        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 4704));
-        _avgpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Average, maxBatchSize, 6, 28, 28, 14, 14, 2, 2, 2, 2, 0, 0));
-        _conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 6, 14, 14, 16, 10, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, true));
-        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 1600));
-        _avgpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Average, maxBatchSize, 16, 10, 10, 5, 5, 2, 2, 2, 2, 0, 0));
-        _fc1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 400, 120, true));
-        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 120));
-        _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 120, 84, true));
-        _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 84));
-        _fc3Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 84, 10, true));
+        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704));
+        _avgpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 6, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1600));
+        _avgpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 16, InHeight: 10, InWidth: 10, OutHeight: 5, OutWidth: 5, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _fc1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 400, OutFeatures: 120, HasBias: true));
+        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 120));
+        _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 120, OutFeatures: 84, HasBias: true));
+        _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 84));
+        _fc3Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 84, OutFeatures: 10, HasBias: true));
         Initialize(seed);
     }
 

@@ -93,16 +93,16 @@ partial class MnistNet : global::Cnn.INetwork
         _gradients = _backend.Allocate(ParameterLength);
         _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
-        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 1, 28, 28, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
-        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 32, 28, 28, 14, 14, 2, 2, 2, 2, 0, 0));
-        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 6272));
-        _conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 32, 14, 14, 64, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
-        _maxpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 64, 14, 14, 7, 7, 2, 2, 2, 2, 0, 0));
-        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 3136));
-        _fc1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 3136, 128, true));
-        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 128));
-        _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 128, 10, true));
-        _logsoftmax1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.LogSoftmax, maxBatchSize, 10));
+        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 32, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
+        _conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _maxpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 3136));
+        _fc1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 3136, OutFeatures: 128, HasBias: true));
+        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 128));
+        _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 128, OutFeatures: 10, HasBias: true));
+        _logsoftmax1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.LogSoftmax, MaxBatch: maxBatchSize, Features: 10));
         Initialize(seed);
     }
 
