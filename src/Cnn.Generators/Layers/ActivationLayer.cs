@@ -19,6 +19,8 @@ namespace Cnn.Generators.Layers
         Softmax = 3,
         LogSoftmax = 4,
         LeakyReLU = 5,
+        SiLU = 6,
+        GELU = 7,
     }
 
     /// <summary>An activation attribute as declared; <see cref="NegativeSlope"/> is LeakyReLU's.</summary>
@@ -53,6 +55,8 @@ namespace Cnn.Generators.Layers
             ("SigmoidAttribute", ActivationKindSpec.Sigmoid, "sigmoid"),
             ("SoftmaxAttribute", ActivationKindSpec.Softmax, "softmax"),
             ("LogSoftmaxAttribute", ActivationKindSpec.LogSoftmax, "logsoftmax"),
+            ("SiLUAttribute", ActivationKindSpec.SiLU, "silu"),
+            ("GELUAttribute", ActivationKindSpec.GELU, "gelu"),
         };
 
         // After the table: static fields initialise in order, and the instance reads the table.
