@@ -58,9 +58,10 @@ public class AlignmentTests
         string generated = Assert.Single(GeneratorHarness.Run(sources).GeneratedSources);
 
         // Offsets into the parameter, gradient and buffer arenas, and per-sample offsets into the activations.
-        var offsets = Regex.Matches(generated, @"new global::Cnn\.Tensor\(_(?:parameters|gradients|buffers), (\d+),|Activation\((\d+),|Strided\((\d+),|ParameterInit\.\w+, \d+\)|global::Cnn\.ParameterRole\.\w+, new int\[\] \{[^}]*\}, (\d+),")
+        var offsets = Regex.Matches(generated, @"new global::Cnn\.Tensor\(_(?:parameters|gradients|buffers), (\d+),|new\(Offset: (\d+),|global::Cnn\.ParameterRole\.\w+, new int\[\] \{[^}]*\}, (\d+),")
             .SelectMany(m => m.Groups.Cast<Group>().Skip(1).Where(g => g.Success).Select(g => long.Parse(g.Value)))
             .ToList();
+        Assert.Contains("new(Offset: ", generated);
         Assert.NotEmpty(offsets);
         Assert.All(offsets, offset => Assert.Equal(0, offset % 16));
     }

@@ -38,14 +38,16 @@ namespace Cnn.Generators.Emitting
             }
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Cnn.Generators\", \"1.0\")]");
             w.Open($"partial class {spec.ClassName} : global::Cnn.INetwork");
+            var e = new EmitContext(network);
             EmitConstants(w, network);
+            EmitSlots(w, network, e);
             EmitFields(w, network);
-            EmitConstructor(w, network);
-            EmitProperties(w, network);
-            EmitParameterViews(w, network);
-            EmitForward(w, network);
-            EmitBackward(w, network);
-            EmitHelpers(w, network);
+            EmitConstructor(w, network, e);
+            EmitProperties(w, network, e);
+            EmitParameterViews(w, network, e);
+            EmitForward(w, network, e);
+            EmitBackward(w, network, e);
+            EmitHelpers(w, network, e);
             w.Close();
             return w.ToString();
         }
@@ -103,6 +105,40 @@ namespace Cnn.Generators.Emitting
             w.Line();
         }
 
+        /// <summary>
+        /// A named slot per planned tensor of the activation arena: per-sample offset (64-byte aligned)
+        /// and size. The generated code passes tensors by these names, never by raw offsets.
+        /// </summary>
+        private static void EmitSlots(SourceWriter w, ShapedNetwork network, EmitContext e)
+        {
+            w.Line("/// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>");
+            w.Line("private readonly record struct TensorSlot(long Offset, int Size);");
+            w.Line();
+            void Slot(string name, long offset, long size, string comment)
+                => w.Line($"private static readonly TensorSlot {name} = new(Offset: {Num(offset)}, Size: {Num(size)}); // {comment}");
+            TensorSlot input = network.InputTensor;
+            Slot(e.ValueSlot(0), input.ValueOffset, input.Shape.Size, "the input " + input.Shape);
+            foreach (ShapedLayer layer in network.Layers)
+            {
+                TensorSlot y = network.Tensors[layer.Output];
+                string view = layer.Resolved is FlattenResolved ? $", a view of {e.ValueSlot(layer.Input)}" : "";
+                Slot(e.ValueSlot(layer.Output), y.ValueOffset, y.Shape.Size, $"{layer.Path}: {layer.Kind} {y.Shape}{view}");
+                if (y.HasGradient) Slot(e.GradientSlot(layer.Output), y.GradientOffset, y.Shape.Size, $"its gradient{view.Replace(e.ValueSlot(layer.Input), e.GradientSlot(layer.Input))}");
+                if (layer.MaskOffset >= 0) Slot(e.MaskSlot(layer), layer.MaskOffset, layer.InputShape.Size, $"{layer.Path}'s mask");
+            }
+            long scratch = 0;
+            foreach (ShapedLayer layer in network.Layers)
+            {
+                for (int i = 0; i < layer.Routes.Count; i++)
+                {
+                    if (layer.Routes[i] == GradientRoute.Accumulate) scratch = Math.Max(scratch, network.Tensors[layer.Inputs[i]].Shape.Size);
+                }
+            }
+            if (network.ScratchOffset >= 0) Slot("GradientScratch", network.ScratchOffset, scratch, "where a second gradient contribution is computed before it is added");
+            Slot("LabelValues", network.LabelsOffset, 1, "the class index of each sample");
+            w.Line();
+        }
+
         private static void EmitFields(SourceWriter w, ShapedNetwork network)
         {
             w.Line($"private readonly {Backends}IBackend _backend;");
@@ -121,7 +157,7 @@ namespace Cnn.Generators.Emitting
             w.Line();
         }
 
-        private static void EmitConstructor(SourceWriter w, ShapedNetwork network)
+        private static void EmitConstructor(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
             string name = network.Spec.ClassName;
             w.Line("/// <summary>Allocates every buffer for batches of up to <paramref name=\"maxBatchSize\"/> samples and initialises the parameters from <paramref name=\"seed\"/>.</summary>");
@@ -137,7 +173,6 @@ namespace Cnn.Generators.Emitting
             w.Line("_gradients = _backend.Allocate(ParameterLength);");
             w.Line("_buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));");
             w.Line("_activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);");
-            var e = new EmitContext(network);
             foreach (ShapedLayer layer in network.Layers)
             {
                 string? create = layer.Resolved.Rules.Create(layer, e);
@@ -148,32 +183,49 @@ namespace Cnn.Generators.Emitting
             w.Line();
         }
 
-        private static void EmitProperties(SourceWriter w, ShapedNetwork network)
+        private static void EmitProperties(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
             Shape input = network.InputTensor.Shape;
-            TensorSlot output = network.OutputTensor;
             string inputShape = ShapeLiteral(input);
             ResolvedLayer last = network.Layers[network.Layers.Count - 1].Resolved;
             string outputKind = last is ActivationResolved { Activation: ActivationKindSpec.Softmax } ? "Probabilities"
                 : last is ActivationResolved { Activation: ActivationKindSpec.LogSoftmax } ? "LogProbabilities" : "Logits";
 
+            string output = e.ValueSlot(network.Layers[network.Layers.Count - 1].Output);
+            w.Line("/// <inheritdoc/>");
             w.Line($"public string ArchitectureName => {Literal(network.Spec.ClassName)};");
+            w.Line("/// <inheritdoc/>");
             w.Line($"public {Backends}IBackend Backend => _backend;");
+            w.Line("/// <inheritdoc/>");
             w.Line("public int MaxBatchSize => _maxBatch;");
+            w.Line("/// <inheritdoc/>");
             w.Line($"public global::Cnn.TensorShape InputShape => {inputShape};");
+            w.Line("/// <inheritdoc/>");
             w.Line($"public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.{outputKind};");
+            w.Line("/// <inheritdoc/>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;");
+            w.Line("/// <inheritdoc/>");
             w.Line($"public {TensorType} Parameters => new {TensorType}(_parameters, 0, (int)ParameterLength);");
+            w.Line("/// <inheritdoc/>");
             w.Line($"public {TensorType} Gradients => new {TensorType}(_gradients, 0, (int)ParameterLength);");
+            w.Line("/// <inheritdoc/>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;");
+            w.Line("/// <inheritdoc/>");
             w.Line($"public {TensorType} Buffers => new {TensorType}(_buffers, 0, (int)BufferLength);");
-            w.Line($"public {TensorType} Input => Activation({Num(network.InputTensor.ValueOffset)}, InputSize, _maxBatch);");
-            w.Line($"public {TensorType} Output => Activation({Num(output.ValueOffset)}, OutputSize, _maxBatch);");
-            w.Line($"public {TensorType} OutputGradient => Activation({Num(output.GradientOffset)}, OutputSize, _maxBatch);");
-            w.Line($"public {TensorType} Labels => Activation({Num(network.LabelsOffset)}, 1, _maxBatch);");
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {TensorType} Input => Activation({e.ValueSlot(0)}, _maxBatch);");
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {TensorType} Output => Activation({output}, _maxBatch);");
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {TensorType} OutputGradient => Activation({output}Gradient, _maxBatch);");
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {TensorType} Labels => Activation(LabelValues, _maxBatch);");
+            w.Line("/// <inheritdoc/>");
             w.Line("public bool Training { get; set; } = true;");
+            w.Line("/// <inheritdoc/>");
             w.Line("public bool DropoutEnabled { get; set; } = true;");
             EmitDropoutState(w, network);
+            w.Line("/// <inheritdoc/>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;");
             w.Line("string global::Cnn.INetwork.Summary => Summary;");
             w.Line("int global::Cnn.INetwork.OutputSize => OutputSize;");
@@ -191,6 +243,7 @@ namespace Cnn.Generators.Emitting
         {
             const string type = "global::Cnn.DropoutState";
             List<ShapedLayer> dropouts = network.Layers.Where(l => l.Resolved is DropoutResolved).ToList();
+            w.Line("/// <inheritdoc/>");
             if (dropouts.Count == 0)
             {
                 w.Line($"public {type} DropoutState {{ get => default; set {{ }} }}");
@@ -210,30 +263,27 @@ namespace Cnn.Generators.Emitting
 
         private static string DropoutSalt(ShapedLayer layer) => DropoutLayer.Salt(layer);
 
-        private static void EmitParameterViews(SourceWriter w, ShapedNetwork network)
+        private static void EmitParameterViews(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
-            var used = new HashSet<string>(StringComparer.Ordinal);
             foreach (ParameterModel p in AllParameters(network))
             {
                 string shape = string.Join(", ", p.Dimensions.Select(d => Num(d)));
-                string property = Pascal(p.Name);
-                if (!used.Add(property)) continue; // two paths that read the same in PascalCase: the first keeps the view
-                string view = p.IsBuffer ? Buffer(p) : Parameter(p);
+                string property = e.View(p);
+                string arena = p.IsBuffer ? "_buffers" : "_parameters";
                 w.Line($"/// <summary><c>{p.Name}</c>, shape [{shape}].</summary>");
-                w.Line($"public {TensorType} {property} => {view};");
+                w.Line($"public {TensorType} {property} => new {TensorType}({arena}, {Num(p.Offset)}, {Num(p.Length)});");
                 if (p.IsBuffer) continue;
                 w.Line($"/// <summary>Gradient of <c>{p.Name}</c>, shape [{shape}].</summary>");
-                w.Line($"public {TensorType} {property}Gradient => {Gradient(p)};");
+                w.Line($"public {TensorType} {property}Gradient => new {TensorType}(_gradients, {Num(p.Offset)}, {Num(p.Length)});");
             }
             w.Line();
         }
 
-        private static void EmitForward(SourceWriter w, ShapedNetwork network)
+        private static void EmitForward(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
             w.Line("/// <summary>Runs the first <paramref name=\"batch\"/> samples of <see cref=\"Input\"/> through every layer.</summary>");
             w.Open("public void Forward(int batch)");
             w.Line("CheckBatch(batch);");
-            var e = new EmitContext(network);
             foreach (ShapedLayer layer in network.Layers)
             {
                 var calls = new List<string>();
@@ -246,7 +296,7 @@ namespace Cnn.Generators.Emitting
             w.Line();
         }
 
-        private static void EmitBackward(SourceWriter w, ShapedNetwork network)
+        private static void EmitBackward(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
             w.Line("/// <summary>Back-propagates <see cref=\"OutputGradient\"/> through every layer, overwriting <see cref=\"Gradients\"/>.</summary>");
             w.Open("public void Backward(int batch)");
@@ -255,7 +305,7 @@ namespace Cnn.Generators.Emitting
             {
                 ShapedLayer layer = network.Layers[i];
                 var calls = new List<string>();
-                layer.Resolved.Rules.BackwardAll(layer, new EmitContext(network), calls);
+                layer.Resolved.Rules.BackwardAll(layer, e, calls);
                 if (calls.Count == 0) continue;
                 w.Line($"// {layer.Path}: {layer.Kind}");
                 foreach (string call in calls) w.Line(call);
@@ -264,7 +314,7 @@ namespace Cnn.Generators.Emitting
             w.Line();
         }
 
-        private static void EmitHelpers(SourceWriter w, ShapedNetwork network)
+        private static void EmitHelpers(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
             string name = network.Spec.ClassName;
             w.Line("/// <summary>The output of <see cref=\"Layers\"/>[<paramref name=\"layer\"/>] for the first <paramref name=\"batch\"/> samples.</summary>");
@@ -273,18 +323,25 @@ namespace Cnn.Generators.Emitting
             w.Open("return layer switch");
             for (int i = 0; i < network.Layers.Count; i++)
             {
-                w.Line($"{i} => {Value(network, network.Layers[i].Output)},");
+                w.Line($"{i} => {e.Value(network.Layers[i].Output)},");
             }
             w.Line($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"{name} has {network.Layers.Count} layers.\"),");
             w.Close(";");
             w.Close();
             w.Line();
-            w.Line($"private {TensorType} Activation(long perSampleOffset, int perSampleSize, int batch) => new {TensorType}(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);");
+            w.Line("/// <summary>The first <paramref name=\"batch\"/> samples of a tensor of the activation arena.</summary>");
+            w.Line($"private {TensorType} Activation(TensorSlot slot, int batch) => new {TensorType}(_activations, slot.Offset * _maxBatch, slot.Size * batch);");
             w.Line();
+            if (network.ScratchOffset >= 0)
+            {
+                w.Line("/// <summary>The gradient scratch, <paramref name=\"size\"/> values per sample.</summary>");
+                w.Line($"private {TensorType} Scratch(int size, int batch) => new {TensorType}(_activations, GradientScratch.Offset * _maxBatch, size * batch);");
+                w.Line();
+            }
             if (network.Layers.Any(l => l.Resolved is ConcatResolved))
             {
                 w.Line("/// <summary>A tensor of <paramref name=\"batch\"/> samples that starts <paramref name=\"start\"/> values into each sample, for strided copies.</summary>");
-                w.Line($"private {TensorType} Strided(long perSampleOffset, int perSampleSize, int batch, int start) => new {TensorType}(_activations, perSampleOffset * _maxBatch + start, perSampleSize * batch - start);");
+                w.Line($"private {TensorType} Strided(TensorSlot slot, int batch, int start) => new {TensorType}(_activations, slot.Offset * _maxBatch + start, slot.Size * batch - start);");
                 w.Line();
             }
             w.Open("private void CheckBatch(int batch)");
@@ -310,39 +367,7 @@ namespace Cnn.Generators.Emitting
 
         private static string Field(ShapedLayer layer) => EmitContext.Field(layer);
 
-        private static string Value(ShapedNetwork network, int tensor)
-        {
-            TensorSlot slot = network.Tensors[tensor];
-            return $"Activation({Num(slot.ValueOffset)}, {Num(slot.Shape.Size)}, batch)";
-        }
-
-        private static string Parameter(ParameterModel p) => $"new {TensorType}(_parameters, {Num(p.Offset)}, {Num(p.Length)})";
-
-        private static string Gradient(ParameterModel p) => $"new {TensorType}(_gradients, {Num(p.Offset)}, {Num(p.Length)})";
-
-        private static string Buffer(ParameterModel p) => $"new {TensorType}(_buffers, {Num(p.Offset)}, {Num(p.Length)})";
-
-        /// <summary>"conv1.weight" → "Conv1Weight"; "layer1.0.conv1.weight" → "Layer1_0_Conv1Weight" (numeric segments keep underscores so names stay distinct).</summary>
-        internal static string Pascal(string name)
-        {
-            var text = new StringBuilder();
-            string[] parts = name.Split('.');
-            for (int i = 0; i < parts.Length; i++)
-            {
-                string part = parts[i];
-                if (part.Length == 0) continue;
-                bool numeric = char.IsDigit(part[0]);
-                bool previousNumeric = i > 0 && parts[i - 1].Length > 0 && char.IsDigit(parts[i - 1][0]);
-                if (text.Length > 0 && (numeric || previousNumeric)) text.Append('_');
-                foreach (string piece in part.Split('_'))
-                {
-                    if (piece.Length == 0) continue;
-                    text.Append(char.ToUpperInvariant(piece[0])).Append(piece, 1, piece.Length - 1);
-                }
-            }
-            if (text.Length == 0 || char.IsDigit(text[0])) text.Insert(0, '_');
-            return text.ToString();
-        }
+        internal static string Pascal(string name) => EmitContext.Pascal(name);
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 

@@ -77,7 +77,7 @@ namespace Cnn.Generators.Layers
             {
                 TensorSlot slot = e.Network.Tensors[input];
                 calls.Add($"_backend.CopyStrided(batch, {Num(slot.Shape.Size)}, {e.Value(input)}, {Num(slot.Shape.Size)}, "
-                    + $"{e.Strided(e.Network.Tensors[layer.Output].ValueOffset, width, offset)}, {Num(width)});");
+                    + $"{e.Strided(e.ValueSlot(layer.Output), offset)}, {Num(width)});");
                 offset += slot.Shape.Size;
             }
         }
@@ -89,7 +89,7 @@ namespace Cnn.Generators.Layers
             for (int i = 0; i < layer.Inputs.Count; i++)
             {
                 TensorSlot slot = e.Network.Tensors[layer.Inputs[i]];
-                string source = e.Strided(e.Network.Tensors[layer.Output].GradientOffset, width, offset);
+                string source = e.Strided(e.GradientSlot(layer.Output), offset);
                 string size = Num(slot.Shape.Size);
                 if (layer.Routes[i] != GradientRoute.None)
                 {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Cnn.Generators.Shapes;
@@ -10,38 +11,75 @@ namespace Cnn.Generators.Layers
         public const string Backends = "global::Cnn.Backends.";
         public const string TensorType = "global::Cnn.Tensor";
 
-        public EmitContext(ShapedNetwork network) => Network = network;
+        private readonly string[] _values;
+        private readonly Dictionary<string, string> _views = new Dictionary<string, string>(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _masks = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        public EmitContext(ShapedNetwork network)
+        {
+            Network = network;
+            var used = new HashSet<string>(StringComparer.Ordinal) { "GradientScratch", "LabelValues" };
+            string Unique(string name)
+            {
+                string unique = name;
+                for (int i = 2; !used.Add(unique); i++) unique = name + "_" + i.ToString(CultureInfo.InvariantCulture);
+                return unique;
+            }
+
+            _values = new string[network.Tensors.Count];
+            _values[0] = Unique("NetworkInput");
+            foreach (ShapedLayer layer in network.Layers)
+            {
+                _values[layer.Output] = Unique(Pascal(layer.Path) + "Output");
+                if (layer.MaskOffset >= 0) _masks[layer.Path] = Unique(Pascal(layer.Path) + "Mask");
+            }
+            // Parameter views are public properties: PascalCase of the state_dict name, made unique.
+            var properties = new HashSet<string>(StringComparer.Ordinal);
+            foreach (ShapedLayer layer in network.Layers)
+            {
+                foreach (ParameterModel p in layer.Parameters)
+                {
+                    string name = Pascal(p.Name), unique = name;
+                    for (int i = 2; !properties.Add(unique) || !properties.Add(unique + "Gradient") || used.Contains(unique); i++) unique = name + "_" + i.ToString(CultureInfo.InvariantCulture);
+                    _views[p.Name] = unique;
+                }
+            }
+        }
 
         public ShapedNetwork Network { get; }
 
+        /// <summary>The generated name of tensor <paramref name="tensor"/>'s value slot, e.g. "Conv1Output".</summary>
+        public string ValueSlot(int tensor) => _values[tensor];
+
+        /// <summary>The generated name of tensor <paramref name="tensor"/>'s gradient slot, e.g. "Conv1OutputGradient".</summary>
+        public string GradientSlot(int tensor) => _values[tensor] + "Gradient";
+
+        /// <summary>The generated name of a layer's mask slot, e.g. "Dropout1Mask".</summary>
+        public string MaskSlot(ShapedLayer layer) => _masks[layer.Path];
+
+        /// <summary>The public view property of a parameter or buffer, e.g. "Conv1Weight" (its gradient's adds "Gradient").</summary>
+        public string View(ParameterModel p) => _views[p.Name];
+
         /// <summary>The value of tensor <paramref name="tensor"/> for the current batch.</summary>
-        public string Value(int tensor)
-        {
-            TensorSlot slot = Network.Tensors[tensor];
-            return $"Activation({Num(slot.ValueOffset)}, {Num(slot.Shape.Size)}, batch)";
-        }
+        public string Value(int tensor) => $"Activation({ValueSlot(tensor)}, batch)";
 
         /// <summary>The gradient of tensor <paramref name="tensor"/> for the current batch.</summary>
-        public string GradientOf(int tensor)
-        {
-            TensorSlot slot = Network.Tensors[tensor];
-            return $"Activation({Num(slot.GradientOffset)}, {Num(slot.Shape.Size)}, batch)";
-        }
+        public string GradientOf(int tensor) => $"Activation({GradientSlot(tensor)}, batch)";
 
-        /// <summary>The scratch tensor that accumulated gradients go through.</summary>
-        public string Scratch(long size) => $"Activation({Num(Network.ScratchOffset)}, {Num(size)}, batch)";
+        /// <summary>The scratch tensor that accumulated gradients go through, <paramref name="size"/> values per sample.</summary>
+        public string Scratch(long size) => $"Scratch({Num(size)}, batch)";
 
-        /// <summary>A strided view into a batch of samples, for concatenation.</summary>
-        public string Strided(long perSampleOffset, long width, long start) => $"Strided({Num(perSampleOffset)}, {Num(width)}, batch, {Num(start)})";
+        /// <summary>A view of a concatenation's output (or its gradient) that starts <paramref name="start"/> values into each sample.</summary>
+        public string Strided(string slot, long start) => $"Strided({slot}, batch, {Num(start)})";
 
         /// <summary>The layer's mask (dropout).</summary>
-        public string Mask(ShapedLayer layer) => $"Activation({Num(layer.MaskOffset)}, {Num(layer.InputShape.Size)}, batch)";
+        public string Mask(ShapedLayer layer) => $"Activation({MaskSlot(layer)}, batch)";
 
-        public string Parameter(ParameterModel p) => $"new {TensorType}(_parameters, {Num(p.Offset)}, {Num(p.Length)})";
+        public string Parameter(ParameterModel p) => View(p);
 
-        public string Gradient(ParameterModel p) => $"new {TensorType}(_gradients, {Num(p.Offset)}, {Num(p.Length)})";
+        public string Gradient(ParameterModel p) => View(p) + "Gradient";
 
-        public string Buffer(ParameterModel p) => $"new {TensorType}(_buffers, {Num(p.Offset)}, {Num(p.Length)})";
+        public string Buffer(ParameterModel p) => View(p);
 
         /// <summary>The layer's operator field, e.g. "_layer1_0_conv1Op".</summary>
         public static string Field(ShapedLayer layer) => "_" + layer.Path.Replace('.', '_') + "Op";
@@ -52,6 +90,28 @@ namespace Cnn.Generators.Layers
             if (route != GradientRoute.Accumulate) return;
             string target = GradientOf(input);
             calls.Add($"_backend.Add({target}, {Scratch(Network.Tensors[input].Shape.Size)}, {target});");
+        }
+
+        /// <summary>"conv1.weight" → "Conv1Weight"; "layer1.0.conv1.weight" → "Layer1_0_Conv1Weight" (numeric segments keep underscores so names stay distinct).</summary>
+        public static string Pascal(string name)
+        {
+            var text = new System.Text.StringBuilder();
+            string[] parts = name.Split('.');
+            for (int i = 0; i < parts.Length; i++)
+            {
+                string part = parts[i];
+                if (part.Length == 0) continue;
+                bool numeric = char.IsDigit(part[0]);
+                bool previousNumeric = i > 0 && parts[i - 1].Length > 0 && char.IsDigit(parts[i - 1][0]);
+                if (text.Length > 0 && (numeric || previousNumeric)) text.Append('_');
+                foreach (string piece in part.Split('_'))
+                {
+                    if (piece.Length == 0) continue;
+                    text.Append(char.ToUpperInvariant(piece[0])).Append(piece, 1, piece.Length - 1);
+                }
+            }
+            if (text.Length == 0 || char.IsDigit(text[0])) text.Insert(0, '_');
+            return text.ToString();
         }
 
         public static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
