@@ -162,4 +162,38 @@ public class ShapeInferenceTests
         Assert.Equal(DiagnosticIds.KernelLargerThanInput, error.Id);
         Assert.Equal("big", error.Arguments[1]);
     }
+
+    [Theory]
+    // PyTorch 1.13: nn.MaxPool2d(k, s, p, ceil_mode=True) on an n×n input.
+    [InlineData(2, 3, 2, 0, 1)]
+    [InlineData(1, 2, 2, 0, 1)]
+    [InlineData(5, 3, 2, 0, 2)]
+    [InlineData(6, 3, 2, 1, 4)]
+    [InlineData(4, 3, 3, 1, 2)]
+    public void CeilModePooling_AcceptsAWindowOverhangingASmallInput_LikePyTorch(int size, int kernel, int stride, int padding, int expected)
+    {
+        ShapedNetwork net = Infer(Spec(Image(2, size, size), Pool("pool", PoolKindSpec.Max, kernel, stride, padding, ceil: true)));
+        Assert.Equal(Shape.Image(2, expected, expected), net.Layers[0].OutputShape);
+    }
+
+    [Fact]
+    public void FloorModePooling_StillRejectsAWindowLargerThanTheInput()
+    {
+        ShapeResult result = ShapeInference.Infer(Spec(Image(2, 2, 2), Pool("pool", PoolKindSpec.Max, 3, 2, 0, ceil: false)));
+        Assert.Equal(DiagnosticIds.SpatialCollapse, Assert.Single(result.Errors).Id);
+    }
+
+    [Fact]
+    public void DeclaredShortcut_RunsEvenWhenTheMainPathKeepsTheShape_LikePyTorch()
+    {
+        LayerSpec[] main = { Conv("conv", 3, 3, padding: 1) };
+        LayerSpec[] shortcut = { Conv("0", 3, 1, bias: false) };
+        ShapedNetwork always = Infer(Spec(Image(3, 5, 5), new ResidualSpec("res", null, main.ToEquatableArray(), "downsample", shortcut.ToEquatableArray())));
+        ShapedNetwork onlyWhenNeeded = Infer(Spec(Image(3, 5, 5), new ResidualSpec("res", null, main.ToEquatableArray(), "downsample", shortcut.ToEquatableArray(), OnlyWhenShapeChanges: true)));
+
+        // conv: 3·3·3·3 + 3 = 84; downsample.0: 3·3·1·1 = 9, as torch.nn counts a module that holds both.
+        Assert.Equal(84 + 9, always.ParameterCount);
+        Assert.Contains(always.Layers, l => l.Path == "downsample.0");
+        Assert.Equal(84, onlyWhenNeeded.ParameterCount);
+    }
 }

@@ -45,12 +45,14 @@ namespace Cnn.Generators.Layers
         {
             var outputs = new List<int>();
             var names = new List<string>();
+            string path = c.Join(concat.Name);
             foreach (BranchSpec branch in concat.Branches)
             {
-                int? output = c.Sequence(branch.Layers, c.Input, branch.Name ?? "");
+                string label = branch.Name is null ? $"#{outputs.Count + 1}" : $"'{branch.Name}'";
+                int? output = c.Sequence(branch.Layers, c.Input, branch.Name ?? "", $"branch {label} of '{path}'");
                 if (output is null) return null;
                 outputs.Add(output.Value);
-                names.Add(branch.Name is null ? $"#{outputs.Count}" : $"'{branch.Name}'");
+                names.Add(label);
             }
             if (outputs.Count == 0) return null;
             Shape first = c.ShapeOf(outputs[0]);
@@ -65,6 +67,7 @@ namespace Cnn.Generators.Layers
                 channels += s.Channels;
             }
             Shape y = first.IsFlat ? Shape.Flat(channels) : Shape.Image(channels, first.Height, first.Width);
+            c.SetChannelSource(path, true);
             return c.Combine(new ConcatResolved(channels), outputs.ToArray(), y);
         }
 

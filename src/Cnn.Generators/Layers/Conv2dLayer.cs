@@ -71,9 +71,7 @@ namespace Cnn.Generators.Layers
 
             if (inChannels > 0 && inChannels != x.Channels)
             {
-                string fix = c.ChannelSource is null
-                    ? $"change [Input] to {Text(inChannels.Value)} channels"
-                    : $"give '{c.ChannelSource}' {Text(inChannels.Value)} output channels";
+                string fix = c.ChannelFix(inChannels.Value);
                 return c.Error(DiagnosticIds.ChannelMismatch, conv.Kind, c.Path, Text(inChannels.Value), c.Producer, Text(x.Channels), fix);
             }
             if (x.Channels % groups.Value != 0 || outChannels.Value % groups.Value != 0)
@@ -111,7 +109,7 @@ namespace Cnn.Generators.Layers
                 c.Parameter("weight", ParameterRoleModel.Weight, new[] { outChannels.Value, x.Channels / groups.Value, kernel.Value, kernel.Value }, ParameterInitModel.UniformFanIn, fanIn),
             };
             if (conv.Bias) parameters.Add(c.Parameter("bias", ParameterRoleModel.Bias, new[] { outChannels.Value }, ParameterInitModel.UniformFanIn, fanIn));
-            c.ChannelSource = c.Path;
+            c.SetsChannels();
             var resolved = new Conv2dResolved(x.Channels, x.Height, x.Width, y.Channels, y.Height, y.Width,
                 kernel.Value, kernel.Value, stride.Value, stride.Value, padding, padding, dilation.Value, dilation.Value, groups.Value, conv.Bias);
             return c.Produce(resolved, y, parameters);

@@ -44,11 +44,25 @@ namespace Cnn.Generators.Layers
         public Shape InputShape => _builder.Tensors[Input].Shape;
 
         /// <summary>The last layer that set the channel count (null: the input), named when channels do not match.</summary>
-        public string? ChannelSource
+        public string? ChannelSource => _builder.ChannelSource;
+
+        /// <summary>Records that this layer sets the channel count from here on.</summary>
+        public void SetsChannels() => SetChannelSource(Path, false);
+
+        /// <summary>Restores (or sets) what set the channel count, e.g. after a residual's shortcut.</summary>
+        public void SetChannelSource(string? source, bool isConcat)
         {
-            get => _builder.ChannelSource;
-            set => _builder.ChannelSource = value;
+            _builder.ChannelSource = source;
+            _builder.ChannelSourceIsConcat = isConcat;
         }
+
+        public bool ChannelSourceIsConcat => _builder.ChannelSourceIsConcat;
+
+        /// <summary>How to make <paramref name="channels"/> channels arrive here: the fix that CNN0004 suggests.</summary>
+        public string ChannelFix(int channels)
+            => ChannelSource is null ? $"change [Input] to {Text(channels)} channels"
+                : ChannelSourceIsConcat ? $"make the branches of '{ChannelSource}' give {Text(channels)} channels in total"
+                : $"give '{ChannelSource}' {Text(channels)} output channels";
 
         /// <summary>Evaluates a size that must be at least 1, reporting it otherwise.</summary>
         public int? Positive(string argument, SizeArg value) => _builder.Check(Spec, Path, Location, _scope, argument, value, 1, "at least 1");
@@ -84,7 +98,7 @@ namespace Cnn.Generators.Layers
         public Shape ShapeOf(int tensor) => _builder.Tensors[tensor].Shape;
 
         /// <summary>The block instance the layer is in, for messages: "the network" or "'layer1.0'".</summary>
-        public string Instance => _scope.Prefix.Length == 0 ? "the network" : $"'{_scope.Prefix}'";
+        public string Instance => (_scope.Prefix.Length == 0 ? "the network" : $"'{_scope.Prefix}'") + (_scope.Branch is null ? "" : $" ({_scope.Branch})");
 
         /// <summary>A name inside the current scope: "layer1.0" + "downsample".</summary>
         public string Join(string? name) => ShapeInference.Scope.Join(_scope.Prefix, name);
@@ -93,8 +107,8 @@ namespace Cnn.Generators.Layers
         /// Infers a nested sequence (a residual path, a concat branch) from <paramref name="input"/>;
         /// a non-null <paramref name="segment"/> adds a name segment ("downsample").
         /// </summary>
-        public int? Sequence(EquatableArray<LayerSpec> layers, int input, string? segment)
-            => _builder.Sequence(layers, input, segment is null ? _scope : _scope.Child(segment));
+        public int? Sequence(EquatableArray<LayerSpec> layers, int input, string? segment, string? branch = null)
+            => _builder.Sequence(layers, input, segment is null ? _scope : _scope.Child(segment, branch));
 
         /// <summary>Adds a node over several inputs (a sum, a concatenation) with a new output tensor.</summary>
         public int Combine(ResolvedLayer resolved, int[] inputs, Shape output) => _builder.Combine(resolved, _scope.PathOf(Spec.Name), inputs, output);

@@ -54,7 +54,7 @@ namespace Cnn.Generators.Layers
                 c.Parameter("weight", ParameterRoleModel.Weight, new[] { outFeatures.Value, x.Channels }, ParameterInitModel.UniformFanIn, x.Channels),
             };
             if (linear.Bias) parameters.Add(c.Parameter("bias", ParameterRoleModel.Bias, new[] { outFeatures.Value }, ParameterInitModel.UniformFanIn, x.Channels));
-            c.ChannelSource = c.Path;
+            c.SetsChannels();
             return c.Produce(new LinearResolved(x.Channels, outFeatures.Value, linear.Bias), Shape.Flat(outFeatures.Value), parameters);
         }
 

@@ -90,13 +90,13 @@ namespace Cnn.Generators.Layers
             {
                 return c.Error(DiagnosticIds.PoolPaddingTooLarge, pool.Kind, c.Path, Text(padding.Value), Text(kernel.Value), Text(kernel.Value / 2));
             }
-            int paddedHeight = x.Height + 2 * padding.Value, paddedWidth = x.Width + 2 * padding.Value;
-            if (kernel.Value > paddedHeight || kernel.Value > paddedWidth)
+            // PyTorch's rule, which in ceil mode accepts a window that overhangs a small input (2×2 under a 3×3 window, stride 2, gives 1×1).
+            int height = PooledSize(x.Height, kernel.Value, stride, padding.Value, pool.CeilMode);
+            int width = PooledSize(x.Width, kernel.Value, stride, padding.Value, pool.CeilMode);
+            if (height < 1 || width < 1)
             {
                 return c.Error(DiagnosticIds.SpatialCollapse, pool.Kind, c.Path, Text(kernel.Value), Text(x.Height), Text(x.Width));
             }
-            int height = PooledSize(x.Height, kernel.Value, stride, padding.Value, pool.CeilMode);
-            int width = PooledSize(x.Width, kernel.Value, stride, padding.Value, pool.CeilMode);
             return c.Produce(new Pool2dResolved(pool.PoolKind, x.Channels, x.Height, x.Width, height, width, kernel.Value, kernel.Value, stride, stride, padding.Value, padding.Value),
                 Shape.Image(x.Channels, height, width));
         }
@@ -104,11 +104,15 @@ namespace Cnn.Generators.Layers
         /// <summary>PyTorch's pooling output size, including ceil_mode's rule that the last window must start inside the input or its left padding.</summary>
         private static int PooledSize(int size, int kernel, int stride, int padding, bool ceilMode)
         {
+            // out = floor-or-ceil((size + 2p − k) / s) + 1, rounding a negative span the way Python does (C# truncates).
             int span = size + 2 * padding - kernel;
-            int output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
-            if (ceilMode && (output - 1) * stride >= size + padding) output--;
+            int quotient = ceilMode ? -FloorDivide(-span, stride) : FloorDivide(span, stride);
+            int output = quotient + 1;
+            if (ceilMode && output > 0 && (output - 1) * stride >= size + padding) output--;
             return output;
         }
+
+        private static int FloorDivide(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
         protected override string Create(ShapedLayer layer, Pool2dResolved g, EmitContext e)
             => $"_backend.CreatePool2d({Geometry("Pool2dGeometry", ("Kind", $"{Backends}PoolKind.{g.PoolKind}"), ("MaxBatch", "maxBatchSize"),

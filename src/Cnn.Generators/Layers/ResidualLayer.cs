@@ -9,8 +9,12 @@ using static Cnn.Generators.Layers.LayerContext;
 
 namespace Cnn.Generators.Layers
 {
-    /// <summary>output = main(x) + shortcut(x); the shortcut's layers run only when the main path changes the shape.</summary>
-    internal sealed record ResidualSpec(string Name, LocationInfo? Location, EquatableArray<LayerSpec> Main, string? ShortcutName, EquatableArray<LayerSpec> Shortcut)
+    /// <summary>
+    /// output = main(x) + shortcut(x). A declared shortcut always runs, as in PyTorch, unless
+    /// <see cref="OnlyWhenShapeChanges"/>: then its layers run only when the main path changes the shape.
+    /// </summary>
+    internal sealed record ResidualSpec(string Name, LocationInfo? Location, EquatableArray<LayerSpec> Main, string? ShortcutName, EquatableArray<LayerSpec> Shortcut,
+        bool OnlyWhenShapeChanges = false)
         : LayerSpec(Name, Location)
     {
         public override string Kind => "Residual";
@@ -44,9 +48,13 @@ namespace Cnn.Generators.Layers
             if (main is null) return null;
             Shape y = c.ShapeOf(main.Value);
             string where = c.Instance;
+            // The sum has the main path's channels: a shortcut's layers must not become what CNN0004 blames.
+            string? mainSource = c.ChannelSource;
+            bool mainSourceIsConcat = c.ChannelSourceIsConcat;
 
             int shortcut = c.Input;
-            if (!y.Equals(x))
+            bool runShortcut = residual.Shortcut.Count > 0 && !(residual.OnlyWhenShapeChanges && y.Equals(x));
+            if (!y.Equals(x) || runShortcut)
             {
                 if (residual.Shortcut.Count == 0)
                 {
@@ -64,6 +72,7 @@ namespace Cnn.Generators.Layers
                         $"the shortcut '{c.Join(residual.ShortcutName)}'", s.ToString(), "change the shortcut's channels or stride to match the main path");
                 }
                 shortcut = projected.Value;
+                c.SetChannelSource(mainSource, mainSourceIsConcat);
             }
             return c.Combine(new ResidualResolved(y.Size), new[] { main.Value, shortcut }, y);
         }

@@ -163,10 +163,13 @@ namespace Cnn.Generators.Parsing
                 string name = Name(arguments, "residual", counts);
                 List<LayerSpec> main = ReadSequence(attributes, ref index, anchor, counts, new[] { "ShortcutAttribute", "EndResidualAttribute" });
                 string? shortcutName = null;
+                bool onlyWhenShapeChanges = false;
                 var shortcut = new List<LayerSpec>();
                 if (index < attributes.Count && ShortName(attributes[index]) == "ShortcutAttribute")
                 {
-                    shortcutName = new AttributeArguments(attributes[index]).String("name");
+                    var shortcutArguments = new AttributeArguments(attributes[index]);
+                    shortcutName = shortcutArguments.String("name");
+                    onlyWhenShapeChanges = shortcutArguments.Bool("OnlyWhenShapeChanges", false);
                     index++;
                     shortcut = ReadSequence(attributes, ref index, anchor, new Dictionary<string, int>(StringComparer.Ordinal), new[] { "EndResidualAttribute" });
                 }
@@ -178,7 +181,7 @@ namespace Cnn.Generators.Parsing
                 {
                     Unbalanced(opener, anchor, "[Residual] is not closed; add [EndResidual] after its main path (and [Shortcut] layers, if any)");
                 }
-                return new ResidualSpec(name, location, main.ToEquatableArray(), shortcutName, shortcut.ToEquatableArray());
+                return new ResidualSpec(name, location, main.ToEquatableArray(), shortcutName, shortcut.ToEquatableArray(), onlyWhenShapeChanges);
             }
 
             private LayerSpec ReadConcat(IReadOnlyList<AttributeData> attributes, ref int index, AttributeData opener, AttributeArguments arguments,
@@ -190,7 +193,10 @@ namespace Cnn.Generators.Parsing
                 {
                     string? branchName = new AttributeArguments(attributes[index]).String("name");
                     index++;
-                    List<LayerSpec> layers = ReadSequence(attributes, ref index, anchor, new Dictionary<string, int>(StringComparer.Ordinal), new[] { "BranchAttribute", "EndConcatAttribute" });
+                    // A named branch adds a name segment, so its layers count afresh; an unnamed one adds none,
+                    // so its unnamed layers continue the enclosing count (relu1, relu2 …) instead of colliding.
+                    Dictionary<string, int> branchCounts = branchName is null ? counts : new Dictionary<string, int>(StringComparer.Ordinal);
+                    List<LayerSpec> layers = ReadSequence(attributes, ref index, anchor, branchCounts, new[] { "BranchAttribute", "EndConcatAttribute" });
                     branches.Add(new BranchSpec(branchName, layers.ToEquatableArray()));
                 }
                 if (index < attributes.Count && ShortName(attributes[index]) == "EndConcatAttribute")

@@ -65,20 +65,24 @@ namespace Cnn.Generators.Shapes
         /// <summary>A block instance's naming prefix, parameter values, and the network attribute its errors point at.</summary>
         internal sealed class Scope
         {
-            public Scope(string prefix, IReadOnlyDictionary<string, int> parameters, LocationInfo? anchor)
+            public Scope(string prefix, IReadOnlyDictionary<string, int> parameters, LocationInfo? anchor, string? branch = null)
             {
                 Prefix = prefix;
                 Parameters = parameters;
                 Anchor = anchor;
+                Branch = branch;
             }
 
             public string Prefix { get; }
             public IReadOnlyDictionary<string, int> Parameters { get; }
             public LocationInfo? Anchor { get; }
 
+            /// <summary>The concat branch the layers are in, for messages ("branch #2 of 'concat1'"), or null.</summary>
+            public string? Branch { get; }
+
             public string PathOf(string name) => Join(Prefix, name);
 
-            public Scope Child(string segment) => new Scope(Join(Prefix, segment), Parameters, Anchor);
+            public Scope Child(string segment, string? branch = null) => new Scope(Join(Prefix, segment), Parameters, Anchor, branch ?? Branch);
 
             public static string Join(string prefix, string? name)
                 => string.IsNullOrEmpty(name) ? prefix : prefix.Length == 0 ? name! : prefix + "." + name;
@@ -112,6 +116,9 @@ namespace Cnn.Generators.Shapes
 
             /// <summary>The last layer that set the channel count (null: the input), named when channels do not match.</summary>
             public string? ChannelSource { get; set; }
+
+            /// <summary>Whether <see cref="ChannelSource"/> is a concatenation, whose branches together set the channels.</summary>
+            public bool ChannelSourceIsConcat { get; set; }
 
             /// <summary>
             /// Infers the network's own layers, recording a summary row for each. A block used without
@@ -311,7 +318,7 @@ namespace Cnn.Generators.Shapes
                 }
                 long scratchOffset = scratch > 0 ? Reserve(scratch) : -1;
                 long labels = Reserve(1);
-                return new ShapedNetwork(spec, routed.ToEquatableArray(), Tensors.ToEquatableArray(), Summary.ToEquatableArray(),
+                return new ShapedNetwork(NetworkIdentity.Of(spec), routed.ToEquatableArray(), Tensors.ToEquatableArray(), Summary.ToEquatableArray(),
                     ParameterCount, BufferCount, NonTrainableCount, ActivationsPerSample, scratchOffset, labels,
                     Planning.Alignment.Align(ParameterLength), Planning.Alignment.Align(BufferLength));
             }

@@ -15,7 +15,7 @@ namespace Cnn.Generators.Shapes
     /// count values.
     /// </summary>
     internal sealed record ShapedNetwork(
-        NetworkSpec Spec,
+        NetworkIdentity Identity,
         EquatableArray<ShapedLayer> Layers,
         EquatableArray<TensorSlot> Tensors,
         EquatableArray<SummaryRow> Summary,
@@ -123,6 +123,18 @@ namespace Cnn.Generators.Shapes
         int FanIn)
     {
         public bool IsBuffer => Role >= ParameterRoleModel.RunningMean;
+    }
+
+    /// <summary>
+    /// The class a network is generated into: all the emitter needs of the declaration. It holds no
+    /// location, so moving the class or its attributes leaves the emitted source cached.
+    /// </summary>
+    internal sealed record NetworkIdentity(string? Namespace, string ClassName, string Accessibility)
+    {
+        public static NetworkIdentity Of(NetworkSpec spec) => new NetworkIdentity(spec.Namespace, spec.ClassName, spec.Accessibility);
+
+        /// <summary>The generated file's name, e.g. "Samples.MnistNet.g.cs".</summary>
+        public string HintName => (Namespace is null ? "" : Namespace + ".") + ClassName + ".g.cs";
     }
 
     /// <summary>The result of shape inference: a laid-out network, or the errors that prevent one.</summary>
