@@ -1,5 +1,6 @@
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Emitting;
+using Cnn.Generators.Helpers;
 using Cnn.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -9,8 +10,9 @@ namespace Cnn.Generators
 {
     /// <summary>
     /// The pipeline: [Network] classes → <see cref="ParseResult"/> (parsing) → <see cref="NetworkModel"/>
-    /// (shape inference) → diagnostics and source (emitting). Every stage's output is value-equatable,
-    /// so an edit elsewhere leaves these steps cached.
+    /// (shape inference) → diagnostics, and apart from them the location-free <see cref="EmitModel"/> →
+    /// source (emitting). Every stage's output is value-equatable, so an edit elsewhere leaves these
+    /// steps cached, and moving a network's lines re-emits nothing.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class NetworkGenerator : IIncrementalGenerator
@@ -22,6 +24,8 @@ namespace Cnn.Generators
         {
             public const string Parse = nameof(Parse);
             public const string Shapes = nameof(Shapes);
+            public const string Diagnostics = nameof(Diagnostics);
+            public const string Code = nameof(Code);
         }
 
         public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -35,16 +39,27 @@ namespace Cnn.Generators
                 .Select(static (parsed, _) => NetworkModel.From(parsed))
                 .WithTrackingName(TrackingNames.Shapes);
 
-            context.RegisterSourceOutput(models, static (output, model) =>
+            // Diagnostics carry locations; the code model does not. Split, a moved line re-reports
+            // (cheaply) but does not re-emit, as System.Text.Json's generator does.
+            IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = models
+                .Select(static (model, _) => model.Diagnostics)
+                .WithTrackingName(TrackingNames.Diagnostics);
+            IncrementalValuesProvider<EmitModel> code = models
+                .Where(static model => model.Code is not null)
+                .Select(static (model, _) => model.Code!)
+                .WithTrackingName(TrackingNames.Code);
+
+            context.RegisterSourceOutput(diagnostics, static (output, infos) =>
             {
-                foreach (DiagnosticInfo info in model.Diagnostics)
+                foreach (DiagnosticInfo info in infos)
                 {
                     output.ReportDiagnostic(ToDiagnostic(info));
                 }
-                if (model.Network is not null)
-                {
-                    output.AddSource(model.HintName, SourceText.From(NetworkEmitter.Emit(model.Network), System.Text.Encoding.UTF8));
-                }
+            });
+            context.RegisterSourceOutput(code, static (output, model) =>
+            {
+                string source = model.Network is null ? NetworkEmitter.EmitInvalid(model.Identity) : NetworkEmitter.Emit(model.Network);
+                output.AddSource(model.Identity.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
             });
         }
 

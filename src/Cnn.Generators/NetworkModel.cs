@@ -6,18 +6,30 @@ using Cnn.Generators.Shapes;
 
 namespace Cnn.Generators
 {
-    /// <summary>What the emitter needs for one class: the shaped network (null when it has errors) and every diagnostic.</summary>
-    internal sealed record NetworkModel(string HintName, ShapedNetwork? Network, EquatableArray<DiagnosticInfo> Diagnostics)
+    /// <summary>
+    /// The result of shape inference for one class: the code model and the diagnostics, which the
+    /// pipeline then splits so that the code model, which holds no location, is cached on its own.
+    /// </summary>
+    internal sealed record NetworkModel(EmitModel? Code, EquatableArray<DiagnosticInfo> Diagnostics)
     {
         public static NetworkModel From(ParseResult parsed)
         {
+            // A class the parser could not read (not partial, nested, generic) gets no code at all.
+            if (parsed.Spec is null) return new NetworkModel(null, parsed.Diagnostics);
+            var identity = NetworkIdentity.Of(parsed.Spec);
             // Shapes of a network the parser already rejected would only add follow-on errors.
-            if (parsed.Spec is null || parsed.Diagnostics.Count > 0) return new NetworkModel("", null, parsed.Diagnostics);
+            if (parsed.Diagnostics.Count > 0) return new NetworkModel(new EmitModel(identity, null), parsed.Diagnostics);
             ShapeResult shapes = ShapeInference.Infer(parsed.Spec);
             var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
             diagnostics.AddRange(shapes.Errors);
             ShapedNetwork? network = diagnostics.Count == 0 ? shapes.Network : null;
-            return new NetworkModel(Emitting.NetworkEmitter.HintName(parsed.Spec), network, diagnostics.ToEquatableArray());
+            return new NetworkModel(new EmitModel(identity, network), diagnostics.ToEquatableArray());
         }
     }
+
+    /// <summary>
+    /// What the emitter needs: the class, and its shaped network, or null when the network has errors
+    /// (then the members are emitted with bodies that throw). No locations: moving lines leaves it equal.
+    /// </summary>
+    internal sealed record EmitModel(NetworkIdentity Identity, ShapedNetwork? Network);
 }

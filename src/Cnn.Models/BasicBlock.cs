@@ -11,7 +11,7 @@ namespace Cnn.Models;
 [ReLU]
 [Conv2d("conv2", "planes", 3, Padding = 1, Bias = false)]
 [BatchNorm2d("bn2")]
-[Shortcut("downsample")]
+[Shortcut("downsample", OnlyWhenShapeChanges = true)]
 [Conv2d("0", "planes", 1, Stride = "stride", Bias = false)]
 [BatchNorm2d("1")]
 [EndResidual]

@@ -14,7 +14,7 @@ namespace Cnn.Models;
 [ReLU]
 [Conv2d("conv3", "planes * 4", 1, Bias = false)]
 [BatchNorm2d("bn3")]
-[Shortcut("downsample")]
+[Shortcut("downsample", OnlyWhenShapeChanges = true)]
 [Conv2d("0", "planes * 4", 1, Stride = "stride", Bias = false)]
 [BatchNorm2d("1")]
 [EndResidual]

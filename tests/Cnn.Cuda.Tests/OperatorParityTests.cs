@@ -137,6 +137,8 @@ public sealed class OperatorParityTests : IDisposable
     [InlineData(ActivationKind.LogSoftmax, 0.01f)]
     [InlineData(ActivationKind.LeakyReLU, 0.1f)]
     [InlineData(ActivationKind.LeakyReLU, -0.2f)]
+    [InlineData(ActivationKind.SiLU, 0.01f)]
+    [InlineData(ActivationKind.GELU, 0.01f)]
     public void Activation_ForwardAndBackward(ActivationKind kind, float slope)
     {
         const int batch = 5, features = 37;

@@ -26,7 +26,9 @@ public class DiagnosticTests
 
         string message = diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
         foreach (string part in messageParts) Assert.Contains(part, message, StringComparison.Ordinal);
-        Assert.Empty(output.GeneratedSources);
+        // Only the CNN error: the class gets members whose bodies throw (or, when it cannot be extended, nothing).
+        Assert.All(output.GeneratedSources, g => Assert.Contains("has build errors", g));
+        Assert.Empty(output.CompileErrors);
         return diagnostic;
     }
 
@@ -129,7 +131,7 @@ public class DiagnosticTests
         [ReLU]
         [Conv2d("conv2", "planes", 3, Padding = 1, Bias = false)]
         [BatchNorm2d("bn2")]
-        [Shortcut("downsample")]
+        [Shortcut("downsample", OnlyWhenShapeChanges = true)]
         [Conv2d("0", "planes", 1, Stride = "stride", Bias = false)]
         [BatchNorm2d("1")]
         [EndResidual]
@@ -259,4 +261,65 @@ public class DiagnosticTests
         Assert.Empty(output.CompileErrors);
         Assert.Single(output.GeneratedSources);
     }
+
+    [Fact]
+    public void InvalidNetwork_GivesOnlyItsCnnErrors_NotFollowOnErrorsInCodeThatUsesIt()
+    {
+        string source = Network("[Input(1, 8, 8)]\n[Conv2d(\"conv1\", 4, 3)]\n[Linear(\"fc\", 10)]") + """
+            public static class Use
+            {
+                public static string Run()
+                {
+                    using var net = new Tests.Net(maxBatchSize: 4, backend: null, seed: 1);
+                    net.Forward(1);
+                    net.Backward(1);
+                    Cnn.INetwork asInterface = net;
+                    return Tests.Net.Summary + Tests.Net.ParameterCount + Tests.Net.InputSize + net.Output.Length + asInterface.OutputSize;
+                }
+            }
+            """;
+        GeneratorOutput output = GeneratorHarness.Run(source);
+
+        Assert.Equal("CNN0009", Assert.Single(output.GeneratorDiagnostics).Id);
+        Assert.Empty(output.CompileErrors); // no CS1674, CS1739, CS0117 or CS1061
+        Assert.Contains("has build errors", Assert.Single(output.GeneratedSources));
+    }
+
+    [Fact]
+    public void UnnamedLayersInUnnamedBranches_DoNotCollide()
+    {
+        string source = Network("[Input(3, 8, 8)]\n[Concat]\n[Branch]\n[Conv2d(\"a\", 4, 1)]\n[ReLU]\n[Branch]\n[Conv2d(\"b\", 4, 1)]\n[ReLU]\n[EndConcat]\n[Flatten]\n[Linear(\"fc\", 2)]");
+        GeneratorOutput output = GeneratorHarness.Run(source);
+
+        Assert.Empty(output.GeneratorDiagnostics);
+        Assert.Empty(output.CompileErrors);
+        string generated = Assert.Single(output.GeneratedSources);
+        Assert.Contains("\"relu1\"", generated);
+        Assert.Contains("\"relu2\"", generated);
+    }
+
+    [Fact]
+    public void DuplicateName_MessageDoesNotTalkOfWeights()
+    {
+        Diagnostic d = AssertError(Network("[Input(4)]\n[Linear(\"fc\", 4)]\n[ReLU(\"act\")]\n[Tanh(\"act\")]"), "CNN0010", "Tanh(\"act\")", "'act'");
+        Assert.DoesNotContain("weight", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void ChannelMismatchAfterConcat_SuggestsChangingTheBranches()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Concat]\n[Branch]\n[Conv2d(\"a\", 4, 1)]\n[Branch]\n[Conv2d(\"b\", 4, 1)]\n[EndConcat]\n[Conv2d(\"c\", 8, 3, InChannels = 16)]"),
+            "CNN0004", "Conv2d(\"c\"", "produces 8", "make the branches of 'concat1' give 16 channels in total");
+
+    [Fact]
+    public void ChannelMismatchAfterResidual_NamesTheMainPathNotTheShortcut()
+    {
+        Diagnostic d = AssertError(Network("[Input(3, 8, 8)]\n[Residual]\n[Conv2d(\"a\", 4, 3, Padding = 1)]\n[Shortcut(\"down\")]\n[Conv2d(\"0\", 4, 1)]\n[EndResidual]\n[Conv2d(\"c\", 8, 3, InChannels = 16)]"),
+            "CNN0004", "Conv2d(\"c\"", "give 'a' 16 output channels");
+        Assert.DoesNotContain("down", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void ResidualMismatchInsideAnUnnamedConcatBranch_SaysWhichBranch()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Concat]\n[Branch]\n[Conv2d(\"x\", 4, 1)]\n[Branch]\n[Residual]\n[Conv2d(\"y\", 5, 1)]\n[EndResidual]\n[EndConcat]"),
+            "CNN0022", "Residual]", "branch #2 of 'concat1'");
 }

@@ -55,4 +55,34 @@ public class IncrementalTests
 
         Assert.Contains(result.TrackedSteps[NetworkGenerator.TrackingNames.Shapes].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
     }
+
+    [Theory]
+    [InlineData("moved")]
+    [InlineData("member")]
+    public void MovingTheNetworkOrEditingAnotherMember_DoesNotReEmitItsSource(string edit)
+    {
+        string network = Network.Replace("public partial class Net { }", "public partial class Net { public int Kept; }");
+        CSharpCompilation compilation = GeneratorHarness.Compile(network);
+        GeneratorDriver driver = GeneratorHarness.Driver(trackSteps: true).RunGenerators(compilation);
+
+        string changed = edit == "moved"
+            ? "// three lines\n// that move\n// every attribute\n" + network
+            : network.Replace("public int Kept;", "public int Kept; public string Added => \"x\";");
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(changed, GeneratorHarness.ParseOptions, path: tree.FilePath));
+        GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var code = result.TrackedSteps[NetworkGenerator.TrackingNames.Code].SelectMany(s => s.Outputs).ToArray();
+        Assert.NotEmpty(code);
+        Assert.All(code, o => Assert.True(o.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached, $"the code model changed: {o.Reason}"));
+        // Neither output ran again: the source (and the reports, none here) are cached.
+        var sources = result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).ToArray();
+        Assert.NotEmpty(sources);
+        Assert.All(sources, o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+        if (edit == "moved")
+        {
+            // The diagnostics (here none) are what follows the lines.
+            Assert.Contains(result.TrackedSteps[NetworkGenerator.TrackingNames.Parse].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        }
+    }
 }

@@ -24,7 +24,7 @@ public class ModelHoldsNoSymbolsTests
             .Concat(result.TrackedSteps[NetworkGenerator.TrackingNames.Shapes])
             .SelectMany(s => s.Outputs).Select(o => o.Value).ToList();
         Assert.NotEmpty(values);
-        Assert.Contains(values, v => v is NetworkModel { Network: not null });
+        Assert.Contains(values, v => v is NetworkModel { Code.Network: not null });
         foreach (object value in values) Walk(value, value.GetType().Name, new HashSet<object>(ReferenceEqualityComparer.Instance));
     }
 
@@ -32,7 +32,7 @@ public class ModelHoldsNoSymbolsTests
     public void ModelTypes_DeclareNoRoslynFields()
     {
         IEnumerable<Type> modelTypes = typeof(NetworkGenerator).Assembly.GetTypes()
-            .Where(t => t.Namespace is "Cnn.Generators.Model" or "Cnn.Generators.Shapes" || t == typeof(NetworkModel));
+            .Where(t => t.Namespace is "Cnn.Generators.Model" or "Cnn.Generators.Shapes" or "Cnn.Generators.Layers" || t == typeof(NetworkModel) || t == typeof(EmitModel));
         foreach (Type type in modelTypes)
         {
             foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))

@@ -1,5 +1,6 @@
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
+using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
 using Cnn.Generators.Shapes;
 
@@ -73,9 +74,9 @@ public class ShapeInferenceTests
             Conv("same", 8, 5, mode: PaddingModeSpec.Same, dilation: 2),
             Conv("valid", 8, 3, padding: 5, mode: PaddingModeSpec.Valid)));
         Assert.Equal(Shape.Image(8, 17, 13), net.Layers[0].OutputShape);
-        Assert.Equal(4, net.Layers[0].Padding);
+        Assert.Equal(4, ((Conv2dResolved)net.Layers[0].Resolved).PaddingHeight);
         Assert.Equal(Shape.Image(8, 15, 11), net.Layers[1].OutputShape);
-        Assert.Equal(0, net.Layers[1].Padding);
+        Assert.Equal(0, ((Conv2dResolved)net.Layers[1].Resolved).PaddingHeight);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public class ShapeInferenceTests
             Pool("pool", PoolKindSpec.Max, 3, 0, 0),
             Pool("avg", PoolKindSpec.Average, 3, 2, 1)));
         Assert.Equal(Shape.Image(4, 4, 4), net.Layers[0].OutputShape);
-        Assert.Equal(3, net.Layers[0].Stride);
+        Assert.Equal(3, ((Pool2dResolved)net.Layers[0].Resolved).StrideHeight);
         Assert.Equal(Shape.Image(4, 2, 2), net.Layers[1].OutputShape);
     }
 
@@ -130,17 +131,19 @@ public class ShapeInferenceTests
     }
 
     [Fact]
-    public void ParameterOffsets_AreContiguousInDeclarationOrder()
+    public void ParameterOffsets_FollowDeclarationOrderEach64ByteAligned()
     {
         ShapedNetwork net = Infer(Spec(new InputSpec(10, 0, 0, true, null), Dense("a", 7, true), Dense("b", 3, false)));
         ParameterModel[] parameters = net.Layers.SelectMany(l => l.Parameters).ToArray();
         long expected = 0;
         foreach (ParameterModel p in parameters)
         {
-            Assert.Equal(expected, p.Offset);
-            expected += p.Length;
+            Assert.Equal((expected + 15) / 16 * 16, p.Offset);
+            expected = p.Offset + p.Length;
         }
+        Assert.Equal(new long[] { 0, 80, 96 }, parameters.Select(p => p.Offset));
         Assert.Equal(10 * 7 + 7 + 7 * 3, net.ParameterCount);
+        Assert.Equal(128, net.ParameterLength);
     }
 
     [Fact]
@@ -158,5 +161,39 @@ public class ShapeInferenceTests
         DiagnosticInfo error = Assert.Single(result.Errors);
         Assert.Equal(DiagnosticIds.KernelLargerThanInput, error.Id);
         Assert.Equal("big", error.Arguments[1]);
+    }
+
+    [Theory]
+    // PyTorch 1.13: nn.MaxPool2d(k, s, p, ceil_mode=True) on an n×n input.
+    [InlineData(2, 3, 2, 0, 1)]
+    [InlineData(1, 2, 2, 0, 1)]
+    [InlineData(5, 3, 2, 0, 2)]
+    [InlineData(6, 3, 2, 1, 4)]
+    [InlineData(4, 3, 3, 1, 2)]
+    public void CeilModePooling_AcceptsAWindowOverhangingASmallInput_LikePyTorch(int size, int kernel, int stride, int padding, int expected)
+    {
+        ShapedNetwork net = Infer(Spec(Image(2, size, size), Pool("pool", PoolKindSpec.Max, kernel, stride, padding, ceil: true)));
+        Assert.Equal(Shape.Image(2, expected, expected), net.Layers[0].OutputShape);
+    }
+
+    [Fact]
+    public void FloorModePooling_StillRejectsAWindowLargerThanTheInput()
+    {
+        ShapeResult result = ShapeInference.Infer(Spec(Image(2, 2, 2), Pool("pool", PoolKindSpec.Max, 3, 2, 0, ceil: false)));
+        Assert.Equal(DiagnosticIds.SpatialCollapse, Assert.Single(result.Errors).Id);
+    }
+
+    [Fact]
+    public void DeclaredShortcut_RunsEvenWhenTheMainPathKeepsTheShape_LikePyTorch()
+    {
+        LayerSpec[] main = { Conv("conv", 3, 3, padding: 1) };
+        LayerSpec[] shortcut = { Conv("0", 3, 1, bias: false) };
+        ShapedNetwork always = Infer(Spec(Image(3, 5, 5), new ResidualSpec("res", null, main.ToEquatableArray(), "downsample", shortcut.ToEquatableArray())));
+        ShapedNetwork onlyWhenNeeded = Infer(Spec(Image(3, 5, 5), new ResidualSpec("res", null, main.ToEquatableArray(), "downsample", shortcut.ToEquatableArray(), OnlyWhenShapeChanges: true)));
+
+        // conv: 3·3·3·3 + 3 = 84; downsample.0: 3·3·1·1 = 9, as torch.nn counts a module that holds both.
+        Assert.Equal(84 + 9, always.ParameterCount);
+        Assert.Contains(always.Layers, l => l.Path == "downsample.0");
+        Assert.Equal(84, onlyWhenNeeded.ParameterCount);
     }
 }

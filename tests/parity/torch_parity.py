@@ -67,6 +67,23 @@ class CifarAlexNet(nn.Module):
         return self.classifier(torch.flatten(self.features(x), 1))
 
 
+class SmoothNet(nn.Module):
+    """SiLU and GELU (exact, erf form) between convolutions, batch norm and linear layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.fc1 = nn.Linear(64, 32)
+        self.fc2 = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.bn1(F.silu(self.conv1(x)))
+        x = F.adaptive_avg_pool2d(F.gelu(self.conv2(x)), 2)
+        return self.fc2(F.gelu(self.fc1(torch.flatten(x, 1))))
+
+
 # name: (constructor, input shape, batch). Batch norm in training mode normalises each channel over
 # batch x height x width values; at 32x32 the last stages of ResNet and GoogLeNet are 1x1, and two
 # values per channel make the result so ill-conditioned that float32 cannot follow float64. At
@@ -83,6 +100,7 @@ NETS = {
     "resnet18": (lambda: torchvision.models.resnet18(num_classes=10), (3, 64, 64), 4),
     "googlenet": (lambda: torchvision.models.GoogLeNet(num_classes=10, aux_logits=False, init_weights=False), (3, 64, 64), 4),
     "vgg16": (lambda: torchvision.models.vgg16(num_classes=10), (3, 32, 32), 2),
+    "smooth": (SmoothNet, (3, 16, 16), 4),
 }
 
 

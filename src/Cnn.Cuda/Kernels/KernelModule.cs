@@ -22,6 +22,10 @@ internal sealed unsafe class KernelModule : IDisposable
         CopyStrided = Get("cnn_copy_strided");
         LeakyReluForward = Get("cnn_leaky_relu_forward");
         LeakyReluBackward = Get("cnn_leaky_relu_backward");
+        SiluForward = Get("cnn_silu_forward");
+        SiluBackward = Get("cnn_silu_backward");
+        GeluForward = Get("cnn_gelu_forward");
+        GeluBackward = Get("cnn_gelu_backward");
         AddRowBias = Get("cnn_add_row_bias");
         SumRows = Get("cnn_sum_rows");
         PoolForward = Get("cnn_pool_forward");
@@ -49,6 +53,10 @@ internal sealed unsafe class KernelModule : IDisposable
     public nint CopyStrided { get; }
     public nint LeakyReluForward { get; }
     public nint LeakyReluBackward { get; }
+    public nint SiluForward { get; }
+    public nint SiluBackward { get; }
+    public nint GeluForward { get; }
+    public nint GeluBackward { get; }
     public nint AddRowBias { get; }
     public nint SumRows { get; }
     public nint PoolForward { get; }

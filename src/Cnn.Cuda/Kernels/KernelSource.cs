@@ -3,7 +3,7 @@ namespace Cnn.Cuda.Kernels;
 /// <summary>
 /// The backend's own kernels, as CUDA C that NVRTC compiles once per process and device
 /// architecture: what neither cuDNN nor cuBLAS provides (losses, optimizers, penalty, dropout,
-/// Add, CopyStrided, LeakyReLU, pooling that cuDNN cannot express, batch norm's evaluation-mode
+/// Add, CopyStrided, LeakyReLU, SiLU, GELU, pooling that cuDNN cannot express, batch norm's evaluation-mode
 /// backward, counters). Each one mirrors a reference kernel in Cnn.Runtime's Backends/Cpu/Reference,
 /// in the same float operations and order where that order is defined, and is compiled with
 /// --fmad=false so that a·b + c rounds twice, as .NET does.
@@ -72,6 +72,45 @@ extern "C" __global__ void cnn_leaky_relu_forward(const float* x, float* y, i64 
 extern "C" __global__ void cnn_leaky_relu_backward(const float* side, const float* dy, float* dx, i64 n, float slope)
 {
     for (i64 i = cnn_first(); i < n; i += cnn_step()) dx[i] = side[i] > 0.0f ? dy[i] : dy[i] * slope;
+}
+
+/* SiLU: y = x·σ(x); its gradient is a function of the input, as in the reference. */
+extern "C" __global__ void cnn_silu_forward(const float* x, float* y, i64 n)
+{
+    for (i64 i = cnn_first(); i < n; i += cnn_step())
+    {
+        float v = x[i];
+        y[i] = v / (1.0f + expf(-v));
+    }
+}
+
+extern "C" __global__ void cnn_silu_backward(const float* x, const float* dy, float* dx, i64 n)
+{
+    for (i64 i = cnn_first(); i < n; i += cnn_step())
+    {
+        float v = x[i], s = 1.0f / (1.0f + expf(-v));
+        dx[i] = dy[i] * s * (1.0f + v * (1.0f - s));
+    }
+}
+
+/* GELU, PyTorch's exact form: y = x·Φ(x), Φ(x) = erfc(−x/√2)/2 (erfc keeps the negative tail accurate). */
+extern "C" __global__ void cnn_gelu_forward(const float* x, float* y, i64 n)
+{
+    for (i64 i = cnn_first(); i < n; i += cnn_step())
+    {
+        float v = x[i];
+        y[i] = v * 0.5f * erfcf(-v * 0.70710678118654752f);
+    }
+}
+
+extern "C" __global__ void cnn_gelu_backward(const float* x, const float* dy, float* dx, i64 n)
+{
+    for (i64 i = cnn_first(); i < n; i += cnn_step())
+    {
+        float v = x[i];
+        float cdf = 0.5f * erfcf(-v * 0.70710678118654752f), density = 0.39894228040143268f * expf(-0.5f * v * v);
+        dx[i] = dy[i] * (cdf + v * density);
+    }
 }
 
 /* ---- linear layer helpers ------------------------------------------------------------------- */
@@ -478,6 +517,7 @@ extern "C" __global__ void cnn_batch_norm_backward_eval(const float* x, const fl
     public static readonly string[] KernelNames =
     [
         "cnn_add", "cnn_multiply", "cnn_copy_strided", "cnn_leaky_relu_forward", "cnn_leaky_relu_backward",
+        "cnn_silu_forward", "cnn_silu_backward", "cnn_gelu_forward", "cnn_gelu_backward",
         "cnn_add_row_bias", "cnn_sum_rows", "cnn_pool_forward", "cnn_pool_backward",
         "cnn_softmax_cross_entropy", "cnn_nll_loss", "cnn_probability_cross_entropy", "cnn_loss_mean",
         "cnn_penalty", "cnn_penalty_total", "cnn_sgd_step", "cnn_adam_step", "cnn_adam_schedule", "cnn_adam_step_scheduled",

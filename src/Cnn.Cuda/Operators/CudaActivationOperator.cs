@@ -7,7 +7,7 @@ namespace Cnn.Cuda.Operators;
 /// <summary>
 /// ReLU, Tanh and Sigmoid through cuDNN's activation functions, Softmax and LogSoftmax through cuDNN's
 /// softmax over each sample's features (the accurate algorithm, which subtracts the maximum), and
-/// LeakyReLU through the backend's own kernel.
+/// LeakyReLU, SiLU and GELU through the backend's own kernels.
 /// </summary>
 internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisposable
 {
@@ -24,7 +24,7 @@ internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisp
         _g = geometry;
         _forwardOperation = $"{geometry.Kind} over {geometry.Features} features, forward";
         _backwardOperation = $"{geometry.Kind} over {geometry.Features} features, backward";
-        if (geometry.Kind == ActivationKind.LeakyReLU) return;
+        if (OwnKernel(geometry.Kind)) return;
 
         string operation = $"{backend.Name}: {geometry.Kind} over {geometry.Features} features, preparing";
         // Samples as N and features as C: the softmax mode "instance" normalises over C·H·W of each sample.
@@ -55,6 +55,13 @@ internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisp
             float slope = _g.NegativeSlope;
             void** args = stackalloc void*[] { &x, &y, &count, &slope };
             _backend.Launch(_backend.Kernels.LeakyReluForward, count, args, "cnn_leaky_relu_forward", _forwardOperation);
+            return;
+        }
+        if (_g.Kind is ActivationKind.SiLU or ActivationKind.GELU)
+        {
+            void** args = stackalloc void*[] { &x, &y, &count };
+            bool silu = _g.Kind == ActivationKind.SiLU;
+            _backend.Launch(silu ? _backend.Kernels.SiluForward : _backend.Kernels.GeluForward, count, args, silu ? "cnn_silu_forward" : "cnn_gelu_forward", _forwardOperation);
             return;
         }
         Describe(batch);
@@ -94,6 +101,15 @@ internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisp
             _backend.Launch(_backend.Kernels.LeakyReluBackward, count, args, "cnn_leaky_relu_backward", _backwardOperation);
             return;
         }
+        if (_g.Kind is ActivationKind.SiLU or ActivationKind.GELU)
+        {
+            // Both gradients are functions of the input, as in the reference.
+            ulong x = _backend.Pointer(input, count, nameof(input));
+            void** args = stackalloc void*[] { &x, &dy, &dx, &count };
+            bool silu = _g.Kind == ActivationKind.SiLU;
+            _backend.Launch(silu ? _backend.Kernels.SiluBackward : _backend.Kernels.GeluBackward, count, args, silu ? "cnn_silu_backward" : "cnn_gelu_backward", _backwardOperation);
+            return;
+        }
         Describe(batch);
         float one = 1f, zero = 0f;
         int status;
@@ -114,6 +130,9 @@ internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisp
         }
         if (status != 0) throw Cudnn.Error(status, function, $"{_backend.Name}: {_backwardOperation}, batch {batch}");
     }
+
+    /// <summary>Kinds that cuDNN has no activation mode for, run by the backend's own kernels.</summary>
+    private static bool OwnKernel(ActivationKind kind) => kind is ActivationKind.LeakyReLU or ActivationKind.SiLU or ActivationKind.GELU;
 
     private void Describe(int batch)
     {

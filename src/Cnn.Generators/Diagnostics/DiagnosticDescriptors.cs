@@ -53,7 +53,7 @@ namespace Cnn.Generators.Diagnostics
 
         public static readonly DiagnosticDescriptor DuplicateLayerName = Error(DiagnosticIds.DuplicateLayerName,
             "Duplicate layer name",
-            "Layer name '{0}' is used twice; every layer needs its own name because names become parameter names such as '{0}.weight'");
+            "Layer name '{0}' is used twice; give one of the two layers another name (names become PyTorch state_dict names, so each must be unique)");
 
         public static readonly DiagnosticDescriptor ImageLayerOnFlatInput = Error(DiagnosticIds.ImageLayerOnFlatInput,
             "Image layer applied to a flat tensor",

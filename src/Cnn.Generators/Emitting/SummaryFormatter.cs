@@ -35,7 +35,7 @@ namespace Cnn.Generators.Emitting
             int width = 1 + nameWidth + shapeWidth + 12;
 
             var text = new StringBuilder();
-            text.Append("Model: \"").Append(network.Spec.ClassName).Append("\"\n");
+            text.Append("Model: \"").Append(network.Identity.ClassName).Append("\"\n");
             text.Append('_', width).Append('\n');
             AppendRow(text, "Layer (type)", "Output Shape", "Param #", nameWidth, shapeWidth);
             text.Append('=', width).Append('\n');

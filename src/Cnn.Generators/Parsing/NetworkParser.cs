@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
+using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -162,10 +163,13 @@ namespace Cnn.Generators.Parsing
                 string name = Name(arguments, "residual", counts);
                 List<LayerSpec> main = ReadSequence(attributes, ref index, anchor, counts, new[] { "ShortcutAttribute", "EndResidualAttribute" });
                 string? shortcutName = null;
+                bool onlyWhenShapeChanges = false;
                 var shortcut = new List<LayerSpec>();
                 if (index < attributes.Count && ShortName(attributes[index]) == "ShortcutAttribute")
                 {
-                    shortcutName = new AttributeArguments(attributes[index]).String("name");
+                    var shortcutArguments = new AttributeArguments(attributes[index]);
+                    shortcutName = shortcutArguments.String("name");
+                    onlyWhenShapeChanges = shortcutArguments.Bool("OnlyWhenShapeChanges", false);
                     index++;
                     shortcut = ReadSequence(attributes, ref index, anchor, new Dictionary<string, int>(StringComparer.Ordinal), new[] { "EndResidualAttribute" });
                 }
@@ -177,7 +181,7 @@ namespace Cnn.Generators.Parsing
                 {
                     Unbalanced(opener, anchor, "[Residual] is not closed; add [EndResidual] after its main path (and [Shortcut] layers, if any)");
                 }
-                return new ResidualSpec(name, location, main.ToEquatableArray(), shortcutName, shortcut.ToEquatableArray());
+                return new ResidualSpec(name, location, main.ToEquatableArray(), shortcutName, shortcut.ToEquatableArray(), onlyWhenShapeChanges);
             }
 
             private LayerSpec ReadConcat(IReadOnlyList<AttributeData> attributes, ref int index, AttributeData opener, AttributeArguments arguments,
@@ -189,7 +193,10 @@ namespace Cnn.Generators.Parsing
                 {
                     string? branchName = new AttributeArguments(attributes[index]).String("name");
                     index++;
-                    List<LayerSpec> layers = ReadSequence(attributes, ref index, anchor, new Dictionary<string, int>(StringComparer.Ordinal), new[] { "BranchAttribute", "EndConcatAttribute" });
+                    // A named branch adds a name segment, so its layers count afresh; an unnamed one adds none,
+                    // so its unnamed layers continue the enclosing count (relu1, relu2 …) instead of colliding.
+                    Dictionary<string, int> branchCounts = branchName is null ? counts : new Dictionary<string, int>(StringComparer.Ordinal);
+                    List<LayerSpec> layers = ReadSequence(attributes, ref index, anchor, branchCounts, new[] { "BranchAttribute", "EndConcatAttribute" });
                     branches.Add(new BranchSpec(branchName, layers.ToEquatableArray()));
                 }
                 if (index < attributes.Count && ShortName(attributes[index]) == "EndConcatAttribute")
@@ -296,46 +303,11 @@ namespace Cnn.Generators.Parsing
                 return int.TryParse(parts[1].Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) ? new BlockParameterSpec(name, value) : null;
             }
 
-            private LayerSpec? ReadLayer(string attributeName, AttributeArguments a, LocationInfo? location, Dictionary<string, int> counts)
+            /// <summary>A plain layer: its kind, found by attribute name, reads its own arguments.</summary>
+            private static LayerSpec? ReadLayer(string attributeName, AttributeArguments a, LocationInfo? location, Dictionary<string, int> counts)
             {
-                switch (attributeName)
-                {
-                    case "Conv2dAttribute":
-                        return new Conv2dSpec(Name(a, "conv", counts), location, a.Size("outChannels"), a.Size("kernelSize"), a.Size("Stride", 1),
-                            a.Size("Padding", 0), (PaddingModeSpec)a.Int("PaddingMode"), a.Size("Dilation", 1), a.Size("Groups", 1), a.Bool("Bias", true), a.Size("InChannels", 0));
-                    case "LinearAttribute":
-                        return new LinearSpec(Name(a, "fc", counts), location, a.Size("outFeatures"), a.Size("InFeatures", 0), a.Bool("Bias", true));
-                    case "MaxPool2dAttribute":
-                        return new Pool2dSpec(Name(a, "maxpool", counts), location, PoolKindSpec.Max, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), a.Bool("CeilMode", false));
-                    case "AvgPool2dAttribute":
-                        return new Pool2dSpec(Name(a, "avgpool", counts), location, PoolKindSpec.Average, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), false);
-                    case "SumPool2dAttribute":
-                        return new Pool2dSpec(Name(a, "sumpool", counts), location, PoolKindSpec.Sum, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), false);
-                    case "AdaptiveAvgPool2dAttribute":
-                        return new Pool2dSpec(Name(a, "avgpool", counts), location, PoolKindSpec.AdaptiveAverage, a.Size("outputSize"), SizeArg.Of(0), SizeArg.Of(0), false);
-                    case "ReLUAttribute":
-                        return new ActivationSpec(Name(a, "relu", counts), location, ActivationKindSpec.ReLU, 0);
-                    case "LeakyReLUAttribute":
-                        return new ActivationSpec(Name(a, "leakyrelu", counts), location, ActivationKindSpec.LeakyReLU, a.Double("NegativeSlope", 0.01));
-                    case "TanhAttribute":
-                        return new ActivationSpec(Name(a, "tanh", counts), location, ActivationKindSpec.Tanh, 0);
-                    case "SigmoidAttribute":
-                        return new ActivationSpec(Name(a, "sigmoid", counts), location, ActivationKindSpec.Sigmoid, 0);
-                    case "SoftmaxAttribute":
-                        return new ActivationSpec(Name(a, "softmax", counts), location, ActivationKindSpec.Softmax, 0);
-                    case "LogSoftmaxAttribute":
-                        return new ActivationSpec(Name(a, "logsoftmax", counts), location, ActivationKindSpec.LogSoftmax, 0);
-                    case "FlattenAttribute":
-                        return new FlattenSpec(Name(a, "flatten", counts), location);
-                    case "DropoutAttribute":
-                        return new DropoutSpec(Name(a, "dropout", counts), location, a.Double("probability", 0));
-                    case "BatchNorm2dAttribute":
-                        return new BatchNormSpec(Name(a, "bn", counts), location, true, a.Double("Eps", 1e-5), a.Double("Momentum", 0.1));
-                    case "BatchNorm1dAttribute":
-                        return new BatchNormSpec(Name(a, "bn", counts), location, false, a.Double("Eps", 1e-5), a.Double("Momentum", 0.1));
-                    default:
-                        return null;
-                }
+                Layers.LayerKind? kind = Layers.LayerKinds.ForAttribute(attributeName);
+                return kind?.Parse(attributeName, a, location, prefix => Name(a, prefix, counts));
             }
 
             private void Unbalanced(AttributeData attribute, LocationInfo? anchor, string message)
@@ -356,56 +328,6 @@ namespace Cnn.Generators.Parsing
                 counts[kind] = ++count;
                 return a.String("name") ?? kind + count.ToString(CultureInfo.InvariantCulture);
             }
-        }
-
-        /// <summary>An attribute's constructor and named arguments by (case-insensitive) name.</summary>
-        private readonly struct AttributeArguments
-        {
-            private readonly Dictionary<string, TypedConstant> _values;
-
-            public AttributeArguments(AttributeData attribute)
-            {
-                _values = new Dictionary<string, TypedConstant>(StringComparer.OrdinalIgnoreCase);
-                IMethodSymbol? constructor = attribute.AttributeConstructor;
-                if (constructor is not null)
-                {
-                    for (int i = 0; i < attribute.ConstructorArguments.Length && i < constructor.Parameters.Length; i++)
-                    {
-                        _values[constructor.Parameters[i].Name] = attribute.ConstructorArguments[i];
-                    }
-                }
-                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-                {
-                    _values[named.Key] = named.Value;
-                }
-            }
-
-            public int Int(string name, int defaultValue = 0)
-                => _values.TryGetValue(name, out TypedConstant c) && c.Value is not null ? Convert.ToInt32(c.Value, CultureInfo.InvariantCulture) : defaultValue;
-
-            /// <summary>An int or an expression string; anything else (e.g. 2.5) becomes an expression that fails to evaluate with a clear message.</summary>
-            public SizeArg Size(string name, int defaultValue = 0)
-            {
-                if (!_values.TryGetValue(name, out TypedConstant c)) return SizeArg.Of(defaultValue);
-                return ToSizeArg(c) ?? new SizeArg(0, Convert.ToString(c.Value, CultureInfo.InvariantCulture) + " (not an integer)");
-            }
-
-            public static SizeArg? ToSizeArg(TypedConstant constant) => constant.Value switch
-            {
-                int value => SizeArg.Of(value),
-                short or byte or sbyte or ushort => SizeArg.Of(Convert.ToInt32(constant.Value, CultureInfo.InvariantCulture)),
-                string text => int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? SizeArg.Of(value) : new SizeArg(0, text),
-                _ => null,
-            };
-
-            public bool Bool(string name, bool defaultValue)
-                => _values.TryGetValue(name, out TypedConstant c) && c.Value is bool b ? b : defaultValue;
-
-            public double Double(string name, double defaultValue)
-                => _values.TryGetValue(name, out TypedConstant c) && c.Value is not null ? Convert.ToDouble(c.Value, CultureInfo.InvariantCulture) : defaultValue;
-
-            public string? String(string name)
-                => _values.TryGetValue(name, out TypedConstant c) ? c.Value as string : null;
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
+using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
 
 namespace Cnn.Generators.Shapes
@@ -11,8 +12,8 @@ namespace Cnn.Generators.Shapes
     /// <summary>
     /// Infers every tensor shape of a <see cref="NetworkSpec"/>, expands blocks, and lays out its
     /// buffers. Pure code over plain records (no Roslyn types), so it is unit-tested on its own. Each
-    /// layer kind has one method here that states its shape rule, its parameter shapes and its
-    /// PyTorch parameter names.
+    /// layer kind states its shape rule, parameter shapes and PyTorch parameter names in its own
+    /// place (Layers/); this walks the network and owns the layout.
     /// </summary>
     internal static class ShapeInference
     {
@@ -62,30 +63,36 @@ namespace Cnn.Generators.Shapes
         }
 
         /// <summary>A block instance's naming prefix, parameter values, and the network attribute its errors point at.</summary>
-        private sealed class Scope
+        internal sealed class Scope
         {
-            public Scope(string prefix, IReadOnlyDictionary<string, int> parameters, LocationInfo? anchor)
+            public Scope(string prefix, IReadOnlyDictionary<string, int> parameters, LocationInfo? anchor, string? branch = null)
             {
                 Prefix = prefix;
                 Parameters = parameters;
                 Anchor = anchor;
+                Branch = branch;
             }
 
             public string Prefix { get; }
             public IReadOnlyDictionary<string, int> Parameters { get; }
             public LocationInfo? Anchor { get; }
 
+            /// <summary>The concat branch the layers are in, for messages ("branch #2 of 'concat1'"), or null.</summary>
+            public string? Branch { get; }
+
             public string PathOf(string name) => Join(Prefix, name);
 
-            public Scope Child(string segment) => new Scope(Join(Prefix, segment), Parameters, Anchor);
+            public Scope Child(string segment, string? branch = null) => new Scope(Join(Prefix, segment), Parameters, Anchor, branch ?? Branch);
 
             public static string Join(string prefix, string? name)
                 => string.IsNullOrEmpty(name) ? prefix : prefix.Length == 0 ? name! : prefix + "." + name;
         }
 
         /// <summary>Builds the node list and the layout: tensors of the activation arena, parameters and buffers.</summary>
-        private sealed class Builder
+        internal sealed class Builder
         {
+            public List<DiagnosticInfo> Errors => _errors;
+
             private readonly List<DiagnosticInfo> _errors;
             private readonly List<(string Path, LocationInfo? Location)> _names = new List<(string, LocationInfo?)>();
 
@@ -100,11 +107,18 @@ namespace Cnn.Generators.Shapes
             public List<SummaryRow> Summary { get; } = new List<SummaryRow>();
             public long ParameterCount { get; private set; }
             public long BufferCount { get; private set; }
-            public long NonTrainableCount { get; private set; }
+            /// <summary>Floats in the parameter buffer: the parameters and the alignment padding between them.</summary>
+            public long ParameterLength { get; private set; }
+            /// <summary>Floats in the buffers buffer, padding included.</summary>
+            public long BufferLength { get; private set; }
+            public long NonTrainableCount { get; set; }
             public long ActivationsPerSample { get; private set; }
 
             /// <summary>The last layer that set the channel count (null: the input), named when channels do not match.</summary>
-            private string? _channelSource;
+            public string? ChannelSource { get; set; }
+
+            /// <summary>Whether <see cref="ChannelSource"/> is a concatenation, whose branches together set the channels.</summary>
+            public bool ChannelSourceIsConcat { get; set; }
 
             /// <summary>
             /// Infers the network's own layers, recording a summary row for each. A block used without
@@ -157,214 +171,8 @@ namespace Cnn.Generators.Shapes
                     return null;
                 }
                 string producer = Nodes.Count == 0 ? "the input" : $"'{Nodes[Nodes.Count - 1].Path}'";
-                return layer switch
-                {
-                    Conv2dSpec conv => Conv2d(conv, input, path, location, producer, scope),
-                    Pool2dSpec pool => Pool2d(pool, input, path, location, producer, scope),
-                    LinearSpec linear => Linear(linear, input, path, location, producer, scope),
-                    ActivationSpec activation => Activation(activation, input, path, location),
-                    FlattenSpec flatten => Flatten(flatten, input, path),
-                    DropoutSpec dropout => Dropout(dropout, input, path, location),
-                    BatchNormSpec norm => BatchNorm(norm, input, path, location, producer),
-                    UseSpec use => Use(use, input, path, location, scope),
-                    ResidualSpec residual => Residual(residual, input, location, scope),
-                    ConcatSpec concat => Concat(concat, input, location, scope),
-                    _ => null,
-                };
-            }
-
-            private int? Conv2d(Conv2dSpec conv, int input, string path, LocationInfo? location, string producer, Scope scope)
-            {
-                Shape x = Tensors[input].Shape;
-                if (x.IsFlat) return ImageLayerOnFlat(conv, path, location, x, producer);
-                int? outChannels = Positive(conv, path, location, scope, "outChannels", conv.OutChannels);
-                int? kernel = Positive(conv, path, location, scope, "kernelSize", conv.KernelSize);
-                int? stride = Positive(conv, path, location, scope, "Stride", conv.Stride);
-                int? dilation = Positive(conv, path, location, scope, "Dilation", conv.Dilation);
-                int? groups = Positive(conv, path, location, scope, "Groups", conv.Groups);
-                int? explicitPadding = NotNegative(conv, path, location, scope, "Padding", conv.Padding);
-                int? inChannels = NotNegative(conv, path, location, scope, "InChannels", conv.InChannels);
-                if (outChannels is null || kernel is null || stride is null || dilation is null || groups is null || explicitPadding is null || inChannels is null) return null;
-
-                if (inChannels > 0 && inChannels != x.Channels)
-                {
-                    string fix = _channelSource is null
-                        ? $"change [Input] to {Text(inChannels.Value)} channels"
-                        : $"give '{_channelSource}' {Text(inChannels.Value)} output channels";
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ChannelMismatch, location, conv.Kind, path, Text(inChannels.Value), producer, Text(x.Channels), fix));
-                    return null;
-                }
-                if (x.Channels % groups.Value != 0 || outChannels.Value % groups.Value != 0)
-                {
-                    bool inputSide = x.Channels % groups.Value != 0;
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.GroupsMismatch, location, path, Text(groups.Value),
-                        inputSide ? "input" : "output", Text(inputSide ? x.Channels : outChannels.Value)));
-                    return null;
-                }
-
-                int effectiveKernel = dilation.Value * (kernel.Value - 1) + 1;
-                int padding = explicitPadding.Value;
-                if (conv.PaddingMode == PaddingModeSpec.Valid)
-                {
-                    padding = 0;
-                }
-                else if (conv.PaddingMode == PaddingModeSpec.Same)
-                {
-                    if (stride != 1 || effectiveKernel % 2 == 0)
-                    {
-                        string why = stride != 1 ? $"Stride = {Text(stride.Value)}" : $"an even effective kernel of {Text(effectiveKernel)}";
-                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidSamePadding, location, path, why));
-                        return null;
-                    }
-                    padding = (effectiveKernel - 1) / 2;
-                }
-
-                int paddedHeight = x.Height + 2 * padding, paddedWidth = x.Width + 2 * padding;
-                if (effectiveKernel > paddedHeight || effectiveKernel > paddedWidth)
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.KernelLargerThanInput, location, conv.Kind, path,
-                        Text(effectiveKernel), Text(paddedHeight), Text(paddedWidth), Text(padding)));
-                    return null;
-                }
-
-                Shape y = Shape.Image(outChannels.Value, (paddedHeight - effectiveKernel) / stride.Value + 1, (paddedWidth - effectiveKernel) / stride.Value + 1);
-                int fanIn = x.Channels / groups.Value * kernel.Value * kernel.Value;
-                var parameters = new List<ParameterModel>
-                {
-                    Parameter(path, "weight", ParameterRoleModel.Weight, new[] { outChannels.Value, x.Channels / groups.Value, kernel.Value, kernel.Value }, ParameterInitModel.UniformFanIn, fanIn),
-                };
-                if (conv.Bias) parameters.Add(Parameter(path, "bias", ParameterRoleModel.Bias, new[] { outChannels.Value }, ParameterInitModel.UniformFanIn, fanIn));
-                _channelSource = path;
-                return Produce(conv, path, location, input, y, kernel.Value, stride.Value, padding, dilation.Value, groups.Value, parameters);
-            }
-
-            private int? Pool2d(Pool2dSpec pool, int input, string path, LocationInfo? location, string producer, Scope scope)
-            {
-                Shape x = Tensors[input].Shape;
-                if (x.IsFlat) return ImageLayerOnFlat(pool, path, location, x, producer);
-                if (pool.PoolKind == PoolKindSpec.AdaptiveAverage)
-                {
-                    int? size = Positive(pool, path, location, scope, "outputSize", pool.KernelSize);
-                    if (size is null) return null;
-                    return Produce(pool, path, location, input, Shape.Image(x.Channels, size.Value, size.Value), 0, 0, 0, 1, 1, new List<ParameterModel>());
-                }
-
-                int? kernel = Positive(pool, path, location, scope, "kernelSize", pool.KernelSize);
-                int? strideValue = NotNegative(pool, path, location, scope, "Stride", pool.Stride);
-                int? padding = NotNegative(pool, path, location, scope, "Padding", pool.Padding);
-                if (kernel is null || strideValue is null || padding is null) return null;
-                int stride = strideValue.Value == 0 ? kernel.Value : strideValue.Value;
-                if (padding.Value * 2 > kernel.Value)
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.PoolPaddingTooLarge, location, pool.Kind, path,
-                        Text(padding.Value), Text(kernel.Value), Text(kernel.Value / 2)));
-                    return null;
-                }
-                int paddedHeight = x.Height + 2 * padding.Value, paddedWidth = x.Width + 2 * padding.Value;
-                if (kernel.Value > paddedHeight || kernel.Value > paddedWidth)
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.SpatialCollapse, location, pool.Kind, path,
-                        Text(kernel.Value), Text(x.Height), Text(x.Width)));
-                    return null;
-                }
-                Shape y = Shape.Image(x.Channels,
-                    PooledSize(x.Height, kernel.Value, stride, padding.Value, pool.CeilMode),
-                    PooledSize(x.Width, kernel.Value, stride, padding.Value, pool.CeilMode));
-                return Produce(pool, path, location, input, y, kernel.Value, stride, padding.Value, 1, 1, new List<ParameterModel>());
-            }
-
-            /// <summary>PyTorch's pooling output size, including ceil_mode's rule that the last window must start inside the input or its left padding.</summary>
-            private static int PooledSize(int size, int kernel, int stride, int padding, bool ceilMode)
-            {
-                int span = size + 2 * padding - kernel;
-                int output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
-                if (ceilMode && (output - 1) * stride >= size + padding) output--;
-                return output;
-            }
-
-            private int? Linear(LinearSpec linear, int input, string path, LocationInfo? location, string producer, Scope scope)
-            {
-                Shape x = Tensors[input].Shape;
-                if (!x.IsFlat)
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.DenseOnImage, location, path,
-                        Text(x.Channels), Text(x.Height), Text(x.Width), producer, Text(x.Size)));
-                    return null;
-                }
-                int? outFeatures = Positive(linear, path, location, scope, "outFeatures", linear.OutFeatures);
-                int? inFeatures = NotNegative(linear, path, location, scope, "InFeatures", linear.InFeatures);
-                if (outFeatures is null || inFeatures is null) return null;
-                if (inFeatures > 0 && inFeatures != x.Channels)
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.LinearInFeaturesMismatch, location, path,
-                        Text(inFeatures.Value), producer, Text(x.Channels)));
-                    return null;
-                }
-                var parameters = new List<ParameterModel>
-                {
-                    Parameter(path, "weight", ParameterRoleModel.Weight, new[] { outFeatures.Value, x.Channels }, ParameterInitModel.UniformFanIn, x.Channels),
-                };
-                if (linear.Bias) parameters.Add(Parameter(path, "bias", ParameterRoleModel.Bias, new[] { outFeatures.Value }, ParameterInitModel.UniformFanIn, x.Channels));
-                _channelSource = path;
-                return Produce(linear, path, location, input, Shape.Flat(outFeatures.Value), 0, 1, 0, 1, 1, parameters);
-            }
-
-            private int? Activation(ActivationSpec activation, int input, string path, LocationInfo? location)
-            {
-                Shape x = Tensors[input].Shape;
-                bool perSampleSoftmax = activation.Activation == ActivationKindSpec.Softmax || activation.Activation == ActivationKindSpec.LogSoftmax;
-                if (perSampleSoftmax && !x.IsFlat)
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.SoftmaxOnImage, location, activation.Kind, path,
-                        Text(x.Channels), Text(x.Height), Text(x.Width)));
-                    return null;
-                }
-                return Produce(activation, path, location, input, x, 0, 1, 0, 1, 1, new List<ParameterModel>());
-            }
-
-            // Flatten is a view: its output aliases its input's value and gradient, so it costs nothing.
-            private int Flatten(FlattenSpec flatten, int input, string path)
-            {
-                TensorSlot x = Tensors[input];
-                Tensors.Add(new TensorSlot(Shape.Flat(checked((int)x.Shape.Size)), x.ValueOffset, x.GradientOffset));
-                int output = Tensors.Count - 1;
-                Nodes.Add(Node(flatten, path, new[] { input }, output, 0, 1, 0, 1, 1, new List<ParameterModel>(), -1));
-                return output;
-            }
-
-            private int? Dropout(DropoutSpec dropout, int input, string path, LocationInfo? location)
-            {
-                if (!(dropout.Probability >= 0 && dropout.Probability < 1))
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.DropoutProbability, location, path,
-                        dropout.Probability.ToString("R", CultureInfo.InvariantCulture)));
-                    return null;
-                }
-                Shape x = Tensors[input].Shape;
-                long mask = Reserve(x.Size);
-                return Produce(dropout, path, location, input, x, 0, 1, 0, 1, 1, new List<ParameterModel>(), mask);
-            }
-
-            private int? BatchNorm(BatchNormSpec norm, int input, string path, LocationInfo? location, string producer)
-            {
-                Shape x = Tensors[input].Shape;
-                if (x.IsFlat == norm.IsImage)
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.BatchNormWrongRank, location, norm.Kind, path, x.ToString(), producer,
-                        norm.IsImage ? "BatchNorm1d" : "BatchNorm2d"));
-                    return null;
-                }
-                int channels = x.Channels;
-                var parameters = new List<ParameterModel>
-                {
-                    Parameter(path, "weight", ParameterRoleModel.Weight, new[] { channels }, ParameterInitModel.Ones, 0),
-                    Parameter(path, "bias", ParameterRoleModel.Bias, new[] { channels }, ParameterInitModel.Zeros, 0),
-                    Parameter(path, "running_mean", ParameterRoleModel.RunningMean, new[] { channels }, ParameterInitModel.Zeros, 0),
-                    Parameter(path, "running_var", ParameterRoleModel.RunningVariance, new[] { channels }, ParameterInitModel.Ones, 0),
-                    Parameter(path, "num_batches_tracked", ParameterRoleModel.BatchesTracked, new int[0], ParameterInitModel.Zeros, 0),
-                };
-                NonTrainableCount += 2L * channels;
-                return Produce(norm, path, location, input, x, 0, 1, 0, 1, 1, parameters);
+                if (layer is UseSpec use) return Use(use, input, path, location, scope);
+                return layer.Rules!.Infer(layer, new LayerContext(this, scope, layer, path, location, producer, input));
             }
 
             private int? Use(UseSpec use, int input, string path, LocationInfo? location, Scope scope)
@@ -391,84 +199,7 @@ namespace Cnn.Generators.Shapes
                 return new Scope(path, values, scope.Anchor ?? location);
             }
 
-            private int? Residual(ResidualSpec residual, int input, LocationInfo? location, Scope scope)
-            {
-                Shape x = Tensors[input].Shape;
-                int? main = Sequence(residual.Main, input, scope);
-                if (main is null) return null;
-                Shape y = Tensors[main.Value].Shape;
-                string where = Instance(scope);
-
-                int shortcut = input;
-                if (!y.Equals(x))
-                {
-                    if (residual.Shortcut.Count == 0)
-                    {
-                        string fix = y.IsFlat || x.IsFlat
-                            ? "make the main path keep its input's shape"
-                            : $"add [Shortcut(\"downsample\")] with a 1×1 Conv2d to {Text(y.Channels)} channels with stride {Text(Math.Max(1, x.Height / Math.Max(1, y.Height)))} (and a BatchNorm2d), before [EndResidual]";
-                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ResidualShapeMismatch, location, where, y.ToString(), "the identity shortcut", x.ToString(), fix));
-                        return null;
-                    }
-                    int? projected = Sequence(residual.Shortcut, input, scope.Child(residual.ShortcutName ?? ""));
-                    if (projected is null) return null;
-                    Shape s = Tensors[projected.Value].Shape;
-                    if (!s.Equals(y))
-                    {
-                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ResidualShapeMismatch, location, where, y.ToString(),
-                            $"the shortcut '{Scope.Join(scope.Prefix, residual.ShortcutName)}'", s.ToString(), "change the shortcut's channels or stride to match the main path"));
-                        return null;
-                    }
-                    shortcut = projected.Value;
-                }
-                return Produce(residual, scope.PathOf(residual.Name), location, new[] { main.Value, shortcut }, y);
-            }
-
-            private int? Concat(ConcatSpec concat, int input, LocationInfo? location, Scope scope)
-            {
-                var outputs = new List<int>();
-                var names = new List<string>();
-                foreach (BranchSpec branch in concat.Branches)
-                {
-                    int? output = Sequence(branch.Layers, input, scope.Child(branch.Name ?? ""));
-                    if (output is null) return null;
-                    outputs.Add(output.Value);
-                    names.Add(branch.Name is null ? $"#{outputs.Count}" : $"'{branch.Name}'");
-                }
-                if (outputs.Count == 0) return null;
-                Shape first = Tensors[outputs[0]].Shape;
-                int channels = 0;
-                for (int i = 0; i < outputs.Count; i++)
-                {
-                    Shape s = Tensors[outputs[i]].Shape;
-                    if (s.IsFlat != first.IsFlat || s.Height != first.Height || s.Width != first.Width)
-                    {
-                        _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ConcatSpatialMismatch, location, Instance(scope), names[i], Spatial(s), names[0], Spatial(first)));
-                        return null;
-                    }
-                    channels += s.Channels;
-                }
-                Shape y = first.IsFlat ? Shape.Flat(channels) : Shape.Image(channels, first.Height, first.Width);
-                return Produce(concat, scope.PathOf(concat.Name), location, outputs.ToArray(), y);
-            }
-
-            private static string Spatial(Shape s) => s.IsFlat ? "a flat tensor" : $"{Text(s.Height)}×{Text(s.Width)}";
-
-            private static string Instance(Scope scope) => scope.Prefix.Length == 0 ? "the network" : $"'{scope.Prefix}'";
-
-            private int? ImageLayerOnFlat(LayerSpec layer, string path, LocationInfo? location, Shape x, string producer)
-            {
-                _errors.Add(DiagnosticInfo.Create(DiagnosticIds.ImageLayerOnFlatInput, location, layer.Kind, path, producer, Text(x.Channels)));
-                return null;
-            }
-
-            private int? Positive(LayerSpec layer, string path, LocationInfo? location, Scope scope, string argument, SizeArg value)
-                => Check(layer, path, location, scope, argument, value, 1, "at least 1");
-
-            private int? NotNegative(LayerSpec layer, string path, LocationInfo? location, Scope scope, string argument, SizeArg value)
-                => Check(layer, path, location, scope, argument, value, 0, "0 or more");
-
-            private int? Check(LayerSpec layer, string path, LocationInfo? location, Scope scope, string argument, SizeArg value, int minimum, string rule)
+            public int? Check(LayerSpec layer, string path, LocationInfo? location, Scope scope, string argument, SizeArg value, int minimum, string rule)
             {
                 int? result = SizeExpression.Evaluate(value, scope.Parameters, out string? error);
                 if (result is null)
@@ -482,50 +213,69 @@ namespace Cnn.Generators.Shapes
                 return null;
             }
 
+            /// <summary>Places a per-sample tensor of the activation arena at the next 64-byte-aligned offset.</summary>
             public long Reserve(long size)
             {
-                long offset = ActivationsPerSample;
-                ActivationsPerSample += size;
+                long offset = Planning.Alignment.Align(ActivationsPerSample);
+                ActivationsPerSample = offset + size;
                 return offset;
             }
 
-            /// <summary>Places a parameter, or a buffer when the role is a running statistic, after the previous ones.</summary>
-            private ParameterModel Parameter(string layer, string suffix, ParameterRoleModel role, int[] dimensions, ParameterInitModel init, int fanIn)
+            /// <summary>
+            /// Places a parameter, or a buffer when the role is a running statistic, at the next
+            /// 64-byte-aligned offset after the previous ones; the counts stay the number of values.
+            /// </summary>
+            public ParameterModel Parameter(string layer, string suffix, ParameterRoleModel role, int[] dimensions, ParameterInitModel init, int fanIn)
             {
                 long length = 1;
                 foreach (int d in dimensions) length *= d;
                 bool isBuffer = role >= ParameterRoleModel.RunningMean;
-                long offset = isBuffer ? BufferCount : ParameterCount;
+                long offset = Planning.Alignment.Align(isBuffer ? BufferLength : ParameterLength);
                 var parameter = new ParameterModel(layer + "." + suffix, layer, role, dimensions.ToEquatableArray(), offset, checked((int)length), init, fanIn);
-                if (isBuffer) BufferCount += length;
-                else ParameterCount += length;
+                if (isBuffer)
+                {
+                    BufferCount += length;
+                    BufferLength = offset + length;
+                }
+                else
+                {
+                    ParameterCount += length;
+                    ParameterLength = offset + length;
+                }
                 return parameter;
             }
 
-            private int Produce(LayerSpec layer, string path, LocationInfo? location, int input, Shape output,
-                int kernel, int stride, int padding, int dilation, int groups, List<ParameterModel> parameters, long mask = -1)
+            public int Produce(ResolvedLayer resolved, string path, LocationInfo? location, int input, Shape output, List<ParameterModel> parameters, long mask)
             {
                 _names.Add((path, location));
                 long value = Reserve(output.Size);
                 long gradient = Reserve(output.Size);
                 Tensors.Add(new TensorSlot(output, value, gradient));
-                Nodes.Add(Node(layer, path, new[] { input }, Tensors.Count - 1, kernel, stride, padding, dilation, groups, parameters, mask));
+                Nodes.Add(Node(resolved, path, new[] { input }, Tensors.Count - 1, parameters, mask));
                 return Tensors.Count - 1;
             }
 
-            private int Produce(LayerSpec layer, string path, LocationInfo? location, int[] inputs, Shape output)
+            /// <summary>A view: the output shares its input's value and gradient.</summary>
+            public int Alias(ResolvedLayer resolved, string path, int input, Shape output)
             {
-                _ = location;
+                TensorSlot x = Tensors[input];
+                Tensors.Add(new TensorSlot(output, x.ValueOffset, x.GradientOffset));
+                Nodes.Add(Node(resolved, path, new[] { input }, Tensors.Count - 1, new List<ParameterModel>(), -1));
+                return Tensors.Count - 1;
+            }
+
+            public int Combine(ResolvedLayer resolved, string path, int[] inputs, Shape output)
+            {
                 long value = Reserve(output.Size);
                 long gradient = Reserve(output.Size);
                 Tensors.Add(new TensorSlot(output, value, gradient));
-                Nodes.Add(Node(layer, path, inputs, Tensors.Count - 1, 0, 1, 0, 1, 1, new List<ParameterModel>(), -1));
+                Nodes.Add(Node(resolved, path, inputs, Tensors.Count - 1, new List<ParameterModel>(), -1));
                 return Tensors.Count - 1;
             }
 
-            private ShapedLayer Node(LayerSpec layer, string path, int[] inputs, int output, int kernel, int stride, int padding, int dilation, int groups, List<ParameterModel> parameters, long mask)
-                => new ShapedLayer(layer, path, inputs.ToEquatableArray(), output, Tensors[inputs[0]].Shape, Tensors[output].Shape,
-                    kernel, stride, padding, dilation, groups, parameters.ToEquatableArray(), mask, EquatableArray<GradientRoute>.Empty);
+            private ShapedLayer Node(ResolvedLayer resolved, string path, int[] inputs, int output, List<ParameterModel> parameters, long mask)
+                => new ShapedLayer(resolved, path, inputs.ToEquatableArray(), output, Tensors[inputs[0]].Shape, Tensors[output].Shape,
+                    parameters.ToEquatableArray(), mask, EquatableArray<GradientRoute>.Empty);
 
             public void CheckDuplicateNames(NetworkSpec spec)
             {
@@ -556,7 +306,7 @@ namespace Cnn.Generators.Shapes
                     for (int i = 0; i < routes.Length; i++)
                     {
                         TensorSlot slot = Tensors[node.Inputs[i]];
-                        if (node.Spec is FlattenSpec || !slot.HasGradient) routes[i] = GradientRoute.None;
+                        if (node.Resolved is FlattenResolved || !slot.HasGradient) routes[i] = GradientRoute.None;
                         else if (written.Add(slot.GradientOffset)) routes[i] = GradientRoute.Write;
                         else
                         {
@@ -568,8 +318,9 @@ namespace Cnn.Generators.Shapes
                 }
                 long scratchOffset = scratch > 0 ? Reserve(scratch) : -1;
                 long labels = Reserve(1);
-                return new ShapedNetwork(spec, routed.ToEquatableArray(), Tensors.ToEquatableArray(), Summary.ToEquatableArray(),
-                    ParameterCount, BufferCount, NonTrainableCount, ActivationsPerSample, scratchOffset, labels);
+                return new ShapedNetwork(NetworkIdentity.Of(spec), routed.ToEquatableArray(), Tensors.ToEquatableArray(), Summary.ToEquatableArray(),
+                    ParameterCount, BufferCount, NonTrainableCount, ActivationsPerSample, scratchOffset, labels,
+                    Planning.Alignment.Align(ParameterLength), Planning.Alignment.Align(BufferLength));
             }
         }
 

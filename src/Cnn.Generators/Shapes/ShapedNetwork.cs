@@ -1,5 +1,6 @@
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
+using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
 
 namespace Cnn.Generators.Shapes
@@ -8,10 +9,13 @@ namespace Cnn.Generators.Shapes
     /// A network with every shape inferred and every buffer laid out, as a list of nodes in execution
     /// order (blocks expanded, residual sums and concatenations as nodes of their own). Activation
     /// offsets are per sample: the generated code multiplies them by the maximum batch size, so a
-    /// tensor's data for the whole batch is contiguous.
+    /// tensor's data for the whole batch is contiguous. Every offset is a multiple of 16 floats (64
+    /// bytes); <see cref="ParameterLength"/> and <see cref="BufferLength"/> are the padded lengths of
+    /// the parameter and buffers arenas, where <see cref="ParameterCount"/> and <see cref="BufferCount"/>
+    /// count values.
     /// </summary>
     internal sealed record ShapedNetwork(
-        NetworkSpec Spec,
+        NetworkIdentity Identity,
         EquatableArray<ShapedLayer> Layers,
         EquatableArray<TensorSlot> Tensors,
         EquatableArray<SummaryRow> Summary,
@@ -20,7 +24,9 @@ namespace Cnn.Generators.Shapes
         long NonTrainableCount,
         long ActivationsPerSample,
         long ScratchOffset,
-        long LabelsOffset)
+        long LabelsOffset,
+        long ParameterLength,
+        long BufferLength)
     {
         public TensorSlot InputTensor => Tensors[0];
 
@@ -48,28 +54,25 @@ namespace Cnn.Generators.Shapes
     }
 
     /// <summary>
-    /// One node with its resolved geometry: the spec it came from (a layer, or the
-    /// <see cref="ResidualSpec"/> / <see cref="ConcatSpec"/> whose sum or concatenation it computes),
-    /// its full name, tensor indices, the sizes actually used (after expressions, Same/Valid and
-    /// PyTorch's pooling defaults), its parameters, its dropout mask, and its gradient routes.
+    /// One node: what shape inference resolved for it (one record type per layer kind, the runtime
+    /// geometry's twin), its full name, tensor indices, its parameters, its mask, and its gradient
+    /// routes. It holds no location: moving the layer's attribute does not change it.
     /// </summary>
     internal sealed record ShapedLayer(
-        LayerSpec Spec,
+        ResolvedLayer Resolved,
         string Path,
         EquatableArray<int> Inputs,
         int Output,
         Shape InputShape,
         Shape OutputShape,
-        int Kernel,
-        int Stride,
-        int Padding,
-        int Dilation,
-        int Groups,
         EquatableArray<ParameterModel> Parameters,
         long MaskOffset,
         EquatableArray<GradientRoute> Routes)
     {
         public int Input => Inputs[0];
+
+        /// <summary>The kind as the summary and layer list show it.</summary>
+        public string Kind => Resolved.Kind;
 
         public long ParameterCount
         {
@@ -120,6 +123,18 @@ namespace Cnn.Generators.Shapes
         int FanIn)
     {
         public bool IsBuffer => Role >= ParameterRoleModel.RunningMean;
+    }
+
+    /// <summary>
+    /// The class a network is generated into: all the emitter needs of the declaration. It holds no
+    /// location, so moving the class or its attributes leaves the emitted source cached.
+    /// </summary>
+    internal sealed record NetworkIdentity(string? Namespace, string ClassName, string Accessibility)
+    {
+        public static NetworkIdentity Of(NetworkSpec spec) => new NetworkIdentity(spec.Namespace, spec.ClassName, spec.Accessibility);
+
+        /// <summary>The generated file's name, e.g. "Samples.MnistNet.g.cs".</summary>
+        public string HintName => (Namespace is null ? "" : Namespace + ".") + ClassName + ".g.cs";
     }
 
     /// <summary>The result of shape inference: a laid-out network, or the errors that prevent one.</summary>

@@ -49,3 +49,19 @@ public sealed class LeakyReLUAttribute : LayerAttribute
 
     public double NegativeSlope { get; set; } = 0.01;
 }
+
+/// <summary>x·σ(x) = x / (1 + e^-x), like PyTorch's <c>nn.SiLU</c> (also called Swish).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SiLUAttribute : LayerAttribute
+{
+    public SiLUAttribute() : base(null) { }
+    public SiLUAttribute(string name) : base(name) { }
+}
+
+/// <summary>x·Φ(x) = x·(1 + erf(x/√2))/2, like PyTorch's <c>nn.GELU()</c> (the exact form, not approximate='tanh').</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GELUAttribute : LayerAttribute
+{
+    public GELUAttribute() : base(null) { }
+    public GELUAttribute(string name) : base(name) { }
+}

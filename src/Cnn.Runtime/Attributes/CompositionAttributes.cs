@@ -14,7 +14,7 @@ namespace Cnn;
 /// [ReLU]
 /// [Conv2d("conv2", "planes", 3, Padding = 1, Bias = false)]
 /// [BatchNorm2d("bn2")]
-/// [Shortcut("downsample")]
+/// [Shortcut("downsample", OnlyWhenShapeChanges = true)]
 /// [Conv2d("0", "planes", 1, Stride = "stride", Bias = false)]
 /// [BatchNorm2d("1")]
 /// [EndResidual]
@@ -57,12 +57,20 @@ public sealed class ResidualAttribute : LayerAttribute
 
 /// <summary>
 /// Starts the projection shortcut of a residual connection (named like torchvision's <c>downsample</c>).
-/// Its layers run only when the main path changes the shape; otherwise the shortcut is the identity.
+/// Its layers always run, as a PyTorch module's declared shortcut does, unless
+/// <see cref="OnlyWhenShapeChanges"/> is set.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class ShortcutAttribute : LayerAttribute
 {
     public ShortcutAttribute(string name) : base(name) { }
+
+    /// <summary>
+    /// Runs the shortcut's layers only when the main path changes the shape, and the identity
+    /// otherwise: torchvision's <c>if stride != 1 or inplanes != planes: downsample = ...</c>, for a
+    /// block used both ways.
+    /// </summary>
+    public bool OnlyWhenShapeChanges { get; set; }
 }
 
 /// <summary>Ends a residual connection.</summary>

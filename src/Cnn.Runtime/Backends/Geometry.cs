@@ -69,6 +69,10 @@ public enum ActivationKind
     LogSoftmax,
     /// <summary>x for x ≥ 0, slope·x below.</summary>
     LeakyReLU,
+    /// <summary>x·σ(x), PyTorch's nn.SiLU (Swish).</summary>
+    SiLU,
+    /// <summary>x·Φ(x) with Φ the standard normal CDF, PyTorch's nn.GELU in its exact (erf) form.</summary>
+    GELU,
 }
 
 /// <summary>An activation over <see cref="Features"/> elements per sample; <see cref="NegativeSlope"/> is LeakyReLU's.</summary>

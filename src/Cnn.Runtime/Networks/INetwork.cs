@@ -56,13 +56,20 @@ public interface INetwork : IDisposable
     /// </summary>
     IReadOnlyList<ParameterInfo> BufferInfos { get; }
 
-    /// <summary>All buffers, contiguous (empty when the network has none).</summary>
+    /// <summary>
+    /// All buffers, in one arena (empty when the network has none): each starts 64-byte aligned at its
+    /// <see cref="ParameterInfo.Offset"/>, and the padding between them stays zero.
+    /// </summary>
     Tensor Buffers { get; }
 
-    /// <summary>All parameters, contiguous.</summary>
+    /// <summary>
+    /// All parameters, in one arena that an optimizer steps as one loop: each starts 64-byte aligned
+    /// at its <see cref="ParameterInfo.Offset"/>, and the padding between them is zero, with zero
+    /// gradient, so every optimizer leaves it zero. Its length can exceed the parameter count.
+    /// </summary>
     Tensor Parameters { get; }
 
-    /// <summary>All parameter gradients, contiguous, with the same layout as <see cref="Parameters"/>.</summary>
+    /// <summary>All parameter gradients, with the same layout as <see cref="Parameters"/> (zero padding included).</summary>
     Tensor Gradients { get; }
 
     /// <summary>The input batch (MaxBatchSize × InputShape.Size).</summary>

@@ -21,7 +21,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 10;
 
-    private const long ActivationsPerSample = 581013;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 2997648;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 0;
+
+    private const long ActivationsPerSample = 581025;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -72,6 +78,56 @@ partial class CifarAlexNet : global::Cnn.INetwork
         new global::Cnn.LayerInfo("classifier.6", "Linear", global::Cnn.TensorShape.Flat(10)),
     };
 
+    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
+    private readonly record struct TensorSlot(long Offset, int Size);
+
+    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 3072); // the input (N, 3, 32, 32)
+    private static readonly TensorSlot Features_0Output = new(Offset: 3072, Size: 61504); // features.0: Conv2d (N, 64, 31, 31)
+    private static readonly TensorSlot Features_0OutputGradient = new(Offset: 64576, Size: 61504); // its gradient
+    private static readonly TensorSlot Relu1Output = new(Offset: 126080, Size: 61504); // relu1: ReLU (N, 64, 31, 31)
+    private static readonly TensorSlot Relu1OutputGradient = new(Offset: 187584, Size: 61504); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Offset: 249088, Size: 14400); // maxpool1: MaxPool2d (N, 64, 15, 15)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Offset: 263488, Size: 14400); // its gradient
+    private static readonly TensorSlot Features_3Output = new(Offset: 277888, Size: 37632); // features.3: Conv2d (N, 192, 14, 14)
+    private static readonly TensorSlot Features_3OutputGradient = new(Offset: 315520, Size: 37632); // its gradient
+    private static readonly TensorSlot Relu2Output = new(Offset: 353152, Size: 37632); // relu2: ReLU (N, 192, 14, 14)
+    private static readonly TensorSlot Relu2OutputGradient = new(Offset: 390784, Size: 37632); // its gradient
+    private static readonly TensorSlot Maxpool2Output = new(Offset: 428416, Size: 6912); // maxpool2: MaxPool2d (N, 192, 6, 6)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Offset: 435328, Size: 6912); // its gradient
+    private static readonly TensorSlot Features_6Output = new(Offset: 442240, Size: 13824); // features.6: Conv2d (N, 384, 6, 6)
+    private static readonly TensorSlot Features_6OutputGradient = new(Offset: 456064, Size: 13824); // its gradient
+    private static readonly TensorSlot Relu3Output = new(Offset: 469888, Size: 13824); // relu3: ReLU (N, 384, 6, 6)
+    private static readonly TensorSlot Relu3OutputGradient = new(Offset: 483712, Size: 13824); // its gradient
+    private static readonly TensorSlot Features_8Output = new(Offset: 497536, Size: 9216); // features.8: Conv2d (N, 256, 6, 6)
+    private static readonly TensorSlot Features_8OutputGradient = new(Offset: 506752, Size: 9216); // its gradient
+    private static readonly TensorSlot Relu4Output = new(Offset: 515968, Size: 9216); // relu4: ReLU (N, 256, 6, 6)
+    private static readonly TensorSlot Relu4OutputGradient = new(Offset: 525184, Size: 9216); // its gradient
+    private static readonly TensorSlot Features_10Output = new(Offset: 534400, Size: 9216); // features.10: Conv2d (N, 256, 6, 6)
+    private static readonly TensorSlot Features_10OutputGradient = new(Offset: 543616, Size: 9216); // its gradient
+    private static readonly TensorSlot Relu5Output = new(Offset: 552832, Size: 9216); // relu5: ReLU (N, 256, 6, 6)
+    private static readonly TensorSlot Relu5OutputGradient = new(Offset: 562048, Size: 9216); // its gradient
+    private static readonly TensorSlot Maxpool3Output = new(Offset: 571264, Size: 1024); // maxpool3: MaxPool2d (N, 256, 2, 2)
+    private static readonly TensorSlot Maxpool3OutputGradient = new(Offset: 572288, Size: 1024); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Offset: 571264, Size: 1024); // flatten1: Flatten (N, 1024), a view of Maxpool3Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 572288, Size: 1024); // its gradient, a view of Maxpool3OutputGradient
+    private static readonly TensorSlot Dropout1Output = new(Offset: 574336, Size: 1024); // dropout1: Dropout (N, 1024)
+    private static readonly TensorSlot Dropout1OutputGradient = new(Offset: 575360, Size: 1024); // its gradient
+    private static readonly TensorSlot Dropout1Mask = new(Offset: 573312, Size: 1024); // dropout1's mask
+    private static readonly TensorSlot Classifier_1Output = new(Offset: 576384, Size: 512); // classifier.1: Linear (N, 512)
+    private static readonly TensorSlot Classifier_1OutputGradient = new(Offset: 576896, Size: 512); // its gradient
+    private static readonly TensorSlot Relu6Output = new(Offset: 577408, Size: 512); // relu6: ReLU (N, 512)
+    private static readonly TensorSlot Relu6OutputGradient = new(Offset: 577920, Size: 512); // its gradient
+    private static readonly TensorSlot Dropout2Output = new(Offset: 578944, Size: 512); // dropout2: Dropout (N, 512)
+    private static readonly TensorSlot Dropout2OutputGradient = new(Offset: 579456, Size: 512); // its gradient
+    private static readonly TensorSlot Dropout2Mask = new(Offset: 578432, Size: 512); // dropout2's mask
+    private static readonly TensorSlot Classifier_4Output = new(Offset: 579968, Size: 256); // classifier.4: Linear (N, 256)
+    private static readonly TensorSlot Classifier_4OutputGradient = new(Offset: 580224, Size: 256); // its gradient
+    private static readonly TensorSlot Relu7Output = new(Offset: 580480, Size: 256); // relu7: ReLU (N, 256)
+    private static readonly TensorSlot Relu7OutputGradient = new(Offset: 580736, Size: 256); // its gradient
+    private static readonly TensorSlot Classifier_6Output = new(Offset: 580992, Size: 10); // classifier.6: Linear (N, 10)
+    private static readonly TensorSlot Classifier_6OutputGradient = new(Offset: 581008, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Offset: 581024, Size: 1); // the class index of each sample
+
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
@@ -111,49 +167,66 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
-        _features_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 3, 32, 32, 64, 31, 31, 4, 4, 1, 1, 1, 1, 1, 1, 1, true));
-        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 61504));
-        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 64, 31, 31, 15, 15, 3, 3, 2, 2, 0, 0));
-        _features_3Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 15, 15, 192, 14, 14, 4, 4, 1, 1, 1, 1, 1, 1, 1, true));
-        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 37632));
-        _maxpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 192, 14, 14, 6, 6, 3, 3, 2, 2, 0, 0));
-        _features_6Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 192, 6, 6, 384, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
-        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 13824));
-        _features_8Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 384, 6, 6, 256, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
-        _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 9216));
-        _features_10Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 6, 6, 256, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
-        _relu5Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 9216));
-        _maxpool3Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 256, 6, 6, 2, 2, 3, 3, 2, 2, 0, 0));
-        _dropout1Op = _backend.CreateDropout(new global::Cnn.Backends.DropoutGeometry(maxBatchSize, 1024, 0.5f, unchecked(seed ^ 0xFA3D1C866899C713UL)));
-        _classifier_1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 1024, 512, true));
-        _relu6Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 512));
-        _dropout2Op = _backend.CreateDropout(new global::Cnn.Backends.DropoutGeometry(maxBatchSize, 512, 0.5f, unchecked(seed ^ 0xFA3D1D866899C8C6UL)));
-        _classifier_4Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 512, 256, true));
-        _relu7Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 256));
-        _classifier_6Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 256, 10, true));
+        _features_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504));
+        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 31, InWidth: 31, OutHeight: 15, OutWidth: 15, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _features_3Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632));
+        _maxpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 192, InHeight: 14, InWidth: 14, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _features_6Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 6, InWidth: 6, OutChannels: 384, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 13824));
+        _features_8Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 384, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216));
+        _features_10Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu5Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216));
+        _maxpool3Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 256, InHeight: 6, InWidth: 6, OutHeight: 2, OutWidth: 2, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _dropout1Op = _backend.CreateDropout(new global::Cnn.Backends.DropoutGeometry(MaxBatch: maxBatchSize, Features: 1024, Probability: 0.5f, Seed: unchecked(seed ^ 0xFA3D1C866899C713UL)));
+        _classifier_1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 1024, OutFeatures: 512, HasBias: true));
+        _relu6Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 512));
+        _dropout2Op = _backend.CreateDropout(new global::Cnn.Backends.DropoutGeometry(MaxBatch: maxBatchSize, Features: 512, Probability: 0.5f, Seed: unchecked(seed ^ 0xFA3D1D866899C8C6UL)));
+        _classifier_4Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 256, HasBias: true));
+        _relu7Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 256));
+        _classifier_6Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 256, OutFeatures: 10, HasBias: true));
         Initialize(seed);
     }
 
+    /// <inheritdoc/>
     public string ArchitectureName => "CifarAlexNet";
+    /// <inheritdoc/>
     public global::Cnn.Backends.IBackend Backend => _backend;
+    /// <inheritdoc/>
     public int MaxBatchSize => _maxBatch;
+    /// <inheritdoc/>
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(3, 32, 32);
+    /// <inheritdoc/>
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.Logits;
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
-    public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
-    public global::Cnn.Tensor Output => Activation(580992, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(581002, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(581012, 1, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Input => Activation(NetworkInput, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Output => Activation(Classifier_6Output, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor OutputGradient => Activation(Classifier_6OutputGradient, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
+    /// <inheritdoc/>
     public bool Training { get; set; } = true;
+    /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState
     {
         get => new global::Cnn.DropoutState(unchecked(_dropout1Op.MaskSeed ^ 0xFA3D1C866899C713UL), _dropout1Op.MaskStream);
@@ -165,6 +238,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
             _dropout2Op.MaskStream = value.MaskStream;
         }
     }
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
@@ -242,45 +316,45 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // features.0: Conv2d (N, 3, 32, 32) -> (N, 64, 31, 31)
-        _features_0Op.Forward(batch, Activation(0, 3072, batch), new global::Cnn.Tensor(_parameters, 0, 3072), new global::Cnn.Tensor(_parameters, 3072, 64), Activation(3072, 61504, batch));
+        _features_0Op.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, Activation(Features_0Output, batch));
         // relu1: ReLU (N, 64, 31, 31) -> (N, 64, 31, 31)
-        _relu1Op.Forward(batch, Activation(3072, 61504, batch), Activation(126080, 61504, batch));
+        _relu1Op.Forward(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch));
         // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15)
-        _maxpool1Op.Forward(batch, Activation(126080, 61504, batch), Activation(249088, 14400, batch));
+        _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
         // features.3: Conv2d (N, 64, 15, 15) -> (N, 192, 14, 14)
-        _features_3Op.Forward(batch, Activation(249088, 14400, batch), new global::Cnn.Tensor(_parameters, 3136, 196608), new global::Cnn.Tensor(_parameters, 199744, 192), Activation(277888, 37632, batch));
+        _features_3Op.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, Activation(Features_3Output, batch));
         // relu2: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14)
-        _relu2Op.Forward(batch, Activation(277888, 37632, batch), Activation(353152, 37632, batch));
+        _relu2Op.Forward(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch));
         // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6)
-        _maxpool2Op.Forward(batch, Activation(353152, 37632, batch), Activation(428416, 6912, batch));
+        _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
         // features.6: Conv2d (N, 192, 6, 6) -> (N, 384, 6, 6)
-        _features_6Op.Forward(batch, Activation(428416, 6912, batch), new global::Cnn.Tensor(_parameters, 199936, 663552), new global::Cnn.Tensor(_parameters, 863488, 384), Activation(442240, 13824, batch));
+        _features_6Op.Forward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Features_6_Bias, Activation(Features_6Output, batch));
         // relu3: ReLU (N, 384, 6, 6) -> (N, 384, 6, 6)
-        _relu3Op.Forward(batch, Activation(442240, 13824, batch), Activation(469888, 13824, batch));
+        _relu3Op.Forward(batch, Activation(Features_6Output, batch), Activation(Relu3Output, batch));
         // features.8: Conv2d (N, 384, 6, 6) -> (N, 256, 6, 6)
-        _features_8Op.Forward(batch, Activation(469888, 13824, batch), new global::Cnn.Tensor(_parameters, 863872, 884736), new global::Cnn.Tensor(_parameters, 1748608, 256), Activation(497536, 9216, batch));
+        _features_8Op.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, Activation(Features_8Output, batch));
         // relu4: ReLU (N, 256, 6, 6) -> (N, 256, 6, 6)
-        _relu4Op.Forward(batch, Activation(497536, 9216, batch), Activation(515968, 9216, batch));
+        _relu4Op.Forward(batch, Activation(Features_8Output, batch), Activation(Relu4Output, batch));
         // features.10: Conv2d (N, 256, 6, 6) -> (N, 256, 6, 6)
-        _features_10Op.Forward(batch, Activation(515968, 9216, batch), new global::Cnn.Tensor(_parameters, 1748864, 589824), new global::Cnn.Tensor(_parameters, 2338688, 256), Activation(534400, 9216, batch));
+        _features_10Op.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, Activation(Features_10Output, batch));
         // relu5: ReLU (N, 256, 6, 6) -> (N, 256, 6, 6)
-        _relu5Op.Forward(batch, Activation(534400, 9216, batch), Activation(552832, 9216, batch));
+        _relu5Op.Forward(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch));
         // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2)
-        _maxpool3Op.Forward(batch, Activation(552832, 9216, batch), Activation(571264, 1024, batch));
+        _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
         // dropout1: Dropout (N, 1024) -> (N, 1024)
-        _dropout1Op.Forward(batch, Activation(571264, 1024, batch), Activation(574336, 1024, batch), Activation(573312, 1024, batch), Training && DropoutEnabled);
+        _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);
         // classifier.1: Linear (N, 1024) -> (N, 512)
-        _classifier_1Op.Forward(batch, Activation(574336, 1024, batch), new global::Cnn.Tensor(_parameters, 2338944, 524288), new global::Cnn.Tensor(_parameters, 2863232, 512), Activation(576384, 512, batch));
+        _classifier_1Op.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Classifier_1Output, batch));
         // relu6: ReLU (N, 512) -> (N, 512)
-        _relu6Op.Forward(batch, Activation(576384, 512, batch), Activation(577408, 512, batch));
+        _relu6Op.Forward(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch));
         // dropout2: Dropout (N, 512) -> (N, 512)
-        _dropout2Op.Forward(batch, Activation(577408, 512, batch), Activation(578944, 512, batch), Activation(578432, 512, batch), Training && DropoutEnabled);
+        _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
         // classifier.4: Linear (N, 512) -> (N, 256)
-        _classifier_4Op.Forward(batch, Activation(578944, 512, batch), new global::Cnn.Tensor(_parameters, 2863744, 131072), new global::Cnn.Tensor(_parameters, 2994816, 256), Activation(579968, 256, batch));
+        _classifier_4Op.Forward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Classifier_4_Bias, Activation(Classifier_4Output, batch));
         // relu7: ReLU (N, 256) -> (N, 256)
-        _relu7Op.Forward(batch, Activation(579968, 256, batch), Activation(580480, 256, batch));
+        _relu7Op.Forward(batch, Activation(Classifier_4Output, batch), Activation(Relu7Output, batch));
         // classifier.6: Linear (N, 256) -> (N, 10)
-        _classifier_6Op.Forward(batch, Activation(580480, 256, batch), new global::Cnn.Tensor(_parameters, 2995072, 2560), new global::Cnn.Tensor(_parameters, 2997632, 10), Activation(580992, 10, batch));
+        _classifier_6Op.Forward(batch, Activation(Relu7Output, batch), Classifier_6_Weight, Classifier_6_Bias, Activation(Classifier_6Output, batch));
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
@@ -288,45 +362,45 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // classifier.6: Linear
-        _classifier_6Op.Backward(batch, Activation(580480, 256, batch), new global::Cnn.Tensor(_parameters, 2995072, 2560), Activation(581002, 10, batch), Activation(580736, 256, batch), new global::Cnn.Tensor(_gradients, 2995072, 2560), new global::Cnn.Tensor(_gradients, 2997632, 10));
+        _classifier_6Op.Backward(batch, Activation(Relu7Output, batch), Classifier_6_Weight, Activation(Classifier_6OutputGradient, batch), Activation(Relu7OutputGradient, batch), Classifier_6_WeightGradient, Classifier_6_BiasGradient);
         // relu7: ReLU
-        _relu7Op.Backward(batch, Activation(579968, 256, batch), Activation(580480, 256, batch), Activation(580736, 256, batch), Activation(580224, 256, batch));
+        _relu7Op.Backward(batch, Activation(Classifier_4Output, batch), Activation(Relu7Output, batch), Activation(Relu7OutputGradient, batch), Activation(Classifier_4OutputGradient, batch));
         // classifier.4: Linear
-        _classifier_4Op.Backward(batch, Activation(578944, 512, batch), new global::Cnn.Tensor(_parameters, 2863744, 131072), Activation(580224, 256, batch), Activation(579456, 512, batch), new global::Cnn.Tensor(_gradients, 2863744, 131072), new global::Cnn.Tensor(_gradients, 2994816, 256));
+        _classifier_4Op.Backward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Activation(Classifier_4OutputGradient, batch), Activation(Dropout2OutputGradient, batch), Classifier_4_WeightGradient, Classifier_4_BiasGradient);
         // dropout2: Dropout
-        _dropout2Op.Backward(batch, Activation(578432, 512, batch), Activation(579456, 512, batch), Activation(577920, 512, batch));
+        _dropout2Op.Backward(batch, Activation(Dropout2Mask, batch), Activation(Dropout2OutputGradient, batch), Activation(Relu6OutputGradient, batch));
         // relu6: ReLU
-        _relu6Op.Backward(batch, Activation(576384, 512, batch), Activation(577408, 512, batch), Activation(577920, 512, batch), Activation(576896, 512, batch));
+        _relu6Op.Backward(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch), Activation(Relu6OutputGradient, batch), Activation(Classifier_1OutputGradient, batch));
         // classifier.1: Linear
-        _classifier_1Op.Backward(batch, Activation(574336, 1024, batch), new global::Cnn.Tensor(_parameters, 2338944, 524288), Activation(576896, 512, batch), Activation(575360, 1024, batch), new global::Cnn.Tensor(_gradients, 2338944, 524288), new global::Cnn.Tensor(_gradients, 2863232, 512));
+        _classifier_1Op.Backward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Activation(Classifier_1OutputGradient, batch), Activation(Dropout1OutputGradient, batch), Classifier_1_WeightGradient, Classifier_1_BiasGradient);
         // dropout1: Dropout
-        _dropout1Op.Backward(batch, Activation(573312, 1024, batch), Activation(575360, 1024, batch), Activation(572288, 1024, batch));
+        _dropout1Op.Backward(batch, Activation(Dropout1Mask, batch), Activation(Dropout1OutputGradient, batch), Activation(Flatten1OutputGradient, batch));
         // maxpool3: MaxPool2d
-        _maxpool3Op.Backward(batch, Activation(552832, 9216, batch), Activation(571264, 1024, batch), Activation(572288, 1024, batch), Activation(562048, 9216, batch));
+        _maxpool3Op.Backward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3OutputGradient, batch), Activation(Relu5OutputGradient, batch));
         // relu5: ReLU
-        _relu5Op.Backward(batch, Activation(534400, 9216, batch), Activation(552832, 9216, batch), Activation(562048, 9216, batch), Activation(543616, 9216, batch));
+        _relu5Op.Backward(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch), Activation(Relu5OutputGradient, batch), Activation(Features_10OutputGradient, batch));
         // features.10: Conv2d
-        _features_10Op.Backward(batch, Activation(515968, 9216, batch), new global::Cnn.Tensor(_parameters, 1748864, 589824), Activation(543616, 9216, batch), Activation(525184, 9216, batch), new global::Cnn.Tensor(_gradients, 1748864, 589824), new global::Cnn.Tensor(_gradients, 2338688, 256));
+        _features_10Op.Backward(batch, Activation(Relu4Output, batch), Features_10_Weight, Activation(Features_10OutputGradient, batch), Activation(Relu4OutputGradient, batch), Features_10_WeightGradient, Features_10_BiasGradient);
         // relu4: ReLU
-        _relu4Op.Backward(batch, Activation(497536, 9216, batch), Activation(515968, 9216, batch), Activation(525184, 9216, batch), Activation(506752, 9216, batch));
+        _relu4Op.Backward(batch, Activation(Features_8Output, batch), Activation(Relu4Output, batch), Activation(Relu4OutputGradient, batch), Activation(Features_8OutputGradient, batch));
         // features.8: Conv2d
-        _features_8Op.Backward(batch, Activation(469888, 13824, batch), new global::Cnn.Tensor(_parameters, 863872, 884736), Activation(506752, 9216, batch), Activation(483712, 13824, batch), new global::Cnn.Tensor(_gradients, 863872, 884736), new global::Cnn.Tensor(_gradients, 1748608, 256));
+        _features_8Op.Backward(batch, Activation(Relu3Output, batch), Features_8_Weight, Activation(Features_8OutputGradient, batch), Activation(Relu3OutputGradient, batch), Features_8_WeightGradient, Features_8_BiasGradient);
         // relu3: ReLU
-        _relu3Op.Backward(batch, Activation(442240, 13824, batch), Activation(469888, 13824, batch), Activation(483712, 13824, batch), Activation(456064, 13824, batch));
+        _relu3Op.Backward(batch, Activation(Features_6Output, batch), Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Features_6OutputGradient, batch));
         // features.6: Conv2d
-        _features_6Op.Backward(batch, Activation(428416, 6912, batch), new global::Cnn.Tensor(_parameters, 199936, 663552), Activation(456064, 13824, batch), Activation(435328, 6912, batch), new global::Cnn.Tensor(_gradients, 199936, 663552), new global::Cnn.Tensor(_gradients, 863488, 384));
+        _features_6Op.Backward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Activation(Features_6OutputGradient, batch), Activation(Maxpool2OutputGradient, batch), Features_6_WeightGradient, Features_6_BiasGradient);
         // maxpool2: MaxPool2d
-        _maxpool2Op.Backward(batch, Activation(353152, 37632, batch), Activation(428416, 6912, batch), Activation(435328, 6912, batch), Activation(390784, 37632, batch));
+        _maxpool2Op.Backward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
         // relu2: ReLU
-        _relu2Op.Backward(batch, Activation(277888, 37632, batch), Activation(353152, 37632, batch), Activation(390784, 37632, batch), Activation(315520, 37632, batch));
+        _relu2Op.Backward(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Features_3OutputGradient, batch));
         // features.3: Conv2d
-        _features_3Op.Backward(batch, Activation(249088, 14400, batch), new global::Cnn.Tensor(_parameters, 3136, 196608), Activation(315520, 37632, batch), Activation(263488, 14400, batch), new global::Cnn.Tensor(_gradients, 3136, 196608), new global::Cnn.Tensor(_gradients, 199744, 192));
+        _features_3Op.Backward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Activation(Features_3OutputGradient, batch), Activation(Maxpool1OutputGradient, batch), Features_3_WeightGradient, Features_3_BiasGradient);
         // maxpool1: MaxPool2d
-        _maxpool1Op.Backward(batch, Activation(126080, 61504, batch), Activation(249088, 14400, batch), Activation(263488, 14400, batch), Activation(187584, 61504, batch));
+        _maxpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
         // relu1: ReLU
-        _relu1Op.Backward(batch, Activation(3072, 61504, batch), Activation(126080, 61504, batch), Activation(187584, 61504, batch), Activation(64576, 61504, batch));
+        _relu1Op.Backward(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Features_0OutputGradient, batch));
         // features.0: Conv2d
-        _features_0Op.Backward(batch, Activation(0, 3072, batch), new global::Cnn.Tensor(_parameters, 0, 3072), Activation(64576, 61504, batch), default, new global::Cnn.Tensor(_gradients, 0, 3072), new global::Cnn.Tensor(_gradients, 3072, 64));
+        _features_0Op.Backward(batch, Activation(NetworkInput, batch), Features_0_Weight, Activation(Features_0OutputGradient, batch), default, Features_0_WeightGradient, Features_0_BiasGradient);
     }
 
     /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
@@ -335,32 +409,33 @@ partial class CifarAlexNet : global::Cnn.INetwork
         CheckBatch(batch);
         return layer switch
         {
-            0 => Activation(3072, 61504, batch),
-            1 => Activation(126080, 61504, batch),
-            2 => Activation(249088, 14400, batch),
-            3 => Activation(277888, 37632, batch),
-            4 => Activation(353152, 37632, batch),
-            5 => Activation(428416, 6912, batch),
-            6 => Activation(442240, 13824, batch),
-            7 => Activation(469888, 13824, batch),
-            8 => Activation(497536, 9216, batch),
-            9 => Activation(515968, 9216, batch),
-            10 => Activation(534400, 9216, batch),
-            11 => Activation(552832, 9216, batch),
-            12 => Activation(571264, 1024, batch),
-            13 => Activation(571264, 1024, batch),
-            14 => Activation(574336, 1024, batch),
-            15 => Activation(576384, 512, batch),
-            16 => Activation(577408, 512, batch),
-            17 => Activation(578944, 512, batch),
-            18 => Activation(579968, 256, batch),
-            19 => Activation(580480, 256, batch),
-            20 => Activation(580992, 10, batch),
+            0 => Activation(Features_0Output, batch),
+            1 => Activation(Relu1Output, batch),
+            2 => Activation(Maxpool1Output, batch),
+            3 => Activation(Features_3Output, batch),
+            4 => Activation(Relu2Output, batch),
+            5 => Activation(Maxpool2Output, batch),
+            6 => Activation(Features_6Output, batch),
+            7 => Activation(Relu3Output, batch),
+            8 => Activation(Features_8Output, batch),
+            9 => Activation(Relu4Output, batch),
+            10 => Activation(Features_10Output, batch),
+            11 => Activation(Relu5Output, batch),
+            12 => Activation(Maxpool3Output, batch),
+            13 => Activation(Flatten1Output, batch),
+            14 => Activation(Dropout1Output, batch),
+            15 => Activation(Classifier_1Output, batch),
+            16 => Activation(Relu6Output, batch),
+            17 => Activation(Dropout2Output, batch),
+            18 => Activation(Classifier_4Output, batch),
+            19 => Activation(Relu7Output, batch),
+            20 => Activation(Classifier_6Output, batch),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "CifarAlexNet has 21 layers."),
         };
     }
 
-    private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);
+    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
 
     private void CheckBatch(int batch)
     {

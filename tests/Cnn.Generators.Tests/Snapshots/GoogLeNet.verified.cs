@@ -21,7 +21,13 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 1000;
 
-    private const long ActivationsPerSample = 25021425;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 6624944;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 15504;
+
+    private const long ActivationsPerSample = 25021441;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -99,105 +105,105 @@ partial class GoogLeNet : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.bias", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 224 }, 1351168, 224, global::Cnn.ParameterInit.Zeros, 0),
         new global::Cnn.ParameterInfo("inception4b.branch3.0.conv.weight", "inception4b.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 24, 512, 1, 1 }, 1351392, 12288, global::Cnn.ParameterInit.UniformFanIn, 512),
         new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.weight", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 24 }, 1363680, 24, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.bias", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 24 }, 1363704, 24, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.conv.weight", "inception4b.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 24, 3, 3 }, 1363728, 13824, global::Cnn.ParameterInit.UniformFanIn, 216),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.weight", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1377552, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.bias", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1377616, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.conv.weight", "inception4b.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 1377680, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.weight", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1410448, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.bias", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1410512, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.conv.weight", "inception4c.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 512, 1, 1 }, 1410576, 65536, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.weight", "inception4c.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 1476112, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.bias", "inception4c.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 1476240, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.conv.weight", "inception4c.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 512, 1, 1 }, 1476368, 65536, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.weight", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 1541904, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.bias", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 1542032, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.conv.weight", "inception4c.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 128, 3, 3 }, 1542160, 294912, global::Cnn.ParameterInit.UniformFanIn, 1152),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.weight", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 1837072, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.bias", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 1837328, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.conv.weight", "inception4c.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 24, 512, 1, 1 }, 1837584, 12288, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.weight", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 24 }, 1849872, 24, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.bias", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 24 }, 1849896, 24, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.conv.weight", "inception4c.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 24, 3, 3 }, 1849920, 13824, global::Cnn.ParameterInit.UniformFanIn, 216),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.weight", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1863744, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.bias", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1863808, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.conv.weight", "inception4c.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 1863872, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.weight", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1896640, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.bias", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1896704, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.conv.weight", "inception4d.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 112, 512, 1, 1 }, 1896768, 57344, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.weight", "inception4d.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 112 }, 1954112, 112, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.bias", "inception4d.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 112 }, 1954224, 112, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.conv.weight", "inception4d.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 144, 512, 1, 1 }, 1954336, 73728, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.weight", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 144 }, 2028064, 144, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.bias", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 144 }, 2028208, 144, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.conv.weight", "inception4d.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 288, 144, 3, 3 }, 2028352, 373248, global::Cnn.ParameterInit.UniformFanIn, 1296),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.weight", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 288 }, 2401600, 288, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.bias", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 288 }, 2401888, 288, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.conv.weight", "inception4d.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 512, 1, 1 }, 2402176, 16384, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.weight", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 2418560, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.bias", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 2418592, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.conv.weight", "inception4d.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 32, 3, 3 }, 2418624, 18432, global::Cnn.ParameterInit.UniformFanIn, 288),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.weight", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 2437056, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.bias", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 2437120, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.conv.weight", "inception4d.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 2437184, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.weight", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 2469952, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.bias", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 2470016, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.conv.weight", "inception4e.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 528, 1, 1 }, 2470080, 135168, global::Cnn.ParameterInit.UniformFanIn, 528),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.weight", "inception4e.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 2605248, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.bias", "inception4e.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 2605504, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.conv.weight", "inception4e.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 160, 528, 1, 1 }, 2605760, 84480, global::Cnn.ParameterInit.UniformFanIn, 528),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.weight", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 160 }, 2690240, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.bias", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 160 }, 2690400, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.conv.weight", "inception4e.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 320, 160, 3, 3 }, 2690560, 460800, global::Cnn.ParameterInit.UniformFanIn, 1440),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.weight", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 320 }, 3151360, 320, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.bias", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 320 }, 3151680, 320, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.conv.weight", "inception4e.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 528, 1, 1 }, 3152000, 16896, global::Cnn.ParameterInit.UniformFanIn, 528),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.weight", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 3168896, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.bias", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 3168928, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.conv.weight", "inception4e.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 32, 3, 3 }, 3168960, 36864, global::Cnn.ParameterInit.UniformFanIn, 288),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.weight", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 3205824, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.bias", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 3205952, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.conv.weight", "inception4e.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 528, 1, 1 }, 3206080, 67584, global::Cnn.ParameterInit.UniformFanIn, 528),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.weight", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 3273664, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.bias", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 3273792, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.conv.weight", "inception5a.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 832, 1, 1 }, 3273920, 212992, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.weight", "inception5a.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 3486912, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.bias", "inception5a.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 3487168, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.conv.weight", "inception5a.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 160, 832, 1, 1 }, 3487424, 133120, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.weight", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 160 }, 3620544, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.bias", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 160 }, 3620704, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.conv.weight", "inception5a.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 320, 160, 3, 3 }, 3620864, 460800, global::Cnn.ParameterInit.UniformFanIn, 1440),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.weight", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 320 }, 4081664, 320, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.bias", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 320 }, 4081984, 320, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.conv.weight", "inception5a.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 832, 1, 1 }, 4082304, 26624, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.weight", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 4108928, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.bias", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 4108960, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.conv.weight", "inception5a.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 32, 3, 3 }, 4108992, 36864, global::Cnn.ParameterInit.UniformFanIn, 288),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.weight", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 4145856, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.bias", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 4145984, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.conv.weight", "inception5a.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 832, 1, 1 }, 4146112, 106496, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.weight", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 4252608, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.bias", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 4252736, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.conv.weight", "inception5b.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 384, 832, 1, 1 }, 4252864, 319488, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.weight", "inception5b.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 384 }, 4572352, 384, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.bias", "inception5b.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 384 }, 4572736, 384, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.conv.weight", "inception5b.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 192, 832, 1, 1 }, 4573120, 159744, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.weight", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 192 }, 4732864, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.bias", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 192 }, 4733056, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.conv.weight", "inception5b.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 384, 192, 3, 3 }, 4733248, 663552, global::Cnn.ParameterInit.UniformFanIn, 1728),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.weight", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 384 }, 5396800, 384, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.bias", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 384 }, 5397184, 384, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.conv.weight", "inception5b.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 48, 832, 1, 1 }, 5397568, 39936, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.weight", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 48 }, 5437504, 48, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.bias", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 48 }, 5437552, 48, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.conv.weight", "inception5b.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 48, 3, 3 }, 5437600, 55296, global::Cnn.ParameterInit.UniformFanIn, 432),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.weight", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 5492896, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.bias", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 5493024, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.conv.weight", "inception5b.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 832, 1, 1 }, 5493152, 106496, global::Cnn.ParameterInit.UniformFanIn, 832),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.weight", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 5599648, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.bias", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 5599776, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("fc.weight", "fc", global::Cnn.ParameterRole.Weight, new int[] { 1000, 1024 }, 5599904, 1024000, global::Cnn.ParameterInit.UniformFanIn, 1024),
-        new global::Cnn.ParameterInfo("fc.bias", "fc", global::Cnn.ParameterRole.Bias, new int[] { 1000 }, 6623904, 1000, global::Cnn.ParameterInit.UniformFanIn, 1024),
+        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.bias", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 24 }, 1363712, 24, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.conv.weight", "inception4b.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 24, 3, 3 }, 1363744, 13824, global::Cnn.ParameterInit.UniformFanIn, 216),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.weight", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1377568, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.bias", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1377632, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.conv.weight", "inception4b.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 1377696, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.weight", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1410464, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.bias", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1410528, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.conv.weight", "inception4c.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 512, 1, 1 }, 1410592, 65536, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.weight", "inception4c.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 1476128, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.bias", "inception4c.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 1476256, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.conv.weight", "inception4c.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 512, 1, 1 }, 1476384, 65536, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.weight", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 1541920, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.bias", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 1542048, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.conv.weight", "inception4c.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 128, 3, 3 }, 1542176, 294912, global::Cnn.ParameterInit.UniformFanIn, 1152),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.weight", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 1837088, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.bias", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 1837344, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.conv.weight", "inception4c.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 24, 512, 1, 1 }, 1837600, 12288, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.weight", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 24 }, 1849888, 24, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.bias", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 24 }, 1849920, 24, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.conv.weight", "inception4c.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 24, 3, 3 }, 1849952, 13824, global::Cnn.ParameterInit.UniformFanIn, 216),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.weight", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1863776, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.bias", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1863840, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.conv.weight", "inception4c.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 1863904, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.weight", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 1896672, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.bias", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 1896736, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.conv.weight", "inception4d.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 112, 512, 1, 1 }, 1896800, 57344, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.weight", "inception4d.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 112 }, 1954144, 112, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.bias", "inception4d.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 112 }, 1954256, 112, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.conv.weight", "inception4d.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 144, 512, 1, 1 }, 1954368, 73728, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.weight", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 144 }, 2028096, 144, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.bias", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 144 }, 2028240, 144, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.conv.weight", "inception4d.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 288, 144, 3, 3 }, 2028384, 373248, global::Cnn.ParameterInit.UniformFanIn, 1296),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.weight", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 288 }, 2401632, 288, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.bias", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 288 }, 2401920, 288, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.conv.weight", "inception4d.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 512, 1, 1 }, 2402208, 16384, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.weight", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 2418592, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.bias", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 2418624, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.conv.weight", "inception4d.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 32, 3, 3 }, 2418656, 18432, global::Cnn.ParameterInit.UniformFanIn, 288),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.weight", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 2437088, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.bias", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 2437152, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.conv.weight", "inception4d.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 64, 512, 1, 1 }, 2437216, 32768, global::Cnn.ParameterInit.UniformFanIn, 512),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.weight", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 64 }, 2469984, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.bias", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 64 }, 2470048, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.conv.weight", "inception4e.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 528, 1, 1 }, 2470112, 135168, global::Cnn.ParameterInit.UniformFanIn, 528),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.weight", "inception4e.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 2605280, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.bias", "inception4e.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 2605536, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.conv.weight", "inception4e.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 160, 528, 1, 1 }, 2605792, 84480, global::Cnn.ParameterInit.UniformFanIn, 528),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.weight", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 160 }, 2690272, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.bias", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 160 }, 2690432, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.conv.weight", "inception4e.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 320, 160, 3, 3 }, 2690592, 460800, global::Cnn.ParameterInit.UniformFanIn, 1440),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.weight", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 320 }, 3151392, 320, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.bias", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 320 }, 3151712, 320, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.conv.weight", "inception4e.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 528, 1, 1 }, 3152032, 16896, global::Cnn.ParameterInit.UniformFanIn, 528),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.weight", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 3168928, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.bias", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 3168960, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.conv.weight", "inception4e.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 32, 3, 3 }, 3168992, 36864, global::Cnn.ParameterInit.UniformFanIn, 288),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.weight", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 3205856, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.bias", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 3205984, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.conv.weight", "inception4e.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 528, 1, 1 }, 3206112, 67584, global::Cnn.ParameterInit.UniformFanIn, 528),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.weight", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 3273696, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.bias", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 3273824, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.conv.weight", "inception5a.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 256, 832, 1, 1 }, 3273952, 212992, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.weight", "inception5a.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 256 }, 3486944, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.bias", "inception5a.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 256 }, 3487200, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.conv.weight", "inception5a.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 160, 832, 1, 1 }, 3487456, 133120, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.weight", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 160 }, 3620576, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.bias", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 160 }, 3620736, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.conv.weight", "inception5a.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 320, 160, 3, 3 }, 3620896, 460800, global::Cnn.ParameterInit.UniformFanIn, 1440),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.weight", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 320 }, 4081696, 320, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.bias", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 320 }, 4082016, 320, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.conv.weight", "inception5a.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 32, 832, 1, 1 }, 4082336, 26624, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.weight", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 32 }, 4108960, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.bias", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 32 }, 4108992, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.conv.weight", "inception5a.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 32, 3, 3 }, 4109024, 36864, global::Cnn.ParameterInit.UniformFanIn, 288),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.weight", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 4145888, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.bias", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 4146016, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.conv.weight", "inception5a.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 832, 1, 1 }, 4146144, 106496, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.weight", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 4252640, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.bias", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 4252768, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.conv.weight", "inception5b.branch1.conv", global::Cnn.ParameterRole.Weight, new int[] { 384, 832, 1, 1 }, 4252896, 319488, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.weight", "inception5b.branch1.bn", global::Cnn.ParameterRole.Weight, new int[] { 384 }, 4572384, 384, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.bias", "inception5b.branch1.bn", global::Cnn.ParameterRole.Bias, new int[] { 384 }, 4572768, 384, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.conv.weight", "inception5b.branch2.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 192, 832, 1, 1 }, 4573152, 159744, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.weight", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 192 }, 4732896, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.bias", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 192 }, 4733088, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.conv.weight", "inception5b.branch2.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 384, 192, 3, 3 }, 4733280, 663552, global::Cnn.ParameterInit.UniformFanIn, 1728),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.weight", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 384 }, 5396832, 384, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.bias", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 384 }, 5397216, 384, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.conv.weight", "inception5b.branch3.0.conv", global::Cnn.ParameterRole.Weight, new int[] { 48, 832, 1, 1 }, 5397600, 39936, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.weight", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.Weight, new int[] { 48 }, 5437536, 48, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.bias", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.Bias, new int[] { 48 }, 5437584, 48, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.conv.weight", "inception5b.branch3.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 48, 3, 3 }, 5437632, 55296, global::Cnn.ParameterInit.UniformFanIn, 432),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.weight", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 5492928, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.bias", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 5493056, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.conv.weight", "inception5b.branch4.1.conv", global::Cnn.ParameterRole.Weight, new int[] { 128, 832, 1, 1 }, 5493184, 106496, global::Cnn.ParameterInit.UniformFanIn, 832),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.weight", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.Weight, new int[] { 128 }, 5599680, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.bias", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.Bias, new int[] { 128 }, 5599808, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("fc.weight", "fc", global::Cnn.ParameterRole.Weight, new int[] { 1000, 1024 }, 5599936, 1024000, global::Cnn.ParameterInit.UniformFanIn, 1024),
+        new global::Cnn.ParameterInfo("fc.bias", "fc", global::Cnn.ParameterRole.Bias, new int[] { 1000 }, 6623936, 1000, global::Cnn.ParameterInit.UniformFanIn, 1024),
     };
 
     private static readonly global::Cnn.ParameterInfo[] s_bufferInfos = new global::Cnn.ParameterInfo[]
@@ -205,174 +211,174 @@ partial class GoogLeNet : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("conv1.bn.running_mean", "conv1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 0, 64, global::Cnn.ParameterInit.Zeros, 0),
         new global::Cnn.ParameterInfo("conv1.bn.running_var", "conv1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 64, 64, global::Cnn.ParameterInit.Ones, 0),
         new global::Cnn.ParameterInfo("conv1.bn.num_batches_tracked", "conv1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 128, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("conv2.bn.running_mean", "conv2.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 129, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("conv2.bn.running_var", "conv2.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 193, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("conv2.bn.num_batches_tracked", "conv2.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 257, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("conv3.bn.running_mean", "conv3.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 258, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("conv3.bn.running_var", "conv3.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 450, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("conv3.bn.num_batches_tracked", "conv3.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 642, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch1.bn.running_mean", "inception3a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 643, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch1.bn.running_var", "inception3a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 707, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch1.bn.num_batches_tracked", "inception3a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 771, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.running_mean", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 772, 96, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.running_var", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 868, 96, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.num_batches_tracked", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 964, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.running_mean", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 965, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.running_var", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1093, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.num_batches_tracked", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1221, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.running_mean", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 16 }, 1222, 16, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.running_var", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 16 }, 1238, 16, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.num_batches_tracked", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1254, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.running_mean", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 1255, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.running_var", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 1287, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.num_batches_tracked", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1319, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.running_mean", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 1320, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.running_var", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 1352, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.num_batches_tracked", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1384, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch1.bn.running_mean", "inception3b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1385, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch1.bn.running_var", "inception3b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1513, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch1.bn.num_batches_tracked", "inception3b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1641, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.running_mean", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1642, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.running_var", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1770, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.num_batches_tracked", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1898, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.running_mean", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 1899, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.running_var", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 2091, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.num_batches_tracked", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2283, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.running_mean", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 2284, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.running_var", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 2316, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.num_batches_tracked", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2348, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.running_mean", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 2349, 96, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.running_var", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 2445, 96, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.num_batches_tracked", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2541, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.running_mean", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 2542, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.running_var", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 2606, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.num_batches_tracked", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2670, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch1.bn.running_mean", "inception4a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 2671, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch1.bn.running_var", "inception4a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 2863, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch1.bn.num_batches_tracked", "inception4a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3055, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.running_mean", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 3056, 96, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.running_var", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 3152, 96, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.num_batches_tracked", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3248, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.running_mean", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 208 }, 3249, 208, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.running_var", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 208 }, 3457, 208, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.num_batches_tracked", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3665, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.running_mean", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 16 }, 3666, 16, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.running_var", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 16 }, 3682, 16, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.num_batches_tracked", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3698, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.running_mean", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 48 }, 3699, 48, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.running_var", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 48 }, 3747, 48, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.num_batches_tracked", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3795, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.running_mean", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 3796, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.running_var", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 3860, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.num_batches_tracked", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3924, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch1.bn.running_mean", "inception4b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 3925, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch1.bn.running_var", "inception4b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 4085, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch1.bn.num_batches_tracked", "inception4b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4245, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.running_mean", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 112 }, 4246, 112, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.running_var", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 112 }, 4358, 112, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.num_batches_tracked", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4470, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.running_mean", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 224 }, 4471, 224, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.running_var", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 224 }, 4695, 224, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.num_batches_tracked", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4919, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.running_mean", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 24 }, 4920, 24, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.running_var", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 24 }, 4944, 24, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.num_batches_tracked", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4968, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.running_mean", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 4969, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.running_var", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 5033, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.num_batches_tracked", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5097, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.running_mean", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 5098, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.running_var", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 5162, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.num_batches_tracked", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5226, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.running_mean", "inception4c.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 5227, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.running_var", "inception4c.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 5355, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch1.bn.num_batches_tracked", "inception4c.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5483, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.running_mean", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 5484, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.running_var", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 5612, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.num_batches_tracked", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5740, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.running_mean", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 5741, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.running_var", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 5997, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.num_batches_tracked", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6253, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.running_mean", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 24 }, 6254, 24, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.running_var", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 24 }, 6278, 24, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.num_batches_tracked", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6302, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.running_mean", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 6303, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.running_var", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 6367, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.num_batches_tracked", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6431, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.running_mean", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 6432, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.running_var", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 6496, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.num_batches_tracked", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6560, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.running_mean", "inception4d.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 112 }, 6561, 112, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.running_var", "inception4d.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 112 }, 6673, 112, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch1.bn.num_batches_tracked", "inception4d.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6785, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.running_mean", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 144 }, 6786, 144, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.running_var", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 144 }, 6930, 144, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.num_batches_tracked", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7074, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.running_mean", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 288 }, 7075, 288, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.running_var", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 288 }, 7363, 288, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.num_batches_tracked", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7651, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.running_mean", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 7652, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.running_var", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 7684, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.num_batches_tracked", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7716, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.running_mean", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 7717, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.running_var", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 7781, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.num_batches_tracked", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7845, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.running_mean", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 7846, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.running_var", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 7910, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.num_batches_tracked", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7974, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.running_mean", "inception4e.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 7975, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.running_var", "inception4e.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 8231, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch1.bn.num_batches_tracked", "inception4e.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8487, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.running_mean", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 8488, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.running_var", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 8648, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.num_batches_tracked", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8808, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.running_mean", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 320 }, 8809, 320, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.running_var", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 320 }, 9129, 320, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.num_batches_tracked", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9449, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.running_mean", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 9450, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.running_var", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 9482, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.num_batches_tracked", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9514, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.running_mean", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 9515, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.running_var", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 9643, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.num_batches_tracked", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9771, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.running_mean", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 9772, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.running_var", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 9900, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.num_batches_tracked", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10028, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.running_mean", "inception5a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 10029, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.running_var", "inception5a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 10285, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch1.bn.num_batches_tracked", "inception5a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10541, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.running_mean", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 10542, 160, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.running_var", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 10702, 160, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.num_batches_tracked", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10862, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.running_mean", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 320 }, 10863, 320, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.running_var", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 320 }, 11183, 320, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.num_batches_tracked", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11503, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.running_mean", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 11504, 32, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.running_var", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 11536, 32, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.num_batches_tracked", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11568, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.running_mean", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 11569, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.running_var", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 11697, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.num_batches_tracked", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11825, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.running_mean", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 11826, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.running_var", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 11954, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.num_batches_tracked", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12082, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.running_mean", "inception5b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 384 }, 12083, 384, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.running_var", "inception5b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 384 }, 12467, 384, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch1.bn.num_batches_tracked", "inception5b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12851, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.running_mean", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 12852, 192, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.running_var", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 13044, 192, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.num_batches_tracked", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 13236, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.running_mean", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 384 }, 13237, 384, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.running_var", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 384 }, 13621, 384, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.num_batches_tracked", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14005, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.running_mean", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 48 }, 14006, 48, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.running_var", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 48 }, 14054, 48, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.num_batches_tracked", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14102, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.running_mean", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 14103, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.running_var", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 14231, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.num_batches_tracked", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14359, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.running_mean", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 14360, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.running_var", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 14488, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.num_batches_tracked", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14616, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("conv2.bn.running_mean", "conv2.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 144, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("conv2.bn.running_var", "conv2.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 208, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("conv2.bn.num_batches_tracked", "conv2.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 272, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("conv3.bn.running_mean", "conv3.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 288, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("conv3.bn.running_var", "conv3.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 480, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("conv3.bn.num_batches_tracked", "conv3.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 672, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch1.bn.running_mean", "inception3a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 688, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch1.bn.running_var", "inception3a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 752, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch1.bn.num_batches_tracked", "inception3a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 816, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.running_mean", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 832, 96, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.running_var", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 928, 96, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.0.bn.num_batches_tracked", "inception3a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1024, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.running_mean", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1040, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.running_var", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1168, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch2.1.bn.num_batches_tracked", "inception3a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1296, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.running_mean", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 16 }, 1312, 16, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.running_var", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 16 }, 1328, 16, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.0.bn.num_batches_tracked", "inception3a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1344, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.running_mean", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 1360, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.running_var", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 1392, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch3.1.bn.num_batches_tracked", "inception3a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1424, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.running_mean", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 1440, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.running_var", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 1472, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3a.branch4.1.bn.num_batches_tracked", "inception3a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1504, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch1.bn.running_mean", "inception3b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1520, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch1.bn.running_var", "inception3b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1648, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch1.bn.num_batches_tracked", "inception3b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1776, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.running_mean", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1792, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.running_var", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1920, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.0.bn.num_batches_tracked", "inception3b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2048, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.running_mean", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 2064, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.running_var", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 2256, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch2.1.bn.num_batches_tracked", "inception3b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2448, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.running_mean", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 2464, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.running_var", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 2496, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.0.bn.num_batches_tracked", "inception3b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2528, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.running_mean", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 2544, 96, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.running_var", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 2640, 96, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch3.1.bn.num_batches_tracked", "inception3b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2736, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.running_mean", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 2752, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.running_var", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 2816, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception3b.branch4.1.bn.num_batches_tracked", "inception3b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2880, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch1.bn.running_mean", "inception4a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 2896, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch1.bn.running_var", "inception4a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 3088, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch1.bn.num_batches_tracked", "inception4a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3280, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.running_mean", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 96 }, 3296, 96, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.running_var", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 96 }, 3392, 96, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.0.bn.num_batches_tracked", "inception4a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3488, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.running_mean", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 208 }, 3504, 208, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.running_var", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 208 }, 3712, 208, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch2.1.bn.num_batches_tracked", "inception4a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3920, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.running_mean", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 16 }, 3936, 16, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.running_var", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 16 }, 3952, 16, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.0.bn.num_batches_tracked", "inception4a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3968, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.running_mean", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 48 }, 3984, 48, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.running_var", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 48 }, 4032, 48, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch3.1.bn.num_batches_tracked", "inception4a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4080, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.running_mean", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 4096, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.running_var", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 4160, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4a.branch4.1.bn.num_batches_tracked", "inception4a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4224, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch1.bn.running_mean", "inception4b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 4240, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch1.bn.running_var", "inception4b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 4400, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch1.bn.num_batches_tracked", "inception4b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4560, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.running_mean", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 112 }, 4576, 112, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.running_var", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 112 }, 4688, 112, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.0.bn.num_batches_tracked", "inception4b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4800, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.running_mean", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 224 }, 4816, 224, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.running_var", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 224 }, 5040, 224, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch2.1.bn.num_batches_tracked", "inception4b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5264, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.running_mean", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 24 }, 5280, 24, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.running_var", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 24 }, 5312, 24, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.0.bn.num_batches_tracked", "inception4b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5344, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.running_mean", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 5360, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.running_var", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 5424, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch3.1.bn.num_batches_tracked", "inception4b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5488, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.running_mean", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 5504, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.running_var", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 5568, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4b.branch4.1.bn.num_batches_tracked", "inception4b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5632, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.running_mean", "inception4c.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 5648, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.running_var", "inception4c.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 5776, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch1.bn.num_batches_tracked", "inception4c.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5904, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.running_mean", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 5920, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.running_var", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 6048, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.0.bn.num_batches_tracked", "inception4c.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6176, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.running_mean", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 6192, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.running_var", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 6448, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch2.1.bn.num_batches_tracked", "inception4c.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6704, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.running_mean", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 24 }, 6720, 24, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.running_var", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 24 }, 6752, 24, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.0.bn.num_batches_tracked", "inception4c.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6784, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.running_mean", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 6800, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.running_var", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 6864, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch3.1.bn.num_batches_tracked", "inception4c.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6928, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.running_mean", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 6944, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.running_var", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 7008, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4c.branch4.1.bn.num_batches_tracked", "inception4c.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7072, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.running_mean", "inception4d.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 112 }, 7088, 112, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.running_var", "inception4d.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 112 }, 7200, 112, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch1.bn.num_batches_tracked", "inception4d.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7312, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.running_mean", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 144 }, 7328, 144, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.running_var", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 144 }, 7472, 144, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.0.bn.num_batches_tracked", "inception4d.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7616, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.running_mean", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 288 }, 7632, 288, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.running_var", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 288 }, 7920, 288, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch2.1.bn.num_batches_tracked", "inception4d.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8208, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.running_mean", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 8224, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.running_var", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 8256, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.0.bn.num_batches_tracked", "inception4d.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8288, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.running_mean", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 8304, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.running_var", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 8368, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch3.1.bn.num_batches_tracked", "inception4d.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8432, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.running_mean", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 8448, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.running_var", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 8512, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4d.branch4.1.bn.num_batches_tracked", "inception4d.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8576, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.running_mean", "inception4e.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 8592, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.running_var", "inception4e.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 8848, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch1.bn.num_batches_tracked", "inception4e.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9104, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.running_mean", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 9120, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.running_var", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 9280, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.0.bn.num_batches_tracked", "inception4e.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9440, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.running_mean", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 320 }, 9456, 320, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.running_var", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 320 }, 9776, 320, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch2.1.bn.num_batches_tracked", "inception4e.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10096, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.running_mean", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 10112, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.running_var", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 10144, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.0.bn.num_batches_tracked", "inception4e.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10176, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.running_mean", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 10192, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.running_var", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 10320, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch3.1.bn.num_batches_tracked", "inception4e.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10448, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.running_mean", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 10464, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.running_var", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 10592, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception4e.branch4.1.bn.num_batches_tracked", "inception4e.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 10720, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.running_mean", "inception5a.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 10736, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.running_var", "inception5a.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 10992, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch1.bn.num_batches_tracked", "inception5a.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11248, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.running_mean", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 160 }, 11264, 160, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.running_var", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 160 }, 11424, 160, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.0.bn.num_batches_tracked", "inception5a.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 11584, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.running_mean", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 320 }, 11600, 320, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.running_var", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 320 }, 11920, 320, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch2.1.bn.num_batches_tracked", "inception5a.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12240, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.running_mean", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 32 }, 12256, 32, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.running_var", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 32 }, 12288, 32, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.0.bn.num_batches_tracked", "inception5a.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12320, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.running_mean", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 12336, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.running_var", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 12464, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch3.1.bn.num_batches_tracked", "inception5a.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12592, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.running_mean", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 12608, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.running_var", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 12736, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5a.branch4.1.bn.num_batches_tracked", "inception5a.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 12864, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.running_mean", "inception5b.branch1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 384 }, 12880, 384, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.running_var", "inception5b.branch1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 384 }, 13264, 384, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch1.bn.num_batches_tracked", "inception5b.branch1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 13648, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.running_mean", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 192 }, 13664, 192, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.running_var", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 192 }, 13856, 192, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.0.bn.num_batches_tracked", "inception5b.branch2.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14048, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.running_mean", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 384 }, 14064, 384, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.running_var", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 384 }, 14448, 384, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch2.1.bn.num_batches_tracked", "inception5b.branch2.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14832, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.running_mean", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 48 }, 14848, 48, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.running_var", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 48 }, 14896, 48, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.0.bn.num_batches_tracked", "inception5b.branch3.0.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 14944, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.running_mean", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 14960, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.running_var", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 15088, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch3.1.bn.num_batches_tracked", "inception5b.branch3.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 15216, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.running_mean", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 15232, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.running_var", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 15360, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("inception5b.branch4.1.bn.num_batches_tracked", "inception5b.branch4.1.bn", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 15488, 1, global::Cnn.ParameterInit.Zeros, 0),
     };
 
     private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]
@@ -575,6 +581,408 @@ partial class GoogLeNet : global::Cnn.INetwork
         new global::Cnn.LayerInfo("dropout", "Dropout", global::Cnn.TensorShape.Flat(1024)),
         new global::Cnn.LayerInfo("fc", "Linear", global::Cnn.TensorShape.Flat(1000)),
     };
+
+    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
+    private readonly record struct TensorSlot(long Offset, int Size);
+
+    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 150528); // the input (N, 3, 224, 224)
+    private static readonly TensorSlot Conv1ConvOutput = new(Offset: 150528, Size: 802816); // conv1.conv: Conv2d (N, 64, 112, 112)
+    private static readonly TensorSlot Conv1ConvOutputGradient = new(Offset: 953344, Size: 802816); // its gradient
+    private static readonly TensorSlot Conv1BnOutput = new(Offset: 1756160, Size: 802816); // conv1.bn: BatchNorm2d (N, 64, 112, 112)
+    private static readonly TensorSlot Conv1BnOutputGradient = new(Offset: 2558976, Size: 802816); // its gradient
+    private static readonly TensorSlot Conv1Relu1Output = new(Offset: 3361792, Size: 802816); // conv1.relu1: ReLU (N, 64, 112, 112)
+    private static readonly TensorSlot Conv1Relu1OutputGradient = new(Offset: 4164608, Size: 802816); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Offset: 4967424, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Offset: 5168128, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv2ConvOutput = new(Offset: 5368832, Size: 200704); // conv2.conv: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Conv2ConvOutputGradient = new(Offset: 5569536, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv2BnOutput = new(Offset: 5770240, Size: 200704); // conv2.bn: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Conv2BnOutputGradient = new(Offset: 5970944, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv2Relu1Output = new(Offset: 6171648, Size: 200704); // conv2.relu1: ReLU (N, 64, 56, 56)
+    private static readonly TensorSlot Conv2Relu1OutputGradient = new(Offset: 6372352, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv3ConvOutput = new(Offset: 6573056, Size: 602112); // conv3.conv: Conv2d (N, 192, 56, 56)
+    private static readonly TensorSlot Conv3ConvOutputGradient = new(Offset: 7175168, Size: 602112); // its gradient
+    private static readonly TensorSlot Conv3BnOutput = new(Offset: 7777280, Size: 602112); // conv3.bn: BatchNorm2d (N, 192, 56, 56)
+    private static readonly TensorSlot Conv3BnOutputGradient = new(Offset: 8379392, Size: 602112); // its gradient
+    private static readonly TensorSlot Conv3Relu1Output = new(Offset: 8981504, Size: 602112); // conv3.relu1: ReLU (N, 192, 56, 56)
+    private static readonly TensorSlot Conv3Relu1OutputGradient = new(Offset: 9583616, Size: 602112); // its gradient
+    private static readonly TensorSlot Maxpool2Output = new(Offset: 10185728, Size: 150528); // maxpool2: MaxPool2d (N, 192, 28, 28)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Offset: 10336256, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3aBranch1ConvOutput = new(Offset: 10486784, Size: 50176); // inception3a.branch1.conv: Conv2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3aBranch1ConvOutputGradient = new(Offset: 10536960, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3aBranch1BnOutput = new(Offset: 10587136, Size: 50176); // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3aBranch1BnOutputGradient = new(Offset: 10637312, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3aBranch1Relu1Output = new(Offset: 10687488, Size: 50176); // inception3a.branch1.relu1: ReLU (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3aBranch1Relu1OutputGradient = new(Offset: 10737664, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_0_ConvOutput = new(Offset: 10787840, Size: 75264); // inception3a.branch2.0.conv: Conv2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_0_ConvOutputGradient = new(Offset: 10863104, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_0_BnOutput = new(Offset: 10938368, Size: 75264); // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_0_BnOutputGradient = new(Offset: 11013632, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_0_Relu1Output = new(Offset: 11088896, Size: 75264); // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_0_Relu1OutputGradient = new(Offset: 11164160, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_1_ConvOutput = new(Offset: 11239424, Size: 100352); // inception3a.branch2.1.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_1_ConvOutputGradient = new(Offset: 11339776, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_1_BnOutput = new(Offset: 11440128, Size: 100352); // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_1_BnOutputGradient = new(Offset: 11540480, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_1_Relu1Output = new(Offset: 11640832, Size: 100352); // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_1_Relu1OutputGradient = new(Offset: 11741184, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_0_ConvOutput = new(Offset: 11841536, Size: 12544); // inception3a.branch3.0.conv: Conv2d (N, 16, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_0_ConvOutputGradient = new(Offset: 11854080, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_0_BnOutput = new(Offset: 11866624, Size: 12544); // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_0_BnOutputGradient = new(Offset: 11879168, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_0_Relu1Output = new(Offset: 11891712, Size: 12544); // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_0_Relu1OutputGradient = new(Offset: 11904256, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_1_ConvOutput = new(Offset: 11916800, Size: 25088); // inception3a.branch3.1.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_1_ConvOutputGradient = new(Offset: 11941888, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_1_BnOutput = new(Offset: 11966976, Size: 25088); // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_1_BnOutputGradient = new(Offset: 11992064, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_1_Relu1Output = new(Offset: 12017152, Size: 25088); // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_1_Relu1OutputGradient = new(Offset: 12042240, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch4Maxpool1Output = new(Offset: 12067328, Size: 150528); // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4Maxpool1OutputGradient = new(Offset: 12217856, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3aBranch4_1_ConvOutput = new(Offset: 12368384, Size: 25088); // inception3a.branch4.1.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4_1_ConvOutputGradient = new(Offset: 12393472, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch4_1_BnOutput = new(Offset: 12418560, Size: 25088); // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4_1_BnOutputGradient = new(Offset: 12443648, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch4_1_Relu1Output = new(Offset: 12468736, Size: 25088); // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4_1_Relu1OutputGradient = new(Offset: 12493824, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aConcat1Output = new(Offset: 12518912, Size: 200704); // inception3a.concat1: Concat (N, 256, 28, 28)
+    private static readonly TensorSlot Inception3aConcat1OutputGradient = new(Offset: 12719616, Size: 200704); // its gradient
+    private static readonly TensorSlot Inception3bBranch1ConvOutput = new(Offset: 12920320, Size: 100352); // inception3b.branch1.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch1ConvOutputGradient = new(Offset: 13020672, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch1BnOutput = new(Offset: 13121024, Size: 100352); // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch1BnOutputGradient = new(Offset: 13221376, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch1Relu1Output = new(Offset: 13321728, Size: 100352); // inception3b.branch1.relu1: ReLU (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch1Relu1OutputGradient = new(Offset: 13422080, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_0_ConvOutput = new(Offset: 13522432, Size: 100352); // inception3b.branch2.0.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_0_ConvOutputGradient = new(Offset: 13622784, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_0_BnOutput = new(Offset: 13723136, Size: 100352); // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_0_BnOutputGradient = new(Offset: 13823488, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_0_Relu1Output = new(Offset: 13923840, Size: 100352); // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_0_Relu1OutputGradient = new(Offset: 14024192, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_1_ConvOutput = new(Offset: 14124544, Size: 150528); // inception3b.branch2.1.conv: Conv2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_1_ConvOutputGradient = new(Offset: 14275072, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_1_BnOutput = new(Offset: 14425600, Size: 150528); // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_1_BnOutputGradient = new(Offset: 14576128, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_1_Relu1Output = new(Offset: 14726656, Size: 150528); // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_1_Relu1OutputGradient = new(Offset: 14877184, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_0_ConvOutput = new(Offset: 15027712, Size: 25088); // inception3b.branch3.0.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_0_ConvOutputGradient = new(Offset: 15052800, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_0_BnOutput = new(Offset: 15077888, Size: 25088); // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_0_BnOutputGradient = new(Offset: 15102976, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_0_Relu1Output = new(Offset: 15128064, Size: 25088); // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_0_Relu1OutputGradient = new(Offset: 15153152, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_1_ConvOutput = new(Offset: 15178240, Size: 75264); // inception3b.branch3.1.conv: Conv2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_1_ConvOutputGradient = new(Offset: 15253504, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_1_BnOutput = new(Offset: 15328768, Size: 75264); // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_1_BnOutputGradient = new(Offset: 15404032, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_1_Relu1Output = new(Offset: 15479296, Size: 75264); // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_1_Relu1OutputGradient = new(Offset: 15554560, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3bBranch4Maxpool1Output = new(Offset: 15629824, Size: 200704); // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4Maxpool1OutputGradient = new(Offset: 15830528, Size: 200704); // its gradient
+    private static readonly TensorSlot Inception3bBranch4_1_ConvOutput = new(Offset: 16031232, Size: 50176); // inception3b.branch4.1.conv: Conv2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4_1_ConvOutputGradient = new(Offset: 16081408, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3bBranch4_1_BnOutput = new(Offset: 16131584, Size: 50176); // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4_1_BnOutputGradient = new(Offset: 16181760, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3bBranch4_1_Relu1Output = new(Offset: 16231936, Size: 50176); // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4_1_Relu1OutputGradient = new(Offset: 16282112, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3bConcat1Output = new(Offset: 16332288, Size: 376320); // inception3b.concat1: Concat (N, 480, 28, 28)
+    private static readonly TensorSlot Inception3bConcat1OutputGradient = new(Offset: 16708608, Size: 376320); // its gradient
+    private static readonly TensorSlot Maxpool3Output = new(Offset: 17084928, Size: 94080); // maxpool3: MaxPool2d (N, 480, 14, 14)
+    private static readonly TensorSlot Maxpool3OutputGradient = new(Offset: 17179008, Size: 94080); // its gradient
+    private static readonly TensorSlot Inception4aBranch1ConvOutput = new(Offset: 17273088, Size: 37632); // inception4a.branch1.conv: Conv2d (N, 192, 14, 14)
+    private static readonly TensorSlot Inception4aBranch1ConvOutputGradient = new(Offset: 17310720, Size: 37632); // its gradient
+    private static readonly TensorSlot Inception4aBranch1BnOutput = new(Offset: 17348352, Size: 37632); // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14)
+    private static readonly TensorSlot Inception4aBranch1BnOutputGradient = new(Offset: 17385984, Size: 37632); // its gradient
+    private static readonly TensorSlot Inception4aBranch1Relu1Output = new(Offset: 17423616, Size: 37632); // inception4a.branch1.relu1: ReLU (N, 192, 14, 14)
+    private static readonly TensorSlot Inception4aBranch1Relu1OutputGradient = new(Offset: 17461248, Size: 37632); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_0_ConvOutput = new(Offset: 17498880, Size: 18816); // inception4a.branch2.0.conv: Conv2d (N, 96, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_0_ConvOutputGradient = new(Offset: 17517696, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_0_BnOutput = new(Offset: 17536512, Size: 18816); // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_0_BnOutputGradient = new(Offset: 17555328, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_0_Relu1Output = new(Offset: 17574144, Size: 18816); // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_0_Relu1OutputGradient = new(Offset: 17592960, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_1_ConvOutput = new(Offset: 17611776, Size: 40768); // inception4a.branch2.1.conv: Conv2d (N, 208, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_1_ConvOutputGradient = new(Offset: 17652544, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_1_BnOutput = new(Offset: 17693312, Size: 40768); // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_1_BnOutputGradient = new(Offset: 17734080, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_1_Relu1Output = new(Offset: 17774848, Size: 40768); // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_1_Relu1OutputGradient = new(Offset: 17815616, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_0_ConvOutput = new(Offset: 17856384, Size: 3136); // inception4a.branch3.0.conv: Conv2d (N, 16, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_0_ConvOutputGradient = new(Offset: 17859520, Size: 3136); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_0_BnOutput = new(Offset: 17862656, Size: 3136); // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_0_BnOutputGradient = new(Offset: 17865792, Size: 3136); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_0_Relu1Output = new(Offset: 17868928, Size: 3136); // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_0_Relu1OutputGradient = new(Offset: 17872064, Size: 3136); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_1_ConvOutput = new(Offset: 17875200, Size: 9408); // inception4a.branch3.1.conv: Conv2d (N, 48, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_1_ConvOutputGradient = new(Offset: 17884608, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_1_BnOutput = new(Offset: 17894016, Size: 9408); // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_1_BnOutputGradient = new(Offset: 17903424, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_1_Relu1Output = new(Offset: 17912832, Size: 9408); // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_1_Relu1OutputGradient = new(Offset: 17922240, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception4aBranch4Maxpool1Output = new(Offset: 17931648, Size: 94080); // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4Maxpool1OutputGradient = new(Offset: 18025728, Size: 94080); // its gradient
+    private static readonly TensorSlot Inception4aBranch4_1_ConvOutput = new(Offset: 18119808, Size: 12544); // inception4a.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4_1_ConvOutputGradient = new(Offset: 18132352, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4aBranch4_1_BnOutput = new(Offset: 18144896, Size: 12544); // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4_1_BnOutputGradient = new(Offset: 18157440, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4aBranch4_1_Relu1Output = new(Offset: 18169984, Size: 12544); // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4_1_Relu1OutputGradient = new(Offset: 18182528, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4aConcat1Output = new(Offset: 18195072, Size: 100352); // inception4a.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4aConcat1OutputGradient = new(Offset: 18295424, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4bBranch1ConvOutput = new(Offset: 18395776, Size: 31360); // inception4b.branch1.conv: Conv2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4bBranch1ConvOutputGradient = new(Offset: 18427136, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4bBranch1BnOutput = new(Offset: 18458496, Size: 31360); // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4bBranch1BnOutputGradient = new(Offset: 18489856, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4bBranch1Relu1Output = new(Offset: 18521216, Size: 31360); // inception4b.branch1.relu1: ReLU (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4bBranch1Relu1OutputGradient = new(Offset: 18552576, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_0_ConvOutput = new(Offset: 18583936, Size: 21952); // inception4b.branch2.0.conv: Conv2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_0_ConvOutputGradient = new(Offset: 18605888, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_0_BnOutput = new(Offset: 18627840, Size: 21952); // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_0_BnOutputGradient = new(Offset: 18649792, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_0_Relu1Output = new(Offset: 18671744, Size: 21952); // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_0_Relu1OutputGradient = new(Offset: 18693696, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_1_ConvOutput = new(Offset: 18715648, Size: 43904); // inception4b.branch2.1.conv: Conv2d (N, 224, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_1_ConvOutputGradient = new(Offset: 18759552, Size: 43904); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_1_BnOutput = new(Offset: 18803456, Size: 43904); // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_1_BnOutputGradient = new(Offset: 18847360, Size: 43904); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_1_Relu1Output = new(Offset: 18891264, Size: 43904); // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_1_Relu1OutputGradient = new(Offset: 18935168, Size: 43904); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_0_ConvOutput = new(Offset: 18979072, Size: 4704); // inception4b.branch3.0.conv: Conv2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_0_ConvOutputGradient = new(Offset: 18983776, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_0_BnOutput = new(Offset: 18988480, Size: 4704); // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_0_BnOutputGradient = new(Offset: 18993184, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_0_Relu1Output = new(Offset: 18997888, Size: 4704); // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_0_Relu1OutputGradient = new(Offset: 19002592, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_1_ConvOutput = new(Offset: 19007296, Size: 12544); // inception4b.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_1_ConvOutputGradient = new(Offset: 19019840, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_1_BnOutput = new(Offset: 19032384, Size: 12544); // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_1_BnOutputGradient = new(Offset: 19044928, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_1_Relu1Output = new(Offset: 19057472, Size: 12544); // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_1_Relu1OutputGradient = new(Offset: 19070016, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch4Maxpool1Output = new(Offset: 19082560, Size: 100352); // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4Maxpool1OutputGradient = new(Offset: 19182912, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4bBranch4_1_ConvOutput = new(Offset: 19283264, Size: 12544); // inception4b.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4_1_ConvOutputGradient = new(Offset: 19295808, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch4_1_BnOutput = new(Offset: 19308352, Size: 12544); // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4_1_BnOutputGradient = new(Offset: 19320896, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch4_1_Relu1Output = new(Offset: 19333440, Size: 12544); // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4_1_Relu1OutputGradient = new(Offset: 19345984, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bConcat1Output = new(Offset: 19358528, Size: 100352); // inception4b.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4bConcat1OutputGradient = new(Offset: 19458880, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4cBranch1ConvOutput = new(Offset: 19559232, Size: 25088); // inception4c.branch1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch1ConvOutputGradient = new(Offset: 19584320, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch1BnOutput = new(Offset: 19609408, Size: 25088); // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch1BnOutputGradient = new(Offset: 19634496, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch1Relu1Output = new(Offset: 19659584, Size: 25088); // inception4c.branch1.relu1: ReLU (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch1Relu1OutputGradient = new(Offset: 19684672, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_0_ConvOutput = new(Offset: 19709760, Size: 25088); // inception4c.branch2.0.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_0_ConvOutputGradient = new(Offset: 19734848, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_0_BnOutput = new(Offset: 19759936, Size: 25088); // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_0_BnOutputGradient = new(Offset: 19785024, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_0_Relu1Output = new(Offset: 19810112, Size: 25088); // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_0_Relu1OutputGradient = new(Offset: 19835200, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_1_ConvOutput = new(Offset: 19860288, Size: 50176); // inception4c.branch2.1.conv: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_1_ConvOutputGradient = new(Offset: 19910464, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_1_BnOutput = new(Offset: 19960640, Size: 50176); // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_1_BnOutputGradient = new(Offset: 20010816, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_1_Relu1Output = new(Offset: 20060992, Size: 50176); // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_1_Relu1OutputGradient = new(Offset: 20111168, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_0_ConvOutput = new(Offset: 20161344, Size: 4704); // inception4c.branch3.0.conv: Conv2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_0_ConvOutputGradient = new(Offset: 20166048, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_0_BnOutput = new(Offset: 20170752, Size: 4704); // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_0_BnOutputGradient = new(Offset: 20175456, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_0_Relu1Output = new(Offset: 20180160, Size: 4704); // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_0_Relu1OutputGradient = new(Offset: 20184864, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_1_ConvOutput = new(Offset: 20189568, Size: 12544); // inception4c.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_1_ConvOutputGradient = new(Offset: 20202112, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_1_BnOutput = new(Offset: 20214656, Size: 12544); // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_1_BnOutputGradient = new(Offset: 20227200, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_1_Relu1Output = new(Offset: 20239744, Size: 12544); // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_1_Relu1OutputGradient = new(Offset: 20252288, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch4Maxpool1Output = new(Offset: 20264832, Size: 100352); // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4Maxpool1OutputGradient = new(Offset: 20365184, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4cBranch4_1_ConvOutput = new(Offset: 20465536, Size: 12544); // inception4c.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4_1_ConvOutputGradient = new(Offset: 20478080, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch4_1_BnOutput = new(Offset: 20490624, Size: 12544); // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4_1_BnOutputGradient = new(Offset: 20503168, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch4_1_Relu1Output = new(Offset: 20515712, Size: 12544); // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4_1_Relu1OutputGradient = new(Offset: 20528256, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cConcat1Output = new(Offset: 20540800, Size: 100352); // inception4c.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4cConcat1OutputGradient = new(Offset: 20641152, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4dBranch1ConvOutput = new(Offset: 20741504, Size: 21952); // inception4d.branch1.conv: Conv2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4dBranch1ConvOutputGradient = new(Offset: 20763456, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4dBranch1BnOutput = new(Offset: 20785408, Size: 21952); // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4dBranch1BnOutputGradient = new(Offset: 20807360, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4dBranch1Relu1Output = new(Offset: 20829312, Size: 21952); // inception4d.branch1.relu1: ReLU (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4dBranch1Relu1OutputGradient = new(Offset: 20851264, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_0_ConvOutput = new(Offset: 20873216, Size: 28224); // inception4d.branch2.0.conv: Conv2d (N, 144, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_0_ConvOutputGradient = new(Offset: 20901440, Size: 28224); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_0_BnOutput = new(Offset: 20929664, Size: 28224); // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_0_BnOutputGradient = new(Offset: 20957888, Size: 28224); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_0_Relu1Output = new(Offset: 20986112, Size: 28224); // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_0_Relu1OutputGradient = new(Offset: 21014336, Size: 28224); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_1_ConvOutput = new(Offset: 21042560, Size: 56448); // inception4d.branch2.1.conv: Conv2d (N, 288, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_1_ConvOutputGradient = new(Offset: 21099008, Size: 56448); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_1_BnOutput = new(Offset: 21155456, Size: 56448); // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_1_BnOutputGradient = new(Offset: 21211904, Size: 56448); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_1_Relu1Output = new(Offset: 21268352, Size: 56448); // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_1_Relu1OutputGradient = new(Offset: 21324800, Size: 56448); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_0_ConvOutput = new(Offset: 21381248, Size: 6272); // inception4d.branch3.0.conv: Conv2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_0_ConvOutputGradient = new(Offset: 21387520, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_0_BnOutput = new(Offset: 21393792, Size: 6272); // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_0_BnOutputGradient = new(Offset: 21400064, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_0_Relu1Output = new(Offset: 21406336, Size: 6272); // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_0_Relu1OutputGradient = new(Offset: 21412608, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_1_ConvOutput = new(Offset: 21418880, Size: 12544); // inception4d.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_1_ConvOutputGradient = new(Offset: 21431424, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_1_BnOutput = new(Offset: 21443968, Size: 12544); // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_1_BnOutputGradient = new(Offset: 21456512, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_1_Relu1Output = new(Offset: 21469056, Size: 12544); // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_1_Relu1OutputGradient = new(Offset: 21481600, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch4Maxpool1Output = new(Offset: 21494144, Size: 100352); // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4Maxpool1OutputGradient = new(Offset: 21594496, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4dBranch4_1_ConvOutput = new(Offset: 21694848, Size: 12544); // inception4d.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4_1_ConvOutputGradient = new(Offset: 21707392, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch4_1_BnOutput = new(Offset: 21719936, Size: 12544); // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4_1_BnOutputGradient = new(Offset: 21732480, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch4_1_Relu1Output = new(Offset: 21745024, Size: 12544); // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4_1_Relu1OutputGradient = new(Offset: 21757568, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dConcat1Output = new(Offset: 21770112, Size: 103488); // inception4d.concat1: Concat (N, 528, 14, 14)
+    private static readonly TensorSlot Inception4dConcat1OutputGradient = new(Offset: 21873600, Size: 103488); // its gradient
+    private static readonly TensorSlot Inception4eBranch1ConvOutput = new(Offset: 21977088, Size: 50176); // inception4e.branch1.conv: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4eBranch1ConvOutputGradient = new(Offset: 22027264, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4eBranch1BnOutput = new(Offset: 22077440, Size: 50176); // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4eBranch1BnOutputGradient = new(Offset: 22127616, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4eBranch1Relu1Output = new(Offset: 22177792, Size: 50176); // inception4e.branch1.relu1: ReLU (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4eBranch1Relu1OutputGradient = new(Offset: 22227968, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_0_ConvOutput = new(Offset: 22278144, Size: 31360); // inception4e.branch2.0.conv: Conv2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_0_ConvOutputGradient = new(Offset: 22309504, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_0_BnOutput = new(Offset: 22340864, Size: 31360); // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_0_BnOutputGradient = new(Offset: 22372224, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_0_Relu1Output = new(Offset: 22403584, Size: 31360); // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_0_Relu1OutputGradient = new(Offset: 22434944, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_1_ConvOutput = new(Offset: 22466304, Size: 62720); // inception4e.branch2.1.conv: Conv2d (N, 320, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_1_ConvOutputGradient = new(Offset: 22529024, Size: 62720); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_1_BnOutput = new(Offset: 22591744, Size: 62720); // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_1_BnOutputGradient = new(Offset: 22654464, Size: 62720); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_1_Relu1Output = new(Offset: 22717184, Size: 62720); // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_1_Relu1OutputGradient = new(Offset: 22779904, Size: 62720); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_0_ConvOutput = new(Offset: 22842624, Size: 6272); // inception4e.branch3.0.conv: Conv2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_0_ConvOutputGradient = new(Offset: 22848896, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_0_BnOutput = new(Offset: 22855168, Size: 6272); // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_0_BnOutputGradient = new(Offset: 22861440, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_0_Relu1Output = new(Offset: 22867712, Size: 6272); // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_0_Relu1OutputGradient = new(Offset: 22873984, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_1_ConvOutput = new(Offset: 22880256, Size: 25088); // inception4e.branch3.1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_1_ConvOutputGradient = new(Offset: 22905344, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_1_BnOutput = new(Offset: 22930432, Size: 25088); // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_1_BnOutputGradient = new(Offset: 22955520, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_1_Relu1Output = new(Offset: 22980608, Size: 25088); // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_1_Relu1OutputGradient = new(Offset: 23005696, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch4Maxpool1Output = new(Offset: 23030784, Size: 103488); // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4Maxpool1OutputGradient = new(Offset: 23134272, Size: 103488); // its gradient
+    private static readonly TensorSlot Inception4eBranch4_1_ConvOutput = new(Offset: 23237760, Size: 25088); // inception4e.branch4.1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4_1_ConvOutputGradient = new(Offset: 23262848, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch4_1_BnOutput = new(Offset: 23287936, Size: 25088); // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4_1_BnOutputGradient = new(Offset: 23313024, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch4_1_Relu1Output = new(Offset: 23338112, Size: 25088); // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4_1_Relu1OutputGradient = new(Offset: 23363200, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eConcat1Output = new(Offset: 23388288, Size: 163072); // inception4e.concat1: Concat (N, 832, 14, 14)
+    private static readonly TensorSlot Inception4eConcat1OutputGradient = new(Offset: 23551360, Size: 163072); // its gradient
+    private static readonly TensorSlot Maxpool4Output = new(Offset: 23714432, Size: 40768); // maxpool4: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Maxpool4OutputGradient = new(Offset: 23755200, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5aBranch1ConvOutput = new(Offset: 23795968, Size: 12544); // inception5a.branch1.conv: Conv2d (N, 256, 7, 7)
+    private static readonly TensorSlot Inception5aBranch1ConvOutputGradient = new(Offset: 23808512, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception5aBranch1BnOutput = new(Offset: 23821056, Size: 12544); // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7)
+    private static readonly TensorSlot Inception5aBranch1BnOutputGradient = new(Offset: 23833600, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception5aBranch1Relu1Output = new(Offset: 23846144, Size: 12544); // inception5a.branch1.relu1: ReLU (N, 256, 7, 7)
+    private static readonly TensorSlot Inception5aBranch1Relu1OutputGradient = new(Offset: 23858688, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_0_ConvOutput = new(Offset: 23871232, Size: 7840); // inception5a.branch2.0.conv: Conv2d (N, 160, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_0_ConvOutputGradient = new(Offset: 23879072, Size: 7840); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_0_BnOutput = new(Offset: 23886912, Size: 7840); // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_0_BnOutputGradient = new(Offset: 23894752, Size: 7840); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_0_Relu1Output = new(Offset: 23902592, Size: 7840); // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_0_Relu1OutputGradient = new(Offset: 23910432, Size: 7840); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_1_ConvOutput = new(Offset: 23918272, Size: 15680); // inception5a.branch2.1.conv: Conv2d (N, 320, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_1_ConvOutputGradient = new(Offset: 23933952, Size: 15680); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_1_BnOutput = new(Offset: 23949632, Size: 15680); // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_1_BnOutputGradient = new(Offset: 23965312, Size: 15680); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_1_Relu1Output = new(Offset: 23980992, Size: 15680); // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_1_Relu1OutputGradient = new(Offset: 23996672, Size: 15680); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_0_ConvOutput = new(Offset: 24012352, Size: 1568); // inception5a.branch3.0.conv: Conv2d (N, 32, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_0_ConvOutputGradient = new(Offset: 24013920, Size: 1568); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_0_BnOutput = new(Offset: 24015488, Size: 1568); // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_0_BnOutputGradient = new(Offset: 24017056, Size: 1568); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_0_Relu1Output = new(Offset: 24018624, Size: 1568); // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_0_Relu1OutputGradient = new(Offset: 24020192, Size: 1568); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_1_ConvOutput = new(Offset: 24021760, Size: 6272); // inception5a.branch3.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_1_ConvOutputGradient = new(Offset: 24028032, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_1_BnOutput = new(Offset: 24034304, Size: 6272); // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_1_BnOutputGradient = new(Offset: 24040576, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_1_Relu1Output = new(Offset: 24046848, Size: 6272); // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_1_Relu1OutputGradient = new(Offset: 24053120, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch4Maxpool1Output = new(Offset: 24059392, Size: 40768); // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4Maxpool1OutputGradient = new(Offset: 24100160, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5aBranch4_1_ConvOutput = new(Offset: 24140928, Size: 6272); // inception5a.branch4.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4_1_ConvOutputGradient = new(Offset: 24147200, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch4_1_BnOutput = new(Offset: 24153472, Size: 6272); // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4_1_BnOutputGradient = new(Offset: 24159744, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch4_1_Relu1Output = new(Offset: 24166016, Size: 6272); // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4_1_Relu1OutputGradient = new(Offset: 24172288, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aConcat1Output = new(Offset: 24178560, Size: 40768); // inception5a.concat1: Concat (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5aConcat1OutputGradient = new(Offset: 24219328, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5bBranch1ConvOutput = new(Offset: 24260096, Size: 18816); // inception5b.branch1.conv: Conv2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch1ConvOutputGradient = new(Offset: 24278912, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch1BnOutput = new(Offset: 24297728, Size: 18816); // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch1BnOutputGradient = new(Offset: 24316544, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch1Relu1Output = new(Offset: 24335360, Size: 18816); // inception5b.branch1.relu1: ReLU (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch1Relu1OutputGradient = new(Offset: 24354176, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_0_ConvOutput = new(Offset: 24372992, Size: 9408); // inception5b.branch2.0.conv: Conv2d (N, 192, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_0_ConvOutputGradient = new(Offset: 24382400, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_0_BnOutput = new(Offset: 24391808, Size: 9408); // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_0_BnOutputGradient = new(Offset: 24401216, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_0_Relu1Output = new(Offset: 24410624, Size: 9408); // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_0_Relu1OutputGradient = new(Offset: 24420032, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_1_ConvOutput = new(Offset: 24429440, Size: 18816); // inception5b.branch2.1.conv: Conv2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_1_ConvOutputGradient = new(Offset: 24448256, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_1_BnOutput = new(Offset: 24467072, Size: 18816); // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_1_BnOutputGradient = new(Offset: 24485888, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_1_Relu1Output = new(Offset: 24504704, Size: 18816); // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_1_Relu1OutputGradient = new(Offset: 24523520, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_0_ConvOutput = new(Offset: 24542336, Size: 2352); // inception5b.branch3.0.conv: Conv2d (N, 48, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_0_ConvOutputGradient = new(Offset: 24544688, Size: 2352); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_0_BnOutput = new(Offset: 24547040, Size: 2352); // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_0_BnOutputGradient = new(Offset: 24549392, Size: 2352); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_0_Relu1Output = new(Offset: 24551744, Size: 2352); // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_0_Relu1OutputGradient = new(Offset: 24554096, Size: 2352); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_1_ConvOutput = new(Offset: 24556448, Size: 6272); // inception5b.branch3.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_1_ConvOutputGradient = new(Offset: 24562720, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_1_BnOutput = new(Offset: 24568992, Size: 6272); // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_1_BnOutputGradient = new(Offset: 24575264, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_1_Relu1Output = new(Offset: 24581536, Size: 6272); // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_1_Relu1OutputGradient = new(Offset: 24587808, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch4Maxpool1Output = new(Offset: 24594080, Size: 40768); // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4Maxpool1OutputGradient = new(Offset: 24634848, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5bBranch4_1_ConvOutput = new(Offset: 24675616, Size: 6272); // inception5b.branch4.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4_1_ConvOutputGradient = new(Offset: 24681888, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch4_1_BnOutput = new(Offset: 24688160, Size: 6272); // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4_1_BnOutputGradient = new(Offset: 24694432, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch4_1_Relu1Output = new(Offset: 24700704, Size: 6272); // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4_1_Relu1OutputGradient = new(Offset: 24706976, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bConcat1Output = new(Offset: 24713248, Size: 50176); // inception5b.concat1: Concat (N, 1024, 7, 7)
+    private static readonly TensorSlot Inception5bConcat1OutputGradient = new(Offset: 24763424, Size: 50176); // its gradient
+    private static readonly TensorSlot AvgpoolOutput = new(Offset: 24813600, Size: 1024); // avgpool: AdaptiveAvgPool2d (N, 1024, 1, 1)
+    private static readonly TensorSlot AvgpoolOutputGradient = new(Offset: 24814624, Size: 1024); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Offset: 24813600, Size: 1024); // flatten1: Flatten (N, 1024), a view of AvgpoolOutput
+    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 24814624, Size: 1024); // its gradient, a view of AvgpoolOutputGradient
+    private static readonly TensorSlot DropoutOutput = new(Offset: 24816672, Size: 1024); // dropout: Dropout (N, 1024)
+    private static readonly TensorSlot DropoutOutputGradient = new(Offset: 24817696, Size: 1024); // its gradient
+    private static readonly TensorSlot DropoutMask = new(Offset: 24815648, Size: 1024); // dropout's mask
+    private static readonly TensorSlot FcOutput = new(Offset: 24818720, Size: 1000); // fc: Linear (N, 1000)
+    private static readonly TensorSlot FcOutputGradient = new(Offset: 24819728, Size: 1000); // its gradient
+    private static readonly TensorSlot GradientScratch = new(Offset: 24820736, Size: 200704); // where a second gradient contribution is computed before it is added
+    private static readonly TensorSlot LabelValues = new(Offset: 25021440, Size: 1); // the class index of each sample
 
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
@@ -782,216 +1190,233 @@ partial class GoogLeNet : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
-        _conv1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 3, 3, 1, 1, 1, false));
-        _conv1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 12544, 0.001f, 0.1f));
-        _conv1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 802816));
-        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 64, 112, 112, 56, 56, 3, 3, 2, 2, 0, 0));
-        _conv2_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 56, 56, 64, 56, 56, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _conv2_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 3136, 0.001f, 0.1f));
-        _conv2_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 200704));
-        _conv3_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 56, 56, 192, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _conv3_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 192, 3136, 0.001f, 0.1f));
-        _conv3_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 602112));
-        _maxpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 192, 56, 56, 28, 28, 3, 3, 2, 2, 0, 0));
-        _inception3a_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 192, 28, 28, 64, 28, 28, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception3a_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 784, 0.001f, 0.1f));
-        _inception3a_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 50176));
-        _inception3a_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 192, 28, 28, 96, 28, 28, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception3a_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 96, 784, 0.001f, 0.1f));
-        _inception3a_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 75264));
-        _inception3a_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 96, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception3a_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 784, 0.001f, 0.1f));
-        _inception3a_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 100352));
-        _inception3a_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 192, 28, 28, 16, 28, 28, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception3a_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 16, 784, 0.001f, 0.1f));
-        _inception3a_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception3a_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 16, 28, 28, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception3a_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 32, 784, 0.001f, 0.1f));
-        _inception3a_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _inception3a_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 192, 28, 28, 28, 28, 3, 3, 1, 1, 1, 1));
-        _inception3a_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 192, 28, 28, 32, 28, 28, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception3a_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 32, 784, 0.001f, 0.1f));
-        _inception3a_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _inception3b_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 28, 28, 128, 28, 28, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception3b_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 784, 0.001f, 0.1f));
-        _inception3b_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 100352));
-        _inception3b_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 28, 28, 128, 28, 28, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception3b_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 784, 0.001f, 0.1f));
-        _inception3b_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 100352));
-        _inception3b_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 128, 28, 28, 192, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception3b_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 192, 784, 0.001f, 0.1f));
-        _inception3b_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 150528));
-        _inception3b_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 28, 28, 32, 28, 28, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception3b_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 32, 784, 0.001f, 0.1f));
-        _inception3b_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _inception3b_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 32, 28, 28, 96, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception3b_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 96, 784, 0.001f, 0.1f));
-        _inception3b_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 75264));
-        _inception3b_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 256, 28, 28, 28, 28, 3, 3, 1, 1, 1, 1));
-        _inception3b_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 28, 28, 64, 28, 28, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception3b_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 784, 0.001f, 0.1f));
-        _inception3b_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 50176));
-        _maxpool3Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 480, 28, 28, 14, 14, 3, 3, 2, 2, 0, 0));
-        _inception4a_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 480, 14, 14, 192, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4a_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 192, 196, 0.001f, 0.1f));
-        _inception4a_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 37632));
-        _inception4a_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 480, 14, 14, 96, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4a_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 96, 196, 0.001f, 0.1f));
-        _inception4a_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 18816));
-        _inception4a_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 96, 14, 14, 208, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4a_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 208, 196, 0.001f, 0.1f));
-        _inception4a_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 40768));
-        _inception4a_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 480, 14, 14, 16, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4a_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 16, 196, 0.001f, 0.1f));
-        _inception4a_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 3136));
-        _inception4a_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 16, 14, 14, 48, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4a_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 48, 196, 0.001f, 0.1f));
-        _inception4a_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 9408));
-        _inception4a_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 480, 14, 14, 14, 14, 3, 3, 1, 1, 1, 1));
-        _inception4a_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 480, 14, 14, 64, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4a_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 196, 0.001f, 0.1f));
-        _inception4a_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception4b_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 160, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4b_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 160, 196, 0.001f, 0.1f));
-        _inception4b_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 31360));
-        _inception4b_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 112, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4b_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 112, 196, 0.001f, 0.1f));
-        _inception4b_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 21952));
-        _inception4b_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 112, 14, 14, 224, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4b_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 224, 196, 0.001f, 0.1f));
-        _inception4b_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 43904));
-        _inception4b_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 24, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4b_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 24, 196, 0.001f, 0.1f));
-        _inception4b_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 4704));
-        _inception4b_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 24, 14, 14, 64, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4b_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 196, 0.001f, 0.1f));
-        _inception4b_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception4b_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 512, 14, 14, 14, 14, 3, 3, 1, 1, 1, 1));
-        _inception4b_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 64, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4b_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 196, 0.001f, 0.1f));
-        _inception4b_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception4c_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 128, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4c_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 196, 0.001f, 0.1f));
-        _inception4c_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _inception4c_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 128, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4c_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 196, 0.001f, 0.1f));
-        _inception4c_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _inception4c_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 128, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4c_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 256, 196, 0.001f, 0.1f));
-        _inception4c_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 50176));
-        _inception4c_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 24, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4c_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 24, 196, 0.001f, 0.1f));
-        _inception4c_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 4704));
-        _inception4c_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 24, 14, 14, 64, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4c_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 196, 0.001f, 0.1f));
-        _inception4c_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception4c_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 512, 14, 14, 14, 14, 3, 3, 1, 1, 1, 1));
-        _inception4c_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 64, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4c_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 196, 0.001f, 0.1f));
-        _inception4c_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception4d_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 112, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4d_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 112, 196, 0.001f, 0.1f));
-        _inception4d_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 21952));
-        _inception4d_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 144, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4d_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 144, 196, 0.001f, 0.1f));
-        _inception4d_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 28224));
-        _inception4d_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 144, 14, 14, 288, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4d_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 288, 196, 0.001f, 0.1f));
-        _inception4d_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 56448));
-        _inception4d_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 32, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4d_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 32, 196, 0.001f, 0.1f));
-        _inception4d_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 6272));
-        _inception4d_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 32, 14, 14, 64, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4d_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 196, 0.001f, 0.1f));
-        _inception4d_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception4d_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 512, 14, 14, 14, 14, 3, 3, 1, 1, 1, 1));
-        _inception4d_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 14, 14, 64, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4d_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 196, 0.001f, 0.1f));
-        _inception4d_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception4e_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 528, 14, 14, 256, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4e_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 256, 196, 0.001f, 0.1f));
-        _inception4e_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 50176));
-        _inception4e_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 528, 14, 14, 160, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4e_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 160, 196, 0.001f, 0.1f));
-        _inception4e_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 31360));
-        _inception4e_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 160, 14, 14, 320, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4e_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 320, 196, 0.001f, 0.1f));
-        _inception4e_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 62720));
-        _inception4e_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 528, 14, 14, 32, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4e_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 32, 196, 0.001f, 0.1f));
-        _inception4e_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 6272));
-        _inception4e_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 32, 14, 14, 128, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception4e_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 196, 0.001f, 0.1f));
-        _inception4e_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _inception4e_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 528, 14, 14, 14, 14, 3, 3, 1, 1, 1, 1));
-        _inception4e_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 528, 14, 14, 128, 14, 14, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception4e_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 196, 0.001f, 0.1f));
-        _inception4e_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _maxpool4Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 832, 14, 14, 7, 7, 2, 2, 2, 2, 0, 0));
-        _inception5a_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 832, 7, 7, 256, 7, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception5a_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 256, 49, 0.001f, 0.1f));
-        _inception5a_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 12544));
-        _inception5a_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 832, 7, 7, 160, 7, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception5a_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 160, 49, 0.001f, 0.1f));
-        _inception5a_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 7840));
-        _inception5a_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 160, 7, 7, 320, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception5a_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 320, 49, 0.001f, 0.1f));
-        _inception5a_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 15680));
-        _inception5a_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 832, 7, 7, 32, 7, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception5a_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 32, 49, 0.001f, 0.1f));
-        _inception5a_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 1568));
-        _inception5a_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 32, 7, 7, 128, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception5a_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 49, 0.001f, 0.1f));
-        _inception5a_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 6272));
-        _inception5a_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 832, 7, 7, 7, 7, 3, 3, 1, 1, 1, 1));
-        _inception5a_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 832, 7, 7, 128, 7, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception5a_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 49, 0.001f, 0.1f));
-        _inception5a_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 6272));
-        _inception5b_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 832, 7, 7, 384, 7, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception5b_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 384, 49, 0.001f, 0.1f));
-        _inception5b_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 18816));
-        _inception5b_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 832, 7, 7, 192, 7, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception5b_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 192, 49, 0.001f, 0.1f));
-        _inception5b_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 9408));
-        _inception5b_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 192, 7, 7, 384, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception5b_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 384, 49, 0.001f, 0.1f));
-        _inception5b_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 18816));
-        _inception5b_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 832, 7, 7, 48, 7, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception5b_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 48, 49, 0.001f, 0.1f));
-        _inception5b_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 2352));
-        _inception5b_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 48, 7, 7, 128, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _inception5b_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 49, 0.001f, 0.1f));
-        _inception5b_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 6272));
-        _inception5b_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 832, 7, 7, 7, 7, 3, 3, 1, 1, 1, 1));
-        _inception5b_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 832, 7, 7, 128, 7, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1, false));
-        _inception5b_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 49, 0.001f, 0.1f));
-        _inception5b_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 6272));
-        _avgpoolOp = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.AdaptiveAverage, maxBatchSize, 1024, 7, 7, 1, 1, 0, 0, 0, 0, 0, 0));
-        _dropoutOp = _backend.CreateDropout(new global::Cnn.Backends.DropoutGeometry(maxBatchSize, 1024, 0.2f, unchecked(seed ^ 0xA13B29C60C02B510UL)));
-        _fcOp = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 1024, 1000, true));
+        _conv1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 224, InWidth: 224, OutChannels: 64, OutHeight: 112, OutWidth: 112, KernelHeight: 7, KernelWidth: 7, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 3, PaddingWidth: 3, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _conv1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 12544, Epsilon: 0.001f, Momentum: 0.1f));
+        _conv1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 802816));
+        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _conv2_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _conv2_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 0.001f, Momentum: 0.1f));
+        _conv2_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 200704));
+        _conv3_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 192, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _conv3_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 192, Spatial: 3136, Epsilon: 0.001f, Momentum: 0.1f));
+        _conv3_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 602112));
+        _maxpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 192, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _inception3a_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3a_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3a_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176));
+        _inception3a_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3a_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 96, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3a_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 75264));
+        _inception3a_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 96, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3a_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3a_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352));
+        _inception3a_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 16, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3a_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 16, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3a_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception3a_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 16, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3a_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 32, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3a_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _inception3a_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 192, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception3a_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3a_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 32, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3a_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _inception3b_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3b_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3b_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352));
+        _inception3b_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3b_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3b_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352));
+        _inception3b_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 192, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3b_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 192, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3b_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 150528));
+        _inception3b_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3b_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 32, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3b_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _inception3b_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3b_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 96, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3b_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 75264));
+        _inception3b_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 256, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception3b_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception3b_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 784, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception3b_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176));
+        _maxpool3Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 480, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _inception4a_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4a_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 192, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4a_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632));
+        _inception4a_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 96, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4a_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 96, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4a_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 18816));
+        _inception4a_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 96, InHeight: 14, InWidth: 14, OutChannels: 208, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4a_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 208, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4a_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 40768));
+        _inception4a_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4a_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 16, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4a_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 3136));
+        _inception4a_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 16, InHeight: 14, InWidth: 14, OutChannels: 48, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4a_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 48, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4a_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9408));
+        _inception4a_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 480, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception4a_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4a_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4a_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception4b_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4b_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 160, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4b_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 31360));
+        _inception4b_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4b_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 112, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4b_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 21952));
+        _inception4b_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 112, InHeight: 14, InWidth: 14, OutChannels: 224, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4b_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 224, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4b_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 43904));
+        _inception4b_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4b_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 24, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4b_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704));
+        _inception4b_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 24, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4b_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4b_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception4b_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception4b_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4b_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4b_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception4c_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4c_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4c_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _inception4c_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4c_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4c_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _inception4c_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4c_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4c_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176));
+        _inception4c_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4c_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 24, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4c_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704));
+        _inception4c_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 24, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4c_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4c_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception4c_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception4c_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4c_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4c_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception4d_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4d_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 112, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4d_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 21952));
+        _inception4d_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 144, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4d_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 144, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4d_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 28224));
+        _inception4d_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 144, InHeight: 14, InWidth: 14, OutChannels: 288, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4d_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 288, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4d_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 56448));
+        _inception4d_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4d_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 32, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4d_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
+        _inception4d_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4d_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4d_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception4d_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception4d_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4d_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4d_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception4e_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4e_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4e_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176));
+        _inception4e_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4e_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 160, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4e_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 31360));
+        _inception4e_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 160, InHeight: 14, InWidth: 14, OutChannels: 320, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4e_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 320, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4e_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 62720));
+        _inception4e_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4e_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 32, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4e_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
+        _inception4e_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4e_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4e_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _inception4e_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 528, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception4e_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception4e_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 196, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception4e_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _maxpool4Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 832, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _inception5a_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 256, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5a_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5a_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544));
+        _inception5a_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 160, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5a_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 160, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5a_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 7840));
+        _inception5a_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 160, InHeight: 7, InWidth: 7, OutChannels: 320, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5a_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 320, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5a_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 15680));
+        _inception5a_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 32, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5a_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 32, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5a_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1568));
+        _inception5a_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5a_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5a_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
+        _inception5a_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception5a_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5a_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5a_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
+        _inception5b_branch1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5b_branch1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 384, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5b_branch1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 18816));
+        _inception5b_branch2_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 192, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5b_branch2_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 192, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5b_branch2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9408));
+        _inception5b_branch2_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5b_branch2_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 384, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5b_branch2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 18816));
+        _inception5b_branch3_0_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 48, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5b_branch3_0_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 48, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5b_branch3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 2352));
+        _inception5b_branch3_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 48, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5b_branch3_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5b_branch3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
+        _inception5b_branch4_maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1));
+        _inception5b_branch4_1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _inception5b_branch4_1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 49, Epsilon: 0.001f, Momentum: 0.1f));
+        _inception5b_branch4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
+        _avgpoolOp = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.AdaptiveAverage, MaxBatch: maxBatchSize, Channels: 1024, InHeight: 7, InWidth: 7, OutHeight: 1, OutWidth: 1, KernelHeight: 0, KernelWidth: 0, StrideHeight: 0, StrideWidth: 0, PaddingHeight: 0, PaddingWidth: 0));
+        _dropoutOp = _backend.CreateDropout(new global::Cnn.Backends.DropoutGeometry(MaxBatch: maxBatchSize, Features: 1024, Probability: 0.2f, Seed: unchecked(seed ^ 0xA13B29C60C02B510UL)));
+        _fcOp = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 1024, OutFeatures: 1000, HasBias: true));
         Initialize(seed);
     }
 
+    /// <inheritdoc/>
     public string ArchitectureName => "GoogLeNet";
+    /// <inheritdoc/>
     public global::Cnn.Backends.IBackend Backend => _backend;
+    /// <inheritdoc/>
     public int MaxBatchSize => _maxBatch;
+    /// <inheritdoc/>
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(3, 224, 224);
+    /// <inheritdoc/>
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.Logits;
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
-    public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
-    public global::Cnn.Tensor Output => Activation(24818720, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(24819720, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(25021424, 1, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Input => Activation(NetworkInput, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Output => Activation(FcOutput, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor OutputGradient => Activation(FcOutputGradient, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
+    /// <inheritdoc/>
     public bool Training { get; set; } = true;
+    /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState
     {
         get => new global::Cnn.DropoutState(unchecked(_dropoutOp.MaskSeed ^ 0xA13B29C60C02B510UL), _dropoutOp.MaskStream);
@@ -1001,6 +1426,7 @@ partial class GoogLeNet : global::Cnn.INetwork
             _dropoutOp.MaskStream = value.MaskStream;
         }
     }
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
@@ -1039,11 +1465,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>conv2.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv2BnBiasGradient => new global::Cnn.Tensor(_gradients, 13696, 64);
     /// <summary><c>conv2.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv2BnRunningMean => new global::Cnn.Tensor(_buffers, 129, 64);
+    public global::Cnn.Tensor Conv2BnRunningMean => new global::Cnn.Tensor(_buffers, 144, 64);
     /// <summary><c>conv2.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv2BnRunningVar => new global::Cnn.Tensor(_buffers, 193, 64);
+    public global::Cnn.Tensor Conv2BnRunningVar => new global::Cnn.Tensor(_buffers, 208, 64);
     /// <summary><c>conv2.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Conv2BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 257, 1);
+    public global::Cnn.Tensor Conv2BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 272, 1);
     /// <summary><c>conv3.conv.weight</c>, shape [192, 64, 3, 3].</summary>
     public global::Cnn.Tensor Conv3ConvWeight => new global::Cnn.Tensor(_parameters, 13760, 110592);
     /// <summary>Gradient of <c>conv3.conv.weight</c>, shape [192, 64, 3, 3].</summary>
@@ -1057,11 +1483,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>conv3.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Conv3BnBiasGradient => new global::Cnn.Tensor(_gradients, 124544, 192);
     /// <summary><c>conv3.bn.running_mean</c>, shape [192].</summary>
-    public global::Cnn.Tensor Conv3BnRunningMean => new global::Cnn.Tensor(_buffers, 258, 192);
+    public global::Cnn.Tensor Conv3BnRunningMean => new global::Cnn.Tensor(_buffers, 288, 192);
     /// <summary><c>conv3.bn.running_var</c>, shape [192].</summary>
-    public global::Cnn.Tensor Conv3BnRunningVar => new global::Cnn.Tensor(_buffers, 450, 192);
+    public global::Cnn.Tensor Conv3BnRunningVar => new global::Cnn.Tensor(_buffers, 480, 192);
     /// <summary><c>conv3.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Conv3BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 642, 1);
+    public global::Cnn.Tensor Conv3BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 672, 1);
     /// <summary><c>inception3a.branch1.conv.weight</c>, shape [64, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 124736, 12288);
     /// <summary>Gradient of <c>inception3a.branch1.conv.weight</c>, shape [64, 192, 1, 1].</summary>
@@ -1075,11 +1501,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 137088, 64);
     /// <summary><c>inception3a.branch1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 643, 64);
+    public global::Cnn.Tensor Inception3aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 688, 64);
     /// <summary><c>inception3a.branch1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 707, 64);
+    public global::Cnn.Tensor Inception3aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 752, 64);
     /// <summary><c>inception3a.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 771, 1);
+    public global::Cnn.Tensor Inception3aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 816, 1);
     /// <summary><c>inception3a.branch2.0.conv.weight</c>, shape [96, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 137152, 18432);
     /// <summary>Gradient of <c>inception3a.branch2.0.conv.weight</c>, shape [96, 192, 1, 1].</summary>
@@ -1093,11 +1519,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch2.0.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 155680, 96);
     /// <summary><c>inception3a.branch2.0.bn.running_mean</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 772, 96);
+    public global::Cnn.Tensor Inception3aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 832, 96);
     /// <summary><c>inception3a.branch2.0.bn.running_var</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 868, 96);
+    public global::Cnn.Tensor Inception3aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 928, 96);
     /// <summary><c>inception3a.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 964, 1);
+    public global::Cnn.Tensor Inception3aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1024, 1);
     /// <summary><c>inception3a.branch2.1.conv.weight</c>, shape [128, 96, 3, 3].</summary>
     public global::Cnn.Tensor Inception3aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 155776, 110592);
     /// <summary>Gradient of <c>inception3a.branch2.1.conv.weight</c>, shape [128, 96, 3, 3].</summary>
@@ -1111,11 +1537,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch2.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 266496, 128);
     /// <summary><c>inception3a.branch2.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 965, 128);
+    public global::Cnn.Tensor Inception3aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1040, 128);
     /// <summary><c>inception3a.branch2.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1093, 128);
+    public global::Cnn.Tensor Inception3aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1168, 128);
     /// <summary><c>inception3a.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1221, 1);
+    public global::Cnn.Tensor Inception3aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1296, 1);
     /// <summary><c>inception3a.branch3.0.conv.weight</c>, shape [16, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 266624, 3072);
     /// <summary>Gradient of <c>inception3a.branch3.0.conv.weight</c>, shape [16, 192, 1, 1].</summary>
@@ -1129,11 +1555,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch3.0.bn.bias</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception3aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 269712, 16);
     /// <summary><c>inception3a.branch3.0.bn.running_mean</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1222, 16);
+    public global::Cnn.Tensor Inception3aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1312, 16);
     /// <summary><c>inception3a.branch3.0.bn.running_var</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 1238, 16);
+    public global::Cnn.Tensor Inception3aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 1328, 16);
     /// <summary><c>inception3a.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1254, 1);
+    public global::Cnn.Tensor Inception3aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1344, 1);
     /// <summary><c>inception3a.branch3.1.conv.weight</c>, shape [32, 16, 3, 3].</summary>
     public global::Cnn.Tensor Inception3aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 269728, 4608);
     /// <summary>Gradient of <c>inception3a.branch3.1.conv.weight</c>, shape [32, 16, 3, 3].</summary>
@@ -1147,11 +1573,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch3.1.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 274368, 32);
     /// <summary><c>inception3a.branch3.1.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1255, 32);
+    public global::Cnn.Tensor Inception3aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1360, 32);
     /// <summary><c>inception3a.branch3.1.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1287, 32);
+    public global::Cnn.Tensor Inception3aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1392, 32);
     /// <summary><c>inception3a.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1319, 1);
+    public global::Cnn.Tensor Inception3aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1424, 1);
     /// <summary><c>inception3a.branch4.1.conv.weight</c>, shape [32, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 274400, 6144);
     /// <summary>Gradient of <c>inception3a.branch4.1.conv.weight</c>, shape [32, 192, 1, 1].</summary>
@@ -1165,11 +1591,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3a.branch4.1.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 280576, 32);
     /// <summary><c>inception3a.branch4.1.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1320, 32);
+    public global::Cnn.Tensor Inception3aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1440, 32);
     /// <summary><c>inception3a.branch4.1.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1352, 32);
+    public global::Cnn.Tensor Inception3aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 1472, 32);
     /// <summary><c>inception3a.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1384, 1);
+    public global::Cnn.Tensor Inception3aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1504, 1);
     /// <summary><c>inception3b.branch1.conv.weight</c>, shape [128, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 280608, 32768);
     /// <summary>Gradient of <c>inception3b.branch1.conv.weight</c>, shape [128, 256, 1, 1].</summary>
@@ -1183,11 +1609,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 313504, 128);
     /// <summary><c>inception3b.branch1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 1385, 128);
+    public global::Cnn.Tensor Inception3bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 1520, 128);
     /// <summary><c>inception3b.branch1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 1513, 128);
+    public global::Cnn.Tensor Inception3bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 1648, 128);
     /// <summary><c>inception3b.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1641, 1);
+    public global::Cnn.Tensor Inception3bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1776, 1);
     /// <summary><c>inception3b.branch2.0.conv.weight</c>, shape [128, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 313632, 32768);
     /// <summary>Gradient of <c>inception3b.branch2.0.conv.weight</c>, shape [128, 256, 1, 1].</summary>
@@ -1201,11 +1627,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch2.0.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 346528, 128);
     /// <summary><c>inception3b.branch2.0.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1642, 128);
+    public global::Cnn.Tensor Inception3bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1792, 128);
     /// <summary><c>inception3b.branch2.0.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 1770, 128);
+    public global::Cnn.Tensor Inception3bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 1920, 128);
     /// <summary><c>inception3b.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 1898, 1);
+    public global::Cnn.Tensor Inception3bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2048, 1);
     /// <summary><c>inception3b.branch2.1.conv.weight</c>, shape [192, 128, 3, 3].</summary>
     public global::Cnn.Tensor Inception3bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 346656, 221184);
     /// <summary>Gradient of <c>inception3b.branch2.1.conv.weight</c>, shape [192, 128, 3, 3].</summary>
@@ -1219,11 +1645,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch2.1.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception3bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 568032, 192);
     /// <summary><c>inception3b.branch2.1.bn.running_mean</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1899, 192);
+    public global::Cnn.Tensor Inception3bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2064, 192);
     /// <summary><c>inception3b.branch2.1.bn.running_var</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2091, 192);
+    public global::Cnn.Tensor Inception3bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2256, 192);
     /// <summary><c>inception3b.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2283, 1);
+    public global::Cnn.Tensor Inception3bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2448, 1);
     /// <summary><c>inception3b.branch3.0.conv.weight</c>, shape [32, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 568224, 8192);
     /// <summary>Gradient of <c>inception3b.branch3.0.conv.weight</c>, shape [32, 256, 1, 1].</summary>
@@ -1237,11 +1663,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch3.0.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 576448, 32);
     /// <summary><c>inception3b.branch3.0.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 2284, 32);
+    public global::Cnn.Tensor Inception3bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 2464, 32);
     /// <summary><c>inception3b.branch3.0.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 2316, 32);
+    public global::Cnn.Tensor Inception3bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 2496, 32);
     /// <summary><c>inception3b.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2348, 1);
+    public global::Cnn.Tensor Inception3bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2528, 1);
     /// <summary><c>inception3b.branch3.1.conv.weight</c>, shape [96, 32, 3, 3].</summary>
     public global::Cnn.Tensor Inception3bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 576480, 27648);
     /// <summary>Gradient of <c>inception3b.branch3.1.conv.weight</c>, shape [96, 32, 3, 3].</summary>
@@ -1255,11 +1681,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch3.1.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 604224, 96);
     /// <summary><c>inception3b.branch3.1.bn.running_mean</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2349, 96);
+    public global::Cnn.Tensor Inception3bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2544, 96);
     /// <summary><c>inception3b.branch3.1.bn.running_var</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2445, 96);
+    public global::Cnn.Tensor Inception3bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2640, 96);
     /// <summary><c>inception3b.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2541, 1);
+    public global::Cnn.Tensor Inception3bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2736, 1);
     /// <summary><c>inception3b.branch4.1.conv.weight</c>, shape [64, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 604320, 16384);
     /// <summary>Gradient of <c>inception3b.branch4.1.conv.weight</c>, shape [64, 256, 1, 1].</summary>
@@ -1273,11 +1699,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception3b.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 620768, 64);
     /// <summary><c>inception3b.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2542, 64);
+    public global::Cnn.Tensor Inception3bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2752, 64);
     /// <summary><c>inception3b.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2606, 64);
+    public global::Cnn.Tensor Inception3bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 2816, 64);
     /// <summary><c>inception3b.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2670, 1);
+    public global::Cnn.Tensor Inception3bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 2880, 1);
     /// <summary><c>inception4a.branch1.conv.weight</c>, shape [192, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 620832, 92160);
     /// <summary>Gradient of <c>inception4a.branch1.conv.weight</c>, shape [192, 480, 1, 1].</summary>
@@ -1291,11 +1717,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch1.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception4aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 713184, 192);
     /// <summary><c>inception4a.branch1.bn.running_mean</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception4aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 2671, 192);
+    public global::Cnn.Tensor Inception4aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 2896, 192);
     /// <summary><c>inception4a.branch1.bn.running_var</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception4aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 2863, 192);
+    public global::Cnn.Tensor Inception4aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 3088, 192);
     /// <summary><c>inception4a.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3055, 1);
+    public global::Cnn.Tensor Inception4aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3280, 1);
     /// <summary><c>inception4a.branch2.0.conv.weight</c>, shape [96, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 713376, 46080);
     /// <summary>Gradient of <c>inception4a.branch2.0.conv.weight</c>, shape [96, 480, 1, 1].</summary>
@@ -1309,11 +1735,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch2.0.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception4aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 759552, 96);
     /// <summary><c>inception4a.branch2.0.bn.running_mean</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3056, 96);
+    public global::Cnn.Tensor Inception4aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3296, 96);
     /// <summary><c>inception4a.branch2.0.bn.running_var</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 3152, 96);
+    public global::Cnn.Tensor Inception4aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 3392, 96);
     /// <summary><c>inception4a.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3248, 1);
+    public global::Cnn.Tensor Inception4aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3488, 1);
     /// <summary><c>inception4a.branch2.1.conv.weight</c>, shape [208, 96, 3, 3].</summary>
     public global::Cnn.Tensor Inception4aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 759648, 179712);
     /// <summary>Gradient of <c>inception4a.branch2.1.conv.weight</c>, shape [208, 96, 3, 3].</summary>
@@ -1327,11 +1753,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch2.1.bn.bias</c>, shape [208].</summary>
     public global::Cnn.Tensor Inception4aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 939568, 208);
     /// <summary><c>inception4a.branch2.1.bn.running_mean</c>, shape [208].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3249, 208);
+    public global::Cnn.Tensor Inception4aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3504, 208);
     /// <summary><c>inception4a.branch2.1.bn.running_var</c>, shape [208].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 3457, 208);
+    public global::Cnn.Tensor Inception4aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 3712, 208);
     /// <summary><c>inception4a.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3665, 1);
+    public global::Cnn.Tensor Inception4aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3920, 1);
     /// <summary><c>inception4a.branch3.0.conv.weight</c>, shape [16, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 939776, 7680);
     /// <summary>Gradient of <c>inception4a.branch3.0.conv.weight</c>, shape [16, 480, 1, 1].</summary>
@@ -1345,11 +1771,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch3.0.bn.bias</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception4aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 947472, 16);
     /// <summary><c>inception4a.branch3.0.bn.running_mean</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3666, 16);
+    public global::Cnn.Tensor Inception4aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3936, 16);
     /// <summary><c>inception4a.branch3.0.bn.running_var</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 3682, 16);
+    public global::Cnn.Tensor Inception4aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 3952, 16);
     /// <summary><c>inception4a.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3698, 1);
+    public global::Cnn.Tensor Inception4aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3968, 1);
     /// <summary><c>inception4a.branch3.1.conv.weight</c>, shape [48, 16, 3, 3].</summary>
     public global::Cnn.Tensor Inception4aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 947488, 6912);
     /// <summary>Gradient of <c>inception4a.branch3.1.conv.weight</c>, shape [48, 16, 3, 3].</summary>
@@ -1363,11 +1789,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch3.1.bn.bias</c>, shape [48].</summary>
     public global::Cnn.Tensor Inception4aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 954448, 48);
     /// <summary><c>inception4a.branch3.1.bn.running_mean</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3699, 48);
+    public global::Cnn.Tensor Inception4aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3984, 48);
     /// <summary><c>inception4a.branch3.1.bn.running_var</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 3747, 48);
+    public global::Cnn.Tensor Inception4aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 4032, 48);
     /// <summary><c>inception4a.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3795, 1);
+    public global::Cnn.Tensor Inception4aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4080, 1);
     /// <summary><c>inception4a.branch4.1.conv.weight</c>, shape [64, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 954496, 30720);
     /// <summary>Gradient of <c>inception4a.branch4.1.conv.weight</c>, shape [64, 480, 1, 1].</summary>
@@ -1381,11 +1807,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4a.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 985280, 64);
     /// <summary><c>inception4a.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3796, 64);
+    public global::Cnn.Tensor Inception4aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4096, 64);
     /// <summary><c>inception4a.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 3860, 64);
+    public global::Cnn.Tensor Inception4aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 4160, 64);
     /// <summary><c>inception4a.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 3924, 1);
+    public global::Cnn.Tensor Inception4aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4224, 1);
     /// <summary><c>inception4b.branch1.conv.weight</c>, shape [160, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 985344, 81920);
     /// <summary>Gradient of <c>inception4b.branch1.conv.weight</c>, shape [160, 512, 1, 1].</summary>
@@ -1399,11 +1825,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4b.branch1.bn.bias</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception4bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1067424, 160);
     /// <summary><c>inception4b.branch1.bn.running_mean</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 3925, 160);
+    public global::Cnn.Tensor Inception4bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 4240, 160);
     /// <summary><c>inception4b.branch1.bn.running_var</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 4085, 160);
+    public global::Cnn.Tensor Inception4bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 4400, 160);
     /// <summary><c>inception4b.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4245, 1);
+    public global::Cnn.Tensor Inception4bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4560, 1);
     /// <summary><c>inception4b.branch2.0.conv.weight</c>, shape [112, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1067584, 57344);
     /// <summary>Gradient of <c>inception4b.branch2.0.conv.weight</c>, shape [112, 512, 1, 1].</summary>
@@ -1417,11 +1843,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4b.branch2.0.bn.bias</c>, shape [112].</summary>
     public global::Cnn.Tensor Inception4bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1125040, 112);
     /// <summary><c>inception4b.branch2.0.bn.running_mean</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 4246, 112);
+    public global::Cnn.Tensor Inception4bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 4576, 112);
     /// <summary><c>inception4b.branch2.0.bn.running_var</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 4358, 112);
+    public global::Cnn.Tensor Inception4bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 4688, 112);
     /// <summary><c>inception4b.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4470, 1);
+    public global::Cnn.Tensor Inception4bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4800, 1);
     /// <summary><c>inception4b.branch2.1.conv.weight</c>, shape [224, 112, 3, 3].</summary>
     public global::Cnn.Tensor Inception4bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1125152, 225792);
     /// <summary>Gradient of <c>inception4b.branch2.1.conv.weight</c>, shape [224, 112, 3, 3].</summary>
@@ -1435,11 +1861,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4b.branch2.1.bn.bias</c>, shape [224].</summary>
     public global::Cnn.Tensor Inception4bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1351168, 224);
     /// <summary><c>inception4b.branch2.1.bn.running_mean</c>, shape [224].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4471, 224);
+    public global::Cnn.Tensor Inception4bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4816, 224);
     /// <summary><c>inception4b.branch2.1.bn.running_var</c>, shape [224].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 4695, 224);
+    public global::Cnn.Tensor Inception4bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5040, 224);
     /// <summary><c>inception4b.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4919, 1);
+    public global::Cnn.Tensor Inception4bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5264, 1);
     /// <summary><c>inception4b.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1351392, 12288);
     /// <summary>Gradient of <c>inception4b.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
@@ -1449,1023 +1875,1023 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Gradient of <c>inception4b.branch3.0.bn.weight</c>, shape [24].</summary>
     public global::Cnn.Tensor Inception4bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1363680, 24);
     /// <summary><c>inception4b.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1363704, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1363712, 24);
     /// <summary>Gradient of <c>inception4b.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1363704, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1363712, 24);
     /// <summary><c>inception4b.branch3.0.bn.running_mean</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 4920, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 5280, 24);
     /// <summary><c>inception4b.branch3.0.bn.running_var</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 4944, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 5312, 24);
     /// <summary><c>inception4b.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 4968, 1);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5344, 1);
     /// <summary><c>inception4b.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1363728, 13824);
+    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1363744, 13824);
     /// <summary>Gradient of <c>inception4b.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1363728, 13824);
+    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1363744, 13824);
     /// <summary><c>inception4b.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1377552, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1377568, 64);
     /// <summary>Gradient of <c>inception4b.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1377552, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1377568, 64);
     /// <summary><c>inception4b.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1377616, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1377632, 64);
     /// <summary>Gradient of <c>inception4b.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1377616, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1377632, 64);
     /// <summary><c>inception4b.branch3.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4969, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5360, 64);
     /// <summary><c>inception4b.branch3.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5033, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5424, 64);
     /// <summary><c>inception4b.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5097, 1);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5488, 1);
     /// <summary><c>inception4b.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1377680, 32768);
+    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1377696, 32768);
     /// <summary>Gradient of <c>inception4b.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1377680, 32768);
+    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1377696, 32768);
     /// <summary><c>inception4b.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1410448, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1410464, 64);
     /// <summary>Gradient of <c>inception4b.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1410448, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1410464, 64);
     /// <summary><c>inception4b.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1410512, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1410528, 64);
     /// <summary>Gradient of <c>inception4b.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1410512, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1410528, 64);
     /// <summary><c>inception4b.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5098, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5504, 64);
     /// <summary><c>inception4b.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5162, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5568, 64);
     /// <summary><c>inception4b.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5226, 1);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5632, 1);
     /// <summary><c>inception4c.branch1.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1410576, 65536);
+    public global::Cnn.Tensor Inception4cBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1410592, 65536);
     /// <summary>Gradient of <c>inception4c.branch1.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1410576, 65536);
+    public global::Cnn.Tensor Inception4cBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1410592, 65536);
     /// <summary><c>inception4c.branch1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1476112, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1476128, 128);
     /// <summary>Gradient of <c>inception4c.branch1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1476112, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1476128, 128);
     /// <summary><c>inception4c.branch1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnBias => new global::Cnn.Tensor(_parameters, 1476240, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnBias => new global::Cnn.Tensor(_parameters, 1476256, 128);
     /// <summary>Gradient of <c>inception4c.branch1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1476240, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1476256, 128);
     /// <summary><c>inception4c.branch1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 5227, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 5648, 128);
     /// <summary><c>inception4c.branch1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 5355, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 5776, 128);
     /// <summary><c>inception4c.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5483, 1);
+    public global::Cnn.Tensor Inception4cBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5904, 1);
     /// <summary><c>inception4c.branch2.0.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1476368, 65536);
+    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1476384, 65536);
     /// <summary>Gradient of <c>inception4c.branch2.0.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1476368, 65536);
+    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1476384, 65536);
     /// <summary><c>inception4c.branch2.0.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 1541904, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 1541920, 128);
     /// <summary>Gradient of <c>inception4c.branch2.0.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1541904, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1541920, 128);
     /// <summary><c>inception4c.branch2.0.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 1542032, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 1542048, 128);
     /// <summary>Gradient of <c>inception4c.branch2.0.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1542032, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1542048, 128);
     /// <summary><c>inception4c.branch2.0.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 5484, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 5920, 128);
     /// <summary><c>inception4c.branch2.0.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 5612, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 6048, 128);
     /// <summary><c>inception4c.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 5740, 1);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6176, 1);
     /// <summary><c>inception4c.branch2.1.conv.weight</c>, shape [256, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1542160, 294912);
+    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1542176, 294912);
     /// <summary>Gradient of <c>inception4c.branch2.1.conv.weight</c>, shape [256, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1542160, 294912);
+    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1542176, 294912);
     /// <summary><c>inception4c.branch2.1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 1837072, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 1837088, 256);
     /// <summary>Gradient of <c>inception4c.branch2.1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1837072, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1837088, 256);
     /// <summary><c>inception4c.branch2.1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 1837328, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 1837344, 256);
     /// <summary>Gradient of <c>inception4c.branch2.1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1837328, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1837344, 256);
     /// <summary><c>inception4c.branch2.1.bn.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5741, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6192, 256);
     /// <summary><c>inception4c.branch2.1.bn.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 5997, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 6448, 256);
     /// <summary><c>inception4c.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6253, 1);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6704, 1);
     /// <summary><c>inception4c.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1837584, 12288);
+    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1837600, 12288);
     /// <summary>Gradient of <c>inception4c.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1837584, 12288);
+    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1837600, 12288);
     /// <summary><c>inception4c.branch3.0.bn.weight</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 1849872, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 1849888, 24);
     /// <summary>Gradient of <c>inception4c.branch3.0.bn.weight</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1849872, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1849888, 24);
     /// <summary><c>inception4c.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1849896, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1849920, 24);
     /// <summary>Gradient of <c>inception4c.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1849896, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1849920, 24);
     /// <summary><c>inception4c.branch3.0.bn.running_mean</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 6254, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 6720, 24);
     /// <summary><c>inception4c.branch3.0.bn.running_var</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 6278, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 6752, 24);
     /// <summary><c>inception4c.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6302, 1);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6784, 1);
     /// <summary><c>inception4c.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1849920, 13824);
+    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1849952, 13824);
     /// <summary>Gradient of <c>inception4c.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1849920, 13824);
+    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1849952, 13824);
     /// <summary><c>inception4c.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1863744, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1863776, 64);
     /// <summary>Gradient of <c>inception4c.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1863744, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1863776, 64);
     /// <summary><c>inception4c.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1863808, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1863840, 64);
     /// <summary>Gradient of <c>inception4c.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1863808, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1863840, 64);
     /// <summary><c>inception4c.branch3.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6303, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6800, 64);
     /// <summary><c>inception4c.branch3.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 6367, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 6864, 64);
     /// <summary><c>inception4c.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6431, 1);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6928, 1);
     /// <summary><c>inception4c.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1863872, 32768);
+    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1863904, 32768);
     /// <summary>Gradient of <c>inception4c.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1863872, 32768);
+    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1863904, 32768);
     /// <summary><c>inception4c.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1896640, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1896672, 64);
     /// <summary>Gradient of <c>inception4c.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1896640, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1896672, 64);
     /// <summary><c>inception4c.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1896704, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1896736, 64);
     /// <summary>Gradient of <c>inception4c.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1896704, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1896736, 64);
     /// <summary><c>inception4c.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6432, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6944, 64);
     /// <summary><c>inception4c.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 6496, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7008, 64);
     /// <summary><c>inception4c.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6560, 1);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7072, 1);
     /// <summary><c>inception4d.branch1.conv.weight</c>, shape [112, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1896768, 57344);
+    public global::Cnn.Tensor Inception4dBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1896800, 57344);
     /// <summary>Gradient of <c>inception4d.branch1.conv.weight</c>, shape [112, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1896768, 57344);
+    public global::Cnn.Tensor Inception4dBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1896800, 57344);
     /// <summary><c>inception4d.branch1.bn.weight</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1954112, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1954144, 112);
     /// <summary>Gradient of <c>inception4d.branch1.bn.weight</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1954112, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1954144, 112);
     /// <summary><c>inception4d.branch1.bn.bias</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnBias => new global::Cnn.Tensor(_parameters, 1954224, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnBias => new global::Cnn.Tensor(_parameters, 1954256, 112);
     /// <summary>Gradient of <c>inception4d.branch1.bn.bias</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1954224, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1954256, 112);
     /// <summary><c>inception4d.branch1.bn.running_mean</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 6561, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 7088, 112);
     /// <summary><c>inception4d.branch1.bn.running_var</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 6673, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 7200, 112);
     /// <summary><c>inception4d.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 6785, 1);
+    public global::Cnn.Tensor Inception4dBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7312, 1);
     /// <summary><c>inception4d.branch2.0.conv.weight</c>, shape [144, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1954336, 73728);
+    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1954368, 73728);
     /// <summary>Gradient of <c>inception4d.branch2.0.conv.weight</c>, shape [144, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1954336, 73728);
+    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1954368, 73728);
     /// <summary><c>inception4d.branch2.0.bn.weight</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2028064, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2028096, 144);
     /// <summary>Gradient of <c>inception4d.branch2.0.bn.weight</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2028064, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2028096, 144);
     /// <summary><c>inception4d.branch2.0.bn.bias</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2028208, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2028240, 144);
     /// <summary>Gradient of <c>inception4d.branch2.0.bn.bias</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2028208, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2028240, 144);
     /// <summary><c>inception4d.branch2.0.bn.running_mean</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 6786, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 7328, 144);
     /// <summary><c>inception4d.branch2.0.bn.running_var</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 6930, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 7472, 144);
     /// <summary><c>inception4d.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7074, 1);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7616, 1);
     /// <summary><c>inception4d.branch2.1.conv.weight</c>, shape [288, 144, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2028352, 373248);
+    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2028384, 373248);
     /// <summary>Gradient of <c>inception4d.branch2.1.conv.weight</c>, shape [288, 144, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2028352, 373248);
+    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2028384, 373248);
     /// <summary><c>inception4d.branch2.1.bn.weight</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 2401600, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 2401632, 288);
     /// <summary>Gradient of <c>inception4d.branch2.1.bn.weight</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2401600, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2401632, 288);
     /// <summary><c>inception4d.branch2.1.bn.bias</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 2401888, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 2401920, 288);
     /// <summary>Gradient of <c>inception4d.branch2.1.bn.bias</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2401888, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2401920, 288);
     /// <summary><c>inception4d.branch2.1.bn.running_mean</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7075, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7632, 288);
     /// <summary><c>inception4d.branch2.1.bn.running_var</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7363, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7920, 288);
     /// <summary><c>inception4d.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7651, 1);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8208, 1);
     /// <summary><c>inception4d.branch3.0.conv.weight</c>, shape [32, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2402176, 16384);
+    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2402208, 16384);
     /// <summary>Gradient of <c>inception4d.branch3.0.conv.weight</c>, shape [32, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2402176, 16384);
+    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2402208, 16384);
     /// <summary><c>inception4d.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 2418560, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 2418592, 32);
     /// <summary>Gradient of <c>inception4d.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2418560, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2418592, 32);
     /// <summary><c>inception4d.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 2418592, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 2418624, 32);
     /// <summary>Gradient of <c>inception4d.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2418592, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2418624, 32);
     /// <summary><c>inception4d.branch3.0.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 7652, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 8224, 32);
     /// <summary><c>inception4d.branch3.0.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 7684, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 8256, 32);
     /// <summary><c>inception4d.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7716, 1);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8288, 1);
     /// <summary><c>inception4d.branch3.1.conv.weight</c>, shape [64, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2418624, 18432);
+    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2418656, 18432);
     /// <summary>Gradient of <c>inception4d.branch3.1.conv.weight</c>, shape [64, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2418624, 18432);
+    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2418656, 18432);
     /// <summary><c>inception4d.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 2437056, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 2437088, 64);
     /// <summary>Gradient of <c>inception4d.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2437056, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2437088, 64);
     /// <summary><c>inception4d.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 2437120, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 2437152, 64);
     /// <summary>Gradient of <c>inception4d.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2437120, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2437152, 64);
     /// <summary><c>inception4d.branch3.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7717, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 8304, 64);
     /// <summary><c>inception4d.branch3.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7781, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 8368, 64);
     /// <summary><c>inception4d.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7845, 1);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8432, 1);
     /// <summary><c>inception4d.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2437184, 32768);
+    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2437216, 32768);
     /// <summary>Gradient of <c>inception4d.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2437184, 32768);
+    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2437216, 32768);
     /// <summary><c>inception4d.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 2469952, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 2469984, 64);
     /// <summary>Gradient of <c>inception4d.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2469952, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2469984, 64);
     /// <summary><c>inception4d.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 2470016, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 2470048, 64);
     /// <summary>Gradient of <c>inception4d.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2470016, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2470048, 64);
     /// <summary><c>inception4d.branch4.1.bn.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7846, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 8448, 64);
     /// <summary><c>inception4d.branch4.1.bn.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 7910, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 8512, 64);
     /// <summary><c>inception4d.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 7974, 1);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8576, 1);
     /// <summary><c>inception4e.branch1.conv.weight</c>, shape [256, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 2470080, 135168);
+    public global::Cnn.Tensor Inception4eBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 2470112, 135168);
     /// <summary>Gradient of <c>inception4e.branch1.conv.weight</c>, shape [256, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2470080, 135168);
+    public global::Cnn.Tensor Inception4eBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2470112, 135168);
     /// <summary><c>inception4e.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnWeight => new global::Cnn.Tensor(_parameters, 2605248, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnWeight => new global::Cnn.Tensor(_parameters, 2605280, 256);
     /// <summary>Gradient of <c>inception4e.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 2605248, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 2605280, 256);
     /// <summary><c>inception4e.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnBias => new global::Cnn.Tensor(_parameters, 2605504, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnBias => new global::Cnn.Tensor(_parameters, 2605536, 256);
     /// <summary>Gradient of <c>inception4e.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 2605504, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 2605536, 256);
     /// <summary><c>inception4e.branch1.bn.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 7975, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 8592, 256);
     /// <summary><c>inception4e.branch1.bn.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 8231, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 8848, 256);
     /// <summary><c>inception4e.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8487, 1);
+    public global::Cnn.Tensor Inception4eBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9104, 1);
     /// <summary><c>inception4e.branch2.0.conv.weight</c>, shape [160, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2605760, 84480);
+    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2605792, 84480);
     /// <summary>Gradient of <c>inception4e.branch2.0.conv.weight</c>, shape [160, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2605760, 84480);
+    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2605792, 84480);
     /// <summary><c>inception4e.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2690240, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2690272, 160);
     /// <summary>Gradient of <c>inception4e.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2690240, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2690272, 160);
     /// <summary><c>inception4e.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2690400, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2690432, 160);
     /// <summary>Gradient of <c>inception4e.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2690400, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2690432, 160);
     /// <summary><c>inception4e.branch2.0.bn.running_mean</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 8488, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 9120, 160);
     /// <summary><c>inception4e.branch2.0.bn.running_var</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 8648, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 9280, 160);
     /// <summary><c>inception4e.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 8808, 1);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9440, 1);
     /// <summary><c>inception4e.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2690560, 460800);
+    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2690592, 460800);
     /// <summary>Gradient of <c>inception4e.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2690560, 460800);
+    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2690592, 460800);
     /// <summary><c>inception4e.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 3151360, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 3151392, 320);
     /// <summary>Gradient of <c>inception4e.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3151360, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3151392, 320);
     /// <summary><c>inception4e.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 3151680, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 3151712, 320);
     /// <summary>Gradient of <c>inception4e.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3151680, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3151712, 320);
     /// <summary><c>inception4e.branch2.1.bn.running_mean</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 8809, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 9456, 320);
     /// <summary><c>inception4e.branch2.1.bn.running_var</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 9129, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 9776, 320);
     /// <summary><c>inception4e.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9449, 1);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10096, 1);
     /// <summary><c>inception4e.branch3.0.conv.weight</c>, shape [32, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3152000, 16896);
+    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3152032, 16896);
     /// <summary>Gradient of <c>inception4e.branch3.0.conv.weight</c>, shape [32, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3152000, 16896);
+    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3152032, 16896);
     /// <summary><c>inception4e.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 3168896, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 3168928, 32);
     /// <summary>Gradient of <c>inception4e.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3168896, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3168928, 32);
     /// <summary><c>inception4e.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 3168928, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 3168960, 32);
     /// <summary>Gradient of <c>inception4e.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3168928, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3168960, 32);
     /// <summary><c>inception4e.branch3.0.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 9450, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 10112, 32);
     /// <summary><c>inception4e.branch3.0.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 9482, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 10144, 32);
     /// <summary><c>inception4e.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9514, 1);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10176, 1);
     /// <summary><c>inception4e.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3168960, 36864);
+    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3168992, 36864);
     /// <summary>Gradient of <c>inception4e.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3168960, 36864);
+    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3168992, 36864);
     /// <summary><c>inception4e.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 3205824, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 3205856, 128);
     /// <summary>Gradient of <c>inception4e.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3205824, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3205856, 128);
     /// <summary><c>inception4e.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 3205952, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 3205984, 128);
     /// <summary>Gradient of <c>inception4e.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3205952, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3205984, 128);
     /// <summary><c>inception4e.branch3.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 9515, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 10192, 128);
     /// <summary><c>inception4e.branch3.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 9643, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 10320, 128);
     /// <summary><c>inception4e.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 9771, 1);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10448, 1);
     /// <summary><c>inception4e.branch4.1.conv.weight</c>, shape [128, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3206080, 67584);
+    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3206112, 67584);
     /// <summary>Gradient of <c>inception4e.branch4.1.conv.weight</c>, shape [128, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3206080, 67584);
+    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3206112, 67584);
     /// <summary><c>inception4e.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 3273664, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 3273696, 128);
     /// <summary>Gradient of <c>inception4e.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3273664, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3273696, 128);
     /// <summary><c>inception4e.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 3273792, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 3273824, 128);
     /// <summary>Gradient of <c>inception4e.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3273792, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3273824, 128);
     /// <summary><c>inception4e.branch4.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 9772, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 10464, 128);
     /// <summary><c>inception4e.branch4.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 9900, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 10592, 128);
     /// <summary><c>inception4e.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10028, 1);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10720, 1);
     /// <summary><c>inception5a.branch1.conv.weight</c>, shape [256, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 3273920, 212992);
+    public global::Cnn.Tensor Inception5aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 3273952, 212992);
     /// <summary>Gradient of <c>inception5a.branch1.conv.weight</c>, shape [256, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3273920, 212992);
+    public global::Cnn.Tensor Inception5aBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3273952, 212992);
     /// <summary><c>inception5a.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnWeight => new global::Cnn.Tensor(_parameters, 3486912, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnWeight => new global::Cnn.Tensor(_parameters, 3486944, 256);
     /// <summary>Gradient of <c>inception5a.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 3486912, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 3486944, 256);
     /// <summary><c>inception5a.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnBias => new global::Cnn.Tensor(_parameters, 3487168, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnBias => new global::Cnn.Tensor(_parameters, 3487200, 256);
     /// <summary>Gradient of <c>inception5a.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 3487168, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 3487200, 256);
     /// <summary><c>inception5a.branch1.bn.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 10029, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 10736, 256);
     /// <summary><c>inception5a.branch1.bn.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 10285, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 10992, 256);
     /// <summary><c>inception5a.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10541, 1);
+    public global::Cnn.Tensor Inception5aBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11248, 1);
     /// <summary><c>inception5a.branch2.0.conv.weight</c>, shape [160, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3487424, 133120);
+    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3487456, 133120);
     /// <summary>Gradient of <c>inception5a.branch2.0.conv.weight</c>, shape [160, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3487424, 133120);
+    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3487456, 133120);
     /// <summary><c>inception5a.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 3620544, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 3620576, 160);
     /// <summary>Gradient of <c>inception5a.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3620544, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3620576, 160);
     /// <summary><c>inception5a.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 3620704, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 3620736, 160);
     /// <summary>Gradient of <c>inception5a.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3620704, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3620736, 160);
     /// <summary><c>inception5a.branch2.0.bn.running_mean</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 10542, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 11264, 160);
     /// <summary><c>inception5a.branch2.0.bn.running_var</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 10702, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 11424, 160);
     /// <summary><c>inception5a.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 10862, 1);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11584, 1);
     /// <summary><c>inception5a.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3620864, 460800);
+    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3620896, 460800);
     /// <summary>Gradient of <c>inception5a.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3620864, 460800);
+    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3620896, 460800);
     /// <summary><c>inception5a.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 4081664, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 4081696, 320);
     /// <summary>Gradient of <c>inception5a.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4081664, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4081696, 320);
     /// <summary><c>inception5a.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 4081984, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 4082016, 320);
     /// <summary>Gradient of <c>inception5a.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4081984, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4082016, 320);
     /// <summary><c>inception5a.branch2.1.bn.running_mean</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 10863, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 11600, 320);
     /// <summary><c>inception5a.branch2.1.bn.running_var</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 11183, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 11920, 320);
     /// <summary><c>inception5a.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11503, 1);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12240, 1);
     /// <summary><c>inception5a.branch3.0.conv.weight</c>, shape [32, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4082304, 26624);
+    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4082336, 26624);
     /// <summary>Gradient of <c>inception5a.branch3.0.conv.weight</c>, shape [32, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4082304, 26624);
+    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4082336, 26624);
     /// <summary><c>inception5a.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 4108928, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 4108960, 32);
     /// <summary>Gradient of <c>inception5a.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4108928, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4108960, 32);
     /// <summary><c>inception5a.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 4108960, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 4108992, 32);
     /// <summary>Gradient of <c>inception5a.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4108960, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4108992, 32);
     /// <summary><c>inception5a.branch3.0.bn.running_mean</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 11504, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 12256, 32);
     /// <summary><c>inception5a.branch3.0.bn.running_var</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 11536, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 12288, 32);
     /// <summary><c>inception5a.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11568, 1);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12320, 1);
     /// <summary><c>inception5a.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4108992, 36864);
+    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4109024, 36864);
     /// <summary>Gradient of <c>inception5a.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4108992, 36864);
+    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4109024, 36864);
     /// <summary><c>inception5a.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 4145856, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 4145888, 128);
     /// <summary>Gradient of <c>inception5a.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4145856, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4145888, 128);
     /// <summary><c>inception5a.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 4145984, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 4146016, 128);
     /// <summary>Gradient of <c>inception5a.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4145984, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4146016, 128);
     /// <summary><c>inception5a.branch3.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 11569, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 12336, 128);
     /// <summary><c>inception5a.branch3.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 11697, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 12464, 128);
     /// <summary><c>inception5a.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 11825, 1);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12592, 1);
     /// <summary><c>inception5a.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4146112, 106496);
+    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4146144, 106496);
     /// <summary>Gradient of <c>inception5a.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4146112, 106496);
+    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4146144, 106496);
     /// <summary><c>inception5a.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 4252608, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 4252640, 128);
     /// <summary>Gradient of <c>inception5a.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4252608, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4252640, 128);
     /// <summary><c>inception5a.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 4252736, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 4252768, 128);
     /// <summary>Gradient of <c>inception5a.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4252736, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4252768, 128);
     /// <summary><c>inception5a.branch4.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 11826, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 12608, 128);
     /// <summary><c>inception5a.branch4.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 11954, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 12736, 128);
     /// <summary><c>inception5a.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12082, 1);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12864, 1);
     /// <summary><c>inception5b.branch1.conv.weight</c>, shape [384, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 4252864, 319488);
+    public global::Cnn.Tensor Inception5bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 4252896, 319488);
     /// <summary>Gradient of <c>inception5b.branch1.conv.weight</c>, shape [384, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4252864, 319488);
+    public global::Cnn.Tensor Inception5bBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4252896, 319488);
     /// <summary><c>inception5b.branch1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnWeight => new global::Cnn.Tensor(_parameters, 4572352, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnWeight => new global::Cnn.Tensor(_parameters, 4572384, 384);
     /// <summary>Gradient of <c>inception5b.branch1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 4572352, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 4572384, 384);
     /// <summary><c>inception5b.branch1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnBias => new global::Cnn.Tensor(_parameters, 4572736, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnBias => new global::Cnn.Tensor(_parameters, 4572768, 384);
     /// <summary>Gradient of <c>inception5b.branch1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 4572736, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 4572768, 384);
     /// <summary><c>inception5b.branch1.bn.running_mean</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 12083, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 12880, 384);
     /// <summary><c>inception5b.branch1.bn.running_var</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 12467, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnRunningVar => new global::Cnn.Tensor(_buffers, 13264, 384);
     /// <summary><c>inception5b.branch1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 12851, 1);
+    public global::Cnn.Tensor Inception5bBranch1BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 13648, 1);
     /// <summary><c>inception5b.branch2.0.conv.weight</c>, shape [192, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4573120, 159744);
+    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4573152, 159744);
     /// <summary>Gradient of <c>inception5b.branch2.0.conv.weight</c>, shape [192, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4573120, 159744);
+    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4573152, 159744);
     /// <summary><c>inception5b.branch2.0.bn.weight</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 4732864, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 4732896, 192);
     /// <summary>Gradient of <c>inception5b.branch2.0.bn.weight</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4732864, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4732896, 192);
     /// <summary><c>inception5b.branch2.0.bn.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 4733056, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 4733088, 192);
     /// <summary>Gradient of <c>inception5b.branch2.0.bn.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4733056, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4733088, 192);
     /// <summary><c>inception5b.branch2.0.bn.running_mean</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 12852, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 13664, 192);
     /// <summary><c>inception5b.branch2.0.bn.running_var</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 13044, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 13856, 192);
     /// <summary><c>inception5b.branch2.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 13236, 1);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14048, 1);
     /// <summary><c>inception5b.branch2.1.conv.weight</c>, shape [384, 192, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4733248, 663552);
+    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4733280, 663552);
     /// <summary>Gradient of <c>inception5b.branch2.1.conv.weight</c>, shape [384, 192, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4733248, 663552);
+    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4733280, 663552);
     /// <summary><c>inception5b.branch2.1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 5396800, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 5396832, 384);
     /// <summary>Gradient of <c>inception5b.branch2.1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5396800, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5396832, 384);
     /// <summary><c>inception5b.branch2.1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 5397184, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 5397216, 384);
     /// <summary>Gradient of <c>inception5b.branch2.1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5397184, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5397216, 384);
     /// <summary><c>inception5b.branch2.1.bn.running_mean</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 13237, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14064, 384);
     /// <summary><c>inception5b.branch2.1.bn.running_var</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 13621, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 14448, 384);
     /// <summary><c>inception5b.branch2.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14005, 1);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14832, 1);
     /// <summary><c>inception5b.branch3.0.conv.weight</c>, shape [48, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 5397568, 39936);
+    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 5397600, 39936);
     /// <summary>Gradient of <c>inception5b.branch3.0.conv.weight</c>, shape [48, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5397568, 39936);
+    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5397600, 39936);
     /// <summary><c>inception5b.branch3.0.bn.weight</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 5437504, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 5437536, 48);
     /// <summary>Gradient of <c>inception5b.branch3.0.bn.weight</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5437504, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5437536, 48);
     /// <summary><c>inception5b.branch3.0.bn.bias</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 5437552, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 5437584, 48);
     /// <summary>Gradient of <c>inception5b.branch3.0.bn.bias</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5437552, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5437584, 48);
     /// <summary><c>inception5b.branch3.0.bn.running_mean</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 14006, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 14848, 48);
     /// <summary><c>inception5b.branch3.0.bn.running_var</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 14054, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnRunningVar => new global::Cnn.Tensor(_buffers, 14896, 48);
     /// <summary><c>inception5b.branch3.0.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14102, 1);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14944, 1);
     /// <summary><c>inception5b.branch3.1.conv.weight</c>, shape [128, 48, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5437600, 55296);
+    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5437632, 55296);
     /// <summary>Gradient of <c>inception5b.branch3.1.conv.weight</c>, shape [128, 48, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5437600, 55296);
+    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5437632, 55296);
     /// <summary><c>inception5b.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 5492896, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 5492928, 128);
     /// <summary>Gradient of <c>inception5b.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5492896, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5492928, 128);
     /// <summary><c>inception5b.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 5493024, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 5493056, 128);
     /// <summary>Gradient of <c>inception5b.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5493024, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5493056, 128);
     /// <summary><c>inception5b.branch3.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14103, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14960, 128);
     /// <summary><c>inception5b.branch3.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 14231, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 15088, 128);
     /// <summary><c>inception5b.branch3.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14359, 1);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 15216, 1);
     /// <summary><c>inception5b.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5493152, 106496);
+    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5493184, 106496);
     /// <summary>Gradient of <c>inception5b.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5493152, 106496);
+    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5493184, 106496);
     /// <summary><c>inception5b.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 5599648, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 5599680, 128);
     /// <summary>Gradient of <c>inception5b.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5599648, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5599680, 128);
     /// <summary><c>inception5b.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 5599776, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 5599808, 128);
     /// <summary>Gradient of <c>inception5b.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5599776, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5599808, 128);
     /// <summary><c>inception5b.branch4.1.bn.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14360, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 15232, 128);
     /// <summary><c>inception5b.branch4.1.bn.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 14488, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnRunningVar => new global::Cnn.Tensor(_buffers, 15360, 128);
     /// <summary><c>inception5b.branch4.1.bn.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 14616, 1);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnNumBatchesTracked => new global::Cnn.Tensor(_buffers, 15488, 1);
     /// <summary><c>fc.weight</c>, shape [1000, 1024].</summary>
-    public global::Cnn.Tensor FcWeight => new global::Cnn.Tensor(_parameters, 5599904, 1024000);
+    public global::Cnn.Tensor FcWeight => new global::Cnn.Tensor(_parameters, 5599936, 1024000);
     /// <summary>Gradient of <c>fc.weight</c>, shape [1000, 1024].</summary>
-    public global::Cnn.Tensor FcWeightGradient => new global::Cnn.Tensor(_gradients, 5599904, 1024000);
+    public global::Cnn.Tensor FcWeightGradient => new global::Cnn.Tensor(_gradients, 5599936, 1024000);
     /// <summary><c>fc.bias</c>, shape [1000].</summary>
-    public global::Cnn.Tensor FcBias => new global::Cnn.Tensor(_parameters, 6623904, 1000);
+    public global::Cnn.Tensor FcBias => new global::Cnn.Tensor(_parameters, 6623936, 1000);
     /// <summary>Gradient of <c>fc.bias</c>, shape [1000].</summary>
-    public global::Cnn.Tensor FcBiasGradient => new global::Cnn.Tensor(_gradients, 6623904, 1000);
+    public global::Cnn.Tensor FcBiasGradient => new global::Cnn.Tensor(_gradients, 6623936, 1000);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
     {
         CheckBatch(batch);
         // conv1.conv: Conv2d (N, 3, 224, 224) -> (N, 64, 112, 112)
-        _conv1_convOp.Forward(batch, Activation(0, 150528, batch), new global::Cnn.Tensor(_parameters, 0, 9408), default, Activation(150528, 802816, batch));
+        _conv1_convOp.Forward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, default, Activation(Conv1ConvOutput, batch));
         // conv1.bn: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
-        _conv1_bnOp.Forward(batch, Activation(150528, 802816, batch), new global::Cnn.Tensor(_parameters, 9408, 64), new global::Cnn.Tensor(_parameters, 9472, 64), new global::Cnn.Tensor(_buffers, 0, 64), new global::Cnn.Tensor(_buffers, 64, 64), new global::Cnn.Tensor(_buffers, 128, 1), Activation(1756160, 802816, batch), Training);
+        _conv1_bnOp.Forward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Conv1BnBias, Conv1BnRunningMean, Conv1BnRunningVar, Conv1BnNumBatchesTracked, Activation(Conv1BnOutput, batch), Training);
         // conv1.relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112)
-        _conv1_relu1Op.Forward(batch, Activation(1756160, 802816, batch), Activation(3361792, 802816, batch));
+        _conv1_relu1Op.Forward(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch));
         // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56)
-        _maxpool1Op.Forward(batch, Activation(3361792, 802816, batch), Activation(4967424, 200704, batch));
+        _maxpool1Op.Forward(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch));
         // conv2.conv: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _conv2_convOp.Forward(batch, Activation(4967424, 200704, batch), new global::Cnn.Tensor(_parameters, 9536, 4096), default, Activation(5368832, 200704, batch));
+        _conv2_convOp.Forward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, default, Activation(Conv2ConvOutput, batch));
         // conv2.bn: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _conv2_bnOp.Forward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 13632, 64), new global::Cnn.Tensor(_parameters, 13696, 64), new global::Cnn.Tensor(_buffers, 129, 64), new global::Cnn.Tensor(_buffers, 193, 64), new global::Cnn.Tensor(_buffers, 257, 1), Activation(5770240, 200704, batch), Training);
+        _conv2_bnOp.Forward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Conv2BnBias, Conv2BnRunningMean, Conv2BnRunningVar, Conv2BnNumBatchesTracked, Activation(Conv2BnOutput, batch), Training);
         // conv2.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _conv2_relu1Op.Forward(batch, Activation(5770240, 200704, batch), Activation(6171648, 200704, batch));
+        _conv2_relu1Op.Forward(batch, Activation(Conv2BnOutput, batch), Activation(Conv2Relu1Output, batch));
         // conv3.conv: Conv2d (N, 64, 56, 56) -> (N, 192, 56, 56)
-        _conv3_convOp.Forward(batch, Activation(6171648, 200704, batch), new global::Cnn.Tensor(_parameters, 13760, 110592), default, Activation(6573056, 602112, batch));
+        _conv3_convOp.Forward(batch, Activation(Conv2Relu1Output, batch), Conv3ConvWeight, default, Activation(Conv3ConvOutput, batch));
         // conv3.bn: BatchNorm2d (N, 192, 56, 56) -> (N, 192, 56, 56)
-        _conv3_bnOp.Forward(batch, Activation(6573056, 602112, batch), new global::Cnn.Tensor(_parameters, 124352, 192), new global::Cnn.Tensor(_parameters, 124544, 192), new global::Cnn.Tensor(_buffers, 258, 192), new global::Cnn.Tensor(_buffers, 450, 192), new global::Cnn.Tensor(_buffers, 642, 1), Activation(7777280, 602112, batch), Training);
+        _conv3_bnOp.Forward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Conv3BnBias, Conv3BnRunningMean, Conv3BnRunningVar, Conv3BnNumBatchesTracked, Activation(Conv3BnOutput, batch), Training);
         // conv3.relu1: ReLU (N, 192, 56, 56) -> (N, 192, 56, 56)
-        _conv3_relu1Op.Forward(batch, Activation(7777280, 602112, batch), Activation(8981504, 602112, batch));
+        _conv3_relu1Op.Forward(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch));
         // maxpool2: MaxPool2d (N, 192, 56, 56) -> (N, 192, 28, 28)
-        _maxpool2Op.Forward(batch, Activation(8981504, 602112, batch), Activation(10185728, 150528, batch));
+        _maxpool2Op.Forward(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch));
         // inception3a.branch1.conv: Conv2d (N, 192, 28, 28) -> (N, 64, 28, 28)
-        _inception3a_branch1_convOp.Forward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 124736, 12288), default, Activation(10486784, 50176, batch));
+        _inception3a_branch1_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, default, Activation(Inception3aBranch1ConvOutput, batch));
         // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
-        _inception3a_branch1_bnOp.Forward(batch, Activation(10486784, 50176, batch), new global::Cnn.Tensor(_parameters, 137024, 64), new global::Cnn.Tensor(_parameters, 137088, 64), new global::Cnn.Tensor(_buffers, 643, 64), new global::Cnn.Tensor(_buffers, 707, 64), new global::Cnn.Tensor(_buffers, 771, 1), Activation(10587136, 50176, batch), Training);
+        _inception3a_branch1_bnOp.Forward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Inception3aBranch1BnBias, Inception3aBranch1BnRunningMean, Inception3aBranch1BnRunningVar, Inception3aBranch1BnNumBatchesTracked, Activation(Inception3aBranch1BnOutput, batch), Training);
         // inception3a.branch1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
-        _inception3a_branch1_relu1Op.Forward(batch, Activation(10587136, 50176, batch), Activation(10687488, 50176, batch));
+        _inception3a_branch1_relu1Op.Forward(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch));
         // inception3a.branch2.0.conv: Conv2d (N, 192, 28, 28) -> (N, 96, 28, 28)
-        _inception3a_branch2_0_convOp.Forward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 137152, 18432), default, Activation(10787840, 75264, batch));
+        _inception3a_branch2_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, default, Activation(Inception3aBranch2_0_ConvOutput, batch));
         // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
-        _inception3a_branch2_0_bnOp.Forward(batch, Activation(10787840, 75264, batch), new global::Cnn.Tensor(_parameters, 155584, 96), new global::Cnn.Tensor(_parameters, 155680, 96), new global::Cnn.Tensor(_buffers, 772, 96), new global::Cnn.Tensor(_buffers, 868, 96), new global::Cnn.Tensor(_buffers, 964, 1), Activation(10938368, 75264, batch), Training);
+        _inception3a_branch2_0_bnOp.Forward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Inception3aBranch2_0_BnBias, Inception3aBranch2_0_BnRunningMean, Inception3aBranch2_0_BnRunningVar, Inception3aBranch2_0_BnNumBatchesTracked, Activation(Inception3aBranch2_0_BnOutput, batch), Training);
         // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
-        _inception3a_branch2_0_relu1Op.Forward(batch, Activation(10938368, 75264, batch), Activation(11088896, 75264, batch));
+        _inception3a_branch2_0_relu1Op.Forward(batch, Activation(Inception3aBranch2_0_BnOutput, batch), Activation(Inception3aBranch2_0_Relu1Output, batch));
         // inception3a.branch2.1.conv: Conv2d (N, 96, 28, 28) -> (N, 128, 28, 28)
-        _inception3a_branch2_1_convOp.Forward(batch, Activation(11088896, 75264, batch), new global::Cnn.Tensor(_parameters, 155776, 110592), default, Activation(11239424, 100352, batch));
+        _inception3a_branch2_1_convOp.Forward(batch, Activation(Inception3aBranch2_0_Relu1Output, batch), Inception3aBranch2_1_ConvWeight, default, Activation(Inception3aBranch2_1_ConvOutput, batch));
         // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3a_branch2_1_bnOp.Forward(batch, Activation(11239424, 100352, batch), new global::Cnn.Tensor(_parameters, 266368, 128), new global::Cnn.Tensor(_parameters, 266496, 128), new global::Cnn.Tensor(_buffers, 965, 128), new global::Cnn.Tensor(_buffers, 1093, 128), new global::Cnn.Tensor(_buffers, 1221, 1), Activation(11440128, 100352, batch), Training);
+        _inception3a_branch2_1_bnOp.Forward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Inception3aBranch2_1_BnBias, Inception3aBranch2_1_BnRunningMean, Inception3aBranch2_1_BnRunningVar, Inception3aBranch2_1_BnNumBatchesTracked, Activation(Inception3aBranch2_1_BnOutput, batch), Training);
         // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3a_branch2_1_relu1Op.Forward(batch, Activation(11440128, 100352, batch), Activation(11640832, 100352, batch));
+        _inception3a_branch2_1_relu1Op.Forward(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch));
         // inception3a.branch3.0.conv: Conv2d (N, 192, 28, 28) -> (N, 16, 28, 28)
-        _inception3a_branch3_0_convOp.Forward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 266624, 3072), default, Activation(11841536, 12544, batch));
+        _inception3a_branch3_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, default, Activation(Inception3aBranch3_0_ConvOutput, batch));
         // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28) -> (N, 16, 28, 28)
-        _inception3a_branch3_0_bnOp.Forward(batch, Activation(11841536, 12544, batch), new global::Cnn.Tensor(_parameters, 269696, 16), new global::Cnn.Tensor(_parameters, 269712, 16), new global::Cnn.Tensor(_buffers, 1222, 16), new global::Cnn.Tensor(_buffers, 1238, 16), new global::Cnn.Tensor(_buffers, 1254, 1), Activation(11866624, 12544, batch), Training);
+        _inception3a_branch3_0_bnOp.Forward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Inception3aBranch3_0_BnBias, Inception3aBranch3_0_BnRunningMean, Inception3aBranch3_0_BnRunningVar, Inception3aBranch3_0_BnNumBatchesTracked, Activation(Inception3aBranch3_0_BnOutput, batch), Training);
         // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28) -> (N, 16, 28, 28)
-        _inception3a_branch3_0_relu1Op.Forward(batch, Activation(11866624, 12544, batch), Activation(11891712, 12544, batch));
+        _inception3a_branch3_0_relu1Op.Forward(batch, Activation(Inception3aBranch3_0_BnOutput, batch), Activation(Inception3aBranch3_0_Relu1Output, batch));
         // inception3a.branch3.1.conv: Conv2d (N, 16, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch3_1_convOp.Forward(batch, Activation(11891712, 12544, batch), new global::Cnn.Tensor(_parameters, 269728, 4608), default, Activation(11916800, 25088, batch));
+        _inception3a_branch3_1_convOp.Forward(batch, Activation(Inception3aBranch3_0_Relu1Output, batch), Inception3aBranch3_1_ConvWeight, default, Activation(Inception3aBranch3_1_ConvOutput, batch));
         // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch3_1_bnOp.Forward(batch, Activation(11916800, 25088, batch), new global::Cnn.Tensor(_parameters, 274336, 32), new global::Cnn.Tensor(_parameters, 274368, 32), new global::Cnn.Tensor(_buffers, 1255, 32), new global::Cnn.Tensor(_buffers, 1287, 32), new global::Cnn.Tensor(_buffers, 1319, 1), Activation(11966976, 25088, batch), Training);
+        _inception3a_branch3_1_bnOp.Forward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Inception3aBranch3_1_BnBias, Inception3aBranch3_1_BnRunningMean, Inception3aBranch3_1_BnRunningVar, Inception3aBranch3_1_BnNumBatchesTracked, Activation(Inception3aBranch3_1_BnOutput, batch), Training);
         // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch3_1_relu1Op.Forward(batch, Activation(11966976, 25088, batch), Activation(12017152, 25088, batch));
+        _inception3a_branch3_1_relu1Op.Forward(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch));
         // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28) -> (N, 192, 28, 28)
-        _inception3a_branch4_maxpool1Op.Forward(batch, Activation(10185728, 150528, batch), Activation(12067328, 150528, batch));
+        _inception3a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Inception3aBranch4Maxpool1Output, batch));
         // inception3a.branch4.1.conv: Conv2d (N, 192, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch4_1_convOp.Forward(batch, Activation(12067328, 150528, batch), new global::Cnn.Tensor(_parameters, 274400, 6144), default, Activation(12368384, 25088, batch));
+        _inception3a_branch4_1_convOp.Forward(batch, Activation(Inception3aBranch4Maxpool1Output, batch), Inception3aBranch4_1_ConvWeight, default, Activation(Inception3aBranch4_1_ConvOutput, batch));
         // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch4_1_bnOp.Forward(batch, Activation(12368384, 25088, batch), new global::Cnn.Tensor(_parameters, 280544, 32), new global::Cnn.Tensor(_parameters, 280576, 32), new global::Cnn.Tensor(_buffers, 1320, 32), new global::Cnn.Tensor(_buffers, 1352, 32), new global::Cnn.Tensor(_buffers, 1384, 1), Activation(12418560, 25088, batch), Training);
+        _inception3a_branch4_1_bnOp.Forward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Inception3aBranch4_1_BnBias, Inception3aBranch4_1_BnRunningMean, Inception3aBranch4_1_BnRunningVar, Inception3aBranch4_1_BnNumBatchesTracked, Activation(Inception3aBranch4_1_BnOutput, batch), Training);
         // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch4_1_relu1Op.Forward(batch, Activation(12418560, 25088, batch), Activation(12468736, 25088, batch));
+        _inception3a_branch4_1_relu1Op.Forward(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch));
         // inception3a.concat1: Concat (N, 64, 28, 28) -> (N, 256, 28, 28)
-        _backend.CopyStrided(batch, 50176, Activation(10687488, 50176, batch), 50176, Strided(12518912, 200704, batch, 0), 200704);
-        _backend.CopyStrided(batch, 100352, Activation(11640832, 100352, batch), 100352, Strided(12518912, 200704, batch, 50176), 200704);
-        _backend.CopyStrided(batch, 25088, Activation(12017152, 25088, batch), 25088, Strided(12518912, 200704, batch, 150528), 200704);
-        _backend.CopyStrided(batch, 25088, Activation(12468736, 25088, batch), 25088, Strided(12518912, 200704, batch, 175616), 200704);
+        _backend.CopyStrided(batch, 50176, Activation(Inception3aBranch1Relu1Output, batch), 50176, Strided(Inception3aConcat1Output, batch, 0), 200704);
+        _backend.CopyStrided(batch, 100352, Activation(Inception3aBranch2_1_Relu1Output, batch), 100352, Strided(Inception3aConcat1Output, batch, 50176), 200704);
+        _backend.CopyStrided(batch, 25088, Activation(Inception3aBranch3_1_Relu1Output, batch), 25088, Strided(Inception3aConcat1Output, batch, 150528), 200704);
+        _backend.CopyStrided(batch, 25088, Activation(Inception3aBranch4_1_Relu1Output, batch), 25088, Strided(Inception3aConcat1Output, batch, 175616), 200704);
         // inception3b.branch1.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch1_convOp.Forward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 280608, 32768), default, Activation(12920320, 100352, batch));
+        _inception3b_branch1_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, default, Activation(Inception3bBranch1ConvOutput, batch));
         // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch1_bnOp.Forward(batch, Activation(12920320, 100352, batch), new global::Cnn.Tensor(_parameters, 313376, 128), new global::Cnn.Tensor(_parameters, 313504, 128), new global::Cnn.Tensor(_buffers, 1385, 128), new global::Cnn.Tensor(_buffers, 1513, 128), new global::Cnn.Tensor(_buffers, 1641, 1), Activation(13121024, 100352, batch), Training);
+        _inception3b_branch1_bnOp.Forward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Inception3bBranch1BnBias, Inception3bBranch1BnRunningMean, Inception3bBranch1BnRunningVar, Inception3bBranch1BnNumBatchesTracked, Activation(Inception3bBranch1BnOutput, batch), Training);
         // inception3b.branch1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch1_relu1Op.Forward(batch, Activation(13121024, 100352, batch), Activation(13321728, 100352, batch));
+        _inception3b_branch1_relu1Op.Forward(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch));
         // inception3b.branch2.0.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch2_0_convOp.Forward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 313632, 32768), default, Activation(13522432, 100352, batch));
+        _inception3b_branch2_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, default, Activation(Inception3bBranch2_0_ConvOutput, batch));
         // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch2_0_bnOp.Forward(batch, Activation(13522432, 100352, batch), new global::Cnn.Tensor(_parameters, 346400, 128), new global::Cnn.Tensor(_parameters, 346528, 128), new global::Cnn.Tensor(_buffers, 1642, 128), new global::Cnn.Tensor(_buffers, 1770, 128), new global::Cnn.Tensor(_buffers, 1898, 1), Activation(13723136, 100352, batch), Training);
+        _inception3b_branch2_0_bnOp.Forward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Inception3bBranch2_0_BnBias, Inception3bBranch2_0_BnRunningMean, Inception3bBranch2_0_BnRunningVar, Inception3bBranch2_0_BnNumBatchesTracked, Activation(Inception3bBranch2_0_BnOutput, batch), Training);
         // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch2_0_relu1Op.Forward(batch, Activation(13723136, 100352, batch), Activation(13923840, 100352, batch));
+        _inception3b_branch2_0_relu1Op.Forward(batch, Activation(Inception3bBranch2_0_BnOutput, batch), Activation(Inception3bBranch2_0_Relu1Output, batch));
         // inception3b.branch2.1.conv: Conv2d (N, 128, 28, 28) -> (N, 192, 28, 28)
-        _inception3b_branch2_1_convOp.Forward(batch, Activation(13923840, 100352, batch), new global::Cnn.Tensor(_parameters, 346656, 221184), default, Activation(14124544, 150528, batch));
+        _inception3b_branch2_1_convOp.Forward(batch, Activation(Inception3bBranch2_0_Relu1Output, batch), Inception3bBranch2_1_ConvWeight, default, Activation(Inception3bBranch2_1_ConvOutput, batch));
         // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28) -> (N, 192, 28, 28)
-        _inception3b_branch2_1_bnOp.Forward(batch, Activation(14124544, 150528, batch), new global::Cnn.Tensor(_parameters, 567840, 192), new global::Cnn.Tensor(_parameters, 568032, 192), new global::Cnn.Tensor(_buffers, 1899, 192), new global::Cnn.Tensor(_buffers, 2091, 192), new global::Cnn.Tensor(_buffers, 2283, 1), Activation(14425600, 150528, batch), Training);
+        _inception3b_branch2_1_bnOp.Forward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Inception3bBranch2_1_BnBias, Inception3bBranch2_1_BnRunningMean, Inception3bBranch2_1_BnRunningVar, Inception3bBranch2_1_BnNumBatchesTracked, Activation(Inception3bBranch2_1_BnOutput, batch), Training);
         // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28) -> (N, 192, 28, 28)
-        _inception3b_branch2_1_relu1Op.Forward(batch, Activation(14425600, 150528, batch), Activation(14726656, 150528, batch));
+        _inception3b_branch2_1_relu1Op.Forward(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch));
         // inception3b.branch3.0.conv: Conv2d (N, 256, 28, 28) -> (N, 32, 28, 28)
-        _inception3b_branch3_0_convOp.Forward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 568224, 8192), default, Activation(15027712, 25088, batch));
+        _inception3b_branch3_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, default, Activation(Inception3bBranch3_0_ConvOutput, batch));
         // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3b_branch3_0_bnOp.Forward(batch, Activation(15027712, 25088, batch), new global::Cnn.Tensor(_parameters, 576416, 32), new global::Cnn.Tensor(_parameters, 576448, 32), new global::Cnn.Tensor(_buffers, 2284, 32), new global::Cnn.Tensor(_buffers, 2316, 32), new global::Cnn.Tensor(_buffers, 2348, 1), Activation(15077888, 25088, batch), Training);
+        _inception3b_branch3_0_bnOp.Forward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Inception3bBranch3_0_BnBias, Inception3bBranch3_0_BnRunningMean, Inception3bBranch3_0_BnRunningVar, Inception3bBranch3_0_BnNumBatchesTracked, Activation(Inception3bBranch3_0_BnOutput, batch), Training);
         // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3b_branch3_0_relu1Op.Forward(batch, Activation(15077888, 25088, batch), Activation(15128064, 25088, batch));
+        _inception3b_branch3_0_relu1Op.Forward(batch, Activation(Inception3bBranch3_0_BnOutput, batch), Activation(Inception3bBranch3_0_Relu1Output, batch));
         // inception3b.branch3.1.conv: Conv2d (N, 32, 28, 28) -> (N, 96, 28, 28)
-        _inception3b_branch3_1_convOp.Forward(batch, Activation(15128064, 25088, batch), new global::Cnn.Tensor(_parameters, 576480, 27648), default, Activation(15178240, 75264, batch));
+        _inception3b_branch3_1_convOp.Forward(batch, Activation(Inception3bBranch3_0_Relu1Output, batch), Inception3bBranch3_1_ConvWeight, default, Activation(Inception3bBranch3_1_ConvOutput, batch));
         // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
-        _inception3b_branch3_1_bnOp.Forward(batch, Activation(15178240, 75264, batch), new global::Cnn.Tensor(_parameters, 604128, 96), new global::Cnn.Tensor(_parameters, 604224, 96), new global::Cnn.Tensor(_buffers, 2349, 96), new global::Cnn.Tensor(_buffers, 2445, 96), new global::Cnn.Tensor(_buffers, 2541, 1), Activation(15328768, 75264, batch), Training);
+        _inception3b_branch3_1_bnOp.Forward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Inception3bBranch3_1_BnBias, Inception3bBranch3_1_BnRunningMean, Inception3bBranch3_1_BnRunningVar, Inception3bBranch3_1_BnNumBatchesTracked, Activation(Inception3bBranch3_1_BnOutput, batch), Training);
         // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
-        _inception3b_branch3_1_relu1Op.Forward(batch, Activation(15328768, 75264, batch), Activation(15479296, 75264, batch));
+        _inception3b_branch3_1_relu1Op.Forward(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch));
         // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28) -> (N, 256, 28, 28)
-        _inception3b_branch4_maxpool1Op.Forward(batch, Activation(12518912, 200704, batch), Activation(15629824, 200704, batch));
+        _inception3b_branch4_maxpool1Op.Forward(batch, Activation(Inception3aConcat1Output, batch), Activation(Inception3bBranch4Maxpool1Output, batch));
         // inception3b.branch4.1.conv: Conv2d (N, 256, 28, 28) -> (N, 64, 28, 28)
-        _inception3b_branch4_1_convOp.Forward(batch, Activation(15629824, 200704, batch), new global::Cnn.Tensor(_parameters, 604320, 16384), default, Activation(16031232, 50176, batch));
+        _inception3b_branch4_1_convOp.Forward(batch, Activation(Inception3bBranch4Maxpool1Output, batch), Inception3bBranch4_1_ConvWeight, default, Activation(Inception3bBranch4_1_ConvOutput, batch));
         // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
-        _inception3b_branch4_1_bnOp.Forward(batch, Activation(16031232, 50176, batch), new global::Cnn.Tensor(_parameters, 620704, 64), new global::Cnn.Tensor(_parameters, 620768, 64), new global::Cnn.Tensor(_buffers, 2542, 64), new global::Cnn.Tensor(_buffers, 2606, 64), new global::Cnn.Tensor(_buffers, 2670, 1), Activation(16131584, 50176, batch), Training);
+        _inception3b_branch4_1_bnOp.Forward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Inception3bBranch4_1_BnBias, Inception3bBranch4_1_BnRunningMean, Inception3bBranch4_1_BnRunningVar, Inception3bBranch4_1_BnNumBatchesTracked, Activation(Inception3bBranch4_1_BnOutput, batch), Training);
         // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
-        _inception3b_branch4_1_relu1Op.Forward(batch, Activation(16131584, 50176, batch), Activation(16231936, 50176, batch));
+        _inception3b_branch4_1_relu1Op.Forward(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch));
         // inception3b.concat1: Concat (N, 128, 28, 28) -> (N, 480, 28, 28)
-        _backend.CopyStrided(batch, 100352, Activation(13321728, 100352, batch), 100352, Strided(16332288, 376320, batch, 0), 376320);
-        _backend.CopyStrided(batch, 150528, Activation(14726656, 150528, batch), 150528, Strided(16332288, 376320, batch, 100352), 376320);
-        _backend.CopyStrided(batch, 75264, Activation(15479296, 75264, batch), 75264, Strided(16332288, 376320, batch, 250880), 376320);
-        _backend.CopyStrided(batch, 50176, Activation(16231936, 50176, batch), 50176, Strided(16332288, 376320, batch, 326144), 376320);
+        _backend.CopyStrided(batch, 100352, Activation(Inception3bBranch1Relu1Output, batch), 100352, Strided(Inception3bConcat1Output, batch, 0), 376320);
+        _backend.CopyStrided(batch, 150528, Activation(Inception3bBranch2_1_Relu1Output, batch), 150528, Strided(Inception3bConcat1Output, batch, 100352), 376320);
+        _backend.CopyStrided(batch, 75264, Activation(Inception3bBranch3_1_Relu1Output, batch), 75264, Strided(Inception3bConcat1Output, batch, 250880), 376320);
+        _backend.CopyStrided(batch, 50176, Activation(Inception3bBranch4_1_Relu1Output, batch), 50176, Strided(Inception3bConcat1Output, batch, 326144), 376320);
         // maxpool3: MaxPool2d (N, 480, 28, 28) -> (N, 480, 14, 14)
-        _maxpool3Op.Forward(batch, Activation(16332288, 376320, batch), Activation(17084928, 94080, batch));
+        _maxpool3Op.Forward(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch));
         // inception4a.branch1.conv: Conv2d (N, 480, 14, 14) -> (N, 192, 14, 14)
-        _inception4a_branch1_convOp.Forward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 620832, 92160), default, Activation(17273088, 37632, batch));
+        _inception4a_branch1_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, default, Activation(Inception4aBranch1ConvOutput, batch));
         // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14) -> (N, 192, 14, 14)
-        _inception4a_branch1_bnOp.Forward(batch, Activation(17273088, 37632, batch), new global::Cnn.Tensor(_parameters, 712992, 192), new global::Cnn.Tensor(_parameters, 713184, 192), new global::Cnn.Tensor(_buffers, 2671, 192), new global::Cnn.Tensor(_buffers, 2863, 192), new global::Cnn.Tensor(_buffers, 3055, 1), Activation(17348352, 37632, batch), Training);
+        _inception4a_branch1_bnOp.Forward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Inception4aBranch1BnBias, Inception4aBranch1BnRunningMean, Inception4aBranch1BnRunningVar, Inception4aBranch1BnNumBatchesTracked, Activation(Inception4aBranch1BnOutput, batch), Training);
         // inception4a.branch1.relu1: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14)
-        _inception4a_branch1_relu1Op.Forward(batch, Activation(17348352, 37632, batch), Activation(17423616, 37632, batch));
+        _inception4a_branch1_relu1Op.Forward(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch));
         // inception4a.branch2.0.conv: Conv2d (N, 480, 14, 14) -> (N, 96, 14, 14)
-        _inception4a_branch2_0_convOp.Forward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 713376, 46080), default, Activation(17498880, 18816, batch));
+        _inception4a_branch2_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, default, Activation(Inception4aBranch2_0_ConvOutput, batch));
         // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14) -> (N, 96, 14, 14)
-        _inception4a_branch2_0_bnOp.Forward(batch, Activation(17498880, 18816, batch), new global::Cnn.Tensor(_parameters, 759456, 96), new global::Cnn.Tensor(_parameters, 759552, 96), new global::Cnn.Tensor(_buffers, 3056, 96), new global::Cnn.Tensor(_buffers, 3152, 96), new global::Cnn.Tensor(_buffers, 3248, 1), Activation(17536512, 18816, batch), Training);
+        _inception4a_branch2_0_bnOp.Forward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Inception4aBranch2_0_BnBias, Inception4aBranch2_0_BnRunningMean, Inception4aBranch2_0_BnRunningVar, Inception4aBranch2_0_BnNumBatchesTracked, Activation(Inception4aBranch2_0_BnOutput, batch), Training);
         // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14) -> (N, 96, 14, 14)
-        _inception4a_branch2_0_relu1Op.Forward(batch, Activation(17536512, 18816, batch), Activation(17574144, 18816, batch));
+        _inception4a_branch2_0_relu1Op.Forward(batch, Activation(Inception4aBranch2_0_BnOutput, batch), Activation(Inception4aBranch2_0_Relu1Output, batch));
         // inception4a.branch2.1.conv: Conv2d (N, 96, 14, 14) -> (N, 208, 14, 14)
-        _inception4a_branch2_1_convOp.Forward(batch, Activation(17574144, 18816, batch), new global::Cnn.Tensor(_parameters, 759648, 179712), default, Activation(17611776, 40768, batch));
+        _inception4a_branch2_1_convOp.Forward(batch, Activation(Inception4aBranch2_0_Relu1Output, batch), Inception4aBranch2_1_ConvWeight, default, Activation(Inception4aBranch2_1_ConvOutput, batch));
         // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14) -> (N, 208, 14, 14)
-        _inception4a_branch2_1_bnOp.Forward(batch, Activation(17611776, 40768, batch), new global::Cnn.Tensor(_parameters, 939360, 208), new global::Cnn.Tensor(_parameters, 939568, 208), new global::Cnn.Tensor(_buffers, 3249, 208), new global::Cnn.Tensor(_buffers, 3457, 208), new global::Cnn.Tensor(_buffers, 3665, 1), Activation(17693312, 40768, batch), Training);
+        _inception4a_branch2_1_bnOp.Forward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Inception4aBranch2_1_BnBias, Inception4aBranch2_1_BnRunningMean, Inception4aBranch2_1_BnRunningVar, Inception4aBranch2_1_BnNumBatchesTracked, Activation(Inception4aBranch2_1_BnOutput, batch), Training);
         // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14) -> (N, 208, 14, 14)
-        _inception4a_branch2_1_relu1Op.Forward(batch, Activation(17693312, 40768, batch), Activation(17774848, 40768, batch));
+        _inception4a_branch2_1_relu1Op.Forward(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch));
         // inception4a.branch3.0.conv: Conv2d (N, 480, 14, 14) -> (N, 16, 14, 14)
-        _inception4a_branch3_0_convOp.Forward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 939776, 7680), default, Activation(17856384, 3136, batch));
+        _inception4a_branch3_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, default, Activation(Inception4aBranch3_0_ConvOutput, batch));
         // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14) -> (N, 16, 14, 14)
-        _inception4a_branch3_0_bnOp.Forward(batch, Activation(17856384, 3136, batch), new global::Cnn.Tensor(_parameters, 947456, 16), new global::Cnn.Tensor(_parameters, 947472, 16), new global::Cnn.Tensor(_buffers, 3666, 16), new global::Cnn.Tensor(_buffers, 3682, 16), new global::Cnn.Tensor(_buffers, 3698, 1), Activation(17862656, 3136, batch), Training);
+        _inception4a_branch3_0_bnOp.Forward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Inception4aBranch3_0_BnBias, Inception4aBranch3_0_BnRunningMean, Inception4aBranch3_0_BnRunningVar, Inception4aBranch3_0_BnNumBatchesTracked, Activation(Inception4aBranch3_0_BnOutput, batch), Training);
         // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14) -> (N, 16, 14, 14)
-        _inception4a_branch3_0_relu1Op.Forward(batch, Activation(17862656, 3136, batch), Activation(17868928, 3136, batch));
+        _inception4a_branch3_0_relu1Op.Forward(batch, Activation(Inception4aBranch3_0_BnOutput, batch), Activation(Inception4aBranch3_0_Relu1Output, batch));
         // inception4a.branch3.1.conv: Conv2d (N, 16, 14, 14) -> (N, 48, 14, 14)
-        _inception4a_branch3_1_convOp.Forward(batch, Activation(17868928, 3136, batch), new global::Cnn.Tensor(_parameters, 947488, 6912), default, Activation(17875200, 9408, batch));
+        _inception4a_branch3_1_convOp.Forward(batch, Activation(Inception4aBranch3_0_Relu1Output, batch), Inception4aBranch3_1_ConvWeight, default, Activation(Inception4aBranch3_1_ConvOutput, batch));
         // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14) -> (N, 48, 14, 14)
-        _inception4a_branch3_1_bnOp.Forward(batch, Activation(17875200, 9408, batch), new global::Cnn.Tensor(_parameters, 954400, 48), new global::Cnn.Tensor(_parameters, 954448, 48), new global::Cnn.Tensor(_buffers, 3699, 48), new global::Cnn.Tensor(_buffers, 3747, 48), new global::Cnn.Tensor(_buffers, 3795, 1), Activation(17894016, 9408, batch), Training);
+        _inception4a_branch3_1_bnOp.Forward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Inception4aBranch3_1_BnBias, Inception4aBranch3_1_BnRunningMean, Inception4aBranch3_1_BnRunningVar, Inception4aBranch3_1_BnNumBatchesTracked, Activation(Inception4aBranch3_1_BnOutput, batch), Training);
         // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14) -> (N, 48, 14, 14)
-        _inception4a_branch3_1_relu1Op.Forward(batch, Activation(17894016, 9408, batch), Activation(17912832, 9408, batch));
+        _inception4a_branch3_1_relu1Op.Forward(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch));
         // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14) -> (N, 480, 14, 14)
-        _inception4a_branch4_maxpool1Op.Forward(batch, Activation(17084928, 94080, batch), Activation(17931648, 94080, batch));
+        _inception4a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool3Output, batch), Activation(Inception4aBranch4Maxpool1Output, batch));
         // inception4a.branch4.1.conv: Conv2d (N, 480, 14, 14) -> (N, 64, 14, 14)
-        _inception4a_branch4_1_convOp.Forward(batch, Activation(17931648, 94080, batch), new global::Cnn.Tensor(_parameters, 954496, 30720), default, Activation(18119808, 12544, batch));
+        _inception4a_branch4_1_convOp.Forward(batch, Activation(Inception4aBranch4Maxpool1Output, batch), Inception4aBranch4_1_ConvWeight, default, Activation(Inception4aBranch4_1_ConvOutput, batch));
         // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4a_branch4_1_bnOp.Forward(batch, Activation(18119808, 12544, batch), new global::Cnn.Tensor(_parameters, 985216, 64), new global::Cnn.Tensor(_parameters, 985280, 64), new global::Cnn.Tensor(_buffers, 3796, 64), new global::Cnn.Tensor(_buffers, 3860, 64), new global::Cnn.Tensor(_buffers, 3924, 1), Activation(18144896, 12544, batch), Training);
+        _inception4a_branch4_1_bnOp.Forward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Inception4aBranch4_1_BnBias, Inception4aBranch4_1_BnRunningMean, Inception4aBranch4_1_BnRunningVar, Inception4aBranch4_1_BnNumBatchesTracked, Activation(Inception4aBranch4_1_BnOutput, batch), Training);
         // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4a_branch4_1_relu1Op.Forward(batch, Activation(18144896, 12544, batch), Activation(18169984, 12544, batch));
+        _inception4a_branch4_1_relu1Op.Forward(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch));
         // inception4a.concat1: Concat (N, 192, 14, 14) -> (N, 512, 14, 14)
-        _backend.CopyStrided(batch, 37632, Activation(17423616, 37632, batch), 37632, Strided(18195072, 100352, batch, 0), 100352);
-        _backend.CopyStrided(batch, 40768, Activation(17774848, 40768, batch), 40768, Strided(18195072, 100352, batch, 37632), 100352);
-        _backend.CopyStrided(batch, 9408, Activation(17912832, 9408, batch), 9408, Strided(18195072, 100352, batch, 78400), 100352);
-        _backend.CopyStrided(batch, 12544, Activation(18169984, 12544, batch), 12544, Strided(18195072, 100352, batch, 87808), 100352);
+        _backend.CopyStrided(batch, 37632, Activation(Inception4aBranch1Relu1Output, batch), 37632, Strided(Inception4aConcat1Output, batch, 0), 100352);
+        _backend.CopyStrided(batch, 40768, Activation(Inception4aBranch2_1_Relu1Output, batch), 40768, Strided(Inception4aConcat1Output, batch, 37632), 100352);
+        _backend.CopyStrided(batch, 9408, Activation(Inception4aBranch3_1_Relu1Output, batch), 9408, Strided(Inception4aConcat1Output, batch, 78400), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4aBranch4_1_Relu1Output, batch), 12544, Strided(Inception4aConcat1Output, batch, 87808), 100352);
         // inception4b.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 160, 14, 14)
-        _inception4b_branch1_convOp.Forward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 985344, 81920), default, Activation(18395776, 31360, batch));
+        _inception4b_branch1_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, default, Activation(Inception4bBranch1ConvOutput, batch));
         // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
-        _inception4b_branch1_bnOp.Forward(batch, Activation(18395776, 31360, batch), new global::Cnn.Tensor(_parameters, 1067264, 160), new global::Cnn.Tensor(_parameters, 1067424, 160), new global::Cnn.Tensor(_buffers, 3925, 160), new global::Cnn.Tensor(_buffers, 4085, 160), new global::Cnn.Tensor(_buffers, 4245, 1), Activation(18458496, 31360, batch), Training);
+        _inception4b_branch1_bnOp.Forward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Inception4bBranch1BnBias, Inception4bBranch1BnRunningMean, Inception4bBranch1BnRunningVar, Inception4bBranch1BnNumBatchesTracked, Activation(Inception4bBranch1BnOutput, batch), Training);
         // inception4b.branch1.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
-        _inception4b_branch1_relu1Op.Forward(batch, Activation(18458496, 31360, batch), Activation(18521216, 31360, batch));
+        _inception4b_branch1_relu1Op.Forward(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch));
         // inception4b.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
-        _inception4b_branch2_0_convOp.Forward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1067584, 57344), default, Activation(18583936, 21952, batch));
+        _inception4b_branch2_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, default, Activation(Inception4bBranch2_0_ConvOutput, batch));
         // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
-        _inception4b_branch2_0_bnOp.Forward(batch, Activation(18583936, 21952, batch), new global::Cnn.Tensor(_parameters, 1124928, 112), new global::Cnn.Tensor(_parameters, 1125040, 112), new global::Cnn.Tensor(_buffers, 4246, 112), new global::Cnn.Tensor(_buffers, 4358, 112), new global::Cnn.Tensor(_buffers, 4470, 1), Activation(18627840, 21952, batch), Training);
+        _inception4b_branch2_0_bnOp.Forward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Inception4bBranch2_0_BnBias, Inception4bBranch2_0_BnRunningMean, Inception4bBranch2_0_BnRunningVar, Inception4bBranch2_0_BnNumBatchesTracked, Activation(Inception4bBranch2_0_BnOutput, batch), Training);
         // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
-        _inception4b_branch2_0_relu1Op.Forward(batch, Activation(18627840, 21952, batch), Activation(18671744, 21952, batch));
+        _inception4b_branch2_0_relu1Op.Forward(batch, Activation(Inception4bBranch2_0_BnOutput, batch), Activation(Inception4bBranch2_0_Relu1Output, batch));
         // inception4b.branch2.1.conv: Conv2d (N, 112, 14, 14) -> (N, 224, 14, 14)
-        _inception4b_branch2_1_convOp.Forward(batch, Activation(18671744, 21952, batch), new global::Cnn.Tensor(_parameters, 1125152, 225792), default, Activation(18715648, 43904, batch));
+        _inception4b_branch2_1_convOp.Forward(batch, Activation(Inception4bBranch2_0_Relu1Output, batch), Inception4bBranch2_1_ConvWeight, default, Activation(Inception4bBranch2_1_ConvOutput, batch));
         // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14) -> (N, 224, 14, 14)
-        _inception4b_branch2_1_bnOp.Forward(batch, Activation(18715648, 43904, batch), new global::Cnn.Tensor(_parameters, 1350944, 224), new global::Cnn.Tensor(_parameters, 1351168, 224), new global::Cnn.Tensor(_buffers, 4471, 224), new global::Cnn.Tensor(_buffers, 4695, 224), new global::Cnn.Tensor(_buffers, 4919, 1), Activation(18803456, 43904, batch), Training);
+        _inception4b_branch2_1_bnOp.Forward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Inception4bBranch2_1_BnBias, Inception4bBranch2_1_BnRunningMean, Inception4bBranch2_1_BnRunningVar, Inception4bBranch2_1_BnNumBatchesTracked, Activation(Inception4bBranch2_1_BnOutput, batch), Training);
         // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14) -> (N, 224, 14, 14)
-        _inception4b_branch2_1_relu1Op.Forward(batch, Activation(18803456, 43904, batch), Activation(18891264, 43904, batch));
+        _inception4b_branch2_1_relu1Op.Forward(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch));
         // inception4b.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
-        _inception4b_branch3_0_convOp.Forward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1351392, 12288), default, Activation(18979072, 4704, batch));
+        _inception4b_branch3_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, default, Activation(Inception4bBranch3_0_ConvOutput, batch));
         // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
-        _inception4b_branch3_0_bnOp.Forward(batch, Activation(18979072, 4704, batch), new global::Cnn.Tensor(_parameters, 1363680, 24), new global::Cnn.Tensor(_parameters, 1363704, 24), new global::Cnn.Tensor(_buffers, 4920, 24), new global::Cnn.Tensor(_buffers, 4944, 24), new global::Cnn.Tensor(_buffers, 4968, 1), Activation(18988480, 4704, batch), Training);
+        _inception4b_branch3_0_bnOp.Forward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Inception4bBranch3_0_BnBias, Inception4bBranch3_0_BnRunningMean, Inception4bBranch3_0_BnRunningVar, Inception4bBranch3_0_BnNumBatchesTracked, Activation(Inception4bBranch3_0_BnOutput, batch), Training);
         // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
-        _inception4b_branch3_0_relu1Op.Forward(batch, Activation(18988480, 4704, batch), Activation(18997888, 4704, batch));
+        _inception4b_branch3_0_relu1Op.Forward(batch, Activation(Inception4bBranch3_0_BnOutput, batch), Activation(Inception4bBranch3_0_Relu1Output, batch));
         // inception4b.branch3.1.conv: Conv2d (N, 24, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch3_1_convOp.Forward(batch, Activation(18997888, 4704, batch), new global::Cnn.Tensor(_parameters, 1363728, 13824), default, Activation(19007296, 12544, batch));
+        _inception4b_branch3_1_convOp.Forward(batch, Activation(Inception4bBranch3_0_Relu1Output, batch), Inception4bBranch3_1_ConvWeight, default, Activation(Inception4bBranch3_1_ConvOutput, batch));
         // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch3_1_bnOp.Forward(batch, Activation(19007296, 12544, batch), new global::Cnn.Tensor(_parameters, 1377552, 64), new global::Cnn.Tensor(_parameters, 1377616, 64), new global::Cnn.Tensor(_buffers, 4969, 64), new global::Cnn.Tensor(_buffers, 5033, 64), new global::Cnn.Tensor(_buffers, 5097, 1), Activation(19032384, 12544, batch), Training);
+        _inception4b_branch3_1_bnOp.Forward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Inception4bBranch3_1_BnBias, Inception4bBranch3_1_BnRunningMean, Inception4bBranch3_1_BnRunningVar, Inception4bBranch3_1_BnNumBatchesTracked, Activation(Inception4bBranch3_1_BnOutput, batch), Training);
         // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch3_1_relu1Op.Forward(batch, Activation(19032384, 12544, batch), Activation(19057472, 12544, batch));
+        _inception4b_branch3_1_relu1Op.Forward(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch));
         // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
-        _inception4b_branch4_maxpool1Op.Forward(batch, Activation(18195072, 100352, batch), Activation(19082560, 100352, batch));
+        _inception4b_branch4_maxpool1Op.Forward(batch, Activation(Inception4aConcat1Output, batch), Activation(Inception4bBranch4Maxpool1Output, batch));
         // inception4b.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch4_1_convOp.Forward(batch, Activation(19082560, 100352, batch), new global::Cnn.Tensor(_parameters, 1377680, 32768), default, Activation(19283264, 12544, batch));
+        _inception4b_branch4_1_convOp.Forward(batch, Activation(Inception4bBranch4Maxpool1Output, batch), Inception4bBranch4_1_ConvWeight, default, Activation(Inception4bBranch4_1_ConvOutput, batch));
         // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch4_1_bnOp.Forward(batch, Activation(19283264, 12544, batch), new global::Cnn.Tensor(_parameters, 1410448, 64), new global::Cnn.Tensor(_parameters, 1410512, 64), new global::Cnn.Tensor(_buffers, 5098, 64), new global::Cnn.Tensor(_buffers, 5162, 64), new global::Cnn.Tensor(_buffers, 5226, 1), Activation(19308352, 12544, batch), Training);
+        _inception4b_branch4_1_bnOp.Forward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Inception4bBranch4_1_BnBias, Inception4bBranch4_1_BnRunningMean, Inception4bBranch4_1_BnRunningVar, Inception4bBranch4_1_BnNumBatchesTracked, Activation(Inception4bBranch4_1_BnOutput, batch), Training);
         // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch4_1_relu1Op.Forward(batch, Activation(19308352, 12544, batch), Activation(19333440, 12544, batch));
+        _inception4b_branch4_1_relu1Op.Forward(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch));
         // inception4b.concat1: Concat (N, 160, 14, 14) -> (N, 512, 14, 14)
-        _backend.CopyStrided(batch, 31360, Activation(18521216, 31360, batch), 31360, Strided(19358528, 100352, batch, 0), 100352);
-        _backend.CopyStrided(batch, 43904, Activation(18891264, 43904, batch), 43904, Strided(19358528, 100352, batch, 31360), 100352);
-        _backend.CopyStrided(batch, 12544, Activation(19057472, 12544, batch), 12544, Strided(19358528, 100352, batch, 75264), 100352);
-        _backend.CopyStrided(batch, 12544, Activation(19333440, 12544, batch), 12544, Strided(19358528, 100352, batch, 87808), 100352);
+        _backend.CopyStrided(batch, 31360, Activation(Inception4bBranch1Relu1Output, batch), 31360, Strided(Inception4bConcat1Output, batch, 0), 100352);
+        _backend.CopyStrided(batch, 43904, Activation(Inception4bBranch2_1_Relu1Output, batch), 43904, Strided(Inception4bConcat1Output, batch, 31360), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4bBranch3_1_Relu1Output, batch), 12544, Strided(Inception4bConcat1Output, batch, 75264), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4bBranch4_1_Relu1Output, batch), 12544, Strided(Inception4bConcat1Output, batch, 87808), 100352);
         // inception4c.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch1_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1410576, 65536), default, Activation(19559232, 25088, batch));
+        _inception4c_branch1_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, default, Activation(Inception4cBranch1ConvOutput, batch));
         // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch1_bnOp.Forward(batch, Activation(19559232, 25088, batch), new global::Cnn.Tensor(_parameters, 1476112, 128), new global::Cnn.Tensor(_parameters, 1476240, 128), new global::Cnn.Tensor(_buffers, 5227, 128), new global::Cnn.Tensor(_buffers, 5355, 128), new global::Cnn.Tensor(_buffers, 5483, 1), Activation(19609408, 25088, batch), Training);
+        _inception4c_branch1_bnOp.Forward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Inception4cBranch1BnBias, Inception4cBranch1BnRunningMean, Inception4cBranch1BnRunningVar, Inception4cBranch1BnNumBatchesTracked, Activation(Inception4cBranch1BnOutput, batch), Training);
         // inception4c.branch1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch1_relu1Op.Forward(batch, Activation(19609408, 25088, batch), Activation(19659584, 25088, batch));
+        _inception4c_branch1_relu1Op.Forward(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch));
         // inception4c.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch2_0_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1476368, 65536), default, Activation(19709760, 25088, batch));
+        _inception4c_branch2_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, default, Activation(Inception4cBranch2_0_ConvOutput, batch));
         // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch2_0_bnOp.Forward(batch, Activation(19709760, 25088, batch), new global::Cnn.Tensor(_parameters, 1541904, 128), new global::Cnn.Tensor(_parameters, 1542032, 128), new global::Cnn.Tensor(_buffers, 5484, 128), new global::Cnn.Tensor(_buffers, 5612, 128), new global::Cnn.Tensor(_buffers, 5740, 1), Activation(19759936, 25088, batch), Training);
+        _inception4c_branch2_0_bnOp.Forward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Inception4cBranch2_0_BnBias, Inception4cBranch2_0_BnRunningMean, Inception4cBranch2_0_BnRunningVar, Inception4cBranch2_0_BnNumBatchesTracked, Activation(Inception4cBranch2_0_BnOutput, batch), Training);
         // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch2_0_relu1Op.Forward(batch, Activation(19759936, 25088, batch), Activation(19810112, 25088, batch));
+        _inception4c_branch2_0_relu1Op.Forward(batch, Activation(Inception4cBranch2_0_BnOutput, batch), Activation(Inception4cBranch2_0_Relu1Output, batch));
         // inception4c.branch2.1.conv: Conv2d (N, 128, 14, 14) -> (N, 256, 14, 14)
-        _inception4c_branch2_1_convOp.Forward(batch, Activation(19810112, 25088, batch), new global::Cnn.Tensor(_parameters, 1542160, 294912), default, Activation(19860288, 50176, batch));
+        _inception4c_branch2_1_convOp.Forward(batch, Activation(Inception4cBranch2_0_Relu1Output, batch), Inception4cBranch2_1_ConvWeight, default, Activation(Inception4cBranch2_1_ConvOutput, batch));
         // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _inception4c_branch2_1_bnOp.Forward(batch, Activation(19860288, 50176, batch), new global::Cnn.Tensor(_parameters, 1837072, 256), new global::Cnn.Tensor(_parameters, 1837328, 256), new global::Cnn.Tensor(_buffers, 5741, 256), new global::Cnn.Tensor(_buffers, 5997, 256), new global::Cnn.Tensor(_buffers, 6253, 1), Activation(19960640, 50176, batch), Training);
+        _inception4c_branch2_1_bnOp.Forward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Inception4cBranch2_1_BnBias, Inception4cBranch2_1_BnRunningMean, Inception4cBranch2_1_BnRunningVar, Inception4cBranch2_1_BnNumBatchesTracked, Activation(Inception4cBranch2_1_BnOutput, batch), Training);
         // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _inception4c_branch2_1_relu1Op.Forward(batch, Activation(19960640, 50176, batch), Activation(20060992, 50176, batch));
+        _inception4c_branch2_1_relu1Op.Forward(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch));
         // inception4c.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
-        _inception4c_branch3_0_convOp.Forward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1837584, 12288), default, Activation(20161344, 4704, batch));
+        _inception4c_branch3_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, default, Activation(Inception4cBranch3_0_ConvOutput, batch));
         // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
-        _inception4c_branch3_0_bnOp.Forward(batch, Activation(20161344, 4704, batch), new global::Cnn.Tensor(_parameters, 1849872, 24), new global::Cnn.Tensor(_parameters, 1849896, 24), new global::Cnn.Tensor(_buffers, 6254, 24), new global::Cnn.Tensor(_buffers, 6278, 24), new global::Cnn.Tensor(_buffers, 6302, 1), Activation(20170752, 4704, batch), Training);
+        _inception4c_branch3_0_bnOp.Forward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Inception4cBranch3_0_BnBias, Inception4cBranch3_0_BnRunningMean, Inception4cBranch3_0_BnRunningVar, Inception4cBranch3_0_BnNumBatchesTracked, Activation(Inception4cBranch3_0_BnOutput, batch), Training);
         // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
-        _inception4c_branch3_0_relu1Op.Forward(batch, Activation(20170752, 4704, batch), Activation(20180160, 4704, batch));
+        _inception4c_branch3_0_relu1Op.Forward(batch, Activation(Inception4cBranch3_0_BnOutput, batch), Activation(Inception4cBranch3_0_Relu1Output, batch));
         // inception4c.branch3.1.conv: Conv2d (N, 24, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch3_1_convOp.Forward(batch, Activation(20180160, 4704, batch), new global::Cnn.Tensor(_parameters, 1849920, 13824), default, Activation(20189568, 12544, batch));
+        _inception4c_branch3_1_convOp.Forward(batch, Activation(Inception4cBranch3_0_Relu1Output, batch), Inception4cBranch3_1_ConvWeight, default, Activation(Inception4cBranch3_1_ConvOutput, batch));
         // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch3_1_bnOp.Forward(batch, Activation(20189568, 12544, batch), new global::Cnn.Tensor(_parameters, 1863744, 64), new global::Cnn.Tensor(_parameters, 1863808, 64), new global::Cnn.Tensor(_buffers, 6303, 64), new global::Cnn.Tensor(_buffers, 6367, 64), new global::Cnn.Tensor(_buffers, 6431, 1), Activation(20214656, 12544, batch), Training);
+        _inception4c_branch3_1_bnOp.Forward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Inception4cBranch3_1_BnBias, Inception4cBranch3_1_BnRunningMean, Inception4cBranch3_1_BnRunningVar, Inception4cBranch3_1_BnNumBatchesTracked, Activation(Inception4cBranch3_1_BnOutput, batch), Training);
         // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch3_1_relu1Op.Forward(batch, Activation(20214656, 12544, batch), Activation(20239744, 12544, batch));
+        _inception4c_branch3_1_relu1Op.Forward(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch));
         // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
-        _inception4c_branch4_maxpool1Op.Forward(batch, Activation(19358528, 100352, batch), Activation(20264832, 100352, batch));
+        _inception4c_branch4_maxpool1Op.Forward(batch, Activation(Inception4bConcat1Output, batch), Activation(Inception4cBranch4Maxpool1Output, batch));
         // inception4c.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch4_1_convOp.Forward(batch, Activation(20264832, 100352, batch), new global::Cnn.Tensor(_parameters, 1863872, 32768), default, Activation(20465536, 12544, batch));
+        _inception4c_branch4_1_convOp.Forward(batch, Activation(Inception4cBranch4Maxpool1Output, batch), Inception4cBranch4_1_ConvWeight, default, Activation(Inception4cBranch4_1_ConvOutput, batch));
         // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch4_1_bnOp.Forward(batch, Activation(20465536, 12544, batch), new global::Cnn.Tensor(_parameters, 1896640, 64), new global::Cnn.Tensor(_parameters, 1896704, 64), new global::Cnn.Tensor(_buffers, 6432, 64), new global::Cnn.Tensor(_buffers, 6496, 64), new global::Cnn.Tensor(_buffers, 6560, 1), Activation(20490624, 12544, batch), Training);
+        _inception4c_branch4_1_bnOp.Forward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Inception4cBranch4_1_BnBias, Inception4cBranch4_1_BnRunningMean, Inception4cBranch4_1_BnRunningVar, Inception4cBranch4_1_BnNumBatchesTracked, Activation(Inception4cBranch4_1_BnOutput, batch), Training);
         // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch4_1_relu1Op.Forward(batch, Activation(20490624, 12544, batch), Activation(20515712, 12544, batch));
+        _inception4c_branch4_1_relu1Op.Forward(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch));
         // inception4c.concat1: Concat (N, 128, 14, 14) -> (N, 512, 14, 14)
-        _backend.CopyStrided(batch, 25088, Activation(19659584, 25088, batch), 25088, Strided(20540800, 100352, batch, 0), 100352);
-        _backend.CopyStrided(batch, 50176, Activation(20060992, 50176, batch), 50176, Strided(20540800, 100352, batch, 25088), 100352);
-        _backend.CopyStrided(batch, 12544, Activation(20239744, 12544, batch), 12544, Strided(20540800, 100352, batch, 75264), 100352);
-        _backend.CopyStrided(batch, 12544, Activation(20515712, 12544, batch), 12544, Strided(20540800, 100352, batch, 87808), 100352);
+        _backend.CopyStrided(batch, 25088, Activation(Inception4cBranch1Relu1Output, batch), 25088, Strided(Inception4cConcat1Output, batch, 0), 100352);
+        _backend.CopyStrided(batch, 50176, Activation(Inception4cBranch2_1_Relu1Output, batch), 50176, Strided(Inception4cConcat1Output, batch, 25088), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4cBranch3_1_Relu1Output, batch), 12544, Strided(Inception4cConcat1Output, batch, 75264), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4cBranch4_1_Relu1Output, batch), 12544, Strided(Inception4cConcat1Output, batch, 87808), 100352);
         // inception4d.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
-        _inception4d_branch1_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1896768, 57344), default, Activation(20741504, 21952, batch));
+        _inception4d_branch1_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, default, Activation(Inception4dBranch1ConvOutput, batch));
         // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
-        _inception4d_branch1_bnOp.Forward(batch, Activation(20741504, 21952, batch), new global::Cnn.Tensor(_parameters, 1954112, 112), new global::Cnn.Tensor(_parameters, 1954224, 112), new global::Cnn.Tensor(_buffers, 6561, 112), new global::Cnn.Tensor(_buffers, 6673, 112), new global::Cnn.Tensor(_buffers, 6785, 1), Activation(20785408, 21952, batch), Training);
+        _inception4d_branch1_bnOp.Forward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Inception4dBranch1BnBias, Inception4dBranch1BnRunningMean, Inception4dBranch1BnRunningVar, Inception4dBranch1BnNumBatchesTracked, Activation(Inception4dBranch1BnOutput, batch), Training);
         // inception4d.branch1.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
-        _inception4d_branch1_relu1Op.Forward(batch, Activation(20785408, 21952, batch), Activation(20829312, 21952, batch));
+        _inception4d_branch1_relu1Op.Forward(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch));
         // inception4d.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 144, 14, 14)
-        _inception4d_branch2_0_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1954336, 73728), default, Activation(20873216, 28224, batch));
+        _inception4d_branch2_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, default, Activation(Inception4dBranch2_0_ConvOutput, batch));
         // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14) -> (N, 144, 14, 14)
-        _inception4d_branch2_0_bnOp.Forward(batch, Activation(20873216, 28224, batch), new global::Cnn.Tensor(_parameters, 2028064, 144), new global::Cnn.Tensor(_parameters, 2028208, 144), new global::Cnn.Tensor(_buffers, 6786, 144), new global::Cnn.Tensor(_buffers, 6930, 144), new global::Cnn.Tensor(_buffers, 7074, 1), Activation(20929664, 28224, batch), Training);
+        _inception4d_branch2_0_bnOp.Forward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Inception4dBranch2_0_BnBias, Inception4dBranch2_0_BnRunningMean, Inception4dBranch2_0_BnRunningVar, Inception4dBranch2_0_BnNumBatchesTracked, Activation(Inception4dBranch2_0_BnOutput, batch), Training);
         // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14) -> (N, 144, 14, 14)
-        _inception4d_branch2_0_relu1Op.Forward(batch, Activation(20929664, 28224, batch), Activation(20986112, 28224, batch));
+        _inception4d_branch2_0_relu1Op.Forward(batch, Activation(Inception4dBranch2_0_BnOutput, batch), Activation(Inception4dBranch2_0_Relu1Output, batch));
         // inception4d.branch2.1.conv: Conv2d (N, 144, 14, 14) -> (N, 288, 14, 14)
-        _inception4d_branch2_1_convOp.Forward(batch, Activation(20986112, 28224, batch), new global::Cnn.Tensor(_parameters, 2028352, 373248), default, Activation(21042560, 56448, batch));
+        _inception4d_branch2_1_convOp.Forward(batch, Activation(Inception4dBranch2_0_Relu1Output, batch), Inception4dBranch2_1_ConvWeight, default, Activation(Inception4dBranch2_1_ConvOutput, batch));
         // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14) -> (N, 288, 14, 14)
-        _inception4d_branch2_1_bnOp.Forward(batch, Activation(21042560, 56448, batch), new global::Cnn.Tensor(_parameters, 2401600, 288), new global::Cnn.Tensor(_parameters, 2401888, 288), new global::Cnn.Tensor(_buffers, 7075, 288), new global::Cnn.Tensor(_buffers, 7363, 288), new global::Cnn.Tensor(_buffers, 7651, 1), Activation(21155456, 56448, batch), Training);
+        _inception4d_branch2_1_bnOp.Forward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Inception4dBranch2_1_BnBias, Inception4dBranch2_1_BnRunningMean, Inception4dBranch2_1_BnRunningVar, Inception4dBranch2_1_BnNumBatchesTracked, Activation(Inception4dBranch2_1_BnOutput, batch), Training);
         // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14) -> (N, 288, 14, 14)
-        _inception4d_branch2_1_relu1Op.Forward(batch, Activation(21155456, 56448, batch), Activation(21268352, 56448, batch));
+        _inception4d_branch2_1_relu1Op.Forward(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch));
         // inception4d.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 32, 14, 14)
-        _inception4d_branch3_0_convOp.Forward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 2402176, 16384), default, Activation(21381248, 6272, batch));
+        _inception4d_branch3_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, default, Activation(Inception4dBranch3_0_ConvOutput, batch));
         // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _inception4d_branch3_0_bnOp.Forward(batch, Activation(21381248, 6272, batch), new global::Cnn.Tensor(_parameters, 2418560, 32), new global::Cnn.Tensor(_parameters, 2418592, 32), new global::Cnn.Tensor(_buffers, 7652, 32), new global::Cnn.Tensor(_buffers, 7684, 32), new global::Cnn.Tensor(_buffers, 7716, 1), Activation(21393792, 6272, batch), Training);
+        _inception4d_branch3_0_bnOp.Forward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Inception4dBranch3_0_BnBias, Inception4dBranch3_0_BnRunningMean, Inception4dBranch3_0_BnRunningVar, Inception4dBranch3_0_BnNumBatchesTracked, Activation(Inception4dBranch3_0_BnOutput, batch), Training);
         // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _inception4d_branch3_0_relu1Op.Forward(batch, Activation(21393792, 6272, batch), Activation(21406336, 6272, batch));
+        _inception4d_branch3_0_relu1Op.Forward(batch, Activation(Inception4dBranch3_0_BnOutput, batch), Activation(Inception4dBranch3_0_Relu1Output, batch));
         // inception4d.branch3.1.conv: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch3_1_convOp.Forward(batch, Activation(21406336, 6272, batch), new global::Cnn.Tensor(_parameters, 2418624, 18432), default, Activation(21418880, 12544, batch));
+        _inception4d_branch3_1_convOp.Forward(batch, Activation(Inception4dBranch3_0_Relu1Output, batch), Inception4dBranch3_1_ConvWeight, default, Activation(Inception4dBranch3_1_ConvOutput, batch));
         // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch3_1_bnOp.Forward(batch, Activation(21418880, 12544, batch), new global::Cnn.Tensor(_parameters, 2437056, 64), new global::Cnn.Tensor(_parameters, 2437120, 64), new global::Cnn.Tensor(_buffers, 7717, 64), new global::Cnn.Tensor(_buffers, 7781, 64), new global::Cnn.Tensor(_buffers, 7845, 1), Activation(21443968, 12544, batch), Training);
+        _inception4d_branch3_1_bnOp.Forward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Inception4dBranch3_1_BnBias, Inception4dBranch3_1_BnRunningMean, Inception4dBranch3_1_BnRunningVar, Inception4dBranch3_1_BnNumBatchesTracked, Activation(Inception4dBranch3_1_BnOutput, batch), Training);
         // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch3_1_relu1Op.Forward(batch, Activation(21443968, 12544, batch), Activation(21469056, 12544, batch));
+        _inception4d_branch3_1_relu1Op.Forward(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch));
         // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
-        _inception4d_branch4_maxpool1Op.Forward(batch, Activation(20540800, 100352, batch), Activation(21494144, 100352, batch));
+        _inception4d_branch4_maxpool1Op.Forward(batch, Activation(Inception4cConcat1Output, batch), Activation(Inception4dBranch4Maxpool1Output, batch));
         // inception4d.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch4_1_convOp.Forward(batch, Activation(21494144, 100352, batch), new global::Cnn.Tensor(_parameters, 2437184, 32768), default, Activation(21694848, 12544, batch));
+        _inception4d_branch4_1_convOp.Forward(batch, Activation(Inception4dBranch4Maxpool1Output, batch), Inception4dBranch4_1_ConvWeight, default, Activation(Inception4dBranch4_1_ConvOutput, batch));
         // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch4_1_bnOp.Forward(batch, Activation(21694848, 12544, batch), new global::Cnn.Tensor(_parameters, 2469952, 64), new global::Cnn.Tensor(_parameters, 2470016, 64), new global::Cnn.Tensor(_buffers, 7846, 64), new global::Cnn.Tensor(_buffers, 7910, 64), new global::Cnn.Tensor(_buffers, 7974, 1), Activation(21719936, 12544, batch), Training);
+        _inception4d_branch4_1_bnOp.Forward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Inception4dBranch4_1_BnBias, Inception4dBranch4_1_BnRunningMean, Inception4dBranch4_1_BnRunningVar, Inception4dBranch4_1_BnNumBatchesTracked, Activation(Inception4dBranch4_1_BnOutput, batch), Training);
         // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch4_1_relu1Op.Forward(batch, Activation(21719936, 12544, batch), Activation(21745024, 12544, batch));
+        _inception4d_branch4_1_relu1Op.Forward(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch));
         // inception4d.concat1: Concat (N, 112, 14, 14) -> (N, 528, 14, 14)
-        _backend.CopyStrided(batch, 21952, Activation(20829312, 21952, batch), 21952, Strided(21770112, 103488, batch, 0), 103488);
-        _backend.CopyStrided(batch, 56448, Activation(21268352, 56448, batch), 56448, Strided(21770112, 103488, batch, 21952), 103488);
-        _backend.CopyStrided(batch, 12544, Activation(21469056, 12544, batch), 12544, Strided(21770112, 103488, batch, 78400), 103488);
-        _backend.CopyStrided(batch, 12544, Activation(21745024, 12544, batch), 12544, Strided(21770112, 103488, batch, 90944), 103488);
+        _backend.CopyStrided(batch, 21952, Activation(Inception4dBranch1Relu1Output, batch), 21952, Strided(Inception4dConcat1Output, batch, 0), 103488);
+        _backend.CopyStrided(batch, 56448, Activation(Inception4dBranch2_1_Relu1Output, batch), 56448, Strided(Inception4dConcat1Output, batch, 21952), 103488);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4dBranch3_1_Relu1Output, batch), 12544, Strided(Inception4dConcat1Output, batch, 78400), 103488);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4dBranch4_1_Relu1Output, batch), 12544, Strided(Inception4dConcat1Output, batch, 90944), 103488);
         // inception4e.branch1.conv: Conv2d (N, 528, 14, 14) -> (N, 256, 14, 14)
-        _inception4e_branch1_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2470080, 135168), default, Activation(21977088, 50176, batch));
+        _inception4e_branch1_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, default, Activation(Inception4eBranch1ConvOutput, batch));
         // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _inception4e_branch1_bnOp.Forward(batch, Activation(21977088, 50176, batch), new global::Cnn.Tensor(_parameters, 2605248, 256), new global::Cnn.Tensor(_parameters, 2605504, 256), new global::Cnn.Tensor(_buffers, 7975, 256), new global::Cnn.Tensor(_buffers, 8231, 256), new global::Cnn.Tensor(_buffers, 8487, 1), Activation(22077440, 50176, batch), Training);
+        _inception4e_branch1_bnOp.Forward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Inception4eBranch1BnBias, Inception4eBranch1BnRunningMean, Inception4eBranch1BnRunningVar, Inception4eBranch1BnNumBatchesTracked, Activation(Inception4eBranch1BnOutput, batch), Training);
         // inception4e.branch1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _inception4e_branch1_relu1Op.Forward(batch, Activation(22077440, 50176, batch), Activation(22177792, 50176, batch));
+        _inception4e_branch1_relu1Op.Forward(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch));
         // inception4e.branch2.0.conv: Conv2d (N, 528, 14, 14) -> (N, 160, 14, 14)
-        _inception4e_branch2_0_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2605760, 84480), default, Activation(22278144, 31360, batch));
+        _inception4e_branch2_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, default, Activation(Inception4eBranch2_0_ConvOutput, batch));
         // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
-        _inception4e_branch2_0_bnOp.Forward(batch, Activation(22278144, 31360, batch), new global::Cnn.Tensor(_parameters, 2690240, 160), new global::Cnn.Tensor(_parameters, 2690400, 160), new global::Cnn.Tensor(_buffers, 8488, 160), new global::Cnn.Tensor(_buffers, 8648, 160), new global::Cnn.Tensor(_buffers, 8808, 1), Activation(22340864, 31360, batch), Training);
+        _inception4e_branch2_0_bnOp.Forward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Inception4eBranch2_0_BnBias, Inception4eBranch2_0_BnRunningMean, Inception4eBranch2_0_BnRunningVar, Inception4eBranch2_0_BnNumBatchesTracked, Activation(Inception4eBranch2_0_BnOutput, batch), Training);
         // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
-        _inception4e_branch2_0_relu1Op.Forward(batch, Activation(22340864, 31360, batch), Activation(22403584, 31360, batch));
+        _inception4e_branch2_0_relu1Op.Forward(batch, Activation(Inception4eBranch2_0_BnOutput, batch), Activation(Inception4eBranch2_0_Relu1Output, batch));
         // inception4e.branch2.1.conv: Conv2d (N, 160, 14, 14) -> (N, 320, 14, 14)
-        _inception4e_branch2_1_convOp.Forward(batch, Activation(22403584, 31360, batch), new global::Cnn.Tensor(_parameters, 2690560, 460800), default, Activation(22466304, 62720, batch));
+        _inception4e_branch2_1_convOp.Forward(batch, Activation(Inception4eBranch2_0_Relu1Output, batch), Inception4eBranch2_1_ConvWeight, default, Activation(Inception4eBranch2_1_ConvOutput, batch));
         // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14) -> (N, 320, 14, 14)
-        _inception4e_branch2_1_bnOp.Forward(batch, Activation(22466304, 62720, batch), new global::Cnn.Tensor(_parameters, 3151360, 320), new global::Cnn.Tensor(_parameters, 3151680, 320), new global::Cnn.Tensor(_buffers, 8809, 320), new global::Cnn.Tensor(_buffers, 9129, 320), new global::Cnn.Tensor(_buffers, 9449, 1), Activation(22591744, 62720, batch), Training);
+        _inception4e_branch2_1_bnOp.Forward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Inception4eBranch2_1_BnBias, Inception4eBranch2_1_BnRunningMean, Inception4eBranch2_1_BnRunningVar, Inception4eBranch2_1_BnNumBatchesTracked, Activation(Inception4eBranch2_1_BnOutput, batch), Training);
         // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14) -> (N, 320, 14, 14)
-        _inception4e_branch2_1_relu1Op.Forward(batch, Activation(22591744, 62720, batch), Activation(22717184, 62720, batch));
+        _inception4e_branch2_1_relu1Op.Forward(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch));
         // inception4e.branch3.0.conv: Conv2d (N, 528, 14, 14) -> (N, 32, 14, 14)
-        _inception4e_branch3_0_convOp.Forward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 3152000, 16896), default, Activation(22842624, 6272, batch));
+        _inception4e_branch3_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, default, Activation(Inception4eBranch3_0_ConvOutput, batch));
         // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _inception4e_branch3_0_bnOp.Forward(batch, Activation(22842624, 6272, batch), new global::Cnn.Tensor(_parameters, 3168896, 32), new global::Cnn.Tensor(_parameters, 3168928, 32), new global::Cnn.Tensor(_buffers, 9450, 32), new global::Cnn.Tensor(_buffers, 9482, 32), new global::Cnn.Tensor(_buffers, 9514, 1), Activation(22855168, 6272, batch), Training);
+        _inception4e_branch3_0_bnOp.Forward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Inception4eBranch3_0_BnBias, Inception4eBranch3_0_BnRunningMean, Inception4eBranch3_0_BnRunningVar, Inception4eBranch3_0_BnNumBatchesTracked, Activation(Inception4eBranch3_0_BnOutput, batch), Training);
         // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _inception4e_branch3_0_relu1Op.Forward(batch, Activation(22855168, 6272, batch), Activation(22867712, 6272, batch));
+        _inception4e_branch3_0_relu1Op.Forward(batch, Activation(Inception4eBranch3_0_BnOutput, batch), Activation(Inception4eBranch3_0_Relu1Output, batch));
         // inception4e.branch3.1.conv: Conv2d (N, 32, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch3_1_convOp.Forward(batch, Activation(22867712, 6272, batch), new global::Cnn.Tensor(_parameters, 3168960, 36864), default, Activation(22880256, 25088, batch));
+        _inception4e_branch3_1_convOp.Forward(batch, Activation(Inception4eBranch3_0_Relu1Output, batch), Inception4eBranch3_1_ConvWeight, default, Activation(Inception4eBranch3_1_ConvOutput, batch));
         // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch3_1_bnOp.Forward(batch, Activation(22880256, 25088, batch), new global::Cnn.Tensor(_parameters, 3205824, 128), new global::Cnn.Tensor(_parameters, 3205952, 128), new global::Cnn.Tensor(_buffers, 9515, 128), new global::Cnn.Tensor(_buffers, 9643, 128), new global::Cnn.Tensor(_buffers, 9771, 1), Activation(22930432, 25088, batch), Training);
+        _inception4e_branch3_1_bnOp.Forward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Inception4eBranch3_1_BnBias, Inception4eBranch3_1_BnRunningMean, Inception4eBranch3_1_BnRunningVar, Inception4eBranch3_1_BnNumBatchesTracked, Activation(Inception4eBranch3_1_BnOutput, batch), Training);
         // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch3_1_relu1Op.Forward(batch, Activation(22930432, 25088, batch), Activation(22980608, 25088, batch));
+        _inception4e_branch3_1_relu1Op.Forward(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch));
         // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14) -> (N, 528, 14, 14)
-        _inception4e_branch4_maxpool1Op.Forward(batch, Activation(21770112, 103488, batch), Activation(23030784, 103488, batch));
+        _inception4e_branch4_maxpool1Op.Forward(batch, Activation(Inception4dConcat1Output, batch), Activation(Inception4eBranch4Maxpool1Output, batch));
         // inception4e.branch4.1.conv: Conv2d (N, 528, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch4_1_convOp.Forward(batch, Activation(23030784, 103488, batch), new global::Cnn.Tensor(_parameters, 3206080, 67584), default, Activation(23237760, 25088, batch));
+        _inception4e_branch4_1_convOp.Forward(batch, Activation(Inception4eBranch4Maxpool1Output, batch), Inception4eBranch4_1_ConvWeight, default, Activation(Inception4eBranch4_1_ConvOutput, batch));
         // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch4_1_bnOp.Forward(batch, Activation(23237760, 25088, batch), new global::Cnn.Tensor(_parameters, 3273664, 128), new global::Cnn.Tensor(_parameters, 3273792, 128), new global::Cnn.Tensor(_buffers, 9772, 128), new global::Cnn.Tensor(_buffers, 9900, 128), new global::Cnn.Tensor(_buffers, 10028, 1), Activation(23287936, 25088, batch), Training);
+        _inception4e_branch4_1_bnOp.Forward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Inception4eBranch4_1_BnBias, Inception4eBranch4_1_BnRunningMean, Inception4eBranch4_1_BnRunningVar, Inception4eBranch4_1_BnNumBatchesTracked, Activation(Inception4eBranch4_1_BnOutput, batch), Training);
         // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch4_1_relu1Op.Forward(batch, Activation(23287936, 25088, batch), Activation(23338112, 25088, batch));
+        _inception4e_branch4_1_relu1Op.Forward(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch));
         // inception4e.concat1: Concat (N, 256, 14, 14) -> (N, 832, 14, 14)
-        _backend.CopyStrided(batch, 50176, Activation(22177792, 50176, batch), 50176, Strided(23388288, 163072, batch, 0), 163072);
-        _backend.CopyStrided(batch, 62720, Activation(22717184, 62720, batch), 62720, Strided(23388288, 163072, batch, 50176), 163072);
-        _backend.CopyStrided(batch, 25088, Activation(22980608, 25088, batch), 25088, Strided(23388288, 163072, batch, 112896), 163072);
-        _backend.CopyStrided(batch, 25088, Activation(23338112, 25088, batch), 25088, Strided(23388288, 163072, batch, 137984), 163072);
+        _backend.CopyStrided(batch, 50176, Activation(Inception4eBranch1Relu1Output, batch), 50176, Strided(Inception4eConcat1Output, batch, 0), 163072);
+        _backend.CopyStrided(batch, 62720, Activation(Inception4eBranch2_1_Relu1Output, batch), 62720, Strided(Inception4eConcat1Output, batch, 50176), 163072);
+        _backend.CopyStrided(batch, 25088, Activation(Inception4eBranch3_1_Relu1Output, batch), 25088, Strided(Inception4eConcat1Output, batch, 112896), 163072);
+        _backend.CopyStrided(batch, 25088, Activation(Inception4eBranch4_1_Relu1Output, batch), 25088, Strided(Inception4eConcat1Output, batch, 137984), 163072);
         // maxpool4: MaxPool2d (N, 832, 14, 14) -> (N, 832, 7, 7)
-        _maxpool4Op.Forward(batch, Activation(23388288, 163072, batch), Activation(23714432, 40768, batch));
+        _maxpool4Op.Forward(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch));
         // inception5a.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 256, 7, 7)
-        _inception5a_branch1_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3273920, 212992), default, Activation(23795968, 12544, batch));
+        _inception5a_branch1_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, default, Activation(Inception5aBranch1ConvOutput, batch));
         // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7) -> (N, 256, 7, 7)
-        _inception5a_branch1_bnOp.Forward(batch, Activation(23795968, 12544, batch), new global::Cnn.Tensor(_parameters, 3486912, 256), new global::Cnn.Tensor(_parameters, 3487168, 256), new global::Cnn.Tensor(_buffers, 10029, 256), new global::Cnn.Tensor(_buffers, 10285, 256), new global::Cnn.Tensor(_buffers, 10541, 1), Activation(23821056, 12544, batch), Training);
+        _inception5a_branch1_bnOp.Forward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Inception5aBranch1BnBias, Inception5aBranch1BnRunningMean, Inception5aBranch1BnRunningVar, Inception5aBranch1BnNumBatchesTracked, Activation(Inception5aBranch1BnOutput, batch), Training);
         // inception5a.branch1.relu1: ReLU (N, 256, 7, 7) -> (N, 256, 7, 7)
-        _inception5a_branch1_relu1Op.Forward(batch, Activation(23821056, 12544, batch), Activation(23846144, 12544, batch));
+        _inception5a_branch1_relu1Op.Forward(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch));
         // inception5a.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 160, 7, 7)
-        _inception5a_branch2_0_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3487424, 133120), default, Activation(23871232, 7840, batch));
+        _inception5a_branch2_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, default, Activation(Inception5aBranch2_0_ConvOutput, batch));
         // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7) -> (N, 160, 7, 7)
-        _inception5a_branch2_0_bnOp.Forward(batch, Activation(23871232, 7840, batch), new global::Cnn.Tensor(_parameters, 3620544, 160), new global::Cnn.Tensor(_parameters, 3620704, 160), new global::Cnn.Tensor(_buffers, 10542, 160), new global::Cnn.Tensor(_buffers, 10702, 160), new global::Cnn.Tensor(_buffers, 10862, 1), Activation(23886912, 7840, batch), Training);
+        _inception5a_branch2_0_bnOp.Forward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Inception5aBranch2_0_BnBias, Inception5aBranch2_0_BnRunningMean, Inception5aBranch2_0_BnRunningVar, Inception5aBranch2_0_BnNumBatchesTracked, Activation(Inception5aBranch2_0_BnOutput, batch), Training);
         // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7) -> (N, 160, 7, 7)
-        _inception5a_branch2_0_relu1Op.Forward(batch, Activation(23886912, 7840, batch), Activation(23902592, 7840, batch));
+        _inception5a_branch2_0_relu1Op.Forward(batch, Activation(Inception5aBranch2_0_BnOutput, batch), Activation(Inception5aBranch2_0_Relu1Output, batch));
         // inception5a.branch2.1.conv: Conv2d (N, 160, 7, 7) -> (N, 320, 7, 7)
-        _inception5a_branch2_1_convOp.Forward(batch, Activation(23902592, 7840, batch), new global::Cnn.Tensor(_parameters, 3620864, 460800), default, Activation(23918272, 15680, batch));
+        _inception5a_branch2_1_convOp.Forward(batch, Activation(Inception5aBranch2_0_Relu1Output, batch), Inception5aBranch2_1_ConvWeight, default, Activation(Inception5aBranch2_1_ConvOutput, batch));
         // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7) -> (N, 320, 7, 7)
-        _inception5a_branch2_1_bnOp.Forward(batch, Activation(23918272, 15680, batch), new global::Cnn.Tensor(_parameters, 4081664, 320), new global::Cnn.Tensor(_parameters, 4081984, 320), new global::Cnn.Tensor(_buffers, 10863, 320), new global::Cnn.Tensor(_buffers, 11183, 320), new global::Cnn.Tensor(_buffers, 11503, 1), Activation(23949632, 15680, batch), Training);
+        _inception5a_branch2_1_bnOp.Forward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Inception5aBranch2_1_BnBias, Inception5aBranch2_1_BnRunningMean, Inception5aBranch2_1_BnRunningVar, Inception5aBranch2_1_BnNumBatchesTracked, Activation(Inception5aBranch2_1_BnOutput, batch), Training);
         // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7) -> (N, 320, 7, 7)
-        _inception5a_branch2_1_relu1Op.Forward(batch, Activation(23949632, 15680, batch), Activation(23980992, 15680, batch));
+        _inception5a_branch2_1_relu1Op.Forward(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch));
         // inception5a.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 32, 7, 7)
-        _inception5a_branch3_0_convOp.Forward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 4082304, 26624), default, Activation(24012352, 1568, batch));
+        _inception5a_branch3_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, default, Activation(Inception5aBranch3_0_ConvOutput, batch));
         // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7) -> (N, 32, 7, 7)
-        _inception5a_branch3_0_bnOp.Forward(batch, Activation(24012352, 1568, batch), new global::Cnn.Tensor(_parameters, 4108928, 32), new global::Cnn.Tensor(_parameters, 4108960, 32), new global::Cnn.Tensor(_buffers, 11504, 32), new global::Cnn.Tensor(_buffers, 11536, 32), new global::Cnn.Tensor(_buffers, 11568, 1), Activation(24015488, 1568, batch), Training);
+        _inception5a_branch3_0_bnOp.Forward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Inception5aBranch3_0_BnBias, Inception5aBranch3_0_BnRunningMean, Inception5aBranch3_0_BnRunningVar, Inception5aBranch3_0_BnNumBatchesTracked, Activation(Inception5aBranch3_0_BnOutput, batch), Training);
         // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7) -> (N, 32, 7, 7)
-        _inception5a_branch3_0_relu1Op.Forward(batch, Activation(24015488, 1568, batch), Activation(24018624, 1568, batch));
+        _inception5a_branch3_0_relu1Op.Forward(batch, Activation(Inception5aBranch3_0_BnOutput, batch), Activation(Inception5aBranch3_0_Relu1Output, batch));
         // inception5a.branch3.1.conv: Conv2d (N, 32, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch3_1_convOp.Forward(batch, Activation(24018624, 1568, batch), new global::Cnn.Tensor(_parameters, 4108992, 36864), default, Activation(24021760, 6272, batch));
+        _inception5a_branch3_1_convOp.Forward(batch, Activation(Inception5aBranch3_0_Relu1Output, batch), Inception5aBranch3_1_ConvWeight, default, Activation(Inception5aBranch3_1_ConvOutput, batch));
         // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch3_1_bnOp.Forward(batch, Activation(24021760, 6272, batch), new global::Cnn.Tensor(_parameters, 4145856, 128), new global::Cnn.Tensor(_parameters, 4145984, 128), new global::Cnn.Tensor(_buffers, 11569, 128), new global::Cnn.Tensor(_buffers, 11697, 128), new global::Cnn.Tensor(_buffers, 11825, 1), Activation(24034304, 6272, batch), Training);
+        _inception5a_branch3_1_bnOp.Forward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Inception5aBranch3_1_BnBias, Inception5aBranch3_1_BnRunningMean, Inception5aBranch3_1_BnRunningVar, Inception5aBranch3_1_BnNumBatchesTracked, Activation(Inception5aBranch3_1_BnOutput, batch), Training);
         // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch3_1_relu1Op.Forward(batch, Activation(24034304, 6272, batch), Activation(24046848, 6272, batch));
+        _inception5a_branch3_1_relu1Op.Forward(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch));
         // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
-        _inception5a_branch4_maxpool1Op.Forward(batch, Activation(23714432, 40768, batch), Activation(24059392, 40768, batch));
+        _inception5a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool4Output, batch), Activation(Inception5aBranch4Maxpool1Output, batch));
         // inception5a.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch4_1_convOp.Forward(batch, Activation(24059392, 40768, batch), new global::Cnn.Tensor(_parameters, 4146112, 106496), default, Activation(24140928, 6272, batch));
+        _inception5a_branch4_1_convOp.Forward(batch, Activation(Inception5aBranch4Maxpool1Output, batch), Inception5aBranch4_1_ConvWeight, default, Activation(Inception5aBranch4_1_ConvOutput, batch));
         // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch4_1_bnOp.Forward(batch, Activation(24140928, 6272, batch), new global::Cnn.Tensor(_parameters, 4252608, 128), new global::Cnn.Tensor(_parameters, 4252736, 128), new global::Cnn.Tensor(_buffers, 11826, 128), new global::Cnn.Tensor(_buffers, 11954, 128), new global::Cnn.Tensor(_buffers, 12082, 1), Activation(24153472, 6272, batch), Training);
+        _inception5a_branch4_1_bnOp.Forward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Inception5aBranch4_1_BnBias, Inception5aBranch4_1_BnRunningMean, Inception5aBranch4_1_BnRunningVar, Inception5aBranch4_1_BnNumBatchesTracked, Activation(Inception5aBranch4_1_BnOutput, batch), Training);
         // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch4_1_relu1Op.Forward(batch, Activation(24153472, 6272, batch), Activation(24166016, 6272, batch));
+        _inception5a_branch4_1_relu1Op.Forward(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch));
         // inception5a.concat1: Concat (N, 256, 7, 7) -> (N, 832, 7, 7)
-        _backend.CopyStrided(batch, 12544, Activation(23846144, 12544, batch), 12544, Strided(24178560, 40768, batch, 0), 40768);
-        _backend.CopyStrided(batch, 15680, Activation(23980992, 15680, batch), 15680, Strided(24178560, 40768, batch, 12544), 40768);
-        _backend.CopyStrided(batch, 6272, Activation(24046848, 6272, batch), 6272, Strided(24178560, 40768, batch, 28224), 40768);
-        _backend.CopyStrided(batch, 6272, Activation(24166016, 6272, batch), 6272, Strided(24178560, 40768, batch, 34496), 40768);
+        _backend.CopyStrided(batch, 12544, Activation(Inception5aBranch1Relu1Output, batch), 12544, Strided(Inception5aConcat1Output, batch, 0), 40768);
+        _backend.CopyStrided(batch, 15680, Activation(Inception5aBranch2_1_Relu1Output, batch), 15680, Strided(Inception5aConcat1Output, batch, 12544), 40768);
+        _backend.CopyStrided(batch, 6272, Activation(Inception5aBranch3_1_Relu1Output, batch), 6272, Strided(Inception5aConcat1Output, batch, 28224), 40768);
+        _backend.CopyStrided(batch, 6272, Activation(Inception5aBranch4_1_Relu1Output, batch), 6272, Strided(Inception5aConcat1Output, batch, 34496), 40768);
         // inception5b.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch1_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4252864, 319488), default, Activation(24260096, 18816, batch));
+        _inception5b_branch1_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, default, Activation(Inception5bBranch1ConvOutput, batch));
         // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch1_bnOp.Forward(batch, Activation(24260096, 18816, batch), new global::Cnn.Tensor(_parameters, 4572352, 384), new global::Cnn.Tensor(_parameters, 4572736, 384), new global::Cnn.Tensor(_buffers, 12083, 384), new global::Cnn.Tensor(_buffers, 12467, 384), new global::Cnn.Tensor(_buffers, 12851, 1), Activation(24297728, 18816, batch), Training);
+        _inception5b_branch1_bnOp.Forward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Inception5bBranch1BnBias, Inception5bBranch1BnRunningMean, Inception5bBranch1BnRunningVar, Inception5bBranch1BnNumBatchesTracked, Activation(Inception5bBranch1BnOutput, batch), Training);
         // inception5b.branch1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch1_relu1Op.Forward(batch, Activation(24297728, 18816, batch), Activation(24335360, 18816, batch));
+        _inception5b_branch1_relu1Op.Forward(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch));
         // inception5b.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 192, 7, 7)
-        _inception5b_branch2_0_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4573120, 159744), default, Activation(24372992, 9408, batch));
+        _inception5b_branch2_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, default, Activation(Inception5bBranch2_0_ConvOutput, batch));
         // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7) -> (N, 192, 7, 7)
-        _inception5b_branch2_0_bnOp.Forward(batch, Activation(24372992, 9408, batch), new global::Cnn.Tensor(_parameters, 4732864, 192), new global::Cnn.Tensor(_parameters, 4733056, 192), new global::Cnn.Tensor(_buffers, 12852, 192), new global::Cnn.Tensor(_buffers, 13044, 192), new global::Cnn.Tensor(_buffers, 13236, 1), Activation(24391808, 9408, batch), Training);
+        _inception5b_branch2_0_bnOp.Forward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Inception5bBranch2_0_BnBias, Inception5bBranch2_0_BnRunningMean, Inception5bBranch2_0_BnRunningVar, Inception5bBranch2_0_BnNumBatchesTracked, Activation(Inception5bBranch2_0_BnOutput, batch), Training);
         // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7) -> (N, 192, 7, 7)
-        _inception5b_branch2_0_relu1Op.Forward(batch, Activation(24391808, 9408, batch), Activation(24410624, 9408, batch));
+        _inception5b_branch2_0_relu1Op.Forward(batch, Activation(Inception5bBranch2_0_BnOutput, batch), Activation(Inception5bBranch2_0_Relu1Output, batch));
         // inception5b.branch2.1.conv: Conv2d (N, 192, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch2_1_convOp.Forward(batch, Activation(24410624, 9408, batch), new global::Cnn.Tensor(_parameters, 4733248, 663552), default, Activation(24429440, 18816, batch));
+        _inception5b_branch2_1_convOp.Forward(batch, Activation(Inception5bBranch2_0_Relu1Output, batch), Inception5bBranch2_1_ConvWeight, default, Activation(Inception5bBranch2_1_ConvOutput, batch));
         // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch2_1_bnOp.Forward(batch, Activation(24429440, 18816, batch), new global::Cnn.Tensor(_parameters, 5396800, 384), new global::Cnn.Tensor(_parameters, 5397184, 384), new global::Cnn.Tensor(_buffers, 13237, 384), new global::Cnn.Tensor(_buffers, 13621, 384), new global::Cnn.Tensor(_buffers, 14005, 1), Activation(24467072, 18816, batch), Training);
+        _inception5b_branch2_1_bnOp.Forward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Inception5bBranch2_1_BnBias, Inception5bBranch2_1_BnRunningMean, Inception5bBranch2_1_BnRunningVar, Inception5bBranch2_1_BnNumBatchesTracked, Activation(Inception5bBranch2_1_BnOutput, batch), Training);
         // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch2_1_relu1Op.Forward(batch, Activation(24467072, 18816, batch), Activation(24504704, 18816, batch));
+        _inception5b_branch2_1_relu1Op.Forward(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch));
         // inception5b.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 48, 7, 7)
-        _inception5b_branch3_0_convOp.Forward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 5397568, 39936), default, Activation(24542336, 2352, batch));
+        _inception5b_branch3_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, default, Activation(Inception5bBranch3_0_ConvOutput, batch));
         // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7) -> (N, 48, 7, 7)
-        _inception5b_branch3_0_bnOp.Forward(batch, Activation(24542336, 2352, batch), new global::Cnn.Tensor(_parameters, 5437504, 48), new global::Cnn.Tensor(_parameters, 5437552, 48), new global::Cnn.Tensor(_buffers, 14006, 48), new global::Cnn.Tensor(_buffers, 14054, 48), new global::Cnn.Tensor(_buffers, 14102, 1), Activation(24547040, 2352, batch), Training);
+        _inception5b_branch3_0_bnOp.Forward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Inception5bBranch3_0_BnBias, Inception5bBranch3_0_BnRunningMean, Inception5bBranch3_0_BnRunningVar, Inception5bBranch3_0_BnNumBatchesTracked, Activation(Inception5bBranch3_0_BnOutput, batch), Training);
         // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7) -> (N, 48, 7, 7)
-        _inception5b_branch3_0_relu1Op.Forward(batch, Activation(24547040, 2352, batch), Activation(24551744, 2352, batch));
+        _inception5b_branch3_0_relu1Op.Forward(batch, Activation(Inception5bBranch3_0_BnOutput, batch), Activation(Inception5bBranch3_0_Relu1Output, batch));
         // inception5b.branch3.1.conv: Conv2d (N, 48, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch3_1_convOp.Forward(batch, Activation(24551744, 2352, batch), new global::Cnn.Tensor(_parameters, 5437600, 55296), default, Activation(24556448, 6272, batch));
+        _inception5b_branch3_1_convOp.Forward(batch, Activation(Inception5bBranch3_0_Relu1Output, batch), Inception5bBranch3_1_ConvWeight, default, Activation(Inception5bBranch3_1_ConvOutput, batch));
         // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch3_1_bnOp.Forward(batch, Activation(24556448, 6272, batch), new global::Cnn.Tensor(_parameters, 5492896, 128), new global::Cnn.Tensor(_parameters, 5493024, 128), new global::Cnn.Tensor(_buffers, 14103, 128), new global::Cnn.Tensor(_buffers, 14231, 128), new global::Cnn.Tensor(_buffers, 14359, 1), Activation(24568992, 6272, batch), Training);
+        _inception5b_branch3_1_bnOp.Forward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Inception5bBranch3_1_BnBias, Inception5bBranch3_1_BnRunningMean, Inception5bBranch3_1_BnRunningVar, Inception5bBranch3_1_BnNumBatchesTracked, Activation(Inception5bBranch3_1_BnOutput, batch), Training);
         // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch3_1_relu1Op.Forward(batch, Activation(24568992, 6272, batch), Activation(24581536, 6272, batch));
+        _inception5b_branch3_1_relu1Op.Forward(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch));
         // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
-        _inception5b_branch4_maxpool1Op.Forward(batch, Activation(24178560, 40768, batch), Activation(24594080, 40768, batch));
+        _inception5b_branch4_maxpool1Op.Forward(batch, Activation(Inception5aConcat1Output, batch), Activation(Inception5bBranch4Maxpool1Output, batch));
         // inception5b.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch4_1_convOp.Forward(batch, Activation(24594080, 40768, batch), new global::Cnn.Tensor(_parameters, 5493152, 106496), default, Activation(24675616, 6272, batch));
+        _inception5b_branch4_1_convOp.Forward(batch, Activation(Inception5bBranch4Maxpool1Output, batch), Inception5bBranch4_1_ConvWeight, default, Activation(Inception5bBranch4_1_ConvOutput, batch));
         // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch4_1_bnOp.Forward(batch, Activation(24675616, 6272, batch), new global::Cnn.Tensor(_parameters, 5599648, 128), new global::Cnn.Tensor(_parameters, 5599776, 128), new global::Cnn.Tensor(_buffers, 14360, 128), new global::Cnn.Tensor(_buffers, 14488, 128), new global::Cnn.Tensor(_buffers, 14616, 1), Activation(24688160, 6272, batch), Training);
+        _inception5b_branch4_1_bnOp.Forward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Inception5bBranch4_1_BnBias, Inception5bBranch4_1_BnRunningMean, Inception5bBranch4_1_BnRunningVar, Inception5bBranch4_1_BnNumBatchesTracked, Activation(Inception5bBranch4_1_BnOutput, batch), Training);
         // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch4_1_relu1Op.Forward(batch, Activation(24688160, 6272, batch), Activation(24700704, 6272, batch));
+        _inception5b_branch4_1_relu1Op.Forward(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch));
         // inception5b.concat1: Concat (N, 384, 7, 7) -> (N, 1024, 7, 7)
-        _backend.CopyStrided(batch, 18816, Activation(24335360, 18816, batch), 18816, Strided(24713248, 50176, batch, 0), 50176);
-        _backend.CopyStrided(batch, 18816, Activation(24504704, 18816, batch), 18816, Strided(24713248, 50176, batch, 18816), 50176);
-        _backend.CopyStrided(batch, 6272, Activation(24581536, 6272, batch), 6272, Strided(24713248, 50176, batch, 37632), 50176);
-        _backend.CopyStrided(batch, 6272, Activation(24700704, 6272, batch), 6272, Strided(24713248, 50176, batch, 43904), 50176);
+        _backend.CopyStrided(batch, 18816, Activation(Inception5bBranch1Relu1Output, batch), 18816, Strided(Inception5bConcat1Output, batch, 0), 50176);
+        _backend.CopyStrided(batch, 18816, Activation(Inception5bBranch2_1_Relu1Output, batch), 18816, Strided(Inception5bConcat1Output, batch, 18816), 50176);
+        _backend.CopyStrided(batch, 6272, Activation(Inception5bBranch3_1_Relu1Output, batch), 6272, Strided(Inception5bConcat1Output, batch, 37632), 50176);
+        _backend.CopyStrided(batch, 6272, Activation(Inception5bBranch4_1_Relu1Output, batch), 6272, Strided(Inception5bConcat1Output, batch, 43904), 50176);
         // avgpool: AdaptiveAvgPool2d (N, 1024, 7, 7) -> (N, 1024, 1, 1)
-        _avgpoolOp.Forward(batch, Activation(24713248, 50176, batch), Activation(24813600, 1024, batch));
+        _avgpoolOp.Forward(batch, Activation(Inception5bConcat1Output, batch), Activation(AvgpoolOutput, batch));
         // dropout: Dropout (N, 1024) -> (N, 1024)
-        _dropoutOp.Forward(batch, Activation(24813600, 1024, batch), Activation(24816672, 1024, batch), Activation(24815648, 1024, batch), Training && DropoutEnabled);
+        _dropoutOp.Forward(batch, Activation(Flatten1Output, batch), Activation(DropoutOutput, batch), Activation(DropoutMask, batch), Training && DropoutEnabled);
         // fc: Linear (N, 1024) -> (N, 1000)
-        _fcOp.Forward(batch, Activation(24816672, 1024, batch), new global::Cnn.Tensor(_parameters, 5599904, 1024000), new global::Cnn.Tensor(_parameters, 6623904, 1000), Activation(24818720, 1000, batch));
+        _fcOp.Forward(batch, Activation(DropoutOutput, batch), FcWeight, FcBias, Activation(FcOutput, batch));
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
@@ -2473,451 +2899,451 @@ partial class GoogLeNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // fc: Linear
-        _fcOp.Backward(batch, Activation(24816672, 1024, batch), new global::Cnn.Tensor(_parameters, 5599904, 1024000), Activation(24819720, 1000, batch), Activation(24817696, 1024, batch), new global::Cnn.Tensor(_gradients, 5599904, 1024000), new global::Cnn.Tensor(_gradients, 6623904, 1000));
+        _fcOp.Backward(batch, Activation(DropoutOutput, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(DropoutOutputGradient, batch), FcWeightGradient, FcBiasGradient);
         // dropout: Dropout
-        _dropoutOp.Backward(batch, Activation(24815648, 1024, batch), Activation(24817696, 1024, batch), Activation(24814624, 1024, batch));
+        _dropoutOp.Backward(batch, Activation(DropoutMask, batch), Activation(DropoutOutputGradient, batch), Activation(Flatten1OutputGradient, batch));
         // avgpool: AdaptiveAvgPool2d
-        _avgpoolOp.Backward(batch, Activation(24713248, 50176, batch), Activation(24813600, 1024, batch), Activation(24814624, 1024, batch), Activation(24763424, 50176, batch));
+        _avgpoolOp.Backward(batch, Activation(Inception5bConcat1Output, batch), Activation(AvgpoolOutput, batch), Activation(AvgpoolOutputGradient, batch), Activation(Inception5bConcat1OutputGradient, batch));
         // inception5b.concat1: Concat
-        _backend.CopyStrided(batch, 18816, Strided(24763424, 50176, batch, 0), 50176, Activation(24354176, 18816, batch), 18816);
-        _backend.CopyStrided(batch, 18816, Strided(24763424, 50176, batch, 18816), 50176, Activation(24523520, 18816, batch), 18816);
-        _backend.CopyStrided(batch, 6272, Strided(24763424, 50176, batch, 37632), 50176, Activation(24587808, 6272, batch), 6272);
-        _backend.CopyStrided(batch, 6272, Strided(24763424, 50176, batch, 43904), 50176, Activation(24706976, 6272, batch), 6272);
+        _backend.CopyStrided(batch, 18816, Strided(Inception5bConcat1OutputGradient, batch, 0), 50176, Activation(Inception5bBranch1Relu1OutputGradient, batch), 18816);
+        _backend.CopyStrided(batch, 18816, Strided(Inception5bConcat1OutputGradient, batch, 18816), 50176, Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), 18816);
+        _backend.CopyStrided(batch, 6272, Strided(Inception5bConcat1OutputGradient, batch, 37632), 50176, Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), 6272);
+        _backend.CopyStrided(batch, 6272, Strided(Inception5bConcat1OutputGradient, batch, 43904), 50176, Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), 6272);
         // inception5b.branch4.1.relu1: ReLU
-        _inception5b_branch4_1_relu1Op.Backward(batch, Activation(24688160, 6272, batch), Activation(24700704, 6272, batch), Activation(24706976, 6272, batch), Activation(24694432, 6272, batch));
+        _inception5b_branch4_1_relu1Op.Backward(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), Activation(Inception5bBranch4_1_BnOutputGradient, batch));
         // inception5b.branch4.1.bn: BatchNorm2d
-        _inception5b_branch4_1_bnOp.Backward(batch, Activation(24675616, 6272, batch), new global::Cnn.Tensor(_parameters, 5599648, 128), Activation(24694432, 6272, batch), Activation(24681888, 6272, batch), new global::Cnn.Tensor(_gradients, 5599648, 128), new global::Cnn.Tensor(_gradients, 5599776, 128));
+        _inception5b_branch4_1_bnOp.Backward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Activation(Inception5bBranch4_1_BnOutputGradient, batch), Activation(Inception5bBranch4_1_ConvOutputGradient, batch), Inception5bBranch4_1_BnWeightGradient, Inception5bBranch4_1_BnBiasGradient);
         // inception5b.branch4.1.conv: Conv2d
-        _inception5b_branch4_1_convOp.Backward(batch, Activation(24594080, 40768, batch), new global::Cnn.Tensor(_parameters, 5493152, 106496), Activation(24681888, 6272, batch), Activation(24634848, 40768, batch), new global::Cnn.Tensor(_gradients, 5493152, 106496), default);
+        _inception5b_branch4_1_convOp.Backward(batch, Activation(Inception5bBranch4Maxpool1Output, batch), Inception5bBranch4_1_ConvWeight, Activation(Inception5bBranch4_1_ConvOutputGradient, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), Inception5bBranch4_1_ConvWeightGradient, default);
         // inception5b.branch4.maxpool1: MaxPool2d
-        _inception5b_branch4_maxpool1Op.Backward(batch, Activation(24178560, 40768, batch), Activation(24594080, 40768, batch), Activation(24634848, 40768, batch), Activation(24219328, 40768, batch));
+        _inception5b_branch4_maxpool1Op.Backward(batch, Activation(Inception5aConcat1Output, batch), Activation(Inception5bBranch4Maxpool1Output, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), Activation(Inception5aConcat1OutputGradient, batch));
         // inception5b.branch3.1.relu1: ReLU
-        _inception5b_branch3_1_relu1Op.Backward(batch, Activation(24568992, 6272, batch), Activation(24581536, 6272, batch), Activation(24587808, 6272, batch), Activation(24575264, 6272, batch));
+        _inception5b_branch3_1_relu1Op.Backward(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), Activation(Inception5bBranch3_1_BnOutputGradient, batch));
         // inception5b.branch3.1.bn: BatchNorm2d
-        _inception5b_branch3_1_bnOp.Backward(batch, Activation(24556448, 6272, batch), new global::Cnn.Tensor(_parameters, 5492896, 128), Activation(24575264, 6272, batch), Activation(24562720, 6272, batch), new global::Cnn.Tensor(_gradients, 5492896, 128), new global::Cnn.Tensor(_gradients, 5493024, 128));
+        _inception5b_branch3_1_bnOp.Backward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Activation(Inception5bBranch3_1_BnOutputGradient, batch), Activation(Inception5bBranch3_1_ConvOutputGradient, batch), Inception5bBranch3_1_BnWeightGradient, Inception5bBranch3_1_BnBiasGradient);
         // inception5b.branch3.1.conv: Conv2d
-        _inception5b_branch3_1_convOp.Backward(batch, Activation(24551744, 2352, batch), new global::Cnn.Tensor(_parameters, 5437600, 55296), Activation(24562720, 6272, batch), Activation(24554096, 2352, batch), new global::Cnn.Tensor(_gradients, 5437600, 55296), default);
+        _inception5b_branch3_1_convOp.Backward(batch, Activation(Inception5bBranch3_0_Relu1Output, batch), Inception5bBranch3_1_ConvWeight, Activation(Inception5bBranch3_1_ConvOutputGradient, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), Inception5bBranch3_1_ConvWeightGradient, default);
         // inception5b.branch3.0.relu1: ReLU
-        _inception5b_branch3_0_relu1Op.Backward(batch, Activation(24547040, 2352, batch), Activation(24551744, 2352, batch), Activation(24554096, 2352, batch), Activation(24549392, 2352, batch));
+        _inception5b_branch3_0_relu1Op.Backward(batch, Activation(Inception5bBranch3_0_BnOutput, batch), Activation(Inception5bBranch3_0_Relu1Output, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), Activation(Inception5bBranch3_0_BnOutputGradient, batch));
         // inception5b.branch3.0.bn: BatchNorm2d
-        _inception5b_branch3_0_bnOp.Backward(batch, Activation(24542336, 2352, batch), new global::Cnn.Tensor(_parameters, 5437504, 48), Activation(24549392, 2352, batch), Activation(24544688, 2352, batch), new global::Cnn.Tensor(_gradients, 5437504, 48), new global::Cnn.Tensor(_gradients, 5437552, 48));
+        _inception5b_branch3_0_bnOp.Backward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Activation(Inception5bBranch3_0_BnOutputGradient, batch), Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Inception5bBranch3_0_BnWeightGradient, Inception5bBranch3_0_BnBiasGradient);
         // inception5b.branch3.0.conv: Conv2d
-        _inception5b_branch3_0_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 5397568, 39936), Activation(24544688, 2352, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 5397568, 39936), default);
-        _backend.Add(Activation(24219328, 40768, batch), Activation(24820720, 40768, batch), Activation(24219328, 40768, batch));
+        _inception5b_branch3_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Scratch(40768, batch), Inception5bBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
         // inception5b.branch2.1.relu1: ReLU
-        _inception5b_branch2_1_relu1Op.Backward(batch, Activation(24467072, 18816, batch), Activation(24504704, 18816, batch), Activation(24523520, 18816, batch), Activation(24485888, 18816, batch));
+        _inception5b_branch2_1_relu1Op.Backward(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), Activation(Inception5bBranch2_1_BnOutputGradient, batch));
         // inception5b.branch2.1.bn: BatchNorm2d
-        _inception5b_branch2_1_bnOp.Backward(batch, Activation(24429440, 18816, batch), new global::Cnn.Tensor(_parameters, 5396800, 384), Activation(24485888, 18816, batch), Activation(24448256, 18816, batch), new global::Cnn.Tensor(_gradients, 5396800, 384), new global::Cnn.Tensor(_gradients, 5397184, 384));
+        _inception5b_branch2_1_bnOp.Backward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Activation(Inception5bBranch2_1_BnOutputGradient, batch), Activation(Inception5bBranch2_1_ConvOutputGradient, batch), Inception5bBranch2_1_BnWeightGradient, Inception5bBranch2_1_BnBiasGradient);
         // inception5b.branch2.1.conv: Conv2d
-        _inception5b_branch2_1_convOp.Backward(batch, Activation(24410624, 9408, batch), new global::Cnn.Tensor(_parameters, 4733248, 663552), Activation(24448256, 18816, batch), Activation(24420032, 9408, batch), new global::Cnn.Tensor(_gradients, 4733248, 663552), default);
+        _inception5b_branch2_1_convOp.Backward(batch, Activation(Inception5bBranch2_0_Relu1Output, batch), Inception5bBranch2_1_ConvWeight, Activation(Inception5bBranch2_1_ConvOutputGradient, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), Inception5bBranch2_1_ConvWeightGradient, default);
         // inception5b.branch2.0.relu1: ReLU
-        _inception5b_branch2_0_relu1Op.Backward(batch, Activation(24391808, 9408, batch), Activation(24410624, 9408, batch), Activation(24420032, 9408, batch), Activation(24401216, 9408, batch));
+        _inception5b_branch2_0_relu1Op.Backward(batch, Activation(Inception5bBranch2_0_BnOutput, batch), Activation(Inception5bBranch2_0_Relu1Output, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), Activation(Inception5bBranch2_0_BnOutputGradient, batch));
         // inception5b.branch2.0.bn: BatchNorm2d
-        _inception5b_branch2_0_bnOp.Backward(batch, Activation(24372992, 9408, batch), new global::Cnn.Tensor(_parameters, 4732864, 192), Activation(24401216, 9408, batch), Activation(24382400, 9408, batch), new global::Cnn.Tensor(_gradients, 4732864, 192), new global::Cnn.Tensor(_gradients, 4733056, 192));
+        _inception5b_branch2_0_bnOp.Backward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Activation(Inception5bBranch2_0_BnOutputGradient, batch), Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Inception5bBranch2_0_BnWeightGradient, Inception5bBranch2_0_BnBiasGradient);
         // inception5b.branch2.0.conv: Conv2d
-        _inception5b_branch2_0_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4573120, 159744), Activation(24382400, 9408, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 4573120, 159744), default);
-        _backend.Add(Activation(24219328, 40768, batch), Activation(24820720, 40768, batch), Activation(24219328, 40768, batch));
+        _inception5b_branch2_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Scratch(40768, batch), Inception5bBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
         // inception5b.branch1.relu1: ReLU
-        _inception5b_branch1_relu1Op.Backward(batch, Activation(24297728, 18816, batch), Activation(24335360, 18816, batch), Activation(24354176, 18816, batch), Activation(24316544, 18816, batch));
+        _inception5b_branch1_relu1Op.Backward(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1OutputGradient, batch), Activation(Inception5bBranch1BnOutputGradient, batch));
         // inception5b.branch1.bn: BatchNorm2d
-        _inception5b_branch1_bnOp.Backward(batch, Activation(24260096, 18816, batch), new global::Cnn.Tensor(_parameters, 4572352, 384), Activation(24316544, 18816, batch), Activation(24278912, 18816, batch), new global::Cnn.Tensor(_gradients, 4572352, 384), new global::Cnn.Tensor(_gradients, 4572736, 384));
+        _inception5b_branch1_bnOp.Backward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Activation(Inception5bBranch1BnOutputGradient, batch), Activation(Inception5bBranch1ConvOutputGradient, batch), Inception5bBranch1BnWeightGradient, Inception5bBranch1BnBiasGradient);
         // inception5b.branch1.conv: Conv2d
-        _inception5b_branch1_convOp.Backward(batch, Activation(24178560, 40768, batch), new global::Cnn.Tensor(_parameters, 4252864, 319488), Activation(24278912, 18816, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 4252864, 319488), default);
-        _backend.Add(Activation(24219328, 40768, batch), Activation(24820720, 40768, batch), Activation(24219328, 40768, batch));
+        _inception5b_branch1_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, Activation(Inception5bBranch1ConvOutputGradient, batch), Scratch(40768, batch), Inception5bBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
         // inception5a.concat1: Concat
-        _backend.CopyStrided(batch, 12544, Strided(24219328, 40768, batch, 0), 40768, Activation(23858688, 12544, batch), 12544);
-        _backend.CopyStrided(batch, 15680, Strided(24219328, 40768, batch, 12544), 40768, Activation(23996672, 15680, batch), 15680);
-        _backend.CopyStrided(batch, 6272, Strided(24219328, 40768, batch, 28224), 40768, Activation(24053120, 6272, batch), 6272);
-        _backend.CopyStrided(batch, 6272, Strided(24219328, 40768, batch, 34496), 40768, Activation(24172288, 6272, batch), 6272);
+        _backend.CopyStrided(batch, 12544, Strided(Inception5aConcat1OutputGradient, batch, 0), 40768, Activation(Inception5aBranch1Relu1OutputGradient, batch), 12544);
+        _backend.CopyStrided(batch, 15680, Strided(Inception5aConcat1OutputGradient, batch, 12544), 40768, Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), 15680);
+        _backend.CopyStrided(batch, 6272, Strided(Inception5aConcat1OutputGradient, batch, 28224), 40768, Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), 6272);
+        _backend.CopyStrided(batch, 6272, Strided(Inception5aConcat1OutputGradient, batch, 34496), 40768, Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), 6272);
         // inception5a.branch4.1.relu1: ReLU
-        _inception5a_branch4_1_relu1Op.Backward(batch, Activation(24153472, 6272, batch), Activation(24166016, 6272, batch), Activation(24172288, 6272, batch), Activation(24159744, 6272, batch));
+        _inception5a_branch4_1_relu1Op.Backward(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), Activation(Inception5aBranch4_1_BnOutputGradient, batch));
         // inception5a.branch4.1.bn: BatchNorm2d
-        _inception5a_branch4_1_bnOp.Backward(batch, Activation(24140928, 6272, batch), new global::Cnn.Tensor(_parameters, 4252608, 128), Activation(24159744, 6272, batch), Activation(24147200, 6272, batch), new global::Cnn.Tensor(_gradients, 4252608, 128), new global::Cnn.Tensor(_gradients, 4252736, 128));
+        _inception5a_branch4_1_bnOp.Backward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Activation(Inception5aBranch4_1_BnOutputGradient, batch), Activation(Inception5aBranch4_1_ConvOutputGradient, batch), Inception5aBranch4_1_BnWeightGradient, Inception5aBranch4_1_BnBiasGradient);
         // inception5a.branch4.1.conv: Conv2d
-        _inception5a_branch4_1_convOp.Backward(batch, Activation(24059392, 40768, batch), new global::Cnn.Tensor(_parameters, 4146112, 106496), Activation(24147200, 6272, batch), Activation(24100160, 40768, batch), new global::Cnn.Tensor(_gradients, 4146112, 106496), default);
+        _inception5a_branch4_1_convOp.Backward(batch, Activation(Inception5aBranch4Maxpool1Output, batch), Inception5aBranch4_1_ConvWeight, Activation(Inception5aBranch4_1_ConvOutputGradient, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), Inception5aBranch4_1_ConvWeightGradient, default);
         // inception5a.branch4.maxpool1: MaxPool2d
-        _inception5a_branch4_maxpool1Op.Backward(batch, Activation(23714432, 40768, batch), Activation(24059392, 40768, batch), Activation(24100160, 40768, batch), Activation(23755200, 40768, batch));
+        _inception5a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool4Output, batch), Activation(Inception5aBranch4Maxpool1Output, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool4OutputGradient, batch));
         // inception5a.branch3.1.relu1: ReLU
-        _inception5a_branch3_1_relu1Op.Backward(batch, Activation(24034304, 6272, batch), Activation(24046848, 6272, batch), Activation(24053120, 6272, batch), Activation(24040576, 6272, batch));
+        _inception5a_branch3_1_relu1Op.Backward(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), Activation(Inception5aBranch3_1_BnOutputGradient, batch));
         // inception5a.branch3.1.bn: BatchNorm2d
-        _inception5a_branch3_1_bnOp.Backward(batch, Activation(24021760, 6272, batch), new global::Cnn.Tensor(_parameters, 4145856, 128), Activation(24040576, 6272, batch), Activation(24028032, 6272, batch), new global::Cnn.Tensor(_gradients, 4145856, 128), new global::Cnn.Tensor(_gradients, 4145984, 128));
+        _inception5a_branch3_1_bnOp.Backward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Activation(Inception5aBranch3_1_BnOutputGradient, batch), Activation(Inception5aBranch3_1_ConvOutputGradient, batch), Inception5aBranch3_1_BnWeightGradient, Inception5aBranch3_1_BnBiasGradient);
         // inception5a.branch3.1.conv: Conv2d
-        _inception5a_branch3_1_convOp.Backward(batch, Activation(24018624, 1568, batch), new global::Cnn.Tensor(_parameters, 4108992, 36864), Activation(24028032, 6272, batch), Activation(24020192, 1568, batch), new global::Cnn.Tensor(_gradients, 4108992, 36864), default);
+        _inception5a_branch3_1_convOp.Backward(batch, Activation(Inception5aBranch3_0_Relu1Output, batch), Inception5aBranch3_1_ConvWeight, Activation(Inception5aBranch3_1_ConvOutputGradient, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), Inception5aBranch3_1_ConvWeightGradient, default);
         // inception5a.branch3.0.relu1: ReLU
-        _inception5a_branch3_0_relu1Op.Backward(batch, Activation(24015488, 1568, batch), Activation(24018624, 1568, batch), Activation(24020192, 1568, batch), Activation(24017056, 1568, batch));
+        _inception5a_branch3_0_relu1Op.Backward(batch, Activation(Inception5aBranch3_0_BnOutput, batch), Activation(Inception5aBranch3_0_Relu1Output, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), Activation(Inception5aBranch3_0_BnOutputGradient, batch));
         // inception5a.branch3.0.bn: BatchNorm2d
-        _inception5a_branch3_0_bnOp.Backward(batch, Activation(24012352, 1568, batch), new global::Cnn.Tensor(_parameters, 4108928, 32), Activation(24017056, 1568, batch), Activation(24013920, 1568, batch), new global::Cnn.Tensor(_gradients, 4108928, 32), new global::Cnn.Tensor(_gradients, 4108960, 32));
+        _inception5a_branch3_0_bnOp.Backward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Activation(Inception5aBranch3_0_BnOutputGradient, batch), Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Inception5aBranch3_0_BnWeightGradient, Inception5aBranch3_0_BnBiasGradient);
         // inception5a.branch3.0.conv: Conv2d
-        _inception5a_branch3_0_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 4082304, 26624), Activation(24013920, 1568, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 4082304, 26624), default);
-        _backend.Add(Activation(23755200, 40768, batch), Activation(24820720, 40768, batch), Activation(23755200, 40768, batch));
+        _inception5a_branch3_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Scratch(40768, batch), Inception5aBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(40768, batch), Activation(Maxpool4OutputGradient, batch));
         // inception5a.branch2.1.relu1: ReLU
-        _inception5a_branch2_1_relu1Op.Backward(batch, Activation(23949632, 15680, batch), Activation(23980992, 15680, batch), Activation(23996672, 15680, batch), Activation(23965312, 15680, batch));
+        _inception5a_branch2_1_relu1Op.Backward(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), Activation(Inception5aBranch2_1_BnOutputGradient, batch));
         // inception5a.branch2.1.bn: BatchNorm2d
-        _inception5a_branch2_1_bnOp.Backward(batch, Activation(23918272, 15680, batch), new global::Cnn.Tensor(_parameters, 4081664, 320), Activation(23965312, 15680, batch), Activation(23933952, 15680, batch), new global::Cnn.Tensor(_gradients, 4081664, 320), new global::Cnn.Tensor(_gradients, 4081984, 320));
+        _inception5a_branch2_1_bnOp.Backward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Activation(Inception5aBranch2_1_BnOutputGradient, batch), Activation(Inception5aBranch2_1_ConvOutputGradient, batch), Inception5aBranch2_1_BnWeightGradient, Inception5aBranch2_1_BnBiasGradient);
         // inception5a.branch2.1.conv: Conv2d
-        _inception5a_branch2_1_convOp.Backward(batch, Activation(23902592, 7840, batch), new global::Cnn.Tensor(_parameters, 3620864, 460800), Activation(23933952, 15680, batch), Activation(23910432, 7840, batch), new global::Cnn.Tensor(_gradients, 3620864, 460800), default);
+        _inception5a_branch2_1_convOp.Backward(batch, Activation(Inception5aBranch2_0_Relu1Output, batch), Inception5aBranch2_1_ConvWeight, Activation(Inception5aBranch2_1_ConvOutputGradient, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), Inception5aBranch2_1_ConvWeightGradient, default);
         // inception5a.branch2.0.relu1: ReLU
-        _inception5a_branch2_0_relu1Op.Backward(batch, Activation(23886912, 7840, batch), Activation(23902592, 7840, batch), Activation(23910432, 7840, batch), Activation(23894752, 7840, batch));
+        _inception5a_branch2_0_relu1Op.Backward(batch, Activation(Inception5aBranch2_0_BnOutput, batch), Activation(Inception5aBranch2_0_Relu1Output, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), Activation(Inception5aBranch2_0_BnOutputGradient, batch));
         // inception5a.branch2.0.bn: BatchNorm2d
-        _inception5a_branch2_0_bnOp.Backward(batch, Activation(23871232, 7840, batch), new global::Cnn.Tensor(_parameters, 3620544, 160), Activation(23894752, 7840, batch), Activation(23879072, 7840, batch), new global::Cnn.Tensor(_gradients, 3620544, 160), new global::Cnn.Tensor(_gradients, 3620704, 160));
+        _inception5a_branch2_0_bnOp.Backward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Activation(Inception5aBranch2_0_BnOutputGradient, batch), Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Inception5aBranch2_0_BnWeightGradient, Inception5aBranch2_0_BnBiasGradient);
         // inception5a.branch2.0.conv: Conv2d
-        _inception5a_branch2_0_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3487424, 133120), Activation(23879072, 7840, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 3487424, 133120), default);
-        _backend.Add(Activation(23755200, 40768, batch), Activation(24820720, 40768, batch), Activation(23755200, 40768, batch));
+        _inception5a_branch2_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Scratch(40768, batch), Inception5aBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(40768, batch), Activation(Maxpool4OutputGradient, batch));
         // inception5a.branch1.relu1: ReLU
-        _inception5a_branch1_relu1Op.Backward(batch, Activation(23821056, 12544, batch), Activation(23846144, 12544, batch), Activation(23858688, 12544, batch), Activation(23833600, 12544, batch));
+        _inception5a_branch1_relu1Op.Backward(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1OutputGradient, batch), Activation(Inception5aBranch1BnOutputGradient, batch));
         // inception5a.branch1.bn: BatchNorm2d
-        _inception5a_branch1_bnOp.Backward(batch, Activation(23795968, 12544, batch), new global::Cnn.Tensor(_parameters, 3486912, 256), Activation(23833600, 12544, batch), Activation(23808512, 12544, batch), new global::Cnn.Tensor(_gradients, 3486912, 256), new global::Cnn.Tensor(_gradients, 3487168, 256));
+        _inception5a_branch1_bnOp.Backward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Activation(Inception5aBranch1BnOutputGradient, batch), Activation(Inception5aBranch1ConvOutputGradient, batch), Inception5aBranch1BnWeightGradient, Inception5aBranch1BnBiasGradient);
         // inception5a.branch1.conv: Conv2d
-        _inception5a_branch1_convOp.Backward(batch, Activation(23714432, 40768, batch), new global::Cnn.Tensor(_parameters, 3273920, 212992), Activation(23808512, 12544, batch), Activation(24820720, 40768, batch), new global::Cnn.Tensor(_gradients, 3273920, 212992), default);
-        _backend.Add(Activation(23755200, 40768, batch), Activation(24820720, 40768, batch), Activation(23755200, 40768, batch));
+        _inception5a_branch1_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, Activation(Inception5aBranch1ConvOutputGradient, batch), Scratch(40768, batch), Inception5aBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(40768, batch), Activation(Maxpool4OutputGradient, batch));
         // maxpool4: MaxPool2d
-        _maxpool4Op.Backward(batch, Activation(23388288, 163072, batch), Activation(23714432, 40768, batch), Activation(23755200, 40768, batch), Activation(23551360, 163072, batch));
+        _maxpool4Op.Backward(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch), Activation(Maxpool4OutputGradient, batch), Activation(Inception4eConcat1OutputGradient, batch));
         // inception4e.concat1: Concat
-        _backend.CopyStrided(batch, 50176, Strided(23551360, 163072, batch, 0), 163072, Activation(22227968, 50176, batch), 50176);
-        _backend.CopyStrided(batch, 62720, Strided(23551360, 163072, batch, 50176), 163072, Activation(22779904, 62720, batch), 62720);
-        _backend.CopyStrided(batch, 25088, Strided(23551360, 163072, batch, 112896), 163072, Activation(23005696, 25088, batch), 25088);
-        _backend.CopyStrided(batch, 25088, Strided(23551360, 163072, batch, 137984), 163072, Activation(23363200, 25088, batch), 25088);
+        _backend.CopyStrided(batch, 50176, Strided(Inception4eConcat1OutputGradient, batch, 0), 163072, Activation(Inception4eBranch1Relu1OutputGradient, batch), 50176);
+        _backend.CopyStrided(batch, 62720, Strided(Inception4eConcat1OutputGradient, batch, 50176), 163072, Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), 62720);
+        _backend.CopyStrided(batch, 25088, Strided(Inception4eConcat1OutputGradient, batch, 112896), 163072, Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), 25088);
+        _backend.CopyStrided(batch, 25088, Strided(Inception4eConcat1OutputGradient, batch, 137984), 163072, Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), 25088);
         // inception4e.branch4.1.relu1: ReLU
-        _inception4e_branch4_1_relu1Op.Backward(batch, Activation(23287936, 25088, batch), Activation(23338112, 25088, batch), Activation(23363200, 25088, batch), Activation(23313024, 25088, batch));
+        _inception4e_branch4_1_relu1Op.Backward(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), Activation(Inception4eBranch4_1_BnOutputGradient, batch));
         // inception4e.branch4.1.bn: BatchNorm2d
-        _inception4e_branch4_1_bnOp.Backward(batch, Activation(23237760, 25088, batch), new global::Cnn.Tensor(_parameters, 3273664, 128), Activation(23313024, 25088, batch), Activation(23262848, 25088, batch), new global::Cnn.Tensor(_gradients, 3273664, 128), new global::Cnn.Tensor(_gradients, 3273792, 128));
+        _inception4e_branch4_1_bnOp.Backward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Activation(Inception4eBranch4_1_BnOutputGradient, batch), Activation(Inception4eBranch4_1_ConvOutputGradient, batch), Inception4eBranch4_1_BnWeightGradient, Inception4eBranch4_1_BnBiasGradient);
         // inception4e.branch4.1.conv: Conv2d
-        _inception4e_branch4_1_convOp.Backward(batch, Activation(23030784, 103488, batch), new global::Cnn.Tensor(_parameters, 3206080, 67584), Activation(23262848, 25088, batch), Activation(23134272, 103488, batch), new global::Cnn.Tensor(_gradients, 3206080, 67584), default);
+        _inception4e_branch4_1_convOp.Backward(batch, Activation(Inception4eBranch4Maxpool1Output, batch), Inception4eBranch4_1_ConvWeight, Activation(Inception4eBranch4_1_ConvOutputGradient, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), Inception4eBranch4_1_ConvWeightGradient, default);
         // inception4e.branch4.maxpool1: MaxPool2d
-        _inception4e_branch4_maxpool1Op.Backward(batch, Activation(21770112, 103488, batch), Activation(23030784, 103488, batch), Activation(23134272, 103488, batch), Activation(21873600, 103488, batch));
+        _inception4e_branch4_maxpool1Op.Backward(batch, Activation(Inception4dConcat1Output, batch), Activation(Inception4eBranch4Maxpool1Output, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), Activation(Inception4dConcat1OutputGradient, batch));
         // inception4e.branch3.1.relu1: ReLU
-        _inception4e_branch3_1_relu1Op.Backward(batch, Activation(22930432, 25088, batch), Activation(22980608, 25088, batch), Activation(23005696, 25088, batch), Activation(22955520, 25088, batch));
+        _inception4e_branch3_1_relu1Op.Backward(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), Activation(Inception4eBranch3_1_BnOutputGradient, batch));
         // inception4e.branch3.1.bn: BatchNorm2d
-        _inception4e_branch3_1_bnOp.Backward(batch, Activation(22880256, 25088, batch), new global::Cnn.Tensor(_parameters, 3205824, 128), Activation(22955520, 25088, batch), Activation(22905344, 25088, batch), new global::Cnn.Tensor(_gradients, 3205824, 128), new global::Cnn.Tensor(_gradients, 3205952, 128));
+        _inception4e_branch3_1_bnOp.Backward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Activation(Inception4eBranch3_1_BnOutputGradient, batch), Activation(Inception4eBranch3_1_ConvOutputGradient, batch), Inception4eBranch3_1_BnWeightGradient, Inception4eBranch3_1_BnBiasGradient);
         // inception4e.branch3.1.conv: Conv2d
-        _inception4e_branch3_1_convOp.Backward(batch, Activation(22867712, 6272, batch), new global::Cnn.Tensor(_parameters, 3168960, 36864), Activation(22905344, 25088, batch), Activation(22873984, 6272, batch), new global::Cnn.Tensor(_gradients, 3168960, 36864), default);
+        _inception4e_branch3_1_convOp.Backward(batch, Activation(Inception4eBranch3_0_Relu1Output, batch), Inception4eBranch3_1_ConvWeight, Activation(Inception4eBranch3_1_ConvOutputGradient, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), Inception4eBranch3_1_ConvWeightGradient, default);
         // inception4e.branch3.0.relu1: ReLU
-        _inception4e_branch3_0_relu1Op.Backward(batch, Activation(22855168, 6272, batch), Activation(22867712, 6272, batch), Activation(22873984, 6272, batch), Activation(22861440, 6272, batch));
+        _inception4e_branch3_0_relu1Op.Backward(batch, Activation(Inception4eBranch3_0_BnOutput, batch), Activation(Inception4eBranch3_0_Relu1Output, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), Activation(Inception4eBranch3_0_BnOutputGradient, batch));
         // inception4e.branch3.0.bn: BatchNorm2d
-        _inception4e_branch3_0_bnOp.Backward(batch, Activation(22842624, 6272, batch), new global::Cnn.Tensor(_parameters, 3168896, 32), Activation(22861440, 6272, batch), Activation(22848896, 6272, batch), new global::Cnn.Tensor(_gradients, 3168896, 32), new global::Cnn.Tensor(_gradients, 3168928, 32));
+        _inception4e_branch3_0_bnOp.Backward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Activation(Inception4eBranch3_0_BnOutputGradient, batch), Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Inception4eBranch3_0_BnWeightGradient, Inception4eBranch3_0_BnBiasGradient);
         // inception4e.branch3.0.conv: Conv2d
-        _inception4e_branch3_0_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 3152000, 16896), Activation(22848896, 6272, batch), Activation(24820720, 103488, batch), new global::Cnn.Tensor(_gradients, 3152000, 16896), default);
-        _backend.Add(Activation(21873600, 103488, batch), Activation(24820720, 103488, batch), Activation(21873600, 103488, batch));
+        _inception4e_branch3_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Scratch(103488, batch), Inception4eBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
         // inception4e.branch2.1.relu1: ReLU
-        _inception4e_branch2_1_relu1Op.Backward(batch, Activation(22591744, 62720, batch), Activation(22717184, 62720, batch), Activation(22779904, 62720, batch), Activation(22654464, 62720, batch));
+        _inception4e_branch2_1_relu1Op.Backward(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), Activation(Inception4eBranch2_1_BnOutputGradient, batch));
         // inception4e.branch2.1.bn: BatchNorm2d
-        _inception4e_branch2_1_bnOp.Backward(batch, Activation(22466304, 62720, batch), new global::Cnn.Tensor(_parameters, 3151360, 320), Activation(22654464, 62720, batch), Activation(22529024, 62720, batch), new global::Cnn.Tensor(_gradients, 3151360, 320), new global::Cnn.Tensor(_gradients, 3151680, 320));
+        _inception4e_branch2_1_bnOp.Backward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Activation(Inception4eBranch2_1_BnOutputGradient, batch), Activation(Inception4eBranch2_1_ConvOutputGradient, batch), Inception4eBranch2_1_BnWeightGradient, Inception4eBranch2_1_BnBiasGradient);
         // inception4e.branch2.1.conv: Conv2d
-        _inception4e_branch2_1_convOp.Backward(batch, Activation(22403584, 31360, batch), new global::Cnn.Tensor(_parameters, 2690560, 460800), Activation(22529024, 62720, batch), Activation(22434944, 31360, batch), new global::Cnn.Tensor(_gradients, 2690560, 460800), default);
+        _inception4e_branch2_1_convOp.Backward(batch, Activation(Inception4eBranch2_0_Relu1Output, batch), Inception4eBranch2_1_ConvWeight, Activation(Inception4eBranch2_1_ConvOutputGradient, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), Inception4eBranch2_1_ConvWeightGradient, default);
         // inception4e.branch2.0.relu1: ReLU
-        _inception4e_branch2_0_relu1Op.Backward(batch, Activation(22340864, 31360, batch), Activation(22403584, 31360, batch), Activation(22434944, 31360, batch), Activation(22372224, 31360, batch));
+        _inception4e_branch2_0_relu1Op.Backward(batch, Activation(Inception4eBranch2_0_BnOutput, batch), Activation(Inception4eBranch2_0_Relu1Output, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), Activation(Inception4eBranch2_0_BnOutputGradient, batch));
         // inception4e.branch2.0.bn: BatchNorm2d
-        _inception4e_branch2_0_bnOp.Backward(batch, Activation(22278144, 31360, batch), new global::Cnn.Tensor(_parameters, 2690240, 160), Activation(22372224, 31360, batch), Activation(22309504, 31360, batch), new global::Cnn.Tensor(_gradients, 2690240, 160), new global::Cnn.Tensor(_gradients, 2690400, 160));
+        _inception4e_branch2_0_bnOp.Backward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Activation(Inception4eBranch2_0_BnOutputGradient, batch), Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Inception4eBranch2_0_BnWeightGradient, Inception4eBranch2_0_BnBiasGradient);
         // inception4e.branch2.0.conv: Conv2d
-        _inception4e_branch2_0_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2605760, 84480), Activation(22309504, 31360, batch), Activation(24820720, 103488, batch), new global::Cnn.Tensor(_gradients, 2605760, 84480), default);
-        _backend.Add(Activation(21873600, 103488, batch), Activation(24820720, 103488, batch), Activation(21873600, 103488, batch));
+        _inception4e_branch2_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Scratch(103488, batch), Inception4eBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
         // inception4e.branch1.relu1: ReLU
-        _inception4e_branch1_relu1Op.Backward(batch, Activation(22077440, 50176, batch), Activation(22177792, 50176, batch), Activation(22227968, 50176, batch), Activation(22127616, 50176, batch));
+        _inception4e_branch1_relu1Op.Backward(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1OutputGradient, batch), Activation(Inception4eBranch1BnOutputGradient, batch));
         // inception4e.branch1.bn: BatchNorm2d
-        _inception4e_branch1_bnOp.Backward(batch, Activation(21977088, 50176, batch), new global::Cnn.Tensor(_parameters, 2605248, 256), Activation(22127616, 50176, batch), Activation(22027264, 50176, batch), new global::Cnn.Tensor(_gradients, 2605248, 256), new global::Cnn.Tensor(_gradients, 2605504, 256));
+        _inception4e_branch1_bnOp.Backward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Activation(Inception4eBranch1BnOutputGradient, batch), Activation(Inception4eBranch1ConvOutputGradient, batch), Inception4eBranch1BnWeightGradient, Inception4eBranch1BnBiasGradient);
         // inception4e.branch1.conv: Conv2d
-        _inception4e_branch1_convOp.Backward(batch, Activation(21770112, 103488, batch), new global::Cnn.Tensor(_parameters, 2470080, 135168), Activation(22027264, 50176, batch), Activation(24820720, 103488, batch), new global::Cnn.Tensor(_gradients, 2470080, 135168), default);
-        _backend.Add(Activation(21873600, 103488, batch), Activation(24820720, 103488, batch), Activation(21873600, 103488, batch));
+        _inception4e_branch1_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, Activation(Inception4eBranch1ConvOutputGradient, batch), Scratch(103488, batch), Inception4eBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
         // inception4d.concat1: Concat
-        _backend.CopyStrided(batch, 21952, Strided(21873600, 103488, batch, 0), 103488, Activation(20851264, 21952, batch), 21952);
-        _backend.CopyStrided(batch, 56448, Strided(21873600, 103488, batch, 21952), 103488, Activation(21324800, 56448, batch), 56448);
-        _backend.CopyStrided(batch, 12544, Strided(21873600, 103488, batch, 78400), 103488, Activation(21481600, 12544, batch), 12544);
-        _backend.CopyStrided(batch, 12544, Strided(21873600, 103488, batch, 90944), 103488, Activation(21757568, 12544, batch), 12544);
+        _backend.CopyStrided(batch, 21952, Strided(Inception4dConcat1OutputGradient, batch, 0), 103488, Activation(Inception4dBranch1Relu1OutputGradient, batch), 21952);
+        _backend.CopyStrided(batch, 56448, Strided(Inception4dConcat1OutputGradient, batch, 21952), 103488, Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), 56448);
+        _backend.CopyStrided(batch, 12544, Strided(Inception4dConcat1OutputGradient, batch, 78400), 103488, Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), 12544);
+        _backend.CopyStrided(batch, 12544, Strided(Inception4dConcat1OutputGradient, batch, 90944), 103488, Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), 12544);
         // inception4d.branch4.1.relu1: ReLU
-        _inception4d_branch4_1_relu1Op.Backward(batch, Activation(21719936, 12544, batch), Activation(21745024, 12544, batch), Activation(21757568, 12544, batch), Activation(21732480, 12544, batch));
+        _inception4d_branch4_1_relu1Op.Backward(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), Activation(Inception4dBranch4_1_BnOutputGradient, batch));
         // inception4d.branch4.1.bn: BatchNorm2d
-        _inception4d_branch4_1_bnOp.Backward(batch, Activation(21694848, 12544, batch), new global::Cnn.Tensor(_parameters, 2469952, 64), Activation(21732480, 12544, batch), Activation(21707392, 12544, batch), new global::Cnn.Tensor(_gradients, 2469952, 64), new global::Cnn.Tensor(_gradients, 2470016, 64));
+        _inception4d_branch4_1_bnOp.Backward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Activation(Inception4dBranch4_1_BnOutputGradient, batch), Activation(Inception4dBranch4_1_ConvOutputGradient, batch), Inception4dBranch4_1_BnWeightGradient, Inception4dBranch4_1_BnBiasGradient);
         // inception4d.branch4.1.conv: Conv2d
-        _inception4d_branch4_1_convOp.Backward(batch, Activation(21494144, 100352, batch), new global::Cnn.Tensor(_parameters, 2437184, 32768), Activation(21707392, 12544, batch), Activation(21594496, 100352, batch), new global::Cnn.Tensor(_gradients, 2437184, 32768), default);
+        _inception4d_branch4_1_convOp.Backward(batch, Activation(Inception4dBranch4Maxpool1Output, batch), Inception4dBranch4_1_ConvWeight, Activation(Inception4dBranch4_1_ConvOutputGradient, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), Inception4dBranch4_1_ConvWeightGradient, default);
         // inception4d.branch4.maxpool1: MaxPool2d
-        _inception4d_branch4_maxpool1Op.Backward(batch, Activation(20540800, 100352, batch), Activation(21494144, 100352, batch), Activation(21594496, 100352, batch), Activation(20641152, 100352, batch));
+        _inception4d_branch4_maxpool1Op.Backward(batch, Activation(Inception4cConcat1Output, batch), Activation(Inception4dBranch4Maxpool1Output, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), Activation(Inception4cConcat1OutputGradient, batch));
         // inception4d.branch3.1.relu1: ReLU
-        _inception4d_branch3_1_relu1Op.Backward(batch, Activation(21443968, 12544, batch), Activation(21469056, 12544, batch), Activation(21481600, 12544, batch), Activation(21456512, 12544, batch));
+        _inception4d_branch3_1_relu1Op.Backward(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), Activation(Inception4dBranch3_1_BnOutputGradient, batch));
         // inception4d.branch3.1.bn: BatchNorm2d
-        _inception4d_branch3_1_bnOp.Backward(batch, Activation(21418880, 12544, batch), new global::Cnn.Tensor(_parameters, 2437056, 64), Activation(21456512, 12544, batch), Activation(21431424, 12544, batch), new global::Cnn.Tensor(_gradients, 2437056, 64), new global::Cnn.Tensor(_gradients, 2437120, 64));
+        _inception4d_branch3_1_bnOp.Backward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Activation(Inception4dBranch3_1_BnOutputGradient, batch), Activation(Inception4dBranch3_1_ConvOutputGradient, batch), Inception4dBranch3_1_BnWeightGradient, Inception4dBranch3_1_BnBiasGradient);
         // inception4d.branch3.1.conv: Conv2d
-        _inception4d_branch3_1_convOp.Backward(batch, Activation(21406336, 6272, batch), new global::Cnn.Tensor(_parameters, 2418624, 18432), Activation(21431424, 12544, batch), Activation(21412608, 6272, batch), new global::Cnn.Tensor(_gradients, 2418624, 18432), default);
+        _inception4d_branch3_1_convOp.Backward(batch, Activation(Inception4dBranch3_0_Relu1Output, batch), Inception4dBranch3_1_ConvWeight, Activation(Inception4dBranch3_1_ConvOutputGradient, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), Inception4dBranch3_1_ConvWeightGradient, default);
         // inception4d.branch3.0.relu1: ReLU
-        _inception4d_branch3_0_relu1Op.Backward(batch, Activation(21393792, 6272, batch), Activation(21406336, 6272, batch), Activation(21412608, 6272, batch), Activation(21400064, 6272, batch));
+        _inception4d_branch3_0_relu1Op.Backward(batch, Activation(Inception4dBranch3_0_BnOutput, batch), Activation(Inception4dBranch3_0_Relu1Output, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), Activation(Inception4dBranch3_0_BnOutputGradient, batch));
         // inception4d.branch3.0.bn: BatchNorm2d
-        _inception4d_branch3_0_bnOp.Backward(batch, Activation(21381248, 6272, batch), new global::Cnn.Tensor(_parameters, 2418560, 32), Activation(21400064, 6272, batch), Activation(21387520, 6272, batch), new global::Cnn.Tensor(_gradients, 2418560, 32), new global::Cnn.Tensor(_gradients, 2418592, 32));
+        _inception4d_branch3_0_bnOp.Backward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Activation(Inception4dBranch3_0_BnOutputGradient, batch), Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Inception4dBranch3_0_BnWeightGradient, Inception4dBranch3_0_BnBiasGradient);
         // inception4d.branch3.0.conv: Conv2d
-        _inception4d_branch3_0_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 2402176, 16384), Activation(21387520, 6272, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 2402176, 16384), default);
-        _backend.Add(Activation(20641152, 100352, batch), Activation(24820720, 100352, batch), Activation(20641152, 100352, batch));
+        _inception4d_branch3_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4dBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
         // inception4d.branch2.1.relu1: ReLU
-        _inception4d_branch2_1_relu1Op.Backward(batch, Activation(21155456, 56448, batch), Activation(21268352, 56448, batch), Activation(21324800, 56448, batch), Activation(21211904, 56448, batch));
+        _inception4d_branch2_1_relu1Op.Backward(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), Activation(Inception4dBranch2_1_BnOutputGradient, batch));
         // inception4d.branch2.1.bn: BatchNorm2d
-        _inception4d_branch2_1_bnOp.Backward(batch, Activation(21042560, 56448, batch), new global::Cnn.Tensor(_parameters, 2401600, 288), Activation(21211904, 56448, batch), Activation(21099008, 56448, batch), new global::Cnn.Tensor(_gradients, 2401600, 288), new global::Cnn.Tensor(_gradients, 2401888, 288));
+        _inception4d_branch2_1_bnOp.Backward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Activation(Inception4dBranch2_1_BnOutputGradient, batch), Activation(Inception4dBranch2_1_ConvOutputGradient, batch), Inception4dBranch2_1_BnWeightGradient, Inception4dBranch2_1_BnBiasGradient);
         // inception4d.branch2.1.conv: Conv2d
-        _inception4d_branch2_1_convOp.Backward(batch, Activation(20986112, 28224, batch), new global::Cnn.Tensor(_parameters, 2028352, 373248), Activation(21099008, 56448, batch), Activation(21014336, 28224, batch), new global::Cnn.Tensor(_gradients, 2028352, 373248), default);
+        _inception4d_branch2_1_convOp.Backward(batch, Activation(Inception4dBranch2_0_Relu1Output, batch), Inception4dBranch2_1_ConvWeight, Activation(Inception4dBranch2_1_ConvOutputGradient, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), Inception4dBranch2_1_ConvWeightGradient, default);
         // inception4d.branch2.0.relu1: ReLU
-        _inception4d_branch2_0_relu1Op.Backward(batch, Activation(20929664, 28224, batch), Activation(20986112, 28224, batch), Activation(21014336, 28224, batch), Activation(20957888, 28224, batch));
+        _inception4d_branch2_0_relu1Op.Backward(batch, Activation(Inception4dBranch2_0_BnOutput, batch), Activation(Inception4dBranch2_0_Relu1Output, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), Activation(Inception4dBranch2_0_BnOutputGradient, batch));
         // inception4d.branch2.0.bn: BatchNorm2d
-        _inception4d_branch2_0_bnOp.Backward(batch, Activation(20873216, 28224, batch), new global::Cnn.Tensor(_parameters, 2028064, 144), Activation(20957888, 28224, batch), Activation(20901440, 28224, batch), new global::Cnn.Tensor(_gradients, 2028064, 144), new global::Cnn.Tensor(_gradients, 2028208, 144));
+        _inception4d_branch2_0_bnOp.Backward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Activation(Inception4dBranch2_0_BnOutputGradient, batch), Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Inception4dBranch2_0_BnWeightGradient, Inception4dBranch2_0_BnBiasGradient);
         // inception4d.branch2.0.conv: Conv2d
-        _inception4d_branch2_0_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1954336, 73728), Activation(20901440, 28224, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1954336, 73728), default);
-        _backend.Add(Activation(20641152, 100352, batch), Activation(24820720, 100352, batch), Activation(20641152, 100352, batch));
+        _inception4d_branch2_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4dBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
         // inception4d.branch1.relu1: ReLU
-        _inception4d_branch1_relu1Op.Backward(batch, Activation(20785408, 21952, batch), Activation(20829312, 21952, batch), Activation(20851264, 21952, batch), Activation(20807360, 21952, batch));
+        _inception4d_branch1_relu1Op.Backward(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1OutputGradient, batch), Activation(Inception4dBranch1BnOutputGradient, batch));
         // inception4d.branch1.bn: BatchNorm2d
-        _inception4d_branch1_bnOp.Backward(batch, Activation(20741504, 21952, batch), new global::Cnn.Tensor(_parameters, 1954112, 112), Activation(20807360, 21952, batch), Activation(20763456, 21952, batch), new global::Cnn.Tensor(_gradients, 1954112, 112), new global::Cnn.Tensor(_gradients, 1954224, 112));
+        _inception4d_branch1_bnOp.Backward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Activation(Inception4dBranch1BnOutputGradient, batch), Activation(Inception4dBranch1ConvOutputGradient, batch), Inception4dBranch1BnWeightGradient, Inception4dBranch1BnBiasGradient);
         // inception4d.branch1.conv: Conv2d
-        _inception4d_branch1_convOp.Backward(batch, Activation(20540800, 100352, batch), new global::Cnn.Tensor(_parameters, 1896768, 57344), Activation(20763456, 21952, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1896768, 57344), default);
-        _backend.Add(Activation(20641152, 100352, batch), Activation(24820720, 100352, batch), Activation(20641152, 100352, batch));
+        _inception4d_branch1_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, Activation(Inception4dBranch1ConvOutputGradient, batch), Scratch(100352, batch), Inception4dBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
         // inception4c.concat1: Concat
-        _backend.CopyStrided(batch, 25088, Strided(20641152, 100352, batch, 0), 100352, Activation(19684672, 25088, batch), 25088);
-        _backend.CopyStrided(batch, 50176, Strided(20641152, 100352, batch, 25088), 100352, Activation(20111168, 50176, batch), 50176);
-        _backend.CopyStrided(batch, 12544, Strided(20641152, 100352, batch, 75264), 100352, Activation(20252288, 12544, batch), 12544);
-        _backend.CopyStrided(batch, 12544, Strided(20641152, 100352, batch, 87808), 100352, Activation(20528256, 12544, batch), 12544);
+        _backend.CopyStrided(batch, 25088, Strided(Inception4cConcat1OutputGradient, batch, 0), 100352, Activation(Inception4cBranch1Relu1OutputGradient, batch), 25088);
+        _backend.CopyStrided(batch, 50176, Strided(Inception4cConcat1OutputGradient, batch, 25088), 100352, Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), 50176);
+        _backend.CopyStrided(batch, 12544, Strided(Inception4cConcat1OutputGradient, batch, 75264), 100352, Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), 12544);
+        _backend.CopyStrided(batch, 12544, Strided(Inception4cConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), 12544);
         // inception4c.branch4.1.relu1: ReLU
-        _inception4c_branch4_1_relu1Op.Backward(batch, Activation(20490624, 12544, batch), Activation(20515712, 12544, batch), Activation(20528256, 12544, batch), Activation(20503168, 12544, batch));
+        _inception4c_branch4_1_relu1Op.Backward(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), Activation(Inception4cBranch4_1_BnOutputGradient, batch));
         // inception4c.branch4.1.bn: BatchNorm2d
-        _inception4c_branch4_1_bnOp.Backward(batch, Activation(20465536, 12544, batch), new global::Cnn.Tensor(_parameters, 1896640, 64), Activation(20503168, 12544, batch), Activation(20478080, 12544, batch), new global::Cnn.Tensor(_gradients, 1896640, 64), new global::Cnn.Tensor(_gradients, 1896704, 64));
+        _inception4c_branch4_1_bnOp.Backward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Activation(Inception4cBranch4_1_BnOutputGradient, batch), Activation(Inception4cBranch4_1_ConvOutputGradient, batch), Inception4cBranch4_1_BnWeightGradient, Inception4cBranch4_1_BnBiasGradient);
         // inception4c.branch4.1.conv: Conv2d
-        _inception4c_branch4_1_convOp.Backward(batch, Activation(20264832, 100352, batch), new global::Cnn.Tensor(_parameters, 1863872, 32768), Activation(20478080, 12544, batch), Activation(20365184, 100352, batch), new global::Cnn.Tensor(_gradients, 1863872, 32768), default);
+        _inception4c_branch4_1_convOp.Backward(batch, Activation(Inception4cBranch4Maxpool1Output, batch), Inception4cBranch4_1_ConvWeight, Activation(Inception4cBranch4_1_ConvOutputGradient, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), Inception4cBranch4_1_ConvWeightGradient, default);
         // inception4c.branch4.maxpool1: MaxPool2d
-        _inception4c_branch4_maxpool1Op.Backward(batch, Activation(19358528, 100352, batch), Activation(20264832, 100352, batch), Activation(20365184, 100352, batch), Activation(19458880, 100352, batch));
+        _inception4c_branch4_maxpool1Op.Backward(batch, Activation(Inception4bConcat1Output, batch), Activation(Inception4cBranch4Maxpool1Output, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), Activation(Inception4bConcat1OutputGradient, batch));
         // inception4c.branch3.1.relu1: ReLU
-        _inception4c_branch3_1_relu1Op.Backward(batch, Activation(20214656, 12544, batch), Activation(20239744, 12544, batch), Activation(20252288, 12544, batch), Activation(20227200, 12544, batch));
+        _inception4c_branch3_1_relu1Op.Backward(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), Activation(Inception4cBranch3_1_BnOutputGradient, batch));
         // inception4c.branch3.1.bn: BatchNorm2d
-        _inception4c_branch3_1_bnOp.Backward(batch, Activation(20189568, 12544, batch), new global::Cnn.Tensor(_parameters, 1863744, 64), Activation(20227200, 12544, batch), Activation(20202112, 12544, batch), new global::Cnn.Tensor(_gradients, 1863744, 64), new global::Cnn.Tensor(_gradients, 1863808, 64));
+        _inception4c_branch3_1_bnOp.Backward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Activation(Inception4cBranch3_1_BnOutputGradient, batch), Activation(Inception4cBranch3_1_ConvOutputGradient, batch), Inception4cBranch3_1_BnWeightGradient, Inception4cBranch3_1_BnBiasGradient);
         // inception4c.branch3.1.conv: Conv2d
-        _inception4c_branch3_1_convOp.Backward(batch, Activation(20180160, 4704, batch), new global::Cnn.Tensor(_parameters, 1849920, 13824), Activation(20202112, 12544, batch), Activation(20184864, 4704, batch), new global::Cnn.Tensor(_gradients, 1849920, 13824), default);
+        _inception4c_branch3_1_convOp.Backward(batch, Activation(Inception4cBranch3_0_Relu1Output, batch), Inception4cBranch3_1_ConvWeight, Activation(Inception4cBranch3_1_ConvOutputGradient, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), Inception4cBranch3_1_ConvWeightGradient, default);
         // inception4c.branch3.0.relu1: ReLU
-        _inception4c_branch3_0_relu1Op.Backward(batch, Activation(20170752, 4704, batch), Activation(20180160, 4704, batch), Activation(20184864, 4704, batch), Activation(20175456, 4704, batch));
+        _inception4c_branch3_0_relu1Op.Backward(batch, Activation(Inception4cBranch3_0_BnOutput, batch), Activation(Inception4cBranch3_0_Relu1Output, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), Activation(Inception4cBranch3_0_BnOutputGradient, batch));
         // inception4c.branch3.0.bn: BatchNorm2d
-        _inception4c_branch3_0_bnOp.Backward(batch, Activation(20161344, 4704, batch), new global::Cnn.Tensor(_parameters, 1849872, 24), Activation(20175456, 4704, batch), Activation(20166048, 4704, batch), new global::Cnn.Tensor(_gradients, 1849872, 24), new global::Cnn.Tensor(_gradients, 1849896, 24));
+        _inception4c_branch3_0_bnOp.Backward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Activation(Inception4cBranch3_0_BnOutputGradient, batch), Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Inception4cBranch3_0_BnWeightGradient, Inception4cBranch3_0_BnBiasGradient);
         // inception4c.branch3.0.conv: Conv2d
-        _inception4c_branch3_0_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1837584, 12288), Activation(20166048, 4704, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1837584, 12288), default);
-        _backend.Add(Activation(19458880, 100352, batch), Activation(24820720, 100352, batch), Activation(19458880, 100352, batch));
+        _inception4c_branch3_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4cBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
         // inception4c.branch2.1.relu1: ReLU
-        _inception4c_branch2_1_relu1Op.Backward(batch, Activation(19960640, 50176, batch), Activation(20060992, 50176, batch), Activation(20111168, 50176, batch), Activation(20010816, 50176, batch));
+        _inception4c_branch2_1_relu1Op.Backward(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), Activation(Inception4cBranch2_1_BnOutputGradient, batch));
         // inception4c.branch2.1.bn: BatchNorm2d
-        _inception4c_branch2_1_bnOp.Backward(batch, Activation(19860288, 50176, batch), new global::Cnn.Tensor(_parameters, 1837072, 256), Activation(20010816, 50176, batch), Activation(19910464, 50176, batch), new global::Cnn.Tensor(_gradients, 1837072, 256), new global::Cnn.Tensor(_gradients, 1837328, 256));
+        _inception4c_branch2_1_bnOp.Backward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Activation(Inception4cBranch2_1_BnOutputGradient, batch), Activation(Inception4cBranch2_1_ConvOutputGradient, batch), Inception4cBranch2_1_BnWeightGradient, Inception4cBranch2_1_BnBiasGradient);
         // inception4c.branch2.1.conv: Conv2d
-        _inception4c_branch2_1_convOp.Backward(batch, Activation(19810112, 25088, batch), new global::Cnn.Tensor(_parameters, 1542160, 294912), Activation(19910464, 50176, batch), Activation(19835200, 25088, batch), new global::Cnn.Tensor(_gradients, 1542160, 294912), default);
+        _inception4c_branch2_1_convOp.Backward(batch, Activation(Inception4cBranch2_0_Relu1Output, batch), Inception4cBranch2_1_ConvWeight, Activation(Inception4cBranch2_1_ConvOutputGradient, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), Inception4cBranch2_1_ConvWeightGradient, default);
         // inception4c.branch2.0.relu1: ReLU
-        _inception4c_branch2_0_relu1Op.Backward(batch, Activation(19759936, 25088, batch), Activation(19810112, 25088, batch), Activation(19835200, 25088, batch), Activation(19785024, 25088, batch));
+        _inception4c_branch2_0_relu1Op.Backward(batch, Activation(Inception4cBranch2_0_BnOutput, batch), Activation(Inception4cBranch2_0_Relu1Output, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), Activation(Inception4cBranch2_0_BnOutputGradient, batch));
         // inception4c.branch2.0.bn: BatchNorm2d
-        _inception4c_branch2_0_bnOp.Backward(batch, Activation(19709760, 25088, batch), new global::Cnn.Tensor(_parameters, 1541904, 128), Activation(19785024, 25088, batch), Activation(19734848, 25088, batch), new global::Cnn.Tensor(_gradients, 1541904, 128), new global::Cnn.Tensor(_gradients, 1542032, 128));
+        _inception4c_branch2_0_bnOp.Backward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Activation(Inception4cBranch2_0_BnOutputGradient, batch), Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Inception4cBranch2_0_BnWeightGradient, Inception4cBranch2_0_BnBiasGradient);
         // inception4c.branch2.0.conv: Conv2d
-        _inception4c_branch2_0_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1476368, 65536), Activation(19734848, 25088, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1476368, 65536), default);
-        _backend.Add(Activation(19458880, 100352, batch), Activation(24820720, 100352, batch), Activation(19458880, 100352, batch));
+        _inception4c_branch2_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4cBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
         // inception4c.branch1.relu1: ReLU
-        _inception4c_branch1_relu1Op.Backward(batch, Activation(19609408, 25088, batch), Activation(19659584, 25088, batch), Activation(19684672, 25088, batch), Activation(19634496, 25088, batch));
+        _inception4c_branch1_relu1Op.Backward(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1OutputGradient, batch), Activation(Inception4cBranch1BnOutputGradient, batch));
         // inception4c.branch1.bn: BatchNorm2d
-        _inception4c_branch1_bnOp.Backward(batch, Activation(19559232, 25088, batch), new global::Cnn.Tensor(_parameters, 1476112, 128), Activation(19634496, 25088, batch), Activation(19584320, 25088, batch), new global::Cnn.Tensor(_gradients, 1476112, 128), new global::Cnn.Tensor(_gradients, 1476240, 128));
+        _inception4c_branch1_bnOp.Backward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Activation(Inception4cBranch1BnOutputGradient, batch), Activation(Inception4cBranch1ConvOutputGradient, batch), Inception4cBranch1BnWeightGradient, Inception4cBranch1BnBiasGradient);
         // inception4c.branch1.conv: Conv2d
-        _inception4c_branch1_convOp.Backward(batch, Activation(19358528, 100352, batch), new global::Cnn.Tensor(_parameters, 1410576, 65536), Activation(19584320, 25088, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1410576, 65536), default);
-        _backend.Add(Activation(19458880, 100352, batch), Activation(24820720, 100352, batch), Activation(19458880, 100352, batch));
+        _inception4c_branch1_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, Activation(Inception4cBranch1ConvOutputGradient, batch), Scratch(100352, batch), Inception4cBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
         // inception4b.concat1: Concat
-        _backend.CopyStrided(batch, 31360, Strided(19458880, 100352, batch, 0), 100352, Activation(18552576, 31360, batch), 31360);
-        _backend.CopyStrided(batch, 43904, Strided(19458880, 100352, batch, 31360), 100352, Activation(18935168, 43904, batch), 43904);
-        _backend.CopyStrided(batch, 12544, Strided(19458880, 100352, batch, 75264), 100352, Activation(19070016, 12544, batch), 12544);
-        _backend.CopyStrided(batch, 12544, Strided(19458880, 100352, batch, 87808), 100352, Activation(19345984, 12544, batch), 12544);
+        _backend.CopyStrided(batch, 31360, Strided(Inception4bConcat1OutputGradient, batch, 0), 100352, Activation(Inception4bBranch1Relu1OutputGradient, batch), 31360);
+        _backend.CopyStrided(batch, 43904, Strided(Inception4bConcat1OutputGradient, batch, 31360), 100352, Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), 43904);
+        _backend.CopyStrided(batch, 12544, Strided(Inception4bConcat1OutputGradient, batch, 75264), 100352, Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), 12544);
+        _backend.CopyStrided(batch, 12544, Strided(Inception4bConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), 12544);
         // inception4b.branch4.1.relu1: ReLU
-        _inception4b_branch4_1_relu1Op.Backward(batch, Activation(19308352, 12544, batch), Activation(19333440, 12544, batch), Activation(19345984, 12544, batch), Activation(19320896, 12544, batch));
+        _inception4b_branch4_1_relu1Op.Backward(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), Activation(Inception4bBranch4_1_BnOutputGradient, batch));
         // inception4b.branch4.1.bn: BatchNorm2d
-        _inception4b_branch4_1_bnOp.Backward(batch, Activation(19283264, 12544, batch), new global::Cnn.Tensor(_parameters, 1410448, 64), Activation(19320896, 12544, batch), Activation(19295808, 12544, batch), new global::Cnn.Tensor(_gradients, 1410448, 64), new global::Cnn.Tensor(_gradients, 1410512, 64));
+        _inception4b_branch4_1_bnOp.Backward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Activation(Inception4bBranch4_1_BnOutputGradient, batch), Activation(Inception4bBranch4_1_ConvOutputGradient, batch), Inception4bBranch4_1_BnWeightGradient, Inception4bBranch4_1_BnBiasGradient);
         // inception4b.branch4.1.conv: Conv2d
-        _inception4b_branch4_1_convOp.Backward(batch, Activation(19082560, 100352, batch), new global::Cnn.Tensor(_parameters, 1377680, 32768), Activation(19295808, 12544, batch), Activation(19182912, 100352, batch), new global::Cnn.Tensor(_gradients, 1377680, 32768), default);
+        _inception4b_branch4_1_convOp.Backward(batch, Activation(Inception4bBranch4Maxpool1Output, batch), Inception4bBranch4_1_ConvWeight, Activation(Inception4bBranch4_1_ConvOutputGradient, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), Inception4bBranch4_1_ConvWeightGradient, default);
         // inception4b.branch4.maxpool1: MaxPool2d
-        _inception4b_branch4_maxpool1Op.Backward(batch, Activation(18195072, 100352, batch), Activation(19082560, 100352, batch), Activation(19182912, 100352, batch), Activation(18295424, 100352, batch));
+        _inception4b_branch4_maxpool1Op.Backward(batch, Activation(Inception4aConcat1Output, batch), Activation(Inception4bBranch4Maxpool1Output, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), Activation(Inception4aConcat1OutputGradient, batch));
         // inception4b.branch3.1.relu1: ReLU
-        _inception4b_branch3_1_relu1Op.Backward(batch, Activation(19032384, 12544, batch), Activation(19057472, 12544, batch), Activation(19070016, 12544, batch), Activation(19044928, 12544, batch));
+        _inception4b_branch3_1_relu1Op.Backward(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), Activation(Inception4bBranch3_1_BnOutputGradient, batch));
         // inception4b.branch3.1.bn: BatchNorm2d
-        _inception4b_branch3_1_bnOp.Backward(batch, Activation(19007296, 12544, batch), new global::Cnn.Tensor(_parameters, 1377552, 64), Activation(19044928, 12544, batch), Activation(19019840, 12544, batch), new global::Cnn.Tensor(_gradients, 1377552, 64), new global::Cnn.Tensor(_gradients, 1377616, 64));
+        _inception4b_branch3_1_bnOp.Backward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Activation(Inception4bBranch3_1_BnOutputGradient, batch), Activation(Inception4bBranch3_1_ConvOutputGradient, batch), Inception4bBranch3_1_BnWeightGradient, Inception4bBranch3_1_BnBiasGradient);
         // inception4b.branch3.1.conv: Conv2d
-        _inception4b_branch3_1_convOp.Backward(batch, Activation(18997888, 4704, batch), new global::Cnn.Tensor(_parameters, 1363728, 13824), Activation(19019840, 12544, batch), Activation(19002592, 4704, batch), new global::Cnn.Tensor(_gradients, 1363728, 13824), default);
+        _inception4b_branch3_1_convOp.Backward(batch, Activation(Inception4bBranch3_0_Relu1Output, batch), Inception4bBranch3_1_ConvWeight, Activation(Inception4bBranch3_1_ConvOutputGradient, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), Inception4bBranch3_1_ConvWeightGradient, default);
         // inception4b.branch3.0.relu1: ReLU
-        _inception4b_branch3_0_relu1Op.Backward(batch, Activation(18988480, 4704, batch), Activation(18997888, 4704, batch), Activation(19002592, 4704, batch), Activation(18993184, 4704, batch));
+        _inception4b_branch3_0_relu1Op.Backward(batch, Activation(Inception4bBranch3_0_BnOutput, batch), Activation(Inception4bBranch3_0_Relu1Output, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), Activation(Inception4bBranch3_0_BnOutputGradient, batch));
         // inception4b.branch3.0.bn: BatchNorm2d
-        _inception4b_branch3_0_bnOp.Backward(batch, Activation(18979072, 4704, batch), new global::Cnn.Tensor(_parameters, 1363680, 24), Activation(18993184, 4704, batch), Activation(18983776, 4704, batch), new global::Cnn.Tensor(_gradients, 1363680, 24), new global::Cnn.Tensor(_gradients, 1363704, 24));
+        _inception4b_branch3_0_bnOp.Backward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Activation(Inception4bBranch3_0_BnOutputGradient, batch), Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Inception4bBranch3_0_BnWeightGradient, Inception4bBranch3_0_BnBiasGradient);
         // inception4b.branch3.0.conv: Conv2d
-        _inception4b_branch3_0_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1351392, 12288), Activation(18983776, 4704, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1351392, 12288), default);
-        _backend.Add(Activation(18295424, 100352, batch), Activation(24820720, 100352, batch), Activation(18295424, 100352, batch));
+        _inception4b_branch3_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4bBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
         // inception4b.branch2.1.relu1: ReLU
-        _inception4b_branch2_1_relu1Op.Backward(batch, Activation(18803456, 43904, batch), Activation(18891264, 43904, batch), Activation(18935168, 43904, batch), Activation(18847360, 43904, batch));
+        _inception4b_branch2_1_relu1Op.Backward(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), Activation(Inception4bBranch2_1_BnOutputGradient, batch));
         // inception4b.branch2.1.bn: BatchNorm2d
-        _inception4b_branch2_1_bnOp.Backward(batch, Activation(18715648, 43904, batch), new global::Cnn.Tensor(_parameters, 1350944, 224), Activation(18847360, 43904, batch), Activation(18759552, 43904, batch), new global::Cnn.Tensor(_gradients, 1350944, 224), new global::Cnn.Tensor(_gradients, 1351168, 224));
+        _inception4b_branch2_1_bnOp.Backward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Activation(Inception4bBranch2_1_BnOutputGradient, batch), Activation(Inception4bBranch2_1_ConvOutputGradient, batch), Inception4bBranch2_1_BnWeightGradient, Inception4bBranch2_1_BnBiasGradient);
         // inception4b.branch2.1.conv: Conv2d
-        _inception4b_branch2_1_convOp.Backward(batch, Activation(18671744, 21952, batch), new global::Cnn.Tensor(_parameters, 1125152, 225792), Activation(18759552, 43904, batch), Activation(18693696, 21952, batch), new global::Cnn.Tensor(_gradients, 1125152, 225792), default);
+        _inception4b_branch2_1_convOp.Backward(batch, Activation(Inception4bBranch2_0_Relu1Output, batch), Inception4bBranch2_1_ConvWeight, Activation(Inception4bBranch2_1_ConvOutputGradient, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), Inception4bBranch2_1_ConvWeightGradient, default);
         // inception4b.branch2.0.relu1: ReLU
-        _inception4b_branch2_0_relu1Op.Backward(batch, Activation(18627840, 21952, batch), Activation(18671744, 21952, batch), Activation(18693696, 21952, batch), Activation(18649792, 21952, batch));
+        _inception4b_branch2_0_relu1Op.Backward(batch, Activation(Inception4bBranch2_0_BnOutput, batch), Activation(Inception4bBranch2_0_Relu1Output, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), Activation(Inception4bBranch2_0_BnOutputGradient, batch));
         // inception4b.branch2.0.bn: BatchNorm2d
-        _inception4b_branch2_0_bnOp.Backward(batch, Activation(18583936, 21952, batch), new global::Cnn.Tensor(_parameters, 1124928, 112), Activation(18649792, 21952, batch), Activation(18605888, 21952, batch), new global::Cnn.Tensor(_gradients, 1124928, 112), new global::Cnn.Tensor(_gradients, 1125040, 112));
+        _inception4b_branch2_0_bnOp.Backward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Activation(Inception4bBranch2_0_BnOutputGradient, batch), Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Inception4bBranch2_0_BnWeightGradient, Inception4bBranch2_0_BnBiasGradient);
         // inception4b.branch2.0.conv: Conv2d
-        _inception4b_branch2_0_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 1067584, 57344), Activation(18605888, 21952, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 1067584, 57344), default);
-        _backend.Add(Activation(18295424, 100352, batch), Activation(24820720, 100352, batch), Activation(18295424, 100352, batch));
+        _inception4b_branch2_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4bBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
         // inception4b.branch1.relu1: ReLU
-        _inception4b_branch1_relu1Op.Backward(batch, Activation(18458496, 31360, batch), Activation(18521216, 31360, batch), Activation(18552576, 31360, batch), Activation(18489856, 31360, batch));
+        _inception4b_branch1_relu1Op.Backward(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1OutputGradient, batch), Activation(Inception4bBranch1BnOutputGradient, batch));
         // inception4b.branch1.bn: BatchNorm2d
-        _inception4b_branch1_bnOp.Backward(batch, Activation(18395776, 31360, batch), new global::Cnn.Tensor(_parameters, 1067264, 160), Activation(18489856, 31360, batch), Activation(18427136, 31360, batch), new global::Cnn.Tensor(_gradients, 1067264, 160), new global::Cnn.Tensor(_gradients, 1067424, 160));
+        _inception4b_branch1_bnOp.Backward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Activation(Inception4bBranch1BnOutputGradient, batch), Activation(Inception4bBranch1ConvOutputGradient, batch), Inception4bBranch1BnWeightGradient, Inception4bBranch1BnBiasGradient);
         // inception4b.branch1.conv: Conv2d
-        _inception4b_branch1_convOp.Backward(batch, Activation(18195072, 100352, batch), new global::Cnn.Tensor(_parameters, 985344, 81920), Activation(18427136, 31360, batch), Activation(24820720, 100352, batch), new global::Cnn.Tensor(_gradients, 985344, 81920), default);
-        _backend.Add(Activation(18295424, 100352, batch), Activation(24820720, 100352, batch), Activation(18295424, 100352, batch));
+        _inception4b_branch1_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, Activation(Inception4bBranch1ConvOutputGradient, batch), Scratch(100352, batch), Inception4bBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
         // inception4a.concat1: Concat
-        _backend.CopyStrided(batch, 37632, Strided(18295424, 100352, batch, 0), 100352, Activation(17461248, 37632, batch), 37632);
-        _backend.CopyStrided(batch, 40768, Strided(18295424, 100352, batch, 37632), 100352, Activation(17815616, 40768, batch), 40768);
-        _backend.CopyStrided(batch, 9408, Strided(18295424, 100352, batch, 78400), 100352, Activation(17922240, 9408, batch), 9408);
-        _backend.CopyStrided(batch, 12544, Strided(18295424, 100352, batch, 87808), 100352, Activation(18182528, 12544, batch), 12544);
+        _backend.CopyStrided(batch, 37632, Strided(Inception4aConcat1OutputGradient, batch, 0), 100352, Activation(Inception4aBranch1Relu1OutputGradient, batch), 37632);
+        _backend.CopyStrided(batch, 40768, Strided(Inception4aConcat1OutputGradient, batch, 37632), 100352, Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), 40768);
+        _backend.CopyStrided(batch, 9408, Strided(Inception4aConcat1OutputGradient, batch, 78400), 100352, Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), 9408);
+        _backend.CopyStrided(batch, 12544, Strided(Inception4aConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), 12544);
         // inception4a.branch4.1.relu1: ReLU
-        _inception4a_branch4_1_relu1Op.Backward(batch, Activation(18144896, 12544, batch), Activation(18169984, 12544, batch), Activation(18182528, 12544, batch), Activation(18157440, 12544, batch));
+        _inception4a_branch4_1_relu1Op.Backward(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), Activation(Inception4aBranch4_1_BnOutputGradient, batch));
         // inception4a.branch4.1.bn: BatchNorm2d
-        _inception4a_branch4_1_bnOp.Backward(batch, Activation(18119808, 12544, batch), new global::Cnn.Tensor(_parameters, 985216, 64), Activation(18157440, 12544, batch), Activation(18132352, 12544, batch), new global::Cnn.Tensor(_gradients, 985216, 64), new global::Cnn.Tensor(_gradients, 985280, 64));
+        _inception4a_branch4_1_bnOp.Backward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Activation(Inception4aBranch4_1_BnOutputGradient, batch), Activation(Inception4aBranch4_1_ConvOutputGradient, batch), Inception4aBranch4_1_BnWeightGradient, Inception4aBranch4_1_BnBiasGradient);
         // inception4a.branch4.1.conv: Conv2d
-        _inception4a_branch4_1_convOp.Backward(batch, Activation(17931648, 94080, batch), new global::Cnn.Tensor(_parameters, 954496, 30720), Activation(18132352, 12544, batch), Activation(18025728, 94080, batch), new global::Cnn.Tensor(_gradients, 954496, 30720), default);
+        _inception4a_branch4_1_convOp.Backward(batch, Activation(Inception4aBranch4Maxpool1Output, batch), Inception4aBranch4_1_ConvWeight, Activation(Inception4aBranch4_1_ConvOutputGradient, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), Inception4aBranch4_1_ConvWeightGradient, default);
         // inception4a.branch4.maxpool1: MaxPool2d
-        _inception4a_branch4_maxpool1Op.Backward(batch, Activation(17084928, 94080, batch), Activation(17931648, 94080, batch), Activation(18025728, 94080, batch), Activation(17179008, 94080, batch));
+        _inception4a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool3Output, batch), Activation(Inception4aBranch4Maxpool1Output, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool3OutputGradient, batch));
         // inception4a.branch3.1.relu1: ReLU
-        _inception4a_branch3_1_relu1Op.Backward(batch, Activation(17894016, 9408, batch), Activation(17912832, 9408, batch), Activation(17922240, 9408, batch), Activation(17903424, 9408, batch));
+        _inception4a_branch3_1_relu1Op.Backward(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), Activation(Inception4aBranch3_1_BnOutputGradient, batch));
         // inception4a.branch3.1.bn: BatchNorm2d
-        _inception4a_branch3_1_bnOp.Backward(batch, Activation(17875200, 9408, batch), new global::Cnn.Tensor(_parameters, 954400, 48), Activation(17903424, 9408, batch), Activation(17884608, 9408, batch), new global::Cnn.Tensor(_gradients, 954400, 48), new global::Cnn.Tensor(_gradients, 954448, 48));
+        _inception4a_branch3_1_bnOp.Backward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Activation(Inception4aBranch3_1_BnOutputGradient, batch), Activation(Inception4aBranch3_1_ConvOutputGradient, batch), Inception4aBranch3_1_BnWeightGradient, Inception4aBranch3_1_BnBiasGradient);
         // inception4a.branch3.1.conv: Conv2d
-        _inception4a_branch3_1_convOp.Backward(batch, Activation(17868928, 3136, batch), new global::Cnn.Tensor(_parameters, 947488, 6912), Activation(17884608, 9408, batch), Activation(17872064, 3136, batch), new global::Cnn.Tensor(_gradients, 947488, 6912), default);
+        _inception4a_branch3_1_convOp.Backward(batch, Activation(Inception4aBranch3_0_Relu1Output, batch), Inception4aBranch3_1_ConvWeight, Activation(Inception4aBranch3_1_ConvOutputGradient, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), Inception4aBranch3_1_ConvWeightGradient, default);
         // inception4a.branch3.0.relu1: ReLU
-        _inception4a_branch3_0_relu1Op.Backward(batch, Activation(17862656, 3136, batch), Activation(17868928, 3136, batch), Activation(17872064, 3136, batch), Activation(17865792, 3136, batch));
+        _inception4a_branch3_0_relu1Op.Backward(batch, Activation(Inception4aBranch3_0_BnOutput, batch), Activation(Inception4aBranch3_0_Relu1Output, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), Activation(Inception4aBranch3_0_BnOutputGradient, batch));
         // inception4a.branch3.0.bn: BatchNorm2d
-        _inception4a_branch3_0_bnOp.Backward(batch, Activation(17856384, 3136, batch), new global::Cnn.Tensor(_parameters, 947456, 16), Activation(17865792, 3136, batch), Activation(17859520, 3136, batch), new global::Cnn.Tensor(_gradients, 947456, 16), new global::Cnn.Tensor(_gradients, 947472, 16));
+        _inception4a_branch3_0_bnOp.Backward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Activation(Inception4aBranch3_0_BnOutputGradient, batch), Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Inception4aBranch3_0_BnWeightGradient, Inception4aBranch3_0_BnBiasGradient);
         // inception4a.branch3.0.conv: Conv2d
-        _inception4a_branch3_0_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 939776, 7680), Activation(17859520, 3136, batch), Activation(24820720, 94080, batch), new global::Cnn.Tensor(_gradients, 939776, 7680), default);
-        _backend.Add(Activation(17179008, 94080, batch), Activation(24820720, 94080, batch), Activation(17179008, 94080, batch));
+        _inception4a_branch3_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Scratch(94080, batch), Inception4aBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(94080, batch), Activation(Maxpool3OutputGradient, batch));
         // inception4a.branch2.1.relu1: ReLU
-        _inception4a_branch2_1_relu1Op.Backward(batch, Activation(17693312, 40768, batch), Activation(17774848, 40768, batch), Activation(17815616, 40768, batch), Activation(17734080, 40768, batch));
+        _inception4a_branch2_1_relu1Op.Backward(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), Activation(Inception4aBranch2_1_BnOutputGradient, batch));
         // inception4a.branch2.1.bn: BatchNorm2d
-        _inception4a_branch2_1_bnOp.Backward(batch, Activation(17611776, 40768, batch), new global::Cnn.Tensor(_parameters, 939360, 208), Activation(17734080, 40768, batch), Activation(17652544, 40768, batch), new global::Cnn.Tensor(_gradients, 939360, 208), new global::Cnn.Tensor(_gradients, 939568, 208));
+        _inception4a_branch2_1_bnOp.Backward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Activation(Inception4aBranch2_1_BnOutputGradient, batch), Activation(Inception4aBranch2_1_ConvOutputGradient, batch), Inception4aBranch2_1_BnWeightGradient, Inception4aBranch2_1_BnBiasGradient);
         // inception4a.branch2.1.conv: Conv2d
-        _inception4a_branch2_1_convOp.Backward(batch, Activation(17574144, 18816, batch), new global::Cnn.Tensor(_parameters, 759648, 179712), Activation(17652544, 40768, batch), Activation(17592960, 18816, batch), new global::Cnn.Tensor(_gradients, 759648, 179712), default);
+        _inception4a_branch2_1_convOp.Backward(batch, Activation(Inception4aBranch2_0_Relu1Output, batch), Inception4aBranch2_1_ConvWeight, Activation(Inception4aBranch2_1_ConvOutputGradient, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), Inception4aBranch2_1_ConvWeightGradient, default);
         // inception4a.branch2.0.relu1: ReLU
-        _inception4a_branch2_0_relu1Op.Backward(batch, Activation(17536512, 18816, batch), Activation(17574144, 18816, batch), Activation(17592960, 18816, batch), Activation(17555328, 18816, batch));
+        _inception4a_branch2_0_relu1Op.Backward(batch, Activation(Inception4aBranch2_0_BnOutput, batch), Activation(Inception4aBranch2_0_Relu1Output, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), Activation(Inception4aBranch2_0_BnOutputGradient, batch));
         // inception4a.branch2.0.bn: BatchNorm2d
-        _inception4a_branch2_0_bnOp.Backward(batch, Activation(17498880, 18816, batch), new global::Cnn.Tensor(_parameters, 759456, 96), Activation(17555328, 18816, batch), Activation(17517696, 18816, batch), new global::Cnn.Tensor(_gradients, 759456, 96), new global::Cnn.Tensor(_gradients, 759552, 96));
+        _inception4a_branch2_0_bnOp.Backward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Activation(Inception4aBranch2_0_BnOutputGradient, batch), Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Inception4aBranch2_0_BnWeightGradient, Inception4aBranch2_0_BnBiasGradient);
         // inception4a.branch2.0.conv: Conv2d
-        _inception4a_branch2_0_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 713376, 46080), Activation(17517696, 18816, batch), Activation(24820720, 94080, batch), new global::Cnn.Tensor(_gradients, 713376, 46080), default);
-        _backend.Add(Activation(17179008, 94080, batch), Activation(24820720, 94080, batch), Activation(17179008, 94080, batch));
+        _inception4a_branch2_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Scratch(94080, batch), Inception4aBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(94080, batch), Activation(Maxpool3OutputGradient, batch));
         // inception4a.branch1.relu1: ReLU
-        _inception4a_branch1_relu1Op.Backward(batch, Activation(17348352, 37632, batch), Activation(17423616, 37632, batch), Activation(17461248, 37632, batch), Activation(17385984, 37632, batch));
+        _inception4a_branch1_relu1Op.Backward(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1OutputGradient, batch), Activation(Inception4aBranch1BnOutputGradient, batch));
         // inception4a.branch1.bn: BatchNorm2d
-        _inception4a_branch1_bnOp.Backward(batch, Activation(17273088, 37632, batch), new global::Cnn.Tensor(_parameters, 712992, 192), Activation(17385984, 37632, batch), Activation(17310720, 37632, batch), new global::Cnn.Tensor(_gradients, 712992, 192), new global::Cnn.Tensor(_gradients, 713184, 192));
+        _inception4a_branch1_bnOp.Backward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Activation(Inception4aBranch1BnOutputGradient, batch), Activation(Inception4aBranch1ConvOutputGradient, batch), Inception4aBranch1BnWeightGradient, Inception4aBranch1BnBiasGradient);
         // inception4a.branch1.conv: Conv2d
-        _inception4a_branch1_convOp.Backward(batch, Activation(17084928, 94080, batch), new global::Cnn.Tensor(_parameters, 620832, 92160), Activation(17310720, 37632, batch), Activation(24820720, 94080, batch), new global::Cnn.Tensor(_gradients, 620832, 92160), default);
-        _backend.Add(Activation(17179008, 94080, batch), Activation(24820720, 94080, batch), Activation(17179008, 94080, batch));
+        _inception4a_branch1_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, Activation(Inception4aBranch1ConvOutputGradient, batch), Scratch(94080, batch), Inception4aBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(94080, batch), Activation(Maxpool3OutputGradient, batch));
         // maxpool3: MaxPool2d
-        _maxpool3Op.Backward(batch, Activation(16332288, 376320, batch), Activation(17084928, 94080, batch), Activation(17179008, 94080, batch), Activation(16708608, 376320, batch));
+        _maxpool3Op.Backward(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3OutputGradient, batch), Activation(Inception3bConcat1OutputGradient, batch));
         // inception3b.concat1: Concat
-        _backend.CopyStrided(batch, 100352, Strided(16708608, 376320, batch, 0), 376320, Activation(13422080, 100352, batch), 100352);
-        _backend.CopyStrided(batch, 150528, Strided(16708608, 376320, batch, 100352), 376320, Activation(14877184, 150528, batch), 150528);
-        _backend.CopyStrided(batch, 75264, Strided(16708608, 376320, batch, 250880), 376320, Activation(15554560, 75264, batch), 75264);
-        _backend.CopyStrided(batch, 50176, Strided(16708608, 376320, batch, 326144), 376320, Activation(16282112, 50176, batch), 50176);
+        _backend.CopyStrided(batch, 100352, Strided(Inception3bConcat1OutputGradient, batch, 0), 376320, Activation(Inception3bBranch1Relu1OutputGradient, batch), 100352);
+        _backend.CopyStrided(batch, 150528, Strided(Inception3bConcat1OutputGradient, batch, 100352), 376320, Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), 150528);
+        _backend.CopyStrided(batch, 75264, Strided(Inception3bConcat1OutputGradient, batch, 250880), 376320, Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), 75264);
+        _backend.CopyStrided(batch, 50176, Strided(Inception3bConcat1OutputGradient, batch, 326144), 376320, Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), 50176);
         // inception3b.branch4.1.relu1: ReLU
-        _inception3b_branch4_1_relu1Op.Backward(batch, Activation(16131584, 50176, batch), Activation(16231936, 50176, batch), Activation(16282112, 50176, batch), Activation(16181760, 50176, batch));
+        _inception3b_branch4_1_relu1Op.Backward(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), Activation(Inception3bBranch4_1_BnOutputGradient, batch));
         // inception3b.branch4.1.bn: BatchNorm2d
-        _inception3b_branch4_1_bnOp.Backward(batch, Activation(16031232, 50176, batch), new global::Cnn.Tensor(_parameters, 620704, 64), Activation(16181760, 50176, batch), Activation(16081408, 50176, batch), new global::Cnn.Tensor(_gradients, 620704, 64), new global::Cnn.Tensor(_gradients, 620768, 64));
+        _inception3b_branch4_1_bnOp.Backward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Activation(Inception3bBranch4_1_BnOutputGradient, batch), Activation(Inception3bBranch4_1_ConvOutputGradient, batch), Inception3bBranch4_1_BnWeightGradient, Inception3bBranch4_1_BnBiasGradient);
         // inception3b.branch4.1.conv: Conv2d
-        _inception3b_branch4_1_convOp.Backward(batch, Activation(15629824, 200704, batch), new global::Cnn.Tensor(_parameters, 604320, 16384), Activation(16081408, 50176, batch), Activation(15830528, 200704, batch), new global::Cnn.Tensor(_gradients, 604320, 16384), default);
+        _inception3b_branch4_1_convOp.Backward(batch, Activation(Inception3bBranch4Maxpool1Output, batch), Inception3bBranch4_1_ConvWeight, Activation(Inception3bBranch4_1_ConvOutputGradient, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), Inception3bBranch4_1_ConvWeightGradient, default);
         // inception3b.branch4.maxpool1: MaxPool2d
-        _inception3b_branch4_maxpool1Op.Backward(batch, Activation(12518912, 200704, batch), Activation(15629824, 200704, batch), Activation(15830528, 200704, batch), Activation(12719616, 200704, batch));
+        _inception3b_branch4_maxpool1Op.Backward(batch, Activation(Inception3aConcat1Output, batch), Activation(Inception3bBranch4Maxpool1Output, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), Activation(Inception3aConcat1OutputGradient, batch));
         // inception3b.branch3.1.relu1: ReLU
-        _inception3b_branch3_1_relu1Op.Backward(batch, Activation(15328768, 75264, batch), Activation(15479296, 75264, batch), Activation(15554560, 75264, batch), Activation(15404032, 75264, batch));
+        _inception3b_branch3_1_relu1Op.Backward(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), Activation(Inception3bBranch3_1_BnOutputGradient, batch));
         // inception3b.branch3.1.bn: BatchNorm2d
-        _inception3b_branch3_1_bnOp.Backward(batch, Activation(15178240, 75264, batch), new global::Cnn.Tensor(_parameters, 604128, 96), Activation(15404032, 75264, batch), Activation(15253504, 75264, batch), new global::Cnn.Tensor(_gradients, 604128, 96), new global::Cnn.Tensor(_gradients, 604224, 96));
+        _inception3b_branch3_1_bnOp.Backward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Activation(Inception3bBranch3_1_BnOutputGradient, batch), Activation(Inception3bBranch3_1_ConvOutputGradient, batch), Inception3bBranch3_1_BnWeightGradient, Inception3bBranch3_1_BnBiasGradient);
         // inception3b.branch3.1.conv: Conv2d
-        _inception3b_branch3_1_convOp.Backward(batch, Activation(15128064, 25088, batch), new global::Cnn.Tensor(_parameters, 576480, 27648), Activation(15253504, 75264, batch), Activation(15153152, 25088, batch), new global::Cnn.Tensor(_gradients, 576480, 27648), default);
+        _inception3b_branch3_1_convOp.Backward(batch, Activation(Inception3bBranch3_0_Relu1Output, batch), Inception3bBranch3_1_ConvWeight, Activation(Inception3bBranch3_1_ConvOutputGradient, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), Inception3bBranch3_1_ConvWeightGradient, default);
         // inception3b.branch3.0.relu1: ReLU
-        _inception3b_branch3_0_relu1Op.Backward(batch, Activation(15077888, 25088, batch), Activation(15128064, 25088, batch), Activation(15153152, 25088, batch), Activation(15102976, 25088, batch));
+        _inception3b_branch3_0_relu1Op.Backward(batch, Activation(Inception3bBranch3_0_BnOutput, batch), Activation(Inception3bBranch3_0_Relu1Output, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), Activation(Inception3bBranch3_0_BnOutputGradient, batch));
         // inception3b.branch3.0.bn: BatchNorm2d
-        _inception3b_branch3_0_bnOp.Backward(batch, Activation(15027712, 25088, batch), new global::Cnn.Tensor(_parameters, 576416, 32), Activation(15102976, 25088, batch), Activation(15052800, 25088, batch), new global::Cnn.Tensor(_gradients, 576416, 32), new global::Cnn.Tensor(_gradients, 576448, 32));
+        _inception3b_branch3_0_bnOp.Backward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Activation(Inception3bBranch3_0_BnOutputGradient, batch), Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Inception3bBranch3_0_BnWeightGradient, Inception3bBranch3_0_BnBiasGradient);
         // inception3b.branch3.0.conv: Conv2d
-        _inception3b_branch3_0_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 568224, 8192), Activation(15052800, 25088, batch), Activation(24820720, 200704, batch), new global::Cnn.Tensor(_gradients, 568224, 8192), default);
-        _backend.Add(Activation(12719616, 200704, batch), Activation(24820720, 200704, batch), Activation(12719616, 200704, batch));
+        _inception3b_branch3_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Scratch(200704, batch), Inception3bBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
         // inception3b.branch2.1.relu1: ReLU
-        _inception3b_branch2_1_relu1Op.Backward(batch, Activation(14425600, 150528, batch), Activation(14726656, 150528, batch), Activation(14877184, 150528, batch), Activation(14576128, 150528, batch));
+        _inception3b_branch2_1_relu1Op.Backward(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), Activation(Inception3bBranch2_1_BnOutputGradient, batch));
         // inception3b.branch2.1.bn: BatchNorm2d
-        _inception3b_branch2_1_bnOp.Backward(batch, Activation(14124544, 150528, batch), new global::Cnn.Tensor(_parameters, 567840, 192), Activation(14576128, 150528, batch), Activation(14275072, 150528, batch), new global::Cnn.Tensor(_gradients, 567840, 192), new global::Cnn.Tensor(_gradients, 568032, 192));
+        _inception3b_branch2_1_bnOp.Backward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Activation(Inception3bBranch2_1_BnOutputGradient, batch), Activation(Inception3bBranch2_1_ConvOutputGradient, batch), Inception3bBranch2_1_BnWeightGradient, Inception3bBranch2_1_BnBiasGradient);
         // inception3b.branch2.1.conv: Conv2d
-        _inception3b_branch2_1_convOp.Backward(batch, Activation(13923840, 100352, batch), new global::Cnn.Tensor(_parameters, 346656, 221184), Activation(14275072, 150528, batch), Activation(14024192, 100352, batch), new global::Cnn.Tensor(_gradients, 346656, 221184), default);
+        _inception3b_branch2_1_convOp.Backward(batch, Activation(Inception3bBranch2_0_Relu1Output, batch), Inception3bBranch2_1_ConvWeight, Activation(Inception3bBranch2_1_ConvOutputGradient, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), Inception3bBranch2_1_ConvWeightGradient, default);
         // inception3b.branch2.0.relu1: ReLU
-        _inception3b_branch2_0_relu1Op.Backward(batch, Activation(13723136, 100352, batch), Activation(13923840, 100352, batch), Activation(14024192, 100352, batch), Activation(13823488, 100352, batch));
+        _inception3b_branch2_0_relu1Op.Backward(batch, Activation(Inception3bBranch2_0_BnOutput, batch), Activation(Inception3bBranch2_0_Relu1Output, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), Activation(Inception3bBranch2_0_BnOutputGradient, batch));
         // inception3b.branch2.0.bn: BatchNorm2d
-        _inception3b_branch2_0_bnOp.Backward(batch, Activation(13522432, 100352, batch), new global::Cnn.Tensor(_parameters, 346400, 128), Activation(13823488, 100352, batch), Activation(13622784, 100352, batch), new global::Cnn.Tensor(_gradients, 346400, 128), new global::Cnn.Tensor(_gradients, 346528, 128));
+        _inception3b_branch2_0_bnOp.Backward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Activation(Inception3bBranch2_0_BnOutputGradient, batch), Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Inception3bBranch2_0_BnWeightGradient, Inception3bBranch2_0_BnBiasGradient);
         // inception3b.branch2.0.conv: Conv2d
-        _inception3b_branch2_0_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 313632, 32768), Activation(13622784, 100352, batch), Activation(24820720, 200704, batch), new global::Cnn.Tensor(_gradients, 313632, 32768), default);
-        _backend.Add(Activation(12719616, 200704, batch), Activation(24820720, 200704, batch), Activation(12719616, 200704, batch));
+        _inception3b_branch2_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Scratch(200704, batch), Inception3bBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
         // inception3b.branch1.relu1: ReLU
-        _inception3b_branch1_relu1Op.Backward(batch, Activation(13121024, 100352, batch), Activation(13321728, 100352, batch), Activation(13422080, 100352, batch), Activation(13221376, 100352, batch));
+        _inception3b_branch1_relu1Op.Backward(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1OutputGradient, batch), Activation(Inception3bBranch1BnOutputGradient, batch));
         // inception3b.branch1.bn: BatchNorm2d
-        _inception3b_branch1_bnOp.Backward(batch, Activation(12920320, 100352, batch), new global::Cnn.Tensor(_parameters, 313376, 128), Activation(13221376, 100352, batch), Activation(13020672, 100352, batch), new global::Cnn.Tensor(_gradients, 313376, 128), new global::Cnn.Tensor(_gradients, 313504, 128));
+        _inception3b_branch1_bnOp.Backward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Activation(Inception3bBranch1BnOutputGradient, batch), Activation(Inception3bBranch1ConvOutputGradient, batch), Inception3bBranch1BnWeightGradient, Inception3bBranch1BnBiasGradient);
         // inception3b.branch1.conv: Conv2d
-        _inception3b_branch1_convOp.Backward(batch, Activation(12518912, 200704, batch), new global::Cnn.Tensor(_parameters, 280608, 32768), Activation(13020672, 100352, batch), Activation(24820720, 200704, batch), new global::Cnn.Tensor(_gradients, 280608, 32768), default);
-        _backend.Add(Activation(12719616, 200704, batch), Activation(24820720, 200704, batch), Activation(12719616, 200704, batch));
+        _inception3b_branch1_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, Activation(Inception3bBranch1ConvOutputGradient, batch), Scratch(200704, batch), Inception3bBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
         // inception3a.concat1: Concat
-        _backend.CopyStrided(batch, 50176, Strided(12719616, 200704, batch, 0), 200704, Activation(10737664, 50176, batch), 50176);
-        _backend.CopyStrided(batch, 100352, Strided(12719616, 200704, batch, 50176), 200704, Activation(11741184, 100352, batch), 100352);
-        _backend.CopyStrided(batch, 25088, Strided(12719616, 200704, batch, 150528), 200704, Activation(12042240, 25088, batch), 25088);
-        _backend.CopyStrided(batch, 25088, Strided(12719616, 200704, batch, 175616), 200704, Activation(12493824, 25088, batch), 25088);
+        _backend.CopyStrided(batch, 50176, Strided(Inception3aConcat1OutputGradient, batch, 0), 200704, Activation(Inception3aBranch1Relu1OutputGradient, batch), 50176);
+        _backend.CopyStrided(batch, 100352, Strided(Inception3aConcat1OutputGradient, batch, 50176), 200704, Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), 100352);
+        _backend.CopyStrided(batch, 25088, Strided(Inception3aConcat1OutputGradient, batch, 150528), 200704, Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), 25088);
+        _backend.CopyStrided(batch, 25088, Strided(Inception3aConcat1OutputGradient, batch, 175616), 200704, Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), 25088);
         // inception3a.branch4.1.relu1: ReLU
-        _inception3a_branch4_1_relu1Op.Backward(batch, Activation(12418560, 25088, batch), Activation(12468736, 25088, batch), Activation(12493824, 25088, batch), Activation(12443648, 25088, batch));
+        _inception3a_branch4_1_relu1Op.Backward(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), Activation(Inception3aBranch4_1_BnOutputGradient, batch));
         // inception3a.branch4.1.bn: BatchNorm2d
-        _inception3a_branch4_1_bnOp.Backward(batch, Activation(12368384, 25088, batch), new global::Cnn.Tensor(_parameters, 280544, 32), Activation(12443648, 25088, batch), Activation(12393472, 25088, batch), new global::Cnn.Tensor(_gradients, 280544, 32), new global::Cnn.Tensor(_gradients, 280576, 32));
+        _inception3a_branch4_1_bnOp.Backward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Activation(Inception3aBranch4_1_BnOutputGradient, batch), Activation(Inception3aBranch4_1_ConvOutputGradient, batch), Inception3aBranch4_1_BnWeightGradient, Inception3aBranch4_1_BnBiasGradient);
         // inception3a.branch4.1.conv: Conv2d
-        _inception3a_branch4_1_convOp.Backward(batch, Activation(12067328, 150528, batch), new global::Cnn.Tensor(_parameters, 274400, 6144), Activation(12393472, 25088, batch), Activation(12217856, 150528, batch), new global::Cnn.Tensor(_gradients, 274400, 6144), default);
+        _inception3a_branch4_1_convOp.Backward(batch, Activation(Inception3aBranch4Maxpool1Output, batch), Inception3aBranch4_1_ConvWeight, Activation(Inception3aBranch4_1_ConvOutputGradient, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), Inception3aBranch4_1_ConvWeightGradient, default);
         // inception3a.branch4.maxpool1: MaxPool2d
-        _inception3a_branch4_maxpool1Op.Backward(batch, Activation(10185728, 150528, batch), Activation(12067328, 150528, batch), Activation(12217856, 150528, batch), Activation(10336256, 150528, batch));
+        _inception3a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool2Output, batch), Activation(Inception3aBranch4Maxpool1Output, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
         // inception3a.branch3.1.relu1: ReLU
-        _inception3a_branch3_1_relu1Op.Backward(batch, Activation(11966976, 25088, batch), Activation(12017152, 25088, batch), Activation(12042240, 25088, batch), Activation(11992064, 25088, batch));
+        _inception3a_branch3_1_relu1Op.Backward(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), Activation(Inception3aBranch3_1_BnOutputGradient, batch));
         // inception3a.branch3.1.bn: BatchNorm2d
-        _inception3a_branch3_1_bnOp.Backward(batch, Activation(11916800, 25088, batch), new global::Cnn.Tensor(_parameters, 274336, 32), Activation(11992064, 25088, batch), Activation(11941888, 25088, batch), new global::Cnn.Tensor(_gradients, 274336, 32), new global::Cnn.Tensor(_gradients, 274368, 32));
+        _inception3a_branch3_1_bnOp.Backward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Activation(Inception3aBranch3_1_BnOutputGradient, batch), Activation(Inception3aBranch3_1_ConvOutputGradient, batch), Inception3aBranch3_1_BnWeightGradient, Inception3aBranch3_1_BnBiasGradient);
         // inception3a.branch3.1.conv: Conv2d
-        _inception3a_branch3_1_convOp.Backward(batch, Activation(11891712, 12544, batch), new global::Cnn.Tensor(_parameters, 269728, 4608), Activation(11941888, 25088, batch), Activation(11904256, 12544, batch), new global::Cnn.Tensor(_gradients, 269728, 4608), default);
+        _inception3a_branch3_1_convOp.Backward(batch, Activation(Inception3aBranch3_0_Relu1Output, batch), Inception3aBranch3_1_ConvWeight, Activation(Inception3aBranch3_1_ConvOutputGradient, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), Inception3aBranch3_1_ConvWeightGradient, default);
         // inception3a.branch3.0.relu1: ReLU
-        _inception3a_branch3_0_relu1Op.Backward(batch, Activation(11866624, 12544, batch), Activation(11891712, 12544, batch), Activation(11904256, 12544, batch), Activation(11879168, 12544, batch));
+        _inception3a_branch3_0_relu1Op.Backward(batch, Activation(Inception3aBranch3_0_BnOutput, batch), Activation(Inception3aBranch3_0_Relu1Output, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), Activation(Inception3aBranch3_0_BnOutputGradient, batch));
         // inception3a.branch3.0.bn: BatchNorm2d
-        _inception3a_branch3_0_bnOp.Backward(batch, Activation(11841536, 12544, batch), new global::Cnn.Tensor(_parameters, 269696, 16), Activation(11879168, 12544, batch), Activation(11854080, 12544, batch), new global::Cnn.Tensor(_gradients, 269696, 16), new global::Cnn.Tensor(_gradients, 269712, 16));
+        _inception3a_branch3_0_bnOp.Backward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Activation(Inception3aBranch3_0_BnOutputGradient, batch), Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Inception3aBranch3_0_BnWeightGradient, Inception3aBranch3_0_BnBiasGradient);
         // inception3a.branch3.0.conv: Conv2d
-        _inception3a_branch3_0_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 266624, 3072), Activation(11854080, 12544, batch), Activation(24820720, 150528, batch), new global::Cnn.Tensor(_gradients, 266624, 3072), default);
-        _backend.Add(Activation(10336256, 150528, batch), Activation(24820720, 150528, batch), Activation(10336256, 150528, batch));
+        _inception3a_branch3_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Scratch(150528, batch), Inception3aBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(150528, batch), Activation(Maxpool2OutputGradient, batch));
         // inception3a.branch2.1.relu1: ReLU
-        _inception3a_branch2_1_relu1Op.Backward(batch, Activation(11440128, 100352, batch), Activation(11640832, 100352, batch), Activation(11741184, 100352, batch), Activation(11540480, 100352, batch));
+        _inception3a_branch2_1_relu1Op.Backward(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), Activation(Inception3aBranch2_1_BnOutputGradient, batch));
         // inception3a.branch2.1.bn: BatchNorm2d
-        _inception3a_branch2_1_bnOp.Backward(batch, Activation(11239424, 100352, batch), new global::Cnn.Tensor(_parameters, 266368, 128), Activation(11540480, 100352, batch), Activation(11339776, 100352, batch), new global::Cnn.Tensor(_gradients, 266368, 128), new global::Cnn.Tensor(_gradients, 266496, 128));
+        _inception3a_branch2_1_bnOp.Backward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Activation(Inception3aBranch2_1_BnOutputGradient, batch), Activation(Inception3aBranch2_1_ConvOutputGradient, batch), Inception3aBranch2_1_BnWeightGradient, Inception3aBranch2_1_BnBiasGradient);
         // inception3a.branch2.1.conv: Conv2d
-        _inception3a_branch2_1_convOp.Backward(batch, Activation(11088896, 75264, batch), new global::Cnn.Tensor(_parameters, 155776, 110592), Activation(11339776, 100352, batch), Activation(11164160, 75264, batch), new global::Cnn.Tensor(_gradients, 155776, 110592), default);
+        _inception3a_branch2_1_convOp.Backward(batch, Activation(Inception3aBranch2_0_Relu1Output, batch), Inception3aBranch2_1_ConvWeight, Activation(Inception3aBranch2_1_ConvOutputGradient, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), Inception3aBranch2_1_ConvWeightGradient, default);
         // inception3a.branch2.0.relu1: ReLU
-        _inception3a_branch2_0_relu1Op.Backward(batch, Activation(10938368, 75264, batch), Activation(11088896, 75264, batch), Activation(11164160, 75264, batch), Activation(11013632, 75264, batch));
+        _inception3a_branch2_0_relu1Op.Backward(batch, Activation(Inception3aBranch2_0_BnOutput, batch), Activation(Inception3aBranch2_0_Relu1Output, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), Activation(Inception3aBranch2_0_BnOutputGradient, batch));
         // inception3a.branch2.0.bn: BatchNorm2d
-        _inception3a_branch2_0_bnOp.Backward(batch, Activation(10787840, 75264, batch), new global::Cnn.Tensor(_parameters, 155584, 96), Activation(11013632, 75264, batch), Activation(10863104, 75264, batch), new global::Cnn.Tensor(_gradients, 155584, 96), new global::Cnn.Tensor(_gradients, 155680, 96));
+        _inception3a_branch2_0_bnOp.Backward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Activation(Inception3aBranch2_0_BnOutputGradient, batch), Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Inception3aBranch2_0_BnWeightGradient, Inception3aBranch2_0_BnBiasGradient);
         // inception3a.branch2.0.conv: Conv2d
-        _inception3a_branch2_0_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 137152, 18432), Activation(10863104, 75264, batch), Activation(24820720, 150528, batch), new global::Cnn.Tensor(_gradients, 137152, 18432), default);
-        _backend.Add(Activation(10336256, 150528, batch), Activation(24820720, 150528, batch), Activation(10336256, 150528, batch));
+        _inception3a_branch2_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Scratch(150528, batch), Inception3aBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(150528, batch), Activation(Maxpool2OutputGradient, batch));
         // inception3a.branch1.relu1: ReLU
-        _inception3a_branch1_relu1Op.Backward(batch, Activation(10587136, 50176, batch), Activation(10687488, 50176, batch), Activation(10737664, 50176, batch), Activation(10637312, 50176, batch));
+        _inception3a_branch1_relu1Op.Backward(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1OutputGradient, batch), Activation(Inception3aBranch1BnOutputGradient, batch));
         // inception3a.branch1.bn: BatchNorm2d
-        _inception3a_branch1_bnOp.Backward(batch, Activation(10486784, 50176, batch), new global::Cnn.Tensor(_parameters, 137024, 64), Activation(10637312, 50176, batch), Activation(10536960, 50176, batch), new global::Cnn.Tensor(_gradients, 137024, 64), new global::Cnn.Tensor(_gradients, 137088, 64));
+        _inception3a_branch1_bnOp.Backward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Activation(Inception3aBranch1BnOutputGradient, batch), Activation(Inception3aBranch1ConvOutputGradient, batch), Inception3aBranch1BnWeightGradient, Inception3aBranch1BnBiasGradient);
         // inception3a.branch1.conv: Conv2d
-        _inception3a_branch1_convOp.Backward(batch, Activation(10185728, 150528, batch), new global::Cnn.Tensor(_parameters, 124736, 12288), Activation(10536960, 50176, batch), Activation(24820720, 150528, batch), new global::Cnn.Tensor(_gradients, 124736, 12288), default);
-        _backend.Add(Activation(10336256, 150528, batch), Activation(24820720, 150528, batch), Activation(10336256, 150528, batch));
+        _inception3a_branch1_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, Activation(Inception3aBranch1ConvOutputGradient, batch), Scratch(150528, batch), Inception3aBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(150528, batch), Activation(Maxpool2OutputGradient, batch));
         // maxpool2: MaxPool2d
-        _maxpool2Op.Backward(batch, Activation(8981504, 602112, batch), Activation(10185728, 150528, batch), Activation(10336256, 150528, batch), Activation(9583616, 602112, batch));
+        _maxpool2Op.Backward(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv3Relu1OutputGradient, batch));
         // conv3.relu1: ReLU
-        _conv3_relu1Op.Backward(batch, Activation(7777280, 602112, batch), Activation(8981504, 602112, batch), Activation(9583616, 602112, batch), Activation(8379392, 602112, batch));
+        _conv3_relu1Op.Backward(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1OutputGradient, batch), Activation(Conv3BnOutputGradient, batch));
         // conv3.bn: BatchNorm2d
-        _conv3_bnOp.Backward(batch, Activation(6573056, 602112, batch), new global::Cnn.Tensor(_parameters, 124352, 192), Activation(8379392, 602112, batch), Activation(7175168, 602112, batch), new global::Cnn.Tensor(_gradients, 124352, 192), new global::Cnn.Tensor(_gradients, 124544, 192));
+        _conv3_bnOp.Backward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Activation(Conv3BnOutputGradient, batch), Activation(Conv3ConvOutputGradient, batch), Conv3BnWeightGradient, Conv3BnBiasGradient);
         // conv3.conv: Conv2d
-        _conv3_convOp.Backward(batch, Activation(6171648, 200704, batch), new global::Cnn.Tensor(_parameters, 13760, 110592), Activation(7175168, 602112, batch), Activation(6372352, 200704, batch), new global::Cnn.Tensor(_gradients, 13760, 110592), default);
+        _conv3_convOp.Backward(batch, Activation(Conv2Relu1Output, batch), Conv3ConvWeight, Activation(Conv3ConvOutputGradient, batch), Activation(Conv2Relu1OutputGradient, batch), Conv3ConvWeightGradient, default);
         // conv2.relu1: ReLU
-        _conv2_relu1Op.Backward(batch, Activation(5770240, 200704, batch), Activation(6171648, 200704, batch), Activation(6372352, 200704, batch), Activation(5970944, 200704, batch));
+        _conv2_relu1Op.Backward(batch, Activation(Conv2BnOutput, batch), Activation(Conv2Relu1Output, batch), Activation(Conv2Relu1OutputGradient, batch), Activation(Conv2BnOutputGradient, batch));
         // conv2.bn: BatchNorm2d
-        _conv2_bnOp.Backward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 13632, 64), Activation(5970944, 200704, batch), Activation(5569536, 200704, batch), new global::Cnn.Tensor(_gradients, 13632, 64), new global::Cnn.Tensor(_gradients, 13696, 64));
+        _conv2_bnOp.Backward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Activation(Conv2BnOutputGradient, batch), Activation(Conv2ConvOutputGradient, batch), Conv2BnWeightGradient, Conv2BnBiasGradient);
         // conv2.conv: Conv2d
-        _conv2_convOp.Backward(batch, Activation(4967424, 200704, batch), new global::Cnn.Tensor(_parameters, 9536, 4096), Activation(5569536, 200704, batch), Activation(5168128, 200704, batch), new global::Cnn.Tensor(_gradients, 9536, 4096), default);
+        _conv2_convOp.Backward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, Activation(Conv2ConvOutputGradient, batch), Activation(Maxpool1OutputGradient, batch), Conv2ConvWeightGradient, default);
         // maxpool1: MaxPool2d
-        _maxpool1Op.Backward(batch, Activation(3361792, 802816, batch), Activation(4967424, 200704, batch), Activation(5168128, 200704, batch), Activation(4164608, 802816, batch));
+        _maxpool1Op.Backward(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1Relu1OutputGradient, batch));
         // conv1.relu1: ReLU
-        _conv1_relu1Op.Backward(batch, Activation(1756160, 802816, batch), Activation(3361792, 802816, batch), Activation(4164608, 802816, batch), Activation(2558976, 802816, batch));
+        _conv1_relu1Op.Backward(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1OutputGradient, batch), Activation(Conv1BnOutputGradient, batch));
         // conv1.bn: BatchNorm2d
-        _conv1_bnOp.Backward(batch, Activation(150528, 802816, batch), new global::Cnn.Tensor(_parameters, 9408, 64), Activation(2558976, 802816, batch), Activation(953344, 802816, batch), new global::Cnn.Tensor(_gradients, 9408, 64), new global::Cnn.Tensor(_gradients, 9472, 64));
+        _conv1_bnOp.Backward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Activation(Conv1BnOutputGradient, batch), Activation(Conv1ConvOutputGradient, batch), Conv1BnWeightGradient, Conv1BnBiasGradient);
         // conv1.conv: Conv2d
-        _conv1_convOp.Backward(batch, Activation(0, 150528, batch), new global::Cnn.Tensor(_parameters, 0, 9408), Activation(953344, 802816, batch), default, new global::Cnn.Tensor(_gradients, 0, 9408), default);
+        _conv1_convOp.Backward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, Activation(Conv1ConvOutputGradient, batch), default, Conv1ConvWeightGradient, default);
     }
 
     /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
@@ -2926,211 +3352,215 @@ partial class GoogLeNet : global::Cnn.INetwork
         CheckBatch(batch);
         return layer switch
         {
-            0 => Activation(150528, 802816, batch),
-            1 => Activation(1756160, 802816, batch),
-            2 => Activation(3361792, 802816, batch),
-            3 => Activation(4967424, 200704, batch),
-            4 => Activation(5368832, 200704, batch),
-            5 => Activation(5770240, 200704, batch),
-            6 => Activation(6171648, 200704, batch),
-            7 => Activation(6573056, 602112, batch),
-            8 => Activation(7777280, 602112, batch),
-            9 => Activation(8981504, 602112, batch),
-            10 => Activation(10185728, 150528, batch),
-            11 => Activation(10486784, 50176, batch),
-            12 => Activation(10587136, 50176, batch),
-            13 => Activation(10687488, 50176, batch),
-            14 => Activation(10787840, 75264, batch),
-            15 => Activation(10938368, 75264, batch),
-            16 => Activation(11088896, 75264, batch),
-            17 => Activation(11239424, 100352, batch),
-            18 => Activation(11440128, 100352, batch),
-            19 => Activation(11640832, 100352, batch),
-            20 => Activation(11841536, 12544, batch),
-            21 => Activation(11866624, 12544, batch),
-            22 => Activation(11891712, 12544, batch),
-            23 => Activation(11916800, 25088, batch),
-            24 => Activation(11966976, 25088, batch),
-            25 => Activation(12017152, 25088, batch),
-            26 => Activation(12067328, 150528, batch),
-            27 => Activation(12368384, 25088, batch),
-            28 => Activation(12418560, 25088, batch),
-            29 => Activation(12468736, 25088, batch),
-            30 => Activation(12518912, 200704, batch),
-            31 => Activation(12920320, 100352, batch),
-            32 => Activation(13121024, 100352, batch),
-            33 => Activation(13321728, 100352, batch),
-            34 => Activation(13522432, 100352, batch),
-            35 => Activation(13723136, 100352, batch),
-            36 => Activation(13923840, 100352, batch),
-            37 => Activation(14124544, 150528, batch),
-            38 => Activation(14425600, 150528, batch),
-            39 => Activation(14726656, 150528, batch),
-            40 => Activation(15027712, 25088, batch),
-            41 => Activation(15077888, 25088, batch),
-            42 => Activation(15128064, 25088, batch),
-            43 => Activation(15178240, 75264, batch),
-            44 => Activation(15328768, 75264, batch),
-            45 => Activation(15479296, 75264, batch),
-            46 => Activation(15629824, 200704, batch),
-            47 => Activation(16031232, 50176, batch),
-            48 => Activation(16131584, 50176, batch),
-            49 => Activation(16231936, 50176, batch),
-            50 => Activation(16332288, 376320, batch),
-            51 => Activation(17084928, 94080, batch),
-            52 => Activation(17273088, 37632, batch),
-            53 => Activation(17348352, 37632, batch),
-            54 => Activation(17423616, 37632, batch),
-            55 => Activation(17498880, 18816, batch),
-            56 => Activation(17536512, 18816, batch),
-            57 => Activation(17574144, 18816, batch),
-            58 => Activation(17611776, 40768, batch),
-            59 => Activation(17693312, 40768, batch),
-            60 => Activation(17774848, 40768, batch),
-            61 => Activation(17856384, 3136, batch),
-            62 => Activation(17862656, 3136, batch),
-            63 => Activation(17868928, 3136, batch),
-            64 => Activation(17875200, 9408, batch),
-            65 => Activation(17894016, 9408, batch),
-            66 => Activation(17912832, 9408, batch),
-            67 => Activation(17931648, 94080, batch),
-            68 => Activation(18119808, 12544, batch),
-            69 => Activation(18144896, 12544, batch),
-            70 => Activation(18169984, 12544, batch),
-            71 => Activation(18195072, 100352, batch),
-            72 => Activation(18395776, 31360, batch),
-            73 => Activation(18458496, 31360, batch),
-            74 => Activation(18521216, 31360, batch),
-            75 => Activation(18583936, 21952, batch),
-            76 => Activation(18627840, 21952, batch),
-            77 => Activation(18671744, 21952, batch),
-            78 => Activation(18715648, 43904, batch),
-            79 => Activation(18803456, 43904, batch),
-            80 => Activation(18891264, 43904, batch),
-            81 => Activation(18979072, 4704, batch),
-            82 => Activation(18988480, 4704, batch),
-            83 => Activation(18997888, 4704, batch),
-            84 => Activation(19007296, 12544, batch),
-            85 => Activation(19032384, 12544, batch),
-            86 => Activation(19057472, 12544, batch),
-            87 => Activation(19082560, 100352, batch),
-            88 => Activation(19283264, 12544, batch),
-            89 => Activation(19308352, 12544, batch),
-            90 => Activation(19333440, 12544, batch),
-            91 => Activation(19358528, 100352, batch),
-            92 => Activation(19559232, 25088, batch),
-            93 => Activation(19609408, 25088, batch),
-            94 => Activation(19659584, 25088, batch),
-            95 => Activation(19709760, 25088, batch),
-            96 => Activation(19759936, 25088, batch),
-            97 => Activation(19810112, 25088, batch),
-            98 => Activation(19860288, 50176, batch),
-            99 => Activation(19960640, 50176, batch),
-            100 => Activation(20060992, 50176, batch),
-            101 => Activation(20161344, 4704, batch),
-            102 => Activation(20170752, 4704, batch),
-            103 => Activation(20180160, 4704, batch),
-            104 => Activation(20189568, 12544, batch),
-            105 => Activation(20214656, 12544, batch),
-            106 => Activation(20239744, 12544, batch),
-            107 => Activation(20264832, 100352, batch),
-            108 => Activation(20465536, 12544, batch),
-            109 => Activation(20490624, 12544, batch),
-            110 => Activation(20515712, 12544, batch),
-            111 => Activation(20540800, 100352, batch),
-            112 => Activation(20741504, 21952, batch),
-            113 => Activation(20785408, 21952, batch),
-            114 => Activation(20829312, 21952, batch),
-            115 => Activation(20873216, 28224, batch),
-            116 => Activation(20929664, 28224, batch),
-            117 => Activation(20986112, 28224, batch),
-            118 => Activation(21042560, 56448, batch),
-            119 => Activation(21155456, 56448, batch),
-            120 => Activation(21268352, 56448, batch),
-            121 => Activation(21381248, 6272, batch),
-            122 => Activation(21393792, 6272, batch),
-            123 => Activation(21406336, 6272, batch),
-            124 => Activation(21418880, 12544, batch),
-            125 => Activation(21443968, 12544, batch),
-            126 => Activation(21469056, 12544, batch),
-            127 => Activation(21494144, 100352, batch),
-            128 => Activation(21694848, 12544, batch),
-            129 => Activation(21719936, 12544, batch),
-            130 => Activation(21745024, 12544, batch),
-            131 => Activation(21770112, 103488, batch),
-            132 => Activation(21977088, 50176, batch),
-            133 => Activation(22077440, 50176, batch),
-            134 => Activation(22177792, 50176, batch),
-            135 => Activation(22278144, 31360, batch),
-            136 => Activation(22340864, 31360, batch),
-            137 => Activation(22403584, 31360, batch),
-            138 => Activation(22466304, 62720, batch),
-            139 => Activation(22591744, 62720, batch),
-            140 => Activation(22717184, 62720, batch),
-            141 => Activation(22842624, 6272, batch),
-            142 => Activation(22855168, 6272, batch),
-            143 => Activation(22867712, 6272, batch),
-            144 => Activation(22880256, 25088, batch),
-            145 => Activation(22930432, 25088, batch),
-            146 => Activation(22980608, 25088, batch),
-            147 => Activation(23030784, 103488, batch),
-            148 => Activation(23237760, 25088, batch),
-            149 => Activation(23287936, 25088, batch),
-            150 => Activation(23338112, 25088, batch),
-            151 => Activation(23388288, 163072, batch),
-            152 => Activation(23714432, 40768, batch),
-            153 => Activation(23795968, 12544, batch),
-            154 => Activation(23821056, 12544, batch),
-            155 => Activation(23846144, 12544, batch),
-            156 => Activation(23871232, 7840, batch),
-            157 => Activation(23886912, 7840, batch),
-            158 => Activation(23902592, 7840, batch),
-            159 => Activation(23918272, 15680, batch),
-            160 => Activation(23949632, 15680, batch),
-            161 => Activation(23980992, 15680, batch),
-            162 => Activation(24012352, 1568, batch),
-            163 => Activation(24015488, 1568, batch),
-            164 => Activation(24018624, 1568, batch),
-            165 => Activation(24021760, 6272, batch),
-            166 => Activation(24034304, 6272, batch),
-            167 => Activation(24046848, 6272, batch),
-            168 => Activation(24059392, 40768, batch),
-            169 => Activation(24140928, 6272, batch),
-            170 => Activation(24153472, 6272, batch),
-            171 => Activation(24166016, 6272, batch),
-            172 => Activation(24178560, 40768, batch),
-            173 => Activation(24260096, 18816, batch),
-            174 => Activation(24297728, 18816, batch),
-            175 => Activation(24335360, 18816, batch),
-            176 => Activation(24372992, 9408, batch),
-            177 => Activation(24391808, 9408, batch),
-            178 => Activation(24410624, 9408, batch),
-            179 => Activation(24429440, 18816, batch),
-            180 => Activation(24467072, 18816, batch),
-            181 => Activation(24504704, 18816, batch),
-            182 => Activation(24542336, 2352, batch),
-            183 => Activation(24547040, 2352, batch),
-            184 => Activation(24551744, 2352, batch),
-            185 => Activation(24556448, 6272, batch),
-            186 => Activation(24568992, 6272, batch),
-            187 => Activation(24581536, 6272, batch),
-            188 => Activation(24594080, 40768, batch),
-            189 => Activation(24675616, 6272, batch),
-            190 => Activation(24688160, 6272, batch),
-            191 => Activation(24700704, 6272, batch),
-            192 => Activation(24713248, 50176, batch),
-            193 => Activation(24813600, 1024, batch),
-            194 => Activation(24813600, 1024, batch),
-            195 => Activation(24816672, 1024, batch),
-            196 => Activation(24818720, 1000, batch),
+            0 => Activation(Conv1ConvOutput, batch),
+            1 => Activation(Conv1BnOutput, batch),
+            2 => Activation(Conv1Relu1Output, batch),
+            3 => Activation(Maxpool1Output, batch),
+            4 => Activation(Conv2ConvOutput, batch),
+            5 => Activation(Conv2BnOutput, batch),
+            6 => Activation(Conv2Relu1Output, batch),
+            7 => Activation(Conv3ConvOutput, batch),
+            8 => Activation(Conv3BnOutput, batch),
+            9 => Activation(Conv3Relu1Output, batch),
+            10 => Activation(Maxpool2Output, batch),
+            11 => Activation(Inception3aBranch1ConvOutput, batch),
+            12 => Activation(Inception3aBranch1BnOutput, batch),
+            13 => Activation(Inception3aBranch1Relu1Output, batch),
+            14 => Activation(Inception3aBranch2_0_ConvOutput, batch),
+            15 => Activation(Inception3aBranch2_0_BnOutput, batch),
+            16 => Activation(Inception3aBranch2_0_Relu1Output, batch),
+            17 => Activation(Inception3aBranch2_1_ConvOutput, batch),
+            18 => Activation(Inception3aBranch2_1_BnOutput, batch),
+            19 => Activation(Inception3aBranch2_1_Relu1Output, batch),
+            20 => Activation(Inception3aBranch3_0_ConvOutput, batch),
+            21 => Activation(Inception3aBranch3_0_BnOutput, batch),
+            22 => Activation(Inception3aBranch3_0_Relu1Output, batch),
+            23 => Activation(Inception3aBranch3_1_ConvOutput, batch),
+            24 => Activation(Inception3aBranch3_1_BnOutput, batch),
+            25 => Activation(Inception3aBranch3_1_Relu1Output, batch),
+            26 => Activation(Inception3aBranch4Maxpool1Output, batch),
+            27 => Activation(Inception3aBranch4_1_ConvOutput, batch),
+            28 => Activation(Inception3aBranch4_1_BnOutput, batch),
+            29 => Activation(Inception3aBranch4_1_Relu1Output, batch),
+            30 => Activation(Inception3aConcat1Output, batch),
+            31 => Activation(Inception3bBranch1ConvOutput, batch),
+            32 => Activation(Inception3bBranch1BnOutput, batch),
+            33 => Activation(Inception3bBranch1Relu1Output, batch),
+            34 => Activation(Inception3bBranch2_0_ConvOutput, batch),
+            35 => Activation(Inception3bBranch2_0_BnOutput, batch),
+            36 => Activation(Inception3bBranch2_0_Relu1Output, batch),
+            37 => Activation(Inception3bBranch2_1_ConvOutput, batch),
+            38 => Activation(Inception3bBranch2_1_BnOutput, batch),
+            39 => Activation(Inception3bBranch2_1_Relu1Output, batch),
+            40 => Activation(Inception3bBranch3_0_ConvOutput, batch),
+            41 => Activation(Inception3bBranch3_0_BnOutput, batch),
+            42 => Activation(Inception3bBranch3_0_Relu1Output, batch),
+            43 => Activation(Inception3bBranch3_1_ConvOutput, batch),
+            44 => Activation(Inception3bBranch3_1_BnOutput, batch),
+            45 => Activation(Inception3bBranch3_1_Relu1Output, batch),
+            46 => Activation(Inception3bBranch4Maxpool1Output, batch),
+            47 => Activation(Inception3bBranch4_1_ConvOutput, batch),
+            48 => Activation(Inception3bBranch4_1_BnOutput, batch),
+            49 => Activation(Inception3bBranch4_1_Relu1Output, batch),
+            50 => Activation(Inception3bConcat1Output, batch),
+            51 => Activation(Maxpool3Output, batch),
+            52 => Activation(Inception4aBranch1ConvOutput, batch),
+            53 => Activation(Inception4aBranch1BnOutput, batch),
+            54 => Activation(Inception4aBranch1Relu1Output, batch),
+            55 => Activation(Inception4aBranch2_0_ConvOutput, batch),
+            56 => Activation(Inception4aBranch2_0_BnOutput, batch),
+            57 => Activation(Inception4aBranch2_0_Relu1Output, batch),
+            58 => Activation(Inception4aBranch2_1_ConvOutput, batch),
+            59 => Activation(Inception4aBranch2_1_BnOutput, batch),
+            60 => Activation(Inception4aBranch2_1_Relu1Output, batch),
+            61 => Activation(Inception4aBranch3_0_ConvOutput, batch),
+            62 => Activation(Inception4aBranch3_0_BnOutput, batch),
+            63 => Activation(Inception4aBranch3_0_Relu1Output, batch),
+            64 => Activation(Inception4aBranch3_1_ConvOutput, batch),
+            65 => Activation(Inception4aBranch3_1_BnOutput, batch),
+            66 => Activation(Inception4aBranch3_1_Relu1Output, batch),
+            67 => Activation(Inception4aBranch4Maxpool1Output, batch),
+            68 => Activation(Inception4aBranch4_1_ConvOutput, batch),
+            69 => Activation(Inception4aBranch4_1_BnOutput, batch),
+            70 => Activation(Inception4aBranch4_1_Relu1Output, batch),
+            71 => Activation(Inception4aConcat1Output, batch),
+            72 => Activation(Inception4bBranch1ConvOutput, batch),
+            73 => Activation(Inception4bBranch1BnOutput, batch),
+            74 => Activation(Inception4bBranch1Relu1Output, batch),
+            75 => Activation(Inception4bBranch2_0_ConvOutput, batch),
+            76 => Activation(Inception4bBranch2_0_BnOutput, batch),
+            77 => Activation(Inception4bBranch2_0_Relu1Output, batch),
+            78 => Activation(Inception4bBranch2_1_ConvOutput, batch),
+            79 => Activation(Inception4bBranch2_1_BnOutput, batch),
+            80 => Activation(Inception4bBranch2_1_Relu1Output, batch),
+            81 => Activation(Inception4bBranch3_0_ConvOutput, batch),
+            82 => Activation(Inception4bBranch3_0_BnOutput, batch),
+            83 => Activation(Inception4bBranch3_0_Relu1Output, batch),
+            84 => Activation(Inception4bBranch3_1_ConvOutput, batch),
+            85 => Activation(Inception4bBranch3_1_BnOutput, batch),
+            86 => Activation(Inception4bBranch3_1_Relu1Output, batch),
+            87 => Activation(Inception4bBranch4Maxpool1Output, batch),
+            88 => Activation(Inception4bBranch4_1_ConvOutput, batch),
+            89 => Activation(Inception4bBranch4_1_BnOutput, batch),
+            90 => Activation(Inception4bBranch4_1_Relu1Output, batch),
+            91 => Activation(Inception4bConcat1Output, batch),
+            92 => Activation(Inception4cBranch1ConvOutput, batch),
+            93 => Activation(Inception4cBranch1BnOutput, batch),
+            94 => Activation(Inception4cBranch1Relu1Output, batch),
+            95 => Activation(Inception4cBranch2_0_ConvOutput, batch),
+            96 => Activation(Inception4cBranch2_0_BnOutput, batch),
+            97 => Activation(Inception4cBranch2_0_Relu1Output, batch),
+            98 => Activation(Inception4cBranch2_1_ConvOutput, batch),
+            99 => Activation(Inception4cBranch2_1_BnOutput, batch),
+            100 => Activation(Inception4cBranch2_1_Relu1Output, batch),
+            101 => Activation(Inception4cBranch3_0_ConvOutput, batch),
+            102 => Activation(Inception4cBranch3_0_BnOutput, batch),
+            103 => Activation(Inception4cBranch3_0_Relu1Output, batch),
+            104 => Activation(Inception4cBranch3_1_ConvOutput, batch),
+            105 => Activation(Inception4cBranch3_1_BnOutput, batch),
+            106 => Activation(Inception4cBranch3_1_Relu1Output, batch),
+            107 => Activation(Inception4cBranch4Maxpool1Output, batch),
+            108 => Activation(Inception4cBranch4_1_ConvOutput, batch),
+            109 => Activation(Inception4cBranch4_1_BnOutput, batch),
+            110 => Activation(Inception4cBranch4_1_Relu1Output, batch),
+            111 => Activation(Inception4cConcat1Output, batch),
+            112 => Activation(Inception4dBranch1ConvOutput, batch),
+            113 => Activation(Inception4dBranch1BnOutput, batch),
+            114 => Activation(Inception4dBranch1Relu1Output, batch),
+            115 => Activation(Inception4dBranch2_0_ConvOutput, batch),
+            116 => Activation(Inception4dBranch2_0_BnOutput, batch),
+            117 => Activation(Inception4dBranch2_0_Relu1Output, batch),
+            118 => Activation(Inception4dBranch2_1_ConvOutput, batch),
+            119 => Activation(Inception4dBranch2_1_BnOutput, batch),
+            120 => Activation(Inception4dBranch2_1_Relu1Output, batch),
+            121 => Activation(Inception4dBranch3_0_ConvOutput, batch),
+            122 => Activation(Inception4dBranch3_0_BnOutput, batch),
+            123 => Activation(Inception4dBranch3_0_Relu1Output, batch),
+            124 => Activation(Inception4dBranch3_1_ConvOutput, batch),
+            125 => Activation(Inception4dBranch3_1_BnOutput, batch),
+            126 => Activation(Inception4dBranch3_1_Relu1Output, batch),
+            127 => Activation(Inception4dBranch4Maxpool1Output, batch),
+            128 => Activation(Inception4dBranch4_1_ConvOutput, batch),
+            129 => Activation(Inception4dBranch4_1_BnOutput, batch),
+            130 => Activation(Inception4dBranch4_1_Relu1Output, batch),
+            131 => Activation(Inception4dConcat1Output, batch),
+            132 => Activation(Inception4eBranch1ConvOutput, batch),
+            133 => Activation(Inception4eBranch1BnOutput, batch),
+            134 => Activation(Inception4eBranch1Relu1Output, batch),
+            135 => Activation(Inception4eBranch2_0_ConvOutput, batch),
+            136 => Activation(Inception4eBranch2_0_BnOutput, batch),
+            137 => Activation(Inception4eBranch2_0_Relu1Output, batch),
+            138 => Activation(Inception4eBranch2_1_ConvOutput, batch),
+            139 => Activation(Inception4eBranch2_1_BnOutput, batch),
+            140 => Activation(Inception4eBranch2_1_Relu1Output, batch),
+            141 => Activation(Inception4eBranch3_0_ConvOutput, batch),
+            142 => Activation(Inception4eBranch3_0_BnOutput, batch),
+            143 => Activation(Inception4eBranch3_0_Relu1Output, batch),
+            144 => Activation(Inception4eBranch3_1_ConvOutput, batch),
+            145 => Activation(Inception4eBranch3_1_BnOutput, batch),
+            146 => Activation(Inception4eBranch3_1_Relu1Output, batch),
+            147 => Activation(Inception4eBranch4Maxpool1Output, batch),
+            148 => Activation(Inception4eBranch4_1_ConvOutput, batch),
+            149 => Activation(Inception4eBranch4_1_BnOutput, batch),
+            150 => Activation(Inception4eBranch4_1_Relu1Output, batch),
+            151 => Activation(Inception4eConcat1Output, batch),
+            152 => Activation(Maxpool4Output, batch),
+            153 => Activation(Inception5aBranch1ConvOutput, batch),
+            154 => Activation(Inception5aBranch1BnOutput, batch),
+            155 => Activation(Inception5aBranch1Relu1Output, batch),
+            156 => Activation(Inception5aBranch2_0_ConvOutput, batch),
+            157 => Activation(Inception5aBranch2_0_BnOutput, batch),
+            158 => Activation(Inception5aBranch2_0_Relu1Output, batch),
+            159 => Activation(Inception5aBranch2_1_ConvOutput, batch),
+            160 => Activation(Inception5aBranch2_1_BnOutput, batch),
+            161 => Activation(Inception5aBranch2_1_Relu1Output, batch),
+            162 => Activation(Inception5aBranch3_0_ConvOutput, batch),
+            163 => Activation(Inception5aBranch3_0_BnOutput, batch),
+            164 => Activation(Inception5aBranch3_0_Relu1Output, batch),
+            165 => Activation(Inception5aBranch3_1_ConvOutput, batch),
+            166 => Activation(Inception5aBranch3_1_BnOutput, batch),
+            167 => Activation(Inception5aBranch3_1_Relu1Output, batch),
+            168 => Activation(Inception5aBranch4Maxpool1Output, batch),
+            169 => Activation(Inception5aBranch4_1_ConvOutput, batch),
+            170 => Activation(Inception5aBranch4_1_BnOutput, batch),
+            171 => Activation(Inception5aBranch4_1_Relu1Output, batch),
+            172 => Activation(Inception5aConcat1Output, batch),
+            173 => Activation(Inception5bBranch1ConvOutput, batch),
+            174 => Activation(Inception5bBranch1BnOutput, batch),
+            175 => Activation(Inception5bBranch1Relu1Output, batch),
+            176 => Activation(Inception5bBranch2_0_ConvOutput, batch),
+            177 => Activation(Inception5bBranch2_0_BnOutput, batch),
+            178 => Activation(Inception5bBranch2_0_Relu1Output, batch),
+            179 => Activation(Inception5bBranch2_1_ConvOutput, batch),
+            180 => Activation(Inception5bBranch2_1_BnOutput, batch),
+            181 => Activation(Inception5bBranch2_1_Relu1Output, batch),
+            182 => Activation(Inception5bBranch3_0_ConvOutput, batch),
+            183 => Activation(Inception5bBranch3_0_BnOutput, batch),
+            184 => Activation(Inception5bBranch3_0_Relu1Output, batch),
+            185 => Activation(Inception5bBranch3_1_ConvOutput, batch),
+            186 => Activation(Inception5bBranch3_1_BnOutput, batch),
+            187 => Activation(Inception5bBranch3_1_Relu1Output, batch),
+            188 => Activation(Inception5bBranch4Maxpool1Output, batch),
+            189 => Activation(Inception5bBranch4_1_ConvOutput, batch),
+            190 => Activation(Inception5bBranch4_1_BnOutput, batch),
+            191 => Activation(Inception5bBranch4_1_Relu1Output, batch),
+            192 => Activation(Inception5bConcat1Output, batch),
+            193 => Activation(AvgpoolOutput, batch),
+            194 => Activation(Flatten1Output, batch),
+            195 => Activation(DropoutOutput, batch),
+            196 => Activation(FcOutput, batch),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "GoogLeNet has 197 layers."),
         };
     }
 
-    private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);
+    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
+
+    /// <summary>The gradient scratch, <paramref name="size"/> values per sample.</summary>
+    private global::Cnn.Tensor Scratch(int size, int batch) => new global::Cnn.Tensor(_activations, GradientScratch.Offset * _maxBatch, size * batch);
 
     /// <summary>A tensor of <paramref name="batch"/> samples that starts <paramref name="start"/> values into each sample, for strided copies.</summary>
-    private global::Cnn.Tensor Strided(long perSampleOffset, int perSampleSize, int batch, int start) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch + start, perSampleSize * batch - start);
+    private global::Cnn.Tensor Strided(TensorSlot slot, int batch, int start) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch + start, slot.Size * batch - start);
 
     private void CheckBatch(int batch)
     {

@@ -21,20 +21,26 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 10;
 
-    private const long ActivationsPerSample = 29989;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 61760;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 0;
+
+    private const long ActivationsPerSample = 30097;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
         new global::Cnn.ParameterInfo("conv1.weight", "conv1", global::Cnn.ParameterRole.Weight, new int[] { 6, 1, 5, 5 }, 0, 150, global::Cnn.ParameterInit.UniformFanIn, 25),
-        new global::Cnn.ParameterInfo("conv1.bias", "conv1", global::Cnn.ParameterRole.Bias, new int[] { 6 }, 150, 6, global::Cnn.ParameterInit.UniformFanIn, 25),
-        new global::Cnn.ParameterInfo("conv2.weight", "conv2", global::Cnn.ParameterRole.Weight, new int[] { 16, 6, 5, 5 }, 156, 2400, global::Cnn.ParameterInit.UniformFanIn, 150),
-        new global::Cnn.ParameterInfo("conv2.bias", "conv2", global::Cnn.ParameterRole.Bias, new int[] { 16 }, 2556, 16, global::Cnn.ParameterInit.UniformFanIn, 150),
-        new global::Cnn.ParameterInfo("fc1.weight", "fc1", global::Cnn.ParameterRole.Weight, new int[] { 120, 400 }, 2572, 48000, global::Cnn.ParameterInit.UniformFanIn, 400),
-        new global::Cnn.ParameterInfo("fc1.bias", "fc1", global::Cnn.ParameterRole.Bias, new int[] { 120 }, 50572, 120, global::Cnn.ParameterInit.UniformFanIn, 400),
-        new global::Cnn.ParameterInfo("fc2.weight", "fc2", global::Cnn.ParameterRole.Weight, new int[] { 84, 120 }, 50692, 10080, global::Cnn.ParameterInit.UniformFanIn, 120),
-        new global::Cnn.ParameterInfo("fc2.bias", "fc2", global::Cnn.ParameterRole.Bias, new int[] { 84 }, 60772, 84, global::Cnn.ParameterInit.UniformFanIn, 120),
-        new global::Cnn.ParameterInfo("fc3.weight", "fc3", global::Cnn.ParameterRole.Weight, new int[] { 10, 84 }, 60856, 840, global::Cnn.ParameterInit.UniformFanIn, 84),
-        new global::Cnn.ParameterInfo("fc3.bias", "fc3", global::Cnn.ParameterRole.Bias, new int[] { 10 }, 61696, 10, global::Cnn.ParameterInit.UniformFanIn, 84),
+        new global::Cnn.ParameterInfo("conv1.bias", "conv1", global::Cnn.ParameterRole.Bias, new int[] { 6 }, 160, 6, global::Cnn.ParameterInit.UniformFanIn, 25),
+        new global::Cnn.ParameterInfo("conv2.weight", "conv2", global::Cnn.ParameterRole.Weight, new int[] { 16, 6, 5, 5 }, 176, 2400, global::Cnn.ParameterInit.UniformFanIn, 150),
+        new global::Cnn.ParameterInfo("conv2.bias", "conv2", global::Cnn.ParameterRole.Bias, new int[] { 16 }, 2576, 16, global::Cnn.ParameterInit.UniformFanIn, 150),
+        new global::Cnn.ParameterInfo("fc1.weight", "fc1", global::Cnn.ParameterRole.Weight, new int[] { 120, 400 }, 2592, 48000, global::Cnn.ParameterInit.UniformFanIn, 400),
+        new global::Cnn.ParameterInfo("fc1.bias", "fc1", global::Cnn.ParameterRole.Bias, new int[] { 120 }, 50592, 120, global::Cnn.ParameterInit.UniformFanIn, 400),
+        new global::Cnn.ParameterInfo("fc2.weight", "fc2", global::Cnn.ParameterRole.Weight, new int[] { 84, 120 }, 50720, 10080, global::Cnn.ParameterInit.UniformFanIn, 120),
+        new global::Cnn.ParameterInfo("fc2.bias", "fc2", global::Cnn.ParameterRole.Bias, new int[] { 84 }, 60800, 84, global::Cnn.ParameterInit.UniformFanIn, 120),
+        new global::Cnn.ParameterInfo("fc3.weight", "fc3", global::Cnn.ParameterRole.Weight, new int[] { 10, 84 }, 60896, 840, global::Cnn.ParameterInit.UniformFanIn, 84),
+        new global::Cnn.ParameterInfo("fc3.bias", "fc3", global::Cnn.ParameterRole.Bias, new int[] { 10 }, 61744, 10, global::Cnn.ParameterInit.UniformFanIn, 84),
     };
 
     private static readonly global::Cnn.ParameterInfo[] s_bufferInfos = new global::Cnn.ParameterInfo[]
@@ -56,6 +62,36 @@ partial class LeNet5 : global::Cnn.INetwork
         new global::Cnn.LayerInfo("relu4", "ReLU", global::Cnn.TensorShape.Flat(84)),
         new global::Cnn.LayerInfo("fc3", "Linear", global::Cnn.TensorShape.Flat(10)),
     };
+
+    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
+    private readonly record struct TensorSlot(long Offset, int Size);
+
+    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 784); // the input (N, 1, 28, 28)
+    private static readonly TensorSlot Conv1Output = new(Offset: 784, Size: 4704); // conv1: Conv2d (N, 6, 28, 28)
+    private static readonly TensorSlot Conv1OutputGradient = new(Offset: 5488, Size: 4704); // its gradient
+    private static readonly TensorSlot Relu1Output = new(Offset: 10192, Size: 4704); // relu1: ReLU (N, 6, 28, 28)
+    private static readonly TensorSlot Relu1OutputGradient = new(Offset: 14896, Size: 4704); // its gradient
+    private static readonly TensorSlot Avgpool1Output = new(Offset: 19600, Size: 1176); // avgpool1: AvgPool2d (N, 6, 14, 14)
+    private static readonly TensorSlot Avgpool1OutputGradient = new(Offset: 20784, Size: 1176); // its gradient
+    private static readonly TensorSlot Conv2Output = new(Offset: 21968, Size: 1600); // conv2: Conv2d (N, 16, 10, 10)
+    private static readonly TensorSlot Conv2OutputGradient = new(Offset: 23568, Size: 1600); // its gradient
+    private static readonly TensorSlot Relu2Output = new(Offset: 25168, Size: 1600); // relu2: ReLU (N, 16, 10, 10)
+    private static readonly TensorSlot Relu2OutputGradient = new(Offset: 26768, Size: 1600); // its gradient
+    private static readonly TensorSlot Avgpool2Output = new(Offset: 28368, Size: 400); // avgpool2: AvgPool2d (N, 16, 5, 5)
+    private static readonly TensorSlot Avgpool2OutputGradient = new(Offset: 28768, Size: 400); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Offset: 28368, Size: 400); // flatten1: Flatten (N, 400), a view of Avgpool2Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 28768, Size: 400); // its gradient, a view of Avgpool2OutputGradient
+    private static readonly TensorSlot Fc1Output = new(Offset: 29168, Size: 120); // fc1: Linear (N, 120)
+    private static readonly TensorSlot Fc1OutputGradient = new(Offset: 29296, Size: 120); // its gradient
+    private static readonly TensorSlot Relu3Output = new(Offset: 29424, Size: 120); // relu3: ReLU (N, 120)
+    private static readonly TensorSlot Relu3OutputGradient = new(Offset: 29552, Size: 120); // its gradient
+    private static readonly TensorSlot Fc2Output = new(Offset: 29680, Size: 84); // fc2: Linear (N, 84)
+    private static readonly TensorSlot Fc2OutputGradient = new(Offset: 29776, Size: 84); // its gradient
+    private static readonly TensorSlot Relu4Output = new(Offset: 29872, Size: 84); // relu4: ReLU (N, 84)
+    private static readonly TensorSlot Relu4OutputGradient = new(Offset: 29968, Size: 84); // its gradient
+    private static readonly TensorSlot Fc3Output = new(Offset: 30064, Size: 10); // fc3: Linear (N, 10)
+    private static readonly TensorSlot Fc3OutputGradient = new(Offset: 30080, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Offset: 30096, Size: 1); // the class index of each sample
 
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
@@ -87,41 +123,59 @@ partial class LeNet5 : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
-        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 1, 28, 28, 6, 28, 28, 5, 5, 1, 1, 2, 2, 1, 1, 1, true));
-        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 4704));
-        _avgpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Average, maxBatchSize, 6, 28, 28, 14, 14, 2, 2, 2, 2, 0, 0));
-        _conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 6, 14, 14, 16, 10, 10, 5, 5, 1, 1, 0, 0, 1, 1, 1, true));
-        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 1600));
-        _avgpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Average, maxBatchSize, 16, 10, 10, 5, 5, 2, 2, 2, 2, 0, 0));
-        _fc1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 400, 120, true));
-        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 120));
-        _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 120, 84, true));
-        _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 84));
-        _fc3Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 84, 10, true));
+        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704));
+        _avgpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 6, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1600));
+        _avgpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 16, InHeight: 10, InWidth: 10, OutHeight: 5, OutWidth: 5, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _fc1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 400, OutFeatures: 120, HasBias: true));
+        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 120));
+        _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 120, OutFeatures: 84, HasBias: true));
+        _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 84));
+        _fc3Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 84, OutFeatures: 10, HasBias: true));
         Initialize(seed);
     }
 
+    /// <inheritdoc/>
     public string ArchitectureName => "LeNet5";
+    /// <inheritdoc/>
     public global::Cnn.Backends.IBackend Backend => _backend;
+    /// <inheritdoc/>
     public int MaxBatchSize => _maxBatch;
+    /// <inheritdoc/>
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(1, 28, 28);
+    /// <inheritdoc/>
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.Logits;
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
-    public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
-    public global::Cnn.Tensor Output => Activation(29968, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(29978, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(29988, 1, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Input => Activation(NetworkInput, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Output => Activation(Fc3Output, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor OutputGradient => Activation(Fc3OutputGradient, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
+    /// <inheritdoc/>
     public bool Training { get; set; } = true;
+    /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
@@ -134,68 +188,68 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <summary>Gradient of <c>conv1.weight</c>, shape [6, 1, 5, 5].</summary>
     public global::Cnn.Tensor Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 0, 150);
     /// <summary><c>conv1.bias</c>, shape [6].</summary>
-    public global::Cnn.Tensor Conv1Bias => new global::Cnn.Tensor(_parameters, 150, 6);
+    public global::Cnn.Tensor Conv1Bias => new global::Cnn.Tensor(_parameters, 160, 6);
     /// <summary>Gradient of <c>conv1.bias</c>, shape [6].</summary>
-    public global::Cnn.Tensor Conv1BiasGradient => new global::Cnn.Tensor(_gradients, 150, 6);
+    public global::Cnn.Tensor Conv1BiasGradient => new global::Cnn.Tensor(_gradients, 160, 6);
     /// <summary><c>conv2.weight</c>, shape [16, 6, 5, 5].</summary>
-    public global::Cnn.Tensor Conv2Weight => new global::Cnn.Tensor(_parameters, 156, 2400);
+    public global::Cnn.Tensor Conv2Weight => new global::Cnn.Tensor(_parameters, 176, 2400);
     /// <summary>Gradient of <c>conv2.weight</c>, shape [16, 6, 5, 5].</summary>
-    public global::Cnn.Tensor Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 156, 2400);
+    public global::Cnn.Tensor Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 176, 2400);
     /// <summary><c>conv2.bias</c>, shape [16].</summary>
-    public global::Cnn.Tensor Conv2Bias => new global::Cnn.Tensor(_parameters, 2556, 16);
+    public global::Cnn.Tensor Conv2Bias => new global::Cnn.Tensor(_parameters, 2576, 16);
     /// <summary>Gradient of <c>conv2.bias</c>, shape [16].</summary>
-    public global::Cnn.Tensor Conv2BiasGradient => new global::Cnn.Tensor(_gradients, 2556, 16);
+    public global::Cnn.Tensor Conv2BiasGradient => new global::Cnn.Tensor(_gradients, 2576, 16);
     /// <summary><c>fc1.weight</c>, shape [120, 400].</summary>
-    public global::Cnn.Tensor Fc1Weight => new global::Cnn.Tensor(_parameters, 2572, 48000);
+    public global::Cnn.Tensor Fc1Weight => new global::Cnn.Tensor(_parameters, 2592, 48000);
     /// <summary>Gradient of <c>fc1.weight</c>, shape [120, 400].</summary>
-    public global::Cnn.Tensor Fc1WeightGradient => new global::Cnn.Tensor(_gradients, 2572, 48000);
+    public global::Cnn.Tensor Fc1WeightGradient => new global::Cnn.Tensor(_gradients, 2592, 48000);
     /// <summary><c>fc1.bias</c>, shape [120].</summary>
-    public global::Cnn.Tensor Fc1Bias => new global::Cnn.Tensor(_parameters, 50572, 120);
+    public global::Cnn.Tensor Fc1Bias => new global::Cnn.Tensor(_parameters, 50592, 120);
     /// <summary>Gradient of <c>fc1.bias</c>, shape [120].</summary>
-    public global::Cnn.Tensor Fc1BiasGradient => new global::Cnn.Tensor(_gradients, 50572, 120);
+    public global::Cnn.Tensor Fc1BiasGradient => new global::Cnn.Tensor(_gradients, 50592, 120);
     /// <summary><c>fc2.weight</c>, shape [84, 120].</summary>
-    public global::Cnn.Tensor Fc2Weight => new global::Cnn.Tensor(_parameters, 50692, 10080);
+    public global::Cnn.Tensor Fc2Weight => new global::Cnn.Tensor(_parameters, 50720, 10080);
     /// <summary>Gradient of <c>fc2.weight</c>, shape [84, 120].</summary>
-    public global::Cnn.Tensor Fc2WeightGradient => new global::Cnn.Tensor(_gradients, 50692, 10080);
+    public global::Cnn.Tensor Fc2WeightGradient => new global::Cnn.Tensor(_gradients, 50720, 10080);
     /// <summary><c>fc2.bias</c>, shape [84].</summary>
-    public global::Cnn.Tensor Fc2Bias => new global::Cnn.Tensor(_parameters, 60772, 84);
+    public global::Cnn.Tensor Fc2Bias => new global::Cnn.Tensor(_parameters, 60800, 84);
     /// <summary>Gradient of <c>fc2.bias</c>, shape [84].</summary>
-    public global::Cnn.Tensor Fc2BiasGradient => new global::Cnn.Tensor(_gradients, 60772, 84);
+    public global::Cnn.Tensor Fc2BiasGradient => new global::Cnn.Tensor(_gradients, 60800, 84);
     /// <summary><c>fc3.weight</c>, shape [10, 84].</summary>
-    public global::Cnn.Tensor Fc3Weight => new global::Cnn.Tensor(_parameters, 60856, 840);
+    public global::Cnn.Tensor Fc3Weight => new global::Cnn.Tensor(_parameters, 60896, 840);
     /// <summary>Gradient of <c>fc3.weight</c>, shape [10, 84].</summary>
-    public global::Cnn.Tensor Fc3WeightGradient => new global::Cnn.Tensor(_gradients, 60856, 840);
+    public global::Cnn.Tensor Fc3WeightGradient => new global::Cnn.Tensor(_gradients, 60896, 840);
     /// <summary><c>fc3.bias</c>, shape [10].</summary>
-    public global::Cnn.Tensor Fc3Bias => new global::Cnn.Tensor(_parameters, 61696, 10);
+    public global::Cnn.Tensor Fc3Bias => new global::Cnn.Tensor(_parameters, 61744, 10);
     /// <summary>Gradient of <c>fc3.bias</c>, shape [10].</summary>
-    public global::Cnn.Tensor Fc3BiasGradient => new global::Cnn.Tensor(_gradients, 61696, 10);
+    public global::Cnn.Tensor Fc3BiasGradient => new global::Cnn.Tensor(_gradients, 61744, 10);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
     {
         CheckBatch(batch);
         // conv1: Conv2d (N, 1, 28, 28) -> (N, 6, 28, 28)
-        _conv1Op.Forward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 150), new global::Cnn.Tensor(_parameters, 150, 6), Activation(784, 4704, batch));
+        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
         // relu1: ReLU (N, 6, 28, 28) -> (N, 6, 28, 28)
-        _relu1Op.Forward(batch, Activation(784, 4704, batch), Activation(10192, 4704, batch));
+        _relu1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch));
         // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
-        _avgpool1Op.Forward(batch, Activation(10192, 4704, batch), Activation(19600, 1176, batch));
+        _avgpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch));
         // conv2: Conv2d (N, 6, 14, 14) -> (N, 16, 10, 10)
-        _conv2Op.Forward(batch, Activation(19600, 1176, batch), new global::Cnn.Tensor(_parameters, 156, 2400), new global::Cnn.Tensor(_parameters, 2556, 16), Activation(21952, 1600, batch));
+        _conv2Op.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
         // relu2: ReLU (N, 16, 10, 10) -> (N, 16, 10, 10)
-        _relu2Op.Forward(batch, Activation(21952, 1600, batch), Activation(25152, 1600, batch));
+        _relu2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch));
         // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
-        _avgpool2Op.Forward(batch, Activation(25152, 1600, batch), Activation(28352, 400, batch));
+        _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
         // fc1: Linear (N, 400) -> (N, 120)
-        _fc1Op.Forward(batch, Activation(28352, 400, batch), new global::Cnn.Tensor(_parameters, 2572, 48000), new global::Cnn.Tensor(_parameters, 50572, 120), Activation(29152, 120, batch));
+        _fc1Op.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Fc1Output, batch));
         // relu3: ReLU (N, 120) -> (N, 120)
-        _relu3Op.Forward(batch, Activation(29152, 120, batch), Activation(29392, 120, batch));
+        _relu3Op.Forward(batch, Activation(Fc1Output, batch), Activation(Relu3Output, batch));
         // fc2: Linear (N, 120) -> (N, 84)
-        _fc2Op.Forward(batch, Activation(29392, 120, batch), new global::Cnn.Tensor(_parameters, 50692, 10080), new global::Cnn.Tensor(_parameters, 60772, 84), Activation(29632, 84, batch));
+        _fc2Op.Forward(batch, Activation(Relu3Output, batch), Fc2Weight, Fc2Bias, Activation(Fc2Output, batch));
         // relu4: ReLU (N, 84) -> (N, 84)
-        _relu4Op.Forward(batch, Activation(29632, 84, batch), Activation(29800, 84, batch));
+        _relu4Op.Forward(batch, Activation(Fc2Output, batch), Activation(Relu4Output, batch));
         // fc3: Linear (N, 84) -> (N, 10)
-        _fc3Op.Forward(batch, Activation(29800, 84, batch), new global::Cnn.Tensor(_parameters, 60856, 840), new global::Cnn.Tensor(_parameters, 61696, 10), Activation(29968, 10, batch));
+        _fc3Op.Forward(batch, Activation(Relu4Output, batch), Fc3Weight, Fc3Bias, Activation(Fc3Output, batch));
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
@@ -203,27 +257,27 @@ partial class LeNet5 : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // fc3: Linear
-        _fc3Op.Backward(batch, Activation(29800, 84, batch), new global::Cnn.Tensor(_parameters, 60856, 840), Activation(29978, 10, batch), Activation(29884, 84, batch), new global::Cnn.Tensor(_gradients, 60856, 840), new global::Cnn.Tensor(_gradients, 61696, 10));
+        _fc3Op.Backward(batch, Activation(Relu4Output, batch), Fc3Weight, Activation(Fc3OutputGradient, batch), Activation(Relu4OutputGradient, batch), Fc3WeightGradient, Fc3BiasGradient);
         // relu4: ReLU
-        _relu4Op.Backward(batch, Activation(29632, 84, batch), Activation(29800, 84, batch), Activation(29884, 84, batch), Activation(29716, 84, batch));
+        _relu4Op.Backward(batch, Activation(Fc2Output, batch), Activation(Relu4Output, batch), Activation(Relu4OutputGradient, batch), Activation(Fc2OutputGradient, batch));
         // fc2: Linear
-        _fc2Op.Backward(batch, Activation(29392, 120, batch), new global::Cnn.Tensor(_parameters, 50692, 10080), Activation(29716, 84, batch), Activation(29512, 120, batch), new global::Cnn.Tensor(_gradients, 50692, 10080), new global::Cnn.Tensor(_gradients, 60772, 84));
+        _fc2Op.Backward(batch, Activation(Relu3Output, batch), Fc2Weight, Activation(Fc2OutputGradient, batch), Activation(Relu3OutputGradient, batch), Fc2WeightGradient, Fc2BiasGradient);
         // relu3: ReLU
-        _relu3Op.Backward(batch, Activation(29152, 120, batch), Activation(29392, 120, batch), Activation(29512, 120, batch), Activation(29272, 120, batch));
+        _relu3Op.Backward(batch, Activation(Fc1Output, batch), Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Fc1OutputGradient, batch));
         // fc1: Linear
-        _fc1Op.Backward(batch, Activation(28352, 400, batch), new global::Cnn.Tensor(_parameters, 2572, 48000), Activation(29272, 120, batch), Activation(28752, 400, batch), new global::Cnn.Tensor(_gradients, 2572, 48000), new global::Cnn.Tensor(_gradients, 50572, 120));
+        _fc1Op.Backward(batch, Activation(Flatten1Output, batch), Fc1Weight, Activation(Fc1OutputGradient, batch), Activation(Flatten1OutputGradient, batch), Fc1WeightGradient, Fc1BiasGradient);
         // avgpool2: AvgPool2d
-        _avgpool2Op.Backward(batch, Activation(25152, 1600, batch), Activation(28352, 400, batch), Activation(28752, 400, batch), Activation(26752, 1600, batch));
+        _avgpool2Op.Backward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch), Activation(Avgpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
         // relu2: ReLU
-        _relu2Op.Backward(batch, Activation(21952, 1600, batch), Activation(25152, 1600, batch), Activation(26752, 1600, batch), Activation(23552, 1600, batch));
+        _relu2Op.Backward(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
         // conv2: Conv2d
-        _conv2Op.Backward(batch, Activation(19600, 1176, batch), new global::Cnn.Tensor(_parameters, 156, 2400), Activation(23552, 1600, batch), Activation(20776, 1176, batch), new global::Cnn.Tensor(_gradients, 156, 2400), new global::Cnn.Tensor(_gradients, 2556, 16));
+        _conv2Op.Backward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Activation(Conv2OutputGradient, batch), Activation(Avgpool1OutputGradient, batch), Conv2WeightGradient, Conv2BiasGradient);
         // avgpool1: AvgPool2d
-        _avgpool1Op.Backward(batch, Activation(10192, 4704, batch), Activation(19600, 1176, batch), Activation(20776, 1176, batch), Activation(14896, 4704, batch));
+        _avgpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch), Activation(Avgpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
         // relu1: ReLU
-        _relu1Op.Backward(batch, Activation(784, 4704, batch), Activation(10192, 4704, batch), Activation(14896, 4704, batch), Activation(5488, 4704, batch));
+        _relu1Op.Backward(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
         // conv1: Conv2d
-        _conv1Op.Backward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 150), Activation(5488, 4704, batch), default, new global::Cnn.Tensor(_gradients, 0, 150), new global::Cnn.Tensor(_gradients, 150, 6));
+        _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, Conv1WeightGradient, Conv1BiasGradient);
     }
 
     /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
@@ -232,23 +286,24 @@ partial class LeNet5 : global::Cnn.INetwork
         CheckBatch(batch);
         return layer switch
         {
-            0 => Activation(784, 4704, batch),
-            1 => Activation(10192, 4704, batch),
-            2 => Activation(19600, 1176, batch),
-            3 => Activation(21952, 1600, batch),
-            4 => Activation(25152, 1600, batch),
-            5 => Activation(28352, 400, batch),
-            6 => Activation(28352, 400, batch),
-            7 => Activation(29152, 120, batch),
-            8 => Activation(29392, 120, batch),
-            9 => Activation(29632, 84, batch),
-            10 => Activation(29800, 84, batch),
-            11 => Activation(29968, 10, batch),
+            0 => Activation(Conv1Output, batch),
+            1 => Activation(Relu1Output, batch),
+            2 => Activation(Avgpool1Output, batch),
+            3 => Activation(Conv2Output, batch),
+            4 => Activation(Relu2Output, batch),
+            5 => Activation(Avgpool2Output, batch),
+            6 => Activation(Flatten1Output, batch),
+            7 => Activation(Fc1Output, batch),
+            8 => Activation(Relu3Output, batch),
+            9 => Activation(Fc2Output, batch),
+            10 => Activation(Relu4Output, batch),
+            11 => Activation(Fc3Output, batch),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "LeNet5 has 12 layers."),
         };
     }
 
-    private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);
+    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
 
     private void CheckBatch(int batch)
     {

@@ -21,7 +21,13 @@ partial class MnistNet : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 10;
 
-    private const long ActivationsPerSample = 114233;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 421648;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 0;
+
+    private const long ActivationsPerSample = 114257;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -54,6 +60,34 @@ partial class MnistNet : global::Cnn.INetwork
         new global::Cnn.LayerInfo("logsoftmax1", "LogSoftmax", global::Cnn.TensorShape.Flat(10)),
     };
 
+    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
+    private readonly record struct TensorSlot(long Offset, int Size);
+
+    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 784); // the input (N, 1, 28, 28)
+    private static readonly TensorSlot Conv1Output = new(Offset: 784, Size: 25088); // conv1: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Conv1OutputGradient = new(Offset: 25872, Size: 25088); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Offset: 50960, Size: 6272); // maxpool1: MaxPool2d (N, 32, 14, 14)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Offset: 57232, Size: 6272); // its gradient
+    private static readonly TensorSlot Relu1Output = new(Offset: 63504, Size: 6272); // relu1: ReLU (N, 32, 14, 14)
+    private static readonly TensorSlot Relu1OutputGradient = new(Offset: 69776, Size: 6272); // its gradient
+    private static readonly TensorSlot Conv2Output = new(Offset: 76048, Size: 12544); // conv2: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Conv2OutputGradient = new(Offset: 88592, Size: 12544); // its gradient
+    private static readonly TensorSlot Maxpool2Output = new(Offset: 101136, Size: 3136); // maxpool2: MaxPool2d (N, 64, 7, 7)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Offset: 104272, Size: 3136); // its gradient
+    private static readonly TensorSlot Relu2Output = new(Offset: 107408, Size: 3136); // relu2: ReLU (N, 64, 7, 7)
+    private static readonly TensorSlot Relu2OutputGradient = new(Offset: 110544, Size: 3136); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Offset: 107408, Size: 3136); // flatten1: Flatten (N, 3136), a view of Relu2Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 110544, Size: 3136); // its gradient, a view of Relu2OutputGradient
+    private static readonly TensorSlot Fc1Output = new(Offset: 113680, Size: 128); // fc1: Linear (N, 128)
+    private static readonly TensorSlot Fc1OutputGradient = new(Offset: 113808, Size: 128); // its gradient
+    private static readonly TensorSlot Relu3Output = new(Offset: 113936, Size: 128); // relu3: ReLU (N, 128)
+    private static readonly TensorSlot Relu3OutputGradient = new(Offset: 114064, Size: 128); // its gradient
+    private static readonly TensorSlot Fc2Output = new(Offset: 114192, Size: 10); // fc2: Linear (N, 10)
+    private static readonly TensorSlot Fc2OutputGradient = new(Offset: 114208, Size: 10); // its gradient
+    private static readonly TensorSlot Logsoftmax1Output = new(Offset: 114224, Size: 10); // logsoftmax1: LogSoftmax (N, 10)
+    private static readonly TensorSlot Logsoftmax1OutputGradient = new(Offset: 114240, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Offset: 114256, Size: 1); // the class index of each sample
+
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
@@ -83,40 +117,58 @@ partial class MnistNet : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
-        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 1, 28, 28, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
-        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 32, 28, 28, 14, 14, 2, 2, 2, 2, 0, 0));
-        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 6272));
-        _conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 32, 14, 14, 64, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, true));
-        _maxpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 64, 14, 14, 7, 7, 2, 2, 2, 2, 0, 0));
-        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 3136));
-        _fc1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 3136, 128, true));
-        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 128));
-        _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 128, 10, true));
-        _logsoftmax1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.LogSoftmax, maxBatchSize, 10));
+        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 32, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
+        _conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
+        _maxpool2Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
+        _relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 3136));
+        _fc1Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 3136, OutFeatures: 128, HasBias: true));
+        _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 128));
+        _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 128, OutFeatures: 10, HasBias: true));
+        _logsoftmax1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.LogSoftmax, MaxBatch: maxBatchSize, Features: 10));
         Initialize(seed);
     }
 
+    /// <inheritdoc/>
     public string ArchitectureName => "MnistNet";
+    /// <inheritdoc/>
     public global::Cnn.Backends.IBackend Backend => _backend;
+    /// <inheritdoc/>
     public int MaxBatchSize => _maxBatch;
+    /// <inheritdoc/>
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(1, 28, 28);
+    /// <inheritdoc/>
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.LogProbabilities;
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
-    public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
-    public global::Cnn.Tensor Output => Activation(114212, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(114222, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(114232, 1, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Input => Activation(NetworkInput, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Output => Activation(Logsoftmax1Output, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor OutputGradient => Activation(Logsoftmax1OutputGradient, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
+    /// <inheritdoc/>
     public bool Training { get; set; } = true;
+    /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
@@ -162,25 +214,25 @@ partial class MnistNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // conv1: Conv2d (N, 1, 28, 28) -> (N, 32, 28, 28)
-        _conv1Op.Forward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 288), new global::Cnn.Tensor(_parameters, 288, 32), Activation(784, 25088, batch));
+        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
         // maxpool1: MaxPool2d (N, 32, 28, 28) -> (N, 32, 14, 14)
-        _maxpool1Op.Forward(batch, Activation(784, 25088, batch), Activation(50960, 6272, batch));
+        _maxpool1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch));
         // relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _relu1Op.Forward(batch, Activation(50960, 6272, batch), Activation(63504, 6272, batch));
+        _relu1Op.Forward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
         // conv2: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
-        _conv2Op.Forward(batch, Activation(63504, 6272, batch), new global::Cnn.Tensor(_parameters, 320, 18432), new global::Cnn.Tensor(_parameters, 18752, 64), Activation(76048, 12544, batch));
+        _conv2Op.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
         // maxpool2: MaxPool2d (N, 64, 14, 14) -> (N, 64, 7, 7)
-        _maxpool2Op.Forward(batch, Activation(76048, 12544, batch), Activation(101136, 3136, batch));
+        _maxpool2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch));
         // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
-        _relu2Op.Forward(batch, Activation(101136, 3136, batch), Activation(107408, 3136, batch));
+        _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
         // fc1: Linear (N, 3136) -> (N, 128)
-        _fc1Op.Forward(batch, Activation(107408, 3136, batch), new global::Cnn.Tensor(_parameters, 18816, 401408), new global::Cnn.Tensor(_parameters, 420224, 128), Activation(113680, 128, batch));
+        _fc1Op.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Fc1Output, batch));
         // relu3: ReLU (N, 128) -> (N, 128)
-        _relu3Op.Forward(batch, Activation(113680, 128, batch), Activation(113936, 128, batch));
+        _relu3Op.Forward(batch, Activation(Fc1Output, batch), Activation(Relu3Output, batch));
         // fc2: Linear (N, 128) -> (N, 10)
-        _fc2Op.Forward(batch, Activation(113936, 128, batch), new global::Cnn.Tensor(_parameters, 420352, 1280), new global::Cnn.Tensor(_parameters, 421632, 10), Activation(114192, 10, batch));
+        _fc2Op.Forward(batch, Activation(Relu3Output, batch), Fc2Weight, Fc2Bias, Activation(Fc2Output, batch));
         // logsoftmax1: LogSoftmax (N, 10) -> (N, 10)
-        _logsoftmax1Op.Forward(batch, Activation(114192, 10, batch), Activation(114212, 10, batch));
+        _logsoftmax1Op.Forward(batch, Activation(Fc2Output, batch), Activation(Logsoftmax1Output, batch));
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
@@ -188,25 +240,25 @@ partial class MnistNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // logsoftmax1: LogSoftmax
-        _logsoftmax1Op.Backward(batch, Activation(114192, 10, batch), Activation(114212, 10, batch), Activation(114222, 10, batch), Activation(114202, 10, batch));
+        _logsoftmax1Op.Backward(batch, Activation(Fc2Output, batch), Activation(Logsoftmax1Output, batch), Activation(Logsoftmax1OutputGradient, batch), Activation(Fc2OutputGradient, batch));
         // fc2: Linear
-        _fc2Op.Backward(batch, Activation(113936, 128, batch), new global::Cnn.Tensor(_parameters, 420352, 1280), Activation(114202, 10, batch), Activation(114064, 128, batch), new global::Cnn.Tensor(_gradients, 420352, 1280), new global::Cnn.Tensor(_gradients, 421632, 10));
+        _fc2Op.Backward(batch, Activation(Relu3Output, batch), Fc2Weight, Activation(Fc2OutputGradient, batch), Activation(Relu3OutputGradient, batch), Fc2WeightGradient, Fc2BiasGradient);
         // relu3: ReLU
-        _relu3Op.Backward(batch, Activation(113680, 128, batch), Activation(113936, 128, batch), Activation(114064, 128, batch), Activation(113808, 128, batch));
+        _relu3Op.Backward(batch, Activation(Fc1Output, batch), Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Fc1OutputGradient, batch));
         // fc1: Linear
-        _fc1Op.Backward(batch, Activation(107408, 3136, batch), new global::Cnn.Tensor(_parameters, 18816, 401408), Activation(113808, 128, batch), Activation(110544, 3136, batch), new global::Cnn.Tensor(_gradients, 18816, 401408), new global::Cnn.Tensor(_gradients, 420224, 128));
+        _fc1Op.Backward(batch, Activation(Flatten1Output, batch), Fc1Weight, Activation(Fc1OutputGradient, batch), Activation(Flatten1OutputGradient, batch), Fc1WeightGradient, Fc1BiasGradient);
         // relu2: ReLU
-        _relu2Op.Backward(batch, Activation(101136, 3136, batch), Activation(107408, 3136, batch), Activation(110544, 3136, batch), Activation(104272, 3136, batch));
+        _relu2Op.Backward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
         // maxpool2: MaxPool2d
-        _maxpool2Op.Backward(batch, Activation(76048, 12544, batch), Activation(101136, 3136, batch), Activation(104272, 3136, batch), Activation(88592, 12544, batch));
+        _maxpool2Op.Backward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
         // conv2: Conv2d
-        _conv2Op.Backward(batch, Activation(63504, 6272, batch), new global::Cnn.Tensor(_parameters, 320, 18432), Activation(88592, 12544, batch), Activation(69776, 6272, batch), new global::Cnn.Tensor(_gradients, 320, 18432), new global::Cnn.Tensor(_gradients, 18752, 64));
+        _conv2Op.Backward(batch, Activation(Relu1Output, batch), Conv2Weight, Activation(Conv2OutputGradient, batch), Activation(Relu1OutputGradient, batch), Conv2WeightGradient, Conv2BiasGradient);
         // relu1: ReLU
-        _relu1Op.Backward(batch, Activation(50960, 6272, batch), Activation(63504, 6272, batch), Activation(69776, 6272, batch), Activation(57232, 6272, batch));
+        _relu1Op.Backward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
         // maxpool1: MaxPool2d
-        _maxpool1Op.Backward(batch, Activation(784, 25088, batch), Activation(50960, 6272, batch), Activation(57232, 6272, batch), Activation(25872, 25088, batch));
+        _maxpool1Op.Backward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
         // conv1: Conv2d
-        _conv1Op.Backward(batch, Activation(0, 784, batch), new global::Cnn.Tensor(_parameters, 0, 288), Activation(25872, 25088, batch), default, new global::Cnn.Tensor(_gradients, 0, 288), new global::Cnn.Tensor(_gradients, 288, 32));
+        _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, Conv1WeightGradient, Conv1BiasGradient);
     }
 
     /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
@@ -215,22 +267,23 @@ partial class MnistNet : global::Cnn.INetwork
         CheckBatch(batch);
         return layer switch
         {
-            0 => Activation(784, 25088, batch),
-            1 => Activation(50960, 6272, batch),
-            2 => Activation(63504, 6272, batch),
-            3 => Activation(76048, 12544, batch),
-            4 => Activation(101136, 3136, batch),
-            5 => Activation(107408, 3136, batch),
-            6 => Activation(107408, 3136, batch),
-            7 => Activation(113680, 128, batch),
-            8 => Activation(113936, 128, batch),
-            9 => Activation(114192, 10, batch),
-            10 => Activation(114212, 10, batch),
+            0 => Activation(Conv1Output, batch),
+            1 => Activation(Maxpool1Output, batch),
+            2 => Activation(Relu1Output, batch),
+            3 => Activation(Conv2Output, batch),
+            4 => Activation(Maxpool2Output, batch),
+            5 => Activation(Relu2Output, batch),
+            6 => Activation(Flatten1Output, batch),
+            7 => Activation(Fc1Output, batch),
+            8 => Activation(Relu3Output, batch),
+            9 => Activation(Fc2Output, batch),
+            10 => Activation(Logsoftmax1Output, batch),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "MnistNet has 11 layers."),
         };
     }
 
-    private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);
+    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
 
     private void CheckBatch(int batch)
     {

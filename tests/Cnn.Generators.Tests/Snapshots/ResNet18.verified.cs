@@ -21,7 +21,13 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Elements per output sample (classes, for a classifier).</summary>
     public const int OutputSize = 1000;
 
-    private const long ActivationsPerSample = 16811985;
+    /// <summary>Floats in the parameter (and gradient) buffer: every parameter at a 64-byte-aligned offset, with zero padding between.</summary>
+    private const long ParameterLength = 11689520;
+
+    /// <summary>Floats in the buffers buffer, padding included.</summary>
+    private const long BufferLength = 9920;
+
+    private const long ActivationsPerSample = 16812001;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -94,63 +100,63 @@ partial class ResNet18 : global::Cnn.INetwork
         new global::Cnn.ParameterInfo("bn1.running_mean", "bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 0, 64, global::Cnn.ParameterInit.Zeros, 0),
         new global::Cnn.ParameterInfo("bn1.running_var", "bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 64, 64, global::Cnn.ParameterInit.Ones, 0),
         new global::Cnn.ParameterInfo("bn1.num_batches_tracked", "bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 128, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn1.running_mean", "layer1.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 129, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn1.running_var", "layer1.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 193, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn1.num_batches_tracked", "layer1.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 257, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn2.running_mean", "layer1.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 258, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn2.running_var", "layer1.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 322, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer1.0.bn2.num_batches_tracked", "layer1.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 386, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn1.running_mean", "layer1.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 387, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn1.running_var", "layer1.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 451, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn1.num_batches_tracked", "layer1.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 515, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn2.running_mean", "layer1.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 516, 64, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn2.running_var", "layer1.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 580, 64, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer1.1.bn2.num_batches_tracked", "layer1.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 644, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn1.running_mean", "layer2.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 645, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn1.running_var", "layer2.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 773, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn1.num_batches_tracked", "layer2.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 901, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn2.running_mean", "layer2.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 902, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn2.running_var", "layer2.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1030, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.0.bn2.num_batches_tracked", "layer2.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1158, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.downsample.1.running_mean", "layer2.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1159, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.0.downsample.1.running_var", "layer2.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1287, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.0.downsample.1.num_batches_tracked", "layer2.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1415, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn1.running_mean", "layer2.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1416, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn1.running_var", "layer2.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1544, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn1.num_batches_tracked", "layer2.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1672, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn2.running_mean", "layer2.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1673, 128, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn2.running_var", "layer2.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1801, 128, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer2.1.bn2.num_batches_tracked", "layer2.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1929, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn1.running_mean", "layer3.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 1930, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn1.running_var", "layer3.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 2186, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn1.num_batches_tracked", "layer3.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2442, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn2.running_mean", "layer3.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 2443, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn2.running_var", "layer3.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 2699, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.0.bn2.num_batches_tracked", "layer3.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2955, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.downsample.1.running_mean", "layer3.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 2956, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.0.downsample.1.running_var", "layer3.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 3212, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.0.downsample.1.num_batches_tracked", "layer3.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3468, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn1.running_mean", "layer3.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 3469, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn1.running_var", "layer3.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 3725, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn1.num_batches_tracked", "layer3.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3981, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn2.running_mean", "layer3.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 3982, 256, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn2.running_var", "layer3.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 4238, 256, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer3.1.bn2.num_batches_tracked", "layer3.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4494, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn1.running_mean", "layer4.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 4495, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn1.running_var", "layer4.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 5007, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn1.num_batches_tracked", "layer4.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5519, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn2.running_mean", "layer4.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 5520, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn2.running_var", "layer4.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 6032, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.0.bn2.num_batches_tracked", "layer4.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6544, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.downsample.1.running_mean", "layer4.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 6545, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.0.downsample.1.running_var", "layer4.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 7057, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.0.downsample.1.num_batches_tracked", "layer4.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7569, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn1.running_mean", "layer4.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 7570, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn1.running_var", "layer4.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 8082, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn1.num_batches_tracked", "layer4.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8594, 1, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn2.running_mean", "layer4.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 8595, 512, global::Cnn.ParameterInit.Zeros, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn2.running_var", "layer4.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 9107, 512, global::Cnn.ParameterInit.Ones, 0),
-        new global::Cnn.ParameterInfo("layer4.1.bn2.num_batches_tracked", "layer4.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9619, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn1.running_mean", "layer1.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 144, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn1.running_var", "layer1.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 208, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn1.num_batches_tracked", "layer1.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 272, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn2.running_mean", "layer1.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 288, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn2.running_var", "layer1.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 352, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer1.0.bn2.num_batches_tracked", "layer1.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 416, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn1.running_mean", "layer1.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 432, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn1.running_var", "layer1.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 496, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn1.num_batches_tracked", "layer1.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 560, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn2.running_mean", "layer1.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 64 }, 576, 64, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn2.running_var", "layer1.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 64 }, 640, 64, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer1.1.bn2.num_batches_tracked", "layer1.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 704, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn1.running_mean", "layer2.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 720, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn1.running_var", "layer2.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 848, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn1.num_batches_tracked", "layer2.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 976, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn2.running_mean", "layer2.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 992, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn2.running_var", "layer2.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1120, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.0.bn2.num_batches_tracked", "layer2.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1248, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.downsample.1.running_mean", "layer2.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1264, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.0.downsample.1.running_var", "layer2.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1392, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.0.downsample.1.num_batches_tracked", "layer2.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1520, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn1.running_mean", "layer2.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1536, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn1.running_var", "layer2.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1664, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn1.num_batches_tracked", "layer2.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 1792, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn2.running_mean", "layer2.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 128 }, 1808, 128, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn2.running_var", "layer2.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 128 }, 1936, 128, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer2.1.bn2.num_batches_tracked", "layer2.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2064, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn1.running_mean", "layer3.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 2080, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn1.running_var", "layer3.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 2336, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn1.num_batches_tracked", "layer3.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 2592, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn2.running_mean", "layer3.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 2608, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn2.running_var", "layer3.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 2864, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.0.bn2.num_batches_tracked", "layer3.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3120, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.downsample.1.running_mean", "layer3.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 3136, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.0.downsample.1.running_var", "layer3.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 3392, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.0.downsample.1.num_batches_tracked", "layer3.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 3648, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn1.running_mean", "layer3.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 3664, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn1.running_var", "layer3.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 3920, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn1.num_batches_tracked", "layer3.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4176, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn2.running_mean", "layer3.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 256 }, 4192, 256, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn2.running_var", "layer3.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 256 }, 4448, 256, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer3.1.bn2.num_batches_tracked", "layer3.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 4704, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn1.running_mean", "layer4.0.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 4720, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn1.running_var", "layer4.0.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 5232, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn1.num_batches_tracked", "layer4.0.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 5744, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn2.running_mean", "layer4.0.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 5760, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn2.running_var", "layer4.0.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 6272, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.0.bn2.num_batches_tracked", "layer4.0.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 6784, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.downsample.1.running_mean", "layer4.0.downsample.1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 6800, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.0.downsample.1.running_var", "layer4.0.downsample.1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 7312, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.0.downsample.1.num_batches_tracked", "layer4.0.downsample.1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 7824, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn1.running_mean", "layer4.1.bn1", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 7840, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn1.running_var", "layer4.1.bn1", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 8352, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn1.num_batches_tracked", "layer4.1.bn1", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 8864, 1, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn2.running_mean", "layer4.1.bn2", global::Cnn.ParameterRole.RunningMean, new int[] { 512 }, 8880, 512, global::Cnn.ParameterInit.Zeros, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn2.running_var", "layer4.1.bn2", global::Cnn.ParameterRole.RunningVariance, new int[] { 512 }, 9392, 512, global::Cnn.ParameterInit.Ones, 0),
+        new global::Cnn.ParameterInfo("layer4.1.bn2.num_batches_tracked", "layer4.1.bn2", global::Cnn.ParameterRole.BatchesTracked, new int[] {  }, 9904, 1, global::Cnn.ParameterInit.Zeros, 0),
     };
 
     private static readonly global::Cnn.LayerInfo[] s_layers = new global::Cnn.LayerInfo[]
@@ -225,6 +231,151 @@ partial class ResNet18 : global::Cnn.INetwork
         new global::Cnn.LayerInfo("flatten1", "Flatten", global::Cnn.TensorShape.Flat(512)),
         new global::Cnn.LayerInfo("fc", "Linear", global::Cnn.TensorShape.Flat(1000)),
     };
+
+    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
+    private readonly record struct TensorSlot(long Offset, int Size);
+
+    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 150528); // the input (N, 3, 224, 224)
+    private static readonly TensorSlot Conv1Output = new(Offset: 150528, Size: 802816); // conv1: Conv2d (N, 64, 112, 112)
+    private static readonly TensorSlot Conv1OutputGradient = new(Offset: 953344, Size: 802816); // its gradient
+    private static readonly TensorSlot Bn1Output = new(Offset: 1756160, Size: 802816); // bn1: BatchNorm2d (N, 64, 112, 112)
+    private static readonly TensorSlot Bn1OutputGradient = new(Offset: 2558976, Size: 802816); // its gradient
+    private static readonly TensorSlot Relu1Output = new(Offset: 3361792, Size: 802816); // relu1: ReLU (N, 64, 112, 112)
+    private static readonly TensorSlot Relu1OutputGradient = new(Offset: 4164608, Size: 802816); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Offset: 4967424, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Offset: 5168128, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Conv1Output = new(Offset: 5368832, Size: 200704); // layer1.0.conv1: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Conv1OutputGradient = new(Offset: 5569536, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Bn1Output = new(Offset: 5770240, Size: 200704); // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Bn1OutputGradient = new(Offset: 5970944, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Relu1Output = new(Offset: 6171648, Size: 200704); // layer1.0.relu1: ReLU (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Relu1OutputGradient = new(Offset: 6372352, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Conv2Output = new(Offset: 6573056, Size: 200704); // layer1.0.conv2: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Conv2OutputGradient = new(Offset: 6773760, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Bn2Output = new(Offset: 6974464, Size: 200704); // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Bn2OutputGradient = new(Offset: 7175168, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Residual1Output = new(Offset: 7375872, Size: 200704); // layer1.0.residual1: Residual (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Residual1OutputGradient = new(Offset: 7576576, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Relu2Output = new(Offset: 7777280, Size: 200704); // layer1.0.relu2: ReLU (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Relu2OutputGradient = new(Offset: 7977984, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Conv1Output = new(Offset: 8178688, Size: 200704); // layer1.1.conv1: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Conv1OutputGradient = new(Offset: 8379392, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Bn1Output = new(Offset: 8580096, Size: 200704); // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Bn1OutputGradient = new(Offset: 8780800, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Relu1Output = new(Offset: 8981504, Size: 200704); // layer1.1.relu1: ReLU (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Relu1OutputGradient = new(Offset: 9182208, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Conv2Output = new(Offset: 9382912, Size: 200704); // layer1.1.conv2: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Conv2OutputGradient = new(Offset: 9583616, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Bn2Output = new(Offset: 9784320, Size: 200704); // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Bn2OutputGradient = new(Offset: 9985024, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Residual1Output = new(Offset: 10185728, Size: 200704); // layer1.1.residual1: Residual (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Residual1OutputGradient = new(Offset: 10386432, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Relu2Output = new(Offset: 10587136, Size: 200704); // layer1.1.relu2: ReLU (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Relu2OutputGradient = new(Offset: 10787840, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer2_0_Conv1Output = new(Offset: 10988544, Size: 100352); // layer2.0.conv1: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Conv1OutputGradient = new(Offset: 11088896, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Bn1Output = new(Offset: 11189248, Size: 100352); // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Bn1OutputGradient = new(Offset: 11289600, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Relu1Output = new(Offset: 11389952, Size: 100352); // layer2.0.relu1: ReLU (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Relu1OutputGradient = new(Offset: 11490304, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Conv2Output = new(Offset: 11590656, Size: 100352); // layer2.0.conv2: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Conv2OutputGradient = new(Offset: 11691008, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Bn2Output = new(Offset: 11791360, Size: 100352); // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Bn2OutputGradient = new(Offset: 11891712, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Downsample_0Output = new(Offset: 11992064, Size: 100352); // layer2.0.downsample.0: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Downsample_0OutputGradient = new(Offset: 12092416, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Downsample_1Output = new(Offset: 12192768, Size: 100352); // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Downsample_1OutputGradient = new(Offset: 12293120, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Residual1Output = new(Offset: 12393472, Size: 100352); // layer2.0.residual1: Residual (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Residual1OutputGradient = new(Offset: 12493824, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Relu2Output = new(Offset: 12594176, Size: 100352); // layer2.0.relu2: ReLU (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Relu2OutputGradient = new(Offset: 12694528, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Conv1Output = new(Offset: 12794880, Size: 100352); // layer2.1.conv1: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Conv1OutputGradient = new(Offset: 12895232, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Bn1Output = new(Offset: 12995584, Size: 100352); // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Bn1OutputGradient = new(Offset: 13095936, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Relu1Output = new(Offset: 13196288, Size: 100352); // layer2.1.relu1: ReLU (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Relu1OutputGradient = new(Offset: 13296640, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Conv2Output = new(Offset: 13396992, Size: 100352); // layer2.1.conv2: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Conv2OutputGradient = new(Offset: 13497344, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Bn2Output = new(Offset: 13597696, Size: 100352); // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Bn2OutputGradient = new(Offset: 13698048, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Residual1Output = new(Offset: 13798400, Size: 100352); // layer2.1.residual1: Residual (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Residual1OutputGradient = new(Offset: 13898752, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Relu2Output = new(Offset: 13999104, Size: 100352); // layer2.1.relu2: ReLU (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Relu2OutputGradient = new(Offset: 14099456, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer3_0_Conv1Output = new(Offset: 14199808, Size: 50176); // layer3.0.conv1: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Conv1OutputGradient = new(Offset: 14249984, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Bn1Output = new(Offset: 14300160, Size: 50176); // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Bn1OutputGradient = new(Offset: 14350336, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Relu1Output = new(Offset: 14400512, Size: 50176); // layer3.0.relu1: ReLU (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Relu1OutputGradient = new(Offset: 14450688, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Conv2Output = new(Offset: 14500864, Size: 50176); // layer3.0.conv2: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Conv2OutputGradient = new(Offset: 14551040, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Bn2Output = new(Offset: 14601216, Size: 50176); // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Bn2OutputGradient = new(Offset: 14651392, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Downsample_0Output = new(Offset: 14701568, Size: 50176); // layer3.0.downsample.0: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Downsample_0OutputGradient = new(Offset: 14751744, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Downsample_1Output = new(Offset: 14801920, Size: 50176); // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Downsample_1OutputGradient = new(Offset: 14852096, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Residual1Output = new(Offset: 14902272, Size: 50176); // layer3.0.residual1: Residual (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Residual1OutputGradient = new(Offset: 14952448, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Relu2Output = new(Offset: 15002624, Size: 50176); // layer3.0.relu2: ReLU (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Relu2OutputGradient = new(Offset: 15052800, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Conv1Output = new(Offset: 15102976, Size: 50176); // layer3.1.conv1: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Conv1OutputGradient = new(Offset: 15153152, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Bn1Output = new(Offset: 15203328, Size: 50176); // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Bn1OutputGradient = new(Offset: 15253504, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Relu1Output = new(Offset: 15303680, Size: 50176); // layer3.1.relu1: ReLU (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Relu1OutputGradient = new(Offset: 15353856, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Conv2Output = new(Offset: 15404032, Size: 50176); // layer3.1.conv2: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Conv2OutputGradient = new(Offset: 15454208, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Bn2Output = new(Offset: 15504384, Size: 50176); // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Bn2OutputGradient = new(Offset: 15554560, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Residual1Output = new(Offset: 15604736, Size: 50176); // layer3.1.residual1: Residual (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Residual1OutputGradient = new(Offset: 15654912, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Relu2Output = new(Offset: 15705088, Size: 50176); // layer3.1.relu2: ReLU (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Relu2OutputGradient = new(Offset: 15755264, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer4_0_Conv1Output = new(Offset: 15805440, Size: 25088); // layer4.0.conv1: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Conv1OutputGradient = new(Offset: 15830528, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Bn1Output = new(Offset: 15855616, Size: 25088); // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Bn1OutputGradient = new(Offset: 15880704, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Relu1Output = new(Offset: 15905792, Size: 25088); // layer4.0.relu1: ReLU (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Relu1OutputGradient = new(Offset: 15930880, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Conv2Output = new(Offset: 15955968, Size: 25088); // layer4.0.conv2: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Conv2OutputGradient = new(Offset: 15981056, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Bn2Output = new(Offset: 16006144, Size: 25088); // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Bn2OutputGradient = new(Offset: 16031232, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Downsample_0Output = new(Offset: 16056320, Size: 25088); // layer4.0.downsample.0: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Downsample_0OutputGradient = new(Offset: 16081408, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Downsample_1Output = new(Offset: 16106496, Size: 25088); // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Downsample_1OutputGradient = new(Offset: 16131584, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Residual1Output = new(Offset: 16156672, Size: 25088); // layer4.0.residual1: Residual (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Residual1OutputGradient = new(Offset: 16181760, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Relu2Output = new(Offset: 16206848, Size: 25088); // layer4.0.relu2: ReLU (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Relu2OutputGradient = new(Offset: 16231936, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Conv1Output = new(Offset: 16257024, Size: 25088); // layer4.1.conv1: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Conv1OutputGradient = new(Offset: 16282112, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Bn1Output = new(Offset: 16307200, Size: 25088); // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Bn1OutputGradient = new(Offset: 16332288, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Relu1Output = new(Offset: 16357376, Size: 25088); // layer4.1.relu1: ReLU (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Relu1OutputGradient = new(Offset: 16382464, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Conv2Output = new(Offset: 16407552, Size: 25088); // layer4.1.conv2: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Conv2OutputGradient = new(Offset: 16432640, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Bn2Output = new(Offset: 16457728, Size: 25088); // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Bn2OutputGradient = new(Offset: 16482816, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Residual1Output = new(Offset: 16507904, Size: 25088); // layer4.1.residual1: Residual (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Residual1OutputGradient = new(Offset: 16532992, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Relu2Output = new(Offset: 16558080, Size: 25088); // layer4.1.relu2: ReLU (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Relu2OutputGradient = new(Offset: 16583168, Size: 25088); // its gradient
+    private static readonly TensorSlot AvgpoolOutput = new(Offset: 16608256, Size: 512); // avgpool: AdaptiveAvgPool2d (N, 512, 1, 1)
+    private static readonly TensorSlot AvgpoolOutputGradient = new(Offset: 16608768, Size: 512); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Offset: 16608256, Size: 512); // flatten1: Flatten (N, 512), a view of AvgpoolOutput
+    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 16608768, Size: 512); // its gradient, a view of AvgpoolOutputGradient
+    private static readonly TensorSlot FcOutput = new(Offset: 16609280, Size: 1000); // fc: Linear (N, 1000)
+    private static readonly TensorSlot FcOutputGradient = new(Offset: 16610288, Size: 1000); // its gradient
+    private static readonly TensorSlot GradientScratch = new(Offset: 16611296, Size: 200704); // where a second gradient contribution is computed before it is added
+    private static readonly TensorSlot LabelValues = new(Offset: 16812000, Size: 1); // the class index of each sample
 
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
@@ -305,90 +456,108 @@ partial class ResNet18 : global::Cnn.INetwork
         _maxBatch = maxBatchSize;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
-        _parameters = _backend.Allocate(ParameterCount);
-        _gradients = _backend.Allocate(ParameterCount);
-        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferCount));
+        _parameters = _backend.Allocate(ParameterLength);
+        _gradients = _backend.Allocate(ParameterLength);
+        _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
         _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
-        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 3, 3, 1, 1, 1, false));
-        _bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 12544, 1E-05f, 0.1f));
-        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 802816));
-        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.Max, maxBatchSize, 64, 112, 112, 56, 56, 3, 3, 2, 2, 1, 1));
-        _layer1_0_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer1_0_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 3136, 1E-05f, 0.1f));
-        _layer1_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 200704));
-        _layer1_0_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer1_0_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 3136, 1E-05f, 0.1f));
-        _layer1_0_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 200704));
-        _layer1_1_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer1_1_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 3136, 1E-05f, 0.1f));
-        _layer1_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 200704));
-        _layer1_1_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer1_1_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 64, 3136, 1E-05f, 0.1f));
-        _layer1_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 200704));
-        _layer2_0_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 56, 56, 128, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 1, false));
-        _layer2_0_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 784, 1E-05f, 0.1f));
-        _layer2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 100352));
-        _layer2_0_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 128, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer2_0_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 784, 1E-05f, 0.1f));
-        _layer2_0_downsample_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 64, 56, 56, 128, 28, 28, 1, 1, 2, 2, 0, 0, 1, 1, 1, false));
-        _layer2_0_downsample_1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 784, 1E-05f, 0.1f));
-        _layer2_0_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 100352));
-        _layer2_1_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 128, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer2_1_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 784, 1E-05f, 0.1f));
-        _layer2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 100352));
-        _layer2_1_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 128, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer2_1_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 128, 784, 1E-05f, 0.1f));
-        _layer2_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 100352));
-        _layer3_0_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 128, 28, 28, 256, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1, false));
-        _layer3_0_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 256, 196, 1E-05f, 0.1f));
-        _layer3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 50176));
-        _layer3_0_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer3_0_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 256, 196, 1E-05f, 0.1f));
-        _layer3_0_downsample_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 128, 28, 28, 256, 14, 14, 1, 1, 2, 2, 0, 0, 1, 1, 1, false));
-        _layer3_0_downsample_1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 256, 196, 1E-05f, 0.1f));
-        _layer3_0_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 50176));
-        _layer3_1_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer3_1_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 256, 196, 1E-05f, 0.1f));
-        _layer3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 50176));
-        _layer3_1_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer3_1_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 256, 196, 1E-05f, 0.1f));
-        _layer3_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 50176));
-        _layer4_0_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 14, 14, 512, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, false));
-        _layer4_0_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 512, 49, 1E-05f, 0.1f));
-        _layer4_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _layer4_0_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer4_0_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 512, 49, 1E-05f, 0.1f));
-        _layer4_0_downsample_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 256, 14, 14, 512, 7, 7, 1, 1, 2, 2, 0, 0, 1, 1, 1, false));
-        _layer4_0_downsample_1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 512, 49, 1E-05f, 0.1f));
-        _layer4_0_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _layer4_1_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer4_1_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 512, 49, 1E-05f, 0.1f));
-        _layer4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _layer4_1_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(maxBatchSize, 512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, false));
-        _layer4_1_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(maxBatchSize, 512, 49, 1E-05f, 0.1f));
-        _layer4_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(global::Cnn.Backends.ActivationKind.ReLU, maxBatchSize, 25088));
-        _avgpoolOp = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(global::Cnn.Backends.PoolKind.AdaptiveAverage, maxBatchSize, 512, 7, 7, 1, 1, 0, 0, 0, 0, 0, 0));
-        _fcOp = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(maxBatchSize, 512, 1000, true));
+        _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 224, InWidth: 224, OutChannels: 64, OutHeight: 112, OutWidth: 112, KernelHeight: 7, KernelWidth: 7, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 3, PaddingWidth: 3, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 12544, Epsilon: 1E-05f, Momentum: 0.1f));
+        _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 802816));
+        _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 1, PaddingWidth: 1));
+        _layer1_0_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer1_0_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer1_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 200704));
+        _layer1_0_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer1_0_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer1_0_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 200704));
+        _layer1_1_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer1_1_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer1_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 200704));
+        _layer1_1_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer1_1_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer1_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 200704));
+        _layer2_0_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer2_0_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer2_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352));
+        _layer2_0_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer2_0_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer2_0_downsample_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer2_0_downsample_1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer2_0_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352));
+        _layer2_1_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer2_1_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer2_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352));
+        _layer2_1_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer2_1_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer2_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352));
+        _layer3_0_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer3_0_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer3_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176));
+        _layer3_0_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer3_0_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer3_0_downsample_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer3_0_downsample_1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer3_0_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176));
+        _layer3_1_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer3_1_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer3_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176));
+        _layer3_1_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer3_1_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer3_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176));
+        _layer4_0_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer4_0_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer4_0_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _layer4_0_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 7, InWidth: 7, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer4_0_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer4_0_downsample_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer4_0_downsample_1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer4_0_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _layer4_1_conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 7, InWidth: 7, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer4_1_bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer4_1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _layer4_1_conv2Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 7, InWidth: 7, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
+        _layer4_1_bn2Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f));
+        _layer4_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
+        _avgpoolOp = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.AdaptiveAverage, MaxBatch: maxBatchSize, Channels: 512, InHeight: 7, InWidth: 7, OutHeight: 1, OutWidth: 1, KernelHeight: 0, KernelWidth: 0, StrideHeight: 0, StrideWidth: 0, PaddingHeight: 0, PaddingWidth: 0));
+        _fcOp = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 1000, HasBias: true));
         Initialize(seed);
     }
 
+    /// <inheritdoc/>
     public string ArchitectureName => "ResNet18";
+    /// <inheritdoc/>
     public global::Cnn.Backends.IBackend Backend => _backend;
+    /// <inheritdoc/>
     public int MaxBatchSize => _maxBatch;
+    /// <inheritdoc/>
     public global::Cnn.TensorShape InputShape => new global::Cnn.TensorShape(3, 224, 224);
+    /// <inheritdoc/>
     public global::Cnn.OutputKind OutputKind => global::Cnn.OutputKind.Logits;
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> ParameterInfos => s_parameterInfos;
-    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterCount);
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterCount);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
-    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferCount);
-    public global::Cnn.Tensor Input => Activation(0, InputSize, _maxBatch);
-    public global::Cnn.Tensor Output => Activation(16609280, OutputSize, _maxBatch);
-    public global::Cnn.Tensor OutputGradient => Activation(16610280, OutputSize, _maxBatch);
-    public global::Cnn.Tensor Labels => Activation(16811984, 1, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Buffers => new global::Cnn.Tensor(_buffers, 0, (int)BufferLength);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Input => Activation(NetworkInput, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Output => Activation(FcOutput, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor OutputGradient => Activation(FcOutputGradient, _maxBatch);
+    /// <inheritdoc/>
+    public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
+    /// <inheritdoc/>
     public bool Training { get; set; } = true;
+    /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
+    /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
@@ -427,11 +596,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer1.0.bn1.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 46464, 64);
     /// <summary><c>layer1.0.bn1.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 129, 64);
+    public global::Cnn.Tensor Layer1_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 144, 64);
     /// <summary><c>layer1.0.bn1.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 193, 64);
+    public global::Cnn.Tensor Layer1_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 208, 64);
     /// <summary><c>layer1.0.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 257, 1);
+    public global::Cnn.Tensor Layer1_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 272, 1);
     /// <summary><c>layer1.0.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 46528, 36864);
     /// <summary>Gradient of <c>layer1.0.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
@@ -445,11 +614,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer1.0.bn2.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 83456, 64);
     /// <summary><c>layer1.0.bn2.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 258, 64);
+    public global::Cnn.Tensor Layer1_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 288, 64);
     /// <summary><c>layer1.0.bn2.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 322, 64);
+    public global::Cnn.Tensor Layer1_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 352, 64);
     /// <summary><c>layer1.0.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 386, 1);
+    public global::Cnn.Tensor Layer1_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 416, 1);
     /// <summary><c>layer1.1.conv1.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 83520, 36864);
     /// <summary>Gradient of <c>layer1.1.conv1.weight</c>, shape [64, 64, 3, 3].</summary>
@@ -463,11 +632,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer1.1.bn1.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 120448, 64);
     /// <summary><c>layer1.1.bn1.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 387, 64);
+    public global::Cnn.Tensor Layer1_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 432, 64);
     /// <summary><c>layer1.1.bn1.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 451, 64);
+    public global::Cnn.Tensor Layer1_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 496, 64);
     /// <summary><c>layer1.1.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 515, 1);
+    public global::Cnn.Tensor Layer1_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 560, 1);
     /// <summary><c>layer1.1.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 120512, 36864);
     /// <summary>Gradient of <c>layer1.1.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
@@ -481,11 +650,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer1.1.bn2.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 157440, 64);
     /// <summary><c>layer1.1.bn2.running_mean</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 516, 64);
+    public global::Cnn.Tensor Layer1_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 576, 64);
     /// <summary><c>layer1.1.bn2.running_var</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 580, 64);
+    public global::Cnn.Tensor Layer1_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 640, 64);
     /// <summary><c>layer1.1.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 644, 1);
+    public global::Cnn.Tensor Layer1_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 704, 1);
     /// <summary><c>layer2.0.conv1.weight</c>, shape [128, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 157504, 73728);
     /// <summary>Gradient of <c>layer2.0.conv1.weight</c>, shape [128, 64, 3, 3].</summary>
@@ -499,11 +668,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.0.bn1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 231360, 128);
     /// <summary><c>layer2.0.bn1.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 645, 128);
+    public global::Cnn.Tensor Layer2_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 720, 128);
     /// <summary><c>layer2.0.bn1.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 773, 128);
+    public global::Cnn.Tensor Layer2_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 848, 128);
     /// <summary><c>layer2.0.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 901, 1);
+    public global::Cnn.Tensor Layer2_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 976, 1);
     /// <summary><c>layer2.0.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 231488, 147456);
     /// <summary>Gradient of <c>layer2.0.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
@@ -517,11 +686,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.0.bn2.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 379072, 128);
     /// <summary><c>layer2.0.bn2.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 902, 128);
+    public global::Cnn.Tensor Layer2_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 992, 128);
     /// <summary><c>layer2.0.bn2.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 1030, 128);
+    public global::Cnn.Tensor Layer2_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 1120, 128);
     /// <summary><c>layer2.0.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1158, 1);
+    public global::Cnn.Tensor Layer2_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1248, 1);
     /// <summary><c>layer2.0.downsample.0.weight</c>, shape [128, 64, 1, 1].</summary>
     public global::Cnn.Tensor Layer2_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 379200, 8192);
     /// <summary>Gradient of <c>layer2.0.downsample.0.weight</c>, shape [128, 64, 1, 1].</summary>
@@ -535,11 +704,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.0.downsample.1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 387520, 128);
     /// <summary><c>layer2.0.downsample.1.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 1159, 128);
+    public global::Cnn.Tensor Layer2_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 1264, 128);
     /// <summary><c>layer2.0.downsample.1.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 1287, 128);
+    public global::Cnn.Tensor Layer2_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 1392, 128);
     /// <summary><c>layer2.0.downsample.1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1415, 1);
+    public global::Cnn.Tensor Layer2_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1520, 1);
     /// <summary><c>layer2.1.conv1.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 387648, 147456);
     /// <summary>Gradient of <c>layer2.1.conv1.weight</c>, shape [128, 128, 3, 3].</summary>
@@ -553,11 +722,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.1.bn1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 535232, 128);
     /// <summary><c>layer2.1.bn1.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 1416, 128);
+    public global::Cnn.Tensor Layer2_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 1536, 128);
     /// <summary><c>layer2.1.bn1.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 1544, 128);
+    public global::Cnn.Tensor Layer2_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 1664, 128);
     /// <summary><c>layer2.1.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1672, 1);
+    public global::Cnn.Tensor Layer2_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1792, 1);
     /// <summary><c>layer2.1.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 535360, 147456);
     /// <summary>Gradient of <c>layer2.1.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
@@ -571,11 +740,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer2.1.bn2.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 682944, 128);
     /// <summary><c>layer2.1.bn2.running_mean</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 1673, 128);
+    public global::Cnn.Tensor Layer2_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 1808, 128);
     /// <summary><c>layer2.1.bn2.running_var</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 1801, 128);
+    public global::Cnn.Tensor Layer2_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 1936, 128);
     /// <summary><c>layer2.1.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 1929, 1);
+    public global::Cnn.Tensor Layer2_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 2064, 1);
     /// <summary><c>layer3.0.conv1.weight</c>, shape [256, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 683072, 294912);
     /// <summary>Gradient of <c>layer3.0.conv1.weight</c>, shape [256, 128, 3, 3].</summary>
@@ -589,11 +758,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.0.bn1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 978240, 256);
     /// <summary><c>layer3.0.bn1.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 1930, 256);
+    public global::Cnn.Tensor Layer3_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 2080, 256);
     /// <summary><c>layer3.0.bn1.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 2186, 256);
+    public global::Cnn.Tensor Layer3_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 2336, 256);
     /// <summary><c>layer3.0.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 2442, 1);
+    public global::Cnn.Tensor Layer3_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 2592, 1);
     /// <summary><c>layer3.0.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 978496, 589824);
     /// <summary>Gradient of <c>layer3.0.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
@@ -607,11 +776,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.0.bn2.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 1568576, 256);
     /// <summary><c>layer3.0.bn2.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 2443, 256);
+    public global::Cnn.Tensor Layer3_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 2608, 256);
     /// <summary><c>layer3.0.bn2.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 2699, 256);
+    public global::Cnn.Tensor Layer3_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 2864, 256);
     /// <summary><c>layer3.0.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 2955, 1);
+    public global::Cnn.Tensor Layer3_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 3120, 1);
     /// <summary><c>layer3.0.downsample.0.weight</c>, shape [256, 128, 1, 1].</summary>
     public global::Cnn.Tensor Layer3_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 1568832, 32768);
     /// <summary>Gradient of <c>layer3.0.downsample.0.weight</c>, shape [256, 128, 1, 1].</summary>
@@ -625,11 +794,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.0.downsample.1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 1601856, 256);
     /// <summary><c>layer3.0.downsample.1.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 2956, 256);
+    public global::Cnn.Tensor Layer3_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 3136, 256);
     /// <summary><c>layer3.0.downsample.1.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 3212, 256);
+    public global::Cnn.Tensor Layer3_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 3392, 256);
     /// <summary><c>layer3.0.downsample.1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 3468, 1);
+    public global::Cnn.Tensor Layer3_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 3648, 1);
     /// <summary><c>layer3.1.conv1.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 1602112, 589824);
     /// <summary>Gradient of <c>layer3.1.conv1.weight</c>, shape [256, 256, 3, 3].</summary>
@@ -643,11 +812,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.1.bn1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 2192192, 256);
     /// <summary><c>layer3.1.bn1.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 3469, 256);
+    public global::Cnn.Tensor Layer3_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 3664, 256);
     /// <summary><c>layer3.1.bn1.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 3725, 256);
+    public global::Cnn.Tensor Layer3_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 3920, 256);
     /// <summary><c>layer3.1.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 3981, 1);
+    public global::Cnn.Tensor Layer3_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 4176, 1);
     /// <summary><c>layer3.1.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 2192448, 589824);
     /// <summary>Gradient of <c>layer3.1.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
@@ -661,11 +830,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer3.1.bn2.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 2782528, 256);
     /// <summary><c>layer3.1.bn2.running_mean</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 3982, 256);
+    public global::Cnn.Tensor Layer3_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 4192, 256);
     /// <summary><c>layer3.1.bn2.running_var</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 4238, 256);
+    public global::Cnn.Tensor Layer3_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 4448, 256);
     /// <summary><c>layer3.1.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 4494, 1);
+    public global::Cnn.Tensor Layer3_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 4704, 1);
     /// <summary><c>layer4.0.conv1.weight</c>, shape [512, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 2782784, 1179648);
     /// <summary>Gradient of <c>layer4.0.conv1.weight</c>, shape [512, 256, 3, 3].</summary>
@@ -679,11 +848,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.0.bn1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 3962944, 512);
     /// <summary><c>layer4.0.bn1.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 4495, 512);
+    public global::Cnn.Tensor Layer4_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 4720, 512);
     /// <summary><c>layer4.0.bn1.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 5007, 512);
+    public global::Cnn.Tensor Layer4_0_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 5232, 512);
     /// <summary><c>layer4.0.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 5519, 1);
+    public global::Cnn.Tensor Layer4_0_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 5744, 1);
     /// <summary><c>layer4.0.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 3963456, 2359296);
     /// <summary>Gradient of <c>layer4.0.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
@@ -697,11 +866,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.0.bn2.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 6323264, 512);
     /// <summary><c>layer4.0.bn2.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 5520, 512);
+    public global::Cnn.Tensor Layer4_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 5760, 512);
     /// <summary><c>layer4.0.bn2.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 6032, 512);
+    public global::Cnn.Tensor Layer4_0_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 6272, 512);
     /// <summary><c>layer4.0.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 6544, 1);
+    public global::Cnn.Tensor Layer4_0_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 6784, 1);
     /// <summary><c>layer4.0.downsample.0.weight</c>, shape [512, 256, 1, 1].</summary>
     public global::Cnn.Tensor Layer4_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 6323776, 131072);
     /// <summary>Gradient of <c>layer4.0.downsample.0.weight</c>, shape [512, 256, 1, 1].</summary>
@@ -715,11 +884,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.0.downsample.1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 6455360, 512);
     /// <summary><c>layer4.0.downsample.1.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 6545, 512);
+    public global::Cnn.Tensor Layer4_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 6800, 512);
     /// <summary><c>layer4.0.downsample.1.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 7057, 512);
+    public global::Cnn.Tensor Layer4_0_Downsample_1_RunningVar => new global::Cnn.Tensor(_buffers, 7312, 512);
     /// <summary><c>layer4.0.downsample.1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 7569, 1);
+    public global::Cnn.Tensor Layer4_0_Downsample_1_NumBatchesTracked => new global::Cnn.Tensor(_buffers, 7824, 1);
     /// <summary><c>layer4.1.conv1.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 6455872, 2359296);
     /// <summary>Gradient of <c>layer4.1.conv1.weight</c>, shape [512, 512, 3, 3].</summary>
@@ -733,11 +902,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.1.bn1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 8815680, 512);
     /// <summary><c>layer4.1.bn1.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 7570, 512);
+    public global::Cnn.Tensor Layer4_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 7840, 512);
     /// <summary><c>layer4.1.bn1.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 8082, 512);
+    public global::Cnn.Tensor Layer4_1_Bn1RunningVar => new global::Cnn.Tensor(_buffers, 8352, 512);
     /// <summary><c>layer4.1.bn1.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 8594, 1);
+    public global::Cnn.Tensor Layer4_1_Bn1NumBatchesTracked => new global::Cnn.Tensor(_buffers, 8864, 1);
     /// <summary><c>layer4.1.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 8816192, 2359296);
     /// <summary>Gradient of <c>layer4.1.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
@@ -751,11 +920,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Gradient of <c>layer4.1.bn2.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 11176000, 512);
     /// <summary><c>layer4.1.bn2.running_mean</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 8595, 512);
+    public global::Cnn.Tensor Layer4_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 8880, 512);
     /// <summary><c>layer4.1.bn2.running_var</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 9107, 512);
+    public global::Cnn.Tensor Layer4_1_Bn2RunningVar => new global::Cnn.Tensor(_buffers, 9392, 512);
     /// <summary><c>layer4.1.bn2.num_batches_tracked</c>, shape [].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 9619, 1);
+    public global::Cnn.Tensor Layer4_1_Bn2NumBatchesTracked => new global::Cnn.Tensor(_buffers, 9904, 1);
     /// <summary><c>fc.weight</c>, shape [1000, 512].</summary>
     public global::Cnn.Tensor FcWeight => new global::Cnn.Tensor(_parameters, 11176512, 512000);
     /// <summary>Gradient of <c>fc.weight</c>, shape [1000, 512].</summary>
@@ -770,141 +939,141 @@ partial class ResNet18 : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // conv1: Conv2d (N, 3, 224, 224) -> (N, 64, 112, 112)
-        _conv1Op.Forward(batch, Activation(0, 150528, batch), new global::Cnn.Tensor(_parameters, 0, 9408), default, Activation(150528, 802816, batch));
+        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, default, Activation(Conv1Output, batch));
         // bn1: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
-        _bn1Op.Forward(batch, Activation(150528, 802816, batch), new global::Cnn.Tensor(_parameters, 9408, 64), new global::Cnn.Tensor(_parameters, 9472, 64), new global::Cnn.Tensor(_buffers, 0, 64), new global::Cnn.Tensor(_buffers, 64, 64), new global::Cnn.Tensor(_buffers, 128, 1), Activation(1756160, 802816, batch), Training);
+        _bn1Op.Forward(batch, Activation(Conv1Output, batch), Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, Bn1NumBatchesTracked, Activation(Bn1Output, batch), Training);
         // relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112)
-        _relu1Op.Forward(batch, Activation(1756160, 802816, batch), Activation(3361792, 802816, batch));
+        _relu1Op.Forward(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch));
         // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56)
-        _maxpool1Op.Forward(batch, Activation(3361792, 802816, batch), Activation(4967424, 200704, batch));
+        _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
         // layer1.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_conv1Op.Forward(batch, Activation(4967424, 200704, batch), new global::Cnn.Tensor(_parameters, 9536, 36864), default, Activation(5368832, 200704, batch));
+        _layer1_0_conv1Op.Forward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, default, Activation(Layer1_0_Conv1Output, batch));
         // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_bn1Op.Forward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 46400, 64), new global::Cnn.Tensor(_parameters, 46464, 64), new global::Cnn.Tensor(_buffers, 129, 64), new global::Cnn.Tensor(_buffers, 193, 64), new global::Cnn.Tensor(_buffers, 257, 1), Activation(5770240, 200704, batch), Training);
+        _layer1_0_bn1Op.Forward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Layer1_0_Bn1Bias, Layer1_0_Bn1RunningMean, Layer1_0_Bn1RunningVar, Layer1_0_Bn1NumBatchesTracked, Activation(Layer1_0_Bn1Output, batch), Training);
         // layer1.0.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_relu1Op.Forward(batch, Activation(5770240, 200704, batch), Activation(6171648, 200704, batch));
+        _layer1_0_relu1Op.Forward(batch, Activation(Layer1_0_Bn1Output, batch), Activation(Layer1_0_Relu1Output, batch));
         // layer1.0.conv2: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_conv2Op.Forward(batch, Activation(6171648, 200704, batch), new global::Cnn.Tensor(_parameters, 46528, 36864), default, Activation(6573056, 200704, batch));
+        _layer1_0_conv2Op.Forward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, default, Activation(Layer1_0_Conv2Output, batch));
         // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_bn2Op.Forward(batch, Activation(6573056, 200704, batch), new global::Cnn.Tensor(_parameters, 83392, 64), new global::Cnn.Tensor(_parameters, 83456, 64), new global::Cnn.Tensor(_buffers, 258, 64), new global::Cnn.Tensor(_buffers, 322, 64), new global::Cnn.Tensor(_buffers, 386, 1), Activation(6974464, 200704, batch), Training);
+        _layer1_0_bn2Op.Forward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Layer1_0_Bn2Bias, Layer1_0_Bn2RunningMean, Layer1_0_Bn2RunningVar, Layer1_0_Bn2NumBatchesTracked, Activation(Layer1_0_Bn2Output, batch), Training);
         // layer1.0.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _backend.Add(Activation(6974464, 200704, batch), Activation(4967424, 200704, batch), Activation(7375872, 200704, batch));
+        _backend.Add(Activation(Layer1_0_Bn2Output, batch), Activation(Maxpool1Output, batch), Activation(Layer1_0_Residual1Output, batch));
         // layer1.0.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_relu2Op.Forward(batch, Activation(7375872, 200704, batch), Activation(7777280, 200704, batch));
+        _layer1_0_relu2Op.Forward(batch, Activation(Layer1_0_Residual1Output, batch), Activation(Layer1_0_Relu2Output, batch));
         // layer1.1.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_conv1Op.Forward(batch, Activation(7777280, 200704, batch), new global::Cnn.Tensor(_parameters, 83520, 36864), default, Activation(8178688, 200704, batch));
+        _layer1_1_conv1Op.Forward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, default, Activation(Layer1_1_Conv1Output, batch));
         // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_bn1Op.Forward(batch, Activation(8178688, 200704, batch), new global::Cnn.Tensor(_parameters, 120384, 64), new global::Cnn.Tensor(_parameters, 120448, 64), new global::Cnn.Tensor(_buffers, 387, 64), new global::Cnn.Tensor(_buffers, 451, 64), new global::Cnn.Tensor(_buffers, 515, 1), Activation(8580096, 200704, batch), Training);
+        _layer1_1_bn1Op.Forward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Layer1_1_Bn1Bias, Layer1_1_Bn1RunningMean, Layer1_1_Bn1RunningVar, Layer1_1_Bn1NumBatchesTracked, Activation(Layer1_1_Bn1Output, batch), Training);
         // layer1.1.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_relu1Op.Forward(batch, Activation(8580096, 200704, batch), Activation(8981504, 200704, batch));
+        _layer1_1_relu1Op.Forward(batch, Activation(Layer1_1_Bn1Output, batch), Activation(Layer1_1_Relu1Output, batch));
         // layer1.1.conv2: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_conv2Op.Forward(batch, Activation(8981504, 200704, batch), new global::Cnn.Tensor(_parameters, 120512, 36864), default, Activation(9382912, 200704, batch));
+        _layer1_1_conv2Op.Forward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, default, Activation(Layer1_1_Conv2Output, batch));
         // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_bn2Op.Forward(batch, Activation(9382912, 200704, batch), new global::Cnn.Tensor(_parameters, 157376, 64), new global::Cnn.Tensor(_parameters, 157440, 64), new global::Cnn.Tensor(_buffers, 516, 64), new global::Cnn.Tensor(_buffers, 580, 64), new global::Cnn.Tensor(_buffers, 644, 1), Activation(9784320, 200704, batch), Training);
+        _layer1_1_bn2Op.Forward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Layer1_1_Bn2Bias, Layer1_1_Bn2RunningMean, Layer1_1_Bn2RunningVar, Layer1_1_Bn2NumBatchesTracked, Activation(Layer1_1_Bn2Output, batch), Training);
         // layer1.1.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _backend.Add(Activation(9784320, 200704, batch), Activation(7777280, 200704, batch), Activation(10185728, 200704, batch));
+        _backend.Add(Activation(Layer1_1_Bn2Output, batch), Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_1_Residual1Output, batch));
         // layer1.1.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_relu2Op.Forward(batch, Activation(10185728, 200704, batch), Activation(10587136, 200704, batch));
+        _layer1_1_relu2Op.Forward(batch, Activation(Layer1_1_Residual1Output, batch), Activation(Layer1_1_Relu2Output, batch));
         // layer2.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
-        _layer2_0_conv1Op.Forward(batch, Activation(10587136, 200704, batch), new global::Cnn.Tensor(_parameters, 157504, 73728), default, Activation(10988544, 100352, batch));
+        _layer2_0_conv1Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, default, Activation(Layer2_0_Conv1Output, batch));
         // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_bn1Op.Forward(batch, Activation(10988544, 100352, batch), new global::Cnn.Tensor(_parameters, 231232, 128), new global::Cnn.Tensor(_parameters, 231360, 128), new global::Cnn.Tensor(_buffers, 645, 128), new global::Cnn.Tensor(_buffers, 773, 128), new global::Cnn.Tensor(_buffers, 901, 1), Activation(11189248, 100352, batch), Training);
+        _layer2_0_bn1Op.Forward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Layer2_0_Bn1Bias, Layer2_0_Bn1RunningMean, Layer2_0_Bn1RunningVar, Layer2_0_Bn1NumBatchesTracked, Activation(Layer2_0_Bn1Output, batch), Training);
         // layer2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_relu1Op.Forward(batch, Activation(11189248, 100352, batch), Activation(11389952, 100352, batch));
+        _layer2_0_relu1Op.Forward(batch, Activation(Layer2_0_Bn1Output, batch), Activation(Layer2_0_Relu1Output, batch));
         // layer2.0.conv2: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_conv2Op.Forward(batch, Activation(11389952, 100352, batch), new global::Cnn.Tensor(_parameters, 231488, 147456), default, Activation(11590656, 100352, batch));
+        _layer2_0_conv2Op.Forward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, default, Activation(Layer2_0_Conv2Output, batch));
         // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_bn2Op.Forward(batch, Activation(11590656, 100352, batch), new global::Cnn.Tensor(_parameters, 378944, 128), new global::Cnn.Tensor(_parameters, 379072, 128), new global::Cnn.Tensor(_buffers, 902, 128), new global::Cnn.Tensor(_buffers, 1030, 128), new global::Cnn.Tensor(_buffers, 1158, 1), Activation(11791360, 100352, batch), Training);
+        _layer2_0_bn2Op.Forward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Layer2_0_Bn2Bias, Layer2_0_Bn2RunningMean, Layer2_0_Bn2RunningVar, Layer2_0_Bn2NumBatchesTracked, Activation(Layer2_0_Bn2Output, batch), Training);
         // layer2.0.downsample.0: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
-        _layer2_0_downsample_0Op.Forward(batch, Activation(10587136, 200704, batch), new global::Cnn.Tensor(_parameters, 379200, 8192), default, Activation(11992064, 100352, batch));
+        _layer2_0_downsample_0Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, default, Activation(Layer2_0_Downsample_0Output, batch));
         // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_downsample_1Op.Forward(batch, Activation(11992064, 100352, batch), new global::Cnn.Tensor(_parameters, 387392, 128), new global::Cnn.Tensor(_parameters, 387520, 128), new global::Cnn.Tensor(_buffers, 1159, 128), new global::Cnn.Tensor(_buffers, 1287, 128), new global::Cnn.Tensor(_buffers, 1415, 1), Activation(12192768, 100352, batch), Training);
+        _layer2_0_downsample_1Op.Forward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Layer2_0_Downsample_1_Bias, Layer2_0_Downsample_1_RunningMean, Layer2_0_Downsample_1_RunningVar, Layer2_0_Downsample_1_NumBatchesTracked, Activation(Layer2_0_Downsample_1Output, batch), Training);
         // layer2.0.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _backend.Add(Activation(11791360, 100352, batch), Activation(12192768, 100352, batch), Activation(12393472, 100352, batch));
+        _backend.Add(Activation(Layer2_0_Bn2Output, batch), Activation(Layer2_0_Downsample_1Output, batch), Activation(Layer2_0_Residual1Output, batch));
         // layer2.0.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_relu2Op.Forward(batch, Activation(12393472, 100352, batch), Activation(12594176, 100352, batch));
+        _layer2_0_relu2Op.Forward(batch, Activation(Layer2_0_Residual1Output, batch), Activation(Layer2_0_Relu2Output, batch));
         // layer2.1.conv1: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_conv1Op.Forward(batch, Activation(12594176, 100352, batch), new global::Cnn.Tensor(_parameters, 387648, 147456), default, Activation(12794880, 100352, batch));
+        _layer2_1_conv1Op.Forward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, default, Activation(Layer2_1_Conv1Output, batch));
         // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_bn1Op.Forward(batch, Activation(12794880, 100352, batch), new global::Cnn.Tensor(_parameters, 535104, 128), new global::Cnn.Tensor(_parameters, 535232, 128), new global::Cnn.Tensor(_buffers, 1416, 128), new global::Cnn.Tensor(_buffers, 1544, 128), new global::Cnn.Tensor(_buffers, 1672, 1), Activation(12995584, 100352, batch), Training);
+        _layer2_1_bn1Op.Forward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Layer2_1_Bn1Bias, Layer2_1_Bn1RunningMean, Layer2_1_Bn1RunningVar, Layer2_1_Bn1NumBatchesTracked, Activation(Layer2_1_Bn1Output, batch), Training);
         // layer2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_relu1Op.Forward(batch, Activation(12995584, 100352, batch), Activation(13196288, 100352, batch));
+        _layer2_1_relu1Op.Forward(batch, Activation(Layer2_1_Bn1Output, batch), Activation(Layer2_1_Relu1Output, batch));
         // layer2.1.conv2: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_conv2Op.Forward(batch, Activation(13196288, 100352, batch), new global::Cnn.Tensor(_parameters, 535360, 147456), default, Activation(13396992, 100352, batch));
+        _layer2_1_conv2Op.Forward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, default, Activation(Layer2_1_Conv2Output, batch));
         // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_bn2Op.Forward(batch, Activation(13396992, 100352, batch), new global::Cnn.Tensor(_parameters, 682816, 128), new global::Cnn.Tensor(_parameters, 682944, 128), new global::Cnn.Tensor(_buffers, 1673, 128), new global::Cnn.Tensor(_buffers, 1801, 128), new global::Cnn.Tensor(_buffers, 1929, 1), Activation(13597696, 100352, batch), Training);
+        _layer2_1_bn2Op.Forward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Layer2_1_Bn2Bias, Layer2_1_Bn2RunningMean, Layer2_1_Bn2RunningVar, Layer2_1_Bn2NumBatchesTracked, Activation(Layer2_1_Bn2Output, batch), Training);
         // layer2.1.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _backend.Add(Activation(13597696, 100352, batch), Activation(12594176, 100352, batch), Activation(13798400, 100352, batch));
+        _backend.Add(Activation(Layer2_1_Bn2Output, batch), Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_1_Residual1Output, batch));
         // layer2.1.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_relu2Op.Forward(batch, Activation(13798400, 100352, batch), Activation(13999104, 100352, batch));
+        _layer2_1_relu2Op.Forward(batch, Activation(Layer2_1_Residual1Output, batch), Activation(Layer2_1_Relu2Output, batch));
         // layer3.0.conv1: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
-        _layer3_0_conv1Op.Forward(batch, Activation(13999104, 100352, batch), new global::Cnn.Tensor(_parameters, 683072, 294912), default, Activation(14199808, 50176, batch));
+        _layer3_0_conv1Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, default, Activation(Layer3_0_Conv1Output, batch));
         // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_bn1Op.Forward(batch, Activation(14199808, 50176, batch), new global::Cnn.Tensor(_parameters, 977984, 256), new global::Cnn.Tensor(_parameters, 978240, 256), new global::Cnn.Tensor(_buffers, 1930, 256), new global::Cnn.Tensor(_buffers, 2186, 256), new global::Cnn.Tensor(_buffers, 2442, 1), Activation(14300160, 50176, batch), Training);
+        _layer3_0_bn1Op.Forward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Layer3_0_Bn1Bias, Layer3_0_Bn1RunningMean, Layer3_0_Bn1RunningVar, Layer3_0_Bn1NumBatchesTracked, Activation(Layer3_0_Bn1Output, batch), Training);
         // layer3.0.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_relu1Op.Forward(batch, Activation(14300160, 50176, batch), Activation(14400512, 50176, batch));
+        _layer3_0_relu1Op.Forward(batch, Activation(Layer3_0_Bn1Output, batch), Activation(Layer3_0_Relu1Output, batch));
         // layer3.0.conv2: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_conv2Op.Forward(batch, Activation(14400512, 50176, batch), new global::Cnn.Tensor(_parameters, 978496, 589824), default, Activation(14500864, 50176, batch));
+        _layer3_0_conv2Op.Forward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, default, Activation(Layer3_0_Conv2Output, batch));
         // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_bn2Op.Forward(batch, Activation(14500864, 50176, batch), new global::Cnn.Tensor(_parameters, 1568320, 256), new global::Cnn.Tensor(_parameters, 1568576, 256), new global::Cnn.Tensor(_buffers, 2443, 256), new global::Cnn.Tensor(_buffers, 2699, 256), new global::Cnn.Tensor(_buffers, 2955, 1), Activation(14601216, 50176, batch), Training);
+        _layer3_0_bn2Op.Forward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Layer3_0_Bn2Bias, Layer3_0_Bn2RunningMean, Layer3_0_Bn2RunningVar, Layer3_0_Bn2NumBatchesTracked, Activation(Layer3_0_Bn2Output, batch), Training);
         // layer3.0.downsample.0: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
-        _layer3_0_downsample_0Op.Forward(batch, Activation(13999104, 100352, batch), new global::Cnn.Tensor(_parameters, 1568832, 32768), default, Activation(14701568, 50176, batch));
+        _layer3_0_downsample_0Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, default, Activation(Layer3_0_Downsample_0Output, batch));
         // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_downsample_1Op.Forward(batch, Activation(14701568, 50176, batch), new global::Cnn.Tensor(_parameters, 1601600, 256), new global::Cnn.Tensor(_parameters, 1601856, 256), new global::Cnn.Tensor(_buffers, 2956, 256), new global::Cnn.Tensor(_buffers, 3212, 256), new global::Cnn.Tensor(_buffers, 3468, 1), Activation(14801920, 50176, batch), Training);
+        _layer3_0_downsample_1Op.Forward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Layer3_0_Downsample_1_Bias, Layer3_0_Downsample_1_RunningMean, Layer3_0_Downsample_1_RunningVar, Layer3_0_Downsample_1_NumBatchesTracked, Activation(Layer3_0_Downsample_1Output, batch), Training);
         // layer3.0.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _backend.Add(Activation(14601216, 50176, batch), Activation(14801920, 50176, batch), Activation(14902272, 50176, batch));
+        _backend.Add(Activation(Layer3_0_Bn2Output, batch), Activation(Layer3_0_Downsample_1Output, batch), Activation(Layer3_0_Residual1Output, batch));
         // layer3.0.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_relu2Op.Forward(batch, Activation(14902272, 50176, batch), Activation(15002624, 50176, batch));
+        _layer3_0_relu2Op.Forward(batch, Activation(Layer3_0_Residual1Output, batch), Activation(Layer3_0_Relu2Output, batch));
         // layer3.1.conv1: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_conv1Op.Forward(batch, Activation(15002624, 50176, batch), new global::Cnn.Tensor(_parameters, 1602112, 589824), default, Activation(15102976, 50176, batch));
+        _layer3_1_conv1Op.Forward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, default, Activation(Layer3_1_Conv1Output, batch));
         // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_bn1Op.Forward(batch, Activation(15102976, 50176, batch), new global::Cnn.Tensor(_parameters, 2191936, 256), new global::Cnn.Tensor(_parameters, 2192192, 256), new global::Cnn.Tensor(_buffers, 3469, 256), new global::Cnn.Tensor(_buffers, 3725, 256), new global::Cnn.Tensor(_buffers, 3981, 1), Activation(15203328, 50176, batch), Training);
+        _layer3_1_bn1Op.Forward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Layer3_1_Bn1Bias, Layer3_1_Bn1RunningMean, Layer3_1_Bn1RunningVar, Layer3_1_Bn1NumBatchesTracked, Activation(Layer3_1_Bn1Output, batch), Training);
         // layer3.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_relu1Op.Forward(batch, Activation(15203328, 50176, batch), Activation(15303680, 50176, batch));
+        _layer3_1_relu1Op.Forward(batch, Activation(Layer3_1_Bn1Output, batch), Activation(Layer3_1_Relu1Output, batch));
         // layer3.1.conv2: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_conv2Op.Forward(batch, Activation(15303680, 50176, batch), new global::Cnn.Tensor(_parameters, 2192448, 589824), default, Activation(15404032, 50176, batch));
+        _layer3_1_conv2Op.Forward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, default, Activation(Layer3_1_Conv2Output, batch));
         // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_bn2Op.Forward(batch, Activation(15404032, 50176, batch), new global::Cnn.Tensor(_parameters, 2782272, 256), new global::Cnn.Tensor(_parameters, 2782528, 256), new global::Cnn.Tensor(_buffers, 3982, 256), new global::Cnn.Tensor(_buffers, 4238, 256), new global::Cnn.Tensor(_buffers, 4494, 1), Activation(15504384, 50176, batch), Training);
+        _layer3_1_bn2Op.Forward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Layer3_1_Bn2Bias, Layer3_1_Bn2RunningMean, Layer3_1_Bn2RunningVar, Layer3_1_Bn2NumBatchesTracked, Activation(Layer3_1_Bn2Output, batch), Training);
         // layer3.1.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _backend.Add(Activation(15504384, 50176, batch), Activation(15002624, 50176, batch), Activation(15604736, 50176, batch));
+        _backend.Add(Activation(Layer3_1_Bn2Output, batch), Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_1_Residual1Output, batch));
         // layer3.1.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_relu2Op.Forward(batch, Activation(15604736, 50176, batch), Activation(15705088, 50176, batch));
+        _layer3_1_relu2Op.Forward(batch, Activation(Layer3_1_Residual1Output, batch), Activation(Layer3_1_Relu2Output, batch));
         // layer4.0.conv1: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
-        _layer4_0_conv1Op.Forward(batch, Activation(15705088, 50176, batch), new global::Cnn.Tensor(_parameters, 2782784, 1179648), default, Activation(15805440, 25088, batch));
+        _layer4_0_conv1Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, default, Activation(Layer4_0_Conv1Output, batch));
         // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_bn1Op.Forward(batch, Activation(15805440, 25088, batch), new global::Cnn.Tensor(_parameters, 3962432, 512), new global::Cnn.Tensor(_parameters, 3962944, 512), new global::Cnn.Tensor(_buffers, 4495, 512), new global::Cnn.Tensor(_buffers, 5007, 512), new global::Cnn.Tensor(_buffers, 5519, 1), Activation(15855616, 25088, batch), Training);
+        _layer4_0_bn1Op.Forward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Layer4_0_Bn1Bias, Layer4_0_Bn1RunningMean, Layer4_0_Bn1RunningVar, Layer4_0_Bn1NumBatchesTracked, Activation(Layer4_0_Bn1Output, batch), Training);
         // layer4.0.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_relu1Op.Forward(batch, Activation(15855616, 25088, batch), Activation(15905792, 25088, batch));
+        _layer4_0_relu1Op.Forward(batch, Activation(Layer4_0_Bn1Output, batch), Activation(Layer4_0_Relu1Output, batch));
         // layer4.0.conv2: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_conv2Op.Forward(batch, Activation(15905792, 25088, batch), new global::Cnn.Tensor(_parameters, 3963456, 2359296), default, Activation(15955968, 25088, batch));
+        _layer4_0_conv2Op.Forward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, default, Activation(Layer4_0_Conv2Output, batch));
         // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_bn2Op.Forward(batch, Activation(15955968, 25088, batch), new global::Cnn.Tensor(_parameters, 6322752, 512), new global::Cnn.Tensor(_parameters, 6323264, 512), new global::Cnn.Tensor(_buffers, 5520, 512), new global::Cnn.Tensor(_buffers, 6032, 512), new global::Cnn.Tensor(_buffers, 6544, 1), Activation(16006144, 25088, batch), Training);
+        _layer4_0_bn2Op.Forward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Layer4_0_Bn2Bias, Layer4_0_Bn2RunningMean, Layer4_0_Bn2RunningVar, Layer4_0_Bn2NumBatchesTracked, Activation(Layer4_0_Bn2Output, batch), Training);
         // layer4.0.downsample.0: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
-        _layer4_0_downsample_0Op.Forward(batch, Activation(15705088, 50176, batch), new global::Cnn.Tensor(_parameters, 6323776, 131072), default, Activation(16056320, 25088, batch));
+        _layer4_0_downsample_0Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, default, Activation(Layer4_0_Downsample_0Output, batch));
         // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_downsample_1Op.Forward(batch, Activation(16056320, 25088, batch), new global::Cnn.Tensor(_parameters, 6454848, 512), new global::Cnn.Tensor(_parameters, 6455360, 512), new global::Cnn.Tensor(_buffers, 6545, 512), new global::Cnn.Tensor(_buffers, 7057, 512), new global::Cnn.Tensor(_buffers, 7569, 1), Activation(16106496, 25088, batch), Training);
+        _layer4_0_downsample_1Op.Forward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Layer4_0_Downsample_1_Bias, Layer4_0_Downsample_1_RunningMean, Layer4_0_Downsample_1_RunningVar, Layer4_0_Downsample_1_NumBatchesTracked, Activation(Layer4_0_Downsample_1Output, batch), Training);
         // layer4.0.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _backend.Add(Activation(16006144, 25088, batch), Activation(16106496, 25088, batch), Activation(16156672, 25088, batch));
+        _backend.Add(Activation(Layer4_0_Bn2Output, batch), Activation(Layer4_0_Downsample_1Output, batch), Activation(Layer4_0_Residual1Output, batch));
         // layer4.0.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_relu2Op.Forward(batch, Activation(16156672, 25088, batch), Activation(16206848, 25088, batch));
+        _layer4_0_relu2Op.Forward(batch, Activation(Layer4_0_Residual1Output, batch), Activation(Layer4_0_Relu2Output, batch));
         // layer4.1.conv1: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_conv1Op.Forward(batch, Activation(16206848, 25088, batch), new global::Cnn.Tensor(_parameters, 6455872, 2359296), default, Activation(16257024, 25088, batch));
+        _layer4_1_conv1Op.Forward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, default, Activation(Layer4_1_Conv1Output, batch));
         // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_bn1Op.Forward(batch, Activation(16257024, 25088, batch), new global::Cnn.Tensor(_parameters, 8815168, 512), new global::Cnn.Tensor(_parameters, 8815680, 512), new global::Cnn.Tensor(_buffers, 7570, 512), new global::Cnn.Tensor(_buffers, 8082, 512), new global::Cnn.Tensor(_buffers, 8594, 1), Activation(16307200, 25088, batch), Training);
+        _layer4_1_bn1Op.Forward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Layer4_1_Bn1Bias, Layer4_1_Bn1RunningMean, Layer4_1_Bn1RunningVar, Layer4_1_Bn1NumBatchesTracked, Activation(Layer4_1_Bn1Output, batch), Training);
         // layer4.1.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_relu1Op.Forward(batch, Activation(16307200, 25088, batch), Activation(16357376, 25088, batch));
+        _layer4_1_relu1Op.Forward(batch, Activation(Layer4_1_Bn1Output, batch), Activation(Layer4_1_Relu1Output, batch));
         // layer4.1.conv2: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_conv2Op.Forward(batch, Activation(16357376, 25088, batch), new global::Cnn.Tensor(_parameters, 8816192, 2359296), default, Activation(16407552, 25088, batch));
+        _layer4_1_conv2Op.Forward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, default, Activation(Layer4_1_Conv2Output, batch));
         // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_bn2Op.Forward(batch, Activation(16407552, 25088, batch), new global::Cnn.Tensor(_parameters, 11175488, 512), new global::Cnn.Tensor(_parameters, 11176000, 512), new global::Cnn.Tensor(_buffers, 8595, 512), new global::Cnn.Tensor(_buffers, 9107, 512), new global::Cnn.Tensor(_buffers, 9619, 1), Activation(16457728, 25088, batch), Training);
+        _layer4_1_bn2Op.Forward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Layer4_1_Bn2Bias, Layer4_1_Bn2RunningMean, Layer4_1_Bn2RunningVar, Layer4_1_Bn2NumBatchesTracked, Activation(Layer4_1_Bn2Output, batch), Training);
         // layer4.1.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _backend.Add(Activation(16457728, 25088, batch), Activation(16206848, 25088, batch), Activation(16507904, 25088, batch));
+        _backend.Add(Activation(Layer4_1_Bn2Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_1_Residual1Output, batch));
         // layer4.1.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_relu2Op.Forward(batch, Activation(16507904, 25088, batch), Activation(16558080, 25088, batch));
+        _layer4_1_relu2Op.Forward(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch));
         // avgpool: AdaptiveAvgPool2d (N, 512, 7, 7) -> (N, 512, 1, 1)
-        _avgpoolOp.Forward(batch, Activation(16558080, 25088, batch), Activation(16608256, 512, batch));
+        _avgpoolOp.Forward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch));
         // fc: Linear (N, 512) -> (N, 1000)
-        _fcOp.Forward(batch, Activation(16608256, 512, batch), new global::Cnn.Tensor(_parameters, 11176512, 512000), new global::Cnn.Tensor(_parameters, 11688512, 1000), Activation(16609280, 1000, batch));
+        _fcOp.Forward(batch, Activation(Flatten1Output, batch), FcWeight, FcBias, Activation(FcOutput, batch));
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
@@ -912,157 +1081,157 @@ partial class ResNet18 : global::Cnn.INetwork
     {
         CheckBatch(batch);
         // fc: Linear
-        _fcOp.Backward(batch, Activation(16608256, 512, batch), new global::Cnn.Tensor(_parameters, 11176512, 512000), Activation(16610280, 1000, batch), Activation(16608768, 512, batch), new global::Cnn.Tensor(_gradients, 11176512, 512000), new global::Cnn.Tensor(_gradients, 11688512, 1000));
+        _fcOp.Backward(batch, Activation(Flatten1Output, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(Flatten1OutputGradient, batch), FcWeightGradient, FcBiasGradient);
         // avgpool: AdaptiveAvgPool2d
-        _avgpoolOp.Backward(batch, Activation(16558080, 25088, batch), Activation(16608256, 512, batch), Activation(16608768, 512, batch), Activation(16583168, 25088, batch));
+        _avgpoolOp.Backward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch), Activation(AvgpoolOutputGradient, batch), Activation(Layer4_1_Relu2OutputGradient, batch));
         // layer4.1.relu2: ReLU
-        _layer4_1_relu2Op.Backward(batch, Activation(16507904, 25088, batch), Activation(16558080, 25088, batch), Activation(16583168, 25088, batch), Activation(16532992, 25088, batch));
+        _layer4_1_relu2Op.Backward(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch), Activation(Layer4_1_Relu2OutputGradient, batch), Activation(Layer4_1_Residual1OutputGradient, batch));
         // layer4.1.residual1: Residual
-        _backend.Copy(Activation(16532992, 25088, batch), Activation(16482816, 25088, batch));
-        _backend.Copy(Activation(16532992, 25088, batch), Activation(16231936, 25088, batch));
+        _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_1_Bn2OutputGradient, batch));
+        _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
         // layer4.1.bn2: BatchNorm2d
-        _layer4_1_bn2Op.Backward(batch, Activation(16407552, 25088, batch), new global::Cnn.Tensor(_parameters, 11175488, 512), Activation(16482816, 25088, batch), Activation(16432640, 25088, batch), new global::Cnn.Tensor(_gradients, 11175488, 512), new global::Cnn.Tensor(_gradients, 11176000, 512));
+        _layer4_1_bn2Op.Backward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Activation(Layer4_1_Bn2OutputGradient, batch), Activation(Layer4_1_Conv2OutputGradient, batch), Layer4_1_Bn2WeightGradient, Layer4_1_Bn2BiasGradient);
         // layer4.1.conv2: Conv2d
-        _layer4_1_conv2Op.Backward(batch, Activation(16357376, 25088, batch), new global::Cnn.Tensor(_parameters, 8816192, 2359296), Activation(16432640, 25088, batch), Activation(16382464, 25088, batch), new global::Cnn.Tensor(_gradients, 8816192, 2359296), default);
+        _layer4_1_conv2Op.Backward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, Activation(Layer4_1_Conv2OutputGradient, batch), Activation(Layer4_1_Relu1OutputGradient, batch), Layer4_1_Conv2WeightGradient, default);
         // layer4.1.relu1: ReLU
-        _layer4_1_relu1Op.Backward(batch, Activation(16307200, 25088, batch), Activation(16357376, 25088, batch), Activation(16382464, 25088, batch), Activation(16332288, 25088, batch));
+        _layer4_1_relu1Op.Backward(batch, Activation(Layer4_1_Bn1Output, batch), Activation(Layer4_1_Relu1Output, batch), Activation(Layer4_1_Relu1OutputGradient, batch), Activation(Layer4_1_Bn1OutputGradient, batch));
         // layer4.1.bn1: BatchNorm2d
-        _layer4_1_bn1Op.Backward(batch, Activation(16257024, 25088, batch), new global::Cnn.Tensor(_parameters, 8815168, 512), Activation(16332288, 25088, batch), Activation(16282112, 25088, batch), new global::Cnn.Tensor(_gradients, 8815168, 512), new global::Cnn.Tensor(_gradients, 8815680, 512));
+        _layer4_1_bn1Op.Backward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Activation(Layer4_1_Bn1OutputGradient, batch), Activation(Layer4_1_Conv1OutputGradient, batch), Layer4_1_Bn1WeightGradient, Layer4_1_Bn1BiasGradient);
         // layer4.1.conv1: Conv2d
-        _layer4_1_conv1Op.Backward(batch, Activation(16206848, 25088, batch), new global::Cnn.Tensor(_parameters, 6455872, 2359296), Activation(16282112, 25088, batch), Activation(16611280, 25088, batch), new global::Cnn.Tensor(_gradients, 6455872, 2359296), default);
-        _backend.Add(Activation(16231936, 25088, batch), Activation(16611280, 25088, batch), Activation(16231936, 25088, batch));
+        _layer4_1_conv1Op.Backward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, Activation(Layer4_1_Conv1OutputGradient, batch), Scratch(25088, batch), Layer4_1_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer4_0_Relu2OutputGradient, batch), Scratch(25088, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
         // layer4.0.relu2: ReLU
-        _layer4_0_relu2Op.Backward(batch, Activation(16156672, 25088, batch), Activation(16206848, 25088, batch), Activation(16231936, 25088, batch), Activation(16181760, 25088, batch));
+        _layer4_0_relu2Op.Backward(batch, Activation(Layer4_0_Residual1Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_0_Relu2OutputGradient, batch), Activation(Layer4_0_Residual1OutputGradient, batch));
         // layer4.0.residual1: Residual
-        _backend.Copy(Activation(16181760, 25088, batch), Activation(16031232, 25088, batch));
-        _backend.Copy(Activation(16181760, 25088, batch), Activation(16131584, 25088, batch));
+        _backend.Copy(Activation(Layer4_0_Residual1OutputGradient, batch), Activation(Layer4_0_Bn2OutputGradient, batch));
+        _backend.Copy(Activation(Layer4_0_Residual1OutputGradient, batch), Activation(Layer4_0_Downsample_1OutputGradient, batch));
         // layer4.0.downsample.1: BatchNorm2d
-        _layer4_0_downsample_1Op.Backward(batch, Activation(16056320, 25088, batch), new global::Cnn.Tensor(_parameters, 6454848, 512), Activation(16131584, 25088, batch), Activation(16081408, 25088, batch), new global::Cnn.Tensor(_gradients, 6454848, 512), new global::Cnn.Tensor(_gradients, 6455360, 512));
+        _layer4_0_downsample_1Op.Backward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Activation(Layer4_0_Downsample_1OutputGradient, batch), Activation(Layer4_0_Downsample_0OutputGradient, batch), Layer4_0_Downsample_1_WeightGradient, Layer4_0_Downsample_1_BiasGradient);
         // layer4.0.downsample.0: Conv2d
-        _layer4_0_downsample_0Op.Backward(batch, Activation(15705088, 50176, batch), new global::Cnn.Tensor(_parameters, 6323776, 131072), Activation(16081408, 25088, batch), Activation(15755264, 50176, batch), new global::Cnn.Tensor(_gradients, 6323776, 131072), default);
+        _layer4_0_downsample_0Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, Activation(Layer4_0_Downsample_0OutputGradient, batch), Activation(Layer3_1_Relu2OutputGradient, batch), Layer4_0_Downsample_0_WeightGradient, default);
         // layer4.0.bn2: BatchNorm2d
-        _layer4_0_bn2Op.Backward(batch, Activation(15955968, 25088, batch), new global::Cnn.Tensor(_parameters, 6322752, 512), Activation(16031232, 25088, batch), Activation(15981056, 25088, batch), new global::Cnn.Tensor(_gradients, 6322752, 512), new global::Cnn.Tensor(_gradients, 6323264, 512));
+        _layer4_0_bn2Op.Backward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Activation(Layer4_0_Bn2OutputGradient, batch), Activation(Layer4_0_Conv2OutputGradient, batch), Layer4_0_Bn2WeightGradient, Layer4_0_Bn2BiasGradient);
         // layer4.0.conv2: Conv2d
-        _layer4_0_conv2Op.Backward(batch, Activation(15905792, 25088, batch), new global::Cnn.Tensor(_parameters, 3963456, 2359296), Activation(15981056, 25088, batch), Activation(15930880, 25088, batch), new global::Cnn.Tensor(_gradients, 3963456, 2359296), default);
+        _layer4_0_conv2Op.Backward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, Activation(Layer4_0_Conv2OutputGradient, batch), Activation(Layer4_0_Relu1OutputGradient, batch), Layer4_0_Conv2WeightGradient, default);
         // layer4.0.relu1: ReLU
-        _layer4_0_relu1Op.Backward(batch, Activation(15855616, 25088, batch), Activation(15905792, 25088, batch), Activation(15930880, 25088, batch), Activation(15880704, 25088, batch));
+        _layer4_0_relu1Op.Backward(batch, Activation(Layer4_0_Bn1Output, batch), Activation(Layer4_0_Relu1Output, batch), Activation(Layer4_0_Relu1OutputGradient, batch), Activation(Layer4_0_Bn1OutputGradient, batch));
         // layer4.0.bn1: BatchNorm2d
-        _layer4_0_bn1Op.Backward(batch, Activation(15805440, 25088, batch), new global::Cnn.Tensor(_parameters, 3962432, 512), Activation(15880704, 25088, batch), Activation(15830528, 25088, batch), new global::Cnn.Tensor(_gradients, 3962432, 512), new global::Cnn.Tensor(_gradients, 3962944, 512));
+        _layer4_0_bn1Op.Backward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Activation(Layer4_0_Bn1OutputGradient, batch), Activation(Layer4_0_Conv1OutputGradient, batch), Layer4_0_Bn1WeightGradient, Layer4_0_Bn1BiasGradient);
         // layer4.0.conv1: Conv2d
-        _layer4_0_conv1Op.Backward(batch, Activation(15705088, 50176, batch), new global::Cnn.Tensor(_parameters, 2782784, 1179648), Activation(15830528, 25088, batch), Activation(16611280, 50176, batch), new global::Cnn.Tensor(_gradients, 2782784, 1179648), default);
-        _backend.Add(Activation(15755264, 50176, batch), Activation(16611280, 50176, batch), Activation(15755264, 50176, batch));
+        _layer4_0_conv1Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, Activation(Layer4_0_Conv1OutputGradient, batch), Scratch(50176, batch), Layer4_0_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer3_1_Relu2OutputGradient, batch), Scratch(50176, batch), Activation(Layer3_1_Relu2OutputGradient, batch));
         // layer3.1.relu2: ReLU
-        _layer3_1_relu2Op.Backward(batch, Activation(15604736, 50176, batch), Activation(15705088, 50176, batch), Activation(15755264, 50176, batch), Activation(15654912, 50176, batch));
+        _layer3_1_relu2Op.Backward(batch, Activation(Layer3_1_Residual1Output, batch), Activation(Layer3_1_Relu2Output, batch), Activation(Layer3_1_Relu2OutputGradient, batch), Activation(Layer3_1_Residual1OutputGradient, batch));
         // layer3.1.residual1: Residual
-        _backend.Copy(Activation(15654912, 50176, batch), Activation(15554560, 50176, batch));
-        _backend.Copy(Activation(15654912, 50176, batch), Activation(15052800, 50176, batch));
+        _backend.Copy(Activation(Layer3_1_Residual1OutputGradient, batch), Activation(Layer3_1_Bn2OutputGradient, batch));
+        _backend.Copy(Activation(Layer3_1_Residual1OutputGradient, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
         // layer3.1.bn2: BatchNorm2d
-        _layer3_1_bn2Op.Backward(batch, Activation(15404032, 50176, batch), new global::Cnn.Tensor(_parameters, 2782272, 256), Activation(15554560, 50176, batch), Activation(15454208, 50176, batch), new global::Cnn.Tensor(_gradients, 2782272, 256), new global::Cnn.Tensor(_gradients, 2782528, 256));
+        _layer3_1_bn2Op.Backward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Activation(Layer3_1_Bn2OutputGradient, batch), Activation(Layer3_1_Conv2OutputGradient, batch), Layer3_1_Bn2WeightGradient, Layer3_1_Bn2BiasGradient);
         // layer3.1.conv2: Conv2d
-        _layer3_1_conv2Op.Backward(batch, Activation(15303680, 50176, batch), new global::Cnn.Tensor(_parameters, 2192448, 589824), Activation(15454208, 50176, batch), Activation(15353856, 50176, batch), new global::Cnn.Tensor(_gradients, 2192448, 589824), default);
+        _layer3_1_conv2Op.Backward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, Activation(Layer3_1_Conv2OutputGradient, batch), Activation(Layer3_1_Relu1OutputGradient, batch), Layer3_1_Conv2WeightGradient, default);
         // layer3.1.relu1: ReLU
-        _layer3_1_relu1Op.Backward(batch, Activation(15203328, 50176, batch), Activation(15303680, 50176, batch), Activation(15353856, 50176, batch), Activation(15253504, 50176, batch));
+        _layer3_1_relu1Op.Backward(batch, Activation(Layer3_1_Bn1Output, batch), Activation(Layer3_1_Relu1Output, batch), Activation(Layer3_1_Relu1OutputGradient, batch), Activation(Layer3_1_Bn1OutputGradient, batch));
         // layer3.1.bn1: BatchNorm2d
-        _layer3_1_bn1Op.Backward(batch, Activation(15102976, 50176, batch), new global::Cnn.Tensor(_parameters, 2191936, 256), Activation(15253504, 50176, batch), Activation(15153152, 50176, batch), new global::Cnn.Tensor(_gradients, 2191936, 256), new global::Cnn.Tensor(_gradients, 2192192, 256));
+        _layer3_1_bn1Op.Backward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Activation(Layer3_1_Bn1OutputGradient, batch), Activation(Layer3_1_Conv1OutputGradient, batch), Layer3_1_Bn1WeightGradient, Layer3_1_Bn1BiasGradient);
         // layer3.1.conv1: Conv2d
-        _layer3_1_conv1Op.Backward(batch, Activation(15002624, 50176, batch), new global::Cnn.Tensor(_parameters, 1602112, 589824), Activation(15153152, 50176, batch), Activation(16611280, 50176, batch), new global::Cnn.Tensor(_gradients, 1602112, 589824), default);
-        _backend.Add(Activation(15052800, 50176, batch), Activation(16611280, 50176, batch), Activation(15052800, 50176, batch));
+        _layer3_1_conv1Op.Backward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, Activation(Layer3_1_Conv1OutputGradient, batch), Scratch(50176, batch), Layer3_1_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer3_0_Relu2OutputGradient, batch), Scratch(50176, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
         // layer3.0.relu2: ReLU
-        _layer3_0_relu2Op.Backward(batch, Activation(14902272, 50176, batch), Activation(15002624, 50176, batch), Activation(15052800, 50176, batch), Activation(14952448, 50176, batch));
+        _layer3_0_relu2Op.Backward(batch, Activation(Layer3_0_Residual1Output, batch), Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_0_Relu2OutputGradient, batch), Activation(Layer3_0_Residual1OutputGradient, batch));
         // layer3.0.residual1: Residual
-        _backend.Copy(Activation(14952448, 50176, batch), Activation(14651392, 50176, batch));
-        _backend.Copy(Activation(14952448, 50176, batch), Activation(14852096, 50176, batch));
+        _backend.Copy(Activation(Layer3_0_Residual1OutputGradient, batch), Activation(Layer3_0_Bn2OutputGradient, batch));
+        _backend.Copy(Activation(Layer3_0_Residual1OutputGradient, batch), Activation(Layer3_0_Downsample_1OutputGradient, batch));
         // layer3.0.downsample.1: BatchNorm2d
-        _layer3_0_downsample_1Op.Backward(batch, Activation(14701568, 50176, batch), new global::Cnn.Tensor(_parameters, 1601600, 256), Activation(14852096, 50176, batch), Activation(14751744, 50176, batch), new global::Cnn.Tensor(_gradients, 1601600, 256), new global::Cnn.Tensor(_gradients, 1601856, 256));
+        _layer3_0_downsample_1Op.Backward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Activation(Layer3_0_Downsample_1OutputGradient, batch), Activation(Layer3_0_Downsample_0OutputGradient, batch), Layer3_0_Downsample_1_WeightGradient, Layer3_0_Downsample_1_BiasGradient);
         // layer3.0.downsample.0: Conv2d
-        _layer3_0_downsample_0Op.Backward(batch, Activation(13999104, 100352, batch), new global::Cnn.Tensor(_parameters, 1568832, 32768), Activation(14751744, 50176, batch), Activation(14099456, 100352, batch), new global::Cnn.Tensor(_gradients, 1568832, 32768), default);
+        _layer3_0_downsample_0Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, Activation(Layer3_0_Downsample_0OutputGradient, batch), Activation(Layer2_1_Relu2OutputGradient, batch), Layer3_0_Downsample_0_WeightGradient, default);
         // layer3.0.bn2: BatchNorm2d
-        _layer3_0_bn2Op.Backward(batch, Activation(14500864, 50176, batch), new global::Cnn.Tensor(_parameters, 1568320, 256), Activation(14651392, 50176, batch), Activation(14551040, 50176, batch), new global::Cnn.Tensor(_gradients, 1568320, 256), new global::Cnn.Tensor(_gradients, 1568576, 256));
+        _layer3_0_bn2Op.Backward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Activation(Layer3_0_Bn2OutputGradient, batch), Activation(Layer3_0_Conv2OutputGradient, batch), Layer3_0_Bn2WeightGradient, Layer3_0_Bn2BiasGradient);
         // layer3.0.conv2: Conv2d
-        _layer3_0_conv2Op.Backward(batch, Activation(14400512, 50176, batch), new global::Cnn.Tensor(_parameters, 978496, 589824), Activation(14551040, 50176, batch), Activation(14450688, 50176, batch), new global::Cnn.Tensor(_gradients, 978496, 589824), default);
+        _layer3_0_conv2Op.Backward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, Activation(Layer3_0_Conv2OutputGradient, batch), Activation(Layer3_0_Relu1OutputGradient, batch), Layer3_0_Conv2WeightGradient, default);
         // layer3.0.relu1: ReLU
-        _layer3_0_relu1Op.Backward(batch, Activation(14300160, 50176, batch), Activation(14400512, 50176, batch), Activation(14450688, 50176, batch), Activation(14350336, 50176, batch));
+        _layer3_0_relu1Op.Backward(batch, Activation(Layer3_0_Bn1Output, batch), Activation(Layer3_0_Relu1Output, batch), Activation(Layer3_0_Relu1OutputGradient, batch), Activation(Layer3_0_Bn1OutputGradient, batch));
         // layer3.0.bn1: BatchNorm2d
-        _layer3_0_bn1Op.Backward(batch, Activation(14199808, 50176, batch), new global::Cnn.Tensor(_parameters, 977984, 256), Activation(14350336, 50176, batch), Activation(14249984, 50176, batch), new global::Cnn.Tensor(_gradients, 977984, 256), new global::Cnn.Tensor(_gradients, 978240, 256));
+        _layer3_0_bn1Op.Backward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Activation(Layer3_0_Bn1OutputGradient, batch), Activation(Layer3_0_Conv1OutputGradient, batch), Layer3_0_Bn1WeightGradient, Layer3_0_Bn1BiasGradient);
         // layer3.0.conv1: Conv2d
-        _layer3_0_conv1Op.Backward(batch, Activation(13999104, 100352, batch), new global::Cnn.Tensor(_parameters, 683072, 294912), Activation(14249984, 50176, batch), Activation(16611280, 100352, batch), new global::Cnn.Tensor(_gradients, 683072, 294912), default);
-        _backend.Add(Activation(14099456, 100352, batch), Activation(16611280, 100352, batch), Activation(14099456, 100352, batch));
+        _layer3_0_conv1Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, Activation(Layer3_0_Conv1OutputGradient, batch), Scratch(100352, batch), Layer3_0_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer2_1_Relu2OutputGradient, batch), Scratch(100352, batch), Activation(Layer2_1_Relu2OutputGradient, batch));
         // layer2.1.relu2: ReLU
-        _layer2_1_relu2Op.Backward(batch, Activation(13798400, 100352, batch), Activation(13999104, 100352, batch), Activation(14099456, 100352, batch), Activation(13898752, 100352, batch));
+        _layer2_1_relu2Op.Backward(batch, Activation(Layer2_1_Residual1Output, batch), Activation(Layer2_1_Relu2Output, batch), Activation(Layer2_1_Relu2OutputGradient, batch), Activation(Layer2_1_Residual1OutputGradient, batch));
         // layer2.1.residual1: Residual
-        _backend.Copy(Activation(13898752, 100352, batch), Activation(13698048, 100352, batch));
-        _backend.Copy(Activation(13898752, 100352, batch), Activation(12694528, 100352, batch));
+        _backend.Copy(Activation(Layer2_1_Residual1OutputGradient, batch), Activation(Layer2_1_Bn2OutputGradient, batch));
+        _backend.Copy(Activation(Layer2_1_Residual1OutputGradient, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
         // layer2.1.bn2: BatchNorm2d
-        _layer2_1_bn2Op.Backward(batch, Activation(13396992, 100352, batch), new global::Cnn.Tensor(_parameters, 682816, 128), Activation(13698048, 100352, batch), Activation(13497344, 100352, batch), new global::Cnn.Tensor(_gradients, 682816, 128), new global::Cnn.Tensor(_gradients, 682944, 128));
+        _layer2_1_bn2Op.Backward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Activation(Layer2_1_Bn2OutputGradient, batch), Activation(Layer2_1_Conv2OutputGradient, batch), Layer2_1_Bn2WeightGradient, Layer2_1_Bn2BiasGradient);
         // layer2.1.conv2: Conv2d
-        _layer2_1_conv2Op.Backward(batch, Activation(13196288, 100352, batch), new global::Cnn.Tensor(_parameters, 535360, 147456), Activation(13497344, 100352, batch), Activation(13296640, 100352, batch), new global::Cnn.Tensor(_gradients, 535360, 147456), default);
+        _layer2_1_conv2Op.Backward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, Activation(Layer2_1_Conv2OutputGradient, batch), Activation(Layer2_1_Relu1OutputGradient, batch), Layer2_1_Conv2WeightGradient, default);
         // layer2.1.relu1: ReLU
-        _layer2_1_relu1Op.Backward(batch, Activation(12995584, 100352, batch), Activation(13196288, 100352, batch), Activation(13296640, 100352, batch), Activation(13095936, 100352, batch));
+        _layer2_1_relu1Op.Backward(batch, Activation(Layer2_1_Bn1Output, batch), Activation(Layer2_1_Relu1Output, batch), Activation(Layer2_1_Relu1OutputGradient, batch), Activation(Layer2_1_Bn1OutputGradient, batch));
         // layer2.1.bn1: BatchNorm2d
-        _layer2_1_bn1Op.Backward(batch, Activation(12794880, 100352, batch), new global::Cnn.Tensor(_parameters, 535104, 128), Activation(13095936, 100352, batch), Activation(12895232, 100352, batch), new global::Cnn.Tensor(_gradients, 535104, 128), new global::Cnn.Tensor(_gradients, 535232, 128));
+        _layer2_1_bn1Op.Backward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Activation(Layer2_1_Bn1OutputGradient, batch), Activation(Layer2_1_Conv1OutputGradient, batch), Layer2_1_Bn1WeightGradient, Layer2_1_Bn1BiasGradient);
         // layer2.1.conv1: Conv2d
-        _layer2_1_conv1Op.Backward(batch, Activation(12594176, 100352, batch), new global::Cnn.Tensor(_parameters, 387648, 147456), Activation(12895232, 100352, batch), Activation(16611280, 100352, batch), new global::Cnn.Tensor(_gradients, 387648, 147456), default);
-        _backend.Add(Activation(12694528, 100352, batch), Activation(16611280, 100352, batch), Activation(12694528, 100352, batch));
+        _layer2_1_conv1Op.Backward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, Activation(Layer2_1_Conv1OutputGradient, batch), Scratch(100352, batch), Layer2_1_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer2_0_Relu2OutputGradient, batch), Scratch(100352, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
         // layer2.0.relu2: ReLU
-        _layer2_0_relu2Op.Backward(batch, Activation(12393472, 100352, batch), Activation(12594176, 100352, batch), Activation(12694528, 100352, batch), Activation(12493824, 100352, batch));
+        _layer2_0_relu2Op.Backward(batch, Activation(Layer2_0_Residual1Output, batch), Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_0_Relu2OutputGradient, batch), Activation(Layer2_0_Residual1OutputGradient, batch));
         // layer2.0.residual1: Residual
-        _backend.Copy(Activation(12493824, 100352, batch), Activation(11891712, 100352, batch));
-        _backend.Copy(Activation(12493824, 100352, batch), Activation(12293120, 100352, batch));
+        _backend.Copy(Activation(Layer2_0_Residual1OutputGradient, batch), Activation(Layer2_0_Bn2OutputGradient, batch));
+        _backend.Copy(Activation(Layer2_0_Residual1OutputGradient, batch), Activation(Layer2_0_Downsample_1OutputGradient, batch));
         // layer2.0.downsample.1: BatchNorm2d
-        _layer2_0_downsample_1Op.Backward(batch, Activation(11992064, 100352, batch), new global::Cnn.Tensor(_parameters, 387392, 128), Activation(12293120, 100352, batch), Activation(12092416, 100352, batch), new global::Cnn.Tensor(_gradients, 387392, 128), new global::Cnn.Tensor(_gradients, 387520, 128));
+        _layer2_0_downsample_1Op.Backward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Activation(Layer2_0_Downsample_1OutputGradient, batch), Activation(Layer2_0_Downsample_0OutputGradient, batch), Layer2_0_Downsample_1_WeightGradient, Layer2_0_Downsample_1_BiasGradient);
         // layer2.0.downsample.0: Conv2d
-        _layer2_0_downsample_0Op.Backward(batch, Activation(10587136, 200704, batch), new global::Cnn.Tensor(_parameters, 379200, 8192), Activation(12092416, 100352, batch), Activation(10787840, 200704, batch), new global::Cnn.Tensor(_gradients, 379200, 8192), default);
+        _layer2_0_downsample_0Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, Activation(Layer2_0_Downsample_0OutputGradient, batch), Activation(Layer1_1_Relu2OutputGradient, batch), Layer2_0_Downsample_0_WeightGradient, default);
         // layer2.0.bn2: BatchNorm2d
-        _layer2_0_bn2Op.Backward(batch, Activation(11590656, 100352, batch), new global::Cnn.Tensor(_parameters, 378944, 128), Activation(11891712, 100352, batch), Activation(11691008, 100352, batch), new global::Cnn.Tensor(_gradients, 378944, 128), new global::Cnn.Tensor(_gradients, 379072, 128));
+        _layer2_0_bn2Op.Backward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Activation(Layer2_0_Bn2OutputGradient, batch), Activation(Layer2_0_Conv2OutputGradient, batch), Layer2_0_Bn2WeightGradient, Layer2_0_Bn2BiasGradient);
         // layer2.0.conv2: Conv2d
-        _layer2_0_conv2Op.Backward(batch, Activation(11389952, 100352, batch), new global::Cnn.Tensor(_parameters, 231488, 147456), Activation(11691008, 100352, batch), Activation(11490304, 100352, batch), new global::Cnn.Tensor(_gradients, 231488, 147456), default);
+        _layer2_0_conv2Op.Backward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, Activation(Layer2_0_Conv2OutputGradient, batch), Activation(Layer2_0_Relu1OutputGradient, batch), Layer2_0_Conv2WeightGradient, default);
         // layer2.0.relu1: ReLU
-        _layer2_0_relu1Op.Backward(batch, Activation(11189248, 100352, batch), Activation(11389952, 100352, batch), Activation(11490304, 100352, batch), Activation(11289600, 100352, batch));
+        _layer2_0_relu1Op.Backward(batch, Activation(Layer2_0_Bn1Output, batch), Activation(Layer2_0_Relu1Output, batch), Activation(Layer2_0_Relu1OutputGradient, batch), Activation(Layer2_0_Bn1OutputGradient, batch));
         // layer2.0.bn1: BatchNorm2d
-        _layer2_0_bn1Op.Backward(batch, Activation(10988544, 100352, batch), new global::Cnn.Tensor(_parameters, 231232, 128), Activation(11289600, 100352, batch), Activation(11088896, 100352, batch), new global::Cnn.Tensor(_gradients, 231232, 128), new global::Cnn.Tensor(_gradients, 231360, 128));
+        _layer2_0_bn1Op.Backward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Activation(Layer2_0_Bn1OutputGradient, batch), Activation(Layer2_0_Conv1OutputGradient, batch), Layer2_0_Bn1WeightGradient, Layer2_0_Bn1BiasGradient);
         // layer2.0.conv1: Conv2d
-        _layer2_0_conv1Op.Backward(batch, Activation(10587136, 200704, batch), new global::Cnn.Tensor(_parameters, 157504, 73728), Activation(11088896, 100352, batch), Activation(16611280, 200704, batch), new global::Cnn.Tensor(_gradients, 157504, 73728), default);
-        _backend.Add(Activation(10787840, 200704, batch), Activation(16611280, 200704, batch), Activation(10787840, 200704, batch));
+        _layer2_0_conv1Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, Activation(Layer2_0_Conv1OutputGradient, batch), Scratch(200704, batch), Layer2_0_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer1_1_Relu2OutputGradient, batch), Scratch(200704, batch), Activation(Layer1_1_Relu2OutputGradient, batch));
         // layer1.1.relu2: ReLU
-        _layer1_1_relu2Op.Backward(batch, Activation(10185728, 200704, batch), Activation(10587136, 200704, batch), Activation(10787840, 200704, batch), Activation(10386432, 200704, batch));
+        _layer1_1_relu2Op.Backward(batch, Activation(Layer1_1_Residual1Output, batch), Activation(Layer1_1_Relu2Output, batch), Activation(Layer1_1_Relu2OutputGradient, batch), Activation(Layer1_1_Residual1OutputGradient, batch));
         // layer1.1.residual1: Residual
-        _backend.Copy(Activation(10386432, 200704, batch), Activation(9985024, 200704, batch));
-        _backend.Copy(Activation(10386432, 200704, batch), Activation(7977984, 200704, batch));
+        _backend.Copy(Activation(Layer1_1_Residual1OutputGradient, batch), Activation(Layer1_1_Bn2OutputGradient, batch));
+        _backend.Copy(Activation(Layer1_1_Residual1OutputGradient, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
         // layer1.1.bn2: BatchNorm2d
-        _layer1_1_bn2Op.Backward(batch, Activation(9382912, 200704, batch), new global::Cnn.Tensor(_parameters, 157376, 64), Activation(9985024, 200704, batch), Activation(9583616, 200704, batch), new global::Cnn.Tensor(_gradients, 157376, 64), new global::Cnn.Tensor(_gradients, 157440, 64));
+        _layer1_1_bn2Op.Backward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Activation(Layer1_1_Bn2OutputGradient, batch), Activation(Layer1_1_Conv2OutputGradient, batch), Layer1_1_Bn2WeightGradient, Layer1_1_Bn2BiasGradient);
         // layer1.1.conv2: Conv2d
-        _layer1_1_conv2Op.Backward(batch, Activation(8981504, 200704, batch), new global::Cnn.Tensor(_parameters, 120512, 36864), Activation(9583616, 200704, batch), Activation(9182208, 200704, batch), new global::Cnn.Tensor(_gradients, 120512, 36864), default);
+        _layer1_1_conv2Op.Backward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, Activation(Layer1_1_Conv2OutputGradient, batch), Activation(Layer1_1_Relu1OutputGradient, batch), Layer1_1_Conv2WeightGradient, default);
         // layer1.1.relu1: ReLU
-        _layer1_1_relu1Op.Backward(batch, Activation(8580096, 200704, batch), Activation(8981504, 200704, batch), Activation(9182208, 200704, batch), Activation(8780800, 200704, batch));
+        _layer1_1_relu1Op.Backward(batch, Activation(Layer1_1_Bn1Output, batch), Activation(Layer1_1_Relu1Output, batch), Activation(Layer1_1_Relu1OutputGradient, batch), Activation(Layer1_1_Bn1OutputGradient, batch));
         // layer1.1.bn1: BatchNorm2d
-        _layer1_1_bn1Op.Backward(batch, Activation(8178688, 200704, batch), new global::Cnn.Tensor(_parameters, 120384, 64), Activation(8780800, 200704, batch), Activation(8379392, 200704, batch), new global::Cnn.Tensor(_gradients, 120384, 64), new global::Cnn.Tensor(_gradients, 120448, 64));
+        _layer1_1_bn1Op.Backward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Activation(Layer1_1_Bn1OutputGradient, batch), Activation(Layer1_1_Conv1OutputGradient, batch), Layer1_1_Bn1WeightGradient, Layer1_1_Bn1BiasGradient);
         // layer1.1.conv1: Conv2d
-        _layer1_1_conv1Op.Backward(batch, Activation(7777280, 200704, batch), new global::Cnn.Tensor(_parameters, 83520, 36864), Activation(8379392, 200704, batch), Activation(16611280, 200704, batch), new global::Cnn.Tensor(_gradients, 83520, 36864), default);
-        _backend.Add(Activation(7977984, 200704, batch), Activation(16611280, 200704, batch), Activation(7977984, 200704, batch));
+        _layer1_1_conv1Op.Backward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, Activation(Layer1_1_Conv1OutputGradient, batch), Scratch(200704, batch), Layer1_1_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer1_0_Relu2OutputGradient, batch), Scratch(200704, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
         // layer1.0.relu2: ReLU
-        _layer1_0_relu2Op.Backward(batch, Activation(7375872, 200704, batch), Activation(7777280, 200704, batch), Activation(7977984, 200704, batch), Activation(7576576, 200704, batch));
+        _layer1_0_relu2Op.Backward(batch, Activation(Layer1_0_Residual1Output, batch), Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_0_Relu2OutputGradient, batch), Activation(Layer1_0_Residual1OutputGradient, batch));
         // layer1.0.residual1: Residual
-        _backend.Copy(Activation(7576576, 200704, batch), Activation(7175168, 200704, batch));
-        _backend.Copy(Activation(7576576, 200704, batch), Activation(5168128, 200704, batch));
+        _backend.Copy(Activation(Layer1_0_Residual1OutputGradient, batch), Activation(Layer1_0_Bn2OutputGradient, batch));
+        _backend.Copy(Activation(Layer1_0_Residual1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
         // layer1.0.bn2: BatchNorm2d
-        _layer1_0_bn2Op.Backward(batch, Activation(6573056, 200704, batch), new global::Cnn.Tensor(_parameters, 83392, 64), Activation(7175168, 200704, batch), Activation(6773760, 200704, batch), new global::Cnn.Tensor(_gradients, 83392, 64), new global::Cnn.Tensor(_gradients, 83456, 64));
+        _layer1_0_bn2Op.Backward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Activation(Layer1_0_Bn2OutputGradient, batch), Activation(Layer1_0_Conv2OutputGradient, batch), Layer1_0_Bn2WeightGradient, Layer1_0_Bn2BiasGradient);
         // layer1.0.conv2: Conv2d
-        _layer1_0_conv2Op.Backward(batch, Activation(6171648, 200704, batch), new global::Cnn.Tensor(_parameters, 46528, 36864), Activation(6773760, 200704, batch), Activation(6372352, 200704, batch), new global::Cnn.Tensor(_gradients, 46528, 36864), default);
+        _layer1_0_conv2Op.Backward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, Activation(Layer1_0_Conv2OutputGradient, batch), Activation(Layer1_0_Relu1OutputGradient, batch), Layer1_0_Conv2WeightGradient, default);
         // layer1.0.relu1: ReLU
-        _layer1_0_relu1Op.Backward(batch, Activation(5770240, 200704, batch), Activation(6171648, 200704, batch), Activation(6372352, 200704, batch), Activation(5970944, 200704, batch));
+        _layer1_0_relu1Op.Backward(batch, Activation(Layer1_0_Bn1Output, batch), Activation(Layer1_0_Relu1Output, batch), Activation(Layer1_0_Relu1OutputGradient, batch), Activation(Layer1_0_Bn1OutputGradient, batch));
         // layer1.0.bn1: BatchNorm2d
-        _layer1_0_bn1Op.Backward(batch, Activation(5368832, 200704, batch), new global::Cnn.Tensor(_parameters, 46400, 64), Activation(5970944, 200704, batch), Activation(5569536, 200704, batch), new global::Cnn.Tensor(_gradients, 46400, 64), new global::Cnn.Tensor(_gradients, 46464, 64));
+        _layer1_0_bn1Op.Backward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Activation(Layer1_0_Bn1OutputGradient, batch), Activation(Layer1_0_Conv1OutputGradient, batch), Layer1_0_Bn1WeightGradient, Layer1_0_Bn1BiasGradient);
         // layer1.0.conv1: Conv2d
-        _layer1_0_conv1Op.Backward(batch, Activation(4967424, 200704, batch), new global::Cnn.Tensor(_parameters, 9536, 36864), Activation(5569536, 200704, batch), Activation(16611280, 200704, batch), new global::Cnn.Tensor(_gradients, 9536, 36864), default);
-        _backend.Add(Activation(5168128, 200704, batch), Activation(16611280, 200704, batch), Activation(5168128, 200704, batch));
+        _layer1_0_conv1Op.Backward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, Activation(Layer1_0_Conv1OutputGradient, batch), Scratch(200704, batch), Layer1_0_Conv1WeightGradient, default);
+        _backend.Add(Activation(Maxpool1OutputGradient, batch), Scratch(200704, batch), Activation(Maxpool1OutputGradient, batch));
         // maxpool1: MaxPool2d
-        _maxpool1Op.Backward(batch, Activation(3361792, 802816, batch), Activation(4967424, 200704, batch), Activation(5168128, 200704, batch), Activation(4164608, 802816, batch));
+        _maxpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
         // relu1: ReLU
-        _relu1Op.Backward(batch, Activation(1756160, 802816, batch), Activation(3361792, 802816, batch), Activation(4164608, 802816, batch), Activation(2558976, 802816, batch));
+        _relu1Op.Backward(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Bn1OutputGradient, batch));
         // bn1: BatchNorm2d
-        _bn1Op.Backward(batch, Activation(150528, 802816, batch), new global::Cnn.Tensor(_parameters, 9408, 64), Activation(2558976, 802816, batch), Activation(953344, 802816, batch), new global::Cnn.Tensor(_gradients, 9408, 64), new global::Cnn.Tensor(_gradients, 9472, 64));
+        _bn1Op.Backward(batch, Activation(Conv1Output, batch), Bn1Weight, Activation(Bn1OutputGradient, batch), Activation(Conv1OutputGradient, batch), Bn1WeightGradient, Bn1BiasGradient);
         // conv1: Conv2d
-        _conv1Op.Backward(batch, Activation(0, 150528, batch), new global::Cnn.Tensor(_parameters, 0, 9408), Activation(953344, 802816, batch), default, new global::Cnn.Tensor(_gradients, 0, 9408), default);
+        _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, Conv1WeightGradient, default);
     }
 
     /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
@@ -1071,80 +1240,84 @@ partial class ResNet18 : global::Cnn.INetwork
         CheckBatch(batch);
         return layer switch
         {
-            0 => Activation(150528, 802816, batch),
-            1 => Activation(1756160, 802816, batch),
-            2 => Activation(3361792, 802816, batch),
-            3 => Activation(4967424, 200704, batch),
-            4 => Activation(5368832, 200704, batch),
-            5 => Activation(5770240, 200704, batch),
-            6 => Activation(6171648, 200704, batch),
-            7 => Activation(6573056, 200704, batch),
-            8 => Activation(6974464, 200704, batch),
-            9 => Activation(7375872, 200704, batch),
-            10 => Activation(7777280, 200704, batch),
-            11 => Activation(8178688, 200704, batch),
-            12 => Activation(8580096, 200704, batch),
-            13 => Activation(8981504, 200704, batch),
-            14 => Activation(9382912, 200704, batch),
-            15 => Activation(9784320, 200704, batch),
-            16 => Activation(10185728, 200704, batch),
-            17 => Activation(10587136, 200704, batch),
-            18 => Activation(10988544, 100352, batch),
-            19 => Activation(11189248, 100352, batch),
-            20 => Activation(11389952, 100352, batch),
-            21 => Activation(11590656, 100352, batch),
-            22 => Activation(11791360, 100352, batch),
-            23 => Activation(11992064, 100352, batch),
-            24 => Activation(12192768, 100352, batch),
-            25 => Activation(12393472, 100352, batch),
-            26 => Activation(12594176, 100352, batch),
-            27 => Activation(12794880, 100352, batch),
-            28 => Activation(12995584, 100352, batch),
-            29 => Activation(13196288, 100352, batch),
-            30 => Activation(13396992, 100352, batch),
-            31 => Activation(13597696, 100352, batch),
-            32 => Activation(13798400, 100352, batch),
-            33 => Activation(13999104, 100352, batch),
-            34 => Activation(14199808, 50176, batch),
-            35 => Activation(14300160, 50176, batch),
-            36 => Activation(14400512, 50176, batch),
-            37 => Activation(14500864, 50176, batch),
-            38 => Activation(14601216, 50176, batch),
-            39 => Activation(14701568, 50176, batch),
-            40 => Activation(14801920, 50176, batch),
-            41 => Activation(14902272, 50176, batch),
-            42 => Activation(15002624, 50176, batch),
-            43 => Activation(15102976, 50176, batch),
-            44 => Activation(15203328, 50176, batch),
-            45 => Activation(15303680, 50176, batch),
-            46 => Activation(15404032, 50176, batch),
-            47 => Activation(15504384, 50176, batch),
-            48 => Activation(15604736, 50176, batch),
-            49 => Activation(15705088, 50176, batch),
-            50 => Activation(15805440, 25088, batch),
-            51 => Activation(15855616, 25088, batch),
-            52 => Activation(15905792, 25088, batch),
-            53 => Activation(15955968, 25088, batch),
-            54 => Activation(16006144, 25088, batch),
-            55 => Activation(16056320, 25088, batch),
-            56 => Activation(16106496, 25088, batch),
-            57 => Activation(16156672, 25088, batch),
-            58 => Activation(16206848, 25088, batch),
-            59 => Activation(16257024, 25088, batch),
-            60 => Activation(16307200, 25088, batch),
-            61 => Activation(16357376, 25088, batch),
-            62 => Activation(16407552, 25088, batch),
-            63 => Activation(16457728, 25088, batch),
-            64 => Activation(16507904, 25088, batch),
-            65 => Activation(16558080, 25088, batch),
-            66 => Activation(16608256, 512, batch),
-            67 => Activation(16608256, 512, batch),
-            68 => Activation(16609280, 1000, batch),
+            0 => Activation(Conv1Output, batch),
+            1 => Activation(Bn1Output, batch),
+            2 => Activation(Relu1Output, batch),
+            3 => Activation(Maxpool1Output, batch),
+            4 => Activation(Layer1_0_Conv1Output, batch),
+            5 => Activation(Layer1_0_Bn1Output, batch),
+            6 => Activation(Layer1_0_Relu1Output, batch),
+            7 => Activation(Layer1_0_Conv2Output, batch),
+            8 => Activation(Layer1_0_Bn2Output, batch),
+            9 => Activation(Layer1_0_Residual1Output, batch),
+            10 => Activation(Layer1_0_Relu2Output, batch),
+            11 => Activation(Layer1_1_Conv1Output, batch),
+            12 => Activation(Layer1_1_Bn1Output, batch),
+            13 => Activation(Layer1_1_Relu1Output, batch),
+            14 => Activation(Layer1_1_Conv2Output, batch),
+            15 => Activation(Layer1_1_Bn2Output, batch),
+            16 => Activation(Layer1_1_Residual1Output, batch),
+            17 => Activation(Layer1_1_Relu2Output, batch),
+            18 => Activation(Layer2_0_Conv1Output, batch),
+            19 => Activation(Layer2_0_Bn1Output, batch),
+            20 => Activation(Layer2_0_Relu1Output, batch),
+            21 => Activation(Layer2_0_Conv2Output, batch),
+            22 => Activation(Layer2_0_Bn2Output, batch),
+            23 => Activation(Layer2_0_Downsample_0Output, batch),
+            24 => Activation(Layer2_0_Downsample_1Output, batch),
+            25 => Activation(Layer2_0_Residual1Output, batch),
+            26 => Activation(Layer2_0_Relu2Output, batch),
+            27 => Activation(Layer2_1_Conv1Output, batch),
+            28 => Activation(Layer2_1_Bn1Output, batch),
+            29 => Activation(Layer2_1_Relu1Output, batch),
+            30 => Activation(Layer2_1_Conv2Output, batch),
+            31 => Activation(Layer2_1_Bn2Output, batch),
+            32 => Activation(Layer2_1_Residual1Output, batch),
+            33 => Activation(Layer2_1_Relu2Output, batch),
+            34 => Activation(Layer3_0_Conv1Output, batch),
+            35 => Activation(Layer3_0_Bn1Output, batch),
+            36 => Activation(Layer3_0_Relu1Output, batch),
+            37 => Activation(Layer3_0_Conv2Output, batch),
+            38 => Activation(Layer3_0_Bn2Output, batch),
+            39 => Activation(Layer3_0_Downsample_0Output, batch),
+            40 => Activation(Layer3_0_Downsample_1Output, batch),
+            41 => Activation(Layer3_0_Residual1Output, batch),
+            42 => Activation(Layer3_0_Relu2Output, batch),
+            43 => Activation(Layer3_1_Conv1Output, batch),
+            44 => Activation(Layer3_1_Bn1Output, batch),
+            45 => Activation(Layer3_1_Relu1Output, batch),
+            46 => Activation(Layer3_1_Conv2Output, batch),
+            47 => Activation(Layer3_1_Bn2Output, batch),
+            48 => Activation(Layer3_1_Residual1Output, batch),
+            49 => Activation(Layer3_1_Relu2Output, batch),
+            50 => Activation(Layer4_0_Conv1Output, batch),
+            51 => Activation(Layer4_0_Bn1Output, batch),
+            52 => Activation(Layer4_0_Relu1Output, batch),
+            53 => Activation(Layer4_0_Conv2Output, batch),
+            54 => Activation(Layer4_0_Bn2Output, batch),
+            55 => Activation(Layer4_0_Downsample_0Output, batch),
+            56 => Activation(Layer4_0_Downsample_1Output, batch),
+            57 => Activation(Layer4_0_Residual1Output, batch),
+            58 => Activation(Layer4_0_Relu2Output, batch),
+            59 => Activation(Layer4_1_Conv1Output, batch),
+            60 => Activation(Layer4_1_Bn1Output, batch),
+            61 => Activation(Layer4_1_Relu1Output, batch),
+            62 => Activation(Layer4_1_Conv2Output, batch),
+            63 => Activation(Layer4_1_Bn2Output, batch),
+            64 => Activation(Layer4_1_Residual1Output, batch),
+            65 => Activation(Layer4_1_Relu2Output, batch),
+            66 => Activation(AvgpoolOutput, batch),
+            67 => Activation(Flatten1Output, batch),
+            68 => Activation(FcOutput, batch),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "ResNet18 has 69 layers."),
         };
     }
 
-    private global::Cnn.Tensor Activation(long perSampleOffset, int perSampleSize, int batch) => new global::Cnn.Tensor(_activations, perSampleOffset * _maxBatch, perSampleSize * batch);
+    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
+
+    /// <summary>The gradient scratch, <paramref name="size"/> values per sample.</summary>
+    private global::Cnn.Tensor Scratch(int size, int batch) => new global::Cnn.Tensor(_activations, GradientScratch.Offset * _maxBatch, size * batch);
 
     private void CheckBatch(int batch)
     {

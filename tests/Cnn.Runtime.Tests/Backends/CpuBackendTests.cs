@@ -29,7 +29,7 @@ public class CpuBackendTests
         backend.Upload([1f, 2f, 3f, 4f, 5f], tensor);
         backend.Download(tensor, back);
         Assert.Equal([1f, 2f, 3f, 4f, 5f], back);
-        Assert.Equal([0f, 0f, 1f, 2f, 3f, 4f, 5f, 0f, 0f, 0f], ((CpuBuffer)buffer).Data);
+        Assert.Equal([0f, 0f, 1f, 2f, 3f, 4f, 5f, 0f, 0f, 0f], ((CpuBuffer)buffer).Data.ToArray());
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public class CpuBackendTests
         DeviceBuffer buffer = backend.Allocate(8);
         backend.Fill(new Tensor(buffer, 0, 3), 7f);
         backend.Copy(new Tensor(buffer, 1, 2), new Tensor(buffer, 5, 2));
-        Assert.Equal([7f, 7f, 7f, 0f, 0f, 7f, 7f, 0f], ((CpuBuffer)buffer).Data);
+        Assert.Equal([7f, 7f, 7f, 0f, 0f, 7f, 7f, 0f], ((CpuBuffer)buffer).Data.ToArray());
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public class CpuBackendTests
         backend.Upload([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f], new Tensor(source, 0, 9));
         // Two rows of two: from stride 4 (skipping two) to stride 3 at offset 1, as a channel concat does.
         backend.CopyStrided(2, 2, new Tensor(source, 1, 8), 4, new Tensor(destination, 1, 7), 3);
-        Assert.Equal([0f, 2f, 3f, 0f, 6f, 7f, 0f, 0f], ((CpuBuffer)destination).Data);
+        Assert.Equal([0f, 2f, 3f, 0f, 6f, 7f, 0f, 0f], ((CpuBuffer)destination).Data.ToArray());
     }
 
     private sealed class ForeignBuffer : DeviceBuffer

@@ -172,6 +172,35 @@ public class FastEquivalenceTests
         GradientCheck.AssertRelative(expected.dx, actual.dx, Tolerance, "inputGradient");
     }
 
+    [Theory]
+    [InlineData(ActivationKind.SiLU)]
+    [InlineData(ActivationKind.GELU)]
+    public void SmoothActivations_FastMatchReferenceOverAWideRange_AndPassNaN(ActivationKind kind)
+    {
+        // −12…12 in steps that hit 0 and both tails, plus the vector remainder, elementwise to 2e-6 (relative or absolute).
+        float[] x = Enumerable.Range(0, 963).Select(i => -12f + i * 0.025f).Append(float.NaN).ToArray();
+        float[] dy = TestArrays.UniformSingle(113, x.Length);
+        var g = new ActivationGeometry(kind, 1, x.Length);
+        (float[] y, float[] dx) Run(CpuKernels kernels)
+        {
+            using var h = new BackendHarness(kernels);
+            IActivationOperator activation = h.Backend.CreateActivation(g);
+            Tensor input = h.Upload(x), output = h.Stale(x.Length), dxTensor = h.Stale(x.Length);
+            activation.Forward(1, input, output);
+            activation.Backward(1, input, output, h.Upload(dy), dxTensor);
+            return (h.Read(output), h.Read(dxTensor));
+        }
+
+        var expected = Run(CpuKernels.Reference);
+        var actual = Run(CpuKernels.Fast);
+        for (int i = 0; i < x.Length - 1; i++)
+        {
+            Assert.True(Math.Abs(expected.y[i] - actual.y[i]) <= 2e-6 * Math.Max(1, Math.Abs(expected.y[i])), $"{kind}({x[i]}): fast {actual.y[i]:R}, reference {expected.y[i]:R}");
+            Assert.True(Math.Abs(expected.dx[i] - actual.dx[i]) <= 2e-6 * Math.Max(1, Math.Abs(expected.dx[i])), $"{kind}'({x[i]}): fast {actual.dx[i]:R}, reference {expected.dx[i]:R}");
+        }
+        Assert.True(float.IsNaN(actual.y[^1]) && float.IsNaN(actual.dx[^1]), "NaN passes through");
+    }
+
     public static TheoryData<int, int, int, bool> BatchNormCases()
     {
         var data = new TheoryData<int, int, int, bool>();

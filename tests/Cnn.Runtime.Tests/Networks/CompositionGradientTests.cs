@@ -40,7 +40,8 @@ public class CompositionGradientTests
         const float h = 1e-3f;
         int checkedCount = 0;
         var failures = new List<string>();
-        for (int i = 0; i < parameters.Length; i++)
+        // Only the parameters themselves: the padding that aligns each one to 64 bytes is no parameter.
+        foreach (int i in network.ParameterInfos.SelectMany(info => Enumerable.Range((int)info.Offset, info.Length)))
         {
             float saved = parameters[i];
             parameters[i] = saved + h;

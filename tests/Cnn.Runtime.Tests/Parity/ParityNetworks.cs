@@ -27,3 +27,20 @@ public partial class ParityGoogLeNet
 public partial class ParityVgg16
 {
 }
+
+/// <summary>SiLU and GELU in a small network: torch_parity.py's SmoothNet.</summary>
+[Network]
+[Input(3, 16, 16)]
+[Conv2d("conv1", 8, 3, Padding = 1)]
+[SiLU]
+[BatchNorm2d("bn1")]
+[Conv2d("conv2", 16, 3, Stride = 2, Padding = 1)]
+[GELU]
+[AdaptiveAvgPool2d("pool", 2)]
+[Flatten]
+[Linear("fc1", 32)]
+[GELU]
+[Linear("fc2", 10)]
+public partial class ParitySmoothNet
+{
+}

@@ -42,6 +42,8 @@ public class TorchParityTests : IClassFixture<TorchParityFixture>
         { "googlenet", "train" },
         { "vgg16", "eval" },
         { "vgg16", "train" },
+        { "smooth", "eval" },
+        { "smooth", "train" },
     };
 
     private static INetwork Create(string net, int batch) => net switch
@@ -51,6 +53,7 @@ public class TorchParityTests : IClassFixture<TorchParityFixture>
         "resnet18" => new ParityResNet18(batch),
         "googlenet" => new ParityGoogLeNet(batch),
         "vgg16" => new ParityVgg16(batch),
+        "smooth" => new ParitySmoothNet(batch),
         _ => throw new ArgumentException(net),
     };
 

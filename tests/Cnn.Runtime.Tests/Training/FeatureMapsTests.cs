@@ -18,15 +18,16 @@ public class FeatureMapsTests
 
         Assert.Equal(("conv", "Conv2d", new TensorShape(4, 4, 4)), (maps.Layer, maps.Kind, maps.Shape));
         Assert.True(network.Training, "the training mode is restored");
-        // conv: 4 filters of 3×3 over one channel, padding 1: weight [4, 1, 3, 3] then bias [4].
+        // conv: 4 filters of 3×3 over one channel, padding 1: weight [4, 1, 3, 3] at 0, then bias [4].
         float[] p = TrainingData.Parameters(network);
+        int bias = (int)network.ParameterInfos[1].Offset; // 64-byte aligned, after the 36 weights
         for (int c = 0; c < 4; c++)
         {
             for (int y = 0; y < 4; y++)
             {
                 for (int x = 0; x < 4; x++)
                 {
-                    double sum = p[36 + c];
+                    double sum = p[bias + c];
                     for (int ky = 0; ky < 3; ky++)
                     {
                         for (int kx = 0; kx < 3; kx++)

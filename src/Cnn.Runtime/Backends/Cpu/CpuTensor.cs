@@ -8,7 +8,7 @@ public static unsafe class CpuTensor
     {
         if (tensor.IsEmpty) return default;
         CpuBuffer buffer = BufferOf(tensor, "tensor");
-        return buffer.Data.AsSpan(checked((int)tensor.Offset), tensor.Length);
+        return buffer.Data.Slice(checked((int)tensor.Offset), tensor.Length);
     }
 
     /// <summary>
@@ -18,7 +18,7 @@ public static unsafe class CpuTensor
     internal static Span<float> Span(Tensor tensor, long required, string name)
     {
         CpuBuffer buffer = Checked(tensor, required, name);
-        return buffer.Data.AsSpan((int)tensor.Offset, (int)required);
+        return buffer.Data.Slice((int)tensor.Offset, (int)required);
     }
 
     /// <summary>Like <see cref="Span(Tensor, long, string)"/>, but an empty tensor gives an empty span (nothing to read or write).</summary>

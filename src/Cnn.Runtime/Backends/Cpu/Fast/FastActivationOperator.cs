@@ -4,8 +4,8 @@ using Cnn.Backends.Cpu.Reference;
 namespace Cnn.Backends.Cpu.Fast;
 
 /// <summary>
-/// ReLU and LeakyReLU as SIMD loops; Tanh, Sigmoid, Softmax and LogSoftmax through the reference
-/// kernels, which are cheap next to the layers around them.
+/// ReLU, LeakyReLU, SiLU and GELU as SIMD loops; Tanh, Sigmoid, Softmax and LogSoftmax through the
+/// reference kernels, which are cheap next to the layers around them.
 /// </summary>
 internal sealed unsafe class FastActivationOperator : IActivationOperator
 {
@@ -22,6 +22,16 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
         GeometryChecks.Batch(batch, _g.MaxBatch);
         int count = batch * _g.Features;
         Span<float> x = CpuTensor.Span(input, count, nameof(input)), y = CpuTensor.Span(output, count, nameof(output));
+        if (_g.Kind == ActivationKind.SiLU)
+        {
+            FastSmoothActivations.SiluForward(x, y);
+            return;
+        }
+        if (_g.Kind == ActivationKind.GELU)
+        {
+            FastSmoothActivations.GeluForward(x, y);
+            return;
+        }
         if (_g.Kind is not (ActivationKind.ReLU or ActivationKind.LeakyReLU))
         {
             ActivationReference.Forward<float>(_g.Kind, batch, _g.Features, x, y, _g.NegativeSlope);
@@ -45,6 +55,14 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
         GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
         int count = batch * _g.Features;
+        if (_g.Kind is ActivationKind.SiLU or ActivationKind.GELU)
+        {
+            Span<float> x = CpuTensor.Span(input, count, nameof(input));
+            Span<float> g = CpuTensor.Span(outputGradient, count, nameof(outputGradient)), d = CpuTensor.Span(inputGradient, count, nameof(inputGradient));
+            if (_g.Kind == ActivationKind.SiLU) FastSmoothActivations.SiluBackward(x, g, d);
+            else FastSmoothActivations.GeluBackward(x, g, d);
+            return;
+        }
         Span<float> y = CpuTensor.Span(output, count, nameof(output));
         Span<float> dy = CpuTensor.Span(outputGradient, count, nameof(outputGradient));
         Span<float> dx = CpuTensor.Span(inputGradient, count, nameof(inputGradient));

@@ -3,9 +3,10 @@ using System.Numerics;
 namespace Cnn.Backends.Cpu.Reference;
 
 /// <summary>
-/// ReLU, LeakyReLU, Tanh, Sigmoid elementwise, and Softmax / LogSoftmax over the features of each
-/// sample. Backward reads the output, as PyTorch does, except LeakyReLU with a negative slope, whose
-/// output sign no longer tells which side of zero the input was on.
+/// ReLU, LeakyReLU, Tanh, Sigmoid, SiLU, GELU elementwise, and Softmax / LogSoftmax over the features
+/// of each sample. Backward reads the output, as PyTorch does, except LeakyReLU with a negative slope,
+/// whose output sign no longer tells which side of zero the input was on, and SiLU and GELU, whose
+/// gradients are functions of the input.
 /// </summary>
 public static class ActivationReference
 {
@@ -28,6 +29,12 @@ public static class ActivationReference
                 break;
             case ActivationKind.Sigmoid:
                 for (int i = 0; i < count; i++) output[i] = T.One / (T.One + T.Exp(-input[i]));
+                break;
+            case ActivationKind.SiLU:
+                for (int i = 0; i < count; i++) output[i] = input[i] / (T.One + T.Exp(-input[i]));
+                break;
+            case ActivationKind.GELU:
+                for (int i = 0; i < count; i++) output[i] = input[i] * NormalCdf(input[i]);
                 break;
             case ActivationKind.Softmax:
             case ActivationKind.LogSoftmax:
@@ -77,6 +84,16 @@ public static class ActivationReference
             case ActivationKind.Sigmoid:
                 for (int i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * output[i] * (T.One - output[i]);
                 break;
+            case ActivationKind.SiLU:
+                for (int i = 0; i < count; i++)
+                {
+                    T s = T.One / (T.One + T.Exp(-input[i]));
+                    inputGradient[i] = outputGradient[i] * s * (T.One + input[i] * (T.One - s));
+                }
+                break;
+            case ActivationKind.GELU:
+                for (int i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * (NormalCdf(input[i]) + input[i] * NormalDensity(input[i]));
+                break;
             case ActivationKind.Softmax:
                 for (int n = 0; n < batch; n++)
                 {
@@ -98,6 +115,17 @@ public static class ActivationReference
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
         }
+    }
+
+    /// <summary>Φ(x) = (1 + erf(x/√2))/2 = erfc(−x/√2)/2, in double whatever <typeparamref name="T"/> is.</summary>
+    private static T NormalCdf<T>(T x) where T : IFloatingPointIeee754<T>
+        => T.CreateChecked(0.5 * ErfReference.Erfc(-double.CreateChecked(x) / Math.Sqrt(2)));
+
+    /// <summary>φ(x) = e^(−x²/2)/√(2π).</summary>
+    private static T NormalDensity<T>(T x) where T : IFloatingPointIeee754<T>
+    {
+        double v = double.CreateChecked(x);
+        return T.CreateChecked(Math.Exp(-0.5 * v * v) / Math.Sqrt(2 * Math.PI));
     }
 }
 

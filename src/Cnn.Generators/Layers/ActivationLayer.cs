@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Cnn.Generators.Diagnostics;
+using Cnn.Generators.Model;
+using Cnn.Generators.Parsing;
+using Cnn.Generators.Shapes;
+using static Cnn.Generators.Layers.EmitContext;
+using static Cnn.Generators.Layers.LayerContext;
+
+namespace Cnn.Generators.Layers
+{
+    /// <summary>Mirrors the runtime's ActivationKind, by name.</summary>
+    internal enum ActivationKindSpec
+    {
+        ReLU = 0,
+        Tanh = 1,
+        Sigmoid = 2,
+        Softmax = 3,
+        LogSoftmax = 4,
+        LeakyReLU = 5,
+        SiLU = 6,
+        GELU = 7,
+    }
+
+    /// <summary>An activation attribute as declared; <see cref="NegativeSlope"/> is LeakyReLU's.</summary>
+    internal sealed record ActivationSpec(string Name, LocationInfo? Location, ActivationKindSpec Activation, double NegativeSlope)
+        : LayerSpec(Name, Location)
+    {
+        public override string Kind => Activation.ToString();
+
+        public override LayerKind Rules => ActivationLayer.Instance;
+    }
+
+    /// <summary>One to one with the runtime's ActivationGeometry.</summary>
+    internal sealed record ActivationResolved(ActivationKindSpec Activation, int Features, double NegativeSlope) : ResolvedLayer
+    {
+        public override string Kind => Activation.ToString();
+
+        public override LayerKind Rules => ActivationLayer.Instance;
+
+        /// <summary>Softmax and LogSoftmax normalise over a sample's features, so they need a flat input.</summary>
+        public bool PerSample => Activation is ActivationKindSpec.Softmax or ActivationKindSpec.LogSoftmax;
+    }
+
+    /// <summary>Elementwise activations and the per-sample softmaxes: the shape is kept, there are no parameters.</summary>
+    internal sealed class ActivationLayer : LayerKind<ActivationSpec, ActivationResolved>
+    {
+        /// <summary>Each activation attribute, the kind it runs, and the prefix of its default name.</summary>
+        private static readonly (string Attribute, ActivationKindSpec Kind, string Prefix)[] s_table =
+        {
+            ("ReLUAttribute", ActivationKindSpec.ReLU, "relu"),
+            ("LeakyReLUAttribute", ActivationKindSpec.LeakyReLU, "leakyrelu"),
+            ("TanhAttribute", ActivationKindSpec.Tanh, "tanh"),
+            ("SigmoidAttribute", ActivationKindSpec.Sigmoid, "sigmoid"),
+            ("SoftmaxAttribute", ActivationKindSpec.Softmax, "softmax"),
+            ("LogSoftmaxAttribute", ActivationKindSpec.LogSoftmax, "logsoftmax"),
+            ("SiLUAttribute", ActivationKindSpec.SiLU, "silu"),
+            ("GELUAttribute", ActivationKindSpec.GELU, "gelu"),
+        };
+
+        // After the table: static fields initialise in order, and the instance reads the table.
+        public static readonly ActivationLayer Instance = new ActivationLayer();
+
+        public override IReadOnlyList<string> Attributes { get; } = s_table.Select(t => t.Attribute).ToArray();
+
+        public override string OperatorType => "IActivationOperator";
+
+        public override LayerSpec Parse(string attribute, AttributeArguments a, LocationInfo? location, Func<string, string> name)
+        {
+            var entry = s_table.First(t => t.Attribute == attribute);
+            double slope = entry.Kind == ActivationKindSpec.LeakyReLU ? a.Double("NegativeSlope", 0.01) : 0;
+            return new ActivationSpec(name(entry.Prefix), location, entry.Kind, slope);
+        }
+
+        protected override int? Infer(ActivationSpec activation, LayerContext c)
+        {
+            Shape x = c.InputShape;
+            var resolved = new ActivationResolved(activation.Activation, checked((int)x.Size), activation.NegativeSlope);
+            if (resolved.PerSample && !x.IsFlat)
+            {
+                return c.Error(DiagnosticIds.SoftmaxOnImage, activation.Kind, c.Path, Text(x.Channels), Text(x.Height), Text(x.Width));
+            }
+            return c.Produce(resolved, x);
+        }
+
+        protected override string Create(ShapedLayer layer, ActivationResolved g, EmitContext e)
+        {
+            var arguments = new List<(string, string)> { ("Kind", $"{Backends}ActivationKind.{g.Activation}"), ("MaxBatch", "maxBatchSize"), ("Features", Num(g.Features)) };
+            if (g.Activation == ActivationKindSpec.LeakyReLU) arguments.Add(("NegativeSlope", Float(g.NegativeSlope)));
+            return $"_backend.CreateActivation({Geometry("ActivationGeometry", arguments.ToArray())})";
+        }
+
+        protected override void Forward(ShapedLayer layer, ActivationResolved g, EmitContext e, List<string> calls)
+            => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)});");
+
+        protected override void Backward(ShapedLayer layer, ActivationResolved g, EmitContext e, string dx, List<string> calls)
+            => calls.Add($"{Field(layer)}.Backward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)}, {e.GradientOf(layer.Output)}, {dx});");
+    }
+}

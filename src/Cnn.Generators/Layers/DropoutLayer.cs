@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Cnn.Generators.Diagnostics;
+using Cnn.Generators.Model;
+using Cnn.Generators.Parsing;
+using Cnn.Generators.Shapes;
+using static Cnn.Generators.Layers.EmitContext;
+
+namespace Cnn.Generators.Layers
+{
+    /// <summary>[Dropout] as declared.</summary>
+    internal sealed record DropoutSpec(string Name, LocationInfo? Location, double Probability) : LayerSpec(Name, Location)
+    {
+        public override string Kind => "Dropout";
+
+        public override LayerKind Rules => DropoutLayer.Instance;
+    }
+
+    /// <summary>One to one with the runtime's DropoutGeometry (whose seed the constructor mixes from the network's).</summary>
+    internal sealed record DropoutResolved(int Features, double Probability) : ResolvedLayer
+    {
+        public override string Kind => "Dropout";
+
+        public override LayerKind Rules => DropoutLayer.Instance;
+    }
+
+    /// <summary>Inverted dropout with a mask kept for backward; each layer draws from its own seed, mixed with its path.</summary>
+    internal sealed class DropoutLayer : LayerKind<DropoutSpec, DropoutResolved>
+    {
+        public static readonly DropoutLayer Instance = new DropoutLayer();
+
+        public override IReadOnlyList<string> Attributes { get; } = new[] { "DropoutAttribute" };
+
+        public override string OperatorType => "IDropoutOperator";
+
+        public override LayerSpec Parse(string attribute, AttributeArguments a, LocationInfo? location, Func<string, string> name)
+            => new DropoutSpec(name("dropout"), location, a.Double("probability", 0));
+
+        protected override int? Infer(DropoutSpec dropout, LayerContext c)
+        {
+            if (!(dropout.Probability >= 0 && dropout.Probability < 1))
+            {
+                return c.Error(DiagnosticIds.DropoutProbability, c.Path, dropout.Probability.ToString("R", CultureInfo.InvariantCulture));
+            }
+            Shape x = c.InputShape;
+            long mask = c.Reserve(x.Size);
+            return c.Produce(new DropoutResolved(checked((int)x.Size), dropout.Probability), x, mask: mask);
+        }
+
+        protected override string Create(ShapedLayer layer, DropoutResolved g, EmitContext e)
+            => $"_backend.CreateDropout({Geometry("DropoutGeometry", ("MaxBatch", "maxBatchSize"), ("Features", Num(g.Features)), ("Probability", Float(g.Probability)), ("Seed", $"unchecked(seed ^ {Salt(layer)})"))})";
+
+        protected override void Forward(ShapedLayer layer, DropoutResolved g, EmitContext e, List<string> calls)
+            => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)}, {e.Mask(layer)}, Training && DropoutEnabled);");
+
+        protected override void Backward(ShapedLayer layer, DropoutResolved g, EmitContext e, string dx, List<string> calls)
+            => calls.Add($"{Field(layer)}.Backward(batch, {e.Mask(layer)}, {e.GradientOf(layer.Output)}, {dx});");
+
+        /// <summary>What a dropout layer's seed is mixed with, so that each layer gets its own streams.</summary>
+        public static string Salt(ShapedLayer layer) => $"0x{StableHash(layer.Path):X16}UL";
+
+        /// <summary>FNV-1a, so that each dropout layer gets its own stream whatever the build machine.</summary>
+        private static ulong StableHash(string text)
+        {
+            ulong hash = 14695981039346656037UL;
+            foreach (char c in text)
+            {
+                hash ^= c;
+                hash *= 1099511628211UL;
+            }
+            return hash;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using Cnn.Generators.Diagnostics;
+using Cnn.Generators.Model;
+using Cnn.Generators.Parsing;
+using Cnn.Generators.Shapes;
+
+namespace Cnn.Generators.Layers
+{
+    /// <summary>
+    /// Everything the generator knows about one layer kind, in one place: how its attribute is read
+    /// (parse), what it does to shapes and which parameters it owns (shape), and which backend
+    /// operator runs it forward and backward (emit). Adding a layer kind means adding one of these to
+    /// <see cref="LayerKinds"/> and one operator per backend; no switch elsewhere names it.
+    /// </summary>
+    internal abstract class LayerKind
+    {
+        /// <summary>The attribute classes this kind reads, e.g. "Conv2dAttribute".</summary>
+        public abstract IReadOnlyList<string> Attributes { get; }
+
+        /// <summary>
+        /// Reads one attribute into a spec. <paramref name="name"/> gives the layer's name: the
+        /// attribute's own, or the given prefix numbered in its scope ("relu2").
+        /// </summary>
+        public abstract LayerSpec Parse(string attribute, AttributeArguments arguments, LocationInfo? location, Func<string, string> name);
+
+        /// <summary>States the shape rule: adds the node (and its parameters), or reports why it cannot, returning null.</summary>
+        public abstract int? Infer(LayerSpec spec, LayerContext context);
+
+        /// <summary>The backend operator interface that runs the layer, or null for a view or a composition.</summary>
+        public virtual string? OperatorType => null;
+
+        /// <summary>The expression that creates the layer's operator in the constructor (null when there is none).</summary>
+        public virtual string? Create(ShapedLayer layer, EmitContext e) => null;
+
+        /// <summary>The forward calls.</summary>
+        public abstract void Forward(ShapedLayer layer, EmitContext e, List<string> calls);
+
+        /// <summary>
+        /// The backward calls for a single-input layer: <paramref name="dx"/> is where its input's
+        /// gradient goes ("default" when none is needed). Compositions override <see cref="BackwardAll"/>.
+        /// </summary>
+        public virtual void Backward(ShapedLayer layer, EmitContext e, string dx, List<string> calls)
+        {
+        }
+
+        /// <summary>Every backward call of the node, routes included; by default one input with <see cref="Backward"/>.</summary>
+        public virtual void BackwardAll(ShapedLayer layer, EmitContext e, List<string> calls)
+        {
+            GradientRoute route = layer.Routes[0];
+            if (route == GradientRoute.None && layer.ParameterCount == 0) return;
+            string dx = route switch
+            {
+                GradientRoute.Write => e.GradientOf(layer.Input),
+                GradientRoute.Accumulate => e.Scratch(e.Network.Tensors[layer.Input].Shape.Size),
+                _ => "default",
+            };
+            Backward(layer, e, dx, calls);
+            e.AddAccumulate(layer.Input, route, calls);
+        }
+    }
+
+    /// <summary>A kind with its own spec and resolved record types, so that its rules read them typed.</summary>
+    internal abstract class LayerKind<TSpec, TResolved> : LayerKind
+        where TSpec : LayerSpec
+        where TResolved : ResolvedLayer
+    {
+        public sealed override int? Infer(LayerSpec spec, LayerContext context) => Infer((TSpec)spec, context);
+
+        public sealed override string? Create(ShapedLayer layer, EmitContext e) => Create(layer, (TResolved)layer.Resolved, e);
+
+        public sealed override void Forward(ShapedLayer layer, EmitContext e, List<string> calls) => Forward(layer, (TResolved)layer.Resolved, e, calls);
+
+        public sealed override void Backward(ShapedLayer layer, EmitContext e, string dx, List<string> calls) => Backward(layer, (TResolved)layer.Resolved, e, dx, calls);
+
+        protected abstract int? Infer(TSpec spec, LayerContext context);
+
+        protected virtual string? Create(ShapedLayer layer, TResolved resolved, EmitContext e) => null;
+
+        protected abstract void Forward(ShapedLayer layer, TResolved resolved, EmitContext e, List<string> calls);
+
+        protected virtual void Backward(ShapedLayer layer, TResolved resolved, EmitContext e, string dx, List<string> calls)
+        {
+        }
+    }
+
+    /// <summary>
+    /// What shape inference resolved for one node: its geometry as the runtime's geometry record
+    /// names it, one record type per layer kind. Value-equatable, with no location.
+    /// </summary>
+    internal abstract record ResolvedLayer
+    {
+        /// <summary>The kind as the summary and layer list show it, e.g. "Conv2d".</summary>
+        public abstract string Kind { get; }
+
+        /// <summary>The rules of this kind (not part of equality: one instance per kind).</summary>
+        public abstract LayerKind Rules { get; }
+    }
+}
