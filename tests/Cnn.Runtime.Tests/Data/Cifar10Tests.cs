@@ -54,8 +54,8 @@ public sealed class Cifar10Tests : IDisposable
             _directory.Write($"data_batch_{b}.bin", Records((ulong)b, (byte)b, (byte)(b - 1)));
         _directory.Write("test_batch.bin", Records(9, 7));
 
-        ImageDataset train = Cifar10.Load(_directory.Path, train: true);
-        ImageDataset test = Cifar10.Load(_directory.Path, train: false);
+        ImageDataset train = Cifar10.Load(_directory.Path, train: true, limit: null, recordsPerBatch: 2);
+        ImageDataset test = Cifar10.Load(_directory.Path, train: false, limit: null, recordsPerBatch: 1);
 
         Assert.Equal([1, 0, 2, 1, 3, 2, 4, 3, 5, 4], train.Labels.ToArray());
         Assert.Equal(Cifar10.ReadBatch(Path.Combine(_directory.Path, "data_batch_3.bin")).GetImage(1).ToArray(), train.GetImage(5).ToArray());
@@ -68,7 +68,7 @@ public sealed class Cifar10Tests : IDisposable
         for (int b = 1; b <= 5; b++)
             _directory.Write($"data_batch_{b}.bin", Records((ulong)b, 1, 2, 3));
 
-        ImageDataset train = Cifar10.Load(_directory.Path, train: true, limit: 4);
+        ImageDataset train = Cifar10.Load(_directory.Path, train: true, limit: 4, recordsPerBatch: 3);
 
         Assert.Equal([1, 2, 3, 1], train.Labels.ToArray());
     }
@@ -80,7 +80,7 @@ public sealed class Cifar10Tests : IDisposable
         string[] names = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"];
         File.WriteAllText(Path.Combine(_directory.Path, "batches.meta.txt"), string.Join("\n", names) + "\n\n");
 
-        ImageDataset test = Cifar10.Load(_directory.Path, train: false);
+        ImageDataset test = Cifar10.Load(_directory.Path, train: false, limit: null, recordsPerBatch: 1);
 
         Assert.Equal(names, test.ClassNames);
     }
@@ -91,7 +91,7 @@ public sealed class Cifar10Tests : IDisposable
         _directory.Write("test_batch.bin", Records(2, 0));
 
         Assert.Equal(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
-            Cifar10.Load(_directory.Path, train: false).ClassNames);
+            Cifar10.Load(_directory.Path, train: false, limit: null, recordsPerBatch: 1).ClassNames);
     }
 
     [Fact]
@@ -129,6 +129,80 @@ public sealed class Cifar10Tests : IDisposable
         var error = Assert.Throws<FileNotFoundException>(() => Cifar10.Load(_directory.Path, train: true));
 
         Assert.Contains("data_batch_2.bin", error.Message);
+    }
+
+    [Fact]
+    public void ReadBatch_EmptyFile_IsAFormatErrorNamingTheFile()
+    {
+        string path = _directory.Write("data_batch_1.bin", []);
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.ReadBatch(path));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Equal(0, error.Offset);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("empty", error.Message);
+    }
+
+    [Fact]
+    public void Load_BatchesShorterThanTenThousandRecords_NamesTheFirstFile()
+    {
+        for (int b = 1; b <= 5; b++)
+            _directory.Write($"data_batch_{b}.bin", Records((ulong)b, 1, 2));
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.Load(_directory.Path, train: true));
+
+        string first = Path.Combine(_directory.Path, "data_batch_1.bin");
+        Assert.Equal(first, error.FilePath);
+        Assert.Contains(first, error.Message);
+        Assert.Contains("holds 2 records", error.Message);
+        Assert.Contains("10000", error.Message);
+    }
+
+    [Fact]
+    public void Load_ShortThirdBatch_IsFoundBeforeLoadingAnythingEvenWithALimit()
+    {
+        // Full-size batches as sparse files, so the test costs no disk; a limit of 3 reads only batch 1.
+        for (int b = 1; b <= 5; b++)
+        {
+            string full = Path.Combine(_directory.Path, $"data_batch_{b}.bin");
+            using var stream = new FileStream(full, FileMode.CreateNew);
+            stream.SetLength(b == 3 ? 9999L * Cifar10.RecordSize : 10000L * Cifar10.RecordSize);
+        }
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.Load(_directory.Path, train: true, limit: 3));
+
+        string third = Path.Combine(_directory.Path, "data_batch_3.bin");
+        Assert.Equal(third, error.FilePath);
+        Assert.Equal(9999L * Cifar10.RecordSize, error.Offset);
+        Assert.Contains("record 9999", error.Message);
+    }
+
+    [Fact]
+    public void ReadBatch_MoreRecordsThanOneArrayHolds_IsAFormatErrorNamingTheFile()
+    {
+        // 700,000 records × 3072 values overflow an int; a sparse file of 2.15 GB costs no disk.
+        string path = Path.Combine(_directory.Path, "huge.bin");
+        using (var stream = new FileStream(path, FileMode.CreateNew))
+            stream.SetLength(700_000L * Cifar10.RecordSize);
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.ReadBatch(path));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("700000 records", error.Message);
+    }
+
+    [Fact]
+    public void ReadBatch_Directory_ThrowsFileNotFoundSayingItIsADirectory()
+    {
+        string path = Path.Combine(_directory.Path, "data_batch_1.bin");
+        Directory.CreateDirectory(path);
+
+        var error = Assert.Throws<FileNotFoundException>(() => Cifar10.ReadBatch(path));
+
+        Assert.Equal(path, error.FileName);
+        Assert.Contains("is a directory", error.Message);
     }
 
     [Fact]
