@@ -12,7 +12,7 @@ public static class Cifar10
     /// <summary>Bytes per record: a label and 3 × 32 × 32 pixels.</summary>
     public const int RecordSize = 1 + PixelsPerImage;
 
-    /// <summary>The records in each of the six batch files.</summary>
+    /// <summary>The records in each of the six published batch files, and the most a batch may hold.</summary>
     public const int RecordsPerBatch = 10_000;
 
     private const int PixelsPerImage = 3 * 32 * 32;
@@ -32,23 +32,21 @@ public static class Cifar10
     /// The training set takes 600 MB as floats; <paramref name="limit"/> loads fewer.
     /// </summary>
     /// <remarks>
-    /// Every batch must hold exactly <see cref="RecordsPerBatch"/> records, and all are checked before
-    /// any is read, even when <paramref name="limit"/> needs only the first: a short
-    /// <c>data_batch_3.bin</c> would otherwise silently give fewer images.
+    /// The batches of a set must hold the same number of records, at most <see cref="RecordsPerBatch"/>
+    /// (the published files hold exactly that; smaller uniform sets, e.g. generated for tests, load
+    /// too), and all are checked before any is read, even when <paramref name="limit"/> needs only the
+    /// first: a short <c>data_batch_3.bin</c> would otherwise silently give fewer images.
     /// </remarks>
     /// <param name="directory">The folder of the <c>.bin</c> files, e.g. <c>cifar-10-batches-bin</c>.</param>
     /// <param name="train">The training batches if true, the test batch if false.</param>
     /// <param name="limit">Load at most this many samples, from the start.</param>
     /// <exception cref="FileNotFoundException">A batch file is missing, or is a directory; the message names it.</exception>
     /// <exception cref="DataFormatException">
-    /// A file is malformed (not <see cref="RecordsPerBatch"/> records, a label above 9) or cannot be
-    /// read; the message names it, the record and the byte offset.
+    /// A file is malformed (empty, not a whole number of records, fewer or more records than the
+    /// other batches or more than <see cref="RecordsPerBatch"/>, a label above 9) or cannot be read;
+    /// the message names it, the record and the byte offset.
     /// </exception>
-    public static ImageDataset Load(string directory, bool train, int? limit = null) =>
-        Load(directory, train, limit, RecordsPerBatch);
-
-    /// <summary>As the public <see cref="Load(string, bool, int?)"/>, with batches of <paramref name="recordsPerBatch"/> records, so that tests can use small files.</summary>
-    internal static ImageDataset Load(string directory, bool train, int? limit, int recordsPerBatch)
+    public static ImageDataset Load(string directory, bool train, int? limit = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (limit < 0)
@@ -69,11 +67,7 @@ public static class Cifar10
                     "(the binary version, cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html).", path);
             }
         }
-        foreach (string path in paths)
-        {
-            using FileStream stream = DataFile.OpenRead(path, "CIFAR-10 batch");
-            CheckLength(path, stream.Length, recordsPerBatch);
-        }
+        CheckBatchSizes(paths);
 
         var pixels = new List<float[]>();
         var labels = new List<int[]>();
@@ -82,7 +76,7 @@ public static class Cifar10
         {
             if (total >= limit)
                 break;
-            (float[] p, int[] l) = ReadRecords(path, classNames.Count, limit - (int)total, recordsPerBatch);
+            (float[] p, int[] l) = ReadRecords(path, classNames.Count, limit - (int)total);
             pixels.Add(p);
             labels.Add(l);
             total += l.Length;
@@ -102,6 +96,39 @@ public static class Cifar10
         return new ImageDataset(allPixels, allLabels, SampleShape, classNames);
     }
 
+    /// <summary>
+    /// Checks that every batch is a whole number of records, at most <see cref="RecordsPerBatch"/>,
+    /// and as many as the others: the most common count, the larger on a tie, since a batch is far
+    /// more often cut short than grown.
+    /// </summary>
+    private static void CheckBatchSizes(string[] paths)
+    {
+        var counts = new long[paths.Length];
+        for (int i = 0; i < paths.Length; i++)
+        {
+            long length;
+            using (FileStream stream = DataFile.OpenRead(paths[i], "CIFAR-10 batch"))
+                length = stream.Length;
+            counts[i] = CheckLength(paths[i], length);
+            if (counts[i] > RecordsPerBatch)
+            {
+                throw new DataFormatException(paths[i], (long)RecordsPerBatch * RecordSize,
+                    $"the file holds {counts[i]} records; a CIFAR-10 batch holds {RecordsPerBatch}, so record {RecordsPerBatch} " +
+                    $"(at byte offset {(long)RecordsPerBatch * RecordSize}) is one too many");
+            }
+        }
+        long expected = counts.GroupBy(c => c).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).First().Key;
+        for (int i = 0; i < paths.Length; i++)
+        {
+            if (counts[i] == expected)
+                continue;
+            long at = Math.Min(counts[i], expected) * RecordSize;
+            throw new DataFormatException(paths[i], at, counts[i] < expected
+                ? $"the file holds {counts[i]} records and ends at byte offset {at}, before record {counts[i]}, but the other batches hold {expected} each: the file is truncated"
+                : $"the file holds {counts[i]} records but the other batches hold {expected} each, so record {expected} (at byte offset {at}) is one too many");
+        }
+    }
+
     /// <summary>Reads one batch file (e.g. <c>data_batch_3.bin</c>) with the standard class names.</summary>
     /// <param name="path">The file.</param>
     /// <param name="limit">Read at most this many records, from the start.</param>
@@ -116,7 +143,7 @@ public static class Cifar10
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (limit < 0)
             throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
-        (float[] pixels, int[] labels) = ReadRecords(path, ClassNames.Count, limit, recordsPerBatch: null);
+        (float[] pixels, int[] labels) = ReadRecords(path, ClassNames.Count, limit);
         return new ImageDataset(pixels, labels, SampleShape, ClassNames);
     }
 
@@ -145,15 +172,11 @@ public static class Cifar10
         return Array.AsReadOnly(names);
     }
 
-    /// <summary>
-    /// Checks that a batch of <paramref name="length"/> bytes is a whole number of records, at least
-    /// one, and <paramref name="recordsPerBatch"/> of them when given.
-    /// </summary>
-    private static long CheckLength(string path, long length, int? recordsPerBatch)
+    /// <summary>Checks that a batch of <paramref name="length"/> bytes is a whole number of records, at least one; returns their count.</summary>
+    private static long CheckLength(string path, long length)
     {
-        string expected = recordsPerBatch is int n ? $"{n} records of {RecordSize} bytes ({(long)n * RecordSize} bytes)" : $"{RecordSize}-byte records";
         if (length == 0)
-            throw new DataFormatException(path, 0, $"the file is empty; a CIFAR-10 binary batch holds {expected}");
+            throw new DataFormatException(path, 0, $"the file is empty; a CIFAR-10 binary batch holds {RecordSize}-byte records ({RecordsPerBatch} in the published files)");
         long records = length / RecordSize;
         if (length % RecordSize != 0)
         {
@@ -161,20 +184,13 @@ public static class Cifar10
                 $"the file is {length} bytes, not a whole number of {RecordSize}-byte records: record {records} " +
                 $"(at byte offset {records * RecordSize}) has only {length % RecordSize} bytes; the file is truncated or not a CIFAR-10 binary batch");
         }
-        if (recordsPerBatch is int want && records != want)
-        {
-            long at = Math.Min(records, want) * RecordSize;
-            throw new DataFormatException(path, at, records < want
-                ? $"the file holds {records} records and ends at byte offset {length}, before record {records}; a CIFAR-10 batch holds {expected}: the file is truncated"
-                : $"the file holds {records} records; a CIFAR-10 batch holds {expected}, so record {want} (at byte offset {at}) is one too many");
-        }
         return records;
     }
 
-    private static (float[] Pixels, int[] Labels) ReadRecords(string path, int classCount, int? limit, int? recordsPerBatch)
+    private static (float[] Pixels, int[] Labels) ReadRecords(string path, int classCount, int? limit)
     {
         using FileStream stream = DataFile.OpenRead(path, "CIFAR-10 batch");
-        long records = CheckLength(path, stream.Length, recordsPerBatch);
+        long records = CheckLength(path, stream.Length);
         long count = Math.Min(records, limit ?? long.MaxValue);
         if (count * PixelsPerImage > Array.MaxLength)
         {

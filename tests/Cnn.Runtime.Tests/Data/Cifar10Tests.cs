@@ -54,8 +54,8 @@ public sealed class Cifar10Tests : IDisposable
             _directory.Write($"data_batch_{b}.bin", Records((ulong)b, (byte)b, (byte)(b - 1)));
         _directory.Write("test_batch.bin", Records(9, 7));
 
-        ImageDataset train = Cifar10.Load(_directory.Path, train: true, limit: null, recordsPerBatch: 2);
-        ImageDataset test = Cifar10.Load(_directory.Path, train: false, limit: null, recordsPerBatch: 1);
+        ImageDataset train = Cifar10.Load(_directory.Path, train: true);
+        ImageDataset test = Cifar10.Load(_directory.Path, train: false);
 
         Assert.Equal([1, 0, 2, 1, 3, 2, 4, 3, 5, 4], train.Labels.ToArray());
         Assert.Equal(Cifar10.ReadBatch(Path.Combine(_directory.Path, "data_batch_3.bin")).GetImage(1).ToArray(), train.GetImage(5).ToArray());
@@ -68,7 +68,7 @@ public sealed class Cifar10Tests : IDisposable
         for (int b = 1; b <= 5; b++)
             _directory.Write($"data_batch_{b}.bin", Records((ulong)b, 1, 2, 3));
 
-        ImageDataset train = Cifar10.Load(_directory.Path, train: true, limit: 4, recordsPerBatch: 3);
+        ImageDataset train = Cifar10.Load(_directory.Path, train: true, limit: 4);
 
         Assert.Equal([1, 2, 3, 1], train.Labels.ToArray());
     }
@@ -80,7 +80,7 @@ public sealed class Cifar10Tests : IDisposable
         string[] names = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"];
         File.WriteAllText(Path.Combine(_directory.Path, "batches.meta.txt"), string.Join("\n", names) + "\n\n");
 
-        ImageDataset test = Cifar10.Load(_directory.Path, train: false, limit: null, recordsPerBatch: 1);
+        ImageDataset test = Cifar10.Load(_directory.Path, train: false);
 
         Assert.Equal(names, test.ClassNames);
     }
@@ -91,7 +91,7 @@ public sealed class Cifar10Tests : IDisposable
         _directory.Write("test_batch.bin", Records(2, 0));
 
         Assert.Equal(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
-            Cifar10.Load(_directory.Path, train: false, limit: null, recordsPerBatch: 1).ClassNames);
+            Cifar10.Load(_directory.Path, train: false).ClassNames);
     }
 
     [Fact]
@@ -145,18 +145,33 @@ public sealed class Cifar10Tests : IDisposable
     }
 
     [Fact]
-    public void Load_BatchesShorterThanTenThousandRecords_NamesTheFirstFile()
+    public void Load_ThirdBatchShorterThanTheOthers_NamesItAndWhereItEnds()
     {
         for (int b = 1; b <= 5; b++)
-            _directory.Write($"data_batch_{b}.bin", Records((ulong)b, 1, 2));
+            _directory.Write($"data_batch_{b}.bin", b == 3 ? Records((ulong)b, 1, 2) : Records((ulong)b, 1, 2, 3));
 
         var error = Assert.Throws<DataFormatException>(() => Cifar10.Load(_directory.Path, train: true));
 
-        string first = Path.Combine(_directory.Path, "data_batch_1.bin");
-        Assert.Equal(first, error.FilePath);
-        Assert.Contains(first, error.Message);
+        string third = Path.Combine(_directory.Path, "data_batch_3.bin");
+        Assert.Equal(third, error.FilePath);
+        Assert.Equal(2L * Cifar10.RecordSize, error.Offset);
+        Assert.Contains(third, error.Message);
         Assert.Contains("holds 2 records", error.Message);
-        Assert.Contains("10000", error.Message);
+        Assert.Contains("the other batches hold 3 each", error.Message);
+    }
+
+    [Fact]
+    public void Load_BatchOfMoreThanTenThousandRecords_IsRefused()
+    {
+        string path = Path.Combine(_directory.Path, "test_batch.bin");
+        using (var stream = new FileStream(path, FileMode.CreateNew))
+            stream.SetLength(10_001L * Cifar10.RecordSize);
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.Load(_directory.Path, train: false));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Equal(10_000L * Cifar10.RecordSize, error.Offset);
+        Assert.Contains("record 10000", error.Message);
     }
 
     [Fact]
