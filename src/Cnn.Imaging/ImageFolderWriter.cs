@@ -8,6 +8,11 @@ namespace Cnn.Imaging;
 /// <c>DIRECTORY/&lt;class&gt;/&lt;index&gt;.png</c>, that <see cref="ImageFolderDataset"/> (or
 /// torchvision's <c>ImageFolder</c>) reads back.
 /// </summary>
+/// <remarks>
+/// Every class gets a folder, so that labels keep their order; with a limit some may stay empty, and
+/// reading the tree back then needs <see cref="ImageFolderOptions.AllowEmptyClasses"/> (torchvision's
+/// <c>allow_empty=True</c>).
+/// </remarks>
 public static class ImageFolderWriter
 {
     /// <summary>

@@ -173,4 +173,77 @@ public sealed class SkiaImageDecoderTests : IDisposable
 
         Parallel.For(0, 64, _ => Assert.Equal(expected, _decoder.Decode(path, ImageColorMode.Rgb).Data));
     }
+
+    [Fact]
+    public void JpegClaimingMoreRowsThanItsData_IsTruncatedNotGreyPadded()
+    {
+        string path = _files.WriteBytes("tall.jpg", _files.JpegClaimingHeight(32, 32, claimedHeight: 96, seed: 7));
+
+        Assert.Equal(new ImageHeader("jpeg", 32, 96), _decoder.Identify(path));
+        var error = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(path, ImageColorMode.Rgb));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains("truncated", error.Reason);
+    }
+
+    [Fact]
+    public void JpegWithAGreyBottomRow_IsNotMistakenForTruncated()
+    {
+        // Libjpeg pads missing data with exactly (128, 128, 128); a real grey edge must still decode.
+        // 16 wide, 32 tall: colour above, the bottom 16 rows (whole MCUs) flat grey.
+        var rgba = new byte[16 * 32 * 4];
+        for (int p = 0; p < 16 * 32; p++)
+            (rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2], rgba[4 * p + 3]) = p < 256 ? ((byte)p, (byte)(p / 2), (byte)(255 - p), (byte)255) : ((byte)128, (byte)128, (byte)128, (byte)255);
+        string path = _files.WriteSkia("grey.jpg", rgba, 16, 32, SKEncodedImageFormat.Jpeg, quality: 100);
+
+        ImageTensor image = _decoder.Decode(path, ImageColorMode.Rgb);
+
+        for (int c = 0; c < 3; c++)
+            Assert.Equal(128f / 255f, image[c, 31, 15]);
+    }
+
+    [Theory]
+    [InlineData(11_000, 11_000)] // 121M pixels: above the default MaxPixels (PIL's 89,478,485)
+    [InlineData(8_000, 8_000)]   // 64M pixels from a file of about 100 bytes: implausible for PNG
+    public void PngHeaderClaimingAHugeImage_FailsBeforeAllocatingIt(int width, int height)
+    {
+        string path = _files.WriteBytes("huge.png", TestImages.PngClaiming(width, height));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var decode = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(path, ImageColorMode.Rgb));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var identify = Assert.Throws<ImageDecodeException>(() => _decoder.Identify(path));
+
+        Assert.True(allocated < 1 << 20, $"Allocated {allocated} bytes before rejecting a {width}×{height} header.");
+        Assert.Equal(path, decode.FilePath);
+        Assert.Contains($"{width}×{height}", decode.Reason);
+        Assert.Equal(decode.Reason, identify.Reason);
+    }
+
+    [Fact]
+    public void MaxPixels_IsAnOption()
+    {
+        string path = _files.PathOf("p.png");
+        PngWriter.Write(path, TestImages.RandomPixels(20, 10, 3, seed: 8), 20, 10, 3);
+        var strict = new SkiaImageDecoder { MaxPixels = 199 };
+
+        var error = Assert.Throws<ImageDecodeException>(() => strict.Decode(path, ImageColorMode.Rgb));
+
+        Assert.Contains("MaxPixels", error.Reason);
+        Assert.Equal(SkiaImageDecoder.DefaultMaxPixels, SkiaImageDecoder.Shared.MaxPixels);
+        Assert.Equal(new TensorShape(3, 10, 20), new SkiaImageDecoder { MaxPixels = 200 }.Decode(path, ImageColorMode.Rgb).Shape);
+    }
+
+    [Fact]
+    public void Directory_IsADecodeErrorSayingItIsADirectory()
+    {
+        string path = _files.PathOf("folder.png/x");
+        path = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(path);
+
+        var error = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(path, ImageColorMode.Rgb));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains("is a directory", error.Reason);
+    }
 }

@@ -178,7 +178,7 @@ public sealed class ImageFolderSampleTests : IDisposable
         var (exit, _, error) = Run("train", Path.Combine(_files.Root, "data"), "--size", "28", "--validation", "0");
 
         Assert.Equal(1, exit);
-        Assert.Contains("There are no images to use under", error);
+        Assert.Contains("hold no image files", error);
     }
 
     [Fact]

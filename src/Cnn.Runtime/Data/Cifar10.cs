@@ -12,6 +12,9 @@ public static class Cifar10
     /// <summary>Bytes per record: a label and 3 × 32 × 32 pixels.</summary>
     public const int RecordSize = 1 + PixelsPerImage;
 
+    /// <summary>The records in each of the six published batch files, and the most a batch may hold.</summary>
+    public const int RecordsPerBatch = 10_000;
+
     private const int PixelsPerImage = 3 * 32 * 32;
 
     /// <summary>The standard class names, indexed by label, used when there is no <c>batches.meta.txt</c>.</summary>
@@ -28,11 +31,21 @@ public static class Cifar10
     /// with pixels scaled to [0, 1] and the class names of <c>batches.meta.txt</c> when it is there.
     /// The training set takes 600 MB as floats; <paramref name="limit"/> loads fewer.
     /// </summary>
+    /// <remarks>
+    /// The batches of a set must hold the same number of records, at most <see cref="RecordsPerBatch"/>
+    /// (the published files hold exactly that; smaller uniform sets, e.g. generated for tests, load
+    /// too), and all are checked before any is read, even when <paramref name="limit"/> needs only the
+    /// first: a short <c>data_batch_3.bin</c> would otherwise silently give fewer images.
+    /// </remarks>
     /// <param name="directory">The folder of the <c>.bin</c> files, e.g. <c>cifar-10-batches-bin</c>.</param>
     /// <param name="train">The training batches if true, the test batch if false.</param>
     /// <param name="limit">Load at most this many samples, from the start.</param>
-    /// <exception cref="FileNotFoundException">A batch file is missing; the message names it.</exception>
-    /// <exception cref="DataFormatException">A file is malformed; the message names it, the record and the byte offset.</exception>
+    /// <exception cref="FileNotFoundException">A batch file is missing, or is a directory; the message names it.</exception>
+    /// <exception cref="DataFormatException">
+    /// A file is malformed (empty, not a whole number of records, fewer or more records than the
+    /// other batches or more than <see cref="RecordsPerBatch"/>, a label above 9) or cannot be read;
+    /// the message names it, the record and the byte offset.
+    /// </exception>
     public static ImageDataset Load(string directory, bool train, int? limit = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -43,49 +56,93 @@ public static class Cifar10
             : ["test_batch.bin"];
         IReadOnlyList<string> classNames = ReadClassNames(directory);
 
-        var pixels = new List<float[]>();
-        var labels = new List<int[]>();
-        int total = 0;
-        foreach (string name in names)
+        string[] paths = names.Select(name => Path.Combine(directory, name)).ToArray();
+        foreach (string path in paths)
         {
-            if (total >= limit)
-                break;
-            string path = Path.Combine(directory, name);
-            if (!File.Exists(path))
+            if (!File.Exists(path) && !Directory.Exists(path))
             {
                 string where = Directory.Exists(directory) ? $"in '{directory}'" : $"because the directory '{directory}' does not exist";
                 throw new FileNotFoundException(
-                    $"CIFAR-10 batch {name} not found {where}; it should hold {string.Join(", ", names)} and batches.meta.txt " +
+                    $"CIFAR-10 batch {Path.GetFileName(path)} not found {where}; it should hold {string.Join(", ", names)} and batches.meta.txt " +
                     "(the binary version, cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html).", path);
             }
-            (float[] p, int[] l) = ReadRecords(path, classNames.Count, limit - total);
+        }
+        CheckBatchSizes(paths);
+
+        var pixels = new List<float[]>();
+        var labels = new List<int[]>();
+        long total = 0;
+        foreach (string path in paths)
+        {
+            if (total >= limit)
+                break;
+            (float[] p, int[] l) = ReadRecords(path, classNames.Count, limit - (int)total);
             pixels.Add(p);
             labels.Add(l);
             total += l.Length;
         }
 
-        var allPixels = GC.AllocateUninitializedArray<float>(total * PixelsPerImage);
+        if (total * PixelsPerImage > Array.MaxLength)
+            throw new DataFormatException(paths[^1], 0, $"the batches hold {total} records, {total * PixelsPerImage} values, more than one array can hold; pass a limit");
+        var allPixels = GC.AllocateUninitializedArray<float>((int)(total * PixelsPerImage));
         var allLabels = new int[total];
-        int offset = 0;
+        long offset = 0;
         for (int i = 0; i < labels.Count; i++)
         {
-            pixels[i].CopyTo(allPixels, (long)offset * PixelsPerImage);
+            pixels[i].CopyTo(allPixels, offset * PixelsPerImage);
             labels[i].CopyTo(allLabels, offset);
             offset += labels[i].Length;
         }
         return new ImageDataset(allPixels, allLabels, SampleShape, classNames);
     }
 
+    /// <summary>
+    /// Checks that every batch is a whole number of records, at most <see cref="RecordsPerBatch"/>,
+    /// and as many as the others: the most common count, the larger on a tie, since a batch is far
+    /// more often cut short than grown.
+    /// </summary>
+    private static void CheckBatchSizes(string[] paths)
+    {
+        var counts = new long[paths.Length];
+        for (int i = 0; i < paths.Length; i++)
+        {
+            long length;
+            using (FileStream stream = DataFile.OpenRead(paths[i], "CIFAR-10 batch"))
+                length = stream.Length;
+            counts[i] = CheckLength(paths[i], length);
+            if (counts[i] > RecordsPerBatch)
+            {
+                throw new DataFormatException(paths[i], (long)RecordsPerBatch * RecordSize,
+                    $"the file holds {counts[i]} records; a CIFAR-10 batch holds {RecordsPerBatch}, so record {RecordsPerBatch} " +
+                    $"(at byte offset {(long)RecordsPerBatch * RecordSize}) is one too many");
+            }
+        }
+        long expected = counts.GroupBy(c => c).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).First().Key;
+        for (int i = 0; i < paths.Length; i++)
+        {
+            if (counts[i] == expected)
+                continue;
+            long at = Math.Min(counts[i], expected) * RecordSize;
+            throw new DataFormatException(paths[i], at, counts[i] < expected
+                ? $"the file holds {counts[i]} records and ends at byte offset {at}, before record {counts[i]}, but the other batches hold {expected} each: the file is truncated"
+                : $"the file holds {counts[i]} records but the other batches hold {expected} each, so record {expected} (at byte offset {at}) is one too many");
+        }
+    }
+
     /// <summary>Reads one batch file (e.g. <c>data_batch_3.bin</c>) with the standard class names.</summary>
     /// <param name="path">The file.</param>
     /// <param name="limit">Read at most this many records, from the start.</param>
     /// <exception cref="DataFormatException">
-    /// The file's size is not a whole number of 3073-byte records, or a label is above 9; the message
-    /// names the file, the record index and its byte offset.
+    /// The file is empty, its size is not a whole number of 3073-byte records, it holds more records
+    /// than one array can (pass a limit), a label is above 9, or it cannot be read; the message names
+    /// the file, the record index and its byte offset.
     /// </exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory.</exception>
     public static ImageDataset ReadBatch(string path, int? limit = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (limit < 0)
+            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
         (float[] pixels, int[] labels) = ReadRecords(path, ClassNames.Count, limit);
         return new ImageDataset(pixels, labels, SampleShape, ClassNames);
     }
@@ -94,37 +151,69 @@ public static class Cifar10
     /// The class names in <c>batches.meta.txt</c> in <paramref name="directory"/> (one per line, blank
     /// lines ignored), or <see cref="ClassNames"/> if there is no such file.
     /// </summary>
-    /// <exception cref="DataFormatException">The file does not hold exactly ten names.</exception>
+    /// <exception cref="DataFormatException">The file does not hold exactly ten names, or cannot be read.</exception>
     public static IReadOnlyList<string> ReadClassNames(string directory)
     {
         string path = Path.Combine(directory, "batches.meta.txt");
         if (!File.Exists(path))
             return ClassNames;
-        string[] names = File.ReadAllLines(path).Select(line => line.Trim()).Where(line => line.Length > 0).ToArray();
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw DataFile.ReadError(path, 0, e);
+        }
+        string[] names = lines.Select(line => line.Trim()).Where(line => line.Length > 0).ToArray();
         if (names.Length != 10)
             throw new DataFormatException(path, 0, $"expected the 10 CIFAR-10 class names, one per line; found {names.Length}");
         return Array.AsReadOnly(names);
     }
 
-    private static (float[] Pixels, int[] Labels) ReadRecords(string path, int classCount, int? limit)
+    /// <summary>Checks that a batch of <paramref name="length"/> bytes is a whole number of records, at least one; returns their count.</summary>
+    private static long CheckLength(string path, long length)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-        long length = stream.Length;
+        if (length == 0)
+            throw new DataFormatException(path, 0, $"the file is empty; a CIFAR-10 binary batch holds {RecordSize}-byte records ({RecordsPerBatch} in the published files)");
+        long records = length / RecordSize;
         if (length % RecordSize != 0)
         {
-            long records = length / RecordSize;
             throw new DataFormatException(path, records * RecordSize,
                 $"the file is {length} bytes, not a whole number of {RecordSize}-byte records: record {records} " +
                 $"(at byte offset {records * RecordSize}) has only {length % RecordSize} bytes; the file is truncated or not a CIFAR-10 binary batch");
         }
+        return records;
+    }
 
-        int count = (int)Math.Min(length / RecordSize, limit ?? int.MaxValue);
-        var pixels = GC.AllocateUninitializedArray<float>(count * PixelsPerImage);
+    private static (float[] Pixels, int[] Labels) ReadRecords(string path, int classCount, int? limit)
+    {
+        using FileStream stream = DataFile.OpenRead(path, "CIFAR-10 batch");
+        long records = CheckLength(path, stream.Length);
+        long count = Math.Min(records, limit ?? long.MaxValue);
+        if (count * PixelsPerImage > Array.MaxLength)
+        {
+            long fit = Array.MaxLength / PixelsPerImage;
+            throw new DataFormatException(path, fit * RecordSize,
+                $"the file holds {records} records; from record {fit} (at byte offset {fit * RecordSize}) on they do not fit in one array of floats " +
+                $"({count * PixelsPerImage} values): pass a limit of at most {fit}");
+        }
+
+        var pixels = GC.AllocateUninitializedArray<float>((int)(count * PixelsPerImage));
         var labels = new int[count];
         var record = new byte[RecordSize];
         for (int i = 0; i < count; i++)
         {
-            stream.ReadExactly(record);
+            try
+            {
+                stream.ReadExactly(record);
+            }
+            catch (Exception e) when (e is IOException)
+            {
+                // The file shrank while being read, or the disk failed.
+                throw new DataFormatException(path, (long)i * RecordSize, $"record {i} cannot be read ({e.GetType().Name}: {e.Message})", e);
+            }
             int label = record[0];
             if (label >= classCount)
             {

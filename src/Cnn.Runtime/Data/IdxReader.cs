@@ -11,11 +11,17 @@ namespace Cnn.Data;
 /// 1F 8B magic, not by the file name.
 /// </summary>
 /// <remarks>
-/// A header is never trusted with an allocation: a raw file's declared size is checked against the
-/// file's length first, and a gzip file is decompressed into a buffer that grows only as data
-/// arrives, so a lying or truncated header fails at the truncation instead of allocating gigabytes.
-/// Errors are <see cref="DataFormatException"/>s naming the file and the byte offset; for gzip files
-/// the offset counts bytes of the decompressed IDX stream.
+/// <para>Reading is strict, as torchvision's: the data must be exactly the size the header declares,
+/// with no bytes after it, and a gzip file is read to its end so that its trailer (CRC-32 and length)
+/// is checked against the decompressed bytes. .NET's <see cref="GZipStream"/> checks a trailer that is
+/// there but says nothing when it is cut off, has bytes appended, or is never reached, so the reader
+/// checks the trailer itself. Zero bytes after the trailer are allowed, as gzip and Python allow them.</para>
+/// <para>A header is never trusted with an allocation: a raw file's declared size is checked against
+/// the file's length first; a gzip file's against the most its compressed length can expand to
+/// (deflate expands at most 1032:1), and it is then decompressed into a buffer that grows only as
+/// data arrives.</para>
+/// <para>Errors are <see cref="DataFormatException"/>s naming the file and the byte offset; for gzip
+/// files the offset counts bytes of the decompressed IDX stream.</para>
 /// </remarks>
 public static class IdxReader
 {
@@ -29,6 +35,15 @@ public static class IdxReader
     private const int ReadChunk = 1 << 16;
 
     /// <summary>
+    /// The most bytes one compressed byte can become: deflate's longest match (258 bytes) coded in two
+    /// bits. A header declaring more than this times the file's length is lying.
+    /// </summary>
+    internal const long MaxDeflateRatio = 1032;
+
+    /// <summary>How many zero bytes of padding after the gzip trailer are looked through.</summary>
+    private const int MaxZeroPadding = 4096;
+
+    /// <summary>
     /// Reads the IDX file at <paramref name="path"/>.
     /// </summary>
     /// <param name="path">A raw or gzip-compressed IDX file.</param>
@@ -38,10 +53,13 @@ public static class IdxReader
     /// </param>
     /// <param name="limit">
     /// Read at most this many items (entries of the first dimension). A gzip file is then only
-    /// decompressed as far as needed, so truncation past the limit goes unnoticed.
+    /// decompressed as far as needed, so corruption past the limit, and the trailer, go unchecked.
     /// </param>
-    /// <exception cref="DataFormatException">The file is not a well-formed uint8 IDX file.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">
+    /// The file is not a well-formed uint8 IDX file (wrong magic, sizes, truncated, bytes after the
+    /// data, a corrupt gzip stream or trailer), or it cannot be read.
+    /// </exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a directory.</exception>
     public static IdxArray Read(string path, int? expectedRank = null, int? limit = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -50,20 +68,27 @@ public static class IdxReader
         if (limit is < 0)
             throw new ArgumentOutOfRangeException(nameof(limit), limit, "The item limit must not be negative.");
 
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
-        if (!IsGzip(file))
-            return new Reader(path, file, file.Length, compressed: false).Read(expectedRank, limit);
+        using FileStream file = DataFile.OpenRead(path, "IDX file");
+        if (!IsGzip(path, file))
+            return new Reader(path, file, file, compressed: false).Read(expectedRank, limit);
 
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        return new Reader(path, gzip, fileLength: null, compressed: true).Read(expectedRank, limit);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
+        return new Reader(path, gzip, file, compressed: true).Read(expectedRank, limit);
     }
 
-    private static bool IsGzip(FileStream file)
+    private static bool IsGzip(string path, FileStream file)
     {
         Span<byte> magic = stackalloc byte[2];
-        int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-        file.Position = 0;
-        return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        try
+        {
+            int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+            file.Position = 0;
+            return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        }
+        catch (IOException e)
+        {
+            throw DataFile.ReadError(path, 0, e);
+        }
     }
 
     /// <summary>The magic number of a uint8 IDX file of <paramref name="rank"/> dimensions.</summary>
@@ -82,17 +107,27 @@ public static class IdxReader
 
     private static string Dimensions(int rank) => rank == 1 ? "1 dimension" : $"{rank} dimensions";
 
-    /// <summary>Reads one stream front to back, tracking the offset for error messages.</summary>
-    private sealed class Reader(string path, Stream stream, long? fileLength, bool compressed)
+    /// <summary>
+    /// Reads one stream front to back, tracking the offset for error messages and, for gzip files,
+    /// the CRC-32 of the decompressed bytes.
+    /// </summary>
+    /// <param name="path">The file, for messages.</param>
+    /// <param name="stream">The IDX bytes: the file itself, or the gzip stream over it.</param>
+    /// <param name="file">The file, for its length and the gzip trailer.</param>
+    /// <param name="compressed">Whether <paramref name="stream"/> decompresses <paramref name="file"/>.</param>
+    private sealed class Reader(string path, Stream stream, FileStream file, bool compressed)
     {
         private long _offset;
+        private uint _crc;
 
         public IdxArray Read(int? expectedRank, int? limit)
         {
             Span<byte> word = stackalloc byte[4];
+            var header = new List<byte>(16);
             if (Fill(word) < 4)
                 throw Fail(_offset, $"expected a 4-byte IDX magic number at offset 0, but {Ends} at offset {_offset}");
 
+            header.AddRange(word);
             uint magic = BinaryPrimitives.ReadUInt32BigEndian(word);
             byte type = word[2];
             int rank = word[3];
@@ -117,6 +152,7 @@ public static class IdxReader
                 long at = 4 + 4L * i;
                 if (Fill(word) < 4)
                     throw Fail(_offset, $"expected dimension {i} of {rank} (a big-endian int32) at offset {at}, but {Ends} at offset {_offset}");
+                header.AddRange(word);
                 dims[i] = BinaryPrimitives.ReadInt32BigEndian(word);
                 if (dims[i] <= 0)
                     throw Fail(at, $"dimension {i} of {rank} is {dims[i]}; expected a positive size");
@@ -127,10 +163,21 @@ public static class IdxReader
             long dataOffset = _offset;
             int declared = dims[0];
             long declaredBytes = declared * itemSize;
-            // A raw file's length tells the truth before anything is allocated: check the whole
-            // declared size, not only the part a limit asks for.
-            if (fileLength is long length && length - dataOffset < declaredBytes)
-                throw Truncated(declaredBytes, dims, dataOffset, length);
+            long length = FileLength();
+            if (!compressed)
+            {
+                // A raw file's length tells the truth before anything is allocated: check the whole
+                // declared size, not only the part a limit asks for.
+                if (length - dataOffset < declaredBytes)
+                    throw Truncated(declaredBytes, dims, dataOffset, length);
+                if (length - dataOffset > declaredBytes)
+                    throw Trailing(declaredBytes, dims, dataOffset, $"the file goes on to offset {length}");
+            }
+            else if (dataOffset + declaredBytes > MaxDeflateRatio * length)
+            {
+                throw Fail(4, $"the header declares {declaredBytes} bytes of data ({Shape(dims)} uint8), but a gzip file of {length} bytes " +
+                    $"decompresses to at most {MaxDeflateRatio * length} (deflate expands at most {MaxDeflateRatio}:1); the header is wrong or the file is truncated");
+            }
 
             int count = limit is int l ? Math.Min(l, declared) : declared;
             long total = count * itemSize;
@@ -139,7 +186,80 @@ public static class IdxReader
 
             dims[0] = count;
             byte[] data = compressed ? ReadGrowing((int)total, dims, dataOffset) : ReadExact((int)total, dims, dataOffset);
+            if (compressed && count == declared)
+                CheckGzipEnd(header.ToArray(), data, dims, dataOffset);
             return new IdxArray(path, dims, declared, (int)itemSize, dataOffset, compressed, data);
+        }
+
+        private long FileLength()
+        {
+            try
+            {
+                return file.Length;
+            }
+            catch (IOException e)
+            {
+                throw DataFile.ReadError(path, 0, e);
+            }
+        }
+
+        /// <summary>
+        /// Reads the gzip stream to its end, which makes zlib check the trailers of all members, then
+        /// checks the last trailer against the decompressed bytes: .NET stops silently where the
+        /// file does, so a cut trailer, or bytes after the last member, are only found this way.
+        /// </summary>
+        private void CheckGzipEnd(byte[] header, byte[] data, int[] dims, long dataOffset)
+        {
+            Span<byte> probe = stackalloc byte[1];
+            if (Fill(probe) > 0)
+                throw Trailing(data.Length, dims, dataOffset, "the decompressed data goes on");
+
+            long total = _offset;
+            long length = FileLength();
+            var tail = new byte[(int)Math.Min(length, 8 + MaxZeroPadding)];
+            try
+            {
+                RandomAccess.Read(file.SafeFileHandle, tail, length - tail.Length);
+            }
+            catch (IOException e)
+            {
+                throw DataFile.ReadError(path, length - tail.Length, e);
+            }
+
+            for (int end = tail.Length; end >= 8; end--)
+            {
+                if (TrailerMatches(tail.AsSpan(end - 8, 8), total, header, data, lastMember: end == tail.Length))
+                    return;
+                if (tail[end - 1] != 0)
+                    break; // only zero padding may follow the trailer
+            }
+
+            string found = tail.Length < 8
+                ? $"the file has only {length} bytes"
+                : $"the file's last 8 bytes say CRC-32 0x{BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(tail.Length - 8)):X8}, " +
+                  $"length {BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(tail.Length - 4))}";
+            throw Fail(total, $"the gzip trailer does not match the {total} decompressed bytes (CRC-32 0x{_crc:X8}): {found}; " +
+                "the file is truncated, has bytes appended, or is corrupt");
+        }
+
+        /// <summary>
+        /// Whether <paramref name="trailer"/> (CRC-32 and length mod 2³², little-endian) describes the
+        /// decompressed bytes, or, for a file of several gzip members, its last member's share of them.
+        /// </summary>
+        private bool TrailerMatches(ReadOnlySpan<byte> trailer, long total, byte[] header, byte[] data, bool lastMember)
+        {
+            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+            uint size = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+            if (size == (uint)total)
+                return crc == _crc;
+            if (!lastMember || size > total)
+                return false;
+            // `cat a.gz b.gz`: zlib has checked every earlier member; this trailer covers the last `size` bytes.
+            long start = total - size;
+            uint suffix = start < header.Length
+                ? Crc32.Append(Crc32.Compute(header.AsSpan((int)start)), data)
+                : Crc32.Compute(data.AsSpan((int)(start - header.Length)));
+            return crc == suffix;
         }
 
         private byte[] ReadExact(int total, int[] dims, long dataOffset)
@@ -178,9 +298,12 @@ public static class IdxReader
             {
                 while (filled < destination.Length)
                 {
-                    int read = stream.Read(destination.Slice(filled, Math.Min(ReadChunk, destination.Length - filled)));
+                    Span<byte> chunk = destination.Slice(filled, Math.Min(ReadChunk, destination.Length - filled));
+                    int read = stream.Read(chunk);
                     if (read == 0)
                         break;
+                    if (compressed)
+                        _crc = Crc32.Append(_crc, chunk[..read]);
                     filled += read;
                     _offset += read;
                 }
@@ -189,6 +312,13 @@ public static class IdxReader
             {
                 throw Fail(_offset, $"the gzip stream is corrupt within {ReadChunk} bytes after decompressed offset {_offset} ({e.Message})", e);
             }
+            catch (IOException e)
+            {
+                // zlib's own failures surface as IOExceptions too, as do the disk's.
+                throw compressed
+                    ? Fail(_offset, $"the gzip stream cannot be decompressed after decompressed offset {_offset} ({e.Message})", e)
+                    : DataFile.ReadError(path, _offset, e);
+            }
             return filled;
         }
 
@@ -196,6 +326,10 @@ public static class IdxReader
 
         private DataFormatException Truncated(long bytes, int[] dims, long dataOffset, long end) =>
             Fail(end, $"expected {bytes} bytes of data ({Shape(dims)} uint8) from offset {dataOffset}, but {Ends} at offset {end}");
+
+        private DataFormatException Trailing(long bytes, int[] dims, long dataOffset, string what) =>
+            Fail(dataOffset + bytes, $"{what} after the {bytes} bytes of data ({Shape(dims)} uint8) that the header declares from offset {dataOffset}; " +
+                "the header is wrong or the file has bytes appended");
 
         private DataFormatException Fail(long offset, string detail, Exception? inner = null) =>
             new(path, offset, compressed ? detail + " (gzip file: offsets count decompressed bytes)" : detail, inner);

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Text;
 
 namespace Cnn.Data;
@@ -43,8 +44,12 @@ public sealed class ImageFolderDataset : IImageSource
     /// <param name="root">The folder holding one sub-folder per class.</param>
     /// <param name="decoder">Decodes the files, e.g. <c>Cnn.Imaging.SkiaImageDecoder.Shared</c>.</param>
     /// <param name="options">How to read the tree; null takes the defaults.</param>
-    /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
-    /// <exception cref="InvalidDataException">The root has no class sub-folders, or they do not match <see cref="ImageFolderOptions.ClassNames"/>.</exception>
+    /// <exception cref="DirectoryNotFoundException">The root does not exist, or is a file.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The root has no class sub-folders, a class folder holds no image files (unless
+    /// <see cref="ImageFolderOptions.AllowEmptyClasses"/>), or the folders do not match
+    /// <see cref="ImageFolderOptions.ClassNames"/>.
+    /// </exception>
     /// <exception cref="ImageDecodeException">A file fails verification under <see cref="BadImagePolicy.Fail"/>.</exception>
     /// <exception cref="ArgumentException">The options are inconsistent (e.g. a subset without a fraction in (0, 1)).</exception>
     public ImageFolderDataset(string root, IImageDecoder decoder, ImageFolderOptions? options = null)
@@ -54,7 +59,11 @@ public sealed class ImageFolderDataset : IImageSource
         options ??= new ImageFolderOptions();
         CheckOptions(options);
         if (!Directory.Exists(root))
-            throw new DirectoryNotFoundException($"The image folder '{root}' does not exist.");
+        {
+            throw new DirectoryNotFoundException(File.Exists(root)
+                ? $"The image folder '{root}' is a file; pass the folder that holds one sub-folder per class."
+                : $"The image folder '{root}' does not exist.");
+        }
 
         Root = Path.GetFullPath(root);
         Decoder = decoder;
@@ -63,11 +72,28 @@ public sealed class ImageFolderDataset : IImageSource
 
         var paths = new List<string>();
         var labels = new List<int>();
+        var empty = new List<string>();
+        var listed = new string[ClassNames.Count][];
+        for (int label = 0; label < ClassNames.Count; label++)
+        {
+            listed[label] = ListImages(Path.Combine(Root, ClassNames[label]), options.Extensions);
+            if (listed[label].Length == 0)
+                empty.Add(Path.Combine(Root, ClassNames[label]));
+        }
+        if (empty.Count > 0 && !options.AllowEmptyClasses)
+        {
+            // torchvision's ImageFolder refuses this too: a class without samples cannot be learnt,
+            // and a folder that should hold images but does not is usually a mistake in the tree.
+            throw new InvalidDataException(
+                $"The class folder{(empty.Count == 1 ? "" : "s")} {string.Join(", ", empty.Select(f => $"'{f}'"))} " +
+                $"hold{(empty.Count == 1 ? "s" : "")} no image files ({string.Join(", ", options.Extensions)}); " +
+                "add images, remove the folder, or set ImageFolderOptions.AllowEmptyClasses.");
+        }
+
         for (int label = 0; label < ClassNames.Count; label++)
         {
             string classFolder = Path.Combine(Root, ClassNames[label]);
-            string[] files = ListImages(classFolder, options.Extensions);
-            foreach (string relative in SelectSubset(files, ClassNames[label], options))
+            foreach (string relative in SelectSubset(listed[label], ClassNames[label], options))
             {
                 paths.Add(Path.Combine(classFolder, relative));
                 labels.Add(label);
@@ -190,19 +216,36 @@ public sealed class ImageFolderDataset : IImageSource
     /// Samples skipped under <see cref="BadImagePolicy.Skip"/> are left out.
     /// </summary>
     /// <exception cref="InvalidDataException">The samples differ in shape (add a <c>Resize</c>), or none could be decoded.</exception>
+    /// <exception cref="ImageDecodeException">
+    /// A file cannot be decoded under <see cref="BadImagePolicy.Fail"/>: the first such file in sample order.
+    /// </exception>
     public ImageDataset ToImageDataset(Transforms.IImageTransform? transform = null)
     {
         var images = new ImageTensor?[Count];
-        Parallel.For(0, Count, i =>
+        var errors = new Exception?[Count];
+        Parallel.For(0, Count, (i, loop) =>
         {
-            ImageTensor? image = Load(i);
-            if (image is not null && transform is not null)
+            try
             {
-                var random = SeededRandom.ForStream(0, (ulong)i);
-                image = transform.Apply(image, ref random);
+                ImageTensor? image = Load(i);
+                if (image is not null && transform is not null)
+                {
+                    var random = SeededRandom.ForStream(0, (ulong)i);
+                    image = transform.Apply(image, ref random);
+                }
+                images[i] = image;
             }
-            images[i] = image;
+            catch (Exception e)
+            {
+                // Break, unlike Stop, still runs every lower index, so the error thrown is the first
+                // in sample order whatever the scheduling; and it is thrown as itself, not wrapped
+                // in an AggregateException.
+                errors[i] = e;
+                loop.Break();
+            }
         });
+        if (Array.Find(errors, e => e is not null) is { } error)
+            ExceptionDispatchInfo.Throw(error);
 
         int first = Array.FindIndex(images, image => image is not null);
         if (first < 0)

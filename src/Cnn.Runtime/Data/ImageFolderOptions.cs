@@ -21,6 +21,14 @@ public sealed record ImageFolderOptions
     /// </summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>
+    /// Whether a class folder without image files is accepted as a class with no samples, as
+    /// torchvision's <c>allow_empty=True</c>. False by default: such a folder is an error naming it,
+    /// as in torchvision, since it is usually a mistake that silently shifts nothing but wastes a class.
+    /// A tree written by <c>ImageFolderWriter</c> with a limit can have empty classes; read it with true.
+    /// </summary>
+    public bool AllowEmptyClasses { get; init; }
+
     /// <summary>Which part of a seeded training/validation split to open (all files by default).</summary>
     public ImageFolderSubset Subset { get; init; } = ImageFolderSubset.All;
 

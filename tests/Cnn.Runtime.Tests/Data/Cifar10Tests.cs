@@ -132,6 +132,95 @@ public sealed class Cifar10Tests : IDisposable
     }
 
     [Fact]
+    public void ReadBatch_EmptyFile_IsAFormatErrorNamingTheFile()
+    {
+        string path = _directory.Write("data_batch_1.bin", []);
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.ReadBatch(path));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Equal(0, error.Offset);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("empty", error.Message);
+    }
+
+    [Fact]
+    public void Load_ThirdBatchShorterThanTheOthers_NamesItAndWhereItEnds()
+    {
+        for (int b = 1; b <= 5; b++)
+            _directory.Write($"data_batch_{b}.bin", b == 3 ? Records((ulong)b, 1, 2) : Records((ulong)b, 1, 2, 3));
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.Load(_directory.Path, train: true));
+
+        string third = Path.Combine(_directory.Path, "data_batch_3.bin");
+        Assert.Equal(third, error.FilePath);
+        Assert.Equal(2L * Cifar10.RecordSize, error.Offset);
+        Assert.Contains(third, error.Message);
+        Assert.Contains("holds 2 records", error.Message);
+        Assert.Contains("the other batches hold 3 each", error.Message);
+    }
+
+    [Fact]
+    public void Load_BatchOfMoreThanTenThousandRecords_IsRefused()
+    {
+        string path = Path.Combine(_directory.Path, "test_batch.bin");
+        using (var stream = new FileStream(path, FileMode.CreateNew))
+            stream.SetLength(10_001L * Cifar10.RecordSize);
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.Load(_directory.Path, train: false));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Equal(10_000L * Cifar10.RecordSize, error.Offset);
+        Assert.Contains("record 10000", error.Message);
+    }
+
+    [Fact]
+    public void Load_ShortThirdBatch_IsFoundBeforeLoadingAnythingEvenWithALimit()
+    {
+        // Full-size batches as sparse files, so the test costs no disk; a limit of 3 reads only batch 1.
+        for (int b = 1; b <= 5; b++)
+        {
+            string full = Path.Combine(_directory.Path, $"data_batch_{b}.bin");
+            using var stream = new FileStream(full, FileMode.CreateNew);
+            stream.SetLength(b == 3 ? 9999L * Cifar10.RecordSize : 10000L * Cifar10.RecordSize);
+        }
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.Load(_directory.Path, train: true, limit: 3));
+
+        string third = Path.Combine(_directory.Path, "data_batch_3.bin");
+        Assert.Equal(third, error.FilePath);
+        Assert.Equal(9999L * Cifar10.RecordSize, error.Offset);
+        Assert.Contains("record 9999", error.Message);
+    }
+
+    [Fact]
+    public void ReadBatch_MoreRecordsThanOneArrayHolds_IsAFormatErrorNamingTheFile()
+    {
+        // 700,000 records × 3072 values overflow an int; a sparse file of 2.15 GB costs no disk.
+        string path = Path.Combine(_directory.Path, "huge.bin");
+        using (var stream = new FileStream(path, FileMode.CreateNew))
+            stream.SetLength(700_000L * Cifar10.RecordSize);
+
+        var error = Assert.Throws<DataFormatException>(() => Cifar10.ReadBatch(path));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("700000 records", error.Message);
+    }
+
+    [Fact]
+    public void ReadBatch_Directory_ThrowsFileNotFoundSayingItIsADirectory()
+    {
+        string path = Path.Combine(_directory.Path, "data_batch_1.bin");
+        Directory.CreateDirectory(path);
+
+        var error = Assert.Throws<FileNotFoundException>(() => Cifar10.ReadBatch(path));
+
+        Assert.Equal(path, error.FileName);
+        Assert.Contains("is a directory", error.Message);
+    }
+
+    [Fact]
     public void ReadClassNames_WrongCount_IsAFormatError()
     {
         File.WriteAllText(Path.Combine(_directory.Path, "batches.meta.txt"), "cat\ndog\n");

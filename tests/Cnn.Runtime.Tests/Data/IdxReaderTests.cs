@@ -241,9 +241,129 @@ public sealed class IdxReaderTests : IDisposable
         var error = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(116, error.Offset);
-        Assert.Contains("expected 1000000000 bytes of data", error.Message);
+        Assert.Equal(4, error.Offset);
+        Assert.Contains("1000000000 bytes of data", error.Message);
         Assert.True(allocated < 16 << 20, $"Allocated {allocated} bytes for a 116-byte stream.");
+    }
+
+    [Fact]
+    public void Read_GzipDeclaringMoreThanDeflateCanExpandTo_FailsBeforeAllocatingTheData()
+    {
+        // 2 MB declared from a file of a few hundred bytes: deflate expands at most 1032:1.
+        byte[] idx = IdxTestFiles.Build(0x803, [2000, 1000, 1], IdxTestFiles.RandomBytes(200, seed: 19));
+        string path = _files.Write("bomb.gz", idx, gzip: true);
+        long compressed = new FileInfo(path).Length;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(4, error.Offset);
+        Assert.Contains(path, error.Message);
+        Assert.Contains($"a gzip file of {compressed} bytes", error.Message);
+        Assert.True(allocated < 512 << 10, $"Allocated {allocated} bytes for a {compressed}-byte file.");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void Read_GzipWithCutTrailer_FailsNamingTheTrailer(int cut)
+    {
+        byte[] gzip = IdxTestFiles.Gzip(IdxTestFiles.Build(0x803, [100, 10, 10], IdxTestFiles.RandomBytes(10000, seed: 20)));
+        string path = _files.Write("cut-trailer.gz", gzip[..^cut]);
+
+        var error = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("gzip trailer", error.Message);
+    }
+
+    [Theory]
+    [InlineData(31UL)]
+    [InlineData(32UL)]
+    [InlineData(33UL)]
+    [InlineData(34UL)]
+    [InlineData(35UL)]
+    [InlineData(36UL)]
+    public void Read_GzipWithTheLastThirdOfItsDeflateBytesReplaced_Fails(ulong seed)
+    {
+        // Sparse pixels compress with Huffman codes; random bytes in the last third can still decode to
+        // the declared size, and only the trailer's CRC-32 and length show that the data is wrong.
+        var random = new SeededRandom(seed);
+        byte[] pixels = new byte[200_000];
+        for (int i = 0; i < pixels.Length; i++)
+            pixels[i] = random.NextInt(8) == 0 ? (byte)random.NextInt(256) : (byte)0;
+        byte[] gzip = IdxTestFiles.Gzip(IdxTestFiles.Build(0x803, [2000, 10, 10], pixels));
+        IdxTestFiles.RandomBytes(gzip.Length - 2 * gzip.Length / 3, seed + 100).CopyTo(gzip, 2 * gzip.Length / 3);
+        string path = _files.Write("third.gz", gzip);
+
+        var error = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void Read_GzipWithBytesAppended_Fails()
+    {
+        byte[] gzip = IdxTestFiles.Gzip(IdxTestFiles.Build(0x801, [1000], IdxTestFiles.RandomBytes(1000, seed: 23)));
+        string path = _files.Write("appended.gz", [.. gzip, 1, 2, 3]);
+
+        var error = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("gzip trailer", error.Message);
+    }
+
+    [Fact]
+    public void Read_GzipWithZeroPaddingAfterTheTrailer_Loads()
+    {
+        // gzip and Python's gzip module accept zero padding (from tape blocks or tar) after a member.
+        byte[] labels = IdxTestFiles.RandomBytes(1000, seed: 24);
+        byte[] gzip = IdxTestFiles.Gzip(IdxTestFiles.Build(0x801, [1000], labels));
+        string path = _files.Write("padded.gz", [.. gzip, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+        Assert.Equal(labels, IdxReader.Read(path).Data);
+    }
+
+    [Fact]
+    public void Read_ConcatenatedGzipMembers_Load()
+    {
+        // `cat a.gz b.gz` is a valid gzip file; the reader sees one stream and checks the last trailer.
+        byte[] idx = IdxTestFiles.Build(0x801, [3000], IdxTestFiles.RandomBytes(3000, seed: 25));
+        string path = _files.Write("members.gz", [.. IdxTestFiles.Gzip(idx[..1234]), .. IdxTestFiles.Gzip(idx[1234..])]);
+
+        Assert.Equal(idx[8..], IdxReader.Read(path).Data);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Read_DataBeyondTheDeclaredSize_FailsAtTheFirstExtraByte(bool gzip)
+    {
+        byte[] idx = IdxTestFiles.Build(0x803, [10, 2, 2], IdxTestFiles.RandomBytes(45, seed: 26));
+        string path = _files.Write("extra", idx, gzip);
+
+        var error = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
+
+        Assert.Equal(16 + 40, error.Offset);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("after the 40 bytes of data", error.Message);
+    }
+
+    [Fact]
+    public void Read_Directory_ThrowsFileNotFoundSayingItIsADirectory()
+    {
+        string path = Path.Combine(_files.Directory, "train-images-idx3-ubyte");
+        Directory.CreateDirectory(path);
+
+        var error = Assert.Throws<FileNotFoundException>(() => IdxReader.Read(path));
+
+        Assert.Equal(path, error.FileName);
+        Assert.Contains(path, error.Message);
+        Assert.Contains("is a directory", error.Message);
     }
 
     [Fact]

@@ -266,4 +266,52 @@ public sealed class ImageFolderDatasetTests : IDisposable
         Assert.Contains("1.png", error.Message);
         Assert.Contains("Resize", error.Message);
     }
+
+    [Fact]
+    public void ToImageDataset_UndecodableFile_ThrowsTheDecodeErrorNamingTheFile()
+    {
+        WriteClasses(3, "a", "b");
+        string bad = _root.Write("b/001.png", FakeImageDecoder.Truncated(2, 2)); // passes the header check
+        var dataset = new ImageFolderDataset(_root.Path, _decoder);
+
+        var error = Assert.Throws<ImageDecodeException>(() => dataset.ToImageDataset());
+
+        Assert.Equal(bad, error.FilePath);
+        Assert.Contains(bad, error.Message);
+    }
+
+    [Fact]
+    public void Open_ClassFolderWithoutImages_ThrowsNamingTheFolder()
+    {
+        WriteClasses(2, "a", "c");
+        _root.Write("b/notes.txt", "no images here"u8.ToArray());
+
+        var error = Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(_root.Path, _decoder));
+
+        Assert.Contains(Path.Combine(_root.Path, "b"), error.Message);
+        Assert.Contains(".png", error.Message);
+    }
+
+    [Fact]
+    public void Open_EmptyClassFolderWithAllowEmptyClasses_IsAClassWithNoSamples()
+    {
+        WriteClasses(2, "a", "c");
+        Directory.CreateDirectory(Path.Combine(_root.Path, "b"));
+
+        var dataset = new ImageFolderDataset(_root.Path, _decoder, new ImageFolderOptions { AllowEmptyClasses = true });
+
+        Assert.Equal(["a", "b", "c"], dataset.ClassNames);
+        Assert.Equal([2, 0, 2], dataset.CountPerClass());
+    }
+
+    [Fact]
+    public void Open_RootIsAFile_SaysItIsAFile()
+    {
+        string file = _root.Write("images.png", FakeImageDecoder.Image(2, 2, 0));
+
+        var error = Assert.Throws<DirectoryNotFoundException>(() => new ImageFolderDataset(file, _decoder));
+
+        Assert.Contains(file, error.Message);
+        Assert.Contains("is a file", error.Message);
+    }
 }
