@@ -74,7 +74,9 @@ public sealed class ModelFileValueTests : IDisposable
         ModelFile.Save(network, path);
         byte[] previous = File.ReadAllBytes(path);
         float[] parameters = Download(network, network.Parameters);
-        parameters[^1] = value; // the last of fc.bias
+        // The last value of fc.bias (the buffer itself may end in alignment padding).
+        ParameterInfo bias = network.ParameterInfos.Single(p => p.Name == "fc.bias");
+        parameters[bias.Offset + bias.Length - 1] = value;
         network.Backend.Upload(parameters, network.Parameters);
 
         var error = Assert.Throws<InvalidOperationException>(() => ModelFile.Save(network, path));
