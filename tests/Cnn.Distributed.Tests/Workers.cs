@@ -22,6 +22,7 @@ internal static class Workers
             {
                 ["collectives"] => Collectives(world),
                 ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
+                ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
                 _ => throw new ArgumentException($"Unknown worker arguments: {string.Join(' ', args)}"),
             };
@@ -75,6 +76,36 @@ internal static class Workers
     {
         float[] parameters = Training.Run(world, batch, steps);
         if (world.Rank == 0) Training.Write(output, parameters);
+        return 0;
+    }
+
+    /// <summary>
+    /// benchmarks/distributed/scaling.sh: two epochs of <paramref name="batches"/> steps at <paramref name="batch"/> samples
+    /// per rank on <paramref name="threads"/> threads; rank 0 prints the second epoch's img/s (all ranks together) and the
+    /// time spent in all-reduce (the slowest rank's).
+    /// </summary>
+    private static int Bench(MpiCollectives world, int batch, int threads, int batches)
+    {
+        var timed = new TimedCollectives(world);
+        ImageDataset data = Training.Data(batches * batch * world.WorldSize);
+        using var backend = new CpuBackend(CpuKernels.Fast, threads);
+        using var network = new TutorialNet(batch, backend, seed: 1);
+        var options = new FitOptions { Optimizer = new Sgd(network, 0.05f), Epochs = 1, BatchSize = batch, Seed = 1, Distributed = timed };
+        network.Fit(data, null, options);
+        timed.Reset();
+        EpochResult epoch = network.Fit(data, null, options)[0];
+        double mine = timed.AllReduceSeconds;
+        // The slowest rank's all-reduce time, gathered by broadcasting each rank's in turn.
+        double max = 0;
+        for (int r = 0; r < world.WorldSize; r++)
+        {
+            float[] value = [(float)mine];
+            world.Broadcast(value, r);
+            max = Math.Max(max, value[0]);
+        }
+        if (world.Rank == 0)
+            Console.WriteLine(FormattableString.Invariant(
+                $"ranks {world.WorldSize} x threads {threads}, batch {batch}/rank: {epoch.ImagesPerSecond:F0} img/s, {epoch.Seconds:F2} s for {batches} steps, all-reduce {max:F3} s ({100 * max / epoch.Seconds:F1} %), {network.Gradients.Length * 4 / 1024.0 / 1024.0:F2} MiB of gradients per step"));
         return 0;
     }
 
@@ -158,4 +189,33 @@ internal static class Training
     }
 
     public static float[] Read(string path) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+}
+
+/// <summary>Counts the seconds spent in <see cref="ICollectives.AllReduce"/>, for the benchmark.</summary>
+internal sealed class TimedCollectives(ICollectives inner) : ICollectives
+{
+    private readonly Stopwatch _clock = new();
+
+    public double AllReduceSeconds => _clock.Elapsed.TotalSeconds;
+
+    public int Rank => inner.Rank;
+
+    public int WorldSize => inner.WorldSize;
+
+    public void Reset() => _clock.Reset();
+
+    public void AllReduce(Span<float> values, ReduceOp op)
+    {
+        _clock.Start();
+        inner.AllReduce(values, op);
+        _clock.Stop();
+    }
+
+    public void Broadcast(Span<float> values, int root) => inner.Broadcast(values, root);
+
+    public void Barrier() => inner.Barrier();
+
+    public void Dispose()
+    {
+    }
 }
