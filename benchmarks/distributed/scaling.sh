@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps=${1:-40}
 dll=tests/Cnn.Distributed.Tests/bin/Release/net10.0/Cnn.Distributed.Tests.dll
-[ -f "$dll" ] || dotnet build tests/Cnn.Distributed.Tests -c Release >/dev/null
+[ -f "$dll" ] || { echo "Build it first: dotnet build tests/Cnn.Distributed.Tests -c Release"; exit 1; }
 command -v mpirun >/dev/null || { echo "mpirun is missing: bash tests/prerequisites.sh installs Open MPI"; exit 1; }
 run() { TERM=dumb mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$1" dotnet "$dll" worker bench "$2" "$3" "$steps" | grep '^ranks'; }
 run 1 64 2
