@@ -95,21 +95,22 @@ internal sealed class TrainingRun
                     if (token.IsCancellationRequested) throw Cancel(epoch, clock);
                     if (!_train.TryNext(images, labels, out int count)) break;
                     lastLearningRate = _optimizer.LearningRate;
-                    (float loss, int correct, count) = step.RunAll(images, labels, count);
+                    // Data-parallel, loss, correct and samples are those of all ranks; images holds this rank's count.
+                    (float loss, int correct, int samples) = step.RunAll(images, labels, count);
                     _batchesDone++;
                     _context.Step++;
                     bool finite = float.IsFinite(loss);
                     if (finite)
                     {
-                        _lossSum += loss * (double)count;
+                        _lossSum += loss * (double)samples;
                         _correct += correct;
-                        _seen += count;
+                        _seen += samples;
                     }
                     else
                     {
                         _context.Divergence = Divergence.Diagnose(_network, images, count, epoch, _batchesDone, _context.Step, loss);
                     }
-                    var result = new BatchResult(epoch, _batchesDone, batches, _context.Step, count, loss, correct,
+                    var result = new BatchResult(epoch, _batchesDone, batches, _context.Step, samples, loss, correct,
                         _seen == 0 ? double.NaN : _lossSum / _seen, _seen == 0 ? double.NaN : (double)_correct / _seen,
                         clock.Elapsed + TimeSpan.FromSeconds(_secondsBefore), _seen, lastLearningRate);
                     for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnBatchEnd(_context, result);
