@@ -37,8 +37,15 @@ public sealed class BatchLoader : IBatchSource
     /// <param name="shuffle">Visit samples in a seeded random order each epoch; otherwise in storage order.</param>
     /// <param name="seed">The seed of the shuffle.</param>
     /// <param name="dropLast">Skip the last batch of an epoch when it would be smaller than <paramref name="batchSize"/>.</param>
+    /// <param name="shard">Which of <paramref name="shards"/> interleaved parts of every epoch's order to visit (data-parallel training: the rank).</param>
+    /// <param name="shards">
+    /// The number of parts (the world size): shard <c>s</c> visits positions <c>s</c>, <c>s + shards</c>, … of the
+    /// epoch's order, ⌊N / shards⌋ samples, so that every shard has as many batches and the first batch of all
+    /// shards together is the first batch of <c>batchSize × shards</c> of the unsharded order.
+    /// </param>
     /// <exception cref="ArgumentException">The batch size is not positive, or the normalization's channels do not match the samples.</exception>
-    public BatchLoader(ImageDataset dataset, int batchSize, Normalization? normalization = null, bool shuffle = false, ulong seed = 0, bool dropLast = false)
+    public BatchLoader(ImageDataset dataset, int batchSize, Normalization? normalization = null, bool shuffle = false, ulong seed = 0, bool dropLast = false,
+        int shard = 0, int shards = 1)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -46,6 +53,8 @@ public sealed class BatchLoader : IBatchSource
             throw new ArgumentException(
                 $"The normalization has {normalization.ChannelCount} channel(s) but the data set's samples {dataset.SampleShape} have {dataset.SampleShape.Channels}.",
                 nameof(normalization));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shards);
+        if (shard < 0 || shard >= shards) throw new ArgumentOutOfRangeException(nameof(shard), shard, $"The shard must be 0 to {shards - 1}.");
         if ((long)batchSize * dataset.SampleSize > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(batchSize), $"A batch of {batchSize} samples of {dataset.SampleShape} does not fit in one array.");
 
@@ -55,9 +64,12 @@ public sealed class BatchLoader : IBatchSource
         Shuffle = shuffle;
         Seed = seed;
         DropLast = dropLast;
+        Shard = shard;
+        Shards = shards;
         _order = new int[dataset.Count];
-        SamplesPerEpoch = dropLast ? dataset.Count / batchSize * batchSize : dataset.Count;
-        BatchesPerEpoch = dropLast ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
+        int visible = dataset.Count / shards;
+        SamplesPerEpoch = dropLast ? visible / batchSize * batchSize : visible;
+        BatchesPerEpoch = dropLast ? visible / batchSize : (visible + batchSize - 1) / batchSize;
         Epoch = -1;
     }
 
@@ -81,6 +93,12 @@ public sealed class BatchLoader : IBatchSource
 
     /// <summary>Whether a smaller last batch is skipped.</summary>
     public bool DropLast { get; }
+
+    /// <summary>Which of the <see cref="Shards"/> interleaved parts of every epoch this loader visits.</summary>
+    public int Shard { get; }
+
+    /// <summary>The number of interleaved parts every epoch's order is split into (1: all of it).</summary>
+    public int Shards { get; }
 
     /// <summary>The number of batches <see cref="TryNext"/> returns per epoch.</summary>
     public int BatchesPerEpoch { get; }
@@ -151,7 +169,7 @@ public sealed class BatchLoader : IBatchSource
         ReadOnlySpan<int> sourceLabels = Dataset.Labels.Span;
         for (int b = 0; b < count; b++)
         {
-            int index = _order[_next + b];
+            int index = _order[(_next + b) * Shards + Shard];
             ReadOnlySpan<float> sample = pixels.Slice(index * sampleSize, sampleSize);
             Span<float> destination = images.Slice(b * sampleSize, sampleSize);
             if (Normalization is null)

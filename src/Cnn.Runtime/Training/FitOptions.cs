@@ -1,4 +1,5 @@
 using Cnn.Data;
+using Cnn.Distributed;
 using Cnn.Losses;
 using Cnn.Optimizers;
 
@@ -56,4 +57,22 @@ public sealed record FitOptions
     /// uninterrupted run would have. The rest of the options must be those of the original run.
     /// </summary>
     public string? ResumeFrom { get; init; }
+
+    /// <summary>
+    /// Data-parallel training over the ranks of this group (see docs/distributed.md), or null for
+    /// one process. Every rank calls Fit with the same options; rank 0's parameters and buffers are
+    /// broadcast at the start, each rank trains on its own shard of every epoch with
+    /// <see cref="BatchSize"/> samples per step (so the global batch is <see cref="BatchSize"/> ×
+    /// world size), the gradients are averaged across ranks before every optimizer step, and the
+    /// loss and accuracy are those of all ranks. Only rank 0 reports <see cref="Progress"/>, writes
+    /// <see cref="Log"/> and saves to <see cref="CheckpointDirectory"/>. A world size of 1 trains as without it.
+    /// </summary>
+    /// <remarks>
+    /// With an <see cref="IBatchSource"/> the source must already be this rank's shard, with the same
+    /// number of batches on every rank. Callbacks run on every rank (they see the same reduced
+    /// metrics, so they decide alike); give file-writing callbacks to rank 0 only. Not yet supported:
+    /// <see cref="ResumeFrom"/>, cancellation (it must fire on every rank at the same batch), and
+    /// synchronized batch norm (each rank normalises with its own batch's statistics).
+    /// </remarks>
+    public ICollectives? Distributed { get; init; }
 }

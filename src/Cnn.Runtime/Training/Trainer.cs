@@ -23,7 +23,10 @@ public static class Trainer
         CheckCompatible(network, train, nameof(train));
         if (validation is not null) CheckCompatible(network, validation, nameof(validation));
         int batchSize = CheckBatchSize(network, options.BatchSize);
-        var loader = new BatchLoader(train, batchSize, options.Normalization, options.Shuffle, options.Seed);
+        // Data-parallel: rank r visits every world-size-th sample of the epoch's order, so that the ranks'
+        // batches together are the single-process batch of BatchSize × world size.
+        var loader = new BatchLoader(train, batchSize, options.Normalization, options.Shuffle, options.Seed,
+            shard: options.Distributed?.Rank ?? 0, shards: options.Distributed?.WorldSize ?? 1);
         BatchLoader? validationLoader = validation is null ? null : new BatchLoader(validation, batchSize, options.Normalization);
         return Fit(network, loader, validationLoader, options);
     }

@@ -21,6 +21,7 @@ internal sealed class TrainingRun
     private readonly List<ICallback> _callbacks;
     private readonly List<EpochResult> _history = [];
     private readonly TrainingContext _context;
+    private readonly DataParallel? _parallel;
 
     // The unfinished epoch: what a checkpoint taken now must carry to reproduce its row.
     private int _batchesDone;
@@ -31,6 +32,14 @@ internal sealed class TrainingRun
 
     public TrainingRun(INetwork network, IBatchSource train, IBatchSource? validation, FitOptions options)
     {
+        if (options.Distributed is { WorldSize: > 1 } collectives)
+        {
+            if (options.ResumeFrom is not null)
+                throw new NotSupportedException("Resuming a data-parallel run (FitOptions.Distributed with more than one rank) is not supported yet; see docs/distributed.md.");
+            _parallel = new DataParallel(network, collectives);
+            // Only rank 0 reports, logs and saves; the others train in silence.
+            if (collectives.Rank != 0) options = options with { Progress = null, Log = null, CheckpointDirectory = null, CheckpointEveryEpoch = false };
+        }
         _network = network;
         _train = train;
         _validation = validation;
@@ -55,9 +64,10 @@ internal sealed class TrainingRun
         using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(_network, "Fit");
         // Claimed before anything is read or written, so a second trainer fails before it changes anything.
         using CheckpointLock? claim = _options.CheckpointDirectory is string claimed ? CheckpointLock.Acquire(claimed) : null;
-        var step = new TrainingStep(_network, _loss, _optimizer);
+        var step = new TrainingStep(_network, _loss, _optimizer, _parallel);
         int startEpoch = 1;
         if (_options.ResumeFrom is string directory) startEpoch = Resume(directory);
+        _parallel?.BroadcastState(_network);
 
         _context.Epoch = startEpoch;
         foreach (ICallback callback in _callbacks) callback.OnTrainBegin(_context);
@@ -85,21 +95,22 @@ internal sealed class TrainingRun
                     if (token.IsCancellationRequested) throw Cancel(epoch, clock);
                     if (!_train.TryNext(images, labels, out int count)) break;
                     lastLearningRate = _optimizer.LearningRate;
-                    (float loss, int correct) = step.Run(images, labels, count);
+                    // Data-parallel, loss, correct and samples are those of all ranks; images holds this rank's count.
+                    (float loss, int correct, int samples) = step.RunAll(images, labels, count);
                     _batchesDone++;
                     _context.Step++;
                     bool finite = float.IsFinite(loss);
                     if (finite)
                     {
-                        _lossSum += loss * (double)count;
+                        _lossSum += loss * (double)samples;
                         _correct += correct;
-                        _seen += count;
+                        _seen += samples;
                     }
                     else
                     {
                         _context.Divergence = Divergence.Diagnose(_network, images, count, epoch, _batchesDone, _context.Step, loss);
                     }
-                    var result = new BatchResult(epoch, _batchesDone, batches, _context.Step, count, loss, correct,
+                    var result = new BatchResult(epoch, _batchesDone, batches, _context.Step, samples, loss, correct,
                         _seen == 0 ? double.NaN : _lossSum / _seen, _seen == 0 ? double.NaN : (double)_correct / _seen,
                         clock.Elapsed + TimeSpan.FromSeconds(_secondsBefore), _seen, lastLearningRate);
                     for (int i = 0; i < callbacks.Count; i++) callbacks[i].OnBatchEnd(_context, result);

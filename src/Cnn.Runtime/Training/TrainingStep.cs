@@ -15,8 +15,13 @@ public sealed class TrainingStep
     private readonly Optimizer _optimizer;
     private readonly float[] _outputs;
     private readonly SingleThreadedUse.Gate _gate;
+    private readonly DataParallel? _parallel;
 
-    public TrainingStep(INetwork network, ILoss loss, Optimizer optimizer)
+    public TrainingStep(INetwork network, ILoss loss, Optimizer optimizer) : this(network, loss, optimizer, parallel: null)
+    {
+    }
+
+    internal TrainingStep(INetwork network, ILoss loss, Optimizer optimizer, DataParallel? parallel)
     {
         if (!ReferenceEquals(optimizer.Network, network)) throw new ArgumentException("The optimizer was created for another network.", nameof(optimizer));
         _network = network;
@@ -24,6 +29,7 @@ public sealed class TrainingStep
         _optimizer = optimizer;
         _outputs = new float[network.MaxBatchSize * network.OutputSize];
         _gate = SingleThreadedUse.GateOf(network);
+        _parallel = parallel;
     }
 
     /// <summary>
@@ -35,13 +41,42 @@ public sealed class TrainingStep
     /// <exception cref="InvalidOperationException">Another thread is using the network (see <see cref="INetwork"/>).</exception>
     public (float Loss, int Correct) Run(ReadOnlySpan<float> images, ReadOnlySpan<float> labels, int count)
     {
+        (float loss, int correct, _) = RunAll(images, labels, count);
+        return (loss, correct);
+    }
+
+    /// <summary>
+    /// <see cref="Run"/>, data-parallel when the step was made with a <see cref="DataParallel"/>: the
+    /// gradients are averaged over the ranks between backward and the update, and the loss, correct
+    /// count and sample count returned are those of all ranks together.
+    /// </summary>
+    internal (float Loss, int Correct, int Count) RunAll(ReadOnlySpan<float> images, ReadOnlySpan<float> labels, int count)
+    {
         using SingleThreadedUse.Scope use = _gate.Enter(_network, "TrainingStep.Run");
+        if (_parallel is not null) return RunParallel(_parallel, images, labels, count);
         _network.Training = true;
         float loss = ForwardAndLoss(_network, _loss, images, labels, count);
-        if (!float.IsFinite(loss)) return (loss, 0);
+        if (!float.IsFinite(loss)) return (loss, 0, count);
         _network.Backward(count);
         loss += _optimizer.Step();
-        return (loss, CountCorrect(_network, labels, count, _outputs));
+        return (loss, CountCorrect(_network, labels, count, _outputs), count);
+    }
+
+    private (float Loss, int Correct, int Count) RunParallel(DataParallel parallel, ReadOnlySpan<float> images, ReadOnlySpan<float> labels, int count)
+    {
+        _network.Training = true;
+        float loss = ForwardAndLoss(_network, _loss, images, labels, count);
+        int correct = 0;
+        if (float.IsFinite(loss))
+        {
+            _network.Backward(count);
+            correct = CountCorrect(_network, labels, count, _outputs);
+        }
+        // Every rank takes part, a diverged one too, so that none waits for it forever.
+        (float global, int globalCorrect, int globalCount) = parallel.AllReduce(_network, loss, correct, count);
+        if (!float.IsFinite(global)) return (float.IsFinite(loss) ? global : loss, 0, globalCount);
+        global += _optimizer.Step();
+        return (global, globalCorrect, globalCount);
     }
 
     /// <summary>Uploads a batch, runs it forward and computes the loss (and its gradient).</summary>

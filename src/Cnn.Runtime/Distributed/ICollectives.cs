@@ -1,0 +1,26 @@
+namespace Cnn.Distributed;
+
+/// <summary>
+/// The collective operations data-parallel training needs, over a fixed group of processes
+/// (ranks 0 … <see cref="WorldSize"/> − 1). Every rank must make the same calls in the same order
+/// with spans of the same length; a call returns when every rank has made it. It lives in
+/// Cnn.Runtime so that <see cref="Training.FitOptions.Distributed"/> can name it; the
+/// implementations (a single process, Open MPI) are in the Cnn.Distributed package.
+/// </summary>
+public interface ICollectives : IDisposable
+{
+    /// <summary>This process's index in the group, from 0.</summary>
+    int Rank { get; }
+
+    /// <summary>The number of processes in the group.</summary>
+    int WorldSize { get; }
+
+    /// <summary>Replaces <paramref name="values"/>, on every rank, by their element-wise sum or mean over all ranks.</summary>
+    void AllReduce(Span<float> values, ReduceOp op);
+
+    /// <summary>Copies <paramref name="values"/> of rank <paramref name="root"/> into <paramref name="values"/> of every other rank.</summary>
+    void Broadcast(Span<float> values, int root);
+
+    /// <summary>Returns when every rank has called it.</summary>
+    void Barrier();
+}

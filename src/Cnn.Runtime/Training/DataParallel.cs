@@ -1,0 +1,77 @@
+using Cnn.Distributed;
+
+namespace Cnn.Training;
+
+/// <summary>
+/// The data-parallel part of a training step: one all-reduce per step over a host buffer that holds
+/// the gradients, each scaled by its rank's sample count, followed by four numbers (loss × count,
+/// correct, count, non-finite). Dividing the sum by the total count gives the gradient of the mean
+/// loss over every rank's samples, which is exactly the single-process gradient of the whole batch
+/// when the ranks' samples together are that batch. The buffers are allocated once, so a step
+/// allocates nothing.
+/// </summary>
+internal sealed class DataParallel
+{
+    private const int Extra = 4;
+    private readonly ICollectives _collectives;
+    private readonly float[] _buffer;
+    private readonly int _gradients;
+
+    public DataParallel(INetwork network, ICollectives collectives)
+    {
+        _collectives = collectives;
+        _gradients = network.Gradients.Length;
+        _buffer = new float[checked(_gradients + Extra)];
+    }
+
+    public ICollectives Collectives => _collectives;
+
+    /// <summary>Copies rank 0's parameters and buffers (batch-norm statistics) to every rank.</summary>
+    public void BroadcastState(INetwork network)
+    {
+        foreach (Tensor tensor in (ReadOnlySpan<Tensor>)[network.Parameters, network.Buffers])
+        {
+            if (tensor.Length == 0) continue;
+            float[] values = new float[tensor.Length];
+            network.Backend.Download(tensor, values);
+            _collectives.Broadcast(values, root: 0);
+            network.Backend.Upload(values, tensor);
+        }
+    }
+
+    /// <summary>
+    /// Averages the gradients over all ranks, weighted by their sample counts, into the network's
+    /// gradient buffer, and returns the loss, correct count and sample count of all ranks together.
+    /// A rank whose loss was not finite contributes no gradient and makes the returned loss NaN on
+    /// every rank, so that every rank skips the update and stops alike.
+    /// </summary>
+    public (float Loss, int Correct, int Count) AllReduce(INetwork network, float loss, int correct, int count)
+    {
+        Span<float> gradients = _buffer.AsSpan(0, _gradients);
+        bool finite = float.IsFinite(loss);
+        if (finite)
+        {
+            network.Backend.Download(network.Gradients, gradients);
+            float scale = count;
+            for (int i = 0; i < gradients.Length; i++) gradients[i] *= scale;
+        }
+        else
+        {
+            gradients.Clear();
+        }
+        Span<float> extra = _buffer.AsSpan(_gradients, Extra);
+        extra[0] = finite ? loss * count : 0;
+        extra[1] = finite ? correct : 0;
+        extra[2] = count;
+        extra[3] = finite ? 0 : 1;
+
+        _collectives.AllReduce(_buffer, ReduceOp.Sum);
+
+        int total = (int)extra[2];
+        if (extra[3] != 0) return (float.NaN, 0, total);
+        float divisor = total;
+        for (int i = 0; i < gradients.Length; i++) gradients[i] /= divisor;
+        network.Backend.Upload(gradients, network.Gradients);
+        return (extra[0] / total, (int)extra[1], total);
+    }
+}

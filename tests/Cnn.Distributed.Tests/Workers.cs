@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cnn.Backends.Cpu;
+using Cnn.Data;
+using Cnn.Distributed.Mpi;
+using Cnn.Optimizers;
+using Cnn.Training;
+
+namespace Cnn.Distributed.Tests;
+
+/// <summary>What one rank does when mpirun starts this assembly: <c>dotnet Cnn.Distributed.Tests.dll worker &lt;mode&gt; ...</c>.</summary>
+internal static class Workers
+{
+    public const string Command = "worker";
+
+    public static int Run(string[] args)
+    {
+        using var world = new MpiCollectives();
+        try
+        {
+            return args switch
+            {
+                ["collectives"] => Collectives(world),
+                ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
+                ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
+                ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
+                _ => throw new ArgumentException($"Unknown worker arguments: {string.Join(' ', args)}"),
+            };
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"rank {world.Rank}: {e}");
+            world.Abort(3);
+            return 3;
+        }
+    }
+
+    /// <summary>Checks sum, mean, broadcast and barrier on every rank; prints one line per rank.</summary>
+    private static int Collectives(MpiCollectives world)
+    {
+        int rank = world.Rank, size = world.WorldSize;
+        float[] values = [rank + 1, 10 * (rank + 1), -rank];
+        world.AllReduce(values, ReduceOp.Sum);
+        float triangle = size * (size + 1) / 2f;
+        Expect(values, [triangle, 10 * triangle, -(size * (size - 1) / 2f)], world, "sum");
+
+        float[] mean = [rank, 2f * rank];
+        world.AllReduce(mean, ReduceOp.Mean);
+        Expect(mean, [(size - 1) / 2f, size - 1f], world, "mean");
+
+        int root = size - 1;
+        float[] broadcast = rank == root ? [7, 8, 9] : [0, 0, 0];
+        world.Broadcast(broadcast, root);
+        Expect(broadcast, [7, 8, 9], world, "broadcast");
+
+        // Rank 0 arrives late: no rank may leave the barrier before it arrives.
+        if (rank == 0) Thread.Sleep(500);
+        var clock = Stopwatch.StartNew();
+        world.Barrier();
+        if (rank != 0 && clock.ElapsedMilliseconds < 300) throw new InvalidOperationException($"rank {rank} left the barrier after {clock.ElapsedMilliseconds} ms, before rank 0 arrived");
+        Console.WriteLine($"rank {rank} of {size}: collectives ok");
+        return 0;
+    }
+
+    private static void Expect(float[] actual, float[] expected, MpiCollectives world, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (Math.Abs(actual[i] - expected[i]) > 1e-6f)
+                throw new InvalidOperationException($"rank {world.Rank} of {world.WorldSize}: {what}[{i}] is {actual[i]}, expected {expected[i]}");
+        }
+    }
+
+    /// <summary>Trains the tutorial network data-parallel for <paramref name="steps"/> steps; rank 0 writes the parameters.</summary>
+    private static int Train(MpiCollectives world, int batch, int steps, string output)
+    {
+        float[] parameters = Training.Run(world, batch, steps);
+        if (world.Rank == 0) Training.Write(output, parameters);
+        return 0;
+    }
+
+    /// <summary>
+    /// benchmarks/distributed/scaling.sh: two epochs of <paramref name="batches"/> steps at <paramref name="batch"/> samples
+    /// per rank on <paramref name="threads"/> threads; rank 0 prints the second epoch's img/s (all ranks together) and the
+    /// time spent in all-reduce (the slowest rank's).
+    /// </summary>
+    private static int Bench(MpiCollectives world, int batch, int threads, int batches)
+    {
+        var timed = new TimedCollectives(world);
+        ImageDataset data = Training.Data(batches * batch * world.WorldSize);
+        using var backend = new CpuBackend(CpuKernels.Fast, threads);
+        using var network = new TutorialNet(batch, backend, seed: 1);
+        var options = new FitOptions { Optimizer = new Sgd(network, 0.05f), Epochs = 1, BatchSize = batch, Seed = 1, Distributed = timed };
+        network.Fit(data, null, options);
+        timed.Reset();
+        EpochResult epoch = network.Fit(data, null, options)[0];
+        double mine = timed.AllReduceSeconds;
+        // The slowest rank's all-reduce time, gathered by broadcasting each rank's in turn.
+        double max = 0;
+        for (int r = 0; r < world.WorldSize; r++)
+        {
+            float[] value = [(float)mine];
+            world.Broadcast(value, r);
+            max = Math.Max(max, value[0]);
+        }
+        if (world.Rank == 0)
+            Console.WriteLine(FormattableString.Invariant(
+                $"ranks {world.WorldSize} x threads {threads}, batch {batch}/rank: {epoch.ImagesPerSecond:F0} img/s, {epoch.Seconds:F2} s for {batches} steps, all-reduce {max:F3} s ({100 * max / epoch.Seconds:F1} %), {network.Gradients.Length * 4 / 1024.0 / 1024.0:F2} MiB of gradients per step"));
+        return 0;
+    }
+
+    /// <summary>
+    /// The rank <paramref name="victim"/> dies mid-job, by exit code 42 (<paramref name="how"/> = exit) or
+    /// SIGKILL (kill), without finalising MPI; the others wait in an all-reduce it never joins.
+    /// </summary>
+    private static int Crash(MpiCollectives world, int victim, string how)
+    {
+        float[] values = new float[16];
+        world.AllReduce(values, ReduceOp.Sum);
+        if (world.Rank == victim)
+        {
+            Console.Error.WriteLine($"rank {victim}: dying ({how})");
+            Console.Error.Flush();
+            if (how == "kill") Process.GetCurrentProcess().Kill();
+            Environment.Exit(42);
+        }
+        world.AllReduce(values, ReduceOp.Sum);
+        Console.WriteLine($"rank {world.Rank}: should never get here");
+        return 0;
+    }
+}
+
+/// <summary>The equivalence experiment's training, shared by the in-process reference and the ranks.</summary>
+internal static class Training
+{
+    public const ulong Seed = 7;
+
+    /// <summary>Deterministic synthetic 1×28×28 images in 10 classes: a class-dependent pattern plus seeded noise.</summary>
+    public static ImageDataset Data(int count)
+    {
+        float[] pixels = new float[count * 28 * 28];
+        int[] labels = new int[count];
+        var random = new Random(12345);
+        for (int i = 0; i < count; i++)
+        {
+            int label = i % 10;
+            labels[i] = label;
+            for (int p = 0; p < 28 * 28; p++)
+            {
+                int y = p / 28, x = p % 28;
+                float pattern = ((x + label * 3) / 7 + y / 7) % 2 == 0 ? 0.8f : 0.1f;
+                pixels[i * 784 + p] = pattern + 0.2f * (float)random.NextDouble();
+            }
+        }
+        return new ImageDataset(pixels, labels, new TensorShape(1, 28, 28), Enumerable.Range(0, 10).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> plain SGD steps (learning rate 0.05) at <paramref name="batch"/> samples per rank,
+    /// on one thread, from the same seeded initialisation; one epoch of steps × batch × world size samples.
+    /// </summary>
+    public static float[] Run(ICollectives? world, int batch, int steps)
+    {
+        int worldSize = world?.WorldSize ?? 1;
+        ImageDataset data = Data(steps * batch * worldSize);
+        using var backend = new CpuBackend(CpuKernels.Fast, threads: 1);
+        // Ranks other than 0 start from another seed: the broadcast must overwrite their parameters.
+        using var network = new TutorialNet(batch, backend, seed: world is { Rank: > 0 } ? 99UL : 1UL);
+        var options = new FitOptions
+        {
+            Optimizer = new Sgd(network, learningRate: 0.05f),
+            Epochs = 1,
+            BatchSize = batch,
+            Shuffle = true,
+            Seed = Seed,
+            Distributed = world,
+        };
+        IReadOnlyList<EpochResult> history = network.Fit(data, validation: null, options);
+        if (world is null || world.Rank == 0) Console.WriteLine(FormattableString.Invariant($"trained {steps} steps: loss {history[0].Loss:F6}, accuracy {history[0].Accuracy:F4}"));
+        float[] parameters = new float[network.Parameters.Length];
+        backend.Download(network.Parameters, parameters);
+        return parameters;
+    }
+
+    public static void Write(string path, float[] values)
+    {
+        using var stream = File.Create(path);
+        stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    public static float[] Read(string path) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+}
+
+/// <summary>Counts the seconds spent in <see cref="ICollectives.AllReduce"/>, for the benchmark.</summary>
+internal sealed class TimedCollectives(ICollectives inner) : ICollectives
+{
+    private readonly Stopwatch _clock = new();
+
+    public double AllReduceSeconds => _clock.Elapsed.TotalSeconds;
+
+    public int Rank => inner.Rank;
+
+    public int WorldSize => inner.WorldSize;
+
+    public void Reset() => _clock.Reset();
+
+    public void AllReduce(Span<float> values, ReduceOp op)
+    {
+        _clock.Start();
+        inner.AllReduce(values, op);
+        _clock.Stop();
+    }
+
+    public void Broadcast(Span<float> values, int root) => inner.Broadcast(values, root);
+
+    public void Barrier() => inner.Barrier();
+
+    public void Dispose()
+    {
+    }
+}
