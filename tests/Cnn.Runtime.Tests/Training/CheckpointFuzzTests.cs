@@ -65,7 +65,13 @@ public sealed class CheckpointFuzzTests(ITestOutputHelper output) : IDisposable
         var random = new Random(14);
         cases.AddRange(RandomText(state, random, 400).Select(c => (c.Name, "state.json", c.Bytes)));
         foreach (string tensorFile in new[] { "model-00000006.safetensors", "optimizer-00000006.safetensors" })
-            cases.AddRange(RandomBytes(original[tensorFile], random, 200).Select(c => ($"{tensorFile}: {c.Name}", tensorFile, c.Bytes)));
+        {
+            byte[] file = original[tensorFile];
+            IEnumerable<FileMutations.Mutation> mutations = FileMutations.BitFlips(file, 100, seed: 14)
+                .Concat(FileMutations.RangeOverwrites(file, 50, seed: 15))
+                .Concat(FileMutations.Truncations(file, step: Math.Max(1, file.Length / 50)));
+            cases.AddRange(mutations.Select(m => ($"{tensorFile}: {m.Name}", tensorFile, m.Bytes)));
+        }
 
         var failures = new List<string>();
         int resumed = 0, refused = 0;
@@ -192,34 +198,6 @@ public sealed class CheckpointFuzzTests(ITestOutputHelper output) : IDisposable
                     break;
             }
             yield return ($"state.json random {i}: {what}", copy);
-        }
-    }
-
-    private static IEnumerable<(string Name, byte[] Bytes)> RandomBytes(byte[] original, Random random, int count)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            byte[] copy = (byte[])original.Clone();
-            string what;
-            switch (random.Next(3))
-            {
-                case 0:
-                    int flips = random.Next(1, 9);
-                    for (int f = 0; f < flips; f++) copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
-                    what = $"{flips} bit flip(s)";
-                    break;
-                case 1:
-                    int length = random.Next(copy.Length);
-                    copy = copy[..length];
-                    what = $"truncated to {length}";
-                    break;
-                default:
-                    int at = random.Next(copy.Length);
-                    copy[at] = (byte)random.Next(256);
-                    what = $"byte {at} = {copy[at]}";
-                    break;
-            }
-            yield return ($"random {i}: {what}", copy);
         }
     }
 }
