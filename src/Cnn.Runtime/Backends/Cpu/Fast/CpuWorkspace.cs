@@ -77,9 +77,6 @@ internal sealed unsafe class CpuWorkspace
         _gemmK = Math.Max(_gemmK, maxK);
     }
 
-    /// <summary>The floats reserved per worker for <paramref name="region"/>.</summary>
-    public long Reserved(Region region) => _reserved[(int)region];
-
     /// <summary>Worker <paramref name="worker"/>'s buffer of <paramref name="region"/>, 64-byte aligned, of at least the reserved size.</summary>
     public float* Get(Region region, int worker = 0)
     {
