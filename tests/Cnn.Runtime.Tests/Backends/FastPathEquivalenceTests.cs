@@ -59,6 +59,29 @@ public class FastPathEquivalenceTests
         for (int i = 0; i < names.Length; i++) Assert.Equal(actual[i], again[i]);
     }
 
+    [Fact]
+    public void Conv2d_SplitForward_OnFreshBackends_NeverRacesForTheSharedPackedWeights()
+    {
+        // The first call on a backend allocates its workspace. The split path's workers pack their own
+        // rows of the shared weights, so they once raced to allocate that buffer and multiplied by a
+        // half-packed or freed one, now and then (CI saw output[16072] at -0.63 for -11.46). Many fresh
+        // backends make that first call many times.
+        Conv2dGeometry g = Conv("split-rows");
+        const int batch = 2;
+        float[] x = TestArrays.UniformSingle(305, batch * g.InputSize), w = TestArrays.UniformSingle(306, g.WeightSize), b = TestArrays.UniformSingle(307, g.OutChannels);
+        float[] expected = ForwardOnce(CpuKernels.Reference, 1);
+        for (int run = 0; run < 40; run++) GradientCheck.AssertRelative(expected, ForwardOnce(CpuKernels.Fast, 3), Tolerance, $"output of fresh backend {run}");
+
+        float[] ForwardOnce(CpuKernels kernels, int threads)
+        {
+            using var h = new BackendHarness(kernels, threads);
+            IConv2dOperator conv = h.Backend.CreateConv2d(g);
+            Tensor output = h.Stale(batch * g.OutputSize);
+            conv.Forward(batch, h.Upload(x), h.Upload(w), h.Upload(b), output);
+            return h.Read(output);
+        }
+    }
+
     private static float[][] RunConv(CpuKernels kernels, int threads, Conv2dGeometry g, int batch, float[] x, float[] w, float[] b, float[] dy, int calls = 1)
     {
         using var h = new BackendHarness(kernels, threads);

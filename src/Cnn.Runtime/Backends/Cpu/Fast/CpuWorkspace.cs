@@ -15,7 +15,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// An operator states what it needs when it is created (<see cref="Reserve"/>, <see cref="ReserveGemm"/>);
 /// a buffer is allocated, pinned and 64-byte aligned, on first use and reallocated only if a later
 /// operator needs more, so a training step allocates nothing once every layer has run. Nothing in a
-/// region outlives the call that wrote it. Like the backend, not for concurrent calls.
+/// region outlives the call that wrote it. Like the backend, not for concurrent calls: a worker may ask
+/// only for its own slots, and a slot that workers share (worker 0's packed weights) must be taken
+/// on the calling thread before they start, since the first request for a slot allocates it.
 /// </remarks>
 internal sealed unsafe class CpuWorkspace
 {

@@ -49,6 +49,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private bool _splitPack;
     private float* _input, _weight, _bias, _output, _outputGradient, _inputGradient, _weightGradient, _biasGradient, _splitImage, _splitColumns, _splitOutput;
 
+    // The shared packed-weight buffers of the call in flight. The calling thread takes them from the
+    // workspace before any worker starts: a workspace slot may be (re)allocated on first use, so the
+    // workers must never be the first to ask for a slot they share.
+    private float* _packedWeights, _packedWeightsTransposed;
+
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool)
     {
         GeometryChecks.Validate(geometry);
@@ -103,6 +108,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
+        _packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
 
         if (_direct)
         {
@@ -148,7 +154,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     /// </summary>
     private void PackWeights(int first, int end)
     {
-        float* packed = _ws.Get(CpuWorkspace.Region.PackedWeights);
+        float* packed = _packedWeights;
         for (int group = 0; group < _g.Groups; group++)
                 Sgemm.PackA(_kernel, end - first, _depth, _weight + ((long)group * _outGroup + first) * _depth, _depth, false,
                     packed + (long)group * _packedGroup + (long)first * _depth);
@@ -174,9 +180,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _biasGradient = _g.HasBias ? CpuTensor.Pointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : null;
         _batch = batch;
         _work = Work.Backward;
+        _packedWeightsTransposed = _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed);
         if (_inputGradient != null)
         {
-            float* packed = _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed);
+            float* packed = _packedWeightsTransposed;
             for (int group = 0; group < _g.Groups; group++)
                 Sgemm.PackA(_kernel, _depth, _outGroup, _weight + (long)group * _outGroup * _depth, _depth, true, packed + (long)group * _packedGroupTransposed);
         }
@@ -235,7 +242,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     {
         GemmWorkspace ws = _ws.Gemm(worker);
         int columns = count * _outPlane;
-        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
+        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _packedWeights;
         float* image = _input + (long)first * _g.InputSize;
         float* b = _pointwise ? image : columnBuffer;
         if (!_pointwise)
@@ -267,7 +274,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private void ForwardSplitShare(int worker, int workers)
     {
         GemmWorkspace ws = _ws.Gemm(worker);
-        float* packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
+        float* packedWeights = _packedWeights;
         if (_splitRows)
         {
             (int start, int end) = WorkerPool.Share((_outGroup + _mr - 1) / _mr, worker, workers);
@@ -327,7 +334,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     {
         GemmWorkspace ws = _ws.Gemm(worker);
         int columns = count * _outPlane;
-        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed);
+        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _packedWeightsTransposed;
         float* image = _input + (long)first * _g.InputSize;
         float* b = _pointwise ? image : columnBuffer;
         if (!_pointwise)
