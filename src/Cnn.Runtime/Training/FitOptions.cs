@@ -2,6 +2,7 @@ using Cnn.Data;
 using Cnn.Distributed;
 using Cnn.Losses;
 using Cnn.Optimizers;
+using Microsoft.Extensions.Logging;
 
 namespace Cnn.Training;
 
@@ -34,6 +35,13 @@ public sealed record FitOptions
 
     /// <summary>Where callbacks write what they did (early stop, learning rate reduced, model saved); null keeps them quiet.</summary>
     public TextWriter? Log { get; init; }
+
+    /// <summary>
+    /// Receives structured training events (see <see cref="TrainingEvents"/>): start, every step at
+    /// Debug level, every epoch's figures, what callbacks did, divergence and the end. It works beside
+    /// <see cref="Progress"/>, which stays the console bar; null logs nothing.
+    /// </summary>
+    public ILogger? Logger { get; init; }
 
     /// <summary>
     /// Stops training before the next batch when cancelled (see <see cref="ConsoleCancellation"/>

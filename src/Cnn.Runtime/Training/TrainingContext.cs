@@ -1,4 +1,5 @@
 using Cnn.Optimizers;
+using Microsoft.Extensions.Logging;
 
 namespace Cnn.Training;
 
@@ -72,6 +73,10 @@ public sealed class TrainingContext
         StopReason ??= reason;
     }
 
-    /// <summary>Writes a line to <see cref="FitOptions.Log"/>, if one was given.</summary>
-    public void Log(string message) => Options.Log?.WriteLine(message);
+    /// <summary>Writes a line to <see cref="FitOptions.Log"/> and a <see cref="TrainingEvents.TrainingNote"/> to <see cref="FitOptions.Logger"/>, where given.</summary>
+    public void Log(string message)
+    {
+        Options.Log?.WriteLine(message);
+        Options.Logger?.TrainingNote(message);
+    }
 }

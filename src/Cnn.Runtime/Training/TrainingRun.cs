@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Cnn.Data;
 using Cnn.Losses;
 using Cnn.Optimizers;
+using Microsoft.Extensions.Logging;
 
 namespace Cnn.Training;
 
@@ -38,7 +39,7 @@ internal sealed class TrainingRun
                 throw new NotSupportedException("Resuming a data-parallel run (FitOptions.Distributed with more than one rank) is not supported yet; see docs/distributed.md.");
             _parallel = new DataParallel(network, collectives);
             // Only rank 0 reports, logs and saves; the others train in silence.
-            if (collectives.Rank != 0) options = options with { Progress = null, Log = null, CheckpointDirectory = null, CheckpointEveryEpoch = false };
+            if (collectives.Rank != 0) options = options with { Progress = null, Log = null, Logger = null, CheckpointDirectory = null, CheckpointEveryEpoch = false };
         }
         _network = network;
         _train = train;
@@ -48,6 +49,7 @@ internal sealed class TrainingRun
         _loss = options.Loss ?? Loss.For(network);
         _callbacks = [];
         if (options.Progress is not null) _callbacks.Add(new ProgressReporter(options.Progress));
+        if (options.Logger is not null) _callbacks.Add(new LoggerReporter(options.Logger));
         _callbacks.AddRange(options.Callbacks);
         _context = new TrainingContext(network, _optimizer, options, train.BatchesPerEpoch, train.BatchSize, validation is not null, _history);
 
@@ -142,6 +144,8 @@ internal sealed class TrainingRun
         }
 
         foreach (ICallback callback in _callbacks) callback.OnTrainEnd(_context);
+        // After every callback's OnTrainEnd, so that their notes (early stop, weights restored) come first.
+        _options.Logger?.TrainingEnded(_context.Epoch, _context.StopReason ?? "all epochs done");
         return _history;
     }
 
