@@ -32,6 +32,10 @@ import torchvision
 
 SEED = 1234
 
+# Optimizer steps and error measures are elementwise, so large tensors are handled in chunks of
+# this many values: the same result, without double copies of VGG-16's 103M-value classifier weight.
+OPTIMIZER_CHUNK = 1 << 22
+
 
 class LeNet5(nn.Module):
     def __init__(self):
@@ -105,17 +109,17 @@ NETS = {
 
 
 def save_safetensors(path, tensors, metadata=None):
-    header, blobs, offset = {}, [], 0
+    """Writes float tensors as F32 and int64 as I64, one tensor at a time (never the whole file in memory)."""
+    def stored(t):
+        t = t.detach().cpu().contiguous()
+        return (t, "I64") if t.dtype == torch.int64 else (t.float(), "F32")
+
+    header, offset = {}, 0
     for name in sorted(tensors):
-        t = tensors[name].detach().cpu().contiguous()
-        if t.dtype == torch.int64:
-            dtype = "I64"
-        else:
-            t, dtype = t.float(), "F32"
-        data = t.numpy().tobytes()
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
+        t = tensors[name]
+        size = t.numel() * 8 if t.dtype == torch.int64 else t.numel() * 4
+        header[name] = {"dtype": "I64" if t.dtype == torch.int64 else "F32", "shape": list(t.shape), "data_offsets": [offset, offset + size]}
+        offset += size
     if metadata:
         header["__metadata__"] = metadata
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -124,8 +128,9 @@ def save_safetensors(path, tensors, metadata=None):
     with open(tmp, "wb") as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
-        for data in blobs:
-            f.write(data)
+        for name in sorted(tensors):
+            t, _ = stored(tensors[name])
+            f.write(memoryview(t.numpy()).cast("B"))
     os.replace(tmp, path)
 
 
@@ -147,9 +152,14 @@ def load_safetensors(path):
 
 
 def relative_error(single, double):
-    """max|a - b| / max|b|, as the C# test measures it, as a one-element tensor."""
-    scale = double.abs().max().item()
-    error = (single.double() - double).abs().max().item()
+    """max|a - b| / max|b|, as the C# test measures it, as a one-element tensor (chunk by chunk, so
+    that no double copy of a large gradient is made)."""
+    single, double = single.detach().reshape(-1), double.detach().reshape(-1)
+    scale = error = 0.0
+    for start in range(0, double.numel(), OPTIMIZER_CHUNK):
+        end = min(start + OPTIMIZER_CHUNK, double.numel())
+        scale = max(scale, double[start:end].abs().max().item())
+        error = max(error, (single[start:end].double() - double[start:end]).abs().max().item())
     return torch.tensor([error / scale if scale > 0 else error])
 
 
@@ -175,46 +185,74 @@ def set_mode(model, mode):
             m.eval()
 
 
+OPTIMIZERS = (("sgd", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-4)),
+              ("adam", lambda ps: torch.optim.Adam(ps, lr=1e-3)))
+
+
+def step_in_chunks(make, value, grad):
+    """One step of a fresh optimizer from (value, grad), in the gradient's precision, chunk by chunk, returned as float32."""
+    result = torch.empty(value.shape, dtype=torch.float32)
+    flat_value, flat_grad, flat_result = value.detach().reshape(-1), grad.reshape(-1), result.view(-1)
+    for start in range(0, flat_value.numel(), OPTIMIZER_CHUNK):
+        end = min(start + OPTIMIZER_CHUNK, flat_value.numel())
+        copy = flat_value[start:end].to(flat_grad.dtype, copy=True).requires_grad_(True)
+        copy.grad = flat_grad[start:end].clone()
+        make([copy]).step()
+        flat_result[start:end] = copy.detach().float()
+    return result
+
+
 def record(name, out):
+    """Peaks at about 3.5 GB (VGG-16, in the float64 backward pass with the float32 gradients kept)."""
     model = build(name)
     shape, batch = NETS[name][1], NETS[name][2]
     save_safetensors(os.path.join(out, f"{name}.weights.safetensors"), model.state_dict(), {"format": "pt", "architecture": name})
+    has_bn = any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+    del model
     generator = torch.Generator().manual_seed(SEED + 2)
     x = torch.randn((batch,) + shape, generator=generator, dtype=torch.float32)
     y = torch.randint(0, 10, (batch,), generator=generator)
-    has_bn = any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
     for mode in (["eval", "train"] if has_bn else ["eval"]):
+        # The step in float32 first, keeping only its output and gradients, for float32's own error
+        # against float64 below.
+        single = build(name)
+        set_mode(single, mode)
+        out_single = single(x)
+        F.cross_entropy(out_single, y).backward()
+        single_grads = {pname: p.grad for pname, p in single.named_parameters()}
+        out_single = out_single.detach()  # its graph would keep the float32 weights alive
+        del single
+
         model = build(name).double()
         set_mode(model, mode)
         out_t = model(x.double())
         loss = F.cross_entropy(out_t, y)
         loss.backward()
-        result = {"input": x, "labels": y.float(), "output": out_t, "loss": loss.reshape(1)}
-        params = dict(model.named_parameters())
-        for pname, p in params.items():
-            result["grad." + pname] = p.grad
-
-        single = build(name)
-        set_mode(single, mode)
-        out_single = single(x)
-        F.cross_entropy(out_single, y).backward()
-        result["f32error.output"] = relative_error(out_single, out_t)
-        for pname, p in single.named_parameters():
-            result["f32error.grad." + pname] = relative_error(p.grad, params[pname].grad)
+        result = {"input": x, "labels": y.float(), "output": out_t.detach().float(), "loss": loss.detach().reshape(1).float(),
+                  "f32error.output": relative_error(out_single, out_t)}
         for bname, b in model.named_buffers():
-            result["buffer." + bname] = b
-        for kind, make in (("sgd", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-4)),
-                           ("adam", lambda ps: torch.optim.Adam(ps, lr=1e-3))):
-            with torch.no_grad():
-                copies = {pname: p.detach().clone().requires_grad_(True) for pname, p in params.items()}
-                for pname, c in copies.items():
-                    c.grad = params[pname].grad.clone()
-            optimizer = make(list(copies.values()))
-            optimizer.step()
-            for pname, c in copies.items():
-                result[f"{kind}.{pname}"] = c
+            result["buffer." + bname] = b.detach().clone()
+        params = dict(model.named_parameters())
+        for pname, grad in single_grads.items():
+            result["f32error.grad." + pname] = relative_error(grad, params[pname].grad)
+        del single_grads, out_single
+
+        # The float64 values equal the float32 weights they were made from, so only the gradients
+        # stay; then parameter by parameter, its gradient and the two optimizer steps from it are
+        # kept as float32, and its float64 gradient and float32 value are let go.
+        for p in params.values():
+            p.data = torch.empty(0, dtype=p.dtype)
+        values = dict(build(name).named_parameters())
+        for pname, p in params.items():
+            for kind, make in OPTIMIZERS:
+                result[f"{kind}.{pname}"] = step_in_chunks(make, values[pname], p.grad)
+            result["grad." + pname] = p.grad.float()
+            p.grad = None
+            values[pname].data = torch.empty(0)
+        del model, params, values, out_t
         save_safetensors(os.path.join(out, f"{name}.{mode}.safetensors"), result)
         print(f"{name} {mode}: loss {loss.item():.6f}", flush=True)
+        del result
 
 
 def forward(name, weights, input_path, out):
