@@ -84,6 +84,23 @@ public partial class TorchDifferentialTests
         Assert.True(disagreements.IsEmpty, $"{disagreements.Count} of {networks.Length} networks disagree with PyTorch:{report}");
     }
 
+    [Fact]
+    public void DeliberateDifferences_AreExactlyTheDocumentedOnes()
+    {
+        string readme = File.ReadAllText(Path.Combine(Snapshot.ProjectDirectory(ThisFile()), "..", "..", "docs", "diagnostics", "README.md"));
+        int section = readme.IndexOf("## Deliberate differences from PyTorch", StringComparison.Ordinal);
+        Assert.True(section >= 0, "docs/diagnostics/README.md has no 'Deliberate differences from PyTorch' section");
+        string[] documented = DocumentedIdPattern().Matches(readme[section..]).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal).ToArray();
+
+        string[] recorded = LoadNetworks()
+            .Select(n => n.GetProperty("expect"))
+            .Where(e => e.TryGetProperty("deliberate", out _))
+            .Select(e => e.GetProperty("deliberate").GetString()!)
+            .Distinct().Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(documented, recorded);
+    }
+
     /// <summary>Null when Cnn agrees with the recorded PyTorch result; otherwise what differs.</summary>
     private static string? Compare(JsonElement expect, AttributeSourceRenderer rendered, Diagnostic[] diagnostics, string? generated)
     {
@@ -155,6 +172,9 @@ public partial class TorchDifferentialTests
 
     [GeneratedRegex(@"public const long BufferCount = (\d+);")]
     private static partial Regex BufferCountPattern();
+
+    [GeneratedRegex(@"^\| \[(CNN\d{4})\]", RegexOptions.Multiline)]
+    private static partial Regex DocumentedIdPattern();
 
     [GeneratedRegex(@"\d+")]
     private static partial Regex NumberPattern();
