@@ -253,11 +253,14 @@ class Generator:
         h = min(image[1], image[2]) if len(image) == 3 else 8
         style = r.random()
         if style < 0.3:
-            a["pad"] = self.pick(0, 1, 2)
+            a["pad"] = self.pick(0, 1, 2, 2, 3, 4)
         elif style < 0.45:
             a["mode"] = "Same"
             if a["k"] % 2 == 0 and not break_it:
-                a["k"] += 1
+                if self.chance(0.5):
+                    a["k"] += 1
+                else:
+                    a["dilation"] = 2  # an even kernel, dilated to an odd effective one
         elif style < 0.5:
             a["mode"] = "Valid"
         elif style < 0.8:
@@ -265,7 +268,7 @@ class Generator:
         if "mode" not in a or a["mode"] != "Same":
             if self.chance(0.25):
                 a["stride"] = self.pick(2, 2, 3)
-        if self.chance(0.15) and isinstance(a["k"], int) and a["k"] <= 3:
+        if "dilation" not in a and self.chance(0.15) and isinstance(a["k"], int) and a["k"] <= 3:
             a["dilation"] = self.pick(2, 3)
         if len(image) == 3 and isinstance(out, int):
             c = image[0]
@@ -313,12 +316,19 @@ def shape_of(spec, layers_prefix):
     return list(y.shape[1:])
 
 
-BLOCK_TEMPLATES = ["basic", "plain_residual", "inception", "nested_concat_in_residual", "residual_in_concat", "bottleneck_expr"]
+BLOCK_TEMPLATES = ["basic", "plain_residual", "inception", "nested_concat_in_residual", "residual_in_concat", "bottleneck_expr", "stage"]
 
 
-def make_block(g, template, index):
-    """A block definition: its parameters and layers, one of a few families with random details."""
+def make_block(g, template, index, used):
+    """A block definition: its parameters and layers, one of a few families with random details.
+    The blocks it uses in turn go into `used`."""
     name = f"B{index}"
+    if template == "stage":
+        inner, params, layers = make_block(g, "basic", f"{index}i", used)
+        used[inner] = {"params": params, "layers": layers}
+        return name, ["planes", "stride = 1"], [
+            {"k": "Use", "block": inner, "name": "0", "args": ["planes", "stride"]},
+            {"k": "Use", "block": inner, "name": "1", "args": ["planes"]}]
     if template == "basic":
         layers = [{"k": "Residual", "main": [
             {"k": "Conv2d", "name": "conv1", "a": {"out": "planes", "k": 3, "stride": "stride", "pad": 1, "bias": False}},
@@ -396,7 +406,7 @@ def generate(rng, index):
         for attempt in range(8):
             r = rng.random()
             if len(shape) == 1:
-                choice = g.pick("linear", "linear", "act", "dropout", "bn1d", "concat_flat")
+                choice = g.pick("linear", "linear", "act", "dropout", "bn1d", "concat_flat", "residual_flat")
             elif r < 0.35:
                 choice = "conv"
             elif r < 0.5:
@@ -439,6 +449,8 @@ def generate(rng, index):
                 if main[0]["a"]["k"] % 2 == 0:
                     main[0]["a"]["k"] += 1
                     main[0]["a"]["pad"] = main[0]["a"]["k"] // 2
+                if g.chance(0.25):
+                    main.append({"k": "Residual", "main": [{"k": "Conv2d", "name": f"inner{n}", "a": {"out": shape[0], "k": 1}}, g.activation()]})
                 layer = {"k": "Residual", "main": main}
                 if g.chance(0.5):
                     layer["name"] = f"res{n}"
@@ -448,6 +460,12 @@ def generate(rng, index):
                     main[0]["a"].pop("groups", None)
                     main[0]["a"].pop("in", None)
                     layer["shortcut"] = {"name": f"short{n}", "only": g.chance(0.5), "layers": [{"k": "Conv2d", "name": "0", "a": {"out": out, "k": 1}}]}
+            elif choice == "residual_flat":
+                f = shape[0] if g.chance(0.6) else g.pick(4, 6)
+                main = [{"k": "Linear", "name": f"rl{n}", "a": {"out": f}}, g.activation()]
+                layer = {"k": "Residual", "main": main}
+                if f != shape[0] or g.chance(0.3):
+                    layer["shortcut"] = {"name": f"proj{n}", "only": g.chance(0.5), "layers": [{"k": "Linear", "name": "0", "a": {"out": f}}]}
             elif choice in ("concat", "concat_flat"):
                 branches = []
                 for b in range(g.pick(2, 2, 3)):
@@ -458,7 +476,11 @@ def generate(rng, index):
                         inner[0]["a"]["k"] = g.pick(1, 3, 5)
                         inner[0]["a"]["pad"] = inner[0]["a"]["k"] // 2
                         inner[0]["a"].pop("mode", None)
-                        if g.chance(0.3):
+                        if g.chance(0.2):
+                            inner.append({"k": "Concat", "branches": [
+                                {"name": g.pick(None, "x"), "layers": [{"k": "Conv2d", "name": f"x{n}_{b}", "a": {"out": 2, "k": 1}}]},
+                                {"name": g.pick(None, "y"), "layers": [{"k": "Conv2d", "name": f"y{n}_{b}", "a": {"out": 3, "k": 1}}]}]})
+                        elif g.chance(0.3):
                             inner.append({"k": "Residual", "main": [{"k": "Conv2d", "name": f"r{n}_{b}", "a": {"out": inner[0]["a"]["out"], "k": 3, "pad": 1}}]})
                     else:
                         inner = [{"k": "Linear", "name": f"l{n}_{b}", "a": {"out": g.pick(2, 5)}}]
@@ -468,9 +490,10 @@ def generate(rng, index):
                     layer["name"] = f"cat{n}"
             elif choice == "block":
                 template = g.pick(*BLOCK_TEMPLATES)
-                bname, params, blayers = make_block(g, template, block_count)
+                used = {}
+                bname, params, blayers = make_block(g, template, block_count, used)
                 c = shape[0]
-                if template == "basic":
+                if template in ("basic", "stage"):
                     args = [g.pick(c, c, 8, 16)] + ([g.pick(1, 2)] if g.chance(0.6) else [])
                 elif template == "plain_residual":
                     args = [c]
@@ -483,9 +506,10 @@ def generate(rng, index):
                 else:
                     args = [g.pick(2, 4), g.pick(1, 2)]
                 use = {"k": "Use", "block": bname, "name": f"layer{n}", "args": args}
-                if shape_of(dict(spec, blocks={**spec["blocks"], bname: {"params": params, "layers": blayers}}), spec["layers"] + [use]) is None:
+                used[bname] = {"params": params, "layers": blayers}
+                if shape_of(dict(spec, blocks={**spec["blocks"], **used}), spec["layers"] + [use]) is None:
                     continue
-                spec["blocks"][bname] = {"params": params, "layers": blayers}
+                spec["blocks"].update(used)
                 block_count += 1
                 spec["layers"].append(use)
                 break
