@@ -290,7 +290,7 @@ class Generator:
         kind = self.pick("MaxPool2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d")
         if kind == "AdaptiveAvgPool2d":
             return {"k": kind, "a": {"out": self.pick(1, 1, 2, 3, 4)}}
-        k = self.pick(2, 2, 3, 3, 4)
+        k = self.pick(1, 2, 2, 3, 3, 4, 5)
         a = {"k": k}
         if self.chance(0.5):
             a["stride"] = self.pick(1, 2, 3)
@@ -381,8 +381,8 @@ def generate(rng, index):
     image = g.chance(0.9)
     if image:
         c = g.pick(1, 2, 3, 4, 6, 8)
-        h = g.pick(4, 6, 7, 8, 9, 12, 16, 17, 24, 28, 32)
-        w = h if g.chance(0.7) else g.pick(5, 8, 11, 16, 20)
+        h = g.pick(1, 2, 3, 4, 6, 7, 8, 9, 12, 16, 17, 24, 28, 32) if g.chance(0.9) else g.pick(1, 2, 3)
+        w = h if g.chance(0.7) else g.pick(1, 3, 5, 8, 11, 16, 20)
         spec = {"input": [c, h, w], "layers": [], "blocks": {}}
     else:
         spec = {"input": [g.pick(4, 10, 16, 33)], "layers": [], "blocks": {}}
