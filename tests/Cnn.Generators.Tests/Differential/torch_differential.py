@@ -451,6 +451,8 @@ def generate(rng, index):
                     main[0]["a"]["pad"] = main[0]["a"]["k"] // 2
                 if g.chance(0.25):
                     main.append({"k": "Residual", "main": [{"k": "Conv2d", "name": f"inner{n}", "a": {"out": shape[0], "k": 1}}, g.activation()]})
+                elif g.chance(0.05):
+                    main.append({"k": "Residual", "main": []})  # x + x
                 layer = {"k": "Residual", "main": main}
                 if g.chance(0.5):
                     layer["name"] = f"res{n}"
@@ -484,6 +486,8 @@ def generate(rng, index):
                             inner.append({"k": "Residual", "main": [{"k": "Conv2d", "name": f"r{n}_{b}", "a": {"out": inner[0]["a"]["out"], "k": 3, "pad": 1}}]})
                     else:
                         inner = [{"k": "Linear", "name": f"l{n}_{b}", "a": {"out": g.pick(2, 5)}}]
+                    if g.chance(0.1):
+                        inner = []  # an identity branch
                     branches.append({"name": f"br{b}" if g.chance(0.5) else None, "layers": inner})
                 layer = {"k": "Concat", "branches": branches}
                 if g.chance(0.5):
