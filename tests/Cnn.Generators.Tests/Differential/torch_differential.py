@@ -12,7 +12,7 @@ where PyTorch fails (its attribute ordinal), the error, and the numbers a good m
 docs/diagnostics/README.md, "Deliberate differences from PyTorch") the record says so, with the
 diagnostic Cnn must give instead.
 
-DifferentialTests.cs renders each spec as attribute source, runs the generator, and compares.
+TorchDifferentialTests.cs renders each spec as attribute source, runs the generator, and compares.
 
 Regenerate (PyTorch 1.13, about a minute):
     /usr/bin/python3 tests/Cnn.Generators.Tests/Differential/torch_differential.py
@@ -190,7 +190,7 @@ class Interpreter:
         if k == "BatchNorm1d":
             return shape
         if k == "Conv2d":
-            kernel, groups = self.size(a["k"], env), self.size(a.get("groups", 1), env)
+            groups = self.size(a.get("groups", 1), env)
             inc = self.size(a.get("in", 0), env)
             if "divisible by groups" in error:
                 c = inc or shape[0]
@@ -250,7 +250,6 @@ class Generator:
     def conv(self, name, out, image, break_it=False):
         r = self.rng
         a = {"out": out, "k": self.pick(1, 1, 3, 3, 3, 5, 2, 4)}
-        h = min(image[1], image[2]) if len(image) == 3 else 8
         style = r.random()
         if style < 0.3:
             a["pad"] = self.pick(0, 1, 2, 2, 3, 4)
@@ -286,7 +285,6 @@ class Generator:
         return {"k": "Conv2d", "name": name, "a": a}
 
     def pool(self, image):
-        r = self.rng
         kind = self.pick("MaxPool2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d")
         if kind == "AdaptiveAvgPool2d":
             return {"k": kind, "a": {"out": self.pick(1, 1, 2, 3, 4)}}
@@ -398,7 +396,6 @@ def generate(rng, index):
         return shape_of(spec, spec["layers"])
 
     block_count = 0
-    flattened = not image
     for step in range(length):
         shape = current()
         if shape is None:
