@@ -104,6 +104,10 @@ public sealed class OperatorParityTests : IDisposable
         { new Pool2dGeometry(PoolKind.Max, 2, 3, 8, 8, 4, 4, 3, 3, 2, 2, 0, 0), false },   // ceil mode
         { new Pool2dGeometry(PoolKind.Average, 2, 3, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1), true },
         { new Pool2dGeometry(PoolKind.Average, 2, 3, 8, 8, 5, 5, 3, 3, 2, 2, 1, 1), false }, // ceil mode clips the last windows
+        { new Pool2dGeometry(PoolKind.Average, 2, 3, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1, CountIncludePad: false), true },
+        { new Pool2dGeometry(PoolKind.Average, 2, 3, 8, 8, 5, 5, 3, 3, 2, 2, 1, 1, CountIncludePad: false), false },
+        { new Pool2dGeometry(PoolKind.Average, 2, 3, 9, 8, 5, 3, 3, 2, 2, 3, 1, 0, CountIncludePad: false), true },  // non-square
+        { new Pool2dGeometry(PoolKind.Max, 2, 3, 9, 8, 5, 9, 3, 2, 2, 1, 1, 1), true },  // non-square
         { new Pool2dGeometry(PoolKind.Sum, 2, 4, 6, 6, 3, 3, 2, 2, 2, 2, 0, 0), true },
         { new Pool2dGeometry(PoolKind.Sum, 2, 4, 7, 7, 4, 4, 2, 2, 2, 2, 0, 0), false },
         { new Pool2dGeometry(PoolKind.AdaptiveAverage, 2, 5, 7, 5, 3, 2, 0, 0, 0, 0, 0, 0), false },
