@@ -44,6 +44,7 @@ public sealed class OperatorParityTests : IDisposable
         new Conv2dGeometry(1, 8, 6, 6, 8, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 8, true),
         new Conv2dGeometry(4, 16, 5, 5, 32, 5, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1, false),
         new Conv2dGeometry(2, 3, 32, 32, 16, 16, 16, 7, 7, 2, 2, 3, 3, 1, 1, 1, false),
+        new Conv2dGeometry(2, 6, 9, 17, 8, 9, 17, 1, 7, 1, 1, 0, 3, 1, 1, 1, true),  // Inception-v3's (1, 7), padding (0, 3)
     };
 
     [CudaTheory]
