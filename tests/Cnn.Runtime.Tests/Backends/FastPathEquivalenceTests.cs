@@ -29,6 +29,7 @@ public class FastPathEquivalenceTests
             data.Add("inception-7x1", 3, threads);
             data.Add("non-square-strided-dilated", 4, threads);
             data.Add("direct-1x5", 4, threads);
+            data.Add("split-rows-7x1", 1, threads);
         }
         return data;
     }
@@ -48,6 +49,8 @@ public class FastPathEquivalenceTests
         "inception-7x1" => Geometries.Conv(64, 12, 9, 17, 10, 7, 1, 1, 1, 3, 0, 1, 1, 1, true),
         // Every pair different: kernel (3, 2), stride (2, 1), padding (1, 0), dilation (1, 2).
         "non-square-strided-dilated" => Geometries.Conv(64, 6, 11, 13, 9, 3, 2, 2, 1, 1, 0, 1, 2, 1, true),
+        // Batch 1 above the split threshold, as "split-rows", with a (7, 1) kernel on a 14×17 plane.
+        "split-rows-7x1" => Geometries.Conv(64, 32, 14, 17, 64, 7, 1, 1, 1, 3, 0, 1, 1, 1, true),
         // Small enough for the direct path: 3 input channels × (1, 5) taps, 6 outputs.
         "direct-1x5" => Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 1, 0, 2, 1, 1, 1, true),
         _ => throw new ArgumentException(name),
