@@ -31,9 +31,6 @@ internal readonly struct AttributeArguments
         public int Int(string name, int defaultValue = 0)
             => _values.TryGetValue(name, out TypedConstant c) && c.Value is not null ? Convert.ToInt32(c.Value, CultureInfo.InvariantCulture) : defaultValue;
 
-        /// <summary>Whether the attribute sets argument <paramref name="name"/>.</summary>
-        public bool Has(string name) => _values.ContainsKey(name);
-
         /// <summary>
         /// A size: argument <paramref name="name"/> (an int, or an expression string for a constructor
         /// argument), or its string twin <paramref name="name"/>Expression; <paramref name="fallback"/>
