@@ -44,6 +44,7 @@ public sealed class OperatorParityTests : IDisposable
         new Conv2dGeometry(1, 8, 6, 6, 8, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 8, true),
         new Conv2dGeometry(4, 16, 5, 5, 32, 5, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1, false),
         new Conv2dGeometry(2, 3, 32, 32, 16, 16, 16, 7, 7, 2, 2, 3, 3, 1, 1, 1, false),
+        new Conv2dGeometry(2, 6, 9, 17, 8, 9, 17, 1, 7, 1, 1, 0, 3, 1, 1, 1, true),  // Inception-v3's (1, 7), padding (0, 3)
     };
 
     [CudaTheory]
@@ -104,6 +105,10 @@ public sealed class OperatorParityTests : IDisposable
         { new Pool2dGeometry(PoolKind.Max, 2, 3, 8, 8, 4, 4, 3, 3, 2, 2, 0, 0), false },   // ceil mode
         { new Pool2dGeometry(PoolKind.Average, 2, 3, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1), true },
         { new Pool2dGeometry(PoolKind.Average, 2, 3, 8, 8, 5, 5, 3, 3, 2, 2, 1, 1), false }, // ceil mode clips the last windows
+        { new Pool2dGeometry(PoolKind.Average, 2, 3, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1, CountIncludePad: false), true },
+        { new Pool2dGeometry(PoolKind.Average, 2, 3, 8, 8, 5, 5, 3, 3, 2, 2, 1, 1, CountIncludePad: false), false },
+        { new Pool2dGeometry(PoolKind.Average, 2, 3, 9, 8, 5, 3, 3, 2, 2, 3, 1, 0, CountIncludePad: false), true },  // non-square
+        { new Pool2dGeometry(PoolKind.Max, 2, 3, 9, 8, 5, 9, 3, 2, 2, 1, 1, 1), true },  // non-square
         { new Pool2dGeometry(PoolKind.Sum, 2, 4, 6, 6, 3, 3, 2, 2, 2, 2, 0, 0), true },
         { new Pool2dGeometry(PoolKind.Sum, 2, 4, 7, 7, 4, 4, 2, 2, 2, 2, 0, 0), false },
         { new Pool2dGeometry(PoolKind.AdaptiveAverage, 2, 5, 7, 5, 3, 2, 0, 0, 0, 0, 0, 0), false },

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
 using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
@@ -12,17 +13,21 @@ public class AlignmentTests
 {
     private static SizeArg S(int value) => SizeArg.Of(value);
 
+    private static Conv2dSpec Conv(string name, LocationInfo? location, SizeArg outChannels, SizeArg kernel, SizeArg stride, SizeArg padding,
+        PaddingModeSpec mode, SizeArg dilation, SizeArg groups, bool bias, SizeArg inChannels)
+        => new(name, location, outChannels, kernel, kernel, stride, stride, padding, padding, mode, dilation, dilation, groups, bias, inChannels);
+
     [Fact]
     public void ShapeInference_AlignsEveryTensorParameterAndBuffer()
     {
         // Odd sizes everywhere, so that packing without padding would misalign almost every offset.
-        var conv = new Conv2dSpec("conv", null, S(3), S(3), S(1), S(1), PaddingModeSpec.Explicit, S(1), S(1), true, S(0));
+        var conv = Conv("conv", null, S(3), S(3), S(1), S(1), PaddingModeSpec.Explicit, S(1), S(1), true, S(0));
         var residual = new ResidualSpec("residual1", null,
-            new LayerSpec[] { new Conv2dSpec("a", null, S(5), S(3), S(2), S(1), PaddingModeSpec.Explicit, S(1), S(1), true, S(0)), new BatchNormSpec("bn", null, true, 1e-5, 0.1) }.ToEquatableArray(),
-            "down", new LayerSpec[] { new Conv2dSpec("0", null, S(5), S(1), S(2), S(0), PaddingModeSpec.Explicit, S(1), S(1), false, S(0)) }.ToEquatableArray());
+            new LayerSpec[] { Conv("a", null, S(5), S(3), S(2), S(1), PaddingModeSpec.Explicit, S(1), S(1), true, S(0)), new BatchNormSpec("bn", null, true, 1e-5, 0.1) }.ToEquatableArray(),
+            "down", new LayerSpec[] { Conv("0", null, S(5), S(1), S(2), S(0), PaddingModeSpec.Explicit, S(1), S(1), false, S(0)) }.ToEquatableArray());
         var concat = new ConcatSpec("concat1", null, new[]
         {
-            new BranchSpec("left", new LayerSpec[] { new Conv2dSpec("c", null, S(7), S(1), S(1), S(0), PaddingModeSpec.Explicit, S(1), S(1), true, S(0)) }.ToEquatableArray()),
+            new BranchSpec("left", new LayerSpec[] { Conv("c", null, S(7), S(1), S(1), S(0), PaddingModeSpec.Explicit, S(1), S(1), true, S(0)) }.ToEquatableArray()),
             new BranchSpec(null, EquatableArray<LayerSpec>.Empty),
         }.ToEquatableArray());
         var spec = new NetworkSpec(null, "Net", "public", new InputSpec(3, 9, 11, false, null), new LayerSpec[]

@@ -126,13 +126,13 @@ public class DiagnosticTests
     private const string Blocks = """
         [Block("planes", "stride = 1")]
         [Residual]
-        [Conv2d("conv1", "planes", 3, Stride = "stride", Padding = 1, Bias = false)]
+        [Conv2d("conv1", "planes", 3, StrideExpression = "stride", Padding = 1, Bias = false)]
         [BatchNorm2d("bn1")]
         [ReLU]
         [Conv2d("conv2", "planes", 3, Padding = 1, Bias = false)]
         [BatchNorm2d("bn2")]
         [Shortcut("downsample", OnlyWhenShapeChanges = true)]
-        [Conv2d("0", "planes", 1, Stride = "stride", Bias = false)]
+        [Conv2d("0", "planes", 1, StrideExpression = "stride", Bias = false)]
         [BatchNorm2d("1")]
         [EndResidual]
         [ReLU]
@@ -225,6 +225,81 @@ public class DiagnosticTests
     public void BlockParameterThatMakesAShapeInvalid_NamesTheInstanceAtTheUse()
         => AssertError(Network("[Input(3, 8, 8)]\n[Use<BasicBlock>(\"layer1.0\", 16)]\n[Use<BasicBlock>(\"layer2.0\", 16, 0)]") + Blocks, "CNN0005",
             "Use<BasicBlock>(\"layer2.0\"", "Conv2d 'layer2.0.conv1' has Stride = 0 (\"stride\")");
+
+    [Fact]
+    public void NonSquareKernelLargerThanPaddedInput_ReportsCnn0006WithBothAxes()
+        => AssertError(Network("[Input(1, 4, 4)]\n[Conv2d(\"conv1\", 8, 1, KernelWidth = 7, PaddingHeight = 1)]"),
+            "CNN0006", "Conv2d(\"conv1\"", "effective kernel of 1×7", "only 6×4 after padding (1, 0)");
+
+    [Fact]
+    public void PoolPaddingWidthLargerThanHalfTheKernel_ReportsCnn0017NamingPaddingWidth()
+        => AssertError(Network("[Input(3, 8, 8)]\n[MaxPool2d(\"pool\", 3, KernelWidth = 2, PaddingWidth = 2)]"), "CNN0017", "MaxPool2d(\"pool\"",
+            "has PaddingWidth = 2 but a kernel of 3×2", "at most half the kernel (1)");
+
+    [Fact]
+    public void SizeAndItsExpressionBothSet_ReportsCnn0020()
+        => AssertError(Network("[Input(3, 8, 8)]\n[Use<Both>(\"b\", 2)]") + "[Block(\"s\")]\n[Conv2d(\"conv\", 4, 3, Stride = 2, StrideExpression = \"s\")]\npublic sealed class Both { }\n",
+            "CNN0020", "Use<Both>", "both Stride and StrideExpression are set");
+
+    [Theory]
+    [InlineData("[Conv2d(\"conv1\", 16.5, 3)]", "CS1503")]           // no overload takes a double
+    [InlineData("[Conv2d(\"conv1\", 16, 3, Stride = 2.5)]", "CS0266")] // a double is not an int
+    [InlineData("[Linear(\"fc\", 10L)]", "CS1503")]
+    [InlineData("[MaxPool2d(2, Padding = 0.5)]", "CS0266")]
+    public void NonIntegerSize_IsACompileError_NotAGeneratorDiagnostic(string layer, string compilerError)
+    {
+        GeneratorOutput output = GeneratorHarness.Run(Network("[Input(3, 8, 8)]\n" + layer + "\n[Flatten]"));
+        Assert.Contains(output.CompileErrors, d => d.Id == compilerError);
+        Assert.DoesNotContain(output.GeneratorDiagnostics, d => d.Id == "CNN0020");
+    }
+
+    [Fact]
+    public void TwoIndependentMistakes_AreBothReportedAtTheirAttributes()
+    {
+        string source = Network("""
+            [Input(3, 8, 8)]
+            [Conv2d("conv1", 16, 3, InChannels = 1)]
+            [ReLU]
+            [MaxPool2d(2)]
+            [Flatten]
+            [Linear("fc1", 10, InFeatures = 100)]
+            [ReLU]
+            [Linear("fc2", 2)]
+            """);
+        GeneratorOutput output = GeneratorHarness.Run(source);
+        string[] lines = source.Split('\n');
+        Assert.Collection(output.GeneratorDiagnostics.OrderBy(d => d.Location.SourceSpan.Start),
+            d =>
+            {
+                Assert.Equal("CNN0004", d.Id);
+                Assert.Contains("Conv2d(\"conv1\"", lines[d.Location.GetLineSpan().StartLinePosition.Line]);
+            },
+            d =>
+            {
+                Assert.Equal("CNN0008", d.Id);
+                Assert.Contains("Linear(\"fc1\"", lines[d.Location.GetLineSpan().StartLinePosition.Line]);
+                // conv1's declared 16 channels, pooled to 3×3: the shape inference went on from conv1's declaration.
+                Assert.Contains("'flatten1' produces 144 features", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            });
+        Assert.Empty(output.CompileErrors);
+    }
+
+    [Theory]
+    [InlineData("[Conv2d(\"conv1\", 16, 3, InChannels = 1)]", "CNN0004")]
+    [InlineData("[Conv2d(\"conv1\", 16, 4, PaddingMode = PaddingMode.Same)]", "CNN0013")]
+    [InlineData("[Conv2d(\"conv1\", 16, 3, Groups = 3, Padding = 1)]", "CNN0014")]
+    [InlineData("[Conv2d(\"conv 1\", 16, 3)]", "CNN0012")]
+    [InlineData("[MaxPool2d(\"pool\", 2, Padding = 2)]\n[Conv2d(\"conv1\", 16, 3)]", "CNN0017")]
+    [InlineData("[Conv2d(\"conv1\", 16, 3)]\n[Softmax]", "CNN0016")]
+    [InlineData("[Conv2d(\"conv1\", 16, 3)]\n[BatchNorm1d(\"bn\")]", "CNN0027")]
+    [InlineData("[Conv2d(\"conv1\", 16, 3)]\n[Dropout(\"drop\", 1.0)]", "CNN0015")]
+    [InlineData("[Conv2d(\"conv1\", 16, 9)]\n[Conv2d(\"conv2\", 16, 9)]", "CNN0006")]
+    public void OneMistake_GivesExactlyOneError_ThoughInferenceGoesOn(string layers, string id)
+    {
+        // Every later layer is valid for the shape that the mistaken layer declares, so nothing else may be reported.
+        GeneratorOutput output = GeneratorHarness.Run(Network("[Input(3, 8, 8)]\n" + layers + "\n[Conv2d(\"later\", 8, 3, Padding = 1)]\n[AvgPool2d(2)]\n[Flatten]\n[Linear(\"fc\", 10)]"));
+        Assert.Equal(id, Assert.Single(output.GeneratorDiagnostics).Id);
+    }
 
     [Fact]
     public void EveryDescriptor_HasATest()

@@ -16,12 +16,23 @@ public class ShapeInferenceTests
 
     private static Conv2dSpec Conv(string name, int outChannels, int kernel, int stride = 1, int padding = 0,
         PaddingModeSpec mode = PaddingModeSpec.Explicit, int dilation = 1, int groups = 1, bool bias = true)
-        => new(name, null, S(outChannels), S(kernel), S(stride), S(padding), mode, S(dilation), S(groups), bias, S(0));
+        => new(name, null, S(outChannels), S(kernel), S(kernel), S(stride), S(stride), S(padding), S(padding), mode, S(dilation), S(dilation), S(groups), bias, S(0));
+
+    /// <summary>A convolution with PyTorch's (height, width) pairs.</summary>
+    private static Conv2dSpec Conv(string name, int outChannels, (int H, int W) kernel, (int H, int W) stride, (int H, int W) padding,
+        PaddingModeSpec mode = PaddingModeSpec.Explicit, (int H, int W)? dilation = null)
+        => new(name, null, S(outChannels), S(kernel.H), S(kernel.W), S(stride.H), S(stride.W), S(padding.H), S(padding.W), mode,
+            S(dilation?.H ?? 1), S(dilation?.W ?? 1), S(1), true, S(0));
 
     private static SizeArg S(int value) => SizeArg.Of(value);
 
     private static Pool2dSpec Pool(string name, PoolKindSpec kind, int kernel, int stride = 0, int padding = 0, bool ceil = false)
-        => new(name, null, kind, S(kernel), S(stride), S(padding), ceil);
+        => new(name, null, kind, S(kernel), S(kernel), S(stride), S(stride), S(padding), S(padding), ceil, true);
+
+    /// <summary>A pool with PyTorch's (height, width) pairs.</summary>
+    private static Pool2dSpec Pool(string name, PoolKindSpec kind, (int H, int W) kernel, (int H, int W) stride, (int H, int W) padding,
+        bool ceil = false, bool countIncludePad = true)
+        => new(name, null, kind, S(kernel.H), S(kernel.W), S(stride.H), S(stride.W), S(padding.H), S(padding.W), ceil, countIncludePad);
 
     private static ActivationSpec Act(string name, ActivationKindSpec kind) => new(name, null, kind, 0.01);
 
@@ -155,7 +166,59 @@ public class ShapeInferenceTests
     }
 
     [Fact]
-    public void FirstShapeError_StopsInference()
+    public void NonSquareWindows_FollowPyTorchPerAxis()
+    {
+        // PyTorch 1.13 on (1, 3, 17, 13): Conv2d(3, 8, (1, 7), padding=(0, 3)) → 17×13; Conv2d(8, 8, (3, 2), stride=(2, 1),
+        // padding=(1, 0), dilation=(1, 2)) → 9×11; AvgPool2d((3, 2), (2, 1), (1, 0), ceil_mode=True) → 5×10; MaxPool2d((1, 3), (1, 2), (0, 1)) → 5×5.
+        ShapedNetwork net = Infer(Spec(Image(3, 17, 13),
+            Conv("inception", 8, (1, 7), (1, 1), (0, 3)),
+            Conv("mixed", 8, (3, 2), (2, 1), (1, 0), dilation: (1, 2)),
+            Pool("avg", PoolKindSpec.Average, (3, 2), (2, 1), (1, 0), ceil: true, countIncludePad: false),
+            Pool("max", PoolKindSpec.Max, (1, 3), (1, 2), (0, 1))));
+        Assert.Equal(Shape.Image(8, 17, 13), net.Layers[0].OutputShape);
+        Assert.Equal(new[] { 8, 3, 1, 7 }, net.Layers[0].Parameters[0].Dimensions);
+        Assert.Equal(21, net.Layers[0].Parameters[0].FanIn);
+        Assert.Equal(Shape.Image(8, 9, 11), net.Layers[1].OutputShape);
+        Assert.Equal(new Conv2dResolved(8, 17, 13, 8, 9, 11, 3, 2, 2, 1, 1, 0, 1, 2, 1, true), net.Layers[1].Resolved);
+        Assert.Equal(Shape.Image(8, 5, 10), net.Layers[2].OutputShape);
+        Assert.False(((Pool2dResolved)net.Layers[2].Resolved).CountIncludePad);
+        Assert.Equal(Shape.Image(8, 5, 5), net.Layers[3].OutputShape);
+        Assert.Equal(new Pool2dResolved(PoolKindSpec.Max, 8, 5, 10, 5, 5, 1, 3, 1, 2, 0, 1), net.Layers[3].Resolved);
+    }
+
+    [Fact]
+    public void SamePadding_WithANonSquareOddKernel_PadsEachAxisByHalfItsKernel()
+    {
+        // PyTorch: Conv2d(3, 8, (1, 7), padding='same') keeps 17×13.
+        ShapedNetwork net = Infer(Spec(Image(3, 17, 13), Conv("same", 8, (1, 7), (1, 1), (0, 0), PaddingModeSpec.Same)));
+        var conv = (Conv2dResolved)net.Layers[0].Resolved;
+        Assert.Equal(Shape.Image(8, 17, 13), net.Layers[0].OutputShape);
+        Assert.Equal((0, 3), (conv.PaddingHeight, conv.PaddingWidth));
+    }
+
+    [Fact]
+    public void SamePadding_WithAnEvenKernelWidth_IsReported()
+    {
+        ShapeResult result = ShapeInference.Infer(Spec(Image(3, 17, 13), Conv("same", 8, (3, 2), (1, 1), (0, 0), PaddingModeSpec.Same)));
+        DiagnosticInfo error = Assert.Single(result.Errors);
+        Assert.Equal(DiagnosticIds.InvalidSamePadding, error.Id);
+        Assert.Equal("an even effective kernel of 3×2", error.Arguments[1]);
+    }
+
+    [Fact]
+    public void ErrorWithADeclaredOutput_LetsInferenceReportTheNextMistakeToo()
+    {
+        // conv1's InChannels check fails, but its output (8 channels) is certain; the Linear after it then has the wrong InFeatures.
+        var conv = new Conv2dSpec("conv1", null, S(8), S(3), S(3), S(1), S(1), S(1), S(1), PaddingModeSpec.Explicit, S(1), S(1), S(1), true, S(5));
+        ShapeResult result = ShapeInference.Infer(Spec(Image(3, 4, 4), conv, new FlattenSpec("flatten", null),
+            new LinearSpec("fc", null, S(10), S(100), true), Act("relu", ActivationKindSpec.ReLU), Dense("fc2", 2)));
+        Assert.Null(result.Network);
+        Assert.Equal(new[] { DiagnosticIds.ChannelMismatch, DiagnosticIds.LinearInFeaturesMismatch }, result.Errors.Select(e => e.Id));
+        Assert.Equal("128", result.Errors[1].Arguments[3]); // 8 × 4 × 4 features: conv1's declared output
+    }
+
+    [Fact]
+    public void ErrorWithoutAKnownOutput_StopsInference()
     {
         ShapeResult result = ShapeInference.Infer(Spec(Image(1, 2, 2), Conv("big", 4, 5), Conv("later", 4, 9)));
         DiagnosticInfo error = Assert.Single(result.Errors);

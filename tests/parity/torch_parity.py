@@ -88,6 +88,25 @@ class SmoothNet(nn.Module):
         return self.fc2(F.gelu(self.fc1(torch.flatten(x, 1))))
 
 
+class WindowsNet(nn.Module):
+    """Non-square kernels, strides, paddings and dilations (Inception-v3's (1, 7) and (7, 1)), and
+    AvgPool2d with ceil_mode, whose last windows overhang the padding, with and without count_include_pad."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, (1, 7), padding=(0, 3))
+        self.conv2 = nn.Conv2d(8, 8, (7, 1), padding=(3, 0))
+        self.conv3 = nn.Conv2d(8, 12, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2))
+        self.fc = nn.Linear(96, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv2(F.relu(self.conv1(x))))
+        x = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)
+        x = F.max_pool2d(F.relu(self.conv3(x)), (2, 3), (1, 2), (1, 1), ceil_mode=True)
+        x = F.avg_pool2d(x, (3, 2), (2, 1), (1, 0), ceil_mode=True)
+        return self.fc(torch.flatten(x, 1))
+
+
 # name: (constructor, input shape, batch). Batch norm in training mode normalises each channel over
 # batch x height x width values; at 32x32 the last stages of ResNet and GoogLeNet are 1x1, and two
 # values per channel make the result so ill-conditioned that float32 cannot follow float64. At
@@ -105,6 +124,7 @@ NETS = {
     "googlenet": (lambda: torchvision.models.GoogLeNet(num_classes=10, aux_logits=False, init_weights=False), (3, 64, 64), 4),
     "vgg16": (lambda: torchvision.models.vgg16(num_classes=10), (3, 32, 32), 2),
     "smooth": (SmoothNet, (3, 16, 16), 4),
+    "windows": (WindowsNet, (3, 16, 13), 4),
 }
 
 

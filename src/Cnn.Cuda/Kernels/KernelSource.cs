@@ -21,7 +21,10 @@ internal static class KernelSource
     /// <summary>Blocks of the penalty's first reduction pass (its partial sums are reduced in this fixed order).</summary>
     public const int PenaltyBlocks = 256;
 
-    /// <summary>The CUDA C. The pooling kernels number kinds as <see cref="Backends.PoolKind"/> does (0 max … 3 adaptive average).</summary>
+    /// <summary>The pooling kernels' kind for average pooling with count_include_pad=False; 0 … 3 are <see cref="Backends.PoolKind"/>'s.</summary>
+    public const int AverageExcludingPadding = 4;
+
+    /// <summary>The CUDA C. The pooling kernels number kinds as <see cref="Backends.PoolKind"/> does (0 max … 3 adaptive average), and 4 is <see cref="AverageExcludingPadding"/>.</summary>
     public const string Source = """
 typedef long long i64;
 typedef unsigned long long u64;
@@ -132,7 +135,7 @@ extern "C" __global__ void cnn_sum_rows(const float* x, float* sums, int rows, i
     }
 }
 
-/* ---- pooling (kind: 0 max, 1 average counting padding, 2 sum, 3 adaptive average) ------------ */
+/* ---- pooling (kind: 0 max, 1 average counting padding, 2 sum, 3 adaptive average, 4 average without padding) ---- */
 
 struct cnn_window { int y0, y1, x0, x1, divisor; };
 
@@ -148,9 +151,9 @@ __device__ cnn_window cnn_pool_window(int kind, int oy, int ox, int H, int W, in
     }
     int y0 = oy * sh - ph, x0 = ox * sw - pw;
     int y1 = cnn_min(y0 + kh, H + ph), x1 = cnn_min(x0 + kw, W + pw);
-    w.divisor = (y1 - y0) * (x1 - x0);
     w.y0 = cnn_max(y0, 0); w.y1 = cnn_min(y1, H);
     w.x0 = cnn_max(x0, 0); w.x1 = cnn_min(x1, W);
+    w.divisor = kind == 4 ? (w.y1 - w.y0) * (w.x1 - w.x0) : (y1 - y0) * (x1 - x0);
     return w;
 }
 

@@ -29,6 +29,7 @@ internal static unsafe partial class Cudnn
     // cudnnPoolingMode_t, cudnnNanPropagation_t
     public const int PoolingMax = 0;
     public const int PoolingAverageCountIncludePadding = 1;
+    public const int PoolingAverageCountExcludePadding = 2;
     public const int NotPropagateNan = 0;
     public const int PropagateNan = 1;
 

@@ -1,13 +1,14 @@
 using Cnn.Backends;
 using Cnn.Cuda.Interop;
+using Cnn.Cuda.Kernels;
 using Cnn.Cuda.Native;
 
 namespace Cnn.Cuda.Operators;
 
 /// <summary>
-/// Pooling. Max, average (counting padding) and sum go through cuDNN when every window lies inside
-/// the padded input, where cuDNN's window rules are PyTorch's: sum is cuDNN's average scaled by the
-/// window area (alpha = kh·kw). Windows that ceil mode clips, and adaptive average pooling, run the
+/// Pooling. Max, average (counting padding or not) and sum go through cuDNN when every window lies
+/// inside the padded input, where cuDNN's window rules are PyTorch's: sum is cuDNN's average scaled by
+/// the window area (alpha = kh·kw). Windows that ceil mode clips, and adaptive average pooling, run the
 /// backend's own kernels, which follow the reference window by window.
 /// </summary>
 internal sealed unsafe class CudaPool2dOperator : IPool2dOperator, IDisposable
@@ -41,7 +42,8 @@ internal sealed unsafe class CudaPool2dOperator : IPool2dOperator, IDisposable
         if (!UsesCudnn) return;
         string operation = $"{backend.Name}: {shape}, preparing";
         _pooling = CudnnDescriptor.Create(CudnnDescriptorKind.Pooling, operation);
-        int mode = geometry.Kind == PoolKind.Max ? Cudnn.PoolingMax : Cudnn.PoolingAverageCountIncludePadding;
+        int mode = geometry.Kind == PoolKind.Max ? Cudnn.PoolingMax
+            : geometry.CountIncludePad ? Cudnn.PoolingAverageCountIncludePadding : Cudnn.PoolingAverageCountExcludePadding;
         Cudnn.Check(Cudnn.cudnnSetPooling2dDescriptor(_pooling.Value, mode, Cudnn.PropagateNan, geometry.KernelHeight, geometry.KernelWidth,
             geometry.PaddingHeight, geometry.PaddingWidth, geometry.StrideHeight, geometry.StrideWidth), "cudnnSetPooling2dDescriptor", operation);
         _x = CudnnDescriptor.Tensor4d(geometry.MaxBatch, geometry.Channels, geometry.InHeight, geometry.InWidth, operation);
@@ -107,7 +109,8 @@ internal sealed unsafe class CudaPool2dOperator : IPool2dOperator, IDisposable
     {
         long planes = (long)batch * _g.Channels;
         int h = _g.InHeight, w = _g.InWidth, oh = _g.OutHeight, ow = _g.OutWidth, kh = _g.KernelHeight, kw = _g.KernelWidth;
-        int sh = _g.StrideHeight, sw = _g.StrideWidth, ph = _g.PaddingHeight, pw = _g.PaddingWidth, kind = (int)_g.Kind;
+        int sh = _g.StrideHeight, sw = _g.StrideWidth, ph = _g.PaddingHeight, pw = _g.PaddingWidth;
+        int kind = _g.CountIncludePad ? (int)_g.Kind : KernelSource.AverageExcludingPadding;
         if (second == 0)
         {
             void** forward = stackalloc void*[] { &x, &third, &planes, &h, &w, &oh, &ow, &kh, &kw, &sh, &sw, &ph, &pw, &kind };

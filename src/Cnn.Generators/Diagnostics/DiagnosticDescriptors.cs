@@ -37,7 +37,7 @@ namespace Cnn.Generators.Diagnostics
 
         public static readonly DiagnosticDescriptor KernelLargerThanInput = Error(DiagnosticIds.KernelLargerThanInput,
             "Kernel larger than its padded input",
-            "{0} '{1}' has an effective kernel of {2}×{2} but its input is only {3}×{4} after padding {5}; use a smaller kernel, more padding, or fewer downsampling layers before it");
+            "{0} '{1}' has an effective kernel of {2} but its input is only {3} after padding {4}; use a smaller kernel, more padding, or fewer downsampling layers before it");
 
         public static readonly DiagnosticDescriptor SpatialCollapse = Error(DiagnosticIds.SpatialCollapse,
             "Spatial size collapses to zero",
@@ -81,7 +81,7 @@ namespace Cnn.Generators.Diagnostics
 
         public static readonly DiagnosticDescriptor PoolPaddingTooLarge = Error(DiagnosticIds.PoolPaddingTooLarge,
             "Pooling padding too large",
-            "{0} '{1}' has Padding = {2} but a kernel of {3}; padding must be at most half the kernel ({4})");
+            "{0} '{1}' has {2} = {3} but a kernel of {4}; padding must be at most half the kernel ({5})");
 
         public static readonly DiagnosticDescriptor UnsupportedClass = Error(DiagnosticIds.UnsupportedClass,
             "Unsupported network class",

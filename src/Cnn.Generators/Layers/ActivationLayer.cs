@@ -79,7 +79,9 @@ namespace Cnn.Generators.Layers
             var resolved = new ActivationResolved(activation.Activation, checked((int)x.Size), activation.NegativeSlope);
             if (resolved.PerSample && !x.IsFlat)
             {
-                return c.Error(DiagnosticIds.SoftmaxOnImage, activation.Kind, c.Path, Text(x.Channels), Text(x.Height), Text(x.Width));
+                c.Error(DiagnosticIds.SoftmaxOnImage, activation.Kind, c.Path, Text(x.Channels), Text(x.Height), Text(x.Width));
+                // An activation keeps its input's shape.
+                return c.Assume(x);
             }
             return c.Produce(resolved, x);
         }

@@ -42,7 +42,9 @@ namespace Cnn.Generators.Layers
             Shape x = c.InputShape;
             if (x.IsFlat == norm.IsImage)
             {
-                return c.Error(DiagnosticIds.BatchNormWrongRank, norm.Kind, c.Path, x.ToString(), c.Producer, norm.IsImage ? "BatchNorm1d" : "BatchNorm2d");
+                c.Error(DiagnosticIds.BatchNormWrongRank, norm.Kind, c.Path, x.ToString(), c.Producer, norm.IsImage ? "BatchNorm1d" : "BatchNorm2d");
+                // Batch norm keeps its input's shape.
+                return c.Assume(x);
             }
             int channels = x.Channels;
             var parameters = new List<ParameterModel>

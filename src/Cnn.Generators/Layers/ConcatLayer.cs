@@ -57,17 +57,21 @@ namespace Cnn.Generators.Layers
             if (outputs.Count == 0) return null;
             Shape first = c.ShapeOf(outputs[0]);
             int channels = 0;
+            bool mismatch = false;
             for (int i = 0; i < outputs.Count; i++)
             {
                 Shape s = c.ShapeOf(outputs[i]);
-                if (s.IsFlat != first.IsFlat || s.Height != first.Height || s.Width != first.Width)
+                if (!mismatch && (s.IsFlat != first.IsFlat || s.Height != first.Height || s.Width != first.Width))
                 {
-                    return c.Error(DiagnosticIds.ConcatSpatialMismatch, c.Instance, names[i], Spatial(s), names[0], Spatial(first));
+                    c.Error(DiagnosticIds.ConcatSpatialMismatch, c.Instance, names[i], Spatial(s), names[0], Spatial(first));
+                    mismatch = true;
                 }
                 channels += s.Channels;
             }
             Shape y = first.IsFlat ? Shape.Flat(channels) : Shape.Image(channels, first.Height, first.Width);
             c.SetChannelSource(path, true);
+            // The branches' channels add up either way: go on with the first branch's height and width.
+            if (mismatch) return c.Assume(y);
             return c.Combine(new ConcatResolved(channels), outputs.ToArray(), y);
         }
 

@@ -16,11 +16,12 @@ namespace Cnn.Generators.Layers
         Valid = 2,
     }
 
-    /// <summary>[Conv2d] as declared.</summary>
+    /// <summary>[Conv2d] as declared, each window size per axis (kernelSize unless KernelHeight/KernelWidth override it, and so on).</summary>
     internal sealed record Conv2dSpec(
         string Name, LocationInfo? Location,
-        SizeArg OutChannels, SizeArg KernelSize, SizeArg Stride, SizeArg Padding, PaddingModeSpec PaddingMode,
-        SizeArg Dilation, SizeArg Groups, bool Bias, SizeArg InChannels)
+        SizeArg OutChannels, SizeArg KernelHeight, SizeArg KernelWidth, SizeArg StrideHeight, SizeArg StrideWidth,
+        SizeArg PaddingHeight, SizeArg PaddingWidth, PaddingModeSpec PaddingMode,
+        SizeArg DilationHeight, SizeArg DilationWidth, SizeArg Groups, bool Bias, SizeArg InChannels)
         : LayerSpec(Name, Location)
     {
         public override string Kind => "Conv2d";
@@ -53,65 +54,85 @@ namespace Cnn.Generators.Layers
         public override string OperatorType => "IConv2dOperator";
 
         public override LayerSpec Parse(string attribute, AttributeArguments a, LocationInfo? location, Func<string, string> name)
-            => new Conv2dSpec(name("conv"), location, a.Size("outChannels"), a.Size("kernelSize"), a.Size("Stride", 1),
-                a.Size("Padding", 0), (PaddingModeSpec)a.Int("PaddingMode"), a.Size("Dilation", 1), a.Size("Groups", 1), a.Bool("Bias", true), a.Size("InChannels", 0));
+        {
+            SizeArg kernel = a.Size("kernelSize"), stride = a.Size("Stride", 1), padding = a.Size("Padding", 0), dilation = a.Size("Dilation", 1);
+            return new Conv2dSpec(name("conv"), location, a.Size("outChannels"),
+                a.Size("KernelHeight", fallback: kernel), a.Size("KernelWidth", fallback: kernel),
+                a.Size("StrideHeight", fallback: stride), a.Size("StrideWidth", fallback: stride),
+                a.Size("PaddingHeight", fallback: padding), a.Size("PaddingWidth", fallback: padding), (PaddingModeSpec)a.Int("PaddingMode"),
+                a.Size("DilationHeight", fallback: dilation), a.Size("DilationWidth", fallback: dilation),
+                a.Size("Groups", 1), a.Bool("Bias", true), a.Size("InChannels", 0));
+        }
 
         protected override int? Infer(Conv2dSpec conv, LayerContext c)
         {
             Shape x = c.InputShape;
             if (x.IsFlat) return c.Error(DiagnosticIds.ImageLayerOnFlatInput, conv.Kind, c.Path, c.Producer, Text(x.Channels));
             int? outChannels = c.Positive("outChannels", conv.OutChannels);
-            int? kernel = c.Positive("kernelSize", conv.KernelSize);
-            int? stride = c.Positive("Stride", conv.Stride);
-            int? dilation = c.Positive("Dilation", conv.Dilation);
+            (int? kernelHeight, int? kernelWidth) = c.Positive("kernelSize", conv.KernelHeight, conv.KernelWidth);
+            (int? strideHeight, int? strideWidth) = c.Positive("Stride", conv.StrideHeight, conv.StrideWidth);
+            (int? dilationHeight, int? dilationWidth) = c.Positive("Dilation", conv.DilationHeight, conv.DilationWidth);
             int? groups = c.Positive("Groups", conv.Groups);
-            int? explicitPadding = c.NotNegative("Padding", conv.Padding);
+            (int? paddingHeight, int? paddingWidth) = c.NotNegative("Padding", conv.PaddingHeight, conv.PaddingWidth);
             int? inChannels = c.NotNegative("InChannels", conv.InChannels);
-            if (outChannels is null || kernel is null || stride is null || dilation is null || groups is null || explicitPadding is null || inChannels is null) return null;
+            if (outChannels is null || kernelHeight is null || kernelWidth is null || strideHeight is null || strideWidth is null
+                || dilationHeight is null || dilationWidth is null || groups is null || paddingHeight is null || paddingWidth is null || inChannels is null) return null;
 
+            int effectiveHeight = dilationHeight.Value * (kernelHeight.Value - 1) + 1, effectiveWidth = dilationWidth.Value * (kernelWidth.Value - 1) + 1;
+            int padHeight = paddingHeight.Value, padWidth = paddingWidth.Value;
+            if (conv.PaddingMode == PaddingModeSpec.Valid)
+            {
+                padHeight = padWidth = 0;
+            }
+            else if (conv.PaddingMode == PaddingModeSpec.Same)
+            {
+                if (strideHeight != 1 || strideWidth != 1 || effectiveHeight % 2 == 0 || effectiveWidth % 2 == 0)
+                {
+                    string why = strideHeight != 1 || strideWidth != 1 ? $"Stride = {Pair(strideHeight.Value, strideWidth.Value)}"
+                        : $"an even effective kernel of {Area(effectiveHeight, effectiveWidth)}";
+                    c.Error(DiagnosticIds.InvalidSamePadding, c.Path, why);
+                    // What Same asks for: the input's height and width.
+                    c.SetsChannels();
+                    return c.Assume(Shape.Image(outChannels.Value, x.Height, x.Width));
+                }
+                padHeight = (effectiveHeight - 1) / 2;
+                padWidth = (effectiveWidth - 1) / 2;
+            }
+
+            int paddedHeight = x.Height + 2 * padHeight, paddedWidth = x.Width + 2 * padWidth;
+            if (effectiveHeight > paddedHeight || effectiveWidth > paddedWidth)
+            {
+                return c.Error(DiagnosticIds.KernelLargerThanInput, conv.Kind, c.Path, Area(effectiveHeight, effectiveWidth),
+                    Area(paddedHeight, paddedWidth), Pair(padHeight, padWidth));
+            }
+            Shape y = Shape.Image(outChannels.Value, (paddedHeight - effectiveHeight) / strideHeight.Value + 1, (paddedWidth - effectiveWidth) / strideWidth.Value + 1);
+
+            // The output shape follows from the declaration alone, so later layers are still checked against it.
             if (inChannels > 0 && inChannels != x.Channels)
             {
                 string fix = c.ChannelFix(inChannels.Value);
-                return c.Error(DiagnosticIds.ChannelMismatch, conv.Kind, c.Path, Text(inChannels.Value), c.Producer, Text(x.Channels), fix);
+                c.Error(DiagnosticIds.ChannelMismatch, conv.Kind, c.Path, Text(inChannels.Value), c.Producer, Text(x.Channels), fix);
+                c.SetsChannels();
+                return c.Assume(y);
             }
             if (x.Channels % groups.Value != 0 || outChannels.Value % groups.Value != 0)
             {
                 bool inputSide = x.Channels % groups.Value != 0;
-                return c.Error(DiagnosticIds.GroupsMismatch, c.Path, Text(groups.Value), inputSide ? "input" : "output", Text(inputSide ? x.Channels : outChannels.Value));
+                c.Error(DiagnosticIds.GroupsMismatch, c.Path, Text(groups.Value), inputSide ? "input" : "output", Text(inputSide ? x.Channels : outChannels.Value));
+                c.SetsChannels();
+                return c.Assume(y);
             }
 
-            int effectiveKernel = dilation.Value * (kernel.Value - 1) + 1;
-            int padding = explicitPadding.Value;
-            if (conv.PaddingMode == PaddingModeSpec.Valid)
-            {
-                padding = 0;
-            }
-            else if (conv.PaddingMode == PaddingModeSpec.Same)
-            {
-                if (stride != 1 || effectiveKernel % 2 == 0)
-                {
-                    string why = stride != 1 ? $"Stride = {Text(stride.Value)}" : $"an even effective kernel of {Text(effectiveKernel)}";
-                    return c.Error(DiagnosticIds.InvalidSamePadding, c.Path, why);
-                }
-                padding = (effectiveKernel - 1) / 2;
-            }
-
-            int paddedHeight = x.Height + 2 * padding, paddedWidth = x.Width + 2 * padding;
-            if (effectiveKernel > paddedHeight || effectiveKernel > paddedWidth)
-            {
-                return c.Error(DiagnosticIds.KernelLargerThanInput, conv.Kind, c.Path, Text(effectiveKernel), Text(paddedHeight), Text(paddedWidth), Text(padding));
-            }
-
-            Shape y = Shape.Image(outChannels.Value, (paddedHeight - effectiveKernel) / stride.Value + 1, (paddedWidth - effectiveKernel) / stride.Value + 1);
-            int fanIn = x.Channels / groups.Value * kernel.Value * kernel.Value;
+            int fanIn = x.Channels / groups.Value * kernelHeight.Value * kernelWidth.Value;
             var parameters = new List<ParameterModel>
             {
-                c.Parameter("weight", ParameterRoleModel.Weight, new[] { outChannels.Value, x.Channels / groups.Value, kernel.Value, kernel.Value }, ParameterInitModel.UniformFanIn, fanIn),
+                c.Parameter("weight", ParameterRoleModel.Weight, new[] { outChannels.Value, x.Channels / groups.Value, kernelHeight.Value, kernelWidth.Value }, ParameterInitModel.UniformFanIn, fanIn),
             };
             if (conv.Bias) parameters.Add(c.Parameter("bias", ParameterRoleModel.Bias, new[] { outChannels.Value }, ParameterInitModel.UniformFanIn, fanIn));
             c.SetsChannels();
             var resolved = new Conv2dResolved(x.Channels, x.Height, x.Width, y.Channels, y.Height, y.Width,
-                kernel.Value, kernel.Value, stride.Value, stride.Value, padding, padding, dilation.Value, dilation.Value, groups.Value, conv.Bias);
+                kernelHeight.Value, kernelWidth.Value, strideHeight.Value, strideWidth.Value, padHeight, padWidth,
+                dilationHeight.Value, dilationWidth.Value, groups.Value, conv.Bias);
             return c.Produce(resolved, y, parameters);
         }
 

@@ -39,11 +39,13 @@ namespace Cnn.Generators.Layers
 
         protected override int? Infer(DropoutSpec dropout, LayerContext c)
         {
+            Shape x = c.InputShape;
             if (!(dropout.Probability >= 0 && dropout.Probability < 1))
             {
-                return c.Error(DiagnosticIds.DropoutProbability, c.Path, dropout.Probability.ToString("R", CultureInfo.InvariantCulture));
+                c.Error(DiagnosticIds.DropoutProbability, c.Path, dropout.Probability.ToString("R", CultureInfo.InvariantCulture));
+                // Dropout keeps its input's shape.
+                return c.Assume(x);
             }
-            Shape x = c.InputShape;
             long mask = c.Reserve(x.Size);
             return c.Produce(new DropoutResolved(checked((int)x.Size), dropout.Probability), x, mask: mask);
         }

@@ -64,11 +64,25 @@ namespace Cnn.Generators.Layers
                 : ChannelSourceIsConcat ? $"make the branches of '{ChannelSource}' give {Text(channels)} channels in total"
                 : $"give '{ChannelSource}' {Text(channels)} output channels";
 
-        /// <summary>Evaluates a size that must be at least 1, reporting it otherwise.</summary>
-        public int? Positive(string argument, SizeArg value) => _builder.Check(Spec, Path, Location, _scope, argument, value, 1, "at least 1");
+        /// <summary>Evaluates a size that must be at least 1, reporting it (by the argument that gave it, else <paramref name="argument"/>) otherwise.</summary>
+        public int? Positive(string argument, SizeArg value) => _builder.Check(Spec, Path, Location, _scope, value.Argument ?? argument, value, 1, "at least 1");
 
-        /// <summary>Evaluates a size that must be 0 or more, reporting it otherwise.</summary>
-        public int? NotNegative(string argument, SizeArg value) => _builder.Check(Spec, Path, Location, _scope, argument, value, 0, "0 or more");
+        /// <summary>Evaluates a size that must be 0 or more, reporting it (by the argument that gave it, else <paramref name="argument"/>) otherwise.</summary>
+        public int? NotNegative(string argument, SizeArg value) => _builder.Check(Spec, Path, Location, _scope, value.Argument ?? argument, value, 0, "0 or more");
+
+        /// <summary>A per-axis size pair, each at least 1; a value that both axes share (kernelSize) is evaluated and reported once.</summary>
+        public (int? Height, int? Width) Positive(string argument, SizeArg height, SizeArg width)
+        {
+            int? h = Positive(argument, height);
+            return (h, width == height ? h : Positive(argument, width));
+        }
+
+        /// <summary>A per-axis size pair, each 0 or more; a value that both axes share (Padding) is evaluated and reported once.</summary>
+        public (int? Height, int? Width) NotNegative(string argument, SizeArg height, SizeArg width)
+        {
+            int? h = NotNegative(argument, height);
+            return (h, width == height ? h : NotNegative(argument, width));
+        }
 
         /// <summary>Reports an error at the layer's attribute; returns null, for "return context.Error(...)".</summary>
         public int? Error(string id, params string[] arguments)
@@ -76,6 +90,14 @@ namespace Cnn.Generators.Layers
             _builder.Errors.Add(DiagnosticInfo.Create(id, Location, arguments));
             return null;
         }
+
+        /// <summary>
+        /// After an error: the shape the layer declares it produces (a Linear's features, a convolution's
+        /// channels and window arithmetic), so that inference goes on and reports the network's other
+        /// mistakes in the same build. Only for errors that leave that shape certain; returns the
+        /// stand-in output's index.
+        /// </summary>
+        public int Assume(Shape output) => _builder.Assume(Path, output);
 
         /// <summary>The layer's parameter <paramref name="suffix"/> ("weight"), placed 64-byte aligned after the previous ones.</summary>
         public ParameterModel Parameter(string suffix, ParameterRoleModel role, int[] dimensions, ParameterInitModel init, int fanIn)
@@ -114,5 +136,11 @@ namespace Cnn.Generators.Layers
         public int Combine(ResolvedLayer resolved, int[] inputs, Shape output) => _builder.Combine(resolved, _scope.PathOf(Spec.Name), inputs, output);
 
         public static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A window size for messages: "3×3", "1×7".</summary>
+        public static string Area(int height, int width) => Text(height) + "×" + Text(width);
+
+        /// <summary>A per-axis value for messages: "1" when both axes agree, "(0, 3)" otherwise.</summary>
+        public static string Pair(int height, int width) => height == width ? Text(height) : $"({Text(height)}, {Text(width)})";
     }
 }

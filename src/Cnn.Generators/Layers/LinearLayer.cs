@@ -41,13 +41,19 @@ namespace Cnn.Generators.Layers
         protected override int? Infer(LinearSpec linear, LayerContext c)
         {
             Shape x = c.InputShape;
-            if (!x.IsFlat) return c.Error(DiagnosticIds.DenseOnImage, c.Path, Text(x.Channels), Text(x.Height), Text(x.Width), c.Producer, Text(x.Size));
             int? outFeatures = c.Positive("outFeatures", linear.OutFeatures);
             int? inFeatures = c.NotNegative("InFeatures", linear.InFeatures);
+            // After a wrong input the layer still gives its declared features, so the layers after it are checked too.
+            if (!x.IsFlat)
+            {
+                c.Error(DiagnosticIds.DenseOnImage, c.Path, Text(x.Channels), Text(x.Height), Text(x.Width), c.Producer, Text(x.Size));
+                return outFeatures is null ? null : Assumed(c, outFeatures.Value);
+            }
             if (outFeatures is null || inFeatures is null) return null;
             if (inFeatures > 0 && inFeatures != x.Channels)
             {
-                return c.Error(DiagnosticIds.LinearInFeaturesMismatch, c.Path, Text(inFeatures.Value), c.Producer, Text(x.Channels));
+                c.Error(DiagnosticIds.LinearInFeaturesMismatch, c.Path, Text(inFeatures.Value), c.Producer, Text(x.Channels));
+                return Assumed(c, outFeatures.Value);
             }
             var parameters = new List<ParameterModel>
             {
@@ -56,6 +62,12 @@ namespace Cnn.Generators.Layers
             if (linear.Bias) parameters.Add(c.Parameter("bias", ParameterRoleModel.Bias, new[] { outFeatures.Value }, ParameterInitModel.UniformFanIn, x.Channels));
             c.SetsChannels();
             return c.Produce(new LinearResolved(x.Channels, outFeatures.Value, linear.Bias), Shape.Flat(outFeatures.Value), parameters);
+        }
+
+        private static int Assumed(LayerContext c, int outFeatures)
+        {
+            c.SetsChannels();
+            return c.Assume(Shape.Flat(outFeatures));
         }
 
         protected override string Create(ShapedLayer layer, LinearResolved g, EmitContext e)

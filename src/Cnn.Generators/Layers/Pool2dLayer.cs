@@ -19,10 +19,12 @@ namespace Cnn.Generators.Layers
     }
 
     /// <summary>
-    /// A pooling layer as declared; <see cref="Stride"/> 0 means "equal to the kernel", as in PyTorch.
-    /// For adaptive pooling <see cref="KernelSize"/> holds the output size.
+    /// A pooling layer as declared, per axis; a stride of 0 means "equal to the kernel", as in PyTorch.
+    /// For adaptive pooling the kernel holds the output size.
     /// </summary>
-    internal sealed record Pool2dSpec(string Name, LocationInfo? Location, PoolKindSpec PoolKind, SizeArg KernelSize, SizeArg Stride, SizeArg Padding, bool CeilMode)
+    internal sealed record Pool2dSpec(string Name, LocationInfo? Location, PoolKindSpec PoolKind,
+        SizeArg KernelHeight, SizeArg KernelWidth, SizeArg StrideHeight, SizeArg StrideWidth, SizeArg PaddingHeight, SizeArg PaddingWidth,
+        bool CeilMode, bool CountIncludePad)
         : LayerSpec(Name, Location)
     {
         public override string Kind => Pool2dLayer.KindName(PoolKind);
@@ -37,7 +39,8 @@ namespace Cnn.Generators.Layers
         int OutHeight, int OutWidth,
         int KernelHeight, int KernelWidth,
         int StrideHeight, int StrideWidth,
-        int PaddingHeight, int PaddingWidth) : ResolvedLayer
+        int PaddingHeight, int PaddingWidth,
+        bool CountIncludePad = true) : ResolvedLayer
     {
         public override string Kind => Pool2dLayer.KindName(PoolKind);
 
@@ -61,13 +64,26 @@ namespace Cnn.Generators.Layers
             _ => "AdaptiveAvgPool2d",
         };
 
-        public override LayerSpec Parse(string attribute, AttributeArguments a, LocationInfo? location, Func<string, string> name) => attribute switch
+        public override LayerSpec Parse(string attribute, AttributeArguments a, LocationInfo? location, Func<string, string> name)
         {
-            "MaxPool2dAttribute" => new Pool2dSpec(name("maxpool"), location, PoolKindSpec.Max, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), a.Bool("CeilMode", false)),
-            "AvgPool2dAttribute" => new Pool2dSpec(name("avgpool"), location, PoolKindSpec.Average, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), false),
-            "SumPool2dAttribute" => new Pool2dSpec(name("sumpool"), location, PoolKindSpec.Sum, a.Size("kernelSize"), a.Size("Stride", 0), a.Size("Padding", 0), false),
-            _ => new Pool2dSpec(name("avgpool"), location, PoolKindSpec.AdaptiveAverage, a.Size("outputSize"), SizeArg.Of(0), SizeArg.Of(0), false),
-        };
+            if (attribute == "AdaptiveAvgPool2dAttribute")
+            {
+                SizeArg size = a.Size("outputSize");
+                return new Pool2dSpec(name("avgpool"), location, PoolKindSpec.AdaptiveAverage, size, size, SizeArg.Of(0), SizeArg.Of(0), SizeArg.Of(0), SizeArg.Of(0), false, true);
+            }
+            (PoolKindSpec kind, string prefix) = attribute switch
+            {
+                "MaxPool2dAttribute" => (PoolKindSpec.Max, "maxpool"),
+                "AvgPool2dAttribute" => (PoolKindSpec.Average, "avgpool"),
+                _ => (PoolKindSpec.Sum, "sumpool"),
+            };
+            SizeArg kernel = a.Size("kernelSize"), stride = a.Size("Stride", 0), padding = a.Size("Padding", 0);
+            return new Pool2dSpec(name(prefix), location, kind,
+                a.Size("KernelHeight", fallback: kernel), a.Size("KernelWidth", fallback: kernel),
+                a.Size("StrideHeight", fallback: stride), a.Size("StrideWidth", fallback: stride),
+                a.Size("PaddingHeight", fallback: padding), a.Size("PaddingWidth", fallback: padding),
+                a.Bool("CeilMode", false), a.Bool("CountIncludePad", true));
+        }
 
         protected override int? Infer(Pool2dSpec pool, LayerContext c)
         {
@@ -75,30 +91,36 @@ namespace Cnn.Generators.Layers
             if (x.IsFlat) return c.Error(DiagnosticIds.ImageLayerOnFlatInput, pool.Kind, c.Path, c.Producer, Text(x.Channels));
             if (pool.PoolKind == PoolKindSpec.AdaptiveAverage)
             {
-                int? size = c.Positive("outputSize", pool.KernelSize);
+                int? size = c.Positive("outputSize", pool.KernelHeight);
                 if (size is null) return null;
                 return c.Produce(new Pool2dResolved(pool.PoolKind, x.Channels, x.Height, x.Width, size.Value, size.Value, 0, 0, 0, 0, 0, 0),
                     Shape.Image(x.Channels, size.Value, size.Value));
             }
 
-            int? kernel = c.Positive("kernelSize", pool.KernelSize);
-            int? strideValue = c.NotNegative("Stride", pool.Stride);
-            int? padding = c.NotNegative("Padding", pool.Padding);
-            if (kernel is null || strideValue is null || padding is null) return null;
-            int stride = strideValue.Value == 0 ? kernel.Value : strideValue.Value;
-            if (padding.Value * 2 > kernel.Value)
-            {
-                return c.Error(DiagnosticIds.PoolPaddingTooLarge, pool.Kind, c.Path, Text(padding.Value), Text(kernel.Value), Text(kernel.Value / 2));
-            }
+            (int? kernelHeight, int? kernelWidth) = c.Positive("kernelSize", pool.KernelHeight, pool.KernelWidth);
+            (int? strideHeight, int? strideWidth) = c.NotNegative("Stride", pool.StrideHeight, pool.StrideWidth);
+            (int? paddingHeight, int? paddingWidth) = c.NotNegative("Padding", pool.PaddingHeight, pool.PaddingWidth);
+            if (kernelHeight is null || kernelWidth is null || strideHeight is null || strideWidth is null || paddingHeight is null || paddingWidth is null) return null;
+            int kh = kernelHeight.Value, kw = kernelWidth.Value, ph = paddingHeight.Value, pw = paddingWidth.Value;
+            int sh = strideHeight.Value == 0 ? kh : strideHeight.Value, sw = strideWidth.Value == 0 ? kw : strideWidth.Value;
             // PyTorch's rule, which in ceil mode accepts a window that overhangs a small input (2×2 under a 3×3 window, stride 2, gives 1×1).
-            int height = PooledSize(x.Height, kernel.Value, stride, padding.Value, pool.CeilMode);
-            int width = PooledSize(x.Width, kernel.Value, stride, padding.Value, pool.CeilMode);
+            int height = PooledSize(x.Height, kh, sh, ph, pool.CeilMode);
+            int width = PooledSize(x.Width, kw, sw, pw, pool.CeilMode);
             if (height < 1 || width < 1)
             {
-                return c.Error(DiagnosticIds.SpatialCollapse, pool.Kind, c.Path, Text(kernel.Value), Text(x.Height), Text(x.Width));
+                return c.Error(DiagnosticIds.SpatialCollapse, pool.Kind, c.Path, Pair(kh, kw), Text(x.Height), Text(x.Width));
             }
-            return c.Produce(new Pool2dResolved(pool.PoolKind, x.Channels, x.Height, x.Width, height, width, kernel.Value, kernel.Value, stride, stride, padding.Value, padding.Value),
-                Shape.Image(x.Channels, height, width));
+            Shape y = Shape.Image(x.Channels, height, width);
+            if (ph * 2 > kh || pw * 2 > kw)
+            {
+                bool heightSide = ph * 2 > kh;
+                string argument = pool.PaddingHeight == pool.PaddingWidth ? "Padding" : heightSide ? pool.PaddingHeight.Argument ?? "Padding" : pool.PaddingWidth.Argument ?? "Padding";
+                c.Error(DiagnosticIds.PoolPaddingTooLarge, pool.Kind, c.Path, argument, Text(heightSide ? ph : pw), Area(kh, kw), Text((heightSide ? kh : kw) / 2));
+                // The window arithmetic still gives the shape PyTorch's formula would.
+                return c.Assume(y);
+            }
+            return c.Produce(new Pool2dResolved(pool.PoolKind, x.Channels, x.Height, x.Width, height, width, kh, kw, sh, sw, ph, pw,
+                pool.PoolKind != PoolKindSpec.Average || pool.CountIncludePad), y);
         }
 
         /// <summary>PyTorch's pooling output size, including ceil_mode's rule that the last window must start inside the input or its left padding.</summary>
@@ -115,12 +137,20 @@ namespace Cnn.Generators.Layers
         private static int FloorDivide(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
         protected override string Create(ShapedLayer layer, Pool2dResolved g, EmitContext e)
-            => $"_backend.CreatePool2d({Geometry("Pool2dGeometry", ("Kind", $"{Backends}PoolKind.{g.PoolKind}"), ("MaxBatch", "maxBatchSize"),
+        {
+            var arguments = new List<(string, string)>
+            {
+                ("Kind", $"{Backends}PoolKind.{g.PoolKind}"), ("MaxBatch", "maxBatchSize"),
                 ("Channels", Num(g.Channels)), ("InHeight", Num(g.InHeight)), ("InWidth", Num(g.InWidth)),
                 ("OutHeight", Num(g.OutHeight)), ("OutWidth", Num(g.OutWidth)),
                 ("KernelHeight", Num(g.KernelHeight)), ("KernelWidth", Num(g.KernelWidth)),
                 ("StrideHeight", Num(g.StrideHeight)), ("StrideWidth", Num(g.StrideWidth)),
-                ("PaddingHeight", Num(g.PaddingHeight)), ("PaddingWidth", Num(g.PaddingWidth)))})";
+                ("PaddingHeight", Num(g.PaddingHeight)), ("PaddingWidth", Num(g.PaddingWidth)),
+            };
+            // Named only when it is not the default, so that every other pool's generated code stays as it was.
+            if (!g.CountIncludePad) arguments.Add(("CountIncludePad", "false"));
+            return $"_backend.CreatePool2d({Geometry("Pool2dGeometry", arguments.ToArray())})";
+        }
 
         protected override void Forward(ShapedLayer layer, Pool2dResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)});");

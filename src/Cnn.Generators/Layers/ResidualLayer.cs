@@ -61,15 +61,19 @@ namespace Cnn.Generators.Layers
                     string fix = y.IsFlat || x.IsFlat
                         ? "make the main path keep its input's shape"
                         : $"add [Shortcut(\"downsample\")] with a 1×1 Conv2d to {Text(y.Channels)} channels with stride {Text(Math.Max(1, x.Height / Math.Max(1, y.Height)))} (and a BatchNorm2d), before [EndResidual]";
-                    return c.Error(DiagnosticIds.ResidualShapeMismatch, where, y.ToString(), "the identity shortcut", x.ToString(), fix);
+                    c.Error(DiagnosticIds.ResidualShapeMismatch, where, y.ToString(), "the identity shortcut", x.ToString(), fix);
+                    // The sum would have the main path's shape: go on with it.
+                    return c.Assume(y);
                 }
                 int? projected = c.Sequence(residual.Shortcut, c.Input, residual.ShortcutName ?? "");
                 if (projected is null) return null;
                 Shape s = c.ShapeOf(projected.Value);
                 if (!s.Equals(y))
                 {
-                    return c.Error(DiagnosticIds.ResidualShapeMismatch, where, y.ToString(),
+                    c.Error(DiagnosticIds.ResidualShapeMismatch, where, y.ToString(),
                         $"the shortcut '{c.Join(residual.ShortcutName)}'", s.ToString(), "change the shortcut's channels or stride to match the main path");
+                    c.SetChannelSource(mainSource, mainSourceIsConcat);
+                    return c.Assume(y);
                 }
                 shortcut = projected.Value;
                 c.SetChannelSource(mainSource, mainSourceIsConcat);

@@ -31,11 +31,21 @@ internal readonly struct AttributeArguments
         public int Int(string name, int defaultValue = 0)
             => _values.TryGetValue(name, out TypedConstant c) && c.Value is not null ? Convert.ToInt32(c.Value, CultureInfo.InvariantCulture) : defaultValue;
 
-        /// <summary>An int or an expression string; anything else (e.g. 2.5) becomes an expression that fails to evaluate with a clear message.</summary>
-        public SizeArg Size(string name, int defaultValue = 0)
+        /// <summary>
+        /// A size: argument <paramref name="name"/> (an int, or an expression string for a constructor
+        /// argument), or its string twin <paramref name="name"/>Expression; <paramref name="fallback"/>
+        /// (by default <paramref name="defaultValue"/>) when neither is set. Setting both is an error that
+        /// the shape rule reports when it evaluates the size.
+        /// </summary>
+        public SizeArg Size(string name, int defaultValue = 0, SizeArg? fallback = null)
         {
-            if (!_values.TryGetValue(name, out TypedConstant c)) return SizeArg.Of(defaultValue);
-            return ToSizeArg(c) ?? new SizeArg(0, Convert.ToString(c.Value, CultureInfo.InvariantCulture) + " (not an integer)");
+            string twin = name + "Expression";
+            bool hasValue = _values.TryGetValue(name, out TypedConstant value);
+            bool hasExpression = _values.TryGetValue(twin, out TypedConstant expression) && expression.Value is string;
+            if (hasValue && hasExpression) return SizeArg.Invalid(name, $"both {name} and {twin} are set; keep one");
+            if (hasExpression) return (ToSizeArg(expression) ?? SizeArg.Of(defaultValue)).From(name);
+            if (hasValue) return (ToSizeArg(value) ?? SizeArg.Invalid(name, $"{value.Value ?? "null"} is not an integer")).From(name);
+            return fallback ?? SizeArg.Of(defaultValue).From(name);
         }
 
         public static SizeArg? ToSizeArg(TypedConstant constant) => constant.Value switch

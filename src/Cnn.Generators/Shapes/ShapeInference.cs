@@ -39,15 +39,17 @@ namespace Cnn.Generators.Shapes
             }
 
             var builder = new Builder(errors, input.IsFlat ? Shape.Flat(input.Channels) : Shape.Image(input.Channels, input.Height, input.Width));
-            // Later layers would only repeat the first error with shapes that are already wrong.
-            if (builder.TopLevel(spec.Layers, 0, new Scope("", new Dictionary<string, int>(), null)) is null) return Failed(errors);
+            // A layer in error that still declares its output shape (LayerContext.Assume) lets inference go on, so
+            // one build reports every independent mistake; one whose output is unknown ends it (null), since the
+            // layers after it would only report errors that follow from a guessed shape.
+            int? output = builder.TopLevel(spec.Layers, 0, new Scope("", new Dictionary<string, int>(), null));
+            builder.CheckDuplicateNames(spec);
+            if (output is null || errors.Count > 0) return Failed(errors);
             if (builder.Nodes.Count == 0)
             {
                 errors.Add(DiagnosticInfo.Create(DiagnosticIds.NoLayers, spec.Location, spec.ClassName));
                 return Failed(errors);
             }
-            builder.CheckDuplicateNames(spec);
-            if (errors.Count > 0) return Failed(errors);
             return new ShapeResult(builder.Finish(spec), EquatableArray<DiagnosticInfo>.Empty);
         }
 
@@ -95,6 +97,9 @@ namespace Cnn.Generators.Shapes
 
             private readonly List<DiagnosticInfo> _errors;
             private readonly List<(string Path, LocationInfo? Location)> _names = new List<(string, LocationInfo?)>();
+
+            /// <summary>The last layer that gave a tensor (a node, or an erroneous layer's assumed output), named in messages.</summary>
+            private string? _lastProducer;
 
             public Builder(List<DiagnosticInfo> errors, Shape input)
             {
@@ -165,12 +170,9 @@ namespace Cnn.Generators.Shapes
                 string path = scope.PathOf(layer.Name);
                 // Dotted names ("features.0", "layer1.0") keep PyTorch's state_dict names; a block use may add no segment at all.
                 bool named = (layer is UseSpec && layer.Name.Length == 0) || layer.Name.Split('.').All(IsValidName);
-                if (!named)
-                {
-                    _errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidLayerName, location, layer.Name));
-                    return null;
-                }
-                string producer = Nodes.Count == 0 ? "the input" : $"'{Nodes[Nodes.Count - 1].Path}'";
+                // A bad name does not change the shapes: report it and go on.
+                if (!named) _errors.Add(DiagnosticInfo.Create(DiagnosticIds.InvalidLayerName, location, layer.Name));
+                string producer = _lastProducer is null ? "the input" : $"'{_lastProducer}'";
                 if (layer is UseSpec use) return Use(use, input, path, location, scope);
                 return layer.Rules!.Infer(layer, new LayerContext(this, scope, layer, path, location, producer, input));
             }
@@ -255,6 +257,14 @@ namespace Cnn.Generators.Shapes
                 return Tensors.Count - 1;
             }
 
+            /// <summary>A tensor without a producing node: the shape an erroneous layer declares, so that inference can go on.</summary>
+            public int Assume(string path, Shape output)
+            {
+                _lastProducer = path;
+                Tensors.Add(new TensorSlot(output, -1, -1));
+                return Tensors.Count - 1;
+            }
+
             /// <summary>A view: the output shares its input's value and gradient.</summary>
             public int Alias(ResolvedLayer resolved, string path, int input, Shape output)
             {
@@ -274,8 +284,11 @@ namespace Cnn.Generators.Shapes
             }
 
             private ShapedLayer Node(ResolvedLayer resolved, string path, int[] inputs, int output, List<ParameterModel> parameters, long mask)
-                => new ShapedLayer(resolved, path, inputs.ToEquatableArray(), output, Tensors[inputs[0]].Shape, Tensors[output].Shape,
+            {
+                _lastProducer = path;
+                return new ShapedLayer(resolved, path, inputs.ToEquatableArray(), output, Tensors[inputs[0]].Shape, Tensors[output].Shape,
                     parameters.ToEquatableArray(), mask, EquatableArray<GradientRoute>.Empty);
+            }
 
             public void CheckDuplicateNames(NetworkSpec spec)
             {

@@ -12,7 +12,8 @@ namespace Cnn.Generators.Shapes
         /// <summary>The value, or null with <paramref name="error"/> saying what is wrong.</summary>
         public static int? Evaluate(SizeArg argument, IReadOnlyDictionary<string, int> parameters, out string? error)
         {
-            error = null;
+            error = argument.Error;
+            if (error is not null) return null;
             if (argument.Expression is null) return argument.Value;
             var parser = new Parser(argument.Expression, parameters);
             int? value = parser.ParseAll();

@@ -4,11 +4,20 @@ namespace Cnn;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class LinearAttribute : LayerAttribute
 {
-    public LinearAttribute(string name, object outFeatures) : base(name) => OutFeatures = outFeatures;
+    public LinearAttribute(string name, int outFeatures) : base(name) => OutFeatures = outFeatures;
 
+    /// <summary>Inside a <see cref="BlockAttribute">block</see>: <paramref name="outFeatures"/> is an expression over the block's parameters.</summary>
+    public LinearAttribute(string name, string outFeatures) : base(name) => OutFeatures = outFeatures;
+
+    /// <summary>The output features: an <see cref="int"/>, or a block's size expression.</summary>
     public object OutFeatures { get; }
+
+    /// <summary>Whether the layer adds a bias per output feature.</summary>
     public bool Bias { get; set; } = true;
 
     /// <summary>Optional: the input features you expect. The build fails if the previous layer produces a different number.</summary>
-    public object InFeatures { get; set; } = 0;
+    public int InFeatures { get; set; }
+
+    /// <summary><see cref="InFeatures"/> as an expression over a block's parameters.</summary>
+    public string? InFeaturesExpression { get; set; }
 }

@@ -30,7 +30,10 @@ public readonly record struct LinearGeometry(int MaxBatch, int InFeatures, int O
 public enum PoolKind
 {
     Max,
-    /// <summary>Average over the window, counting padded zeros (PyTorch's count_include_pad=True).</summary>
+    /// <summary>
+    /// Average over the window: by default counting padded zeros (PyTorch's count_include_pad=True), or
+    /// only the input's elements when <see cref="Pool2dGeometry.CountIncludePad"/> is false.
+    /// </summary>
     Average,
     /// <summary>Sum over the window (PyTorch's LPPool2d with norm 1 on non-negative inputs; AvgPool2d × window area).</summary>
     Sum,
@@ -43,7 +46,9 @@ public enum PoolKind
 
 /// <summary>
 /// A 2-D pooling layer over NCHW tensors. Windows that run past the padded input (PyTorch's
-/// ceil_mode) are clipped to it.
+/// ceil_mode) are clipped to it. <see cref="CountIncludePad"/> is PyTorch's count_include_pad for
+/// <see cref="PoolKind.Average"/>: true divides by the window clipped to the padded input, false by
+/// the number of input elements in it; the other kinds require true.
 /// </summary>
 public readonly record struct Pool2dGeometry(
     PoolKind Kind, int MaxBatch,
@@ -51,7 +56,8 @@ public readonly record struct Pool2dGeometry(
     int OutHeight, int OutWidth,
     int KernelHeight, int KernelWidth,
     int StrideHeight, int StrideWidth,
-    int PaddingHeight, int PaddingWidth)
+    int PaddingHeight, int PaddingWidth,
+    bool CountIncludePad = true)
 {
     public int InputSize => Channels * InHeight * InWidth;
     public int OutputSize => Channels * OutHeight * OutWidth;

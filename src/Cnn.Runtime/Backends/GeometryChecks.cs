@@ -42,6 +42,8 @@ public static class GeometryChecks
         Positive(g.Channels, "Channels", "Pool2d");
         Positive(g.InHeight, "InHeight", "Pool2d");
         Positive(g.InWidth, "InWidth", "Pool2d");
+        if (!g.CountIncludePad && g.Kind != PoolKind.Average)
+            throw new ArgumentException($"Pool2d CountIncludePad = false applies to average pooling only, not {g.Kind}.");
         if (g.Kind == PoolKind.AdaptiveAverage)
         {
             // The window follows from the two sizes alone; kernel, stride and padding are unused.

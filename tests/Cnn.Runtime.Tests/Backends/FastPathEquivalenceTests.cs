@@ -25,6 +25,11 @@ public class FastPathEquivalenceTests
             data.Add("split-columns", 1, threads);
             data.Add("split-rows", 2, threads);
             data.Add("strided-chunks", 9, threads);
+            data.Add("inception-1x7", 3, threads);
+            data.Add("inception-7x1", 3, threads);
+            data.Add("non-square-strided-dilated", 4, threads);
+            data.Add("direct-1x5", 4, threads);
+            data.Add("split-rows-7x1", 1, threads);
         }
         return data;
     }
@@ -39,6 +44,15 @@ public class FastPathEquivalenceTests
         "split-columns" => Geometries.Conv(64, 16, 40, 40, 8, 3, padding: 1),
         // Not a "same" convolution: the general unfold and fold with images side by side.
         "strided-chunks" => Geometries.Conv(64, 5, 11, 9, 7, 3, stride: 2, padding: 1),
+        // Inception-v3's kernel_size=(1, 7), padding=(0, 3) and its transpose: "same" along both axes, on a plane with H ≠ W.
+        "inception-1x7" => Geometries.Conv(64, 12, 9, 17, 10, 1, 7, 1, 1, 0, 3, 1, 1, 1, true),
+        "inception-7x1" => Geometries.Conv(64, 12, 9, 17, 10, 7, 1, 1, 1, 3, 0, 1, 1, 1, true),
+        // Every pair different: kernel (3, 2), stride (2, 1), padding (1, 0), dilation (1, 2).
+        "non-square-strided-dilated" => Geometries.Conv(64, 6, 11, 13, 9, 3, 2, 2, 1, 1, 0, 1, 2, 1, true),
+        // Batch 1 above the split threshold, as "split-rows", with a (7, 1) kernel on a 14×17 plane.
+        "split-rows-7x1" => Geometries.Conv(64, 32, 14, 17, 64, 7, 1, 1, 1, 3, 0, 1, 1, 1, true),
+        // Small enough for the direct path: 3 input channels × (1, 5) taps, 6 outputs.
+        "direct-1x5" => Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 1, 0, 2, 1, 1, 1, true),
         _ => throw new ArgumentException(name),
     };
 
@@ -127,6 +141,9 @@ public class FastPathEquivalenceTests
         Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 1, 28, 28, 6, 5, stride: 2)));
         Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 2, 9, 9, 4, 3, dilation: 2)));
         Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 2, 9, 9, 4, 3, groups: 2)));
+        Assert.True(DirectConvolution.Applies(Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 1, 0, 2, 1, 1, 1, true)));   // non-square, depth 15
+        Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 2, 0, 2, 1, 1, 1, true)));  // stride 2 along the width only
+        Assert.False(DirectConvolution.Applies(Geometries.Conv(64, 3, 10, 21, 6, 5, 1, 1, 1, 2, 0, 2, 1, 1, true)));  // dilation 2 along the height only
     }
 
     public static TheoryData<PoolKind, int, int, int, int> PoolCases()
@@ -149,6 +166,44 @@ public class FastPathEquivalenceTests
         Pool2dGeometry g = Geometries.Pool(kind, 8, 3, size, size, kernel, stride, padding);
         float[] x = TestArrays.UniformSingle(321, 8 * g.InputSize), dy = TestArrays.UniformSingle(322, 8 * g.OutputSize);
         x[5] = x[6]; // a tie: the first maximum takes the gradient
+        var expected = RunPool(CpuKernels.Reference, g, x, dy);
+        var actual = RunPool(CpuKernels.Fast, g, x, dy);
+        Assert.Equal(expected.y, actual.y);
+        GradientCheck.AssertRelative(expected.dx, actual.dx, Tolerance, "inputGradient");
+    }
+
+    public static TheoryData<PoolKind, string> NonSquarePoolCases()
+    {
+        var data = new TheoryData<PoolKind, string>();
+        foreach (PoolKind kind in new[] { PoolKind.Max, PoolKind.Average, PoolKind.Sum })
+        {
+            data.Add(kind, "k3x2-s2x1-p1x0");
+            data.Add(kind, "k1x3-s1x2-p0x1-ceil");
+            data.Add(kind, "k3-s2-p1-ceil");
+        }
+        data.Add(PoolKind.Average, "k3x2-s2x1-p1x0-exclude");
+        data.Add(PoolKind.Average, "k1x3-s1x2-p0x1-ceil-exclude");
+        data.Add(PoolKind.Average, "k3-s2-p1-ceil-exclude");
+        return data;
+    }
+
+    private static Pool2dGeometry NonSquarePool(PoolKind kind, string name) => name switch
+    {
+        "k3x2-s2x1-p1x0" => Geometries.Pool(kind, 6, 3, 9, 12, (3, 2), (2, 1), (1, 0)),
+        "k1x3-s1x2-p0x1-ceil" => Geometries.Pool(kind, 6, 3, 9, 12, (1, 3), (1, 2), (0, 1), ceil: true),
+        "k3-s2-p1-ceil" => Geometries.Pool(kind, 6, 3, 10, 12, (3, 3), (2, 2), (1, 1), ceil: true),
+        "k3x2-s2x1-p1x0-exclude" => Geometries.Pool(kind, 6, 3, 9, 12, (3, 2), (2, 1), (1, 0), countIncludePad: false),
+        "k1x3-s1x2-p0x1-ceil-exclude" => Geometries.Pool(kind, 6, 3, 9, 12, (1, 3), (1, 2), (0, 1), ceil: true, countIncludePad: false),
+        "k3-s2-p1-ceil-exclude" => Geometries.Pool(kind, 6, 3, 10, 12, (3, 3), (2, 2), (1, 1), ceil: true, countIncludePad: false),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(NonSquarePoolCases))]
+    public void Pool2d_NonSquareCeilAndExcludedPadding_MatchReference(PoolKind kind, string name)
+    {
+        Pool2dGeometry g = NonSquarePool(kind, name);
+        float[] x = TestArrays.UniformSingle(341, 6 * g.InputSize), dy = TestArrays.UniformSingle(342, 6 * g.OutputSize);
         var expected = RunPool(CpuKernels.Reference, g, x, dy);
         var actual = RunPool(CpuKernels.Fast, g, x, dy);
         Assert.Equal(expected.y, actual.y);

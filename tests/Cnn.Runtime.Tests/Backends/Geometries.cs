@@ -18,10 +18,16 @@ internal static class Geometries
             strideHeight, strideWidth, paddingHeight, paddingWidth, dilationHeight, dilationWidth, groups, bias);
     }
 
-    public static Pool2dGeometry Pool(PoolKind kind, int batch, int channels, int height, int width, int kernel, int stride, int padding = 0, bool ceil = false)
+    public static Pool2dGeometry Pool(PoolKind kind, int batch, int channels, int height, int width, int kernel, int stride, int padding = 0,
+        bool ceil = false, bool countIncludePad = true) =>
+        Pool(kind, batch, channels, height, width, (kernel, kernel), (stride, stride), (padding, padding), ceil, countIncludePad);
+
+    /// <summary>A pool with (height, width) pairs, as PyTorch's kernel_size=(kh, kw).</summary>
+    public static Pool2dGeometry Pool(PoolKind kind, int batch, int channels, int height, int width,
+        (int H, int W) kernel, (int H, int W) stride, (int H, int W) padding, bool ceil = false, bool countIncludePad = true)
     {
-        int outH = Extent(height, kernel, stride, padding, ceil), outW = Extent(width, kernel, stride, padding, ceil);
-        return new Pool2dGeometry(kind, batch, channels, height, width, outH, outW, kernel, kernel, stride, stride, padding, padding);
+        int outH = Extent(height, kernel.H, stride.H, padding.H, ceil), outW = Extent(width, kernel.W, stride.W, padding.W, ceil);
+        return new Pool2dGeometry(kind, batch, channels, height, width, outH, outW, kernel.H, kernel.W, stride.H, stride.W, padding.H, padding.W, countIncludePad);
     }
 
     private static int Extent(int input, int kernel, int stride, int padding, bool ceil)

@@ -11,6 +11,8 @@ public class ReferencePool2dTests
         { PoolKind.Max, "k2s2" }, { PoolKind.Max, "k3s2p1" }, { PoolKind.Max, "k3s1p1" }, { PoolKind.Max, "k3s2-ceil" },
         { PoolKind.Average, "k2s2" }, { PoolKind.Average, "k3s2p1" }, { PoolKind.Average, "k3s1p1" }, { PoolKind.Average, "k3s2-ceil" },
         { PoolKind.Sum, "k2s2" }, { PoolKind.Sum, "k3s2p1" }, { PoolKind.Sum, "k3s2-ceil" },
+        { PoolKind.Max, "k3x2s2x1p1x0" }, { PoolKind.Average, "k3x2s2x1p1x0" }, { PoolKind.Sum, "k1x3s1x2p0x1-ceil" },
+        { PoolKind.Average, "k3s2p1-ceil-exclude" }, { PoolKind.Average, "k2x3s2x2p1x1-ceil-exclude" },
         { PoolKind.AdaptiveAverage, "adaptive-6x7-to-4x3" }, { PoolKind.AdaptiveAverage, "adaptive-5x5-to-1x1" },
     };
 
@@ -20,6 +22,10 @@ public class ReferencePool2dTests
         "k3s2p1" => Geometries.Pool(kind, 2, 2, 7, 6, 3, 2, padding: 1),
         "k3s1p1" => Geometries.Pool(kind, 1, 2, 5, 5, 3, 1, padding: 1),
         "k3s2-ceil" => Geometries.Pool(kind, 1, 2, 6, 6, 3, 2, ceil: true),
+        "k3x2s2x1p1x0" => Geometries.Pool(kind, 2, 2, 7, 6, (3, 2), (2, 1), (1, 0)),
+        "k1x3s1x2p0x1-ceil" => Geometries.Pool(kind, 2, 2, 5, 8, (1, 3), (1, 2), (0, 1), ceil: true),
+        "k3s2p1-ceil-exclude" => Geometries.Pool(kind, 2, 2, 6, 6, 3, 2, padding: 1, ceil: true, countIncludePad: false),
+        "k2x3s2x2p1x1-ceil-exclude" => Geometries.Pool(kind, 2, 2, 6, 7, (2, 3), (2, 2), (1, 1), ceil: true, countIncludePad: false),
         "adaptive-6x7-to-4x3" => new Pool2dGeometry(kind, 2, 2, 6, 7, 4, 3, 0, 0, 0, 0, 0, 0),
         "adaptive-5x5-to-1x1" => new Pool2dGeometry(kind, 2, 3, 5, 5, 1, 1, 0, 0, 0, 0, 0, 0),
         _ => throw new ArgumentException(name),
@@ -62,6 +68,31 @@ public class ReferencePool2dTests
         var output = new double[4];
         Pool2dReference.Forward<double>(g, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9], output);
         Assert.Equal([(1 + 2 + 4 + 5) / 4.0, (3 + 6) / 2.0, (7 + 8) / 2.0, 9.0], output);
+    }
+
+    [Fact]
+    public void AvgPool2dForward_WithoutCountIncludePad_DividesByTheInputElementsOfTheWindow()
+    {
+        // 2x2 input of ones, kernel 3, padding 1, stride 1, count_include_pad=False: every average is 1.
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Average, 1, 1, 2, 2, 3, 1, padding: 1, countIncludePad: false);
+        var output = new double[4];
+        Pool2dReference.Forward<double>(g, 1, [1, 1, 1, 1], output);
+        Assert.All(output, v => Assert.Equal(1.0, v, 15));
+    }
+
+    [Theory]
+    [InlineData(true, new[] { 1.5555555555555556, 3.3333333333333335, 2.0, 6.333333333333333, 11.0, 6.0, 4.5, 7.5, 4.0 })]
+    [InlineData(false, new[] { 3.5, 5.0, 6.0, 9.5, 11.0, 12.0, 13.5, 15.0, 16.0 })]
+    public void AvgPool2dForward_InCeilModeWithPadding_MatchesPyTorch(bool countIncludePad, double[] expected)
+    {
+        // torch.nn.functional.avg_pool2d(torch.arange(1., 17.).view(1, 1, 4, 4), 3, 2, 1, ceil_mode=True,
+        // count_include_pad=...) in PyTorch 1.13: the last row and column of windows start at 3 and overhang the
+        // right padding by one; counting padding, PyTorch divides the corner (16 alone) by 2×2, the window clipped to the padded input.
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Average, 1, 1, 4, 4, 3, 2, padding: 1, ceil: true, countIncludePad: countIncludePad);
+        var output = new double[g.OutputSize];
+        Pool2dReference.Forward<double>(g, 1, Enumerable.Range(1, 16).Select(v => (double)v).ToArray(), output);
+        Assert.Equal(expected.Length, output.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], output[i], 12);
     }
 
     [Fact]

@@ -4,12 +4,12 @@ namespace Cnn.Runtime.Tests.Networks;
 
 [Block("out", "stride = 1")]
 [Residual]
-[Conv2d("conv1", "out", 3, Stride = "stride", Padding = 1, Bias = false)]
+[Conv2d("conv1", "out", 3, StrideExpression = "stride", Padding = 1, Bias = false)]
 [BatchNorm2d("bn1")]
 [Tanh]
 [Conv2d("conv2", "out", 3, Padding = 1)]
 [Shortcut("downsample")]
-[Conv2d("0", "out", 1, Stride = "stride")]
+[Conv2d("0", "out", 1, StrideExpression = "stride")]
 [EndResidual]
 [Tanh]
 public sealed class TinyResidual

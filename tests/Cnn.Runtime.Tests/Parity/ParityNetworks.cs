@@ -44,3 +44,24 @@ public partial class ParityVgg16
 public partial class ParitySmoothNet
 {
 }
+
+/// <summary>
+/// Non-square windows (Inception-v3's (1, 7) and (7, 1)) and AvgPool2d's ceil_mode with and without
+/// count_include_pad: torch_parity.py's WindowsNet.
+/// </summary>
+[Network]
+[Input(3, 16, 13)]
+[Conv2d("conv1", 8, 1, KernelWidth = 7, PaddingWidth = 3)]
+[ReLU]
+[Conv2d("conv2", 8, 7, KernelWidth = 1, PaddingMode = PaddingMode.Same)]
+[ReLU]
+[AvgPool2d(3, Stride = 2, Padding = 1, CeilMode = true, CountIncludePad = false)]
+[Conv2d("conv3", 12, 3, KernelWidth = 2, Stride = 2, StrideWidth = 1, PaddingHeight = 1, DilationWidth = 2)]
+[ReLU]
+[MaxPool2d(2, KernelWidth = 3, Stride = 2, StrideHeight = 1, Padding = 1, CeilMode = true)]
+[AvgPool2d(3, KernelWidth = 2, Stride = 2, StrideWidth = 1, PaddingHeight = 1, CeilMode = true)]
+[Flatten]
+[Linear("fc", 10)]
+public partial class ParityWindowsNet
+{
+}

@@ -44,6 +44,7 @@ public class TorchParityTests : IClassFixture<TorchParityFixture>
         { "vgg16", "train" },
         { "smooth", "eval" },
         { "smooth", "train" },
+        { "windows", "eval" },
     };
 
     private static INetwork Create(string net, int batch) => net switch
@@ -54,6 +55,7 @@ public class TorchParityTests : IClassFixture<TorchParityFixture>
         "googlenet" => new ParityGoogLeNet(batch),
         "vgg16" => new ParityVgg16(batch),
         "smooth" => new ParitySmoothNet(batch),
+        "windows" => new ParityWindowsNet(batch),
         _ => throw new ArgumentException(net),
     };
 

@@ -18,20 +18,21 @@ internal static unsafe class PoolPlanes
 
         public Windows(in Pool2dGeometry g)
         {
-            (Y0, Y1, Height) = Axis(g.OutHeight, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
-            (X0, X1, Width) = Axis(g.OutWidth, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
+            (Y0, Y1, Height) = Axis(g.OutHeight, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight, g.CountIncludePad);
+            (X0, X1, Width) = Axis(g.OutWidth, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth, g.CountIncludePad);
         }
 
-        // As Pool2dReference.Window: the window runs from o·stride − padding for kernel elements, capped at the padded end.
-        private static (int[], int[], int[]) Axis(int outSize, int stride, int padding, int kernel, int inSize)
+        // As Pool2dReference.Window: the window runs from o·stride − padding for kernel elements, capped at the padded end;
+        // the divisor counts that extent, or without padding only the part inside the input. Both are separable in rows and columns.
+        private static (int[], int[], int[]) Axis(int outSize, int stride, int padding, int kernel, int inSize, bool countPadding)
         {
             int[] start = new int[outSize], end = new int[outSize], extent = new int[outSize];
             for (int o = 0; o < outSize; o++)
             {
                 int s = o * stride - padding, e = Math.Min(s + kernel, inSize + padding);
-                extent[o] = e - s;
                 start[o] = Math.Max(s, 0);
                 end[o] = Math.Min(e, inSize);
+                extent[o] = countPadding ? e - s : end[o] - start[o];
             }
             return (start, end, extent);
         }

@@ -4,8 +4,9 @@ namespace Cnn.Backends.Cpu.Reference;
 
 /// <summary>
 /// Pooling over NCHW tensors, as PyTorch defines it: max ignores padding and routes the gradient to
-/// the first maximum of each window; average counts padded zeros (count_include_pad=True), dividing
-/// by the window clipped to the padded input; sum adds the window; adaptive average averages rows
+/// the first maximum of each window; average by default counts padded zeros (count_include_pad=True),
+/// dividing by the window clipped to the padded input, and with CountIncludePad = false divides by the
+/// input elements in the window (ATen's avg_pool2d, ceil-mode windows included); sum adds the window; adaptive average averages rows
 /// floor(i·H/OH) … ceil((i+1)·H/OH) and likewise for columns.
 /// </summary>
 public static class Pool2dReference
@@ -109,8 +110,9 @@ public static class Pool2dReference
             int y0 = oy * g.StrideHeight - g.PaddingHeight, x0 = ox * g.StrideWidth - g.PaddingWidth;
             int y1 = Math.Min(y0 + g.KernelHeight, g.InHeight + g.PaddingHeight);
             int x1 = Math.Min(x0 + g.KernelWidth, g.InWidth + g.PaddingWidth);
-            int divisor = (y1 - y0) * (x1 - x0);
-            return new Window(Math.Max(y0, 0), Math.Min(y1, g.InHeight), Math.Max(x0, 0), Math.Min(x1, g.InWidth), divisor);
+            var inside = new Window(Math.Max(y0, 0), Math.Min(y1, g.InHeight), Math.Max(x0, 0), Math.Min(x1, g.InWidth), 0);
+            int divisor = g.CountIncludePad ? (y1 - y0) * (x1 - x0) : (inside.Y1 - inside.Y0) * (inside.X1 - inside.X0);
+            return inside with { Divisor = divisor };
         }
     }
 }
