@@ -99,6 +99,14 @@ namespace Cnn.Generators.Layers
                 padWidth = (effectiveWidth - 1) / 2;
             }
 
+            // Channels first, as PyTorch checks them before the window: a layer with both mistakes reports both.
+            bool channelMismatch = inChannels > 0 && inChannels != x.Channels;
+            if (channelMismatch)
+            {
+                string fix = c.ChannelFix(inChannels!.Value);
+                c.Error(DiagnosticIds.ChannelMismatch, conv.Kind, c.Path, Text(inChannels.Value), c.Producer, Text(x.Channels), fix);
+            }
+
             int paddedHeight = x.Height + 2 * padHeight, paddedWidth = x.Width + 2 * padWidth;
             if (effectiveHeight > paddedHeight || effectiveWidth > paddedWidth)
             {
@@ -108,10 +116,8 @@ namespace Cnn.Generators.Layers
             Shape y = Shape.Image(outChannels.Value, (paddedHeight - effectiveHeight) / strideHeight.Value + 1, (paddedWidth - effectiveWidth) / strideWidth.Value + 1);
 
             // The output shape follows from the declaration alone, so later layers are still checked against it.
-            if (inChannels > 0 && inChannels != x.Channels)
+            if (channelMismatch)
             {
-                string fix = c.ChannelFix(inChannels.Value);
-                c.Error(DiagnosticIds.ChannelMismatch, conv.Kind, c.Path, Text(inChannels.Value), c.Producer, Text(x.Channels), fix);
                 c.SetsChannels();
                 return c.Assume(y);
             }

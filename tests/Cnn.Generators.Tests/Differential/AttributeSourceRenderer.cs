@@ -139,7 +139,9 @@ internal sealed class AttributeSourceRenderer
 
     private static void Named(JsonElement a, string key, string property, List<string> arguments)
     {
-        if (a.TryGetProperty(key, out JsonElement value)) arguments.Add($"{property} = {Size(value)}");
+        // An integer sets the property; a block expression goes to its XxxExpression twin.
+        if (!a.TryGetProperty(key, out JsonElement value)) return;
+        arguments.Add(value.ValueKind == JsonValueKind.Number ? $"{property} = {Size(value)}" : $"{property}Expression = {Size(value)}");
     }
 
     private static void Flag(JsonElement a, string key, string property, List<string> arguments)
