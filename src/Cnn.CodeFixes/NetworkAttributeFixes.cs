@@ -16,7 +16,8 @@ namespace Cnn.CodeFixes
     /// One-edit fixes for the generator's shape errors, each at the attribute the error points to:
     /// CNN0009 inserts [Flatten] before the Linear; CNN0004/CNN0008 set InChannels/InFeatures to the
     /// value that arrives (read from the message, which states it); CNN0027 swaps BatchNorm2d and
-    /// BatchNorm1d. An error reported at a [Use&lt;Block&gt;] (inside a block instance) gets no fix here,
+    /// BatchNorm1d; CNN0022 on a residual with no shortcut adds torchvision's downsample (a 1×1
+    /// Conv2d to the main path's channels and stride, and a BatchNorm2d) before its [EndResidual]. An error reported at a [Use&lt;Block&gt;] (inside a block instance) gets no fix here,
     /// since the edit belongs in the block.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(NetworkAttributeFixes)), Shared]
@@ -26,12 +27,14 @@ namespace Cnn.CodeFixes
         public const string ChannelMismatch = "CNN0004";
         public const string InFeaturesMismatch = "CNN0008";
         public const string BatchNormWrongRank = "CNN0027";
+        public const string ResidualShapeMismatch = "CNN0022";
 
         private static readonly Regex SetInChannels = new Regex(@"set InChannels = (\d+)", RegexOptions.CultureInvariant);
         private static readonly Regex SetInFeatures = new Regex(@"set InFeatures = (\d+)", RegexOptions.CultureInvariant);
+        private static readonly Regex AddDownsample = new Regex(@"1×1 Conv2d to (\d+) channels with stride (\d+)", RegexOptions.CultureInvariant);
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-            ImmutableArray.Create(DenseOnImage, ChannelMismatch, InFeaturesMismatch, BatchNormWrongRank);
+            ImmutableArray.Create(DenseOnImage, ChannelMismatch, InFeaturesMismatch, BatchNormWrongRank, ResidualShapeMismatch);
 
         public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -60,6 +63,12 @@ namespace Cnn.CodeFixes
                     case BatchNormWrongRank when name == "BatchNorm2d" || name == "BatchNorm1d":
                         string other = name == "BatchNorm2d" ? "BatchNorm1d" : "BatchNorm2d";
                         Register(context, diagnostic, $"Use [{other}]", root, r => Rename(r, attribute, other));
+                        break;
+                    case ResidualShapeMismatch when name == "Residual" && AddDownsample.Match(message) is { Success: true } m
+                                                    && MatchingEndResidual(attribute) is AttributeListSyntax end:
+                        string channels = m.Groups[1].Value, stride = m.Groups[2].Value;
+                        Register(context, diagnostic, $"Add a [Shortcut] with a 1×1 Conv2d to {channels} channels, stride {stride}", root,
+                            r => InsertDownsample(r, end, channels, stride));
                         break;
                 }
             }
@@ -99,6 +108,41 @@ namespace Cnn.CodeFixes
             int index = list.Attributes.IndexOf(linear);
             AttributeListSyntax widened = list.WithAttributes(list.Attributes.Insert(index, SyntaxFactory.Attribute(SyntaxFactory.IdentifierName("Flatten"))));
             return root.ReplaceNode(list, widened);
+        }
+
+        /// <summary>The attribute list of the [EndResidual] that closes <paramref name="residual"/>, nested residuals skipped; null when it has none.</summary>
+        private static AttributeListSyntax? MatchingEndResidual(AttributeSyntax residual)
+        {
+            if (residual.Parent is not AttributeListSyntax { Parent: MemberDeclarationSyntax owner } opener) return null;
+            int depth = 0;
+            bool started = false;
+            foreach (AttributeListSyntax list in owner.AttributeLists)
+            {
+                foreach (AttributeSyntax attribute in list.Attributes)
+                {
+                    if (attribute == residual) { started = true; depth = 1; continue; }
+                    if (!started) continue;
+                    string name = SimpleName(attribute);
+                    if (name == "Residual") depth++;
+                    else if (name == "EndResidual" && --depth == 0) return list.Attributes.Count == 1 ? list : null;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Inserts [Shortcut("downsample")], [Conv2d("0", channels, 1, Stride = stride, Bias = false)] and [BatchNorm2d("1")] before <paramref name="end"/>.</summary>
+        private static SyntaxNode InsertDownsample(SyntaxNode root, AttributeListSyntax end, string channels, string stride)
+        {
+            string[] lines =
+            {
+                "[Shortcut(\"downsample\")]",
+                stride == "1" ? $"[Conv2d(\"0\", {channels}, 1, Bias = false)]" : $"[Conv2d(\"0\", {channels}, 1, Stride = {stride}, Bias = false)]",
+                "[BatchNorm2d(\"1\")]",
+            };
+            var added = lines.Select(line => SyntaxFactory.ParseCompilationUnit(line + " class C { }").Members[0].AttributeLists[0]
+                .WithLeadingTrivia(end.GetLeadingTrivia())
+                .WithTrailingTrivia(SyntaxFactory.EndOfLine("\n")));
+            return root.InsertNodesBefore(end, added);
         }
 
         private static SyntaxNode SetNamedArgument(SyntaxNode root, AttributeSyntax attribute, string property, string value)

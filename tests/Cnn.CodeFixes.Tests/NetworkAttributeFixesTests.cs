@@ -84,4 +84,35 @@ public sealed class NetworkAttributeFixesTests(ITestOutputHelper log)
         string after = Fix(before, "CNN0027", "Use [BatchNorm1d]");
         Assert.Equal(before.Replace("BatchNorm2d", "BatchNorm1d"), after);
     }
+
+    [Fact]
+    public void Cnn0022_AddsTorchvisionsDownsampleBeforeTheEndOfTheResidual()
+    {
+        // The main path halves the plane and doubles the channels; the identity cannot be added.
+        const string before = """
+            using Cnn;
+
+            [Network]
+            [Input(16, 8, 8)]
+            [Residual("block")]
+            [Conv2d("conv1", 32, 3, Stride = 2, Padding = 1, Bias = false)]
+            [BatchNorm2d("bn1")]
+            [ReLU]
+            [Residual("inner")]
+            [Conv2d("conv2", 32, 3, Padding = 1, Bias = false)]
+            [EndResidual]
+            [EndResidual]
+            [ReLU]
+            public partial class Net { }
+            """;
+        string after = Fix(before, "CNN0022", "Add a [Shortcut] with a 1×1 Conv2d to 32 channels, stride 2");
+        Assert.Equal(before.Replace("[EndResidual]\n[EndResidual]\n", """
+            [EndResidual]
+            [Shortcut("downsample")]
+            [Conv2d("0", 32, 1, Stride = 2, Bias = false)]
+            [BatchNorm2d("1")]
+            [EndResidual]
+
+            """), after);
+    }
 }
