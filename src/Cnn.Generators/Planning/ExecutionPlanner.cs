@@ -131,9 +131,8 @@ namespace Cnn.Generators.Planning
                             int gradient = _gradients[layer.Inputs[k]];
                             if (layer.Routes[k] == GradientRoute.Write) writes.Add(gradient);
                             if (layer.Routes[k] != GradientRoute.Accumulate) continue;
-                            // The contribution goes to the scratch, then is added: both are read and written.
+                            // The contribution goes to the scratch (written, then read within the step), then is added to the gradient so far.
                             reads.Add(gradient);
-                            reads.Add(_scratches[i]);
                             writes.Add(gradient);
                             writes.Add(_scratches[i]);
                         }
