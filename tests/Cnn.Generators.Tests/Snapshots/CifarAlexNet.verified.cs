@@ -471,6 +471,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
         if (poison) PoisonFreed(12, batch);
         if (last == 12) return;
+        // flatten1: Flatten (N, 256, 2, 2) -> (N, 1024), a view: nothing to run
         if (last == 13) return;
         // dropout1: Dropout (N, 1024) -> (N, 1024)
         _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);

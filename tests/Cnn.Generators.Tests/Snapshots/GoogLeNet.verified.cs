@@ -3855,6 +3855,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _avgpoolOp.Forward(batch, Activation(Inception5bConcat1Output, batch), Activation(AvgpoolOutput, batch));
         if (poison) PoisonFreed(193, batch);
         if (last == 193) return;
+        // flatten1: Flatten (N, 1024, 1, 1) -> (N, 1024), a view: nothing to run
         if (last == 194) return;
         // dropout: Dropout (N, 1024) -> (N, 1024)
         _dropoutOp.Forward(batch, Activation(Flatten1Output, batch), Activation(DropoutOutput, batch), Activation(DropoutMask, batch), Training && DropoutEnabled);

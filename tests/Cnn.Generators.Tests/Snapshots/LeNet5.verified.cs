@@ -330,6 +330,7 @@ partial class LeNet5 : global::Cnn.INetwork
         _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
         if (poison) PoisonFreed(5, batch);
         if (last == 5) return;
+        // flatten1: Flatten (N, 16, 5, 5) -> (N, 400), a view: nothing to run
         if (last == 6) return;
         // fc1: Linear (N, 400) -> (N, 120)
         _fc1Op.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Fc1Output, batch));

@@ -312,6 +312,7 @@ partial class MnistNet : global::Cnn.INetwork
         // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
         _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
         if (last == 5) return;
+        // flatten1: Flatten (N, 64, 7, 7) -> (N, 3136), a view: nothing to run
         if (last == 6) return;
         // fc1: Linear (N, 3136) -> (N, 128)
         _fc1Op.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Fc1Output, batch));

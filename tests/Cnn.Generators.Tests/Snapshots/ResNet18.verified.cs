@@ -1439,6 +1439,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _avgpoolOp.Forward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch));
         if (poison) PoisonFreed(66, batch);
         if (last == 66) return;
+        // flatten1: Flatten (N, 512, 1, 1) -> (N, 512), a view: nothing to run
         if (last == 67) return;
         // fc: Linear (N, 512) -> (N, 1000)
         _fcOp.Forward(batch, Activation(Flatten1Output, batch), FcWeight, FcBias, Activation(FcOutput, batch));
