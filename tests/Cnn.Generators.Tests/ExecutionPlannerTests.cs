@@ -158,6 +158,19 @@ public class ExecutionPlannerTests
         Assert.NotEqual(inference.Tensors[inference.Values[silu.Input]].Buffer, inference.Tensors[inference.Values[silu.Output]].Buffer);
     }
 
+    [Fact]
+    public void BatchNorm_RunsInPlaceOnlyForInference_WhereNoBackwardReadsItsInput()
+    {
+        ShapedNetwork network = ResidualNet();
+        ShapedLayer conv = network.Layers.First(l => l.Path == "conv1"), norm = network.Layers.First(l => l.Path == "bn1"), relu = network.Layers.First(l => l.Path == "relu1");
+        ExecutionPlan training = ExecutionPlanner.Plan(network, PlanMode.Training), inference = ExecutionPlanner.Plan(network, PlanMode.Inference);
+
+        Assert.NotEqual(training.Tensors[training.Values[conv.Output]].Buffer, training.Tensors[training.Values[norm.Output]].Buffer);
+        // conv1 → bn1 → relu1 is one buffer when nothing is kept for a backward pass.
+        Assert.Equal(inference.Tensors[inference.Values[conv.Output]].Buffer, inference.Tensors[inference.Values[norm.Output]].Buffer);
+        Assert.Equal(inference.Tensors[inference.Values[conv.Output]].Buffer, inference.Tensors[inference.Values[relu.Output]].Buffer);
+    }
+
     [Theory]
     [InlineData(nameof(ResidualNet))]
     [InlineData(nameof(ConcatNet))]
@@ -222,7 +235,8 @@ public class ExecutionPlannerTests
                     (long rs, long re) = Range(r);
                     if (ws >= re || rs >= we) continue;
                     ShapedLayer layer = network.Layers[s.Layer];
-                    if (!layer.Resolved.Rules.RunsInPlace(layer) || ws != rs || we != re) errors.Add($"{when}: writes {Describe(plan, w)} over {Describe(plan, r)}, which it reads");
+                    bool inPlace = plan.Mode == PlanMode.Training ? layer.Resolved.Rules.RunsInPlace(layer) : layer.Resolved.Rules.ForwardRunsInPlace(layer);
+                    if (!inPlace || ws != rs || we != re) errors.Add($"{when}: writes {Describe(plan, w)} over {Describe(plan, r)}, which it reads");
                 }
             }
             foreach (int t in s.Writes) Write(t);

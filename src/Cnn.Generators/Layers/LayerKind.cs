@@ -48,6 +48,13 @@ namespace Cnn.Generators.Layers
         /// </summary>
         public virtual bool RunsInPlace(ShapedLayer layer) => false;
 
+        /// <summary>
+        /// Whether the forward pass alone may write the output over the input (reading each value
+        /// before writing it): what an inference plan, which has no backward step, needs. By default
+        /// the same as <see cref="RunsInPlace"/>.
+        /// </summary>
+        public virtual bool ForwardRunsInPlace(ShapedLayer layer) => RunsInPlace(layer);
+
         /// <summary>The forward calls.</summary>
         public abstract void Forward(ShapedLayer layer, EmitContext e, List<string> calls);
 

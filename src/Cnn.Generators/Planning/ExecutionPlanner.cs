@@ -174,8 +174,9 @@ namespace Cnn.Generators.Planning
             }
 
             /// <summary>
-            /// An in-place layer's output takes its input's buffer when no other step reads the input;
-            /// its input gradient takes its output gradient's buffer when that is the gradient's last use.
+            /// An in-place layer's output takes its input's buffer when no other step reads the input
+            /// (for inference, a layer whose forward alone runs in place); in training, its input
+            /// gradient takes its output gradient's buffer when that is the gradient's last use.
             /// </summary>
             public void RunInPlace()
             {
@@ -183,7 +184,8 @@ namespace Cnn.Generators.Planning
                 for (int i = 0; i < _layers; i++)
                 {
                     ShapedLayer layer = _network.Layers[i];
-                    if (IsView(layer) || !layer.Resolved.Rules.RunsInPlace(layer)) continue;
+                    bool inPlace = Training ? layer.Resolved.Rules.RunsInPlace(layer) : layer.Resolved.Rules.ForwardRunsInPlace(layer);
+                    if (IsView(layer) || !inPlace) continue;
                     int x = _values[layer.Input], y = _values[layer.Output];
                     if (!_pinned.Contains(x) && _reads[x].All(step => step == i)) _parent[Find(y)] = Find(x);
                     if (!Training || layer.Routes[0] != GradientRoute.Write) continue;

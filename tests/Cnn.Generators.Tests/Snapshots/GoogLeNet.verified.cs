@@ -31,7 +31,7 @@ partial class GoogLeNet : global::Cnn.INetwork
     private const long TrainingActivationsPerSample = 9343377;
 
     /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
-    private const long InferenceActivationsPerSample = 1757169;
+    private const long InferenceActivationsPerSample = 1155057;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -589,110 +589,110 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Training: 4566016, Inference: 1605632, Size: 150528); // the input (N, 3, 224, 224)
+    private static readonly TensorSlot NetworkInput = new(Training: 4566016, Inference: 1003520, Size: 150528); // the input (N, 3, 224, 224)
     private static readonly TensorSlot Conv1ConvOutput = new(Training: 0, Inference: 0, Size: 802816); // conv1.conv: Conv2d (N, 64, 112, 112)
     private static readonly TensorSlot Conv1ConvOutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient
-    private static readonly TensorSlot Conv1BnOutput = new(Training: 802816, Inference: 802816, Size: 802816); // conv1.bn: BatchNorm2d (N, 64, 112, 112)
+    private static readonly TensorSlot Conv1BnOutput = new(Training: 802816, Inference: 0, Size: 802816); // conv1.bn: BatchNorm2d (N, 64, 112, 112); in place over Conv1ConvOutput (inference)
     private static readonly TensorSlot Conv1BnOutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient; in place over Conv1Relu1OutputGradient (training)
-    private static readonly TensorSlot Conv1Relu1Output = new(Training: 802816, Inference: 802816, Size: 802816); // conv1.relu1: ReLU (N, 64, 112, 112); in place over Conv1BnOutput (training, inference)
+    private static readonly TensorSlot Conv1Relu1Output = new(Training: 802816, Inference: 0, Size: 802816); // conv1.relu1: ReLU (N, 64, 112, 112); in place over Conv1BnOutput (training, inference)
     private static readonly TensorSlot Conv1Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Training: 3562496, Inference: 0, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
+    private static readonly TensorSlot Maxpool1Output = new(Training: 3562496, Inference: 802816, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
     private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 2408448, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv2ConvOutput = new(Training: 3763200, Inference: 200704, Size: 200704); // conv2.conv: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Conv2ConvOutput = new(Training: 3763200, Inference: 602112, Size: 200704); // conv2.conv: Conv2d (N, 64, 56, 56)
     private static readonly TensorSlot Conv2ConvOutputGradient = new(Training: 1806336, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv2BnOutput = new(Training: 3963904, Inference: 602112, Size: 200704); // conv2.bn: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Conv2BnOutput = new(Training: 3963904, Inference: 602112, Size: 200704); // conv2.bn: BatchNorm2d (N, 64, 56, 56); in place over Conv2ConvOutput (inference)
     private static readonly TensorSlot Conv2BnOutputGradient = new(Training: 1605632, Inference: -1, Size: 200704); // its gradient; in place over Conv2Relu1OutputGradient (training)
     private static readonly TensorSlot Conv2Relu1Output = new(Training: 3963904, Inference: 602112, Size: 200704); // conv2.relu1: ReLU (N, 64, 56, 56); in place over Conv2BnOutput (training, inference)
     private static readonly TensorSlot Conv2Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 200704); // its gradient
     private static readonly TensorSlot Conv3ConvOutput = new(Training: 1605632, Inference: 0, Size: 602112); // conv3.conv: Conv2d (N, 192, 56, 56)
     private static readonly TensorSlot Conv3ConvOutputGradient = new(Training: 2207744, Inference: -1, Size: 602112); // its gradient
-    private static readonly TensorSlot Conv3BnOutput = new(Training: 2207744, Inference: 602112, Size: 602112); // conv3.bn: BatchNorm2d (N, 192, 56, 56)
+    private static readonly TensorSlot Conv3BnOutput = new(Training: 2207744, Inference: 0, Size: 602112); // conv3.bn: BatchNorm2d (N, 192, 56, 56); in place over Conv3ConvOutput (inference)
     private static readonly TensorSlot Conv3BnOutputGradient = new(Training: 2809856, Inference: -1, Size: 602112); // its gradient; in place over Conv3Relu1OutputGradient (training)
-    private static readonly TensorSlot Conv3Relu1Output = new(Training: 2207744, Inference: 602112, Size: 602112); // conv3.relu1: ReLU (N, 192, 56, 56); in place over Conv3BnOutput (training, inference)
+    private static readonly TensorSlot Conv3Relu1Output = new(Training: 2207744, Inference: 0, Size: 602112); // conv3.relu1: ReLU (N, 192, 56, 56); in place over Conv3BnOutput (training, inference)
     private static readonly TensorSlot Conv3Relu1OutputGradient = new(Training: 2809856, Inference: -1, Size: 602112); // its gradient
-    private static readonly TensorSlot Maxpool2Output = new(Training: 4716544, Inference: 1204224, Size: 150528); // maxpool2: MaxPool2d (N, 192, 28, 28)
+    private static readonly TensorSlot Maxpool2Output = new(Training: 4716544, Inference: 602112, Size: 150528); // maxpool2: MaxPool2d (N, 192, 28, 28)
     private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 3411968, Inference: -1, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3aBranch1ConvOutput = new(Training: 7520128, Inference: 1354752, Size: 50176); // inception3a.branch1.conv: Conv2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3aBranch1ConvOutput = new(Training: 7520128, Inference: 200704, Size: 50176); // inception3a.branch1.conv: Conv2d (N, 64, 28, 28)
     private static readonly TensorSlot Inception3aBranch1ConvOutputGradient = new(Training: 2809856, Inference: -1, Size: 50176); // its gradient
     private static readonly TensorSlot Inception3aBranch1ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3aBranch1BnOutput = new(Training: 7570304, Inference: 200704, Size: 50176); // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3aBranch1BnOutput = new(Training: 7570304, Inference: 200704, Size: 50176); // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28); in place over Inception3aBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception3aBranch1BnOutputGradient = new(Training: 2910208, Inference: -1, Size: 50176); // its gradient; in place over Inception3aBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception3aBranch1Relu1Output = new(Training: 7570304, Inference: 200704, Size: 50176); // inception3a.branch1.relu1: ReLU (N, 64, 28, 28); in place over Inception3aBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception3aBranch1Relu1OutputGradient = new(Training: 2910208, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_0_ConvOutput = new(Training: 6918016, Inference: 1354752, Size: 75264); // inception3a.branch2.0.conv: Conv2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_0_ConvOutput = new(Training: 6918016, Inference: 752640, Size: 75264); // inception3a.branch2.0.conv: Conv2d (N, 96, 28, 28)
     private static readonly TensorSlot Inception3aBranch2_0_ConvOutputGradient = new(Training: 4340224, Inference: -1, Size: 75264); // its gradient
     private static readonly TensorSlot Inception3aBranch2_0_ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3aBranch2_0_BnOutput = new(Training: 6993280, Inference: 1455104, Size: 75264); // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_0_BnOutput = new(Training: 6993280, Inference: 752640, Size: 75264); // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28); in place over Inception3aBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception3aBranch2_0_BnOutputGradient = new(Training: 4264960, Inference: -1, Size: 75264); // its gradient; in place over Inception3aBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch2_0_Relu1Output = new(Training: 6993280, Inference: 1455104, Size: 75264); // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28); in place over Inception3aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch2_0_Relu1Output = new(Training: 6993280, Inference: 752640, Size: 75264); // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28); in place over Inception3aBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception3aBranch2_0_Relu1OutputGradient = new(Training: 4264960, Inference: -1, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_1_ConvOutput = new(Training: 5525632, Inference: 1354752, Size: 100352); // inception3a.branch2.1.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_1_ConvOutput = new(Training: 5525632, Inference: 903168, Size: 100352); // inception3a.branch2.1.conv: Conv2d (N, 128, 28, 28)
     private static readonly TensorSlot Inception3aBranch2_1_ConvOutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_1_BnOutput = new(Training: 5625984, Inference: 1505280, Size: 100352); // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_1_BnOutput = new(Training: 5625984, Inference: 903168, Size: 100352); // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3aBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception3aBranch2_1_BnOutputGradient = new(Training: 2809856, Inference: -1, Size: 100352); // its gradient; in place over Inception3aBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch2_1_Relu1Output = new(Training: 5625984, Inference: 1505280, Size: 100352); // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28); in place over Inception3aBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch2_1_Relu1Output = new(Training: 5625984, Inference: 903168, Size: 100352); // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28); in place over Inception3aBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception3aBranch2_1_Relu1OutputGradient = new(Training: 2809856, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_0_ConvOutput = new(Training: 8972096, Inference: 1354752, Size: 12544); // inception3a.branch3.0.conv: Conv2d (N, 16, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_0_ConvOutput = new(Training: 8972096, Inference: 752640, Size: 12544); // inception3a.branch3.0.conv: Conv2d (N, 16, 28, 28)
     private static readonly TensorSlot Inception3aBranch3_0_ConvOutputGradient = new(Training: 4315136, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception3aBranch3_0_ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3aBranch3_0_BnOutput = new(Training: 8984640, Inference: 1379840, Size: 12544); // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_0_BnOutput = new(Training: 8984640, Inference: 752640, Size: 12544); // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28); in place over Inception3aBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception3aBranch3_0_BnOutputGradient = new(Training: 4189696, Inference: -1, Size: 12544); // its gradient; in place over Inception3aBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch3_0_Relu1Output = new(Training: 8984640, Inference: 1379840, Size: 12544); // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28); in place over Inception3aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch3_0_Relu1Output = new(Training: 8984640, Inference: 752640, Size: 12544); // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28); in place over Inception3aBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception3aBranch3_0_Relu1OutputGradient = new(Training: 4189696, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_1_ConvOutput = new(Training: 8388800, Inference: 1354752, Size: 25088); // inception3a.branch3.1.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_1_ConvOutput = new(Training: 8388800, Inference: 250880, Size: 25088); // inception3a.branch3.1.conv: Conv2d (N, 32, 28, 28)
     private static readonly TensorSlot Inception3aBranch3_1_ConvOutputGradient = new(Training: 4164608, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_1_BnOutput = new(Training: 8413888, Inference: 250880, Size: 25088); // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_1_BnOutput = new(Training: 8413888, Inference: 250880, Size: 25088); // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3aBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception3aBranch3_1_BnOutputGradient = new(Training: 2960384, Inference: -1, Size: 25088); // its gradient; in place over Inception3aBranch3_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception3aBranch3_1_Relu1Output = new(Training: 8413888, Inference: 250880, Size: 25088); // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28); in place over Inception3aBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception3aBranch3_1_Relu1OutputGradient = new(Training: 2960384, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch4Maxpool1Output = new(Training: 4867072, Inference: 1354752, Size: 150528); // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4Maxpool1Output = new(Training: 4867072, Inference: 752640, Size: 150528); // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28)
     private static readonly TensorSlot Inception3aBranch4Maxpool1OutputGradient = new(Training: 4164608, Inference: -1, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3aBranch4_1_ConvOutput = new(Training: 8438976, Inference: 0, Size: 25088); // inception3a.branch4.1.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4_1_ConvOutput = new(Training: 8438976, Inference: 275968, Size: 25088); // inception3a.branch4.1.conv: Conv2d (N, 32, 28, 28)
     private static readonly TensorSlot Inception3aBranch4_1_ConvOutputGradient = new(Training: 4315136, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch4_1_BnOutput = new(Training: 8464064, Inference: 275968, Size: 25088); // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4_1_BnOutput = new(Training: 8464064, Inference: 275968, Size: 25088); // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3aBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception3aBranch4_1_BnOutputGradient = new(Training: 2985472, Inference: -1, Size: 25088); // its gradient; in place over Inception3aBranch4_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception3aBranch4_1_Relu1Output = new(Training: 8464064, Inference: 275968, Size: 25088); // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28); in place over Inception3aBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception3aBranch4_1_Relu1OutputGradient = new(Training: 2985472, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Inception3aConcat1Output = new(Training: 4164608, Inference: 0, Size: 200704); // inception3a.concat1: Concat (N, 256, 28, 28)
     private static readonly TensorSlot Inception3aConcat1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Inception3bBranch1ConvOutput = new(Training: 5726336, Inference: 200704, Size: 100352); // inception3b.branch1.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch1ConvOutput = new(Training: 5726336, Inference: 551936, Size: 100352); // inception3b.branch1.conv: Conv2d (N, 128, 28, 28)
     private static readonly TensorSlot Inception3bBranch1ConvOutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient
     private static readonly TensorSlot Inception3bBranch1ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3bBranch1BnOutput = new(Training: 5826688, Inference: 551936, Size: 100352); // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch1BnOutput = new(Training: 5826688, Inference: 551936, Size: 100352); // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3bBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception3bBranch1BnOutputGradient = new(Training: 6127744, Inference: -1, Size: 100352); // its gradient; in place over Inception3bBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception3bBranch1Relu1Output = new(Training: 5826688, Inference: 551936, Size: 100352); // inception3b.branch1.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception3bBranch1Relu1OutputGradient = new(Training: 6127744, Inference: -1, Size: 100352); // its gradient
     private static readonly TensorSlot Inception3bBranch2_0_ConvOutput = new(Training: 5927040, Inference: 200704, Size: 100352); // inception3b.branch2.0.conv: Conv2d (N, 128, 28, 28)
     private static readonly TensorSlot Inception3bBranch2_0_ConvOutputGradient = new(Training: 6027392, Inference: -1, Size: 100352); // its gradient
     private static readonly TensorSlot Inception3bBranch2_0_ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3bBranch2_0_BnOutput = new(Training: 6027392, Inference: 351232, Size: 100352); // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_0_BnOutput = new(Training: 6027392, Inference: 200704, Size: 100352); // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3bBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception3bBranch2_0_BnOutputGradient = new(Training: 5017600, Inference: -1, Size: 100352); // its gradient; in place over Inception3bBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3bBranch2_0_Relu1Output = new(Training: 6027392, Inference: 351232, Size: 100352); // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch2_0_Relu1Output = new(Training: 6027392, Inference: 200704, Size: 100352); // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception3bBranch2_0_Relu1OutputGradient = new(Training: 5017600, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_1_ConvOutput = new(Training: 5017600, Inference: 200704, Size: 150528); // inception3b.branch2.1.conv: Conv2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_1_ConvOutput = new(Training: 5017600, Inference: 401408, Size: 150528); // inception3b.branch2.1.conv: Conv2d (N, 192, 28, 28)
     private static readonly TensorSlot Inception3bBranch2_1_ConvOutputGradient = new(Training: 5168128, Inference: -1, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_1_BnOutput = new(Training: 5168128, Inference: 401408, Size: 150528); // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_1_BnOutput = new(Training: 5168128, Inference: 401408, Size: 150528); // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28); in place over Inception3bBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception3bBranch2_1_BnOutputGradient = new(Training: 5318656, Inference: -1, Size: 150528); // its gradient; in place over Inception3bBranch2_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception3bBranch2_1_Relu1Output = new(Training: 5168128, Inference: 401408, Size: 150528); // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28); in place over Inception3bBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception3bBranch2_1_Relu1OutputGradient = new(Training: 5318656, Inference: -1, Size: 150528); // its gradient
     private static readonly TensorSlot Inception3bBranch3_0_ConvOutput = new(Training: 8489152, Inference: 200704, Size: 25088); // inception3b.branch3.0.conv: Conv2d (N, 32, 28, 28)
     private static readonly TensorSlot Inception3bBranch3_0_ConvOutputGradient = new(Training: 5494272, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Inception3bBranch3_0_ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3bBranch3_0_BnOutput = new(Training: 8514240, Inference: 275968, Size: 25088); // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_0_BnOutput = new(Training: 8514240, Inference: 200704, Size: 25088); // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3bBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception3bBranch3_0_BnOutputGradient = new(Training: 5469184, Inference: -1, Size: 25088); // its gradient; in place over Inception3bBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3bBranch3_0_Relu1Output = new(Training: 8514240, Inference: 275968, Size: 25088); // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28); in place over Inception3bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch3_0_Relu1Output = new(Training: 8514240, Inference: 200704, Size: 25088); // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28); in place over Inception3bBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception3bBranch3_0_Relu1OutputGradient = new(Training: 5469184, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_1_ConvOutput = new(Training: 7068544, Inference: 200704, Size: 75264); // inception3b.branch3.1.conv: Conv2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_1_ConvOutput = new(Training: 7068544, Inference: 652288, Size: 75264); // inception3b.branch3.1.conv: Conv2d (N, 96, 28, 28)
     private static readonly TensorSlot Inception3bBranch3_1_ConvOutputGradient = new(Training: 2809856, Inference: -1, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_1_BnOutput = new(Training: 7143808, Inference: 652288, Size: 75264); // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_1_BnOutput = new(Training: 7143808, Inference: 652288, Size: 75264); // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28); in place over Inception3bBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception3bBranch3_1_BnOutputGradient = new(Training: 6228096, Inference: -1, Size: 75264); // its gradient; in place over Inception3bBranch3_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception3bBranch3_1_Relu1Output = new(Training: 7143808, Inference: 652288, Size: 75264); // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28); in place over Inception3bBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception3bBranch3_1_Relu1OutputGradient = new(Training: 6228096, Inference: -1, Size: 75264); // its gradient
     private static readonly TensorSlot Inception3bBranch4Maxpool1Output = new(Training: 4365312, Inference: 200704, Size: 200704); // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28)
     private static readonly TensorSlot Inception3bBranch4Maxpool1OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Inception3bBranch4_1_ConvOutput = new(Training: 7620480, Inference: 0, Size: 50176); // inception3b.branch4.1.conv: Conv2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4_1_ConvOutput = new(Training: 7620480, Inference: 727552, Size: 50176); // inception3b.branch4.1.conv: Conv2d (N, 64, 28, 28)
     private static readonly TensorSlot Inception3bBranch4_1_ConvOutputGradient = new(Training: 7219072, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3bBranch4_1_BnOutput = new(Training: 7670656, Inference: 727552, Size: 50176); // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4_1_BnOutput = new(Training: 7670656, Inference: 727552, Size: 50176); // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28); in place over Inception3bBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception3bBranch4_1_BnOutputGradient = new(Training: 5469184, Inference: -1, Size: 50176); // its gradient; in place over Inception3bBranch4_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception3bBranch4_1_Relu1Output = new(Training: 7670656, Inference: 727552, Size: 50176); // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28); in place over Inception3bBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception3bBranch4_1_Relu1OutputGradient = new(Training: 5469184, Inference: -1, Size: 50176); // its gradient
@@ -700,253 +700,253 @@ partial class GoogLeNet : global::Cnn.INetwork
     private static readonly TensorSlot Inception3bConcat1OutputGradient = new(Training: 3186176, Inference: -1, Size: 376320); // its gradient
     private static readonly TensorSlot Maxpool3Output = new(Training: 6729856, Inference: 376320, Size: 94080); // maxpool3: MaxPool2d (N, 480, 14, 14)
     private static readonly TensorSlot Maxpool3OutputGradient = new(Training: 5412736, Inference: -1, Size: 94080); // its gradient
-    private static readonly TensorSlot Inception4aBranch1ConvOutput = new(Training: 8131648, Inference: 0, Size: 37632); // inception4a.branch1.conv: Conv2d (N, 192, 14, 14)
+    private static readonly TensorSlot Inception4aBranch1ConvOutput = new(Training: 8131648, Inference: 141120, Size: 37632); // inception4a.branch1.conv: Conv2d (N, 192, 14, 14)
     private static readonly TensorSlot Inception4aBranch1ConvOutputGradient = new(Training: 6823936, Inference: -1, Size: 37632); // its gradient
     private static readonly TensorSlot Inception4aBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4aBranch1BnOutput = new(Training: 8169280, Inference: 141120, Size: 37632); // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14)
+    private static readonly TensorSlot Inception4aBranch1BnOutput = new(Training: 8169280, Inference: 141120, Size: 37632); // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14); in place over Inception4aBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception4aBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 37632); // its gradient; in place over Inception4aBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4aBranch1Relu1Output = new(Training: 8169280, Inference: 141120, Size: 37632); // inception4a.branch1.relu1: ReLU (N, 192, 14, 14); in place over Inception4aBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception4aBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 37632); // its gradient
     private static readonly TensorSlot Inception4aBranch2_0_ConvOutput = new(Training: 8827840, Inference: 0, Size: 18816); // inception4a.branch2.0.conv: Conv2d (N, 96, 14, 14)
     private static readonly TensorSlot Inception4aBranch2_0_ConvOutputGradient = new(Training: 6823936, Inference: -1, Size: 18816); // its gradient
     private static readonly TensorSlot Inception4aBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4aBranch2_0_BnOutput = new(Training: 8846656, Inference: 40768, Size: 18816); // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_0_BnOutput = new(Training: 8846656, Inference: 0, Size: 18816); // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14); in place over Inception4aBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4aBranch2_0_BnOutputGradient = new(Training: 5506816, Inference: -1, Size: 18816); // its gradient; in place over Inception4aBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch2_0_Relu1Output = new(Training: 8846656, Inference: 40768, Size: 18816); // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14); in place over Inception4aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch2_0_Relu1Output = new(Training: 8846656, Inference: 0, Size: 18816); // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14); in place over Inception4aBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4aBranch2_0_Relu1OutputGradient = new(Training: 5506816, Inference: -1, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_1_ConvOutput = new(Training: 8009344, Inference: 0, Size: 40768); // inception4a.branch2.1.conv: Conv2d (N, 208, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_1_ConvOutput = new(Training: 8009344, Inference: 100352, Size: 40768); // inception4a.branch2.1.conv: Conv2d (N, 208, 14, 14)
     private static readonly TensorSlot Inception4aBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_1_BnOutput = new(Training: 8050112, Inference: 100352, Size: 40768); // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_1_BnOutput = new(Training: 8050112, Inference: 100352, Size: 40768); // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14); in place over Inception4aBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4aBranch2_1_BnOutputGradient = new(Training: 7720832, Inference: -1, Size: 40768); // its gradient; in place over Inception4aBranch2_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4aBranch2_1_Relu1Output = new(Training: 8050112, Inference: 100352, Size: 40768); // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14); in place over Inception4aBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4aBranch2_1_Relu1OutputGradient = new(Training: 7720832, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_0_ConvOutput = new(Training: 9329600, Inference: 0, Size: 3136); // inception4a.branch3.0.conv: Conv2d (N, 16, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_0_ConvOutput = new(Training: 9329600, Inference: 178752, Size: 3136); // inception4a.branch3.0.conv: Conv2d (N, 16, 14, 14)
     private static readonly TensorSlot Inception4aBranch3_0_ConvOutputGradient = new(Training: 5506816, Inference: -1, Size: 3136); // its gradient
     private static readonly TensorSlot Inception4aBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4aBranch3_0_BnOutput = new(Training: 9332736, Inference: 9408, Size: 3136); // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_0_BnOutput = new(Training: 9332736, Inference: 178752, Size: 3136); // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14); in place over Inception4aBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4aBranch3_0_BnOutputGradient = new(Training: 8128512, Inference: -1, Size: 3136); // its gradient; in place over Inception4aBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch3_0_Relu1Output = new(Training: 9332736, Inference: 9408, Size: 3136); // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14); in place over Inception4aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch3_0_Relu1Output = new(Training: 9332736, Inference: 178752, Size: 3136); // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14); in place over Inception4aBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4aBranch3_0_Relu1OutputGradient = new(Training: 8128512, Inference: -1, Size: 3136); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_1_ConvOutput = new(Training: 9185344, Inference: 0, Size: 9408); // inception4a.branch3.1.conv: Conv2d (N, 48, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_1_ConvOutput = new(Training: 9185344, Inference: 191296, Size: 9408); // inception4a.branch3.1.conv: Conv2d (N, 48, 14, 14)
     private static readonly TensorSlot Inception4aBranch3_1_ConvOutputGradient = new(Training: 8865472, Inference: -1, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_1_BnOutput = new(Training: 9194752, Inference: 203840, Size: 9408); // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_1_BnOutput = new(Training: 9194752, Inference: 191296, Size: 9408); // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14); in place over Inception4aBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4aBranch3_1_BnOutputGradient = new(Training: 8878016, Inference: -1, Size: 9408); // its gradient; in place over Inception4aBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch3_1_Relu1Output = new(Training: 9194752, Inference: 203840, Size: 9408); // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14); in place over Inception4aBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch3_1_Relu1Output = new(Training: 9194752, Inference: 191296, Size: 9408); // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14); in place over Inception4aBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4aBranch3_1_Relu1OutputGradient = new(Training: 8878016, Inference: -1, Size: 9408); // its gradient
     private static readonly TensorSlot Inception4aBranch4Maxpool1Output = new(Training: 6823936, Inference: 0, Size: 94080); // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14)
     private static readonly TensorSlot Inception4aBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 94080); // its gradient
     private static readonly TensorSlot Inception4aBranch4_1_ConvOutput = new(Training: 8997184, Inference: 178752, Size: 12544); // inception4a.branch4.1.conv: Conv2d (N, 64, 14, 14)
     private static readonly TensorSlot Inception4aBranch4_1_ConvOutputGradient = new(Training: 8865472, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4aBranch4_1_BnOutput = new(Training: 9009728, Inference: 191296, Size: 12544); // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4_1_BnOutput = new(Training: 9009728, Inference: 178752, Size: 12544); // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4aBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4aBranch4_1_BnOutputGradient = new(Training: 5318656, Inference: -1, Size: 12544); // its gradient; in place over Inception4aBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch4_1_Relu1Output = new(Training: 9009728, Inference: 191296, Size: 12544); // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4aBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch4_1_Relu1Output = new(Training: 9009728, Inference: 178752, Size: 12544); // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4aBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4aBranch4_1_Relu1OutputGradient = new(Training: 5318656, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception4aConcat1Output = new(Training: 6127744, Inference: 0, Size: 100352); // inception4a.concat1: Concat (N, 512, 14, 14)
     private static readonly TensorSlot Inception4aConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4bBranch1ConvOutput = new(Training: 8206912, Inference: 100352, Size: 31360); // inception4b.branch1.conv: Conv2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4bBranch1ConvOutput = new(Training: 8206912, Inference: 244608, Size: 31360); // inception4b.branch1.conv: Conv2d (N, 160, 14, 14)
     private static readonly TensorSlot Inception4bBranch1ConvOutputGradient = new(Training: 7720832, Inference: -1, Size: 31360); // its gradient
     private static readonly TensorSlot Inception4bBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4bBranch1BnOutput = new(Training: 8238272, Inference: 244608, Size: 31360); // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4bBranch1BnOutput = new(Training: 8238272, Inference: 244608, Size: 31360); // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14); in place over Inception4bBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception4bBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient; in place over Inception4bBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4bBranch1Relu1Output = new(Training: 8238272, Inference: 244608, Size: 31360); // inception4b.branch1.relu1: ReLU (N, 160, 14, 14); in place over Inception4bBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception4bBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient
     private static readonly TensorSlot Inception4bBranch2_0_ConvOutput = new(Training: 8740032, Inference: 100352, Size: 21952); // inception4b.branch2.0.conv: Conv2d (N, 112, 14, 14)
     private static readonly TensorSlot Inception4bBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 21952); // its gradient
     private static readonly TensorSlot Inception4bBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4bBranch2_0_BnOutput = new(Training: 8761984, Inference: 144256, Size: 21952); // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_0_BnOutput = new(Training: 8761984, Inference: 100352, Size: 21952); // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14); in place over Inception4bBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4bBranch2_0_BnOutputGradient = new(Training: 5362560, Inference: -1, Size: 21952); // its gradient; in place over Inception4bBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch2_0_Relu1Output = new(Training: 8761984, Inference: 144256, Size: 21952); // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14); in place over Inception4bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch2_0_Relu1Output = new(Training: 8761984, Inference: 100352, Size: 21952); // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14); in place over Inception4bBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4bBranch2_0_Relu1OutputGradient = new(Training: 5362560, Inference: -1, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_1_ConvOutput = new(Training: 7921536, Inference: 100352, Size: 43904); // inception4b.branch2.1.conv: Conv2d (N, 224, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_1_ConvOutput = new(Training: 7921536, Inference: 200704, Size: 43904); // inception4b.branch2.1.conv: Conv2d (N, 224, 14, 14)
     private static readonly TensorSlot Inception4bBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 43904); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_1_BnOutput = new(Training: 7965440, Inference: 200704, Size: 43904); // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_1_BnOutput = new(Training: 7965440, Inference: 200704, Size: 43904); // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14); in place over Inception4bBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4bBranch2_1_BnOutputGradient = new(Training: 7720832, Inference: -1, Size: 43904); // its gradient; in place over Inception4bBranch2_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4bBranch2_1_Relu1Output = new(Training: 7965440, Inference: 200704, Size: 43904); // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14); in place over Inception4bBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4bBranch2_1_Relu1OutputGradient = new(Training: 7720832, Inference: -1, Size: 43904); // its gradient
     private static readonly TensorSlot Inception4bBranch3_0_ConvOutput = new(Training: 9310784, Inference: 100352, Size: 4704); // inception4b.branch3.0.conv: Conv2d (N, 24, 14, 14)
     private static readonly TensorSlot Inception4bBranch3_0_ConvOutputGradient = new(Training: 8122240, Inference: -1, Size: 4704); // its gradient
     private static readonly TensorSlot Inception4bBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4bBranch3_0_BnOutput = new(Training: 9315488, Inference: 112896, Size: 4704); // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_0_BnOutput = new(Training: 9315488, Inference: 100352, Size: 4704); // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14); in place over Inception4bBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4bBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient; in place over Inception4bBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch3_0_Relu1Output = new(Training: 9315488, Inference: 112896, Size: 4704); // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch3_0_Relu1Output = new(Training: 9315488, Inference: 100352, Size: 4704); // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4bBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4bBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_1_ConvOutput = new(Training: 9022272, Inference: 100352, Size: 12544); // inception4b.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_1_ConvOutput = new(Training: 9022272, Inference: 275968, Size: 12544); // inception4b.branch3.1.conv: Conv2d (N, 64, 14, 14)
     private static readonly TensorSlot Inception4bBranch3_1_ConvOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_1_BnOutput = new(Training: 9034816, Inference: 275968, Size: 12544); // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_1_BnOutput = new(Training: 9034816, Inference: 275968, Size: 12544); // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4bBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4bBranch3_1_BnOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient; in place over Inception4bBranch3_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4bBranch3_1_Relu1Output = new(Training: 9034816, Inference: 275968, Size: 12544); // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4bBranch3_1_Relu1OutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception4bBranch4Maxpool1Output = new(Training: 6228096, Inference: 100352, Size: 100352); // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
     private static readonly TensorSlot Inception4bBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4bBranch4_1_ConvOutput = new(Training: 9047360, Inference: 0, Size: 12544); // inception4b.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4_1_ConvOutput = new(Training: 9047360, Inference: 288512, Size: 12544); // inception4b.branch4.1.conv: Conv2d (N, 64, 14, 14)
     private static readonly TensorSlot Inception4bBranch4_1_ConvOutputGradient = new(Training: 8809024, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch4_1_BnOutput = new(Training: 9059904, Inference: 100352, Size: 12544); // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4_1_BnOutput = new(Training: 9059904, Inference: 288512, Size: 12544); // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4bBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4bBranch4_1_BnOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient; in place over Inception4bBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch4_1_Relu1Output = new(Training: 9059904, Inference: 100352, Size: 12544); // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch4_1_Relu1Output = new(Training: 9059904, Inference: 288512, Size: 12544); // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4bBranch4_1_Relu1OutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception4bConcat1Output = new(Training: 6328448, Inference: 0, Size: 100352); // inception4b.concat1: Concat (N, 512, 14, 14)
     private static readonly TensorSlot Inception4bConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4cBranch1ConvOutput = new(Training: 8539328, Inference: 100352, Size: 25088); // inception4c.branch1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch1ConvOutput = new(Training: 8539328, Inference: 250880, Size: 25088); // inception4c.branch1.conv: Conv2d (N, 128, 14, 14)
     private static readonly TensorSlot Inception4cBranch1ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Inception4cBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4cBranch1BnOutput = new(Training: 8564416, Inference: 250880, Size: 25088); // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch1BnOutput = new(Training: 8564416, Inference: 250880, Size: 25088); // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4cBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception4cBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient; in place over Inception4cBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4cBranch1Relu1Output = new(Training: 8564416, Inference: 250880, Size: 25088); // inception4c.branch1.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception4cBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Inception4cBranch2_0_ConvOutput = new(Training: 8589504, Inference: 100352, Size: 25088); // inception4c.branch2.0.conv: Conv2d (N, 128, 14, 14)
     private static readonly TensorSlot Inception4cBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Inception4cBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4cBranch2_0_BnOutput = new(Training: 8614592, Inference: 150528, Size: 25088); // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_0_BnOutput = new(Training: 8614592, Inference: 100352, Size: 25088); // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4cBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4cBranch2_0_BnOutputGradient = new(Training: 5368832, Inference: -1, Size: 25088); // its gradient; in place over Inception4cBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch2_0_Relu1Output = new(Training: 8614592, Inference: 150528, Size: 25088); // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch2_0_Relu1Output = new(Training: 8614592, Inference: 100352, Size: 25088); // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4cBranch2_0_Relu1OutputGradient = new(Training: 5368832, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_1_ConvOutput = new(Training: 3512320, Inference: 100352, Size: 50176); // inception4c.branch2.1.conv: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_1_ConvOutput = new(Training: 3512320, Inference: 200704, Size: 50176); // inception4c.branch2.1.conv: Conv2d (N, 256, 14, 14)
     private static readonly TensorSlot Inception4cBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_1_BnOutput = new(Training: 7720832, Inference: 200704, Size: 50176); // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_1_BnOutput = new(Training: 7720832, Inference: 200704, Size: 50176); // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14); in place over Inception4cBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4cBranch2_1_BnOutputGradient = new(Training: 6529152, Inference: -1, Size: 50176); // its gradient; in place over Inception4cBranch2_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4cBranch2_1_Relu1Output = new(Training: 7720832, Inference: 200704, Size: 50176); // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14); in place over Inception4cBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4cBranch2_1_Relu1OutputGradient = new(Training: 6529152, Inference: -1, Size: 50176); // its gradient
     private static readonly TensorSlot Inception4cBranch3_0_ConvOutput = new(Training: 9320192, Inference: 100352, Size: 4704); // inception4c.branch3.0.conv: Conv2d (N, 24, 14, 14)
     private static readonly TensorSlot Inception4cBranch3_0_ConvOutputGradient = new(Training: 8115968, Inference: -1, Size: 4704); // its gradient
     private static readonly TensorSlot Inception4cBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4cBranch3_0_BnOutput = new(Training: 9324896, Inference: 112896, Size: 4704); // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_0_BnOutput = new(Training: 9324896, Inference: 100352, Size: 4704); // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14); in place over Inception4cBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4cBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient; in place over Inception4cBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch3_0_Relu1Output = new(Training: 9324896, Inference: 112896, Size: 4704); // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4cBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch3_0_Relu1Output = new(Training: 9324896, Inference: 100352, Size: 4704); // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4cBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4cBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_1_ConvOutput = new(Training: 9072448, Inference: 100352, Size: 12544); // inception4c.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_1_ConvOutput = new(Training: 9072448, Inference: 275968, Size: 12544); // inception4c.branch3.1.conv: Conv2d (N, 64, 14, 14)
     private static readonly TensorSlot Inception4cBranch3_1_ConvOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_1_BnOutput = new(Training: 9084992, Inference: 275968, Size: 12544); // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_1_BnOutput = new(Training: 9084992, Inference: 275968, Size: 12544); // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4cBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4cBranch3_1_BnOutputGradient = new(Training: 8115968, Inference: -1, Size: 12544); // its gradient; in place over Inception4cBranch3_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4cBranch3_1_Relu1Output = new(Training: 9084992, Inference: 275968, Size: 12544); // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4cBranch3_1_Relu1OutputGradient = new(Training: 8115968, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception4cBranch4Maxpool1Output = new(Training: 6428800, Inference: 100352, Size: 100352); // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
     private static readonly TensorSlot Inception4cBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4cBranch4_1_ConvOutput = new(Training: 9097536, Inference: 0, Size: 12544); // inception4c.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4_1_ConvOutput = new(Training: 9097536, Inference: 288512, Size: 12544); // inception4c.branch4.1.conv: Conv2d (N, 64, 14, 14)
     private static readonly TensorSlot Inception4cBranch4_1_ConvOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch4_1_BnOutput = new(Training: 9110080, Inference: 100352, Size: 12544); // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4_1_BnOutput = new(Training: 9110080, Inference: 288512, Size: 12544); // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4cBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4cBranch4_1_BnOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient; in place over Inception4cBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch4_1_Relu1Output = new(Training: 9110080, Inference: 100352, Size: 12544); // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch4_1_Relu1Output = new(Training: 9110080, Inference: 288512, Size: 12544); // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4cBranch4_1_Relu1OutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception4cConcat1Output = new(Training: 6529152, Inference: 0, Size: 100352); // inception4c.concat1: Concat (N, 512, 14, 14)
     private static readonly TensorSlot Inception4cConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4dBranch1ConvOutput = new(Training: 8783936, Inference: 100352, Size: 21952); // inception4d.branch1.conv: Conv2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4dBranch1ConvOutput = new(Training: 8783936, Inference: 257152, Size: 21952); // inception4d.branch1.conv: Conv2d (N, 112, 14, 14)
     private static readonly TensorSlot Inception4dBranch1ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 21952); // its gradient
     private static readonly TensorSlot Inception4dBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4dBranch1BnOutput = new(Training: 8805888, Inference: 257152, Size: 21952); // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4dBranch1BnOutput = new(Training: 8805888, Inference: 257152, Size: 21952); // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14); in place over Inception4dBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception4dBranch1BnOutputGradient = new(Training: 8297856, Inference: -1, Size: 21952); // its gradient; in place over Inception4dBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4dBranch1Relu1Output = new(Training: 8805888, Inference: 257152, Size: 21952); // inception4d.branch1.relu1: ReLU (N, 112, 14, 14); in place over Inception4dBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception4dBranch1Relu1OutputGradient = new(Training: 8297856, Inference: -1, Size: 21952); // its gradient
     private static readonly TensorSlot Inception4dBranch2_0_ConvOutput = new(Training: 8332352, Inference: 100352, Size: 28224); // inception4d.branch2.0.conv: Conv2d (N, 144, 14, 14)
     private static readonly TensorSlot Inception4dBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 28224); // its gradient
     private static readonly TensorSlot Inception4dBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4dBranch2_0_BnOutput = new(Training: 8360576, Inference: 156800, Size: 28224); // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_0_BnOutput = new(Training: 8360576, Inference: 100352, Size: 28224); // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14); in place over Inception4dBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4dBranch2_0_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 28224); // its gradient; in place over Inception4dBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch2_0_Relu1Output = new(Training: 8360576, Inference: 156800, Size: 28224); // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14); in place over Inception4dBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch2_0_Relu1Output = new(Training: 8360576, Inference: 100352, Size: 28224); // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14); in place over Inception4dBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4dBranch2_0_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 28224); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_1_ConvOutput = new(Training: 7407232, Inference: 100352, Size: 56448); // inception4d.branch2.1.conv: Conv2d (N, 288, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_1_ConvOutput = new(Training: 7407232, Inference: 200704, Size: 56448); // inception4d.branch2.1.conv: Conv2d (N, 288, 14, 14)
     private static readonly TensorSlot Inception4dBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 56448); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_1_BnOutput = new(Training: 7463680, Inference: 200704, Size: 56448); // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_1_BnOutput = new(Training: 7463680, Inference: 200704, Size: 56448); // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14); in place over Inception4dBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4dBranch2_1_BnOutputGradient = new(Training: 3186176, Inference: -1, Size: 56448); // its gradient; in place over Inception4dBranch2_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4dBranch2_1_Relu1Output = new(Training: 7463680, Inference: 200704, Size: 56448); // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14); in place over Inception4dBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4dBranch2_1_Relu1OutputGradient = new(Training: 3186176, Inference: -1, Size: 56448); // its gradient
     private static readonly TensorSlot Inception4dBranch3_0_ConvOutput = new(Training: 9229248, Inference: 100352, Size: 6272); // inception4d.branch3.0.conv: Conv2d (N, 32, 14, 14)
     private static readonly TensorSlot Inception4dBranch3_0_ConvOutputGradient = new(Training: 8319808, Inference: -1, Size: 6272); // its gradient
     private static readonly TensorSlot Inception4dBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4dBranch3_0_BnOutput = new(Training: 9235520, Inference: 112896, Size: 6272); // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_0_BnOutput = new(Training: 9235520, Inference: 100352, Size: 6272); // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14); in place over Inception4dBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4dBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 6272); // its gradient; in place over Inception4dBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch3_0_Relu1Output = new(Training: 9235520, Inference: 112896, Size: 6272); // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4dBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch3_0_Relu1Output = new(Training: 9235520, Inference: 100352, Size: 6272); // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4dBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4dBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_1_ConvOutput = new(Training: 9122624, Inference: 100352, Size: 12544); // inception4d.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_1_ConvOutput = new(Training: 9122624, Inference: 279104, Size: 12544); // inception4d.branch3.1.conv: Conv2d (N, 64, 14, 14)
     private static readonly TensorSlot Inception4dBranch3_1_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_1_BnOutput = new(Training: 9135168, Inference: 279104, Size: 12544); // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_1_BnOutput = new(Training: 9135168, Inference: 279104, Size: 12544); // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4dBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4dBranch3_1_BnOutputGradient = new(Training: 8319808, Inference: -1, Size: 12544); // its gradient; in place over Inception4dBranch3_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4dBranch3_1_Relu1Output = new(Training: 9135168, Inference: 279104, Size: 12544); // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4dBranch3_1_Relu1OutputGradient = new(Training: 8319808, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception4dBranch4Maxpool1Output = new(Training: 6629504, Inference: 100352, Size: 100352); // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
     private static readonly TensorSlot Inception4dBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4dBranch4_1_ConvOutput = new(Training: 9147712, Inference: 0, Size: 12544); // inception4d.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4_1_ConvOutput = new(Training: 9147712, Inference: 291648, Size: 12544); // inception4d.branch4.1.conv: Conv2d (N, 64, 14, 14)
     private static readonly TensorSlot Inception4dBranch4_1_ConvOutputGradient = new(Training: 8282176, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch4_1_BnOutput = new(Training: 9160256, Inference: 103488, Size: 12544); // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4_1_BnOutput = new(Training: 9160256, Inference: 291648, Size: 12544); // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4dBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4dBranch4_1_BnOutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient; in place over Inception4dBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch4_1_Relu1Output = new(Training: 9160256, Inference: 103488, Size: 12544); // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch4_1_Relu1Output = new(Training: 9160256, Inference: 291648, Size: 12544); // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4dBranch4_1_Relu1OutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception4dConcat1Output = new(Training: 5318656, Inference: 0, Size: 103488); // inception4d.concat1: Concat (N, 528, 14, 14)
     private static readonly TensorSlot Inception4dConcat1OutputGradient = new(Training: 3289664, Inference: -1, Size: 103488); // its gradient
-    private static readonly TensorSlot Inception4eBranch1ConvOutput = new(Training: 7771008, Inference: 103488, Size: 50176); // inception4e.branch1.conv: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4eBranch1ConvOutput = new(Training: 7771008, Inference: 269696, Size: 50176); // inception4e.branch1.conv: Conv2d (N, 256, 14, 14)
     private static readonly TensorSlot Inception4eBranch1ConvOutputGradient = new(Training: 7821184, Inference: -1, Size: 50176); // its gradient
     private static readonly TensorSlot Inception4eBranch1ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4eBranch1BnOutput = new(Training: 7821184, Inference: 269696, Size: 50176); // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4eBranch1BnOutput = new(Training: 7821184, Inference: 269696, Size: 50176); // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14); in place over Inception4eBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception4eBranch1BnOutputGradient = new(Training: 7871360, Inference: -1, Size: 50176); // its gradient; in place over Inception4eBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4eBranch1Relu1Output = new(Training: 7821184, Inference: 269696, Size: 50176); // inception4e.branch1.relu1: ReLU (N, 256, 14, 14); in place over Inception4eBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception4eBranch1Relu1OutputGradient = new(Training: 7871360, Inference: -1, Size: 50176); // its gradient
     private static readonly TensorSlot Inception4eBranch2_0_ConvOutput = new(Training: 8269632, Inference: 103488, Size: 31360); // inception4e.branch2.0.conv: Conv2d (N, 160, 14, 14)
     private static readonly TensorSlot Inception4eBranch2_0_ConvOutputGradient = new(Training: 5422144, Inference: -1, Size: 31360); // its gradient
     private static readonly TensorSlot Inception4eBranch2_0_ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4eBranch2_0_BnOutput = new(Training: 8300992, Inference: 166208, Size: 31360); // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_0_BnOutput = new(Training: 8300992, Inference: 103488, Size: 31360); // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14); in place over Inception4eBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4eBranch2_0_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient; in place over Inception4eBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch2_0_Relu1Output = new(Training: 8300992, Inference: 166208, Size: 31360); // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14); in place over Inception4eBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch2_0_Relu1Output = new(Training: 8300992, Inference: 103488, Size: 31360); // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14); in place over Inception4eBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4eBranch2_0_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_1_ConvOutput = new(Training: 7219072, Inference: 103488, Size: 62720); // inception4e.branch2.1.conv: Conv2d (N, 320, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_1_ConvOutput = new(Training: 7219072, Inference: 206976, Size: 62720); // inception4e.branch2.1.conv: Conv2d (N, 320, 14, 14)
     private static readonly TensorSlot Inception4eBranch2_1_ConvOutputGradient = new(Training: 7281792, Inference: -1, Size: 62720); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_1_BnOutput = new(Training: 7281792, Inference: 206976, Size: 62720); // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_1_BnOutput = new(Training: 7281792, Inference: 206976, Size: 62720); // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14); in place over Inception4eBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4eBranch2_1_BnOutputGradient = new(Training: 7344512, Inference: -1, Size: 62720); // its gradient; in place over Inception4eBranch2_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4eBranch2_1_Relu1Output = new(Training: 7281792, Inference: 206976, Size: 62720); // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14); in place over Inception4eBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4eBranch2_1_Relu1OutputGradient = new(Training: 7344512, Inference: -1, Size: 62720); // its gradient
     private static readonly TensorSlot Inception4eBranch3_0_ConvOutput = new(Training: 9241792, Inference: 103488, Size: 6272); // inception4e.branch3.0.conv: Conv2d (N, 32, 14, 14)
     private static readonly TensorSlot Inception4eBranch3_0_ConvOutputGradient = new(Training: 9179072, Inference: -1, Size: 6272); // its gradient
     private static readonly TensorSlot Inception4eBranch3_0_ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4eBranch3_0_BnOutput = new(Training: 9248064, Inference: 128576, Size: 6272); // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_0_BnOutput = new(Training: 9248064, Inference: 103488, Size: 6272); // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14); in place over Inception4eBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception4eBranch3_0_BnOutputGradient = new(Training: 9172800, Inference: -1, Size: 6272); // its gradient; in place over Inception4eBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch3_0_Relu1Output = new(Training: 9248064, Inference: 128576, Size: 6272); // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4eBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch3_0_Relu1Output = new(Training: 9248064, Inference: 103488, Size: 6272); // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4eBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception4eBranch3_0_Relu1OutputGradient = new(Training: 9172800, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_1_ConvOutput = new(Training: 8639680, Inference: 103488, Size: 25088); // inception4e.branch3.1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_1_ConvOutput = new(Training: 8639680, Inference: 319872, Size: 25088); // inception4e.branch3.1.conv: Conv2d (N, 128, 14, 14)
     private static readonly TensorSlot Inception4eBranch3_1_ConvOutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_1_BnOutput = new(Training: 8664768, Inference: 319872, Size: 25088); // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_1_BnOutput = new(Training: 8664768, Inference: 319872, Size: 25088); // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4eBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4eBranch3_1_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient; in place over Inception4eBranch3_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception4eBranch3_1_Relu1Output = new(Training: 8664768, Inference: 319872, Size: 25088); // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4eBranch3_1_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Inception4eBranch4Maxpool1Output = new(Training: 5422144, Inference: 103488, Size: 103488); // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14)
     private static readonly TensorSlot Inception4eBranch4Maxpool1OutputGradient = new(Training: 3186176, Inference: -1, Size: 103488); // its gradient
-    private static readonly TensorSlot Inception4eBranch4_1_ConvOutput = new(Training: 8689856, Inference: 0, Size: 25088); // inception4e.branch4.1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4_1_ConvOutput = new(Training: 8689856, Inference: 344960, Size: 25088); // inception4e.branch4.1.conv: Conv2d (N, 128, 14, 14)
     private static readonly TensorSlot Inception4eBranch4_1_ConvOutputGradient = new(Training: 3289664, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch4_1_BnOutput = new(Training: 8714944, Inference: 163072, Size: 25088); // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4_1_BnOutput = new(Training: 8714944, Inference: 344960, Size: 25088); // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4eBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception4eBranch4_1_BnOutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient; in place over Inception4eBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch4_1_Relu1Output = new(Training: 8714944, Inference: 163072, Size: 25088); // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch4_1_Relu1Output = new(Training: 8714944, Inference: 344960, Size: 25088); // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception4eBranch4_1_Relu1OutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Inception4eConcat1Output = new(Training: 3186176, Inference: 0, Size: 163072); // inception4e.concat1: Concat (N, 832, 14, 14)
     private static readonly TensorSlot Inception4eConcat1OutputGradient = new(Training: 3349248, Inference: -1, Size: 163072); // its gradient
     private static readonly TensorSlot Maxpool4Output = new(Training: 7871360, Inference: 163072, Size: 40768); // maxpool4: MaxPool2d (N, 832, 7, 7)
     private static readonly TensorSlot Maxpool4OutputGradient = new(Training: 7344512, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5aBranch1ConvOutput = new(Training: 3499776, Inference: 0, Size: 12544); // inception5a.branch1.conv: Conv2d (N, 256, 7, 7)
+    private static readonly TensorSlot Inception5aBranch1ConvOutput = new(Training: 3499776, Inference: 56448, Size: 12544); // inception5a.branch1.conv: Conv2d (N, 256, 7, 7)
     private static readonly TensorSlot Inception5aBranch1ConvOutputGradient = new(Training: 8119104, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception5aBranch1ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5aBranch1BnOutput = new(Training: 9172800, Inference: 56448, Size: 12544); // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7)
+    private static readonly TensorSlot Inception5aBranch1BnOutput = new(Training: 9172800, Inference: 56448, Size: 12544); // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7); in place over Inception5aBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception5aBranch1BnOutputGradient = new(Training: 8106560, Inference: -1, Size: 12544); // its gradient; in place over Inception5aBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception5aBranch1Relu1Output = new(Training: 9172800, Inference: 56448, Size: 12544); // inception5a.branch1.relu1: ReLU (N, 256, 7, 7); in place over Inception5aBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception5aBranch1Relu1OutputGradient = new(Training: 8106560, Inference: -1, Size: 12544); // its gradient
     private static readonly TensorSlot Inception5aBranch2_0_ConvOutput = new(Training: 9213568, Inference: 0, Size: 7840); // inception5a.branch2.0.conv: Conv2d (N, 160, 7, 7)
     private static readonly TensorSlot Inception5aBranch2_0_ConvOutputGradient = new(Training: 9204160, Inference: -1, Size: 7840); // its gradient
     private static readonly TensorSlot Inception5aBranch2_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5aBranch2_0_BnOutput = new(Training: 9221408, Inference: 15680, Size: 7840); // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_0_BnOutput = new(Training: 9221408, Inference: 0, Size: 7840); // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7); in place over Inception5aBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception5aBranch2_0_BnOutputGradient = new(Training: 7912128, Inference: -1, Size: 7840); // its gradient; in place over Inception5aBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch2_0_Relu1Output = new(Training: 9221408, Inference: 15680, Size: 7840); // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7); in place over Inception5aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch2_0_Relu1Output = new(Training: 9221408, Inference: 0, Size: 7840); // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7); in place over Inception5aBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception5aBranch2_0_Relu1OutputGradient = new(Training: 7912128, Inference: -1, Size: 7840); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_1_ConvOutput = new(Training: 8940736, Inference: 0, Size: 15680); // inception5a.branch2.1.conv: Conv2d (N, 320, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_1_ConvOutput = new(Training: 8940736, Inference: 40768, Size: 15680); // inception5a.branch2.1.conv: Conv2d (N, 320, 7, 7)
     private static readonly TensorSlot Inception5aBranch2_1_ConvOutputGradient = new(Training: 8090880, Inference: -1, Size: 15680); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_1_BnOutput = new(Training: 8956416, Inference: 40768, Size: 15680); // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_1_BnOutput = new(Training: 8956416, Inference: 40768, Size: 15680); // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7); in place over Inception5aBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception5aBranch2_1_BnOutputGradient = new(Training: 7385280, Inference: -1, Size: 15680); // its gradient; in place over Inception5aBranch2_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception5aBranch2_1_Relu1Output = new(Training: 8956416, Inference: 40768, Size: 15680); // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7); in place over Inception5aBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception5aBranch2_1_Relu1OutputGradient = new(Training: 7385280, Inference: -1, Size: 15680); // its gradient
     private static readonly TensorSlot Inception5aBranch3_0_ConvOutput = new(Training: 9338224, Inference: 0, Size: 1568); // inception5a.branch3.0.conv: Conv2d (N, 32, 7, 7)
     private static readonly TensorSlot Inception5aBranch3_0_ConvOutputGradient = new(Training: 7400960, Inference: -1, Size: 1568); // its gradient
     private static readonly TensorSlot Inception5aBranch3_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5aBranch3_0_BnOutput = new(Training: 9339792, Inference: 6272, Size: 1568); // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_0_BnOutput = new(Training: 9339792, Inference: 0, Size: 1568); // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7); in place over Inception5aBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception5aBranch3_0_BnOutputGradient = new(Training: 9335872, Inference: -1, Size: 1568); // its gradient; in place over Inception5aBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch3_0_Relu1Output = new(Training: 9339792, Inference: 6272, Size: 1568); // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7); in place over Inception5aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch3_0_Relu1Output = new(Training: 9339792, Inference: 0, Size: 1568); // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7); in place over Inception5aBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception5aBranch3_0_Relu1OutputGradient = new(Training: 9335872, Inference: -1, Size: 1568); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_1_ConvOutput = new(Training: 9254336, Inference: 0, Size: 6272); // inception5a.branch3.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_1_ConvOutput = new(Training: 9254336, Inference: 68992, Size: 6272); // inception5a.branch3.1.conv: Conv2d (N, 128, 7, 7)
     private static readonly TensorSlot Inception5aBranch3_1_ConvOutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_1_BnOutput = new(Training: 9260608, Inference: 68992, Size: 6272); // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_1_BnOutput = new(Training: 9260608, Inference: 68992, Size: 6272); // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5aBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception5aBranch3_1_BnOutputGradient = new(Training: 7400960, Inference: -1, Size: 6272); // its gradient; in place over Inception5aBranch3_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception5aBranch3_1_Relu1Output = new(Training: 9260608, Inference: 68992, Size: 6272); // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception5aBranch3_1_Relu1OutputGradient = new(Training: 7400960, Inference: -1, Size: 6272); // its gradient
@@ -954,52 +954,52 @@ partial class GoogLeNet : global::Cnn.INetwork
     private static readonly TensorSlot Inception5aBranch4Maxpool1OutputGradient = new(Training: 3349248, Inference: -1, Size: 40768); // its gradient
     private static readonly TensorSlot Inception5aBranch4_1_ConvOutput = new(Training: 9266880, Inference: 75264, Size: 6272); // inception5a.branch4.1.conv: Conv2d (N, 128, 7, 7)
     private static readonly TensorSlot Inception5aBranch4_1_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch4_1_BnOutput = new(Training: 9273152, Inference: 81536, Size: 6272); // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4_1_BnOutput = new(Training: 9273152, Inference: 75264, Size: 6272); // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5aBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception5aBranch4_1_BnOutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient; in place over Inception5aBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch4_1_Relu1Output = new(Training: 9273152, Inference: 81536, Size: 6272); // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch4_1_Relu1Output = new(Training: 9273152, Inference: 75264, Size: 6272); // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception5aBranch4_1_Relu1OutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient
     private static readonly TensorSlot Inception5aConcat1Output = new(Training: 3440192, Inference: 0, Size: 40768); // inception5a.concat1: Concat (N, 832, 7, 7)
     private static readonly TensorSlot Inception5aConcat1OutputGradient = new(Training: 7344512, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5bBranch1ConvOutput = new(Training: 3480960, Inference: 40768, Size: 18816); // inception5b.branch1.conv: Conv2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch1ConvOutput = new(Training: 3480960, Inference: 81536, Size: 18816); // inception5b.branch1.conv: Conv2d (N, 384, 7, 7)
     private static readonly TensorSlot Inception5bBranch1ConvOutputGradient = new(Training: 8090880, Inference: -1, Size: 18816); // its gradient
     private static readonly TensorSlot Inception5bBranch1ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5bBranch1BnOutput = new(Training: 8865472, Inference: 81536, Size: 18816); // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch1BnOutput = new(Training: 8865472, Inference: 81536, Size: 18816); // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7); in place over Inception5bBranch1ConvOutput (inference)
     private static readonly TensorSlot Inception5bBranch1BnOutputGradient = new(Training: 7385280, Inference: -1, Size: 18816); // its gradient; in place over Inception5bBranch1Relu1OutputGradient (training)
     private static readonly TensorSlot Inception5bBranch1Relu1Output = new(Training: 8865472, Inference: 81536, Size: 18816); // inception5b.branch1.relu1: ReLU (N, 384, 7, 7); in place over Inception5bBranch1BnOutput (training, inference)
     private static readonly TensorSlot Inception5bBranch1Relu1OutputGradient = new(Training: 7385280, Inference: -1, Size: 18816); // its gradient
     private static readonly TensorSlot Inception5bBranch2_0_ConvOutput = new(Training: 7912128, Inference: 40768, Size: 9408); // inception5b.branch2.0.conv: Conv2d (N, 192, 7, 7)
     private static readonly TensorSlot Inception5bBranch2_0_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 9408); // its gradient
     private static readonly TensorSlot Inception5bBranch2_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5bBranch2_0_BnOutput = new(Training: 9204160, Inference: 59584, Size: 9408); // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_0_BnOutput = new(Training: 9204160, Inference: 40768, Size: 9408); // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7); in place over Inception5bBranch2_0_ConvOutput (inference)
     private static readonly TensorSlot Inception5bBranch2_0_BnOutputGradient = new(Training: 8884288, Inference: -1, Size: 9408); // its gradient; in place over Inception5bBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch2_0_Relu1Output = new(Training: 9204160, Inference: 59584, Size: 9408); // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7); in place over Inception5bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch2_0_Relu1Output = new(Training: 9204160, Inference: 40768, Size: 9408); // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7); in place over Inception5bBranch2_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception5bBranch2_0_Relu1OutputGradient = new(Training: 8884288, Inference: -1, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_1_ConvOutput = new(Training: 8884288, Inference: 40768, Size: 18816); // inception5b.branch2.1.conv: Conv2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_1_ConvOutput = new(Training: 8884288, Inference: 100352, Size: 18816); // inception5b.branch2.1.conv: Conv2d (N, 384, 7, 7)
     private static readonly TensorSlot Inception5bBranch2_1_ConvOutputGradient = new(Training: 8903104, Inference: -1, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_1_BnOutput = new(Training: 8903104, Inference: 100352, Size: 18816); // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_1_BnOutput = new(Training: 8903104, Inference: 100352, Size: 18816); // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7); in place over Inception5bBranch2_1_ConvOutput (inference)
     private static readonly TensorSlot Inception5bBranch2_1_BnOutputGradient = new(Training: 8921920, Inference: -1, Size: 18816); // its gradient; in place over Inception5bBranch2_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception5bBranch2_1_Relu1Output = new(Training: 8903104, Inference: 100352, Size: 18816); // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7); in place over Inception5bBranch2_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception5bBranch2_1_Relu1OutputGradient = new(Training: 8921920, Inference: -1, Size: 18816); // its gradient
     private static readonly TensorSlot Inception5bBranch3_0_ConvOutput = new(Training: 7404096, Inference: 40768, Size: 2352); // inception5b.branch3.0.conv: Conv2d (N, 48, 7, 7)
     private static readonly TensorSlot Inception5bBranch3_0_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 2352); // its gradient
     private static readonly TensorSlot Inception5bBranch3_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5bBranch3_0_BnOutput = new(Training: 9335872, Inference: 47040, Size: 2352); // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_0_BnOutput = new(Training: 9335872, Inference: 40768, Size: 2352); // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7); in place over Inception5bBranch3_0_ConvOutput (inference)
     private static readonly TensorSlot Inception5bBranch3_0_BnOutputGradient = new(Training: 9279424, Inference: -1, Size: 2352); // its gradient; in place over Inception5bBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch3_0_Relu1Output = new(Training: 9335872, Inference: 47040, Size: 2352); // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7); in place over Inception5bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch3_0_Relu1Output = new(Training: 9335872, Inference: 40768, Size: 2352); // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7); in place over Inception5bBranch3_0_BnOutput (training, inference)
     private static readonly TensorSlot Inception5bBranch3_0_Relu1OutputGradient = new(Training: 9279424, Inference: -1, Size: 2352); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_1_ConvOutput = new(Training: 9279424, Inference: 40768, Size: 6272); // inception5b.branch3.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_1_ConvOutput = new(Training: 9279424, Inference: 119168, Size: 6272); // inception5b.branch3.1.conv: Conv2d (N, 128, 7, 7)
     private static readonly TensorSlot Inception5bBranch3_1_ConvOutputGradient = new(Training: 9285696, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_1_BnOutput = new(Training: 9285696, Inference: 119168, Size: 6272); // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_1_BnOutput = new(Training: 9285696, Inference: 119168, Size: 6272); // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5bBranch3_1_ConvOutput (inference)
     private static readonly TensorSlot Inception5bBranch3_1_BnOutputGradient = new(Training: 9304512, Inference: -1, Size: 6272); // its gradient; in place over Inception5bBranch3_1_Relu1OutputGradient (training)
     private static readonly TensorSlot Inception5bBranch3_1_Relu1Output = new(Training: 9285696, Inference: 119168, Size: 6272); // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch3_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception5bBranch3_1_Relu1OutputGradient = new(Training: 9304512, Inference: -1, Size: 6272); // its gradient
     private static readonly TensorSlot Inception5bBranch4Maxpool1Output = new(Training: 8090880, Inference: 40768, Size: 40768); // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
     private static readonly TensorSlot Inception5bBranch4Maxpool1OutputGradient = new(Training: 3349248, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5bBranch4_1_ConvOutput = new(Training: 9291968, Inference: 0, Size: 6272); // inception5b.branch4.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4_1_ConvOutput = new(Training: 9291968, Inference: 125440, Size: 6272); // inception5b.branch4.1.conv: Conv2d (N, 128, 7, 7)
     private static readonly TensorSlot Inception5bBranch4_1_ConvOutputGradient = new(Training: 9298240, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch4_1_BnOutput = new(Training: 9298240, Inference: 50176, Size: 6272); // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4_1_BnOutput = new(Training: 9298240, Inference: 125440, Size: 6272); // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5bBranch4_1_ConvOutput (inference)
     private static readonly TensorSlot Inception5bBranch4_1_BnOutputGradient = new(Training: 7344512, Inference: -1, Size: 6272); // its gradient; in place over Inception5bBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch4_1_Relu1Output = new(Training: 9298240, Inference: 50176, Size: 6272); // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch4_1_Relu1Output = new(Training: 9298240, Inference: 125440, Size: 6272); // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch4_1_BnOutput (training, inference)
     private static readonly TensorSlot Inception5bBranch4_1_Relu1OutputGradient = new(Training: 7344512, Inference: -1, Size: 6272); // its gradient
     private static readonly TensorSlot Inception5bConcat1Output = new(Training: 7344512, Inference: 0, Size: 50176); // inception5b.concat1: Concat (N, 1024, 7, 7)
     private static readonly TensorSlot Inception5bConcat1OutputGradient = new(Training: 3349248, Inference: -1, Size: 50176); // its gradient
@@ -1010,9 +1010,9 @@ partial class GoogLeNet : global::Cnn.INetwork
     private static readonly TensorSlot DropoutOutput = new(Training: 9305536, Inference: 0, Size: 1024); // dropout: Dropout (N, 1024)
     private static readonly TensorSlot DropoutOutputGradient = new(Training: 9307584, Inference: -1, Size: 1024); // its gradient
     private static readonly TensorSlot DropoutMask = new(Training: 9306560, Inference: 1024, Size: 1024); // dropout's mask
-    private static readonly TensorSlot FcOutput = new(Training: 9341360, Inference: 1756160, Size: 1000); // fc: Linear (N, 1000)
+    private static readonly TensorSlot FcOutput = new(Training: 9341360, Inference: 1154048, Size: 1000); // fc: Linear (N, 1000)
     private static readonly TensorSlot FcOutputGradient = new(Training: 9342368, Inference: 1024, Size: 1000); // its gradient
-    private static readonly TensorSlot LabelValues = new(Training: 9343376, Inference: 1757168, Size: 1); // the class index of each sample
+    private static readonly TensorSlot LabelValues = new(Training: 9343376, Inference: 1155056, Size: 1); // the class index of each sample
 
     /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
     private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
@@ -1417,198 +1417,198 @@ partial class GoogLeNet : global::Cnn.INetwork
     private static readonly TensorSlot[][] s_freedInInference = new TensorSlot[][]
     {
         global::System.Array.Empty<TensorSlot>(), // 0: conv1.conv forward
-        new TensorSlot[] { Conv1ConvOutput }, // 1: conv1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 1: conv1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 2: conv1.relu1 forward
-        new TensorSlot[] { Conv1BnOutput }, // 3: maxpool1 forward
+        new TensorSlot[] { Conv1ConvOutput }, // 3: maxpool1 forward
         new TensorSlot[] { Maxpool1Output }, // 4: conv2.conv forward
-        new TensorSlot[] { Conv2ConvOutput }, // 5: conv2.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 5: conv2.bn forward
         global::System.Array.Empty<TensorSlot>(), // 6: conv2.relu1 forward
-        new TensorSlot[] { Conv2BnOutput }, // 7: conv3.conv forward
-        new TensorSlot[] { Conv3ConvOutput }, // 8: conv3.bn forward
+        new TensorSlot[] { Conv2ConvOutput }, // 7: conv3.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 8: conv3.bn forward
         global::System.Array.Empty<TensorSlot>(), // 9: conv3.relu1 forward
-        new TensorSlot[] { Conv3BnOutput }, // 10: maxpool2 forward
+        new TensorSlot[] { Conv3ConvOutput }, // 10: maxpool2 forward
         global::System.Array.Empty<TensorSlot>(), // 11: inception3a.branch1.conv forward
-        new TensorSlot[] { Inception3aBranch1ConvOutput }, // 12: inception3a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 12: inception3a.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 13: inception3a.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 14: inception3a.branch2.0.conv forward
-        new TensorSlot[] { Inception3aBranch2_0_ConvOutput }, // 15: inception3a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 15: inception3a.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 16: inception3a.branch2.0.relu1 forward
-        new TensorSlot[] { Inception3aBranch2_0_BnOutput }, // 17: inception3a.branch2.1.conv forward
-        new TensorSlot[] { Inception3aBranch2_1_ConvOutput }, // 18: inception3a.branch2.1.bn forward
+        new TensorSlot[] { Inception3aBranch2_0_ConvOutput }, // 17: inception3a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 18: inception3a.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 19: inception3a.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 20: inception3a.branch3.0.conv forward
-        new TensorSlot[] { Inception3aBranch3_0_ConvOutput }, // 21: inception3a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 21: inception3a.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 22: inception3a.branch3.0.relu1 forward
-        new TensorSlot[] { Inception3aBranch3_0_BnOutput }, // 23: inception3a.branch3.1.conv forward
-        new TensorSlot[] { Inception3aBranch3_1_ConvOutput }, // 24: inception3a.branch3.1.bn forward
+        new TensorSlot[] { Inception3aBranch3_0_ConvOutput }, // 23: inception3a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 24: inception3a.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 25: inception3a.branch3.1.relu1 forward
         new TensorSlot[] { Maxpool2Output }, // 26: inception3a.branch4.maxpool1 forward
         new TensorSlot[] { Inception3aBranch4Maxpool1Output }, // 27: inception3a.branch4.1.conv forward
-        new TensorSlot[] { Inception3aBranch4_1_ConvOutput }, // 28: inception3a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 28: inception3a.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 29: inception3a.branch4.1.relu1 forward
-        new TensorSlot[] { Inception3aBranch1BnOutput, Inception3aBranch2_1_BnOutput, Inception3aBranch3_1_BnOutput, Inception3aBranch4_1_BnOutput }, // 30: inception3a.concat1 forward
+        new TensorSlot[] { Inception3aBranch1ConvOutput, Inception3aBranch2_1_ConvOutput, Inception3aBranch3_1_ConvOutput, Inception3aBranch4_1_ConvOutput }, // 30: inception3a.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 31: inception3b.branch1.conv forward
-        new TensorSlot[] { Inception3bBranch1ConvOutput }, // 32: inception3b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 32: inception3b.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 33: inception3b.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 34: inception3b.branch2.0.conv forward
-        new TensorSlot[] { Inception3bBranch2_0_ConvOutput }, // 35: inception3b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 35: inception3b.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 36: inception3b.branch2.0.relu1 forward
-        new TensorSlot[] { Inception3bBranch2_0_BnOutput }, // 37: inception3b.branch2.1.conv forward
-        new TensorSlot[] { Inception3bBranch2_1_ConvOutput }, // 38: inception3b.branch2.1.bn forward
+        new TensorSlot[] { Inception3bBranch2_0_ConvOutput }, // 37: inception3b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 38: inception3b.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 39: inception3b.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 40: inception3b.branch3.0.conv forward
-        new TensorSlot[] { Inception3bBranch3_0_ConvOutput }, // 41: inception3b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 41: inception3b.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 42: inception3b.branch3.0.relu1 forward
-        new TensorSlot[] { Inception3bBranch3_0_BnOutput }, // 43: inception3b.branch3.1.conv forward
-        new TensorSlot[] { Inception3bBranch3_1_ConvOutput }, // 44: inception3b.branch3.1.bn forward
+        new TensorSlot[] { Inception3bBranch3_0_ConvOutput }, // 43: inception3b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 44: inception3b.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 45: inception3b.branch3.1.relu1 forward
         new TensorSlot[] { Inception3aConcat1Output }, // 46: inception3b.branch4.maxpool1 forward
         new TensorSlot[] { Inception3bBranch4Maxpool1Output }, // 47: inception3b.branch4.1.conv forward
-        new TensorSlot[] { Inception3bBranch4_1_ConvOutput }, // 48: inception3b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 48: inception3b.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 49: inception3b.branch4.1.relu1 forward
-        new TensorSlot[] { Inception3bBranch1BnOutput, Inception3bBranch2_1_BnOutput, Inception3bBranch3_1_BnOutput, Inception3bBranch4_1_BnOutput }, // 50: inception3b.concat1 forward
+        new TensorSlot[] { Inception3bBranch1ConvOutput, Inception3bBranch2_1_ConvOutput, Inception3bBranch3_1_ConvOutput, Inception3bBranch4_1_ConvOutput }, // 50: inception3b.concat1 forward
         new TensorSlot[] { Inception3bConcat1Output }, // 51: maxpool3 forward
         global::System.Array.Empty<TensorSlot>(), // 52: inception4a.branch1.conv forward
-        new TensorSlot[] { Inception4aBranch1ConvOutput }, // 53: inception4a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 53: inception4a.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 54: inception4a.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 55: inception4a.branch2.0.conv forward
-        new TensorSlot[] { Inception4aBranch2_0_ConvOutput }, // 56: inception4a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 56: inception4a.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 57: inception4a.branch2.0.relu1 forward
-        new TensorSlot[] { Inception4aBranch2_0_BnOutput }, // 58: inception4a.branch2.1.conv forward
-        new TensorSlot[] { Inception4aBranch2_1_ConvOutput }, // 59: inception4a.branch2.1.bn forward
+        new TensorSlot[] { Inception4aBranch2_0_ConvOutput }, // 58: inception4a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 59: inception4a.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 60: inception4a.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 61: inception4a.branch3.0.conv forward
-        new TensorSlot[] { Inception4aBranch3_0_ConvOutput }, // 62: inception4a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 62: inception4a.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 63: inception4a.branch3.0.relu1 forward
-        new TensorSlot[] { Inception4aBranch3_0_BnOutput }, // 64: inception4a.branch3.1.conv forward
-        new TensorSlot[] { Inception4aBranch3_1_ConvOutput }, // 65: inception4a.branch3.1.bn forward
+        new TensorSlot[] { Inception4aBranch3_0_ConvOutput }, // 64: inception4a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 65: inception4a.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 66: inception4a.branch3.1.relu1 forward
         new TensorSlot[] { Maxpool3Output }, // 67: inception4a.branch4.maxpool1 forward
         new TensorSlot[] { Inception4aBranch4Maxpool1Output }, // 68: inception4a.branch4.1.conv forward
-        new TensorSlot[] { Inception4aBranch4_1_ConvOutput }, // 69: inception4a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 69: inception4a.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 70: inception4a.branch4.1.relu1 forward
-        new TensorSlot[] { Inception4aBranch1BnOutput, Inception4aBranch2_1_BnOutput, Inception4aBranch3_1_BnOutput, Inception4aBranch4_1_BnOutput }, // 71: inception4a.concat1 forward
+        new TensorSlot[] { Inception4aBranch1ConvOutput, Inception4aBranch2_1_ConvOutput, Inception4aBranch3_1_ConvOutput, Inception4aBranch4_1_ConvOutput }, // 71: inception4a.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 72: inception4b.branch1.conv forward
-        new TensorSlot[] { Inception4bBranch1ConvOutput }, // 73: inception4b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 73: inception4b.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 74: inception4b.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 75: inception4b.branch2.0.conv forward
-        new TensorSlot[] { Inception4bBranch2_0_ConvOutput }, // 76: inception4b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 76: inception4b.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 77: inception4b.branch2.0.relu1 forward
-        new TensorSlot[] { Inception4bBranch2_0_BnOutput }, // 78: inception4b.branch2.1.conv forward
-        new TensorSlot[] { Inception4bBranch2_1_ConvOutput }, // 79: inception4b.branch2.1.bn forward
+        new TensorSlot[] { Inception4bBranch2_0_ConvOutput }, // 78: inception4b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 79: inception4b.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 80: inception4b.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 81: inception4b.branch3.0.conv forward
-        new TensorSlot[] { Inception4bBranch3_0_ConvOutput }, // 82: inception4b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 82: inception4b.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 83: inception4b.branch3.0.relu1 forward
-        new TensorSlot[] { Inception4bBranch3_0_BnOutput }, // 84: inception4b.branch3.1.conv forward
-        new TensorSlot[] { Inception4bBranch3_1_ConvOutput }, // 85: inception4b.branch3.1.bn forward
+        new TensorSlot[] { Inception4bBranch3_0_ConvOutput }, // 84: inception4b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 85: inception4b.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 86: inception4b.branch3.1.relu1 forward
         new TensorSlot[] { Inception4aConcat1Output }, // 87: inception4b.branch4.maxpool1 forward
         new TensorSlot[] { Inception4bBranch4Maxpool1Output }, // 88: inception4b.branch4.1.conv forward
-        new TensorSlot[] { Inception4bBranch4_1_ConvOutput }, // 89: inception4b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 89: inception4b.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 90: inception4b.branch4.1.relu1 forward
-        new TensorSlot[] { Inception4bBranch1BnOutput, Inception4bBranch2_1_BnOutput, Inception4bBranch3_1_BnOutput, Inception4bBranch4_1_BnOutput }, // 91: inception4b.concat1 forward
+        new TensorSlot[] { Inception4bBranch1ConvOutput, Inception4bBranch2_1_ConvOutput, Inception4bBranch3_1_ConvOutput, Inception4bBranch4_1_ConvOutput }, // 91: inception4b.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 92: inception4c.branch1.conv forward
-        new TensorSlot[] { Inception4cBranch1ConvOutput }, // 93: inception4c.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 93: inception4c.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 94: inception4c.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 95: inception4c.branch2.0.conv forward
-        new TensorSlot[] { Inception4cBranch2_0_ConvOutput }, // 96: inception4c.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 96: inception4c.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 97: inception4c.branch2.0.relu1 forward
-        new TensorSlot[] { Inception4cBranch2_0_BnOutput }, // 98: inception4c.branch2.1.conv forward
-        new TensorSlot[] { Inception4cBranch2_1_ConvOutput }, // 99: inception4c.branch2.1.bn forward
+        new TensorSlot[] { Inception4cBranch2_0_ConvOutput }, // 98: inception4c.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 99: inception4c.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 100: inception4c.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 101: inception4c.branch3.0.conv forward
-        new TensorSlot[] { Inception4cBranch3_0_ConvOutput }, // 102: inception4c.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 102: inception4c.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 103: inception4c.branch3.0.relu1 forward
-        new TensorSlot[] { Inception4cBranch3_0_BnOutput }, // 104: inception4c.branch3.1.conv forward
-        new TensorSlot[] { Inception4cBranch3_1_ConvOutput }, // 105: inception4c.branch3.1.bn forward
+        new TensorSlot[] { Inception4cBranch3_0_ConvOutput }, // 104: inception4c.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 105: inception4c.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 106: inception4c.branch3.1.relu1 forward
         new TensorSlot[] { Inception4bConcat1Output }, // 107: inception4c.branch4.maxpool1 forward
         new TensorSlot[] { Inception4cBranch4Maxpool1Output }, // 108: inception4c.branch4.1.conv forward
-        new TensorSlot[] { Inception4cBranch4_1_ConvOutput }, // 109: inception4c.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 109: inception4c.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 110: inception4c.branch4.1.relu1 forward
-        new TensorSlot[] { Inception4cBranch1BnOutput, Inception4cBranch2_1_BnOutput, Inception4cBranch3_1_BnOutput, Inception4cBranch4_1_BnOutput }, // 111: inception4c.concat1 forward
+        new TensorSlot[] { Inception4cBranch1ConvOutput, Inception4cBranch2_1_ConvOutput, Inception4cBranch3_1_ConvOutput, Inception4cBranch4_1_ConvOutput }, // 111: inception4c.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 112: inception4d.branch1.conv forward
-        new TensorSlot[] { Inception4dBranch1ConvOutput }, // 113: inception4d.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 113: inception4d.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 114: inception4d.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 115: inception4d.branch2.0.conv forward
-        new TensorSlot[] { Inception4dBranch2_0_ConvOutput }, // 116: inception4d.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 116: inception4d.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 117: inception4d.branch2.0.relu1 forward
-        new TensorSlot[] { Inception4dBranch2_0_BnOutput }, // 118: inception4d.branch2.1.conv forward
-        new TensorSlot[] { Inception4dBranch2_1_ConvOutput }, // 119: inception4d.branch2.1.bn forward
+        new TensorSlot[] { Inception4dBranch2_0_ConvOutput }, // 118: inception4d.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 119: inception4d.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 120: inception4d.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 121: inception4d.branch3.0.conv forward
-        new TensorSlot[] { Inception4dBranch3_0_ConvOutput }, // 122: inception4d.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 122: inception4d.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 123: inception4d.branch3.0.relu1 forward
-        new TensorSlot[] { Inception4dBranch3_0_BnOutput }, // 124: inception4d.branch3.1.conv forward
-        new TensorSlot[] { Inception4dBranch3_1_ConvOutput }, // 125: inception4d.branch3.1.bn forward
+        new TensorSlot[] { Inception4dBranch3_0_ConvOutput }, // 124: inception4d.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 125: inception4d.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 126: inception4d.branch3.1.relu1 forward
         new TensorSlot[] { Inception4cConcat1Output }, // 127: inception4d.branch4.maxpool1 forward
         new TensorSlot[] { Inception4dBranch4Maxpool1Output }, // 128: inception4d.branch4.1.conv forward
-        new TensorSlot[] { Inception4dBranch4_1_ConvOutput }, // 129: inception4d.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 129: inception4d.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 130: inception4d.branch4.1.relu1 forward
-        new TensorSlot[] { Inception4dBranch1BnOutput, Inception4dBranch2_1_BnOutput, Inception4dBranch3_1_BnOutput, Inception4dBranch4_1_BnOutput }, // 131: inception4d.concat1 forward
+        new TensorSlot[] { Inception4dBranch1ConvOutput, Inception4dBranch2_1_ConvOutput, Inception4dBranch3_1_ConvOutput, Inception4dBranch4_1_ConvOutput }, // 131: inception4d.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 132: inception4e.branch1.conv forward
-        new TensorSlot[] { Inception4eBranch1ConvOutput }, // 133: inception4e.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 133: inception4e.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 134: inception4e.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 135: inception4e.branch2.0.conv forward
-        new TensorSlot[] { Inception4eBranch2_0_ConvOutput }, // 136: inception4e.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 136: inception4e.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 137: inception4e.branch2.0.relu1 forward
-        new TensorSlot[] { Inception4eBranch2_0_BnOutput }, // 138: inception4e.branch2.1.conv forward
-        new TensorSlot[] { Inception4eBranch2_1_ConvOutput }, // 139: inception4e.branch2.1.bn forward
+        new TensorSlot[] { Inception4eBranch2_0_ConvOutput }, // 138: inception4e.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 139: inception4e.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 140: inception4e.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 141: inception4e.branch3.0.conv forward
-        new TensorSlot[] { Inception4eBranch3_0_ConvOutput }, // 142: inception4e.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 142: inception4e.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 143: inception4e.branch3.0.relu1 forward
-        new TensorSlot[] { Inception4eBranch3_0_BnOutput }, // 144: inception4e.branch3.1.conv forward
-        new TensorSlot[] { Inception4eBranch3_1_ConvOutput }, // 145: inception4e.branch3.1.bn forward
+        new TensorSlot[] { Inception4eBranch3_0_ConvOutput }, // 144: inception4e.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 145: inception4e.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 146: inception4e.branch3.1.relu1 forward
         new TensorSlot[] { Inception4dConcat1Output }, // 147: inception4e.branch4.maxpool1 forward
         new TensorSlot[] { Inception4eBranch4Maxpool1Output }, // 148: inception4e.branch4.1.conv forward
-        new TensorSlot[] { Inception4eBranch4_1_ConvOutput }, // 149: inception4e.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 149: inception4e.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 150: inception4e.branch4.1.relu1 forward
-        new TensorSlot[] { Inception4eBranch1BnOutput, Inception4eBranch2_1_BnOutput, Inception4eBranch3_1_BnOutput, Inception4eBranch4_1_BnOutput }, // 151: inception4e.concat1 forward
+        new TensorSlot[] { Inception4eBranch1ConvOutput, Inception4eBranch2_1_ConvOutput, Inception4eBranch3_1_ConvOutput, Inception4eBranch4_1_ConvOutput }, // 151: inception4e.concat1 forward
         new TensorSlot[] { Inception4eConcat1Output }, // 152: maxpool4 forward
         global::System.Array.Empty<TensorSlot>(), // 153: inception5a.branch1.conv forward
-        new TensorSlot[] { Inception5aBranch1ConvOutput }, // 154: inception5a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 154: inception5a.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 155: inception5a.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 156: inception5a.branch2.0.conv forward
-        new TensorSlot[] { Inception5aBranch2_0_ConvOutput }, // 157: inception5a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 157: inception5a.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 158: inception5a.branch2.0.relu1 forward
-        new TensorSlot[] { Inception5aBranch2_0_BnOutput }, // 159: inception5a.branch2.1.conv forward
-        new TensorSlot[] { Inception5aBranch2_1_ConvOutput }, // 160: inception5a.branch2.1.bn forward
+        new TensorSlot[] { Inception5aBranch2_0_ConvOutput }, // 159: inception5a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 160: inception5a.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 161: inception5a.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 162: inception5a.branch3.0.conv forward
-        new TensorSlot[] { Inception5aBranch3_0_ConvOutput }, // 163: inception5a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 163: inception5a.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 164: inception5a.branch3.0.relu1 forward
-        new TensorSlot[] { Inception5aBranch3_0_BnOutput }, // 165: inception5a.branch3.1.conv forward
-        new TensorSlot[] { Inception5aBranch3_1_ConvOutput }, // 166: inception5a.branch3.1.bn forward
+        new TensorSlot[] { Inception5aBranch3_0_ConvOutput }, // 165: inception5a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 166: inception5a.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 167: inception5a.branch3.1.relu1 forward
         new TensorSlot[] { Maxpool4Output }, // 168: inception5a.branch4.maxpool1 forward
         new TensorSlot[] { Inception5aBranch4Maxpool1Output }, // 169: inception5a.branch4.1.conv forward
-        new TensorSlot[] { Inception5aBranch4_1_ConvOutput }, // 170: inception5a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 170: inception5a.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 171: inception5a.branch4.1.relu1 forward
-        new TensorSlot[] { Inception5aBranch1BnOutput, Inception5aBranch2_1_BnOutput, Inception5aBranch3_1_BnOutput, Inception5aBranch4_1_BnOutput }, // 172: inception5a.concat1 forward
+        new TensorSlot[] { Inception5aBranch1ConvOutput, Inception5aBranch2_1_ConvOutput, Inception5aBranch3_1_ConvOutput, Inception5aBranch4_1_ConvOutput }, // 172: inception5a.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 173: inception5b.branch1.conv forward
-        new TensorSlot[] { Inception5bBranch1ConvOutput }, // 174: inception5b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 174: inception5b.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 175: inception5b.branch1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 176: inception5b.branch2.0.conv forward
-        new TensorSlot[] { Inception5bBranch2_0_ConvOutput }, // 177: inception5b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 177: inception5b.branch2.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 178: inception5b.branch2.0.relu1 forward
-        new TensorSlot[] { Inception5bBranch2_0_BnOutput }, // 179: inception5b.branch2.1.conv forward
-        new TensorSlot[] { Inception5bBranch2_1_ConvOutput }, // 180: inception5b.branch2.1.bn forward
+        new TensorSlot[] { Inception5bBranch2_0_ConvOutput }, // 179: inception5b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 180: inception5b.branch2.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 181: inception5b.branch2.1.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 182: inception5b.branch3.0.conv forward
-        new TensorSlot[] { Inception5bBranch3_0_ConvOutput }, // 183: inception5b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 183: inception5b.branch3.0.bn forward
         global::System.Array.Empty<TensorSlot>(), // 184: inception5b.branch3.0.relu1 forward
-        new TensorSlot[] { Inception5bBranch3_0_BnOutput }, // 185: inception5b.branch3.1.conv forward
-        new TensorSlot[] { Inception5bBranch3_1_ConvOutput }, // 186: inception5b.branch3.1.bn forward
+        new TensorSlot[] { Inception5bBranch3_0_ConvOutput }, // 185: inception5b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 186: inception5b.branch3.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 187: inception5b.branch3.1.relu1 forward
         new TensorSlot[] { Inception5aConcat1Output }, // 188: inception5b.branch4.maxpool1 forward
         new TensorSlot[] { Inception5bBranch4Maxpool1Output }, // 189: inception5b.branch4.1.conv forward
-        new TensorSlot[] { Inception5bBranch4_1_ConvOutput }, // 190: inception5b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 190: inception5b.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 191: inception5b.branch4.1.relu1 forward
-        new TensorSlot[] { Inception5bBranch1BnOutput, Inception5bBranch2_1_BnOutput, Inception5bBranch3_1_BnOutput, Inception5bBranch4_1_BnOutput }, // 192: inception5b.concat1 forward
+        new TensorSlot[] { Inception5bBranch1ConvOutput, Inception5bBranch2_1_ConvOutput, Inception5bBranch3_1_ConvOutput, Inception5bBranch4_1_ConvOutput }, // 192: inception5b.concat1 forward
         new TensorSlot[] { Inception5bConcat1Output }, // 193: avgpool forward
         global::System.Array.Empty<TensorSlot>(), // 194: flatten1 forward
         new TensorSlot[] { AvgpoolOutput, DropoutMask }, // 195: dropout forward
@@ -3142,7 +3142,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 0) return;
         // conv1.bn: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
         _conv1_bnOp.Forward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Conv1BnBias, Conv1BnRunningMean, Conv1BnRunningVar, Conv1BnNumBatchesTracked, Activation(Conv1BnOutput, batch), Training);
-        if (poison) PoisonFreed(1, batch);
         if (last == 1) return;
         // conv1.relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112)
         _conv1_relu1Op.Forward(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch));
@@ -3157,7 +3156,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 4) return;
         // conv2.bn: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_bnOp.Forward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Conv2BnBias, Conv2BnRunningMean, Conv2BnRunningVar, Conv2BnNumBatchesTracked, Activation(Conv2BnOutput, batch), Training);
-        if (poison) PoisonFreed(5, batch);
         if (last == 5) return;
         // conv2.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_relu1Op.Forward(batch, Activation(Conv2BnOutput, batch), Activation(Conv2Relu1Output, batch));
@@ -3168,7 +3166,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 7) return;
         // conv3.bn: BatchNorm2d (N, 192, 56, 56) -> (N, 192, 56, 56)
         _conv3_bnOp.Forward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Conv3BnBias, Conv3BnRunningMean, Conv3BnRunningVar, Conv3BnNumBatchesTracked, Activation(Conv3BnOutput, batch), Training);
-        if (poison) PoisonFreed(8, batch);
         if (last == 8) return;
         // conv3.relu1: ReLU (N, 192, 56, 56) -> (N, 192, 56, 56)
         _conv3_relu1Op.Forward(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch));
@@ -3182,7 +3179,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 11) return;
         // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_bnOp.Forward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Inception3aBranch1BnBias, Inception3aBranch1BnRunningMean, Inception3aBranch1BnRunningVar, Inception3aBranch1BnNumBatchesTracked, Activation(Inception3aBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(12, batch);
         if (last == 12) return;
         // inception3a.branch1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_relu1Op.Forward(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch));
@@ -3192,7 +3188,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 14) return;
         // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_bnOp.Forward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Inception3aBranch2_0_BnBias, Inception3aBranch2_0_BnRunningMean, Inception3aBranch2_0_BnRunningVar, Inception3aBranch2_0_BnNumBatchesTracked, Activation(Inception3aBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(15, batch);
         if (last == 15) return;
         // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_relu1Op.Forward(batch, Activation(Inception3aBranch2_0_BnOutput, batch), Activation(Inception3aBranch2_0_Relu1Output, batch));
@@ -3203,7 +3198,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 17) return;
         // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_bnOp.Forward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Inception3aBranch2_1_BnBias, Inception3aBranch2_1_BnRunningMean, Inception3aBranch2_1_BnRunningVar, Inception3aBranch2_1_BnNumBatchesTracked, Activation(Inception3aBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(18, batch);
         if (last == 18) return;
         // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_relu1Op.Forward(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch));
@@ -3213,7 +3207,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 20) return;
         // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_bnOp.Forward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Inception3aBranch3_0_BnBias, Inception3aBranch3_0_BnRunningMean, Inception3aBranch3_0_BnRunningVar, Inception3aBranch3_0_BnNumBatchesTracked, Activation(Inception3aBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(21, batch);
         if (last == 21) return;
         // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_relu1Op.Forward(batch, Activation(Inception3aBranch3_0_BnOutput, batch), Activation(Inception3aBranch3_0_Relu1Output, batch));
@@ -3224,7 +3217,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 23) return;
         // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_bnOp.Forward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Inception3aBranch3_1_BnBias, Inception3aBranch3_1_BnRunningMean, Inception3aBranch3_1_BnRunningVar, Inception3aBranch3_1_BnNumBatchesTracked, Activation(Inception3aBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(24, batch);
         if (last == 24) return;
         // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_relu1Op.Forward(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch));
@@ -3239,7 +3231,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 27) return;
         // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_bnOp.Forward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Inception3aBranch4_1_BnBias, Inception3aBranch4_1_BnRunningMean, Inception3aBranch4_1_BnRunningVar, Inception3aBranch4_1_BnNumBatchesTracked, Activation(Inception3aBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(28, batch);
         if (last == 28) return;
         // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_relu1Op.Forward(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch));
@@ -3256,7 +3247,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 31) return;
         // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_bnOp.Forward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Inception3bBranch1BnBias, Inception3bBranch1BnRunningMean, Inception3bBranch1BnRunningVar, Inception3bBranch1BnNumBatchesTracked, Activation(Inception3bBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(32, batch);
         if (last == 32) return;
         // inception3b.branch1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_relu1Op.Forward(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch));
@@ -3266,7 +3256,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 34) return;
         // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_bnOp.Forward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Inception3bBranch2_0_BnBias, Inception3bBranch2_0_BnRunningMean, Inception3bBranch2_0_BnRunningVar, Inception3bBranch2_0_BnNumBatchesTracked, Activation(Inception3bBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(35, batch);
         if (last == 35) return;
         // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_relu1Op.Forward(batch, Activation(Inception3bBranch2_0_BnOutput, batch), Activation(Inception3bBranch2_0_Relu1Output, batch));
@@ -3277,7 +3266,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 37) return;
         // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_bnOp.Forward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Inception3bBranch2_1_BnBias, Inception3bBranch2_1_BnRunningMean, Inception3bBranch2_1_BnRunningVar, Inception3bBranch2_1_BnNumBatchesTracked, Activation(Inception3bBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(38, batch);
         if (last == 38) return;
         // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_relu1Op.Forward(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch));
@@ -3287,7 +3275,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 40) return;
         // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_bnOp.Forward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Inception3bBranch3_0_BnBias, Inception3bBranch3_0_BnRunningMean, Inception3bBranch3_0_BnRunningVar, Inception3bBranch3_0_BnNumBatchesTracked, Activation(Inception3bBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(41, batch);
         if (last == 41) return;
         // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_relu1Op.Forward(batch, Activation(Inception3bBranch3_0_BnOutput, batch), Activation(Inception3bBranch3_0_Relu1Output, batch));
@@ -3298,7 +3285,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 43) return;
         // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_bnOp.Forward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Inception3bBranch3_1_BnBias, Inception3bBranch3_1_BnRunningMean, Inception3bBranch3_1_BnRunningVar, Inception3bBranch3_1_BnNumBatchesTracked, Activation(Inception3bBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(44, batch);
         if (last == 44) return;
         // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_relu1Op.Forward(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch));
@@ -3313,7 +3299,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 47) return;
         // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_bnOp.Forward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Inception3bBranch4_1_BnBias, Inception3bBranch4_1_BnRunningMean, Inception3bBranch4_1_BnRunningVar, Inception3bBranch4_1_BnNumBatchesTracked, Activation(Inception3bBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(48, batch);
         if (last == 48) return;
         // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_relu1Op.Forward(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch));
@@ -3334,7 +3319,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 52) return;
         // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_bnOp.Forward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Inception4aBranch1BnBias, Inception4aBranch1BnRunningMean, Inception4aBranch1BnRunningVar, Inception4aBranch1BnNumBatchesTracked, Activation(Inception4aBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(53, batch);
         if (last == 53) return;
         // inception4a.branch1.relu1: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_relu1Op.Forward(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch));
@@ -3344,7 +3328,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 55) return;
         // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_bnOp.Forward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Inception4aBranch2_0_BnBias, Inception4aBranch2_0_BnRunningMean, Inception4aBranch2_0_BnRunningVar, Inception4aBranch2_0_BnNumBatchesTracked, Activation(Inception4aBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(56, batch);
         if (last == 56) return;
         // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_relu1Op.Forward(batch, Activation(Inception4aBranch2_0_BnOutput, batch), Activation(Inception4aBranch2_0_Relu1Output, batch));
@@ -3355,7 +3338,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 58) return;
         // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_bnOp.Forward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Inception4aBranch2_1_BnBias, Inception4aBranch2_1_BnRunningMean, Inception4aBranch2_1_BnRunningVar, Inception4aBranch2_1_BnNumBatchesTracked, Activation(Inception4aBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(59, batch);
         if (last == 59) return;
         // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_relu1Op.Forward(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch));
@@ -3365,7 +3347,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 61) return;
         // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_bnOp.Forward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Inception4aBranch3_0_BnBias, Inception4aBranch3_0_BnRunningMean, Inception4aBranch3_0_BnRunningVar, Inception4aBranch3_0_BnNumBatchesTracked, Activation(Inception4aBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(62, batch);
         if (last == 62) return;
         // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_relu1Op.Forward(batch, Activation(Inception4aBranch3_0_BnOutput, batch), Activation(Inception4aBranch3_0_Relu1Output, batch));
@@ -3376,7 +3357,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 64) return;
         // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_bnOp.Forward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Inception4aBranch3_1_BnBias, Inception4aBranch3_1_BnRunningMean, Inception4aBranch3_1_BnRunningVar, Inception4aBranch3_1_BnNumBatchesTracked, Activation(Inception4aBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(65, batch);
         if (last == 65) return;
         // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_relu1Op.Forward(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch));
@@ -3391,7 +3371,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 68) return;
         // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_bnOp.Forward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Inception4aBranch4_1_BnBias, Inception4aBranch4_1_BnRunningMean, Inception4aBranch4_1_BnRunningVar, Inception4aBranch4_1_BnNumBatchesTracked, Activation(Inception4aBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(69, batch);
         if (last == 69) return;
         // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_relu1Op.Forward(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch));
@@ -3408,7 +3387,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 72) return;
         // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_bnOp.Forward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Inception4bBranch1BnBias, Inception4bBranch1BnRunningMean, Inception4bBranch1BnRunningVar, Inception4bBranch1BnNumBatchesTracked, Activation(Inception4bBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(73, batch);
         if (last == 73) return;
         // inception4b.branch1.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_relu1Op.Forward(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch));
@@ -3418,7 +3396,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 75) return;
         // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_bnOp.Forward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Inception4bBranch2_0_BnBias, Inception4bBranch2_0_BnRunningMean, Inception4bBranch2_0_BnRunningVar, Inception4bBranch2_0_BnNumBatchesTracked, Activation(Inception4bBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(76, batch);
         if (last == 76) return;
         // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_relu1Op.Forward(batch, Activation(Inception4bBranch2_0_BnOutput, batch), Activation(Inception4bBranch2_0_Relu1Output, batch));
@@ -3429,7 +3406,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 78) return;
         // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_bnOp.Forward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Inception4bBranch2_1_BnBias, Inception4bBranch2_1_BnRunningMean, Inception4bBranch2_1_BnRunningVar, Inception4bBranch2_1_BnNumBatchesTracked, Activation(Inception4bBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(79, batch);
         if (last == 79) return;
         // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_relu1Op.Forward(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch));
@@ -3439,7 +3415,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 81) return;
         // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_bnOp.Forward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Inception4bBranch3_0_BnBias, Inception4bBranch3_0_BnRunningMean, Inception4bBranch3_0_BnRunningVar, Inception4bBranch3_0_BnNumBatchesTracked, Activation(Inception4bBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(82, batch);
         if (last == 82) return;
         // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_relu1Op.Forward(batch, Activation(Inception4bBranch3_0_BnOutput, batch), Activation(Inception4bBranch3_0_Relu1Output, batch));
@@ -3450,7 +3425,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 84) return;
         // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch3_1_bnOp.Forward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Inception4bBranch3_1_BnBias, Inception4bBranch3_1_BnRunningMean, Inception4bBranch3_1_BnRunningVar, Inception4bBranch3_1_BnNumBatchesTracked, Activation(Inception4bBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(85, batch);
         if (last == 85) return;
         // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch3_1_relu1Op.Forward(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch));
@@ -3465,7 +3439,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 88) return;
         // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch4_1_bnOp.Forward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Inception4bBranch4_1_BnBias, Inception4bBranch4_1_BnRunningMean, Inception4bBranch4_1_BnRunningVar, Inception4bBranch4_1_BnNumBatchesTracked, Activation(Inception4bBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(89, batch);
         if (last == 89) return;
         // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch4_1_relu1Op.Forward(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch));
@@ -3482,7 +3455,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 92) return;
         // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch1_bnOp.Forward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Inception4cBranch1BnBias, Inception4cBranch1BnRunningMean, Inception4cBranch1BnRunningVar, Inception4cBranch1BnNumBatchesTracked, Activation(Inception4cBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(93, batch);
         if (last == 93) return;
         // inception4c.branch1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch1_relu1Op.Forward(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch));
@@ -3492,7 +3464,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 95) return;
         // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch2_0_bnOp.Forward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Inception4cBranch2_0_BnBias, Inception4cBranch2_0_BnRunningMean, Inception4cBranch2_0_BnRunningVar, Inception4cBranch2_0_BnNumBatchesTracked, Activation(Inception4cBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(96, batch);
         if (last == 96) return;
         // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch2_0_relu1Op.Forward(batch, Activation(Inception4cBranch2_0_BnOutput, batch), Activation(Inception4cBranch2_0_Relu1Output, batch));
@@ -3503,7 +3474,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 98) return;
         // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4c_branch2_1_bnOp.Forward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Inception4cBranch2_1_BnBias, Inception4cBranch2_1_BnRunningMean, Inception4cBranch2_1_BnRunningVar, Inception4cBranch2_1_BnNumBatchesTracked, Activation(Inception4cBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(99, batch);
         if (last == 99) return;
         // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4c_branch2_1_relu1Op.Forward(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch));
@@ -3513,7 +3483,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 101) return;
         // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4c_branch3_0_bnOp.Forward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Inception4cBranch3_0_BnBias, Inception4cBranch3_0_BnRunningMean, Inception4cBranch3_0_BnRunningVar, Inception4cBranch3_0_BnNumBatchesTracked, Activation(Inception4cBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(102, batch);
         if (last == 102) return;
         // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4c_branch3_0_relu1Op.Forward(batch, Activation(Inception4cBranch3_0_BnOutput, batch), Activation(Inception4cBranch3_0_Relu1Output, batch));
@@ -3524,7 +3493,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 104) return;
         // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch3_1_bnOp.Forward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Inception4cBranch3_1_BnBias, Inception4cBranch3_1_BnRunningMean, Inception4cBranch3_1_BnRunningVar, Inception4cBranch3_1_BnNumBatchesTracked, Activation(Inception4cBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(105, batch);
         if (last == 105) return;
         // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch3_1_relu1Op.Forward(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch));
@@ -3539,7 +3507,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 108) return;
         // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch4_1_bnOp.Forward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Inception4cBranch4_1_BnBias, Inception4cBranch4_1_BnRunningMean, Inception4cBranch4_1_BnRunningVar, Inception4cBranch4_1_BnNumBatchesTracked, Activation(Inception4cBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(109, batch);
         if (last == 109) return;
         // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch4_1_relu1Op.Forward(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch));
@@ -3556,7 +3523,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 112) return;
         // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4d_branch1_bnOp.Forward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Inception4dBranch1BnBias, Inception4dBranch1BnRunningMean, Inception4dBranch1BnRunningVar, Inception4dBranch1BnNumBatchesTracked, Activation(Inception4dBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(113, batch);
         if (last == 113) return;
         // inception4d.branch1.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4d_branch1_relu1Op.Forward(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch));
@@ -3566,7 +3532,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 115) return;
         // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14) -> (N, 144, 14, 14)
         _inception4d_branch2_0_bnOp.Forward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Inception4dBranch2_0_BnBias, Inception4dBranch2_0_BnRunningMean, Inception4dBranch2_0_BnRunningVar, Inception4dBranch2_0_BnNumBatchesTracked, Activation(Inception4dBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(116, batch);
         if (last == 116) return;
         // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14) -> (N, 144, 14, 14)
         _inception4d_branch2_0_relu1Op.Forward(batch, Activation(Inception4dBranch2_0_BnOutput, batch), Activation(Inception4dBranch2_0_Relu1Output, batch));
@@ -3577,7 +3542,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 118) return;
         // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14) -> (N, 288, 14, 14)
         _inception4d_branch2_1_bnOp.Forward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Inception4dBranch2_1_BnBias, Inception4dBranch2_1_BnRunningMean, Inception4dBranch2_1_BnRunningVar, Inception4dBranch2_1_BnNumBatchesTracked, Activation(Inception4dBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(119, batch);
         if (last == 119) return;
         // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14) -> (N, 288, 14, 14)
         _inception4d_branch2_1_relu1Op.Forward(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch));
@@ -3587,7 +3551,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 121) return;
         // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4d_branch3_0_bnOp.Forward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Inception4dBranch3_0_BnBias, Inception4dBranch3_0_BnRunningMean, Inception4dBranch3_0_BnRunningVar, Inception4dBranch3_0_BnNumBatchesTracked, Activation(Inception4dBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(122, batch);
         if (last == 122) return;
         // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4d_branch3_0_relu1Op.Forward(batch, Activation(Inception4dBranch3_0_BnOutput, batch), Activation(Inception4dBranch3_0_Relu1Output, batch));
@@ -3598,7 +3561,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 124) return;
         // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch3_1_bnOp.Forward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Inception4dBranch3_1_BnBias, Inception4dBranch3_1_BnRunningMean, Inception4dBranch3_1_BnRunningVar, Inception4dBranch3_1_BnNumBatchesTracked, Activation(Inception4dBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(125, batch);
         if (last == 125) return;
         // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch3_1_relu1Op.Forward(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch));
@@ -3613,7 +3575,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 128) return;
         // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch4_1_bnOp.Forward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Inception4dBranch4_1_BnBias, Inception4dBranch4_1_BnRunningMean, Inception4dBranch4_1_BnRunningVar, Inception4dBranch4_1_BnNumBatchesTracked, Activation(Inception4dBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(129, batch);
         if (last == 129) return;
         // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch4_1_relu1Op.Forward(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch));
@@ -3630,7 +3591,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 132) return;
         // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4e_branch1_bnOp.Forward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Inception4eBranch1BnBias, Inception4eBranch1BnRunningMean, Inception4eBranch1BnRunningVar, Inception4eBranch1BnNumBatchesTracked, Activation(Inception4eBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(133, batch);
         if (last == 133) return;
         // inception4e.branch1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4e_branch1_relu1Op.Forward(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch));
@@ -3640,7 +3600,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 135) return;
         // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4e_branch2_0_bnOp.Forward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Inception4eBranch2_0_BnBias, Inception4eBranch2_0_BnRunningMean, Inception4eBranch2_0_BnRunningVar, Inception4eBranch2_0_BnNumBatchesTracked, Activation(Inception4eBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(136, batch);
         if (last == 136) return;
         // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4e_branch2_0_relu1Op.Forward(batch, Activation(Inception4eBranch2_0_BnOutput, batch), Activation(Inception4eBranch2_0_Relu1Output, batch));
@@ -3651,7 +3610,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 138) return;
         // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14) -> (N, 320, 14, 14)
         _inception4e_branch2_1_bnOp.Forward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Inception4eBranch2_1_BnBias, Inception4eBranch2_1_BnRunningMean, Inception4eBranch2_1_BnRunningVar, Inception4eBranch2_1_BnNumBatchesTracked, Activation(Inception4eBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(139, batch);
         if (last == 139) return;
         // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14) -> (N, 320, 14, 14)
         _inception4e_branch2_1_relu1Op.Forward(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch));
@@ -3661,7 +3619,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 141) return;
         // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4e_branch3_0_bnOp.Forward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Inception4eBranch3_0_BnBias, Inception4eBranch3_0_BnRunningMean, Inception4eBranch3_0_BnRunningVar, Inception4eBranch3_0_BnNumBatchesTracked, Activation(Inception4eBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(142, batch);
         if (last == 142) return;
         // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4e_branch3_0_relu1Op.Forward(batch, Activation(Inception4eBranch3_0_BnOutput, batch), Activation(Inception4eBranch3_0_Relu1Output, batch));
@@ -3672,7 +3629,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 144) return;
         // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch3_1_bnOp.Forward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Inception4eBranch3_1_BnBias, Inception4eBranch3_1_BnRunningMean, Inception4eBranch3_1_BnRunningVar, Inception4eBranch3_1_BnNumBatchesTracked, Activation(Inception4eBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(145, batch);
         if (last == 145) return;
         // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch3_1_relu1Op.Forward(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch));
@@ -3687,7 +3643,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 148) return;
         // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch4_1_bnOp.Forward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Inception4eBranch4_1_BnBias, Inception4eBranch4_1_BnRunningMean, Inception4eBranch4_1_BnRunningVar, Inception4eBranch4_1_BnNumBatchesTracked, Activation(Inception4eBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(149, batch);
         if (last == 149) return;
         // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch4_1_relu1Op.Forward(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch));
@@ -3708,7 +3663,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 153) return;
         // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_bnOp.Forward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Inception5aBranch1BnBias, Inception5aBranch1BnRunningMean, Inception5aBranch1BnRunningVar, Inception5aBranch1BnNumBatchesTracked, Activation(Inception5aBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(154, batch);
         if (last == 154) return;
         // inception5a.branch1.relu1: ReLU (N, 256, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_relu1Op.Forward(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch));
@@ -3718,7 +3672,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 156) return;
         // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7) -> (N, 160, 7, 7)
         _inception5a_branch2_0_bnOp.Forward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Inception5aBranch2_0_BnBias, Inception5aBranch2_0_BnRunningMean, Inception5aBranch2_0_BnRunningVar, Inception5aBranch2_0_BnNumBatchesTracked, Activation(Inception5aBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(157, batch);
         if (last == 157) return;
         // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7) -> (N, 160, 7, 7)
         _inception5a_branch2_0_relu1Op.Forward(batch, Activation(Inception5aBranch2_0_BnOutput, batch), Activation(Inception5aBranch2_0_Relu1Output, batch));
@@ -3729,7 +3682,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 159) return;
         // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7) -> (N, 320, 7, 7)
         _inception5a_branch2_1_bnOp.Forward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Inception5aBranch2_1_BnBias, Inception5aBranch2_1_BnRunningMean, Inception5aBranch2_1_BnRunningVar, Inception5aBranch2_1_BnNumBatchesTracked, Activation(Inception5aBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(160, batch);
         if (last == 160) return;
         // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7) -> (N, 320, 7, 7)
         _inception5a_branch2_1_relu1Op.Forward(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch));
@@ -3739,7 +3691,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 162) return;
         // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7) -> (N, 32, 7, 7)
         _inception5a_branch3_0_bnOp.Forward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Inception5aBranch3_0_BnBias, Inception5aBranch3_0_BnRunningMean, Inception5aBranch3_0_BnRunningVar, Inception5aBranch3_0_BnNumBatchesTracked, Activation(Inception5aBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(163, batch);
         if (last == 163) return;
         // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7) -> (N, 32, 7, 7)
         _inception5a_branch3_0_relu1Op.Forward(batch, Activation(Inception5aBranch3_0_BnOutput, batch), Activation(Inception5aBranch3_0_Relu1Output, batch));
@@ -3750,7 +3701,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 165) return;
         // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch3_1_bnOp.Forward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Inception5aBranch3_1_BnBias, Inception5aBranch3_1_BnRunningMean, Inception5aBranch3_1_BnRunningVar, Inception5aBranch3_1_BnNumBatchesTracked, Activation(Inception5aBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(166, batch);
         if (last == 166) return;
         // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch3_1_relu1Op.Forward(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch));
@@ -3765,7 +3715,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 169) return;
         // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch4_1_bnOp.Forward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Inception5aBranch4_1_BnBias, Inception5aBranch4_1_BnRunningMean, Inception5aBranch4_1_BnRunningVar, Inception5aBranch4_1_BnNumBatchesTracked, Activation(Inception5aBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(170, batch);
         if (last == 170) return;
         // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch4_1_relu1Op.Forward(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch));
@@ -3782,7 +3731,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 173) return;
         // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch1_bnOp.Forward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Inception5bBranch1BnBias, Inception5bBranch1BnRunningMean, Inception5bBranch1BnRunningVar, Inception5bBranch1BnNumBatchesTracked, Activation(Inception5bBranch1BnOutput, batch), Training);
-        if (poison) PoisonFreed(174, batch);
         if (last == 174) return;
         // inception5b.branch1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch1_relu1Op.Forward(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch));
@@ -3792,7 +3740,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 176) return;
         // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7) -> (N, 192, 7, 7)
         _inception5b_branch2_0_bnOp.Forward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Inception5bBranch2_0_BnBias, Inception5bBranch2_0_BnRunningMean, Inception5bBranch2_0_BnRunningVar, Inception5bBranch2_0_BnNumBatchesTracked, Activation(Inception5bBranch2_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(177, batch);
         if (last == 177) return;
         // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7) -> (N, 192, 7, 7)
         _inception5b_branch2_0_relu1Op.Forward(batch, Activation(Inception5bBranch2_0_BnOutput, batch), Activation(Inception5bBranch2_0_Relu1Output, batch));
@@ -3803,7 +3750,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 179) return;
         // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch2_1_bnOp.Forward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Inception5bBranch2_1_BnBias, Inception5bBranch2_1_BnRunningMean, Inception5bBranch2_1_BnRunningVar, Inception5bBranch2_1_BnNumBatchesTracked, Activation(Inception5bBranch2_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(180, batch);
         if (last == 180) return;
         // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch2_1_relu1Op.Forward(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch));
@@ -3813,7 +3759,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 182) return;
         // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7) -> (N, 48, 7, 7)
         _inception5b_branch3_0_bnOp.Forward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Inception5bBranch3_0_BnBias, Inception5bBranch3_0_BnRunningMean, Inception5bBranch3_0_BnRunningVar, Inception5bBranch3_0_BnNumBatchesTracked, Activation(Inception5bBranch3_0_BnOutput, batch), Training);
-        if (poison) PoisonFreed(183, batch);
         if (last == 183) return;
         // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7) -> (N, 48, 7, 7)
         _inception5b_branch3_0_relu1Op.Forward(batch, Activation(Inception5bBranch3_0_BnOutput, batch), Activation(Inception5bBranch3_0_Relu1Output, batch));
@@ -3824,7 +3769,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 185) return;
         // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch3_1_bnOp.Forward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Inception5bBranch3_1_BnBias, Inception5bBranch3_1_BnRunningMean, Inception5bBranch3_1_BnRunningVar, Inception5bBranch3_1_BnNumBatchesTracked, Activation(Inception5bBranch3_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(186, batch);
         if (last == 186) return;
         // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch3_1_relu1Op.Forward(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch));
@@ -3839,7 +3783,6 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (last == 189) return;
         // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch4_1_bnOp.Forward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Inception5bBranch4_1_BnBias, Inception5bBranch4_1_BnRunningMean, Inception5bBranch4_1_BnRunningVar, Inception5bBranch4_1_BnNumBatchesTracked, Activation(Inception5bBranch4_1_BnOutput, batch), Training);
-        if (poison) PoisonFreed(190, batch);
         if (last == 190) return;
         // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch4_1_relu1Op.Forward(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch));

@@ -31,7 +31,7 @@ partial class ResNet18 : global::Cnn.INetwork
     private const long TrainingActivationsPerSample = 5195233;
 
     /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
-    private const long InferenceActivationsPerSample = 1757169;
+    private const long InferenceActivationsPerSample = 1155057;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -239,74 +239,74 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Training: 3813376, Inference: 1605632, Size: 150528); // the input (N, 3, 224, 224)
+    private static readonly TensorSlot NetworkInput = new(Training: 3813376, Inference: 1003520, Size: 150528); // the input (N, 3, 224, 224)
     private static readonly TensorSlot Conv1Output = new(Training: 0, Inference: 0, Size: 802816); // conv1: Conv2d (N, 64, 112, 112)
     private static readonly TensorSlot Conv1OutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient
-    private static readonly TensorSlot Bn1Output = new(Training: 802816, Inference: 802816, Size: 802816); // bn1: BatchNorm2d (N, 64, 112, 112)
+    private static readonly TensorSlot Bn1Output = new(Training: 802816, Inference: 0, Size: 802816); // bn1: BatchNorm2d (N, 64, 112, 112); in place over Conv1Output (inference)
     private static readonly TensorSlot Bn1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient; in place over Relu1OutputGradient (training)
-    private static readonly TensorSlot Relu1Output = new(Training: 802816, Inference: 802816, Size: 802816); // relu1: ReLU (N, 64, 112, 112); in place over Bn1Output (training, inference)
+    private static readonly TensorSlot Relu1Output = new(Training: 802816, Inference: 0, Size: 802816); // relu1: ReLU (N, 64, 112, 112); in place over Bn1Output (training, inference)
     private static readonly TensorSlot Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Training: 2408448, Inference: 0, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
+    private static readonly TensorSlot Maxpool1Output = new(Training: 2408448, Inference: 802816, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
     private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 2609152, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Conv1Output = new(Training: 1605632, Inference: 200704, Size: 200704); // layer1.0.conv1: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Conv1Output = new(Training: 1605632, Inference: 0, Size: 200704); // layer1.0.conv1: Conv2d (N, 64, 56, 56)
     private static readonly TensorSlot Layer1_0_Conv1OutputGradient = new(Training: 1806336, Inference: -1, Size: 200704); // its gradient
     private static readonly TensorSlot Layer1_0_Conv1GradientScratch = new(Training: 1605632, Inference: -1, Size: 200704); // where layer1.0.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer1_0_Bn1Output = new(Training: 1806336, Inference: 401408, Size: 200704); // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Bn1Output = new(Training: 1806336, Inference: 0, Size: 200704); // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56); in place over Layer1_0_Conv1Output (inference)
     private static readonly TensorSlot Layer1_0_Bn1OutputGradient = new(Training: 2007040, Inference: -1, Size: 200704); // its gradient; in place over Layer1_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer1_0_Relu1Output = new(Training: 1806336, Inference: 401408, Size: 200704); // layer1.0.relu1: ReLU (N, 64, 56, 56); in place over Layer1_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer1_0_Relu1Output = new(Training: 1806336, Inference: 0, Size: 200704); // layer1.0.relu1: ReLU (N, 64, 56, 56); in place over Layer1_0_Bn1Output (training, inference)
     private static readonly TensorSlot Layer1_0_Relu1OutputGradient = new(Training: 2007040, Inference: -1, Size: 200704); // its gradient
     private static readonly TensorSlot Layer1_0_Conv2Output = new(Training: 2007040, Inference: 200704, Size: 200704); // layer1.0.conv2: Conv2d (N, 64, 56, 56)
     private static readonly TensorSlot Layer1_0_Conv2OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Bn2Output = new(Training: 2207744, Inference: 401408, Size: 200704); // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Bn2Output = new(Training: 2207744, Inference: 200704, Size: 200704); // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56); in place over Layer1_0_Conv2Output (inference)
     private static readonly TensorSlot Layer1_0_Bn2OutputGradient = new(Training: 2207744, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Residual1Output = new(Training: 2609152, Inference: 200704, Size: 200704); // layer1.0.residual1: Residual (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Residual1Output = new(Training: 2609152, Inference: 0, Size: 200704); // layer1.0.residual1: Residual (N, 64, 56, 56)
     private static readonly TensorSlot Layer1_0_Residual1OutputGradient = new(Training: 3411968, Inference: -1, Size: 200704); // its gradient; in place over Layer1_0_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer1_0_Relu2Output = new(Training: 2609152, Inference: 200704, Size: 200704); // layer1.0.relu2: ReLU (N, 64, 56, 56); in place over Layer1_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer1_0_Relu2Output = new(Training: 2609152, Inference: 0, Size: 200704); // layer1.0.relu2: ReLU (N, 64, 56, 56); in place over Layer1_0_Residual1Output (training, inference)
     private static readonly TensorSlot Layer1_0_Relu2OutputGradient = new(Training: 3411968, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Conv1Output = new(Training: 2207744, Inference: 0, Size: 200704); // layer1.1.conv1: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Conv1Output = new(Training: 2207744, Inference: 200704, Size: 200704); // layer1.1.conv1: Conv2d (N, 64, 56, 56)
     private static readonly TensorSlot Layer1_1_Conv1OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
     private static readonly TensorSlot Layer1_1_Conv1GradientScratch = new(Training: 2207744, Inference: -1, Size: 200704); // where layer1.1.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer1_1_Bn1Output = new(Training: 2809856, Inference: 401408, Size: 200704); // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Bn1Output = new(Training: 2809856, Inference: 200704, Size: 200704); // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56); in place over Layer1_1_Conv1Output (inference)
     private static readonly TensorSlot Layer1_1_Bn1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient; in place over Layer1_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer1_1_Relu1Output = new(Training: 2809856, Inference: 401408, Size: 200704); // layer1.1.relu1: ReLU (N, 64, 56, 56); in place over Layer1_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer1_1_Relu1Output = new(Training: 2809856, Inference: 200704, Size: 200704); // layer1.1.relu1: ReLU (N, 64, 56, 56); in place over Layer1_1_Bn1Output (training, inference)
     private static readonly TensorSlot Layer1_1_Relu1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Conv2Output = new(Training: 3010560, Inference: 0, Size: 200704); // layer1.1.conv2: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Conv2Output = new(Training: 3010560, Inference: 401408, Size: 200704); // layer1.1.conv2: Conv2d (N, 64, 56, 56)
     private static readonly TensorSlot Layer1_1_Conv2OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Bn2Output = new(Training: 3211264, Inference: 401408, Size: 200704); // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Bn2Output = new(Training: 3211264, Inference: 401408, Size: 200704); // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56); in place over Layer1_1_Conv2Output (inference)
     private static readonly TensorSlot Layer1_1_Bn2OutputGradient = new(Training: 3612672, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Residual1Output = new(Training: 3411968, Inference: 0, Size: 200704); // layer1.1.residual1: Residual (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Residual1Output = new(Training: 3411968, Inference: 200704, Size: 200704); // layer1.1.residual1: Residual (N, 64, 56, 56)
     private static readonly TensorSlot Layer1_1_Residual1OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient; in place over Layer1_1_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer1_1_Relu2Output = new(Training: 3411968, Inference: 0, Size: 200704); // layer1.1.relu2: ReLU (N, 64, 56, 56); in place over Layer1_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer1_1_Relu2Output = new(Training: 3411968, Inference: 200704, Size: 200704); // layer1.1.relu2: ReLU (N, 64, 56, 56); in place over Layer1_1_Residual1Output (training, inference)
     private static readonly TensorSlot Layer1_1_Relu2OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer2_0_Conv1Output = new(Training: 3612672, Inference: 200704, Size: 100352); // layer2.0.conv1: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Conv1Output = new(Training: 3612672, Inference: 0, Size: 100352); // layer2.0.conv1: Conv2d (N, 128, 28, 28)
     private static readonly TensorSlot Layer2_0_Conv1OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
     private static readonly TensorSlot Layer2_0_Conv1GradientScratch = new(Training: 3612672, Inference: -1, Size: 200704); // where layer2.0.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer2_0_Bn1Output = new(Training: 3713024, Inference: 301056, Size: 100352); // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Bn1Output = new(Training: 3713024, Inference: 0, Size: 100352); // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Conv1Output (inference)
     private static readonly TensorSlot Layer2_0_Bn1OutputGradient = new(Training: 3963904, Inference: -1, Size: 100352); // its gradient; in place over Layer2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer2_0_Relu1Output = new(Training: 3713024, Inference: 301056, Size: 100352); // layer2.0.relu1: ReLU (N, 128, 28, 28); in place over Layer2_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer2_0_Relu1Output = new(Training: 3713024, Inference: 0, Size: 100352); // layer2.0.relu1: ReLU (N, 128, 28, 28); in place over Layer2_0_Bn1Output (training, inference)
     private static readonly TensorSlot Layer2_0_Relu1OutputGradient = new(Training: 3963904, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Conv2Output = new(Training: 3963904, Inference: 200704, Size: 100352); // layer2.0.conv2: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Conv2Output = new(Training: 3963904, Inference: 100352, Size: 100352); // layer2.0.conv2: Conv2d (N, 128, 28, 28)
     private static readonly TensorSlot Layer2_0_Conv2OutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Bn2Output = new(Training: 3211264, Inference: 301056, Size: 100352); // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Bn2Output = new(Training: 3211264, Inference: 100352, Size: 100352); // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Conv2Output (inference)
     private static readonly TensorSlot Layer2_0_Bn2OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Downsample_0Output = new(Training: 3311616, Inference: 200704, Size: 100352); // layer2.0.downsample.0: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Downsample_0Output = new(Training: 3311616, Inference: 0, Size: 100352); // layer2.0.downsample.0: Conv2d (N, 128, 28, 28)
     private static readonly TensorSlot Layer2_0_Downsample_0OutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Downsample_1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Downsample_1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Downsample_0Output (inference)
     private static readonly TensorSlot Layer2_0_Downsample_1OutputGradient = new(Training: 3211264, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Residual1Output = new(Training: 4164608, Inference: 100352, Size: 100352); // layer2.0.residual1: Residual (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Residual1Output = new(Training: 4164608, Inference: 200704, Size: 100352); // layer2.0.residual1: Residual (N, 128, 28, 28)
     private static readonly TensorSlot Layer2_0_Residual1OutputGradient = new(Training: 4465664, Inference: -1, Size: 100352); // its gradient; in place over Layer2_0_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer2_0_Relu2Output = new(Training: 4164608, Inference: 100352, Size: 100352); // layer2.0.relu2: ReLU (N, 128, 28, 28); in place over Layer2_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer2_0_Relu2Output = new(Training: 4164608, Inference: 200704, Size: 100352); // layer2.0.relu2: ReLU (N, 128, 28, 28); in place over Layer2_0_Residual1Output (training, inference)
     private static readonly TensorSlot Layer2_0_Relu2OutputGradient = new(Training: 4465664, Inference: -1, Size: 100352); // its gradient
     private static readonly TensorSlot Layer2_1_Conv1Output = new(Training: 3211264, Inference: 0, Size: 100352); // layer2.1.conv1: Conv2d (N, 128, 28, 28)
     private static readonly TensorSlot Layer2_1_Conv1OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
     private static readonly TensorSlot Layer2_1_Conv1GradientScratch = new(Training: 3211264, Inference: -1, Size: 100352); // where layer2.1.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer2_1_Bn1Output = new(Training: 4064256, Inference: 200704, Size: 100352); // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Bn1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_1_Conv1Output (inference)
     private static readonly TensorSlot Layer2_1_Bn1OutputGradient = new(Training: 4264960, Inference: -1, Size: 100352); // its gradient; in place over Layer2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer2_1_Relu1Output = new(Training: 4064256, Inference: 200704, Size: 100352); // layer2.1.relu1: ReLU (N, 128, 28, 28); in place over Layer2_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer2_1_Relu1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.1.relu1: ReLU (N, 128, 28, 28); in place over Layer2_1_Bn1Output (training, inference)
     private static readonly TensorSlot Layer2_1_Relu1OutputGradient = new(Training: 4264960, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Conv2Output = new(Training: 4264960, Inference: 0, Size: 100352); // layer2.1.conv2: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Conv2Output = new(Training: 4264960, Inference: 100352, Size: 100352); // layer2.1.conv2: Conv2d (N, 128, 28, 28)
     private static readonly TensorSlot Layer2_1_Conv2OutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Bn2Output = new(Training: 4365312, Inference: 200704, Size: 100352); // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Bn2Output = new(Training: 4365312, Inference: 100352, Size: 100352); // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28); in place over Layer2_1_Conv2Output (inference)
     private static readonly TensorSlot Layer2_1_Bn2OutputGradient = new(Training: 4566016, Inference: -1, Size: 100352); // its gradient
     private static readonly TensorSlot Layer2_1_Residual1Output = new(Training: 4465664, Inference: 0, Size: 100352); // layer2.1.residual1: Residual (N, 128, 28, 28)
     private static readonly TensorSlot Layer2_1_Residual1OutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient; in place over Layer2_1_Relu2OutputGradient (training)
@@ -315,66 +315,66 @@ partial class ResNet18 : global::Cnn.INetwork
     private static readonly TensorSlot Layer3_0_Conv1Output = new(Training: 4566016, Inference: 100352, Size: 50176); // layer3.0.conv1: Conv2d (N, 256, 14, 14)
     private static readonly TensorSlot Layer3_0_Conv1OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
     private static readonly TensorSlot Layer3_0_Conv1GradientScratch = new(Training: 4566016, Inference: -1, Size: 100352); // where layer3.0.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer3_0_Bn1Output = new(Training: 4616192, Inference: 150528, Size: 50176); // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Bn1Output = new(Training: 4616192, Inference: 100352, Size: 50176); // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Conv1Output (inference)
     private static readonly TensorSlot Layer3_0_Bn1OutputGradient = new(Training: 4666368, Inference: -1, Size: 50176); // its gradient; in place over Layer3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer3_0_Relu1Output = new(Training: 4616192, Inference: 150528, Size: 50176); // layer3.0.relu1: ReLU (N, 256, 14, 14); in place over Layer3_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer3_0_Relu1Output = new(Training: 4616192, Inference: 100352, Size: 50176); // layer3.0.relu1: ReLU (N, 256, 14, 14); in place over Layer3_0_Bn1Output (training, inference)
     private static readonly TensorSlot Layer3_0_Relu1OutputGradient = new(Training: 4666368, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Conv2Output = new(Training: 4666368, Inference: 100352, Size: 50176); // layer3.0.conv2: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Conv2Output = new(Training: 4666368, Inference: 150528, Size: 50176); // layer3.0.conv2: Conv2d (N, 256, 14, 14)
     private static readonly TensorSlot Layer3_0_Conv2OutputGradient = new(Training: 4766720, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Bn2Output = new(Training: 4365312, Inference: 150528, Size: 50176); // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Bn2Output = new(Training: 4365312, Inference: 150528, Size: 50176); // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Conv2Output (inference)
     private static readonly TensorSlot Layer3_0_Bn2OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
     private static readonly TensorSlot Layer3_0_Downsample_0Output = new(Training: 4415488, Inference: 100352, Size: 50176); // layer3.0.downsample.0: Conv2d (N, 256, 14, 14)
     private static readonly TensorSlot Layer3_0_Downsample_0OutputGradient = new(Training: 4766720, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Downsample_1Output = new(Training: 4716544, Inference: 0, Size: 50176); // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Downsample_1Output = new(Training: 4716544, Inference: 100352, Size: 50176); // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Downsample_0Output (inference)
     private static readonly TensorSlot Layer3_0_Downsample_1OutputGradient = new(Training: 4365312, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Residual1Output = new(Training: 4766720, Inference: 50176, Size: 50176); // layer3.0.residual1: Residual (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Residual1Output = new(Training: 4766720, Inference: 0, Size: 50176); // layer3.0.residual1: Residual (N, 256, 14, 14)
     private static readonly TensorSlot Layer3_0_Residual1OutputGradient = new(Training: 4917248, Inference: -1, Size: 50176); // its gradient; in place over Layer3_0_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer3_0_Relu2Output = new(Training: 4766720, Inference: 50176, Size: 50176); // layer3.0.relu2: ReLU (N, 256, 14, 14); in place over Layer3_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer3_0_Relu2Output = new(Training: 4766720, Inference: 0, Size: 50176); // layer3.0.relu2: ReLU (N, 256, 14, 14); in place over Layer3_0_Residual1Output (training, inference)
     private static readonly TensorSlot Layer3_0_Relu2OutputGradient = new(Training: 4917248, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Conv1Output = new(Training: 4365312, Inference: 0, Size: 50176); // layer3.1.conv1: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Conv1Output = new(Training: 4365312, Inference: 50176, Size: 50176); // layer3.1.conv1: Conv2d (N, 256, 14, 14)
     private static readonly TensorSlot Layer3_1_Conv1OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
     private static readonly TensorSlot Layer3_1_Conv1GradientScratch = new(Training: 4365312, Inference: -1, Size: 50176); // where layer3.1.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer3_1_Bn1Output = new(Training: 4716544, Inference: 100352, Size: 50176); // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Bn1Output = new(Training: 4716544, Inference: 50176, Size: 50176); // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_1_Conv1Output (inference)
     private static readonly TensorSlot Layer3_1_Bn1OutputGradient = new(Training: 4816896, Inference: -1, Size: 50176); // its gradient; in place over Layer3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer3_1_Relu1Output = new(Training: 4716544, Inference: 100352, Size: 50176); // layer3.1.relu1: ReLU (N, 256, 14, 14); in place over Layer3_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer3_1_Relu1Output = new(Training: 4716544, Inference: 50176, Size: 50176); // layer3.1.relu1: ReLU (N, 256, 14, 14); in place over Layer3_1_Bn1Output (training, inference)
     private static readonly TensorSlot Layer3_1_Relu1OutputGradient = new(Training: 4816896, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Conv2Output = new(Training: 4816896, Inference: 0, Size: 50176); // layer3.1.conv2: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Conv2Output = new(Training: 4816896, Inference: 100352, Size: 50176); // layer3.1.conv2: Conv2d (N, 256, 14, 14)
     private static readonly TensorSlot Layer3_1_Conv2OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Bn2Output = new(Training: 4867072, Inference: 100352, Size: 50176); // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Bn2Output = new(Training: 4867072, Inference: 100352, Size: 50176); // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14); in place over Layer3_1_Conv2Output (inference)
     private static readonly TensorSlot Layer3_1_Bn2OutputGradient = new(Training: 4967424, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Residual1Output = new(Training: 4917248, Inference: 0, Size: 50176); // layer3.1.residual1: Residual (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Residual1Output = new(Training: 4917248, Inference: 50176, Size: 50176); // layer3.1.residual1: Residual (N, 256, 14, 14)
     private static readonly TensorSlot Layer3_1_Residual1OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient; in place over Layer3_1_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer3_1_Relu2Output = new(Training: 4917248, Inference: 0, Size: 50176); // layer3.1.relu2: ReLU (N, 256, 14, 14); in place over Layer3_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer3_1_Relu2Output = new(Training: 4917248, Inference: 50176, Size: 50176); // layer3.1.relu2: ReLU (N, 256, 14, 14); in place over Layer3_1_Residual1Output (training, inference)
     private static readonly TensorSlot Layer3_1_Relu2OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer4_0_Conv1Output = new(Training: 4967424, Inference: 50176, Size: 25088); // layer4.0.conv1: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Conv1Output = new(Training: 4967424, Inference: 0, Size: 25088); // layer4.0.conv1: Conv2d (N, 512, 7, 7)
     private static readonly TensorSlot Layer4_0_Conv1OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Layer4_0_Conv1GradientScratch = new(Training: 4967424, Inference: -1, Size: 50176); // where layer4.0.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer4_0_Bn1Output = new(Training: 4992512, Inference: 75264, Size: 25088); // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Bn1Output = new(Training: 4992512, Inference: 0, Size: 25088); // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Conv1Output (inference)
     private static readonly TensorSlot Layer4_0_Bn1OutputGradient = new(Training: 5017600, Inference: -1, Size: 25088); // its gradient; in place over Layer4_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer4_0_Relu1Output = new(Training: 4992512, Inference: 75264, Size: 25088); // layer4.0.relu1: ReLU (N, 512, 7, 7); in place over Layer4_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer4_0_Relu1Output = new(Training: 4992512, Inference: 0, Size: 25088); // layer4.0.relu1: ReLU (N, 512, 7, 7); in place over Layer4_0_Bn1Output (training, inference)
     private static readonly TensorSlot Layer4_0_Relu1OutputGradient = new(Training: 5017600, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Conv2Output = new(Training: 5017600, Inference: 50176, Size: 25088); // layer4.0.conv2: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Conv2Output = new(Training: 5017600, Inference: 25088, Size: 25088); // layer4.0.conv2: Conv2d (N, 512, 7, 7)
     private static readonly TensorSlot Layer4_0_Conv2OutputGradient = new(Training: 5067776, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Bn2Output = new(Training: 4867072, Inference: 75264, Size: 25088); // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Bn2Output = new(Training: 4867072, Inference: 25088, Size: 25088); // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Conv2Output (inference)
     private static readonly TensorSlot Layer4_0_Bn2OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Downsample_0Output = new(Training: 4892160, Inference: 50176, Size: 25088); // layer4.0.downsample.0: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Downsample_0Output = new(Training: 4892160, Inference: 0, Size: 25088); // layer4.0.downsample.0: Conv2d (N, 512, 7, 7)
     private static readonly TensorSlot Layer4_0_Downsample_0OutputGradient = new(Training: 5067776, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Downsample_1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Downsample_1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Downsample_0Output (inference)
     private static readonly TensorSlot Layer4_0_Downsample_1OutputGradient = new(Training: 4867072, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Residual1Output = new(Training: 5067776, Inference: 25088, Size: 25088); // layer4.0.residual1: Residual (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Residual1Output = new(Training: 5067776, Inference: 50176, Size: 25088); // layer4.0.residual1: Residual (N, 512, 7, 7)
     private static readonly TensorSlot Layer4_0_Residual1OutputGradient = new(Training: 5143040, Inference: -1, Size: 25088); // its gradient; in place over Layer4_0_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer4_0_Relu2Output = new(Training: 5067776, Inference: 25088, Size: 25088); // layer4.0.relu2: ReLU (N, 512, 7, 7); in place over Layer4_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer4_0_Relu2Output = new(Training: 5067776, Inference: 50176, Size: 25088); // layer4.0.relu2: ReLU (N, 512, 7, 7); in place over Layer4_0_Residual1Output (training, inference)
     private static readonly TensorSlot Layer4_0_Relu2OutputGradient = new(Training: 5143040, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Layer4_1_Conv1Output = new(Training: 4867072, Inference: 0, Size: 25088); // layer4.1.conv1: Conv2d (N, 512, 7, 7)
     private static readonly TensorSlot Layer4_1_Conv1OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Layer4_1_Conv1GradientScratch = new(Training: 4867072, Inference: -1, Size: 25088); // where layer4.1.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer4_1_Bn1Output = new(Training: 5042688, Inference: 50176, Size: 25088); // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Bn1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_1_Conv1Output (inference)
     private static readonly TensorSlot Layer4_1_Bn1OutputGradient = new(Training: 5092864, Inference: -1, Size: 25088); // its gradient; in place over Layer4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer4_1_Relu1Output = new(Training: 5042688, Inference: 50176, Size: 25088); // layer4.1.relu1: ReLU (N, 512, 7, 7); in place over Layer4_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer4_1_Relu1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.1.relu1: ReLU (N, 512, 7, 7); in place over Layer4_1_Bn1Output (training, inference)
     private static readonly TensorSlot Layer4_1_Relu1OutputGradient = new(Training: 5092864, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Conv2Output = new(Training: 5092864, Inference: 0, Size: 25088); // layer4.1.conv2: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Conv2Output = new(Training: 5092864, Inference: 25088, Size: 25088); // layer4.1.conv2: Conv2d (N, 512, 7, 7)
     private static readonly TensorSlot Layer4_1_Conv2OutputGradient = new(Training: 5117952, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Bn2Output = new(Training: 5117952, Inference: 50176, Size: 25088); // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Bn2Output = new(Training: 5117952, Inference: 25088, Size: 25088); // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7); in place over Layer4_1_Conv2Output (inference)
     private static readonly TensorSlot Layer4_1_Bn2OutputGradient = new(Training: 5168128, Inference: -1, Size: 25088); // its gradient
     private static readonly TensorSlot Layer4_1_Residual1Output = new(Training: 5143040, Inference: 0, Size: 25088); // layer4.1.residual1: Residual (N, 512, 7, 7)
     private static readonly TensorSlot Layer4_1_Residual1OutputGradient = new(Training: 5117952, Inference: -1, Size: 25088); // its gradient; in place over Layer4_1_Relu2OutputGradient (training)
@@ -384,9 +384,9 @@ partial class ResNet18 : global::Cnn.INetwork
     private static readonly TensorSlot AvgpoolOutputGradient = new(Training: 5168640, Inference: -1, Size: 512); // its gradient
     private static readonly TensorSlot Flatten1Output = new(Training: 5168128, Inference: 25088, Size: 512); // flatten1: Flatten (N, 512), a view of AvgpoolOutput
     private static readonly TensorSlot Flatten1OutputGradient = new(Training: 5168640, Inference: -1, Size: 512); // its gradient, a view of AvgpoolOutputGradient
-    private static readonly TensorSlot FcOutput = new(Training: 5193216, Inference: 1756160, Size: 1000); // fc: Linear (N, 1000)
+    private static readonly TensorSlot FcOutput = new(Training: 5193216, Inference: 1154048, Size: 1000); // fc: Linear (N, 1000)
     private static readonly TensorSlot FcOutputGradient = new(Training: 5194224, Inference: 0, Size: 1000); // its gradient
-    private static readonly TensorSlot LabelValues = new(Training: 5195232, Inference: 1757168, Size: 1); // the class index of each sample
+    private static readonly TensorSlot LabelValues = new(Training: 5195232, Inference: 1155056, Size: 1); // the class index of each sample
 
     /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
     private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
@@ -535,70 +535,70 @@ partial class ResNet18 : global::Cnn.INetwork
     private static readonly TensorSlot[][] s_freedInInference = new TensorSlot[][]
     {
         global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
-        new TensorSlot[] { Conv1Output }, // 1: bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 1: bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 2: relu1 forward
-        new TensorSlot[] { Bn1Output }, // 3: maxpool1 forward
+        new TensorSlot[] { Conv1Output }, // 3: maxpool1 forward
         global::System.Array.Empty<TensorSlot>(), // 4: layer1.0.conv1 forward
-        new TensorSlot[] { Layer1_0_Conv1Output }, // 5: layer1.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 5: layer1.0.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 6: layer1.0.relu1 forward
-        new TensorSlot[] { Layer1_0_Bn1Output }, // 7: layer1.0.conv2 forward
-        new TensorSlot[] { Layer1_0_Conv2Output }, // 8: layer1.0.bn2 forward
-        new TensorSlot[] { Maxpool1Output, Layer1_0_Bn2Output }, // 9: layer1.0.residual1 forward
+        new TensorSlot[] { Layer1_0_Conv1Output }, // 7: layer1.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 8: layer1.0.bn2 forward
+        new TensorSlot[] { Maxpool1Output, Layer1_0_Conv2Output }, // 9: layer1.0.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 10: layer1.0.relu2 forward
         global::System.Array.Empty<TensorSlot>(), // 11: layer1.1.conv1 forward
-        new TensorSlot[] { Layer1_1_Conv1Output }, // 12: layer1.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 12: layer1.1.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 13: layer1.1.relu1 forward
-        new TensorSlot[] { Layer1_1_Bn1Output }, // 14: layer1.1.conv2 forward
-        new TensorSlot[] { Layer1_1_Conv2Output }, // 15: layer1.1.bn2 forward
-        new TensorSlot[] { Layer1_0_Residual1Output, Layer1_1_Bn2Output }, // 16: layer1.1.residual1 forward
+        new TensorSlot[] { Layer1_1_Conv1Output }, // 14: layer1.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 15: layer1.1.bn2 forward
+        new TensorSlot[] { Layer1_0_Residual1Output, Layer1_1_Conv2Output }, // 16: layer1.1.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 17: layer1.1.relu2 forward
         global::System.Array.Empty<TensorSlot>(), // 18: layer2.0.conv1 forward
-        new TensorSlot[] { Layer2_0_Conv1Output }, // 19: layer2.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 19: layer2.0.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 20: layer2.0.relu1 forward
-        new TensorSlot[] { Layer2_0_Bn1Output }, // 21: layer2.0.conv2 forward
-        new TensorSlot[] { Layer2_0_Conv2Output }, // 22: layer2.0.bn2 forward
+        new TensorSlot[] { Layer2_0_Conv1Output }, // 21: layer2.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 22: layer2.0.bn2 forward
         new TensorSlot[] { Layer1_1_Residual1Output }, // 23: layer2.0.downsample.0 forward
-        new TensorSlot[] { Layer2_0_Downsample_0Output }, // 24: layer2.0.downsample.1 forward
-        new TensorSlot[] { Layer2_0_Bn2Output, Layer2_0_Downsample_1Output }, // 25: layer2.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 24: layer2.0.downsample.1 forward
+        new TensorSlot[] { Layer2_0_Conv2Output, Layer2_0_Downsample_0Output }, // 25: layer2.0.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 26: layer2.0.relu2 forward
         global::System.Array.Empty<TensorSlot>(), // 27: layer2.1.conv1 forward
-        new TensorSlot[] { Layer2_1_Conv1Output }, // 28: layer2.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 28: layer2.1.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 29: layer2.1.relu1 forward
-        new TensorSlot[] { Layer2_1_Bn1Output }, // 30: layer2.1.conv2 forward
-        new TensorSlot[] { Layer2_1_Conv2Output }, // 31: layer2.1.bn2 forward
-        new TensorSlot[] { Layer2_0_Residual1Output, Layer2_1_Bn2Output }, // 32: layer2.1.residual1 forward
+        new TensorSlot[] { Layer2_1_Conv1Output }, // 30: layer2.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 31: layer2.1.bn2 forward
+        new TensorSlot[] { Layer2_0_Residual1Output, Layer2_1_Conv2Output }, // 32: layer2.1.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 33: layer2.1.relu2 forward
         global::System.Array.Empty<TensorSlot>(), // 34: layer3.0.conv1 forward
-        new TensorSlot[] { Layer3_0_Conv1Output }, // 35: layer3.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 35: layer3.0.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 36: layer3.0.relu1 forward
-        new TensorSlot[] { Layer3_0_Bn1Output }, // 37: layer3.0.conv2 forward
-        new TensorSlot[] { Layer3_0_Conv2Output }, // 38: layer3.0.bn2 forward
+        new TensorSlot[] { Layer3_0_Conv1Output }, // 37: layer3.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 38: layer3.0.bn2 forward
         new TensorSlot[] { Layer2_1_Residual1Output }, // 39: layer3.0.downsample.0 forward
-        new TensorSlot[] { Layer3_0_Downsample_0Output }, // 40: layer3.0.downsample.1 forward
-        new TensorSlot[] { Layer3_0_Bn2Output, Layer3_0_Downsample_1Output }, // 41: layer3.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 40: layer3.0.downsample.1 forward
+        new TensorSlot[] { Layer3_0_Conv2Output, Layer3_0_Downsample_0Output }, // 41: layer3.0.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 42: layer3.0.relu2 forward
         global::System.Array.Empty<TensorSlot>(), // 43: layer3.1.conv1 forward
-        new TensorSlot[] { Layer3_1_Conv1Output }, // 44: layer3.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 44: layer3.1.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 45: layer3.1.relu1 forward
-        new TensorSlot[] { Layer3_1_Bn1Output }, // 46: layer3.1.conv2 forward
-        new TensorSlot[] { Layer3_1_Conv2Output }, // 47: layer3.1.bn2 forward
-        new TensorSlot[] { Layer3_0_Residual1Output, Layer3_1_Bn2Output }, // 48: layer3.1.residual1 forward
+        new TensorSlot[] { Layer3_1_Conv1Output }, // 46: layer3.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 47: layer3.1.bn2 forward
+        new TensorSlot[] { Layer3_0_Residual1Output, Layer3_1_Conv2Output }, // 48: layer3.1.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 49: layer3.1.relu2 forward
         global::System.Array.Empty<TensorSlot>(), // 50: layer4.0.conv1 forward
-        new TensorSlot[] { Layer4_0_Conv1Output }, // 51: layer4.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 51: layer4.0.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 52: layer4.0.relu1 forward
-        new TensorSlot[] { Layer4_0_Bn1Output }, // 53: layer4.0.conv2 forward
-        new TensorSlot[] { Layer4_0_Conv2Output }, // 54: layer4.0.bn2 forward
+        new TensorSlot[] { Layer4_0_Conv1Output }, // 53: layer4.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 54: layer4.0.bn2 forward
         new TensorSlot[] { Layer3_1_Residual1Output }, // 55: layer4.0.downsample.0 forward
-        new TensorSlot[] { Layer4_0_Downsample_0Output }, // 56: layer4.0.downsample.1 forward
-        new TensorSlot[] { Layer4_0_Bn2Output, Layer4_0_Downsample_1Output }, // 57: layer4.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 56: layer4.0.downsample.1 forward
+        new TensorSlot[] { Layer4_0_Conv2Output, Layer4_0_Downsample_0Output }, // 57: layer4.0.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 58: layer4.0.relu2 forward
         global::System.Array.Empty<TensorSlot>(), // 59: layer4.1.conv1 forward
-        new TensorSlot[] { Layer4_1_Conv1Output }, // 60: layer4.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 60: layer4.1.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 61: layer4.1.relu1 forward
-        new TensorSlot[] { Layer4_1_Bn1Output }, // 62: layer4.1.conv2 forward
-        new TensorSlot[] { Layer4_1_Conv2Output }, // 63: layer4.1.bn2 forward
-        new TensorSlot[] { Layer4_0_Residual1Output, Layer4_1_Bn2Output }, // 64: layer4.1.residual1 forward
+        new TensorSlot[] { Layer4_1_Conv1Output }, // 62: layer4.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 63: layer4.1.bn2 forward
+        new TensorSlot[] { Layer4_0_Residual1Output, Layer4_1_Conv2Output }, // 64: layer4.1.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 65: layer4.1.relu2 forward
         new TensorSlot[] { Layer4_1_Residual1Output }, // 66: avgpool forward
         global::System.Array.Empty<TensorSlot>(), // 67: flatten1 forward
@@ -1202,7 +1202,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 0) return;
         // bn1: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
         _bn1Op.Forward(batch, Activation(Conv1Output, batch), Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, Bn1NumBatchesTracked, Activation(Bn1Output, batch), Training);
-        if (poison) PoisonFreed(1, batch);
         if (last == 1) return;
         // relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112)
         _relu1Op.Forward(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch));
@@ -1216,7 +1215,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 4) return;
         // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_bn1Op.Forward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Layer1_0_Bn1Bias, Layer1_0_Bn1RunningMean, Layer1_0_Bn1RunningVar, Layer1_0_Bn1NumBatchesTracked, Activation(Layer1_0_Bn1Output, batch), Training);
-        if (poison) PoisonFreed(5, batch);
         if (last == 5) return;
         // layer1.0.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_relu1Op.Forward(batch, Activation(Layer1_0_Bn1Output, batch), Activation(Layer1_0_Relu1Output, batch));
@@ -1227,7 +1225,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 7) return;
         // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_bn2Op.Forward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Layer1_0_Bn2Bias, Layer1_0_Bn2RunningMean, Layer1_0_Bn2RunningVar, Layer1_0_Bn2NumBatchesTracked, Activation(Layer1_0_Bn2Output, batch), Training);
-        if (poison) PoisonFreed(8, batch);
         if (last == 8) return;
         // layer1.0.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
         _backend.Add(Activation(Layer1_0_Bn2Output, batch), Activation(Maxpool1Output, batch), Activation(Layer1_0_Residual1Output, batch));
@@ -1241,7 +1238,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 11) return;
         // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_bn1Op.Forward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Layer1_1_Bn1Bias, Layer1_1_Bn1RunningMean, Layer1_1_Bn1RunningVar, Layer1_1_Bn1NumBatchesTracked, Activation(Layer1_1_Bn1Output, batch), Training);
-        if (poison) PoisonFreed(12, batch);
         if (last == 12) return;
         // layer1.1.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_relu1Op.Forward(batch, Activation(Layer1_1_Bn1Output, batch), Activation(Layer1_1_Relu1Output, batch));
@@ -1252,7 +1248,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 14) return;
         // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_bn2Op.Forward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Layer1_1_Bn2Bias, Layer1_1_Bn2RunningMean, Layer1_1_Bn2RunningVar, Layer1_1_Bn2NumBatchesTracked, Activation(Layer1_1_Bn2Output, batch), Training);
-        if (poison) PoisonFreed(15, batch);
         if (last == 15) return;
         // layer1.1.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
         _backend.Add(Activation(Layer1_1_Bn2Output, batch), Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_1_Residual1Output, batch));
@@ -1266,7 +1261,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 18) return;
         // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_bn1Op.Forward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Layer2_0_Bn1Bias, Layer2_0_Bn1RunningMean, Layer2_0_Bn1RunningVar, Layer2_0_Bn1NumBatchesTracked, Activation(Layer2_0_Bn1Output, batch), Training);
-        if (poison) PoisonFreed(19, batch);
         if (last == 19) return;
         // layer2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_relu1Op.Forward(batch, Activation(Layer2_0_Bn1Output, batch), Activation(Layer2_0_Relu1Output, batch));
@@ -1277,7 +1271,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 21) return;
         // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_bn2Op.Forward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Layer2_0_Bn2Bias, Layer2_0_Bn2RunningMean, Layer2_0_Bn2RunningVar, Layer2_0_Bn2NumBatchesTracked, Activation(Layer2_0_Bn2Output, batch), Training);
-        if (poison) PoisonFreed(22, batch);
         if (last == 22) return;
         // layer2.0.downsample.0: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
         _layer2_0_downsample_0Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, default, Activation(Layer2_0_Downsample_0Output, batch));
@@ -1285,7 +1278,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 23) return;
         // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_downsample_1Op.Forward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Layer2_0_Downsample_1_Bias, Layer2_0_Downsample_1_RunningMean, Layer2_0_Downsample_1_RunningVar, Layer2_0_Downsample_1_NumBatchesTracked, Activation(Layer2_0_Downsample_1Output, batch), Training);
-        if (poison) PoisonFreed(24, batch);
         if (last == 24) return;
         // layer2.0.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
         _backend.Add(Activation(Layer2_0_Bn2Output, batch), Activation(Layer2_0_Downsample_1Output, batch), Activation(Layer2_0_Residual1Output, batch));
@@ -1299,7 +1291,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 27) return;
         // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_bn1Op.Forward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Layer2_1_Bn1Bias, Layer2_1_Bn1RunningMean, Layer2_1_Bn1RunningVar, Layer2_1_Bn1NumBatchesTracked, Activation(Layer2_1_Bn1Output, batch), Training);
-        if (poison) PoisonFreed(28, batch);
         if (last == 28) return;
         // layer2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_relu1Op.Forward(batch, Activation(Layer2_1_Bn1Output, batch), Activation(Layer2_1_Relu1Output, batch));
@@ -1310,7 +1301,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 30) return;
         // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_bn2Op.Forward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Layer2_1_Bn2Bias, Layer2_1_Bn2RunningMean, Layer2_1_Bn2RunningVar, Layer2_1_Bn2NumBatchesTracked, Activation(Layer2_1_Bn2Output, batch), Training);
-        if (poison) PoisonFreed(31, batch);
         if (last == 31) return;
         // layer2.1.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
         _backend.Add(Activation(Layer2_1_Bn2Output, batch), Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_1_Residual1Output, batch));
@@ -1324,7 +1314,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 34) return;
         // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_bn1Op.Forward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Layer3_0_Bn1Bias, Layer3_0_Bn1RunningMean, Layer3_0_Bn1RunningVar, Layer3_0_Bn1NumBatchesTracked, Activation(Layer3_0_Bn1Output, batch), Training);
-        if (poison) PoisonFreed(35, batch);
         if (last == 35) return;
         // layer3.0.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_relu1Op.Forward(batch, Activation(Layer3_0_Bn1Output, batch), Activation(Layer3_0_Relu1Output, batch));
@@ -1335,7 +1324,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 37) return;
         // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_bn2Op.Forward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Layer3_0_Bn2Bias, Layer3_0_Bn2RunningMean, Layer3_0_Bn2RunningVar, Layer3_0_Bn2NumBatchesTracked, Activation(Layer3_0_Bn2Output, batch), Training);
-        if (poison) PoisonFreed(38, batch);
         if (last == 38) return;
         // layer3.0.downsample.0: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
         _layer3_0_downsample_0Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, default, Activation(Layer3_0_Downsample_0Output, batch));
@@ -1343,7 +1331,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 39) return;
         // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_downsample_1Op.Forward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Layer3_0_Downsample_1_Bias, Layer3_0_Downsample_1_RunningMean, Layer3_0_Downsample_1_RunningVar, Layer3_0_Downsample_1_NumBatchesTracked, Activation(Layer3_0_Downsample_1Output, batch), Training);
-        if (poison) PoisonFreed(40, batch);
         if (last == 40) return;
         // layer3.0.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
         _backend.Add(Activation(Layer3_0_Bn2Output, batch), Activation(Layer3_0_Downsample_1Output, batch), Activation(Layer3_0_Residual1Output, batch));
@@ -1357,7 +1344,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 43) return;
         // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_bn1Op.Forward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Layer3_1_Bn1Bias, Layer3_1_Bn1RunningMean, Layer3_1_Bn1RunningVar, Layer3_1_Bn1NumBatchesTracked, Activation(Layer3_1_Bn1Output, batch), Training);
-        if (poison) PoisonFreed(44, batch);
         if (last == 44) return;
         // layer3.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_relu1Op.Forward(batch, Activation(Layer3_1_Bn1Output, batch), Activation(Layer3_1_Relu1Output, batch));
@@ -1368,7 +1354,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 46) return;
         // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_bn2Op.Forward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Layer3_1_Bn2Bias, Layer3_1_Bn2RunningMean, Layer3_1_Bn2RunningVar, Layer3_1_Bn2NumBatchesTracked, Activation(Layer3_1_Bn2Output, batch), Training);
-        if (poison) PoisonFreed(47, batch);
         if (last == 47) return;
         // layer3.1.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
         _backend.Add(Activation(Layer3_1_Bn2Output, batch), Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_1_Residual1Output, batch));
@@ -1382,7 +1367,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 50) return;
         // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_bn1Op.Forward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Layer4_0_Bn1Bias, Layer4_0_Bn1RunningMean, Layer4_0_Bn1RunningVar, Layer4_0_Bn1NumBatchesTracked, Activation(Layer4_0_Bn1Output, batch), Training);
-        if (poison) PoisonFreed(51, batch);
         if (last == 51) return;
         // layer4.0.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_relu1Op.Forward(batch, Activation(Layer4_0_Bn1Output, batch), Activation(Layer4_0_Relu1Output, batch));
@@ -1393,7 +1377,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 53) return;
         // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_bn2Op.Forward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Layer4_0_Bn2Bias, Layer4_0_Bn2RunningMean, Layer4_0_Bn2RunningVar, Layer4_0_Bn2NumBatchesTracked, Activation(Layer4_0_Bn2Output, batch), Training);
-        if (poison) PoisonFreed(54, batch);
         if (last == 54) return;
         // layer4.0.downsample.0: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
         _layer4_0_downsample_0Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, default, Activation(Layer4_0_Downsample_0Output, batch));
@@ -1401,7 +1384,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 55) return;
         // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_downsample_1Op.Forward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Layer4_0_Downsample_1_Bias, Layer4_0_Downsample_1_RunningMean, Layer4_0_Downsample_1_RunningVar, Layer4_0_Downsample_1_NumBatchesTracked, Activation(Layer4_0_Downsample_1Output, batch), Training);
-        if (poison) PoisonFreed(56, batch);
         if (last == 56) return;
         // layer4.0.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
         _backend.Add(Activation(Layer4_0_Bn2Output, batch), Activation(Layer4_0_Downsample_1Output, batch), Activation(Layer4_0_Residual1Output, batch));
@@ -1415,7 +1397,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 59) return;
         // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_bn1Op.Forward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Layer4_1_Bn1Bias, Layer4_1_Bn1RunningMean, Layer4_1_Bn1RunningVar, Layer4_1_Bn1NumBatchesTracked, Activation(Layer4_1_Bn1Output, batch), Training);
-        if (poison) PoisonFreed(60, batch);
         if (last == 60) return;
         // layer4.1.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_relu1Op.Forward(batch, Activation(Layer4_1_Bn1Output, batch), Activation(Layer4_1_Relu1Output, batch));
@@ -1426,7 +1407,6 @@ partial class ResNet18 : global::Cnn.INetwork
         if (last == 62) return;
         // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_bn2Op.Forward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Layer4_1_Bn2Bias, Layer4_1_Bn2RunningMean, Layer4_1_Bn2RunningVar, Layer4_1_Bn2NumBatchesTracked, Activation(Layer4_1_Bn2Output, batch), Training);
-        if (poison) PoisonFreed(63, batch);
         if (last == 63) return;
         // layer4.1.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
         _backend.Add(Activation(Layer4_1_Bn2Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_1_Residual1Output, batch));
