@@ -1,5 +1,6 @@
 using Xunit;
 using Cnn.Losses;
+using Cnn.Training;
 
 namespace Cnn.Runtime.Tests.Networks;
 
@@ -30,6 +31,8 @@ public class PlannedArenaTests
         {
             Assert.Equal(NetworkTestData.Download(training, training.LayerOutput(layer, 3)), NetworkTestData.Download(inference, inference.LayerOutput(layer, 3)));
         }
+        float[] sample = RandomTestData.Uniform(training.InputShape.Size, 12);
+        Assert.Equal(training.PredictProbabilities(sample), inference.PredictProbabilities(sample));
     }
 
     [Fact]
