@@ -58,7 +58,7 @@ namespace Cnn.Generators
             });
             context.RegisterSourceOutput(code, static (output, model) =>
             {
-                string source = model.Network is null ? NetworkEmitter.EmitInvalid(model.Identity) : NetworkEmitter.Emit(model.Network);
+                string source = model.Network is null ? NetworkEmitter.EmitInvalid(model.Identity) : NetworkEmitter.Emit(model.Network, model.Plans!);
                 output.AddSource(model.Identity.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
             });
         }

@@ -25,11 +25,13 @@ internal static class MemoryRun
             _ => throw new ArgumentException($"--phase is '{o.Phase}'; use train or infer."),
         };
         int batch = training ? o.TrainBatch : o.InferBatch;
+        // Inference as PyTorch's eval() under no_grad: no gradients, no activations kept for a backward pass.
+        NetworkMode mode = training ? NetworkMode.Training : NetworkMode.Inference;
         using var backend = new CpuBackend(CpuKernels.Fast, o.Threads);
         using INetwork network = name switch
         {
-            "resnet18" => new ResNet18(batch, backend, 0),
-            "vgg16" => new Vgg16(batch, backend, 0),
+            "resnet18" => new ResNet18(batch, backend, 0, mode),
+            "vgg16" => new Vgg16(batch, backend, 0, mode),
             _ => throw new ArgumentException($"Unknown network '{name}' for memory; use resnet18 or vgg16."),
         };
         var random = new SeededRandom(1);

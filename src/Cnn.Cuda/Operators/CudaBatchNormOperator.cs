@@ -77,7 +77,16 @@ internal sealed unsafe class CudaBatchNormOperator : IBatchNormOperator, IDispos
         }
         else
         {
-            status = Cudnn.cudnnBatchNormalizationForwardInference(_backend.CudnnHandle, _mode, &one, &zero, _x.Value, x, _x.Value, y, _parameters.Value, scale, shift,
+            // An inference network's plan writes the output over the input; cuDNN does not promise
+            // that aliasing, so an aliased input is read from a copy in the shared workspace.
+            ulong source = x;
+            if (x == y)
+            {
+                long bytes = count * sizeof(float);
+                source = _backend.Workspace(bytes, _forwardOperation);
+                _backend.CopyDevice(source, x, bytes, _forwardOperation);
+            }
+            status = Cudnn.cudnnBatchNormalizationForwardInference(_backend.CudnnHandle, _mode, &one, &zero, _x.Value, source, _x.Value, y, _parameters.Value, scale, shift,
                 mean, variance, _g.Epsilon);
             if (status != 0) throw Cudnn.Error(status, "cudnnBatchNormalizationForwardInference", $"{_backend.Name}: {_forwardOperation} (evaluation), batch {batch}");
             _runningMean = runningMean;

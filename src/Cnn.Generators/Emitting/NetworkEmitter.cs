@@ -6,6 +6,7 @@ using System.Text;
 using Cnn.Generators.Helpers;
 using Cnn.Generators.Layers;
 using Cnn.Generators.Model;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -21,13 +22,13 @@ namespace Cnn.Generators.Emitting
         private const string Backends = "global::Cnn.Backends.";
         private const string TensorType = "global::Cnn.Tensor";
 
-        public static string Emit(ShapedNetwork network)
+        public static string Emit(ShapedNetwork network, NetworkPlans plans)
         {
             NetworkIdentity spec = network.Identity;
             var w = new SourceWriter();
             Header(w, spec);
-            var e = new EmitContext(network);
-            EmitConstants(w, network);
+            var e = new EmitContext(network, plans);
+            EmitConstants(w, network, plans);
             EmitSlots(w, network, e);
             EmitFields(w, network);
             EmitConstructor(w, network, e);
@@ -82,10 +83,17 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <param name=\"seed\">Seed for the initial parameters and the dropout masks.</param>");
             w.Line($"public {name}(int maxBatchSize, {Backends}IBackend? backend = null, ulong seed = 0) => {fail};");
             w.Line();
+            w.Line("/// <summary>Throws: the network has build errors.</summary>");
+            w.Line("/// <param name=\"maxBatchSize\">The largest batch that Forward and Backward will be given.</param>");
+            w.Line("/// <param name=\"backend\">Where to run; null creates (and owns) a CPU backend.</param>");
+            w.Line("/// <param name=\"seed\">Seed for the initial parameters and the dropout masks.</param>");
+            w.Line("/// <param name=\"mode\">Training, or inference only.</param>");
+            w.Line($"public {name}(int maxBatchSize, {Backends}IBackend? backend, ulong seed, global::Cnn.NetworkMode mode) => {fail};");
+            w.Line();
             foreach (string member in new[]
             {
                 "string ArchitectureName", $"{Backends}IBackend Backend", "int MaxBatchSize", "global::Cnn.TensorShape InputShape",
-                "global::Cnn.OutputKind OutputKind", $"{List}<global::Cnn.ParameterInfo> ParameterInfos", $"{List}<global::Cnn.ParameterInfo> BufferInfos",
+                "global::Cnn.OutputKind OutputKind", "global::Cnn.NetworkMode Mode", $"{List}<global::Cnn.ParameterInfo> ParameterInfos", $"{List}<global::Cnn.ParameterInfo> BufferInfos",
                 $"{TensorType} Parameters", $"{TensorType} Gradients", $"{TensorType} Buffers", $"{TensorType} Input", $"{TensorType} Output",
                 $"{TensorType} OutputGradient", $"{TensorType} Labels", $"{List}<global::Cnn.LayerInfo> Layers",
             })
@@ -116,7 +124,7 @@ namespace Cnn.Generators.Emitting
 
         private static IEnumerable<ParameterModel> AllParameters(ShapedNetwork network) => network.Layers.SelectMany(l => l.Parameters);
 
-        private static void EmitConstants(SourceWriter w, ShapedNetwork network)
+        private static void EmitConstants(SourceWriter w, ShapedNetwork network, NetworkPlans plans)
         {
             w.Line("/// <summary>The Keras-style summary, computed at compile time.</summary>");
             w.Line($"public const string Summary = {Literal(SummaryFormatter.Format(network))};");
@@ -139,7 +147,11 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <summary>Floats in the buffers buffer, padding included.</summary>");
             w.Line($"private const long BufferLength = {Num(network.BufferLength)};");
             w.Line();
-            w.Line($"private const long ActivationsPerSample = {Num(network.ActivationsPerSample)};");
+            w.Line("/// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>");
+            w.Line($"private const long TrainingActivationsPerSample = {Num(plans.Training.ActivationsPerSample)};");
+            w.Line();
+            w.Line("/// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>");
+            w.Line($"private const long InferenceActivationsPerSample = {Num(plans.Inference.ActivationsPerSample)};");
             w.Line();
             EmitInfos(w, "s_parameterInfos", AllParameters(network).Where(p => !p.IsBuffer));
             EmitInfos(w, "s_bufferInfos", AllParameters(network).Where(p => p.IsBuffer));
@@ -168,36 +180,101 @@ namespace Cnn.Generators.Emitting
         }
 
         /// <summary>
-        /// A named slot per planned tensor of the activation arena: per-sample offset (64-byte aligned)
-        /// and size. The generated code passes tensors by these names, never by raw offsets.
+        /// A named slot per planned tensor of the activation arena: its per-sample offset in each
+        /// mode's plan (64-byte aligned; -1 where the mode has no such tensor) and its size. The
+        /// generated code passes tensors by these names, never by raw offsets. Then, per mode, the
+        /// buffers that each step frees, for <c>ArenaDebug.PoisonFreedBuffers</c>.
         /// </summary>
         private static void EmitSlots(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
-            w.Line("/// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>");
-            w.Line("private readonly record struct TensorSlot(long Offset, int Size);");
+            ExecutionPlan training = e.Plans.Training, inference = e.Plans.Inference;
+            w.Line("/// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>");
+            w.Line("private readonly record struct TensorSlot(long Training, long Inference, int Size);");
             w.Line();
-            void Slot(string name, long offset, long size, string comment)
-                => w.Line($"private static readonly TensorSlot {name} = new(Offset: {Num(offset)}, Size: {Num(size)}); // {comment}");
-            TensorSlot input = network.InputTensor;
-            Slot(e.ValueSlot(0), input.ValueOffset, input.Shape.Size, "the input " + input.Shape);
-            foreach (ShapedLayer layer in network.Layers)
+            long Offset(ExecutionPlan plan, int planned) => planned < 0 ? -1 : plan.BufferOf(planned).Offset;
+            void Slot(string name, int trainingTensor, int inferenceTensor, long size, string comment)
+                => w.Line($"private static readonly TensorSlot {name} = new(Training: {Num(Offset(training, trainingTensor))}, Inference: {Num(Offset(inference, inferenceTensor))}, Size: {Num(size)}); // {comment}");
+            // "in place over X (training, inference)" when a step writes this tensor into the buffer of the one it reads.
+            string InPlace(Func<ExecutionPlan, int> mine, Func<ExecutionPlan, int> theirs, string other)
             {
-                TensorSlot y = network.Tensors[layer.Output];
-                string view = layer.Resolved is FlattenResolved ? $", a view of {e.ValueSlot(layer.Input)}" : "";
-                Slot(e.ValueSlot(layer.Output), y.ValueOffset, y.Shape.Size, $"{layer.Path}: {layer.Kind} {y.Shape}{view}");
-                if (y.HasGradient) Slot(e.GradientSlot(layer.Output), y.GradientOffset, y.Shape.Size, $"its gradient{view.Replace(e.ValueSlot(layer.Input), e.GradientSlot(layer.Input))}");
-                if (layer.MaskOffset >= 0) Slot(e.MaskSlot(layer), layer.MaskOffset, layer.InputShape.Size, $"{layer.Path}'s mask");
-            }
-            long scratch = 0;
-            foreach (ShapedLayer layer in network.Layers)
-            {
-                for (int i = 0; i < layer.Routes.Count; i++)
+                var modes = new List<string>();
+                foreach (ExecutionPlan plan in new[] { training, inference })
                 {
-                    if (layer.Routes[i] == GradientRoute.Accumulate) scratch = Math.Max(scratch, network.Tensors[layer.Inputs[i]].Shape.Size);
+                    int a = mine(plan), b = theirs(plan);
+                    if (a >= 0 && b >= 0 && a != b && plan.Tensors[a].Buffer == plan.Tensors[b].Buffer) modes.Add(plan.Mode == PlanMode.Training ? "training" : "inference");
                 }
+                return modes.Count == 0 ? "" : $"; in place over {other} ({string.Join(", ", modes)})";
             }
-            if (network.ScratchOffset >= 0) Slot("GradientScratch", network.ScratchOffset, scratch, "where a second gradient contribution is computed before it is added");
-            Slot("LabelValues", network.LabelsOffset, 1, "the class index of each sample");
+
+            TensorSlot input = network.InputTensor;
+            Slot(e.ValueSlot(0), training.Values[0], inference.Values[0], input.Shape.Size, "the input " + input.Shape);
+            for (int i = 0; i < network.Layers.Count; i++)
+            {
+                ShapedLayer layer = network.Layers[i];
+                TensorSlot y = network.Tensors[layer.Output];
+                bool isView = training.Values[layer.Output] == training.Values[layer.Input];
+                string view = isView ? $", a view of {e.ValueSlot(layer.Input)}" : "";
+                string inPlace = isView ? "" : InPlace(p => p.Values[layer.Output], p => p.Values[layer.Input], e.ValueSlot(layer.Input));
+                Slot(e.ValueSlot(layer.Output), training.Values[layer.Output], inference.Values[layer.Output], y.Shape.Size, $"{layer.Path}: {layer.Kind} {y.Shape}{view}{inPlace}");
+                if (y.HasGradient)
+                {
+                    string gradientView = isView ? $", a view of {e.GradientSlot(layer.Input)}" : "";
+                    // The input's gradient is written by the consumer's backward step: in place over the consumer's output gradient.
+                    string gradientInPlace = "";
+                    foreach (ShapedLayer consumer in network.Layers)
+                    {
+                        if (consumer.Inputs.Count == 1 && consumer.Input == layer.Output && !isView)
+                        {
+                            gradientInPlace += InPlace(p => p.Gradients[layer.Output], p => p.Gradients[consumer.Output], e.GradientSlot(consumer.Output));
+                        }
+                    }
+                    Slot(e.GradientSlot(layer.Output), training.Gradients[layer.Output], inference.Gradients[layer.Output], y.Shape.Size, $"its gradient{gradientView}{gradientInPlace}");
+                }
+                if (layer.MaskOffset >= 0) Slot(e.MaskSlot(layer), training.Masks[i], inference.Masks[i], layer.InputShape.Size, $"{layer.Path}'s mask");
+                int scratch = training.Scratches[i];
+                if (scratch >= 0) Slot(e.ScratchSlot(layer), scratch, -1, training.Tensors[scratch].Size, $"where {layer.Path} computes a second gradient contribution before adding it");
+            }
+            Slot("LabelValues", training.Labels, inference.Labels, 1, "the class index of each sample");
+            w.Line();
+            EmitFreed(w, network, e, training, "s_freedInTraining");
+            EmitFreed(w, network, e, inference, "s_freedInInference");
+        }
+
+        /// <summary>Per step of <paramref name="plan"/>, a slot of every buffer that no later step reads: what poisoning fills with NaN.</summary>
+        private static void EmitFreed(SourceWriter w, ShapedNetwork network, EmitContext e, ExecutionPlan plan, string field)
+        {
+            var names = new Dictionary<int, string>();
+            void Name(int planned, string slot)
+            {
+                if (planned >= 0 && !names.ContainsKey(planned)) names.Add(planned, slot);
+            }
+            for (int t = 0; t < network.Tensors.Count; t++)
+            {
+                Name(plan.Values[t], e.ValueSlot(t));
+                Name(plan.Gradients[t], e.GradientSlot(t));
+            }
+            for (int i = 0; i < network.Layers.Count; i++)
+            {
+                if (plan.Masks[i] >= 0) Name(plan.Masks[i], e.MaskSlot(network.Layers[i]));
+                if (plan.Scratches[i] >= 0) Name(plan.Scratches[i], e.ScratchSlot(network.Layers[i]));
+            }
+            w.Line($"/// <summary>Per step of the {(plan.Mode == PlanMode.Training ? "training" : "inference")} plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>");
+            w.Open($"private static readonly TensorSlot[][] {field} = new TensorSlot[][]");
+            for (int step = 0; step < plan.Steps.Count; step++)
+            {
+                var slots = new List<string>();
+                foreach (int b in plan.FreedAfter(step))
+                {
+                    // The buffer's largest tensor covers it.
+                    int member = Enumerable.Range(0, plan.Tensors.Count).Where(t => plan.Tensors[t].Buffer == b)
+                        .OrderByDescending(t => plan.Tensors[t].Size).ThenBy(t => t).First();
+                    slots.Add(names[member]);
+                }
+                PlanStep s = plan.Steps[step];
+                string comment = $" // {step}: {network.Layers[s.Layer].Path} {(s.IsBackward ? "backward" : "forward")}";
+                w.Line(slots.Count == 0 ? $"global::System.Array.Empty<TensorSlot>(),{comment}" : $"new TensorSlot[] {{ {string.Join(", ", slots)} }},{comment}");
+            }
+            w.Close(";");
             w.Line();
         }
 
@@ -207,7 +284,7 @@ namespace Cnn.Generators.Emitting
             w.Line("private readonly bool _ownsBackend;");
             w.Line("private readonly int _maxBatch;");
             w.Line("private readonly global::Cnn.DeviceBuffer _parameters;");
-            w.Line("private readonly global::Cnn.DeviceBuffer _gradients;");
+            w.Line("private readonly global::Cnn.DeviceBuffer? _gradients;");
             w.Line("private readonly global::Cnn.DeviceBuffer _buffers;");
             w.Line("private readonly global::Cnn.DeviceBuffer _activations;");
             foreach (ShapedLayer layer in network.Layers)
@@ -215,6 +292,9 @@ namespace Cnn.Generators.Emitting
                 string? type = layer.Resolved.Rules.OperatorType;
                 if (type is not null) w.Line($"private readonly {Backends}{type} {Field(layer)};");
             }
+            w.Line("private readonly bool _inference;");
+            w.Line("private bool _training;");
+            if (network.Layers.Any(l => l.Resolved is DropoutResolved)) w.Line("private global::Cnn.DropoutState _forwardDropoutState;");
             w.Line("private bool _disposed;");
             w.Line();
         }
@@ -226,15 +306,31 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <param name=\"maxBatchSize\">The largest batch that Forward and Backward will be given.</param>");
             w.Line("/// <param name=\"backend\">Where to run; null creates (and owns) a CPU backend.</param>");
             w.Line("/// <param name=\"seed\">Seed for the initial parameters and the dropout masks.</param>");
-            w.Open($"public {name}(int maxBatchSize, {Backends}IBackend? backend = null, ulong seed = 0)");
+            w.Line($"public {name}(int maxBatchSize, {Backends}IBackend? backend = null, ulong seed = 0)");
+            w.Line("    : this(maxBatchSize, backend, seed, global::Cnn.NetworkMode.Training)");
+            w.Line("{");
+            w.Line("}");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Allocates every buffer for batches of up to <paramref name=\"maxBatchSize\"/> samples and initialises the parameters from <paramref name=\"seed\"/>;");
+            w.Line("/// for <see cref=\"global::Cnn.NetworkMode.Inference\"/>, no gradients and only the activations the forward pass needs, and training calls throw.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"maxBatchSize\">The largest batch that Forward and Backward will be given.</param>");
+            w.Line("/// <param name=\"backend\">Where to run; null creates (and owns) a CPU backend.</param>");
+            w.Line("/// <param name=\"seed\">Seed for the initial parameters and the dropout masks.</param>");
+            w.Line("/// <param name=\"mode\">Training, or inference only (predict, evaluate).</param>");
+            w.Open($"public {name}(int maxBatchSize, {Backends}IBackend? backend, ulong seed, global::Cnn.NetworkMode mode)");
             w.Line($"if (maxBatchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, \"{name} needs a maximum batch size of at least 1.\");");
+            w.Line($"if (mode is not (global::Cnn.NetworkMode.Training or global::Cnn.NetworkMode.Inference)) throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, \"{name} is built for NetworkMode.Training or NetworkMode.Inference.\");");
             w.Line("_maxBatch = maxBatchSize;");
+            w.Line("_inference = mode == global::Cnn.NetworkMode.Inference;");
+            w.Line("_training = !_inference;");
             w.Line("_ownsBackend = backend is null;");
             w.Line($"_backend = backend ?? new {Backends}Cpu.CpuBackend();");
             w.Line("_parameters = _backend.Allocate(ParameterLength);");
-            w.Line("_gradients = _backend.Allocate(ParameterLength);");
+            w.Line("_gradients = _inference ? null : _backend.Allocate(ParameterLength);");
             w.Line("_buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));");
-            w.Line("_activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);");
+            w.Line("_activations = _backend.Allocate((_inference ? InferenceActivationsPerSample : TrainingActivationsPerSample) * maxBatchSize);");
             foreach (ShapedLayer layer in network.Layers)
             {
                 string? create = layer.Resolved.Rules.Create(layer, e);
@@ -269,7 +365,7 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <inheritdoc/>");
             w.Line($"public {TensorType} Parameters => new {TensorType}(_parameters, 0, (int)ParameterLength);");
             w.Line("/// <inheritdoc/>");
-            w.Line($"public {TensorType} Gradients => new {TensorType}(_gradients, 0, (int)ParameterLength);");
+            w.Line($"public {TensorType} Gradients => new {TensorType}(GradientArena, 0, (int)ParameterLength);");
             w.Line("/// <inheritdoc/>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;");
             w.Line("/// <inheritdoc/>");
@@ -283,7 +379,12 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <inheritdoc/>");
             w.Line($"public {TensorType} Labels => Activation(LabelValues, _maxBatch);");
             w.Line("/// <inheritdoc/>");
-            w.Line("public bool Training { get; set; } = true;");
+            w.Line("public global::Cnn.NetworkMode Mode => _inference ? global::Cnn.NetworkMode.Inference : global::Cnn.NetworkMode.Training;");
+            w.Line("/// <inheritdoc/>");
+            w.Open("public bool Training");
+            w.Line("get => _training;");
+            w.Line("set => _training = value && _inference ? throw BuiltForInference(\"cannot enter training mode\") : value;");
+            w.Close();
             w.Line("/// <inheritdoc/>");
             w.Line("public bool DropoutEnabled { get; set; } = true;");
             EmitDropoutState(w, network);
@@ -336,26 +437,43 @@ namespace Cnn.Generators.Emitting
                 w.Line($"public {TensorType} {property} => new {TensorType}({arena}, {Num(p.Offset)}, {Num(p.Length)});");
                 if (p.IsBuffer) continue;
                 w.Line($"/// <summary>Gradient of <c>{p.Name}</c>, shape [{shape}].</summary>");
-                w.Line($"public {TensorType} {property}Gradient => new {TensorType}(_gradients, {Num(p.Offset)}, {Num(p.Length)});");
+                w.Line($"public {TensorType} {property}Gradient => new {TensorType}(GradientArena, {Num(p.Offset)}, {Num(p.Length)});");
             }
             w.Line();
         }
 
         private static void EmitForward(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
+            bool dropout = network.Layers.Any(l => l.Resolved is DropoutResolved);
             w.Line("/// <summary>Runs the first <paramref name=\"batch\"/> samples of <see cref=\"Input\"/> through every layer.</summary>");
             w.Open("public void Forward(int batch)");
             w.Line("CheckBatch(batch);");
-            foreach (ShapedLayer layer in network.Layers)
+            if (dropout) w.Line("_forwardDropoutState = DropoutState;");
+            w.Line($"ForwardThrough({Num(network.Layers.Count - 1)}, batch);");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>Runs layers 0 to <paramref name=\"last\"/>; after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
+            w.Open("private void ForwardThrough(int last, int batch)");
+            w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
+            for (int i = 0; i < network.Layers.Count; i++)
             {
+                ShapedLayer layer = network.Layers[i];
                 var calls = new List<string>();
                 layer.Resolved.Rules.Forward(layer, e, calls);
-                if (calls.Count == 0) continue;
-                w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}");
+                w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}{(calls.Count == 0 ? ", a view: nothing to run" : "")}");
                 foreach (string call in calls) w.Line(call);
+                EmitPoison(w, e, i);
+                if (i < network.Layers.Count - 1) w.Line($"if (last == {Num(i)}) return;");
             }
             w.Close();
             w.Line();
+        }
+
+        /// <summary>The poisoning call after <paramref name="step"/>, when either plan frees a buffer there.</summary>
+        private static void EmitPoison(SourceWriter w, EmitContext e, int step)
+        {
+            bool frees = e.Plans.Training.FreedAfter(step).Any() || (step < e.Plans.Inference.Steps.Count && e.Plans.Inference.FreedAfter(step).Any());
+            if (frees) w.Line($"if (poison) PoisonFreed({Num(step)}, batch);");
         }
 
         private static void EmitBackward(SourceWriter w, ShapedNetwork network, EmitContext e)
@@ -363,14 +481,16 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <summary>Back-propagates <see cref=\"OutputGradient\"/> through every layer, overwriting <see cref=\"Gradients\"/>.</summary>");
             w.Open("public void Backward(int batch)");
             w.Line("CheckBatch(batch);");
+            w.Line("if (_inference) throw BuiltForInference(\"cannot run Backward\");");
+            w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
             for (int i = network.Layers.Count - 1; i >= 0; i--)
             {
                 ShapedLayer layer = network.Layers[i];
                 var calls = new List<string>();
                 layer.Resolved.Rules.BackwardAll(layer, e, calls);
-                if (calls.Count == 0) continue;
-                w.Line($"// {layer.Path}: {layer.Kind}");
+                if (calls.Count > 0) w.Line($"// {layer.Path}: {layer.Kind}");
                 foreach (string call in calls) w.Line(call);
+                EmitPoison(w, e, e.Plans.Training.BackwardStep(i, network.Layers.Count));
             }
             w.Close();
             w.Line();
@@ -379,9 +499,25 @@ namespace Cnn.Generators.Emitting
         private static void EmitHelpers(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
             string name = network.Identity.ClassName;
-            w.Line("/// <summary>The output of <see cref=\"Layers\"/>[<paramref name=\"layer\"/>] for the first <paramref name=\"batch\"/> samples.</summary>");
+            bool dropout = network.Layers.Any(l => l.Resolved is DropoutResolved);
+            w.Line("/// <summary>");
+            w.Line("/// The output of <see cref=\"Layers\"/>[<paramref name=\"layer\"/>] for the first <paramref name=\"batch\"/> samples. Buffers are reused once");
+            w.Line("/// nothing reads them, so the last Forward is replayed from <see cref=\"Input\"/> up to that layer (same dropout masks, running");
+            w.Line("/// statistics left as they were). That overwrites what a pending Backward would read: run Forward again before it.");
+            w.Line("/// </summary>");
             w.Open($"public {TensorType} LayerOutput(int layer, int batch)");
             w.Line("CheckBatch(batch);");
+            w.Line($"if (layer < 0 || layer >= {Num(network.Layers.Count)}) throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"{name} has {network.Layers.Count} layers.\");");
+            if (dropout) w.Line("global::Cnn.DropoutState current = DropoutState;");
+            if (dropout) w.Line("DropoutState = _forwardDropoutState;");
+            if (network.BufferLength > 0)
+            {
+                w.Line($"using global::Cnn.DeviceBuffer statistics = _backend.Allocate(BufferLength);");
+                w.Line($"_backend.Copy(Buffers, new {TensorType}(statistics, 0, (int)BufferLength));");
+            }
+            w.Line("ForwardThrough(layer, batch);");
+            if (network.BufferLength > 0) w.Line($"_backend.Copy(new {TensorType}(statistics, 0, (int)BufferLength), Buffers);");
+            if (dropout) w.Line("DropoutState = current;");
             w.Open("return layer switch");
             for (int i = 0; i < network.Layers.Count; i++)
             {
@@ -391,19 +527,33 @@ namespace Cnn.Generators.Emitting
             w.Close(";");
             w.Close();
             w.Line();
-            w.Line("/// <summary>The first <paramref name=\"batch\"/> samples of a tensor of the activation arena.</summary>");
-            w.Line($"private {TensorType} Activation(TensorSlot slot, int batch) => new {TensorType}(_activations, slot.Offset * _maxBatch, slot.Size * batch);");
+            w.Line("/// <summary>Where a tensor of the activation arena starts in this network's plan.</summary>");
+            w.Line("private long Start(TensorSlot slot) => (_inference ? slot.Inference : slot.Training) * _maxBatch;");
             w.Line();
-            if (network.ScratchOffset >= 0)
+            w.Line("/// <summary>The first <paramref name=\"batch\"/> samples of a tensor of the activation arena.</summary>");
+            w.Line($"private {TensorType} Activation(TensorSlot slot, int batch) => new {TensorType}(_activations, Start(slot), slot.Size * batch);");
+            w.Line();
+            if (e.Plans.Training.Scratches.Any(s => s >= 0))
             {
-                w.Line("/// <summary>The gradient scratch, <paramref name=\"size\"/> values per sample.</summary>");
-                w.Line($"private {TensorType} Scratch(int size, int batch) => new {TensorType}(_activations, GradientScratch.Offset * _maxBatch, size * batch);");
+                w.Line("/// <summary>A gradient scratch, <paramref name=\"size\"/> values per sample.</summary>");
+                w.Line($"private {TensorType} Scratch(TensorSlot slot, int size, int batch) => new {TensorType}(_activations, Start(slot), size * batch);");
                 w.Line();
             }
+            w.Line("/// <summary>Fills the buffers that step <paramref name=\"step\"/> of this network's plan freed with NaN, so that a read after reuse shows.</summary>");
+            w.Open("private void PoisonFreed(int step, int batch)");
+            w.Line("foreach (TensorSlot slot in (_inference ? s_freedInInference : s_freedInTraining)[step]) _backend.Fill(Activation(slot, batch), float.NaN);");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>The parameter gradients; an inference network has none.</summary>");
+            w.Line($"private global::Cnn.DeviceBuffer GradientArena => _gradients ?? throw BuiltForInference(\"has no gradients\");");
+            w.Line();
+            w.Line($"private global::System.InvalidOperationException BuiltForInference(string what)");
+            w.Line($"    => new global::System.InvalidOperationException($\"{name} was built for inference (NetworkMode.Inference), so it {{what}}: it keeps no gradients and no activations for a backward pass. Construct it with NetworkMode.Training to train it.\");");
+            w.Line();
             if (network.Layers.Any(l => l.Resolved is ConcatResolved))
             {
                 w.Line("/// <summary>A tensor of <paramref name=\"batch\"/> samples that starts <paramref name=\"start\"/> values into each sample, for strided copies.</summary>");
-                w.Line($"private {TensorType} Strided(TensorSlot slot, int batch, int start) => new {TensorType}(_activations, slot.Offset * _maxBatch + start, slot.Size * batch - start);");
+                w.Line($"private {TensorType} Strided(TensorSlot slot, int batch, int start) => new {TensorType}(_activations, Start(slot) + start, slot.Size * batch - start);");
                 w.Line();
             }
             w.Open("private void CheckBatch(int batch)");
@@ -421,7 +571,7 @@ namespace Cnn.Generators.Emitting
             }
             w.Line("_activations.Dispose();");
             w.Line("_buffers.Dispose();");
-            w.Line("_gradients.Dispose();");
+            w.Line("_gradients?.Dispose();");
             w.Line("_parameters.Dispose();");
             w.Line("if (_ownsBackend) _backend.Dispose();");
             w.Close();

@@ -4,6 +4,7 @@ using System.Linq;
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 using static Cnn.Generators.Layers.EmitContext;
 using static Cnn.Generators.Layers.LayerContext;
@@ -38,6 +39,13 @@ namespace Cnn.Generators.Layers
         public override string Kind => Activation.ToString();
 
         public override LayerKind Rules => ActivationLayer.Instance;
+
+        /// <summary>
+        /// Whether the gradient is a function of the output alone, as every backend computes it:
+        /// ReLU, Tanh, Sigmoid, the softmaxes, and LeakyReLU unless its negative slope flips the sign.
+        /// </summary>
+        public bool BackwardFromOutput => Activation is not (ActivationKindSpec.SiLU or ActivationKindSpec.GELU)
+            && !(Activation == ActivationKindSpec.LeakyReLU && NegativeSlope < 0);
 
         /// <summary>Softmax and LogSoftmax normalise over a sample's features, so they need a flat input.</summary>
         public bool PerSample => Activation is ActivationKindSpec.Softmax or ActivationKindSpec.LogSoftmax;
@@ -93,10 +101,30 @@ namespace Cnn.Generators.Layers
             return $"_backend.CreateActivation({Geometry("ActivationGeometry", arguments.ToArray())})";
         }
 
+        /// <summary>The output alone when the gradient is a function of it; SiLU, GELU and LeakyReLU with a negative slope read the input.</summary>
+        public override SavedTensors SavedForBackward(ShapedLayer layer)
+            => ((ActivationResolved)layer.Resolved).BackwardFromOutput ? SavedTensors.Output : SavedTensors.Input | SavedTensors.Output;
+
+        /// <summary>
+        /// The elementwise kinds whose gradient comes from the output: every backend reads x[i] before
+        /// writing y[i] (CPU reference and SIMD loops, cuDNN's activation and the LeakyReLU kernel,
+        /// both documented in place), and dx[i] from dy[i] and y[i] alone. The softmaxes normalise
+        /// over a sample, so they stay out of place.
+        /// </summary>
+        public override bool RunsInPlace(ShapedLayer layer)
+        {
+            var g = (ActivationResolved)layer.Resolved;
+            return g.BackwardFromOutput && !g.PerSample;
+        }
+
         protected override void Forward(ShapedLayer layer, ActivationResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)});");
 
+        /// <summary>No input when the gradient comes from the output: its buffer may already hold the output or another tensor.</summary>
         protected override void Backward(ShapedLayer layer, ActivationResolved g, EmitContext e, string dx, List<string> calls)
-            => calls.Add($"{Field(layer)}.Backward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)}, {e.GradientOf(layer.Output)}, {dx});");
+        {
+            string input = g.BackwardFromOutput ? "default" : e.Value(layer.Input);
+            calls.Add($"{Field(layer)}.Backward(batch, {input}, {e.Value(layer.Output)}, {e.GradientOf(layer.Output)}, {dx});");
+        }
     }
 }

@@ -70,6 +70,14 @@ namespace Cnn.Generators.Layers
                 + $"{e.Buffer(p[2])}, {e.Buffer(p[3])}, {e.Buffer(p[4])}, {e.Value(layer.Output)}, Training);");
         }
 
+        /// <summary>
+        /// In evaluation mode (the only mode of an inference network) y = (x − mean)·scale + shift per
+        /// value: the CPU kernels read x[i] before writing y[i], and the CUDA operator copies an aliased
+        /// input to the backend's workspace first, since cuDNN does not promise in-place. Training
+        /// keeps the input: backward reads it.
+        /// </summary>
+        public override bool ForwardRunsInPlace(ShapedLayer layer) => true;
+
         protected override void Backward(ShapedLayer layer, BatchNormResolved g, EmitContext e, string dx, List<string> calls)
             => calls.Add($"{Field(layer)}.Backward(batch, {e.Value(layer.Input)}, {e.Parameter(layer.Parameters[0])}, {e.GradientOf(layer.Output)}, {dx}, "
                 + $"{e.Gradient(layer.Parameters[0])}, {e.Gradient(layer.Parameters[1])});");

@@ -4,6 +4,7 @@ using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 using static Cnn.Generators.Layers.EmitContext;
 using static Cnn.Generators.Layers.LayerContext;
@@ -89,6 +90,9 @@ namespace Cnn.Generators.Layers
             }
         }
 
+        /// <summary>Backward only copies the output gradient apart.</summary>
+        public override SavedTensors SavedForBackward(ShapedLayer layer) => SavedTensors.None;
+
         /// <summary>Each branch gets its channels of the output gradient, copied out of the strided batch.</summary>
         public override void BackwardAll(ShapedLayer layer, EmitContext e, List<string> calls)
         {
@@ -100,9 +104,9 @@ namespace Cnn.Generators.Layers
                 string size = Num(slot.Shape.Size);
                 if (layer.Routes[i] != GradientRoute.None)
                 {
-                    string target = layer.Routes[i] == GradientRoute.Write ? e.GradientOf(layer.Inputs[i]) : e.Scratch(slot.Shape.Size);
+                    string target = layer.Routes[i] == GradientRoute.Write ? e.GradientOf(layer.Inputs[i]) : e.Scratch(layer, slot.Shape.Size);
                     calls.Add($"_backend.CopyStrided(batch, {size}, {source}, {Num(width)}, {target}, {size});");
-                    e.AddAccumulate(layer.Inputs[i], layer.Routes[i], calls);
+                    e.AddAccumulate(layer, layer.Inputs[i], layer.Routes[i], calls);
                 }
                 offset += slot.Shape.Size;
             }

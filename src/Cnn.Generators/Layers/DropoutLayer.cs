@@ -4,6 +4,7 @@ using System.Globalization;
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 using static Cnn.Generators.Layers.EmitContext;
 
@@ -58,6 +59,9 @@ namespace Cnn.Generators.Layers
 
         protected override void Backward(ShapedLayer layer, DropoutResolved g, EmitContext e, string dx, List<string> calls)
             => calls.Add($"{Field(layer)}.Backward(batch, {e.Mask(layer)}, {e.GradientOf(layer.Output)}, {dx});");
+
+        /// <summary>Backward multiplies by the mask, and reads nothing else.</summary>
+        public override SavedTensors SavedForBackward(ShapedLayer layer) => SavedTensors.Mask;
 
         /// <summary>What a dropout layer's seed is mixed with, so that each layer gets its own streams.</summary>
         public static string Salt(ShapedLayer layer) => $"0x{StableHash(layer.Path):X16}UL";

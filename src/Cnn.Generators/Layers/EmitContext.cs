@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 
 namespace Cnn.Generators.Layers
@@ -14,11 +15,13 @@ namespace Cnn.Generators.Layers
         private readonly string[] _values;
         private readonly Dictionary<string, string> _views = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _masks = new Dictionary<string, string>(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _scratches = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        public EmitContext(ShapedNetwork network)
+        public EmitContext(ShapedNetwork network, NetworkPlans plans)
         {
             Network = network;
-            var used = new HashSet<string>(StringComparer.Ordinal) { "GradientScratch", "LabelValues" };
+            Plans = plans;
+            var used = new HashSet<string>(StringComparer.Ordinal) { "LabelValues" };
             string Unique(string name)
             {
                 string unique = name;
@@ -32,6 +35,10 @@ namespace Cnn.Generators.Layers
             {
                 _values[layer.Output] = Unique(Pascal(layer.Path) + "Output");
                 if (layer.MaskOffset >= 0) _masks[layer.Path] = Unique(Pascal(layer.Path) + "Mask");
+            }
+            for (int i = 0; i < network.Layers.Count; i++)
+            {
+                if (plans.Training.Scratches[i] >= 0) _scratches[network.Layers[i].Path] = Unique(Pascal(network.Layers[i].Path) + "GradientScratch");
             }
             // Parameter views are public properties: PascalCase of the state_dict name, made unique.
             var properties = new HashSet<string>(StringComparer.Ordinal);
@@ -47,6 +54,12 @@ namespace Cnn.Generators.Layers
         }
 
         public ShapedNetwork Network { get; }
+
+        /// <summary>Where every tensor lives, in training and in inference.</summary>
+        public NetworkPlans Plans { get; }
+
+        /// <summary>The generated name of a layer's gradient scratch slot, e.g. "Layer1_0_AddGradientScratch".</summary>
+        public string ScratchSlot(ShapedLayer layer) => _scratches[layer.Path];
 
         /// <summary>The generated name of tensor <paramref name="tensor"/>'s value slot, e.g. "Conv1Output".</summary>
         public string ValueSlot(int tensor) => _values[tensor];
@@ -66,8 +79,8 @@ namespace Cnn.Generators.Layers
         /// <summary>The gradient of tensor <paramref name="tensor"/> for the current batch.</summary>
         public string GradientOf(int tensor) => $"Activation({GradientSlot(tensor)}, batch)";
 
-        /// <summary>The scratch tensor that accumulated gradients go through, <paramref name="size"/> values per sample.</summary>
-        public string Scratch(long size) => $"Scratch({Num(size)}, batch)";
+        /// <summary>The layer's scratch tensor that its accumulated gradients go through, <paramref name="size"/> values per sample.</summary>
+        public string Scratch(ShapedLayer layer, long size) => $"Scratch({ScratchSlot(layer)}, {Num(size)}, batch)";
 
         /// <summary>A view of a concatenation's output (or its gradient) that starts <paramref name="start"/> values into each sample.</summary>
         public string Strided(string slot, long start) => $"Strided({slot}, batch, {Num(start)})";
@@ -85,11 +98,11 @@ namespace Cnn.Generators.Layers
         public static string Field(ShapedLayer layer) => "_" + layer.Path.Replace('.', '_') + "Op";
 
         /// <summary>After a contribution went to the scratch tensor, adds it into the input's gradient.</summary>
-        public void AddAccumulate(int input, GradientRoute route, List<string> calls)
+        public void AddAccumulate(ShapedLayer layer, int input, GradientRoute route, List<string> calls)
         {
             if (route != GradientRoute.Accumulate) return;
             string target = GradientOf(input);
-            calls.Add($"_backend.Add({target}, {Scratch(Network.Tensors[input].Shape.Size)}, {target});");
+            calls.Add($"_backend.Add({target}, {Scratch(layer, Network.Tensors[input].Shape.Size)}, {target});");
         }
 
         /// <summary>"conv1.weight" → "Conv1Weight"; "layer1.0.conv1.weight" → "Layer1_0_Conv1Weight" (numeric segments keep underscores so names stay distinct).</summary>

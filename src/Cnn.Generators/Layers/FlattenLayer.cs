@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 
 namespace Cnn.Generators.Layers
@@ -42,6 +43,9 @@ namespace Cnn.Generators.Layers
         protected override void Forward(ShapedLayer layer, FlattenResolved resolved, EmitContext e, List<string> calls)
         {
         }
+
+        /// <summary>A view: it has no step of its own.</summary>
+        public override SavedTensors SavedForBackward(ShapedLayer layer) => SavedTensors.None;
 
         public override void BackwardAll(ShapedLayer layer, EmitContext e, List<string> calls)
         {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 
 namespace Cnn.Generators.Layers
@@ -33,6 +34,27 @@ namespace Cnn.Generators.Layers
         /// <summary>The expression that creates the layer's operator in the constructor (null when there is none).</summary>
         public virtual string? Create(ShapedLayer layer, EmitContext e) => null;
 
+        /// <summary>
+        /// What the backward step reads of the forward step besides the output gradient; the planner
+        /// keeps it alive until then. By default the input value (a layer with weights needs it).
+        /// </summary>
+        public virtual SavedTensors SavedForBackward(ShapedLayer layer) => SavedTensors.Input;
+
+        /// <summary>
+        /// Whether the layer may run in place: forward writes the output over the input (elementwise,
+        /// reading each value before writing it), backward reads only the output (never the input),
+        /// and the input gradient may overwrite the output gradient. Every backend's kernel must allow
+        /// both aliasings; the planner uses them when nothing else reads the input.
+        /// </summary>
+        public virtual bool RunsInPlace(ShapedLayer layer) => false;
+
+        /// <summary>
+        /// Whether the forward pass alone may write the output over the input (reading each value
+        /// before writing it): what an inference plan, which has no backward step, needs. By default
+        /// the same as <see cref="RunsInPlace"/>.
+        /// </summary>
+        public virtual bool ForwardRunsInPlace(ShapedLayer layer) => RunsInPlace(layer);
+
         /// <summary>The forward calls.</summary>
         public abstract void Forward(ShapedLayer layer, EmitContext e, List<string> calls);
 
@@ -52,11 +74,11 @@ namespace Cnn.Generators.Layers
             string dx = route switch
             {
                 GradientRoute.Write => e.GradientOf(layer.Input),
-                GradientRoute.Accumulate => e.Scratch(e.Network.Tensors[layer.Input].Shape.Size),
+                GradientRoute.Accumulate => e.Scratch(layer, e.Network.Tensors[layer.Input].Shape.Size),
                 _ => "default",
             };
             Backward(layer, e, dx, calls);
-            e.AddAccumulate(layer.Input, route, calls);
+            e.AddAccumulate(layer, layer.Input, route, calls);
         }
     }
 

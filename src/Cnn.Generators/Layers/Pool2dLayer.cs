@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 using static Cnn.Generators.Layers.EmitContext;
 using static Cnn.Generators.Layers.LayerContext;
@@ -154,6 +155,9 @@ namespace Cnn.Generators.Layers
 
         protected override void Forward(ShapedLayer layer, Pool2dResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)});");
+
+        /// <summary>Max pooling finds the maximum again from the input and the output.</summary>
+        public override SavedTensors SavedForBackward(ShapedLayer layer) => SavedTensors.Input | SavedTensors.Output;
 
         protected override void Backward(ShapedLayer layer, Pool2dResolved g, EmitContext e, string dx, List<string> calls)
             => calls.Add($"{Field(layer)}.Backward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)}, {e.GradientOf(layer.Output)}, {dx});");

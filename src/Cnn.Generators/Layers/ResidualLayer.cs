@@ -4,6 +4,7 @@ using Cnn.Generators.Diagnostics;
 using Cnn.Generators.Helpers;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Shapes;
 using static Cnn.Generators.Layers.LayerContext;
 
@@ -83,6 +84,9 @@ namespace Cnn.Generators.Layers
 
         protected override void Forward(ShapedLayer layer, ResidualResolved resolved, EmitContext e, List<string> calls)
             => calls.Add($"_backend.Add({e.Value(layer.Inputs[0])}, {e.Value(layer.Inputs[1])}, {e.Value(layer.Output)});");
+
+        /// <summary>Backward only passes the output gradient on.</summary>
+        public override SavedTensors SavedForBackward(ShapedLayer layer) => SavedTensors.None;
 
         /// <summary>d(a + b) passes dy to both inputs unchanged.</summary>
         public override void BackwardAll(ShapedLayer layer, EmitContext e, List<string> calls)

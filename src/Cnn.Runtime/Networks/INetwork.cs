@@ -99,7 +99,13 @@ public interface INetwork : IDisposable
     /// <summary>Every layer in execution order (blocks expanded), for feature maps and diagnostics.</summary>
     IReadOnlyList<LayerInfo> Layers { get; }
 
-    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples, as left by the last <see cref="Forward"/>.</summary>
+    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples, as computed by the last <see cref="Forward"/>.</summary>
+    /// <remarks>
+    /// A generated network reuses activation buffers once nothing reads them, so it recomputes the
+    /// output by replaying the last forward pass from <see cref="Input"/> up to that layer (same
+    /// dropout masks, running statistics left as they were). That overwrites what a pending
+    /// <see cref="Backward"/> would read: run <see cref="Forward"/> again before it.
+    /// </remarks>
     Tensor LayerOutput(int layer, int batch);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
@@ -107,6 +113,9 @@ public interface INetwork : IDisposable
 
     /// <summary>Back-propagates <see cref="OutputGradient"/>, overwriting <see cref="Gradients"/>.</summary>
     void Backward(int batch);
+
+    /// <summary>What the network was built for; an inference network has no gradients and cannot train.</summary>
+    NetworkMode Mode => NetworkMode.Training;
 
     /// <summary>Re-initialises every parameter with PyTorch's default scheme for its layer, deterministically from <paramref name="seed"/>.</summary>
     void Initialize(ulong seed);

@@ -27,7 +27,11 @@ partial class CifarAlexNet : global::Cnn.INetwork
     /// <summary>Floats in the buffers buffer, padding included.</summary>
     private const long BufferLength = 0;
 
-    private const long ActivationsPerSample = 581025;
+    /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
+    private const long TrainingActivationsPerSample = 170401;
+
+    /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
+    private const long InferenceActivationsPerSample = 78993;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -78,61 +82,134 @@ partial class CifarAlexNet : global::Cnn.INetwork
         new global::Cnn.LayerInfo("classifier.6", "Linear", global::Cnn.TensorShape.Flat(10)),
     };
 
-    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
-    private readonly record struct TensorSlot(long Offset, int Size);
+    /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
+    private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 3072); // the input (N, 3, 32, 32)
-    private static readonly TensorSlot Features_0Output = new(Offset: 3072, Size: 61504); // features.0: Conv2d (N, 64, 31, 31)
-    private static readonly TensorSlot Features_0OutputGradient = new(Offset: 64576, Size: 61504); // its gradient
-    private static readonly TensorSlot Relu1Output = new(Offset: 126080, Size: 61504); // relu1: ReLU (N, 64, 31, 31)
-    private static readonly TensorSlot Relu1OutputGradient = new(Offset: 187584, Size: 61504); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Offset: 249088, Size: 14400); // maxpool1: MaxPool2d (N, 64, 15, 15)
-    private static readonly TensorSlot Maxpool1OutputGradient = new(Offset: 263488, Size: 14400); // its gradient
-    private static readonly TensorSlot Features_3Output = new(Offset: 277888, Size: 37632); // features.3: Conv2d (N, 192, 14, 14)
-    private static readonly TensorSlot Features_3OutputGradient = new(Offset: 315520, Size: 37632); // its gradient
-    private static readonly TensorSlot Relu2Output = new(Offset: 353152, Size: 37632); // relu2: ReLU (N, 192, 14, 14)
-    private static readonly TensorSlot Relu2OutputGradient = new(Offset: 390784, Size: 37632); // its gradient
-    private static readonly TensorSlot Maxpool2Output = new(Offset: 428416, Size: 6912); // maxpool2: MaxPool2d (N, 192, 6, 6)
-    private static readonly TensorSlot Maxpool2OutputGradient = new(Offset: 435328, Size: 6912); // its gradient
-    private static readonly TensorSlot Features_6Output = new(Offset: 442240, Size: 13824); // features.6: Conv2d (N, 384, 6, 6)
-    private static readonly TensorSlot Features_6OutputGradient = new(Offset: 456064, Size: 13824); // its gradient
-    private static readonly TensorSlot Relu3Output = new(Offset: 469888, Size: 13824); // relu3: ReLU (N, 384, 6, 6)
-    private static readonly TensorSlot Relu3OutputGradient = new(Offset: 483712, Size: 13824); // its gradient
-    private static readonly TensorSlot Features_8Output = new(Offset: 497536, Size: 9216); // features.8: Conv2d (N, 256, 6, 6)
-    private static readonly TensorSlot Features_8OutputGradient = new(Offset: 506752, Size: 9216); // its gradient
-    private static readonly TensorSlot Relu4Output = new(Offset: 515968, Size: 9216); // relu4: ReLU (N, 256, 6, 6)
-    private static readonly TensorSlot Relu4OutputGradient = new(Offset: 525184, Size: 9216); // its gradient
-    private static readonly TensorSlot Features_10Output = new(Offset: 534400, Size: 9216); // features.10: Conv2d (N, 256, 6, 6)
-    private static readonly TensorSlot Features_10OutputGradient = new(Offset: 543616, Size: 9216); // its gradient
-    private static readonly TensorSlot Relu5Output = new(Offset: 552832, Size: 9216); // relu5: ReLU (N, 256, 6, 6)
-    private static readonly TensorSlot Relu5OutputGradient = new(Offset: 562048, Size: 9216); // its gradient
-    private static readonly TensorSlot Maxpool3Output = new(Offset: 571264, Size: 1024); // maxpool3: MaxPool2d (N, 256, 2, 2)
-    private static readonly TensorSlot Maxpool3OutputGradient = new(Offset: 572288, Size: 1024); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Offset: 571264, Size: 1024); // flatten1: Flatten (N, 1024), a view of Maxpool3Output
-    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 572288, Size: 1024); // its gradient, a view of Maxpool3OutputGradient
-    private static readonly TensorSlot Dropout1Output = new(Offset: 574336, Size: 1024); // dropout1: Dropout (N, 1024)
-    private static readonly TensorSlot Dropout1OutputGradient = new(Offset: 575360, Size: 1024); // its gradient
-    private static readonly TensorSlot Dropout1Mask = new(Offset: 573312, Size: 1024); // dropout1's mask
-    private static readonly TensorSlot Classifier_1Output = new(Offset: 576384, Size: 512); // classifier.1: Linear (N, 512)
-    private static readonly TensorSlot Classifier_1OutputGradient = new(Offset: 576896, Size: 512); // its gradient
-    private static readonly TensorSlot Relu6Output = new(Offset: 577408, Size: 512); // relu6: ReLU (N, 512)
-    private static readonly TensorSlot Relu6OutputGradient = new(Offset: 577920, Size: 512); // its gradient
-    private static readonly TensorSlot Dropout2Output = new(Offset: 578944, Size: 512); // dropout2: Dropout (N, 512)
-    private static readonly TensorSlot Dropout2OutputGradient = new(Offset: 579456, Size: 512); // its gradient
-    private static readonly TensorSlot Dropout2Mask = new(Offset: 578432, Size: 512); // dropout2's mask
-    private static readonly TensorSlot Classifier_4Output = new(Offset: 579968, Size: 256); // classifier.4: Linear (N, 256)
-    private static readonly TensorSlot Classifier_4OutputGradient = new(Offset: 580224, Size: 256); // its gradient
-    private static readonly TensorSlot Relu7Output = new(Offset: 580480, Size: 256); // relu7: ReLU (N, 256)
-    private static readonly TensorSlot Relu7OutputGradient = new(Offset: 580736, Size: 256); // its gradient
-    private static readonly TensorSlot Classifier_6Output = new(Offset: 580992, Size: 10); // classifier.6: Linear (N, 10)
-    private static readonly TensorSlot Classifier_6OutputGradient = new(Offset: 581008, Size: 10); // its gradient
-    private static readonly TensorSlot LabelValues = new(Offset: 581024, Size: 1); // the class index of each sample
+    private static readonly TensorSlot NetworkInput = new(Training: 167296, Inference: 75904, Size: 3072); // the input (N, 3, 32, 32)
+    private static readonly TensorSlot Features_0Output = new(Training: 0, Inference: 0, Size: 61504); // features.0: Conv2d (N, 64, 31, 31)
+    private static readonly TensorSlot Features_0OutputGradient = new(Training: 61504, Inference: -1, Size: 61504); // its gradient; in place over Relu1OutputGradient (training)
+    private static readonly TensorSlot Relu1Output = new(Training: 0, Inference: 0, Size: 61504); // relu1: ReLU (N, 64, 31, 31); in place over Features_0Output (training, inference)
+    private static readonly TensorSlot Relu1OutputGradient = new(Training: 61504, Inference: -1, Size: 61504); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Training: 136768, Inference: 61504, Size: 14400); // maxpool1: MaxPool2d (N, 64, 15, 15)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 151168, Inference: -1, Size: 14400); // its gradient
+    private static readonly TensorSlot Features_3Output = new(Training: 61504, Inference: 0, Size: 37632); // features.3: Conv2d (N, 192, 14, 14)
+    private static readonly TensorSlot Features_3OutputGradient = new(Training: 99136, Inference: -1, Size: 37632); // its gradient; in place over Relu2OutputGradient (training)
+    private static readonly TensorSlot Relu2Output = new(Training: 61504, Inference: 0, Size: 37632); // relu2: ReLU (N, 192, 14, 14); in place over Features_3Output (training, inference)
+    private static readonly TensorSlot Relu2OutputGradient = new(Training: 99136, Inference: -1, Size: 37632); // its gradient
+    private static readonly TensorSlot Maxpool2Output = new(Training: 160384, Inference: 37632, Size: 6912); // maxpool2: MaxPool2d (N, 192, 6, 6)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 151168, Inference: -1, Size: 6912); // its gradient
+    private static readonly TensorSlot Features_6Output = new(Training: 99136, Inference: 0, Size: 13824); // features.6: Conv2d (N, 384, 6, 6)
+    private static readonly TensorSlot Features_6OutputGradient = new(Training: 112960, Inference: -1, Size: 13824); // its gradient; in place over Relu3OutputGradient (training)
+    private static readonly TensorSlot Relu3Output = new(Training: 99136, Inference: 0, Size: 13824); // relu3: ReLU (N, 384, 6, 6); in place over Features_6Output (training, inference)
+    private static readonly TensorSlot Relu3OutputGradient = new(Training: 112960, Inference: -1, Size: 13824); // its gradient
+    private static readonly TensorSlot Features_8Output = new(Training: 112960, Inference: 13824, Size: 9216); // features.8: Conv2d (N, 256, 6, 6)
+    private static readonly TensorSlot Features_8OutputGradient = new(Training: 126784, Inference: -1, Size: 9216); // its gradient; in place over Relu4OutputGradient (training)
+    private static readonly TensorSlot Relu4Output = new(Training: 112960, Inference: 13824, Size: 9216); // relu4: ReLU (N, 256, 6, 6); in place over Features_8Output (training, inference)
+    private static readonly TensorSlot Relu4OutputGradient = new(Training: 126784, Inference: -1, Size: 9216); // its gradient
+    private static readonly TensorSlot Features_10Output = new(Training: 122176, Inference: 0, Size: 9216); // features.10: Conv2d (N, 256, 6, 6)
+    private static readonly TensorSlot Features_10OutputGradient = new(Training: 151168, Inference: -1, Size: 9216); // its gradient; in place over Relu5OutputGradient (training)
+    private static readonly TensorSlot Relu5Output = new(Training: 122176, Inference: 0, Size: 9216); // relu5: ReLU (N, 256, 6, 6); in place over Features_10Output (training, inference)
+    private static readonly TensorSlot Relu5OutputGradient = new(Training: 151168, Inference: -1, Size: 9216); // its gradient
+    private static readonly TensorSlot Maxpool3Output = new(Training: 131392, Inference: 9216, Size: 1024); // maxpool3: MaxPool2d (N, 256, 2, 2)
+    private static readonly TensorSlot Maxpool3OutputGradient = new(Training: 132416, Inference: -1, Size: 1024); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 131392, Inference: 9216, Size: 1024); // flatten1: Flatten (N, 1024), a view of Maxpool3Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 132416, Inference: -1, Size: 1024); // its gradient, a view of Maxpool3OutputGradient
+    private static readonly TensorSlot Dropout1Output = new(Training: 132416, Inference: 0, Size: 1024); // dropout1: Dropout (N, 1024)
+    private static readonly TensorSlot Dropout1OutputGradient = new(Training: 134464, Inference: -1, Size: 1024); // its gradient
+    private static readonly TensorSlot Dropout1Mask = new(Training: 133440, Inference: 1024, Size: 1024); // dropout1's mask
+    private static readonly TensorSlot Classifier_1Output = new(Training: 134464, Inference: 1024, Size: 512); // classifier.1: Linear (N, 512)
+    private static readonly TensorSlot Classifier_1OutputGradient = new(Training: 151168, Inference: -1, Size: 512); // its gradient; in place over Relu6OutputGradient (training)
+    private static readonly TensorSlot Relu6Output = new(Training: 134464, Inference: 1024, Size: 512); // relu6: ReLU (N, 512); in place over Classifier_1Output (training, inference)
+    private static readonly TensorSlot Relu6OutputGradient = new(Training: 151168, Inference: -1, Size: 512); // its gradient
+    private static readonly TensorSlot Dropout2Output = new(Training: 134976, Inference: 0, Size: 512); // dropout2: Dropout (N, 512)
+    private static readonly TensorSlot Dropout2OutputGradient = new(Training: 136000, Inference: -1, Size: 512); // its gradient
+    private static readonly TensorSlot Dropout2Mask = new(Training: 135488, Inference: 512, Size: 512); // dropout2's mask
+    private static readonly TensorSlot Classifier_4Output = new(Training: 136000, Inference: 512, Size: 256); // classifier.4: Linear (N, 256)
+    private static readonly TensorSlot Classifier_4OutputGradient = new(Training: 136512, Inference: -1, Size: 256); // its gradient; in place over Relu7OutputGradient (training)
+    private static readonly TensorSlot Relu7Output = new(Training: 136000, Inference: 512, Size: 256); // relu7: ReLU (N, 256); in place over Classifier_4Output (training, inference)
+    private static readonly TensorSlot Relu7OutputGradient = new(Training: 136512, Inference: -1, Size: 256); // its gradient
+    private static readonly TensorSlot Classifier_6Output = new(Training: 170368, Inference: 78976, Size: 10); // classifier.6: Linear (N, 10)
+    private static readonly TensorSlot Classifier_6OutputGradient = new(Training: 170384, Inference: 0, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 170400, Inference: 78992, Size: 1); // the class index of each sample
+
+    /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: features.0 forward
+        global::System.Array.Empty<TensorSlot>(), // 1: relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 2: maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 3: features.3 forward
+        global::System.Array.Empty<TensorSlot>(), // 4: relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 5: maxpool2 forward
+        global::System.Array.Empty<TensorSlot>(), // 6: features.6 forward
+        global::System.Array.Empty<TensorSlot>(), // 7: relu3 forward
+        global::System.Array.Empty<TensorSlot>(), // 8: features.8 forward
+        global::System.Array.Empty<TensorSlot>(), // 9: relu4 forward
+        global::System.Array.Empty<TensorSlot>(), // 10: features.10 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: relu5 forward
+        global::System.Array.Empty<TensorSlot>(), // 12: maxpool3 forward
+        global::System.Array.Empty<TensorSlot>(), // 13: flatten1 forward
+        global::System.Array.Empty<TensorSlot>(), // 14: dropout1 forward
+        global::System.Array.Empty<TensorSlot>(), // 15: classifier.1 forward
+        global::System.Array.Empty<TensorSlot>(), // 16: relu6 forward
+        global::System.Array.Empty<TensorSlot>(), // 17: dropout2 forward
+        global::System.Array.Empty<TensorSlot>(), // 18: classifier.4 forward
+        global::System.Array.Empty<TensorSlot>(), // 19: relu7 forward
+        global::System.Array.Empty<TensorSlot>(), // 20: classifier.6 forward
+        global::System.Array.Empty<TensorSlot>(), // 21: classifier.6 backward
+        new TensorSlot[] { Classifier_4Output }, // 22: relu7 backward
+        new TensorSlot[] { Dropout2Output, Classifier_4OutputGradient }, // 23: classifier.4 backward
+        new TensorSlot[] { Dropout2OutputGradient, Dropout2Mask }, // 24: dropout2 backward
+        new TensorSlot[] { Classifier_1Output }, // 25: relu6 backward
+        new TensorSlot[] { Dropout1Output, Classifier_1OutputGradient }, // 26: classifier.1 backward
+        new TensorSlot[] { Dropout1OutputGradient, Dropout1Mask }, // 27: dropout1 backward
+        global::System.Array.Empty<TensorSlot>(), // 28: flatten1 backward
+        new TensorSlot[] { Maxpool3Output, Maxpool3OutputGradient }, // 29: maxpool3 backward
+        new TensorSlot[] { Features_10Output }, // 30: relu5 backward
+        new TensorSlot[] { Features_10OutputGradient }, // 31: features.10 backward
+        new TensorSlot[] { Features_8Output }, // 32: relu4 backward
+        new TensorSlot[] { Features_8OutputGradient }, // 33: features.8 backward
+        new TensorSlot[] { Features_6Output }, // 34: relu3 backward
+        new TensorSlot[] { Features_6OutputGradient }, // 35: features.6 backward
+        new TensorSlot[] { Maxpool2Output, Maxpool2OutputGradient }, // 36: maxpool2 backward
+        new TensorSlot[] { Features_3Output }, // 37: relu2 backward
+        new TensorSlot[] { Features_3OutputGradient }, // 38: features.3 backward
+        new TensorSlot[] { Maxpool1Output, Maxpool1OutputGradient }, // 39: maxpool1 backward
+        new TensorSlot[] { Features_0Output }, // 40: relu1 backward
+        global::System.Array.Empty<TensorSlot>(), // 41: features.0 backward
+    };
+
+    /// <summary>Per step of the inference plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInInference = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: features.0 forward
+        global::System.Array.Empty<TensorSlot>(), // 1: relu1 forward
+        new TensorSlot[] { Features_0Output }, // 2: maxpool1 forward
+        new TensorSlot[] { Maxpool1Output }, // 3: features.3 forward
+        global::System.Array.Empty<TensorSlot>(), // 4: relu2 forward
+        new TensorSlot[] { Features_3Output }, // 5: maxpool2 forward
+        new TensorSlot[] { Maxpool2Output }, // 6: features.6 forward
+        global::System.Array.Empty<TensorSlot>(), // 7: relu3 forward
+        new TensorSlot[] { Features_6Output }, // 8: features.8 forward
+        global::System.Array.Empty<TensorSlot>(), // 9: relu4 forward
+        new TensorSlot[] { Features_8Output }, // 10: features.10 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: relu5 forward
+        new TensorSlot[] { Features_10Output }, // 12: maxpool3 forward
+        global::System.Array.Empty<TensorSlot>(), // 13: flatten1 forward
+        new TensorSlot[] { Maxpool3Output, Dropout1Mask }, // 14: dropout1 forward
+        new TensorSlot[] { Dropout1Output }, // 15: classifier.1 forward
+        global::System.Array.Empty<TensorSlot>(), // 16: relu6 forward
+        new TensorSlot[] { Classifier_1Output, Dropout2Mask }, // 17: dropout2 forward
+        new TensorSlot[] { Dropout2Output }, // 18: classifier.4 forward
+        global::System.Array.Empty<TensorSlot>(), // 19: relu7 forward
+        global::System.Array.Empty<TensorSlot>(), // 20: classifier.6 forward
+    };
 
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
     private readonly global::Cnn.DeviceBuffer _parameters;
-    private readonly global::Cnn.DeviceBuffer _gradients;
+    private readonly global::Cnn.DeviceBuffer? _gradients;
     private readonly global::Cnn.DeviceBuffer _buffers;
     private readonly global::Cnn.DeviceBuffer _activations;
     private readonly global::Cnn.Backends.IConv2dOperator _features_0Op;
@@ -155,6 +232,9 @@ partial class CifarAlexNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _classifier_4Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu7Op;
     private readonly global::Cnn.Backends.ILinearOperator _classifier_6Op;
+    private readonly bool _inference;
+    private bool _training;
+    private global::Cnn.DropoutState _forwardDropoutState;
     private bool _disposed;
 
     /// <summary>Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>.</summary>
@@ -162,15 +242,31 @@ partial class CifarAlexNet : global::Cnn.INetwork
     /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
     /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
     public CifarAlexNet(int maxBatchSize, global::Cnn.Backends.IBackend? backend = null, ulong seed = 0)
+        : this(maxBatchSize, backend, seed, global::Cnn.NetworkMode.Training)
+    {
+    }
+
+    /// <summary>
+    /// Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>;
+    /// for <see cref="global::Cnn.NetworkMode.Inference"/>, no gradients and only the activations the forward pass needs, and training calls throw.
+    /// </summary>
+    /// <param name="maxBatchSize">The largest batch that Forward and Backward will be given.</param>
+    /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
+    /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
+    /// <param name="mode">Training, or inference only (predict, evaluate).</param>
+    public CifarAlexNet(int maxBatchSize, global::Cnn.Backends.IBackend? backend, ulong seed, global::Cnn.NetworkMode mode)
     {
         if (maxBatchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, "CifarAlexNet needs a maximum batch size of at least 1.");
+        if (mode is not (global::Cnn.NetworkMode.Training or global::Cnn.NetworkMode.Inference)) throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, "CifarAlexNet is built for NetworkMode.Training or NetworkMode.Inference.");
         _maxBatch = maxBatchSize;
+        _inference = mode == global::Cnn.NetworkMode.Inference;
+        _training = !_inference;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
         _parameters = _backend.Allocate(ParameterLength);
-        _gradients = _backend.Allocate(ParameterLength);
+        _gradients = _inference ? null : _backend.Allocate(ParameterLength);
         _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
-        _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
+        _activations = _backend.Allocate((_inference ? InferenceActivationsPerSample : TrainingActivationsPerSample) * maxBatchSize);
         _features_0Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
         _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504));
         _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 31, InWidth: 31, OutHeight: 15, OutWidth: 15, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
@@ -209,7 +305,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
     /// <inheritdoc/>
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(GradientArena, 0, (int)ParameterLength);
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
     /// <inheritdoc/>
@@ -223,7 +319,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
     /// <inheritdoc/>
-    public bool Training { get; set; } = true;
+    public global::Cnn.NetworkMode Mode => _inference ? global::Cnn.NetworkMode.Inference : global::Cnn.NetworkMode.Training;
+    /// <inheritdoc/>
+    public bool Training
+    {
+        get => _training;
+        set => _training = value && _inference ? throw BuiltForInference("cannot enter training mode") : value;
+    }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
     /// <inheritdoc/>
@@ -249,110 +351,150 @@ partial class CifarAlexNet : global::Cnn.INetwork
     /// <summary><c>features.0.weight</c>, shape [64, 3, 4, 4].</summary>
     public global::Cnn.Tensor Features_0_Weight => new global::Cnn.Tensor(_parameters, 0, 3072);
     /// <summary>Gradient of <c>features.0.weight</c>, shape [64, 3, 4, 4].</summary>
-    public global::Cnn.Tensor Features_0_WeightGradient => new global::Cnn.Tensor(_gradients, 0, 3072);
+    public global::Cnn.Tensor Features_0_WeightGradient => new global::Cnn.Tensor(GradientArena, 0, 3072);
     /// <summary><c>features.0.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Features_0_Bias => new global::Cnn.Tensor(_parameters, 3072, 64);
     /// <summary>Gradient of <c>features.0.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Features_0_BiasGradient => new global::Cnn.Tensor(_gradients, 3072, 64);
+    public global::Cnn.Tensor Features_0_BiasGradient => new global::Cnn.Tensor(GradientArena, 3072, 64);
     /// <summary><c>features.3.weight</c>, shape [192, 64, 4, 4].</summary>
     public global::Cnn.Tensor Features_3_Weight => new global::Cnn.Tensor(_parameters, 3136, 196608);
     /// <summary>Gradient of <c>features.3.weight</c>, shape [192, 64, 4, 4].</summary>
-    public global::Cnn.Tensor Features_3_WeightGradient => new global::Cnn.Tensor(_gradients, 3136, 196608);
+    public global::Cnn.Tensor Features_3_WeightGradient => new global::Cnn.Tensor(GradientArena, 3136, 196608);
     /// <summary><c>features.3.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Features_3_Bias => new global::Cnn.Tensor(_parameters, 199744, 192);
     /// <summary>Gradient of <c>features.3.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Features_3_BiasGradient => new global::Cnn.Tensor(_gradients, 199744, 192);
+    public global::Cnn.Tensor Features_3_BiasGradient => new global::Cnn.Tensor(GradientArena, 199744, 192);
     /// <summary><c>features.6.weight</c>, shape [384, 192, 3, 3].</summary>
     public global::Cnn.Tensor Features_6_Weight => new global::Cnn.Tensor(_parameters, 199936, 663552);
     /// <summary>Gradient of <c>features.6.weight</c>, shape [384, 192, 3, 3].</summary>
-    public global::Cnn.Tensor Features_6_WeightGradient => new global::Cnn.Tensor(_gradients, 199936, 663552);
+    public global::Cnn.Tensor Features_6_WeightGradient => new global::Cnn.Tensor(GradientArena, 199936, 663552);
     /// <summary><c>features.6.bias</c>, shape [384].</summary>
     public global::Cnn.Tensor Features_6_Bias => new global::Cnn.Tensor(_parameters, 863488, 384);
     /// <summary>Gradient of <c>features.6.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Features_6_BiasGradient => new global::Cnn.Tensor(_gradients, 863488, 384);
+    public global::Cnn.Tensor Features_6_BiasGradient => new global::Cnn.Tensor(GradientArena, 863488, 384);
     /// <summary><c>features.8.weight</c>, shape [256, 384, 3, 3].</summary>
     public global::Cnn.Tensor Features_8_Weight => new global::Cnn.Tensor(_parameters, 863872, 884736);
     /// <summary>Gradient of <c>features.8.weight</c>, shape [256, 384, 3, 3].</summary>
-    public global::Cnn.Tensor Features_8_WeightGradient => new global::Cnn.Tensor(_gradients, 863872, 884736);
+    public global::Cnn.Tensor Features_8_WeightGradient => new global::Cnn.Tensor(GradientArena, 863872, 884736);
     /// <summary><c>features.8.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Features_8_Bias => new global::Cnn.Tensor(_parameters, 1748608, 256);
     /// <summary>Gradient of <c>features.8.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Features_8_BiasGradient => new global::Cnn.Tensor(_gradients, 1748608, 256);
+    public global::Cnn.Tensor Features_8_BiasGradient => new global::Cnn.Tensor(GradientArena, 1748608, 256);
     /// <summary><c>features.10.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Features_10_Weight => new global::Cnn.Tensor(_parameters, 1748864, 589824);
     /// <summary>Gradient of <c>features.10.weight</c>, shape [256, 256, 3, 3].</summary>
-    public global::Cnn.Tensor Features_10_WeightGradient => new global::Cnn.Tensor(_gradients, 1748864, 589824);
+    public global::Cnn.Tensor Features_10_WeightGradient => new global::Cnn.Tensor(GradientArena, 1748864, 589824);
     /// <summary><c>features.10.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Features_10_Bias => new global::Cnn.Tensor(_parameters, 2338688, 256);
     /// <summary>Gradient of <c>features.10.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Features_10_BiasGradient => new global::Cnn.Tensor(_gradients, 2338688, 256);
+    public global::Cnn.Tensor Features_10_BiasGradient => new global::Cnn.Tensor(GradientArena, 2338688, 256);
     /// <summary><c>classifier.1.weight</c>, shape [512, 1024].</summary>
     public global::Cnn.Tensor Classifier_1_Weight => new global::Cnn.Tensor(_parameters, 2338944, 524288);
     /// <summary>Gradient of <c>classifier.1.weight</c>, shape [512, 1024].</summary>
-    public global::Cnn.Tensor Classifier_1_WeightGradient => new global::Cnn.Tensor(_gradients, 2338944, 524288);
+    public global::Cnn.Tensor Classifier_1_WeightGradient => new global::Cnn.Tensor(GradientArena, 2338944, 524288);
     /// <summary><c>classifier.1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Classifier_1_Bias => new global::Cnn.Tensor(_parameters, 2863232, 512);
     /// <summary>Gradient of <c>classifier.1.bias</c>, shape [512].</summary>
-    public global::Cnn.Tensor Classifier_1_BiasGradient => new global::Cnn.Tensor(_gradients, 2863232, 512);
+    public global::Cnn.Tensor Classifier_1_BiasGradient => new global::Cnn.Tensor(GradientArena, 2863232, 512);
     /// <summary><c>classifier.4.weight</c>, shape [256, 512].</summary>
     public global::Cnn.Tensor Classifier_4_Weight => new global::Cnn.Tensor(_parameters, 2863744, 131072);
     /// <summary>Gradient of <c>classifier.4.weight</c>, shape [256, 512].</summary>
-    public global::Cnn.Tensor Classifier_4_WeightGradient => new global::Cnn.Tensor(_gradients, 2863744, 131072);
+    public global::Cnn.Tensor Classifier_4_WeightGradient => new global::Cnn.Tensor(GradientArena, 2863744, 131072);
     /// <summary><c>classifier.4.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Classifier_4_Bias => new global::Cnn.Tensor(_parameters, 2994816, 256);
     /// <summary>Gradient of <c>classifier.4.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Classifier_4_BiasGradient => new global::Cnn.Tensor(_gradients, 2994816, 256);
+    public global::Cnn.Tensor Classifier_4_BiasGradient => new global::Cnn.Tensor(GradientArena, 2994816, 256);
     /// <summary><c>classifier.6.weight</c>, shape [10, 256].</summary>
     public global::Cnn.Tensor Classifier_6_Weight => new global::Cnn.Tensor(_parameters, 2995072, 2560);
     /// <summary>Gradient of <c>classifier.6.weight</c>, shape [10, 256].</summary>
-    public global::Cnn.Tensor Classifier_6_WeightGradient => new global::Cnn.Tensor(_gradients, 2995072, 2560);
+    public global::Cnn.Tensor Classifier_6_WeightGradient => new global::Cnn.Tensor(GradientArena, 2995072, 2560);
     /// <summary><c>classifier.6.bias</c>, shape [10].</summary>
     public global::Cnn.Tensor Classifier_6_Bias => new global::Cnn.Tensor(_parameters, 2997632, 10);
     /// <summary>Gradient of <c>classifier.6.bias</c>, shape [10].</summary>
-    public global::Cnn.Tensor Classifier_6_BiasGradient => new global::Cnn.Tensor(_gradients, 2997632, 10);
+    public global::Cnn.Tensor Classifier_6_BiasGradient => new global::Cnn.Tensor(GradientArena, 2997632, 10);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
     {
         CheckBatch(batch);
+        _forwardDropoutState = DropoutState;
+        ForwardThrough(20, batch);
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardThrough(int last, int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // features.0: Conv2d (N, 3, 32, 32) -> (N, 64, 31, 31)
         _features_0Op.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, Activation(Features_0Output, batch));
+        if (last == 0) return;
         // relu1: ReLU (N, 64, 31, 31) -> (N, 64, 31, 31)
         _relu1Op.Forward(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch));
+        if (last == 1) return;
         // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15)
         _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
+        if (poison) PoisonFreed(2, batch);
+        if (last == 2) return;
         // features.3: Conv2d (N, 64, 15, 15) -> (N, 192, 14, 14)
         _features_3Op.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, Activation(Features_3Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        if (last == 3) return;
         // relu2: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14)
         _relu2Op.Forward(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch));
+        if (last == 4) return;
         // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6)
         _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
+        if (poison) PoisonFreed(5, batch);
+        if (last == 5) return;
         // features.6: Conv2d (N, 192, 6, 6) -> (N, 384, 6, 6)
         _features_6Op.Forward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Features_6_Bias, Activation(Features_6Output, batch));
+        if (poison) PoisonFreed(6, batch);
+        if (last == 6) return;
         // relu3: ReLU (N, 384, 6, 6) -> (N, 384, 6, 6)
         _relu3Op.Forward(batch, Activation(Features_6Output, batch), Activation(Relu3Output, batch));
+        if (last == 7) return;
         // features.8: Conv2d (N, 384, 6, 6) -> (N, 256, 6, 6)
         _features_8Op.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, Activation(Features_8Output, batch));
+        if (poison) PoisonFreed(8, batch);
+        if (last == 8) return;
         // relu4: ReLU (N, 256, 6, 6) -> (N, 256, 6, 6)
         _relu4Op.Forward(batch, Activation(Features_8Output, batch), Activation(Relu4Output, batch));
+        if (last == 9) return;
         // features.10: Conv2d (N, 256, 6, 6) -> (N, 256, 6, 6)
         _features_10Op.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, Activation(Features_10Output, batch));
+        if (poison) PoisonFreed(10, batch);
+        if (last == 10) return;
         // relu5: ReLU (N, 256, 6, 6) -> (N, 256, 6, 6)
         _relu5Op.Forward(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch));
+        if (last == 11) return;
         // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2)
         _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
+        if (poison) PoisonFreed(12, batch);
+        if (last == 12) return;
+        // flatten1: Flatten (N, 256, 2, 2) -> (N, 1024), a view: nothing to run
+        if (last == 13) return;
         // dropout1: Dropout (N, 1024) -> (N, 1024)
         _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);
+        if (poison) PoisonFreed(14, batch);
+        if (last == 14) return;
         // classifier.1: Linear (N, 1024) -> (N, 512)
         _classifier_1Op.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Classifier_1Output, batch));
+        if (poison) PoisonFreed(15, batch);
+        if (last == 15) return;
         // relu6: ReLU (N, 512) -> (N, 512)
         _relu6Op.Forward(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch));
+        if (last == 16) return;
         // dropout2: Dropout (N, 512) -> (N, 512)
         _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
+        if (poison) PoisonFreed(17, batch);
+        if (last == 17) return;
         // classifier.4: Linear (N, 512) -> (N, 256)
         _classifier_4Op.Forward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Classifier_4_Bias, Activation(Classifier_4Output, batch));
+        if (poison) PoisonFreed(18, batch);
+        if (last == 18) return;
         // relu7: ReLU (N, 256) -> (N, 256)
         _relu7Op.Forward(batch, Activation(Classifier_4Output, batch), Activation(Relu7Output, batch));
+        if (last == 19) return;
         // classifier.6: Linear (N, 256) -> (N, 10)
         _classifier_6Op.Forward(batch, Activation(Relu7Output, batch), Classifier_6_Weight, Classifier_6_Bias, Activation(Classifier_6Output, batch));
     }
@@ -361,52 +503,81 @@ partial class CifarAlexNet : global::Cnn.INetwork
     public void Backward(int batch)
     {
         CheckBatch(batch);
+        if (_inference) throw BuiltForInference("cannot run Backward");
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // classifier.6: Linear
         _classifier_6Op.Backward(batch, Activation(Relu7Output, batch), Classifier_6_Weight, Activation(Classifier_6OutputGradient, batch), Activation(Relu7OutputGradient, batch), Classifier_6_WeightGradient, Classifier_6_BiasGradient);
         // relu7: ReLU
-        _relu7Op.Backward(batch, Activation(Classifier_4Output, batch), Activation(Relu7Output, batch), Activation(Relu7OutputGradient, batch), Activation(Classifier_4OutputGradient, batch));
+        _relu7Op.Backward(batch, default, Activation(Relu7Output, batch), Activation(Relu7OutputGradient, batch), Activation(Classifier_4OutputGradient, batch));
+        if (poison) PoisonFreed(22, batch);
         // classifier.4: Linear
         _classifier_4Op.Backward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Activation(Classifier_4OutputGradient, batch), Activation(Dropout2OutputGradient, batch), Classifier_4_WeightGradient, Classifier_4_BiasGradient);
+        if (poison) PoisonFreed(23, batch);
         // dropout2: Dropout
         _dropout2Op.Backward(batch, Activation(Dropout2Mask, batch), Activation(Dropout2OutputGradient, batch), Activation(Relu6OutputGradient, batch));
+        if (poison) PoisonFreed(24, batch);
         // relu6: ReLU
-        _relu6Op.Backward(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch), Activation(Relu6OutputGradient, batch), Activation(Classifier_1OutputGradient, batch));
+        _relu6Op.Backward(batch, default, Activation(Relu6Output, batch), Activation(Relu6OutputGradient, batch), Activation(Classifier_1OutputGradient, batch));
+        if (poison) PoisonFreed(25, batch);
         // classifier.1: Linear
         _classifier_1Op.Backward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Activation(Classifier_1OutputGradient, batch), Activation(Dropout1OutputGradient, batch), Classifier_1_WeightGradient, Classifier_1_BiasGradient);
+        if (poison) PoisonFreed(26, batch);
         // dropout1: Dropout
         _dropout1Op.Backward(batch, Activation(Dropout1Mask, batch), Activation(Dropout1OutputGradient, batch), Activation(Flatten1OutputGradient, batch));
+        if (poison) PoisonFreed(27, batch);
         // maxpool3: MaxPool2d
         _maxpool3Op.Backward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3OutputGradient, batch), Activation(Relu5OutputGradient, batch));
+        if (poison) PoisonFreed(29, batch);
         // relu5: ReLU
-        _relu5Op.Backward(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch), Activation(Relu5OutputGradient, batch), Activation(Features_10OutputGradient, batch));
+        _relu5Op.Backward(batch, default, Activation(Relu5Output, batch), Activation(Relu5OutputGradient, batch), Activation(Features_10OutputGradient, batch));
+        if (poison) PoisonFreed(30, batch);
         // features.10: Conv2d
         _features_10Op.Backward(batch, Activation(Relu4Output, batch), Features_10_Weight, Activation(Features_10OutputGradient, batch), Activation(Relu4OutputGradient, batch), Features_10_WeightGradient, Features_10_BiasGradient);
+        if (poison) PoisonFreed(31, batch);
         // relu4: ReLU
-        _relu4Op.Backward(batch, Activation(Features_8Output, batch), Activation(Relu4Output, batch), Activation(Relu4OutputGradient, batch), Activation(Features_8OutputGradient, batch));
+        _relu4Op.Backward(batch, default, Activation(Relu4Output, batch), Activation(Relu4OutputGradient, batch), Activation(Features_8OutputGradient, batch));
+        if (poison) PoisonFreed(32, batch);
         // features.8: Conv2d
         _features_8Op.Backward(batch, Activation(Relu3Output, batch), Features_8_Weight, Activation(Features_8OutputGradient, batch), Activation(Relu3OutputGradient, batch), Features_8_WeightGradient, Features_8_BiasGradient);
+        if (poison) PoisonFreed(33, batch);
         // relu3: ReLU
-        _relu3Op.Backward(batch, Activation(Features_6Output, batch), Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Features_6OutputGradient, batch));
+        _relu3Op.Backward(batch, default, Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Features_6OutputGradient, batch));
+        if (poison) PoisonFreed(34, batch);
         // features.6: Conv2d
         _features_6Op.Backward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Activation(Features_6OutputGradient, batch), Activation(Maxpool2OutputGradient, batch), Features_6_WeightGradient, Features_6_BiasGradient);
+        if (poison) PoisonFreed(35, batch);
         // maxpool2: MaxPool2d
         _maxpool2Op.Backward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(36, batch);
         // relu2: ReLU
-        _relu2Op.Backward(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Features_3OutputGradient, batch));
+        _relu2Op.Backward(batch, default, Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Features_3OutputGradient, batch));
+        if (poison) PoisonFreed(37, batch);
         // features.3: Conv2d
         _features_3Op.Backward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Activation(Features_3OutputGradient, batch), Activation(Maxpool1OutputGradient, batch), Features_3_WeightGradient, Features_3_BiasGradient);
+        if (poison) PoisonFreed(38, batch);
         // maxpool1: MaxPool2d
         _maxpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
+        if (poison) PoisonFreed(39, batch);
         // relu1: ReLU
-        _relu1Op.Backward(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Features_0OutputGradient, batch));
+        _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Features_0OutputGradient, batch));
+        if (poison) PoisonFreed(40, batch);
         // features.0: Conv2d
         _features_0Op.Backward(batch, Activation(NetworkInput, batch), Features_0_Weight, Activation(Features_0OutputGradient, batch), default, Features_0_WeightGradient, Features_0_BiasGradient);
     }
 
-    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    /// <summary>
+    /// The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples. Buffers are reused once
+    /// nothing reads them, so the last Forward is replayed from <see cref="Input"/> up to that layer (same dropout masks, running
+    /// statistics left as they were). That overwrites what a pending Backward would read: run Forward again before it.
+    /// </summary>
     public global::Cnn.Tensor LayerOutput(int layer, int batch)
     {
         CheckBatch(batch);
+        if (layer < 0 || layer >= 21) throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "CifarAlexNet has 21 layers.");
+        global::Cnn.DropoutState current = DropoutState;
+        DropoutState = _forwardDropoutState;
+        ForwardThrough(layer, batch);
+        DropoutState = current;
         return layer switch
         {
             0 => Activation(Features_0Output, batch),
@@ -434,8 +605,23 @@ partial class CifarAlexNet : global::Cnn.INetwork
         };
     }
 
+    /// <summary>Where a tensor of the activation arena starts in this network's plan.</summary>
+    private long Start(TensorSlot slot) => (_inference ? slot.Inference : slot.Training) * _maxBatch;
+
     /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
-    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, Start(slot), slot.Size * batch);
+
+    /// <summary>Fills the buffers that step <paramref name="step"/> of this network's plan freed with NaN, so that a read after reuse shows.</summary>
+    private void PoisonFreed(int step, int batch)
+    {
+        foreach (TensorSlot slot in (_inference ? s_freedInInference : s_freedInTraining)[step]) _backend.Fill(Activation(slot, batch), float.NaN);
+    }
+
+    /// <summary>The parameter gradients; an inference network has none.</summary>
+    private global::Cnn.DeviceBuffer GradientArena => _gradients ?? throw BuiltForInference("has no gradients");
+
+    private global::System.InvalidOperationException BuiltForInference(string what)
+        => new global::System.InvalidOperationException($"CifarAlexNet was built for inference (NetworkMode.Inference), so it {what}: it keeps no gradients and no activations for a backward pass. Construct it with NetworkMode.Training to train it.");
 
     private void CheckBatch(int batch)
     {
@@ -470,7 +656,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
         (_classifier_6Op as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
-        _gradients.Dispose();
+        _gradients?.Dispose();
         _parameters.Dispose();
         if (_ownsBackend) _backend.Dispose();
     }

@@ -27,7 +27,11 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>Floats in the buffers buffer, padding included.</summary>
     private const long BufferLength = 15504;
 
-    private const long ActivationsPerSample = 25021441;
+    /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
+    private const long TrainingActivationsPerSample = 9343377;
+
+    /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
+    private const long InferenceActivationsPerSample = 1155057;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -582,413 +586,1040 @@ partial class GoogLeNet : global::Cnn.INetwork
         new global::Cnn.LayerInfo("fc", "Linear", global::Cnn.TensorShape.Flat(1000)),
     };
 
-    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
-    private readonly record struct TensorSlot(long Offset, int Size);
+    /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
+    private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 150528); // the input (N, 3, 224, 224)
-    private static readonly TensorSlot Conv1ConvOutput = new(Offset: 150528, Size: 802816); // conv1.conv: Conv2d (N, 64, 112, 112)
-    private static readonly TensorSlot Conv1ConvOutputGradient = new(Offset: 953344, Size: 802816); // its gradient
-    private static readonly TensorSlot Conv1BnOutput = new(Offset: 1756160, Size: 802816); // conv1.bn: BatchNorm2d (N, 64, 112, 112)
-    private static readonly TensorSlot Conv1BnOutputGradient = new(Offset: 2558976, Size: 802816); // its gradient
-    private static readonly TensorSlot Conv1Relu1Output = new(Offset: 3361792, Size: 802816); // conv1.relu1: ReLU (N, 64, 112, 112)
-    private static readonly TensorSlot Conv1Relu1OutputGradient = new(Offset: 4164608, Size: 802816); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Offset: 4967424, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
-    private static readonly TensorSlot Maxpool1OutputGradient = new(Offset: 5168128, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv2ConvOutput = new(Offset: 5368832, Size: 200704); // conv2.conv: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Conv2ConvOutputGradient = new(Offset: 5569536, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv2BnOutput = new(Offset: 5770240, Size: 200704); // conv2.bn: BatchNorm2d (N, 64, 56, 56)
-    private static readonly TensorSlot Conv2BnOutputGradient = new(Offset: 5970944, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv2Relu1Output = new(Offset: 6171648, Size: 200704); // conv2.relu1: ReLU (N, 64, 56, 56)
-    private static readonly TensorSlot Conv2Relu1OutputGradient = new(Offset: 6372352, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv3ConvOutput = new(Offset: 6573056, Size: 602112); // conv3.conv: Conv2d (N, 192, 56, 56)
-    private static readonly TensorSlot Conv3ConvOutputGradient = new(Offset: 7175168, Size: 602112); // its gradient
-    private static readonly TensorSlot Conv3BnOutput = new(Offset: 7777280, Size: 602112); // conv3.bn: BatchNorm2d (N, 192, 56, 56)
-    private static readonly TensorSlot Conv3BnOutputGradient = new(Offset: 8379392, Size: 602112); // its gradient
-    private static readonly TensorSlot Conv3Relu1Output = new(Offset: 8981504, Size: 602112); // conv3.relu1: ReLU (N, 192, 56, 56)
-    private static readonly TensorSlot Conv3Relu1OutputGradient = new(Offset: 9583616, Size: 602112); // its gradient
-    private static readonly TensorSlot Maxpool2Output = new(Offset: 10185728, Size: 150528); // maxpool2: MaxPool2d (N, 192, 28, 28)
-    private static readonly TensorSlot Maxpool2OutputGradient = new(Offset: 10336256, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3aBranch1ConvOutput = new(Offset: 10486784, Size: 50176); // inception3a.branch1.conv: Conv2d (N, 64, 28, 28)
-    private static readonly TensorSlot Inception3aBranch1ConvOutputGradient = new(Offset: 10536960, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3aBranch1BnOutput = new(Offset: 10587136, Size: 50176); // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28)
-    private static readonly TensorSlot Inception3aBranch1BnOutputGradient = new(Offset: 10637312, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3aBranch1Relu1Output = new(Offset: 10687488, Size: 50176); // inception3a.branch1.relu1: ReLU (N, 64, 28, 28)
-    private static readonly TensorSlot Inception3aBranch1Relu1OutputGradient = new(Offset: 10737664, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_0_ConvOutput = new(Offset: 10787840, Size: 75264); // inception3a.branch2.0.conv: Conv2d (N, 96, 28, 28)
-    private static readonly TensorSlot Inception3aBranch2_0_ConvOutputGradient = new(Offset: 10863104, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_0_BnOutput = new(Offset: 10938368, Size: 75264); // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28)
-    private static readonly TensorSlot Inception3aBranch2_0_BnOutputGradient = new(Offset: 11013632, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_0_Relu1Output = new(Offset: 11088896, Size: 75264); // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28)
-    private static readonly TensorSlot Inception3aBranch2_0_Relu1OutputGradient = new(Offset: 11164160, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_1_ConvOutput = new(Offset: 11239424, Size: 100352); // inception3a.branch2.1.conv: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3aBranch2_1_ConvOutputGradient = new(Offset: 11339776, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_1_BnOutput = new(Offset: 11440128, Size: 100352); // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3aBranch2_1_BnOutputGradient = new(Offset: 11540480, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_1_Relu1Output = new(Offset: 11640832, Size: 100352); // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3aBranch2_1_Relu1OutputGradient = new(Offset: 11741184, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_0_ConvOutput = new(Offset: 11841536, Size: 12544); // inception3a.branch3.0.conv: Conv2d (N, 16, 28, 28)
-    private static readonly TensorSlot Inception3aBranch3_0_ConvOutputGradient = new(Offset: 11854080, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_0_BnOutput = new(Offset: 11866624, Size: 12544); // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28)
-    private static readonly TensorSlot Inception3aBranch3_0_BnOutputGradient = new(Offset: 11879168, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_0_Relu1Output = new(Offset: 11891712, Size: 12544); // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28)
-    private static readonly TensorSlot Inception3aBranch3_0_Relu1OutputGradient = new(Offset: 11904256, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_1_ConvOutput = new(Offset: 11916800, Size: 25088); // inception3a.branch3.1.conv: Conv2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3aBranch3_1_ConvOutputGradient = new(Offset: 11941888, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_1_BnOutput = new(Offset: 11966976, Size: 25088); // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3aBranch3_1_BnOutputGradient = new(Offset: 11992064, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_1_Relu1Output = new(Offset: 12017152, Size: 25088); // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3aBranch3_1_Relu1OutputGradient = new(Offset: 12042240, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch4Maxpool1Output = new(Offset: 12067328, Size: 150528); // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28)
-    private static readonly TensorSlot Inception3aBranch4Maxpool1OutputGradient = new(Offset: 12217856, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3aBranch4_1_ConvOutput = new(Offset: 12368384, Size: 25088); // inception3a.branch4.1.conv: Conv2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3aBranch4_1_ConvOutputGradient = new(Offset: 12393472, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch4_1_BnOutput = new(Offset: 12418560, Size: 25088); // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3aBranch4_1_BnOutputGradient = new(Offset: 12443648, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch4_1_Relu1Output = new(Offset: 12468736, Size: 25088); // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3aBranch4_1_Relu1OutputGradient = new(Offset: 12493824, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aConcat1Output = new(Offset: 12518912, Size: 200704); // inception3a.concat1: Concat (N, 256, 28, 28)
-    private static readonly TensorSlot Inception3aConcat1OutputGradient = new(Offset: 12719616, Size: 200704); // its gradient
-    private static readonly TensorSlot Inception3bBranch1ConvOutput = new(Offset: 12920320, Size: 100352); // inception3b.branch1.conv: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3bBranch1ConvOutputGradient = new(Offset: 13020672, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch1BnOutput = new(Offset: 13121024, Size: 100352); // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3bBranch1BnOutputGradient = new(Offset: 13221376, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch1Relu1Output = new(Offset: 13321728, Size: 100352); // inception3b.branch1.relu1: ReLU (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3bBranch1Relu1OutputGradient = new(Offset: 13422080, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_0_ConvOutput = new(Offset: 13522432, Size: 100352); // inception3b.branch2.0.conv: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3bBranch2_0_ConvOutputGradient = new(Offset: 13622784, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_0_BnOutput = new(Offset: 13723136, Size: 100352); // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3bBranch2_0_BnOutputGradient = new(Offset: 13823488, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_0_Relu1Output = new(Offset: 13923840, Size: 100352); // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3bBranch2_0_Relu1OutputGradient = new(Offset: 14024192, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_1_ConvOutput = new(Offset: 14124544, Size: 150528); // inception3b.branch2.1.conv: Conv2d (N, 192, 28, 28)
-    private static readonly TensorSlot Inception3bBranch2_1_ConvOutputGradient = new(Offset: 14275072, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_1_BnOutput = new(Offset: 14425600, Size: 150528); // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28)
-    private static readonly TensorSlot Inception3bBranch2_1_BnOutputGradient = new(Offset: 14576128, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_1_Relu1Output = new(Offset: 14726656, Size: 150528); // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28)
-    private static readonly TensorSlot Inception3bBranch2_1_Relu1OutputGradient = new(Offset: 14877184, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_0_ConvOutput = new(Offset: 15027712, Size: 25088); // inception3b.branch3.0.conv: Conv2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3bBranch3_0_ConvOutputGradient = new(Offset: 15052800, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_0_BnOutput = new(Offset: 15077888, Size: 25088); // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3bBranch3_0_BnOutputGradient = new(Offset: 15102976, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_0_Relu1Output = new(Offset: 15128064, Size: 25088); // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3bBranch3_0_Relu1OutputGradient = new(Offset: 15153152, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_1_ConvOutput = new(Offset: 15178240, Size: 75264); // inception3b.branch3.1.conv: Conv2d (N, 96, 28, 28)
-    private static readonly TensorSlot Inception3bBranch3_1_ConvOutputGradient = new(Offset: 15253504, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_1_BnOutput = new(Offset: 15328768, Size: 75264); // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28)
-    private static readonly TensorSlot Inception3bBranch3_1_BnOutputGradient = new(Offset: 15404032, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_1_Relu1Output = new(Offset: 15479296, Size: 75264); // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28)
-    private static readonly TensorSlot Inception3bBranch3_1_Relu1OutputGradient = new(Offset: 15554560, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3bBranch4Maxpool1Output = new(Offset: 15629824, Size: 200704); // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28)
-    private static readonly TensorSlot Inception3bBranch4Maxpool1OutputGradient = new(Offset: 15830528, Size: 200704); // its gradient
-    private static readonly TensorSlot Inception3bBranch4_1_ConvOutput = new(Offset: 16031232, Size: 50176); // inception3b.branch4.1.conv: Conv2d (N, 64, 28, 28)
-    private static readonly TensorSlot Inception3bBranch4_1_ConvOutputGradient = new(Offset: 16081408, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3bBranch4_1_BnOutput = new(Offset: 16131584, Size: 50176); // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28)
-    private static readonly TensorSlot Inception3bBranch4_1_BnOutputGradient = new(Offset: 16181760, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3bBranch4_1_Relu1Output = new(Offset: 16231936, Size: 50176); // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28)
-    private static readonly TensorSlot Inception3bBranch4_1_Relu1OutputGradient = new(Offset: 16282112, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3bConcat1Output = new(Offset: 16332288, Size: 376320); // inception3b.concat1: Concat (N, 480, 28, 28)
-    private static readonly TensorSlot Inception3bConcat1OutputGradient = new(Offset: 16708608, Size: 376320); // its gradient
-    private static readonly TensorSlot Maxpool3Output = new(Offset: 17084928, Size: 94080); // maxpool3: MaxPool2d (N, 480, 14, 14)
-    private static readonly TensorSlot Maxpool3OutputGradient = new(Offset: 17179008, Size: 94080); // its gradient
-    private static readonly TensorSlot Inception4aBranch1ConvOutput = new(Offset: 17273088, Size: 37632); // inception4a.branch1.conv: Conv2d (N, 192, 14, 14)
-    private static readonly TensorSlot Inception4aBranch1ConvOutputGradient = new(Offset: 17310720, Size: 37632); // its gradient
-    private static readonly TensorSlot Inception4aBranch1BnOutput = new(Offset: 17348352, Size: 37632); // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14)
-    private static readonly TensorSlot Inception4aBranch1BnOutputGradient = new(Offset: 17385984, Size: 37632); // its gradient
-    private static readonly TensorSlot Inception4aBranch1Relu1Output = new(Offset: 17423616, Size: 37632); // inception4a.branch1.relu1: ReLU (N, 192, 14, 14)
-    private static readonly TensorSlot Inception4aBranch1Relu1OutputGradient = new(Offset: 17461248, Size: 37632); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_0_ConvOutput = new(Offset: 17498880, Size: 18816); // inception4a.branch2.0.conv: Conv2d (N, 96, 14, 14)
-    private static readonly TensorSlot Inception4aBranch2_0_ConvOutputGradient = new(Offset: 17517696, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_0_BnOutput = new(Offset: 17536512, Size: 18816); // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14)
-    private static readonly TensorSlot Inception4aBranch2_0_BnOutputGradient = new(Offset: 17555328, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_0_Relu1Output = new(Offset: 17574144, Size: 18816); // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14)
-    private static readonly TensorSlot Inception4aBranch2_0_Relu1OutputGradient = new(Offset: 17592960, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_1_ConvOutput = new(Offset: 17611776, Size: 40768); // inception4a.branch2.1.conv: Conv2d (N, 208, 14, 14)
-    private static readonly TensorSlot Inception4aBranch2_1_ConvOutputGradient = new(Offset: 17652544, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_1_BnOutput = new(Offset: 17693312, Size: 40768); // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14)
-    private static readonly TensorSlot Inception4aBranch2_1_BnOutputGradient = new(Offset: 17734080, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_1_Relu1Output = new(Offset: 17774848, Size: 40768); // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14)
-    private static readonly TensorSlot Inception4aBranch2_1_Relu1OutputGradient = new(Offset: 17815616, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_0_ConvOutput = new(Offset: 17856384, Size: 3136); // inception4a.branch3.0.conv: Conv2d (N, 16, 14, 14)
-    private static readonly TensorSlot Inception4aBranch3_0_ConvOutputGradient = new(Offset: 17859520, Size: 3136); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_0_BnOutput = new(Offset: 17862656, Size: 3136); // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14)
-    private static readonly TensorSlot Inception4aBranch3_0_BnOutputGradient = new(Offset: 17865792, Size: 3136); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_0_Relu1Output = new(Offset: 17868928, Size: 3136); // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14)
-    private static readonly TensorSlot Inception4aBranch3_0_Relu1OutputGradient = new(Offset: 17872064, Size: 3136); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_1_ConvOutput = new(Offset: 17875200, Size: 9408); // inception4a.branch3.1.conv: Conv2d (N, 48, 14, 14)
-    private static readonly TensorSlot Inception4aBranch3_1_ConvOutputGradient = new(Offset: 17884608, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_1_BnOutput = new(Offset: 17894016, Size: 9408); // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14)
-    private static readonly TensorSlot Inception4aBranch3_1_BnOutputGradient = new(Offset: 17903424, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_1_Relu1Output = new(Offset: 17912832, Size: 9408); // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14)
-    private static readonly TensorSlot Inception4aBranch3_1_Relu1OutputGradient = new(Offset: 17922240, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception4aBranch4Maxpool1Output = new(Offset: 17931648, Size: 94080); // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14)
-    private static readonly TensorSlot Inception4aBranch4Maxpool1OutputGradient = new(Offset: 18025728, Size: 94080); // its gradient
-    private static readonly TensorSlot Inception4aBranch4_1_ConvOutput = new(Offset: 18119808, Size: 12544); // inception4a.branch4.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4aBranch4_1_ConvOutputGradient = new(Offset: 18132352, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4aBranch4_1_BnOutput = new(Offset: 18144896, Size: 12544); // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4aBranch4_1_BnOutputGradient = new(Offset: 18157440, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4aBranch4_1_Relu1Output = new(Offset: 18169984, Size: 12544); // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4aBranch4_1_Relu1OutputGradient = new(Offset: 18182528, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4aConcat1Output = new(Offset: 18195072, Size: 100352); // inception4a.concat1: Concat (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4aConcat1OutputGradient = new(Offset: 18295424, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4bBranch1ConvOutput = new(Offset: 18395776, Size: 31360); // inception4b.branch1.conv: Conv2d (N, 160, 14, 14)
-    private static readonly TensorSlot Inception4bBranch1ConvOutputGradient = new(Offset: 18427136, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4bBranch1BnOutput = new(Offset: 18458496, Size: 31360); // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14)
-    private static readonly TensorSlot Inception4bBranch1BnOutputGradient = new(Offset: 18489856, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4bBranch1Relu1Output = new(Offset: 18521216, Size: 31360); // inception4b.branch1.relu1: ReLU (N, 160, 14, 14)
-    private static readonly TensorSlot Inception4bBranch1Relu1OutputGradient = new(Offset: 18552576, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_0_ConvOutput = new(Offset: 18583936, Size: 21952); // inception4b.branch2.0.conv: Conv2d (N, 112, 14, 14)
-    private static readonly TensorSlot Inception4bBranch2_0_ConvOutputGradient = new(Offset: 18605888, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_0_BnOutput = new(Offset: 18627840, Size: 21952); // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14)
-    private static readonly TensorSlot Inception4bBranch2_0_BnOutputGradient = new(Offset: 18649792, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_0_Relu1Output = new(Offset: 18671744, Size: 21952); // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14)
-    private static readonly TensorSlot Inception4bBranch2_0_Relu1OutputGradient = new(Offset: 18693696, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_1_ConvOutput = new(Offset: 18715648, Size: 43904); // inception4b.branch2.1.conv: Conv2d (N, 224, 14, 14)
-    private static readonly TensorSlot Inception4bBranch2_1_ConvOutputGradient = new(Offset: 18759552, Size: 43904); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_1_BnOutput = new(Offset: 18803456, Size: 43904); // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14)
-    private static readonly TensorSlot Inception4bBranch2_1_BnOutputGradient = new(Offset: 18847360, Size: 43904); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_1_Relu1Output = new(Offset: 18891264, Size: 43904); // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14)
-    private static readonly TensorSlot Inception4bBranch2_1_Relu1OutputGradient = new(Offset: 18935168, Size: 43904); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_0_ConvOutput = new(Offset: 18979072, Size: 4704); // inception4b.branch3.0.conv: Conv2d (N, 24, 14, 14)
-    private static readonly TensorSlot Inception4bBranch3_0_ConvOutputGradient = new(Offset: 18983776, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_0_BnOutput = new(Offset: 18988480, Size: 4704); // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14)
-    private static readonly TensorSlot Inception4bBranch3_0_BnOutputGradient = new(Offset: 18993184, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_0_Relu1Output = new(Offset: 18997888, Size: 4704); // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14)
-    private static readonly TensorSlot Inception4bBranch3_0_Relu1OutputGradient = new(Offset: 19002592, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_1_ConvOutput = new(Offset: 19007296, Size: 12544); // inception4b.branch3.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4bBranch3_1_ConvOutputGradient = new(Offset: 19019840, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_1_BnOutput = new(Offset: 19032384, Size: 12544); // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4bBranch3_1_BnOutputGradient = new(Offset: 19044928, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_1_Relu1Output = new(Offset: 19057472, Size: 12544); // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4bBranch3_1_Relu1OutputGradient = new(Offset: 19070016, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch4Maxpool1Output = new(Offset: 19082560, Size: 100352); // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4bBranch4Maxpool1OutputGradient = new(Offset: 19182912, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4bBranch4_1_ConvOutput = new(Offset: 19283264, Size: 12544); // inception4b.branch4.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4bBranch4_1_ConvOutputGradient = new(Offset: 19295808, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch4_1_BnOutput = new(Offset: 19308352, Size: 12544); // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4bBranch4_1_BnOutputGradient = new(Offset: 19320896, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch4_1_Relu1Output = new(Offset: 19333440, Size: 12544); // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4bBranch4_1_Relu1OutputGradient = new(Offset: 19345984, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bConcat1Output = new(Offset: 19358528, Size: 100352); // inception4b.concat1: Concat (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4bConcat1OutputGradient = new(Offset: 19458880, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4cBranch1ConvOutput = new(Offset: 19559232, Size: 25088); // inception4c.branch1.conv: Conv2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4cBranch1ConvOutputGradient = new(Offset: 19584320, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch1BnOutput = new(Offset: 19609408, Size: 25088); // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4cBranch1BnOutputGradient = new(Offset: 19634496, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch1Relu1Output = new(Offset: 19659584, Size: 25088); // inception4c.branch1.relu1: ReLU (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4cBranch1Relu1OutputGradient = new(Offset: 19684672, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_0_ConvOutput = new(Offset: 19709760, Size: 25088); // inception4c.branch2.0.conv: Conv2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4cBranch2_0_ConvOutputGradient = new(Offset: 19734848, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_0_BnOutput = new(Offset: 19759936, Size: 25088); // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4cBranch2_0_BnOutputGradient = new(Offset: 19785024, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_0_Relu1Output = new(Offset: 19810112, Size: 25088); // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4cBranch2_0_Relu1OutputGradient = new(Offset: 19835200, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_1_ConvOutput = new(Offset: 19860288, Size: 50176); // inception4c.branch2.1.conv: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Inception4cBranch2_1_ConvOutputGradient = new(Offset: 19910464, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_1_BnOutput = new(Offset: 19960640, Size: 50176); // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14)
-    private static readonly TensorSlot Inception4cBranch2_1_BnOutputGradient = new(Offset: 20010816, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_1_Relu1Output = new(Offset: 20060992, Size: 50176); // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14)
-    private static readonly TensorSlot Inception4cBranch2_1_Relu1OutputGradient = new(Offset: 20111168, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_0_ConvOutput = new(Offset: 20161344, Size: 4704); // inception4c.branch3.0.conv: Conv2d (N, 24, 14, 14)
-    private static readonly TensorSlot Inception4cBranch3_0_ConvOutputGradient = new(Offset: 20166048, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_0_BnOutput = new(Offset: 20170752, Size: 4704); // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14)
-    private static readonly TensorSlot Inception4cBranch3_0_BnOutputGradient = new(Offset: 20175456, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_0_Relu1Output = new(Offset: 20180160, Size: 4704); // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14)
-    private static readonly TensorSlot Inception4cBranch3_0_Relu1OutputGradient = new(Offset: 20184864, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_1_ConvOutput = new(Offset: 20189568, Size: 12544); // inception4c.branch3.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4cBranch3_1_ConvOutputGradient = new(Offset: 20202112, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_1_BnOutput = new(Offset: 20214656, Size: 12544); // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4cBranch3_1_BnOutputGradient = new(Offset: 20227200, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_1_Relu1Output = new(Offset: 20239744, Size: 12544); // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4cBranch3_1_Relu1OutputGradient = new(Offset: 20252288, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch4Maxpool1Output = new(Offset: 20264832, Size: 100352); // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4cBranch4Maxpool1OutputGradient = new(Offset: 20365184, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4cBranch4_1_ConvOutput = new(Offset: 20465536, Size: 12544); // inception4c.branch4.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4cBranch4_1_ConvOutputGradient = new(Offset: 20478080, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch4_1_BnOutput = new(Offset: 20490624, Size: 12544); // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4cBranch4_1_BnOutputGradient = new(Offset: 20503168, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch4_1_Relu1Output = new(Offset: 20515712, Size: 12544); // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4cBranch4_1_Relu1OutputGradient = new(Offset: 20528256, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cConcat1Output = new(Offset: 20540800, Size: 100352); // inception4c.concat1: Concat (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4cConcat1OutputGradient = new(Offset: 20641152, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4dBranch1ConvOutput = new(Offset: 20741504, Size: 21952); // inception4d.branch1.conv: Conv2d (N, 112, 14, 14)
-    private static readonly TensorSlot Inception4dBranch1ConvOutputGradient = new(Offset: 20763456, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4dBranch1BnOutput = new(Offset: 20785408, Size: 21952); // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14)
-    private static readonly TensorSlot Inception4dBranch1BnOutputGradient = new(Offset: 20807360, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4dBranch1Relu1Output = new(Offset: 20829312, Size: 21952); // inception4d.branch1.relu1: ReLU (N, 112, 14, 14)
-    private static readonly TensorSlot Inception4dBranch1Relu1OutputGradient = new(Offset: 20851264, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_0_ConvOutput = new(Offset: 20873216, Size: 28224); // inception4d.branch2.0.conv: Conv2d (N, 144, 14, 14)
-    private static readonly TensorSlot Inception4dBranch2_0_ConvOutputGradient = new(Offset: 20901440, Size: 28224); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_0_BnOutput = new(Offset: 20929664, Size: 28224); // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14)
-    private static readonly TensorSlot Inception4dBranch2_0_BnOutputGradient = new(Offset: 20957888, Size: 28224); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_0_Relu1Output = new(Offset: 20986112, Size: 28224); // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14)
-    private static readonly TensorSlot Inception4dBranch2_0_Relu1OutputGradient = new(Offset: 21014336, Size: 28224); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_1_ConvOutput = new(Offset: 21042560, Size: 56448); // inception4d.branch2.1.conv: Conv2d (N, 288, 14, 14)
-    private static readonly TensorSlot Inception4dBranch2_1_ConvOutputGradient = new(Offset: 21099008, Size: 56448); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_1_BnOutput = new(Offset: 21155456, Size: 56448); // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14)
-    private static readonly TensorSlot Inception4dBranch2_1_BnOutputGradient = new(Offset: 21211904, Size: 56448); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_1_Relu1Output = new(Offset: 21268352, Size: 56448); // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14)
-    private static readonly TensorSlot Inception4dBranch2_1_Relu1OutputGradient = new(Offset: 21324800, Size: 56448); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_0_ConvOutput = new(Offset: 21381248, Size: 6272); // inception4d.branch3.0.conv: Conv2d (N, 32, 14, 14)
-    private static readonly TensorSlot Inception4dBranch3_0_ConvOutputGradient = new(Offset: 21387520, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_0_BnOutput = new(Offset: 21393792, Size: 6272); // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14)
-    private static readonly TensorSlot Inception4dBranch3_0_BnOutputGradient = new(Offset: 21400064, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_0_Relu1Output = new(Offset: 21406336, Size: 6272); // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14)
-    private static readonly TensorSlot Inception4dBranch3_0_Relu1OutputGradient = new(Offset: 21412608, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_1_ConvOutput = new(Offset: 21418880, Size: 12544); // inception4d.branch3.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4dBranch3_1_ConvOutputGradient = new(Offset: 21431424, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_1_BnOutput = new(Offset: 21443968, Size: 12544); // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4dBranch3_1_BnOutputGradient = new(Offset: 21456512, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_1_Relu1Output = new(Offset: 21469056, Size: 12544); // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4dBranch3_1_Relu1OutputGradient = new(Offset: 21481600, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch4Maxpool1Output = new(Offset: 21494144, Size: 100352); // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4dBranch4Maxpool1OutputGradient = new(Offset: 21594496, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4dBranch4_1_ConvOutput = new(Offset: 21694848, Size: 12544); // inception4d.branch4.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4dBranch4_1_ConvOutputGradient = new(Offset: 21707392, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch4_1_BnOutput = new(Offset: 21719936, Size: 12544); // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4dBranch4_1_BnOutputGradient = new(Offset: 21732480, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch4_1_Relu1Output = new(Offset: 21745024, Size: 12544); // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4dBranch4_1_Relu1OutputGradient = new(Offset: 21757568, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dConcat1Output = new(Offset: 21770112, Size: 103488); // inception4d.concat1: Concat (N, 528, 14, 14)
-    private static readonly TensorSlot Inception4dConcat1OutputGradient = new(Offset: 21873600, Size: 103488); // its gradient
-    private static readonly TensorSlot Inception4eBranch1ConvOutput = new(Offset: 21977088, Size: 50176); // inception4e.branch1.conv: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Inception4eBranch1ConvOutputGradient = new(Offset: 22027264, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4eBranch1BnOutput = new(Offset: 22077440, Size: 50176); // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14)
-    private static readonly TensorSlot Inception4eBranch1BnOutputGradient = new(Offset: 22127616, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4eBranch1Relu1Output = new(Offset: 22177792, Size: 50176); // inception4e.branch1.relu1: ReLU (N, 256, 14, 14)
-    private static readonly TensorSlot Inception4eBranch1Relu1OutputGradient = new(Offset: 22227968, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_0_ConvOutput = new(Offset: 22278144, Size: 31360); // inception4e.branch2.0.conv: Conv2d (N, 160, 14, 14)
-    private static readonly TensorSlot Inception4eBranch2_0_ConvOutputGradient = new(Offset: 22309504, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_0_BnOutput = new(Offset: 22340864, Size: 31360); // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14)
-    private static readonly TensorSlot Inception4eBranch2_0_BnOutputGradient = new(Offset: 22372224, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_0_Relu1Output = new(Offset: 22403584, Size: 31360); // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14)
-    private static readonly TensorSlot Inception4eBranch2_0_Relu1OutputGradient = new(Offset: 22434944, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_1_ConvOutput = new(Offset: 22466304, Size: 62720); // inception4e.branch2.1.conv: Conv2d (N, 320, 14, 14)
-    private static readonly TensorSlot Inception4eBranch2_1_ConvOutputGradient = new(Offset: 22529024, Size: 62720); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_1_BnOutput = new(Offset: 22591744, Size: 62720); // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14)
-    private static readonly TensorSlot Inception4eBranch2_1_BnOutputGradient = new(Offset: 22654464, Size: 62720); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_1_Relu1Output = new(Offset: 22717184, Size: 62720); // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14)
-    private static readonly TensorSlot Inception4eBranch2_1_Relu1OutputGradient = new(Offset: 22779904, Size: 62720); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_0_ConvOutput = new(Offset: 22842624, Size: 6272); // inception4e.branch3.0.conv: Conv2d (N, 32, 14, 14)
-    private static readonly TensorSlot Inception4eBranch3_0_ConvOutputGradient = new(Offset: 22848896, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_0_BnOutput = new(Offset: 22855168, Size: 6272); // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14)
-    private static readonly TensorSlot Inception4eBranch3_0_BnOutputGradient = new(Offset: 22861440, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_0_Relu1Output = new(Offset: 22867712, Size: 6272); // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14)
-    private static readonly TensorSlot Inception4eBranch3_0_Relu1OutputGradient = new(Offset: 22873984, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_1_ConvOutput = new(Offset: 22880256, Size: 25088); // inception4e.branch3.1.conv: Conv2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4eBranch3_1_ConvOutputGradient = new(Offset: 22905344, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_1_BnOutput = new(Offset: 22930432, Size: 25088); // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4eBranch3_1_BnOutputGradient = new(Offset: 22955520, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_1_Relu1Output = new(Offset: 22980608, Size: 25088); // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4eBranch3_1_Relu1OutputGradient = new(Offset: 23005696, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch4Maxpool1Output = new(Offset: 23030784, Size: 103488); // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14)
-    private static readonly TensorSlot Inception4eBranch4Maxpool1OutputGradient = new(Offset: 23134272, Size: 103488); // its gradient
-    private static readonly TensorSlot Inception4eBranch4_1_ConvOutput = new(Offset: 23237760, Size: 25088); // inception4e.branch4.1.conv: Conv2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4eBranch4_1_ConvOutputGradient = new(Offset: 23262848, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch4_1_BnOutput = new(Offset: 23287936, Size: 25088); // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4eBranch4_1_BnOutputGradient = new(Offset: 23313024, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch4_1_Relu1Output = new(Offset: 23338112, Size: 25088); // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4eBranch4_1_Relu1OutputGradient = new(Offset: 23363200, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eConcat1Output = new(Offset: 23388288, Size: 163072); // inception4e.concat1: Concat (N, 832, 14, 14)
-    private static readonly TensorSlot Inception4eConcat1OutputGradient = new(Offset: 23551360, Size: 163072); // its gradient
-    private static readonly TensorSlot Maxpool4Output = new(Offset: 23714432, Size: 40768); // maxpool4: MaxPool2d (N, 832, 7, 7)
-    private static readonly TensorSlot Maxpool4OutputGradient = new(Offset: 23755200, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5aBranch1ConvOutput = new(Offset: 23795968, Size: 12544); // inception5a.branch1.conv: Conv2d (N, 256, 7, 7)
-    private static readonly TensorSlot Inception5aBranch1ConvOutputGradient = new(Offset: 23808512, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception5aBranch1BnOutput = new(Offset: 23821056, Size: 12544); // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7)
-    private static readonly TensorSlot Inception5aBranch1BnOutputGradient = new(Offset: 23833600, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception5aBranch1Relu1Output = new(Offset: 23846144, Size: 12544); // inception5a.branch1.relu1: ReLU (N, 256, 7, 7)
-    private static readonly TensorSlot Inception5aBranch1Relu1OutputGradient = new(Offset: 23858688, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_0_ConvOutput = new(Offset: 23871232, Size: 7840); // inception5a.branch2.0.conv: Conv2d (N, 160, 7, 7)
-    private static readonly TensorSlot Inception5aBranch2_0_ConvOutputGradient = new(Offset: 23879072, Size: 7840); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_0_BnOutput = new(Offset: 23886912, Size: 7840); // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7)
-    private static readonly TensorSlot Inception5aBranch2_0_BnOutputGradient = new(Offset: 23894752, Size: 7840); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_0_Relu1Output = new(Offset: 23902592, Size: 7840); // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7)
-    private static readonly TensorSlot Inception5aBranch2_0_Relu1OutputGradient = new(Offset: 23910432, Size: 7840); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_1_ConvOutput = new(Offset: 23918272, Size: 15680); // inception5a.branch2.1.conv: Conv2d (N, 320, 7, 7)
-    private static readonly TensorSlot Inception5aBranch2_1_ConvOutputGradient = new(Offset: 23933952, Size: 15680); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_1_BnOutput = new(Offset: 23949632, Size: 15680); // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7)
-    private static readonly TensorSlot Inception5aBranch2_1_BnOutputGradient = new(Offset: 23965312, Size: 15680); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_1_Relu1Output = new(Offset: 23980992, Size: 15680); // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7)
-    private static readonly TensorSlot Inception5aBranch2_1_Relu1OutputGradient = new(Offset: 23996672, Size: 15680); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_0_ConvOutput = new(Offset: 24012352, Size: 1568); // inception5a.branch3.0.conv: Conv2d (N, 32, 7, 7)
-    private static readonly TensorSlot Inception5aBranch3_0_ConvOutputGradient = new(Offset: 24013920, Size: 1568); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_0_BnOutput = new(Offset: 24015488, Size: 1568); // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7)
-    private static readonly TensorSlot Inception5aBranch3_0_BnOutputGradient = new(Offset: 24017056, Size: 1568); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_0_Relu1Output = new(Offset: 24018624, Size: 1568); // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7)
-    private static readonly TensorSlot Inception5aBranch3_0_Relu1OutputGradient = new(Offset: 24020192, Size: 1568); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_1_ConvOutput = new(Offset: 24021760, Size: 6272); // inception5a.branch3.1.conv: Conv2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5aBranch3_1_ConvOutputGradient = new(Offset: 24028032, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_1_BnOutput = new(Offset: 24034304, Size: 6272); // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5aBranch3_1_BnOutputGradient = new(Offset: 24040576, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_1_Relu1Output = new(Offset: 24046848, Size: 6272); // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5aBranch3_1_Relu1OutputGradient = new(Offset: 24053120, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch4Maxpool1Output = new(Offset: 24059392, Size: 40768); // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
-    private static readonly TensorSlot Inception5aBranch4Maxpool1OutputGradient = new(Offset: 24100160, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5aBranch4_1_ConvOutput = new(Offset: 24140928, Size: 6272); // inception5a.branch4.1.conv: Conv2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5aBranch4_1_ConvOutputGradient = new(Offset: 24147200, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch4_1_BnOutput = new(Offset: 24153472, Size: 6272); // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5aBranch4_1_BnOutputGradient = new(Offset: 24159744, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch4_1_Relu1Output = new(Offset: 24166016, Size: 6272); // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5aBranch4_1_Relu1OutputGradient = new(Offset: 24172288, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aConcat1Output = new(Offset: 24178560, Size: 40768); // inception5a.concat1: Concat (N, 832, 7, 7)
-    private static readonly TensorSlot Inception5aConcat1OutputGradient = new(Offset: 24219328, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5bBranch1ConvOutput = new(Offset: 24260096, Size: 18816); // inception5b.branch1.conv: Conv2d (N, 384, 7, 7)
-    private static readonly TensorSlot Inception5bBranch1ConvOutputGradient = new(Offset: 24278912, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch1BnOutput = new(Offset: 24297728, Size: 18816); // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7)
-    private static readonly TensorSlot Inception5bBranch1BnOutputGradient = new(Offset: 24316544, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch1Relu1Output = new(Offset: 24335360, Size: 18816); // inception5b.branch1.relu1: ReLU (N, 384, 7, 7)
-    private static readonly TensorSlot Inception5bBranch1Relu1OutputGradient = new(Offset: 24354176, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_0_ConvOutput = new(Offset: 24372992, Size: 9408); // inception5b.branch2.0.conv: Conv2d (N, 192, 7, 7)
-    private static readonly TensorSlot Inception5bBranch2_0_ConvOutputGradient = new(Offset: 24382400, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_0_BnOutput = new(Offset: 24391808, Size: 9408); // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7)
-    private static readonly TensorSlot Inception5bBranch2_0_BnOutputGradient = new(Offset: 24401216, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_0_Relu1Output = new(Offset: 24410624, Size: 9408); // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7)
-    private static readonly TensorSlot Inception5bBranch2_0_Relu1OutputGradient = new(Offset: 24420032, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_1_ConvOutput = new(Offset: 24429440, Size: 18816); // inception5b.branch2.1.conv: Conv2d (N, 384, 7, 7)
-    private static readonly TensorSlot Inception5bBranch2_1_ConvOutputGradient = new(Offset: 24448256, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_1_BnOutput = new(Offset: 24467072, Size: 18816); // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7)
-    private static readonly TensorSlot Inception5bBranch2_1_BnOutputGradient = new(Offset: 24485888, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_1_Relu1Output = new(Offset: 24504704, Size: 18816); // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7)
-    private static readonly TensorSlot Inception5bBranch2_1_Relu1OutputGradient = new(Offset: 24523520, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_0_ConvOutput = new(Offset: 24542336, Size: 2352); // inception5b.branch3.0.conv: Conv2d (N, 48, 7, 7)
-    private static readonly TensorSlot Inception5bBranch3_0_ConvOutputGradient = new(Offset: 24544688, Size: 2352); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_0_BnOutput = new(Offset: 24547040, Size: 2352); // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7)
-    private static readonly TensorSlot Inception5bBranch3_0_BnOutputGradient = new(Offset: 24549392, Size: 2352); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_0_Relu1Output = new(Offset: 24551744, Size: 2352); // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7)
-    private static readonly TensorSlot Inception5bBranch3_0_Relu1OutputGradient = new(Offset: 24554096, Size: 2352); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_1_ConvOutput = new(Offset: 24556448, Size: 6272); // inception5b.branch3.1.conv: Conv2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5bBranch3_1_ConvOutputGradient = new(Offset: 24562720, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_1_BnOutput = new(Offset: 24568992, Size: 6272); // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5bBranch3_1_BnOutputGradient = new(Offset: 24575264, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_1_Relu1Output = new(Offset: 24581536, Size: 6272); // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5bBranch3_1_Relu1OutputGradient = new(Offset: 24587808, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch4Maxpool1Output = new(Offset: 24594080, Size: 40768); // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
-    private static readonly TensorSlot Inception5bBranch4Maxpool1OutputGradient = new(Offset: 24634848, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5bBranch4_1_ConvOutput = new(Offset: 24675616, Size: 6272); // inception5b.branch4.1.conv: Conv2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5bBranch4_1_ConvOutputGradient = new(Offset: 24681888, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch4_1_BnOutput = new(Offset: 24688160, Size: 6272); // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5bBranch4_1_BnOutputGradient = new(Offset: 24694432, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch4_1_Relu1Output = new(Offset: 24700704, Size: 6272); // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5bBranch4_1_Relu1OutputGradient = new(Offset: 24706976, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bConcat1Output = new(Offset: 24713248, Size: 50176); // inception5b.concat1: Concat (N, 1024, 7, 7)
-    private static readonly TensorSlot Inception5bConcat1OutputGradient = new(Offset: 24763424, Size: 50176); // its gradient
-    private static readonly TensorSlot AvgpoolOutput = new(Offset: 24813600, Size: 1024); // avgpool: AdaptiveAvgPool2d (N, 1024, 1, 1)
-    private static readonly TensorSlot AvgpoolOutputGradient = new(Offset: 24814624, Size: 1024); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Offset: 24813600, Size: 1024); // flatten1: Flatten (N, 1024), a view of AvgpoolOutput
-    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 24814624, Size: 1024); // its gradient, a view of AvgpoolOutputGradient
-    private static readonly TensorSlot DropoutOutput = new(Offset: 24816672, Size: 1024); // dropout: Dropout (N, 1024)
-    private static readonly TensorSlot DropoutOutputGradient = new(Offset: 24817696, Size: 1024); // its gradient
-    private static readonly TensorSlot DropoutMask = new(Offset: 24815648, Size: 1024); // dropout's mask
-    private static readonly TensorSlot FcOutput = new(Offset: 24818720, Size: 1000); // fc: Linear (N, 1000)
-    private static readonly TensorSlot FcOutputGradient = new(Offset: 24819728, Size: 1000); // its gradient
-    private static readonly TensorSlot GradientScratch = new(Offset: 24820736, Size: 200704); // where a second gradient contribution is computed before it is added
-    private static readonly TensorSlot LabelValues = new(Offset: 25021440, Size: 1); // the class index of each sample
+    private static readonly TensorSlot NetworkInput = new(Training: 4566016, Inference: 1003520, Size: 150528); // the input (N, 3, 224, 224)
+    private static readonly TensorSlot Conv1ConvOutput = new(Training: 0, Inference: 0, Size: 802816); // conv1.conv: Conv2d (N, 64, 112, 112)
+    private static readonly TensorSlot Conv1ConvOutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient
+    private static readonly TensorSlot Conv1BnOutput = new(Training: 802816, Inference: 0, Size: 802816); // conv1.bn: BatchNorm2d (N, 64, 112, 112); in place over Conv1ConvOutput (inference)
+    private static readonly TensorSlot Conv1BnOutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient; in place over Conv1Relu1OutputGradient (training)
+    private static readonly TensorSlot Conv1Relu1Output = new(Training: 802816, Inference: 0, Size: 802816); // conv1.relu1: ReLU (N, 64, 112, 112); in place over Conv1BnOutput (training, inference)
+    private static readonly TensorSlot Conv1Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Training: 3562496, Inference: 802816, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 2408448, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv2ConvOutput = new(Training: 3763200, Inference: 602112, Size: 200704); // conv2.conv: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Conv2ConvOutputGradient = new(Training: 1806336, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv2BnOutput = new(Training: 3963904, Inference: 602112, Size: 200704); // conv2.bn: BatchNorm2d (N, 64, 56, 56); in place over Conv2ConvOutput (inference)
+    private static readonly TensorSlot Conv2BnOutputGradient = new(Training: 1605632, Inference: -1, Size: 200704); // its gradient; in place over Conv2Relu1OutputGradient (training)
+    private static readonly TensorSlot Conv2Relu1Output = new(Training: 3963904, Inference: 602112, Size: 200704); // conv2.relu1: ReLU (N, 64, 56, 56); in place over Conv2BnOutput (training, inference)
+    private static readonly TensorSlot Conv2Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv3ConvOutput = new(Training: 1605632, Inference: 0, Size: 602112); // conv3.conv: Conv2d (N, 192, 56, 56)
+    private static readonly TensorSlot Conv3ConvOutputGradient = new(Training: 2207744, Inference: -1, Size: 602112); // its gradient
+    private static readonly TensorSlot Conv3BnOutput = new(Training: 2207744, Inference: 0, Size: 602112); // conv3.bn: BatchNorm2d (N, 192, 56, 56); in place over Conv3ConvOutput (inference)
+    private static readonly TensorSlot Conv3BnOutputGradient = new(Training: 2809856, Inference: -1, Size: 602112); // its gradient; in place over Conv3Relu1OutputGradient (training)
+    private static readonly TensorSlot Conv3Relu1Output = new(Training: 2207744, Inference: 0, Size: 602112); // conv3.relu1: ReLU (N, 192, 56, 56); in place over Conv3BnOutput (training, inference)
+    private static readonly TensorSlot Conv3Relu1OutputGradient = new(Training: 2809856, Inference: -1, Size: 602112); // its gradient
+    private static readonly TensorSlot Maxpool2Output = new(Training: 4716544, Inference: 602112, Size: 150528); // maxpool2: MaxPool2d (N, 192, 28, 28)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 3411968, Inference: -1, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3aBranch1ConvOutput = new(Training: 7520128, Inference: 200704, Size: 50176); // inception3a.branch1.conv: Conv2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3aBranch1ConvOutputGradient = new(Training: 2809856, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3aBranch1ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3aBranch1BnOutput = new(Training: 7570304, Inference: 200704, Size: 50176); // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28); in place over Inception3aBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch1BnOutputGradient = new(Training: 2910208, Inference: -1, Size: 50176); // its gradient; in place over Inception3aBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch1Relu1Output = new(Training: 7570304, Inference: 200704, Size: 50176); // inception3a.branch1.relu1: ReLU (N, 64, 28, 28); in place over Inception3aBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch1Relu1OutputGradient = new(Training: 2910208, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_0_ConvOutput = new(Training: 6918016, Inference: 752640, Size: 75264); // inception3a.branch2.0.conv: Conv2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_0_ConvOutputGradient = new(Training: 4340224, Inference: -1, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_0_ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3aBranch2_0_BnOutput = new(Training: 6993280, Inference: 752640, Size: 75264); // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28); in place over Inception3aBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch2_0_BnOutputGradient = new(Training: 4264960, Inference: -1, Size: 75264); // its gradient; in place over Inception3aBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch2_0_Relu1Output = new(Training: 6993280, Inference: 752640, Size: 75264); // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28); in place over Inception3aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch2_0_Relu1OutputGradient = new(Training: 4264960, Inference: -1, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_1_ConvOutput = new(Training: 5525632, Inference: 903168, Size: 100352); // inception3a.branch2.1.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_1_ConvOutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_1_BnOutput = new(Training: 5625984, Inference: 903168, Size: 100352); // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3aBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch2_1_BnOutputGradient = new(Training: 2809856, Inference: -1, Size: 100352); // its gradient; in place over Inception3aBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch2_1_Relu1Output = new(Training: 5625984, Inference: 903168, Size: 100352); // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28); in place over Inception3aBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch2_1_Relu1OutputGradient = new(Training: 2809856, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_0_ConvOutput = new(Training: 8972096, Inference: 752640, Size: 12544); // inception3a.branch3.0.conv: Conv2d (N, 16, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_0_ConvOutputGradient = new(Training: 4315136, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_0_ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3aBranch3_0_BnOutput = new(Training: 8984640, Inference: 752640, Size: 12544); // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28); in place over Inception3aBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch3_0_BnOutputGradient = new(Training: 4189696, Inference: -1, Size: 12544); // its gradient; in place over Inception3aBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch3_0_Relu1Output = new(Training: 8984640, Inference: 752640, Size: 12544); // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28); in place over Inception3aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch3_0_Relu1OutputGradient = new(Training: 4189696, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_1_ConvOutput = new(Training: 8388800, Inference: 250880, Size: 25088); // inception3a.branch3.1.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_1_ConvOutputGradient = new(Training: 4164608, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_1_BnOutput = new(Training: 8413888, Inference: 250880, Size: 25088); // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3aBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch3_1_BnOutputGradient = new(Training: 2960384, Inference: -1, Size: 25088); // its gradient; in place over Inception3aBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch3_1_Relu1Output = new(Training: 8413888, Inference: 250880, Size: 25088); // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28); in place over Inception3aBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch3_1_Relu1OutputGradient = new(Training: 2960384, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch4Maxpool1Output = new(Training: 4867072, Inference: 752640, Size: 150528); // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4Maxpool1OutputGradient = new(Training: 4164608, Inference: -1, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3aBranch4_1_ConvOutput = new(Training: 8438976, Inference: 275968, Size: 25088); // inception3a.branch4.1.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4_1_ConvOutputGradient = new(Training: 4315136, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch4_1_BnOutput = new(Training: 8464064, Inference: 275968, Size: 25088); // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3aBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch4_1_BnOutputGradient = new(Training: 2985472, Inference: -1, Size: 25088); // its gradient; in place over Inception3aBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch4_1_Relu1Output = new(Training: 8464064, Inference: 275968, Size: 25088); // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28); in place over Inception3aBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch4_1_Relu1OutputGradient = new(Training: 2985472, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aConcat1Output = new(Training: 4164608, Inference: 0, Size: 200704); // inception3a.concat1: Concat (N, 256, 28, 28)
+    private static readonly TensorSlot Inception3aConcat1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Inception3bBranch1ConvOutput = new(Training: 5726336, Inference: 551936, Size: 100352); // inception3b.branch1.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch1ConvOutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch1ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3bBranch1BnOutput = new(Training: 5826688, Inference: 551936, Size: 100352); // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3bBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch1BnOutputGradient = new(Training: 6127744, Inference: -1, Size: 100352); // its gradient; in place over Inception3bBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch1Relu1Output = new(Training: 5826688, Inference: 551936, Size: 100352); // inception3b.branch1.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch1Relu1OutputGradient = new(Training: 6127744, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_0_ConvOutput = new(Training: 5927040, Inference: 200704, Size: 100352); // inception3b.branch2.0.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_0_ConvOutputGradient = new(Training: 6027392, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_0_ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3bBranch2_0_BnOutput = new(Training: 6027392, Inference: 200704, Size: 100352); // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3bBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch2_0_BnOutputGradient = new(Training: 5017600, Inference: -1, Size: 100352); // its gradient; in place over Inception3bBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch2_0_Relu1Output = new(Training: 6027392, Inference: 200704, Size: 100352); // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch2_0_Relu1OutputGradient = new(Training: 5017600, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_1_ConvOutput = new(Training: 5017600, Inference: 401408, Size: 150528); // inception3b.branch2.1.conv: Conv2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_1_ConvOutputGradient = new(Training: 5168128, Inference: -1, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_1_BnOutput = new(Training: 5168128, Inference: 401408, Size: 150528); // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28); in place over Inception3bBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch2_1_BnOutputGradient = new(Training: 5318656, Inference: -1, Size: 150528); // its gradient; in place over Inception3bBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch2_1_Relu1Output = new(Training: 5168128, Inference: 401408, Size: 150528); // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28); in place over Inception3bBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch2_1_Relu1OutputGradient = new(Training: 5318656, Inference: -1, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_0_ConvOutput = new(Training: 8489152, Inference: 200704, Size: 25088); // inception3b.branch3.0.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_0_ConvOutputGradient = new(Training: 5494272, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_0_ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3bBranch3_0_BnOutput = new(Training: 8514240, Inference: 200704, Size: 25088); // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3bBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch3_0_BnOutputGradient = new(Training: 5469184, Inference: -1, Size: 25088); // its gradient; in place over Inception3bBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch3_0_Relu1Output = new(Training: 8514240, Inference: 200704, Size: 25088); // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28); in place over Inception3bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch3_0_Relu1OutputGradient = new(Training: 5469184, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_1_ConvOutput = new(Training: 7068544, Inference: 652288, Size: 75264); // inception3b.branch3.1.conv: Conv2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_1_ConvOutputGradient = new(Training: 2809856, Inference: -1, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_1_BnOutput = new(Training: 7143808, Inference: 652288, Size: 75264); // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28); in place over Inception3bBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch3_1_BnOutputGradient = new(Training: 6228096, Inference: -1, Size: 75264); // its gradient; in place over Inception3bBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch3_1_Relu1Output = new(Training: 7143808, Inference: 652288, Size: 75264); // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28); in place over Inception3bBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch3_1_Relu1OutputGradient = new(Training: 6228096, Inference: -1, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3bBranch4Maxpool1Output = new(Training: 4365312, Inference: 200704, Size: 200704); // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4Maxpool1OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Inception3bBranch4_1_ConvOutput = new(Training: 7620480, Inference: 727552, Size: 50176); // inception3b.branch4.1.conv: Conv2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4_1_ConvOutputGradient = new(Training: 7219072, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3bBranch4_1_BnOutput = new(Training: 7670656, Inference: 727552, Size: 50176); // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28); in place over Inception3bBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch4_1_BnOutputGradient = new(Training: 5469184, Inference: -1, Size: 50176); // its gradient; in place over Inception3bBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch4_1_Relu1Output = new(Training: 7670656, Inference: 727552, Size: 50176); // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28); in place over Inception3bBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch4_1_Relu1OutputGradient = new(Training: 5469184, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3bConcat1Output = new(Training: 2809856, Inference: 0, Size: 376320); // inception3b.concat1: Concat (N, 480, 28, 28)
+    private static readonly TensorSlot Inception3bConcat1OutputGradient = new(Training: 3186176, Inference: -1, Size: 376320); // its gradient
+    private static readonly TensorSlot Maxpool3Output = new(Training: 6729856, Inference: 376320, Size: 94080); // maxpool3: MaxPool2d (N, 480, 14, 14)
+    private static readonly TensorSlot Maxpool3OutputGradient = new(Training: 5412736, Inference: -1, Size: 94080); // its gradient
+    private static readonly TensorSlot Inception4aBranch1ConvOutput = new(Training: 8131648, Inference: 141120, Size: 37632); // inception4a.branch1.conv: Conv2d (N, 192, 14, 14)
+    private static readonly TensorSlot Inception4aBranch1ConvOutputGradient = new(Training: 6823936, Inference: -1, Size: 37632); // its gradient
+    private static readonly TensorSlot Inception4aBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4aBranch1BnOutput = new(Training: 8169280, Inference: 141120, Size: 37632); // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14); in place over Inception4aBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 37632); // its gradient; in place over Inception4aBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch1Relu1Output = new(Training: 8169280, Inference: 141120, Size: 37632); // inception4a.branch1.relu1: ReLU (N, 192, 14, 14); in place over Inception4aBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 37632); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_0_ConvOutput = new(Training: 8827840, Inference: 0, Size: 18816); // inception4a.branch2.0.conv: Conv2d (N, 96, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_0_ConvOutputGradient = new(Training: 6823936, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4aBranch2_0_BnOutput = new(Training: 8846656, Inference: 0, Size: 18816); // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14); in place over Inception4aBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch2_0_BnOutputGradient = new(Training: 5506816, Inference: -1, Size: 18816); // its gradient; in place over Inception4aBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch2_0_Relu1Output = new(Training: 8846656, Inference: 0, Size: 18816); // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14); in place over Inception4aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch2_0_Relu1OutputGradient = new(Training: 5506816, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_1_ConvOutput = new(Training: 8009344, Inference: 100352, Size: 40768); // inception4a.branch2.1.conv: Conv2d (N, 208, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_1_BnOutput = new(Training: 8050112, Inference: 100352, Size: 40768); // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14); in place over Inception4aBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch2_1_BnOutputGradient = new(Training: 7720832, Inference: -1, Size: 40768); // its gradient; in place over Inception4aBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch2_1_Relu1Output = new(Training: 8050112, Inference: 100352, Size: 40768); // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14); in place over Inception4aBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch2_1_Relu1OutputGradient = new(Training: 7720832, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_0_ConvOutput = new(Training: 9329600, Inference: 178752, Size: 3136); // inception4a.branch3.0.conv: Conv2d (N, 16, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_0_ConvOutputGradient = new(Training: 5506816, Inference: -1, Size: 3136); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4aBranch3_0_BnOutput = new(Training: 9332736, Inference: 178752, Size: 3136); // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14); in place over Inception4aBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch3_0_BnOutputGradient = new(Training: 8128512, Inference: -1, Size: 3136); // its gradient; in place over Inception4aBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch3_0_Relu1Output = new(Training: 9332736, Inference: 178752, Size: 3136); // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14); in place over Inception4aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch3_0_Relu1OutputGradient = new(Training: 8128512, Inference: -1, Size: 3136); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_1_ConvOutput = new(Training: 9185344, Inference: 191296, Size: 9408); // inception4a.branch3.1.conv: Conv2d (N, 48, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_1_ConvOutputGradient = new(Training: 8865472, Inference: -1, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_1_BnOutput = new(Training: 9194752, Inference: 191296, Size: 9408); // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14); in place over Inception4aBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch3_1_BnOutputGradient = new(Training: 8878016, Inference: -1, Size: 9408); // its gradient; in place over Inception4aBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch3_1_Relu1Output = new(Training: 9194752, Inference: 191296, Size: 9408); // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14); in place over Inception4aBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch3_1_Relu1OutputGradient = new(Training: 8878016, Inference: -1, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception4aBranch4Maxpool1Output = new(Training: 6823936, Inference: 0, Size: 94080); // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 94080); // its gradient
+    private static readonly TensorSlot Inception4aBranch4_1_ConvOutput = new(Training: 8997184, Inference: 178752, Size: 12544); // inception4a.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4_1_ConvOutputGradient = new(Training: 8865472, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4aBranch4_1_BnOutput = new(Training: 9009728, Inference: 178752, Size: 12544); // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4aBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch4_1_BnOutputGradient = new(Training: 5318656, Inference: -1, Size: 12544); // its gradient; in place over Inception4aBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch4_1_Relu1Output = new(Training: 9009728, Inference: 178752, Size: 12544); // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4aBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch4_1_Relu1OutputGradient = new(Training: 5318656, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4aConcat1Output = new(Training: 6127744, Inference: 0, Size: 100352); // inception4a.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4aConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4bBranch1ConvOutput = new(Training: 8206912, Inference: 244608, Size: 31360); // inception4b.branch1.conv: Conv2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4bBranch1ConvOutputGradient = new(Training: 7720832, Inference: -1, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4bBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4bBranch1BnOutput = new(Training: 8238272, Inference: 244608, Size: 31360); // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14); in place over Inception4bBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient; in place over Inception4bBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch1Relu1Output = new(Training: 8238272, Inference: 244608, Size: 31360); // inception4b.branch1.relu1: ReLU (N, 160, 14, 14); in place over Inception4bBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_0_ConvOutput = new(Training: 8740032, Inference: 100352, Size: 21952); // inception4b.branch2.0.conv: Conv2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4bBranch2_0_BnOutput = new(Training: 8761984, Inference: 100352, Size: 21952); // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14); in place over Inception4bBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch2_0_BnOutputGradient = new(Training: 5362560, Inference: -1, Size: 21952); // its gradient; in place over Inception4bBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch2_0_Relu1Output = new(Training: 8761984, Inference: 100352, Size: 21952); // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14); in place over Inception4bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch2_0_Relu1OutputGradient = new(Training: 5362560, Inference: -1, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_1_ConvOutput = new(Training: 7921536, Inference: 200704, Size: 43904); // inception4b.branch2.1.conv: Conv2d (N, 224, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 43904); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_1_BnOutput = new(Training: 7965440, Inference: 200704, Size: 43904); // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14); in place over Inception4bBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch2_1_BnOutputGradient = new(Training: 7720832, Inference: -1, Size: 43904); // its gradient; in place over Inception4bBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch2_1_Relu1Output = new(Training: 7965440, Inference: 200704, Size: 43904); // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14); in place over Inception4bBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch2_1_Relu1OutputGradient = new(Training: 7720832, Inference: -1, Size: 43904); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_0_ConvOutput = new(Training: 9310784, Inference: 100352, Size: 4704); // inception4b.branch3.0.conv: Conv2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_0_ConvOutputGradient = new(Training: 8122240, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4bBranch3_0_BnOutput = new(Training: 9315488, Inference: 100352, Size: 4704); // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14); in place over Inception4bBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient; in place over Inception4bBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch3_0_Relu1Output = new(Training: 9315488, Inference: 100352, Size: 4704); // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_1_ConvOutput = new(Training: 9022272, Inference: 275968, Size: 12544); // inception4b.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_1_ConvOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_1_BnOutput = new(Training: 9034816, Inference: 275968, Size: 12544); // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4bBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch3_1_BnOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient; in place over Inception4bBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch3_1_Relu1Output = new(Training: 9034816, Inference: 275968, Size: 12544); // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch3_1_Relu1OutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch4Maxpool1Output = new(Training: 6228096, Inference: 100352, Size: 100352); // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4bBranch4_1_ConvOutput = new(Training: 9047360, Inference: 288512, Size: 12544); // inception4b.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4_1_ConvOutputGradient = new(Training: 8809024, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch4_1_BnOutput = new(Training: 9059904, Inference: 288512, Size: 12544); // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4bBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch4_1_BnOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient; in place over Inception4bBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch4_1_Relu1Output = new(Training: 9059904, Inference: 288512, Size: 12544); // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch4_1_Relu1OutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bConcat1Output = new(Training: 6328448, Inference: 0, Size: 100352); // inception4b.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4bConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4cBranch1ConvOutput = new(Training: 8539328, Inference: 250880, Size: 25088); // inception4c.branch1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch1ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4cBranch1BnOutput = new(Training: 8564416, Inference: 250880, Size: 25088); // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4cBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient; in place over Inception4cBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch1Relu1Output = new(Training: 8564416, Inference: 250880, Size: 25088); // inception4c.branch1.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_0_ConvOutput = new(Training: 8589504, Inference: 100352, Size: 25088); // inception4c.branch2.0.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4cBranch2_0_BnOutput = new(Training: 8614592, Inference: 100352, Size: 25088); // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4cBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch2_0_BnOutputGradient = new(Training: 5368832, Inference: -1, Size: 25088); // its gradient; in place over Inception4cBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch2_0_Relu1Output = new(Training: 8614592, Inference: 100352, Size: 25088); // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch2_0_Relu1OutputGradient = new(Training: 5368832, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_1_ConvOutput = new(Training: 3512320, Inference: 200704, Size: 50176); // inception4c.branch2.1.conv: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_1_BnOutput = new(Training: 7720832, Inference: 200704, Size: 50176); // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14); in place over Inception4cBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch2_1_BnOutputGradient = new(Training: 6529152, Inference: -1, Size: 50176); // its gradient; in place over Inception4cBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch2_1_Relu1Output = new(Training: 7720832, Inference: 200704, Size: 50176); // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14); in place over Inception4cBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch2_1_Relu1OutputGradient = new(Training: 6529152, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_0_ConvOutput = new(Training: 9320192, Inference: 100352, Size: 4704); // inception4c.branch3.0.conv: Conv2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_0_ConvOutputGradient = new(Training: 8115968, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4cBranch3_0_BnOutput = new(Training: 9324896, Inference: 100352, Size: 4704); // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14); in place over Inception4cBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient; in place over Inception4cBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch3_0_Relu1Output = new(Training: 9324896, Inference: 100352, Size: 4704); // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4cBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_1_ConvOutput = new(Training: 9072448, Inference: 275968, Size: 12544); // inception4c.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_1_ConvOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_1_BnOutput = new(Training: 9084992, Inference: 275968, Size: 12544); // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4cBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch3_1_BnOutputGradient = new(Training: 8115968, Inference: -1, Size: 12544); // its gradient; in place over Inception4cBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch3_1_Relu1Output = new(Training: 9084992, Inference: 275968, Size: 12544); // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch3_1_Relu1OutputGradient = new(Training: 8115968, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch4Maxpool1Output = new(Training: 6428800, Inference: 100352, Size: 100352); // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4cBranch4_1_ConvOutput = new(Training: 9097536, Inference: 288512, Size: 12544); // inception4c.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4_1_ConvOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch4_1_BnOutput = new(Training: 9110080, Inference: 288512, Size: 12544); // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4cBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch4_1_BnOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient; in place over Inception4cBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch4_1_Relu1Output = new(Training: 9110080, Inference: 288512, Size: 12544); // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch4_1_Relu1OutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cConcat1Output = new(Training: 6529152, Inference: 0, Size: 100352); // inception4c.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4cConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4dBranch1ConvOutput = new(Training: 8783936, Inference: 257152, Size: 21952); // inception4d.branch1.conv: Conv2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4dBranch1ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4dBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4dBranch1BnOutput = new(Training: 8805888, Inference: 257152, Size: 21952); // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14); in place over Inception4dBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch1BnOutputGradient = new(Training: 8297856, Inference: -1, Size: 21952); // its gradient; in place over Inception4dBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch1Relu1Output = new(Training: 8805888, Inference: 257152, Size: 21952); // inception4d.branch1.relu1: ReLU (N, 112, 14, 14); in place over Inception4dBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch1Relu1OutputGradient = new(Training: 8297856, Inference: -1, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_0_ConvOutput = new(Training: 8332352, Inference: 100352, Size: 28224); // inception4d.branch2.0.conv: Conv2d (N, 144, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 28224); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4dBranch2_0_BnOutput = new(Training: 8360576, Inference: 100352, Size: 28224); // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14); in place over Inception4dBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch2_0_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 28224); // its gradient; in place over Inception4dBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch2_0_Relu1Output = new(Training: 8360576, Inference: 100352, Size: 28224); // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14); in place over Inception4dBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch2_0_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 28224); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_1_ConvOutput = new(Training: 7407232, Inference: 200704, Size: 56448); // inception4d.branch2.1.conv: Conv2d (N, 288, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 56448); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_1_BnOutput = new(Training: 7463680, Inference: 200704, Size: 56448); // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14); in place over Inception4dBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch2_1_BnOutputGradient = new(Training: 3186176, Inference: -1, Size: 56448); // its gradient; in place over Inception4dBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch2_1_Relu1Output = new(Training: 7463680, Inference: 200704, Size: 56448); // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14); in place over Inception4dBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch2_1_Relu1OutputGradient = new(Training: 3186176, Inference: -1, Size: 56448); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_0_ConvOutput = new(Training: 9229248, Inference: 100352, Size: 6272); // inception4d.branch3.0.conv: Conv2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_0_ConvOutputGradient = new(Training: 8319808, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4dBranch3_0_BnOutput = new(Training: 9235520, Inference: 100352, Size: 6272); // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14); in place over Inception4dBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 6272); // its gradient; in place over Inception4dBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch3_0_Relu1Output = new(Training: 9235520, Inference: 100352, Size: 6272); // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4dBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_1_ConvOutput = new(Training: 9122624, Inference: 279104, Size: 12544); // inception4d.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_1_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_1_BnOutput = new(Training: 9135168, Inference: 279104, Size: 12544); // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4dBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch3_1_BnOutputGradient = new(Training: 8319808, Inference: -1, Size: 12544); // its gradient; in place over Inception4dBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch3_1_Relu1Output = new(Training: 9135168, Inference: 279104, Size: 12544); // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch3_1_Relu1OutputGradient = new(Training: 8319808, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch4Maxpool1Output = new(Training: 6629504, Inference: 100352, Size: 100352); // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4dBranch4_1_ConvOutput = new(Training: 9147712, Inference: 291648, Size: 12544); // inception4d.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4_1_ConvOutputGradient = new(Training: 8282176, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch4_1_BnOutput = new(Training: 9160256, Inference: 291648, Size: 12544); // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4dBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch4_1_BnOutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient; in place over Inception4dBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch4_1_Relu1Output = new(Training: 9160256, Inference: 291648, Size: 12544); // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch4_1_Relu1OutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dConcat1Output = new(Training: 5318656, Inference: 0, Size: 103488); // inception4d.concat1: Concat (N, 528, 14, 14)
+    private static readonly TensorSlot Inception4dConcat1OutputGradient = new(Training: 3289664, Inference: -1, Size: 103488); // its gradient
+    private static readonly TensorSlot Inception4eBranch1ConvOutput = new(Training: 7771008, Inference: 269696, Size: 50176); // inception4e.branch1.conv: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4eBranch1ConvOutputGradient = new(Training: 7821184, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4eBranch1ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4eBranch1BnOutput = new(Training: 7821184, Inference: 269696, Size: 50176); // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14); in place over Inception4eBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch1BnOutputGradient = new(Training: 7871360, Inference: -1, Size: 50176); // its gradient; in place over Inception4eBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch1Relu1Output = new(Training: 7821184, Inference: 269696, Size: 50176); // inception4e.branch1.relu1: ReLU (N, 256, 14, 14); in place over Inception4eBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch1Relu1OutputGradient = new(Training: 7871360, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_0_ConvOutput = new(Training: 8269632, Inference: 103488, Size: 31360); // inception4e.branch2.0.conv: Conv2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_0_ConvOutputGradient = new(Training: 5422144, Inference: -1, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_0_ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4eBranch2_0_BnOutput = new(Training: 8300992, Inference: 103488, Size: 31360); // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14); in place over Inception4eBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch2_0_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient; in place over Inception4eBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch2_0_Relu1Output = new(Training: 8300992, Inference: 103488, Size: 31360); // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14); in place over Inception4eBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch2_0_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_1_ConvOutput = new(Training: 7219072, Inference: 206976, Size: 62720); // inception4e.branch2.1.conv: Conv2d (N, 320, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_1_ConvOutputGradient = new(Training: 7281792, Inference: -1, Size: 62720); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_1_BnOutput = new(Training: 7281792, Inference: 206976, Size: 62720); // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14); in place over Inception4eBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch2_1_BnOutputGradient = new(Training: 7344512, Inference: -1, Size: 62720); // its gradient; in place over Inception4eBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch2_1_Relu1Output = new(Training: 7281792, Inference: 206976, Size: 62720); // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14); in place over Inception4eBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch2_1_Relu1OutputGradient = new(Training: 7344512, Inference: -1, Size: 62720); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_0_ConvOutput = new(Training: 9241792, Inference: 103488, Size: 6272); // inception4e.branch3.0.conv: Conv2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_0_ConvOutputGradient = new(Training: 9179072, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_0_ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4eBranch3_0_BnOutput = new(Training: 9248064, Inference: 103488, Size: 6272); // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14); in place over Inception4eBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch3_0_BnOutputGradient = new(Training: 9172800, Inference: -1, Size: 6272); // its gradient; in place over Inception4eBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch3_0_Relu1Output = new(Training: 9248064, Inference: 103488, Size: 6272); // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4eBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch3_0_Relu1OutputGradient = new(Training: 9172800, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_1_ConvOutput = new(Training: 8639680, Inference: 319872, Size: 25088); // inception4e.branch3.1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_1_ConvOutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_1_BnOutput = new(Training: 8664768, Inference: 319872, Size: 25088); // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4eBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch3_1_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient; in place over Inception4eBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch3_1_Relu1Output = new(Training: 8664768, Inference: 319872, Size: 25088); // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch3_1_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch4Maxpool1Output = new(Training: 5422144, Inference: 103488, Size: 103488); // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4Maxpool1OutputGradient = new(Training: 3186176, Inference: -1, Size: 103488); // its gradient
+    private static readonly TensorSlot Inception4eBranch4_1_ConvOutput = new(Training: 8689856, Inference: 344960, Size: 25088); // inception4e.branch4.1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4_1_ConvOutputGradient = new(Training: 3289664, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch4_1_BnOutput = new(Training: 8714944, Inference: 344960, Size: 25088); // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4eBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch4_1_BnOutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient; in place over Inception4eBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch4_1_Relu1Output = new(Training: 8714944, Inference: 344960, Size: 25088); // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch4_1_Relu1OutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eConcat1Output = new(Training: 3186176, Inference: 0, Size: 163072); // inception4e.concat1: Concat (N, 832, 14, 14)
+    private static readonly TensorSlot Inception4eConcat1OutputGradient = new(Training: 3349248, Inference: -1, Size: 163072); // its gradient
+    private static readonly TensorSlot Maxpool4Output = new(Training: 7871360, Inference: 163072, Size: 40768); // maxpool4: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Maxpool4OutputGradient = new(Training: 7344512, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5aBranch1ConvOutput = new(Training: 3499776, Inference: 56448, Size: 12544); // inception5a.branch1.conv: Conv2d (N, 256, 7, 7)
+    private static readonly TensorSlot Inception5aBranch1ConvOutputGradient = new(Training: 8119104, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception5aBranch1ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5aBranch1BnOutput = new(Training: 9172800, Inference: 56448, Size: 12544); // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7); in place over Inception5aBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch1BnOutputGradient = new(Training: 8106560, Inference: -1, Size: 12544); // its gradient; in place over Inception5aBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch1Relu1Output = new(Training: 9172800, Inference: 56448, Size: 12544); // inception5a.branch1.relu1: ReLU (N, 256, 7, 7); in place over Inception5aBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch1Relu1OutputGradient = new(Training: 8106560, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_0_ConvOutput = new(Training: 9213568, Inference: 0, Size: 7840); // inception5a.branch2.0.conv: Conv2d (N, 160, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_0_ConvOutputGradient = new(Training: 9204160, Inference: -1, Size: 7840); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5aBranch2_0_BnOutput = new(Training: 9221408, Inference: 0, Size: 7840); // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7); in place over Inception5aBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch2_0_BnOutputGradient = new(Training: 7912128, Inference: -1, Size: 7840); // its gradient; in place over Inception5aBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch2_0_Relu1Output = new(Training: 9221408, Inference: 0, Size: 7840); // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7); in place over Inception5aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch2_0_Relu1OutputGradient = new(Training: 7912128, Inference: -1, Size: 7840); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_1_ConvOutput = new(Training: 8940736, Inference: 40768, Size: 15680); // inception5a.branch2.1.conv: Conv2d (N, 320, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_1_ConvOutputGradient = new(Training: 8090880, Inference: -1, Size: 15680); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_1_BnOutput = new(Training: 8956416, Inference: 40768, Size: 15680); // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7); in place over Inception5aBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch2_1_BnOutputGradient = new(Training: 7385280, Inference: -1, Size: 15680); // its gradient; in place over Inception5aBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch2_1_Relu1Output = new(Training: 8956416, Inference: 40768, Size: 15680); // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7); in place over Inception5aBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch2_1_Relu1OutputGradient = new(Training: 7385280, Inference: -1, Size: 15680); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_0_ConvOutput = new(Training: 9338224, Inference: 0, Size: 1568); // inception5a.branch3.0.conv: Conv2d (N, 32, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_0_ConvOutputGradient = new(Training: 7400960, Inference: -1, Size: 1568); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5aBranch3_0_BnOutput = new(Training: 9339792, Inference: 0, Size: 1568); // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7); in place over Inception5aBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch3_0_BnOutputGradient = new(Training: 9335872, Inference: -1, Size: 1568); // its gradient; in place over Inception5aBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch3_0_Relu1Output = new(Training: 9339792, Inference: 0, Size: 1568); // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7); in place over Inception5aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch3_0_Relu1OutputGradient = new(Training: 9335872, Inference: -1, Size: 1568); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_1_ConvOutput = new(Training: 9254336, Inference: 68992, Size: 6272); // inception5a.branch3.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_1_ConvOutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_1_BnOutput = new(Training: 9260608, Inference: 68992, Size: 6272); // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5aBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch3_1_BnOutputGradient = new(Training: 7400960, Inference: -1, Size: 6272); // its gradient; in place over Inception5aBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch3_1_Relu1Output = new(Training: 9260608, Inference: 68992, Size: 6272); // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch3_1_Relu1OutputGradient = new(Training: 7400960, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch4Maxpool1Output = new(Training: 3399424, Inference: 0, Size: 40768); // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4Maxpool1OutputGradient = new(Training: 3349248, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5aBranch4_1_ConvOutput = new(Training: 9266880, Inference: 75264, Size: 6272); // inception5a.branch4.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4_1_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch4_1_BnOutput = new(Training: 9273152, Inference: 75264, Size: 6272); // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5aBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch4_1_BnOutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient; in place over Inception5aBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch4_1_Relu1Output = new(Training: 9273152, Inference: 75264, Size: 6272); // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch4_1_Relu1OutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aConcat1Output = new(Training: 3440192, Inference: 0, Size: 40768); // inception5a.concat1: Concat (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5aConcat1OutputGradient = new(Training: 7344512, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5bBranch1ConvOutput = new(Training: 3480960, Inference: 81536, Size: 18816); // inception5b.branch1.conv: Conv2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch1ConvOutputGradient = new(Training: 8090880, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch1ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5bBranch1BnOutput = new(Training: 8865472, Inference: 81536, Size: 18816); // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7); in place over Inception5bBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch1BnOutputGradient = new(Training: 7385280, Inference: -1, Size: 18816); // its gradient; in place over Inception5bBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch1Relu1Output = new(Training: 8865472, Inference: 81536, Size: 18816); // inception5b.branch1.relu1: ReLU (N, 384, 7, 7); in place over Inception5bBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch1Relu1OutputGradient = new(Training: 7385280, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_0_ConvOutput = new(Training: 7912128, Inference: 40768, Size: 9408); // inception5b.branch2.0.conv: Conv2d (N, 192, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_0_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5bBranch2_0_BnOutput = new(Training: 9204160, Inference: 40768, Size: 9408); // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7); in place over Inception5bBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch2_0_BnOutputGradient = new(Training: 8884288, Inference: -1, Size: 9408); // its gradient; in place over Inception5bBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch2_0_Relu1Output = new(Training: 9204160, Inference: 40768, Size: 9408); // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7); in place over Inception5bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch2_0_Relu1OutputGradient = new(Training: 8884288, Inference: -1, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_1_ConvOutput = new(Training: 8884288, Inference: 100352, Size: 18816); // inception5b.branch2.1.conv: Conv2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_1_ConvOutputGradient = new(Training: 8903104, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_1_BnOutput = new(Training: 8903104, Inference: 100352, Size: 18816); // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7); in place over Inception5bBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch2_1_BnOutputGradient = new(Training: 8921920, Inference: -1, Size: 18816); // its gradient; in place over Inception5bBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch2_1_Relu1Output = new(Training: 8903104, Inference: 100352, Size: 18816); // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7); in place over Inception5bBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch2_1_Relu1OutputGradient = new(Training: 8921920, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_0_ConvOutput = new(Training: 7404096, Inference: 40768, Size: 2352); // inception5b.branch3.0.conv: Conv2d (N, 48, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_0_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 2352); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5bBranch3_0_BnOutput = new(Training: 9335872, Inference: 40768, Size: 2352); // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7); in place over Inception5bBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch3_0_BnOutputGradient = new(Training: 9279424, Inference: -1, Size: 2352); // its gradient; in place over Inception5bBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch3_0_Relu1Output = new(Training: 9335872, Inference: 40768, Size: 2352); // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7); in place over Inception5bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch3_0_Relu1OutputGradient = new(Training: 9279424, Inference: -1, Size: 2352); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_1_ConvOutput = new(Training: 9279424, Inference: 119168, Size: 6272); // inception5b.branch3.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_1_ConvOutputGradient = new(Training: 9285696, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_1_BnOutput = new(Training: 9285696, Inference: 119168, Size: 6272); // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5bBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch3_1_BnOutputGradient = new(Training: 9304512, Inference: -1, Size: 6272); // its gradient; in place over Inception5bBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch3_1_Relu1Output = new(Training: 9285696, Inference: 119168, Size: 6272); // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch3_1_Relu1OutputGradient = new(Training: 9304512, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch4Maxpool1Output = new(Training: 8090880, Inference: 40768, Size: 40768); // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4Maxpool1OutputGradient = new(Training: 3349248, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5bBranch4_1_ConvOutput = new(Training: 9291968, Inference: 125440, Size: 6272); // inception5b.branch4.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4_1_ConvOutputGradient = new(Training: 9298240, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch4_1_BnOutput = new(Training: 9298240, Inference: 125440, Size: 6272); // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5bBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch4_1_BnOutputGradient = new(Training: 7344512, Inference: -1, Size: 6272); // its gradient; in place over Inception5bBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch4_1_Relu1Output = new(Training: 9298240, Inference: 125440, Size: 6272); // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch4_1_Relu1OutputGradient = new(Training: 7344512, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bConcat1Output = new(Training: 7344512, Inference: 0, Size: 50176); // inception5b.concat1: Concat (N, 1024, 7, 7)
+    private static readonly TensorSlot Inception5bConcat1OutputGradient = new(Training: 3349248, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot AvgpoolOutput = new(Training: 9304512, Inference: 50176, Size: 1024); // avgpool: AdaptiveAvgPool2d (N, 1024, 1, 1)
+    private static readonly TensorSlot AvgpoolOutputGradient = new(Training: 9305536, Inference: -1, Size: 1024); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 9304512, Inference: 50176, Size: 1024); // flatten1: Flatten (N, 1024), a view of AvgpoolOutput
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 9305536, Inference: -1, Size: 1024); // its gradient, a view of AvgpoolOutputGradient
+    private static readonly TensorSlot DropoutOutput = new(Training: 9305536, Inference: 0, Size: 1024); // dropout: Dropout (N, 1024)
+    private static readonly TensorSlot DropoutOutputGradient = new(Training: 9307584, Inference: -1, Size: 1024); // its gradient
+    private static readonly TensorSlot DropoutMask = new(Training: 9306560, Inference: 1024, Size: 1024); // dropout's mask
+    private static readonly TensorSlot FcOutput = new(Training: 9341360, Inference: 1154048, Size: 1000); // fc: Linear (N, 1000)
+    private static readonly TensorSlot FcOutputGradient = new(Training: 9342368, Inference: 1024, Size: 1000); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 9343376, Inference: 1155056, Size: 1); // the class index of each sample
+
+    /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: conv1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 1: conv1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 2: conv1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 3: maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 4: conv2.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 5: conv2.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 6: conv2.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 7: conv3.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 8: conv3.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 9: conv3.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 10: maxpool2 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: inception3a.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 12: inception3a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 13: inception3a.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 14: inception3a.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 15: inception3a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 16: inception3a.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 17: inception3a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 18: inception3a.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 19: inception3a.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 20: inception3a.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 21: inception3a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 22: inception3a.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 23: inception3a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 24: inception3a.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 25: inception3a.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 26: inception3a.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 27: inception3a.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 28: inception3a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 29: inception3a.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 30: inception3a.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 31: inception3b.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 32: inception3b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 33: inception3b.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 34: inception3b.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 35: inception3b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 36: inception3b.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 37: inception3b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 38: inception3b.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 39: inception3b.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 40: inception3b.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 41: inception3b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 42: inception3b.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 43: inception3b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 44: inception3b.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 45: inception3b.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 46: inception3b.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 47: inception3b.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 48: inception3b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 49: inception3b.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 50: inception3b.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 51: maxpool3 forward
+        global::System.Array.Empty<TensorSlot>(), // 52: inception4a.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 53: inception4a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 54: inception4a.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 55: inception4a.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 56: inception4a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 57: inception4a.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 58: inception4a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 59: inception4a.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 60: inception4a.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 61: inception4a.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 62: inception4a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 63: inception4a.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 64: inception4a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 65: inception4a.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 66: inception4a.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 67: inception4a.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 68: inception4a.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 69: inception4a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 70: inception4a.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 71: inception4a.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 72: inception4b.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 73: inception4b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 74: inception4b.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 75: inception4b.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 76: inception4b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 77: inception4b.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 78: inception4b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 79: inception4b.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 80: inception4b.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 81: inception4b.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 82: inception4b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 83: inception4b.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 84: inception4b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 85: inception4b.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 86: inception4b.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 87: inception4b.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 88: inception4b.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 89: inception4b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 90: inception4b.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 91: inception4b.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 92: inception4c.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 93: inception4c.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 94: inception4c.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 95: inception4c.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 96: inception4c.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 97: inception4c.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 98: inception4c.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 99: inception4c.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 100: inception4c.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 101: inception4c.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 102: inception4c.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 103: inception4c.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 104: inception4c.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 105: inception4c.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 106: inception4c.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 107: inception4c.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 108: inception4c.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 109: inception4c.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 110: inception4c.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 111: inception4c.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 112: inception4d.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 113: inception4d.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 114: inception4d.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 115: inception4d.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 116: inception4d.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 117: inception4d.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 118: inception4d.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 119: inception4d.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 120: inception4d.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 121: inception4d.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 122: inception4d.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 123: inception4d.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 124: inception4d.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 125: inception4d.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 126: inception4d.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 127: inception4d.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 128: inception4d.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 129: inception4d.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 130: inception4d.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 131: inception4d.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 132: inception4e.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 133: inception4e.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 134: inception4e.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 135: inception4e.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 136: inception4e.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 137: inception4e.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 138: inception4e.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 139: inception4e.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 140: inception4e.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 141: inception4e.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 142: inception4e.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 143: inception4e.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 144: inception4e.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 145: inception4e.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 146: inception4e.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 147: inception4e.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 148: inception4e.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 149: inception4e.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 150: inception4e.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 151: inception4e.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 152: maxpool4 forward
+        global::System.Array.Empty<TensorSlot>(), // 153: inception5a.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 154: inception5a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 155: inception5a.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 156: inception5a.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 157: inception5a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 158: inception5a.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 159: inception5a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 160: inception5a.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 161: inception5a.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 162: inception5a.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 163: inception5a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 164: inception5a.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 165: inception5a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 166: inception5a.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 167: inception5a.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 168: inception5a.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 169: inception5a.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 170: inception5a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 171: inception5a.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 172: inception5a.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 173: inception5b.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 174: inception5b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 175: inception5b.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 176: inception5b.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 177: inception5b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 178: inception5b.branch2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 179: inception5b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 180: inception5b.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 181: inception5b.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 182: inception5b.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 183: inception5b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 184: inception5b.branch3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 185: inception5b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 186: inception5b.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 187: inception5b.branch3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 188: inception5b.branch4.maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 189: inception5b.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 190: inception5b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 191: inception5b.branch4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 192: inception5b.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 193: avgpool forward
+        global::System.Array.Empty<TensorSlot>(), // 194: flatten1 forward
+        global::System.Array.Empty<TensorSlot>(), // 195: dropout forward
+        global::System.Array.Empty<TensorSlot>(), // 196: fc forward
+        new TensorSlot[] { DropoutOutput }, // 197: fc backward
+        new TensorSlot[] { DropoutOutputGradient, DropoutMask }, // 198: dropout backward
+        global::System.Array.Empty<TensorSlot>(), // 199: flatten1 backward
+        new TensorSlot[] { Inception5bConcat1Output, AvgpoolOutput, AvgpoolOutputGradient }, // 200: avgpool backward
+        new TensorSlot[] { Inception5bConcat1OutputGradient }, // 201: inception5b.concat1 backward
+        new TensorSlot[] { Inception5bBranch4_1_BnOutput }, // 202: inception5b.branch4.1.relu1 backward
+        new TensorSlot[] { Inception5bBranch4_1_ConvOutput, Inception5bBranch4_1_BnOutputGradient }, // 203: inception5b.branch4.1.bn backward
+        new TensorSlot[] { Inception5bBranch4_1_ConvOutputGradient }, // 204: inception5b.branch4.1.conv backward
+        new TensorSlot[] { Inception5bBranch4Maxpool1Output, Inception5bBranch4Maxpool1OutputGradient }, // 205: inception5b.branch4.maxpool1 backward
+        new TensorSlot[] { Inception5bBranch3_1_BnOutput }, // 206: inception5b.branch3.1.relu1 backward
+        new TensorSlot[] { Inception5bBranch3_1_ConvOutput, Inception5bBranch3_1_BnOutputGradient }, // 207: inception5b.branch3.1.bn backward
+        new TensorSlot[] { Inception5bBranch3_1_ConvOutputGradient }, // 208: inception5b.branch3.1.conv backward
+        new TensorSlot[] { Inception5bBranch3_0_BnOutput }, // 209: inception5b.branch3.0.relu1 backward
+        new TensorSlot[] { Inception5bBranch3_0_ConvOutput, Inception5bBranch3_0_BnOutputGradient }, // 210: inception5b.branch3.0.bn backward
+        new TensorSlot[] { Inception5bBranch3_0_ConvOutputGradient, Inception5bBranch3_0_ConvGradientScratch }, // 211: inception5b.branch3.0.conv backward
+        new TensorSlot[] { Inception5bBranch2_1_BnOutput }, // 212: inception5b.branch2.1.relu1 backward
+        new TensorSlot[] { Inception5bBranch2_1_ConvOutput, Inception5bBranch2_1_BnOutputGradient }, // 213: inception5b.branch2.1.bn backward
+        new TensorSlot[] { Inception5bBranch2_1_ConvOutputGradient }, // 214: inception5b.branch2.1.conv backward
+        new TensorSlot[] { Inception5bBranch2_0_BnOutput }, // 215: inception5b.branch2.0.relu1 backward
+        new TensorSlot[] { Inception5bBranch2_0_ConvOutput, Inception5bBranch2_0_BnOutputGradient }, // 216: inception5b.branch2.0.bn backward
+        new TensorSlot[] { Inception5bBranch2_0_ConvOutputGradient, Inception5bBranch2_0_ConvGradientScratch }, // 217: inception5b.branch2.0.conv backward
+        new TensorSlot[] { Inception5bBranch1BnOutput }, // 218: inception5b.branch1.relu1 backward
+        new TensorSlot[] { Inception5bBranch1ConvOutput, Inception5bBranch1BnOutputGradient }, // 219: inception5b.branch1.bn backward
+        new TensorSlot[] { Inception5aConcat1Output, Inception5bBranch1ConvOutputGradient, Inception5bBranch1ConvGradientScratch }, // 220: inception5b.branch1.conv backward
+        new TensorSlot[] { Inception5aConcat1OutputGradient }, // 221: inception5a.concat1 backward
+        new TensorSlot[] { Inception5aBranch4_1_BnOutput }, // 222: inception5a.branch4.1.relu1 backward
+        new TensorSlot[] { Inception5aBranch4_1_ConvOutput, Inception5aBranch4_1_BnOutputGradient }, // 223: inception5a.branch4.1.bn backward
+        new TensorSlot[] { Inception5aBranch4_1_ConvOutputGradient }, // 224: inception5a.branch4.1.conv backward
+        new TensorSlot[] { Inception5aBranch4Maxpool1Output, Inception5aBranch4Maxpool1OutputGradient }, // 225: inception5a.branch4.maxpool1 backward
+        new TensorSlot[] { Inception5aBranch3_1_BnOutput }, // 226: inception5a.branch3.1.relu1 backward
+        new TensorSlot[] { Inception5aBranch3_1_ConvOutput, Inception5aBranch3_1_BnOutputGradient }, // 227: inception5a.branch3.1.bn backward
+        new TensorSlot[] { Inception5aBranch3_1_ConvOutputGradient }, // 228: inception5a.branch3.1.conv backward
+        new TensorSlot[] { Inception5aBranch3_0_BnOutput }, // 229: inception5a.branch3.0.relu1 backward
+        new TensorSlot[] { Inception5aBranch3_0_ConvOutput, Inception5aBranch3_0_BnOutputGradient }, // 230: inception5a.branch3.0.bn backward
+        new TensorSlot[] { Inception5aBranch3_0_ConvOutputGradient, Inception5aBranch3_0_ConvGradientScratch }, // 231: inception5a.branch3.0.conv backward
+        new TensorSlot[] { Inception5aBranch2_1_BnOutput }, // 232: inception5a.branch2.1.relu1 backward
+        new TensorSlot[] { Inception5aBranch2_1_ConvOutput, Inception5aBranch2_1_BnOutputGradient }, // 233: inception5a.branch2.1.bn backward
+        new TensorSlot[] { Inception5aBranch2_1_ConvOutputGradient }, // 234: inception5a.branch2.1.conv backward
+        new TensorSlot[] { Inception5aBranch2_0_BnOutput }, // 235: inception5a.branch2.0.relu1 backward
+        new TensorSlot[] { Inception5aBranch2_0_ConvOutput, Inception5aBranch2_0_BnOutputGradient }, // 236: inception5a.branch2.0.bn backward
+        new TensorSlot[] { Inception5aBranch2_0_ConvOutputGradient, Inception5aBranch2_0_ConvGradientScratch }, // 237: inception5a.branch2.0.conv backward
+        new TensorSlot[] { Inception5aBranch1BnOutput }, // 238: inception5a.branch1.relu1 backward
+        new TensorSlot[] { Inception5aBranch1ConvOutput, Inception5aBranch1BnOutputGradient }, // 239: inception5a.branch1.bn backward
+        new TensorSlot[] { Inception5aBranch1ConvOutputGradient, Inception5aBranch1ConvGradientScratch }, // 240: inception5a.branch1.conv backward
+        new TensorSlot[] { Inception4eConcat1Output, Maxpool4Output, Maxpool4OutputGradient }, // 241: maxpool4 backward
+        new TensorSlot[] { Inception4eConcat1OutputGradient }, // 242: inception4e.concat1 backward
+        new TensorSlot[] { Inception4eBranch4_1_BnOutput }, // 243: inception4e.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4eBranch4_1_ConvOutput, Inception4eBranch4_1_BnOutputGradient }, // 244: inception4e.branch4.1.bn backward
+        new TensorSlot[] { Inception4eBranch4_1_ConvOutputGradient }, // 245: inception4e.branch4.1.conv backward
+        new TensorSlot[] { Inception4eBranch4Maxpool1Output, Inception4eBranch4Maxpool1OutputGradient }, // 246: inception4e.branch4.maxpool1 backward
+        new TensorSlot[] { Inception4eBranch3_1_BnOutput }, // 247: inception4e.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4eBranch3_1_ConvOutput, Inception4eBranch3_1_BnOutputGradient }, // 248: inception4e.branch3.1.bn backward
+        new TensorSlot[] { Inception4eBranch3_1_ConvOutputGradient }, // 249: inception4e.branch3.1.conv backward
+        new TensorSlot[] { Inception4eBranch3_0_BnOutput }, // 250: inception4e.branch3.0.relu1 backward
+        new TensorSlot[] { Inception4eBranch3_0_ConvOutput, Inception4eBranch3_0_BnOutputGradient }, // 251: inception4e.branch3.0.bn backward
+        new TensorSlot[] { Inception4eBranch3_0_ConvOutputGradient, Inception4eBranch3_0_ConvGradientScratch }, // 252: inception4e.branch3.0.conv backward
+        new TensorSlot[] { Inception4eBranch2_1_BnOutput }, // 253: inception4e.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4eBranch2_1_ConvOutput, Inception4eBranch2_1_BnOutputGradient }, // 254: inception4e.branch2.1.bn backward
+        new TensorSlot[] { Inception4eBranch2_1_ConvOutputGradient }, // 255: inception4e.branch2.1.conv backward
+        new TensorSlot[] { Inception4eBranch2_0_BnOutput }, // 256: inception4e.branch2.0.relu1 backward
+        new TensorSlot[] { Inception4eBranch2_0_ConvOutput, Inception4eBranch2_0_BnOutputGradient }, // 257: inception4e.branch2.0.bn backward
+        new TensorSlot[] { Inception4eBranch2_0_ConvOutputGradient, Inception4eBranch2_0_ConvGradientScratch }, // 258: inception4e.branch2.0.conv backward
+        new TensorSlot[] { Inception4eBranch1BnOutput }, // 259: inception4e.branch1.relu1 backward
+        new TensorSlot[] { Inception4eBranch1ConvOutput, Inception4eBranch1BnOutputGradient }, // 260: inception4e.branch1.bn backward
+        new TensorSlot[] { Inception4dConcat1Output, Inception4eBranch1ConvOutputGradient, Inception4eBranch1ConvGradientScratch }, // 261: inception4e.branch1.conv backward
+        new TensorSlot[] { Inception4dConcat1OutputGradient }, // 262: inception4d.concat1 backward
+        new TensorSlot[] { Inception4dBranch4_1_BnOutput }, // 263: inception4d.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4dBranch4_1_ConvOutput, Inception4dBranch4_1_BnOutputGradient }, // 264: inception4d.branch4.1.bn backward
+        new TensorSlot[] { Inception4dBranch4_1_ConvOutputGradient }, // 265: inception4d.branch4.1.conv backward
+        new TensorSlot[] { Inception4dBranch4Maxpool1Output, Inception4dBranch4Maxpool1OutputGradient }, // 266: inception4d.branch4.maxpool1 backward
+        new TensorSlot[] { Inception4dBranch3_1_BnOutput }, // 267: inception4d.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4dBranch3_1_ConvOutput, Inception4dBranch3_1_BnOutputGradient }, // 268: inception4d.branch3.1.bn backward
+        new TensorSlot[] { Inception4dBranch3_1_ConvOutputGradient }, // 269: inception4d.branch3.1.conv backward
+        new TensorSlot[] { Inception4dBranch3_0_BnOutput }, // 270: inception4d.branch3.0.relu1 backward
+        new TensorSlot[] { Inception4dBranch3_0_ConvOutput, Inception4dBranch3_0_BnOutputGradient }, // 271: inception4d.branch3.0.bn backward
+        new TensorSlot[] { Inception4dBranch3_0_ConvOutputGradient, Inception4dBranch3_0_ConvGradientScratch }, // 272: inception4d.branch3.0.conv backward
+        new TensorSlot[] { Inception4dBranch2_1_BnOutput }, // 273: inception4d.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4dBranch2_1_ConvOutput, Inception4dBranch2_1_BnOutputGradient }, // 274: inception4d.branch2.1.bn backward
+        new TensorSlot[] { Inception4dBranch2_1_ConvOutputGradient }, // 275: inception4d.branch2.1.conv backward
+        new TensorSlot[] { Inception4dBranch2_0_BnOutput }, // 276: inception4d.branch2.0.relu1 backward
+        new TensorSlot[] { Inception4dBranch2_0_ConvOutput, Inception4dBranch2_0_BnOutputGradient }, // 277: inception4d.branch2.0.bn backward
+        new TensorSlot[] { Inception4dBranch2_0_ConvOutputGradient, Inception4dBranch2_0_ConvGradientScratch }, // 278: inception4d.branch2.0.conv backward
+        new TensorSlot[] { Inception4dBranch1BnOutput }, // 279: inception4d.branch1.relu1 backward
+        new TensorSlot[] { Inception4dBranch1ConvOutput, Inception4dBranch1BnOutputGradient }, // 280: inception4d.branch1.bn backward
+        new TensorSlot[] { Inception4cConcat1Output, Inception4dBranch1ConvOutputGradient, Inception4dBranch1ConvGradientScratch }, // 281: inception4d.branch1.conv backward
+        new TensorSlot[] { Inception4cConcat1OutputGradient }, // 282: inception4c.concat1 backward
+        new TensorSlot[] { Inception4cBranch4_1_BnOutput }, // 283: inception4c.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4cBranch4_1_ConvOutput, Inception4cBranch4_1_BnOutputGradient }, // 284: inception4c.branch4.1.bn backward
+        new TensorSlot[] { Inception4cBranch4_1_ConvOutputGradient }, // 285: inception4c.branch4.1.conv backward
+        new TensorSlot[] { Inception4cBranch4Maxpool1Output, Inception4cBranch4Maxpool1OutputGradient }, // 286: inception4c.branch4.maxpool1 backward
+        new TensorSlot[] { Inception4cBranch3_1_BnOutput }, // 287: inception4c.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4cBranch3_1_ConvOutput, Inception4cBranch3_1_BnOutputGradient }, // 288: inception4c.branch3.1.bn backward
+        new TensorSlot[] { Inception4cBranch3_1_ConvOutputGradient }, // 289: inception4c.branch3.1.conv backward
+        new TensorSlot[] { Inception4cBranch3_0_BnOutput }, // 290: inception4c.branch3.0.relu1 backward
+        new TensorSlot[] { Inception4cBranch3_0_ConvOutput, Inception4cBranch3_0_BnOutputGradient }, // 291: inception4c.branch3.0.bn backward
+        new TensorSlot[] { Inception4cBranch3_0_ConvOutputGradient, Inception4cBranch3_0_ConvGradientScratch }, // 292: inception4c.branch3.0.conv backward
+        new TensorSlot[] { Inception4cBranch2_1_BnOutput }, // 293: inception4c.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4cBranch2_1_ConvOutput, Inception4cBranch2_1_BnOutputGradient }, // 294: inception4c.branch2.1.bn backward
+        new TensorSlot[] { Inception4cBranch2_1_ConvOutputGradient }, // 295: inception4c.branch2.1.conv backward
+        new TensorSlot[] { Inception4cBranch2_0_BnOutput }, // 296: inception4c.branch2.0.relu1 backward
+        new TensorSlot[] { Inception4cBranch2_0_ConvOutput, Inception4cBranch2_0_BnOutputGradient }, // 297: inception4c.branch2.0.bn backward
+        new TensorSlot[] { Inception4cBranch2_0_ConvOutputGradient, Inception4cBranch2_0_ConvGradientScratch }, // 298: inception4c.branch2.0.conv backward
+        new TensorSlot[] { Inception4cBranch1BnOutput }, // 299: inception4c.branch1.relu1 backward
+        new TensorSlot[] { Inception4cBranch1ConvOutput, Inception4cBranch1BnOutputGradient }, // 300: inception4c.branch1.bn backward
+        new TensorSlot[] { Inception4bConcat1Output, Inception4cBranch1ConvOutputGradient, Inception4cBranch1ConvGradientScratch }, // 301: inception4c.branch1.conv backward
+        new TensorSlot[] { Inception4bConcat1OutputGradient }, // 302: inception4b.concat1 backward
+        new TensorSlot[] { Inception4bBranch4_1_BnOutput }, // 303: inception4b.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4bBranch4_1_ConvOutput, Inception4bBranch4_1_BnOutputGradient }, // 304: inception4b.branch4.1.bn backward
+        new TensorSlot[] { Inception4bBranch4_1_ConvOutputGradient }, // 305: inception4b.branch4.1.conv backward
+        new TensorSlot[] { Inception4bBranch4Maxpool1Output, Inception4bBranch4Maxpool1OutputGradient }, // 306: inception4b.branch4.maxpool1 backward
+        new TensorSlot[] { Inception4bBranch3_1_BnOutput }, // 307: inception4b.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4bBranch3_1_ConvOutput, Inception4bBranch3_1_BnOutputGradient }, // 308: inception4b.branch3.1.bn backward
+        new TensorSlot[] { Inception4bBranch3_1_ConvOutputGradient }, // 309: inception4b.branch3.1.conv backward
+        new TensorSlot[] { Inception4bBranch3_0_BnOutput }, // 310: inception4b.branch3.0.relu1 backward
+        new TensorSlot[] { Inception4bBranch3_0_ConvOutput, Inception4bBranch3_0_BnOutputGradient }, // 311: inception4b.branch3.0.bn backward
+        new TensorSlot[] { Inception4bBranch3_0_ConvOutputGradient, Inception4bBranch3_0_ConvGradientScratch }, // 312: inception4b.branch3.0.conv backward
+        new TensorSlot[] { Inception4bBranch2_1_BnOutput }, // 313: inception4b.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4bBranch2_1_ConvOutput, Inception4bBranch2_1_BnOutputGradient }, // 314: inception4b.branch2.1.bn backward
+        new TensorSlot[] { Inception4bBranch2_1_ConvOutputGradient }, // 315: inception4b.branch2.1.conv backward
+        new TensorSlot[] { Inception4bBranch2_0_BnOutput }, // 316: inception4b.branch2.0.relu1 backward
+        new TensorSlot[] { Inception4bBranch2_0_ConvOutput, Inception4bBranch2_0_BnOutputGradient }, // 317: inception4b.branch2.0.bn backward
+        new TensorSlot[] { Inception4bBranch2_0_ConvOutputGradient, Inception4bBranch2_0_ConvGradientScratch }, // 318: inception4b.branch2.0.conv backward
+        new TensorSlot[] { Inception4bBranch1BnOutput }, // 319: inception4b.branch1.relu1 backward
+        new TensorSlot[] { Inception4bBranch1ConvOutput, Inception4bBranch1BnOutputGradient }, // 320: inception4b.branch1.bn backward
+        new TensorSlot[] { Inception4aConcat1Output, Inception4bBranch1ConvOutputGradient, Inception4bBranch1ConvGradientScratch }, // 321: inception4b.branch1.conv backward
+        new TensorSlot[] { Inception4aConcat1OutputGradient }, // 322: inception4a.concat1 backward
+        new TensorSlot[] { Inception4aBranch4_1_BnOutput }, // 323: inception4a.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4aBranch4_1_ConvOutput, Inception4aBranch4_1_BnOutputGradient }, // 324: inception4a.branch4.1.bn backward
+        new TensorSlot[] { Inception4aBranch4_1_ConvOutputGradient }, // 325: inception4a.branch4.1.conv backward
+        new TensorSlot[] { Inception4aBranch4Maxpool1Output, Inception4aBranch4Maxpool1OutputGradient }, // 326: inception4a.branch4.maxpool1 backward
+        new TensorSlot[] { Inception4aBranch3_1_BnOutput }, // 327: inception4a.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4aBranch3_1_ConvOutput, Inception4aBranch3_1_BnOutputGradient }, // 328: inception4a.branch3.1.bn backward
+        new TensorSlot[] { Inception4aBranch3_1_ConvOutputGradient }, // 329: inception4a.branch3.1.conv backward
+        new TensorSlot[] { Inception4aBranch3_0_BnOutput }, // 330: inception4a.branch3.0.relu1 backward
+        new TensorSlot[] { Inception4aBranch3_0_ConvOutput, Inception4aBranch3_0_BnOutputGradient }, // 331: inception4a.branch3.0.bn backward
+        new TensorSlot[] { Inception4aBranch3_0_ConvOutputGradient, Inception4aBranch3_0_ConvGradientScratch }, // 332: inception4a.branch3.0.conv backward
+        new TensorSlot[] { Inception4aBranch2_1_BnOutput }, // 333: inception4a.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4aBranch2_1_ConvOutput, Inception4aBranch2_1_BnOutputGradient }, // 334: inception4a.branch2.1.bn backward
+        new TensorSlot[] { Inception4aBranch2_1_ConvOutputGradient }, // 335: inception4a.branch2.1.conv backward
+        new TensorSlot[] { Inception4aBranch2_0_BnOutput }, // 336: inception4a.branch2.0.relu1 backward
+        new TensorSlot[] { Inception4aBranch2_0_ConvOutput, Inception4aBranch2_0_BnOutputGradient }, // 337: inception4a.branch2.0.bn backward
+        new TensorSlot[] { Inception4aBranch2_0_ConvOutputGradient, Inception4aBranch2_0_ConvGradientScratch }, // 338: inception4a.branch2.0.conv backward
+        new TensorSlot[] { Inception4aBranch1BnOutput }, // 339: inception4a.branch1.relu1 backward
+        new TensorSlot[] { Inception4aBranch1ConvOutput, Inception4aBranch1BnOutputGradient }, // 340: inception4a.branch1.bn backward
+        new TensorSlot[] { Inception4aBranch1ConvOutputGradient, Inception4aBranch1ConvGradientScratch }, // 341: inception4a.branch1.conv backward
+        new TensorSlot[] { Inception3bConcat1Output, Maxpool3Output, Maxpool3OutputGradient }, // 342: maxpool3 backward
+        new TensorSlot[] { Inception3bConcat1OutputGradient }, // 343: inception3b.concat1 backward
+        new TensorSlot[] { Inception3bBranch4_1_BnOutput }, // 344: inception3b.branch4.1.relu1 backward
+        new TensorSlot[] { Inception3bBranch4_1_ConvOutput, Inception3bBranch4_1_BnOutputGradient }, // 345: inception3b.branch4.1.bn backward
+        new TensorSlot[] { Inception3bBranch4_1_ConvOutputGradient }, // 346: inception3b.branch4.1.conv backward
+        new TensorSlot[] { Inception3bBranch4Maxpool1Output, Inception3bBranch4Maxpool1OutputGradient }, // 347: inception3b.branch4.maxpool1 backward
+        new TensorSlot[] { Inception3bBranch3_1_BnOutput }, // 348: inception3b.branch3.1.relu1 backward
+        new TensorSlot[] { Inception3bBranch3_1_ConvOutput, Inception3bBranch3_1_BnOutputGradient }, // 349: inception3b.branch3.1.bn backward
+        new TensorSlot[] { Inception3bBranch3_1_ConvOutputGradient }, // 350: inception3b.branch3.1.conv backward
+        new TensorSlot[] { Inception3bBranch3_0_BnOutput }, // 351: inception3b.branch3.0.relu1 backward
+        new TensorSlot[] { Inception3bBranch3_0_ConvOutput, Inception3bBranch3_0_BnOutputGradient }, // 352: inception3b.branch3.0.bn backward
+        new TensorSlot[] { Inception3bBranch3_0_ConvOutputGradient, Inception3bBranch3_0_ConvGradientScratch }, // 353: inception3b.branch3.0.conv backward
+        new TensorSlot[] { Inception3bBranch2_1_BnOutput }, // 354: inception3b.branch2.1.relu1 backward
+        new TensorSlot[] { Inception3bBranch2_1_ConvOutput, Inception3bBranch2_1_BnOutputGradient }, // 355: inception3b.branch2.1.bn backward
+        new TensorSlot[] { Inception3bBranch2_1_ConvOutputGradient }, // 356: inception3b.branch2.1.conv backward
+        new TensorSlot[] { Inception3bBranch2_0_BnOutput }, // 357: inception3b.branch2.0.relu1 backward
+        new TensorSlot[] { Inception3bBranch2_0_ConvOutput, Inception3bBranch2_0_BnOutputGradient }, // 358: inception3b.branch2.0.bn backward
+        new TensorSlot[] { Inception3bBranch2_0_ConvOutputGradient, Inception3bBranch2_0_ConvGradientScratch }, // 359: inception3b.branch2.0.conv backward
+        new TensorSlot[] { Inception3bBranch1BnOutput }, // 360: inception3b.branch1.relu1 backward
+        new TensorSlot[] { Inception3bBranch1ConvOutput, Inception3bBranch1BnOutputGradient }, // 361: inception3b.branch1.bn backward
+        new TensorSlot[] { Inception3aConcat1Output, Inception3bBranch1ConvOutputGradient, Inception3bBranch1ConvGradientScratch }, // 362: inception3b.branch1.conv backward
+        new TensorSlot[] { Inception3aConcat1OutputGradient }, // 363: inception3a.concat1 backward
+        new TensorSlot[] { Inception3aBranch4_1_BnOutput }, // 364: inception3a.branch4.1.relu1 backward
+        new TensorSlot[] { Inception3aBranch4_1_ConvOutput, Inception3aBranch4_1_BnOutputGradient }, // 365: inception3a.branch4.1.bn backward
+        new TensorSlot[] { Inception3aBranch4_1_ConvOutputGradient }, // 366: inception3a.branch4.1.conv backward
+        new TensorSlot[] { Inception3aBranch4Maxpool1Output, Inception3aBranch4Maxpool1OutputGradient }, // 367: inception3a.branch4.maxpool1 backward
+        new TensorSlot[] { Inception3aBranch3_1_BnOutput }, // 368: inception3a.branch3.1.relu1 backward
+        new TensorSlot[] { Inception3aBranch3_1_ConvOutput, Inception3aBranch3_1_BnOutputGradient }, // 369: inception3a.branch3.1.bn backward
+        new TensorSlot[] { Inception3aBranch3_1_ConvOutputGradient }, // 370: inception3a.branch3.1.conv backward
+        new TensorSlot[] { Inception3aBranch3_0_BnOutput }, // 371: inception3a.branch3.0.relu1 backward
+        new TensorSlot[] { Inception3aBranch3_0_ConvOutput, Inception3aBranch3_0_BnOutputGradient }, // 372: inception3a.branch3.0.bn backward
+        new TensorSlot[] { Inception3aBranch3_0_ConvOutputGradient, Inception3aBranch3_0_ConvGradientScratch }, // 373: inception3a.branch3.0.conv backward
+        new TensorSlot[] { Inception3aBranch2_1_BnOutput }, // 374: inception3a.branch2.1.relu1 backward
+        new TensorSlot[] { Inception3aBranch2_1_ConvOutput, Inception3aBranch2_1_BnOutputGradient }, // 375: inception3a.branch2.1.bn backward
+        new TensorSlot[] { Inception3aBranch2_1_ConvOutputGradient }, // 376: inception3a.branch2.1.conv backward
+        new TensorSlot[] { Inception3aBranch2_0_BnOutput }, // 377: inception3a.branch2.0.relu1 backward
+        new TensorSlot[] { Inception3aBranch2_0_ConvOutput, Inception3aBranch2_0_BnOutputGradient }, // 378: inception3a.branch2.0.bn backward
+        new TensorSlot[] { Inception3aBranch2_0_ConvOutputGradient, Inception3aBranch2_0_ConvGradientScratch }, // 379: inception3a.branch2.0.conv backward
+        new TensorSlot[] { Inception3aBranch1BnOutput }, // 380: inception3a.branch1.relu1 backward
+        new TensorSlot[] { Inception3aBranch1ConvOutput, Inception3aBranch1BnOutputGradient }, // 381: inception3a.branch1.bn backward
+        new TensorSlot[] { Inception3aBranch1ConvOutputGradient, Inception3aBranch1ConvGradientScratch }, // 382: inception3a.branch1.conv backward
+        new TensorSlot[] { Maxpool2Output, Maxpool2OutputGradient }, // 383: maxpool2 backward
+        new TensorSlot[] { Conv3BnOutput }, // 384: conv3.relu1 backward
+        new TensorSlot[] { Conv3ConvOutput, Conv3BnOutputGradient }, // 385: conv3.bn backward
+        new TensorSlot[] { Conv3ConvOutputGradient }, // 386: conv3.conv backward
+        new TensorSlot[] { Conv2BnOutput }, // 387: conv2.relu1 backward
+        new TensorSlot[] { Conv2ConvOutput, Conv2BnOutputGradient }, // 388: conv2.bn backward
+        new TensorSlot[] { Conv2ConvOutputGradient }, // 389: conv2.conv backward
+        new TensorSlot[] { Maxpool1Output, Maxpool1OutputGradient }, // 390: maxpool1 backward
+        new TensorSlot[] { Conv1BnOutput }, // 391: conv1.relu1 backward
+        new TensorSlot[] { Conv1ConvOutput, Conv1BnOutputGradient }, // 392: conv1.bn backward
+        global::System.Array.Empty<TensorSlot>(), // 393: conv1.conv backward
+    };
+
+    /// <summary>Per step of the inference plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInInference = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: conv1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 1: conv1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 2: conv1.relu1 forward
+        new TensorSlot[] { Conv1ConvOutput }, // 3: maxpool1 forward
+        new TensorSlot[] { Maxpool1Output }, // 4: conv2.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 5: conv2.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 6: conv2.relu1 forward
+        new TensorSlot[] { Conv2ConvOutput }, // 7: conv3.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 8: conv3.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 9: conv3.relu1 forward
+        new TensorSlot[] { Conv3ConvOutput }, // 10: maxpool2 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: inception3a.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 12: inception3a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 13: inception3a.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 14: inception3a.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 15: inception3a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 16: inception3a.branch2.0.relu1 forward
+        new TensorSlot[] { Inception3aBranch2_0_ConvOutput }, // 17: inception3a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 18: inception3a.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 19: inception3a.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 20: inception3a.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 21: inception3a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 22: inception3a.branch3.0.relu1 forward
+        new TensorSlot[] { Inception3aBranch3_0_ConvOutput }, // 23: inception3a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 24: inception3a.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 25: inception3a.branch3.1.relu1 forward
+        new TensorSlot[] { Maxpool2Output }, // 26: inception3a.branch4.maxpool1 forward
+        new TensorSlot[] { Inception3aBranch4Maxpool1Output }, // 27: inception3a.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 28: inception3a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 29: inception3a.branch4.1.relu1 forward
+        new TensorSlot[] { Inception3aBranch1ConvOutput, Inception3aBranch2_1_ConvOutput, Inception3aBranch3_1_ConvOutput, Inception3aBranch4_1_ConvOutput }, // 30: inception3a.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 31: inception3b.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 32: inception3b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 33: inception3b.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 34: inception3b.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 35: inception3b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 36: inception3b.branch2.0.relu1 forward
+        new TensorSlot[] { Inception3bBranch2_0_ConvOutput }, // 37: inception3b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 38: inception3b.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 39: inception3b.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 40: inception3b.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 41: inception3b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 42: inception3b.branch3.0.relu1 forward
+        new TensorSlot[] { Inception3bBranch3_0_ConvOutput }, // 43: inception3b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 44: inception3b.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 45: inception3b.branch3.1.relu1 forward
+        new TensorSlot[] { Inception3aConcat1Output }, // 46: inception3b.branch4.maxpool1 forward
+        new TensorSlot[] { Inception3bBranch4Maxpool1Output }, // 47: inception3b.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 48: inception3b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 49: inception3b.branch4.1.relu1 forward
+        new TensorSlot[] { Inception3bBranch1ConvOutput, Inception3bBranch2_1_ConvOutput, Inception3bBranch3_1_ConvOutput, Inception3bBranch4_1_ConvOutput }, // 50: inception3b.concat1 forward
+        new TensorSlot[] { Inception3bConcat1Output }, // 51: maxpool3 forward
+        global::System.Array.Empty<TensorSlot>(), // 52: inception4a.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 53: inception4a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 54: inception4a.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 55: inception4a.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 56: inception4a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 57: inception4a.branch2.0.relu1 forward
+        new TensorSlot[] { Inception4aBranch2_0_ConvOutput }, // 58: inception4a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 59: inception4a.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 60: inception4a.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 61: inception4a.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 62: inception4a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 63: inception4a.branch3.0.relu1 forward
+        new TensorSlot[] { Inception4aBranch3_0_ConvOutput }, // 64: inception4a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 65: inception4a.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 66: inception4a.branch3.1.relu1 forward
+        new TensorSlot[] { Maxpool3Output }, // 67: inception4a.branch4.maxpool1 forward
+        new TensorSlot[] { Inception4aBranch4Maxpool1Output }, // 68: inception4a.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 69: inception4a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 70: inception4a.branch4.1.relu1 forward
+        new TensorSlot[] { Inception4aBranch1ConvOutput, Inception4aBranch2_1_ConvOutput, Inception4aBranch3_1_ConvOutput, Inception4aBranch4_1_ConvOutput }, // 71: inception4a.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 72: inception4b.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 73: inception4b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 74: inception4b.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 75: inception4b.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 76: inception4b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 77: inception4b.branch2.0.relu1 forward
+        new TensorSlot[] { Inception4bBranch2_0_ConvOutput }, // 78: inception4b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 79: inception4b.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 80: inception4b.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 81: inception4b.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 82: inception4b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 83: inception4b.branch3.0.relu1 forward
+        new TensorSlot[] { Inception4bBranch3_0_ConvOutput }, // 84: inception4b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 85: inception4b.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 86: inception4b.branch3.1.relu1 forward
+        new TensorSlot[] { Inception4aConcat1Output }, // 87: inception4b.branch4.maxpool1 forward
+        new TensorSlot[] { Inception4bBranch4Maxpool1Output }, // 88: inception4b.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 89: inception4b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 90: inception4b.branch4.1.relu1 forward
+        new TensorSlot[] { Inception4bBranch1ConvOutput, Inception4bBranch2_1_ConvOutput, Inception4bBranch3_1_ConvOutput, Inception4bBranch4_1_ConvOutput }, // 91: inception4b.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 92: inception4c.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 93: inception4c.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 94: inception4c.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 95: inception4c.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 96: inception4c.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 97: inception4c.branch2.0.relu1 forward
+        new TensorSlot[] { Inception4cBranch2_0_ConvOutput }, // 98: inception4c.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 99: inception4c.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 100: inception4c.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 101: inception4c.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 102: inception4c.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 103: inception4c.branch3.0.relu1 forward
+        new TensorSlot[] { Inception4cBranch3_0_ConvOutput }, // 104: inception4c.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 105: inception4c.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 106: inception4c.branch3.1.relu1 forward
+        new TensorSlot[] { Inception4bConcat1Output }, // 107: inception4c.branch4.maxpool1 forward
+        new TensorSlot[] { Inception4cBranch4Maxpool1Output }, // 108: inception4c.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 109: inception4c.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 110: inception4c.branch4.1.relu1 forward
+        new TensorSlot[] { Inception4cBranch1ConvOutput, Inception4cBranch2_1_ConvOutput, Inception4cBranch3_1_ConvOutput, Inception4cBranch4_1_ConvOutput }, // 111: inception4c.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 112: inception4d.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 113: inception4d.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 114: inception4d.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 115: inception4d.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 116: inception4d.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 117: inception4d.branch2.0.relu1 forward
+        new TensorSlot[] { Inception4dBranch2_0_ConvOutput }, // 118: inception4d.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 119: inception4d.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 120: inception4d.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 121: inception4d.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 122: inception4d.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 123: inception4d.branch3.0.relu1 forward
+        new TensorSlot[] { Inception4dBranch3_0_ConvOutput }, // 124: inception4d.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 125: inception4d.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 126: inception4d.branch3.1.relu1 forward
+        new TensorSlot[] { Inception4cConcat1Output }, // 127: inception4d.branch4.maxpool1 forward
+        new TensorSlot[] { Inception4dBranch4Maxpool1Output }, // 128: inception4d.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 129: inception4d.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 130: inception4d.branch4.1.relu1 forward
+        new TensorSlot[] { Inception4dBranch1ConvOutput, Inception4dBranch2_1_ConvOutput, Inception4dBranch3_1_ConvOutput, Inception4dBranch4_1_ConvOutput }, // 131: inception4d.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 132: inception4e.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 133: inception4e.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 134: inception4e.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 135: inception4e.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 136: inception4e.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 137: inception4e.branch2.0.relu1 forward
+        new TensorSlot[] { Inception4eBranch2_0_ConvOutput }, // 138: inception4e.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 139: inception4e.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 140: inception4e.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 141: inception4e.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 142: inception4e.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 143: inception4e.branch3.0.relu1 forward
+        new TensorSlot[] { Inception4eBranch3_0_ConvOutput }, // 144: inception4e.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 145: inception4e.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 146: inception4e.branch3.1.relu1 forward
+        new TensorSlot[] { Inception4dConcat1Output }, // 147: inception4e.branch4.maxpool1 forward
+        new TensorSlot[] { Inception4eBranch4Maxpool1Output }, // 148: inception4e.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 149: inception4e.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 150: inception4e.branch4.1.relu1 forward
+        new TensorSlot[] { Inception4eBranch1ConvOutput, Inception4eBranch2_1_ConvOutput, Inception4eBranch3_1_ConvOutput, Inception4eBranch4_1_ConvOutput }, // 151: inception4e.concat1 forward
+        new TensorSlot[] { Inception4eConcat1Output }, // 152: maxpool4 forward
+        global::System.Array.Empty<TensorSlot>(), // 153: inception5a.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 154: inception5a.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 155: inception5a.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 156: inception5a.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 157: inception5a.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 158: inception5a.branch2.0.relu1 forward
+        new TensorSlot[] { Inception5aBranch2_0_ConvOutput }, // 159: inception5a.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 160: inception5a.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 161: inception5a.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 162: inception5a.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 163: inception5a.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 164: inception5a.branch3.0.relu1 forward
+        new TensorSlot[] { Inception5aBranch3_0_ConvOutput }, // 165: inception5a.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 166: inception5a.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 167: inception5a.branch3.1.relu1 forward
+        new TensorSlot[] { Maxpool4Output }, // 168: inception5a.branch4.maxpool1 forward
+        new TensorSlot[] { Inception5aBranch4Maxpool1Output }, // 169: inception5a.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 170: inception5a.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 171: inception5a.branch4.1.relu1 forward
+        new TensorSlot[] { Inception5aBranch1ConvOutput, Inception5aBranch2_1_ConvOutput, Inception5aBranch3_1_ConvOutput, Inception5aBranch4_1_ConvOutput }, // 172: inception5a.concat1 forward
+        global::System.Array.Empty<TensorSlot>(), // 173: inception5b.branch1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 174: inception5b.branch1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 175: inception5b.branch1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 176: inception5b.branch2.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 177: inception5b.branch2.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 178: inception5b.branch2.0.relu1 forward
+        new TensorSlot[] { Inception5bBranch2_0_ConvOutput }, // 179: inception5b.branch2.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 180: inception5b.branch2.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 181: inception5b.branch2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 182: inception5b.branch3.0.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 183: inception5b.branch3.0.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 184: inception5b.branch3.0.relu1 forward
+        new TensorSlot[] { Inception5bBranch3_0_ConvOutput }, // 185: inception5b.branch3.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 186: inception5b.branch3.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 187: inception5b.branch3.1.relu1 forward
+        new TensorSlot[] { Inception5aConcat1Output }, // 188: inception5b.branch4.maxpool1 forward
+        new TensorSlot[] { Inception5bBranch4Maxpool1Output }, // 189: inception5b.branch4.1.conv forward
+        global::System.Array.Empty<TensorSlot>(), // 190: inception5b.branch4.1.bn forward
+        global::System.Array.Empty<TensorSlot>(), // 191: inception5b.branch4.1.relu1 forward
+        new TensorSlot[] { Inception5bBranch1ConvOutput, Inception5bBranch2_1_ConvOutput, Inception5bBranch3_1_ConvOutput, Inception5bBranch4_1_ConvOutput }, // 192: inception5b.concat1 forward
+        new TensorSlot[] { Inception5bConcat1Output }, // 193: avgpool forward
+        global::System.Array.Empty<TensorSlot>(), // 194: flatten1 forward
+        new TensorSlot[] { AvgpoolOutput, DropoutMask }, // 195: dropout forward
+        global::System.Array.Empty<TensorSlot>(), // 196: fc forward
+    };
 
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
     private readonly global::Cnn.DeviceBuffer _parameters;
-    private readonly global::Cnn.DeviceBuffer _gradients;
+    private readonly global::Cnn.DeviceBuffer? _gradients;
     private readonly global::Cnn.DeviceBuffer _buffers;
     private readonly global::Cnn.DeviceBuffer _activations;
     private readonly global::Cnn.Backends.IConv2dOperator _conv1_convOp;
@@ -1178,6 +1809,9 @@ partial class GoogLeNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.IPool2dOperator _avgpoolOp;
     private readonly global::Cnn.Backends.IDropoutOperator _dropoutOp;
     private readonly global::Cnn.Backends.ILinearOperator _fcOp;
+    private readonly bool _inference;
+    private bool _training;
+    private global::Cnn.DropoutState _forwardDropoutState;
     private bool _disposed;
 
     /// <summary>Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>.</summary>
@@ -1185,15 +1819,31 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
     /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
     public GoogLeNet(int maxBatchSize, global::Cnn.Backends.IBackend? backend = null, ulong seed = 0)
+        : this(maxBatchSize, backend, seed, global::Cnn.NetworkMode.Training)
+    {
+    }
+
+    /// <summary>
+    /// Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>;
+    /// for <see cref="global::Cnn.NetworkMode.Inference"/>, no gradients and only the activations the forward pass needs, and training calls throw.
+    /// </summary>
+    /// <param name="maxBatchSize">The largest batch that Forward and Backward will be given.</param>
+    /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
+    /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
+    /// <param name="mode">Training, or inference only (predict, evaluate).</param>
+    public GoogLeNet(int maxBatchSize, global::Cnn.Backends.IBackend? backend, ulong seed, global::Cnn.NetworkMode mode)
     {
         if (maxBatchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, "GoogLeNet needs a maximum batch size of at least 1.");
+        if (mode is not (global::Cnn.NetworkMode.Training or global::Cnn.NetworkMode.Inference)) throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, "GoogLeNet is built for NetworkMode.Training or NetworkMode.Inference.");
         _maxBatch = maxBatchSize;
+        _inference = mode == global::Cnn.NetworkMode.Inference;
+        _training = !_inference;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
         _parameters = _backend.Allocate(ParameterLength);
-        _gradients = _backend.Allocate(ParameterLength);
+        _gradients = _inference ? null : _backend.Allocate(ParameterLength);
         _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
-        _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
+        _activations = _backend.Allocate((_inference ? InferenceActivationsPerSample : TrainingActivationsPerSample) * maxBatchSize);
         _conv1_convOp = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 224, InWidth: 224, OutChannels: 64, OutHeight: 112, OutWidth: 112, KernelHeight: 7, KernelWidth: 7, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 3, PaddingWidth: 3, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
         _conv1_bnOp = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 12544, Epsilon: 0.001f, Momentum: 0.1f));
         _conv1_relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 802816));
@@ -1399,7 +2049,7 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
     /// <inheritdoc/>
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(GradientArena, 0, (int)ParameterLength);
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
     /// <inheritdoc/>
@@ -1413,7 +2063,13 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
     /// <inheritdoc/>
-    public bool Training { get; set; } = true;
+    public global::Cnn.NetworkMode Mode => _inference ? global::Cnn.NetworkMode.Inference : global::Cnn.NetworkMode.Training;
+    /// <inheritdoc/>
+    public bool Training
+    {
+        get => _training;
+        set => _training = value && _inference ? throw BuiltForInference("cannot enter training mode") : value;
+    }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
     /// <inheritdoc/>
@@ -1437,15 +2093,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>conv1.conv.weight</c>, shape [64, 3, 7, 7].</summary>
     public global::Cnn.Tensor Conv1ConvWeight => new global::Cnn.Tensor(_parameters, 0, 9408);
     /// <summary>Gradient of <c>conv1.conv.weight</c>, shape [64, 3, 7, 7].</summary>
-    public global::Cnn.Tensor Conv1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 0, 9408);
+    public global::Cnn.Tensor Conv1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 0, 9408);
     /// <summary><c>conv1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv1BnWeight => new global::Cnn.Tensor(_parameters, 9408, 64);
     /// <summary>Gradient of <c>conv1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv1BnWeightGradient => new global::Cnn.Tensor(_gradients, 9408, 64);
+    public global::Cnn.Tensor Conv1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 9408, 64);
     /// <summary><c>conv1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv1BnBias => new global::Cnn.Tensor(_parameters, 9472, 64);
     /// <summary>Gradient of <c>conv1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv1BnBiasGradient => new global::Cnn.Tensor(_gradients, 9472, 64);
+    public global::Cnn.Tensor Conv1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 9472, 64);
     /// <summary><c>conv1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv1BnRunningMean => new global::Cnn.Tensor(_buffers, 0, 64);
     /// <summary><c>conv1.bn.running_var</c>, shape [64].</summary>
@@ -1455,15 +2111,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>conv2.conv.weight</c>, shape [64, 64, 1, 1].</summary>
     public global::Cnn.Tensor Conv2ConvWeight => new global::Cnn.Tensor(_parameters, 9536, 4096);
     /// <summary>Gradient of <c>conv2.conv.weight</c>, shape [64, 64, 1, 1].</summary>
-    public global::Cnn.Tensor Conv2ConvWeightGradient => new global::Cnn.Tensor(_gradients, 9536, 4096);
+    public global::Cnn.Tensor Conv2ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 9536, 4096);
     /// <summary><c>conv2.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv2BnWeight => new global::Cnn.Tensor(_parameters, 13632, 64);
     /// <summary>Gradient of <c>conv2.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv2BnWeightGradient => new global::Cnn.Tensor(_gradients, 13632, 64);
+    public global::Cnn.Tensor Conv2BnWeightGradient => new global::Cnn.Tensor(GradientArena, 13632, 64);
     /// <summary><c>conv2.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv2BnBias => new global::Cnn.Tensor(_parameters, 13696, 64);
     /// <summary>Gradient of <c>conv2.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv2BnBiasGradient => new global::Cnn.Tensor(_gradients, 13696, 64);
+    public global::Cnn.Tensor Conv2BnBiasGradient => new global::Cnn.Tensor(GradientArena, 13696, 64);
     /// <summary><c>conv2.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv2BnRunningMean => new global::Cnn.Tensor(_buffers, 144, 64);
     /// <summary><c>conv2.bn.running_var</c>, shape [64].</summary>
@@ -1473,15 +2129,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>conv3.conv.weight</c>, shape [192, 64, 3, 3].</summary>
     public global::Cnn.Tensor Conv3ConvWeight => new global::Cnn.Tensor(_parameters, 13760, 110592);
     /// <summary>Gradient of <c>conv3.conv.weight</c>, shape [192, 64, 3, 3].</summary>
-    public global::Cnn.Tensor Conv3ConvWeightGradient => new global::Cnn.Tensor(_gradients, 13760, 110592);
+    public global::Cnn.Tensor Conv3ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 13760, 110592);
     /// <summary><c>conv3.bn.weight</c>, shape [192].</summary>
     public global::Cnn.Tensor Conv3BnWeight => new global::Cnn.Tensor(_parameters, 124352, 192);
     /// <summary>Gradient of <c>conv3.bn.weight</c>, shape [192].</summary>
-    public global::Cnn.Tensor Conv3BnWeightGradient => new global::Cnn.Tensor(_gradients, 124352, 192);
+    public global::Cnn.Tensor Conv3BnWeightGradient => new global::Cnn.Tensor(GradientArena, 124352, 192);
     /// <summary><c>conv3.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Conv3BnBias => new global::Cnn.Tensor(_parameters, 124544, 192);
     /// <summary>Gradient of <c>conv3.bn.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Conv3BnBiasGradient => new global::Cnn.Tensor(_gradients, 124544, 192);
+    public global::Cnn.Tensor Conv3BnBiasGradient => new global::Cnn.Tensor(GradientArena, 124544, 192);
     /// <summary><c>conv3.bn.running_mean</c>, shape [192].</summary>
     public global::Cnn.Tensor Conv3BnRunningMean => new global::Cnn.Tensor(_buffers, 288, 192);
     /// <summary><c>conv3.bn.running_var</c>, shape [192].</summary>
@@ -1491,15 +2147,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3a.branch1.conv.weight</c>, shape [64, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 124736, 12288);
     /// <summary>Gradient of <c>inception3a.branch1.conv.weight</c>, shape [64, 192, 1, 1].</summary>
-    public global::Cnn.Tensor Inception3aBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 124736, 12288);
+    public global::Cnn.Tensor Inception3aBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 124736, 12288);
     /// <summary><c>inception3a.branch1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3aBranch1BnWeight => new global::Cnn.Tensor(_parameters, 137024, 64);
     /// <summary>Gradient of <c>inception3a.branch1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3aBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 137024, 64);
+    public global::Cnn.Tensor Inception3aBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 137024, 64);
     /// <summary><c>inception3a.branch1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3aBranch1BnBias => new global::Cnn.Tensor(_parameters, 137088, 64);
     /// <summary>Gradient of <c>inception3a.branch1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 137088, 64);
+    public global::Cnn.Tensor Inception3aBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 137088, 64);
     /// <summary><c>inception3a.branch1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 688, 64);
     /// <summary><c>inception3a.branch1.bn.running_var</c>, shape [64].</summary>
@@ -1509,15 +2165,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3a.branch2.0.conv.weight</c>, shape [96, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 137152, 18432);
     /// <summary>Gradient of <c>inception3a.branch2.0.conv.weight</c>, shape [96, 192, 1, 1].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 137152, 18432);
+    public global::Cnn.Tensor Inception3aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 137152, 18432);
     /// <summary><c>inception3a.branch2.0.bn.weight</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3aBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 155584, 96);
     /// <summary>Gradient of <c>inception3a.branch2.0.bn.weight</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 155584, 96);
+    public global::Cnn.Tensor Inception3aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 155584, 96);
     /// <summary><c>inception3a.branch2.0.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3aBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 155680, 96);
     /// <summary>Gradient of <c>inception3a.branch2.0.bn.bias</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 155680, 96);
+    public global::Cnn.Tensor Inception3aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 155680, 96);
     /// <summary><c>inception3a.branch2.0.bn.running_mean</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 832, 96);
     /// <summary><c>inception3a.branch2.0.bn.running_var</c>, shape [96].</summary>
@@ -1527,15 +2183,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3a.branch2.1.conv.weight</c>, shape [128, 96, 3, 3].</summary>
     public global::Cnn.Tensor Inception3aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 155776, 110592);
     /// <summary>Gradient of <c>inception3a.branch2.1.conv.weight</c>, shape [128, 96, 3, 3].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 155776, 110592);
+    public global::Cnn.Tensor Inception3aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 155776, 110592);
     /// <summary><c>inception3a.branch2.1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3aBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 266368, 128);
     /// <summary>Gradient of <c>inception3a.branch2.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 266368, 128);
+    public global::Cnn.Tensor Inception3aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 266368, 128);
     /// <summary><c>inception3a.branch2.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3aBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 266496, 128);
     /// <summary>Gradient of <c>inception3a.branch2.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 266496, 128);
+    public global::Cnn.Tensor Inception3aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 266496, 128);
     /// <summary><c>inception3a.branch2.1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1040, 128);
     /// <summary><c>inception3a.branch2.1.bn.running_var</c>, shape [128].</summary>
@@ -1545,15 +2201,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3a.branch3.0.conv.weight</c>, shape [16, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 266624, 3072);
     /// <summary>Gradient of <c>inception3a.branch3.0.conv.weight</c>, shape [16, 192, 1, 1].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 266624, 3072);
+    public global::Cnn.Tensor Inception3aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 266624, 3072);
     /// <summary><c>inception3a.branch3.0.bn.weight</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception3aBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 269696, 16);
     /// <summary>Gradient of <c>inception3a.branch3.0.bn.weight</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 269696, 16);
+    public global::Cnn.Tensor Inception3aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 269696, 16);
     /// <summary><c>inception3a.branch3.0.bn.bias</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception3aBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 269712, 16);
     /// <summary>Gradient of <c>inception3a.branch3.0.bn.bias</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 269712, 16);
+    public global::Cnn.Tensor Inception3aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 269712, 16);
     /// <summary><c>inception3a.branch3.0.bn.running_mean</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception3aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1312, 16);
     /// <summary><c>inception3a.branch3.0.bn.running_var</c>, shape [16].</summary>
@@ -1563,15 +2219,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3a.branch3.1.conv.weight</c>, shape [32, 16, 3, 3].</summary>
     public global::Cnn.Tensor Inception3aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 269728, 4608);
     /// <summary>Gradient of <c>inception3a.branch3.1.conv.weight</c>, shape [32, 16, 3, 3].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 269728, 4608);
+    public global::Cnn.Tensor Inception3aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 269728, 4608);
     /// <summary><c>inception3a.branch3.1.bn.weight</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 274336, 32);
     /// <summary>Gradient of <c>inception3a.branch3.1.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 274336, 32);
+    public global::Cnn.Tensor Inception3aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 274336, 32);
     /// <summary><c>inception3a.branch3.1.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 274368, 32);
     /// <summary>Gradient of <c>inception3a.branch3.1.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 274368, 32);
+    public global::Cnn.Tensor Inception3aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 274368, 32);
     /// <summary><c>inception3a.branch3.1.bn.running_mean</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1360, 32);
     /// <summary><c>inception3a.branch3.1.bn.running_var</c>, shape [32].</summary>
@@ -1581,15 +2237,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3a.branch4.1.conv.weight</c>, shape [32, 192, 1, 1].</summary>
     public global::Cnn.Tensor Inception3aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 274400, 6144);
     /// <summary>Gradient of <c>inception3a.branch4.1.conv.weight</c>, shape [32, 192, 1, 1].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 274400, 6144);
+    public global::Cnn.Tensor Inception3aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 274400, 6144);
     /// <summary><c>inception3a.branch4.1.bn.weight</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 280544, 32);
     /// <summary>Gradient of <c>inception3a.branch4.1.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 280544, 32);
+    public global::Cnn.Tensor Inception3aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 280544, 32);
     /// <summary><c>inception3a.branch4.1.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 280576, 32);
     /// <summary>Gradient of <c>inception3a.branch4.1.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 280576, 32);
+    public global::Cnn.Tensor Inception3aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 280576, 32);
     /// <summary><c>inception3a.branch4.1.bn.running_mean</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 1440, 32);
     /// <summary><c>inception3a.branch4.1.bn.running_var</c>, shape [32].</summary>
@@ -1599,15 +2255,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3b.branch1.conv.weight</c>, shape [128, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 280608, 32768);
     /// <summary>Gradient of <c>inception3b.branch1.conv.weight</c>, shape [128, 256, 1, 1].</summary>
-    public global::Cnn.Tensor Inception3bBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 280608, 32768);
+    public global::Cnn.Tensor Inception3bBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 280608, 32768);
     /// <summary><c>inception3b.branch1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch1BnWeight => new global::Cnn.Tensor(_parameters, 313376, 128);
     /// <summary>Gradient of <c>inception3b.branch1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 313376, 128);
+    public global::Cnn.Tensor Inception3bBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 313376, 128);
     /// <summary><c>inception3b.branch1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch1BnBias => new global::Cnn.Tensor(_parameters, 313504, 128);
     /// <summary>Gradient of <c>inception3b.branch1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 313504, 128);
+    public global::Cnn.Tensor Inception3bBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 313504, 128);
     /// <summary><c>inception3b.branch1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 1520, 128);
     /// <summary><c>inception3b.branch1.bn.running_var</c>, shape [128].</summary>
@@ -1617,15 +2273,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3b.branch2.0.conv.weight</c>, shape [128, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 313632, 32768);
     /// <summary>Gradient of <c>inception3b.branch2.0.conv.weight</c>, shape [128, 256, 1, 1].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 313632, 32768);
+    public global::Cnn.Tensor Inception3bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 313632, 32768);
     /// <summary><c>inception3b.branch2.0.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 346400, 128);
     /// <summary>Gradient of <c>inception3b.branch2.0.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 346400, 128);
+    public global::Cnn.Tensor Inception3bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 346400, 128);
     /// <summary><c>inception3b.branch2.0.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 346528, 128);
     /// <summary>Gradient of <c>inception3b.branch2.0.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 346528, 128);
+    public global::Cnn.Tensor Inception3bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 346528, 128);
     /// <summary><c>inception3b.branch2.0.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception3bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 1792, 128);
     /// <summary><c>inception3b.branch2.0.bn.running_var</c>, shape [128].</summary>
@@ -1635,15 +2291,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3b.branch2.1.conv.weight</c>, shape [192, 128, 3, 3].</summary>
     public global::Cnn.Tensor Inception3bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 346656, 221184);
     /// <summary>Gradient of <c>inception3b.branch2.1.conv.weight</c>, shape [192, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 346656, 221184);
+    public global::Cnn.Tensor Inception3bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 346656, 221184);
     /// <summary><c>inception3b.branch2.1.bn.weight</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception3bBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 567840, 192);
     /// <summary>Gradient of <c>inception3b.branch2.1.bn.weight</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 567840, 192);
+    public global::Cnn.Tensor Inception3bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 567840, 192);
     /// <summary><c>inception3b.branch2.1.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception3bBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 568032, 192);
     /// <summary>Gradient of <c>inception3b.branch2.1.bn.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception3bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 568032, 192);
+    public global::Cnn.Tensor Inception3bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 568032, 192);
     /// <summary><c>inception3b.branch2.1.bn.running_mean</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception3bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2064, 192);
     /// <summary><c>inception3b.branch2.1.bn.running_var</c>, shape [192].</summary>
@@ -1653,15 +2309,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3b.branch3.0.conv.weight</c>, shape [32, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 568224, 8192);
     /// <summary>Gradient of <c>inception3b.branch3.0.conv.weight</c>, shape [32, 256, 1, 1].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 568224, 8192);
+    public global::Cnn.Tensor Inception3bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 568224, 8192);
     /// <summary><c>inception3b.branch3.0.bn.weight</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3bBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 576416, 32);
     /// <summary>Gradient of <c>inception3b.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 576416, 32);
+    public global::Cnn.Tensor Inception3bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 576416, 32);
     /// <summary><c>inception3b.branch3.0.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 576448, 32);
     /// <summary>Gradient of <c>inception3b.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 576448, 32);
+    public global::Cnn.Tensor Inception3bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 576448, 32);
     /// <summary><c>inception3b.branch3.0.bn.running_mean</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception3bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 2464, 32);
     /// <summary><c>inception3b.branch3.0.bn.running_var</c>, shape [32].</summary>
@@ -1671,15 +2327,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3b.branch3.1.conv.weight</c>, shape [96, 32, 3, 3].</summary>
     public global::Cnn.Tensor Inception3bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 576480, 27648);
     /// <summary>Gradient of <c>inception3b.branch3.1.conv.weight</c>, shape [96, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 576480, 27648);
+    public global::Cnn.Tensor Inception3bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 576480, 27648);
     /// <summary><c>inception3b.branch3.1.bn.weight</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 604128, 96);
     /// <summary>Gradient of <c>inception3b.branch3.1.bn.weight</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 604128, 96);
+    public global::Cnn.Tensor Inception3bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 604128, 96);
     /// <summary><c>inception3b.branch3.1.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 604224, 96);
     /// <summary>Gradient of <c>inception3b.branch3.1.bn.bias</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception3bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 604224, 96);
+    public global::Cnn.Tensor Inception3bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 604224, 96);
     /// <summary><c>inception3b.branch3.1.bn.running_mean</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception3bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2544, 96);
     /// <summary><c>inception3b.branch3.1.bn.running_var</c>, shape [96].</summary>
@@ -1689,15 +2345,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception3b.branch4.1.conv.weight</c>, shape [64, 256, 1, 1].</summary>
     public global::Cnn.Tensor Inception3bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 604320, 16384);
     /// <summary>Gradient of <c>inception3b.branch4.1.conv.weight</c>, shape [64, 256, 1, 1].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 604320, 16384);
+    public global::Cnn.Tensor Inception3bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 604320, 16384);
     /// <summary><c>inception3b.branch4.1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 620704, 64);
     /// <summary>Gradient of <c>inception3b.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 620704, 64);
+    public global::Cnn.Tensor Inception3bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 620704, 64);
     /// <summary><c>inception3b.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 620768, 64);
     /// <summary>Gradient of <c>inception3b.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception3bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 620768, 64);
+    public global::Cnn.Tensor Inception3bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 620768, 64);
     /// <summary><c>inception3b.branch4.1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception3bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 2752, 64);
     /// <summary><c>inception3b.branch4.1.bn.running_var</c>, shape [64].</summary>
@@ -1707,15 +2363,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4a.branch1.conv.weight</c>, shape [192, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 620832, 92160);
     /// <summary>Gradient of <c>inception4a.branch1.conv.weight</c>, shape [192, 480, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4aBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 620832, 92160);
+    public global::Cnn.Tensor Inception4aBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 620832, 92160);
     /// <summary><c>inception4a.branch1.bn.weight</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception4aBranch1BnWeight => new global::Cnn.Tensor(_parameters, 712992, 192);
     /// <summary>Gradient of <c>inception4a.branch1.bn.weight</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception4aBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 712992, 192);
+    public global::Cnn.Tensor Inception4aBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 712992, 192);
     /// <summary><c>inception4a.branch1.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception4aBranch1BnBias => new global::Cnn.Tensor(_parameters, 713184, 192);
     /// <summary>Gradient of <c>inception4a.branch1.bn.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception4aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 713184, 192);
+    public global::Cnn.Tensor Inception4aBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 713184, 192);
     /// <summary><c>inception4a.branch1.bn.running_mean</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception4aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 2896, 192);
     /// <summary><c>inception4a.branch1.bn.running_var</c>, shape [192].</summary>
@@ -1725,15 +2381,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4a.branch2.0.conv.weight</c>, shape [96, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 713376, 46080);
     /// <summary>Gradient of <c>inception4a.branch2.0.conv.weight</c>, shape [96, 480, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 713376, 46080);
+    public global::Cnn.Tensor Inception4aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 713376, 46080);
     /// <summary><c>inception4a.branch2.0.bn.weight</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception4aBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 759456, 96);
     /// <summary>Gradient of <c>inception4a.branch2.0.bn.weight</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 759456, 96);
+    public global::Cnn.Tensor Inception4aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 759456, 96);
     /// <summary><c>inception4a.branch2.0.bn.bias</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception4aBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 759552, 96);
     /// <summary>Gradient of <c>inception4a.branch2.0.bn.bias</c>, shape [96].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 759552, 96);
+    public global::Cnn.Tensor Inception4aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 759552, 96);
     /// <summary><c>inception4a.branch2.0.bn.running_mean</c>, shape [96].</summary>
     public global::Cnn.Tensor Inception4aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3296, 96);
     /// <summary><c>inception4a.branch2.0.bn.running_var</c>, shape [96].</summary>
@@ -1743,15 +2399,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4a.branch2.1.conv.weight</c>, shape [208, 96, 3, 3].</summary>
     public global::Cnn.Tensor Inception4aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 759648, 179712);
     /// <summary>Gradient of <c>inception4a.branch2.1.conv.weight</c>, shape [208, 96, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 759648, 179712);
+    public global::Cnn.Tensor Inception4aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 759648, 179712);
     /// <summary><c>inception4a.branch2.1.bn.weight</c>, shape [208].</summary>
     public global::Cnn.Tensor Inception4aBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 939360, 208);
     /// <summary>Gradient of <c>inception4a.branch2.1.bn.weight</c>, shape [208].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 939360, 208);
+    public global::Cnn.Tensor Inception4aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 939360, 208);
     /// <summary><c>inception4a.branch2.1.bn.bias</c>, shape [208].</summary>
     public global::Cnn.Tensor Inception4aBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 939568, 208);
     /// <summary>Gradient of <c>inception4a.branch2.1.bn.bias</c>, shape [208].</summary>
-    public global::Cnn.Tensor Inception4aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 939568, 208);
+    public global::Cnn.Tensor Inception4aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 939568, 208);
     /// <summary><c>inception4a.branch2.1.bn.running_mean</c>, shape [208].</summary>
     public global::Cnn.Tensor Inception4aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3504, 208);
     /// <summary><c>inception4a.branch2.1.bn.running_var</c>, shape [208].</summary>
@@ -1761,15 +2417,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4a.branch3.0.conv.weight</c>, shape [16, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 939776, 7680);
     /// <summary>Gradient of <c>inception4a.branch3.0.conv.weight</c>, shape [16, 480, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 939776, 7680);
+    public global::Cnn.Tensor Inception4aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 939776, 7680);
     /// <summary><c>inception4a.branch3.0.bn.weight</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception4aBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 947456, 16);
     /// <summary>Gradient of <c>inception4a.branch3.0.bn.weight</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 947456, 16);
+    public global::Cnn.Tensor Inception4aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 947456, 16);
     /// <summary><c>inception4a.branch3.0.bn.bias</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception4aBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 947472, 16);
     /// <summary>Gradient of <c>inception4a.branch3.0.bn.bias</c>, shape [16].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 947472, 16);
+    public global::Cnn.Tensor Inception4aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 947472, 16);
     /// <summary><c>inception4a.branch3.0.bn.running_mean</c>, shape [16].</summary>
     public global::Cnn.Tensor Inception4aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 3936, 16);
     /// <summary><c>inception4a.branch3.0.bn.running_var</c>, shape [16].</summary>
@@ -1779,15 +2435,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4a.branch3.1.conv.weight</c>, shape [48, 16, 3, 3].</summary>
     public global::Cnn.Tensor Inception4aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 947488, 6912);
     /// <summary>Gradient of <c>inception4a.branch3.1.conv.weight</c>, shape [48, 16, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 947488, 6912);
+    public global::Cnn.Tensor Inception4aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 947488, 6912);
     /// <summary><c>inception4a.branch3.1.bn.weight</c>, shape [48].</summary>
     public global::Cnn.Tensor Inception4aBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 954400, 48);
     /// <summary>Gradient of <c>inception4a.branch3.1.bn.weight</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 954400, 48);
+    public global::Cnn.Tensor Inception4aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 954400, 48);
     /// <summary><c>inception4a.branch3.1.bn.bias</c>, shape [48].</summary>
     public global::Cnn.Tensor Inception4aBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 954448, 48);
     /// <summary>Gradient of <c>inception4a.branch3.1.bn.bias</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception4aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 954448, 48);
+    public global::Cnn.Tensor Inception4aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 954448, 48);
     /// <summary><c>inception4a.branch3.1.bn.running_mean</c>, shape [48].</summary>
     public global::Cnn.Tensor Inception4aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 3984, 48);
     /// <summary><c>inception4a.branch3.1.bn.running_var</c>, shape [48].</summary>
@@ -1797,15 +2453,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4a.branch4.1.conv.weight</c>, shape [64, 480, 1, 1].</summary>
     public global::Cnn.Tensor Inception4aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 954496, 30720);
     /// <summary>Gradient of <c>inception4a.branch4.1.conv.weight</c>, shape [64, 480, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 954496, 30720);
+    public global::Cnn.Tensor Inception4aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 954496, 30720);
     /// <summary><c>inception4a.branch4.1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4aBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 985216, 64);
     /// <summary>Gradient of <c>inception4a.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 985216, 64);
+    public global::Cnn.Tensor Inception4aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 985216, 64);
     /// <summary><c>inception4a.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4aBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 985280, 64);
     /// <summary>Gradient of <c>inception4a.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 985280, 64);
+    public global::Cnn.Tensor Inception4aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 985280, 64);
     /// <summary><c>inception4a.branch4.1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4096, 64);
     /// <summary><c>inception4a.branch4.1.bn.running_var</c>, shape [64].</summary>
@@ -1815,15 +2471,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4b.branch1.conv.weight</c>, shape [160, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 985344, 81920);
     /// <summary>Gradient of <c>inception4b.branch1.conv.weight</c>, shape [160, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4bBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 985344, 81920);
+    public global::Cnn.Tensor Inception4bBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 985344, 81920);
     /// <summary><c>inception4b.branch1.bn.weight</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception4bBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1067264, 160);
     /// <summary>Gradient of <c>inception4b.branch1.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4bBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1067264, 160);
+    public global::Cnn.Tensor Inception4bBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1067264, 160);
     /// <summary><c>inception4b.branch1.bn.bias</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception4bBranch1BnBias => new global::Cnn.Tensor(_parameters, 1067424, 160);
     /// <summary>Gradient of <c>inception4b.branch1.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1067424, 160);
+    public global::Cnn.Tensor Inception4bBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1067424, 160);
     /// <summary><c>inception4b.branch1.bn.running_mean</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception4bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 4240, 160);
     /// <summary><c>inception4b.branch1.bn.running_var</c>, shape [160].</summary>
@@ -1833,15 +2489,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4b.branch2.0.conv.weight</c>, shape [112, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1067584, 57344);
     /// <summary>Gradient of <c>inception4b.branch2.0.conv.weight</c>, shape [112, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1067584, 57344);
+    public global::Cnn.Tensor Inception4bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1067584, 57344);
     /// <summary><c>inception4b.branch2.0.bn.weight</c>, shape [112].</summary>
     public global::Cnn.Tensor Inception4bBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 1124928, 112);
     /// <summary>Gradient of <c>inception4b.branch2.0.bn.weight</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1124928, 112);
+    public global::Cnn.Tensor Inception4bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1124928, 112);
     /// <summary><c>inception4b.branch2.0.bn.bias</c>, shape [112].</summary>
     public global::Cnn.Tensor Inception4bBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 1125040, 112);
     /// <summary>Gradient of <c>inception4b.branch2.0.bn.bias</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1125040, 112);
+    public global::Cnn.Tensor Inception4bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1125040, 112);
     /// <summary><c>inception4b.branch2.0.bn.running_mean</c>, shape [112].</summary>
     public global::Cnn.Tensor Inception4bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 4576, 112);
     /// <summary><c>inception4b.branch2.0.bn.running_var</c>, shape [112].</summary>
@@ -1851,15 +2507,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4b.branch2.1.conv.weight</c>, shape [224, 112, 3, 3].</summary>
     public global::Cnn.Tensor Inception4bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1125152, 225792);
     /// <summary>Gradient of <c>inception4b.branch2.1.conv.weight</c>, shape [224, 112, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1125152, 225792);
+    public global::Cnn.Tensor Inception4bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1125152, 225792);
     /// <summary><c>inception4b.branch2.1.bn.weight</c>, shape [224].</summary>
     public global::Cnn.Tensor Inception4bBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 1350944, 224);
     /// <summary>Gradient of <c>inception4b.branch2.1.bn.weight</c>, shape [224].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1350944, 224);
+    public global::Cnn.Tensor Inception4bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1350944, 224);
     /// <summary><c>inception4b.branch2.1.bn.bias</c>, shape [224].</summary>
     public global::Cnn.Tensor Inception4bBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 1351168, 224);
     /// <summary>Gradient of <c>inception4b.branch2.1.bn.bias</c>, shape [224].</summary>
-    public global::Cnn.Tensor Inception4bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1351168, 224);
+    public global::Cnn.Tensor Inception4bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1351168, 224);
     /// <summary><c>inception4b.branch2.1.bn.running_mean</c>, shape [224].</summary>
     public global::Cnn.Tensor Inception4bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 4816, 224);
     /// <summary><c>inception4b.branch2.1.bn.running_var</c>, shape [224].</summary>
@@ -1869,15 +2525,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4b.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1351392, 12288);
     /// <summary>Gradient of <c>inception4b.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1351392, 12288);
+    public global::Cnn.Tensor Inception4bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1351392, 12288);
     /// <summary><c>inception4b.branch3.0.bn.weight</c>, shape [24].</summary>
     public global::Cnn.Tensor Inception4bBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 1363680, 24);
     /// <summary>Gradient of <c>inception4b.branch3.0.bn.weight</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1363680, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1363680, 24);
     /// <summary><c>inception4b.branch3.0.bn.bias</c>, shape [24].</summary>
     public global::Cnn.Tensor Inception4bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1363712, 24);
     /// <summary>Gradient of <c>inception4b.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1363712, 24);
+    public global::Cnn.Tensor Inception4bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1363712, 24);
     /// <summary><c>inception4b.branch3.0.bn.running_mean</c>, shape [24].</summary>
     public global::Cnn.Tensor Inception4bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 5280, 24);
     /// <summary><c>inception4b.branch3.0.bn.running_var</c>, shape [24].</summary>
@@ -1887,15 +2543,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4b.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
     public global::Cnn.Tensor Inception4bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1363744, 13824);
     /// <summary>Gradient of <c>inception4b.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1363744, 13824);
+    public global::Cnn.Tensor Inception4bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1363744, 13824);
     /// <summary><c>inception4b.branch3.1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1377568, 64);
     /// <summary>Gradient of <c>inception4b.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1377568, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1377568, 64);
     /// <summary><c>inception4b.branch3.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1377632, 64);
     /// <summary>Gradient of <c>inception4b.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1377632, 64);
+    public global::Cnn.Tensor Inception4bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1377632, 64);
     /// <summary><c>inception4b.branch3.1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5360, 64);
     /// <summary><c>inception4b.branch3.1.bn.running_var</c>, shape [64].</summary>
@@ -1905,15 +2561,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4b.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1377696, 32768);
     /// <summary>Gradient of <c>inception4b.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1377696, 32768);
+    public global::Cnn.Tensor Inception4bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1377696, 32768);
     /// <summary><c>inception4b.branch4.1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1410464, 64);
     /// <summary>Gradient of <c>inception4b.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1410464, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1410464, 64);
     /// <summary><c>inception4b.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1410528, 64);
     /// <summary>Gradient of <c>inception4b.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1410528, 64);
+    public global::Cnn.Tensor Inception4bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1410528, 64);
     /// <summary><c>inception4b.branch4.1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 5504, 64);
     /// <summary><c>inception4b.branch4.1.bn.running_var</c>, shape [64].</summary>
@@ -1923,15 +2579,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4c.branch1.conv.weight</c>, shape [128, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4cBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1410592, 65536);
     /// <summary>Gradient of <c>inception4c.branch1.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1410592, 65536);
+    public global::Cnn.Tensor Inception4cBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1410592, 65536);
     /// <summary><c>inception4c.branch1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4cBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1476128, 128);
     /// <summary>Gradient of <c>inception4c.branch1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1476128, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1476128, 128);
     /// <summary><c>inception4c.branch1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4cBranch1BnBias => new global::Cnn.Tensor(_parameters, 1476256, 128);
     /// <summary>Gradient of <c>inception4c.branch1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1476256, 128);
+    public global::Cnn.Tensor Inception4cBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1476256, 128);
     /// <summary><c>inception4c.branch1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4cBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 5648, 128);
     /// <summary><c>inception4c.branch1.bn.running_var</c>, shape [128].</summary>
@@ -1941,15 +2597,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4c.branch2.0.conv.weight</c>, shape [128, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4cBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1476384, 65536);
     /// <summary>Gradient of <c>inception4c.branch2.0.conv.weight</c>, shape [128, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1476384, 65536);
+    public global::Cnn.Tensor Inception4cBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1476384, 65536);
     /// <summary><c>inception4c.branch2.0.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4cBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 1541920, 128);
     /// <summary>Gradient of <c>inception4c.branch2.0.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1541920, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1541920, 128);
     /// <summary><c>inception4c.branch2.0.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4cBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 1542048, 128);
     /// <summary>Gradient of <c>inception4c.branch2.0.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1542048, 128);
+    public global::Cnn.Tensor Inception4cBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1542048, 128);
     /// <summary><c>inception4c.branch2.0.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4cBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 5920, 128);
     /// <summary><c>inception4c.branch2.0.bn.running_var</c>, shape [128].</summary>
@@ -1959,15 +2615,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4c.branch2.1.conv.weight</c>, shape [256, 128, 3, 3].</summary>
     public global::Cnn.Tensor Inception4cBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1542176, 294912);
     /// <summary>Gradient of <c>inception4c.branch2.1.conv.weight</c>, shape [256, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1542176, 294912);
+    public global::Cnn.Tensor Inception4cBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1542176, 294912);
     /// <summary><c>inception4c.branch2.1.bn.weight</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception4cBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 1837088, 256);
     /// <summary>Gradient of <c>inception4c.branch2.1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1837088, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1837088, 256);
     /// <summary><c>inception4c.branch2.1.bn.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception4cBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 1837344, 256);
     /// <summary>Gradient of <c>inception4c.branch2.1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4cBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1837344, 256);
+    public global::Cnn.Tensor Inception4cBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1837344, 256);
     /// <summary><c>inception4c.branch2.1.bn.running_mean</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception4cBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6192, 256);
     /// <summary><c>inception4c.branch2.1.bn.running_var</c>, shape [256].</summary>
@@ -1977,15 +2633,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4c.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4cBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1837600, 12288);
     /// <summary>Gradient of <c>inception4c.branch3.0.conv.weight</c>, shape [24, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1837600, 12288);
+    public global::Cnn.Tensor Inception4cBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1837600, 12288);
     /// <summary><c>inception4c.branch3.0.bn.weight</c>, shape [24].</summary>
     public global::Cnn.Tensor Inception4cBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 1849888, 24);
     /// <summary>Gradient of <c>inception4c.branch3.0.bn.weight</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1849888, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1849888, 24);
     /// <summary><c>inception4c.branch3.0.bn.bias</c>, shape [24].</summary>
     public global::Cnn.Tensor Inception4cBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 1849920, 24);
     /// <summary>Gradient of <c>inception4c.branch3.0.bn.bias</c>, shape [24].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1849920, 24);
+    public global::Cnn.Tensor Inception4cBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1849920, 24);
     /// <summary><c>inception4c.branch3.0.bn.running_mean</c>, shape [24].</summary>
     public global::Cnn.Tensor Inception4cBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 6720, 24);
     /// <summary><c>inception4c.branch3.0.bn.running_var</c>, shape [24].</summary>
@@ -1995,15 +2651,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4c.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
     public global::Cnn.Tensor Inception4cBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1849952, 13824);
     /// <summary>Gradient of <c>inception4c.branch3.1.conv.weight</c>, shape [64, 24, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1849952, 13824);
+    public global::Cnn.Tensor Inception4cBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1849952, 13824);
     /// <summary><c>inception4c.branch3.1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4cBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 1863776, 64);
     /// <summary>Gradient of <c>inception4c.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1863776, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1863776, 64);
     /// <summary><c>inception4c.branch3.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4cBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 1863840, 64);
     /// <summary>Gradient of <c>inception4c.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1863840, 64);
+    public global::Cnn.Tensor Inception4cBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1863840, 64);
     /// <summary><c>inception4c.branch3.1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4cBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6800, 64);
     /// <summary><c>inception4c.branch3.1.bn.running_var</c>, shape [64].</summary>
@@ -2013,15 +2669,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4c.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4cBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 1863904, 32768);
     /// <summary>Gradient of <c>inception4c.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1863904, 32768);
+    public global::Cnn.Tensor Inception4cBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1863904, 32768);
     /// <summary><c>inception4c.branch4.1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4cBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 1896672, 64);
     /// <summary>Gradient of <c>inception4c.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 1896672, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1896672, 64);
     /// <summary><c>inception4c.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4cBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 1896736, 64);
     /// <summary>Gradient of <c>inception4c.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4cBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 1896736, 64);
+    public global::Cnn.Tensor Inception4cBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1896736, 64);
     /// <summary><c>inception4c.branch4.1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4cBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 6944, 64);
     /// <summary><c>inception4c.branch4.1.bn.running_var</c>, shape [64].</summary>
@@ -2031,15 +2687,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4d.branch1.conv.weight</c>, shape [112, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4dBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 1896800, 57344);
     /// <summary>Gradient of <c>inception4d.branch1.conv.weight</c>, shape [112, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1896800, 57344);
+    public global::Cnn.Tensor Inception4dBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1896800, 57344);
     /// <summary><c>inception4d.branch1.bn.weight</c>, shape [112].</summary>
     public global::Cnn.Tensor Inception4dBranch1BnWeight => new global::Cnn.Tensor(_parameters, 1954144, 112);
     /// <summary>Gradient of <c>inception4d.branch1.bn.weight</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 1954144, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 1954144, 112);
     /// <summary><c>inception4d.branch1.bn.bias</c>, shape [112].</summary>
     public global::Cnn.Tensor Inception4dBranch1BnBias => new global::Cnn.Tensor(_parameters, 1954256, 112);
     /// <summary>Gradient of <c>inception4d.branch1.bn.bias</c>, shape [112].</summary>
-    public global::Cnn.Tensor Inception4dBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 1954256, 112);
+    public global::Cnn.Tensor Inception4dBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 1954256, 112);
     /// <summary><c>inception4d.branch1.bn.running_mean</c>, shape [112].</summary>
     public global::Cnn.Tensor Inception4dBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 7088, 112);
     /// <summary><c>inception4d.branch1.bn.running_var</c>, shape [112].</summary>
@@ -2049,15 +2705,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4d.branch2.0.conv.weight</c>, shape [144, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4dBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 1954368, 73728);
     /// <summary>Gradient of <c>inception4d.branch2.0.conv.weight</c>, shape [144, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 1954368, 73728);
+    public global::Cnn.Tensor Inception4dBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 1954368, 73728);
     /// <summary><c>inception4d.branch2.0.bn.weight</c>, shape [144].</summary>
     public global::Cnn.Tensor Inception4dBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2028096, 144);
     /// <summary>Gradient of <c>inception4d.branch2.0.bn.weight</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2028096, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 2028096, 144);
     /// <summary><c>inception4d.branch2.0.bn.bias</c>, shape [144].</summary>
     public global::Cnn.Tensor Inception4dBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2028240, 144);
     /// <summary>Gradient of <c>inception4d.branch2.0.bn.bias</c>, shape [144].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2028240, 144);
+    public global::Cnn.Tensor Inception4dBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 2028240, 144);
     /// <summary><c>inception4d.branch2.0.bn.running_mean</c>, shape [144].</summary>
     public global::Cnn.Tensor Inception4dBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 7328, 144);
     /// <summary><c>inception4d.branch2.0.bn.running_var</c>, shape [144].</summary>
@@ -2067,15 +2723,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4d.branch2.1.conv.weight</c>, shape [288, 144, 3, 3].</summary>
     public global::Cnn.Tensor Inception4dBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2028384, 373248);
     /// <summary>Gradient of <c>inception4d.branch2.1.conv.weight</c>, shape [288, 144, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2028384, 373248);
+    public global::Cnn.Tensor Inception4dBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 2028384, 373248);
     /// <summary><c>inception4d.branch2.1.bn.weight</c>, shape [288].</summary>
     public global::Cnn.Tensor Inception4dBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 2401632, 288);
     /// <summary>Gradient of <c>inception4d.branch2.1.bn.weight</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2401632, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 2401632, 288);
     /// <summary><c>inception4d.branch2.1.bn.bias</c>, shape [288].</summary>
     public global::Cnn.Tensor Inception4dBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 2401920, 288);
     /// <summary>Gradient of <c>inception4d.branch2.1.bn.bias</c>, shape [288].</summary>
-    public global::Cnn.Tensor Inception4dBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2401920, 288);
+    public global::Cnn.Tensor Inception4dBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 2401920, 288);
     /// <summary><c>inception4d.branch2.1.bn.running_mean</c>, shape [288].</summary>
     public global::Cnn.Tensor Inception4dBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 7632, 288);
     /// <summary><c>inception4d.branch2.1.bn.running_var</c>, shape [288].</summary>
@@ -2085,15 +2741,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4d.branch3.0.conv.weight</c>, shape [32, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4dBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2402208, 16384);
     /// <summary>Gradient of <c>inception4d.branch3.0.conv.weight</c>, shape [32, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2402208, 16384);
+    public global::Cnn.Tensor Inception4dBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 2402208, 16384);
     /// <summary><c>inception4d.branch3.0.bn.weight</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception4dBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 2418592, 32);
     /// <summary>Gradient of <c>inception4d.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2418592, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 2418592, 32);
     /// <summary><c>inception4d.branch3.0.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception4dBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 2418624, 32);
     /// <summary>Gradient of <c>inception4d.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2418624, 32);
+    public global::Cnn.Tensor Inception4dBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 2418624, 32);
     /// <summary><c>inception4d.branch3.0.bn.running_mean</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception4dBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 8224, 32);
     /// <summary><c>inception4d.branch3.0.bn.running_var</c>, shape [32].</summary>
@@ -2103,15 +2759,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4d.branch3.1.conv.weight</c>, shape [64, 32, 3, 3].</summary>
     public global::Cnn.Tensor Inception4dBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2418656, 18432);
     /// <summary>Gradient of <c>inception4d.branch3.1.conv.weight</c>, shape [64, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2418656, 18432);
+    public global::Cnn.Tensor Inception4dBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 2418656, 18432);
     /// <summary><c>inception4d.branch3.1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4dBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 2437088, 64);
     /// <summary>Gradient of <c>inception4d.branch3.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2437088, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 2437088, 64);
     /// <summary><c>inception4d.branch3.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4dBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 2437152, 64);
     /// <summary>Gradient of <c>inception4d.branch3.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2437152, 64);
+    public global::Cnn.Tensor Inception4dBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 2437152, 64);
     /// <summary><c>inception4d.branch3.1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4dBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 8304, 64);
     /// <summary><c>inception4d.branch3.1.bn.running_var</c>, shape [64].</summary>
@@ -2121,15 +2777,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4d.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
     public global::Cnn.Tensor Inception4dBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2437216, 32768);
     /// <summary>Gradient of <c>inception4d.branch4.1.conv.weight</c>, shape [64, 512, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2437216, 32768);
+    public global::Cnn.Tensor Inception4dBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 2437216, 32768);
     /// <summary><c>inception4d.branch4.1.bn.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4dBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 2469984, 64);
     /// <summary>Gradient of <c>inception4d.branch4.1.bn.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2469984, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 2469984, 64);
     /// <summary><c>inception4d.branch4.1.bn.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4dBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 2470048, 64);
     /// <summary>Gradient of <c>inception4d.branch4.1.bn.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Inception4dBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2470048, 64);
+    public global::Cnn.Tensor Inception4dBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 2470048, 64);
     /// <summary><c>inception4d.branch4.1.bn.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Inception4dBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 8448, 64);
     /// <summary><c>inception4d.branch4.1.bn.running_var</c>, shape [64].</summary>
@@ -2139,15 +2795,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4e.branch1.conv.weight</c>, shape [256, 528, 1, 1].</summary>
     public global::Cnn.Tensor Inception4eBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 2470112, 135168);
     /// <summary>Gradient of <c>inception4e.branch1.conv.weight</c>, shape [256, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2470112, 135168);
+    public global::Cnn.Tensor Inception4eBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 2470112, 135168);
     /// <summary><c>inception4e.branch1.bn.weight</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception4eBranch1BnWeight => new global::Cnn.Tensor(_parameters, 2605280, 256);
     /// <summary>Gradient of <c>inception4e.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 2605280, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 2605280, 256);
     /// <summary><c>inception4e.branch1.bn.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception4eBranch1BnBias => new global::Cnn.Tensor(_parameters, 2605536, 256);
     /// <summary>Gradient of <c>inception4e.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception4eBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 2605536, 256);
+    public global::Cnn.Tensor Inception4eBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 2605536, 256);
     /// <summary><c>inception4e.branch1.bn.running_mean</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception4eBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 8592, 256);
     /// <summary><c>inception4e.branch1.bn.running_var</c>, shape [256].</summary>
@@ -2157,15 +2813,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4e.branch2.0.conv.weight</c>, shape [160, 528, 1, 1].</summary>
     public global::Cnn.Tensor Inception4eBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 2605792, 84480);
     /// <summary>Gradient of <c>inception4e.branch2.0.conv.weight</c>, shape [160, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2605792, 84480);
+    public global::Cnn.Tensor Inception4eBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 2605792, 84480);
     /// <summary><c>inception4e.branch2.0.bn.weight</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception4eBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 2690272, 160);
     /// <summary>Gradient of <c>inception4e.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 2690272, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 2690272, 160);
     /// <summary><c>inception4e.branch2.0.bn.bias</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception4eBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 2690432, 160);
     /// <summary>Gradient of <c>inception4e.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 2690432, 160);
+    public global::Cnn.Tensor Inception4eBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 2690432, 160);
     /// <summary><c>inception4e.branch2.0.bn.running_mean</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception4eBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 9120, 160);
     /// <summary><c>inception4e.branch2.0.bn.running_var</c>, shape [160].</summary>
@@ -2175,15 +2831,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4e.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
     public global::Cnn.Tensor Inception4eBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 2690592, 460800);
     /// <summary>Gradient of <c>inception4e.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 2690592, 460800);
+    public global::Cnn.Tensor Inception4eBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 2690592, 460800);
     /// <summary><c>inception4e.branch2.1.bn.weight</c>, shape [320].</summary>
     public global::Cnn.Tensor Inception4eBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 3151392, 320);
     /// <summary>Gradient of <c>inception4e.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3151392, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 3151392, 320);
     /// <summary><c>inception4e.branch2.1.bn.bias</c>, shape [320].</summary>
     public global::Cnn.Tensor Inception4eBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 3151712, 320);
     /// <summary>Gradient of <c>inception4e.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception4eBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3151712, 320);
+    public global::Cnn.Tensor Inception4eBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 3151712, 320);
     /// <summary><c>inception4e.branch2.1.bn.running_mean</c>, shape [320].</summary>
     public global::Cnn.Tensor Inception4eBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 9456, 320);
     /// <summary><c>inception4e.branch2.1.bn.running_var</c>, shape [320].</summary>
@@ -2193,15 +2849,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4e.branch3.0.conv.weight</c>, shape [32, 528, 1, 1].</summary>
     public global::Cnn.Tensor Inception4eBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3152032, 16896);
     /// <summary>Gradient of <c>inception4e.branch3.0.conv.weight</c>, shape [32, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3152032, 16896);
+    public global::Cnn.Tensor Inception4eBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 3152032, 16896);
     /// <summary><c>inception4e.branch3.0.bn.weight</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception4eBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 3168928, 32);
     /// <summary>Gradient of <c>inception4e.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3168928, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 3168928, 32);
     /// <summary><c>inception4e.branch3.0.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception4eBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 3168960, 32);
     /// <summary>Gradient of <c>inception4e.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3168960, 32);
+    public global::Cnn.Tensor Inception4eBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 3168960, 32);
     /// <summary><c>inception4e.branch3.0.bn.running_mean</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception4eBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 10112, 32);
     /// <summary><c>inception4e.branch3.0.bn.running_var</c>, shape [32].</summary>
@@ -2211,15 +2867,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4e.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
     public global::Cnn.Tensor Inception4eBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3168992, 36864);
     /// <summary>Gradient of <c>inception4e.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3168992, 36864);
+    public global::Cnn.Tensor Inception4eBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 3168992, 36864);
     /// <summary><c>inception4e.branch3.1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4eBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 3205856, 128);
     /// <summary>Gradient of <c>inception4e.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3205856, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 3205856, 128);
     /// <summary><c>inception4e.branch3.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4eBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 3205984, 128);
     /// <summary>Gradient of <c>inception4e.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3205984, 128);
+    public global::Cnn.Tensor Inception4eBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 3205984, 128);
     /// <summary><c>inception4e.branch3.1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4eBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 10192, 128);
     /// <summary><c>inception4e.branch3.1.bn.running_var</c>, shape [128].</summary>
@@ -2229,15 +2885,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception4e.branch4.1.conv.weight</c>, shape [128, 528, 1, 1].</summary>
     public global::Cnn.Tensor Inception4eBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3206112, 67584);
     /// <summary>Gradient of <c>inception4e.branch4.1.conv.weight</c>, shape [128, 528, 1, 1].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3206112, 67584);
+    public global::Cnn.Tensor Inception4eBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 3206112, 67584);
     /// <summary><c>inception4e.branch4.1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4eBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 3273696, 128);
     /// <summary>Gradient of <c>inception4e.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3273696, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 3273696, 128);
     /// <summary><c>inception4e.branch4.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4eBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 3273824, 128);
     /// <summary>Gradient of <c>inception4e.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception4eBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3273824, 128);
+    public global::Cnn.Tensor Inception4eBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 3273824, 128);
     /// <summary><c>inception4e.branch4.1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception4eBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 10464, 128);
     /// <summary><c>inception4e.branch4.1.bn.running_var</c>, shape [128].</summary>
@@ -2247,15 +2903,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5a.branch1.conv.weight</c>, shape [256, 832, 1, 1].</summary>
     public global::Cnn.Tensor Inception5aBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 3273952, 212992);
     /// <summary>Gradient of <c>inception5a.branch1.conv.weight</c>, shape [256, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3273952, 212992);
+    public global::Cnn.Tensor Inception5aBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 3273952, 212992);
     /// <summary><c>inception5a.branch1.bn.weight</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception5aBranch1BnWeight => new global::Cnn.Tensor(_parameters, 3486944, 256);
     /// <summary>Gradient of <c>inception5a.branch1.bn.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 3486944, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 3486944, 256);
     /// <summary><c>inception5a.branch1.bn.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception5aBranch1BnBias => new global::Cnn.Tensor(_parameters, 3487200, 256);
     /// <summary>Gradient of <c>inception5a.branch1.bn.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Inception5aBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 3487200, 256);
+    public global::Cnn.Tensor Inception5aBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 3487200, 256);
     /// <summary><c>inception5a.branch1.bn.running_mean</c>, shape [256].</summary>
     public global::Cnn.Tensor Inception5aBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 10736, 256);
     /// <summary><c>inception5a.branch1.bn.running_var</c>, shape [256].</summary>
@@ -2265,15 +2921,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5a.branch2.0.conv.weight</c>, shape [160, 832, 1, 1].</summary>
     public global::Cnn.Tensor Inception5aBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 3487456, 133120);
     /// <summary>Gradient of <c>inception5a.branch2.0.conv.weight</c>, shape [160, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3487456, 133120);
+    public global::Cnn.Tensor Inception5aBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 3487456, 133120);
     /// <summary><c>inception5a.branch2.0.bn.weight</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception5aBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 3620576, 160);
     /// <summary>Gradient of <c>inception5a.branch2.0.bn.weight</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 3620576, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 3620576, 160);
     /// <summary><c>inception5a.branch2.0.bn.bias</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception5aBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 3620736, 160);
     /// <summary>Gradient of <c>inception5a.branch2.0.bn.bias</c>, shape [160].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 3620736, 160);
+    public global::Cnn.Tensor Inception5aBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 3620736, 160);
     /// <summary><c>inception5a.branch2.0.bn.running_mean</c>, shape [160].</summary>
     public global::Cnn.Tensor Inception5aBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 11264, 160);
     /// <summary><c>inception5a.branch2.0.bn.running_var</c>, shape [160].</summary>
@@ -2283,15 +2939,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5a.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
     public global::Cnn.Tensor Inception5aBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 3620896, 460800);
     /// <summary>Gradient of <c>inception5a.branch2.1.conv.weight</c>, shape [320, 160, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 3620896, 460800);
+    public global::Cnn.Tensor Inception5aBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 3620896, 460800);
     /// <summary><c>inception5a.branch2.1.bn.weight</c>, shape [320].</summary>
     public global::Cnn.Tensor Inception5aBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 4081696, 320);
     /// <summary>Gradient of <c>inception5a.branch2.1.bn.weight</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4081696, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 4081696, 320);
     /// <summary><c>inception5a.branch2.1.bn.bias</c>, shape [320].</summary>
     public global::Cnn.Tensor Inception5aBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 4082016, 320);
     /// <summary>Gradient of <c>inception5a.branch2.1.bn.bias</c>, shape [320].</summary>
-    public global::Cnn.Tensor Inception5aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4082016, 320);
+    public global::Cnn.Tensor Inception5aBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 4082016, 320);
     /// <summary><c>inception5a.branch2.1.bn.running_mean</c>, shape [320].</summary>
     public global::Cnn.Tensor Inception5aBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 11600, 320);
     /// <summary><c>inception5a.branch2.1.bn.running_var</c>, shape [320].</summary>
@@ -2301,15 +2957,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5a.branch3.0.conv.weight</c>, shape [32, 832, 1, 1].</summary>
     public global::Cnn.Tensor Inception5aBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4082336, 26624);
     /// <summary>Gradient of <c>inception5a.branch3.0.conv.weight</c>, shape [32, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4082336, 26624);
+    public global::Cnn.Tensor Inception5aBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 4082336, 26624);
     /// <summary><c>inception5a.branch3.0.bn.weight</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception5aBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 4108960, 32);
     /// <summary>Gradient of <c>inception5a.branch3.0.bn.weight</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4108960, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 4108960, 32);
     /// <summary><c>inception5a.branch3.0.bn.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception5aBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 4108992, 32);
     /// <summary>Gradient of <c>inception5a.branch3.0.bn.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4108992, 32);
+    public global::Cnn.Tensor Inception5aBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 4108992, 32);
     /// <summary><c>inception5a.branch3.0.bn.running_mean</c>, shape [32].</summary>
     public global::Cnn.Tensor Inception5aBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 12256, 32);
     /// <summary><c>inception5a.branch3.0.bn.running_var</c>, shape [32].</summary>
@@ -2319,15 +2975,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5a.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
     public global::Cnn.Tensor Inception5aBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4109024, 36864);
     /// <summary>Gradient of <c>inception5a.branch3.1.conv.weight</c>, shape [128, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4109024, 36864);
+    public global::Cnn.Tensor Inception5aBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 4109024, 36864);
     /// <summary><c>inception5a.branch3.1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5aBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 4145888, 128);
     /// <summary>Gradient of <c>inception5a.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4145888, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 4145888, 128);
     /// <summary><c>inception5a.branch3.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5aBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 4146016, 128);
     /// <summary>Gradient of <c>inception5a.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4146016, 128);
+    public global::Cnn.Tensor Inception5aBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 4146016, 128);
     /// <summary><c>inception5a.branch3.1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5aBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 12336, 128);
     /// <summary><c>inception5a.branch3.1.bn.running_var</c>, shape [128].</summary>
@@ -2337,15 +2993,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5a.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
     public global::Cnn.Tensor Inception5aBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4146144, 106496);
     /// <summary>Gradient of <c>inception5a.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4146144, 106496);
+    public global::Cnn.Tensor Inception5aBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 4146144, 106496);
     /// <summary><c>inception5a.branch4.1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5aBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 4252640, 128);
     /// <summary>Gradient of <c>inception5a.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4252640, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 4252640, 128);
     /// <summary><c>inception5a.branch4.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5aBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 4252768, 128);
     /// <summary>Gradient of <c>inception5a.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4252768, 128);
+    public global::Cnn.Tensor Inception5aBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 4252768, 128);
     /// <summary><c>inception5a.branch4.1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5aBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 12608, 128);
     /// <summary><c>inception5a.branch4.1.bn.running_var</c>, shape [128].</summary>
@@ -2355,15 +3011,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5b.branch1.conv.weight</c>, shape [384, 832, 1, 1].</summary>
     public global::Cnn.Tensor Inception5bBranch1ConvWeight => new global::Cnn.Tensor(_parameters, 4252896, 319488);
     /// <summary>Gradient of <c>inception5b.branch1.conv.weight</c>, shape [384, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch1ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4252896, 319488);
+    public global::Cnn.Tensor Inception5bBranch1ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 4252896, 319488);
     /// <summary><c>inception5b.branch1.bn.weight</c>, shape [384].</summary>
     public global::Cnn.Tensor Inception5bBranch1BnWeight => new global::Cnn.Tensor(_parameters, 4572384, 384);
     /// <summary>Gradient of <c>inception5b.branch1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnWeightGradient => new global::Cnn.Tensor(_gradients, 4572384, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnWeightGradient => new global::Cnn.Tensor(GradientArena, 4572384, 384);
     /// <summary><c>inception5b.branch1.bn.bias</c>, shape [384].</summary>
     public global::Cnn.Tensor Inception5bBranch1BnBias => new global::Cnn.Tensor(_parameters, 4572768, 384);
     /// <summary>Gradient of <c>inception5b.branch1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch1BnBiasGradient => new global::Cnn.Tensor(_gradients, 4572768, 384);
+    public global::Cnn.Tensor Inception5bBranch1BnBiasGradient => new global::Cnn.Tensor(GradientArena, 4572768, 384);
     /// <summary><c>inception5b.branch1.bn.running_mean</c>, shape [384].</summary>
     public global::Cnn.Tensor Inception5bBranch1BnRunningMean => new global::Cnn.Tensor(_buffers, 12880, 384);
     /// <summary><c>inception5b.branch1.bn.running_var</c>, shape [384].</summary>
@@ -2373,15 +3029,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5b.branch2.0.conv.weight</c>, shape [192, 832, 1, 1].</summary>
     public global::Cnn.Tensor Inception5bBranch2_0_ConvWeight => new global::Cnn.Tensor(_parameters, 4573152, 159744);
     /// <summary>Gradient of <c>inception5b.branch2.0.conv.weight</c>, shape [192, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4573152, 159744);
+    public global::Cnn.Tensor Inception5bBranch2_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 4573152, 159744);
     /// <summary><c>inception5b.branch2.0.bn.weight</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception5bBranch2_0_BnWeight => new global::Cnn.Tensor(_parameters, 4732896, 192);
     /// <summary>Gradient of <c>inception5b.branch2.0.bn.weight</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 4732896, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 4732896, 192);
     /// <summary><c>inception5b.branch2.0.bn.bias</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception5bBranch2_0_BnBias => new global::Cnn.Tensor(_parameters, 4733088, 192);
     /// <summary>Gradient of <c>inception5b.branch2.0.bn.bias</c>, shape [192].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 4733088, 192);
+    public global::Cnn.Tensor Inception5bBranch2_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 4733088, 192);
     /// <summary><c>inception5b.branch2.0.bn.running_mean</c>, shape [192].</summary>
     public global::Cnn.Tensor Inception5bBranch2_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 13664, 192);
     /// <summary><c>inception5b.branch2.0.bn.running_var</c>, shape [192].</summary>
@@ -2391,15 +3047,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5b.branch2.1.conv.weight</c>, shape [384, 192, 3, 3].</summary>
     public global::Cnn.Tensor Inception5bBranch2_1_ConvWeight => new global::Cnn.Tensor(_parameters, 4733280, 663552);
     /// <summary>Gradient of <c>inception5b.branch2.1.conv.weight</c>, shape [384, 192, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 4733280, 663552);
+    public global::Cnn.Tensor Inception5bBranch2_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 4733280, 663552);
     /// <summary><c>inception5b.branch2.1.bn.weight</c>, shape [384].</summary>
     public global::Cnn.Tensor Inception5bBranch2_1_BnWeight => new global::Cnn.Tensor(_parameters, 5396832, 384);
     /// <summary>Gradient of <c>inception5b.branch2.1.bn.weight</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5396832, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 5396832, 384);
     /// <summary><c>inception5b.branch2.1.bn.bias</c>, shape [384].</summary>
     public global::Cnn.Tensor Inception5bBranch2_1_BnBias => new global::Cnn.Tensor(_parameters, 5397216, 384);
     /// <summary>Gradient of <c>inception5b.branch2.1.bn.bias</c>, shape [384].</summary>
-    public global::Cnn.Tensor Inception5bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5397216, 384);
+    public global::Cnn.Tensor Inception5bBranch2_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 5397216, 384);
     /// <summary><c>inception5b.branch2.1.bn.running_mean</c>, shape [384].</summary>
     public global::Cnn.Tensor Inception5bBranch2_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14064, 384);
     /// <summary><c>inception5b.branch2.1.bn.running_var</c>, shape [384].</summary>
@@ -2409,15 +3065,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5b.branch3.0.conv.weight</c>, shape [48, 832, 1, 1].</summary>
     public global::Cnn.Tensor Inception5bBranch3_0_ConvWeight => new global::Cnn.Tensor(_parameters, 5397600, 39936);
     /// <summary>Gradient of <c>inception5b.branch3.0.conv.weight</c>, shape [48, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5397600, 39936);
+    public global::Cnn.Tensor Inception5bBranch3_0_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 5397600, 39936);
     /// <summary><c>inception5b.branch3.0.bn.weight</c>, shape [48].</summary>
     public global::Cnn.Tensor Inception5bBranch3_0_BnWeight => new global::Cnn.Tensor(_parameters, 5437536, 48);
     /// <summary>Gradient of <c>inception5b.branch3.0.bn.weight</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5437536, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 5437536, 48);
     /// <summary><c>inception5b.branch3.0.bn.bias</c>, shape [48].</summary>
     public global::Cnn.Tensor Inception5bBranch3_0_BnBias => new global::Cnn.Tensor(_parameters, 5437584, 48);
     /// <summary>Gradient of <c>inception5b.branch3.0.bn.bias</c>, shape [48].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5437584, 48);
+    public global::Cnn.Tensor Inception5bBranch3_0_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 5437584, 48);
     /// <summary><c>inception5b.branch3.0.bn.running_mean</c>, shape [48].</summary>
     public global::Cnn.Tensor Inception5bBranch3_0_BnRunningMean => new global::Cnn.Tensor(_buffers, 14848, 48);
     /// <summary><c>inception5b.branch3.0.bn.running_var</c>, shape [48].</summary>
@@ -2427,15 +3083,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5b.branch3.1.conv.weight</c>, shape [128, 48, 3, 3].</summary>
     public global::Cnn.Tensor Inception5bBranch3_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5437632, 55296);
     /// <summary>Gradient of <c>inception5b.branch3.1.conv.weight</c>, shape [128, 48, 3, 3].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5437632, 55296);
+    public global::Cnn.Tensor Inception5bBranch3_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 5437632, 55296);
     /// <summary><c>inception5b.branch3.1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5bBranch3_1_BnWeight => new global::Cnn.Tensor(_parameters, 5492928, 128);
     /// <summary>Gradient of <c>inception5b.branch3.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5492928, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 5492928, 128);
     /// <summary><c>inception5b.branch3.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5bBranch3_1_BnBias => new global::Cnn.Tensor(_parameters, 5493056, 128);
     /// <summary>Gradient of <c>inception5b.branch3.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5493056, 128);
+    public global::Cnn.Tensor Inception5bBranch3_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 5493056, 128);
     /// <summary><c>inception5b.branch3.1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5bBranch3_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 14960, 128);
     /// <summary><c>inception5b.branch3.1.bn.running_var</c>, shape [128].</summary>
@@ -2445,15 +3101,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>inception5b.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
     public global::Cnn.Tensor Inception5bBranch4_1_ConvWeight => new global::Cnn.Tensor(_parameters, 5493184, 106496);
     /// <summary>Gradient of <c>inception5b.branch4.1.conv.weight</c>, shape [128, 832, 1, 1].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(_gradients, 5493184, 106496);
+    public global::Cnn.Tensor Inception5bBranch4_1_ConvWeightGradient => new global::Cnn.Tensor(GradientArena, 5493184, 106496);
     /// <summary><c>inception5b.branch4.1.bn.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5bBranch4_1_BnWeight => new global::Cnn.Tensor(_parameters, 5599680, 128);
     /// <summary>Gradient of <c>inception5b.branch4.1.bn.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(_gradients, 5599680, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnWeightGradient => new global::Cnn.Tensor(GradientArena, 5599680, 128);
     /// <summary><c>inception5b.branch4.1.bn.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5bBranch4_1_BnBias => new global::Cnn.Tensor(_parameters, 5599808, 128);
     /// <summary>Gradient of <c>inception5b.branch4.1.bn.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Inception5bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(_gradients, 5599808, 128);
+    public global::Cnn.Tensor Inception5bBranch4_1_BnBiasGradient => new global::Cnn.Tensor(GradientArena, 5599808, 128);
     /// <summary><c>inception5b.branch4.1.bn.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Inception5bBranch4_1_BnRunningMean => new global::Cnn.Tensor(_buffers, 15232, 128);
     /// <summary><c>inception5b.branch4.1.bn.running_var</c>, shape [128].</summary>
@@ -2463,433 +3119,691 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary><c>fc.weight</c>, shape [1000, 1024].</summary>
     public global::Cnn.Tensor FcWeight => new global::Cnn.Tensor(_parameters, 5599936, 1024000);
     /// <summary>Gradient of <c>fc.weight</c>, shape [1000, 1024].</summary>
-    public global::Cnn.Tensor FcWeightGradient => new global::Cnn.Tensor(_gradients, 5599936, 1024000);
+    public global::Cnn.Tensor FcWeightGradient => new global::Cnn.Tensor(GradientArena, 5599936, 1024000);
     /// <summary><c>fc.bias</c>, shape [1000].</summary>
     public global::Cnn.Tensor FcBias => new global::Cnn.Tensor(_parameters, 6623936, 1000);
     /// <summary>Gradient of <c>fc.bias</c>, shape [1000].</summary>
-    public global::Cnn.Tensor FcBiasGradient => new global::Cnn.Tensor(_gradients, 6623936, 1000);
+    public global::Cnn.Tensor FcBiasGradient => new global::Cnn.Tensor(GradientArena, 6623936, 1000);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
     {
         CheckBatch(batch);
+        _forwardDropoutState = DropoutState;
+        ForwardThrough(196, batch);
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardThrough(int last, int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1.conv: Conv2d (N, 3, 224, 224) -> (N, 64, 112, 112)
         _conv1_convOp.Forward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, default, Activation(Conv1ConvOutput, batch));
+        if (last == 0) return;
         // conv1.bn: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
         _conv1_bnOp.Forward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Conv1BnBias, Conv1BnRunningMean, Conv1BnRunningVar, Conv1BnNumBatchesTracked, Activation(Conv1BnOutput, batch), Training);
+        if (last == 1) return;
         // conv1.relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112)
         _conv1_relu1Op.Forward(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch));
+        if (last == 2) return;
         // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56)
         _maxpool1Op.Forward(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        if (last == 3) return;
         // conv2.conv: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_convOp.Forward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, default, Activation(Conv2ConvOutput, batch));
+        if (poison) PoisonFreed(4, batch);
+        if (last == 4) return;
         // conv2.bn: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_bnOp.Forward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Conv2BnBias, Conv2BnRunningMean, Conv2BnRunningVar, Conv2BnNumBatchesTracked, Activation(Conv2BnOutput, batch), Training);
+        if (last == 5) return;
         // conv2.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_relu1Op.Forward(batch, Activation(Conv2BnOutput, batch), Activation(Conv2Relu1Output, batch));
+        if (last == 6) return;
         // conv3.conv: Conv2d (N, 64, 56, 56) -> (N, 192, 56, 56)
         _conv3_convOp.Forward(batch, Activation(Conv2Relu1Output, batch), Conv3ConvWeight, default, Activation(Conv3ConvOutput, batch));
+        if (poison) PoisonFreed(7, batch);
+        if (last == 7) return;
         // conv3.bn: BatchNorm2d (N, 192, 56, 56) -> (N, 192, 56, 56)
         _conv3_bnOp.Forward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Conv3BnBias, Conv3BnRunningMean, Conv3BnRunningVar, Conv3BnNumBatchesTracked, Activation(Conv3BnOutput, batch), Training);
+        if (last == 8) return;
         // conv3.relu1: ReLU (N, 192, 56, 56) -> (N, 192, 56, 56)
         _conv3_relu1Op.Forward(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch));
+        if (last == 9) return;
         // maxpool2: MaxPool2d (N, 192, 56, 56) -> (N, 192, 28, 28)
         _maxpool2Op.Forward(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch));
+        if (poison) PoisonFreed(10, batch);
+        if (last == 10) return;
         // inception3a.branch1.conv: Conv2d (N, 192, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, default, Activation(Inception3aBranch1ConvOutput, batch));
+        if (last == 11) return;
         // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_bnOp.Forward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Inception3aBranch1BnBias, Inception3aBranch1BnRunningMean, Inception3aBranch1BnRunningVar, Inception3aBranch1BnNumBatchesTracked, Activation(Inception3aBranch1BnOutput, batch), Training);
+        if (last == 12) return;
         // inception3a.branch1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_relu1Op.Forward(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch));
+        if (last == 13) return;
         // inception3a.branch2.0.conv: Conv2d (N, 192, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, default, Activation(Inception3aBranch2_0_ConvOutput, batch));
+        if (last == 14) return;
         // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_bnOp.Forward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Inception3aBranch2_0_BnBias, Inception3aBranch2_0_BnRunningMean, Inception3aBranch2_0_BnRunningVar, Inception3aBranch2_0_BnNumBatchesTracked, Activation(Inception3aBranch2_0_BnOutput, batch), Training);
+        if (last == 15) return;
         // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_relu1Op.Forward(batch, Activation(Inception3aBranch2_0_BnOutput, batch), Activation(Inception3aBranch2_0_Relu1Output, batch));
+        if (last == 16) return;
         // inception3a.branch2.1.conv: Conv2d (N, 96, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_convOp.Forward(batch, Activation(Inception3aBranch2_0_Relu1Output, batch), Inception3aBranch2_1_ConvWeight, default, Activation(Inception3aBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(17, batch);
+        if (last == 17) return;
         // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_bnOp.Forward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Inception3aBranch2_1_BnBias, Inception3aBranch2_1_BnRunningMean, Inception3aBranch2_1_BnRunningVar, Inception3aBranch2_1_BnNumBatchesTracked, Activation(Inception3aBranch2_1_BnOutput, batch), Training);
+        if (last == 18) return;
         // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_relu1Op.Forward(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch));
+        if (last == 19) return;
         // inception3a.branch3.0.conv: Conv2d (N, 192, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, default, Activation(Inception3aBranch3_0_ConvOutput, batch));
+        if (last == 20) return;
         // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_bnOp.Forward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Inception3aBranch3_0_BnBias, Inception3aBranch3_0_BnRunningMean, Inception3aBranch3_0_BnRunningVar, Inception3aBranch3_0_BnNumBatchesTracked, Activation(Inception3aBranch3_0_BnOutput, batch), Training);
+        if (last == 21) return;
         // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_relu1Op.Forward(batch, Activation(Inception3aBranch3_0_BnOutput, batch), Activation(Inception3aBranch3_0_Relu1Output, batch));
+        if (last == 22) return;
         // inception3a.branch3.1.conv: Conv2d (N, 16, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_convOp.Forward(batch, Activation(Inception3aBranch3_0_Relu1Output, batch), Inception3aBranch3_1_ConvWeight, default, Activation(Inception3aBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(23, batch);
+        if (last == 23) return;
         // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_bnOp.Forward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Inception3aBranch3_1_BnBias, Inception3aBranch3_1_BnRunningMean, Inception3aBranch3_1_BnRunningVar, Inception3aBranch3_1_BnNumBatchesTracked, Activation(Inception3aBranch3_1_BnOutput, batch), Training);
+        if (last == 24) return;
         // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_relu1Op.Forward(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch));
+        if (last == 25) return;
         // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Inception3aBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(26, batch);
+        if (last == 26) return;
         // inception3a.branch4.1.conv: Conv2d (N, 192, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_convOp.Forward(batch, Activation(Inception3aBranch4Maxpool1Output, batch), Inception3aBranch4_1_ConvWeight, default, Activation(Inception3aBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(27, batch);
+        if (last == 27) return;
         // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_bnOp.Forward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Inception3aBranch4_1_BnBias, Inception3aBranch4_1_BnRunningMean, Inception3aBranch4_1_BnRunningVar, Inception3aBranch4_1_BnNumBatchesTracked, Activation(Inception3aBranch4_1_BnOutput, batch), Training);
+        if (last == 28) return;
         // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_relu1Op.Forward(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch));
+        if (last == 29) return;
         // inception3a.concat1: Concat (N, 64, 28, 28) -> (N, 256, 28, 28)
         _backend.CopyStrided(batch, 50176, Activation(Inception3aBranch1Relu1Output, batch), 50176, Strided(Inception3aConcat1Output, batch, 0), 200704);
         _backend.CopyStrided(batch, 100352, Activation(Inception3aBranch2_1_Relu1Output, batch), 100352, Strided(Inception3aConcat1Output, batch, 50176), 200704);
         _backend.CopyStrided(batch, 25088, Activation(Inception3aBranch3_1_Relu1Output, batch), 25088, Strided(Inception3aConcat1Output, batch, 150528), 200704);
         _backend.CopyStrided(batch, 25088, Activation(Inception3aBranch4_1_Relu1Output, batch), 25088, Strided(Inception3aConcat1Output, batch, 175616), 200704);
+        if (poison) PoisonFreed(30, batch);
+        if (last == 30) return;
         // inception3b.branch1.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, default, Activation(Inception3bBranch1ConvOutput, batch));
+        if (last == 31) return;
         // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_bnOp.Forward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Inception3bBranch1BnBias, Inception3bBranch1BnRunningMean, Inception3bBranch1BnRunningVar, Inception3bBranch1BnNumBatchesTracked, Activation(Inception3bBranch1BnOutput, batch), Training);
+        if (last == 32) return;
         // inception3b.branch1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_relu1Op.Forward(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch));
+        if (last == 33) return;
         // inception3b.branch2.0.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, default, Activation(Inception3bBranch2_0_ConvOutput, batch));
+        if (last == 34) return;
         // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_bnOp.Forward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Inception3bBranch2_0_BnBias, Inception3bBranch2_0_BnRunningMean, Inception3bBranch2_0_BnRunningVar, Inception3bBranch2_0_BnNumBatchesTracked, Activation(Inception3bBranch2_0_BnOutput, batch), Training);
+        if (last == 35) return;
         // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_relu1Op.Forward(batch, Activation(Inception3bBranch2_0_BnOutput, batch), Activation(Inception3bBranch2_0_Relu1Output, batch));
+        if (last == 36) return;
         // inception3b.branch2.1.conv: Conv2d (N, 128, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_convOp.Forward(batch, Activation(Inception3bBranch2_0_Relu1Output, batch), Inception3bBranch2_1_ConvWeight, default, Activation(Inception3bBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(37, batch);
+        if (last == 37) return;
         // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_bnOp.Forward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Inception3bBranch2_1_BnBias, Inception3bBranch2_1_BnRunningMean, Inception3bBranch2_1_BnRunningVar, Inception3bBranch2_1_BnNumBatchesTracked, Activation(Inception3bBranch2_1_BnOutput, batch), Training);
+        if (last == 38) return;
         // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_relu1Op.Forward(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch));
+        if (last == 39) return;
         // inception3b.branch3.0.conv: Conv2d (N, 256, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, default, Activation(Inception3bBranch3_0_ConvOutput, batch));
+        if (last == 40) return;
         // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_bnOp.Forward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Inception3bBranch3_0_BnBias, Inception3bBranch3_0_BnRunningMean, Inception3bBranch3_0_BnRunningVar, Inception3bBranch3_0_BnNumBatchesTracked, Activation(Inception3bBranch3_0_BnOutput, batch), Training);
+        if (last == 41) return;
         // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_relu1Op.Forward(batch, Activation(Inception3bBranch3_0_BnOutput, batch), Activation(Inception3bBranch3_0_Relu1Output, batch));
+        if (last == 42) return;
         // inception3b.branch3.1.conv: Conv2d (N, 32, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_convOp.Forward(batch, Activation(Inception3bBranch3_0_Relu1Output, batch), Inception3bBranch3_1_ConvWeight, default, Activation(Inception3bBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(43, batch);
+        if (last == 43) return;
         // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_bnOp.Forward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Inception3bBranch3_1_BnBias, Inception3bBranch3_1_BnRunningMean, Inception3bBranch3_1_BnRunningVar, Inception3bBranch3_1_BnNumBatchesTracked, Activation(Inception3bBranch3_1_BnOutput, batch), Training);
+        if (last == 44) return;
         // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_relu1Op.Forward(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch));
+        if (last == 45) return;
         // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28) -> (N, 256, 28, 28)
         _inception3b_branch4_maxpool1Op.Forward(batch, Activation(Inception3aConcat1Output, batch), Activation(Inception3bBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(46, batch);
+        if (last == 46) return;
         // inception3b.branch4.1.conv: Conv2d (N, 256, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_convOp.Forward(batch, Activation(Inception3bBranch4Maxpool1Output, batch), Inception3bBranch4_1_ConvWeight, default, Activation(Inception3bBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(47, batch);
+        if (last == 47) return;
         // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_bnOp.Forward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Inception3bBranch4_1_BnBias, Inception3bBranch4_1_BnRunningMean, Inception3bBranch4_1_BnRunningVar, Inception3bBranch4_1_BnNumBatchesTracked, Activation(Inception3bBranch4_1_BnOutput, batch), Training);
+        if (last == 48) return;
         // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_relu1Op.Forward(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch));
+        if (last == 49) return;
         // inception3b.concat1: Concat (N, 128, 28, 28) -> (N, 480, 28, 28)
         _backend.CopyStrided(batch, 100352, Activation(Inception3bBranch1Relu1Output, batch), 100352, Strided(Inception3bConcat1Output, batch, 0), 376320);
         _backend.CopyStrided(batch, 150528, Activation(Inception3bBranch2_1_Relu1Output, batch), 150528, Strided(Inception3bConcat1Output, batch, 100352), 376320);
         _backend.CopyStrided(batch, 75264, Activation(Inception3bBranch3_1_Relu1Output, batch), 75264, Strided(Inception3bConcat1Output, batch, 250880), 376320);
         _backend.CopyStrided(batch, 50176, Activation(Inception3bBranch4_1_Relu1Output, batch), 50176, Strided(Inception3bConcat1Output, batch, 326144), 376320);
+        if (poison) PoisonFreed(50, batch);
+        if (last == 50) return;
         // maxpool3: MaxPool2d (N, 480, 28, 28) -> (N, 480, 14, 14)
         _maxpool3Op.Forward(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch));
+        if (poison) PoisonFreed(51, batch);
+        if (last == 51) return;
         // inception4a.branch1.conv: Conv2d (N, 480, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, default, Activation(Inception4aBranch1ConvOutput, batch));
+        if (last == 52) return;
         // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_bnOp.Forward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Inception4aBranch1BnBias, Inception4aBranch1BnRunningMean, Inception4aBranch1BnRunningVar, Inception4aBranch1BnNumBatchesTracked, Activation(Inception4aBranch1BnOutput, batch), Training);
+        if (last == 53) return;
         // inception4a.branch1.relu1: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_relu1Op.Forward(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch));
+        if (last == 54) return;
         // inception4a.branch2.0.conv: Conv2d (N, 480, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, default, Activation(Inception4aBranch2_0_ConvOutput, batch));
+        if (last == 55) return;
         // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_bnOp.Forward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Inception4aBranch2_0_BnBias, Inception4aBranch2_0_BnRunningMean, Inception4aBranch2_0_BnRunningVar, Inception4aBranch2_0_BnNumBatchesTracked, Activation(Inception4aBranch2_0_BnOutput, batch), Training);
+        if (last == 56) return;
         // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_relu1Op.Forward(batch, Activation(Inception4aBranch2_0_BnOutput, batch), Activation(Inception4aBranch2_0_Relu1Output, batch));
+        if (last == 57) return;
         // inception4a.branch2.1.conv: Conv2d (N, 96, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_convOp.Forward(batch, Activation(Inception4aBranch2_0_Relu1Output, batch), Inception4aBranch2_1_ConvWeight, default, Activation(Inception4aBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(58, batch);
+        if (last == 58) return;
         // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_bnOp.Forward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Inception4aBranch2_1_BnBias, Inception4aBranch2_1_BnRunningMean, Inception4aBranch2_1_BnRunningVar, Inception4aBranch2_1_BnNumBatchesTracked, Activation(Inception4aBranch2_1_BnOutput, batch), Training);
+        if (last == 59) return;
         // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_relu1Op.Forward(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch));
+        if (last == 60) return;
         // inception4a.branch3.0.conv: Conv2d (N, 480, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, default, Activation(Inception4aBranch3_0_ConvOutput, batch));
+        if (last == 61) return;
         // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_bnOp.Forward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Inception4aBranch3_0_BnBias, Inception4aBranch3_0_BnRunningMean, Inception4aBranch3_0_BnRunningVar, Inception4aBranch3_0_BnNumBatchesTracked, Activation(Inception4aBranch3_0_BnOutput, batch), Training);
+        if (last == 62) return;
         // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_relu1Op.Forward(batch, Activation(Inception4aBranch3_0_BnOutput, batch), Activation(Inception4aBranch3_0_Relu1Output, batch));
+        if (last == 63) return;
         // inception4a.branch3.1.conv: Conv2d (N, 16, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_convOp.Forward(batch, Activation(Inception4aBranch3_0_Relu1Output, batch), Inception4aBranch3_1_ConvWeight, default, Activation(Inception4aBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(64, batch);
+        if (last == 64) return;
         // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_bnOp.Forward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Inception4aBranch3_1_BnBias, Inception4aBranch3_1_BnRunningMean, Inception4aBranch3_1_BnRunningVar, Inception4aBranch3_1_BnNumBatchesTracked, Activation(Inception4aBranch3_1_BnOutput, batch), Training);
+        if (last == 65) return;
         // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_relu1Op.Forward(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch));
+        if (last == 66) return;
         // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14) -> (N, 480, 14, 14)
         _inception4a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool3Output, batch), Activation(Inception4aBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(67, batch);
+        if (last == 67) return;
         // inception4a.branch4.1.conv: Conv2d (N, 480, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_convOp.Forward(batch, Activation(Inception4aBranch4Maxpool1Output, batch), Inception4aBranch4_1_ConvWeight, default, Activation(Inception4aBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(68, batch);
+        if (last == 68) return;
         // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_bnOp.Forward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Inception4aBranch4_1_BnBias, Inception4aBranch4_1_BnRunningMean, Inception4aBranch4_1_BnRunningVar, Inception4aBranch4_1_BnNumBatchesTracked, Activation(Inception4aBranch4_1_BnOutput, batch), Training);
+        if (last == 69) return;
         // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_relu1Op.Forward(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch));
+        if (last == 70) return;
         // inception4a.concat1: Concat (N, 192, 14, 14) -> (N, 512, 14, 14)
         _backend.CopyStrided(batch, 37632, Activation(Inception4aBranch1Relu1Output, batch), 37632, Strided(Inception4aConcat1Output, batch, 0), 100352);
         _backend.CopyStrided(batch, 40768, Activation(Inception4aBranch2_1_Relu1Output, batch), 40768, Strided(Inception4aConcat1Output, batch, 37632), 100352);
         _backend.CopyStrided(batch, 9408, Activation(Inception4aBranch3_1_Relu1Output, batch), 9408, Strided(Inception4aConcat1Output, batch, 78400), 100352);
         _backend.CopyStrided(batch, 12544, Activation(Inception4aBranch4_1_Relu1Output, batch), 12544, Strided(Inception4aConcat1Output, batch, 87808), 100352);
+        if (poison) PoisonFreed(71, batch);
+        if (last == 71) return;
         // inception4b.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, default, Activation(Inception4bBranch1ConvOutput, batch));
+        if (last == 72) return;
         // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_bnOp.Forward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Inception4bBranch1BnBias, Inception4bBranch1BnRunningMean, Inception4bBranch1BnRunningVar, Inception4bBranch1BnNumBatchesTracked, Activation(Inception4bBranch1BnOutput, batch), Training);
+        if (last == 73) return;
         // inception4b.branch1.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_relu1Op.Forward(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch));
+        if (last == 74) return;
         // inception4b.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, default, Activation(Inception4bBranch2_0_ConvOutput, batch));
+        if (last == 75) return;
         // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_bnOp.Forward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Inception4bBranch2_0_BnBias, Inception4bBranch2_0_BnRunningMean, Inception4bBranch2_0_BnRunningVar, Inception4bBranch2_0_BnNumBatchesTracked, Activation(Inception4bBranch2_0_BnOutput, batch), Training);
+        if (last == 76) return;
         // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_relu1Op.Forward(batch, Activation(Inception4bBranch2_0_BnOutput, batch), Activation(Inception4bBranch2_0_Relu1Output, batch));
+        if (last == 77) return;
         // inception4b.branch2.1.conv: Conv2d (N, 112, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_convOp.Forward(batch, Activation(Inception4bBranch2_0_Relu1Output, batch), Inception4bBranch2_1_ConvWeight, default, Activation(Inception4bBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(78, batch);
+        if (last == 78) return;
         // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_bnOp.Forward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Inception4bBranch2_1_BnBias, Inception4bBranch2_1_BnRunningMean, Inception4bBranch2_1_BnRunningVar, Inception4bBranch2_1_BnNumBatchesTracked, Activation(Inception4bBranch2_1_BnOutput, batch), Training);
+        if (last == 79) return;
         // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_relu1Op.Forward(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch));
+        if (last == 80) return;
         // inception4b.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, default, Activation(Inception4bBranch3_0_ConvOutput, batch));
+        if (last == 81) return;
         // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_bnOp.Forward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Inception4bBranch3_0_BnBias, Inception4bBranch3_0_BnRunningMean, Inception4bBranch3_0_BnRunningVar, Inception4bBranch3_0_BnNumBatchesTracked, Activation(Inception4bBranch3_0_BnOutput, batch), Training);
+        if (last == 82) return;
         // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_relu1Op.Forward(batch, Activation(Inception4bBranch3_0_BnOutput, batch), Activation(Inception4bBranch3_0_Relu1Output, batch));
+        if (last == 83) return;
         // inception4b.branch3.1.conv: Conv2d (N, 24, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch3_1_convOp.Forward(batch, Activation(Inception4bBranch3_0_Relu1Output, batch), Inception4bBranch3_1_ConvWeight, default, Activation(Inception4bBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(84, batch);
+        if (last == 84) return;
         // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch3_1_bnOp.Forward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Inception4bBranch3_1_BnBias, Inception4bBranch3_1_BnRunningMean, Inception4bBranch3_1_BnRunningVar, Inception4bBranch3_1_BnNumBatchesTracked, Activation(Inception4bBranch3_1_BnOutput, batch), Training);
+        if (last == 85) return;
         // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch3_1_relu1Op.Forward(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch));
+        if (last == 86) return;
         // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4b_branch4_maxpool1Op.Forward(batch, Activation(Inception4aConcat1Output, batch), Activation(Inception4bBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(87, batch);
+        if (last == 87) return;
         // inception4b.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch4_1_convOp.Forward(batch, Activation(Inception4bBranch4Maxpool1Output, batch), Inception4bBranch4_1_ConvWeight, default, Activation(Inception4bBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(88, batch);
+        if (last == 88) return;
         // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch4_1_bnOp.Forward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Inception4bBranch4_1_BnBias, Inception4bBranch4_1_BnRunningMean, Inception4bBranch4_1_BnRunningVar, Inception4bBranch4_1_BnNumBatchesTracked, Activation(Inception4bBranch4_1_BnOutput, batch), Training);
+        if (last == 89) return;
         // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch4_1_relu1Op.Forward(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch));
+        if (last == 90) return;
         // inception4b.concat1: Concat (N, 160, 14, 14) -> (N, 512, 14, 14)
         _backend.CopyStrided(batch, 31360, Activation(Inception4bBranch1Relu1Output, batch), 31360, Strided(Inception4bConcat1Output, batch, 0), 100352);
         _backend.CopyStrided(batch, 43904, Activation(Inception4bBranch2_1_Relu1Output, batch), 43904, Strided(Inception4bConcat1Output, batch, 31360), 100352);
         _backend.CopyStrided(batch, 12544, Activation(Inception4bBranch3_1_Relu1Output, batch), 12544, Strided(Inception4bConcat1Output, batch, 75264), 100352);
         _backend.CopyStrided(batch, 12544, Activation(Inception4bBranch4_1_Relu1Output, batch), 12544, Strided(Inception4bConcat1Output, batch, 87808), 100352);
+        if (poison) PoisonFreed(91, batch);
+        if (last == 91) return;
         // inception4c.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch1_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, default, Activation(Inception4cBranch1ConvOutput, batch));
+        if (last == 92) return;
         // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch1_bnOp.Forward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Inception4cBranch1BnBias, Inception4cBranch1BnRunningMean, Inception4cBranch1BnRunningVar, Inception4cBranch1BnNumBatchesTracked, Activation(Inception4cBranch1BnOutput, batch), Training);
+        if (last == 93) return;
         // inception4c.branch1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch1_relu1Op.Forward(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch));
+        if (last == 94) return;
         // inception4c.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch2_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, default, Activation(Inception4cBranch2_0_ConvOutput, batch));
+        if (last == 95) return;
         // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch2_0_bnOp.Forward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Inception4cBranch2_0_BnBias, Inception4cBranch2_0_BnRunningMean, Inception4cBranch2_0_BnRunningVar, Inception4cBranch2_0_BnNumBatchesTracked, Activation(Inception4cBranch2_0_BnOutput, batch), Training);
+        if (last == 96) return;
         // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch2_0_relu1Op.Forward(batch, Activation(Inception4cBranch2_0_BnOutput, batch), Activation(Inception4cBranch2_0_Relu1Output, batch));
+        if (last == 97) return;
         // inception4c.branch2.1.conv: Conv2d (N, 128, 14, 14) -> (N, 256, 14, 14)
         _inception4c_branch2_1_convOp.Forward(batch, Activation(Inception4cBranch2_0_Relu1Output, batch), Inception4cBranch2_1_ConvWeight, default, Activation(Inception4cBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(98, batch);
+        if (last == 98) return;
         // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4c_branch2_1_bnOp.Forward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Inception4cBranch2_1_BnBias, Inception4cBranch2_1_BnRunningMean, Inception4cBranch2_1_BnRunningVar, Inception4cBranch2_1_BnNumBatchesTracked, Activation(Inception4cBranch2_1_BnOutput, batch), Training);
+        if (last == 99) return;
         // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4c_branch2_1_relu1Op.Forward(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch));
+        if (last == 100) return;
         // inception4c.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
         _inception4c_branch3_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, default, Activation(Inception4cBranch3_0_ConvOutput, batch));
+        if (last == 101) return;
         // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4c_branch3_0_bnOp.Forward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Inception4cBranch3_0_BnBias, Inception4cBranch3_0_BnRunningMean, Inception4cBranch3_0_BnRunningVar, Inception4cBranch3_0_BnNumBatchesTracked, Activation(Inception4cBranch3_0_BnOutput, batch), Training);
+        if (last == 102) return;
         // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4c_branch3_0_relu1Op.Forward(batch, Activation(Inception4cBranch3_0_BnOutput, batch), Activation(Inception4cBranch3_0_Relu1Output, batch));
+        if (last == 103) return;
         // inception4c.branch3.1.conv: Conv2d (N, 24, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch3_1_convOp.Forward(batch, Activation(Inception4cBranch3_0_Relu1Output, batch), Inception4cBranch3_1_ConvWeight, default, Activation(Inception4cBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(104, batch);
+        if (last == 104) return;
         // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch3_1_bnOp.Forward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Inception4cBranch3_1_BnBias, Inception4cBranch3_1_BnRunningMean, Inception4cBranch3_1_BnRunningVar, Inception4cBranch3_1_BnNumBatchesTracked, Activation(Inception4cBranch3_1_BnOutput, batch), Training);
+        if (last == 105) return;
         // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch3_1_relu1Op.Forward(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch));
+        if (last == 106) return;
         // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4c_branch4_maxpool1Op.Forward(batch, Activation(Inception4bConcat1Output, batch), Activation(Inception4cBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(107, batch);
+        if (last == 107) return;
         // inception4c.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch4_1_convOp.Forward(batch, Activation(Inception4cBranch4Maxpool1Output, batch), Inception4cBranch4_1_ConvWeight, default, Activation(Inception4cBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(108, batch);
+        if (last == 108) return;
         // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch4_1_bnOp.Forward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Inception4cBranch4_1_BnBias, Inception4cBranch4_1_BnRunningMean, Inception4cBranch4_1_BnRunningVar, Inception4cBranch4_1_BnNumBatchesTracked, Activation(Inception4cBranch4_1_BnOutput, batch), Training);
+        if (last == 109) return;
         // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch4_1_relu1Op.Forward(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch));
+        if (last == 110) return;
         // inception4c.concat1: Concat (N, 128, 14, 14) -> (N, 512, 14, 14)
         _backend.CopyStrided(batch, 25088, Activation(Inception4cBranch1Relu1Output, batch), 25088, Strided(Inception4cConcat1Output, batch, 0), 100352);
         _backend.CopyStrided(batch, 50176, Activation(Inception4cBranch2_1_Relu1Output, batch), 50176, Strided(Inception4cConcat1Output, batch, 25088), 100352);
         _backend.CopyStrided(batch, 12544, Activation(Inception4cBranch3_1_Relu1Output, batch), 12544, Strided(Inception4cConcat1Output, batch, 75264), 100352);
         _backend.CopyStrided(batch, 12544, Activation(Inception4cBranch4_1_Relu1Output, batch), 12544, Strided(Inception4cConcat1Output, batch, 87808), 100352);
+        if (poison) PoisonFreed(111, batch);
+        if (last == 111) return;
         // inception4d.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
         _inception4d_branch1_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, default, Activation(Inception4dBranch1ConvOutput, batch));
+        if (last == 112) return;
         // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4d_branch1_bnOp.Forward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Inception4dBranch1BnBias, Inception4dBranch1BnRunningMean, Inception4dBranch1BnRunningVar, Inception4dBranch1BnNumBatchesTracked, Activation(Inception4dBranch1BnOutput, batch), Training);
+        if (last == 113) return;
         // inception4d.branch1.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4d_branch1_relu1Op.Forward(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch));
+        if (last == 114) return;
         // inception4d.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 144, 14, 14)
         _inception4d_branch2_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, default, Activation(Inception4dBranch2_0_ConvOutput, batch));
+        if (last == 115) return;
         // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14) -> (N, 144, 14, 14)
         _inception4d_branch2_0_bnOp.Forward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Inception4dBranch2_0_BnBias, Inception4dBranch2_0_BnRunningMean, Inception4dBranch2_0_BnRunningVar, Inception4dBranch2_0_BnNumBatchesTracked, Activation(Inception4dBranch2_0_BnOutput, batch), Training);
+        if (last == 116) return;
         // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14) -> (N, 144, 14, 14)
         _inception4d_branch2_0_relu1Op.Forward(batch, Activation(Inception4dBranch2_0_BnOutput, batch), Activation(Inception4dBranch2_0_Relu1Output, batch));
+        if (last == 117) return;
         // inception4d.branch2.1.conv: Conv2d (N, 144, 14, 14) -> (N, 288, 14, 14)
         _inception4d_branch2_1_convOp.Forward(batch, Activation(Inception4dBranch2_0_Relu1Output, batch), Inception4dBranch2_1_ConvWeight, default, Activation(Inception4dBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(118, batch);
+        if (last == 118) return;
         // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14) -> (N, 288, 14, 14)
         _inception4d_branch2_1_bnOp.Forward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Inception4dBranch2_1_BnBias, Inception4dBranch2_1_BnRunningMean, Inception4dBranch2_1_BnRunningVar, Inception4dBranch2_1_BnNumBatchesTracked, Activation(Inception4dBranch2_1_BnOutput, batch), Training);
+        if (last == 119) return;
         // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14) -> (N, 288, 14, 14)
         _inception4d_branch2_1_relu1Op.Forward(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch));
+        if (last == 120) return;
         // inception4d.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 32, 14, 14)
         _inception4d_branch3_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, default, Activation(Inception4dBranch3_0_ConvOutput, batch));
+        if (last == 121) return;
         // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4d_branch3_0_bnOp.Forward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Inception4dBranch3_0_BnBias, Inception4dBranch3_0_BnRunningMean, Inception4dBranch3_0_BnRunningVar, Inception4dBranch3_0_BnNumBatchesTracked, Activation(Inception4dBranch3_0_BnOutput, batch), Training);
+        if (last == 122) return;
         // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4d_branch3_0_relu1Op.Forward(batch, Activation(Inception4dBranch3_0_BnOutput, batch), Activation(Inception4dBranch3_0_Relu1Output, batch));
+        if (last == 123) return;
         // inception4d.branch3.1.conv: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch3_1_convOp.Forward(batch, Activation(Inception4dBranch3_0_Relu1Output, batch), Inception4dBranch3_1_ConvWeight, default, Activation(Inception4dBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(124, batch);
+        if (last == 124) return;
         // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch3_1_bnOp.Forward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Inception4dBranch3_1_BnBias, Inception4dBranch3_1_BnRunningMean, Inception4dBranch3_1_BnRunningVar, Inception4dBranch3_1_BnNumBatchesTracked, Activation(Inception4dBranch3_1_BnOutput, batch), Training);
+        if (last == 125) return;
         // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch3_1_relu1Op.Forward(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch));
+        if (last == 126) return;
         // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4d_branch4_maxpool1Op.Forward(batch, Activation(Inception4cConcat1Output, batch), Activation(Inception4dBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(127, batch);
+        if (last == 127) return;
         // inception4d.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch4_1_convOp.Forward(batch, Activation(Inception4dBranch4Maxpool1Output, batch), Inception4dBranch4_1_ConvWeight, default, Activation(Inception4dBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(128, batch);
+        if (last == 128) return;
         // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch4_1_bnOp.Forward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Inception4dBranch4_1_BnBias, Inception4dBranch4_1_BnRunningMean, Inception4dBranch4_1_BnRunningVar, Inception4dBranch4_1_BnNumBatchesTracked, Activation(Inception4dBranch4_1_BnOutput, batch), Training);
+        if (last == 129) return;
         // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch4_1_relu1Op.Forward(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch));
+        if (last == 130) return;
         // inception4d.concat1: Concat (N, 112, 14, 14) -> (N, 528, 14, 14)
         _backend.CopyStrided(batch, 21952, Activation(Inception4dBranch1Relu1Output, batch), 21952, Strided(Inception4dConcat1Output, batch, 0), 103488);
         _backend.CopyStrided(batch, 56448, Activation(Inception4dBranch2_1_Relu1Output, batch), 56448, Strided(Inception4dConcat1Output, batch, 21952), 103488);
         _backend.CopyStrided(batch, 12544, Activation(Inception4dBranch3_1_Relu1Output, batch), 12544, Strided(Inception4dConcat1Output, batch, 78400), 103488);
         _backend.CopyStrided(batch, 12544, Activation(Inception4dBranch4_1_Relu1Output, batch), 12544, Strided(Inception4dConcat1Output, batch, 90944), 103488);
+        if (poison) PoisonFreed(131, batch);
+        if (last == 131) return;
         // inception4e.branch1.conv: Conv2d (N, 528, 14, 14) -> (N, 256, 14, 14)
         _inception4e_branch1_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, default, Activation(Inception4eBranch1ConvOutput, batch));
+        if (last == 132) return;
         // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4e_branch1_bnOp.Forward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Inception4eBranch1BnBias, Inception4eBranch1BnRunningMean, Inception4eBranch1BnRunningVar, Inception4eBranch1BnNumBatchesTracked, Activation(Inception4eBranch1BnOutput, batch), Training);
+        if (last == 133) return;
         // inception4e.branch1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4e_branch1_relu1Op.Forward(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch));
+        if (last == 134) return;
         // inception4e.branch2.0.conv: Conv2d (N, 528, 14, 14) -> (N, 160, 14, 14)
         _inception4e_branch2_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, default, Activation(Inception4eBranch2_0_ConvOutput, batch));
+        if (last == 135) return;
         // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4e_branch2_0_bnOp.Forward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Inception4eBranch2_0_BnBias, Inception4eBranch2_0_BnRunningMean, Inception4eBranch2_0_BnRunningVar, Inception4eBranch2_0_BnNumBatchesTracked, Activation(Inception4eBranch2_0_BnOutput, batch), Training);
+        if (last == 136) return;
         // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4e_branch2_0_relu1Op.Forward(batch, Activation(Inception4eBranch2_0_BnOutput, batch), Activation(Inception4eBranch2_0_Relu1Output, batch));
+        if (last == 137) return;
         // inception4e.branch2.1.conv: Conv2d (N, 160, 14, 14) -> (N, 320, 14, 14)
         _inception4e_branch2_1_convOp.Forward(batch, Activation(Inception4eBranch2_0_Relu1Output, batch), Inception4eBranch2_1_ConvWeight, default, Activation(Inception4eBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(138, batch);
+        if (last == 138) return;
         // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14) -> (N, 320, 14, 14)
         _inception4e_branch2_1_bnOp.Forward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Inception4eBranch2_1_BnBias, Inception4eBranch2_1_BnRunningMean, Inception4eBranch2_1_BnRunningVar, Inception4eBranch2_1_BnNumBatchesTracked, Activation(Inception4eBranch2_1_BnOutput, batch), Training);
+        if (last == 139) return;
         // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14) -> (N, 320, 14, 14)
         _inception4e_branch2_1_relu1Op.Forward(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch));
+        if (last == 140) return;
         // inception4e.branch3.0.conv: Conv2d (N, 528, 14, 14) -> (N, 32, 14, 14)
         _inception4e_branch3_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, default, Activation(Inception4eBranch3_0_ConvOutput, batch));
+        if (last == 141) return;
         // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4e_branch3_0_bnOp.Forward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Inception4eBranch3_0_BnBias, Inception4eBranch3_0_BnRunningMean, Inception4eBranch3_0_BnRunningVar, Inception4eBranch3_0_BnNumBatchesTracked, Activation(Inception4eBranch3_0_BnOutput, batch), Training);
+        if (last == 142) return;
         // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4e_branch3_0_relu1Op.Forward(batch, Activation(Inception4eBranch3_0_BnOutput, batch), Activation(Inception4eBranch3_0_Relu1Output, batch));
+        if (last == 143) return;
         // inception4e.branch3.1.conv: Conv2d (N, 32, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch3_1_convOp.Forward(batch, Activation(Inception4eBranch3_0_Relu1Output, batch), Inception4eBranch3_1_ConvWeight, default, Activation(Inception4eBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(144, batch);
+        if (last == 144) return;
         // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch3_1_bnOp.Forward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Inception4eBranch3_1_BnBias, Inception4eBranch3_1_BnRunningMean, Inception4eBranch3_1_BnRunningVar, Inception4eBranch3_1_BnNumBatchesTracked, Activation(Inception4eBranch3_1_BnOutput, batch), Training);
+        if (last == 145) return;
         // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch3_1_relu1Op.Forward(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch));
+        if (last == 146) return;
         // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14) -> (N, 528, 14, 14)
         _inception4e_branch4_maxpool1Op.Forward(batch, Activation(Inception4dConcat1Output, batch), Activation(Inception4eBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(147, batch);
+        if (last == 147) return;
         // inception4e.branch4.1.conv: Conv2d (N, 528, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch4_1_convOp.Forward(batch, Activation(Inception4eBranch4Maxpool1Output, batch), Inception4eBranch4_1_ConvWeight, default, Activation(Inception4eBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(148, batch);
+        if (last == 148) return;
         // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch4_1_bnOp.Forward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Inception4eBranch4_1_BnBias, Inception4eBranch4_1_BnRunningMean, Inception4eBranch4_1_BnRunningVar, Inception4eBranch4_1_BnNumBatchesTracked, Activation(Inception4eBranch4_1_BnOutput, batch), Training);
+        if (last == 149) return;
         // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch4_1_relu1Op.Forward(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch));
+        if (last == 150) return;
         // inception4e.concat1: Concat (N, 256, 14, 14) -> (N, 832, 14, 14)
         _backend.CopyStrided(batch, 50176, Activation(Inception4eBranch1Relu1Output, batch), 50176, Strided(Inception4eConcat1Output, batch, 0), 163072);
         _backend.CopyStrided(batch, 62720, Activation(Inception4eBranch2_1_Relu1Output, batch), 62720, Strided(Inception4eConcat1Output, batch, 50176), 163072);
         _backend.CopyStrided(batch, 25088, Activation(Inception4eBranch3_1_Relu1Output, batch), 25088, Strided(Inception4eConcat1Output, batch, 112896), 163072);
         _backend.CopyStrided(batch, 25088, Activation(Inception4eBranch4_1_Relu1Output, batch), 25088, Strided(Inception4eConcat1Output, batch, 137984), 163072);
+        if (poison) PoisonFreed(151, batch);
+        if (last == 151) return;
         // maxpool4: MaxPool2d (N, 832, 14, 14) -> (N, 832, 7, 7)
         _maxpool4Op.Forward(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch));
+        if (poison) PoisonFreed(152, batch);
+        if (last == 152) return;
         // inception5a.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, default, Activation(Inception5aBranch1ConvOutput, batch));
+        if (last == 153) return;
         // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_bnOp.Forward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Inception5aBranch1BnBias, Inception5aBranch1BnRunningMean, Inception5aBranch1BnRunningVar, Inception5aBranch1BnNumBatchesTracked, Activation(Inception5aBranch1BnOutput, batch), Training);
+        if (last == 154) return;
         // inception5a.branch1.relu1: ReLU (N, 256, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_relu1Op.Forward(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch));
+        if (last == 155) return;
         // inception5a.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 160, 7, 7)
         _inception5a_branch2_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, default, Activation(Inception5aBranch2_0_ConvOutput, batch));
+        if (last == 156) return;
         // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7) -> (N, 160, 7, 7)
         _inception5a_branch2_0_bnOp.Forward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Inception5aBranch2_0_BnBias, Inception5aBranch2_0_BnRunningMean, Inception5aBranch2_0_BnRunningVar, Inception5aBranch2_0_BnNumBatchesTracked, Activation(Inception5aBranch2_0_BnOutput, batch), Training);
+        if (last == 157) return;
         // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7) -> (N, 160, 7, 7)
         _inception5a_branch2_0_relu1Op.Forward(batch, Activation(Inception5aBranch2_0_BnOutput, batch), Activation(Inception5aBranch2_0_Relu1Output, batch));
+        if (last == 158) return;
         // inception5a.branch2.1.conv: Conv2d (N, 160, 7, 7) -> (N, 320, 7, 7)
         _inception5a_branch2_1_convOp.Forward(batch, Activation(Inception5aBranch2_0_Relu1Output, batch), Inception5aBranch2_1_ConvWeight, default, Activation(Inception5aBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(159, batch);
+        if (last == 159) return;
         // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7) -> (N, 320, 7, 7)
         _inception5a_branch2_1_bnOp.Forward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Inception5aBranch2_1_BnBias, Inception5aBranch2_1_BnRunningMean, Inception5aBranch2_1_BnRunningVar, Inception5aBranch2_1_BnNumBatchesTracked, Activation(Inception5aBranch2_1_BnOutput, batch), Training);
+        if (last == 160) return;
         // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7) -> (N, 320, 7, 7)
         _inception5a_branch2_1_relu1Op.Forward(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch));
+        if (last == 161) return;
         // inception5a.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 32, 7, 7)
         _inception5a_branch3_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, default, Activation(Inception5aBranch3_0_ConvOutput, batch));
+        if (last == 162) return;
         // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7) -> (N, 32, 7, 7)
         _inception5a_branch3_0_bnOp.Forward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Inception5aBranch3_0_BnBias, Inception5aBranch3_0_BnRunningMean, Inception5aBranch3_0_BnRunningVar, Inception5aBranch3_0_BnNumBatchesTracked, Activation(Inception5aBranch3_0_BnOutput, batch), Training);
+        if (last == 163) return;
         // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7) -> (N, 32, 7, 7)
         _inception5a_branch3_0_relu1Op.Forward(batch, Activation(Inception5aBranch3_0_BnOutput, batch), Activation(Inception5aBranch3_0_Relu1Output, batch));
+        if (last == 164) return;
         // inception5a.branch3.1.conv: Conv2d (N, 32, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch3_1_convOp.Forward(batch, Activation(Inception5aBranch3_0_Relu1Output, batch), Inception5aBranch3_1_ConvWeight, default, Activation(Inception5aBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(165, batch);
+        if (last == 165) return;
         // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch3_1_bnOp.Forward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Inception5aBranch3_1_BnBias, Inception5aBranch3_1_BnRunningMean, Inception5aBranch3_1_BnRunningVar, Inception5aBranch3_1_BnNumBatchesTracked, Activation(Inception5aBranch3_1_BnOutput, batch), Training);
+        if (last == 166) return;
         // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch3_1_relu1Op.Forward(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch));
+        if (last == 167) return;
         // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
         _inception5a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool4Output, batch), Activation(Inception5aBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(168, batch);
+        if (last == 168) return;
         // inception5a.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch4_1_convOp.Forward(batch, Activation(Inception5aBranch4Maxpool1Output, batch), Inception5aBranch4_1_ConvWeight, default, Activation(Inception5aBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(169, batch);
+        if (last == 169) return;
         // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch4_1_bnOp.Forward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Inception5aBranch4_1_BnBias, Inception5aBranch4_1_BnRunningMean, Inception5aBranch4_1_BnRunningVar, Inception5aBranch4_1_BnNumBatchesTracked, Activation(Inception5aBranch4_1_BnOutput, batch), Training);
+        if (last == 170) return;
         // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch4_1_relu1Op.Forward(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch));
+        if (last == 171) return;
         // inception5a.concat1: Concat (N, 256, 7, 7) -> (N, 832, 7, 7)
         _backend.CopyStrided(batch, 12544, Activation(Inception5aBranch1Relu1Output, batch), 12544, Strided(Inception5aConcat1Output, batch, 0), 40768);
         _backend.CopyStrided(batch, 15680, Activation(Inception5aBranch2_1_Relu1Output, batch), 15680, Strided(Inception5aConcat1Output, batch, 12544), 40768);
         _backend.CopyStrided(batch, 6272, Activation(Inception5aBranch3_1_Relu1Output, batch), 6272, Strided(Inception5aConcat1Output, batch, 28224), 40768);
         _backend.CopyStrided(batch, 6272, Activation(Inception5aBranch4_1_Relu1Output, batch), 6272, Strided(Inception5aConcat1Output, batch, 34496), 40768);
+        if (poison) PoisonFreed(172, batch);
+        if (last == 172) return;
         // inception5b.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch1_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, default, Activation(Inception5bBranch1ConvOutput, batch));
+        if (last == 173) return;
         // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch1_bnOp.Forward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Inception5bBranch1BnBias, Inception5bBranch1BnRunningMean, Inception5bBranch1BnRunningVar, Inception5bBranch1BnNumBatchesTracked, Activation(Inception5bBranch1BnOutput, batch), Training);
+        if (last == 174) return;
         // inception5b.branch1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch1_relu1Op.Forward(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch));
+        if (last == 175) return;
         // inception5b.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 192, 7, 7)
         _inception5b_branch2_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, default, Activation(Inception5bBranch2_0_ConvOutput, batch));
+        if (last == 176) return;
         // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7) -> (N, 192, 7, 7)
         _inception5b_branch2_0_bnOp.Forward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Inception5bBranch2_0_BnBias, Inception5bBranch2_0_BnRunningMean, Inception5bBranch2_0_BnRunningVar, Inception5bBranch2_0_BnNumBatchesTracked, Activation(Inception5bBranch2_0_BnOutput, batch), Training);
+        if (last == 177) return;
         // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7) -> (N, 192, 7, 7)
         _inception5b_branch2_0_relu1Op.Forward(batch, Activation(Inception5bBranch2_0_BnOutput, batch), Activation(Inception5bBranch2_0_Relu1Output, batch));
+        if (last == 178) return;
         // inception5b.branch2.1.conv: Conv2d (N, 192, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch2_1_convOp.Forward(batch, Activation(Inception5bBranch2_0_Relu1Output, batch), Inception5bBranch2_1_ConvWeight, default, Activation(Inception5bBranch2_1_ConvOutput, batch));
+        if (poison) PoisonFreed(179, batch);
+        if (last == 179) return;
         // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch2_1_bnOp.Forward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Inception5bBranch2_1_BnBias, Inception5bBranch2_1_BnRunningMean, Inception5bBranch2_1_BnRunningVar, Inception5bBranch2_1_BnNumBatchesTracked, Activation(Inception5bBranch2_1_BnOutput, batch), Training);
+        if (last == 180) return;
         // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch2_1_relu1Op.Forward(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch));
+        if (last == 181) return;
         // inception5b.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 48, 7, 7)
         _inception5b_branch3_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, default, Activation(Inception5bBranch3_0_ConvOutput, batch));
+        if (last == 182) return;
         // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7) -> (N, 48, 7, 7)
         _inception5b_branch3_0_bnOp.Forward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Inception5bBranch3_0_BnBias, Inception5bBranch3_0_BnRunningMean, Inception5bBranch3_0_BnRunningVar, Inception5bBranch3_0_BnNumBatchesTracked, Activation(Inception5bBranch3_0_BnOutput, batch), Training);
+        if (last == 183) return;
         // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7) -> (N, 48, 7, 7)
         _inception5b_branch3_0_relu1Op.Forward(batch, Activation(Inception5bBranch3_0_BnOutput, batch), Activation(Inception5bBranch3_0_Relu1Output, batch));
+        if (last == 184) return;
         // inception5b.branch3.1.conv: Conv2d (N, 48, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch3_1_convOp.Forward(batch, Activation(Inception5bBranch3_0_Relu1Output, batch), Inception5bBranch3_1_ConvWeight, default, Activation(Inception5bBranch3_1_ConvOutput, batch));
+        if (poison) PoisonFreed(185, batch);
+        if (last == 185) return;
         // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch3_1_bnOp.Forward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Inception5bBranch3_1_BnBias, Inception5bBranch3_1_BnRunningMean, Inception5bBranch3_1_BnRunningVar, Inception5bBranch3_1_BnNumBatchesTracked, Activation(Inception5bBranch3_1_BnOutput, batch), Training);
+        if (last == 186) return;
         // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch3_1_relu1Op.Forward(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch));
+        if (last == 187) return;
         // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
         _inception5b_branch4_maxpool1Op.Forward(batch, Activation(Inception5aConcat1Output, batch), Activation(Inception5bBranch4Maxpool1Output, batch));
+        if (poison) PoisonFreed(188, batch);
+        if (last == 188) return;
         // inception5b.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch4_1_convOp.Forward(batch, Activation(Inception5bBranch4Maxpool1Output, batch), Inception5bBranch4_1_ConvWeight, default, Activation(Inception5bBranch4_1_ConvOutput, batch));
+        if (poison) PoisonFreed(189, batch);
+        if (last == 189) return;
         // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch4_1_bnOp.Forward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Inception5bBranch4_1_BnBias, Inception5bBranch4_1_BnRunningMean, Inception5bBranch4_1_BnRunningVar, Inception5bBranch4_1_BnNumBatchesTracked, Activation(Inception5bBranch4_1_BnOutput, batch), Training);
+        if (last == 190) return;
         // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch4_1_relu1Op.Forward(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch));
+        if (last == 191) return;
         // inception5b.concat1: Concat (N, 384, 7, 7) -> (N, 1024, 7, 7)
         _backend.CopyStrided(batch, 18816, Activation(Inception5bBranch1Relu1Output, batch), 18816, Strided(Inception5bConcat1Output, batch, 0), 50176);
         _backend.CopyStrided(batch, 18816, Activation(Inception5bBranch2_1_Relu1Output, batch), 18816, Strided(Inception5bConcat1Output, batch, 18816), 50176);
         _backend.CopyStrided(batch, 6272, Activation(Inception5bBranch3_1_Relu1Output, batch), 6272, Strided(Inception5bConcat1Output, batch, 37632), 50176);
         _backend.CopyStrided(batch, 6272, Activation(Inception5bBranch4_1_Relu1Output, batch), 6272, Strided(Inception5bConcat1Output, batch, 43904), 50176);
+        if (poison) PoisonFreed(192, batch);
+        if (last == 192) return;
         // avgpool: AdaptiveAvgPool2d (N, 1024, 7, 7) -> (N, 1024, 1, 1)
         _avgpoolOp.Forward(batch, Activation(Inception5bConcat1Output, batch), Activation(AvgpoolOutput, batch));
+        if (poison) PoisonFreed(193, batch);
+        if (last == 193) return;
+        // flatten1: Flatten (N, 1024, 1, 1) -> (N, 1024), a view: nothing to run
+        if (last == 194) return;
         // dropout: Dropout (N, 1024) -> (N, 1024)
         _dropoutOp.Forward(batch, Activation(Flatten1Output, batch), Activation(DropoutOutput, batch), Activation(DropoutMask, batch), Training && DropoutEnabled);
+        if (poison) PoisonFreed(195, batch);
+        if (last == 195) return;
         // fc: Linear (N, 1024) -> (N, 1000)
         _fcOp.Forward(batch, Activation(DropoutOutput, batch), FcWeight, FcBias, Activation(FcOutput, batch));
     }
@@ -2898,458 +3812,667 @@ partial class GoogLeNet : global::Cnn.INetwork
     public void Backward(int batch)
     {
         CheckBatch(batch);
+        if (_inference) throw BuiltForInference("cannot run Backward");
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // fc: Linear
         _fcOp.Backward(batch, Activation(DropoutOutput, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(DropoutOutputGradient, batch), FcWeightGradient, FcBiasGradient);
+        if (poison) PoisonFreed(197, batch);
         // dropout: Dropout
         _dropoutOp.Backward(batch, Activation(DropoutMask, batch), Activation(DropoutOutputGradient, batch), Activation(Flatten1OutputGradient, batch));
+        if (poison) PoisonFreed(198, batch);
         // avgpool: AdaptiveAvgPool2d
         _avgpoolOp.Backward(batch, Activation(Inception5bConcat1Output, batch), Activation(AvgpoolOutput, batch), Activation(AvgpoolOutputGradient, batch), Activation(Inception5bConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(200, batch);
         // inception5b.concat1: Concat
         _backend.CopyStrided(batch, 18816, Strided(Inception5bConcat1OutputGradient, batch, 0), 50176, Activation(Inception5bBranch1Relu1OutputGradient, batch), 18816);
         _backend.CopyStrided(batch, 18816, Strided(Inception5bConcat1OutputGradient, batch, 18816), 50176, Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), 18816);
         _backend.CopyStrided(batch, 6272, Strided(Inception5bConcat1OutputGradient, batch, 37632), 50176, Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), 6272);
         _backend.CopyStrided(batch, 6272, Strided(Inception5bConcat1OutputGradient, batch, 43904), 50176, Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), 6272);
+        if (poison) PoisonFreed(201, batch);
         // inception5b.branch4.1.relu1: ReLU
-        _inception5b_branch4_1_relu1Op.Backward(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), Activation(Inception5bBranch4_1_BnOutputGradient, batch));
+        _inception5b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), Activation(Inception5bBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(202, batch);
         // inception5b.branch4.1.bn: BatchNorm2d
         _inception5b_branch4_1_bnOp.Backward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Activation(Inception5bBranch4_1_BnOutputGradient, batch), Activation(Inception5bBranch4_1_ConvOutputGradient, batch), Inception5bBranch4_1_BnWeightGradient, Inception5bBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(203, batch);
         // inception5b.branch4.1.conv: Conv2d
         _inception5b_branch4_1_convOp.Backward(batch, Activation(Inception5bBranch4Maxpool1Output, batch), Inception5bBranch4_1_ConvWeight, Activation(Inception5bBranch4_1_ConvOutputGradient, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), Inception5bBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(204, batch);
         // inception5b.branch4.maxpool1: MaxPool2d
         _inception5b_branch4_maxpool1Op.Backward(batch, Activation(Inception5aConcat1Output, batch), Activation(Inception5bBranch4Maxpool1Output, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), Activation(Inception5aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(205, batch);
         // inception5b.branch3.1.relu1: ReLU
-        _inception5b_branch3_1_relu1Op.Backward(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), Activation(Inception5bBranch3_1_BnOutputGradient, batch));
+        _inception5b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), Activation(Inception5bBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(206, batch);
         // inception5b.branch3.1.bn: BatchNorm2d
         _inception5b_branch3_1_bnOp.Backward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Activation(Inception5bBranch3_1_BnOutputGradient, batch), Activation(Inception5bBranch3_1_ConvOutputGradient, batch), Inception5bBranch3_1_BnWeightGradient, Inception5bBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(207, batch);
         // inception5b.branch3.1.conv: Conv2d
         _inception5b_branch3_1_convOp.Backward(batch, Activation(Inception5bBranch3_0_Relu1Output, batch), Inception5bBranch3_1_ConvWeight, Activation(Inception5bBranch3_1_ConvOutputGradient, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), Inception5bBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(208, batch);
         // inception5b.branch3.0.relu1: ReLU
-        _inception5b_branch3_0_relu1Op.Backward(batch, Activation(Inception5bBranch3_0_BnOutput, batch), Activation(Inception5bBranch3_0_Relu1Output, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), Activation(Inception5bBranch3_0_BnOutputGradient, batch));
+        _inception5b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception5bBranch3_0_Relu1Output, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), Activation(Inception5bBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(209, batch);
         // inception5b.branch3.0.bn: BatchNorm2d
         _inception5b_branch3_0_bnOp.Backward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Activation(Inception5bBranch3_0_BnOutputGradient, batch), Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Inception5bBranch3_0_BnWeightGradient, Inception5bBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(210, batch);
         // inception5b.branch3.0.conv: Conv2d
-        _inception5b_branch3_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Scratch(40768, batch), Inception5bBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
+        _inception5b_branch3_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Scratch(Inception5bBranch3_0_ConvGradientScratch, 40768, batch), Inception5bBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch3_0_ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(211, batch);
         // inception5b.branch2.1.relu1: ReLU
-        _inception5b_branch2_1_relu1Op.Backward(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), Activation(Inception5bBranch2_1_BnOutputGradient, batch));
+        _inception5b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), Activation(Inception5bBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(212, batch);
         // inception5b.branch2.1.bn: BatchNorm2d
         _inception5b_branch2_1_bnOp.Backward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Activation(Inception5bBranch2_1_BnOutputGradient, batch), Activation(Inception5bBranch2_1_ConvOutputGradient, batch), Inception5bBranch2_1_BnWeightGradient, Inception5bBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(213, batch);
         // inception5b.branch2.1.conv: Conv2d
         _inception5b_branch2_1_convOp.Backward(batch, Activation(Inception5bBranch2_0_Relu1Output, batch), Inception5bBranch2_1_ConvWeight, Activation(Inception5bBranch2_1_ConvOutputGradient, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), Inception5bBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(214, batch);
         // inception5b.branch2.0.relu1: ReLU
-        _inception5b_branch2_0_relu1Op.Backward(batch, Activation(Inception5bBranch2_0_BnOutput, batch), Activation(Inception5bBranch2_0_Relu1Output, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), Activation(Inception5bBranch2_0_BnOutputGradient, batch));
+        _inception5b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception5bBranch2_0_Relu1Output, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), Activation(Inception5bBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(215, batch);
         // inception5b.branch2.0.bn: BatchNorm2d
         _inception5b_branch2_0_bnOp.Backward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Activation(Inception5bBranch2_0_BnOutputGradient, batch), Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Inception5bBranch2_0_BnWeightGradient, Inception5bBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(216, batch);
         // inception5b.branch2.0.conv: Conv2d
-        _inception5b_branch2_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Scratch(40768, batch), Inception5bBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
+        _inception5b_branch2_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Scratch(Inception5bBranch2_0_ConvGradientScratch, 40768, batch), Inception5bBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch2_0_ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(217, batch);
         // inception5b.branch1.relu1: ReLU
-        _inception5b_branch1_relu1Op.Backward(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1OutputGradient, batch), Activation(Inception5bBranch1BnOutputGradient, batch));
+        _inception5b_branch1_relu1Op.Backward(batch, default, Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1OutputGradient, batch), Activation(Inception5bBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(218, batch);
         // inception5b.branch1.bn: BatchNorm2d
         _inception5b_branch1_bnOp.Backward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Activation(Inception5bBranch1BnOutputGradient, batch), Activation(Inception5bBranch1ConvOutputGradient, batch), Inception5bBranch1BnWeightGradient, Inception5bBranch1BnBiasGradient);
+        if (poison) PoisonFreed(219, batch);
         // inception5b.branch1.conv: Conv2d
-        _inception5b_branch1_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, Activation(Inception5bBranch1ConvOutputGradient, batch), Scratch(40768, batch), Inception5bBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
+        _inception5b_branch1_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, Activation(Inception5bBranch1ConvOutputGradient, batch), Scratch(Inception5bBranch1ConvGradientScratch, 40768, batch), Inception5bBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch1ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(220, batch);
         // inception5a.concat1: Concat
         _backend.CopyStrided(batch, 12544, Strided(Inception5aConcat1OutputGradient, batch, 0), 40768, Activation(Inception5aBranch1Relu1OutputGradient, batch), 12544);
         _backend.CopyStrided(batch, 15680, Strided(Inception5aConcat1OutputGradient, batch, 12544), 40768, Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), 15680);
         _backend.CopyStrided(batch, 6272, Strided(Inception5aConcat1OutputGradient, batch, 28224), 40768, Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), 6272);
         _backend.CopyStrided(batch, 6272, Strided(Inception5aConcat1OutputGradient, batch, 34496), 40768, Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), 6272);
+        if (poison) PoisonFreed(221, batch);
         // inception5a.branch4.1.relu1: ReLU
-        _inception5a_branch4_1_relu1Op.Backward(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), Activation(Inception5aBranch4_1_BnOutputGradient, batch));
+        _inception5a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), Activation(Inception5aBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(222, batch);
         // inception5a.branch4.1.bn: BatchNorm2d
         _inception5a_branch4_1_bnOp.Backward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Activation(Inception5aBranch4_1_BnOutputGradient, batch), Activation(Inception5aBranch4_1_ConvOutputGradient, batch), Inception5aBranch4_1_BnWeightGradient, Inception5aBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(223, batch);
         // inception5a.branch4.1.conv: Conv2d
         _inception5a_branch4_1_convOp.Backward(batch, Activation(Inception5aBranch4Maxpool1Output, batch), Inception5aBranch4_1_ConvWeight, Activation(Inception5aBranch4_1_ConvOutputGradient, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), Inception5aBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(224, batch);
         // inception5a.branch4.maxpool1: MaxPool2d
         _inception5a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool4Output, batch), Activation(Inception5aBranch4Maxpool1Output, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool4OutputGradient, batch));
+        if (poison) PoisonFreed(225, batch);
         // inception5a.branch3.1.relu1: ReLU
-        _inception5a_branch3_1_relu1Op.Backward(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), Activation(Inception5aBranch3_1_BnOutputGradient, batch));
+        _inception5a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), Activation(Inception5aBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(226, batch);
         // inception5a.branch3.1.bn: BatchNorm2d
         _inception5a_branch3_1_bnOp.Backward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Activation(Inception5aBranch3_1_BnOutputGradient, batch), Activation(Inception5aBranch3_1_ConvOutputGradient, batch), Inception5aBranch3_1_BnWeightGradient, Inception5aBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(227, batch);
         // inception5a.branch3.1.conv: Conv2d
         _inception5a_branch3_1_convOp.Backward(batch, Activation(Inception5aBranch3_0_Relu1Output, batch), Inception5aBranch3_1_ConvWeight, Activation(Inception5aBranch3_1_ConvOutputGradient, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), Inception5aBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(228, batch);
         // inception5a.branch3.0.relu1: ReLU
-        _inception5a_branch3_0_relu1Op.Backward(batch, Activation(Inception5aBranch3_0_BnOutput, batch), Activation(Inception5aBranch3_0_Relu1Output, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), Activation(Inception5aBranch3_0_BnOutputGradient, batch));
+        _inception5a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception5aBranch3_0_Relu1Output, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), Activation(Inception5aBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(229, batch);
         // inception5a.branch3.0.bn: BatchNorm2d
         _inception5a_branch3_0_bnOp.Backward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Activation(Inception5aBranch3_0_BnOutputGradient, batch), Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Inception5aBranch3_0_BnWeightGradient, Inception5aBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(230, batch);
         // inception5a.branch3.0.conv: Conv2d
-        _inception5a_branch3_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Scratch(40768, batch), Inception5aBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(40768, batch), Activation(Maxpool4OutputGradient, batch));
+        _inception5a_branch3_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Scratch(Inception5aBranch3_0_ConvGradientScratch, 40768, batch), Inception5aBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch3_0_ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
+        if (poison) PoisonFreed(231, batch);
         // inception5a.branch2.1.relu1: ReLU
-        _inception5a_branch2_1_relu1Op.Backward(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), Activation(Inception5aBranch2_1_BnOutputGradient, batch));
+        _inception5a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), Activation(Inception5aBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(232, batch);
         // inception5a.branch2.1.bn: BatchNorm2d
         _inception5a_branch2_1_bnOp.Backward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Activation(Inception5aBranch2_1_BnOutputGradient, batch), Activation(Inception5aBranch2_1_ConvOutputGradient, batch), Inception5aBranch2_1_BnWeightGradient, Inception5aBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(233, batch);
         // inception5a.branch2.1.conv: Conv2d
         _inception5a_branch2_1_convOp.Backward(batch, Activation(Inception5aBranch2_0_Relu1Output, batch), Inception5aBranch2_1_ConvWeight, Activation(Inception5aBranch2_1_ConvOutputGradient, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), Inception5aBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(234, batch);
         // inception5a.branch2.0.relu1: ReLU
-        _inception5a_branch2_0_relu1Op.Backward(batch, Activation(Inception5aBranch2_0_BnOutput, batch), Activation(Inception5aBranch2_0_Relu1Output, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), Activation(Inception5aBranch2_0_BnOutputGradient, batch));
+        _inception5a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception5aBranch2_0_Relu1Output, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), Activation(Inception5aBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(235, batch);
         // inception5a.branch2.0.bn: BatchNorm2d
         _inception5a_branch2_0_bnOp.Backward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Activation(Inception5aBranch2_0_BnOutputGradient, batch), Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Inception5aBranch2_0_BnWeightGradient, Inception5aBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(236, batch);
         // inception5a.branch2.0.conv: Conv2d
-        _inception5a_branch2_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Scratch(40768, batch), Inception5aBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(40768, batch), Activation(Maxpool4OutputGradient, batch));
+        _inception5a_branch2_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Scratch(Inception5aBranch2_0_ConvGradientScratch, 40768, batch), Inception5aBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch2_0_ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
+        if (poison) PoisonFreed(237, batch);
         // inception5a.branch1.relu1: ReLU
-        _inception5a_branch1_relu1Op.Backward(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1OutputGradient, batch), Activation(Inception5aBranch1BnOutputGradient, batch));
+        _inception5a_branch1_relu1Op.Backward(batch, default, Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1OutputGradient, batch), Activation(Inception5aBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(238, batch);
         // inception5a.branch1.bn: BatchNorm2d
         _inception5a_branch1_bnOp.Backward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Activation(Inception5aBranch1BnOutputGradient, batch), Activation(Inception5aBranch1ConvOutputGradient, batch), Inception5aBranch1BnWeightGradient, Inception5aBranch1BnBiasGradient);
+        if (poison) PoisonFreed(239, batch);
         // inception5a.branch1.conv: Conv2d
-        _inception5a_branch1_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, Activation(Inception5aBranch1ConvOutputGradient, batch), Scratch(40768, batch), Inception5aBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(40768, batch), Activation(Maxpool4OutputGradient, batch));
+        _inception5a_branch1_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, Activation(Inception5aBranch1ConvOutputGradient, batch), Scratch(Inception5aBranch1ConvGradientScratch, 40768, batch), Inception5aBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch1ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
+        if (poison) PoisonFreed(240, batch);
         // maxpool4: MaxPool2d
         _maxpool4Op.Backward(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch), Activation(Maxpool4OutputGradient, batch), Activation(Inception4eConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(241, batch);
         // inception4e.concat1: Concat
         _backend.CopyStrided(batch, 50176, Strided(Inception4eConcat1OutputGradient, batch, 0), 163072, Activation(Inception4eBranch1Relu1OutputGradient, batch), 50176);
         _backend.CopyStrided(batch, 62720, Strided(Inception4eConcat1OutputGradient, batch, 50176), 163072, Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), 62720);
         _backend.CopyStrided(batch, 25088, Strided(Inception4eConcat1OutputGradient, batch, 112896), 163072, Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), 25088);
         _backend.CopyStrided(batch, 25088, Strided(Inception4eConcat1OutputGradient, batch, 137984), 163072, Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), 25088);
+        if (poison) PoisonFreed(242, batch);
         // inception4e.branch4.1.relu1: ReLU
-        _inception4e_branch4_1_relu1Op.Backward(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), Activation(Inception4eBranch4_1_BnOutputGradient, batch));
+        _inception4e_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), Activation(Inception4eBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(243, batch);
         // inception4e.branch4.1.bn: BatchNorm2d
         _inception4e_branch4_1_bnOp.Backward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Activation(Inception4eBranch4_1_BnOutputGradient, batch), Activation(Inception4eBranch4_1_ConvOutputGradient, batch), Inception4eBranch4_1_BnWeightGradient, Inception4eBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(244, batch);
         // inception4e.branch4.1.conv: Conv2d
         _inception4e_branch4_1_convOp.Backward(batch, Activation(Inception4eBranch4Maxpool1Output, batch), Inception4eBranch4_1_ConvWeight, Activation(Inception4eBranch4_1_ConvOutputGradient, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), Inception4eBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(245, batch);
         // inception4e.branch4.maxpool1: MaxPool2d
         _inception4e_branch4_maxpool1Op.Backward(batch, Activation(Inception4dConcat1Output, batch), Activation(Inception4eBranch4Maxpool1Output, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), Activation(Inception4dConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(246, batch);
         // inception4e.branch3.1.relu1: ReLU
-        _inception4e_branch3_1_relu1Op.Backward(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), Activation(Inception4eBranch3_1_BnOutputGradient, batch));
+        _inception4e_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), Activation(Inception4eBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(247, batch);
         // inception4e.branch3.1.bn: BatchNorm2d
         _inception4e_branch3_1_bnOp.Backward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Activation(Inception4eBranch3_1_BnOutputGradient, batch), Activation(Inception4eBranch3_1_ConvOutputGradient, batch), Inception4eBranch3_1_BnWeightGradient, Inception4eBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(248, batch);
         // inception4e.branch3.1.conv: Conv2d
         _inception4e_branch3_1_convOp.Backward(batch, Activation(Inception4eBranch3_0_Relu1Output, batch), Inception4eBranch3_1_ConvWeight, Activation(Inception4eBranch3_1_ConvOutputGradient, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), Inception4eBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(249, batch);
         // inception4e.branch3.0.relu1: ReLU
-        _inception4e_branch3_0_relu1Op.Backward(batch, Activation(Inception4eBranch3_0_BnOutput, batch), Activation(Inception4eBranch3_0_Relu1Output, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), Activation(Inception4eBranch3_0_BnOutputGradient, batch));
+        _inception4e_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4eBranch3_0_Relu1Output, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), Activation(Inception4eBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(250, batch);
         // inception4e.branch3.0.bn: BatchNorm2d
         _inception4e_branch3_0_bnOp.Backward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Activation(Inception4eBranch3_0_BnOutputGradient, batch), Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Inception4eBranch3_0_BnWeightGradient, Inception4eBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(251, batch);
         // inception4e.branch3.0.conv: Conv2d
-        _inception4e_branch3_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Scratch(103488, batch), Inception4eBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
+        _inception4e_branch3_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Scratch(Inception4eBranch3_0_ConvGradientScratch, 103488, batch), Inception4eBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch3_0_ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(252, batch);
         // inception4e.branch2.1.relu1: ReLU
-        _inception4e_branch2_1_relu1Op.Backward(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), Activation(Inception4eBranch2_1_BnOutputGradient, batch));
+        _inception4e_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), Activation(Inception4eBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(253, batch);
         // inception4e.branch2.1.bn: BatchNorm2d
         _inception4e_branch2_1_bnOp.Backward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Activation(Inception4eBranch2_1_BnOutputGradient, batch), Activation(Inception4eBranch2_1_ConvOutputGradient, batch), Inception4eBranch2_1_BnWeightGradient, Inception4eBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(254, batch);
         // inception4e.branch2.1.conv: Conv2d
         _inception4e_branch2_1_convOp.Backward(batch, Activation(Inception4eBranch2_0_Relu1Output, batch), Inception4eBranch2_1_ConvWeight, Activation(Inception4eBranch2_1_ConvOutputGradient, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), Inception4eBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(255, batch);
         // inception4e.branch2.0.relu1: ReLU
-        _inception4e_branch2_0_relu1Op.Backward(batch, Activation(Inception4eBranch2_0_BnOutput, batch), Activation(Inception4eBranch2_0_Relu1Output, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), Activation(Inception4eBranch2_0_BnOutputGradient, batch));
+        _inception4e_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4eBranch2_0_Relu1Output, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), Activation(Inception4eBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(256, batch);
         // inception4e.branch2.0.bn: BatchNorm2d
         _inception4e_branch2_0_bnOp.Backward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Activation(Inception4eBranch2_0_BnOutputGradient, batch), Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Inception4eBranch2_0_BnWeightGradient, Inception4eBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(257, batch);
         // inception4e.branch2.0.conv: Conv2d
-        _inception4e_branch2_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Scratch(103488, batch), Inception4eBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
+        _inception4e_branch2_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Scratch(Inception4eBranch2_0_ConvGradientScratch, 103488, batch), Inception4eBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch2_0_ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(258, batch);
         // inception4e.branch1.relu1: ReLU
-        _inception4e_branch1_relu1Op.Backward(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1OutputGradient, batch), Activation(Inception4eBranch1BnOutputGradient, batch));
+        _inception4e_branch1_relu1Op.Backward(batch, default, Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1OutputGradient, batch), Activation(Inception4eBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(259, batch);
         // inception4e.branch1.bn: BatchNorm2d
         _inception4e_branch1_bnOp.Backward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Activation(Inception4eBranch1BnOutputGradient, batch), Activation(Inception4eBranch1ConvOutputGradient, batch), Inception4eBranch1BnWeightGradient, Inception4eBranch1BnBiasGradient);
+        if (poison) PoisonFreed(260, batch);
         // inception4e.branch1.conv: Conv2d
-        _inception4e_branch1_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, Activation(Inception4eBranch1ConvOutputGradient, batch), Scratch(103488, batch), Inception4eBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
+        _inception4e_branch1_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, Activation(Inception4eBranch1ConvOutputGradient, batch), Scratch(Inception4eBranch1ConvGradientScratch, 103488, batch), Inception4eBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch1ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(261, batch);
         // inception4d.concat1: Concat
         _backend.CopyStrided(batch, 21952, Strided(Inception4dConcat1OutputGradient, batch, 0), 103488, Activation(Inception4dBranch1Relu1OutputGradient, batch), 21952);
         _backend.CopyStrided(batch, 56448, Strided(Inception4dConcat1OutputGradient, batch, 21952), 103488, Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), 56448);
         _backend.CopyStrided(batch, 12544, Strided(Inception4dConcat1OutputGradient, batch, 78400), 103488, Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), 12544);
         _backend.CopyStrided(batch, 12544, Strided(Inception4dConcat1OutputGradient, batch, 90944), 103488, Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), 12544);
+        if (poison) PoisonFreed(262, batch);
         // inception4d.branch4.1.relu1: ReLU
-        _inception4d_branch4_1_relu1Op.Backward(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), Activation(Inception4dBranch4_1_BnOutputGradient, batch));
+        _inception4d_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), Activation(Inception4dBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(263, batch);
         // inception4d.branch4.1.bn: BatchNorm2d
         _inception4d_branch4_1_bnOp.Backward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Activation(Inception4dBranch4_1_BnOutputGradient, batch), Activation(Inception4dBranch4_1_ConvOutputGradient, batch), Inception4dBranch4_1_BnWeightGradient, Inception4dBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(264, batch);
         // inception4d.branch4.1.conv: Conv2d
         _inception4d_branch4_1_convOp.Backward(batch, Activation(Inception4dBranch4Maxpool1Output, batch), Inception4dBranch4_1_ConvWeight, Activation(Inception4dBranch4_1_ConvOutputGradient, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), Inception4dBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(265, batch);
         // inception4d.branch4.maxpool1: MaxPool2d
         _inception4d_branch4_maxpool1Op.Backward(batch, Activation(Inception4cConcat1Output, batch), Activation(Inception4dBranch4Maxpool1Output, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), Activation(Inception4cConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(266, batch);
         // inception4d.branch3.1.relu1: ReLU
-        _inception4d_branch3_1_relu1Op.Backward(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), Activation(Inception4dBranch3_1_BnOutputGradient, batch));
+        _inception4d_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), Activation(Inception4dBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(267, batch);
         // inception4d.branch3.1.bn: BatchNorm2d
         _inception4d_branch3_1_bnOp.Backward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Activation(Inception4dBranch3_1_BnOutputGradient, batch), Activation(Inception4dBranch3_1_ConvOutputGradient, batch), Inception4dBranch3_1_BnWeightGradient, Inception4dBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(268, batch);
         // inception4d.branch3.1.conv: Conv2d
         _inception4d_branch3_1_convOp.Backward(batch, Activation(Inception4dBranch3_0_Relu1Output, batch), Inception4dBranch3_1_ConvWeight, Activation(Inception4dBranch3_1_ConvOutputGradient, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), Inception4dBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(269, batch);
         // inception4d.branch3.0.relu1: ReLU
-        _inception4d_branch3_0_relu1Op.Backward(batch, Activation(Inception4dBranch3_0_BnOutput, batch), Activation(Inception4dBranch3_0_Relu1Output, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), Activation(Inception4dBranch3_0_BnOutputGradient, batch));
+        _inception4d_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4dBranch3_0_Relu1Output, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), Activation(Inception4dBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(270, batch);
         // inception4d.branch3.0.bn: BatchNorm2d
         _inception4d_branch3_0_bnOp.Backward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Activation(Inception4dBranch3_0_BnOutputGradient, batch), Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Inception4dBranch3_0_BnWeightGradient, Inception4dBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(271, batch);
         // inception4d.branch3.0.conv: Conv2d
-        _inception4d_branch3_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4dBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
+        _inception4d_branch3_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Scratch(Inception4dBranch3_0_ConvGradientScratch, 100352, batch), Inception4dBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(272, batch);
         // inception4d.branch2.1.relu1: ReLU
-        _inception4d_branch2_1_relu1Op.Backward(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), Activation(Inception4dBranch2_1_BnOutputGradient, batch));
+        _inception4d_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), Activation(Inception4dBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(273, batch);
         // inception4d.branch2.1.bn: BatchNorm2d
         _inception4d_branch2_1_bnOp.Backward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Activation(Inception4dBranch2_1_BnOutputGradient, batch), Activation(Inception4dBranch2_1_ConvOutputGradient, batch), Inception4dBranch2_1_BnWeightGradient, Inception4dBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(274, batch);
         // inception4d.branch2.1.conv: Conv2d
         _inception4d_branch2_1_convOp.Backward(batch, Activation(Inception4dBranch2_0_Relu1Output, batch), Inception4dBranch2_1_ConvWeight, Activation(Inception4dBranch2_1_ConvOutputGradient, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), Inception4dBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(275, batch);
         // inception4d.branch2.0.relu1: ReLU
-        _inception4d_branch2_0_relu1Op.Backward(batch, Activation(Inception4dBranch2_0_BnOutput, batch), Activation(Inception4dBranch2_0_Relu1Output, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), Activation(Inception4dBranch2_0_BnOutputGradient, batch));
+        _inception4d_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4dBranch2_0_Relu1Output, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), Activation(Inception4dBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(276, batch);
         // inception4d.branch2.0.bn: BatchNorm2d
         _inception4d_branch2_0_bnOp.Backward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Activation(Inception4dBranch2_0_BnOutputGradient, batch), Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Inception4dBranch2_0_BnWeightGradient, Inception4dBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(277, batch);
         // inception4d.branch2.0.conv: Conv2d
-        _inception4d_branch2_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4dBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
+        _inception4d_branch2_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Scratch(Inception4dBranch2_0_ConvGradientScratch, 100352, batch), Inception4dBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(278, batch);
         // inception4d.branch1.relu1: ReLU
-        _inception4d_branch1_relu1Op.Backward(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1OutputGradient, batch), Activation(Inception4dBranch1BnOutputGradient, batch));
+        _inception4d_branch1_relu1Op.Backward(batch, default, Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1OutputGradient, batch), Activation(Inception4dBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(279, batch);
         // inception4d.branch1.bn: BatchNorm2d
         _inception4d_branch1_bnOp.Backward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Activation(Inception4dBranch1BnOutputGradient, batch), Activation(Inception4dBranch1ConvOutputGradient, batch), Inception4dBranch1BnWeightGradient, Inception4dBranch1BnBiasGradient);
+        if (poison) PoisonFreed(280, batch);
         // inception4d.branch1.conv: Conv2d
-        _inception4d_branch1_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, Activation(Inception4dBranch1ConvOutputGradient, batch), Scratch(100352, batch), Inception4dBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
+        _inception4d_branch1_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, Activation(Inception4dBranch1ConvOutputGradient, batch), Scratch(Inception4dBranch1ConvGradientScratch, 100352, batch), Inception4dBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch1ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(281, batch);
         // inception4c.concat1: Concat
         _backend.CopyStrided(batch, 25088, Strided(Inception4cConcat1OutputGradient, batch, 0), 100352, Activation(Inception4cBranch1Relu1OutputGradient, batch), 25088);
         _backend.CopyStrided(batch, 50176, Strided(Inception4cConcat1OutputGradient, batch, 25088), 100352, Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), 50176);
         _backend.CopyStrided(batch, 12544, Strided(Inception4cConcat1OutputGradient, batch, 75264), 100352, Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), 12544);
         _backend.CopyStrided(batch, 12544, Strided(Inception4cConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), 12544);
+        if (poison) PoisonFreed(282, batch);
         // inception4c.branch4.1.relu1: ReLU
-        _inception4c_branch4_1_relu1Op.Backward(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), Activation(Inception4cBranch4_1_BnOutputGradient, batch));
+        _inception4c_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), Activation(Inception4cBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(283, batch);
         // inception4c.branch4.1.bn: BatchNorm2d
         _inception4c_branch4_1_bnOp.Backward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Activation(Inception4cBranch4_1_BnOutputGradient, batch), Activation(Inception4cBranch4_1_ConvOutputGradient, batch), Inception4cBranch4_1_BnWeightGradient, Inception4cBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(284, batch);
         // inception4c.branch4.1.conv: Conv2d
         _inception4c_branch4_1_convOp.Backward(batch, Activation(Inception4cBranch4Maxpool1Output, batch), Inception4cBranch4_1_ConvWeight, Activation(Inception4cBranch4_1_ConvOutputGradient, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), Inception4cBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(285, batch);
         // inception4c.branch4.maxpool1: MaxPool2d
         _inception4c_branch4_maxpool1Op.Backward(batch, Activation(Inception4bConcat1Output, batch), Activation(Inception4cBranch4Maxpool1Output, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), Activation(Inception4bConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(286, batch);
         // inception4c.branch3.1.relu1: ReLU
-        _inception4c_branch3_1_relu1Op.Backward(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), Activation(Inception4cBranch3_1_BnOutputGradient, batch));
+        _inception4c_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), Activation(Inception4cBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(287, batch);
         // inception4c.branch3.1.bn: BatchNorm2d
         _inception4c_branch3_1_bnOp.Backward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Activation(Inception4cBranch3_1_BnOutputGradient, batch), Activation(Inception4cBranch3_1_ConvOutputGradient, batch), Inception4cBranch3_1_BnWeightGradient, Inception4cBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(288, batch);
         // inception4c.branch3.1.conv: Conv2d
         _inception4c_branch3_1_convOp.Backward(batch, Activation(Inception4cBranch3_0_Relu1Output, batch), Inception4cBranch3_1_ConvWeight, Activation(Inception4cBranch3_1_ConvOutputGradient, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), Inception4cBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(289, batch);
         // inception4c.branch3.0.relu1: ReLU
-        _inception4c_branch3_0_relu1Op.Backward(batch, Activation(Inception4cBranch3_0_BnOutput, batch), Activation(Inception4cBranch3_0_Relu1Output, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), Activation(Inception4cBranch3_0_BnOutputGradient, batch));
+        _inception4c_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4cBranch3_0_Relu1Output, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), Activation(Inception4cBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(290, batch);
         // inception4c.branch3.0.bn: BatchNorm2d
         _inception4c_branch3_0_bnOp.Backward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Activation(Inception4cBranch3_0_BnOutputGradient, batch), Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Inception4cBranch3_0_BnWeightGradient, Inception4cBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(291, batch);
         // inception4c.branch3.0.conv: Conv2d
-        _inception4c_branch3_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4cBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
+        _inception4c_branch3_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Scratch(Inception4cBranch3_0_ConvGradientScratch, 100352, batch), Inception4cBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(292, batch);
         // inception4c.branch2.1.relu1: ReLU
-        _inception4c_branch2_1_relu1Op.Backward(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), Activation(Inception4cBranch2_1_BnOutputGradient, batch));
+        _inception4c_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), Activation(Inception4cBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(293, batch);
         // inception4c.branch2.1.bn: BatchNorm2d
         _inception4c_branch2_1_bnOp.Backward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Activation(Inception4cBranch2_1_BnOutputGradient, batch), Activation(Inception4cBranch2_1_ConvOutputGradient, batch), Inception4cBranch2_1_BnWeightGradient, Inception4cBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(294, batch);
         // inception4c.branch2.1.conv: Conv2d
         _inception4c_branch2_1_convOp.Backward(batch, Activation(Inception4cBranch2_0_Relu1Output, batch), Inception4cBranch2_1_ConvWeight, Activation(Inception4cBranch2_1_ConvOutputGradient, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), Inception4cBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(295, batch);
         // inception4c.branch2.0.relu1: ReLU
-        _inception4c_branch2_0_relu1Op.Backward(batch, Activation(Inception4cBranch2_0_BnOutput, batch), Activation(Inception4cBranch2_0_Relu1Output, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), Activation(Inception4cBranch2_0_BnOutputGradient, batch));
+        _inception4c_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4cBranch2_0_Relu1Output, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), Activation(Inception4cBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(296, batch);
         // inception4c.branch2.0.bn: BatchNorm2d
         _inception4c_branch2_0_bnOp.Backward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Activation(Inception4cBranch2_0_BnOutputGradient, batch), Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Inception4cBranch2_0_BnWeightGradient, Inception4cBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(297, batch);
         // inception4c.branch2.0.conv: Conv2d
-        _inception4c_branch2_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4cBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
+        _inception4c_branch2_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Scratch(Inception4cBranch2_0_ConvGradientScratch, 100352, batch), Inception4cBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(298, batch);
         // inception4c.branch1.relu1: ReLU
-        _inception4c_branch1_relu1Op.Backward(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1OutputGradient, batch), Activation(Inception4cBranch1BnOutputGradient, batch));
+        _inception4c_branch1_relu1Op.Backward(batch, default, Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1OutputGradient, batch), Activation(Inception4cBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(299, batch);
         // inception4c.branch1.bn: BatchNorm2d
         _inception4c_branch1_bnOp.Backward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Activation(Inception4cBranch1BnOutputGradient, batch), Activation(Inception4cBranch1ConvOutputGradient, batch), Inception4cBranch1BnWeightGradient, Inception4cBranch1BnBiasGradient);
+        if (poison) PoisonFreed(300, batch);
         // inception4c.branch1.conv: Conv2d
-        _inception4c_branch1_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, Activation(Inception4cBranch1ConvOutputGradient, batch), Scratch(100352, batch), Inception4cBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
+        _inception4c_branch1_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, Activation(Inception4cBranch1ConvOutputGradient, batch), Scratch(Inception4cBranch1ConvGradientScratch, 100352, batch), Inception4cBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch1ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(301, batch);
         // inception4b.concat1: Concat
         _backend.CopyStrided(batch, 31360, Strided(Inception4bConcat1OutputGradient, batch, 0), 100352, Activation(Inception4bBranch1Relu1OutputGradient, batch), 31360);
         _backend.CopyStrided(batch, 43904, Strided(Inception4bConcat1OutputGradient, batch, 31360), 100352, Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), 43904);
         _backend.CopyStrided(batch, 12544, Strided(Inception4bConcat1OutputGradient, batch, 75264), 100352, Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), 12544);
         _backend.CopyStrided(batch, 12544, Strided(Inception4bConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), 12544);
+        if (poison) PoisonFreed(302, batch);
         // inception4b.branch4.1.relu1: ReLU
-        _inception4b_branch4_1_relu1Op.Backward(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), Activation(Inception4bBranch4_1_BnOutputGradient, batch));
+        _inception4b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), Activation(Inception4bBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(303, batch);
         // inception4b.branch4.1.bn: BatchNorm2d
         _inception4b_branch4_1_bnOp.Backward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Activation(Inception4bBranch4_1_BnOutputGradient, batch), Activation(Inception4bBranch4_1_ConvOutputGradient, batch), Inception4bBranch4_1_BnWeightGradient, Inception4bBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(304, batch);
         // inception4b.branch4.1.conv: Conv2d
         _inception4b_branch4_1_convOp.Backward(batch, Activation(Inception4bBranch4Maxpool1Output, batch), Inception4bBranch4_1_ConvWeight, Activation(Inception4bBranch4_1_ConvOutputGradient, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), Inception4bBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(305, batch);
         // inception4b.branch4.maxpool1: MaxPool2d
         _inception4b_branch4_maxpool1Op.Backward(batch, Activation(Inception4aConcat1Output, batch), Activation(Inception4bBranch4Maxpool1Output, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), Activation(Inception4aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(306, batch);
         // inception4b.branch3.1.relu1: ReLU
-        _inception4b_branch3_1_relu1Op.Backward(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), Activation(Inception4bBranch3_1_BnOutputGradient, batch));
+        _inception4b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), Activation(Inception4bBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(307, batch);
         // inception4b.branch3.1.bn: BatchNorm2d
         _inception4b_branch3_1_bnOp.Backward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Activation(Inception4bBranch3_1_BnOutputGradient, batch), Activation(Inception4bBranch3_1_ConvOutputGradient, batch), Inception4bBranch3_1_BnWeightGradient, Inception4bBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(308, batch);
         // inception4b.branch3.1.conv: Conv2d
         _inception4b_branch3_1_convOp.Backward(batch, Activation(Inception4bBranch3_0_Relu1Output, batch), Inception4bBranch3_1_ConvWeight, Activation(Inception4bBranch3_1_ConvOutputGradient, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), Inception4bBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(309, batch);
         // inception4b.branch3.0.relu1: ReLU
-        _inception4b_branch3_0_relu1Op.Backward(batch, Activation(Inception4bBranch3_0_BnOutput, batch), Activation(Inception4bBranch3_0_Relu1Output, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), Activation(Inception4bBranch3_0_BnOutputGradient, batch));
+        _inception4b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4bBranch3_0_Relu1Output, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), Activation(Inception4bBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(310, batch);
         // inception4b.branch3.0.bn: BatchNorm2d
         _inception4b_branch3_0_bnOp.Backward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Activation(Inception4bBranch3_0_BnOutputGradient, batch), Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Inception4bBranch3_0_BnWeightGradient, Inception4bBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(311, batch);
         // inception4b.branch3.0.conv: Conv2d
-        _inception4b_branch3_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4bBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
+        _inception4b_branch3_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Scratch(Inception4bBranch3_0_ConvGradientScratch, 100352, batch), Inception4bBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(312, batch);
         // inception4b.branch2.1.relu1: ReLU
-        _inception4b_branch2_1_relu1Op.Backward(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), Activation(Inception4bBranch2_1_BnOutputGradient, batch));
+        _inception4b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), Activation(Inception4bBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(313, batch);
         // inception4b.branch2.1.bn: BatchNorm2d
         _inception4b_branch2_1_bnOp.Backward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Activation(Inception4bBranch2_1_BnOutputGradient, batch), Activation(Inception4bBranch2_1_ConvOutputGradient, batch), Inception4bBranch2_1_BnWeightGradient, Inception4bBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(314, batch);
         // inception4b.branch2.1.conv: Conv2d
         _inception4b_branch2_1_convOp.Backward(batch, Activation(Inception4bBranch2_0_Relu1Output, batch), Inception4bBranch2_1_ConvWeight, Activation(Inception4bBranch2_1_ConvOutputGradient, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), Inception4bBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(315, batch);
         // inception4b.branch2.0.relu1: ReLU
-        _inception4b_branch2_0_relu1Op.Backward(batch, Activation(Inception4bBranch2_0_BnOutput, batch), Activation(Inception4bBranch2_0_Relu1Output, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), Activation(Inception4bBranch2_0_BnOutputGradient, batch));
+        _inception4b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4bBranch2_0_Relu1Output, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), Activation(Inception4bBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(316, batch);
         // inception4b.branch2.0.bn: BatchNorm2d
         _inception4b_branch2_0_bnOp.Backward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Activation(Inception4bBranch2_0_BnOutputGradient, batch), Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Inception4bBranch2_0_BnWeightGradient, Inception4bBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(317, batch);
         // inception4b.branch2.0.conv: Conv2d
-        _inception4b_branch2_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Scratch(100352, batch), Inception4bBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
+        _inception4b_branch2_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Scratch(Inception4bBranch2_0_ConvGradientScratch, 100352, batch), Inception4bBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(318, batch);
         // inception4b.branch1.relu1: ReLU
-        _inception4b_branch1_relu1Op.Backward(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1OutputGradient, batch), Activation(Inception4bBranch1BnOutputGradient, batch));
+        _inception4b_branch1_relu1Op.Backward(batch, default, Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1OutputGradient, batch), Activation(Inception4bBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(319, batch);
         // inception4b.branch1.bn: BatchNorm2d
         _inception4b_branch1_bnOp.Backward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Activation(Inception4bBranch1BnOutputGradient, batch), Activation(Inception4bBranch1ConvOutputGradient, batch), Inception4bBranch1BnWeightGradient, Inception4bBranch1BnBiasGradient);
+        if (poison) PoisonFreed(320, batch);
         // inception4b.branch1.conv: Conv2d
-        _inception4b_branch1_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, Activation(Inception4bBranch1ConvOutputGradient, batch), Scratch(100352, batch), Inception4bBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
+        _inception4b_branch1_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, Activation(Inception4bBranch1ConvOutputGradient, batch), Scratch(Inception4bBranch1ConvGradientScratch, 100352, batch), Inception4bBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch1ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(321, batch);
         // inception4a.concat1: Concat
         _backend.CopyStrided(batch, 37632, Strided(Inception4aConcat1OutputGradient, batch, 0), 100352, Activation(Inception4aBranch1Relu1OutputGradient, batch), 37632);
         _backend.CopyStrided(batch, 40768, Strided(Inception4aConcat1OutputGradient, batch, 37632), 100352, Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), 40768);
         _backend.CopyStrided(batch, 9408, Strided(Inception4aConcat1OutputGradient, batch, 78400), 100352, Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), 9408);
         _backend.CopyStrided(batch, 12544, Strided(Inception4aConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), 12544);
+        if (poison) PoisonFreed(322, batch);
         // inception4a.branch4.1.relu1: ReLU
-        _inception4a_branch4_1_relu1Op.Backward(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), Activation(Inception4aBranch4_1_BnOutputGradient, batch));
+        _inception4a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), Activation(Inception4aBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(323, batch);
         // inception4a.branch4.1.bn: BatchNorm2d
         _inception4a_branch4_1_bnOp.Backward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Activation(Inception4aBranch4_1_BnOutputGradient, batch), Activation(Inception4aBranch4_1_ConvOutputGradient, batch), Inception4aBranch4_1_BnWeightGradient, Inception4aBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(324, batch);
         // inception4a.branch4.1.conv: Conv2d
         _inception4a_branch4_1_convOp.Backward(batch, Activation(Inception4aBranch4Maxpool1Output, batch), Inception4aBranch4_1_ConvWeight, Activation(Inception4aBranch4_1_ConvOutputGradient, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), Inception4aBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(325, batch);
         // inception4a.branch4.maxpool1: MaxPool2d
         _inception4a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool3Output, batch), Activation(Inception4aBranch4Maxpool1Output, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool3OutputGradient, batch));
+        if (poison) PoisonFreed(326, batch);
         // inception4a.branch3.1.relu1: ReLU
-        _inception4a_branch3_1_relu1Op.Backward(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), Activation(Inception4aBranch3_1_BnOutputGradient, batch));
+        _inception4a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), Activation(Inception4aBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(327, batch);
         // inception4a.branch3.1.bn: BatchNorm2d
         _inception4a_branch3_1_bnOp.Backward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Activation(Inception4aBranch3_1_BnOutputGradient, batch), Activation(Inception4aBranch3_1_ConvOutputGradient, batch), Inception4aBranch3_1_BnWeightGradient, Inception4aBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(328, batch);
         // inception4a.branch3.1.conv: Conv2d
         _inception4a_branch3_1_convOp.Backward(batch, Activation(Inception4aBranch3_0_Relu1Output, batch), Inception4aBranch3_1_ConvWeight, Activation(Inception4aBranch3_1_ConvOutputGradient, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), Inception4aBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(329, batch);
         // inception4a.branch3.0.relu1: ReLU
-        _inception4a_branch3_0_relu1Op.Backward(batch, Activation(Inception4aBranch3_0_BnOutput, batch), Activation(Inception4aBranch3_0_Relu1Output, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), Activation(Inception4aBranch3_0_BnOutputGradient, batch));
+        _inception4a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4aBranch3_0_Relu1Output, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), Activation(Inception4aBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(330, batch);
         // inception4a.branch3.0.bn: BatchNorm2d
         _inception4a_branch3_0_bnOp.Backward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Activation(Inception4aBranch3_0_BnOutputGradient, batch), Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Inception4aBranch3_0_BnWeightGradient, Inception4aBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(331, batch);
         // inception4a.branch3.0.conv: Conv2d
-        _inception4a_branch3_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Scratch(94080, batch), Inception4aBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(94080, batch), Activation(Maxpool3OutputGradient, batch));
+        _inception4a_branch3_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Scratch(Inception4aBranch3_0_ConvGradientScratch, 94080, batch), Inception4aBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch3_0_ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
+        if (poison) PoisonFreed(332, batch);
         // inception4a.branch2.1.relu1: ReLU
-        _inception4a_branch2_1_relu1Op.Backward(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), Activation(Inception4aBranch2_1_BnOutputGradient, batch));
+        _inception4a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), Activation(Inception4aBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(333, batch);
         // inception4a.branch2.1.bn: BatchNorm2d
         _inception4a_branch2_1_bnOp.Backward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Activation(Inception4aBranch2_1_BnOutputGradient, batch), Activation(Inception4aBranch2_1_ConvOutputGradient, batch), Inception4aBranch2_1_BnWeightGradient, Inception4aBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(334, batch);
         // inception4a.branch2.1.conv: Conv2d
         _inception4a_branch2_1_convOp.Backward(batch, Activation(Inception4aBranch2_0_Relu1Output, batch), Inception4aBranch2_1_ConvWeight, Activation(Inception4aBranch2_1_ConvOutputGradient, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), Inception4aBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(335, batch);
         // inception4a.branch2.0.relu1: ReLU
-        _inception4a_branch2_0_relu1Op.Backward(batch, Activation(Inception4aBranch2_0_BnOutput, batch), Activation(Inception4aBranch2_0_Relu1Output, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), Activation(Inception4aBranch2_0_BnOutputGradient, batch));
+        _inception4a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4aBranch2_0_Relu1Output, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), Activation(Inception4aBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(336, batch);
         // inception4a.branch2.0.bn: BatchNorm2d
         _inception4a_branch2_0_bnOp.Backward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Activation(Inception4aBranch2_0_BnOutputGradient, batch), Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Inception4aBranch2_0_BnWeightGradient, Inception4aBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(337, batch);
         // inception4a.branch2.0.conv: Conv2d
-        _inception4a_branch2_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Scratch(94080, batch), Inception4aBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(94080, batch), Activation(Maxpool3OutputGradient, batch));
+        _inception4a_branch2_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Scratch(Inception4aBranch2_0_ConvGradientScratch, 94080, batch), Inception4aBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch2_0_ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
+        if (poison) PoisonFreed(338, batch);
         // inception4a.branch1.relu1: ReLU
-        _inception4a_branch1_relu1Op.Backward(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1OutputGradient, batch), Activation(Inception4aBranch1BnOutputGradient, batch));
+        _inception4a_branch1_relu1Op.Backward(batch, default, Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1OutputGradient, batch), Activation(Inception4aBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(339, batch);
         // inception4a.branch1.bn: BatchNorm2d
         _inception4a_branch1_bnOp.Backward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Activation(Inception4aBranch1BnOutputGradient, batch), Activation(Inception4aBranch1ConvOutputGradient, batch), Inception4aBranch1BnWeightGradient, Inception4aBranch1BnBiasGradient);
+        if (poison) PoisonFreed(340, batch);
         // inception4a.branch1.conv: Conv2d
-        _inception4a_branch1_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, Activation(Inception4aBranch1ConvOutputGradient, batch), Scratch(94080, batch), Inception4aBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(94080, batch), Activation(Maxpool3OutputGradient, batch));
+        _inception4a_branch1_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, Activation(Inception4aBranch1ConvOutputGradient, batch), Scratch(Inception4aBranch1ConvGradientScratch, 94080, batch), Inception4aBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch1ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
+        if (poison) PoisonFreed(341, batch);
         // maxpool3: MaxPool2d
         _maxpool3Op.Backward(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3OutputGradient, batch), Activation(Inception3bConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(342, batch);
         // inception3b.concat1: Concat
         _backend.CopyStrided(batch, 100352, Strided(Inception3bConcat1OutputGradient, batch, 0), 376320, Activation(Inception3bBranch1Relu1OutputGradient, batch), 100352);
         _backend.CopyStrided(batch, 150528, Strided(Inception3bConcat1OutputGradient, batch, 100352), 376320, Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), 150528);
         _backend.CopyStrided(batch, 75264, Strided(Inception3bConcat1OutputGradient, batch, 250880), 376320, Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), 75264);
         _backend.CopyStrided(batch, 50176, Strided(Inception3bConcat1OutputGradient, batch, 326144), 376320, Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), 50176);
+        if (poison) PoisonFreed(343, batch);
         // inception3b.branch4.1.relu1: ReLU
-        _inception3b_branch4_1_relu1Op.Backward(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), Activation(Inception3bBranch4_1_BnOutputGradient, batch));
+        _inception3b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), Activation(Inception3bBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(344, batch);
         // inception3b.branch4.1.bn: BatchNorm2d
         _inception3b_branch4_1_bnOp.Backward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Activation(Inception3bBranch4_1_BnOutputGradient, batch), Activation(Inception3bBranch4_1_ConvOutputGradient, batch), Inception3bBranch4_1_BnWeightGradient, Inception3bBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(345, batch);
         // inception3b.branch4.1.conv: Conv2d
         _inception3b_branch4_1_convOp.Backward(batch, Activation(Inception3bBranch4Maxpool1Output, batch), Inception3bBranch4_1_ConvWeight, Activation(Inception3bBranch4_1_ConvOutputGradient, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), Inception3bBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(346, batch);
         // inception3b.branch4.maxpool1: MaxPool2d
         _inception3b_branch4_maxpool1Op.Backward(batch, Activation(Inception3aConcat1Output, batch), Activation(Inception3bBranch4Maxpool1Output, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), Activation(Inception3aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(347, batch);
         // inception3b.branch3.1.relu1: ReLU
-        _inception3b_branch3_1_relu1Op.Backward(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), Activation(Inception3bBranch3_1_BnOutputGradient, batch));
+        _inception3b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), Activation(Inception3bBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(348, batch);
         // inception3b.branch3.1.bn: BatchNorm2d
         _inception3b_branch3_1_bnOp.Backward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Activation(Inception3bBranch3_1_BnOutputGradient, batch), Activation(Inception3bBranch3_1_ConvOutputGradient, batch), Inception3bBranch3_1_BnWeightGradient, Inception3bBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(349, batch);
         // inception3b.branch3.1.conv: Conv2d
         _inception3b_branch3_1_convOp.Backward(batch, Activation(Inception3bBranch3_0_Relu1Output, batch), Inception3bBranch3_1_ConvWeight, Activation(Inception3bBranch3_1_ConvOutputGradient, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), Inception3bBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(350, batch);
         // inception3b.branch3.0.relu1: ReLU
-        _inception3b_branch3_0_relu1Op.Backward(batch, Activation(Inception3bBranch3_0_BnOutput, batch), Activation(Inception3bBranch3_0_Relu1Output, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), Activation(Inception3bBranch3_0_BnOutputGradient, batch));
+        _inception3b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception3bBranch3_0_Relu1Output, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), Activation(Inception3bBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(351, batch);
         // inception3b.branch3.0.bn: BatchNorm2d
         _inception3b_branch3_0_bnOp.Backward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Activation(Inception3bBranch3_0_BnOutputGradient, batch), Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Inception3bBranch3_0_BnWeightGradient, Inception3bBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(352, batch);
         // inception3b.branch3.0.conv: Conv2d
-        _inception3b_branch3_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Scratch(200704, batch), Inception3bBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
+        _inception3b_branch3_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Scratch(Inception3bBranch3_0_ConvGradientScratch, 200704, batch), Inception3bBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch3_0_ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(353, batch);
         // inception3b.branch2.1.relu1: ReLU
-        _inception3b_branch2_1_relu1Op.Backward(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), Activation(Inception3bBranch2_1_BnOutputGradient, batch));
+        _inception3b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), Activation(Inception3bBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(354, batch);
         // inception3b.branch2.1.bn: BatchNorm2d
         _inception3b_branch2_1_bnOp.Backward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Activation(Inception3bBranch2_1_BnOutputGradient, batch), Activation(Inception3bBranch2_1_ConvOutputGradient, batch), Inception3bBranch2_1_BnWeightGradient, Inception3bBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(355, batch);
         // inception3b.branch2.1.conv: Conv2d
         _inception3b_branch2_1_convOp.Backward(batch, Activation(Inception3bBranch2_0_Relu1Output, batch), Inception3bBranch2_1_ConvWeight, Activation(Inception3bBranch2_1_ConvOutputGradient, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), Inception3bBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(356, batch);
         // inception3b.branch2.0.relu1: ReLU
-        _inception3b_branch2_0_relu1Op.Backward(batch, Activation(Inception3bBranch2_0_BnOutput, batch), Activation(Inception3bBranch2_0_Relu1Output, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), Activation(Inception3bBranch2_0_BnOutputGradient, batch));
+        _inception3b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception3bBranch2_0_Relu1Output, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), Activation(Inception3bBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(357, batch);
         // inception3b.branch2.0.bn: BatchNorm2d
         _inception3b_branch2_0_bnOp.Backward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Activation(Inception3bBranch2_0_BnOutputGradient, batch), Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Inception3bBranch2_0_BnWeightGradient, Inception3bBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(358, batch);
         // inception3b.branch2.0.conv: Conv2d
-        _inception3b_branch2_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Scratch(200704, batch), Inception3bBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
+        _inception3b_branch2_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Scratch(Inception3bBranch2_0_ConvGradientScratch, 200704, batch), Inception3bBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch2_0_ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(359, batch);
         // inception3b.branch1.relu1: ReLU
-        _inception3b_branch1_relu1Op.Backward(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1OutputGradient, batch), Activation(Inception3bBranch1BnOutputGradient, batch));
+        _inception3b_branch1_relu1Op.Backward(batch, default, Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1OutputGradient, batch), Activation(Inception3bBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(360, batch);
         // inception3b.branch1.bn: BatchNorm2d
         _inception3b_branch1_bnOp.Backward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Activation(Inception3bBranch1BnOutputGradient, batch), Activation(Inception3bBranch1ConvOutputGradient, batch), Inception3bBranch1BnWeightGradient, Inception3bBranch1BnBiasGradient);
+        if (poison) PoisonFreed(361, batch);
         // inception3b.branch1.conv: Conv2d
-        _inception3b_branch1_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, Activation(Inception3bBranch1ConvOutputGradient, batch), Scratch(200704, batch), Inception3bBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
+        _inception3b_branch1_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, Activation(Inception3bBranch1ConvOutputGradient, batch), Scratch(Inception3bBranch1ConvGradientScratch, 200704, batch), Inception3bBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch1ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
+        if (poison) PoisonFreed(362, batch);
         // inception3a.concat1: Concat
         _backend.CopyStrided(batch, 50176, Strided(Inception3aConcat1OutputGradient, batch, 0), 200704, Activation(Inception3aBranch1Relu1OutputGradient, batch), 50176);
         _backend.CopyStrided(batch, 100352, Strided(Inception3aConcat1OutputGradient, batch, 50176), 200704, Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), 100352);
         _backend.CopyStrided(batch, 25088, Strided(Inception3aConcat1OutputGradient, batch, 150528), 200704, Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), 25088);
         _backend.CopyStrided(batch, 25088, Strided(Inception3aConcat1OutputGradient, batch, 175616), 200704, Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), 25088);
+        if (poison) PoisonFreed(363, batch);
         // inception3a.branch4.1.relu1: ReLU
-        _inception3a_branch4_1_relu1Op.Backward(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), Activation(Inception3aBranch4_1_BnOutputGradient, batch));
+        _inception3a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), Activation(Inception3aBranch4_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(364, batch);
         // inception3a.branch4.1.bn: BatchNorm2d
         _inception3a_branch4_1_bnOp.Backward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Activation(Inception3aBranch4_1_BnOutputGradient, batch), Activation(Inception3aBranch4_1_ConvOutputGradient, batch), Inception3aBranch4_1_BnWeightGradient, Inception3aBranch4_1_BnBiasGradient);
+        if (poison) PoisonFreed(365, batch);
         // inception3a.branch4.1.conv: Conv2d
         _inception3a_branch4_1_convOp.Backward(batch, Activation(Inception3aBranch4Maxpool1Output, batch), Inception3aBranch4_1_ConvWeight, Activation(Inception3aBranch4_1_ConvOutputGradient, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), Inception3aBranch4_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(366, batch);
         // inception3a.branch4.maxpool1: MaxPool2d
         _inception3a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool2Output, batch), Activation(Inception3aBranch4Maxpool1Output, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
+        if (poison) PoisonFreed(367, batch);
         // inception3a.branch3.1.relu1: ReLU
-        _inception3a_branch3_1_relu1Op.Backward(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), Activation(Inception3aBranch3_1_BnOutputGradient, batch));
+        _inception3a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), Activation(Inception3aBranch3_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(368, batch);
         // inception3a.branch3.1.bn: BatchNorm2d
         _inception3a_branch3_1_bnOp.Backward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Activation(Inception3aBranch3_1_BnOutputGradient, batch), Activation(Inception3aBranch3_1_ConvOutputGradient, batch), Inception3aBranch3_1_BnWeightGradient, Inception3aBranch3_1_BnBiasGradient);
+        if (poison) PoisonFreed(369, batch);
         // inception3a.branch3.1.conv: Conv2d
         _inception3a_branch3_1_convOp.Backward(batch, Activation(Inception3aBranch3_0_Relu1Output, batch), Inception3aBranch3_1_ConvWeight, Activation(Inception3aBranch3_1_ConvOutputGradient, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), Inception3aBranch3_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(370, batch);
         // inception3a.branch3.0.relu1: ReLU
-        _inception3a_branch3_0_relu1Op.Backward(batch, Activation(Inception3aBranch3_0_BnOutput, batch), Activation(Inception3aBranch3_0_Relu1Output, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), Activation(Inception3aBranch3_0_BnOutputGradient, batch));
+        _inception3a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception3aBranch3_0_Relu1Output, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), Activation(Inception3aBranch3_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(371, batch);
         // inception3a.branch3.0.bn: BatchNorm2d
         _inception3a_branch3_0_bnOp.Backward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Activation(Inception3aBranch3_0_BnOutputGradient, batch), Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Inception3aBranch3_0_BnWeightGradient, Inception3aBranch3_0_BnBiasGradient);
+        if (poison) PoisonFreed(372, batch);
         // inception3a.branch3.0.conv: Conv2d
-        _inception3a_branch3_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Scratch(150528, batch), Inception3aBranch3_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(150528, batch), Activation(Maxpool2OutputGradient, batch));
+        _inception3a_branch3_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Scratch(Inception3aBranch3_0_ConvGradientScratch, 150528, batch), Inception3aBranch3_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch3_0_ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
+        if (poison) PoisonFreed(373, batch);
         // inception3a.branch2.1.relu1: ReLU
-        _inception3a_branch2_1_relu1Op.Backward(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), Activation(Inception3aBranch2_1_BnOutputGradient, batch));
+        _inception3a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), Activation(Inception3aBranch2_1_BnOutputGradient, batch));
+        if (poison) PoisonFreed(374, batch);
         // inception3a.branch2.1.bn: BatchNorm2d
         _inception3a_branch2_1_bnOp.Backward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Activation(Inception3aBranch2_1_BnOutputGradient, batch), Activation(Inception3aBranch2_1_ConvOutputGradient, batch), Inception3aBranch2_1_BnWeightGradient, Inception3aBranch2_1_BnBiasGradient);
+        if (poison) PoisonFreed(375, batch);
         // inception3a.branch2.1.conv: Conv2d
         _inception3a_branch2_1_convOp.Backward(batch, Activation(Inception3aBranch2_0_Relu1Output, batch), Inception3aBranch2_1_ConvWeight, Activation(Inception3aBranch2_1_ConvOutputGradient, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), Inception3aBranch2_1_ConvWeightGradient, default);
+        if (poison) PoisonFreed(376, batch);
         // inception3a.branch2.0.relu1: ReLU
-        _inception3a_branch2_0_relu1Op.Backward(batch, Activation(Inception3aBranch2_0_BnOutput, batch), Activation(Inception3aBranch2_0_Relu1Output, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), Activation(Inception3aBranch2_0_BnOutputGradient, batch));
+        _inception3a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception3aBranch2_0_Relu1Output, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), Activation(Inception3aBranch2_0_BnOutputGradient, batch));
+        if (poison) PoisonFreed(377, batch);
         // inception3a.branch2.0.bn: BatchNorm2d
         _inception3a_branch2_0_bnOp.Backward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Activation(Inception3aBranch2_0_BnOutputGradient, batch), Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Inception3aBranch2_0_BnWeightGradient, Inception3aBranch2_0_BnBiasGradient);
+        if (poison) PoisonFreed(378, batch);
         // inception3a.branch2.0.conv: Conv2d
-        _inception3a_branch2_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Scratch(150528, batch), Inception3aBranch2_0_ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(150528, batch), Activation(Maxpool2OutputGradient, batch));
+        _inception3a_branch2_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Scratch(Inception3aBranch2_0_ConvGradientScratch, 150528, batch), Inception3aBranch2_0_ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch2_0_ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
+        if (poison) PoisonFreed(379, batch);
         // inception3a.branch1.relu1: ReLU
-        _inception3a_branch1_relu1Op.Backward(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1OutputGradient, batch), Activation(Inception3aBranch1BnOutputGradient, batch));
+        _inception3a_branch1_relu1Op.Backward(batch, default, Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1OutputGradient, batch), Activation(Inception3aBranch1BnOutputGradient, batch));
+        if (poison) PoisonFreed(380, batch);
         // inception3a.branch1.bn: BatchNorm2d
         _inception3a_branch1_bnOp.Backward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Activation(Inception3aBranch1BnOutputGradient, batch), Activation(Inception3aBranch1ConvOutputGradient, batch), Inception3aBranch1BnWeightGradient, Inception3aBranch1BnBiasGradient);
+        if (poison) PoisonFreed(381, batch);
         // inception3a.branch1.conv: Conv2d
-        _inception3a_branch1_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, Activation(Inception3aBranch1ConvOutputGradient, batch), Scratch(150528, batch), Inception3aBranch1ConvWeightGradient, default);
-        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(150528, batch), Activation(Maxpool2OutputGradient, batch));
+        _inception3a_branch1_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, Activation(Inception3aBranch1ConvOutputGradient, batch), Scratch(Inception3aBranch1ConvGradientScratch, 150528, batch), Inception3aBranch1ConvWeightGradient, default);
+        _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch1ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
+        if (poison) PoisonFreed(382, batch);
         // maxpool2: MaxPool2d
         _maxpool2Op.Backward(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv3Relu1OutputGradient, batch));
+        if (poison) PoisonFreed(383, batch);
         // conv3.relu1: ReLU
-        _conv3_relu1Op.Backward(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1OutputGradient, batch), Activation(Conv3BnOutputGradient, batch));
+        _conv3_relu1Op.Backward(batch, default, Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1OutputGradient, batch), Activation(Conv3BnOutputGradient, batch));
+        if (poison) PoisonFreed(384, batch);
         // conv3.bn: BatchNorm2d
         _conv3_bnOp.Backward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Activation(Conv3BnOutputGradient, batch), Activation(Conv3ConvOutputGradient, batch), Conv3BnWeightGradient, Conv3BnBiasGradient);
+        if (poison) PoisonFreed(385, batch);
         // conv3.conv: Conv2d
         _conv3_convOp.Backward(batch, Activation(Conv2Relu1Output, batch), Conv3ConvWeight, Activation(Conv3ConvOutputGradient, batch), Activation(Conv2Relu1OutputGradient, batch), Conv3ConvWeightGradient, default);
+        if (poison) PoisonFreed(386, batch);
         // conv2.relu1: ReLU
-        _conv2_relu1Op.Backward(batch, Activation(Conv2BnOutput, batch), Activation(Conv2Relu1Output, batch), Activation(Conv2Relu1OutputGradient, batch), Activation(Conv2BnOutputGradient, batch));
+        _conv2_relu1Op.Backward(batch, default, Activation(Conv2Relu1Output, batch), Activation(Conv2Relu1OutputGradient, batch), Activation(Conv2BnOutputGradient, batch));
+        if (poison) PoisonFreed(387, batch);
         // conv2.bn: BatchNorm2d
         _conv2_bnOp.Backward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Activation(Conv2BnOutputGradient, batch), Activation(Conv2ConvOutputGradient, batch), Conv2BnWeightGradient, Conv2BnBiasGradient);
+        if (poison) PoisonFreed(388, batch);
         // conv2.conv: Conv2d
         _conv2_convOp.Backward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, Activation(Conv2ConvOutputGradient, batch), Activation(Maxpool1OutputGradient, batch), Conv2ConvWeightGradient, default);
+        if (poison) PoisonFreed(389, batch);
         // maxpool1: MaxPool2d
         _maxpool1Op.Backward(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1Relu1OutputGradient, batch));
+        if (poison) PoisonFreed(390, batch);
         // conv1.relu1: ReLU
-        _conv1_relu1Op.Backward(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1OutputGradient, batch), Activation(Conv1BnOutputGradient, batch));
+        _conv1_relu1Op.Backward(batch, default, Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1OutputGradient, batch), Activation(Conv1BnOutputGradient, batch));
+        if (poison) PoisonFreed(391, batch);
         // conv1.bn: BatchNorm2d
         _conv1_bnOp.Backward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Activation(Conv1BnOutputGradient, batch), Activation(Conv1ConvOutputGradient, batch), Conv1BnWeightGradient, Conv1BnBiasGradient);
+        if (poison) PoisonFreed(392, batch);
         // conv1.conv: Conv2d
         _conv1_convOp.Backward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, Activation(Conv1ConvOutputGradient, batch), default, Conv1ConvWeightGradient, default);
     }
 
-    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    /// <summary>
+    /// The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples. Buffers are reused once
+    /// nothing reads them, so the last Forward is replayed from <see cref="Input"/> up to that layer (same dropout masks, running
+    /// statistics left as they were). That overwrites what a pending Backward would read: run Forward again before it.
+    /// </summary>
     public global::Cnn.Tensor LayerOutput(int layer, int batch)
     {
         CheckBatch(batch);
+        if (layer < 0 || layer >= 197) throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "GoogLeNet has 197 layers.");
+        global::Cnn.DropoutState current = DropoutState;
+        DropoutState = _forwardDropoutState;
+        using global::Cnn.DeviceBuffer statistics = _backend.Allocate(BufferLength);
+        _backend.Copy(Buffers, new global::Cnn.Tensor(statistics, 0, (int)BufferLength));
+        ForwardThrough(layer, batch);
+        _backend.Copy(new global::Cnn.Tensor(statistics, 0, (int)BufferLength), Buffers);
+        DropoutState = current;
         return layer switch
         {
             0 => Activation(Conv1ConvOutput, batch),
@@ -3553,14 +4676,29 @@ partial class GoogLeNet : global::Cnn.INetwork
         };
     }
 
-    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
-    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
+    /// <summary>Where a tensor of the activation arena starts in this network's plan.</summary>
+    private long Start(TensorSlot slot) => (_inference ? slot.Inference : slot.Training) * _maxBatch;
 
-    /// <summary>The gradient scratch, <paramref name="size"/> values per sample.</summary>
-    private global::Cnn.Tensor Scratch(int size, int batch) => new global::Cnn.Tensor(_activations, GradientScratch.Offset * _maxBatch, size * batch);
+    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, Start(slot), slot.Size * batch);
+
+    /// <summary>A gradient scratch, <paramref name="size"/> values per sample.</summary>
+    private global::Cnn.Tensor Scratch(TensorSlot slot, int size, int batch) => new global::Cnn.Tensor(_activations, Start(slot), size * batch);
+
+    /// <summary>Fills the buffers that step <paramref name="step"/> of this network's plan freed with NaN, so that a read after reuse shows.</summary>
+    private void PoisonFreed(int step, int batch)
+    {
+        foreach (TensorSlot slot in (_inference ? s_freedInInference : s_freedInTraining)[step]) _backend.Fill(Activation(slot, batch), float.NaN);
+    }
+
+    /// <summary>The parameter gradients; an inference network has none.</summary>
+    private global::Cnn.DeviceBuffer GradientArena => _gradients ?? throw BuiltForInference("has no gradients");
+
+    private global::System.InvalidOperationException BuiltForInference(string what)
+        => new global::System.InvalidOperationException($"GoogLeNet was built for inference (NetworkMode.Inference), so it {what}: it keeps no gradients and no activations for a backward pass. Construct it with NetworkMode.Training to train it.");
 
     /// <summary>A tensor of <paramref name="batch"/> samples that starts <paramref name="start"/> values into each sample, for strided copies.</summary>
-    private global::Cnn.Tensor Strided(TensorSlot slot, int batch, int start) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch + start, slot.Size * batch - start);
+    private global::Cnn.Tensor Strided(TensorSlot slot, int batch, int start) => new global::Cnn.Tensor(_activations, Start(slot) + start, slot.Size * batch - start);
 
     private void CheckBatch(int batch)
     {
@@ -3762,7 +4900,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         (_fcOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
-        _gradients.Dispose();
+        _gradients?.Dispose();
         _parameters.Dispose();
         if (_ownsBackend) _backend.Dispose();
     }

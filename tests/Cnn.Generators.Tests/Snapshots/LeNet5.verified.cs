@@ -27,7 +27,11 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <summary>Floats in the buffers buffer, padding included.</summary>
     private const long BufferLength = 0;
 
-    private const long ActivationsPerSample = 30097;
+    /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
+    private const long TrainingActivationsPerSample = 12593;
+
+    /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
+    private const long InferenceActivationsPerSample = 6689;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -63,41 +67,87 @@ partial class LeNet5 : global::Cnn.INetwork
         new global::Cnn.LayerInfo("fc3", "Linear", global::Cnn.TensorShape.Flat(10)),
     };
 
-    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
-    private readonly record struct TensorSlot(long Offset, int Size);
+    /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
+    private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 784); // the input (N, 1, 28, 28)
-    private static readonly TensorSlot Conv1Output = new(Offset: 784, Size: 4704); // conv1: Conv2d (N, 6, 28, 28)
-    private static readonly TensorSlot Conv1OutputGradient = new(Offset: 5488, Size: 4704); // its gradient
-    private static readonly TensorSlot Relu1Output = new(Offset: 10192, Size: 4704); // relu1: ReLU (N, 6, 28, 28)
-    private static readonly TensorSlot Relu1OutputGradient = new(Offset: 14896, Size: 4704); // its gradient
-    private static readonly TensorSlot Avgpool1Output = new(Offset: 19600, Size: 1176); // avgpool1: AvgPool2d (N, 6, 14, 14)
-    private static readonly TensorSlot Avgpool1OutputGradient = new(Offset: 20784, Size: 1176); // its gradient
-    private static readonly TensorSlot Conv2Output = new(Offset: 21968, Size: 1600); // conv2: Conv2d (N, 16, 10, 10)
-    private static readonly TensorSlot Conv2OutputGradient = new(Offset: 23568, Size: 1600); // its gradient
-    private static readonly TensorSlot Relu2Output = new(Offset: 25168, Size: 1600); // relu2: ReLU (N, 16, 10, 10)
-    private static readonly TensorSlot Relu2OutputGradient = new(Offset: 26768, Size: 1600); // its gradient
-    private static readonly TensorSlot Avgpool2Output = new(Offset: 28368, Size: 400); // avgpool2: AvgPool2d (N, 16, 5, 5)
-    private static readonly TensorSlot Avgpool2OutputGradient = new(Offset: 28768, Size: 400); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Offset: 28368, Size: 400); // flatten1: Flatten (N, 400), a view of Avgpool2Output
-    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 28768, Size: 400); // its gradient, a view of Avgpool2OutputGradient
-    private static readonly TensorSlot Fc1Output = new(Offset: 29168, Size: 120); // fc1: Linear (N, 120)
-    private static readonly TensorSlot Fc1OutputGradient = new(Offset: 29296, Size: 120); // its gradient
-    private static readonly TensorSlot Relu3Output = new(Offset: 29424, Size: 120); // relu3: ReLU (N, 120)
-    private static readonly TensorSlot Relu3OutputGradient = new(Offset: 29552, Size: 120); // its gradient
-    private static readonly TensorSlot Fc2Output = new(Offset: 29680, Size: 84); // fc2: Linear (N, 84)
-    private static readonly TensorSlot Fc2OutputGradient = new(Offset: 29776, Size: 84); // its gradient
-    private static readonly TensorSlot Relu4Output = new(Offset: 29872, Size: 84); // relu4: ReLU (N, 84)
-    private static readonly TensorSlot Relu4OutputGradient = new(Offset: 29968, Size: 84); // its gradient
-    private static readonly TensorSlot Fc3Output = new(Offset: 30064, Size: 10); // fc3: Linear (N, 10)
-    private static readonly TensorSlot Fc3OutputGradient = new(Offset: 30080, Size: 10); // its gradient
-    private static readonly TensorSlot LabelValues = new(Offset: 30096, Size: 1); // the class index of each sample
+    private static readonly TensorSlot NetworkInput = new(Training: 11776, Inference: 5888, Size: 784); // the input (N, 1, 28, 28)
+    private static readonly TensorSlot Conv1Output = new(Training: 0, Inference: 0, Size: 4704); // conv1: Conv2d (N, 6, 28, 28)
+    private static readonly TensorSlot Conv1OutputGradient = new(Training: 4704, Inference: -1, Size: 4704); // its gradient; in place over Relu1OutputGradient (training)
+    private static readonly TensorSlot Relu1Output = new(Training: 0, Inference: 0, Size: 4704); // relu1: ReLU (N, 6, 28, 28); in place over Conv1Output (training, inference)
+    private static readonly TensorSlot Relu1OutputGradient = new(Training: 4704, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Avgpool1Output = new(Training: 9408, Inference: 4704, Size: 1176); // avgpool1: AvgPool2d (N, 6, 14, 14)
+    private static readonly TensorSlot Avgpool1OutputGradient = new(Training: 10592, Inference: -1, Size: 1176); // its gradient
+    private static readonly TensorSlot Conv2Output = new(Training: 4704, Inference: 0, Size: 1600); // conv2: Conv2d (N, 16, 10, 10)
+    private static readonly TensorSlot Conv2OutputGradient = new(Training: 6304, Inference: -1, Size: 1600); // its gradient; in place over Relu2OutputGradient (training)
+    private static readonly TensorSlot Relu2Output = new(Training: 4704, Inference: 0, Size: 1600); // relu2: ReLU (N, 16, 10, 10); in place over Conv2Output (training, inference)
+    private static readonly TensorSlot Relu2OutputGradient = new(Training: 6304, Inference: -1, Size: 1600); // its gradient
+    private static readonly TensorSlot Avgpool2Output = new(Training: 10592, Inference: 1600, Size: 400); // avgpool2: AvgPool2d (N, 16, 5, 5)
+    private static readonly TensorSlot Avgpool2OutputGradient = new(Training: 10992, Inference: -1, Size: 400); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 10592, Inference: 1600, Size: 400); // flatten1: Flatten (N, 400), a view of Avgpool2Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 10992, Inference: -1, Size: 400); // its gradient, a view of Avgpool2OutputGradient
+    private static readonly TensorSlot Fc1Output = new(Training: 10992, Inference: 0, Size: 120); // fc1: Linear (N, 120)
+    private static readonly TensorSlot Fc1OutputGradient = new(Training: 11392, Inference: -1, Size: 120); // its gradient; in place over Relu3OutputGradient (training)
+    private static readonly TensorSlot Relu3Output = new(Training: 10992, Inference: 0, Size: 120); // relu3: ReLU (N, 120); in place over Fc1Output (training, inference)
+    private static readonly TensorSlot Relu3OutputGradient = new(Training: 11392, Inference: -1, Size: 120); // its gradient
+    private static readonly TensorSlot Fc2Output = new(Training: 11120, Inference: 128, Size: 84); // fc2: Linear (N, 84)
+    private static readonly TensorSlot Fc2OutputGradient = new(Training: 11216, Inference: -1, Size: 84); // its gradient; in place over Relu4OutputGradient (training)
+    private static readonly TensorSlot Relu4Output = new(Training: 11120, Inference: 128, Size: 84); // relu4: ReLU (N, 84); in place over Fc2Output (training, inference)
+    private static readonly TensorSlot Relu4OutputGradient = new(Training: 11216, Inference: -1, Size: 84); // its gradient
+    private static readonly TensorSlot Fc3Output = new(Training: 12560, Inference: 6672, Size: 10); // fc3: Linear (N, 10)
+    private static readonly TensorSlot Fc3OutputGradient = new(Training: 12576, Inference: 0, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 12592, Inference: 6688, Size: 1); // the class index of each sample
+
+    /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 1: relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 2: avgpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 3: conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 4: relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 5: avgpool2 forward
+        global::System.Array.Empty<TensorSlot>(), // 6: flatten1 forward
+        global::System.Array.Empty<TensorSlot>(), // 7: fc1 forward
+        global::System.Array.Empty<TensorSlot>(), // 8: relu3 forward
+        global::System.Array.Empty<TensorSlot>(), // 9: fc2 forward
+        global::System.Array.Empty<TensorSlot>(), // 10: relu4 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: fc3 forward
+        global::System.Array.Empty<TensorSlot>(), // 12: fc3 backward
+        new TensorSlot[] { Fc2Output }, // 13: relu4 backward
+        new TensorSlot[] { Fc2OutputGradient }, // 14: fc2 backward
+        new TensorSlot[] { Fc1Output }, // 15: relu3 backward
+        new TensorSlot[] { Fc1OutputGradient }, // 16: fc1 backward
+        global::System.Array.Empty<TensorSlot>(), // 17: flatten1 backward
+        new TensorSlot[] { Avgpool2Output, Avgpool2OutputGradient }, // 18: avgpool2 backward
+        new TensorSlot[] { Conv2Output }, // 19: relu2 backward
+        new TensorSlot[] { Conv2OutputGradient }, // 20: conv2 backward
+        new TensorSlot[] { Avgpool1Output, Avgpool1OutputGradient }, // 21: avgpool1 backward
+        new TensorSlot[] { Conv1Output }, // 22: relu1 backward
+        global::System.Array.Empty<TensorSlot>(), // 23: conv1 backward
+    };
+
+    /// <summary>Per step of the inference plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInInference = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 1: relu1 forward
+        new TensorSlot[] { Conv1Output }, // 2: avgpool1 forward
+        new TensorSlot[] { Avgpool1Output }, // 3: conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 4: relu2 forward
+        new TensorSlot[] { Conv2Output }, // 5: avgpool2 forward
+        global::System.Array.Empty<TensorSlot>(), // 6: flatten1 forward
+        new TensorSlot[] { Avgpool2Output }, // 7: fc1 forward
+        global::System.Array.Empty<TensorSlot>(), // 8: relu3 forward
+        new TensorSlot[] { Fc1Output }, // 9: fc2 forward
+        global::System.Array.Empty<TensorSlot>(), // 10: relu4 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: fc3 forward
+    };
 
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
     private readonly global::Cnn.DeviceBuffer _parameters;
-    private readonly global::Cnn.DeviceBuffer _gradients;
+    private readonly global::Cnn.DeviceBuffer? _gradients;
     private readonly global::Cnn.DeviceBuffer _buffers;
     private readonly global::Cnn.DeviceBuffer _activations;
     private readonly global::Cnn.Backends.IConv2dOperator _conv1Op;
@@ -111,6 +161,8 @@ partial class LeNet5 : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _fc2Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu4Op;
     private readonly global::Cnn.Backends.ILinearOperator _fc3Op;
+    private readonly bool _inference;
+    private bool _training;
     private bool _disposed;
 
     /// <summary>Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>.</summary>
@@ -118,15 +170,31 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
     /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
     public LeNet5(int maxBatchSize, global::Cnn.Backends.IBackend? backend = null, ulong seed = 0)
+        : this(maxBatchSize, backend, seed, global::Cnn.NetworkMode.Training)
+    {
+    }
+
+    /// <summary>
+    /// Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>;
+    /// for <see cref="global::Cnn.NetworkMode.Inference"/>, no gradients and only the activations the forward pass needs, and training calls throw.
+    /// </summary>
+    /// <param name="maxBatchSize">The largest batch that Forward and Backward will be given.</param>
+    /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
+    /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
+    /// <param name="mode">Training, or inference only (predict, evaluate).</param>
+    public LeNet5(int maxBatchSize, global::Cnn.Backends.IBackend? backend, ulong seed, global::Cnn.NetworkMode mode)
     {
         if (maxBatchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, "LeNet5 needs a maximum batch size of at least 1.");
+        if (mode is not (global::Cnn.NetworkMode.Training or global::Cnn.NetworkMode.Inference)) throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, "LeNet5 is built for NetworkMode.Training or NetworkMode.Inference.");
         _maxBatch = maxBatchSize;
+        _inference = mode == global::Cnn.NetworkMode.Inference;
+        _training = !_inference;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
         _parameters = _backend.Allocate(ParameterLength);
-        _gradients = _backend.Allocate(ParameterLength);
+        _gradients = _inference ? null : _backend.Allocate(ParameterLength);
         _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
-        _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
+        _activations = _backend.Allocate((_inference ? InferenceActivationsPerSample : TrainingActivationsPerSample) * maxBatchSize);
         _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
         _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704));
         _avgpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 6, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
@@ -156,7 +224,7 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
     /// <inheritdoc/>
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(GradientArena, 0, (int)ParameterLength);
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
     /// <inheritdoc/>
@@ -170,7 +238,13 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
     /// <inheritdoc/>
-    public bool Training { get; set; } = true;
+    public global::Cnn.NetworkMode Mode => _inference ? global::Cnn.NetworkMode.Inference : global::Cnn.NetworkMode.Training;
+    /// <inheritdoc/>
+    public bool Training
+    {
+        get => _training;
+        set => _training = value && _inference ? throw BuiltForInference("cannot enter training mode") : value;
+    }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
     /// <inheritdoc/>
@@ -186,68 +260,92 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <summary><c>conv1.weight</c>, shape [6, 1, 5, 5].</summary>
     public global::Cnn.Tensor Conv1Weight => new global::Cnn.Tensor(_parameters, 0, 150);
     /// <summary>Gradient of <c>conv1.weight</c>, shape [6, 1, 5, 5].</summary>
-    public global::Cnn.Tensor Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 0, 150);
+    public global::Cnn.Tensor Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 0, 150);
     /// <summary><c>conv1.bias</c>, shape [6].</summary>
     public global::Cnn.Tensor Conv1Bias => new global::Cnn.Tensor(_parameters, 160, 6);
     /// <summary>Gradient of <c>conv1.bias</c>, shape [6].</summary>
-    public global::Cnn.Tensor Conv1BiasGradient => new global::Cnn.Tensor(_gradients, 160, 6);
+    public global::Cnn.Tensor Conv1BiasGradient => new global::Cnn.Tensor(GradientArena, 160, 6);
     /// <summary><c>conv2.weight</c>, shape [16, 6, 5, 5].</summary>
     public global::Cnn.Tensor Conv2Weight => new global::Cnn.Tensor(_parameters, 176, 2400);
     /// <summary>Gradient of <c>conv2.weight</c>, shape [16, 6, 5, 5].</summary>
-    public global::Cnn.Tensor Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 176, 2400);
+    public global::Cnn.Tensor Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 176, 2400);
     /// <summary><c>conv2.bias</c>, shape [16].</summary>
     public global::Cnn.Tensor Conv2Bias => new global::Cnn.Tensor(_parameters, 2576, 16);
     /// <summary>Gradient of <c>conv2.bias</c>, shape [16].</summary>
-    public global::Cnn.Tensor Conv2BiasGradient => new global::Cnn.Tensor(_gradients, 2576, 16);
+    public global::Cnn.Tensor Conv2BiasGradient => new global::Cnn.Tensor(GradientArena, 2576, 16);
     /// <summary><c>fc1.weight</c>, shape [120, 400].</summary>
     public global::Cnn.Tensor Fc1Weight => new global::Cnn.Tensor(_parameters, 2592, 48000);
     /// <summary>Gradient of <c>fc1.weight</c>, shape [120, 400].</summary>
-    public global::Cnn.Tensor Fc1WeightGradient => new global::Cnn.Tensor(_gradients, 2592, 48000);
+    public global::Cnn.Tensor Fc1WeightGradient => new global::Cnn.Tensor(GradientArena, 2592, 48000);
     /// <summary><c>fc1.bias</c>, shape [120].</summary>
     public global::Cnn.Tensor Fc1Bias => new global::Cnn.Tensor(_parameters, 50592, 120);
     /// <summary>Gradient of <c>fc1.bias</c>, shape [120].</summary>
-    public global::Cnn.Tensor Fc1BiasGradient => new global::Cnn.Tensor(_gradients, 50592, 120);
+    public global::Cnn.Tensor Fc1BiasGradient => new global::Cnn.Tensor(GradientArena, 50592, 120);
     /// <summary><c>fc2.weight</c>, shape [84, 120].</summary>
     public global::Cnn.Tensor Fc2Weight => new global::Cnn.Tensor(_parameters, 50720, 10080);
     /// <summary>Gradient of <c>fc2.weight</c>, shape [84, 120].</summary>
-    public global::Cnn.Tensor Fc2WeightGradient => new global::Cnn.Tensor(_gradients, 50720, 10080);
+    public global::Cnn.Tensor Fc2WeightGradient => new global::Cnn.Tensor(GradientArena, 50720, 10080);
     /// <summary><c>fc2.bias</c>, shape [84].</summary>
     public global::Cnn.Tensor Fc2Bias => new global::Cnn.Tensor(_parameters, 60800, 84);
     /// <summary>Gradient of <c>fc2.bias</c>, shape [84].</summary>
-    public global::Cnn.Tensor Fc2BiasGradient => new global::Cnn.Tensor(_gradients, 60800, 84);
+    public global::Cnn.Tensor Fc2BiasGradient => new global::Cnn.Tensor(GradientArena, 60800, 84);
     /// <summary><c>fc3.weight</c>, shape [10, 84].</summary>
     public global::Cnn.Tensor Fc3Weight => new global::Cnn.Tensor(_parameters, 60896, 840);
     /// <summary>Gradient of <c>fc3.weight</c>, shape [10, 84].</summary>
-    public global::Cnn.Tensor Fc3WeightGradient => new global::Cnn.Tensor(_gradients, 60896, 840);
+    public global::Cnn.Tensor Fc3WeightGradient => new global::Cnn.Tensor(GradientArena, 60896, 840);
     /// <summary><c>fc3.bias</c>, shape [10].</summary>
     public global::Cnn.Tensor Fc3Bias => new global::Cnn.Tensor(_parameters, 61744, 10);
     /// <summary>Gradient of <c>fc3.bias</c>, shape [10].</summary>
-    public global::Cnn.Tensor Fc3BiasGradient => new global::Cnn.Tensor(_gradients, 61744, 10);
+    public global::Cnn.Tensor Fc3BiasGradient => new global::Cnn.Tensor(GradientArena, 61744, 10);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
     {
         CheckBatch(batch);
+        ForwardThrough(11, batch);
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardThrough(int last, int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1: Conv2d (N, 1, 28, 28) -> (N, 6, 28, 28)
         _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
+        if (last == 0) return;
         // relu1: ReLU (N, 6, 28, 28) -> (N, 6, 28, 28)
         _relu1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch));
+        if (last == 1) return;
         // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
         _avgpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch));
+        if (poison) PoisonFreed(2, batch);
+        if (last == 2) return;
         // conv2: Conv2d (N, 6, 14, 14) -> (N, 16, 10, 10)
         _conv2Op.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        if (last == 3) return;
         // relu2: ReLU (N, 16, 10, 10) -> (N, 16, 10, 10)
         _relu2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch));
+        if (last == 4) return;
         // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
         _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
+        if (poison) PoisonFreed(5, batch);
+        if (last == 5) return;
+        // flatten1: Flatten (N, 16, 5, 5) -> (N, 400), a view: nothing to run
+        if (last == 6) return;
         // fc1: Linear (N, 400) -> (N, 120)
         _fc1Op.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Fc1Output, batch));
+        if (poison) PoisonFreed(7, batch);
+        if (last == 7) return;
         // relu3: ReLU (N, 120) -> (N, 120)
         _relu3Op.Forward(batch, Activation(Fc1Output, batch), Activation(Relu3Output, batch));
+        if (last == 8) return;
         // fc2: Linear (N, 120) -> (N, 84)
         _fc2Op.Forward(batch, Activation(Relu3Output, batch), Fc2Weight, Fc2Bias, Activation(Fc2Output, batch));
+        if (poison) PoisonFreed(9, batch);
+        if (last == 9) return;
         // relu4: ReLU (N, 84) -> (N, 84)
         _relu4Op.Forward(batch, Activation(Fc2Output, batch), Activation(Relu4Output, batch));
+        if (last == 10) return;
         // fc3: Linear (N, 84) -> (N, 10)
         _fc3Op.Forward(batch, Activation(Relu4Output, batch), Fc3Weight, Fc3Bias, Activation(Fc3Output, batch));
     }
@@ -256,34 +354,51 @@ partial class LeNet5 : global::Cnn.INetwork
     public void Backward(int batch)
     {
         CheckBatch(batch);
+        if (_inference) throw BuiltForInference("cannot run Backward");
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // fc3: Linear
         _fc3Op.Backward(batch, Activation(Relu4Output, batch), Fc3Weight, Activation(Fc3OutputGradient, batch), Activation(Relu4OutputGradient, batch), Fc3WeightGradient, Fc3BiasGradient);
         // relu4: ReLU
-        _relu4Op.Backward(batch, Activation(Fc2Output, batch), Activation(Relu4Output, batch), Activation(Relu4OutputGradient, batch), Activation(Fc2OutputGradient, batch));
+        _relu4Op.Backward(batch, default, Activation(Relu4Output, batch), Activation(Relu4OutputGradient, batch), Activation(Fc2OutputGradient, batch));
+        if (poison) PoisonFreed(13, batch);
         // fc2: Linear
         _fc2Op.Backward(batch, Activation(Relu3Output, batch), Fc2Weight, Activation(Fc2OutputGradient, batch), Activation(Relu3OutputGradient, batch), Fc2WeightGradient, Fc2BiasGradient);
+        if (poison) PoisonFreed(14, batch);
         // relu3: ReLU
-        _relu3Op.Backward(batch, Activation(Fc1Output, batch), Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Fc1OutputGradient, batch));
+        _relu3Op.Backward(batch, default, Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Fc1OutputGradient, batch));
+        if (poison) PoisonFreed(15, batch);
         // fc1: Linear
         _fc1Op.Backward(batch, Activation(Flatten1Output, batch), Fc1Weight, Activation(Fc1OutputGradient, batch), Activation(Flatten1OutputGradient, batch), Fc1WeightGradient, Fc1BiasGradient);
+        if (poison) PoisonFreed(16, batch);
         // avgpool2: AvgPool2d
         _avgpool2Op.Backward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch), Activation(Avgpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(18, batch);
         // relu2: ReLU
-        _relu2Op.Backward(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
+        _relu2Op.Backward(batch, default, Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
+        if (poison) PoisonFreed(19, batch);
         // conv2: Conv2d
         _conv2Op.Backward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Activation(Conv2OutputGradient, batch), Activation(Avgpool1OutputGradient, batch), Conv2WeightGradient, Conv2BiasGradient);
+        if (poison) PoisonFreed(20, batch);
         // avgpool1: AvgPool2d
         _avgpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch), Activation(Avgpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
+        if (poison) PoisonFreed(21, batch);
         // relu1: ReLU
-        _relu1Op.Backward(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
+        _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
+        if (poison) PoisonFreed(22, batch);
         // conv1: Conv2d
         _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, Conv1WeightGradient, Conv1BiasGradient);
     }
 
-    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    /// <summary>
+    /// The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples. Buffers are reused once
+    /// nothing reads them, so the last Forward is replayed from <see cref="Input"/> up to that layer (same dropout masks, running
+    /// statistics left as they were). That overwrites what a pending Backward would read: run Forward again before it.
+    /// </summary>
     public global::Cnn.Tensor LayerOutput(int layer, int batch)
     {
         CheckBatch(batch);
+        if (layer < 0 || layer >= 12) throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "LeNet5 has 12 layers.");
+        ForwardThrough(layer, batch);
         return layer switch
         {
             0 => Activation(Conv1Output, batch),
@@ -302,8 +417,23 @@ partial class LeNet5 : global::Cnn.INetwork
         };
     }
 
+    /// <summary>Where a tensor of the activation arena starts in this network's plan.</summary>
+    private long Start(TensorSlot slot) => (_inference ? slot.Inference : slot.Training) * _maxBatch;
+
     /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
-    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, Start(slot), slot.Size * batch);
+
+    /// <summary>Fills the buffers that step <paramref name="step"/> of this network's plan freed with NaN, so that a read after reuse shows.</summary>
+    private void PoisonFreed(int step, int batch)
+    {
+        foreach (TensorSlot slot in (_inference ? s_freedInInference : s_freedInTraining)[step]) _backend.Fill(Activation(slot, batch), float.NaN);
+    }
+
+    /// <summary>The parameter gradients; an inference network has none.</summary>
+    private global::Cnn.DeviceBuffer GradientArena => _gradients ?? throw BuiltForInference("has no gradients");
+
+    private global::System.InvalidOperationException BuiltForInference(string what)
+        => new global::System.InvalidOperationException($"LeNet5 was built for inference (NetworkMode.Inference), so it {what}: it keeps no gradients and no activations for a backward pass. Construct it with NetworkMode.Training to train it.");
 
     private void CheckBatch(int batch)
     {
@@ -329,7 +459,7 @@ partial class LeNet5 : global::Cnn.INetwork
         (_fc3Op as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
-        _gradients.Dispose();
+        _gradients?.Dispose();
         _parameters.Dispose();
         if (_ownsBackend) _backend.Dispose();
     }

@@ -27,7 +27,11 @@ partial class MnistNet : global::Cnn.INetwork
     /// <summary>Floats in the buffers buffer, padding included.</summary>
     private const long BufferLength = 0;
 
-    private const long ActivationsPerSample = 114257;
+    /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
+    private const long TrainingActivationsPerSample = 69809;
+
+    /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
+    private const long InferenceActivationsPerSample = 32161;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -60,39 +64,82 @@ partial class MnistNet : global::Cnn.INetwork
         new global::Cnn.LayerInfo("logsoftmax1", "LogSoftmax", global::Cnn.TensorShape.Flat(10)),
     };
 
-    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
-    private readonly record struct TensorSlot(long Offset, int Size);
+    /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
+    private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 784); // the input (N, 1, 28, 28)
-    private static readonly TensorSlot Conv1Output = new(Offset: 784, Size: 25088); // conv1: Conv2d (N, 32, 28, 28)
-    private static readonly TensorSlot Conv1OutputGradient = new(Offset: 25872, Size: 25088); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Offset: 50960, Size: 6272); // maxpool1: MaxPool2d (N, 32, 14, 14)
-    private static readonly TensorSlot Maxpool1OutputGradient = new(Offset: 57232, Size: 6272); // its gradient
-    private static readonly TensorSlot Relu1Output = new(Offset: 63504, Size: 6272); // relu1: ReLU (N, 32, 14, 14)
-    private static readonly TensorSlot Relu1OutputGradient = new(Offset: 69776, Size: 6272); // its gradient
-    private static readonly TensorSlot Conv2Output = new(Offset: 76048, Size: 12544); // conv2: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Conv2OutputGradient = new(Offset: 88592, Size: 12544); // its gradient
-    private static readonly TensorSlot Maxpool2Output = new(Offset: 101136, Size: 3136); // maxpool2: MaxPool2d (N, 64, 7, 7)
-    private static readonly TensorSlot Maxpool2OutputGradient = new(Offset: 104272, Size: 3136); // its gradient
-    private static readonly TensorSlot Relu2Output = new(Offset: 107408, Size: 3136); // relu2: ReLU (N, 64, 7, 7)
-    private static readonly TensorSlot Relu2OutputGradient = new(Offset: 110544, Size: 3136); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Offset: 107408, Size: 3136); // flatten1: Flatten (N, 3136), a view of Relu2Output
-    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 110544, Size: 3136); // its gradient, a view of Relu2OutputGradient
-    private static readonly TensorSlot Fc1Output = new(Offset: 113680, Size: 128); // fc1: Linear (N, 128)
-    private static readonly TensorSlot Fc1OutputGradient = new(Offset: 113808, Size: 128); // its gradient
-    private static readonly TensorSlot Relu3Output = new(Offset: 113936, Size: 128); // relu3: ReLU (N, 128)
-    private static readonly TensorSlot Relu3OutputGradient = new(Offset: 114064, Size: 128); // its gradient
-    private static readonly TensorSlot Fc2Output = new(Offset: 114192, Size: 10); // fc2: Linear (N, 10)
-    private static readonly TensorSlot Fc2OutputGradient = new(Offset: 114208, Size: 10); // its gradient
-    private static readonly TensorSlot Logsoftmax1Output = new(Offset: 114224, Size: 10); // logsoftmax1: LogSoftmax (N, 10)
-    private static readonly TensorSlot Logsoftmax1OutputGradient = new(Offset: 114240, Size: 10); // its gradient
-    private static readonly TensorSlot LabelValues = new(Offset: 114256, Size: 1); // the class index of each sample
+    private static readonly TensorSlot NetworkInput = new(Training: 68992, Inference: 31360, Size: 784); // the input (N, 1, 28, 28)
+    private static readonly TensorSlot Conv1Output = new(Training: 0, Inference: 0, Size: 25088); // conv1: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Conv1OutputGradient = new(Training: 25088, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Training: 50176, Inference: 25088, Size: 6272); // maxpool1: MaxPool2d (N, 32, 14, 14)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 62720, Inference: -1, Size: 6272); // its gradient; in place over Relu1OutputGradient (training)
+    private static readonly TensorSlot Relu1Output = new(Training: 56448, Inference: 25088, Size: 6272); // relu1: ReLU (N, 32, 14, 14); in place over Maxpool1Output (inference)
+    private static readonly TensorSlot Relu1OutputGradient = new(Training: 62720, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Conv2Output = new(Training: 25088, Inference: 0, Size: 12544); // conv2: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Conv2OutputGradient = new(Training: 37632, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Maxpool2Output = new(Training: 62720, Inference: 12544, Size: 3136); // maxpool2: MaxPool2d (N, 64, 7, 7)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 65856, Inference: -1, Size: 3136); // its gradient; in place over Relu2OutputGradient (training)
+    private static readonly TensorSlot Relu2Output = new(Training: 37632, Inference: 12544, Size: 3136); // relu2: ReLU (N, 64, 7, 7); in place over Maxpool2Output (inference)
+    private static readonly TensorSlot Relu2OutputGradient = new(Training: 65856, Inference: -1, Size: 3136); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 37632, Inference: 12544, Size: 3136); // flatten1: Flatten (N, 3136), a view of Relu2Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 65856, Inference: -1, Size: 3136); // its gradient, a view of Relu2OutputGradient
+    private static readonly TensorSlot Fc1Output = new(Training: 65856, Inference: 0, Size: 128); // fc1: Linear (N, 128)
+    private static readonly TensorSlot Fc1OutputGradient = new(Training: 40768, Inference: -1, Size: 128); // its gradient; in place over Relu3OutputGradient (training)
+    private static readonly TensorSlot Relu3Output = new(Training: 65856, Inference: 0, Size: 128); // relu3: ReLU (N, 128); in place over Fc1Output (training, inference)
+    private static readonly TensorSlot Relu3OutputGradient = new(Training: 40768, Inference: -1, Size: 128); // its gradient
+    private static readonly TensorSlot Fc2Output = new(Training: 65984, Inference: 128, Size: 10); // fc2: Linear (N, 10)
+    private static readonly TensorSlot Fc2OutputGradient = new(Training: 65984, Inference: -1, Size: 10); // its gradient
+    private static readonly TensorSlot Logsoftmax1Output = new(Training: 69776, Inference: 32144, Size: 10); // logsoftmax1: LogSoftmax (N, 10)
+    private static readonly TensorSlot Logsoftmax1OutputGradient = new(Training: 69792, Inference: 0, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 69808, Inference: 32160, Size: 1); // the class index of each sample
+
+    /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 1: maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 2: relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 3: conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 4: maxpool2 forward
+        global::System.Array.Empty<TensorSlot>(), // 5: relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 6: flatten1 forward
+        global::System.Array.Empty<TensorSlot>(), // 7: fc1 forward
+        global::System.Array.Empty<TensorSlot>(), // 8: relu3 forward
+        global::System.Array.Empty<TensorSlot>(), // 9: fc2 forward
+        new TensorSlot[] { Fc2Output }, // 10: logsoftmax1 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: logsoftmax1 backward
+        new TensorSlot[] { Fc2OutputGradient }, // 12: fc2 backward
+        new TensorSlot[] { Fc1Output }, // 13: relu3 backward
+        new TensorSlot[] { Fc1OutputGradient }, // 14: fc1 backward
+        global::System.Array.Empty<TensorSlot>(), // 15: flatten1 backward
+        new TensorSlot[] { Relu2Output }, // 16: relu2 backward
+        new TensorSlot[] { Conv2Output, Maxpool2Output, Maxpool2OutputGradient }, // 17: maxpool2 backward
+        new TensorSlot[] { Conv2OutputGradient }, // 18: conv2 backward
+        new TensorSlot[] { Relu1Output }, // 19: relu1 backward
+        new TensorSlot[] { Conv1Output, Maxpool1Output, Maxpool1OutputGradient }, // 20: maxpool1 backward
+        global::System.Array.Empty<TensorSlot>(), // 21: conv1 backward
+    };
+
+    /// <summary>Per step of the inference plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInInference = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
+        new TensorSlot[] { Conv1Output }, // 1: maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 2: relu1 forward
+        new TensorSlot[] { Maxpool1Output }, // 3: conv2 forward
+        new TensorSlot[] { Conv2Output }, // 4: maxpool2 forward
+        global::System.Array.Empty<TensorSlot>(), // 5: relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 6: flatten1 forward
+        new TensorSlot[] { Maxpool2Output }, // 7: fc1 forward
+        global::System.Array.Empty<TensorSlot>(), // 8: relu3 forward
+        new TensorSlot[] { Fc1Output }, // 9: fc2 forward
+        global::System.Array.Empty<TensorSlot>(), // 10: logsoftmax1 forward
+    };
 
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
     private readonly global::Cnn.DeviceBuffer _parameters;
-    private readonly global::Cnn.DeviceBuffer _gradients;
+    private readonly global::Cnn.DeviceBuffer? _gradients;
     private readonly global::Cnn.DeviceBuffer _buffers;
     private readonly global::Cnn.DeviceBuffer _activations;
     private readonly global::Cnn.Backends.IConv2dOperator _conv1Op;
@@ -105,6 +152,8 @@ partial class MnistNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.IActivationOperator _relu3Op;
     private readonly global::Cnn.Backends.ILinearOperator _fc2Op;
     private readonly global::Cnn.Backends.IActivationOperator _logsoftmax1Op;
+    private readonly bool _inference;
+    private bool _training;
     private bool _disposed;
 
     /// <summary>Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>.</summary>
@@ -112,15 +161,31 @@ partial class MnistNet : global::Cnn.INetwork
     /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
     /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
     public MnistNet(int maxBatchSize, global::Cnn.Backends.IBackend? backend = null, ulong seed = 0)
+        : this(maxBatchSize, backend, seed, global::Cnn.NetworkMode.Training)
+    {
+    }
+
+    /// <summary>
+    /// Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>;
+    /// for <see cref="global::Cnn.NetworkMode.Inference"/>, no gradients and only the activations the forward pass needs, and training calls throw.
+    /// </summary>
+    /// <param name="maxBatchSize">The largest batch that Forward and Backward will be given.</param>
+    /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
+    /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
+    /// <param name="mode">Training, or inference only (predict, evaluate).</param>
+    public MnistNet(int maxBatchSize, global::Cnn.Backends.IBackend? backend, ulong seed, global::Cnn.NetworkMode mode)
     {
         if (maxBatchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, "MnistNet needs a maximum batch size of at least 1.");
+        if (mode is not (global::Cnn.NetworkMode.Training or global::Cnn.NetworkMode.Inference)) throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, "MnistNet is built for NetworkMode.Training or NetworkMode.Inference.");
         _maxBatch = maxBatchSize;
+        _inference = mode == global::Cnn.NetworkMode.Inference;
+        _training = !_inference;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
         _parameters = _backend.Allocate(ParameterLength);
-        _gradients = _backend.Allocate(ParameterLength);
+        _gradients = _inference ? null : _backend.Allocate(ParameterLength);
         _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
-        _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
+        _activations = _backend.Allocate((_inference ? InferenceActivationsPerSample : TrainingActivationsPerSample) * maxBatchSize);
         _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true));
         _maxpool1Op = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 32, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0));
         _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 6272));
@@ -149,7 +214,7 @@ partial class MnistNet : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
     /// <inheritdoc/>
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(GradientArena, 0, (int)ParameterLength);
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
     /// <inheritdoc/>
@@ -163,7 +228,13 @@ partial class MnistNet : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
     /// <inheritdoc/>
-    public bool Training { get; set; } = true;
+    public global::Cnn.NetworkMode Mode => _inference ? global::Cnn.NetworkMode.Inference : global::Cnn.NetworkMode.Training;
+    /// <inheritdoc/>
+    public bool Training
+    {
+        get => _training;
+        set => _training = value && _inference ? throw BuiltForInference("cannot enter training mode") : value;
+    }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
     /// <inheritdoc/>
@@ -179,92 +250,132 @@ partial class MnistNet : global::Cnn.INetwork
     /// <summary><c>conv1.weight</c>, shape [32, 1, 3, 3].</summary>
     public global::Cnn.Tensor Conv1Weight => new global::Cnn.Tensor(_parameters, 0, 288);
     /// <summary>Gradient of <c>conv1.weight</c>, shape [32, 1, 3, 3].</summary>
-    public global::Cnn.Tensor Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 0, 288);
+    public global::Cnn.Tensor Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 0, 288);
     /// <summary><c>conv1.bias</c>, shape [32].</summary>
     public global::Cnn.Tensor Conv1Bias => new global::Cnn.Tensor(_parameters, 288, 32);
     /// <summary>Gradient of <c>conv1.bias</c>, shape [32].</summary>
-    public global::Cnn.Tensor Conv1BiasGradient => new global::Cnn.Tensor(_gradients, 288, 32);
+    public global::Cnn.Tensor Conv1BiasGradient => new global::Cnn.Tensor(GradientArena, 288, 32);
     /// <summary><c>conv2.weight</c>, shape [64, 32, 3, 3].</summary>
     public global::Cnn.Tensor Conv2Weight => new global::Cnn.Tensor(_parameters, 320, 18432);
     /// <summary>Gradient of <c>conv2.weight</c>, shape [64, 32, 3, 3].</summary>
-    public global::Cnn.Tensor Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 320, 18432);
+    public global::Cnn.Tensor Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 320, 18432);
     /// <summary><c>conv2.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Conv2Bias => new global::Cnn.Tensor(_parameters, 18752, 64);
     /// <summary>Gradient of <c>conv2.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Conv2BiasGradient => new global::Cnn.Tensor(_gradients, 18752, 64);
+    public global::Cnn.Tensor Conv2BiasGradient => new global::Cnn.Tensor(GradientArena, 18752, 64);
     /// <summary><c>fc1.weight</c>, shape [128, 3136].</summary>
     public global::Cnn.Tensor Fc1Weight => new global::Cnn.Tensor(_parameters, 18816, 401408);
     /// <summary>Gradient of <c>fc1.weight</c>, shape [128, 3136].</summary>
-    public global::Cnn.Tensor Fc1WeightGradient => new global::Cnn.Tensor(_gradients, 18816, 401408);
+    public global::Cnn.Tensor Fc1WeightGradient => new global::Cnn.Tensor(GradientArena, 18816, 401408);
     /// <summary><c>fc1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Fc1Bias => new global::Cnn.Tensor(_parameters, 420224, 128);
     /// <summary>Gradient of <c>fc1.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Fc1BiasGradient => new global::Cnn.Tensor(_gradients, 420224, 128);
+    public global::Cnn.Tensor Fc1BiasGradient => new global::Cnn.Tensor(GradientArena, 420224, 128);
     /// <summary><c>fc2.weight</c>, shape [10, 128].</summary>
     public global::Cnn.Tensor Fc2Weight => new global::Cnn.Tensor(_parameters, 420352, 1280);
     /// <summary>Gradient of <c>fc2.weight</c>, shape [10, 128].</summary>
-    public global::Cnn.Tensor Fc2WeightGradient => new global::Cnn.Tensor(_gradients, 420352, 1280);
+    public global::Cnn.Tensor Fc2WeightGradient => new global::Cnn.Tensor(GradientArena, 420352, 1280);
     /// <summary><c>fc2.bias</c>, shape [10].</summary>
     public global::Cnn.Tensor Fc2Bias => new global::Cnn.Tensor(_parameters, 421632, 10);
     /// <summary>Gradient of <c>fc2.bias</c>, shape [10].</summary>
-    public global::Cnn.Tensor Fc2BiasGradient => new global::Cnn.Tensor(_gradients, 421632, 10);
+    public global::Cnn.Tensor Fc2BiasGradient => new global::Cnn.Tensor(GradientArena, 421632, 10);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
     {
         CheckBatch(batch);
+        ForwardThrough(10, batch);
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardThrough(int last, int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1: Conv2d (N, 1, 28, 28) -> (N, 32, 28, 28)
         _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
+        if (last == 0) return;
         // maxpool1: MaxPool2d (N, 32, 28, 28) -> (N, 32, 14, 14)
         _maxpool1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch));
+        if (poison) PoisonFreed(1, batch);
+        if (last == 1) return;
         // relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _relu1Op.Forward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
+        if (last == 2) return;
         // conv2: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
         _conv2Op.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        if (last == 3) return;
         // maxpool2: MaxPool2d (N, 64, 14, 14) -> (N, 64, 7, 7)
         _maxpool2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch));
+        if (poison) PoisonFreed(4, batch);
+        if (last == 4) return;
         // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
         _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
+        if (last == 5) return;
+        // flatten1: Flatten (N, 64, 7, 7) -> (N, 3136), a view: nothing to run
+        if (last == 6) return;
         // fc1: Linear (N, 3136) -> (N, 128)
         _fc1Op.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Fc1Output, batch));
+        if (poison) PoisonFreed(7, batch);
+        if (last == 7) return;
         // relu3: ReLU (N, 128) -> (N, 128)
         _relu3Op.Forward(batch, Activation(Fc1Output, batch), Activation(Relu3Output, batch));
+        if (last == 8) return;
         // fc2: Linear (N, 128) -> (N, 10)
         _fc2Op.Forward(batch, Activation(Relu3Output, batch), Fc2Weight, Fc2Bias, Activation(Fc2Output, batch));
+        if (poison) PoisonFreed(9, batch);
+        if (last == 9) return;
         // logsoftmax1: LogSoftmax (N, 10) -> (N, 10)
         _logsoftmax1Op.Forward(batch, Activation(Fc2Output, batch), Activation(Logsoftmax1Output, batch));
+        if (poison) PoisonFreed(10, batch);
     }
 
     /// <summary>Back-propagates <see cref="OutputGradient"/> through every layer, overwriting <see cref="Gradients"/>.</summary>
     public void Backward(int batch)
     {
         CheckBatch(batch);
+        if (_inference) throw BuiltForInference("cannot run Backward");
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // logsoftmax1: LogSoftmax
-        _logsoftmax1Op.Backward(batch, Activation(Fc2Output, batch), Activation(Logsoftmax1Output, batch), Activation(Logsoftmax1OutputGradient, batch), Activation(Fc2OutputGradient, batch));
+        _logsoftmax1Op.Backward(batch, default, Activation(Logsoftmax1Output, batch), Activation(Logsoftmax1OutputGradient, batch), Activation(Fc2OutputGradient, batch));
         // fc2: Linear
         _fc2Op.Backward(batch, Activation(Relu3Output, batch), Fc2Weight, Activation(Fc2OutputGradient, batch), Activation(Relu3OutputGradient, batch), Fc2WeightGradient, Fc2BiasGradient);
+        if (poison) PoisonFreed(12, batch);
         // relu3: ReLU
-        _relu3Op.Backward(batch, Activation(Fc1Output, batch), Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Fc1OutputGradient, batch));
+        _relu3Op.Backward(batch, default, Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Fc1OutputGradient, batch));
+        if (poison) PoisonFreed(13, batch);
         // fc1: Linear
         _fc1Op.Backward(batch, Activation(Flatten1Output, batch), Fc1Weight, Activation(Fc1OutputGradient, batch), Activation(Flatten1OutputGradient, batch), Fc1WeightGradient, Fc1BiasGradient);
+        if (poison) PoisonFreed(14, batch);
         // relu2: ReLU
-        _relu2Op.Backward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
+        _relu2Op.Backward(batch, default, Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
+        if (poison) PoisonFreed(16, batch);
         // maxpool2: MaxPool2d
         _maxpool2Op.Backward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
+        if (poison) PoisonFreed(17, batch);
         // conv2: Conv2d
         _conv2Op.Backward(batch, Activation(Relu1Output, batch), Conv2Weight, Activation(Conv2OutputGradient, batch), Activation(Relu1OutputGradient, batch), Conv2WeightGradient, Conv2BiasGradient);
+        if (poison) PoisonFreed(18, batch);
         // relu1: ReLU
-        _relu1Op.Backward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
+        _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
+        if (poison) PoisonFreed(19, batch);
         // maxpool1: MaxPool2d
         _maxpool1Op.Backward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
+        if (poison) PoisonFreed(20, batch);
         // conv1: Conv2d
         _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, Conv1WeightGradient, Conv1BiasGradient);
     }
 
-    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    /// <summary>
+    /// The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples. Buffers are reused once
+    /// nothing reads them, so the last Forward is replayed from <see cref="Input"/> up to that layer (same dropout masks, running
+    /// statistics left as they were). That overwrites what a pending Backward would read: run Forward again before it.
+    /// </summary>
     public global::Cnn.Tensor LayerOutput(int layer, int batch)
     {
         CheckBatch(batch);
+        if (layer < 0 || layer >= 11) throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "MnistNet has 11 layers.");
+        ForwardThrough(layer, batch);
         return layer switch
         {
             0 => Activation(Conv1Output, batch),
@@ -282,8 +393,23 @@ partial class MnistNet : global::Cnn.INetwork
         };
     }
 
+    /// <summary>Where a tensor of the activation arena starts in this network's plan.</summary>
+    private long Start(TensorSlot slot) => (_inference ? slot.Inference : slot.Training) * _maxBatch;
+
     /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
-    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, Start(slot), slot.Size * batch);
+
+    /// <summary>Fills the buffers that step <paramref name="step"/> of this network's plan freed with NaN, so that a read after reuse shows.</summary>
+    private void PoisonFreed(int step, int batch)
+    {
+        foreach (TensorSlot slot in (_inference ? s_freedInInference : s_freedInTraining)[step]) _backend.Fill(Activation(slot, batch), float.NaN);
+    }
+
+    /// <summary>The parameter gradients; an inference network has none.</summary>
+    private global::Cnn.DeviceBuffer GradientArena => _gradients ?? throw BuiltForInference("has no gradients");
+
+    private global::System.InvalidOperationException BuiltForInference(string what)
+        => new global::System.InvalidOperationException($"MnistNet was built for inference (NetworkMode.Inference), so it {what}: it keeps no gradients and no activations for a backward pass. Construct it with NetworkMode.Training to train it.");
 
     private void CheckBatch(int batch)
     {
@@ -308,7 +434,7 @@ partial class MnistNet : global::Cnn.INetwork
         (_logsoftmax1Op as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
-        _gradients.Dispose();
+        _gradients?.Dispose();
         _parameters.Dispose();
         if (_ownsBackend) _backend.Dispose();
     }

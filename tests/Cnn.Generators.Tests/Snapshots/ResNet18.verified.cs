@@ -27,7 +27,11 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>Floats in the buffers buffer, padding included.</summary>
     private const long BufferLength = 9920;
 
-    private const long ActivationsPerSample = 16812001;
+    /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
+    private const long TrainingActivationsPerSample = 5195233;
+
+    /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
+    private const long InferenceActivationsPerSample = 1155057;
 
     private static readonly global::Cnn.ParameterInfo[] s_parameterInfos = new global::Cnn.ParameterInfo[]
     {
@@ -232,156 +236,380 @@ partial class ResNet18 : global::Cnn.INetwork
         new global::Cnn.LayerInfo("fc", "Linear", global::Cnn.TensorShape.Flat(1000)),
     };
 
-    /// <summary>A tensor of the activation arena: its per-sample offset (times the maximum batch gives its start) and per-sample size.</summary>
-    private readonly record struct TensorSlot(long Offset, int Size);
+    /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
+    private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Offset: 0, Size: 150528); // the input (N, 3, 224, 224)
-    private static readonly TensorSlot Conv1Output = new(Offset: 150528, Size: 802816); // conv1: Conv2d (N, 64, 112, 112)
-    private static readonly TensorSlot Conv1OutputGradient = new(Offset: 953344, Size: 802816); // its gradient
-    private static readonly TensorSlot Bn1Output = new(Offset: 1756160, Size: 802816); // bn1: BatchNorm2d (N, 64, 112, 112)
-    private static readonly TensorSlot Bn1OutputGradient = new(Offset: 2558976, Size: 802816); // its gradient
-    private static readonly TensorSlot Relu1Output = new(Offset: 3361792, Size: 802816); // relu1: ReLU (N, 64, 112, 112)
-    private static readonly TensorSlot Relu1OutputGradient = new(Offset: 4164608, Size: 802816); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Offset: 4967424, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
-    private static readonly TensorSlot Maxpool1OutputGradient = new(Offset: 5168128, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Conv1Output = new(Offset: 5368832, Size: 200704); // layer1.0.conv1: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Conv1OutputGradient = new(Offset: 5569536, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Bn1Output = new(Offset: 5770240, Size: 200704); // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Bn1OutputGradient = new(Offset: 5970944, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Relu1Output = new(Offset: 6171648, Size: 200704); // layer1.0.relu1: ReLU (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Relu1OutputGradient = new(Offset: 6372352, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Conv2Output = new(Offset: 6573056, Size: 200704); // layer1.0.conv2: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Conv2OutputGradient = new(Offset: 6773760, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Bn2Output = new(Offset: 6974464, Size: 200704); // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Bn2OutputGradient = new(Offset: 7175168, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Residual1Output = new(Offset: 7375872, Size: 200704); // layer1.0.residual1: Residual (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Residual1OutputGradient = new(Offset: 7576576, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Relu2Output = new(Offset: 7777280, Size: 200704); // layer1.0.relu2: ReLU (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Relu2OutputGradient = new(Offset: 7977984, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Conv1Output = new(Offset: 8178688, Size: 200704); // layer1.1.conv1: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Conv1OutputGradient = new(Offset: 8379392, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Bn1Output = new(Offset: 8580096, Size: 200704); // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Bn1OutputGradient = new(Offset: 8780800, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Relu1Output = new(Offset: 8981504, Size: 200704); // layer1.1.relu1: ReLU (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Relu1OutputGradient = new(Offset: 9182208, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Conv2Output = new(Offset: 9382912, Size: 200704); // layer1.1.conv2: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Conv2OutputGradient = new(Offset: 9583616, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Bn2Output = new(Offset: 9784320, Size: 200704); // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Bn2OutputGradient = new(Offset: 9985024, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Residual1Output = new(Offset: 10185728, Size: 200704); // layer1.1.residual1: Residual (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Residual1OutputGradient = new(Offset: 10386432, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Relu2Output = new(Offset: 10587136, Size: 200704); // layer1.1.relu2: ReLU (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Relu2OutputGradient = new(Offset: 10787840, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer2_0_Conv1Output = new(Offset: 10988544, Size: 100352); // layer2.0.conv1: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Conv1OutputGradient = new(Offset: 11088896, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Bn1Output = new(Offset: 11189248, Size: 100352); // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Bn1OutputGradient = new(Offset: 11289600, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Relu1Output = new(Offset: 11389952, Size: 100352); // layer2.0.relu1: ReLU (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Relu1OutputGradient = new(Offset: 11490304, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Conv2Output = new(Offset: 11590656, Size: 100352); // layer2.0.conv2: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Conv2OutputGradient = new(Offset: 11691008, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Bn2Output = new(Offset: 11791360, Size: 100352); // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Bn2OutputGradient = new(Offset: 11891712, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Downsample_0Output = new(Offset: 11992064, Size: 100352); // layer2.0.downsample.0: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Downsample_0OutputGradient = new(Offset: 12092416, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Downsample_1Output = new(Offset: 12192768, Size: 100352); // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Downsample_1OutputGradient = new(Offset: 12293120, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Residual1Output = new(Offset: 12393472, Size: 100352); // layer2.0.residual1: Residual (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Residual1OutputGradient = new(Offset: 12493824, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Relu2Output = new(Offset: 12594176, Size: 100352); // layer2.0.relu2: ReLU (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Relu2OutputGradient = new(Offset: 12694528, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Conv1Output = new(Offset: 12794880, Size: 100352); // layer2.1.conv1: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Conv1OutputGradient = new(Offset: 12895232, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Bn1Output = new(Offset: 12995584, Size: 100352); // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Bn1OutputGradient = new(Offset: 13095936, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Relu1Output = new(Offset: 13196288, Size: 100352); // layer2.1.relu1: ReLU (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Relu1OutputGradient = new(Offset: 13296640, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Conv2Output = new(Offset: 13396992, Size: 100352); // layer2.1.conv2: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Conv2OutputGradient = new(Offset: 13497344, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Bn2Output = new(Offset: 13597696, Size: 100352); // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Bn2OutputGradient = new(Offset: 13698048, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Residual1Output = new(Offset: 13798400, Size: 100352); // layer2.1.residual1: Residual (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Residual1OutputGradient = new(Offset: 13898752, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Relu2Output = new(Offset: 13999104, Size: 100352); // layer2.1.relu2: ReLU (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Relu2OutputGradient = new(Offset: 14099456, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer3_0_Conv1Output = new(Offset: 14199808, Size: 50176); // layer3.0.conv1: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Conv1OutputGradient = new(Offset: 14249984, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Bn1Output = new(Offset: 14300160, Size: 50176); // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Bn1OutputGradient = new(Offset: 14350336, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Relu1Output = new(Offset: 14400512, Size: 50176); // layer3.0.relu1: ReLU (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Relu1OutputGradient = new(Offset: 14450688, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Conv2Output = new(Offset: 14500864, Size: 50176); // layer3.0.conv2: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Conv2OutputGradient = new(Offset: 14551040, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Bn2Output = new(Offset: 14601216, Size: 50176); // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Bn2OutputGradient = new(Offset: 14651392, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Downsample_0Output = new(Offset: 14701568, Size: 50176); // layer3.0.downsample.0: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Downsample_0OutputGradient = new(Offset: 14751744, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Downsample_1Output = new(Offset: 14801920, Size: 50176); // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Downsample_1OutputGradient = new(Offset: 14852096, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Residual1Output = new(Offset: 14902272, Size: 50176); // layer3.0.residual1: Residual (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Residual1OutputGradient = new(Offset: 14952448, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Relu2Output = new(Offset: 15002624, Size: 50176); // layer3.0.relu2: ReLU (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Relu2OutputGradient = new(Offset: 15052800, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Conv1Output = new(Offset: 15102976, Size: 50176); // layer3.1.conv1: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Conv1OutputGradient = new(Offset: 15153152, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Bn1Output = new(Offset: 15203328, Size: 50176); // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Bn1OutputGradient = new(Offset: 15253504, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Relu1Output = new(Offset: 15303680, Size: 50176); // layer3.1.relu1: ReLU (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Relu1OutputGradient = new(Offset: 15353856, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Conv2Output = new(Offset: 15404032, Size: 50176); // layer3.1.conv2: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Conv2OutputGradient = new(Offset: 15454208, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Bn2Output = new(Offset: 15504384, Size: 50176); // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Bn2OutputGradient = new(Offset: 15554560, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Residual1Output = new(Offset: 15604736, Size: 50176); // layer3.1.residual1: Residual (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Residual1OutputGradient = new(Offset: 15654912, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Relu2Output = new(Offset: 15705088, Size: 50176); // layer3.1.relu2: ReLU (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Relu2OutputGradient = new(Offset: 15755264, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer4_0_Conv1Output = new(Offset: 15805440, Size: 25088); // layer4.0.conv1: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Conv1OutputGradient = new(Offset: 15830528, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Bn1Output = new(Offset: 15855616, Size: 25088); // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Bn1OutputGradient = new(Offset: 15880704, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Relu1Output = new(Offset: 15905792, Size: 25088); // layer4.0.relu1: ReLU (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Relu1OutputGradient = new(Offset: 15930880, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Conv2Output = new(Offset: 15955968, Size: 25088); // layer4.0.conv2: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Conv2OutputGradient = new(Offset: 15981056, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Bn2Output = new(Offset: 16006144, Size: 25088); // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Bn2OutputGradient = new(Offset: 16031232, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Downsample_0Output = new(Offset: 16056320, Size: 25088); // layer4.0.downsample.0: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Downsample_0OutputGradient = new(Offset: 16081408, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Downsample_1Output = new(Offset: 16106496, Size: 25088); // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Downsample_1OutputGradient = new(Offset: 16131584, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Residual1Output = new(Offset: 16156672, Size: 25088); // layer4.0.residual1: Residual (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Residual1OutputGradient = new(Offset: 16181760, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Relu2Output = new(Offset: 16206848, Size: 25088); // layer4.0.relu2: ReLU (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Relu2OutputGradient = new(Offset: 16231936, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Conv1Output = new(Offset: 16257024, Size: 25088); // layer4.1.conv1: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Conv1OutputGradient = new(Offset: 16282112, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Bn1Output = new(Offset: 16307200, Size: 25088); // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Bn1OutputGradient = new(Offset: 16332288, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Relu1Output = new(Offset: 16357376, Size: 25088); // layer4.1.relu1: ReLU (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Relu1OutputGradient = new(Offset: 16382464, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Conv2Output = new(Offset: 16407552, Size: 25088); // layer4.1.conv2: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Conv2OutputGradient = new(Offset: 16432640, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Bn2Output = new(Offset: 16457728, Size: 25088); // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Bn2OutputGradient = new(Offset: 16482816, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Residual1Output = new(Offset: 16507904, Size: 25088); // layer4.1.residual1: Residual (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Residual1OutputGradient = new(Offset: 16532992, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Relu2Output = new(Offset: 16558080, Size: 25088); // layer4.1.relu2: ReLU (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Relu2OutputGradient = new(Offset: 16583168, Size: 25088); // its gradient
-    private static readonly TensorSlot AvgpoolOutput = new(Offset: 16608256, Size: 512); // avgpool: AdaptiveAvgPool2d (N, 512, 1, 1)
-    private static readonly TensorSlot AvgpoolOutputGradient = new(Offset: 16608768, Size: 512); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Offset: 16608256, Size: 512); // flatten1: Flatten (N, 512), a view of AvgpoolOutput
-    private static readonly TensorSlot Flatten1OutputGradient = new(Offset: 16608768, Size: 512); // its gradient, a view of AvgpoolOutputGradient
-    private static readonly TensorSlot FcOutput = new(Offset: 16609280, Size: 1000); // fc: Linear (N, 1000)
-    private static readonly TensorSlot FcOutputGradient = new(Offset: 16610288, Size: 1000); // its gradient
-    private static readonly TensorSlot GradientScratch = new(Offset: 16611296, Size: 200704); // where a second gradient contribution is computed before it is added
-    private static readonly TensorSlot LabelValues = new(Offset: 16812000, Size: 1); // the class index of each sample
+    private static readonly TensorSlot NetworkInput = new(Training: 3813376, Inference: 1003520, Size: 150528); // the input (N, 3, 224, 224)
+    private static readonly TensorSlot Conv1Output = new(Training: 0, Inference: 0, Size: 802816); // conv1: Conv2d (N, 64, 112, 112)
+    private static readonly TensorSlot Conv1OutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient
+    private static readonly TensorSlot Bn1Output = new(Training: 802816, Inference: 0, Size: 802816); // bn1: BatchNorm2d (N, 64, 112, 112); in place over Conv1Output (inference)
+    private static readonly TensorSlot Bn1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient; in place over Relu1OutputGradient (training)
+    private static readonly TensorSlot Relu1Output = new(Training: 802816, Inference: 0, Size: 802816); // relu1: ReLU (N, 64, 112, 112); in place over Bn1Output (training, inference)
+    private static readonly TensorSlot Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Training: 2408448, Inference: 802816, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 2609152, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Conv1Output = new(Training: 1605632, Inference: 0, Size: 200704); // layer1.0.conv1: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Conv1OutputGradient = new(Training: 1806336, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Conv1GradientScratch = new(Training: 1605632, Inference: -1, Size: 200704); // where layer1.0.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer1_0_Bn1Output = new(Training: 1806336, Inference: 0, Size: 200704); // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56); in place over Layer1_0_Conv1Output (inference)
+    private static readonly TensorSlot Layer1_0_Bn1OutputGradient = new(Training: 2007040, Inference: -1, Size: 200704); // its gradient; in place over Layer1_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer1_0_Relu1Output = new(Training: 1806336, Inference: 0, Size: 200704); // layer1.0.relu1: ReLU (N, 64, 56, 56); in place over Layer1_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer1_0_Relu1OutputGradient = new(Training: 2007040, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Conv2Output = new(Training: 2007040, Inference: 200704, Size: 200704); // layer1.0.conv2: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Conv2OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Bn2Output = new(Training: 2207744, Inference: 200704, Size: 200704); // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56); in place over Layer1_0_Conv2Output (inference)
+    private static readonly TensorSlot Layer1_0_Bn2OutputGradient = new(Training: 2207744, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Residual1Output = new(Training: 2609152, Inference: 0, Size: 200704); // layer1.0.residual1: Residual (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Residual1OutputGradient = new(Training: 3411968, Inference: -1, Size: 200704); // its gradient; in place over Layer1_0_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer1_0_Relu2Output = new(Training: 2609152, Inference: 0, Size: 200704); // layer1.0.relu2: ReLU (N, 64, 56, 56); in place over Layer1_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer1_0_Relu2OutputGradient = new(Training: 3411968, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Conv1Output = new(Training: 2207744, Inference: 200704, Size: 200704); // layer1.1.conv1: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Conv1OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Conv1GradientScratch = new(Training: 2207744, Inference: -1, Size: 200704); // where layer1.1.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer1_1_Bn1Output = new(Training: 2809856, Inference: 200704, Size: 200704); // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56); in place over Layer1_1_Conv1Output (inference)
+    private static readonly TensorSlot Layer1_1_Bn1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient; in place over Layer1_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer1_1_Relu1Output = new(Training: 2809856, Inference: 200704, Size: 200704); // layer1.1.relu1: ReLU (N, 64, 56, 56); in place over Layer1_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer1_1_Relu1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Conv2Output = new(Training: 3010560, Inference: 401408, Size: 200704); // layer1.1.conv2: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Conv2OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Bn2Output = new(Training: 3211264, Inference: 401408, Size: 200704); // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56); in place over Layer1_1_Conv2Output (inference)
+    private static readonly TensorSlot Layer1_1_Bn2OutputGradient = new(Training: 3612672, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Residual1Output = new(Training: 3411968, Inference: 200704, Size: 200704); // layer1.1.residual1: Residual (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Residual1OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient; in place over Layer1_1_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer1_1_Relu2Output = new(Training: 3411968, Inference: 200704, Size: 200704); // layer1.1.relu2: ReLU (N, 64, 56, 56); in place over Layer1_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer1_1_Relu2OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer2_0_Conv1Output = new(Training: 3612672, Inference: 0, Size: 100352); // layer2.0.conv1: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Conv1OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Conv1GradientScratch = new(Training: 3612672, Inference: -1, Size: 200704); // where layer2.0.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer2_0_Bn1Output = new(Training: 3713024, Inference: 0, Size: 100352); // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Conv1Output (inference)
+    private static readonly TensorSlot Layer2_0_Bn1OutputGradient = new(Training: 3963904, Inference: -1, Size: 100352); // its gradient; in place over Layer2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer2_0_Relu1Output = new(Training: 3713024, Inference: 0, Size: 100352); // layer2.0.relu1: ReLU (N, 128, 28, 28); in place over Layer2_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer2_0_Relu1OutputGradient = new(Training: 3963904, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Conv2Output = new(Training: 3963904, Inference: 100352, Size: 100352); // layer2.0.conv2: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Conv2OutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Bn2Output = new(Training: 3211264, Inference: 100352, Size: 100352); // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Conv2Output (inference)
+    private static readonly TensorSlot Layer2_0_Bn2OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Downsample_0Output = new(Training: 3311616, Inference: 0, Size: 100352); // layer2.0.downsample.0: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Downsample_0OutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Downsample_1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Downsample_0Output (inference)
+    private static readonly TensorSlot Layer2_0_Downsample_1OutputGradient = new(Training: 3211264, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Residual1Output = new(Training: 4164608, Inference: 200704, Size: 100352); // layer2.0.residual1: Residual (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Residual1OutputGradient = new(Training: 4465664, Inference: -1, Size: 100352); // its gradient; in place over Layer2_0_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer2_0_Relu2Output = new(Training: 4164608, Inference: 200704, Size: 100352); // layer2.0.relu2: ReLU (N, 128, 28, 28); in place over Layer2_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer2_0_Relu2OutputGradient = new(Training: 4465664, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Conv1Output = new(Training: 3211264, Inference: 0, Size: 100352); // layer2.1.conv1: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Conv1OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Conv1GradientScratch = new(Training: 3211264, Inference: -1, Size: 100352); // where layer2.1.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer2_1_Bn1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_1_Conv1Output (inference)
+    private static readonly TensorSlot Layer2_1_Bn1OutputGradient = new(Training: 4264960, Inference: -1, Size: 100352); // its gradient; in place over Layer2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer2_1_Relu1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.1.relu1: ReLU (N, 128, 28, 28); in place over Layer2_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer2_1_Relu1OutputGradient = new(Training: 4264960, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Conv2Output = new(Training: 4264960, Inference: 100352, Size: 100352); // layer2.1.conv2: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Conv2OutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Bn2Output = new(Training: 4365312, Inference: 100352, Size: 100352); // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28); in place over Layer2_1_Conv2Output (inference)
+    private static readonly TensorSlot Layer2_1_Bn2OutputGradient = new(Training: 4566016, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Residual1Output = new(Training: 4465664, Inference: 0, Size: 100352); // layer2.1.residual1: Residual (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Residual1OutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient; in place over Layer2_1_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer2_1_Relu2Output = new(Training: 4465664, Inference: 0, Size: 100352); // layer2.1.relu2: ReLU (N, 128, 28, 28); in place over Layer2_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer2_1_Relu2OutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer3_0_Conv1Output = new(Training: 4566016, Inference: 100352, Size: 50176); // layer3.0.conv1: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Conv1OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Conv1GradientScratch = new(Training: 4566016, Inference: -1, Size: 100352); // where layer3.0.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer3_0_Bn1Output = new(Training: 4616192, Inference: 100352, Size: 50176); // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Conv1Output (inference)
+    private static readonly TensorSlot Layer3_0_Bn1OutputGradient = new(Training: 4666368, Inference: -1, Size: 50176); // its gradient; in place over Layer3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer3_0_Relu1Output = new(Training: 4616192, Inference: 100352, Size: 50176); // layer3.0.relu1: ReLU (N, 256, 14, 14); in place over Layer3_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer3_0_Relu1OutputGradient = new(Training: 4666368, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Conv2Output = new(Training: 4666368, Inference: 150528, Size: 50176); // layer3.0.conv2: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Conv2OutputGradient = new(Training: 4766720, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Bn2Output = new(Training: 4365312, Inference: 150528, Size: 50176); // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Conv2Output (inference)
+    private static readonly TensorSlot Layer3_0_Bn2OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Downsample_0Output = new(Training: 4415488, Inference: 100352, Size: 50176); // layer3.0.downsample.0: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Downsample_0OutputGradient = new(Training: 4766720, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Downsample_1Output = new(Training: 4716544, Inference: 100352, Size: 50176); // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Downsample_0Output (inference)
+    private static readonly TensorSlot Layer3_0_Downsample_1OutputGradient = new(Training: 4365312, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Residual1Output = new(Training: 4766720, Inference: 0, Size: 50176); // layer3.0.residual1: Residual (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Residual1OutputGradient = new(Training: 4917248, Inference: -1, Size: 50176); // its gradient; in place over Layer3_0_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer3_0_Relu2Output = new(Training: 4766720, Inference: 0, Size: 50176); // layer3.0.relu2: ReLU (N, 256, 14, 14); in place over Layer3_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer3_0_Relu2OutputGradient = new(Training: 4917248, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Conv1Output = new(Training: 4365312, Inference: 50176, Size: 50176); // layer3.1.conv1: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Conv1OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Conv1GradientScratch = new(Training: 4365312, Inference: -1, Size: 50176); // where layer3.1.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer3_1_Bn1Output = new(Training: 4716544, Inference: 50176, Size: 50176); // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_1_Conv1Output (inference)
+    private static readonly TensorSlot Layer3_1_Bn1OutputGradient = new(Training: 4816896, Inference: -1, Size: 50176); // its gradient; in place over Layer3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer3_1_Relu1Output = new(Training: 4716544, Inference: 50176, Size: 50176); // layer3.1.relu1: ReLU (N, 256, 14, 14); in place over Layer3_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer3_1_Relu1OutputGradient = new(Training: 4816896, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Conv2Output = new(Training: 4816896, Inference: 100352, Size: 50176); // layer3.1.conv2: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Conv2OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Bn2Output = new(Training: 4867072, Inference: 100352, Size: 50176); // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14); in place over Layer3_1_Conv2Output (inference)
+    private static readonly TensorSlot Layer3_1_Bn2OutputGradient = new(Training: 4967424, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Residual1Output = new(Training: 4917248, Inference: 50176, Size: 50176); // layer3.1.residual1: Residual (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Residual1OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient; in place over Layer3_1_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer3_1_Relu2Output = new(Training: 4917248, Inference: 50176, Size: 50176); // layer3.1.relu2: ReLU (N, 256, 14, 14); in place over Layer3_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer3_1_Relu2OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer4_0_Conv1Output = new(Training: 4967424, Inference: 0, Size: 25088); // layer4.0.conv1: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Conv1OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Conv1GradientScratch = new(Training: 4967424, Inference: -1, Size: 50176); // where layer4.0.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer4_0_Bn1Output = new(Training: 4992512, Inference: 0, Size: 25088); // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Conv1Output (inference)
+    private static readonly TensorSlot Layer4_0_Bn1OutputGradient = new(Training: 5017600, Inference: -1, Size: 25088); // its gradient; in place over Layer4_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer4_0_Relu1Output = new(Training: 4992512, Inference: 0, Size: 25088); // layer4.0.relu1: ReLU (N, 512, 7, 7); in place over Layer4_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer4_0_Relu1OutputGradient = new(Training: 5017600, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Conv2Output = new(Training: 5017600, Inference: 25088, Size: 25088); // layer4.0.conv2: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Conv2OutputGradient = new(Training: 5067776, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Bn2Output = new(Training: 4867072, Inference: 25088, Size: 25088); // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Conv2Output (inference)
+    private static readonly TensorSlot Layer4_0_Bn2OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Downsample_0Output = new(Training: 4892160, Inference: 0, Size: 25088); // layer4.0.downsample.0: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Downsample_0OutputGradient = new(Training: 5067776, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Downsample_1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Downsample_0Output (inference)
+    private static readonly TensorSlot Layer4_0_Downsample_1OutputGradient = new(Training: 4867072, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Residual1Output = new(Training: 5067776, Inference: 50176, Size: 25088); // layer4.0.residual1: Residual (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Residual1OutputGradient = new(Training: 5143040, Inference: -1, Size: 25088); // its gradient; in place over Layer4_0_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer4_0_Relu2Output = new(Training: 5067776, Inference: 50176, Size: 25088); // layer4.0.relu2: ReLU (N, 512, 7, 7); in place over Layer4_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer4_0_Relu2OutputGradient = new(Training: 5143040, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Conv1Output = new(Training: 4867072, Inference: 0, Size: 25088); // layer4.1.conv1: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Conv1OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Conv1GradientScratch = new(Training: 4867072, Inference: -1, Size: 25088); // where layer4.1.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer4_1_Bn1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_1_Conv1Output (inference)
+    private static readonly TensorSlot Layer4_1_Bn1OutputGradient = new(Training: 5092864, Inference: -1, Size: 25088); // its gradient; in place over Layer4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer4_1_Relu1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.1.relu1: ReLU (N, 512, 7, 7); in place over Layer4_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer4_1_Relu1OutputGradient = new(Training: 5092864, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Conv2Output = new(Training: 5092864, Inference: 25088, Size: 25088); // layer4.1.conv2: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Conv2OutputGradient = new(Training: 5117952, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Bn2Output = new(Training: 5117952, Inference: 25088, Size: 25088); // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7); in place over Layer4_1_Conv2Output (inference)
+    private static readonly TensorSlot Layer4_1_Bn2OutputGradient = new(Training: 5168128, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Residual1Output = new(Training: 5143040, Inference: 0, Size: 25088); // layer4.1.residual1: Residual (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Residual1OutputGradient = new(Training: 5117952, Inference: -1, Size: 25088); // its gradient; in place over Layer4_1_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer4_1_Relu2Output = new(Training: 5143040, Inference: 0, Size: 25088); // layer4.1.relu2: ReLU (N, 512, 7, 7); in place over Layer4_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer4_1_Relu2OutputGradient = new(Training: 5117952, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot AvgpoolOutput = new(Training: 5168128, Inference: 25088, Size: 512); // avgpool: AdaptiveAvgPool2d (N, 512, 1, 1)
+    private static readonly TensorSlot AvgpoolOutputGradient = new(Training: 5168640, Inference: -1, Size: 512); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 5168128, Inference: 25088, Size: 512); // flatten1: Flatten (N, 512), a view of AvgpoolOutput
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 5168640, Inference: -1, Size: 512); // its gradient, a view of AvgpoolOutputGradient
+    private static readonly TensorSlot FcOutput = new(Training: 5193216, Inference: 1154048, Size: 1000); // fc: Linear (N, 1000)
+    private static readonly TensorSlot FcOutputGradient = new(Training: 5194224, Inference: 0, Size: 1000); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 5195232, Inference: 1155056, Size: 1); // the class index of each sample
+
+    /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 1: bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 2: relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 3: maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 4: layer1.0.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 5: layer1.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 6: layer1.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 7: layer1.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 8: layer1.0.bn2 forward
+        new TensorSlot[] { Layer1_0_Bn2Output }, // 9: layer1.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 10: layer1.0.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: layer1.1.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 12: layer1.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 13: layer1.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 14: layer1.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 15: layer1.1.bn2 forward
+        new TensorSlot[] { Layer1_1_Bn2Output }, // 16: layer1.1.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 17: layer1.1.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 18: layer2.0.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 19: layer2.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 20: layer2.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 21: layer2.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 22: layer2.0.bn2 forward
+        global::System.Array.Empty<TensorSlot>(), // 23: layer2.0.downsample.0 forward
+        global::System.Array.Empty<TensorSlot>(), // 24: layer2.0.downsample.1 forward
+        new TensorSlot[] { Layer2_0_Bn2Output, Layer2_0_Downsample_1Output }, // 25: layer2.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 26: layer2.0.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 27: layer2.1.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 28: layer2.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 29: layer2.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 30: layer2.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 31: layer2.1.bn2 forward
+        new TensorSlot[] { Layer2_1_Bn2Output }, // 32: layer2.1.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 33: layer2.1.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 34: layer3.0.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 35: layer3.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 36: layer3.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 37: layer3.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 38: layer3.0.bn2 forward
+        global::System.Array.Empty<TensorSlot>(), // 39: layer3.0.downsample.0 forward
+        global::System.Array.Empty<TensorSlot>(), // 40: layer3.0.downsample.1 forward
+        new TensorSlot[] { Layer3_0_Bn2Output, Layer3_0_Downsample_1Output }, // 41: layer3.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 42: layer3.0.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 43: layer3.1.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 44: layer3.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 45: layer3.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 46: layer3.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 47: layer3.1.bn2 forward
+        new TensorSlot[] { Layer3_1_Bn2Output }, // 48: layer3.1.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 49: layer3.1.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 50: layer4.0.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 51: layer4.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 52: layer4.0.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 53: layer4.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 54: layer4.0.bn2 forward
+        global::System.Array.Empty<TensorSlot>(), // 55: layer4.0.downsample.0 forward
+        global::System.Array.Empty<TensorSlot>(), // 56: layer4.0.downsample.1 forward
+        new TensorSlot[] { Layer4_0_Bn2Output, Layer4_0_Downsample_1Output }, // 57: layer4.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 58: layer4.0.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 59: layer4.1.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 60: layer4.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 61: layer4.1.relu1 forward
+        global::System.Array.Empty<TensorSlot>(), // 62: layer4.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 63: layer4.1.bn2 forward
+        new TensorSlot[] { Layer4_1_Bn2Output }, // 64: layer4.1.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 65: layer4.1.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 66: avgpool forward
+        global::System.Array.Empty<TensorSlot>(), // 67: flatten1 forward
+        global::System.Array.Empty<TensorSlot>(), // 68: fc forward
+        global::System.Array.Empty<TensorSlot>(), // 69: fc backward
+        global::System.Array.Empty<TensorSlot>(), // 70: flatten1 backward
+        new TensorSlot[] { AvgpoolOutput, AvgpoolOutputGradient }, // 71: avgpool backward
+        new TensorSlot[] { Layer4_1_Residual1Output }, // 72: layer4.1.relu2 backward
+        new TensorSlot[] { Layer4_1_Residual1OutputGradient }, // 73: layer4.1.residual1 backward
+        new TensorSlot[] { Layer4_1_Conv2Output, Layer4_1_Bn2OutputGradient }, // 74: layer4.1.bn2 backward
+        new TensorSlot[] { Layer4_1_Conv2OutputGradient }, // 75: layer4.1.conv2 backward
+        new TensorSlot[] { Layer4_1_Bn1Output }, // 76: layer4.1.relu1 backward
+        new TensorSlot[] { Layer4_1_Conv1Output, Layer4_1_Bn1OutputGradient }, // 77: layer4.1.bn1 backward
+        new TensorSlot[] { Layer4_1_Conv1OutputGradient, Layer4_1_Conv1GradientScratch }, // 78: layer4.1.conv1 backward
+        new TensorSlot[] { Layer4_0_Residual1Output }, // 79: layer4.0.relu2 backward
+        new TensorSlot[] { Layer4_0_Residual1OutputGradient }, // 80: layer4.0.residual1 backward
+        new TensorSlot[] { Layer4_0_Downsample_0Output, Layer4_0_Downsample_1OutputGradient }, // 81: layer4.0.downsample.1 backward
+        new TensorSlot[] { Layer4_0_Downsample_0OutputGradient }, // 82: layer4.0.downsample.0 backward
+        new TensorSlot[] { Layer4_0_Conv2Output, Layer4_0_Bn2OutputGradient }, // 83: layer4.0.bn2 backward
+        new TensorSlot[] { Layer4_0_Conv2OutputGradient }, // 84: layer4.0.conv2 backward
+        new TensorSlot[] { Layer4_0_Bn1Output }, // 85: layer4.0.relu1 backward
+        new TensorSlot[] { Layer4_0_Conv1Output, Layer4_0_Bn1OutputGradient }, // 86: layer4.0.bn1 backward
+        new TensorSlot[] { Layer4_0_Conv1OutputGradient, Layer4_0_Conv1GradientScratch }, // 87: layer4.0.conv1 backward
+        new TensorSlot[] { Layer3_1_Residual1Output }, // 88: layer3.1.relu2 backward
+        new TensorSlot[] { Layer3_1_Residual1OutputGradient }, // 89: layer3.1.residual1 backward
+        new TensorSlot[] { Layer3_1_Conv2Output, Layer3_1_Bn2OutputGradient }, // 90: layer3.1.bn2 backward
+        new TensorSlot[] { Layer3_1_Conv2OutputGradient }, // 91: layer3.1.conv2 backward
+        new TensorSlot[] { Layer3_1_Bn1Output }, // 92: layer3.1.relu1 backward
+        new TensorSlot[] { Layer3_1_Conv1Output, Layer3_1_Bn1OutputGradient }, // 93: layer3.1.bn1 backward
+        new TensorSlot[] { Layer3_1_Conv1OutputGradient, Layer3_1_Conv1GradientScratch }, // 94: layer3.1.conv1 backward
+        new TensorSlot[] { Layer3_0_Residual1Output }, // 95: layer3.0.relu2 backward
+        new TensorSlot[] { Layer3_0_Residual1OutputGradient }, // 96: layer3.0.residual1 backward
+        new TensorSlot[] { Layer3_0_Downsample_0Output, Layer3_0_Downsample_1OutputGradient }, // 97: layer3.0.downsample.1 backward
+        new TensorSlot[] { Layer3_0_Downsample_0OutputGradient }, // 98: layer3.0.downsample.0 backward
+        new TensorSlot[] { Layer3_0_Conv2Output, Layer3_0_Bn2OutputGradient }, // 99: layer3.0.bn2 backward
+        new TensorSlot[] { Layer3_0_Conv2OutputGradient }, // 100: layer3.0.conv2 backward
+        new TensorSlot[] { Layer3_0_Bn1Output }, // 101: layer3.0.relu1 backward
+        new TensorSlot[] { Layer3_0_Conv1Output, Layer3_0_Bn1OutputGradient }, // 102: layer3.0.bn1 backward
+        new TensorSlot[] { Layer3_0_Conv1OutputGradient, Layer3_0_Conv1GradientScratch }, // 103: layer3.0.conv1 backward
+        new TensorSlot[] { Layer2_1_Residual1Output }, // 104: layer2.1.relu2 backward
+        new TensorSlot[] { Layer2_1_Residual1OutputGradient }, // 105: layer2.1.residual1 backward
+        new TensorSlot[] { Layer2_1_Conv2Output, Layer2_1_Bn2OutputGradient }, // 106: layer2.1.bn2 backward
+        new TensorSlot[] { Layer2_1_Conv2OutputGradient }, // 107: layer2.1.conv2 backward
+        new TensorSlot[] { Layer2_1_Bn1Output }, // 108: layer2.1.relu1 backward
+        new TensorSlot[] { Layer2_1_Conv1Output, Layer2_1_Bn1OutputGradient }, // 109: layer2.1.bn1 backward
+        new TensorSlot[] { Layer2_1_Conv1OutputGradient, Layer2_1_Conv1GradientScratch }, // 110: layer2.1.conv1 backward
+        new TensorSlot[] { Layer2_0_Residual1Output }, // 111: layer2.0.relu2 backward
+        new TensorSlot[] { Layer2_0_Residual1OutputGradient }, // 112: layer2.0.residual1 backward
+        new TensorSlot[] { Layer2_0_Downsample_0Output, Layer2_0_Downsample_1OutputGradient }, // 113: layer2.0.downsample.1 backward
+        new TensorSlot[] { Layer2_0_Downsample_0OutputGradient }, // 114: layer2.0.downsample.0 backward
+        new TensorSlot[] { Layer2_0_Conv2Output, Layer2_0_Bn2OutputGradient }, // 115: layer2.0.bn2 backward
+        new TensorSlot[] { Layer2_0_Conv2OutputGradient }, // 116: layer2.0.conv2 backward
+        new TensorSlot[] { Layer2_0_Bn1Output }, // 117: layer2.0.relu1 backward
+        new TensorSlot[] { Layer2_0_Conv1Output, Layer2_0_Bn1OutputGradient }, // 118: layer2.0.bn1 backward
+        new TensorSlot[] { Layer2_0_Conv1OutputGradient, Layer2_0_Conv1GradientScratch }, // 119: layer2.0.conv1 backward
+        new TensorSlot[] { Layer1_1_Residual1Output }, // 120: layer1.1.relu2 backward
+        new TensorSlot[] { Layer1_1_Residual1OutputGradient }, // 121: layer1.1.residual1 backward
+        new TensorSlot[] { Layer1_1_Conv2Output, Layer1_1_Bn2OutputGradient }, // 122: layer1.1.bn2 backward
+        new TensorSlot[] { Layer1_1_Conv2OutputGradient }, // 123: layer1.1.conv2 backward
+        new TensorSlot[] { Layer1_1_Bn1Output }, // 124: layer1.1.relu1 backward
+        new TensorSlot[] { Layer1_1_Conv1Output, Layer1_1_Bn1OutputGradient }, // 125: layer1.1.bn1 backward
+        new TensorSlot[] { Layer1_1_Conv1OutputGradient, Layer1_1_Conv1GradientScratch }, // 126: layer1.1.conv1 backward
+        new TensorSlot[] { Layer1_0_Residual1Output }, // 127: layer1.0.relu2 backward
+        new TensorSlot[] { Layer1_0_Residual1OutputGradient }, // 128: layer1.0.residual1 backward
+        new TensorSlot[] { Layer1_0_Conv2Output, Layer1_0_Bn2OutputGradient }, // 129: layer1.0.bn2 backward
+        new TensorSlot[] { Layer1_0_Conv2OutputGradient }, // 130: layer1.0.conv2 backward
+        new TensorSlot[] { Layer1_0_Bn1Output }, // 131: layer1.0.relu1 backward
+        new TensorSlot[] { Layer1_0_Conv1Output, Layer1_0_Bn1OutputGradient }, // 132: layer1.0.bn1 backward
+        new TensorSlot[] { Layer1_0_Conv1OutputGradient, Layer1_0_Conv1GradientScratch }, // 133: layer1.0.conv1 backward
+        new TensorSlot[] { Maxpool1Output, Maxpool1OutputGradient }, // 134: maxpool1 backward
+        new TensorSlot[] { Bn1Output }, // 135: relu1 backward
+        new TensorSlot[] { Conv1Output, Bn1OutputGradient }, // 136: bn1 backward
+        global::System.Array.Empty<TensorSlot>(), // 137: conv1 backward
+    };
+
+    /// <summary>Per step of the inference plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
+    private static readonly TensorSlot[][] s_freedInInference = new TensorSlot[][]
+    {
+        global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 1: bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 2: relu1 forward
+        new TensorSlot[] { Conv1Output }, // 3: maxpool1 forward
+        global::System.Array.Empty<TensorSlot>(), // 4: layer1.0.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 5: layer1.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 6: layer1.0.relu1 forward
+        new TensorSlot[] { Layer1_0_Conv1Output }, // 7: layer1.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 8: layer1.0.bn2 forward
+        new TensorSlot[] { Maxpool1Output, Layer1_0_Conv2Output }, // 9: layer1.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 10: layer1.0.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 11: layer1.1.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 12: layer1.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 13: layer1.1.relu1 forward
+        new TensorSlot[] { Layer1_1_Conv1Output }, // 14: layer1.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 15: layer1.1.bn2 forward
+        new TensorSlot[] { Layer1_0_Residual1Output, Layer1_1_Conv2Output }, // 16: layer1.1.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 17: layer1.1.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 18: layer2.0.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 19: layer2.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 20: layer2.0.relu1 forward
+        new TensorSlot[] { Layer2_0_Conv1Output }, // 21: layer2.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 22: layer2.0.bn2 forward
+        new TensorSlot[] { Layer1_1_Residual1Output }, // 23: layer2.0.downsample.0 forward
+        global::System.Array.Empty<TensorSlot>(), // 24: layer2.0.downsample.1 forward
+        new TensorSlot[] { Layer2_0_Conv2Output, Layer2_0_Downsample_0Output }, // 25: layer2.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 26: layer2.0.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 27: layer2.1.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 28: layer2.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 29: layer2.1.relu1 forward
+        new TensorSlot[] { Layer2_1_Conv1Output }, // 30: layer2.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 31: layer2.1.bn2 forward
+        new TensorSlot[] { Layer2_0_Residual1Output, Layer2_1_Conv2Output }, // 32: layer2.1.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 33: layer2.1.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 34: layer3.0.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 35: layer3.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 36: layer3.0.relu1 forward
+        new TensorSlot[] { Layer3_0_Conv1Output }, // 37: layer3.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 38: layer3.0.bn2 forward
+        new TensorSlot[] { Layer2_1_Residual1Output }, // 39: layer3.0.downsample.0 forward
+        global::System.Array.Empty<TensorSlot>(), // 40: layer3.0.downsample.1 forward
+        new TensorSlot[] { Layer3_0_Conv2Output, Layer3_0_Downsample_0Output }, // 41: layer3.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 42: layer3.0.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 43: layer3.1.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 44: layer3.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 45: layer3.1.relu1 forward
+        new TensorSlot[] { Layer3_1_Conv1Output }, // 46: layer3.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 47: layer3.1.bn2 forward
+        new TensorSlot[] { Layer3_0_Residual1Output, Layer3_1_Conv2Output }, // 48: layer3.1.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 49: layer3.1.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 50: layer4.0.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 51: layer4.0.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 52: layer4.0.relu1 forward
+        new TensorSlot[] { Layer4_0_Conv1Output }, // 53: layer4.0.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 54: layer4.0.bn2 forward
+        new TensorSlot[] { Layer3_1_Residual1Output }, // 55: layer4.0.downsample.0 forward
+        global::System.Array.Empty<TensorSlot>(), // 56: layer4.0.downsample.1 forward
+        new TensorSlot[] { Layer4_0_Conv2Output, Layer4_0_Downsample_0Output }, // 57: layer4.0.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 58: layer4.0.relu2 forward
+        global::System.Array.Empty<TensorSlot>(), // 59: layer4.1.conv1 forward
+        global::System.Array.Empty<TensorSlot>(), // 60: layer4.1.bn1 forward
+        global::System.Array.Empty<TensorSlot>(), // 61: layer4.1.relu1 forward
+        new TensorSlot[] { Layer4_1_Conv1Output }, // 62: layer4.1.conv2 forward
+        global::System.Array.Empty<TensorSlot>(), // 63: layer4.1.bn2 forward
+        new TensorSlot[] { Layer4_0_Residual1Output, Layer4_1_Conv2Output }, // 64: layer4.1.residual1 forward
+        global::System.Array.Empty<TensorSlot>(), // 65: layer4.1.relu2 forward
+        new TensorSlot[] { Layer4_1_Residual1Output }, // 66: avgpool forward
+        global::System.Array.Empty<TensorSlot>(), // 67: flatten1 forward
+        global::System.Array.Empty<TensorSlot>(), // 68: fc forward
+    };
 
     private readonly global::Cnn.Backends.IBackend _backend;
     private readonly bool _ownsBackend;
     private readonly int _maxBatch;
     private readonly global::Cnn.DeviceBuffer _parameters;
-    private readonly global::Cnn.DeviceBuffer _gradients;
+    private readonly global::Cnn.DeviceBuffer? _gradients;
     private readonly global::Cnn.DeviceBuffer _buffers;
     private readonly global::Cnn.DeviceBuffer _activations;
     private readonly global::Cnn.Backends.IConv2dOperator _conv1Op;
@@ -444,6 +672,8 @@ partial class ResNet18 : global::Cnn.INetwork
     private readonly global::Cnn.Backends.IActivationOperator _layer4_1_relu2Op;
     private readonly global::Cnn.Backends.IPool2dOperator _avgpoolOp;
     private readonly global::Cnn.Backends.ILinearOperator _fcOp;
+    private readonly bool _inference;
+    private bool _training;
     private bool _disposed;
 
     /// <summary>Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>.</summary>
@@ -451,15 +681,31 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
     /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
     public ResNet18(int maxBatchSize, global::Cnn.Backends.IBackend? backend = null, ulong seed = 0)
+        : this(maxBatchSize, backend, seed, global::Cnn.NetworkMode.Training)
+    {
+    }
+
+    /// <summary>
+    /// Allocates every buffer for batches of up to <paramref name="maxBatchSize"/> samples and initialises the parameters from <paramref name="seed"/>;
+    /// for <see cref="global::Cnn.NetworkMode.Inference"/>, no gradients and only the activations the forward pass needs, and training calls throw.
+    /// </summary>
+    /// <param name="maxBatchSize">The largest batch that Forward and Backward will be given.</param>
+    /// <param name="backend">Where to run; null creates (and owns) a CPU backend.</param>
+    /// <param name="seed">Seed for the initial parameters and the dropout masks.</param>
+    /// <param name="mode">Training, or inference only (predict, evaluate).</param>
+    public ResNet18(int maxBatchSize, global::Cnn.Backends.IBackend? backend, ulong seed, global::Cnn.NetworkMode mode)
     {
         if (maxBatchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, "ResNet18 needs a maximum batch size of at least 1.");
+        if (mode is not (global::Cnn.NetworkMode.Training or global::Cnn.NetworkMode.Inference)) throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, "ResNet18 is built for NetworkMode.Training or NetworkMode.Inference.");
         _maxBatch = maxBatchSize;
+        _inference = mode == global::Cnn.NetworkMode.Inference;
+        _training = !_inference;
         _ownsBackend = backend is null;
         _backend = backend ?? new global::Cnn.Backends.Cpu.CpuBackend();
         _parameters = _backend.Allocate(ParameterLength);
-        _gradients = _backend.Allocate(ParameterLength);
+        _gradients = _inference ? null : _backend.Allocate(ParameterLength);
         _buffers = _backend.Allocate(global::System.Math.Max(1L, BufferLength));
-        _activations = _backend.Allocate(ActivationsPerSample * maxBatchSize);
+        _activations = _backend.Allocate((_inference ? InferenceActivationsPerSample : TrainingActivationsPerSample) * maxBatchSize);
         _conv1Op = _backend.CreateConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 224, InWidth: 224, OutChannels: 64, OutHeight: 112, OutWidth: 112, KernelHeight: 7, KernelWidth: 7, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 3, PaddingWidth: 3, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false));
         _bn1Op = _backend.CreateBatchNorm(new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 12544, Epsilon: 1E-05f, Momentum: 0.1f));
         _relu1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 802816));
@@ -538,7 +784,7 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Parameters => new global::Cnn.Tensor(_parameters, 0, (int)ParameterLength);
     /// <inheritdoc/>
-    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(_gradients, 0, (int)ParameterLength);
+    public global::Cnn.Tensor Gradients => new global::Cnn.Tensor(GradientArena, 0, (int)ParameterLength);
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterInfo> BufferInfos => s_bufferInfos;
     /// <inheritdoc/>
@@ -552,7 +798,13 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::Cnn.Tensor Labels => Activation(LabelValues, _maxBatch);
     /// <inheritdoc/>
-    public bool Training { get; set; } = true;
+    public global::Cnn.NetworkMode Mode => _inference ? global::Cnn.NetworkMode.Inference : global::Cnn.NetworkMode.Training;
+    /// <inheritdoc/>
+    public bool Training
+    {
+        get => _training;
+        set => _training = value && _inference ? throw BuiltForInference("cannot enter training mode") : value;
+    }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
     /// <inheritdoc/>
@@ -568,15 +820,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>conv1.weight</c>, shape [64, 3, 7, 7].</summary>
     public global::Cnn.Tensor Conv1Weight => new global::Cnn.Tensor(_parameters, 0, 9408);
     /// <summary>Gradient of <c>conv1.weight</c>, shape [64, 3, 7, 7].</summary>
-    public global::Cnn.Tensor Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 0, 9408);
+    public global::Cnn.Tensor Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 0, 9408);
     /// <summary><c>bn1.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Bn1Weight => new global::Cnn.Tensor(_parameters, 9408, 64);
     /// <summary>Gradient of <c>bn1.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 9408, 64);
+    public global::Cnn.Tensor Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 9408, 64);
     /// <summary><c>bn1.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Bn1Bias => new global::Cnn.Tensor(_parameters, 9472, 64);
     /// <summary>Gradient of <c>bn1.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 9472, 64);
+    public global::Cnn.Tensor Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 9472, 64);
     /// <summary><c>bn1.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Bn1RunningMean => new global::Cnn.Tensor(_buffers, 0, 64);
     /// <summary><c>bn1.running_var</c>, shape [64].</summary>
@@ -586,15 +838,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer1.0.conv1.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 9536, 36864);
     /// <summary>Gradient of <c>layer1.0.conv1.weight</c>, shape [64, 64, 3, 3].</summary>
-    public global::Cnn.Tensor Layer1_0_Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 9536, 36864);
+    public global::Cnn.Tensor Layer1_0_Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 9536, 36864);
     /// <summary><c>layer1.0.bn1.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn1Weight => new global::Cnn.Tensor(_parameters, 46400, 64);
     /// <summary>Gradient of <c>layer1.0.bn1.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 46400, 64);
+    public global::Cnn.Tensor Layer1_0_Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 46400, 64);
     /// <summary><c>layer1.0.bn1.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn1Bias => new global::Cnn.Tensor(_parameters, 46464, 64);
     /// <summary>Gradient of <c>layer1.0.bn1.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 46464, 64);
+    public global::Cnn.Tensor Layer1_0_Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 46464, 64);
     /// <summary><c>layer1.0.bn1.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 144, 64);
     /// <summary><c>layer1.0.bn1.running_var</c>, shape [64].</summary>
@@ -604,15 +856,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer1.0.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 46528, 36864);
     /// <summary>Gradient of <c>layer1.0.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
-    public global::Cnn.Tensor Layer1_0_Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 46528, 36864);
+    public global::Cnn.Tensor Layer1_0_Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 46528, 36864);
     /// <summary><c>layer1.0.bn2.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn2Weight => new global::Cnn.Tensor(_parameters, 83392, 64);
     /// <summary>Gradient of <c>layer1.0.bn2.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn2WeightGradient => new global::Cnn.Tensor(_gradients, 83392, 64);
+    public global::Cnn.Tensor Layer1_0_Bn2WeightGradient => new global::Cnn.Tensor(GradientArena, 83392, 64);
     /// <summary><c>layer1.0.bn2.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn2Bias => new global::Cnn.Tensor(_parameters, 83456, 64);
     /// <summary>Gradient of <c>layer1.0.bn2.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 83456, 64);
+    public global::Cnn.Tensor Layer1_0_Bn2BiasGradient => new global::Cnn.Tensor(GradientArena, 83456, 64);
     /// <summary><c>layer1.0.bn2.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 288, 64);
     /// <summary><c>layer1.0.bn2.running_var</c>, shape [64].</summary>
@@ -622,15 +874,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer1.1.conv1.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 83520, 36864);
     /// <summary>Gradient of <c>layer1.1.conv1.weight</c>, shape [64, 64, 3, 3].</summary>
-    public global::Cnn.Tensor Layer1_1_Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 83520, 36864);
+    public global::Cnn.Tensor Layer1_1_Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 83520, 36864);
     /// <summary><c>layer1.1.bn1.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn1Weight => new global::Cnn.Tensor(_parameters, 120384, 64);
     /// <summary>Gradient of <c>layer1.1.bn1.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 120384, 64);
+    public global::Cnn.Tensor Layer1_1_Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 120384, 64);
     /// <summary><c>layer1.1.bn1.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn1Bias => new global::Cnn.Tensor(_parameters, 120448, 64);
     /// <summary>Gradient of <c>layer1.1.bn1.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 120448, 64);
+    public global::Cnn.Tensor Layer1_1_Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 120448, 64);
     /// <summary><c>layer1.1.bn1.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 432, 64);
     /// <summary><c>layer1.1.bn1.running_var</c>, shape [64].</summary>
@@ -640,15 +892,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer1.1.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer1_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 120512, 36864);
     /// <summary>Gradient of <c>layer1.1.conv2.weight</c>, shape [64, 64, 3, 3].</summary>
-    public global::Cnn.Tensor Layer1_1_Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 120512, 36864);
+    public global::Cnn.Tensor Layer1_1_Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 120512, 36864);
     /// <summary><c>layer1.1.bn2.weight</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn2Weight => new global::Cnn.Tensor(_parameters, 157376, 64);
     /// <summary>Gradient of <c>layer1.1.bn2.weight</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn2WeightGradient => new global::Cnn.Tensor(_gradients, 157376, 64);
+    public global::Cnn.Tensor Layer1_1_Bn2WeightGradient => new global::Cnn.Tensor(GradientArena, 157376, 64);
     /// <summary><c>layer1.1.bn2.bias</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn2Bias => new global::Cnn.Tensor(_parameters, 157440, 64);
     /// <summary>Gradient of <c>layer1.1.bn2.bias</c>, shape [64].</summary>
-    public global::Cnn.Tensor Layer1_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 157440, 64);
+    public global::Cnn.Tensor Layer1_1_Bn2BiasGradient => new global::Cnn.Tensor(GradientArena, 157440, 64);
     /// <summary><c>layer1.1.bn2.running_mean</c>, shape [64].</summary>
     public global::Cnn.Tensor Layer1_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 576, 64);
     /// <summary><c>layer1.1.bn2.running_var</c>, shape [64].</summary>
@@ -658,15 +910,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer2.0.conv1.weight</c>, shape [128, 64, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 157504, 73728);
     /// <summary>Gradient of <c>layer2.0.conv1.weight</c>, shape [128, 64, 3, 3].</summary>
-    public global::Cnn.Tensor Layer2_0_Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 157504, 73728);
+    public global::Cnn.Tensor Layer2_0_Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 157504, 73728);
     /// <summary><c>layer2.0.bn1.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn1Weight => new global::Cnn.Tensor(_parameters, 231232, 128);
     /// <summary>Gradient of <c>layer2.0.bn1.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 231232, 128);
+    public global::Cnn.Tensor Layer2_0_Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 231232, 128);
     /// <summary><c>layer2.0.bn1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn1Bias => new global::Cnn.Tensor(_parameters, 231360, 128);
     /// <summary>Gradient of <c>layer2.0.bn1.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 231360, 128);
+    public global::Cnn.Tensor Layer2_0_Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 231360, 128);
     /// <summary><c>layer2.0.bn1.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 720, 128);
     /// <summary><c>layer2.0.bn1.running_var</c>, shape [128].</summary>
@@ -676,15 +928,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer2.0.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 231488, 147456);
     /// <summary>Gradient of <c>layer2.0.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Layer2_0_Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 231488, 147456);
+    public global::Cnn.Tensor Layer2_0_Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 231488, 147456);
     /// <summary><c>layer2.0.bn2.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn2Weight => new global::Cnn.Tensor(_parameters, 378944, 128);
     /// <summary>Gradient of <c>layer2.0.bn2.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn2WeightGradient => new global::Cnn.Tensor(_gradients, 378944, 128);
+    public global::Cnn.Tensor Layer2_0_Bn2WeightGradient => new global::Cnn.Tensor(GradientArena, 378944, 128);
     /// <summary><c>layer2.0.bn2.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn2Bias => new global::Cnn.Tensor(_parameters, 379072, 128);
     /// <summary>Gradient of <c>layer2.0.bn2.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 379072, 128);
+    public global::Cnn.Tensor Layer2_0_Bn2BiasGradient => new global::Cnn.Tensor(GradientArena, 379072, 128);
     /// <summary><c>layer2.0.bn2.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 992, 128);
     /// <summary><c>layer2.0.bn2.running_var</c>, shape [128].</summary>
@@ -694,15 +946,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer2.0.downsample.0.weight</c>, shape [128, 64, 1, 1].</summary>
     public global::Cnn.Tensor Layer2_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 379200, 8192);
     /// <summary>Gradient of <c>layer2.0.downsample.0.weight</c>, shape [128, 64, 1, 1].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_0_WeightGradient => new global::Cnn.Tensor(_gradients, 379200, 8192);
+    public global::Cnn.Tensor Layer2_0_Downsample_0_WeightGradient => new global::Cnn.Tensor(GradientArena, 379200, 8192);
     /// <summary><c>layer2.0.downsample.1.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Downsample_1_Weight => new global::Cnn.Tensor(_parameters, 387392, 128);
     /// <summary>Gradient of <c>layer2.0.downsample.1.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_1_WeightGradient => new global::Cnn.Tensor(_gradients, 387392, 128);
+    public global::Cnn.Tensor Layer2_0_Downsample_1_WeightGradient => new global::Cnn.Tensor(GradientArena, 387392, 128);
     /// <summary><c>layer2.0.downsample.1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Downsample_1_Bias => new global::Cnn.Tensor(_parameters, 387520, 128);
     /// <summary>Gradient of <c>layer2.0.downsample.1.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 387520, 128);
+    public global::Cnn.Tensor Layer2_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(GradientArena, 387520, 128);
     /// <summary><c>layer2.0.downsample.1.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 1264, 128);
     /// <summary><c>layer2.0.downsample.1.running_var</c>, shape [128].</summary>
@@ -712,15 +964,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer2.1.conv1.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 387648, 147456);
     /// <summary>Gradient of <c>layer2.1.conv1.weight</c>, shape [128, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Layer2_1_Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 387648, 147456);
+    public global::Cnn.Tensor Layer2_1_Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 387648, 147456);
     /// <summary><c>layer2.1.bn1.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn1Weight => new global::Cnn.Tensor(_parameters, 535104, 128);
     /// <summary>Gradient of <c>layer2.1.bn1.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 535104, 128);
+    public global::Cnn.Tensor Layer2_1_Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 535104, 128);
     /// <summary><c>layer2.1.bn1.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn1Bias => new global::Cnn.Tensor(_parameters, 535232, 128);
     /// <summary>Gradient of <c>layer2.1.bn1.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 535232, 128);
+    public global::Cnn.Tensor Layer2_1_Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 535232, 128);
     /// <summary><c>layer2.1.bn1.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 1536, 128);
     /// <summary><c>layer2.1.bn1.running_var</c>, shape [128].</summary>
@@ -730,15 +982,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer2.1.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer2_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 535360, 147456);
     /// <summary>Gradient of <c>layer2.1.conv2.weight</c>, shape [128, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Layer2_1_Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 535360, 147456);
+    public global::Cnn.Tensor Layer2_1_Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 535360, 147456);
     /// <summary><c>layer2.1.bn2.weight</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn2Weight => new global::Cnn.Tensor(_parameters, 682816, 128);
     /// <summary>Gradient of <c>layer2.1.bn2.weight</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn2WeightGradient => new global::Cnn.Tensor(_gradients, 682816, 128);
+    public global::Cnn.Tensor Layer2_1_Bn2WeightGradient => new global::Cnn.Tensor(GradientArena, 682816, 128);
     /// <summary><c>layer2.1.bn2.bias</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn2Bias => new global::Cnn.Tensor(_parameters, 682944, 128);
     /// <summary>Gradient of <c>layer2.1.bn2.bias</c>, shape [128].</summary>
-    public global::Cnn.Tensor Layer2_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 682944, 128);
+    public global::Cnn.Tensor Layer2_1_Bn2BiasGradient => new global::Cnn.Tensor(GradientArena, 682944, 128);
     /// <summary><c>layer2.1.bn2.running_mean</c>, shape [128].</summary>
     public global::Cnn.Tensor Layer2_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 1808, 128);
     /// <summary><c>layer2.1.bn2.running_var</c>, shape [128].</summary>
@@ -748,15 +1000,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer3.0.conv1.weight</c>, shape [256, 128, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 683072, 294912);
     /// <summary>Gradient of <c>layer3.0.conv1.weight</c>, shape [256, 128, 3, 3].</summary>
-    public global::Cnn.Tensor Layer3_0_Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 683072, 294912);
+    public global::Cnn.Tensor Layer3_0_Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 683072, 294912);
     /// <summary><c>layer3.0.bn1.weight</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn1Weight => new global::Cnn.Tensor(_parameters, 977984, 256);
     /// <summary>Gradient of <c>layer3.0.bn1.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 977984, 256);
+    public global::Cnn.Tensor Layer3_0_Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 977984, 256);
     /// <summary><c>layer3.0.bn1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn1Bias => new global::Cnn.Tensor(_parameters, 978240, 256);
     /// <summary>Gradient of <c>layer3.0.bn1.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 978240, 256);
+    public global::Cnn.Tensor Layer3_0_Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 978240, 256);
     /// <summary><c>layer3.0.bn1.running_mean</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 2080, 256);
     /// <summary><c>layer3.0.bn1.running_var</c>, shape [256].</summary>
@@ -766,15 +1018,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer3.0.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 978496, 589824);
     /// <summary>Gradient of <c>layer3.0.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
-    public global::Cnn.Tensor Layer3_0_Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 978496, 589824);
+    public global::Cnn.Tensor Layer3_0_Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 978496, 589824);
     /// <summary><c>layer3.0.bn2.weight</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn2Weight => new global::Cnn.Tensor(_parameters, 1568320, 256);
     /// <summary>Gradient of <c>layer3.0.bn2.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn2WeightGradient => new global::Cnn.Tensor(_gradients, 1568320, 256);
+    public global::Cnn.Tensor Layer3_0_Bn2WeightGradient => new global::Cnn.Tensor(GradientArena, 1568320, 256);
     /// <summary><c>layer3.0.bn2.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn2Bias => new global::Cnn.Tensor(_parameters, 1568576, 256);
     /// <summary>Gradient of <c>layer3.0.bn2.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 1568576, 256);
+    public global::Cnn.Tensor Layer3_0_Bn2BiasGradient => new global::Cnn.Tensor(GradientArena, 1568576, 256);
     /// <summary><c>layer3.0.bn2.running_mean</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 2608, 256);
     /// <summary><c>layer3.0.bn2.running_var</c>, shape [256].</summary>
@@ -784,15 +1036,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer3.0.downsample.0.weight</c>, shape [256, 128, 1, 1].</summary>
     public global::Cnn.Tensor Layer3_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 1568832, 32768);
     /// <summary>Gradient of <c>layer3.0.downsample.0.weight</c>, shape [256, 128, 1, 1].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_0_WeightGradient => new global::Cnn.Tensor(_gradients, 1568832, 32768);
+    public global::Cnn.Tensor Layer3_0_Downsample_0_WeightGradient => new global::Cnn.Tensor(GradientArena, 1568832, 32768);
     /// <summary><c>layer3.0.downsample.1.weight</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Downsample_1_Weight => new global::Cnn.Tensor(_parameters, 1601600, 256);
     /// <summary>Gradient of <c>layer3.0.downsample.1.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_1_WeightGradient => new global::Cnn.Tensor(_gradients, 1601600, 256);
+    public global::Cnn.Tensor Layer3_0_Downsample_1_WeightGradient => new global::Cnn.Tensor(GradientArena, 1601600, 256);
     /// <summary><c>layer3.0.downsample.1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Downsample_1_Bias => new global::Cnn.Tensor(_parameters, 1601856, 256);
     /// <summary>Gradient of <c>layer3.0.downsample.1.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 1601856, 256);
+    public global::Cnn.Tensor Layer3_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(GradientArena, 1601856, 256);
     /// <summary><c>layer3.0.downsample.1.running_mean</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 3136, 256);
     /// <summary><c>layer3.0.downsample.1.running_var</c>, shape [256].</summary>
@@ -802,15 +1054,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer3.1.conv1.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 1602112, 589824);
     /// <summary>Gradient of <c>layer3.1.conv1.weight</c>, shape [256, 256, 3, 3].</summary>
-    public global::Cnn.Tensor Layer3_1_Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 1602112, 589824);
+    public global::Cnn.Tensor Layer3_1_Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 1602112, 589824);
     /// <summary><c>layer3.1.bn1.weight</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn1Weight => new global::Cnn.Tensor(_parameters, 2191936, 256);
     /// <summary>Gradient of <c>layer3.1.bn1.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 2191936, 256);
+    public global::Cnn.Tensor Layer3_1_Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 2191936, 256);
     /// <summary><c>layer3.1.bn1.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn1Bias => new global::Cnn.Tensor(_parameters, 2192192, 256);
     /// <summary>Gradient of <c>layer3.1.bn1.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 2192192, 256);
+    public global::Cnn.Tensor Layer3_1_Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 2192192, 256);
     /// <summary><c>layer3.1.bn1.running_mean</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 3664, 256);
     /// <summary><c>layer3.1.bn1.running_var</c>, shape [256].</summary>
@@ -820,15 +1072,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer3.1.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer3_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 2192448, 589824);
     /// <summary>Gradient of <c>layer3.1.conv2.weight</c>, shape [256, 256, 3, 3].</summary>
-    public global::Cnn.Tensor Layer3_1_Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 2192448, 589824);
+    public global::Cnn.Tensor Layer3_1_Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 2192448, 589824);
     /// <summary><c>layer3.1.bn2.weight</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn2Weight => new global::Cnn.Tensor(_parameters, 2782272, 256);
     /// <summary>Gradient of <c>layer3.1.bn2.weight</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn2WeightGradient => new global::Cnn.Tensor(_gradients, 2782272, 256);
+    public global::Cnn.Tensor Layer3_1_Bn2WeightGradient => new global::Cnn.Tensor(GradientArena, 2782272, 256);
     /// <summary><c>layer3.1.bn2.bias</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn2Bias => new global::Cnn.Tensor(_parameters, 2782528, 256);
     /// <summary>Gradient of <c>layer3.1.bn2.bias</c>, shape [256].</summary>
-    public global::Cnn.Tensor Layer3_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 2782528, 256);
+    public global::Cnn.Tensor Layer3_1_Bn2BiasGradient => new global::Cnn.Tensor(GradientArena, 2782528, 256);
     /// <summary><c>layer3.1.bn2.running_mean</c>, shape [256].</summary>
     public global::Cnn.Tensor Layer3_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 4192, 256);
     /// <summary><c>layer3.1.bn2.running_var</c>, shape [256].</summary>
@@ -838,15 +1090,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer4.0.conv1.weight</c>, shape [512, 256, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_0_Conv1Weight => new global::Cnn.Tensor(_parameters, 2782784, 1179648);
     /// <summary>Gradient of <c>layer4.0.conv1.weight</c>, shape [512, 256, 3, 3].</summary>
-    public global::Cnn.Tensor Layer4_0_Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 2782784, 1179648);
+    public global::Cnn.Tensor Layer4_0_Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 2782784, 1179648);
     /// <summary><c>layer4.0.bn1.weight</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn1Weight => new global::Cnn.Tensor(_parameters, 3962432, 512);
     /// <summary>Gradient of <c>layer4.0.bn1.weight</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 3962432, 512);
+    public global::Cnn.Tensor Layer4_0_Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 3962432, 512);
     /// <summary><c>layer4.0.bn1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn1Bias => new global::Cnn.Tensor(_parameters, 3962944, 512);
     /// <summary>Gradient of <c>layer4.0.bn1.bias</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 3962944, 512);
+    public global::Cnn.Tensor Layer4_0_Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 3962944, 512);
     /// <summary><c>layer4.0.bn1.running_mean</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 4720, 512);
     /// <summary><c>layer4.0.bn1.running_var</c>, shape [512].</summary>
@@ -856,15 +1108,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer4.0.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_0_Conv2Weight => new global::Cnn.Tensor(_parameters, 3963456, 2359296);
     /// <summary>Gradient of <c>layer4.0.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
-    public global::Cnn.Tensor Layer4_0_Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 3963456, 2359296);
+    public global::Cnn.Tensor Layer4_0_Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 3963456, 2359296);
     /// <summary><c>layer4.0.bn2.weight</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn2Weight => new global::Cnn.Tensor(_parameters, 6322752, 512);
     /// <summary>Gradient of <c>layer4.0.bn2.weight</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn2WeightGradient => new global::Cnn.Tensor(_gradients, 6322752, 512);
+    public global::Cnn.Tensor Layer4_0_Bn2WeightGradient => new global::Cnn.Tensor(GradientArena, 6322752, 512);
     /// <summary><c>layer4.0.bn2.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn2Bias => new global::Cnn.Tensor(_parameters, 6323264, 512);
     /// <summary>Gradient of <c>layer4.0.bn2.bias</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 6323264, 512);
+    public global::Cnn.Tensor Layer4_0_Bn2BiasGradient => new global::Cnn.Tensor(GradientArena, 6323264, 512);
     /// <summary><c>layer4.0.bn2.running_mean</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 5760, 512);
     /// <summary><c>layer4.0.bn2.running_var</c>, shape [512].</summary>
@@ -874,15 +1126,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer4.0.downsample.0.weight</c>, shape [512, 256, 1, 1].</summary>
     public global::Cnn.Tensor Layer4_0_Downsample_0_Weight => new global::Cnn.Tensor(_parameters, 6323776, 131072);
     /// <summary>Gradient of <c>layer4.0.downsample.0.weight</c>, shape [512, 256, 1, 1].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_0_WeightGradient => new global::Cnn.Tensor(_gradients, 6323776, 131072);
+    public global::Cnn.Tensor Layer4_0_Downsample_0_WeightGradient => new global::Cnn.Tensor(GradientArena, 6323776, 131072);
     /// <summary><c>layer4.0.downsample.1.weight</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Downsample_1_Weight => new global::Cnn.Tensor(_parameters, 6454848, 512);
     /// <summary>Gradient of <c>layer4.0.downsample.1.weight</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_1_WeightGradient => new global::Cnn.Tensor(_gradients, 6454848, 512);
+    public global::Cnn.Tensor Layer4_0_Downsample_1_WeightGradient => new global::Cnn.Tensor(GradientArena, 6454848, 512);
     /// <summary><c>layer4.0.downsample.1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Downsample_1_Bias => new global::Cnn.Tensor(_parameters, 6455360, 512);
     /// <summary>Gradient of <c>layer4.0.downsample.1.bias</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(_gradients, 6455360, 512);
+    public global::Cnn.Tensor Layer4_0_Downsample_1_BiasGradient => new global::Cnn.Tensor(GradientArena, 6455360, 512);
     /// <summary><c>layer4.0.downsample.1.running_mean</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_0_Downsample_1_RunningMean => new global::Cnn.Tensor(_buffers, 6800, 512);
     /// <summary><c>layer4.0.downsample.1.running_var</c>, shape [512].</summary>
@@ -892,15 +1144,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer4.1.conv1.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_1_Conv1Weight => new global::Cnn.Tensor(_parameters, 6455872, 2359296);
     /// <summary>Gradient of <c>layer4.1.conv1.weight</c>, shape [512, 512, 3, 3].</summary>
-    public global::Cnn.Tensor Layer4_1_Conv1WeightGradient => new global::Cnn.Tensor(_gradients, 6455872, 2359296);
+    public global::Cnn.Tensor Layer4_1_Conv1WeightGradient => new global::Cnn.Tensor(GradientArena, 6455872, 2359296);
     /// <summary><c>layer4.1.bn1.weight</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn1Weight => new global::Cnn.Tensor(_parameters, 8815168, 512);
     /// <summary>Gradient of <c>layer4.1.bn1.weight</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn1WeightGradient => new global::Cnn.Tensor(_gradients, 8815168, 512);
+    public global::Cnn.Tensor Layer4_1_Bn1WeightGradient => new global::Cnn.Tensor(GradientArena, 8815168, 512);
     /// <summary><c>layer4.1.bn1.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn1Bias => new global::Cnn.Tensor(_parameters, 8815680, 512);
     /// <summary>Gradient of <c>layer4.1.bn1.bias</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn1BiasGradient => new global::Cnn.Tensor(_gradients, 8815680, 512);
+    public global::Cnn.Tensor Layer4_1_Bn1BiasGradient => new global::Cnn.Tensor(GradientArena, 8815680, 512);
     /// <summary><c>layer4.1.bn1.running_mean</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn1RunningMean => new global::Cnn.Tensor(_buffers, 7840, 512);
     /// <summary><c>layer4.1.bn1.running_var</c>, shape [512].</summary>
@@ -910,15 +1162,15 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>layer4.1.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
     public global::Cnn.Tensor Layer4_1_Conv2Weight => new global::Cnn.Tensor(_parameters, 8816192, 2359296);
     /// <summary>Gradient of <c>layer4.1.conv2.weight</c>, shape [512, 512, 3, 3].</summary>
-    public global::Cnn.Tensor Layer4_1_Conv2WeightGradient => new global::Cnn.Tensor(_gradients, 8816192, 2359296);
+    public global::Cnn.Tensor Layer4_1_Conv2WeightGradient => new global::Cnn.Tensor(GradientArena, 8816192, 2359296);
     /// <summary><c>layer4.1.bn2.weight</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn2Weight => new global::Cnn.Tensor(_parameters, 11175488, 512);
     /// <summary>Gradient of <c>layer4.1.bn2.weight</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn2WeightGradient => new global::Cnn.Tensor(_gradients, 11175488, 512);
+    public global::Cnn.Tensor Layer4_1_Bn2WeightGradient => new global::Cnn.Tensor(GradientArena, 11175488, 512);
     /// <summary><c>layer4.1.bn2.bias</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn2Bias => new global::Cnn.Tensor(_parameters, 11176000, 512);
     /// <summary>Gradient of <c>layer4.1.bn2.bias</c>, shape [512].</summary>
-    public global::Cnn.Tensor Layer4_1_Bn2BiasGradient => new global::Cnn.Tensor(_gradients, 11176000, 512);
+    public global::Cnn.Tensor Layer4_1_Bn2BiasGradient => new global::Cnn.Tensor(GradientArena, 11176000, 512);
     /// <summary><c>layer4.1.bn2.running_mean</c>, shape [512].</summary>
     public global::Cnn.Tensor Layer4_1_Bn2RunningMean => new global::Cnn.Tensor(_buffers, 8880, 512);
     /// <summary><c>layer4.1.bn2.running_var</c>, shape [512].</summary>
@@ -928,150 +1180,247 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary><c>fc.weight</c>, shape [1000, 512].</summary>
     public global::Cnn.Tensor FcWeight => new global::Cnn.Tensor(_parameters, 11176512, 512000);
     /// <summary>Gradient of <c>fc.weight</c>, shape [1000, 512].</summary>
-    public global::Cnn.Tensor FcWeightGradient => new global::Cnn.Tensor(_gradients, 11176512, 512000);
+    public global::Cnn.Tensor FcWeightGradient => new global::Cnn.Tensor(GradientArena, 11176512, 512000);
     /// <summary><c>fc.bias</c>, shape [1000].</summary>
     public global::Cnn.Tensor FcBias => new global::Cnn.Tensor(_parameters, 11688512, 1000);
     /// <summary>Gradient of <c>fc.bias</c>, shape [1000].</summary>
-    public global::Cnn.Tensor FcBiasGradient => new global::Cnn.Tensor(_gradients, 11688512, 1000);
+    public global::Cnn.Tensor FcBiasGradient => new global::Cnn.Tensor(GradientArena, 11688512, 1000);
 
     /// <summary>Runs the first <paramref name="batch"/> samples of <see cref="Input"/> through every layer.</summary>
     public void Forward(int batch)
     {
         CheckBatch(batch);
+        ForwardThrough(68, batch);
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardThrough(int last, int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1: Conv2d (N, 3, 224, 224) -> (N, 64, 112, 112)
         _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, default, Activation(Conv1Output, batch));
+        if (last == 0) return;
         // bn1: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
         _bn1Op.Forward(batch, Activation(Conv1Output, batch), Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, Bn1NumBatchesTracked, Activation(Bn1Output, batch), Training);
+        if (last == 1) return;
         // relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112)
         _relu1Op.Forward(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch));
+        if (last == 2) return;
         // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56)
         _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        if (last == 3) return;
         // layer1.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_conv1Op.Forward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, default, Activation(Layer1_0_Conv1Output, batch));
+        if (last == 4) return;
         // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_bn1Op.Forward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Layer1_0_Bn1Bias, Layer1_0_Bn1RunningMean, Layer1_0_Bn1RunningVar, Layer1_0_Bn1NumBatchesTracked, Activation(Layer1_0_Bn1Output, batch), Training);
+        if (last == 5) return;
         // layer1.0.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_relu1Op.Forward(batch, Activation(Layer1_0_Bn1Output, batch), Activation(Layer1_0_Relu1Output, batch));
+        if (last == 6) return;
         // layer1.0.conv2: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_conv2Op.Forward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, default, Activation(Layer1_0_Conv2Output, batch));
+        if (poison) PoisonFreed(7, batch);
+        if (last == 7) return;
         // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_bn2Op.Forward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Layer1_0_Bn2Bias, Layer1_0_Bn2RunningMean, Layer1_0_Bn2RunningVar, Layer1_0_Bn2NumBatchesTracked, Activation(Layer1_0_Bn2Output, batch), Training);
+        if (last == 8) return;
         // layer1.0.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
         _backend.Add(Activation(Layer1_0_Bn2Output, batch), Activation(Maxpool1Output, batch), Activation(Layer1_0_Residual1Output, batch));
+        if (poison) PoisonFreed(9, batch);
+        if (last == 9) return;
         // layer1.0.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_relu2Op.Forward(batch, Activation(Layer1_0_Residual1Output, batch), Activation(Layer1_0_Relu2Output, batch));
+        if (last == 10) return;
         // layer1.1.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_conv1Op.Forward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, default, Activation(Layer1_1_Conv1Output, batch));
+        if (last == 11) return;
         // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_bn1Op.Forward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Layer1_1_Bn1Bias, Layer1_1_Bn1RunningMean, Layer1_1_Bn1RunningVar, Layer1_1_Bn1NumBatchesTracked, Activation(Layer1_1_Bn1Output, batch), Training);
+        if (last == 12) return;
         // layer1.1.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_relu1Op.Forward(batch, Activation(Layer1_1_Bn1Output, batch), Activation(Layer1_1_Relu1Output, batch));
+        if (last == 13) return;
         // layer1.1.conv2: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_conv2Op.Forward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, default, Activation(Layer1_1_Conv2Output, batch));
+        if (poison) PoisonFreed(14, batch);
+        if (last == 14) return;
         // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_bn2Op.Forward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Layer1_1_Bn2Bias, Layer1_1_Bn2RunningMean, Layer1_1_Bn2RunningVar, Layer1_1_Bn2NumBatchesTracked, Activation(Layer1_1_Bn2Output, batch), Training);
+        if (last == 15) return;
         // layer1.1.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
         _backend.Add(Activation(Layer1_1_Bn2Output, batch), Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_1_Residual1Output, batch));
+        if (poison) PoisonFreed(16, batch);
+        if (last == 16) return;
         // layer1.1.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_relu2Op.Forward(batch, Activation(Layer1_1_Residual1Output, batch), Activation(Layer1_1_Relu2Output, batch));
+        if (last == 17) return;
         // layer2.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
         _layer2_0_conv1Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, default, Activation(Layer2_0_Conv1Output, batch));
+        if (last == 18) return;
         // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_bn1Op.Forward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Layer2_0_Bn1Bias, Layer2_0_Bn1RunningMean, Layer2_0_Bn1RunningVar, Layer2_0_Bn1NumBatchesTracked, Activation(Layer2_0_Bn1Output, batch), Training);
+        if (last == 19) return;
         // layer2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_relu1Op.Forward(batch, Activation(Layer2_0_Bn1Output, batch), Activation(Layer2_0_Relu1Output, batch));
+        if (last == 20) return;
         // layer2.0.conv2: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_conv2Op.Forward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, default, Activation(Layer2_0_Conv2Output, batch));
+        if (poison) PoisonFreed(21, batch);
+        if (last == 21) return;
         // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_bn2Op.Forward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Layer2_0_Bn2Bias, Layer2_0_Bn2RunningMean, Layer2_0_Bn2RunningVar, Layer2_0_Bn2NumBatchesTracked, Activation(Layer2_0_Bn2Output, batch), Training);
+        if (last == 22) return;
         // layer2.0.downsample.0: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
         _layer2_0_downsample_0Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, default, Activation(Layer2_0_Downsample_0Output, batch));
+        if (poison) PoisonFreed(23, batch);
+        if (last == 23) return;
         // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_downsample_1Op.Forward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Layer2_0_Downsample_1_Bias, Layer2_0_Downsample_1_RunningMean, Layer2_0_Downsample_1_RunningVar, Layer2_0_Downsample_1_NumBatchesTracked, Activation(Layer2_0_Downsample_1Output, batch), Training);
+        if (last == 24) return;
         // layer2.0.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
         _backend.Add(Activation(Layer2_0_Bn2Output, batch), Activation(Layer2_0_Downsample_1Output, batch), Activation(Layer2_0_Residual1Output, batch));
+        if (poison) PoisonFreed(25, batch);
+        if (last == 25) return;
         // layer2.0.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_relu2Op.Forward(batch, Activation(Layer2_0_Residual1Output, batch), Activation(Layer2_0_Relu2Output, batch));
+        if (last == 26) return;
         // layer2.1.conv1: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_conv1Op.Forward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, default, Activation(Layer2_1_Conv1Output, batch));
+        if (last == 27) return;
         // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_bn1Op.Forward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Layer2_1_Bn1Bias, Layer2_1_Bn1RunningMean, Layer2_1_Bn1RunningVar, Layer2_1_Bn1NumBatchesTracked, Activation(Layer2_1_Bn1Output, batch), Training);
+        if (last == 28) return;
         // layer2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_relu1Op.Forward(batch, Activation(Layer2_1_Bn1Output, batch), Activation(Layer2_1_Relu1Output, batch));
+        if (last == 29) return;
         // layer2.1.conv2: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_conv2Op.Forward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, default, Activation(Layer2_1_Conv2Output, batch));
+        if (poison) PoisonFreed(30, batch);
+        if (last == 30) return;
         // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_bn2Op.Forward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Layer2_1_Bn2Bias, Layer2_1_Bn2RunningMean, Layer2_1_Bn2RunningVar, Layer2_1_Bn2NumBatchesTracked, Activation(Layer2_1_Bn2Output, batch), Training);
+        if (last == 31) return;
         // layer2.1.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
         _backend.Add(Activation(Layer2_1_Bn2Output, batch), Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_1_Residual1Output, batch));
+        if (poison) PoisonFreed(32, batch);
+        if (last == 32) return;
         // layer2.1.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_relu2Op.Forward(batch, Activation(Layer2_1_Residual1Output, batch), Activation(Layer2_1_Relu2Output, batch));
+        if (last == 33) return;
         // layer3.0.conv1: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
         _layer3_0_conv1Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, default, Activation(Layer3_0_Conv1Output, batch));
+        if (last == 34) return;
         // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_bn1Op.Forward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Layer3_0_Bn1Bias, Layer3_0_Bn1RunningMean, Layer3_0_Bn1RunningVar, Layer3_0_Bn1NumBatchesTracked, Activation(Layer3_0_Bn1Output, batch), Training);
+        if (last == 35) return;
         // layer3.0.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_relu1Op.Forward(batch, Activation(Layer3_0_Bn1Output, batch), Activation(Layer3_0_Relu1Output, batch));
+        if (last == 36) return;
         // layer3.0.conv2: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_conv2Op.Forward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, default, Activation(Layer3_0_Conv2Output, batch));
+        if (poison) PoisonFreed(37, batch);
+        if (last == 37) return;
         // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_bn2Op.Forward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Layer3_0_Bn2Bias, Layer3_0_Bn2RunningMean, Layer3_0_Bn2RunningVar, Layer3_0_Bn2NumBatchesTracked, Activation(Layer3_0_Bn2Output, batch), Training);
+        if (last == 38) return;
         // layer3.0.downsample.0: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
         _layer3_0_downsample_0Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, default, Activation(Layer3_0_Downsample_0Output, batch));
+        if (poison) PoisonFreed(39, batch);
+        if (last == 39) return;
         // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_downsample_1Op.Forward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Layer3_0_Downsample_1_Bias, Layer3_0_Downsample_1_RunningMean, Layer3_0_Downsample_1_RunningVar, Layer3_0_Downsample_1_NumBatchesTracked, Activation(Layer3_0_Downsample_1Output, batch), Training);
+        if (last == 40) return;
         // layer3.0.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
         _backend.Add(Activation(Layer3_0_Bn2Output, batch), Activation(Layer3_0_Downsample_1Output, batch), Activation(Layer3_0_Residual1Output, batch));
+        if (poison) PoisonFreed(41, batch);
+        if (last == 41) return;
         // layer3.0.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_relu2Op.Forward(batch, Activation(Layer3_0_Residual1Output, batch), Activation(Layer3_0_Relu2Output, batch));
+        if (last == 42) return;
         // layer3.1.conv1: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_conv1Op.Forward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, default, Activation(Layer3_1_Conv1Output, batch));
+        if (last == 43) return;
         // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_bn1Op.Forward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Layer3_1_Bn1Bias, Layer3_1_Bn1RunningMean, Layer3_1_Bn1RunningVar, Layer3_1_Bn1NumBatchesTracked, Activation(Layer3_1_Bn1Output, batch), Training);
+        if (last == 44) return;
         // layer3.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_relu1Op.Forward(batch, Activation(Layer3_1_Bn1Output, batch), Activation(Layer3_1_Relu1Output, batch));
+        if (last == 45) return;
         // layer3.1.conv2: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_conv2Op.Forward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, default, Activation(Layer3_1_Conv2Output, batch));
+        if (poison) PoisonFreed(46, batch);
+        if (last == 46) return;
         // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_bn2Op.Forward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Layer3_1_Bn2Bias, Layer3_1_Bn2RunningMean, Layer3_1_Bn2RunningVar, Layer3_1_Bn2NumBatchesTracked, Activation(Layer3_1_Bn2Output, batch), Training);
+        if (last == 47) return;
         // layer3.1.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
         _backend.Add(Activation(Layer3_1_Bn2Output, batch), Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_1_Residual1Output, batch));
+        if (poison) PoisonFreed(48, batch);
+        if (last == 48) return;
         // layer3.1.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_relu2Op.Forward(batch, Activation(Layer3_1_Residual1Output, batch), Activation(Layer3_1_Relu2Output, batch));
+        if (last == 49) return;
         // layer4.0.conv1: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
         _layer4_0_conv1Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, default, Activation(Layer4_0_Conv1Output, batch));
+        if (last == 50) return;
         // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_bn1Op.Forward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Layer4_0_Bn1Bias, Layer4_0_Bn1RunningMean, Layer4_0_Bn1RunningVar, Layer4_0_Bn1NumBatchesTracked, Activation(Layer4_0_Bn1Output, batch), Training);
+        if (last == 51) return;
         // layer4.0.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_relu1Op.Forward(batch, Activation(Layer4_0_Bn1Output, batch), Activation(Layer4_0_Relu1Output, batch));
+        if (last == 52) return;
         // layer4.0.conv2: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_conv2Op.Forward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, default, Activation(Layer4_0_Conv2Output, batch));
+        if (poison) PoisonFreed(53, batch);
+        if (last == 53) return;
         // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_bn2Op.Forward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Layer4_0_Bn2Bias, Layer4_0_Bn2RunningMean, Layer4_0_Bn2RunningVar, Layer4_0_Bn2NumBatchesTracked, Activation(Layer4_0_Bn2Output, batch), Training);
+        if (last == 54) return;
         // layer4.0.downsample.0: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
         _layer4_0_downsample_0Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, default, Activation(Layer4_0_Downsample_0Output, batch));
+        if (poison) PoisonFreed(55, batch);
+        if (last == 55) return;
         // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_downsample_1Op.Forward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Layer4_0_Downsample_1_Bias, Layer4_0_Downsample_1_RunningMean, Layer4_0_Downsample_1_RunningVar, Layer4_0_Downsample_1_NumBatchesTracked, Activation(Layer4_0_Downsample_1Output, batch), Training);
+        if (last == 56) return;
         // layer4.0.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
         _backend.Add(Activation(Layer4_0_Bn2Output, batch), Activation(Layer4_0_Downsample_1Output, batch), Activation(Layer4_0_Residual1Output, batch));
+        if (poison) PoisonFreed(57, batch);
+        if (last == 57) return;
         // layer4.0.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_relu2Op.Forward(batch, Activation(Layer4_0_Residual1Output, batch), Activation(Layer4_0_Relu2Output, batch));
+        if (last == 58) return;
         // layer4.1.conv1: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_conv1Op.Forward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, default, Activation(Layer4_1_Conv1Output, batch));
+        if (last == 59) return;
         // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_bn1Op.Forward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Layer4_1_Bn1Bias, Layer4_1_Bn1RunningMean, Layer4_1_Bn1RunningVar, Layer4_1_Bn1NumBatchesTracked, Activation(Layer4_1_Bn1Output, batch), Training);
+        if (last == 60) return;
         // layer4.1.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_relu1Op.Forward(batch, Activation(Layer4_1_Bn1Output, batch), Activation(Layer4_1_Relu1Output, batch));
+        if (last == 61) return;
         // layer4.1.conv2: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_conv2Op.Forward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, default, Activation(Layer4_1_Conv2Output, batch));
+        if (poison) PoisonFreed(62, batch);
+        if (last == 62) return;
         // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_bn2Op.Forward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Layer4_1_Bn2Bias, Layer4_1_Bn2RunningMean, Layer4_1_Bn2RunningVar, Layer4_1_Bn2NumBatchesTracked, Activation(Layer4_1_Bn2Output, batch), Training);
+        if (last == 63) return;
         // layer4.1.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
         _backend.Add(Activation(Layer4_1_Bn2Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_1_Residual1Output, batch));
+        if (poison) PoisonFreed(64, batch);
+        if (last == 64) return;
         // layer4.1.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_relu2Op.Forward(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch));
+        if (last == 65) return;
         // avgpool: AdaptiveAvgPool2d (N, 512, 7, 7) -> (N, 512, 1, 1)
         _avgpoolOp.Forward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch));
+        if (poison) PoisonFreed(66, batch);
+        if (last == 66) return;
+        // flatten1: Flatten (N, 512, 1, 1) -> (N, 512), a view: nothing to run
+        if (last == 67) return;
         // fc: Linear (N, 512) -> (N, 1000)
         _fcOp.Forward(batch, Activation(Flatten1Output, batch), FcWeight, FcBias, Activation(FcOutput, batch));
     }
@@ -1080,164 +1429,241 @@ partial class ResNet18 : global::Cnn.INetwork
     public void Backward(int batch)
     {
         CheckBatch(batch);
+        if (_inference) throw BuiltForInference("cannot run Backward");
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // fc: Linear
         _fcOp.Backward(batch, Activation(Flatten1Output, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(Flatten1OutputGradient, batch), FcWeightGradient, FcBiasGradient);
         // avgpool: AdaptiveAvgPool2d
         _avgpoolOp.Backward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch), Activation(AvgpoolOutputGradient, batch), Activation(Layer4_1_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(71, batch);
         // layer4.1.relu2: ReLU
-        _layer4_1_relu2Op.Backward(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch), Activation(Layer4_1_Relu2OutputGradient, batch), Activation(Layer4_1_Residual1OutputGradient, batch));
+        _layer4_1_relu2Op.Backward(batch, default, Activation(Layer4_1_Relu2Output, batch), Activation(Layer4_1_Relu2OutputGradient, batch), Activation(Layer4_1_Residual1OutputGradient, batch));
+        if (poison) PoisonFreed(72, batch);
         // layer4.1.residual1: Residual
         _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(73, batch);
         // layer4.1.bn2: BatchNorm2d
         _layer4_1_bn2Op.Backward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Activation(Layer4_1_Bn2OutputGradient, batch), Activation(Layer4_1_Conv2OutputGradient, batch), Layer4_1_Bn2WeightGradient, Layer4_1_Bn2BiasGradient);
+        if (poison) PoisonFreed(74, batch);
         // layer4.1.conv2: Conv2d
         _layer4_1_conv2Op.Backward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, Activation(Layer4_1_Conv2OutputGradient, batch), Activation(Layer4_1_Relu1OutputGradient, batch), Layer4_1_Conv2WeightGradient, default);
+        if (poison) PoisonFreed(75, batch);
         // layer4.1.relu1: ReLU
-        _layer4_1_relu1Op.Backward(batch, Activation(Layer4_1_Bn1Output, batch), Activation(Layer4_1_Relu1Output, batch), Activation(Layer4_1_Relu1OutputGradient, batch), Activation(Layer4_1_Bn1OutputGradient, batch));
+        _layer4_1_relu1Op.Backward(batch, default, Activation(Layer4_1_Relu1Output, batch), Activation(Layer4_1_Relu1OutputGradient, batch), Activation(Layer4_1_Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(76, batch);
         // layer4.1.bn1: BatchNorm2d
         _layer4_1_bn1Op.Backward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Activation(Layer4_1_Bn1OutputGradient, batch), Activation(Layer4_1_Conv1OutputGradient, batch), Layer4_1_Bn1WeightGradient, Layer4_1_Bn1BiasGradient);
+        if (poison) PoisonFreed(77, batch);
         // layer4.1.conv1: Conv2d
-        _layer4_1_conv1Op.Backward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, Activation(Layer4_1_Conv1OutputGradient, batch), Scratch(25088, batch), Layer4_1_Conv1WeightGradient, default);
-        _backend.Add(Activation(Layer4_0_Relu2OutputGradient, batch), Scratch(25088, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
+        _layer4_1_conv1Op.Backward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, Activation(Layer4_1_Conv1OutputGradient, batch), Scratch(Layer4_1_Conv1GradientScratch, 25088, batch), Layer4_1_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer4_0_Relu2OutputGradient, batch), Scratch(Layer4_1_Conv1GradientScratch, 25088, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(78, batch);
         // layer4.0.relu2: ReLU
-        _layer4_0_relu2Op.Backward(batch, Activation(Layer4_0_Residual1Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_0_Relu2OutputGradient, batch), Activation(Layer4_0_Residual1OutputGradient, batch));
+        _layer4_0_relu2Op.Backward(batch, default, Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_0_Relu2OutputGradient, batch), Activation(Layer4_0_Residual1OutputGradient, batch));
+        if (poison) PoisonFreed(79, batch);
         // layer4.0.residual1: Residual
         _backend.Copy(Activation(Layer4_0_Residual1OutputGradient, batch), Activation(Layer4_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer4_0_Residual1OutputGradient, batch), Activation(Layer4_0_Downsample_1OutputGradient, batch));
+        if (poison) PoisonFreed(80, batch);
         // layer4.0.downsample.1: BatchNorm2d
         _layer4_0_downsample_1Op.Backward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Activation(Layer4_0_Downsample_1OutputGradient, batch), Activation(Layer4_0_Downsample_0OutputGradient, batch), Layer4_0_Downsample_1_WeightGradient, Layer4_0_Downsample_1_BiasGradient);
+        if (poison) PoisonFreed(81, batch);
         // layer4.0.downsample.0: Conv2d
         _layer4_0_downsample_0Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, Activation(Layer4_0_Downsample_0OutputGradient, batch), Activation(Layer3_1_Relu2OutputGradient, batch), Layer4_0_Downsample_0_WeightGradient, default);
+        if (poison) PoisonFreed(82, batch);
         // layer4.0.bn2: BatchNorm2d
         _layer4_0_bn2Op.Backward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Activation(Layer4_0_Bn2OutputGradient, batch), Activation(Layer4_0_Conv2OutputGradient, batch), Layer4_0_Bn2WeightGradient, Layer4_0_Bn2BiasGradient);
+        if (poison) PoisonFreed(83, batch);
         // layer4.0.conv2: Conv2d
         _layer4_0_conv2Op.Backward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, Activation(Layer4_0_Conv2OutputGradient, batch), Activation(Layer4_0_Relu1OutputGradient, batch), Layer4_0_Conv2WeightGradient, default);
+        if (poison) PoisonFreed(84, batch);
         // layer4.0.relu1: ReLU
-        _layer4_0_relu1Op.Backward(batch, Activation(Layer4_0_Bn1Output, batch), Activation(Layer4_0_Relu1Output, batch), Activation(Layer4_0_Relu1OutputGradient, batch), Activation(Layer4_0_Bn1OutputGradient, batch));
+        _layer4_0_relu1Op.Backward(batch, default, Activation(Layer4_0_Relu1Output, batch), Activation(Layer4_0_Relu1OutputGradient, batch), Activation(Layer4_0_Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(85, batch);
         // layer4.0.bn1: BatchNorm2d
         _layer4_0_bn1Op.Backward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Activation(Layer4_0_Bn1OutputGradient, batch), Activation(Layer4_0_Conv1OutputGradient, batch), Layer4_0_Bn1WeightGradient, Layer4_0_Bn1BiasGradient);
+        if (poison) PoisonFreed(86, batch);
         // layer4.0.conv1: Conv2d
-        _layer4_0_conv1Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, Activation(Layer4_0_Conv1OutputGradient, batch), Scratch(50176, batch), Layer4_0_Conv1WeightGradient, default);
-        _backend.Add(Activation(Layer3_1_Relu2OutputGradient, batch), Scratch(50176, batch), Activation(Layer3_1_Relu2OutputGradient, batch));
+        _layer4_0_conv1Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, Activation(Layer4_0_Conv1OutputGradient, batch), Scratch(Layer4_0_Conv1GradientScratch, 50176, batch), Layer4_0_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer3_1_Relu2OutputGradient, batch), Scratch(Layer4_0_Conv1GradientScratch, 50176, batch), Activation(Layer3_1_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(87, batch);
         // layer3.1.relu2: ReLU
-        _layer3_1_relu2Op.Backward(batch, Activation(Layer3_1_Residual1Output, batch), Activation(Layer3_1_Relu2Output, batch), Activation(Layer3_1_Relu2OutputGradient, batch), Activation(Layer3_1_Residual1OutputGradient, batch));
+        _layer3_1_relu2Op.Backward(batch, default, Activation(Layer3_1_Relu2Output, batch), Activation(Layer3_1_Relu2OutputGradient, batch), Activation(Layer3_1_Residual1OutputGradient, batch));
+        if (poison) PoisonFreed(88, batch);
         // layer3.1.residual1: Residual
         _backend.Copy(Activation(Layer3_1_Residual1OutputGradient, batch), Activation(Layer3_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer3_1_Residual1OutputGradient, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(89, batch);
         // layer3.1.bn2: BatchNorm2d
         _layer3_1_bn2Op.Backward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Activation(Layer3_1_Bn2OutputGradient, batch), Activation(Layer3_1_Conv2OutputGradient, batch), Layer3_1_Bn2WeightGradient, Layer3_1_Bn2BiasGradient);
+        if (poison) PoisonFreed(90, batch);
         // layer3.1.conv2: Conv2d
         _layer3_1_conv2Op.Backward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, Activation(Layer3_1_Conv2OutputGradient, batch), Activation(Layer3_1_Relu1OutputGradient, batch), Layer3_1_Conv2WeightGradient, default);
+        if (poison) PoisonFreed(91, batch);
         // layer3.1.relu1: ReLU
-        _layer3_1_relu1Op.Backward(batch, Activation(Layer3_1_Bn1Output, batch), Activation(Layer3_1_Relu1Output, batch), Activation(Layer3_1_Relu1OutputGradient, batch), Activation(Layer3_1_Bn1OutputGradient, batch));
+        _layer3_1_relu1Op.Backward(batch, default, Activation(Layer3_1_Relu1Output, batch), Activation(Layer3_1_Relu1OutputGradient, batch), Activation(Layer3_1_Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(92, batch);
         // layer3.1.bn1: BatchNorm2d
         _layer3_1_bn1Op.Backward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Activation(Layer3_1_Bn1OutputGradient, batch), Activation(Layer3_1_Conv1OutputGradient, batch), Layer3_1_Bn1WeightGradient, Layer3_1_Bn1BiasGradient);
+        if (poison) PoisonFreed(93, batch);
         // layer3.1.conv1: Conv2d
-        _layer3_1_conv1Op.Backward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, Activation(Layer3_1_Conv1OutputGradient, batch), Scratch(50176, batch), Layer3_1_Conv1WeightGradient, default);
-        _backend.Add(Activation(Layer3_0_Relu2OutputGradient, batch), Scratch(50176, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
+        _layer3_1_conv1Op.Backward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, Activation(Layer3_1_Conv1OutputGradient, batch), Scratch(Layer3_1_Conv1GradientScratch, 50176, batch), Layer3_1_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer3_0_Relu2OutputGradient, batch), Scratch(Layer3_1_Conv1GradientScratch, 50176, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(94, batch);
         // layer3.0.relu2: ReLU
-        _layer3_0_relu2Op.Backward(batch, Activation(Layer3_0_Residual1Output, batch), Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_0_Relu2OutputGradient, batch), Activation(Layer3_0_Residual1OutputGradient, batch));
+        _layer3_0_relu2Op.Backward(batch, default, Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_0_Relu2OutputGradient, batch), Activation(Layer3_0_Residual1OutputGradient, batch));
+        if (poison) PoisonFreed(95, batch);
         // layer3.0.residual1: Residual
         _backend.Copy(Activation(Layer3_0_Residual1OutputGradient, batch), Activation(Layer3_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer3_0_Residual1OutputGradient, batch), Activation(Layer3_0_Downsample_1OutputGradient, batch));
+        if (poison) PoisonFreed(96, batch);
         // layer3.0.downsample.1: BatchNorm2d
         _layer3_0_downsample_1Op.Backward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Activation(Layer3_0_Downsample_1OutputGradient, batch), Activation(Layer3_0_Downsample_0OutputGradient, batch), Layer3_0_Downsample_1_WeightGradient, Layer3_0_Downsample_1_BiasGradient);
+        if (poison) PoisonFreed(97, batch);
         // layer3.0.downsample.0: Conv2d
         _layer3_0_downsample_0Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, Activation(Layer3_0_Downsample_0OutputGradient, batch), Activation(Layer2_1_Relu2OutputGradient, batch), Layer3_0_Downsample_0_WeightGradient, default);
+        if (poison) PoisonFreed(98, batch);
         // layer3.0.bn2: BatchNorm2d
         _layer3_0_bn2Op.Backward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Activation(Layer3_0_Bn2OutputGradient, batch), Activation(Layer3_0_Conv2OutputGradient, batch), Layer3_0_Bn2WeightGradient, Layer3_0_Bn2BiasGradient);
+        if (poison) PoisonFreed(99, batch);
         // layer3.0.conv2: Conv2d
         _layer3_0_conv2Op.Backward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, Activation(Layer3_0_Conv2OutputGradient, batch), Activation(Layer3_0_Relu1OutputGradient, batch), Layer3_0_Conv2WeightGradient, default);
+        if (poison) PoisonFreed(100, batch);
         // layer3.0.relu1: ReLU
-        _layer3_0_relu1Op.Backward(batch, Activation(Layer3_0_Bn1Output, batch), Activation(Layer3_0_Relu1Output, batch), Activation(Layer3_0_Relu1OutputGradient, batch), Activation(Layer3_0_Bn1OutputGradient, batch));
+        _layer3_0_relu1Op.Backward(batch, default, Activation(Layer3_0_Relu1Output, batch), Activation(Layer3_0_Relu1OutputGradient, batch), Activation(Layer3_0_Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(101, batch);
         // layer3.0.bn1: BatchNorm2d
         _layer3_0_bn1Op.Backward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Activation(Layer3_0_Bn1OutputGradient, batch), Activation(Layer3_0_Conv1OutputGradient, batch), Layer3_0_Bn1WeightGradient, Layer3_0_Bn1BiasGradient);
+        if (poison) PoisonFreed(102, batch);
         // layer3.0.conv1: Conv2d
-        _layer3_0_conv1Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, Activation(Layer3_0_Conv1OutputGradient, batch), Scratch(100352, batch), Layer3_0_Conv1WeightGradient, default);
-        _backend.Add(Activation(Layer2_1_Relu2OutputGradient, batch), Scratch(100352, batch), Activation(Layer2_1_Relu2OutputGradient, batch));
+        _layer3_0_conv1Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, Activation(Layer3_0_Conv1OutputGradient, batch), Scratch(Layer3_0_Conv1GradientScratch, 100352, batch), Layer3_0_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer2_1_Relu2OutputGradient, batch), Scratch(Layer3_0_Conv1GradientScratch, 100352, batch), Activation(Layer2_1_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(103, batch);
         // layer2.1.relu2: ReLU
-        _layer2_1_relu2Op.Backward(batch, Activation(Layer2_1_Residual1Output, batch), Activation(Layer2_1_Relu2Output, batch), Activation(Layer2_1_Relu2OutputGradient, batch), Activation(Layer2_1_Residual1OutputGradient, batch));
+        _layer2_1_relu2Op.Backward(batch, default, Activation(Layer2_1_Relu2Output, batch), Activation(Layer2_1_Relu2OutputGradient, batch), Activation(Layer2_1_Residual1OutputGradient, batch));
+        if (poison) PoisonFreed(104, batch);
         // layer2.1.residual1: Residual
         _backend.Copy(Activation(Layer2_1_Residual1OutputGradient, batch), Activation(Layer2_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer2_1_Residual1OutputGradient, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(105, batch);
         // layer2.1.bn2: BatchNorm2d
         _layer2_1_bn2Op.Backward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Activation(Layer2_1_Bn2OutputGradient, batch), Activation(Layer2_1_Conv2OutputGradient, batch), Layer2_1_Bn2WeightGradient, Layer2_1_Bn2BiasGradient);
+        if (poison) PoisonFreed(106, batch);
         // layer2.1.conv2: Conv2d
         _layer2_1_conv2Op.Backward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, Activation(Layer2_1_Conv2OutputGradient, batch), Activation(Layer2_1_Relu1OutputGradient, batch), Layer2_1_Conv2WeightGradient, default);
+        if (poison) PoisonFreed(107, batch);
         // layer2.1.relu1: ReLU
-        _layer2_1_relu1Op.Backward(batch, Activation(Layer2_1_Bn1Output, batch), Activation(Layer2_1_Relu1Output, batch), Activation(Layer2_1_Relu1OutputGradient, batch), Activation(Layer2_1_Bn1OutputGradient, batch));
+        _layer2_1_relu1Op.Backward(batch, default, Activation(Layer2_1_Relu1Output, batch), Activation(Layer2_1_Relu1OutputGradient, batch), Activation(Layer2_1_Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(108, batch);
         // layer2.1.bn1: BatchNorm2d
         _layer2_1_bn1Op.Backward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Activation(Layer2_1_Bn1OutputGradient, batch), Activation(Layer2_1_Conv1OutputGradient, batch), Layer2_1_Bn1WeightGradient, Layer2_1_Bn1BiasGradient);
+        if (poison) PoisonFreed(109, batch);
         // layer2.1.conv1: Conv2d
-        _layer2_1_conv1Op.Backward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, Activation(Layer2_1_Conv1OutputGradient, batch), Scratch(100352, batch), Layer2_1_Conv1WeightGradient, default);
-        _backend.Add(Activation(Layer2_0_Relu2OutputGradient, batch), Scratch(100352, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
+        _layer2_1_conv1Op.Backward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, Activation(Layer2_1_Conv1OutputGradient, batch), Scratch(Layer2_1_Conv1GradientScratch, 100352, batch), Layer2_1_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer2_0_Relu2OutputGradient, batch), Scratch(Layer2_1_Conv1GradientScratch, 100352, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(110, batch);
         // layer2.0.relu2: ReLU
-        _layer2_0_relu2Op.Backward(batch, Activation(Layer2_0_Residual1Output, batch), Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_0_Relu2OutputGradient, batch), Activation(Layer2_0_Residual1OutputGradient, batch));
+        _layer2_0_relu2Op.Backward(batch, default, Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_0_Relu2OutputGradient, batch), Activation(Layer2_0_Residual1OutputGradient, batch));
+        if (poison) PoisonFreed(111, batch);
         // layer2.0.residual1: Residual
         _backend.Copy(Activation(Layer2_0_Residual1OutputGradient, batch), Activation(Layer2_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer2_0_Residual1OutputGradient, batch), Activation(Layer2_0_Downsample_1OutputGradient, batch));
+        if (poison) PoisonFreed(112, batch);
         // layer2.0.downsample.1: BatchNorm2d
         _layer2_0_downsample_1Op.Backward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Activation(Layer2_0_Downsample_1OutputGradient, batch), Activation(Layer2_0_Downsample_0OutputGradient, batch), Layer2_0_Downsample_1_WeightGradient, Layer2_0_Downsample_1_BiasGradient);
+        if (poison) PoisonFreed(113, batch);
         // layer2.0.downsample.0: Conv2d
         _layer2_0_downsample_0Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, Activation(Layer2_0_Downsample_0OutputGradient, batch), Activation(Layer1_1_Relu2OutputGradient, batch), Layer2_0_Downsample_0_WeightGradient, default);
+        if (poison) PoisonFreed(114, batch);
         // layer2.0.bn2: BatchNorm2d
         _layer2_0_bn2Op.Backward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Activation(Layer2_0_Bn2OutputGradient, batch), Activation(Layer2_0_Conv2OutputGradient, batch), Layer2_0_Bn2WeightGradient, Layer2_0_Bn2BiasGradient);
+        if (poison) PoisonFreed(115, batch);
         // layer2.0.conv2: Conv2d
         _layer2_0_conv2Op.Backward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, Activation(Layer2_0_Conv2OutputGradient, batch), Activation(Layer2_0_Relu1OutputGradient, batch), Layer2_0_Conv2WeightGradient, default);
+        if (poison) PoisonFreed(116, batch);
         // layer2.0.relu1: ReLU
-        _layer2_0_relu1Op.Backward(batch, Activation(Layer2_0_Bn1Output, batch), Activation(Layer2_0_Relu1Output, batch), Activation(Layer2_0_Relu1OutputGradient, batch), Activation(Layer2_0_Bn1OutputGradient, batch));
+        _layer2_0_relu1Op.Backward(batch, default, Activation(Layer2_0_Relu1Output, batch), Activation(Layer2_0_Relu1OutputGradient, batch), Activation(Layer2_0_Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(117, batch);
         // layer2.0.bn1: BatchNorm2d
         _layer2_0_bn1Op.Backward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Activation(Layer2_0_Bn1OutputGradient, batch), Activation(Layer2_0_Conv1OutputGradient, batch), Layer2_0_Bn1WeightGradient, Layer2_0_Bn1BiasGradient);
+        if (poison) PoisonFreed(118, batch);
         // layer2.0.conv1: Conv2d
-        _layer2_0_conv1Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, Activation(Layer2_0_Conv1OutputGradient, batch), Scratch(200704, batch), Layer2_0_Conv1WeightGradient, default);
-        _backend.Add(Activation(Layer1_1_Relu2OutputGradient, batch), Scratch(200704, batch), Activation(Layer1_1_Relu2OutputGradient, batch));
+        _layer2_0_conv1Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, Activation(Layer2_0_Conv1OutputGradient, batch), Scratch(Layer2_0_Conv1GradientScratch, 200704, batch), Layer2_0_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer1_1_Relu2OutputGradient, batch), Scratch(Layer2_0_Conv1GradientScratch, 200704, batch), Activation(Layer1_1_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(119, batch);
         // layer1.1.relu2: ReLU
-        _layer1_1_relu2Op.Backward(batch, Activation(Layer1_1_Residual1Output, batch), Activation(Layer1_1_Relu2Output, batch), Activation(Layer1_1_Relu2OutputGradient, batch), Activation(Layer1_1_Residual1OutputGradient, batch));
+        _layer1_1_relu2Op.Backward(batch, default, Activation(Layer1_1_Relu2Output, batch), Activation(Layer1_1_Relu2OutputGradient, batch), Activation(Layer1_1_Residual1OutputGradient, batch));
+        if (poison) PoisonFreed(120, batch);
         // layer1.1.residual1: Residual
         _backend.Copy(Activation(Layer1_1_Residual1OutputGradient, batch), Activation(Layer1_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer1_1_Residual1OutputGradient, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(121, batch);
         // layer1.1.bn2: BatchNorm2d
         _layer1_1_bn2Op.Backward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Activation(Layer1_1_Bn2OutputGradient, batch), Activation(Layer1_1_Conv2OutputGradient, batch), Layer1_1_Bn2WeightGradient, Layer1_1_Bn2BiasGradient);
+        if (poison) PoisonFreed(122, batch);
         // layer1.1.conv2: Conv2d
         _layer1_1_conv2Op.Backward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, Activation(Layer1_1_Conv2OutputGradient, batch), Activation(Layer1_1_Relu1OutputGradient, batch), Layer1_1_Conv2WeightGradient, default);
+        if (poison) PoisonFreed(123, batch);
         // layer1.1.relu1: ReLU
-        _layer1_1_relu1Op.Backward(batch, Activation(Layer1_1_Bn1Output, batch), Activation(Layer1_1_Relu1Output, batch), Activation(Layer1_1_Relu1OutputGradient, batch), Activation(Layer1_1_Bn1OutputGradient, batch));
+        _layer1_1_relu1Op.Backward(batch, default, Activation(Layer1_1_Relu1Output, batch), Activation(Layer1_1_Relu1OutputGradient, batch), Activation(Layer1_1_Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(124, batch);
         // layer1.1.bn1: BatchNorm2d
         _layer1_1_bn1Op.Backward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Activation(Layer1_1_Bn1OutputGradient, batch), Activation(Layer1_1_Conv1OutputGradient, batch), Layer1_1_Bn1WeightGradient, Layer1_1_Bn1BiasGradient);
+        if (poison) PoisonFreed(125, batch);
         // layer1.1.conv1: Conv2d
-        _layer1_1_conv1Op.Backward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, Activation(Layer1_1_Conv1OutputGradient, batch), Scratch(200704, batch), Layer1_1_Conv1WeightGradient, default);
-        _backend.Add(Activation(Layer1_0_Relu2OutputGradient, batch), Scratch(200704, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
+        _layer1_1_conv1Op.Backward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, Activation(Layer1_1_Conv1OutputGradient, batch), Scratch(Layer1_1_Conv1GradientScratch, 200704, batch), Layer1_1_Conv1WeightGradient, default);
+        _backend.Add(Activation(Layer1_0_Relu2OutputGradient, batch), Scratch(Layer1_1_Conv1GradientScratch, 200704, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
+        if (poison) PoisonFreed(126, batch);
         // layer1.0.relu2: ReLU
-        _layer1_0_relu2Op.Backward(batch, Activation(Layer1_0_Residual1Output, batch), Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_0_Relu2OutputGradient, batch), Activation(Layer1_0_Residual1OutputGradient, batch));
+        _layer1_0_relu2Op.Backward(batch, default, Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_0_Relu2OutputGradient, batch), Activation(Layer1_0_Residual1OutputGradient, batch));
+        if (poison) PoisonFreed(127, batch);
         // layer1.0.residual1: Residual
         _backend.Copy(Activation(Layer1_0_Residual1OutputGradient, batch), Activation(Layer1_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer1_0_Residual1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
+        if (poison) PoisonFreed(128, batch);
         // layer1.0.bn2: BatchNorm2d
         _layer1_0_bn2Op.Backward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Activation(Layer1_0_Bn2OutputGradient, batch), Activation(Layer1_0_Conv2OutputGradient, batch), Layer1_0_Bn2WeightGradient, Layer1_0_Bn2BiasGradient);
+        if (poison) PoisonFreed(129, batch);
         // layer1.0.conv2: Conv2d
         _layer1_0_conv2Op.Backward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, Activation(Layer1_0_Conv2OutputGradient, batch), Activation(Layer1_0_Relu1OutputGradient, batch), Layer1_0_Conv2WeightGradient, default);
+        if (poison) PoisonFreed(130, batch);
         // layer1.0.relu1: ReLU
-        _layer1_0_relu1Op.Backward(batch, Activation(Layer1_0_Bn1Output, batch), Activation(Layer1_0_Relu1Output, batch), Activation(Layer1_0_Relu1OutputGradient, batch), Activation(Layer1_0_Bn1OutputGradient, batch));
+        _layer1_0_relu1Op.Backward(batch, default, Activation(Layer1_0_Relu1Output, batch), Activation(Layer1_0_Relu1OutputGradient, batch), Activation(Layer1_0_Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(131, batch);
         // layer1.0.bn1: BatchNorm2d
         _layer1_0_bn1Op.Backward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Activation(Layer1_0_Bn1OutputGradient, batch), Activation(Layer1_0_Conv1OutputGradient, batch), Layer1_0_Bn1WeightGradient, Layer1_0_Bn1BiasGradient);
+        if (poison) PoisonFreed(132, batch);
         // layer1.0.conv1: Conv2d
-        _layer1_0_conv1Op.Backward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, Activation(Layer1_0_Conv1OutputGradient, batch), Scratch(200704, batch), Layer1_0_Conv1WeightGradient, default);
-        _backend.Add(Activation(Maxpool1OutputGradient, batch), Scratch(200704, batch), Activation(Maxpool1OutputGradient, batch));
+        _layer1_0_conv1Op.Backward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, Activation(Layer1_0_Conv1OutputGradient, batch), Scratch(Layer1_0_Conv1GradientScratch, 200704, batch), Layer1_0_Conv1WeightGradient, default);
+        _backend.Add(Activation(Maxpool1OutputGradient, batch), Scratch(Layer1_0_Conv1GradientScratch, 200704, batch), Activation(Maxpool1OutputGradient, batch));
+        if (poison) PoisonFreed(133, batch);
         // maxpool1: MaxPool2d
         _maxpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
+        if (poison) PoisonFreed(134, batch);
         // relu1: ReLU
-        _relu1Op.Backward(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Bn1OutputGradient, batch));
+        _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Bn1OutputGradient, batch));
+        if (poison) PoisonFreed(135, batch);
         // bn1: BatchNorm2d
         _bn1Op.Backward(batch, Activation(Conv1Output, batch), Bn1Weight, Activation(Bn1OutputGradient, batch), Activation(Conv1OutputGradient, batch), Bn1WeightGradient, Bn1BiasGradient);
+        if (poison) PoisonFreed(136, batch);
         // conv1: Conv2d
         _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, Conv1WeightGradient, default);
     }
 
-    /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples.</summary>
+    /// <summary>
+    /// The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples. Buffers are reused once
+    /// nothing reads them, so the last Forward is replayed from <see cref="Input"/> up to that layer (same dropout masks, running
+    /// statistics left as they were). That overwrites what a pending Backward would read: run Forward again before it.
+    /// </summary>
     public global::Cnn.Tensor LayerOutput(int layer, int batch)
     {
         CheckBatch(batch);
+        if (layer < 0 || layer >= 69) throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "ResNet18 has 69 layers.");
+        using global::Cnn.DeviceBuffer statistics = _backend.Allocate(BufferLength);
+        _backend.Copy(Buffers, new global::Cnn.Tensor(statistics, 0, (int)BufferLength));
+        ForwardThrough(layer, batch);
+        _backend.Copy(new global::Cnn.Tensor(statistics, 0, (int)BufferLength), Buffers);
         return layer switch
         {
             0 => Activation(Conv1Output, batch),
@@ -1313,11 +1739,26 @@ partial class ResNet18 : global::Cnn.INetwork
         };
     }
 
-    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
-    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, slot.Offset * _maxBatch, slot.Size * batch);
+    /// <summary>Where a tensor of the activation arena starts in this network's plan.</summary>
+    private long Start(TensorSlot slot) => (_inference ? slot.Inference : slot.Training) * _maxBatch;
 
-    /// <summary>The gradient scratch, <paramref name="size"/> values per sample.</summary>
-    private global::Cnn.Tensor Scratch(int size, int batch) => new global::Cnn.Tensor(_activations, GradientScratch.Offset * _maxBatch, size * batch);
+    /// <summary>The first <paramref name="batch"/> samples of a tensor of the activation arena.</summary>
+    private global::Cnn.Tensor Activation(TensorSlot slot, int batch) => new global::Cnn.Tensor(_activations, Start(slot), slot.Size * batch);
+
+    /// <summary>A gradient scratch, <paramref name="size"/> values per sample.</summary>
+    private global::Cnn.Tensor Scratch(TensorSlot slot, int size, int batch) => new global::Cnn.Tensor(_activations, Start(slot), size * batch);
+
+    /// <summary>Fills the buffers that step <paramref name="step"/> of this network's plan freed with NaN, so that a read after reuse shows.</summary>
+    private void PoisonFreed(int step, int batch)
+    {
+        foreach (TensorSlot slot in (_inference ? s_freedInInference : s_freedInTraining)[step]) _backend.Fill(Activation(slot, batch), float.NaN);
+    }
+
+    /// <summary>The parameter gradients; an inference network has none.</summary>
+    private global::Cnn.DeviceBuffer GradientArena => _gradients ?? throw BuiltForInference("has no gradients");
+
+    private global::System.InvalidOperationException BuiltForInference(string what)
+        => new global::System.InvalidOperationException($"ResNet18 was built for inference (NetworkMode.Inference), so it {what}: it keeps no gradients and no activations for a backward pass. Construct it with NetworkMode.Training to train it.");
 
     private void CheckBatch(int batch)
     {
@@ -1392,7 +1833,7 @@ partial class ResNet18 : global::Cnn.INetwork
         (_fcOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
-        _gradients.Dispose();
+        _gradients?.Dispose();
         _parameters.Dispose();
         if (_ownsBackend) _backend.Dispose();
     }

@@ -1,0 +1,43 @@
+using System.Collections.Generic;
+using Cnn.Generators.Helpers;
+
+namespace Cnn.Generators.Planning
+{
+    /// <summary>
+    /// How one network runs in one mode: its steps (every layer's forward, then in training every
+    /// layer's backward in reverse), every planned tensor with its lifetime, and the buffers they are
+    /// assigned to by liveness. Index maps say which planned tensor holds what (-1: none in this mode):
+    /// <see cref="Values"/> and <see cref="Gradients"/> by shaped tensor (a view shares its input's),
+    /// <see cref="Masks"/> and <see cref="Scratches"/> by layer. Plain data: tested on its own.
+    /// </summary>
+    internal sealed record ExecutionPlan(
+        PlanMode Mode,
+        EquatableArray<PlanStep> Steps,
+        EquatableArray<PlannedTensor> Tensors,
+        EquatableArray<PlannedBuffer> Buffers,
+        EquatableArray<int> Values,
+        EquatableArray<int> Gradients,
+        EquatableArray<int> Masks,
+        EquatableArray<int> Scratches,
+        int Labels,
+        long ActivationsPerSample)
+    {
+        /// <summary>The buffer of planned tensor <paramref name="tensor"/>.</summary>
+        public PlannedBuffer BufferOf(int tensor) => Buffers[Tensors[tensor].Buffer];
+
+        /// <summary>The step that runs layer <paramref name="layer"/> backward (training plans only).</summary>
+        public int BackwardStep(int layer, int layers) => 2 * layers - 1 - layer;
+
+        /// <summary>The buffers whose last live step is <paramref name="step"/>: free for others from the next step on.</summary>
+        public IEnumerable<int> FreedAfter(int step)
+        {
+            for (int b = 0; b < Buffers.Count; b++)
+            {
+                if (Buffers[b].LastStep == step && step < Steps.Count - 1) yield return b;
+            }
+        }
+    }
+
+    /// <summary>The plans the emitter consumes: one per mode, so that the constructor can pick.</summary>
+    internal sealed record NetworkPlans(ExecutionPlan Training, ExecutionPlan Inference);
+}

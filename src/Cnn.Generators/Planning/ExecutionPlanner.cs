@@ -1,0 +1,276 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Cnn.Generators.Helpers;
+using Cnn.Generators.Shapes;
+
+namespace Cnn.Generators.Planning
+{
+    /// <summary>
+    /// Plans the activation arena of a shaped network for one mode, as ONNX Runtime's allocation
+    /// planner and TFLite's arena planner do: list the steps, find each tensor's first and last use
+    /// (what a backward step reads comes from its layer kind's <c>SavedForBackward</c>), let an
+    /// in-place layer's output take its input's buffer when nothing else reads the input, then
+    /// place the buffers greedily, largest first, each at the best-fitting gap among the buffers
+    /// live at the same time. Pure code over plain records.
+    /// </summary>
+    internal static class ExecutionPlanner
+    {
+        /// <summary>Both plans of <paramref name="network"/>.</summary>
+        public static NetworkPlans PlanBoth(ShapedNetwork network)
+            => new NetworkPlans(Plan(network, PlanMode.Training), Plan(network, PlanMode.Inference));
+
+        public static ExecutionPlan Plan(ShapedNetwork network, PlanMode mode)
+        {
+            var builder = new PlanBuilder(network, mode);
+            builder.AddTensors();
+            builder.AddSteps();
+            builder.Pin();
+            builder.RunInPlace();
+            return builder.Finish();
+        }
+
+        private sealed class PlanBuilder
+        {
+            private readonly ShapedNetwork _network;
+            private readonly PlanMode _mode;
+            private readonly int _layers;
+            private readonly List<(PlannedRole Role, int Index, long Size)> _tensors = new List<(PlannedRole, int, long)>();
+            private readonly List<List<int>> _uses = new List<List<int>>();
+            private readonly List<List<int>> _reads = new List<List<int>>();
+            private readonly List<PlanStep> _steps = new List<PlanStep>();
+            private readonly HashSet<int> _pinned = new HashSet<int>();
+            private int[] _values = Array.Empty<int>(), _gradients = Array.Empty<int>(), _masks = Array.Empty<int>(), _scratches = Array.Empty<int>();
+            private int[] _parent = Array.Empty<int>();
+            private int _labels;
+
+            public PlanBuilder(ShapedNetwork network, PlanMode mode)
+            {
+                _network = network;
+                _mode = mode;
+                _layers = network.Layers.Count;
+            }
+
+            private bool Training => _mode == PlanMode.Training;
+
+            private int LastStep => Training ? 2 * _layers - 1 : _layers - 1;
+
+            private int Output => _network.Layers[_layers - 1].Output;
+
+            /// <summary>A layer whose output is a view of its input (Flatten): it shares the input's tensors and has no step.</summary>
+            private bool IsView(ShapedLayer layer)
+                => layer.Inputs.Count == 1 && _network.Tensors[layer.Output].ValueOffset == _network.Tensors[layer.Input].ValueOffset;
+
+            private int NewTensor(PlannedRole role, int index, long size)
+            {
+                _tensors.Add((role, index, size));
+                _uses.Add(new List<int>());
+                _reads.Add(new List<int>());
+                return _tensors.Count - 1;
+            }
+
+            public void AddTensors()
+            {
+                int count = _network.Tensors.Count;
+                _values = Enumerable.Repeat(-1, count).ToArray();
+                _gradients = Enumerable.Repeat(-1, count).ToArray();
+                _masks = Enumerable.Repeat(-1, _layers).ToArray();
+                _scratches = Enumerable.Repeat(-1, _layers).ToArray();
+                _values[0] = NewTensor(PlannedRole.Value, 0, _network.Tensors[0].Shape.Size);
+                for (int i = 0; i < _layers; i++)
+                {
+                    ShapedLayer layer = _network.Layers[i];
+                    long size = layer.OutputShape.Size;
+                    bool view = IsView(layer);
+                    _values[layer.Output] = view ? _values[layer.Input] : NewTensor(PlannedRole.Value, layer.Output, size);
+                    bool hasGradient = _network.Tensors[layer.Output].HasGradient && (Training || layer.Output == Output);
+                    if (hasGradient) _gradients[layer.Output] = view ? _gradients[layer.Input] : NewTensor(PlannedRole.Gradient, layer.Output, size);
+                    if (layer.MaskOffset >= 0) _masks[i] = NewTensor(PlannedRole.Mask, i, layer.InputShape.Size);
+                    if (!Training) continue;
+                    long scratch = 0;
+                    for (int k = 0; k < layer.Inputs.Count; k++)
+                    {
+                        if (layer.Routes[k] == GradientRoute.Accumulate) scratch = Math.Max(scratch, _network.Tensors[layer.Inputs[k]].Shape.Size);
+                    }
+                    if (scratch > 0) _scratches[i] = NewTensor(PlannedRole.Scratch, i, scratch);
+                }
+                _labels = NewTensor(PlannedRole.Labels, -1, 1);
+            }
+
+            public void AddSteps()
+            {
+                for (int i = 0; i < _layers; i++)
+                {
+                    ShapedLayer layer = _network.Layers[i];
+                    var reads = new List<int>();
+                    var writes = new List<int>();
+                    if (!IsView(layer))
+                    {
+                        foreach (int input in layer.Inputs) reads.Add(_values[input]);
+                        writes.Add(_values[layer.Output]);
+                        if (_masks[i] >= 0) writes.Add(_masks[i]);
+                    }
+                    AddStep(i, false, reads, writes);
+                }
+                if (!Training) return;
+                for (int i = _layers - 1; i >= 0; i--)
+                {
+                    ShapedLayer layer = _network.Layers[i];
+                    var reads = new List<int>();
+                    var writes = new List<int>();
+                    bool backward = !IsView(layer) && (layer.ParameterCount > 0 || layer.Routes.Any(r => r != GradientRoute.None));
+                    if (backward)
+                    {
+                        reads.Add(_gradients[layer.Output]);
+                        SavedTensors saved = layer.Resolved.Rules.SavedForBackward(layer);
+                        if ((saved & SavedTensors.Input) != 0) foreach (int input in layer.Inputs) reads.Add(_values[input]);
+                        if ((saved & SavedTensors.Output) != 0) reads.Add(_values[layer.Output]);
+                        if ((saved & SavedTensors.Mask) != 0 && _masks[i] >= 0) reads.Add(_masks[i]);
+                        for (int k = 0; k < layer.Inputs.Count; k++)
+                        {
+                            int gradient = _gradients[layer.Inputs[k]];
+                            if (layer.Routes[k] == GradientRoute.Write) writes.Add(gradient);
+                            if (layer.Routes[k] != GradientRoute.Accumulate) continue;
+                            // The contribution goes to the scratch (written, then read within the step), then is added to the gradient so far.
+                            reads.Add(gradient);
+                            writes.Add(gradient);
+                            writes.Add(_scratches[i]);
+                        }
+                    }
+                    AddStep(i, true, reads, writes);
+                }
+            }
+
+            private void AddStep(int layer, bool backward, List<int> reads, List<int> writes)
+            {
+                int step = _steps.Count;
+                foreach (int t in reads)
+                {
+                    _reads[t].Add(step);
+                    _uses[t].Add(step);
+                }
+                foreach (int t in writes) _uses[t].Add(step);
+                _steps.Add(new PlanStep(layer, backward, reads.Distinct().ToEquatableArray(), writes.Distinct().ToEquatableArray()));
+            }
+
+            /// <summary>
+            /// What the caller reads or writes between calls lives through every step: the input (written
+            /// before Forward, replayed by LayerOutput), the labels, the output, and the output gradient
+            /// from the end of the forward pass on (a loss writes it before Backward).
+            /// </summary>
+            public void Pin()
+            {
+                foreach (int t in new[] { _values[0], _labels, _values[Output] })
+                {
+                    _pinned.Add(t);
+                    _uses[t].Add(0);
+                    _uses[t].Add(LastStep);
+                }
+                int outputGradient = _gradients[Output];
+                if (outputGradient < 0) return;
+                _pinned.Add(outputGradient);
+                _uses[outputGradient].Add(_layers - 1);
+                _uses[outputGradient].Add(LastStep);
+            }
+
+            /// <summary>
+            /// An in-place layer's output takes its input's buffer when no other step reads the input
+            /// (for inference, a layer whose forward alone runs in place); in training, its input
+            /// gradient takes its output gradient's buffer when that is the gradient's last use.
+            /// </summary>
+            public void RunInPlace()
+            {
+                _parent = Enumerable.Range(0, _tensors.Count).ToArray();
+                for (int i = 0; i < _layers; i++)
+                {
+                    ShapedLayer layer = _network.Layers[i];
+                    bool inPlace = Training ? layer.Resolved.Rules.RunsInPlace(layer) : layer.Resolved.Rules.ForwardRunsInPlace(layer);
+                    if (IsView(layer) || !inPlace) continue;
+                    int x = _values[layer.Input], y = _values[layer.Output];
+                    if (!_pinned.Contains(x) && _reads[x].All(step => step == i)) _parent[Find(y)] = Find(x);
+                    if (!Training || layer.Routes[0] != GradientRoute.Write) continue;
+                    int step = 2 * _layers - 1 - i;
+                    int dy = _gradients[layer.Output], dx = _gradients[layer.Input];
+                    if (dy >= 0 && !_pinned.Contains(dy) && _uses[dy].All(s => s <= step) && _uses[dx].All(s => s >= step)) _parent[Find(dx)] = Find(dy);
+                }
+            }
+
+            private int Find(int t)
+            {
+                while (_parent[t] != t) t = _parent[t] = _parent[_parent[t]];
+                return t;
+            }
+
+            public ExecutionPlan Finish()
+            {
+                // A tensor no step touches (a gradient nothing reads) still gets a place, live at step 0 only.
+                int First(int t) => _uses[t].Count == 0 ? 0 : _uses[t].Min();
+                int Last(int t) => _uses[t].Count == 0 ? 0 : _uses[t].Max();
+
+                var roots = new Dictionary<int, int>();
+                var groups = new List<(long Size, int First, int Last)>();
+                int[] bufferOf = new int[_tensors.Count];
+                for (int t = 0; t < _tensors.Count; t++)
+                {
+                    int root = Find(t);
+                    if (!roots.TryGetValue(root, out int b))
+                    {
+                        b = groups.Count;
+                        roots.Add(root, b);
+                        groups.Add((0, int.MaxValue, int.MinValue));
+                    }
+                    bufferOf[t] = b;
+                    (long size, int first, int last) = groups[b];
+                    groups[b] = (Math.Max(size, _tensors[t].Size), Math.Min(first, First(t)), Math.Max(last, Last(t)));
+                }
+
+                long[] offsets = Place(groups);
+                var buffers = new PlannedBuffer[groups.Count];
+                long total = 0;
+                for (int b = 0; b < groups.Count; b++)
+                {
+                    buffers[b] = new PlannedBuffer(offsets[b], groups[b].Size, groups[b].First, groups[b].Last);
+                    total = Math.Max(total, buffers[b].End);
+                }
+                var tensors = new PlannedTensor[_tensors.Count];
+                for (int t = 0; t < tensors.Length; t++)
+                {
+                    tensors[t] = new PlannedTensor(_tensors[t].Role, _tensors[t].Index, _tensors[t].Size, First(t), Last(t), bufferOf[t]);
+                }
+                return new ExecutionPlan(_mode, _steps.ToEquatableArray(), tensors.ToEquatableArray(), buffers.ToEquatableArray(),
+                    _values.ToEquatableArray(), _gradients.ToEquatableArray(), _masks.ToEquatableArray(), _scratches.ToEquatableArray(), _labels, total);
+            }
+
+            /// <summary>
+            /// Greedy by size: the largest buffer first, each at the smallest aligned gap between the
+            /// buffers already placed that are live at the same time, or after the last of them.
+            /// </summary>
+            private static long[] Place(List<(long Size, int First, int Last)> groups)
+            {
+                long[] offsets = new long[groups.Count];
+                var placed = new List<int>();
+                IEnumerable<int> order = Enumerable.Range(0, groups.Count)
+                    .OrderByDescending(b => groups[b].Size).ThenBy(b => groups[b].First).ThenBy(b => b);
+                foreach (int b in order)
+                {
+                    (long size, int first, int last) = groups[b];
+                    var live = placed.Where(p => groups[p].First <= last && first <= groups[p].Last).OrderBy(p => offsets[p]).ThenBy(p => p).ToList();
+                    long candidate = 0, best = -1, bestGap = long.MaxValue;
+                    foreach (int p in live)
+                    {
+                        long gap = offsets[p] - candidate;
+                        if (gap >= size && gap < bestGap)
+                        {
+                            best = candidate;
+                            bestGap = gap;
+                        }
+                        candidate = Math.Max(candidate, Alignment.Align(offsets[p] + groups[p].Size));
+                    }
+                    offsets[b] = best >= 0 ? best : candidate;
+                    placed.Add(b);
+                }
+                return offsets;
+            }
+        }
+    }
+}
