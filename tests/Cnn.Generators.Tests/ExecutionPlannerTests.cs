@@ -17,7 +17,11 @@ public class ExecutionPlannerTests
     private static SizeArg S(int value) => SizeArg.Of(value);
 
     private static Conv2dSpec Conv(string name, int outChannels, int kernel, int stride = 1, int padding = 0)
-        => new(name, null, S(outChannels), S(kernel), S(stride), S(padding), PaddingModeSpec.Explicit, S(1), S(1), true, S(0));
+        => new(name, null, S(outChannels), S(kernel), S(kernel), S(stride), S(stride), S(padding), S(padding), PaddingModeSpec.Explicit, S(1), S(1), S(1), true, S(0));
+
+    /// <summary>A square pool; stride 0 means the kernel size, as the attribute's default.</summary>
+    private static Pool2dSpec Pool(string name, PoolKindSpec kind, int kernel, int stride = 0, int padding = 0)
+        => new(name, null, kind, S(kernel), S(kernel), S(stride), S(stride), S(padding), S(padding), false, true);
 
     private static ActivationSpec Act(string name, ActivationKindSpec kind, double slope = 0.01) => new(name, null, kind, slope);
 
@@ -40,13 +44,13 @@ public class ExecutionPlannerTests
         new ResidualSpec("block2", null, Layers(Conv("b2conv1", 16, 3, stride: 2, padding: 1), Bn("b2bn1"), Act("b2relu1", ActivationKindSpec.ReLU), Conv("b2conv2", 16, 3, padding: 1), Bn("b2bn2")),
             "downsample", Layers(Conv("0", 16, 1, stride: 2), Bn("1"))),
         Act("relu3", ActivationKindSpec.ReLU),
-        new Pool2dSpec("pool", null, PoolKindSpec.Average, S(6), S(6), S(0), false),
+        Pool("pool", PoolKindSpec.Average, 6, 6),
         new FlattenSpec("flatten", null), new DropoutSpec("drop", null, 0.5),
         new LinearSpec("fc", null, S(10), S(0), true));
 
     /// <summary>An inception-like concatenation (one branch empty: the input itself), max pooling before ReLU, sigmoid, tanh, SiLU and a softmax head.</summary>
     private static ShapedNetwork ConcatNet() => Shaped(new InputSpec(4, 9, 11, false, null),
-        Conv("stem", 6, 3, padding: 1), new Pool2dSpec("pool1", null, PoolKindSpec.Max, S(2), S(0), S(0), false), Act("relu1", ActivationKindSpec.ReLU),
+        Conv("stem", 6, 3, padding: 1), Pool("pool1", PoolKindSpec.Max, 2), Act("relu1", ActivationKindSpec.ReLU),
         new ConcatSpec("mix", null, new[]
         {
             new BranchSpec("a", Layers(Conv("c", 5, 1), Act("sig", ActivationKindSpec.Sigmoid))),
