@@ -140,8 +140,9 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
         foreach (string name in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
             File.WriteAllText(Path.Combine(parent, name), "<Project />\n");
         // The local feed beside the machine's usual sources (not cleared). Source mapping takes Cnn
-        // from the local feed only, so that no remote package of that name can win and the restore
-        // needs no network (Cnn has no dependencies).
+        // from the local feed only, so that no remote package of that name can win; Cnn's one
+        // dependency (Microsoft.Extensions.Logging.Abstractions) comes from nuget.org, and the
+        // repository's own restore has already put it in the global packages folder.
         File.WriteAllText(Path.Combine(parent, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
@@ -152,6 +153,9 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
                 <packageSource key="cnn-local">
                   <package pattern="Cnn" />
                   <package pattern="Cnn.*" />
+                </packageSource>
+                <packageSource key="nuget.org">
+                  <package pattern="*" />
                 </packageSource>
               </packageSourceMapping>
             </configuration>
