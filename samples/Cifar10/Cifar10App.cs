@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Diagnostics;
 using System.Text.Json;
 using Cnn;
@@ -16,27 +18,6 @@ namespace Cifar10Sample;
 /// </summary>
 public static class Cifar10App
 {
-    /// <summary>The usage text.</summary>
-    public const string Usage = """
-        usage: Cifar10 --data DIR [options]
-          --data DIR         folder with CIFAR-10's binary batches: data_batch_1.bin ... data_batch_5.bin and
-                             test_batch.bin (cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html);
-                             batches.meta.txt, if there, gives the class names
-          --optimizer NAME   sgd (default, as the PyTorch reference) or adam
-          --lr X             learning rate (default 0.008 for sgd, 0.001 for adam)
-          --momentum X       SGD momentum (default 0, as the reference)
-          --epochs N         training epochs (default 2)
-          --batch-size N     samples per step (default 64)
-          --limit N          train on the first N training images only
-          --test-limit N     evaluate on the first N test images only
-          --seed N           seed for initialisation and shuffling (default 1)
-          --report FILE      write a JSON report
-
-        A batch file that is not a whole number of 3073-byte records (truncated), or a record whose label
-        is not 0-9, stops the run before training with an error that names the file, the record and its
-        byte offset; a missing file is named too. Exit codes: 0 done, 1 bad data, 2 bad arguments, 130 cancelled.
-        """;
-
     /// <summary>Runs the sample with <paramref name="args"/>; returns the process exit code.</summary>
     /// <param name="args">The options.</param>
     /// <param name="output">Where progress and results go.</param>
@@ -44,26 +25,17 @@ public static class Cifar10App
     /// <param name="token">Stops training after the current batch (Ctrl+C in the console).</param>
     public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken token = default)
     {
-        Cifar10Options options;
-        try
-        {
-            options = Cifar10Options.Parse(args);
-        }
-        catch (ArgumentException e)
-        {
-            error.WriteLine(e.Message);
-            error.WriteLine(Usage);
-            return 2;
-        }
-        if (options.Help)
-        {
-            output.WriteLine(Usage);
-            return 0;
-        }
+        ParseResult parsed = Cifar10Command.Create(options => Train(options, output, error, token)).Parse(args);
+        int exit = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        // System.CommandLine exits with 1 on a parse error; this sample keeps 1 for bad data.
+        return parsed.Action is ParseErrorAction ? 2 : exit;
+    }
 
+    private static int Train(Cifar10Options options, TextWriter output, TextWriter error, CancellationToken token)
+    {
         try
         {
-            return Train(options, output, token);
+            return TrainAndReport(options, output, token);
         }
         catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException or TrainingDivergedException)
         {
@@ -77,9 +49,9 @@ public static class Cifar10App
         }
     }
 
-    private static int Train(Cifar10Options options, TextWriter output, CancellationToken token)
+    private static int TrainAndReport(Cifar10Options options, TextWriter output, CancellationToken token)
     {
-        string directory = options.DataDirectory!;
+        string directory = options.DataDirectory;
         ImageDataset train = Cifar10.Load(directory, train: true, limit: options.Limit);
         ImageDataset test = Cifar10.Load(directory, train: false, limit: options.TestLimit);
         Normalization normalization = train.ComputeNormalization();
@@ -113,25 +85,10 @@ public static class Cifar10App
 
         if (options.ReportPath is not null)
         {
-            var report = new Dictionary<string, object>
-            {
-                ["model"] = network.ArchitectureName,
-                ["test_accuracy"] = evaluation.Accuracy,
-                ["test_loss"] = evaluation.Loss,
-                ["test_images"] = evaluation.Count,
-                ["train_images"] = train.Count,
-                ["optimizer"] = options.Optimizer,
-                ["learning_rate"] = learningRate,
-                ["momentum"] = options.Momentum,
-                ["epochs"] = options.Epochs,
-                ["batch_size"] = options.BatchSize,
-                ["seed"] = options.Seed,
-                ["normalization_mean"] = normalization.Mean,
-                ["normalization_std"] = normalization.Std,
-                ["train_seconds"] = trainSeconds,
-                ["history"] = JsonDocument.Parse(HistoryFile.FormatJson(history)).RootElement,
-            };
-            AtomicFile.WriteAllText(options.ReportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            var report = new Cifar10Report(network.ArchitectureName, evaluation.Accuracy, evaluation.Loss, evaluation.Count, train.Count,
+                options.Optimizer, learningRate, options.Momentum, options.Epochs, options.BatchSize, options.Seed,
+                normalization.Mean, normalization.Std, trainSeconds, JsonDocument.Parse(HistoryFile.FormatJson(history)).RootElement);
+            AtomicFile.WriteAllText(options.ReportPath, JsonSerializer.Serialize(report, ReportJsonContext.Default.Cifar10Report));
             output.WriteLine($"report written to {options.ReportPath}");
         }
         return 0;

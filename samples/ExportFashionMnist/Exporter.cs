@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Diagnostics;
 using System.Globalization;
 using Cnn.Data;
@@ -12,59 +14,25 @@ namespace ExportFashionMnist;
 /// </summary>
 public static class Exporter
 {
-    /// <summary>The usage text.</summary>
-    public const string Usage =
-        "Usage: ExportFashionMnist --out DIR [--data DIR] [--limit N]\n" +
-        "  --out DIR    where to write train/<class>/<index>.png and test/<class>/<index>.png\n" +
-        $"  --data DIR   the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory})\n" +
-        "  --limit N    export at most N images of each split";
-
-    /// <summary>Runs the command with <paramref name="args"/>; returns the process exit code.</summary>
+    /// <summary>Runs the command with <paramref name="args"/>; returns the process exit code (0 done, 1 failed, 2 bad arguments).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        string? outDirectory = null;
-        string data = FashionMnist.DefaultDirectory;
-        int? limit = null;
-        for (int i = 0; i < args.Length; i++)
+        var outDirectory = new Option<string>("--out") { Description = "Where to write train/<class>/<index>.png and test/<class>/<index>.png", HelpName = "DIR", Required = true };
+        var data = new Option<string>("--data") { Description = "The Fashion-MNIST IDX files", HelpName = "DIR", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
+        var limit = new Option<int?>("--limit") { Description = "Export at most N images of each split", HelpName = "N", CustomParser = result => OptionValues.NonNegative(result) };
+        var command = new RootCommand("Exports Fashion-MNIST as a PNG class-folder tree, for the image-folder pipeline (and torchvision's ImageFolder).")
         {
-            string arg = args[i];
-            if (arg is "-h" or "--help")
-            {
-                output.WriteLine(Usage);
-                return 0;
-            }
-            if (i + 1 >= args.Length || arg is not ("--out" or "--data" or "--limit"))
-            {
-                error.WriteLine(arg is "--out" or "--data" or "--limit" ? $"{arg} needs a value." : $"Unknown argument '{arg}'.");
-                error.WriteLine(Usage);
-                return 2;
-            }
-            string value = args[++i];
-            switch (arg)
-            {
-                case "--out":
-                    outDirectory = value;
-                    break;
-                case "--data":
-                    data = value;
-                    break;
-                default:
-                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-                    {
-                        error.WriteLine($"--limit takes a non-negative whole number; got '{value}'.");
-                        return 2;
-                    }
-                    limit = n;
-                    break;
-            }
-        }
-        if (outDirectory is null)
-        {
-            error.WriteLine("--out DIR is required.");
-            error.WriteLine(Usage);
-            return 2;
-        }
+            outDirectory, data, limit,
+        };
+        command.SetAction(result => Export(result.GetRequiredValue(outDirectory), result.GetRequiredValue(data), result.GetValue(limit), output, error));
+        ParseResult parsed = command.Parse(args);
+        int exit = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        // System.CommandLine exits with 1 on a parse error; this command keeps 1 for a failed export.
+        return parsed.Action is ParseErrorAction ? 2 : exit;
+    }
 
+    private static int Export(string outDirectory, string data, int? limit, TextWriter output, TextWriter error)
+    {
         try
         {
             foreach ((string split, bool train) in new[] { ("train", true), ("test", false) })

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Diagnostics;
 using System.Text.Json;
 using Cnn;
@@ -13,93 +15,71 @@ using FashionMnist.Networks;
 // Trains the PyTorch MNIST tutorial network (or LeNet-5, a batch-norm variant, or the "best" preset)
 // on Fashion-MNIST, evaluates it on the test set, shows one prediction, and optionally writes a
 // JSON report.
-SampleOptions options;
-try
+ParseResult parsed = SampleCommand.Create(Train).Parse(args);
+int exit = parsed.Invoke();
+// System.CommandLine exits with 1 on a parse error; the samples use 2 for bad arguments.
+return parsed.Action is ParseErrorAction ? 2 : exit;
+
+static int Train(SampleOptions options)
 {
-    options = SampleOptions.Parse(args);
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine(SampleOptions.Usage);
-    return 2;
-}
-if (options.Help)
-{
-    Console.WriteLine(SampleOptions.Usage);
+    string directory = options.DataDirectory ?? DatasetInstaller.EnsureFashionMnist();
+    ImageDataset train = Cnn.Data.FashionMnist.Load(directory, train: true, limit: options.Limit);
+    ImageDataset test = Cnn.Data.FashionMnist.Load(directory, train: false);
+    Console.WriteLine($"Fashion-MNIST from {directory}: {train.Count:N0} training and {test.Count:N0} test images");
+
+    int maxBatch = Math.Max(options.BatchSize, 256);
+    using INetwork network = options.Model switch
+    {
+        "lenet5" => new LeNet5(maxBatch, seed: options.Seed),
+        "bn" => new MnistBnNet(maxBatch, seed: options.Seed),
+        "best" => new FashionNet(maxBatch, seed: options.Seed),
+        _ => new MnistNet(maxBatch, seed: options.Seed),
+    };
+    Console.WriteLine(network.Summary);
+
+    using Optimizer optimizer = options.Model == "best"
+        ? new AdamW(network, options.LearningRate, weightDecay: 5e-4f)
+        : new Adam(network, options.LearningRate);
+    var fit = new FitOptions
+    {
+        Optimizer = optimizer,
+        Epochs = options.Epochs,
+        BatchSize = options.BatchSize,
+        Normalization = Normalization.FashionMnist,
+        Seed = options.Seed,
+        Progress = new ConsoleProgress(),
+    };
+    var clock = Stopwatch.StartNew();
+    IReadOnlyList<EpochResult> history;
+    if (options.Augment)
+    {
+        // Random horizontal flips, on a background worker; the one-cycle schedule runs per step.
+        var steps = (long)options.Epochs * ((train.Count + options.BatchSize - 1) / options.BatchSize);
+        var transform = new Compose(new RandomHorizontalFlip(0.5f), new Normalize(Normalization.FashionMnist));
+        using var loader = new PrefetchingLoader(new ImageDatasetSource(train), options.BatchSize, transform, shuffle: true, seed: options.Seed, workers: 1);
+        history = network.Fit(loader, validation: null, fit with { Callbacks = [new OneCycleLR(options.LearningRate, steps)] });
+    }
+    else
+    {
+        history = network.Fit(train, validation: null, fit);
+    }
+    double trainSeconds = clock.Elapsed.TotalSeconds;
+
+    Evaluation evaluation = network.Evaluate(test, batchSize: 256, Normalization.FashionMnist);
+    double imagesPerSecond = (double)train.Count * options.Epochs / history.Sum(e => e.Seconds);
+    Console.WriteLine($"test accuracy {evaluation.Accuracy:P2}, test loss {evaluation.Loss:F4}; trained {options.Epochs} epochs in {trainSeconds:F1}s ({imagesPerSecond:N0} img/s)");
+
+    int sample = 0;
+    Prediction prediction = network.Predict(test.GetImage(sample), test.ClassNames, Normalization.FashionMnist);
+    Console.WriteLine($"test image {sample}: predicted '{prediction.ClassName}' ({prediction.Confidence:P1} confident); it is a '{test.ClassNames[test.GetLabel(sample)]}'");
+
+    if (options.ReportPath is not null)
+    {
+        var report = new SampleReport(network.ArchitectureName, evaluation.Accuracy, evaluation.Loss, options.Epochs, options.BatchSize,
+            options.LearningRate, options.Augment, options.Seed, train.Count, trainSeconds, imagesPerSecond,
+            network.ParameterInfos.Sum(p => (long)p.Length), history);
+        AtomicFile.WriteAllText(options.ReportPath, JsonSerializer.Serialize(report, ReportJsonContext.Default.SampleReport));
+        Console.WriteLine($"report written to {options.ReportPath}");
+    }
     return 0;
 }
-
-string directory = options.DataDirectory ?? DatasetInstaller.EnsureFashionMnist();
-ImageDataset train = Cnn.Data.FashionMnist.Load(directory, train: true, limit: options.Limit);
-ImageDataset test = Cnn.Data.FashionMnist.Load(directory, train: false);
-Console.WriteLine($"Fashion-MNIST from {directory}: {train.Count:N0} training and {test.Count:N0} test images");
-
-int maxBatch = Math.Max(options.BatchSize, 256);
-using INetwork network = options.Model switch
-{
-    "lenet5" => new LeNet5(maxBatch, seed: options.Seed),
-    "bn" => new MnistBnNet(maxBatch, seed: options.Seed),
-    "best" => new FashionNet(maxBatch, seed: options.Seed),
-    _ => new MnistNet(maxBatch, seed: options.Seed),
-};
-Console.WriteLine(network.Summary);
-
-using Optimizer optimizer = options.Model == "best"
-    ? new AdamW(network, options.LearningRate, weightDecay: 5e-4f)
-    : new Adam(network, options.LearningRate);
-var fit = new FitOptions
-{
-    Optimizer = optimizer,
-    Epochs = options.Epochs,
-    BatchSize = options.BatchSize,
-    Normalization = Normalization.FashionMnist,
-    Seed = options.Seed,
-    Progress = new ConsoleProgress(),
-};
-var clock = Stopwatch.StartNew();
-IReadOnlyList<EpochResult> history;
-if (options.Augment)
-{
-    // Random horizontal flips, on a background worker; the one-cycle schedule runs per step.
-    var steps = (long)options.Epochs * ((train.Count + options.BatchSize - 1) / options.BatchSize);
-    var transform = new Compose(new RandomHorizontalFlip(0.5f), new Normalize(Normalization.FashionMnist));
-    using var loader = new PrefetchingLoader(new ImageDatasetSource(train), options.BatchSize, transform, shuffle: true, seed: options.Seed, workers: 1);
-    history = network.Fit(loader, validation: null, fit with { Callbacks = [new OneCycleLR(options.LearningRate, steps)] });
-}
-else
-{
-    history = network.Fit(train, validation: null, fit);
-}
-double trainSeconds = clock.Elapsed.TotalSeconds;
-
-Evaluation evaluation = network.Evaluate(test, batchSize: 256, Normalization.FashionMnist);
-double imagesPerSecond = (double)train.Count * options.Epochs / history.Sum(e => e.Seconds);
-Console.WriteLine($"test accuracy {evaluation.Accuracy:P2}, test loss {evaluation.Loss:F4}; trained {options.Epochs} epochs in {trainSeconds:F1}s ({imagesPerSecond:N0} img/s)");
-
-int sample = 0;
-Prediction prediction = network.Predict(test.GetImage(sample), test.ClassNames, Normalization.FashionMnist);
-Console.WriteLine($"test image {sample}: predicted '{prediction.ClassName}' ({prediction.Confidence:P1} confident); it is a '{test.ClassNames[test.GetLabel(sample)]}'");
-
-if (options.ReportPath is not null)
-{
-    var report = new Dictionary<string, object>
-    {
-        ["model"] = network.ArchitectureName,
-        ["test_accuracy"] = evaluation.Accuracy,
-        ["test_loss"] = evaluation.Loss,
-        ["epochs"] = options.Epochs,
-        ["batch_size"] = options.BatchSize,
-        ["learning_rate"] = options.LearningRate,
-        ["augment"] = options.Augment,
-        ["seed"] = options.Seed,
-        ["train_images"] = train.Count,
-        ["train_seconds"] = trainSeconds,
-        ["train_images_per_second"] = imagesPerSecond,
-        ["parameters"] = network.ParameterInfos.Sum(p => (long)p.Length),
-        ["history"] = history,
-    };
-    AtomicFile.WriteAllText(options.ReportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-    Console.WriteLine($"report written to {options.ReportPath}");
-}
-return 0;

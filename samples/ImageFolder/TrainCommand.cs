@@ -150,40 +150,40 @@ internal static class TrainCommand
 
         SkippedImage[] skipped = datasets.SelectMany(d => d.SkippedImages).ToArray();
         WriteSkipped(output, datasets, "in total");
-        var report = new Dictionary<string, object?>
+        var report = new TrainReport
         {
-            ["data"] = train.Root,
-            ["test_data"] = test?.Root,
-            ["network"] = options.Network,
-            ["architecture"] = choice.ArchitectureName,
-            ["input_shape"] = new[] { choice.Channels, choice.Size, choice.Size },
-            ["class_names"] = classNames,
-            ["train_images"] = train.Count,
-            ["validation_images"] = validation?.Count,
-            ["test_images"] = test?.Count,
-            ["skipped_files"] = skipped.Select(s => new Dictionary<string, string> { ["path"] = s.Path, ["reason"] = s.Reason }).ToArray(),
-            ["normalization_mean"] = preprocessing.Normalization.Mean,
-            ["normalization_std"] = preprocessing.Normalization.Std,
-            ["epochs"] = options.Epochs,
-            ["epochs_run"] = history.Count,
-            ["batch_size"] = options.BatchSize,
-            ["learning_rate"] = options.LearningRate,
-            ["augment"] = options.Augment,
-            ["seed"] = options.Seed,
-            ["best_model"] = checkpoint.LastSaved,
-            ["best_epoch"] = checkpoint.LastSavedEpoch,
-            ["monitor"] = monitor,
-            ["test_accuracy"] = testResult?.Accuracy,
-            ["test_loss"] = testResult?.Loss,
-            ["confusion_matrix_accuracy"] = matrix?.Accuracy,
-            ["seconds"] = clock.Elapsed.TotalSeconds,
-            ["train_seconds"] = trainSeconds,
-            ["train_waited_for_data_seconds"] = waited.TotalSeconds,
-            ["train_batches_waited_for"] = waitedBatches,
-            ["pictures"] = pictures,
+            Data = train.Root,
+            TestData = test?.Root,
+            Network = options.Network,
+            Architecture = choice.ArchitectureName,
+            InputShape = [choice.Channels, choice.Size, choice.Size],
+            ClassNames = classNames,
+            TrainImages = train.Count,
+            ValidationImages = validation?.Count,
+            TestImages = test?.Count,
+            SkippedFiles = skipped.Select(s => new TrainReport.SkippedFile(s.Path, s.Reason)).ToArray(),
+            NormalizationMean = preprocessing.Normalization.Mean,
+            NormalizationStd = preprocessing.Normalization.Std,
+            Epochs = options.Epochs,
+            EpochsRun = history.Count,
+            BatchSize = options.BatchSize,
+            LearningRate = options.LearningRate,
+            Augment = options.Augment,
+            Seed = options.Seed,
+            BestModel = checkpoint.LastSaved,
+            BestEpoch = checkpoint.LastSavedEpoch,
+            Monitor = monitor,
+            TestAccuracy = testResult?.Accuracy,
+            TestLoss = testResult?.Loss,
+            ConfusionMatrixAccuracy = matrix?.Accuracy,
+            Seconds = clock.Elapsed.TotalSeconds,
+            TrainSeconds = trainSeconds,
+            TrainWaitedForDataSeconds = waited.TotalSeconds,
+            TrainBatchesWaitedFor = waitedBatches,
+            Pictures = pictures,
         };
         string reportPath = Path.Combine(outDirectory, ReportFileName);
-        AtomicFile.WriteAllText(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(reportPath, JsonSerializer.Serialize(report, ReportJsonContext.Default.TrainReport));
 
         output.WriteLine($"best model (epoch {checkpoint.LastSavedEpoch}, lowest {monitor}): {checkpoint.LastSaved}");
         output.WriteLine($"history: {Path.Combine(outDirectory, HistoryCsvFileName)}, {Path.Combine(outDirectory, HistoryJsonFileName)}; report: {reportPath}");

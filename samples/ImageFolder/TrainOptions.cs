@@ -1,9 +1,8 @@
 using Cnn.Data;
-using ImageFolderSample.Networks;
 
 namespace ImageFolderSample;
 
-/// <summary>The <c>train</c> command line.</summary>
+/// <summary>The <c>train</c> command's settings, as <see cref="TrainCommandLine"/> parses them.</summary>
 internal sealed record TrainOptions
 {
     public required string DataDirectory { get; init; }
@@ -27,55 +26,4 @@ internal sealed record TrainOptions
     public string Out => OutDirectory ?? Path.Combine("runs", Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(DataDirectory))));
 
     public int Channels => Grayscale ? 1 : 3;
-
-    /// <summary>Parses the arguments after <c>train</c>.</summary>
-    /// <exception cref="ArgumentException">An argument is unknown, missing its value, or out of range.</exception>
-    public static TrainOptions Parse(IReadOnlyList<string> args)
-    {
-        if (args.Count == 0 || args[0].StartsWith('-'))
-            throw new ArgumentException("train needs the data folder first: train DATA_DIR [options].");
-        var options = new TrainOptions { DataDirectory = args[0] };
-        for (int i = 1; i < args.Count; i++)
-        {
-            string name = args[i];
-            if (name is "--augment" or "--grayscale" or "--resume")
-            {
-                options = name switch
-                {
-                    "--augment" => options with { Augment = true },
-                    "--grayscale" => options with { Grayscale = true },
-                    _ => options with { Resume = true },
-                };
-                continue;
-            }
-            if (i + 1 >= args.Count) throw new ArgumentException($"{name} needs a value.");
-            string value = args[++i];
-            options = name switch
-            {
-                "--size" => options with { Size = OptionValues.Positive(name, value) },
-                "--network" => options with { Network = value },
-                "--epochs" => options with { Epochs = OptionValues.Positive(name, value) },
-                "--batch-size" => options with { BatchSize = OptionValues.Positive(name, value) },
-                "--lr" => options with { LearningRate = OptionValues.PositiveSingle(name, value) },
-                "--validation" => options with { Validation = OptionValues.Fraction(name, value) },
-                "--seed" => options with { Seed = OptionValues.Seed(name, value) },
-                "--bad-images" => options with
-                {
-                    BadImages = value switch
-                    {
-                        "skip" => BadImagePolicy.Skip,
-                        "fail" => BadImagePolicy.Fail,
-                        _ => throw new ArgumentException($"--bad-images takes skip or fail, not '{value}'."),
-                    },
-                },
-                "--test" => options with { TestDirectory = value },
-                "--patience" => options with { Patience = OptionValues.NonNegative(name, value) },
-                "--workers" => options with { Workers = OptionValues.Positive(name, value) },
-                "--out" => options with { OutDirectory = value },
-                _ => throw new ArgumentException($"Unknown option '{name}'."),
-            };
-        }
-        NetworkCatalog.CheckSize(options.Network, options.Size);
-        return options;
-    }
 }

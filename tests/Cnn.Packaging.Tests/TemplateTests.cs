@@ -72,7 +72,7 @@ public sealed class TemplateTests(ITestOutputHelper log)
             string app = Path.Combine(solution, "MyClassifier", "bin", "Release", "net10.0", "MyClassifier.dll");
             CliResult help = Dotnet(solution, environment, app, "--help");
             Assert.True(help.ExitCode == 0, help.ToString());
-            Assert.Contains("--synthetic N", help.Output);
+            Assert.Contains("--synthetic <N>", help.Output);
 
             CliResult run = Dotnet(solution, environment, app, "--synthetic", "500", "--epochs", "1", "--batch-size", "50", "--out", "model.safetensors");
             Assert.True(run.ExitCode == 0, run.ToString());

@@ -92,8 +92,20 @@ public sealed class Cifar10SampleTests : IDisposable
         Assert.Contains("test_batch.bin not found", error);
     }
 
+    [Fact]
+    public void Help_ExitsWith0AndListsTheOptions()
+    {
+        var (exit, output, _) = Run("--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--data <DIR> (REQUIRED)", output);
+        Assert.Contains("--epochs <N>", output);
+        Assert.Contains("Exit codes: 0 done, 1 bad data, 2 bad arguments, 130 cancelled.", output);
+    }
+
     [Theory]
-    [InlineData(new string[0], "--data DIR is required")]
+    [InlineData(new string[0], "Option '--data' is required")]
+    [InlineData(new[] { "--data", "d", "--seed", "-1" }, "--seed needs a non-negative integer, not '-1'")]
     [InlineData(new[] { "--data", "d", "--optimizer", "rmsprop" }, "--optimizer takes sgd or adam")]
     [InlineData(new[] { "--data", "d", "--optimizer", "adam", "--momentum", "0.9" }, "--momentum is for --optimizer sgd")]
     [InlineData(new[] { "--data", "d", "--epochs", "0" }, "--epochs needs a positive integer")]

@@ -149,16 +149,29 @@ public sealed class ImageFolderSampleTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new string[0], "usage: ImageFolder train")]
-    [InlineData(new[] { "fit", "x" }, "Unknown command 'fit'")]
-    [InlineData(new[] { "train" }, "train needs the data folder first")]
+    [InlineData(new[] { "--help" }, "train <DATA_DIR>")]
+    [InlineData(new[] { "help" }, "predict <MODEL> <IMAGE>")]
+    [InlineData(new[] { "train", "--help" }, "--bad-images <POLICY>")]
+    [InlineData(new[] { "predict", "-h" }, "--top <N>")]
+    public void Help_OnTheAppAndEachCommand_ExitsWith0AndListsIt(string[] args, string expected)
+    {
+        var (exit, output, error) = Run(args);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains(expected, output);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "Required command was not provided")]
+    [InlineData(new[] { "fit", "x" }, "Unrecognized command or argument 'fit'")]
+    [InlineData(new[] { "train" }, "Required argument 'DATA_DIR' missing for command: 'train'")]
     [InlineData(new[] { "train", "d", "--size", "100" }, "--network catsdogs is declared for --size 128, 64, 28 only, not 100")]
     [InlineData(new[] { "train", "d", "--network", "mnist", "--size", "64" }, "--network mnist is declared for --size 28 only")]
     [InlineData(new[] { "train", "d", "--network", "resnet" }, "Unknown network 'resnet'")]
     [InlineData(new[] { "train", "d", "--bad-images", "ignore" }, "--bad-images takes skip or fail")]
     [InlineData(new[] { "train", "d", "--validation", "1" }, "--validation needs a fraction in [0, 1)")]
-    [InlineData(new[] { "train", "d", "--epochs" }, "--epochs needs a value")]
-    [InlineData(new[] { "predict", "model.safetensors" }, "predict needs a model file and an image")]
+    [InlineData(new[] { "train", "d", "--epochs" }, "Required argument missing for option: '--epochs'")]
+    [InlineData(new[] { "predict", "model.safetensors" }, "Required argument 'IMAGE' missing for command: 'predict'")]
     [InlineData(new[] { "predict", "m", "i", "--top", "0" }, "--top needs a positive integer")]
     public void BadArguments_ExitWith2AndSayWhy(string[] args, string message)
     {

@@ -1,22 +1,10 @@
+using System.CommandLine;
+
 namespace CnnClassifier;
 
-/// <summary>The command line: a few options, parsed by hand so that the project needs only Cnn.</summary>
+/// <summary>The command line's settings, parsed by <see cref="Create"/> with System.CommandLine.</summary>
 internal sealed record Options
 {
-    public const string Usage = """
-        Trains ClassifierNet and saves it as a safetensors file.
-
-        Usage: CnnClassifier [options]
-          --data DIR        Fashion-MNIST folder (train-images-idx3-ubyte[.gz] and the other three IDX files)
-          --synthetic N     train on N generated images instead (no download; for a first run and CI)
-          --epochs N        epochs (default 1)
-          --batch-size N    batch size (default 64)
-          --lr X            Adam learning rate (default 0.001)
-          --seed N          seed of initialisation and data order (default 1)
-          --out FILE        where to save the model (default model.safetensors)
-          -h, --help        show this help
-        """;
-
     public string? DataDirectory { get; init; }
     public int? Synthetic { get; init; }
     public int Epochs { get; init; } = 1;
@@ -24,29 +12,37 @@ internal sealed record Options
     public float LearningRate { get; init; } = 1e-3f;
     public ulong Seed { get; init; } = 1;
     public string Output { get; init; } = "model.safetensors";
-    public bool Help { get; init; }
 
-    public static Options Parse(IReadOnlyList<string> args)
+    /// <summary>The root command: its options, their checks, the help text, and an action that calls <paramref name="run"/>.</summary>
+    public static RootCommand Create(Func<Options, int> run)
     {
-        var options = new Options();
-        for (int i = 0; i < args.Count; i++)
+        var defaults = new Options();
+        var data = new Option<string>("--data") { Description = "Fashion-MNIST folder (train-images-idx3-ubyte[.gz] and the other three IDX files)", HelpName = "DIR" };
+        var synthetic = new Option<int?>("--synthetic") { Description = "Train on N generated images instead (no download; for a first run and CI)", HelpName = "N" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs", HelpName = "N", DefaultValueFactory = _ => defaults.Epochs };
+        var batchSize = new Option<int>("--batch-size") { Description = "Batch size", HelpName = "N", DefaultValueFactory = _ => defaults.BatchSize };
+        var learningRate = new Option<float>("--lr") { Description = "Adam learning rate", HelpName = "X", DefaultValueFactory = _ => defaults.LearningRate };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation and data order", HelpName = "N", DefaultValueFactory = _ => defaults.Seed };
+        var output = new Option<string>("--out") { Description = "Where to save the model", HelpName = "FILE", DefaultValueFactory = _ => defaults.Output };
+
+        var command = new RootCommand("Trains ClassifierNet and saves it as a safetensors file.")
         {
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            options = args[i] switch
-            {
-                "--data" => options with { DataDirectory = Value() },
-                "--synthetic" => options with { Synthetic = int.Parse(Value()) },
-                "--epochs" => options with { Epochs = int.Parse(Value()) },
-                "--batch-size" => options with { BatchSize = int.Parse(Value()) },
-                "--lr" => options with { LearningRate = float.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture) },
-                "--seed" => options with { Seed = ulong.Parse(Value()) },
-                "--out" => options with { Output = Value() },
-                "-h" or "--help" => options with { Help = true },
-                _ => throw new ArgumentException($"unknown option {args[i]}"),
-            };
-        }
-        if (!options.Help && options.DataDirectory is null && options.Synthetic is null)
-            throw new ArgumentException("give --data DIR or --synthetic N");
-        return options;
+            data, synthetic, epochs, batchSize, learningRate, seed, output,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(data) is null && result.GetResult(synthetic) is null) result.AddError("Give --data DIR or --synthetic N.");
+        });
+        command.SetAction(result => run(new Options
+        {
+            DataDirectory = result.GetValue(data),
+            Synthetic = result.GetValue(synthetic),
+            Epochs = result.GetValue(epochs),
+            BatchSize = result.GetValue(batchSize),
+            LearningRate = result.GetValue(learningRate),
+            Seed = result.GetValue(seed),
+            Output = result.GetRequiredValue(output),
+        }));
+        return command;
     }
 }
