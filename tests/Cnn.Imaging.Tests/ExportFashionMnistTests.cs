@@ -76,10 +76,11 @@ public sealed class ExportFashionMnistTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new string[0], "--out DIR is required")]
-    [InlineData(new[] { "--out", "x", "--limit", "many" }, "--limit takes")]
-    [InlineData(new[] { "--out" }, "--out needs a value")]
-    [InlineData(new[] { "--frobnicate", "1" }, "Unknown argument")]
+    // The first three are System.CommandLine's own words; the --limit one is the sample's parser.
+    [InlineData(new string[0], "Option '--out' is required")]
+    [InlineData(new[] { "--out", "x", "--limit", "many" }, "--limit needs a non-negative integer, not 'many'")]
+    [InlineData(new[] { "--out" }, "Required argument missing for option: '--out'")]
+    [InlineData(new[] { "--frobnicate", "1" }, "Unrecognized command or argument '--frobnicate'")]
     public void Export_BadArguments_ExitWith2AndSayWhy(string[] args, string message)
     {
         var error = new StringWriter();
