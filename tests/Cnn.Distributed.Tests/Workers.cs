@@ -23,6 +23,7 @@ internal static class Workers
                 ["collectives"] => Collectives(world),
                 ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
                 ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
+                ["resume", string directory, string output] => Resume(world, directory, output),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
                 _ => throw new ArgumentException($"Unknown worker arguments: {string.Join(' ', args)}"),
             };
@@ -77,6 +78,69 @@ internal static class Workers
         float[] parameters = Training.Run(world, batch, steps);
         if (world.Rank == 0) Training.Write(output, parameters);
         return 0;
+    }
+
+    /// <summary>
+    /// Trains two epochs of five Adam steps per rank three ways: uninterrupted; cancelled after step 7 (batch 2
+    /// of epoch 2, by a callback, so at the same batch on every rank) with a checkpoint in <paramref name="directory"/>;
+    /// and resumed from it into networks that start from other weights. Every rank checks that its resumed
+    /// parameters are rank 0's; rank 0 writes both runs' parameters and history to <paramref name="output"/>.full/.resumed.
+    /// </summary>
+    private static int Resume(MpiCollectives world, string directory, string output)
+    {
+        const int Batch = 16, BatchesPerEpoch = 5, CancelAfterStep = 7;
+        ImageDataset data = Training.Data(BatchesPerEpoch * Batch * world.WorldSize);
+        (float[] Parameters, IReadOnlyList<EpochResult> History) Fit(ulong seed, Func<FitOptions, FitOptions> configure)
+        {
+            using var backend = new CpuBackend(CpuKernels.Fast, threads: 1);
+            using var network = new TutorialNet(Batch, backend, seed);
+            var options = configure(new FitOptions
+            {
+                Optimizer = new Adam(network, learningRate: 1e-3f),
+                Epochs = 2,
+                BatchSize = Batch,
+                Seed = Training.Seed,
+                Distributed = world,
+            });
+            IReadOnlyList<EpochResult> history;
+            try
+            {
+                history = network.Fit(data, validation: null, options);
+            }
+            catch (TrainingCanceledException canceled)
+            {
+                history = canceled.History;
+            }
+            float[] parameters = new float[network.Parameters.Length];
+            backend.Download(network.Parameters, parameters);
+            return (parameters, history);
+        }
+
+        ulong other = world.Rank == 0 ? 1UL : 99UL;
+        (float[] full, IReadOnlyList<EpochResult> fullHistory) = Fit(other, o => o);
+        using var cancel = new CancellationTokenSource();
+        Fit(other, o => o with
+        {
+            CheckpointDirectory = directory,
+            CheckpointEveryEpoch = true,
+            CancellationToken = cancel.Token,
+            Callbacks = [new LambdaCallback { BatchEnd = (context, _) => { if (context.Step == CancelAfterStep) cancel.Cancel(); } }],
+        });
+        (float[] resumed, IReadOnlyList<EpochResult> resumedHistory) = Fit(world.Rank == 0 ? 5UL : 98UL, o => o with { ResumeFrom = directory });
+
+        float[] rankZero = (float[])resumed.Clone();
+        world.Broadcast(rankZero, root: 0);
+        if (!rankZero.AsSpan().SequenceEqual(resumed)) throw new InvalidOperationException($"rank {world.Rank}: the resumed parameters are not rank 0's");
+        if (world.Rank == 0)
+        {
+            Training.Write(output + ".full", full);
+            Training.Write(output + ".resumed", resumed);
+            File.WriteAllLines(output + ".full.history", fullHistory.Select(Row));
+            File.WriteAllLines(output + ".resumed.history", resumedHistory.Select(Row));
+        }
+        return 0;
+
+        static string Row(EpochResult e) => FormattableString.Invariant($"epoch {e.Epoch}: loss {e.Loss:R}, accuracy {e.Accuracy:R}");
     }
 
     /// <summary>
