@@ -23,6 +23,7 @@ internal static class Workers
                 ["collectives"] => Collectives(world),
                 ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
                 ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
+                ["fashion", string limit, string output] => Fashion(world, int.Parse(limit, CultureInfo.InvariantCulture), output),
                 ["resume", string directory, string output] => Resume(world, directory, output),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
                 _ => throw new ArgumentException($"Unknown worker arguments: {string.Join(' ', args)}"),
@@ -77,6 +78,17 @@ internal static class Workers
     {
         float[] parameters = Training.Run(world, batch, steps);
         if (world.Rank == 0) Training.Write(output, parameters);
+        return 0;
+    }
+
+    /// <summary>
+    /// One epoch of the first <paramref name="limit"/> Fashion-MNIST training images at a global batch of 64;
+    /// rank 0 writes the test accuracy to <paramref name="output"/>.
+    /// </summary>
+    private static int Fashion(MpiCollectives world, int limit, string output)
+    {
+        double accuracy = FashionMnistRun.Accuracy(world, limit);
+        if (world.Rank == 0) File.WriteAllText(output, accuracy.ToString("R", CultureInfo.InvariantCulture));
         return 0;
     }
 
@@ -253,6 +265,37 @@ internal static class Training
     }
 
     public static float[] Read(string path) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+}
+
+/// <summary>The Fashion-MNIST comparison's training, shared by the in-process run and the ranks.</summary>
+internal static class FashionMnistRun
+{
+    public const int GlobalBatch = 64;
+
+    /// <summary>
+    /// Trains the tutorial network one epoch (plain SGD, learning rate 0.05, seed 1) on the first
+    /// <paramref name="limit"/> training images at <see cref="GlobalBatch"/> / world size per rank, on one thread,
+    /// and returns its accuracy on the 10,000 test images (every rank evaluates; they hold the same weights).
+    /// </summary>
+    public static double Accuracy(ICollectives? world, int limit)
+    {
+        int batch = GlobalBatch / (world?.WorldSize ?? 1);
+        ImageDataset train = FashionMnist.Load(FashionMnist.DefaultDirectory, train: true, limit);
+        ImageDataset test = FashionMnist.Load(FashionMnist.DefaultDirectory, train: false);
+        using var backend = new CpuBackend(CpuKernels.Fast, threads: 1);
+        using var network = new TutorialNet(batch, backend, seed: 1);
+        var options = new FitOptions
+        {
+            Optimizer = new Sgd(network, learningRate: 0.05f),
+            Epochs = 1,
+            BatchSize = batch,
+            Seed = 1,
+            Normalization = Normalization.FashionMnist,
+            Distributed = world,
+        };
+        network.Fit(train, validation: null, options);
+        return network.Evaluate(test, normalization: Normalization.FashionMnist).Accuracy;
+    }
 }
 
 /// <summary>Counts the seconds spent in <see cref="ICollectives.AllReduce"/>, for the benchmark.</summary>
