@@ -23,6 +23,8 @@ internal static class Workers
                 ["collectives"] => Collectives(world),
                 ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
                 ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
+                ["fashion", string limit, string output] => Fashion(world, int.Parse(limit, CultureInfo.InvariantCulture), output),
+                ["resume", string directory, string output] => Resume(world, directory, output),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
                 _ => throw new ArgumentException($"Unknown worker arguments: {string.Join(' ', args)}"),
             };
@@ -77,6 +79,80 @@ internal static class Workers
         float[] parameters = Training.Run(world, batch, steps);
         if (world.Rank == 0) Training.Write(output, parameters);
         return 0;
+    }
+
+    /// <summary>
+    /// One epoch of the first <paramref name="limit"/> Fashion-MNIST training images at a global batch of 64;
+    /// rank 0 writes the test accuracy to <paramref name="output"/>.
+    /// </summary>
+    private static int Fashion(MpiCollectives world, int limit, string output)
+    {
+        double accuracy = FashionMnistRun.Accuracy(world, limit);
+        if (world.Rank == 0) File.WriteAllText(output, accuracy.ToString("R", CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    /// <summary>
+    /// Trains two epochs of five Adam steps per rank three ways: uninterrupted; cancelled after step 7 (batch 2
+    /// of epoch 2, by a callback, so at the same batch on every rank) with a checkpoint in <paramref name="directory"/>;
+    /// and resumed from it into networks that start from other weights. Every rank checks that its resumed
+    /// parameters are rank 0's; rank 0 writes both runs' parameters and history to <paramref name="output"/>.full/.resumed.
+    /// </summary>
+    private static int Resume(MpiCollectives world, string directory, string output)
+    {
+        const int Batch = 16, BatchesPerEpoch = 5, CancelAfterStep = 7;
+        ImageDataset data = Training.Data(BatchesPerEpoch * Batch * world.WorldSize);
+        (float[] Parameters, IReadOnlyList<EpochResult> History) Fit(ulong seed, Func<FitOptions, FitOptions> configure)
+        {
+            using var backend = new CpuBackend(CpuKernels.Fast, threads: 1);
+            using var network = new TutorialNet(Batch, backend, seed);
+            var options = configure(new FitOptions
+            {
+                Optimizer = new Adam(network, learningRate: 1e-3f),
+                Epochs = 2,
+                BatchSize = Batch,
+                Seed = Training.Seed,
+                Distributed = world,
+            });
+            IReadOnlyList<EpochResult> history;
+            try
+            {
+                history = network.Fit(data, validation: null, options);
+            }
+            catch (TrainingCanceledException canceled)
+            {
+                history = canceled.History;
+            }
+            float[] parameters = new float[network.Parameters.Length];
+            backend.Download(network.Parameters, parameters);
+            return (parameters, history);
+        }
+
+        ulong other = world.Rank == 0 ? 1UL : 99UL;
+        (float[] full, IReadOnlyList<EpochResult> fullHistory) = Fit(other, o => o);
+        using var cancel = new CancellationTokenSource();
+        Fit(other, o => o with
+        {
+            CheckpointDirectory = directory,
+            CheckpointEveryEpoch = true,
+            CancellationToken = cancel.Token,
+            Callbacks = [new LambdaCallback { BatchEnd = (context, _) => { if (context.Step == CancelAfterStep) cancel.Cancel(); } }],
+        });
+        (float[] resumed, IReadOnlyList<EpochResult> resumedHistory) = Fit(world.Rank == 0 ? 5UL : 98UL, o => o with { ResumeFrom = directory });
+
+        float[] rankZero = (float[])resumed.Clone();
+        world.Broadcast(rankZero, root: 0);
+        if (!rankZero.AsSpan().SequenceEqual(resumed)) throw new InvalidOperationException($"rank {world.Rank}: the resumed parameters are not rank 0's");
+        if (world.Rank == 0)
+        {
+            Training.Write(output + ".full", full);
+            Training.Write(output + ".resumed", resumed);
+            File.WriteAllLines(output + ".full.history", fullHistory.Select(Row));
+            File.WriteAllLines(output + ".resumed.history", resumedHistory.Select(Row));
+        }
+        return 0;
+
+        static string Row(EpochResult e) => FormattableString.Invariant($"epoch {e.Epoch}: loss {e.Loss:R}, accuracy {e.Accuracy:R}");
     }
 
     /// <summary>
@@ -189,6 +265,37 @@ internal static class Training
     }
 
     public static float[] Read(string path) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+}
+
+/// <summary>The Fashion-MNIST comparison's training, shared by the in-process run and the ranks.</summary>
+internal static class FashionMnistRun
+{
+    public const int GlobalBatch = 64;
+
+    /// <summary>
+    /// Trains the tutorial network one epoch (plain SGD, learning rate 0.05, seed 1) on the first
+    /// <paramref name="limit"/> training images at <see cref="GlobalBatch"/> / world size per rank, on one thread,
+    /// and returns its accuracy on the 10,000 test images (every rank evaluates; they hold the same weights).
+    /// </summary>
+    public static double Accuracy(ICollectives? world, int limit)
+    {
+        int batch = GlobalBatch / (world?.WorldSize ?? 1);
+        ImageDataset train = FashionMnist.Load(FashionMnist.DefaultDirectory, train: true, limit);
+        ImageDataset test = FashionMnist.Load(FashionMnist.DefaultDirectory, train: false);
+        using var backend = new CpuBackend(CpuKernels.Fast, threads: 1);
+        using var network = new TutorialNet(batch, backend, seed: 1);
+        var options = new FitOptions
+        {
+            Optimizer = new Sgd(network, learningRate: 0.05f),
+            Epochs = 1,
+            BatchSize = batch,
+            Seed = 1,
+            Normalization = Normalization.FashionMnist,
+            Distributed = world,
+        };
+        network.Fit(train, validation: null, options);
+        return network.Evaluate(test, normalization: Normalization.FashionMnist).Accuracy;
+    }
 }
 
 /// <summary>Counts the seconds spent in <see cref="ICollectives.AllReduce"/>, for the benchmark.</summary>

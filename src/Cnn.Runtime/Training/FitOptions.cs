@@ -78,8 +78,11 @@ public sealed record FitOptions
     /// <remarks>
     /// With an <see cref="IBatchSource"/> the source must already be this rank's shard, with the same
     /// number of batches on every rank. Callbacks run on every rank (they see the same reduced
-    /// metrics, so they decide alike); give file-writing callbacks to rank 0 only. Not yet supported:
-    /// <see cref="ResumeFrom"/>, cancellation (it must fire on every rank at the same batch), and
+    /// metrics, so they decide alike); give file-writing callbacks to rank 0 only. <see cref="ResumeFrom"/>
+    /// works with the world size the checkpoint was written with (it is recorded there): every rank reads
+    /// rank 0's checkpoint from the same directory, so it must be on a file system all ranks share.
+    /// Cancellation must fire on every rank at the same batch (e.g. from a callback, which sees the same
+    /// reduced metrics everywhere), or the other ranks wait in the next all-reduce. Not yet supported:
     /// synchronized batch norm (each rank normalises with its own batch's statistics).
     /// </remarks>
     public ICollectives? Distributed { get; init; }

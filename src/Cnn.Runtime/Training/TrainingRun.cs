@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cnn.Data;
+using Cnn.Distributed;
 using Cnn.Losses;
 using Cnn.Optimizers;
 using Microsoft.Extensions.Logging;
@@ -35,8 +36,6 @@ internal sealed class TrainingRun
     {
         if (options.Distributed is { WorldSize: > 1 } collectives)
         {
-            if (options.ResumeFrom is not null)
-                throw new NotSupportedException("Resuming a data-parallel run (FitOptions.Distributed with more than one rank) is not supported yet; see docs/distributed.md.");
             _parallel = new DataParallel(network, collectives);
             // Only rank 0 reports, logs and saves; the others train in silence.
             if (collectives.Rank != 0) options = options with { Progress = null, Log = null, Logger = null, CheckpointDirectory = null, CheckpointEveryEpoch = false };
@@ -68,7 +67,7 @@ internal sealed class TrainingRun
         using CheckpointLock? claim = _options.CheckpointDirectory is string claimed ? CheckpointLock.Acquire(claimed) : null;
         var step = new TrainingStep(_network, _loss, _optimizer, _parallel);
         int startEpoch = 1;
-        if (_options.ResumeFrom is string directory) startEpoch = Resume(directory);
+        if (_options.ResumeFrom is string directory) startEpoch = ResumeOnEveryRank(directory);
         _parallel?.BroadcastState(_network);
 
         _context.Epoch = startEpoch;
@@ -146,6 +145,8 @@ internal sealed class TrainingRun
         foreach (ICallback callback in _callbacks) callback.OnTrainEnd(_context);
         // After every callback's OnTrainEnd, so that their notes (early stop, weights restored) come first.
         _options.Logger?.TrainingEnded(_context.Epoch, _context.StopReason ?? "all epochs done");
+        // Rank 0 may still be saving the last checkpoint: no rank returns (and perhaps resumes from it) before it is written.
+        _parallel?.Collectives.Barrier();
         return _history;
     }
 
@@ -175,6 +176,8 @@ internal sealed class TrainingRun
         string? directory = _options.CheckpointDirectory;
         if (directory is not null && SaveCheckpoint(directory, epoch))
             _context.Log($"Cancelled in epoch {epoch} after {_batchesDone} batch(es); saved a resumable checkpoint to {directory}.");
+        // Every rank cancels at this batch (or the others would wait in the next all-reduce); none returns before rank 0 has saved.
+        _parallel?.Collectives.Barrier();
         return new TrainingCanceledException(_history.ToArray(), directory, epoch, _batchesDone, _options.CancellationToken);
     }
 
@@ -205,6 +208,7 @@ internal sealed class TrainingRun
             Dropout = _network.DropoutState,
             BatchSize = _train.BatchSize,
             BatchesPerEpoch = _train.BatchesPerEpoch,
+            WorldSize = WorldSize,
             EpochLossSum = _lossSum,
             EpochCorrect = _correct,
             EpochSamples = _seen,
@@ -228,6 +232,46 @@ internal sealed class TrainingRun
         return null;
     }
 
+    private int WorldSize => _parallel?.Collectives.WorldSize ?? 1;
+
+    /// <summary>
+    /// Restores the checkpoint on this rank, every rank reading the same directory (rank 0 wrote it;
+    /// a shared file system is assumed). Data-parallel, the ranks then agree on the outcome in one
+    /// all-reduce, so that when one rank fails to resume every rank throws, rather than the others
+    /// waiting for it in the first collective.
+    /// </summary>
+    private int ResumeOnEveryRank(string directory)
+    {
+        if (_parallel is null) return Resume(directory);
+        var before = new RestorePoint(_network, _optimizer);
+        int epoch;
+        try
+        {
+            epoch = Resume(directory);
+        }
+        catch
+        {
+            AgreeOnResume(failed: true);
+            throw;
+        }
+        int failedRanks = AgreeOnResume(failed: false);
+        if (failedRanks > 0)
+        {
+            before.Restore(_network, _optimizer);
+            throw new InvalidOperationException($"Resuming from {directory} failed on {failedRanks} of {WorldSize} rank(s) (their own exceptions say why); " +
+                $"rank {_parallel.Collectives.Rank} had resumed, and stops with them, its network as it was.");
+        }
+        return epoch;
+    }
+
+    /// <summary>The number of ranks whose resume failed.</summary>
+    private int AgreeOnResume(bool failed)
+    {
+        Span<float> flag = [failed ? 1 : 0];
+        _parallel!.Collectives.AllReduce(flag, ReduceOp.Sum);
+        return (int)flag[0];
+    }
+
     /// <summary>
     /// Restores a checkpoint; returns the epoch to continue. Everything is checked before the
     /// network changes, and anything that still fails after that puts the network and optimizer
@@ -236,6 +280,9 @@ internal sealed class TrainingRun
     private int Resume(string directory)
     {
         TrainingCheckpoint checkpoint = TrainingCheckpoint.Read(directory);
+        if (checkpoint.WorldSize != WorldSize)
+            throw new ArgumentException($"{Path.Combine(directory, TrainingCheckpoint.StateFileName)} was written by a run of {checkpoint.WorldSize} rank(s), " +
+                $"but this run has {WorldSize}; resume with the same world size (each rank's shard and batch depend on it).", nameof(FitOptions.ResumeFrom));
         if (checkpoint.BatchesPerEpoch != _train.BatchesPerEpoch || checkpoint.BatchSize != _train.BatchSize)
             throw new ArgumentException($"The checkpoint in {directory} was made with batches of {checkpoint.BatchSize} and {checkpoint.BatchesPerEpoch} per epoch, " +
                 $"but this run has batches of {_train.BatchSize} and {_train.BatchesPerEpoch} per epoch; resume with the same data and batch size.", nameof(FitOptions.ResumeFrom));

@@ -53,10 +53,19 @@ public sealed partial record TrainingCheckpoint
 
     /// <summary>The network's <see cref="INetwork.DropoutState"/>; absent (and not restored) in checkpoints written before it was kept.</summary>
     public DropoutState? Dropout { get; init; }
+    /// <summary>Samples per step on each rank.</summary>
     public required int BatchSize { get; init; }
+
+    /// <summary>Batches per epoch on each rank (its shard's, in a data-parallel run).</summary>
     public required int BatchesPerEpoch { get; init; }
 
-    /// <summary>Sums over the trained part of the unfinished epoch, so its row comes out as in an uninterrupted run.</summary>
+    /// <summary>
+    /// The number of ranks that trained it (<see cref="FitOptions.Distributed"/>); 1 for one process,
+    /// and in checkpoints written before it was kept. A resume must have the same world size.
+    /// </summary>
+    public int WorldSize { get; init; } = 1;
+
+    /// <summary>Sums over the trained part of the unfinished epoch (of all ranks), so its row comes out as in an uninterrupted run.</summary>
     public double EpochLossSum { get; init; }
     public long EpochCorrect { get; init; }
     public long EpochSamples { get; init; }
@@ -96,7 +105,9 @@ public sealed partial record TrainingCheckpoint
             int batchesPerEpoch = state.Int("batches_per_epoch", 1, int.MaxValue);
             int epoch = state.Int("epoch", 1, int.MaxValue);
             int batchesDone = state.Int("batches_done", 0, batchesPerEpoch);
-            long epochSamples = state.Long("epoch_samples", 0, (long)batchesDone * batchSize);
+            int worldSize = document.RootElement.TryGetProperty("world_size", out _) ? state.Int("world_size", 1, int.MaxValue) : 1;
+            // The epoch's sums are of all ranks' samples.
+            long epochSamples = state.Long("epoch_samples", 0, (long)batchesDone * batchSize * worldSize);
             IReadOnlyList<EpochResult> history = HistoryFile.ReadRows(state.Get("history"), $"{statePath}: history");
             if (history.Count != epoch - 1)
                 throw new FormatException($"{statePath}: \"history\" has {history.Count} row(s), but \"epoch\" {epoch} follows {epoch - 1} finished epoch(s).");
@@ -136,6 +147,7 @@ public sealed partial record TrainingCheckpoint
                     : null,
                 BatchSize = batchSize,
                 BatchesPerEpoch = batchesPerEpoch,
+                WorldSize = worldSize,
                 EpochLossSum = state.Number("epoch_loss_sum", negative: true),
                 EpochCorrect = state.Long("epoch_correct", 0, epochSamples),
                 EpochSamples = epochSamples,
@@ -316,6 +328,7 @@ public sealed partial record TrainingCheckpoint
             }
             json.WriteNumber("batch_size", BatchSize);
             json.WriteNumber("batches_per_epoch", BatchesPerEpoch);
+            json.WriteNumber("world_size", WorldSize);
             HistoryFile.WriteNumber(json, "epoch_loss_sum", EpochLossSum);
             json.WriteNumber("epoch_correct", EpochCorrect);
             json.WriteNumber("epoch_samples", EpochSamples);
