@@ -8,7 +8,8 @@ namespace Cnn.Runtime.Tests.Backends;
 /// <summary>
 /// The fast paths added for throughput and latency, against the reference: convolutions that put
 /// several images in one GEMM, batch-1 convolutions split over the workers by rows or by columns
-/// (with the unfold split by channels), the dot-product linear forward for small batches, and the
+/// (with the unfold split by channels), images too large for the column cap in bands of output rows,
+/// the dot-product linear forward for small batches, and the
 /// windowed max/average/sum pools, NaN planes included.
 /// </summary>
 public class FastPathEquivalenceTests
@@ -73,6 +74,62 @@ public class FastPathEquivalenceTests
         for (int i = 0; i < names.Length; i++) Assert.Equal(actual[i], again[i]);
     }
 
+    public static TheoryData<string, int, int> BandedConvCases()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (int threads in new[] { 1, 2, 3 })
+        foreach (int batch in new[] { 1, 4 })
+        foreach (string name in new[] { "banded-same", "banded-strided", "banded-dilated", "banded-groups", "banded-non-square", "banded-split-rows", "banded-split-columns" })
+            data.Add(name, batch, threads);
+        return data;
+    }
+
+    /// <summary>A geometry and the output rows per band that the lowered column cap leaves it.</summary>
+    private static (Conv2dGeometry Geometry, int BandRows) BandedConv(string name) => name switch
+    {
+        // "Same" padding, a band just short of the image: bands of 12 rows and 1.
+        "banded-same" => (Geometries.Conv(64, 8, 13, 11, 12, 3, padding: 1), 12),
+        // Stride 2 (7×6 outputs), bands of 2 rows: 2, 2, 2, 1.
+        "banded-strided" => (Geometries.Conv(64, 5, 13, 11, 7, 3, stride: 2, padding: 1), 2),
+        // Dilation 2: each band reads input rows four apart, across the top and bottom padding.
+        "banded-dilated" => (Geometries.Conv(64, 6, 12, 10, 9, 3, padding: 2, dilation: 2), 3),
+        // Two groups of 6 outputs: the weight gradient as dot products, over strided bands of dY.
+        "banded-groups" => (Geometries.Conv(64, 8, 12, 12, 12, 3, padding: 1, groups: 2), 5),
+        // Kernel (3, 2), stride (2, 1), padding (1, 0), dilation (1, 2): the general unfold.
+        "banded-non-square" => (Geometries.Conv(64, 6, 11, 13, 9, 3, 2, 2, 1, 1, 0, 1, 2, 1, true), 4),
+        // Batch 1 above the split threshold: the split by rows of output channels, band by band.
+        "banded-split-rows" => (Geometries.Conv(64, 32, 14, 14, 64, 3, padding: 1), 5),
+        // One row panel of output channels: the split by columns of each band.
+        "banded-split-columns" => (Geometries.Conv(64, 16, 40, 40, 8, 3, padding: 1), 7),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(BandedConvCases))]
+    public void Conv2d_ImagesBeyondTheColumnCap_RunInBandsOfRows_AndMatchReference(string name, int batch, int threads)
+    {
+        (Conv2dGeometry g, int bandRows) = BandedConv(name);
+        long cap = (long)g.InChannels * g.KernelHeight * g.KernelWidth * g.OutWidth * bandRows;
+        float[] x = TestArrays.UniformSingle(351, batch * g.InputSize), w = TestArrays.UniformSingle(352, g.WeightSize);
+        float[] b = TestArrays.UniformSingle(353, g.OutChannels), dy = TestArrays.UniformSingle(354, batch * g.OutputSize);
+        float[][] expected = RunConv(CpuKernels.Reference, 1, g, batch, x, w, b, dy);
+        float[][] actual = RunConv(CpuKernels.Fast, threads, g, batch, x, w, b, dy, columnCap: cap, bandRows: bandRows);
+        string[] names = ["output", "inputGradient", "weightGradient", "biasGradient"];
+        for (int i = 0; i < names.Length; i++) GradientCheck.AssertRelative(expected[i], actual[i], Tolerance, names[i]);
+
+        float[][] again = RunConv(CpuKernels.Fast, threads, g, batch, x, w, b, dy, calls: 2, columnCap: cap, bandRows: bandRows);
+        for (int i = 0; i < names.Length; i++) Assert.Equal(actual[i], again[i]);
+    }
+
+    [Fact]
+    public void Conv2d_ColumnCap_BandsOnlyImagesThatExceedIt()
+    {
+        using var h = new BackendHarness(CpuKernels.Fast, 2);
+        Assert.Equal(224, new FastConv2dOperator(Geometries.Conv(8, 3, 224, 224, 64, 3, padding: 1), h.Backend.Pool).BandRows);  // VGG conv1_1: 27 × 50,176 fits
+        Assert.Equal(16, new FastConv2dOperator(Geometries.Conv(8, 64, 224, 224, 64, 3, padding: 1), h.Backend.Pool).BandRows);  // conv1_2: 576 × 50,176 does not; 16 rows of 224 do
+        Assert.Equal(1, new FastConv2dOperator(Geometries.Conv(8, 64, 16, 8, 8, 3, padding: 1), h.Backend.Pool, maxColumnFloats: 10).BandRows);  // at least one row
+    }
+
     [Fact]
     public void Conv2d_SplitForward_OnFreshBackends_NeverRacesForTheSharedPackedWeights()
     {
@@ -96,10 +153,17 @@ public class FastPathEquivalenceTests
         }
     }
 
-    private static float[][] RunConv(CpuKernels kernels, int threads, Conv2dGeometry g, int batch, float[] x, float[] w, float[] b, float[] dy, int calls = 1)
+    private static float[][] RunConv(CpuKernels kernels, int threads, Conv2dGeometry g, int batch, float[] x, float[] w, float[] b, float[] dy,
+        int calls = 1, long columnCap = 0, int bandRows = 0)
     {
         using var h = new BackendHarness(kernels, threads);
         IConv2dOperator conv = h.Backend.CreateConv2d(g);
+        if (columnCap > 0)
+        {
+            var banded = new FastConv2dOperator(g, h.Backend.Pool, columnCap);
+            Assert.Equal(bandRows, banded.BandRows);
+            conv = banded;
+        }
         Tensor input = h.Upload(x), weight = h.Upload(w), bias = h.Upload(b), gradient = h.Upload(dy);
         Tensor output = h.Stale(batch * g.OutputSize), dx = h.Stale(x.Length), dw = h.Stale(w.Length), db = h.Stale(g.OutChannels);
         for (int i = 0; i < calls; i++)

@@ -33,7 +33,8 @@ public sealed class CpuBackend : IBackend
     /// <summary>Threads that the kernels use, the caller's included (1 for the reference kernels).</summary>
     public int Threads { get; }
 
-    private Fast.WorkerPool Pool => _pool ?? throw new InvalidOperationException("The reference CPU backend has no worker pool.");
+    /// <summary>The fast operators' workers (tests build operators on it directly).</summary>
+    internal Fast.WorkerPool Pool => _pool ?? throw new InvalidOperationException("The reference CPU backend has no worker pool.");
 
     /// <summary>The fast operators' shared scratch memory.</summary>
     internal Fast.CpuWorkspace Workspace => Pool.Workspace;

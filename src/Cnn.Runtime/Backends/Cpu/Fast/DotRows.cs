@@ -11,24 +11,28 @@ namespace Cnn.Backends.Cpu.Fast;
 internal static unsafe class DotRows
 {
     /// <summary>Rows [<paramref name="first"/>, <paramref name="end"/>) of W (<paramref name="length"/> columns); <paramref name="b"/> may be null.</summary>
-    public static void Run(float* x, float* w, float* b, float* y, int length, int first, int end)
+    public static void Run(float* x, float* w, float* b, float* y, int length, int first, int end) =>
+        Run(x, w, length, b, y, length, first, end);
+
+    /// <summary>Like <see cref="Run(float*, float*, float*, float*, int, int, int)"/>, with the rows of W <paramref name="stride"/> floats apart.</summary>
+    public static void Run(float* x, float* w, long stride, float* b, float* y, int length, int first, int end)
     {
         int o = first;
         for (; o + 4 <= end; o += 4)
         {
-            float* w0 = w + (long)o * length;
-            if (Vector512.IsHardwareAccelerated) Four512(x, w0, length, y + o);
-            else Four256(x, w0, length, y + o);
+            float* w0 = w + o * stride;
+            if (Vector512.IsHardwareAccelerated) Four512(x, w0, stride, length, y + o);
+            else Four256(x, w0, stride, length, y + o);
         }
-        for (; o < end; o++) y[o] = Dot(x, w + (long)o * length, length);
+        for (; o < end; o++) y[o] = Dot(x, w + o * stride, length);
         if (b != null)
             for (o = first; o < end; o++) y[o] += b[o];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Four512(float* x, float* w, int n, float* y)
+    private static void Four512(float* x, float* w, long stride, int n, float* y)
     {
-        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
+        float* w1 = w + stride, w2 = w1 + stride, w3 = w2 + stride;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         int i = 0;
@@ -69,9 +73,9 @@ internal static unsafe class DotRows
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Four256(float* x, float* w, int n, float* y)
+    private static void Four256(float* x, float* w, long stride, int n, float* y)
     {
-        float* w1 = w + n, w2 = w1 + n, w3 = w2 + n;
+        float* w1 = w + stride, w2 = w1 + stride, w3 = w2 + stride;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
         int i = 0;

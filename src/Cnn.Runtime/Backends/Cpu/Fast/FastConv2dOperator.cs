@@ -9,7 +9,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold. A batch smaller than
 /// the worker count (batch-1 inference) splits each image's GEMM instead, by rows of output
 /// channels or by columns of output positions. Weight and bias gradients are summed per worker and
-/// reduced in worker order, so results depend only on the thread count. A first layer's forward
+/// reduced in worker order, so results depend only on the thread count. An image whose column matrix
+/// alone exceeds the cap (VGG's 224×224 layers: 64·9 rows × 50,176 columns) is unfolded in bands of
+/// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer's forward
 /// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead.
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
@@ -19,8 +21,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     /// <summary>Columns that one GEMM should have at least, when the batch allows it.</summary>
     private const int TargetColumns = 512;
 
-    /// <summary>The most floats a worker's column matrix may hold (8 MB).</summary>
-    private const long MaxColumnFloats = 2L << 20;
+    /// <summary>The most floats a worker's column matrix may hold (8 MB), unless one output row alone needs more.</summary>
+    internal const long DefaultMaxColumnFloats = 2L << 20;
 
     /// <summary>Below this many multiply-adds per image, a small batch stays on the calling thread.</summary>
     private const long SplitImageMacs = 1_000_000;
@@ -35,6 +37,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private readonly int _workers;
     private readonly CpuWorkspace _ws;
     private readonly int _inGroup, _outGroup, _depth, _outPlane, _chunk, _mr, _nr;
+
+    // Output rows per column matrix: OutHeight when a whole image fits the cap, else a band of rows.
+    private readonly int _bandRows;
     private readonly bool _pointwise, _weightGradientByDots, _direct;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
 
@@ -47,6 +52,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private bool _splitRows;
     private int _batch;
     private bool _splitPack;
+    private int _splitFirstRow, _splitEndRow;
     private float* _input, _weight, _bias, _output, _outputGradient, _inputGradient, _weightGradient, _biasGradient, _splitImage, _splitColumns, _splitOutput;
 
     // The shared packed-weight buffers of the call in flight. The calling thread takes them from the
@@ -54,7 +60,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     // workers must never be the first to ask for a slot they share.
     private float* _packedWeights, _packedWeightsTransposed;
 
-    public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool)
+    /// <param name="geometry">The layer's shapes.</param>
+    /// <param name="pool">The backend's workers and workspace.</param>
+    /// <param name="maxColumnFloats">The cap on a worker's column matrix; tests lower it to reach the banded path with small images.</param>
+    public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats)
     {
         GeometryChecks.Validate(geometry);
         _g = geometry;
@@ -74,12 +83,16 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _direct = DirectConvolution.Applies(_g);
 
         // Images per GEMM: enough for TargetColumns, no more than a worker's share of the largest
-        // batch, and a column matrix within MaxColumnFloats. A pointwise convolution reads its
-        // input in place, one image at a time.
+        // batch, and a column matrix within maxColumnFloats. A pointwise convolution reads its
+        // input in place, one image at a time. An image too large for the cap goes in bands of
+        // output rows, as many rows as fit (at least one).
         long columnRows = (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth;
         int share = (_g.MaxBatch + _workers - 1) / _workers;
-        _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumns + _outPlane - 1) / _outPlane, MaxColumnFloats / (columnRows * _outPlane)), 1, share);
-        int columns = _chunk * _outPlane;
+        _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumns + _outPlane - 1) / _outPlane, maxColumnFloats / (columnRows * _outPlane)), 1, share);
+        _bandRows = _pointwise || columnRows * _outPlane <= maxColumnFloats
+            ? _g.OutHeight
+            : (int)Math.Clamp(maxColumnFloats / (columnRows * _g.OutWidth), 1, _g.OutHeight);
+        int columns = Banded ? _bandRows * _g.OutWidth : _chunk * _outPlane;
 
         // The three GEMMs per group: forward [outGroup × columns × depth], weight gradient
         // [outGroup × depth × columns], input gradient [depth × columns × outGroup].
@@ -99,6 +112,12 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             _ws.Reserve(CpuWorkspace.Region.BiasPartials, _g.OutChannels);
         }
     }
+
+    /// <summary>Output rows per column matrix: OutHeight unless an image's columns exceed the cap.</summary>
+    internal int BandRows => _bandRows;
+
+    /// <summary>True when an image's column matrix is unfolded in bands of output rows.</summary>
+    private bool Banded => _bandRows < _g.OutHeight;
 
     public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
     {
@@ -126,14 +145,17 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             return;
         }
 
-        // Fewer images than workers: every worker takes a share of each image's GEMM. A share of
-        // rows packs its own rows of the weights, with the first image.
+        // Fewer images than workers: every worker takes a share of each image's GEMM (of each band's,
+        // for a banded image). A share of rows packs its own rows of the weights, with the first one.
         _work = Work.ForwardSplit;
         float* columns = _ws.Get(CpuWorkspace.Region.Columns);
         for (int n = 0; n < batch; n++)
+            for (int y0 = 0; y0 < _g.OutHeight; y0 += _bandRows)
             {
                 float* image = _input + (long)n * _g.InputSize;
                 _splitImage = image;
+                _splitFirstRow = y0;
+                _splitEndRow = Math.Min(_g.OutHeight, y0 + _bandRows);
                 _splitColumns = _pointwise ? image : columns;
                 if (!_pointwise)
                 {
@@ -141,8 +163,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
                     _pool.Run(this, Math.Min(splitWorkers, _g.InChannels));
                 }
                 _work = Work.ForwardSplit;
-                _splitOutput = _output + (long)n * _g.OutputSize;
-                _splitPack = n == 0;
+                _splitOutput = _output + (long)n * _g.OutputSize + (long)y0 * _g.OutWidth;
+                _splitPack = n == 0 && y0 == 0;
                 _pool.Run(this, splitWorkers);
             }
     }
@@ -204,9 +226,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         {
             // A share of the input channels: each owns a contiguous band of the column matrix's rows.
             (int c0, int c1) = WorkerPool.Share(_g.InChannels, worker, workers);
-            int taps = _g.KernelHeight * _g.KernelWidth;
+            int taps = _g.KernelHeight * _g.KernelWidth, bandColumns = (_splitEndRow - _splitFirstRow) * _g.OutWidth;
             Im2Col.Unfold(_g with { InChannels = c1 - c0 }, _splitImage + (long)c0 * _g.InHeight * _g.InWidth,
-                _splitColumns + (long)c0 * taps * _outPlane, _outPlane);
+                _splitColumns + (long)c0 * taps * bandColumns, bandColumns, _splitFirstRow, _splitEndRow);
             return;
         }
         if (_work == Work.ForwardSplit)
@@ -226,6 +248,12 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         if (_work == Work.Backward)
         {
             BackwardShare(worker, first, end);
+            return;
+        }
+
+        if (Banded)
+        {
+            for (int n = first; n < end; n++) ForwardBands(worker, n);
             return;
         }
 
@@ -271,27 +299,47 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         }
     }
 
+    /// <summary>One image in bands of output rows: unfold a band, then one GEMM per group into the band's columns of each output plane.</summary>
+    private void ForwardBands(int worker, int n)
+    {
+        GemmWorkspace ws = _ws.Gemm(worker);
+        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), packedWeights = _packedWeights;
+        float* image = _input + (long)n * _g.InputSize, output = _output + (long)n * _g.OutputSize;
+        for (int y0 = 0; y0 < _g.OutHeight; y0 += _bandRows)
+        {
+            int y1 = Math.Min(_g.OutHeight, y0 + _bandRows), columns = (y1 - y0) * _g.OutWidth;
+            Im2Col.Unfold(_g, image, columnBuffer, columns, y0, y1);
+            for (int group = 0; group < _g.Groups; group++)
+                Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights + (long)group * _packedGroup,
+                    columnBuffer + (long)group * _depth * columns, columns, false,
+                    output + (long)group * _outGroup * _outPlane + (long)y0 * _g.OutWidth, _outPlane, accumulate: false);
+        }
+        if (_bias != null)
+            for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(output + (long)o * _outPlane, _outPlane, _bias[o]);
+    }
+
     private void ForwardSplitShare(int worker, int workers)
     {
         GemmWorkspace ws = _ws.Gemm(worker);
         float* packedWeights = _packedWeights;
+        int columns = (_splitEndRow - _splitFirstRow) * _g.OutWidth;
         if (_splitRows)
         {
             (int start, int end) = WorkerPool.Share((_outGroup + _mr - 1) / _mr, worker, workers);
             int i0 = start * _mr, i1 = Math.Min(_outGroup, end * _mr);
             if (i0 >= i1) return;
             if (_splitPack) PackWeights(i0, i1);
-            Sgemm.MultiplyPacked(ws, i1 - i0, _outPlane, _depth, packedWeights + (long)i0 * _depth, _splitColumns, _outPlane, false,
+            Sgemm.MultiplyPacked(ws, i1 - i0, columns, _depth, packedWeights + (long)i0 * _depth, _splitColumns, columns, false,
                 _splitOutput + (long)i0 * _outPlane, _outPlane, accumulate: false);
             if (_bias != null)
-                for (int o = i0; o < i1; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane, _outPlane, _bias[o]);
+                for (int o = i0; o < i1; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane, columns, _bias[o]);
         }
         else
         {
-            (int start, int end) = WorkerPool.Share((_outPlane + _nr - 1) / _nr, worker, workers);
-            int j0 = start * _nr, j1 = Math.Min(_outPlane, end * _nr);
+            (int start, int end) = WorkerPool.Share((columns + _nr - 1) / _nr, worker, workers);
+            int j0 = start * _nr, j1 = Math.Min(columns, end * _nr);
             if (j0 >= j1) return;
-            Sgemm.MultiplyPacked(ws, _outGroup, j1 - j0, _depth, packedWeights, _splitColumns + j0, _outPlane, false,
+            Sgemm.MultiplyPacked(ws, _outGroup, j1 - j0, _depth, packedWeights, _splitColumns + j0, columns, false,
                 _splitOutput + j0, _outPlane, accumulate: false);
             if (_bias != null)
                 for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane + j0, j1 - j0, _bias[o]);
@@ -310,6 +358,12 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             return;
         }
 
+        if (Banded)
+        {
+            for (int n = first; n < end; n++) BackwardBands(worker, n, weightGradient, biasGradient, accumulate: n > first);
+            return;
+        }
+
         int count = end - first, chunks = (count + _chunk - 1) / _chunk;
         for (int c = 0; c < chunks; c++)
         {
@@ -318,13 +372,16 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         }
     }
 
-    /// <summary>dW (+)= dY · columnsᵀ one column of dW at a time: the dot products of a row of the columns with every row of dY.</summary>
-    private void WeightGradientByDots(float* dy, float* unfolded, float* dw, int columns, bool accumulate)
+    /// <summary>
+    /// dW (+)= dY · columnsᵀ one column of dW at a time: the dot products of a row of the columns with
+    /// every row of dY, whose rows lie <paramref name="dyStride"/> floats apart.
+    /// </summary>
+    private void WeightGradientByDots(float* dy, long dyStride, float* unfolded, float* dw, int columns, bool accumulate)
     {
         float* dots = stackalloc float[_outGroup];
         for (int j = 0; j < _depth; j++)
         {
-            DotRows.Run(unfolded + (long)j * columns, dy, null, dots, columns, 0, _outGroup);
+            DotRows.Run(unfolded + (long)j * columns, dy, dyStride, null, dots, columns, 0, _outGroup);
             for (int o = 0; o < _outGroup; o++)
                 dw[(long)o * _depth + j] = accumulate ? dw[(long)o * _depth + j] + dots[o] : dots[o];
         }
@@ -363,7 +420,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         {
             float* dy = outputGradient + (long)group * _outGroup * columns, unfolded = b + (long)group * _depth * columns;
             float* dw = weightGradient + (long)group * _outGroup * _depth;
-            if (_weightGradientByDots) WeightGradientByDots(dy, unfolded, dw, columns, accumulate);
+            if (_weightGradientByDots) WeightGradientByDots(dy, columns, unfolded, dw, columns, accumulate);
             else Sgemm.Multiply(ws, _outGroup, _depth, columns, dy, columns, false, unfolded, columns, true, dw, _depth, accumulate);
         }
 
@@ -384,6 +441,50 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             float* dx = inputGradient + (long)j * _g.InputSize;
             new Span<float>(dx, _g.InputSize).Clear();
             Im2Col.Fold(_g, columnBuffer + j * _outPlane, dx, columns);
+        }
+    }
+
+    /// <summary>
+    /// One image in bands of output rows: the bias gradient over whole planes, then per band the
+    /// band's columns, dW (+)= dY_band · columns_bandᵀ, and dColumns_band = Wᵀ · dY_band folded onto
+    /// dx. A band of dY is a range of each output plane, so it is read with the plane as row stride.
+    /// Bands' receptive fields overlap, so dx is cleared once, before the first band.
+    /// </summary>
+    private void BackwardBands(int worker, int n, float* weightGradient, float* biasGradient, bool accumulate)
+    {
+        GemmWorkspace ws = _ws.Gemm(worker);
+        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), packedWeights = _packedWeightsTransposed;
+        float* image = _input + (long)n * _g.InputSize, outputGradient = _outputGradient + (long)n * _g.OutputSize;
+        float* dx = _inputGradient == null ? null : _inputGradient + (long)n * _g.InputSize;
+
+        if (_g.HasBias)
+            for (int o = 0; o < _g.OutChannels; o++)
+            {
+                float sum = RowOps.Sum(outputGradient + (long)o * _outPlane, _outPlane);
+                biasGradient[o] = accumulate ? biasGradient[o] + sum : sum;
+            }
+        if (dx != null) new Span<float>(dx, _g.InputSize).Clear();
+
+        for (int y0 = 0; y0 < _g.OutHeight; y0 += _bandRows)
+        {
+            int y1 = Math.Min(_g.OutHeight, y0 + _bandRows), columns = (y1 - y0) * _g.OutWidth;
+            bool sum = accumulate || y0 > 0;
+            Im2Col.Unfold(_g, image, columnBuffer, columns, y0, y1);
+            float* band = outputGradient + (long)y0 * _g.OutWidth;
+            for (int group = 0; group < _g.Groups; group++)
+            {
+                float* dy = band + (long)group * _outGroup * _outPlane, unfolded = columnBuffer + (long)group * _depth * columns;
+                float* dw = weightGradient + (long)group * _outGroup * _depth;
+                if (_weightGradientByDots) WeightGradientByDots(dy, _outPlane, unfolded, dw, columns, sum);
+                else Sgemm.Multiply(ws, _outGroup, _depth, columns, dy, _outPlane, false, unfolded, columns, true, dw, _depth, sum);
+            }
+            if (dx == null) continue;
+
+            for (int group = 0; group < _g.Groups; group++)
+                Sgemm.MultiplyPacked(ws, _depth, columns, _outGroup, packedWeights + (long)group * _packedGroupTransposed,
+                    band + (long)group * _outGroup * _outPlane, _outPlane, false,
+                    columnBuffer + (long)group * _depth * columns, columns, accumulate: false);
+            Im2Col.Fold(_g, columnBuffer, dx, columns, y0, y1);
         }
     }
 }

@@ -5,7 +5,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// gradients back. Row (c, ky, kx) of the matrix holds, for every output position (y, x), the input
 /// value that tap (ky, kx) of channel c sees there, or 0 in the padding. Rows lie
 /// <c>rowStride</c> floats apart, so that several images can sit side by side in one matrix, each
-/// in its own band of OutHeight·OutWidth columns.
+/// in its own band of OutHeight·OutWidth columns. The row-range overloads unfold or fold only a band
+/// of output rows, for an image whose whole column matrix would be too large to hold at once.
 /// </summary>
 internal static unsafe class Im2Col
 {
@@ -97,6 +98,29 @@ internal static unsafe class Im2Col
             }
         }
     }
+
+    /// <summary>
+    /// Fills the columns of output rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) only:
+    /// (endRow − firstRow)·OutWidth columns, rows <paramref name="rowStride"/> floats apart.
+    /// </summary>
+    public static void Unfold(in Conv2dGeometry g, float* image, float* columns, long rowStride, int firstRow, int endRow) =>
+        Unfold(Band(g, firstRow, endRow), image, columns, rowStride);
+
+    /// <summary>
+    /// Adds the column gradients of output rows [<paramref name="firstRow"/>, <paramref name="endRow"/>)
+    /// onto <paramref name="image"/>, which holds the other bands' sums (zero before the first).
+    /// </summary>
+    public static void Fold(in Conv2dGeometry g, float* columns, float* image, long rowStride, int firstRow, int endRow) =>
+        Fold(Band(g, firstRow, endRow), columns, image, rowStride);
+
+    /// <summary>
+    /// The convolution of the whole input whose output rows are rows [firstRow, endRow) of
+    /// <paramref name="g"/>'s: output row y reads input row (firstRow + y)·stride − padding + ky·dilation,
+    /// so the band is the same convolution with its top padding lowered by firstRow·stride (negative
+    /// when the band starts below the padding).
+    /// </summary>
+    private static Conv2dGeometry Band(in Conv2dGeometry g, int firstRow, int endRow) =>
+        g with { OutHeight = endRow - firstRow, PaddingHeight = g.PaddingHeight - firstRow * g.StrideHeight };
 
     /// <summary>The output columns [x0, x1) whose input column ox·stride + offset lies inside [0, width).</summary>
     private static (int, int) ValidRange(int offset, int stride, int width, int outWidth)
