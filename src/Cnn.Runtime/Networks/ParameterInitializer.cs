@@ -6,12 +6,19 @@ namespace Cnn;
 /// </summary>
 public static class ParameterInitializer
 {
+    /// <summary>
+    /// Values filled and uploaded at a time: a parameter's stream is drawn in order across chunks, so
+    /// the values are those of one pass, without a host copy of the largest parameter (VGG-16's
+    /// 103M-value classifier weight would be a 392 MiB temporary that stays resident).
+    /// </summary>
+    private const int ChunkLength = 1 << 20;
+
     /// <summary>Fills every parameter and resets every buffer (running means to 0, running variances to 1).</summary>
     public static void Initialize(INetwork network, ulong seed)
     {
         int largest = 0;
         foreach (ParameterInfo p in network.ParameterInfos.Concat(network.BufferInfos)) largest = Math.Max(largest, p.Length);
-        float[] values = new float[largest];
+        float[] values = new float[Math.Min(largest, ChunkLength)];
         Fill(network, network.ParameterInfos, network.Parameters, seed, values);
         Fill(network, network.BufferInfos, network.Buffers, seed, values);
     }
@@ -21,14 +28,21 @@ public static class ParameterInitializer
         for (int i = 0; i < infos.Count; i++)
         {
             ParameterInfo p = infos[i];
-            Span<float> span = values.AsSpan(0, p.Length);
-            Fill(span, p, SeededRandom.ForStream(seed, (ulong)i));
-            network.Backend.Upload(span, destination.Slice(checked((int)p.Offset), p.Length));
+            SeededRandom random = SeededRandom.ForStream(seed, (ulong)i);
+            for (int start = 0; start < p.Length; start += values.Length)
+            {
+                Span<float> span = values.AsSpan(0, Math.Min(values.Length, p.Length - start));
+                Fill(span, p, ref random);
+                network.Backend.Upload(span, destination.Slice(checked((int)p.Offset + start), span.Length));
+            }
         }
     }
 
     /// <summary>Fills <paramref name="values"/> as PyTorch's reset_parameters would for <paramref name="parameter"/>.</summary>
-    public static void Fill(Span<float> values, ParameterInfo parameter, SeededRandom random)
+    public static void Fill(Span<float> values, ParameterInfo parameter, SeededRandom random) => Fill(values, parameter, ref random);
+
+    /// <summary>As <see cref="Fill(Span{float}, ParameterInfo, SeededRandom)"/>, advancing <paramref name="random"/> so that a next call continues its stream.</summary>
+    private static void Fill(Span<float> values, ParameterInfo parameter, ref SeededRandom random)
     {
         switch (parameter.Init)
         {

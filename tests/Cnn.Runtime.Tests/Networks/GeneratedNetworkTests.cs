@@ -39,6 +39,21 @@ public class GeneratedNetworkTests
     }
 
     [Fact]
+    public void Initialize_InChunks_GivesEachParameterItsOnePassStream()
+    {
+        // fc.weight has 1,122,000 values, more than the 1,048,576 the initializer fills at a time.
+        using var network = new WideLinearNet(1, seed: 7);
+        for (int i = 0; i < network.ParameterInfos.Count; i++)
+        {
+            ParameterInfo p = network.ParameterInfos[i];
+            float[] expected = new float[p.Length];
+            ParameterInitializer.Fill(expected, p, SeededRandom.ForStream(7, (ulong)i));
+            Assert.Equal(expected, NetworkTestData.Download(network, network.Parameters.Slice((int)p.Offset, p.Length)));
+        }
+        Assert.True(network.ParameterInfos[0].Length > 1 << 20);
+    }
+
+    [Fact]
     public void CompileTimeSummaryAndCounts_AgreeWithTheParameterList()
     {
         Assert.Equal(SmallConvNet.ParameterCount, new SmallConvNet(1).ParameterInfos.Sum(p => (long)p.Length));
@@ -171,3 +186,9 @@ public class GeneratedNetworkTests
         Assert.Throws<ArgumentOutOfRangeException>(() => network.LayerOutput(11, 1));
     }
 }
+
+[Network]
+[Input(1, 33, 34)]
+[Flatten]
+[Linear("fc", 1000)]
+public partial class WideLinearNet { }
