@@ -391,7 +391,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     {
         GemmWorkspace ws = _ws.Gemm(worker);
         int columns = count * _outPlane;
-        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _packedWeightsTransposed;
+        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker);
         float* image = _input + (long)first * _g.InputSize;
         float* b = _pointwise ? image : columnBuffer;
         if (!_pointwise)
@@ -415,26 +415,13 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
                 biasGradient[o] = accumulate ? biasGradient[o] + sum : sum;
             }
 
-        // dW_g (+)= dY_g · columns_gᵀ
-        for (int group = 0; group < _g.Groups; group++)
-        {
-            float* dy = outputGradient + (long)group * _outGroup * columns, unfolded = b + (long)group * _depth * columns;
-            float* dw = weightGradient + (long)group * _outGroup * _depth;
-            if (_weightGradientByDots) WeightGradientByDots(dy, columns, unfolded, dw, columns, accumulate);
-            else Sgemm.Multiply(ws, _outGroup, _depth, columns, dy, columns, false, unfolded, columns, true, dw, _depth, accumulate);
-        }
-
+        WeightGradient(ws, outputGradient, columns, b, columns, weightGradient, accumulate);
         if (_inputGradient == null) return;
 
-        // dColumns_g = W_gᵀ · dY_g, then fold back onto each image (the columns are no longer needed).
+        // dColumns = Wᵀ · dY, then fold back onto each image (the columns are no longer needed).
         float* inputGradient = _inputGradient + (long)first * _g.InputSize;
         float* target = _pointwise ? inputGradient : columnBuffer;
-        for (int group = 0; group < _g.Groups; group++)
-        {
-            Sgemm.MultiplyPacked(ws, _depth, columns, _outGroup, packedWeights + (long)group * _packedGroupTransposed,
-                outputGradient + (long)group * _outGroup * columns, columns, false,
-                target + (long)group * _depth * columns, columns, accumulate: false);
-        }
+        ColumnGradient(ws, outputGradient, columns, target, columns);
         if (_pointwise) return;
         for (int j = 0; j < count; j++)
         {
@@ -453,7 +440,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private void BackwardBands(int worker, int n, float* weightGradient, float* biasGradient, bool accumulate)
     {
         GemmWorkspace ws = _ws.Gemm(worker);
-        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), packedWeights = _packedWeightsTransposed;
+        float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker);
         float* image = _input + (long)n * _g.InputSize, outputGradient = _outputGradient + (long)n * _g.OutputSize;
         float* dx = _inputGradient == null ? null : _inputGradient + (long)n * _g.InputSize;
 
@@ -471,20 +458,34 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             bool sum = accumulate || y0 > 0;
             Im2Col.Unfold(_g, image, columnBuffer, columns, y0, y1);
             float* band = outputGradient + (long)y0 * _g.OutWidth;
-            for (int group = 0; group < _g.Groups; group++)
-            {
-                float* dy = band + (long)group * _outGroup * _outPlane, unfolded = columnBuffer + (long)group * _depth * columns;
-                float* dw = weightGradient + (long)group * _outGroup * _depth;
-                if (_weightGradientByDots) WeightGradientByDots(dy, _outPlane, unfolded, dw, columns, sum);
-                else Sgemm.Multiply(ws, _outGroup, _depth, columns, dy, _outPlane, false, unfolded, columns, true, dw, _depth, sum);
-            }
+            WeightGradient(ws, band, _outPlane, columnBuffer, columns, weightGradient, sum);
             if (dx == null) continue;
-
-            for (int group = 0; group < _g.Groups; group++)
-                Sgemm.MultiplyPacked(ws, _depth, columns, _outGroup, packedWeights + (long)group * _packedGroupTransposed,
-                    band + (long)group * _outGroup * _outPlane, _outPlane, false,
-                    columnBuffer + (long)group * _depth * columns, columns, accumulate: false);
+            ColumnGradient(ws, band, _outPlane, columnBuffer, columns);
             Im2Col.Fold(_g, columnBuffer, dx, columns, y0, y1);
         }
+    }
+
+    /// <summary>
+    /// dW_g (+)= dY_g · columns_gᵀ for every group, over <paramref name="columns"/> output positions;
+    /// dY's rows are <paramref name="dyStride"/> apart (the chunk's width, or a whole plane for a band).
+    /// </summary>
+    private void WeightGradient(GemmWorkspace ws, float* outputGradient, int dyStride, float* unfolded, int columns, float* weightGradient, bool accumulate)
+    {
+        for (int group = 0; group < _g.Groups; group++)
+        {
+            float* dy = outputGradient + (long)group * _outGroup * dyStride, cols = unfolded + (long)group * _depth * columns;
+            float* dw = weightGradient + (long)group * _outGroup * _depth;
+            if (_weightGradientByDots) WeightGradientByDots(dy, dyStride, cols, dw, columns, accumulate);
+            else Sgemm.Multiply(ws, _outGroup, _depth, columns, dy, dyStride, false, cols, columns, true, dw, _depth, accumulate);
+        }
+    }
+
+    /// <summary>dColumns_g = W_gᵀ · dY_g for every group, with the transposed weights packed for this call; dY's rows are <paramref name="dyStride"/> apart.</summary>
+    private void ColumnGradient(GemmWorkspace ws, float* outputGradient, int dyStride, float* target, int columns)
+    {
+        for (int group = 0; group < _g.Groups; group++)
+            Sgemm.MultiplyPacked(ws, _depth, columns, _outGroup, _packedWeightsTransposed + (long)group * _packedGroupTransposed,
+                outputGradient + (long)group * _outGroup * dyStride, dyStride, false,
+                target + (long)group * _depth * columns, columns, accumulate: false);
     }
 }
