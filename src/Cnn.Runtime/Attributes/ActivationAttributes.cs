@@ -4,7 +4,9 @@ namespace Cnn;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class ReLUAttribute : LayerAttribute
 {
+    /// <summary>An unnamed ReLU layer; the generator names it by position, e.g. <c>relu2</c>.</summary>
     public ReLUAttribute() : base(null) { }
+    /// <summary>A ReLU layer named <paramref name="name"/> in compiler messages.</summary>
     public ReLUAttribute(string name) : base(name) { }
 }
 
@@ -12,7 +14,9 @@ public sealed class ReLUAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class TanhAttribute : LayerAttribute
 {
+    /// <summary>An unnamed tanh layer; the generator names it by position.</summary>
     public TanhAttribute() : base(null) { }
+    /// <summary>A tanh layer named <paramref name="name"/> in compiler messages.</summary>
     public TanhAttribute(string name) : base(name) { }
 }
 
@@ -20,7 +24,9 @@ public sealed class TanhAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class SigmoidAttribute : LayerAttribute
 {
+    /// <summary>An unnamed sigmoid layer; the generator names it by position.</summary>
     public SigmoidAttribute() : base(null) { }
+    /// <summary>A sigmoid layer named <paramref name="name"/> in compiler messages.</summary>
     public SigmoidAttribute(string name) : base(name) { }
 }
 
@@ -28,7 +34,9 @@ public sealed class SigmoidAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class SoftmaxAttribute : LayerAttribute
 {
+    /// <summary>An unnamed softmax layer; the generator names it by position.</summary>
     public SoftmaxAttribute() : base(null) { }
+    /// <summary>A softmax layer named <paramref name="name"/> in compiler messages.</summary>
     public SoftmaxAttribute(string name) : base(name) { }
 }
 
@@ -36,7 +44,9 @@ public sealed class SoftmaxAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class LogSoftmaxAttribute : LayerAttribute
 {
+    /// <summary>An unnamed log-softmax layer; the generator names it by position.</summary>
     public LogSoftmaxAttribute() : base(null) { }
+    /// <summary>A log-softmax layer named <paramref name="name"/> in compiler messages.</summary>
     public LogSoftmaxAttribute(string name) : base(name) { }
 }
 
@@ -44,9 +54,12 @@ public sealed class LogSoftmaxAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class LeakyReLUAttribute : LayerAttribute
 {
+    /// <summary>An unnamed leaky ReLU layer; the generator names it by position.</summary>
     public LeakyReLUAttribute() : base(null) { }
+    /// <summary>A leaky ReLU layer named <paramref name="name"/> in compiler messages.</summary>
     public LeakyReLUAttribute(string name) : base(name) { }
 
+    /// <summary>The factor applied to negative inputs (PyTorch's <c>negative_slope</c>); 0.01 by default.</summary>
     public double NegativeSlope { get; set; } = 0.01;
 }
 
@@ -54,7 +67,9 @@ public sealed class LeakyReLUAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class SiLUAttribute : LayerAttribute
 {
+    /// <summary>An unnamed SiLU layer; the generator names it by position.</summary>
     public SiLUAttribute() : base(null) { }
+    /// <summary>A SiLU layer named <paramref name="name"/> in compiler messages.</summary>
     public SiLUAttribute(string name) : base(name) { }
 }
 
@@ -62,6 +77,8 @@ public sealed class SiLUAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class GELUAttribute : LayerAttribute
 {
+    /// <summary>An unnamed GELU layer; the generator names it by position.</summary>
     public GELUAttribute() : base(null) { }
+    /// <summary>A GELU layer named <paramref name="name"/> in compiler messages.</summary>
     public GELUAttribute(string name) : base(name) { }
 }

@@ -25,8 +25,10 @@ namespace Cnn;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class BlockAttribute : Attribute
 {
+    /// <summary>A block with the given parameters, each a name or <c>"name = default"</c> with an integer default.</summary>
     public BlockAttribute(params string[] parameters) => Parameters = parameters;
 
+    /// <summary>The block's parameter declarations, as written.</summary>
     public string[] Parameters { get; }
 }
 
@@ -38,8 +40,10 @@ public sealed class BlockAttribute : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class UseAttribute<TBlock> : LayerAttribute where TBlock : class
 {
+    /// <summary>An instance named <paramref name="name"/>, with one argument per block parameter in declaration order (trailing ones with defaults may be left out).</summary>
     public UseAttribute(string name, params object[] arguments) : base(name) => Arguments = arguments;
 
+    /// <summary>The arguments as written: <see cref="int"/> values or <see cref="string"/> expressions.</summary>
     public object[] Arguments { get; }
 }
 
@@ -51,7 +55,9 @@ public sealed class UseAttribute<TBlock> : LayerAttribute where TBlock : class
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class ResidualAttribute : LayerAttribute
 {
+    /// <summary>An unnamed residual connection.</summary>
     public ResidualAttribute() : base(null) { }
+    /// <summary>A residual connection named <paramref name="name"/> in compiler messages.</summary>
     public ResidualAttribute(string name) : base(name) { }
 }
 
@@ -63,6 +69,7 @@ public sealed class ResidualAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class ShortcutAttribute : LayerAttribute
 {
+    /// <summary>A shortcut whose layers' parameters are named under <paramref name="name"/>, e.g. <c>downsample.0.weight</c>.</summary>
     public ShortcutAttribute(string name) : base(name) { }
 
     /// <summary>
@@ -83,7 +90,9 @@ public sealed class EndResidualAttribute : Attribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class ConcatAttribute : LayerAttribute
 {
+    /// <summary>An unnamed concatenation.</summary>
     public ConcatAttribute() : base(null) { }
+    /// <summary>A concatenation named <paramref name="name"/> in compiler messages.</summary>
     public ConcatAttribute(string name) : base(name) { }
 }
 
@@ -91,9 +100,12 @@ public sealed class ConcatAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class BranchAttribute : Attribute
 {
+    /// <summary>A branch that adds no segment to its layers' names.</summary>
     public BranchAttribute() { }
+    /// <summary>A branch whose layers' names start with <paramref name="name"/>.</summary>
     public BranchAttribute(string name) => Name = name;
 
+    /// <summary>The name segment added to the branch's layers, or null for none.</summary>
     public string? Name { get; }
 }
 

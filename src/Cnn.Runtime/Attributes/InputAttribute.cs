@@ -18,7 +18,10 @@ public sealed class InputAttribute : Attribute
         Channels = features;
     }
 
+    /// <summary>The image's channels, or the number of features of a flat input.</summary>
     public int Channels { get; }
+    /// <summary>The image's height in pixels; 0 for a flat input.</summary>
     public int Height { get; }
+    /// <summary>The image's width in pixels; 0 for a flat input.</summary>
     public int Width { get; }
 }

@@ -8,6 +8,7 @@ namespace Cnn;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public abstract class LayerAttribute : Attribute
 {
+    /// <summary>Sets the layer's <see cref="Name"/>; null lets the generator name it.</summary>
     protected LayerAttribute(string? name) => Name = name;
 
     /// <summary>The layer's name, or null to let the generator name it.</summary>

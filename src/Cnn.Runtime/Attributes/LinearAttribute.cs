@@ -4,6 +4,7 @@ namespace Cnn;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class LinearAttribute : LayerAttribute
 {
+    /// <summary>A layer named <paramref name="name"/> (parameters <c>name.weight</c>, <c>name.bias</c>) producing <paramref name="outFeatures"/> features; the input features are inferred.</summary>
     public LinearAttribute(string name, int outFeatures) : base(name) => OutFeatures = outFeatures;
 
     /// <summary>Inside a <see cref="BlockAttribute">block</see>: <paramref name="outFeatures"/> is an expression over the block's parameters.</summary>

@@ -51,7 +51,9 @@ public abstract class Pool2dAttribute : LayerAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class MaxPool2dAttribute : Pool2dAttribute
 {
+    /// <summary>An unnamed max pool over square windows of <paramref name="kernelSize"/> pixels.</summary>
     public MaxPool2dAttribute(int kernelSize) : base(null, kernelSize) { }
+    /// <summary>A max pool named <paramref name="name"/> over square windows of <paramref name="kernelSize"/> pixels.</summary>
     public MaxPool2dAttribute(string name, int kernelSize) : base(name, kernelSize) { }
     /// <summary>Inside a block: <paramref name="kernelSize"/> is an expression over the block's parameters.</summary>
     public MaxPool2dAttribute(string name, string kernelSize) : base(name, kernelSize) { }
@@ -70,7 +72,9 @@ public sealed class MaxPool2dAttribute : Pool2dAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class AvgPool2dAttribute : Pool2dAttribute
 {
+    /// <summary>An unnamed average pool over square windows of <paramref name="kernelSize"/> pixels.</summary>
     public AvgPool2dAttribute(int kernelSize) : base(null, kernelSize) { }
+    /// <summary>An average pool named <paramref name="name"/> over square windows of <paramref name="kernelSize"/> pixels.</summary>
     public AvgPool2dAttribute(string name, int kernelSize) : base(name, kernelSize) { }
     /// <summary>Inside a block: <paramref name="kernelSize"/> is an expression over the block's parameters.</summary>
     public AvgPool2dAttribute(string name, string kernelSize) : base(name, kernelSize) { }
@@ -94,7 +98,9 @@ public sealed class AvgPool2dAttribute : Pool2dAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class SumPool2dAttribute : Pool2dAttribute
 {
+    /// <summary>An unnamed sum pool over square windows of <paramref name="kernelSize"/> pixels.</summary>
     public SumPool2dAttribute(int kernelSize) : base(null, kernelSize) { }
+    /// <summary>A sum pool named <paramref name="name"/> over square windows of <paramref name="kernelSize"/> pixels.</summary>
     public SumPool2dAttribute(string name, int kernelSize) : base(name, kernelSize) { }
     /// <summary>Inside a block: <paramref name="kernelSize"/> is an expression over the block's parameters.</summary>
     public SumPool2dAttribute(string name, string kernelSize) : base(name, kernelSize) { }
@@ -104,7 +110,9 @@ public sealed class SumPool2dAttribute : Pool2dAttribute
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class AdaptiveAvgPool2dAttribute : LayerAttribute
 {
+    /// <summary>An unnamed adaptive pool producing <paramref name="outputSize"/> × <paramref name="outputSize"/> pixels per channel.</summary>
     public AdaptiveAvgPool2dAttribute(int outputSize) : base(null) => OutputSize = outputSize;
+    /// <summary>An adaptive pool named <paramref name="name"/> producing <paramref name="outputSize"/> × <paramref name="outputSize"/> pixels per channel.</summary>
     public AdaptiveAvgPool2dAttribute(string name, int outputSize) : base(name) => OutputSize = outputSize;
 
     /// <summary>The output height and width.</summary>
