@@ -15,20 +15,25 @@ public readonly record struct Conv2dGeometry(
     int DilationHeight, int DilationWidth,
     int Groups, bool HasBias)
 {
+    /// <summary>Floats per input sample: InChannels · InHeight · InWidth.</summary>
     public int InputSize => InChannels * InHeight * InWidth;
+    /// <summary>Floats per output sample: OutChannels · OutHeight · OutWidth.</summary>
     public int OutputSize => OutChannels * OutHeight * OutWidth;
+    /// <summary>Floats in the weight: OutChannels · (InChannels / Groups) · KernelHeight · KernelWidth.</summary>
     public int WeightSize => OutChannels * (InChannels / Groups) * KernelHeight * KernelWidth;
 }
 
 /// <summary>A fully connected layer: y = x Wᵀ + b, weights laid out as PyTorch's [out, in].</summary>
 public readonly record struct LinearGeometry(int MaxBatch, int InFeatures, int OutFeatures, bool HasBias)
 {
+    /// <summary>Floats in the weight: OutFeatures · InFeatures.</summary>
     public int WeightSize => OutFeatures * InFeatures;
 }
 
 /// <summary>Which reduction a pooling window applies.</summary>
 public enum PoolKind
 {
+    /// <summary>Maximum over the window; padding never wins it, and the gradient goes to the first maximum.</summary>
     Max,
     /// <summary>
     /// Average over the window: by default counting padded zeros (PyTorch's count_include_pad=True), or
@@ -59,15 +64,20 @@ public readonly record struct Pool2dGeometry(
     int PaddingHeight, int PaddingWidth,
     bool CountIncludePad = true)
 {
+    /// <summary>Floats per input sample: Channels · InHeight · InWidth.</summary>
     public int InputSize => Channels * InHeight * InWidth;
+    /// <summary>Floats per output sample: Channels · OutHeight · OutWidth.</summary>
     public int OutputSize => Channels * OutHeight * OutWidth;
 }
 
 /// <summary>Functions applied per sample without parameters.</summary>
 public enum ActivationKind
 {
+    /// <summary>max(0, x); NaN passes through.</summary>
     ReLU,
+    /// <summary>tanh(x).</summary>
     Tanh,
+    /// <summary>1 / (1 + e^-x).</summary>
     Sigmoid,
     /// <summary>Softmax over the features of each sample.</summary>
     Softmax,

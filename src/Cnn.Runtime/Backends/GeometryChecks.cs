@@ -6,6 +6,8 @@ namespace Cnn.Backends;
 /// </summary>
 public static class GeometryChecks
 {
+    /// <summary>Checks that sizes, strides, dilations and groups are positive, padding is not negative, groups divide both channel counts, and the output size is PyTorch's for the input.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent; the message names the field.</exception>
     public static void Validate(in Conv2dGeometry g)
     {
         Positive(g.MaxBatch, "MaxBatch", "Conv2d");
@@ -28,6 +30,8 @@ public static class GeometryChecks
             throw new ArgumentException($"Conv2d on a {g.InHeight}x{g.InWidth} input gives a {outH}x{outW} output, but the geometry says {g.OutHeight}x{g.OutWidth}.");
     }
 
+    /// <summary>Checks that the batch and both feature counts are positive.</summary>
+    /// <exception cref="ArgumentException">A size is zero or negative.</exception>
     public static void Validate(in LinearGeometry g)
     {
         Positive(g.MaxBatch, "MaxBatch", "Linear");
@@ -35,6 +39,11 @@ public static class GeometryChecks
         Positive(g.OutFeatures, "OutFeatures", "Linear");
     }
 
+    /// <summary>
+    /// Checks the kind, positive sizes, padding of at most half the kernel, and an output size that is
+    /// PyTorch's with floor or ceil rounding; adaptive pooling checks the output size only.
+    /// </summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent; the message names the field.</exception>
     public static void Validate(in Pool2dGeometry g)
     {
         if (!Enum.IsDefined(g.Kind)) throw new ArgumentException($"Unknown pooling kind {(int)g.Kind}.");
@@ -61,6 +70,8 @@ public static class GeometryChecks
         PoolExtent(g.InWidth, g.OutWidth, g.KernelWidth, g.StrideWidth, g.PaddingWidth, "width");
     }
 
+    /// <summary>Checks that the batch and features are positive and the kind is known.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent.</exception>
     public static void Validate(in ActivationGeometry g)
     {
         Positive(g.MaxBatch, "MaxBatch", "Activation");
@@ -68,6 +79,8 @@ public static class GeometryChecks
         if (!Enum.IsDefined(g.Kind)) throw new ArgumentException($"Unknown activation kind {(int)g.Kind}.");
     }
 
+    /// <summary>Checks that the batch and features are positive and the probability is in [0, 1].</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent.</exception>
     public static void Validate(in DropoutGeometry g)
     {
         Positive(g.MaxBatch, "MaxBatch", "Dropout");
@@ -76,6 +89,8 @@ public static class GeometryChecks
             throw new ArgumentException($"Dropout probability must be in [0, 1]; got {g.Probability}.");
     }
 
+    /// <summary>Checks positive sizes, a positive epsilon and a momentum in [0, 1].</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent.</exception>
     public static void Validate(in BatchNormGeometry g)
     {
         Positive(g.MaxBatch, "MaxBatch", "BatchNorm");
@@ -85,6 +100,8 @@ public static class GeometryChecks
         if (!(g.Momentum >= 0f && g.Momentum <= 1f)) throw new ArgumentException($"BatchNorm momentum must be in [0, 1]; got {g.Momentum}.");
     }
 
+    /// <summary>Checks a call's batch against the MaxBatch its operator was prepared for.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is negative or above <paramref name="maxBatch"/>.</exception>
     public static void Batch(int batch, int maxBatch)
     {
         if ((uint)batch > (uint)maxBatch)

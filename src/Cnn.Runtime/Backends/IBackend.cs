@@ -13,17 +13,34 @@ public interface IBackend : IDisposable
     /// <summary>Allocates <paramref name="length"/> zeroed floats.</summary>
     DeviceBuffer Allocate(long length);
 
+    /// <summary>Copies host floats to the start of <paramref name="destination"/>, which must hold at least <c>source.Length</c>.</summary>
     void Upload(ReadOnlySpan<float> source, Tensor destination);
+    /// <summary>Copies all of <paramref name="source"/> to the start of host memory at least as long.</summary>
     void Download(Tensor source, Span<float> destination);
+    /// <summary>Sets every element of <paramref name="destination"/> to <paramref name="value"/>.</summary>
     void Fill(Tensor destination, float value);
+    /// <summary>Copies all of <paramref name="source"/> to the start of <paramref name="destination"/>, which must be at least as long.</summary>
     void Copy(Tensor source, Tensor destination);
 
+    /// <summary>Prepares a convolution (workspaces, packed layouts, descriptors) once, at network construction.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent (see <see cref="GeometryChecks"/>).</exception>
     IConv2dOperator CreateConv2d(in Conv2dGeometry geometry);
+    /// <summary>Prepares a fully connected layer once, at network construction.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent (see <see cref="GeometryChecks"/>).</exception>
     ILinearOperator CreateLinear(in LinearGeometry geometry);
+    /// <summary>Prepares a pooling layer once, at network construction.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent (see <see cref="GeometryChecks"/>).</exception>
     IPool2dOperator CreatePool2d(in Pool2dGeometry geometry);
+    /// <summary>Prepares an activation once, at network construction.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent (see <see cref="GeometryChecks"/>).</exception>
     IActivationOperator CreateActivation(in ActivationGeometry geometry);
+    /// <summary>Prepares a dropout layer, with its mask stream seeded from the geometry, once, at network construction.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent (see <see cref="GeometryChecks"/>).</exception>
     IDropoutOperator CreateDropout(in DropoutGeometry geometry);
 
+    /// <summary>Prepares a batch normalisation once, at network construction.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent (see <see cref="GeometryChecks"/>).</exception>
+    /// <exception cref="NotSupportedException">The backend has no batch norm (the default implementation).</exception>
     IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry)
         => throw new NotSupportedException($"The {Name} backend has no batch norm yet.");
 

@@ -7,28 +7,36 @@ namespace Cnn.Backends;
 /// <summary>A prepared 2-D convolution.</summary>
 public interface IConv2dOperator
 {
+    /// <summary>Convolves <paramref name="batch"/> NCHW samples; <paramref name="bias"/> is ignored without HasBias.</summary>
     void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output);
+    /// <summary>Writes the gradients of the weight, the bias (when present) and, unless <paramref name="inputGradient"/> is empty, the input, from the forward's input and <paramref name="outputGradient"/>.</summary>
     void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient);
 }
 
 /// <summary>A prepared fully connected layer.</summary>
 public interface ILinearOperator
 {
+    /// <summary>Computes y = x Wᵀ + b for <paramref name="batch"/> rows; <paramref name="bias"/> is ignored without HasBias.</summary>
     void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output);
+    /// <summary>Writes the gradients of the weight, the bias (when present) and, unless <paramref name="inputGradient"/> is empty, the input, from the forward's input and <paramref name="outputGradient"/>.</summary>
     void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient);
 }
 
 /// <summary>A prepared pooling layer.</summary>
 public interface IPool2dOperator
 {
+    /// <summary>Pools <paramref name="batch"/> NCHW samples.</summary>
     void Forward(int batch, Tensor input, Tensor output);
+    /// <summary>Writes the input gradient from the forward's input and output and <paramref name="outputGradient"/>.</summary>
     void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient);
 }
 
 /// <summary>A prepared activation (ReLU, Tanh, Sigmoid, Softmax, LogSoftmax).</summary>
 public interface IActivationOperator
 {
+    /// <summary>Applies the activation to <paramref name="batch"/> samples.</summary>
     void Forward(int batch, Tensor input, Tensor output);
+    /// <summary>Writes the input gradient from the forward's input or output (whichever the kind needs) and <paramref name="outputGradient"/>.</summary>
     void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient);
 }
 
@@ -41,7 +49,9 @@ public interface IDropoutOperator
     /// <summary>The mask stream that the next training forward draws from; each training forward takes the next one.</summary>
     ulong MaskStream { get; set; }
 
+    /// <summary>In training, draws the next <paramref name="mask"/> and writes input · mask; otherwise copies the input and fills the mask with 1.</summary>
     void Forward(int batch, Tensor input, Tensor output, Tensor mask, bool training);
+    /// <summary>Writes inputGradient = outputGradient · mask.</summary>
     void Backward(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient);
 }
 
@@ -52,6 +62,8 @@ public interface IDropoutOperator
 /// </summary>
 public interface IBatchNormOperator
 {
+    /// <summary>Normalises <paramref name="batch"/> samples per channel, then scales by weight and adds bias; <paramref name="training"/> selects batch statistics (and updates the running ones) or the running ones.</summary>
     void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVariance, Tensor batchesTracked, Tensor output, bool training);
+    /// <summary>Writes the weight, bias and (unless empty) input gradients, through the statistics that the last forward used.</summary>
     void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient);
 }

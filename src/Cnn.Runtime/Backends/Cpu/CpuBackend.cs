@@ -26,8 +26,10 @@ public sealed class CpuBackend : IBackend
         if (kernels == CpuKernels.Fast) _pool = new Fast.WorkerPool(Threads);
     }
 
+    /// <inheritdoc/>
     public string Name => Kernels == CpuKernels.Fast ? "cpu" : "cpu-reference";
 
+    /// <summary>The kernel set chosen at construction.</summary>
     public CpuKernels Kernels { get; }
 
     /// <summary>Threads that the kernels use, the caller's included (1 for the reference kernels).</summary>
@@ -39,14 +41,18 @@ public sealed class CpuBackend : IBackend
     /// <summary>The fast operators' shared scratch memory.</summary>
     internal Fast.CpuWorkspace Workspace => Pool.Workspace;
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or beyond what one .NET array can hold.</exception>
     public DeviceBuffer Allocate(long length) => new CpuBuffer(length);
 
+    /// <inheritdoc/>
     public void Upload(ReadOnlySpan<float> source, Tensor destination)
     {
         Span<float> target = CpuTensor.Span(destination, source.Length, nameof(destination));
         source.CopyTo(target);
     }
 
+    /// <inheritdoc/>
     public void Download(Tensor source, Span<float> destination)
     {
         if (destination.Length < source.Length)
@@ -54,29 +60,38 @@ public sealed class CpuBackend : IBackend
         CpuTensor.Span(source, source.Length, nameof(source)).CopyTo(destination);
     }
 
+    /// <inheritdoc/>
     public void Fill(Tensor destination, float value) => CpuTensor.Span(destination, destination.Length, nameof(destination)).Fill(value);
 
+    /// <inheritdoc/>
     public void Copy(Tensor source, Tensor destination) =>
         CpuTensor.Span(source, source.Length, nameof(source)).CopyTo(CpuTensor.Span(destination, source.Length, nameof(destination)));
 
+    /// <inheritdoc/>
     public IConv2dOperator CreateConv2d(in Conv2dGeometry geometry) =>
         Kernels == CpuKernels.Fast ? new Fast.FastConv2dOperator(geometry, Pool) : new ReferenceConv2dOperator(geometry);
 
+    /// <inheritdoc/>
     public ILinearOperator CreateLinear(in LinearGeometry geometry) =>
         Kernels == CpuKernels.Fast ? new Fast.FastLinearOperator(geometry, Pool) : new ReferenceLinearOperator(geometry);
 
+    /// <inheritdoc/>
     public IPool2dOperator CreatePool2d(in Pool2dGeometry geometry) =>
         Kernels == CpuKernels.Fast ? new Fast.FastPool2dOperator(geometry, Pool) : new ReferencePool2dOperator(geometry);
 
+    /// <inheritdoc/>
     public IActivationOperator CreateActivation(in ActivationGeometry geometry) =>
         Kernels == CpuKernels.Fast ? new Fast.FastActivationOperator(geometry) : new ReferenceActivationOperator(geometry);
 
     // Dropout's cost is drawing its mask, which must follow the reference's sequence anyway.
+    /// <inheritdoc/>
     public IDropoutOperator CreateDropout(in DropoutGeometry geometry) => new ReferenceDropoutOperator(geometry);
 
+    /// <inheritdoc/>
     public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry) =>
         Kernels == CpuKernels.Fast ? new Fast.FastBatchNormOperator(geometry, Pool) : new ReferenceBatchNormOperator(geometry);
 
+    /// <inheritdoc/>
     public void Add(Tensor a, Tensor b, Tensor output)
     {
         int n = output.Length;
@@ -88,6 +103,7 @@ public sealed class CpuBackend : IBackend
         for (; i < n; i++) z[i] = x[i] + y[i];
     }
 
+    /// <inheritdoc/>
     public void CopyStrided(int count, int length, Tensor source, int sourceStride, Tensor destination, int destinationStride)
     {
         if (count < 0 || length < 0 || sourceStride < 0 || destinationStride < 0)
@@ -98,6 +114,7 @@ public sealed class CpuBackend : IBackend
         for (int i = 0; i < count; i++) from.Slice(i * sourceStride, length).CopyTo(to.Slice(i * destinationStride, length));
     }
 
+    /// <inheritdoc/>
     public float SoftmaxCrossEntropy(int batch, int classes, Tensor logits, Tensor labels, Tensor gradient)
     {
         CheckLoss(batch, classes);
@@ -106,6 +123,7 @@ public sealed class CpuBackend : IBackend
             CpuTensor.Span(logits, count, nameof(logits)), CpuTensor.Span(labels, batch, nameof(labels)), CpuTensor.Span(gradient, count, nameof(gradient)));
     }
 
+    /// <inheritdoc/>
     public float NllLoss(int batch, int classes, Tensor logProbabilities, Tensor labels, Tensor gradient)
     {
         CheckLoss(batch, classes);
@@ -114,6 +132,7 @@ public sealed class CpuBackend : IBackend
             CpuTensor.Span(logProbabilities, count, nameof(logProbabilities)), CpuTensor.Span(labels, batch, nameof(labels)), CpuTensor.Span(gradient, count, nameof(gradient)));
     }
 
+    /// <inheritdoc/>
     public float ProbabilityCrossEntropy(int batch, int classes, Tensor probabilities, Tensor labels, Tensor gradient)
     {
         CheckLoss(batch, classes);
@@ -122,6 +141,7 @@ public sealed class CpuBackend : IBackend
             CpuTensor.Span(probabilities, count, nameof(probabilities)), CpuTensor.Span(labels, batch, nameof(labels)), CpuTensor.Span(gradient, count, nameof(gradient)));
     }
 
+    /// <inheritdoc/>
     public float AddPenalty(Tensor parameters, Tensor gradients, float l1, float l2)
     {
         Span<float> p = CpuTensor.Span(parameters, parameters.Length, nameof(parameters));
@@ -129,6 +149,7 @@ public sealed class CpuBackend : IBackend
         return Kernels == CpuKernels.Fast ? Fast.FastOptimizers.AddPenalty(p, g, l1, l2) : PenaltyReference.Add<float>(p, g, l1, l2);
     }
 
+    /// <inheritdoc/>
     public void SgdStep(Tensor parameters, Tensor gradients, Tensor velocity, in SgdStepSettings settings)
     {
         int n = parameters.Length;
@@ -139,6 +160,7 @@ public sealed class CpuBackend : IBackend
         else SgdReference.Step<float>(p, g, v, settings);
     }
 
+    /// <inheritdoc/>
     public void AdamStep(Tensor parameters, Tensor gradients, Tensor firstMoment, Tensor secondMoment, in AdamStepSettings settings)
     {
         int n = parameters.Length;
@@ -150,6 +172,7 @@ public sealed class CpuBackend : IBackend
         else AdamReference.Step<float>(p, g, m, v, settings);
     }
 
+    /// <summary>Stops the worker threads; the backend and its operators are unusable afterwards.</summary>
     public void Dispose() => _pool?.Dispose();
 
     private static void CheckLoss(int batch, int classes)

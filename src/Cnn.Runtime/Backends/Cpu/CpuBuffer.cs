@@ -33,6 +33,7 @@ public sealed unsafe class CpuBuffer : DeviceBuffer
         _length = length;
     }
 
+    /// <inheritdoc/>
     public override long Length => _length;
 
     /// <summary>The floats, for host code that wants them directly.</summary>
@@ -41,5 +42,6 @@ public sealed unsafe class CpuBuffer : DeviceBuffer
     /// <summary>The first float, 64-byte aligned. Valid for the buffer's lifetime because the array is pinned.</summary>
     internal float* Pointer => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Data));
 
+    /// <summary>Drops the array; <see cref="Data"/> throws <see cref="ObjectDisposedException"/> afterwards.</summary>
     public override void Dispose() => _data = null;
 }

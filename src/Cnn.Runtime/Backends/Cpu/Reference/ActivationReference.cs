@@ -10,6 +10,12 @@ namespace Cnn.Backends.Cpu.Reference;
 /// </summary>
 public static class ActivationReference
 {
+    /// <summary>Applies <paramref name="kind"/> to <paramref name="batch"/> samples of <paramref name="features"/> values, in any IEEE floating-point type.</summary>
+    /// <param name="kind">The activation.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="features">Values per sample; softmax and log-softmax normalise over them.</param>
+    /// <param name="input">batch · features values.</param>
+    /// <param name="output">batch · features values.</param>
     /// <param name="negativeSlope">LeakyReLU's slope below zero; ignored by the other kinds.</param>
     public static void Forward<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> input, Span<T> output, T negativeSlope = default!)
         where T : IFloatingPointIeee754<T>

@@ -10,6 +10,7 @@ public static class ErfReference
     private const double TwoOverSqrtPi = 1.1283791670955126;
     private const double OneOverSqrtPi = 0.56418958354775628;
 
+    /// <summary>erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, in (−1, 1); NaN for NaN.</summary>
     public static double Erf(double x)
     {
         if (double.IsNaN(x)) return double.NaN;

@@ -5,6 +5,7 @@ namespace Cnn.Backends.Cpu.Reference;
 /// <summary>A fully connected layer, y = x Wᵀ + b with W laid out [out, in]: the oracle for the fast GEMM path.</summary>
 public static class LinearReference
 {
+    /// <summary>Computes y = x Wᵀ + b for <paramref name="batch"/> rows of g.InFeatures, in any IEEE floating-point type.</summary>
     public static void Forward<T>(in LinearGeometry g, int batch, ReadOnlySpan<T> input, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> output)
         where T : IFloatingPointIeee754<T>
     {

@@ -11,6 +11,7 @@ namespace Cnn.Backends.Cpu.Reference;
 /// </summary>
 public static class Pool2dReference
 {
+    /// <summary>Pools <paramref name="batch"/> NCHW samples as <paramref name="g"/> describes, in any IEEE floating-point type.</summary>
     public static void Forward<T>(in Pool2dGeometry g, int batch, ReadOnlySpan<T> input, Span<T> output)
         where T : IFloatingPointIeee754<T>
     {
