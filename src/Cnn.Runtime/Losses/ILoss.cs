@@ -6,7 +6,10 @@ namespace Cnn.Losses;
 /// </summary>
 public interface ILoss
 {
+    /// <summary>The loss's snake_case name, as logged in the training history (e.g. <c>cross_entropy</c>).</summary>
     string Name { get; }
 
+    /// <summary>Returns the mean loss over the first <paramref name="batch"/> samples and writes its gradient into <see cref="INetwork.OutputGradient"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
     float Compute(INetwork network, int batch);
 }

@@ -31,6 +31,7 @@ public interface INetwork : IDisposable
     /// <summary>The class name, kept in saved models.</summary>
     string ArchitectureName { get; }
 
+    /// <summary>Where the network's buffers live and its layers run, fixed at construction.</summary>
     IBackend Backend { get; }
 
     /// <summary>The largest batch that <see cref="Forward"/> and <see cref="Backward"/> accept.</summary>
@@ -42,6 +43,7 @@ public interface INetwork : IDisposable
     /// <summary>Features per sample produced by the last layer (classes for a classifier).</summary>
     int OutputSize { get; }
 
+    /// <summary>What the last layer produces, which picks the default loss.</summary>
     OutputKind OutputKind { get; }
 
     /// <summary>The compile-time, Keras-style summary table.</summary>

@@ -11,6 +11,15 @@ public class Adam : Optimizer
     private readonly DeviceBuffer _firstMoment;
     private readonly DeviceBuffer _secondMoment;
 
+    /// <summary>Adam over <paramref name="network"/>'s parameters, with its moment buffers allocated on the network's backend.</summary>
+    /// <param name="network">The network to train.</param>
+    /// <param name="learningRate">Step size, positive.</param>
+    /// <param name="beta1">Decay of the first-moment average, in [0, 1).</param>
+    /// <param name="beta2">Decay of the second-moment average, in [0, 1).</param>
+    /// <param name="epsilon">Added to the second moment's square root in the denominator.</param>
+    /// <param name="weightDecay">L2 coefficient added to the gradient, or with <paramref name="decoupled"/> the factor lr·wd by which weights shrink each step.</param>
+    /// <param name="decoupled">AdamW's decoupled weight decay instead of Adam's L2 form.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The learning rate is not positive, or a beta is outside [0, 1).</exception>
     public Adam(INetwork network, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0, bool decoupled = false)
         : base(network, learningRate)
     {
@@ -25,10 +34,15 @@ public class Adam : Optimizer
         _secondMoment = network.Backend.Allocate(network.Parameters.Length);
     }
 
+    /// <summary>Decay of the running average of gradients (PyTorch's betas[0]).</summary>
     public float Beta1 { get; }
+    /// <summary>Decay of the running average of squared gradients (PyTorch's betas[1]).</summary>
     public float Beta2 { get; }
+    /// <summary>Added to √v̂ in the denominator, for numerical stability.</summary>
     public float Epsilon { get; }
+    /// <summary>The weight-decay coefficient; 0 turns it off.</summary>
     public float WeightDecay { get; }
+    /// <summary>True for AdamW's decoupled weight decay.</summary>
     public bool Decoupled { get; }
 
     /// <inheritdoc/>
@@ -38,6 +52,7 @@ public class Adam : Optimizer
         new("exp_avg_sq", new Tensor(_secondMoment, 0, Network.Parameters.Length)),
     ];
 
+    /// <inheritdoc/>
     protected override void Update(int step)
     {
         int length = Network.Parameters.Length;
@@ -45,6 +60,7 @@ public class Adam : Optimizer
             new AdamStepSettings(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step));
     }
 
+    /// <summary>Frees the two moment buffers.</summary>
     public override void Dispose()
     {
         _firstMoment.Dispose();

@@ -7,6 +7,8 @@ namespace Cnn.Optimizers;
 /// </summary>
 public abstract class Optimizer : IDisposable
 {
+    /// <summary>An optimizer over all of <paramref name="network"/>'s parameters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not positive.</exception>
     protected Optimizer(INetwork network, float learningRate)
     {
         if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive.");
@@ -14,6 +16,7 @@ public abstract class Optimizer : IDisposable
         LearningRate = learningRate;
     }
 
+    /// <summary>The network whose parameters this optimizer updates.</summary>
     public INetwork Network { get; }
 
     /// <summary>The current learning rate; schedules change it between steps.</summary>
@@ -68,6 +71,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>One update over the whole parameter buffer; <paramref name="step"/> counts from 1.</summary>
     protected abstract void Update(int step);
 
+    /// <summary>Frees the optimizer's state on the backend; the network stays usable.</summary>
     public virtual void Dispose()
     {
     }

@@ -9,6 +9,7 @@ public struct SeededRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>A generator whose sequence is fixed by <paramref name="seed"/>; every seed, 0 included, is valid.</summary>
     public SeededRandom(ulong seed)
     {
         _s0 = SplitMix(ref seed);
@@ -28,6 +29,7 @@ public struct SeededRandom
         return z ^ (z >> 31);
     }
 
+    /// <summary>The next 64 uniformly distributed bits.</summary>
     public ulong NextUInt64()
     {
         ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;

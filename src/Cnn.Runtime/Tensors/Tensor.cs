@@ -7,6 +7,7 @@ namespace Cnn;
 /// </summary>
 public readonly struct Tensor
 {
+    /// <summary>A view of <paramref name="length"/> floats from float <paramref name="offset"/> of <paramref name="buffer"/>; not checked against the buffer's length here, but by the backend on use.</summary>
     public Tensor(DeviceBuffer buffer, long offset, int length)
     {
         Buffer = buffer;
@@ -14,8 +15,11 @@ public readonly struct Tensor
         Length = length;
     }
 
+    /// <summary>The memory the view reads; null for the empty tensor.</summary>
     public DeviceBuffer Buffer { get; }
+    /// <summary>The first element, in floats from the buffer's start.</summary>
     public long Offset { get; }
+    /// <summary>Number of floats in the view.</summary>
     public int Length { get; }
 
     /// <summary>True for the default value, used where an operator has nothing to write (e.g. the input gradient of the first layer).</summary>
@@ -29,5 +33,6 @@ public readonly struct Tensor
         return new Tensor(Buffer, Offset + start, length);
     }
 
+    /// <summary>The float range, e.g. <c>Tensor[0..784)</c>, for debugging.</summary>
     public override string ToString() => $"Tensor[{Offset}..{Offset + Length})";
 }
