@@ -21,8 +21,10 @@ public sealed class ConfusionMatrix
         _counts = new long[ClassCount * ClassCount];
     }
 
+    /// <summary>The class of each row and column, in output order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>Rows (and columns) of the matrix.</summary>
     public int ClassCount => ClassNames.Count;
 
     /// <summary>How many samples of class <paramref name="actual"/> were predicted as <paramref name="predicted"/>.</summary>
@@ -31,6 +33,7 @@ public sealed class ConfusionMatrix
     /// <summary>All counts, row by row (row = true class).</summary>
     public ReadOnlySpan<long> Counts => _counts;
 
+    /// <summary>Samples counted, the sum of all cells.</summary>
     public long Total { get; private set; }
 
     /// <summary>The share of samples on the diagonal.</summary>

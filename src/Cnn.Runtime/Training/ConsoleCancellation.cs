@@ -54,6 +54,7 @@ public sealed class ConsoleCancellation : IDisposable
 
     private void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e) => e.Cancel = Interrupt();
 
+    /// <summary>Stops listening for Ctrl+C; the console's default handling returns.</summary>
     public void Dispose()
     {
         if (_disposed) return;

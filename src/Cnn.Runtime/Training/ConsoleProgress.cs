@@ -21,6 +21,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
         _interactive = interactive ?? (writer is null && !Console.IsOutputRedirected);
     }
 
+    /// <summary>Prints the epoch, a progress bar, the batch, running loss and accuracy, and throughput.</summary>
     public void Report(TrainingProgress p)
     {
         string line = $"epoch {p.Epoch}/{p.Epochs} {Bar(p)} {p.Batch}/{p.Batches}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:N0} img/s";

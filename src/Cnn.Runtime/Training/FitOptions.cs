@@ -9,8 +9,10 @@ namespace Cnn.Training;
 /// <summary>How <see cref="Trainer.Fit(INetwork, ImageDataset, ImageDataset?, FitOptions)"/> trains: like the arguments of Keras's <c>model.fit</c>.</summary>
 public sealed record FitOptions
 {
+    /// <summary>The optimizer, created for the network being trained.</summary>
     public required Optimizer Optimizer { get; init; }
 
+    /// <summary>The epoch to train up to (1-based, inclusive), counting those a resumed run already did; 1 by default.</summary>
     public int Epochs { get; init; } = 1;
 
     /// <summary>Samples per step; at most the network's MaxBatchSize.</summary>
@@ -25,6 +27,7 @@ public sealed record FitOptions
     /// <summary>Reshuffle the training set every epoch from <see cref="Seed"/>.</summary>
     public bool Shuffle { get; init; } = true;
 
+    /// <summary>The seed of the shuffle order; the same seed gives the same batches.</summary>
     public ulong Seed { get; init; }
 
     /// <summary>Receives progress during each epoch and at its end; <see cref="ConsoleProgress"/> prints it.</summary>

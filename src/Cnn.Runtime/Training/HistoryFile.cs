@@ -17,10 +17,14 @@ public static class HistoryFile
     /// <summary>The CSV header, which is also the JSON property names.</summary>
     public static readonly IReadOnlyList<string> Columns = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "images_per_second", "learning_rate"];
 
+    /// <summary>Replaces <paramref name="path"/> atomically with <see cref="FormatCsv"/>'s text.</summary>
     public static void WriteCsv(string path, IEnumerable<EpochResult> history) => AtomicFile.WriteAllText(path, FormatCsv(history));
 
+    /// <summary>Replaces <paramref name="path"/> atomically with <see cref="FormatJson"/>'s text.</summary>
     public static void WriteJson(string path, IEnumerable<EpochResult> history) => AtomicFile.WriteAllText(path, FormatJson(history));
 
+    /// <summary>The history as CSV: the <see cref="Columns"/> header, then one line per epoch, each ending in <c>\n</c>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="history"/> is null.</exception>
     public static string FormatCsv(IEnumerable<EpochResult> history)
     {
         ArgumentNullException.ThrowIfNull(history);
@@ -40,6 +44,8 @@ public static class HistoryFile
         return text.ToString();
     }
 
+    /// <summary>The history as an indented JSON array of objects keyed by <see cref="Columns"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="history"/> is null.</exception>
     public static string FormatJson(IEnumerable<EpochResult> history)
     {
         ArgumentNullException.ThrowIfNull(history);

@@ -22,6 +22,7 @@ public sealed class Prediction
         }
     }
 
+    /// <summary>The class of each output, in order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>The probability of each class of <see cref="ClassNames"/>.</summary>
@@ -30,6 +31,7 @@ public sealed class Prediction
     /// <summary>The most probable class (the first of equals).</summary>
     public int ClassIndex { get; }
 
+    /// <summary>The name of <see cref="ClassIndex"/>.</summary>
     public string ClassName => ClassNames[ClassIndex];
 
     /// <summary>The probability of <see cref="ClassName"/>.</summary>

@@ -173,7 +173,10 @@ public static class Trainer
     /// Classifies one sample given as raw values (normalised here when <paramref name="normalization"/> is given),
     /// in evaluation mode: the probability of every class, and the most probable one with its name.
     /// </summary>
+    /// <param name="network">A classifier whose output size is at least the number of classes.</param>
+    /// <param name="sample">One sample's raw values, <see cref="INetwork.InputShape"/>'s size.</param>
     /// <param name="classNames">The classes, one per output; fewer than the outputs leaves the rest out (see <see cref="ClassProbabilities"/>).</param>
+    /// <param name="normalization">Per-channel normalisation to apply first, or null when the sample is already normalised.</param>
     /// <remarks>The layer outputs of this sample stay in the network for <see cref="INetwork.LayerOutput"/>.</remarks>
     /// <exception cref="ArgumentException">The sample (after normalisation) holds a NaN or infinity; the message names the value.</exception>
     /// <exception cref="InvalidOperationException">The output is not finite (the weights blew up; the message names the tensor), or another thread is using the network.</exception>

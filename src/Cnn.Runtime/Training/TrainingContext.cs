@@ -25,8 +25,10 @@ public sealed class TrainingContext
         InitialLearningRate = optimizer.LearningRate;
     }
 
+    /// <summary>The network being trained.</summary>
     public INetwork Network { get; }
 
+    /// <summary>The optimizer, whose learning rate callbacks may change between steps.</summary>
     public Optimizer Optimizer { get; }
 
     /// <summary>The options Fit was called with.</summary>
@@ -35,8 +37,10 @@ public sealed class TrainingContext
     /// <summary>The epoch training stops after, unless stopped earlier.</summary>
     public int Epochs { get; }
 
+    /// <summary>Steps per epoch (on each rank, in a data-parallel run).</summary>
     public int BatchesPerEpoch { get; }
 
+    /// <summary>Samples per step on each rank.</summary>
     public int BatchSize { get; }
 
     /// <summary>Whether a validation set was given, so that <c>val_loss</c> and <c>val_accuracy</c> can be monitored.</summary>

@@ -17,6 +17,8 @@ public sealed class TrainingStep
     private readonly SingleThreadedUse.Gate _gate;
     private readonly DataParallel? _parallel;
 
+    /// <summary>Prepares steps of <paramref name="network"/> with <paramref name="loss"/> and <paramref name="optimizer"/>, allocating its host buffers once.</summary>
+    /// <exception cref="ArgumentException"><paramref name="optimizer"/> was created for another network.</exception>
     public TrainingStep(INetwork network, ILoss loss, Optimizer optimizer) : this(network, loss, optimizer, parallel: null)
     {
     }

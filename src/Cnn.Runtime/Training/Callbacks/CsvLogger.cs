@@ -7,7 +7,10 @@ namespace Cnn.Training;
 /// </summary>
 public sealed class CsvLogger(string path) : ICallback
 {
+    /// <summary>The CSV file, rewritten whole after every epoch.</summary>
+    /// <exception cref="ArgumentException">(At construction) the path is null or empty.</exception>
     public string Path { get; } = !string.IsNullOrEmpty(path) ? path : throw new ArgumentException("The CSV path is empty.", nameof(path));
 
+    /// <inheritdoc/>
     public void OnEpochEnd(TrainingContext context, EpochResult result) => HistoryFile.WriteCsv(Path, context.History);
 }

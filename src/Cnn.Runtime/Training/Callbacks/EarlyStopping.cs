@@ -38,10 +38,15 @@ public sealed class EarlyStopping : IStatefulCallback
         Best = _monitor.Worst;
     }
 
+    /// <summary>The watched quantity: <c>loss</c>, <c>accuracy</c>, <c>val_loss</c> or <c>val_accuracy</c>.</summary>
     public string MonitorName => _monitor.Name;
+    /// <summary>Epochs without improvement after which training stops; 0 stops at the first one.</summary>
     public int Patience { get; }
+    /// <summary>The margin, never negative, by which an epoch must beat the best to count as an improvement.</summary>
     public double MinDelta { get; }
+    /// <summary>Whether the best epoch's parameters and buffers are written back when training ends.</summary>
     public bool RestoreBestWeights { get; }
+    /// <summary>A value the quantity must beat before the patience count resets; null for none.</summary>
     public double? Baseline { get; }
 
     /// <summary>The best value seen so far.</summary>
@@ -59,6 +64,8 @@ public sealed class EarlyStopping : IStatefulCallback
     /// <inheritdoc/>
     public string StateKey => $"early_stopping.{_monitor.Name}";
 
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">A validation quantity is watched but Fit has no validation set.</exception>
     public void OnTrainBegin(TrainingContext context)
     {
         _monitor.Check(context, nameof(EarlyStopping));
@@ -74,6 +81,7 @@ public sealed class EarlyStopping : IStatefulCallback
         _haveBestWeights = false;
     }
 
+    /// <inheritdoc/>
     public void OnEpochEnd(TrainingContext context, EpochResult result)
     {
         double current = _monitor.ValueOf(result);
@@ -102,6 +110,7 @@ public sealed class EarlyStopping : IStatefulCallback
         }
     }
 
+    /// <inheritdoc/>
     public void OnTrainEnd(TrainingContext context)
     {
         if (StoppedEpoch > 0) context.Log($"Epoch {StoppedEpoch}: early stopping.");

@@ -44,8 +44,11 @@ public sealed partial class ModelCheckpoint : IStatefulCallback
     /// <summary>The path pattern.</summary>
     public string Path { get; }
 
+    /// <summary>The quantity that decides which epoch is best: <c>loss</c>, <c>accuracy</c>, <c>val_loss</c> or <c>val_accuracy</c>.</summary>
     public string MonitorName => _monitor.Name;
+    /// <summary>Whether only epochs that improve on <see cref="Best"/> are saved.</summary>
     public bool SaveBestOnly { get; }
+    /// <summary>Class names and extra strings written into every saved file, or null.</summary>
     public ModelMetadata? Metadata { get; }
 
     /// <summary>The best monitored value saved so far (with <see cref="SaveBestOnly"/>).</summary>
@@ -60,6 +63,8 @@ public sealed partial class ModelCheckpoint : IStatefulCallback
     /// <inheritdoc/>
     public string StateKey => $"model_checkpoint.{Path}";
 
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">With <see cref="SaveBestOnly"/>, a validation quantity is watched but Fit has no validation set.</exception>
     public void OnTrainBegin(TrainingContext context)
     {
         if (SaveBestOnly) _monitor.Check(context, nameof(ModelCheckpoint));
@@ -67,6 +72,7 @@ public sealed partial class ModelCheckpoint : IStatefulCallback
         _resumed = false;
     }
 
+    /// <inheritdoc/>
     public void OnEpochEnd(TrainingContext context, EpochResult result)
     {
         if (!double.IsFinite(result.Loss)) return;

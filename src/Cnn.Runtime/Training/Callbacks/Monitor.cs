@@ -3,8 +3,11 @@ namespace Cnn.Training;
 /// <summary>Whether a monitored quantity improves by falling or by rising; <see cref="Auto"/> decides from its name (accuracy rises, loss falls), as Keras does.</summary>
 public enum MonitorMode
 {
+    /// <summary>Maximise names ending in <c>accuracy</c>, minimise the others.</summary>
     Auto,
+    /// <summary>Smaller is better.</summary>
     Min,
+    /// <summary>Larger is better.</summary>
     Max,
 }
 

@@ -36,11 +36,17 @@ public sealed class ReduceLROnPlateau : IStatefulCallback
         Best = _monitor.Worst;
     }
 
+    /// <summary>The watched quantity: <c>loss</c>, <c>accuracy</c>, <c>val_loss</c> or <c>val_accuracy</c>.</summary>
     public string MonitorName => _monitor.Name;
+    /// <summary>What the learning rate is multiplied by at a reduction, in (0, 1).</summary>
     public double Factor { get; }
+    /// <summary>Epochs without improvement before a reduction.</summary>
     public int Patience { get; }
+    /// <summary>The floor that reductions never go below, 0 or more.</summary>
     public double MinLearningRate { get; }
+    /// <summary>The margin, never negative, by which an epoch must beat the best to count as an improvement.</summary>
     public double MinDelta { get; }
+    /// <summary>Epochs after a reduction during which none counts as a bad one.</summary>
     public int Cooldown { get; }
 
     /// <summary>The best value seen so far.</summary>
@@ -55,6 +61,8 @@ public sealed class ReduceLROnPlateau : IStatefulCallback
     /// <inheritdoc/>
     public string StateKey => $"reduce_lr_on_plateau.{_monitor.Name}";
 
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">A validation quantity is watched but Fit has no validation set.</exception>
     public void OnTrainBegin(TrainingContext context)
     {
         _monitor.Check(context, nameof(ReduceLROnPlateau));
@@ -67,6 +75,7 @@ public sealed class ReduceLROnPlateau : IStatefulCallback
         _resumed = false;
     }
 
+    /// <inheritdoc/>
     public void OnEpochEnd(TrainingContext context, EpochResult result)
     {
         double current = _monitor.ValueOf(result);

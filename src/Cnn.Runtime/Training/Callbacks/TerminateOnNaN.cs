@@ -12,8 +12,10 @@ public sealed class TerminateOnNaN : ICallback
     /// <summary>Where training diverged, or null when it did not.</summary>
     public Divergence? Divergence { get; private set; }
 
+    /// <inheritdoc/>
     public void OnTrainBegin(TrainingContext context) => Divergence = null;
 
+    /// <inheritdoc/>
     public void OnBatchEnd(TrainingContext context, BatchResult batch)
     {
         if (double.IsFinite(batch.Loss)) return;

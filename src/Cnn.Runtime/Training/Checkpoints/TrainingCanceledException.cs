@@ -7,6 +7,12 @@ namespace Cnn.Training;
 /// </summary>
 public sealed class TrainingCanceledException : OperationCanceledException
 {
+    /// <summary>Records the finished epochs and where the run stopped; the message says how to resume.</summary>
+    /// <param name="history">One row per finished epoch.</param>
+    /// <param name="checkpointDirectory">The checkpoint to resume from, or null when none was saved.</param>
+    /// <param name="epoch">The interrupted epoch, from 1.</param>
+    /// <param name="batchesDone">Batches of that epoch already trained.</param>
+    /// <param name="token">The token that fired.</param>
     public TrainingCanceledException(IReadOnlyList<EpochResult> history, string? checkpointDirectory, int epoch, int batchesDone, CancellationToken token)
         : base(Describe(checkpointDirectory, epoch, batchesDone), token)
     {

@@ -25,7 +25,9 @@ public sealed partial record TrainingCheckpoint
     private const string Format = "cnn-training-checkpoint";
     private const int Version = 1;
 
+    /// <summary>The checkpoint's directory, which holds <see cref="StateFileName"/> and the tensor files.</summary>
     public required string Directory { get; init; }
+    /// <summary>The network's <see cref="INetwork.ArchitectureName"/>; a resume into another architecture is refused.</summary>
     public required string Architecture { get; init; }
 
     /// <summary>The model file, a path inside <see cref="Directory"/>.</summary>
@@ -46,9 +48,13 @@ public sealed partial record TrainingCheckpoint
     /// <summary>Steps trained over the whole run.</summary>
     public required long Step { get; init; }
 
+    /// <summary>The optimizer's <see cref="Optimizer.Steps"/>, restored so that bias correction and momentum start-up continue.</summary>
     public required int OptimizerSteps { get; init; }
+    /// <summary>The optimizer's learning rate when saved (after any schedule or plateau reduction).</summary>
     public required double LearningRate { get; init; }
+    /// <summary>The learning rate the run started with, which schedules are computed from.</summary>
     public required double InitialLearningRate { get; init; }
+    /// <summary>The run's <see cref="FitOptions.Seed"/>, so that the shuffle order continues.</summary>
     public required ulong Seed { get; init; }
 
     /// <summary>The network's <see cref="INetwork.DropoutState"/>; absent (and not restored) in checkpoints written before it was kept.</summary>
@@ -67,10 +73,14 @@ public sealed partial record TrainingCheckpoint
 
     /// <summary>Sums over the trained part of the unfinished epoch (of all ranks), so its row comes out as in an uninterrupted run.</summary>
     public double EpochLossSum { get; init; }
+    /// <summary>Correctly classified samples so far in the unfinished epoch (all ranks).</summary>
     public long EpochCorrect { get; init; }
+    /// <summary>Samples trained so far in the unfinished epoch (all ranks).</summary>
     public long EpochSamples { get; init; }
+    /// <summary>Seconds spent so far in the unfinished epoch, added to its row's time.</summary>
     public double EpochSeconds { get; init; }
 
+    /// <summary>One row per finished epoch.</summary>
     public required IReadOnlyList<EpochResult> History { get; init; }
 
     /// <summary>Stateful callbacks' state by <see cref="IStatefulCallback.StateKey"/>.</summary>

@@ -5,5 +5,6 @@ public sealed class LambdaLR(Func<long, double> factor, ScheduleInterval interva
 {
     private readonly Func<long, double> _factor = factor ?? throw new ArgumentNullException(nameof(factor));
 
+    /// <inheritdoc/>
     public override double LearningRateAt(long t, double initialLearningRate) => initialLearningRate * _factor(t);
 }

@@ -3,7 +3,9 @@ namespace Cnn.Training;
 /// <summary>Whether a schedule advances once per epoch or once per optimisation step (PyTorch: where <c>scheduler.step()</c> is called).</summary>
 public enum ScheduleInterval
 {
+    /// <summary>The rate is set before each epoch.</summary>
     Epoch,
+    /// <summary>The rate is set after each optimisation step (and at the start).</summary>
     Step,
 }
 
@@ -15,12 +17,15 @@ public enum ScheduleInterval
 /// </summary>
 public abstract class LearningRateSchedule : ICallback
 {
+    /// <summary>A schedule advancing per <paramref name="interval"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is not a defined value.</exception>
     protected LearningRateSchedule(ScheduleInterval interval)
     {
         if (!Enum.IsDefined(interval)) throw new ArgumentOutOfRangeException(nameof(interval), interval, "Unknown schedule interval.");
         Interval = interval;
     }
 
+    /// <summary>Whether t counts epochs or steps.</summary>
     public ScheduleInterval Interval { get; }
 
     /// <summary>
@@ -29,16 +34,19 @@ public abstract class LearningRateSchedule : ICallback
     /// </summary>
     public abstract double LearningRateAt(long t, double initialLearningRate);
 
+    /// <summary>With a per-step schedule, sets the rate for the first step of the run (or of the resume).</summary>
     public virtual void OnTrainBegin(TrainingContext context)
     {
         if (Interval == ScheduleInterval.Step) Apply(context, context.Step);
     }
 
+    /// <summary>With a per-epoch schedule, sets the rate of <paramref name="epoch"/> to <c>LearningRateAt(epoch − 1)</c>.</summary>
     public void OnEpochBegin(TrainingContext context, int epoch)
     {
         if (Interval == ScheduleInterval.Epoch) Apply(context, epoch - 1);
     }
 
+    /// <summary>With a per-step schedule, sets the rate of the next step after a step with a finite loss.</summary>
     public void OnBatchEnd(TrainingContext context, BatchResult batch)
     {
         if (Interval == ScheduleInterval.Step && double.IsFinite(batch.Loss)) Apply(context, batch.Step);

@@ -3,7 +3,9 @@ namespace Cnn.Training;
 /// <summary>How <see cref="OneCycleLR"/> moves between two rates within a phase.</summary>
 public enum AnnealStrategy
 {
+    /// <summary>Half a cosine between the two rates, PyTorch's <c>'cos'</c>.</summary>
     Cos,
+    /// <summary>A straight line between the two rates, PyTorch's <c>'linear'</c>.</summary>
     Linear,
 }
 
@@ -45,12 +47,19 @@ public sealed class OneCycleLR : LearningRateSchedule
         _resolvedTotalSteps = totalSteps ?? 0;
     }
 
+    /// <summary>The peak learning rate, positive.</summary>
     public double MaxLearningRate { get; }
+    /// <summary>Steps in the cycle as given; null means epochs × batches per epoch of the run.</summary>
     public long? TotalSteps { get; }
+    /// <summary>The fraction of the cycle spent increasing the rate, in (0, 1).</summary>
     public double PctStart { get; }
+    /// <summary>How the rate moves within each phase.</summary>
     public AnnealStrategy Anneal { get; }
+    /// <summary>The starting rate is MaxLearningRate / DivFactor.</summary>
     public double DivFactor { get; }
+    /// <summary>The final rate is the starting rate / FinalDivFactor.</summary>
     public double FinalDivFactor { get; }
+    /// <summary>Whether a third phase anneals from the starting rate to the final one (fast.ai's variant).</summary>
     public bool ThreePhase { get; }
 
     /// <summary>The rate of the first step: maxLr / divFactor.</summary>
@@ -59,6 +68,8 @@ public sealed class OneCycleLR : LearningRateSchedule
     /// <summary>The rate at the end of the cycle: initial / finalDivFactor.</summary>
     public double MinLearningRate => InitialLearningRate / FinalDivFactor;
 
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException"><see cref="TotalSteps"/> is shorter than the run.</exception>
     public override void OnTrainBegin(TrainingContext context)
     {
         long planned = (long)context.Epochs * context.BatchesPerEpoch;

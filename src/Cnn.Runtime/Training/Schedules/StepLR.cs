@@ -6,6 +6,8 @@ namespace Cnn.Training;
 /// </summary>
 public sealed class StepLR : LearningRateSchedule
 {
+    /// <summary>Multiplies the rate by <paramref name="gamma"/> every <paramref name="stepSize"/> epochs (or steps, with <paramref name="interval"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepSize"/> or <paramref name="gamma"/> is not positive.</exception>
     public StepLR(int stepSize, double gamma = 0.1, ScheduleInterval interval = ScheduleInterval.Epoch)
         : base(interval)
     {
@@ -15,8 +17,11 @@ public sealed class StepLR : LearningRateSchedule
         Gamma = gamma;
     }
 
+    /// <summary>Epochs or steps between decays, positive.</summary>
     public int StepSize { get; }
+    /// <summary>The factor applied at each decay, positive.</summary>
     public double Gamma { get; }
 
+    /// <inheritdoc/>
     public override double LearningRateAt(long t, double initialLearningRate) => initialLearningRate * Math.Pow(Gamma, t / StepSize);
 }
