@@ -47,7 +47,7 @@ public static partial class AtomicFile
         Write(path, stream => stream.Write(bytes));
     }
 
-    /// <summary>Replaces <paramref name="path"/> with <paramref name="bytes"/> all at once, as <see cref="Write"/> does.</summary>
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="bytes"/> all at once, as <see cref="Write(string, Action{Stream})"/> does.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         byte[] copy = bytes.ToArray();
