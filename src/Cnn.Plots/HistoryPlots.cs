@@ -22,9 +22,15 @@ public static class HistoryPlots
     public static Plot Accuracy(IReadOnlyList<EpochResult> history, string title = "Accuracy") =>
         Curves(history, title, "Accuracy (%)", r => 100 * r.Accuracy, r => 100 * r.ValidationAccuracy, lowerIsBetter: false, Alignment.LowerRight);
 
+    /// <summary>Writes <see cref="Loss"/>'s plot as a PNG of <paramref name="width"/> × <paramref name="height"/> pixels, atomically.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     public static void SaveLoss(IReadOnlyList<EpochResult> history, string path, int width = 800, int height = 500) =>
         PlotOutput.SavePng(Loss(history), path, width, height);
 
+    /// <summary>Writes <see cref="Accuracy"/>'s plot as a PNG of <paramref name="width"/> × <paramref name="height"/> pixels, atomically.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
     public static void SaveAccuracy(IReadOnlyList<EpochResult> history, string path, int width = 800, int height = 500) =>
         PlotOutput.SavePng(Accuracy(history), path, width, height);
 

@@ -42,10 +42,16 @@ public sealed unsafe class MpiCollectives : ICollectives
         WorldSize = size;
     }
 
+    /// <inheritdoc/>
     public int Rank { get; } = -1;
 
+    /// <inheritdoc/>
     public int WorldSize { get; }
 
+    /// <summary>MPI_Allreduce in place with MPI_SUM; the mean then divides by <see cref="WorldSize"/> on each rank.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="op"/> is not a <see cref="ReduceOp"/>.</exception>
+    /// <exception cref="MpiException">MPI reported an error; the message names the call and the rank.</exception>
+    /// <exception cref="ObjectDisposedException">The collectives were disposed.</exception>
     public void AllReduce(Span<float> values, ReduceOp op)
     {
         if (op is not (ReduceOp.Sum or ReduceOp.Mean)) throw new ArgumentOutOfRangeException(nameof(op), op, "Not a ReduceOp.");
@@ -62,6 +68,10 @@ public sealed unsafe class MpiCollectives : ICollectives
         }
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank.</exception>
+    /// <exception cref="MpiException">MPI reported an error; the message names the call and the rank.</exception>
+    /// <exception cref="ObjectDisposedException">The collectives were disposed.</exception>
     public void Broadcast(Span<float> values, int root)
     {
         if (root < 0 || root >= WorldSize) throw new ArgumentOutOfRangeException(nameof(root), root, $"The root must be a rank, 0 to {WorldSize - 1}.");
@@ -72,6 +82,9 @@ public sealed unsafe class MpiCollectives : ICollectives
         }
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="MpiException">MPI reported an error; the message names the call and the rank.</exception>
+    /// <exception cref="ObjectDisposedException">The collectives were disposed.</exception>
     public void Barrier()
     {
         ThrowIfDisposed();
