@@ -17,12 +17,15 @@ public sealed unsafe partial class CudaBackend
         ProbabilityCrossEntropy,
     }
 
+    /// <inheritdoc/>
     public float SoftmaxCrossEntropy(int batch, int classes, Tensor logits, Tensor labels, Tensor gradient) =>
         Loss(LossKind.SoftmaxCrossEntropy, batch, classes, logits, labels, gradient, default);
 
+    /// <inheritdoc/>
     public float NllLoss(int batch, int classes, Tensor logProbabilities, Tensor labels, Tensor gradient) =>
         Loss(LossKind.Nll, batch, classes, logProbabilities, labels, gradient, default);
 
+    /// <inheritdoc/>
     public float ProbabilityCrossEntropy(int batch, int classes, Tensor probabilities, Tensor labels, Tensor gradient) =>
         Loss(LossKind.ProbabilityCrossEntropy, batch, classes, probabilities, labels, gradient, default);
 
@@ -123,6 +126,7 @@ public sealed unsafe partial class CudaBackend
         return IsCapturing ? 0f : ReadScalar<float>(penalty, "AddPenalty: reading the penalty back");
     }
 
+    /// <inheritdoc/>
     public void SgdStep(Tensor parameters, Tensor gradients, Tensor velocity, in SgdStepSettings settings)
     {
         Enter();
@@ -139,6 +143,7 @@ public sealed unsafe partial class CudaBackend
         Launch(Kernels.SgdStep, n, args, "cnn_sgd_step", "SgdStep");
     }
 
+    /// <inheritdoc/>
     public void AdamStep(Tensor parameters, Tensor gradients, Tensor firstMoment, Tensor secondMoment, in AdamStepSettings settings)
     {
         Enter();

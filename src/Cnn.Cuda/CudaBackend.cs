@@ -95,6 +95,7 @@ public sealed unsafe partial class CudaBackend : IBackend
     /// <summary>"cuda:N".</summary>
     public string Name { get; }
 
+    /// <summary>The options the backend was created with.</summary>
     public CudaBackendOptions Options { get; }
 
     /// <summary>The device this backend runs on.</summary>
@@ -144,6 +145,9 @@ public sealed unsafe partial class CudaBackend : IBackend
         _context.MakeCurrent(Name);
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="CudaException">The device is out of memory or the driver failed.</exception>
     public DeviceBuffer Allocate(long length)
     {
         Enter();
@@ -190,6 +194,7 @@ public sealed unsafe partial class CudaBackend : IBackend
             CopyToHost(d, from, (long)source.Length * sizeof(float), "Download (this also reports errors of kernels queued before it)");
     }
 
+    /// <inheritdoc/>
     public void Fill(Tensor destination, float value)
     {
         Enter();
@@ -235,36 +240,42 @@ public sealed unsafe partial class CudaBackend : IBackend
     internal void CopyDevice(ulong to, ulong from, long bytes, string operation) =>
         DriverCheck(CudaDriver.cuMemcpyDtoDAsync_v2(to, from, (nuint)bytes, Stream), "cuMemcpyDtoDAsync", operation);
 
+    /// <inheritdoc/>
     public IConv2dOperator CreateConv2d(in Conv2dGeometry geometry)
     {
         Enter();
         return Own(new CudaConv2dOperator(this, geometry));
     }
 
+    /// <inheritdoc/>
     public ILinearOperator CreateLinear(in LinearGeometry geometry)
     {
         Enter();
         return new CudaLinearOperator(this, geometry);
     }
 
+    /// <inheritdoc/>
     public IPool2dOperator CreatePool2d(in Pool2dGeometry geometry)
     {
         Enter();
         return Own(new CudaPool2dOperator(this, geometry));
     }
 
+    /// <inheritdoc/>
     public IActivationOperator CreateActivation(in ActivationGeometry geometry)
     {
         Enter();
         return Own(new CudaActivationOperator(this, geometry));
     }
 
+    /// <inheritdoc/>
     public IDropoutOperator CreateDropout(in DropoutGeometry geometry)
     {
         Enter();
         return Own(new CudaDropoutOperator(this, geometry));
     }
 
+    /// <inheritdoc/>
     public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry)
     {
         Enter();
@@ -277,6 +288,7 @@ public sealed unsafe partial class CudaBackend : IBackend
         return resource;
     }
 
+    /// <inheritdoc/>
     public void Add(Tensor a, Tensor b, Tensor output)
     {
         Enter();
@@ -287,6 +299,7 @@ public sealed unsafe partial class CudaBackend : IBackend
         Launch(Kernels.Add, n, args, "cnn_add", "Add");
     }
 
+    /// <inheritdoc/>
     public void CopyStrided(int count, int length, Tensor source, int sourceStride, Tensor destination, int destinationStride)
     {
         Enter();
@@ -376,6 +389,10 @@ public sealed unsafe partial class CudaBackend : IBackend
         return value;
     }
 
+    /// <summary>
+    /// Waits for queued work, then frees every buffer, operator, library handle and the context; a second
+    /// call does nothing. Buffers and tensors of this backend are unusable afterwards.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed) return;

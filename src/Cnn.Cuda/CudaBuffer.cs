@@ -18,6 +18,7 @@ public sealed class CudaBuffer : DeviceBuffer
         _length = length;
     }
 
+    /// <inheritdoc/>
     public override long Length => _length;
 
     /// <summary>The backend that allocated it; only that backend's operations accept it.</summary>
@@ -28,6 +29,7 @@ public sealed class CudaBuffer : DeviceBuffer
 
     internal bool IsDisposed => _memory.IsClosed;
 
+    /// <summary>Frees the device memory; a second call does nothing, and <see cref="DevicePointer"/> throws afterwards.</summary>
     public override void Dispose()
     {
         if (_memory.IsClosed) return;

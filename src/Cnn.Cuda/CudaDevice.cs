@@ -10,6 +10,7 @@ public sealed record CudaDeviceInfo(int Ordinal, string Name, int ComputeCapabil
     /// <summary>Major·10 + minor, e.g. 90 for an H100.</summary>
     public int ComputeCapability => ComputeCapabilityMajor * 10 + ComputeCapabilityMinor;
 
+    /// <summary>One line for logs: name, ordinal, compute capability, memory in GiB, SMs and driver version.</summary>
     public override string ToString() =>
         $"{Name} (device {Ordinal}, compute capability {ComputeCapabilityMajor}.{ComputeCapabilityMinor}, {TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, {Multiprocessors} SMs; driver API {DriverVersion / 1000}.{DriverVersion % 1000 / 10})";
 }

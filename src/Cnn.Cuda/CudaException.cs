@@ -7,6 +7,13 @@ namespace Cnn.Cuda;
 /// </summary>
 public sealed class CudaException : Exception
 {
+    /// <summary>A failure of <paramref name="function"/> in <paramref name="library"/> while doing <paramref name="operation"/>.</summary>
+    /// <param name="library">"CUDA driver", "cuBLAS", "cuDNN" or "NVRTC".</param>
+    /// <param name="function">The native function that failed.</param>
+    /// <param name="status">Its raw status code.</param>
+    /// <param name="statusName">The status's name as the library decodes it.</param>
+    /// <param name="detail">The library's own detail, or null.</param>
+    /// <param name="operation">What the backend was doing.</param>
     public CudaException(string library, string function, int status, string statusName, string? detail, string operation)
         : base(Format(library, function, status, statusName, detail, operation))
     {
@@ -42,6 +49,7 @@ public sealed class CudaException : Exception
 /// <summary>An NVIDIA library could not be loaded; the message lists every place that was tried, in order.</summary>
 public sealed class CudaLibraryNotFoundException : DllNotFoundException
 {
+    /// <summary>A failure to load <paramref name="library"/>; <paramref name="message"/> lists the places tried.</summary>
     public CudaLibraryNotFoundException(string library, string message) : base(message) => LibraryName = library;
 
     /// <summary>Which library, e.g. "cuDNN 9".</summary>
@@ -51,6 +59,7 @@ public sealed class CudaLibraryNotFoundException : DllNotFoundException
 /// <summary>No CUDA device can be used: the driver is missing, cuInit failed, or there is no device with that ordinal.</summary>
 public sealed class CudaUnavailableException : Exception
 {
+    /// <summary>CUDA cannot be used, for the reason in <paramref name="message"/>; <paramref name="inner"/> is the underlying failure, if any.</summary>
     public CudaUnavailableException(string message, Exception? inner = null) : base(message, inner)
     {
     }

@@ -49,6 +49,7 @@ public sealed class CudaGraphStep : IDisposable
     /// <summary>The loss the last replay computed (waits for it).</summary>
     public float ReadLoss() => _backend.ReadLastLoss();
 
+    /// <summary>Waits for a running replay, then frees the captured graph; a second call does nothing.</summary>
     public void Dispose()
     {
         if (_exec.IsClosed) return;
