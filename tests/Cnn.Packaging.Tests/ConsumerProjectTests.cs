@@ -6,7 +6,9 @@ namespace Cnn.Packaging.Tests;
 /// <summary>
 /// What a new user does: pack Cnn into a local folder feed, create a console project outside the
 /// solution whose only reference is <c>&lt;PackageReference Include="Cnn" /&gt;</c>, build it, train a
-/// step and save; then break the network and see the build fail with its CNN error.
+/// step and save; then break the network and see the build fail with its CNN error. The project
+/// generates its documentation file and treats warnings as errors, so it builds only if every public
+/// member the generator adds (the valid network's and the broken one's stubs) is documented.
 /// </summary>
 [Collection(DotnetCliCollection.Name)]
 public sealed class ConsumerProjectTests(ITestOutputHelper log)
@@ -16,6 +18,7 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
     private const string GoodNetwork = """
         using Cnn;
 
+        /// <summary>A small classifier of 28×28 images.</summary>
         [Network]
         [Input(1, 28, 28)]
         [Conv2d("conv1", 8, 3, Padding = 1)]
@@ -31,6 +34,7 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
     private const string BrokenNetwork = """
         using Cnn;
 
+        /// <summary>A small classifier of 28×28 images.</summary>
         [Network]
         [Input(1, 28, 28)]
         [Conv2d("conv1", 8, 3, Padding = 1)]
@@ -167,6 +171,8 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
                 <TargetFramework>net10.0</TargetFramework>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
+                <GenerateDocumentationFile>true</GenerateDocumentationFile>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Cnn" Version="{version}" />
