@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace Cnn.Cuda.Tests;
@@ -8,7 +9,8 @@ namespace Cnn.Cuda.Tests;
 /// </summary>
 public sealed class CudaFactAttribute : FactAttribute
 {
-    public CudaFactAttribute()
+    public CudaFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (!CudaTestDevice.IsAvailable) Skip = CudaTestDevice.SkipReason;
     }
@@ -17,7 +19,8 @@ public sealed class CudaFactAttribute : FactAttribute
 /// <summary>A theory that needs a CUDA device; skipped like <see cref="CudaFactAttribute"/>.</summary>
 public sealed class CudaTheoryAttribute : TheoryAttribute
 {
-    public CudaTheoryAttribute()
+    public CudaTheoryAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (!CudaTestDevice.IsAvailable) Skip = CudaTestDevice.SkipReason;
     }

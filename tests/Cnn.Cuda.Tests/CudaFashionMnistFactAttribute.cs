@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace Cnn.Cuda.Tests;
@@ -5,7 +6,8 @@ namespace Cnn.Cuda.Tests;
 /// <summary>A test that needs a CUDA device and Fashion-MNIST (Debian's dataset-fashion-mnist); skipped, with the reason, when either is missing.</summary>
 public sealed class CudaFashionMnistFactAttribute : FactAttribute
 {
-    public CudaFashionMnistFactAttribute()
+    public CudaFashionMnistFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (!CudaTestDevice.IsAvailable) Skip = CudaTestDevice.SkipReason;
         else if (!Directory.Exists(CudaTestEnvironment.FashionMnistDirectory))
