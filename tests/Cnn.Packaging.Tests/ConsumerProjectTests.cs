@@ -173,6 +173,7 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
                 <Nullable>enable</Nullable>
                 <GenerateDocumentationFile>true</GenerateDocumentationFile>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <WarningsNotAsErrors>NU1603;NU1900</WarningsNotAsErrors>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Cnn" Version="{version}" />
