@@ -12,7 +12,7 @@ namespace ServeSample;
 /// <see cref="ServeOptions.MaxBatchDelay"/> for more) and runs them as one batch. Concurrent requests
 /// thus never share an instance, and under load they share forward passes.
 /// </summary>
-public sealed class InferenceBatcher : IAsyncDisposable
+public sealed class InferenceBatcher : IAsyncDisposable, IDisposable
 {
     private readonly Channel<PendingRequest> _queue;
     private readonly INetwork[] _networks;
@@ -129,6 +129,9 @@ public sealed class InferenceBatcher : IAsyncDisposable
         await Task.WhenAll(_workers).ConfigureAwait(false);
         foreach (INetwork network in _networks) network.Dispose();
     }
+
+    /// <summary>As <see cref="DisposeAsync"/>, for a host or container disposed synchronously.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>One queued sample and the promise of its probabilities.</summary>
     private sealed class PendingRequest(float[] input)
