@@ -14,7 +14,7 @@ using FashionMnist.Networks;
 
 // Trains the PyTorch MNIST tutorial network (or LeNet-5, a batch-norm variant, or the "best" preset)
 // on Fashion-MNIST, evaluates it on the test set, shows one prediction, and optionally writes a
-// JSON report.
+// JSON report and saves the model.
 ParseResult parsed = SampleCommand.Create(Train).Parse(args);
 int exit = parsed.Invoke();
 // System.CommandLine exits with 1 on a parse error; the samples use 2 for bad arguments.
@@ -73,6 +73,12 @@ static int Train(SampleOptions options)
     Prediction prediction = network.Predict(test.GetImage(sample), test.ClassNames, Normalization.FashionMnist);
     Console.WriteLine($"test image {sample}: predicted '{prediction.ClassName}' ({prediction.Confidence:P1} confident); it is a '{test.ClassNames[test.GetLabel(sample)]}'");
 
+    if (options.ModelPath is not null)
+    {
+        // The class names and the normalisation travel with the weights, so samples/Serve needs nothing else.
+        ModelFile.Save(network, options.ModelPath, new ModelMetadata(test.ClassNames, NormalizationMetadata.ToMetadata(Normalization.FashionMnist)));
+        Console.WriteLine($"model saved to {options.ModelPath}");
+    }
     if (options.ReportPath is not null)
     {
         var report = new SampleReport(network.ArchitectureName, evaluation.Accuracy, evaluation.Loss, options.Epochs, options.BatchSize,

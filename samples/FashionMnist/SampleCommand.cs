@@ -47,14 +47,19 @@ internal static class SampleCommand
             HelpName = "DIR",
         };
         var report = new Option<string>("--report") { Description = "Write a JSON report to FILE", HelpName = "FILE" };
+        var save = new Option<string>("--save")
+        {
+            Description = "Save the trained model to FILE (safetensors, with class names and normalisation), e.g. for samples/Serve",
+            HelpName = "FILE",
+        };
 
         var command = new RootCommand("""
             Trains the PyTorch MNIST tutorial network (or LeNet-5, a batch-norm variant, or the "best" preset)
             on Fashion-MNIST, evaluates it on the test set, shows one prediction, and optionally writes a
-            JSON report.
+            JSON report and saves the model.
             """)
         {
-            preset, model, epochs, batchSize, learningRate, seed, augment, limit, data, report,
+            preset, model, epochs, batchSize, learningRate, seed, augment, limit, data, report, save,
         };
         command.SetAction(result =>
         {
@@ -72,6 +77,7 @@ internal static class SampleCommand
                 Limit = result.GetValue(limit),
                 DataDirectory = result.GetValue(data),
                 ReportPath = result.GetValue(report),
+                ModelPath = result.GetValue(save),
             });
         });
         return command;

@@ -11,6 +11,9 @@ internal sealed record SampleOptions
     public int? Limit { get; init; }
     public string? DataDirectory { get; init; }
     public string? ReportPath { get; init; }
+
+    /// <summary>Where <c>--save</c> writes the trained model (with class names and normalisation), or null.</summary>
+    public string? ModelPath { get; init; }
     public bool Augment { get; init; }
 
     /// <summary>What <c>--preset best</c> sets: the settings that reach the best accuracy in about five minutes on two cores.</summary>

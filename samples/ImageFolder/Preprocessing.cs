@@ -1,6 +1,6 @@
-using System.Globalization;
 using Cnn.Data;
 using Cnn.Data.Transforms;
+using Cnn.IO;
 
 namespace ImageFolderSample;
 
@@ -12,9 +12,6 @@ namespace ImageFolderSample;
 /// </summary>
 internal sealed record Preprocessing(int Size, Normalization Normalization)
 {
-    private const string MeanKey = "normalization_mean";
-    private const string StdKey = "normalization_std";
-
     /// <summary>Resize and normalise: for validation, testing, prediction, and training without <c>--augment</c>.</summary>
     public IImageTransform Evaluation => new Compose(new Resize(Size, Size), new Normalize(Normalization));
 
@@ -71,29 +68,20 @@ internal sealed record Preprocessing(int Size, Normalization Normalization)
     }
 
     /// <summary>The normalisation as model-file metadata strings.</summary>
-    public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
-    {
-        [MeanKey] = Join(Normalization.Mean),
-        [StdKey] = Join(Normalization.Std),
-    };
+    public IReadOnlyDictionary<string, string> ToMetadata() => NormalizationMetadata.ToMetadata(Normalization);
 
     /// <summary>Reads what <see cref="ToMetadata"/> wrote.</summary>
     /// <exception cref="InvalidDataException">The metadata lacks the normalisation or it is malformed.</exception>
     public static Preprocessing FromMetadata(IReadOnlyDictionary<string, string> metadata, int size, string path)
     {
-        if (!metadata.TryGetValue(MeanKey, out string? mean) || !metadata.TryGetValue(StdKey, out string? std))
-            throw new InvalidDataException($"'{path}' has no {MeanKey}/{StdKey} metadata; was it written by this sample's train command?");
         try
         {
-            return new Preprocessing(size, new Normalization(Split(mean), Split(std)));
+            return new Preprocessing(size, NormalizationMetadata.FromMetadata(metadata)
+                ?? throw new InvalidDataException($"'{path}' has no {NormalizationMetadata.MeanKey}/{NormalizationMetadata.StdKey} metadata; was it written by this sample's train command?"));
         }
-        catch (Exception e) when (e is FormatException or ArgumentException)
+        catch (FormatException e)
         {
-            throw new InvalidDataException($"'{path}' has malformed normalization metadata ({MeanKey} '{mean}', {StdKey} '{std}'): {e.Message}", e);
+            throw new InvalidDataException($"'{path}' has malformed normalization metadata: {e.Message}", e);
         }
     }
-
-    private static string Join(IEnumerable<float> values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
-
-    private static float[] Split(string text) => text.Split(',').Select(s => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
 }

@@ -64,7 +64,30 @@ public sealed class SkiaImageDecoder : IImageDecoder
     /// <inheritdoc/>
     public ImageTensor Decode(string path, ImageColorMode mode)
     {
-        byte[] rgba = DecodeRgba(path, out int width, out int height, out int length);
+        using SKCodec codec = Open(path);
+        return ToImage(DecodeRgba(codec, path, () => FindJpegTruncation(path), out int width, out int height, out _), height, width, mode);
+    }
+
+    /// <summary>
+    /// Decodes an encoded image held in memory, such as an HTTP upload, as
+    /// <see cref="Decode(string, ImageColorMode)"/> decodes a file, with the same checks (format,
+    /// <see cref="MaxPixels"/>, size against the data's length, truncation).
+    /// </summary>
+    /// <param name="encoded">The bytes of a PNG, JPEG, BMP, GIF or WebP file.</param>
+    /// <param name="mode">The channels to produce.</param>
+    /// <param name="name">What error messages call the data, e.g. the upload's file name.</param>
+    /// <exception cref="ImageDecodeException">The data is not an image, or is truncated or corrupt.</exception>
+    public ImageTensor Decode(ReadOnlySpan<byte> encoded, ImageColorMode mode, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        byte[] copy = encoded.ToArray();
+        using SKCodec codec = Open(name, copy);
+        return ToImage(DecodeRgba(codec, name, () => JpegEntropyCheck.FindTruncation(copy), out int width, out int height, out _), height, width, mode);
+    }
+
+    /// <summary>Converts a pooled RGBA buffer to an image and returns the buffer to the pool.</summary>
+    private static ImageTensor ToImage(byte[] rgba, int height, int width, ImageColorMode mode)
+    {
         try
         {
             return mode == ImageColorMode.Grayscale
@@ -84,7 +107,8 @@ public sealed class SkiaImageDecoder : IImageDecoder
     /// <exception cref="ImageDecodeException">The file cannot be read or decoded.</exception>
     public byte[] DecodeBytes(string path, ImageColorMode mode, out int width, out int height)
     {
-        byte[] rgba = DecodeRgba(path, out width, out height, out int length);
+        using SKCodec codec = Open(path);
+        byte[] rgba = DecodeRgba(codec, path, () => FindJpegTruncation(path), out width, out height, out _);
         try
         {
             int pixels = width * height;
@@ -113,10 +137,13 @@ public sealed class SkiaImageDecoder : IImageDecoder
     /// <summary>PIL's fixed-point ITU-R 601-2 luma; R = G = B = v gives v exactly.</summary>
     internal static byte Luma(byte r, byte g, byte b) => (byte)((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
 
-    /// <summary>Decodes to a pooled RGBA buffer of at least <paramref name="length"/> bytes; the caller returns it to the pool.</summary>
-    private byte[] DecodeRgba(string path, out int width, out int height, out int length)
+    /// <summary>
+    /// Decodes to a pooled RGBA buffer of at least <paramref name="length"/> bytes; the caller returns
+    /// it to the pool. <paramref name="findJpegTruncation"/> reads the encoded bytes for the check that
+    /// Skia does not make.
+    /// </summary>
+    private static byte[] DecodeRgba(SKCodec codec, string path, Func<string?> findJpegTruncation, out int width, out int height, out int length)
     {
-        using SKCodec codec = Open(path);
         width = codec.Info.Width;
         height = codec.Info.Height;
         long bytes = 4L * width * height;
@@ -151,7 +178,7 @@ public sealed class SkiaImageDecoder : IImageDecoder
             });
         }
         // libjpeg pads data that ends early at a marker with grey and Skia calls that a success.
-        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && FindJpegTruncation(path) is { } truncation)
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && findJpegTruncation() is { } truncation)
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw new ImageDecodeException(path, $"the jpeg data is truncated: {truncation}");
@@ -204,6 +231,28 @@ public sealed class SkiaImageDecoder : IImageDecoder
         return codec;
     }
 
+    /// <summary>As <see cref="Open(string)"/>, for encoded bytes that <paramref name="name"/> names.</summary>
+    private SKCodec Open(string name, byte[] encoded)
+    {
+        var stream = new SKMemoryStream(encoded);
+        SKCodec? codec = SKCodec.Create(stream, out SKCodecResult result); // owns the stream from here on
+        if (codec is null)
+        {
+            stream.Dispose();
+            throw new ImageDecodeException(name, NotAnImage(result, encoded.Length));
+        }
+        try
+        {
+            CheckSize(name, codec, encoded.Length);
+        }
+        catch
+        {
+            codec.Dispose();
+            throw;
+        }
+        return codec;
+    }
+
     private void CheckSize(string path, SKCodec codec, long fileSize)
     {
         int width = codec.Info.Width, height = codec.Info.Height;
@@ -243,17 +292,16 @@ public sealed class SkiaImageDecoder : IImageDecoder
         {
             throw new ImageDecodeException(path, $"the file cannot be read: {e.Message}", e);
         }
-        if (codec is null)
-        {
-            throw new ImageDecodeException(path, result switch
-            {
-                SKCodecResult.Unimplemented => $"it is not in an image format the decoder knows (PNG, JPEG, BMP, GIF, WebP); {size} bytes",
-                SKCodecResult.IncompleteInput => $"the header is truncated; the file has {size} bytes",
-                _ => $"it is not a readable image ({result}); {size} bytes",
-            });
-        }
+        if (codec is null) throw new ImageDecodeException(path, NotAnImage(result, size));
         return codec;
     }
+
+    private static string NotAnImage(SKCodecResult result, long size) => result switch
+    {
+        SKCodecResult.Unimplemented => $"it is not in an image format the decoder knows (PNG, JPEG, BMP, GIF, WebP); {size} bytes",
+        SKCodecResult.IncompleteInput => $"the header is truncated; the file has {size} bytes",
+        _ => $"it is not a readable image ({result}); {size} bytes",
+    };
 
     private static ImageTensor ToRgb(byte[] rgba, int height, int width)
     {

@@ -142,6 +142,29 @@ public sealed class SkiaImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void DecodeFromMemory_GivesTheFilesImageAndTheFilesErrorsUnderTheGivenName()
+    {
+        string png = _files.PathOf("a.png");
+        PngWriter.Write(png, TestImages.RandomPixels(9, 6, 3, seed: 11), width: 9, height: 6, channels: 3);
+        byte[] pngBytes = File.ReadAllBytes(png);
+        byte[] tallJpeg = _files.JpegClaimingHeight(32, 32, claimedHeight: 96, seed: 7);
+
+        ImageTensor fromFile = _decoder.Decode(png, ImageColorMode.Grayscale);
+        ImageTensor fromMemory = _decoder.Decode(pngBytes, ImageColorMode.Grayscale, "upload.png");
+        var garbage = Assert.Throws<ImageDecodeException>(() => _decoder.Decode("not an image"u8, ImageColorMode.Rgb, "upload"));
+        var cutPng = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(pngBytes.AsSpan(0, pngBytes.Length / 2), ImageColorMode.Rgb, "cut.png"));
+        var cutJpeg = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(tallJpeg, ImageColorMode.Rgb, "tall.jpg"));
+
+        Assert.Equal(fromFile.Shape, fromMemory.Shape);
+        Assert.Equal(fromFile.Data, fromMemory.Data);
+        Assert.Equal("upload", garbage.FilePath);
+        Assert.Contains("not in an image format", garbage.Reason);
+        Assert.Contains("truncated", cutPng.Reason);
+        Assert.Equal("tall.jpg", cutJpeg.FilePath);
+        Assert.Contains("truncated", cutJpeg.Reason);
+    }
+
+    [Fact]
     public void MissingFile_IsADecodeErrorNamingIt()
     {
         string path = Path.Combine(_files.Root, "nope.png");

@@ -23,7 +23,9 @@ namespace Cnn;
 /// <para>
 /// To serve in parallel, give each thread its own instance, or keep a pool of instances (each
 /// built and loaded from the same model file) that a request borrows and returns; instances share
-/// nothing but the backend's thread pool.
+/// nothing but the backend's thread pool. Or batch: let one worker own each instance and run the
+/// requests that are waiting as one batch, as the HTTP service in <c>samples/Serve</c> does (its
+/// README section, "Serving over HTTP", shows it).
 /// </para>
 /// </remarks>
 public interface INetwork : IDisposable
