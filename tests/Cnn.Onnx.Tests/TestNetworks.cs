@@ -31,10 +31,12 @@ namespace Cnn.Onnx.Tests;
 [Sigmoid]
 [Dropout(0.3)]
 [Linear("fc2", 5)]
-[LogSoftmax]
 public partial class AllLayerKindsNet;
 
-/// <summary>Flat input, a concatenation of flat branches, Softmax, and dropout as the last layer (removed, so the output is an Identity).</summary>
+/// <summary>
+/// Flat input, Softmax and LogSoftmax side by side in a concatenation of flat branches, and dropout
+/// as the last layer (removed, so the output is an Identity of the concatenation).
+/// </summary>
 [Network]
 [Input(20)]
 [Linear("fc1", 12)]
@@ -42,10 +44,11 @@ public partial class AllLayerKindsNet;
 [Concat("heads")]
 [Branch("a")]
 [Linear("fc", 3)]
+[Softmax]
 [Branch("b")]
 [Linear("fc", 4)]
+[LogSoftmax]
 [EndConcat]
-[Softmax]
 [Dropout(0.1)]
 public partial class FlatConcatNet;
 
