@@ -20,10 +20,12 @@ public sealed class OnnxRuntimeParityTests(ParityTable table, ITestOutputHelper 
     public void ExportedNetwork_GivesCnnsOutputsInOnnxRuntime_AndPassesTheChecker(string name)
     {
         (string group, Type type) = ExportedNetworks.All.Single(n => n.Type.FullName == name);
-        using INetwork probe = ExportedNetworks.Create(type, 1, 0);
-        // Two samples of the 224×224 networks keep VGG's activations small; four of the others.
-        int batch = probe.InputShape.Size >= 100_000 ? 2 : 4;
-        probe.Dispose();
+        int batch;
+        using (INetwork probe = ExportedNetworks.Create(type, 1, 0))
+        {
+            // Two samples of the 224×224 networks keep VGG's activations small; four of the others.
+            batch = probe.InputShape.Size >= 100_000 ? 2 : 4;
+        }
         using INetwork network = ExportedNetworks.Create(type, batch, seed: 17);
         ExportedNetworks.RandomizeBatchNorm(network, seed: 1700);
         float[] input = RandomTestData.Uniform((long)batch * network.InputShape.Size, seed: 170);

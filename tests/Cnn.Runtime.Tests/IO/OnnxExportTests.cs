@@ -48,6 +48,33 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void Export_OfABlownUpNetwork_NamesTheTensor_AndLeavesAnEarlierFile_UnlessAllowed()
+    {
+        string folder = Directory.CreateTempSubdirectory("cnn-onnx-").FullName;
+        try
+        {
+            using var network = new IoTestNet(1, seed: 1);
+            var parameters = new float[network.Parameters.Length];
+            network.Backend.Download(network.Parameters, parameters);
+            parameters[network.ParameterInfos.Single(p => p.Name == "fc.bias").Offset + 2] = float.PositiveInfinity;
+            network.Backend.Upload(parameters, network.Parameters);
+            string path = Path.Combine(folder, "model.onnx");
+            File.WriteAllText(path, "an earlier export");
+
+            var error = Assert.Throws<InvalidOperationException>(() => ModelFile.ExportOnnx(network, path));
+
+            Assert.Contains("'fc.bias' holds Infinity at index 2", error.Message);
+            Assert.Equal("an earlier export", File.ReadAllText(path));
+            ModelFile.ExportOnnx(network, path, new OnnxExportOptions { AllowNonFinite = true });
+            Assert.NotEqual("an earlier export", File.ReadAllText(path));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Export_OfAHandWrittenNetwork_SaysItHasNoGraph_AndWritesNothing()
     {
         string folder = Directory.CreateTempSubdirectory("cnn-onnx-").FullName;

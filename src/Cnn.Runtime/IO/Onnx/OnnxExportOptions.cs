@@ -26,6 +26,13 @@ public sealed record OnnxExportOptions
     /// </summary>
     public Normalization? Normalization { get; init; }
 
+    /// <summary>
+    /// Export even when a value is NaN or infinite, or a running variance negative (to inspect a run
+    /// that blew up); by default such a network is refused, naming the tensor, as
+    /// <see cref="ModelFile.Save(INetwork, string, ModelMetadata?, bool)"/> refuses it.
+    /// </summary>
+    public bool AllowNonFinite { get; init; }
+
     /// <summary>The model's <c>producer_name</c>.</summary>
     public string ProducerName { get; init; } = "Cnn";
 }

@@ -30,6 +30,12 @@ internal static class OnnxExporter
         using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "ModelFile.ExportOnnx");
         byte[] parameters = Download(network, network.Parameters);
         byte[] buffers = network.BufferInfos.Count > 0 ? Download(network, network.Buffers) : [];
+        if (!options.AllowNonFinite && (FirstProblem(network.ParameterInfos, parameters) ?? FirstProblem(network.BufferInfos, buffers)) is string problem)
+        {
+            throw new InvalidOperationException(
+                $"{network.ArchitectureName}'s {problem}, so it was not exported to '{path}' (a file already there is unchanged). " +
+                "Its weights blew up in training; export with AllowNonFinite = true to keep them anyway.");
+        }
         // Built before the file is opened: a layer that cannot be expressed throws here, and nothing is written.
         ProtoMessage graph = new OnnxGraphBuilder(network, parameters, buffers).Build(options.BatchAxisName, options.FixedBatchSize);
         string version = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "";
@@ -44,6 +50,16 @@ internal static class OnnxExporter
         var bytes = new byte[checked((long)tensor.Length * sizeof(float))];
         network.Backend.Download(tensor, MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
         return bytes;
+    }
+
+    private static string? FirstProblem(IReadOnlyList<ParameterInfo> infos, byte[] arena)
+    {
+        ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(arena);
+        foreach (ParameterInfo info in infos)
+        {
+            if (NetworkValues.Problem(info, values.Slice((int)info.Offset, info.Length)) is string problem) return problem;
+        }
+        return null;
     }
 
     /// <summary>The architecture and input shape, as in a safetensors model file, then the class names, the normalisation and the extra strings.</summary>
