@@ -53,6 +53,21 @@ public sealed class ExportFileTests : IDisposable
     }
 
     [Fact]
+    public void Export_WithOpset13AndAFixedBatch_PassesTheChecker_AndRuns()
+    {
+        using var network = new LeNet5(3, seed: 5);
+        string path = Path.Combine(_folder, "lenet5-13.onnx");
+        ModelFile.ExportOnnx(network, path, new OnnxExportOptions { Opset = 13, BatchAxisName = null, FixedBatchSize = 3 });
+
+        CheckedModel check = Python.Check(path);
+        Assert.True(check.Passed, check.Message);
+        Assert.Equal(13, check.Summary!.Value.GetProperty("opsets").GetProperty("").GetInt32());
+        Assert.Equal(3, check.Summary.Value.GetProperty("inputs").GetProperty("input")[0].GetInt32());
+        float[] input = RandomTestData.Uniform(3 * network.InputShape.Size, seed: 13);
+        Assert.True(OnnxRuntimeRunner.RelativeError(OnnxRuntimeRunner.Run(path, input, 3, network.InputShape), ExportedNetworks.Predict(network, input, 3)) <= 1e-5);
+    }
+
+    [Fact]
     public void Export_OfALayerOnnxCannotExpress_NamesTheLayer_AndLeavesNoFile()
     {
         using var network = new UnequalAdaptivePoolNet(1);
