@@ -95,7 +95,7 @@ namespace Cnn.Generators.Emitting
                 "string ArchitectureName", $"{Backends}IBackend Backend", "int MaxBatchSize", "global::Cnn.TensorShape InputShape",
                 "global::Cnn.OutputKind OutputKind", "global::Cnn.NetworkMode Mode", $"{List}<global::Cnn.ParameterInfo> ParameterInfos", $"{List}<global::Cnn.ParameterInfo> BufferInfos",
                 $"{TensorType} Parameters", $"{TensorType} Gradients", $"{TensorType} Buffers", $"{TensorType} Input", $"{TensorType} Output",
-                $"{TensorType} OutputGradient", $"{TensorType} Labels", $"{List}<global::Cnn.LayerInfo> Layers",
+                $"{TensorType} OutputGradient", $"{TensorType} Labels", $"{List}<global::Cnn.LayerInfo> Layers", $"{List}<global::Cnn.NetworkNode> Graph",
             })
             {
                 w.Line("/// <inheritdoc/>");
@@ -159,6 +159,24 @@ namespace Cnn.Generators.Emitting
             foreach (ShapedLayer layer in network.Layers)
             {
                 w.Line($"new global::Cnn.LayerInfo({Literal(layer.Path)}, {Literal(layer.Kind)}, {ShapeLiteral(layer.OutputShape)}),");
+            }
+            w.Close(";");
+            w.Line();
+            EmitGraph(w, network);
+        }
+
+        /// <summary>The graph description: each node's inputs (by node index; -1 is the network input) and its geometry for one sample.</summary>
+        private static void EmitGraph(SourceWriter w, ShapedNetwork network)
+        {
+            var producers = new Dictionary<int, int> { [0] = -1 };
+            w.Open("private static readonly global::Cnn.NetworkNode[] s_graph = new global::Cnn.NetworkNode[]");
+            for (int i = 0; i < network.Layers.Count; i++)
+            {
+                ShapedLayer layer = network.Layers[i];
+                string inputs = string.Join(", ", layer.Inputs.Select(t => Num(producers[t])));
+                string geometry = layer.Resolved.Rules.GraphGeometry(layer) ?? "null";
+                w.Line($"new global::Cnn.NetworkNode({Literal(layer.Path)}, {Literal(layer.Kind)}, new int[] {{ {inputs} }}, {geometry}, {ShapeLiteral(layer.OutputShape)}),");
+                producers[layer.Output] = i;
             }
             w.Close(";");
             w.Line();
@@ -390,6 +408,8 @@ namespace Cnn.Generators.Emitting
             EmitDropoutState(w, network);
             w.Line("/// <inheritdoc/>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;");
+            w.Line("/// <inheritdoc/>");
+            w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.NetworkNode> Graph => s_graph;");
             w.Line("string global::Cnn.INetwork.Summary => Summary;");
             w.Line("int global::Cnn.INetwork.OutputSize => OutputSize;");
             w.Line();

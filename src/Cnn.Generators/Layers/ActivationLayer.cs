@@ -94,11 +94,15 @@ namespace Cnn.Generators.Layers
             return c.Produce(resolved, x);
         }
 
-        protected override string Create(ShapedLayer layer, ActivationResolved g, EmitContext e)
+        protected override string Create(ShapedLayer layer, ActivationResolved g, EmitContext e) => $"_backend.CreateActivation({Describe(g, "maxBatchSize")})";
+
+        protected override string GraphGeometry(ShapedLayer layer, ActivationResolved g) => Describe(g, "1");
+
+        private static string Describe(ActivationResolved g, string maxBatch)
         {
-            var arguments = new List<(string, string)> { ("Kind", $"{Backends}ActivationKind.{g.Activation}"), ("MaxBatch", "maxBatchSize"), ("Features", Num(g.Features)) };
+            var arguments = new List<(string, string)> { ("Kind", $"{Backends}ActivationKind.{g.Activation}"), ("MaxBatch", maxBatch), ("Features", Num(g.Features)) };
             if (g.Activation == ActivationKindSpec.LeakyReLU) arguments.Add(("NegativeSlope", Float(g.NegativeSlope)));
-            return $"_backend.CreateActivation({Geometry("ActivationGeometry", arguments.ToArray())})";
+            return Geometry("ActivationGeometry", arguments.ToArray());
         }
 
         /// <summary>The output alone when the gradient is a function of it; SiLU, GELU and LeakyReLU with a negative slope read the input.</summary>

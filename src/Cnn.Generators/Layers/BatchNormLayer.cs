@@ -60,8 +60,12 @@ namespace Cnn.Generators.Layers
             return c.Produce(new BatchNormResolved(norm.IsImage, channels, spatial, norm.Epsilon, norm.Momentum), x, parameters);
         }
 
-        protected override string Create(ShapedLayer layer, BatchNormResolved g, EmitContext e)
-            => $"_backend.CreateBatchNorm({Geometry("BatchNormGeometry", ("MaxBatch", "maxBatchSize"), ("Channels", Num(g.Channels)), ("Spatial", Num(g.Spatial)), ("Epsilon", Float(g.Epsilon)), ("Momentum", Float(g.Momentum)))})";
+        protected override string Create(ShapedLayer layer, BatchNormResolved g, EmitContext e) => $"_backend.CreateBatchNorm({Describe(g, "maxBatchSize")})";
+
+        protected override string GraphGeometry(ShapedLayer layer, BatchNormResolved g) => Describe(g, "1");
+
+        private static string Describe(BatchNormResolved g, string maxBatch)
+            => Geometry("BatchNormGeometry", ("MaxBatch", maxBatch), ("Channels", Num(g.Channels)), ("Spatial", Num(g.Spatial)), ("Epsilon", Float(g.Epsilon)), ("Momentum", Float(g.Momentum)));
 
         protected override void Forward(ShapedLayer layer, BatchNormResolved g, EmitContext e, List<string> calls)
         {

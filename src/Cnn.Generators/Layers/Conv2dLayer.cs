@@ -142,15 +142,19 @@ namespace Cnn.Generators.Layers
             return c.Produce(resolved, y, parameters);
         }
 
-        protected override string Create(ShapedLayer layer, Conv2dResolved g, EmitContext e)
-            => $"_backend.CreateConv2d({Geometry("Conv2dGeometry", ("MaxBatch", "maxBatchSize"),
+        protected override string Create(ShapedLayer layer, Conv2dResolved g, EmitContext e) => $"_backend.CreateConv2d({Describe(g, "maxBatchSize")})";
+
+        protected override string GraphGeometry(ShapedLayer layer, Conv2dResolved g) => Describe(g, "1");
+
+        private static string Describe(Conv2dResolved g, string maxBatch)
+            => Geometry("Conv2dGeometry", ("MaxBatch", maxBatch),
                 ("InChannels", Num(g.InChannels)), ("InHeight", Num(g.InHeight)), ("InWidth", Num(g.InWidth)),
                 ("OutChannels", Num(g.OutChannels)), ("OutHeight", Num(g.OutHeight)), ("OutWidth", Num(g.OutWidth)),
                 ("KernelHeight", Num(g.KernelHeight)), ("KernelWidth", Num(g.KernelWidth)),
                 ("StrideHeight", Num(g.StrideHeight)), ("StrideWidth", Num(g.StrideWidth)),
                 ("PaddingHeight", Num(g.PaddingHeight)), ("PaddingWidth", Num(g.PaddingWidth)),
                 ("DilationHeight", Num(g.DilationHeight)), ("DilationWidth", Num(g.DilationWidth)),
-                ("Groups", Num(g.Groups)), ("HasBias", Bool(g.HasBias)))})";
+                ("Groups", Num(g.Groups)), ("HasBias", Bool(g.HasBias)));
 
         protected override void Forward(ShapedLayer layer, Conv2dResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Parameter(layer.Parameters[0])}, {BiasOrEmpty(layer, e.Parameter)}, {e.Value(layer.Output)});");

@@ -52,7 +52,13 @@ namespace Cnn.Generators.Layers
         }
 
         protected override string Create(ShapedLayer layer, DropoutResolved g, EmitContext e)
-            => $"_backend.CreateDropout({Geometry("DropoutGeometry", ("MaxBatch", "maxBatchSize"), ("Features", Num(g.Features)), ("Probability", Float(g.Probability)), ("Seed", $"unchecked(seed ^ {Salt(layer)})"))})";
+            => $"_backend.CreateDropout({Describe(g, "maxBatchSize", $"unchecked(seed ^ {Salt(layer)})")})";
+
+        /// <summary>Seed 0: the graph describes the layer, not one instance's masks.</summary>
+        protected override string GraphGeometry(ShapedLayer layer, DropoutResolved g) => Describe(g, "1", "0UL");
+
+        private static string Describe(DropoutResolved g, string maxBatch, string seed)
+            => Geometry("DropoutGeometry", ("MaxBatch", maxBatch), ("Features", Num(g.Features)), ("Probability", Float(g.Probability)), ("Seed", seed));
 
         protected override void Forward(ShapedLayer layer, DropoutResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)}, {e.Mask(layer)}, Training && DropoutEnabled);");

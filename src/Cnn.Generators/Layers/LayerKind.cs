@@ -35,6 +35,13 @@ namespace Cnn.Generators.Layers
         public virtual string? Create(ShapedLayer layer, EmitContext e) => null;
 
         /// <summary>
+        /// The geometry record that the network's graph description gives this node (one sample:
+        /// MaxBatch 1), or null for a kind whose inputs and output shape say everything (a view, a
+        /// sum, a concatenation). Exporters read it at run time.
+        /// </summary>
+        public virtual string? GraphGeometry(ShapedLayer layer) => null;
+
+        /// <summary>
         /// What the backward step reads of the forward step besides the output gradient; the planner
         /// keeps it alive until then. By default the input value (a layer with weights needs it).
         /// </summary>
@@ -91,6 +98,8 @@ namespace Cnn.Generators.Layers
 
         public sealed override string? Create(ShapedLayer layer, EmitContext e) => Create(layer, (TResolved)layer.Resolved, e);
 
+        public sealed override string? GraphGeometry(ShapedLayer layer) => GraphGeometry(layer, (TResolved)layer.Resolved);
+
         public sealed override void Forward(ShapedLayer layer, EmitContext e, List<string> calls) => Forward(layer, (TResolved)layer.Resolved, e, calls);
 
         public sealed override void Backward(ShapedLayer layer, EmitContext e, string dx, List<string> calls) => Backward(layer, (TResolved)layer.Resolved, e, dx, calls);
@@ -98,6 +107,8 @@ namespace Cnn.Generators.Layers
         protected abstract int? Infer(TSpec spec, LayerContext context);
 
         protected virtual string? Create(ShapedLayer layer, TResolved resolved, EmitContext e) => null;
+
+        protected virtual string? GraphGeometry(ShapedLayer layer, TResolved resolved) => null;
 
         protected abstract void Forward(ShapedLayer layer, TResolved resolved, EmitContext e, List<string> calls);
 

@@ -70,8 +70,12 @@ namespace Cnn.Generators.Layers
             return c.Assume(Shape.Flat(outFeatures));
         }
 
-        protected override string Create(ShapedLayer layer, LinearResolved g, EmitContext e)
-            => $"_backend.CreateLinear({Geometry("LinearGeometry", ("MaxBatch", "maxBatchSize"), ("InFeatures", Num(g.InFeatures)), ("OutFeatures", Num(g.OutFeatures)), ("HasBias", Bool(g.HasBias)))})";
+        protected override string Create(ShapedLayer layer, LinearResolved g, EmitContext e) => $"_backend.CreateLinear({Describe(g, "maxBatchSize")})";
+
+        protected override string GraphGeometry(ShapedLayer layer, LinearResolved g) => Describe(g, "1");
+
+        private static string Describe(LinearResolved g, string maxBatch)
+            => Geometry("LinearGeometry", ("MaxBatch", maxBatch), ("InFeatures", Num(g.InFeatures)), ("OutFeatures", Num(g.OutFeatures)), ("HasBias", Bool(g.HasBias)));
 
         protected override void Forward(ShapedLayer layer, LinearResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Parameter(layer.Parameters[0])}, {Conv2dLayer.BiasOrEmpty(layer, e.Parameter)}, {e.Value(layer.Output)});");

@@ -137,11 +137,15 @@ namespace Cnn.Generators.Layers
 
         private static int FloorDivide(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
-        protected override string Create(ShapedLayer layer, Pool2dResolved g, EmitContext e)
+        protected override string Create(ShapedLayer layer, Pool2dResolved g, EmitContext e) => $"_backend.CreatePool2d({Describe(g, "maxBatchSize")})";
+
+        protected override string GraphGeometry(ShapedLayer layer, Pool2dResolved g) => Describe(g, "1");
+
+        private static string Describe(Pool2dResolved g, string maxBatch)
         {
             var arguments = new List<(string, string)>
             {
-                ("Kind", $"{Backends}PoolKind.{g.PoolKind}"), ("MaxBatch", "maxBatchSize"),
+                ("Kind", $"{Backends}PoolKind.{g.PoolKind}"), ("MaxBatch", maxBatch),
                 ("Channels", Num(g.Channels)), ("InHeight", Num(g.InHeight)), ("InWidth", Num(g.InWidth)),
                 ("OutHeight", Num(g.OutHeight)), ("OutWidth", Num(g.OutWidth)),
                 ("KernelHeight", Num(g.KernelHeight)), ("KernelWidth", Num(g.KernelWidth)),
@@ -150,7 +154,7 @@ namespace Cnn.Generators.Layers
             };
             // Named only when it is not the default, so that every other pool's generated code stays as it was.
             if (!g.CountIncludePad) arguments.Add(("CountIncludePad", "false"));
-            return $"_backend.CreatePool2d({Geometry("Pool2dGeometry", arguments.ToArray())})";
+            return Geometry("Pool2dGeometry", arguments.ToArray());
         }
 
         protected override void Forward(ShapedLayer layer, Pool2dResolved g, EmitContext e, List<string> calls)

@@ -90,6 +90,22 @@ public static class ModelFile
     }
 
     /// <summary>
+    /// Writes <paramref name="network"/> as an ONNX model for inference: opset 17 by default, a
+    /// dynamic batch axis, the parameters and running statistics as initializers under their
+    /// state_dict names, batch norm in its inference form and dropout removed; the architecture,
+    /// input shape, class names and input normalisation as metadata. The file is written through a
+    /// temporary and a rename, so on any error nothing is left at <paramref name="path"/> (an
+    /// earlier file there stays).
+    /// </summary>
+    /// <param name="network">A generated network (its <see cref="INetwork.Graph"/> describes the layers).</param>
+    /// <param name="path">The file to write, conventionally <c>*.onnx</c>.</param>
+    /// <param name="options">Opset, batch axis and metadata; null for the defaults.</param>
+    /// <exception cref="Onnx.OnnxExportException">A layer has no exact ONNX form; the message names it and says what to change.</exception>
+    /// <exception cref="NotSupportedException">The network does not describe its graph (not a generated network).</exception>
+    public static void ExportOnnx(INetwork network, string path, Onnx.OnnxExportOptions? options = null) =>
+        Onnx.OnnxExporter.Export(network, path, options);
+
+    /// <summary>
     /// Loads <paramref name="path"/> into <paramref name="network"/>: every parameter and buffer
     /// must be in the file under its name with the same shape, in a dtype that converts to float32
     /// (F32, F64, F16, BF16, I64, I32), and the file must hold nothing else. The whole file is
@@ -167,7 +183,7 @@ public static class ModelFile
     private static long[] FileShape(ParameterInfo info) =>
         info.Role == ParameterRole.BatchesTracked ? [] : info.Shape.Select(d => (long)d).ToArray();
 
-    private static float[] Download(INetwork network, Tensor tensor)
+    internal static float[] Download(INetwork network, Tensor tensor)
     {
         var values = new float[tensor.Length];
         network.Backend.Download(tensor, values);
@@ -234,7 +250,7 @@ public static class ModelFile
         return new ModelMetadata(architecture, inputShape, classNames, extra);
     }
 
-    private static string FormatInputShape(TensorShape shape) =>
+    internal static string FormatInputShape(TensorShape shape) =>
         shape.IsFlat ? shape.Channels.ToString(CultureInfo.InvariantCulture)
             : string.Create(CultureInfo.InvariantCulture, $"{shape.Channels},{shape.Height},{shape.Width}");
 
@@ -257,7 +273,7 @@ public static class ModelFile
     /// <summary>Whether <see cref="TensorShape.Size"/> of <paramref name="shape"/> fits an int: a shape from a file may not.</summary>
     private static bool FitsATensor(TensorShape shape) => (double)shape.Channels * Math.Max(shape.Height, 1) * Math.Max(shape.Width, 1) <= int.MaxValue;
 
-    private static string FormatClassNames(IReadOnlyList<string> names)
+    internal static string FormatClassNames(IReadOnlyList<string> names)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))

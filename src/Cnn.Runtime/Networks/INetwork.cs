@@ -103,6 +103,14 @@ public interface INetwork : IDisposable
     /// <summary>Every layer in execution order (blocks expanded), for feature maps and diagnostics.</summary>
     IReadOnlyList<LayerInfo> Layers { get; }
 
+    /// <summary>
+    /// The network's graph: every node of <see cref="Layers"/>, in the same order, with the nodes it
+    /// reads and its geometry, as the generator resolved them. Exporters (ONNX) read it.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The network was not generated (a hand-written implementation that does not describe its graph).</exception>
+    IReadOnlyList<NetworkNode> Graph => throw new NotSupportedException(
+        $"{GetType().Name} does not describe its graph: only networks generated from layer attributes (or implementations that override INetwork.Graph) can be exported.");
+
     /// <summary>The output of <see cref="Layers"/>[<paramref name="layer"/>] for the first <paramref name="batch"/> samples, as computed by the last <see cref="Forward"/>.</summary>
     /// <remarks>
     /// A generated network reuses activation buffers once nothing reads them, so it recomputes the

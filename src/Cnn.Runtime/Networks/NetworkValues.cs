@@ -59,7 +59,8 @@ internal static class NetworkValues
         return null;
     }
 
-    private static string? Problem(ParameterInfo info, ReadOnlySpan<float> values)
+    /// <summary>Why the values of one tensor are implausible, as a phrase that names it, or null.</summary>
+    public static string? Problem(ParameterInfo info, ReadOnlySpan<float> values)
     {
         int index = IndexOfNonFinite(values);
         if (index >= 0) return string.Create(CultureInfo.InvariantCulture, $"'{info.Name}' holds {values[index]} at index {index}");

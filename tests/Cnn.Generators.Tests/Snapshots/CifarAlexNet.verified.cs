@@ -82,6 +82,31 @@ partial class CifarAlexNet : global::Cnn.INetwork
         new global::Cnn.LayerInfo("classifier.6", "Linear", global::Cnn.TensorShape.Flat(10)),
     };
 
+    private static readonly global::Cnn.NetworkNode[] s_graph = new global::Cnn.NetworkNode[]
+    {
+        new global::Cnn.NetworkNode("features.0", "Conv2d", new int[] { -1 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(64, 31, 31)),
+        new global::Cnn.NetworkNode("relu1", "ReLU", new int[] { 0 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 61504), new global::Cnn.TensorShape(64, 31, 31)),
+        new global::Cnn.NetworkNode("maxpool1", "MaxPool2d", new int[] { 1 }, new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: 1, Channels: 64, InHeight: 31, InWidth: 31, OutHeight: 15, OutWidth: 15, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0), new global::Cnn.TensorShape(64, 15, 15)),
+        new global::Cnn.NetworkNode("features.3", "Conv2d", new int[] { 2 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(192, 14, 14)),
+        new global::Cnn.NetworkNode("relu2", "ReLU", new int[] { 3 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 37632), new global::Cnn.TensorShape(192, 14, 14)),
+        new global::Cnn.NetworkNode("maxpool2", "MaxPool2d", new int[] { 4 }, new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: 1, Channels: 192, InHeight: 14, InWidth: 14, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0), new global::Cnn.TensorShape(192, 6, 6)),
+        new global::Cnn.NetworkNode("features.6", "Conv2d", new int[] { 5 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 192, InHeight: 6, InWidth: 6, OutChannels: 384, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(384, 6, 6)),
+        new global::Cnn.NetworkNode("relu3", "ReLU", new int[] { 6 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 13824), new global::Cnn.TensorShape(384, 6, 6)),
+        new global::Cnn.NetworkNode("features.8", "Conv2d", new int[] { 7 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 384, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(256, 6, 6)),
+        new global::Cnn.NetworkNode("relu4", "ReLU", new int[] { 8 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 9216), new global::Cnn.TensorShape(256, 6, 6)),
+        new global::Cnn.NetworkNode("features.10", "Conv2d", new int[] { 9 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(256, 6, 6)),
+        new global::Cnn.NetworkNode("relu5", "ReLU", new int[] { 10 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 9216), new global::Cnn.TensorShape(256, 6, 6)),
+        new global::Cnn.NetworkNode("maxpool3", "MaxPool2d", new int[] { 11 }, new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: 1, Channels: 256, InHeight: 6, InWidth: 6, OutHeight: 2, OutWidth: 2, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0), new global::Cnn.TensorShape(256, 2, 2)),
+        new global::Cnn.NetworkNode("flatten1", "Flatten", new int[] { 12 }, null, global::Cnn.TensorShape.Flat(1024)),
+        new global::Cnn.NetworkNode("dropout1", "Dropout", new int[] { 13 }, new global::Cnn.Backends.DropoutGeometry(MaxBatch: 1, Features: 1024, Probability: 0.5f, Seed: 0UL), global::Cnn.TensorShape.Flat(1024)),
+        new global::Cnn.NetworkNode("classifier.1", "Linear", new int[] { 14 }, new global::Cnn.Backends.LinearGeometry(MaxBatch: 1, InFeatures: 1024, OutFeatures: 512, HasBias: true), global::Cnn.TensorShape.Flat(512)),
+        new global::Cnn.NetworkNode("relu6", "ReLU", new int[] { 15 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 512), global::Cnn.TensorShape.Flat(512)),
+        new global::Cnn.NetworkNode("dropout2", "Dropout", new int[] { 16 }, new global::Cnn.Backends.DropoutGeometry(MaxBatch: 1, Features: 512, Probability: 0.5f, Seed: 0UL), global::Cnn.TensorShape.Flat(512)),
+        new global::Cnn.NetworkNode("classifier.4", "Linear", new int[] { 17 }, new global::Cnn.Backends.LinearGeometry(MaxBatch: 1, InFeatures: 512, OutFeatures: 256, HasBias: true), global::Cnn.TensorShape.Flat(256)),
+        new global::Cnn.NetworkNode("relu7", "ReLU", new int[] { 18 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 256), global::Cnn.TensorShape.Flat(256)),
+        new global::Cnn.NetworkNode("classifier.6", "Linear", new int[] { 19 }, new global::Cnn.Backends.LinearGeometry(MaxBatch: 1, InFeatures: 256, OutFeatures: 10, HasBias: true), global::Cnn.TensorShape.Flat(10)),
+    };
+
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
@@ -342,6 +367,8 @@ partial class CifarAlexNet : global::Cnn.INetwork
     }
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
+    /// <inheritdoc/>
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.NetworkNode> Graph => s_graph;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 

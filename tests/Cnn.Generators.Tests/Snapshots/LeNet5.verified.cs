@@ -67,6 +67,22 @@ partial class LeNet5 : global::Cnn.INetwork
         new global::Cnn.LayerInfo("fc3", "Linear", global::Cnn.TensorShape.Flat(10)),
     };
 
+    private static readonly global::Cnn.NetworkNode[] s_graph = new global::Cnn.NetworkNode[]
+    {
+        new global::Cnn.NetworkNode("conv1", "Conv2d", new int[] { -1 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(6, 28, 28)),
+        new global::Cnn.NetworkNode("relu1", "ReLU", new int[] { 0 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 4704), new global::Cnn.TensorShape(6, 28, 28)),
+        new global::Cnn.NetworkNode("avgpool1", "AvgPool2d", new int[] { 1 }, new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: 1, Channels: 6, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0), new global::Cnn.TensorShape(6, 14, 14)),
+        new global::Cnn.NetworkNode("conv2", "Conv2d", new int[] { 2 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(16, 10, 10)),
+        new global::Cnn.NetworkNode("relu2", "ReLU", new int[] { 3 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 1600), new global::Cnn.TensorShape(16, 10, 10)),
+        new global::Cnn.NetworkNode("avgpool2", "AvgPool2d", new int[] { 4 }, new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: 1, Channels: 16, InHeight: 10, InWidth: 10, OutHeight: 5, OutWidth: 5, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0), new global::Cnn.TensorShape(16, 5, 5)),
+        new global::Cnn.NetworkNode("flatten1", "Flatten", new int[] { 5 }, null, global::Cnn.TensorShape.Flat(400)),
+        new global::Cnn.NetworkNode("fc1", "Linear", new int[] { 6 }, new global::Cnn.Backends.LinearGeometry(MaxBatch: 1, InFeatures: 400, OutFeatures: 120, HasBias: true), global::Cnn.TensorShape.Flat(120)),
+        new global::Cnn.NetworkNode("relu3", "ReLU", new int[] { 7 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 120), global::Cnn.TensorShape.Flat(120)),
+        new global::Cnn.NetworkNode("fc2", "Linear", new int[] { 8 }, new global::Cnn.Backends.LinearGeometry(MaxBatch: 1, InFeatures: 120, OutFeatures: 84, HasBias: true), global::Cnn.TensorShape.Flat(84)),
+        new global::Cnn.NetworkNode("relu4", "ReLU", new int[] { 9 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 84), global::Cnn.TensorShape.Flat(84)),
+        new global::Cnn.NetworkNode("fc3", "Linear", new int[] { 10 }, new global::Cnn.Backends.LinearGeometry(MaxBatch: 1, InFeatures: 84, OutFeatures: 10, HasBias: true), global::Cnn.TensorShape.Flat(10)),
+    };
+
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
@@ -251,6 +267,8 @@ partial class LeNet5 : global::Cnn.INetwork
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
+    /// <inheritdoc/>
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.NetworkNode> Graph => s_graph;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 

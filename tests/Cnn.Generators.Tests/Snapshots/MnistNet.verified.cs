@@ -64,6 +64,21 @@ partial class MnistNet : global::Cnn.INetwork
         new global::Cnn.LayerInfo("logsoftmax1", "LogSoftmax", global::Cnn.TensorShape.Flat(10)),
     };
 
+    private static readonly global::Cnn.NetworkNode[] s_graph = new global::Cnn.NetworkNode[]
+    {
+        new global::Cnn.NetworkNode("conv1", "Conv2d", new int[] { -1 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(32, 28, 28)),
+        new global::Cnn.NetworkNode("maxpool1", "MaxPool2d", new int[] { 0 }, new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: 1, Channels: 32, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0), new global::Cnn.TensorShape(32, 14, 14)),
+        new global::Cnn.NetworkNode("relu1", "ReLU", new int[] { 1 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 6272), new global::Cnn.TensorShape(32, 14, 14)),
+        new global::Cnn.NetworkNode("conv2", "Conv2d", new int[] { 2 }, new global::Cnn.Backends.Conv2dGeometry(MaxBatch: 1, InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.TensorShape(64, 14, 14)),
+        new global::Cnn.NetworkNode("maxpool2", "MaxPool2d", new int[] { 3 }, new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: 1, Channels: 64, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0), new global::Cnn.TensorShape(64, 7, 7)),
+        new global::Cnn.NetworkNode("relu2", "ReLU", new int[] { 4 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 3136), new global::Cnn.TensorShape(64, 7, 7)),
+        new global::Cnn.NetworkNode("flatten1", "Flatten", new int[] { 5 }, null, global::Cnn.TensorShape.Flat(3136)),
+        new global::Cnn.NetworkNode("fc1", "Linear", new int[] { 6 }, new global::Cnn.Backends.LinearGeometry(MaxBatch: 1, InFeatures: 3136, OutFeatures: 128, HasBias: true), global::Cnn.TensorShape.Flat(128)),
+        new global::Cnn.NetworkNode("relu3", "ReLU", new int[] { 7 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: 1, Features: 128), global::Cnn.TensorShape.Flat(128)),
+        new global::Cnn.NetworkNode("fc2", "Linear", new int[] { 8 }, new global::Cnn.Backends.LinearGeometry(MaxBatch: 1, InFeatures: 128, OutFeatures: 10, HasBias: true), global::Cnn.TensorShape.Flat(10)),
+        new global::Cnn.NetworkNode("logsoftmax1", "LogSoftmax", new int[] { 9 }, new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.LogSoftmax, MaxBatch: 1, Features: 10), global::Cnn.TensorShape.Flat(10)),
+    };
+
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
@@ -241,6 +256,8 @@ partial class MnistNet : global::Cnn.INetwork
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
     /// <inheritdoc/>
     public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
+    /// <inheritdoc/>
+    public global::System.Collections.Generic.IReadOnlyList<global::Cnn.NetworkNode> Graph => s_graph;
     string global::Cnn.INetwork.Summary => Summary;
     int global::Cnn.INetwork.OutputSize => OutputSize;
 
