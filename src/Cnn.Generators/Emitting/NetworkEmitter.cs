@@ -387,6 +387,7 @@ namespace Cnn.Generators.Emitting
             w.Close();
             w.Line("/// <inheritdoc/>");
             w.Line("public bool DropoutEnabled { get; set; } = true;");
+            EmitFreezing(w, network);
             EmitDropoutState(w, network);
             w.Line("/// <inheritdoc/>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;");
@@ -396,6 +397,23 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <summary>Re-initialises every parameter with PyTorch's default scheme for its layer type, and resets the running statistics.</summary>");
             w.Line("public void Initialize(ulong seed) => global::Cnn.ParameterInitializer.Initialize(this, seed);");
             w.Line();
+        }
+
+        /// <summary>
+        /// One frozen flag per parameter, which the backward calls read (a frozen parameter's gradient
+        /// is passed empty, so the operator skips it), and, with batch norm, the mode of frozen batch norm.
+        /// </summary>
+        private static void EmitFreezing(SourceWriter w, ShapedNetwork network)
+        {
+            int count = AllParameters(network).Count(p => !p.IsBuffer);
+            w.Line($"private readonly bool[] _frozen = new bool[{Num(count)}];");
+            w.Line("/// <inheritdoc/>");
+            w.Line("public global::System.Span<bool> FrozenParameters => _frozen;");
+            w.Line($"private {TensorType} GradientUnlessFrozen(int parameter, {TensorType} gradient) => _frozen[parameter] ? default : gradient;");
+            if (!network.Layers.Any(l => l.Resolved is BatchNormResolved)) return;
+            w.Line("/// <inheritdoc/>");
+            w.Line("public bool EvaluateFrozenBatchNorm { get; set; }");
+            w.Line("private bool BatchNormTraining(int weight) => _training && !(EvaluateFrozenBatchNorm && _frozen[weight]);");
         }
 
         /// <summary>

@@ -12,14 +12,13 @@ public class Adam : Optimizer
     private readonly DeviceBuffer _secondMoment;
 
     public Adam(INetwork network, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0, bool decoupled = false)
-        : base(network, learningRate)
+        : base(network, learningRate, weightDecay)
     {
         if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
         if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
-        WeightDecay = weightDecay;
         Decoupled = decoupled;
         _firstMoment = network.Backend.Allocate(network.Parameters.Length);
         _secondMoment = network.Backend.Allocate(network.Parameters.Length);
@@ -28,7 +27,6 @@ public class Adam : Optimizer
     public float Beta1 { get; }
     public float Beta2 { get; }
     public float Epsilon { get; }
-    public float WeightDecay { get; }
     public bool Decoupled { get; }
 
     /// <inheritdoc/>
@@ -38,11 +36,12 @@ public class Adam : Optimizer
         new("exp_avg_sq", new Tensor(_secondMoment, 0, Network.Parameters.Length)),
     ];
 
-    protected override void Update(int step)
+    protected override void Update(in UpdateRange range)
     {
-        int length = Network.Parameters.Length;
-        Network.Backend.AdamStep(Network.Parameters, Network.Gradients, new Tensor(_firstMoment, 0, length), new Tensor(_secondMoment, 0, length),
-            new AdamStepSettings(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step));
+        (int offset, int length) = (range.Offset, range.Length);
+        Network.Backend.AdamStep(Network.Parameters.Slice(offset, length), Network.Gradients.Slice(offset, length),
+            new Tensor(_firstMoment, offset, length), new Tensor(_secondMoment, offset, length),
+            new AdamStepSettings(range.LearningRate, Beta1, Beta2, Epsilon, range.WeightDecay, Decoupled, range.Step));
     }
 
     public override void Dispose()
