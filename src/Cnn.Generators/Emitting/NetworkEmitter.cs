@@ -410,6 +410,7 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <inheritdoc/>");
             w.Line("public global::System.Span<bool> FrozenParameters => _frozen;");
             w.Line($"private {TensorType} GradientUnlessFrozen(int parameter, {TensorType} gradient) => _frozen[parameter] ? default : gradient;");
+            w.Line("private int FrozenPrefix() { int i = 0; while (i < _frozen.Length && _frozen[i]) i++; return i; }");
             if (!network.Layers.Any(l => l.Resolved is BatchNormResolved)) return;
             w.Line("/// <inheritdoc/>");
             w.Line("public bool EvaluateFrozenBatchNorm { get; set; }");
@@ -501,9 +502,16 @@ namespace Cnn.Generators.Emitting
             w.Line("CheckBatch(batch);");
             w.Line("if (_inference) throw BuiltForInference(\"cannot run Backward\");");
             w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
+            w.Line("int frozenPrefix = FrozenPrefix();");
+            // Parameters are numbered in execution order, so once a layer's parameters and all before
+            // them are frozen, no earlier layer needs a gradient: the pass stops there.
+            int[] parametersThrough = new int[network.Layers.Count];
+            for (int i = 0, count = 0; i < network.Layers.Count; i++)
+                parametersThrough[i] = count += network.Layers[i].Parameters.Count(p => !p.IsBuffer);
             for (int i = network.Layers.Count - 1; i >= 0; i--)
             {
                 ShapedLayer layer = network.Layers[i];
+                if (layer.Parameters.Any(p => !p.IsBuffer)) w.Line($"if (frozenPrefix >= {Num(parametersThrough[i])}) return;");
                 var calls = new List<string>();
                 layer.Resolved.Rules.BackwardAll(layer, e, calls);
                 if (calls.Count > 0) w.Line($"// {layer.Path}: {layer.Kind}");

@@ -99,7 +99,9 @@ public interface INetwork : IDisposable
     /// <summary>
     /// One flag per entry of <see cref="ParameterInfos"/>: whether that parameter is frozen (PyTorch's
     /// <c>requires_grad = False</c>). <see cref="Backward"/> computes no gradient for a frozen parameter:
-    /// it skips that work and leaves the parameter's slice of <see cref="Gradients"/> as it was.
+    /// it skips that work and leaves the parameter's slice of <see cref="Gradients"/> as it was, and
+    /// stops at the last layer whose parameters and all before them are frozen, as no earlier layer
+    /// then needs a gradient.
     /// Optimizers leave a frozen parameter and its state untouched. Set them with
     /// <see cref="Freezing.Freeze"/>, which also zeroes the frozen gradients; empty for a network that
     /// cannot freeze.

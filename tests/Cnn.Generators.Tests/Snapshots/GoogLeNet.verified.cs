@@ -2076,6 +2076,7 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::System.Span<bool> FrozenParameters => _frozen;
     private global::Cnn.Tensor GradientUnlessFrozen(int parameter, global::Cnn.Tensor gradient) => _frozen[parameter] ? default : gradient;
+    private int FrozenPrefix() { int i = 0; while (i < _frozen.Length && _frozen[i]) i++; return i; }
     /// <inheritdoc/>
     public bool EvaluateFrozenBatchNorm { get; set; }
     private bool BatchNormTraining(int weight) => _training && !(EvaluateFrozenBatchNorm && _frozen[weight]);
@@ -3821,6 +3822,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        int frozenPrefix = FrozenPrefix();
+        if (frozenPrefix >= 173) return;
         // fc: Linear
         _fcOp.Backward(batch, Activation(DropoutOutput, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(DropoutOutputGradient, batch), GradientUnlessFrozen(171, FcWeightGradient), GradientUnlessFrozen(172, FcBiasGradient));
         if (poison) PoisonFreed(197, batch);
@@ -3839,9 +3842,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch4.1.relu1: ReLU
         _inception5b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), Activation(Inception5bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(202, batch);
+        if (frozenPrefix >= 171) return;
         // inception5b.branch4.1.bn: BatchNorm2d
         _inception5b_branch4_1_bnOp.Backward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Activation(Inception5bBranch4_1_BnOutputGradient, batch), Activation(Inception5bBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(169, Inception5bBranch4_1_BnWeightGradient), GradientUnlessFrozen(170, Inception5bBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(203, batch);
+        if (frozenPrefix >= 169) return;
         // inception5b.branch4.1.conv: Conv2d
         _inception5b_branch4_1_convOp.Backward(batch, Activation(Inception5bBranch4Maxpool1Output, batch), Inception5bBranch4_1_ConvWeight, Activation(Inception5bBranch4_1_ConvOutputGradient, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(168, Inception5bBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(204, batch);
@@ -3851,18 +3856,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch3.1.relu1: ReLU
         _inception5b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), Activation(Inception5bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(206, batch);
+        if (frozenPrefix >= 168) return;
         // inception5b.branch3.1.bn: BatchNorm2d
         _inception5b_branch3_1_bnOp.Backward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Activation(Inception5bBranch3_1_BnOutputGradient, batch), Activation(Inception5bBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(166, Inception5bBranch3_1_BnWeightGradient), GradientUnlessFrozen(167, Inception5bBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(207, batch);
+        if (frozenPrefix >= 166) return;
         // inception5b.branch3.1.conv: Conv2d
         _inception5b_branch3_1_convOp.Backward(batch, Activation(Inception5bBranch3_0_Relu1Output, batch), Inception5bBranch3_1_ConvWeight, Activation(Inception5bBranch3_1_ConvOutputGradient, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(165, Inception5bBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(208, batch);
         // inception5b.branch3.0.relu1: ReLU
         _inception5b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception5bBranch3_0_Relu1Output, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), Activation(Inception5bBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(209, batch);
+        if (frozenPrefix >= 165) return;
         // inception5b.branch3.0.bn: BatchNorm2d
         _inception5b_branch3_0_bnOp.Backward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Activation(Inception5bBranch3_0_BnOutputGradient, batch), Activation(Inception5bBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(163, Inception5bBranch3_0_BnWeightGradient), GradientUnlessFrozen(164, Inception5bBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(210, batch);
+        if (frozenPrefix >= 163) return;
         // inception5b.branch3.0.conv: Conv2d
         _inception5b_branch3_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Scratch(Inception5bBranch3_0_ConvGradientScratch, 40768, batch), GradientUnlessFrozen(162, Inception5bBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch3_0_ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
@@ -3870,18 +3879,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch2.1.relu1: ReLU
         _inception5b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), Activation(Inception5bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(212, batch);
+        if (frozenPrefix >= 162) return;
         // inception5b.branch2.1.bn: BatchNorm2d
         _inception5b_branch2_1_bnOp.Backward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Activation(Inception5bBranch2_1_BnOutputGradient, batch), Activation(Inception5bBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(160, Inception5bBranch2_1_BnWeightGradient), GradientUnlessFrozen(161, Inception5bBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(213, batch);
+        if (frozenPrefix >= 160) return;
         // inception5b.branch2.1.conv: Conv2d
         _inception5b_branch2_1_convOp.Backward(batch, Activation(Inception5bBranch2_0_Relu1Output, batch), Inception5bBranch2_1_ConvWeight, Activation(Inception5bBranch2_1_ConvOutputGradient, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(159, Inception5bBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(214, batch);
         // inception5b.branch2.0.relu1: ReLU
         _inception5b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception5bBranch2_0_Relu1Output, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), Activation(Inception5bBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(215, batch);
+        if (frozenPrefix >= 159) return;
         // inception5b.branch2.0.bn: BatchNorm2d
         _inception5b_branch2_0_bnOp.Backward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Activation(Inception5bBranch2_0_BnOutputGradient, batch), Activation(Inception5bBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(157, Inception5bBranch2_0_BnWeightGradient), GradientUnlessFrozen(158, Inception5bBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(216, batch);
+        if (frozenPrefix >= 157) return;
         // inception5b.branch2.0.conv: Conv2d
         _inception5b_branch2_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Scratch(Inception5bBranch2_0_ConvGradientScratch, 40768, batch), GradientUnlessFrozen(156, Inception5bBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch2_0_ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
@@ -3889,9 +3902,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch1.relu1: ReLU
         _inception5b_branch1_relu1Op.Backward(batch, default, Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1OutputGradient, batch), Activation(Inception5bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(218, batch);
+        if (frozenPrefix >= 156) return;
         // inception5b.branch1.bn: BatchNorm2d
         _inception5b_branch1_bnOp.Backward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Activation(Inception5bBranch1BnOutputGradient, batch), Activation(Inception5bBranch1ConvOutputGradient, batch), GradientUnlessFrozen(154, Inception5bBranch1BnWeightGradient), GradientUnlessFrozen(155, Inception5bBranch1BnBiasGradient));
         if (poison) PoisonFreed(219, batch);
+        if (frozenPrefix >= 154) return;
         // inception5b.branch1.conv: Conv2d
         _inception5b_branch1_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, Activation(Inception5bBranch1ConvOutputGradient, batch), Scratch(Inception5bBranch1ConvGradientScratch, 40768, batch), GradientUnlessFrozen(153, Inception5bBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch1ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
@@ -3905,9 +3920,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch4.1.relu1: ReLU
         _inception5a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), Activation(Inception5aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(222, batch);
+        if (frozenPrefix >= 153) return;
         // inception5a.branch4.1.bn: BatchNorm2d
         _inception5a_branch4_1_bnOp.Backward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Activation(Inception5aBranch4_1_BnOutputGradient, batch), Activation(Inception5aBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(151, Inception5aBranch4_1_BnWeightGradient), GradientUnlessFrozen(152, Inception5aBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(223, batch);
+        if (frozenPrefix >= 151) return;
         // inception5a.branch4.1.conv: Conv2d
         _inception5a_branch4_1_convOp.Backward(batch, Activation(Inception5aBranch4Maxpool1Output, batch), Inception5aBranch4_1_ConvWeight, Activation(Inception5aBranch4_1_ConvOutputGradient, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(150, Inception5aBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(224, batch);
@@ -3917,18 +3934,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch3.1.relu1: ReLU
         _inception5a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), Activation(Inception5aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(226, batch);
+        if (frozenPrefix >= 150) return;
         // inception5a.branch3.1.bn: BatchNorm2d
         _inception5a_branch3_1_bnOp.Backward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Activation(Inception5aBranch3_1_BnOutputGradient, batch), Activation(Inception5aBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(148, Inception5aBranch3_1_BnWeightGradient), GradientUnlessFrozen(149, Inception5aBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(227, batch);
+        if (frozenPrefix >= 148) return;
         // inception5a.branch3.1.conv: Conv2d
         _inception5a_branch3_1_convOp.Backward(batch, Activation(Inception5aBranch3_0_Relu1Output, batch), Inception5aBranch3_1_ConvWeight, Activation(Inception5aBranch3_1_ConvOutputGradient, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(147, Inception5aBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(228, batch);
         // inception5a.branch3.0.relu1: ReLU
         _inception5a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception5aBranch3_0_Relu1Output, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), Activation(Inception5aBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(229, batch);
+        if (frozenPrefix >= 147) return;
         // inception5a.branch3.0.bn: BatchNorm2d
         _inception5a_branch3_0_bnOp.Backward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Activation(Inception5aBranch3_0_BnOutputGradient, batch), Activation(Inception5aBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(145, Inception5aBranch3_0_BnWeightGradient), GradientUnlessFrozen(146, Inception5aBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(230, batch);
+        if (frozenPrefix >= 145) return;
         // inception5a.branch3.0.conv: Conv2d
         _inception5a_branch3_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Scratch(Inception5aBranch3_0_ConvGradientScratch, 40768, batch), GradientUnlessFrozen(144, Inception5aBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch3_0_ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
@@ -3936,18 +3957,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch2.1.relu1: ReLU
         _inception5a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), Activation(Inception5aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(232, batch);
+        if (frozenPrefix >= 144) return;
         // inception5a.branch2.1.bn: BatchNorm2d
         _inception5a_branch2_1_bnOp.Backward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Activation(Inception5aBranch2_1_BnOutputGradient, batch), Activation(Inception5aBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(142, Inception5aBranch2_1_BnWeightGradient), GradientUnlessFrozen(143, Inception5aBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(233, batch);
+        if (frozenPrefix >= 142) return;
         // inception5a.branch2.1.conv: Conv2d
         _inception5a_branch2_1_convOp.Backward(batch, Activation(Inception5aBranch2_0_Relu1Output, batch), Inception5aBranch2_1_ConvWeight, Activation(Inception5aBranch2_1_ConvOutputGradient, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(141, Inception5aBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(234, batch);
         // inception5a.branch2.0.relu1: ReLU
         _inception5a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception5aBranch2_0_Relu1Output, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), Activation(Inception5aBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(235, batch);
+        if (frozenPrefix >= 141) return;
         // inception5a.branch2.0.bn: BatchNorm2d
         _inception5a_branch2_0_bnOp.Backward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Activation(Inception5aBranch2_0_BnOutputGradient, batch), Activation(Inception5aBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(139, Inception5aBranch2_0_BnWeightGradient), GradientUnlessFrozen(140, Inception5aBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(236, batch);
+        if (frozenPrefix >= 139) return;
         // inception5a.branch2.0.conv: Conv2d
         _inception5a_branch2_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Scratch(Inception5aBranch2_0_ConvGradientScratch, 40768, batch), GradientUnlessFrozen(138, Inception5aBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch2_0_ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
@@ -3955,9 +3980,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch1.relu1: ReLU
         _inception5a_branch1_relu1Op.Backward(batch, default, Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1OutputGradient, batch), Activation(Inception5aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(238, batch);
+        if (frozenPrefix >= 138) return;
         // inception5a.branch1.bn: BatchNorm2d
         _inception5a_branch1_bnOp.Backward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Activation(Inception5aBranch1BnOutputGradient, batch), Activation(Inception5aBranch1ConvOutputGradient, batch), GradientUnlessFrozen(136, Inception5aBranch1BnWeightGradient), GradientUnlessFrozen(137, Inception5aBranch1BnBiasGradient));
         if (poison) PoisonFreed(239, batch);
+        if (frozenPrefix >= 136) return;
         // inception5a.branch1.conv: Conv2d
         _inception5a_branch1_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, Activation(Inception5aBranch1ConvOutputGradient, batch), Scratch(Inception5aBranch1ConvGradientScratch, 40768, batch), GradientUnlessFrozen(135, Inception5aBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch1ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
@@ -3974,9 +4001,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch4.1.relu1: ReLU
         _inception4e_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), Activation(Inception4eBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(243, batch);
+        if (frozenPrefix >= 135) return;
         // inception4e.branch4.1.bn: BatchNorm2d
         _inception4e_branch4_1_bnOp.Backward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Activation(Inception4eBranch4_1_BnOutputGradient, batch), Activation(Inception4eBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(133, Inception4eBranch4_1_BnWeightGradient), GradientUnlessFrozen(134, Inception4eBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(244, batch);
+        if (frozenPrefix >= 133) return;
         // inception4e.branch4.1.conv: Conv2d
         _inception4e_branch4_1_convOp.Backward(batch, Activation(Inception4eBranch4Maxpool1Output, batch), Inception4eBranch4_1_ConvWeight, Activation(Inception4eBranch4_1_ConvOutputGradient, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(132, Inception4eBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(245, batch);
@@ -3986,18 +4015,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch3.1.relu1: ReLU
         _inception4e_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), Activation(Inception4eBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(247, batch);
+        if (frozenPrefix >= 132) return;
         // inception4e.branch3.1.bn: BatchNorm2d
         _inception4e_branch3_1_bnOp.Backward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Activation(Inception4eBranch3_1_BnOutputGradient, batch), Activation(Inception4eBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(130, Inception4eBranch3_1_BnWeightGradient), GradientUnlessFrozen(131, Inception4eBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(248, batch);
+        if (frozenPrefix >= 130) return;
         // inception4e.branch3.1.conv: Conv2d
         _inception4e_branch3_1_convOp.Backward(batch, Activation(Inception4eBranch3_0_Relu1Output, batch), Inception4eBranch3_1_ConvWeight, Activation(Inception4eBranch3_1_ConvOutputGradient, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(129, Inception4eBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(249, batch);
         // inception4e.branch3.0.relu1: ReLU
         _inception4e_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4eBranch3_0_Relu1Output, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), Activation(Inception4eBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(250, batch);
+        if (frozenPrefix >= 129) return;
         // inception4e.branch3.0.bn: BatchNorm2d
         _inception4e_branch3_0_bnOp.Backward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Activation(Inception4eBranch3_0_BnOutputGradient, batch), Activation(Inception4eBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(127, Inception4eBranch3_0_BnWeightGradient), GradientUnlessFrozen(128, Inception4eBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(251, batch);
+        if (frozenPrefix >= 127) return;
         // inception4e.branch3.0.conv: Conv2d
         _inception4e_branch3_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Scratch(Inception4eBranch3_0_ConvGradientScratch, 103488, batch), GradientUnlessFrozen(126, Inception4eBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch3_0_ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
@@ -4005,18 +4038,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch2.1.relu1: ReLU
         _inception4e_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), Activation(Inception4eBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(253, batch);
+        if (frozenPrefix >= 126) return;
         // inception4e.branch2.1.bn: BatchNorm2d
         _inception4e_branch2_1_bnOp.Backward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Activation(Inception4eBranch2_1_BnOutputGradient, batch), Activation(Inception4eBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(124, Inception4eBranch2_1_BnWeightGradient), GradientUnlessFrozen(125, Inception4eBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(254, batch);
+        if (frozenPrefix >= 124) return;
         // inception4e.branch2.1.conv: Conv2d
         _inception4e_branch2_1_convOp.Backward(batch, Activation(Inception4eBranch2_0_Relu1Output, batch), Inception4eBranch2_1_ConvWeight, Activation(Inception4eBranch2_1_ConvOutputGradient, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(123, Inception4eBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(255, batch);
         // inception4e.branch2.0.relu1: ReLU
         _inception4e_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4eBranch2_0_Relu1Output, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), Activation(Inception4eBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(256, batch);
+        if (frozenPrefix >= 123) return;
         // inception4e.branch2.0.bn: BatchNorm2d
         _inception4e_branch2_0_bnOp.Backward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Activation(Inception4eBranch2_0_BnOutputGradient, batch), Activation(Inception4eBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(121, Inception4eBranch2_0_BnWeightGradient), GradientUnlessFrozen(122, Inception4eBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(257, batch);
+        if (frozenPrefix >= 121) return;
         // inception4e.branch2.0.conv: Conv2d
         _inception4e_branch2_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Scratch(Inception4eBranch2_0_ConvGradientScratch, 103488, batch), GradientUnlessFrozen(120, Inception4eBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch2_0_ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
@@ -4024,9 +4061,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch1.relu1: ReLU
         _inception4e_branch1_relu1Op.Backward(batch, default, Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1OutputGradient, batch), Activation(Inception4eBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(259, batch);
+        if (frozenPrefix >= 120) return;
         // inception4e.branch1.bn: BatchNorm2d
         _inception4e_branch1_bnOp.Backward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Activation(Inception4eBranch1BnOutputGradient, batch), Activation(Inception4eBranch1ConvOutputGradient, batch), GradientUnlessFrozen(118, Inception4eBranch1BnWeightGradient), GradientUnlessFrozen(119, Inception4eBranch1BnBiasGradient));
         if (poison) PoisonFreed(260, batch);
+        if (frozenPrefix >= 118) return;
         // inception4e.branch1.conv: Conv2d
         _inception4e_branch1_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, Activation(Inception4eBranch1ConvOutputGradient, batch), Scratch(Inception4eBranch1ConvGradientScratch, 103488, batch), GradientUnlessFrozen(117, Inception4eBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch1ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
@@ -4040,9 +4079,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch4.1.relu1: ReLU
         _inception4d_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), Activation(Inception4dBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(263, batch);
+        if (frozenPrefix >= 117) return;
         // inception4d.branch4.1.bn: BatchNorm2d
         _inception4d_branch4_1_bnOp.Backward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Activation(Inception4dBranch4_1_BnOutputGradient, batch), Activation(Inception4dBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(115, Inception4dBranch4_1_BnWeightGradient), GradientUnlessFrozen(116, Inception4dBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(264, batch);
+        if (frozenPrefix >= 115) return;
         // inception4d.branch4.1.conv: Conv2d
         _inception4d_branch4_1_convOp.Backward(batch, Activation(Inception4dBranch4Maxpool1Output, batch), Inception4dBranch4_1_ConvWeight, Activation(Inception4dBranch4_1_ConvOutputGradient, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(114, Inception4dBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(265, batch);
@@ -4052,18 +4093,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch3.1.relu1: ReLU
         _inception4d_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), Activation(Inception4dBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(267, batch);
+        if (frozenPrefix >= 114) return;
         // inception4d.branch3.1.bn: BatchNorm2d
         _inception4d_branch3_1_bnOp.Backward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Activation(Inception4dBranch3_1_BnOutputGradient, batch), Activation(Inception4dBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(112, Inception4dBranch3_1_BnWeightGradient), GradientUnlessFrozen(113, Inception4dBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(268, batch);
+        if (frozenPrefix >= 112) return;
         // inception4d.branch3.1.conv: Conv2d
         _inception4d_branch3_1_convOp.Backward(batch, Activation(Inception4dBranch3_0_Relu1Output, batch), Inception4dBranch3_1_ConvWeight, Activation(Inception4dBranch3_1_ConvOutputGradient, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(111, Inception4dBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(269, batch);
         // inception4d.branch3.0.relu1: ReLU
         _inception4d_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4dBranch3_0_Relu1Output, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), Activation(Inception4dBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(270, batch);
+        if (frozenPrefix >= 111) return;
         // inception4d.branch3.0.bn: BatchNorm2d
         _inception4d_branch3_0_bnOp.Backward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Activation(Inception4dBranch3_0_BnOutputGradient, batch), Activation(Inception4dBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(109, Inception4dBranch3_0_BnWeightGradient), GradientUnlessFrozen(110, Inception4dBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(271, batch);
+        if (frozenPrefix >= 109) return;
         // inception4d.branch3.0.conv: Conv2d
         _inception4d_branch3_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Scratch(Inception4dBranch3_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(108, Inception4dBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
@@ -4071,18 +4116,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch2.1.relu1: ReLU
         _inception4d_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), Activation(Inception4dBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(273, batch);
+        if (frozenPrefix >= 108) return;
         // inception4d.branch2.1.bn: BatchNorm2d
         _inception4d_branch2_1_bnOp.Backward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Activation(Inception4dBranch2_1_BnOutputGradient, batch), Activation(Inception4dBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(106, Inception4dBranch2_1_BnWeightGradient), GradientUnlessFrozen(107, Inception4dBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(274, batch);
+        if (frozenPrefix >= 106) return;
         // inception4d.branch2.1.conv: Conv2d
         _inception4d_branch2_1_convOp.Backward(batch, Activation(Inception4dBranch2_0_Relu1Output, batch), Inception4dBranch2_1_ConvWeight, Activation(Inception4dBranch2_1_ConvOutputGradient, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(105, Inception4dBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(275, batch);
         // inception4d.branch2.0.relu1: ReLU
         _inception4d_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4dBranch2_0_Relu1Output, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), Activation(Inception4dBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(276, batch);
+        if (frozenPrefix >= 105) return;
         // inception4d.branch2.0.bn: BatchNorm2d
         _inception4d_branch2_0_bnOp.Backward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Activation(Inception4dBranch2_0_BnOutputGradient, batch), Activation(Inception4dBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(103, Inception4dBranch2_0_BnWeightGradient), GradientUnlessFrozen(104, Inception4dBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(277, batch);
+        if (frozenPrefix >= 103) return;
         // inception4d.branch2.0.conv: Conv2d
         _inception4d_branch2_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Scratch(Inception4dBranch2_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(102, Inception4dBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
@@ -4090,9 +4139,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch1.relu1: ReLU
         _inception4d_branch1_relu1Op.Backward(batch, default, Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1OutputGradient, batch), Activation(Inception4dBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(279, batch);
+        if (frozenPrefix >= 102) return;
         // inception4d.branch1.bn: BatchNorm2d
         _inception4d_branch1_bnOp.Backward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Activation(Inception4dBranch1BnOutputGradient, batch), Activation(Inception4dBranch1ConvOutputGradient, batch), GradientUnlessFrozen(100, Inception4dBranch1BnWeightGradient), GradientUnlessFrozen(101, Inception4dBranch1BnBiasGradient));
         if (poison) PoisonFreed(280, batch);
+        if (frozenPrefix >= 100) return;
         // inception4d.branch1.conv: Conv2d
         _inception4d_branch1_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, Activation(Inception4dBranch1ConvOutputGradient, batch), Scratch(Inception4dBranch1ConvGradientScratch, 100352, batch), GradientUnlessFrozen(99, Inception4dBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch1ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
@@ -4106,9 +4157,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch4.1.relu1: ReLU
         _inception4c_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), Activation(Inception4cBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(283, batch);
+        if (frozenPrefix >= 99) return;
         // inception4c.branch4.1.bn: BatchNorm2d
         _inception4c_branch4_1_bnOp.Backward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Activation(Inception4cBranch4_1_BnOutputGradient, batch), Activation(Inception4cBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(97, Inception4cBranch4_1_BnWeightGradient), GradientUnlessFrozen(98, Inception4cBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(284, batch);
+        if (frozenPrefix >= 97) return;
         // inception4c.branch4.1.conv: Conv2d
         _inception4c_branch4_1_convOp.Backward(batch, Activation(Inception4cBranch4Maxpool1Output, batch), Inception4cBranch4_1_ConvWeight, Activation(Inception4cBranch4_1_ConvOutputGradient, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(96, Inception4cBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(285, batch);
@@ -4118,18 +4171,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch3.1.relu1: ReLU
         _inception4c_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), Activation(Inception4cBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(287, batch);
+        if (frozenPrefix >= 96) return;
         // inception4c.branch3.1.bn: BatchNorm2d
         _inception4c_branch3_1_bnOp.Backward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Activation(Inception4cBranch3_1_BnOutputGradient, batch), Activation(Inception4cBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(94, Inception4cBranch3_1_BnWeightGradient), GradientUnlessFrozen(95, Inception4cBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(288, batch);
+        if (frozenPrefix >= 94) return;
         // inception4c.branch3.1.conv: Conv2d
         _inception4c_branch3_1_convOp.Backward(batch, Activation(Inception4cBranch3_0_Relu1Output, batch), Inception4cBranch3_1_ConvWeight, Activation(Inception4cBranch3_1_ConvOutputGradient, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(93, Inception4cBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(289, batch);
         // inception4c.branch3.0.relu1: ReLU
         _inception4c_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4cBranch3_0_Relu1Output, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), Activation(Inception4cBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(290, batch);
+        if (frozenPrefix >= 93) return;
         // inception4c.branch3.0.bn: BatchNorm2d
         _inception4c_branch3_0_bnOp.Backward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Activation(Inception4cBranch3_0_BnOutputGradient, batch), Activation(Inception4cBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(91, Inception4cBranch3_0_BnWeightGradient), GradientUnlessFrozen(92, Inception4cBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(291, batch);
+        if (frozenPrefix >= 91) return;
         // inception4c.branch3.0.conv: Conv2d
         _inception4c_branch3_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Scratch(Inception4cBranch3_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(90, Inception4cBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
@@ -4137,18 +4194,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch2.1.relu1: ReLU
         _inception4c_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), Activation(Inception4cBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(293, batch);
+        if (frozenPrefix >= 90) return;
         // inception4c.branch2.1.bn: BatchNorm2d
         _inception4c_branch2_1_bnOp.Backward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Activation(Inception4cBranch2_1_BnOutputGradient, batch), Activation(Inception4cBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(88, Inception4cBranch2_1_BnWeightGradient), GradientUnlessFrozen(89, Inception4cBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(294, batch);
+        if (frozenPrefix >= 88) return;
         // inception4c.branch2.1.conv: Conv2d
         _inception4c_branch2_1_convOp.Backward(batch, Activation(Inception4cBranch2_0_Relu1Output, batch), Inception4cBranch2_1_ConvWeight, Activation(Inception4cBranch2_1_ConvOutputGradient, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(87, Inception4cBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(295, batch);
         // inception4c.branch2.0.relu1: ReLU
         _inception4c_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4cBranch2_0_Relu1Output, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), Activation(Inception4cBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(296, batch);
+        if (frozenPrefix >= 87) return;
         // inception4c.branch2.0.bn: BatchNorm2d
         _inception4c_branch2_0_bnOp.Backward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Activation(Inception4cBranch2_0_BnOutputGradient, batch), Activation(Inception4cBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(85, Inception4cBranch2_0_BnWeightGradient), GradientUnlessFrozen(86, Inception4cBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(297, batch);
+        if (frozenPrefix >= 85) return;
         // inception4c.branch2.0.conv: Conv2d
         _inception4c_branch2_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Scratch(Inception4cBranch2_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(84, Inception4cBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
@@ -4156,9 +4217,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch1.relu1: ReLU
         _inception4c_branch1_relu1Op.Backward(batch, default, Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1OutputGradient, batch), Activation(Inception4cBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(299, batch);
+        if (frozenPrefix >= 84) return;
         // inception4c.branch1.bn: BatchNorm2d
         _inception4c_branch1_bnOp.Backward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Activation(Inception4cBranch1BnOutputGradient, batch), Activation(Inception4cBranch1ConvOutputGradient, batch), GradientUnlessFrozen(82, Inception4cBranch1BnWeightGradient), GradientUnlessFrozen(83, Inception4cBranch1BnBiasGradient));
         if (poison) PoisonFreed(300, batch);
+        if (frozenPrefix >= 82) return;
         // inception4c.branch1.conv: Conv2d
         _inception4c_branch1_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, Activation(Inception4cBranch1ConvOutputGradient, batch), Scratch(Inception4cBranch1ConvGradientScratch, 100352, batch), GradientUnlessFrozen(81, Inception4cBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch1ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
@@ -4172,9 +4235,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch4.1.relu1: ReLU
         _inception4b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), Activation(Inception4bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(303, batch);
+        if (frozenPrefix >= 81) return;
         // inception4b.branch4.1.bn: BatchNorm2d
         _inception4b_branch4_1_bnOp.Backward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Activation(Inception4bBranch4_1_BnOutputGradient, batch), Activation(Inception4bBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(79, Inception4bBranch4_1_BnWeightGradient), GradientUnlessFrozen(80, Inception4bBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(304, batch);
+        if (frozenPrefix >= 79) return;
         // inception4b.branch4.1.conv: Conv2d
         _inception4b_branch4_1_convOp.Backward(batch, Activation(Inception4bBranch4Maxpool1Output, batch), Inception4bBranch4_1_ConvWeight, Activation(Inception4bBranch4_1_ConvOutputGradient, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(78, Inception4bBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(305, batch);
@@ -4184,18 +4249,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch3.1.relu1: ReLU
         _inception4b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), Activation(Inception4bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(307, batch);
+        if (frozenPrefix >= 78) return;
         // inception4b.branch3.1.bn: BatchNorm2d
         _inception4b_branch3_1_bnOp.Backward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Activation(Inception4bBranch3_1_BnOutputGradient, batch), Activation(Inception4bBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(76, Inception4bBranch3_1_BnWeightGradient), GradientUnlessFrozen(77, Inception4bBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(308, batch);
+        if (frozenPrefix >= 76) return;
         // inception4b.branch3.1.conv: Conv2d
         _inception4b_branch3_1_convOp.Backward(batch, Activation(Inception4bBranch3_0_Relu1Output, batch), Inception4bBranch3_1_ConvWeight, Activation(Inception4bBranch3_1_ConvOutputGradient, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(75, Inception4bBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(309, batch);
         // inception4b.branch3.0.relu1: ReLU
         _inception4b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4bBranch3_0_Relu1Output, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), Activation(Inception4bBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(310, batch);
+        if (frozenPrefix >= 75) return;
         // inception4b.branch3.0.bn: BatchNorm2d
         _inception4b_branch3_0_bnOp.Backward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Activation(Inception4bBranch3_0_BnOutputGradient, batch), Activation(Inception4bBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(73, Inception4bBranch3_0_BnWeightGradient), GradientUnlessFrozen(74, Inception4bBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(311, batch);
+        if (frozenPrefix >= 73) return;
         // inception4b.branch3.0.conv: Conv2d
         _inception4b_branch3_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Scratch(Inception4bBranch3_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(72, Inception4bBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
@@ -4203,18 +4272,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch2.1.relu1: ReLU
         _inception4b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), Activation(Inception4bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(313, batch);
+        if (frozenPrefix >= 72) return;
         // inception4b.branch2.1.bn: BatchNorm2d
         _inception4b_branch2_1_bnOp.Backward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Activation(Inception4bBranch2_1_BnOutputGradient, batch), Activation(Inception4bBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(70, Inception4bBranch2_1_BnWeightGradient), GradientUnlessFrozen(71, Inception4bBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(314, batch);
+        if (frozenPrefix >= 70) return;
         // inception4b.branch2.1.conv: Conv2d
         _inception4b_branch2_1_convOp.Backward(batch, Activation(Inception4bBranch2_0_Relu1Output, batch), Inception4bBranch2_1_ConvWeight, Activation(Inception4bBranch2_1_ConvOutputGradient, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(69, Inception4bBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(315, batch);
         // inception4b.branch2.0.relu1: ReLU
         _inception4b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4bBranch2_0_Relu1Output, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), Activation(Inception4bBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(316, batch);
+        if (frozenPrefix >= 69) return;
         // inception4b.branch2.0.bn: BatchNorm2d
         _inception4b_branch2_0_bnOp.Backward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Activation(Inception4bBranch2_0_BnOutputGradient, batch), Activation(Inception4bBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(67, Inception4bBranch2_0_BnWeightGradient), GradientUnlessFrozen(68, Inception4bBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(317, batch);
+        if (frozenPrefix >= 67) return;
         // inception4b.branch2.0.conv: Conv2d
         _inception4b_branch2_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Scratch(Inception4bBranch2_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(66, Inception4bBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
@@ -4222,9 +4295,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch1.relu1: ReLU
         _inception4b_branch1_relu1Op.Backward(batch, default, Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1OutputGradient, batch), Activation(Inception4bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(319, batch);
+        if (frozenPrefix >= 66) return;
         // inception4b.branch1.bn: BatchNorm2d
         _inception4b_branch1_bnOp.Backward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Activation(Inception4bBranch1BnOutputGradient, batch), Activation(Inception4bBranch1ConvOutputGradient, batch), GradientUnlessFrozen(64, Inception4bBranch1BnWeightGradient), GradientUnlessFrozen(65, Inception4bBranch1BnBiasGradient));
         if (poison) PoisonFreed(320, batch);
+        if (frozenPrefix >= 64) return;
         // inception4b.branch1.conv: Conv2d
         _inception4b_branch1_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, Activation(Inception4bBranch1ConvOutputGradient, batch), Scratch(Inception4bBranch1ConvGradientScratch, 100352, batch), GradientUnlessFrozen(63, Inception4bBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch1ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
@@ -4238,9 +4313,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch4.1.relu1: ReLU
         _inception4a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), Activation(Inception4aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(323, batch);
+        if (frozenPrefix >= 63) return;
         // inception4a.branch4.1.bn: BatchNorm2d
         _inception4a_branch4_1_bnOp.Backward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Activation(Inception4aBranch4_1_BnOutputGradient, batch), Activation(Inception4aBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(61, Inception4aBranch4_1_BnWeightGradient), GradientUnlessFrozen(62, Inception4aBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(324, batch);
+        if (frozenPrefix >= 61) return;
         // inception4a.branch4.1.conv: Conv2d
         _inception4a_branch4_1_convOp.Backward(batch, Activation(Inception4aBranch4Maxpool1Output, batch), Inception4aBranch4_1_ConvWeight, Activation(Inception4aBranch4_1_ConvOutputGradient, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(60, Inception4aBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(325, batch);
@@ -4250,18 +4327,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch3.1.relu1: ReLU
         _inception4a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), Activation(Inception4aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(327, batch);
+        if (frozenPrefix >= 60) return;
         // inception4a.branch3.1.bn: BatchNorm2d
         _inception4a_branch3_1_bnOp.Backward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Activation(Inception4aBranch3_1_BnOutputGradient, batch), Activation(Inception4aBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(58, Inception4aBranch3_1_BnWeightGradient), GradientUnlessFrozen(59, Inception4aBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(328, batch);
+        if (frozenPrefix >= 58) return;
         // inception4a.branch3.1.conv: Conv2d
         _inception4a_branch3_1_convOp.Backward(batch, Activation(Inception4aBranch3_0_Relu1Output, batch), Inception4aBranch3_1_ConvWeight, Activation(Inception4aBranch3_1_ConvOutputGradient, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(57, Inception4aBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(329, batch);
         // inception4a.branch3.0.relu1: ReLU
         _inception4a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4aBranch3_0_Relu1Output, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), Activation(Inception4aBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(330, batch);
+        if (frozenPrefix >= 57) return;
         // inception4a.branch3.0.bn: BatchNorm2d
         _inception4a_branch3_0_bnOp.Backward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Activation(Inception4aBranch3_0_BnOutputGradient, batch), Activation(Inception4aBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(55, Inception4aBranch3_0_BnWeightGradient), GradientUnlessFrozen(56, Inception4aBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(331, batch);
+        if (frozenPrefix >= 55) return;
         // inception4a.branch3.0.conv: Conv2d
         _inception4a_branch3_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Scratch(Inception4aBranch3_0_ConvGradientScratch, 94080, batch), GradientUnlessFrozen(54, Inception4aBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch3_0_ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
@@ -4269,18 +4350,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch2.1.relu1: ReLU
         _inception4a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), Activation(Inception4aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(333, batch);
+        if (frozenPrefix >= 54) return;
         // inception4a.branch2.1.bn: BatchNorm2d
         _inception4a_branch2_1_bnOp.Backward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Activation(Inception4aBranch2_1_BnOutputGradient, batch), Activation(Inception4aBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(52, Inception4aBranch2_1_BnWeightGradient), GradientUnlessFrozen(53, Inception4aBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(334, batch);
+        if (frozenPrefix >= 52) return;
         // inception4a.branch2.1.conv: Conv2d
         _inception4a_branch2_1_convOp.Backward(batch, Activation(Inception4aBranch2_0_Relu1Output, batch), Inception4aBranch2_1_ConvWeight, Activation(Inception4aBranch2_1_ConvOutputGradient, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(51, Inception4aBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(335, batch);
         // inception4a.branch2.0.relu1: ReLU
         _inception4a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4aBranch2_0_Relu1Output, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), Activation(Inception4aBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(336, batch);
+        if (frozenPrefix >= 51) return;
         // inception4a.branch2.0.bn: BatchNorm2d
         _inception4a_branch2_0_bnOp.Backward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Activation(Inception4aBranch2_0_BnOutputGradient, batch), Activation(Inception4aBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(49, Inception4aBranch2_0_BnWeightGradient), GradientUnlessFrozen(50, Inception4aBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(337, batch);
+        if (frozenPrefix >= 49) return;
         // inception4a.branch2.0.conv: Conv2d
         _inception4a_branch2_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Scratch(Inception4aBranch2_0_ConvGradientScratch, 94080, batch), GradientUnlessFrozen(48, Inception4aBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch2_0_ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
@@ -4288,9 +4373,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch1.relu1: ReLU
         _inception4a_branch1_relu1Op.Backward(batch, default, Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1OutputGradient, batch), Activation(Inception4aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(339, batch);
+        if (frozenPrefix >= 48) return;
         // inception4a.branch1.bn: BatchNorm2d
         _inception4a_branch1_bnOp.Backward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Activation(Inception4aBranch1BnOutputGradient, batch), Activation(Inception4aBranch1ConvOutputGradient, batch), GradientUnlessFrozen(46, Inception4aBranch1BnWeightGradient), GradientUnlessFrozen(47, Inception4aBranch1BnBiasGradient));
         if (poison) PoisonFreed(340, batch);
+        if (frozenPrefix >= 46) return;
         // inception4a.branch1.conv: Conv2d
         _inception4a_branch1_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, Activation(Inception4aBranch1ConvOutputGradient, batch), Scratch(Inception4aBranch1ConvGradientScratch, 94080, batch), GradientUnlessFrozen(45, Inception4aBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch1ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
@@ -4307,9 +4394,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch4.1.relu1: ReLU
         _inception3b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), Activation(Inception3bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(344, batch);
+        if (frozenPrefix >= 45) return;
         // inception3b.branch4.1.bn: BatchNorm2d
         _inception3b_branch4_1_bnOp.Backward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Activation(Inception3bBranch4_1_BnOutputGradient, batch), Activation(Inception3bBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(43, Inception3bBranch4_1_BnWeightGradient), GradientUnlessFrozen(44, Inception3bBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(345, batch);
+        if (frozenPrefix >= 43) return;
         // inception3b.branch4.1.conv: Conv2d
         _inception3b_branch4_1_convOp.Backward(batch, Activation(Inception3bBranch4Maxpool1Output, batch), Inception3bBranch4_1_ConvWeight, Activation(Inception3bBranch4_1_ConvOutputGradient, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(42, Inception3bBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(346, batch);
@@ -4319,18 +4408,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch3.1.relu1: ReLU
         _inception3b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), Activation(Inception3bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(348, batch);
+        if (frozenPrefix >= 42) return;
         // inception3b.branch3.1.bn: BatchNorm2d
         _inception3b_branch3_1_bnOp.Backward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Activation(Inception3bBranch3_1_BnOutputGradient, batch), Activation(Inception3bBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(40, Inception3bBranch3_1_BnWeightGradient), GradientUnlessFrozen(41, Inception3bBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(349, batch);
+        if (frozenPrefix >= 40) return;
         // inception3b.branch3.1.conv: Conv2d
         _inception3b_branch3_1_convOp.Backward(batch, Activation(Inception3bBranch3_0_Relu1Output, batch), Inception3bBranch3_1_ConvWeight, Activation(Inception3bBranch3_1_ConvOutputGradient, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(39, Inception3bBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(350, batch);
         // inception3b.branch3.0.relu1: ReLU
         _inception3b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception3bBranch3_0_Relu1Output, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), Activation(Inception3bBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(351, batch);
+        if (frozenPrefix >= 39) return;
         // inception3b.branch3.0.bn: BatchNorm2d
         _inception3b_branch3_0_bnOp.Backward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Activation(Inception3bBranch3_0_BnOutputGradient, batch), Activation(Inception3bBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(37, Inception3bBranch3_0_BnWeightGradient), GradientUnlessFrozen(38, Inception3bBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(352, batch);
+        if (frozenPrefix >= 37) return;
         // inception3b.branch3.0.conv: Conv2d
         _inception3b_branch3_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Scratch(Inception3bBranch3_0_ConvGradientScratch, 200704, batch), GradientUnlessFrozen(36, Inception3bBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch3_0_ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
@@ -4338,18 +4431,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch2.1.relu1: ReLU
         _inception3b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), Activation(Inception3bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(354, batch);
+        if (frozenPrefix >= 36) return;
         // inception3b.branch2.1.bn: BatchNorm2d
         _inception3b_branch2_1_bnOp.Backward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Activation(Inception3bBranch2_1_BnOutputGradient, batch), Activation(Inception3bBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(34, Inception3bBranch2_1_BnWeightGradient), GradientUnlessFrozen(35, Inception3bBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(355, batch);
+        if (frozenPrefix >= 34) return;
         // inception3b.branch2.1.conv: Conv2d
         _inception3b_branch2_1_convOp.Backward(batch, Activation(Inception3bBranch2_0_Relu1Output, batch), Inception3bBranch2_1_ConvWeight, Activation(Inception3bBranch2_1_ConvOutputGradient, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(33, Inception3bBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(356, batch);
         // inception3b.branch2.0.relu1: ReLU
         _inception3b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception3bBranch2_0_Relu1Output, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), Activation(Inception3bBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(357, batch);
+        if (frozenPrefix >= 33) return;
         // inception3b.branch2.0.bn: BatchNorm2d
         _inception3b_branch2_0_bnOp.Backward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Activation(Inception3bBranch2_0_BnOutputGradient, batch), Activation(Inception3bBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(31, Inception3bBranch2_0_BnWeightGradient), GradientUnlessFrozen(32, Inception3bBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(358, batch);
+        if (frozenPrefix >= 31) return;
         // inception3b.branch2.0.conv: Conv2d
         _inception3b_branch2_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Scratch(Inception3bBranch2_0_ConvGradientScratch, 200704, batch), GradientUnlessFrozen(30, Inception3bBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch2_0_ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
@@ -4357,9 +4454,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch1.relu1: ReLU
         _inception3b_branch1_relu1Op.Backward(batch, default, Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1OutputGradient, batch), Activation(Inception3bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(360, batch);
+        if (frozenPrefix >= 30) return;
         // inception3b.branch1.bn: BatchNorm2d
         _inception3b_branch1_bnOp.Backward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Activation(Inception3bBranch1BnOutputGradient, batch), Activation(Inception3bBranch1ConvOutputGradient, batch), GradientUnlessFrozen(28, Inception3bBranch1BnWeightGradient), GradientUnlessFrozen(29, Inception3bBranch1BnBiasGradient));
         if (poison) PoisonFreed(361, batch);
+        if (frozenPrefix >= 28) return;
         // inception3b.branch1.conv: Conv2d
         _inception3b_branch1_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, Activation(Inception3bBranch1ConvOutputGradient, batch), Scratch(Inception3bBranch1ConvGradientScratch, 200704, batch), GradientUnlessFrozen(27, Inception3bBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch1ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
@@ -4373,9 +4472,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch4.1.relu1: ReLU
         _inception3a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), Activation(Inception3aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(364, batch);
+        if (frozenPrefix >= 27) return;
         // inception3a.branch4.1.bn: BatchNorm2d
         _inception3a_branch4_1_bnOp.Backward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Activation(Inception3aBranch4_1_BnOutputGradient, batch), Activation(Inception3aBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(25, Inception3aBranch4_1_BnWeightGradient), GradientUnlessFrozen(26, Inception3aBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(365, batch);
+        if (frozenPrefix >= 25) return;
         // inception3a.branch4.1.conv: Conv2d
         _inception3a_branch4_1_convOp.Backward(batch, Activation(Inception3aBranch4Maxpool1Output, batch), Inception3aBranch4_1_ConvWeight, Activation(Inception3aBranch4_1_ConvOutputGradient, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(24, Inception3aBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(366, batch);
@@ -4385,18 +4486,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch3.1.relu1: ReLU
         _inception3a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), Activation(Inception3aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(368, batch);
+        if (frozenPrefix >= 24) return;
         // inception3a.branch3.1.bn: BatchNorm2d
         _inception3a_branch3_1_bnOp.Backward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Activation(Inception3aBranch3_1_BnOutputGradient, batch), Activation(Inception3aBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(22, Inception3aBranch3_1_BnWeightGradient), GradientUnlessFrozen(23, Inception3aBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(369, batch);
+        if (frozenPrefix >= 22) return;
         // inception3a.branch3.1.conv: Conv2d
         _inception3a_branch3_1_convOp.Backward(batch, Activation(Inception3aBranch3_0_Relu1Output, batch), Inception3aBranch3_1_ConvWeight, Activation(Inception3aBranch3_1_ConvOutputGradient, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(21, Inception3aBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(370, batch);
         // inception3a.branch3.0.relu1: ReLU
         _inception3a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception3aBranch3_0_Relu1Output, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), Activation(Inception3aBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(371, batch);
+        if (frozenPrefix >= 21) return;
         // inception3a.branch3.0.bn: BatchNorm2d
         _inception3a_branch3_0_bnOp.Backward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Activation(Inception3aBranch3_0_BnOutputGradient, batch), Activation(Inception3aBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(19, Inception3aBranch3_0_BnWeightGradient), GradientUnlessFrozen(20, Inception3aBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(372, batch);
+        if (frozenPrefix >= 19) return;
         // inception3a.branch3.0.conv: Conv2d
         _inception3a_branch3_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Scratch(Inception3aBranch3_0_ConvGradientScratch, 150528, batch), GradientUnlessFrozen(18, Inception3aBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch3_0_ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
@@ -4404,18 +4509,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch2.1.relu1: ReLU
         _inception3a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), Activation(Inception3aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(374, batch);
+        if (frozenPrefix >= 18) return;
         // inception3a.branch2.1.bn: BatchNorm2d
         _inception3a_branch2_1_bnOp.Backward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Activation(Inception3aBranch2_1_BnOutputGradient, batch), Activation(Inception3aBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(16, Inception3aBranch2_1_BnWeightGradient), GradientUnlessFrozen(17, Inception3aBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(375, batch);
+        if (frozenPrefix >= 16) return;
         // inception3a.branch2.1.conv: Conv2d
         _inception3a_branch2_1_convOp.Backward(batch, Activation(Inception3aBranch2_0_Relu1Output, batch), Inception3aBranch2_1_ConvWeight, Activation(Inception3aBranch2_1_ConvOutputGradient, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(15, Inception3aBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(376, batch);
         // inception3a.branch2.0.relu1: ReLU
         _inception3a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception3aBranch2_0_Relu1Output, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), Activation(Inception3aBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(377, batch);
+        if (frozenPrefix >= 15) return;
         // inception3a.branch2.0.bn: BatchNorm2d
         _inception3a_branch2_0_bnOp.Backward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Activation(Inception3aBranch2_0_BnOutputGradient, batch), Activation(Inception3aBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(13, Inception3aBranch2_0_BnWeightGradient), GradientUnlessFrozen(14, Inception3aBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(378, batch);
+        if (frozenPrefix >= 13) return;
         // inception3a.branch2.0.conv: Conv2d
         _inception3a_branch2_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Scratch(Inception3aBranch2_0_ConvGradientScratch, 150528, batch), GradientUnlessFrozen(12, Inception3aBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch2_0_ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
@@ -4423,9 +4532,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch1.relu1: ReLU
         _inception3a_branch1_relu1Op.Backward(batch, default, Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1OutputGradient, batch), Activation(Inception3aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(380, batch);
+        if (frozenPrefix >= 12) return;
         // inception3a.branch1.bn: BatchNorm2d
         _inception3a_branch1_bnOp.Backward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Activation(Inception3aBranch1BnOutputGradient, batch), Activation(Inception3aBranch1ConvOutputGradient, batch), GradientUnlessFrozen(10, Inception3aBranch1BnWeightGradient), GradientUnlessFrozen(11, Inception3aBranch1BnBiasGradient));
         if (poison) PoisonFreed(381, batch);
+        if (frozenPrefix >= 10) return;
         // inception3a.branch1.conv: Conv2d
         _inception3a_branch1_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, Activation(Inception3aBranch1ConvOutputGradient, batch), Scratch(Inception3aBranch1ConvGradientScratch, 150528, batch), GradientUnlessFrozen(9, Inception3aBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch1ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
@@ -4436,18 +4547,22 @@ partial class GoogLeNet : global::Cnn.INetwork
         // conv3.relu1: ReLU
         _conv3_relu1Op.Backward(batch, default, Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1OutputGradient, batch), Activation(Conv3BnOutputGradient, batch));
         if (poison) PoisonFreed(384, batch);
+        if (frozenPrefix >= 9) return;
         // conv3.bn: BatchNorm2d
         _conv3_bnOp.Backward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Activation(Conv3BnOutputGradient, batch), Activation(Conv3ConvOutputGradient, batch), GradientUnlessFrozen(7, Conv3BnWeightGradient), GradientUnlessFrozen(8, Conv3BnBiasGradient));
         if (poison) PoisonFreed(385, batch);
+        if (frozenPrefix >= 7) return;
         // conv3.conv: Conv2d
         _conv3_convOp.Backward(batch, Activation(Conv2Relu1Output, batch), Conv3ConvWeight, Activation(Conv3ConvOutputGradient, batch), Activation(Conv2Relu1OutputGradient, batch), GradientUnlessFrozen(6, Conv3ConvWeightGradient), default);
         if (poison) PoisonFreed(386, batch);
         // conv2.relu1: ReLU
         _conv2_relu1Op.Backward(batch, default, Activation(Conv2Relu1Output, batch), Activation(Conv2Relu1OutputGradient, batch), Activation(Conv2BnOutputGradient, batch));
         if (poison) PoisonFreed(387, batch);
+        if (frozenPrefix >= 6) return;
         // conv2.bn: BatchNorm2d
         _conv2_bnOp.Backward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Activation(Conv2BnOutputGradient, batch), Activation(Conv2ConvOutputGradient, batch), GradientUnlessFrozen(4, Conv2BnWeightGradient), GradientUnlessFrozen(5, Conv2BnBiasGradient));
         if (poison) PoisonFreed(388, batch);
+        if (frozenPrefix >= 4) return;
         // conv2.conv: Conv2d
         _conv2_convOp.Backward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, Activation(Conv2ConvOutputGradient, batch), Activation(Maxpool1OutputGradient, batch), GradientUnlessFrozen(3, Conv2ConvWeightGradient), default);
         if (poison) PoisonFreed(389, batch);
@@ -4457,9 +4572,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // conv1.relu1: ReLU
         _conv1_relu1Op.Backward(batch, default, Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1OutputGradient, batch), Activation(Conv1BnOutputGradient, batch));
         if (poison) PoisonFreed(391, batch);
+        if (frozenPrefix >= 3) return;
         // conv1.bn: BatchNorm2d
         _conv1_bnOp.Backward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Activation(Conv1BnOutputGradient, batch), Activation(Conv1ConvOutputGradient, batch), GradientUnlessFrozen(1, Conv1BnWeightGradient), GradientUnlessFrozen(2, Conv1BnBiasGradient));
         if (poison) PoisonFreed(392, batch);
+        if (frozenPrefix >= 1) return;
         // conv1.conv: Conv2d
         _conv1_convOp.Backward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, Activation(Conv1ConvOutputGradient, batch), default, GradientUnlessFrozen(0, Conv1ConvWeightGradient), default);
     }

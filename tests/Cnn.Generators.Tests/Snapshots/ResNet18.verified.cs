@@ -811,6 +811,7 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <inheritdoc/>
     public global::System.Span<bool> FrozenParameters => _frozen;
     private global::Cnn.Tensor GradientUnlessFrozen(int parameter, global::Cnn.Tensor gradient) => _frozen[parameter] ? default : gradient;
+    private int FrozenPrefix() { int i = 0; while (i < _frozen.Length && _frozen[i]) i++; return i; }
     /// <inheritdoc/>
     public bool EvaluateFrozenBatchNorm { get; set; }
     private bool BatchNormTraining(int weight) => _training && !(EvaluateFrozenBatchNorm && _frozen[weight]);
@@ -1438,6 +1439,8 @@ partial class ResNet18 : global::Cnn.INetwork
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        int frozenPrefix = FrozenPrefix();
+        if (frozenPrefix >= 62) return;
         // fc: Linear
         _fcOp.Backward(batch, Activation(Flatten1Output, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(Flatten1OutputGradient, batch), GradientUnlessFrozen(60, FcWeightGradient), GradientUnlessFrozen(61, FcBiasGradient));
         // avgpool: AdaptiveAvgPool2d
@@ -1450,18 +1453,22 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(73, batch);
+        if (frozenPrefix >= 60) return;
         // layer4.1.bn2: BatchNorm2d
         _layer4_1_bn2Op.Backward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Activation(Layer4_1_Bn2OutputGradient, batch), Activation(Layer4_1_Conv2OutputGradient, batch), GradientUnlessFrozen(58, Layer4_1_Bn2WeightGradient), GradientUnlessFrozen(59, Layer4_1_Bn2BiasGradient));
         if (poison) PoisonFreed(74, batch);
+        if (frozenPrefix >= 58) return;
         // layer4.1.conv2: Conv2d
         _layer4_1_conv2Op.Backward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, Activation(Layer4_1_Conv2OutputGradient, batch), Activation(Layer4_1_Relu1OutputGradient, batch), GradientUnlessFrozen(57, Layer4_1_Conv2WeightGradient), default);
         if (poison) PoisonFreed(75, batch);
         // layer4.1.relu1: ReLU
         _layer4_1_relu1Op.Backward(batch, default, Activation(Layer4_1_Relu1Output, batch), Activation(Layer4_1_Relu1OutputGradient, batch), Activation(Layer4_1_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(76, batch);
+        if (frozenPrefix >= 57) return;
         // layer4.1.bn1: BatchNorm2d
         _layer4_1_bn1Op.Backward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Activation(Layer4_1_Bn1OutputGradient, batch), Activation(Layer4_1_Conv1OutputGradient, batch), GradientUnlessFrozen(55, Layer4_1_Bn1WeightGradient), GradientUnlessFrozen(56, Layer4_1_Bn1BiasGradient));
         if (poison) PoisonFreed(77, batch);
+        if (frozenPrefix >= 55) return;
         // layer4.1.conv1: Conv2d
         _layer4_1_conv1Op.Backward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, Activation(Layer4_1_Conv1OutputGradient, batch), Scratch(Layer4_1_Conv1GradientScratch, 25088, batch), GradientUnlessFrozen(54, Layer4_1_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer4_0_Relu2OutputGradient, batch), Scratch(Layer4_1_Conv1GradientScratch, 25088, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
@@ -1473,24 +1480,30 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer4_0_Residual1OutputGradient, batch), Activation(Layer4_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer4_0_Residual1OutputGradient, batch), Activation(Layer4_0_Downsample_1OutputGradient, batch));
         if (poison) PoisonFreed(80, batch);
+        if (frozenPrefix >= 54) return;
         // layer4.0.downsample.1: BatchNorm2d
         _layer4_0_downsample_1Op.Backward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Activation(Layer4_0_Downsample_1OutputGradient, batch), Activation(Layer4_0_Downsample_0OutputGradient, batch), GradientUnlessFrozen(52, Layer4_0_Downsample_1_WeightGradient), GradientUnlessFrozen(53, Layer4_0_Downsample_1_BiasGradient));
         if (poison) PoisonFreed(81, batch);
+        if (frozenPrefix >= 52) return;
         // layer4.0.downsample.0: Conv2d
         _layer4_0_downsample_0Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, Activation(Layer4_0_Downsample_0OutputGradient, batch), Activation(Layer3_1_Relu2OutputGradient, batch), GradientUnlessFrozen(51, Layer4_0_Downsample_0_WeightGradient), default);
         if (poison) PoisonFreed(82, batch);
+        if (frozenPrefix >= 51) return;
         // layer4.0.bn2: BatchNorm2d
         _layer4_0_bn2Op.Backward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Activation(Layer4_0_Bn2OutputGradient, batch), Activation(Layer4_0_Conv2OutputGradient, batch), GradientUnlessFrozen(49, Layer4_0_Bn2WeightGradient), GradientUnlessFrozen(50, Layer4_0_Bn2BiasGradient));
         if (poison) PoisonFreed(83, batch);
+        if (frozenPrefix >= 49) return;
         // layer4.0.conv2: Conv2d
         _layer4_0_conv2Op.Backward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, Activation(Layer4_0_Conv2OutputGradient, batch), Activation(Layer4_0_Relu1OutputGradient, batch), GradientUnlessFrozen(48, Layer4_0_Conv2WeightGradient), default);
         if (poison) PoisonFreed(84, batch);
         // layer4.0.relu1: ReLU
         _layer4_0_relu1Op.Backward(batch, default, Activation(Layer4_0_Relu1Output, batch), Activation(Layer4_0_Relu1OutputGradient, batch), Activation(Layer4_0_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(85, batch);
+        if (frozenPrefix >= 48) return;
         // layer4.0.bn1: BatchNorm2d
         _layer4_0_bn1Op.Backward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Activation(Layer4_0_Bn1OutputGradient, batch), Activation(Layer4_0_Conv1OutputGradient, batch), GradientUnlessFrozen(46, Layer4_0_Bn1WeightGradient), GradientUnlessFrozen(47, Layer4_0_Bn1BiasGradient));
         if (poison) PoisonFreed(86, batch);
+        if (frozenPrefix >= 46) return;
         // layer4.0.conv1: Conv2d
         _layer4_0_conv1Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, Activation(Layer4_0_Conv1OutputGradient, batch), Scratch(Layer4_0_Conv1GradientScratch, 50176, batch), GradientUnlessFrozen(45, Layer4_0_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer3_1_Relu2OutputGradient, batch), Scratch(Layer4_0_Conv1GradientScratch, 50176, batch), Activation(Layer3_1_Relu2OutputGradient, batch));
@@ -1502,18 +1515,22 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer3_1_Residual1OutputGradient, batch), Activation(Layer3_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer3_1_Residual1OutputGradient, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(89, batch);
+        if (frozenPrefix >= 45) return;
         // layer3.1.bn2: BatchNorm2d
         _layer3_1_bn2Op.Backward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Activation(Layer3_1_Bn2OutputGradient, batch), Activation(Layer3_1_Conv2OutputGradient, batch), GradientUnlessFrozen(43, Layer3_1_Bn2WeightGradient), GradientUnlessFrozen(44, Layer3_1_Bn2BiasGradient));
         if (poison) PoisonFreed(90, batch);
+        if (frozenPrefix >= 43) return;
         // layer3.1.conv2: Conv2d
         _layer3_1_conv2Op.Backward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, Activation(Layer3_1_Conv2OutputGradient, batch), Activation(Layer3_1_Relu1OutputGradient, batch), GradientUnlessFrozen(42, Layer3_1_Conv2WeightGradient), default);
         if (poison) PoisonFreed(91, batch);
         // layer3.1.relu1: ReLU
         _layer3_1_relu1Op.Backward(batch, default, Activation(Layer3_1_Relu1Output, batch), Activation(Layer3_1_Relu1OutputGradient, batch), Activation(Layer3_1_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(92, batch);
+        if (frozenPrefix >= 42) return;
         // layer3.1.bn1: BatchNorm2d
         _layer3_1_bn1Op.Backward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Activation(Layer3_1_Bn1OutputGradient, batch), Activation(Layer3_1_Conv1OutputGradient, batch), GradientUnlessFrozen(40, Layer3_1_Bn1WeightGradient), GradientUnlessFrozen(41, Layer3_1_Bn1BiasGradient));
         if (poison) PoisonFreed(93, batch);
+        if (frozenPrefix >= 40) return;
         // layer3.1.conv1: Conv2d
         _layer3_1_conv1Op.Backward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, Activation(Layer3_1_Conv1OutputGradient, batch), Scratch(Layer3_1_Conv1GradientScratch, 50176, batch), GradientUnlessFrozen(39, Layer3_1_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer3_0_Relu2OutputGradient, batch), Scratch(Layer3_1_Conv1GradientScratch, 50176, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
@@ -1525,24 +1542,30 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer3_0_Residual1OutputGradient, batch), Activation(Layer3_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer3_0_Residual1OutputGradient, batch), Activation(Layer3_0_Downsample_1OutputGradient, batch));
         if (poison) PoisonFreed(96, batch);
+        if (frozenPrefix >= 39) return;
         // layer3.0.downsample.1: BatchNorm2d
         _layer3_0_downsample_1Op.Backward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Activation(Layer3_0_Downsample_1OutputGradient, batch), Activation(Layer3_0_Downsample_0OutputGradient, batch), GradientUnlessFrozen(37, Layer3_0_Downsample_1_WeightGradient), GradientUnlessFrozen(38, Layer3_0_Downsample_1_BiasGradient));
         if (poison) PoisonFreed(97, batch);
+        if (frozenPrefix >= 37) return;
         // layer3.0.downsample.0: Conv2d
         _layer3_0_downsample_0Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, Activation(Layer3_0_Downsample_0OutputGradient, batch), Activation(Layer2_1_Relu2OutputGradient, batch), GradientUnlessFrozen(36, Layer3_0_Downsample_0_WeightGradient), default);
         if (poison) PoisonFreed(98, batch);
+        if (frozenPrefix >= 36) return;
         // layer3.0.bn2: BatchNorm2d
         _layer3_0_bn2Op.Backward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Activation(Layer3_0_Bn2OutputGradient, batch), Activation(Layer3_0_Conv2OutputGradient, batch), GradientUnlessFrozen(34, Layer3_0_Bn2WeightGradient), GradientUnlessFrozen(35, Layer3_0_Bn2BiasGradient));
         if (poison) PoisonFreed(99, batch);
+        if (frozenPrefix >= 34) return;
         // layer3.0.conv2: Conv2d
         _layer3_0_conv2Op.Backward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, Activation(Layer3_0_Conv2OutputGradient, batch), Activation(Layer3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(33, Layer3_0_Conv2WeightGradient), default);
         if (poison) PoisonFreed(100, batch);
         // layer3.0.relu1: ReLU
         _layer3_0_relu1Op.Backward(batch, default, Activation(Layer3_0_Relu1Output, batch), Activation(Layer3_0_Relu1OutputGradient, batch), Activation(Layer3_0_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(101, batch);
+        if (frozenPrefix >= 33) return;
         // layer3.0.bn1: BatchNorm2d
         _layer3_0_bn1Op.Backward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Activation(Layer3_0_Bn1OutputGradient, batch), Activation(Layer3_0_Conv1OutputGradient, batch), GradientUnlessFrozen(31, Layer3_0_Bn1WeightGradient), GradientUnlessFrozen(32, Layer3_0_Bn1BiasGradient));
         if (poison) PoisonFreed(102, batch);
+        if (frozenPrefix >= 31) return;
         // layer3.0.conv1: Conv2d
         _layer3_0_conv1Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, Activation(Layer3_0_Conv1OutputGradient, batch), Scratch(Layer3_0_Conv1GradientScratch, 100352, batch), GradientUnlessFrozen(30, Layer3_0_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer2_1_Relu2OutputGradient, batch), Scratch(Layer3_0_Conv1GradientScratch, 100352, batch), Activation(Layer2_1_Relu2OutputGradient, batch));
@@ -1554,18 +1577,22 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer2_1_Residual1OutputGradient, batch), Activation(Layer2_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer2_1_Residual1OutputGradient, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(105, batch);
+        if (frozenPrefix >= 30) return;
         // layer2.1.bn2: BatchNorm2d
         _layer2_1_bn2Op.Backward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Activation(Layer2_1_Bn2OutputGradient, batch), Activation(Layer2_1_Conv2OutputGradient, batch), GradientUnlessFrozen(28, Layer2_1_Bn2WeightGradient), GradientUnlessFrozen(29, Layer2_1_Bn2BiasGradient));
         if (poison) PoisonFreed(106, batch);
+        if (frozenPrefix >= 28) return;
         // layer2.1.conv2: Conv2d
         _layer2_1_conv2Op.Backward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, Activation(Layer2_1_Conv2OutputGradient, batch), Activation(Layer2_1_Relu1OutputGradient, batch), GradientUnlessFrozen(27, Layer2_1_Conv2WeightGradient), default);
         if (poison) PoisonFreed(107, batch);
         // layer2.1.relu1: ReLU
         _layer2_1_relu1Op.Backward(batch, default, Activation(Layer2_1_Relu1Output, batch), Activation(Layer2_1_Relu1OutputGradient, batch), Activation(Layer2_1_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(108, batch);
+        if (frozenPrefix >= 27) return;
         // layer2.1.bn1: BatchNorm2d
         _layer2_1_bn1Op.Backward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Activation(Layer2_1_Bn1OutputGradient, batch), Activation(Layer2_1_Conv1OutputGradient, batch), GradientUnlessFrozen(25, Layer2_1_Bn1WeightGradient), GradientUnlessFrozen(26, Layer2_1_Bn1BiasGradient));
         if (poison) PoisonFreed(109, batch);
+        if (frozenPrefix >= 25) return;
         // layer2.1.conv1: Conv2d
         _layer2_1_conv1Op.Backward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, Activation(Layer2_1_Conv1OutputGradient, batch), Scratch(Layer2_1_Conv1GradientScratch, 100352, batch), GradientUnlessFrozen(24, Layer2_1_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer2_0_Relu2OutputGradient, batch), Scratch(Layer2_1_Conv1GradientScratch, 100352, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
@@ -1577,24 +1604,30 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer2_0_Residual1OutputGradient, batch), Activation(Layer2_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer2_0_Residual1OutputGradient, batch), Activation(Layer2_0_Downsample_1OutputGradient, batch));
         if (poison) PoisonFreed(112, batch);
+        if (frozenPrefix >= 24) return;
         // layer2.0.downsample.1: BatchNorm2d
         _layer2_0_downsample_1Op.Backward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Activation(Layer2_0_Downsample_1OutputGradient, batch), Activation(Layer2_0_Downsample_0OutputGradient, batch), GradientUnlessFrozen(22, Layer2_0_Downsample_1_WeightGradient), GradientUnlessFrozen(23, Layer2_0_Downsample_1_BiasGradient));
         if (poison) PoisonFreed(113, batch);
+        if (frozenPrefix >= 22) return;
         // layer2.0.downsample.0: Conv2d
         _layer2_0_downsample_0Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, Activation(Layer2_0_Downsample_0OutputGradient, batch), Activation(Layer1_1_Relu2OutputGradient, batch), GradientUnlessFrozen(21, Layer2_0_Downsample_0_WeightGradient), default);
         if (poison) PoisonFreed(114, batch);
+        if (frozenPrefix >= 21) return;
         // layer2.0.bn2: BatchNorm2d
         _layer2_0_bn2Op.Backward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Activation(Layer2_0_Bn2OutputGradient, batch), Activation(Layer2_0_Conv2OutputGradient, batch), GradientUnlessFrozen(19, Layer2_0_Bn2WeightGradient), GradientUnlessFrozen(20, Layer2_0_Bn2BiasGradient));
         if (poison) PoisonFreed(115, batch);
+        if (frozenPrefix >= 19) return;
         // layer2.0.conv2: Conv2d
         _layer2_0_conv2Op.Backward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, Activation(Layer2_0_Conv2OutputGradient, batch), Activation(Layer2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(18, Layer2_0_Conv2WeightGradient), default);
         if (poison) PoisonFreed(116, batch);
         // layer2.0.relu1: ReLU
         _layer2_0_relu1Op.Backward(batch, default, Activation(Layer2_0_Relu1Output, batch), Activation(Layer2_0_Relu1OutputGradient, batch), Activation(Layer2_0_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(117, batch);
+        if (frozenPrefix >= 18) return;
         // layer2.0.bn1: BatchNorm2d
         _layer2_0_bn1Op.Backward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Activation(Layer2_0_Bn1OutputGradient, batch), Activation(Layer2_0_Conv1OutputGradient, batch), GradientUnlessFrozen(16, Layer2_0_Bn1WeightGradient), GradientUnlessFrozen(17, Layer2_0_Bn1BiasGradient));
         if (poison) PoisonFreed(118, batch);
+        if (frozenPrefix >= 16) return;
         // layer2.0.conv1: Conv2d
         _layer2_0_conv1Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, Activation(Layer2_0_Conv1OutputGradient, batch), Scratch(Layer2_0_Conv1GradientScratch, 200704, batch), GradientUnlessFrozen(15, Layer2_0_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer1_1_Relu2OutputGradient, batch), Scratch(Layer2_0_Conv1GradientScratch, 200704, batch), Activation(Layer1_1_Relu2OutputGradient, batch));
@@ -1606,18 +1639,22 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer1_1_Residual1OutputGradient, batch), Activation(Layer1_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer1_1_Residual1OutputGradient, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(121, batch);
+        if (frozenPrefix >= 15) return;
         // layer1.1.bn2: BatchNorm2d
         _layer1_1_bn2Op.Backward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Activation(Layer1_1_Bn2OutputGradient, batch), Activation(Layer1_1_Conv2OutputGradient, batch), GradientUnlessFrozen(13, Layer1_1_Bn2WeightGradient), GradientUnlessFrozen(14, Layer1_1_Bn2BiasGradient));
         if (poison) PoisonFreed(122, batch);
+        if (frozenPrefix >= 13) return;
         // layer1.1.conv2: Conv2d
         _layer1_1_conv2Op.Backward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, Activation(Layer1_1_Conv2OutputGradient, batch), Activation(Layer1_1_Relu1OutputGradient, batch), GradientUnlessFrozen(12, Layer1_1_Conv2WeightGradient), default);
         if (poison) PoisonFreed(123, batch);
         // layer1.1.relu1: ReLU
         _layer1_1_relu1Op.Backward(batch, default, Activation(Layer1_1_Relu1Output, batch), Activation(Layer1_1_Relu1OutputGradient, batch), Activation(Layer1_1_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(124, batch);
+        if (frozenPrefix >= 12) return;
         // layer1.1.bn1: BatchNorm2d
         _layer1_1_bn1Op.Backward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Activation(Layer1_1_Bn1OutputGradient, batch), Activation(Layer1_1_Conv1OutputGradient, batch), GradientUnlessFrozen(10, Layer1_1_Bn1WeightGradient), GradientUnlessFrozen(11, Layer1_1_Bn1BiasGradient));
         if (poison) PoisonFreed(125, batch);
+        if (frozenPrefix >= 10) return;
         // layer1.1.conv1: Conv2d
         _layer1_1_conv1Op.Backward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, Activation(Layer1_1_Conv1OutputGradient, batch), Scratch(Layer1_1_Conv1GradientScratch, 200704, batch), GradientUnlessFrozen(9, Layer1_1_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer1_0_Relu2OutputGradient, batch), Scratch(Layer1_1_Conv1GradientScratch, 200704, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
@@ -1629,18 +1666,22 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer1_0_Residual1OutputGradient, batch), Activation(Layer1_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer1_0_Residual1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
         if (poison) PoisonFreed(128, batch);
+        if (frozenPrefix >= 9) return;
         // layer1.0.bn2: BatchNorm2d
         _layer1_0_bn2Op.Backward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Activation(Layer1_0_Bn2OutputGradient, batch), Activation(Layer1_0_Conv2OutputGradient, batch), GradientUnlessFrozen(7, Layer1_0_Bn2WeightGradient), GradientUnlessFrozen(8, Layer1_0_Bn2BiasGradient));
         if (poison) PoisonFreed(129, batch);
+        if (frozenPrefix >= 7) return;
         // layer1.0.conv2: Conv2d
         _layer1_0_conv2Op.Backward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, Activation(Layer1_0_Conv2OutputGradient, batch), Activation(Layer1_0_Relu1OutputGradient, batch), GradientUnlessFrozen(6, Layer1_0_Conv2WeightGradient), default);
         if (poison) PoisonFreed(130, batch);
         // layer1.0.relu1: ReLU
         _layer1_0_relu1Op.Backward(batch, default, Activation(Layer1_0_Relu1Output, batch), Activation(Layer1_0_Relu1OutputGradient, batch), Activation(Layer1_0_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(131, batch);
+        if (frozenPrefix >= 6) return;
         // layer1.0.bn1: BatchNorm2d
         _layer1_0_bn1Op.Backward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Activation(Layer1_0_Bn1OutputGradient, batch), Activation(Layer1_0_Conv1OutputGradient, batch), GradientUnlessFrozen(4, Layer1_0_Bn1WeightGradient), GradientUnlessFrozen(5, Layer1_0_Bn1BiasGradient));
         if (poison) PoisonFreed(132, batch);
+        if (frozenPrefix >= 4) return;
         // layer1.0.conv1: Conv2d
         _layer1_0_conv1Op.Backward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, Activation(Layer1_0_Conv1OutputGradient, batch), Scratch(Layer1_0_Conv1GradientScratch, 200704, batch), GradientUnlessFrozen(3, Layer1_0_Conv1WeightGradient), default);
         _backend.Add(Activation(Maxpool1OutputGradient, batch), Scratch(Layer1_0_Conv1GradientScratch, 200704, batch), Activation(Maxpool1OutputGradient, batch));
@@ -1651,9 +1692,11 @@ partial class ResNet18 : global::Cnn.INetwork
         // relu1: ReLU
         _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Bn1OutputGradient, batch));
         if (poison) PoisonFreed(135, batch);
+        if (frozenPrefix >= 3) return;
         // bn1: BatchNorm2d
         _bn1Op.Backward(batch, Activation(Conv1Output, batch), Bn1Weight, Activation(Bn1OutputGradient, batch), Activation(Conv1OutputGradient, batch), GradientUnlessFrozen(1, Bn1WeightGradient), GradientUnlessFrozen(2, Bn1BiasGradient));
         if (poison) PoisonFreed(136, batch);
+        if (frozenPrefix >= 1) return;
         // conv1: Conv2d
         _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, GradientUnlessFrozen(0, Conv1WeightGradient), default);
     }
