@@ -12,6 +12,13 @@
       Modes: "eval", and "train" for networks with batch norm (train mode with dropout off,
       which PyTorch allows per module; without batch norm the two modes compute the same).
 
+  torch_parity.py param-groups --state FILE --grads FILE --out FILE
+      Steps the parameters in --state with SGD (momentum 0.9), Adam and AdamW, each with two param
+      groups: conv1/conv2 at lr 0.02 and weight decay 1e-2, the rest at the optimizer's lr and
+      weight decay 1e-4, from the gradients "step<k>.<name>" in --grads. A parameter without a
+      gradient at a step has none (requires_grad off: frozen), so it and its state stay untouched.
+      Writes <optimizer>.<name> after the last step, computed in float64.
+
   torch_parity.py forward --net NAME --weights FILE --input FILE --out FILE
       Loads a safetensors file written by Cnn into the PyTorch network with strict=True and
       writes its eval-mode output for the input tensor in FILE: the other direction.
@@ -284,6 +291,31 @@ def forward(name, weights, input_path, out):
         save_safetensors(out, {"output": model(x)})
 
 
+def param_groups(state_path, grads_path, out):
+    state, grads = load_safetensors(state_path), load_safetensors(grads_path)
+    steps = max(int(key.split(".")[0][len("step"):]) for key in grads)
+    results = {}
+    for name in ("sgd", "adam", "adamw"):
+        params = {n: nn.Parameter(t.double().clone()) for n, t in state.items()}
+        conv = [p for n, p in params.items() if n.split(".")[0] in ("conv1", "conv2")]
+        rest = [p for n, p in params.items() if n.split(".")[0] not in ("conv1", "conv2")]
+        groups = [{"params": rest}, {"params": conv, "lr": 0.02, "weight_decay": 1e-2}]
+        if name == "sgd":
+            optimizer = torch.optim.SGD(groups, lr=0.1, momentum=0.9, weight_decay=1e-4)
+        elif name == "adam":
+            optimizer = torch.optim.Adam(groups, lr=1e-2, weight_decay=1e-4)
+        else:
+            optimizer = torch.optim.AdamW(groups, lr=1e-2, weight_decay=1e-4)
+        for k in range(1, steps + 1):
+            for n, p in params.items():
+                key = f"step{k}.{n}"
+                p.grad = grads[key].double() if key in grads else None
+            optimizer.step()
+        for n, p in params.items():
+            results[f"{name}.{n}"] = p.detach()
+    save_safetensors(out, results)
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -295,12 +327,18 @@ def main():
     f.add_argument("--weights", required=True)
     f.add_argument("--input", required=True)
     f.add_argument("--out", required=True)
+    g = sub.add_parser("param-groups")
+    g.add_argument("--state", required=True)
+    g.add_argument("--grads", required=True)
+    g.add_argument("--out", required=True)
     args = parser.parse_args()
     torch.set_num_threads(2)
     if args.command == "record":
         os.makedirs(args.out, exist_ok=True)
         for name in args.nets:
             record(name, args.out)
+    elif args.command == "param-groups":
+        param_groups(args.state, args.grads, args.out)
     else:
         forward(args.net, args.weights, args.input, args.out)
 

@@ -94,13 +94,14 @@ internal sealed unsafe class CudaConv2dOperator : IConv2dOperator, IDisposable
         ulong w = _backend.Pointer(weight, _g.WeightSize, nameof(weight));
         ulong dy = _backend.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
         ulong dx = _backend.OptionalPointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
-        ulong dw = _backend.Pointer(weightGradient, _g.WeightSize, nameof(weightGradient));
-        ulong db = _g.HasBias ? _backend.Pointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : 0;
+        // An empty weight or bias gradient is not computed (a frozen parameter), as an empty input gradient.
+        ulong dw = _backend.OptionalPointer(weightGradient, _g.WeightSize, nameof(weightGradient));
+        ulong db = _g.HasBias ? _backend.OptionalPointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : 0;
         if (batch == 0)
         {
             // Gradients are overwritten: over no samples they are zero.
-            _backend.Fill(weightGradient.Slice(0, _g.WeightSize), 0f);
-            if (_g.HasBias) _backend.Fill(biasGradient.Slice(0, _g.OutChannels), 0f);
+            if (dw != 0) _backend.Fill(weightGradient.Slice(0, _g.WeightSize), 0f);
+            if (db != 0) _backend.Fill(biasGradient.Slice(0, _g.OutChannels), 0f);
             return;
         }
         Describe(batch, _backwardOperation);
@@ -108,17 +109,21 @@ internal sealed unsafe class CudaConv2dOperator : IConv2dOperator, IDisposable
         float one = 1f, zero = 0f;
 
         // Parameter gradients are overwritten (beta = 0), not accumulated.
-        if (_g.HasBias)
+        if (db != 0)
             Check(Cudnn.cudnnConvolutionBackwardBias(handle, &one, _y.Value, dy, &zero, _bias.Value, db), "cudnnConvolutionBackwardBias", _backwardOperation, batch);
 
-        if (!_filter.TryGetValue(batch, out Algorithm filter))
+        ulong workspace;
+        if (dw != 0)
         {
-            filter = Search(Direction.Filter, batch, x, dy, dw, _backwardOperation);
-            _filter[batch] = filter;
+            if (!_filter.TryGetValue(batch, out Algorithm filter))
+            {
+                filter = Search(Direction.Filter, batch, x, dy, dw, _backwardOperation);
+                _filter[batch] = filter;
+            }
+            workspace = _backend.Workspace(filter.WorkspaceBytes, _backwardOperation);
+            Check(Cudnn.cudnnConvolutionBackwardFilter(handle, &one, _x.Value, x, _y.Value, dy, _filterConvolution.Value, filter.Id,
+                workspace, (nuint)filter.WorkspaceBytes, &zero, _w.Value, dw), "cudnnConvolutionBackwardFilter", _backwardOperation, batch);
         }
-        ulong workspace = _backend.Workspace(filter.WorkspaceBytes, _backwardOperation);
-        Check(Cudnn.cudnnConvolutionBackwardFilter(handle, &one, _x.Value, x, _y.Value, dy, _filterConvolution.Value, filter.Id,
-            workspace, (nuint)filter.WorkspaceBytes, &zero, _w.Value, dw), "cudnnConvolutionBackwardFilter", _backwardOperation, batch);
 
         if (dx == 0) return;
         if (!_data.TryGetValue(batch, out Algorithm data))

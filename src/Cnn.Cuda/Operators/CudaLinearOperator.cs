@@ -45,18 +45,19 @@ internal sealed unsafe class CudaLinearOperator : ILinearOperator
         ulong w = _backend.Pointer(weight, _g.WeightSize, nameof(weight));
         ulong dy = _backend.Pointer(outputGradient, (long)batch * _g.OutFeatures, nameof(outputGradient));
         ulong dx = _backend.OptionalPointer(inputGradient, (long)batch * _g.InFeatures, nameof(inputGradient));
-        ulong dw = _backend.Pointer(weightGradient, _g.WeightSize, nameof(weightGradient));
-        ulong db = _g.HasBias ? _backend.Pointer(biasGradient, _g.OutFeatures, nameof(biasGradient)) : 0;
+        // An empty weight or bias gradient is not computed (a frozen parameter), as an empty input gradient.
+        ulong dw = _backend.OptionalPointer(weightGradient, _g.WeightSize, nameof(weightGradient));
+        ulong db = _g.HasBias ? _backend.OptionalPointer(biasGradient, _g.OutFeatures, nameof(biasGradient)) : 0;
         if (batch == 0)
         {
             // Gradients are overwritten: over no samples they are zero.
-            _backend.Fill(weightGradient.Slice(0, _g.WeightSize), 0f);
-            if (_g.HasBias) _backend.Fill(biasGradient.Slice(0, _g.OutFeatures), 0f);
+            if (dw != 0) _backend.Fill(weightGradient.Slice(0, _g.WeightSize), 0f);
+            if (db != 0) _backend.Fill(biasGradient.Slice(0, _g.OutFeatures), 0f);
             return;
         }
         if (dx != 0) Gemm(RowMajorGemm.InputGradient(batch, _g.InFeatures, _g.OutFeatures), w, dy, dx, _backwardOperation);
-        Gemm(RowMajorGemm.WeightGradient(batch, _g.InFeatures, _g.OutFeatures), x, dy, dw, _backwardOperation);
-        if (!_g.HasBias) return;
+        if (dw != 0) Gemm(RowMajorGemm.WeightGradient(batch, _g.InFeatures, _g.OutFeatures), x, dy, dw, _backwardOperation);
+        if (db == 0) return;
         int rows = batch, columns = _g.OutFeatures;
         void** args = stackalloc void*[] { &dy, &db, &rows, &columns };
         _backend.Launch(_backend.Kernels.SumRows, columns, args, "cnn_sum_rows", _backwardOperation);

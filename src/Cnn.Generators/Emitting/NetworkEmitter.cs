@@ -405,6 +405,7 @@ namespace Cnn.Generators.Emitting
             w.Close();
             w.Line("/// <inheritdoc/>");
             w.Line("public bool DropoutEnabled { get; set; } = true;");
+            EmitFreezing(w, network);
             EmitDropoutState(w, network);
             w.Line("/// <inheritdoc/>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;");
@@ -416,6 +417,24 @@ namespace Cnn.Generators.Emitting
             w.Line("/// <summary>Re-initialises every parameter with PyTorch's default scheme for its layer type, and resets the running statistics.</summary>");
             w.Line("public void Initialize(ulong seed) => global::Cnn.ParameterInitializer.Initialize(this, seed);");
             w.Line();
+        }
+
+        /// <summary>
+        /// One frozen flag per parameter, which the backward calls read (a frozen parameter's gradient
+        /// is passed empty, so the operator skips it), and, with batch norm, the mode of frozen batch norm.
+        /// </summary>
+        private static void EmitFreezing(SourceWriter w, ShapedNetwork network)
+        {
+            int count = AllParameters(network).Count(p => !p.IsBuffer);
+            w.Line($"private readonly bool[] _frozen = new bool[{Num(count)}];");
+            w.Line("/// <inheritdoc/>");
+            w.Line("public global::System.Span<bool> FrozenParameters => _frozen;");
+            w.Line($"private {TensorType} GradientUnlessFrozen(int parameter, {TensorType} gradient) => _frozen[parameter] ? default : gradient;");
+            w.Line("private int FrozenPrefix() { int i = 0; while (i < _frozen.Length && _frozen[i]) i++; return i; }");
+            if (!network.Layers.Any(l => l.Resolved is BatchNormResolved)) return;
+            w.Line("/// <inheritdoc/>");
+            w.Line("public bool EvaluateFrozenBatchNorm { get; set; }");
+            w.Line("private bool BatchNormTraining(int weight) => _training && !(EvaluateFrozenBatchNorm && _frozen[weight]);");
         }
 
         /// <summary>
@@ -503,9 +522,16 @@ namespace Cnn.Generators.Emitting
             w.Line("CheckBatch(batch);");
             w.Line("if (_inference) throw BuiltForInference(\"cannot run Backward\");");
             w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
+            w.Line("int frozenPrefix = FrozenPrefix();");
+            // Parameters are numbered in execution order, so once a layer's parameters and all before
+            // them are frozen, no earlier layer needs a gradient: the pass stops there.
+            int[] parametersThrough = new int[network.Layers.Count];
+            for (int i = 0, count = 0; i < network.Layers.Count; i++)
+                parametersThrough[i] = count += network.Layers[i].Parameters.Count(p => !p.IsBuffer);
             for (int i = network.Layers.Count - 1; i >= 0; i--)
             {
                 ShapedLayer layer = network.Layers[i];
+                if (layer.Parameters.Any(p => !p.IsBuffer)) w.Line($"if (frozenPrefix >= {Num(parametersThrough[i])}) return;");
                 var calls = new List<string>();
                 layer.Resolved.Rules.BackwardAll(layer, e, calls);
                 if (calls.Count > 0) w.Line($"// {layer.Path}: {layer.Kind}");

@@ -71,7 +71,7 @@ namespace Cnn.Generators.Layers
         {
             EquatableArray<ParameterModel> p = layer.Parameters;
             calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Parameter(p[0])}, {e.Parameter(p[1])}, "
-                + $"{e.Buffer(p[2])}, {e.Buffer(p[3])}, {e.Buffer(p[4])}, {e.Value(layer.Output)}, Training);");
+                + $"{e.Buffer(p[2])}, {e.Buffer(p[3])}, {e.Buffer(p[4])}, {e.Value(layer.Output)}, {e.BatchNormTraining(p[0])});");
         }
 
         /// <summary>

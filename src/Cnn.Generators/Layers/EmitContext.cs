@@ -16,6 +16,7 @@ namespace Cnn.Generators.Layers
         private readonly Dictionary<string, string> _views = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _masks = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _scratches = new Dictionary<string, string>(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _parameterIndices = new Dictionary<string, int>(StringComparer.Ordinal);
 
         public EmitContext(ShapedNetwork network, NetworkPlans plans)
         {
@@ -46,6 +47,7 @@ namespace Cnn.Generators.Layers
             {
                 foreach (ParameterModel p in layer.Parameters)
                 {
+                    if (!p.IsBuffer) _parameterIndices[p.Name] = _parameterIndices.Count;
                     string name = Pascal(p.Name), unique = name;
                     for (int i = 2; !properties.Add(unique) || !properties.Add(unique + "Gradient") || used.Contains(unique); i++) unique = name + "_" + i.ToString(CultureInfo.InvariantCulture);
                     _views[p.Name] = unique;
@@ -90,7 +92,14 @@ namespace Cnn.Generators.Layers
 
         public string Parameter(ParameterModel p) => View(p);
 
-        public string Gradient(ParameterModel p) => View(p) + "Gradient";
+        /// <summary>The gradient a backward call writes: empty, so not computed, while the parameter is frozen.</summary>
+        public string Gradient(ParameterModel p) => $"GradientUnlessFrozen({Num(ParameterIndex(p))}, {View(p)}Gradient)";
+
+        /// <summary>Whether batch norm trains, given its weight: not while that is frozen and frozen batch norm evaluates.</summary>
+        public string BatchNormTraining(ParameterModel weight) => $"BatchNormTraining({Num(ParameterIndex(weight))})";
+
+        /// <summary>The parameter's index in ParameterInfos (and FrozenParameters).</summary>
+        public int ParameterIndex(ParameterModel p) => _parameterIndices[p.Name];
 
         public string Buffer(ParameterModel p) => View(p);
 

@@ -1,8 +1,9 @@
 namespace Cnn.Backends;
 
 // One prepared operator per layer. Forward and backward sit side by side. Backward overwrites
-// parameter gradients (it does not accumulate) and skips the input gradient when that tensor is
-// empty, as it is for the first layer.
+// parameter gradients (it does not accumulate) and skips each gradient whose tensor is empty: the
+// input gradient of the first layer, the weight and bias gradients of a frozen parameter (whose
+// memory it then leaves untouched).
 
 /// <summary>A prepared 2-D convolution.</summary>
 public interface IConv2dOperator

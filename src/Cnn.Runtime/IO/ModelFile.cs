@@ -123,48 +123,87 @@ public static class ModelFile
     /// <returns>The file's metadata.</returns>
     /// <exception cref="SafeTensorsFormatException">The file is not valid safetensors.</exception>
     /// <exception cref="ModelFormatException">The file's tensors, their values or the reserved metadata do not fit the network; lists every problem.</exception>
-    public static ModelMetadata Load(INetwork network, string path, bool allowNonFinite = false)
+    public static ModelMetadata Load(INetwork network, string path, bool allowNonFinite = false) =>
+        Load(network, path, new LoadOptions { AllowNonFinite = allowNonFinite }).Metadata;
+
+    /// <summary>
+    /// Loads the tensors of <paramref name="path"/> that <paramref name="options"/> select into
+    /// <paramref name="network"/>, strictly (as the other overload) or, with
+    /// <see cref="LoadOptions.Strict"/> false, whatever matches by name and shape, as PyTorch's
+    /// <c>load_state_dict(strict=False)</c>: for fine-tuning, a body from a file whose head differs.
+    /// A tensor whose shape differs is never written. Everything is checked and read before the
+    /// network changes, so on any error the network is as it was.
+    /// </summary>
+    /// <param name="network">The network to load into.</param>
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="options">Strictness, the names that take part, and whether non-finite values are accepted.</param>
+    /// <returns>The metadata, and which names were loaded, missing, unexpected or of another shape.</returns>
+    /// <exception cref="SafeTensorsFormatException">The file is not valid safetensors.</exception>
+    /// <exception cref="ModelFormatException">
+    /// A selected tensor has a dtype that does not convert to float32, a value that is refused, or
+    /// reserved metadata is malformed; or, when strict, any selected tensor does not match. Lists every problem.
+    /// </exception>
+    public static LoadResult Load(INetwork network, string path, LoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
         using SingleThreadedUse.Scope use = SingleThreadedUse.Enter(network, "ModelFile.Load");
         using SafeTensorsFile file = SafeTensorsFile.Open(path);
 
         var problems = new List<string>();
         var expected = new HashSet<string>(StringComparer.Ordinal);
+        List<string> loaded = [], missing = [], unexpected = [], mismatched = [];
+        var loadedParameters = new List<ParameterInfo>();
+        var loadedBuffers = new List<ParameterInfo>();
         foreach (ParameterInfo info in network.ParameterInfos.Concat(network.BufferInfos))
         {
             expected.Add(info.Name);
+            if (!options.Selects(info.Name)) continue;
             if (!file.TryGetTensor(info.Name, out SafeTensorInfo? tensor))
             {
-                problems.Add($"missing '{info.Name}'");
+                missing.Add(info.Name);
                 continue;
             }
             if (!tensor.DType.ConvertsToSingle())
+            {
                 problems.Add($"'{info.Name}' has dtype {tensor.DType.HeaderName()}, not a float type (F32, F64, F16, BF16) or an integer count (I64, I32)");
+                continue;
+            }
             long[] shape = FileShape(info);
             if (!tensor.Shape.SequenceEqual(shape))
-                problems.Add($"'{info.Name}' has shape {tensor.ShapeText} in the file but {SafeTensorInfo.FormatShape(shape)} in {network.ArchitectureName}");
+            {
+                mismatched.Add($"'{info.Name}' has shape {tensor.ShapeText} in the file but {SafeTensorInfo.FormatShape(shape)} in {network.ArchitectureName}");
+                continue;
+            }
+            loaded.Add(info.Name);
+            (info.Role is ParameterRole.Weight or ParameterRole.Bias ? loadedParameters : loadedBuffers).Add(info);
         }
         foreach (SafeTensorInfo tensor in file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
-            if (!expected.Contains(tensor.Name)) problems.Add($"unexpected '{tensor.Name}'");
+            if (!expected.Contains(tensor.Name) && options.Selects(tensor.Name)) unexpected.Add(tensor.Name);
+        }
+        if (options.Strict)
+        {
+            problems.AddRange(missing.Select(name => $"missing '{name}'"));
+            problems.AddRange(mismatched);
+            problems.AddRange(unexpected.Select(name => $"unexpected '{name}'"));
         }
         ModelMetadata metadata = ParseMetadata(file.Metadata, problems);
         if (problems.Count > 0) throw new ModelFormatException(path, network.ArchitectureName, problems);
 
         // Everything is read to the host first, so a read error cannot leave half a model behind.
-        float[] parameters = Read(file, network.ParameterInfos, network.Parameters.Length);
-        float[] buffers = network.BufferInfos.Count > 0 ? Read(file, network.BufferInfos, network.Buffers.Length) : [];
-        if (!allowNonFinite)
+        float[] parameters = Read(file, loadedParameters, network.Parameters.Length);
+        float[] buffers = network.BufferInfos.Count > 0 ? Read(file, loadedBuffers, network.Buffers.Length) : [];
+        if (!options.AllowNonFinite)
         {
-            problems.AddRange(NetworkValues.Problems(network.ParameterInfos, parameters).Concat(NetworkValues.Problems(network.BufferInfos, buffers))
+            problems.AddRange(NetworkValues.Problems(loadedParameters, parameters).Concat(NetworkValues.Problems(loadedBuffers, buffers))
                 .Select(p => p + " (load with allowNonFinite: true to accept it)"));
             if (problems.Count > 0) throw new ModelFormatException(path, network.ArchitectureName, problems);
         }
-        Upload(network, network.ParameterInfos, parameters, network.Parameters);
-        if (network.BufferInfos.Count > 0) Upload(network, network.BufferInfos, buffers, network.Buffers);
-        return metadata;
+        Upload(network, loadedParameters, parameters, network.Parameters);
+        if (network.BufferInfos.Count > 0) Upload(network, loadedBuffers, buffers, network.Buffers);
+        return new LoadResult(metadata, loaded, missing, unexpected, mismatched);
     }
 
     /// <summary>Reads only the metadata of a model file, e.g. to find which network class to construct.</summary>

@@ -100,6 +100,29 @@ public interface INetwork : IDisposable
     /// <summary>Where the dropout masks come from; the default value, and ignored, for a network without dropout.</summary>
     DropoutState DropoutState { get; set; }
 
+    /// <summary>
+    /// One flag per entry of <see cref="ParameterInfos"/>: whether that parameter is frozen (PyTorch's
+    /// <c>requires_grad = False</c>). <see cref="Backward"/> computes no gradient for a frozen parameter:
+    /// it skips that work and leaves the parameter's slice of <see cref="Gradients"/> as it was, and
+    /// stops at the last layer whose parameters and all before them are frozen, as no earlier layer
+    /// then needs a gradient.
+    /// Optimizers leave a frozen parameter and its state untouched. Set them with
+    /// <see cref="Freezing.Freeze"/>, which also zeroes the frozen gradients; empty for a network that
+    /// cannot freeze.
+    /// </summary>
+    Span<bool> FrozenParameters => default;
+
+    /// <summary>
+    /// Whether a batch norm layer whose weight is frozen runs in evaluation mode even in training
+    /// (normalising with, and not updating, its running statistics), as PyTorch's
+    /// <c>model.train(); model.body.eval()</c>. False by default; ignored by a network without batch norm.
+    /// </summary>
+    bool EvaluateFrozenBatchNorm
+    {
+        get => false;
+        set { }
+    }
+
     /// <summary>Every layer in execution order (blocks expanded), for feature maps and diagnostics.</summary>
     IReadOnlyList<LayerInfo> Layers { get; }
 

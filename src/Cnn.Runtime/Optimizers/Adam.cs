@@ -21,14 +21,13 @@ public class Adam : Optimizer
     /// <param name="decoupled">AdamW's decoupled weight decay instead of Adam's L2 form.</param>
     /// <exception cref="ArgumentOutOfRangeException">The learning rate is not positive, or a beta is outside [0, 1).</exception>
     public Adam(INetwork network, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0, bool decoupled = false)
-        : base(network, learningRate)
+        : base(network, learningRate, weightDecay)
     {
         if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
         if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
-        WeightDecay = weightDecay;
         Decoupled = decoupled;
         _firstMoment = network.Backend.Allocate(network.Parameters.Length);
         _secondMoment = network.Backend.Allocate(network.Parameters.Length);
@@ -40,8 +39,6 @@ public class Adam : Optimizer
     public float Beta2 { get; }
     /// <summary>Added to √v̂ in the denominator, for numerical stability.</summary>
     public float Epsilon { get; }
-    /// <summary>The weight-decay coefficient; 0 turns it off.</summary>
-    public float WeightDecay { get; }
     /// <summary>True for AdamW's decoupled weight decay.</summary>
     public bool Decoupled { get; }
 
@@ -53,11 +50,12 @@ public class Adam : Optimizer
     ];
 
     /// <inheritdoc/>
-    protected override void Update(int step)
+    protected override void Update(in UpdateRange range)
     {
-        int length = Network.Parameters.Length;
-        Network.Backend.AdamStep(Network.Parameters, Network.Gradients, new Tensor(_firstMoment, 0, length), new Tensor(_secondMoment, 0, length),
-            new AdamStepSettings(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, step));
+        (int offset, int length) = (range.Offset, range.Length);
+        Network.Backend.AdamStep(Network.Parameters.Slice(offset, length), Network.Gradients.Slice(offset, length),
+            new Tensor(_firstMoment, offset, length), new Tensor(_secondMoment, offset, length),
+            new AdamStepSettings(range.LearningRate, Beta1, Beta2, Epsilon, range.WeightDecay, Decoupled, range.Step));
     }
 
     /// <summary>Frees the two moment buffers.</summary>

@@ -17,13 +17,12 @@ public sealed class Sgd : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">The learning rate is not positive or the momentum is negative.</exception>
     /// <exception cref="ArgumentException">Nesterov without momentum, or with dampening.</exception>
     public Sgd(INetwork network, float learningRate, float momentum = 0, float dampening = 0, float weightDecay = 0, bool nesterov = false)
-        : base(network, learningRate)
+        : base(network, learningRate, weightDecay)
     {
         if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be 0 or more.");
         if (nesterov && (momentum <= 0 || dampening != 0)) throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening, as in PyTorch.", nameof(nesterov));
         Momentum = momentum;
         Dampening = dampening;
-        WeightDecay = weightDecay;
         Nesterov = nesterov;
         if (momentum != 0) _velocity = network.Backend.Allocate(network.Parameters.Length);
     }
@@ -32,8 +31,6 @@ public sealed class Sgd : Optimizer
     public float Momentum { get; }
     /// <summary>Dampening of the gradient in the momentum update, PyTorch's <c>dampening</c>.</summary>
     public float Dampening { get; }
-    /// <summary>L2 coefficient added to the gradient; 0 turns it off.</summary>
-    public float WeightDecay { get; }
     /// <summary>Whether the step uses Nesterov momentum.</summary>
     public bool Nesterov { get; }
 
@@ -42,11 +39,11 @@ public sealed class Sgd : Optimizer
         _velocity is null ? [] : [new("momentum_buffer", new Tensor(_velocity, 0, Network.Parameters.Length))];
 
     /// <inheritdoc/>
-    protected override void Update(int step)
+    protected override void Update(in UpdateRange range)
     {
-        Tensor velocity = _velocity is null ? default : new Tensor(_velocity, 0, Network.Parameters.Length);
-        Network.Backend.SgdStep(Network.Parameters, Network.Gradients, velocity,
-            new SgdStepSettings(LearningRate, Momentum, Dampening, WeightDecay, Nesterov, FirstStep: step == 1));
+        Tensor velocity = _velocity is null ? default : new Tensor(_velocity, range.Offset, range.Length);
+        Network.Backend.SgdStep(Network.Parameters.Slice(range.Offset, range.Length), Network.Gradients.Slice(range.Offset, range.Length), velocity,
+            new SgdStepSettings(range.LearningRate, Momentum, Dampening, range.WeightDecay, Nesterov, FirstStep: range.Step == 1));
     }
 
     /// <summary>Frees the momentum buffer, if any.</summary>

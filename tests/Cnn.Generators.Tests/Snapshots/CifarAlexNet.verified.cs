@@ -353,6 +353,11 @@ partial class CifarAlexNet : global::Cnn.INetwork
     }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    private readonly bool[] _frozen = new bool[16];
+    /// <inheritdoc/>
+    public global::System.Span<bool> FrozenParameters => _frozen;
+    private global::Cnn.Tensor GradientUnlessFrozen(int parameter, global::Cnn.Tensor gradient) => _frozen[parameter] ? default : gradient;
+    private int FrozenPrefix() { int i = 0; while (i < _frozen.Length && _frozen[i]) i++; return i; }
     /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState
     {
@@ -532,13 +537,16 @@ partial class CifarAlexNet : global::Cnn.INetwork
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        int frozenPrefix = FrozenPrefix();
+        if (frozenPrefix >= 16) return;
         // classifier.6: Linear
-        _classifier_6Op.Backward(batch, Activation(Relu7Output, batch), Classifier_6_Weight, Activation(Classifier_6OutputGradient, batch), Activation(Relu7OutputGradient, batch), Classifier_6_WeightGradient, Classifier_6_BiasGradient);
+        _classifier_6Op.Backward(batch, Activation(Relu7Output, batch), Classifier_6_Weight, Activation(Classifier_6OutputGradient, batch), Activation(Relu7OutputGradient, batch), GradientUnlessFrozen(14, Classifier_6_WeightGradient), GradientUnlessFrozen(15, Classifier_6_BiasGradient));
         // relu7: ReLU
         _relu7Op.Backward(batch, default, Activation(Relu7Output, batch), Activation(Relu7OutputGradient, batch), Activation(Classifier_4OutputGradient, batch));
         if (poison) PoisonFreed(22, batch);
+        if (frozenPrefix >= 14) return;
         // classifier.4: Linear
-        _classifier_4Op.Backward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Activation(Classifier_4OutputGradient, batch), Activation(Dropout2OutputGradient, batch), Classifier_4_WeightGradient, Classifier_4_BiasGradient);
+        _classifier_4Op.Backward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Activation(Classifier_4OutputGradient, batch), Activation(Dropout2OutputGradient, batch), GradientUnlessFrozen(12, Classifier_4_WeightGradient), GradientUnlessFrozen(13, Classifier_4_BiasGradient));
         if (poison) PoisonFreed(23, batch);
         // dropout2: Dropout
         _dropout2Op.Backward(batch, Activation(Dropout2Mask, batch), Activation(Dropout2OutputGradient, batch), Activation(Relu6OutputGradient, batch));
@@ -546,8 +554,9 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // relu6: ReLU
         _relu6Op.Backward(batch, default, Activation(Relu6Output, batch), Activation(Relu6OutputGradient, batch), Activation(Classifier_1OutputGradient, batch));
         if (poison) PoisonFreed(25, batch);
+        if (frozenPrefix >= 12) return;
         // classifier.1: Linear
-        _classifier_1Op.Backward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Activation(Classifier_1OutputGradient, batch), Activation(Dropout1OutputGradient, batch), Classifier_1_WeightGradient, Classifier_1_BiasGradient);
+        _classifier_1Op.Backward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Activation(Classifier_1OutputGradient, batch), Activation(Dropout1OutputGradient, batch), GradientUnlessFrozen(10, Classifier_1_WeightGradient), GradientUnlessFrozen(11, Classifier_1_BiasGradient));
         if (poison) PoisonFreed(26, batch);
         // dropout1: Dropout
         _dropout1Op.Backward(batch, Activation(Dropout1Mask, batch), Activation(Dropout1OutputGradient, batch), Activation(Flatten1OutputGradient, batch));
@@ -558,20 +567,23 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // relu5: ReLU
         _relu5Op.Backward(batch, default, Activation(Relu5Output, batch), Activation(Relu5OutputGradient, batch), Activation(Features_10OutputGradient, batch));
         if (poison) PoisonFreed(30, batch);
+        if (frozenPrefix >= 10) return;
         // features.10: Conv2d
-        _features_10Op.Backward(batch, Activation(Relu4Output, batch), Features_10_Weight, Activation(Features_10OutputGradient, batch), Activation(Relu4OutputGradient, batch), Features_10_WeightGradient, Features_10_BiasGradient);
+        _features_10Op.Backward(batch, Activation(Relu4Output, batch), Features_10_Weight, Activation(Features_10OutputGradient, batch), Activation(Relu4OutputGradient, batch), GradientUnlessFrozen(8, Features_10_WeightGradient), GradientUnlessFrozen(9, Features_10_BiasGradient));
         if (poison) PoisonFreed(31, batch);
         // relu4: ReLU
         _relu4Op.Backward(batch, default, Activation(Relu4Output, batch), Activation(Relu4OutputGradient, batch), Activation(Features_8OutputGradient, batch));
         if (poison) PoisonFreed(32, batch);
+        if (frozenPrefix >= 8) return;
         // features.8: Conv2d
-        _features_8Op.Backward(batch, Activation(Relu3Output, batch), Features_8_Weight, Activation(Features_8OutputGradient, batch), Activation(Relu3OutputGradient, batch), Features_8_WeightGradient, Features_8_BiasGradient);
+        _features_8Op.Backward(batch, Activation(Relu3Output, batch), Features_8_Weight, Activation(Features_8OutputGradient, batch), Activation(Relu3OutputGradient, batch), GradientUnlessFrozen(6, Features_8_WeightGradient), GradientUnlessFrozen(7, Features_8_BiasGradient));
         if (poison) PoisonFreed(33, batch);
         // relu3: ReLU
         _relu3Op.Backward(batch, default, Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Features_6OutputGradient, batch));
         if (poison) PoisonFreed(34, batch);
+        if (frozenPrefix >= 6) return;
         // features.6: Conv2d
-        _features_6Op.Backward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Activation(Features_6OutputGradient, batch), Activation(Maxpool2OutputGradient, batch), Features_6_WeightGradient, Features_6_BiasGradient);
+        _features_6Op.Backward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Activation(Features_6OutputGradient, batch), Activation(Maxpool2OutputGradient, batch), GradientUnlessFrozen(4, Features_6_WeightGradient), GradientUnlessFrozen(5, Features_6_BiasGradient));
         if (poison) PoisonFreed(35, batch);
         // maxpool2: MaxPool2d
         _maxpool2Op.Backward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
@@ -579,8 +591,9 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // relu2: ReLU
         _relu2Op.Backward(batch, default, Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Features_3OutputGradient, batch));
         if (poison) PoisonFreed(37, batch);
+        if (frozenPrefix >= 4) return;
         // features.3: Conv2d
-        _features_3Op.Backward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Activation(Features_3OutputGradient, batch), Activation(Maxpool1OutputGradient, batch), Features_3_WeightGradient, Features_3_BiasGradient);
+        _features_3Op.Backward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Activation(Features_3OutputGradient, batch), Activation(Maxpool1OutputGradient, batch), GradientUnlessFrozen(2, Features_3_WeightGradient), GradientUnlessFrozen(3, Features_3_BiasGradient));
         if (poison) PoisonFreed(38, batch);
         // maxpool1: MaxPool2d
         _maxpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
@@ -588,8 +601,9 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // relu1: ReLU
         _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Features_0OutputGradient, batch));
         if (poison) PoisonFreed(40, batch);
+        if (frozenPrefix >= 2) return;
         // features.0: Conv2d
-        _features_0Op.Backward(batch, Activation(NetworkInput, batch), Features_0_Weight, Activation(Features_0OutputGradient, batch), default, Features_0_WeightGradient, Features_0_BiasGradient);
+        _features_0Op.Backward(batch, Activation(NetworkInput, batch), Features_0_Weight, Activation(Features_0OutputGradient, batch), default, GradientUnlessFrozen(0, Features_0_WeightGradient), GradientUnlessFrozen(1, Features_0_BiasGradient));
     }
 
     /// <summary>

@@ -2273,6 +2273,14 @@ partial class GoogLeNet : global::Cnn.INetwork
     }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    private readonly bool[] _frozen = new bool[173];
+    /// <inheritdoc/>
+    public global::System.Span<bool> FrozenParameters => _frozen;
+    private global::Cnn.Tensor GradientUnlessFrozen(int parameter, global::Cnn.Tensor gradient) => _frozen[parameter] ? default : gradient;
+    private int FrozenPrefix() { int i = 0; while (i < _frozen.Length && _frozen[i]) i++; return i; }
+    /// <inheritdoc/>
+    public bool EvaluateFrozenBatchNorm { get; set; }
+    private bool BatchNormTraining(int weight) => _training && !(EvaluateFrozenBatchNorm && _frozen[weight]);
     /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState
     {
@@ -3344,7 +3352,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _conv1_convOp.Forward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, default, Activation(Conv1ConvOutput, batch));
         if (last == 0) return;
         // conv1.bn: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
-        _conv1_bnOp.Forward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Conv1BnBias, Conv1BnRunningMean, Conv1BnRunningVar, Conv1BnNumBatchesTracked, Activation(Conv1BnOutput, batch), Training);
+        _conv1_bnOp.Forward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Conv1BnBias, Conv1BnRunningMean, Conv1BnRunningVar, Conv1BnNumBatchesTracked, Activation(Conv1BnOutput, batch), BatchNormTraining(1));
         if (last == 1) return;
         // conv1.relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112)
         _conv1_relu1Op.Forward(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch));
@@ -3358,7 +3366,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(4, batch);
         if (last == 4) return;
         // conv2.bn: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _conv2_bnOp.Forward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Conv2BnBias, Conv2BnRunningMean, Conv2BnRunningVar, Conv2BnNumBatchesTracked, Activation(Conv2BnOutput, batch), Training);
+        _conv2_bnOp.Forward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Conv2BnBias, Conv2BnRunningMean, Conv2BnRunningVar, Conv2BnNumBatchesTracked, Activation(Conv2BnOutput, batch), BatchNormTraining(4));
         if (last == 5) return;
         // conv2.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_relu1Op.Forward(batch, Activation(Conv2BnOutput, batch), Activation(Conv2Relu1Output, batch));
@@ -3368,7 +3376,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(7, batch);
         if (last == 7) return;
         // conv3.bn: BatchNorm2d (N, 192, 56, 56) -> (N, 192, 56, 56)
-        _conv3_bnOp.Forward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Conv3BnBias, Conv3BnRunningMean, Conv3BnRunningVar, Conv3BnNumBatchesTracked, Activation(Conv3BnOutput, batch), Training);
+        _conv3_bnOp.Forward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Conv3BnBias, Conv3BnRunningMean, Conv3BnRunningVar, Conv3BnNumBatchesTracked, Activation(Conv3BnOutput, batch), BatchNormTraining(7));
         if (last == 8) return;
         // conv3.relu1: ReLU (N, 192, 56, 56) -> (N, 192, 56, 56)
         _conv3_relu1Op.Forward(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch));
@@ -3381,7 +3389,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception3a_branch1_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, default, Activation(Inception3aBranch1ConvOutput, batch));
         if (last == 11) return;
         // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
-        _inception3a_branch1_bnOp.Forward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Inception3aBranch1BnBias, Inception3aBranch1BnRunningMean, Inception3aBranch1BnRunningVar, Inception3aBranch1BnNumBatchesTracked, Activation(Inception3aBranch1BnOutput, batch), Training);
+        _inception3a_branch1_bnOp.Forward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Inception3aBranch1BnBias, Inception3aBranch1BnRunningMean, Inception3aBranch1BnRunningVar, Inception3aBranch1BnNumBatchesTracked, Activation(Inception3aBranch1BnOutput, batch), BatchNormTraining(10));
         if (last == 12) return;
         // inception3a.branch1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_relu1Op.Forward(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch));
@@ -3390,7 +3398,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception3a_branch2_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, default, Activation(Inception3aBranch2_0_ConvOutput, batch));
         if (last == 14) return;
         // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
-        _inception3a_branch2_0_bnOp.Forward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Inception3aBranch2_0_BnBias, Inception3aBranch2_0_BnRunningMean, Inception3aBranch2_0_BnRunningVar, Inception3aBranch2_0_BnNumBatchesTracked, Activation(Inception3aBranch2_0_BnOutput, batch), Training);
+        _inception3a_branch2_0_bnOp.Forward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Inception3aBranch2_0_BnBias, Inception3aBranch2_0_BnRunningMean, Inception3aBranch2_0_BnRunningVar, Inception3aBranch2_0_BnNumBatchesTracked, Activation(Inception3aBranch2_0_BnOutput, batch), BatchNormTraining(13));
         if (last == 15) return;
         // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_relu1Op.Forward(batch, Activation(Inception3aBranch2_0_BnOutput, batch), Activation(Inception3aBranch2_0_Relu1Output, batch));
@@ -3400,7 +3408,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(17, batch);
         if (last == 17) return;
         // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3a_branch2_1_bnOp.Forward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Inception3aBranch2_1_BnBias, Inception3aBranch2_1_BnRunningMean, Inception3aBranch2_1_BnRunningVar, Inception3aBranch2_1_BnNumBatchesTracked, Activation(Inception3aBranch2_1_BnOutput, batch), Training);
+        _inception3a_branch2_1_bnOp.Forward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Inception3aBranch2_1_BnBias, Inception3aBranch2_1_BnRunningMean, Inception3aBranch2_1_BnRunningVar, Inception3aBranch2_1_BnNumBatchesTracked, Activation(Inception3aBranch2_1_BnOutput, batch), BatchNormTraining(16));
         if (last == 18) return;
         // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_relu1Op.Forward(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch));
@@ -3409,7 +3417,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception3a_branch3_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, default, Activation(Inception3aBranch3_0_ConvOutput, batch));
         if (last == 20) return;
         // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28) -> (N, 16, 28, 28)
-        _inception3a_branch3_0_bnOp.Forward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Inception3aBranch3_0_BnBias, Inception3aBranch3_0_BnRunningMean, Inception3aBranch3_0_BnRunningVar, Inception3aBranch3_0_BnNumBatchesTracked, Activation(Inception3aBranch3_0_BnOutput, batch), Training);
+        _inception3a_branch3_0_bnOp.Forward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Inception3aBranch3_0_BnBias, Inception3aBranch3_0_BnRunningMean, Inception3aBranch3_0_BnRunningVar, Inception3aBranch3_0_BnNumBatchesTracked, Activation(Inception3aBranch3_0_BnOutput, batch), BatchNormTraining(19));
         if (last == 21) return;
         // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_relu1Op.Forward(batch, Activation(Inception3aBranch3_0_BnOutput, batch), Activation(Inception3aBranch3_0_Relu1Output, batch));
@@ -3419,7 +3427,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(23, batch);
         if (last == 23) return;
         // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch3_1_bnOp.Forward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Inception3aBranch3_1_BnBias, Inception3aBranch3_1_BnRunningMean, Inception3aBranch3_1_BnRunningVar, Inception3aBranch3_1_BnNumBatchesTracked, Activation(Inception3aBranch3_1_BnOutput, batch), Training);
+        _inception3a_branch3_1_bnOp.Forward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Inception3aBranch3_1_BnBias, Inception3aBranch3_1_BnRunningMean, Inception3aBranch3_1_BnRunningVar, Inception3aBranch3_1_BnNumBatchesTracked, Activation(Inception3aBranch3_1_BnOutput, batch), BatchNormTraining(22));
         if (last == 24) return;
         // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_relu1Op.Forward(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch));
@@ -3433,7 +3441,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(27, batch);
         if (last == 27) return;
         // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3a_branch4_1_bnOp.Forward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Inception3aBranch4_1_BnBias, Inception3aBranch4_1_BnRunningMean, Inception3aBranch4_1_BnRunningVar, Inception3aBranch4_1_BnNumBatchesTracked, Activation(Inception3aBranch4_1_BnOutput, batch), Training);
+        _inception3a_branch4_1_bnOp.Forward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Inception3aBranch4_1_BnBias, Inception3aBranch4_1_BnRunningMean, Inception3aBranch4_1_BnRunningVar, Inception3aBranch4_1_BnNumBatchesTracked, Activation(Inception3aBranch4_1_BnOutput, batch), BatchNormTraining(25));
         if (last == 28) return;
         // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_relu1Op.Forward(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch));
@@ -3449,7 +3457,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception3b_branch1_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, default, Activation(Inception3bBranch1ConvOutput, batch));
         if (last == 31) return;
         // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch1_bnOp.Forward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Inception3bBranch1BnBias, Inception3bBranch1BnRunningMean, Inception3bBranch1BnRunningVar, Inception3bBranch1BnNumBatchesTracked, Activation(Inception3bBranch1BnOutput, batch), Training);
+        _inception3b_branch1_bnOp.Forward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Inception3bBranch1BnBias, Inception3bBranch1BnRunningMean, Inception3bBranch1BnRunningVar, Inception3bBranch1BnNumBatchesTracked, Activation(Inception3bBranch1BnOutput, batch), BatchNormTraining(28));
         if (last == 32) return;
         // inception3b.branch1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_relu1Op.Forward(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch));
@@ -3458,7 +3466,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception3b_branch2_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, default, Activation(Inception3bBranch2_0_ConvOutput, batch));
         if (last == 34) return;
         // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _inception3b_branch2_0_bnOp.Forward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Inception3bBranch2_0_BnBias, Inception3bBranch2_0_BnRunningMean, Inception3bBranch2_0_BnRunningVar, Inception3bBranch2_0_BnNumBatchesTracked, Activation(Inception3bBranch2_0_BnOutput, batch), Training);
+        _inception3b_branch2_0_bnOp.Forward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Inception3bBranch2_0_BnBias, Inception3bBranch2_0_BnRunningMean, Inception3bBranch2_0_BnRunningVar, Inception3bBranch2_0_BnNumBatchesTracked, Activation(Inception3bBranch2_0_BnOutput, batch), BatchNormTraining(31));
         if (last == 35) return;
         // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_relu1Op.Forward(batch, Activation(Inception3bBranch2_0_BnOutput, batch), Activation(Inception3bBranch2_0_Relu1Output, batch));
@@ -3468,7 +3476,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(37, batch);
         if (last == 37) return;
         // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28) -> (N, 192, 28, 28)
-        _inception3b_branch2_1_bnOp.Forward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Inception3bBranch2_1_BnBias, Inception3bBranch2_1_BnRunningMean, Inception3bBranch2_1_BnRunningVar, Inception3bBranch2_1_BnNumBatchesTracked, Activation(Inception3bBranch2_1_BnOutput, batch), Training);
+        _inception3b_branch2_1_bnOp.Forward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Inception3bBranch2_1_BnBias, Inception3bBranch2_1_BnRunningMean, Inception3bBranch2_1_BnRunningVar, Inception3bBranch2_1_BnNumBatchesTracked, Activation(Inception3bBranch2_1_BnOutput, batch), BatchNormTraining(34));
         if (last == 38) return;
         // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_relu1Op.Forward(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch));
@@ -3477,7 +3485,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception3b_branch3_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, default, Activation(Inception3bBranch3_0_ConvOutput, batch));
         if (last == 40) return;
         // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
-        _inception3b_branch3_0_bnOp.Forward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Inception3bBranch3_0_BnBias, Inception3bBranch3_0_BnRunningMean, Inception3bBranch3_0_BnRunningVar, Inception3bBranch3_0_BnNumBatchesTracked, Activation(Inception3bBranch3_0_BnOutput, batch), Training);
+        _inception3b_branch3_0_bnOp.Forward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Inception3bBranch3_0_BnBias, Inception3bBranch3_0_BnRunningMean, Inception3bBranch3_0_BnRunningVar, Inception3bBranch3_0_BnNumBatchesTracked, Activation(Inception3bBranch3_0_BnOutput, batch), BatchNormTraining(37));
         if (last == 41) return;
         // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_relu1Op.Forward(batch, Activation(Inception3bBranch3_0_BnOutput, batch), Activation(Inception3bBranch3_0_Relu1Output, batch));
@@ -3487,7 +3495,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(43, batch);
         if (last == 43) return;
         // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
-        _inception3b_branch3_1_bnOp.Forward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Inception3bBranch3_1_BnBias, Inception3bBranch3_1_BnRunningMean, Inception3bBranch3_1_BnRunningVar, Inception3bBranch3_1_BnNumBatchesTracked, Activation(Inception3bBranch3_1_BnOutput, batch), Training);
+        _inception3b_branch3_1_bnOp.Forward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Inception3bBranch3_1_BnBias, Inception3bBranch3_1_BnRunningMean, Inception3bBranch3_1_BnRunningVar, Inception3bBranch3_1_BnNumBatchesTracked, Activation(Inception3bBranch3_1_BnOutput, batch), BatchNormTraining(40));
         if (last == 44) return;
         // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_relu1Op.Forward(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch));
@@ -3501,7 +3509,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(47, batch);
         if (last == 47) return;
         // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
-        _inception3b_branch4_1_bnOp.Forward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Inception3bBranch4_1_BnBias, Inception3bBranch4_1_BnRunningMean, Inception3bBranch4_1_BnRunningVar, Inception3bBranch4_1_BnNumBatchesTracked, Activation(Inception3bBranch4_1_BnOutput, batch), Training);
+        _inception3b_branch4_1_bnOp.Forward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Inception3bBranch4_1_BnBias, Inception3bBranch4_1_BnRunningMean, Inception3bBranch4_1_BnRunningVar, Inception3bBranch4_1_BnNumBatchesTracked, Activation(Inception3bBranch4_1_BnOutput, batch), BatchNormTraining(43));
         if (last == 48) return;
         // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_relu1Op.Forward(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch));
@@ -3521,7 +3529,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4a_branch1_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, default, Activation(Inception4aBranch1ConvOutput, batch));
         if (last == 52) return;
         // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14) -> (N, 192, 14, 14)
-        _inception4a_branch1_bnOp.Forward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Inception4aBranch1BnBias, Inception4aBranch1BnRunningMean, Inception4aBranch1BnRunningVar, Inception4aBranch1BnNumBatchesTracked, Activation(Inception4aBranch1BnOutput, batch), Training);
+        _inception4a_branch1_bnOp.Forward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Inception4aBranch1BnBias, Inception4aBranch1BnRunningMean, Inception4aBranch1BnRunningVar, Inception4aBranch1BnNumBatchesTracked, Activation(Inception4aBranch1BnOutput, batch), BatchNormTraining(46));
         if (last == 53) return;
         // inception4a.branch1.relu1: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_relu1Op.Forward(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch));
@@ -3530,7 +3538,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4a_branch2_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, default, Activation(Inception4aBranch2_0_ConvOutput, batch));
         if (last == 55) return;
         // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14) -> (N, 96, 14, 14)
-        _inception4a_branch2_0_bnOp.Forward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Inception4aBranch2_0_BnBias, Inception4aBranch2_0_BnRunningMean, Inception4aBranch2_0_BnRunningVar, Inception4aBranch2_0_BnNumBatchesTracked, Activation(Inception4aBranch2_0_BnOutput, batch), Training);
+        _inception4a_branch2_0_bnOp.Forward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Inception4aBranch2_0_BnBias, Inception4aBranch2_0_BnRunningMean, Inception4aBranch2_0_BnRunningVar, Inception4aBranch2_0_BnNumBatchesTracked, Activation(Inception4aBranch2_0_BnOutput, batch), BatchNormTraining(49));
         if (last == 56) return;
         // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_relu1Op.Forward(batch, Activation(Inception4aBranch2_0_BnOutput, batch), Activation(Inception4aBranch2_0_Relu1Output, batch));
@@ -3540,7 +3548,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(58, batch);
         if (last == 58) return;
         // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14) -> (N, 208, 14, 14)
-        _inception4a_branch2_1_bnOp.Forward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Inception4aBranch2_1_BnBias, Inception4aBranch2_1_BnRunningMean, Inception4aBranch2_1_BnRunningVar, Inception4aBranch2_1_BnNumBatchesTracked, Activation(Inception4aBranch2_1_BnOutput, batch), Training);
+        _inception4a_branch2_1_bnOp.Forward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Inception4aBranch2_1_BnBias, Inception4aBranch2_1_BnRunningMean, Inception4aBranch2_1_BnRunningVar, Inception4aBranch2_1_BnNumBatchesTracked, Activation(Inception4aBranch2_1_BnOutput, batch), BatchNormTraining(52));
         if (last == 59) return;
         // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_relu1Op.Forward(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch));
@@ -3549,7 +3557,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4a_branch3_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, default, Activation(Inception4aBranch3_0_ConvOutput, batch));
         if (last == 61) return;
         // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14) -> (N, 16, 14, 14)
-        _inception4a_branch3_0_bnOp.Forward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Inception4aBranch3_0_BnBias, Inception4aBranch3_0_BnRunningMean, Inception4aBranch3_0_BnRunningVar, Inception4aBranch3_0_BnNumBatchesTracked, Activation(Inception4aBranch3_0_BnOutput, batch), Training);
+        _inception4a_branch3_0_bnOp.Forward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Inception4aBranch3_0_BnBias, Inception4aBranch3_0_BnRunningMean, Inception4aBranch3_0_BnRunningVar, Inception4aBranch3_0_BnNumBatchesTracked, Activation(Inception4aBranch3_0_BnOutput, batch), BatchNormTraining(55));
         if (last == 62) return;
         // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_relu1Op.Forward(batch, Activation(Inception4aBranch3_0_BnOutput, batch), Activation(Inception4aBranch3_0_Relu1Output, batch));
@@ -3559,7 +3567,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(64, batch);
         if (last == 64) return;
         // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14) -> (N, 48, 14, 14)
-        _inception4a_branch3_1_bnOp.Forward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Inception4aBranch3_1_BnBias, Inception4aBranch3_1_BnRunningMean, Inception4aBranch3_1_BnRunningVar, Inception4aBranch3_1_BnNumBatchesTracked, Activation(Inception4aBranch3_1_BnOutput, batch), Training);
+        _inception4a_branch3_1_bnOp.Forward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Inception4aBranch3_1_BnBias, Inception4aBranch3_1_BnRunningMean, Inception4aBranch3_1_BnRunningVar, Inception4aBranch3_1_BnNumBatchesTracked, Activation(Inception4aBranch3_1_BnOutput, batch), BatchNormTraining(58));
         if (last == 65) return;
         // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_relu1Op.Forward(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch));
@@ -3573,7 +3581,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(68, batch);
         if (last == 68) return;
         // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4a_branch4_1_bnOp.Forward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Inception4aBranch4_1_BnBias, Inception4aBranch4_1_BnRunningMean, Inception4aBranch4_1_BnRunningVar, Inception4aBranch4_1_BnNumBatchesTracked, Activation(Inception4aBranch4_1_BnOutput, batch), Training);
+        _inception4a_branch4_1_bnOp.Forward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Inception4aBranch4_1_BnBias, Inception4aBranch4_1_BnRunningMean, Inception4aBranch4_1_BnRunningVar, Inception4aBranch4_1_BnNumBatchesTracked, Activation(Inception4aBranch4_1_BnOutput, batch), BatchNormTraining(61));
         if (last == 69) return;
         // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_relu1Op.Forward(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch));
@@ -3589,7 +3597,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4b_branch1_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, default, Activation(Inception4bBranch1ConvOutput, batch));
         if (last == 72) return;
         // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
-        _inception4b_branch1_bnOp.Forward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Inception4bBranch1BnBias, Inception4bBranch1BnRunningMean, Inception4bBranch1BnRunningVar, Inception4bBranch1BnNumBatchesTracked, Activation(Inception4bBranch1BnOutput, batch), Training);
+        _inception4b_branch1_bnOp.Forward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Inception4bBranch1BnBias, Inception4bBranch1BnRunningMean, Inception4bBranch1BnRunningVar, Inception4bBranch1BnNumBatchesTracked, Activation(Inception4bBranch1BnOutput, batch), BatchNormTraining(64));
         if (last == 73) return;
         // inception4b.branch1.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_relu1Op.Forward(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch));
@@ -3598,7 +3606,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4b_branch2_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, default, Activation(Inception4bBranch2_0_ConvOutput, batch));
         if (last == 75) return;
         // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
-        _inception4b_branch2_0_bnOp.Forward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Inception4bBranch2_0_BnBias, Inception4bBranch2_0_BnRunningMean, Inception4bBranch2_0_BnRunningVar, Inception4bBranch2_0_BnNumBatchesTracked, Activation(Inception4bBranch2_0_BnOutput, batch), Training);
+        _inception4b_branch2_0_bnOp.Forward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Inception4bBranch2_0_BnBias, Inception4bBranch2_0_BnRunningMean, Inception4bBranch2_0_BnRunningVar, Inception4bBranch2_0_BnNumBatchesTracked, Activation(Inception4bBranch2_0_BnOutput, batch), BatchNormTraining(67));
         if (last == 76) return;
         // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_relu1Op.Forward(batch, Activation(Inception4bBranch2_0_BnOutput, batch), Activation(Inception4bBranch2_0_Relu1Output, batch));
@@ -3608,7 +3616,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(78, batch);
         if (last == 78) return;
         // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14) -> (N, 224, 14, 14)
-        _inception4b_branch2_1_bnOp.Forward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Inception4bBranch2_1_BnBias, Inception4bBranch2_1_BnRunningMean, Inception4bBranch2_1_BnRunningVar, Inception4bBranch2_1_BnNumBatchesTracked, Activation(Inception4bBranch2_1_BnOutput, batch), Training);
+        _inception4b_branch2_1_bnOp.Forward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Inception4bBranch2_1_BnBias, Inception4bBranch2_1_BnRunningMean, Inception4bBranch2_1_BnRunningVar, Inception4bBranch2_1_BnNumBatchesTracked, Activation(Inception4bBranch2_1_BnOutput, batch), BatchNormTraining(70));
         if (last == 79) return;
         // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_relu1Op.Forward(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch));
@@ -3617,7 +3625,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4b_branch3_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, default, Activation(Inception4bBranch3_0_ConvOutput, batch));
         if (last == 81) return;
         // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
-        _inception4b_branch3_0_bnOp.Forward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Inception4bBranch3_0_BnBias, Inception4bBranch3_0_BnRunningMean, Inception4bBranch3_0_BnRunningVar, Inception4bBranch3_0_BnNumBatchesTracked, Activation(Inception4bBranch3_0_BnOutput, batch), Training);
+        _inception4b_branch3_0_bnOp.Forward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Inception4bBranch3_0_BnBias, Inception4bBranch3_0_BnRunningMean, Inception4bBranch3_0_BnRunningVar, Inception4bBranch3_0_BnNumBatchesTracked, Activation(Inception4bBranch3_0_BnOutput, batch), BatchNormTraining(73));
         if (last == 82) return;
         // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_relu1Op.Forward(batch, Activation(Inception4bBranch3_0_BnOutput, batch), Activation(Inception4bBranch3_0_Relu1Output, batch));
@@ -3627,7 +3635,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(84, batch);
         if (last == 84) return;
         // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch3_1_bnOp.Forward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Inception4bBranch3_1_BnBias, Inception4bBranch3_1_BnRunningMean, Inception4bBranch3_1_BnRunningVar, Inception4bBranch3_1_BnNumBatchesTracked, Activation(Inception4bBranch3_1_BnOutput, batch), Training);
+        _inception4b_branch3_1_bnOp.Forward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Inception4bBranch3_1_BnBias, Inception4bBranch3_1_BnRunningMean, Inception4bBranch3_1_BnRunningVar, Inception4bBranch3_1_BnNumBatchesTracked, Activation(Inception4bBranch3_1_BnOutput, batch), BatchNormTraining(76));
         if (last == 85) return;
         // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch3_1_relu1Op.Forward(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch));
@@ -3641,7 +3649,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(88, batch);
         if (last == 88) return;
         // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4b_branch4_1_bnOp.Forward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Inception4bBranch4_1_BnBias, Inception4bBranch4_1_BnRunningMean, Inception4bBranch4_1_BnRunningVar, Inception4bBranch4_1_BnNumBatchesTracked, Activation(Inception4bBranch4_1_BnOutput, batch), Training);
+        _inception4b_branch4_1_bnOp.Forward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Inception4bBranch4_1_BnBias, Inception4bBranch4_1_BnRunningMean, Inception4bBranch4_1_BnRunningVar, Inception4bBranch4_1_BnNumBatchesTracked, Activation(Inception4bBranch4_1_BnOutput, batch), BatchNormTraining(79));
         if (last == 89) return;
         // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch4_1_relu1Op.Forward(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch));
@@ -3657,7 +3665,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4c_branch1_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, default, Activation(Inception4cBranch1ConvOutput, batch));
         if (last == 92) return;
         // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch1_bnOp.Forward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Inception4cBranch1BnBias, Inception4cBranch1BnRunningMean, Inception4cBranch1BnRunningVar, Inception4cBranch1BnNumBatchesTracked, Activation(Inception4cBranch1BnOutput, batch), Training);
+        _inception4c_branch1_bnOp.Forward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Inception4cBranch1BnBias, Inception4cBranch1BnRunningMean, Inception4cBranch1BnRunningVar, Inception4cBranch1BnNumBatchesTracked, Activation(Inception4cBranch1BnOutput, batch), BatchNormTraining(82));
         if (last == 93) return;
         // inception4c.branch1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch1_relu1Op.Forward(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch));
@@ -3666,7 +3674,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4c_branch2_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, default, Activation(Inception4cBranch2_0_ConvOutput, batch));
         if (last == 95) return;
         // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4c_branch2_0_bnOp.Forward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Inception4cBranch2_0_BnBias, Inception4cBranch2_0_BnRunningMean, Inception4cBranch2_0_BnRunningVar, Inception4cBranch2_0_BnNumBatchesTracked, Activation(Inception4cBranch2_0_BnOutput, batch), Training);
+        _inception4c_branch2_0_bnOp.Forward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Inception4cBranch2_0_BnBias, Inception4cBranch2_0_BnRunningMean, Inception4cBranch2_0_BnRunningVar, Inception4cBranch2_0_BnNumBatchesTracked, Activation(Inception4cBranch2_0_BnOutput, batch), BatchNormTraining(85));
         if (last == 96) return;
         // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch2_0_relu1Op.Forward(batch, Activation(Inception4cBranch2_0_BnOutput, batch), Activation(Inception4cBranch2_0_Relu1Output, batch));
@@ -3676,7 +3684,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(98, batch);
         if (last == 98) return;
         // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _inception4c_branch2_1_bnOp.Forward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Inception4cBranch2_1_BnBias, Inception4cBranch2_1_BnRunningMean, Inception4cBranch2_1_BnRunningVar, Inception4cBranch2_1_BnNumBatchesTracked, Activation(Inception4cBranch2_1_BnOutput, batch), Training);
+        _inception4c_branch2_1_bnOp.Forward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Inception4cBranch2_1_BnBias, Inception4cBranch2_1_BnRunningMean, Inception4cBranch2_1_BnRunningVar, Inception4cBranch2_1_BnNumBatchesTracked, Activation(Inception4cBranch2_1_BnOutput, batch), BatchNormTraining(88));
         if (last == 99) return;
         // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4c_branch2_1_relu1Op.Forward(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch));
@@ -3685,7 +3693,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4c_branch3_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, default, Activation(Inception4cBranch3_0_ConvOutput, batch));
         if (last == 101) return;
         // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
-        _inception4c_branch3_0_bnOp.Forward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Inception4cBranch3_0_BnBias, Inception4cBranch3_0_BnRunningMean, Inception4cBranch3_0_BnRunningVar, Inception4cBranch3_0_BnNumBatchesTracked, Activation(Inception4cBranch3_0_BnOutput, batch), Training);
+        _inception4c_branch3_0_bnOp.Forward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Inception4cBranch3_0_BnBias, Inception4cBranch3_0_BnRunningMean, Inception4cBranch3_0_BnRunningVar, Inception4cBranch3_0_BnNumBatchesTracked, Activation(Inception4cBranch3_0_BnOutput, batch), BatchNormTraining(91));
         if (last == 102) return;
         // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
         _inception4c_branch3_0_relu1Op.Forward(batch, Activation(Inception4cBranch3_0_BnOutput, batch), Activation(Inception4cBranch3_0_Relu1Output, batch));
@@ -3695,7 +3703,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(104, batch);
         if (last == 104) return;
         // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch3_1_bnOp.Forward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Inception4cBranch3_1_BnBias, Inception4cBranch3_1_BnRunningMean, Inception4cBranch3_1_BnRunningVar, Inception4cBranch3_1_BnNumBatchesTracked, Activation(Inception4cBranch3_1_BnOutput, batch), Training);
+        _inception4c_branch3_1_bnOp.Forward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Inception4cBranch3_1_BnBias, Inception4cBranch3_1_BnRunningMean, Inception4cBranch3_1_BnRunningVar, Inception4cBranch3_1_BnNumBatchesTracked, Activation(Inception4cBranch3_1_BnOutput, batch), BatchNormTraining(94));
         if (last == 105) return;
         // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch3_1_relu1Op.Forward(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch));
@@ -3709,7 +3717,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(108, batch);
         if (last == 108) return;
         // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4c_branch4_1_bnOp.Forward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Inception4cBranch4_1_BnBias, Inception4cBranch4_1_BnRunningMean, Inception4cBranch4_1_BnRunningVar, Inception4cBranch4_1_BnNumBatchesTracked, Activation(Inception4cBranch4_1_BnOutput, batch), Training);
+        _inception4c_branch4_1_bnOp.Forward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Inception4cBranch4_1_BnBias, Inception4cBranch4_1_BnRunningMean, Inception4cBranch4_1_BnRunningVar, Inception4cBranch4_1_BnNumBatchesTracked, Activation(Inception4cBranch4_1_BnOutput, batch), BatchNormTraining(97));
         if (last == 109) return;
         // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch4_1_relu1Op.Forward(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch));
@@ -3725,7 +3733,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4d_branch1_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, default, Activation(Inception4dBranch1ConvOutput, batch));
         if (last == 112) return;
         // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
-        _inception4d_branch1_bnOp.Forward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Inception4dBranch1BnBias, Inception4dBranch1BnRunningMean, Inception4dBranch1BnRunningVar, Inception4dBranch1BnNumBatchesTracked, Activation(Inception4dBranch1BnOutput, batch), Training);
+        _inception4d_branch1_bnOp.Forward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Inception4dBranch1BnBias, Inception4dBranch1BnRunningMean, Inception4dBranch1BnRunningVar, Inception4dBranch1BnNumBatchesTracked, Activation(Inception4dBranch1BnOutput, batch), BatchNormTraining(100));
         if (last == 113) return;
         // inception4d.branch1.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4d_branch1_relu1Op.Forward(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch));
@@ -3734,7 +3742,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4d_branch2_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, default, Activation(Inception4dBranch2_0_ConvOutput, batch));
         if (last == 115) return;
         // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14) -> (N, 144, 14, 14)
-        _inception4d_branch2_0_bnOp.Forward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Inception4dBranch2_0_BnBias, Inception4dBranch2_0_BnRunningMean, Inception4dBranch2_0_BnRunningVar, Inception4dBranch2_0_BnNumBatchesTracked, Activation(Inception4dBranch2_0_BnOutput, batch), Training);
+        _inception4d_branch2_0_bnOp.Forward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Inception4dBranch2_0_BnBias, Inception4dBranch2_0_BnRunningMean, Inception4dBranch2_0_BnRunningVar, Inception4dBranch2_0_BnNumBatchesTracked, Activation(Inception4dBranch2_0_BnOutput, batch), BatchNormTraining(103));
         if (last == 116) return;
         // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14) -> (N, 144, 14, 14)
         _inception4d_branch2_0_relu1Op.Forward(batch, Activation(Inception4dBranch2_0_BnOutput, batch), Activation(Inception4dBranch2_0_Relu1Output, batch));
@@ -3744,7 +3752,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(118, batch);
         if (last == 118) return;
         // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14) -> (N, 288, 14, 14)
-        _inception4d_branch2_1_bnOp.Forward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Inception4dBranch2_1_BnBias, Inception4dBranch2_1_BnRunningMean, Inception4dBranch2_1_BnRunningVar, Inception4dBranch2_1_BnNumBatchesTracked, Activation(Inception4dBranch2_1_BnOutput, batch), Training);
+        _inception4d_branch2_1_bnOp.Forward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Inception4dBranch2_1_BnBias, Inception4dBranch2_1_BnRunningMean, Inception4dBranch2_1_BnRunningVar, Inception4dBranch2_1_BnNumBatchesTracked, Activation(Inception4dBranch2_1_BnOutput, batch), BatchNormTraining(106));
         if (last == 119) return;
         // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14) -> (N, 288, 14, 14)
         _inception4d_branch2_1_relu1Op.Forward(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch));
@@ -3753,7 +3761,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4d_branch3_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, default, Activation(Inception4dBranch3_0_ConvOutput, batch));
         if (last == 121) return;
         // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _inception4d_branch3_0_bnOp.Forward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Inception4dBranch3_0_BnBias, Inception4dBranch3_0_BnRunningMean, Inception4dBranch3_0_BnRunningVar, Inception4dBranch3_0_BnNumBatchesTracked, Activation(Inception4dBranch3_0_BnOutput, batch), Training);
+        _inception4d_branch3_0_bnOp.Forward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Inception4dBranch3_0_BnBias, Inception4dBranch3_0_BnRunningMean, Inception4dBranch3_0_BnRunningVar, Inception4dBranch3_0_BnNumBatchesTracked, Activation(Inception4dBranch3_0_BnOutput, batch), BatchNormTraining(109));
         if (last == 122) return;
         // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4d_branch3_0_relu1Op.Forward(batch, Activation(Inception4dBranch3_0_BnOutput, batch), Activation(Inception4dBranch3_0_Relu1Output, batch));
@@ -3763,7 +3771,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(124, batch);
         if (last == 124) return;
         // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch3_1_bnOp.Forward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Inception4dBranch3_1_BnBias, Inception4dBranch3_1_BnRunningMean, Inception4dBranch3_1_BnRunningVar, Inception4dBranch3_1_BnNumBatchesTracked, Activation(Inception4dBranch3_1_BnOutput, batch), Training);
+        _inception4d_branch3_1_bnOp.Forward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Inception4dBranch3_1_BnBias, Inception4dBranch3_1_BnRunningMean, Inception4dBranch3_1_BnRunningVar, Inception4dBranch3_1_BnNumBatchesTracked, Activation(Inception4dBranch3_1_BnOutput, batch), BatchNormTraining(112));
         if (last == 125) return;
         // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch3_1_relu1Op.Forward(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch));
@@ -3777,7 +3785,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(128, batch);
         if (last == 128) return;
         // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
-        _inception4d_branch4_1_bnOp.Forward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Inception4dBranch4_1_BnBias, Inception4dBranch4_1_BnRunningMean, Inception4dBranch4_1_BnRunningVar, Inception4dBranch4_1_BnNumBatchesTracked, Activation(Inception4dBranch4_1_BnOutput, batch), Training);
+        _inception4d_branch4_1_bnOp.Forward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Inception4dBranch4_1_BnBias, Inception4dBranch4_1_BnRunningMean, Inception4dBranch4_1_BnRunningVar, Inception4dBranch4_1_BnNumBatchesTracked, Activation(Inception4dBranch4_1_BnOutput, batch), BatchNormTraining(115));
         if (last == 129) return;
         // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch4_1_relu1Op.Forward(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch));
@@ -3793,7 +3801,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4e_branch1_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, default, Activation(Inception4eBranch1ConvOutput, batch));
         if (last == 132) return;
         // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _inception4e_branch1_bnOp.Forward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Inception4eBranch1BnBias, Inception4eBranch1BnRunningMean, Inception4eBranch1BnRunningVar, Inception4eBranch1BnNumBatchesTracked, Activation(Inception4eBranch1BnOutput, batch), Training);
+        _inception4e_branch1_bnOp.Forward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Inception4eBranch1BnBias, Inception4eBranch1BnRunningMean, Inception4eBranch1BnRunningVar, Inception4eBranch1BnNumBatchesTracked, Activation(Inception4eBranch1BnOutput, batch), BatchNormTraining(118));
         if (last == 133) return;
         // inception4e.branch1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4e_branch1_relu1Op.Forward(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch));
@@ -3802,7 +3810,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4e_branch2_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, default, Activation(Inception4eBranch2_0_ConvOutput, batch));
         if (last == 135) return;
         // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
-        _inception4e_branch2_0_bnOp.Forward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Inception4eBranch2_0_BnBias, Inception4eBranch2_0_BnRunningMean, Inception4eBranch2_0_BnRunningVar, Inception4eBranch2_0_BnNumBatchesTracked, Activation(Inception4eBranch2_0_BnOutput, batch), Training);
+        _inception4e_branch2_0_bnOp.Forward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Inception4eBranch2_0_BnBias, Inception4eBranch2_0_BnRunningMean, Inception4eBranch2_0_BnRunningVar, Inception4eBranch2_0_BnNumBatchesTracked, Activation(Inception4eBranch2_0_BnOutput, batch), BatchNormTraining(121));
         if (last == 136) return;
         // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4e_branch2_0_relu1Op.Forward(batch, Activation(Inception4eBranch2_0_BnOutput, batch), Activation(Inception4eBranch2_0_Relu1Output, batch));
@@ -3812,7 +3820,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(138, batch);
         if (last == 138) return;
         // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14) -> (N, 320, 14, 14)
-        _inception4e_branch2_1_bnOp.Forward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Inception4eBranch2_1_BnBias, Inception4eBranch2_1_BnRunningMean, Inception4eBranch2_1_BnRunningVar, Inception4eBranch2_1_BnNumBatchesTracked, Activation(Inception4eBranch2_1_BnOutput, batch), Training);
+        _inception4e_branch2_1_bnOp.Forward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Inception4eBranch2_1_BnBias, Inception4eBranch2_1_BnRunningMean, Inception4eBranch2_1_BnRunningVar, Inception4eBranch2_1_BnNumBatchesTracked, Activation(Inception4eBranch2_1_BnOutput, batch), BatchNormTraining(124));
         if (last == 139) return;
         // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14) -> (N, 320, 14, 14)
         _inception4e_branch2_1_relu1Op.Forward(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch));
@@ -3821,7 +3829,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4e_branch3_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, default, Activation(Inception4eBranch3_0_ConvOutput, batch));
         if (last == 141) return;
         // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _inception4e_branch3_0_bnOp.Forward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Inception4eBranch3_0_BnBias, Inception4eBranch3_0_BnRunningMean, Inception4eBranch3_0_BnRunningVar, Inception4eBranch3_0_BnNumBatchesTracked, Activation(Inception4eBranch3_0_BnOutput, batch), Training);
+        _inception4e_branch3_0_bnOp.Forward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Inception4eBranch3_0_BnBias, Inception4eBranch3_0_BnRunningMean, Inception4eBranch3_0_BnRunningVar, Inception4eBranch3_0_BnNumBatchesTracked, Activation(Inception4eBranch3_0_BnOutput, batch), BatchNormTraining(127));
         if (last == 142) return;
         // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _inception4e_branch3_0_relu1Op.Forward(batch, Activation(Inception4eBranch3_0_BnOutput, batch), Activation(Inception4eBranch3_0_Relu1Output, batch));
@@ -3831,7 +3839,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(144, batch);
         if (last == 144) return;
         // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch3_1_bnOp.Forward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Inception4eBranch3_1_BnBias, Inception4eBranch3_1_BnRunningMean, Inception4eBranch3_1_BnRunningVar, Inception4eBranch3_1_BnNumBatchesTracked, Activation(Inception4eBranch3_1_BnOutput, batch), Training);
+        _inception4e_branch3_1_bnOp.Forward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Inception4eBranch3_1_BnBias, Inception4eBranch3_1_BnRunningMean, Inception4eBranch3_1_BnRunningVar, Inception4eBranch3_1_BnNumBatchesTracked, Activation(Inception4eBranch3_1_BnOutput, batch), BatchNormTraining(130));
         if (last == 145) return;
         // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch3_1_relu1Op.Forward(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch));
@@ -3845,7 +3853,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(148, batch);
         if (last == 148) return;
         // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
-        _inception4e_branch4_1_bnOp.Forward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Inception4eBranch4_1_BnBias, Inception4eBranch4_1_BnRunningMean, Inception4eBranch4_1_BnRunningVar, Inception4eBranch4_1_BnNumBatchesTracked, Activation(Inception4eBranch4_1_BnOutput, batch), Training);
+        _inception4e_branch4_1_bnOp.Forward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Inception4eBranch4_1_BnBias, Inception4eBranch4_1_BnRunningMean, Inception4eBranch4_1_BnRunningVar, Inception4eBranch4_1_BnNumBatchesTracked, Activation(Inception4eBranch4_1_BnOutput, batch), BatchNormTraining(133));
         if (last == 149) return;
         // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch4_1_relu1Op.Forward(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch));
@@ -3865,7 +3873,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception5a_branch1_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, default, Activation(Inception5aBranch1ConvOutput, batch));
         if (last == 153) return;
         // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7) -> (N, 256, 7, 7)
-        _inception5a_branch1_bnOp.Forward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Inception5aBranch1BnBias, Inception5aBranch1BnRunningMean, Inception5aBranch1BnRunningVar, Inception5aBranch1BnNumBatchesTracked, Activation(Inception5aBranch1BnOutput, batch), Training);
+        _inception5a_branch1_bnOp.Forward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Inception5aBranch1BnBias, Inception5aBranch1BnRunningMean, Inception5aBranch1BnRunningVar, Inception5aBranch1BnNumBatchesTracked, Activation(Inception5aBranch1BnOutput, batch), BatchNormTraining(136));
         if (last == 154) return;
         // inception5a.branch1.relu1: ReLU (N, 256, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_relu1Op.Forward(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch));
@@ -3874,7 +3882,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception5a_branch2_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, default, Activation(Inception5aBranch2_0_ConvOutput, batch));
         if (last == 156) return;
         // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7) -> (N, 160, 7, 7)
-        _inception5a_branch2_0_bnOp.Forward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Inception5aBranch2_0_BnBias, Inception5aBranch2_0_BnRunningMean, Inception5aBranch2_0_BnRunningVar, Inception5aBranch2_0_BnNumBatchesTracked, Activation(Inception5aBranch2_0_BnOutput, batch), Training);
+        _inception5a_branch2_0_bnOp.Forward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Inception5aBranch2_0_BnBias, Inception5aBranch2_0_BnRunningMean, Inception5aBranch2_0_BnRunningVar, Inception5aBranch2_0_BnNumBatchesTracked, Activation(Inception5aBranch2_0_BnOutput, batch), BatchNormTraining(139));
         if (last == 157) return;
         // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7) -> (N, 160, 7, 7)
         _inception5a_branch2_0_relu1Op.Forward(batch, Activation(Inception5aBranch2_0_BnOutput, batch), Activation(Inception5aBranch2_0_Relu1Output, batch));
@@ -3884,7 +3892,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(159, batch);
         if (last == 159) return;
         // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7) -> (N, 320, 7, 7)
-        _inception5a_branch2_1_bnOp.Forward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Inception5aBranch2_1_BnBias, Inception5aBranch2_1_BnRunningMean, Inception5aBranch2_1_BnRunningVar, Inception5aBranch2_1_BnNumBatchesTracked, Activation(Inception5aBranch2_1_BnOutput, batch), Training);
+        _inception5a_branch2_1_bnOp.Forward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Inception5aBranch2_1_BnBias, Inception5aBranch2_1_BnRunningMean, Inception5aBranch2_1_BnRunningVar, Inception5aBranch2_1_BnNumBatchesTracked, Activation(Inception5aBranch2_1_BnOutput, batch), BatchNormTraining(142));
         if (last == 160) return;
         // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7) -> (N, 320, 7, 7)
         _inception5a_branch2_1_relu1Op.Forward(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch));
@@ -3893,7 +3901,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception5a_branch3_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, default, Activation(Inception5aBranch3_0_ConvOutput, batch));
         if (last == 162) return;
         // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7) -> (N, 32, 7, 7)
-        _inception5a_branch3_0_bnOp.Forward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Inception5aBranch3_0_BnBias, Inception5aBranch3_0_BnRunningMean, Inception5aBranch3_0_BnRunningVar, Inception5aBranch3_0_BnNumBatchesTracked, Activation(Inception5aBranch3_0_BnOutput, batch), Training);
+        _inception5a_branch3_0_bnOp.Forward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Inception5aBranch3_0_BnBias, Inception5aBranch3_0_BnRunningMean, Inception5aBranch3_0_BnRunningVar, Inception5aBranch3_0_BnNumBatchesTracked, Activation(Inception5aBranch3_0_BnOutput, batch), BatchNormTraining(145));
         if (last == 163) return;
         // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7) -> (N, 32, 7, 7)
         _inception5a_branch3_0_relu1Op.Forward(batch, Activation(Inception5aBranch3_0_BnOutput, batch), Activation(Inception5aBranch3_0_Relu1Output, batch));
@@ -3903,7 +3911,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(165, batch);
         if (last == 165) return;
         // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch3_1_bnOp.Forward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Inception5aBranch3_1_BnBias, Inception5aBranch3_1_BnRunningMean, Inception5aBranch3_1_BnRunningVar, Inception5aBranch3_1_BnNumBatchesTracked, Activation(Inception5aBranch3_1_BnOutput, batch), Training);
+        _inception5a_branch3_1_bnOp.Forward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Inception5aBranch3_1_BnBias, Inception5aBranch3_1_BnRunningMean, Inception5aBranch3_1_BnRunningVar, Inception5aBranch3_1_BnNumBatchesTracked, Activation(Inception5aBranch3_1_BnOutput, batch), BatchNormTraining(148));
         if (last == 166) return;
         // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch3_1_relu1Op.Forward(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch));
@@ -3917,7 +3925,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(169, batch);
         if (last == 169) return;
         // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5a_branch4_1_bnOp.Forward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Inception5aBranch4_1_BnBias, Inception5aBranch4_1_BnRunningMean, Inception5aBranch4_1_BnRunningVar, Inception5aBranch4_1_BnNumBatchesTracked, Activation(Inception5aBranch4_1_BnOutput, batch), Training);
+        _inception5a_branch4_1_bnOp.Forward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Inception5aBranch4_1_BnBias, Inception5aBranch4_1_BnRunningMean, Inception5aBranch4_1_BnRunningVar, Inception5aBranch4_1_BnNumBatchesTracked, Activation(Inception5aBranch4_1_BnOutput, batch), BatchNormTraining(151));
         if (last == 170) return;
         // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch4_1_relu1Op.Forward(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch));
@@ -3933,7 +3941,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception5b_branch1_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, default, Activation(Inception5bBranch1ConvOutput, batch));
         if (last == 173) return;
         // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch1_bnOp.Forward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Inception5bBranch1BnBias, Inception5bBranch1BnRunningMean, Inception5bBranch1BnRunningVar, Inception5bBranch1BnNumBatchesTracked, Activation(Inception5bBranch1BnOutput, batch), Training);
+        _inception5b_branch1_bnOp.Forward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Inception5bBranch1BnBias, Inception5bBranch1BnRunningMean, Inception5bBranch1BnRunningVar, Inception5bBranch1BnNumBatchesTracked, Activation(Inception5bBranch1BnOutput, batch), BatchNormTraining(154));
         if (last == 174) return;
         // inception5b.branch1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch1_relu1Op.Forward(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch));
@@ -3942,7 +3950,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception5b_branch2_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, default, Activation(Inception5bBranch2_0_ConvOutput, batch));
         if (last == 176) return;
         // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7) -> (N, 192, 7, 7)
-        _inception5b_branch2_0_bnOp.Forward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Inception5bBranch2_0_BnBias, Inception5bBranch2_0_BnRunningMean, Inception5bBranch2_0_BnRunningVar, Inception5bBranch2_0_BnNumBatchesTracked, Activation(Inception5bBranch2_0_BnOutput, batch), Training);
+        _inception5b_branch2_0_bnOp.Forward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Inception5bBranch2_0_BnBias, Inception5bBranch2_0_BnRunningMean, Inception5bBranch2_0_BnRunningVar, Inception5bBranch2_0_BnNumBatchesTracked, Activation(Inception5bBranch2_0_BnOutput, batch), BatchNormTraining(157));
         if (last == 177) return;
         // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7) -> (N, 192, 7, 7)
         _inception5b_branch2_0_relu1Op.Forward(batch, Activation(Inception5bBranch2_0_BnOutput, batch), Activation(Inception5bBranch2_0_Relu1Output, batch));
@@ -3952,7 +3960,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(179, batch);
         if (last == 179) return;
         // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
-        _inception5b_branch2_1_bnOp.Forward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Inception5bBranch2_1_BnBias, Inception5bBranch2_1_BnRunningMean, Inception5bBranch2_1_BnRunningVar, Inception5bBranch2_1_BnNumBatchesTracked, Activation(Inception5bBranch2_1_BnOutput, batch), Training);
+        _inception5b_branch2_1_bnOp.Forward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Inception5bBranch2_1_BnBias, Inception5bBranch2_1_BnRunningMean, Inception5bBranch2_1_BnRunningVar, Inception5bBranch2_1_BnNumBatchesTracked, Activation(Inception5bBranch2_1_BnOutput, batch), BatchNormTraining(160));
         if (last == 180) return;
         // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch2_1_relu1Op.Forward(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch));
@@ -3961,7 +3969,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception5b_branch3_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, default, Activation(Inception5bBranch3_0_ConvOutput, batch));
         if (last == 182) return;
         // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7) -> (N, 48, 7, 7)
-        _inception5b_branch3_0_bnOp.Forward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Inception5bBranch3_0_BnBias, Inception5bBranch3_0_BnRunningMean, Inception5bBranch3_0_BnRunningVar, Inception5bBranch3_0_BnNumBatchesTracked, Activation(Inception5bBranch3_0_BnOutput, batch), Training);
+        _inception5b_branch3_0_bnOp.Forward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Inception5bBranch3_0_BnBias, Inception5bBranch3_0_BnRunningMean, Inception5bBranch3_0_BnRunningVar, Inception5bBranch3_0_BnNumBatchesTracked, Activation(Inception5bBranch3_0_BnOutput, batch), BatchNormTraining(163));
         if (last == 183) return;
         // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7) -> (N, 48, 7, 7)
         _inception5b_branch3_0_relu1Op.Forward(batch, Activation(Inception5bBranch3_0_BnOutput, batch), Activation(Inception5bBranch3_0_Relu1Output, batch));
@@ -3971,7 +3979,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(185, batch);
         if (last == 185) return;
         // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch3_1_bnOp.Forward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Inception5bBranch3_1_BnBias, Inception5bBranch3_1_BnRunningMean, Inception5bBranch3_1_BnRunningVar, Inception5bBranch3_1_BnNumBatchesTracked, Activation(Inception5bBranch3_1_BnOutput, batch), Training);
+        _inception5b_branch3_1_bnOp.Forward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Inception5bBranch3_1_BnBias, Inception5bBranch3_1_BnRunningMean, Inception5bBranch3_1_BnRunningVar, Inception5bBranch3_1_BnNumBatchesTracked, Activation(Inception5bBranch3_1_BnOutput, batch), BatchNormTraining(166));
         if (last == 186) return;
         // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch3_1_relu1Op.Forward(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch));
@@ -3985,7 +3993,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         if (poison) PoisonFreed(189, batch);
         if (last == 189) return;
         // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
-        _inception5b_branch4_1_bnOp.Forward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Inception5bBranch4_1_BnBias, Inception5bBranch4_1_BnRunningMean, Inception5bBranch4_1_BnRunningVar, Inception5bBranch4_1_BnNumBatchesTracked, Activation(Inception5bBranch4_1_BnOutput, batch), Training);
+        _inception5b_branch4_1_bnOp.Forward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Inception5bBranch4_1_BnBias, Inception5bBranch4_1_BnRunningMean, Inception5bBranch4_1_BnRunningVar, Inception5bBranch4_1_BnNumBatchesTracked, Activation(Inception5bBranch4_1_BnOutput, batch), BatchNormTraining(169));
         if (last == 190) return;
         // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch4_1_relu1Op.Forward(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch));
@@ -4017,8 +4025,10 @@ partial class GoogLeNet : global::Cnn.INetwork
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        int frozenPrefix = FrozenPrefix();
+        if (frozenPrefix >= 173) return;
         // fc: Linear
-        _fcOp.Backward(batch, Activation(DropoutOutput, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(DropoutOutputGradient, batch), FcWeightGradient, FcBiasGradient);
+        _fcOp.Backward(batch, Activation(DropoutOutput, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(DropoutOutputGradient, batch), GradientUnlessFrozen(171, FcWeightGradient), GradientUnlessFrozen(172, FcBiasGradient));
         if (poison) PoisonFreed(197, batch);
         // dropout: Dropout
         _dropoutOp.Backward(batch, Activation(DropoutMask, batch), Activation(DropoutOutputGradient, batch), Activation(Flatten1OutputGradient, batch));
@@ -4035,11 +4045,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch4.1.relu1: ReLU
         _inception5b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), Activation(Inception5bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(202, batch);
+        if (frozenPrefix >= 171) return;
         // inception5b.branch4.1.bn: BatchNorm2d
-        _inception5b_branch4_1_bnOp.Backward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Activation(Inception5bBranch4_1_BnOutputGradient, batch), Activation(Inception5bBranch4_1_ConvOutputGradient, batch), Inception5bBranch4_1_BnWeightGradient, Inception5bBranch4_1_BnBiasGradient);
+        _inception5b_branch4_1_bnOp.Backward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Activation(Inception5bBranch4_1_BnOutputGradient, batch), Activation(Inception5bBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(169, Inception5bBranch4_1_BnWeightGradient), GradientUnlessFrozen(170, Inception5bBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(203, batch);
+        if (frozenPrefix >= 169) return;
         // inception5b.branch4.1.conv: Conv2d
-        _inception5b_branch4_1_convOp.Backward(batch, Activation(Inception5bBranch4Maxpool1Output, batch), Inception5bBranch4_1_ConvWeight, Activation(Inception5bBranch4_1_ConvOutputGradient, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), Inception5bBranch4_1_ConvWeightGradient, default);
+        _inception5b_branch4_1_convOp.Backward(batch, Activation(Inception5bBranch4Maxpool1Output, batch), Inception5bBranch4_1_ConvWeight, Activation(Inception5bBranch4_1_ConvOutputGradient, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(168, Inception5bBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(204, batch);
         // inception5b.branch4.maxpool1: MaxPool2d
         _inception5b_branch4_maxpool1Op.Backward(batch, Activation(Inception5aConcat1Output, batch), Activation(Inception5bBranch4Maxpool1Output, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), Activation(Inception5aConcat1OutputGradient, batch));
@@ -4047,49 +4059,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch3.1.relu1: ReLU
         _inception5b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), Activation(Inception5bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(206, batch);
+        if (frozenPrefix >= 168) return;
         // inception5b.branch3.1.bn: BatchNorm2d
-        _inception5b_branch3_1_bnOp.Backward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Activation(Inception5bBranch3_1_BnOutputGradient, batch), Activation(Inception5bBranch3_1_ConvOutputGradient, batch), Inception5bBranch3_1_BnWeightGradient, Inception5bBranch3_1_BnBiasGradient);
+        _inception5b_branch3_1_bnOp.Backward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Activation(Inception5bBranch3_1_BnOutputGradient, batch), Activation(Inception5bBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(166, Inception5bBranch3_1_BnWeightGradient), GradientUnlessFrozen(167, Inception5bBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(207, batch);
+        if (frozenPrefix >= 166) return;
         // inception5b.branch3.1.conv: Conv2d
-        _inception5b_branch3_1_convOp.Backward(batch, Activation(Inception5bBranch3_0_Relu1Output, batch), Inception5bBranch3_1_ConvWeight, Activation(Inception5bBranch3_1_ConvOutputGradient, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), Inception5bBranch3_1_ConvWeightGradient, default);
+        _inception5b_branch3_1_convOp.Backward(batch, Activation(Inception5bBranch3_0_Relu1Output, batch), Inception5bBranch3_1_ConvWeight, Activation(Inception5bBranch3_1_ConvOutputGradient, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(165, Inception5bBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(208, batch);
         // inception5b.branch3.0.relu1: ReLU
         _inception5b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception5bBranch3_0_Relu1Output, batch), Activation(Inception5bBranch3_0_Relu1OutputGradient, batch), Activation(Inception5bBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(209, batch);
+        if (frozenPrefix >= 165) return;
         // inception5b.branch3.0.bn: BatchNorm2d
-        _inception5b_branch3_0_bnOp.Backward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Activation(Inception5bBranch3_0_BnOutputGradient, batch), Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Inception5bBranch3_0_BnWeightGradient, Inception5bBranch3_0_BnBiasGradient);
+        _inception5b_branch3_0_bnOp.Backward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Activation(Inception5bBranch3_0_BnOutputGradient, batch), Activation(Inception5bBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(163, Inception5bBranch3_0_BnWeightGradient), GradientUnlessFrozen(164, Inception5bBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(210, batch);
+        if (frozenPrefix >= 163) return;
         // inception5b.branch3.0.conv: Conv2d
-        _inception5b_branch3_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Scratch(Inception5bBranch3_0_ConvGradientScratch, 40768, batch), Inception5bBranch3_0_ConvWeightGradient, default);
+        _inception5b_branch3_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, Activation(Inception5bBranch3_0_ConvOutputGradient, batch), Scratch(Inception5bBranch3_0_ConvGradientScratch, 40768, batch), GradientUnlessFrozen(162, Inception5bBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch3_0_ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(211, batch);
         // inception5b.branch2.1.relu1: ReLU
         _inception5b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), Activation(Inception5bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(212, batch);
+        if (frozenPrefix >= 162) return;
         // inception5b.branch2.1.bn: BatchNorm2d
-        _inception5b_branch2_1_bnOp.Backward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Activation(Inception5bBranch2_1_BnOutputGradient, batch), Activation(Inception5bBranch2_1_ConvOutputGradient, batch), Inception5bBranch2_1_BnWeightGradient, Inception5bBranch2_1_BnBiasGradient);
+        _inception5b_branch2_1_bnOp.Backward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Activation(Inception5bBranch2_1_BnOutputGradient, batch), Activation(Inception5bBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(160, Inception5bBranch2_1_BnWeightGradient), GradientUnlessFrozen(161, Inception5bBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(213, batch);
+        if (frozenPrefix >= 160) return;
         // inception5b.branch2.1.conv: Conv2d
-        _inception5b_branch2_1_convOp.Backward(batch, Activation(Inception5bBranch2_0_Relu1Output, batch), Inception5bBranch2_1_ConvWeight, Activation(Inception5bBranch2_1_ConvOutputGradient, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), Inception5bBranch2_1_ConvWeightGradient, default);
+        _inception5b_branch2_1_convOp.Backward(batch, Activation(Inception5bBranch2_0_Relu1Output, batch), Inception5bBranch2_1_ConvWeight, Activation(Inception5bBranch2_1_ConvOutputGradient, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(159, Inception5bBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(214, batch);
         // inception5b.branch2.0.relu1: ReLU
         _inception5b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception5bBranch2_0_Relu1Output, batch), Activation(Inception5bBranch2_0_Relu1OutputGradient, batch), Activation(Inception5bBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(215, batch);
+        if (frozenPrefix >= 159) return;
         // inception5b.branch2.0.bn: BatchNorm2d
-        _inception5b_branch2_0_bnOp.Backward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Activation(Inception5bBranch2_0_BnOutputGradient, batch), Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Inception5bBranch2_0_BnWeightGradient, Inception5bBranch2_0_BnBiasGradient);
+        _inception5b_branch2_0_bnOp.Backward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Activation(Inception5bBranch2_0_BnOutputGradient, batch), Activation(Inception5bBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(157, Inception5bBranch2_0_BnWeightGradient), GradientUnlessFrozen(158, Inception5bBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(216, batch);
+        if (frozenPrefix >= 157) return;
         // inception5b.branch2.0.conv: Conv2d
-        _inception5b_branch2_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Scratch(Inception5bBranch2_0_ConvGradientScratch, 40768, batch), Inception5bBranch2_0_ConvWeightGradient, default);
+        _inception5b_branch2_0_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, Activation(Inception5bBranch2_0_ConvOutputGradient, batch), Scratch(Inception5bBranch2_0_ConvGradientScratch, 40768, batch), GradientUnlessFrozen(156, Inception5bBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch2_0_ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(217, batch);
         // inception5b.branch1.relu1: ReLU
         _inception5b_branch1_relu1Op.Backward(batch, default, Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1OutputGradient, batch), Activation(Inception5bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(218, batch);
+        if (frozenPrefix >= 156) return;
         // inception5b.branch1.bn: BatchNorm2d
-        _inception5b_branch1_bnOp.Backward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Activation(Inception5bBranch1BnOutputGradient, batch), Activation(Inception5bBranch1ConvOutputGradient, batch), Inception5bBranch1BnWeightGradient, Inception5bBranch1BnBiasGradient);
+        _inception5b_branch1_bnOp.Backward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Activation(Inception5bBranch1BnOutputGradient, batch), Activation(Inception5bBranch1ConvOutputGradient, batch), GradientUnlessFrozen(154, Inception5bBranch1BnWeightGradient), GradientUnlessFrozen(155, Inception5bBranch1BnBiasGradient));
         if (poison) PoisonFreed(219, batch);
+        if (frozenPrefix >= 154) return;
         // inception5b.branch1.conv: Conv2d
-        _inception5b_branch1_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, Activation(Inception5bBranch1ConvOutputGradient, batch), Scratch(Inception5bBranch1ConvGradientScratch, 40768, batch), Inception5bBranch1ConvWeightGradient, default);
+        _inception5b_branch1_convOp.Backward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, Activation(Inception5bBranch1ConvOutputGradient, batch), Scratch(Inception5bBranch1ConvGradientScratch, 40768, batch), GradientUnlessFrozen(153, Inception5bBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch1ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(220, batch);
         // inception5a.concat1: Concat
@@ -4101,11 +4123,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch4.1.relu1: ReLU
         _inception5a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), Activation(Inception5aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(222, batch);
+        if (frozenPrefix >= 153) return;
         // inception5a.branch4.1.bn: BatchNorm2d
-        _inception5a_branch4_1_bnOp.Backward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Activation(Inception5aBranch4_1_BnOutputGradient, batch), Activation(Inception5aBranch4_1_ConvOutputGradient, batch), Inception5aBranch4_1_BnWeightGradient, Inception5aBranch4_1_BnBiasGradient);
+        _inception5a_branch4_1_bnOp.Backward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Activation(Inception5aBranch4_1_BnOutputGradient, batch), Activation(Inception5aBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(151, Inception5aBranch4_1_BnWeightGradient), GradientUnlessFrozen(152, Inception5aBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(223, batch);
+        if (frozenPrefix >= 151) return;
         // inception5a.branch4.1.conv: Conv2d
-        _inception5a_branch4_1_convOp.Backward(batch, Activation(Inception5aBranch4Maxpool1Output, batch), Inception5aBranch4_1_ConvWeight, Activation(Inception5aBranch4_1_ConvOutputGradient, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), Inception5aBranch4_1_ConvWeightGradient, default);
+        _inception5a_branch4_1_convOp.Backward(batch, Activation(Inception5aBranch4Maxpool1Output, batch), Inception5aBranch4_1_ConvWeight, Activation(Inception5aBranch4_1_ConvOutputGradient, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(150, Inception5aBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(224, batch);
         // inception5a.branch4.maxpool1: MaxPool2d
         _inception5a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool4Output, batch), Activation(Inception5aBranch4Maxpool1Output, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool4OutputGradient, batch));
@@ -4113,49 +4137,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch3.1.relu1: ReLU
         _inception5a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), Activation(Inception5aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(226, batch);
+        if (frozenPrefix >= 150) return;
         // inception5a.branch3.1.bn: BatchNorm2d
-        _inception5a_branch3_1_bnOp.Backward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Activation(Inception5aBranch3_1_BnOutputGradient, batch), Activation(Inception5aBranch3_1_ConvOutputGradient, batch), Inception5aBranch3_1_BnWeightGradient, Inception5aBranch3_1_BnBiasGradient);
+        _inception5a_branch3_1_bnOp.Backward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Activation(Inception5aBranch3_1_BnOutputGradient, batch), Activation(Inception5aBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(148, Inception5aBranch3_1_BnWeightGradient), GradientUnlessFrozen(149, Inception5aBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(227, batch);
+        if (frozenPrefix >= 148) return;
         // inception5a.branch3.1.conv: Conv2d
-        _inception5a_branch3_1_convOp.Backward(batch, Activation(Inception5aBranch3_0_Relu1Output, batch), Inception5aBranch3_1_ConvWeight, Activation(Inception5aBranch3_1_ConvOutputGradient, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), Inception5aBranch3_1_ConvWeightGradient, default);
+        _inception5a_branch3_1_convOp.Backward(batch, Activation(Inception5aBranch3_0_Relu1Output, batch), Inception5aBranch3_1_ConvWeight, Activation(Inception5aBranch3_1_ConvOutputGradient, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(147, Inception5aBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(228, batch);
         // inception5a.branch3.0.relu1: ReLU
         _inception5a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception5aBranch3_0_Relu1Output, batch), Activation(Inception5aBranch3_0_Relu1OutputGradient, batch), Activation(Inception5aBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(229, batch);
+        if (frozenPrefix >= 147) return;
         // inception5a.branch3.0.bn: BatchNorm2d
-        _inception5a_branch3_0_bnOp.Backward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Activation(Inception5aBranch3_0_BnOutputGradient, batch), Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Inception5aBranch3_0_BnWeightGradient, Inception5aBranch3_0_BnBiasGradient);
+        _inception5a_branch3_0_bnOp.Backward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Activation(Inception5aBranch3_0_BnOutputGradient, batch), Activation(Inception5aBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(145, Inception5aBranch3_0_BnWeightGradient), GradientUnlessFrozen(146, Inception5aBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(230, batch);
+        if (frozenPrefix >= 145) return;
         // inception5a.branch3.0.conv: Conv2d
-        _inception5a_branch3_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Scratch(Inception5aBranch3_0_ConvGradientScratch, 40768, batch), Inception5aBranch3_0_ConvWeightGradient, default);
+        _inception5a_branch3_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, Activation(Inception5aBranch3_0_ConvOutputGradient, batch), Scratch(Inception5aBranch3_0_ConvGradientScratch, 40768, batch), GradientUnlessFrozen(144, Inception5aBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch3_0_ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
         if (poison) PoisonFreed(231, batch);
         // inception5a.branch2.1.relu1: ReLU
         _inception5a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), Activation(Inception5aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(232, batch);
+        if (frozenPrefix >= 144) return;
         // inception5a.branch2.1.bn: BatchNorm2d
-        _inception5a_branch2_1_bnOp.Backward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Activation(Inception5aBranch2_1_BnOutputGradient, batch), Activation(Inception5aBranch2_1_ConvOutputGradient, batch), Inception5aBranch2_1_BnWeightGradient, Inception5aBranch2_1_BnBiasGradient);
+        _inception5a_branch2_1_bnOp.Backward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Activation(Inception5aBranch2_1_BnOutputGradient, batch), Activation(Inception5aBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(142, Inception5aBranch2_1_BnWeightGradient), GradientUnlessFrozen(143, Inception5aBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(233, batch);
+        if (frozenPrefix >= 142) return;
         // inception5a.branch2.1.conv: Conv2d
-        _inception5a_branch2_1_convOp.Backward(batch, Activation(Inception5aBranch2_0_Relu1Output, batch), Inception5aBranch2_1_ConvWeight, Activation(Inception5aBranch2_1_ConvOutputGradient, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), Inception5aBranch2_1_ConvWeightGradient, default);
+        _inception5a_branch2_1_convOp.Backward(batch, Activation(Inception5aBranch2_0_Relu1Output, batch), Inception5aBranch2_1_ConvWeight, Activation(Inception5aBranch2_1_ConvOutputGradient, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(141, Inception5aBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(234, batch);
         // inception5a.branch2.0.relu1: ReLU
         _inception5a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception5aBranch2_0_Relu1Output, batch), Activation(Inception5aBranch2_0_Relu1OutputGradient, batch), Activation(Inception5aBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(235, batch);
+        if (frozenPrefix >= 141) return;
         // inception5a.branch2.0.bn: BatchNorm2d
-        _inception5a_branch2_0_bnOp.Backward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Activation(Inception5aBranch2_0_BnOutputGradient, batch), Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Inception5aBranch2_0_BnWeightGradient, Inception5aBranch2_0_BnBiasGradient);
+        _inception5a_branch2_0_bnOp.Backward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Activation(Inception5aBranch2_0_BnOutputGradient, batch), Activation(Inception5aBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(139, Inception5aBranch2_0_BnWeightGradient), GradientUnlessFrozen(140, Inception5aBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(236, batch);
+        if (frozenPrefix >= 139) return;
         // inception5a.branch2.0.conv: Conv2d
-        _inception5a_branch2_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Scratch(Inception5aBranch2_0_ConvGradientScratch, 40768, batch), Inception5aBranch2_0_ConvWeightGradient, default);
+        _inception5a_branch2_0_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, Activation(Inception5aBranch2_0_ConvOutputGradient, batch), Scratch(Inception5aBranch2_0_ConvGradientScratch, 40768, batch), GradientUnlessFrozen(138, Inception5aBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch2_0_ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
         if (poison) PoisonFreed(237, batch);
         // inception5a.branch1.relu1: ReLU
         _inception5a_branch1_relu1Op.Backward(batch, default, Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1OutputGradient, batch), Activation(Inception5aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(238, batch);
+        if (frozenPrefix >= 138) return;
         // inception5a.branch1.bn: BatchNorm2d
-        _inception5a_branch1_bnOp.Backward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Activation(Inception5aBranch1BnOutputGradient, batch), Activation(Inception5aBranch1ConvOutputGradient, batch), Inception5aBranch1BnWeightGradient, Inception5aBranch1BnBiasGradient);
+        _inception5a_branch1_bnOp.Backward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Activation(Inception5aBranch1BnOutputGradient, batch), Activation(Inception5aBranch1ConvOutputGradient, batch), GradientUnlessFrozen(136, Inception5aBranch1BnWeightGradient), GradientUnlessFrozen(137, Inception5aBranch1BnBiasGradient));
         if (poison) PoisonFreed(239, batch);
+        if (frozenPrefix >= 136) return;
         // inception5a.branch1.conv: Conv2d
-        _inception5a_branch1_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, Activation(Inception5aBranch1ConvOutputGradient, batch), Scratch(Inception5aBranch1ConvGradientScratch, 40768, batch), Inception5aBranch1ConvWeightGradient, default);
+        _inception5a_branch1_convOp.Backward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, Activation(Inception5aBranch1ConvOutputGradient, batch), Scratch(Inception5aBranch1ConvGradientScratch, 40768, batch), GradientUnlessFrozen(135, Inception5aBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch1ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
         if (poison) PoisonFreed(240, batch);
         // maxpool4: MaxPool2d
@@ -4170,11 +4204,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch4.1.relu1: ReLU
         _inception4e_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), Activation(Inception4eBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(243, batch);
+        if (frozenPrefix >= 135) return;
         // inception4e.branch4.1.bn: BatchNorm2d
-        _inception4e_branch4_1_bnOp.Backward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Activation(Inception4eBranch4_1_BnOutputGradient, batch), Activation(Inception4eBranch4_1_ConvOutputGradient, batch), Inception4eBranch4_1_BnWeightGradient, Inception4eBranch4_1_BnBiasGradient);
+        _inception4e_branch4_1_bnOp.Backward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Activation(Inception4eBranch4_1_BnOutputGradient, batch), Activation(Inception4eBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(133, Inception4eBranch4_1_BnWeightGradient), GradientUnlessFrozen(134, Inception4eBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(244, batch);
+        if (frozenPrefix >= 133) return;
         // inception4e.branch4.1.conv: Conv2d
-        _inception4e_branch4_1_convOp.Backward(batch, Activation(Inception4eBranch4Maxpool1Output, batch), Inception4eBranch4_1_ConvWeight, Activation(Inception4eBranch4_1_ConvOutputGradient, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), Inception4eBranch4_1_ConvWeightGradient, default);
+        _inception4e_branch4_1_convOp.Backward(batch, Activation(Inception4eBranch4Maxpool1Output, batch), Inception4eBranch4_1_ConvWeight, Activation(Inception4eBranch4_1_ConvOutputGradient, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(132, Inception4eBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(245, batch);
         // inception4e.branch4.maxpool1: MaxPool2d
         _inception4e_branch4_maxpool1Op.Backward(batch, Activation(Inception4dConcat1Output, batch), Activation(Inception4eBranch4Maxpool1Output, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), Activation(Inception4dConcat1OutputGradient, batch));
@@ -4182,49 +4218,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch3.1.relu1: ReLU
         _inception4e_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), Activation(Inception4eBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(247, batch);
+        if (frozenPrefix >= 132) return;
         // inception4e.branch3.1.bn: BatchNorm2d
-        _inception4e_branch3_1_bnOp.Backward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Activation(Inception4eBranch3_1_BnOutputGradient, batch), Activation(Inception4eBranch3_1_ConvOutputGradient, batch), Inception4eBranch3_1_BnWeightGradient, Inception4eBranch3_1_BnBiasGradient);
+        _inception4e_branch3_1_bnOp.Backward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Activation(Inception4eBranch3_1_BnOutputGradient, batch), Activation(Inception4eBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(130, Inception4eBranch3_1_BnWeightGradient), GradientUnlessFrozen(131, Inception4eBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(248, batch);
+        if (frozenPrefix >= 130) return;
         // inception4e.branch3.1.conv: Conv2d
-        _inception4e_branch3_1_convOp.Backward(batch, Activation(Inception4eBranch3_0_Relu1Output, batch), Inception4eBranch3_1_ConvWeight, Activation(Inception4eBranch3_1_ConvOutputGradient, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), Inception4eBranch3_1_ConvWeightGradient, default);
+        _inception4e_branch3_1_convOp.Backward(batch, Activation(Inception4eBranch3_0_Relu1Output, batch), Inception4eBranch3_1_ConvWeight, Activation(Inception4eBranch3_1_ConvOutputGradient, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(129, Inception4eBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(249, batch);
         // inception4e.branch3.0.relu1: ReLU
         _inception4e_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4eBranch3_0_Relu1Output, batch), Activation(Inception4eBranch3_0_Relu1OutputGradient, batch), Activation(Inception4eBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(250, batch);
+        if (frozenPrefix >= 129) return;
         // inception4e.branch3.0.bn: BatchNorm2d
-        _inception4e_branch3_0_bnOp.Backward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Activation(Inception4eBranch3_0_BnOutputGradient, batch), Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Inception4eBranch3_0_BnWeightGradient, Inception4eBranch3_0_BnBiasGradient);
+        _inception4e_branch3_0_bnOp.Backward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Activation(Inception4eBranch3_0_BnOutputGradient, batch), Activation(Inception4eBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(127, Inception4eBranch3_0_BnWeightGradient), GradientUnlessFrozen(128, Inception4eBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(251, batch);
+        if (frozenPrefix >= 127) return;
         // inception4e.branch3.0.conv: Conv2d
-        _inception4e_branch3_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Scratch(Inception4eBranch3_0_ConvGradientScratch, 103488, batch), Inception4eBranch3_0_ConvWeightGradient, default);
+        _inception4e_branch3_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, Activation(Inception4eBranch3_0_ConvOutputGradient, batch), Scratch(Inception4eBranch3_0_ConvGradientScratch, 103488, batch), GradientUnlessFrozen(126, Inception4eBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch3_0_ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
         if (poison) PoisonFreed(252, batch);
         // inception4e.branch2.1.relu1: ReLU
         _inception4e_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), Activation(Inception4eBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(253, batch);
+        if (frozenPrefix >= 126) return;
         // inception4e.branch2.1.bn: BatchNorm2d
-        _inception4e_branch2_1_bnOp.Backward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Activation(Inception4eBranch2_1_BnOutputGradient, batch), Activation(Inception4eBranch2_1_ConvOutputGradient, batch), Inception4eBranch2_1_BnWeightGradient, Inception4eBranch2_1_BnBiasGradient);
+        _inception4e_branch2_1_bnOp.Backward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Activation(Inception4eBranch2_1_BnOutputGradient, batch), Activation(Inception4eBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(124, Inception4eBranch2_1_BnWeightGradient), GradientUnlessFrozen(125, Inception4eBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(254, batch);
+        if (frozenPrefix >= 124) return;
         // inception4e.branch2.1.conv: Conv2d
-        _inception4e_branch2_1_convOp.Backward(batch, Activation(Inception4eBranch2_0_Relu1Output, batch), Inception4eBranch2_1_ConvWeight, Activation(Inception4eBranch2_1_ConvOutputGradient, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), Inception4eBranch2_1_ConvWeightGradient, default);
+        _inception4e_branch2_1_convOp.Backward(batch, Activation(Inception4eBranch2_0_Relu1Output, batch), Inception4eBranch2_1_ConvWeight, Activation(Inception4eBranch2_1_ConvOutputGradient, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(123, Inception4eBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(255, batch);
         // inception4e.branch2.0.relu1: ReLU
         _inception4e_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4eBranch2_0_Relu1Output, batch), Activation(Inception4eBranch2_0_Relu1OutputGradient, batch), Activation(Inception4eBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(256, batch);
+        if (frozenPrefix >= 123) return;
         // inception4e.branch2.0.bn: BatchNorm2d
-        _inception4e_branch2_0_bnOp.Backward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Activation(Inception4eBranch2_0_BnOutputGradient, batch), Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Inception4eBranch2_0_BnWeightGradient, Inception4eBranch2_0_BnBiasGradient);
+        _inception4e_branch2_0_bnOp.Backward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Activation(Inception4eBranch2_0_BnOutputGradient, batch), Activation(Inception4eBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(121, Inception4eBranch2_0_BnWeightGradient), GradientUnlessFrozen(122, Inception4eBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(257, batch);
+        if (frozenPrefix >= 121) return;
         // inception4e.branch2.0.conv: Conv2d
-        _inception4e_branch2_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Scratch(Inception4eBranch2_0_ConvGradientScratch, 103488, batch), Inception4eBranch2_0_ConvWeightGradient, default);
+        _inception4e_branch2_0_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, Activation(Inception4eBranch2_0_ConvOutputGradient, batch), Scratch(Inception4eBranch2_0_ConvGradientScratch, 103488, batch), GradientUnlessFrozen(120, Inception4eBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch2_0_ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
         if (poison) PoisonFreed(258, batch);
         // inception4e.branch1.relu1: ReLU
         _inception4e_branch1_relu1Op.Backward(batch, default, Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1OutputGradient, batch), Activation(Inception4eBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(259, batch);
+        if (frozenPrefix >= 120) return;
         // inception4e.branch1.bn: BatchNorm2d
-        _inception4e_branch1_bnOp.Backward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Activation(Inception4eBranch1BnOutputGradient, batch), Activation(Inception4eBranch1ConvOutputGradient, batch), Inception4eBranch1BnWeightGradient, Inception4eBranch1BnBiasGradient);
+        _inception4e_branch1_bnOp.Backward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Activation(Inception4eBranch1BnOutputGradient, batch), Activation(Inception4eBranch1ConvOutputGradient, batch), GradientUnlessFrozen(118, Inception4eBranch1BnWeightGradient), GradientUnlessFrozen(119, Inception4eBranch1BnBiasGradient));
         if (poison) PoisonFreed(260, batch);
+        if (frozenPrefix >= 118) return;
         // inception4e.branch1.conv: Conv2d
-        _inception4e_branch1_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, Activation(Inception4eBranch1ConvOutputGradient, batch), Scratch(Inception4eBranch1ConvGradientScratch, 103488, batch), Inception4eBranch1ConvWeightGradient, default);
+        _inception4e_branch1_convOp.Backward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, Activation(Inception4eBranch1ConvOutputGradient, batch), Scratch(Inception4eBranch1ConvGradientScratch, 103488, batch), GradientUnlessFrozen(117, Inception4eBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch1ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
         if (poison) PoisonFreed(261, batch);
         // inception4d.concat1: Concat
@@ -4236,11 +4282,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch4.1.relu1: ReLU
         _inception4d_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), Activation(Inception4dBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(263, batch);
+        if (frozenPrefix >= 117) return;
         // inception4d.branch4.1.bn: BatchNorm2d
-        _inception4d_branch4_1_bnOp.Backward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Activation(Inception4dBranch4_1_BnOutputGradient, batch), Activation(Inception4dBranch4_1_ConvOutputGradient, batch), Inception4dBranch4_1_BnWeightGradient, Inception4dBranch4_1_BnBiasGradient);
+        _inception4d_branch4_1_bnOp.Backward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Activation(Inception4dBranch4_1_BnOutputGradient, batch), Activation(Inception4dBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(115, Inception4dBranch4_1_BnWeightGradient), GradientUnlessFrozen(116, Inception4dBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(264, batch);
+        if (frozenPrefix >= 115) return;
         // inception4d.branch4.1.conv: Conv2d
-        _inception4d_branch4_1_convOp.Backward(batch, Activation(Inception4dBranch4Maxpool1Output, batch), Inception4dBranch4_1_ConvWeight, Activation(Inception4dBranch4_1_ConvOutputGradient, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), Inception4dBranch4_1_ConvWeightGradient, default);
+        _inception4d_branch4_1_convOp.Backward(batch, Activation(Inception4dBranch4Maxpool1Output, batch), Inception4dBranch4_1_ConvWeight, Activation(Inception4dBranch4_1_ConvOutputGradient, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(114, Inception4dBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(265, batch);
         // inception4d.branch4.maxpool1: MaxPool2d
         _inception4d_branch4_maxpool1Op.Backward(batch, Activation(Inception4cConcat1Output, batch), Activation(Inception4dBranch4Maxpool1Output, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), Activation(Inception4cConcat1OutputGradient, batch));
@@ -4248,49 +4296,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch3.1.relu1: ReLU
         _inception4d_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), Activation(Inception4dBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(267, batch);
+        if (frozenPrefix >= 114) return;
         // inception4d.branch3.1.bn: BatchNorm2d
-        _inception4d_branch3_1_bnOp.Backward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Activation(Inception4dBranch3_1_BnOutputGradient, batch), Activation(Inception4dBranch3_1_ConvOutputGradient, batch), Inception4dBranch3_1_BnWeightGradient, Inception4dBranch3_1_BnBiasGradient);
+        _inception4d_branch3_1_bnOp.Backward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Activation(Inception4dBranch3_1_BnOutputGradient, batch), Activation(Inception4dBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(112, Inception4dBranch3_1_BnWeightGradient), GradientUnlessFrozen(113, Inception4dBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(268, batch);
+        if (frozenPrefix >= 112) return;
         // inception4d.branch3.1.conv: Conv2d
-        _inception4d_branch3_1_convOp.Backward(batch, Activation(Inception4dBranch3_0_Relu1Output, batch), Inception4dBranch3_1_ConvWeight, Activation(Inception4dBranch3_1_ConvOutputGradient, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), Inception4dBranch3_1_ConvWeightGradient, default);
+        _inception4d_branch3_1_convOp.Backward(batch, Activation(Inception4dBranch3_0_Relu1Output, batch), Inception4dBranch3_1_ConvWeight, Activation(Inception4dBranch3_1_ConvOutputGradient, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(111, Inception4dBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(269, batch);
         // inception4d.branch3.0.relu1: ReLU
         _inception4d_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4dBranch3_0_Relu1Output, batch), Activation(Inception4dBranch3_0_Relu1OutputGradient, batch), Activation(Inception4dBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(270, batch);
+        if (frozenPrefix >= 111) return;
         // inception4d.branch3.0.bn: BatchNorm2d
-        _inception4d_branch3_0_bnOp.Backward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Activation(Inception4dBranch3_0_BnOutputGradient, batch), Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Inception4dBranch3_0_BnWeightGradient, Inception4dBranch3_0_BnBiasGradient);
+        _inception4d_branch3_0_bnOp.Backward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Activation(Inception4dBranch3_0_BnOutputGradient, batch), Activation(Inception4dBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(109, Inception4dBranch3_0_BnWeightGradient), GradientUnlessFrozen(110, Inception4dBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(271, batch);
+        if (frozenPrefix >= 109) return;
         // inception4d.branch3.0.conv: Conv2d
-        _inception4d_branch3_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Scratch(Inception4dBranch3_0_ConvGradientScratch, 100352, batch), Inception4dBranch3_0_ConvWeightGradient, default);
+        _inception4d_branch3_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, Activation(Inception4dBranch3_0_ConvOutputGradient, batch), Scratch(Inception4dBranch3_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(108, Inception4dBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
         if (poison) PoisonFreed(272, batch);
         // inception4d.branch2.1.relu1: ReLU
         _inception4d_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), Activation(Inception4dBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(273, batch);
+        if (frozenPrefix >= 108) return;
         // inception4d.branch2.1.bn: BatchNorm2d
-        _inception4d_branch2_1_bnOp.Backward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Activation(Inception4dBranch2_1_BnOutputGradient, batch), Activation(Inception4dBranch2_1_ConvOutputGradient, batch), Inception4dBranch2_1_BnWeightGradient, Inception4dBranch2_1_BnBiasGradient);
+        _inception4d_branch2_1_bnOp.Backward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Activation(Inception4dBranch2_1_BnOutputGradient, batch), Activation(Inception4dBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(106, Inception4dBranch2_1_BnWeightGradient), GradientUnlessFrozen(107, Inception4dBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(274, batch);
+        if (frozenPrefix >= 106) return;
         // inception4d.branch2.1.conv: Conv2d
-        _inception4d_branch2_1_convOp.Backward(batch, Activation(Inception4dBranch2_0_Relu1Output, batch), Inception4dBranch2_1_ConvWeight, Activation(Inception4dBranch2_1_ConvOutputGradient, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), Inception4dBranch2_1_ConvWeightGradient, default);
+        _inception4d_branch2_1_convOp.Backward(batch, Activation(Inception4dBranch2_0_Relu1Output, batch), Inception4dBranch2_1_ConvWeight, Activation(Inception4dBranch2_1_ConvOutputGradient, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(105, Inception4dBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(275, batch);
         // inception4d.branch2.0.relu1: ReLU
         _inception4d_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4dBranch2_0_Relu1Output, batch), Activation(Inception4dBranch2_0_Relu1OutputGradient, batch), Activation(Inception4dBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(276, batch);
+        if (frozenPrefix >= 105) return;
         // inception4d.branch2.0.bn: BatchNorm2d
-        _inception4d_branch2_0_bnOp.Backward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Activation(Inception4dBranch2_0_BnOutputGradient, batch), Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Inception4dBranch2_0_BnWeightGradient, Inception4dBranch2_0_BnBiasGradient);
+        _inception4d_branch2_0_bnOp.Backward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Activation(Inception4dBranch2_0_BnOutputGradient, batch), Activation(Inception4dBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(103, Inception4dBranch2_0_BnWeightGradient), GradientUnlessFrozen(104, Inception4dBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(277, batch);
+        if (frozenPrefix >= 103) return;
         // inception4d.branch2.0.conv: Conv2d
-        _inception4d_branch2_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Scratch(Inception4dBranch2_0_ConvGradientScratch, 100352, batch), Inception4dBranch2_0_ConvWeightGradient, default);
+        _inception4d_branch2_0_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, Activation(Inception4dBranch2_0_ConvOutputGradient, batch), Scratch(Inception4dBranch2_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(102, Inception4dBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
         if (poison) PoisonFreed(278, batch);
         // inception4d.branch1.relu1: ReLU
         _inception4d_branch1_relu1Op.Backward(batch, default, Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1OutputGradient, batch), Activation(Inception4dBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(279, batch);
+        if (frozenPrefix >= 102) return;
         // inception4d.branch1.bn: BatchNorm2d
-        _inception4d_branch1_bnOp.Backward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Activation(Inception4dBranch1BnOutputGradient, batch), Activation(Inception4dBranch1ConvOutputGradient, batch), Inception4dBranch1BnWeightGradient, Inception4dBranch1BnBiasGradient);
+        _inception4d_branch1_bnOp.Backward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Activation(Inception4dBranch1BnOutputGradient, batch), Activation(Inception4dBranch1ConvOutputGradient, batch), GradientUnlessFrozen(100, Inception4dBranch1BnWeightGradient), GradientUnlessFrozen(101, Inception4dBranch1BnBiasGradient));
         if (poison) PoisonFreed(280, batch);
+        if (frozenPrefix >= 100) return;
         // inception4d.branch1.conv: Conv2d
-        _inception4d_branch1_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, Activation(Inception4dBranch1ConvOutputGradient, batch), Scratch(Inception4dBranch1ConvGradientScratch, 100352, batch), Inception4dBranch1ConvWeightGradient, default);
+        _inception4d_branch1_convOp.Backward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, Activation(Inception4dBranch1ConvOutputGradient, batch), Scratch(Inception4dBranch1ConvGradientScratch, 100352, batch), GradientUnlessFrozen(99, Inception4dBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch1ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
         if (poison) PoisonFreed(281, batch);
         // inception4c.concat1: Concat
@@ -4302,11 +4360,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch4.1.relu1: ReLU
         _inception4c_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), Activation(Inception4cBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(283, batch);
+        if (frozenPrefix >= 99) return;
         // inception4c.branch4.1.bn: BatchNorm2d
-        _inception4c_branch4_1_bnOp.Backward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Activation(Inception4cBranch4_1_BnOutputGradient, batch), Activation(Inception4cBranch4_1_ConvOutputGradient, batch), Inception4cBranch4_1_BnWeightGradient, Inception4cBranch4_1_BnBiasGradient);
+        _inception4c_branch4_1_bnOp.Backward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Activation(Inception4cBranch4_1_BnOutputGradient, batch), Activation(Inception4cBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(97, Inception4cBranch4_1_BnWeightGradient), GradientUnlessFrozen(98, Inception4cBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(284, batch);
+        if (frozenPrefix >= 97) return;
         // inception4c.branch4.1.conv: Conv2d
-        _inception4c_branch4_1_convOp.Backward(batch, Activation(Inception4cBranch4Maxpool1Output, batch), Inception4cBranch4_1_ConvWeight, Activation(Inception4cBranch4_1_ConvOutputGradient, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), Inception4cBranch4_1_ConvWeightGradient, default);
+        _inception4c_branch4_1_convOp.Backward(batch, Activation(Inception4cBranch4Maxpool1Output, batch), Inception4cBranch4_1_ConvWeight, Activation(Inception4cBranch4_1_ConvOutputGradient, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(96, Inception4cBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(285, batch);
         // inception4c.branch4.maxpool1: MaxPool2d
         _inception4c_branch4_maxpool1Op.Backward(batch, Activation(Inception4bConcat1Output, batch), Activation(Inception4cBranch4Maxpool1Output, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), Activation(Inception4bConcat1OutputGradient, batch));
@@ -4314,49 +4374,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch3.1.relu1: ReLU
         _inception4c_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), Activation(Inception4cBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(287, batch);
+        if (frozenPrefix >= 96) return;
         // inception4c.branch3.1.bn: BatchNorm2d
-        _inception4c_branch3_1_bnOp.Backward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Activation(Inception4cBranch3_1_BnOutputGradient, batch), Activation(Inception4cBranch3_1_ConvOutputGradient, batch), Inception4cBranch3_1_BnWeightGradient, Inception4cBranch3_1_BnBiasGradient);
+        _inception4c_branch3_1_bnOp.Backward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Activation(Inception4cBranch3_1_BnOutputGradient, batch), Activation(Inception4cBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(94, Inception4cBranch3_1_BnWeightGradient), GradientUnlessFrozen(95, Inception4cBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(288, batch);
+        if (frozenPrefix >= 94) return;
         // inception4c.branch3.1.conv: Conv2d
-        _inception4c_branch3_1_convOp.Backward(batch, Activation(Inception4cBranch3_0_Relu1Output, batch), Inception4cBranch3_1_ConvWeight, Activation(Inception4cBranch3_1_ConvOutputGradient, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), Inception4cBranch3_1_ConvWeightGradient, default);
+        _inception4c_branch3_1_convOp.Backward(batch, Activation(Inception4cBranch3_0_Relu1Output, batch), Inception4cBranch3_1_ConvWeight, Activation(Inception4cBranch3_1_ConvOutputGradient, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(93, Inception4cBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(289, batch);
         // inception4c.branch3.0.relu1: ReLU
         _inception4c_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4cBranch3_0_Relu1Output, batch), Activation(Inception4cBranch3_0_Relu1OutputGradient, batch), Activation(Inception4cBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(290, batch);
+        if (frozenPrefix >= 93) return;
         // inception4c.branch3.0.bn: BatchNorm2d
-        _inception4c_branch3_0_bnOp.Backward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Activation(Inception4cBranch3_0_BnOutputGradient, batch), Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Inception4cBranch3_0_BnWeightGradient, Inception4cBranch3_0_BnBiasGradient);
+        _inception4c_branch3_0_bnOp.Backward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Activation(Inception4cBranch3_0_BnOutputGradient, batch), Activation(Inception4cBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(91, Inception4cBranch3_0_BnWeightGradient), GradientUnlessFrozen(92, Inception4cBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(291, batch);
+        if (frozenPrefix >= 91) return;
         // inception4c.branch3.0.conv: Conv2d
-        _inception4c_branch3_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Scratch(Inception4cBranch3_0_ConvGradientScratch, 100352, batch), Inception4cBranch3_0_ConvWeightGradient, default);
+        _inception4c_branch3_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, Activation(Inception4cBranch3_0_ConvOutputGradient, batch), Scratch(Inception4cBranch3_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(90, Inception4cBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
         if (poison) PoisonFreed(292, batch);
         // inception4c.branch2.1.relu1: ReLU
         _inception4c_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), Activation(Inception4cBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(293, batch);
+        if (frozenPrefix >= 90) return;
         // inception4c.branch2.1.bn: BatchNorm2d
-        _inception4c_branch2_1_bnOp.Backward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Activation(Inception4cBranch2_1_BnOutputGradient, batch), Activation(Inception4cBranch2_1_ConvOutputGradient, batch), Inception4cBranch2_1_BnWeightGradient, Inception4cBranch2_1_BnBiasGradient);
+        _inception4c_branch2_1_bnOp.Backward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Activation(Inception4cBranch2_1_BnOutputGradient, batch), Activation(Inception4cBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(88, Inception4cBranch2_1_BnWeightGradient), GradientUnlessFrozen(89, Inception4cBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(294, batch);
+        if (frozenPrefix >= 88) return;
         // inception4c.branch2.1.conv: Conv2d
-        _inception4c_branch2_1_convOp.Backward(batch, Activation(Inception4cBranch2_0_Relu1Output, batch), Inception4cBranch2_1_ConvWeight, Activation(Inception4cBranch2_1_ConvOutputGradient, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), Inception4cBranch2_1_ConvWeightGradient, default);
+        _inception4c_branch2_1_convOp.Backward(batch, Activation(Inception4cBranch2_0_Relu1Output, batch), Inception4cBranch2_1_ConvWeight, Activation(Inception4cBranch2_1_ConvOutputGradient, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(87, Inception4cBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(295, batch);
         // inception4c.branch2.0.relu1: ReLU
         _inception4c_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4cBranch2_0_Relu1Output, batch), Activation(Inception4cBranch2_0_Relu1OutputGradient, batch), Activation(Inception4cBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(296, batch);
+        if (frozenPrefix >= 87) return;
         // inception4c.branch2.0.bn: BatchNorm2d
-        _inception4c_branch2_0_bnOp.Backward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Activation(Inception4cBranch2_0_BnOutputGradient, batch), Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Inception4cBranch2_0_BnWeightGradient, Inception4cBranch2_0_BnBiasGradient);
+        _inception4c_branch2_0_bnOp.Backward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Activation(Inception4cBranch2_0_BnOutputGradient, batch), Activation(Inception4cBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(85, Inception4cBranch2_0_BnWeightGradient), GradientUnlessFrozen(86, Inception4cBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(297, batch);
+        if (frozenPrefix >= 85) return;
         // inception4c.branch2.0.conv: Conv2d
-        _inception4c_branch2_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Scratch(Inception4cBranch2_0_ConvGradientScratch, 100352, batch), Inception4cBranch2_0_ConvWeightGradient, default);
+        _inception4c_branch2_0_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, Activation(Inception4cBranch2_0_ConvOutputGradient, batch), Scratch(Inception4cBranch2_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(84, Inception4cBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
         if (poison) PoisonFreed(298, batch);
         // inception4c.branch1.relu1: ReLU
         _inception4c_branch1_relu1Op.Backward(batch, default, Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1OutputGradient, batch), Activation(Inception4cBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(299, batch);
+        if (frozenPrefix >= 84) return;
         // inception4c.branch1.bn: BatchNorm2d
-        _inception4c_branch1_bnOp.Backward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Activation(Inception4cBranch1BnOutputGradient, batch), Activation(Inception4cBranch1ConvOutputGradient, batch), Inception4cBranch1BnWeightGradient, Inception4cBranch1BnBiasGradient);
+        _inception4c_branch1_bnOp.Backward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Activation(Inception4cBranch1BnOutputGradient, batch), Activation(Inception4cBranch1ConvOutputGradient, batch), GradientUnlessFrozen(82, Inception4cBranch1BnWeightGradient), GradientUnlessFrozen(83, Inception4cBranch1BnBiasGradient));
         if (poison) PoisonFreed(300, batch);
+        if (frozenPrefix >= 82) return;
         // inception4c.branch1.conv: Conv2d
-        _inception4c_branch1_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, Activation(Inception4cBranch1ConvOutputGradient, batch), Scratch(Inception4cBranch1ConvGradientScratch, 100352, batch), Inception4cBranch1ConvWeightGradient, default);
+        _inception4c_branch1_convOp.Backward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, Activation(Inception4cBranch1ConvOutputGradient, batch), Scratch(Inception4cBranch1ConvGradientScratch, 100352, batch), GradientUnlessFrozen(81, Inception4cBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch1ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
         if (poison) PoisonFreed(301, batch);
         // inception4b.concat1: Concat
@@ -4368,11 +4438,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch4.1.relu1: ReLU
         _inception4b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), Activation(Inception4bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(303, batch);
+        if (frozenPrefix >= 81) return;
         // inception4b.branch4.1.bn: BatchNorm2d
-        _inception4b_branch4_1_bnOp.Backward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Activation(Inception4bBranch4_1_BnOutputGradient, batch), Activation(Inception4bBranch4_1_ConvOutputGradient, batch), Inception4bBranch4_1_BnWeightGradient, Inception4bBranch4_1_BnBiasGradient);
+        _inception4b_branch4_1_bnOp.Backward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Activation(Inception4bBranch4_1_BnOutputGradient, batch), Activation(Inception4bBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(79, Inception4bBranch4_1_BnWeightGradient), GradientUnlessFrozen(80, Inception4bBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(304, batch);
+        if (frozenPrefix >= 79) return;
         // inception4b.branch4.1.conv: Conv2d
-        _inception4b_branch4_1_convOp.Backward(batch, Activation(Inception4bBranch4Maxpool1Output, batch), Inception4bBranch4_1_ConvWeight, Activation(Inception4bBranch4_1_ConvOutputGradient, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), Inception4bBranch4_1_ConvWeightGradient, default);
+        _inception4b_branch4_1_convOp.Backward(batch, Activation(Inception4bBranch4Maxpool1Output, batch), Inception4bBranch4_1_ConvWeight, Activation(Inception4bBranch4_1_ConvOutputGradient, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(78, Inception4bBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(305, batch);
         // inception4b.branch4.maxpool1: MaxPool2d
         _inception4b_branch4_maxpool1Op.Backward(batch, Activation(Inception4aConcat1Output, batch), Activation(Inception4bBranch4Maxpool1Output, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), Activation(Inception4aConcat1OutputGradient, batch));
@@ -4380,49 +4452,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch3.1.relu1: ReLU
         _inception4b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), Activation(Inception4bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(307, batch);
+        if (frozenPrefix >= 78) return;
         // inception4b.branch3.1.bn: BatchNorm2d
-        _inception4b_branch3_1_bnOp.Backward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Activation(Inception4bBranch3_1_BnOutputGradient, batch), Activation(Inception4bBranch3_1_ConvOutputGradient, batch), Inception4bBranch3_1_BnWeightGradient, Inception4bBranch3_1_BnBiasGradient);
+        _inception4b_branch3_1_bnOp.Backward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Activation(Inception4bBranch3_1_BnOutputGradient, batch), Activation(Inception4bBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(76, Inception4bBranch3_1_BnWeightGradient), GradientUnlessFrozen(77, Inception4bBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(308, batch);
+        if (frozenPrefix >= 76) return;
         // inception4b.branch3.1.conv: Conv2d
-        _inception4b_branch3_1_convOp.Backward(batch, Activation(Inception4bBranch3_0_Relu1Output, batch), Inception4bBranch3_1_ConvWeight, Activation(Inception4bBranch3_1_ConvOutputGradient, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), Inception4bBranch3_1_ConvWeightGradient, default);
+        _inception4b_branch3_1_convOp.Backward(batch, Activation(Inception4bBranch3_0_Relu1Output, batch), Inception4bBranch3_1_ConvWeight, Activation(Inception4bBranch3_1_ConvOutputGradient, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(75, Inception4bBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(309, batch);
         // inception4b.branch3.0.relu1: ReLU
         _inception4b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4bBranch3_0_Relu1Output, batch), Activation(Inception4bBranch3_0_Relu1OutputGradient, batch), Activation(Inception4bBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(310, batch);
+        if (frozenPrefix >= 75) return;
         // inception4b.branch3.0.bn: BatchNorm2d
-        _inception4b_branch3_0_bnOp.Backward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Activation(Inception4bBranch3_0_BnOutputGradient, batch), Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Inception4bBranch3_0_BnWeightGradient, Inception4bBranch3_0_BnBiasGradient);
+        _inception4b_branch3_0_bnOp.Backward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Activation(Inception4bBranch3_0_BnOutputGradient, batch), Activation(Inception4bBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(73, Inception4bBranch3_0_BnWeightGradient), GradientUnlessFrozen(74, Inception4bBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(311, batch);
+        if (frozenPrefix >= 73) return;
         // inception4b.branch3.0.conv: Conv2d
-        _inception4b_branch3_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Scratch(Inception4bBranch3_0_ConvGradientScratch, 100352, batch), Inception4bBranch3_0_ConvWeightGradient, default);
+        _inception4b_branch3_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, Activation(Inception4bBranch3_0_ConvOutputGradient, batch), Scratch(Inception4bBranch3_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(72, Inception4bBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(312, batch);
         // inception4b.branch2.1.relu1: ReLU
         _inception4b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), Activation(Inception4bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(313, batch);
+        if (frozenPrefix >= 72) return;
         // inception4b.branch2.1.bn: BatchNorm2d
-        _inception4b_branch2_1_bnOp.Backward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Activation(Inception4bBranch2_1_BnOutputGradient, batch), Activation(Inception4bBranch2_1_ConvOutputGradient, batch), Inception4bBranch2_1_BnWeightGradient, Inception4bBranch2_1_BnBiasGradient);
+        _inception4b_branch2_1_bnOp.Backward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Activation(Inception4bBranch2_1_BnOutputGradient, batch), Activation(Inception4bBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(70, Inception4bBranch2_1_BnWeightGradient), GradientUnlessFrozen(71, Inception4bBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(314, batch);
+        if (frozenPrefix >= 70) return;
         // inception4b.branch2.1.conv: Conv2d
-        _inception4b_branch2_1_convOp.Backward(batch, Activation(Inception4bBranch2_0_Relu1Output, batch), Inception4bBranch2_1_ConvWeight, Activation(Inception4bBranch2_1_ConvOutputGradient, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), Inception4bBranch2_1_ConvWeightGradient, default);
+        _inception4b_branch2_1_convOp.Backward(batch, Activation(Inception4bBranch2_0_Relu1Output, batch), Inception4bBranch2_1_ConvWeight, Activation(Inception4bBranch2_1_ConvOutputGradient, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(69, Inception4bBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(315, batch);
         // inception4b.branch2.0.relu1: ReLU
         _inception4b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4bBranch2_0_Relu1Output, batch), Activation(Inception4bBranch2_0_Relu1OutputGradient, batch), Activation(Inception4bBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(316, batch);
+        if (frozenPrefix >= 69) return;
         // inception4b.branch2.0.bn: BatchNorm2d
-        _inception4b_branch2_0_bnOp.Backward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Activation(Inception4bBranch2_0_BnOutputGradient, batch), Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Inception4bBranch2_0_BnWeightGradient, Inception4bBranch2_0_BnBiasGradient);
+        _inception4b_branch2_0_bnOp.Backward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Activation(Inception4bBranch2_0_BnOutputGradient, batch), Activation(Inception4bBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(67, Inception4bBranch2_0_BnWeightGradient), GradientUnlessFrozen(68, Inception4bBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(317, batch);
+        if (frozenPrefix >= 67) return;
         // inception4b.branch2.0.conv: Conv2d
-        _inception4b_branch2_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Scratch(Inception4bBranch2_0_ConvGradientScratch, 100352, batch), Inception4bBranch2_0_ConvWeightGradient, default);
+        _inception4b_branch2_0_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, Activation(Inception4bBranch2_0_ConvOutputGradient, batch), Scratch(Inception4bBranch2_0_ConvGradientScratch, 100352, batch), GradientUnlessFrozen(66, Inception4bBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(318, batch);
         // inception4b.branch1.relu1: ReLU
         _inception4b_branch1_relu1Op.Backward(batch, default, Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1OutputGradient, batch), Activation(Inception4bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(319, batch);
+        if (frozenPrefix >= 66) return;
         // inception4b.branch1.bn: BatchNorm2d
-        _inception4b_branch1_bnOp.Backward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Activation(Inception4bBranch1BnOutputGradient, batch), Activation(Inception4bBranch1ConvOutputGradient, batch), Inception4bBranch1BnWeightGradient, Inception4bBranch1BnBiasGradient);
+        _inception4b_branch1_bnOp.Backward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Activation(Inception4bBranch1BnOutputGradient, batch), Activation(Inception4bBranch1ConvOutputGradient, batch), GradientUnlessFrozen(64, Inception4bBranch1BnWeightGradient), GradientUnlessFrozen(65, Inception4bBranch1BnBiasGradient));
         if (poison) PoisonFreed(320, batch);
+        if (frozenPrefix >= 64) return;
         // inception4b.branch1.conv: Conv2d
-        _inception4b_branch1_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, Activation(Inception4bBranch1ConvOutputGradient, batch), Scratch(Inception4bBranch1ConvGradientScratch, 100352, batch), Inception4bBranch1ConvWeightGradient, default);
+        _inception4b_branch1_convOp.Backward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, Activation(Inception4bBranch1ConvOutputGradient, batch), Scratch(Inception4bBranch1ConvGradientScratch, 100352, batch), GradientUnlessFrozen(63, Inception4bBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch1ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(321, batch);
         // inception4a.concat1: Concat
@@ -4434,11 +4516,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch4.1.relu1: ReLU
         _inception4a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), Activation(Inception4aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(323, batch);
+        if (frozenPrefix >= 63) return;
         // inception4a.branch4.1.bn: BatchNorm2d
-        _inception4a_branch4_1_bnOp.Backward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Activation(Inception4aBranch4_1_BnOutputGradient, batch), Activation(Inception4aBranch4_1_ConvOutputGradient, batch), Inception4aBranch4_1_BnWeightGradient, Inception4aBranch4_1_BnBiasGradient);
+        _inception4a_branch4_1_bnOp.Backward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Activation(Inception4aBranch4_1_BnOutputGradient, batch), Activation(Inception4aBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(61, Inception4aBranch4_1_BnWeightGradient), GradientUnlessFrozen(62, Inception4aBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(324, batch);
+        if (frozenPrefix >= 61) return;
         // inception4a.branch4.1.conv: Conv2d
-        _inception4a_branch4_1_convOp.Backward(batch, Activation(Inception4aBranch4Maxpool1Output, batch), Inception4aBranch4_1_ConvWeight, Activation(Inception4aBranch4_1_ConvOutputGradient, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), Inception4aBranch4_1_ConvWeightGradient, default);
+        _inception4a_branch4_1_convOp.Backward(batch, Activation(Inception4aBranch4Maxpool1Output, batch), Inception4aBranch4_1_ConvWeight, Activation(Inception4aBranch4_1_ConvOutputGradient, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(60, Inception4aBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(325, batch);
         // inception4a.branch4.maxpool1: MaxPool2d
         _inception4a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool3Output, batch), Activation(Inception4aBranch4Maxpool1Output, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool3OutputGradient, batch));
@@ -4446,49 +4530,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch3.1.relu1: ReLU
         _inception4a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), Activation(Inception4aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(327, batch);
+        if (frozenPrefix >= 60) return;
         // inception4a.branch3.1.bn: BatchNorm2d
-        _inception4a_branch3_1_bnOp.Backward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Activation(Inception4aBranch3_1_BnOutputGradient, batch), Activation(Inception4aBranch3_1_ConvOutputGradient, batch), Inception4aBranch3_1_BnWeightGradient, Inception4aBranch3_1_BnBiasGradient);
+        _inception4a_branch3_1_bnOp.Backward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Activation(Inception4aBranch3_1_BnOutputGradient, batch), Activation(Inception4aBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(58, Inception4aBranch3_1_BnWeightGradient), GradientUnlessFrozen(59, Inception4aBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(328, batch);
+        if (frozenPrefix >= 58) return;
         // inception4a.branch3.1.conv: Conv2d
-        _inception4a_branch3_1_convOp.Backward(batch, Activation(Inception4aBranch3_0_Relu1Output, batch), Inception4aBranch3_1_ConvWeight, Activation(Inception4aBranch3_1_ConvOutputGradient, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), Inception4aBranch3_1_ConvWeightGradient, default);
+        _inception4a_branch3_1_convOp.Backward(batch, Activation(Inception4aBranch3_0_Relu1Output, batch), Inception4aBranch3_1_ConvWeight, Activation(Inception4aBranch3_1_ConvOutputGradient, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(57, Inception4aBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(329, batch);
         // inception4a.branch3.0.relu1: ReLU
         _inception4a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception4aBranch3_0_Relu1Output, batch), Activation(Inception4aBranch3_0_Relu1OutputGradient, batch), Activation(Inception4aBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(330, batch);
+        if (frozenPrefix >= 57) return;
         // inception4a.branch3.0.bn: BatchNorm2d
-        _inception4a_branch3_0_bnOp.Backward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Activation(Inception4aBranch3_0_BnOutputGradient, batch), Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Inception4aBranch3_0_BnWeightGradient, Inception4aBranch3_0_BnBiasGradient);
+        _inception4a_branch3_0_bnOp.Backward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Activation(Inception4aBranch3_0_BnOutputGradient, batch), Activation(Inception4aBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(55, Inception4aBranch3_0_BnWeightGradient), GradientUnlessFrozen(56, Inception4aBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(331, batch);
+        if (frozenPrefix >= 55) return;
         // inception4a.branch3.0.conv: Conv2d
-        _inception4a_branch3_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Scratch(Inception4aBranch3_0_ConvGradientScratch, 94080, batch), Inception4aBranch3_0_ConvWeightGradient, default);
+        _inception4a_branch3_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, Activation(Inception4aBranch3_0_ConvOutputGradient, batch), Scratch(Inception4aBranch3_0_ConvGradientScratch, 94080, batch), GradientUnlessFrozen(54, Inception4aBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch3_0_ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
         if (poison) PoisonFreed(332, batch);
         // inception4a.branch2.1.relu1: ReLU
         _inception4a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), Activation(Inception4aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(333, batch);
+        if (frozenPrefix >= 54) return;
         // inception4a.branch2.1.bn: BatchNorm2d
-        _inception4a_branch2_1_bnOp.Backward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Activation(Inception4aBranch2_1_BnOutputGradient, batch), Activation(Inception4aBranch2_1_ConvOutputGradient, batch), Inception4aBranch2_1_BnWeightGradient, Inception4aBranch2_1_BnBiasGradient);
+        _inception4a_branch2_1_bnOp.Backward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Activation(Inception4aBranch2_1_BnOutputGradient, batch), Activation(Inception4aBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(52, Inception4aBranch2_1_BnWeightGradient), GradientUnlessFrozen(53, Inception4aBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(334, batch);
+        if (frozenPrefix >= 52) return;
         // inception4a.branch2.1.conv: Conv2d
-        _inception4a_branch2_1_convOp.Backward(batch, Activation(Inception4aBranch2_0_Relu1Output, batch), Inception4aBranch2_1_ConvWeight, Activation(Inception4aBranch2_1_ConvOutputGradient, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), Inception4aBranch2_1_ConvWeightGradient, default);
+        _inception4a_branch2_1_convOp.Backward(batch, Activation(Inception4aBranch2_0_Relu1Output, batch), Inception4aBranch2_1_ConvWeight, Activation(Inception4aBranch2_1_ConvOutputGradient, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(51, Inception4aBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(335, batch);
         // inception4a.branch2.0.relu1: ReLU
         _inception4a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception4aBranch2_0_Relu1Output, batch), Activation(Inception4aBranch2_0_Relu1OutputGradient, batch), Activation(Inception4aBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(336, batch);
+        if (frozenPrefix >= 51) return;
         // inception4a.branch2.0.bn: BatchNorm2d
-        _inception4a_branch2_0_bnOp.Backward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Activation(Inception4aBranch2_0_BnOutputGradient, batch), Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Inception4aBranch2_0_BnWeightGradient, Inception4aBranch2_0_BnBiasGradient);
+        _inception4a_branch2_0_bnOp.Backward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Activation(Inception4aBranch2_0_BnOutputGradient, batch), Activation(Inception4aBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(49, Inception4aBranch2_0_BnWeightGradient), GradientUnlessFrozen(50, Inception4aBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(337, batch);
+        if (frozenPrefix >= 49) return;
         // inception4a.branch2.0.conv: Conv2d
-        _inception4a_branch2_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Scratch(Inception4aBranch2_0_ConvGradientScratch, 94080, batch), Inception4aBranch2_0_ConvWeightGradient, default);
+        _inception4a_branch2_0_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, Activation(Inception4aBranch2_0_ConvOutputGradient, batch), Scratch(Inception4aBranch2_0_ConvGradientScratch, 94080, batch), GradientUnlessFrozen(48, Inception4aBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch2_0_ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
         if (poison) PoisonFreed(338, batch);
         // inception4a.branch1.relu1: ReLU
         _inception4a_branch1_relu1Op.Backward(batch, default, Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1OutputGradient, batch), Activation(Inception4aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(339, batch);
+        if (frozenPrefix >= 48) return;
         // inception4a.branch1.bn: BatchNorm2d
-        _inception4a_branch1_bnOp.Backward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Activation(Inception4aBranch1BnOutputGradient, batch), Activation(Inception4aBranch1ConvOutputGradient, batch), Inception4aBranch1BnWeightGradient, Inception4aBranch1BnBiasGradient);
+        _inception4a_branch1_bnOp.Backward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Activation(Inception4aBranch1BnOutputGradient, batch), Activation(Inception4aBranch1ConvOutputGradient, batch), GradientUnlessFrozen(46, Inception4aBranch1BnWeightGradient), GradientUnlessFrozen(47, Inception4aBranch1BnBiasGradient));
         if (poison) PoisonFreed(340, batch);
+        if (frozenPrefix >= 46) return;
         // inception4a.branch1.conv: Conv2d
-        _inception4a_branch1_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, Activation(Inception4aBranch1ConvOutputGradient, batch), Scratch(Inception4aBranch1ConvGradientScratch, 94080, batch), Inception4aBranch1ConvWeightGradient, default);
+        _inception4a_branch1_convOp.Backward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, Activation(Inception4aBranch1ConvOutputGradient, batch), Scratch(Inception4aBranch1ConvGradientScratch, 94080, batch), GradientUnlessFrozen(45, Inception4aBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch1ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
         if (poison) PoisonFreed(341, batch);
         // maxpool3: MaxPool2d
@@ -4503,11 +4597,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch4.1.relu1: ReLU
         _inception3b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), Activation(Inception3bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(344, batch);
+        if (frozenPrefix >= 45) return;
         // inception3b.branch4.1.bn: BatchNorm2d
-        _inception3b_branch4_1_bnOp.Backward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Activation(Inception3bBranch4_1_BnOutputGradient, batch), Activation(Inception3bBranch4_1_ConvOutputGradient, batch), Inception3bBranch4_1_BnWeightGradient, Inception3bBranch4_1_BnBiasGradient);
+        _inception3b_branch4_1_bnOp.Backward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Activation(Inception3bBranch4_1_BnOutputGradient, batch), Activation(Inception3bBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(43, Inception3bBranch4_1_BnWeightGradient), GradientUnlessFrozen(44, Inception3bBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(345, batch);
+        if (frozenPrefix >= 43) return;
         // inception3b.branch4.1.conv: Conv2d
-        _inception3b_branch4_1_convOp.Backward(batch, Activation(Inception3bBranch4Maxpool1Output, batch), Inception3bBranch4_1_ConvWeight, Activation(Inception3bBranch4_1_ConvOutputGradient, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), Inception3bBranch4_1_ConvWeightGradient, default);
+        _inception3b_branch4_1_convOp.Backward(batch, Activation(Inception3bBranch4Maxpool1Output, batch), Inception3bBranch4_1_ConvWeight, Activation(Inception3bBranch4_1_ConvOutputGradient, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(42, Inception3bBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(346, batch);
         // inception3b.branch4.maxpool1: MaxPool2d
         _inception3b_branch4_maxpool1Op.Backward(batch, Activation(Inception3aConcat1Output, batch), Activation(Inception3bBranch4Maxpool1Output, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), Activation(Inception3aConcat1OutputGradient, batch));
@@ -4515,49 +4611,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch3.1.relu1: ReLU
         _inception3b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), Activation(Inception3bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(348, batch);
+        if (frozenPrefix >= 42) return;
         // inception3b.branch3.1.bn: BatchNorm2d
-        _inception3b_branch3_1_bnOp.Backward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Activation(Inception3bBranch3_1_BnOutputGradient, batch), Activation(Inception3bBranch3_1_ConvOutputGradient, batch), Inception3bBranch3_1_BnWeightGradient, Inception3bBranch3_1_BnBiasGradient);
+        _inception3b_branch3_1_bnOp.Backward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Activation(Inception3bBranch3_1_BnOutputGradient, batch), Activation(Inception3bBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(40, Inception3bBranch3_1_BnWeightGradient), GradientUnlessFrozen(41, Inception3bBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(349, batch);
+        if (frozenPrefix >= 40) return;
         // inception3b.branch3.1.conv: Conv2d
-        _inception3b_branch3_1_convOp.Backward(batch, Activation(Inception3bBranch3_0_Relu1Output, batch), Inception3bBranch3_1_ConvWeight, Activation(Inception3bBranch3_1_ConvOutputGradient, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), Inception3bBranch3_1_ConvWeightGradient, default);
+        _inception3b_branch3_1_convOp.Backward(batch, Activation(Inception3bBranch3_0_Relu1Output, batch), Inception3bBranch3_1_ConvWeight, Activation(Inception3bBranch3_1_ConvOutputGradient, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(39, Inception3bBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(350, batch);
         // inception3b.branch3.0.relu1: ReLU
         _inception3b_branch3_0_relu1Op.Backward(batch, default, Activation(Inception3bBranch3_0_Relu1Output, batch), Activation(Inception3bBranch3_0_Relu1OutputGradient, batch), Activation(Inception3bBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(351, batch);
+        if (frozenPrefix >= 39) return;
         // inception3b.branch3.0.bn: BatchNorm2d
-        _inception3b_branch3_0_bnOp.Backward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Activation(Inception3bBranch3_0_BnOutputGradient, batch), Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Inception3bBranch3_0_BnWeightGradient, Inception3bBranch3_0_BnBiasGradient);
+        _inception3b_branch3_0_bnOp.Backward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Activation(Inception3bBranch3_0_BnOutputGradient, batch), Activation(Inception3bBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(37, Inception3bBranch3_0_BnWeightGradient), GradientUnlessFrozen(38, Inception3bBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(352, batch);
+        if (frozenPrefix >= 37) return;
         // inception3b.branch3.0.conv: Conv2d
-        _inception3b_branch3_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Scratch(Inception3bBranch3_0_ConvGradientScratch, 200704, batch), Inception3bBranch3_0_ConvWeightGradient, default);
+        _inception3b_branch3_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, Activation(Inception3bBranch3_0_ConvOutputGradient, batch), Scratch(Inception3bBranch3_0_ConvGradientScratch, 200704, batch), GradientUnlessFrozen(36, Inception3bBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch3_0_ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(353, batch);
         // inception3b.branch2.1.relu1: ReLU
         _inception3b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), Activation(Inception3bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(354, batch);
+        if (frozenPrefix >= 36) return;
         // inception3b.branch2.1.bn: BatchNorm2d
-        _inception3b_branch2_1_bnOp.Backward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Activation(Inception3bBranch2_1_BnOutputGradient, batch), Activation(Inception3bBranch2_1_ConvOutputGradient, batch), Inception3bBranch2_1_BnWeightGradient, Inception3bBranch2_1_BnBiasGradient);
+        _inception3b_branch2_1_bnOp.Backward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Activation(Inception3bBranch2_1_BnOutputGradient, batch), Activation(Inception3bBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(34, Inception3bBranch2_1_BnWeightGradient), GradientUnlessFrozen(35, Inception3bBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(355, batch);
+        if (frozenPrefix >= 34) return;
         // inception3b.branch2.1.conv: Conv2d
-        _inception3b_branch2_1_convOp.Backward(batch, Activation(Inception3bBranch2_0_Relu1Output, batch), Inception3bBranch2_1_ConvWeight, Activation(Inception3bBranch2_1_ConvOutputGradient, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), Inception3bBranch2_1_ConvWeightGradient, default);
+        _inception3b_branch2_1_convOp.Backward(batch, Activation(Inception3bBranch2_0_Relu1Output, batch), Inception3bBranch2_1_ConvWeight, Activation(Inception3bBranch2_1_ConvOutputGradient, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(33, Inception3bBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(356, batch);
         // inception3b.branch2.0.relu1: ReLU
         _inception3b_branch2_0_relu1Op.Backward(batch, default, Activation(Inception3bBranch2_0_Relu1Output, batch), Activation(Inception3bBranch2_0_Relu1OutputGradient, batch), Activation(Inception3bBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(357, batch);
+        if (frozenPrefix >= 33) return;
         // inception3b.branch2.0.bn: BatchNorm2d
-        _inception3b_branch2_0_bnOp.Backward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Activation(Inception3bBranch2_0_BnOutputGradient, batch), Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Inception3bBranch2_0_BnWeightGradient, Inception3bBranch2_0_BnBiasGradient);
+        _inception3b_branch2_0_bnOp.Backward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Activation(Inception3bBranch2_0_BnOutputGradient, batch), Activation(Inception3bBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(31, Inception3bBranch2_0_BnWeightGradient), GradientUnlessFrozen(32, Inception3bBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(358, batch);
+        if (frozenPrefix >= 31) return;
         // inception3b.branch2.0.conv: Conv2d
-        _inception3b_branch2_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Scratch(Inception3bBranch2_0_ConvGradientScratch, 200704, batch), Inception3bBranch2_0_ConvWeightGradient, default);
+        _inception3b_branch2_0_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, Activation(Inception3bBranch2_0_ConvOutputGradient, batch), Scratch(Inception3bBranch2_0_ConvGradientScratch, 200704, batch), GradientUnlessFrozen(30, Inception3bBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch2_0_ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(359, batch);
         // inception3b.branch1.relu1: ReLU
         _inception3b_branch1_relu1Op.Backward(batch, default, Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1OutputGradient, batch), Activation(Inception3bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(360, batch);
+        if (frozenPrefix >= 30) return;
         // inception3b.branch1.bn: BatchNorm2d
-        _inception3b_branch1_bnOp.Backward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Activation(Inception3bBranch1BnOutputGradient, batch), Activation(Inception3bBranch1ConvOutputGradient, batch), Inception3bBranch1BnWeightGradient, Inception3bBranch1BnBiasGradient);
+        _inception3b_branch1_bnOp.Backward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Activation(Inception3bBranch1BnOutputGradient, batch), Activation(Inception3bBranch1ConvOutputGradient, batch), GradientUnlessFrozen(28, Inception3bBranch1BnWeightGradient), GradientUnlessFrozen(29, Inception3bBranch1BnBiasGradient));
         if (poison) PoisonFreed(361, batch);
+        if (frozenPrefix >= 28) return;
         // inception3b.branch1.conv: Conv2d
-        _inception3b_branch1_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, Activation(Inception3bBranch1ConvOutputGradient, batch), Scratch(Inception3bBranch1ConvGradientScratch, 200704, batch), Inception3bBranch1ConvWeightGradient, default);
+        _inception3b_branch1_convOp.Backward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, Activation(Inception3bBranch1ConvOutputGradient, batch), Scratch(Inception3bBranch1ConvGradientScratch, 200704, batch), GradientUnlessFrozen(27, Inception3bBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch1ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(362, batch);
         // inception3a.concat1: Concat
@@ -4569,11 +4675,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch4.1.relu1: ReLU
         _inception3a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), Activation(Inception3aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(364, batch);
+        if (frozenPrefix >= 27) return;
         // inception3a.branch4.1.bn: BatchNorm2d
-        _inception3a_branch4_1_bnOp.Backward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Activation(Inception3aBranch4_1_BnOutputGradient, batch), Activation(Inception3aBranch4_1_ConvOutputGradient, batch), Inception3aBranch4_1_BnWeightGradient, Inception3aBranch4_1_BnBiasGradient);
+        _inception3a_branch4_1_bnOp.Backward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Activation(Inception3aBranch4_1_BnOutputGradient, batch), Activation(Inception3aBranch4_1_ConvOutputGradient, batch), GradientUnlessFrozen(25, Inception3aBranch4_1_BnWeightGradient), GradientUnlessFrozen(26, Inception3aBranch4_1_BnBiasGradient));
         if (poison) PoisonFreed(365, batch);
+        if (frozenPrefix >= 25) return;
         // inception3a.branch4.1.conv: Conv2d
-        _inception3a_branch4_1_convOp.Backward(batch, Activation(Inception3aBranch4Maxpool1Output, batch), Inception3aBranch4_1_ConvWeight, Activation(Inception3aBranch4_1_ConvOutputGradient, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), Inception3aBranch4_1_ConvWeightGradient, default);
+        _inception3a_branch4_1_convOp.Backward(batch, Activation(Inception3aBranch4Maxpool1Output, batch), Inception3aBranch4_1_ConvWeight, Activation(Inception3aBranch4_1_ConvOutputGradient, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), GradientUnlessFrozen(24, Inception3aBranch4_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(366, batch);
         // inception3a.branch4.maxpool1: MaxPool2d
         _inception3a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool2Output, batch), Activation(Inception3aBranch4Maxpool1Output, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
@@ -4581,49 +4689,59 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch3.1.relu1: ReLU
         _inception3a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), Activation(Inception3aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(368, batch);
+        if (frozenPrefix >= 24) return;
         // inception3a.branch3.1.bn: BatchNorm2d
-        _inception3a_branch3_1_bnOp.Backward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Activation(Inception3aBranch3_1_BnOutputGradient, batch), Activation(Inception3aBranch3_1_ConvOutputGradient, batch), Inception3aBranch3_1_BnWeightGradient, Inception3aBranch3_1_BnBiasGradient);
+        _inception3a_branch3_1_bnOp.Backward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Activation(Inception3aBranch3_1_BnOutputGradient, batch), Activation(Inception3aBranch3_1_ConvOutputGradient, batch), GradientUnlessFrozen(22, Inception3aBranch3_1_BnWeightGradient), GradientUnlessFrozen(23, Inception3aBranch3_1_BnBiasGradient));
         if (poison) PoisonFreed(369, batch);
+        if (frozenPrefix >= 22) return;
         // inception3a.branch3.1.conv: Conv2d
-        _inception3a_branch3_1_convOp.Backward(batch, Activation(Inception3aBranch3_0_Relu1Output, batch), Inception3aBranch3_1_ConvWeight, Activation(Inception3aBranch3_1_ConvOutputGradient, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), Inception3aBranch3_1_ConvWeightGradient, default);
+        _inception3a_branch3_1_convOp.Backward(batch, Activation(Inception3aBranch3_0_Relu1Output, batch), Inception3aBranch3_1_ConvWeight, Activation(Inception3aBranch3_1_ConvOutputGradient, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(21, Inception3aBranch3_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(370, batch);
         // inception3a.branch3.0.relu1: ReLU
         _inception3a_branch3_0_relu1Op.Backward(batch, default, Activation(Inception3aBranch3_0_Relu1Output, batch), Activation(Inception3aBranch3_0_Relu1OutputGradient, batch), Activation(Inception3aBranch3_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(371, batch);
+        if (frozenPrefix >= 21) return;
         // inception3a.branch3.0.bn: BatchNorm2d
-        _inception3a_branch3_0_bnOp.Backward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Activation(Inception3aBranch3_0_BnOutputGradient, batch), Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Inception3aBranch3_0_BnWeightGradient, Inception3aBranch3_0_BnBiasGradient);
+        _inception3a_branch3_0_bnOp.Backward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Activation(Inception3aBranch3_0_BnOutputGradient, batch), Activation(Inception3aBranch3_0_ConvOutputGradient, batch), GradientUnlessFrozen(19, Inception3aBranch3_0_BnWeightGradient), GradientUnlessFrozen(20, Inception3aBranch3_0_BnBiasGradient));
         if (poison) PoisonFreed(372, batch);
+        if (frozenPrefix >= 19) return;
         // inception3a.branch3.0.conv: Conv2d
-        _inception3a_branch3_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Scratch(Inception3aBranch3_0_ConvGradientScratch, 150528, batch), Inception3aBranch3_0_ConvWeightGradient, default);
+        _inception3a_branch3_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, Activation(Inception3aBranch3_0_ConvOutputGradient, batch), Scratch(Inception3aBranch3_0_ConvGradientScratch, 150528, batch), GradientUnlessFrozen(18, Inception3aBranch3_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch3_0_ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
         if (poison) PoisonFreed(373, batch);
         // inception3a.branch2.1.relu1: ReLU
         _inception3a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), Activation(Inception3aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(374, batch);
+        if (frozenPrefix >= 18) return;
         // inception3a.branch2.1.bn: BatchNorm2d
-        _inception3a_branch2_1_bnOp.Backward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Activation(Inception3aBranch2_1_BnOutputGradient, batch), Activation(Inception3aBranch2_1_ConvOutputGradient, batch), Inception3aBranch2_1_BnWeightGradient, Inception3aBranch2_1_BnBiasGradient);
+        _inception3a_branch2_1_bnOp.Backward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Activation(Inception3aBranch2_1_BnOutputGradient, batch), Activation(Inception3aBranch2_1_ConvOutputGradient, batch), GradientUnlessFrozen(16, Inception3aBranch2_1_BnWeightGradient), GradientUnlessFrozen(17, Inception3aBranch2_1_BnBiasGradient));
         if (poison) PoisonFreed(375, batch);
+        if (frozenPrefix >= 16) return;
         // inception3a.branch2.1.conv: Conv2d
-        _inception3a_branch2_1_convOp.Backward(batch, Activation(Inception3aBranch2_0_Relu1Output, batch), Inception3aBranch2_1_ConvWeight, Activation(Inception3aBranch2_1_ConvOutputGradient, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), Inception3aBranch2_1_ConvWeightGradient, default);
+        _inception3a_branch2_1_convOp.Backward(batch, Activation(Inception3aBranch2_0_Relu1Output, batch), Inception3aBranch2_1_ConvWeight, Activation(Inception3aBranch2_1_ConvOutputGradient, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(15, Inception3aBranch2_1_ConvWeightGradient), default);
         if (poison) PoisonFreed(376, batch);
         // inception3a.branch2.0.relu1: ReLU
         _inception3a_branch2_0_relu1Op.Backward(batch, default, Activation(Inception3aBranch2_0_Relu1Output, batch), Activation(Inception3aBranch2_0_Relu1OutputGradient, batch), Activation(Inception3aBranch2_0_BnOutputGradient, batch));
         if (poison) PoisonFreed(377, batch);
+        if (frozenPrefix >= 15) return;
         // inception3a.branch2.0.bn: BatchNorm2d
-        _inception3a_branch2_0_bnOp.Backward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Activation(Inception3aBranch2_0_BnOutputGradient, batch), Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Inception3aBranch2_0_BnWeightGradient, Inception3aBranch2_0_BnBiasGradient);
+        _inception3a_branch2_0_bnOp.Backward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Activation(Inception3aBranch2_0_BnOutputGradient, batch), Activation(Inception3aBranch2_0_ConvOutputGradient, batch), GradientUnlessFrozen(13, Inception3aBranch2_0_BnWeightGradient), GradientUnlessFrozen(14, Inception3aBranch2_0_BnBiasGradient));
         if (poison) PoisonFreed(378, batch);
+        if (frozenPrefix >= 13) return;
         // inception3a.branch2.0.conv: Conv2d
-        _inception3a_branch2_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Scratch(Inception3aBranch2_0_ConvGradientScratch, 150528, batch), Inception3aBranch2_0_ConvWeightGradient, default);
+        _inception3a_branch2_0_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, Activation(Inception3aBranch2_0_ConvOutputGradient, batch), Scratch(Inception3aBranch2_0_ConvGradientScratch, 150528, batch), GradientUnlessFrozen(12, Inception3aBranch2_0_ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch2_0_ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
         if (poison) PoisonFreed(379, batch);
         // inception3a.branch1.relu1: ReLU
         _inception3a_branch1_relu1Op.Backward(batch, default, Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1OutputGradient, batch), Activation(Inception3aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(380, batch);
+        if (frozenPrefix >= 12) return;
         // inception3a.branch1.bn: BatchNorm2d
-        _inception3a_branch1_bnOp.Backward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Activation(Inception3aBranch1BnOutputGradient, batch), Activation(Inception3aBranch1ConvOutputGradient, batch), Inception3aBranch1BnWeightGradient, Inception3aBranch1BnBiasGradient);
+        _inception3a_branch1_bnOp.Backward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Activation(Inception3aBranch1BnOutputGradient, batch), Activation(Inception3aBranch1ConvOutputGradient, batch), GradientUnlessFrozen(10, Inception3aBranch1BnWeightGradient), GradientUnlessFrozen(11, Inception3aBranch1BnBiasGradient));
         if (poison) PoisonFreed(381, batch);
+        if (frozenPrefix >= 10) return;
         // inception3a.branch1.conv: Conv2d
-        _inception3a_branch1_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, Activation(Inception3aBranch1ConvOutputGradient, batch), Scratch(Inception3aBranch1ConvGradientScratch, 150528, batch), Inception3aBranch1ConvWeightGradient, default);
+        _inception3a_branch1_convOp.Backward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, Activation(Inception3aBranch1ConvOutputGradient, batch), Scratch(Inception3aBranch1ConvGradientScratch, 150528, batch), GradientUnlessFrozen(9, Inception3aBranch1ConvWeightGradient), default);
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch1ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
         if (poison) PoisonFreed(382, batch);
         // maxpool2: MaxPool2d
@@ -4632,20 +4750,24 @@ partial class GoogLeNet : global::Cnn.INetwork
         // conv3.relu1: ReLU
         _conv3_relu1Op.Backward(batch, default, Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1OutputGradient, batch), Activation(Conv3BnOutputGradient, batch));
         if (poison) PoisonFreed(384, batch);
+        if (frozenPrefix >= 9) return;
         // conv3.bn: BatchNorm2d
-        _conv3_bnOp.Backward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Activation(Conv3BnOutputGradient, batch), Activation(Conv3ConvOutputGradient, batch), Conv3BnWeightGradient, Conv3BnBiasGradient);
+        _conv3_bnOp.Backward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Activation(Conv3BnOutputGradient, batch), Activation(Conv3ConvOutputGradient, batch), GradientUnlessFrozen(7, Conv3BnWeightGradient), GradientUnlessFrozen(8, Conv3BnBiasGradient));
         if (poison) PoisonFreed(385, batch);
+        if (frozenPrefix >= 7) return;
         // conv3.conv: Conv2d
-        _conv3_convOp.Backward(batch, Activation(Conv2Relu1Output, batch), Conv3ConvWeight, Activation(Conv3ConvOutputGradient, batch), Activation(Conv2Relu1OutputGradient, batch), Conv3ConvWeightGradient, default);
+        _conv3_convOp.Backward(batch, Activation(Conv2Relu1Output, batch), Conv3ConvWeight, Activation(Conv3ConvOutputGradient, batch), Activation(Conv2Relu1OutputGradient, batch), GradientUnlessFrozen(6, Conv3ConvWeightGradient), default);
         if (poison) PoisonFreed(386, batch);
         // conv2.relu1: ReLU
         _conv2_relu1Op.Backward(batch, default, Activation(Conv2Relu1Output, batch), Activation(Conv2Relu1OutputGradient, batch), Activation(Conv2BnOutputGradient, batch));
         if (poison) PoisonFreed(387, batch);
+        if (frozenPrefix >= 6) return;
         // conv2.bn: BatchNorm2d
-        _conv2_bnOp.Backward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Activation(Conv2BnOutputGradient, batch), Activation(Conv2ConvOutputGradient, batch), Conv2BnWeightGradient, Conv2BnBiasGradient);
+        _conv2_bnOp.Backward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Activation(Conv2BnOutputGradient, batch), Activation(Conv2ConvOutputGradient, batch), GradientUnlessFrozen(4, Conv2BnWeightGradient), GradientUnlessFrozen(5, Conv2BnBiasGradient));
         if (poison) PoisonFreed(388, batch);
+        if (frozenPrefix >= 4) return;
         // conv2.conv: Conv2d
-        _conv2_convOp.Backward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, Activation(Conv2ConvOutputGradient, batch), Activation(Maxpool1OutputGradient, batch), Conv2ConvWeightGradient, default);
+        _conv2_convOp.Backward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, Activation(Conv2ConvOutputGradient, batch), Activation(Maxpool1OutputGradient, batch), GradientUnlessFrozen(3, Conv2ConvWeightGradient), default);
         if (poison) PoisonFreed(389, batch);
         // maxpool1: MaxPool2d
         _maxpool1Op.Backward(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1Relu1OutputGradient, batch));
@@ -4653,11 +4775,13 @@ partial class GoogLeNet : global::Cnn.INetwork
         // conv1.relu1: ReLU
         _conv1_relu1Op.Backward(batch, default, Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1OutputGradient, batch), Activation(Conv1BnOutputGradient, batch));
         if (poison) PoisonFreed(391, batch);
+        if (frozenPrefix >= 3) return;
         // conv1.bn: BatchNorm2d
-        _conv1_bnOp.Backward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Activation(Conv1BnOutputGradient, batch), Activation(Conv1ConvOutputGradient, batch), Conv1BnWeightGradient, Conv1BnBiasGradient);
+        _conv1_bnOp.Backward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Activation(Conv1BnOutputGradient, batch), Activation(Conv1ConvOutputGradient, batch), GradientUnlessFrozen(1, Conv1BnWeightGradient), GradientUnlessFrozen(2, Conv1BnBiasGradient));
         if (poison) PoisonFreed(392, batch);
+        if (frozenPrefix >= 1) return;
         // conv1.conv: Conv2d
-        _conv1_convOp.Backward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, Activation(Conv1ConvOutputGradient, batch), default, Conv1ConvWeightGradient, default);
+        _conv1_convOp.Backward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, Activation(Conv1ConvOutputGradient, batch), default, GradientUnlessFrozen(0, Conv1ConvWeightGradient), default);
     }
 
     /// <summary>

@@ -252,6 +252,11 @@ partial class MnistNet : global::Cnn.INetwork
     }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    private readonly bool[] _frozen = new bool[8];
+    /// <inheritdoc/>
+    public global::System.Span<bool> FrozenParameters => _frozen;
+    private global::Cnn.Tensor GradientUnlessFrozen(int parameter, global::Cnn.Tensor gradient) => _frozen[parameter] ? default : gradient;
+    private int FrozenPrefix() { int i = 0; while (i < _frozen.Length && _frozen[i]) i++; return i; }
     /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
     /// <inheritdoc/>
@@ -353,16 +358,19 @@ partial class MnistNet : global::Cnn.INetwork
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        int frozenPrefix = FrozenPrefix();
         // logsoftmax1: LogSoftmax
         _logsoftmax1Op.Backward(batch, default, Activation(Logsoftmax1Output, batch), Activation(Logsoftmax1OutputGradient, batch), Activation(Fc2OutputGradient, batch));
+        if (frozenPrefix >= 8) return;
         // fc2: Linear
-        _fc2Op.Backward(batch, Activation(Relu3Output, batch), Fc2Weight, Activation(Fc2OutputGradient, batch), Activation(Relu3OutputGradient, batch), Fc2WeightGradient, Fc2BiasGradient);
+        _fc2Op.Backward(batch, Activation(Relu3Output, batch), Fc2Weight, Activation(Fc2OutputGradient, batch), Activation(Relu3OutputGradient, batch), GradientUnlessFrozen(6, Fc2WeightGradient), GradientUnlessFrozen(7, Fc2BiasGradient));
         if (poison) PoisonFreed(12, batch);
         // relu3: ReLU
         _relu3Op.Backward(batch, default, Activation(Relu3Output, batch), Activation(Relu3OutputGradient, batch), Activation(Fc1OutputGradient, batch));
         if (poison) PoisonFreed(13, batch);
+        if (frozenPrefix >= 6) return;
         // fc1: Linear
-        _fc1Op.Backward(batch, Activation(Flatten1Output, batch), Fc1Weight, Activation(Fc1OutputGradient, batch), Activation(Flatten1OutputGradient, batch), Fc1WeightGradient, Fc1BiasGradient);
+        _fc1Op.Backward(batch, Activation(Flatten1Output, batch), Fc1Weight, Activation(Fc1OutputGradient, batch), Activation(Flatten1OutputGradient, batch), GradientUnlessFrozen(4, Fc1WeightGradient), GradientUnlessFrozen(5, Fc1BiasGradient));
         if (poison) PoisonFreed(14, batch);
         // relu2: ReLU
         _relu2Op.Backward(batch, default, Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
@@ -370,8 +378,9 @@ partial class MnistNet : global::Cnn.INetwork
         // maxpool2: MaxPool2d
         _maxpool2Op.Backward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
         if (poison) PoisonFreed(17, batch);
+        if (frozenPrefix >= 4) return;
         // conv2: Conv2d
-        _conv2Op.Backward(batch, Activation(Relu1Output, batch), Conv2Weight, Activation(Conv2OutputGradient, batch), Activation(Relu1OutputGradient, batch), Conv2WeightGradient, Conv2BiasGradient);
+        _conv2Op.Backward(batch, Activation(Relu1Output, batch), Conv2Weight, Activation(Conv2OutputGradient, batch), Activation(Relu1OutputGradient, batch), GradientUnlessFrozen(2, Conv2WeightGradient), GradientUnlessFrozen(3, Conv2BiasGradient));
         if (poison) PoisonFreed(18, batch);
         // relu1: ReLU
         _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
@@ -379,8 +388,9 @@ partial class MnistNet : global::Cnn.INetwork
         // maxpool1: MaxPool2d
         _maxpool1Op.Backward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
         if (poison) PoisonFreed(20, batch);
+        if (frozenPrefix >= 2) return;
         // conv1: Conv2d
-        _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, Conv1WeightGradient, Conv1BiasGradient);
+        _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, GradientUnlessFrozen(0, Conv1WeightGradient), GradientUnlessFrozen(1, Conv1BiasGradient));
     }
 
     /// <summary>

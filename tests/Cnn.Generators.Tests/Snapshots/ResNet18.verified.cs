@@ -880,6 +880,14 @@ partial class ResNet18 : global::Cnn.INetwork
     }
     /// <inheritdoc/>
     public bool DropoutEnabled { get; set; } = true;
+    private readonly bool[] _frozen = new bool[62];
+    /// <inheritdoc/>
+    public global::System.Span<bool> FrozenParameters => _frozen;
+    private global::Cnn.Tensor GradientUnlessFrozen(int parameter, global::Cnn.Tensor gradient) => _frozen[parameter] ? default : gradient;
+    private int FrozenPrefix() { int i = 0; while (i < _frozen.Length && _frozen[i]) i++; return i; }
+    /// <inheritdoc/>
+    public bool EvaluateFrozenBatchNorm { get; set; }
+    private bool BatchNormTraining(int weight) => _training && !(EvaluateFrozenBatchNorm && _frozen[weight]);
     /// <inheritdoc/>
     public global::Cnn.DropoutState DropoutState { get => default; set { } }
     /// <inheritdoc/>
@@ -1276,7 +1284,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, default, Activation(Conv1Output, batch));
         if (last == 0) return;
         // bn1: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
-        _bn1Op.Forward(batch, Activation(Conv1Output, batch), Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, Bn1NumBatchesTracked, Activation(Bn1Output, batch), Training);
+        _bn1Op.Forward(batch, Activation(Conv1Output, batch), Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, Bn1NumBatchesTracked, Activation(Bn1Output, batch), BatchNormTraining(1));
         if (last == 1) return;
         // relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112)
         _relu1Op.Forward(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch));
@@ -1289,7 +1297,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer1_0_conv1Op.Forward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, default, Activation(Layer1_0_Conv1Output, batch));
         if (last == 4) return;
         // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_bn1Op.Forward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Layer1_0_Bn1Bias, Layer1_0_Bn1RunningMean, Layer1_0_Bn1RunningVar, Layer1_0_Bn1NumBatchesTracked, Activation(Layer1_0_Bn1Output, batch), Training);
+        _layer1_0_bn1Op.Forward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Layer1_0_Bn1Bias, Layer1_0_Bn1RunningMean, Layer1_0_Bn1RunningVar, Layer1_0_Bn1NumBatchesTracked, Activation(Layer1_0_Bn1Output, batch), BatchNormTraining(4));
         if (last == 5) return;
         // layer1.0.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_relu1Op.Forward(batch, Activation(Layer1_0_Bn1Output, batch), Activation(Layer1_0_Relu1Output, batch));
@@ -1299,7 +1307,7 @@ partial class ResNet18 : global::Cnn.INetwork
         if (poison) PoisonFreed(7, batch);
         if (last == 7) return;
         // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_0_bn2Op.Forward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Layer1_0_Bn2Bias, Layer1_0_Bn2RunningMean, Layer1_0_Bn2RunningVar, Layer1_0_Bn2NumBatchesTracked, Activation(Layer1_0_Bn2Output, batch), Training);
+        _layer1_0_bn2Op.Forward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Layer1_0_Bn2Bias, Layer1_0_Bn2RunningMean, Layer1_0_Bn2RunningVar, Layer1_0_Bn2NumBatchesTracked, Activation(Layer1_0_Bn2Output, batch), BatchNormTraining(7));
         if (last == 8) return;
         // layer1.0.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
         _backend.Add(Activation(Layer1_0_Bn2Output, batch), Activation(Maxpool1Output, batch), Activation(Layer1_0_Residual1Output, batch));
@@ -1312,7 +1320,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer1_1_conv1Op.Forward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, default, Activation(Layer1_1_Conv1Output, batch));
         if (last == 11) return;
         // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_bn1Op.Forward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Layer1_1_Bn1Bias, Layer1_1_Bn1RunningMean, Layer1_1_Bn1RunningVar, Layer1_1_Bn1NumBatchesTracked, Activation(Layer1_1_Bn1Output, batch), Training);
+        _layer1_1_bn1Op.Forward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Layer1_1_Bn1Bias, Layer1_1_Bn1RunningMean, Layer1_1_Bn1RunningVar, Layer1_1_Bn1NumBatchesTracked, Activation(Layer1_1_Bn1Output, batch), BatchNormTraining(10));
         if (last == 12) return;
         // layer1.1.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_1_relu1Op.Forward(batch, Activation(Layer1_1_Bn1Output, batch), Activation(Layer1_1_Relu1Output, batch));
@@ -1322,7 +1330,7 @@ partial class ResNet18 : global::Cnn.INetwork
         if (poison) PoisonFreed(14, batch);
         if (last == 14) return;
         // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
-        _layer1_1_bn2Op.Forward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Layer1_1_Bn2Bias, Layer1_1_Bn2RunningMean, Layer1_1_Bn2RunningVar, Layer1_1_Bn2NumBatchesTracked, Activation(Layer1_1_Bn2Output, batch), Training);
+        _layer1_1_bn2Op.Forward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Layer1_1_Bn2Bias, Layer1_1_Bn2RunningMean, Layer1_1_Bn2RunningVar, Layer1_1_Bn2NumBatchesTracked, Activation(Layer1_1_Bn2Output, batch), BatchNormTraining(13));
         if (last == 15) return;
         // layer1.1.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
         _backend.Add(Activation(Layer1_1_Bn2Output, batch), Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_1_Residual1Output, batch));
@@ -1335,7 +1343,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer2_0_conv1Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, default, Activation(Layer2_0_Conv1Output, batch));
         if (last == 18) return;
         // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_bn1Op.Forward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Layer2_0_Bn1Bias, Layer2_0_Bn1RunningMean, Layer2_0_Bn1RunningVar, Layer2_0_Bn1NumBatchesTracked, Activation(Layer2_0_Bn1Output, batch), Training);
+        _layer2_0_bn1Op.Forward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Layer2_0_Bn1Bias, Layer2_0_Bn1RunningMean, Layer2_0_Bn1RunningVar, Layer2_0_Bn1NumBatchesTracked, Activation(Layer2_0_Bn1Output, batch), BatchNormTraining(16));
         if (last == 19) return;
         // layer2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_0_relu1Op.Forward(batch, Activation(Layer2_0_Bn1Output, batch), Activation(Layer2_0_Relu1Output, batch));
@@ -1345,14 +1353,14 @@ partial class ResNet18 : global::Cnn.INetwork
         if (poison) PoisonFreed(21, batch);
         if (last == 21) return;
         // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_bn2Op.Forward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Layer2_0_Bn2Bias, Layer2_0_Bn2RunningMean, Layer2_0_Bn2RunningVar, Layer2_0_Bn2NumBatchesTracked, Activation(Layer2_0_Bn2Output, batch), Training);
+        _layer2_0_bn2Op.Forward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Layer2_0_Bn2Bias, Layer2_0_Bn2RunningMean, Layer2_0_Bn2RunningVar, Layer2_0_Bn2NumBatchesTracked, Activation(Layer2_0_Bn2Output, batch), BatchNormTraining(19));
         if (last == 22) return;
         // layer2.0.downsample.0: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
         _layer2_0_downsample_0Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, default, Activation(Layer2_0_Downsample_0Output, batch));
         if (poison) PoisonFreed(23, batch);
         if (last == 23) return;
         // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_0_downsample_1Op.Forward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Layer2_0_Downsample_1_Bias, Layer2_0_Downsample_1_RunningMean, Layer2_0_Downsample_1_RunningVar, Layer2_0_Downsample_1_NumBatchesTracked, Activation(Layer2_0_Downsample_1Output, batch), Training);
+        _layer2_0_downsample_1Op.Forward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Layer2_0_Downsample_1_Bias, Layer2_0_Downsample_1_RunningMean, Layer2_0_Downsample_1_RunningVar, Layer2_0_Downsample_1_NumBatchesTracked, Activation(Layer2_0_Downsample_1Output, batch), BatchNormTraining(22));
         if (last == 24) return;
         // layer2.0.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
         _backend.Add(Activation(Layer2_0_Bn2Output, batch), Activation(Layer2_0_Downsample_1Output, batch), Activation(Layer2_0_Residual1Output, batch));
@@ -1365,7 +1373,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer2_1_conv1Op.Forward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, default, Activation(Layer2_1_Conv1Output, batch));
         if (last == 27) return;
         // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_bn1Op.Forward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Layer2_1_Bn1Bias, Layer2_1_Bn1RunningMean, Layer2_1_Bn1RunningVar, Layer2_1_Bn1NumBatchesTracked, Activation(Layer2_1_Bn1Output, batch), Training);
+        _layer2_1_bn1Op.Forward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Layer2_1_Bn1Bias, Layer2_1_Bn1RunningMean, Layer2_1_Bn1RunningVar, Layer2_1_Bn1NumBatchesTracked, Activation(Layer2_1_Bn1Output, batch), BatchNormTraining(25));
         if (last == 28) return;
         // layer2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
         _layer2_1_relu1Op.Forward(batch, Activation(Layer2_1_Bn1Output, batch), Activation(Layer2_1_Relu1Output, batch));
@@ -1375,7 +1383,7 @@ partial class ResNet18 : global::Cnn.INetwork
         if (poison) PoisonFreed(30, batch);
         if (last == 30) return;
         // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
-        _layer2_1_bn2Op.Forward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Layer2_1_Bn2Bias, Layer2_1_Bn2RunningMean, Layer2_1_Bn2RunningVar, Layer2_1_Bn2NumBatchesTracked, Activation(Layer2_1_Bn2Output, batch), Training);
+        _layer2_1_bn2Op.Forward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Layer2_1_Bn2Bias, Layer2_1_Bn2RunningMean, Layer2_1_Bn2RunningVar, Layer2_1_Bn2NumBatchesTracked, Activation(Layer2_1_Bn2Output, batch), BatchNormTraining(28));
         if (last == 31) return;
         // layer2.1.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
         _backend.Add(Activation(Layer2_1_Bn2Output, batch), Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_1_Residual1Output, batch));
@@ -1388,7 +1396,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer3_0_conv1Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, default, Activation(Layer3_0_Conv1Output, batch));
         if (last == 34) return;
         // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_bn1Op.Forward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Layer3_0_Bn1Bias, Layer3_0_Bn1RunningMean, Layer3_0_Bn1RunningVar, Layer3_0_Bn1NumBatchesTracked, Activation(Layer3_0_Bn1Output, batch), Training);
+        _layer3_0_bn1Op.Forward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Layer3_0_Bn1Bias, Layer3_0_Bn1RunningMean, Layer3_0_Bn1RunningVar, Layer3_0_Bn1NumBatchesTracked, Activation(Layer3_0_Bn1Output, batch), BatchNormTraining(31));
         if (last == 35) return;
         // layer3.0.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_0_relu1Op.Forward(batch, Activation(Layer3_0_Bn1Output, batch), Activation(Layer3_0_Relu1Output, batch));
@@ -1398,14 +1406,14 @@ partial class ResNet18 : global::Cnn.INetwork
         if (poison) PoisonFreed(37, batch);
         if (last == 37) return;
         // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_bn2Op.Forward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Layer3_0_Bn2Bias, Layer3_0_Bn2RunningMean, Layer3_0_Bn2RunningVar, Layer3_0_Bn2NumBatchesTracked, Activation(Layer3_0_Bn2Output, batch), Training);
+        _layer3_0_bn2Op.Forward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Layer3_0_Bn2Bias, Layer3_0_Bn2RunningMean, Layer3_0_Bn2RunningVar, Layer3_0_Bn2NumBatchesTracked, Activation(Layer3_0_Bn2Output, batch), BatchNormTraining(34));
         if (last == 38) return;
         // layer3.0.downsample.0: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
         _layer3_0_downsample_0Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, default, Activation(Layer3_0_Downsample_0Output, batch));
         if (poison) PoisonFreed(39, batch);
         if (last == 39) return;
         // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_0_downsample_1Op.Forward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Layer3_0_Downsample_1_Bias, Layer3_0_Downsample_1_RunningMean, Layer3_0_Downsample_1_RunningVar, Layer3_0_Downsample_1_NumBatchesTracked, Activation(Layer3_0_Downsample_1Output, batch), Training);
+        _layer3_0_downsample_1Op.Forward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Layer3_0_Downsample_1_Bias, Layer3_0_Downsample_1_RunningMean, Layer3_0_Downsample_1_RunningVar, Layer3_0_Downsample_1_NumBatchesTracked, Activation(Layer3_0_Downsample_1Output, batch), BatchNormTraining(37));
         if (last == 40) return;
         // layer3.0.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
         _backend.Add(Activation(Layer3_0_Bn2Output, batch), Activation(Layer3_0_Downsample_1Output, batch), Activation(Layer3_0_Residual1Output, batch));
@@ -1418,7 +1426,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer3_1_conv1Op.Forward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, default, Activation(Layer3_1_Conv1Output, batch));
         if (last == 43) return;
         // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_bn1Op.Forward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Layer3_1_Bn1Bias, Layer3_1_Bn1RunningMean, Layer3_1_Bn1RunningVar, Layer3_1_Bn1NumBatchesTracked, Activation(Layer3_1_Bn1Output, batch), Training);
+        _layer3_1_bn1Op.Forward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Layer3_1_Bn1Bias, Layer3_1_Bn1RunningMean, Layer3_1_Bn1RunningVar, Layer3_1_Bn1NumBatchesTracked, Activation(Layer3_1_Bn1Output, batch), BatchNormTraining(40));
         if (last == 44) return;
         // layer3.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
         _layer3_1_relu1Op.Forward(batch, Activation(Layer3_1_Bn1Output, batch), Activation(Layer3_1_Relu1Output, batch));
@@ -1428,7 +1436,7 @@ partial class ResNet18 : global::Cnn.INetwork
         if (poison) PoisonFreed(46, batch);
         if (last == 46) return;
         // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
-        _layer3_1_bn2Op.Forward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Layer3_1_Bn2Bias, Layer3_1_Bn2RunningMean, Layer3_1_Bn2RunningVar, Layer3_1_Bn2NumBatchesTracked, Activation(Layer3_1_Bn2Output, batch), Training);
+        _layer3_1_bn2Op.Forward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Layer3_1_Bn2Bias, Layer3_1_Bn2RunningMean, Layer3_1_Bn2RunningVar, Layer3_1_Bn2NumBatchesTracked, Activation(Layer3_1_Bn2Output, batch), BatchNormTraining(43));
         if (last == 47) return;
         // layer3.1.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
         _backend.Add(Activation(Layer3_1_Bn2Output, batch), Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_1_Residual1Output, batch));
@@ -1441,7 +1449,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer4_0_conv1Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, default, Activation(Layer4_0_Conv1Output, batch));
         if (last == 50) return;
         // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_bn1Op.Forward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Layer4_0_Bn1Bias, Layer4_0_Bn1RunningMean, Layer4_0_Bn1RunningVar, Layer4_0_Bn1NumBatchesTracked, Activation(Layer4_0_Bn1Output, batch), Training);
+        _layer4_0_bn1Op.Forward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Layer4_0_Bn1Bias, Layer4_0_Bn1RunningMean, Layer4_0_Bn1RunningVar, Layer4_0_Bn1NumBatchesTracked, Activation(Layer4_0_Bn1Output, batch), BatchNormTraining(46));
         if (last == 51) return;
         // layer4.0.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_0_relu1Op.Forward(batch, Activation(Layer4_0_Bn1Output, batch), Activation(Layer4_0_Relu1Output, batch));
@@ -1451,14 +1459,14 @@ partial class ResNet18 : global::Cnn.INetwork
         if (poison) PoisonFreed(53, batch);
         if (last == 53) return;
         // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_bn2Op.Forward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Layer4_0_Bn2Bias, Layer4_0_Bn2RunningMean, Layer4_0_Bn2RunningVar, Layer4_0_Bn2NumBatchesTracked, Activation(Layer4_0_Bn2Output, batch), Training);
+        _layer4_0_bn2Op.Forward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Layer4_0_Bn2Bias, Layer4_0_Bn2RunningMean, Layer4_0_Bn2RunningVar, Layer4_0_Bn2NumBatchesTracked, Activation(Layer4_0_Bn2Output, batch), BatchNormTraining(49));
         if (last == 54) return;
         // layer4.0.downsample.0: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
         _layer4_0_downsample_0Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, default, Activation(Layer4_0_Downsample_0Output, batch));
         if (poison) PoisonFreed(55, batch);
         if (last == 55) return;
         // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_0_downsample_1Op.Forward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Layer4_0_Downsample_1_Bias, Layer4_0_Downsample_1_RunningMean, Layer4_0_Downsample_1_RunningVar, Layer4_0_Downsample_1_NumBatchesTracked, Activation(Layer4_0_Downsample_1Output, batch), Training);
+        _layer4_0_downsample_1Op.Forward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Layer4_0_Downsample_1_Bias, Layer4_0_Downsample_1_RunningMean, Layer4_0_Downsample_1_RunningVar, Layer4_0_Downsample_1_NumBatchesTracked, Activation(Layer4_0_Downsample_1Output, batch), BatchNormTraining(52));
         if (last == 56) return;
         // layer4.0.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
         _backend.Add(Activation(Layer4_0_Bn2Output, batch), Activation(Layer4_0_Downsample_1Output, batch), Activation(Layer4_0_Residual1Output, batch));
@@ -1471,7 +1479,7 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer4_1_conv1Op.Forward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, default, Activation(Layer4_1_Conv1Output, batch));
         if (last == 59) return;
         // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_bn1Op.Forward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Layer4_1_Bn1Bias, Layer4_1_Bn1RunningMean, Layer4_1_Bn1RunningVar, Layer4_1_Bn1NumBatchesTracked, Activation(Layer4_1_Bn1Output, batch), Training);
+        _layer4_1_bn1Op.Forward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Layer4_1_Bn1Bias, Layer4_1_Bn1RunningMean, Layer4_1_Bn1RunningVar, Layer4_1_Bn1NumBatchesTracked, Activation(Layer4_1_Bn1Output, batch), BatchNormTraining(55));
         if (last == 60) return;
         // layer4.1.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
         _layer4_1_relu1Op.Forward(batch, Activation(Layer4_1_Bn1Output, batch), Activation(Layer4_1_Relu1Output, batch));
@@ -1481,7 +1489,7 @@ partial class ResNet18 : global::Cnn.INetwork
         if (poison) PoisonFreed(62, batch);
         if (last == 62) return;
         // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
-        _layer4_1_bn2Op.Forward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Layer4_1_Bn2Bias, Layer4_1_Bn2RunningMean, Layer4_1_Bn2RunningVar, Layer4_1_Bn2NumBatchesTracked, Activation(Layer4_1_Bn2Output, batch), Training);
+        _layer4_1_bn2Op.Forward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Layer4_1_Bn2Bias, Layer4_1_Bn2RunningMean, Layer4_1_Bn2RunningVar, Layer4_1_Bn2NumBatchesTracked, Activation(Layer4_1_Bn2Output, batch), BatchNormTraining(58));
         if (last == 63) return;
         // layer4.1.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
         _backend.Add(Activation(Layer4_1_Bn2Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_1_Residual1Output, batch));
@@ -1506,8 +1514,10 @@ partial class ResNet18 : global::Cnn.INetwork
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        int frozenPrefix = FrozenPrefix();
+        if (frozenPrefix >= 62) return;
         // fc: Linear
-        _fcOp.Backward(batch, Activation(Flatten1Output, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(Flatten1OutputGradient, batch), FcWeightGradient, FcBiasGradient);
+        _fcOp.Backward(batch, Activation(Flatten1Output, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(Flatten1OutputGradient, batch), GradientUnlessFrozen(60, FcWeightGradient), GradientUnlessFrozen(61, FcBiasGradient));
         // avgpool: AdaptiveAvgPool2d
         _avgpoolOp.Backward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch), Activation(AvgpoolOutputGradient, batch), Activation(Layer4_1_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(71, batch);
@@ -1518,20 +1528,24 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(73, batch);
+        if (frozenPrefix >= 60) return;
         // layer4.1.bn2: BatchNorm2d
-        _layer4_1_bn2Op.Backward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Activation(Layer4_1_Bn2OutputGradient, batch), Activation(Layer4_1_Conv2OutputGradient, batch), Layer4_1_Bn2WeightGradient, Layer4_1_Bn2BiasGradient);
+        _layer4_1_bn2Op.Backward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Activation(Layer4_1_Bn2OutputGradient, batch), Activation(Layer4_1_Conv2OutputGradient, batch), GradientUnlessFrozen(58, Layer4_1_Bn2WeightGradient), GradientUnlessFrozen(59, Layer4_1_Bn2BiasGradient));
         if (poison) PoisonFreed(74, batch);
+        if (frozenPrefix >= 58) return;
         // layer4.1.conv2: Conv2d
-        _layer4_1_conv2Op.Backward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, Activation(Layer4_1_Conv2OutputGradient, batch), Activation(Layer4_1_Relu1OutputGradient, batch), Layer4_1_Conv2WeightGradient, default);
+        _layer4_1_conv2Op.Backward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, Activation(Layer4_1_Conv2OutputGradient, batch), Activation(Layer4_1_Relu1OutputGradient, batch), GradientUnlessFrozen(57, Layer4_1_Conv2WeightGradient), default);
         if (poison) PoisonFreed(75, batch);
         // layer4.1.relu1: ReLU
         _layer4_1_relu1Op.Backward(batch, default, Activation(Layer4_1_Relu1Output, batch), Activation(Layer4_1_Relu1OutputGradient, batch), Activation(Layer4_1_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(76, batch);
+        if (frozenPrefix >= 57) return;
         // layer4.1.bn1: BatchNorm2d
-        _layer4_1_bn1Op.Backward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Activation(Layer4_1_Bn1OutputGradient, batch), Activation(Layer4_1_Conv1OutputGradient, batch), Layer4_1_Bn1WeightGradient, Layer4_1_Bn1BiasGradient);
+        _layer4_1_bn1Op.Backward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Activation(Layer4_1_Bn1OutputGradient, batch), Activation(Layer4_1_Conv1OutputGradient, batch), GradientUnlessFrozen(55, Layer4_1_Bn1WeightGradient), GradientUnlessFrozen(56, Layer4_1_Bn1BiasGradient));
         if (poison) PoisonFreed(77, batch);
+        if (frozenPrefix >= 55) return;
         // layer4.1.conv1: Conv2d
-        _layer4_1_conv1Op.Backward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, Activation(Layer4_1_Conv1OutputGradient, batch), Scratch(Layer4_1_Conv1GradientScratch, 25088, batch), Layer4_1_Conv1WeightGradient, default);
+        _layer4_1_conv1Op.Backward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, Activation(Layer4_1_Conv1OutputGradient, batch), Scratch(Layer4_1_Conv1GradientScratch, 25088, batch), GradientUnlessFrozen(54, Layer4_1_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer4_0_Relu2OutputGradient, batch), Scratch(Layer4_1_Conv1GradientScratch, 25088, batch), Activation(Layer4_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(78, batch);
         // layer4.0.relu2: ReLU
@@ -1541,26 +1555,32 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer4_0_Residual1OutputGradient, batch), Activation(Layer4_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer4_0_Residual1OutputGradient, batch), Activation(Layer4_0_Downsample_1OutputGradient, batch));
         if (poison) PoisonFreed(80, batch);
+        if (frozenPrefix >= 54) return;
         // layer4.0.downsample.1: BatchNorm2d
-        _layer4_0_downsample_1Op.Backward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Activation(Layer4_0_Downsample_1OutputGradient, batch), Activation(Layer4_0_Downsample_0OutputGradient, batch), Layer4_0_Downsample_1_WeightGradient, Layer4_0_Downsample_1_BiasGradient);
+        _layer4_0_downsample_1Op.Backward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Activation(Layer4_0_Downsample_1OutputGradient, batch), Activation(Layer4_0_Downsample_0OutputGradient, batch), GradientUnlessFrozen(52, Layer4_0_Downsample_1_WeightGradient), GradientUnlessFrozen(53, Layer4_0_Downsample_1_BiasGradient));
         if (poison) PoisonFreed(81, batch);
+        if (frozenPrefix >= 52) return;
         // layer4.0.downsample.0: Conv2d
-        _layer4_0_downsample_0Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, Activation(Layer4_0_Downsample_0OutputGradient, batch), Activation(Layer3_1_Relu2OutputGradient, batch), Layer4_0_Downsample_0_WeightGradient, default);
+        _layer4_0_downsample_0Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, Activation(Layer4_0_Downsample_0OutputGradient, batch), Activation(Layer3_1_Relu2OutputGradient, batch), GradientUnlessFrozen(51, Layer4_0_Downsample_0_WeightGradient), default);
         if (poison) PoisonFreed(82, batch);
+        if (frozenPrefix >= 51) return;
         // layer4.0.bn2: BatchNorm2d
-        _layer4_0_bn2Op.Backward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Activation(Layer4_0_Bn2OutputGradient, batch), Activation(Layer4_0_Conv2OutputGradient, batch), Layer4_0_Bn2WeightGradient, Layer4_0_Bn2BiasGradient);
+        _layer4_0_bn2Op.Backward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Activation(Layer4_0_Bn2OutputGradient, batch), Activation(Layer4_0_Conv2OutputGradient, batch), GradientUnlessFrozen(49, Layer4_0_Bn2WeightGradient), GradientUnlessFrozen(50, Layer4_0_Bn2BiasGradient));
         if (poison) PoisonFreed(83, batch);
+        if (frozenPrefix >= 49) return;
         // layer4.0.conv2: Conv2d
-        _layer4_0_conv2Op.Backward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, Activation(Layer4_0_Conv2OutputGradient, batch), Activation(Layer4_0_Relu1OutputGradient, batch), Layer4_0_Conv2WeightGradient, default);
+        _layer4_0_conv2Op.Backward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, Activation(Layer4_0_Conv2OutputGradient, batch), Activation(Layer4_0_Relu1OutputGradient, batch), GradientUnlessFrozen(48, Layer4_0_Conv2WeightGradient), default);
         if (poison) PoisonFreed(84, batch);
         // layer4.0.relu1: ReLU
         _layer4_0_relu1Op.Backward(batch, default, Activation(Layer4_0_Relu1Output, batch), Activation(Layer4_0_Relu1OutputGradient, batch), Activation(Layer4_0_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(85, batch);
+        if (frozenPrefix >= 48) return;
         // layer4.0.bn1: BatchNorm2d
-        _layer4_0_bn1Op.Backward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Activation(Layer4_0_Bn1OutputGradient, batch), Activation(Layer4_0_Conv1OutputGradient, batch), Layer4_0_Bn1WeightGradient, Layer4_0_Bn1BiasGradient);
+        _layer4_0_bn1Op.Backward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Activation(Layer4_0_Bn1OutputGradient, batch), Activation(Layer4_0_Conv1OutputGradient, batch), GradientUnlessFrozen(46, Layer4_0_Bn1WeightGradient), GradientUnlessFrozen(47, Layer4_0_Bn1BiasGradient));
         if (poison) PoisonFreed(86, batch);
+        if (frozenPrefix >= 46) return;
         // layer4.0.conv1: Conv2d
-        _layer4_0_conv1Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, Activation(Layer4_0_Conv1OutputGradient, batch), Scratch(Layer4_0_Conv1GradientScratch, 50176, batch), Layer4_0_Conv1WeightGradient, default);
+        _layer4_0_conv1Op.Backward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, Activation(Layer4_0_Conv1OutputGradient, batch), Scratch(Layer4_0_Conv1GradientScratch, 50176, batch), GradientUnlessFrozen(45, Layer4_0_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer3_1_Relu2OutputGradient, batch), Scratch(Layer4_0_Conv1GradientScratch, 50176, batch), Activation(Layer3_1_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(87, batch);
         // layer3.1.relu2: ReLU
@@ -1570,20 +1590,24 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer3_1_Residual1OutputGradient, batch), Activation(Layer3_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer3_1_Residual1OutputGradient, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(89, batch);
+        if (frozenPrefix >= 45) return;
         // layer3.1.bn2: BatchNorm2d
-        _layer3_1_bn2Op.Backward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Activation(Layer3_1_Bn2OutputGradient, batch), Activation(Layer3_1_Conv2OutputGradient, batch), Layer3_1_Bn2WeightGradient, Layer3_1_Bn2BiasGradient);
+        _layer3_1_bn2Op.Backward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Activation(Layer3_1_Bn2OutputGradient, batch), Activation(Layer3_1_Conv2OutputGradient, batch), GradientUnlessFrozen(43, Layer3_1_Bn2WeightGradient), GradientUnlessFrozen(44, Layer3_1_Bn2BiasGradient));
         if (poison) PoisonFreed(90, batch);
+        if (frozenPrefix >= 43) return;
         // layer3.1.conv2: Conv2d
-        _layer3_1_conv2Op.Backward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, Activation(Layer3_1_Conv2OutputGradient, batch), Activation(Layer3_1_Relu1OutputGradient, batch), Layer3_1_Conv2WeightGradient, default);
+        _layer3_1_conv2Op.Backward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, Activation(Layer3_1_Conv2OutputGradient, batch), Activation(Layer3_1_Relu1OutputGradient, batch), GradientUnlessFrozen(42, Layer3_1_Conv2WeightGradient), default);
         if (poison) PoisonFreed(91, batch);
         // layer3.1.relu1: ReLU
         _layer3_1_relu1Op.Backward(batch, default, Activation(Layer3_1_Relu1Output, batch), Activation(Layer3_1_Relu1OutputGradient, batch), Activation(Layer3_1_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(92, batch);
+        if (frozenPrefix >= 42) return;
         // layer3.1.bn1: BatchNorm2d
-        _layer3_1_bn1Op.Backward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Activation(Layer3_1_Bn1OutputGradient, batch), Activation(Layer3_1_Conv1OutputGradient, batch), Layer3_1_Bn1WeightGradient, Layer3_1_Bn1BiasGradient);
+        _layer3_1_bn1Op.Backward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Activation(Layer3_1_Bn1OutputGradient, batch), Activation(Layer3_1_Conv1OutputGradient, batch), GradientUnlessFrozen(40, Layer3_1_Bn1WeightGradient), GradientUnlessFrozen(41, Layer3_1_Bn1BiasGradient));
         if (poison) PoisonFreed(93, batch);
+        if (frozenPrefix >= 40) return;
         // layer3.1.conv1: Conv2d
-        _layer3_1_conv1Op.Backward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, Activation(Layer3_1_Conv1OutputGradient, batch), Scratch(Layer3_1_Conv1GradientScratch, 50176, batch), Layer3_1_Conv1WeightGradient, default);
+        _layer3_1_conv1Op.Backward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, Activation(Layer3_1_Conv1OutputGradient, batch), Scratch(Layer3_1_Conv1GradientScratch, 50176, batch), GradientUnlessFrozen(39, Layer3_1_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer3_0_Relu2OutputGradient, batch), Scratch(Layer3_1_Conv1GradientScratch, 50176, batch), Activation(Layer3_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(94, batch);
         // layer3.0.relu2: ReLU
@@ -1593,26 +1617,32 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer3_0_Residual1OutputGradient, batch), Activation(Layer3_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer3_0_Residual1OutputGradient, batch), Activation(Layer3_0_Downsample_1OutputGradient, batch));
         if (poison) PoisonFreed(96, batch);
+        if (frozenPrefix >= 39) return;
         // layer3.0.downsample.1: BatchNorm2d
-        _layer3_0_downsample_1Op.Backward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Activation(Layer3_0_Downsample_1OutputGradient, batch), Activation(Layer3_0_Downsample_0OutputGradient, batch), Layer3_0_Downsample_1_WeightGradient, Layer3_0_Downsample_1_BiasGradient);
+        _layer3_0_downsample_1Op.Backward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Activation(Layer3_0_Downsample_1OutputGradient, batch), Activation(Layer3_0_Downsample_0OutputGradient, batch), GradientUnlessFrozen(37, Layer3_0_Downsample_1_WeightGradient), GradientUnlessFrozen(38, Layer3_0_Downsample_1_BiasGradient));
         if (poison) PoisonFreed(97, batch);
+        if (frozenPrefix >= 37) return;
         // layer3.0.downsample.0: Conv2d
-        _layer3_0_downsample_0Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, Activation(Layer3_0_Downsample_0OutputGradient, batch), Activation(Layer2_1_Relu2OutputGradient, batch), Layer3_0_Downsample_0_WeightGradient, default);
+        _layer3_0_downsample_0Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, Activation(Layer3_0_Downsample_0OutputGradient, batch), Activation(Layer2_1_Relu2OutputGradient, batch), GradientUnlessFrozen(36, Layer3_0_Downsample_0_WeightGradient), default);
         if (poison) PoisonFreed(98, batch);
+        if (frozenPrefix >= 36) return;
         // layer3.0.bn2: BatchNorm2d
-        _layer3_0_bn2Op.Backward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Activation(Layer3_0_Bn2OutputGradient, batch), Activation(Layer3_0_Conv2OutputGradient, batch), Layer3_0_Bn2WeightGradient, Layer3_0_Bn2BiasGradient);
+        _layer3_0_bn2Op.Backward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Activation(Layer3_0_Bn2OutputGradient, batch), Activation(Layer3_0_Conv2OutputGradient, batch), GradientUnlessFrozen(34, Layer3_0_Bn2WeightGradient), GradientUnlessFrozen(35, Layer3_0_Bn2BiasGradient));
         if (poison) PoisonFreed(99, batch);
+        if (frozenPrefix >= 34) return;
         // layer3.0.conv2: Conv2d
-        _layer3_0_conv2Op.Backward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, Activation(Layer3_0_Conv2OutputGradient, batch), Activation(Layer3_0_Relu1OutputGradient, batch), Layer3_0_Conv2WeightGradient, default);
+        _layer3_0_conv2Op.Backward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, Activation(Layer3_0_Conv2OutputGradient, batch), Activation(Layer3_0_Relu1OutputGradient, batch), GradientUnlessFrozen(33, Layer3_0_Conv2WeightGradient), default);
         if (poison) PoisonFreed(100, batch);
         // layer3.0.relu1: ReLU
         _layer3_0_relu1Op.Backward(batch, default, Activation(Layer3_0_Relu1Output, batch), Activation(Layer3_0_Relu1OutputGradient, batch), Activation(Layer3_0_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(101, batch);
+        if (frozenPrefix >= 33) return;
         // layer3.0.bn1: BatchNorm2d
-        _layer3_0_bn1Op.Backward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Activation(Layer3_0_Bn1OutputGradient, batch), Activation(Layer3_0_Conv1OutputGradient, batch), Layer3_0_Bn1WeightGradient, Layer3_0_Bn1BiasGradient);
+        _layer3_0_bn1Op.Backward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Activation(Layer3_0_Bn1OutputGradient, batch), Activation(Layer3_0_Conv1OutputGradient, batch), GradientUnlessFrozen(31, Layer3_0_Bn1WeightGradient), GradientUnlessFrozen(32, Layer3_0_Bn1BiasGradient));
         if (poison) PoisonFreed(102, batch);
+        if (frozenPrefix >= 31) return;
         // layer3.0.conv1: Conv2d
-        _layer3_0_conv1Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, Activation(Layer3_0_Conv1OutputGradient, batch), Scratch(Layer3_0_Conv1GradientScratch, 100352, batch), Layer3_0_Conv1WeightGradient, default);
+        _layer3_0_conv1Op.Backward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, Activation(Layer3_0_Conv1OutputGradient, batch), Scratch(Layer3_0_Conv1GradientScratch, 100352, batch), GradientUnlessFrozen(30, Layer3_0_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer2_1_Relu2OutputGradient, batch), Scratch(Layer3_0_Conv1GradientScratch, 100352, batch), Activation(Layer2_1_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(103, batch);
         // layer2.1.relu2: ReLU
@@ -1622,20 +1652,24 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer2_1_Residual1OutputGradient, batch), Activation(Layer2_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer2_1_Residual1OutputGradient, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(105, batch);
+        if (frozenPrefix >= 30) return;
         // layer2.1.bn2: BatchNorm2d
-        _layer2_1_bn2Op.Backward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Activation(Layer2_1_Bn2OutputGradient, batch), Activation(Layer2_1_Conv2OutputGradient, batch), Layer2_1_Bn2WeightGradient, Layer2_1_Bn2BiasGradient);
+        _layer2_1_bn2Op.Backward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Activation(Layer2_1_Bn2OutputGradient, batch), Activation(Layer2_1_Conv2OutputGradient, batch), GradientUnlessFrozen(28, Layer2_1_Bn2WeightGradient), GradientUnlessFrozen(29, Layer2_1_Bn2BiasGradient));
         if (poison) PoisonFreed(106, batch);
+        if (frozenPrefix >= 28) return;
         // layer2.1.conv2: Conv2d
-        _layer2_1_conv2Op.Backward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, Activation(Layer2_1_Conv2OutputGradient, batch), Activation(Layer2_1_Relu1OutputGradient, batch), Layer2_1_Conv2WeightGradient, default);
+        _layer2_1_conv2Op.Backward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, Activation(Layer2_1_Conv2OutputGradient, batch), Activation(Layer2_1_Relu1OutputGradient, batch), GradientUnlessFrozen(27, Layer2_1_Conv2WeightGradient), default);
         if (poison) PoisonFreed(107, batch);
         // layer2.1.relu1: ReLU
         _layer2_1_relu1Op.Backward(batch, default, Activation(Layer2_1_Relu1Output, batch), Activation(Layer2_1_Relu1OutputGradient, batch), Activation(Layer2_1_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(108, batch);
+        if (frozenPrefix >= 27) return;
         // layer2.1.bn1: BatchNorm2d
-        _layer2_1_bn1Op.Backward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Activation(Layer2_1_Bn1OutputGradient, batch), Activation(Layer2_1_Conv1OutputGradient, batch), Layer2_1_Bn1WeightGradient, Layer2_1_Bn1BiasGradient);
+        _layer2_1_bn1Op.Backward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Activation(Layer2_1_Bn1OutputGradient, batch), Activation(Layer2_1_Conv1OutputGradient, batch), GradientUnlessFrozen(25, Layer2_1_Bn1WeightGradient), GradientUnlessFrozen(26, Layer2_1_Bn1BiasGradient));
         if (poison) PoisonFreed(109, batch);
+        if (frozenPrefix >= 25) return;
         // layer2.1.conv1: Conv2d
-        _layer2_1_conv1Op.Backward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, Activation(Layer2_1_Conv1OutputGradient, batch), Scratch(Layer2_1_Conv1GradientScratch, 100352, batch), Layer2_1_Conv1WeightGradient, default);
+        _layer2_1_conv1Op.Backward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, Activation(Layer2_1_Conv1OutputGradient, batch), Scratch(Layer2_1_Conv1GradientScratch, 100352, batch), GradientUnlessFrozen(24, Layer2_1_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer2_0_Relu2OutputGradient, batch), Scratch(Layer2_1_Conv1GradientScratch, 100352, batch), Activation(Layer2_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(110, batch);
         // layer2.0.relu2: ReLU
@@ -1645,26 +1679,32 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer2_0_Residual1OutputGradient, batch), Activation(Layer2_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer2_0_Residual1OutputGradient, batch), Activation(Layer2_0_Downsample_1OutputGradient, batch));
         if (poison) PoisonFreed(112, batch);
+        if (frozenPrefix >= 24) return;
         // layer2.0.downsample.1: BatchNorm2d
-        _layer2_0_downsample_1Op.Backward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Activation(Layer2_0_Downsample_1OutputGradient, batch), Activation(Layer2_0_Downsample_0OutputGradient, batch), Layer2_0_Downsample_1_WeightGradient, Layer2_0_Downsample_1_BiasGradient);
+        _layer2_0_downsample_1Op.Backward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Activation(Layer2_0_Downsample_1OutputGradient, batch), Activation(Layer2_0_Downsample_0OutputGradient, batch), GradientUnlessFrozen(22, Layer2_0_Downsample_1_WeightGradient), GradientUnlessFrozen(23, Layer2_0_Downsample_1_BiasGradient));
         if (poison) PoisonFreed(113, batch);
+        if (frozenPrefix >= 22) return;
         // layer2.0.downsample.0: Conv2d
-        _layer2_0_downsample_0Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, Activation(Layer2_0_Downsample_0OutputGradient, batch), Activation(Layer1_1_Relu2OutputGradient, batch), Layer2_0_Downsample_0_WeightGradient, default);
+        _layer2_0_downsample_0Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, Activation(Layer2_0_Downsample_0OutputGradient, batch), Activation(Layer1_1_Relu2OutputGradient, batch), GradientUnlessFrozen(21, Layer2_0_Downsample_0_WeightGradient), default);
         if (poison) PoisonFreed(114, batch);
+        if (frozenPrefix >= 21) return;
         // layer2.0.bn2: BatchNorm2d
-        _layer2_0_bn2Op.Backward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Activation(Layer2_0_Bn2OutputGradient, batch), Activation(Layer2_0_Conv2OutputGradient, batch), Layer2_0_Bn2WeightGradient, Layer2_0_Bn2BiasGradient);
+        _layer2_0_bn2Op.Backward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Activation(Layer2_0_Bn2OutputGradient, batch), Activation(Layer2_0_Conv2OutputGradient, batch), GradientUnlessFrozen(19, Layer2_0_Bn2WeightGradient), GradientUnlessFrozen(20, Layer2_0_Bn2BiasGradient));
         if (poison) PoisonFreed(115, batch);
+        if (frozenPrefix >= 19) return;
         // layer2.0.conv2: Conv2d
-        _layer2_0_conv2Op.Backward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, Activation(Layer2_0_Conv2OutputGradient, batch), Activation(Layer2_0_Relu1OutputGradient, batch), Layer2_0_Conv2WeightGradient, default);
+        _layer2_0_conv2Op.Backward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, Activation(Layer2_0_Conv2OutputGradient, batch), Activation(Layer2_0_Relu1OutputGradient, batch), GradientUnlessFrozen(18, Layer2_0_Conv2WeightGradient), default);
         if (poison) PoisonFreed(116, batch);
         // layer2.0.relu1: ReLU
         _layer2_0_relu1Op.Backward(batch, default, Activation(Layer2_0_Relu1Output, batch), Activation(Layer2_0_Relu1OutputGradient, batch), Activation(Layer2_0_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(117, batch);
+        if (frozenPrefix >= 18) return;
         // layer2.0.bn1: BatchNorm2d
-        _layer2_0_bn1Op.Backward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Activation(Layer2_0_Bn1OutputGradient, batch), Activation(Layer2_0_Conv1OutputGradient, batch), Layer2_0_Bn1WeightGradient, Layer2_0_Bn1BiasGradient);
+        _layer2_0_bn1Op.Backward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Activation(Layer2_0_Bn1OutputGradient, batch), Activation(Layer2_0_Conv1OutputGradient, batch), GradientUnlessFrozen(16, Layer2_0_Bn1WeightGradient), GradientUnlessFrozen(17, Layer2_0_Bn1BiasGradient));
         if (poison) PoisonFreed(118, batch);
+        if (frozenPrefix >= 16) return;
         // layer2.0.conv1: Conv2d
-        _layer2_0_conv1Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, Activation(Layer2_0_Conv1OutputGradient, batch), Scratch(Layer2_0_Conv1GradientScratch, 200704, batch), Layer2_0_Conv1WeightGradient, default);
+        _layer2_0_conv1Op.Backward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, Activation(Layer2_0_Conv1OutputGradient, batch), Scratch(Layer2_0_Conv1GradientScratch, 200704, batch), GradientUnlessFrozen(15, Layer2_0_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer1_1_Relu2OutputGradient, batch), Scratch(Layer2_0_Conv1GradientScratch, 200704, batch), Activation(Layer1_1_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(119, batch);
         // layer1.1.relu2: ReLU
@@ -1674,20 +1714,24 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer1_1_Residual1OutputGradient, batch), Activation(Layer1_1_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer1_1_Residual1OutputGradient, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(121, batch);
+        if (frozenPrefix >= 15) return;
         // layer1.1.bn2: BatchNorm2d
-        _layer1_1_bn2Op.Backward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Activation(Layer1_1_Bn2OutputGradient, batch), Activation(Layer1_1_Conv2OutputGradient, batch), Layer1_1_Bn2WeightGradient, Layer1_1_Bn2BiasGradient);
+        _layer1_1_bn2Op.Backward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Activation(Layer1_1_Bn2OutputGradient, batch), Activation(Layer1_1_Conv2OutputGradient, batch), GradientUnlessFrozen(13, Layer1_1_Bn2WeightGradient), GradientUnlessFrozen(14, Layer1_1_Bn2BiasGradient));
         if (poison) PoisonFreed(122, batch);
+        if (frozenPrefix >= 13) return;
         // layer1.1.conv2: Conv2d
-        _layer1_1_conv2Op.Backward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, Activation(Layer1_1_Conv2OutputGradient, batch), Activation(Layer1_1_Relu1OutputGradient, batch), Layer1_1_Conv2WeightGradient, default);
+        _layer1_1_conv2Op.Backward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, Activation(Layer1_1_Conv2OutputGradient, batch), Activation(Layer1_1_Relu1OutputGradient, batch), GradientUnlessFrozen(12, Layer1_1_Conv2WeightGradient), default);
         if (poison) PoisonFreed(123, batch);
         // layer1.1.relu1: ReLU
         _layer1_1_relu1Op.Backward(batch, default, Activation(Layer1_1_Relu1Output, batch), Activation(Layer1_1_Relu1OutputGradient, batch), Activation(Layer1_1_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(124, batch);
+        if (frozenPrefix >= 12) return;
         // layer1.1.bn1: BatchNorm2d
-        _layer1_1_bn1Op.Backward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Activation(Layer1_1_Bn1OutputGradient, batch), Activation(Layer1_1_Conv1OutputGradient, batch), Layer1_1_Bn1WeightGradient, Layer1_1_Bn1BiasGradient);
+        _layer1_1_bn1Op.Backward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Activation(Layer1_1_Bn1OutputGradient, batch), Activation(Layer1_1_Conv1OutputGradient, batch), GradientUnlessFrozen(10, Layer1_1_Bn1WeightGradient), GradientUnlessFrozen(11, Layer1_1_Bn1BiasGradient));
         if (poison) PoisonFreed(125, batch);
+        if (frozenPrefix >= 10) return;
         // layer1.1.conv1: Conv2d
-        _layer1_1_conv1Op.Backward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, Activation(Layer1_1_Conv1OutputGradient, batch), Scratch(Layer1_1_Conv1GradientScratch, 200704, batch), Layer1_1_Conv1WeightGradient, default);
+        _layer1_1_conv1Op.Backward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, Activation(Layer1_1_Conv1OutputGradient, batch), Scratch(Layer1_1_Conv1GradientScratch, 200704, batch), GradientUnlessFrozen(9, Layer1_1_Conv1WeightGradient), default);
         _backend.Add(Activation(Layer1_0_Relu2OutputGradient, batch), Scratch(Layer1_1_Conv1GradientScratch, 200704, batch), Activation(Layer1_0_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(126, batch);
         // layer1.0.relu2: ReLU
@@ -1697,20 +1741,24 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Copy(Activation(Layer1_0_Residual1OutputGradient, batch), Activation(Layer1_0_Bn2OutputGradient, batch));
         _backend.Copy(Activation(Layer1_0_Residual1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
         if (poison) PoisonFreed(128, batch);
+        if (frozenPrefix >= 9) return;
         // layer1.0.bn2: BatchNorm2d
-        _layer1_0_bn2Op.Backward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Activation(Layer1_0_Bn2OutputGradient, batch), Activation(Layer1_0_Conv2OutputGradient, batch), Layer1_0_Bn2WeightGradient, Layer1_0_Bn2BiasGradient);
+        _layer1_0_bn2Op.Backward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Activation(Layer1_0_Bn2OutputGradient, batch), Activation(Layer1_0_Conv2OutputGradient, batch), GradientUnlessFrozen(7, Layer1_0_Bn2WeightGradient), GradientUnlessFrozen(8, Layer1_0_Bn2BiasGradient));
         if (poison) PoisonFreed(129, batch);
+        if (frozenPrefix >= 7) return;
         // layer1.0.conv2: Conv2d
-        _layer1_0_conv2Op.Backward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, Activation(Layer1_0_Conv2OutputGradient, batch), Activation(Layer1_0_Relu1OutputGradient, batch), Layer1_0_Conv2WeightGradient, default);
+        _layer1_0_conv2Op.Backward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, Activation(Layer1_0_Conv2OutputGradient, batch), Activation(Layer1_0_Relu1OutputGradient, batch), GradientUnlessFrozen(6, Layer1_0_Conv2WeightGradient), default);
         if (poison) PoisonFreed(130, batch);
         // layer1.0.relu1: ReLU
         _layer1_0_relu1Op.Backward(batch, default, Activation(Layer1_0_Relu1Output, batch), Activation(Layer1_0_Relu1OutputGradient, batch), Activation(Layer1_0_Bn1OutputGradient, batch));
         if (poison) PoisonFreed(131, batch);
+        if (frozenPrefix >= 6) return;
         // layer1.0.bn1: BatchNorm2d
-        _layer1_0_bn1Op.Backward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Activation(Layer1_0_Bn1OutputGradient, batch), Activation(Layer1_0_Conv1OutputGradient, batch), Layer1_0_Bn1WeightGradient, Layer1_0_Bn1BiasGradient);
+        _layer1_0_bn1Op.Backward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Activation(Layer1_0_Bn1OutputGradient, batch), Activation(Layer1_0_Conv1OutputGradient, batch), GradientUnlessFrozen(4, Layer1_0_Bn1WeightGradient), GradientUnlessFrozen(5, Layer1_0_Bn1BiasGradient));
         if (poison) PoisonFreed(132, batch);
+        if (frozenPrefix >= 4) return;
         // layer1.0.conv1: Conv2d
-        _layer1_0_conv1Op.Backward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, Activation(Layer1_0_Conv1OutputGradient, batch), Scratch(Layer1_0_Conv1GradientScratch, 200704, batch), Layer1_0_Conv1WeightGradient, default);
+        _layer1_0_conv1Op.Backward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, Activation(Layer1_0_Conv1OutputGradient, batch), Scratch(Layer1_0_Conv1GradientScratch, 200704, batch), GradientUnlessFrozen(3, Layer1_0_Conv1WeightGradient), default);
         _backend.Add(Activation(Maxpool1OutputGradient, batch), Scratch(Layer1_0_Conv1GradientScratch, 200704, batch), Activation(Maxpool1OutputGradient, batch));
         if (poison) PoisonFreed(133, batch);
         // maxpool1: MaxPool2d
@@ -1719,11 +1767,13 @@ partial class ResNet18 : global::Cnn.INetwork
         // relu1: ReLU
         _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Bn1OutputGradient, batch));
         if (poison) PoisonFreed(135, batch);
+        if (frozenPrefix >= 3) return;
         // bn1: BatchNorm2d
-        _bn1Op.Backward(batch, Activation(Conv1Output, batch), Bn1Weight, Activation(Bn1OutputGradient, batch), Activation(Conv1OutputGradient, batch), Bn1WeightGradient, Bn1BiasGradient);
+        _bn1Op.Backward(batch, Activation(Conv1Output, batch), Bn1Weight, Activation(Bn1OutputGradient, batch), Activation(Conv1OutputGradient, batch), GradientUnlessFrozen(1, Bn1WeightGradient), GradientUnlessFrozen(2, Bn1BiasGradient));
         if (poison) PoisonFreed(136, batch);
+        if (frozenPrefix >= 1) return;
         // conv1: Conv2d
-        _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, Conv1WeightGradient, default);
+        _conv1Op.Backward(batch, Activation(NetworkInput, batch), Conv1Weight, Activation(Conv1OutputGradient, batch), default, GradientUnlessFrozen(0, Conv1WeightGradient), default);
     }
 
     /// <summary>

@@ -198,8 +198,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         _weight = CpuTensor.Pointer(weight, _g.WeightSize, nameof(weight));
         _outputGradient = CpuTensor.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
         _inputGradient = CpuTensor.OptionalPointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
-        _weightGradient = CpuTensor.Pointer(weightGradient, _g.WeightSize, nameof(weightGradient));
-        _biasGradient = _g.HasBias ? CpuTensor.Pointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : null;
+        // An empty weight or bias gradient is not computed (a frozen parameter), as an empty input gradient.
+        _weightGradient = CpuTensor.OptionalPointer(weightGradient, _g.WeightSize, nameof(weightGradient));
+        _biasGradient = _g.HasBias ? CpuTensor.OptionalPointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : null;
+        if (_inputGradient == null && _weightGradient == null && _biasGradient == null) return;
         _batch = batch;
         _work = Work.Backward;
         _packedWeightsTransposed = _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed);
@@ -215,8 +217,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         // Worker 0 summed straight into the gradients; add the others' sums in worker order.
         for (int w = 1; w < workers; w++)
         {
-            RowOps.Add(_ws.Get(CpuWorkspace.Region.WeightPartials, w), _weightGradient, _g.WeightSize);
-            if (_g.HasBias) RowOps.Add(_ws.Get(CpuWorkspace.Region.BiasPartials, w), _biasGradient, _g.OutChannels);
+            if (_weightGradient != null) RowOps.Add(_ws.Get(CpuWorkspace.Region.WeightPartials, w), _weightGradient, _g.WeightSize);
+            if (_biasGradient != null) RowOps.Add(_ws.Get(CpuWorkspace.Region.BiasPartials, w), _biasGradient, _g.OutChannels);
         }
     }
 
@@ -349,12 +351,12 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private void BackwardShare(int worker, int first, int end)
     {
         float* weightPartial = worker == 0 ? null : _ws.Get(CpuWorkspace.Region.WeightPartials, worker), biasPartial = worker == 0 ? null : _ws.Get(CpuWorkspace.Region.BiasPartials, worker);
-        float* weightGradient = worker == 0 ? _weightGradient : weightPartial;
-        float* biasGradient = worker == 0 ? _biasGradient : biasPartial;
+        float* weightGradient = _weightGradient == null ? null : worker == 0 ? _weightGradient : weightPartial;
+        float* biasGradient = _biasGradient == null ? null : worker == 0 ? _biasGradient : biasPartial;
         if (first == end)
         {
-            new Span<float>(weightGradient, _g.WeightSize).Clear();
-            if (_g.HasBias) new Span<float>(biasGradient, _g.OutChannels).Clear();
+            if (weightGradient != null) new Span<float>(weightGradient, _g.WeightSize).Clear();
+            if (biasGradient != null) new Span<float>(biasGradient, _g.OutChannels).Clear();
             return;
         }
 
@@ -394,7 +396,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker);
         float* image = _input + (long)first * _g.InputSize;
         float* b = _pointwise ? image : columnBuffer;
-        if (!_pointwise)
+        if (!_pointwise && weightGradient != null)
             for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
 
         // dY of the chunk as one [OutChannels × columns] matrix: in place for one image, gathered for several.
@@ -408,14 +410,14 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             outputGradient = scratch;
         }
 
-        if (_g.HasBias)
+        if (biasGradient != null)
             for (int o = 0; o < _g.OutChannels; o++)
             {
                 float sum = RowOps.Sum(outputGradient + (long)o * columns, columns);
                 biasGradient[o] = accumulate ? biasGradient[o] + sum : sum;
             }
 
-        WeightGradient(ws, outputGradient, columns, b, columns, weightGradient, accumulate);
+        if (weightGradient != null) WeightGradient(ws, outputGradient, columns, b, columns, weightGradient, accumulate);
         if (_inputGradient == null) return;
 
         // dColumns = Wᵀ · dY, then fold back onto each image (the columns are no longer needed).
@@ -444,7 +446,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         float* image = _input + (long)n * _g.InputSize, outputGradient = _outputGradient + (long)n * _g.OutputSize;
         float* dx = _inputGradient == null ? null : _inputGradient + (long)n * _g.InputSize;
 
-        if (_g.HasBias)
+        if (biasGradient != null)
             for (int o = 0; o < _g.OutChannels; o++)
             {
                 float sum = RowOps.Sum(outputGradient + (long)o * _outPlane, _outPlane);
@@ -456,9 +458,12 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         {
             int y1 = Math.Min(_g.OutHeight, y0 + _bandRows), columns = (y1 - y0) * _g.OutWidth;
             bool sum = accumulate || y0 > 0;
-            Im2Col.Unfold(_g, image, columnBuffer, columns, y0, y1);
             float* band = outputGradient + (long)y0 * _g.OutWidth;
-            WeightGradient(ws, band, _outPlane, columnBuffer, columns, weightGradient, sum);
+            if (weightGradient != null)
+            {
+                Im2Col.Unfold(_g, image, columnBuffer, columns, y0, y1);
+                WeightGradient(ws, band, _outPlane, columnBuffer, columns, weightGradient, sum);
+            }
             if (dx == null) continue;
             ColumnGradient(ws, band, _outPlane, columnBuffer, columns);
             Im2Col.Fold(_g, columnBuffer, dx, columns, y0, y1);

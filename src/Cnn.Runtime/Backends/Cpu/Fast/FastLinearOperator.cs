@@ -75,12 +75,13 @@ internal sealed unsafe class FastLinearOperator : ILinearOperator, IParallelWork
         float* w = CpuTensor.Pointer(weight, _g.WeightSize, nameof(weight));
         float* dy = CpuTensor.Pointer(outputGradient, (long)batch * _g.OutFeatures, nameof(outputGradient));
         float* dx = CpuTensor.OptionalPointer(inputGradient, (long)batch * _g.InFeatures, nameof(inputGradient));
-        float* dw = CpuTensor.Pointer(weightGradient, _g.WeightSize, nameof(weightGradient));
-        float* db = _g.HasBias ? CpuTensor.Pointer(biasGradient, _g.OutFeatures, nameof(biasGradient)) : null;
+        float* dw = CpuTensor.OptionalPointer(weightGradient, _g.WeightSize, nameof(weightGradient));
+        float* db = _g.HasBias ? CpuTensor.OptionalPointer(biasGradient, _g.OutFeatures, nameof(biasGradient)) : null;
 
         if (dx != null)
             _gemm.Multiply(batch, _g.InFeatures, _g.OutFeatures, dy, _g.OutFeatures, false, w, _g.InFeatures, false, dx, _g.InFeatures, accumulate: false);
-        _gemm.Multiply(_g.OutFeatures, _g.InFeatures, batch, dy, _g.OutFeatures, true, x, _g.InFeatures, false, dw, _g.InFeatures, accumulate: false);
+        if (dw != null)
+            _gemm.Multiply(_g.OutFeatures, _g.InFeatures, batch, dy, _g.OutFeatures, true, x, _g.InFeatures, false, dw, _g.InFeatures, accumulate: false);
         if (db != null)
         {
             new Span<float>(db, _g.OutFeatures).Clear();

@@ -39,17 +39,17 @@ public static class Conv2dReference
     }
 
     /// <summary>
-    /// Overwrites the weight and bias gradients with sums over the batch, and the input gradient
-    /// unless <paramref name="inputGradient"/> is empty. <paramref name="biasGradient"/> is empty when the layer has no bias.
+    /// Overwrites the weight and bias gradients with sums over the batch, and the input gradient;
+    /// each is skipped when its span is empty (no bias, a frozen parameter, the first layer's input).
     /// </summary>
     public static void Backward<T>(in Conv2dGeometry g, int batch, ReadOnlySpan<T> input, ReadOnlySpan<T> weight, ReadOnlySpan<T> outputGradient,
         Span<T> inputGradient, Span<T> weightGradient, Span<T> biasGradient)
         where T : IFloatingPointIeee754<T>
     {
-        bool wantInput = !inputGradient.IsEmpty;
+        bool wantInput = !inputGradient.IsEmpty, wantWeight = !weightGradient.IsEmpty, wantBias = g.HasBias && !biasGradient.IsEmpty;
         if (wantInput) inputGradient[..(batch * g.InputSize)].Clear();
-        weightGradient[..g.WeightSize].Clear();
-        if (g.HasBias) biasGradient[..g.OutChannels].Clear();
+        if (wantWeight) weightGradient[..g.WeightSize].Clear();
+        if (wantBias) biasGradient[..g.OutChannels].Clear();
 
         int inPerGroup = g.InChannels / g.Groups, outPerGroup = g.OutChannels / g.Groups;
         for (int n = 0; n < batch; n++)
@@ -60,7 +60,7 @@ public static class Conv2dReference
             for (int x = 0; x < g.OutWidth; x++)
             {
                 T dy = outputGradient[((n * g.OutChannels + o) * g.OutHeight + y) * g.OutWidth + x];
-                if (g.HasBias) biasGradient[o] += dy;
+                if (wantBias) biasGradient[o] += dy;
                 for (int ci = 0; ci < inPerGroup; ci++)
                 for (int ky = 0; ky < g.KernelHeight; ky++)
                 {
@@ -71,7 +71,7 @@ public static class Conv2dReference
                         int ix = x * g.StrideWidth - g.PaddingWidth + kx * g.DilationWidth;
                         if ((uint)ix >= (uint)g.InWidth) continue;
                         int i = InputIndex(g, n, firstChannel + ci, iy, ix), w = WeightIndex(g, o, ci, ky, kx);
-                        weightGradient[w] += dy * input[i];
+                        if (wantWeight) weightGradient[w] += dy * input[i];
                         if (wantInput) inputGradient[i] += dy * weight[w];
                     }
                 }
@@ -115,7 +115,7 @@ internal sealed class ReferenceConv2dOperator : IConv2dOperator
             CpuTensor.Span(weight, _g.WeightSize, nameof(weight)),
             CpuTensor.Span(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient)),
             CpuTensor.OptionalSpan(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient)),
-            CpuTensor.Span(weightGradient, _g.WeightSize, nameof(weightGradient)),
-            _g.HasBias ? CpuTensor.Span(biasGradient, _g.OutChannels, nameof(biasGradient)) : default);
+            CpuTensor.OptionalSpan(weightGradient, _g.WeightSize, nameof(weightGradient)),
+            _g.HasBias ? CpuTensor.OptionalSpan(biasGradient, _g.OutChannels, nameof(biasGradient)) : default);
     }
 }

@@ -19,7 +19,7 @@ public static class LinearReference
         }
     }
 
-    /// <summary>dx = dy W (skipped when <paramref name="inputGradient"/> is empty), dW = dyᵀ x, db = Σ dy; all overwritten.</summary>
+    /// <summary>dx = dy W, dW = dyᵀ x, db = Σ dy; all overwritten, and each skipped when its span is empty.</summary>
     public static void Backward<T>(in LinearGeometry g, int batch, ReadOnlySpan<T> input, ReadOnlySpan<T> weight, ReadOnlySpan<T> outputGradient,
         Span<T> inputGradient, Span<T> weightGradient, Span<T> biasGradient)
         where T : IFloatingPointIeee754<T>
@@ -38,7 +38,7 @@ public static class LinearReference
 
         for (int o = 0; o < g.OutFeatures; o++)
         {
-            for (int i = 0; i < g.InFeatures; i++)
+            for (int i = 0; i < g.InFeatures && !weightGradient.IsEmpty; i++)
             {
                 T sum = T.Zero;
                 for (int n = 0; n < batch; n++)
@@ -46,7 +46,7 @@ public static class LinearReference
                 weightGradient[o * g.InFeatures + i] = sum;
             }
 
-            if (g.HasBias)
+            if (g.HasBias && !biasGradient.IsEmpty)
             {
                 T sum = T.Zero;
                 for (int n = 0; n < batch; n++) sum += outputGradient[n * g.OutFeatures + o];
@@ -85,7 +85,7 @@ internal sealed class ReferenceLinearOperator : ILinearOperator
             CpuTensor.Span(weight, _g.WeightSize, nameof(weight)),
             CpuTensor.Span(outputGradient, (long)batch * _g.OutFeatures, nameof(outputGradient)),
             CpuTensor.OptionalSpan(inputGradient, (long)batch * _g.InFeatures, nameof(inputGradient)),
-            CpuTensor.Span(weightGradient, _g.WeightSize, nameof(weightGradient)),
-            _g.HasBias ? CpuTensor.Span(biasGradient, _g.OutFeatures, nameof(biasGradient)) : default);
+            CpuTensor.OptionalSpan(weightGradient, _g.WeightSize, nameof(weightGradient)),
+            _g.HasBias ? CpuTensor.OptionalSpan(biasGradient, _g.OutFeatures, nameof(biasGradient)) : default);
     }
 }

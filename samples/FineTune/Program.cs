@@ -1,0 +1,3 @@
+using FineTuneSample;
+
+return FineTuneApp.Run(args, Console.Out, Console.Error);
