@@ -94,12 +94,21 @@ namespace Cnn.Generators.Layers
             return c.Produce(resolved, x);
         }
 
-        protected override string Create(ShapedLayer layer, ActivationResolved g, EmitContext e)
+        protected override string Create(ShapedLayer layer, ActivationResolved g, EmitContext e) => $"_backend.CreateActivation({GeometryExpression(layer)})";
+
+        public override string GeometryExpression(ShapedLayer layer)
         {
+            var g = (ActivationResolved)layer.Resolved;
             var arguments = new List<(string, string)> { ("Kind", $"{Backends}ActivationKind.{g.Activation}"), ("MaxBatch", "maxBatchSize"), ("Features", Num(g.Features)) };
             if (g.Activation == ActivationKindSpec.LeakyReLU) arguments.Add(("NegativeSlope", Float(g.NegativeSlope)));
-            return $"_backend.CreateActivation({Geometry("ActivationGeometry", arguments.ToArray())})";
+            return Geometry("ActivationGeometry", arguments.ToArray());
         }
+
+        /// <summary>
+        /// The kinds that run in place join a fused step as its last layer: their backward reads only
+        /// the output, which the fused step writes, so training fuses them too.
+        /// </summary>
+        public override FusionRole FusionRole(ShapedLayer layer) => RunsInPlace(layer) ? Planning.FusionRole.Activation : Planning.FusionRole.None;
 
         /// <summary>The output alone when the gradient is a function of it; SiLU, GELU and LeakyReLU with a negative slope read the input.</summary>
         public override SavedTensors SavedForBackward(ShapedLayer layer)

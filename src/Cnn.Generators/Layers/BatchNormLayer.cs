@@ -60,8 +60,17 @@ namespace Cnn.Generators.Layers
             return c.Produce(new BatchNormResolved(norm.IsImage, channels, spatial, norm.Epsilon, norm.Momentum), x, parameters);
         }
 
-        protected override string Create(ShapedLayer layer, BatchNormResolved g, EmitContext e)
-            => $"_backend.CreateBatchNorm({Geometry("BatchNormGeometry", ("MaxBatch", "maxBatchSize"), ("Channels", Num(g.Channels)), ("Spatial", Num(g.Spatial)), ("Epsilon", Float(g.Epsilon)), ("Momentum", Float(g.Momentum)))})";
+        protected override string Create(ShapedLayer layer, BatchNormResolved g, EmitContext e) => $"_backend.CreateBatchNorm({GeometryExpression(layer)})";
+
+        public override string GeometryExpression(ShapedLayer layer)
+        {
+            var g = (BatchNormResolved)layer.Resolved;
+            return Geometry("BatchNormGeometry", ("MaxBatch", "maxBatchSize"), ("Channels", Num(g.Channels)), ("Spatial", Num(g.Spatial)), ("Epsilon", Float(g.Epsilon)), ("Momentum", Float(g.Momentum)));
+        }
+
+        /// <summary>Over an image, folded into the convolution before it in inference: a per-channel scale and shift of its output.</summary>
+        public override Planning.FusionRole FusionRole(ShapedLayer layer)
+            => ((BatchNormResolved)layer.Resolved).IsImage ? Planning.FusionRole.BatchNorm : Planning.FusionRole.None;
 
         protected override void Forward(ShapedLayer layer, BatchNormResolved g, EmitContext e, List<string> calls)
         {

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using Cnn.Generators.Diagnostics;
+using Cnn.Generators.Helpers;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
 using Cnn.Generators.Shapes;
@@ -142,15 +144,38 @@ namespace Cnn.Generators.Layers
             return c.Produce(resolved, y, parameters);
         }
 
-        protected override string Create(ShapedLayer layer, Conv2dResolved g, EmitContext e)
-            => $"_backend.CreateConv2d({Geometry("Conv2dGeometry", ("MaxBatch", "maxBatchSize"),
+        protected override string Create(ShapedLayer layer, Conv2dResolved g, EmitContext e) => $"_backend.CreateConv2d({GeometryExpression(layer)})";
+
+        public override string GeometryExpression(ShapedLayer layer)
+        {
+            var g = (Conv2dResolved)layer.Resolved;
+            return Geometry("Conv2dGeometry", ("MaxBatch", "maxBatchSize"),
                 ("InChannels", Num(g.InChannels)), ("InHeight", Num(g.InHeight)), ("InWidth", Num(g.InWidth)),
                 ("OutChannels", Num(g.OutChannels)), ("OutHeight", Num(g.OutHeight)), ("OutWidth", Num(g.OutWidth)),
                 ("KernelHeight", Num(g.KernelHeight)), ("KernelWidth", Num(g.KernelWidth)),
                 ("StrideHeight", Num(g.StrideHeight)), ("StrideWidth", Num(g.StrideWidth)),
                 ("PaddingHeight", Num(g.PaddingHeight)), ("PaddingWidth", Num(g.PaddingWidth)),
                 ("DilationHeight", Num(g.DilationHeight)), ("DilationWidth", Num(g.DilationWidth)),
-                ("Groups", Num(g.Groups)), ("HasBias", Bool(g.HasBias)))})";
+                ("Groups", Num(g.Groups)), ("HasBias", Bool(g.HasBias)));
+        }
+
+        /// <summary>Leads fused steps: bias, a folded batch norm and an activation applied to each output row.</summary>
+        public override FusionRole FusionRole(ShapedLayer layer) => Planning.FusionRole.Convolution;
+
+        public override string FusedOperatorType => "IFusedConv2dOperator";
+
+        public override string CreateFused(ShapedLayer head, string epilogue) => $"_backend.CreateFusedConv2d({GeometryExpression(head)}, {epilogue})";
+
+        public override string ForwardFused(ShapedLayer head, FusedChain chain, string field, EmitContext e)
+        {
+            string norm = "default";
+            if (chain.BatchNorm >= 0)
+            {
+                EquatableArray<ParameterModel> p = e.Network.Layers[chain.BatchNorm].Parameters;
+                norm = $"new {Backends}BatchNormTensors({e.Parameter(p[0])}, {e.Parameter(p[1])}, {e.Buffer(p[2])}, {e.Buffer(p[3])})";
+            }
+            return $"{field}.Forward(batch, {e.Value(head.Input)}, {e.Parameter(head.Parameters[0])}, {BiasOrEmpty(head, e.Parameter)}, {norm}, {e.Value(e.Network.Layers[chain.Last].Output)});";
+        }
 
         protected override void Forward(ShapedLayer layer, Conv2dResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Parameter(layer.Parameters[0])}, {BiasOrEmpty(layer, e.Parameter)}, {e.Value(layer.Output)});");

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Cnn.Generators.Diagnostics;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
 using Cnn.Generators.Shapes;
@@ -70,8 +71,23 @@ namespace Cnn.Generators.Layers
             return c.Assume(Shape.Flat(outFeatures));
         }
 
-        protected override string Create(ShapedLayer layer, LinearResolved g, EmitContext e)
-            => $"_backend.CreateLinear({Geometry("LinearGeometry", ("MaxBatch", "maxBatchSize"), ("InFeatures", Num(g.InFeatures)), ("OutFeatures", Num(g.OutFeatures)), ("HasBias", Bool(g.HasBias)))})";
+        protected override string Create(ShapedLayer layer, LinearResolved g, EmitContext e) => $"_backend.CreateLinear({GeometryExpression(layer)})";
+
+        public override string GeometryExpression(ShapedLayer layer)
+        {
+            var g = (LinearResolved)layer.Resolved;
+            return Geometry("LinearGeometry", ("MaxBatch", "maxBatchSize"), ("InFeatures", Num(g.InFeatures)), ("OutFeatures", Num(g.OutFeatures)), ("HasBias", Bool(g.HasBias)));
+        }
+
+        /// <summary>Leads fused steps: the activation applied to the output as it is finished.</summary>
+        public override FusionRole FusionRole(ShapedLayer layer) => Planning.FusionRole.Linear;
+
+        public override string FusedOperatorType => "IFusedLinearOperator";
+
+        public override string CreateFused(ShapedLayer head, string epilogue) => $"_backend.CreateFusedLinear({GeometryExpression(head)}, {epilogue})";
+
+        public override string ForwardFused(ShapedLayer head, FusedChain chain, string field, EmitContext e)
+            => $"{field}.Forward(batch, {e.Value(head.Input)}, {e.Parameter(head.Parameters[0])}, {Conv2dLayer.BiasOrEmpty(head, e.Parameter)}, {e.Value(e.Network.Layers[chain.Last].Output)});";
 
         protected override void Forward(ShapedLayer layer, LinearResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Parameter(layer.Parameters[0])}, {Conv2dLayer.BiasOrEmpty(layer, e.Parameter)}, {e.Value(layer.Output)});");
