@@ -24,7 +24,7 @@ namespace Cnn.Generators
             var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
             diagnostics.AddRange(shapes.Errors);
             ShapedNetwork? network = diagnostics.Count == 0 ? shapes.Network : null;
-            NetworkPlans? plans = network is null ? null : ExecutionPlanner.PlanBoth(network);
+            NetworkPlans? plans = network is null ? null : ExecutionPlanner.PlanBoth(network, parsed.Spec.Fuse);
             return new NetworkModel(new EmitModel(identity, network, plans), diagnostics.ToEquatableArray());
         }
     }

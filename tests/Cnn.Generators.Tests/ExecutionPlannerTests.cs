@@ -71,6 +71,41 @@ public class ExecutionPlannerTests
 
     private static ShapedNetwork Graph(string name) => name == nameof(ResidualNet) ? ResidualNet() : ConcatNet();
 
+    /// <summary>The fused steps of a plan, as "head+batchnorm+activation" paths.</summary>
+    private static string Chains(ShapedNetwork network, ExecutionPlan plan)
+        => string.Join("; ", plan.Fusions.Select(c => string.Join("+", new[] { c.Head, c.BatchNorm, c.Activation }.Where(l => l >= 0).Select(l => network.Layers[l].Path))));
+
+    [Fact]
+    public void Fusion_FoldsBatchNormsOnlyForInference_AndTakesOnlyInPlaceActivationsThatNothingElseReads()
+    {
+        ShapedNetwork residual = ResidualNet();
+        // Training: every convolution feeds a batch norm, which needs its input for backward; fc is the output.
+        Assert.Equal("", Chains(residual, ExecutionPlanner.Plan(residual, PlanMode.Training)));
+        // Inference: conv + bn (+ relu) everywhere; relu2 and relu3 follow a residual sum, which leads nothing.
+        Assert.Equal("conv1+bn1+relu1; b1conv1+b1bn1+b1relu1; b1conv2+b1bn2; b2conv1+b2bn1+b2relu1; b2conv2+b2bn2; downsample.0+downsample.1",
+            Chains(residual, ExecutionPlanner.Plan(residual, PlanMode.Inference)));
+
+        // Sigmoid and Tanh after a convolution fuse in both plans; SiLU reads its input in backward, the
+        // linear layers feed a batch norm and a softmax, which are not elementwise in-place activations.
+        ShapedNetwork concat = ConcatNet();
+        foreach (PlanMode mode in new[] { PlanMode.Training, PlanMode.Inference })
+            Assert.Equal("a.c+a.sig; b.c+b.tanh", Chains(concat, ExecutionPlanner.Plan(concat, mode)));
+
+        Assert.Empty(ExecutionPlanner.Plan(residual, PlanMode.Inference, fuse: false).Fusions);
+    }
+
+    [Fact]
+    public void Fusion_SkipsAConvolutionWhoseOutputAnotherLayerAlsoReads()
+    {
+        // stem's output feeds relu1 and, as the identity shortcut, the residual sum.
+        ShapedNetwork network = Shaped(new InputSpec(3, 6, 6, false, null),
+            Conv("stem", 4, 3, padding: 1),
+            new ResidualSpec("block", null, Layers(Act("relu1", ActivationKindSpec.ReLU), Conv("conv", 4, 3, padding: 1), Act("relu2", ActivationKindSpec.ReLU)), null, EquatableArray<LayerSpec>.Empty),
+            new FlattenSpec("flatten", null), new LinearSpec("fc", null, S(3), S(0), true));
+        foreach (PlanMode mode in new[] { PlanMode.Training, PlanMode.Inference })
+            Assert.Equal("conv+relu2", Chains(network, ExecutionPlanner.Plan(network, mode)));
+    }
+
     [Theory]
     [MemberData(nameof(Graphs))]
     public void Simulation_ReadsEveryTensorAsItsWriterLeftIt(string graph, bool training)

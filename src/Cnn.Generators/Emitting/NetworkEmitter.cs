@@ -30,7 +30,7 @@ namespace Cnn.Generators.Emitting
             var e = new EmitContext(network, plans);
             EmitConstants(w, network, plans);
             EmitSlots(w, network, e);
-            EmitFields(w, network);
+            EmitFields(w, network, e);
             EmitConstructor(w, network, e);
             EmitProperties(w, network, e);
             EmitParameterViews(w, network, e);
@@ -296,7 +296,7 @@ namespace Cnn.Generators.Emitting
             w.Line();
         }
 
-        private static void EmitFields(SourceWriter w, ShapedNetwork network)
+        private static void EmitFields(SourceWriter w, ShapedNetwork network, EmitContext e)
         {
             w.Line($"private readonly {Backends}IBackend _backend;");
             w.Line("private readonly bool _ownsBackend;");
@@ -309,6 +309,11 @@ namespace Cnn.Generators.Emitting
             {
                 string? type = layer.Resolved.Rules.OperatorType;
                 if (type is not null) w.Line($"private readonly {Backends}{type} {Field(layer)};");
+            }
+            foreach (FusedOperator fused in FusedOperators(network, e))
+            {
+                string type = network.Layers[fused.Chain.Head].Resolved.Rules.FusedOperatorType!;
+                w.Line($"private readonly {Backends}{type}{(fused.InBoth ? "" : "?")} {fused.Field}; // {fused.Describe(network)}{fused.Modes}");
             }
             w.Line("private readonly bool _inference;");
             w.Line("private bool _training;");
@@ -353,6 +358,16 @@ namespace Cnn.Generators.Emitting
             {
                 string? create = layer.Resolved.Rules.Create(layer, e);
                 if (create is not null) w.Line($"{Field(layer)} = {create};");
+            }
+            foreach (FusedOperator fused in FusedOperators(network, e))
+            {
+                ShapedLayer head = network.Layers[fused.Chain.Head];
+                var epilogue = new List<string>();
+                if (fused.Chain.BatchNorm >= 0) epilogue.Add("BatchNorm: " + Rules(network, fused.Chain.BatchNorm).GeometryExpression(network.Layers[fused.Chain.BatchNorm]));
+                if (fused.Chain.Activation >= 0) epilogue.Add("Activation: " + Rules(network, fused.Chain.Activation).GeometryExpression(network.Layers[fused.Chain.Activation]));
+                string create = head.Resolved.Rules.CreateFused(head, $"new {Backends}Epilogue({string.Join(", ", epilogue)})");
+                string when = fused.InBoth ? create : fused.InTraining ? $"_inference ? null : {create}" : $"_inference ? {create} : null";
+                w.Line($"{fused.Field} = {when};");
             }
             w.Line("Initialize(seed);");
             w.Close();
@@ -488,10 +503,17 @@ namespace Cnn.Generators.Emitting
             w.Open("public void Forward(int batch)");
             w.Line("CheckBatch(batch);");
             if (dropout) w.Line("_forwardDropoutState = DropoutState;");
-            w.Line($"ForwardThrough({Num(network.Layers.Count - 1)}, batch);");
+            string unfused = $"ForwardThrough({Num(network.Layers.Count - 1)}, batch)";
+            bool fusesTraining = e.Plans.Training.Fusions.Count > 0, fusesInference = e.Plans.Inference.Fusions.Count > 0;
+            if (fusesTraining || fusesInference)
+                w.Line($"if (_inference) {(fusesInference ? "ForwardInferencePlan(batch)" : unfused)}; else {(fusesTraining ? "ForwardTrainingPlan(batch)" : unfused)};");
+            else
+                w.Line(unfused + ";");
             w.Close();
             w.Line();
-            w.Line("/// <summary>Runs layers 0 to <paramref name=\"last\"/>; after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
+            if (fusesTraining) EmitPlannedForward(w, network, e, e.Plans.Training, "ForwardTrainingPlan");
+            if (fusesInference) EmitPlannedForward(w, network, e, e.Plans.Inference, "ForwardInferencePlan");
+            w.Line("/// <summary>Runs layers 0 to <paramref name=\"last\"/>, each as a step of its own (what LayerOutput replays); after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
             w.Open("private void ForwardThrough(int last, int batch)");
             w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
             for (int i = 0; i < network.Layers.Count; i++)
@@ -507,6 +529,68 @@ namespace Cnn.Generators.Emitting
             w.Close();
             w.Line();
         }
+
+        /// <summary>
+        /// Every layer forward as <paramref name="plan"/> runs them: a fused step is one call that writes
+        /// its last layer's output, in the buffer that the unfused steps share. Poisoning follows the plan.
+        /// </summary>
+        private static void EmitPlannedForward(SourceWriter w, ShapedNetwork network, EmitContext e, ExecutionPlan plan, string method)
+        {
+            string mode = plan.Mode == PlanMode.Training ? "training" : "inference";
+            w.Line($"/// <summary>Every layer forward as the {mode} plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
+            w.Open($"private void {method}(int batch)");
+            w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
+            for (int i = 0; i < network.Layers.Count; i++)
+            {
+                ShapedLayer layer = network.Layers[i];
+                FusedChain? chain = plan.FusionLedBy(i);
+                var calls = new List<string>();
+                if (chain is not null)
+                {
+                    FusedOperator fused = FusedOperators(network, e).First(f => f.Chain == chain);
+                    w.Line($"// {fused.Describe(network)}: one fused step {layer.InputShape} -> {network.Layers[chain.Last].OutputShape}");
+                    w.Line(layer.Resolved.Rules.ForwardFused(layer, chain, fused.InBoth ? fused.Field : fused.Field + "!", e));
+                    for (int step = i; step <= chain.Last; step++)
+                    {
+                        if (plan.FreedAfter(step).Any()) w.Line($"if (poison) PoisonFreed({Num(step)}, batch);");
+                    }
+                    i = chain.Last;
+                    continue;
+                }
+                layer.Resolved.Rules.Forward(layer, e, calls);
+                w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}{(calls.Count == 0 ? ", a view: nothing to run" : "")}");
+                foreach (string call in calls) w.Line(call);
+                if (plan.FreedAfter(i).Any()) w.Line($"if (poison) PoisonFreed({Num(i)}, batch);");
+            }
+            w.Close();
+            w.Line();
+        }
+
+        /// <summary>A fused operator of the network: the layers it runs, its field, and the plans that use it.</summary>
+        private sealed record FusedOperator(FusedChain Chain, string Field, bool InTraining, bool InInference)
+        {
+            public bool InBoth => InTraining && InInference;
+
+            public string Modes => InBoth ? "" : InTraining ? " (training plan)" : " (inference plan)";
+
+            public string Describe(ShapedNetwork network)
+                => string.Join(" + ", new[] { Chain.Head, Chain.BatchNorm, Chain.Activation }.Where(l => l >= 0).Select(l => network.Layers[l].Path));
+        }
+
+        /// <summary>The fused operators of both plans; a head leads at most one chain (only inference folds a batch norm, and then no training chain starts there).</summary>
+        private static List<FusedOperator> FusedOperators(ShapedNetwork network, EmitContext e)
+        {
+            var result = new List<FusedOperator>();
+            foreach (FusedChain chain in e.Plans.Training.Fusions.Concat(e.Plans.Inference.Fusions).Distinct())
+            {
+                string field = Field(network.Layers[chain.Head]);
+                field = field.Substring(0, field.Length - "Op".Length) + "FusedOp";
+                result.Add(new FusedOperator(chain, field, e.Plans.Training.Fusions.Contains(chain), e.Plans.Inference.Fusions.Contains(chain)));
+            }
+            return result;
+        }
+
+        private static LayerKind Rules(ShapedNetwork network, int layer) => network.Layers[layer].Resolved.Rules;
 
         /// <summary>The poisoning call after <paramref name="step"/>, when either plan frees a buffer there.</summary>
         private static void EmitPoison(SourceWriter w, EmitContext e, int step)
@@ -615,6 +699,7 @@ namespace Cnn.Generators.Emitting
             {
                 if (layer.Resolved.Rules.OperatorType is not null) w.Line($"({Field(layer)} as global::System.IDisposable)?.Dispose();");
             }
+            foreach (FusedOperator fused in FusedOperators(network, e)) w.Line($"({fused.Field} as global::System.IDisposable)?.Dispose();");
             w.Line("_activations.Dispose();");
             w.Line("_buffers.Dispose();");
             w.Line("_gradients?.Dispose();");

@@ -94,6 +94,8 @@ namespace Cnn.Generators.Layers
             return c.Produce(resolved, x);
         }
 
+        public override string GeometryExpression(ShapedLayer layer) => Describe((ActivationResolved)layer.Resolved, "maxBatchSize");
+
         protected override string Create(ShapedLayer layer, ActivationResolved g, EmitContext e) => $"_backend.CreateActivation({Describe(g, "maxBatchSize")})";
 
         protected override string GraphGeometry(ShapedLayer layer, ActivationResolved g) => Describe(g, "1");
@@ -104,6 +106,12 @@ namespace Cnn.Generators.Layers
             if (g.Activation == ActivationKindSpec.LeakyReLU) arguments.Add(("NegativeSlope", Float(g.NegativeSlope)));
             return Geometry("ActivationGeometry", arguments.ToArray());
         }
+
+        /// <summary>
+        /// The kinds that run in place join a fused step as its last layer: their backward reads only
+        /// the output, which the fused step writes, so training fuses them too.
+        /// </summary>
+        public override FusionRole FusionRole(ShapedLayer layer) => RunsInPlace(layer) ? Planning.FusionRole.Activation : Planning.FusionRole.None;
 
         /// <summary>The output alone when the gradient is a function of it; SiLU, GELU and LeakyReLU with a negative slope read the input.</summary>
         public override SavedTensors SavedForBackward(ShapedLayer layer)

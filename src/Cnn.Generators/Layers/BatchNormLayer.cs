@@ -67,6 +67,12 @@ namespace Cnn.Generators.Layers
         private static string Describe(BatchNormResolved g, string maxBatch)
             => Geometry("BatchNormGeometry", ("MaxBatch", maxBatch), ("Channels", Num(g.Channels)), ("Spatial", Num(g.Spatial)), ("Epsilon", Float(g.Epsilon)), ("Momentum", Float(g.Momentum)));
 
+        public override string GeometryExpression(ShapedLayer layer) => Describe((BatchNormResolved)layer.Resolved, "maxBatchSize");
+
+        /// <summary>Over an image, folded into the convolution before it in inference: a per-channel scale and shift of its output.</summary>
+        public override Planning.FusionRole FusionRole(ShapedLayer layer)
+            => ((BatchNormResolved)layer.Resolved).IsImage ? Planning.FusionRole.BatchNorm : Planning.FusionRole.None;
+
         protected override void Forward(ShapedLayer layer, BatchNormResolved g, EmitContext e, List<string> calls)
         {
             EquatableArray<ParameterModel> p = layer.Parameters;

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using Cnn.Generators.Diagnostics;
+using Cnn.Generators.Helpers;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
 using Cnn.Generators.Shapes;
@@ -155,6 +157,26 @@ namespace Cnn.Generators.Layers
                 ("PaddingHeight", Num(g.PaddingHeight)), ("PaddingWidth", Num(g.PaddingWidth)),
                 ("DilationHeight", Num(g.DilationHeight)), ("DilationWidth", Num(g.DilationWidth)),
                 ("Groups", Num(g.Groups)), ("HasBias", Bool(g.HasBias)));
+
+        public override string GeometryExpression(ShapedLayer layer) => Describe((Conv2dResolved)layer.Resolved, "maxBatchSize");
+
+        /// <summary>Leads fused steps: bias, a folded batch norm and an activation applied to each output row.</summary>
+        public override FusionRole FusionRole(ShapedLayer layer) => Planning.FusionRole.Convolution;
+
+        public override string FusedOperatorType => "IFusedConv2dOperator";
+
+        public override string CreateFused(ShapedLayer head, string epilogue) => $"_backend.CreateFusedConv2d({GeometryExpression(head)}, {epilogue})";
+
+        public override string ForwardFused(ShapedLayer head, FusedChain chain, string field, EmitContext e)
+        {
+            string norm = "default";
+            if (chain.BatchNorm >= 0)
+            {
+                EquatableArray<ParameterModel> p = e.Network.Layers[chain.BatchNorm].Parameters;
+                norm = $"new {Backends}BatchNormTensors({e.Parameter(p[0])}, {e.Parameter(p[1])}, {e.Buffer(p[2])}, {e.Buffer(p[3])})";
+            }
+            return $"{field}.Forward(batch, {e.Value(head.Input)}, {e.Parameter(head.Parameters[0])}, {BiasOrEmpty(head, e.Parameter)}, {norm}, {e.Value(e.Network.Layers[chain.Last].Output)});";
+        }
 
         protected override void Forward(ShapedLayer layer, Conv2dResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Parameter(layer.Parameters[0])}, {BiasOrEmpty(layer, e.Parameter)}, {e.Value(layer.Output)});");

@@ -65,6 +65,23 @@ namespace Cnn.Generators.Layers
         /// <summary>The forward calls.</summary>
         public abstract void Forward(ShapedLayer layer, EmitContext e, List<string> calls);
 
+        /// <summary>The layer's runtime geometry record as a C# expression, or null for a kind without one.</summary>
+        public virtual string? GeometryExpression(ShapedLayer layer) => null;
+
+        /// <summary>The part the layer can take in a fused step (<see cref="ExecutionPlanner"/> decides which steps fuse).</summary>
+        public virtual FusionRole FusionRole(ShapedLayer layer) => Planning.FusionRole.None;
+
+        /// <summary>For a kind that leads fused steps: the backend's fused operator interface.</summary>
+        public virtual string? FusedOperatorType => null;
+
+        /// <summary>For a kind that leads fused steps: the expression that creates the fused operator, given the epilogue expression.</summary>
+        public virtual string CreateFused(ShapedLayer head, string epilogue)
+            => throw new System.NotSupportedException($"{head.Kind} does not lead fused steps.");
+
+        /// <summary>For a kind that leads fused steps: the forward call of <paramref name="chain"/> through <paramref name="field"/>.</summary>
+        public virtual string ForwardFused(ShapedLayer head, FusedChain chain, string field, EmitContext e)
+            => throw new System.NotSupportedException($"{head.Kind} does not lead fused steps.");
+
         /// <summary>
         /// The backward calls for a single-input layer: <paramref name="dx"/> is where its input's
         /// gradient goes ("default" when none is needed). Compositions override <see cref="BackwardAll"/>.

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Cnn.Generators.Diagnostics;
+using Cnn.Generators.Planning;
 using Cnn.Generators.Model;
 using Cnn.Generators.Parsing;
 using Cnn.Generators.Shapes;
@@ -76,6 +77,18 @@ namespace Cnn.Generators.Layers
 
         private static string Describe(LinearResolved g, string maxBatch)
             => Geometry("LinearGeometry", ("MaxBatch", maxBatch), ("InFeatures", Num(g.InFeatures)), ("OutFeatures", Num(g.OutFeatures)), ("HasBias", Bool(g.HasBias)));
+
+        public override string GeometryExpression(ShapedLayer layer) => Describe((LinearResolved)layer.Resolved, "maxBatchSize");
+
+        /// <summary>Leads fused steps: the activation applied to the output as it is finished.</summary>
+        public override FusionRole FusionRole(ShapedLayer layer) => Planning.FusionRole.Linear;
+
+        public override string FusedOperatorType => "IFusedLinearOperator";
+
+        public override string CreateFused(ShapedLayer head, string epilogue) => $"_backend.CreateFusedLinear({GeometryExpression(head)}, {epilogue})";
+
+        public override string ForwardFused(ShapedLayer head, FusedChain chain, string field, EmitContext e)
+            => $"{field}.Forward(batch, {e.Value(head.Input)}, {e.Parameter(head.Parameters[0])}, {Conv2dLayer.BiasOrEmpty(head, e.Parameter)}, {e.Value(e.Network.Layers[chain.Last].Output)});";
 
         protected override void Forward(ShapedLayer layer, LinearResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Parameter(layer.Parameters[0])}, {Conv2dLayer.BiasOrEmpty(layer, e.Parameter)}, {e.Value(layer.Output)});");

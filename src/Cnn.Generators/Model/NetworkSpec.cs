@@ -13,7 +13,8 @@ namespace Cnn.Generators.Model
         string Accessibility,
         InputSpec? Input,
         EquatableArray<LayerSpec> Layers,
-        LocationInfo? Location);
+        LocationInfo? Location,
+        bool Fuse = true);
 
     /// <summary>The shape of one input sample: (channels, height, width), or (features) when <see cref="IsFlat"/>.</summary>
     internal sealed record InputSpec(int Channels, int Height, int Width, bool IsFlat, LocationInfo? Location);

@@ -46,6 +46,7 @@ namespace Cnn.Generators.Parsing
             var reader = new AttributeListReader(cancellationToken);
             InputSpec? input = null;
             var layerAttributes = new List<AttributeData>();
+            bool fuse = true;
             foreach (AttributeData attribute in type.GetAttributes())
             {
                 string? name = ShortName(attribute);
@@ -61,7 +62,11 @@ namespace Cnn.Generators.Parsing
                     bool isFlat = attribute.ConstructorArguments.Length == 1;
                     input = new InputSpec(arguments.Int(isFlat ? "features" : "channels"), arguments.Int("height"), arguments.Int("width"), isFlat, location);
                 }
-                else if (name is not null && name != "NetworkAttribute")
+                else if (name == "NetworkAttribute")
+                {
+                    fuse = new AttributeArguments(attribute).Bool("Fuse", true);
+                }
+                else if (name is not null)
                 {
                     layerAttributes.Add(attribute);
                 }
@@ -74,7 +79,8 @@ namespace Cnn.Generators.Parsing
                 SyntaxFacts.GetText(type.DeclaredAccessibility),
                 input,
                 layers,
-                classLocation);
+                classLocation,
+                fuse);
             return new ParseResult(spec, reader.Diagnostics.ToEquatableArray());
         }
 

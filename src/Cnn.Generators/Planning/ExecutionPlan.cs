@@ -8,7 +8,8 @@ namespace Cnn.Generators.Planning
     /// layer's backward in reverse), every planned tensor with its lifetime, and the buffers they are
     /// assigned to by liveness. Index maps say which planned tensor holds what (-1: none in this mode):
     /// <see cref="Values"/> and <see cref="Gradients"/> by shaped tensor (a view shares its input's),
-    /// <see cref="Masks"/> and <see cref="Scratches"/> by layer. Plain data: tested on its own.
+    /// <see cref="Masks"/> and <see cref="Scratches"/> by layer. <see cref="Fusions"/> lists the layers
+    /// whose forward steps run as one. Plain data: tested on its own.
     /// </summary>
     internal sealed record ExecutionPlan(
         PlanMode Mode,
@@ -20,8 +21,19 @@ namespace Cnn.Generators.Planning
         EquatableArray<int> Masks,
         EquatableArray<int> Scratches,
         int Labels,
-        long ActivationsPerSample)
+        long ActivationsPerSample,
+        EquatableArray<FusedChain> Fusions)
     {
+        /// <summary>The fused step that layer <paramref name="layer"/> leads, or null.</summary>
+        public FusedChain? FusionLedBy(int layer)
+        {
+            foreach (FusedChain chain in Fusions)
+            {
+                if (chain.Head == layer) return chain;
+            }
+            return null;
+        }
+
         /// <summary>The buffer of planned tensor <paramref name="tensor"/>.</summary>
         public PlannedBuffer BufferOf(int tensor) => Buffers[Tensors[tensor].Buffer];
 

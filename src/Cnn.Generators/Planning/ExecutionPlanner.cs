@@ -16,18 +16,18 @@ namespace Cnn.Generators.Planning
     /// </summary>
     internal static class ExecutionPlanner
     {
-        /// <summary>Both plans of <paramref name="network"/>.</summary>
-        public static NetworkPlans PlanBoth(ShapedNetwork network)
-            => new NetworkPlans(Plan(network, PlanMode.Training), Plan(network, PlanMode.Inference));
+        /// <summary>Both plans of <paramref name="network"/>; <paramref name="fuse"/> false keeps every layer a step of its own.</summary>
+        public static NetworkPlans PlanBoth(ShapedNetwork network, bool fuse = true)
+            => new NetworkPlans(Plan(network, PlanMode.Training, fuse), Plan(network, PlanMode.Inference, fuse));
 
-        public static ExecutionPlan Plan(ShapedNetwork network, PlanMode mode)
+        public static ExecutionPlan Plan(ShapedNetwork network, PlanMode mode, bool fuse = true)
         {
             var builder = new PlanBuilder(network, mode);
             builder.AddTensors();
             builder.AddSteps();
             builder.Pin();
             builder.RunInPlace();
-            return builder.Finish();
+            return builder.Finish(fuse ? builder.Fuse() : new List<FusedChain>());
         }
 
         private sealed class PlanBuilder
@@ -201,7 +201,48 @@ namespace Cnn.Generators.Planning
                 return t;
             }
 
-            public ExecutionPlan Finish()
+            /// <summary>
+            /// Fused steps, as ONNX Runtime's and TVM's graph passes fuse: a convolution or linear layer
+            /// takes the layers after it that its kind allows (a batch norm folded into a convolution in
+            /// inference, then an in-place activation) while each reads only its predecessor's output,
+            /// nothing else reads that output, and the planner already put both in one buffer.
+            /// </summary>
+            public List<FusedChain> Fuse()
+            {
+                var chains = new List<FusedChain>();
+                int[] consumers = new int[_network.Tensors.Count];
+                foreach (ShapedLayer layer in _network.Layers)
+                {
+                    foreach (int input in layer.Inputs) consumers[input]++;
+                }
+                for (int i = 0; i < _layers; i++)
+                {
+                    FusionRole role = RoleOf(i);
+                    if (role != FusionRole.Convolution && role != FusionRole.Linear) continue;
+                    int end = i, batchNorm = -1, activation = -1;
+                    if (role == FusionRole.Convolution && !Training && Follows(end, FusionRole.BatchNorm, consumers)) batchNorm = ++end;
+                    if (Follows(end, FusionRole.Activation, consumers)) activation = ++end;
+                    if (end == i) continue;
+                    chains.Add(new FusedChain(i, batchNorm, activation));
+                    i = end;
+                }
+                return chains;
+            }
+
+            private FusionRole RoleOf(int layer) => _network.Layers[layer].Resolved.Rules.FusionRole(_network.Layers[layer]);
+
+            /// <summary>Whether the layer after <paramref name="producer"/> has <paramref name="role"/> and may join its step.</summary>
+            private bool Follows(int producer, FusionRole role, int[] consumers)
+            {
+                int next = producer + 1;
+                if (next >= _layers || RoleOf(next) != role) return false;
+                ShapedLayer layer = _network.Layers[next];
+                int value = _network.Layers[producer].Output;
+                return layer.Inputs.Count == 1 && layer.Input == value && consumers[value] == 1 && value != Output
+                    && Find(_values[layer.Output]) == Find(_values[value]);
+            }
+
+            public ExecutionPlan Finish(List<FusedChain> fusions)
             {
                 // A tensor no step touches (a gradient nothing reads) still gets a place, live at step 0 only.
                 int First(int t) => _uses[t].Count == 0 ? 0 : _uses[t].Min();
@@ -238,7 +279,8 @@ namespace Cnn.Generators.Planning
                     tensors[t] = new PlannedTensor(_tensors[t].Role, _tensors[t].Index, _tensors[t].Size, First(t), Last(t), bufferOf[t]);
                 }
                 return new ExecutionPlan(_mode, _steps.ToEquatableArray(), tensors.ToEquatableArray(), buffers.ToEquatableArray(),
-                    _values.ToEquatableArray(), _gradients.ToEquatableArray(), _masks.ToEquatableArray(), _scratches.ToEquatableArray(), _labels, total);
+                    _values.ToEquatableArray(), _gradients.ToEquatableArray(), _masks.ToEquatableArray(), _scratches.ToEquatableArray(), _labels, total,
+                    fusions.ToEquatableArray());
             }
 
             /// <summary>

@@ -20,4 +20,12 @@ namespace Cnn;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class NetworkAttribute : Attribute
 {
+    /// <summary>
+    /// Whether the generated forward pass fuses layers where the backend can (default true): a
+    /// convolution or linear layer with the activation after it, and in an inference network
+    /// (<see cref="NetworkMode.Inference"/>) a convolution with the batch norm after it, each in one
+    /// pass over the output. False runs every layer as its own step, as PyTorch's eager mode does;
+    /// results agree within float rounding either way.
+    /// </summary>
+    public bool Fuse { get; set; } = true;
 }

@@ -100,6 +100,38 @@ public static class GeometryChecks
         if (!(g.Momentum >= 0f && g.Momentum <= 1f)) throw new ArgumentException($"BatchNorm momentum must be in [0, 1]; got {g.Momentum}.");
     }
 
+    /// <summary>A convolution's epilogue: a batch norm over its output channels and planes, and an elementwise activation over its output.</summary>
+    public static void Validate(in Conv2dGeometry g, in Epilogue epilogue)
+    {
+        Validate(g);
+        if (epilogue.BatchNorm is { } norm)
+        {
+            Validate(norm);
+            if (norm.Channels != g.OutChannels || norm.Spatial != g.OutHeight * g.OutWidth || norm.MaxBatch != g.MaxBatch)
+                throw new ArgumentException($"A batch norm folded into a convolution must match its output: {g.OutChannels} channels of {g.OutHeight}x{g.OutWidth} for batches up to {g.MaxBatch}; "
+                    + $"the batch norm has {norm.Channels} channels of {norm.Spatial} values for batches up to {norm.MaxBatch}.");
+        }
+        if (epilogue.Activation is { } activation) ValidateEpilogueActivation(activation, g.MaxBatch, g.OutputSize, "convolution");
+    }
+
+    /// <summary>A linear layer's epilogue: an elementwise activation over its output; no batch norm.</summary>
+    public static void Validate(in LinearGeometry g, in Epilogue epilogue)
+    {
+        Validate(g);
+        if (epilogue.BatchNorm is not null) throw new ArgumentException("A batch norm cannot be folded into a linear layer; run it as its own layer.");
+        if (epilogue.Activation is { } activation) ValidateEpilogueActivation(activation, g.MaxBatch, g.OutFeatures, "linear layer");
+    }
+
+    private static void ValidateEpilogueActivation(in ActivationGeometry activation, int maxBatch, int features, string layer)
+    {
+        Validate(activation);
+        if (activation.Kind is ActivationKind.Softmax or ActivationKind.LogSoftmax)
+            throw new ArgumentException($"A fused {layer} applies elementwise activations only; {activation.Kind} normalises over a sample, so run it as its own layer.");
+        if (activation.Features != features || activation.MaxBatch != maxBatch)
+            throw new ArgumentException($"An activation fused into a {layer} must cover its output: {features} values per sample for batches up to {maxBatch}; "
+                + $"it covers {activation.Features} for batches up to {activation.MaxBatch}.");
+    }
+
     /// <summary>Checks a call's batch against the MaxBatch its operator was prepared for.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is negative or above <paramref name="maxBatch"/>.</exception>
     public static void Batch(int batch, int maxBatch)

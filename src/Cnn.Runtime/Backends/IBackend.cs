@@ -44,6 +44,21 @@ public interface IBackend : IDisposable
     IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry)
         => throw new NotSupportedException($"The {Name} backend has no batch norm yet.");
 
+    /// <summary>The fused operators this backend runs in one pass; the others run as their layers in sequence.</summary>
+    FusedOperators FusedOperators => FusedOperators.None;
+
+    /// <summary>
+    /// A convolution with its epilogue (batch norm in evaluation form, activation) in one step. By
+    /// default the layers in sequence (<see cref="SequentialConv2dOperator"/>); a backend that lists the
+    /// fusion in <see cref="FusedOperators"/> runs it in one pass.
+    /// </summary>
+    IFusedConv2dOperator CreateFusedConv2d(in Conv2dGeometry geometry, in Epilogue epilogue)
+        => new SequentialConv2dOperator(this, geometry, epilogue);
+
+    /// <summary>A linear layer with its activation in one step; by default the two in sequence (<see cref="SequentialLinearOperator"/>).</summary>
+    IFusedLinearOperator CreateFusedLinear(in LinearGeometry geometry, in Epilogue epilogue)
+        => new SequentialLinearOperator(this, geometry, epilogue);
+
     /// <summary>output = a + b, elementwise over <c>output.Length</c> values (residual sums and gradient accumulation; output may be a).</summary>
     void Add(Tensor a, Tensor b, Tensor output)
         => throw new NotSupportedException($"The {Name} backend has no Add yet.");

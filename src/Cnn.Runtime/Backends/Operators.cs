@@ -14,6 +14,17 @@ public interface IConv2dOperator
     void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient);
 }
 
+/// <summary>
+/// A convolution fused with what follows it (<see cref="Epilogue"/>): bias, folded batch norm and
+/// activation applied to the output in the same pass. Forward only: in training, a fused step's
+/// backward is its layers' own backward passes.
+/// </summary>
+public interface IFusedConv2dOperator
+{
+    /// <summary>output = activation(batchNorm(conv(input, weight) + bias)), with the batch norm in evaluation form.</summary>
+    void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output);
+}
+
 /// <summary>A prepared fully connected layer.</summary>
 public interface ILinearOperator
 {
@@ -21,6 +32,13 @@ public interface ILinearOperator
     void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output);
     /// <summary>Writes the gradients of the weight, the bias (when present) and, unless <paramref name="inputGradient"/> is empty, the input, from the forward's input and <paramref name="outputGradient"/>.</summary>
     void Backward(int batch, Tensor input, Tensor weight, Tensor outputGradient, Tensor inputGradient, Tensor weightGradient, Tensor biasGradient);
+}
+
+/// <summary>A linear layer fused with the activation after it (<see cref="Epilogue"/>). Forward only.</summary>
+public interface IFusedLinearOperator
+{
+    /// <summary>output = activation(input · weightᵀ + bias).</summary>
+    void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output);
 }
 
 /// <summary>A prepared pooling layer.</summary>

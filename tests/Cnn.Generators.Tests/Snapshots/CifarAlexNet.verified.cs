@@ -257,6 +257,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _classifier_4Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu7Op;
     private readonly global::Cnn.Backends.ILinearOperator _classifier_6Op;
+    private readonly global::Cnn.Backends.IFusedConv2dOperator _features_0FusedOp; // features.0 + relu1
+    private readonly global::Cnn.Backends.IFusedConv2dOperator _features_3FusedOp; // features.3 + relu2
+    private readonly global::Cnn.Backends.IFusedConv2dOperator _features_6FusedOp; // features.6 + relu3
+    private readonly global::Cnn.Backends.IFusedConv2dOperator _features_8FusedOp; // features.8 + relu4
+    private readonly global::Cnn.Backends.IFusedConv2dOperator _features_10FusedOp; // features.10 + relu5
+    private readonly global::Cnn.Backends.IFusedLinearOperator _classifier_1FusedOp; // classifier.1 + relu6
+    private readonly global::Cnn.Backends.IFusedLinearOperator _classifier_4FusedOp; // classifier.4 + relu7
     private readonly bool _inference;
     private bool _training;
     private global::Cnn.DropoutState _forwardDropoutState;
@@ -312,6 +319,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _classifier_4Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 256, HasBias: true));
         _relu7Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 256));
         _classifier_6Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 256, OutFeatures: 10, HasBias: true));
+        _features_0FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504)));
+        _features_3FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632)));
+        _features_6FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 6, InWidth: 6, OutChannels: 384, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 13824)));
+        _features_8FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 384, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216)));
+        _features_10FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216)));
+        _classifier_1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 1024, OutFeatures: 512, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 512)));
+        _classifier_4FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 256, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 256)));
         Initialize(seed);
     }
 
@@ -450,10 +464,87 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         _forwardDropoutState = DropoutState;
-        ForwardThrough(20, batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
     }
 
-    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // features.0 + relu1: one fused step (N, 3, 32, 32) -> (N, 64, 31, 31)
+        _features_0FusedOp.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Relu1Output, batch));
+        // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15)
+        _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
+        // features.3 + relu2: one fused step (N, 64, 15, 15) -> (N, 192, 14, 14)
+        _features_3FusedOp.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Relu2Output, batch));
+        // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6)
+        _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
+        // features.6 + relu3: one fused step (N, 192, 6, 6) -> (N, 384, 6, 6)
+        _features_6FusedOp.Forward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Features_6_Bias, default, Activation(Relu3Output, batch));
+        // features.8 + relu4: one fused step (N, 384, 6, 6) -> (N, 256, 6, 6)
+        _features_8FusedOp.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, default, Activation(Relu4Output, batch));
+        // features.10 + relu5: one fused step (N, 256, 6, 6) -> (N, 256, 6, 6)
+        _features_10FusedOp.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Relu5Output, batch));
+        // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2)
+        _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
+        // flatten1: Flatten (N, 256, 2, 2) -> (N, 1024), a view: nothing to run
+        // dropout1: Dropout (N, 1024) -> (N, 1024)
+        _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);
+        // classifier.1 + relu6: one fused step (N, 1024) -> (N, 512)
+        _classifier_1FusedOp.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Relu6Output, batch));
+        // dropout2: Dropout (N, 512) -> (N, 512)
+        _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
+        // classifier.4 + relu7: one fused step (N, 512) -> (N, 256)
+        _classifier_4FusedOp.Forward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Classifier_4_Bias, Activation(Relu7Output, batch));
+        // classifier.6: Linear (N, 256) -> (N, 10)
+        _classifier_6Op.Forward(batch, Activation(Relu7Output, batch), Classifier_6_Weight, Classifier_6_Bias, Activation(Classifier_6Output, batch));
+    }
+
+    /// <summary>Every layer forward as the inference plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardInferencePlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // features.0 + relu1: one fused step (N, 3, 32, 32) -> (N, 64, 31, 31)
+        _features_0FusedOp.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Relu1Output, batch));
+        // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15)
+        _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
+        if (poison) PoisonFreed(2, batch);
+        // features.3 + relu2: one fused step (N, 64, 15, 15) -> (N, 192, 14, 14)
+        _features_3FusedOp.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Relu2Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6)
+        _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
+        if (poison) PoisonFreed(5, batch);
+        // features.6 + relu3: one fused step (N, 192, 6, 6) -> (N, 384, 6, 6)
+        _features_6FusedOp.Forward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Features_6_Bias, default, Activation(Relu3Output, batch));
+        if (poison) PoisonFreed(6, batch);
+        // features.8 + relu4: one fused step (N, 384, 6, 6) -> (N, 256, 6, 6)
+        _features_8FusedOp.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, default, Activation(Relu4Output, batch));
+        if (poison) PoisonFreed(8, batch);
+        // features.10 + relu5: one fused step (N, 256, 6, 6) -> (N, 256, 6, 6)
+        _features_10FusedOp.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Relu5Output, batch));
+        if (poison) PoisonFreed(10, batch);
+        // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2)
+        _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
+        if (poison) PoisonFreed(12, batch);
+        // flatten1: Flatten (N, 256, 2, 2) -> (N, 1024), a view: nothing to run
+        // dropout1: Dropout (N, 1024) -> (N, 1024)
+        _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);
+        if (poison) PoisonFreed(14, batch);
+        // classifier.1 + relu6: one fused step (N, 1024) -> (N, 512)
+        _classifier_1FusedOp.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Relu6Output, batch));
+        if (poison) PoisonFreed(15, batch);
+        // dropout2: Dropout (N, 512) -> (N, 512)
+        _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
+        if (poison) PoisonFreed(17, batch);
+        // classifier.4 + relu7: one fused step (N, 512) -> (N, 256)
+        _classifier_4FusedOp.Forward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Classifier_4_Bias, Activation(Relu7Output, batch));
+        if (poison) PoisonFreed(18, batch);
+        // classifier.6: Linear (N, 256) -> (N, 10)
+        _classifier_6Op.Forward(batch, Activation(Relu7Output, batch), Classifier_6_Weight, Classifier_6_Bias, Activation(Classifier_6Output, batch));
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>, each as a step of its own (what LayerOutput replays); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
     private void ForwardThrough(int last, int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
@@ -695,6 +786,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
         (_classifier_4Op as global::System.IDisposable)?.Dispose();
         (_relu7Op as global::System.IDisposable)?.Dispose();
         (_classifier_6Op as global::System.IDisposable)?.Dispose();
+        (_features_0FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_3FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_6FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_8FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_10FusedOp as global::System.IDisposable)?.Dispose();
+        (_classifier_1FusedOp as global::System.IDisposable)?.Dispose();
+        (_classifier_4FusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();

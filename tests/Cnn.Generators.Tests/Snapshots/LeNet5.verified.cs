@@ -177,6 +177,10 @@ partial class LeNet5 : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _fc2Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu4Op;
     private readonly global::Cnn.Backends.ILinearOperator _fc3Op;
+    private readonly global::Cnn.Backends.IFusedConv2dOperator _conv1FusedOp; // conv1 + relu1
+    private readonly global::Cnn.Backends.IFusedConv2dOperator _conv2FusedOp; // conv2 + relu2
+    private readonly global::Cnn.Backends.IFusedLinearOperator _fc1FusedOp; // fc1 + relu3
+    private readonly global::Cnn.Backends.IFusedLinearOperator _fc2FusedOp; // fc2 + relu4
     private readonly bool _inference;
     private bool _training;
     private bool _disposed;
@@ -222,6 +226,10 @@ partial class LeNet5 : global::Cnn.INetwork
         _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 120, OutFeatures: 84, HasBias: true));
         _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 84));
         _fc3Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 84, OutFeatures: 10, HasBias: true));
+        _conv1FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704)));
+        _conv2FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1600)));
+        _fc1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 400, OutFeatures: 120, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 120)));
+        _fc2FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 120, OutFeatures: 84, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 84)));
         Initialize(seed);
     }
 
@@ -325,10 +333,57 @@ partial class LeNet5 : global::Cnn.INetwork
     public void Forward(int batch)
     {
         CheckBatch(batch);
-        ForwardThrough(11, batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
     }
 
-    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // conv1 + relu1: one fused step (N, 1, 28, 28) -> (N, 6, 28, 28)
+        _conv1FusedOp.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Relu1Output, batch));
+        // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
+        _avgpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch));
+        // conv2 + relu2: one fused step (N, 6, 14, 14) -> (N, 16, 10, 10)
+        _conv2FusedOp.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Relu2Output, batch));
+        // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
+        _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
+        // flatten1: Flatten (N, 16, 5, 5) -> (N, 400), a view: nothing to run
+        // fc1 + relu3: one fused step (N, 400) -> (N, 120)
+        _fc1FusedOp.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Relu3Output, batch));
+        // fc2 + relu4: one fused step (N, 120) -> (N, 84)
+        _fc2FusedOp.Forward(batch, Activation(Relu3Output, batch), Fc2Weight, Fc2Bias, Activation(Relu4Output, batch));
+        // fc3: Linear (N, 84) -> (N, 10)
+        _fc3Op.Forward(batch, Activation(Relu4Output, batch), Fc3Weight, Fc3Bias, Activation(Fc3Output, batch));
+    }
+
+    /// <summary>Every layer forward as the inference plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardInferencePlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // conv1 + relu1: one fused step (N, 1, 28, 28) -> (N, 6, 28, 28)
+        _conv1FusedOp.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Relu1Output, batch));
+        // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
+        _avgpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch));
+        if (poison) PoisonFreed(2, batch);
+        // conv2 + relu2: one fused step (N, 6, 14, 14) -> (N, 16, 10, 10)
+        _conv2FusedOp.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Relu2Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
+        _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
+        if (poison) PoisonFreed(5, batch);
+        // flatten1: Flatten (N, 16, 5, 5) -> (N, 400), a view: nothing to run
+        // fc1 + relu3: one fused step (N, 400) -> (N, 120)
+        _fc1FusedOp.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Relu3Output, batch));
+        if (poison) PoisonFreed(7, batch);
+        // fc2 + relu4: one fused step (N, 120) -> (N, 84)
+        _fc2FusedOp.Forward(batch, Activation(Relu3Output, batch), Fc2Weight, Fc2Bias, Activation(Relu4Output, batch));
+        if (poison) PoisonFreed(9, batch);
+        // fc3: Linear (N, 84) -> (N, 10)
+        _fc3Op.Forward(batch, Activation(Relu4Output, batch), Fc3Weight, Fc3Bias, Activation(Fc3Output, batch));
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>, each as a step of its own (what LayerOutput replays); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
     private void ForwardThrough(int last, int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
@@ -486,6 +541,10 @@ partial class LeNet5 : global::Cnn.INetwork
         (_fc2Op as global::System.IDisposable)?.Dispose();
         (_relu4Op as global::System.IDisposable)?.Dispose();
         (_fc3Op as global::System.IDisposable)?.Dispose();
+        (_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_fc1FusedOp as global::System.IDisposable)?.Dispose();
+        (_fc2FusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();

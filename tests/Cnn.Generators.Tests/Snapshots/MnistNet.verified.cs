@@ -167,6 +167,7 @@ partial class MnistNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.IActivationOperator _relu3Op;
     private readonly global::Cnn.Backends.ILinearOperator _fc2Op;
     private readonly global::Cnn.Backends.IActivationOperator _logsoftmax1Op;
+    private readonly global::Cnn.Backends.IFusedLinearOperator _fc1FusedOp; // fc1 + relu3
     private readonly bool _inference;
     private bool _training;
     private bool _disposed;
@@ -211,6 +212,7 @@ partial class MnistNet : global::Cnn.INetwork
         _relu3Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 128));
         _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 128, OutFeatures: 10, HasBias: true));
         _logsoftmax1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.LogSoftmax, MaxBatch: maxBatchSize, Features: 10));
+        _fc1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 3136, OutFeatures: 128, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 128)));
         Initialize(seed);
     }
 
@@ -306,10 +308,66 @@ partial class MnistNet : global::Cnn.INetwork
     public void Forward(int batch)
     {
         CheckBatch(batch);
-        ForwardThrough(10, batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
     }
 
-    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // conv1: Conv2d (N, 1, 28, 28) -> (N, 32, 28, 28)
+        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
+        // maxpool1: MaxPool2d (N, 32, 28, 28) -> (N, 32, 14, 14)
+        _maxpool1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch));
+        // relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
+        _relu1Op.Forward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
+        // conv2: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
+        _conv2Op.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
+        // maxpool2: MaxPool2d (N, 64, 14, 14) -> (N, 64, 7, 7)
+        _maxpool2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch));
+        // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
+        _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
+        // flatten1: Flatten (N, 64, 7, 7) -> (N, 3136), a view: nothing to run
+        // fc1 + relu3: one fused step (N, 3136) -> (N, 128)
+        _fc1FusedOp.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Relu3Output, batch));
+        // fc2: Linear (N, 128) -> (N, 10)
+        _fc2Op.Forward(batch, Activation(Relu3Output, batch), Fc2Weight, Fc2Bias, Activation(Fc2Output, batch));
+        // logsoftmax1: LogSoftmax (N, 10) -> (N, 10)
+        _logsoftmax1Op.Forward(batch, Activation(Fc2Output, batch), Activation(Logsoftmax1Output, batch));
+        if (poison) PoisonFreed(10, batch);
+    }
+
+    /// <summary>Every layer forward as the inference plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardInferencePlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // conv1: Conv2d (N, 1, 28, 28) -> (N, 32, 28, 28)
+        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
+        // maxpool1: MaxPool2d (N, 32, 28, 28) -> (N, 32, 14, 14)
+        _maxpool1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch));
+        if (poison) PoisonFreed(1, batch);
+        // relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
+        _relu1Op.Forward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
+        // conv2: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
+        _conv2Op.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        // maxpool2: MaxPool2d (N, 64, 14, 14) -> (N, 64, 7, 7)
+        _maxpool2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch));
+        if (poison) PoisonFreed(4, batch);
+        // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
+        _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
+        // flatten1: Flatten (N, 64, 7, 7) -> (N, 3136), a view: nothing to run
+        // fc1 + relu3: one fused step (N, 3136) -> (N, 128)
+        _fc1FusedOp.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Relu3Output, batch));
+        if (poison) PoisonFreed(7, batch);
+        // fc2: Linear (N, 128) -> (N, 10)
+        _fc2Op.Forward(batch, Activation(Relu3Output, batch), Fc2Weight, Fc2Bias, Activation(Fc2Output, batch));
+        if (poison) PoisonFreed(9, batch);
+        // logsoftmax1: LogSoftmax (N, 10) -> (N, 10)
+        _logsoftmax1Op.Forward(batch, Activation(Fc2Output, batch), Activation(Logsoftmax1Output, batch));
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>, each as a step of its own (what LayerOutput replays); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
     private void ForwardThrough(int last, int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
@@ -459,6 +517,7 @@ partial class MnistNet : global::Cnn.INetwork
         (_relu3Op as global::System.IDisposable)?.Dispose();
         (_fc2Op as global::System.IDisposable)?.Dispose();
         (_logsoftmax1Op as global::System.IDisposable)?.Dispose();
+        (_fc1FusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();

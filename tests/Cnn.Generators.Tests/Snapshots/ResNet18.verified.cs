@@ -745,6 +745,26 @@ partial class ResNet18 : global::Cnn.INetwork
     private readonly global::Cnn.Backends.IActivationOperator _layer4_1_relu2Op;
     private readonly global::Cnn.Backends.IPool2dOperator _avgpoolOp;
     private readonly global::Cnn.Backends.ILinearOperator _fcOp;
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv1FusedOp; // conv1 + bn1 + relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer1_0_conv1FusedOp; // layer1.0.conv1 + layer1.0.bn1 + layer1.0.relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer1_0_conv2FusedOp; // layer1.0.conv2 + layer1.0.bn2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer1_1_conv1FusedOp; // layer1.1.conv1 + layer1.1.bn1 + layer1.1.relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer1_1_conv2FusedOp; // layer1.1.conv2 + layer1.1.bn2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer2_0_conv1FusedOp; // layer2.0.conv1 + layer2.0.bn1 + layer2.0.relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer2_0_conv2FusedOp; // layer2.0.conv2 + layer2.0.bn2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer2_0_downsample_0FusedOp; // layer2.0.downsample.0 + layer2.0.downsample.1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer2_1_conv1FusedOp; // layer2.1.conv1 + layer2.1.bn1 + layer2.1.relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer2_1_conv2FusedOp; // layer2.1.conv2 + layer2.1.bn2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer3_0_conv1FusedOp; // layer3.0.conv1 + layer3.0.bn1 + layer3.0.relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer3_0_conv2FusedOp; // layer3.0.conv2 + layer3.0.bn2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer3_0_downsample_0FusedOp; // layer3.0.downsample.0 + layer3.0.downsample.1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer3_1_conv1FusedOp; // layer3.1.conv1 + layer3.1.bn1 + layer3.1.relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer3_1_conv2FusedOp; // layer3.1.conv2 + layer3.1.bn2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer4_0_conv1FusedOp; // layer4.0.conv1 + layer4.0.bn1 + layer4.0.relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer4_0_conv2FusedOp; // layer4.0.conv2 + layer4.0.bn2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer4_0_downsample_0FusedOp; // layer4.0.downsample.0 + layer4.0.downsample.1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer4_1_conv1FusedOp; // layer4.1.conv1 + layer4.1.bn1 + layer4.1.relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _layer4_1_conv2FusedOp; // layer4.1.conv2 + layer4.1.bn2 (inference plan)
     private readonly bool _inference;
     private bool _training;
     private bool _disposed;
@@ -839,6 +859,26 @@ partial class ResNet18 : global::Cnn.INetwork
         _layer4_1_relu2Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088));
         _avgpoolOp = _backend.CreatePool2d(new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.AdaptiveAverage, MaxBatch: maxBatchSize, Channels: 512, InHeight: 7, InWidth: 7, OutHeight: 1, OutWidth: 1, KernelHeight: 0, KernelWidth: 0, StrideHeight: 0, StrideWidth: 0, PaddingHeight: 0, PaddingWidth: 0));
         _fcOp = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 1000, HasBias: true));
+        _conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 224, InWidth: 224, OutChannels: 64, OutHeight: 112, OutWidth: 112, KernelHeight: 7, KernelWidth: 7, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 3, PaddingWidth: 3, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 12544, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 802816))) : null;
+        _layer1_0_conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 200704))) : null;
+        _layer1_0_conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer1_1_conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 200704))) : null;
+        _layer1_1_conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 64, Spatial: 3136, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer2_0_conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352))) : null;
+        _layer2_0_conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer2_0_downsample_0FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 1, KernelWidth: 1, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer2_1_conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 100352))) : null;
+        _layer2_1_conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 128, Spatial: 784, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer3_0_conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176))) : null;
+        _layer3_0_conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer3_0_downsample_0FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 1, KernelWidth: 1, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer3_1_conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 50176))) : null;
+        _layer3_1_conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 256, Spatial: 196, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer4_0_conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088))) : null;
+        _layer4_0_conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 7, InWidth: 7, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer4_0_downsample_0FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 14, InWidth: 14, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 1, KernelWidth: 1, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
+        _layer4_1_conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 7, InWidth: 7, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f), Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088))) : null;
+        _layer4_1_conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 512, InHeight: 7, InWidth: 7, OutChannels: 512, OutHeight: 7, OutWidth: 7, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: false), new global::Cnn.Backends.Epilogue(BatchNorm: new global::Cnn.Backends.BatchNormGeometry(MaxBatch: maxBatchSize, Channels: 512, Spatial: 49, Epsilon: 1E-05f, Momentum: 0.1f))) : null;
         Initialize(seed);
     }
 
@@ -1273,10 +1313,116 @@ partial class ResNet18 : global::Cnn.INetwork
     public void Forward(int batch)
     {
         CheckBatch(batch);
-        ForwardThrough(68, batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardThrough(68, batch);
     }
 
-    /// <summary>Runs layers 0 to <paramref name="last"/>; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    /// <summary>Every layer forward as the inference plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardInferencePlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // conv1 + bn1 + relu1: one fused step (N, 3, 224, 224) -> (N, 64, 112, 112)
+        _conv1FusedOp!.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar), Activation(Relu1Output, batch));
+        // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56)
+        _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
+        if (poison) PoisonFreed(3, batch);
+        // layer1.0.conv1 + layer1.0.bn1 + layer1.0.relu1: one fused step (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_conv1FusedOp!.Forward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer1_0_Bn1Weight, Layer1_0_Bn1Bias, Layer1_0_Bn1RunningMean, Layer1_0_Bn1RunningVar), Activation(Layer1_0_Relu1Output, batch));
+        // layer1.0.conv2 + layer1.0.bn2: one fused step (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_conv2FusedOp!.Forward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer1_0_Bn2Weight, Layer1_0_Bn2Bias, Layer1_0_Bn2RunningMean, Layer1_0_Bn2RunningVar), Activation(Layer1_0_Bn2Output, batch));
+        if (poison) PoisonFreed(7, batch);
+        // layer1.0.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _backend.Add(Activation(Layer1_0_Bn2Output, batch), Activation(Maxpool1Output, batch), Activation(Layer1_0_Residual1Output, batch));
+        if (poison) PoisonFreed(9, batch);
+        // layer1.0.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_relu2Op.Forward(batch, Activation(Layer1_0_Residual1Output, batch), Activation(Layer1_0_Relu2Output, batch));
+        // layer1.1.conv1 + layer1.1.bn1 + layer1.1.relu1: one fused step (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_conv1FusedOp!.Forward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer1_1_Bn1Weight, Layer1_1_Bn1Bias, Layer1_1_Bn1RunningMean, Layer1_1_Bn1RunningVar), Activation(Layer1_1_Relu1Output, batch));
+        // layer1.1.conv2 + layer1.1.bn2: one fused step (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_conv2FusedOp!.Forward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer1_1_Bn2Weight, Layer1_1_Bn2Bias, Layer1_1_Bn2RunningMean, Layer1_1_Bn2RunningVar), Activation(Layer1_1_Bn2Output, batch));
+        if (poison) PoisonFreed(14, batch);
+        // layer1.1.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _backend.Add(Activation(Layer1_1_Bn2Output, batch), Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_1_Residual1Output, batch));
+        if (poison) PoisonFreed(16, batch);
+        // layer1.1.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_relu2Op.Forward(batch, Activation(Layer1_1_Residual1Output, batch), Activation(Layer1_1_Relu2Output, batch));
+        // layer2.0.conv1 + layer2.0.bn1 + layer2.0.relu1: one fused step (N, 64, 56, 56) -> (N, 128, 28, 28)
+        _layer2_0_conv1FusedOp!.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer2_0_Bn1Weight, Layer2_0_Bn1Bias, Layer2_0_Bn1RunningMean, Layer2_0_Bn1RunningVar), Activation(Layer2_0_Relu1Output, batch));
+        // layer2.0.conv2 + layer2.0.bn2: one fused step (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_0_conv2FusedOp!.Forward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer2_0_Bn2Weight, Layer2_0_Bn2Bias, Layer2_0_Bn2RunningMean, Layer2_0_Bn2RunningVar), Activation(Layer2_0_Bn2Output, batch));
+        if (poison) PoisonFreed(21, batch);
+        // layer2.0.downsample.0 + layer2.0.downsample.1: one fused step (N, 64, 56, 56) -> (N, 128, 28, 28)
+        _layer2_0_downsample_0FusedOp!.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer2_0_Downsample_1_Weight, Layer2_0_Downsample_1_Bias, Layer2_0_Downsample_1_RunningMean, Layer2_0_Downsample_1_RunningVar), Activation(Layer2_0_Downsample_1Output, batch));
+        if (poison) PoisonFreed(23, batch);
+        // layer2.0.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _backend.Add(Activation(Layer2_0_Bn2Output, batch), Activation(Layer2_0_Downsample_1Output, batch), Activation(Layer2_0_Residual1Output, batch));
+        if (poison) PoisonFreed(25, batch);
+        // layer2.0.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_0_relu2Op.Forward(batch, Activation(Layer2_0_Residual1Output, batch), Activation(Layer2_0_Relu2Output, batch));
+        // layer2.1.conv1 + layer2.1.bn1 + layer2.1.relu1: one fused step (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_conv1FusedOp!.Forward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer2_1_Bn1Weight, Layer2_1_Bn1Bias, Layer2_1_Bn1RunningMean, Layer2_1_Bn1RunningVar), Activation(Layer2_1_Relu1Output, batch));
+        // layer2.1.conv2 + layer2.1.bn2: one fused step (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_conv2FusedOp!.Forward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer2_1_Bn2Weight, Layer2_1_Bn2Bias, Layer2_1_Bn2RunningMean, Layer2_1_Bn2RunningVar), Activation(Layer2_1_Bn2Output, batch));
+        if (poison) PoisonFreed(30, batch);
+        // layer2.1.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _backend.Add(Activation(Layer2_1_Bn2Output, batch), Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_1_Residual1Output, batch));
+        if (poison) PoisonFreed(32, batch);
+        // layer2.1.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_relu2Op.Forward(batch, Activation(Layer2_1_Residual1Output, batch), Activation(Layer2_1_Relu2Output, batch));
+        // layer3.0.conv1 + layer3.0.bn1 + layer3.0.relu1: one fused step (N, 128, 28, 28) -> (N, 256, 14, 14)
+        _layer3_0_conv1FusedOp!.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer3_0_Bn1Weight, Layer3_0_Bn1Bias, Layer3_0_Bn1RunningMean, Layer3_0_Bn1RunningVar), Activation(Layer3_0_Relu1Output, batch));
+        // layer3.0.conv2 + layer3.0.bn2: one fused step (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_0_conv2FusedOp!.Forward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer3_0_Bn2Weight, Layer3_0_Bn2Bias, Layer3_0_Bn2RunningMean, Layer3_0_Bn2RunningVar), Activation(Layer3_0_Bn2Output, batch));
+        if (poison) PoisonFreed(37, batch);
+        // layer3.0.downsample.0 + layer3.0.downsample.1: one fused step (N, 128, 28, 28) -> (N, 256, 14, 14)
+        _layer3_0_downsample_0FusedOp!.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer3_0_Downsample_1_Weight, Layer3_0_Downsample_1_Bias, Layer3_0_Downsample_1_RunningMean, Layer3_0_Downsample_1_RunningVar), Activation(Layer3_0_Downsample_1Output, batch));
+        if (poison) PoisonFreed(39, batch);
+        // layer3.0.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _backend.Add(Activation(Layer3_0_Bn2Output, batch), Activation(Layer3_0_Downsample_1Output, batch), Activation(Layer3_0_Residual1Output, batch));
+        if (poison) PoisonFreed(41, batch);
+        // layer3.0.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_0_relu2Op.Forward(batch, Activation(Layer3_0_Residual1Output, batch), Activation(Layer3_0_Relu2Output, batch));
+        // layer3.1.conv1 + layer3.1.bn1 + layer3.1.relu1: one fused step (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_conv1FusedOp!.Forward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer3_1_Bn1Weight, Layer3_1_Bn1Bias, Layer3_1_Bn1RunningMean, Layer3_1_Bn1RunningVar), Activation(Layer3_1_Relu1Output, batch));
+        // layer3.1.conv2 + layer3.1.bn2: one fused step (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_conv2FusedOp!.Forward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer3_1_Bn2Weight, Layer3_1_Bn2Bias, Layer3_1_Bn2RunningMean, Layer3_1_Bn2RunningVar), Activation(Layer3_1_Bn2Output, batch));
+        if (poison) PoisonFreed(46, batch);
+        // layer3.1.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _backend.Add(Activation(Layer3_1_Bn2Output, batch), Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_1_Residual1Output, batch));
+        if (poison) PoisonFreed(48, batch);
+        // layer3.1.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_relu2Op.Forward(batch, Activation(Layer3_1_Residual1Output, batch), Activation(Layer3_1_Relu2Output, batch));
+        // layer4.0.conv1 + layer4.0.bn1 + layer4.0.relu1: one fused step (N, 256, 14, 14) -> (N, 512, 7, 7)
+        _layer4_0_conv1FusedOp!.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer4_0_Bn1Weight, Layer4_0_Bn1Bias, Layer4_0_Bn1RunningMean, Layer4_0_Bn1RunningVar), Activation(Layer4_0_Relu1Output, batch));
+        // layer4.0.conv2 + layer4.0.bn2: one fused step (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_0_conv2FusedOp!.Forward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer4_0_Bn2Weight, Layer4_0_Bn2Bias, Layer4_0_Bn2RunningMean, Layer4_0_Bn2RunningVar), Activation(Layer4_0_Bn2Output, batch));
+        if (poison) PoisonFreed(53, batch);
+        // layer4.0.downsample.0 + layer4.0.downsample.1: one fused step (N, 256, 14, 14) -> (N, 512, 7, 7)
+        _layer4_0_downsample_0FusedOp!.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer4_0_Downsample_1_Weight, Layer4_0_Downsample_1_Bias, Layer4_0_Downsample_1_RunningMean, Layer4_0_Downsample_1_RunningVar), Activation(Layer4_0_Downsample_1Output, batch));
+        if (poison) PoisonFreed(55, batch);
+        // layer4.0.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _backend.Add(Activation(Layer4_0_Bn2Output, batch), Activation(Layer4_0_Downsample_1Output, batch), Activation(Layer4_0_Residual1Output, batch));
+        if (poison) PoisonFreed(57, batch);
+        // layer4.0.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_0_relu2Op.Forward(batch, Activation(Layer4_0_Residual1Output, batch), Activation(Layer4_0_Relu2Output, batch));
+        // layer4.1.conv1 + layer4.1.bn1 + layer4.1.relu1: one fused step (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_1_conv1FusedOp!.Forward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer4_1_Bn1Weight, Layer4_1_Bn1Bias, Layer4_1_Bn1RunningMean, Layer4_1_Bn1RunningVar), Activation(Layer4_1_Relu1Output, batch));
+        // layer4.1.conv2 + layer4.1.bn2: one fused step (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_1_conv2FusedOp!.Forward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, default, new global::Cnn.Backends.BatchNormTensors(Layer4_1_Bn2Weight, Layer4_1_Bn2Bias, Layer4_1_Bn2RunningMean, Layer4_1_Bn2RunningVar), Activation(Layer4_1_Bn2Output, batch));
+        if (poison) PoisonFreed(62, batch);
+        // layer4.1.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _backend.Add(Activation(Layer4_1_Bn2Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_1_Residual1Output, batch));
+        if (poison) PoisonFreed(64, batch);
+        // layer4.1.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_1_relu2Op.Forward(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch));
+        // avgpool: AdaptiveAvgPool2d (N, 512, 7, 7) -> (N, 512, 1, 1)
+        _avgpoolOp.Forward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch));
+        if (poison) PoisonFreed(66, batch);
+        // flatten1: Flatten (N, 512, 1, 1) -> (N, 512), a view: nothing to run
+        // fc: Linear (N, 512) -> (N, 1000)
+        _fcOp.Forward(batch, Activation(Flatten1Output, batch), FcWeight, FcBias, Activation(FcOutput, batch));
+    }
+
+    /// <summary>Runs layers 0 to <paramref name="last"/>, each as a step of its own (what LayerOutput replays); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
     private void ForwardThrough(int last, int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
@@ -1956,6 +2102,26 @@ partial class ResNet18 : global::Cnn.INetwork
         (_layer4_1_relu2Op as global::System.IDisposable)?.Dispose();
         (_avgpoolOp as global::System.IDisposable)?.Dispose();
         (_fcOp as global::System.IDisposable)?.Dispose();
+        (_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer1_0_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer1_0_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer1_1_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer1_1_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer2_0_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer2_0_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer2_0_downsample_0FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer2_1_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer2_1_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer3_0_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer3_0_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer3_0_downsample_0FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer3_1_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer3_1_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer4_0_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer4_0_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer4_0_downsample_0FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer4_1_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_layer4_1_conv2FusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();

@@ -91,6 +91,19 @@ public sealed class CpuBackend : IBackend
     public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry) =>
         Kernels == CpuKernels.Fast ? new Fast.FastBatchNormOperator(geometry, Pool) : new ReferenceBatchNormOperator(geometry);
 
+    /// <summary>The fast kernels fuse every epilogue; the reference kernels run each layer on its own.</summary>
+    public FusedOperators FusedOperators => Kernels == CpuKernels.Fast
+        ? FusedOperators.ConvolutionActivation | FusedOperators.ConvolutionBatchNorm | FusedOperators.LinearActivation
+        : FusedOperators.None;
+
+    /// <inheritdoc/>
+    public IFusedConv2dOperator CreateFusedConv2d(in Conv2dGeometry geometry, in Epilogue epilogue) =>
+        Kernels == CpuKernels.Fast ? new Fast.FastConv2dOperator(geometry, Pool, epilogue: epilogue) : new SequentialConv2dOperator(this, geometry, epilogue);
+
+    /// <inheritdoc/>
+    public IFusedLinearOperator CreateFusedLinear(in LinearGeometry geometry, in Epilogue epilogue) =>
+        Kernels == CpuKernels.Fast ? new Fast.FastLinearOperator(geometry, Pool, epilogue) : new SequentialLinearOperator(this, geometry, epilogue);
+
     /// <inheritdoc/>
     public void Add(Tensor a, Tensor b, Tensor output)
     {

@@ -13,10 +13,13 @@ namespace Cnn.Backends.Cpu.Fast;
 /// alone exceeds the cap (VGG's 224×224 layers: 64·9 rows × 50,176 columns) is unfolded in bands of
 /// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer's forward
 /// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead.
+/// As a fused operator (<see cref="IFusedConv2dOperator"/>), the step that adds the bias to each
+/// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
+/// the activation, while the row is still in cache.
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
 /// </summary>
-internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
+internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dOperator, IParallelWork
 {
     /// <summary>Columns that one GEMM should have at least, when the batch allows it.</summary>
     private const int TargetColumns = 512;
@@ -43,6 +46,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private readonly bool _pointwise, _weightGradientByDots, _direct;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
 
+    // The fused operator's epilogue (null for a plain convolution), and the one of the call in
+    // flight: the plain Forward adds the bias alone even on a fused operator.
+    private readonly ChannelEpilogue? _epilogue;
+    private ChannelEpilogue? _callEpilogue;
+
     // The weights, packed once per call for all images (workspace regions PackedWeights and
     // PackedWeightsTransposed): W_g for the forward GEMM, W_gᵀ for the input gradient.
     private readonly int _packedGroup, _packedGroupTransposed;
@@ -63,9 +71,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     /// <param name="geometry">The layer's shapes.</param>
     /// <param name="pool">The backend's workers and workspace.</param>
     /// <param name="maxColumnFloats">The cap on a worker's column matrix; tests lower it to reach the banded path with small images.</param>
-    public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats)
+    /// <param name="epilogue">What the fused Forward applies after the bias; <see cref="Epilogue.None"/> for a plain convolution.</param>
+    public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default)
     {
-        GeometryChecks.Validate(geometry);
+        GeometryChecks.Validate(geometry, epilogue);
+        if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
         _g = geometry;
         _pool = pool;
         _workers = pool.Threads;
@@ -120,6 +130,21 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
     private bool Banded => _bandRows < _g.OutHeight;
 
     public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
+    {
+        _callEpilogue = null;
+        Run(batch, input, weight, bias, output);
+    }
+
+    /// <inheritdoc/>
+    public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output)
+    {
+        if (_epilogue is null) throw new InvalidOperationException("This convolution was created without an epilogue; create it with IBackend.CreateFusedConv2d.");
+        _epilogue.Prepare(_g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null, batchNorm);
+        _callEpilogue = _epilogue;
+        Run(batch, input, weight, bias, output);
+    }
+
+    private void Run(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
         _input = CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input));
@@ -244,7 +269,12 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
         {
             float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker);
             for (int n = first; n < end; n++)
-                DirectConvolution.Forward(_g, _input + (long)n * _g.InputSize, _weight, _bias, _output + (long)n * _g.OutputSize, padded);
+            {
+                float* output = _output + (long)n * _g.OutputSize;
+                DirectConvolution.Forward(_g, _input + (long)n * _g.InputSize, _weight, _callEpilogue is null ? _bias : null, output, padded);
+                if (_callEpilogue is not null)
+                    for (int o = 0; o < _g.OutChannels; o++) _callEpilogue.Apply(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);
+            }
             return;
         }
         if (_work == Work.Backward)
@@ -289,15 +319,14 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
 
         if (count == 1)
         {
-            if (_bias != null)
-                for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(target + (long)o * _outPlane, _outPlane, _bias[o]);
+            for (int o = 0; o < _g.OutChannels; o++) Finish(target + (long)o * _outPlane, target + (long)o * _outPlane, _outPlane, o);
             return;
         }
         for (int j = 0; j < count; j++)
         {
             float* output = _output + (long)(first + j) * _g.OutputSize;
             for (int o = 0; o < _g.OutChannels; o++)
-                RowOps.CopyAddScalar(scratch + (long)o * columns + j * _outPlane, output + (long)o * _outPlane, _outPlane, _bias != null ? _bias[o] : 0f);
+                Finish(scratch + (long)o * columns + j * _outPlane, output + (long)o * _outPlane, _outPlane, o);
         }
     }
 
@@ -316,8 +345,18 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
                     columnBuffer + (long)group * _depth * columns, columns, false,
                     output + (long)group * _outGroup * _outPlane + (long)y0 * _g.OutWidth, _outPlane, accumulate: false);
         }
-        if (_bias != null)
-            for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(output + (long)o * _outPlane, _outPlane, _bias[o]);
+        for (int o = 0; o < _g.OutChannels; o++) Finish(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);
+    }
+
+    /// <summary>
+    /// The last touch of one output row: destination = source + bias for a plain call (a copy when
+    /// they differ), the epilogue for a fused one.
+    /// </summary>
+    private void Finish(float* source, float* destination, int count, int channel)
+    {
+        if (_callEpilogue is not null) _callEpilogue.Apply(source, destination, count, channel);
+        else if (source != destination) RowOps.CopyAddScalar(source, destination, count, _bias != null ? _bias[channel] : 0f);
+        else if (_bias != null) RowOps.AddScalar(destination, count, _bias[channel]);
     }
 
     private void ForwardSplitShare(int worker, int workers)
@@ -333,8 +372,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             if (_splitPack) PackWeights(i0, i1);
             Sgemm.MultiplyPacked(ws, i1 - i0, columns, _depth, packedWeights + (long)i0 * _depth, _splitColumns, columns, false,
                 _splitOutput + (long)i0 * _outPlane, _outPlane, accumulate: false);
-            if (_bias != null)
-                for (int o = i0; o < i1; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane, columns, _bias[o]);
+            for (int o = i0; o < i1; o++) Finish(_splitOutput + (long)o * _outPlane, _splitOutput + (long)o * _outPlane, columns, o);
         }
         else
         {
@@ -343,8 +381,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IParallelWork
             if (j0 >= j1) return;
             Sgemm.MultiplyPacked(ws, _outGroup, j1 - j0, _depth, packedWeights, _splitColumns + j0, columns, false,
                 _splitOutput + j0, _outPlane, accumulate: false);
-            if (_bias != null)
-                for (int o = 0; o < _g.OutChannels; o++) RowOps.AddScalar(_splitOutput + (long)o * _outPlane + j0, j1 - j0, _bias[o]);
+            for (int o = 0; o < _g.OutChannels; o++) Finish(_splitOutput + (long)o * _outPlane + j0, _splitOutput + (long)o * _outPlane + j0, j1 - j0, o);
         }
     }
 
