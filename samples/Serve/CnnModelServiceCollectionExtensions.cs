@@ -23,6 +23,9 @@ public static class CnnModelServiceCollectionExtensions
         options ??= new ServeOptions();
         options.Validate();
         services.AddSingleton(options);
+        // Problem details (every 4xx/503 answer) through the source-generated context too, so that the
+        // service also runs when published with NativeAOT, where reflection-based JSON is absent.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServeJsonContext.Default));
         services.AddSingleton<ServeMetrics>();
         services.AddSingleton(provider => new InferenceBatcher(modelPath, batch => create(batch), options, provider.GetRequiredService<ServeMetrics>()));
         return services;

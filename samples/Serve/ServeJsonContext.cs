@@ -4,12 +4,13 @@ namespace ServeSample;
 
 /// <summary>
 /// The service's JSON, written at compile time by System.Text.Json's source generator (no
-/// reflection), with snake_case names.
+/// reflection), with snake_case names, and the problem details of every error answer.
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(TensorRequest))]
 [JsonSerializable(typeof(PredictionResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 internal sealed partial class ServeJsonContext : JsonSerializerContext;
 
 /// <summary>A sample sent as JSON: <c>{"tensor": [...]}</c>, channel-major, on the scale training read images (pixels in [0, 1]), before normalisation.</summary>
