@@ -17,6 +17,9 @@ internal unsafe struct NcclUniqueId
 
     private fixed byte _internal[Bytes];
 
-    /// <summary>The id's bytes seen as floats (the bits are copied as they are, never converted).</summary>
+    /// <summary>
+    /// The id's bytes seen as floats, for a broadcast that copies bits (MPI_Bcast does). Never read or
+    /// write them as float values: a signalling NaN pattern can come back quieted, which changes the id.
+    /// </summary>
     public Span<float> AsFloats() => MemoryMarshal.Cast<byte, float>(MemoryMarshal.CreateSpan(ref _internal[0], Bytes));
 }
