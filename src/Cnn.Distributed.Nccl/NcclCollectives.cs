@@ -19,8 +19,9 @@ namespace Cnn.Distributed.Nccl;
 /// <example>
 /// <code>
 /// using var world = new MpiCollectives();
-/// using var nccl = new NcclCollectives(world);
-/// network.Fit(train, validation, options with { Backend = nccl.Backend, Distributed = nccl });
+/// using var nccl = new NcclCollectives(world);              // this rank's GPU, NCCL communicator
+/// using var network = new ResNet18(256, nccl.Backend);
+/// network.Fit(train, validation, options with { Distributed = nccl });
 /// </code>
 /// </example>
 public sealed unsafe class NcclCollectives : ICollectives
