@@ -80,9 +80,7 @@ public sealed unsafe class NcclCollectives : ICollectives
 
         try
         {
-            NcclUniqueId id = default;
-            if (Rank == 0) Check(NcclNative.ncclGetUniqueId(&id), "ncclGetUniqueId");
-            bootstrap.Broadcast(id.AsFloats(), 0);
+            NcclUniqueId id = ShareUniqueId(bootstrap, NcclNative.ncclGetUniqueId);
             _backend.Enter();
             Check(NcclNative.ncclCommInitRank(out _comm, WorldSize, id, Rank), "ncclCommInitRank");
         }
@@ -237,6 +235,38 @@ public sealed unsafe class NcclCollectives : ICollectives
         }
     }
 
+    /// <summary>
+    /// Rank 0 makes the unique id with <paramref name="create"/> and broadcasts it over
+    /// <paramref name="bootstrap"/> together with <paramref name="create"/>'s result, so that its failure
+    /// makes every rank throw instead of leaving the others waiting for an id. The id travels as
+    /// floats that are only copied (never read as values), so its bits arrive as they were.
+    /// </summary>
+    /// <exception cref="NcclException"><paramref name="create"/> failed on rank 0 (every rank throws).</exception>
+    internal static NcclUniqueId ShareUniqueId(ICollectives bootstrap, CreateUniqueId create)
+    {
+        NcclUniqueId id = default;
+        Span<float> exchange = stackalloc float[NcclUniqueId.FloatCount + 1];
+        if (bootstrap.Rank == 0)
+        {
+            exchange[^1] = create(out id);
+            id.AsFloats().CopyTo(exchange);
+        }
+        bootstrap.Broadcast(exchange, 0);
+        int result = (int)exchange[^1];
+        if (result != (int)NcclResult.Success)
+        {
+            throw bootstrap.Rank == 0
+                ? NcclException.For(result, "ncclGetUniqueId", 0, bootstrap.WorldSize, ErrorText(result))
+                : NcclException.For((int)NcclResult.RemoteError, "Receiving the unique id", bootstrap.Rank, bootstrap.WorldSize,
+                    $"ncclGetUniqueId failed on rank 0 with {NcclException.Name(result)} ({result})");
+        }
+        exchange[..^1].CopyTo(id.AsFloats());
+        return id;
+    }
+
+    /// <summary>The signature of <c>ncclGetUniqueId</c>, which tests replace.</summary>
+    internal delegate int CreateUniqueId(out NcclUniqueId id);
+
     /// <summary>Waits for the stream, polling NCCL's asynchronous error, and aborts on an error or after <see cref="Timeout"/>.</summary>
     private void Wait(string call)
     {
@@ -309,6 +339,7 @@ public sealed unsafe class NcclCollectives : ICollectives
 
     private static string? ErrorText(int code)
     {
+        if (!NcclLibraryLocator.TryLoad(out _, out _)) return null;
         byte* text = NcclNative.ncclGetErrorString(code);
         return text is null ? null : Marshal.PtrToStringUTF8((nint)text);
     }

@@ -19,7 +19,7 @@ internal static unsafe partial class NcclNative
     public static partial int ncclGetVersion(out int version);
 
     [LibraryImport(Library)]
-    public static partial int ncclGetUniqueId(NcclUniqueId* uniqueId);
+    public static partial int ncclGetUniqueId(out NcclUniqueId uniqueId);
 
     [LibraryImport(Library)]
     public static partial int ncclCommInitRank(out nint comm, int nranks, NcclUniqueId commId, int rank);

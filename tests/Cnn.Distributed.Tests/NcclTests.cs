@@ -127,6 +127,17 @@ public sealed class NcclTests(ITestOutputHelper output)
     }
 
     [MpiFact]
+    public void UniqueIdFailureOnRankZero_MakesEveryRankThrow_AndLeavesTheGroupUsable()
+    {
+        MpiRun.Result result = MpiRun.Run(3, "nccl-id-fails");
+        output.WriteLine(result.Output);
+        Assert.True(result.ExitCode == 0, $"mpirun exited with {result.ExitCode}:\n{result.Output}");
+        Assert.Contains("rank 0 of 3: ncclGetUniqueId failed on rank 0 of 3: ncclSystemError (2).", result.Output);
+        for (int rank = 1; rank < 3; rank++)
+            Assert.Contains($"rank {rank} of 3: Receiving the unique id failed on rank {rank} of 3: ncclRemoteError (6): ncclGetUniqueId failed on rank 0 with ncclSystemError (2).", result.Output);
+    }
+
+    [MpiFact]
     public void Setup_WithoutGpus_FailsOnEveryRank_AndLeavesTheGroupUsable()
     {
         MpiRun.Result result = MpiRun.Run(2, "nccl-setup");

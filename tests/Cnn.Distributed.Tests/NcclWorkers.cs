@@ -8,20 +8,44 @@ namespace Cnn.Distributed.Tests;
 internal static class NcclWorkers
 {
     /// <summary>
-    /// Rank 0 broadcasts a unique id holding every byte value and float NaN bit patterns the way
+    /// Rank 0 shares a unique id holding every byte value and float NaN bit patterns the way
     /// <see cref="NcclCollectives"/> does (as floats, over MPI); every rank checks the 128 bytes it got.
     /// </summary>
     public static unsafe int UniqueIdBroadcast(MpiCollectives world)
     {
-        NcclUniqueId id = default;
+        NcclUniqueId id = NcclCollectives.ShareUniqueId(world, (out NcclUniqueId made) =>
+        {
+            made = default;
+            fixed (NcclUniqueId* pointer = &made) Pattern(new Span<byte>(pointer, NcclUniqueId.Bytes));
+            return 0;
+        });
         Span<byte> bytes = new(&id, NcclUniqueId.Bytes);
-        if (world.Rank == 0) Pattern(bytes);
-        world.Broadcast(id.AsFloats(), 0);
         Span<byte> expected = stackalloc byte[NcclUniqueId.Bytes];
         Pattern(expected);
         int first = bytes.CommonPrefixLength(expected);
         if (first != NcclUniqueId.Bytes) throw new InvalidOperationException($"rank {world.Rank}: byte {first} of the unique id is {bytes[first]}, expected {expected[first]}");
         Console.WriteLine($"rank {world.Rank} of {world.WorldSize}: nccl id ok");
+        return 0;
+    }
+
+    /// <summary>ncclGetUniqueId fails on rank 0 (ncclSystemError): every rank must throw, none may wait; then the group still works.</summary>
+    public static int UniqueIdFailure(MpiCollectives world)
+    {
+        try
+        {
+            NcclCollectives.ShareUniqueId(world, (out NcclUniqueId made) =>
+            {
+                made = default;
+                return 2;
+            });
+            Console.WriteLine($"rank {world.Rank}: got an id, which this test does not expect");
+            return 1;
+        }
+        catch (NcclException e)
+        {
+            Console.WriteLine($"rank {world.Rank} of {world.WorldSize}: {e.Message}");
+        }
+        world.Barrier();
         return 0;
     }
 

@@ -27,6 +27,7 @@ internal static class Workers
                 ["resume", string directory, string output] => Resume(world, directory, output),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
                 ["nccl-id"] => NcclWorkers.UniqueIdBroadcast(world),
+                ["nccl-id-fails"] => NcclWorkers.UniqueIdFailure(world),
                 ["nccl-setup"] => NcclWorkers.SetupWithoutGpu(world),
                 _ => throw new ArgumentException($"Unknown worker arguments: {string.Join(' ', args)}"),
             };
