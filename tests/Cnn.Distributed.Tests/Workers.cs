@@ -26,6 +26,9 @@ internal static class Workers
                 ["fashion", string limit, string output] => Fashion(world, int.Parse(limit, CultureInfo.InvariantCulture), output),
                 ["resume", string directory, string output] => Resume(world, directory, output),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
+                ["nccl-id"] => NcclWorkers.UniqueIdBroadcast(world),
+                ["nccl-id-fails"] => NcclWorkers.UniqueIdFailure(world),
+                ["nccl-setup"] => NcclWorkers.SetupWithoutGpu(world),
                 _ => throw new ArgumentException($"Unknown worker arguments: {string.Join(' ', args)}"),
             };
         }

@@ -32,6 +32,9 @@ internal static unsafe partial class CudaDriver
     public const int CaptureStatusActive = 1;
     public const int CaptureStatusInvalidated = 2;
 
+    /// <summary>CUDA_ERROR_NOT_READY: what cuStreamQuery returns while work is still queued.</summary>
+    public const int ErrorNotReady = 600;
+
     [LibraryImport(Library)] public static partial int cuInit(uint flags);
     [LibraryImport(Library)] public static partial int cuDriverGetVersion(out int version);
     [LibraryImport(Library)] public static partial int cuDeviceGetCount(out int count);
@@ -59,6 +62,7 @@ internal static unsafe partial class CudaDriver
     [LibraryImport(Library)] public static partial int cuStreamCreate(out nint stream, uint flags);
     [LibraryImport(Library)] public static partial int cuStreamDestroy_v2(nint stream);
     [LibraryImport(Library)] public static partial int cuStreamSynchronize(nint stream);
+    [LibraryImport(Library)] public static partial int cuStreamQuery(nint stream);
     [LibraryImport(Library)] public static partial int cuStreamBeginCapture_v2(nint stream, int mode);
     [LibraryImport(Library)] public static partial int cuStreamEndCapture(nint stream, out nint graph);
     [LibraryImport(Library)] public static partial int cuStreamIsCapturing(nint stream, out int status);
