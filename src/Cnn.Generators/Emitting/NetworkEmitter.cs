@@ -518,11 +518,7 @@ namespace Cnn.Generators.Emitting
             w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
             for (int i = 0; i < network.Layers.Count; i++)
             {
-                ShapedLayer layer = network.Layers[i];
-                var calls = new List<string>();
-                layer.Resolved.Rules.Forward(layer, e, calls);
-                w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}{(calls.Count == 0 ? ", a view: nothing to run" : "")}");
-                foreach (string call in calls) w.Line(call);
+                EmitLayerForward(w, network.Layers[i], e);
                 EmitPoison(w, e, i);
                 if (i < network.Layers.Count - 1) w.Line($"if (last == {Num(i)}) return;");
             }
@@ -540,14 +536,14 @@ namespace Cnn.Generators.Emitting
             w.Line($"/// <summary>Every layer forward as the {mode} plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
             w.Open($"private void {method}(int batch)");
             w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
+            List<FusedOperator> fusedOperators = FusedOperators(network, e);
             for (int i = 0; i < network.Layers.Count; i++)
             {
                 ShapedLayer layer = network.Layers[i];
                 FusedChain? chain = plan.FusionLedBy(i);
-                var calls = new List<string>();
                 if (chain is not null)
                 {
-                    FusedOperator fused = FusedOperators(network, e).First(f => f.Chain == chain);
+                    FusedOperator fused = fusedOperators.First(f => f.Chain == chain);
                     w.Line($"// {fused.Describe(network)}: one fused step {layer.InputShape} -> {network.Layers[chain.Last].OutputShape}");
                     w.Line(layer.Resolved.Rules.ForwardFused(layer, chain, fused.InBoth ? fused.Field : fused.Field + "!", e));
                     for (int step = i; step <= chain.Last; step++)
@@ -557,13 +553,20 @@ namespace Cnn.Generators.Emitting
                     i = chain.Last;
                     continue;
                 }
-                layer.Resolved.Rules.Forward(layer, e, calls);
-                w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}{(calls.Count == 0 ? ", a view: nothing to run" : "")}");
-                foreach (string call in calls) w.Line(call);
+                EmitLayerForward(w, layer, e);
                 if (plan.FreedAfter(i).Any()) w.Line($"if (poison) PoisonFreed({Num(i)}, batch);");
             }
             w.Close();
             w.Line();
+        }
+
+        /// <summary>One layer's own forward step: a comment naming it and its shapes, then its calls (none for a view).</summary>
+        private static void EmitLayerForward(SourceWriter w, ShapedLayer layer, EmitContext e)
+        {
+            var calls = new List<string>();
+            layer.Resolved.Rules.Forward(layer, e, calls);
+            w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}{(calls.Count == 0 ? ", a view: nothing to run" : "")}");
+            foreach (string call in calls) w.Line(call);
         }
 
         /// <summary>A fused operator of the network: the layers it runs, its field, and the plans that use it.</summary>
