@@ -30,6 +30,10 @@ internal sealed unsafe class KernelModule : IDisposable
         SumRows = Get("cnn_sum_rows");
         PoolForward = Get("cnn_pool_forward");
         PoolBackward = Get("cnn_pool_backward");
+        ReluForwardMask = Get("cnn_relu_forward_mask");
+        ReluBackwardMask = Get("cnn_relu_backward_mask");
+        MaxPoolForwardIndices = Get("cnn_max_pool_forward_indices");
+        MaxPoolBackwardIndices = Get("cnn_max_pool_backward_indices");
         SoftmaxCrossEntropy = Get("cnn_softmax_cross_entropy");
         NllLoss = Get("cnn_nll_loss");
         ProbabilityCrossEntropy = Get("cnn_probability_cross_entropy");
@@ -61,6 +65,10 @@ internal sealed unsafe class KernelModule : IDisposable
     public nint SumRows { get; }
     public nint PoolForward { get; }
     public nint PoolBackward { get; }
+    public nint ReluForwardMask { get; }
+    public nint ReluBackwardMask { get; }
+    public nint MaxPoolForwardIndices { get; }
+    public nint MaxPoolBackwardIndices { get; }
     public nint SoftmaxCrossEntropy { get; }
     public nint NllLoss { get; }
     public nint ProbabilityCrossEntropy { get; }

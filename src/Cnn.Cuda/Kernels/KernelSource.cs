@@ -3,7 +3,7 @@ namespace Cnn.Cuda.Kernels;
 /// <summary>
 /// The backend's own kernels, as CUDA C that NVRTC compiles once per process and device
 /// architecture: what neither cuDNN nor cuBLAS provides (losses, optimizers, penalty, dropout,
-/// Add, CopyStrided, LeakyReLU, SiLU, GELU, pooling that cuDNN cannot express, batch norm's evaluation-mode
+/// Add, CopyStrided, LeakyReLU, SiLU, GELU, pooling that cuDNN cannot express, compact masks, batch norm's evaluation-mode
 /// backward, counters). Each one mirrors a reference kernel in Cnn.Runtime's Backends/Cpu/Reference,
 /// in the same float operations and order where that order is defined, and is compiled with
 /// --fmad=false so that a·b + c rounds twice, as .NET does.
@@ -238,6 +238,93 @@ extern "C" __global__ void cnn_pool_backward(const float* x, const float* dy, fl
                 if (kind == 0) { if (cnn_argmax(plane, W, w) == self) g += d; }
                 else if (kind == 2) g += d;
                 else g += d / (float)w.divisor;
+            }
+        dx[i] = g;
+    }
+}
+
+/* ---- compact masks (Cnn.Backends.CompactMasks): ReLU/LeakyReLU bit masks, max-pool byte indices ---- */
+
+/* Each sample's features padded to whole 32-bit words; total and the grid stride are multiples of 32, so each
+   warp covers one mask word per iteration and its ballot (lane k: feature 32·word + k) is that word. */
+extern "C" __global__ void cnn_relu_forward_mask(const float* x, float* y, unsigned int* mask, i64 samples, int features, float slope)
+{
+    int padded = ((features + 31) / 32) * 32;
+    i64 total = samples * padded;
+    for (i64 i = cnn_first(); i < total; i += cnn_step())
+    {
+        i64 sample = i / padded;
+        int f = (int)(i - sample * padded);
+        bool active = false;
+        if (f < features)
+        {
+            i64 at = sample * features + f;
+            float v = x[at];
+            float r = v < 0.0f ? (slope == 0.0f ? 0.0f : v * slope) : v;
+            y[at] = r;
+            active = r > 0.0f;
+        }
+        unsigned int bits = __ballot_sync(0xffffffffu, active);
+        if ((threadIdx.x & 31) == 0) mask[i / 32] = bits;
+    }
+}
+
+extern "C" __global__ void cnn_relu_backward_mask(const unsigned int* mask, const float* dy, float* dx, i64 samples, int features, float slope)
+{
+    int words = (features + 31) / 32;
+    i64 total = samples * features;
+    for (i64 i = cnn_first(); i < total; i += cnn_step())
+    {
+        i64 sample = i / features;
+        int f = (int)(i - sample * features);
+        unsigned int bits = mask[sample * words + f / 32];
+        dx[i] = ((bits >> (f & 31)) & 1u) ? dy[i] : dy[i] * slope;
+    }
+}
+
+/* Max pooling that writes, per pooled value, its window's maximum position ky·kw + kx from the padded window origin (255: none). */
+extern "C" __global__ void cnn_max_pool_forward_indices(const float* x, float* y, unsigned char* indices, i64 planes, int channels, int H, int W, int OH, int OW,
+    int kh, int kw, int sh, int sw, int ph, int pw, i64 sampleBytes)
+{
+    i64 total = planes * OH * OW;
+    for (i64 i = cnn_first(); i < total; i += cnn_step())
+    {
+        int ox = (int)(i % OW);
+        i64 t = i / OW;
+        int oy = (int)(t % OH);
+        i64 p = t / OH;
+        const float* plane = x + p * H * W;
+        cnn_window w = cnn_pool_window(0, oy, ox, H, W, OH, OW, kh, kw, sh, sw, ph, pw);
+        int best = cnn_argmax(plane, W, w);
+        y[i] = best < 0 ? cnn_negative_infinity() : plane[best];
+        unsigned char index = best < 0 ? 255 : (unsigned char)((best / W - (oy * sh - ph)) * kw + best % W - (ox * sw - pw));
+        indices[(p / channels) * sampleBytes + (p % channels) * OH * OW + oy * OW + ox] = index;
+    }
+}
+
+/* One thread per input element gathers, in output order, the gradients of the windows whose index names it: no atomics. */
+extern "C" __global__ void cnn_max_pool_backward_indices(const unsigned char* indices, const float* dy, float* dx, i64 planes, int channels, int H, int W, int OH, int OW,
+    int kh, int kw, int sh, int sw, int ph, int pw, i64 sampleBytes)
+{
+    i64 total = planes * H * W;
+    for (i64 i = cnn_first(); i < total; i += cnn_step())
+    {
+        int ix = (int)(i % W);
+        i64 t = i / W;
+        int iy = (int)(t % H);
+        i64 p = t / H;
+        const float* gradient = dy + p * OH * OW;
+        const unsigned char* index = indices + (p / channels) * sampleBytes + (p % channels) * OH * OW;
+        int ly = iy + ph - kh + 1, lx = ix + pw - kw + 1;
+        int oy0 = ly <= 0 ? 0 : (ly + sh - 1) / sh, oy1 = cnn_min(OH - 1, (iy + ph) / sh);
+        int ox0 = lx <= 0 ? 0 : (lx + sw - 1) / sw, ox1 = cnn_min(OW - 1, (ix + pw) / sw);
+        float g = 0.0f;
+        for (int oy = oy0; oy <= oy1; oy++)
+            for (int ox = ox0; ox <= ox1; ox++)
+            {
+                int ky = iy - (oy * sh - ph), kx = ix - (ox * sw - pw);
+                if (ky < 0 || ky >= kh || kx < 0 || kx >= kw) continue;
+                if (index[oy * OW + ox] == ky * kw + kx) g += gradient[oy * OW + ox];
             }
         dx[i] = g;
     }
@@ -522,6 +609,7 @@ extern "C" __global__ void cnn_batch_norm_backward_eval(const float* x, const fl
         "cnn_add", "cnn_multiply", "cnn_copy_strided", "cnn_leaky_relu_forward", "cnn_leaky_relu_backward",
         "cnn_silu_forward", "cnn_silu_backward", "cnn_gelu_forward", "cnn_gelu_backward",
         "cnn_add_row_bias", "cnn_sum_rows", "cnn_pool_forward", "cnn_pool_backward",
+        "cnn_relu_forward_mask", "cnn_relu_backward_mask", "cnn_max_pool_forward_indices", "cnn_max_pool_backward_indices",
         "cnn_softmax_cross_entropy", "cnn_nll_loss", "cnn_probability_cross_entropy", "cnn_loss_mean",
         "cnn_penalty", "cnn_penalty_total", "cnn_sgd_step", "cnn_adam_step", "cnn_adam_schedule", "cnn_adam_step_scheduled",
         "cnn_dropout_forward", "cnn_increment_u64", "cnn_increment_f32", "cnn_batch_norm_backward_eval",

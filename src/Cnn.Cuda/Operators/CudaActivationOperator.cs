@@ -131,6 +131,49 @@ internal sealed unsafe class CudaActivationOperator : IActivationOperator, IDisp
         if (status != 0) throw Cudnn.Error(status, function, $"{_backend.Name}: {_backwardOperation}, batch {batch}");
     }
 
+    /// <summary>ReLU or LeakyReLU (slope ≥ 0) saving the bit mask of output &gt; 0 (<see cref="CompactMasks"/>), by the backend's own kernel.</summary>
+    public void ForwardSavingMask(int batch, Tensor input, Tensor output, Tensor mask)
+    {
+        _backend.Enter();
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        RequireMask();
+        long count = (long)batch * _g.Features, samples = batch;
+        ulong x = _backend.Pointer(input, count, nameof(input));
+        ulong y = _backend.Pointer(output, count, nameof(output));
+        ulong m = _backend.Pointer(mask, samples * CompactMasks.ActivationMaskFloats(_g.Features), nameof(mask));
+        if (batch == 0) return;
+        int features = _g.Features;
+        float slope = Slope;
+        void** args = stackalloc void*[] { &x, &y, &m, &samples, &features, &slope };
+        _backend.Launch(_backend.Kernels.ReluForwardMask, samples * 32 * CompactMasks.ActivationMaskFloats(features), args, "cnn_relu_forward_mask", _forwardOperation);
+    }
+
+    /// <summary>The input gradient from the bit mask alone.</summary>
+    public void BackwardFromMask(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
+    {
+        _backend.Enter();
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        RequireMask();
+        if (inputGradient.IsEmpty) return;
+        long count = (long)batch * _g.Features, samples = batch;
+        ulong m = _backend.Pointer(mask, samples * CompactMasks.ActivationMaskFloats(_g.Features), nameof(mask));
+        ulong dy = _backend.Pointer(outputGradient, count, nameof(outputGradient));
+        ulong dx = _backend.Pointer(inputGradient, count, nameof(inputGradient));
+        if (batch == 0) return;
+        int features = _g.Features;
+        float slope = Slope;
+        void** args = stackalloc void*[] { &m, &dy, &dx, &samples, &features, &slope };
+        _backend.Launch(_backend.Kernels.ReluBackwardMask, count, args, "cnn_relu_backward_mask", _backwardOperation);
+    }
+
+    private float Slope => _g.Kind == ActivationKind.ReLU ? 0f : _g.NegativeSlope;
+
+    private void RequireMask()
+    {
+        if (!CompactMasks.HasActivationMask(_g.Kind, _g.NegativeSlope))
+            throw new NotSupportedException($"{_backend.Name}: {_g.Kind} (negative slope {_g.NegativeSlope}) keeps its output for backward, not a bit mask: only ReLU and LeakyReLU with a slope ≥ 0 have one.");
+    }
+
     /// <summary>Kinds that cuDNN has no activation mode for, run by the backend's own kernels.</summary>
     private static bool OwnKernel(ActivationKind kind) => kind is ActivationKind.LeakyReLU or ActivationKind.SiLU or ActivationKind.GELU;
 

@@ -104,6 +104,49 @@ internal sealed unsafe class CudaPool2dOperator : IPool2dOperator, IDisposable
         Kernel(_backend.Kernels.PoolBackward, "cnn_pool_backward", batch, x, dy, dx, (long)batch * _g.InputSize, _backwardOperation);
     }
 
+    /// <summary>Max pooling that saves byte indices (<see cref="CompactMasks"/>), by the backend's own kernel: cuDNN keeps no indices.</summary>
+    public void ForwardSavingIndices(int batch, Tensor input, Tensor output, Tensor indices)
+    {
+        _backend.Enter();
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        RequireIndices();
+        ulong x = _backend.Pointer(input, (long)batch * _g.InputSize, nameof(input));
+        ulong y = _backend.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
+        ulong i = _backend.Pointer(indices, (long)batch * CompactMasks.PoolIndexFloats(_g.OutputSize), nameof(indices));
+        if (batch == 0) return;
+        IndexKernel(_backend.Kernels.MaxPoolForwardIndices, "cnn_max_pool_forward_indices", batch, x, y, i, (long)batch * _g.OutputSize, _forwardOperation);
+    }
+
+    /// <summary>The input gradient from the byte indices alone, one thread per input element.</summary>
+    public void BackwardFromIndices(int batch, Tensor indices, Tensor outputGradient, Tensor inputGradient)
+    {
+        _backend.Enter();
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        RequireIndices();
+        if (inputGradient.IsEmpty) return;
+        ulong i = _backend.Pointer(indices, (long)batch * CompactMasks.PoolIndexFloats(_g.OutputSize), nameof(indices));
+        ulong dy = _backend.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
+        ulong dx = _backend.Pointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
+        if (batch == 0) return;
+        IndexKernel(_backend.Kernels.MaxPoolBackwardIndices, "cnn_max_pool_backward_indices", batch, i, dy, dx, (long)batch * _g.InputSize, _backwardOperation);
+    }
+
+    private void RequireIndices()
+    {
+        if (!CompactMasks.HasPoolIndices(_g))
+            throw new NotSupportedException($"{_backend.Name}: {_forwardOperation} keeps no byte indices: only max pooling over at most {CompactMasks.MaxPoolWindow} positions does.");
+    }
+
+    /// <summary>Forward: (x, y, indices); backward: (indices, dy, dx).</summary>
+    private void IndexKernel(nint function, string name, int batch, ulong first, ulong second, ulong third, long work, string operation)
+    {
+        long planes = (long)batch * _g.Channels, sampleBytes = 4L * CompactMasks.PoolIndexFloats(_g.OutputSize);
+        int channels = _g.Channels, h = _g.InHeight, w = _g.InWidth, oh = _g.OutHeight, ow = _g.OutWidth, kh = _g.KernelHeight, kw = _g.KernelWidth;
+        int sh = _g.StrideHeight, sw = _g.StrideWidth, ph = _g.PaddingHeight, pw = _g.PaddingWidth;
+        void** args = stackalloc void*[] { &first, &second, &third, &planes, &channels, &h, &w, &oh, &ow, &kh, &kw, &sh, &sw, &ph, &pw, &sampleBytes };
+        _backend.Launch(function, work, args, name, operation);
+    }
+
     /// <summary>Forward: (x, y); backward: (x, dy, dx). One thread per output (forward) or input (backward) element.</summary>
     private void Kernel(nint function, string name, int batch, ulong x, ulong second, ulong third, long work, string operation)
     {

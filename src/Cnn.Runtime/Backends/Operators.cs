@@ -48,6 +48,13 @@ public interface IPool2dOperator
     void Forward(int batch, Tensor input, Tensor output);
     /// <summary>Writes the input gradient from the forward's input and output and <paramref name="outputGradient"/>.</summary>
     void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient);
+    /// <summary>
+    /// Max pooling for a training plan that keeps neither the input nor the output for backward: pools
+    /// and writes each window's maximum position to <paramref name="indices"/> (<see cref="CompactMasks"/>).
+    /// </summary>
+    void ForwardSavingIndices(int batch, Tensor input, Tensor output, Tensor indices);
+    /// <summary>Overwrites the input gradient, routing <paramref name="outputGradient"/> through the <paramref name="indices"/> that <see cref="ForwardSavingIndices"/> wrote.</summary>
+    void BackwardFromIndices(int batch, Tensor indices, Tensor outputGradient, Tensor inputGradient);
 }
 
 /// <summary>A prepared activation (ReLU, Tanh, Sigmoid, Softmax, LogSoftmax).</summary>
@@ -57,6 +64,13 @@ public interface IActivationOperator
     void Forward(int batch, Tensor input, Tensor output);
     /// <summary>Writes the input gradient from the forward's input or output (whichever the kind needs) and <paramref name="outputGradient"/>.</summary>
     void Backward(int batch, Tensor input, Tensor output, Tensor outputGradient, Tensor inputGradient);
+    /// <summary>
+    /// ReLU or LeakyReLU with a non-negative slope, for a training plan that keeps no output for
+    /// backward: applies the activation (in place allowed) and writes the bit mask of output &gt; 0 (<see cref="CompactMasks"/>).
+    /// </summary>
+    void ForwardSavingMask(int batch, Tensor input, Tensor output, Tensor mask);
+    /// <summary>Writes the input gradient from the bit mask that <see cref="ForwardSavingMask"/> wrote (<paramref name="inputGradient"/> may be <paramref name="outputGradient"/>).</summary>
+    void BackwardFromMask(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient);
 }
 
 /// <summary>A prepared dropout layer. The mask holds, per element, 0 or the 1/(1-p) scale.</summary>

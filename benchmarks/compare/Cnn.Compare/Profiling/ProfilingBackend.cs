@@ -148,6 +148,20 @@ internal sealed class ProfilingBackend(IBackend inner) : IBackend
             op.Backward(batch, input, output, outputGradient, inputGradient);
             slot.Backward += Stopwatch.GetTimestamp() - t;
         }
+
+        public void ForwardSavingIndices(int batch, Tensor input, Tensor output, Tensor indices)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.ForwardSavingIndices(batch, input, output, indices);
+            slot.Forward += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void BackwardFromIndices(int batch, Tensor indices, Tensor outputGradient, Tensor inputGradient)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.BackwardFromIndices(batch, indices, outputGradient, inputGradient);
+            slot.Backward += Stopwatch.GetTimestamp() - t;
+        }
     }
 
     private sealed class Activation(IActivationOperator op, Slot slot) : IActivationOperator
@@ -163,6 +177,20 @@ internal sealed class ProfilingBackend(IBackend inner) : IBackend
         {
             long t = Stopwatch.GetTimestamp();
             op.Backward(batch, input, output, outputGradient, inputGradient);
+            slot.Backward += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void ForwardSavingMask(int batch, Tensor input, Tensor output, Tensor mask)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.ForwardSavingMask(batch, input, output, mask);
+            slot.Forward += Stopwatch.GetTimestamp() - t;
+        }
+
+        public void BackwardFromMask(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
+        {
+            long t = Stopwatch.GetTimestamp();
+            op.BackwardFromMask(batch, mask, outputGradient, inputGradient);
             slot.Backward += Stopwatch.GetTimestamp() - t;
         }
     }

@@ -84,4 +84,32 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
         }
         for (; i < count; i++) dx[i] = y[i] > 0f ? dy[i] : leaky ? dy[i] * slope : 0f;
     }
+
+    public void ForwardSavingMask(int batch, Tensor input, Tensor output, Tensor mask)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        RequireMask();
+        long count = (long)batch * _g.Features;
+        ActivationMasks.Forward(batch, _g.Features, Slope, CpuTensor.Pointer(input, count, nameof(input)), CpuTensor.Pointer(output, count, nameof(output)), MaskPointer(mask, batch));
+    }
+
+    public void BackwardFromMask(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        RequireMask();
+        if (inputGradient.IsEmpty) return;
+        long count = (long)batch * _g.Features;
+        ActivationMasks.Backward(batch, _g.Features, Slope, MaskPointer(mask, batch),
+            CpuTensor.Pointer(outputGradient, count, nameof(outputGradient)), CpuTensor.Pointer(inputGradient, count, nameof(inputGradient)));
+    }
+
+    private float Slope => _g.Kind == ActivationKind.ReLU ? 0f : _g.NegativeSlope;
+
+    private uint* MaskPointer(Tensor mask, int batch) => (uint*)CpuTensor.Pointer(mask, (long)batch * CompactMasks.ActivationMaskFloats(_g.Features), nameof(mask));
+
+    private void RequireMask()
+    {
+        if (!CompactMasks.HasActivationMask(_g.Kind, _g.NegativeSlope))
+            throw new NotSupportedException($"{_g.Kind} (negative slope {_g.NegativeSlope}) keeps its output for backward, not a bit mask: only ReLU and LeakyReLU with a slope ≥ 0 have one.");
+    }
 }

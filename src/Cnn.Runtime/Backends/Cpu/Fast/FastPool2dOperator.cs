@@ -19,10 +19,12 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
     private readonly bool _twoByTwo, _max2x2, _windowed;
     private readonly int _inPlane, _outPlane;
     private readonly PoolPlanes.Windows? _windows;
+    private readonly PoolPlanes.Windows? _indexWindows;
 
     private bool _backward;
     private int _planes;
     private float* _input, _output, _outputGradient, _inputGradient;
+    private byte* _indices;
 
     public FastPool2dOperator(in Pool2dGeometry geometry, WorkerPool pool)
     {
@@ -36,6 +38,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
         _max2x2 = _twoByTwo && _g.Kind == PoolKind.Max;
         _windowed = !_max2x2 && _g.Kind != PoolKind.AdaptiveAverage;
         if (_windowed) _windows = new PoolPlanes.Windows(_g);
+        if (CompactMasks.HasPoolIndices(_g)) _indexWindows = _windows ?? new PoolPlanes.Windows(_g);
     }
 
     public void Forward(int batch, Tensor input, Tensor output)
@@ -57,6 +60,38 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
         Dispatch(batch, backward: true);
     }
 
+    public void ForwardSavingIndices(int batch, Tensor input, Tensor output, Tensor indices)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        RequireIndices();
+        _input = CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input));
+        _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
+        _indices = IndexPointer(indices, batch);
+        Dispatch(batch, backward: false);
+        _indices = null;
+    }
+
+    public void BackwardFromIndices(int batch, Tensor indices, Tensor outputGradient, Tensor inputGradient)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        RequireIndices();
+        if (inputGradient.IsEmpty) return;
+        _indices = IndexPointer(indices, batch);
+        _outputGradient = CpuTensor.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
+        _inputGradient = CpuTensor.Pointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
+        Dispatch(batch, backward: true);
+        _indices = null;
+    }
+
+    private void RequireIndices()
+    {
+        if (_indexWindows is null)
+            throw new NotSupportedException($"{_g.Kind} pooling with a {_g.KernelHeight}×{_g.KernelWidth} window keeps no byte indices: only max pooling over at most {CompactMasks.MaxPoolWindow} positions does.");
+    }
+
+    private byte* IndexPointer(Tensor indices, int batch)
+        => (byte*)CpuTensor.Pointer(indices, (long)batch * CompactMasks.PoolIndexFloats(_g.OutputSize), nameof(indices));
+
     private void Dispatch(int batch, bool backward)
     {
         _planes = batch * _g.Channels;
@@ -67,6 +102,11 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
     void IParallelWork.Execute(int worker, int workers)
     {
         (int first, int end) = WorkerPool.Share(_planes, worker, workers);
+        if (_indices != null)
+        {
+            ExecuteWithIndices(first, end);
+            return;
+        }
         for (int plane = first; plane < end; plane++)
         {
             float* x = _input + (long)plane * _inPlane;
@@ -111,6 +151,16 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
                 else if (_windowed && !PoolPlanes.HasNaN(x, _inPlane)) PoolPlanes.MaxForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y);
                 else Pool2dReference.ForwardPlane<float>(_g, new ReadOnlySpan<float>(x, _inPlane), new Span<float>(y, _outPlane));
             }
+        }
+    }
+
+    private void ExecuteWithIndices(int first, int end)
+    {
+        for (int plane = first; plane < end; plane++)
+        {
+            byte* indices = _indices + Pool2dIndices.PlaneStart(_g, plane / _g.Channels, plane % _g.Channels);
+            if (_backward) MaxPoolIndices.Backward(_g, indices, _outputGradient + (long)plane * _outPlane, _inputGradient + (long)plane * _inPlane);
+            else MaxPoolIndices.Forward(_indexWindows!, _g, _input + (long)plane * _inPlane, _output + (long)plane * _outPlane, indices);
         }
     }
 

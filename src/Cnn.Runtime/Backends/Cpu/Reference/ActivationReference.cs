@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Cnn.Backends.Cpu.Reference;
 
@@ -127,6 +128,51 @@ public static class ActivationReference
     private static T NormalCdf<T>(T x) where T : IFloatingPointIeee754<T>
         => T.CreateChecked(0.5 * ErfReference.Erfc(-double.CreateChecked(x) / Math.Sqrt(2)));
 
+    /// <summary>
+    /// ReLU or LeakyReLU (slope ≥ 0) saving the bit mask of output &gt; 0 instead of the output
+    /// (<see cref="CompactMasks"/>); <paramref name="input"/> and <paramref name="output"/> may be the same memory.
+    /// </summary>
+    public static void ForwardSavingMask<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> input, Span<T> output, Span<uint> mask, T negativeSlope)
+        where T : IFloatingPointIeee754<T>
+    {
+        RequireMask(kind, float.CreateChecked(negativeSlope));
+        Forward(kind, batch, features, input, output, negativeSlope);
+        int words = CompactMasks.ActivationMaskFloats(features);
+        for (int sample = 0; sample < batch; sample++)
+        {
+            Span<uint> bits = mask.Slice(sample * words, words);
+            bits.Clear();
+            for (int i = 0; i < features; i++)
+            {
+                if (output[sample * features + i] > T.Zero) bits[i / 32] |= 1u << (i % 32);
+            }
+        }
+    }
+
+    /// <summary>The input gradient from the mask <see cref="ForwardSavingMask"/> wrote: dy where the bit is set, else dy · slope (0 for ReLU).</summary>
+    public static void BackwardFromMask<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<uint> mask, ReadOnlySpan<T> outputGradient, Span<T> inputGradient, T negativeSlope)
+        where T : IFloatingPointIeee754<T>
+    {
+        RequireMask(kind, float.CreateChecked(negativeSlope));
+        T slope = kind == ActivationKind.ReLU ? T.Zero : negativeSlope;
+        int words = CompactMasks.ActivationMaskFloats(features);
+        for (int sample = 0; sample < batch; sample++)
+        {
+            ReadOnlySpan<uint> bits = mask.Slice(sample * words, words);
+            for (int i = 0; i < features; i++)
+            {
+                int at = sample * features + i;
+                inputGradient[at] = (bits[i / 32] >> (i % 32) & 1u) != 0 ? outputGradient[at] : outputGradient[at] * slope;
+            }
+        }
+    }
+
+    private static void RequireMask(ActivationKind kind, float negativeSlope)
+    {
+        if (!CompactMasks.HasActivationMask(kind, negativeSlope))
+            throw new NotSupportedException($"{kind} (negative slope {negativeSlope}) keeps its output for backward, not a bit mask: only ReLU and LeakyReLU with a slope ≥ 0 have one.");
+    }
+
     /// <summary>φ(x) = e^(−x²/2)/√(2π).</summary>
     private static T NormalDensity<T>(T x) where T : IFloatingPointIeee754<T>
     {
@@ -161,5 +207,23 @@ internal sealed class ReferenceActivationOperator : IActivationOperator
         ActivationReference.Backward<float>(_g.Kind, batch, _g.Features, CpuTensor.OptionalSpan(input, count, nameof(input)),
             CpuTensor.Span(output, count, nameof(output)), CpuTensor.Span(outputGradient, count, nameof(outputGradient)), CpuTensor.Span(inputGradient, count, nameof(inputGradient)),
             _g.NegativeSlope);
+    }
+
+    public void ForwardSavingMask(int batch, Tensor input, Tensor output, Tensor mask)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        long count = (long)batch * _g.Features;
+        ActivationReference.ForwardSavingMask<float>(_g.Kind, batch, _g.Features, CpuTensor.Span(input, count, nameof(input)), CpuTensor.Span(output, count, nameof(output)),
+            MemoryMarshal.Cast<float, uint>(CpuTensor.Span(mask, (long)batch * CompactMasks.ActivationMaskFloats(_g.Features), nameof(mask))), _g.NegativeSlope);
+    }
+
+    public void BackwardFromMask(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        if (inputGradient.IsEmpty) return;
+        long count = (long)batch * _g.Features;
+        ActivationReference.BackwardFromMask<float>(_g.Kind, batch, _g.Features,
+            MemoryMarshal.Cast<float, uint>(CpuTensor.Span(mask, (long)batch * CompactMasks.ActivationMaskFloats(_g.Features), nameof(mask))),
+            CpuTensor.Span(outputGradient, count, nameof(outputGradient)), CpuTensor.Span(inputGradient, count, nameof(inputGradient)), _g.NegativeSlope);
     }
 }

@@ -78,6 +78,54 @@ public static class Pool2dReference
         }
     }
 
+    /// <summary>
+    /// Max-pools one plane and writes each window's maximum position as a byte (<see cref="CompactMasks"/>):
+    /// what a training plan keeps instead of the input and output.
+    /// </summary>
+    public static void ForwardPlaneSavingIndices<T>(in Pool2dGeometry g, ReadOnlySpan<T> x, Span<T> y, Span<byte> indices) where T : IFloatingPointIeee754<T>
+    {
+        RequireIndices(g);
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        for (int ox = 0; ox < g.OutWidth; ox++)
+        {
+            Window w = Window.At(g, oy, ox);
+            int best = ArgMax(g, x, w), at = oy * g.OutWidth + ox;
+            y[at] = best < 0 ? T.NegativeInfinity : x[best];
+            indices[at] = best < 0 ? CompactMasks.NoMaximum : WindowPosition(g, oy, ox, best);
+        }
+    }
+
+    /// <summary>Overwrites the input gradient of one plane from the indices <see cref="ForwardPlaneSavingIndices"/> wrote.</summary>
+    public static void BackwardPlaneFromIndices<T>(in Pool2dGeometry g, ReadOnlySpan<byte> indices, ReadOnlySpan<T> dy, Span<T> dx) where T : IFloatingPointIeee754<T>
+    {
+        RequireIndices(g);
+        dx.Clear();
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        for (int ox = 0; ox < g.OutWidth; ox++)
+        {
+            int at = oy * g.OutWidth + ox;
+            if (indices[at] == CompactMasks.NoMaximum) continue;
+            dx[InputPosition(g, oy, ox, indices[at])] += dy[at];
+        }
+    }
+
+    /// <summary>Input element <paramref name="position"/>'s place in window (oy, ox), counted from the window's padded origin.</summary>
+    internal static byte WindowPosition(in Pool2dGeometry g, int oy, int ox, int position)
+    {
+        int iy = position / g.InWidth, ix = position % g.InWidth;
+        return (byte)((iy - (oy * g.StrideHeight - g.PaddingHeight)) * g.KernelWidth + ix - (ox * g.StrideWidth - g.PaddingWidth));
+    }
+
+    /// <summary>The input element (row · InWidth + column) at place <paramref name="index"/> of window (oy, ox).</summary>
+    internal static int InputPosition(in Pool2dGeometry g, int oy, int ox, byte index)
+        => (oy * g.StrideHeight - g.PaddingHeight + index / g.KernelWidth) * g.InWidth + ox * g.StrideWidth - g.PaddingWidth + index % g.KernelWidth;
+
+    private static void RequireIndices(in Pool2dGeometry g)
+    {
+        if (!CompactMasks.HasPoolIndices(g))
+            throw new NotSupportedException($"{g.Kind} pooling with a {g.KernelHeight}×{g.KernelWidth} window keeps no byte indices: only max pooling over at most {CompactMasks.MaxPoolWindow} positions does.");
+    }
+
     // PyTorch's rule: a later element wins only if strictly greater, or NaN.
     private static int ArgMax<T>(in Pool2dGeometry g, ReadOnlySpan<T> x, Window w) where T : IFloatingPointIeee754<T>
     {
@@ -145,5 +193,37 @@ internal sealed class ReferencePool2dOperator : IPool2dOperator
             CpuTensor.Span(input, (long)batch * _g.InputSize, nameof(input)),
             CpuTensor.Span(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient)),
             CpuTensor.Span(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient)));
+    }
+
+    public void ForwardSavingIndices(int batch, Tensor input, Tensor output, Tensor indices)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        Span<float> x = CpuTensor.Span(input, (long)batch * _g.InputSize, nameof(input)), y = CpuTensor.Span(output, (long)batch * _g.OutputSize, nameof(output));
+        Span<byte> bytes = Pool2dIndices.Bytes(indices, batch, _g, nameof(indices));
+        int inPlane = _g.InHeight * _g.InWidth, outPlane = _g.OutHeight * _g.OutWidth;
+        for (int sample = 0; sample < batch; sample++)
+        for (int c = 0; c < _g.Channels; c++)
+        {
+            int plane = sample * _g.Channels + c;
+            Pool2dReference.ForwardPlaneSavingIndices<float>(_g, x.Slice(plane * inPlane, inPlane), y.Slice(plane * outPlane, outPlane),
+                bytes.Slice(Pool2dIndices.PlaneStart(_g, sample, c), outPlane));
+        }
+    }
+
+    public void BackwardFromIndices(int batch, Tensor indices, Tensor outputGradient, Tensor inputGradient)
+    {
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        if (inputGradient.IsEmpty) return;
+        Span<float> dy = CpuTensor.Span(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
+        Span<float> dx = CpuTensor.Span(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
+        Span<byte> bytes = Pool2dIndices.Bytes(indices, batch, _g, nameof(indices));
+        int inPlane = _g.InHeight * _g.InWidth, outPlane = _g.OutHeight * _g.OutWidth;
+        for (int sample = 0; sample < batch; sample++)
+        for (int c = 0; c < _g.Channels; c++)
+        {
+            int plane = sample * _g.Channels + c;
+            Pool2dReference.BackwardPlaneFromIndices<float>(_g, bytes.Slice(Pool2dIndices.PlaneStart(_g, sample, c), outPlane),
+                dy.Slice(plane * outPlane, outPlane), dx.Slice(plane * inPlane, inPlane));
+        }
     }
 }
