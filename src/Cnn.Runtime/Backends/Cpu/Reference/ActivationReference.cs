@@ -167,7 +167,7 @@ public static class ActivationReference
         }
     }
 
-    private static void RequireMask(ActivationKind kind, float negativeSlope)
+    internal static void RequireMask(ActivationKind kind, float negativeSlope)
     {
         if (!CompactMasks.HasActivationMask(kind, negativeSlope))
             throw new NotSupportedException($"{kind} (negative slope {negativeSlope}) keeps its output for backward, not a bit mask: only ReLU and LeakyReLU with a slope ≥ 0 have one.");
@@ -212,6 +212,7 @@ internal sealed class ReferenceActivationOperator : IActivationOperator
     public void ForwardSavingMask(int batch, Tensor input, Tensor output, Tensor mask)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
+        ActivationReference.RequireMask(_g.Kind, _g.NegativeSlope);
         long count = (long)batch * _g.Features;
         ActivationReference.ForwardSavingMask<float>(_g.Kind, batch, _g.Features, CpuTensor.Span(input, count, nameof(input)), CpuTensor.Span(output, count, nameof(output)),
             MemoryMarshal.Cast<float, uint>(CpuTensor.Span(mask, (long)batch * CompactMasks.ActivationMaskFloats(_g.Features), nameof(mask))), _g.NegativeSlope);
@@ -220,6 +221,7 @@ internal sealed class ReferenceActivationOperator : IActivationOperator
     public void BackwardFromMask(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
+        ActivationReference.RequireMask(_g.Kind, _g.NegativeSlope);
         if (inputGradient.IsEmpty) return;
         long count = (long)batch * _g.Features;
         ActivationReference.BackwardFromMask<float>(_g.Kind, batch, _g.Features,

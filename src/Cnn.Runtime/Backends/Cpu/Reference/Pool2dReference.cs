@@ -120,7 +120,7 @@ public static class Pool2dReference
     internal static int InputPosition(in Pool2dGeometry g, int oy, int ox, byte index)
         => (oy * g.StrideHeight - g.PaddingHeight + index / g.KernelWidth) * g.InWidth + ox * g.StrideWidth - g.PaddingWidth + index % g.KernelWidth;
 
-    private static void RequireIndices(in Pool2dGeometry g)
+    internal static void RequireIndices(in Pool2dGeometry g)
     {
         if (!CompactMasks.HasPoolIndices(g))
             throw new NotSupportedException($"{g.Kind} pooling with a {g.KernelHeight}×{g.KernelWidth} window keeps no byte indices: only max pooling over at most {CompactMasks.MaxPoolWindow} positions does.");
@@ -198,6 +198,7 @@ internal sealed class ReferencePool2dOperator : IPool2dOperator
     public void ForwardSavingIndices(int batch, Tensor input, Tensor output, Tensor indices)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
+        Pool2dReference.RequireIndices(_g);
         Span<float> x = CpuTensor.Span(input, (long)batch * _g.InputSize, nameof(input)), y = CpuTensor.Span(output, (long)batch * _g.OutputSize, nameof(output));
         Span<byte> bytes = Pool2dIndices.Bytes(indices, batch, _g, nameof(indices));
         int inPlane = _g.InHeight * _g.InWidth, outPlane = _g.OutHeight * _g.OutWidth;
@@ -213,6 +214,7 @@ internal sealed class ReferencePool2dOperator : IPool2dOperator
     public void BackwardFromIndices(int batch, Tensor indices, Tensor outputGradient, Tensor inputGradient)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
+        Pool2dReference.RequireIndices(_g);
         if (inputGradient.IsEmpty) return;
         Span<float> dy = CpuTensor.Span(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
         Span<float> dx = CpuTensor.Span(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
