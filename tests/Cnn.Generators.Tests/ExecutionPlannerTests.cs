@@ -102,8 +102,12 @@ public class ExecutionPlannerTests
             Conv("stem", 4, 3, padding: 1),
             new ResidualSpec("block", null, Layers(Act("relu1", ActivationKindSpec.ReLU), Conv("conv", 4, 3, padding: 1), Act("relu2", ActivationKindSpec.ReLU)), null, EquatableArray<LayerSpec>.Empty),
             new FlattenSpec("flatten", null), new LinearSpec("fc", null, S(3), S(0), true));
-        foreach (PlanMode mode in new[] { PlanMode.Training, PlanMode.Inference })
-            Assert.Equal("conv+relu2", Chains(network, ExecutionPlanner.Plan(network, mode)));
+        Assert.Equal("conv+relu2", Chains(network, ExecutionPlanner.Plan(network, PlanMode.Inference)));
+        // In training, relu2's output is read only by its own backward step (the sum reads nothing), so it
+        // keeps a bit mask instead, which its own forward step writes: the convolution runs alone.
+        ExecutionPlan training = ExecutionPlanner.Plan(network, PlanMode.Training);
+        Assert.Equal("", Chains(network, training));
+        Assert.Equal(new[] { "relu2" }, training.CompactMasks.Select(l => network.Layers[l].Path));
     }
 
     [Theory]
@@ -184,17 +188,44 @@ public class ExecutionPlannerTests
     }
 
     [Fact]
-    public void MaxPoolOutput_StaysForItsBackward_SoReLUAfterItRunsInPlaceOnlyForInference()
+    public void MaxPool_KeepsIndicesInTraining_SoReLUAfterItRunsInPlaceInBothPlans()
     {
         ShapedNetwork network = ConcatNet();
         ShapedLayer pool = network.Layers.First(l => l.Path == "pool1"), relu = network.Layers.First(l => l.Path == "relu1");
         ExecutionPlan training = ExecutionPlanner.Plan(network, PlanMode.Training), inference = ExecutionPlanner.Plan(network, PlanMode.Inference);
 
-        Assert.NotEqual(training.Tensors[training.Values[pool.Output]].Buffer, training.Tensors[training.Values[relu.Output]].Buffer);
+        // pool1's backward reads its byte indices, not its output, so relu1 may overwrite that output.
+        Assert.True(training.KeepsCompactMask(network.Layers.ToList().IndexOf(pool)));
+        Assert.Equal(training.Tensors[training.Values[pool.Output]].Buffer, training.Tensors[training.Values[relu.Output]].Buffer);
         Assert.Equal(inference.Tensors[inference.Values[pool.Output]].Buffer, inference.Tensors[inference.Values[relu.Output]].Buffer);
+        // relu1's output feeds the branches' convolutions, whose backward steps read it: no mask would free it.
+        Assert.False(training.KeepsCompactMask(network.Layers.ToList().IndexOf(relu)));
+        Assert.Empty(inference.CompactMasks);
         // SiLU's gradient needs its input: never in place.
         ShapedLayer silu = network.Layers.First(l => l.Path == "b.silu");
         Assert.NotEqual(inference.Tensors[inference.Values[silu.Input]].Buffer, inference.Tensors[inference.Values[silu.Output]].Buffer);
+    }
+
+    [Fact]
+    public void CompactMasks_FreeTheFullTensorBetweenReLUAndMaxPool_AfterThePoolsForwardStep()
+    {
+        // VGG's pattern: conv → relu → max pool → conv. Only the masks remain of relu's output for backward.
+        ShapedNetwork network = Shaped(new InputSpec(3, 16, 16, false, null),
+            Conv("conv1", 8, 3, padding: 1), Act("relu1", ActivationKindSpec.ReLU), Pool("pool1", PoolKindSpec.Max, 2),
+            Conv("conv2", 8, 3, padding: 1), Act("relu2", ActivationKindSpec.ReLU), Conv("conv3", 8, 3, padding: 1), Act("relu3", ActivationKindSpec.LeakyReLU, 0.1),
+            Pool("pool2", PoolKindSpec.Max, 2), new FlattenSpec("flatten", null), new LinearSpec("fc", null, S(10), S(0), true));
+        ExecutionPlan training = ExecutionPlanner.Plan(network, PlanMode.Training);
+        int Layer(string path) => network.Layers.ToList().FindIndex(l => l.Path == path);
+
+        // relu2's output is conv3's input, which conv3's weight gradient reads: relu2 keeps it, and fuses.
+        Assert.Equal(new[] { "relu1", "pool1", "relu3", "pool2" }, training.CompactMasks.Select(l => network.Layers[l].Path));
+        Assert.Equal("conv2+relu2", Chains(network, training));
+        PlannedTensor relu1 = training.Tensors[training.Values[network.Layers[Layer("relu1")].Output]];
+        Assert.Equal(Layer("pool1"), relu1.LastStep);
+        // A bit per value and a byte per pooled value, in whole floats per sample.
+        Assert.Equal((8 * 16 * 16 + 31) / 32, training.Tensors[training.Masks[Layer("relu1")]].Size);
+        Assert.Equal((8 * 8 * 8 + 3) / 4, training.Tensors[training.Masks[Layer("pool1")]].Size);
+        Assert.Empty(Simulate(network, training));
     }
 
     [Fact]

@@ -87,11 +87,14 @@ internal sealed unsafe class CudaPool2dOperator : IPool2dOperator, IDisposable
         _backend.Enter();
         GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
-        ulong x = _backend.Pointer(input, (long)batch * _g.InputSize, nameof(input));
+        // A planned network passes no input or output to average and sum pooling, which need neither:
+        // the backend's own kernel then runs, as it reads x only for max pooling.
+        bool withoutValues = _g.Kind != PoolKind.Max && input.IsEmpty;
+        ulong x = withoutValues ? 0 : _backend.Pointer(input, (long)batch * _g.InputSize, nameof(input));
         ulong dy = _backend.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
         ulong dx = _backend.Pointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
         if (batch == 0) return;
-        if (UsesCudnn)
+        if (UsesCudnn && !withoutValues)
         {
             // cuDNN's max pooling backward finds each window's maximum from x and y.
             ulong y = _backend.Pointer(output, (long)batch * _g.OutputSize, nameof(output));

@@ -249,6 +249,8 @@ namespace Cnn.Generators.Emitting
                     Slot(e.GradientSlot(layer.Output), training.Gradients[layer.Output], inference.Gradients[layer.Output], y.Shape.Size, $"its gradient{gradientView}{gradientInPlace}");
                 }
                 if (layer.MaskOffset >= 0) Slot(e.MaskSlot(layer), training.Masks[i], inference.Masks[i], layer.InputShape.Size, $"{layer.Path}'s mask");
+                else if (e.HasCompactMask(layer))
+                    Slot(e.MaskSlot(layer), training.Masks[i], -1, training.Tensors[training.Masks[i]].Size, $"{layer.Path}'s compact {(layer.Resolved is Pool2dResolved ? "indices" : "bit mask")}, kept for backward instead of {(layer.Resolved is Pool2dResolved ? "its input and output" : "its output")}");
                 int scratch = training.Scratches[i];
                 if (scratch >= 0) Slot(e.ScratchSlot(layer), scratch, -1, training.Tensors[scratch].Size, $"where {layer.Path} computes a second gradient contribution before adding it");
             }
@@ -504,7 +506,8 @@ namespace Cnn.Generators.Emitting
             w.Line("CheckBatch(batch);");
             if (dropout) w.Line("_forwardDropoutState = DropoutState;");
             string unfused = $"ForwardThrough({Num(network.Layers.Count - 1)}, batch)";
-            bool fusesTraining = e.Plans.Training.Fusions.Count > 0, fusesInference = e.Plans.Inference.Fusions.Count > 0;
+            // The training plan runs its own forward when it fuses steps or keeps compact masks.
+            bool fusesTraining = e.Plans.Training.Fusions.Count > 0 || e.Plans.Training.CompactMasks.Count > 0, fusesInference = e.Plans.Inference.Fusions.Count > 0;
             if (fusesTraining || fusesInference)
                 w.Line($"if (_inference) {(fusesInference ? "ForwardInferencePlan(batch)" : unfused)}; else {(fusesTraining ? "ForwardTrainingPlan(batch)" : unfused)};");
             else
@@ -533,7 +536,8 @@ namespace Cnn.Generators.Emitting
         private static void EmitPlannedForward(SourceWriter w, ShapedNetwork network, EmitContext e, ExecutionPlan plan, string method)
         {
             string mode = plan.Mode == PlanMode.Training ? "training" : "inference";
-            w.Line($"/// <summary>Every layer forward as the {mode} plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
+            string kept = plan.CompactMasks.Count > 0 ? ", compact masks kept" : "";
+            w.Line($"/// <summary>Every layer forward as the {mode} plan runs them, fused steps as one call{kept}; after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
             w.Open($"private void {method}(int batch)");
             w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
             List<FusedOperator> fusedOperators = FusedOperators(network, e);
@@ -553,7 +557,15 @@ namespace Cnn.Generators.Emitting
                     i = chain.Last;
                     continue;
                 }
-                EmitLayerForward(w, layer, e);
+                if (plan.KeepsCompactMask(i))
+                {
+                    w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}, keeping {e.MaskSlot(layer)} for backward");
+                    w.Line(layer.Resolved.Rules.ForwardSavingMask(layer, e));
+                }
+                else
+                {
+                    EmitLayerForward(w, layer, e);
+                }
                 if (plan.FreedAfter(i).Any()) w.Line($"if (poison) PoisonFreed({Num(i)}, batch);");
             }
             w.Close();

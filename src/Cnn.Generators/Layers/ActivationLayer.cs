@@ -129,6 +129,20 @@ namespace Cnn.Generators.Layers
             return g.BackwardFromOutput && !g.PerSample;
         }
 
+        /// <summary>ReLU, and LeakyReLU with a slope ≥ 0, can keep one bit per value (output &gt; 0) instead of the output.</summary>
+        public override CompactMask? CompactMask(ShapedLayer layer)
+        {
+            var g = (ActivationResolved)layer.Resolved;
+            bool hasMask = g.Activation == ActivationKindSpec.ReLU || (g.Activation == ActivationKindSpec.LeakyReLU && g.NegativeSlope >= 0);
+            return hasMask ? new CompactMask(SavedTensors.Output, (g.Features + 31) / 32, "Mask") : null;
+        }
+
+        public override string ForwardSavingMask(ShapedLayer layer, EmitContext e)
+            => $"{Field(layer)}.ForwardSavingMask(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)}, {e.Mask(layer)});";
+
+        public override string BackwardFromMask(ShapedLayer layer, EmitContext e, string dx)
+            => $"{Field(layer)}.BackwardFromMask(batch, {e.Mask(layer)}, {e.GradientOf(layer.Output)}, {dx});";
+
         protected override void Forward(ShapedLayer layer, ActivationResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)});");
 

@@ -15,6 +15,7 @@ namespace Cnn.Generators.Layers
         private readonly string[] _values;
         private readonly Dictionary<string, string> _views = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _masks = new Dictionary<string, string>(StringComparer.Ordinal);
+        private readonly HashSet<string> _compactMasks = new HashSet<string>(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _scratches = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _parameterIndices = new Dictionary<string, int>(StringComparer.Ordinal);
 
@@ -32,10 +33,14 @@ namespace Cnn.Generators.Layers
 
             _values = new string[network.Tensors.Count];
             _values[0] = Unique("NetworkInput");
-            foreach (ShapedLayer layer in network.Layers)
+            for (int i = 0; i < network.Layers.Count; i++)
             {
+                ShapedLayer layer = network.Layers[i];
                 _values[layer.Output] = Unique(Pascal(layer.Path) + "Output");
                 if (layer.MaskOffset >= 0) _masks[layer.Path] = Unique(Pascal(layer.Path) + "Mask");
+                if (!plans.Training.KeepsCompactMask(i)) continue;
+                _compactMasks.Add(layer.Path);
+                _masks[layer.Path] = Unique(Pascal(layer.Path) + layer.Resolved.Rules.CompactMask(layer)!.SlotSuffix);
             }
             for (int i = 0; i < network.Layers.Count; i++)
             {
@@ -87,7 +92,10 @@ namespace Cnn.Generators.Layers
         /// <summary>A view of a concatenation's output (or its gradient) that starts <paramref name="start"/> values into each sample.</summary>
         public string Strided(string slot, long start) => $"Strided({slot}, batch, {Num(start)})";
 
-        /// <summary>The layer's mask (dropout).</summary>
+        /// <summary>Whether the training plan keeps the layer's compact mask (ReLU bits, max-pool indices) for its backward step.</summary>
+        public bool HasCompactMask(ShapedLayer layer) => _compactMasks.Contains(layer.Path);
+
+        /// <summary>The layer's mask (dropout's, or a compact mask).</summary>
         public string Mask(ShapedLayer layer) => $"Activation({MaskSlot(layer)}, batch)";
 
         public string Parameter(ParameterModel p) => View(p);

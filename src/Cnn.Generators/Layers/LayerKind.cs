@@ -48,6 +48,20 @@ namespace Cnn.Generators.Layers
         public virtual SavedTensors SavedForBackward(ShapedLayer layer) => SavedTensors.Input;
 
         /// <summary>
+        /// The compact mask the layer can keep instead of (part of) <see cref="SavedForBackward"/>, or
+        /// null; a kind that has one also emits <see cref="ForwardSavingMask"/> and <see cref="BackwardFromMask"/>.
+        /// </summary>
+        public virtual CompactMask? CompactMask(ShapedLayer layer) => null;
+
+        /// <summary>The forward call of a training plan that keeps the layer's compact mask.</summary>
+        public virtual string ForwardSavingMask(ShapedLayer layer, EmitContext e)
+            => throw new System.NotSupportedException($"{layer.Kind} keeps no compact mask.");
+
+        /// <summary>The backward call from the compact mask alone, writing the input gradient to <paramref name="dx"/>.</summary>
+        public virtual string BackwardFromMask(ShapedLayer layer, EmitContext e, string dx)
+            => throw new System.NotSupportedException($"{layer.Kind} keeps no compact mask.");
+
+        /// <summary>
         /// Whether the layer may run in place: forward writes the output over the input (elementwise,
         /// reading each value before writing it), backward reads only the output (never the input),
         /// and the input gradient may overwrite the output gradient. Every backend's kernel must allow
@@ -101,7 +115,8 @@ namespace Cnn.Generators.Layers
                 GradientRoute.Accumulate => e.Scratch(layer, e.Network.Tensors[layer.Input].Shape.Size),
                 _ => "default",
             };
-            Backward(layer, e, dx, calls);
+            if (e.HasCompactMask(layer)) calls.Add(BackwardFromMask(layer, e, dx));
+            else Backward(layer, e, dx, calls);
             e.AddAccumulate(layer, layer.Input, route, calls);
         }
     }

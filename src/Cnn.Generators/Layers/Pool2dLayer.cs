@@ -160,10 +160,29 @@ namespace Cnn.Generators.Layers
         protected override void Forward(ShapedLayer layer, Pool2dResolved g, EmitContext e, List<string> calls)
             => calls.Add($"{Field(layer)}.Forward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)});");
 
-        /// <summary>Max pooling finds the maximum again from the input and the output.</summary>
-        public override SavedTensors SavedForBackward(ShapedLayer layer) => SavedTensors.Input | SavedTensors.Output;
+        /// <summary>Max pooling finds the maximum again from the input and the output; the averages and sums need only the output gradient.</summary>
+        public override SavedTensors SavedForBackward(ShapedLayer layer)
+            => ((Pool2dResolved)layer.Resolved).PoolKind == PoolKindSpec.Max ? SavedTensors.Input | SavedTensors.Output : SavedTensors.None;
 
+        /// <summary>Max pooling over at most 255 positions can keep one byte per pooled value (its window's maximum) instead of its input and output.</summary>
+        public override CompactMask? CompactMask(ShapedLayer layer)
+        {
+            var g = (Pool2dResolved)layer.Resolved;
+            bool hasIndices = g.PoolKind == PoolKindSpec.Max && g.KernelHeight * g.KernelWidth <= 255;
+            return hasIndices ? new CompactMask(SavedTensors.Input | SavedTensors.Output, ((long)g.Channels * g.OutHeight * g.OutWidth + 3) / 4, "Indices") : null;
+        }
+
+        public override string ForwardSavingMask(ShapedLayer layer, EmitContext e)
+            => $"{Field(layer)}.ForwardSavingIndices(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)}, {e.Mask(layer)});";
+
+        public override string BackwardFromMask(ShapedLayer layer, EmitContext e, string dx)
+            => $"{Field(layer)}.BackwardFromIndices(batch, {e.Mask(layer)}, {e.GradientOf(layer.Output)}, {dx});";
+
+        /// <summary>The averages and sums get no input or output: the planner keeps neither for them.</summary>
         protected override void Backward(ShapedLayer layer, Pool2dResolved g, EmitContext e, string dx, List<string> calls)
-            => calls.Add($"{Field(layer)}.Backward(batch, {e.Value(layer.Input)}, {e.Value(layer.Output)}, {e.GradientOf(layer.Output)}, {dx});");
+        {
+            bool max = g.PoolKind == PoolKindSpec.Max;
+            calls.Add($"{Field(layer)}.Backward(batch, {(max ? e.Value(layer.Input) : "default")}, {(max ? e.Value(layer.Output) : "default")}, {e.GradientOf(layer.Output)}, {dx});");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Cnn.Generators.Helpers;
 
 namespace Cnn.Generators.Planning
@@ -9,7 +10,9 @@ namespace Cnn.Generators.Planning
     /// assigned to by liveness. Index maps say which planned tensor holds what (-1: none in this mode):
     /// <see cref="Values"/> and <see cref="Gradients"/> by shaped tensor (a view shares its input's),
     /// <see cref="Masks"/> and <see cref="Scratches"/> by layer. <see cref="Fusions"/> lists the layers
-    /// whose forward steps run as one. Plain data: tested on its own.
+    /// whose forward steps run as one. <see cref="CompactMasks"/> lists the layers that keep a compact
+    /// mask (their <see cref="Masks"/> entry) instead of full tensors for backward (training only).
+    /// Plain data: tested on its own.
     /// </summary>
     internal sealed record ExecutionPlan(
         PlanMode Mode,
@@ -22,8 +25,12 @@ namespace Cnn.Generators.Planning
         EquatableArray<int> Scratches,
         int Labels,
         long ActivationsPerSample,
-        EquatableArray<FusedChain> Fusions)
+        EquatableArray<FusedChain> Fusions,
+        EquatableArray<int> CompactMasks)
     {
+        /// <summary>Whether layer <paramref name="layer"/> keeps a compact mask in this plan.</summary>
+        public bool KeepsCompactMask(int layer) => CompactMasks.Contains(layer);
+
         /// <summary>The fused step that layer <paramref name="layer"/> leads, or null.</summary>
         public FusedChain? FusionLedBy(int layer)
         {

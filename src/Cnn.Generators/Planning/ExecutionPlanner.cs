@@ -23,6 +23,7 @@ namespace Cnn.Generators.Planning
         public static ExecutionPlan Plan(ShapedNetwork network, PlanMode mode, bool fuse = true)
         {
             var builder = new PlanBuilder(network, mode);
+            builder.ChooseCompactMasks();
             builder.AddTensors();
             builder.AddSteps();
             builder.Pin();
@@ -42,6 +43,7 @@ namespace Cnn.Generators.Planning
             private readonly HashSet<int> _pinned = new HashSet<int>();
             private int[] _values = Array.Empty<int>(), _gradients = Array.Empty<int>(), _masks = Array.Empty<int>(), _scratches = Array.Empty<int>();
             private int[] _parent = Array.Empty<int>();
+            private bool[] _compact = Array.Empty<bool>();
             private int _labels;
 
             public PlanBuilder(ShapedNetwork network, PlanMode mode)
@@ -69,6 +71,58 @@ namespace Cnn.Generators.Planning
                 return _tensors.Count - 1;
             }
 
+            /// <summary>Whether the layer has a backward step: it owns parameters or passes a gradient on.</summary>
+            private bool HasBackward(ShapedLayer layer)
+                => !IsView(layer) && (layer.ParameterCount > 0 || layer.Routes.Any(r => r != GradientRoute.None));
+
+            /// <summary>
+            /// In training, the layers that keep a compact mask (ReLU bits, max-pool indices) instead of
+            /// full tensors, where that frees one: a layer whose kind has a mask takes it while some tensor
+            /// it would stop reading is then read by no other backward step (nor by the caller). Starting
+            /// from every such layer, one that frees nothing goes back to reading its tensors, which may
+            /// take another's gain away, until nothing changes. ReLU then max pooling (VGG, ResNet's stem)
+            /// both take theirs and the full-size tensor between them dies after the pool's forward step.
+            /// </summary>
+            public void ChooseCompactMasks()
+            {
+                _compact = new bool[_layers];
+                if (!Training) return;
+                // Which shaped tensor holds each tensor's value: a view shares its input's.
+                int[] root = Enumerable.Range(0, _network.Tensors.Count).ToArray();
+                for (int i = 0; i < _layers; i++)
+                {
+                    ShapedLayer layer = _network.Layers[i];
+                    if (IsView(layer)) root[layer.Output] = root[layer.Input];
+                    _compact[i] = HasBackward(layer) && layer.Resolved.Rules.CompactMask(layer) is not null;
+                }
+                IEnumerable<int> Reads(int i, SavedTensors saved)
+                {
+                    ShapedLayer layer = _network.Layers[i];
+                    if ((saved & SavedTensors.Input) != 0) foreach (int input in layer.Inputs) yield return root[input];
+                    if ((saved & SavedTensors.Output) != 0) yield return root[layer.Output];
+                }
+                for (bool changed = true; changed;)
+                {
+                    changed = false;
+                    int[] readers = new int[_network.Tensors.Count];
+                    readers[root[0]]++;
+                    readers[root[Output]]++;
+                    for (int i = 0; i < _layers; i++)
+                    {
+                        ShapedLayer layer = _network.Layers[i];
+                        if (!HasBackward(layer) || _compact[i]) continue;
+                        foreach (int t in Reads(i, layer.Resolved.Rules.SavedForBackward(layer)).Distinct()) readers[t]++;
+                    }
+                    for (int i = 0; i < _layers; i++)
+                    {
+                        ShapedLayer layer = _network.Layers[i];
+                        if (!_compact[i] || Reads(i, layer.Resolved.Rules.CompactMask(layer)!.Replaces).Any(t => readers[t] == 0)) continue;
+                        _compact[i] = false;
+                        changed = true;
+                    }
+                }
+            }
+
             public void AddTensors()
             {
                 int count = _network.Tensors.Count;
@@ -86,6 +140,7 @@ namespace Cnn.Generators.Planning
                     bool hasGradient = _network.Tensors[layer.Output].HasGradient && (Training || layer.Output == Output);
                     if (hasGradient) _gradients[layer.Output] = view ? _gradients[layer.Input] : NewTensor(PlannedRole.Gradient, layer.Output, size);
                     if (layer.MaskOffset >= 0) _masks[i] = NewTensor(PlannedRole.Mask, i, layer.InputShape.Size);
+                    else if (_compact[i]) _masks[i] = NewTensor(PlannedRole.Mask, i, layer.Resolved.Rules.CompactMask(layer)!.FloatsPerSample);
                     if (!Training) continue;
                     long scratch = 0;
                     for (int k = 0; k < layer.Inputs.Count; k++)
@@ -118,11 +173,10 @@ namespace Cnn.Generators.Planning
                     ShapedLayer layer = _network.Layers[i];
                     var reads = new List<int>();
                     var writes = new List<int>();
-                    bool backward = !IsView(layer) && (layer.ParameterCount > 0 || layer.Routes.Any(r => r != GradientRoute.None));
-                    if (backward)
+                    if (HasBackward(layer))
                     {
                         reads.Add(_gradients[layer.Output]);
-                        SavedTensors saved = layer.Resolved.Rules.SavedForBackward(layer);
+                        SavedTensors saved = _compact[i] ? SavedTensors.Mask : layer.Resolved.Rules.SavedForBackward(layer);
                         if ((saved & SavedTensors.Input) != 0) foreach (int input in layer.Inputs) reads.Add(_values[input]);
                         if ((saved & SavedTensors.Output) != 0) reads.Add(_values[layer.Output]);
                         if ((saved & SavedTensors.Mask) != 0 && _masks[i] >= 0) reads.Add(_masks[i]);
@@ -235,7 +289,8 @@ namespace Cnn.Generators.Planning
             private bool Follows(int producer, FusionRole role, int[] consumers)
             {
                 int next = producer + 1;
-                if (next >= _layers || RoleOf(next) != role) return false;
+                // A layer that keeps a compact mask writes it in its own forward step.
+                if (next >= _layers || RoleOf(next) != role || _compact[next]) return false;
                 ShapedLayer layer = _network.Layers[next];
                 int value = _network.Layers[producer].Output;
                 return layer.Inputs.Count == 1 && layer.Input == value && consumers[value] == 1 && value != Output
@@ -280,7 +335,7 @@ namespace Cnn.Generators.Planning
                 }
                 return new ExecutionPlan(_mode, _steps.ToEquatableArray(), tensors.ToEquatableArray(), buffers.ToEquatableArray(),
                     _values.ToEquatableArray(), _gradients.ToEquatableArray(), _masks.ToEquatableArray(), _scratches.ToEquatableArray(), _labels, total,
-                    fusions.ToEquatableArray());
+                    fusions.ToEquatableArray(), Enumerable.Range(0, _layers).Where(i => _compact[i]).ToEquatableArray());
             }
 
             /// <summary>

@@ -28,7 +28,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
     private const long BufferLength = 0;
 
     /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
-    private const long TrainingActivationsPerSample = 170401;
+    private const long TrainingActivationsPerSample = 98945;
 
     /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
     private const long InferenceActivationsPerSample = 78993;
@@ -110,74 +110,81 @@ partial class CifarAlexNet : global::Cnn.INetwork
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Training: 167296, Inference: 75904, Size: 3072); // the input (N, 3, 32, 32)
+    private static readonly TensorSlot NetworkInput = new(Training: 93904, Inference: 75904, Size: 3072); // the input (N, 3, 32, 32)
     private static readonly TensorSlot Features_0Output = new(Training: 0, Inference: 0, Size: 61504); // features.0: Conv2d (N, 64, 31, 31)
-    private static readonly TensorSlot Features_0OutputGradient = new(Training: 61504, Inference: -1, Size: 61504); // its gradient; in place over Relu1OutputGradient (training)
+    private static readonly TensorSlot Features_0OutputGradient = new(Training: 0, Inference: -1, Size: 61504); // its gradient; in place over Relu1OutputGradient (training)
     private static readonly TensorSlot Relu1Output = new(Training: 0, Inference: 0, Size: 61504); // relu1: ReLU (N, 64, 31, 31); in place over Features_0Output (training, inference)
-    private static readonly TensorSlot Relu1OutputGradient = new(Training: 61504, Inference: -1, Size: 61504); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Training: 136768, Inference: 61504, Size: 14400); // maxpool1: MaxPool2d (N, 64, 15, 15)
-    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 151168, Inference: -1, Size: 14400); // its gradient
-    private static readonly TensorSlot Features_3Output = new(Training: 61504, Inference: 0, Size: 37632); // features.3: Conv2d (N, 192, 14, 14)
-    private static readonly TensorSlot Features_3OutputGradient = new(Training: 99136, Inference: -1, Size: 37632); // its gradient; in place over Relu2OutputGradient (training)
-    private static readonly TensorSlot Relu2Output = new(Training: 61504, Inference: 0, Size: 37632); // relu2: ReLU (N, 192, 14, 14); in place over Features_3Output (training, inference)
-    private static readonly TensorSlot Relu2OutputGradient = new(Training: 99136, Inference: -1, Size: 37632); // its gradient
-    private static readonly TensorSlot Maxpool2Output = new(Training: 160384, Inference: 37632, Size: 6912); // maxpool2: MaxPool2d (N, 192, 6, 6)
-    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 151168, Inference: -1, Size: 6912); // its gradient
-    private static readonly TensorSlot Features_6Output = new(Training: 99136, Inference: 0, Size: 13824); // features.6: Conv2d (N, 384, 6, 6)
-    private static readonly TensorSlot Features_6OutputGradient = new(Training: 112960, Inference: -1, Size: 13824); // its gradient; in place over Relu3OutputGradient (training)
-    private static readonly TensorSlot Relu3Output = new(Training: 99136, Inference: 0, Size: 13824); // relu3: ReLU (N, 384, 6, 6); in place over Features_6Output (training, inference)
-    private static readonly TensorSlot Relu3OutputGradient = new(Training: 112960, Inference: -1, Size: 13824); // its gradient
-    private static readonly TensorSlot Features_8Output = new(Training: 112960, Inference: 13824, Size: 9216); // features.8: Conv2d (N, 256, 6, 6)
-    private static readonly TensorSlot Features_8OutputGradient = new(Training: 126784, Inference: -1, Size: 9216); // its gradient; in place over Relu4OutputGradient (training)
-    private static readonly TensorSlot Relu4Output = new(Training: 112960, Inference: 13824, Size: 9216); // relu4: ReLU (N, 256, 6, 6); in place over Features_8Output (training, inference)
-    private static readonly TensorSlot Relu4OutputGradient = new(Training: 126784, Inference: -1, Size: 9216); // its gradient
-    private static readonly TensorSlot Features_10Output = new(Training: 122176, Inference: 0, Size: 9216); // features.10: Conv2d (N, 256, 6, 6)
-    private static readonly TensorSlot Features_10OutputGradient = new(Training: 151168, Inference: -1, Size: 9216); // its gradient; in place over Relu5OutputGradient (training)
-    private static readonly TensorSlot Relu5Output = new(Training: 122176, Inference: 0, Size: 9216); // relu5: ReLU (N, 256, 6, 6); in place over Features_10Output (training, inference)
-    private static readonly TensorSlot Relu5OutputGradient = new(Training: 151168, Inference: -1, Size: 9216); // its gradient
-    private static readonly TensorSlot Maxpool3Output = new(Training: 131392, Inference: 9216, Size: 1024); // maxpool3: MaxPool2d (N, 256, 2, 2)
-    private static readonly TensorSlot Maxpool3OutputGradient = new(Training: 132416, Inference: -1, Size: 1024); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Training: 131392, Inference: 9216, Size: 1024); // flatten1: Flatten (N, 1024), a view of Maxpool3Output
-    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 132416, Inference: -1, Size: 1024); // its gradient, a view of Maxpool3OutputGradient
-    private static readonly TensorSlot Dropout1Output = new(Training: 132416, Inference: 0, Size: 1024); // dropout1: Dropout (N, 1024)
-    private static readonly TensorSlot Dropout1OutputGradient = new(Training: 134464, Inference: -1, Size: 1024); // its gradient
-    private static readonly TensorSlot Dropout1Mask = new(Training: 133440, Inference: 1024, Size: 1024); // dropout1's mask
-    private static readonly TensorSlot Classifier_1Output = new(Training: 134464, Inference: 1024, Size: 512); // classifier.1: Linear (N, 512)
-    private static readonly TensorSlot Classifier_1OutputGradient = new(Training: 151168, Inference: -1, Size: 512); // its gradient; in place over Relu6OutputGradient (training)
-    private static readonly TensorSlot Relu6Output = new(Training: 134464, Inference: 1024, Size: 512); // relu6: ReLU (N, 512); in place over Classifier_1Output (training, inference)
-    private static readonly TensorSlot Relu6OutputGradient = new(Training: 151168, Inference: -1, Size: 512); // its gradient
-    private static readonly TensorSlot Dropout2Output = new(Training: 134976, Inference: 0, Size: 512); // dropout2: Dropout (N, 512)
-    private static readonly TensorSlot Dropout2OutputGradient = new(Training: 136000, Inference: -1, Size: 512); // its gradient
-    private static readonly TensorSlot Dropout2Mask = new(Training: 135488, Inference: 512, Size: 512); // dropout2's mask
-    private static readonly TensorSlot Classifier_4Output = new(Training: 136000, Inference: 512, Size: 256); // classifier.4: Linear (N, 256)
-    private static readonly TensorSlot Classifier_4OutputGradient = new(Training: 136512, Inference: -1, Size: 256); // its gradient; in place over Relu7OutputGradient (training)
-    private static readonly TensorSlot Relu7Output = new(Training: 136000, Inference: 512, Size: 256); // relu7: ReLU (N, 256); in place over Classifier_4Output (training, inference)
-    private static readonly TensorSlot Relu7OutputGradient = new(Training: 136512, Inference: -1, Size: 256); // its gradient
-    private static readonly TensorSlot Classifier_6Output = new(Training: 170368, Inference: 78976, Size: 10); // classifier.6: Linear (N, 10)
-    private static readonly TensorSlot Classifier_6OutputGradient = new(Training: 170384, Inference: 0, Size: 10); // its gradient
-    private static readonly TensorSlot LabelValues = new(Training: 170400, Inference: 78992, Size: 1); // the class index of each sample
+    private static readonly TensorSlot Relu1OutputGradient = new(Training: 0, Inference: -1, Size: 61504); // its gradient
+    private static readonly TensorSlot Relu1Mask = new(Training: 96976, Inference: -1, Size: 1922); // relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Maxpool1Output = new(Training: 61504, Inference: 61504, Size: 14400); // maxpool1: MaxPool2d (N, 64, 15, 15)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 75904, Inference: -1, Size: 14400); // its gradient
+    private static readonly TensorSlot Maxpool1Indices = new(Training: 90304, Inference: -1, Size: 3600); // maxpool1's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Features_3Output = new(Training: 0, Inference: 0, Size: 37632); // features.3: Conv2d (N, 192, 14, 14)
+    private static readonly TensorSlot Features_3OutputGradient = new(Training: 0, Inference: -1, Size: 37632); // its gradient; in place over Relu2OutputGradient (training)
+    private static readonly TensorSlot Relu2Output = new(Training: 0, Inference: 0, Size: 37632); // relu2: ReLU (N, 192, 14, 14); in place over Features_3Output (training, inference)
+    private static readonly TensorSlot Relu2OutputGradient = new(Training: 0, Inference: -1, Size: 37632); // its gradient
+    private static readonly TensorSlot Relu2Mask = new(Training: 57024, Inference: -1, Size: 1176); // relu2's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Maxpool2Output = new(Training: 41472, Inference: 37632, Size: 6912); // maxpool2: MaxPool2d (N, 192, 6, 6)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 48384, Inference: -1, Size: 6912); // its gradient
+    private static readonly TensorSlot Maxpool2Indices = new(Training: 55296, Inference: -1, Size: 1728); // maxpool2's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Features_6Output = new(Training: 0, Inference: 0, Size: 13824); // features.6: Conv2d (N, 384, 6, 6)
+    private static readonly TensorSlot Features_6OutputGradient = new(Training: 13824, Inference: -1, Size: 13824); // its gradient; in place over Relu3OutputGradient (training)
+    private static readonly TensorSlot Relu3Output = new(Training: 0, Inference: 0, Size: 13824); // relu3: ReLU (N, 384, 6, 6); in place over Features_6Output (training, inference)
+    private static readonly TensorSlot Relu3OutputGradient = new(Training: 13824, Inference: -1, Size: 13824); // its gradient
+    private static readonly TensorSlot Features_8Output = new(Training: 13824, Inference: 13824, Size: 9216); // features.8: Conv2d (N, 256, 6, 6)
+    private static readonly TensorSlot Features_8OutputGradient = new(Training: 32256, Inference: -1, Size: 9216); // its gradient; in place over Relu4OutputGradient (training)
+    private static readonly TensorSlot Relu4Output = new(Training: 13824, Inference: 13824, Size: 9216); // relu4: ReLU (N, 256, 6, 6); in place over Features_8Output (training, inference)
+    private static readonly TensorSlot Relu4OutputGradient = new(Training: 32256, Inference: -1, Size: 9216); // its gradient
+    private static readonly TensorSlot Features_10Output = new(Training: 23040, Inference: 0, Size: 9216); // features.10: Conv2d (N, 256, 6, 6)
+    private static readonly TensorSlot Features_10OutputGradient = new(Training: 23040, Inference: -1, Size: 9216); // its gradient; in place over Relu5OutputGradient (training)
+    private static readonly TensorSlot Relu5Output = new(Training: 23040, Inference: 0, Size: 9216); // relu5: ReLU (N, 256, 6, 6); in place over Features_10Output (training, inference)
+    private static readonly TensorSlot Relu5OutputGradient = new(Training: 23040, Inference: -1, Size: 9216); // its gradient
+    private static readonly TensorSlot Relu5Mask = new(Training: 49408, Inference: -1, Size: 288); // relu5's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Maxpool3Output = new(Training: 58208, Inference: 9216, Size: 1024); // maxpool3: MaxPool2d (N, 256, 2, 2)
+    private static readonly TensorSlot Maxpool3OutputGradient = new(Training: 59232, Inference: -1, Size: 1024); // its gradient
+    private static readonly TensorSlot Maxpool3Indices = new(Training: 49696, Inference: -1, Size: 256); // maxpool3's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Flatten1Output = new(Training: 58208, Inference: 9216, Size: 1024); // flatten1: Flatten (N, 1024), a view of Maxpool3Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 59232, Inference: -1, Size: 1024); // its gradient, a view of Maxpool3OutputGradient
+    private static readonly TensorSlot Dropout1Output = new(Training: 59232, Inference: 0, Size: 1024); // dropout1: Dropout (N, 1024)
+    private static readonly TensorSlot Dropout1OutputGradient = new(Training: 58208, Inference: -1, Size: 1024); // its gradient
+    private static readonly TensorSlot Dropout1Mask = new(Training: 60256, Inference: 1024, Size: 1024); // dropout1's mask
+    private static readonly TensorSlot Classifier_1Output = new(Training: 58208, Inference: 1024, Size: 512); // classifier.1: Linear (N, 512)
+    private static readonly TensorSlot Classifier_1OutputGradient = new(Training: 48896, Inference: -1, Size: 512); // its gradient; in place over Relu6OutputGradient (training)
+    private static readonly TensorSlot Relu6Output = new(Training: 58208, Inference: 1024, Size: 512); // relu6: ReLU (N, 512); in place over Classifier_1Output (training, inference)
+    private static readonly TensorSlot Relu6OutputGradient = new(Training: 48896, Inference: -1, Size: 512); // its gradient
+    private static readonly TensorSlot Relu6Mask = new(Training: 61280, Inference: -1, Size: 16); // relu6's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Dropout2Output = new(Training: 58720, Inference: 0, Size: 512); // dropout2: Dropout (N, 512)
+    private static readonly TensorSlot Dropout2OutputGradient = new(Training: 58208, Inference: -1, Size: 512); // its gradient
+    private static readonly TensorSlot Dropout2Mask = new(Training: 48384, Inference: 512, Size: 512); // dropout2's mask
+    private static readonly TensorSlot Classifier_4Output = new(Training: 48896, Inference: 512, Size: 256); // classifier.4: Linear (N, 256)
+    private static readonly TensorSlot Classifier_4OutputGradient = new(Training: 49152, Inference: -1, Size: 256); // its gradient; in place over Relu7OutputGradient (training)
+    private static readonly TensorSlot Relu7Output = new(Training: 48896, Inference: 512, Size: 256); // relu7: ReLU (N, 256); in place over Classifier_4Output (training, inference)
+    private static readonly TensorSlot Relu7OutputGradient = new(Training: 49152, Inference: -1, Size: 256); // its gradient
+    private static readonly TensorSlot Classifier_6Output = new(Training: 98912, Inference: 78976, Size: 10); // classifier.6: Linear (N, 10)
+    private static readonly TensorSlot Classifier_6OutputGradient = new(Training: 98928, Inference: 0, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 98944, Inference: 78992, Size: 1); // the class index of each sample
 
     /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
     private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
     {
         global::System.Array.Empty<TensorSlot>(), // 0: features.0 forward
         global::System.Array.Empty<TensorSlot>(), // 1: relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 2: maxpool1 forward
+        new TensorSlot[] { Features_0Output }, // 2: maxpool1 forward
         global::System.Array.Empty<TensorSlot>(), // 3: features.3 forward
         global::System.Array.Empty<TensorSlot>(), // 4: relu2 forward
-        global::System.Array.Empty<TensorSlot>(), // 5: maxpool2 forward
+        new TensorSlot[] { Features_3Output }, // 5: maxpool2 forward
         global::System.Array.Empty<TensorSlot>(), // 6: features.6 forward
         global::System.Array.Empty<TensorSlot>(), // 7: relu3 forward
         global::System.Array.Empty<TensorSlot>(), // 8: features.8 forward
         global::System.Array.Empty<TensorSlot>(), // 9: relu4 forward
         global::System.Array.Empty<TensorSlot>(), // 10: features.10 forward
         global::System.Array.Empty<TensorSlot>(), // 11: relu5 forward
-        global::System.Array.Empty<TensorSlot>(), // 12: maxpool3 forward
+        new TensorSlot[] { Features_10Output }, // 12: maxpool3 forward
         global::System.Array.Empty<TensorSlot>(), // 13: flatten1 forward
-        global::System.Array.Empty<TensorSlot>(), // 14: dropout1 forward
+        new TensorSlot[] { Maxpool3Output }, // 14: dropout1 forward
         global::System.Array.Empty<TensorSlot>(), // 15: classifier.1 forward
         global::System.Array.Empty<TensorSlot>(), // 16: relu6 forward
-        global::System.Array.Empty<TensorSlot>(), // 17: dropout2 forward
+        new TensorSlot[] { Classifier_1Output }, // 17: dropout2 forward
         global::System.Array.Empty<TensorSlot>(), // 18: classifier.4 forward
         global::System.Array.Empty<TensorSlot>(), // 19: relu7 forward
         global::System.Array.Empty<TensorSlot>(), // 20: classifier.6 forward
@@ -185,22 +192,22 @@ partial class CifarAlexNet : global::Cnn.INetwork
         new TensorSlot[] { Classifier_4Output }, // 22: relu7 backward
         new TensorSlot[] { Dropout2Output, Classifier_4OutputGradient }, // 23: classifier.4 backward
         new TensorSlot[] { Dropout2OutputGradient, Dropout2Mask }, // 24: dropout2 backward
-        new TensorSlot[] { Classifier_1Output }, // 25: relu6 backward
+        new TensorSlot[] { Relu6Mask }, // 25: relu6 backward
         new TensorSlot[] { Dropout1Output, Classifier_1OutputGradient }, // 26: classifier.1 backward
         new TensorSlot[] { Dropout1OutputGradient, Dropout1Mask }, // 27: dropout1 backward
         global::System.Array.Empty<TensorSlot>(), // 28: flatten1 backward
-        new TensorSlot[] { Maxpool3Output, Maxpool3OutputGradient }, // 29: maxpool3 backward
-        new TensorSlot[] { Features_10Output }, // 30: relu5 backward
+        new TensorSlot[] { Maxpool3OutputGradient, Maxpool3Indices }, // 29: maxpool3 backward
+        new TensorSlot[] { Relu5Mask }, // 30: relu5 backward
         new TensorSlot[] { Features_10OutputGradient }, // 31: features.10 backward
         new TensorSlot[] { Features_8Output }, // 32: relu4 backward
         new TensorSlot[] { Features_8OutputGradient }, // 33: features.8 backward
         new TensorSlot[] { Features_6Output }, // 34: relu3 backward
-        new TensorSlot[] { Features_6OutputGradient }, // 35: features.6 backward
-        new TensorSlot[] { Maxpool2Output, Maxpool2OutputGradient }, // 36: maxpool2 backward
-        new TensorSlot[] { Features_3Output }, // 37: relu2 backward
-        new TensorSlot[] { Features_3OutputGradient }, // 38: features.3 backward
-        new TensorSlot[] { Maxpool1Output, Maxpool1OutputGradient }, // 39: maxpool1 backward
-        new TensorSlot[] { Features_0Output }, // 40: relu1 backward
+        new TensorSlot[] { Maxpool2Output, Features_6OutputGradient }, // 35: features.6 backward
+        new TensorSlot[] { Maxpool2OutputGradient, Maxpool2Indices }, // 36: maxpool2 backward
+        new TensorSlot[] { Relu2Mask }, // 37: relu2 backward
+        new TensorSlot[] { Maxpool1Output, Features_3OutputGradient }, // 38: features.3 backward
+        new TensorSlot[] { Maxpool1OutputGradient, Maxpool1Indices }, // 39: maxpool1 backward
+        new TensorSlot[] { Relu1Mask }, // 40: relu1 backward
         global::System.Array.Empty<TensorSlot>(), // 41: features.0 backward
     };
 
@@ -257,13 +264,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _classifier_4Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu7Op;
     private readonly global::Cnn.Backends.ILinearOperator _classifier_6Op;
-    private readonly global::Cnn.Backends.IFusedConv2dOperator _features_0FusedOp; // features.0 + relu1
-    private readonly global::Cnn.Backends.IFusedConv2dOperator _features_3FusedOp; // features.3 + relu2
     private readonly global::Cnn.Backends.IFusedConv2dOperator _features_6FusedOp; // features.6 + relu3
     private readonly global::Cnn.Backends.IFusedConv2dOperator _features_8FusedOp; // features.8 + relu4
-    private readonly global::Cnn.Backends.IFusedConv2dOperator _features_10FusedOp; // features.10 + relu5
-    private readonly global::Cnn.Backends.IFusedLinearOperator _classifier_1FusedOp; // classifier.1 + relu6
     private readonly global::Cnn.Backends.IFusedLinearOperator _classifier_4FusedOp; // classifier.4 + relu7
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_0FusedOp; // features.0 + relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_3FusedOp; // features.3 + relu2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_10FusedOp; // features.10 + relu5 (inference plan)
+    private readonly global::Cnn.Backends.IFusedLinearOperator? _classifier_1FusedOp; // classifier.1 + relu6 (inference plan)
     private readonly bool _inference;
     private bool _training;
     private global::Cnn.DropoutState _forwardDropoutState;
@@ -319,13 +326,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _classifier_4Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 256, HasBias: true));
         _relu7Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 256));
         _classifier_6Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 256, OutFeatures: 10, HasBias: true));
-        _features_0FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504)));
-        _features_3FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632)));
         _features_6FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 6, InWidth: 6, OutChannels: 384, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 13824)));
         _features_8FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 384, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216)));
-        _features_10FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216)));
-        _classifier_1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 1024, OutFeatures: 512, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 512)));
         _classifier_4FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 256, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 256)));
+        _features_0FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504))) : null;
+        _features_3FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632))) : null;
+        _features_10FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216))) : null;
+        _classifier_1FusedOp = _inference ? _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 1024, OutFeatures: 512, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 512))) : null;
         Initialize(seed);
     }
 
@@ -467,33 +474,46 @@ partial class CifarAlexNet : global::Cnn.INetwork
         if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
     }
 
-    /// <summary>Every layer forward as the training plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
     private void ForwardTrainingPlan(int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
-        // features.0 + relu1: one fused step (N, 3, 32, 32) -> (N, 64, 31, 31)
-        _features_0FusedOp.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Relu1Output, batch));
-        // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15)
-        _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
-        // features.3 + relu2: one fused step (N, 64, 15, 15) -> (N, 192, 14, 14)
-        _features_3FusedOp.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Relu2Output, batch));
-        // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6)
-        _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
+        // features.0: Conv2d (N, 3, 32, 32) -> (N, 64, 31, 31)
+        _features_0Op.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, Activation(Features_0Output, batch));
+        // relu1: ReLU (N, 64, 31, 31) -> (N, 64, 31, 31), keeping Relu1Mask for backward
+        _relu1Op.ForwardSavingMask(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
+        // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15), keeping Maxpool1Indices for backward
+        _maxpool1Op.ForwardSavingIndices(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        if (poison) PoisonFreed(2, batch);
+        // features.3: Conv2d (N, 64, 15, 15) -> (N, 192, 14, 14)
+        _features_3Op.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, Activation(Features_3Output, batch));
+        // relu2: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14), keeping Relu2Mask for backward
+        _relu2Op.ForwardSavingMask(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch), Activation(Relu2Mask, batch));
+        // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6), keeping Maxpool2Indices for backward
+        _maxpool2Op.ForwardSavingIndices(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        if (poison) PoisonFreed(5, batch);
         // features.6 + relu3: one fused step (N, 192, 6, 6) -> (N, 384, 6, 6)
         _features_6FusedOp.Forward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Features_6_Bias, default, Activation(Relu3Output, batch));
         // features.8 + relu4: one fused step (N, 384, 6, 6) -> (N, 256, 6, 6)
         _features_8FusedOp.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, default, Activation(Relu4Output, batch));
-        // features.10 + relu5: one fused step (N, 256, 6, 6) -> (N, 256, 6, 6)
-        _features_10FusedOp.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Relu5Output, batch));
-        // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2)
-        _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
+        // features.10: Conv2d (N, 256, 6, 6) -> (N, 256, 6, 6)
+        _features_10Op.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, Activation(Features_10Output, batch));
+        // relu5: ReLU (N, 256, 6, 6) -> (N, 256, 6, 6), keeping Relu5Mask for backward
+        _relu5Op.ForwardSavingMask(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch), Activation(Relu5Mask, batch));
+        // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2), keeping Maxpool3Indices for backward
+        _maxpool3Op.ForwardSavingIndices(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3Indices, batch));
+        if (poison) PoisonFreed(12, batch);
         // flatten1: Flatten (N, 256, 2, 2) -> (N, 1024), a view: nothing to run
         // dropout1: Dropout (N, 1024) -> (N, 1024)
         _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);
-        // classifier.1 + relu6: one fused step (N, 1024) -> (N, 512)
-        _classifier_1FusedOp.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Relu6Output, batch));
+        if (poison) PoisonFreed(14, batch);
+        // classifier.1: Linear (N, 1024) -> (N, 512)
+        _classifier_1Op.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Classifier_1Output, batch));
+        // relu6: ReLU (N, 512) -> (N, 512), keeping Relu6Mask for backward
+        _relu6Op.ForwardSavingMask(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch), Activation(Relu6Mask, batch));
         // dropout2: Dropout (N, 512) -> (N, 512)
         _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
+        if (poison) PoisonFreed(17, batch);
         // classifier.4 + relu7: one fused step (N, 512) -> (N, 256)
         _classifier_4FusedOp.Forward(batch, Activation(Dropout2Output, batch), Classifier_4_Weight, Classifier_4_Bias, Activation(Relu7Output, batch));
         // classifier.6: Linear (N, 256) -> (N, 10)
@@ -505,12 +525,12 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // features.0 + relu1: one fused step (N, 3, 32, 32) -> (N, 64, 31, 31)
-        _features_0FusedOp.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Relu1Output, batch));
+        _features_0FusedOp!.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Relu1Output, batch));
         // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15)
         _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
         if (poison) PoisonFreed(2, batch);
         // features.3 + relu2: one fused step (N, 64, 15, 15) -> (N, 192, 14, 14)
-        _features_3FusedOp.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Relu2Output, batch));
+        _features_3FusedOp!.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Relu2Output, batch));
         if (poison) PoisonFreed(3, batch);
         // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6)
         _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
@@ -522,7 +542,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _features_8FusedOp.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, default, Activation(Relu4Output, batch));
         if (poison) PoisonFreed(8, batch);
         // features.10 + relu5: one fused step (N, 256, 6, 6) -> (N, 256, 6, 6)
-        _features_10FusedOp.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Relu5Output, batch));
+        _features_10FusedOp!.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Relu5Output, batch));
         if (poison) PoisonFreed(10, batch);
         // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2)
         _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
@@ -532,7 +552,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);
         if (poison) PoisonFreed(14, batch);
         // classifier.1 + relu6: one fused step (N, 1024) -> (N, 512)
-        _classifier_1FusedOp.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Relu6Output, batch));
+        _classifier_1FusedOp!.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Relu6Output, batch));
         if (poison) PoisonFreed(15, batch);
         // dropout2: Dropout (N, 512) -> (N, 512)
         _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
@@ -643,7 +663,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _dropout2Op.Backward(batch, Activation(Dropout2Mask, batch), Activation(Dropout2OutputGradient, batch), Activation(Relu6OutputGradient, batch));
         if (poison) PoisonFreed(24, batch);
         // relu6: ReLU
-        _relu6Op.Backward(batch, default, Activation(Relu6Output, batch), Activation(Relu6OutputGradient, batch), Activation(Classifier_1OutputGradient, batch));
+        _relu6Op.BackwardFromMask(batch, Activation(Relu6Mask, batch), Activation(Relu6OutputGradient, batch), Activation(Classifier_1OutputGradient, batch));
         if (poison) PoisonFreed(25, batch);
         if (frozenPrefix >= 12) return;
         // classifier.1: Linear
@@ -653,10 +673,10 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _dropout1Op.Backward(batch, Activation(Dropout1Mask, batch), Activation(Dropout1OutputGradient, batch), Activation(Flatten1OutputGradient, batch));
         if (poison) PoisonFreed(27, batch);
         // maxpool3: MaxPool2d
-        _maxpool3Op.Backward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3OutputGradient, batch), Activation(Relu5OutputGradient, batch));
+        _maxpool3Op.BackwardFromIndices(batch, Activation(Maxpool3Indices, batch), Activation(Maxpool3OutputGradient, batch), Activation(Relu5OutputGradient, batch));
         if (poison) PoisonFreed(29, batch);
         // relu5: ReLU
-        _relu5Op.Backward(batch, default, Activation(Relu5Output, batch), Activation(Relu5OutputGradient, batch), Activation(Features_10OutputGradient, batch));
+        _relu5Op.BackwardFromMask(batch, Activation(Relu5Mask, batch), Activation(Relu5OutputGradient, batch), Activation(Features_10OutputGradient, batch));
         if (poison) PoisonFreed(30, batch);
         if (frozenPrefix >= 10) return;
         // features.10: Conv2d
@@ -677,20 +697,20 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _features_6Op.Backward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Activation(Features_6OutputGradient, batch), Activation(Maxpool2OutputGradient, batch), GradientUnlessFrozen(4, Features_6_WeightGradient), GradientUnlessFrozen(5, Features_6_BiasGradient));
         if (poison) PoisonFreed(35, batch);
         // maxpool2: MaxPool2d
-        _maxpool2Op.Backward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
+        _maxpool2Op.BackwardFromIndices(batch, Activation(Maxpool2Indices, batch), Activation(Maxpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
         if (poison) PoisonFreed(36, batch);
         // relu2: ReLU
-        _relu2Op.Backward(batch, default, Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Features_3OutputGradient, batch));
+        _relu2Op.BackwardFromMask(batch, Activation(Relu2Mask, batch), Activation(Relu2OutputGradient, batch), Activation(Features_3OutputGradient, batch));
         if (poison) PoisonFreed(37, batch);
         if (frozenPrefix >= 4) return;
         // features.3: Conv2d
         _features_3Op.Backward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Activation(Features_3OutputGradient, batch), Activation(Maxpool1OutputGradient, batch), GradientUnlessFrozen(2, Features_3_WeightGradient), GradientUnlessFrozen(3, Features_3_BiasGradient));
         if (poison) PoisonFreed(38, batch);
         // maxpool1: MaxPool2d
-        _maxpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
+        _maxpool1Op.BackwardFromIndices(batch, Activation(Maxpool1Indices, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
         if (poison) PoisonFreed(39, batch);
         // relu1: ReLU
-        _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Features_0OutputGradient, batch));
+        _relu1Op.BackwardFromMask(batch, Activation(Relu1Mask, batch), Activation(Relu1OutputGradient, batch), Activation(Features_0OutputGradient, batch));
         if (poison) PoisonFreed(40, batch);
         if (frozenPrefix >= 2) return;
         // features.0: Conv2d
@@ -786,13 +806,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
         (_classifier_4Op as global::System.IDisposable)?.Dispose();
         (_relu7Op as global::System.IDisposable)?.Dispose();
         (_classifier_6Op as global::System.IDisposable)?.Dispose();
-        (_features_0FusedOp as global::System.IDisposable)?.Dispose();
-        (_features_3FusedOp as global::System.IDisposable)?.Dispose();
         (_features_6FusedOp as global::System.IDisposable)?.Dispose();
         (_features_8FusedOp as global::System.IDisposable)?.Dispose();
+        (_classifier_4FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_0FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_3FusedOp as global::System.IDisposable)?.Dispose();
         (_features_10FusedOp as global::System.IDisposable)?.Dispose();
         (_classifier_1FusedOp as global::System.IDisposable)?.Dispose();
-        (_classifier_4FusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();

@@ -28,7 +28,7 @@ partial class GoogLeNet : global::Cnn.INetwork
     private const long BufferLength = 15504;
 
     /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
-    private const long TrainingActivationsPerSample = 9343377;
+    private const long TrainingActivationsPerSample = 6366897;
 
     /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
     private const long InferenceActivationsPerSample = 1155057;
@@ -790,430 +790,472 @@ partial class GoogLeNet : global::Cnn.INetwork
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Training: 4566016, Inference: 1003520, Size: 150528); // the input (N, 3, 224, 224)
+    private static readonly TensorSlot NetworkInput = new(Training: 3211264, Inference: 1003520, Size: 150528); // the input (N, 3, 224, 224)
     private static readonly TensorSlot Conv1ConvOutput = new(Training: 0, Inference: 0, Size: 802816); // conv1.conv: Conv2d (N, 64, 112, 112)
-    private static readonly TensorSlot Conv1ConvOutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient
+    private static readonly TensorSlot Conv1ConvOutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient
     private static readonly TensorSlot Conv1BnOutput = new(Training: 802816, Inference: 0, Size: 802816); // conv1.bn: BatchNorm2d (N, 64, 112, 112); in place over Conv1ConvOutput (inference)
-    private static readonly TensorSlot Conv1BnOutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient; in place over Conv1Relu1OutputGradient (training)
+    private static readonly TensorSlot Conv1BnOutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient; in place over Conv1Relu1OutputGradient (training)
     private static readonly TensorSlot Conv1Relu1Output = new(Training: 802816, Inference: 0, Size: 802816); // conv1.relu1: ReLU (N, 64, 112, 112); in place over Conv1BnOutput (training, inference)
-    private static readonly TensorSlot Conv1Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Training: 3562496, Inference: 802816, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
-    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 2408448, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv2ConvOutput = new(Training: 3763200, Inference: 602112, Size: 200704); // conv2.conv: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Conv2ConvOutputGradient = new(Training: 1806336, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv2BnOutput = new(Training: 3963904, Inference: 602112, Size: 200704); // conv2.bn: BatchNorm2d (N, 64, 56, 56); in place over Conv2ConvOutput (inference)
-    private static readonly TensorSlot Conv2BnOutputGradient = new(Training: 1605632, Inference: -1, Size: 200704); // its gradient; in place over Conv2Relu1OutputGradient (training)
-    private static readonly TensorSlot Conv2Relu1Output = new(Training: 3963904, Inference: 602112, Size: 200704); // conv2.relu1: ReLU (N, 64, 56, 56); in place over Conv2BnOutput (training, inference)
-    private static readonly TensorSlot Conv2Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Conv3ConvOutput = new(Training: 1605632, Inference: 0, Size: 602112); // conv3.conv: Conv2d (N, 192, 56, 56)
-    private static readonly TensorSlot Conv3ConvOutputGradient = new(Training: 2207744, Inference: -1, Size: 602112); // its gradient
-    private static readonly TensorSlot Conv3BnOutput = new(Training: 2207744, Inference: 0, Size: 602112); // conv3.bn: BatchNorm2d (N, 192, 56, 56); in place over Conv3ConvOutput (inference)
-    private static readonly TensorSlot Conv3BnOutputGradient = new(Training: 2809856, Inference: -1, Size: 602112); // its gradient; in place over Conv3Relu1OutputGradient (training)
-    private static readonly TensorSlot Conv3Relu1Output = new(Training: 2207744, Inference: 0, Size: 602112); // conv3.relu1: ReLU (N, 192, 56, 56); in place over Conv3BnOutput (training, inference)
-    private static readonly TensorSlot Conv3Relu1OutputGradient = new(Training: 2809856, Inference: -1, Size: 602112); // its gradient
-    private static readonly TensorSlot Maxpool2Output = new(Training: 4716544, Inference: 602112, Size: 150528); // maxpool2: MaxPool2d (N, 192, 28, 28)
-    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 3411968, Inference: -1, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3aBranch1ConvOutput = new(Training: 7520128, Inference: 200704, Size: 50176); // inception3a.branch1.conv: Conv2d (N, 64, 28, 28)
-    private static readonly TensorSlot Inception3aBranch1ConvOutputGradient = new(Training: 2809856, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3aBranch1ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3aBranch1BnOutput = new(Training: 7570304, Inference: 200704, Size: 50176); // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28); in place over Inception3aBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception3aBranch1BnOutputGradient = new(Training: 2910208, Inference: -1, Size: 50176); // its gradient; in place over Inception3aBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch1Relu1Output = new(Training: 7570304, Inference: 200704, Size: 50176); // inception3a.branch1.relu1: ReLU (N, 64, 28, 28); in place over Inception3aBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception3aBranch1Relu1OutputGradient = new(Training: 2910208, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_0_ConvOutput = new(Training: 6918016, Inference: 752640, Size: 75264); // inception3a.branch2.0.conv: Conv2d (N, 96, 28, 28)
-    private static readonly TensorSlot Inception3aBranch2_0_ConvOutputGradient = new(Training: 4340224, Inference: -1, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_0_ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3aBranch2_0_BnOutput = new(Training: 6993280, Inference: 752640, Size: 75264); // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28); in place over Inception3aBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception3aBranch2_0_BnOutputGradient = new(Training: 4264960, Inference: -1, Size: 75264); // its gradient; in place over Inception3aBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch2_0_Relu1Output = new(Training: 6993280, Inference: 752640, Size: 75264); // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28); in place over Inception3aBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3aBranch2_0_Relu1OutputGradient = new(Training: 4264960, Inference: -1, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_1_ConvOutput = new(Training: 5525632, Inference: 903168, Size: 100352); // inception3a.branch2.1.conv: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3aBranch2_1_ConvOutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3aBranch2_1_BnOutput = new(Training: 5625984, Inference: 903168, Size: 100352); // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3aBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception3aBranch2_1_BnOutputGradient = new(Training: 2809856, Inference: -1, Size: 100352); // its gradient; in place over Inception3aBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch2_1_Relu1Output = new(Training: 5625984, Inference: 903168, Size: 100352); // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28); in place over Inception3aBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3aBranch2_1_Relu1OutputGradient = new(Training: 2809856, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_0_ConvOutput = new(Training: 8972096, Inference: 752640, Size: 12544); // inception3a.branch3.0.conv: Conv2d (N, 16, 28, 28)
-    private static readonly TensorSlot Inception3aBranch3_0_ConvOutputGradient = new(Training: 4315136, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_0_ConvGradientScratch = new(Training: 4164608, Inference: -1, Size: 150528); // where inception3a.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3aBranch3_0_BnOutput = new(Training: 8984640, Inference: 752640, Size: 12544); // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28); in place over Inception3aBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception3aBranch3_0_BnOutputGradient = new(Training: 4189696, Inference: -1, Size: 12544); // its gradient; in place over Inception3aBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch3_0_Relu1Output = new(Training: 8984640, Inference: 752640, Size: 12544); // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28); in place over Inception3aBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3aBranch3_0_Relu1OutputGradient = new(Training: 4189696, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_1_ConvOutput = new(Training: 8388800, Inference: 250880, Size: 25088); // inception3a.branch3.1.conv: Conv2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3aBranch3_1_ConvOutputGradient = new(Training: 4164608, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch3_1_BnOutput = new(Training: 8413888, Inference: 250880, Size: 25088); // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3aBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception3aBranch3_1_BnOutputGradient = new(Training: 2960384, Inference: -1, Size: 25088); // its gradient; in place over Inception3aBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch3_1_Relu1Output = new(Training: 8413888, Inference: 250880, Size: 25088); // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28); in place over Inception3aBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3aBranch3_1_Relu1OutputGradient = new(Training: 2960384, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch4Maxpool1Output = new(Training: 4867072, Inference: 752640, Size: 150528); // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28)
-    private static readonly TensorSlot Inception3aBranch4Maxpool1OutputGradient = new(Training: 4164608, Inference: -1, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3aBranch4_1_ConvOutput = new(Training: 8438976, Inference: 275968, Size: 25088); // inception3a.branch4.1.conv: Conv2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3aBranch4_1_ConvOutputGradient = new(Training: 4315136, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aBranch4_1_BnOutput = new(Training: 8464064, Inference: 275968, Size: 25088); // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3aBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception3aBranch4_1_BnOutputGradient = new(Training: 2985472, Inference: -1, Size: 25088); // its gradient; in place over Inception3aBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3aBranch4_1_Relu1Output = new(Training: 8464064, Inference: 275968, Size: 25088); // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28); in place over Inception3aBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3aBranch4_1_Relu1OutputGradient = new(Training: 2985472, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3aConcat1Output = new(Training: 4164608, Inference: 0, Size: 200704); // inception3a.concat1: Concat (N, 256, 28, 28)
-    private static readonly TensorSlot Inception3aConcat1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Inception3bBranch1ConvOutput = new(Training: 5726336, Inference: 551936, Size: 100352); // inception3b.branch1.conv: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3bBranch1ConvOutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch1ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3bBranch1BnOutput = new(Training: 5826688, Inference: 551936, Size: 100352); // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3bBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception3bBranch1BnOutputGradient = new(Training: 6127744, Inference: -1, Size: 100352); // its gradient; in place over Inception3bBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3bBranch1Relu1Output = new(Training: 5826688, Inference: 551936, Size: 100352); // inception3b.branch1.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception3bBranch1Relu1OutputGradient = new(Training: 6127744, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_0_ConvOutput = new(Training: 5927040, Inference: 200704, Size: 100352); // inception3b.branch2.0.conv: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Inception3bBranch2_0_ConvOutputGradient = new(Training: 6027392, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_0_ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3bBranch2_0_BnOutput = new(Training: 6027392, Inference: 200704, Size: 100352); // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3bBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception3bBranch2_0_BnOutputGradient = new(Training: 5017600, Inference: -1, Size: 100352); // its gradient; in place over Inception3bBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3bBranch2_0_Relu1Output = new(Training: 6027392, Inference: 200704, Size: 100352); // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3bBranch2_0_Relu1OutputGradient = new(Training: 5017600, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_1_ConvOutput = new(Training: 5017600, Inference: 401408, Size: 150528); // inception3b.branch2.1.conv: Conv2d (N, 192, 28, 28)
-    private static readonly TensorSlot Inception3bBranch2_1_ConvOutputGradient = new(Training: 5168128, Inference: -1, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3bBranch2_1_BnOutput = new(Training: 5168128, Inference: 401408, Size: 150528); // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28); in place over Inception3bBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception3bBranch2_1_BnOutputGradient = new(Training: 5318656, Inference: -1, Size: 150528); // its gradient; in place over Inception3bBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3bBranch2_1_Relu1Output = new(Training: 5168128, Inference: 401408, Size: 150528); // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28); in place over Inception3bBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3bBranch2_1_Relu1OutputGradient = new(Training: 5318656, Inference: -1, Size: 150528); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_0_ConvOutput = new(Training: 8489152, Inference: 200704, Size: 25088); // inception3b.branch3.0.conv: Conv2d (N, 32, 28, 28)
-    private static readonly TensorSlot Inception3bBranch3_0_ConvOutputGradient = new(Training: 5494272, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_0_ConvGradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where inception3b.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception3bBranch3_0_BnOutput = new(Training: 8514240, Inference: 200704, Size: 25088); // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3bBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception3bBranch3_0_BnOutputGradient = new(Training: 5469184, Inference: -1, Size: 25088); // its gradient; in place over Inception3bBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3bBranch3_0_Relu1Output = new(Training: 8514240, Inference: 200704, Size: 25088); // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28); in place over Inception3bBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3bBranch3_0_Relu1OutputGradient = new(Training: 5469184, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_1_ConvOutput = new(Training: 7068544, Inference: 652288, Size: 75264); // inception3b.branch3.1.conv: Conv2d (N, 96, 28, 28)
-    private static readonly TensorSlot Inception3bBranch3_1_ConvOutputGradient = new(Training: 2809856, Inference: -1, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3bBranch3_1_BnOutput = new(Training: 7143808, Inference: 652288, Size: 75264); // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28); in place over Inception3bBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception3bBranch3_1_BnOutputGradient = new(Training: 6228096, Inference: -1, Size: 75264); // its gradient; in place over Inception3bBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3bBranch3_1_Relu1Output = new(Training: 7143808, Inference: 652288, Size: 75264); // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28); in place over Inception3bBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3bBranch3_1_Relu1OutputGradient = new(Training: 6228096, Inference: -1, Size: 75264); // its gradient
-    private static readonly TensorSlot Inception3bBranch4Maxpool1Output = new(Training: 4365312, Inference: 200704, Size: 200704); // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28)
-    private static readonly TensorSlot Inception3bBranch4Maxpool1OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Inception3bBranch4_1_ConvOutput = new(Training: 7620480, Inference: 727552, Size: 50176); // inception3b.branch4.1.conv: Conv2d (N, 64, 28, 28)
-    private static readonly TensorSlot Inception3bBranch4_1_ConvOutputGradient = new(Training: 7219072, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3bBranch4_1_BnOutput = new(Training: 7670656, Inference: 727552, Size: 50176); // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28); in place over Inception3bBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception3bBranch4_1_BnOutputGradient = new(Training: 5469184, Inference: -1, Size: 50176); // its gradient; in place over Inception3bBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception3bBranch4_1_Relu1Output = new(Training: 7670656, Inference: 727552, Size: 50176); // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28); in place over Inception3bBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception3bBranch4_1_Relu1OutputGradient = new(Training: 5469184, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception3bConcat1Output = new(Training: 2809856, Inference: 0, Size: 376320); // inception3b.concat1: Concat (N, 480, 28, 28)
-    private static readonly TensorSlot Inception3bConcat1OutputGradient = new(Training: 3186176, Inference: -1, Size: 376320); // its gradient
-    private static readonly TensorSlot Maxpool3Output = new(Training: 6729856, Inference: 376320, Size: 94080); // maxpool3: MaxPool2d (N, 480, 14, 14)
-    private static readonly TensorSlot Maxpool3OutputGradient = new(Training: 5412736, Inference: -1, Size: 94080); // its gradient
-    private static readonly TensorSlot Inception4aBranch1ConvOutput = new(Training: 8131648, Inference: 141120, Size: 37632); // inception4a.branch1.conv: Conv2d (N, 192, 14, 14)
-    private static readonly TensorSlot Inception4aBranch1ConvOutputGradient = new(Training: 6823936, Inference: -1, Size: 37632); // its gradient
-    private static readonly TensorSlot Inception4aBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4aBranch1BnOutput = new(Training: 8169280, Inference: 141120, Size: 37632); // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14); in place over Inception4aBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception4aBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 37632); // its gradient; in place over Inception4aBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch1Relu1Output = new(Training: 8169280, Inference: 141120, Size: 37632); // inception4a.branch1.relu1: ReLU (N, 192, 14, 14); in place over Inception4aBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception4aBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 37632); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_0_ConvOutput = new(Training: 8827840, Inference: 0, Size: 18816); // inception4a.branch2.0.conv: Conv2d (N, 96, 14, 14)
-    private static readonly TensorSlot Inception4aBranch2_0_ConvOutputGradient = new(Training: 6823936, Inference: -1, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4aBranch2_0_BnOutput = new(Training: 8846656, Inference: 0, Size: 18816); // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14); in place over Inception4aBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4aBranch2_0_BnOutputGradient = new(Training: 5506816, Inference: -1, Size: 18816); // its gradient; in place over Inception4aBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch2_0_Relu1Output = new(Training: 8846656, Inference: 0, Size: 18816); // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14); in place over Inception4aBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4aBranch2_0_Relu1OutputGradient = new(Training: 5506816, Inference: -1, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_1_ConvOutput = new(Training: 8009344, Inference: 100352, Size: 40768); // inception4a.branch2.1.conv: Conv2d (N, 208, 14, 14)
-    private static readonly TensorSlot Inception4aBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception4aBranch2_1_BnOutput = new(Training: 8050112, Inference: 100352, Size: 40768); // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14); in place over Inception4aBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4aBranch2_1_BnOutputGradient = new(Training: 7720832, Inference: -1, Size: 40768); // its gradient; in place over Inception4aBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch2_1_Relu1Output = new(Training: 8050112, Inference: 100352, Size: 40768); // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14); in place over Inception4aBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4aBranch2_1_Relu1OutputGradient = new(Training: 7720832, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_0_ConvOutput = new(Training: 9329600, Inference: 178752, Size: 3136); // inception4a.branch3.0.conv: Conv2d (N, 16, 14, 14)
-    private static readonly TensorSlot Inception4aBranch3_0_ConvOutputGradient = new(Training: 5506816, Inference: -1, Size: 3136); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 94080); // where inception4a.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4aBranch3_0_BnOutput = new(Training: 9332736, Inference: 178752, Size: 3136); // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14); in place over Inception4aBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4aBranch3_0_BnOutputGradient = new(Training: 8128512, Inference: -1, Size: 3136); // its gradient; in place over Inception4aBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch3_0_Relu1Output = new(Training: 9332736, Inference: 178752, Size: 3136); // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14); in place over Inception4aBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4aBranch3_0_Relu1OutputGradient = new(Training: 8128512, Inference: -1, Size: 3136); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_1_ConvOutput = new(Training: 9185344, Inference: 191296, Size: 9408); // inception4a.branch3.1.conv: Conv2d (N, 48, 14, 14)
-    private static readonly TensorSlot Inception4aBranch3_1_ConvOutputGradient = new(Training: 8865472, Inference: -1, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception4aBranch3_1_BnOutput = new(Training: 9194752, Inference: 191296, Size: 9408); // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14); in place over Inception4aBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4aBranch3_1_BnOutputGradient = new(Training: 8878016, Inference: -1, Size: 9408); // its gradient; in place over Inception4aBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch3_1_Relu1Output = new(Training: 9194752, Inference: 191296, Size: 9408); // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14); in place over Inception4aBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4aBranch3_1_Relu1OutputGradient = new(Training: 8878016, Inference: -1, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception4aBranch4Maxpool1Output = new(Training: 6823936, Inference: 0, Size: 94080); // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14)
-    private static readonly TensorSlot Inception4aBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 94080); // its gradient
-    private static readonly TensorSlot Inception4aBranch4_1_ConvOutput = new(Training: 8997184, Inference: 178752, Size: 12544); // inception4a.branch4.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4aBranch4_1_ConvOutputGradient = new(Training: 8865472, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4aBranch4_1_BnOutput = new(Training: 9009728, Inference: 178752, Size: 12544); // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4aBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4aBranch4_1_BnOutputGradient = new(Training: 5318656, Inference: -1, Size: 12544); // its gradient; in place over Inception4aBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4aBranch4_1_Relu1Output = new(Training: 9009728, Inference: 178752, Size: 12544); // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4aBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4aBranch4_1_Relu1OutputGradient = new(Training: 5318656, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4aConcat1Output = new(Training: 6127744, Inference: 0, Size: 100352); // inception4a.concat1: Concat (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4aConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4bBranch1ConvOutput = new(Training: 8206912, Inference: 244608, Size: 31360); // inception4b.branch1.conv: Conv2d (N, 160, 14, 14)
-    private static readonly TensorSlot Inception4bBranch1ConvOutputGradient = new(Training: 7720832, Inference: -1, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4bBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4bBranch1BnOutput = new(Training: 8238272, Inference: 244608, Size: 31360); // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14); in place over Inception4bBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception4bBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient; in place over Inception4bBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch1Relu1Output = new(Training: 8238272, Inference: 244608, Size: 31360); // inception4b.branch1.relu1: ReLU (N, 160, 14, 14); in place over Inception4bBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception4bBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_0_ConvOutput = new(Training: 8740032, Inference: 100352, Size: 21952); // inception4b.branch2.0.conv: Conv2d (N, 112, 14, 14)
-    private static readonly TensorSlot Inception4bBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4bBranch2_0_BnOutput = new(Training: 8761984, Inference: 100352, Size: 21952); // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14); in place over Inception4bBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4bBranch2_0_BnOutputGradient = new(Training: 5362560, Inference: -1, Size: 21952); // its gradient; in place over Inception4bBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch2_0_Relu1Output = new(Training: 8761984, Inference: 100352, Size: 21952); // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14); in place over Inception4bBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4bBranch2_0_Relu1OutputGradient = new(Training: 5362560, Inference: -1, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_1_ConvOutput = new(Training: 7921536, Inference: 200704, Size: 43904); // inception4b.branch2.1.conv: Conv2d (N, 224, 14, 14)
-    private static readonly TensorSlot Inception4bBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 43904); // its gradient
-    private static readonly TensorSlot Inception4bBranch2_1_BnOutput = new(Training: 7965440, Inference: 200704, Size: 43904); // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14); in place over Inception4bBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4bBranch2_1_BnOutputGradient = new(Training: 7720832, Inference: -1, Size: 43904); // its gradient; in place over Inception4bBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch2_1_Relu1Output = new(Training: 7965440, Inference: 200704, Size: 43904); // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14); in place over Inception4bBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4bBranch2_1_Relu1OutputGradient = new(Training: 7720832, Inference: -1, Size: 43904); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_0_ConvOutput = new(Training: 9310784, Inference: 100352, Size: 4704); // inception4b.branch3.0.conv: Conv2d (N, 24, 14, 14)
-    private static readonly TensorSlot Inception4bBranch3_0_ConvOutputGradient = new(Training: 8122240, Inference: -1, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4b.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4bBranch3_0_BnOutput = new(Training: 9315488, Inference: 100352, Size: 4704); // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14); in place over Inception4bBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4bBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient; in place over Inception4bBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch3_0_Relu1Output = new(Training: 9315488, Inference: 100352, Size: 4704); // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4bBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4bBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_1_ConvOutput = new(Training: 9022272, Inference: 275968, Size: 12544); // inception4b.branch3.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4bBranch3_1_ConvOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch3_1_BnOutput = new(Training: 9034816, Inference: 275968, Size: 12544); // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4bBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4bBranch3_1_BnOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient; in place over Inception4bBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch3_1_Relu1Output = new(Training: 9034816, Inference: 275968, Size: 12544); // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4bBranch3_1_Relu1OutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch4Maxpool1Output = new(Training: 6228096, Inference: 100352, Size: 100352); // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4bBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4bBranch4_1_ConvOutput = new(Training: 9047360, Inference: 288512, Size: 12544); // inception4b.branch4.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4bBranch4_1_ConvOutputGradient = new(Training: 8809024, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bBranch4_1_BnOutput = new(Training: 9059904, Inference: 288512, Size: 12544); // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4bBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4bBranch4_1_BnOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient; in place over Inception4bBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4bBranch4_1_Relu1Output = new(Training: 9059904, Inference: 288512, Size: 12544); // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4bBranch4_1_Relu1OutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4bConcat1Output = new(Training: 6328448, Inference: 0, Size: 100352); // inception4b.concat1: Concat (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4bConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4cBranch1ConvOutput = new(Training: 8539328, Inference: 250880, Size: 25088); // inception4c.branch1.conv: Conv2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4cBranch1ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4cBranch1BnOutput = new(Training: 8564416, Inference: 250880, Size: 25088); // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4cBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception4cBranch1BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient; in place over Inception4cBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch1Relu1Output = new(Training: 8564416, Inference: 250880, Size: 25088); // inception4c.branch1.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception4cBranch1Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_0_ConvOutput = new(Training: 8589504, Inference: 100352, Size: 25088); // inception4c.branch2.0.conv: Conv2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4cBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4cBranch2_0_BnOutput = new(Training: 8614592, Inference: 100352, Size: 25088); // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4cBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4cBranch2_0_BnOutputGradient = new(Training: 5368832, Inference: -1, Size: 25088); // its gradient; in place over Inception4cBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch2_0_Relu1Output = new(Training: 8614592, Inference: 100352, Size: 25088); // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4cBranch2_0_Relu1OutputGradient = new(Training: 5368832, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_1_ConvOutput = new(Training: 3512320, Inference: 200704, Size: 50176); // inception4c.branch2.1.conv: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Inception4cBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4cBranch2_1_BnOutput = new(Training: 7720832, Inference: 200704, Size: 50176); // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14); in place over Inception4cBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4cBranch2_1_BnOutputGradient = new(Training: 6529152, Inference: -1, Size: 50176); // its gradient; in place over Inception4cBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch2_1_Relu1Output = new(Training: 7720832, Inference: 200704, Size: 50176); // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14); in place over Inception4cBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4cBranch2_1_Relu1OutputGradient = new(Training: 6529152, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_0_ConvOutput = new(Training: 9320192, Inference: 100352, Size: 4704); // inception4c.branch3.0.conv: Conv2d (N, 24, 14, 14)
-    private static readonly TensorSlot Inception4cBranch3_0_ConvOutputGradient = new(Training: 8115968, Inference: -1, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4c.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4cBranch3_0_BnOutput = new(Training: 9324896, Inference: 100352, Size: 4704); // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14); in place over Inception4cBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4cBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient; in place over Inception4cBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch3_0_Relu1Output = new(Training: 9324896, Inference: 100352, Size: 4704); // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4cBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4cBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 4704); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_1_ConvOutput = new(Training: 9072448, Inference: 275968, Size: 12544); // inception4c.branch3.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4cBranch3_1_ConvOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch3_1_BnOutput = new(Training: 9084992, Inference: 275968, Size: 12544); // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4cBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4cBranch3_1_BnOutputGradient = new(Training: 8115968, Inference: -1, Size: 12544); // its gradient; in place over Inception4cBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch3_1_Relu1Output = new(Training: 9084992, Inference: 275968, Size: 12544); // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4cBranch3_1_Relu1OutputGradient = new(Training: 8115968, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch4Maxpool1Output = new(Training: 6428800, Inference: 100352, Size: 100352); // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4cBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4cBranch4_1_ConvOutput = new(Training: 9097536, Inference: 288512, Size: 12544); // inception4c.branch4.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4cBranch4_1_ConvOutputGradient = new(Training: 8796480, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cBranch4_1_BnOutput = new(Training: 9110080, Inference: 288512, Size: 12544); // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4cBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4cBranch4_1_BnOutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient; in place over Inception4cBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4cBranch4_1_Relu1Output = new(Training: 9110080, Inference: 288512, Size: 12544); // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4cBranch4_1_Relu1OutputGradient = new(Training: 8783936, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4cConcat1Output = new(Training: 6529152, Inference: 0, Size: 100352); // inception4c.concat1: Concat (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4cConcat1OutputGradient = new(Training: 5419008, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4dBranch1ConvOutput = new(Training: 8783936, Inference: 257152, Size: 21952); // inception4d.branch1.conv: Conv2d (N, 112, 14, 14)
-    private static readonly TensorSlot Inception4dBranch1ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4dBranch1ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4dBranch1BnOutput = new(Training: 8805888, Inference: 257152, Size: 21952); // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14); in place over Inception4dBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception4dBranch1BnOutputGradient = new(Training: 8297856, Inference: -1, Size: 21952); // its gradient; in place over Inception4dBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch1Relu1Output = new(Training: 8805888, Inference: 257152, Size: 21952); // inception4d.branch1.relu1: ReLU (N, 112, 14, 14); in place over Inception4dBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception4dBranch1Relu1OutputGradient = new(Training: 8297856, Inference: -1, Size: 21952); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_0_ConvOutput = new(Training: 8332352, Inference: 100352, Size: 28224); // inception4d.branch2.0.conv: Conv2d (N, 144, 14, 14)
-    private static readonly TensorSlot Inception4dBranch2_0_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 28224); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4dBranch2_0_BnOutput = new(Training: 8360576, Inference: 100352, Size: 28224); // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14); in place over Inception4dBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4dBranch2_0_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 28224); // its gradient; in place over Inception4dBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch2_0_Relu1Output = new(Training: 8360576, Inference: 100352, Size: 28224); // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14); in place over Inception4dBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4dBranch2_0_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 28224); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_1_ConvOutput = new(Training: 7407232, Inference: 200704, Size: 56448); // inception4d.branch2.1.conv: Conv2d (N, 288, 14, 14)
-    private static readonly TensorSlot Inception4dBranch2_1_ConvOutputGradient = new(Training: 5318656, Inference: -1, Size: 56448); // its gradient
-    private static readonly TensorSlot Inception4dBranch2_1_BnOutput = new(Training: 7463680, Inference: 200704, Size: 56448); // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14); in place over Inception4dBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4dBranch2_1_BnOutputGradient = new(Training: 3186176, Inference: -1, Size: 56448); // its gradient; in place over Inception4dBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch2_1_Relu1Output = new(Training: 7463680, Inference: 200704, Size: 56448); // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14); in place over Inception4dBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4dBranch2_1_Relu1OutputGradient = new(Training: 3186176, Inference: -1, Size: 56448); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_0_ConvOutput = new(Training: 9229248, Inference: 100352, Size: 6272); // inception4d.branch3.0.conv: Conv2d (N, 32, 14, 14)
-    private static readonly TensorSlot Inception4dBranch3_0_ConvOutputGradient = new(Training: 8319808, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_0_ConvGradientScratch = new(Training: 5318656, Inference: -1, Size: 100352); // where inception4d.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4dBranch3_0_BnOutput = new(Training: 9235520, Inference: 100352, Size: 6272); // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14); in place over Inception4dBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4dBranch3_0_BnOutputGradient = new(Training: 5519360, Inference: -1, Size: 6272); // its gradient; in place over Inception4dBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch3_0_Relu1Output = new(Training: 9235520, Inference: 100352, Size: 6272); // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4dBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4dBranch3_0_Relu1OutputGradient = new(Training: 5519360, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_1_ConvOutput = new(Training: 9122624, Inference: 279104, Size: 12544); // inception4d.branch3.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4dBranch3_1_ConvOutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch3_1_BnOutput = new(Training: 9135168, Inference: 279104, Size: 12544); // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4dBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4dBranch3_1_BnOutputGradient = new(Training: 8319808, Inference: -1, Size: 12544); // its gradient; in place over Inception4dBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch3_1_Relu1Output = new(Training: 9135168, Inference: 279104, Size: 12544); // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4dBranch3_1_Relu1OutputGradient = new(Training: 8319808, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch4Maxpool1Output = new(Training: 6629504, Inference: 100352, Size: 100352); // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
-    private static readonly TensorSlot Inception4dBranch4Maxpool1OutputGradient = new(Training: 5318656, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Inception4dBranch4_1_ConvOutput = new(Training: 9147712, Inference: 291648, Size: 12544); // inception4d.branch4.1.conv: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Inception4dBranch4_1_ConvOutputGradient = new(Training: 8282176, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dBranch4_1_BnOutput = new(Training: 9160256, Inference: 291648, Size: 12544); // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4dBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4dBranch4_1_BnOutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient; in place over Inception4dBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4dBranch4_1_Relu1Output = new(Training: 9160256, Inference: 291648, Size: 12544); // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4dBranch4_1_Relu1OutputGradient = new(Training: 8269632, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception4dConcat1Output = new(Training: 5318656, Inference: 0, Size: 103488); // inception4d.concat1: Concat (N, 528, 14, 14)
-    private static readonly TensorSlot Inception4dConcat1OutputGradient = new(Training: 3289664, Inference: -1, Size: 103488); // its gradient
-    private static readonly TensorSlot Inception4eBranch1ConvOutput = new(Training: 7771008, Inference: 269696, Size: 50176); // inception4e.branch1.conv: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Inception4eBranch1ConvOutputGradient = new(Training: 7821184, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4eBranch1ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4eBranch1BnOutput = new(Training: 7821184, Inference: 269696, Size: 50176); // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14); in place over Inception4eBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception4eBranch1BnOutputGradient = new(Training: 7871360, Inference: -1, Size: 50176); // its gradient; in place over Inception4eBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch1Relu1Output = new(Training: 7821184, Inference: 269696, Size: 50176); // inception4e.branch1.relu1: ReLU (N, 256, 14, 14); in place over Inception4eBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception4eBranch1Relu1OutputGradient = new(Training: 7871360, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_0_ConvOutput = new(Training: 8269632, Inference: 103488, Size: 31360); // inception4e.branch2.0.conv: Conv2d (N, 160, 14, 14)
-    private static readonly TensorSlot Inception4eBranch2_0_ConvOutputGradient = new(Training: 5422144, Inference: -1, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_0_ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4eBranch2_0_BnOutput = new(Training: 8300992, Inference: 103488, Size: 31360); // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14); in place over Inception4eBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4eBranch2_0_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient; in place over Inception4eBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch2_0_Relu1Output = new(Training: 8300992, Inference: 103488, Size: 31360); // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14); in place over Inception4eBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4eBranch2_0_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 31360); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_1_ConvOutput = new(Training: 7219072, Inference: 206976, Size: 62720); // inception4e.branch2.1.conv: Conv2d (N, 320, 14, 14)
-    private static readonly TensorSlot Inception4eBranch2_1_ConvOutputGradient = new(Training: 7281792, Inference: -1, Size: 62720); // its gradient
-    private static readonly TensorSlot Inception4eBranch2_1_BnOutput = new(Training: 7281792, Inference: 206976, Size: 62720); // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14); in place over Inception4eBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4eBranch2_1_BnOutputGradient = new(Training: 7344512, Inference: -1, Size: 62720); // its gradient; in place over Inception4eBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch2_1_Relu1Output = new(Training: 7281792, Inference: 206976, Size: 62720); // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14); in place over Inception4eBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4eBranch2_1_Relu1OutputGradient = new(Training: 7344512, Inference: -1, Size: 62720); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_0_ConvOutput = new(Training: 9241792, Inference: 103488, Size: 6272); // inception4e.branch3.0.conv: Conv2d (N, 32, 14, 14)
-    private static readonly TensorSlot Inception4eBranch3_0_ConvOutputGradient = new(Training: 9179072, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_0_ConvGradientScratch = new(Training: 3186176, Inference: -1, Size: 103488); // where inception4e.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception4eBranch3_0_BnOutput = new(Training: 9248064, Inference: 103488, Size: 6272); // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14); in place over Inception4eBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception4eBranch3_0_BnOutputGradient = new(Training: 9172800, Inference: -1, Size: 6272); // its gradient; in place over Inception4eBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch3_0_Relu1Output = new(Training: 9248064, Inference: 103488, Size: 6272); // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4eBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4eBranch3_0_Relu1OutputGradient = new(Training: 9172800, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_1_ConvOutput = new(Training: 8639680, Inference: 319872, Size: 25088); // inception4e.branch3.1.conv: Conv2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4eBranch3_1_ConvOutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch3_1_BnOutput = new(Training: 8664768, Inference: 319872, Size: 25088); // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4eBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4eBranch3_1_BnOutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient; in place over Inception4eBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch3_1_Relu1Output = new(Training: 8664768, Inference: 319872, Size: 25088); // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4eBranch3_1_Relu1OutputGradient = new(Training: 8090880, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch4Maxpool1Output = new(Training: 5422144, Inference: 103488, Size: 103488); // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14)
-    private static readonly TensorSlot Inception4eBranch4Maxpool1OutputGradient = new(Training: 3186176, Inference: -1, Size: 103488); // its gradient
-    private static readonly TensorSlot Inception4eBranch4_1_ConvOutput = new(Training: 8689856, Inference: 344960, Size: 25088); // inception4e.branch4.1.conv: Conv2d (N, 128, 14, 14)
-    private static readonly TensorSlot Inception4eBranch4_1_ConvOutputGradient = new(Training: 3289664, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eBranch4_1_BnOutput = new(Training: 8714944, Inference: 344960, Size: 25088); // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4eBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception4eBranch4_1_BnOutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient; in place over Inception4eBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception4eBranch4_1_Relu1Output = new(Training: 8714944, Inference: 344960, Size: 25088); // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception4eBranch4_1_Relu1OutputGradient = new(Training: 3186176, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Inception4eConcat1Output = new(Training: 3186176, Inference: 0, Size: 163072); // inception4e.concat1: Concat (N, 832, 14, 14)
-    private static readonly TensorSlot Inception4eConcat1OutputGradient = new(Training: 3349248, Inference: -1, Size: 163072); // its gradient
-    private static readonly TensorSlot Maxpool4Output = new(Training: 7871360, Inference: 163072, Size: 40768); // maxpool4: MaxPool2d (N, 832, 7, 7)
-    private static readonly TensorSlot Maxpool4OutputGradient = new(Training: 7344512, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5aBranch1ConvOutput = new(Training: 3499776, Inference: 56448, Size: 12544); // inception5a.branch1.conv: Conv2d (N, 256, 7, 7)
-    private static readonly TensorSlot Inception5aBranch1ConvOutputGradient = new(Training: 8119104, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception5aBranch1ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5aBranch1BnOutput = new(Training: 9172800, Inference: 56448, Size: 12544); // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7); in place over Inception5aBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception5aBranch1BnOutputGradient = new(Training: 8106560, Inference: -1, Size: 12544); // its gradient; in place over Inception5aBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch1Relu1Output = new(Training: 9172800, Inference: 56448, Size: 12544); // inception5a.branch1.relu1: ReLU (N, 256, 7, 7); in place over Inception5aBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception5aBranch1Relu1OutputGradient = new(Training: 8106560, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_0_ConvOutput = new(Training: 9213568, Inference: 0, Size: 7840); // inception5a.branch2.0.conv: Conv2d (N, 160, 7, 7)
-    private static readonly TensorSlot Inception5aBranch2_0_ConvOutputGradient = new(Training: 9204160, Inference: -1, Size: 7840); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5aBranch2_0_BnOutput = new(Training: 9221408, Inference: 0, Size: 7840); // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7); in place over Inception5aBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception5aBranch2_0_BnOutputGradient = new(Training: 7912128, Inference: -1, Size: 7840); // its gradient; in place over Inception5aBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch2_0_Relu1Output = new(Training: 9221408, Inference: 0, Size: 7840); // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7); in place over Inception5aBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5aBranch2_0_Relu1OutputGradient = new(Training: 7912128, Inference: -1, Size: 7840); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_1_ConvOutput = new(Training: 8940736, Inference: 40768, Size: 15680); // inception5a.branch2.1.conv: Conv2d (N, 320, 7, 7)
-    private static readonly TensorSlot Inception5aBranch2_1_ConvOutputGradient = new(Training: 8090880, Inference: -1, Size: 15680); // its gradient
-    private static readonly TensorSlot Inception5aBranch2_1_BnOutput = new(Training: 8956416, Inference: 40768, Size: 15680); // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7); in place over Inception5aBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception5aBranch2_1_BnOutputGradient = new(Training: 7385280, Inference: -1, Size: 15680); // its gradient; in place over Inception5aBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch2_1_Relu1Output = new(Training: 8956416, Inference: 40768, Size: 15680); // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7); in place over Inception5aBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5aBranch2_1_Relu1OutputGradient = new(Training: 7385280, Inference: -1, Size: 15680); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_0_ConvOutput = new(Training: 9338224, Inference: 0, Size: 1568); // inception5a.branch3.0.conv: Conv2d (N, 32, 7, 7)
-    private static readonly TensorSlot Inception5aBranch3_0_ConvOutputGradient = new(Training: 7400960, Inference: -1, Size: 1568); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5a.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5aBranch3_0_BnOutput = new(Training: 9339792, Inference: 0, Size: 1568); // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7); in place over Inception5aBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception5aBranch3_0_BnOutputGradient = new(Training: 9335872, Inference: -1, Size: 1568); // its gradient; in place over Inception5aBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch3_0_Relu1Output = new(Training: 9339792, Inference: 0, Size: 1568); // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7); in place over Inception5aBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5aBranch3_0_Relu1OutputGradient = new(Training: 9335872, Inference: -1, Size: 1568); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_1_ConvOutput = new(Training: 9254336, Inference: 68992, Size: 6272); // inception5a.branch3.1.conv: Conv2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5aBranch3_1_ConvOutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch3_1_BnOutput = new(Training: 9260608, Inference: 68992, Size: 6272); // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5aBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception5aBranch3_1_BnOutputGradient = new(Training: 7400960, Inference: -1, Size: 6272); // its gradient; in place over Inception5aBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch3_1_Relu1Output = new(Training: 9260608, Inference: 68992, Size: 6272); // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5aBranch3_1_Relu1OutputGradient = new(Training: 7400960, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch4Maxpool1Output = new(Training: 3399424, Inference: 0, Size: 40768); // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
-    private static readonly TensorSlot Inception5aBranch4Maxpool1OutputGradient = new(Training: 3349248, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5aBranch4_1_ConvOutput = new(Training: 9266880, Inference: 75264, Size: 6272); // inception5a.branch4.1.conv: Conv2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5aBranch4_1_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aBranch4_1_BnOutput = new(Training: 9273152, Inference: 75264, Size: 6272); // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5aBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception5aBranch4_1_BnOutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient; in place over Inception5aBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5aBranch4_1_Relu1Output = new(Training: 9273152, Inference: 75264, Size: 6272); // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5aBranch4_1_Relu1OutputGradient = new(Training: 7912128, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5aConcat1Output = new(Training: 3440192, Inference: 0, Size: 40768); // inception5a.concat1: Concat (N, 832, 7, 7)
-    private static readonly TensorSlot Inception5aConcat1OutputGradient = new(Training: 7344512, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5bBranch1ConvOutput = new(Training: 3480960, Inference: 81536, Size: 18816); // inception5b.branch1.conv: Conv2d (N, 384, 7, 7)
-    private static readonly TensorSlot Inception5bBranch1ConvOutputGradient = new(Training: 8090880, Inference: -1, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch1ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch1.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5bBranch1BnOutput = new(Training: 8865472, Inference: 81536, Size: 18816); // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7); in place over Inception5bBranch1ConvOutput (inference)
-    private static readonly TensorSlot Inception5bBranch1BnOutputGradient = new(Training: 7385280, Inference: -1, Size: 18816); // its gradient; in place over Inception5bBranch1Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch1Relu1Output = new(Training: 8865472, Inference: 81536, Size: 18816); // inception5b.branch1.relu1: ReLU (N, 384, 7, 7); in place over Inception5bBranch1BnOutput (training, inference)
-    private static readonly TensorSlot Inception5bBranch1Relu1OutputGradient = new(Training: 7385280, Inference: -1, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_0_ConvOutput = new(Training: 7912128, Inference: 40768, Size: 9408); // inception5b.branch2.0.conv: Conv2d (N, 192, 7, 7)
-    private static readonly TensorSlot Inception5bBranch2_0_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch2.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5bBranch2_0_BnOutput = new(Training: 9204160, Inference: 40768, Size: 9408); // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7); in place over Inception5bBranch2_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception5bBranch2_0_BnOutputGradient = new(Training: 8884288, Inference: -1, Size: 9408); // its gradient; in place over Inception5bBranch2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch2_0_Relu1Output = new(Training: 9204160, Inference: 40768, Size: 9408); // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7); in place over Inception5bBranch2_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5bBranch2_0_Relu1OutputGradient = new(Training: 8884288, Inference: -1, Size: 9408); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_1_ConvOutput = new(Training: 8884288, Inference: 100352, Size: 18816); // inception5b.branch2.1.conv: Conv2d (N, 384, 7, 7)
-    private static readonly TensorSlot Inception5bBranch2_1_ConvOutputGradient = new(Training: 8903104, Inference: -1, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch2_1_BnOutput = new(Training: 8903104, Inference: 100352, Size: 18816); // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7); in place over Inception5bBranch2_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception5bBranch2_1_BnOutputGradient = new(Training: 8921920, Inference: -1, Size: 18816); // its gradient; in place over Inception5bBranch2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch2_1_Relu1Output = new(Training: 8903104, Inference: 100352, Size: 18816); // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7); in place over Inception5bBranch2_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5bBranch2_1_Relu1OutputGradient = new(Training: 8921920, Inference: -1, Size: 18816); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_0_ConvOutput = new(Training: 7404096, Inference: 40768, Size: 2352); // inception5b.branch3.0.conv: Conv2d (N, 48, 7, 7)
-    private static readonly TensorSlot Inception5bBranch3_0_ConvOutputGradient = new(Training: 3390016, Inference: -1, Size: 2352); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_0_ConvGradientScratch = new(Training: 3349248, Inference: -1, Size: 40768); // where inception5b.branch3.0.conv computes a second gradient contribution before adding it
-    private static readonly TensorSlot Inception5bBranch3_0_BnOutput = new(Training: 9335872, Inference: 40768, Size: 2352); // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7); in place over Inception5bBranch3_0_ConvOutput (inference)
-    private static readonly TensorSlot Inception5bBranch3_0_BnOutputGradient = new(Training: 9279424, Inference: -1, Size: 2352); // its gradient; in place over Inception5bBranch3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch3_0_Relu1Output = new(Training: 9335872, Inference: 40768, Size: 2352); // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7); in place over Inception5bBranch3_0_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5bBranch3_0_Relu1OutputGradient = new(Training: 9279424, Inference: -1, Size: 2352); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_1_ConvOutput = new(Training: 9279424, Inference: 119168, Size: 6272); // inception5b.branch3.1.conv: Conv2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5bBranch3_1_ConvOutputGradient = new(Training: 9285696, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch3_1_BnOutput = new(Training: 9285696, Inference: 119168, Size: 6272); // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5bBranch3_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception5bBranch3_1_BnOutputGradient = new(Training: 9304512, Inference: -1, Size: 6272); // its gradient; in place over Inception5bBranch3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch3_1_Relu1Output = new(Training: 9285696, Inference: 119168, Size: 6272); // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch3_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5bBranch3_1_Relu1OutputGradient = new(Training: 9304512, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch4Maxpool1Output = new(Training: 8090880, Inference: 40768, Size: 40768); // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
-    private static readonly TensorSlot Inception5bBranch4Maxpool1OutputGradient = new(Training: 3349248, Inference: -1, Size: 40768); // its gradient
-    private static readonly TensorSlot Inception5bBranch4_1_ConvOutput = new(Training: 9291968, Inference: 125440, Size: 6272); // inception5b.branch4.1.conv: Conv2d (N, 128, 7, 7)
-    private static readonly TensorSlot Inception5bBranch4_1_ConvOutputGradient = new(Training: 9298240, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bBranch4_1_BnOutput = new(Training: 9298240, Inference: 125440, Size: 6272); // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5bBranch4_1_ConvOutput (inference)
-    private static readonly TensorSlot Inception5bBranch4_1_BnOutputGradient = new(Training: 7344512, Inference: -1, Size: 6272); // its gradient; in place over Inception5bBranch4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Inception5bBranch4_1_Relu1Output = new(Training: 9298240, Inference: 125440, Size: 6272); // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch4_1_BnOutput (training, inference)
-    private static readonly TensorSlot Inception5bBranch4_1_Relu1OutputGradient = new(Training: 7344512, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Inception5bConcat1Output = new(Training: 7344512, Inference: 0, Size: 50176); // inception5b.concat1: Concat (N, 1024, 7, 7)
-    private static readonly TensorSlot Inception5bConcat1OutputGradient = new(Training: 3349248, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot AvgpoolOutput = new(Training: 9304512, Inference: 50176, Size: 1024); // avgpool: AdaptiveAvgPool2d (N, 1024, 1, 1)
-    private static readonly TensorSlot AvgpoolOutputGradient = new(Training: 9305536, Inference: -1, Size: 1024); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Training: 9304512, Inference: 50176, Size: 1024); // flatten1: Flatten (N, 1024), a view of AvgpoolOutput
-    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 9305536, Inference: -1, Size: 1024); // its gradient, a view of AvgpoolOutputGradient
-    private static readonly TensorSlot DropoutOutput = new(Training: 9305536, Inference: 0, Size: 1024); // dropout: Dropout (N, 1024)
-    private static readonly TensorSlot DropoutOutputGradient = new(Training: 9307584, Inference: -1, Size: 1024); // its gradient
-    private static readonly TensorSlot DropoutMask = new(Training: 9306560, Inference: 1024, Size: 1024); // dropout's mask
-    private static readonly TensorSlot FcOutput = new(Training: 9341360, Inference: 1154048, Size: 1000); // fc: Linear (N, 1000)
-    private static readonly TensorSlot FcOutputGradient = new(Training: 9342368, Inference: 1024, Size: 1000); // its gradient
-    private static readonly TensorSlot LabelValues = new(Training: 9343376, Inference: 1155056, Size: 1); // the class index of each sample
+    private static readonly TensorSlot Conv1Relu1OutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient
+    private static readonly TensorSlot Conv1Relu1Mask = new(Training: 5704384, Inference: -1, Size: 25088); // conv1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Maxpool1Output = new(Training: 2609152, Inference: 802816, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 1605632, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Maxpool1Indices = new(Training: 5174400, Inference: -1, Size: 50176); // maxpool1's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Conv2ConvOutput = new(Training: 2809856, Inference: 602112, Size: 200704); // conv2.conv: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Conv2ConvOutputGradient = new(Training: 1003520, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv2BnOutput = new(Training: 3010560, Inference: 602112, Size: 200704); // conv2.bn: BatchNorm2d (N, 64, 56, 56); in place over Conv2ConvOutput (inference)
+    private static readonly TensorSlot Conv2BnOutputGradient = new(Training: 802816, Inference: -1, Size: 200704); // its gradient; in place over Conv2Relu1OutputGradient (training)
+    private static readonly TensorSlot Conv2Relu1Output = new(Training: 3010560, Inference: 602112, Size: 200704); // conv2.relu1: ReLU (N, 64, 56, 56); in place over Conv2BnOutput (training, inference)
+    private static readonly TensorSlot Conv2Relu1OutputGradient = new(Training: 802816, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Conv3ConvOutput = new(Training: 802816, Inference: 0, Size: 602112); // conv3.conv: Conv2d (N, 192, 56, 56)
+    private static readonly TensorSlot Conv3ConvOutputGradient = new(Training: 2007040, Inference: -1, Size: 602112); // its gradient
+    private static readonly TensorSlot Conv3BnOutput = new(Training: 1404928, Inference: 0, Size: 602112); // conv3.bn: BatchNorm2d (N, 192, 56, 56); in place over Conv3ConvOutput (inference)
+    private static readonly TensorSlot Conv3BnOutputGradient = new(Training: 1404928, Inference: -1, Size: 602112); // its gradient; in place over Conv3Relu1OutputGradient (training)
+    private static readonly TensorSlot Conv3Relu1Output = new(Training: 1404928, Inference: 0, Size: 602112); // conv3.relu1: ReLU (N, 192, 56, 56); in place over Conv3BnOutput (training, inference)
+    private static readonly TensorSlot Conv3Relu1OutputGradient = new(Training: 1404928, Inference: -1, Size: 602112); // its gradient
+    private static readonly TensorSlot Conv3Relu1Mask = new(Training: 6069728, Inference: -1, Size: 18816); // conv3.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Maxpool2Output = new(Training: 2383360, Inference: 602112, Size: 150528); // maxpool2: MaxPool2d (N, 192, 28, 28)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 2007040, Inference: -1, Size: 150528); // its gradient
+    private static readonly TensorSlot Maxpool2Indices = new(Training: 5509952, Inference: -1, Size: 37632); // maxpool2's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Inception3aBranch1ConvOutput = new(Training: 5224576, Inference: 200704, Size: 50176); // inception3a.branch1.conv: Conv2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3aBranch1ConvOutputGradient = new(Training: 2308096, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3aBranch1ConvGradientScratch = new(Training: 2157568, Inference: -1, Size: 150528); // where inception3a.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3aBranch1BnOutput = new(Training: 4979968, Inference: 200704, Size: 50176); // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28); in place over Inception3aBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch1BnOutputGradient = new(Training: 4979968, Inference: -1, Size: 50176); // its gradient; in place over Inception3aBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch1Relu1Output = new(Training: 4979968, Inference: 200704, Size: 50176); // inception3a.branch1.relu1: ReLU (N, 64, 28, 28); in place over Inception3aBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch1Relu1OutputGradient = new(Training: 4979968, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3aBranch1Relu1Mask = new(Training: 6341600, Inference: -1, Size: 1568); // inception3a.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception3aBranch2_0_ConvOutput = new(Training: 2533888, Inference: 752640, Size: 75264); // inception3a.branch2.0.conv: Conv2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_0_ConvOutputGradient = new(Training: 2308096, Inference: -1, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_0_ConvGradientScratch = new(Training: 2157568, Inference: -1, Size: 150528); // where inception3a.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3aBranch2_0_BnOutput = new(Training: 4904704, Inference: 752640, Size: 75264); // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28); in place over Inception3aBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch2_0_BnOutputGradient = new(Training: 2157568, Inference: -1, Size: 75264); // its gradient; in place over Inception3aBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch2_0_Relu1Output = new(Training: 4904704, Inference: 752640, Size: 75264); // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28); in place over Inception3aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch2_0_Relu1OutputGradient = new(Training: 2157568, Inference: -1, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_1_ConvOutput = new(Training: 3813376, Inference: 903168, Size: 100352); // inception3a.branch2.1.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3aBranch2_1_ConvOutputGradient = new(Training: 3361792, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_1_BnOutput = new(Training: 3512320, Inference: 903168, Size: 100352); // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3aBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch2_1_BnOutputGradient = new(Training: 3512320, Inference: -1, Size: 100352); // its gradient; in place over Inception3aBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch2_1_Relu1Output = new(Training: 3512320, Inference: 903168, Size: 100352); // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28); in place over Inception3aBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch2_1_Relu1OutputGradient = new(Training: 3512320, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3aBranch2_1_Relu1Mask = new(Training: 6322960, Inference: -1, Size: 3136); // inception3a.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception3aBranch3_0_ConvOutput = new(Training: 6126176, Inference: 752640, Size: 12544); // inception3a.branch3.0.conv: Conv2d (N, 16, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_0_ConvOutputGradient = new(Training: 6101088, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_0_ConvGradientScratch = new(Training: 2157568, Inference: -1, Size: 150528); // where inception3a.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3aBranch3_0_BnOutput = new(Training: 6138720, Inference: 752640, Size: 12544); // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28); in place over Inception3aBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch3_0_BnOutputGradient = new(Training: 6088544, Inference: -1, Size: 12544); // its gradient; in place over Inception3aBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch3_0_Relu1Output = new(Training: 6138720, Inference: 752640, Size: 12544); // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28); in place over Inception3aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch3_0_Relu1OutputGradient = new(Training: 6088544, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_1_ConvOutput = new(Training: 5729472, Inference: 250880, Size: 25088); // inception3a.branch3.1.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch3_1_ConvOutputGradient = new(Training: 5030144, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_1_BnOutput = new(Training: 5030144, Inference: 250880, Size: 25088); // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3aBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch3_1_BnOutputGradient = new(Training: 2157568, Inference: -1, Size: 25088); // its gradient; in place over Inception3aBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch3_1_Relu1Output = new(Training: 5030144, Inference: 250880, Size: 25088); // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28); in place over Inception3aBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch3_1_Relu1OutputGradient = new(Training: 2157568, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch3_1_Relu1Mask = new(Training: 6357856, Inference: -1, Size: 784); // inception3a.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception3aBranch4Maxpool1Output = new(Training: 3361792, Inference: 752640, Size: 150528); // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4Maxpool1OutputGradient = new(Training: 1404928, Inference: -1, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3aBranch4_1_ConvOutput = new(Training: 5754560, Inference: 275968, Size: 25088); // inception3a.branch4.1.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3aBranch4_1_ConvOutputGradient = new(Training: 5055232, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch4_1_BnOutput = new(Training: 5055232, Inference: 275968, Size: 25088); // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3aBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3aBranch4_1_BnOutputGradient = new(Training: 5030144, Inference: -1, Size: 25088); // its gradient; in place over Inception3aBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3aBranch4_1_Relu1Output = new(Training: 5055232, Inference: 275968, Size: 25088); // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28); in place over Inception3aBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3aBranch4_1_Relu1OutputGradient = new(Training: 5030144, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3aBranch4_1_Relu1Mask = new(Training: 6358640, Inference: -1, Size: 784); // inception3a.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception3aConcat1Output = new(Training: 1781248, Inference: 0, Size: 200704); // inception3a.concat1: Concat (N, 256, 28, 28)
+    private static readonly TensorSlot Inception3aConcat1OutputGradient = new(Training: 2182656, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Inception3bBranch1ConvOutput = new(Training: 3913728, Inference: 551936, Size: 100352); // inception3b.branch1.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch1ConvOutputGradient = new(Training: 4014080, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch1ConvGradientScratch = new(Training: 1981952, Inference: -1, Size: 200704); // where inception3b.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3bBranch1BnOutput = new(Training: 3662848, Inference: 551936, Size: 100352); // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3bBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch1BnOutputGradient = new(Training: 4214784, Inference: -1, Size: 100352); // its gradient; in place over Inception3bBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch1Relu1Output = new(Training: 3662848, Inference: 551936, Size: 100352); // inception3b.branch1.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch1Relu1OutputGradient = new(Training: 4214784, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch1Relu1Mask = new(Training: 6326096, Inference: -1, Size: 3136); // inception3b.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception3bBranch2_0_ConvOutput = new(Training: 4014080, Inference: 200704, Size: 100352); // inception3b.branch2.0.conv: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_0_ConvOutputGradient = new(Training: 4114432, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_0_ConvGradientScratch = new(Training: 1981952, Inference: -1, Size: 200704); // where inception3b.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3bBranch2_0_BnOutput = new(Training: 4114432, Inference: 200704, Size: 100352); // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28); in place over Inception3bBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch2_0_BnOutputGradient = new(Training: 3512320, Inference: -1, Size: 100352); // its gradient; in place over Inception3bBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch2_0_Relu1Output = new(Training: 4114432, Inference: 200704, Size: 100352); // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28); in place over Inception3bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch2_0_Relu1OutputGradient = new(Training: 3512320, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_1_ConvOutput = new(Training: 3512320, Inference: 401408, Size: 150528); // inception3b.branch2.1.conv: Conv2d (N, 192, 28, 28)
+    private static readonly TensorSlot Inception3bBranch2_1_ConvOutputGradient = new(Training: 1981952, Inference: -1, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_1_BnOutput = new(Training: 2182656, Inference: 401408, Size: 150528); // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28); in place over Inception3bBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch2_1_BnOutputGradient = new(Training: 3662848, Inference: -1, Size: 150528); // its gradient; in place over Inception3bBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch2_1_Relu1Output = new(Training: 2182656, Inference: 401408, Size: 150528); // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28); in place over Inception3bBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch2_1_Relu1OutputGradient = new(Training: 3662848, Inference: -1, Size: 150528); // its gradient
+    private static readonly TensorSlot Inception3bBranch2_1_Relu1Mask = new(Training: 6299440, Inference: -1, Size: 4704); // inception3b.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception3bBranch3_0_ConvOutput = new(Training: 5779648, Inference: 200704, Size: 25088); // inception3b.branch3.0.conv: Conv2d (N, 32, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_0_ConvOutputGradient = new(Training: 5547584, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_0_ConvGradientScratch = new(Training: 1981952, Inference: -1, Size: 200704); // where inception3b.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception3bBranch3_0_BnOutput = new(Training: 5804736, Inference: 200704, Size: 25088); // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28); in place over Inception3bBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch3_0_BnOutputGradient = new(Training: 2057216, Inference: -1, Size: 25088); // its gradient; in place over Inception3bBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch3_0_Relu1Output = new(Training: 5804736, Inference: 200704, Size: 25088); // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28); in place over Inception3bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch3_0_Relu1OutputGradient = new(Training: 2057216, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_1_ConvOutput = new(Training: 4979968, Inference: 652288, Size: 75264); // inception3b.branch3.1.conv: Conv2d (N, 96, 28, 28)
+    private static readonly TensorSlot Inception3bBranch3_1_ConvOutputGradient = new(Training: 1981952, Inference: -1, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_1_BnOutput = new(Training: 4214784, Inference: 652288, Size: 75264); // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28); in place over Inception3bBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch3_1_BnOutputGradient = new(Training: 4315136, Inference: -1, Size: 75264); // its gradient; in place over Inception3bBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch3_1_Relu1Output = new(Training: 4214784, Inference: 652288, Size: 75264); // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28); in place over Inception3bBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch3_1_Relu1OutputGradient = new(Training: 4315136, Inference: -1, Size: 75264); // its gradient
+    private static readonly TensorSlot Inception3bBranch3_1_Relu1Mask = new(Training: 6335504, Inference: -1, Size: 2352); // inception3b.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception3bBranch4Maxpool1Output = new(Training: 1981952, Inference: 200704, Size: 200704); // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4Maxpool1OutputGradient = new(Training: 1404928, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Inception3bBranch4_1_ConvOutput = new(Training: 5274752, Inference: 727552, Size: 50176); // inception3b.branch4.1.conv: Conv2d (N, 64, 28, 28)
+    private static readonly TensorSlot Inception3bBranch4_1_ConvOutputGradient = new(Training: 5105408, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3bBranch4_1_BnOutput = new(Training: 2333184, Inference: 727552, Size: 50176); // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28); in place over Inception3bBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception3bBranch4_1_BnOutputGradient = new(Training: 5055232, Inference: -1, Size: 50176); // its gradient; in place over Inception3bBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception3bBranch4_1_Relu1Output = new(Training: 2333184, Inference: 727552, Size: 50176); // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28); in place over Inception3bBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception3bBranch4_1_Relu1OutputGradient = new(Training: 5055232, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception3bBranch4_1_Relu1Mask = new(Training: 6343168, Inference: -1, Size: 1568); // inception3b.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception3bConcat1Output = new(Training: 1404928, Inference: 0, Size: 376320); // inception3b.concat1: Concat (N, 480, 28, 28)
+    private static readonly TensorSlot Inception3bConcat1OutputGradient = new(Training: 1404928, Inference: -1, Size: 376320); // its gradient
+    private static readonly TensorSlot Maxpool3Output = new(Training: 4716544, Inference: 376320, Size: 94080); // maxpool3: MaxPool2d (N, 480, 14, 14)
+    private static readonly TensorSlot Maxpool3OutputGradient = new(Training: 2182656, Inference: -1, Size: 94080); // its gradient
+    private static readonly TensorSlot Maxpool3Indices = new(Training: 5980352, Inference: -1, Size: 23520); // maxpool3's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Inception4aBranch1ConvOutput = new(Training: 5547584, Inference: 141120, Size: 37632); // inception4a.branch1.conv: Conv2d (N, 192, 14, 14)
+    private static readonly TensorSlot Inception4aBranch1ConvOutputGradient = new(Training: 5092864, Inference: -1, Size: 37632); // its gradient
+    private static readonly TensorSlot Inception4aBranch1ConvGradientScratch = new(Training: 2276736, Inference: -1, Size: 94080); // where inception4a.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4aBranch1BnOutput = new(Training: 5055232, Inference: 141120, Size: 37632); // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14); in place over Inception4aBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch1BnOutputGradient = new(Training: 5055232, Inference: -1, Size: 37632); // its gradient; in place over Inception4aBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch1Relu1Output = new(Training: 5055232, Inference: 141120, Size: 37632); // inception4a.branch1.relu1: ReLU (N, 192, 14, 14); in place over Inception4aBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch1Relu1OutputGradient = new(Training: 5055232, Inference: -1, Size: 37632); // its gradient
+    private static readonly TensorSlot Inception4aBranch1Relu1Mask = new(Training: 6353664, Inference: -1, Size: 1176); // inception4a.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4aBranch2_0_ConvOutput = new(Training: 6088544, Inference: 0, Size: 18816); // inception4a.branch2.0.conv: Conv2d (N, 96, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_0_ConvOutputGradient = new(Training: 6022688, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_0_ConvGradientScratch = new(Training: 2276736, Inference: -1, Size: 94080); // where inception4a.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4aBranch2_0_BnOutput = new(Training: 6107360, Inference: 0, Size: 18816); // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14); in place over Inception4aBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch2_0_BnOutputGradient = new(Training: 6003872, Inference: -1, Size: 18816); // its gradient; in place over Inception4aBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch2_0_Relu1Output = new(Training: 6107360, Inference: 0, Size: 18816); // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14); in place over Inception4aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch2_0_Relu1OutputGradient = new(Training: 6003872, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_1_ConvOutput = new(Training: 5469184, Inference: 100352, Size: 40768); // inception4a.branch2.1.conv: Conv2d (N, 208, 14, 14)
+    private static readonly TensorSlot Inception4aBranch2_1_ConvOutputGradient = new(Training: 3662848, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_1_BnOutput = new(Training: 3763200, Inference: 100352, Size: 40768); // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14); in place over Inception4aBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch2_1_BnOutputGradient = new(Training: 3756928, Inference: -1, Size: 40768); // its gradient; in place over Inception4aBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch2_1_Relu1Output = new(Training: 3763200, Inference: 100352, Size: 40768); // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14); in place over Inception4aBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch2_1_Relu1OutputGradient = new(Training: 3756928, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception4aBranch2_1_Relu1Mask = new(Training: 6352384, Inference: -1, Size: 1274); // inception4a.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4aBranch3_0_ConvOutput = new(Training: 6329232, Inference: 178752, Size: 3136); // inception4a.branch3.0.conv: Conv2d (N, 16, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_0_ConvOutputGradient = new(Training: 2370816, Inference: -1, Size: 3136); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_0_ConvGradientScratch = new(Training: 2276736, Inference: -1, Size: 94080); // where inception4a.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4aBranch3_0_BnOutput = new(Training: 6332368, Inference: 178752, Size: 3136); // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14); in place over Inception4aBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch3_0_BnOutputGradient = new(Training: 3797696, Inference: -1, Size: 3136); // its gradient; in place over Inception4aBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch3_0_Relu1Output = new(Training: 6332368, Inference: 178752, Size: 3136); // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14); in place over Inception4aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch3_0_Relu1OutputGradient = new(Training: 3797696, Inference: -1, Size: 3136); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_1_ConvOutput = new(Training: 6249264, Inference: 191296, Size: 9408); // inception4a.branch3.1.conv: Conv2d (N, 48, 14, 14)
+    private static readonly TensorSlot Inception4aBranch3_1_ConvOutputGradient = new(Training: 6003872, Inference: -1, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_1_BnOutput = new(Training: 3803968, Inference: 191296, Size: 9408); // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14); in place over Inception4aBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch3_1_BnOutputGradient = new(Training: 6016416, Inference: -1, Size: 9408); // its gradient; in place over Inception4aBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch3_1_Relu1Output = new(Training: 3803968, Inference: 191296, Size: 9408); // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14); in place over Inception4aBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch3_1_Relu1OutputGradient = new(Training: 6016416, Inference: -1, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception4aBranch3_1_Relu1Mask = new(Training: 6365968, Inference: -1, Size: 294); // inception4a.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4aBranch4Maxpool1Output = new(Training: 4810624, Inference: 0, Size: 94080); // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4Maxpool1OutputGradient = new(Training: 3662848, Inference: -1, Size: 94080); // its gradient
+    private static readonly TensorSlot Inception4aBranch4_1_ConvOutput = new(Training: 6151264, Inference: 178752, Size: 12544); // inception4a.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4aBranch4_1_ConvOutputGradient = new(Training: 6003872, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4aBranch4_1_BnOutput = new(Training: 6003872, Inference: 178752, Size: 12544); // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4aBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4aBranch4_1_BnOutputGradient = new(Training: 3797696, Inference: -1, Size: 12544); // its gradient; in place over Inception4aBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4aBranch4_1_Relu1Output = new(Training: 6003872, Inference: 178752, Size: 12544); // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4aBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4aBranch4_1_Relu1OutputGradient = new(Training: 3797696, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4aBranch4_1_Relu1Mask = new(Training: 6362768, Inference: -1, Size: 392); // inception4a.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4aConcat1Output = new(Training: 3662848, Inference: 0, Size: 100352); // inception4a.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4aConcat1OutputGradient = new(Training: 2283008, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4bBranch1ConvOutput = new(Training: 5585216, Inference: 244608, Size: 31360); // inception4b.branch1.conv: Conv2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4bBranch1ConvOutputGradient = new(Training: 3763200, Inference: -1, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4bBranch1ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4b.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4bBranch1BnOutput = new(Training: 5324928, Inference: 244608, Size: 31360); // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14); in place over Inception4bBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch1BnOutputGradient = new(Training: 5324928, Inference: -1, Size: 31360); // its gradient; in place over Inception4bBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch1Relu1Output = new(Training: 5324928, Inference: 244608, Size: 31360); // inception4b.branch1.relu1: ReLU (N, 160, 14, 14); in place over Inception4bBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch1Relu1OutputGradient = new(Training: 5324928, Inference: -1, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4bBranch1Relu1Mask = new(Training: 6356864, Inference: -1, Size: 980); // inception4b.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4bBranch2_0_ConvOutput = new(Training: 6003872, Inference: 100352, Size: 21952); // inception4b.branch2.0.conv: Conv2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_0_ConvOutputGradient = new(Training: 3785152, Inference: -1, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_0_ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4b.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4bBranch2_0_BnOutput = new(Training: 6025824, Inference: 100352, Size: 21952); // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14); in place over Inception4bBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch2_0_BnOutputGradient = new(Training: 3763200, Inference: -1, Size: 21952); // its gradient; in place over Inception4bBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch2_0_Relu1Output = new(Training: 6025824, Inference: 100352, Size: 21952); // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14); in place over Inception4bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch2_0_Relu1OutputGradient = new(Training: 3763200, Inference: -1, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_1_ConvOutput = new(Training: 5425280, Inference: 200704, Size: 43904); // inception4b.branch2.1.conv: Conv2d (N, 224, 14, 14)
+    private static readonly TensorSlot Inception4bBranch2_1_ConvOutputGradient = new(Training: 2182656, Inference: -1, Size: 43904); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_1_BnOutput = new(Training: 3763200, Inference: 200704, Size: 43904); // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14); in place over Inception4bBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch2_1_BnOutputGradient = new(Training: 3763200, Inference: -1, Size: 43904); // its gradient; in place over Inception4bBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch2_1_Relu1Output = new(Training: 3763200, Inference: 200704, Size: 43904); // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14); in place over Inception4bBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch2_1_Relu1OutputGradient = new(Training: 3763200, Inference: -1, Size: 43904); // its gradient
+    private static readonly TensorSlot Inception4bBranch2_1_Relu1Mask = new(Training: 6351008, Inference: -1, Size: 1372); // inception4b.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4bBranch3_0_ConvOutput = new(Training: 6304144, Inference: 100352, Size: 4704); // inception4b.branch3.0.conv: Conv2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_0_ConvOutputGradient = new(Training: 6047776, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_0_ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4b.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4bBranch3_0_BnOutput = new(Training: 6308848, Inference: 100352, Size: 4704); // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14); in place over Inception4bBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch3_0_BnOutputGradient = new(Training: 3807104, Inference: -1, Size: 4704); // its gradient; in place over Inception4bBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch3_0_Relu1Output = new(Training: 6308848, Inference: 100352, Size: 4704); // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch3_0_Relu1OutputGradient = new(Training: 3807104, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_1_ConvOutput = new(Training: 6163808, Inference: 275968, Size: 12544); // inception4b.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch3_1_ConvOutputGradient = new(Training: 5356288, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_1_BnOutput = new(Training: 6047776, Inference: 275968, Size: 12544); // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4bBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch3_1_BnOutputGradient = new(Training: 6047776, Inference: -1, Size: 12544); // its gradient; in place over Inception4bBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch3_1_Relu1Output = new(Training: 6047776, Inference: 275968, Size: 12544); // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch3_1_Relu1OutputGradient = new(Training: 6047776, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch3_1_Relu1Mask = new(Training: 6363168, Inference: -1, Size: 392); // inception4b.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4bBranch4Maxpool1Output = new(Training: 4214784, Inference: 100352, Size: 100352); // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4Maxpool1OutputGradient = new(Training: 2182656, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4bBranch4_1_ConvOutput = new(Training: 6176352, Inference: 288512, Size: 12544); // inception4b.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4bBranch4_1_ConvOutputGradient = new(Training: 5368832, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch4_1_BnOutput = new(Training: 5356288, Inference: 288512, Size: 12544); // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4bBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4bBranch4_1_BnOutputGradient = new(Training: 5356288, Inference: -1, Size: 12544); // its gradient; in place over Inception4bBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4bBranch4_1_Relu1Output = new(Training: 5356288, Inference: 288512, Size: 12544); // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4bBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4bBranch4_1_Relu1OutputGradient = new(Training: 5356288, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4bBranch4_1_Relu1Mask = new(Training: 6363568, Inference: -1, Size: 392); // inception4b.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4bConcat1Output = new(Training: 4315136, Inference: 0, Size: 100352); // inception4b.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4bConcat1OutputGradient = new(Training: 2283008, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4cBranch1ConvOutput = new(Training: 5829824, Inference: 250880, Size: 25088); // inception4c.branch1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch1ConvOutputGradient = new(Training: 3763200, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch1ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4c.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4cBranch1BnOutput = new(Training: 4666368, Inference: 250880, Size: 25088); // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4cBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch1BnOutputGradient = new(Training: 5616576, Inference: -1, Size: 25088); // its gradient; in place over Inception4cBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch1Relu1Output = new(Training: 4666368, Inference: 250880, Size: 25088); // inception4c.branch1.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch1Relu1OutputGradient = new(Training: 5616576, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch1Relu1Mask = new(Training: 6359424, Inference: -1, Size: 784); // inception4c.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4cBranch2_0_ConvOutput = new(Training: 5854912, Inference: 100352, Size: 25088); // inception4c.branch2.0.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_0_ConvOutputGradient = new(Training: 3788288, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_0_ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4c.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4cBranch2_0_BnOutput = new(Training: 5880000, Inference: 100352, Size: 25088); // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4cBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch2_0_BnOutputGradient = new(Training: 3763200, Inference: -1, Size: 25088); // its gradient; in place over Inception4cBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch2_0_Relu1Output = new(Training: 5880000, Inference: 100352, Size: 25088); // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14); in place over Inception4cBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch2_0_Relu1OutputGradient = new(Training: 3763200, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_1_ConvOutput = new(Training: 3763200, Inference: 200704, Size: 50176); // inception4c.branch2.1.conv: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4cBranch2_1_ConvOutputGradient = new(Training: 5105408, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_1_BnOutput = new(Training: 4616192, Inference: 200704, Size: 50176); // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14); in place over Inception4cBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch2_1_BnOutputGradient = new(Training: 5055232, Inference: -1, Size: 50176); // its gradient; in place over Inception4cBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch2_1_Relu1Output = new(Training: 4616192, Inference: 200704, Size: 50176); // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14); in place over Inception4cBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch2_1_Relu1OutputGradient = new(Training: 5055232, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4cBranch2_1_Relu1Mask = new(Training: 6344736, Inference: -1, Size: 1568); // inception4c.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4cBranch3_0_ConvOutput = new(Training: 6313552, Inference: 100352, Size: 4704); // inception4c.branch3.0.conv: Conv2d (N, 24, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_0_ConvOutputGradient = new(Training: 6052480, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_0_ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4c.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4cBranch3_0_BnOutput = new(Training: 6318256, Inference: 100352, Size: 4704); // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14); in place over Inception4cBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch3_0_BnOutputGradient = new(Training: 6047776, Inference: -1, Size: 4704); // its gradient; in place over Inception4cBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch3_0_Relu1Output = new(Training: 6318256, Inference: 100352, Size: 4704); // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14); in place over Inception4cBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch3_0_Relu1OutputGradient = new(Training: 6047776, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_1_ConvOutput = new(Training: 6188896, Inference: 275968, Size: 12544); // inception4c.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch3_1_ConvOutputGradient = new(Training: 5641664, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_1_BnOutput = new(Training: 6047776, Inference: 275968, Size: 12544); // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4cBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch3_1_BnOutputGradient = new(Training: 6047776, Inference: -1, Size: 12544); // its gradient; in place over Inception4cBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch3_1_Relu1Output = new(Training: 6047776, Inference: 275968, Size: 12544); // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch3_1_Relu1OutputGradient = new(Training: 6047776, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch3_1_Relu1Mask = new(Training: 6363968, Inference: -1, Size: 392); // inception4c.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4cBranch4Maxpool1Output = new(Training: 4415488, Inference: 100352, Size: 100352); // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4Maxpool1OutputGradient = new(Training: 2182656, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4cBranch4_1_ConvOutput = new(Training: 6201440, Inference: 288512, Size: 12544); // inception4c.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4cBranch4_1_ConvOutputGradient = new(Training: 5654208, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch4_1_BnOutput = new(Training: 4691456, Inference: 288512, Size: 12544); // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4cBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4cBranch4_1_BnOutputGradient = new(Training: 5641664, Inference: -1, Size: 12544); // its gradient; in place over Inception4cBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4cBranch4_1_Relu1Output = new(Training: 4691456, Inference: 288512, Size: 12544); // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4cBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4cBranch4_1_Relu1OutputGradient = new(Training: 5641664, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4cBranch4_1_Relu1Mask = new(Training: 6364368, Inference: -1, Size: 392); // inception4c.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4cConcat1Output = new(Training: 4515840, Inference: 0, Size: 100352); // inception4c.concat1: Concat (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4cConcat1OutputGradient = new(Training: 2283008, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4dBranch1ConvOutput = new(Training: 6047776, Inference: 257152, Size: 21952); // inception4d.branch1.conv: Conv2d (N, 112, 14, 14)
+    private static readonly TensorSlot Inception4dBranch1ConvOutputGradient = new(Training: 5927040, Inference: -1, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4dBranch1ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4d.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4dBranch1BnOutput = new(Training: 5616576, Inference: 257152, Size: 21952); // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14); in place over Inception4dBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch1BnOutputGradient = new(Training: 5905088, Inference: -1, Size: 21952); // its gradient; in place over Inception4dBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch1Relu1Output = new(Training: 5616576, Inference: 257152, Size: 21952); // inception4d.branch1.relu1: ReLU (N, 112, 14, 14); in place over Inception4dBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch1Relu1OutputGradient = new(Training: 5905088, Inference: -1, Size: 21952); // its gradient
+    private static readonly TensorSlot Inception4dBranch1Relu1Mask = new(Training: 6360992, Inference: -1, Size: 686); // inception4d.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4dBranch2_0_ConvOutput = new(Training: 5647936, Inference: 100352, Size: 28224); // inception4d.branch2.0.conv: Conv2d (N, 144, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_0_ConvOutputGradient = new(Training: 4616192, Inference: -1, Size: 28224); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_0_ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4d.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4dBranch2_0_BnOutput = new(Training: 5676160, Inference: 100352, Size: 28224); // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14); in place over Inception4dBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch2_0_BnOutputGradient = new(Training: 5616576, Inference: -1, Size: 28224); // its gradient; in place over Inception4dBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch2_0_Relu1Output = new(Training: 5676160, Inference: 100352, Size: 28224); // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14); in place over Inception4dBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch2_0_Relu1OutputGradient = new(Training: 5616576, Inference: -1, Size: 28224); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_1_ConvOutput = new(Training: 5117952, Inference: 200704, Size: 56448); // inception4d.branch2.1.conv: Conv2d (N, 288, 14, 14)
+    private static readonly TensorSlot Inception4dBranch2_1_ConvOutputGradient = new(Training: 2182656, Inference: -1, Size: 56448); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_1_BnOutput = new(Training: 5055232, Inference: 200704, Size: 56448); // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14); in place over Inception4dBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch2_1_BnOutputGradient = new(Training: 5055232, Inference: -1, Size: 56448); // its gradient; in place over Inception4dBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch2_1_Relu1Output = new(Training: 5055232, Inference: 200704, Size: 56448); // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14); in place over Inception4dBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch2_1_Relu1OutputGradient = new(Training: 5055232, Inference: -1, Size: 56448); // its gradient
+    private static readonly TensorSlot Inception4dBranch2_1_Relu1Mask = new(Training: 6339824, Inference: -1, Size: 1764); // inception4d.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4dBranch3_0_ConvOutput = new(Training: 6274352, Inference: 100352, Size: 6272); // inception4d.branch3.0.conv: Conv2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_0_ConvOutputGradient = new(Training: 6258672, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_0_ConvGradientScratch = new(Training: 2182656, Inference: -1, Size: 100352); // where inception4d.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4dBranch3_0_BnOutput = new(Training: 6280624, Inference: 100352, Size: 6272); // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14); in place over Inception4dBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch3_0_BnOutputGradient = new(Training: 5111680, Inference: -1, Size: 6272); // its gradient; in place over Inception4dBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch3_0_Relu1Output = new(Training: 6280624, Inference: 100352, Size: 6272); // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4dBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch3_0_Relu1OutputGradient = new(Training: 5111680, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_1_ConvOutput = new(Training: 6213984, Inference: 279104, Size: 12544); // inception4d.branch3.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch3_1_ConvOutputGradient = new(Training: 5629120, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_1_BnOutput = new(Training: 5905088, Inference: 279104, Size: 12544); // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4dBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch3_1_BnOutputGradient = new(Training: 5616576, Inference: -1, Size: 12544); // its gradient; in place over Inception4dBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch3_1_Relu1Output = new(Training: 5905088, Inference: 279104, Size: 12544); // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch3_1_Relu1OutputGradient = new(Training: 5616576, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch3_1_Relu1Mask = new(Training: 6364768, Inference: -1, Size: 392); // inception4d.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4dBranch4Maxpool1Output = new(Training: 4616192, Inference: 100352, Size: 100352); // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4Maxpool1OutputGradient = new(Training: 2182656, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Inception4dBranch4_1_ConvOutput = new(Training: 6226528, Inference: 291648, Size: 12544); // inception4d.branch4.1.conv: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Inception4dBranch4_1_ConvOutputGradient = new(Training: 5927040, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch4_1_BnOutput = new(Training: 5917632, Inference: 291648, Size: 12544); // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14); in place over Inception4dBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4dBranch4_1_BnOutputGradient = new(Training: 5629120, Inference: -1, Size: 12544); // its gradient; in place over Inception4dBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4dBranch4_1_Relu1Output = new(Training: 5917632, Inference: 291648, Size: 12544); // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14); in place over Inception4dBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4dBranch4_1_Relu1OutputGradient = new(Training: 5629120, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception4dBranch4_1_Relu1Mask = new(Training: 6365168, Inference: -1, Size: 392); // inception4d.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4dConcat1Output = new(Training: 2182656, Inference: 0, Size: 103488); // inception4d.concat1: Concat (N, 528, 14, 14)
+    private static readonly TensorSlot Inception4dConcat1OutputGradient = new(Training: 1404928, Inference: -1, Size: 103488); // its gradient
+    private static readonly TensorSlot Inception4eBranch1ConvOutput = new(Training: 5324928, Inference: 269696, Size: 50176); // inception4e.branch1.conv: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Inception4eBranch1ConvOutputGradient = new(Training: 5055232, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4eBranch1ConvGradientScratch = new(Training: 1508416, Inference: -1, Size: 103488); // where inception4e.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4eBranch1BnOutput = new(Training: 5055232, Inference: 269696, Size: 50176); // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14); in place over Inception4eBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch1BnOutputGradient = new(Training: 5375104, Inference: -1, Size: 50176); // its gradient; in place over Inception4eBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch1Relu1Output = new(Training: 5055232, Inference: 269696, Size: 50176); // inception4e.branch1.relu1: ReLU (N, 256, 14, 14); in place over Inception4eBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch1Relu1OutputGradient = new(Training: 5375104, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Inception4eBranch1Relu1Mask = new(Training: 6346304, Inference: -1, Size: 1568); // inception4e.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4eBranch2_0_ConvOutput = new(Training: 2348864, Inference: 103488, Size: 31360); // inception4e.branch2.0.conv: Conv2d (N, 160, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_0_ConvOutputGradient = new(Training: 2317504, Inference: -1, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_0_ConvGradientScratch = new(Training: 1508416, Inference: -1, Size: 103488); // where inception4e.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4eBranch2_0_BnOutput = new(Training: 5616576, Inference: 103488, Size: 31360); // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14); in place over Inception4eBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch2_0_BnOutputGradient = new(Training: 2286144, Inference: -1, Size: 31360); // its gradient; in place over Inception4eBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch2_0_Relu1Output = new(Training: 5616576, Inference: 103488, Size: 31360); // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14); in place over Inception4eBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch2_0_Relu1OutputGradient = new(Training: 2286144, Inference: -1, Size: 31360); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_1_ConvOutput = new(Training: 2286144, Inference: 206976, Size: 62720); // inception4e.branch2.1.conv: Conv2d (N, 320, 14, 14)
+    private static readonly TensorSlot Inception4eBranch2_1_ConvOutputGradient = new(Training: 1508416, Inference: -1, Size: 62720); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_1_BnOutput = new(Training: 1671488, Inference: 206976, Size: 62720); // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14); in place over Inception4eBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch2_1_BnOutputGradient = new(Training: 5055232, Inference: -1, Size: 62720); // its gradient; in place over Inception4eBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch2_1_Relu1Output = new(Training: 1671488, Inference: 206976, Size: 62720); // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14); in place over Inception4eBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch2_1_Relu1OutputGradient = new(Training: 5055232, Inference: -1, Size: 62720); // its gradient
+    private static readonly TensorSlot Inception4eBranch2_1_Relu1Mask = new(Training: 6337856, Inference: -1, Size: 1960); // inception4e.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4eBranch3_0_ConvOutput = new(Training: 6286896, Inference: 103488, Size: 6272); // inception4e.branch3.0.conv: Conv2d (N, 32, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_0_ConvOutputGradient = new(Training: 6258672, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_0_ConvGradientScratch = new(Training: 1508416, Inference: -1, Size: 103488); // where inception4e.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception4eBranch3_0_BnOutput = new(Training: 6293168, Inference: 103488, Size: 6272); // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14); in place over Inception4eBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch3_0_BnOutputGradient = new(Training: 6239072, Inference: -1, Size: 6272); // its gradient; in place over Inception4eBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch3_0_Relu1Output = new(Training: 6293168, Inference: 103488, Size: 6272); // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14); in place over Inception4eBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch3_0_Relu1OutputGradient = new(Training: 6239072, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_1_ConvOutput = new(Training: 5905088, Inference: 319872, Size: 25088); // inception4e.branch3.1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch3_1_ConvOutputGradient = new(Training: 5930176, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_1_BnOutput = new(Training: 1734208, Inference: 319872, Size: 25088); // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4eBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch3_1_BnOutputGradient = new(Training: 5955264, Inference: -1, Size: 25088); // its gradient; in place over Inception4eBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch3_1_Relu1Output = new(Training: 1734208, Inference: 319872, Size: 25088); // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch3_1_Relu1OutputGradient = new(Training: 5955264, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch3_1_Relu1Mask = new(Training: 2382576, Inference: -1, Size: 784); // inception4e.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4eBranch4Maxpool1Output = new(Training: 1568000, Inference: 103488, Size: 103488); // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4Maxpool1OutputGradient = new(Training: 1671488, Inference: -1, Size: 103488); // its gradient
+    private static readonly TensorSlot Inception4eBranch4_1_ConvOutput = new(Training: 5930176, Inference: 344960, Size: 25088); // inception4e.branch4.1.conv: Conv2d (N, 128, 14, 14)
+    private static readonly TensorSlot Inception4eBranch4_1_ConvOutputGradient = new(Training: 1404928, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch4_1_BnOutput = new(Training: 5375104, Inference: 344960, Size: 25088); // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14); in place over Inception4eBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception4eBranch4_1_BnOutputGradient = new(Training: 1671488, Inference: -1, Size: 25088); // its gradient; in place over Inception4eBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception4eBranch4_1_Relu1Output = new(Training: 5375104, Inference: 344960, Size: 25088); // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14); in place over Inception4eBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception4eBranch4_1_Relu1OutputGradient = new(Training: 1671488, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Inception4eBranch4_1_Relu1Mask = new(Training: 6360208, Inference: -1, Size: 784); // inception4e.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception4eConcat1Output = new(Training: 1404928, Inference: 0, Size: 163072); // inception4e.concat1: Concat (N, 832, 14, 14)
+    private static readonly TensorSlot Inception4eConcat1OutputGradient = new(Training: 1404928, Inference: -1, Size: 163072); // its gradient
+    private static readonly TensorSlot Maxpool4Output = new(Training: 5375104, Inference: 163072, Size: 40768); // maxpool4: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Maxpool4OutputGradient = new(Training: 1712256, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Maxpool4Indices = new(Training: 6239072, Inference: -1, Size: 10192); // maxpool4's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Inception5aBranch1ConvOutput = new(Training: 1539776, Inference: 56448, Size: 12544); // inception5a.branch1.conv: Conv2d (N, 256, 7, 7)
+    private static readonly TensorSlot Inception5aBranch1ConvOutputGradient = new(Training: 5955264, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception5aBranch1ConvGradientScratch = new(Training: 1671488, Inference: -1, Size: 40768); // where inception5a.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5aBranch1BnOutput = new(Training: 1552320, Inference: 56448, Size: 12544); // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7); in place over Inception5aBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch1BnOutputGradient = new(Training: 1552320, Inference: -1, Size: 12544); // its gradient; in place over Inception5aBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch1Relu1Output = new(Training: 1552320, Inference: 56448, Size: 12544); // inception5a.branch1.relu1: ReLU (N, 256, 7, 7); in place over Inception5aBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch1Relu1OutputGradient = new(Training: 1552320, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Inception5aBranch1Relu1Mask = new(Training: 6365568, Inference: -1, Size: 392); // inception5a.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception5aBranch2_0_ConvOutput = new(Training: 6258672, Inference: 0, Size: 7840); // inception5a.branch2.0.conv: Conv2d (N, 160, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_0_ConvOutputGradient = new(Training: 5955264, Inference: -1, Size: 7840); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_0_ConvGradientScratch = new(Training: 1671488, Inference: -1, Size: 40768); // where inception5a.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5aBranch2_0_BnOutput = new(Training: 6266512, Inference: 0, Size: 7840); // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7); in place over Inception5aBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch2_0_BnOutputGradient = new(Training: 5415872, Inference: -1, Size: 7840); // its gradient; in place over Inception5aBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch2_0_Relu1Output = new(Training: 6266512, Inference: 0, Size: 7840); // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7); in place over Inception5aBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch2_0_Relu1OutputGradient = new(Training: 5415872, Inference: -1, Size: 7840); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_1_ConvOutput = new(Training: 1524096, Inference: 40768, Size: 15680); // inception5a.branch2.1.conv: Conv2d (N, 320, 7, 7)
+    private static readonly TensorSlot Inception5aBranch2_1_ConvOutputGradient = new(Training: 5955264, Inference: -1, Size: 15680); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_1_BnOutput = new(Training: 5955264, Inference: 40768, Size: 15680); // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7); in place over Inception5aBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch2_1_BnOutputGradient = new(Training: 5096000, Inference: -1, Size: 15680); // its gradient; in place over Inception5aBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch2_1_Relu1Output = new(Training: 5955264, Inference: 40768, Size: 15680); // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7); in place over Inception5aBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch2_1_Relu1OutputGradient = new(Training: 5096000, Inference: -1, Size: 15680); // its gradient
+    private static readonly TensorSlot Inception5aBranch2_1_Relu1Mask = new(Training: 6362272, Inference: -1, Size: 490); // inception5a.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception5aBranch3_0_ConvOutput = new(Training: 6347872, Inference: 0, Size: 1568); // inception5a.branch3.0.conv: Conv2d (N, 32, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_0_ConvOutputGradient = new(Training: 1566432, Inference: -1, Size: 1568); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_0_ConvGradientScratch = new(Training: 1671488, Inference: -1, Size: 40768); // where inception5a.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5aBranch3_0_BnOutput = new(Training: 6349440, Inference: 0, Size: 1568); // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7); in place over Inception5aBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch3_0_BnOutputGradient = new(Training: 1564864, Inference: -1, Size: 1568); // its gradient; in place over Inception5aBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch3_0_Relu1Output = new(Training: 6349440, Inference: 0, Size: 1568); // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7); in place over Inception5aBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch3_0_Relu1OutputGradient = new(Training: 1564864, Inference: -1, Size: 1568); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_1_ConvOutput = new(Training: 5111680, Inference: 68992, Size: 6272); // inception5a.branch3.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch3_1_ConvOutputGradient = new(Training: 5955264, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_1_BnOutput = new(Training: 5415872, Inference: 68992, Size: 6272); // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5aBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch3_1_BnOutputGradient = new(Training: 5415872, Inference: -1, Size: 6272); // its gradient; in place over Inception5aBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch3_1_Relu1Output = new(Training: 5415872, Inference: 68992, Size: 6272); // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch3_1_Relu1OutputGradient = new(Training: 5415872, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch3_1_Relu1Mask = new(Training: 6366272, Inference: -1, Size: 196); // inception5a.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception5aBranch4Maxpool1Output = new(Training: 1671488, Inference: 0, Size: 40768); // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4Maxpool1OutputGradient = new(Training: 5055232, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5aBranch4_1_ConvOutput = new(Training: 5974080, Inference: 75264, Size: 6272); // inception5a.branch4.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5aBranch4_1_ConvOutputGradient = new(Training: 5961536, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch4_1_BnOutput = new(Training: 1753024, Inference: 75264, Size: 6272); // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5aBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5aBranch4_1_BnOutputGradient = new(Training: 5955264, Inference: -1, Size: 6272); // its gradient; in place over Inception5aBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5aBranch4_1_Relu1Output = new(Training: 1753024, Inference: 75264, Size: 6272); // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5aBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5aBranch4_1_Relu1OutputGradient = new(Training: 5955264, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5aBranch4_1_Relu1Mask = new(Training: 6366480, Inference: -1, Size: 196); // inception5a.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception5aConcat1Output = new(Training: 1712256, Inference: 0, Size: 40768); // inception5a.concat1: Concat (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5aConcat1OutputGradient = new(Training: 1445696, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5bBranch1ConvOutput = new(Training: 5955264, Inference: 81536, Size: 18816); // inception5b.branch1.conv: Conv2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch1ConvOutputGradient = new(Training: 5055232, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch1ConvGradientScratch = new(Training: 1404928, Inference: -1, Size: 40768); // where inception5b.branch1.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5bBranch1BnOutput = new(Training: 1753024, Inference: 81536, Size: 18816); // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7); in place over Inception5bBranch1ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch1BnOutputGradient = new(Training: 1753024, Inference: -1, Size: 18816); // its gradient; in place over Inception5bBranch1Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch1Relu1Output = new(Training: 1753024, Inference: 81536, Size: 18816); // inception5b.branch1.relu1: ReLU (N, 384, 7, 7); in place over Inception5bBranch1BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch1Relu1OutputGradient = new(Training: 1753024, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch1Relu1Mask = new(Training: 1567216, Inference: -1, Size: 588); // inception5b.branch1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception5bBranch2_0_ConvOutput = new(Training: 1771840, Inference: 40768, Size: 9408); // inception5b.branch2.0.conv: Conv2d (N, 192, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_0_ConvOutputGradient = new(Training: 5415872, Inference: -1, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_0_ConvGradientScratch = new(Training: 1404928, Inference: -1, Size: 40768); // where inception5b.branch2.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5bBranch2_0_BnOutput = new(Training: 5415872, Inference: 40768, Size: 9408); // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7); in place over Inception5bBranch2_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch2_0_BnOutputGradient = new(Training: 1552320, Inference: -1, Size: 9408); // its gradient; in place over Inception5bBranch2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch2_0_Relu1Output = new(Training: 5415872, Inference: 40768, Size: 9408); // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7); in place over Inception5bBranch2_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch2_0_Relu1OutputGradient = new(Training: 1552320, Inference: -1, Size: 9408); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_1_ConvOutput = new(Training: 1486464, Inference: 100352, Size: 18816); // inception5b.branch2.1.conv: Conv2d (N, 384, 7, 7)
+    private static readonly TensorSlot Inception5bBranch2_1_ConvOutputGradient = new(Training: 1404928, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_1_BnOutput = new(Training: 1445696, Inference: 100352, Size: 18816); // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7); in place over Inception5bBranch2_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch2_1_BnOutputGradient = new(Training: 1505280, Inference: -1, Size: 18816); // its gradient; in place over Inception5bBranch2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch2_1_Relu1Output = new(Training: 1445696, Inference: 100352, Size: 18816); // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7); in place over Inception5bBranch2_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch2_1_Relu1OutputGradient = new(Training: 1505280, Inference: -1, Size: 18816); // its gradient
+    private static readonly TensorSlot Inception5bBranch2_1_Relu1Mask = new(Training: 6361680, Inference: -1, Size: 588); // inception5b.branch2.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception5bBranch3_0_ConvOutput = new(Training: 1564864, Inference: 40768, Size: 2352); // inception5b.branch3.0.conv: Conv2d (N, 48, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_0_ConvOutputGradient = new(Training: 2380224, Inference: -1, Size: 2352); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_0_ConvGradientScratch = new(Training: 1404928, Inference: -1, Size: 40768); // where inception5b.branch3.0.conv computes a second gradient contribution before adding it
+    private static readonly TensorSlot Inception5bBranch3_0_BnOutput = new(Training: 2380224, Inference: 40768, Size: 2352); // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7); in place over Inception5bBranch3_0_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch3_0_BnOutputGradient = new(Training: 1552320, Inference: -1, Size: 2352); // its gradient; in place over Inception5bBranch3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch3_0_Relu1Output = new(Training: 2380224, Inference: 40768, Size: 2352); // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7); in place over Inception5bBranch3_0_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch3_0_Relu1OutputGradient = new(Training: 1552320, Inference: -1, Size: 2352); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_1_ConvOutput = new(Training: 5105408, Inference: 119168, Size: 6272); // inception5b.branch3.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch3_1_ConvOutputGradient = new(Training: 1558592, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_1_BnOutput = new(Training: 1552320, Inference: 119168, Size: 6272); // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5bBranch3_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch3_1_BnOutputGradient = new(Training: 1552320, Inference: -1, Size: 6272); // its gradient; in place over Inception5bBranch3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch3_1_Relu1Output = new(Training: 1552320, Inference: 119168, Size: 6272); // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch3_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch3_1_Relu1OutputGradient = new(Training: 1552320, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch3_1_Relu1Mask = new(Training: 6366688, Inference: -1, Size: 196); // inception5b.branch3.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception5bBranch4Maxpool1Output = new(Training: 1404928, Inference: 40768, Size: 40768); // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4Maxpool1OutputGradient = new(Training: 5055232, Inference: -1, Size: 40768); // its gradient
+    private static readonly TensorSlot Inception5bBranch4_1_ConvOutput = new(Training: 1558592, Inference: 125440, Size: 6272); // inception5b.branch4.1.conv: Conv2d (N, 128, 7, 7)
+    private static readonly TensorSlot Inception5bBranch4_1_ConvOutputGradient = new(Training: 5096000, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch4_1_BnOutput = new(Training: 1505280, Inference: 125440, Size: 6272); // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7); in place over Inception5bBranch4_1_ConvOutput (inference)
+    private static readonly TensorSlot Inception5bBranch4_1_BnOutputGradient = new(Training: 1445696, Inference: -1, Size: 6272); // its gradient; in place over Inception5bBranch4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Inception5bBranch4_1_Relu1Output = new(Training: 1505280, Inference: 125440, Size: 6272); // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7); in place over Inception5bBranch4_1_BnOutput (training, inference)
+    private static readonly TensorSlot Inception5bBranch4_1_Relu1OutputGradient = new(Training: 1445696, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Inception5bBranch4_1_Relu1Mask = new(Training: 1464512, Inference: -1, Size: 196); // inception5b.branch4.1.relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Inception5bConcat1Output = new(Training: 5055232, Inference: 0, Size: 50176); // inception5b.concat1: Concat (N, 1024, 7, 7)
+    private static readonly TensorSlot Inception5bConcat1OutputGradient = new(Training: 5055232, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot AvgpoolOutput = new(Training: 1552320, Inference: 50176, Size: 1024); // avgpool: AdaptiveAvgPool2d (N, 1024, 1, 1)
+    private static readonly TensorSlot AvgpoolOutputGradient = new(Training: 1553344, Inference: -1, Size: 1024); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 1552320, Inference: 50176, Size: 1024); // flatten1: Flatten (N, 1024), a view of AvgpoolOutput
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 1553344, Inference: -1, Size: 1024); // its gradient, a view of AvgpoolOutputGradient
+    private static readonly TensorSlot DropoutOutput = new(Training: 1553344, Inference: 0, Size: 1024); // dropout: Dropout (N, 1024)
+    private static readonly TensorSlot DropoutOutputGradient = new(Training: 1552320, Inference: -1, Size: 1024); // its gradient
+    private static readonly TensorSlot DropoutMask = new(Training: 1554368, Inference: 1024, Size: 1024); // dropout's mask
+    private static readonly TensorSlot FcOutput = new(Training: 6354848, Inference: 1154048, Size: 1000); // fc: Linear (N, 1000)
+    private static readonly TensorSlot FcOutputGradient = new(Training: 6355856, Inference: 1024, Size: 1000); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 6366896, Inference: 1155056, Size: 1); // the class index of each sample
 
     /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
     private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
@@ -1221,14 +1263,14 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 0: conv1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 1: conv1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 2: conv1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 3: maxpool1 forward
+        new TensorSlot[] { Conv1BnOutput }, // 3: maxpool1 forward
         global::System.Array.Empty<TensorSlot>(), // 4: conv2.conv forward
         global::System.Array.Empty<TensorSlot>(), // 5: conv2.bn forward
         global::System.Array.Empty<TensorSlot>(), // 6: conv2.relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 7: conv3.conv forward
         global::System.Array.Empty<TensorSlot>(), // 8: conv3.bn forward
         global::System.Array.Empty<TensorSlot>(), // 9: conv3.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 10: maxpool2 forward
+        new TensorSlot[] { Conv3BnOutput }, // 10: maxpool2 forward
         global::System.Array.Empty<TensorSlot>(), // 11: inception3a.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 12: inception3a.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 13: inception3a.branch1.relu1 forward
@@ -1248,7 +1290,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 27: inception3a.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 28: inception3a.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 29: inception3a.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 30: inception3a.concat1 forward
+        new TensorSlot[] { Inception3aBranch1BnOutput, Inception3aBranch2_1_BnOutput, Inception3aBranch3_1_BnOutput, Inception3aBranch4_1_BnOutput }, // 30: inception3a.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 31: inception3b.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 32: inception3b.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 33: inception3b.branch1.relu1 forward
@@ -1268,8 +1310,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 47: inception3b.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 48: inception3b.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 49: inception3b.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 50: inception3b.concat1 forward
-        global::System.Array.Empty<TensorSlot>(), // 51: maxpool3 forward
+        new TensorSlot[] { Inception3bBranch1BnOutput, Inception3bBranch2_1_BnOutput, Inception3bBranch3_1_BnOutput, Inception3bBranch4_1_BnOutput }, // 50: inception3b.concat1 forward
+        new TensorSlot[] { Inception3bConcat1Output }, // 51: maxpool3 forward
         global::System.Array.Empty<TensorSlot>(), // 52: inception4a.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 53: inception4a.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 54: inception4a.branch1.relu1 forward
@@ -1289,7 +1331,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 68: inception4a.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 69: inception4a.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 70: inception4a.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 71: inception4a.concat1 forward
+        new TensorSlot[] { Inception4aBranch1BnOutput, Inception4aBranch2_1_BnOutput, Inception4aBranch3_1_BnOutput, Inception4aBranch4_1_BnOutput }, // 71: inception4a.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 72: inception4b.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 73: inception4b.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 74: inception4b.branch1.relu1 forward
@@ -1309,7 +1351,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 88: inception4b.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 89: inception4b.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 90: inception4b.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 91: inception4b.concat1 forward
+        new TensorSlot[] { Inception4bBranch1BnOutput, Inception4bBranch2_1_BnOutput, Inception4bBranch3_1_BnOutput, Inception4bBranch4_1_BnOutput }, // 91: inception4b.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 92: inception4c.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 93: inception4c.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 94: inception4c.branch1.relu1 forward
@@ -1329,7 +1371,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 108: inception4c.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 109: inception4c.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 110: inception4c.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 111: inception4c.concat1 forward
+        new TensorSlot[] { Inception4cBranch1BnOutput, Inception4cBranch2_1_BnOutput, Inception4cBranch3_1_BnOutput, Inception4cBranch4_1_BnOutput }, // 111: inception4c.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 112: inception4d.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 113: inception4d.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 114: inception4d.branch1.relu1 forward
@@ -1349,7 +1391,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 128: inception4d.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 129: inception4d.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 130: inception4d.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 131: inception4d.concat1 forward
+        new TensorSlot[] { Inception4dBranch1BnOutput, Inception4dBranch2_1_BnOutput, Inception4dBranch3_1_BnOutput, Inception4dBranch4_1_BnOutput }, // 131: inception4d.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 132: inception4e.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 133: inception4e.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 134: inception4e.branch1.relu1 forward
@@ -1369,8 +1411,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 148: inception4e.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 149: inception4e.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 150: inception4e.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 151: inception4e.concat1 forward
-        global::System.Array.Empty<TensorSlot>(), // 152: maxpool4 forward
+        new TensorSlot[] { Inception4eBranch1BnOutput, Inception4eBranch2_1_BnOutput, Inception4eBranch3_1_BnOutput, Inception4eBranch4_1_BnOutput }, // 151: inception4e.concat1 forward
+        new TensorSlot[] { Inception4eConcat1Output }, // 152: maxpool4 forward
         global::System.Array.Empty<TensorSlot>(), // 153: inception5a.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 154: inception5a.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 155: inception5a.branch1.relu1 forward
@@ -1390,7 +1432,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 169: inception5a.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 170: inception5a.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 171: inception5a.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 172: inception5a.concat1 forward
+        new TensorSlot[] { Inception5aBranch1BnOutput, Inception5aBranch2_1_BnOutput, Inception5aBranch3_1_BnOutput, Inception5aBranch4_1_BnOutput }, // 172: inception5a.concat1 forward
         global::System.Array.Empty<TensorSlot>(), // 173: inception5b.branch1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 174: inception5b.branch1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 175: inception5b.branch1.relu1 forward
@@ -1410,206 +1452,206 @@ partial class GoogLeNet : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 189: inception5b.branch4.1.conv forward
         global::System.Array.Empty<TensorSlot>(), // 190: inception5b.branch4.1.bn forward
         global::System.Array.Empty<TensorSlot>(), // 191: inception5b.branch4.1.relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 192: inception5b.concat1 forward
-        global::System.Array.Empty<TensorSlot>(), // 193: avgpool forward
+        new TensorSlot[] { Inception5bBranch1BnOutput, Inception5bBranch2_1_BnOutput, Inception5bBranch3_1_BnOutput, Inception5bBranch4_1_BnOutput }, // 192: inception5b.concat1 forward
+        new TensorSlot[] { Inception5bConcat1Output }, // 193: avgpool forward
         global::System.Array.Empty<TensorSlot>(), // 194: flatten1 forward
-        global::System.Array.Empty<TensorSlot>(), // 195: dropout forward
+        new TensorSlot[] { AvgpoolOutput }, // 195: dropout forward
         global::System.Array.Empty<TensorSlot>(), // 196: fc forward
         new TensorSlot[] { DropoutOutput }, // 197: fc backward
         new TensorSlot[] { DropoutOutputGradient, DropoutMask }, // 198: dropout backward
         global::System.Array.Empty<TensorSlot>(), // 199: flatten1 backward
-        new TensorSlot[] { Inception5bConcat1Output, AvgpoolOutput, AvgpoolOutputGradient }, // 200: avgpool backward
+        new TensorSlot[] { AvgpoolOutputGradient }, // 200: avgpool backward
         new TensorSlot[] { Inception5bConcat1OutputGradient }, // 201: inception5b.concat1 backward
-        new TensorSlot[] { Inception5bBranch4_1_BnOutput }, // 202: inception5b.branch4.1.relu1 backward
+        new TensorSlot[] { Inception5bBranch4_1_Relu1Mask }, // 202: inception5b.branch4.1.relu1 backward
         new TensorSlot[] { Inception5bBranch4_1_ConvOutput, Inception5bBranch4_1_BnOutputGradient }, // 203: inception5b.branch4.1.bn backward
         new TensorSlot[] { Inception5bBranch4_1_ConvOutputGradient }, // 204: inception5b.branch4.1.conv backward
         new TensorSlot[] { Inception5bBranch4Maxpool1Output, Inception5bBranch4Maxpool1OutputGradient }, // 205: inception5b.branch4.maxpool1 backward
-        new TensorSlot[] { Inception5bBranch3_1_BnOutput }, // 206: inception5b.branch3.1.relu1 backward
+        new TensorSlot[] { Inception5bBranch3_1_Relu1Mask }, // 206: inception5b.branch3.1.relu1 backward
         new TensorSlot[] { Inception5bBranch3_1_ConvOutput, Inception5bBranch3_1_BnOutputGradient }, // 207: inception5b.branch3.1.bn backward
         new TensorSlot[] { Inception5bBranch3_1_ConvOutputGradient }, // 208: inception5b.branch3.1.conv backward
         new TensorSlot[] { Inception5bBranch3_0_BnOutput }, // 209: inception5b.branch3.0.relu1 backward
         new TensorSlot[] { Inception5bBranch3_0_ConvOutput, Inception5bBranch3_0_BnOutputGradient }, // 210: inception5b.branch3.0.bn backward
         new TensorSlot[] { Inception5bBranch3_0_ConvOutputGradient, Inception5bBranch3_0_ConvGradientScratch }, // 211: inception5b.branch3.0.conv backward
-        new TensorSlot[] { Inception5bBranch2_1_BnOutput }, // 212: inception5b.branch2.1.relu1 backward
+        new TensorSlot[] { Inception5bBranch2_1_Relu1Mask }, // 212: inception5b.branch2.1.relu1 backward
         new TensorSlot[] { Inception5bBranch2_1_ConvOutput, Inception5bBranch2_1_BnOutputGradient }, // 213: inception5b.branch2.1.bn backward
         new TensorSlot[] { Inception5bBranch2_1_ConvOutputGradient }, // 214: inception5b.branch2.1.conv backward
         new TensorSlot[] { Inception5bBranch2_0_BnOutput }, // 215: inception5b.branch2.0.relu1 backward
         new TensorSlot[] { Inception5bBranch2_0_ConvOutput, Inception5bBranch2_0_BnOutputGradient }, // 216: inception5b.branch2.0.bn backward
         new TensorSlot[] { Inception5bBranch2_0_ConvOutputGradient, Inception5bBranch2_0_ConvGradientScratch }, // 217: inception5b.branch2.0.conv backward
-        new TensorSlot[] { Inception5bBranch1BnOutput }, // 218: inception5b.branch1.relu1 backward
+        new TensorSlot[] { Inception5bBranch1Relu1Mask }, // 218: inception5b.branch1.relu1 backward
         new TensorSlot[] { Inception5bBranch1ConvOutput, Inception5bBranch1BnOutputGradient }, // 219: inception5b.branch1.bn backward
         new TensorSlot[] { Inception5aConcat1Output, Inception5bBranch1ConvOutputGradient, Inception5bBranch1ConvGradientScratch }, // 220: inception5b.branch1.conv backward
         new TensorSlot[] { Inception5aConcat1OutputGradient }, // 221: inception5a.concat1 backward
-        new TensorSlot[] { Inception5aBranch4_1_BnOutput }, // 222: inception5a.branch4.1.relu1 backward
+        new TensorSlot[] { Inception5aBranch4_1_Relu1Mask }, // 222: inception5a.branch4.1.relu1 backward
         new TensorSlot[] { Inception5aBranch4_1_ConvOutput, Inception5aBranch4_1_BnOutputGradient }, // 223: inception5a.branch4.1.bn backward
         new TensorSlot[] { Inception5aBranch4_1_ConvOutputGradient }, // 224: inception5a.branch4.1.conv backward
         new TensorSlot[] { Inception5aBranch4Maxpool1Output, Inception5aBranch4Maxpool1OutputGradient }, // 225: inception5a.branch4.maxpool1 backward
-        new TensorSlot[] { Inception5aBranch3_1_BnOutput }, // 226: inception5a.branch3.1.relu1 backward
+        new TensorSlot[] { Inception5aBranch3_1_Relu1Mask }, // 226: inception5a.branch3.1.relu1 backward
         new TensorSlot[] { Inception5aBranch3_1_ConvOutput, Inception5aBranch3_1_BnOutputGradient }, // 227: inception5a.branch3.1.bn backward
         new TensorSlot[] { Inception5aBranch3_1_ConvOutputGradient }, // 228: inception5a.branch3.1.conv backward
         new TensorSlot[] { Inception5aBranch3_0_BnOutput }, // 229: inception5a.branch3.0.relu1 backward
         new TensorSlot[] { Inception5aBranch3_0_ConvOutput, Inception5aBranch3_0_BnOutputGradient }, // 230: inception5a.branch3.0.bn backward
         new TensorSlot[] { Inception5aBranch3_0_ConvOutputGradient, Inception5aBranch3_0_ConvGradientScratch }, // 231: inception5a.branch3.0.conv backward
-        new TensorSlot[] { Inception5aBranch2_1_BnOutput }, // 232: inception5a.branch2.1.relu1 backward
+        new TensorSlot[] { Inception5aBranch2_1_Relu1Mask }, // 232: inception5a.branch2.1.relu1 backward
         new TensorSlot[] { Inception5aBranch2_1_ConvOutput, Inception5aBranch2_1_BnOutputGradient }, // 233: inception5a.branch2.1.bn backward
         new TensorSlot[] { Inception5aBranch2_1_ConvOutputGradient }, // 234: inception5a.branch2.1.conv backward
         new TensorSlot[] { Inception5aBranch2_0_BnOutput }, // 235: inception5a.branch2.0.relu1 backward
         new TensorSlot[] { Inception5aBranch2_0_ConvOutput, Inception5aBranch2_0_BnOutputGradient }, // 236: inception5a.branch2.0.bn backward
         new TensorSlot[] { Inception5aBranch2_0_ConvOutputGradient, Inception5aBranch2_0_ConvGradientScratch }, // 237: inception5a.branch2.0.conv backward
-        new TensorSlot[] { Inception5aBranch1BnOutput }, // 238: inception5a.branch1.relu1 backward
+        new TensorSlot[] { Inception5aBranch1Relu1Mask }, // 238: inception5a.branch1.relu1 backward
         new TensorSlot[] { Inception5aBranch1ConvOutput, Inception5aBranch1BnOutputGradient }, // 239: inception5a.branch1.bn backward
-        new TensorSlot[] { Inception5aBranch1ConvOutputGradient, Inception5aBranch1ConvGradientScratch }, // 240: inception5a.branch1.conv backward
-        new TensorSlot[] { Inception4eConcat1Output, Maxpool4Output, Maxpool4OutputGradient }, // 241: maxpool4 backward
+        new TensorSlot[] { Maxpool4Output, Inception5aBranch1ConvOutputGradient, Inception5aBranch1ConvGradientScratch }, // 240: inception5a.branch1.conv backward
+        new TensorSlot[] { Maxpool4OutputGradient, Maxpool4Indices }, // 241: maxpool4 backward
         new TensorSlot[] { Inception4eConcat1OutputGradient }, // 242: inception4e.concat1 backward
-        new TensorSlot[] { Inception4eBranch4_1_BnOutput }, // 243: inception4e.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4eBranch4_1_Relu1Mask }, // 243: inception4e.branch4.1.relu1 backward
         new TensorSlot[] { Inception4eBranch4_1_ConvOutput, Inception4eBranch4_1_BnOutputGradient }, // 244: inception4e.branch4.1.bn backward
         new TensorSlot[] { Inception4eBranch4_1_ConvOutputGradient }, // 245: inception4e.branch4.1.conv backward
         new TensorSlot[] { Inception4eBranch4Maxpool1Output, Inception4eBranch4Maxpool1OutputGradient }, // 246: inception4e.branch4.maxpool1 backward
-        new TensorSlot[] { Inception4eBranch3_1_BnOutput }, // 247: inception4e.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4eBranch3_1_Relu1Mask }, // 247: inception4e.branch3.1.relu1 backward
         new TensorSlot[] { Inception4eBranch3_1_ConvOutput, Inception4eBranch3_1_BnOutputGradient }, // 248: inception4e.branch3.1.bn backward
         new TensorSlot[] { Inception4eBranch3_1_ConvOutputGradient }, // 249: inception4e.branch3.1.conv backward
         new TensorSlot[] { Inception4eBranch3_0_BnOutput }, // 250: inception4e.branch3.0.relu1 backward
         new TensorSlot[] { Inception4eBranch3_0_ConvOutput, Inception4eBranch3_0_BnOutputGradient }, // 251: inception4e.branch3.0.bn backward
         new TensorSlot[] { Inception4eBranch3_0_ConvOutputGradient, Inception4eBranch3_0_ConvGradientScratch }, // 252: inception4e.branch3.0.conv backward
-        new TensorSlot[] { Inception4eBranch2_1_BnOutput }, // 253: inception4e.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4eBranch2_1_Relu1Mask }, // 253: inception4e.branch2.1.relu1 backward
         new TensorSlot[] { Inception4eBranch2_1_ConvOutput, Inception4eBranch2_1_BnOutputGradient }, // 254: inception4e.branch2.1.bn backward
         new TensorSlot[] { Inception4eBranch2_1_ConvOutputGradient }, // 255: inception4e.branch2.1.conv backward
         new TensorSlot[] { Inception4eBranch2_0_BnOutput }, // 256: inception4e.branch2.0.relu1 backward
         new TensorSlot[] { Inception4eBranch2_0_ConvOutput, Inception4eBranch2_0_BnOutputGradient }, // 257: inception4e.branch2.0.bn backward
         new TensorSlot[] { Inception4eBranch2_0_ConvOutputGradient, Inception4eBranch2_0_ConvGradientScratch }, // 258: inception4e.branch2.0.conv backward
-        new TensorSlot[] { Inception4eBranch1BnOutput }, // 259: inception4e.branch1.relu1 backward
+        new TensorSlot[] { Inception4eBranch1Relu1Mask }, // 259: inception4e.branch1.relu1 backward
         new TensorSlot[] { Inception4eBranch1ConvOutput, Inception4eBranch1BnOutputGradient }, // 260: inception4e.branch1.bn backward
         new TensorSlot[] { Inception4dConcat1Output, Inception4eBranch1ConvOutputGradient, Inception4eBranch1ConvGradientScratch }, // 261: inception4e.branch1.conv backward
         new TensorSlot[] { Inception4dConcat1OutputGradient }, // 262: inception4d.concat1 backward
-        new TensorSlot[] { Inception4dBranch4_1_BnOutput }, // 263: inception4d.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4dBranch4_1_Relu1Mask }, // 263: inception4d.branch4.1.relu1 backward
         new TensorSlot[] { Inception4dBranch4_1_ConvOutput, Inception4dBranch4_1_BnOutputGradient }, // 264: inception4d.branch4.1.bn backward
         new TensorSlot[] { Inception4dBranch4_1_ConvOutputGradient }, // 265: inception4d.branch4.1.conv backward
         new TensorSlot[] { Inception4dBranch4Maxpool1Output, Inception4dBranch4Maxpool1OutputGradient }, // 266: inception4d.branch4.maxpool1 backward
-        new TensorSlot[] { Inception4dBranch3_1_BnOutput }, // 267: inception4d.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4dBranch3_1_Relu1Mask }, // 267: inception4d.branch3.1.relu1 backward
         new TensorSlot[] { Inception4dBranch3_1_ConvOutput, Inception4dBranch3_1_BnOutputGradient }, // 268: inception4d.branch3.1.bn backward
         new TensorSlot[] { Inception4dBranch3_1_ConvOutputGradient }, // 269: inception4d.branch3.1.conv backward
         new TensorSlot[] { Inception4dBranch3_0_BnOutput }, // 270: inception4d.branch3.0.relu1 backward
         new TensorSlot[] { Inception4dBranch3_0_ConvOutput, Inception4dBranch3_0_BnOutputGradient }, // 271: inception4d.branch3.0.bn backward
         new TensorSlot[] { Inception4dBranch3_0_ConvOutputGradient, Inception4dBranch3_0_ConvGradientScratch }, // 272: inception4d.branch3.0.conv backward
-        new TensorSlot[] { Inception4dBranch2_1_BnOutput }, // 273: inception4d.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4dBranch2_1_Relu1Mask }, // 273: inception4d.branch2.1.relu1 backward
         new TensorSlot[] { Inception4dBranch2_1_ConvOutput, Inception4dBranch2_1_BnOutputGradient }, // 274: inception4d.branch2.1.bn backward
         new TensorSlot[] { Inception4dBranch2_1_ConvOutputGradient }, // 275: inception4d.branch2.1.conv backward
         new TensorSlot[] { Inception4dBranch2_0_BnOutput }, // 276: inception4d.branch2.0.relu1 backward
         new TensorSlot[] { Inception4dBranch2_0_ConvOutput, Inception4dBranch2_0_BnOutputGradient }, // 277: inception4d.branch2.0.bn backward
         new TensorSlot[] { Inception4dBranch2_0_ConvOutputGradient, Inception4dBranch2_0_ConvGradientScratch }, // 278: inception4d.branch2.0.conv backward
-        new TensorSlot[] { Inception4dBranch1BnOutput }, // 279: inception4d.branch1.relu1 backward
+        new TensorSlot[] { Inception4dBranch1Relu1Mask }, // 279: inception4d.branch1.relu1 backward
         new TensorSlot[] { Inception4dBranch1ConvOutput, Inception4dBranch1BnOutputGradient }, // 280: inception4d.branch1.bn backward
         new TensorSlot[] { Inception4cConcat1Output, Inception4dBranch1ConvOutputGradient, Inception4dBranch1ConvGradientScratch }, // 281: inception4d.branch1.conv backward
         new TensorSlot[] { Inception4cConcat1OutputGradient }, // 282: inception4c.concat1 backward
-        new TensorSlot[] { Inception4cBranch4_1_BnOutput }, // 283: inception4c.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4cBranch4_1_Relu1Mask }, // 283: inception4c.branch4.1.relu1 backward
         new TensorSlot[] { Inception4cBranch4_1_ConvOutput, Inception4cBranch4_1_BnOutputGradient }, // 284: inception4c.branch4.1.bn backward
         new TensorSlot[] { Inception4cBranch4_1_ConvOutputGradient }, // 285: inception4c.branch4.1.conv backward
         new TensorSlot[] { Inception4cBranch4Maxpool1Output, Inception4cBranch4Maxpool1OutputGradient }, // 286: inception4c.branch4.maxpool1 backward
-        new TensorSlot[] { Inception4cBranch3_1_BnOutput }, // 287: inception4c.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4cBranch3_1_Relu1Mask }, // 287: inception4c.branch3.1.relu1 backward
         new TensorSlot[] { Inception4cBranch3_1_ConvOutput, Inception4cBranch3_1_BnOutputGradient }, // 288: inception4c.branch3.1.bn backward
         new TensorSlot[] { Inception4cBranch3_1_ConvOutputGradient }, // 289: inception4c.branch3.1.conv backward
         new TensorSlot[] { Inception4cBranch3_0_BnOutput }, // 290: inception4c.branch3.0.relu1 backward
         new TensorSlot[] { Inception4cBranch3_0_ConvOutput, Inception4cBranch3_0_BnOutputGradient }, // 291: inception4c.branch3.0.bn backward
         new TensorSlot[] { Inception4cBranch3_0_ConvOutputGradient, Inception4cBranch3_0_ConvGradientScratch }, // 292: inception4c.branch3.0.conv backward
-        new TensorSlot[] { Inception4cBranch2_1_BnOutput }, // 293: inception4c.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4cBranch2_1_Relu1Mask }, // 293: inception4c.branch2.1.relu1 backward
         new TensorSlot[] { Inception4cBranch2_1_ConvOutput, Inception4cBranch2_1_BnOutputGradient }, // 294: inception4c.branch2.1.bn backward
         new TensorSlot[] { Inception4cBranch2_1_ConvOutputGradient }, // 295: inception4c.branch2.1.conv backward
         new TensorSlot[] { Inception4cBranch2_0_BnOutput }, // 296: inception4c.branch2.0.relu1 backward
         new TensorSlot[] { Inception4cBranch2_0_ConvOutput, Inception4cBranch2_0_BnOutputGradient }, // 297: inception4c.branch2.0.bn backward
         new TensorSlot[] { Inception4cBranch2_0_ConvOutputGradient, Inception4cBranch2_0_ConvGradientScratch }, // 298: inception4c.branch2.0.conv backward
-        new TensorSlot[] { Inception4cBranch1BnOutput }, // 299: inception4c.branch1.relu1 backward
+        new TensorSlot[] { Inception4cBranch1Relu1Mask }, // 299: inception4c.branch1.relu1 backward
         new TensorSlot[] { Inception4cBranch1ConvOutput, Inception4cBranch1BnOutputGradient }, // 300: inception4c.branch1.bn backward
         new TensorSlot[] { Inception4bConcat1Output, Inception4cBranch1ConvOutputGradient, Inception4cBranch1ConvGradientScratch }, // 301: inception4c.branch1.conv backward
         new TensorSlot[] { Inception4bConcat1OutputGradient }, // 302: inception4b.concat1 backward
-        new TensorSlot[] { Inception4bBranch4_1_BnOutput }, // 303: inception4b.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4bBranch4_1_Relu1Mask }, // 303: inception4b.branch4.1.relu1 backward
         new TensorSlot[] { Inception4bBranch4_1_ConvOutput, Inception4bBranch4_1_BnOutputGradient }, // 304: inception4b.branch4.1.bn backward
         new TensorSlot[] { Inception4bBranch4_1_ConvOutputGradient }, // 305: inception4b.branch4.1.conv backward
         new TensorSlot[] { Inception4bBranch4Maxpool1Output, Inception4bBranch4Maxpool1OutputGradient }, // 306: inception4b.branch4.maxpool1 backward
-        new TensorSlot[] { Inception4bBranch3_1_BnOutput }, // 307: inception4b.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4bBranch3_1_Relu1Mask }, // 307: inception4b.branch3.1.relu1 backward
         new TensorSlot[] { Inception4bBranch3_1_ConvOutput, Inception4bBranch3_1_BnOutputGradient }, // 308: inception4b.branch3.1.bn backward
         new TensorSlot[] { Inception4bBranch3_1_ConvOutputGradient }, // 309: inception4b.branch3.1.conv backward
         new TensorSlot[] { Inception4bBranch3_0_BnOutput }, // 310: inception4b.branch3.0.relu1 backward
         new TensorSlot[] { Inception4bBranch3_0_ConvOutput, Inception4bBranch3_0_BnOutputGradient }, // 311: inception4b.branch3.0.bn backward
         new TensorSlot[] { Inception4bBranch3_0_ConvOutputGradient, Inception4bBranch3_0_ConvGradientScratch }, // 312: inception4b.branch3.0.conv backward
-        new TensorSlot[] { Inception4bBranch2_1_BnOutput }, // 313: inception4b.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4bBranch2_1_Relu1Mask }, // 313: inception4b.branch2.1.relu1 backward
         new TensorSlot[] { Inception4bBranch2_1_ConvOutput, Inception4bBranch2_1_BnOutputGradient }, // 314: inception4b.branch2.1.bn backward
         new TensorSlot[] { Inception4bBranch2_1_ConvOutputGradient }, // 315: inception4b.branch2.1.conv backward
         new TensorSlot[] { Inception4bBranch2_0_BnOutput }, // 316: inception4b.branch2.0.relu1 backward
         new TensorSlot[] { Inception4bBranch2_0_ConvOutput, Inception4bBranch2_0_BnOutputGradient }, // 317: inception4b.branch2.0.bn backward
         new TensorSlot[] { Inception4bBranch2_0_ConvOutputGradient, Inception4bBranch2_0_ConvGradientScratch }, // 318: inception4b.branch2.0.conv backward
-        new TensorSlot[] { Inception4bBranch1BnOutput }, // 319: inception4b.branch1.relu1 backward
+        new TensorSlot[] { Inception4bBranch1Relu1Mask }, // 319: inception4b.branch1.relu1 backward
         new TensorSlot[] { Inception4bBranch1ConvOutput, Inception4bBranch1BnOutputGradient }, // 320: inception4b.branch1.bn backward
         new TensorSlot[] { Inception4aConcat1Output, Inception4bBranch1ConvOutputGradient, Inception4bBranch1ConvGradientScratch }, // 321: inception4b.branch1.conv backward
         new TensorSlot[] { Inception4aConcat1OutputGradient }, // 322: inception4a.concat1 backward
-        new TensorSlot[] { Inception4aBranch4_1_BnOutput }, // 323: inception4a.branch4.1.relu1 backward
+        new TensorSlot[] { Inception4aBranch4_1_Relu1Mask }, // 323: inception4a.branch4.1.relu1 backward
         new TensorSlot[] { Inception4aBranch4_1_ConvOutput, Inception4aBranch4_1_BnOutputGradient }, // 324: inception4a.branch4.1.bn backward
         new TensorSlot[] { Inception4aBranch4_1_ConvOutputGradient }, // 325: inception4a.branch4.1.conv backward
         new TensorSlot[] { Inception4aBranch4Maxpool1Output, Inception4aBranch4Maxpool1OutputGradient }, // 326: inception4a.branch4.maxpool1 backward
-        new TensorSlot[] { Inception4aBranch3_1_BnOutput }, // 327: inception4a.branch3.1.relu1 backward
+        new TensorSlot[] { Inception4aBranch3_1_Relu1Mask }, // 327: inception4a.branch3.1.relu1 backward
         new TensorSlot[] { Inception4aBranch3_1_ConvOutput, Inception4aBranch3_1_BnOutputGradient }, // 328: inception4a.branch3.1.bn backward
         new TensorSlot[] { Inception4aBranch3_1_ConvOutputGradient }, // 329: inception4a.branch3.1.conv backward
         new TensorSlot[] { Inception4aBranch3_0_BnOutput }, // 330: inception4a.branch3.0.relu1 backward
         new TensorSlot[] { Inception4aBranch3_0_ConvOutput, Inception4aBranch3_0_BnOutputGradient }, // 331: inception4a.branch3.0.bn backward
         new TensorSlot[] { Inception4aBranch3_0_ConvOutputGradient, Inception4aBranch3_0_ConvGradientScratch }, // 332: inception4a.branch3.0.conv backward
-        new TensorSlot[] { Inception4aBranch2_1_BnOutput }, // 333: inception4a.branch2.1.relu1 backward
+        new TensorSlot[] { Inception4aBranch2_1_Relu1Mask }, // 333: inception4a.branch2.1.relu1 backward
         new TensorSlot[] { Inception4aBranch2_1_ConvOutput, Inception4aBranch2_1_BnOutputGradient }, // 334: inception4a.branch2.1.bn backward
         new TensorSlot[] { Inception4aBranch2_1_ConvOutputGradient }, // 335: inception4a.branch2.1.conv backward
         new TensorSlot[] { Inception4aBranch2_0_BnOutput }, // 336: inception4a.branch2.0.relu1 backward
         new TensorSlot[] { Inception4aBranch2_0_ConvOutput, Inception4aBranch2_0_BnOutputGradient }, // 337: inception4a.branch2.0.bn backward
         new TensorSlot[] { Inception4aBranch2_0_ConvOutputGradient, Inception4aBranch2_0_ConvGradientScratch }, // 338: inception4a.branch2.0.conv backward
-        new TensorSlot[] { Inception4aBranch1BnOutput }, // 339: inception4a.branch1.relu1 backward
+        new TensorSlot[] { Inception4aBranch1Relu1Mask }, // 339: inception4a.branch1.relu1 backward
         new TensorSlot[] { Inception4aBranch1ConvOutput, Inception4aBranch1BnOutputGradient }, // 340: inception4a.branch1.bn backward
-        new TensorSlot[] { Inception4aBranch1ConvOutputGradient, Inception4aBranch1ConvGradientScratch }, // 341: inception4a.branch1.conv backward
-        new TensorSlot[] { Inception3bConcat1Output, Maxpool3Output, Maxpool3OutputGradient }, // 342: maxpool3 backward
+        new TensorSlot[] { Maxpool3Output, Inception4aBranch1ConvOutputGradient, Inception4aBranch1ConvGradientScratch }, // 341: inception4a.branch1.conv backward
+        new TensorSlot[] { Maxpool3OutputGradient, Maxpool3Indices }, // 342: maxpool3 backward
         new TensorSlot[] { Inception3bConcat1OutputGradient }, // 343: inception3b.concat1 backward
-        new TensorSlot[] { Inception3bBranch4_1_BnOutput }, // 344: inception3b.branch4.1.relu1 backward
+        new TensorSlot[] { Inception3bBranch4_1_Relu1Mask }, // 344: inception3b.branch4.1.relu1 backward
         new TensorSlot[] { Inception3bBranch4_1_ConvOutput, Inception3bBranch4_1_BnOutputGradient }, // 345: inception3b.branch4.1.bn backward
         new TensorSlot[] { Inception3bBranch4_1_ConvOutputGradient }, // 346: inception3b.branch4.1.conv backward
         new TensorSlot[] { Inception3bBranch4Maxpool1Output, Inception3bBranch4Maxpool1OutputGradient }, // 347: inception3b.branch4.maxpool1 backward
-        new TensorSlot[] { Inception3bBranch3_1_BnOutput }, // 348: inception3b.branch3.1.relu1 backward
+        new TensorSlot[] { Inception3bBranch3_1_Relu1Mask }, // 348: inception3b.branch3.1.relu1 backward
         new TensorSlot[] { Inception3bBranch3_1_ConvOutput, Inception3bBranch3_1_BnOutputGradient }, // 349: inception3b.branch3.1.bn backward
         new TensorSlot[] { Inception3bBranch3_1_ConvOutputGradient }, // 350: inception3b.branch3.1.conv backward
         new TensorSlot[] { Inception3bBranch3_0_BnOutput }, // 351: inception3b.branch3.0.relu1 backward
         new TensorSlot[] { Inception3bBranch3_0_ConvOutput, Inception3bBranch3_0_BnOutputGradient }, // 352: inception3b.branch3.0.bn backward
         new TensorSlot[] { Inception3bBranch3_0_ConvOutputGradient, Inception3bBranch3_0_ConvGradientScratch }, // 353: inception3b.branch3.0.conv backward
-        new TensorSlot[] { Inception3bBranch2_1_BnOutput }, // 354: inception3b.branch2.1.relu1 backward
+        new TensorSlot[] { Inception3bBranch2_1_Relu1Mask }, // 354: inception3b.branch2.1.relu1 backward
         new TensorSlot[] { Inception3bBranch2_1_ConvOutput, Inception3bBranch2_1_BnOutputGradient }, // 355: inception3b.branch2.1.bn backward
         new TensorSlot[] { Inception3bBranch2_1_ConvOutputGradient }, // 356: inception3b.branch2.1.conv backward
         new TensorSlot[] { Inception3bBranch2_0_BnOutput }, // 357: inception3b.branch2.0.relu1 backward
         new TensorSlot[] { Inception3bBranch2_0_ConvOutput, Inception3bBranch2_0_BnOutputGradient }, // 358: inception3b.branch2.0.bn backward
         new TensorSlot[] { Inception3bBranch2_0_ConvOutputGradient, Inception3bBranch2_0_ConvGradientScratch }, // 359: inception3b.branch2.0.conv backward
-        new TensorSlot[] { Inception3bBranch1BnOutput }, // 360: inception3b.branch1.relu1 backward
+        new TensorSlot[] { Inception3bBranch1Relu1Mask }, // 360: inception3b.branch1.relu1 backward
         new TensorSlot[] { Inception3bBranch1ConvOutput, Inception3bBranch1BnOutputGradient }, // 361: inception3b.branch1.bn backward
         new TensorSlot[] { Inception3aConcat1Output, Inception3bBranch1ConvOutputGradient, Inception3bBranch1ConvGradientScratch }, // 362: inception3b.branch1.conv backward
         new TensorSlot[] { Inception3aConcat1OutputGradient }, // 363: inception3a.concat1 backward
-        new TensorSlot[] { Inception3aBranch4_1_BnOutput }, // 364: inception3a.branch4.1.relu1 backward
+        new TensorSlot[] { Inception3aBranch4_1_Relu1Mask }, // 364: inception3a.branch4.1.relu1 backward
         new TensorSlot[] { Inception3aBranch4_1_ConvOutput, Inception3aBranch4_1_BnOutputGradient }, // 365: inception3a.branch4.1.bn backward
         new TensorSlot[] { Inception3aBranch4_1_ConvOutputGradient }, // 366: inception3a.branch4.1.conv backward
         new TensorSlot[] { Inception3aBranch4Maxpool1Output, Inception3aBranch4Maxpool1OutputGradient }, // 367: inception3a.branch4.maxpool1 backward
-        new TensorSlot[] { Inception3aBranch3_1_BnOutput }, // 368: inception3a.branch3.1.relu1 backward
+        new TensorSlot[] { Inception3aBranch3_1_Relu1Mask }, // 368: inception3a.branch3.1.relu1 backward
         new TensorSlot[] { Inception3aBranch3_1_ConvOutput, Inception3aBranch3_1_BnOutputGradient }, // 369: inception3a.branch3.1.bn backward
         new TensorSlot[] { Inception3aBranch3_1_ConvOutputGradient }, // 370: inception3a.branch3.1.conv backward
         new TensorSlot[] { Inception3aBranch3_0_BnOutput }, // 371: inception3a.branch3.0.relu1 backward
         new TensorSlot[] { Inception3aBranch3_0_ConvOutput, Inception3aBranch3_0_BnOutputGradient }, // 372: inception3a.branch3.0.bn backward
         new TensorSlot[] { Inception3aBranch3_0_ConvOutputGradient, Inception3aBranch3_0_ConvGradientScratch }, // 373: inception3a.branch3.0.conv backward
-        new TensorSlot[] { Inception3aBranch2_1_BnOutput }, // 374: inception3a.branch2.1.relu1 backward
+        new TensorSlot[] { Inception3aBranch2_1_Relu1Mask }, // 374: inception3a.branch2.1.relu1 backward
         new TensorSlot[] { Inception3aBranch2_1_ConvOutput, Inception3aBranch2_1_BnOutputGradient }, // 375: inception3a.branch2.1.bn backward
         new TensorSlot[] { Inception3aBranch2_1_ConvOutputGradient }, // 376: inception3a.branch2.1.conv backward
         new TensorSlot[] { Inception3aBranch2_0_BnOutput }, // 377: inception3a.branch2.0.relu1 backward
         new TensorSlot[] { Inception3aBranch2_0_ConvOutput, Inception3aBranch2_0_BnOutputGradient }, // 378: inception3a.branch2.0.bn backward
         new TensorSlot[] { Inception3aBranch2_0_ConvOutputGradient, Inception3aBranch2_0_ConvGradientScratch }, // 379: inception3a.branch2.0.conv backward
-        new TensorSlot[] { Inception3aBranch1BnOutput }, // 380: inception3a.branch1.relu1 backward
+        new TensorSlot[] { Inception3aBranch1Relu1Mask }, // 380: inception3a.branch1.relu1 backward
         new TensorSlot[] { Inception3aBranch1ConvOutput, Inception3aBranch1BnOutputGradient }, // 381: inception3a.branch1.bn backward
-        new TensorSlot[] { Inception3aBranch1ConvOutputGradient, Inception3aBranch1ConvGradientScratch }, // 382: inception3a.branch1.conv backward
-        new TensorSlot[] { Maxpool2Output, Maxpool2OutputGradient }, // 383: maxpool2 backward
-        new TensorSlot[] { Conv3BnOutput }, // 384: conv3.relu1 backward
+        new TensorSlot[] { Maxpool2Output, Inception3aBranch1ConvOutputGradient, Inception3aBranch1ConvGradientScratch }, // 382: inception3a.branch1.conv backward
+        new TensorSlot[] { Maxpool2OutputGradient, Maxpool2Indices }, // 383: maxpool2 backward
+        new TensorSlot[] { Conv3Relu1Mask }, // 384: conv3.relu1 backward
         new TensorSlot[] { Conv3ConvOutput, Conv3BnOutputGradient }, // 385: conv3.bn backward
         new TensorSlot[] { Conv3ConvOutputGradient }, // 386: conv3.conv backward
         new TensorSlot[] { Conv2BnOutput }, // 387: conv2.relu1 backward
         new TensorSlot[] { Conv2ConvOutput, Conv2BnOutputGradient }, // 388: conv2.bn backward
-        new TensorSlot[] { Conv2ConvOutputGradient }, // 389: conv2.conv backward
-        new TensorSlot[] { Maxpool1Output, Maxpool1OutputGradient }, // 390: maxpool1 backward
-        new TensorSlot[] { Conv1BnOutput }, // 391: conv1.relu1 backward
+        new TensorSlot[] { Maxpool1Output, Conv2ConvOutputGradient }, // 389: conv2.conv backward
+        new TensorSlot[] { Maxpool1OutputGradient, Maxpool1Indices }, // 390: maxpool1 backward
+        new TensorSlot[] { Conv1Relu1Mask }, // 391: conv1.relu1 backward
         new TensorSlot[] { Conv1ConvOutput, Conv1BnOutputGradient }, // 392: conv1.bn backward
         global::System.Array.Empty<TensorSlot>(), // 393: conv1.conv backward
     };
@@ -3455,7 +3497,448 @@ partial class GoogLeNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         _forwardDropoutState = DropoutState;
-        if (_inference) ForwardInferencePlan(batch); else ForwardThrough(196, batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
+    }
+
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // conv1.conv: Conv2d (N, 3, 224, 224) -> (N, 64, 112, 112)
+        _conv1_convOp.Forward(batch, Activation(NetworkInput, batch), Conv1ConvWeight, default, Activation(Conv1ConvOutput, batch));
+        // conv1.bn: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
+        _conv1_bnOp.Forward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Conv1BnBias, Conv1BnRunningMean, Conv1BnRunningVar, Conv1BnNumBatchesTracked, Activation(Conv1BnOutput, batch), BatchNormTraining(1));
+        // conv1.relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112), keeping Conv1Relu1Mask for backward
+        _conv1_relu1Op.ForwardSavingMask(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1Mask, batch));
+        // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56), keeping Maxpool1Indices for backward
+        _maxpool1Op.ForwardSavingIndices(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        if (poison) PoisonFreed(3, batch);
+        // conv2.conv: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _conv2_convOp.Forward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, default, Activation(Conv2ConvOutput, batch));
+        // conv2.bn: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _conv2_bnOp.Forward(batch, Activation(Conv2ConvOutput, batch), Conv2BnWeight, Conv2BnBias, Conv2BnRunningMean, Conv2BnRunningVar, Conv2BnNumBatchesTracked, Activation(Conv2BnOutput, batch), BatchNormTraining(4));
+        // conv2.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _conv2_relu1Op.Forward(batch, Activation(Conv2BnOutput, batch), Activation(Conv2Relu1Output, batch));
+        // conv3.conv: Conv2d (N, 64, 56, 56) -> (N, 192, 56, 56)
+        _conv3_convOp.Forward(batch, Activation(Conv2Relu1Output, batch), Conv3ConvWeight, default, Activation(Conv3ConvOutput, batch));
+        // conv3.bn: BatchNorm2d (N, 192, 56, 56) -> (N, 192, 56, 56)
+        _conv3_bnOp.Forward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Conv3BnBias, Conv3BnRunningMean, Conv3BnRunningVar, Conv3BnNumBatchesTracked, Activation(Conv3BnOutput, batch), BatchNormTraining(7));
+        // conv3.relu1: ReLU (N, 192, 56, 56) -> (N, 192, 56, 56), keeping Conv3Relu1Mask for backward
+        _conv3_relu1Op.ForwardSavingMask(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1Mask, batch));
+        // maxpool2: MaxPool2d (N, 192, 56, 56) -> (N, 192, 28, 28), keeping Maxpool2Indices for backward
+        _maxpool2Op.ForwardSavingIndices(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        if (poison) PoisonFreed(10, batch);
+        // inception3a.branch1.conv: Conv2d (N, 192, 28, 28) -> (N, 64, 28, 28)
+        _inception3a_branch1_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, default, Activation(Inception3aBranch1ConvOutput, batch));
+        // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
+        _inception3a_branch1_bnOp.Forward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Inception3aBranch1BnBias, Inception3aBranch1BnRunningMean, Inception3aBranch1BnRunningVar, Inception3aBranch1BnNumBatchesTracked, Activation(Inception3aBranch1BnOutput, batch), BatchNormTraining(10));
+        // inception3a.branch1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28), keeping Inception3aBranch1Relu1Mask for backward
+        _inception3a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1Mask, batch));
+        // inception3a.branch2.0.conv: Conv2d (N, 192, 28, 28) -> (N, 96, 28, 28)
+        _inception3a_branch2_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, default, Activation(Inception3aBranch2_0_ConvOutput, batch));
+        // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
+        _inception3a_branch2_0_bnOp.Forward(batch, Activation(Inception3aBranch2_0_ConvOutput, batch), Inception3aBranch2_0_BnWeight, Inception3aBranch2_0_BnBias, Inception3aBranch2_0_BnRunningMean, Inception3aBranch2_0_BnRunningVar, Inception3aBranch2_0_BnNumBatchesTracked, Activation(Inception3aBranch2_0_BnOutput, batch), BatchNormTraining(13));
+        // inception3a.branch2.0.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28)
+        _inception3a_branch2_0_relu1Op.Forward(batch, Activation(Inception3aBranch2_0_BnOutput, batch), Activation(Inception3aBranch2_0_Relu1Output, batch));
+        // inception3a.branch2.1.conv: Conv2d (N, 96, 28, 28) -> (N, 128, 28, 28)
+        _inception3a_branch2_1_convOp.Forward(batch, Activation(Inception3aBranch2_0_Relu1Output, batch), Inception3aBranch2_1_ConvWeight, default, Activation(Inception3aBranch2_1_ConvOutput, batch));
+        // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _inception3a_branch2_1_bnOp.Forward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Inception3aBranch2_1_BnBias, Inception3aBranch2_1_BnRunningMean, Inception3aBranch2_1_BnRunningVar, Inception3aBranch2_1_BnNumBatchesTracked, Activation(Inception3aBranch2_1_BnOutput, batch), BatchNormTraining(16));
+        // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28), keeping Inception3aBranch2_1_Relu1Mask for backward
+        _inception3a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1Mask, batch));
+        // inception3a.branch3.0.conv: Conv2d (N, 192, 28, 28) -> (N, 16, 28, 28)
+        _inception3a_branch3_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, default, Activation(Inception3aBranch3_0_ConvOutput, batch));
+        // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28) -> (N, 16, 28, 28)
+        _inception3a_branch3_0_bnOp.Forward(batch, Activation(Inception3aBranch3_0_ConvOutput, batch), Inception3aBranch3_0_BnWeight, Inception3aBranch3_0_BnBias, Inception3aBranch3_0_BnRunningMean, Inception3aBranch3_0_BnRunningVar, Inception3aBranch3_0_BnNumBatchesTracked, Activation(Inception3aBranch3_0_BnOutput, batch), BatchNormTraining(19));
+        // inception3a.branch3.0.relu1: ReLU (N, 16, 28, 28) -> (N, 16, 28, 28)
+        _inception3a_branch3_0_relu1Op.Forward(batch, Activation(Inception3aBranch3_0_BnOutput, batch), Activation(Inception3aBranch3_0_Relu1Output, batch));
+        // inception3a.branch3.1.conv: Conv2d (N, 16, 28, 28) -> (N, 32, 28, 28)
+        _inception3a_branch3_1_convOp.Forward(batch, Activation(Inception3aBranch3_0_Relu1Output, batch), Inception3aBranch3_1_ConvWeight, default, Activation(Inception3aBranch3_1_ConvOutput, batch));
+        // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
+        _inception3a_branch3_1_bnOp.Forward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Inception3aBranch3_1_BnBias, Inception3aBranch3_1_BnRunningMean, Inception3aBranch3_1_BnRunningVar, Inception3aBranch3_1_BnNumBatchesTracked, Activation(Inception3aBranch3_1_BnOutput, batch), BatchNormTraining(22));
+        // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28), keeping Inception3aBranch3_1_Relu1Mask for backward
+        _inception3a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1Mask, batch));
+        // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28) -> (N, 192, 28, 28)
+        _inception3a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Inception3aBranch4Maxpool1Output, batch));
+        // inception3a.branch4.1.conv: Conv2d (N, 192, 28, 28) -> (N, 32, 28, 28)
+        _inception3a_branch4_1_convOp.Forward(batch, Activation(Inception3aBranch4Maxpool1Output, batch), Inception3aBranch4_1_ConvWeight, default, Activation(Inception3aBranch4_1_ConvOutput, batch));
+        // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
+        _inception3a_branch4_1_bnOp.Forward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Inception3aBranch4_1_BnBias, Inception3aBranch4_1_BnRunningMean, Inception3aBranch4_1_BnRunningVar, Inception3aBranch4_1_BnNumBatchesTracked, Activation(Inception3aBranch4_1_BnOutput, batch), BatchNormTraining(25));
+        // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28), keeping Inception3aBranch4_1_Relu1Mask for backward
+        _inception3a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1Mask, batch));
+        // inception3a.concat1: Concat (N, 64, 28, 28) -> (N, 256, 28, 28)
+        _backend.CopyStrided(batch, 50176, Activation(Inception3aBranch1Relu1Output, batch), 50176, Strided(Inception3aConcat1Output, batch, 0), 200704);
+        _backend.CopyStrided(batch, 100352, Activation(Inception3aBranch2_1_Relu1Output, batch), 100352, Strided(Inception3aConcat1Output, batch, 50176), 200704);
+        _backend.CopyStrided(batch, 25088, Activation(Inception3aBranch3_1_Relu1Output, batch), 25088, Strided(Inception3aConcat1Output, batch, 150528), 200704);
+        _backend.CopyStrided(batch, 25088, Activation(Inception3aBranch4_1_Relu1Output, batch), 25088, Strided(Inception3aConcat1Output, batch, 175616), 200704);
+        if (poison) PoisonFreed(30, batch);
+        // inception3b.branch1.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
+        _inception3b_branch1_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch1ConvWeight, default, Activation(Inception3bBranch1ConvOutput, batch));
+        // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _inception3b_branch1_bnOp.Forward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Inception3bBranch1BnBias, Inception3bBranch1BnRunningMean, Inception3bBranch1BnRunningVar, Inception3bBranch1BnNumBatchesTracked, Activation(Inception3bBranch1BnOutput, batch), BatchNormTraining(28));
+        // inception3b.branch1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28), keeping Inception3bBranch1Relu1Mask for backward
+        _inception3b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1Mask, batch));
+        // inception3b.branch2.0.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
+        _inception3b_branch2_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, default, Activation(Inception3bBranch2_0_ConvOutput, batch));
+        // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _inception3b_branch2_0_bnOp.Forward(batch, Activation(Inception3bBranch2_0_ConvOutput, batch), Inception3bBranch2_0_BnWeight, Inception3bBranch2_0_BnBias, Inception3bBranch2_0_BnRunningMean, Inception3bBranch2_0_BnRunningVar, Inception3bBranch2_0_BnNumBatchesTracked, Activation(Inception3bBranch2_0_BnOutput, batch), BatchNormTraining(31));
+        // inception3b.branch2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _inception3b_branch2_0_relu1Op.Forward(batch, Activation(Inception3bBranch2_0_BnOutput, batch), Activation(Inception3bBranch2_0_Relu1Output, batch));
+        // inception3b.branch2.1.conv: Conv2d (N, 128, 28, 28) -> (N, 192, 28, 28)
+        _inception3b_branch2_1_convOp.Forward(batch, Activation(Inception3bBranch2_0_Relu1Output, batch), Inception3bBranch2_1_ConvWeight, default, Activation(Inception3bBranch2_1_ConvOutput, batch));
+        // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28) -> (N, 192, 28, 28)
+        _inception3b_branch2_1_bnOp.Forward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Inception3bBranch2_1_BnBias, Inception3bBranch2_1_BnRunningMean, Inception3bBranch2_1_BnRunningVar, Inception3bBranch2_1_BnNumBatchesTracked, Activation(Inception3bBranch2_1_BnOutput, batch), BatchNormTraining(34));
+        // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28) -> (N, 192, 28, 28), keeping Inception3bBranch2_1_Relu1Mask for backward
+        _inception3b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1Mask, batch));
+        // inception3b.branch3.0.conv: Conv2d (N, 256, 28, 28) -> (N, 32, 28, 28)
+        _inception3b_branch3_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, default, Activation(Inception3bBranch3_0_ConvOutput, batch));
+        // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
+        _inception3b_branch3_0_bnOp.Forward(batch, Activation(Inception3bBranch3_0_ConvOutput, batch), Inception3bBranch3_0_BnWeight, Inception3bBranch3_0_BnBias, Inception3bBranch3_0_BnRunningMean, Inception3bBranch3_0_BnRunningVar, Inception3bBranch3_0_BnNumBatchesTracked, Activation(Inception3bBranch3_0_BnOutput, batch), BatchNormTraining(37));
+        // inception3b.branch3.0.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28)
+        _inception3b_branch3_0_relu1Op.Forward(batch, Activation(Inception3bBranch3_0_BnOutput, batch), Activation(Inception3bBranch3_0_Relu1Output, batch));
+        // inception3b.branch3.1.conv: Conv2d (N, 32, 28, 28) -> (N, 96, 28, 28)
+        _inception3b_branch3_1_convOp.Forward(batch, Activation(Inception3bBranch3_0_Relu1Output, batch), Inception3bBranch3_1_ConvWeight, default, Activation(Inception3bBranch3_1_ConvOutput, batch));
+        // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
+        _inception3b_branch3_1_bnOp.Forward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Inception3bBranch3_1_BnBias, Inception3bBranch3_1_BnRunningMean, Inception3bBranch3_1_BnRunningVar, Inception3bBranch3_1_BnNumBatchesTracked, Activation(Inception3bBranch3_1_BnOutput, batch), BatchNormTraining(40));
+        // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28), keeping Inception3bBranch3_1_Relu1Mask for backward
+        _inception3b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1Mask, batch));
+        // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28) -> (N, 256, 28, 28)
+        _inception3b_branch4_maxpool1Op.Forward(batch, Activation(Inception3aConcat1Output, batch), Activation(Inception3bBranch4Maxpool1Output, batch));
+        // inception3b.branch4.1.conv: Conv2d (N, 256, 28, 28) -> (N, 64, 28, 28)
+        _inception3b_branch4_1_convOp.Forward(batch, Activation(Inception3bBranch4Maxpool1Output, batch), Inception3bBranch4_1_ConvWeight, default, Activation(Inception3bBranch4_1_ConvOutput, batch));
+        // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
+        _inception3b_branch4_1_bnOp.Forward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Inception3bBranch4_1_BnBias, Inception3bBranch4_1_BnRunningMean, Inception3bBranch4_1_BnRunningVar, Inception3bBranch4_1_BnNumBatchesTracked, Activation(Inception3bBranch4_1_BnOutput, batch), BatchNormTraining(43));
+        // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28), keeping Inception3bBranch4_1_Relu1Mask for backward
+        _inception3b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1Mask, batch));
+        // inception3b.concat1: Concat (N, 128, 28, 28) -> (N, 480, 28, 28)
+        _backend.CopyStrided(batch, 100352, Activation(Inception3bBranch1Relu1Output, batch), 100352, Strided(Inception3bConcat1Output, batch, 0), 376320);
+        _backend.CopyStrided(batch, 150528, Activation(Inception3bBranch2_1_Relu1Output, batch), 150528, Strided(Inception3bConcat1Output, batch, 100352), 376320);
+        _backend.CopyStrided(batch, 75264, Activation(Inception3bBranch3_1_Relu1Output, batch), 75264, Strided(Inception3bConcat1Output, batch, 250880), 376320);
+        _backend.CopyStrided(batch, 50176, Activation(Inception3bBranch4_1_Relu1Output, batch), 50176, Strided(Inception3bConcat1Output, batch, 326144), 376320);
+        if (poison) PoisonFreed(50, batch);
+        // maxpool3: MaxPool2d (N, 480, 28, 28) -> (N, 480, 14, 14), keeping Maxpool3Indices for backward
+        _maxpool3Op.ForwardSavingIndices(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3Indices, batch));
+        if (poison) PoisonFreed(51, batch);
+        // inception4a.branch1.conv: Conv2d (N, 480, 14, 14) -> (N, 192, 14, 14)
+        _inception4a_branch1_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, default, Activation(Inception4aBranch1ConvOutput, batch));
+        // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14) -> (N, 192, 14, 14)
+        _inception4a_branch1_bnOp.Forward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Inception4aBranch1BnBias, Inception4aBranch1BnRunningMean, Inception4aBranch1BnRunningVar, Inception4aBranch1BnNumBatchesTracked, Activation(Inception4aBranch1BnOutput, batch), BatchNormTraining(46));
+        // inception4a.branch1.relu1: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14), keeping Inception4aBranch1Relu1Mask for backward
+        _inception4a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1Mask, batch));
+        // inception4a.branch2.0.conv: Conv2d (N, 480, 14, 14) -> (N, 96, 14, 14)
+        _inception4a_branch2_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, default, Activation(Inception4aBranch2_0_ConvOutput, batch));
+        // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14) -> (N, 96, 14, 14)
+        _inception4a_branch2_0_bnOp.Forward(batch, Activation(Inception4aBranch2_0_ConvOutput, batch), Inception4aBranch2_0_BnWeight, Inception4aBranch2_0_BnBias, Inception4aBranch2_0_BnRunningMean, Inception4aBranch2_0_BnRunningVar, Inception4aBranch2_0_BnNumBatchesTracked, Activation(Inception4aBranch2_0_BnOutput, batch), BatchNormTraining(49));
+        // inception4a.branch2.0.relu1: ReLU (N, 96, 14, 14) -> (N, 96, 14, 14)
+        _inception4a_branch2_0_relu1Op.Forward(batch, Activation(Inception4aBranch2_0_BnOutput, batch), Activation(Inception4aBranch2_0_Relu1Output, batch));
+        // inception4a.branch2.1.conv: Conv2d (N, 96, 14, 14) -> (N, 208, 14, 14)
+        _inception4a_branch2_1_convOp.Forward(batch, Activation(Inception4aBranch2_0_Relu1Output, batch), Inception4aBranch2_1_ConvWeight, default, Activation(Inception4aBranch2_1_ConvOutput, batch));
+        // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14) -> (N, 208, 14, 14)
+        _inception4a_branch2_1_bnOp.Forward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Inception4aBranch2_1_BnBias, Inception4aBranch2_1_BnRunningMean, Inception4aBranch2_1_BnRunningVar, Inception4aBranch2_1_BnNumBatchesTracked, Activation(Inception4aBranch2_1_BnOutput, batch), BatchNormTraining(52));
+        // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14) -> (N, 208, 14, 14), keeping Inception4aBranch2_1_Relu1Mask for backward
+        _inception4a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1Mask, batch));
+        // inception4a.branch3.0.conv: Conv2d (N, 480, 14, 14) -> (N, 16, 14, 14)
+        _inception4a_branch3_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, default, Activation(Inception4aBranch3_0_ConvOutput, batch));
+        // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14) -> (N, 16, 14, 14)
+        _inception4a_branch3_0_bnOp.Forward(batch, Activation(Inception4aBranch3_0_ConvOutput, batch), Inception4aBranch3_0_BnWeight, Inception4aBranch3_0_BnBias, Inception4aBranch3_0_BnRunningMean, Inception4aBranch3_0_BnRunningVar, Inception4aBranch3_0_BnNumBatchesTracked, Activation(Inception4aBranch3_0_BnOutput, batch), BatchNormTraining(55));
+        // inception4a.branch3.0.relu1: ReLU (N, 16, 14, 14) -> (N, 16, 14, 14)
+        _inception4a_branch3_0_relu1Op.Forward(batch, Activation(Inception4aBranch3_0_BnOutput, batch), Activation(Inception4aBranch3_0_Relu1Output, batch));
+        // inception4a.branch3.1.conv: Conv2d (N, 16, 14, 14) -> (N, 48, 14, 14)
+        _inception4a_branch3_1_convOp.Forward(batch, Activation(Inception4aBranch3_0_Relu1Output, batch), Inception4aBranch3_1_ConvWeight, default, Activation(Inception4aBranch3_1_ConvOutput, batch));
+        // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14) -> (N, 48, 14, 14)
+        _inception4a_branch3_1_bnOp.Forward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Inception4aBranch3_1_BnBias, Inception4aBranch3_1_BnRunningMean, Inception4aBranch3_1_BnRunningVar, Inception4aBranch3_1_BnNumBatchesTracked, Activation(Inception4aBranch3_1_BnOutput, batch), BatchNormTraining(58));
+        // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14) -> (N, 48, 14, 14), keeping Inception4aBranch3_1_Relu1Mask for backward
+        _inception4a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1Mask, batch));
+        // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14) -> (N, 480, 14, 14)
+        _inception4a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool3Output, batch), Activation(Inception4aBranch4Maxpool1Output, batch));
+        // inception4a.branch4.1.conv: Conv2d (N, 480, 14, 14) -> (N, 64, 14, 14)
+        _inception4a_branch4_1_convOp.Forward(batch, Activation(Inception4aBranch4Maxpool1Output, batch), Inception4aBranch4_1_ConvWeight, default, Activation(Inception4aBranch4_1_ConvOutput, batch));
+        // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
+        _inception4a_branch4_1_bnOp.Forward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Inception4aBranch4_1_BnBias, Inception4aBranch4_1_BnRunningMean, Inception4aBranch4_1_BnRunningVar, Inception4aBranch4_1_BnNumBatchesTracked, Activation(Inception4aBranch4_1_BnOutput, batch), BatchNormTraining(61));
+        // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4aBranch4_1_Relu1Mask for backward
+        _inception4a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1Mask, batch));
+        // inception4a.concat1: Concat (N, 192, 14, 14) -> (N, 512, 14, 14)
+        _backend.CopyStrided(batch, 37632, Activation(Inception4aBranch1Relu1Output, batch), 37632, Strided(Inception4aConcat1Output, batch, 0), 100352);
+        _backend.CopyStrided(batch, 40768, Activation(Inception4aBranch2_1_Relu1Output, batch), 40768, Strided(Inception4aConcat1Output, batch, 37632), 100352);
+        _backend.CopyStrided(batch, 9408, Activation(Inception4aBranch3_1_Relu1Output, batch), 9408, Strided(Inception4aConcat1Output, batch, 78400), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4aBranch4_1_Relu1Output, batch), 12544, Strided(Inception4aConcat1Output, batch, 87808), 100352);
+        if (poison) PoisonFreed(71, batch);
+        // inception4b.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 160, 14, 14)
+        _inception4b_branch1_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch1ConvWeight, default, Activation(Inception4bBranch1ConvOutput, batch));
+        // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
+        _inception4b_branch1_bnOp.Forward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Inception4bBranch1BnBias, Inception4bBranch1BnRunningMean, Inception4bBranch1BnRunningVar, Inception4bBranch1BnNumBatchesTracked, Activation(Inception4bBranch1BnOutput, batch), BatchNormTraining(64));
+        // inception4b.branch1.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14), keeping Inception4bBranch1Relu1Mask for backward
+        _inception4b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1Mask, batch));
+        // inception4b.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
+        _inception4b_branch2_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, default, Activation(Inception4bBranch2_0_ConvOutput, batch));
+        // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
+        _inception4b_branch2_0_bnOp.Forward(batch, Activation(Inception4bBranch2_0_ConvOutput, batch), Inception4bBranch2_0_BnWeight, Inception4bBranch2_0_BnBias, Inception4bBranch2_0_BnRunningMean, Inception4bBranch2_0_BnRunningVar, Inception4bBranch2_0_BnNumBatchesTracked, Activation(Inception4bBranch2_0_BnOutput, batch), BatchNormTraining(67));
+        // inception4b.branch2.0.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14)
+        _inception4b_branch2_0_relu1Op.Forward(batch, Activation(Inception4bBranch2_0_BnOutput, batch), Activation(Inception4bBranch2_0_Relu1Output, batch));
+        // inception4b.branch2.1.conv: Conv2d (N, 112, 14, 14) -> (N, 224, 14, 14)
+        _inception4b_branch2_1_convOp.Forward(batch, Activation(Inception4bBranch2_0_Relu1Output, batch), Inception4bBranch2_1_ConvWeight, default, Activation(Inception4bBranch2_1_ConvOutput, batch));
+        // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14) -> (N, 224, 14, 14)
+        _inception4b_branch2_1_bnOp.Forward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Inception4bBranch2_1_BnBias, Inception4bBranch2_1_BnRunningMean, Inception4bBranch2_1_BnRunningVar, Inception4bBranch2_1_BnNumBatchesTracked, Activation(Inception4bBranch2_1_BnOutput, batch), BatchNormTraining(70));
+        // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14) -> (N, 224, 14, 14), keeping Inception4bBranch2_1_Relu1Mask for backward
+        _inception4b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1Mask, batch));
+        // inception4b.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
+        _inception4b_branch3_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, default, Activation(Inception4bBranch3_0_ConvOutput, batch));
+        // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
+        _inception4b_branch3_0_bnOp.Forward(batch, Activation(Inception4bBranch3_0_ConvOutput, batch), Inception4bBranch3_0_BnWeight, Inception4bBranch3_0_BnBias, Inception4bBranch3_0_BnRunningMean, Inception4bBranch3_0_BnRunningVar, Inception4bBranch3_0_BnNumBatchesTracked, Activation(Inception4bBranch3_0_BnOutput, batch), BatchNormTraining(73));
+        // inception4b.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
+        _inception4b_branch3_0_relu1Op.Forward(batch, Activation(Inception4bBranch3_0_BnOutput, batch), Activation(Inception4bBranch3_0_Relu1Output, batch));
+        // inception4b.branch3.1.conv: Conv2d (N, 24, 14, 14) -> (N, 64, 14, 14)
+        _inception4b_branch3_1_convOp.Forward(batch, Activation(Inception4bBranch3_0_Relu1Output, batch), Inception4bBranch3_1_ConvWeight, default, Activation(Inception4bBranch3_1_ConvOutput, batch));
+        // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
+        _inception4b_branch3_1_bnOp.Forward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Inception4bBranch3_1_BnBias, Inception4bBranch3_1_BnRunningMean, Inception4bBranch3_1_BnRunningVar, Inception4bBranch3_1_BnNumBatchesTracked, Activation(Inception4bBranch3_1_BnOutput, batch), BatchNormTraining(76));
+        // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4bBranch3_1_Relu1Mask for backward
+        _inception4b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1Mask, batch));
+        // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
+        _inception4b_branch4_maxpool1Op.Forward(batch, Activation(Inception4aConcat1Output, batch), Activation(Inception4bBranch4Maxpool1Output, batch));
+        // inception4b.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
+        _inception4b_branch4_1_convOp.Forward(batch, Activation(Inception4bBranch4Maxpool1Output, batch), Inception4bBranch4_1_ConvWeight, default, Activation(Inception4bBranch4_1_ConvOutput, batch));
+        // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
+        _inception4b_branch4_1_bnOp.Forward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Inception4bBranch4_1_BnBias, Inception4bBranch4_1_BnRunningMean, Inception4bBranch4_1_BnRunningVar, Inception4bBranch4_1_BnNumBatchesTracked, Activation(Inception4bBranch4_1_BnOutput, batch), BatchNormTraining(79));
+        // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4bBranch4_1_Relu1Mask for backward
+        _inception4b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1Mask, batch));
+        // inception4b.concat1: Concat (N, 160, 14, 14) -> (N, 512, 14, 14)
+        _backend.CopyStrided(batch, 31360, Activation(Inception4bBranch1Relu1Output, batch), 31360, Strided(Inception4bConcat1Output, batch, 0), 100352);
+        _backend.CopyStrided(batch, 43904, Activation(Inception4bBranch2_1_Relu1Output, batch), 43904, Strided(Inception4bConcat1Output, batch, 31360), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4bBranch3_1_Relu1Output, batch), 12544, Strided(Inception4bConcat1Output, batch, 75264), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4bBranch4_1_Relu1Output, batch), 12544, Strided(Inception4bConcat1Output, batch, 87808), 100352);
+        if (poison) PoisonFreed(91, batch);
+        // inception4c.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
+        _inception4c_branch1_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch1ConvWeight, default, Activation(Inception4cBranch1ConvOutput, batch));
+        // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
+        _inception4c_branch1_bnOp.Forward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Inception4cBranch1BnBias, Inception4cBranch1BnRunningMean, Inception4cBranch1BnRunningVar, Inception4cBranch1BnNumBatchesTracked, Activation(Inception4cBranch1BnOutput, batch), BatchNormTraining(82));
+        // inception4c.branch1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14), keeping Inception4cBranch1Relu1Mask for backward
+        _inception4c_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1Mask, batch));
+        // inception4c.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
+        _inception4c_branch2_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, default, Activation(Inception4cBranch2_0_ConvOutput, batch));
+        // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
+        _inception4c_branch2_0_bnOp.Forward(batch, Activation(Inception4cBranch2_0_ConvOutput, batch), Inception4cBranch2_0_BnWeight, Inception4cBranch2_0_BnBias, Inception4cBranch2_0_BnRunningMean, Inception4cBranch2_0_BnRunningVar, Inception4cBranch2_0_BnNumBatchesTracked, Activation(Inception4cBranch2_0_BnOutput, batch), BatchNormTraining(85));
+        // inception4c.branch2.0.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14)
+        _inception4c_branch2_0_relu1Op.Forward(batch, Activation(Inception4cBranch2_0_BnOutput, batch), Activation(Inception4cBranch2_0_Relu1Output, batch));
+        // inception4c.branch2.1.conv: Conv2d (N, 128, 14, 14) -> (N, 256, 14, 14)
+        _inception4c_branch2_1_convOp.Forward(batch, Activation(Inception4cBranch2_0_Relu1Output, batch), Inception4cBranch2_1_ConvWeight, default, Activation(Inception4cBranch2_1_ConvOutput, batch));
+        // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _inception4c_branch2_1_bnOp.Forward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Inception4cBranch2_1_BnBias, Inception4cBranch2_1_BnRunningMean, Inception4cBranch2_1_BnRunningVar, Inception4cBranch2_1_BnNumBatchesTracked, Activation(Inception4cBranch2_1_BnOutput, batch), BatchNormTraining(88));
+        // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14), keeping Inception4cBranch2_1_Relu1Mask for backward
+        _inception4c_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1Mask, batch));
+        // inception4c.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
+        _inception4c_branch3_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, default, Activation(Inception4cBranch3_0_ConvOutput, batch));
+        // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
+        _inception4c_branch3_0_bnOp.Forward(batch, Activation(Inception4cBranch3_0_ConvOutput, batch), Inception4cBranch3_0_BnWeight, Inception4cBranch3_0_BnBias, Inception4cBranch3_0_BnRunningMean, Inception4cBranch3_0_BnRunningVar, Inception4cBranch3_0_BnNumBatchesTracked, Activation(Inception4cBranch3_0_BnOutput, batch), BatchNormTraining(91));
+        // inception4c.branch3.0.relu1: ReLU (N, 24, 14, 14) -> (N, 24, 14, 14)
+        _inception4c_branch3_0_relu1Op.Forward(batch, Activation(Inception4cBranch3_0_BnOutput, batch), Activation(Inception4cBranch3_0_Relu1Output, batch));
+        // inception4c.branch3.1.conv: Conv2d (N, 24, 14, 14) -> (N, 64, 14, 14)
+        _inception4c_branch3_1_convOp.Forward(batch, Activation(Inception4cBranch3_0_Relu1Output, batch), Inception4cBranch3_1_ConvWeight, default, Activation(Inception4cBranch3_1_ConvOutput, batch));
+        // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
+        _inception4c_branch3_1_bnOp.Forward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Inception4cBranch3_1_BnBias, Inception4cBranch3_1_BnRunningMean, Inception4cBranch3_1_BnRunningVar, Inception4cBranch3_1_BnNumBatchesTracked, Activation(Inception4cBranch3_1_BnOutput, batch), BatchNormTraining(94));
+        // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4cBranch3_1_Relu1Mask for backward
+        _inception4c_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1Mask, batch));
+        // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
+        _inception4c_branch4_maxpool1Op.Forward(batch, Activation(Inception4bConcat1Output, batch), Activation(Inception4cBranch4Maxpool1Output, batch));
+        // inception4c.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
+        _inception4c_branch4_1_convOp.Forward(batch, Activation(Inception4cBranch4Maxpool1Output, batch), Inception4cBranch4_1_ConvWeight, default, Activation(Inception4cBranch4_1_ConvOutput, batch));
+        // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
+        _inception4c_branch4_1_bnOp.Forward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Inception4cBranch4_1_BnBias, Inception4cBranch4_1_BnRunningMean, Inception4cBranch4_1_BnRunningVar, Inception4cBranch4_1_BnNumBatchesTracked, Activation(Inception4cBranch4_1_BnOutput, batch), BatchNormTraining(97));
+        // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4cBranch4_1_Relu1Mask for backward
+        _inception4c_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1Mask, batch));
+        // inception4c.concat1: Concat (N, 128, 14, 14) -> (N, 512, 14, 14)
+        _backend.CopyStrided(batch, 25088, Activation(Inception4cBranch1Relu1Output, batch), 25088, Strided(Inception4cConcat1Output, batch, 0), 100352);
+        _backend.CopyStrided(batch, 50176, Activation(Inception4cBranch2_1_Relu1Output, batch), 50176, Strided(Inception4cConcat1Output, batch, 25088), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4cBranch3_1_Relu1Output, batch), 12544, Strided(Inception4cConcat1Output, batch, 75264), 100352);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4cBranch4_1_Relu1Output, batch), 12544, Strided(Inception4cConcat1Output, batch, 87808), 100352);
+        if (poison) PoisonFreed(111, batch);
+        // inception4d.branch1.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
+        _inception4d_branch1_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch1ConvWeight, default, Activation(Inception4dBranch1ConvOutput, batch));
+        // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
+        _inception4d_branch1_bnOp.Forward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Inception4dBranch1BnBias, Inception4dBranch1BnRunningMean, Inception4dBranch1BnRunningVar, Inception4dBranch1BnNumBatchesTracked, Activation(Inception4dBranch1BnOutput, batch), BatchNormTraining(100));
+        // inception4d.branch1.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14), keeping Inception4dBranch1Relu1Mask for backward
+        _inception4d_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1Mask, batch));
+        // inception4d.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 144, 14, 14)
+        _inception4d_branch2_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, default, Activation(Inception4dBranch2_0_ConvOutput, batch));
+        // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14) -> (N, 144, 14, 14)
+        _inception4d_branch2_0_bnOp.Forward(batch, Activation(Inception4dBranch2_0_ConvOutput, batch), Inception4dBranch2_0_BnWeight, Inception4dBranch2_0_BnBias, Inception4dBranch2_0_BnRunningMean, Inception4dBranch2_0_BnRunningVar, Inception4dBranch2_0_BnNumBatchesTracked, Activation(Inception4dBranch2_0_BnOutput, batch), BatchNormTraining(103));
+        // inception4d.branch2.0.relu1: ReLU (N, 144, 14, 14) -> (N, 144, 14, 14)
+        _inception4d_branch2_0_relu1Op.Forward(batch, Activation(Inception4dBranch2_0_BnOutput, batch), Activation(Inception4dBranch2_0_Relu1Output, batch));
+        // inception4d.branch2.1.conv: Conv2d (N, 144, 14, 14) -> (N, 288, 14, 14)
+        _inception4d_branch2_1_convOp.Forward(batch, Activation(Inception4dBranch2_0_Relu1Output, batch), Inception4dBranch2_1_ConvWeight, default, Activation(Inception4dBranch2_1_ConvOutput, batch));
+        // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14) -> (N, 288, 14, 14)
+        _inception4d_branch2_1_bnOp.Forward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Inception4dBranch2_1_BnBias, Inception4dBranch2_1_BnRunningMean, Inception4dBranch2_1_BnRunningVar, Inception4dBranch2_1_BnNumBatchesTracked, Activation(Inception4dBranch2_1_BnOutput, batch), BatchNormTraining(106));
+        // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14) -> (N, 288, 14, 14), keeping Inception4dBranch2_1_Relu1Mask for backward
+        _inception4d_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1Mask, batch));
+        // inception4d.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 32, 14, 14)
+        _inception4d_branch3_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, default, Activation(Inception4dBranch3_0_ConvOutput, batch));
+        // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
+        _inception4d_branch3_0_bnOp.Forward(batch, Activation(Inception4dBranch3_0_ConvOutput, batch), Inception4dBranch3_0_BnWeight, Inception4dBranch3_0_BnBias, Inception4dBranch3_0_BnRunningMean, Inception4dBranch3_0_BnRunningVar, Inception4dBranch3_0_BnNumBatchesTracked, Activation(Inception4dBranch3_0_BnOutput, batch), BatchNormTraining(109));
+        // inception4d.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
+        _inception4d_branch3_0_relu1Op.Forward(batch, Activation(Inception4dBranch3_0_BnOutput, batch), Activation(Inception4dBranch3_0_Relu1Output, batch));
+        // inception4d.branch3.1.conv: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
+        _inception4d_branch3_1_convOp.Forward(batch, Activation(Inception4dBranch3_0_Relu1Output, batch), Inception4dBranch3_1_ConvWeight, default, Activation(Inception4dBranch3_1_ConvOutput, batch));
+        // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
+        _inception4d_branch3_1_bnOp.Forward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Inception4dBranch3_1_BnBias, Inception4dBranch3_1_BnRunningMean, Inception4dBranch3_1_BnRunningVar, Inception4dBranch3_1_BnNumBatchesTracked, Activation(Inception4dBranch3_1_BnOutput, batch), BatchNormTraining(112));
+        // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4dBranch3_1_Relu1Mask for backward
+        _inception4d_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1Mask, batch));
+        // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
+        _inception4d_branch4_maxpool1Op.Forward(batch, Activation(Inception4cConcat1Output, batch), Activation(Inception4dBranch4Maxpool1Output, batch));
+        // inception4d.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
+        _inception4d_branch4_1_convOp.Forward(batch, Activation(Inception4dBranch4Maxpool1Output, batch), Inception4dBranch4_1_ConvWeight, default, Activation(Inception4dBranch4_1_ConvOutput, batch));
+        // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
+        _inception4d_branch4_1_bnOp.Forward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Inception4dBranch4_1_BnBias, Inception4dBranch4_1_BnRunningMean, Inception4dBranch4_1_BnRunningVar, Inception4dBranch4_1_BnNumBatchesTracked, Activation(Inception4dBranch4_1_BnOutput, batch), BatchNormTraining(115));
+        // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4dBranch4_1_Relu1Mask for backward
+        _inception4d_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1Mask, batch));
+        // inception4d.concat1: Concat (N, 112, 14, 14) -> (N, 528, 14, 14)
+        _backend.CopyStrided(batch, 21952, Activation(Inception4dBranch1Relu1Output, batch), 21952, Strided(Inception4dConcat1Output, batch, 0), 103488);
+        _backend.CopyStrided(batch, 56448, Activation(Inception4dBranch2_1_Relu1Output, batch), 56448, Strided(Inception4dConcat1Output, batch, 21952), 103488);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4dBranch3_1_Relu1Output, batch), 12544, Strided(Inception4dConcat1Output, batch, 78400), 103488);
+        _backend.CopyStrided(batch, 12544, Activation(Inception4dBranch4_1_Relu1Output, batch), 12544, Strided(Inception4dConcat1Output, batch, 90944), 103488);
+        if (poison) PoisonFreed(131, batch);
+        // inception4e.branch1.conv: Conv2d (N, 528, 14, 14) -> (N, 256, 14, 14)
+        _inception4e_branch1_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch1ConvWeight, default, Activation(Inception4eBranch1ConvOutput, batch));
+        // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _inception4e_branch1_bnOp.Forward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Inception4eBranch1BnBias, Inception4eBranch1BnRunningMean, Inception4eBranch1BnRunningVar, Inception4eBranch1BnNumBatchesTracked, Activation(Inception4eBranch1BnOutput, batch), BatchNormTraining(118));
+        // inception4e.branch1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14), keeping Inception4eBranch1Relu1Mask for backward
+        _inception4e_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1Mask, batch));
+        // inception4e.branch2.0.conv: Conv2d (N, 528, 14, 14) -> (N, 160, 14, 14)
+        _inception4e_branch2_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, default, Activation(Inception4eBranch2_0_ConvOutput, batch));
+        // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
+        _inception4e_branch2_0_bnOp.Forward(batch, Activation(Inception4eBranch2_0_ConvOutput, batch), Inception4eBranch2_0_BnWeight, Inception4eBranch2_0_BnBias, Inception4eBranch2_0_BnRunningMean, Inception4eBranch2_0_BnRunningVar, Inception4eBranch2_0_BnNumBatchesTracked, Activation(Inception4eBranch2_0_BnOutput, batch), BatchNormTraining(121));
+        // inception4e.branch2.0.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14)
+        _inception4e_branch2_0_relu1Op.Forward(batch, Activation(Inception4eBranch2_0_BnOutput, batch), Activation(Inception4eBranch2_0_Relu1Output, batch));
+        // inception4e.branch2.1.conv: Conv2d (N, 160, 14, 14) -> (N, 320, 14, 14)
+        _inception4e_branch2_1_convOp.Forward(batch, Activation(Inception4eBranch2_0_Relu1Output, batch), Inception4eBranch2_1_ConvWeight, default, Activation(Inception4eBranch2_1_ConvOutput, batch));
+        // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14) -> (N, 320, 14, 14)
+        _inception4e_branch2_1_bnOp.Forward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Inception4eBranch2_1_BnBias, Inception4eBranch2_1_BnRunningMean, Inception4eBranch2_1_BnRunningVar, Inception4eBranch2_1_BnNumBatchesTracked, Activation(Inception4eBranch2_1_BnOutput, batch), BatchNormTraining(124));
+        // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14) -> (N, 320, 14, 14), keeping Inception4eBranch2_1_Relu1Mask for backward
+        _inception4e_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1Mask, batch));
+        // inception4e.branch3.0.conv: Conv2d (N, 528, 14, 14) -> (N, 32, 14, 14)
+        _inception4e_branch3_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, default, Activation(Inception4eBranch3_0_ConvOutput, batch));
+        // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
+        _inception4e_branch3_0_bnOp.Forward(batch, Activation(Inception4eBranch3_0_ConvOutput, batch), Inception4eBranch3_0_BnWeight, Inception4eBranch3_0_BnBias, Inception4eBranch3_0_BnRunningMean, Inception4eBranch3_0_BnRunningVar, Inception4eBranch3_0_BnNumBatchesTracked, Activation(Inception4eBranch3_0_BnOutput, batch), BatchNormTraining(127));
+        // inception4e.branch3.0.relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
+        _inception4e_branch3_0_relu1Op.Forward(batch, Activation(Inception4eBranch3_0_BnOutput, batch), Activation(Inception4eBranch3_0_Relu1Output, batch));
+        // inception4e.branch3.1.conv: Conv2d (N, 32, 14, 14) -> (N, 128, 14, 14)
+        _inception4e_branch3_1_convOp.Forward(batch, Activation(Inception4eBranch3_0_Relu1Output, batch), Inception4eBranch3_1_ConvWeight, default, Activation(Inception4eBranch3_1_ConvOutput, batch));
+        // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
+        _inception4e_branch3_1_bnOp.Forward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Inception4eBranch3_1_BnBias, Inception4eBranch3_1_BnRunningMean, Inception4eBranch3_1_BnRunningVar, Inception4eBranch3_1_BnNumBatchesTracked, Activation(Inception4eBranch3_1_BnOutput, batch), BatchNormTraining(130));
+        // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14), keeping Inception4eBranch3_1_Relu1Mask for backward
+        _inception4e_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1Mask, batch));
+        // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14) -> (N, 528, 14, 14)
+        _inception4e_branch4_maxpool1Op.Forward(batch, Activation(Inception4dConcat1Output, batch), Activation(Inception4eBranch4Maxpool1Output, batch));
+        // inception4e.branch4.1.conv: Conv2d (N, 528, 14, 14) -> (N, 128, 14, 14)
+        _inception4e_branch4_1_convOp.Forward(batch, Activation(Inception4eBranch4Maxpool1Output, batch), Inception4eBranch4_1_ConvWeight, default, Activation(Inception4eBranch4_1_ConvOutput, batch));
+        // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
+        _inception4e_branch4_1_bnOp.Forward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Inception4eBranch4_1_BnBias, Inception4eBranch4_1_BnRunningMean, Inception4eBranch4_1_BnRunningVar, Inception4eBranch4_1_BnNumBatchesTracked, Activation(Inception4eBranch4_1_BnOutput, batch), BatchNormTraining(133));
+        // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14), keeping Inception4eBranch4_1_Relu1Mask for backward
+        _inception4e_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1Mask, batch));
+        // inception4e.concat1: Concat (N, 256, 14, 14) -> (N, 832, 14, 14)
+        _backend.CopyStrided(batch, 50176, Activation(Inception4eBranch1Relu1Output, batch), 50176, Strided(Inception4eConcat1Output, batch, 0), 163072);
+        _backend.CopyStrided(batch, 62720, Activation(Inception4eBranch2_1_Relu1Output, batch), 62720, Strided(Inception4eConcat1Output, batch, 50176), 163072);
+        _backend.CopyStrided(batch, 25088, Activation(Inception4eBranch3_1_Relu1Output, batch), 25088, Strided(Inception4eConcat1Output, batch, 112896), 163072);
+        _backend.CopyStrided(batch, 25088, Activation(Inception4eBranch4_1_Relu1Output, batch), 25088, Strided(Inception4eConcat1Output, batch, 137984), 163072);
+        if (poison) PoisonFreed(151, batch);
+        // maxpool4: MaxPool2d (N, 832, 14, 14) -> (N, 832, 7, 7), keeping Maxpool4Indices for backward
+        _maxpool4Op.ForwardSavingIndices(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch), Activation(Maxpool4Indices, batch));
+        if (poison) PoisonFreed(152, batch);
+        // inception5a.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 256, 7, 7)
+        _inception5a_branch1_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, default, Activation(Inception5aBranch1ConvOutput, batch));
+        // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7) -> (N, 256, 7, 7)
+        _inception5a_branch1_bnOp.Forward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Inception5aBranch1BnBias, Inception5aBranch1BnRunningMean, Inception5aBranch1BnRunningVar, Inception5aBranch1BnNumBatchesTracked, Activation(Inception5aBranch1BnOutput, batch), BatchNormTraining(136));
+        // inception5a.branch1.relu1: ReLU (N, 256, 7, 7) -> (N, 256, 7, 7), keeping Inception5aBranch1Relu1Mask for backward
+        _inception5a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1Mask, batch));
+        // inception5a.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 160, 7, 7)
+        _inception5a_branch2_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, default, Activation(Inception5aBranch2_0_ConvOutput, batch));
+        // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7) -> (N, 160, 7, 7)
+        _inception5a_branch2_0_bnOp.Forward(batch, Activation(Inception5aBranch2_0_ConvOutput, batch), Inception5aBranch2_0_BnWeight, Inception5aBranch2_0_BnBias, Inception5aBranch2_0_BnRunningMean, Inception5aBranch2_0_BnRunningVar, Inception5aBranch2_0_BnNumBatchesTracked, Activation(Inception5aBranch2_0_BnOutput, batch), BatchNormTraining(139));
+        // inception5a.branch2.0.relu1: ReLU (N, 160, 7, 7) -> (N, 160, 7, 7)
+        _inception5a_branch2_0_relu1Op.Forward(batch, Activation(Inception5aBranch2_0_BnOutput, batch), Activation(Inception5aBranch2_0_Relu1Output, batch));
+        // inception5a.branch2.1.conv: Conv2d (N, 160, 7, 7) -> (N, 320, 7, 7)
+        _inception5a_branch2_1_convOp.Forward(batch, Activation(Inception5aBranch2_0_Relu1Output, batch), Inception5aBranch2_1_ConvWeight, default, Activation(Inception5aBranch2_1_ConvOutput, batch));
+        // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7) -> (N, 320, 7, 7)
+        _inception5a_branch2_1_bnOp.Forward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Inception5aBranch2_1_BnBias, Inception5aBranch2_1_BnRunningMean, Inception5aBranch2_1_BnRunningVar, Inception5aBranch2_1_BnNumBatchesTracked, Activation(Inception5aBranch2_1_BnOutput, batch), BatchNormTraining(142));
+        // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7) -> (N, 320, 7, 7), keeping Inception5aBranch2_1_Relu1Mask for backward
+        _inception5a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1Mask, batch));
+        // inception5a.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 32, 7, 7)
+        _inception5a_branch3_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, default, Activation(Inception5aBranch3_0_ConvOutput, batch));
+        // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7) -> (N, 32, 7, 7)
+        _inception5a_branch3_0_bnOp.Forward(batch, Activation(Inception5aBranch3_0_ConvOutput, batch), Inception5aBranch3_0_BnWeight, Inception5aBranch3_0_BnBias, Inception5aBranch3_0_BnRunningMean, Inception5aBranch3_0_BnRunningVar, Inception5aBranch3_0_BnNumBatchesTracked, Activation(Inception5aBranch3_0_BnOutput, batch), BatchNormTraining(145));
+        // inception5a.branch3.0.relu1: ReLU (N, 32, 7, 7) -> (N, 32, 7, 7)
+        _inception5a_branch3_0_relu1Op.Forward(batch, Activation(Inception5aBranch3_0_BnOutput, batch), Activation(Inception5aBranch3_0_Relu1Output, batch));
+        // inception5a.branch3.1.conv: Conv2d (N, 32, 7, 7) -> (N, 128, 7, 7)
+        _inception5a_branch3_1_convOp.Forward(batch, Activation(Inception5aBranch3_0_Relu1Output, batch), Inception5aBranch3_1_ConvWeight, default, Activation(Inception5aBranch3_1_ConvOutput, batch));
+        // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
+        _inception5a_branch3_1_bnOp.Forward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Inception5aBranch3_1_BnBias, Inception5aBranch3_1_BnRunningMean, Inception5aBranch3_1_BnRunningVar, Inception5aBranch3_1_BnNumBatchesTracked, Activation(Inception5aBranch3_1_BnOutput, batch), BatchNormTraining(148));
+        // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7), keeping Inception5aBranch3_1_Relu1Mask for backward
+        _inception5a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1Mask, batch));
+        // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
+        _inception5a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool4Output, batch), Activation(Inception5aBranch4Maxpool1Output, batch));
+        // inception5a.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
+        _inception5a_branch4_1_convOp.Forward(batch, Activation(Inception5aBranch4Maxpool1Output, batch), Inception5aBranch4_1_ConvWeight, default, Activation(Inception5aBranch4_1_ConvOutput, batch));
+        // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
+        _inception5a_branch4_1_bnOp.Forward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Inception5aBranch4_1_BnBias, Inception5aBranch4_1_BnRunningMean, Inception5aBranch4_1_BnRunningVar, Inception5aBranch4_1_BnNumBatchesTracked, Activation(Inception5aBranch4_1_BnOutput, batch), BatchNormTraining(151));
+        // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7), keeping Inception5aBranch4_1_Relu1Mask for backward
+        _inception5a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1Mask, batch));
+        // inception5a.concat1: Concat (N, 256, 7, 7) -> (N, 832, 7, 7)
+        _backend.CopyStrided(batch, 12544, Activation(Inception5aBranch1Relu1Output, batch), 12544, Strided(Inception5aConcat1Output, batch, 0), 40768);
+        _backend.CopyStrided(batch, 15680, Activation(Inception5aBranch2_1_Relu1Output, batch), 15680, Strided(Inception5aConcat1Output, batch, 12544), 40768);
+        _backend.CopyStrided(batch, 6272, Activation(Inception5aBranch3_1_Relu1Output, batch), 6272, Strided(Inception5aConcat1Output, batch, 28224), 40768);
+        _backend.CopyStrided(batch, 6272, Activation(Inception5aBranch4_1_Relu1Output, batch), 6272, Strided(Inception5aConcat1Output, batch, 34496), 40768);
+        if (poison) PoisonFreed(172, batch);
+        // inception5b.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 384, 7, 7)
+        _inception5b_branch1_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch1ConvWeight, default, Activation(Inception5bBranch1ConvOutput, batch));
+        // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
+        _inception5b_branch1_bnOp.Forward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Inception5bBranch1BnBias, Inception5bBranch1BnRunningMean, Inception5bBranch1BnRunningVar, Inception5bBranch1BnNumBatchesTracked, Activation(Inception5bBranch1BnOutput, batch), BatchNormTraining(154));
+        // inception5b.branch1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7), keeping Inception5bBranch1Relu1Mask for backward
+        _inception5b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1Mask, batch));
+        // inception5b.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 192, 7, 7)
+        _inception5b_branch2_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, default, Activation(Inception5bBranch2_0_ConvOutput, batch));
+        // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7) -> (N, 192, 7, 7)
+        _inception5b_branch2_0_bnOp.Forward(batch, Activation(Inception5bBranch2_0_ConvOutput, batch), Inception5bBranch2_0_BnWeight, Inception5bBranch2_0_BnBias, Inception5bBranch2_0_BnRunningMean, Inception5bBranch2_0_BnRunningVar, Inception5bBranch2_0_BnNumBatchesTracked, Activation(Inception5bBranch2_0_BnOutput, batch), BatchNormTraining(157));
+        // inception5b.branch2.0.relu1: ReLU (N, 192, 7, 7) -> (N, 192, 7, 7)
+        _inception5b_branch2_0_relu1Op.Forward(batch, Activation(Inception5bBranch2_0_BnOutput, batch), Activation(Inception5bBranch2_0_Relu1Output, batch));
+        // inception5b.branch2.1.conv: Conv2d (N, 192, 7, 7) -> (N, 384, 7, 7)
+        _inception5b_branch2_1_convOp.Forward(batch, Activation(Inception5bBranch2_0_Relu1Output, batch), Inception5bBranch2_1_ConvWeight, default, Activation(Inception5bBranch2_1_ConvOutput, batch));
+        // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
+        _inception5b_branch2_1_bnOp.Forward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Inception5bBranch2_1_BnBias, Inception5bBranch2_1_BnRunningMean, Inception5bBranch2_1_BnRunningVar, Inception5bBranch2_1_BnNumBatchesTracked, Activation(Inception5bBranch2_1_BnOutput, batch), BatchNormTraining(160));
+        // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7), keeping Inception5bBranch2_1_Relu1Mask for backward
+        _inception5b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1Mask, batch));
+        // inception5b.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 48, 7, 7)
+        _inception5b_branch3_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, default, Activation(Inception5bBranch3_0_ConvOutput, batch));
+        // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7) -> (N, 48, 7, 7)
+        _inception5b_branch3_0_bnOp.Forward(batch, Activation(Inception5bBranch3_0_ConvOutput, batch), Inception5bBranch3_0_BnWeight, Inception5bBranch3_0_BnBias, Inception5bBranch3_0_BnRunningMean, Inception5bBranch3_0_BnRunningVar, Inception5bBranch3_0_BnNumBatchesTracked, Activation(Inception5bBranch3_0_BnOutput, batch), BatchNormTraining(163));
+        // inception5b.branch3.0.relu1: ReLU (N, 48, 7, 7) -> (N, 48, 7, 7)
+        _inception5b_branch3_0_relu1Op.Forward(batch, Activation(Inception5bBranch3_0_BnOutput, batch), Activation(Inception5bBranch3_0_Relu1Output, batch));
+        // inception5b.branch3.1.conv: Conv2d (N, 48, 7, 7) -> (N, 128, 7, 7)
+        _inception5b_branch3_1_convOp.Forward(batch, Activation(Inception5bBranch3_0_Relu1Output, batch), Inception5bBranch3_1_ConvWeight, default, Activation(Inception5bBranch3_1_ConvOutput, batch));
+        // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
+        _inception5b_branch3_1_bnOp.Forward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Inception5bBranch3_1_BnBias, Inception5bBranch3_1_BnRunningMean, Inception5bBranch3_1_BnRunningVar, Inception5bBranch3_1_BnNumBatchesTracked, Activation(Inception5bBranch3_1_BnOutput, batch), BatchNormTraining(166));
+        // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7), keeping Inception5bBranch3_1_Relu1Mask for backward
+        _inception5b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1Mask, batch));
+        // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
+        _inception5b_branch4_maxpool1Op.Forward(batch, Activation(Inception5aConcat1Output, batch), Activation(Inception5bBranch4Maxpool1Output, batch));
+        // inception5b.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
+        _inception5b_branch4_1_convOp.Forward(batch, Activation(Inception5bBranch4Maxpool1Output, batch), Inception5bBranch4_1_ConvWeight, default, Activation(Inception5bBranch4_1_ConvOutput, batch));
+        // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
+        _inception5b_branch4_1_bnOp.Forward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Inception5bBranch4_1_BnBias, Inception5bBranch4_1_BnRunningMean, Inception5bBranch4_1_BnRunningVar, Inception5bBranch4_1_BnNumBatchesTracked, Activation(Inception5bBranch4_1_BnOutput, batch), BatchNormTraining(169));
+        // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7), keeping Inception5bBranch4_1_Relu1Mask for backward
+        _inception5b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1Mask, batch));
+        // inception5b.concat1: Concat (N, 384, 7, 7) -> (N, 1024, 7, 7)
+        _backend.CopyStrided(batch, 18816, Activation(Inception5bBranch1Relu1Output, batch), 18816, Strided(Inception5bConcat1Output, batch, 0), 50176);
+        _backend.CopyStrided(batch, 18816, Activation(Inception5bBranch2_1_Relu1Output, batch), 18816, Strided(Inception5bConcat1Output, batch, 18816), 50176);
+        _backend.CopyStrided(batch, 6272, Activation(Inception5bBranch3_1_Relu1Output, batch), 6272, Strided(Inception5bConcat1Output, batch, 37632), 50176);
+        _backend.CopyStrided(batch, 6272, Activation(Inception5bBranch4_1_Relu1Output, batch), 6272, Strided(Inception5bConcat1Output, batch, 43904), 50176);
+        if (poison) PoisonFreed(192, batch);
+        // avgpool: AdaptiveAvgPool2d (N, 1024, 7, 7) -> (N, 1024, 1, 1)
+        _avgpoolOp.Forward(batch, Activation(Inception5bConcat1Output, batch), Activation(AvgpoolOutput, batch));
+        if (poison) PoisonFreed(193, batch);
+        // flatten1: Flatten (N, 1024, 1, 1) -> (N, 1024), a view: nothing to run
+        // dropout: Dropout (N, 1024) -> (N, 1024)
+        _dropoutOp.Forward(batch, Activation(Flatten1Output, batch), Activation(DropoutOutput, batch), Activation(DropoutMask, batch), Training && DropoutEnabled);
+        if (poison) PoisonFreed(195, batch);
+        // fc: Linear (N, 1024) -> (N, 1000)
+        _fcOp.Forward(batch, Activation(DropoutOutput, batch), FcWeight, FcBias, Activation(FcOutput, batch));
     }
 
     /// <summary>Every layer forward as the inference plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
@@ -4399,7 +4882,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _dropoutOp.Backward(batch, Activation(DropoutMask, batch), Activation(DropoutOutputGradient, batch), Activation(Flatten1OutputGradient, batch));
         if (poison) PoisonFreed(198, batch);
         // avgpool: AdaptiveAvgPool2d
-        _avgpoolOp.Backward(batch, Activation(Inception5bConcat1Output, batch), Activation(AvgpoolOutput, batch), Activation(AvgpoolOutputGradient, batch), Activation(Inception5bConcat1OutputGradient, batch));
+        _avgpoolOp.Backward(batch, default, default, Activation(AvgpoolOutputGradient, batch), Activation(Inception5bConcat1OutputGradient, batch));
         if (poison) PoisonFreed(200, batch);
         // inception5b.concat1: Concat
         _backend.CopyStrided(batch, 18816, Strided(Inception5bConcat1OutputGradient, batch, 0), 50176, Activation(Inception5bBranch1Relu1OutputGradient, batch), 18816);
@@ -4408,7 +4891,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 6272, Strided(Inception5bConcat1OutputGradient, batch, 43904), 50176, Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), 6272);
         if (poison) PoisonFreed(201, batch);
         // inception5b.branch4.1.relu1: ReLU
-        _inception5b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), Activation(Inception5bBranch4_1_BnOutputGradient, batch));
+        _inception5b_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception5bBranch4_1_Relu1Mask, batch), Activation(Inception5bBranch4_1_Relu1OutputGradient, batch), Activation(Inception5bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(202, batch);
         if (frozenPrefix >= 171) return;
         // inception5b.branch4.1.bn: BatchNorm2d
@@ -4422,7 +4905,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception5b_branch4_maxpool1Op.Backward(batch, Activation(Inception5aConcat1Output, batch), Activation(Inception5bBranch4Maxpool1Output, batch), Activation(Inception5bBranch4Maxpool1OutputGradient, batch), Activation(Inception5aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(205, batch);
         // inception5b.branch3.1.relu1: ReLU
-        _inception5b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), Activation(Inception5bBranch3_1_BnOutputGradient, batch));
+        _inception5b_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception5bBranch3_1_Relu1Mask, batch), Activation(Inception5bBranch3_1_Relu1OutputGradient, batch), Activation(Inception5bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(206, batch);
         if (frozenPrefix >= 168) return;
         // inception5b.branch3.1.bn: BatchNorm2d
@@ -4445,7 +4928,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch3_0_ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(211, batch);
         // inception5b.branch2.1.relu1: ReLU
-        _inception5b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), Activation(Inception5bBranch2_1_BnOutputGradient, batch));
+        _inception5b_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception5bBranch2_1_Relu1Mask, batch), Activation(Inception5bBranch2_1_Relu1OutputGradient, batch), Activation(Inception5bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(212, batch);
         if (frozenPrefix >= 162) return;
         // inception5b.branch2.1.bn: BatchNorm2d
@@ -4468,7 +4951,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception5aConcat1OutputGradient, batch), Scratch(Inception5bBranch2_0_ConvGradientScratch, 40768, batch), Activation(Inception5aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(217, batch);
         // inception5b.branch1.relu1: ReLU
-        _inception5b_branch1_relu1Op.Backward(batch, default, Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1OutputGradient, batch), Activation(Inception5bBranch1BnOutputGradient, batch));
+        _inception5b_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception5bBranch1Relu1Mask, batch), Activation(Inception5bBranch1Relu1OutputGradient, batch), Activation(Inception5bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(218, batch);
         if (frozenPrefix >= 156) return;
         // inception5b.branch1.bn: BatchNorm2d
@@ -4486,7 +4969,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 6272, Strided(Inception5aConcat1OutputGradient, batch, 34496), 40768, Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), 6272);
         if (poison) PoisonFreed(221, batch);
         // inception5a.branch4.1.relu1: ReLU
-        _inception5a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), Activation(Inception5aBranch4_1_BnOutputGradient, batch));
+        _inception5a_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception5aBranch4_1_Relu1Mask, batch), Activation(Inception5aBranch4_1_Relu1OutputGradient, batch), Activation(Inception5aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(222, batch);
         if (frozenPrefix >= 153) return;
         // inception5a.branch4.1.bn: BatchNorm2d
@@ -4500,7 +4983,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception5a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool4Output, batch), Activation(Inception5aBranch4Maxpool1Output, batch), Activation(Inception5aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool4OutputGradient, batch));
         if (poison) PoisonFreed(225, batch);
         // inception5a.branch3.1.relu1: ReLU
-        _inception5a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), Activation(Inception5aBranch3_1_BnOutputGradient, batch));
+        _inception5a_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception5aBranch3_1_Relu1Mask, batch), Activation(Inception5aBranch3_1_Relu1OutputGradient, batch), Activation(Inception5aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(226, batch);
         if (frozenPrefix >= 150) return;
         // inception5a.branch3.1.bn: BatchNorm2d
@@ -4523,7 +5006,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch3_0_ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
         if (poison) PoisonFreed(231, batch);
         // inception5a.branch2.1.relu1: ReLU
-        _inception5a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), Activation(Inception5aBranch2_1_BnOutputGradient, batch));
+        _inception5a_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception5aBranch2_1_Relu1Mask, batch), Activation(Inception5aBranch2_1_Relu1OutputGradient, batch), Activation(Inception5aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(232, batch);
         if (frozenPrefix >= 144) return;
         // inception5a.branch2.1.bn: BatchNorm2d
@@ -4546,7 +5029,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch2_0_ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
         if (poison) PoisonFreed(237, batch);
         // inception5a.branch1.relu1: ReLU
-        _inception5a_branch1_relu1Op.Backward(batch, default, Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1OutputGradient, batch), Activation(Inception5aBranch1BnOutputGradient, batch));
+        _inception5a_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception5aBranch1Relu1Mask, batch), Activation(Inception5aBranch1Relu1OutputGradient, batch), Activation(Inception5aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(238, batch);
         if (frozenPrefix >= 138) return;
         // inception5a.branch1.bn: BatchNorm2d
@@ -4558,7 +5041,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool4OutputGradient, batch), Scratch(Inception5aBranch1ConvGradientScratch, 40768, batch), Activation(Maxpool4OutputGradient, batch));
         if (poison) PoisonFreed(240, batch);
         // maxpool4: MaxPool2d
-        _maxpool4Op.Backward(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch), Activation(Maxpool4OutputGradient, batch), Activation(Inception4eConcat1OutputGradient, batch));
+        _maxpool4Op.BackwardFromIndices(batch, Activation(Maxpool4Indices, batch), Activation(Maxpool4OutputGradient, batch), Activation(Inception4eConcat1OutputGradient, batch));
         if (poison) PoisonFreed(241, batch);
         // inception4e.concat1: Concat
         _backend.CopyStrided(batch, 50176, Strided(Inception4eConcat1OutputGradient, batch, 0), 163072, Activation(Inception4eBranch1Relu1OutputGradient, batch), 50176);
@@ -4567,7 +5050,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 25088, Strided(Inception4eConcat1OutputGradient, batch, 137984), 163072, Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), 25088);
         if (poison) PoisonFreed(242, batch);
         // inception4e.branch4.1.relu1: ReLU
-        _inception4e_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), Activation(Inception4eBranch4_1_BnOutputGradient, batch));
+        _inception4e_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception4eBranch4_1_Relu1Mask, batch), Activation(Inception4eBranch4_1_Relu1OutputGradient, batch), Activation(Inception4eBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(243, batch);
         if (frozenPrefix >= 135) return;
         // inception4e.branch4.1.bn: BatchNorm2d
@@ -4581,7 +5064,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4e_branch4_maxpool1Op.Backward(batch, Activation(Inception4dConcat1Output, batch), Activation(Inception4eBranch4Maxpool1Output, batch), Activation(Inception4eBranch4Maxpool1OutputGradient, batch), Activation(Inception4dConcat1OutputGradient, batch));
         if (poison) PoisonFreed(246, batch);
         // inception4e.branch3.1.relu1: ReLU
-        _inception4e_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), Activation(Inception4eBranch3_1_BnOutputGradient, batch));
+        _inception4e_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception4eBranch3_1_Relu1Mask, batch), Activation(Inception4eBranch3_1_Relu1OutputGradient, batch), Activation(Inception4eBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(247, batch);
         if (frozenPrefix >= 132) return;
         // inception4e.branch3.1.bn: BatchNorm2d
@@ -4604,7 +5087,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch3_0_ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
         if (poison) PoisonFreed(252, batch);
         // inception4e.branch2.1.relu1: ReLU
-        _inception4e_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), Activation(Inception4eBranch2_1_BnOutputGradient, batch));
+        _inception4e_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception4eBranch2_1_Relu1Mask, batch), Activation(Inception4eBranch2_1_Relu1OutputGradient, batch), Activation(Inception4eBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(253, batch);
         if (frozenPrefix >= 126) return;
         // inception4e.branch2.1.bn: BatchNorm2d
@@ -4627,7 +5110,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception4dConcat1OutputGradient, batch), Scratch(Inception4eBranch2_0_ConvGradientScratch, 103488, batch), Activation(Inception4dConcat1OutputGradient, batch));
         if (poison) PoisonFreed(258, batch);
         // inception4e.branch1.relu1: ReLU
-        _inception4e_branch1_relu1Op.Backward(batch, default, Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1OutputGradient, batch), Activation(Inception4eBranch1BnOutputGradient, batch));
+        _inception4e_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception4eBranch1Relu1Mask, batch), Activation(Inception4eBranch1Relu1OutputGradient, batch), Activation(Inception4eBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(259, batch);
         if (frozenPrefix >= 120) return;
         // inception4e.branch1.bn: BatchNorm2d
@@ -4645,7 +5128,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 12544, Strided(Inception4dConcat1OutputGradient, batch, 90944), 103488, Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), 12544);
         if (poison) PoisonFreed(262, batch);
         // inception4d.branch4.1.relu1: ReLU
-        _inception4d_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), Activation(Inception4dBranch4_1_BnOutputGradient, batch));
+        _inception4d_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception4dBranch4_1_Relu1Mask, batch), Activation(Inception4dBranch4_1_Relu1OutputGradient, batch), Activation(Inception4dBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(263, batch);
         if (frozenPrefix >= 117) return;
         // inception4d.branch4.1.bn: BatchNorm2d
@@ -4659,7 +5142,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4d_branch4_maxpool1Op.Backward(batch, Activation(Inception4cConcat1Output, batch), Activation(Inception4dBranch4Maxpool1Output, batch), Activation(Inception4dBranch4Maxpool1OutputGradient, batch), Activation(Inception4cConcat1OutputGradient, batch));
         if (poison) PoisonFreed(266, batch);
         // inception4d.branch3.1.relu1: ReLU
-        _inception4d_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), Activation(Inception4dBranch3_1_BnOutputGradient, batch));
+        _inception4d_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception4dBranch3_1_Relu1Mask, batch), Activation(Inception4dBranch3_1_Relu1OutputGradient, batch), Activation(Inception4dBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(267, batch);
         if (frozenPrefix >= 114) return;
         // inception4d.branch3.1.bn: BatchNorm2d
@@ -4682,7 +5165,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
         if (poison) PoisonFreed(272, batch);
         // inception4d.branch2.1.relu1: ReLU
-        _inception4d_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), Activation(Inception4dBranch2_1_BnOutputGradient, batch));
+        _inception4d_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception4dBranch2_1_Relu1Mask, batch), Activation(Inception4dBranch2_1_Relu1OutputGradient, batch), Activation(Inception4dBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(273, batch);
         if (frozenPrefix >= 108) return;
         // inception4d.branch2.1.bn: BatchNorm2d
@@ -4705,7 +5188,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception4cConcat1OutputGradient, batch), Scratch(Inception4dBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4cConcat1OutputGradient, batch));
         if (poison) PoisonFreed(278, batch);
         // inception4d.branch1.relu1: ReLU
-        _inception4d_branch1_relu1Op.Backward(batch, default, Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1OutputGradient, batch), Activation(Inception4dBranch1BnOutputGradient, batch));
+        _inception4d_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception4dBranch1Relu1Mask, batch), Activation(Inception4dBranch1Relu1OutputGradient, batch), Activation(Inception4dBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(279, batch);
         if (frozenPrefix >= 102) return;
         // inception4d.branch1.bn: BatchNorm2d
@@ -4723,7 +5206,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 12544, Strided(Inception4cConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), 12544);
         if (poison) PoisonFreed(282, batch);
         // inception4c.branch4.1.relu1: ReLU
-        _inception4c_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), Activation(Inception4cBranch4_1_BnOutputGradient, batch));
+        _inception4c_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception4cBranch4_1_Relu1Mask, batch), Activation(Inception4cBranch4_1_Relu1OutputGradient, batch), Activation(Inception4cBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(283, batch);
         if (frozenPrefix >= 99) return;
         // inception4c.branch4.1.bn: BatchNorm2d
@@ -4737,7 +5220,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4c_branch4_maxpool1Op.Backward(batch, Activation(Inception4bConcat1Output, batch), Activation(Inception4cBranch4Maxpool1Output, batch), Activation(Inception4cBranch4Maxpool1OutputGradient, batch), Activation(Inception4bConcat1OutputGradient, batch));
         if (poison) PoisonFreed(286, batch);
         // inception4c.branch3.1.relu1: ReLU
-        _inception4c_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), Activation(Inception4cBranch3_1_BnOutputGradient, batch));
+        _inception4c_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception4cBranch3_1_Relu1Mask, batch), Activation(Inception4cBranch3_1_Relu1OutputGradient, batch), Activation(Inception4cBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(287, batch);
         if (frozenPrefix >= 96) return;
         // inception4c.branch3.1.bn: BatchNorm2d
@@ -4760,7 +5243,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
         if (poison) PoisonFreed(292, batch);
         // inception4c.branch2.1.relu1: ReLU
-        _inception4c_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), Activation(Inception4cBranch2_1_BnOutputGradient, batch));
+        _inception4c_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception4cBranch2_1_Relu1Mask, batch), Activation(Inception4cBranch2_1_Relu1OutputGradient, batch), Activation(Inception4cBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(293, batch);
         if (frozenPrefix >= 90) return;
         // inception4c.branch2.1.bn: BatchNorm2d
@@ -4783,7 +5266,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception4bConcat1OutputGradient, batch), Scratch(Inception4cBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4bConcat1OutputGradient, batch));
         if (poison) PoisonFreed(298, batch);
         // inception4c.branch1.relu1: ReLU
-        _inception4c_branch1_relu1Op.Backward(batch, default, Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1OutputGradient, batch), Activation(Inception4cBranch1BnOutputGradient, batch));
+        _inception4c_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception4cBranch1Relu1Mask, batch), Activation(Inception4cBranch1Relu1OutputGradient, batch), Activation(Inception4cBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(299, batch);
         if (frozenPrefix >= 84) return;
         // inception4c.branch1.bn: BatchNorm2d
@@ -4801,7 +5284,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 12544, Strided(Inception4bConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), 12544);
         if (poison) PoisonFreed(302, batch);
         // inception4b.branch4.1.relu1: ReLU
-        _inception4b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), Activation(Inception4bBranch4_1_BnOutputGradient, batch));
+        _inception4b_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception4bBranch4_1_Relu1Mask, batch), Activation(Inception4bBranch4_1_Relu1OutputGradient, batch), Activation(Inception4bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(303, batch);
         if (frozenPrefix >= 81) return;
         // inception4b.branch4.1.bn: BatchNorm2d
@@ -4815,7 +5298,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4b_branch4_maxpool1Op.Backward(batch, Activation(Inception4aConcat1Output, batch), Activation(Inception4bBranch4Maxpool1Output, batch), Activation(Inception4bBranch4Maxpool1OutputGradient, batch), Activation(Inception4aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(306, batch);
         // inception4b.branch3.1.relu1: ReLU
-        _inception4b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), Activation(Inception4bBranch3_1_BnOutputGradient, batch));
+        _inception4b_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception4bBranch3_1_Relu1Mask, batch), Activation(Inception4bBranch3_1_Relu1OutputGradient, batch), Activation(Inception4bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(307, batch);
         if (frozenPrefix >= 78) return;
         // inception4b.branch3.1.bn: BatchNorm2d
@@ -4838,7 +5321,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch3_0_ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(312, batch);
         // inception4b.branch2.1.relu1: ReLU
-        _inception4b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), Activation(Inception4bBranch2_1_BnOutputGradient, batch));
+        _inception4b_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception4bBranch2_1_Relu1Mask, batch), Activation(Inception4bBranch2_1_Relu1OutputGradient, batch), Activation(Inception4bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(313, batch);
         if (frozenPrefix >= 72) return;
         // inception4b.branch2.1.bn: BatchNorm2d
@@ -4861,7 +5344,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception4aConcat1OutputGradient, batch), Scratch(Inception4bBranch2_0_ConvGradientScratch, 100352, batch), Activation(Inception4aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(318, batch);
         // inception4b.branch1.relu1: ReLU
-        _inception4b_branch1_relu1Op.Backward(batch, default, Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1OutputGradient, batch), Activation(Inception4bBranch1BnOutputGradient, batch));
+        _inception4b_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception4bBranch1Relu1Mask, batch), Activation(Inception4bBranch1Relu1OutputGradient, batch), Activation(Inception4bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(319, batch);
         if (frozenPrefix >= 66) return;
         // inception4b.branch1.bn: BatchNorm2d
@@ -4879,7 +5362,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 12544, Strided(Inception4aConcat1OutputGradient, batch, 87808), 100352, Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), 12544);
         if (poison) PoisonFreed(322, batch);
         // inception4a.branch4.1.relu1: ReLU
-        _inception4a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), Activation(Inception4aBranch4_1_BnOutputGradient, batch));
+        _inception4a_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception4aBranch4_1_Relu1Mask, batch), Activation(Inception4aBranch4_1_Relu1OutputGradient, batch), Activation(Inception4aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(323, batch);
         if (frozenPrefix >= 63) return;
         // inception4a.branch4.1.bn: BatchNorm2d
@@ -4893,7 +5376,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception4a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool3Output, batch), Activation(Inception4aBranch4Maxpool1Output, batch), Activation(Inception4aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool3OutputGradient, batch));
         if (poison) PoisonFreed(326, batch);
         // inception4a.branch3.1.relu1: ReLU
-        _inception4a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), Activation(Inception4aBranch3_1_BnOutputGradient, batch));
+        _inception4a_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception4aBranch3_1_Relu1Mask, batch), Activation(Inception4aBranch3_1_Relu1OutputGradient, batch), Activation(Inception4aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(327, batch);
         if (frozenPrefix >= 60) return;
         // inception4a.branch3.1.bn: BatchNorm2d
@@ -4916,7 +5399,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch3_0_ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
         if (poison) PoisonFreed(332, batch);
         // inception4a.branch2.1.relu1: ReLU
-        _inception4a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), Activation(Inception4aBranch2_1_BnOutputGradient, batch));
+        _inception4a_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception4aBranch2_1_Relu1Mask, batch), Activation(Inception4aBranch2_1_Relu1OutputGradient, batch), Activation(Inception4aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(333, batch);
         if (frozenPrefix >= 54) return;
         // inception4a.branch2.1.bn: BatchNorm2d
@@ -4939,7 +5422,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch2_0_ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
         if (poison) PoisonFreed(338, batch);
         // inception4a.branch1.relu1: ReLU
-        _inception4a_branch1_relu1Op.Backward(batch, default, Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1OutputGradient, batch), Activation(Inception4aBranch1BnOutputGradient, batch));
+        _inception4a_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception4aBranch1Relu1Mask, batch), Activation(Inception4aBranch1Relu1OutputGradient, batch), Activation(Inception4aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(339, batch);
         if (frozenPrefix >= 48) return;
         // inception4a.branch1.bn: BatchNorm2d
@@ -4951,7 +5434,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool3OutputGradient, batch), Scratch(Inception4aBranch1ConvGradientScratch, 94080, batch), Activation(Maxpool3OutputGradient, batch));
         if (poison) PoisonFreed(341, batch);
         // maxpool3: MaxPool2d
-        _maxpool3Op.Backward(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3OutputGradient, batch), Activation(Inception3bConcat1OutputGradient, batch));
+        _maxpool3Op.BackwardFromIndices(batch, Activation(Maxpool3Indices, batch), Activation(Maxpool3OutputGradient, batch), Activation(Inception3bConcat1OutputGradient, batch));
         if (poison) PoisonFreed(342, batch);
         // inception3b.concat1: Concat
         _backend.CopyStrided(batch, 100352, Strided(Inception3bConcat1OutputGradient, batch, 0), 376320, Activation(Inception3bBranch1Relu1OutputGradient, batch), 100352);
@@ -4960,7 +5443,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 50176, Strided(Inception3bConcat1OutputGradient, batch, 326144), 376320, Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), 50176);
         if (poison) PoisonFreed(343, batch);
         // inception3b.branch4.1.relu1: ReLU
-        _inception3b_branch4_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), Activation(Inception3bBranch4_1_BnOutputGradient, batch));
+        _inception3b_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception3bBranch4_1_Relu1Mask, batch), Activation(Inception3bBranch4_1_Relu1OutputGradient, batch), Activation(Inception3bBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(344, batch);
         if (frozenPrefix >= 45) return;
         // inception3b.branch4.1.bn: BatchNorm2d
@@ -4974,7 +5457,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception3b_branch4_maxpool1Op.Backward(batch, Activation(Inception3aConcat1Output, batch), Activation(Inception3bBranch4Maxpool1Output, batch), Activation(Inception3bBranch4Maxpool1OutputGradient, batch), Activation(Inception3aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(347, batch);
         // inception3b.branch3.1.relu1: ReLU
-        _inception3b_branch3_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), Activation(Inception3bBranch3_1_BnOutputGradient, batch));
+        _inception3b_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception3bBranch3_1_Relu1Mask, batch), Activation(Inception3bBranch3_1_Relu1OutputGradient, batch), Activation(Inception3bBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(348, batch);
         if (frozenPrefix >= 42) return;
         // inception3b.branch3.1.bn: BatchNorm2d
@@ -4997,7 +5480,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch3_0_ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(353, batch);
         // inception3b.branch2.1.relu1: ReLU
-        _inception3b_branch2_1_relu1Op.Backward(batch, default, Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), Activation(Inception3bBranch2_1_BnOutputGradient, batch));
+        _inception3b_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception3bBranch2_1_Relu1Mask, batch), Activation(Inception3bBranch2_1_Relu1OutputGradient, batch), Activation(Inception3bBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(354, batch);
         if (frozenPrefix >= 36) return;
         // inception3b.branch2.1.bn: BatchNorm2d
@@ -5020,7 +5503,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Inception3aConcat1OutputGradient, batch), Scratch(Inception3bBranch2_0_ConvGradientScratch, 200704, batch), Activation(Inception3aConcat1OutputGradient, batch));
         if (poison) PoisonFreed(359, batch);
         // inception3b.branch1.relu1: ReLU
-        _inception3b_branch1_relu1Op.Backward(batch, default, Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1OutputGradient, batch), Activation(Inception3bBranch1BnOutputGradient, batch));
+        _inception3b_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception3bBranch1Relu1Mask, batch), Activation(Inception3bBranch1Relu1OutputGradient, batch), Activation(Inception3bBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(360, batch);
         if (frozenPrefix >= 30) return;
         // inception3b.branch1.bn: BatchNorm2d
@@ -5038,7 +5521,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 25088, Strided(Inception3aConcat1OutputGradient, batch, 175616), 200704, Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), 25088);
         if (poison) PoisonFreed(363, batch);
         // inception3a.branch4.1.relu1: ReLU
-        _inception3a_branch4_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), Activation(Inception3aBranch4_1_BnOutputGradient, batch));
+        _inception3a_branch4_1_relu1Op.BackwardFromMask(batch, Activation(Inception3aBranch4_1_Relu1Mask, batch), Activation(Inception3aBranch4_1_Relu1OutputGradient, batch), Activation(Inception3aBranch4_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(364, batch);
         if (frozenPrefix >= 27) return;
         // inception3a.branch4.1.bn: BatchNorm2d
@@ -5052,7 +5535,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _inception3a_branch4_maxpool1Op.Backward(batch, Activation(Maxpool2Output, batch), Activation(Inception3aBranch4Maxpool1Output, batch), Activation(Inception3aBranch4Maxpool1OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
         if (poison) PoisonFreed(367, batch);
         // inception3a.branch3.1.relu1: ReLU
-        _inception3a_branch3_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), Activation(Inception3aBranch3_1_BnOutputGradient, batch));
+        _inception3a_branch3_1_relu1Op.BackwardFromMask(batch, Activation(Inception3aBranch3_1_Relu1Mask, batch), Activation(Inception3aBranch3_1_Relu1OutputGradient, batch), Activation(Inception3aBranch3_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(368, batch);
         if (frozenPrefix >= 24) return;
         // inception3a.branch3.1.bn: BatchNorm2d
@@ -5075,7 +5558,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch3_0_ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
         if (poison) PoisonFreed(373, batch);
         // inception3a.branch2.1.relu1: ReLU
-        _inception3a_branch2_1_relu1Op.Backward(batch, default, Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), Activation(Inception3aBranch2_1_BnOutputGradient, batch));
+        _inception3a_branch2_1_relu1Op.BackwardFromMask(batch, Activation(Inception3aBranch2_1_Relu1Mask, batch), Activation(Inception3aBranch2_1_Relu1OutputGradient, batch), Activation(Inception3aBranch2_1_BnOutputGradient, batch));
         if (poison) PoisonFreed(374, batch);
         if (frozenPrefix >= 18) return;
         // inception3a.branch2.1.bn: BatchNorm2d
@@ -5098,7 +5581,7 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch2_0_ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
         if (poison) PoisonFreed(379, batch);
         // inception3a.branch1.relu1: ReLU
-        _inception3a_branch1_relu1Op.Backward(batch, default, Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1OutputGradient, batch), Activation(Inception3aBranch1BnOutputGradient, batch));
+        _inception3a_branch1_relu1Op.BackwardFromMask(batch, Activation(Inception3aBranch1Relu1Mask, batch), Activation(Inception3aBranch1Relu1OutputGradient, batch), Activation(Inception3aBranch1BnOutputGradient, batch));
         if (poison) PoisonFreed(380, batch);
         if (frozenPrefix >= 12) return;
         // inception3a.branch1.bn: BatchNorm2d
@@ -5110,10 +5593,10 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool2OutputGradient, batch), Scratch(Inception3aBranch1ConvGradientScratch, 150528, batch), Activation(Maxpool2OutputGradient, batch));
         if (poison) PoisonFreed(382, batch);
         // maxpool2: MaxPool2d
-        _maxpool2Op.Backward(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv3Relu1OutputGradient, batch));
+        _maxpool2Op.BackwardFromIndices(batch, Activation(Maxpool2Indices, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv3Relu1OutputGradient, batch));
         if (poison) PoisonFreed(383, batch);
         // conv3.relu1: ReLU
-        _conv3_relu1Op.Backward(batch, default, Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1OutputGradient, batch), Activation(Conv3BnOutputGradient, batch));
+        _conv3_relu1Op.BackwardFromMask(batch, Activation(Conv3Relu1Mask, batch), Activation(Conv3Relu1OutputGradient, batch), Activation(Conv3BnOutputGradient, batch));
         if (poison) PoisonFreed(384, batch);
         if (frozenPrefix >= 9) return;
         // conv3.bn: BatchNorm2d
@@ -5135,10 +5618,10 @@ partial class GoogLeNet : global::Cnn.INetwork
         _conv2_convOp.Backward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, Activation(Conv2ConvOutputGradient, batch), Activation(Maxpool1OutputGradient, batch), GradientUnlessFrozen(3, Conv2ConvWeightGradient), default);
         if (poison) PoisonFreed(389, batch);
         // maxpool1: MaxPool2d
-        _maxpool1Op.Backward(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1Relu1OutputGradient, batch));
+        _maxpool1Op.BackwardFromIndices(batch, Activation(Maxpool1Indices, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1Relu1OutputGradient, batch));
         if (poison) PoisonFreed(390, batch);
         // conv1.relu1: ReLU
-        _conv1_relu1Op.Backward(batch, default, Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1OutputGradient, batch), Activation(Conv1BnOutputGradient, batch));
+        _conv1_relu1Op.BackwardFromMask(batch, Activation(Conv1Relu1Mask, batch), Activation(Conv1Relu1OutputGradient, batch), Activation(Conv1BnOutputGradient, batch));
         if (poison) PoisonFreed(391, batch);
         if (frozenPrefix >= 3) return;
         // conv1.bn: BatchNorm2d

@@ -28,7 +28,7 @@ partial class LeNet5 : global::Cnn.INetwork
     private const long BufferLength = 0;
 
     /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
-    private const long TrainingActivationsPerSample = 12593;
+    private const long TrainingActivationsPerSample = 8049;
 
     /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
     private const long InferenceActivationsPerSample = 6689;
@@ -86,42 +86,44 @@ partial class LeNet5 : global::Cnn.INetwork
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Training: 11776, Inference: 5888, Size: 784); // the input (N, 1, 28, 28)
+    private static readonly TensorSlot NetworkInput = new(Training: 7072, Inference: 5888, Size: 784); // the input (N, 1, 28, 28)
     private static readonly TensorSlot Conv1Output = new(Training: 0, Inference: 0, Size: 4704); // conv1: Conv2d (N, 6, 28, 28)
-    private static readonly TensorSlot Conv1OutputGradient = new(Training: 4704, Inference: -1, Size: 4704); // its gradient; in place over Relu1OutputGradient (training)
+    private static readonly TensorSlot Conv1OutputGradient = new(Training: 0, Inference: -1, Size: 4704); // its gradient; in place over Relu1OutputGradient (training)
     private static readonly TensorSlot Relu1Output = new(Training: 0, Inference: 0, Size: 4704); // relu1: ReLU (N, 6, 28, 28); in place over Conv1Output (training, inference)
-    private static readonly TensorSlot Relu1OutputGradient = new(Training: 4704, Inference: -1, Size: 4704); // its gradient
-    private static readonly TensorSlot Avgpool1Output = new(Training: 9408, Inference: 4704, Size: 1176); // avgpool1: AvgPool2d (N, 6, 14, 14)
-    private static readonly TensorSlot Avgpool1OutputGradient = new(Training: 10592, Inference: -1, Size: 1176); // its gradient
-    private static readonly TensorSlot Conv2Output = new(Training: 4704, Inference: 0, Size: 1600); // conv2: Conv2d (N, 16, 10, 10)
-    private static readonly TensorSlot Conv2OutputGradient = new(Training: 6304, Inference: -1, Size: 1600); // its gradient; in place over Relu2OutputGradient (training)
-    private static readonly TensorSlot Relu2Output = new(Training: 4704, Inference: 0, Size: 1600); // relu2: ReLU (N, 16, 10, 10); in place over Conv2Output (training, inference)
-    private static readonly TensorSlot Relu2OutputGradient = new(Training: 6304, Inference: -1, Size: 1600); // its gradient
-    private static readonly TensorSlot Avgpool2Output = new(Training: 10592, Inference: 1600, Size: 400); // avgpool2: AvgPool2d (N, 16, 5, 5)
-    private static readonly TensorSlot Avgpool2OutputGradient = new(Training: 10992, Inference: -1, Size: 400); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Training: 10592, Inference: 1600, Size: 400); // flatten1: Flatten (N, 400), a view of Avgpool2Output
-    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 10992, Inference: -1, Size: 400); // its gradient, a view of Avgpool2OutputGradient
-    private static readonly TensorSlot Fc1Output = new(Training: 10992, Inference: 0, Size: 120); // fc1: Linear (N, 120)
-    private static readonly TensorSlot Fc1OutputGradient = new(Training: 11392, Inference: -1, Size: 120); // its gradient; in place over Relu3OutputGradient (training)
-    private static readonly TensorSlot Relu3Output = new(Training: 10992, Inference: 0, Size: 120); // relu3: ReLU (N, 120); in place over Fc1Output (training, inference)
-    private static readonly TensorSlot Relu3OutputGradient = new(Training: 11392, Inference: -1, Size: 120); // its gradient
-    private static readonly TensorSlot Fc2Output = new(Training: 11120, Inference: 128, Size: 84); // fc2: Linear (N, 84)
-    private static readonly TensorSlot Fc2OutputGradient = new(Training: 11216, Inference: -1, Size: 84); // its gradient; in place over Relu4OutputGradient (training)
-    private static readonly TensorSlot Relu4Output = new(Training: 11120, Inference: 128, Size: 84); // relu4: ReLU (N, 84); in place over Fc2Output (training, inference)
-    private static readonly TensorSlot Relu4OutputGradient = new(Training: 11216, Inference: -1, Size: 84); // its gradient
-    private static readonly TensorSlot Fc3Output = new(Training: 12560, Inference: 6672, Size: 10); // fc3: Linear (N, 10)
-    private static readonly TensorSlot Fc3OutputGradient = new(Training: 12576, Inference: 0, Size: 10); // its gradient
-    private static readonly TensorSlot LabelValues = new(Training: 12592, Inference: 6688, Size: 1); // the class index of each sample
+    private static readonly TensorSlot Relu1OutputGradient = new(Training: 0, Inference: -1, Size: 4704); // its gradient
+    private static readonly TensorSlot Relu1Mask = new(Training: 7856, Inference: -1, Size: 147); // relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Avgpool1Output = new(Training: 4704, Inference: 4704, Size: 1176); // avgpool1: AvgPool2d (N, 6, 14, 14)
+    private static readonly TensorSlot Avgpool1OutputGradient = new(Training: 5888, Inference: -1, Size: 1176); // its gradient
+    private static readonly TensorSlot Conv2Output = new(Training: 0, Inference: 0, Size: 1600); // conv2: Conv2d (N, 16, 10, 10)
+    private static readonly TensorSlot Conv2OutputGradient = new(Training: 0, Inference: -1, Size: 1600); // its gradient; in place over Relu2OutputGradient (training)
+    private static readonly TensorSlot Relu2Output = new(Training: 0, Inference: 0, Size: 1600); // relu2: ReLU (N, 16, 10, 10); in place over Conv2Output (training, inference)
+    private static readonly TensorSlot Relu2OutputGradient = new(Training: 0, Inference: -1, Size: 1600); // its gradient
+    private static readonly TensorSlot Relu2Mask = new(Training: 6816, Inference: -1, Size: 50); // relu2's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Avgpool2Output = new(Training: 5888, Inference: 1600, Size: 400); // avgpool2: AvgPool2d (N, 16, 5, 5)
+    private static readonly TensorSlot Avgpool2OutputGradient = new(Training: 6288, Inference: -1, Size: 400); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 5888, Inference: 1600, Size: 400); // flatten1: Flatten (N, 400), a view of Avgpool2Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 6288, Inference: -1, Size: 400); // its gradient, a view of Avgpool2OutputGradient
+    private static readonly TensorSlot Fc1Output = new(Training: 6288, Inference: 0, Size: 120); // fc1: Linear (N, 120)
+    private static readonly TensorSlot Fc1OutputGradient = new(Training: 6688, Inference: -1, Size: 120); // its gradient; in place over Relu3OutputGradient (training)
+    private static readonly TensorSlot Relu3Output = new(Training: 6288, Inference: 0, Size: 120); // relu3: ReLU (N, 120); in place over Fc1Output (training, inference)
+    private static readonly TensorSlot Relu3OutputGradient = new(Training: 6688, Inference: -1, Size: 120); // its gradient
+    private static readonly TensorSlot Fc2Output = new(Training: 6416, Inference: 128, Size: 84); // fc2: Linear (N, 84)
+    private static readonly TensorSlot Fc2OutputGradient = new(Training: 6512, Inference: -1, Size: 84); // its gradient; in place over Relu4OutputGradient (training)
+    private static readonly TensorSlot Relu4Output = new(Training: 6416, Inference: 128, Size: 84); // relu4: ReLU (N, 84); in place over Fc2Output (training, inference)
+    private static readonly TensorSlot Relu4OutputGradient = new(Training: 6512, Inference: -1, Size: 84); // its gradient
+    private static readonly TensorSlot Fc3Output = new(Training: 8016, Inference: 6672, Size: 10); // fc3: Linear (N, 10)
+    private static readonly TensorSlot Fc3OutputGradient = new(Training: 8032, Inference: 0, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 8048, Inference: 6688, Size: 1); // the class index of each sample
 
     /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
     private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
     {
         global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
         global::System.Array.Empty<TensorSlot>(), // 1: relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 2: avgpool1 forward
+        new TensorSlot[] { Conv1Output }, // 2: avgpool1 forward
         global::System.Array.Empty<TensorSlot>(), // 3: conv2 forward
         global::System.Array.Empty<TensorSlot>(), // 4: relu2 forward
-        global::System.Array.Empty<TensorSlot>(), // 5: avgpool2 forward
+        new TensorSlot[] { Conv2Output }, // 5: avgpool2 forward
         global::System.Array.Empty<TensorSlot>(), // 6: flatten1 forward
         global::System.Array.Empty<TensorSlot>(), // 7: fc1 forward
         global::System.Array.Empty<TensorSlot>(), // 8: relu3 forward
@@ -132,13 +134,13 @@ partial class LeNet5 : global::Cnn.INetwork
         new TensorSlot[] { Fc2Output }, // 13: relu4 backward
         new TensorSlot[] { Fc2OutputGradient }, // 14: fc2 backward
         new TensorSlot[] { Fc1Output }, // 15: relu3 backward
-        new TensorSlot[] { Fc1OutputGradient }, // 16: fc1 backward
+        new TensorSlot[] { Avgpool2Output, Fc1OutputGradient }, // 16: fc1 backward
         global::System.Array.Empty<TensorSlot>(), // 17: flatten1 backward
-        new TensorSlot[] { Avgpool2Output, Avgpool2OutputGradient }, // 18: avgpool2 backward
-        new TensorSlot[] { Conv2Output }, // 19: relu2 backward
-        new TensorSlot[] { Conv2OutputGradient }, // 20: conv2 backward
-        new TensorSlot[] { Avgpool1Output, Avgpool1OutputGradient }, // 21: avgpool1 backward
-        new TensorSlot[] { Conv1Output }, // 22: relu1 backward
+        new TensorSlot[] { Avgpool2OutputGradient }, // 18: avgpool2 backward
+        new TensorSlot[] { Relu2Mask }, // 19: relu2 backward
+        new TensorSlot[] { Avgpool1Output, Conv2OutputGradient }, // 20: conv2 backward
+        new TensorSlot[] { Avgpool1OutputGradient }, // 21: avgpool1 backward
+        new TensorSlot[] { Relu1Mask }, // 22: relu1 backward
         global::System.Array.Empty<TensorSlot>(), // 23: conv1 backward
     };
 
@@ -177,10 +179,10 @@ partial class LeNet5 : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _fc2Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu4Op;
     private readonly global::Cnn.Backends.ILinearOperator _fc3Op;
-    private readonly global::Cnn.Backends.IFusedConv2dOperator _conv1FusedOp; // conv1 + relu1
-    private readonly global::Cnn.Backends.IFusedConv2dOperator _conv2FusedOp; // conv2 + relu2
     private readonly global::Cnn.Backends.IFusedLinearOperator _fc1FusedOp; // fc1 + relu3
     private readonly global::Cnn.Backends.IFusedLinearOperator _fc2FusedOp; // fc2 + relu4
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv1FusedOp; // conv1 + relu1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv2FusedOp; // conv2 + relu2 (inference plan)
     private readonly bool _inference;
     private bool _training;
     private bool _disposed;
@@ -226,10 +228,10 @@ partial class LeNet5 : global::Cnn.INetwork
         _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 120, OutFeatures: 84, HasBias: true));
         _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 84));
         _fc3Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 84, OutFeatures: 10, HasBias: true));
-        _conv1FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704)));
-        _conv2FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1600)));
         _fc1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 400, OutFeatures: 120, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 120)));
         _fc2FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 120, OutFeatures: 84, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 84)));
+        _conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704))) : null;
+        _conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1600))) : null;
         Initialize(seed);
     }
 
@@ -336,18 +338,24 @@ partial class LeNet5 : global::Cnn.INetwork
         if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
     }
 
-    /// <summary>Every layer forward as the training plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
     private void ForwardTrainingPlan(int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
-        // conv1 + relu1: one fused step (N, 1, 28, 28) -> (N, 6, 28, 28)
-        _conv1FusedOp.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Relu1Output, batch));
+        // conv1: Conv2d (N, 1, 28, 28) -> (N, 6, 28, 28)
+        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
+        // relu1: ReLU (N, 6, 28, 28) -> (N, 6, 28, 28), keeping Relu1Mask for backward
+        _relu1Op.ForwardSavingMask(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
         // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
         _avgpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch));
-        // conv2 + relu2: one fused step (N, 6, 14, 14) -> (N, 16, 10, 10)
-        _conv2FusedOp.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Relu2Output, batch));
+        if (poison) PoisonFreed(2, batch);
+        // conv2: Conv2d (N, 6, 14, 14) -> (N, 16, 10, 10)
+        _conv2Op.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
+        // relu2: ReLU (N, 16, 10, 10) -> (N, 16, 10, 10), keeping Relu2Mask for backward
+        _relu2Op.ForwardSavingMask(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch), Activation(Relu2Mask, batch));
         // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
         _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
+        if (poison) PoisonFreed(5, batch);
         // flatten1: Flatten (N, 16, 5, 5) -> (N, 400), a view: nothing to run
         // fc1 + relu3: one fused step (N, 400) -> (N, 120)
         _fc1FusedOp.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Relu3Output, batch));
@@ -362,12 +370,12 @@ partial class LeNet5 : global::Cnn.INetwork
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1 + relu1: one fused step (N, 1, 28, 28) -> (N, 6, 28, 28)
-        _conv1FusedOp.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Relu1Output, batch));
+        _conv1FusedOp!.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Relu1Output, batch));
         // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
         _avgpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch));
         if (poison) PoisonFreed(2, batch);
         // conv2 + relu2: one fused step (N, 6, 14, 14) -> (N, 16, 10, 10)
-        _conv2FusedOp.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Relu2Output, batch));
+        _conv2FusedOp!.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Relu2Output, batch));
         if (poison) PoisonFreed(3, batch);
         // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
         _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
@@ -453,20 +461,20 @@ partial class LeNet5 : global::Cnn.INetwork
         _fc1Op.Backward(batch, Activation(Flatten1Output, batch), Fc1Weight, Activation(Fc1OutputGradient, batch), Activation(Flatten1OutputGradient, batch), GradientUnlessFrozen(4, Fc1WeightGradient), GradientUnlessFrozen(5, Fc1BiasGradient));
         if (poison) PoisonFreed(16, batch);
         // avgpool2: AvgPool2d
-        _avgpool2Op.Backward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch), Activation(Avgpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
+        _avgpool2Op.Backward(batch, default, default, Activation(Avgpool2OutputGradient, batch), Activation(Relu2OutputGradient, batch));
         if (poison) PoisonFreed(18, batch);
         // relu2: ReLU
-        _relu2Op.Backward(batch, default, Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
+        _relu2Op.BackwardFromMask(batch, Activation(Relu2Mask, batch), Activation(Relu2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
         if (poison) PoisonFreed(19, batch);
         if (frozenPrefix >= 4) return;
         // conv2: Conv2d
         _conv2Op.Backward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Activation(Conv2OutputGradient, batch), Activation(Avgpool1OutputGradient, batch), GradientUnlessFrozen(2, Conv2WeightGradient), GradientUnlessFrozen(3, Conv2BiasGradient));
         if (poison) PoisonFreed(20, batch);
         // avgpool1: AvgPool2d
-        _avgpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch), Activation(Avgpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
+        _avgpool1Op.Backward(batch, default, default, Activation(Avgpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
         if (poison) PoisonFreed(21, batch);
         // relu1: ReLU
-        _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
+        _relu1Op.BackwardFromMask(batch, Activation(Relu1Mask, batch), Activation(Relu1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
         if (poison) PoisonFreed(22, batch);
         if (frozenPrefix >= 2) return;
         // conv1: Conv2d
@@ -541,10 +549,10 @@ partial class LeNet5 : global::Cnn.INetwork
         (_fc2Op as global::System.IDisposable)?.Dispose();
         (_relu4Op as global::System.IDisposable)?.Dispose();
         (_fc3Op as global::System.IDisposable)?.Dispose();
-        (_conv1FusedOp as global::System.IDisposable)?.Dispose();
-        (_conv2FusedOp as global::System.IDisposable)?.Dispose();
         (_fc1FusedOp as global::System.IDisposable)?.Dispose();
         (_fc2FusedOp as global::System.IDisposable)?.Dispose();
+        (_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_conv2FusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();

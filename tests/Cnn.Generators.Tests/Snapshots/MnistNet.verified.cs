@@ -28,7 +28,7 @@ partial class MnistNet : global::Cnn.INetwork
     private const long BufferLength = 0;
 
     /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
-    private const long TrainingActivationsPerSample = 69809;
+    private const long TrainingActivationsPerSample = 40017;
 
     /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
     private const long InferenceActivationsPerSample = 32161;
@@ -82,39 +82,41 @@ partial class MnistNet : global::Cnn.INetwork
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Training: 68992, Inference: 31360, Size: 784); // the input (N, 1, 28, 28)
+    private static readonly TensorSlot NetworkInput = new(Training: 39200, Inference: 31360, Size: 784); // the input (N, 1, 28, 28)
     private static readonly TensorSlot Conv1Output = new(Training: 0, Inference: 0, Size: 25088); // conv1: Conv2d (N, 32, 28, 28)
-    private static readonly TensorSlot Conv1OutputGradient = new(Training: 25088, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Training: 50176, Inference: 25088, Size: 6272); // maxpool1: MaxPool2d (N, 32, 14, 14)
-    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 62720, Inference: -1, Size: 6272); // its gradient; in place over Relu1OutputGradient (training)
-    private static readonly TensorSlot Relu1Output = new(Training: 56448, Inference: 25088, Size: 6272); // relu1: ReLU (N, 32, 14, 14); in place over Maxpool1Output (inference)
-    private static readonly TensorSlot Relu1OutputGradient = new(Training: 62720, Inference: -1, Size: 6272); // its gradient
-    private static readonly TensorSlot Conv2Output = new(Training: 25088, Inference: 0, Size: 12544); // conv2: Conv2d (N, 64, 14, 14)
-    private static readonly TensorSlot Conv2OutputGradient = new(Training: 37632, Inference: -1, Size: 12544); // its gradient
-    private static readonly TensorSlot Maxpool2Output = new(Training: 62720, Inference: 12544, Size: 3136); // maxpool2: MaxPool2d (N, 64, 7, 7)
-    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 65856, Inference: -1, Size: 3136); // its gradient; in place over Relu2OutputGradient (training)
-    private static readonly TensorSlot Relu2Output = new(Training: 37632, Inference: 12544, Size: 3136); // relu2: ReLU (N, 64, 7, 7); in place over Maxpool2Output (inference)
-    private static readonly TensorSlot Relu2OutputGradient = new(Training: 65856, Inference: -1, Size: 3136); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Training: 37632, Inference: 12544, Size: 3136); // flatten1: Flatten (N, 3136), a view of Relu2Output
-    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 65856, Inference: -1, Size: 3136); // its gradient, a view of Relu2OutputGradient
-    private static readonly TensorSlot Fc1Output = new(Training: 65856, Inference: 0, Size: 128); // fc1: Linear (N, 128)
-    private static readonly TensorSlot Fc1OutputGradient = new(Training: 40768, Inference: -1, Size: 128); // its gradient; in place over Relu3OutputGradient (training)
-    private static readonly TensorSlot Relu3Output = new(Training: 65856, Inference: 0, Size: 128); // relu3: ReLU (N, 128); in place over Fc1Output (training, inference)
-    private static readonly TensorSlot Relu3OutputGradient = new(Training: 40768, Inference: -1, Size: 128); // its gradient
-    private static readonly TensorSlot Fc2Output = new(Training: 65984, Inference: 128, Size: 10); // fc2: Linear (N, 10)
-    private static readonly TensorSlot Fc2OutputGradient = new(Training: 65984, Inference: -1, Size: 10); // its gradient
-    private static readonly TensorSlot Logsoftmax1Output = new(Training: 69776, Inference: 32144, Size: 10); // logsoftmax1: LogSoftmax (N, 10)
-    private static readonly TensorSlot Logsoftmax1OutputGradient = new(Training: 69792, Inference: 0, Size: 10); // its gradient
-    private static readonly TensorSlot LabelValues = new(Training: 69808, Inference: 32160, Size: 1); // the class index of each sample
+    private static readonly TensorSlot Conv1OutputGradient = new(Training: 0, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Maxpool1Output = new(Training: 25088, Inference: 25088, Size: 6272); // maxpool1: MaxPool2d (N, 32, 14, 14)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 31360, Inference: -1, Size: 6272); // its gradient; in place over Relu1OutputGradient (training)
+    private static readonly TensorSlot Maxpool1Indices = new(Training: 37632, Inference: -1, Size: 1568); // maxpool1's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Relu1Output = new(Training: 25088, Inference: 25088, Size: 6272); // relu1: ReLU (N, 32, 14, 14); in place over Maxpool1Output (training, inference)
+    private static readonly TensorSlot Relu1OutputGradient = new(Training: 31360, Inference: -1, Size: 6272); // its gradient
+    private static readonly TensorSlot Conv2Output = new(Training: 0, Inference: 0, Size: 12544); // conv2: Conv2d (N, 64, 14, 14)
+    private static readonly TensorSlot Conv2OutputGradient = new(Training: 0, Inference: -1, Size: 12544); // its gradient
+    private static readonly TensorSlot Maxpool2Output = new(Training: 12544, Inference: 12544, Size: 3136); // maxpool2: MaxPool2d (N, 64, 7, 7)
+    private static readonly TensorSlot Maxpool2OutputGradient = new(Training: 15680, Inference: -1, Size: 3136); // its gradient; in place over Relu2OutputGradient (training)
+    private static readonly TensorSlot Maxpool2Indices = new(Training: 18816, Inference: -1, Size: 784); // maxpool2's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Relu2Output = new(Training: 12544, Inference: 12544, Size: 3136); // relu2: ReLU (N, 64, 7, 7); in place over Maxpool2Output (training, inference)
+    private static readonly TensorSlot Relu2OutputGradient = new(Training: 15680, Inference: -1, Size: 3136); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 12544, Inference: 12544, Size: 3136); // flatten1: Flatten (N, 3136), a view of Relu2Output
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 15680, Inference: -1, Size: 3136); // its gradient, a view of Relu2OutputGradient
+    private static readonly TensorSlot Fc1Output = new(Training: 15680, Inference: 0, Size: 128); // fc1: Linear (N, 128)
+    private static readonly TensorSlot Fc1OutputGradient = new(Training: 19600, Inference: -1, Size: 128); // its gradient; in place over Relu3OutputGradient (training)
+    private static readonly TensorSlot Relu3Output = new(Training: 15680, Inference: 0, Size: 128); // relu3: ReLU (N, 128); in place over Fc1Output (training, inference)
+    private static readonly TensorSlot Relu3OutputGradient = new(Training: 19600, Inference: -1, Size: 128); // its gradient
+    private static readonly TensorSlot Fc2Output = new(Training: 15808, Inference: 128, Size: 10); // fc2: Linear (N, 10)
+    private static readonly TensorSlot Fc2OutputGradient = new(Training: 15808, Inference: -1, Size: 10); // its gradient
+    private static readonly TensorSlot Logsoftmax1Output = new(Training: 39984, Inference: 32144, Size: 10); // logsoftmax1: LogSoftmax (N, 10)
+    private static readonly TensorSlot Logsoftmax1OutputGradient = new(Training: 40000, Inference: 0, Size: 10); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 40016, Inference: 32160, Size: 1); // the class index of each sample
 
     /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
     private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
     {
         global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
-        global::System.Array.Empty<TensorSlot>(), // 1: maxpool1 forward
+        new TensorSlot[] { Conv1Output }, // 1: maxpool1 forward
         global::System.Array.Empty<TensorSlot>(), // 2: relu1 forward
         global::System.Array.Empty<TensorSlot>(), // 3: conv2 forward
-        global::System.Array.Empty<TensorSlot>(), // 4: maxpool2 forward
+        new TensorSlot[] { Conv2Output }, // 4: maxpool2 forward
         global::System.Array.Empty<TensorSlot>(), // 5: relu2 forward
         global::System.Array.Empty<TensorSlot>(), // 6: flatten1 forward
         global::System.Array.Empty<TensorSlot>(), // 7: fc1 forward
@@ -126,11 +128,11 @@ partial class MnistNet : global::Cnn.INetwork
         new TensorSlot[] { Fc1Output }, // 13: relu3 backward
         new TensorSlot[] { Fc1OutputGradient }, // 14: fc1 backward
         global::System.Array.Empty<TensorSlot>(), // 15: flatten1 backward
-        new TensorSlot[] { Relu2Output }, // 16: relu2 backward
-        new TensorSlot[] { Conv2Output, Maxpool2Output, Maxpool2OutputGradient }, // 17: maxpool2 backward
+        new TensorSlot[] { Maxpool2Output }, // 16: relu2 backward
+        new TensorSlot[] { Maxpool2OutputGradient, Maxpool2Indices }, // 17: maxpool2 backward
         new TensorSlot[] { Conv2OutputGradient }, // 18: conv2 backward
-        new TensorSlot[] { Relu1Output }, // 19: relu1 backward
-        new TensorSlot[] { Conv1Output, Maxpool1Output, Maxpool1OutputGradient }, // 20: maxpool1 backward
+        new TensorSlot[] { Maxpool1Output }, // 19: relu1 backward
+        new TensorSlot[] { Maxpool1OutputGradient, Maxpool1Indices }, // 20: maxpool1 backward
         global::System.Array.Empty<TensorSlot>(), // 21: conv1 backward
     };
 
@@ -311,20 +313,22 @@ partial class MnistNet : global::Cnn.INetwork
         if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
     }
 
-    /// <summary>Every layer forward as the training plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
     private void ForwardTrainingPlan(int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1: Conv2d (N, 1, 28, 28) -> (N, 32, 28, 28)
         _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
-        // maxpool1: MaxPool2d (N, 32, 28, 28) -> (N, 32, 14, 14)
-        _maxpool1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch));
+        // maxpool1: MaxPool2d (N, 32, 28, 28) -> (N, 32, 14, 14), keeping Maxpool1Indices for backward
+        _maxpool1Op.ForwardSavingIndices(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        if (poison) PoisonFreed(1, batch);
         // relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _relu1Op.Forward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
         // conv2: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
         _conv2Op.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
-        // maxpool2: MaxPool2d (N, 64, 14, 14) -> (N, 64, 7, 7)
-        _maxpool2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch));
+        // maxpool2: MaxPool2d (N, 64, 14, 14) -> (N, 64, 7, 7), keeping Maxpool2Indices for backward
+        _maxpool2Op.ForwardSavingIndices(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        if (poison) PoisonFreed(4, batch);
         // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
         _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
         // flatten1: Flatten (N, 64, 7, 7) -> (N, 3136), a view: nothing to run
@@ -434,7 +438,7 @@ partial class MnistNet : global::Cnn.INetwork
         _relu2Op.Backward(batch, default, Activation(Relu2Output, batch), Activation(Relu2OutputGradient, batch), Activation(Maxpool2OutputGradient, batch));
         if (poison) PoisonFreed(16, batch);
         // maxpool2: MaxPool2d
-        _maxpool2Op.Backward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
+        _maxpool2Op.BackwardFromIndices(batch, Activation(Maxpool2Indices, batch), Activation(Maxpool2OutputGradient, batch), Activation(Conv2OutputGradient, batch));
         if (poison) PoisonFreed(17, batch);
         if (frozenPrefix >= 4) return;
         // conv2: Conv2d
@@ -444,7 +448,7 @@ partial class MnistNet : global::Cnn.INetwork
         _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Maxpool1OutputGradient, batch));
         if (poison) PoisonFreed(19, batch);
         // maxpool1: MaxPool2d
-        _maxpool1Op.Backward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
+        _maxpool1Op.BackwardFromIndices(batch, Activation(Maxpool1Indices, batch), Activation(Maxpool1OutputGradient, batch), Activation(Conv1OutputGradient, batch));
         if (poison) PoisonFreed(20, batch);
         if (frozenPrefix >= 2) return;
         // conv1: Conv2d

@@ -28,7 +28,7 @@ partial class ResNet18 : global::Cnn.INetwork
     private const long BufferLength = 9920;
 
     /// <summary>Floats per sample of the activation arena when training: values kept for the backward pass, and gradients, sharing buffers by liveness.</summary>
-    private const long TrainingActivationsPerSample = 5195233;
+    private const long TrainingActivationsPerSample = 4467681;
 
     /// <summary>Floats per sample of the activation arena for inference: each value only until the next layers have read it.</summary>
     private const long InferenceActivationsPerSample = 1155057;
@@ -312,154 +312,157 @@ partial class ResNet18 : global::Cnn.INetwork
     /// <summary>A tensor of the activation arena: its per-sample offset in the training and in the inference plan (times the maximum batch gives its start; -1: none in that mode) and its per-sample size.</summary>
     private readonly record struct TensorSlot(long Training, long Inference, int Size);
 
-    private static readonly TensorSlot NetworkInput = new(Training: 3813376, Inference: 1003520, Size: 150528); // the input (N, 3, 224, 224)
+    private static readonly TensorSlot NetworkInput = new(Training: 3010560, Inference: 1003520, Size: 150528); // the input (N, 3, 224, 224)
     private static readonly TensorSlot Conv1Output = new(Training: 0, Inference: 0, Size: 802816); // conv1: Conv2d (N, 64, 112, 112)
-    private static readonly TensorSlot Conv1OutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient
+    private static readonly TensorSlot Conv1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient
     private static readonly TensorSlot Bn1Output = new(Training: 802816, Inference: 0, Size: 802816); // bn1: BatchNorm2d (N, 64, 112, 112); in place over Conv1Output (inference)
-    private static readonly TensorSlot Bn1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient; in place over Relu1OutputGradient (training)
+    private static readonly TensorSlot Bn1OutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient; in place over Relu1OutputGradient (training)
     private static readonly TensorSlot Relu1Output = new(Training: 802816, Inference: 0, Size: 802816); // relu1: ReLU (N, 64, 112, 112); in place over Bn1Output (training, inference)
-    private static readonly TensorSlot Relu1OutputGradient = new(Training: 1605632, Inference: -1, Size: 802816); // its gradient
-    private static readonly TensorSlot Maxpool1Output = new(Training: 2408448, Inference: 802816, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
-    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 2609152, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Conv1Output = new(Training: 1605632, Inference: 0, Size: 200704); // layer1.0.conv1: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Conv1OutputGradient = new(Training: 1806336, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Conv1GradientScratch = new(Training: 1605632, Inference: -1, Size: 200704); // where layer1.0.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer1_0_Bn1Output = new(Training: 1806336, Inference: 0, Size: 200704); // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56); in place over Layer1_0_Conv1Output (inference)
-    private static readonly TensorSlot Layer1_0_Bn1OutputGradient = new(Training: 2007040, Inference: -1, Size: 200704); // its gradient; in place over Layer1_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer1_0_Relu1Output = new(Training: 1806336, Inference: 0, Size: 200704); // layer1.0.relu1: ReLU (N, 64, 56, 56); in place over Layer1_0_Bn1Output (training, inference)
-    private static readonly TensorSlot Layer1_0_Relu1OutputGradient = new(Training: 2007040, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Conv2Output = new(Training: 2007040, Inference: 200704, Size: 200704); // layer1.0.conv2: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Conv2OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Bn2Output = new(Training: 2207744, Inference: 200704, Size: 200704); // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56); in place over Layer1_0_Conv2Output (inference)
-    private static readonly TensorSlot Layer1_0_Bn2OutputGradient = new(Training: 2207744, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_0_Residual1Output = new(Training: 2609152, Inference: 0, Size: 200704); // layer1.0.residual1: Residual (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_0_Residual1OutputGradient = new(Training: 3411968, Inference: -1, Size: 200704); // its gradient; in place over Layer1_0_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer1_0_Relu2Output = new(Training: 2609152, Inference: 0, Size: 200704); // layer1.0.relu2: ReLU (N, 64, 56, 56); in place over Layer1_0_Residual1Output (training, inference)
-    private static readonly TensorSlot Layer1_0_Relu2OutputGradient = new(Training: 3411968, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Conv1Output = new(Training: 2207744, Inference: 200704, Size: 200704); // layer1.1.conv1: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Conv1OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Conv1GradientScratch = new(Training: 2207744, Inference: -1, Size: 200704); // where layer1.1.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer1_1_Bn1Output = new(Training: 2809856, Inference: 200704, Size: 200704); // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56); in place over Layer1_1_Conv1Output (inference)
-    private static readonly TensorSlot Layer1_1_Bn1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient; in place over Layer1_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer1_1_Relu1Output = new(Training: 2809856, Inference: 200704, Size: 200704); // layer1.1.relu1: ReLU (N, 64, 56, 56); in place over Layer1_1_Bn1Output (training, inference)
-    private static readonly TensorSlot Layer1_1_Relu1OutputGradient = new(Training: 3010560, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Conv2Output = new(Training: 3010560, Inference: 401408, Size: 200704); // layer1.1.conv2: Conv2d (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Conv2OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Bn2Output = new(Training: 3211264, Inference: 401408, Size: 200704); // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56); in place over Layer1_1_Conv2Output (inference)
-    private static readonly TensorSlot Layer1_1_Bn2OutputGradient = new(Training: 3612672, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer1_1_Residual1Output = new(Training: 3411968, Inference: 200704, Size: 200704); // layer1.1.residual1: Residual (N, 64, 56, 56)
-    private static readonly TensorSlot Layer1_1_Residual1OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient; in place over Layer1_1_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer1_1_Relu2Output = new(Training: 3411968, Inference: 200704, Size: 200704); // layer1.1.relu2: ReLU (N, 64, 56, 56); in place over Layer1_1_Residual1Output (training, inference)
-    private static readonly TensorSlot Layer1_1_Relu2OutputGradient = new(Training: 3211264, Inference: -1, Size: 200704); // its gradient
-    private static readonly TensorSlot Layer2_0_Conv1Output = new(Training: 3612672, Inference: 0, Size: 100352); // layer2.0.conv1: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Conv1OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Conv1GradientScratch = new(Training: 3612672, Inference: -1, Size: 200704); // where layer2.0.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer2_0_Bn1Output = new(Training: 3713024, Inference: 0, Size: 100352); // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Conv1Output (inference)
-    private static readonly TensorSlot Layer2_0_Bn1OutputGradient = new(Training: 3963904, Inference: -1, Size: 100352); // its gradient; in place over Layer2_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer2_0_Relu1Output = new(Training: 3713024, Inference: 0, Size: 100352); // layer2.0.relu1: ReLU (N, 128, 28, 28); in place over Layer2_0_Bn1Output (training, inference)
-    private static readonly TensorSlot Layer2_0_Relu1OutputGradient = new(Training: 3963904, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Conv2Output = new(Training: 3963904, Inference: 100352, Size: 100352); // layer2.0.conv2: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Conv2OutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Bn2Output = new(Training: 3211264, Inference: 100352, Size: 100352); // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Conv2Output (inference)
-    private static readonly TensorSlot Layer2_0_Bn2OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Downsample_0Output = new(Training: 3311616, Inference: 0, Size: 100352); // layer2.0.downsample.0: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Downsample_0OutputGradient = new(Training: 4164608, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Downsample_1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Downsample_0Output (inference)
-    private static readonly TensorSlot Layer2_0_Downsample_1OutputGradient = new(Training: 3211264, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_0_Residual1Output = new(Training: 4164608, Inference: 200704, Size: 100352); // layer2.0.residual1: Residual (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_0_Residual1OutputGradient = new(Training: 4465664, Inference: -1, Size: 100352); // its gradient; in place over Layer2_0_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer2_0_Relu2Output = new(Training: 4164608, Inference: 200704, Size: 100352); // layer2.0.relu2: ReLU (N, 128, 28, 28); in place over Layer2_0_Residual1Output (training, inference)
-    private static readonly TensorSlot Layer2_0_Relu2OutputGradient = new(Training: 4465664, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Conv1Output = new(Training: 3211264, Inference: 0, Size: 100352); // layer2.1.conv1: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Conv1OutputGradient = new(Training: 4064256, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Conv1GradientScratch = new(Training: 3211264, Inference: -1, Size: 100352); // where layer2.1.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer2_1_Bn1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_1_Conv1Output (inference)
-    private static readonly TensorSlot Layer2_1_Bn1OutputGradient = new(Training: 4264960, Inference: -1, Size: 100352); // its gradient; in place over Layer2_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer2_1_Relu1Output = new(Training: 4064256, Inference: 0, Size: 100352); // layer2.1.relu1: ReLU (N, 128, 28, 28); in place over Layer2_1_Bn1Output (training, inference)
-    private static readonly TensorSlot Layer2_1_Relu1OutputGradient = new(Training: 4264960, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Conv2Output = new(Training: 4264960, Inference: 100352, Size: 100352); // layer2.1.conv2: Conv2d (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Conv2OutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Bn2Output = new(Training: 4365312, Inference: 100352, Size: 100352); // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28); in place over Layer2_1_Conv2Output (inference)
-    private static readonly TensorSlot Layer2_1_Bn2OutputGradient = new(Training: 4566016, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer2_1_Residual1Output = new(Training: 4465664, Inference: 0, Size: 100352); // layer2.1.residual1: Residual (N, 128, 28, 28)
-    private static readonly TensorSlot Layer2_1_Residual1OutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient; in place over Layer2_1_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer2_1_Relu2Output = new(Training: 4465664, Inference: 0, Size: 100352); // layer2.1.relu2: ReLU (N, 128, 28, 28); in place over Layer2_1_Residual1Output (training, inference)
-    private static readonly TensorSlot Layer2_1_Relu2OutputGradient = new(Training: 4365312, Inference: -1, Size: 100352); // its gradient
-    private static readonly TensorSlot Layer3_0_Conv1Output = new(Training: 4566016, Inference: 100352, Size: 50176); // layer3.0.conv1: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Conv1OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Conv1GradientScratch = new(Training: 4566016, Inference: -1, Size: 100352); // where layer3.0.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer3_0_Bn1Output = new(Training: 4616192, Inference: 100352, Size: 50176); // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Conv1Output (inference)
-    private static readonly TensorSlot Layer3_0_Bn1OutputGradient = new(Training: 4666368, Inference: -1, Size: 50176); // its gradient; in place over Layer3_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer3_0_Relu1Output = new(Training: 4616192, Inference: 100352, Size: 50176); // layer3.0.relu1: ReLU (N, 256, 14, 14); in place over Layer3_0_Bn1Output (training, inference)
-    private static readonly TensorSlot Layer3_0_Relu1OutputGradient = new(Training: 4666368, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Conv2Output = new(Training: 4666368, Inference: 150528, Size: 50176); // layer3.0.conv2: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Conv2OutputGradient = new(Training: 4766720, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Bn2Output = new(Training: 4365312, Inference: 150528, Size: 50176); // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Conv2Output (inference)
-    private static readonly TensorSlot Layer3_0_Bn2OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Downsample_0Output = new(Training: 4415488, Inference: 100352, Size: 50176); // layer3.0.downsample.0: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Downsample_0OutputGradient = new(Training: 4766720, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Downsample_1Output = new(Training: 4716544, Inference: 100352, Size: 50176); // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Downsample_0Output (inference)
-    private static readonly TensorSlot Layer3_0_Downsample_1OutputGradient = new(Training: 4365312, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_0_Residual1Output = new(Training: 4766720, Inference: 0, Size: 50176); // layer3.0.residual1: Residual (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_0_Residual1OutputGradient = new(Training: 4917248, Inference: -1, Size: 50176); // its gradient; in place over Layer3_0_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer3_0_Relu2Output = new(Training: 4766720, Inference: 0, Size: 50176); // layer3.0.relu2: ReLU (N, 256, 14, 14); in place over Layer3_0_Residual1Output (training, inference)
-    private static readonly TensorSlot Layer3_0_Relu2OutputGradient = new(Training: 4917248, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Conv1Output = new(Training: 4365312, Inference: 50176, Size: 50176); // layer3.1.conv1: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Conv1OutputGradient = new(Training: 4716544, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Conv1GradientScratch = new(Training: 4365312, Inference: -1, Size: 50176); // where layer3.1.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer3_1_Bn1Output = new(Training: 4716544, Inference: 50176, Size: 50176); // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_1_Conv1Output (inference)
-    private static readonly TensorSlot Layer3_1_Bn1OutputGradient = new(Training: 4816896, Inference: -1, Size: 50176); // its gradient; in place over Layer3_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer3_1_Relu1Output = new(Training: 4716544, Inference: 50176, Size: 50176); // layer3.1.relu1: ReLU (N, 256, 14, 14); in place over Layer3_1_Bn1Output (training, inference)
-    private static readonly TensorSlot Layer3_1_Relu1OutputGradient = new(Training: 4816896, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Conv2Output = new(Training: 4816896, Inference: 100352, Size: 50176); // layer3.1.conv2: Conv2d (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Conv2OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Bn2Output = new(Training: 4867072, Inference: 100352, Size: 50176); // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14); in place over Layer3_1_Conv2Output (inference)
-    private static readonly TensorSlot Layer3_1_Bn2OutputGradient = new(Training: 4967424, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer3_1_Residual1Output = new(Training: 4917248, Inference: 50176, Size: 50176); // layer3.1.residual1: Residual (N, 256, 14, 14)
-    private static readonly TensorSlot Layer3_1_Residual1OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient; in place over Layer3_1_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer3_1_Relu2Output = new(Training: 4917248, Inference: 50176, Size: 50176); // layer3.1.relu2: ReLU (N, 256, 14, 14); in place over Layer3_1_Residual1Output (training, inference)
-    private static readonly TensorSlot Layer3_1_Relu2OutputGradient = new(Training: 4867072, Inference: -1, Size: 50176); // its gradient
-    private static readonly TensorSlot Layer4_0_Conv1Output = new(Training: 4967424, Inference: 0, Size: 25088); // layer4.0.conv1: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Conv1OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Conv1GradientScratch = new(Training: 4967424, Inference: -1, Size: 50176); // where layer4.0.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer4_0_Bn1Output = new(Training: 4992512, Inference: 0, Size: 25088); // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Conv1Output (inference)
-    private static readonly TensorSlot Layer4_0_Bn1OutputGradient = new(Training: 5017600, Inference: -1, Size: 25088); // its gradient; in place over Layer4_0_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer4_0_Relu1Output = new(Training: 4992512, Inference: 0, Size: 25088); // layer4.0.relu1: ReLU (N, 512, 7, 7); in place over Layer4_0_Bn1Output (training, inference)
-    private static readonly TensorSlot Layer4_0_Relu1OutputGradient = new(Training: 5017600, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Conv2Output = new(Training: 5017600, Inference: 25088, Size: 25088); // layer4.0.conv2: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Conv2OutputGradient = new(Training: 5067776, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Bn2Output = new(Training: 4867072, Inference: 25088, Size: 25088); // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Conv2Output (inference)
-    private static readonly TensorSlot Layer4_0_Bn2OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Downsample_0Output = new(Training: 4892160, Inference: 0, Size: 25088); // layer4.0.downsample.0: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Downsample_0OutputGradient = new(Training: 5067776, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Downsample_1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Downsample_0Output (inference)
-    private static readonly TensorSlot Layer4_0_Downsample_1OutputGradient = new(Training: 4867072, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_0_Residual1Output = new(Training: 5067776, Inference: 50176, Size: 25088); // layer4.0.residual1: Residual (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_0_Residual1OutputGradient = new(Training: 5143040, Inference: -1, Size: 25088); // its gradient; in place over Layer4_0_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer4_0_Relu2Output = new(Training: 5067776, Inference: 50176, Size: 25088); // layer4.0.relu2: ReLU (N, 512, 7, 7); in place over Layer4_0_Residual1Output (training, inference)
-    private static readonly TensorSlot Layer4_0_Relu2OutputGradient = new(Training: 5143040, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Conv1Output = new(Training: 4867072, Inference: 0, Size: 25088); // layer4.1.conv1: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Conv1OutputGradient = new(Training: 5042688, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Conv1GradientScratch = new(Training: 4867072, Inference: -1, Size: 25088); // where layer4.1.conv1 computes a second gradient contribution before adding it
-    private static readonly TensorSlot Layer4_1_Bn1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_1_Conv1Output (inference)
-    private static readonly TensorSlot Layer4_1_Bn1OutputGradient = new(Training: 5092864, Inference: -1, Size: 25088); // its gradient; in place over Layer4_1_Relu1OutputGradient (training)
-    private static readonly TensorSlot Layer4_1_Relu1Output = new(Training: 5042688, Inference: 0, Size: 25088); // layer4.1.relu1: ReLU (N, 512, 7, 7); in place over Layer4_1_Bn1Output (training, inference)
-    private static readonly TensorSlot Layer4_1_Relu1OutputGradient = new(Training: 5092864, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Conv2Output = new(Training: 5092864, Inference: 25088, Size: 25088); // layer4.1.conv2: Conv2d (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Conv2OutputGradient = new(Training: 5117952, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Bn2Output = new(Training: 5117952, Inference: 25088, Size: 25088); // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7); in place over Layer4_1_Conv2Output (inference)
-    private static readonly TensorSlot Layer4_1_Bn2OutputGradient = new(Training: 5168128, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot Layer4_1_Residual1Output = new(Training: 5143040, Inference: 0, Size: 25088); // layer4.1.residual1: Residual (N, 512, 7, 7)
-    private static readonly TensorSlot Layer4_1_Residual1OutputGradient = new(Training: 5117952, Inference: -1, Size: 25088); // its gradient; in place over Layer4_1_Relu2OutputGradient (training)
-    private static readonly TensorSlot Layer4_1_Relu2Output = new(Training: 5143040, Inference: 0, Size: 25088); // layer4.1.relu2: ReLU (N, 512, 7, 7); in place over Layer4_1_Residual1Output (training, inference)
-    private static readonly TensorSlot Layer4_1_Relu2OutputGradient = new(Training: 5117952, Inference: -1, Size: 25088); // its gradient
-    private static readonly TensorSlot AvgpoolOutput = new(Training: 5168128, Inference: 25088, Size: 512); // avgpool: AdaptiveAvgPool2d (N, 512, 1, 1)
-    private static readonly TensorSlot AvgpoolOutputGradient = new(Training: 5168640, Inference: -1, Size: 512); // its gradient
-    private static readonly TensorSlot Flatten1Output = new(Training: 5168128, Inference: 25088, Size: 512); // flatten1: Flatten (N, 512), a view of AvgpoolOutput
-    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 5168640, Inference: -1, Size: 512); // its gradient, a view of AvgpoolOutputGradient
-    private static readonly TensorSlot FcOutput = new(Training: 5193216, Inference: 1154048, Size: 1000); // fc: Linear (N, 1000)
-    private static readonly TensorSlot FcOutputGradient = new(Training: 5194224, Inference: 0, Size: 1000); // its gradient
-    private static readonly TensorSlot LabelValues = new(Training: 5195232, Inference: 1155056, Size: 1); // the class index of each sample
+    private static readonly TensorSlot Relu1OutputGradient = new(Training: 802816, Inference: -1, Size: 802816); // its gradient
+    private static readonly TensorSlot Relu1Mask = new(Training: 4264960, Inference: -1, Size: 25088); // relu1's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot Maxpool1Output = new(Training: 1605632, Inference: 802816, Size: 200704); // maxpool1: MaxPool2d (N, 64, 56, 56)
+    private static readonly TensorSlot Maxpool1OutputGradient = new(Training: 1806336, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Maxpool1Indices = new(Training: 3863552, Inference: -1, Size: 50176); // maxpool1's compact indices, kept for backward instead of its input and output
+    private static readonly TensorSlot Layer1_0_Conv1Output = new(Training: 802816, Inference: 0, Size: 200704); // layer1.0.conv1: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Conv1OutputGradient = new(Training: 1003520, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Conv1GradientScratch = new(Training: 802816, Inference: -1, Size: 200704); // where layer1.0.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer1_0_Bn1Output = new(Training: 1003520, Inference: 0, Size: 200704); // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56); in place over Layer1_0_Conv1Output (inference)
+    private static readonly TensorSlot Layer1_0_Bn1OutputGradient = new(Training: 1204224, Inference: -1, Size: 200704); // its gradient; in place over Layer1_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer1_0_Relu1Output = new(Training: 1003520, Inference: 0, Size: 200704); // layer1.0.relu1: ReLU (N, 64, 56, 56); in place over Layer1_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer1_0_Relu1OutputGradient = new(Training: 1204224, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Conv2Output = new(Training: 1204224, Inference: 200704, Size: 200704); // layer1.0.conv2: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Conv2OutputGradient = new(Training: 2007040, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Bn2Output = new(Training: 1404928, Inference: 200704, Size: 200704); // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56); in place over Layer1_0_Conv2Output (inference)
+    private static readonly TensorSlot Layer1_0_Bn2OutputGradient = new(Training: 1404928, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_0_Residual1Output = new(Training: 1806336, Inference: 0, Size: 200704); // layer1.0.residual1: Residual (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_0_Residual1OutputGradient = new(Training: 2609152, Inference: -1, Size: 200704); // its gradient; in place over Layer1_0_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer1_0_Relu2Output = new(Training: 1806336, Inference: 0, Size: 200704); // layer1.0.relu2: ReLU (N, 64, 56, 56); in place over Layer1_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer1_0_Relu2OutputGradient = new(Training: 2609152, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Conv1Output = new(Training: 1404928, Inference: 200704, Size: 200704); // layer1.1.conv1: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Conv1OutputGradient = new(Training: 2007040, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Conv1GradientScratch = new(Training: 1404928, Inference: -1, Size: 200704); // where layer1.1.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer1_1_Bn1Output = new(Training: 2007040, Inference: 200704, Size: 200704); // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56); in place over Layer1_1_Conv1Output (inference)
+    private static readonly TensorSlot Layer1_1_Bn1OutputGradient = new(Training: 2207744, Inference: -1, Size: 200704); // its gradient; in place over Layer1_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer1_1_Relu1Output = new(Training: 2007040, Inference: 200704, Size: 200704); // layer1.1.relu1: ReLU (N, 64, 56, 56); in place over Layer1_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer1_1_Relu1OutputGradient = new(Training: 2207744, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Conv2Output = new(Training: 2207744, Inference: 401408, Size: 200704); // layer1.1.conv2: Conv2d (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Conv2OutputGradient = new(Training: 2408448, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Bn2Output = new(Training: 2408448, Inference: 401408, Size: 200704); // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56); in place over Layer1_1_Conv2Output (inference)
+    private static readonly TensorSlot Layer1_1_Bn2OutputGradient = new(Training: 2809856, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer1_1_Residual1Output = new(Training: 2609152, Inference: 200704, Size: 200704); // layer1.1.residual1: Residual (N, 64, 56, 56)
+    private static readonly TensorSlot Layer1_1_Residual1OutputGradient = new(Training: 2408448, Inference: -1, Size: 200704); // its gradient; in place over Layer1_1_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer1_1_Relu2Output = new(Training: 2609152, Inference: 200704, Size: 200704); // layer1.1.relu2: ReLU (N, 64, 56, 56); in place over Layer1_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer1_1_Relu2OutputGradient = new(Training: 2408448, Inference: -1, Size: 200704); // its gradient
+    private static readonly TensorSlot Layer2_0_Conv1Output = new(Training: 2809856, Inference: 0, Size: 100352); // layer2.0.conv1: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Conv1OutputGradient = new(Training: 3261440, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Conv1GradientScratch = new(Training: 2809856, Inference: -1, Size: 200704); // where layer2.0.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer2_0_Bn1Output = new(Training: 2910208, Inference: 0, Size: 100352); // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Conv1Output (inference)
+    private static readonly TensorSlot Layer2_0_Bn1OutputGradient = new(Training: 3161088, Inference: -1, Size: 100352); // its gradient; in place over Layer2_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer2_0_Relu1Output = new(Training: 2910208, Inference: 0, Size: 100352); // layer2.0.relu1: ReLU (N, 128, 28, 28); in place over Layer2_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer2_0_Relu1OutputGradient = new(Training: 3161088, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Conv2Output = new(Training: 3161088, Inference: 100352, Size: 100352); // layer2.0.conv2: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Conv2OutputGradient = new(Training: 3361792, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Bn2Output = new(Training: 2408448, Inference: 100352, Size: 100352); // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Conv2Output (inference)
+    private static readonly TensorSlot Layer2_0_Bn2OutputGradient = new(Training: 3261440, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Downsample_0Output = new(Training: 2508800, Inference: 0, Size: 100352); // layer2.0.downsample.0: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Downsample_0OutputGradient = new(Training: 3361792, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Downsample_1Output = new(Training: 3261440, Inference: 0, Size: 100352); // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_0_Downsample_0Output (inference)
+    private static readonly TensorSlot Layer2_0_Downsample_1OutputGradient = new(Training: 2408448, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_0_Residual1Output = new(Training: 3361792, Inference: 200704, Size: 100352); // layer2.0.residual1: Residual (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_0_Residual1OutputGradient = new(Training: 3662848, Inference: -1, Size: 100352); // its gradient; in place over Layer2_0_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer2_0_Relu2Output = new(Training: 3361792, Inference: 200704, Size: 100352); // layer2.0.relu2: ReLU (N, 128, 28, 28); in place over Layer2_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer2_0_Relu2OutputGradient = new(Training: 3662848, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Conv1Output = new(Training: 2408448, Inference: 0, Size: 100352); // layer2.1.conv1: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Conv1OutputGradient = new(Training: 3261440, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Conv1GradientScratch = new(Training: 2408448, Inference: -1, Size: 100352); // where layer2.1.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer2_1_Bn1Output = new(Training: 3261440, Inference: 0, Size: 100352); // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28); in place over Layer2_1_Conv1Output (inference)
+    private static readonly TensorSlot Layer2_1_Bn1OutputGradient = new(Training: 3462144, Inference: -1, Size: 100352); // its gradient; in place over Layer2_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer2_1_Relu1Output = new(Training: 3261440, Inference: 0, Size: 100352); // layer2.1.relu1: ReLU (N, 128, 28, 28); in place over Layer2_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer2_1_Relu1OutputGradient = new(Training: 3462144, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Conv2Output = new(Training: 3462144, Inference: 100352, Size: 100352); // layer2.1.conv2: Conv2d (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Conv2OutputGradient = new(Training: 3562496, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Bn2Output = new(Training: 3562496, Inference: 100352, Size: 100352); // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28); in place over Layer2_1_Conv2Output (inference)
+    private static readonly TensorSlot Layer2_1_Bn2OutputGradient = new(Training: 3763200, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer2_1_Residual1Output = new(Training: 3662848, Inference: 0, Size: 100352); // layer2.1.residual1: Residual (N, 128, 28, 28)
+    private static readonly TensorSlot Layer2_1_Residual1OutputGradient = new(Training: 3562496, Inference: -1, Size: 100352); // its gradient; in place over Layer2_1_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer2_1_Relu2Output = new(Training: 3662848, Inference: 0, Size: 100352); // layer2.1.relu2: ReLU (N, 128, 28, 28); in place over Layer2_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer2_1_Relu2OutputGradient = new(Training: 3562496, Inference: -1, Size: 100352); // its gradient
+    private static readonly TensorSlot Layer3_0_Conv1Output = new(Training: 3763200, Inference: 100352, Size: 50176); // layer3.0.conv1: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Conv1OutputGradient = new(Training: 3963904, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Conv1GradientScratch = new(Training: 3763200, Inference: -1, Size: 100352); // where layer3.0.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer3_0_Bn1Output = new(Training: 3813376, Inference: 100352, Size: 50176); // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Conv1Output (inference)
+    private static readonly TensorSlot Layer3_0_Bn1OutputGradient = new(Training: 3913728, Inference: -1, Size: 50176); // its gradient; in place over Layer3_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer3_0_Relu1Output = new(Training: 3813376, Inference: 100352, Size: 50176); // layer3.0.relu1: ReLU (N, 256, 14, 14); in place over Layer3_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer3_0_Relu1OutputGradient = new(Training: 3913728, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Conv2Output = new(Training: 3913728, Inference: 150528, Size: 50176); // layer3.0.conv2: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Conv2OutputGradient = new(Training: 4014080, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Bn2Output = new(Training: 3562496, Inference: 150528, Size: 50176); // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Conv2Output (inference)
+    private static readonly TensorSlot Layer3_0_Bn2OutputGradient = new(Training: 3963904, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Downsample_0Output = new(Training: 3612672, Inference: 100352, Size: 50176); // layer3.0.downsample.0: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Downsample_0OutputGradient = new(Training: 4014080, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Downsample_1Output = new(Training: 3963904, Inference: 100352, Size: 50176); // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_0_Downsample_0Output (inference)
+    private static readonly TensorSlot Layer3_0_Downsample_1OutputGradient = new(Training: 3562496, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_0_Residual1Output = new(Training: 4014080, Inference: 0, Size: 50176); // layer3.0.residual1: Residual (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_0_Residual1OutputGradient = new(Training: 4164608, Inference: -1, Size: 50176); // its gradient; in place over Layer3_0_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer3_0_Relu2Output = new(Training: 4014080, Inference: 0, Size: 50176); // layer3.0.relu2: ReLU (N, 256, 14, 14); in place over Layer3_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer3_0_Relu2OutputGradient = new(Training: 4164608, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Conv1Output = new(Training: 3562496, Inference: 50176, Size: 50176); // layer3.1.conv1: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Conv1OutputGradient = new(Training: 3963904, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Conv1GradientScratch = new(Training: 3562496, Inference: -1, Size: 50176); // where layer3.1.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer3_1_Bn1Output = new(Training: 3963904, Inference: 50176, Size: 50176); // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14); in place over Layer3_1_Conv1Output (inference)
+    private static readonly TensorSlot Layer3_1_Bn1OutputGradient = new(Training: 4064256, Inference: -1, Size: 50176); // its gradient; in place over Layer3_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer3_1_Relu1Output = new(Training: 3963904, Inference: 50176, Size: 50176); // layer3.1.relu1: ReLU (N, 256, 14, 14); in place over Layer3_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer3_1_Relu1OutputGradient = new(Training: 4064256, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Conv2Output = new(Training: 4064256, Inference: 100352, Size: 50176); // layer3.1.conv2: Conv2d (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Conv2OutputGradient = new(Training: 4114432, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Bn2Output = new(Training: 4114432, Inference: 100352, Size: 50176); // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14); in place over Layer3_1_Conv2Output (inference)
+    private static readonly TensorSlot Layer3_1_Bn2OutputGradient = new(Training: 4214784, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer3_1_Residual1Output = new(Training: 4164608, Inference: 50176, Size: 50176); // layer3.1.residual1: Residual (N, 256, 14, 14)
+    private static readonly TensorSlot Layer3_1_Residual1OutputGradient = new(Training: 4114432, Inference: -1, Size: 50176); // its gradient; in place over Layer3_1_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer3_1_Relu2Output = new(Training: 4164608, Inference: 50176, Size: 50176); // layer3.1.relu2: ReLU (N, 256, 14, 14); in place over Layer3_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer3_1_Relu2OutputGradient = new(Training: 4114432, Inference: -1, Size: 50176); // its gradient
+    private static readonly TensorSlot Layer4_0_Conv1Output = new(Training: 4214784, Inference: 0, Size: 25088); // layer4.0.conv1: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Conv1OutputGradient = new(Training: 4315136, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Conv1GradientScratch = new(Training: 4214784, Inference: -1, Size: 50176); // where layer4.0.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer4_0_Bn1Output = new(Training: 4239872, Inference: 0, Size: 25088); // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Conv1Output (inference)
+    private static readonly TensorSlot Layer4_0_Bn1OutputGradient = new(Training: 4290048, Inference: -1, Size: 25088); // its gradient; in place over Layer4_0_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer4_0_Relu1Output = new(Training: 4239872, Inference: 0, Size: 25088); // layer4.0.relu1: ReLU (N, 512, 7, 7); in place over Layer4_0_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer4_0_Relu1OutputGradient = new(Training: 4290048, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Conv2Output = new(Training: 4290048, Inference: 25088, Size: 25088); // layer4.0.conv2: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Conv2OutputGradient = new(Training: 4340224, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Bn2Output = new(Training: 4114432, Inference: 25088, Size: 25088); // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Conv2Output (inference)
+    private static readonly TensorSlot Layer4_0_Bn2OutputGradient = new(Training: 4315136, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Downsample_0Output = new(Training: 4139520, Inference: 0, Size: 25088); // layer4.0.downsample.0: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Downsample_0OutputGradient = new(Training: 4340224, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Downsample_1Output = new(Training: 4315136, Inference: 0, Size: 25088); // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_0_Downsample_0Output (inference)
+    private static readonly TensorSlot Layer4_0_Downsample_1OutputGradient = new(Training: 4114432, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_0_Residual1Output = new(Training: 4340224, Inference: 50176, Size: 25088); // layer4.0.residual1: Residual (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_0_Residual1OutputGradient = new(Training: 4415488, Inference: -1, Size: 25088); // its gradient; in place over Layer4_0_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer4_0_Relu2Output = new(Training: 4340224, Inference: 50176, Size: 25088); // layer4.0.relu2: ReLU (N, 512, 7, 7); in place over Layer4_0_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer4_0_Relu2OutputGradient = new(Training: 4415488, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Conv1Output = new(Training: 4114432, Inference: 0, Size: 25088); // layer4.1.conv1: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Conv1OutputGradient = new(Training: 4315136, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Conv1GradientScratch = new(Training: 4114432, Inference: -1, Size: 25088); // where layer4.1.conv1 computes a second gradient contribution before adding it
+    private static readonly TensorSlot Layer4_1_Bn1Output = new(Training: 4315136, Inference: 0, Size: 25088); // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7); in place over Layer4_1_Conv1Output (inference)
+    private static readonly TensorSlot Layer4_1_Bn1OutputGradient = new(Training: 4365312, Inference: -1, Size: 25088); // its gradient; in place over Layer4_1_Relu1OutputGradient (training)
+    private static readonly TensorSlot Layer4_1_Relu1Output = new(Training: 4315136, Inference: 0, Size: 25088); // layer4.1.relu1: ReLU (N, 512, 7, 7); in place over Layer4_1_Bn1Output (training, inference)
+    private static readonly TensorSlot Layer4_1_Relu1OutputGradient = new(Training: 4365312, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Conv2Output = new(Training: 4365312, Inference: 25088, Size: 25088); // layer4.1.conv2: Conv2d (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Conv2OutputGradient = new(Training: 4390400, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Bn2Output = new(Training: 4390400, Inference: 25088, Size: 25088); // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7); in place over Layer4_1_Conv2Output (inference)
+    private static readonly TensorSlot Layer4_1_Bn2OutputGradient = new(Training: 4440576, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Residual1Output = new(Training: 4415488, Inference: 0, Size: 25088); // layer4.1.residual1: Residual (N, 512, 7, 7)
+    private static readonly TensorSlot Layer4_1_Residual1OutputGradient = new(Training: 4390400, Inference: -1, Size: 25088); // its gradient; in place over Layer4_1_Relu2OutputGradient (training)
+    private static readonly TensorSlot Layer4_1_Relu2Output = new(Training: 4415488, Inference: 0, Size: 25088); // layer4.1.relu2: ReLU (N, 512, 7, 7); in place over Layer4_1_Residual1Output (training, inference)
+    private static readonly TensorSlot Layer4_1_Relu2OutputGradient = new(Training: 4390400, Inference: -1, Size: 25088); // its gradient
+    private static readonly TensorSlot Layer4_1_Relu2Mask = new(Training: 4440576, Inference: -1, Size: 784); // layer4.1.relu2's compact bit mask, kept for backward instead of its output
+    private static readonly TensorSlot AvgpoolOutput = new(Training: 4441360, Inference: 25088, Size: 512); // avgpool: AdaptiveAvgPool2d (N, 512, 1, 1)
+    private static readonly TensorSlot AvgpoolOutputGradient = new(Training: 4441872, Inference: -1, Size: 512); // its gradient
+    private static readonly TensorSlot Flatten1Output = new(Training: 4441360, Inference: 25088, Size: 512); // flatten1: Flatten (N, 512), a view of AvgpoolOutput
+    private static readonly TensorSlot Flatten1OutputGradient = new(Training: 4441872, Inference: -1, Size: 512); // its gradient, a view of AvgpoolOutputGradient
+    private static readonly TensorSlot FcOutput = new(Training: 4465664, Inference: 1154048, Size: 1000); // fc: Linear (N, 1000)
+    private static readonly TensorSlot FcOutputGradient = new(Training: 4466672, Inference: 0, Size: 1000); // its gradient
+    private static readonly TensorSlot LabelValues = new(Training: 4467680, Inference: 1155056, Size: 1); // the class index of each sample
 
     /// <summary>Per step of the training plan (forward steps, then backward steps in reverse layer order), the buffers free after it.</summary>
     private static readonly TensorSlot[][] s_freedInTraining = new TensorSlot[][]
@@ -467,7 +470,7 @@ partial class ResNet18 : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 0: conv1 forward
         global::System.Array.Empty<TensorSlot>(), // 1: bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 2: relu1 forward
-        global::System.Array.Empty<TensorSlot>(), // 3: maxpool1 forward
+        new TensorSlot[] { Bn1Output }, // 3: maxpool1 forward
         global::System.Array.Empty<TensorSlot>(), // 4: layer1.0.conv1 forward
         global::System.Array.Empty<TensorSlot>(), // 5: layer1.0.bn1 forward
         global::System.Array.Empty<TensorSlot>(), // 6: layer1.0.relu1 forward
@@ -530,13 +533,13 @@ partial class ResNet18 : global::Cnn.INetwork
         global::System.Array.Empty<TensorSlot>(), // 63: layer4.1.bn2 forward
         new TensorSlot[] { Layer4_1_Bn2Output }, // 64: layer4.1.residual1 forward
         global::System.Array.Empty<TensorSlot>(), // 65: layer4.1.relu2 forward
-        global::System.Array.Empty<TensorSlot>(), // 66: avgpool forward
+        new TensorSlot[] { Layer4_1_Residual1Output }, // 66: avgpool forward
         global::System.Array.Empty<TensorSlot>(), // 67: flatten1 forward
         global::System.Array.Empty<TensorSlot>(), // 68: fc forward
-        global::System.Array.Empty<TensorSlot>(), // 69: fc backward
+        new TensorSlot[] { AvgpoolOutput }, // 69: fc backward
         global::System.Array.Empty<TensorSlot>(), // 70: flatten1 backward
-        new TensorSlot[] { AvgpoolOutput, AvgpoolOutputGradient }, // 71: avgpool backward
-        new TensorSlot[] { Layer4_1_Residual1Output }, // 72: layer4.1.relu2 backward
+        new TensorSlot[] { AvgpoolOutputGradient }, // 71: avgpool backward
+        new TensorSlot[] { Layer4_1_Relu2Mask }, // 72: layer4.1.relu2 backward
         new TensorSlot[] { Layer4_1_Residual1OutputGradient }, // 73: layer4.1.residual1 backward
         new TensorSlot[] { Layer4_1_Conv2Output, Layer4_1_Bn2OutputGradient }, // 74: layer4.1.bn2 backward
         new TensorSlot[] { Layer4_1_Conv2OutputGradient }, // 75: layer4.1.conv2 backward
@@ -597,9 +600,9 @@ partial class ResNet18 : global::Cnn.INetwork
         new TensorSlot[] { Layer1_0_Conv2OutputGradient }, // 130: layer1.0.conv2 backward
         new TensorSlot[] { Layer1_0_Bn1Output }, // 131: layer1.0.relu1 backward
         new TensorSlot[] { Layer1_0_Conv1Output, Layer1_0_Bn1OutputGradient }, // 132: layer1.0.bn1 backward
-        new TensorSlot[] { Layer1_0_Conv1OutputGradient, Layer1_0_Conv1GradientScratch }, // 133: layer1.0.conv1 backward
-        new TensorSlot[] { Maxpool1Output, Maxpool1OutputGradient }, // 134: maxpool1 backward
-        new TensorSlot[] { Bn1Output }, // 135: relu1 backward
+        new TensorSlot[] { Maxpool1Output, Layer1_0_Conv1OutputGradient, Layer1_0_Conv1GradientScratch }, // 133: layer1.0.conv1 backward
+        new TensorSlot[] { Maxpool1OutputGradient, Maxpool1Indices }, // 134: maxpool1 backward
+        new TensorSlot[] { Relu1Mask }, // 135: relu1 backward
         new TensorSlot[] { Conv1Output, Bn1OutputGradient }, // 136: bn1 backward
         global::System.Array.Empty<TensorSlot>(), // 137: conv1 backward
     };
@@ -1313,7 +1316,160 @@ partial class ResNet18 : global::Cnn.INetwork
     public void Forward(int batch)
     {
         CheckBatch(batch);
-        if (_inference) ForwardInferencePlan(batch); else ForwardThrough(68, batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
+    }
+
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch)
+    {
+        bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
+        // conv1: Conv2d (N, 3, 224, 224) -> (N, 64, 112, 112)
+        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, default, Activation(Conv1Output, batch));
+        // bn1: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
+        _bn1Op.Forward(batch, Activation(Conv1Output, batch), Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, Bn1NumBatchesTracked, Activation(Bn1Output, batch), BatchNormTraining(1));
+        // relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112), keeping Relu1Mask for backward
+        _relu1Op.ForwardSavingMask(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
+        // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56), keeping Maxpool1Indices for backward
+        _maxpool1Op.ForwardSavingIndices(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        if (poison) PoisonFreed(3, batch);
+        // layer1.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_conv1Op.Forward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, default, Activation(Layer1_0_Conv1Output, batch));
+        // layer1.0.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_bn1Op.Forward(batch, Activation(Layer1_0_Conv1Output, batch), Layer1_0_Bn1Weight, Layer1_0_Bn1Bias, Layer1_0_Bn1RunningMean, Layer1_0_Bn1RunningVar, Layer1_0_Bn1NumBatchesTracked, Activation(Layer1_0_Bn1Output, batch), BatchNormTraining(4));
+        // layer1.0.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_relu1Op.Forward(batch, Activation(Layer1_0_Bn1Output, batch), Activation(Layer1_0_Relu1Output, batch));
+        // layer1.0.conv2: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_conv2Op.Forward(batch, Activation(Layer1_0_Relu1Output, batch), Layer1_0_Conv2Weight, default, Activation(Layer1_0_Conv2Output, batch));
+        // layer1.0.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_bn2Op.Forward(batch, Activation(Layer1_0_Conv2Output, batch), Layer1_0_Bn2Weight, Layer1_0_Bn2Bias, Layer1_0_Bn2RunningMean, Layer1_0_Bn2RunningVar, Layer1_0_Bn2NumBatchesTracked, Activation(Layer1_0_Bn2Output, batch), BatchNormTraining(7));
+        // layer1.0.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _backend.Add(Activation(Layer1_0_Bn2Output, batch), Activation(Maxpool1Output, batch), Activation(Layer1_0_Residual1Output, batch));
+        if (poison) PoisonFreed(9, batch);
+        // layer1.0.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_0_relu2Op.Forward(batch, Activation(Layer1_0_Residual1Output, batch), Activation(Layer1_0_Relu2Output, batch));
+        // layer1.1.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_conv1Op.Forward(batch, Activation(Layer1_0_Relu2Output, batch), Layer1_1_Conv1Weight, default, Activation(Layer1_1_Conv1Output, batch));
+        // layer1.1.bn1: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_bn1Op.Forward(batch, Activation(Layer1_1_Conv1Output, batch), Layer1_1_Bn1Weight, Layer1_1_Bn1Bias, Layer1_1_Bn1RunningMean, Layer1_1_Bn1RunningVar, Layer1_1_Bn1NumBatchesTracked, Activation(Layer1_1_Bn1Output, batch), BatchNormTraining(10));
+        // layer1.1.relu1: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_relu1Op.Forward(batch, Activation(Layer1_1_Bn1Output, batch), Activation(Layer1_1_Relu1Output, batch));
+        // layer1.1.conv2: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_conv2Op.Forward(batch, Activation(Layer1_1_Relu1Output, batch), Layer1_1_Conv2Weight, default, Activation(Layer1_1_Conv2Output, batch));
+        // layer1.1.bn2: BatchNorm2d (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_bn2Op.Forward(batch, Activation(Layer1_1_Conv2Output, batch), Layer1_1_Bn2Weight, Layer1_1_Bn2Bias, Layer1_1_Bn2RunningMean, Layer1_1_Bn2RunningVar, Layer1_1_Bn2NumBatchesTracked, Activation(Layer1_1_Bn2Output, batch), BatchNormTraining(13));
+        // layer1.1.residual1: Residual (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _backend.Add(Activation(Layer1_1_Bn2Output, batch), Activation(Layer1_0_Relu2Output, batch), Activation(Layer1_1_Residual1Output, batch));
+        if (poison) PoisonFreed(16, batch);
+        // layer1.1.relu2: ReLU (N, 64, 56, 56) -> (N, 64, 56, 56)
+        _layer1_1_relu2Op.Forward(batch, Activation(Layer1_1_Residual1Output, batch), Activation(Layer1_1_Relu2Output, batch));
+        // layer2.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
+        _layer2_0_conv1Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Conv1Weight, default, Activation(Layer2_0_Conv1Output, batch));
+        // layer2.0.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_0_bn1Op.Forward(batch, Activation(Layer2_0_Conv1Output, batch), Layer2_0_Bn1Weight, Layer2_0_Bn1Bias, Layer2_0_Bn1RunningMean, Layer2_0_Bn1RunningVar, Layer2_0_Bn1NumBatchesTracked, Activation(Layer2_0_Bn1Output, batch), BatchNormTraining(16));
+        // layer2.0.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_0_relu1Op.Forward(batch, Activation(Layer2_0_Bn1Output, batch), Activation(Layer2_0_Relu1Output, batch));
+        // layer2.0.conv2: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_0_conv2Op.Forward(batch, Activation(Layer2_0_Relu1Output, batch), Layer2_0_Conv2Weight, default, Activation(Layer2_0_Conv2Output, batch));
+        // layer2.0.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_0_bn2Op.Forward(batch, Activation(Layer2_0_Conv2Output, batch), Layer2_0_Bn2Weight, Layer2_0_Bn2Bias, Layer2_0_Bn2RunningMean, Layer2_0_Bn2RunningVar, Layer2_0_Bn2NumBatchesTracked, Activation(Layer2_0_Bn2Output, batch), BatchNormTraining(19));
+        // layer2.0.downsample.0: Conv2d (N, 64, 56, 56) -> (N, 128, 28, 28)
+        _layer2_0_downsample_0Op.Forward(batch, Activation(Layer1_1_Relu2Output, batch), Layer2_0_Downsample_0_Weight, default, Activation(Layer2_0_Downsample_0Output, batch));
+        // layer2.0.downsample.1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_0_downsample_1Op.Forward(batch, Activation(Layer2_0_Downsample_0Output, batch), Layer2_0_Downsample_1_Weight, Layer2_0_Downsample_1_Bias, Layer2_0_Downsample_1_RunningMean, Layer2_0_Downsample_1_RunningVar, Layer2_0_Downsample_1_NumBatchesTracked, Activation(Layer2_0_Downsample_1Output, batch), BatchNormTraining(22));
+        // layer2.0.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _backend.Add(Activation(Layer2_0_Bn2Output, batch), Activation(Layer2_0_Downsample_1Output, batch), Activation(Layer2_0_Residual1Output, batch));
+        if (poison) PoisonFreed(25, batch);
+        // layer2.0.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_0_relu2Op.Forward(batch, Activation(Layer2_0_Residual1Output, batch), Activation(Layer2_0_Relu2Output, batch));
+        // layer2.1.conv1: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_conv1Op.Forward(batch, Activation(Layer2_0_Relu2Output, batch), Layer2_1_Conv1Weight, default, Activation(Layer2_1_Conv1Output, batch));
+        // layer2.1.bn1: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_bn1Op.Forward(batch, Activation(Layer2_1_Conv1Output, batch), Layer2_1_Bn1Weight, Layer2_1_Bn1Bias, Layer2_1_Bn1RunningMean, Layer2_1_Bn1RunningVar, Layer2_1_Bn1NumBatchesTracked, Activation(Layer2_1_Bn1Output, batch), BatchNormTraining(25));
+        // layer2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_relu1Op.Forward(batch, Activation(Layer2_1_Bn1Output, batch), Activation(Layer2_1_Relu1Output, batch));
+        // layer2.1.conv2: Conv2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_conv2Op.Forward(batch, Activation(Layer2_1_Relu1Output, batch), Layer2_1_Conv2Weight, default, Activation(Layer2_1_Conv2Output, batch));
+        // layer2.1.bn2: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_bn2Op.Forward(batch, Activation(Layer2_1_Conv2Output, batch), Layer2_1_Bn2Weight, Layer2_1_Bn2Bias, Layer2_1_Bn2RunningMean, Layer2_1_Bn2RunningVar, Layer2_1_Bn2NumBatchesTracked, Activation(Layer2_1_Bn2Output, batch), BatchNormTraining(28));
+        // layer2.1.residual1: Residual (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _backend.Add(Activation(Layer2_1_Bn2Output, batch), Activation(Layer2_0_Relu2Output, batch), Activation(Layer2_1_Residual1Output, batch));
+        if (poison) PoisonFreed(32, batch);
+        // layer2.1.relu2: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28)
+        _layer2_1_relu2Op.Forward(batch, Activation(Layer2_1_Residual1Output, batch), Activation(Layer2_1_Relu2Output, batch));
+        // layer3.0.conv1: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
+        _layer3_0_conv1Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Conv1Weight, default, Activation(Layer3_0_Conv1Output, batch));
+        // layer3.0.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_0_bn1Op.Forward(batch, Activation(Layer3_0_Conv1Output, batch), Layer3_0_Bn1Weight, Layer3_0_Bn1Bias, Layer3_0_Bn1RunningMean, Layer3_0_Bn1RunningVar, Layer3_0_Bn1NumBatchesTracked, Activation(Layer3_0_Bn1Output, batch), BatchNormTraining(31));
+        // layer3.0.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_0_relu1Op.Forward(batch, Activation(Layer3_0_Bn1Output, batch), Activation(Layer3_0_Relu1Output, batch));
+        // layer3.0.conv2: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_0_conv2Op.Forward(batch, Activation(Layer3_0_Relu1Output, batch), Layer3_0_Conv2Weight, default, Activation(Layer3_0_Conv2Output, batch));
+        // layer3.0.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_0_bn2Op.Forward(batch, Activation(Layer3_0_Conv2Output, batch), Layer3_0_Bn2Weight, Layer3_0_Bn2Bias, Layer3_0_Bn2RunningMean, Layer3_0_Bn2RunningVar, Layer3_0_Bn2NumBatchesTracked, Activation(Layer3_0_Bn2Output, batch), BatchNormTraining(34));
+        // layer3.0.downsample.0: Conv2d (N, 128, 28, 28) -> (N, 256, 14, 14)
+        _layer3_0_downsample_0Op.Forward(batch, Activation(Layer2_1_Relu2Output, batch), Layer3_0_Downsample_0_Weight, default, Activation(Layer3_0_Downsample_0Output, batch));
+        // layer3.0.downsample.1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_0_downsample_1Op.Forward(batch, Activation(Layer3_0_Downsample_0Output, batch), Layer3_0_Downsample_1_Weight, Layer3_0_Downsample_1_Bias, Layer3_0_Downsample_1_RunningMean, Layer3_0_Downsample_1_RunningVar, Layer3_0_Downsample_1_NumBatchesTracked, Activation(Layer3_0_Downsample_1Output, batch), BatchNormTraining(37));
+        // layer3.0.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _backend.Add(Activation(Layer3_0_Bn2Output, batch), Activation(Layer3_0_Downsample_1Output, batch), Activation(Layer3_0_Residual1Output, batch));
+        if (poison) PoisonFreed(41, batch);
+        // layer3.0.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_0_relu2Op.Forward(batch, Activation(Layer3_0_Residual1Output, batch), Activation(Layer3_0_Relu2Output, batch));
+        // layer3.1.conv1: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_conv1Op.Forward(batch, Activation(Layer3_0_Relu2Output, batch), Layer3_1_Conv1Weight, default, Activation(Layer3_1_Conv1Output, batch));
+        // layer3.1.bn1: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_bn1Op.Forward(batch, Activation(Layer3_1_Conv1Output, batch), Layer3_1_Bn1Weight, Layer3_1_Bn1Bias, Layer3_1_Bn1RunningMean, Layer3_1_Bn1RunningVar, Layer3_1_Bn1NumBatchesTracked, Activation(Layer3_1_Bn1Output, batch), BatchNormTraining(40));
+        // layer3.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_relu1Op.Forward(batch, Activation(Layer3_1_Bn1Output, batch), Activation(Layer3_1_Relu1Output, batch));
+        // layer3.1.conv2: Conv2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_conv2Op.Forward(batch, Activation(Layer3_1_Relu1Output, batch), Layer3_1_Conv2Weight, default, Activation(Layer3_1_Conv2Output, batch));
+        // layer3.1.bn2: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_bn2Op.Forward(batch, Activation(Layer3_1_Conv2Output, batch), Layer3_1_Bn2Weight, Layer3_1_Bn2Bias, Layer3_1_Bn2RunningMean, Layer3_1_Bn2RunningVar, Layer3_1_Bn2NumBatchesTracked, Activation(Layer3_1_Bn2Output, batch), BatchNormTraining(43));
+        // layer3.1.residual1: Residual (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _backend.Add(Activation(Layer3_1_Bn2Output, batch), Activation(Layer3_0_Relu2Output, batch), Activation(Layer3_1_Residual1Output, batch));
+        if (poison) PoisonFreed(48, batch);
+        // layer3.1.relu2: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14)
+        _layer3_1_relu2Op.Forward(batch, Activation(Layer3_1_Residual1Output, batch), Activation(Layer3_1_Relu2Output, batch));
+        // layer4.0.conv1: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
+        _layer4_0_conv1Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Conv1Weight, default, Activation(Layer4_0_Conv1Output, batch));
+        // layer4.0.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_0_bn1Op.Forward(batch, Activation(Layer4_0_Conv1Output, batch), Layer4_0_Bn1Weight, Layer4_0_Bn1Bias, Layer4_0_Bn1RunningMean, Layer4_0_Bn1RunningVar, Layer4_0_Bn1NumBatchesTracked, Activation(Layer4_0_Bn1Output, batch), BatchNormTraining(46));
+        // layer4.0.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_0_relu1Op.Forward(batch, Activation(Layer4_0_Bn1Output, batch), Activation(Layer4_0_Relu1Output, batch));
+        // layer4.0.conv2: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_0_conv2Op.Forward(batch, Activation(Layer4_0_Relu1Output, batch), Layer4_0_Conv2Weight, default, Activation(Layer4_0_Conv2Output, batch));
+        // layer4.0.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_0_bn2Op.Forward(batch, Activation(Layer4_0_Conv2Output, batch), Layer4_0_Bn2Weight, Layer4_0_Bn2Bias, Layer4_0_Bn2RunningMean, Layer4_0_Bn2RunningVar, Layer4_0_Bn2NumBatchesTracked, Activation(Layer4_0_Bn2Output, batch), BatchNormTraining(49));
+        // layer4.0.downsample.0: Conv2d (N, 256, 14, 14) -> (N, 512, 7, 7)
+        _layer4_0_downsample_0Op.Forward(batch, Activation(Layer3_1_Relu2Output, batch), Layer4_0_Downsample_0_Weight, default, Activation(Layer4_0_Downsample_0Output, batch));
+        // layer4.0.downsample.1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_0_downsample_1Op.Forward(batch, Activation(Layer4_0_Downsample_0Output, batch), Layer4_0_Downsample_1_Weight, Layer4_0_Downsample_1_Bias, Layer4_0_Downsample_1_RunningMean, Layer4_0_Downsample_1_RunningVar, Layer4_0_Downsample_1_NumBatchesTracked, Activation(Layer4_0_Downsample_1Output, batch), BatchNormTraining(52));
+        // layer4.0.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _backend.Add(Activation(Layer4_0_Bn2Output, batch), Activation(Layer4_0_Downsample_1Output, batch), Activation(Layer4_0_Residual1Output, batch));
+        if (poison) PoisonFreed(57, batch);
+        // layer4.0.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_0_relu2Op.Forward(batch, Activation(Layer4_0_Residual1Output, batch), Activation(Layer4_0_Relu2Output, batch));
+        // layer4.1.conv1: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_1_conv1Op.Forward(batch, Activation(Layer4_0_Relu2Output, batch), Layer4_1_Conv1Weight, default, Activation(Layer4_1_Conv1Output, batch));
+        // layer4.1.bn1: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_1_bn1Op.Forward(batch, Activation(Layer4_1_Conv1Output, batch), Layer4_1_Bn1Weight, Layer4_1_Bn1Bias, Layer4_1_Bn1RunningMean, Layer4_1_Bn1RunningVar, Layer4_1_Bn1NumBatchesTracked, Activation(Layer4_1_Bn1Output, batch), BatchNormTraining(55));
+        // layer4.1.relu1: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_1_relu1Op.Forward(batch, Activation(Layer4_1_Bn1Output, batch), Activation(Layer4_1_Relu1Output, batch));
+        // layer4.1.conv2: Conv2d (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_1_conv2Op.Forward(batch, Activation(Layer4_1_Relu1Output, batch), Layer4_1_Conv2Weight, default, Activation(Layer4_1_Conv2Output, batch));
+        // layer4.1.bn2: BatchNorm2d (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _layer4_1_bn2Op.Forward(batch, Activation(Layer4_1_Conv2Output, batch), Layer4_1_Bn2Weight, Layer4_1_Bn2Bias, Layer4_1_Bn2RunningMean, Layer4_1_Bn2RunningVar, Layer4_1_Bn2NumBatchesTracked, Activation(Layer4_1_Bn2Output, batch), BatchNormTraining(58));
+        // layer4.1.residual1: Residual (N, 512, 7, 7) -> (N, 512, 7, 7)
+        _backend.Add(Activation(Layer4_1_Bn2Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_1_Residual1Output, batch));
+        if (poison) PoisonFreed(64, batch);
+        // layer4.1.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7), keeping Layer4_1_Relu2Mask for backward
+        _layer4_1_relu2Op.ForwardSavingMask(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch), Activation(Layer4_1_Relu2Mask, batch));
+        // avgpool: AdaptiveAvgPool2d (N, 512, 7, 7) -> (N, 512, 1, 1)
+        _avgpoolOp.Forward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch));
+        if (poison) PoisonFreed(66, batch);
+        // flatten1: Flatten (N, 512, 1, 1) -> (N, 512), a view: nothing to run
+        // fc: Linear (N, 512) -> (N, 1000)
+        _fcOp.Forward(batch, Activation(Flatten1Output, batch), FcWeight, FcBias, Activation(FcOutput, batch));
     }
 
     /// <summary>Every layer forward as the inference plan runs them, fused steps as one call; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
@@ -1664,11 +1820,12 @@ partial class ResNet18 : global::Cnn.INetwork
         if (frozenPrefix >= 62) return;
         // fc: Linear
         _fcOp.Backward(batch, Activation(Flatten1Output, batch), FcWeight, Activation(FcOutputGradient, batch), Activation(Flatten1OutputGradient, batch), GradientUnlessFrozen(60, FcWeightGradient), GradientUnlessFrozen(61, FcBiasGradient));
+        if (poison) PoisonFreed(69, batch);
         // avgpool: AdaptiveAvgPool2d
-        _avgpoolOp.Backward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch), Activation(AvgpoolOutputGradient, batch), Activation(Layer4_1_Relu2OutputGradient, batch));
+        _avgpoolOp.Backward(batch, default, default, Activation(AvgpoolOutputGradient, batch), Activation(Layer4_1_Relu2OutputGradient, batch));
         if (poison) PoisonFreed(71, batch);
         // layer4.1.relu2: ReLU
-        _layer4_1_relu2Op.Backward(batch, default, Activation(Layer4_1_Relu2Output, batch), Activation(Layer4_1_Relu2OutputGradient, batch), Activation(Layer4_1_Residual1OutputGradient, batch));
+        _layer4_1_relu2Op.BackwardFromMask(batch, Activation(Layer4_1_Relu2Mask, batch), Activation(Layer4_1_Relu2OutputGradient, batch), Activation(Layer4_1_Residual1OutputGradient, batch));
         if (poison) PoisonFreed(72, batch);
         // layer4.1.residual1: Residual
         _backend.Copy(Activation(Layer4_1_Residual1OutputGradient, batch), Activation(Layer4_1_Bn2OutputGradient, batch));
@@ -1908,10 +2065,10 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Add(Activation(Maxpool1OutputGradient, batch), Scratch(Layer1_0_Conv1GradientScratch, 200704, batch), Activation(Maxpool1OutputGradient, batch));
         if (poison) PoisonFreed(133, batch);
         // maxpool1: MaxPool2d
-        _maxpool1Op.Backward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
+        _maxpool1Op.BackwardFromIndices(batch, Activation(Maxpool1Indices, batch), Activation(Maxpool1OutputGradient, batch), Activation(Relu1OutputGradient, batch));
         if (poison) PoisonFreed(134, batch);
         // relu1: ReLU
-        _relu1Op.Backward(batch, default, Activation(Relu1Output, batch), Activation(Relu1OutputGradient, batch), Activation(Bn1OutputGradient, batch));
+        _relu1Op.BackwardFromMask(batch, Activation(Relu1Mask, batch), Activation(Relu1OutputGradient, batch), Activation(Bn1OutputGradient, batch));
         if (poison) PoisonFreed(135, batch);
         if (frozenPrefix >= 3) return;
         // bn1: BatchNorm2d

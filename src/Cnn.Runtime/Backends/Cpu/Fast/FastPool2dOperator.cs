@@ -53,8 +53,10 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
-        _input = CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input));
-        _output = _windowed && _g.Kind == PoolKind.Max ? CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output)) : null;
+        // Average and sum pooling read neither the input nor the output: a planned network passes none.
+        bool max = _g.Kind == PoolKind.Max;
+        _input = max ? CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input)) : null;
+        _output = _windowed && max ? CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output)) : null;
         _outputGradient = CpuTensor.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
         _inputGradient = CpuTensor.Pointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
         Dispatch(batch, backward: true);
@@ -109,7 +111,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
         }
         for (int plane = first; plane < end; plane++)
         {
-            float* x = _input + (long)plane * _inPlane;
+            float* x = _input == null ? null : _input + (long)plane * _inPlane;
             if (_backward)
             {
                 float* dy = _outputGradient + (long)plane * _outPlane, dx = _inputGradient + (long)plane * _inPlane;
@@ -134,7 +136,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
                 }
                 else
                 {
-                    Pool2dReference.BackwardPlane<float>(_g, new ReadOnlySpan<float>(x, _inPlane), new ReadOnlySpan<float>(dy, _outPlane), new Span<float>(dx, _inPlane));
+                    Pool2dReference.BackwardPlane<float>(_g, x == null ? default : new ReadOnlySpan<float>(x, _inPlane), new ReadOnlySpan<float>(dy, _outPlane), new Span<float>(dx, _inPlane));
                 }
             }
             else

@@ -20,13 +20,13 @@ public static class Pool2dReference
             ForwardPlane(g, input.Slice(plane * inPlane, inPlane), output.Slice(plane * outPlane, outPlane));
     }
 
-    /// <summary>Overwrites <paramref name="inputGradient"/>. The max pool finds each window's maximum again from <paramref name="input"/>.</summary>
+    /// <summary>Overwrites <paramref name="inputGradient"/>. The max pool finds each window's maximum again from <paramref name="input"/>, which the other kinds do not read (it may be empty).</summary>
     public static void Backward<T>(in Pool2dGeometry g, int batch, ReadOnlySpan<T> input, ReadOnlySpan<T> outputGradient, Span<T> inputGradient)
         where T : IFloatingPointIeee754<T>
     {
         int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
         for (int plane = 0; plane < batch * g.Channels; plane++)
-            BackwardPlane(g, input.Slice(plane * inPlane, inPlane), outputGradient.Slice(plane * outPlane, outPlane), inputGradient.Slice(plane * inPlane, inPlane));
+            BackwardPlane(g, input.IsEmpty ? default : input.Slice(plane * inPlane, inPlane), outputGradient.Slice(plane * outPlane, outPlane), inputGradient.Slice(plane * inPlane, inPlane));
     }
 
     /// <summary>Pools one (sample, channel) plane.</summary>
@@ -190,7 +190,7 @@ internal sealed class ReferencePool2dOperator : IPool2dOperator
         GeometryChecks.Batch(batch, _g.MaxBatch);
         if (inputGradient.IsEmpty) return;
         Pool2dReference.Backward<float>(_g, batch,
-            CpuTensor.Span(input, (long)batch * _g.InputSize, nameof(input)),
+            _g.Kind == PoolKind.Max ? CpuTensor.Span(input, (long)batch * _g.InputSize, nameof(input)) : CpuTensor.OptionalSpan(input, (long)batch * _g.InputSize, nameof(input)),
             CpuTensor.Span(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient)),
             CpuTensor.Span(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient)));
     }
