@@ -73,7 +73,7 @@ public class ExecutionPlannerTests
 
     /// <summary>The fused steps of a plan, as "head+batchnorm+activation" paths.</summary>
     private static string Chains(ShapedNetwork network, ExecutionPlan plan)
-        => string.Join("; ", plan.Fusions.Select(c => string.Join("+", new[] { c.Head, c.BatchNorm, c.Activation }.Where(l => l >= 0).Select(l => network.Layers[l].Path))));
+        => string.Join("; ", plan.Fusions.Select(c => string.Join("+", new[] { c.Head, c.BatchNorm, c.Activation, c.Pool }.Where(l => l >= 0).Select(l => network.Layers[l].Path))));
 
     [Fact]
     public void Fusion_FoldsBatchNormsOnlyForInference_AndTakesOnlyInPlaceActivationsThatNothingElseReads()
@@ -87,9 +87,10 @@ public class ExecutionPlannerTests
 
         // Sigmoid and Tanh after a convolution fuse in both plans; SiLU reads its input in backward, the
         // linear layers feed a batch norm and a softmax, which are not elementwise in-place activations.
+        // In inference the stem also takes the max pool after it.
         ShapedNetwork concat = ConcatNet();
-        foreach (PlanMode mode in new[] { PlanMode.Training, PlanMode.Inference })
-            Assert.Equal("a.c+a.sig; b.c+b.tanh", Chains(concat, ExecutionPlanner.Plan(concat, mode)));
+        Assert.Equal("a.c+a.sig; b.c+b.tanh", Chains(concat, ExecutionPlanner.Plan(concat, PlanMode.Training)));
+        Assert.Equal("stem+pool1; a.c+a.sig; b.c+b.tanh", Chains(concat, ExecutionPlanner.Plan(concat, PlanMode.Inference)));
 
         Assert.Empty(ExecutionPlanner.Plan(residual, PlanMode.Inference, fuse: false).Fusions);
     }
@@ -226,6 +227,33 @@ public class ExecutionPlannerTests
         Assert.Equal((8 * 16 * 16 + 31) / 32, training.Tensors[training.Masks[Layer("relu1")]].Size);
         Assert.Equal((8 * 8 * 8 + 3) / 4, training.Tensors[training.Masks[Layer("pool1")]].Size);
         Assert.Empty(Simulate(network, training));
+    }
+
+    [Fact]
+    public void Inference_FusesConvolutionActivationAndPool_WithThePoolsOutputApartFromTheInput()
+    {
+        // conv → bn → relu → max pool, and conv → relu → average pool: each one step in inference; a pool
+        // whose input something else also reads (the residual sum) stays a step of its own.
+        ShapedNetwork network = Shaped(new InputSpec(3, 16, 16, false, null),
+            Conv("conv1", 8, 3, padding: 1), Bn("bn1"), Act("relu1", ActivationKindSpec.ReLU), Pool("pool1", PoolKindSpec.Max, 2),
+            Conv("conv2", 8, 3, padding: 1), Act("relu2", ActivationKindSpec.ReLU), Pool("pool2", PoolKindSpec.Average, 2),
+            new ResidualSpec("block", null, Layers(Pool("pool3", PoolKindSpec.Max, 3, 1, 1)), null, EquatableArray<LayerSpec>.Empty),
+            new FlattenSpec("flatten", null), new LinearSpec("fc", null, S(10), S(0), true));
+        ExecutionPlan inference = ExecutionPlanner.Plan(network, PlanMode.Inference);
+
+        Assert.Equal("conv1+bn1+relu1+pool1; conv2+relu2+pool2", Chains(network, inference));
+        Assert.Equal("", Chains(network, ExecutionPlanner.Plan(network, PlanMode.Training)));
+        foreach (FusedChain chain in inference.Fusions)
+        {
+            // The pool's output is live from the head's step on, so it never shares memory with the convolution's input.
+            PlannedTensor input = inference.Tensors[inference.Values[network.Layers[chain.Head].Input]];
+            PlannedTensor pooled = inference.Tensors[inference.Values[network.Layers[chain.Pool].Output]];
+            Assert.Equal(chain.Head, pooled.FirstStep);
+            PlannedBuffer a = inference.BufferOf(inference.Values[network.Layers[chain.Head].Input]), b = inference.Buffers[pooled.Buffer];
+            Assert.True(a.End <= b.Offset || b.End <= a.Offset, $"{network.Layers[chain.Head].Path}'s input and {network.Layers[chain.Pool].Path}'s output overlap");
+            Assert.NotEqual(input.Buffer, pooled.Buffer);
+        }
+        Assert.Empty(ExecutionPlanner.Plan(network, PlanMode.Inference, fuse: false).Fusions);
     }
 
     [Fact]

@@ -367,6 +367,7 @@ namespace Cnn.Generators.Emitting
                 var epilogue = new List<string>();
                 if (fused.Chain.BatchNorm >= 0) epilogue.Add("BatchNorm: " + Rules(network, fused.Chain.BatchNorm).GeometryExpression(network.Layers[fused.Chain.BatchNorm]));
                 if (fused.Chain.Activation >= 0) epilogue.Add("Activation: " + Rules(network, fused.Chain.Activation).GeometryExpression(network.Layers[fused.Chain.Activation]));
+                if (fused.Chain.Pool >= 0) epilogue.Add("Pool: " + Rules(network, fused.Chain.Pool).GeometryExpression(network.Layers[fused.Chain.Pool]));
                 string create = head.Resolved.Rules.CreateFused(head, $"new {Backends}Epilogue({string.Join(", ", epilogue)})");
                 string when = fused.InBoth ? create : fused.InTraining ? $"_inference ? null : {create}" : $"_inference ? {create} : null";
                 w.Line($"{fused.Field} = {when};");
@@ -589,17 +590,21 @@ namespace Cnn.Generators.Emitting
             public string Modes => InBoth ? "" : InTraining ? " (training plan)" : " (inference plan)";
 
             public string Describe(ShapedNetwork network)
-                => string.Join(" + ", new[] { Chain.Head, Chain.BatchNorm, Chain.Activation }.Where(l => l >= 0).Select(l => network.Layers[l].Path));
+                => string.Join(" + ", new[] { Chain.Head, Chain.BatchNorm, Chain.Activation, Chain.Pool }.Where(l => l >= 0).Select(l => network.Layers[l].Path));
         }
 
-        /// <summary>The fused operators of both plans; a head leads at most one chain (only inference folds a batch norm, and then no training chain starts there).</summary>
+        /// <summary>
+        /// The fused operators of both plans. A head leads at most one chain per plan; where the plans'
+        /// chains differ (inference folds a batch norm or takes a pool), the inference one's field says so.
+        /// </summary>
         private static List<FusedOperator> FusedOperators(ShapedNetwork network, EmitContext e)
         {
             var result = new List<FusedOperator>();
             foreach (FusedChain chain in e.Plans.Training.Fusions.Concat(e.Plans.Inference.Fusions).Distinct())
             {
                 string field = Field(network.Layers[chain.Head]);
-                field = field.Substring(0, field.Length - "Op".Length) + "FusedOp";
+                bool second = !e.Plans.Training.Fusions.Contains(chain) && e.Plans.Training.FusionLedBy(chain.Head) is not null;
+                field = field.Substring(0, field.Length - "Op".Length) + (second ? "InferenceFusedOp" : "FusedOp");
                 result.Add(new FusedOperator(chain, field, e.Plans.Training.Fusions.Contains(chain), e.Plans.Inference.Fusions.Contains(chain)));
             }
             return result;

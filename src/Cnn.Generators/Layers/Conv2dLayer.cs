@@ -175,7 +175,10 @@ namespace Cnn.Generators.Layers
                 EquatableArray<ParameterModel> p = e.Network.Layers[chain.BatchNorm].Parameters;
                 norm = $"new {Backends}BatchNormTensors({e.Parameter(p[0])}, {e.Parameter(p[1])}, {e.Buffer(p[2])}, {e.Buffer(p[3])})";
             }
-            return $"{field}.Forward(batch, {e.Value(head.Input)}, {e.Parameter(head.Parameters[0])}, {BiasOrEmpty(head, e.Parameter)}, {norm}, {e.Value(e.Network.Layers[chain.Last].Output)});";
+            string output = e.Value(e.Network.Layers[chain.Last].Output);
+            // With a pool, the convolution's (activated) output goes to its own buffer first.
+            if (chain.Pool >= 0) output += ", " + e.Value(e.Network.Layers[chain.Pool].Input);
+            return $"{field}.Forward(batch, {e.Value(head.Input)}, {e.Parameter(head.Parameters[0])}, {BiasOrEmpty(head, e.Parameter)}, {norm}, {output});";
         }
 
         protected override void Forward(ShapedLayer layer, Conv2dResolved g, EmitContext e, List<string> calls)

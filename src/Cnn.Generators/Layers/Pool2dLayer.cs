@@ -139,6 +139,11 @@ namespace Cnn.Generators.Layers
 
         protected override string Create(ShapedLayer layer, Pool2dResolved g, EmitContext e) => $"_backend.CreatePool2d({Describe(g, "maxBatchSize")})";
 
+        public override string GeometryExpression(ShapedLayer layer) => Describe((Pool2dResolved)layer.Resolved, "maxBatchSize");
+
+        /// <summary>Pools a convolution's output image by image in the convolution's step, in inference.</summary>
+        public override FusionRole FusionRole(ShapedLayer layer) => Planning.FusionRole.Pool;
+
         protected override string GraphGeometry(ShapedLayer layer, Pool2dResolved g) => Describe(g, "1");
 
         private static string Describe(Pool2dResolved g, string maxBatch)

@@ -259,7 +259,8 @@ namespace Cnn.Generators.Planning
             /// Fused steps, as ONNX Runtime's and TVM's graph passes fuse: a convolution or linear layer
             /// takes the layers after it that its kind allows (a batch norm folded into a convolution in
             /// inference, then an in-place activation) while each reads only its predecessor's output,
-            /// nothing else reads that output, and the planner already put both in one buffer.
+            /// nothing else reads that output, and the planner already put both in one buffer; in
+            /// inference a convolution's step then takes the pool after it, which writes its own buffer.
             /// </summary>
             public List<FusedChain> Fuse()
             {
@@ -276,11 +277,29 @@ namespace Cnn.Generators.Planning
                     int end = i, batchNorm = -1, activation = -1;
                     if (role == FusionRole.Convolution && !Training && Follows(end, FusionRole.BatchNorm, consumers)) batchNorm = ++end;
                     if (Follows(end, FusionRole.Activation, consumers)) activation = ++end;
+                    int pool = -1;
+                    if (role == FusionRole.Convolution && !Training && PoolFollows(end, consumers))
+                    {
+                        pool = ++end;
+                        // The step writes the pool's output while it still reads the convolution's input
+                        // (workers pool the images they finish): the two must not share memory.
+                        _uses[_values[_network.Layers[pool].Output]].Add(i);
+                    }
                     if (end == i) continue;
-                    chains.Add(new FusedChain(i, batchNorm, activation));
+                    chains.Add(new FusedChain(i, batchNorm, activation, pool));
                     i = end;
                 }
                 return chains;
+            }
+
+            /// <summary>Whether the layer after <paramref name="producer"/> is a pool that reads only its output, which nothing else reads.</summary>
+            private bool PoolFollows(int producer, int[] consumers)
+            {
+                int next = producer + 1;
+                if (next >= _layers || RoleOf(next) != FusionRole.Pool) return false;
+                ShapedLayer layer = _network.Layers[next];
+                int value = _network.Layers[producer].Output;
+                return layer.Inputs.Count == 1 && layer.Input == value && consumers[value] == 1 && value != Output;
             }
 
             private FusionRole RoleOf(int layer) => _network.Layers[layer].Resolved.Rules.FusionRole(_network.Layers[layer]);

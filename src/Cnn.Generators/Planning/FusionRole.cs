@@ -13,5 +13,7 @@ namespace Cnn.Generators.Planning
         BatchNorm = 3,
         /// <summary>An elementwise activation that runs in place: applied to its producer's output in the same pass.</summary>
         Activation = 4,
+        /// <summary>A pooling layer: pools a convolution's (activated) output image by image in the same step, in inference plans.</summary>
+        Pool = 5,
     }
 }

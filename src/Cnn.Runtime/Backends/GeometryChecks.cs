@@ -112,6 +112,13 @@ public static class GeometryChecks
                     + $"the batch norm has {norm.Channels} channels of {norm.Spatial} values for batches up to {norm.MaxBatch}.");
         }
         if (epilogue.Activation is { } activation) ValidateEpilogueActivation(activation, g.MaxBatch, g.OutputSize, "convolution");
+        if (epilogue.Pool is { } pool)
+        {
+            Validate(pool);
+            if (pool.Channels != g.OutChannels || pool.InHeight != g.OutHeight || pool.InWidth != g.OutWidth || pool.MaxBatch != g.MaxBatch)
+                throw new ArgumentException($"A pool fused into a convolution must take its output: {g.OutChannels} channels of {g.OutHeight}x{g.OutWidth} for batches up to {g.MaxBatch}; "
+                    + $"the pool takes {pool.Channels} channels of {pool.InHeight}x{pool.InWidth} for batches up to {pool.MaxBatch}.");
+        }
     }
 
     /// <summary>A linear layer's epilogue: an elementwise activation over its output; no batch norm.</summary>
@@ -119,6 +126,7 @@ public static class GeometryChecks
     {
         Validate(g);
         if (epilogue.BatchNorm is not null) throw new ArgumentException("A batch norm cannot be folded into a linear layer; run it as its own layer.");
+        if (epilogue.Pool is not null) throw new ArgumentException("A pool cannot follow a linear layer in a fused step; run it as its own layer.");
         if (epilogue.Activation is { } activation) ValidateEpilogueActivation(activation, g.MaxBatch, g.OutFeatures, "linear layer");
     }
 

@@ -21,8 +21,12 @@ public interface IConv2dOperator
 /// </summary>
 public interface IFusedConv2dOperator
 {
-    /// <summary>output = activation(batchNorm(conv(input, weight) + bias)), with the batch norm in evaluation form.</summary>
-    void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output);
+    /// <summary>
+    /// output = pool(activation(batchNorm(conv(input, weight) + bias))), with the batch norm in
+    /// evaluation form. With a pool in the epilogue, <paramref name="unpooled"/> (the convolution's
+    /// output size) is where the step may keep the tensor before pooling; without one it is not used.
+    /// </summary>
+    void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output, Tensor unpooled = default);
 }
 
 /// <summary>A prepared fully connected layer.</summary>

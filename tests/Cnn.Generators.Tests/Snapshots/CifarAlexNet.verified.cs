@@ -267,9 +267,9 @@ partial class CifarAlexNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.IFusedConv2dOperator _features_6FusedOp; // features.6 + relu3
     private readonly global::Cnn.Backends.IFusedConv2dOperator _features_8FusedOp; // features.8 + relu4
     private readonly global::Cnn.Backends.IFusedLinearOperator _classifier_4FusedOp; // classifier.4 + relu7
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_0FusedOp; // features.0 + relu1 (inference plan)
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_3FusedOp; // features.3 + relu2 (inference plan)
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_10FusedOp; // features.10 + relu5 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_0FusedOp; // features.0 + relu1 + maxpool1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_3FusedOp; // features.3 + relu2 + maxpool2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_10FusedOp; // features.10 + relu5 + maxpool3 (inference plan)
     private readonly global::Cnn.Backends.IFusedLinearOperator? _classifier_1FusedOp; // classifier.1 + relu6 (inference plan)
     private readonly bool _inference;
     private bool _training;
@@ -329,9 +329,9 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _features_6FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 6, InWidth: 6, OutChannels: 384, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 13824)));
         _features_8FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 384, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216)));
         _classifier_4FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 256, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 256)));
-        _features_0FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504))) : null;
-        _features_3FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632))) : null;
-        _features_10FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216))) : null;
+        _features_0FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 31, InWidth: 31, OutHeight: 15, OutWidth: 15, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _features_3FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 192, InHeight: 14, InWidth: 14, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _features_10FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 256, InHeight: 6, InWidth: 6, OutHeight: 2, OutWidth: 2, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
         _classifier_1FusedOp = _inference ? _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 1024, OutFeatures: 512, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 512))) : null;
         Initialize(seed);
     }
@@ -524,16 +524,12 @@ partial class CifarAlexNet : global::Cnn.INetwork
     private void ForwardInferencePlan(int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
-        // features.0 + relu1: one fused step (N, 3, 32, 32) -> (N, 64, 31, 31)
-        _features_0FusedOp!.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Relu1Output, batch));
-        // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15)
-        _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
+        // features.0 + relu1 + maxpool1: one fused step (N, 3, 32, 32) -> (N, 64, 15, 15)
+        _features_0FusedOp!.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
         if (poison) PoisonFreed(2, batch);
-        // features.3 + relu2: one fused step (N, 64, 15, 15) -> (N, 192, 14, 14)
-        _features_3FusedOp!.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Relu2Output, batch));
+        // features.3 + relu2 + maxpool2: one fused step (N, 64, 15, 15) -> (N, 192, 6, 6)
+        _features_3FusedOp!.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
         if (poison) PoisonFreed(3, batch);
-        // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6)
-        _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
         if (poison) PoisonFreed(5, batch);
         // features.6 + relu3: one fused step (N, 192, 6, 6) -> (N, 384, 6, 6)
         _features_6FusedOp.Forward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Features_6_Bias, default, Activation(Relu3Output, batch));
@@ -541,11 +537,9 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // features.8 + relu4: one fused step (N, 384, 6, 6) -> (N, 256, 6, 6)
         _features_8FusedOp.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, default, Activation(Relu4Output, batch));
         if (poison) PoisonFreed(8, batch);
-        // features.10 + relu5: one fused step (N, 256, 6, 6) -> (N, 256, 6, 6)
-        _features_10FusedOp!.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Relu5Output, batch));
+        // features.10 + relu5 + maxpool3: one fused step (N, 256, 6, 6) -> (N, 256, 2, 2)
+        _features_10FusedOp!.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Maxpool3Output, batch), Activation(Relu5Output, batch));
         if (poison) PoisonFreed(10, batch);
-        // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2)
-        _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
         if (poison) PoisonFreed(12, batch);
         // flatten1: Flatten (N, 256, 2, 2) -> (N, 1024), a view: nothing to run
         // dropout1: Dropout (N, 1024) -> (N, 1024)

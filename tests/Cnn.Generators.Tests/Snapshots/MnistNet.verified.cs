@@ -170,6 +170,8 @@ partial class MnistNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _fc2Op;
     private readonly global::Cnn.Backends.IActivationOperator _logsoftmax1Op;
     private readonly global::Cnn.Backends.IFusedLinearOperator _fc1FusedOp; // fc1 + relu3
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv1FusedOp; // conv1 + maxpool1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv2FusedOp; // conv2 + maxpool2 (inference plan)
     private readonly bool _inference;
     private bool _training;
     private bool _disposed;
@@ -215,6 +217,8 @@ partial class MnistNet : global::Cnn.INetwork
         _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 128, OutFeatures: 10, HasBias: true));
         _logsoftmax1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.LogSoftmax, MaxBatch: maxBatchSize, Features: 10));
         _fc1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 3136, OutFeatures: 128, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 128)));
+        _conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 32, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
         Initialize(seed);
     }
 
@@ -345,18 +349,14 @@ partial class MnistNet : global::Cnn.INetwork
     private void ForwardInferencePlan(int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
-        // conv1: Conv2d (N, 1, 28, 28) -> (N, 32, 28, 28)
-        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
-        // maxpool1: MaxPool2d (N, 32, 28, 28) -> (N, 32, 14, 14)
-        _maxpool1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch));
+        // conv1 + maxpool1: one fused step (N, 1, 28, 28) -> (N, 32, 14, 14)
+        _conv1FusedOp!.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Maxpool1Output, batch), Activation(Conv1Output, batch));
         if (poison) PoisonFreed(1, batch);
         // relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _relu1Op.Forward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
-        // conv2: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
-        _conv2Op.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
+        // conv2 + maxpool2: one fused step (N, 32, 14, 14) -> (N, 64, 7, 7)
+        _conv2FusedOp!.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Maxpool2Output, batch), Activation(Conv2Output, batch));
         if (poison) PoisonFreed(3, batch);
-        // maxpool2: MaxPool2d (N, 64, 14, 14) -> (N, 64, 7, 7)
-        _maxpool2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch));
         if (poison) PoisonFreed(4, batch);
         // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
         _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
@@ -522,6 +522,8 @@ partial class MnistNet : global::Cnn.INetwork
         (_fc2Op as global::System.IDisposable)?.Dispose();
         (_logsoftmax1Op as global::System.IDisposable)?.Dispose();
         (_fc1FusedOp as global::System.IDisposable)?.Dispose();
+        (_conv1FusedOp as global::System.IDisposable)?.Dispose();
+        (_conv2FusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();

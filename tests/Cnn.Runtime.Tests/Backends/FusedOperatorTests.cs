@@ -104,6 +104,76 @@ public class FusedOperatorTests
         }
     }
 
+    public static TheoryData<string, string, string, int, int> PoolCases()
+    {
+        var data = new TheoryData<string, string, string, int, int>();
+        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "banded" })
+        foreach (string pool in new[] { "max2", "avg2", "max3s2p1" })
+            data.Add(path, pool, path == "direct" ? "relu" : "bn-relu", path.StartsWith("split", StringComparison.Ordinal) ? 1 : 5, 2);
+        data.Add("chunks", "max2", "none", 7, 3);
+        data.Add("chunks", "avg2", "tanh", 64, 2);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PoolCases))]
+    public void FusedConvolutionWithPool_MatchesConvolutionThenEpilogueThenPool_InDouble(string path, string poolName, string epilogueName, int batch, int threads)
+    {
+        Conv2dGeometry g = Conv(path, bias: true);
+        Pool2dGeometry pool = poolName switch
+        {
+            "max2" => Geometries.Pool(PoolKind.Max, g.MaxBatch, g.OutChannels, g.OutHeight, g.OutWidth, 2, 2),
+            "avg2" => Geometries.Pool(PoolKind.Average, g.MaxBatch, g.OutChannels, g.OutHeight, g.OutWidth, 2, 2),
+            _ => Geometries.Pool(PoolKind.Max, g.MaxBatch, g.OutChannels, g.OutHeight, g.OutWidth, 3, 2, 1),
+        };
+        Epilogue epilogue = (epilogueName == "none" ? Epilogue.None : EpilogueOf(epilogueName, g)) with { Pool = pool };
+        int c = g.OutChannels;
+        float[] x = TestArrays.UniformSingle(421, batch * g.InputSize), w = TestArrays.UniformSingle(422, g.WeightSize), b = TestArrays.UniformSingle(423, c);
+        float[] gamma = TestArrays.UniformSingle(424, c, 0.5f, 1.5f), beta = TestArrays.UniformSingle(425, c);
+        float[] mean = TestArrays.UniformSingle(426, c, -0.5f, 0.5f), variance = TestArrays.UniformSingle(427, c, 0.2f, 2f);
+
+        double[] unpooled = new double[batch * g.OutputSize];
+        Conv2dReference.Forward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(w), TestArrays.ToDouble(b), unpooled);
+        if (epilogue.BatchNorm is { } norm)
+        {
+            int plane = g.OutHeight * g.OutWidth;
+            for (int i = 0; i < unpooled.Length; i++)
+            {
+                int channel = i / plane % c;
+                unpooled[i] = (unpooled[i] - mean[channel]) / Math.Sqrt((double)variance[channel] + norm.Epsilon) * gamma[channel] + beta[channel];
+            }
+        }
+        if (epilogue.Activation is { } activation)
+            ActivationReference.Forward<double>(activation.Kind, batch, g.OutputSize, unpooled, unpooled, activation.NegativeSlope);
+        double[] expected = new double[batch * pool.OutputSize];
+        Pool2dReference.Forward<double>(pool, batch, unpooled, expected);
+
+        foreach ((CpuKernels kernels, int threadCount) in new[] { (CpuKernels.Fast, threads), (CpuKernels.Reference, 1) })
+        {
+            using var h = new BackendHarness(kernels, threadCount);
+            IFusedConv2dOperator conv = kernels == CpuKernels.Fast && path == "banded"
+                ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4, epilogue: epilogue)
+                : h.Backend.CreateFusedConv2d(g, epilogue);
+            Assert.Equal(kernels == CpuKernels.Fast, conv is FastConv2dOperator);
+            var tensors = new BatchNormTensors(h.Upload(gamma), h.Upload(beta), h.Upload(mean), h.Upload(variance));
+            Tensor output = h.Stale(batch * pool.OutputSize), scratch = h.Stale(batch * g.OutputSize);
+            conv.Forward(batch, h.Upload(x), h.Upload(w), h.Upload(b), epilogue.BatchNorm is null ? default : tensors, output, scratch);
+            GradientCheck.AssertRelative(TestArrays.ToSingle(expected), h.Read(output), Tolerance, $"{kernels} pooled output");
+            Assert.Throws<ArgumentException>(() => conv.Forward(batch, h.Upload(x), h.Upload(w), h.Upload(b), default, output));
+        }
+    }
+
+    [Fact]
+    public void FusedConvolutionWithPool_RefusesAPoolThatDoesNotTakeTheOutput()
+    {
+        Conv2dGeometry g = Conv("chunks", bias: true);
+        Pool2dGeometry wrong = Geometries.Pool(PoolKind.Max, g.MaxBatch, g.OutChannels + 1, g.OutHeight, g.OutWidth, 2, 2);
+        using var h = new BackendHarness(CpuKernels.Fast, 1);
+        var error = Assert.Throws<ArgumentException>(() => h.Backend.CreateFusedConv2d(g, new Epilogue(Pool: wrong)));
+        Assert.Contains("pool fused into a convolution must take its output", error.Message);
+        Assert.Throws<ArgumentException>(() => h.Backend.CreateFusedLinear(new LinearGeometry(4, 8, 8, true), new Epilogue(Pool: wrong)));
+    }
+
     [Fact]
     public void FusedConvolution_PlainForward_StillAddsOnlyTheBias()
     {
@@ -168,7 +238,7 @@ public class FusedOperatorTests
         var linear = new LinearGeometry(4, 10, 5, true);
         var linearNorm = new Epilogue(BatchNorm: new BatchNormGeometry(4, 5, 1, 1e-5f, 0.1f));
         Assert.Contains("linear layer", Assert.Throws<ArgumentException>(() => h.Backend.CreateFusedLinear(linear, linearNorm)).Message);
-        Assert.Equal(FusedOperators.ConvolutionActivation | FusedOperators.ConvolutionBatchNorm | FusedOperators.LinearActivation, h.Backend.FusedOperators);
+        Assert.Equal(FusedOperators.ConvolutionActivation | FusedOperators.ConvolutionBatchNorm | FusedOperators.LinearActivation | FusedOperators.ConvolutionPool, h.Backend.FusedOperators);
         using var reference = new BackendHarness(CpuKernels.Reference, 1);
         Assert.Equal(FusedOperators.None, reference.Backend.FusedOperators);
     }

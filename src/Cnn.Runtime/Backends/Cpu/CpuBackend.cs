@@ -93,7 +93,7 @@ public sealed class CpuBackend : IBackend
 
     /// <summary>The fast kernels fuse every epilogue; the reference kernels run each layer on its own.</summary>
     public FusedOperators FusedOperators => Kernels == CpuKernels.Fast
-        ? FusedOperators.ConvolutionActivation | FusedOperators.ConvolutionBatchNorm | FusedOperators.LinearActivation
+        ? FusedOperators.ConvolutionActivation | FusedOperators.ConvolutionBatchNorm | FusedOperators.LinearActivation | FusedOperators.ConvolutionPool
         : FusedOperators.None;
 
     /// <inheritdoc/>

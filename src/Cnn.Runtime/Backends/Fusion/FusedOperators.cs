@@ -19,4 +19,7 @@ public enum FusedOperators
 
     /// <summary>Linear + bias + elementwise activation.</summary>
     LinearActivation = 4,
+
+    /// <summary>Convolution (+ batch norm + activation) + pooling: each image pooled as soon as its convolution is done, while it is in cache.</summary>
+    ConvolutionPool = 8,
 }

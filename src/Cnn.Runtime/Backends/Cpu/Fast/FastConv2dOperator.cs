@@ -51,6 +51,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly ChannelEpilogue? _epilogue;
     private ChannelEpilogue? _callEpilogue;
 
+    // A fused pool (null for none), and where the call in flight pools to (null: no pooling): each
+    // worker pools the images it has just finished, while they are still in its cache.
+    private readonly FastPool2dOperator? _fusedPool;
+    private float* _pooled;
+
     // The weights, packed once per call for all images (workspace regions PackedWeights and
     // PackedWeightsTransposed): W_g for the forward GEMM, W_gᵀ for the input gradient.
     private readonly int _packedGroup, _packedGroupTransposed;
@@ -76,6 +81,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
+        if (epilogue.Pool is { } fusedPool) _fusedPool = new FastPool2dOperator(fusedPool, pool);
         _g = geometry;
         _pool = pool;
         _workers = pool.Threads;
@@ -132,16 +138,33 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
     {
         _callEpilogue = null;
+        _pooled = null;
         Run(batch, input, weight, bias, output);
     }
 
     /// <inheritdoc/>
-    public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output)
+    public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output, Tensor unpooled = default)
     {
         if (_epilogue is null) throw new InvalidOperationException("This convolution was created without an epilogue; create it with IBackend.CreateFusedConv2d.");
         _epilogue.Prepare(_g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null, batchNorm);
         _callEpilogue = _epilogue;
-        Run(batch, input, weight, bias, output);
+        _pooled = null;
+        if (_fusedPool is null)
+        {
+            Run(batch, input, weight, bias, output);
+            return;
+        }
+        if (unpooled.IsEmpty) throw new ArgumentException("A fused convolution with a pool needs the unpooled tensor to convolve into.", nameof(unpooled));
+        GeometryChecks.Batch(batch, _g.MaxBatch);
+        _pooled = CpuTensor.Pointer(output, (long)batch * _fusedPool.Geometry.OutputSize, nameof(output));
+        try
+        {
+            Run(batch, input, weight, bias, unpooled);
+        }
+        finally
+        {
+            _pooled = null;
+        }
     }
 
     private void Run(int batch, Tensor input, Tensor weight, Tensor bias, Tensor output)
@@ -192,6 +215,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 _splitPack = n == 0 && y0 == 0;
                 _pool.Run(this, splitWorkers);
             }
+        // The workers shared each image: it is whole only now.
+        if (_pooled != null) _fusedPool!.ForwardImages(_output, _pooled, 0, batch);
     }
 
     /// <summary>
@@ -274,6 +299,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 DirectConvolution.Forward(_g, _input + (long)n * _g.InputSize, _weight, _callEpilogue is null ? _bias : null, output, padded);
                 if (_callEpilogue is not null)
                     for (int o = 0; o < _g.OutChannels; o++) _callEpilogue.Apply(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);
+                PoolImages(n, n + 1);
             }
             return;
         }
@@ -285,7 +311,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
         if (Banded)
         {
-            for (int n = first; n < end; n++) ForwardBands(worker, n);
+            for (int n = first; n < end; n++)
+            {
+                ForwardBands(worker, n);
+                PoolImages(n, n + 1);
+            }
             return;
         }
 
@@ -295,7 +325,14 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         {
             (int from, int to) = WorkerPool.Share(count, c, chunks);
             ForwardChunk(worker, first + from, to - from);
+            PoolImages(first + from, first + to);
         }
+    }
+
+    /// <summary>Pools images [first, end), which this worker has just finished, when the call has a fused pool.</summary>
+    private void PoolImages(int first, int end)
+    {
+        if (_pooled != null) _fusedPool!.ForwardImages(_output, _pooled, first, end);
     }
 
     private void ForwardChunk(int worker, int first, int count)

@@ -41,6 +41,9 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
         if (CompactMasks.HasPoolIndices(_g)) _indexWindows = _windows ?? new PoolPlanes.Windows(_g);
     }
 
+    /// <summary>The layer's shapes.</summary>
+    internal Pool2dGeometry Geometry => _g;
+
     public void Forward(int batch, Tensor input, Tensor output)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
@@ -141,19 +144,34 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
             }
             else
             {
-                float* y = _output + (long)plane * _outPlane;
-                if (_max2x2 && Pool2x2.IsSupported && Pool2x2.MaxForward(x, y, _g.InHeight, _g.InWidth)) continue;
-                if (_twoByTwo && !_max2x2 && Pool2x2.IsSupported)
-                {
-                    Pool2x2.AverageForward(x, y, _g.InHeight, _g.InWidth, _g.Kind == PoolKind.Sum);
-                    continue;
-                }
-                if (_max2x2) MaxForward2x2(x, y);
-                else if (_windowed && _g.Kind != PoolKind.Max) PoolPlanes.AverageForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y, _g.Kind == PoolKind.Sum);
-                else if (_windowed && !PoolPlanes.HasNaN(x, _inPlane)) PoolPlanes.MaxForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y);
-                else Pool2dReference.ForwardPlane<float>(_g, new ReadOnlySpan<float>(x, _inPlane), new Span<float>(y, _outPlane));
+                ForwardPlane(x, _output + (long)plane * _outPlane);
             }
         }
+    }
+
+    /// <summary>
+    /// Pools images [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="input"/> on
+    /// the calling thread: what a fused convolution does with each image it has just finished, while
+    /// that image is still in cache.
+    /// </summary>
+    internal void ForwardImages(float* input, float* output, int first, int end)
+    {
+        for (long plane = (long)first * _g.Channels; plane < (long)end * _g.Channels; plane++)
+            ForwardPlane(input + plane * _inPlane, output + plane * _outPlane);
+    }
+
+    private void ForwardPlane(float* x, float* y)
+    {
+        if (_max2x2 && Pool2x2.IsSupported && Pool2x2.MaxForward(x, y, _g.InHeight, _g.InWidth)) return;
+        if (_twoByTwo && !_max2x2 && Pool2x2.IsSupported)
+        {
+            Pool2x2.AverageForward(x, y, _g.InHeight, _g.InWidth, _g.Kind == PoolKind.Sum);
+            return;
+        }
+        if (_max2x2) MaxForward2x2(x, y);
+        else if (_windowed && _g.Kind != PoolKind.Max) PoolPlanes.AverageForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y, _g.Kind == PoolKind.Sum);
+        else if (_windowed && !PoolPlanes.HasNaN(x, _inPlane)) PoolPlanes.MaxForward(_windows!, _g.InWidth, _g.OutHeight, _g.OutWidth, x, y);
+        else Pool2dReference.ForwardPlane<float>(_g, new ReadOnlySpan<float>(x, _inPlane), new Span<float>(y, _outPlane));
     }
 
     private void ExecuteWithIndices(int first, int end)
