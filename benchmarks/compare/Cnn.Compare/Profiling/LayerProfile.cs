@@ -80,7 +80,7 @@ internal static class LayerProfile
             convolutionTime += f + b;
             convolutionFlops += forwardFlops + backwardFlops;
         }
-        Console.WriteLine($"{"(outside the layers)",-56} {Math.Max(0, total - layers),41:F1} {Math.Max(0, total - layers) / total,6:P0}");
+        Console.WriteLine($"{"(outside the layers)",-56} {Math.Max(0, total - layers),31:F1} {"",11} {Math.Max(0, total - layers) / total,6:P0}");
         if (convolutionTime > 0)
         {
             double rate = convolutionFlops / convolutionTime / 1e3;
