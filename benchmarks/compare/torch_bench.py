@@ -10,6 +10,7 @@ interpreter, which sees python3-torch, and OpenBLAS on the library path:
       /usr/bin/python3 torch_bench.py bench --threads 2 --repeats 5
   ... torch_bench.py gemm  --threads 2 --repeats 5
   ... torch_bench.py train --threads 2 --epochs 1 --nets mnist_cnn
+  ... torch_bench.py export --nets mnist_cnn resnet18 --out DIR   (ONNX models for the ort side)
 
 Every measured quantity is printed as a line 'JSON {...}' with "side": "torch", in the schema that
 Cnn.Compare's report reads (median, min, max, n, all over the timed repeats).
@@ -69,12 +70,21 @@ def alexnet_cifar():
     )
 
 
+def resnet18():
+    # Cnn.Models.ResNet18
+    import torchvision
+    return torchvision.models.resnet18()
+
+
 NETS = {
     # name: (ctor, input shape CHW, loss, optimizer factory)
     "mnist_cnn": (mnist_cnn, (1, 28, 28), "nll", lambda p: torch.optim.Adam(p, lr=1e-3)),
     "lenet5": (lenet5, (1, 28, 28), "ce", lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
     "alexnet_cifar": (alexnet_cifar, (3, 32, 32), "ce", lambda p: torch.optim.SGD(p, lr=0.008)),
+    "resnet18": (resnet18, (3, 224, 224), "ce", lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
 }
+# What runs without --nets: ResNet-18 needs its own batch sizes and step counts (run.sh passes them).
+DEFAULT_NETS = ["mnist_cnn", "lenet5", "alexnet_cifar"]
 
 
 def loss_fn(kind, out, y):
@@ -107,6 +117,23 @@ def env_report():
             print(f"  {k}={os.environ[k]}")
     emit({"metric": "environment", "torch": torch.__version__, "numpy": np.__version__,
           "threads": torch.get_num_threads(), "libs": loaded_libs()})
+    blas = blas_report()
+    print("BLAS:", "; ".join(f"{b.get('internal_api')} {b.get('version')} {b.get('threading_layer')}, "
+                              f"kernel {b.get('architecture')}, {b.get('num_threads')} threads" for b in blas) or "unknown")
+    emit({"metric": "blas", "threadpools": blas,
+          "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"), "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")})
+
+
+def blas_report():
+    """The BLAS libraries loaded, with the kernel (architecture) OpenBLAS chose, from threadpoolctl
+    (Debian's python3-threadpoolctl); empty without it."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        print("threadpoolctl is missing (apt-get install python3-threadpoolctl): the BLAS kernel is not recorded")
+        return []
+    keys = ("user_api", "internal_api", "version", "threading_layer", "architecture", "num_threads", "filepath")
+    return [{k: p[k] for k in keys if k in p} for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
 
 
 def stats(xs):
@@ -352,12 +379,31 @@ def memory(args):
           "threads": torch.get_num_threads(), "value": rss})
 
 
+# --------------------------------------------------------------------------
+# 4. the networks as ONNX models, for the ONNX Runtime side (Cnn.Compare's ort mode)
+# --------------------------------------------------------------------------
+def export(args):
+    """torch.onnx.export of each network in evaluation mode, opset 13, with a dynamic batch axis:
+    input "x" [n, C, H, W], output "y" [n, classes]."""
+    if not args.out:
+        raise SystemExit("export needs --out DIR")
+    os.makedirs(args.out, exist_ok=True)
+    for name in args.nets:
+        ctor, chw, _, _ = NETS[name]
+        torch.manual_seed(0)
+        model = ctor().eval()
+        path = os.path.join(args.out, name + ".onnx")
+        torch.onnx.export(model, torch.randn(1, *chw), path, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "n"}, "y": {0: "n"}}, opset_version=13)
+        print(f"exported {name} {chw} to {path}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["bench", "gemm", "train", "memory"])
+    ap.add_argument("mode", choices=["bench", "gemm", "train", "memory", "export"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--nets", nargs="+", default=list(NETS))
+    ap.add_argument("--nets", nargs="+", default=DEFAULT_NETS, choices=list(NETS) + ["vgg16"])
     ap.add_argument("--phase", choices=["train", "infer"], default="train")
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--train-batch", type=int, default=64)
@@ -368,10 +414,14 @@ def main():
     ap.add_argument("--gemm-n", type=int, default=2048)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--out", help="export: the folder for the .onnx files")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     env_report()
+    if args.mode == "export":
+        export(args)
+        return
     {"bench": bench, "gemm": gemm, "train": train, "memory": memory}[args.mode](args)
 
 

@@ -26,9 +26,18 @@ internal static class Measurements
         ["all"] = new JsonArray(values.Select(v => (JsonNode)Math.Round(v, 4)).ToArray()),
     };
 
-    public static void Emit(JsonObject record)
+    /// <summary>A record of one quantity of one network: its name, metric, thread count and <see cref="Stats"/>.</summary>
+    public static JsonObject Record(string net, string metric, int threads, IReadOnlyList<double> values)
     {
-        var line = new JsonObject { ["side"] = "cnn" };
+        var record = new JsonObject { ["net"] = net, ["metric"] = metric, ["threads"] = threads };
+        foreach (var (key, value) in Stats(values)) record[key] = value?.DeepClone();
+        return record;
+    }
+
+    /// <summary>Prints <paramref name="record"/> as a "JSON {...}" line of <paramref name="side"/> (cnn, or ort for the ONNX Runtime side).</summary>
+    public static void Emit(JsonObject record, string side = "cnn")
+    {
+        var line = new JsonObject { ["side"] = side };
         foreach (var (key, value) in record) line[key] = value?.DeepClone();
         Console.WriteLine("JSON " + line.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }

@@ -24,11 +24,13 @@ internal sealed class Options
     public string? Results { get; private set; }
     public string? Out { get; private set; }
     public string Phase { get; private set; } = "train";
+    /// <summary>ort: the folder of torch_bench.py's exported NAME.onnx models.</summary>
+    public string? Models { get; private set; }
 
     public static Options Parse(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
-            throw new ArgumentException("The first argument is the mode: bench, gemm, train, memory, profile, probe or report.");
+            throw new ArgumentException("The first argument is the mode: bench, ort, gemm, peak, train, memory, profile, probe or report.");
         var o = new Options { Mode = args[0] };
         for (int i = 1; i < args.Length; i++)
         {
@@ -51,13 +53,14 @@ internal sealed class Options
                 case "--results": o.Results = Value(); break;
                 case "--out": o.Out = Value(); break;
                 case "--phase": o.Phase = Value(); break;
+                case "--models": o.Models = Value(); break;
                 case "--nets":
                     while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) o.Nets.Add(args[++i]);
                     break;
                 default: throw new ArgumentException($"Unknown option '{flag}'.");
             }
         }
-        if (o.Nets.Count == 0 && o.Mode != "memory") o.Nets.AddRange(Networks.BenchNetworks.All.Select(n => n.Name));
+        if (o.Nets.Count == 0 && o.Mode != "memory") o.Nets.AddRange(Networks.BenchNetworks.Default.Select(n => n.Name));
         return o;
     }
 }

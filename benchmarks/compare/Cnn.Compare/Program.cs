@@ -1,11 +1,13 @@
 using Cnn.Compare;
 
-// The Cnn side of benchmarks/compare/run.sh, and the report that joins both sides.
+// The Cnn and ONNX Runtime sides of benchmarks/compare/run.sh, and the report that joins all sides.
 //   bench   train img/s (bs 64), inference img/s (bs 256), latency (bs 1) per network
+//   ort     the ONNX Runtime side: inference img/s and latency of torch_bench.py's exported models (--models DIR)
 //   gemm    SGEMM GFLOP/s
+//   peak    this machine's fp32 FMA peak, on 1 and --threads threads
 //   train   Fashion-MNIST training run and its peak RSS
 //   memory  peak RSS of a few ResNet-18 or VGG-16 training steps or inference passes at 224×224
-//   profile where the time of each workload goes, layer by layer
+//   profile where the time of each workload goes, layer by layer, with each layer's GFLOP/s against the FMA peak
 //   probe   each convolution alone, on 1 and on --threads threads
 //   report  --results FILE --out DIR: the table, JSON and PNG from both sides' JSON lines
 try
@@ -14,13 +16,15 @@ try
     switch (options.Mode)
     {
         case "bench": ThroughputBench.Run(options); break;
+        case "ort": OrtBench.Run(options); break;
         case "gemm": GemmBench.Run(options); break;
+        case "peak": Cnn.Compare.Profiling.FmaPeak.Run(options); break;
         case "train": TrainingRun.Run(options); break;
         case "memory": MemoryRun.Run(options); break;
         case "profile": Cnn.Compare.Profiling.LayerProfile.Run(options); break;
         case "probe": Cnn.Compare.Profiling.ConvProbe.Run(options); break;
         case "report": return Report.Run(options);
-        default: throw new ArgumentException($"Unknown mode '{options.Mode}'; use bench, gemm, train, memory, profile, probe or report.");
+        default: throw new ArgumentException($"Unknown mode '{options.Mode}'; use bench, ort, gemm, peak, train, memory, profile, probe or report.");
     }
     return 0;
 }

@@ -98,7 +98,8 @@ internal static class ThroughputBench
         Measurements.Emit(record);
     }
 
-    private static void Warm(int count, Action action)
+    /// <summary>Runs <paramref name="action"/> <paramref name="count"/> times and, beyond that, until half a second has passed.</summary>
+    internal static void Warm(int count, Action action)
     {
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < count || clock.Elapsed < WarmupTime; i++) action();
@@ -111,12 +112,8 @@ internal static class ThroughputBench
         Measurements.Emit(record);
     }
 
-    private static JsonObject Record(BenchNetwork spec, string metric, Options o, List<double> values)
-    {
-        var record = new JsonObject { ["net"] = spec.Name, ["metric"] = metric, ["threads"] = o.Threads };
-        foreach (var (key, value) in Measurements.Stats(values)) record[key] = value?.DeepClone();
-        return record;
-    }
+    private static JsonObject Record(BenchNetwork spec, string metric, Options o, List<double> values) =>
+        Measurements.Record(spec.Name, metric, o.Threads, values);
 
     /// <summary>Standard normal values (Box–Muller), as torch.randn gives.</summary>
     internal static float[] Gaussian(int seed, int count)

@@ -11,14 +11,25 @@ namespace Cnn.Compare.Networks;
 /// </summary>
 internal sealed record BenchNetwork(string Name, string Title, Func<int, IBackend, INetwork> Create, Func<INetwork, Optimizer> CreateOptimizer);
 
-/// <summary>The three networks, under the names torch_bench.py uses.</summary>
+/// <summary>The networks, under the names torch_bench.py uses.</summary>
 internal static class BenchNetworks
 {
-    public static IReadOnlyList<BenchNetwork> All { get; } =
+    /// <summary>The three small networks: what runs without --nets.</summary>
+    public static IReadOnlyList<BenchNetwork> Default { get; } =
     [
         new("mnist_cnn", "MNIST tutorial net", (batch, backend) => new MnistNet(batch, backend, seed: 0), n => new Adam(n, learningRate: 1e-3f)),
         new("lenet5", "LeNet-5", (batch, backend) => new LeNet5(batch, backend, seed: 0), n => new Sgd(n, learningRate: 0.01f, momentum: 0.9f)),
         new("alexnet_cifar", "CIFAR AlexNet-like", (batch, backend) => new CifarAlexNet(batch, backend, seed: 0), n => new Sgd(n, learningRate: 0.008f)),
+    ];
+
+    /// <summary>
+    /// The small networks and ResNet-18 at 3×224×224 (torchvision's resnet18, SGD with momentum), which
+    /// runs only when named, with its own batch sizes and step counts (run.sh passes them).
+    /// </summary>
+    public static IReadOnlyList<BenchNetwork> All { get; } =
+    [
+        .. Default,
+        new("resnet18", "ResNet-18", (batch, backend) => new ResNet18(batch, backend, seed: 0), n => new Sgd(n, learningRate: 0.01f, momentum: 0.9f)),
     ];
 
     public static BenchNetwork Find(string name) =>
