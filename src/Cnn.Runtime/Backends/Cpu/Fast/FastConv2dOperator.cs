@@ -4,8 +4,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// Convolution as im2col + GEMM. The batch is split into fixed, contiguous shares, one per worker,
 /// and each worker unfolds a few images at a time side by side into its own column matrix, so that
 /// one GEMM covers them all: small planes (6×6, 10×10) otherwise make GEMMs a few dozen columns
-/// wide, and a weight gradient whose depth is one image's plane. The weights are packed once per
-/// call, on the calling thread, and shared by all workers. Groups become one GEMM per group over
+/// wide, and a weight gradient whose depth is one image's plane. The weights are packed on the
+/// calling thread and shared by all workers, and kept packed between calls while they do not change
+/// (<see cref="PackedWeightCache"/>), so inference packs them once. Groups become one GEMM per group over
 /// that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold. A batch smaller than
 /// the worker count (batch-1 inference) splits each image's GEMM instead, by rows of output
 /// channels or by columns of output positions. Weight and bias gradients are summed per worker and
@@ -51,9 +52,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly ChannelEpilogue? _epilogue;
     private ChannelEpilogue? _callEpilogue;
 
-    // The weights, packed once per call for all images (workspace regions PackedWeights and
-    // PackedWeightsTransposed): W_g for the forward GEMM, W_gᵀ for the input gradient.
+    // The weights packed for all images: W_g for the forward GEMM (kept between calls while the
+    // weights stay the same), W_gᵀ for the input gradient (workspace region PackedWeightsTransposed, once per call).
     private readonly int _packedGroup, _packedGroupTransposed;
+    private readonly PackedWeightCache? _packed;
 
     // The call in flight, read by the workers.
     private Work _work;
@@ -63,9 +65,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private int _splitFirstRow, _splitEndRow;
     private float* _input, _weight, _bias, _output, _outputGradient, _inputGradient, _weightGradient, _biasGradient, _splitImage, _splitColumns, _splitOutput;
 
-    // The shared packed-weight buffers of the call in flight. The calling thread takes them from the
-    // workspace before any worker starts: a workspace slot may be (re)allocated on first use, so the
-    // workers must never be the first to ask for a slot they share.
+    // The packed-weight buffers of the call in flight. The calling thread finds them before any worker
+    // starts: a workspace slot may be (re)allocated on first use, so the workers must never be the
+    // first to ask for a slot they share.
     private float* _packedWeights, _packedWeightsTransposed;
 
     /// <param name="geometry">The layer's shapes.</param>
@@ -111,6 +113,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _packedGroupTransposed = Sgemm.PackedASize(_kernel, _depth, _outGroup);
         _ws = pool.Workspace;
         _ws.Reserve(CpuWorkspace.Region.PackedWeights, (long)_g.Groups * _packedGroup);
+        if (!_direct) _packed = new PackedWeightCache(checked(_g.Groups * _packedGroup), _ws);
         _ws.Reserve(CpuWorkspace.Region.PackedWeightsTransposed, (long)_g.Groups * _packedGroupTransposed);
         _ws.ReserveGemm(maxM, maxN, maxK);
         if (_direct) _ws.Reserve(CpuWorkspace.Region.Padded, DirectConvolution.PaddedSize(_g));
@@ -122,6 +125,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             _ws.Reserve(CpuWorkspace.Region.BiasPartials, _g.OutChannels);
         }
     }
+
+    /// <summary>Bytes of the weights kept packed between calls (0 until two calls in a row see the same weights).</summary>
+    internal long KeptWeightBytes => _packed?.AllocatedBytes ?? 0;
 
     /// <summary>Output rows per column matrix: OutHeight unless an image's columns exceed the cap.</summary>
     internal int BandRows => _bandRows;
@@ -139,7 +145,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output)
     {
         if (_epilogue is null) throw new InvalidOperationException("This convolution was created without an epilogue; create it with IBackend.CreateFusedConv2d.");
-        _epilogue.Prepare(_g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null, batchNorm);
+        _epilogue.Prepare(_g.HasBias ? bias : default, batchNorm);
         _callEpilogue = _epilogue;
         Run(batch, input, weight, bias, output);
     }
@@ -152,7 +158,6 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
-        _packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
 
         if (_direct)
         {
@@ -161,8 +166,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             return;
         }
 
+        _packedWeights = _packed!.Find(weight, out bool pack);
         int splitWorkers = SplitWorkers(batch);
-        if (splitWorkers <= 1 || !_splitRows) PackWeights(0, _outGroup);
+        if (pack && (splitWorkers <= 1 || !_splitRows)) PackWeights(0, _outGroup);
         if (splitWorkers <= 1)
         {
             _work = Work.Forward;
@@ -189,7 +195,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 }
                 _work = Work.ForwardSplit;
                 _splitOutput = _output + (long)n * _g.OutputSize + (long)y0 * _g.OutWidth;
-                _splitPack = n == 0 && y0 == 0;
+                _splitPack = pack && n == 0 && y0 == 0;
                 _pool.Run(this, splitWorkers);
             }
     }
