@@ -39,6 +39,9 @@ internal sealed unsafe class CpuWorkspace
         /// <summary>A padded input image for the direct convolution.</summary>
         Padded,
 
+        /// <summary>An output gradient with rows padded to whole vectors, for the direct convolution's weight gradient.</summary>
+        PaddedGradient,
+
         /// <summary>Weights packed for the forward GEMM when they are not kept (<see cref="PackedWeightCache"/>); shared by the workers: worker 0's slot.</summary>
         PackedWeights,
 

@@ -12,8 +12,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// channels or by columns of output positions. Weight and bias gradients are summed per worker and
 /// reduced in worker order, so results depend only on the thread count. An image whose column matrix
 /// alone exceeds the cap (VGG's 224×224 layers: 64·9 rows × 50,176 columns) is unfolded in bands of
-/// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer's forward
-/// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead.
+/// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer (few
+/// input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead, forward and for
+/// its weight gradient; an input gradient, which a first layer does not need, takes the im2col path.
 /// As a fused operator (<see cref="IFusedConv2dOperator"/>), the step that adds the bias to each
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
 /// the activation, while the row is still in cache.
@@ -116,7 +117,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         if (!_direct) _packed = new PackedWeightCache(checked(_g.Groups * _packedGroup), _ws);
         _ws.Reserve(CpuWorkspace.Region.PackedWeightsTransposed, (long)_g.Groups * _packedGroupTransposed);
         _ws.ReserveGemm(maxM, maxN, maxK);
-        if (_direct) _ws.Reserve(CpuWorkspace.Region.Padded, DirectConvolution.PaddedSize(_g));
+        if (_direct)
+        {
+            _ws.Reserve(CpuWorkspace.Region.Padded, DirectConvolution.PaddedSize(_g));
+            _ws.Reserve(CpuWorkspace.Region.PaddedGradient, DirectConvolution.PaddedGradientSize(_g));
+        }
         if (!_pointwise) _ws.Reserve(CpuWorkspace.Region.Columns, columnRows * columns);
         if (_chunk > 1) _ws.Reserve(CpuWorkspace.Region.Scratch, (long)_g.OutChannels * columns);
         if (_workers > 1)
@@ -403,6 +408,14 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             return;
         }
 
+        if (_direct && _inputGradient == null)
+        {
+            float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker), paddedGradient = _ws.Get(CpuWorkspace.Region.PaddedGradient, worker);
+            for (int n = first; n < end; n++)
+                DirectConvolution.WeightGradient(_g, _input + (long)n * _g.InputSize, _outputGradient + (long)n * _g.OutputSize,
+                    weightGradient, biasGradient, accumulate: n > first, padded, paddedGradient);
+            return;
+        }
         if (Banded)
         {
             for (int n = first; n < end; n++) BackwardBands(worker, n, weightGradient, biasGradient, accumulate: n > first);
