@@ -12,8 +12,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// (two vectors) at a time, with up to four output channels sharing each load of the input, so that
 /// six to eight independent chains of multiply-adds hide most of their latency. The weight gradient
 /// goes the same way round: dW[o, c, kh, kw] = Σ_oy Σ_ox dy[o, oy, ox]·xpad[c, oy + kh, ox + kw], one tap
-/// at a time, sixteen positions of up to four output channels at once against one load of the padded
-/// input, over a copy of dy whose rows are padded with zeros to whole steps. The input gradient (which
+/// at a time, sixteen positions (one 512-bit vector) of two rows of up to four output channels at once
+/// against one load of the padded input, over a copy of dy whose rows are padded with zeros to whole steps. The input gradient (which
 /// a first layer does not need) stays with im2col (see <see cref="FastConv2dOperator"/>);
 /// <see cref="Reference.Conv2dReference"/> is the reference.
 /// </summary>
@@ -170,6 +170,9 @@ internal static unsafe class DirectConvolution
         }
     }
 
+    /// <summary>Whether the weight gradient of a convolution of <paramref name="g"/> runs here: a direct one, on 512-bit vectors.</summary>
+    public static bool AppliesToWeightGradient(in Conv2dGeometry g) => Applies(g) && Vector512.IsHardwareAccelerated;
+
     /// <summary>
     /// The weight and bias gradients of one image, written, or added to what they hold when
     /// <paramref name="accumulate"/>; either may be null (not wanted).
@@ -234,43 +237,59 @@ internal static unsafe class DirectConvolution
     /// <summary>
     /// Σ over every output position of dy[i, ·]·x at that position's tap, for TCount channels into
     /// <paramref name="sums"/>; the rows of dy are whole steps wide, zeros past the output's width.
+    /// Two rows at a time, each channel's rows in chains of their own: one 512-bit vector per step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GradientTap<TCount>(float* x, int rowStride, float* dy, int channelStride, int dyRowStride, int rows, float* sums)
         where TCount : struct, IChannelCount
     {
         int count = TCount.Value;
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        for (int oy = 0; oy < rows; oy++)
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default; // even rows
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default; // odd rows
+        int oy = 0;
+        for (; oy + 2 <= rows; oy += 2)
         {
-            float* row = x + (long)oy * rowStride, d0 = dy + (long)oy * dyRowStride, d1 = d0 + channelStride, d2 = d1 + channelStride, d3 = d2 + channelStride;
+            float* row = x + (long)oy * rowStride, next = row + rowStride;
+            float* d0 = dy + (long)oy * dyRowStride, d1 = d0 + channelStride, d2 = d1 + channelStride, d3 = d2 + channelStride;
             for (int ox = 0; ox < dyRowStride; ox += Step)
             {
-                Vector256<float> u = Vector256.Load(row + ox), z = Vector256.Load(row + ox + Lanes);
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(d0 + ox), u, a0);
-                c0 = Vector256.FusedMultiplyAdd(Vector256.Load(d0 + ox + Lanes), z, c0);
+                Vector512<float> u = Vector512.Load(row + ox), z = Vector512.Load(next + ox);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(d0 + ox), u, a0);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Load(d0 + dyRowStride + ox), z, c0);
                 if (count > 1)
                 {
-                    a1 = Vector256.FusedMultiplyAdd(Vector256.Load(d1 + ox), u, a1);
-                    c1 = Vector256.FusedMultiplyAdd(Vector256.Load(d1 + ox + Lanes), z, c1);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(d1 + ox), u, a1);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Load(d1 + dyRowStride + ox), z, c1);
                 }
                 if (count > 2)
                 {
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Load(d2 + ox), u, a2);
-                    c2 = Vector256.FusedMultiplyAdd(Vector256.Load(d2 + ox + Lanes), z, c2);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(d2 + ox), u, a2);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Load(d2 + dyRowStride + ox), z, c2);
                 }
                 if (count > 3)
                 {
-                    a3 = Vector256.FusedMultiplyAdd(Vector256.Load(d3 + ox), u, a3);
-                    c3 = Vector256.FusedMultiplyAdd(Vector256.Load(d3 + ox + Lanes), z, c3);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(d3 + ox), u, a3);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Load(d3 + dyRowStride + ox), z, c3);
                 }
             }
         }
-        sums[0] = Vector256.Sum(a0 + c0);
-        if (count > 1) sums[1] = Vector256.Sum(a1 + c1);
-        if (count > 2) sums[2] = Vector256.Sum(a2 + c2);
-        if (count > 3) sums[3] = Vector256.Sum(a3 + c3);
+        if (oy < rows)
+        {
+            float* row = x + (long)oy * rowStride;
+            float* d0 = dy + (long)oy * dyRowStride, d1 = d0 + channelStride, d2 = d1 + channelStride, d3 = d2 + channelStride;
+            for (int ox = 0; ox < dyRowStride; ox += Step)
+            {
+                Vector512<float> u = Vector512.Load(row + ox);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(d0 + ox), u, a0);
+                if (count > 1) a1 = Vector512.FusedMultiplyAdd(Vector512.Load(d1 + ox), u, a1);
+                if (count > 2) a2 = Vector512.FusedMultiplyAdd(Vector512.Load(d2 + ox), u, a2);
+                if (count > 3) a3 = Vector512.FusedMultiplyAdd(Vector512.Load(d3 + ox), u, a3);
+            }
+        }
+        sums[0] = Vector512.Sum(a0 + c0);
+        if (count > 1) sums[1] = Vector512.Sum(a1 + c1);
+        if (count > 2) sums[2] = Vector512.Sum(a2 + c2);
+        if (count > 3) sums[3] = Vector512.Sum(a3 + c3);
     }
 
     private static Vector256<float> Bias(float* bias, int channel) => bias == null ? Vector256<float>.Zero : Vector256.Create(bias[channel]);

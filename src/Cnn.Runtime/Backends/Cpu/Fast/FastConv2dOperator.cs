@@ -45,7 +45,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
     // Output rows per column matrix: OutHeight when a whole image fits the cap, else a band of rows.
     private readonly int _bandRows;
-    private readonly bool _pointwise, _weightGradientByDots, _direct;
+    private readonly bool _pointwise, _weightGradientByDots, _direct, _directWeightGradient;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
 
     // The fused operator's epilogue (null for a plain convolution), and the one of the call in
@@ -94,6 +94,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         // few hundred dot products along the columns: packing both operands would cost more.
         _weightGradientByDots = (_outGroup < _mr || _depth < _nr) && _outGroup <= MaxDotRows;
         _direct = DirectConvolution.Applies(_g);
+        _directWeightGradient = DirectConvolution.AppliesToWeightGradient(_g);
 
         // Images per GEMM: enough for TargetColumns, no more than a worker's share of the largest
         // batch, and a column matrix within maxColumnFloats. A pointwise convolution reads its
@@ -117,11 +118,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         if (!_direct) _packed = new PackedWeightCache(checked(_g.Groups * _packedGroup), _ws);
         _ws.Reserve(CpuWorkspace.Region.PackedWeightsTransposed, (long)_g.Groups * _packedGroupTransposed);
         _ws.ReserveGemm(maxM, maxN, maxK);
-        if (_direct)
-        {
-            _ws.Reserve(CpuWorkspace.Region.Padded, DirectConvolution.PaddedSize(_g));
-            _ws.Reserve(CpuWorkspace.Region.PaddedGradient, DirectConvolution.PaddedGradientSize(_g));
-        }
+        if (_direct) _ws.Reserve(CpuWorkspace.Region.Padded, DirectConvolution.PaddedSize(_g));
+        if (_directWeightGradient) _ws.Reserve(CpuWorkspace.Region.PaddedGradient, DirectConvolution.PaddedGradientSize(_g));
         if (!_pointwise) _ws.Reserve(CpuWorkspace.Region.Columns, columnRows * columns);
         if (_chunk > 1) _ws.Reserve(CpuWorkspace.Region.Scratch, (long)_g.OutChannels * columns);
         if (_workers > 1)
@@ -408,7 +406,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             return;
         }
 
-        if (_direct && _inputGradient == null)
+        if (_directWeightGradient && _inputGradient == null)
         {
             float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker), paddedGradient = _ws.Get(CpuWorkspace.Region.PaddedGradient, worker);
             for (int n = first; n < end; n++)
