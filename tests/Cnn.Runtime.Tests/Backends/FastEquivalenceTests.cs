@@ -12,7 +12,7 @@ public class FastEquivalenceTests
     public static TheoryData<string, int> ConvCases()
     {
         var data = new TheoryData<string, int>();
-        foreach (string name in new[] { "odd", "stride2-padding1", "dilation2", "groups2", "pointwise", "pointwise-groups3-no-bias", "rectangular-no-bias", "same-rectangular", "same-width-only-dilated", "mnist-conv1", "direct-no-bias", "lenet-conv1" })
+        foreach (string name in new[] { "odd", "stride2-padding1", "dilation2", "groups2", "pointwise", "pointwise-groups3-no-bias", "rectangular-no-bias", "same-rectangular", "same-width-only-dilated", "mnist-conv1", "direct-no-bias", "lenet-conv1", "direct-five-outputs", "direct-one-output" })
         foreach (int batch in new[] { 1, 7, 64 })
             data.Add(name, batch);
         data.Add("wide", 1);
@@ -35,6 +35,8 @@ public class FastEquivalenceTests
         "mnist-conv1" => Geometries.Conv(batch, 1, 28, 28, 32, 3, padding: 1),
         "direct-no-bias" => Geometries.Conv(batch, 2, 7, 13, 7, 3, padding: 1, bias: false), // direct: channel blocks of 4 and 3, rows of 13 of 16
         "lenet-conv1" => Geometries.Conv(batch, 1, 28, 28, 6, 5, padding: 2),
+        "direct-five-outputs" => Geometries.Conv(batch, 2, 9, 30, 5, 3, padding: 1), // direct: channel blocks of 3 and 2, rows of 30 of 32, an odd row count
+        "direct-one-output" => Geometries.Conv(batch, 3, 6, 5, 1, 2, 2, 1, 1, 0, 1, 1, 1, 1, bias: true), // direct: one channel, 5×6 outputs
         "mnist-conv2" => Geometries.Conv(batch, 32, 14, 14, 64, 3, padding: 1),
         "wide" => Geometries.Conv(batch, 16, 13, 12, 40, 3, padding: 1),
         _ => throw new ArgumentException(name),

@@ -69,7 +69,7 @@ public class FastPathEquivalenceTests
         string[] names = ["output", "inputGradient", "weightGradient", "biasGradient"];
         for (int i = 0; i < names.Length; i++) GradientCheck.AssertRelative(expected[i], actual[i], Tolerance, names[i]);
 
-        // Twice on one operator, bitwise: the split path repacks its weights on every call.
+        // Twice on one operator, bitwise: the second call packs the same weights again, into the copy the layer keeps (PackedWeightCache).
         float[][] again = RunConv(CpuKernels.Fast, threads, g, batch, x, w, b, dy, calls: 2);
         for (int i = 0; i < names.Length; i++) Assert.Equal(actual[i], again[i]);
     }

@@ -8,7 +8,9 @@ namespace Cnn.Backends.Cpu;
 /// </summary>
 /// <remarks>
 /// Upload, Download and Copy follow <see cref="Span{T}.CopyTo(Span{T})"/>: the source is copied to
-/// the start of a destination at least as long. A backend and its operators are not thread-safe:
+/// the start of a destination at least as long. Every call that writes a buffer from outside the
+/// layers (Upload, Fill, Copy, Add, CopyStrided, the optimizer steps) bumps its
+/// <see cref="DeviceBuffer.Version"/>, which tells the fast convolutions when to repack their weights. A backend and its operators are not thread-safe:
 /// one network trains on one thread at a time.
 /// </remarks>
 public sealed class CpuBackend : IBackend
@@ -50,6 +52,7 @@ public sealed class CpuBackend : IBackend
     {
         Span<float> target = CpuTensor.Span(destination, source.Length, nameof(destination));
         source.CopyTo(target);
+        destination.Buffer.MarkWritten();
     }
 
     /// <inheritdoc/>
@@ -61,11 +64,18 @@ public sealed class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Fill(Tensor destination, float value) => CpuTensor.Span(destination, destination.Length, nameof(destination)).Fill(value);
+    public void Fill(Tensor destination, float value)
+    {
+        CpuTensor.Span(destination, destination.Length, nameof(destination)).Fill(value);
+        destination.Buffer.MarkWritten();
+    }
 
     /// <inheritdoc/>
-    public void Copy(Tensor source, Tensor destination) =>
+    public void Copy(Tensor source, Tensor destination)
+    {
         CpuTensor.Span(source, source.Length, nameof(source)).CopyTo(CpuTensor.Span(destination, source.Length, nameof(destination)));
+        destination.Buffer.MarkWritten();
+    }
 
     /// <inheritdoc/>
     public IConv2dOperator CreateConv2d(in Conv2dGeometry geometry) =>
@@ -114,6 +124,7 @@ public sealed class CpuBackend : IBackend
         for (; i <= n - System.Numerics.Vector<float>.Count; i += System.Numerics.Vector<float>.Count)
             (new System.Numerics.Vector<float>(x[i..]) + new System.Numerics.Vector<float>(y[i..])).CopyTo(z[i..]);
         for (; i < n; i++) z[i] = x[i] + y[i];
+        output.Buffer.MarkWritten();
     }
 
     /// <inheritdoc/>
@@ -125,6 +136,7 @@ public sealed class CpuBackend : IBackend
         Span<float> from = CpuTensor.Span(source, (long)(count - 1) * sourceStride + length, nameof(source));
         Span<float> to = CpuTensor.Span(destination, (long)(count - 1) * destinationStride + length, nameof(destination));
         for (int i = 0; i < count; i++) from.Slice(i * sourceStride, length).CopyTo(to.Slice(i * destinationStride, length));
+        destination.Buffer.MarkWritten();
     }
 
     /// <inheritdoc/>
@@ -159,6 +171,7 @@ public sealed class CpuBackend : IBackend
     {
         Span<float> p = CpuTensor.Span(parameters, parameters.Length, nameof(parameters));
         Span<float> g = CpuTensor.Span(gradients, parameters.Length, nameof(gradients));
+        gradients.Buffer.MarkWritten();
         return Kernels == CpuKernels.Fast ? Fast.FastOptimizers.AddPenalty(p, g, l1, l2) : PenaltyReference.Add<float>(p, g, l1, l2);
     }
 
@@ -171,6 +184,7 @@ public sealed class CpuBackend : IBackend
         Span<float> v = settings.Momentum != 0f ? CpuTensor.Span(velocity, n, nameof(velocity)) : default;
         if (Kernels == CpuKernels.Fast) Fast.FastOptimizers.SgdStep(p, g, v, settings);
         else SgdReference.Step<float>(p, g, v, settings);
+        parameters.Buffer.MarkWritten();
     }
 
     /// <inheritdoc/>
@@ -183,6 +197,7 @@ public sealed class CpuBackend : IBackend
         Span<float> v = CpuTensor.Span(secondMoment, n, nameof(secondMoment));
         if (Kernels == CpuKernels.Fast) Fast.FastOptimizers.AdamStep(p, g, m, v, settings);
         else AdamReference.Step<float>(p, g, m, v, settings);
+        parameters.Buffer.MarkWritten();
     }
 
     /// <summary>Stops the worker threads; the backend and its operators are unusable afterwards.</summary>

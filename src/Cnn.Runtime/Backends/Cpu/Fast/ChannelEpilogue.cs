@@ -7,14 +7,18 @@ namespace Cnn.Backends.Cpu.Fast;
 /// What a fast fused step applies to each output row before it leaves the cache: y = f(x·scale + shift)
 /// with a scale and shift per channel (the bias, or a batch norm folded in) and an elementwise
 /// activation f. ReLU and LeakyReLU are one SIMD pass with the affine step; the smooth activations
-/// run their own kernels over the row right after it. Prepared once per call, on the calling thread,
-/// and then only read by the workers.
+/// run their own kernels over the row right after it. Prepared on the calling thread, and then only
+/// read by the workers; the scale and shift are computed again only when the bias or the batch norm's
+/// tensors changed (their <see cref="DeviceBuffer.Version"/>), not on every call.
 /// </summary>
 internal sealed unsafe class ChannelEpilogue
 {
     private readonly float[] _scale, _shift;
     private readonly float _epsilon;
     private readonly bool _hasBatchNorm;
+
+    // The tensors the scale and shift were computed from; null before the first call.
+    private (TensorStamp Bias, TensorStamp Weight, TensorStamp Shift, TensorStamp Mean, TensorStamp Variance)? _preparedFrom;
 
     /// <param name="channels">Output channels (a convolution's) or features (a linear layer's).</param>
     /// <param name="epilogue">The batch norm (folded into the scale and shift) and the activation.</param>
@@ -37,8 +41,20 @@ internal sealed unsafe class ChannelEpilogue
     /// <summary>
     /// Sets this call's scale and shift: 1 and the bias (0 without one), or with the batch norm folded
     /// in, scale = γ / √(running variance + ε) and shift = β + (bias − running mean)·scale, in double.
+    /// Nothing to do when none of those tensors was written since the last call.
     /// </summary>
-    public void Prepare(float* bias, in BatchNormTensors batchNorm)
+    /// <param name="bias">The layer's bias; the empty tensor for a layer without one.</param>
+    /// <param name="batchNorm">The batch norm's tensors; <c>default</c> without one.</param>
+    public void Prepare(Tensor bias, in BatchNormTensors batchNorm)
+    {
+        var from = (TensorStamp.Of(bias), TensorStamp.Of(batchNorm.Weight), TensorStamp.Of(batchNorm.Bias),
+            TensorStamp.Of(batchNorm.RunningMean), TensorStamp.Of(batchNorm.RunningVariance));
+        if (_preparedFrom == from) return;
+        Compute(CpuTensor.OptionalPointer(bias, _scale.Length, nameof(bias)), batchNorm);
+        _preparedFrom = from;
+    }
+
+    private void Compute(float* bias, in BatchNormTensors batchNorm)
     {
         int channels = _scale.Length;
         if (!_hasBatchNorm)

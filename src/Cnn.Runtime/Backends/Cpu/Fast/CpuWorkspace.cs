@@ -39,7 +39,10 @@ internal sealed unsafe class CpuWorkspace
         /// <summary>A padded input image for the direct convolution.</summary>
         Padded,
 
-        /// <summary>Weights packed for the forward GEMM (shared by the workers: worker 0's slot).</summary>
+        /// <summary>An output gradient with rows padded to whole vectors, for the direct convolution's weight gradient.</summary>
+        PaddedGradient,
+
+        /// <summary>Weights packed for the forward GEMM when they are not kept (<see cref="PackedWeightCache"/>); shared by the workers: worker 0's slot.</summary>
         PackedWeights,
 
         /// <summary>Transposed weights packed for the input-gradient GEMM (shared: worker 0's slot).</summary>
@@ -106,6 +109,9 @@ internal sealed unsafe class CpuWorkspace
         }
         return workspace;
     }
+
+    /// <summary>How many times the operators on this workspace packed a layer's weights for a forward pass (tests read it).</summary>
+    public long WeightPacks { get; set; }
 
     /// <summary>Bytes held now, for tests and profiles.</summary>
     public long AllocatedBytes =>

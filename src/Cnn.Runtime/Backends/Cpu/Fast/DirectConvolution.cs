@@ -10,8 +10,12 @@ namespace Cnn.Backends.Cpu.Fast;
 /// Instead each image is copied once into a zero-padded buffer, and every output row is
 /// y[o, oy, ·] = b[o] + Σ_c Σ_kh Σ_kw w[o, c, kh, kw]·xpad[c, oy + kh, · + kw], sixteen outputs
 /// (two vectors) at a time, with up to four output channels sharing each load of the input, so that
-/// six to eight independent chains of multiply-adds hide most of their latency. The backward pass
-/// stays with im2col (see <see cref="FastConv2dOperator"/>); <see cref="Reference.Conv2dReference"/> is the reference.
+/// six to eight independent chains of multiply-adds hide most of their latency. The weight gradient
+/// goes the same way round: dW[o, c, kh, kw] = Σ_oy Σ_ox dy[o, oy, ox]·xpad[c, oy + kh, ox + kw], one tap
+/// at a time, sixteen positions (one 512-bit vector) of two rows of up to four output channels at once
+/// against one load of the padded input, over a copy of dy whose rows are padded with zeros to whole steps. The input gradient (which
+/// a first layer does not need) stays with im2col (see <see cref="FastConv2dOperator"/>);
+/// <see cref="Reference.Conv2dReference"/> is the reference.
 /// </summary>
 internal static unsafe class DirectConvolution
 {
@@ -44,8 +48,13 @@ internal static unsafe class DirectConvolution
 
     private static int PaddedHeight(in Conv2dGeometry g) => g.OutHeight + g.KernelHeight - 1;
 
-    /// <summary>Writes the output of one image; <paramref name="bias"/> may be null.</summary>
-    public static void Forward(in Conv2dGeometry g, float* image, float* weight, float* bias, float* output, float* padded)
+    /// <summary>Floats of the copy of one image's output gradient with rows padded to whole steps (a buffer per worker).</summary>
+    public static int PaddedGradientSize(in Conv2dGeometry g) => g.OutChannels * g.OutHeight * GradientRowWidth(g);
+
+    private static int GradientRowWidth(in Conv2dGeometry g) => (g.OutWidth + Step - 1) / Step * Step;
+
+    /// <summary>Copies one image into <paramref name="padded"/>, zeros around it.</summary>
+    private static void Pad(in Conv2dGeometry g, float* image, float* padded)
     {
         int ph = PaddedHeight(g), pw = PaddedWidth(g);
         new Span<float>(padded, PaddedSize(g)).Clear();
@@ -54,6 +63,13 @@ internal static unsafe class DirectConvolution
             for (int iy = 0; iy < rows; iy++)
                 new ReadOnlySpan<float>(image + ((long)c * g.InHeight + iy) * g.InWidth, columns)
                     .CopyTo(new Span<float>(padded + ((long)c * ph + iy + g.PaddingHeight) * pw + g.PaddingWidth, columns));
+    }
+
+    /// <summary>Writes the output of one image; <paramref name="bias"/> may be null.</summary>
+    public static void Forward(in Conv2dGeometry g, float* image, float* weight, float* bias, float* output, float* padded)
+    {
+        int ph = PaddedHeight(g), pw = PaddedWidth(g);
+        Pad(g, image, padded);
 
         // Blocks of up to four output channels, as even as possible (6 → 3 + 3), so each keeps several FMA chains busy.
         int blocks = (g.OutChannels + 3) / 4;
@@ -152,6 +168,128 @@ internal static unsafe class DirectConvolution
             a3.Store(tile + 3 * Step);
             c3.Store(tile + 3 * Step + Lanes);
         }
+    }
+
+    /// <summary>Whether the weight gradient of a convolution of <paramref name="g"/> runs here: a direct one, on 512-bit vectors.</summary>
+    public static bool AppliesToWeightGradient(in Conv2dGeometry g) => Applies(g) && Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// The weight and bias gradients of one image, written, or added to what they hold when
+    /// <paramref name="accumulate"/>; either may be null (not wanted).
+    /// </summary>
+    public static void WeightGradient(in Conv2dGeometry g, float* image, float* outputGradient, float* weightGradient, float* biasGradient,
+        bool accumulate, float* padded, float* paddedGradient)
+    {
+        int plane = g.OutHeight * g.OutWidth;
+        if (biasGradient != null)
+            for (int o = 0; o < g.OutChannels; o++)
+            {
+                float sum = RowOps.Sum(outputGradient + (long)o * plane, plane);
+                biasGradient[o] = accumulate ? biasGradient[o] + sum : sum;
+            }
+        if (weightGradient == null) return;
+
+        Pad(g, image, padded);
+        int gw = GradientRowWidth(g);
+        for (int row = 0; row < g.OutChannels * g.OutHeight; row++)
+        {
+            var target = new Span<float>(paddedGradient + (long)row * gw, gw);
+            new ReadOnlySpan<float>(outputGradient + (long)row * g.OutWidth, g.OutWidth).CopyTo(target);
+            target[g.OutWidth..].Clear();
+        }
+
+        int blocks = (g.OutChannels + 3) / 4;
+        for (int block = 0; block < blocks; block++)
+        {
+            (int first, int end) = WorkerPool.Share(g.OutChannels, block, blocks);
+            switch (end - first)
+            {
+                case 4: GradientBlock<Four>(g, padded, paddedGradient, weightGradient, first, accumulate); break;
+                case 3: GradientBlock<Three>(g, padded, paddedGradient, weightGradient, first, accumulate); break;
+                case 2: GradientBlock<Two>(g, padded, paddedGradient, weightGradient, first, accumulate); break;
+                default: GradientBlock<One>(g, padded, paddedGradient, weightGradient, first, accumulate); break;
+            }
+        }
+    }
+
+    /// <summary>The weight gradient of output channels [first, first + TCount), tap by tap.</summary>
+    private static void GradientBlock<TCount>(in Conv2dGeometry g, float* padded, float* paddedGradient, float* weightGradient, int first, bool accumulate)
+        where TCount : struct, IChannelCount
+    {
+        int count = TCount.Value, depth = g.InChannels * g.KernelHeight * g.KernelWidth, ph = PaddedHeight(g), pw = PaddedWidth(g);
+        int gw = GradientRowWidth(g), gradientPlane = g.OutHeight * gw;
+        float* sums = stackalloc float[4];
+        float* dy = paddedGradient + (long)first * gradientPlane;
+        int tap = 0;
+        for (int c = 0; c < g.InChannels; c++)
+            for (int kh = 0; kh < g.KernelHeight; kh++)
+                for (int kw = 0; kw < g.KernelWidth; kw++, tap++)
+                {
+                    GradientTap<TCount>(padded + ((long)c * ph + kh) * pw + kw, pw, dy, gradientPlane, gw, g.OutHeight, sums);
+                    for (int i = 0; i < count; i++)
+                    {
+                        float* dw = weightGradient + (long)(first + i) * depth + tap;
+                        *dw = accumulate ? *dw + sums[i] : sums[i];
+                    }
+                }
+    }
+
+    /// <summary>
+    /// Σ over every output position of dy[i, ·]·x at that position's tap, for TCount channels into
+    /// <paramref name="sums"/>; the rows of dy are whole steps wide, zeros past the output's width.
+    /// Two rows at a time, each channel's rows in chains of their own: one 512-bit vector per step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GradientTap<TCount>(float* x, int rowStride, float* dy, int channelStride, int dyRowStride, int rows, float* sums)
+        where TCount : struct, IChannelCount
+    {
+        int count = TCount.Value;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default; // even rows
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default; // odd rows
+        int oy = 0;
+        for (; oy + 2 <= rows; oy += 2)
+        {
+            float* row = x + (long)oy * rowStride, next = row + rowStride;
+            float* d0 = dy + (long)oy * dyRowStride, d1 = d0 + channelStride, d2 = d1 + channelStride, d3 = d2 + channelStride;
+            for (int ox = 0; ox < dyRowStride; ox += Step)
+            {
+                Vector512<float> u = Vector512.Load(row + ox), z = Vector512.Load(next + ox);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(d0 + ox), u, a0);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Load(d0 + dyRowStride + ox), z, c0);
+                if (count > 1)
+                {
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(d1 + ox), u, a1);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Load(d1 + dyRowStride + ox), z, c1);
+                }
+                if (count > 2)
+                {
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(d2 + ox), u, a2);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Load(d2 + dyRowStride + ox), z, c2);
+                }
+                if (count > 3)
+                {
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(d3 + ox), u, a3);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Load(d3 + dyRowStride + ox), z, c3);
+                }
+            }
+        }
+        if (oy < rows)
+        {
+            float* row = x + (long)oy * rowStride;
+            float* d0 = dy + (long)oy * dyRowStride, d1 = d0 + channelStride, d2 = d1 + channelStride, d3 = d2 + channelStride;
+            for (int ox = 0; ox < dyRowStride; ox += Step)
+            {
+                Vector512<float> u = Vector512.Load(row + ox);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(d0 + ox), u, a0);
+                if (count > 1) a1 = Vector512.FusedMultiplyAdd(Vector512.Load(d1 + ox), u, a1);
+                if (count > 2) a2 = Vector512.FusedMultiplyAdd(Vector512.Load(d2 + ox), u, a2);
+                if (count > 3) a3 = Vector512.FusedMultiplyAdd(Vector512.Load(d3 + ox), u, a3);
+            }
+        }
+        sums[0] = Vector512.Sum(a0 + c0);
+        if (count > 1) sums[1] = Vector512.Sum(a1 + c1);
+        if (count > 2) sums[2] = Vector512.Sum(a2 + c2);
+        if (count > 3) sums[3] = Vector512.Sum(a3 + c3);
     }
 
     private static Vector256<float> Bias(float* bias, int channel) => bias == null ? Vector256<float>.Zero : Vector256.Create(bias[channel]);

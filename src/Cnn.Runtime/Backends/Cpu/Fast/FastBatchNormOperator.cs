@@ -79,6 +79,7 @@ internal sealed unsafe class FastBatchNormOperator : IBatchNormOperator, IParall
                 variance[c] = (float)((1 - momentum) * variance[c] + momentum * (double)_batchVariance[c] * perChannel / (perChannel - 1));
             }
             if (tracked != null) tracked[0] += 1f;
+            RunningStatistics.MarkWritten(runningMean, runningVariance);
         }
         _ready = true;
     }

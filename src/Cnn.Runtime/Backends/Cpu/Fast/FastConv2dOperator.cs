@@ -4,15 +4,17 @@ namespace Cnn.Backends.Cpu.Fast;
 /// Convolution as im2col + GEMM. The batch is split into fixed, contiguous shares, one per worker,
 /// and each worker unfolds a few images at a time side by side into its own column matrix, so that
 /// one GEMM covers them all: small planes (6×6, 10×10) otherwise make GEMMs a few dozen columns
-/// wide, and a weight gradient whose depth is one image's plane. The weights are packed once per
-/// call, on the calling thread, and shared by all workers. Groups become one GEMM per group over
+/// wide, and a weight gradient whose depth is one image's plane. The weights are packed on the
+/// calling thread and shared by all workers, and kept packed between calls while they do not change
+/// (<see cref="PackedWeightCache"/>), so inference packs them once. Groups become one GEMM per group over
 /// that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold. A batch smaller than
 /// the worker count (batch-1 inference) splits each image's GEMM instead, by rows of output
 /// channels or by columns of output positions. Weight and bias gradients are summed per worker and
 /// reduced in worker order, so results depend only on the thread count. An image whose column matrix
 /// alone exceeds the cap (VGG's 224×224 layers: 64·9 rows × 50,176 columns) is unfolded in bands of
-/// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer's forward
-/// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead.
+/// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer (few
+/// input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead, forward and for
+/// its weight gradient; an input gradient, which a first layer does not need, takes the im2col path.
 /// As a fused operator (<see cref="IFusedConv2dOperator"/>), the step that adds the bias to each
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
 /// the activation, while the row is still in cache.
@@ -43,7 +45,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
     // Output rows per column matrix: OutHeight when a whole image fits the cap, else a band of rows.
     private readonly int _bandRows;
-    private readonly bool _pointwise, _weightGradientByDots, _direct;
+    private readonly bool _pointwise, _weightGradientByDots, _direct, _directWeightGradient;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
 
     // The fused operator's epilogue (null for a plain convolution), and the one of the call in
@@ -56,9 +58,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly FastPool2dOperator? _fusedPool;
     private float* _pooled;
 
-    // The weights, packed once per call for all images (workspace regions PackedWeights and
-    // PackedWeightsTransposed): W_g for the forward GEMM, W_gᵀ for the input gradient.
+    // The weights packed for all images: W_g for the forward GEMM (kept between calls while the
+    // weights stay the same), W_gᵀ for the input gradient (workspace region PackedWeightsTransposed, once per call).
     private readonly int _packedGroup, _packedGroupTransposed;
+    private readonly PackedWeightCache? _packed;
 
     // The call in flight, read by the workers.
     private Work _work;
@@ -68,9 +71,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private int _splitFirstRow, _splitEndRow;
     private float* _input, _weight, _bias, _output, _outputGradient, _inputGradient, _weightGradient, _biasGradient, _splitImage, _splitColumns, _splitOutput;
 
-    // The shared packed-weight buffers of the call in flight. The calling thread takes them from the
-    // workspace before any worker starts: a workspace slot may be (re)allocated on first use, so the
-    // workers must never be the first to ask for a slot they share.
+    // The packed-weight buffers of the call in flight. The calling thread finds them before any worker
+    // starts: a workspace slot may be (re)allocated on first use, so the workers must never be the
+    // first to ask for a slot they share.
     private float* _packedWeights, _packedWeightsTransposed;
 
     /// <param name="geometry">The layer's shapes.</param>
@@ -97,6 +100,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         // few hundred dot products along the columns: packing both operands would cost more.
         _weightGradientByDots = (_outGroup < _mr || _depth < _nr) && _outGroup <= MaxDotRows;
         _direct = DirectConvolution.Applies(_g);
+        _directWeightGradient = DirectConvolution.AppliesToWeightGradient(_g);
 
         // Images per GEMM: enough for TargetColumns, no more than a worker's share of the largest
         // batch, and a column matrix within maxColumnFloats. A pointwise convolution reads its
@@ -117,9 +121,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _packedGroupTransposed = Sgemm.PackedASize(_kernel, _depth, _outGroup);
         _ws = pool.Workspace;
         _ws.Reserve(CpuWorkspace.Region.PackedWeights, (long)_g.Groups * _packedGroup);
+        if (!_direct) _packed = new PackedWeightCache(checked(_g.Groups * _packedGroup), _ws);
         _ws.Reserve(CpuWorkspace.Region.PackedWeightsTransposed, (long)_g.Groups * _packedGroupTransposed);
         _ws.ReserveGemm(maxM, maxN, maxK);
         if (_direct) _ws.Reserve(CpuWorkspace.Region.Padded, DirectConvolution.PaddedSize(_g));
+        if (_directWeightGradient) _ws.Reserve(CpuWorkspace.Region.PaddedGradient, DirectConvolution.PaddedGradientSize(_g));
         if (!_pointwise) _ws.Reserve(CpuWorkspace.Region.Columns, columnRows * columns);
         if (_chunk > 1) _ws.Reserve(CpuWorkspace.Region.Scratch, (long)_g.OutChannels * columns);
         if (_workers > 1)
@@ -128,6 +134,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             _ws.Reserve(CpuWorkspace.Region.BiasPartials, _g.OutChannels);
         }
     }
+
+    /// <summary>Bytes of the weights kept packed between calls (0 until two calls in a row see the same weights).</summary>
+    internal long KeptWeightBytes => _packed?.AllocatedBytes ?? 0;
 
     /// <summary>Output rows per column matrix: OutHeight unless an image's columns exceed the cap.</summary>
     internal int BandRows => _bandRows;
@@ -146,7 +155,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output, Tensor unpooled = default)
     {
         if (_epilogue is null) throw new InvalidOperationException("This convolution was created without an epilogue; create it with IBackend.CreateFusedConv2d.");
-        _epilogue.Prepare(_g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null, batchNorm);
+        _epilogue.Prepare(_g.HasBias ? bias : default, batchNorm);
         _callEpilogue = _epilogue;
         _pooled = null;
         if (_fusedPool is null)
@@ -175,7 +184,6 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
-        _packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
 
         if (_direct)
         {
@@ -184,8 +192,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             return;
         }
 
+        _packedWeights = _packed!.Find(weight, out bool pack);
         int splitWorkers = SplitWorkers(batch);
-        if (splitWorkers <= 1 || !_splitRows) PackWeights(0, _outGroup);
+        if (pack && (splitWorkers <= 1 || !_splitRows)) PackWeights(0, _outGroup);
         if (splitWorkers <= 1)
         {
             _work = Work.Forward;
@@ -212,7 +221,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 }
                 _work = Work.ForwardSplit;
                 _splitOutput = _output + (long)n * _g.OutputSize + (long)y0 * _g.OutWidth;
-                _splitPack = n == 0 && y0 == 0;
+                _splitPack = pack && n == 0 && y0 == 0;
                 _pool.Run(this, splitWorkers);
             }
         // The workers shared each image: it is whole only now.
@@ -434,6 +443,14 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             return;
         }
 
+        if (_directWeightGradient && _inputGradient == null)
+        {
+            float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker), paddedGradient = _ws.Get(CpuWorkspace.Region.PaddedGradient, worker);
+            for (int n = first; n < end; n++)
+                DirectConvolution.WeightGradient(_g, _input + (long)n * _g.InputSize, _outputGradient + (long)n * _g.OutputSize,
+                    weightGradient, biasGradient, accumulate: n > first, padded, paddedGradient);
+            return;
+        }
         if (Banded)
         {
             for (int n = first; n < end; n++) BackwardBands(worker, n, weightGradient, biasGradient, accumulate: n > first);

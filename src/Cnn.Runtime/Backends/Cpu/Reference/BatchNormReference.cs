@@ -138,6 +138,7 @@ internal sealed class ReferenceBatchNormOperator : IBatchNormOperator
             CpuTensor.Span(runningVariance, _g.Channels, nameof(runningVariance)),
             CpuTensor.OptionalSpan(batchesTracked, 1, nameof(batchesTracked)),
             CpuTensor.Span(output, count, nameof(output)), training, _savedMean, _savedInverseStd);
+        if (training) RunningStatistics.MarkWritten(runningMean, runningVariance);
         _training = training;
         _ready = true;
     }
