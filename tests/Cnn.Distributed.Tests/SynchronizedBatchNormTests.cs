@@ -1,5 +1,6 @@
 using Cnn.Backends;
 using Cnn.Backends.Cpu;
+using Cnn.Training;
 
 namespace Cnn.Distributed.Tests;
 
@@ -161,6 +162,50 @@ public sealed class SynchronizedBatchNormTests
             float[] values = new float[tensor.Length];
             _backend.Download(tensor, values);
             return values[..length];
+        }
+    }
+}
+
+/// <summary>Data-parallel <c>Fit</c> with synchronized batch norm on an in-process group: the cases that need no MPI.</summary>
+public sealed class SynchronizedBatchNormFitTests
+{
+    [Fact]
+    public void ALossThatIsNotFiniteOnOneRankOnly_StopsEveryRankAlike_WithoutMismatchingTheCollectives()
+    {
+        const int Ranks = 2, Batch = 8, Steps = 4, DivergingStep = 3;
+        var failures = new Exception?[Ranks];
+        new InProcessGroup(Ranks).Run(world =>
+        {
+            using var cpu = new CpuBackend(CpuKernels.Fast, threads: 1);
+            using var network = new TutorialBnNet(Batch, new SynchronizedBatchNormBackend(cpu, world), seed: 1);
+            var options = new Cnn.Training.FitOptions
+            {
+                Optimizer = new Cnn.Optimizers.Sgd(network, learningRate: 0.05f),
+                Loss = new NotFiniteAt(Cnn.Losses.Loss.For(network), step: world.Rank == 1 ? DivergingStep : int.MaxValue),
+                Epochs = 1,
+                BatchSize = Batch,
+                Seed = Training.Seed,
+                Distributed = world,
+            };
+            failures[world.Rank] = Record.Exception(() => network.Fit(Training.Data(Steps * Batch * Ranks), validation: null, options));
+        });
+        for (int rank = 0; rank < Ranks; rank++)
+        {
+            Assert.IsType<Cnn.Training.TrainingDivergedException>(failures[rank]);
+        }
+    }
+
+    /// <summary>A loss that returns NaN at one step (from 1) on this rank, and the inner loss otherwise.</summary>
+    private sealed class NotFiniteAt(Cnn.Losses.ILoss inner, int step) : Cnn.Losses.ILoss
+    {
+        private int _calls;
+
+        public string Name => inner.Name;
+
+        public float Compute(INetwork network, int batch)
+        {
+            float loss = inner.Compute(network, batch);
+            return ++_calls == step ? float.NaN : loss;
         }
     }
 }
