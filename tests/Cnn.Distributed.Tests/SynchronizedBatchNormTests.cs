@@ -12,10 +12,20 @@ public sealed class SynchronizedBatchNormTests
 {
     private const float Epsilon = 1e-5f, Momentum = 0.1f;
 
+    /// <summary>
+    /// The operators: "fast" and "reference" are the CPU backend's kernels synchronized between their
+    /// passes (the fast one's SIMD planes need 16 values or more per channel and sample, fewer run the
+    /// reference); "host" is the host-copy operator that other backends (CUDA) get, reached here through
+    /// an inner backend that is not the CPU backend.
+    /// </summary>
     [Theory]
-    [InlineData(2, 4, 3, 10)] // BatchNorm2d: two ranks of four samples, ten values per channel and sample
-    [InlineData(3, 2, 4, 1)]  // BatchNorm1d: three ranks of two samples, one value per channel and sample
-    public void TrainingForwardAndBackward_MatchOneProcessOnTheConcatenatedBatch(int ranks, int batch, int channels, int spatial)
+    [InlineData("fast", 2, 4, 3, 20)]      // BatchNorm2d: two ranks of four samples, twenty values per channel and sample
+    [InlineData("fast", 2, 3, 2, 37)]      // a tail after the SIMD lanes, and three threads over two channels
+    [InlineData("reference", 2, 4, 3, 10)]
+    [InlineData("host", 2, 4, 3, 20)]
+    [InlineData("fast", 3, 2, 4, 1)]       // BatchNorm1d: three ranks of two samples, one value per channel and sample
+    [InlineData("host", 3, 2, 4, 1)]
+    public void TrainingForwardAndBackward_MatchOneProcessOnTheConcatenatedBatch(string kind, int ranks, int batch, int channels, int spatial)
     {
         int perRank = batch * channels * spatial, total = ranks * perRank;
         var random = new Random(1234);
@@ -42,8 +52,10 @@ public sealed class SynchronizedBatchNormTests
         var group = new InProcessGroup(ranks);
         group.Run(rank =>
         {
-            using var cpu = new CpuBackend(CpuKernels.Fast, threads: 1);
-            var run = new BatchNormRun(new SynchronizedBatchNormBackend(cpu, rank), new BatchNormGeometry(batch, channels, spatial, Epsilon, Momentum),
+            using var cpu = new CpuBackend(kind == "reference" ? CpuKernels.Reference : CpuKernels.Fast, threads: kind == "fast" ? 3 : 1);
+            using var one = new SingleProcessCollectives();
+            IBackend inner = kind == "host" ? new SynchronizedBatchNormBackend(cpu, one) : cpu; // forwards everything, and is not a CpuBackend
+            var run = new BatchNormRun(new SynchronizedBatchNormBackend(inner, rank), new BatchNormGeometry(batch, channels, spatial, Epsilon, Momentum),
                 weight, bias, runningMean, runningVariance);
             run.TrainingStep(batch, x.AsSpan(rank.Rank * perRank, perRank).ToArray(), dy.AsSpan(rank.Rank * perRank, perRank).ToArray());
             run.Evaluate(batch, x.AsSpan(rank.Rank * perRank, perRank).ToArray());

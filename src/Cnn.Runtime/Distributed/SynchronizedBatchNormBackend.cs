@@ -1,4 +1,5 @@
 using Cnn.Backends;
+using Cnn.Backends.Cpu;
 
 namespace Cnn.Distributed;
 
@@ -10,9 +11,10 @@ namespace Cnn.Distributed;
 /// statistics, W ranks of batch B train as one process of batch W·B does, batch norm included.
 /// </summary>
 /// <remarks>
-/// The synchronized operator computes on host copies of the tensors with the reference batch-norm kernel
-/// (see <see cref="Backends.Cpu.Reference.BatchNormReference"/>), so it runs on every backend, CUDA included (through
-/// Download and Upload; not inside a captured CUDA graph). Evaluation uses the running statistics and
+/// On the CPU backend the synchronized operator is the backend's own kernel (fast or reference) with the
+/// all-reduces between its passes. On any other backend (CUDA) it computes on host copies of the tensors
+/// with the reference kernel (see <see cref="Backends.Cpu.Reference.BatchNormReference"/>), through
+/// Download and Upload (so not inside a captured CUDA graph). Evaluation uses the running statistics and
 /// <see cref="Inner"/>'s own operator, with no communication. Every training forward and backward is
 /// collective: all ranks must run it, with the same layers. With one rank the backend's own operator is used.
 /// Disposing this backend disposes nothing: <see cref="Inner"/> stays its creator's to dispose.
@@ -47,10 +49,12 @@ public sealed class SynchronizedBatchNormBackend : IBackend
     public string Name => Inner.Name + "+syncbn";
 
     /// <summary>A batch norm that all-reduces its statistics in training; with one rank, the inner backend's own.</summary>
+    /// <exception cref="ArgumentException">The geometry is inconsistent (see <see cref="GeometryChecks"/>).</exception>
     public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry)
     {
         GeometryChecks.Validate(geometry);
-        return Group.WorldSize == 1 ? Inner.CreateBatchNorm(geometry) : new SynchronizedBatchNormOperator(Inner, geometry, Group);
+        if (Group.WorldSize == 1) return Inner.CreateBatchNorm(geometry);
+        return Inner is CpuBackend cpu ? cpu.CreateBatchNorm(geometry, Group) : new SynchronizedBatchNormOperator(Inner, geometry, Group);
     }
 
     /// <inheritdoc/>

@@ -12,7 +12,8 @@ namespace Cnn.Distributed;
 /// </summary>
 /// <remarks>
 /// Training runs <see cref="BatchNormReference"/> on host copies of the tensors (Download, compute,
-/// Upload), so it works on any backend, CUDA included, at the cost of copies and of the reference loops;
+/// Upload), so it works on any backend, CUDA included, at the cost of copies and of the reference loops
+/// (the CPU backend synchronizes its own kernels instead);
 /// evaluation (and its backward) is the backend's own operator. Every rank must make the same calls.
 /// </remarks>
 internal sealed class SynchronizedBatchNormOperator : IBatchNormOperator

@@ -187,17 +187,22 @@ public static class BatchNormReference
         => values.Slice((sample * g.Channels + channel) * g.Spatial, g.Spatial);
 }
 
-/// <summary>The reference batch norm in float, behind the operator interface. Keeps the statistics of its last forward for the backward pass.</summary>
+/// <summary>
+/// The reference batch norm in float, behind the operator interface. Keeps the statistics of its last
+/// forward for the backward pass. With a group, training synchronizes the statistics over its ranks.
+/// </summary>
 internal sealed class ReferenceBatchNormOperator : IBatchNormOperator
 {
     private readonly BatchNormGeometry _g;
+    private readonly ICollectives? _group;
     private readonly float[] _savedMean, _savedInverseStd;
     private bool _training, _ready;
 
-    public ReferenceBatchNormOperator(in BatchNormGeometry geometry)
+    public ReferenceBatchNormOperator(in BatchNormGeometry geometry, ICollectives? group = null)
     {
         GeometryChecks.Validate(geometry);
         _g = geometry;
+        _group = group;
         _savedMean = new float[geometry.Channels];
         _savedInverseStd = new float[geometry.Channels];
     }
@@ -213,7 +218,7 @@ internal sealed class ReferenceBatchNormOperator : IBatchNormOperator
             CpuTensor.Span(runningMean, _g.Channels, nameof(runningMean)),
             CpuTensor.Span(runningVariance, _g.Channels, nameof(runningVariance)),
             CpuTensor.OptionalSpan(batchesTracked, 1, nameof(batchesTracked)),
-            CpuTensor.Span(output, count, nameof(output)), training, _savedMean, _savedInverseStd);
+            CpuTensor.Span(output, count, nameof(output)), training, _savedMean, _savedInverseStd, _group);
         _training = training;
         _ready = true;
     }
@@ -230,6 +235,6 @@ internal sealed class ReferenceBatchNormOperator : IBatchNormOperator
             CpuTensor.OptionalSpan(inputGradient, count, nameof(inputGradient)),
             CpuTensor.OptionalSpan(weightGradient, _g.Channels, nameof(weightGradient)),
             CpuTensor.OptionalSpan(biasGradient, _g.Channels, nameof(biasGradient)),
-            _training, _savedMean, _savedInverseStd);
+            _training, _savedMean, _savedInverseStd, _group);
     }
 }
