@@ -127,18 +127,27 @@ public sealed unsafe class NcclCollectives : ICollectives
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="op"/> is not a <see cref="ReduceOp"/>.</exception>
     /// <exception cref="NcclException">NCCL failed or timed out; the communicator is then aborted.</exception>
     /// <exception cref="ObjectDisposedException">The collectives were disposed.</exception>
-    public void AllReduce(Span<float> values, ReduceOp op)
+    public void AllReduce(Span<float> values, ReduceOp op) => AllReduceHost(values, op, NcclDataType.Float32, "floats");
+
+    /// <summary>Copies <paramref name="values"/> to the device, all-reduces them there in double (<c>ncclFloat64</c>), and copies the result back.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="op"/> is not a <see cref="ReduceOp"/>.</exception>
+    /// <exception cref="NcclException">NCCL failed or timed out; the communicator is then aborted.</exception>
+    /// <exception cref="ObjectDisposedException">The collectives were disposed.</exception>
+    public void AllReduce(Span<double> values, ReduceOp op) => AllReduceHost(values, op, NcclDataType.Float64, "doubles");
+
+    private void AllReduceHost<T>(Span<T> values, ReduceOp op, NcclDataType type, string what) where T : unmanaged
     {
         NcclRedOp nccl = ToNccl(op);
         ThrowIfUnusable();
         if (values.IsEmpty) return;
-        long bytes = (long)values.Length * sizeof(float);
+        long bytes = (long)values.Length * sizeof(T);
         ulong device = Staging(bytes);
-        fixed (float* host = values)
+        string call = $"ncclAllReduce of {values.Length} {what}";
+        fixed (T* host = values)
         {
             _backend.CopyToDevice(device, host, bytes, "staging an NCCL all-reduce");
-            Check(NcclNative.ncclAllReduce((void*)device, (void*)device, (nuint)values.Length, NcclDataType.Float32, nccl, _comm, _backend.Stream), $"ncclAllReduce of {values.Length} floats");
-            Wait($"ncclAllReduce of {values.Length} floats");
+            Check(NcclNative.ncclAllReduce((void*)device, (void*)device, (nuint)values.Length, type, nccl, _comm, _backend.Stream), call);
+            Wait(call);
             _backend.CopyToHost(host, device, bytes, "reading an NCCL all-reduce back");
         }
     }

@@ -61,6 +61,7 @@ internal enum NcclResult
 internal enum NcclDataType
 {
     Float32 = 7,
+    Float64 = 8,
 }
 
 /// <summary>The <c>ncclRedOp_t</c> values used here, of src/nccl.h.in (<c>ncclAvg</c> since NCCL 2.10).</summary>

@@ -15,6 +15,12 @@ public sealed class SingleProcessCollectives : ICollectives
         if (op is not (ReduceOp.Sum or ReduceOp.Mean)) throw new ArgumentOutOfRangeException(nameof(op), op, "Not a ReduceOp.");
     }
 
+    /// <summary>The sum and the mean over one rank are its own values.</summary>
+    public void AllReduce(Span<double> values, ReduceOp op)
+    {
+        if (op is not (ReduceOp.Sum or ReduceOp.Mean)) throw new ArgumentOutOfRangeException(nameof(op), op, "Not a ReduceOp.");
+    }
+
     /// <summary>Leaves <paramref name="values"/> as they are: rank 0 is the only root.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not 0.</exception>
     public void Broadcast(Span<float> values, int root)

@@ -50,8 +50,9 @@ public sealed class NcclTests(ITestOutputHelper output)
             new[] { ("Success", 0), ("UnhandledCudaError", 1), ("SystemError", 2), ("InternalError", 3), ("InvalidArgument", 4),
              ("InvalidUsage", 5), ("RemoteError", 6), ("InProgress", 7), ("Timeout", 8) },
             Enum.GetValues<NcclResult>().Select(value => (value.ToString(), (int)value)));
-        // ncclFloat32 = 7, ncclFloat = 7 (ncclDataType_t)
+        // ncclFloat32 = 7, ncclFloat = 7, ncclFloat64 = 8, ncclDouble = 8 (ncclDataType_t)
         Assert.Equal(7, (int)NcclDataType.Float32);
+        Assert.Equal(8, (int)NcclDataType.Float64);
         // ncclSum = 0, ..., ncclAvg = 4 (ncclRedOp_t)
         Assert.Equal(0, (int)NcclRedOp.Sum);
         Assert.Equal(4, (int)NcclRedOp.Avg);

@@ -22,6 +22,7 @@ internal static class Workers
             {
                 ["collectives"] => Collectives(world),
                 ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
+                ["train-bn", string batch, string steps, string output] => TrainBatchNorm(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
                 ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
                 ["fashion", string limit, string output] => Fashion(world, int.Parse(limit, CultureInfo.InvariantCulture), output),
                 ["resume", string directory, string output] => Resume(world, directory, output),
@@ -53,6 +54,17 @@ internal static class Workers
         world.AllReduce(mean, ReduceOp.Mean);
         Expect(mean, [(size - 1) / 2f, size - 1f], world, "mean");
 
+        // Doubles keep what floats would round away (2^-40 next to 1) and hold what floats cannot (2^200); these sums are exact.
+        double[] precise = [1 + rank * Math.Pow(2, -40), Math.Pow(2, 200) * (rank + 1)];
+        world.AllReduce(precise, ReduceOp.Sum);
+        double[] expectedPrecise = [size + Math.Pow(2, -40) * (size * (size - 1) / 2), Math.Pow(2, 200) * triangle];
+        if (precise[0] != expectedPrecise[0] || precise[1] != expectedPrecise[1])
+            throw new InvalidOperationException($"rank {rank} of {size}: double sum is [{precise[0]:R}, {precise[1]:R}], expected [{expectedPrecise[0]:R}, {expectedPrecise[1]:R}]");
+        double[] preciseMean = [rank * Math.Pow(2, -40)];
+        world.AllReduce(preciseMean, ReduceOp.Mean);
+        if (preciseMean[0] != Math.Pow(2, -40) * (size - 1) / 2.0)
+            throw new InvalidOperationException($"rank {rank} of {size}: double mean is {preciseMean[0]:R}, expected {Math.Pow(2, -40) * (size - 1) / 2.0:R}");
+
         int root = size - 1;
         float[] broadcast = rank == root ? [7, 8, 9] : [0, 0, 0];
         world.Broadcast(broadcast, root);
@@ -81,6 +93,21 @@ internal static class Workers
     {
         float[] parameters = Training.Run(world, batch, steps);
         if (world.Rank == 0) Training.Write(output, parameters);
+        return 0;
+    }
+
+    /// <summary>
+    /// Trains the batch-norm variant with synchronized batch norm for <paramref name="steps"/> steps; rank 0 writes the
+    /// parameters to <paramref name="output"/> and the buffers (running statistics) to <paramref name="output"/>.buffers.
+    /// </summary>
+    private static int TrainBatchNorm(MpiCollectives world, int batch, int steps, string output)
+    {
+        (float[] parameters, float[] buffers) = Training.RunBatchNorm(world, batch, steps);
+        if (world.Rank == 0)
+        {
+            Training.Write(output, parameters);
+            Training.Write(output + ".buffers", buffers);
+        }
         return 0;
     }
 
@@ -237,14 +264,23 @@ internal static class Training
     /// <summary>
     /// <paramref name="steps"/> plain SGD steps (learning rate 0.05) at <paramref name="batch"/> samples per rank,
     /// on one thread, from the same seeded initialisation; one epoch of steps × batch × world size samples.
+    /// Returns the parameters (<see cref="Run"/>), or with <see cref="RunBatchNorm"/> the batch-norm variant's
+    /// parameters and buffers (running statistics), its batch norms synchronized over the ranks.
     /// </summary>
-    public static float[] Run(ICollectives? world, int batch, int steps)
+    public static float[] Run(ICollectives? world, int batch, int steps) => Train(world, batch, steps, batchNorm: false).Parameters;
+
+    /// <inheritdoc cref="Run"/>
+    public static (float[] Parameters, float[] Buffers) RunBatchNorm(ICollectives? world, int batch, int steps) => Train(world, batch, steps, batchNorm: true);
+
+    private static (float[] Parameters, float[] Buffers) Train(ICollectives? world, int batch, int steps, bool batchNorm)
     {
         int worldSize = world?.WorldSize ?? 1;
         ImageDataset data = Data(steps * batch * worldSize);
-        using var backend = new CpuBackend(CpuKernels.Fast, threads: 1);
+        using var cpu = new CpuBackend(CpuKernels.Fast, threads: 1);
+        Cnn.Backends.IBackend backend = batchNorm && world is not null ? new SynchronizedBatchNormBackend(cpu, world) : cpu;
         // Ranks other than 0 start from another seed: the broadcast must overwrite their parameters.
-        using var network = new TutorialNet(batch, backend, seed: world is { Rank: > 0 } ? 99UL : 1UL);
+        ulong seed = world is { Rank: > 0 } ? 99UL : 1UL;
+        using INetwork network = batchNorm ? new TutorialBnNet(batch, backend, seed) : new TutorialNet(batch, backend, seed);
         var options = new FitOptions
         {
             Optimizer = new Sgd(network, learningRate: 0.05f),
@@ -256,9 +292,10 @@ internal static class Training
         };
         IReadOnlyList<EpochResult> history = network.Fit(data, validation: null, options);
         if (world is null || world.Rank == 0) Console.WriteLine(FormattableString.Invariant($"trained {steps} steps: loss {history[0].Loss:F6}, accuracy {history[0].Accuracy:F4}"));
-        float[] parameters = new float[network.Parameters.Length];
-        backend.Download(network.Parameters, parameters);
-        return parameters;
+        float[] parameters = new float[network.Parameters.Length], buffers = new float[network.Buffers.Length];
+        cpu.Download(network.Parameters, parameters);
+        if (buffers.Length > 0) cpu.Download(network.Buffers, buffers);
+        return (parameters, buffers);
     }
 
     public static void Write(string path, float[] values)
@@ -301,7 +338,7 @@ internal static class FashionMnistRun
     }
 }
 
-/// <summary>Counts the seconds spent in <see cref="ICollectives.AllReduce"/>, for the benchmark.</summary>
+/// <summary>Counts the seconds spent in <see cref="ICollectives.AllReduce(Span{float}, ReduceOp)"/> (floats and doubles), for the benchmark.</summary>
 internal sealed class TimedCollectives(ICollectives inner) : ICollectives
 {
     private readonly Stopwatch _clock = new();
@@ -315,6 +352,13 @@ internal sealed class TimedCollectives(ICollectives inner) : ICollectives
     public void Reset() => _clock.Reset();
 
     public void AllReduce(Span<float> values, ReduceOp op)
+    {
+        _clock.Start();
+        inner.AllReduce(values, op);
+        _clock.Stop();
+    }
+
+    public void AllReduce(Span<double> values, ReduceOp op)
     {
         _clock.Start();
         inner.AllReduce(values, op);

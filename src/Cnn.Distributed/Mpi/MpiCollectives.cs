@@ -54,17 +54,36 @@ public sealed unsafe class MpiCollectives : ICollectives
     /// <exception cref="ObjectDisposedException">The collectives were disposed.</exception>
     public void AllReduce(Span<float> values, ReduceOp op)
     {
-        if (op is not (ReduceOp.Sum or ReduceOp.Mean)) throw new ArgumentOutOfRangeException(nameof(op), op, "Not a ReduceOp.");
-        ThrowIfDisposed();
-        fixed (float* start = values)
-        {
-            Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, start, values.Length, _handles.Float, _handles.Sum, _handles.CommWorld),
-                $"MPI_Allreduce of {values.Length} floats");
-        }
+        AllReduce(values, op, _handles.Float, "floats");
         if (op == ReduceOp.Mean)
         {
             float size = WorldSize;
             for (int i = 0; i < values.Length; i++) values[i] /= size;
+        }
+    }
+
+    /// <summary>MPI_Allreduce of MPI_DOUBLE in place with MPI_SUM; the mean then divides by <see cref="WorldSize"/> on each rank.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="op"/> is not a <see cref="ReduceOp"/>.</exception>
+    /// <exception cref="MpiException">MPI reported an error; the message names the call and the rank.</exception>
+    /// <exception cref="ObjectDisposedException">The collectives were disposed.</exception>
+    public void AllReduce(Span<double> values, ReduceOp op)
+    {
+        AllReduce(values, op, _handles.Double, "doubles");
+        if (op == ReduceOp.Mean)
+        {
+            double size = WorldSize;
+            for (int i = 0; i < values.Length; i++) values[i] /= size;
+        }
+    }
+
+    private void AllReduce<T>(Span<T> values, ReduceOp op, nint datatype, string what) where T : unmanaged
+    {
+        if (op is not (ReduceOp.Sum or ReduceOp.Mean)) throw new ArgumentOutOfRangeException(nameof(op), op, "Not a ReduceOp.");
+        ThrowIfDisposed();
+        fixed (T* start = values)
+        {
+            Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, start, values.Length, datatype, _handles.Sum, _handles.CommWorld),
+                $"MPI_Allreduce of {values.Length} {what}");
         }
     }
 

@@ -18,6 +18,13 @@ public interface ICollectives : IDisposable
     /// <summary>Replaces <paramref name="values"/>, on every rank, by their element-wise sum or mean over all ranks.</summary>
     void AllReduce(Span<float> values, ReduceOp op);
 
+    /// <summary>
+    /// Replaces <paramref name="values"/>, on every rank, by their element-wise sum or mean over all ranks,
+    /// in double precision: for statistics (synchronized batch norm's per-channel sums) that must not lose
+    /// digits on the way.
+    /// </summary>
+    void AllReduce(Span<double> values, ReduceOp op);
+
     /// <summary>Copies <paramref name="values"/> of rank <paramref name="root"/> into <paramref name="values"/> of every other rank.</summary>
     void Broadcast(Span<float> values, int root);
 

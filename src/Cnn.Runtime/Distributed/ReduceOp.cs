@@ -1,6 +1,6 @@
 namespace Cnn.Distributed;
 
-/// <summary>How <see cref="ICollectives.AllReduce"/> combines the ranks' values.</summary>
+/// <summary>How <see cref="ICollectives.AllReduce(Span{float}, ReduceOp)"/> combines the ranks' values.</summary>
 public enum ReduceOp
 {
     /// <summary>The element-wise sum over all ranks.</summary>

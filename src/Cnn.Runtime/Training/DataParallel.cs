@@ -20,11 +20,26 @@ internal sealed class DataParallel
     public DataParallel(INetwork network, ICollectives collectives)
     {
         _collectives = collectives;
+        BackwardIsCollective = network.Backend is SynchronizedBatchNormBackend;
         _gradients = network.Gradients.Length;
         _buffer = new float[checked(_gradients + Extra)];
     }
 
     public ICollectives Collectives => _collectives;
+
+    /// <summary>
+    /// Whether the network's backward pass itself communicates (synchronized batch norm all-reduces in
+    /// it), so that a rank may skip it only when every rank does: see <see cref="AllFinite"/>.
+    /// </summary>
+    public bool BackwardIsCollective { get; }
+
+    /// <summary>Whether the loss is finite on every rank: one all-reduce of one float, the same answer everywhere.</summary>
+    public bool AllFinite(float loss)
+    {
+        Span<float> notFinite = [float.IsFinite(loss) ? 0 : 1];
+        _collectives.AllReduce(notFinite, ReduceOp.Sum);
+        return notFinite[0] == 0;
+    }
 
     /// <summary>Copies rank 0's parameters and buffers (batch-norm statistics) to every rank.</summary>
     public void BroadcastState(INetwork network)

@@ -69,7 +69,8 @@ public sealed class TrainingStep
         _network.Training = true;
         float loss = ForwardAndLoss(_network, _loss, images, labels, count);
         int correct = 0;
-        if (float.IsFinite(loss))
+        // A backward that communicates runs on every rank or on none: the ranks agree first.
+        if (parallel.BackwardIsCollective ? parallel.AllFinite(loss) : float.IsFinite(loss))
         {
             _network.Backward(count);
             correct = CountCorrect(_network, labels, count, _outputs);

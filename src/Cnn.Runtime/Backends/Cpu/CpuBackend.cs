@@ -101,6 +101,10 @@ public sealed class CpuBackend : IBackend
     public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry) =>
         Kernels == CpuKernels.Fast ? new Fast.FastBatchNormOperator(geometry, Pool) : new ReferenceBatchNormOperator(geometry);
 
+    /// <summary>A batch norm whose training statistics are synchronized over <paramref name="group"/> (<see cref="Distributed.SynchronizedBatchNormBackend"/>).</summary>
+    internal IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry, Distributed.ICollectives group) =>
+        Kernels == CpuKernels.Fast ? new Fast.FastBatchNormOperator(geometry, Pool, group) : new ReferenceBatchNormOperator(geometry, group);
+
     /// <summary>The fast kernels fuse every epilogue; the reference kernels run each layer on its own.</summary>
     public FusedOperators FusedOperators => Kernels == CpuKernels.Fast
         ? FusedOperators.ConvolutionActivation | FusedOperators.ConvolutionBatchNorm | FusedOperators.LinearActivation | FusedOperators.ConvolutionPool
