@@ -509,12 +509,21 @@ namespace Cnn.Generators.Emitting
             string unfused = $"ForwardThrough({Num(network.Layers.Count - 1)}, batch)";
             // The training plan runs its own forward when it fuses steps or keeps compact masks.
             bool fusesTraining = e.Plans.Training.Fusions.Count > 0 || e.Plans.Training.CompactMasks.Count > 0, fusesInference = e.Plans.Inference.Fusions.Count > 0;
+            bool masks = e.Plans.Training.CompactMasks.Count > 0;
+            string training = !fusesTraining ? unfused : masks ? "ForwardTrainingPlan(batch, keepMasks: _training)" : "ForwardTrainingPlan(batch)";
             if (fusesTraining || fusesInference)
-                w.Line($"if (_inference) {(fusesInference ? "ForwardInferencePlan(batch)" : unfused)}; else {(fusesTraining ? "ForwardTrainingPlan(batch)" : unfused)};");
+                w.Line($"if (_inference) {(fusesInference ? "ForwardInferencePlan(batch)" : unfused)}; else {training};");
             else
                 w.Line(unfused + ";");
+            if (masks) w.Line("_masksKept = !_inference && _training;");
             w.Close();
             w.Line();
+            if (masks)
+            {
+                w.Line("/// <summary>Whether the last Forward kept the compact masks that Backward reads: an evaluation forward does not.</summary>");
+                w.Line("private bool _masksKept;");
+                w.Line();
+            }
             if (fusesTraining) EmitPlannedForward(w, network, e, e.Plans.Training, "ForwardTrainingPlan");
             if (fusesInference) EmitPlannedForward(w, network, e, e.Plans.Inference, "ForwardInferencePlan");
             w.Line("/// <summary>Runs layers 0 to <paramref name=\"last\"/>, each as a step of its own (what LayerOutput replays); after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
@@ -537,9 +546,10 @@ namespace Cnn.Generators.Emitting
         private static void EmitPlannedForward(SourceWriter w, ShapedNetwork network, EmitContext e, ExecutionPlan plan, string method)
         {
             string mode = plan.Mode == PlanMode.Training ? "training" : "inference";
-            string kept = plan.CompactMasks.Count > 0 ? ", compact masks kept" : "";
+            bool masks = plan.CompactMasks.Count > 0;
+            string kept = masks ? ", compact masks kept for backward when <paramref name=\"keepMasks\"/> is set (an evaluation forward needs none)" : "";
             w.Line($"/// <summary>Every layer forward as the {mode} plan runs them, fused steps as one call{kept}; after a step, fills the buffers it freed with NaN when <see cref=\"global::Cnn.ArenaDebug.PoisonFreedBuffers\"/> is on.</summary>");
-            w.Open($"private void {method}(int batch)");
+            w.Open(masks ? $"private void {method}(int batch, bool keepMasks)" : $"private void {method}(int batch)");
             w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
             List<FusedOperator> fusedOperators = FusedOperators(network, e);
             for (int i = 0; i < network.Layers.Count; i++)
@@ -560,8 +570,11 @@ namespace Cnn.Generators.Emitting
                 }
                 if (plan.KeepsCompactMask(i))
                 {
+                    var calls = new List<string>();
+                    layer.Resolved.Rules.Forward(layer, e, calls);
                     w.Line($"// {layer.Path}: {layer.Kind} {layer.InputShape} -> {layer.OutputShape}, keeping {e.MaskSlot(layer)} for backward");
-                    w.Line(layer.Resolved.Rules.ForwardSavingMask(layer, e));
+                    w.Line($"if (keepMasks) {layer.Resolved.Rules.ForwardSavingMask(layer, e)}");
+                    w.Line($"else {string.Join(" ", calls)}");
                 }
                 else
                 {
@@ -625,6 +638,16 @@ namespace Cnn.Generators.Emitting
             w.Open("public void Backward(int batch)");
             w.Line("CheckBatch(batch);");
             w.Line("if (_inference) throw BuiltForInference(\"cannot run Backward\");");
+            if (e.Plans.Training.CompactMasks.Count > 0)
+            {
+                // After an evaluation forward, replay it in the same mode, keeping the masks.
+                w.Open("if (!_masksKept)");
+                w.Line("bool training = _training;");
+                w.Line("_training = false;");
+                w.Line("try { ForwardTrainingPlan(batch, keepMasks: true); } finally { _training = training; }");
+                w.Line("_masksKept = true;");
+                w.Close();
+            }
             w.Line("bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;");
             w.Line("int frozenPrefix = FrozenPrefix();");
             // Parameters are numbered in execution order, so once a layer's parameters and all before

@@ -471,26 +471,34 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         _forwardDropoutState = DropoutState;
-        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch, keepMasks: _training);
+        _masksKept = !_inference && _training;
     }
 
-    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
-    private void ForwardTrainingPlan(int batch)
+    /// <summary>Whether the last Forward kept the compact masks that Backward reads: an evaluation forward does not.</summary>
+    private bool _masksKept;
+
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept for backward when <paramref name="keepMasks"/> is set (an evaluation forward needs none); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch, bool keepMasks)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // features.0: Conv2d (N, 3, 32, 32) -> (N, 64, 31, 31)
         _features_0Op.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, Activation(Features_0Output, batch));
         // relu1: ReLU (N, 64, 31, 31) -> (N, 64, 31, 31), keeping Relu1Mask for backward
-        _relu1Op.ForwardSavingMask(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
+        if (keepMasks) _relu1Op.ForwardSavingMask(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
+        else _relu1Op.Forward(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch));
         // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15), keeping Maxpool1Indices for backward
-        _maxpool1Op.ForwardSavingIndices(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        if (keepMasks) _maxpool1Op.ForwardSavingIndices(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        else _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
         if (poison) PoisonFreed(2, batch);
         // features.3: Conv2d (N, 64, 15, 15) -> (N, 192, 14, 14)
         _features_3Op.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, Activation(Features_3Output, batch));
         // relu2: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14), keeping Relu2Mask for backward
-        _relu2Op.ForwardSavingMask(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch), Activation(Relu2Mask, batch));
+        if (keepMasks) _relu2Op.ForwardSavingMask(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch), Activation(Relu2Mask, batch));
+        else _relu2Op.Forward(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch));
         // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6), keeping Maxpool2Indices for backward
-        _maxpool2Op.ForwardSavingIndices(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        if (keepMasks) _maxpool2Op.ForwardSavingIndices(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        else _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
         if (poison) PoisonFreed(5, batch);
         // features.6 + relu3: one fused step (N, 192, 6, 6) -> (N, 384, 6, 6)
         _features_6FusedOp.Forward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Features_6_Bias, default, Activation(Relu3Output, batch));
@@ -499,9 +507,11 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // features.10: Conv2d (N, 256, 6, 6) -> (N, 256, 6, 6)
         _features_10Op.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, Activation(Features_10Output, batch));
         // relu5: ReLU (N, 256, 6, 6) -> (N, 256, 6, 6), keeping Relu5Mask for backward
-        _relu5Op.ForwardSavingMask(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch), Activation(Relu5Mask, batch));
+        if (keepMasks) _relu5Op.ForwardSavingMask(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch), Activation(Relu5Mask, batch));
+        else _relu5Op.Forward(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch));
         // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2), keeping Maxpool3Indices for backward
-        _maxpool3Op.ForwardSavingIndices(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3Indices, batch));
+        if (keepMasks) _maxpool3Op.ForwardSavingIndices(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3Indices, batch));
+        else _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
         if (poison) PoisonFreed(12, batch);
         // flatten1: Flatten (N, 256, 2, 2) -> (N, 1024), a view: nothing to run
         // dropout1: Dropout (N, 1024) -> (N, 1024)
@@ -510,7 +520,8 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // classifier.1: Linear (N, 1024) -> (N, 512)
         _classifier_1Op.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Classifier_1Output, batch));
         // relu6: ReLU (N, 512) -> (N, 512), keeping Relu6Mask for backward
-        _relu6Op.ForwardSavingMask(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch), Activation(Relu6Mask, batch));
+        if (keepMasks) _relu6Op.ForwardSavingMask(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch), Activation(Relu6Mask, batch));
+        else _relu6Op.Forward(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch));
         // dropout2: Dropout (N, 512) -> (N, 512)
         _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
         if (poison) PoisonFreed(17, batch);
@@ -641,6 +652,13 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
+        if (!_masksKept)
+        {
+            bool training = _training;
+            _training = false;
+            try { ForwardTrainingPlan(batch, keepMasks: true); } finally { _training = training; }
+            _masksKept = true;
+        }
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         int frozenPrefix = FrozenPrefix();
         if (frozenPrefix >= 16) return;

@@ -3497,11 +3497,15 @@ partial class GoogLeNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         _forwardDropoutState = DropoutState;
-        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch, keepMasks: _training);
+        _masksKept = !_inference && _training;
     }
 
-    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
-    private void ForwardTrainingPlan(int batch)
+    /// <summary>Whether the last Forward kept the compact masks that Backward reads: an evaluation forward does not.</summary>
+    private bool _masksKept;
+
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept for backward when <paramref name="keepMasks"/> is set (an evaluation forward needs none); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch, bool keepMasks)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1.conv: Conv2d (N, 3, 224, 224) -> (N, 64, 112, 112)
@@ -3509,9 +3513,11 @@ partial class GoogLeNet : global::Cnn.INetwork
         // conv1.bn: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
         _conv1_bnOp.Forward(batch, Activation(Conv1ConvOutput, batch), Conv1BnWeight, Conv1BnBias, Conv1BnRunningMean, Conv1BnRunningVar, Conv1BnNumBatchesTracked, Activation(Conv1BnOutput, batch), BatchNormTraining(1));
         // conv1.relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112), keeping Conv1Relu1Mask for backward
-        _conv1_relu1Op.ForwardSavingMask(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1Mask, batch));
+        if (keepMasks) _conv1_relu1Op.ForwardSavingMask(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch), Activation(Conv1Relu1Mask, batch));
+        else _conv1_relu1Op.Forward(batch, Activation(Conv1BnOutput, batch), Activation(Conv1Relu1Output, batch));
         // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56), keeping Maxpool1Indices for backward
-        _maxpool1Op.ForwardSavingIndices(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        if (keepMasks) _maxpool1Op.ForwardSavingIndices(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        else _maxpool1Op.Forward(batch, Activation(Conv1Relu1Output, batch), Activation(Maxpool1Output, batch));
         if (poison) PoisonFreed(3, batch);
         // conv2.conv: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _conv2_convOp.Forward(batch, Activation(Maxpool1Output, batch), Conv2ConvWeight, default, Activation(Conv2ConvOutput, batch));
@@ -3524,16 +3530,19 @@ partial class GoogLeNet : global::Cnn.INetwork
         // conv3.bn: BatchNorm2d (N, 192, 56, 56) -> (N, 192, 56, 56)
         _conv3_bnOp.Forward(batch, Activation(Conv3ConvOutput, batch), Conv3BnWeight, Conv3BnBias, Conv3BnRunningMean, Conv3BnRunningVar, Conv3BnNumBatchesTracked, Activation(Conv3BnOutput, batch), BatchNormTraining(7));
         // conv3.relu1: ReLU (N, 192, 56, 56) -> (N, 192, 56, 56), keeping Conv3Relu1Mask for backward
-        _conv3_relu1Op.ForwardSavingMask(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1Mask, batch));
+        if (keepMasks) _conv3_relu1Op.ForwardSavingMask(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch), Activation(Conv3Relu1Mask, batch));
+        else _conv3_relu1Op.Forward(batch, Activation(Conv3BnOutput, batch), Activation(Conv3Relu1Output, batch));
         // maxpool2: MaxPool2d (N, 192, 56, 56) -> (N, 192, 28, 28), keeping Maxpool2Indices for backward
-        _maxpool2Op.ForwardSavingIndices(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        if (keepMasks) _maxpool2Op.ForwardSavingIndices(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        else _maxpool2Op.Forward(batch, Activation(Conv3Relu1Output, batch), Activation(Maxpool2Output, batch));
         if (poison) PoisonFreed(10, batch);
         // inception3a.branch1.conv: Conv2d (N, 192, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch1ConvWeight, default, Activation(Inception3aBranch1ConvOutput, batch));
         // inception3a.branch1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3a_branch1_bnOp.Forward(batch, Activation(Inception3aBranch1ConvOutput, batch), Inception3aBranch1BnWeight, Inception3aBranch1BnBias, Inception3aBranch1BnRunningMean, Inception3aBranch1BnRunningVar, Inception3aBranch1BnNumBatchesTracked, Activation(Inception3aBranch1BnOutput, batch), BatchNormTraining(10));
         // inception3a.branch1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28), keeping Inception3aBranch1Relu1Mask for backward
-        _inception3a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1Mask, batch));
+        if (keepMasks) _inception3a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch), Activation(Inception3aBranch1Relu1Mask, batch));
+        else _inception3a_branch1_relu1Op.Forward(batch, Activation(Inception3aBranch1BnOutput, batch), Activation(Inception3aBranch1Relu1Output, batch));
         // inception3a.branch2.0.conv: Conv2d (N, 192, 28, 28) -> (N, 96, 28, 28)
         _inception3a_branch2_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch2_0_ConvWeight, default, Activation(Inception3aBranch2_0_ConvOutput, batch));
         // inception3a.branch2.0.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
@@ -3545,7 +3554,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch2.1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3a_branch2_1_bnOp.Forward(batch, Activation(Inception3aBranch2_1_ConvOutput, batch), Inception3aBranch2_1_BnWeight, Inception3aBranch2_1_BnBias, Inception3aBranch2_1_BnRunningMean, Inception3aBranch2_1_BnRunningVar, Inception3aBranch2_1_BnNumBatchesTracked, Activation(Inception3aBranch2_1_BnOutput, batch), BatchNormTraining(16));
         // inception3a.branch2.1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28), keeping Inception3aBranch2_1_Relu1Mask for backward
-        _inception3a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception3a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch), Activation(Inception3aBranch2_1_Relu1Mask, batch));
+        else _inception3a_branch2_1_relu1Op.Forward(batch, Activation(Inception3aBranch2_1_BnOutput, batch), Activation(Inception3aBranch2_1_Relu1Output, batch));
         // inception3a.branch3.0.conv: Conv2d (N, 192, 28, 28) -> (N, 16, 28, 28)
         _inception3a_branch3_0_convOp.Forward(batch, Activation(Maxpool2Output, batch), Inception3aBranch3_0_ConvWeight, default, Activation(Inception3aBranch3_0_ConvOutput, batch));
         // inception3a.branch3.0.bn: BatchNorm2d (N, 16, 28, 28) -> (N, 16, 28, 28)
@@ -3557,7 +3567,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch3.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch3_1_bnOp.Forward(batch, Activation(Inception3aBranch3_1_ConvOutput, batch), Inception3aBranch3_1_BnWeight, Inception3aBranch3_1_BnBias, Inception3aBranch3_1_BnRunningMean, Inception3aBranch3_1_BnRunningVar, Inception3aBranch3_1_BnNumBatchesTracked, Activation(Inception3aBranch3_1_BnOutput, batch), BatchNormTraining(22));
         // inception3a.branch3.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28), keeping Inception3aBranch3_1_Relu1Mask for backward
-        _inception3a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception3a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch), Activation(Inception3aBranch3_1_Relu1Mask, batch));
+        else _inception3a_branch3_1_relu1Op.Forward(batch, Activation(Inception3aBranch3_1_BnOutput, batch), Activation(Inception3aBranch3_1_Relu1Output, batch));
         // inception3a.branch4.maxpool1: MaxPool2d (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Inception3aBranch4Maxpool1Output, batch));
         // inception3a.branch4.1.conv: Conv2d (N, 192, 28, 28) -> (N, 32, 28, 28)
@@ -3565,7 +3576,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3a.branch4.1.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
         _inception3a_branch4_1_bnOp.Forward(batch, Activation(Inception3aBranch4_1_ConvOutput, batch), Inception3aBranch4_1_BnWeight, Inception3aBranch4_1_BnBias, Inception3aBranch4_1_BnRunningMean, Inception3aBranch4_1_BnRunningVar, Inception3aBranch4_1_BnNumBatchesTracked, Activation(Inception3aBranch4_1_BnOutput, batch), BatchNormTraining(25));
         // inception3a.branch4.1.relu1: ReLU (N, 32, 28, 28) -> (N, 32, 28, 28), keeping Inception3aBranch4_1_Relu1Mask for backward
-        _inception3a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception3a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch), Activation(Inception3aBranch4_1_Relu1Mask, batch));
+        else _inception3a_branch4_1_relu1Op.Forward(batch, Activation(Inception3aBranch4_1_BnOutput, batch), Activation(Inception3aBranch4_1_Relu1Output, batch));
         // inception3a.concat1: Concat (N, 64, 28, 28) -> (N, 256, 28, 28)
         _backend.CopyStrided(batch, 50176, Activation(Inception3aBranch1Relu1Output, batch), 50176, Strided(Inception3aConcat1Output, batch, 0), 200704);
         _backend.CopyStrided(batch, 100352, Activation(Inception3aBranch2_1_Relu1Output, batch), 100352, Strided(Inception3aConcat1Output, batch, 50176), 200704);
@@ -3577,7 +3589,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch1.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch1_bnOp.Forward(batch, Activation(Inception3bBranch1ConvOutput, batch), Inception3bBranch1BnWeight, Inception3bBranch1BnBias, Inception3bBranch1BnRunningMean, Inception3bBranch1BnRunningVar, Inception3bBranch1BnNumBatchesTracked, Activation(Inception3bBranch1BnOutput, batch), BatchNormTraining(28));
         // inception3b.branch1.relu1: ReLU (N, 128, 28, 28) -> (N, 128, 28, 28), keeping Inception3bBranch1Relu1Mask for backward
-        _inception3b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1Mask, batch));
+        if (keepMasks) _inception3b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch), Activation(Inception3bBranch1Relu1Mask, batch));
+        else _inception3b_branch1_relu1Op.Forward(batch, Activation(Inception3bBranch1BnOutput, batch), Activation(Inception3bBranch1Relu1Output, batch));
         // inception3b.branch2.0.conv: Conv2d (N, 256, 28, 28) -> (N, 128, 28, 28)
         _inception3b_branch2_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch2_0_ConvWeight, default, Activation(Inception3bBranch2_0_ConvOutput, batch));
         // inception3b.branch2.0.bn: BatchNorm2d (N, 128, 28, 28) -> (N, 128, 28, 28)
@@ -3589,7 +3602,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch2.1.bn: BatchNorm2d (N, 192, 28, 28) -> (N, 192, 28, 28)
         _inception3b_branch2_1_bnOp.Forward(batch, Activation(Inception3bBranch2_1_ConvOutput, batch), Inception3bBranch2_1_BnWeight, Inception3bBranch2_1_BnBias, Inception3bBranch2_1_BnRunningMean, Inception3bBranch2_1_BnRunningVar, Inception3bBranch2_1_BnNumBatchesTracked, Activation(Inception3bBranch2_1_BnOutput, batch), BatchNormTraining(34));
         // inception3b.branch2.1.relu1: ReLU (N, 192, 28, 28) -> (N, 192, 28, 28), keeping Inception3bBranch2_1_Relu1Mask for backward
-        _inception3b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception3b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch), Activation(Inception3bBranch2_1_Relu1Mask, batch));
+        else _inception3b_branch2_1_relu1Op.Forward(batch, Activation(Inception3bBranch2_1_BnOutput, batch), Activation(Inception3bBranch2_1_Relu1Output, batch));
         // inception3b.branch3.0.conv: Conv2d (N, 256, 28, 28) -> (N, 32, 28, 28)
         _inception3b_branch3_0_convOp.Forward(batch, Activation(Inception3aConcat1Output, batch), Inception3bBranch3_0_ConvWeight, default, Activation(Inception3bBranch3_0_ConvOutput, batch));
         // inception3b.branch3.0.bn: BatchNorm2d (N, 32, 28, 28) -> (N, 32, 28, 28)
@@ -3601,7 +3615,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch3.1.bn: BatchNorm2d (N, 96, 28, 28) -> (N, 96, 28, 28)
         _inception3b_branch3_1_bnOp.Forward(batch, Activation(Inception3bBranch3_1_ConvOutput, batch), Inception3bBranch3_1_BnWeight, Inception3bBranch3_1_BnBias, Inception3bBranch3_1_BnRunningMean, Inception3bBranch3_1_BnRunningVar, Inception3bBranch3_1_BnNumBatchesTracked, Activation(Inception3bBranch3_1_BnOutput, batch), BatchNormTraining(40));
         // inception3b.branch3.1.relu1: ReLU (N, 96, 28, 28) -> (N, 96, 28, 28), keeping Inception3bBranch3_1_Relu1Mask for backward
-        _inception3b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception3b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch), Activation(Inception3bBranch3_1_Relu1Mask, batch));
+        else _inception3b_branch3_1_relu1Op.Forward(batch, Activation(Inception3bBranch3_1_BnOutput, batch), Activation(Inception3bBranch3_1_Relu1Output, batch));
         // inception3b.branch4.maxpool1: MaxPool2d (N, 256, 28, 28) -> (N, 256, 28, 28)
         _inception3b_branch4_maxpool1Op.Forward(batch, Activation(Inception3aConcat1Output, batch), Activation(Inception3bBranch4Maxpool1Output, batch));
         // inception3b.branch4.1.conv: Conv2d (N, 256, 28, 28) -> (N, 64, 28, 28)
@@ -3609,7 +3624,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception3b.branch4.1.bn: BatchNorm2d (N, 64, 28, 28) -> (N, 64, 28, 28)
         _inception3b_branch4_1_bnOp.Forward(batch, Activation(Inception3bBranch4_1_ConvOutput, batch), Inception3bBranch4_1_BnWeight, Inception3bBranch4_1_BnBias, Inception3bBranch4_1_BnRunningMean, Inception3bBranch4_1_BnRunningVar, Inception3bBranch4_1_BnNumBatchesTracked, Activation(Inception3bBranch4_1_BnOutput, batch), BatchNormTraining(43));
         // inception3b.branch4.1.relu1: ReLU (N, 64, 28, 28) -> (N, 64, 28, 28), keeping Inception3bBranch4_1_Relu1Mask for backward
-        _inception3b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception3b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch), Activation(Inception3bBranch4_1_Relu1Mask, batch));
+        else _inception3b_branch4_1_relu1Op.Forward(batch, Activation(Inception3bBranch4_1_BnOutput, batch), Activation(Inception3bBranch4_1_Relu1Output, batch));
         // inception3b.concat1: Concat (N, 128, 28, 28) -> (N, 480, 28, 28)
         _backend.CopyStrided(batch, 100352, Activation(Inception3bBranch1Relu1Output, batch), 100352, Strided(Inception3bConcat1Output, batch, 0), 376320);
         _backend.CopyStrided(batch, 150528, Activation(Inception3bBranch2_1_Relu1Output, batch), 150528, Strided(Inception3bConcat1Output, batch, 100352), 376320);
@@ -3617,14 +3633,16 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 50176, Activation(Inception3bBranch4_1_Relu1Output, batch), 50176, Strided(Inception3bConcat1Output, batch, 326144), 376320);
         if (poison) PoisonFreed(50, batch);
         // maxpool3: MaxPool2d (N, 480, 28, 28) -> (N, 480, 14, 14), keeping Maxpool3Indices for backward
-        _maxpool3Op.ForwardSavingIndices(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3Indices, batch));
+        if (keepMasks) _maxpool3Op.ForwardSavingIndices(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3Indices, batch));
+        else _maxpool3Op.Forward(batch, Activation(Inception3bConcat1Output, batch), Activation(Maxpool3Output, batch));
         if (poison) PoisonFreed(51, batch);
         // inception4a.branch1.conv: Conv2d (N, 480, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch1ConvWeight, default, Activation(Inception4aBranch1ConvOutput, batch));
         // inception4a.branch1.bn: BatchNorm2d (N, 192, 14, 14) -> (N, 192, 14, 14)
         _inception4a_branch1_bnOp.Forward(batch, Activation(Inception4aBranch1ConvOutput, batch), Inception4aBranch1BnWeight, Inception4aBranch1BnBias, Inception4aBranch1BnRunningMean, Inception4aBranch1BnRunningVar, Inception4aBranch1BnNumBatchesTracked, Activation(Inception4aBranch1BnOutput, batch), BatchNormTraining(46));
         // inception4a.branch1.relu1: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14), keeping Inception4aBranch1Relu1Mask for backward
-        _inception4a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1Mask, batch));
+        if (keepMasks) _inception4a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch), Activation(Inception4aBranch1Relu1Mask, batch));
+        else _inception4a_branch1_relu1Op.Forward(batch, Activation(Inception4aBranch1BnOutput, batch), Activation(Inception4aBranch1Relu1Output, batch));
         // inception4a.branch2.0.conv: Conv2d (N, 480, 14, 14) -> (N, 96, 14, 14)
         _inception4a_branch2_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch2_0_ConvWeight, default, Activation(Inception4aBranch2_0_ConvOutput, batch));
         // inception4a.branch2.0.bn: BatchNorm2d (N, 96, 14, 14) -> (N, 96, 14, 14)
@@ -3636,7 +3654,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch2.1.bn: BatchNorm2d (N, 208, 14, 14) -> (N, 208, 14, 14)
         _inception4a_branch2_1_bnOp.Forward(batch, Activation(Inception4aBranch2_1_ConvOutput, batch), Inception4aBranch2_1_BnWeight, Inception4aBranch2_1_BnBias, Inception4aBranch2_1_BnRunningMean, Inception4aBranch2_1_BnRunningVar, Inception4aBranch2_1_BnNumBatchesTracked, Activation(Inception4aBranch2_1_BnOutput, batch), BatchNormTraining(52));
         // inception4a.branch2.1.relu1: ReLU (N, 208, 14, 14) -> (N, 208, 14, 14), keeping Inception4aBranch2_1_Relu1Mask for backward
-        _inception4a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception4a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch), Activation(Inception4aBranch2_1_Relu1Mask, batch));
+        else _inception4a_branch2_1_relu1Op.Forward(batch, Activation(Inception4aBranch2_1_BnOutput, batch), Activation(Inception4aBranch2_1_Relu1Output, batch));
         // inception4a.branch3.0.conv: Conv2d (N, 480, 14, 14) -> (N, 16, 14, 14)
         _inception4a_branch3_0_convOp.Forward(batch, Activation(Maxpool3Output, batch), Inception4aBranch3_0_ConvWeight, default, Activation(Inception4aBranch3_0_ConvOutput, batch));
         // inception4a.branch3.0.bn: BatchNorm2d (N, 16, 14, 14) -> (N, 16, 14, 14)
@@ -3648,7 +3667,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch3.1.bn: BatchNorm2d (N, 48, 14, 14) -> (N, 48, 14, 14)
         _inception4a_branch3_1_bnOp.Forward(batch, Activation(Inception4aBranch3_1_ConvOutput, batch), Inception4aBranch3_1_BnWeight, Inception4aBranch3_1_BnBias, Inception4aBranch3_1_BnRunningMean, Inception4aBranch3_1_BnRunningVar, Inception4aBranch3_1_BnNumBatchesTracked, Activation(Inception4aBranch3_1_BnOutput, batch), BatchNormTraining(58));
         // inception4a.branch3.1.relu1: ReLU (N, 48, 14, 14) -> (N, 48, 14, 14), keeping Inception4aBranch3_1_Relu1Mask for backward
-        _inception4a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception4a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch), Activation(Inception4aBranch3_1_Relu1Mask, batch));
+        else _inception4a_branch3_1_relu1Op.Forward(batch, Activation(Inception4aBranch3_1_BnOutput, batch), Activation(Inception4aBranch3_1_Relu1Output, batch));
         // inception4a.branch4.maxpool1: MaxPool2d (N, 480, 14, 14) -> (N, 480, 14, 14)
         _inception4a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool3Output, batch), Activation(Inception4aBranch4Maxpool1Output, batch));
         // inception4a.branch4.1.conv: Conv2d (N, 480, 14, 14) -> (N, 64, 14, 14)
@@ -3656,7 +3676,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4a.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4a_branch4_1_bnOp.Forward(batch, Activation(Inception4aBranch4_1_ConvOutput, batch), Inception4aBranch4_1_BnWeight, Inception4aBranch4_1_BnBias, Inception4aBranch4_1_BnRunningMean, Inception4aBranch4_1_BnRunningVar, Inception4aBranch4_1_BnNumBatchesTracked, Activation(Inception4aBranch4_1_BnOutput, batch), BatchNormTraining(61));
         // inception4a.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4aBranch4_1_Relu1Mask for backward
-        _inception4a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception4a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch), Activation(Inception4aBranch4_1_Relu1Mask, batch));
+        else _inception4a_branch4_1_relu1Op.Forward(batch, Activation(Inception4aBranch4_1_BnOutput, batch), Activation(Inception4aBranch4_1_Relu1Output, batch));
         // inception4a.concat1: Concat (N, 192, 14, 14) -> (N, 512, 14, 14)
         _backend.CopyStrided(batch, 37632, Activation(Inception4aBranch1Relu1Output, batch), 37632, Strided(Inception4aConcat1Output, batch, 0), 100352);
         _backend.CopyStrided(batch, 40768, Activation(Inception4aBranch2_1_Relu1Output, batch), 40768, Strided(Inception4aConcat1Output, batch, 37632), 100352);
@@ -3668,7 +3689,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch1.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
         _inception4b_branch1_bnOp.Forward(batch, Activation(Inception4bBranch1ConvOutput, batch), Inception4bBranch1BnWeight, Inception4bBranch1BnBias, Inception4bBranch1BnRunningMean, Inception4bBranch1BnRunningVar, Inception4bBranch1BnNumBatchesTracked, Activation(Inception4bBranch1BnOutput, batch), BatchNormTraining(64));
         // inception4b.branch1.relu1: ReLU (N, 160, 14, 14) -> (N, 160, 14, 14), keeping Inception4bBranch1Relu1Mask for backward
-        _inception4b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1Mask, batch));
+        if (keepMasks) _inception4b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch), Activation(Inception4bBranch1Relu1Mask, batch));
+        else _inception4b_branch1_relu1Op.Forward(batch, Activation(Inception4bBranch1BnOutput, batch), Activation(Inception4bBranch1Relu1Output, batch));
         // inception4b.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 112, 14, 14)
         _inception4b_branch2_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch2_0_ConvWeight, default, Activation(Inception4bBranch2_0_ConvOutput, batch));
         // inception4b.branch2.0.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
@@ -3680,7 +3702,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch2.1.bn: BatchNorm2d (N, 224, 14, 14) -> (N, 224, 14, 14)
         _inception4b_branch2_1_bnOp.Forward(batch, Activation(Inception4bBranch2_1_ConvOutput, batch), Inception4bBranch2_1_BnWeight, Inception4bBranch2_1_BnBias, Inception4bBranch2_1_BnRunningMean, Inception4bBranch2_1_BnRunningVar, Inception4bBranch2_1_BnNumBatchesTracked, Activation(Inception4bBranch2_1_BnOutput, batch), BatchNormTraining(70));
         // inception4b.branch2.1.relu1: ReLU (N, 224, 14, 14) -> (N, 224, 14, 14), keeping Inception4bBranch2_1_Relu1Mask for backward
-        _inception4b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception4b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch), Activation(Inception4bBranch2_1_Relu1Mask, batch));
+        else _inception4b_branch2_1_relu1Op.Forward(batch, Activation(Inception4bBranch2_1_BnOutput, batch), Activation(Inception4bBranch2_1_Relu1Output, batch));
         // inception4b.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
         _inception4b_branch3_0_convOp.Forward(batch, Activation(Inception4aConcat1Output, batch), Inception4bBranch3_0_ConvWeight, default, Activation(Inception4bBranch3_0_ConvOutput, batch));
         // inception4b.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
@@ -3692,7 +3715,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch3_1_bnOp.Forward(batch, Activation(Inception4bBranch3_1_ConvOutput, batch), Inception4bBranch3_1_BnWeight, Inception4bBranch3_1_BnBias, Inception4bBranch3_1_BnRunningMean, Inception4bBranch3_1_BnRunningVar, Inception4bBranch3_1_BnNumBatchesTracked, Activation(Inception4bBranch3_1_BnOutput, batch), BatchNormTraining(76));
         // inception4b.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4bBranch3_1_Relu1Mask for backward
-        _inception4b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception4b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch), Activation(Inception4bBranch3_1_Relu1Mask, batch));
+        else _inception4b_branch3_1_relu1Op.Forward(batch, Activation(Inception4bBranch3_1_BnOutput, batch), Activation(Inception4bBranch3_1_Relu1Output, batch));
         // inception4b.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4b_branch4_maxpool1Op.Forward(batch, Activation(Inception4aConcat1Output, batch), Activation(Inception4bBranch4Maxpool1Output, batch));
         // inception4b.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
@@ -3700,7 +3724,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4b.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4b_branch4_1_bnOp.Forward(batch, Activation(Inception4bBranch4_1_ConvOutput, batch), Inception4bBranch4_1_BnWeight, Inception4bBranch4_1_BnBias, Inception4bBranch4_1_BnRunningMean, Inception4bBranch4_1_BnRunningVar, Inception4bBranch4_1_BnNumBatchesTracked, Activation(Inception4bBranch4_1_BnOutput, batch), BatchNormTraining(79));
         // inception4b.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4bBranch4_1_Relu1Mask for backward
-        _inception4b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception4b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch), Activation(Inception4bBranch4_1_Relu1Mask, batch));
+        else _inception4b_branch4_1_relu1Op.Forward(batch, Activation(Inception4bBranch4_1_BnOutput, batch), Activation(Inception4bBranch4_1_Relu1Output, batch));
         // inception4b.concat1: Concat (N, 160, 14, 14) -> (N, 512, 14, 14)
         _backend.CopyStrided(batch, 31360, Activation(Inception4bBranch1Relu1Output, batch), 31360, Strided(Inception4bConcat1Output, batch, 0), 100352);
         _backend.CopyStrided(batch, 43904, Activation(Inception4bBranch2_1_Relu1Output, batch), 43904, Strided(Inception4bConcat1Output, batch, 31360), 100352);
@@ -3712,7 +3737,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch1_bnOp.Forward(batch, Activation(Inception4cBranch1ConvOutput, batch), Inception4cBranch1BnWeight, Inception4cBranch1BnBias, Inception4cBranch1BnRunningMean, Inception4cBranch1BnRunningVar, Inception4cBranch1BnNumBatchesTracked, Activation(Inception4cBranch1BnOutput, batch), BatchNormTraining(82));
         // inception4c.branch1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14), keeping Inception4cBranch1Relu1Mask for backward
-        _inception4c_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1Mask, batch));
+        if (keepMasks) _inception4c_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch), Activation(Inception4cBranch1Relu1Mask, batch));
+        else _inception4c_branch1_relu1Op.Forward(batch, Activation(Inception4cBranch1BnOutput, batch), Activation(Inception4cBranch1Relu1Output, batch));
         // inception4c.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 128, 14, 14)
         _inception4c_branch2_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch2_0_ConvWeight, default, Activation(Inception4cBranch2_0_ConvOutput, batch));
         // inception4c.branch2.0.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
@@ -3724,7 +3750,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch2.1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4c_branch2_1_bnOp.Forward(batch, Activation(Inception4cBranch2_1_ConvOutput, batch), Inception4cBranch2_1_BnWeight, Inception4cBranch2_1_BnBias, Inception4cBranch2_1_BnRunningMean, Inception4cBranch2_1_BnRunningVar, Inception4cBranch2_1_BnNumBatchesTracked, Activation(Inception4cBranch2_1_BnOutput, batch), BatchNormTraining(88));
         // inception4c.branch2.1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14), keeping Inception4cBranch2_1_Relu1Mask for backward
-        _inception4c_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception4c_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch), Activation(Inception4cBranch2_1_Relu1Mask, batch));
+        else _inception4c_branch2_1_relu1Op.Forward(batch, Activation(Inception4cBranch2_1_BnOutput, batch), Activation(Inception4cBranch2_1_Relu1Output, batch));
         // inception4c.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 24, 14, 14)
         _inception4c_branch3_0_convOp.Forward(batch, Activation(Inception4bConcat1Output, batch), Inception4cBranch3_0_ConvWeight, default, Activation(Inception4cBranch3_0_ConvOutput, batch));
         // inception4c.branch3.0.bn: BatchNorm2d (N, 24, 14, 14) -> (N, 24, 14, 14)
@@ -3736,7 +3763,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch3_1_bnOp.Forward(batch, Activation(Inception4cBranch3_1_ConvOutput, batch), Inception4cBranch3_1_BnWeight, Inception4cBranch3_1_BnBias, Inception4cBranch3_1_BnRunningMean, Inception4cBranch3_1_BnRunningVar, Inception4cBranch3_1_BnNumBatchesTracked, Activation(Inception4cBranch3_1_BnOutput, batch), BatchNormTraining(94));
         // inception4c.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4cBranch3_1_Relu1Mask for backward
-        _inception4c_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception4c_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch), Activation(Inception4cBranch3_1_Relu1Mask, batch));
+        else _inception4c_branch3_1_relu1Op.Forward(batch, Activation(Inception4cBranch3_1_BnOutput, batch), Activation(Inception4cBranch3_1_Relu1Output, batch));
         // inception4c.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4c_branch4_maxpool1Op.Forward(batch, Activation(Inception4bConcat1Output, batch), Activation(Inception4cBranch4Maxpool1Output, batch));
         // inception4c.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
@@ -3744,7 +3772,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4c.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4c_branch4_1_bnOp.Forward(batch, Activation(Inception4cBranch4_1_ConvOutput, batch), Inception4cBranch4_1_BnWeight, Inception4cBranch4_1_BnBias, Inception4cBranch4_1_BnRunningMean, Inception4cBranch4_1_BnRunningVar, Inception4cBranch4_1_BnNumBatchesTracked, Activation(Inception4cBranch4_1_BnOutput, batch), BatchNormTraining(97));
         // inception4c.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4cBranch4_1_Relu1Mask for backward
-        _inception4c_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception4c_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch), Activation(Inception4cBranch4_1_Relu1Mask, batch));
+        else _inception4c_branch4_1_relu1Op.Forward(batch, Activation(Inception4cBranch4_1_BnOutput, batch), Activation(Inception4cBranch4_1_Relu1Output, batch));
         // inception4c.concat1: Concat (N, 128, 14, 14) -> (N, 512, 14, 14)
         _backend.CopyStrided(batch, 25088, Activation(Inception4cBranch1Relu1Output, batch), 25088, Strided(Inception4cConcat1Output, batch, 0), 100352);
         _backend.CopyStrided(batch, 50176, Activation(Inception4cBranch2_1_Relu1Output, batch), 50176, Strided(Inception4cConcat1Output, batch, 25088), 100352);
@@ -3756,7 +3785,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch1.bn: BatchNorm2d (N, 112, 14, 14) -> (N, 112, 14, 14)
         _inception4d_branch1_bnOp.Forward(batch, Activation(Inception4dBranch1ConvOutput, batch), Inception4dBranch1BnWeight, Inception4dBranch1BnBias, Inception4dBranch1BnRunningMean, Inception4dBranch1BnRunningVar, Inception4dBranch1BnNumBatchesTracked, Activation(Inception4dBranch1BnOutput, batch), BatchNormTraining(100));
         // inception4d.branch1.relu1: ReLU (N, 112, 14, 14) -> (N, 112, 14, 14), keeping Inception4dBranch1Relu1Mask for backward
-        _inception4d_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1Mask, batch));
+        if (keepMasks) _inception4d_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch), Activation(Inception4dBranch1Relu1Mask, batch));
+        else _inception4d_branch1_relu1Op.Forward(batch, Activation(Inception4dBranch1BnOutput, batch), Activation(Inception4dBranch1Relu1Output, batch));
         // inception4d.branch2.0.conv: Conv2d (N, 512, 14, 14) -> (N, 144, 14, 14)
         _inception4d_branch2_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch2_0_ConvWeight, default, Activation(Inception4dBranch2_0_ConvOutput, batch));
         // inception4d.branch2.0.bn: BatchNorm2d (N, 144, 14, 14) -> (N, 144, 14, 14)
@@ -3768,7 +3798,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch2.1.bn: BatchNorm2d (N, 288, 14, 14) -> (N, 288, 14, 14)
         _inception4d_branch2_1_bnOp.Forward(batch, Activation(Inception4dBranch2_1_ConvOutput, batch), Inception4dBranch2_1_BnWeight, Inception4dBranch2_1_BnBias, Inception4dBranch2_1_BnRunningMean, Inception4dBranch2_1_BnRunningVar, Inception4dBranch2_1_BnNumBatchesTracked, Activation(Inception4dBranch2_1_BnOutput, batch), BatchNormTraining(106));
         // inception4d.branch2.1.relu1: ReLU (N, 288, 14, 14) -> (N, 288, 14, 14), keeping Inception4dBranch2_1_Relu1Mask for backward
-        _inception4d_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception4d_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch), Activation(Inception4dBranch2_1_Relu1Mask, batch));
+        else _inception4d_branch2_1_relu1Op.Forward(batch, Activation(Inception4dBranch2_1_BnOutput, batch), Activation(Inception4dBranch2_1_Relu1Output, batch));
         // inception4d.branch3.0.conv: Conv2d (N, 512, 14, 14) -> (N, 32, 14, 14)
         _inception4d_branch3_0_convOp.Forward(batch, Activation(Inception4cConcat1Output, batch), Inception4dBranch3_0_ConvWeight, default, Activation(Inception4dBranch3_0_ConvOutput, batch));
         // inception4d.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
@@ -3780,7 +3811,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch3.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch3_1_bnOp.Forward(batch, Activation(Inception4dBranch3_1_ConvOutput, batch), Inception4dBranch3_1_BnWeight, Inception4dBranch3_1_BnBias, Inception4dBranch3_1_BnRunningMean, Inception4dBranch3_1_BnRunningVar, Inception4dBranch3_1_BnNumBatchesTracked, Activation(Inception4dBranch3_1_BnOutput, batch), BatchNormTraining(112));
         // inception4d.branch3.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4dBranch3_1_Relu1Mask for backward
-        _inception4d_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception4d_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch), Activation(Inception4dBranch3_1_Relu1Mask, batch));
+        else _inception4d_branch3_1_relu1Op.Forward(batch, Activation(Inception4dBranch3_1_BnOutput, batch), Activation(Inception4dBranch3_1_Relu1Output, batch));
         // inception4d.branch4.maxpool1: MaxPool2d (N, 512, 14, 14) -> (N, 512, 14, 14)
         _inception4d_branch4_maxpool1Op.Forward(batch, Activation(Inception4cConcat1Output, batch), Activation(Inception4dBranch4Maxpool1Output, batch));
         // inception4d.branch4.1.conv: Conv2d (N, 512, 14, 14) -> (N, 64, 14, 14)
@@ -3788,7 +3820,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4d.branch4.1.bn: BatchNorm2d (N, 64, 14, 14) -> (N, 64, 14, 14)
         _inception4d_branch4_1_bnOp.Forward(batch, Activation(Inception4dBranch4_1_ConvOutput, batch), Inception4dBranch4_1_BnWeight, Inception4dBranch4_1_BnBias, Inception4dBranch4_1_BnRunningMean, Inception4dBranch4_1_BnRunningVar, Inception4dBranch4_1_BnNumBatchesTracked, Activation(Inception4dBranch4_1_BnOutput, batch), BatchNormTraining(115));
         // inception4d.branch4.1.relu1: ReLU (N, 64, 14, 14) -> (N, 64, 14, 14), keeping Inception4dBranch4_1_Relu1Mask for backward
-        _inception4d_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception4d_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch), Activation(Inception4dBranch4_1_Relu1Mask, batch));
+        else _inception4d_branch4_1_relu1Op.Forward(batch, Activation(Inception4dBranch4_1_BnOutput, batch), Activation(Inception4dBranch4_1_Relu1Output, batch));
         // inception4d.concat1: Concat (N, 112, 14, 14) -> (N, 528, 14, 14)
         _backend.CopyStrided(batch, 21952, Activation(Inception4dBranch1Relu1Output, batch), 21952, Strided(Inception4dConcat1Output, batch, 0), 103488);
         _backend.CopyStrided(batch, 56448, Activation(Inception4dBranch2_1_Relu1Output, batch), 56448, Strided(Inception4dConcat1Output, batch, 21952), 103488);
@@ -3800,7 +3833,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch1.bn: BatchNorm2d (N, 256, 14, 14) -> (N, 256, 14, 14)
         _inception4e_branch1_bnOp.Forward(batch, Activation(Inception4eBranch1ConvOutput, batch), Inception4eBranch1BnWeight, Inception4eBranch1BnBias, Inception4eBranch1BnRunningMean, Inception4eBranch1BnRunningVar, Inception4eBranch1BnNumBatchesTracked, Activation(Inception4eBranch1BnOutput, batch), BatchNormTraining(118));
         // inception4e.branch1.relu1: ReLU (N, 256, 14, 14) -> (N, 256, 14, 14), keeping Inception4eBranch1Relu1Mask for backward
-        _inception4e_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1Mask, batch));
+        if (keepMasks) _inception4e_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch), Activation(Inception4eBranch1Relu1Mask, batch));
+        else _inception4e_branch1_relu1Op.Forward(batch, Activation(Inception4eBranch1BnOutput, batch), Activation(Inception4eBranch1Relu1Output, batch));
         // inception4e.branch2.0.conv: Conv2d (N, 528, 14, 14) -> (N, 160, 14, 14)
         _inception4e_branch2_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch2_0_ConvWeight, default, Activation(Inception4eBranch2_0_ConvOutput, batch));
         // inception4e.branch2.0.bn: BatchNorm2d (N, 160, 14, 14) -> (N, 160, 14, 14)
@@ -3812,7 +3846,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch2.1.bn: BatchNorm2d (N, 320, 14, 14) -> (N, 320, 14, 14)
         _inception4e_branch2_1_bnOp.Forward(batch, Activation(Inception4eBranch2_1_ConvOutput, batch), Inception4eBranch2_1_BnWeight, Inception4eBranch2_1_BnBias, Inception4eBranch2_1_BnRunningMean, Inception4eBranch2_1_BnRunningVar, Inception4eBranch2_1_BnNumBatchesTracked, Activation(Inception4eBranch2_1_BnOutput, batch), BatchNormTraining(124));
         // inception4e.branch2.1.relu1: ReLU (N, 320, 14, 14) -> (N, 320, 14, 14), keeping Inception4eBranch2_1_Relu1Mask for backward
-        _inception4e_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception4e_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch), Activation(Inception4eBranch2_1_Relu1Mask, batch));
+        else _inception4e_branch2_1_relu1Op.Forward(batch, Activation(Inception4eBranch2_1_BnOutput, batch), Activation(Inception4eBranch2_1_Relu1Output, batch));
         // inception4e.branch3.0.conv: Conv2d (N, 528, 14, 14) -> (N, 32, 14, 14)
         _inception4e_branch3_0_convOp.Forward(batch, Activation(Inception4dConcat1Output, batch), Inception4eBranch3_0_ConvWeight, default, Activation(Inception4eBranch3_0_ConvOutput, batch));
         // inception4e.branch3.0.bn: BatchNorm2d (N, 32, 14, 14) -> (N, 32, 14, 14)
@@ -3824,7 +3859,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch3.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch3_1_bnOp.Forward(batch, Activation(Inception4eBranch3_1_ConvOutput, batch), Inception4eBranch3_1_BnWeight, Inception4eBranch3_1_BnBias, Inception4eBranch3_1_BnRunningMean, Inception4eBranch3_1_BnRunningVar, Inception4eBranch3_1_BnNumBatchesTracked, Activation(Inception4eBranch3_1_BnOutput, batch), BatchNormTraining(130));
         // inception4e.branch3.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14), keeping Inception4eBranch3_1_Relu1Mask for backward
-        _inception4e_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception4e_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch), Activation(Inception4eBranch3_1_Relu1Mask, batch));
+        else _inception4e_branch3_1_relu1Op.Forward(batch, Activation(Inception4eBranch3_1_BnOutput, batch), Activation(Inception4eBranch3_1_Relu1Output, batch));
         // inception4e.branch4.maxpool1: MaxPool2d (N, 528, 14, 14) -> (N, 528, 14, 14)
         _inception4e_branch4_maxpool1Op.Forward(batch, Activation(Inception4dConcat1Output, batch), Activation(Inception4eBranch4Maxpool1Output, batch));
         // inception4e.branch4.1.conv: Conv2d (N, 528, 14, 14) -> (N, 128, 14, 14)
@@ -3832,7 +3868,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception4e.branch4.1.bn: BatchNorm2d (N, 128, 14, 14) -> (N, 128, 14, 14)
         _inception4e_branch4_1_bnOp.Forward(batch, Activation(Inception4eBranch4_1_ConvOutput, batch), Inception4eBranch4_1_BnWeight, Inception4eBranch4_1_BnBias, Inception4eBranch4_1_BnRunningMean, Inception4eBranch4_1_BnRunningVar, Inception4eBranch4_1_BnNumBatchesTracked, Activation(Inception4eBranch4_1_BnOutput, batch), BatchNormTraining(133));
         // inception4e.branch4.1.relu1: ReLU (N, 128, 14, 14) -> (N, 128, 14, 14), keeping Inception4eBranch4_1_Relu1Mask for backward
-        _inception4e_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception4e_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch), Activation(Inception4eBranch4_1_Relu1Mask, batch));
+        else _inception4e_branch4_1_relu1Op.Forward(batch, Activation(Inception4eBranch4_1_BnOutput, batch), Activation(Inception4eBranch4_1_Relu1Output, batch));
         // inception4e.concat1: Concat (N, 256, 14, 14) -> (N, 832, 14, 14)
         _backend.CopyStrided(batch, 50176, Activation(Inception4eBranch1Relu1Output, batch), 50176, Strided(Inception4eConcat1Output, batch, 0), 163072);
         _backend.CopyStrided(batch, 62720, Activation(Inception4eBranch2_1_Relu1Output, batch), 62720, Strided(Inception4eConcat1Output, batch, 50176), 163072);
@@ -3840,14 +3877,16 @@ partial class GoogLeNet : global::Cnn.INetwork
         _backend.CopyStrided(batch, 25088, Activation(Inception4eBranch4_1_Relu1Output, batch), 25088, Strided(Inception4eConcat1Output, batch, 137984), 163072);
         if (poison) PoisonFreed(151, batch);
         // maxpool4: MaxPool2d (N, 832, 14, 14) -> (N, 832, 7, 7), keeping Maxpool4Indices for backward
-        _maxpool4Op.ForwardSavingIndices(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch), Activation(Maxpool4Indices, batch));
+        if (keepMasks) _maxpool4Op.ForwardSavingIndices(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch), Activation(Maxpool4Indices, batch));
+        else _maxpool4Op.Forward(batch, Activation(Inception4eConcat1Output, batch), Activation(Maxpool4Output, batch));
         if (poison) PoisonFreed(152, batch);
         // inception5a.branch1.conv: Conv2d (N, 832, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch1ConvWeight, default, Activation(Inception5aBranch1ConvOutput, batch));
         // inception5a.branch1.bn: BatchNorm2d (N, 256, 7, 7) -> (N, 256, 7, 7)
         _inception5a_branch1_bnOp.Forward(batch, Activation(Inception5aBranch1ConvOutput, batch), Inception5aBranch1BnWeight, Inception5aBranch1BnBias, Inception5aBranch1BnRunningMean, Inception5aBranch1BnRunningVar, Inception5aBranch1BnNumBatchesTracked, Activation(Inception5aBranch1BnOutput, batch), BatchNormTraining(136));
         // inception5a.branch1.relu1: ReLU (N, 256, 7, 7) -> (N, 256, 7, 7), keeping Inception5aBranch1Relu1Mask for backward
-        _inception5a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1Mask, batch));
+        if (keepMasks) _inception5a_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch), Activation(Inception5aBranch1Relu1Mask, batch));
+        else _inception5a_branch1_relu1Op.Forward(batch, Activation(Inception5aBranch1BnOutput, batch), Activation(Inception5aBranch1Relu1Output, batch));
         // inception5a.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 160, 7, 7)
         _inception5a_branch2_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch2_0_ConvWeight, default, Activation(Inception5aBranch2_0_ConvOutput, batch));
         // inception5a.branch2.0.bn: BatchNorm2d (N, 160, 7, 7) -> (N, 160, 7, 7)
@@ -3859,7 +3898,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch2.1.bn: BatchNorm2d (N, 320, 7, 7) -> (N, 320, 7, 7)
         _inception5a_branch2_1_bnOp.Forward(batch, Activation(Inception5aBranch2_1_ConvOutput, batch), Inception5aBranch2_1_BnWeight, Inception5aBranch2_1_BnBias, Inception5aBranch2_1_BnRunningMean, Inception5aBranch2_1_BnRunningVar, Inception5aBranch2_1_BnNumBatchesTracked, Activation(Inception5aBranch2_1_BnOutput, batch), BatchNormTraining(142));
         // inception5a.branch2.1.relu1: ReLU (N, 320, 7, 7) -> (N, 320, 7, 7), keeping Inception5aBranch2_1_Relu1Mask for backward
-        _inception5a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception5a_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch), Activation(Inception5aBranch2_1_Relu1Mask, batch));
+        else _inception5a_branch2_1_relu1Op.Forward(batch, Activation(Inception5aBranch2_1_BnOutput, batch), Activation(Inception5aBranch2_1_Relu1Output, batch));
         // inception5a.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 32, 7, 7)
         _inception5a_branch3_0_convOp.Forward(batch, Activation(Maxpool4Output, batch), Inception5aBranch3_0_ConvWeight, default, Activation(Inception5aBranch3_0_ConvOutput, batch));
         // inception5a.branch3.0.bn: BatchNorm2d (N, 32, 7, 7) -> (N, 32, 7, 7)
@@ -3871,7 +3911,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch3_1_bnOp.Forward(batch, Activation(Inception5aBranch3_1_ConvOutput, batch), Inception5aBranch3_1_BnWeight, Inception5aBranch3_1_BnBias, Inception5aBranch3_1_BnRunningMean, Inception5aBranch3_1_BnRunningVar, Inception5aBranch3_1_BnNumBatchesTracked, Activation(Inception5aBranch3_1_BnOutput, batch), BatchNormTraining(148));
         // inception5a.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7), keeping Inception5aBranch3_1_Relu1Mask for backward
-        _inception5a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception5a_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch), Activation(Inception5aBranch3_1_Relu1Mask, batch));
+        else _inception5a_branch3_1_relu1Op.Forward(batch, Activation(Inception5aBranch3_1_BnOutput, batch), Activation(Inception5aBranch3_1_Relu1Output, batch));
         // inception5a.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
         _inception5a_branch4_maxpool1Op.Forward(batch, Activation(Maxpool4Output, batch), Activation(Inception5aBranch4Maxpool1Output, batch));
         // inception5a.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
@@ -3879,7 +3920,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5a.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5a_branch4_1_bnOp.Forward(batch, Activation(Inception5aBranch4_1_ConvOutput, batch), Inception5aBranch4_1_BnWeight, Inception5aBranch4_1_BnBias, Inception5aBranch4_1_BnRunningMean, Inception5aBranch4_1_BnRunningVar, Inception5aBranch4_1_BnNumBatchesTracked, Activation(Inception5aBranch4_1_BnOutput, batch), BatchNormTraining(151));
         // inception5a.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7), keeping Inception5aBranch4_1_Relu1Mask for backward
-        _inception5a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception5a_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch), Activation(Inception5aBranch4_1_Relu1Mask, batch));
+        else _inception5a_branch4_1_relu1Op.Forward(batch, Activation(Inception5aBranch4_1_BnOutput, batch), Activation(Inception5aBranch4_1_Relu1Output, batch));
         // inception5a.concat1: Concat (N, 256, 7, 7) -> (N, 832, 7, 7)
         _backend.CopyStrided(batch, 12544, Activation(Inception5aBranch1Relu1Output, batch), 12544, Strided(Inception5aConcat1Output, batch, 0), 40768);
         _backend.CopyStrided(batch, 15680, Activation(Inception5aBranch2_1_Relu1Output, batch), 15680, Strided(Inception5aConcat1Output, batch, 12544), 40768);
@@ -3891,7 +3933,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch1_bnOp.Forward(batch, Activation(Inception5bBranch1ConvOutput, batch), Inception5bBranch1BnWeight, Inception5bBranch1BnBias, Inception5bBranch1BnRunningMean, Inception5bBranch1BnRunningVar, Inception5bBranch1BnNumBatchesTracked, Activation(Inception5bBranch1BnOutput, batch), BatchNormTraining(154));
         // inception5b.branch1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7), keeping Inception5bBranch1Relu1Mask for backward
-        _inception5b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1Mask, batch));
+        if (keepMasks) _inception5b_branch1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch), Activation(Inception5bBranch1Relu1Mask, batch));
+        else _inception5b_branch1_relu1Op.Forward(batch, Activation(Inception5bBranch1BnOutput, batch), Activation(Inception5bBranch1Relu1Output, batch));
         // inception5b.branch2.0.conv: Conv2d (N, 832, 7, 7) -> (N, 192, 7, 7)
         _inception5b_branch2_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch2_0_ConvWeight, default, Activation(Inception5bBranch2_0_ConvOutput, batch));
         // inception5b.branch2.0.bn: BatchNorm2d (N, 192, 7, 7) -> (N, 192, 7, 7)
@@ -3903,7 +3946,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch2.1.bn: BatchNorm2d (N, 384, 7, 7) -> (N, 384, 7, 7)
         _inception5b_branch2_1_bnOp.Forward(batch, Activation(Inception5bBranch2_1_ConvOutput, batch), Inception5bBranch2_1_BnWeight, Inception5bBranch2_1_BnBias, Inception5bBranch2_1_BnRunningMean, Inception5bBranch2_1_BnRunningVar, Inception5bBranch2_1_BnNumBatchesTracked, Activation(Inception5bBranch2_1_BnOutput, batch), BatchNormTraining(160));
         // inception5b.branch2.1.relu1: ReLU (N, 384, 7, 7) -> (N, 384, 7, 7), keeping Inception5bBranch2_1_Relu1Mask for backward
-        _inception5b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1Mask, batch));
+        if (keepMasks) _inception5b_branch2_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch), Activation(Inception5bBranch2_1_Relu1Mask, batch));
+        else _inception5b_branch2_1_relu1Op.Forward(batch, Activation(Inception5bBranch2_1_BnOutput, batch), Activation(Inception5bBranch2_1_Relu1Output, batch));
         // inception5b.branch3.0.conv: Conv2d (N, 832, 7, 7) -> (N, 48, 7, 7)
         _inception5b_branch3_0_convOp.Forward(batch, Activation(Inception5aConcat1Output, batch), Inception5bBranch3_0_ConvWeight, default, Activation(Inception5bBranch3_0_ConvOutput, batch));
         // inception5b.branch3.0.bn: BatchNorm2d (N, 48, 7, 7) -> (N, 48, 7, 7)
@@ -3915,7 +3959,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch3.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch3_1_bnOp.Forward(batch, Activation(Inception5bBranch3_1_ConvOutput, batch), Inception5bBranch3_1_BnWeight, Inception5bBranch3_1_BnBias, Inception5bBranch3_1_BnRunningMean, Inception5bBranch3_1_BnRunningVar, Inception5bBranch3_1_BnNumBatchesTracked, Activation(Inception5bBranch3_1_BnOutput, batch), BatchNormTraining(166));
         // inception5b.branch3.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7), keeping Inception5bBranch3_1_Relu1Mask for backward
-        _inception5b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1Mask, batch));
+        if (keepMasks) _inception5b_branch3_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch), Activation(Inception5bBranch3_1_Relu1Mask, batch));
+        else _inception5b_branch3_1_relu1Op.Forward(batch, Activation(Inception5bBranch3_1_BnOutput, batch), Activation(Inception5bBranch3_1_Relu1Output, batch));
         // inception5b.branch4.maxpool1: MaxPool2d (N, 832, 7, 7) -> (N, 832, 7, 7)
         _inception5b_branch4_maxpool1Op.Forward(batch, Activation(Inception5aConcat1Output, batch), Activation(Inception5bBranch4Maxpool1Output, batch));
         // inception5b.branch4.1.conv: Conv2d (N, 832, 7, 7) -> (N, 128, 7, 7)
@@ -3923,7 +3968,8 @@ partial class GoogLeNet : global::Cnn.INetwork
         // inception5b.branch4.1.bn: BatchNorm2d (N, 128, 7, 7) -> (N, 128, 7, 7)
         _inception5b_branch4_1_bnOp.Forward(batch, Activation(Inception5bBranch4_1_ConvOutput, batch), Inception5bBranch4_1_BnWeight, Inception5bBranch4_1_BnBias, Inception5bBranch4_1_BnRunningMean, Inception5bBranch4_1_BnRunningVar, Inception5bBranch4_1_BnNumBatchesTracked, Activation(Inception5bBranch4_1_BnOutput, batch), BatchNormTraining(169));
         // inception5b.branch4.1.relu1: ReLU (N, 128, 7, 7) -> (N, 128, 7, 7), keeping Inception5bBranch4_1_Relu1Mask for backward
-        _inception5b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1Mask, batch));
+        if (keepMasks) _inception5b_branch4_1_relu1Op.ForwardSavingMask(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch), Activation(Inception5bBranch4_1_Relu1Mask, batch));
+        else _inception5b_branch4_1_relu1Op.Forward(batch, Activation(Inception5bBranch4_1_BnOutput, batch), Activation(Inception5bBranch4_1_Relu1Output, batch));
         // inception5b.concat1: Concat (N, 384, 7, 7) -> (N, 1024, 7, 7)
         _backend.CopyStrided(batch, 18816, Activation(Inception5bBranch1Relu1Output, batch), 18816, Strided(Inception5bConcat1Output, batch, 0), 50176);
         _backend.CopyStrided(batch, 18816, Activation(Inception5bBranch2_1_Relu1Output, batch), 18816, Strided(Inception5bConcat1Output, batch, 18816), 50176);
@@ -4868,6 +4914,13 @@ partial class GoogLeNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
+        if (!_masksKept)
+        {
+            bool training = _training;
+            _training = false;
+            try { ForwardTrainingPlan(batch, keepMasks: true); } finally { _training = training; }
+            _masksKept = true;
+        }
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         int frozenPrefix = FrozenPrefix();
         if (frozenPrefix >= 173) return;

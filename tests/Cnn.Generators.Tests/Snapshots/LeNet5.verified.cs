@@ -335,24 +335,30 @@ partial class LeNet5 : global::Cnn.INetwork
     public void Forward(int batch)
     {
         CheckBatch(batch);
-        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch, keepMasks: _training);
+        _masksKept = !_inference && _training;
     }
 
-    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
-    private void ForwardTrainingPlan(int batch)
+    /// <summary>Whether the last Forward kept the compact masks that Backward reads: an evaluation forward does not.</summary>
+    private bool _masksKept;
+
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept for backward when <paramref name="keepMasks"/> is set (an evaluation forward needs none); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch, bool keepMasks)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1: Conv2d (N, 1, 28, 28) -> (N, 6, 28, 28)
         _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
         // relu1: ReLU (N, 6, 28, 28) -> (N, 6, 28, 28), keeping Relu1Mask for backward
-        _relu1Op.ForwardSavingMask(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
+        if (keepMasks) _relu1Op.ForwardSavingMask(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
+        else _relu1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch));
         // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
         _avgpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch));
         if (poison) PoisonFreed(2, batch);
         // conv2: Conv2d (N, 6, 14, 14) -> (N, 16, 10, 10)
         _conv2Op.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
         // relu2: ReLU (N, 16, 10, 10) -> (N, 16, 10, 10), keeping Relu2Mask for backward
-        _relu2Op.ForwardSavingMask(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch), Activation(Relu2Mask, batch));
+        if (keepMasks) _relu2Op.ForwardSavingMask(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch), Activation(Relu2Mask, batch));
+        else _relu2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch));
         // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
         _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
         if (poison) PoisonFreed(5, batch);
@@ -437,6 +443,13 @@ partial class LeNet5 : global::Cnn.INetwork
     {
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
+        if (!_masksKept)
+        {
+            bool training = _training;
+            _training = false;
+            try { ForwardTrainingPlan(batch, keepMasks: true); } finally { _training = training; }
+            _masksKept = true;
+        }
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         int frozenPrefix = FrozenPrefix();
         if (frozenPrefix >= 10) return;

@@ -314,24 +314,30 @@ partial class MnistNet : global::Cnn.INetwork
     public void Forward(int batch)
     {
         CheckBatch(batch);
-        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch, keepMasks: _training);
+        _masksKept = !_inference && _training;
     }
 
-    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
-    private void ForwardTrainingPlan(int batch)
+    /// <summary>Whether the last Forward kept the compact masks that Backward reads: an evaluation forward does not.</summary>
+    private bool _masksKept;
+
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept for backward when <paramref name="keepMasks"/> is set (an evaluation forward needs none); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch, bool keepMasks)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1: Conv2d (N, 1, 28, 28) -> (N, 32, 28, 28)
         _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
         // maxpool1: MaxPool2d (N, 32, 28, 28) -> (N, 32, 14, 14), keeping Maxpool1Indices for backward
-        _maxpool1Op.ForwardSavingIndices(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        if (keepMasks) _maxpool1Op.ForwardSavingIndices(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        else _maxpool1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Maxpool1Output, batch));
         if (poison) PoisonFreed(1, batch);
         // relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
         _relu1Op.Forward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
         // conv2: Conv2d (N, 32, 14, 14) -> (N, 64, 14, 14)
         _conv2Op.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
         // maxpool2: MaxPool2d (N, 64, 14, 14) -> (N, 64, 7, 7), keeping Maxpool2Indices for backward
-        _maxpool2Op.ForwardSavingIndices(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        if (keepMasks) _maxpool2Op.ForwardSavingIndices(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
+        else _maxpool2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Maxpool2Output, batch));
         if (poison) PoisonFreed(4, batch);
         // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
         _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
@@ -419,6 +425,13 @@ partial class MnistNet : global::Cnn.INetwork
     {
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
+        if (!_masksKept)
+        {
+            bool training = _training;
+            _training = false;
+            try { ForwardTrainingPlan(batch, keepMasks: true); } finally { _training = training; }
+            _masksKept = true;
+        }
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         int frozenPrefix = FrozenPrefix();
         // logsoftmax1: LogSoftmax

@@ -1316,11 +1316,15 @@ partial class ResNet18 : global::Cnn.INetwork
     public void Forward(int batch)
     {
         CheckBatch(batch);
-        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch);
+        if (_inference) ForwardInferencePlan(batch); else ForwardTrainingPlan(batch, keepMasks: _training);
+        _masksKept = !_inference && _training;
     }
 
-    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept; after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
-    private void ForwardTrainingPlan(int batch)
+    /// <summary>Whether the last Forward kept the compact masks that Backward reads: an evaluation forward does not.</summary>
+    private bool _masksKept;
+
+    /// <summary>Every layer forward as the training plan runs them, fused steps as one call, compact masks kept for backward when <paramref name="keepMasks"/> is set (an evaluation forward needs none); after a step, fills the buffers it freed with NaN when <see cref="global::Cnn.ArenaDebug.PoisonFreedBuffers"/> is on.</summary>
+    private void ForwardTrainingPlan(int batch, bool keepMasks)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1: Conv2d (N, 3, 224, 224) -> (N, 64, 112, 112)
@@ -1328,9 +1332,11 @@ partial class ResNet18 : global::Cnn.INetwork
         // bn1: BatchNorm2d (N, 64, 112, 112) -> (N, 64, 112, 112)
         _bn1Op.Forward(batch, Activation(Conv1Output, batch), Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, Bn1NumBatchesTracked, Activation(Bn1Output, batch), BatchNormTraining(1));
         // relu1: ReLU (N, 64, 112, 112) -> (N, 64, 112, 112), keeping Relu1Mask for backward
-        _relu1Op.ForwardSavingMask(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
+        if (keepMasks) _relu1Op.ForwardSavingMask(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
+        else _relu1Op.Forward(batch, Activation(Bn1Output, batch), Activation(Relu1Output, batch));
         // maxpool1: MaxPool2d (N, 64, 112, 112) -> (N, 64, 56, 56), keeping Maxpool1Indices for backward
-        _maxpool1Op.ForwardSavingIndices(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        if (keepMasks) _maxpool1Op.ForwardSavingIndices(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
+        else _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
         if (poison) PoisonFreed(3, batch);
         // layer1.0.conv1: Conv2d (N, 64, 56, 56) -> (N, 64, 56, 56)
         _layer1_0_conv1Op.Forward(batch, Activation(Maxpool1Output, batch), Layer1_0_Conv1Weight, default, Activation(Layer1_0_Conv1Output, batch));
@@ -1463,7 +1469,8 @@ partial class ResNet18 : global::Cnn.INetwork
         _backend.Add(Activation(Layer4_1_Bn2Output, batch), Activation(Layer4_0_Relu2Output, batch), Activation(Layer4_1_Residual1Output, batch));
         if (poison) PoisonFreed(64, batch);
         // layer4.1.relu2: ReLU (N, 512, 7, 7) -> (N, 512, 7, 7), keeping Layer4_1_Relu2Mask for backward
-        _layer4_1_relu2Op.ForwardSavingMask(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch), Activation(Layer4_1_Relu2Mask, batch));
+        if (keepMasks) _layer4_1_relu2Op.ForwardSavingMask(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch), Activation(Layer4_1_Relu2Mask, batch));
+        else _layer4_1_relu2Op.Forward(batch, Activation(Layer4_1_Residual1Output, batch), Activation(Layer4_1_Relu2Output, batch));
         // avgpool: AdaptiveAvgPool2d (N, 512, 7, 7) -> (N, 512, 1, 1)
         _avgpoolOp.Forward(batch, Activation(Layer4_1_Relu2Output, batch), Activation(AvgpoolOutput, batch));
         if (poison) PoisonFreed(66, batch);
@@ -1813,6 +1820,13 @@ partial class ResNet18 : global::Cnn.INetwork
     {
         CheckBatch(batch);
         if (_inference) throw BuiltForInference("cannot run Backward");
+        if (!_masksKept)
+        {
+            bool training = _training;
+            _training = false;
+            try { ForwardTrainingPlan(batch, keepMasks: true); } finally { _training = training; }
+            _masksKept = true;
+        }
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         int frozenPrefix = FrozenPrefix();
         if (frozenPrefix >= 62) return;

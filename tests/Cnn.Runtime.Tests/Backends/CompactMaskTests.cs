@@ -62,12 +62,18 @@ public class CompactMaskTests
     [InlineData("ceil", 2)]
     [InlineData("1x3", 2)]
     [InlineData("ties", 2)]
+    [InlineData("2x2-wide", 2)]
+    [InlineData("2x2-wide-odd", 1)]
+    [InlineData("ties-wide", 2)]
     public void MaxPoolIndices_ForwardAndBackward_MatchTheFullInput(string name, int threads)
     {
         const int batch = 3;
         Pool2dGeometry g = name switch
         {
             "2x2" or "ties" => Geometries.Pool(PoolKind.Max, 4, 5, 8, 10, 2, 2),
+            // 16 windows at a time on the fast path, then a scalar tail, and odd edges no window covers.
+            "2x2-wide" or "ties-wide" => Geometries.Pool(PoolKind.Max, 4, 3, 6, 70, 2, 2),
+            "2x2-wide-odd" => Geometries.Pool(PoolKind.Max, 4, 2, 7, 67, 2, 2),
             "2x2-odd" => Geometries.Pool(PoolKind.Max, 4, 3, 9, 7, 2, 2),
             "3x3s2p1" => Geometries.Pool(PoolKind.Max, 4, 4, 11, 12, 3, 2, 1),
             "3x3s1p1" => Geometries.Pool(PoolKind.Max, 4, 2, 6, 5, 3, 1, 1),
@@ -77,7 +83,7 @@ public class CompactMaskTests
         };
         float[] x = TestArrays.UniformSingle(511, batch * g.InputSize), dy = TestArrays.UniformSingle(512, batch * g.OutputSize);
         // Few distinct values, so that windows hold ties: the first maximum takes the gradient.
-        if (name == "ties") x = Array.ConvertAll(x, v => MathF.Round(v * 2f));
+        if (name.StartsWith("ties", StringComparison.Ordinal)) x = Array.ConvertAll(x, v => MathF.Round(v * 2f));
         (float[] expectedY, float[] expectedDx) = Naive(g, batch, x, dy);
 
         foreach (CpuKernels kernels in new[] { CpuKernels.Reference, CpuKernels.Fast })
@@ -95,6 +101,33 @@ public class CompactMaskTests
             op.BackwardFromIndices(batch, indices, h.Upload(dy), inputGradient);
             Assert.Equal(expectedDx, h.Read(inputGradient));
         }
+    }
+
+    [Fact]
+    public void MaxPoolIndices_PlaneWithNaN_FollowsTheReferenceRule()
+    {
+        // A NaN wins its window (the first one, when there are two), as in PyTorch; the fast kernels leave such planes to the exact path.
+        const int batch = 2;
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Max, 4, 2, 6, 40, 2, 2);
+        float[] x = TestArrays.UniformSingle(521, batch * g.InputSize), dy = TestArrays.UniformSingle(522, batch * g.OutputSize);
+        x[4] = float.NaN;
+        x[5] = float.NaN;
+        x[g.InputSize + 100] = float.NaN;
+        var results = new List<(float[] Y, float[] Dx)>();
+        foreach (CpuKernels kernels in new[] { CpuKernels.Reference, CpuKernels.Fast })
+        {
+            using var h = new BackendHarness(kernels, 2);
+            IPool2dOperator op = h.Backend.CreatePool2d(g);
+            Tensor output = h.Stale(batch * g.OutputSize), indices = h.Stale(batch * CompactMasks.PoolIndexFloats(g.OutputSize)), dx = h.Stale(batch * g.InputSize);
+            op.ForwardSavingIndices(batch, h.Upload(x), output, indices);
+            op.BackwardFromIndices(batch, indices, h.Upload(dy), dx);
+            results.Add((h.Read(output), h.Read(dx)));
+        }
+        Assert.Equal(results[0].Y, results[1].Y);
+        Assert.Equal(results[0].Dx, results[1].Dx);
+        Assert.True(float.IsNaN(results[1].Y[2]));
+        Assert.Equal(dy[2], results[1].Dx[4]);
+        Assert.Equal(0f, results[1].Dx[5]);
     }
 
     [Fact]

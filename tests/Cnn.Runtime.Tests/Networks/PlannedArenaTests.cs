@@ -36,6 +36,28 @@ public class PlannedArenaTests
     }
 
     [Fact]
+    public void Backward_AfterAnEvaluationForward_ReplaysItKeepingTheCompactMasks()
+    {
+        // SmallConvNet's max pools keep byte indices in training; an evaluation forward skips them, so
+        // Backward must replay it. With dropout off, training and evaluation compute the same function.
+        const int batch = 3;
+        float[] Gradients(bool training)
+        {
+            using var network = new SmallConvNet(batch, seed: 4) { Training = training, DropoutEnabled = false };
+            float[] labels = { 1, 0, 2 };
+            network.Backend.Upload(labels, network.Labels.Slice(0, batch));
+            Run(network, batch, 21);
+            Loss.For(network).Compute(network, batch);
+            network.Backward(batch);
+            return NetworkTestData.Download(network, network.Gradients);
+        }
+
+        float[] evaluation = Gradients(training: false), training = Gradients(training: true);
+        Assert.Contains(training, g => g != 0f);
+        Assert.Equal(training, evaluation);
+    }
+
+    [Fact]
     public void LayerOutput_ReplaysEachLayerFromItsInput()
     {
         // conv1 → maxpool1 (2×2) → relu1: each replayed output follows from the one before it.

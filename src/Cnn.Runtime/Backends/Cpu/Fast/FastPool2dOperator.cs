@@ -179,8 +179,12 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
         for (int plane = first; plane < end; plane++)
         {
             byte* indices = _indices + Pool2dIndices.PlaneStart(_g, plane / _g.Channels, plane % _g.Channels);
-            if (_backward) MaxPoolIndices.Backward(_g, indices, _outputGradient + (long)plane * _outPlane, _inputGradient + (long)plane * _inPlane);
-            else MaxPoolIndices.Forward(_indexWindows!, _g, _input + (long)plane * _inPlane, _output + (long)plane * _outPlane, indices);
+            float* y = _backward ? _outputGradient + (long)plane * _outPlane : _output + (long)plane * _outPlane;
+            float* x = _backward ? _inputGradient + (long)plane * _inPlane : _input + (long)plane * _inPlane;
+            bool twoByTwo = _max2x2 && MaxPoolIndices.Has2x2;
+            if (_backward && twoByTwo) MaxPoolIndices.Backward2x2(indices, y, x, _g.InHeight, _g.InWidth);
+            else if (_backward) MaxPoolIndices.Backward(_g, indices, y, x);
+            else if (!(twoByTwo && MaxPoolIndices.Forward2x2(x, y, indices, _g.InHeight, _g.InWidth))) MaxPoolIndices.Forward(_indexWindows!, _g, x, y, indices);
         }
     }
 
