@@ -12,7 +12,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// reduced in worker order, so results depend only on the thread count. An image whose column matrix
 /// alone exceeds the cap (VGG's 224×224 layers: 64·9 rows × 50,176 columns) is unfolded in bands of
 /// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer's forward
-/// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead.
+/// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead, and a
+/// 3×3, stride-1 convolution that <see cref="WinogradConvolution.Preferred"/> picks runs Winograd's
+/// F(2×2, 3×3) in all three directions: the choice is made once, here, by that rule.
 /// As a fused operator (<see cref="IFusedConv2dOperator"/>), the step that adds the bias to each
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
 /// the activation, while the row is still in cache.
@@ -45,6 +47,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly int _bandRows;
     private readonly bool _pointwise, _weightGradientByDots, _direct;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
+    private readonly WinogradConvolution? _winograd;
 
     // The fused operator's epilogue (null for a plain convolution), and the one of the call in
     // flight: the plain Forward adds the bias alone even on a fused operator.
@@ -72,13 +75,20 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <param name="pool">The backend's workers and workspace.</param>
     /// <param name="maxColumnFloats">The cap on a worker's column matrix; tests lower it to reach the banded path with small images.</param>
     /// <param name="epilogue">What the fused Forward applies after the bias; <see cref="Epilogue.None"/> for a plain convolution.</param>
-    public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default)
+    /// <param name="winograd">Whether to run Winograd: null to let <see cref="WinogradConvolution.Preferred"/> decide; tests force either path.</param>
+    public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
         _g = geometry;
         _pool = pool;
         _workers = pool.Threads;
+        _ws = pool.Workspace;
+        if (winograd ?? WinogradConvolution.Preferred(geometry))
+        {
+            _winograd = new WinogradConvolution(geometry, pool);
+            return;
+        }
         _inGroup = _g.InChannels / _g.Groups;
         _outGroup = _g.OutChannels / _g.Groups;
         _depth = _inGroup * _g.KernelHeight * _g.KernelWidth;
@@ -109,7 +119,6 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         int maxM = Math.Max(_outGroup, _depth), maxN = Math.Max(columns, _depth), maxK = Math.Max(_depth, Math.Max(columns, _outGroup));
         _packedGroup = Sgemm.PackedASize(_kernel, _outGroup, _depth);
         _packedGroupTransposed = Sgemm.PackedASize(_kernel, _depth, _outGroup);
-        _ws = pool.Workspace;
         _ws.Reserve(CpuWorkspace.Region.PackedWeights, (long)_g.Groups * _packedGroup);
         _ws.Reserve(CpuWorkspace.Region.PackedWeightsTransposed, (long)_g.Groups * _packedGroupTransposed);
         _ws.ReserveGemm(maxM, maxN, maxK);
@@ -122,6 +131,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             _ws.Reserve(CpuWorkspace.Region.BiasPartials, _g.OutChannels);
         }
     }
+
+    /// <summary>True when this convolution runs Winograd's F(2×2, 3×3).</summary>
+    internal bool UsesWinograd => _winograd is not null;
 
     /// <summary>Output rows per column matrix: OutHeight unless an image's columns exceed the cap.</summary>
     internal int BandRows => _bandRows;
@@ -152,6 +164,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
+        if (_winograd is not null)
+        {
+            _winograd.Forward(batch, _input, _weight, _bias, _callEpilogue, _output);
+            return;
+        }
         _packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
 
         if (_direct)
@@ -227,6 +244,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _weightGradient = CpuTensor.OptionalPointer(weightGradient, _g.WeightSize, nameof(weightGradient));
         _biasGradient = _g.HasBias ? CpuTensor.OptionalPointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : null;
         if (_inputGradient == null && _weightGradient == null && _biasGradient == null) return;
+        if (_winograd is not null)
+        {
+            _winograd.Backward(batch, _input, _weight, _outputGradient, _inputGradient, _weightGradient, _biasGradient);
+            return;
+        }
         _batch = batch;
         _work = Work.Backward;
         _packedWeightsTransposed = _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed);

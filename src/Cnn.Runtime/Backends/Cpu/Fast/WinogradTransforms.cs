@@ -1,0 +1,213 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Cnn.Backends.Cpu.Fast;
+
+/// <summary>
+/// The transforms of Winograd's F(2×2, 3×3) (Lavin and Gray, 2015), which computes a 2×2 tile of a
+/// 3×3 correlation from a 4×4 tile of input with 16 multiplications instead of 36:
+/// Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with
+/// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1].
+/// The filter transforms run in double, once per filter and call; the tile transforms run on sixteen
+/// horizontally adjacent tiles at once, one AVX-512 vector per element of the tile, and write (or
+/// read) each of the 16 transform positions to its own matrix, <c>positionStride</c> floats apart, at
+/// the tiles' 16 consecutive columns. F(2×2, 3×3) rather than F(4×4, 3×3): its transforms have entries
+/// 0, ±1 and ±½ only, so it adds almost no rounding error to the direct convolution's, where
+/// F(4×4, 3×3)'s entries up to 8 would cost about ten times more.
+/// </summary>
+internal static unsafe class WinogradTransforms
+{
+    /// <summary>Transform positions: the 4×4 elements of a transformed tile.</summary>
+    public const int Positions = 16;
+
+    /// <summary>Tiles transformed together: one vector's lanes.</summary>
+    public const int Lanes = 16;
+
+    /// <summary>Whether this processor runs the vector tile transforms.</summary>
+    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    private static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> Odds = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+
+    /// <summary>
+    /// U = G g Gᵀ for one 3×3 filter (row-major, 9 floats), in double; position p goes to
+    /// <paramref name="u"/>[p·<paramref name="positionStride"/>]. With <paramref name="rotate"/>, the
+    /// filter is turned by 180° first (g[i, j] read as g[2 − i, 2 − j]), as the input gradient needs.
+    /// </summary>
+    public static void Filter(float* g, bool rotate, float* u, long positionStride)
+    {
+        double* f = stackalloc double[9];
+        for (int i = 0; i < 9; i++) f[i] = g[rotate ? 8 - i : i];
+        // t = G g: 4 rows of 3.
+        double* t = stackalloc double[12];
+        for (int j = 0; j < 3; j++)
+        {
+            double g0 = f[j], g1 = f[3 + j], g2 = f[6 + j];
+            t[j] = g0;
+            t[3 + j] = 0.5 * (g0 + g1 + g2);
+            t[6 + j] = 0.5 * (g0 - g1 + g2);
+            t[9 + j] = g2;
+        }
+        // U = t Gᵀ: 4 rows of 4.
+        for (int i = 0; i < 4; i++)
+        {
+            double t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
+            u[(4 * i) * positionStride] = (float)t0;
+            u[(4 * i + 1) * positionStride] = (float)(0.5 * (t0 + t1 + t2));
+            u[(4 * i + 2) * positionStride] = (float)(0.5 * (t0 - t1 + t2));
+            u[(4 * i + 3) * positionStride] = (float)t2;
+        }
+    }
+
+    /// <summary>
+    /// The filter gradient from its transform: dg = Gᵀ dU G (the adjoint of <see cref="Filter"/>), with
+    /// dU's position p at <paramref name="du"/>[p·<paramref name="positionStride"/>], into 9 floats.
+    /// </summary>
+    public static void FilterGradient(float* du, long positionStride, float* dg)
+    {
+        // t = Gᵀ dU: 3 rows of 4; Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
+        double* t = stackalloc double[12];
+        for (int j = 0; j < 4; j++)
+        {
+            double d0 = du[j * positionStride], d1 = du[(4 + j) * positionStride], d2 = du[(8 + j) * positionStride], d3 = du[(12 + j) * positionStride];
+            t[j] = d0 + 0.5 * (d1 + d2);
+            t[4 + j] = 0.5 * (d1 - d2);
+            t[8 + j] = 0.5 * (d1 + d2) + d3;
+        }
+        // dg = t G.
+        for (int i = 0; i < 3; i++)
+        {
+            double t0 = t[4 * i], t1 = t[4 * i + 1], t2 = t[4 * i + 2], t3 = t[4 * i + 3];
+            dg[3 * i] = (float)(t0 + 0.5 * (t1 + t2));
+            dg[3 * i + 1] = (float)(0.5 * (t1 - t2));
+            dg[3 * i + 2] = (float)(0.5 * (t1 + t2) + t3);
+        }
+    }
+
+    /// <summary>
+    /// V = Bᵀ d B for 16 tiles side by side: tile l's 4×4 input starts at column 2l of the rows at
+    /// <paramref name="rows"/>, <paramref name="rowStride"/> apart (34 readable floats per row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Input(float* rows, long rowStride, float* v, long positionStride)
+    {
+        Row(rows, out Vector512<float> a0, out Vector512<float> a1, out Vector512<float> a2, out Vector512<float> a3);
+        Row(rows + rowStride, out Vector512<float> b0, out Vector512<float> b1, out Vector512<float> b2, out Vector512<float> b3);
+        Row(rows + 2 * rowStride, out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3);
+        Row(rows + 3 * rowStride, out Vector512<float> d0, out Vector512<float> d1, out Vector512<float> d2, out Vector512<float> d3);
+        // Bᵀ d, row by row, then · B on each resulting row.
+        InputColumns(a0 - c0, a1 - c1, a2 - c2, a3 - c3, v, positionStride);
+        InputColumns(b0 + c0, b1 + c1, b2 + c2, b3 + c3, v + 4 * positionStride, positionStride);
+        InputColumns(c0 - b0, c1 - b1, c2 - b2, c3 - b3, v + 8 * positionStride, positionStride);
+        InputColumns(b0 - d0, b1 - d1, b2 - d2, b3 - d3, v + 12 * positionStride, positionStride);
+    }
+
+    // Columns 2l, 2l + 1, 2l + 2, 2l + 3 of one row for l = 0..15: the even and odd lanes of 32 floats, and of 32 floats two further on.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row(float* row, out Vector512<float> x0, out Vector512<float> x1, out Vector512<float> x2, out Vector512<float> x3)
+    {
+        Vector512<float> low = Vector512.Load(row), high = Vector512.Load(row + 16);
+        Vector512<float> low2 = Vector512.Load(row + 2), high2 = Vector512.Load(row + 18);
+        x0 = Avx512F.PermuteVar16x32x2(low, Evens, high);
+        x1 = Avx512F.PermuteVar16x32x2(low, Odds, high);
+        x2 = Avx512F.PermuteVar16x32x2(low2, Evens, high2);
+        x3 = Avx512F.PermuteVar16x32x2(low2, Odds, high2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputColumns(Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3, float* v, long positionStride)
+    {
+        (r0 - r2).Store(v);
+        (r1 + r2).Store(v + positionStride);
+        (r2 - r1).Store(v + 2 * positionStride);
+        (r1 - r3).Store(v + 3 * positionStride);
+    }
+
+    /// <summary>
+    /// Y = Aᵀ M A for 16 tiles: the 2×2 outputs of tile l go to columns 2l and 2l + 1 of
+    /// <paramref name="top"/> and of <paramref name="bottom"/> (null for a tile row that overhangs the
+    /// output's last row), the first <paramref name="columns"/> of 32 columns only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Output(float* m, long positionStride, float* top, float* bottom, int columns)
+    {
+        // s = Aᵀ M: two rows of four.
+        Vector512<float> m0 = Vector512.Load(m), m1 = Vector512.Load(m + positionStride), m2 = Vector512.Load(m + 2 * positionStride), m3 = Vector512.Load(m + 3 * positionStride);
+        Vector512<float> n0 = Vector512.Load(m + 4 * positionStride), n1 = Vector512.Load(m + 5 * positionStride), n2 = Vector512.Load(m + 6 * positionStride), n3 = Vector512.Load(m + 7 * positionStride);
+        Vector512<float> o0 = Vector512.Load(m + 8 * positionStride), o1 = Vector512.Load(m + 9 * positionStride), o2 = Vector512.Load(m + 10 * positionStride), o3 = Vector512.Load(m + 11 * positionStride);
+        Vector512<float> p0 = Vector512.Load(m + 12 * positionStride), p1 = Vector512.Load(m + 13 * positionStride), p2 = Vector512.Load(m + 14 * positionStride), p3 = Vector512.Load(m + 15 * positionStride);
+        Vector512<float> s00 = m0 + n0 + o0, s01 = m1 + n1 + o1, s02 = m2 + n2 + o2, s03 = m3 + n3 + o3;
+        OutputRow(s00 + s01 + s02, s01 - s02 - s03, top, columns);
+        if (bottom == null) return;
+        Vector512<float> s10 = n0 - o0 - p0, s11 = n1 - o1 - p1, s12 = n2 - o2 - p2, s13 = n3 - o3 - p3;
+        OutputRow(s10 + s11 + s12, s11 - s12 - s13, bottom, columns);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputRow(Vector512<float> even, Vector512<float> odd, float* row, int columns)
+    {
+        Vector512<float> low = Avx512F.PermuteVar16x32x2(even, InterleaveLow, odd), high = Avx512F.PermuteVar16x32x2(even, InterleaveHigh, odd);
+        if (columns >= 32)
+        {
+            low.Store(row);
+            high.Store(row + 16);
+            return;
+        }
+        float* tile = stackalloc float[32];
+        low.Store(tile);
+        high.Store(tile + 16);
+        for (int j = 0; j < columns; j++) row[j] = tile[j];
+    }
+
+    /// <summary>
+    /// Z = A y Aᵀ for 16 tiles of an output gradient (the adjoint of <see cref="Output"/>): tile l's
+    /// 2×2 values are columns 2l and 2l + 1 of <paramref name="top"/> and <paramref name="bottom"/>
+    /// (null past the last row); only the first <paramref name="columns"/> of 32 are read, the rest count as 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void OutputGradient(float* top, float* bottom, int columns, float* z, long positionStride)
+    {
+        GradientRow(top, columns, out Vector512<float> y00, out Vector512<float> y01);
+        Vector512<float> y10 = Vector512<float>.Zero, y11 = Vector512<float>.Zero;
+        if (bottom != null) GradientRow(bottom, columns, out y10, out y11);
+        // w = A y: rows y0, y0 + y1, y0 − y1, −y1; then each row · Aᵀ.
+        GradientColumns(y00, y01, z, positionStride);
+        GradientColumns(y00 + y10, y01 + y11, z + 4 * positionStride, positionStride);
+        GradientColumns(y00 - y10, y01 - y11, z + 8 * positionStride, positionStride);
+        GradientColumns(-y10, -y11, z + 12 * positionStride, positionStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientRow(float* row, int columns, out Vector512<float> even, out Vector512<float> odd)
+    {
+        Vector512<float> low, high;
+        if (columns >= 32)
+        {
+            low = Vector512.Load(row);
+            high = Vector512.Load(row + 16);
+        }
+        else
+        {
+            float* tile = stackalloc float[32];
+            int j = 0;
+            for (; j < columns; j++) tile[j] = row[j];
+            for (; j < 32; j++) tile[j] = 0f;
+            low = Vector512.Load(tile);
+            high = Vector512.Load(tile + 16);
+        }
+        even = Avx512F.PermuteVar16x32x2(low, Evens, high);
+        odd = Avx512F.PermuteVar16x32x2(low, Odds, high);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientColumns(Vector512<float> w0, Vector512<float> w1, float* z, long positionStride)
+    {
+        w0.Store(z);
+        (w0 + w1).Store(z + positionStride);
+        (w0 - w1).Store(z + 2 * positionStride);
+        (-w1).Store(z + 3 * positionStride);
+    }
+}
