@@ -33,7 +33,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
 
     private const int Positions = WinogradTransforms.Positions, Lanes = WinogradTransforms.Lanes;
 
-    private enum Work { Forward, InputGradient, WeightGradient }
+    private enum Work { Forward, InputGradient, WeightGradient, Filters, Pack, FilterGradient }
 
     /// <summary>
     /// One forward-shaped pass: from InChannels planes of In size to OutChannels planes of Out size, in
@@ -102,7 +102,9 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     private int _rows, _rowsPerBlock, _blocks;
     private float* _in, _out, _packed, _bias, _outputGradient;
     private ChannelEpilogue? _epilogue;
-    private bool _weights, _biases;
+    private bool _weights, _biases, _rotate;
+    private int _partials;
+    private float* _weight, _unpacked, _weightGradient;
 
     /// <summary>Whether F(2×2, 3×3) computes <paramref name="g"/>: a 3×3, stride-1, undilated, ungrouped convolution padded by at most 2, on a processor with AVX-512.</summary>
     public static bool Applies(in Conv2dGeometry g) =>
@@ -185,35 +187,80 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         _biases = biasGradient != null;
         int workers = Start(Work.WeightGradient, _forward, batch, null);
 
-        // Sum the workers' transformed gradients in worker order, then take them back to 3×3.
-        int k = _g.OutChannels, c = _g.InChannels;
-        float* du = _ws.Get(CpuWorkspace.Region.WeightPartials), db = _ws.Get(CpuWorkspace.Region.BiasPartials);
-        for (int w = 1; w < workers; w++)
+        // Sum the workers' transformed gradients in worker order, then take them back to 3×3, shares of rows in parallel.
+        int k = _g.OutChannels;
+        _partials = workers;
+        if (_biases)
         {
-            if (_weights) RowOps.Add(_ws.Get(CpuWorkspace.Region.WeightPartials, w), du, Positions * k * c);
-            if (_biases) RowOps.Add(_ws.Get(CpuWorkspace.Region.BiasPartials, w), db, k);
+            float* db = _ws.Get(CpuWorkspace.Region.BiasPartials);
+            for (int w = 1; w < workers; w++) RowOps.Add(_ws.Get(CpuWorkspace.Region.BiasPartials, w), db, k);
+            new ReadOnlySpan<float>(db, k).CopyTo(new Span<float>(biasGradient, k));
         }
-        if (_biases) new ReadOnlySpan<float>(db, k).CopyTo(new Span<float>(biasGradient, k));
-        if (_weights)
-            for (int o = 0; o < k; o++)
-                for (int i = 0; i < c; i++)
-                    WinogradTransforms.FilterGradient(du + (long)o * c + i, (long)k * c, weightGradient + ((long)o * c + i) * 9);
+        if (!_weights) return;
+        _weightGradient = weightGradient;
+        _work = Work.FilterGradient;
+        _pool.Run(this, Math.Min(_pool.Threads, k));
     }
 
     /// <summary>
     /// The 16 transformed filters of the call, each packed for the GEMM: [K × C] forward, or with
-    /// <paramref name="rotate"/>, the 180°-turned filters as [C × K] for the input gradient.
+    /// <paramref name="rotate"/>, the 180°-turned filters as [C × K] for the input gradient. The
+    /// workers transform shares of the rows, 16 filters at a time, then pack shares of the positions.
     /// </summary>
     private void TransformFilters(float* weight, bool rotate, float* unpacked, float* packed)
     {
+        _weight = weight;
+        _rotate = rotate;
+        _unpacked = unpacked;
+        _packed = packed;
+        int rows = rotate ? _g.InChannels : _g.OutChannels;
+        _work = Work.Filters;
+        _pool.Run(this, Math.Min(_pool.Threads, rows));
+        _work = Work.Pack;
+        _pool.Run(this, _pool.Threads);
+    }
+
+    /// <summary>Rows [first, end) of every transformed filter matrix: U_p[o, i] = (G w[o, i] Gᵀ)_p, or U'_p[i, o] = (G rot180(w[o, i]) Gᵀ)_p.</summary>
+    private void FilterRows(int first, int end)
+    {
+        int k = _g.OutChannels, c = _g.InChannels, columns = _rotate ? k : c;
+        long stride = (long)k * c;
+        for (int row = first; row < end; row++)
+        {
+            int column = 0;
+            // Forward: row o, columns i, filters 9 floats apart; turned: row i, columns o, filters 9·C apart.
+            float* filters = _rotate ? _weight + (long)row * 9 : _weight + (long)row * c * 9;
+            int filterStride = _rotate ? 9 * c : 9;
+            for (; column + Lanes <= columns; column += Lanes)
+                WinogradTransforms.Filter16(filters + (long)column * filterStride, filterStride, _rotate, _unpacked + (long)row * columns + column, stride);
+            for (; column < columns; column++)
+                WinogradTransforms.Filter(filters + (long)column * filterStride, _rotate, _unpacked + (long)row * columns + column, stride);
+        }
+    }
+
+    /// <summary>
+    /// Rows [first, end) of the filter gradient: each worker's transformed partial summed in worker
+    /// order into worker 0's, then dW[o, i] = Gᵀ dU[o, i] G.
+    /// </summary>
+    private void FilterGradientRows(int first, int end)
+    {
         int k = _g.OutChannels, c = _g.InChannels;
         long stride = (long)k * c;
-        for (int o = 0; o < k; o++)
-            for (int i = 0; i < c; i++)
-                WinogradTransforms.Filter(weight + ((long)o * c + i) * 9, rotate, unpacked + (rotate ? (long)i * k + o : (long)o * c + i), stride);
-        int rows = rotate ? c : k, depth = rotate ? k : c, size = rotate ? _packedBackward : _packedForward;
-        for (int p = 0; p < Positions; p++)
-            Sgemm.PackA(_kernel, rows, depth, unpacked + p * stride, depth, false, packed + (long)p * size);
+        float* du = _ws.Get(CpuWorkspace.Region.WeightPartials);
+        for (int w = 1; w < _partials; w++)
+        {
+            float* partial = _ws.Get(CpuWorkspace.Region.WeightPartials, w);
+            for (int p = 0; p < Positions; p++)
+                RowOps.Add(partial + p * stride + (long)first * c, du + p * stride + (long)first * c, (end - first) * c);
+        }
+        for (int o = first; o < end; o++)
+        {
+            int i = 0;
+            for (; i + Lanes <= c; i += Lanes)
+                WinogradTransforms.FilterGradient16(du + (long)o * c + i, stride, _weightGradient + ((long)o * c + i) * 9);
+            for (; i < c; i++)
+                WinogradTransforms.FilterGradient(du + (long)o * c + i, stride, _weightGradient + ((long)o * c + i) * 9);
+        }
     }
 
     /// <summary>Splits the batch's tile rows into blocks, and the blocks between the workers; returns how many workers ran.</summary>
@@ -232,6 +279,22 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
 
     void IParallelWork.Execute(int worker, int workers)
     {
+        if (_work is Work.Filters or Work.FilterGradient)
+        {
+            (int row, int rowEnd) = WorkerPool.Share(_work == Work.FilterGradient ? _g.OutChannels : _rotate ? _g.InChannels : _g.OutChannels, worker, workers);
+            if (_work == Work.Filters) FilterRows(row, rowEnd);
+            else FilterGradientRows(row, rowEnd);
+            return;
+        }
+        if (_work == Work.Pack)
+        {
+            (int position, int positionEnd) = WorkerPool.Share(Positions, worker, workers);
+            int rows = _rotate ? _g.InChannels : _g.OutChannels, depth = _rotate ? _g.OutChannels : _g.InChannels, size = _rotate ? _packedBackward : _packedForward;
+            long stride = (long)_g.OutChannels * _g.InChannels;
+            for (int p = position; p < positionEnd; p++)
+                Sgemm.PackA(_kernel, rows, depth, _unpacked + p * stride, depth, false, _packed + (long)p * size);
+            return;
+        }
         (int first, int end) = WorkerPool.Share(_blocks, worker, workers);
         for (int b = first; b < end; b++)
         {

@@ -88,6 +88,79 @@ internal static unsafe class WinogradTransforms
     }
 
     /// <summary>
+    /// <see cref="Filter"/> for 16 filters at once, in float: filter l's 9 taps start at
+    /// <paramref name="g"/> + l·<paramref name="filterStride"/>, and its position p goes to
+    /// <paramref name="u"/>[p·<paramref name="positionStride"/> + l].
+    /// </summary>
+    public static void Filter16(float* g, int filterStride, bool rotate, float* u, long positionStride)
+    {
+        // The taps tap-major, 16 filters to a row.
+        float* taps = stackalloc float[9 * Lanes];
+        for (int l = 0; l < Lanes; l++)
+        {
+            float* f = g + (long)l * filterStride;
+            for (int i = 0; i < 9; i++) taps[(rotate ? 8 - i : i) * Lanes + l] = f[i];
+        }
+        Vector512<float> Tap(int i) => Vector512.Load(taps + i * Lanes);
+        Vector512<float> half = Vector512.Create(0.5f);
+        // t = G g, one column of three taps at a time, then U = t Gᵀ row by row.
+        Vector512<float> t00 = Tap(0), t01 = Tap(1), t02 = Tap(2), t30 = Tap(6), t31 = Tap(7), t32 = Tap(8);
+        Vector512<float> m0 = Tap(3), m1 = Tap(4), m2 = Tap(5);
+        Vector512<float> t10 = (t00 + m0 + t30) * half, t11 = (t01 + m1 + t31) * half, t12 = (t02 + m2 + t32) * half;
+        Vector512<float> t20 = (t00 - m0 + t30) * half, t21 = (t01 - m1 + t31) * half, t22 = (t02 - m2 + t32) * half;
+        FilterRow(t00, t01, t02, u, positionStride);
+        FilterRow(t10, t11, t12, u + 4 * positionStride, positionStride);
+        FilterRow(t20, t21, t22, u + 8 * positionStride, positionStride);
+        FilterRow(t30, t31, t32, u + 12 * positionStride, positionStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FilterRow(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, float* u, long positionStride)
+    {
+        Vector512<float> half = Vector512.Create(0.5f);
+        t0.Store(u);
+        ((t0 + t1 + t2) * half).Store(u + positionStride);
+        ((t0 - t1 + t2) * half).Store(u + 2 * positionStride);
+        t2.Store(u + 3 * positionStride);
+    }
+
+    /// <summary>
+    /// <see cref="FilterGradient"/> for 16 filters at once, in float: filter l's position p is
+    /// <paramref name="du"/>[p·<paramref name="positionStride"/> + l], its 9 taps go to
+    /// <paramref name="dg"/> + l·9.
+    /// </summary>
+    public static void FilterGradient16(float* du, long positionStride, float* dg)
+    {
+        Vector512<float> half = Vector512.Create(0.5f);
+        Vector512<float> Du(int p) => Vector512.Load(du + p * positionStride);
+        // t = Gᵀ dU: 3 rows of 4 columns; then dg = t G.
+        float* taps = stackalloc float[12 * Lanes], a = stackalloc float[3 * Lanes];
+        for (int j = 0; j < 4; j++)
+        {
+            Vector512<float> d0 = Du(j), d1 = Du(4 + j), d2 = Du(8 + j), d3 = Du(12 + j), sum = (d1 + d2) * half;
+            (d0 + sum).Store(taps + (3 * j) * Lanes);
+            ((d1 - d2) * half).Store(taps + (3 * j + 1) * Lanes);
+            (sum + d3).Store(taps + (3 * j + 2) * Lanes);
+        }
+        // taps now holds t[row][j] at (3j + row)·16; column j of t G is built from t's 4 columns.
+        for (int row = 0; row < 3; row++)
+        {
+            Vector512<float> c0 = Vector512.Load(taps + row * Lanes), c1 = Vector512.Load(taps + (3 + row) * Lanes);
+            Vector512<float> c2 = Vector512.Load(taps + (6 + row) * Lanes), c3 = Vector512.Load(taps + (9 + row) * Lanes), sum = (c1 + c2) * half;
+            Vector512<float> g0 = c0 + sum, g1 = (c1 - c2) * half, g2 = sum + c3;
+            g0.Store(a);
+            g1.Store(a + Lanes);
+            g2.Store(a + 2 * Lanes);
+            for (int l = 0; l < Lanes; l++)
+            {
+                dg[l * 9 + 3 * row] = a[l];
+                dg[l * 9 + 3 * row + 1] = a[Lanes + l];
+                dg[l * 9 + 3 * row + 2] = a[2 * Lanes + l];
+            }
+        }
+    }
+
+    /// <summary>
     /// V = Bᵀ d B for 16 tiles side by side: tile l's 4×4 input starts at column 2l of the rows at
     /// <paramref name="rows"/>, <paramref name="rowStride"/> apart (34 readable floats per row).
     /// </summary>
