@@ -154,6 +154,7 @@ public class WinogradTests
         { "groups 2", false },
         { "dilated", false },
         { "12→20", false },
+        { "mnist conv2 32→64", false },
     };
 
     [Theory]
@@ -171,6 +172,7 @@ public class WinogradTests
             "groups 2" => Geometries.Conv(16, 64, 14, 14, 64, 3, padding: 1, groups: 2),
             "dilated" => Geometries.Conv(16, 64, 14, 14, 64, 3, padding: 2, dilation: 2),
             "12→20" => Geometries.Conv(64, 12, 8, 8, 20, 3, padding: 1),
+            "mnist conv2 32→64" => Geometries.Conv(64, 32, 14, 14, 64, 3, padding: 1),
             _ => throw new ArgumentException(name),
         };
         using var h = new BackendHarness(CpuKernels.Fast, 2);
