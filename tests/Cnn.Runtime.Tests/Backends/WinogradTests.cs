@@ -33,7 +33,7 @@ public class WinogradTests
         { 5, 20, 6, 6, 33, 2, 2 },
         { 1, 24, 15, 9, 16, 1, 2 },  // one image split between the workers
         { 7, 16, 7, 7, 24, 1, 3 },   // blocks of several images
-        { 2, 18, 40, 40, 17, 1, 2 }, // blocks of 13 tile rows: images split between blocks
+        { 2, 18, 40, 40, 17, 1, 2 }, // shares of 20 tile rows in blocks of 10: images split between blocks
         { 4, 9, 8, 5, 12, 0, 2 },
     };
 

@@ -12,9 +12,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// <item>filter gradient: per position dU_p [K × C] += Z_p [K × tiles] · V_pᵀ, with Z = A dY Aᵀ the
 /// adjoint of the output transform, summed over the batch and then taken back by dW = Gᵀ dU G.</item>
 /// </list>
-/// Tiles are taken a few tile rows at a time (a block, about <see cref="TargetTiles"/> tiles, whole
-/// tile rows so that the epilogue sees whole output rows; a block may span images), and the blocks
-/// are split between the workers in fixed contiguous shares. Each block's input rows are first
+/// The batch's tile rows are split between the workers in fixed contiguous shares, and each share is
+/// taken a few tile rows at a time (a block, at most about <see cref="TargetTiles"/> tiles, whole tile
+/// rows so that the epilogue sees whole output rows; a block may span images). Each block's input rows are first
 /// copied into a zero-padded band, so the transforms never test an edge. The transformed filters
 /// are computed and packed once per call, on the calling thread. Every buffer comes from the
 /// backend's <see cref="CpuWorkspace"/>: the transformed tiles in Columns, the products in Scratch,
@@ -99,7 +99,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     // The call in flight, read by the workers.
     private Work _work;
     private Pass _pass = null!;
-    private int _rows, _rowsPerBlock, _blocks;
+    private int _rows;
     private float* _in, _out, _packed, _bias, _outputGradient;
     private ChannelEpilogue? _epilogue;
     private bool _weights, _biases, _rotate;
@@ -267,16 +267,14 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         }
     }
 
-    /// <summary>Splits the batch's tile rows into blocks, and the blocks between the workers; returns how many workers ran.</summary>
+    /// <summary>Splits the batch's tile rows between the workers; returns how many workers ran.</summary>
     private int Start(Work work, Pass pass, int batch, CpuWorkspace.Region? packed)
     {
         _work = work;
         _pass = pass;
         _packed = packed is { } region ? _ws.Get(region) : null;
         _rows = batch * pass.TilesHigh;
-        _rowsPerBlock = Math.Min(pass.RowsPerBlock, (_rows + _pool.Threads - 1) / _pool.Threads);
-        _blocks = (_rows + _rowsPerBlock - 1) / _rowsPerBlock;
-        int workers = Math.Min(_pool.Threads, _blocks);
+        int workers = Math.Min(_pool.Threads, _rows);
         _pool.Run(this, workers);
         return workers;
     }
@@ -299,12 +297,14 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
                 Sgemm.PackA(_kernel, rows, depth, _unpacked + p * stride, depth, false, _packed + (long)p * size);
             return;
         }
-        (int first, int end) = WorkerPool.Share(_blocks, worker, workers);
-        for (int b = first; b < end; b++)
+        // A fixed share of the tile rows, in as few near-equal blocks as the block size allows.
+        (int first, int end) = WorkerPool.Share(_rows, worker, workers);
+        int count = end - first, blocks = (count + _pass.RowsPerBlock - 1) / _pass.RowsPerBlock;
+        for (int b = 0; b < blocks; b++)
         {
-            int row = b * _rowsPerBlock, rows = Math.Min(_rowsPerBlock, _rows - row);
-            if (_work == Work.WeightGradient) WeightGradientBlock(worker, row, rows, accumulate: b > first);
-            else ForwardBlock(worker, row, rows);
+            (int from, int to) = WorkerPool.Share(count, b, blocks);
+            if (_work == Work.WeightGradient) WeightGradientBlock(worker, first + from, to - from, accumulate: b > 0);
+            else ForwardBlock(worker, first + from, to - from);
         }
     }
 
