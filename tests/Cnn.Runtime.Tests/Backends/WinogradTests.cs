@@ -27,7 +27,9 @@ public class WinogradTests
     public static TheoryData<int, int, int, int, int, int, int> Shapes() => new()
     {
         // batch, in channels, height, width, out channels, padding, threads
+        // Up to 8 tiles a row (width ≤ 16) take two tile rows per vector; odd tile-row counts leave a row alone.
         { 1, 3, 5, 7, 5, 0, 1 },
+        { 2, 6, 9, 20, 10, 1, 2 },   // 10 tiles a row: one group, 6 lanes overhanging
         { 3, 17, 9, 11, 19, 1, 2 },
         { 2, 5, 13, 38, 7, 1, 2 },   // 19 tiles a row: a full group of 16 and an overhanging one
         { 5, 20, 6, 6, 33, 2, 2 },

@@ -49,6 +49,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
             TilesHigh = (outHeight + 1) / 2;
             TilesWide = (outWidth + 1) / 2;
             GroupsWide = (TilesWide + Lanes - 1) / Lanes;
+            Narrow = TilesWide <= Lanes / 2;
             BandWidth = GroupsWide * 2 * Lanes + 2;
             int target = Math.Clamp((TargetTiles + TilesWide - 1) / TilesWide, 1, maxBatch * TilesHigh);
             long fit = (MaxTransformFloats / (Positions * (long)Math.Max(inChannels, outChannels)) - Lanes) / TilesWide;
@@ -72,6 +73,9 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
 
         /// <summary>Groups of 16 tiles per tile row.</summary>
         public int GroupsWide { get; }
+
+        /// <summary>At most 8 tiles a row: each vector takes two tile rows, 8 lanes each, rather than waste most of its lanes on one.</summary>
+        public bool Narrow { get; }
 
         /// <summary>A band row: every group's 32 columns and the 2 more its last tiles read.</summary>
         public int BandWidth { get; }
@@ -331,21 +335,41 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
             {
                 float* plane = _out + n * p.OutSize + k * outPlane;
                 float* products = m + (long)k * p.Stride + t0;
-                for (int r = r0; r < r1; r++)
-                {
-                    float* top = plane + 2L * r * p.OutWidth, bottom = 2 * r + 1 < p.OutHeight ? top + p.OutWidth : null;
-                    for (int group = 0; group < p.GroupsWide; group++)
+                if (p.Narrow)
+                    for (int r = r0; r < r1; r += 2)
                     {
-                        int x = group * 2 * Lanes;
-                        WinogradTransforms.Output(products + (r - r0) * p.TilesWide + group * Lanes, mStride,
-                            top + x, bottom == null ? null : bottom + x, p.OutWidth - x);
+                        RowPair(p, plane, r, r1, out float* top, out float* bottom, out float* upperTop, out float* upperBottom);
+                        WinogradTransforms.Output(products + (r - r0) * p.TilesWide, p.TilesWide, mStride, top, bottom, p.OutWidth, upperTop, upperBottom, p.OutWidth);
                     }
-                }
+                else
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* top = plane + 2L * r * p.OutWidth, bottom = 2 * r + 1 < p.OutHeight ? top + p.OutWidth : null;
+                        for (int group = 0; group < p.GroupsWide; group++)
+                        {
+                            int x = group * 2 * Lanes;
+                            WinogradTransforms.Output(products + (r - r0) * p.TilesWide + group * Lanes, Lanes / 2, mStride,
+                                top + x, bottom == null ? null : bottom + x, Math.Min(Lanes, p.OutWidth - x),
+                                top + x + Lanes, bottom == null ? null : bottom + x + Lanes, p.OutWidth - x - Lanes);
+                        }
+                    }
                 int y0 = 2 * r0, y1 = Math.Min(p.OutHeight, 2 * r1);
                 Finish(plane + (long)y0 * p.OutWidth, (y1 - y0) * p.OutWidth, k);
             }
             row += r1 - r0;
         }
+    }
+
+    /// <summary>
+    /// The output rows of tile rows r and r + 1 of a plane, for a narrow pass: null past the plane's
+    /// last row, and for r + 1 when it is not below <paramref name="end"/>.
+    /// </summary>
+    private static void RowPair(Pass p, float* plane, int r, int end, out float* top, out float* bottom, out float* upperTop, out float* upperBottom)
+    {
+        top = plane + 2L * r * p.OutWidth;
+        bottom = 2 * r + 1 < p.OutHeight ? top + p.OutWidth : null;
+        upperTop = r + 1 < end ? top + 2L * p.OutWidth : null;
+        upperBottom = upperTop != null && 2 * r + 3 < p.OutHeight ? upperTop + p.OutWidth : null;
     }
 
     /// <summary>The last touch of output rows: the epilogue of a fused call, else the bias (if any).</summary>
@@ -379,16 +403,24 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
                 if (_biases) db[k] += RowOps.Sum(plane + (long)y0 * p.OutWidth, (y1 - y0) * p.OutWidth);
                 if (!_weights) continue;
                 float* target = z + (long)k * p.Stride + t0;
-                for (int r = r0; r < r1; r++)
-                {
-                    float* top = plane + 2L * r * p.OutWidth, bottom = 2 * r + 1 < p.OutHeight ? top + p.OutWidth : null;
-                    for (int group = 0; group < p.GroupsWide; group++)
+                if (p.Narrow)
+                    for (int r = r0; r < r1; r += 2)
                     {
-                        int x = group * 2 * Lanes;
-                        WinogradTransforms.OutputGradient(top + x, bottom == null ? null : bottom + x, Math.Min(2 * Lanes, p.OutWidth - x),
-                            target + (r - r0) * p.TilesWide + group * Lanes, zStride);
+                        RowPair(p, plane, r, r1, out float* top, out float* bottom, out float* upperTop, out float* upperBottom);
+                        WinogradTransforms.OutputGradient(top, bottom, p.OutWidth, upperTop, upperBottom, p.OutWidth, target + (r - r0) * p.TilesWide, p.TilesWide, zStride);
                     }
-                }
+                else
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* top = plane + 2L * r * p.OutWidth, bottom = 2 * r + 1 < p.OutHeight ? top + p.OutWidth : null;
+                        for (int group = 0; group < p.GroupsWide; group++)
+                        {
+                            int x = group * 2 * Lanes;
+                            WinogradTransforms.OutputGradient(top + x, bottom == null ? null : bottom + x, Math.Min(Lanes, p.OutWidth - x),
+                                top + x + Lanes, bottom == null ? null : bottom + x + Lanes, p.OutWidth - x - Lanes,
+                                target + (r - r0) * p.TilesWide + group * Lanes, Lanes / 2, zStride);
+                        }
+                    }
             }
             row += r1 - r0;
         }
@@ -420,10 +452,20 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
             for (int c = 0; c < p.InChannels; c++)
             {
                 float* plane = band + c * p.BandPlane, target = v + (long)c * p.Stride + t0;
-                for (int r = r0; r < r1; r++)
-                    for (int group = 0; group < p.GroupsWide; group++)
-                        WinogradTransforms.Input(plane + 2L * (r - r0) * p.BandWidth + group * 2 * Lanes, p.BandWidth,
-                            target + (r - r0) * p.TilesWide + group * Lanes, vStride);
+                if (p.Narrow)
+                    for (int r = r0; r < r1; r += 2)
+                    {
+                        // The next tile row's input starts 2 rows down; a last row alone pairs with itself, and its copy is overwritten or lands in the slack.
+                        float* source = plane + 2L * (r - r0) * p.BandWidth;
+                        WinogradTransforms.Input(source, r + 1 < r1 ? source + 2L * p.BandWidth : source, p.BandWidth, target + (r - r0) * p.TilesWide, p.TilesWide, vStride);
+                    }
+                else
+                    for (int r = r0; r < r1; r++)
+                        for (int group = 0; group < p.GroupsWide; group++)
+                        {
+                            float* source = plane + 2L * (r - r0) * p.BandWidth + group * 2 * Lanes;
+                            WinogradTransforms.Input(source, source + Lanes, p.BandWidth, target + (r - r0) * p.TilesWide + group * Lanes, Lanes / 2, vStride);
+                        }
             }
             row += r1 - r0;
         }

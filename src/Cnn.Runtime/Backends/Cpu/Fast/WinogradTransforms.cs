@@ -161,29 +161,32 @@ internal static unsafe class WinogradTransforms
     }
 
     /// <summary>
-    /// V = Bᵀ d B for 16 tiles side by side: tile l's 4×4 input starts at column 2l of the rows at
-    /// <paramref name="rows"/>, <paramref name="rowStride"/> apart (34 readable floats per row).
+    /// V = Bᵀ d B for 16 tiles: lanes 0–7 are the 8 tiles whose 4×4 inputs start at columns 0, 2, …, 14
+    /// of the rows at <paramref name="rows"/>, lanes 8–15 those at <paramref name="upper"/> (rows + 16
+    /// for 16 tiles of one tile row; the next tile row's rows for a narrow plane); rows are
+    /// <paramref name="rowStride"/> apart, with 18 readable floats from each start. Lanes 0–7 go to
+    /// columns 0–7 of each position's row, lanes 8–15 to columns <paramref name="upperColumn"/> onwards.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Input(float* rows, long rowStride, float* v, long positionStride)
+    public static void Input(float* rows, float* upper, long rowStride, float* v, int upperColumn, long positionStride)
     {
-        Row(rows, out Vector512<float> a0, out Vector512<float> a1, out Vector512<float> a2, out Vector512<float> a3);
-        Row(rows + rowStride, out Vector512<float> b0, out Vector512<float> b1, out Vector512<float> b2, out Vector512<float> b3);
-        Row(rows + 2 * rowStride, out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3);
-        Row(rows + 3 * rowStride, out Vector512<float> d0, out Vector512<float> d1, out Vector512<float> d2, out Vector512<float> d3);
+        Row(rows, upper, out Vector512<float> a0, out Vector512<float> a1, out Vector512<float> a2, out Vector512<float> a3);
+        Row(rows + rowStride, upper + rowStride, out Vector512<float> b0, out Vector512<float> b1, out Vector512<float> b2, out Vector512<float> b3);
+        Row(rows + 2 * rowStride, upper + 2 * rowStride, out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3);
+        Row(rows + 3 * rowStride, upper + 3 * rowStride, out Vector512<float> d0, out Vector512<float> d1, out Vector512<float> d2, out Vector512<float> d3);
         // Bᵀ d, row by row, then · B on each resulting row.
-        InputColumns(a0 - c0, a1 - c1, a2 - c2, a3 - c3, v, positionStride);
-        InputColumns(b0 + c0, b1 + c1, b2 + c2, b3 + c3, v + 4 * positionStride, positionStride);
-        InputColumns(c0 - b0, c1 - b1, c2 - b2, c3 - b3, v + 8 * positionStride, positionStride);
-        InputColumns(b0 - d0, b1 - d1, b2 - d2, b3 - d3, v + 12 * positionStride, positionStride);
+        InputColumns(a0 - c0, a1 - c1, a2 - c2, a3 - c3, v, upperColumn, positionStride);
+        InputColumns(b0 + c0, b1 + c1, b2 + c2, b3 + c3, v + 4 * positionStride, upperColumn, positionStride);
+        InputColumns(c0 - b0, c1 - b1, c2 - b2, c3 - b3, v + 8 * positionStride, upperColumn, positionStride);
+        InputColumns(b0 - d0, b1 - d1, b2 - d2, b3 - d3, v + 12 * positionStride, upperColumn, positionStride);
     }
 
-    // Columns 2l, 2l + 1, 2l + 2, 2l + 3 of one row for l = 0..15: the even and odd lanes of 32 floats, and of 32 floats two further on.
+    // Columns 2l, 2l + 1, 2l + 2, 2l + 3 for l = 0..7 of one row and of its upper counterpart: even and odd lanes of 16 + 16 floats, and of 16 + 16 two further on.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row(float* row, out Vector512<float> x0, out Vector512<float> x1, out Vector512<float> x2, out Vector512<float> x3)
+    private static void Row(float* row, float* upper, out Vector512<float> x0, out Vector512<float> x1, out Vector512<float> x2, out Vector512<float> x3)
     {
-        Vector512<float> low = Vector512.Load(row), high = Vector512.Load(row + 16);
-        Vector512<float> low2 = Vector512.Load(row + 2), high2 = Vector512.Load(row + 18);
+        Vector512<float> low = Vector512.Load(row), high = Vector512.Load(upper);
+        Vector512<float> low2 = Vector512.Load(row + 2), high2 = Vector512.Load(upper + 2);
         x0 = Avx512F.PermuteVar16x32x2(low, Evens, high);
         x1 = Avx512F.PermuteVar16x32x2(low, Odds, high);
         x2 = Avx512F.PermuteVar16x32x2(low2, Evens, high2);
@@ -191,96 +194,120 @@ internal static unsafe class WinogradTransforms
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputColumns(Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3, float* v, long positionStride)
+    private static void InputColumns(Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3, float* v, int upperColumn, long positionStride)
     {
-        (r0 - r2).Store(v);
-        (r1 + r2).Store(v + positionStride);
-        (r2 - r1).Store(v + 2 * positionStride);
-        (r1 - r3).Store(v + 3 * positionStride);
+        Store(r0 - r2, v, upperColumn);
+        Store(r1 + r2, v + positionStride, upperColumn);
+        Store(r2 - r1, v + 2 * positionStride, upperColumn);
+        Store(r1 - r3, v + 3 * positionStride, upperColumn);
     }
 
-    /// <summary>
-    /// Y = Aᵀ M A for 16 tiles: the 2×2 outputs of tile l go to columns 2l and 2l + 1 of
-    /// <paramref name="top"/> and of <paramref name="bottom"/> (null for a tile row that overhangs the
-    /// output's last row), the first <paramref name="columns"/> of 32 columns only.
-    /// </summary>
+    // Lanes 0–7 at target, lanes 8–15 at target + upperColumn: one store when that is the next 8.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Output(float* m, long positionStride, float* top, float* bottom, int columns)
+    private static void Store(Vector512<float> x, float* target, int upperColumn)
     {
-        // s = Aᵀ M: two rows of four.
-        Vector512<float> m0 = Vector512.Load(m), m1 = Vector512.Load(m + positionStride), m2 = Vector512.Load(m + 2 * positionStride), m3 = Vector512.Load(m + 3 * positionStride);
-        Vector512<float> n0 = Vector512.Load(m + 4 * positionStride), n1 = Vector512.Load(m + 5 * positionStride), n2 = Vector512.Load(m + 6 * positionStride), n3 = Vector512.Load(m + 7 * positionStride);
-        Vector512<float> o0 = Vector512.Load(m + 8 * positionStride), o1 = Vector512.Load(m + 9 * positionStride), o2 = Vector512.Load(m + 10 * positionStride), o3 = Vector512.Load(m + 11 * positionStride);
-        Vector512<float> p0 = Vector512.Load(m + 12 * positionStride), p1 = Vector512.Load(m + 13 * positionStride), p2 = Vector512.Load(m + 14 * positionStride), p3 = Vector512.Load(m + 15 * positionStride);
-        Vector512<float> s00 = m0 + n0 + o0, s01 = m1 + n1 + o1, s02 = m2 + n2 + o2, s03 = m3 + n3 + o3;
-        OutputRow(s00 + s01 + s02, s01 - s02 - s03, top, columns);
-        if (bottom == null) return;
-        Vector512<float> s10 = n0 - o0 - p0, s11 = n1 - o1 - p1, s12 = n2 - o2 - p2, s13 = n3 - o3 - p3;
-        OutputRow(s10 + s11 + s12, s11 - s12 - s13, bottom, columns);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputRow(Vector512<float> even, Vector512<float> odd, float* row, int columns)
-    {
-        Vector512<float> low = Avx512F.PermuteVar16x32x2(even, InterleaveLow, odd), high = Avx512F.PermuteVar16x32x2(even, InterleaveHigh, odd);
-        if (columns >= 32)
+        if (upperColumn == Lanes / 2)
         {
-            low.Store(row);
-            high.Store(row + 16);
+            x.Store(target);
             return;
         }
-        float* tile = stackalloc float[32];
-        low.Store(tile);
-        high.Store(tile + 16);
+        x.GetLower().Store(target);
+        x.GetUpper().Store(target + upperColumn);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Load(float* source, int upperColumn) =>
+        upperColumn == Lanes / 2 ? Vector512.Load(source) : Vector512.Create(Vector256.Load(source), Vector256.Load(source + upperColumn));
+
+    /// <summary>
+    /// Y = Aᵀ M A for 16 tiles, read as <see cref="Input"/> writes them (lanes 8–15 at
+    /// <paramref name="upperColumn"/>): the 2×2 outputs of lane l &lt; 8 go to columns 2l and 2l + 1 of
+    /// <paramref name="top"/> and <paramref name="bottom"/>, those of lane 8 + l to columns 2l and 2l + 1
+    /// of <paramref name="upperTop"/> and <paramref name="upperBottom"/>. A null row (past the output's
+    /// last) is skipped; only the first <paramref name="columns"/> and <paramref name="upperColumns"/> of 16 are written.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Output(float* m, int upperColumn, long positionStride, float* top, float* bottom, int columns, float* upperTop, float* upperBottom, int upperColumns)
+    {
+        // s = Aᵀ M: two rows of four.
+        Vector512<float> m0 = Load(m, upperColumn), m1 = Load(m + positionStride, upperColumn), m2 = Load(m + 2 * positionStride, upperColumn), m3 = Load(m + 3 * positionStride, upperColumn);
+        Vector512<float> n0 = Load(m + 4 * positionStride, upperColumn), n1 = Load(m + 5 * positionStride, upperColumn), n2 = Load(m + 6 * positionStride, upperColumn), n3 = Load(m + 7 * positionStride, upperColumn);
+        Vector512<float> o0 = Load(m + 8 * positionStride, upperColumn), o1 = Load(m + 9 * positionStride, upperColumn), o2 = Load(m + 10 * positionStride, upperColumn), o3 = Load(m + 11 * positionStride, upperColumn);
+        Vector512<float> s00 = m0 + n0 + o0, s01 = m1 + n1 + o1, s02 = m2 + n2 + o2, s03 = m3 + n3 + o3;
+        OutputRow(s00 + s01 + s02, s01 - s02 - s03, top, columns, upperTop, upperColumns);
+        if (bottom == null && upperBottom == null) return;
+        Vector512<float> p0 = Load(m + 12 * positionStride, upperColumn), p1 = Load(m + 13 * positionStride, upperColumn), p2 = Load(m + 14 * positionStride, upperColumn), p3 = Load(m + 15 * positionStride, upperColumn);
+        Vector512<float> s10 = n0 - o0 - p0, s11 = n1 - o1 - p1, s12 = n2 - o2 - p2, s13 = n3 - o3 - p3;
+        OutputRow(s10 + s11 + s12, s11 - s12 - s13, bottom, columns, upperBottom, upperColumns);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputRow(Vector512<float> even, Vector512<float> odd, float* row, int columns, float* upper, int upperColumns)
+    {
+        // Lanes 0–7 interleaved are 16 output columns of row, lanes 8–15 16 of upper.
+        Vector512<float> low = Avx512F.PermuteVar16x32x2(even, InterleaveLow, odd), high = Avx512F.PermuteVar16x32x2(even, InterleaveHigh, odd);
+        StoreColumns(low, row, columns);
+        StoreColumns(high, upper, upperColumns);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumns(Vector512<float> x, float* row, int columns)
+    {
+        if (row == null || columns <= 0) return;
+        if (columns >= Lanes)
+        {
+            x.Store(row);
+            return;
+        }
+        float* tile = stackalloc float[Lanes];
+        x.Store(tile);
         for (int j = 0; j < columns; j++) row[j] = tile[j];
     }
 
     /// <summary>
-    /// Z = A y Aᵀ for 16 tiles of an output gradient (the adjoint of <see cref="Output"/>): tile l's
-    /// 2×2 values are columns 2l and 2l + 1 of <paramref name="top"/> and <paramref name="bottom"/>
-    /// (null past the last row); only the first <paramref name="columns"/> of 32 are read, the rest count as 0.
+    /// Z = A y Aᵀ for 16 tiles of an output gradient (the adjoint of <see cref="Output"/>, with the same
+    /// arguments): the first <paramref name="columns"/> of 16 of <paramref name="top"/> and
+    /// <paramref name="bottom"/> are lanes 0–7's 2×2 values, those of <paramref name="upperTop"/> and
+    /// <paramref name="upperBottom"/> lanes 8–15's; a null row or a column past the count reads as 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void OutputGradient(float* top, float* bottom, int columns, float* z, long positionStride)
+    public static void OutputGradient(float* top, float* bottom, int columns, float* upperTop, float* upperBottom, int upperColumns, float* z, int upperColumn, long positionStride)
     {
-        GradientRow(top, columns, out Vector512<float> y00, out Vector512<float> y01);
-        Vector512<float> y10 = Vector512<float>.Zero, y11 = Vector512<float>.Zero;
-        if (bottom != null) GradientRow(bottom, columns, out y10, out y11);
+        GradientRow(top, columns, upperTop, upperColumns, out Vector512<float> y00, out Vector512<float> y01);
+        GradientRow(bottom, columns, upperBottom, upperColumns, out Vector512<float> y10, out Vector512<float> y11);
         // w = A y: rows y0, y0 + y1, y0 − y1, −y1; then each row · Aᵀ.
-        GradientColumns(y00, y01, z, positionStride);
-        GradientColumns(y00 + y10, y01 + y11, z + 4 * positionStride, positionStride);
-        GradientColumns(y00 - y10, y01 - y11, z + 8 * positionStride, positionStride);
-        GradientColumns(-y10, -y11, z + 12 * positionStride, positionStride);
+        GradientColumns(y00, y01, z, upperColumn, positionStride);
+        GradientColumns(y00 + y10, y01 + y11, z + 4 * positionStride, upperColumn, positionStride);
+        GradientColumns(y00 - y10, y01 - y11, z + 8 * positionStride, upperColumn, positionStride);
+        GradientColumns(-y10, -y11, z + 12 * positionStride, upperColumn, positionStride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GradientRow(float* row, int columns, out Vector512<float> even, out Vector512<float> odd)
+    private static void GradientRow(float* row, int columns, float* upper, int upperColumns, out Vector512<float> even, out Vector512<float> odd)
     {
-        Vector512<float> low, high;
-        if (columns >= 32)
-        {
-            low = Vector512.Load(row);
-            high = Vector512.Load(row + 16);
-        }
-        else
-        {
-            float* tile = stackalloc float[32];
-            int j = 0;
-            for (; j < columns; j++) tile[j] = row[j];
-            for (; j < 32; j++) tile[j] = 0f;
-            low = Vector512.Load(tile);
-            high = Vector512.Load(tile + 16);
-        }
+        Vector512<float> low = LoadColumns(row, columns), high = LoadColumns(upper, upperColumns);
         even = Avx512F.PermuteVar16x32x2(low, Evens, high);
         odd = Avx512F.PermuteVar16x32x2(low, Odds, high);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GradientColumns(Vector512<float> w0, Vector512<float> w1, float* z, long positionStride)
+    private static Vector512<float> LoadColumns(float* row, int columns)
     {
-        w0.Store(z);
-        (w0 + w1).Store(z + positionStride);
-        (w0 - w1).Store(z + 2 * positionStride);
-        (-w1).Store(z + 3 * positionStride);
+        if (row == null || columns <= 0) return Vector512<float>.Zero;
+        if (columns >= Lanes) return Vector512.Load(row);
+        float* tile = stackalloc float[Lanes];
+        int j = 0;
+        for (; j < columns; j++) tile[j] = row[j];
+        for (; j < Lanes; j++) tile[j] = 0f;
+        return Vector512.Load(tile);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientColumns(Vector512<float> w0, Vector512<float> w1, float* z, int upperColumn, long positionStride)
+    {
+        Store(w0, z, upperColumn);
+        Store(w0 + w1, z + positionStride, upperColumn);
+        Store(w0 - w1, z + 2 * positionStride, upperColumn);
+        Store(-w1, z + 3 * positionStride, upperColumn);
     }
 }
