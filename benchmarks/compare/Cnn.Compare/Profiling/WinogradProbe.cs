@@ -9,7 +9,8 @@ namespace Cnn.Compare.Profiling;
 /// The winograd mode: each 3×3 stride-1 layer of the CIFAR AlexNet-like net, ResNet-18 at 224×224,
 /// a VGG-like net at 32×32 and a few small-channel layers, by im2col + GEMM and by Winograd
 /// F(2×2, 3×3) side by side on one backend: forward, input gradient alone and weight + bias gradient
-/// alone, the two algorithms alternating call by call, the fastest of --repeats rounds each. Prints
+/// alone at the layer's batch, and forward at batch 1 (inference latency), the two algorithms
+/// alternating call by call, the fastest of --repeats rounds each (4× as many at batch 1). Prints
 /// milliseconds per call and the ratio im2col / Winograd (above 1: Winograd is faster), and whether
 /// the rule (<see cref="WinogradConvolution.Preferred"/>) picks Winograd for the layer.
 /// </summary>
@@ -27,7 +28,7 @@ internal static class WinogradProbe
     public static void Run(Options o)
     {
         Console.WriteLine($"Winograd F(2x2,3x3) vs im2col+GEMM, {o.Threads} threads, fastest of {o.Repeats} alternating rounds; ratio = im2col / Winograd");
-        Console.WriteLine($"{"layer",-18} {"batch",5} {"rule",5} {"fwd im2col",11} {"winograd",9} {"ratio",6} {"dx im2col",10} {"winograd",9} {"ratio",6} {"dw im2col",10} {"winograd",9} {"ratio",6}");
+        Console.WriteLine($"{"layer",-18} {"batch",5} {"rule",5} {"fwd im2col",11} {"winograd",9} {"ratio",6} {"dx im2col",10} {"winograd",9} {"ratio",6} {"dw im2col",10} {"winograd",9} {"ratio",6} {"bs1 im2col",10} {"winograd",9} {"ratio",6}");
         foreach (var (name, batch, c, size, k) in Layers)
         {
             var g = new Conv2dGeometry(batch, c, size, size, k, size, size, 3, 3, 1, 1, 1, 1, 1, 1, 1, true);
@@ -40,8 +41,9 @@ internal static class WinogradProbe
             var forward = Pair(o.Repeats, im2col, winograd, op => op.Forward(batch, x, w, b, y));
             var data = Pair(o.Repeats, im2col, winograd, op => op.Backward(batch, x, w, dy, dx, default, default));
             var filter = Pair(o.Repeats, im2col, winograd, op => op.Backward(batch, x, w, dy, default, dw, db));
+            var single = Pair(o.Repeats * 4, im2col, winograd, op => op.Forward(1, x, w, b, y));
             Console.WriteLine($"{name,-18} {batch,5} {(WinogradConvolution.Preferred(g) ? "wino" : "gemm"),5} "
-                + $"{forward.A,11:F2} {forward.B,9:F2} {forward.A / forward.B,6:F2} {data.A,10:F2} {data.B,9:F2} {data.A / data.B,6:F2} {filter.A,10:F2} {filter.B,9:F2} {filter.A / filter.B,6:F2}");
+                + $"{forward.A,11:F2} {forward.B,9:F2} {forward.A / forward.B,6:F2} {data.A,10:F2} {data.B,9:F2} {data.A / data.B,6:F2} {filter.A,10:F2} {filter.B,9:F2} {filter.A / filter.B,6:F2} {single.A,10:F3} {single.B,9:F3} {single.A / single.B,6:F2}");
         }
     }
 
