@@ -51,7 +51,7 @@ public class WinogradTests
 
         using var h = new BackendHarness(CpuKernels.Fast, threads);
         var conv = new FastConv2dOperator(g with { MaxBatch = batch + 3 }, h.Backend.Pool, winograd: true);
-        Assert.True(conv.UsesWinograd);
+        Assert.True(conv.UsesWinograd(batch));
         Tensor input = h.Upload(x), weight = h.Upload(w), output = h.Stale(batch * g.OutputSize);
         Tensor dx = h.Stale(x.Length), dw = h.Stale(w.Length), db = h.Stale(outChannels);
         conv.Forward(batch, input, weight, h.Upload(b), output);
@@ -179,7 +179,33 @@ public class WinogradTests
         };
         using var h = new BackendHarness(CpuKernels.Fast, 2);
         var conv = (FastConv2dOperator)h.Backend.CreateConv2d(g);
-        Assert.Equal(winograd && WinogradTransforms.IsSupported, conv.UsesWinograd);
+        Assert.Equal(winograd && WinogradTransforms.IsSupported, conv.UsesWinograd(g.MaxBatch));
+    }
+
+    [Theory]
+    [InlineData(6, 15, 14, false)]    // CIFAR AlexNet's 6×6 layers: 9 tiles an image
+    [InlineData(7, 8, 7, false)]      // ResNet's 7×7 layers: 16 tiles
+    [InlineData(56, 1, 1, true)]      // ResNet's 56×56 layer: 784 tiles even at batch 1
+    [InlineData(16, 2, 1, false)]     // 64 tiles an image
+    public void Rule_RunsImToColBelowTheBatchWithEnoughTiles(int size, int fromBatch, int below, bool belowIsWinograd)
+    {
+        Conv2dGeometry g = Geometries.Conv(64, 64, size, size, 64, 3, padding: 1);
+        Assert.Equal(fromBatch, WinogradConvolution.MinBatch(g));
+        using var h = new BackendHarness(CpuKernels.Fast, 2);
+        var conv = (FastConv2dOperator)h.Backend.CreateConv2d(g);
+        Assert.Equal(WinogradTransforms.IsSupported, conv.UsesWinograd(fromBatch));
+        Assert.Equal(belowIsWinograd && WinogradTransforms.IsSupported, conv.UsesWinograd(below));
+
+        // Both paths of one operator compute the same convolution.
+        float[] x = TestArrays.UniformSingle(541, 64 * g.InputSize), w = TestArrays.UniformSingle(542, g.WeightSize), b = TestArrays.UniformSingle(543, 64);
+        Tensor output = h.Stale(64 * g.OutputSize);
+        foreach (int batch in new[] { below, fromBatch })
+        {
+            conv.Forward(batch, h.Upload(x), h.Upload(w), h.Upload(b), output);
+            var expected = new double[batch * g.OutputSize];
+            Conv2dReference.Forward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(w), TestArrays.ToDouble(b), expected);
+            GradientCheck.AssertRelative(TestArrays.ToSingle(expected), h.Read(output).AsSpan(0, expected.Length), Tolerance, $"output at batch {batch}");
+        }
     }
 
     private sealed record Expected(float[] Output, float[] InputGradient, float[] WeightGradient, float[] BiasGradient);

@@ -12,7 +12,8 @@ namespace Cnn.Compare.Profiling;
 /// alone at the layer's batch, and forward at batch 1 (inference latency), the two algorithms
 /// alternating call by call, the fastest of --repeats rounds each (4× as many at batch 1). Prints
 /// milliseconds per call and the ratio im2col / Winograd (above 1: Winograd is faster), and whether
-/// the rule (<see cref="WinogradConvolution.Preferred"/>) picks Winograd for the layer.
+/// the rule picks Winograd for the layer (<see cref="WinogradConvolution.Preferred"/>), from which batch on
+/// (<see cref="WinogradConvolution.MinBatch"/>), or leaves it to im2col ("gemm").
 /// </summary>
 internal static class WinogradProbe
 {
@@ -42,7 +43,7 @@ internal static class WinogradProbe
             var data = Pair(o.Repeats, im2col, winograd, op => op.Backward(batch, x, w, dy, dx, default, default));
             var filter = Pair(o.Repeats, im2col, winograd, op => op.Backward(batch, x, w, dy, default, dw, db));
             var single = Pair(o.Repeats * 4, im2col, winograd, op => op.Forward(1, x, w, b, y));
-            Console.WriteLine($"{name,-18} {batch,5} {(WinogradConvolution.Preferred(g) ? "wino" : "gemm"),5} "
+            Console.WriteLine($"{name,-18} {batch,5} {(WinogradConvolution.Preferred(g) ? $"bs{WinogradConvolution.MinBatch(g)}+" : "gemm"),5} "
                 + $"{forward.A,11:F2} {forward.B,9:F2} {forward.A / forward.B,6:F2} {data.A,10:F2} {data.B,9:F2} {data.A / data.B,6:F2} {filter.A,10:F2} {filter.B,9:F2} {filter.A / filter.B,6:F2} {single.A,10:F3} {single.B,9:F3} {single.A / single.B,6:F2}");
         }
     }

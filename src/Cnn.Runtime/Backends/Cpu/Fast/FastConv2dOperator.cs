@@ -14,7 +14,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer's forward
 /// pass (few input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead, and a
 /// 3×3, stride-1 convolution that <see cref="WinogradConvolution.Preferred"/> picks runs Winograd's
-/// F(2×2, 3×3) in all three directions: the choice is made once, here, by that rule.
+/// F(2×2, 3×3) in all three directions from <see cref="WinogradConvolution.MinBatch"/> images on,
+/// and im2col below (where transforming the filters each call would cost more than it saves): the
+/// choice is made once, here, by that rule.
 /// As a fused operator (<see cref="IFusedConv2dOperator"/>), the step that adds the bias to each
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
 /// the activation, while the row is still in cache.
@@ -49,6 +51,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly GemmKernel _kernel = SgemmKernels.Best;
     private readonly WinogradConvolution? _winograd;
 
+    // The smallest batch that runs Winograd (int.MaxValue without it); smaller ones run im2col, whose buffers are sized for them alone.
+    private readonly int _winogradFromBatch = int.MaxValue;
+
     // The fused operator's epilogue (null for a plain convolution), and the one of the call in
     // flight: the plain Forward adds the bias alone even on a fused operator.
     private readonly ChannelEpilogue? _epilogue;
@@ -75,7 +80,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <param name="pool">The backend's workers and workspace.</param>
     /// <param name="maxColumnFloats">The cap on a worker's column matrix; tests lower it to reach the banded path with small images.</param>
     /// <param name="epilogue">What the fused Forward applies after the bias; <see cref="Epilogue.None"/> for a plain convolution.</param>
-    /// <param name="winograd">Whether to run Winograd: null to let <see cref="WinogradConvolution.Preferred"/> decide; tests force either path.</param>
+    /// <param name="winograd">Whether to run Winograd: null to let the rule decide; true for every batch, false for none (tests force either path).</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
@@ -86,9 +91,15 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _ws = pool.Workspace;
         if (winograd ?? WinogradConvolution.Preferred(geometry))
         {
-            _winograd = new WinogradConvolution(geometry, pool);
-            return;
+            int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
+            if (from <= geometry.MaxBatch)
+            {
+                _winograd = new WinogradConvolution(geometry, pool);
+                _winogradFromBatch = from;
+            }
         }
+        int im2colMaxBatch = Math.Min(_g.MaxBatch, _winogradFromBatch - 1);
+        if (im2colMaxBatch < 1) return;
         _inGroup = _g.InChannels / _g.Groups;
         _outGroup = _g.OutChannels / _g.Groups;
         _depth = _inGroup * _g.KernelHeight * _g.KernelWidth;
@@ -107,7 +118,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         // input in place, one image at a time. An image too large for the cap goes in bands of
         // output rows, as many rows as fit (at least one).
         long columnRows = (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth;
-        int share = (_g.MaxBatch + _workers - 1) / _workers;
+        int share = (im2colMaxBatch + _workers - 1) / _workers;
         _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumns + _outPlane - 1) / _outPlane, maxColumnFloats / (columnRows * _outPlane)), 1, share);
         _bandRows = _pointwise || columnRows * _outPlane <= maxColumnFloats
             ? _g.OutHeight
@@ -132,8 +143,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         }
     }
 
-    /// <summary>True when this convolution runs Winograd's F(2×2, 3×3).</summary>
-    internal bool UsesWinograd => _winograd is not null;
+    /// <summary>True when a call on <paramref name="batch"/> images runs Winograd's F(2×2, 3×3).</summary>
+    internal bool UsesWinograd(int batch) => batch >= _winogradFromBatch;
 
     /// <summary>Output rows per column matrix: OutHeight unless an image's columns exceed the cap.</summary>
     internal int BandRows => _bandRows;
@@ -164,9 +175,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
-        if (_winograd is not null)
+        if (batch >= _winogradFromBatch)
         {
-            _winograd.Forward(batch, _input, _weight, _bias, _callEpilogue, _output);
+            _winograd!.Forward(batch, _input, _weight, _bias, _callEpilogue, _output);
             return;
         }
         _packedWeights = _ws.Get(CpuWorkspace.Region.PackedWeights);
@@ -244,9 +255,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _weightGradient = CpuTensor.OptionalPointer(weightGradient, _g.WeightSize, nameof(weightGradient));
         _biasGradient = _g.HasBias ? CpuTensor.OptionalPointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : null;
         if (_inputGradient == null && _weightGradient == null && _biasGradient == null) return;
-        if (_winograd is not null)
+        if (batch >= _winogradFromBatch)
         {
-            _winograd.Backward(batch, _input, _weight, _outputGradient, _inputGradient, _weightGradient, _biasGradient);
+            _winograd!.Backward(batch, _input, _weight, _outputGradient, _inputGradient, _weightGradient, _biasGradient);
             return;
         }
         _batch = batch;

@@ -129,6 +129,21 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     /// <summary>The fewest input and output channels for which Winograd is preferred.</summary>
     public const int MinChannels = 64;
 
+    /// <summary>
+    /// The fewest tiles per call for which Winograd is preferred: the filters are transformed and
+    /// packed every call, at a cost of about 16 tiles' worth of GEMM, so a call must have many more.
+    /// Measured at batch 1 (<c>Cnn.Compare winograd</c>): 784 tiles (ResNet's 56×56) 1.7× faster, 256
+    /// (32×32) 1.7×, 196 (28×28) 1.2×, 64 (16×16) 0.9×, 49 (14×14) 0.5×, 9 to 16 (6×6 to 8×8) 0.15–0.25×.
+    /// </summary>
+    public const int MinTiles = 128;
+
+    /// <summary>The smallest batch with <see cref="MinTiles"/> tiles of 2×2 outputs.</summary>
+    public static int MinBatch(in Conv2dGeometry g)
+    {
+        int tiles = (g.OutHeight + 1) / 2 * ((g.OutWidth + 1) / 2);
+        return (MinTiles + tiles - 1) / tiles;
+    }
+
     /// <param name="geometry">The layer's shapes; <see cref="Applies"/> must hold.</param>
     /// <param name="pool">The backend's workers and workspace.</param>
     public WinogradConvolution(in Conv2dGeometry geometry, WorkerPool pool)
