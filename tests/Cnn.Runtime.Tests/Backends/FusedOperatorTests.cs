@@ -20,11 +20,13 @@ public class FusedOperatorTests
     public static TheoryData<string, string, int, int> ConvCases()
     {
         var data = new TheoryData<string, string, int, int>();
-        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "pointwise", "groups", "banded" })
+        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "pointwise", "groups", "banded", "winograd" })
         foreach (string epilogue in new[] { "relu", "bn", "bn-relu", "leaky", "tanh", "sigmoid", "silu", "gelu", "bn-nobias-relu" })
             data.Add(path, epilogue, path.StartsWith("split", StringComparison.Ordinal) ? 1 : 5, 2);
         data.Add("chunks", "bn-relu", 64, 3);
         data.Add("split-rows", "bn-relu", 1, 3);
+        data.Add("winograd", "bn-relu", 1, 2);
+        data.Add("winograd", "silu", 64, 3);
         return data;
     }
 
@@ -37,6 +39,7 @@ public class FusedOperatorTests
         "pointwise" => Geometries.Conv(64, 16, 7, 9, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, bias),
         "groups" => Geometries.Conv(64, 8, 9, 9, 12, 3, 3, 2, 2, 1, 1, 1, 1, 2, bias),
         "banded" => Geometries.Conv(64, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, bias),
+        "winograd" => Geometries.Conv(64, 20, 11, 13, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, bias),
         _ => throw new ArgumentException(path),
     };
 
@@ -85,17 +88,18 @@ public class FusedOperatorTests
         if (epilogue.Activation is { } activation)
             ActivationReference.Forward<double>(activation.Kind, batch, g.OutputSize, expected, expected, activation.NegativeSlope);
 
-        float[] fast = Run(CpuKernels.Fast, threads, path == "banded");
-        float[] sequential = Run(CpuKernels.Reference, 1, banded: false);
+        float[] fast = Run(CpuKernels.Fast, threads, path);
+        float[] sequential = Run(CpuKernels.Reference, 1, "sequential");
         GradientCheck.AssertRelative(TestArrays.ToSingle(expected), fast, Tolerance, "fast fused output");
         GradientCheck.AssertRelative(TestArrays.ToSingle(expected), sequential, Tolerance, "sequential output");
 
-        float[] Run(CpuKernels kernels, int threadCount, bool banded)
+        float[] Run(CpuKernels kernels, int threadCount, string way)
         {
             using var h = new BackendHarness(kernels, threadCount);
-            IFusedConv2dOperator conv = banded
-                ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4, epilogue: epilogue)
-                : h.Backend.CreateFusedConv2d(g, epilogue);
+            // Each fast path forced, so that the rule's choice of Winograd does not hide the im2col paths.
+            IFusedConv2dOperator conv = kernels == CpuKernels.Reference ? h.Backend.CreateFusedConv2d(g, epilogue)
+                : way == "banded" ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4, epilogue: epilogue, winograd: false)
+                : new FastConv2dOperator(g, h.Backend.Pool, epilogue: epilogue, winograd: way == "winograd");
             Assert.Equal(kernels == CpuKernels.Fast, conv is FastConv2dOperator);
             var norm = new BatchNormTensors(h.Upload(gamma), h.Upload(beta), h.Upload(mean), h.Upload(variance));
             Tensor output = h.Stale(batch * g.OutputSize);

@@ -14,6 +14,9 @@ public class SharedWorkspaceTests
     private static readonly Conv2dGeometry Large = Geometries.Conv(batch: 4, inChannels: 32, height: 16, width: 16, outChannels: 48, kernel: 3, padding: 1);
     private static readonly Conv2dGeometry Small = Geometries.Conv(batch: 4, inChannels: 3, height: 12, width: 12, outChannels: 8, kernel: 5, stride: 2);
 
+    /// <summary>A layer the rule gives to Winograd, whose transformed tiles and filters share the same regions.</summary>
+    private static readonly Conv2dGeometry Winograd = Geometries.Conv(batch: 4, inChannels: 64, height: 16, width: 15, outChannels: 72, kernel: 3, padding: 1);
+
     private sealed class Layer(BackendHarness h, Conv2dGeometry g, ulong seed)
     {
         public readonly IConv2dOperator Op = h.Backend.CreateConv2d(g);
@@ -33,17 +36,22 @@ public class SharedWorkspaceTests
         public float[][] Results() => [h.Read(Y), h.Read(Dx), h.Read(Dw), h.Read(Db)];
     }
 
-    [Fact]
-    public void AnotherLayerBetweenForwardAndBackward_ChangesNothing()
+    [Theory]
+    [InlineData("im2col", "im2col")]
+    [InlineData("winograd", "im2col")]
+    [InlineData("im2col", "winograd")]
+    public void AnotherLayerBetweenForwardAndBackward_ChangesNothing(string outer, string inner)
     {
+        Conv2dGeometry first = outer == "winograd" ? Winograd : Large, between = inner == "winograd" ? Winograd with { InChannels = 65 } : Small;
         using var alone = new BackendHarness(CpuKernels.Fast);
-        var expected = new Layer(alone, Large, 10);
+        var expected = new Layer(alone, first, 10);
+        Assert.Equal(outer == "winograd", ((Cnn.Backends.Cpu.Fast.FastConv2dOperator)expected.Op).UsesWinograd(first.MaxBatch));
         expected.Forward();
         expected.Backward();
 
         using var shared = new BackendHarness(CpuKernels.Fast);
-        var large = new Layer(shared, Large, 10);
-        var small = new Layer(shared, Small, 20);
+        var large = new Layer(shared, first, 10);
+        var small = new Layer(shared, between, 20);
         large.Forward();
         small.Forward();
         small.Backward();
@@ -71,5 +79,8 @@ public class SharedWorkspaceTests
         long large = Bytes(Large), small = Bytes(Small), both = Bytes(Large, Small, Large);
         Assert.True(small < large, $"the small layer's workspace ({small:N0} bytes) should be smaller than the large one's ({large:N0})");
         Assert.True(both <= large + small / 2, $"three layers hold {both:N0} bytes; the largest alone needs {large:N0}");
+        long winograd = Bytes(Winograd), mixed = Bytes(Winograd, Large, Winograd, Small);
+        Assert.True(mixed <= Math.Max(winograd, large) + small / 2 + large / 2,
+            $"two Winograd layers and two im2col ones hold {mixed:N0} bytes; the Winograd layer alone needs {winograd:N0}, the largest im2col one {large:N0}");
     }
 }

@@ -24,28 +24,28 @@ internal sealed unsafe class CpuWorkspace
     /// <summary>What a buffer holds; each region is separate, so that one call may use several at once.</summary>
     public enum Region
     {
-        /// <summary>im2col columns of one worker.</summary>
+        /// <summary>im2col columns of one worker, or a block of Winograd-transformed input tiles.</summary>
         Columns,
 
-        /// <summary>An output or output-gradient matrix gathered for several images at once.</summary>
+        /// <summary>An output or output-gradient matrix gathered for several images at once, or a block of Winograd products (or transformed output-gradient tiles).</summary>
         Scratch,
 
-        /// <summary>A worker's partial weight gradient (workers after the first).</summary>
+        /// <summary>A worker's partial weight gradient (workers after the first; every worker's transformed one for Winograd).</summary>
         WeightPartials,
 
-        /// <summary>A worker's partial bias gradient (workers after the first).</summary>
+        /// <summary>A worker's partial bias gradient (workers after the first; every worker's for Winograd).</summary>
         BiasPartials,
 
-        /// <summary>A padded input image for the direct convolution.</summary>
+        /// <summary>A padded input image for the direct convolution, or a padded band of input rows for Winograd.</summary>
         Padded,
 
         /// <summary>An output gradient with rows padded to whole vectors, for the direct convolution's weight gradient.</summary>
         PaddedGradient,
 
-        /// <summary>Weights packed for the forward GEMM when they are not kept (<see cref="PackedWeightCache"/>); shared by the workers: worker 0's slot.</summary>
+        /// <summary>Weights packed for the forward GEMM when they are not kept (<see cref="PackedWeightCache"/>); shared by the workers: worker 0's slot; Winograd's 16 transformed filters.</summary>
         PackedWeights,
 
-        /// <summary>Transposed weights packed for the input-gradient GEMM (shared: worker 0's slot).</summary>
+        /// <summary>Transposed weights packed for the input-gradient GEMM (shared: worker 0's slot); Winograd's turned, transposed filters.</summary>
         PackedWeightsTransposed,
     }
 

@@ -15,6 +15,10 @@ namespace Cnn.Backends.Cpu.Fast;
 /// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer (few
 /// input and output channels, stride 1) runs <see cref="DirectConvolution"/> instead, forward and for
 /// its weight gradient; an input gradient, which a first layer does not need, takes the im2col path.
+/// A 3×3, stride-1 convolution that <see cref="WinogradConvolution.Preferred"/> picks runs Winograd's
+/// F(2×2, 3×3) in all three directions from <see cref="WinogradConvolution.MinBatch"/> images on,
+/// and im2col below (where transforming the filters each call would cost more than it saves): the
+/// choice is made once, here, by that rule.
 /// As a fused operator (<see cref="IFusedConv2dOperator"/>), the step that adds the bias to each
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
 /// the activation, while the row is still in cache.
@@ -47,6 +51,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly int _bandRows;
     private readonly bool _pointwise, _weightGradientByDots, _direct, _directWeightGradient;
     private readonly GemmKernel _kernel = SgemmKernels.Best;
+    private readonly WinogradConvolution? _winograd;
+
+    // The smallest batch that runs Winograd (int.MaxValue without it); smaller ones run im2col, whose buffers are sized for them alone.
+    private readonly int _winogradFromBatch = int.MaxValue;
 
     // The fused operator's epilogue (null for a plain convolution), and the one of the call in
     // flight: the plain Forward adds the bias alone even on a fused operator.
@@ -80,7 +88,8 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <param name="pool">The backend's workers and workspace.</param>
     /// <param name="maxColumnFloats">The cap on a worker's column matrix; tests lower it to reach the banded path with small images.</param>
     /// <param name="epilogue">What the fused Forward applies after the bias; <see cref="Epilogue.None"/> for a plain convolution.</param>
-    public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default)
+    /// <param name="winograd">Whether to run Winograd: null to let the rule decide; true for every batch, false for none (tests force either path).</param>
+    public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
@@ -88,6 +97,18 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _g = geometry;
         _pool = pool;
         _workers = pool.Threads;
+        _ws = pool.Workspace;
+        if (winograd ?? WinogradConvolution.Preferred(geometry))
+        {
+            int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
+            if (from <= geometry.MaxBatch)
+            {
+                _winograd = new WinogradConvolution(geometry, pool);
+                _winogradFromBatch = from;
+            }
+        }
+        int im2colMaxBatch = Math.Min(_g.MaxBatch, _winogradFromBatch - 1);
+        if (im2colMaxBatch < 1) return;
         _inGroup = _g.InChannels / _g.Groups;
         _outGroup = _g.OutChannels / _g.Groups;
         _depth = _inGroup * _g.KernelHeight * _g.KernelWidth;
@@ -107,7 +128,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         // input in place, one image at a time. An image too large for the cap goes in bands of
         // output rows, as many rows as fit (at least one).
         long columnRows = (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth;
-        int share = (_g.MaxBatch + _workers - 1) / _workers;
+        int share = (im2colMaxBatch + _workers - 1) / _workers;
         _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumns + _outPlane - 1) / _outPlane, maxColumnFloats / (columnRows * _outPlane)), 1, share);
         _bandRows = _pointwise || columnRows * _outPlane <= maxColumnFloats
             ? _g.OutHeight
@@ -119,7 +140,6 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         int maxM = Math.Max(_outGroup, _depth), maxN = Math.Max(columns, _depth), maxK = Math.Max(_depth, Math.Max(columns, _outGroup));
         _packedGroup = Sgemm.PackedASize(_kernel, _outGroup, _depth);
         _packedGroupTransposed = Sgemm.PackedASize(_kernel, _depth, _outGroup);
-        _ws = pool.Workspace;
         _ws.Reserve(CpuWorkspace.Region.PackedWeights, (long)_g.Groups * _packedGroup);
         if (!_direct) _packed = new PackedWeightCache(checked(_g.Groups * _packedGroup), _ws);
         _ws.Reserve(CpuWorkspace.Region.PackedWeightsTransposed, (long)_g.Groups * _packedGroupTransposed);
@@ -137,6 +157,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
     /// <summary>Bytes of the weights kept packed between calls (0 until two calls in a row see the same weights).</summary>
     internal long KeptWeightBytes => _packed?.AllocatedBytes ?? 0;
+
+    /// <summary>True when a call on <paramref name="batch"/> images runs Winograd's F(2×2, 3×3).</summary>
+    internal bool UsesWinograd(int batch) => batch >= _winogradFromBatch;
 
     /// <summary>Output rows per column matrix: OutHeight unless an image's columns exceed the cap.</summary>
     internal int BandRows => _bandRows;
@@ -184,6 +207,12 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
+        if (batch >= _winogradFromBatch)
+        {
+            _winograd!.Forward(batch, _input, _weight, _bias, _callEpilogue, _output);
+            if (_pooled != null) _fusedPool!.ForwardImages(_output, _pooled, 0, batch);
+            return;
+        }
 
         if (_direct)
         {
@@ -261,6 +290,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _weightGradient = CpuTensor.OptionalPointer(weightGradient, _g.WeightSize, nameof(weightGradient));
         _biasGradient = _g.HasBias ? CpuTensor.OptionalPointer(biasGradient, _g.OutChannels, nameof(biasGradient)) : null;
         if (_inputGradient == null && _weightGradient == null && _biasGradient == null) return;
+        if (batch >= _winogradFromBatch)
+        {
+            _winograd!.Backward(batch, _input, _weight, _outputGradient, _inputGradient, _weightGradient, _biasGradient);
+            return;
+        }
         _batch = batch;
         _work = Work.Backward;
         _packedWeightsTransposed = _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed);
