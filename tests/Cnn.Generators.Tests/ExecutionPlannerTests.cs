@@ -105,9 +105,9 @@ public class ExecutionPlannerTests
             new FlattenSpec("flatten", null), new LinearSpec("fc", null, S(3), S(0), true));
         Assert.Equal("conv+relu2", Chains(network, ExecutionPlanner.Plan(network, PlanMode.Inference)));
         // In training, relu2's output is read only by its own backward step (the sum reads nothing), so it
-        // keeps a bit mask instead, which its own forward step writes: the convolution runs alone.
+        // keeps a bit mask instead; a ReLU still fuses, and writes its mask after the fused step.
         ExecutionPlan training = ExecutionPlanner.Plan(network, PlanMode.Training);
-        Assert.Equal("", Chains(network, training));
+        Assert.Equal("conv+relu2", Chains(network, training));
         Assert.Equal(new[] { "relu2" }, training.CompactMasks.Select(l => network.Layers[l].Path));
     }
 
@@ -218,9 +218,10 @@ public class ExecutionPlannerTests
         ExecutionPlan training = ExecutionPlanner.Plan(network, PlanMode.Training);
         int Layer(string path) => network.Layers.ToList().FindIndex(l => l.Path == path);
 
-        // relu2's output is conv3's input, which conv3's weight gradient reads: relu2 keeps it, and fuses.
+        // relu2's output is conv3's input, which conv3's weight gradient reads: relu2 keeps it. A ReLU fuses
+        // either way; a LeakyReLU that keeps a mask (relu3) writes it in its own step, unfused.
         Assert.Equal(new[] { "relu1", "pool1", "relu3", "pool2" }, training.CompactMasks.Select(l => network.Layers[l].Path));
-        Assert.Equal("conv2+relu2", Chains(network, training));
+        Assert.Equal("conv1+relu1; conv2+relu2", Chains(network, training));
         PlannedTensor relu1 = training.Tensors[training.Values[network.Layers[Layer("relu1")].Output]];
         Assert.Equal(Layer("pool1"), relu1.LastStep);
         // A bit per value and a byte per pooled value, in whole floats per sample.
@@ -242,7 +243,8 @@ public class ExecutionPlannerTests
         ExecutionPlan inference = ExecutionPlanner.Plan(network, PlanMode.Inference);
 
         Assert.Equal("conv1+bn1+relu1+pool1; conv2+relu2+pool2", Chains(network, inference));
-        Assert.Equal("", Chains(network, ExecutionPlanner.Plan(network, PlanMode.Training)));
+        // Training keeps pools apart (they save indices or nothing), and bn1 needs its input.
+        Assert.Equal("conv2+relu2", Chains(network, ExecutionPlanner.Plan(network, PlanMode.Training)));
         foreach (FusedChain chain in inference.Fusions)
         {
             // The pool's output is live from the head's step on, so it never shares memory with the convolution's input.

@@ -561,6 +561,12 @@ namespace Cnn.Generators.Emitting
                     FusedOperator fused = fusedOperators.First(f => f.Chain == chain);
                     w.Line($"// {fused.Describe(network)}: one fused step {layer.InputShape} -> {network.Layers[chain.Last].OutputShape}");
                     w.Line(layer.Resolved.Rules.ForwardFused(layer, chain, fused.InBoth ? fused.Field : fused.Field + "!", e));
+                    if (chain.Activation >= 0 && plan.KeepsCompactMask(chain.Activation))
+                    {
+                        ShapedLayer activation = network.Layers[chain.Activation];
+                        w.Line($"// {activation.Path} keeps {e.MaskSlot(activation)} for backward: run again over its own output, it writes the mask");
+                        w.Line($"if (keepMasks) {activation.Resolved.Rules.ForwardSavingMask(activation, e)}");
+                    }
                     for (int step = i; step <= chain.Last; step++)
                     {
                         if (plan.FreedAfter(step).Any()) w.Line($"if (poison) PoisonFreed({Num(step)}, batch);");

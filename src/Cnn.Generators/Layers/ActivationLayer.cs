@@ -134,7 +134,7 @@ namespace Cnn.Generators.Layers
         {
             var g = (ActivationResolved)layer.Resolved;
             bool hasMask = g.Activation == ActivationKindSpec.ReLU || (g.Activation == ActivationKindSpec.LeakyReLU && g.NegativeSlope >= 0);
-            return hasMask ? new CompactMask(SavedTensors.Output, (g.Features + 31) / 32, "Mask") : null;
+            return hasMask ? new CompactMask(SavedTensors.Output, (g.Features + 31) / 32, "Mask", Reapplies: g.Activation == ActivationKindSpec.ReLU) : null;
         }
 
         public override string ForwardSavingMask(ShapedLayer layer, EmitContext e)

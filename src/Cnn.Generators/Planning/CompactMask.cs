@@ -9,5 +9,9 @@ namespace Cnn.Generators.Planning
     /// <param name="Replaces">What the backward step no longer reads.</param>
     /// <param name="FloatsPerSample">The mask's size per sample, in floats.</param>
     /// <param name="SlotSuffix">What the generated slot name ends with, e.g. "Mask" or "Indices".</param>
-    internal sealed record CompactMask(SavedTensors Replaces, long FloatsPerSample, string SlotSuffix);
+    /// <param name="Reapplies">
+    /// Whether the layer's forward may run again over its own output with the same result (ReLU): then
+    /// it still joins a fused step, and writes its mask right after it.
+    /// </param>
+    internal sealed record CompactMask(SavedTensors Replaces, long FloatsPerSample, string SlotSuffix, bool Reapplies = false);
 }

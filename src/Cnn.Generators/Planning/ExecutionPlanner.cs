@@ -308,8 +308,10 @@ namespace Cnn.Generators.Planning
             private bool Follows(int producer, FusionRole role, int[] consumers)
             {
                 int next = producer + 1;
-                // A layer that keeps a compact mask writes it in its own forward step.
-                if (next >= _layers || RoleOf(next) != role || _compact[next]) return false;
+                // A layer that keeps a compact mask writes it in its own forward step, after the fused one
+                // for a ReLU (which gives the same output run again over its own).
+                if (next >= _layers || RoleOf(next) != role) return false;
+                if (_compact[next] && !_network.Layers[next].Resolved.Rules.CompactMask(_network.Layers[next])!.Reapplies) return false;
                 ShapedLayer layer = _network.Layers[next];
                 int value = _network.Layers[producer].Output;
                 return layer.Inputs.Count == 1 && layer.Input == value && consumers[value] == 1 && value != Output

@@ -264,13 +264,16 @@ partial class CifarAlexNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _classifier_4Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu7Op;
     private readonly global::Cnn.Backends.ILinearOperator _classifier_6Op;
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_0FusedOp; // features.0 + relu1 (training plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_3FusedOp; // features.3 + relu2 (training plan)
     private readonly global::Cnn.Backends.IFusedConv2dOperator _features_6FusedOp; // features.6 + relu3
     private readonly global::Cnn.Backends.IFusedConv2dOperator _features_8FusedOp; // features.8 + relu4
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_10FusedOp; // features.10 + relu5 (training plan)
+    private readonly global::Cnn.Backends.IFusedLinearOperator _classifier_1FusedOp; // classifier.1 + relu6
     private readonly global::Cnn.Backends.IFusedLinearOperator _classifier_4FusedOp; // classifier.4 + relu7
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_0FusedOp; // features.0 + relu1 + maxpool1 (inference plan)
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_3FusedOp; // features.3 + relu2 + maxpool2 (inference plan)
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_10FusedOp; // features.10 + relu5 + maxpool3 (inference plan)
-    private readonly global::Cnn.Backends.IFusedLinearOperator? _classifier_1FusedOp; // classifier.1 + relu6 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_0InferenceFusedOp; // features.0 + relu1 + maxpool1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_3InferenceFusedOp; // features.3 + relu2 + maxpool2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _features_10InferenceFusedOp; // features.10 + relu5 + maxpool3 (inference plan)
     private readonly bool _inference;
     private bool _training;
     private global::Cnn.DropoutState _forwardDropoutState;
@@ -326,13 +329,16 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _classifier_4Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 256, HasBias: true));
         _relu7Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 256));
         _classifier_6Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 256, OutFeatures: 10, HasBias: true));
+        _features_0FusedOp = _inference ? null : _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504)));
+        _features_3FusedOp = _inference ? null : _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632)));
         _features_6FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 192, InHeight: 6, InWidth: 6, OutChannels: 384, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 13824)));
         _features_8FusedOp = _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 384, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216)));
+        _features_10FusedOp = _inference ? null : _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216)));
+        _classifier_1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 1024, OutFeatures: 512, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 512)));
         _classifier_4FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 512, OutFeatures: 256, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 256)));
-        _features_0FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 31, InWidth: 31, OutHeight: 15, OutWidth: 15, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
-        _features_3FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 192, InHeight: 14, InWidth: 14, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
-        _features_10FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 256, InHeight: 6, InWidth: 6, OutHeight: 2, OutWidth: 2, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
-        _classifier_1FusedOp = _inference ? _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 1024, OutFeatures: 512, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 512))) : null;
+        _features_0InferenceFusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 3, InHeight: 32, InWidth: 32, OutChannels: 64, OutHeight: 31, OutWidth: 31, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 61504), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 31, InWidth: 31, OutHeight: 15, OutWidth: 15, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _features_3InferenceFusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 64, InHeight: 15, InWidth: 15, OutChannels: 192, OutHeight: 14, OutWidth: 14, KernelHeight: 4, KernelWidth: 4, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 37632), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 192, InHeight: 14, InWidth: 14, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _features_10InferenceFusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 256, InHeight: 6, InWidth: 6, OutChannels: 256, OutHeight: 6, OutWidth: 6, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 9216), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 256, InHeight: 6, InWidth: 6, OutHeight: 2, OutWidth: 2, KernelHeight: 3, KernelWidth: 3, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
         Initialize(seed);
     }
 
@@ -482,20 +488,18 @@ partial class CifarAlexNet : global::Cnn.INetwork
     private void ForwardTrainingPlan(int batch, bool keepMasks)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
-        // features.0: Conv2d (N, 3, 32, 32) -> (N, 64, 31, 31)
-        _features_0Op.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, Activation(Features_0Output, batch));
-        // relu1: ReLU (N, 64, 31, 31) -> (N, 64, 31, 31), keeping Relu1Mask for backward
+        // features.0 + relu1: one fused step (N, 3, 32, 32) -> (N, 64, 31, 31)
+        _features_0FusedOp!.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Relu1Output, batch));
+        // relu1 keeps Relu1Mask for backward: run again over its own output, it writes the mask
         if (keepMasks) _relu1Op.ForwardSavingMask(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
-        else _relu1Op.Forward(batch, Activation(Features_0Output, batch), Activation(Relu1Output, batch));
         // maxpool1: MaxPool2d (N, 64, 31, 31) -> (N, 64, 15, 15), keeping Maxpool1Indices for backward
         if (keepMasks) _maxpool1Op.ForwardSavingIndices(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch), Activation(Maxpool1Indices, batch));
         else _maxpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Maxpool1Output, batch));
         if (poison) PoisonFreed(2, batch);
-        // features.3: Conv2d (N, 64, 15, 15) -> (N, 192, 14, 14)
-        _features_3Op.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, Activation(Features_3Output, batch));
-        // relu2: ReLU (N, 192, 14, 14) -> (N, 192, 14, 14), keeping Relu2Mask for backward
+        // features.3 + relu2: one fused step (N, 64, 15, 15) -> (N, 192, 14, 14)
+        _features_3FusedOp!.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Relu2Output, batch));
+        // relu2 keeps Relu2Mask for backward: run again over its own output, it writes the mask
         if (keepMasks) _relu2Op.ForwardSavingMask(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch), Activation(Relu2Mask, batch));
-        else _relu2Op.Forward(batch, Activation(Features_3Output, batch), Activation(Relu2Output, batch));
         // maxpool2: MaxPool2d (N, 192, 14, 14) -> (N, 192, 6, 6), keeping Maxpool2Indices for backward
         if (keepMasks) _maxpool2Op.ForwardSavingIndices(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch), Activation(Maxpool2Indices, batch));
         else _maxpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Maxpool2Output, batch));
@@ -504,11 +508,10 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _features_6FusedOp.Forward(batch, Activation(Maxpool2Output, batch), Features_6_Weight, Features_6_Bias, default, Activation(Relu3Output, batch));
         // features.8 + relu4: one fused step (N, 384, 6, 6) -> (N, 256, 6, 6)
         _features_8FusedOp.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, default, Activation(Relu4Output, batch));
-        // features.10: Conv2d (N, 256, 6, 6) -> (N, 256, 6, 6)
-        _features_10Op.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, Activation(Features_10Output, batch));
-        // relu5: ReLU (N, 256, 6, 6) -> (N, 256, 6, 6), keeping Relu5Mask for backward
+        // features.10 + relu5: one fused step (N, 256, 6, 6) -> (N, 256, 6, 6)
+        _features_10FusedOp!.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Relu5Output, batch));
+        // relu5 keeps Relu5Mask for backward: run again over its own output, it writes the mask
         if (keepMasks) _relu5Op.ForwardSavingMask(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch), Activation(Relu5Mask, batch));
-        else _relu5Op.Forward(batch, Activation(Features_10Output, batch), Activation(Relu5Output, batch));
         // maxpool3: MaxPool2d (N, 256, 6, 6) -> (N, 256, 2, 2), keeping Maxpool3Indices for backward
         if (keepMasks) _maxpool3Op.ForwardSavingIndices(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch), Activation(Maxpool3Indices, batch));
         else _maxpool3Op.Forward(batch, Activation(Relu5Output, batch), Activation(Maxpool3Output, batch));
@@ -517,11 +520,10 @@ partial class CifarAlexNet : global::Cnn.INetwork
         // dropout1: Dropout (N, 1024) -> (N, 1024)
         _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);
         if (poison) PoisonFreed(14, batch);
-        // classifier.1: Linear (N, 1024) -> (N, 512)
-        _classifier_1Op.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Classifier_1Output, batch));
-        // relu6: ReLU (N, 512) -> (N, 512), keeping Relu6Mask for backward
+        // classifier.1 + relu6: one fused step (N, 1024) -> (N, 512)
+        _classifier_1FusedOp.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Relu6Output, batch));
+        // relu6 keeps Relu6Mask for backward: run again over its own output, it writes the mask
         if (keepMasks) _relu6Op.ForwardSavingMask(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch), Activation(Relu6Mask, batch));
-        else _relu6Op.Forward(batch, Activation(Classifier_1Output, batch), Activation(Relu6Output, batch));
         // dropout2: Dropout (N, 512) -> (N, 512)
         _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
         if (poison) PoisonFreed(17, batch);
@@ -536,10 +538,10 @@ partial class CifarAlexNet : global::Cnn.INetwork
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // features.0 + relu1 + maxpool1: one fused step (N, 3, 32, 32) -> (N, 64, 15, 15)
-        _features_0FusedOp!.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
+        _features_0InferenceFusedOp!.Forward(batch, Activation(NetworkInput, batch), Features_0_Weight, Features_0_Bias, default, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
         if (poison) PoisonFreed(2, batch);
         // features.3 + relu2 + maxpool2: one fused step (N, 64, 15, 15) -> (N, 192, 6, 6)
-        _features_3FusedOp!.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
+        _features_3InferenceFusedOp!.Forward(batch, Activation(Maxpool1Output, batch), Features_3_Weight, Features_3_Bias, default, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
         if (poison) PoisonFreed(3, batch);
         if (poison) PoisonFreed(5, batch);
         // features.6 + relu3: one fused step (N, 192, 6, 6) -> (N, 384, 6, 6)
@@ -549,7 +551,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _features_8FusedOp.Forward(batch, Activation(Relu3Output, batch), Features_8_Weight, Features_8_Bias, default, Activation(Relu4Output, batch));
         if (poison) PoisonFreed(8, batch);
         // features.10 + relu5 + maxpool3: one fused step (N, 256, 6, 6) -> (N, 256, 2, 2)
-        _features_10FusedOp!.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Maxpool3Output, batch), Activation(Relu5Output, batch));
+        _features_10InferenceFusedOp!.Forward(batch, Activation(Relu4Output, batch), Features_10_Weight, Features_10_Bias, default, Activation(Maxpool3Output, batch), Activation(Relu5Output, batch));
         if (poison) PoisonFreed(10, batch);
         if (poison) PoisonFreed(12, batch);
         // flatten1: Flatten (N, 256, 2, 2) -> (N, 1024), a view: nothing to run
@@ -557,7 +559,7 @@ partial class CifarAlexNet : global::Cnn.INetwork
         _dropout1Op.Forward(batch, Activation(Flatten1Output, batch), Activation(Dropout1Output, batch), Activation(Dropout1Mask, batch), Training && DropoutEnabled);
         if (poison) PoisonFreed(14, batch);
         // classifier.1 + relu6: one fused step (N, 1024) -> (N, 512)
-        _classifier_1FusedOp!.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Relu6Output, batch));
+        _classifier_1FusedOp.Forward(batch, Activation(Dropout1Output, batch), Classifier_1_Weight, Classifier_1_Bias, Activation(Relu6Output, batch));
         if (poison) PoisonFreed(15, batch);
         // dropout2: Dropout (N, 512) -> (N, 512)
         _dropout2Op.Forward(batch, Activation(Relu6Output, batch), Activation(Dropout2Output, batch), Activation(Dropout2Mask, batch), Training && DropoutEnabled);
@@ -818,13 +820,16 @@ partial class CifarAlexNet : global::Cnn.INetwork
         (_classifier_4Op as global::System.IDisposable)?.Dispose();
         (_relu7Op as global::System.IDisposable)?.Dispose();
         (_classifier_6Op as global::System.IDisposable)?.Dispose();
-        (_features_6FusedOp as global::System.IDisposable)?.Dispose();
-        (_features_8FusedOp as global::System.IDisposable)?.Dispose();
-        (_classifier_4FusedOp as global::System.IDisposable)?.Dispose();
         (_features_0FusedOp as global::System.IDisposable)?.Dispose();
         (_features_3FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_6FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_8FusedOp as global::System.IDisposable)?.Dispose();
         (_features_10FusedOp as global::System.IDisposable)?.Dispose();
         (_classifier_1FusedOp as global::System.IDisposable)?.Dispose();
+        (_classifier_4FusedOp as global::System.IDisposable)?.Dispose();
+        (_features_0InferenceFusedOp as global::System.IDisposable)?.Dispose();
+        (_features_3InferenceFusedOp as global::System.IDisposable)?.Dispose();
+        (_features_10InferenceFusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();

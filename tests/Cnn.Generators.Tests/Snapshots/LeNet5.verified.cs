@@ -179,10 +179,12 @@ partial class LeNet5 : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _fc2Op;
     private readonly global::Cnn.Backends.IActivationOperator _relu4Op;
     private readonly global::Cnn.Backends.ILinearOperator _fc3Op;
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv1FusedOp; // conv1 + relu1 (training plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv2FusedOp; // conv2 + relu2 (training plan)
     private readonly global::Cnn.Backends.IFusedLinearOperator _fc1FusedOp; // fc1 + relu3
     private readonly global::Cnn.Backends.IFusedLinearOperator _fc2FusedOp; // fc2 + relu4
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv1FusedOp; // conv1 + relu1 + avgpool1 (inference plan)
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv2FusedOp; // conv2 + relu2 + avgpool2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv1InferenceFusedOp; // conv1 + relu1 + avgpool1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv2InferenceFusedOp; // conv2 + relu2 + avgpool2 (inference plan)
     private readonly bool _inference;
     private bool _training;
     private bool _disposed;
@@ -228,10 +230,12 @@ partial class LeNet5 : global::Cnn.INetwork
         _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 120, OutFeatures: 84, HasBias: true));
         _relu4Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 84));
         _fc3Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 84, OutFeatures: 10, HasBias: true));
+        _conv1FusedOp = _inference ? null : _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704)));
+        _conv2FusedOp = _inference ? null : _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1600)));
         _fc1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 400, OutFeatures: 120, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 120)));
         _fc2FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 120, OutFeatures: 84, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 84)));
-        _conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 6, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
-        _conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1600), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 16, InHeight: 10, InWidth: 10, OutHeight: 5, OutWidth: 5, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _conv1InferenceFusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 6, OutHeight: 28, OutWidth: 28, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 2, PaddingWidth: 2, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 4704), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 6, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _conv2InferenceFusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 6, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 10, OutWidth: 10, KernelHeight: 5, KernelWidth: 5, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 0, PaddingWidth: 0, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 1600), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Average, MaxBatch: maxBatchSize, Channels: 16, InHeight: 10, InWidth: 10, OutHeight: 5, OutWidth: 5, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
         Initialize(seed);
     }
 
@@ -346,19 +350,17 @@ partial class LeNet5 : global::Cnn.INetwork
     private void ForwardTrainingPlan(int batch, bool keepMasks)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
-        // conv1: Conv2d (N, 1, 28, 28) -> (N, 6, 28, 28)
-        _conv1Op.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, Activation(Conv1Output, batch));
-        // relu1: ReLU (N, 6, 28, 28) -> (N, 6, 28, 28), keeping Relu1Mask for backward
+        // conv1 + relu1: one fused step (N, 1, 28, 28) -> (N, 6, 28, 28)
+        _conv1FusedOp!.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Relu1Output, batch));
+        // relu1 keeps Relu1Mask for backward: run again over its own output, it writes the mask
         if (keepMasks) _relu1Op.ForwardSavingMask(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch), Activation(Relu1Mask, batch));
-        else _relu1Op.Forward(batch, Activation(Conv1Output, batch), Activation(Relu1Output, batch));
         // avgpool1: AvgPool2d (N, 6, 28, 28) -> (N, 6, 14, 14)
         _avgpool1Op.Forward(batch, Activation(Relu1Output, batch), Activation(Avgpool1Output, batch));
         if (poison) PoisonFreed(2, batch);
-        // conv2: Conv2d (N, 6, 14, 14) -> (N, 16, 10, 10)
-        _conv2Op.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, Activation(Conv2Output, batch));
-        // relu2: ReLU (N, 16, 10, 10) -> (N, 16, 10, 10), keeping Relu2Mask for backward
+        // conv2 + relu2: one fused step (N, 6, 14, 14) -> (N, 16, 10, 10)
+        _conv2FusedOp!.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Relu2Output, batch));
+        // relu2 keeps Relu2Mask for backward: run again over its own output, it writes the mask
         if (keepMasks) _relu2Op.ForwardSavingMask(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch), Activation(Relu2Mask, batch));
-        else _relu2Op.Forward(batch, Activation(Conv2Output, batch), Activation(Relu2Output, batch));
         // avgpool2: AvgPool2d (N, 16, 10, 10) -> (N, 16, 5, 5)
         _avgpool2Op.Forward(batch, Activation(Relu2Output, batch), Activation(Avgpool2Output, batch));
         if (poison) PoisonFreed(5, batch);
@@ -376,10 +378,10 @@ partial class LeNet5 : global::Cnn.INetwork
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
         // conv1 + relu1 + avgpool1: one fused step (N, 1, 28, 28) -> (N, 6, 14, 14)
-        _conv1FusedOp!.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Avgpool1Output, batch), Activation(Relu1Output, batch));
+        _conv1InferenceFusedOp!.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Avgpool1Output, batch), Activation(Relu1Output, batch));
         if (poison) PoisonFreed(2, batch);
         // conv2 + relu2 + avgpool2: one fused step (N, 6, 14, 14) -> (N, 16, 5, 5)
-        _conv2FusedOp!.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Avgpool2Output, batch), Activation(Relu2Output, batch));
+        _conv2InferenceFusedOp!.Forward(batch, Activation(Avgpool1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Avgpool2Output, batch), Activation(Relu2Output, batch));
         if (poison) PoisonFreed(3, batch);
         if (poison) PoisonFreed(5, batch);
         // flatten1: Flatten (N, 16, 5, 5) -> (N, 400), a view: nothing to run
@@ -558,10 +560,12 @@ partial class LeNet5 : global::Cnn.INetwork
         (_fc2Op as global::System.IDisposable)?.Dispose();
         (_relu4Op as global::System.IDisposable)?.Dispose();
         (_fc3Op as global::System.IDisposable)?.Dispose();
-        (_fc1FusedOp as global::System.IDisposable)?.Dispose();
-        (_fc2FusedOp as global::System.IDisposable)?.Dispose();
         (_conv1FusedOp as global::System.IDisposable)?.Dispose();
         (_conv2FusedOp as global::System.IDisposable)?.Dispose();
+        (_fc1FusedOp as global::System.IDisposable)?.Dispose();
+        (_fc2FusedOp as global::System.IDisposable)?.Dispose();
+        (_conv1InferenceFusedOp as global::System.IDisposable)?.Dispose();
+        (_conv2InferenceFusedOp as global::System.IDisposable)?.Dispose();
         _activations.Dispose();
         _buffers.Dispose();
         _gradients?.Dispose();
