@@ -148,10 +148,10 @@ internal sealed class ProfilingBackend(IBackend inner) : IBackend
 
     private sealed class FusedConv(IFusedConv2dOperator op, Conv2dGeometry g, Slot slot) : IFusedConv2dOperator
     {
-        public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output)
+        public void Forward(int batch, Tensor input, Tensor weight, Tensor bias, in BatchNormTensors batchNorm, Tensor output, Tensor unpooled = default)
         {
             long t = Stopwatch.GetTimestamp();
-            op.Forward(batch, input, weight, bias, batchNorm, output);
+            op.Forward(batch, input, weight, bias, batchNorm, output, unpooled);
             slot.Forward += Stopwatch.GetTimestamp() - t;
             slot.ForwardFlops += batch * LayerFlops.ConvolutionForward(g);
         }
