@@ -37,4 +37,18 @@ public static class CompactMasks
     /// <summary>Whether pooling <paramref name="geometry"/> can save byte indices instead of its input and output.</summary>
     public static bool HasPoolIndices(in Pool2dGeometry geometry)
         => geometry.Kind == PoolKind.Max && geometry.KernelHeight * geometry.KernelWidth <= MaxPoolWindow;
+
+    /// <summary>The CPU kernels' refusal of a mask call on an activation that has no bit mask.</summary>
+    internal static void RequireActivationMask(ActivationKind kind, float negativeSlope)
+    {
+        if (!HasActivationMask(kind, negativeSlope))
+            throw new NotSupportedException($"{kind} (negative slope {negativeSlope}) keeps its output for backward, not a bit mask: only ReLU and LeakyReLU with a slope ≥ 0 have one.");
+    }
+
+    /// <summary>The CPU kernels' refusal of an index call on a pool that has no byte indices.</summary>
+    internal static void RequirePoolIndices(in Pool2dGeometry g)
+    {
+        if (!HasPoolIndices(g))
+            throw new NotSupportedException($"{g.Kind} pooling with a {g.KernelHeight}×{g.KernelWidth} window keeps no byte indices: only max pooling over at most {MaxPoolWindow} positions does.");
+    }
 }

@@ -88,7 +88,7 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
     public void ForwardSavingMask(int batch, Tensor input, Tensor output, Tensor mask)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
-        RequireMask();
+        CompactMasks.RequireActivationMask(_g.Kind, _g.NegativeSlope);
         long count = (long)batch * _g.Features;
         ActivationMasks.Forward(batch, _g.Features, Slope, CpuTensor.Pointer(input, count, nameof(input)), CpuTensor.Pointer(output, count, nameof(output)), MaskPointer(mask, batch));
     }
@@ -96,7 +96,7 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
     public void BackwardFromMask(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
-        RequireMask();
+        CompactMasks.RequireActivationMask(_g.Kind, _g.NegativeSlope);
         if (inputGradient.IsEmpty) return;
         long count = (long)batch * _g.Features;
         ActivationMasks.Backward(batch, _g.Features, Slope, MaskPointer(mask, batch),
@@ -106,10 +106,4 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator
     private float Slope => _g.Kind == ActivationKind.ReLU ? 0f : _g.NegativeSlope;
 
     private uint* MaskPointer(Tensor mask, int batch) => (uint*)CpuTensor.Pointer(mask, (long)batch * CompactMasks.ActivationMaskFloats(_g.Features), nameof(mask));
-
-    private void RequireMask()
-    {
-        if (!CompactMasks.HasActivationMask(_g.Kind, _g.NegativeSlope))
-            throw new NotSupportedException($"{_g.Kind} (negative slope {_g.NegativeSlope}) keeps its output for backward, not a bit mask: only ReLU and LeakyReLU with a slope ≥ 0 have one.");
-    }
 }

@@ -68,7 +68,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
     public void ForwardSavingIndices(int batch, Tensor input, Tensor output, Tensor indices)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
-        RequireIndices();
+        CompactMasks.RequirePoolIndices(_g);
         _input = CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input));
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _indices = IndexPointer(indices, batch);
@@ -79,19 +79,13 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
     public void BackwardFromIndices(int batch, Tensor indices, Tensor outputGradient, Tensor inputGradient)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
-        RequireIndices();
+        CompactMasks.RequirePoolIndices(_g);
         if (inputGradient.IsEmpty) return;
         _indices = IndexPointer(indices, batch);
         _outputGradient = CpuTensor.Pointer(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
         _inputGradient = CpuTensor.Pointer(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
         Dispatch(batch, backward: true);
         _indices = null;
-    }
-
-    private void RequireIndices()
-    {
-        if (_indexWindows is null)
-            throw new NotSupportedException($"{_g.Kind} pooling with a {_g.KernelHeight}×{_g.KernelWidth} window keeps no byte indices: only max pooling over at most {CompactMasks.MaxPoolWindow} positions does.");
     }
 
     private byte* IndexPointer(Tensor indices, int batch)

@@ -135,7 +135,7 @@ public static class ActivationReference
     public static void ForwardSavingMask<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<T> input, Span<T> output, Span<uint> mask, T negativeSlope)
         where T : IFloatingPointIeee754<T>
     {
-        RequireMask(kind, float.CreateChecked(negativeSlope));
+        CompactMasks.RequireActivationMask(kind, float.CreateChecked(negativeSlope));
         Forward(kind, batch, features, input, output, negativeSlope);
         int words = CompactMasks.ActivationMaskFloats(features);
         for (int sample = 0; sample < batch; sample++)
@@ -153,7 +153,7 @@ public static class ActivationReference
     public static void BackwardFromMask<T>(ActivationKind kind, int batch, int features, ReadOnlySpan<uint> mask, ReadOnlySpan<T> outputGradient, Span<T> inputGradient, T negativeSlope)
         where T : IFloatingPointIeee754<T>
     {
-        RequireMask(kind, float.CreateChecked(negativeSlope));
+        CompactMasks.RequireActivationMask(kind, float.CreateChecked(negativeSlope));
         T slope = kind == ActivationKind.ReLU ? T.Zero : negativeSlope;
         int words = CompactMasks.ActivationMaskFloats(features);
         for (int sample = 0; sample < batch; sample++)
@@ -165,12 +165,6 @@ public static class ActivationReference
                 inputGradient[at] = (bits[i / 32] >> (i % 32) & 1u) != 0 ? outputGradient[at] : outputGradient[at] * slope;
             }
         }
-    }
-
-    internal static void RequireMask(ActivationKind kind, float negativeSlope)
-    {
-        if (!CompactMasks.HasActivationMask(kind, negativeSlope))
-            throw new NotSupportedException($"{kind} (negative slope {negativeSlope}) keeps its output for backward, not a bit mask: only ReLU and LeakyReLU with a slope ≥ 0 have one.");
     }
 
     /// <summary>φ(x) = e^(−x²/2)/√(2π).</summary>
@@ -212,7 +206,7 @@ internal sealed class ReferenceActivationOperator : IActivationOperator
     public void ForwardSavingMask(int batch, Tensor input, Tensor output, Tensor mask)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
-        ActivationReference.RequireMask(_g.Kind, _g.NegativeSlope);
+        CompactMasks.RequireActivationMask(_g.Kind, _g.NegativeSlope);
         long count = (long)batch * _g.Features;
         ActivationReference.ForwardSavingMask<float>(_g.Kind, batch, _g.Features, CpuTensor.Span(input, count, nameof(input)), CpuTensor.Span(output, count, nameof(output)),
             MemoryMarshal.Cast<float, uint>(CpuTensor.Span(mask, (long)batch * CompactMasks.ActivationMaskFloats(_g.Features), nameof(mask))), _g.NegativeSlope);
@@ -221,7 +215,7 @@ internal sealed class ReferenceActivationOperator : IActivationOperator
     public void BackwardFromMask(int batch, Tensor mask, Tensor outputGradient, Tensor inputGradient)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
-        ActivationReference.RequireMask(_g.Kind, _g.NegativeSlope);
+        CompactMasks.RequireActivationMask(_g.Kind, _g.NegativeSlope);
         if (inputGradient.IsEmpty) return;
         long count = (long)batch * _g.Features;
         ActivationReference.BackwardFromMask<float>(_g.Kind, batch, _g.Features,

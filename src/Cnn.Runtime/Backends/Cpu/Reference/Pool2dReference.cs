@@ -84,7 +84,7 @@ public static class Pool2dReference
     /// </summary>
     public static void ForwardPlaneSavingIndices<T>(in Pool2dGeometry g, ReadOnlySpan<T> x, Span<T> y, Span<byte> indices) where T : IFloatingPointIeee754<T>
     {
-        RequireIndices(g);
+        CompactMasks.RequirePoolIndices(g);
         for (int oy = 0; oy < g.OutHeight; oy++)
         for (int ox = 0; ox < g.OutWidth; ox++)
         {
@@ -98,7 +98,7 @@ public static class Pool2dReference
     /// <summary>Overwrites the input gradient of one plane from the indices <see cref="ForwardPlaneSavingIndices"/> wrote.</summary>
     public static void BackwardPlaneFromIndices<T>(in Pool2dGeometry g, ReadOnlySpan<byte> indices, ReadOnlySpan<T> dy, Span<T> dx) where T : IFloatingPointIeee754<T>
     {
-        RequireIndices(g);
+        CompactMasks.RequirePoolIndices(g);
         dx.Clear();
         for (int oy = 0; oy < g.OutHeight; oy++)
         for (int ox = 0; ox < g.OutWidth; ox++)
@@ -119,12 +119,6 @@ public static class Pool2dReference
     /// <summary>The input element (row · InWidth + column) at place <paramref name="index"/> of window (oy, ox).</summary>
     internal static int InputPosition(in Pool2dGeometry g, int oy, int ox, byte index)
         => (oy * g.StrideHeight - g.PaddingHeight + index / g.KernelWidth) * g.InWidth + ox * g.StrideWidth - g.PaddingWidth + index % g.KernelWidth;
-
-    internal static void RequireIndices(in Pool2dGeometry g)
-    {
-        if (!CompactMasks.HasPoolIndices(g))
-            throw new NotSupportedException($"{g.Kind} pooling with a {g.KernelHeight}×{g.KernelWidth} window keeps no byte indices: only max pooling over at most {CompactMasks.MaxPoolWindow} positions does.");
-    }
 
     // PyTorch's rule: a later element wins only if strictly greater, or NaN.
     private static int ArgMax<T>(in Pool2dGeometry g, ReadOnlySpan<T> x, Window w) where T : IFloatingPointIeee754<T>
@@ -198,7 +192,7 @@ internal sealed class ReferencePool2dOperator : IPool2dOperator
     public void ForwardSavingIndices(int batch, Tensor input, Tensor output, Tensor indices)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
-        Pool2dReference.RequireIndices(_g);
+        CompactMasks.RequirePoolIndices(_g);
         Span<float> x = CpuTensor.Span(input, (long)batch * _g.InputSize, nameof(input)), y = CpuTensor.Span(output, (long)batch * _g.OutputSize, nameof(output));
         Span<byte> bytes = Pool2dIndices.Bytes(indices, batch, _g, nameof(indices));
         int inPlane = _g.InHeight * _g.InWidth, outPlane = _g.OutHeight * _g.OutWidth;
@@ -214,7 +208,7 @@ internal sealed class ReferencePool2dOperator : IPool2dOperator
     public void BackwardFromIndices(int batch, Tensor indices, Tensor outputGradient, Tensor inputGradient)
     {
         GeometryChecks.Batch(batch, _g.MaxBatch);
-        Pool2dReference.RequireIndices(_g);
+        CompactMasks.RequirePoolIndices(_g);
         if (inputGradient.IsEmpty) return;
         Span<float> dy = CpuTensor.Span(outputGradient, (long)batch * _g.OutputSize, nameof(outputGradient));
         Span<float> dx = CpuTensor.Span(inputGradient, (long)batch * _g.InputSize, nameof(inputGradient));
