@@ -1,6 +1,4 @@
-using System.Reflection;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Cnn.Cuda.Interop;
 
 namespace Cnn.Distributed.Nccl;
@@ -10,7 +8,7 @@ namespace Cnn.Distributed.Nccl;
 /// <c>CNN_NCCL_LIBRARY_PATH</c>; the dynamic loader's own search (LD_LIBRARY_PATH and ld.so.cache, the
 /// list <c>ldconfig -p</c> prints, where NVIDIA's libnccl2 package puts it); the <c>nvidia/*/lib</c>
 /// folders of Python's site-packages (the nvidia-nccl-cu12 wheel's <c>nvidia/nccl/lib</c>); the CUDA
-/// toolkit's folder. A failure lists every place tried.
+/// toolkit's folder. A failure lists every place tried (the search is <see cref="VersionedNativeLibrary"/>).
 /// </summary>
 internal static class NcclLibraryLocator
 {
@@ -19,56 +17,26 @@ internal static class NcclLibraryLocator
 
     private static readonly string[] s_folders = ["/usr/local/cuda/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"];
 
-    private static readonly Lock s_lock = new();
-    private static nint s_handle;
+    private static readonly VersionedNativeLibrary s_library = new(NcclNative.Library, PathVariable, () => Folders(PythonSitePackages.NvidiaLibraryFolders()),
+        tried => new NcclLibraryNotFoundException($"NCCL's {NcclNative.Library} was not found. Tried: {tried}. " +
+            $"Install it ('pip install nvidia-nccl-cu12', or libnccl2 from NVIDIA's CUDA repository) or name its folder in {PathVariable}."));
 
     [ModuleInitializer]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "The resolver must be in place before any binding runs.")]
-    internal static void RegisterResolver() => NativeLibrary.SetDllImportResolver(typeof(NcclLibraryLocator).Assembly, Resolve);
-
-    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
-        name == NcclNative.Library && TryLoad(out nint handle, out _) ? handle : 0;
+    internal static void RegisterResolver() => s_library.RegisterResolver(typeof(NcclLibraryLocator).Assembly);
 
     /// <summary>Loads libnccl (once per process) or throws a <see cref="NcclLibraryNotFoundException"/> that lists every place tried.</summary>
-    public static nint Require() => TryLoad(out nint handle, out string? failure) ? handle : throw new NcclLibraryNotFoundException(failure!);
+    public static nint Require() => s_library.Require();
 
-    public static bool TryLoad(out nint handle, out string? failure)
-    {
-        lock (s_lock)
-        {
-            failure = null;
-            if (s_handle != 0)
-            {
-                handle = s_handle;
-                return true;
-            }
-            var tried = new List<string>();
-            foreach (string candidate in Candidates(Environment.GetEnvironmentVariable(PathVariable), PythonSitePackages.NvidiaLibraryFolders()))
-            {
-                tried.Add(candidate);
-                if (NativeLibrary.TryLoad(candidate, out handle))
-                {
-                    s_handle = handle;
-                    return true;
-                }
-            }
-            handle = 0;
-            failure = $"NCCL's {NcclNative.Library} was not found. Tried: {string.Join(", ", tried)}. " +
-                $"Install it ('pip install nvidia-nccl-cu12', or libnccl2 from NVIDIA's CUDA repository) or name its folder in {PathVariable}.";
-            return false;
-        }
-    }
+    /// <summary>Loads libnccl (once per process), or returns false with the exception that <see cref="Require"/> would throw.</summary>
+    public static bool TryLoad(out nint handle, out Exception? failure) => s_library.TryLoad(out handle, out failure);
 
     /// <summary>
     /// The places tried, in order: <paramref name="overridePaths"/> (folders or files, ':'-separated), the
     /// bare name (the dynamic loader's search), <paramref name="sitePackageFolders"/>, the usual folders.
     /// </summary>
-    internal static IEnumerable<string> Candidates(string? overridePaths, IEnumerable<string> sitePackageFolders)
-    {
-        foreach (string entry in (overridePaths ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            yield return entry.EndsWith(".so", StringComparison.Ordinal) || entry.Contains(".so.", StringComparison.Ordinal) ? entry : Path.Combine(entry, NcclNative.Library);
-        yield return NcclNative.Library;
-        foreach (string folder in sitePackageFolders) yield return Path.Combine(folder, NcclNative.Library);
-        foreach (string folder in s_folders) yield return Path.Combine(folder, NcclNative.Library);
-    }
+    internal static IEnumerable<string> Candidates(string? overridePaths, IEnumerable<string> sitePackageFolders) =>
+        VersionedNativeLibrary.Candidates(NcclNative.Library, overridePaths, Folders(sitePackageFolders));
+
+    private static IEnumerable<string> Folders(IEnumerable<string> sitePackageFolders) => sitePackageFolders.Concat(s_folders);
 }
