@@ -96,7 +96,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     private static float[] InitialParameters(bool batchNorm)
     {
         using var backend = new Cnn.Backends.Cpu.CpuBackend(Cnn.Backends.Cpu.CpuKernels.Fast, threads: 1);
-        using INetwork network = batchNorm ? new TutorialBnNet(1, backend, seed: 1) : new TutorialNet(1, backend, seed: 1);
+        using INetwork network = batchNorm ? new MnistBnNet(1, backend, seed: 1) : new TutorialNet(1, backend, seed: 1);
         float[] values = new float[network.Parameters.Length];
         network.Backend.Download(network.Parameters, values);
         return values;
@@ -105,7 +105,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     private static float[] InitialBuffers(out IReadOnlyList<ParameterInfo> infos)
     {
         using var backend = new Cnn.Backends.Cpu.CpuBackend(Cnn.Backends.Cpu.CpuKernels.Fast, threads: 1);
-        using var network = new TutorialBnNet(1, backend, seed: 1);
+        using var network = new MnistBnNet(1, backend, seed: 1);
         infos = network.BufferInfos;
         float[] values = new float[network.Buffers.Length];
         network.Backend.Download(network.Buffers, values);

@@ -42,7 +42,7 @@ public sealed class FashionMnistMpiFactAttribute : FactAttribute
     public FashionMnistMpiFactAttribute()
     {
         if (MpiRun.Path is null) Skip = MpiRun.SkipReason;
-        else if (!File.Exists(Path.Combine(FashionMnist.DefaultDirectory, "t10k-labels-idx1-ubyte.gz")))
-            Skip = $"Fashion-MNIST is not in {FashionMnist.DefaultDirectory}: apt-get install dataset-fashion-mnist (tests/prerequisites.sh).";
+        else if (!File.Exists(Path.Combine(Cnn.Data.FashionMnist.DefaultDirectory, "t10k-labels-idx1-ubyte.gz")))
+            Skip = $"Fashion-MNIST is not in {Cnn.Data.FashionMnist.DefaultDirectory}: apt-get install dataset-fashion-mnist (tests/prerequisites.sh).";
     }
 }

@@ -189,7 +189,7 @@ public sealed class SynchronizedBatchNormFitTests
         new InProcessGroup(Ranks).Run(world =>
         {
             using var cpu = new CpuBackend(CpuKernels.Fast, threads: 1);
-            using var network = new TutorialBnNet(Batch, new SynchronizedBatchNormBackend(cpu, world), seed: 1);
+            using var network = new MnistBnNet(Batch, new SynchronizedBatchNormBackend(cpu, world), seed: 1);
             var options = new Cnn.Training.FitOptions
             {
                 Optimizer = new Cnn.Optimizers.Sgd(network, learningRate: 0.05f),

@@ -280,7 +280,7 @@ internal static class Training
         Cnn.Backends.IBackend backend = batchNorm && world is not null ? new SynchronizedBatchNormBackend(cpu, world) : cpu;
         // Ranks other than 0 start from another seed: the broadcast must overwrite their parameters.
         ulong seed = world is { Rank: > 0 } ? 99UL : 1UL;
-        using INetwork network = batchNorm ? new TutorialBnNet(batch, backend, seed) : new TutorialNet(batch, backend, seed);
+        using INetwork network = batchNorm ? new MnistBnNet(batch, backend, seed) : new TutorialNet(batch, backend, seed);
         var options = new FitOptions
         {
             Optimizer = new Sgd(network, learningRate: 0.05f),
@@ -320,8 +320,8 @@ internal static class FashionMnistRun
     public static double Accuracy(ICollectives? world, int limit)
     {
         int batch = GlobalBatch / (world?.WorldSize ?? 1);
-        ImageDataset train = FashionMnist.Load(FashionMnist.DefaultDirectory, train: true, limit);
-        ImageDataset test = FashionMnist.Load(FashionMnist.DefaultDirectory, train: false);
+        ImageDataset train = Cnn.Data.FashionMnist.Load(Cnn.Data.FashionMnist.DefaultDirectory, train: true, limit);
+        ImageDataset test = Cnn.Data.FashionMnist.Load(Cnn.Data.FashionMnist.DefaultDirectory, train: false);
         using var backend = new CpuBackend(CpuKernels.Fast, threads: 1);
         using var network = new TutorialNet(batch, backend, seed: 1);
         var options = new FitOptions
