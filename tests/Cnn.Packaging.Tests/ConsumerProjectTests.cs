@@ -5,8 +5,10 @@ namespace Cnn.Packaging.Tests;
 
 /// <summary>
 /// What a new user does: pack Cnn into a local folder feed, create a console project outside the
-/// solution whose only reference is <c>&lt;PackageReference Include="Cnn" /&gt;</c>, build it, train a
-/// step and save; then break the network and see the build fail with its CNN error. The project
+/// solution whose only references are <c>&lt;PackageReference Include="Cnn" /&gt;</c> and the
+/// distributed-training packages (Cnn.Distributed, Cnn.Distributed.Nccl, which brings Cnn.Cuda), build
+/// it, train a step (through a one-process <c>ICollectives</c>) and save; then break the network and see
+/// the build fail with its CNN error. The project
 /// generates its documentation file and treats warnings as errors, so it builds only if every public
 /// member the generator adds (the valid network's and the broken one's stubs) is documented.
 /// </summary>
@@ -48,6 +50,9 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
     private const string Program = """
         using Cnn;
         using Cnn.Data;
+        using Cnn.Distributed;
+        using Cnn.Distributed.Mpi;
+        using Cnn.Distributed.Nccl;
         using Cnn.IO;
         using Cnn.Optimizers;
         using Cnn.Training;
@@ -63,7 +68,15 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
 
         using var net = new TinyNet(maxBatchSize: count, seed: 1);
         using var adam = new Adam(net, 1e-3f);
-        var history = net.Fit(data, validation: null, new FitOptions { Optimizer = adam, Epochs = 1, BatchSize = count });
+        using var world = new SingleProcessCollectives();
+        var history = net.Fit(data, validation: null, new FitOptions { Optimizer = adam, Epochs = 1, BatchSize = count, Distributed = world });
+        Console.WriteLine($"rank {world.Rank} of {world.WorldSize}, NCCL device {NcclCollectives.DefaultDevice(_ => null)}");
+        if (args.Contains("--mpi"))
+        {
+            // Compiled, not run here: it needs mpirun (and a GPU for NCCL).
+            using var mpi = new MpiCollectives();
+            using var nccl = new NcclCollectives(mpi);
+        }
         Console.WriteLine($"trained one step of {count} images: loss {history[0].Loss:F4}");
         ModelFile.Save(net, "tinynet.safetensors");
         Console.WriteLine($"saved tinynet.safetensors: {new FileInfo("tinynet.safetensors").Length} bytes, {TinyNet.ParameterCount} parameters");
@@ -79,24 +92,41 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
             string app = Path.Combine(root, "app");
             Directory.CreateDirectory(app);
 
-            // Pack the runtime (with the generator inside) from this build's configuration.
-            CliResult pack = Dotnet(RepositoryPaths.Root, null, "pack", Path.Combine("src", "Cnn.Runtime", "Cnn.Runtime.csproj"),
-                "-c", RepositoryPaths.Configuration, "-o", feed, "--disable-build-servers", "-nodeReuse:false");
-            Assert.True(pack.ExitCode == 0, pack.ToString());
-            string package = Assert.Single(Directory.GetFiles(feed, "Cnn.*.nupkg"), p => !p.EndsWith(".snupkg", StringComparison.Ordinal));
-            string version = Path.GetFileNameWithoutExtension(package)["Cnn.".Length..];
-            using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+            // Pack the runtime (with the generator inside) and the packages the consumer adds from this
+            // build's configuration, in one build of a solution filter.
+            string filter = Path.Combine(root, "packages.slnf");
+            File.WriteAllText(filter, System.Text.Json.JsonSerializer.Serialize(new
             {
-                string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
-                log.WriteLine("package: " + string.Join(", ", entries.Where(e => e.StartsWith("lib/", StringComparison.Ordinal) || e.StartsWith("analyzers/", StringComparison.Ordinal))));
-                Assert.Contains("analyzers/dotnet/cs/Cnn.Generators.dll", entries);
-                Assert.Contains("analyzers/dotnet/cs/Cnn.CodeFixes.dll", entries);
-                Assert.Contains("lib/net10.0/Cnn.Runtime.dll", entries);
+                solution = new { path = Path.Combine(RepositoryPaths.Root, "Cnn.sln"), projects = PackedProjects.Select(p => $"src/{p}/{p}.csproj").ToArray() },
+            }));
+            CliResult pack = Dotnet(RepositoryPaths.Root, null, "pack", filter,
+                "-c", RepositoryPaths.Configuration, $"-p:PackageOutputPath={feed}", "--disable-build-servers", "-nodeReuse:false");
+            Assert.True(pack.ExitCode == 0, pack.ToString());
+            string version = Path.GetFileNameWithoutExtension(Package(feed, "Cnn"))["Cnn.".Length..];
+            string[] cnn = Entries(Package(feed, "Cnn"));
+            Assert.Contains("analyzers/dotnet/cs/Cnn.Generators.dll", cnn);
+            Assert.Contains("analyzers/dotnet/cs/Cnn.CodeFixes.dll", cnn);
+            Assert.Contains("lib/net10.0/Cnn.Runtime.dll", cnn);
+            foreach ((string id, string dependency) in new[] { ("Cnn.Distributed", "Cnn"), ("Cnn.Distributed.Nccl", "Cnn.Cuda") })
+            {
+                string package = Package(feed, id, version);
+                string[] entries = Entries(package);
+                Assert.Contains($"lib/net10.0/{id}.dll", entries);
+                Assert.Contains($"lib/net10.0/{id}.xml", entries);
+                Assert.Contains("README.md", entries);
+                // The dependency keeps its analyzers (PrivateAssets="none"), so that the generator reaches
+                // a project that references only this package: no exclude="Build,Analyzers".
+                string nuspec = Nuspec(package);
+                string[] elements = System.Text.RegularExpressions.Regex.Matches(nuspec, $"<dependency id=\"{dependency}\" [^>]*>").Select(m => m.Value).ToArray();
+                Assert.True(elements.Length == 1, nuspec);
+                log.WriteLine($"{id} depends on: {elements[0]}");
+                Assert.Contains($"version=\"{version}\"", elements[0]);
+                Assert.DoesNotContain("Analyzers", elements[0]);
             }
 
             WriteConsumer(app, feed, version);
-            // A fresh package folder, so that this run's Cnn is used and not one cached by a
-            // previous run under the same version. Cnn has no dependencies, so nothing else is fetched.
+            // A fresh package folder, so that this run's packages are used and not ones cached by a
+            // previous run under the same version.
             var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(root, "packages") };
 
             CliResult build = Dotnet(app, environment, "build", "-c", "Release", "--disable-build-servers", "-nodeReuse:false");
@@ -106,6 +136,7 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
             Assert.True(run.ExitCode == 0, run.ToString());
             Assert.Contains("Total params:", run.Output);
             Assert.Contains("trained one step of 16 images", run.Output);
+            Assert.Contains("rank 0 of 1, NCCL device 0", run.Output);
             Assert.True(new FileInfo(Path.Combine(app, "tinynet.safetensors")).Length > 4 * 15_690, run.ToString());
 
             File.WriteAllText(Path.Combine(app, "TinyNet.cs"), BrokenNetwork);
@@ -124,6 +155,30 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
         {
             try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>The projects packed (each under src/, its package the consumer's or one they depend on).</summary>
+    private static readonly string[] PackedProjects = ["Cnn.Runtime", "Cnn.Cuda", "Cnn.Distributed", "Cnn.Distributed.Nccl"];
+
+    /// <summary>The one package <paramref name="id"/> in <paramref name="feed"/> (not its symbols), of <paramref name="version"/> when given.</summary>
+    private static string Package(string feed, string id, string? version = null) =>
+        Assert.Single(Directory.GetFiles(feed, "*.nupkg"), path => version is null
+            ? Path.GetFileName(path).StartsWith(id + ".0", StringComparison.Ordinal) && !path.EndsWith(".snupkg", StringComparison.Ordinal)
+            : Path.GetFileName(path) == $"{id}.{version}.nupkg");
+
+    private string[] Entries(string package)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
+        log.WriteLine($"{Path.GetFileName(package)}: " + string.Join(", ", entries.Where(e => e.StartsWith("lib/", StringComparison.Ordinal) || e.StartsWith("analyzers/", StringComparison.Ordinal))));
+        return entries;
+    }
+
+    private static string Nuspec(string package)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        using var reader = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        return reader.ReadToEnd();
     }
 
     private CliResult Dotnet(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
@@ -177,6 +232,8 @@ public sealed class ConsumerProjectTests(ITestOutputHelper log)
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Cnn" Version="{version}" />
+                <PackageReference Include="Cnn.Distributed" Version="{version}" />
+                <PackageReference Include="Cnn.Distributed.Nccl" Version="{version}" />
               </ItemGroup>
             </Project>
             """);
