@@ -248,7 +248,7 @@ namespace Cnn.Generators.Emitting
                     }
                     Slot(e.GradientSlot(layer.Output), training.Gradients[layer.Output], inference.Gradients[layer.Output], y.Shape.Size, $"its gradient{gradientView}{gradientInPlace}");
                 }
-                if (layer.MaskOffset >= 0) Slot(e.MaskSlot(layer), training.Masks[i], inference.Masks[i], layer.InputShape.Size, $"{layer.Path}'s mask");
+                if (layer.HasMask) Slot(e.MaskSlot(layer), training.Masks[i], inference.Masks[i], layer.InputShape.Size, $"{layer.Path}'s mask");
                 else if (e.HasCompactMask(layer))
                     Slot(e.MaskSlot(layer), training.Masks[i], -1, training.Tensors[training.Masks[i]].Size, $"{layer.Path}'s compact {(layer.Resolved is Pool2dResolved ? "indices" : "bit mask")}, kept for backward instead of {(layer.Resolved is Pool2dResolved ? "its input and output" : "its output")}");
                 int scratch = training.Scratches[i];

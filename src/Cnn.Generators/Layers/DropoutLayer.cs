@@ -47,8 +47,7 @@ namespace Cnn.Generators.Layers
                 // Dropout keeps its input's shape.
                 return c.Assume(x);
             }
-            long mask = c.Reserve(x.Size);
-            return c.Produce(new DropoutResolved(checked((int)x.Size), dropout.Probability), x, mask: mask);
+            return c.Produce(new DropoutResolved(checked((int)x.Size), dropout.Probability), x, hasMask: true);
         }
 
         protected override string Create(ShapedLayer layer, DropoutResolved g, EmitContext e)

@@ -37,7 +37,7 @@ namespace Cnn.Generators.Layers
             {
                 ShapedLayer layer = network.Layers[i];
                 _values[layer.Output] = Unique(Pascal(layer.Path) + "Output");
-                if (layer.MaskOffset >= 0) _masks[layer.Path] = Unique(Pascal(layer.Path) + "Mask");
+                if (layer.HasMask) _masks[layer.Path] = Unique(Pascal(layer.Path) + "Mask");
                 if (!plans.Training.KeepsCompactMask(i)) continue;
                 _compactMasks.Add(layer.Path);
                 _masks[layer.Path] = Unique(Pascal(layer.Path) + layer.Resolved.Rules.CompactMask(layer)!.SlotSuffix);

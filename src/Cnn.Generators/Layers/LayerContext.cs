@@ -106,12 +106,12 @@ namespace Cnn.Generators.Layers
         /// <summary>Values that Keras counts as non-trainable parameters (batch norm's running statistics).</summary>
         public void AddNonTrainable(long count) => _builder.NonTrainableCount += count;
 
-        /// <summary>Reserves a per-sample tensor of the activation arena (a mask, for instance).</summary>
-        public long Reserve(long size) => _builder.Reserve(size);
-
-        /// <summary>Adds the node with a new output tensor (value and gradient); returns the output's index.</summary>
-        public int Produce(ResolvedLayer resolved, Shape output, List<ParameterModel>? parameters = null, long mask = -1)
-            => _builder.Produce(resolved, Path, Location, Input, output, parameters ?? new List<ParameterModel>(), mask);
+        /// <summary>
+        /// Adds the node with a new output tensor (value and gradient); returns the output's index.
+        /// <paramref name="hasMask"/>: the layer keeps a mask of its input's size for its backward pass (Dropout).
+        /// </summary>
+        public int Produce(ResolvedLayer resolved, Shape output, List<ParameterModel>? parameters = null, bool hasMask = false)
+            => _builder.Produce(resolved, Path, Location, Input, output, parameters ?? new List<ParameterModel>(), hasMask);
 
         /// <summary>Adds a node whose output is a view of its input (same value and gradient).</summary>
         public int Alias(ResolvedLayer resolved, Shape output) => _builder.Alias(resolved, Path, Input, output);

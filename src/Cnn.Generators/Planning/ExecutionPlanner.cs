@@ -61,7 +61,7 @@ namespace Cnn.Generators.Planning
 
             /// <summary>A layer whose output is a view of its input (Flatten): it shares the input's tensors and has no step.</summary>
             private bool IsView(ShapedLayer layer)
-                => layer.Inputs.Count == 1 && _network.Tensors[layer.Output].ValueOffset == _network.Tensors[layer.Input].ValueOffset;
+                => layer.Inputs.Count == 1 && _network.Tensors[layer.Output].Storage == _network.Tensors[layer.Input].Storage;
 
             private int NewTensor(PlannedRole role, int index, long size)
             {
@@ -139,7 +139,7 @@ namespace Cnn.Generators.Planning
                     _values[layer.Output] = view ? _values[layer.Input] : NewTensor(PlannedRole.Value, layer.Output, size);
                     bool hasGradient = _network.Tensors[layer.Output].HasGradient && (Training || layer.Output == Output);
                     if (hasGradient) _gradients[layer.Output] = view ? _gradients[layer.Input] : NewTensor(PlannedRole.Gradient, layer.Output, size);
-                    if (layer.MaskOffset >= 0) _masks[i] = NewTensor(PlannedRole.Mask, i, layer.InputShape.Size);
+                    if (layer.HasMask) _masks[i] = NewTensor(PlannedRole.Mask, i, layer.InputShape.Size);
                     else if (_compact[i]) _masks[i] = NewTensor(PlannedRole.Mask, i, layer.Resolved.Rules.CompactMask(layer)!.FloatsPerSample);
                     if (!Training) continue;
                     long scratch = 0;

@@ -10,10 +10,11 @@ using Cnn.Generators.Model;
 namespace Cnn.Generators.Shapes
 {
     /// <summary>
-    /// Infers every tensor shape of a <see cref="NetworkSpec"/>, expands blocks, and lays out its
-    /// buffers. Pure code over plain records (no Roslyn types), so it is unit-tested on its own. Each
-    /// layer kind states its shape rule, parameter shapes and PyTorch parameter names in its own
-    /// place (Layers/); this walks the network and owns the layout.
+    /// Infers every tensor shape of a <see cref="NetworkSpec"/>, expands blocks, lays out its
+    /// parameters and buffers, and routes its gradients. Pure code over plain records (no Roslyn
+    /// types), so it is unit-tested on its own. Each layer kind states its shape rule, parameter
+    /// shapes and PyTorch parameter names in its own place (Layers/); this walks the network and owns
+    /// the parameter layout. The activation arena is the execution planner's.
     /// </summary>
     internal static class ShapeInference
     {
@@ -90,7 +91,7 @@ namespace Cnn.Generators.Shapes
                 => string.IsNullOrEmpty(name) ? prefix : prefix.Length == 0 ? name! : prefix + "." + name;
         }
 
-        /// <summary>Builds the node list and the layout: tensors of the activation arena, parameters and buffers.</summary>
+        /// <summary>Builds the node list, the tensors between the nodes, and the layout of parameters and buffers.</summary>
         internal sealed class Builder
         {
             public List<DiagnosticInfo> Errors => _errors;
@@ -104,7 +105,7 @@ namespace Cnn.Generators.Shapes
             public Builder(List<DiagnosticInfo> errors, Shape input)
             {
                 _errors = errors;
-                Tensors.Add(new TensorSlot(input, Reserve(input.Size), -1));
+                Tensors.Add(new TensorSlot(input, 0, HasGradient: false));
             }
 
             public List<TensorSlot> Tensors { get; } = new List<TensorSlot>();
@@ -117,7 +118,6 @@ namespace Cnn.Generators.Shapes
             /// <summary>Floats in the buffers buffer, padding included.</summary>
             public long BufferLength { get; private set; }
             public long NonTrainableCount { get; set; }
-            public long ActivationsPerSample { get; private set; }
 
             /// <summary>The last layer that set the channel count (null: the input), named when channels do not match.</summary>
             public string? ChannelSource { get; set; }
@@ -215,14 +215,6 @@ namespace Cnn.Generators.Shapes
                 return null;
             }
 
-            /// <summary>Places a per-sample tensor of the activation arena at the next 64-byte-aligned offset.</summary>
-            public long Reserve(long size)
-            {
-                long offset = Planning.Alignment.Align(ActivationsPerSample);
-                ActivationsPerSample = offset + size;
-                return offset;
-            }
-
             /// <summary>
             /// Places a parameter, or a buffer when the role is a running statistic, at the next
             /// 64-byte-aligned offset after the previous ones; the counts stay the number of values.
@@ -247,47 +239,49 @@ namespace Cnn.Generators.Shapes
                 return parameter;
             }
 
-            public int Produce(ResolvedLayer resolved, string path, LocationInfo? location, int input, Shape output, List<ParameterModel> parameters, long mask)
+            public int Produce(ResolvedLayer resolved, string path, LocationInfo? location, int input, Shape output, List<ParameterModel> parameters, bool hasMask)
             {
                 _names.Add((path, location));
-                long value = Reserve(output.Size);
-                long gradient = Reserve(output.Size);
-                Tensors.Add(new TensorSlot(output, value, gradient));
-                Nodes.Add(Node(resolved, path, new[] { input }, Tensors.Count - 1, parameters, mask));
-                return Tensors.Count - 1;
+                int y = NewTensor(output);
+                Nodes.Add(Node(resolved, path, new[] { input }, y, parameters, hasMask));
+                return y;
             }
 
             /// <summary>A tensor without a producing node: the shape an erroneous layer declares, so that inference can go on.</summary>
             public int Assume(string path, Shape output)
             {
                 _lastProducer = path;
-                Tensors.Add(new TensorSlot(output, -1, -1));
-                return Tensors.Count - 1;
+                return NewTensor(output);
             }
 
             /// <summary>A view: the output shares its input's value and gradient.</summary>
             public int Alias(ResolvedLayer resolved, string path, int input, Shape output)
             {
                 TensorSlot x = Tensors[input];
-                Tensors.Add(new TensorSlot(output, x.ValueOffset, x.GradientOffset));
-                Nodes.Add(Node(resolved, path, new[] { input }, Tensors.Count - 1, new List<ParameterModel>(), -1));
+                Tensors.Add(new TensorSlot(output, x.Storage, x.HasGradient));
+                Nodes.Add(Node(resolved, path, new[] { input }, Tensors.Count - 1, new List<ParameterModel>(), hasMask: false));
                 return Tensors.Count - 1;
             }
 
             public int Combine(ResolvedLayer resolved, string path, int[] inputs, Shape output)
             {
-                long value = Reserve(output.Size);
-                long gradient = Reserve(output.Size);
-                Tensors.Add(new TensorSlot(output, value, gradient));
-                Nodes.Add(Node(resolved, path, inputs, Tensors.Count - 1, new List<ParameterModel>(), -1));
+                int y = NewTensor(output);
+                Nodes.Add(Node(resolved, path, inputs, y, new List<ParameterModel>(), hasMask: false));
+                return y;
+            }
+
+            /// <summary>A tensor with its own value and gradient; returns its index.</summary>
+            private int NewTensor(Shape shape)
+            {
+                Tensors.Add(new TensorSlot(shape, Tensors.Count, HasGradient: true));
                 return Tensors.Count - 1;
             }
 
-            private ShapedLayer Node(ResolvedLayer resolved, string path, int[] inputs, int output, List<ParameterModel> parameters, long mask)
+            private ShapedLayer Node(ResolvedLayer resolved, string path, int[] inputs, int output, List<ParameterModel> parameters, bool hasMask)
             {
                 _lastProducer = path;
                 return new ShapedLayer(resolved, path, inputs.ToEquatableArray(), output, Tensors[inputs[0]].Shape, Tensors[output].Shape,
-                    parameters.ToEquatableArray(), mask, EquatableArray<GradientRoute>.Empty);
+                    parameters.ToEquatableArray(), hasMask, EquatableArray<GradientRoute>.Empty);
             }
 
             public void CheckDuplicateNames(NetworkSpec spec)
@@ -305,13 +299,13 @@ namespace Cnn.Generators.Shapes
 
             /// <summary>
             /// Decides, walking the nodes backwards, which consumer of each tensor writes its gradient
-            /// first and which add to it, and reserves the scratch tensor that the additions go through.
+            /// first and which add to it. A view and its input share one gradient, so their consumers
+            /// together have one first writer.
             /// </summary>
             public ShapedNetwork Finish(NetworkSpec spec)
             {
-                var written = new HashSet<long>();
+                var written = new HashSet<int>();
                 var routed = new ShapedLayer[Nodes.Count];
-                long scratch = 0;
                 for (int n = Nodes.Count - 1; n >= 0; n--)
                 {
                     ShapedLayer node = Nodes[n];
@@ -320,19 +314,12 @@ namespace Cnn.Generators.Shapes
                     {
                         TensorSlot slot = Tensors[node.Inputs[i]];
                         if (node.Resolved is FlattenResolved || !slot.HasGradient) routes[i] = GradientRoute.None;
-                        else if (written.Add(slot.GradientOffset)) routes[i] = GradientRoute.Write;
-                        else
-                        {
-                            routes[i] = GradientRoute.Accumulate;
-                            scratch = Math.Max(scratch, slot.Shape.Size);
-                        }
+                        else routes[i] = written.Add(slot.Storage) ? GradientRoute.Write : GradientRoute.Accumulate;
                     }
                     routed[n] = node with { Routes = routes.ToEquatableArray() };
                 }
-                long scratchOffset = scratch > 0 ? Reserve(scratch) : -1;
-                long labels = Reserve(1);
                 return new ShapedNetwork(NetworkIdentity.Of(spec), routed.ToEquatableArray(), Tensors.ToEquatableArray(), Summary.ToEquatableArray(),
-                    ParameterCount, BufferCount, NonTrainableCount, ActivationsPerSample, scratchOffset, labels,
+                    ParameterCount, BufferCount, NonTrainableCount,
                     Planning.Alignment.Align(ParameterLength), Planning.Alignment.Align(BufferLength));
             }
         }

@@ -6,12 +6,12 @@ using Cnn.Generators.Model;
 namespace Cnn.Generators.Shapes
 {
     /// <summary>
-    /// A network with every shape inferred and every buffer laid out, as a list of nodes in execution
-    /// order (blocks expanded, residual sums and concatenations as nodes of their own). Activation
-    /// offsets are per sample: the generated code multiplies them by the maximum batch size, so a
-    /// tensor's data for the whole batch is contiguous. Every offset is a multiple of 16 floats (64
-    /// bytes); <see cref="ParameterLength"/> and <see cref="BufferLength"/> are the padded lengths of
-    /// the parameter and buffers arenas, where <see cref="ParameterCount"/> and <see cref="BufferCount"/>
+    /// A network with every shape inferred and its parameters laid out, as a list of nodes in
+    /// execution order (blocks expanded, residual sums and concatenations as nodes of their own). The
+    /// activation arena is not laid out here: the execution planner places every value, gradient and
+    /// mask by liveness. Every parameter offset is a multiple of 16 floats (64 bytes);
+    /// <see cref="ParameterLength"/> and <see cref="BufferLength"/> are the padded lengths of the
+    /// parameter and buffers arenas, where <see cref="ParameterCount"/> and <see cref="BufferCount"/>
     /// count values.
     /// </summary>
     internal sealed record ShapedNetwork(
@@ -22,9 +22,6 @@ namespace Cnn.Generators.Shapes
         long ParameterCount,
         long BufferCount,
         long NonTrainableCount,
-        long ActivationsPerSample,
-        long ScratchOffset,
-        long LabelsOffset,
         long ParameterLength,
         long BufferLength)
     {
@@ -34,13 +31,11 @@ namespace Cnn.Generators.Shapes
     }
 
     /// <summary>
-    /// One tensor of the activation arena: its value and, unless it is (an alias of) the network
-    /// input, its gradient. Offsets are per sample; -1 means none.
+    /// One tensor of the network: its shape; <paramref name="Storage"/>, the index of the tensor whose
+    /// value and gradient it is (its own index, unless it is a view such as Flatten's output, which
+    /// shares its input's); and whether it has a gradient (every tensor but the network input does).
     /// </summary>
-    internal sealed record TensorSlot(Shape Shape, long ValueOffset, long GradientOffset)
-    {
-        public bool HasGradient => GradientOffset >= 0;
-    }
+    internal sealed record TensorSlot(Shape Shape, int Storage, bool HasGradient);
 
     /// <summary>How a node's backward pass delivers the gradient of one of its inputs.</summary>
     internal enum GradientRoute
@@ -55,8 +50,8 @@ namespace Cnn.Generators.Shapes
 
     /// <summary>
     /// One node: what shape inference resolved for it (one record type per layer kind, the runtime
-    /// geometry's twin), its full name, tensor indices, its parameters, its mask, and its gradient
-    /// routes. It holds no location: moving the layer's attribute does not change it.
+    /// geometry's twin), its full name, tensor indices, its parameters, whether it keeps a mask for
+    /// its backward pass (Dropout's), and its gradient routes. It holds no location: moving the layer's attribute does not change it.
     /// </summary>
     internal sealed record ShapedLayer(
         ResolvedLayer Resolved,
@@ -66,7 +61,7 @@ namespace Cnn.Generators.Shapes
         Shape InputShape,
         Shape OutputShape,
         EquatableArray<ParameterModel> Parameters,
-        long MaskOffset,
+        bool HasMask,
         EquatableArray<GradientRoute> Routes)
     {
         public int Input => Inputs[0];
