@@ -87,10 +87,10 @@ public class ExecutionPlannerTests
 
         // Sigmoid and Tanh after a convolution fuse in both plans; SiLU reads its input in backward, the
         // linear layers feed a batch norm and a softmax, which are not elementwise in-place activations.
-        // In inference the stem also takes the max pool after it.
+        // In inference the stem also takes the max pool after it, and the ReLU after that pool.
         ShapedNetwork concat = ConcatNet();
         Assert.Equal("a.c+a.sig; b.c+b.tanh", Chains(concat, ExecutionPlanner.Plan(concat, PlanMode.Training)));
-        Assert.Equal("stem+pool1; a.c+a.sig; b.c+b.tanh", Chains(concat, ExecutionPlanner.Plan(concat, PlanMode.Inference)));
+        Assert.Equal("stem+relu1+pool1; a.c+a.sig; b.c+b.tanh", Chains(concat, ExecutionPlanner.Plan(concat, PlanMode.Inference)));
 
         Assert.Empty(ExecutionPlanner.Plan(residual, PlanMode.Inference, fuse: false).Fusions);
     }
@@ -109,6 +109,34 @@ public class ExecutionPlannerTests
         ExecutionPlan training = ExecutionPlanner.Plan(network, PlanMode.Training);
         Assert.Equal("conv+relu2", Chains(network, training));
         Assert.Equal(new[] { "relu2" }, training.CompactMasks.Select(l => network.Layers[l].Path));
+    }
+
+    [Fact]
+    public void Inference_MovesAMonotoneActivationAfterAMaxPoolIntoTheConvolutionsStep_AndNoOtherActivation()
+    {
+        // The tutorial net's order, conv → max pool → ReLU, and the cases that must stay apart: an
+        // average pool (it does not commute with ReLU), a sigmoid (not declared monotone-exact), and a
+        // second ReLU after a chain that already took one before its pool.
+        ShapedNetwork network = Shaped(new InputSpec(1, 16, 16, false, null),
+            Conv("conv1", 4, 3, padding: 1), Pool("pool1", PoolKindSpec.Max, 2), Act("relu1", ActivationKindSpec.ReLU),
+            Conv("conv2", 4, 3, padding: 1), Pool("pool2", PoolKindSpec.Average, 2, 1), Act("relu2", ActivationKindSpec.ReLU),
+            Conv("conv3", 4, 3, padding: 1), Pool("pool3", PoolKindSpec.Max, 2, 1), Act("sig", ActivationKindSpec.Sigmoid),
+            Conv("conv4", 4, 1), Act("relu4", ActivationKindSpec.ReLU), Pool("pool4", PoolKindSpec.Max, 2), Act("relu5", ActivationKindSpec.ReLU),
+            Conv("conv5", 4, 1), Pool("pool5", PoolKindSpec.Max, 1), Act("leaky", ActivationKindSpec.LeakyReLU, 0.2),
+            new FlattenSpec("flatten", null), new LinearSpec("fc", null, S(3), S(0), true));
+        ExecutionPlan inference = ExecutionPlanner.Plan(network, PlanMode.Inference);
+
+        Assert.Equal("conv1+relu1+pool1; conv2+pool2; conv3+pool3; conv4+relu4+pool4; conv5+leaky+pool5", Chains(network, inference));
+        FusedChain moved = inference.Fusions[0];
+        Assert.True(moved.Activation > moved.Pool);
+        Assert.Equal(moved.Activation, moved.Last);
+        // The activation runs in place over the pool's output, where the fused step writes.
+        int Layer(string path) => network.Layers.ToList().FindIndex(l => l.Path == path);
+        Assert.Equal(inference.Tensors[inference.Values[network.Layers[Layer("pool1")].Output]].Buffer,
+            inference.Tensors[inference.Values[network.Layers[Layer("relu1")].Output]].Buffer);
+        Assert.Empty(Simulate(network, inference));
+        // Training fuses no pools, so nothing moves.
+        Assert.Equal("conv4+relu4", Chains(network, ExecutionPlanner.Plan(network, PlanMode.Training)));
     }
 
     [Theory]

@@ -366,7 +366,7 @@ namespace Cnn.Generators.Emitting
                 ShapedLayer head = network.Layers[fused.Chain.Head];
                 var epilogue = new List<string>();
                 if (fused.Chain.BatchNorm >= 0) epilogue.Add("BatchNorm: " + Rules(network, fused.Chain.BatchNorm).GeometryExpression(network.Layers[fused.Chain.BatchNorm]));
-                if (fused.Chain.Activation >= 0) epilogue.Add("Activation: " + Rules(network, fused.Chain.Activation).GeometryExpression(network.Layers[fused.Chain.Activation]));
+                if (fused.Chain.Activation >= 0) epilogue.Add("Activation: " + Rules(network, fused.Chain.Activation).EpilogueGeometry(network.Layers[fused.Chain.Activation], head.OutputShape));
                 if (fused.Chain.Pool >= 0) epilogue.Add("Pool: " + Rules(network, fused.Chain.Pool).GeometryExpression(network.Layers[fused.Chain.Pool]));
                 string create = head.Resolved.Rules.CreateFused(head, $"new {Backends}Epilogue({string.Join(", ", epilogue)})");
                 string when = fused.InBoth ? create : fused.InTraining ? $"_inference ? null : {create}" : $"_inference ? {create} : null";

@@ -113,6 +113,17 @@ namespace Cnn.Generators.Layers
         /// </summary>
         public override FusionRole FusionRole(ShapedLayer layer) => RunsInPlace(layer) ? Planning.FusionRole.Activation : Planning.FusionRole.None;
 
+        /// <summary>ReLU, and LeakyReLU with a slope ≥ 0: monotone, and exact in every backend (a comparison and a multiply).</summary>
+        public override bool IsMonotone(ShapedLayer layer)
+        {
+            var g = (ActivationResolved)layer.Resolved;
+            return g.Activation == ActivationKindSpec.ReLU || (g.Activation == ActivationKindSpec.LeakyReLU && g.NegativeSlope >= 0);
+        }
+
+        /// <summary>The activation over <paramref name="over"/>'s values, which it covers when a fused step moves it before a pool.</summary>
+        public override string EpilogueGeometry(ShapedLayer layer, Shape over)
+            => Describe((ActivationResolved)layer.Resolved with { Features = checked((int)over.Size) }, "maxBatchSize");
+
         /// <summary>The output alone when the gradient is a function of it; SiLU, GELU and LeakyReLU with a negative slope read the input.</summary>
         public override SavedTensors SavedForBackward(ShapedLayer layer)
             => ((ActivationResolved)layer.Resolved).BackwardFromOutput ? SavedTensors.Output : SavedTensors.Input | SavedTensors.Output;

@@ -85,6 +85,21 @@ namespace Cnn.Generators.Layers
         /// <summary>The part the layer can take in a fused step (<see cref="ExecutionPlanner"/> decides which steps fuse).</summary>
         public virtual FusionRole FusionRole(ShapedLayer layer) => Planning.FusionRole.None;
 
+        /// <summary>
+        /// For an elementwise activation: whether it is monotone non-decreasing and exact in every
+        /// backend, so that a max pool gives the same values before it as after it (max(f(a), f(b)) = f(max(a, b))).
+        /// </summary>
+        public virtual bool IsMonotone(ShapedLayer layer) => false;
+
+        /// <summary>For a pool: whether a monotone activation after it may run before it instead (max pooling).</summary>
+        public virtual bool CommutesWithMonotone(ShapedLayer layer) => false;
+
+        /// <summary>
+        /// The geometry of the layer as a fused step's epilogue applies it, over the head's output
+        /// <paramref name="over"/>: an activation moved before a pool covers the unpooled tensor.
+        /// </summary>
+        public virtual string EpilogueGeometry(ShapedLayer layer, Shape over) => GeometryExpression(layer)!;
+
         /// <summary>For a kind that leads fused steps: the backend's fused operator interface.</summary>
         public virtual string? FusedOperatorType => null;
 

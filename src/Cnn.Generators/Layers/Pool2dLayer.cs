@@ -144,6 +144,9 @@ namespace Cnn.Generators.Layers
         /// <summary>Pools a convolution's output image by image in the convolution's step, in inference.</summary>
         public override FusionRole FusionRole(ShapedLayer layer) => Planning.FusionRole.Pool;
 
+        /// <summary>A max pool: a monotone activation after it gives the values it would give before it.</summary>
+        public override bool CommutesWithMonotone(ShapedLayer layer) => ((Pool2dResolved)layer.Resolved).PoolKind == PoolKindSpec.Max;
+
         protected override string GraphGeometry(ShapedLayer layer, Pool2dResolved g) => Describe(g, "1");
 
         private static string Describe(Pool2dResolved g, string maxBatch)

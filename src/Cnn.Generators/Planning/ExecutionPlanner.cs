@@ -260,7 +260,8 @@ namespace Cnn.Generators.Planning
             /// takes the layers after it that its kind allows (a batch norm folded into a convolution in
             /// inference, then an in-place activation) while each reads only its predecessor's output,
             /// nothing else reads that output, and the planner already put both in one buffer; in
-            /// inference a convolution's step then takes the pool after it, which writes its own buffer.
+            /// inference a convolution's step then takes the pool after it, which writes its own buffer,
+            /// and a monotone activation after a max pool when it took none before it.
             /// </summary>
             public List<FusedChain> Fuse()
             {
@@ -284,6 +285,11 @@ namespace Cnn.Generators.Planning
                         // The step writes the pool's output while it still reads the convolution's input
                         // (workers pool the images they finish): the two must not share memory.
                         _uses[_values[_network.Layers[pool].Output]].Add(i);
+                        // A monotone activation after a max pool (the tutorial net's conv, pool, ReLU)
+                        // gives the same values before it, where the step's epilogue applies it.
+                        if (activation < 0 && Layer(pool).Resolved.Rules.CommutesWithMonotone(Layer(pool))
+                            && Follows(end, FusionRole.Activation, consumers) && Layer(end + 1).Resolved.Rules.IsMonotone(Layer(end + 1)))
+                            activation = ++end;
                     }
                     if (end == i) continue;
                     chains.Add(new FusedChain(i, batchNorm, activation, pool));
@@ -301,6 +307,8 @@ namespace Cnn.Generators.Planning
                 int value = _network.Layers[producer].Output;
                 return layer.Inputs.Count == 1 && layer.Input == value && consumers[value] == 1 && value != Output;
             }
+
+            private ShapedLayer Layer(int layer) => _network.Layers[layer];
 
             private FusionRole RoleOf(int layer) => _network.Layers[layer].Resolved.Rules.FusionRole(_network.Layers[layer]);
 

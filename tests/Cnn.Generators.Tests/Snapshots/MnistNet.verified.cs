@@ -170,8 +170,8 @@ partial class MnistNet : global::Cnn.INetwork
     private readonly global::Cnn.Backends.ILinearOperator _fc2Op;
     private readonly global::Cnn.Backends.IActivationOperator _logsoftmax1Op;
     private readonly global::Cnn.Backends.IFusedLinearOperator _fc1FusedOp; // fc1 + relu3
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv1FusedOp; // conv1 + maxpool1 (inference plan)
-    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv2FusedOp; // conv2 + maxpool2 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv1FusedOp; // conv1 + relu1 + maxpool1 (inference plan)
+    private readonly global::Cnn.Backends.IFusedConv2dOperator? _conv2FusedOp; // conv2 + relu2 + maxpool2 (inference plan)
     private readonly bool _inference;
     private bool _training;
     private bool _disposed;
@@ -217,8 +217,8 @@ partial class MnistNet : global::Cnn.INetwork
         _fc2Op = _backend.CreateLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 128, OutFeatures: 10, HasBias: true));
         _logsoftmax1Op = _backend.CreateActivation(new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.LogSoftmax, MaxBatch: maxBatchSize, Features: 10));
         _fc1FusedOp = _backend.CreateFusedLinear(new global::Cnn.Backends.LinearGeometry(MaxBatch: maxBatchSize, InFeatures: 3136, OutFeatures: 128, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 128)));
-        _conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 32, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
-        _conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _conv1FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 1, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 25088), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 32, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
+        _conv2FusedOp = _inference ? _backend.CreateFusedConv2d(new global::Cnn.Backends.Conv2dGeometry(MaxBatch: maxBatchSize, InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 1, DilationHeight: 1, DilationWidth: 1, Groups: 1, HasBias: true), new global::Cnn.Backends.Epilogue(Activation: new global::Cnn.Backends.ActivationGeometry(Kind: global::Cnn.Backends.ActivationKind.ReLU, MaxBatch: maxBatchSize, Features: 12544), Pool: new global::Cnn.Backends.Pool2dGeometry(Kind: global::Cnn.Backends.PoolKind.Max, MaxBatch: maxBatchSize, Channels: 64, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PaddingHeight: 0, PaddingWidth: 0))) : null;
         Initialize(seed);
     }
 
@@ -355,17 +355,13 @@ partial class MnistNet : global::Cnn.INetwork
     private void ForwardInferencePlan(int batch)
     {
         bool poison = global::Cnn.ArenaDebug.PoisonFreedBuffers;
-        // conv1 + maxpool1: one fused step (N, 1, 28, 28) -> (N, 32, 14, 14)
-        _conv1FusedOp!.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Maxpool1Output, batch), Activation(Conv1Output, batch));
+        // conv1 + relu1 + maxpool1: one fused step (N, 1, 28, 28) -> (N, 32, 14, 14)
+        _conv1FusedOp!.Forward(batch, Activation(NetworkInput, batch), Conv1Weight, Conv1Bias, default, Activation(Relu1Output, batch), Activation(Conv1Output, batch));
         if (poison) PoisonFreed(1, batch);
-        // relu1: ReLU (N, 32, 14, 14) -> (N, 32, 14, 14)
-        _relu1Op.Forward(batch, Activation(Maxpool1Output, batch), Activation(Relu1Output, batch));
-        // conv2 + maxpool2: one fused step (N, 32, 14, 14) -> (N, 64, 7, 7)
-        _conv2FusedOp!.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Maxpool2Output, batch), Activation(Conv2Output, batch));
+        // conv2 + relu2 + maxpool2: one fused step (N, 32, 14, 14) -> (N, 64, 7, 7)
+        _conv2FusedOp!.Forward(batch, Activation(Relu1Output, batch), Conv2Weight, Conv2Bias, default, Activation(Relu2Output, batch), Activation(Conv2Output, batch));
         if (poison) PoisonFreed(3, batch);
         if (poison) PoisonFreed(4, batch);
-        // relu2: ReLU (N, 64, 7, 7) -> (N, 64, 7, 7)
-        _relu2Op.Forward(batch, Activation(Maxpool2Output, batch), Activation(Relu2Output, batch));
         // flatten1: Flatten (N, 64, 7, 7) -> (N, 3136), a view: nothing to run
         // fc1 + relu3: one fused step (N, 3136) -> (N, 128)
         _fc1FusedOp.Forward(batch, Activation(Flatten1Output, batch), Fc1Weight, Fc1Bias, Activation(Relu3Output, batch));

@@ -2,7 +2,8 @@ namespace Cnn.Runtime.Tests.Networks;
 
 /// <summary>
 /// Every fusion the planner makes: convolution + bias + ReLU (both plans), convolution + batch norm
-/// + LeakyReLU and convolution + batch norm (folded in the inference plan only), linear + bias + Tanh.
+/// + LeakyReLU and convolution + batch norm (folded in the inference plan only), each convolution +
+/// max pool in the inference plan (conv3's with the ReLU after the pool moved before it), linear + bias + Tanh.
 /// <see cref="UnfusedFusionNet"/> is the same network with every layer a step of its own.
 /// </summary>
 [Network]
@@ -15,6 +16,8 @@ namespace Cnn.Runtime.Tests.Networks;
 [MaxPool2d(2)]
 [Conv2d("conv3", 12, 3, Padding = 1)]
 [BatchNorm2d("bn3")]
+[MaxPool2d(2, Stride = 1)]
+[ReLU]
 [Flatten]
 [Linear("fc1", 16)]
 [Tanh]
@@ -34,6 +37,8 @@ public partial class FusionNet
 [MaxPool2d(2)]
 [Conv2d("conv3", 12, 3, Padding = 1)]
 [BatchNorm2d("bn3")]
+[MaxPool2d(2, Stride = 1)]
+[ReLU]
 [Flatten]
 [Linear("fc1", 16)]
 [Tanh]
