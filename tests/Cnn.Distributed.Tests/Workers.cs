@@ -15,7 +15,8 @@ internal static class Workers
 
     public static int Run(string[] args)
     {
-        using var world = new MpiCollectives();
+        // The stall worker bounds its collectives by its first argument's seconds; the others keep the default.
+        using var world = args is ["stall", string timeout, ..] ? new MpiCollectives(TimeSpan.FromSeconds(double.Parse(timeout, CultureInfo.InvariantCulture))) : new MpiCollectives();
         try
         {
             return args switch
@@ -27,6 +28,7 @@ internal static class Workers
                 ["fashion", string limit, string output] => Fashion(world, int.Parse(limit, CultureInfo.InvariantCulture), output),
                 ["resume", string directory, string output] => Resume(world, directory, output),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
+                ["stall", _, string rank, string seconds] => Stall(world, int.Parse(rank, CultureInfo.InvariantCulture), double.Parse(seconds, CultureInfo.InvariantCulture)),
                 ["nccl-id"] => NcclWorkers.UniqueIdBroadcast(world),
                 ["nccl-id-fails"] => NcclWorkers.UniqueIdFailure(world),
                 ["nccl-setup"] => NcclWorkers.SetupWithoutGpu(world),
@@ -69,6 +71,20 @@ internal static class Workers
         float[] broadcast = rank == root ? [7, 8, 9] : [0, 0, 0];
         world.Broadcast(broadcast, root);
         Expect(broadcast, [7, 8, 9], world, "broadcast");
+
+        // Non-blocking: two ranges of one buffer reduced at once, completed in the other order; the element after them is left alone.
+        float[] ranges = new float[8];
+        for (int i = 0; i < ranges.Length; i++) ranges[i] = rank * 8 + i;
+        IPendingReduction first = world.StartAllReduce(ranges, 0, 3), second = world.StartAllReduce(ranges, 3, 4);
+        while (!second.Test())
+        {
+        }
+        first.Wait();
+        second.Wait();
+        if (!first.Test()) throw new InvalidOperationException($"rank {rank} of {size}: a reduction that Wait completed still tests as pending");
+        float[] expectedRanges = new float[8];
+        for (int i = 0; i < 8; i++) expectedRanges[i] = i < 7 ? 8 * size * (size - 1) / 2f + size * i : rank * 8 + i;
+        Expect(ranges, expectedRanges, world, "StartAllReduce");
 
         // Rank 0 arrives late: no rank may leave the barrier before it arrives.
         if (rank == 0) Thread.Sleep(500);
@@ -212,6 +228,24 @@ internal static class Workers
         if (world.Rank == 0)
             Console.WriteLine(FormattableString.Invariant(
                 $"ranks {world.WorldSize} x threads {threads}, batch {batch}/rank: {epoch.ImagesPerSecond:F0} img/s, {epoch.Seconds:F2} s for {batches} steps, all-reduce {max:F3} s ({100 * max / epoch.Seconds:F1} %), {network.Gradients.Length * 4 / 1024.0 / 1024.0:F2} MiB of gradients per step"));
+        return 0;
+    }
+
+    /// <summary>
+    /// The rank <paramref name="staller"/> stalls (sleeps <paramref name="seconds"/>, outside MPI) while the others wait for it
+    /// in a non-blocking all-reduce; their bounded wait must end the whole job, the staller included, with an error that says so.
+    /// </summary>
+    private static int Stall(MpiCollectives world, int staller, double seconds)
+    {
+        float[] values = new float[1000];
+        world.AllReduce(values.AsSpan(0, 1), ReduceOp.Sum); // every rank is up
+        if (world.Rank == staller)
+        {
+            Console.Error.WriteLine($"rank {staller}: stalling for {seconds} s");
+            Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        }
+        world.StartAllReduce(values, 0, values.Length).Wait();
+        Console.WriteLine($"rank {world.Rank}: should never get here");
         return 0;
     }
 
