@@ -23,6 +23,7 @@ internal static class Workers
             {
                 ["collectives"] => Collectives(world),
                 ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
+                ["train-buckets", string batch, string steps, string bucketBytes, string output] => TrainBuckets(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), long.Parse(bucketBytes, CultureInfo.InvariantCulture), output),
                 ["train-bn", string batch, string steps, string output] => TrainBatchNorm(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
                 ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
                 ["fashion", string limit, string output] => Fashion(world, int.Parse(limit, CultureInfo.InvariantCulture), output),
@@ -109,6 +110,23 @@ internal static class Workers
     {
         float[] parameters = Training.Run(world, batch, steps);
         if (world.Rank == 0) Training.Write(output, parameters);
+        return 0;
+    }
+
+    /// <summary>
+    /// Trains the tutorial network data-parallel twice from the same start: with the one all-reduce after backward, and
+    /// with gradient buckets of <paramref name="bucketBytes"/> started during backward; rank 0 writes the bucketed run's
+    /// parameters to <paramref name="output"/> and the other's to <paramref name="output"/>.single.
+    /// </summary>
+    private static int TrainBuckets(MpiCollectives world, int batch, int steps, long bucketBytes, string output)
+    {
+        float[] single = Training.Run(world, batch, steps);
+        float[] bucketed = Training.Run(world, batch, steps, bucketBytes);
+        if (world.Rank == 0)
+        {
+            Training.Write(output, bucketed);
+            Training.Write(output + ".single", single);
+        }
         return 0;
     }
 
@@ -301,17 +319,19 @@ internal static class Training
     /// Returns the parameters (<see cref="Run"/>), or with <see cref="RunBatchNorm"/> the batch-norm variant's
     /// parameters and buffers (running statistics), its batch norms synchronized over the ranks.
     /// </summary>
-    public static float[] Run(ICollectives? world, int batch, int steps) => Train(world, batch, steps, batchNorm: false).Parameters;
+    /// <param name="bucketBytes">When set, the network is built on a <see cref="GradientSignallingBackend"/> and its gradients are all-reduced in buckets of this size.</param>
+    public static float[] Run(ICollectives? world, int batch, int steps, long? bucketBytes = null) => Train(world, batch, steps, batchNorm: false, bucketBytes).Parameters;
 
     /// <inheritdoc cref="Run"/>
-    public static (float[] Parameters, float[] Buffers) RunBatchNorm(ICollectives? world, int batch, int steps) => Train(world, batch, steps, batchNorm: true);
+    public static (float[] Parameters, float[] Buffers) RunBatchNorm(ICollectives? world, int batch, int steps) => Train(world, batch, steps, batchNorm: true, bucketBytes: null);
 
-    private static (float[] Parameters, float[] Buffers) Train(ICollectives? world, int batch, int steps, bool batchNorm)
+    private static (float[] Parameters, float[] Buffers) Train(ICollectives? world, int batch, int steps, bool batchNorm, long? bucketBytes)
     {
         int worldSize = world?.WorldSize ?? 1;
         ImageDataset data = Data(steps * batch * worldSize);
         using var cpu = new CpuBackend(CpuKernels.Fast, threads: 1);
         Cnn.Backends.IBackend backend = batchNorm && world is not null ? new SynchronizedBatchNormBackend(cpu, world) : cpu;
+        if (bucketBytes is not null) backend = new GradientSignallingBackend(backend);
         // Ranks other than 0 start from another seed: the broadcast must overwrite their parameters.
         ulong seed = world is { Rank: > 0 } ? 99UL : 1UL;
         using INetwork network = batchNorm ? new TutorialBnNet(batch, backend, seed) : new TutorialNet(batch, backend, seed);
@@ -324,6 +344,7 @@ internal static class Training
             Seed = Seed,
             Distributed = world,
         };
+        if (bucketBytes is long bytes) options = options with { GradientBucketBytes = bytes };
         IReadOnlyList<EpochResult> history = network.Fit(data, validation: null, options);
         if (world is null || world.Rank == 0) Console.WriteLine(FormattableString.Invariant($"trained {steps} steps: loss {history[0].Loss:F6}, accuracy {history[0].Accuracy:F4}"));
         float[] parameters = new float[network.Parameters.Length], buffers = new float[network.Buffers.Length];
