@@ -25,7 +25,8 @@ internal static class Workers
                 ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
                 ["train-buckets", string batch, string steps, string bucketBytes, string output] => TrainBuckets(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), long.Parse(bucketBytes, CultureInfo.InvariantCulture), output),
                 ["train-bn", string batch, string steps, string output] => TrainBatchNorm(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
-                ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
+                ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture), bucketBytes: null),
+                ["bench", string batch, string threads, string batches, string bucketBytes] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture), long.Parse(bucketBytes, CultureInfo.InvariantCulture)),
                 ["fashion", string limit, string output] => Fashion(world, int.Parse(limit, CultureInfo.InvariantCulture), output),
                 ["resume", string directory, string output] => Resume(world, directory, output),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
@@ -222,15 +223,16 @@ internal static class Workers
     /// <summary>
     /// benchmarks/distributed/scaling.sh: two epochs of <paramref name="batches"/> steps at <paramref name="batch"/> samples
     /// per rank on <paramref name="threads"/> threads; rank 0 prints the second epoch's img/s (all ranks together) and the
-    /// time spent in all-reduce (the slowest rank's).
+    /// time spent in all-reduce (the slowest rank's: in MPI calls, so with buckets the part not overlapped with backward).
+    /// With <paramref name="bucketBytes"/>, the network signals its gradients and they are all-reduced in buckets of that size.
     /// </summary>
-    private static int Bench(MpiCollectives world, int batch, int threads, int batches)
+    private static int Bench(MpiCollectives world, int batch, int threads, int batches, long? bucketBytes)
     {
         var timed = new TimedCollectives(world);
         ImageDataset data = Training.Data(batches * batch * world.WorldSize);
         using var backend = new CpuBackend(CpuKernels.Fast, threads);
-        using var network = new TutorialNet(batch, backend, seed: 1);
-        var options = new FitOptions { Optimizer = new Sgd(network, 0.05f), Epochs = 1, BatchSize = batch, Seed = 1, Distributed = timed };
+        using var network = new TutorialNet(batch, bucketBytes is null ? backend : new GradientSignallingBackend(backend), seed: 1);
+        var options = new FitOptions { Optimizer = new Sgd(network, 0.05f), Epochs = 1, BatchSize = batch, Seed = 1, Distributed = timed, GradientBucketBytes = bucketBytes ?? 25L << 20 };
         network.Fit(data, null, options);
         timed.Reset();
         EpochResult epoch = network.Fit(data, null, options)[0];
@@ -245,7 +247,7 @@ internal static class Workers
         }
         if (world.Rank == 0)
             Console.WriteLine(FormattableString.Invariant(
-                $"ranks {world.WorldSize} x threads {threads}, batch {batch}/rank: {epoch.ImagesPerSecond:F0} img/s, {epoch.Seconds:F2} s for {batches} steps, all-reduce {max:F3} s ({100 * max / epoch.Seconds:F1} %), {network.Gradients.Length * 4 / 1024.0 / 1024.0:F2} MiB of gradients per step"));
+                $"ranks {world.WorldSize} x threads {threads}, batch {batch}/rank{(bucketBytes is long b ? $", buckets of {b >> 10} KiB" : "")}: {epoch.ImagesPerSecond:F0} img/s, {epoch.Seconds:F2} s for {batches} steps, all-reduce {max:F3} s ({100 * max / epoch.Seconds:F1} %), {network.Gradients.Length * 4 / 1024.0 / 1024.0:F2} MiB of gradients per step"));
         return 0;
     }
 
@@ -393,7 +395,10 @@ internal static class FashionMnistRun
     }
 }
 
-/// <summary>Counts the seconds spent in <see cref="ICollectives.AllReduce(Span{float}, ReduceOp)"/> (floats and doubles), for the benchmark.</summary>
+/// <summary>
+/// Counts the seconds spent in <see cref="ICollectives.AllReduce(Span{float}, ReduceOp)"/> (floats and doubles) and in starting,
+/// testing and waiting for <see cref="ICollectives.StartAllReduce"/>'s reductions, for the benchmark.
+/// </summary>
 internal sealed class TimedCollectives(ICollectives inner) : ICollectives
 {
     private readonly Stopwatch _clock = new();
@@ -420,9 +425,35 @@ internal sealed class TimedCollectives(ICollectives inner) : ICollectives
         _clock.Stop();
     }
 
+    public IPendingReduction StartAllReduce(float[] buffer, int offset, int count)
+    {
+        _clock.Start();
+        IPendingReduction pending = inner.StartAllReduce(buffer, offset, count);
+        _clock.Stop();
+        return new TimedReduction(pending, _clock);
+    }
+
     public void Broadcast(Span<float> values, int root) => inner.Broadcast(values, root);
 
     public void Barrier() => inner.Barrier();
+
+    private sealed class TimedReduction(IPendingReduction inner, Stopwatch clock) : IPendingReduction
+    {
+        public bool Test()
+        {
+            clock.Start();
+            bool done = inner.Test();
+            clock.Stop();
+            return done;
+        }
+
+        public void Wait()
+        {
+            clock.Start();
+            inner.Wait();
+            clock.Stop();
+        }
+    }
 
     public void Dispose()
     {
