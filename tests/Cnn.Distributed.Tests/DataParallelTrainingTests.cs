@@ -31,6 +31,40 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     }
 
     [MpiFact]
+    public void GradientBucketsOverlappedWithBackward_GiveBitwiseTheOneAllReducesParameters_AndMatchOneRankOfBatch64()
+    {
+        const long BucketBytes = 64 << 10;
+        float[] expected = Training.Run(world: null, batch: 64, Steps);
+        string path = Path.Combine(Path.GetTempPath(), $"cnn-dp-buckets-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+        try
+        {
+            MpiRun.Result result = MpiRun.Run(2, "train-buckets", "32", Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                BucketBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
+            output.WriteLine(result.Output);
+            Assert.True(result.ExitCode == 0, $"mpirun exited with {result.ExitCode}:\n{result.Output}");
+            float[] bucketed = Training.Read(path), single = Training.Read(path + ".single");
+
+            int buckets;
+            using (var backend = new Cnn.Backends.Cpu.CpuBackend(Cnn.Backends.Cpu.CpuKernels.Fast, threads: 1))
+            using (var network = new TutorialNet(1, backend, seed: 1))
+                buckets = Cnn.Training.GradientBuckets.Assign(network.ParameterInfos, network.Gradients.Length, BucketBytes).Length;
+            int differing = bucketed.Zip(single).Count(pair => BitConverter.SingleToInt32Bits(pair.First) != BitConverter.SingleToInt32Bits(pair.Second));
+            (double maxRelative, double maxAbsolute, double scale, double changed) = Compare(expected, bucketed, InitialParameters(batchNorm: false));
+            output.WriteLine($"{buckets} buckets of 64 KiB; {differing} of {bucketed.Length} parameters differ bitwise from the one all-reduce's; against 1 × 64: " +
+                $"max |Δ| {maxAbsolute:E3}, max |Δ| / max |w| {maxAbsolute / scale:E3}, max elementwise relative (|w| ≥ 1e-3) {maxRelative:E3}; moved by up to {changed:E3}");
+            Assert.True(buckets >= 3, $"Only {buckets} bucket(s): the test wants several.");
+            Assert.Equal(single.Length, bucketed.Length);
+            Assert.Equal(0, differing);
+            Assert.True(maxRelative <= 1e-5, $"The parameters differ by up to {maxRelative:E3} relative (max |Δ| {maxAbsolute:E3}).");
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".single");
+        }
+    }
+
+    [MpiFact]
     public void TwoRanksOfBatch32WithSynchronizedBatchNorm_MatchOneRankOfBatch64_After20SgdSteps()
     {
         (float[] expected, float[] expectedBuffers) = Training.RunBatchNorm(world: null, batch: 64, Steps);

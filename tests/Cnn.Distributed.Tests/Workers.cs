@@ -15,18 +15,22 @@ internal static class Workers
 
     public static int Run(string[] args)
     {
-        using var world = new MpiCollectives();
+        // The stall worker bounds its collectives by its first argument's seconds; the others keep the default.
+        using var world = args is ["stall", string timeout, ..] ? new MpiCollectives(TimeSpan.FromSeconds(double.Parse(timeout, CultureInfo.InvariantCulture))) : new MpiCollectives();
         try
         {
             return args switch
             {
                 ["collectives"] => Collectives(world),
                 ["train", string batch, string steps, string output] => Train(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
+                ["train-buckets", string batch, string steps, string bucketBytes, string output] => TrainBuckets(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), long.Parse(bucketBytes, CultureInfo.InvariantCulture), output),
                 ["train-bn", string batch, string steps, string output] => TrainBatchNorm(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(steps, CultureInfo.InvariantCulture), output),
-                ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture)),
+                ["bench", string batch, string threads, string batches] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture), bucketBytes: null),
+                ["bench", string batch, string threads, string batches, string bucketBytes] => Bench(world, int.Parse(batch, CultureInfo.InvariantCulture), int.Parse(threads, CultureInfo.InvariantCulture), int.Parse(batches, CultureInfo.InvariantCulture), long.Parse(bucketBytes, CultureInfo.InvariantCulture)),
                 ["fashion", string limit, string output] => Fashion(world, int.Parse(limit, CultureInfo.InvariantCulture), output),
                 ["resume", string directory, string output] => Resume(world, directory, output),
                 ["crash", string rank, string how] => Crash(world, int.Parse(rank, CultureInfo.InvariantCulture), how),
+                ["stall", _, string rank, string seconds] => Stall(world, int.Parse(rank, CultureInfo.InvariantCulture), double.Parse(seconds, CultureInfo.InvariantCulture)),
                 ["nccl-id"] => NcclWorkers.UniqueIdBroadcast(world),
                 ["nccl-id-fails"] => NcclWorkers.UniqueIdFailure(world),
                 ["nccl-setup"] => NcclWorkers.SetupWithoutGpu(world),
@@ -70,6 +74,20 @@ internal static class Workers
         world.Broadcast(broadcast, root);
         Expect(broadcast, [7, 8, 9], world, "broadcast");
 
+        // Non-blocking: two ranges of one buffer reduced at once, completed in the other order; the element after them is left alone.
+        float[] ranges = new float[8];
+        for (int i = 0; i < ranges.Length; i++) ranges[i] = rank * 8 + i;
+        IPendingReduction first = world.StartAllReduce(ranges, 0, 3), second = world.StartAllReduce(ranges, 3, 4);
+        while (!second.Test())
+        {
+        }
+        first.Wait();
+        second.Wait();
+        if (!first.Test()) throw new InvalidOperationException($"rank {rank} of {size}: a reduction that Wait completed still tests as pending");
+        float[] expectedRanges = new float[8];
+        for (int i = 0; i < 8; i++) expectedRanges[i] = i < 7 ? 8 * size * (size - 1) / 2f + size * i : rank * 8 + i;
+        Expect(ranges, expectedRanges, world, "StartAllReduce");
+
         // Rank 0 arrives late: no rank may leave the barrier before it arrives.
         if (rank == 0) Thread.Sleep(500);
         var clock = Stopwatch.StartNew();
@@ -93,6 +111,23 @@ internal static class Workers
     {
         float[] parameters = Training.Run(world, batch, steps);
         if (world.Rank == 0) Training.Write(output, parameters);
+        return 0;
+    }
+
+    /// <summary>
+    /// Trains the tutorial network data-parallel twice from the same start: with the one all-reduce after backward, and
+    /// with gradient buckets of <paramref name="bucketBytes"/> started during backward; rank 0 writes the bucketed run's
+    /// parameters to <paramref name="output"/> and the other's to <paramref name="output"/>.single.
+    /// </summary>
+    private static int TrainBuckets(MpiCollectives world, int batch, int steps, long bucketBytes, string output)
+    {
+        float[] single = Training.Run(world, batch, steps);
+        float[] bucketed = Training.Run(world, batch, steps, bucketBytes);
+        if (world.Rank == 0)
+        {
+            Training.Write(output, bucketed);
+            Training.Write(output + ".single", single);
+        }
         return 0;
     }
 
@@ -188,15 +223,16 @@ internal static class Workers
     /// <summary>
     /// benchmarks/distributed/scaling.sh: two epochs of <paramref name="batches"/> steps at <paramref name="batch"/> samples
     /// per rank on <paramref name="threads"/> threads; rank 0 prints the second epoch's img/s (all ranks together) and the
-    /// time spent in all-reduce (the slowest rank's).
+    /// time spent in all-reduce (the slowest rank's: in MPI calls, so with buckets the part not overlapped with backward).
+    /// With <paramref name="bucketBytes"/>, the network signals its gradients and they are all-reduced in buckets of that size.
     /// </summary>
-    private static int Bench(MpiCollectives world, int batch, int threads, int batches)
+    private static int Bench(MpiCollectives world, int batch, int threads, int batches, long? bucketBytes)
     {
         var timed = new TimedCollectives(world);
         ImageDataset data = Training.Data(batches * batch * world.WorldSize);
         using var backend = new CpuBackend(CpuKernels.Fast, threads);
-        using var network = new TutorialNet(batch, backend, seed: 1);
-        var options = new FitOptions { Optimizer = new Sgd(network, 0.05f), Epochs = 1, BatchSize = batch, Seed = 1, Distributed = timed };
+        using var network = new TutorialNet(batch, bucketBytes is null ? backend : new GradientSignallingBackend(backend), seed: 1);
+        var options = new FitOptions { Optimizer = new Sgd(network, 0.05f), Epochs = 1, BatchSize = batch, Seed = 1, Distributed = timed, GradientBucketBytes = bucketBytes ?? 25L << 20 };
         network.Fit(data, null, options);
         timed.Reset();
         EpochResult epoch = network.Fit(data, null, options)[0];
@@ -211,7 +247,25 @@ internal static class Workers
         }
         if (world.Rank == 0)
             Console.WriteLine(FormattableString.Invariant(
-                $"ranks {world.WorldSize} x threads {threads}, batch {batch}/rank: {epoch.ImagesPerSecond:F0} img/s, {epoch.Seconds:F2} s for {batches} steps, all-reduce {max:F3} s ({100 * max / epoch.Seconds:F1} %), {network.Gradients.Length * 4 / 1024.0 / 1024.0:F2} MiB of gradients per step"));
+                $"ranks {world.WorldSize} x threads {threads}, batch {batch}/rank{(bucketBytes is long b ? $", buckets of {b >> 10} KiB" : "")}: {epoch.ImagesPerSecond:F0} img/s, {epoch.Seconds:F2} s for {batches} steps, all-reduce {max:F3} s ({100 * max / epoch.Seconds:F1} %), {network.Gradients.Length * 4 / 1024.0 / 1024.0:F2} MiB of gradients per step"));
+        return 0;
+    }
+
+    /// <summary>
+    /// The rank <paramref name="staller"/> stalls (sleeps <paramref name="seconds"/>, outside MPI) while the others wait for it
+    /// in a non-blocking all-reduce; their bounded wait must end the whole job, the staller included, with an error that says so.
+    /// </summary>
+    private static int Stall(MpiCollectives world, int staller, double seconds)
+    {
+        float[] values = new float[1000];
+        world.AllReduce(values.AsSpan(0, 1), ReduceOp.Sum); // every rank is up
+        if (world.Rank == staller)
+        {
+            Console.Error.WriteLine($"rank {staller}: stalling for {seconds} s");
+            Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        }
+        world.StartAllReduce(values, 0, values.Length).Wait();
+        Console.WriteLine($"rank {world.Rank}: should never get here");
         return 0;
     }
 
@@ -267,17 +321,19 @@ internal static class Training
     /// Returns the parameters (<see cref="Run"/>), or with <see cref="RunBatchNorm"/> the batch-norm variant's
     /// parameters and buffers (running statistics), its batch norms synchronized over the ranks.
     /// </summary>
-    public static float[] Run(ICollectives? world, int batch, int steps) => Train(world, batch, steps, batchNorm: false).Parameters;
+    /// <param name="bucketBytes">When set, the network is built on a <see cref="GradientSignallingBackend"/> and its gradients are all-reduced in buckets of this size.</param>
+    public static float[] Run(ICollectives? world, int batch, int steps, long? bucketBytes = null) => Train(world, batch, steps, batchNorm: false, bucketBytes).Parameters;
 
     /// <inheritdoc cref="Run"/>
-    public static (float[] Parameters, float[] Buffers) RunBatchNorm(ICollectives? world, int batch, int steps) => Train(world, batch, steps, batchNorm: true);
+    public static (float[] Parameters, float[] Buffers) RunBatchNorm(ICollectives? world, int batch, int steps) => Train(world, batch, steps, batchNorm: true, bucketBytes: null);
 
-    private static (float[] Parameters, float[] Buffers) Train(ICollectives? world, int batch, int steps, bool batchNorm)
+    private static (float[] Parameters, float[] Buffers) Train(ICollectives? world, int batch, int steps, bool batchNorm, long? bucketBytes)
     {
         int worldSize = world?.WorldSize ?? 1;
         ImageDataset data = Data(steps * batch * worldSize);
         using var cpu = new CpuBackend(CpuKernels.Fast, threads: 1);
         Cnn.Backends.IBackend backend = batchNorm && world is not null ? new SynchronizedBatchNormBackend(cpu, world) : cpu;
+        if (bucketBytes is not null) backend = new GradientSignallingBackend(backend);
         // Ranks other than 0 start from another seed: the broadcast must overwrite their parameters.
         ulong seed = world is { Rank: > 0 } ? 99UL : 1UL;
         using INetwork network = batchNorm ? new MnistBnNet(batch, backend, seed) : new TutorialNet(batch, backend, seed);
@@ -290,6 +346,7 @@ internal static class Training
             Seed = Seed,
             Distributed = world,
         };
+        if (bucketBytes is long bytes) options = options with { GradientBucketBytes = bytes };
         IReadOnlyList<EpochResult> history = network.Fit(data, validation: null, options);
         if (world is null || world.Rank == 0) Console.WriteLine(FormattableString.Invariant($"trained {steps} steps: loss {history[0].Loss:F6}, accuracy {history[0].Accuracy:F4}"));
         float[] parameters = new float[network.Parameters.Length], buffers = new float[network.Buffers.Length];
@@ -338,7 +395,10 @@ internal static class FashionMnistRun
     }
 }
 
-/// <summary>Counts the seconds spent in <see cref="ICollectives.AllReduce(Span{float}, ReduceOp)"/> (floats and doubles), for the benchmark.</summary>
+/// <summary>
+/// Counts the seconds spent in <see cref="ICollectives.AllReduce(Span{float}, ReduceOp)"/> (floats and doubles) and in starting,
+/// testing and waiting for <see cref="ICollectives.StartAllReduce"/>'s reductions, for the benchmark.
+/// </summary>
 internal sealed class TimedCollectives(ICollectives inner) : ICollectives
 {
     private readonly Stopwatch _clock = new();
@@ -365,9 +425,35 @@ internal sealed class TimedCollectives(ICollectives inner) : ICollectives
         _clock.Stop();
     }
 
+    public IPendingReduction StartAllReduce(float[] buffer, int offset, int count)
+    {
+        _clock.Start();
+        IPendingReduction pending = inner.StartAllReduce(buffer, offset, count);
+        _clock.Stop();
+        return new TimedReduction(pending, _clock);
+    }
+
     public void Broadcast(Span<float> values, int root) => inner.Broadcast(values, root);
 
     public void Barrier() => inner.Barrier();
+
+    private sealed class TimedReduction(IPendingReduction inner, Stopwatch clock) : IPendingReduction
+    {
+        public bool Test()
+        {
+            clock.Start();
+            bool done = inner.Test();
+            clock.Stop();
+            return done;
+        }
+
+        public void Wait()
+        {
+            clock.Start();
+            inner.Wait();
+            clock.Stop();
+        }
+    }
 
     public void Dispose()
     {

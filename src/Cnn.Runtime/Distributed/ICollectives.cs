@@ -25,6 +25,21 @@ public interface ICollectives : IDisposable
     /// </summary>
     void AllReduce(Span<double> values, ReduceOp op);
 
+    /// <summary>
+    /// Starts replacing <paramref name="buffer"/>[<paramref name="offset"/> .. + <paramref name="count"/>), on every
+    /// rank, by its element-wise sum over all ranks, and returns without waiting for it where the implementation can
+    /// (MPI: <c>MPI_Iallreduce</c>): the caller computes on while it runs, leaves the range alone, and completes it
+    /// with <see cref="IPendingReduction.Test"/> or <see cref="IPendingReduction.Wait"/>. As with every collective,
+    /// all ranks start the same reductions in the same order. This default implementation is the blocking
+    /// <see cref="AllReduce(Span{float}, ReduceOp)"/>, and the reduction it returns is already complete.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside <paramref name="buffer"/>.</exception>
+    IPendingReduction StartAllReduce(float[] buffer, int offset, int count)
+    {
+        AllReduce(buffer.AsSpan(offset, count), ReduceOp.Sum);
+        return CompletedReduction.Instance;
+    }
+
     /// <summary>Copies <paramref name="values"/> of rank <paramref name="root"/> into <paramref name="values"/> of every other rank.</summary>
     void Broadcast(Span<float> values, int root);
 

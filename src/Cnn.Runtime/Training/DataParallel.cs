@@ -7,8 +7,10 @@ namespace Cnn.Training;
 /// the gradients, each scaled by its rank's sample count, followed by four numbers (loss × count,
 /// correct, count, non-finite). Dividing the sum by the total count gives the gradient of the mean
 /// loss over every rank's samples, which is exactly the single-process gradient of the whole batch
-/// when the ranks' samples together are that batch. The buffers are allocated once, so a step
-/// allocates nothing.
+/// when the ranks' samples together are that batch. The buffers are allocated once. On a network built on a
+/// <see cref="GradientSignallingBackend"/> the gradients go in <see cref="GradientBuckets"/> whose all-reduces
+/// start during backward, and the four numbers follow in a reduction of their own; the sums, the scaling and the
+/// division are the same, so with two ranks the result is bitwise that of the single all-reduce.
 /// </summary>
 internal sealed class DataParallel
 {
@@ -16,13 +18,42 @@ internal sealed class DataParallel
     private readonly ICollectives _collectives;
     private readonly float[] _buffer;
     private readonly int _gradients;
+    private readonly GradientSignallingBackend? _signalling;
+    private readonly GradientBuckets? _buckets;
 
-    public DataParallel(INetwork network, ICollectives collectives)
+    public DataParallel(INetwork network, ICollectives collectives, long bucketBytes)
     {
         _collectives = collectives;
-        BackwardIsCollective = network.Backend is SynchronizedBatchNormBackend;
+        _signalling = network.Backend as GradientSignallingBackend;
+        BackwardIsCollective = (_signalling?.Inner ?? network.Backend) is SynchronizedBatchNormBackend;
         _gradients = network.Gradients.Length;
-        _buffer = new float[checked(_gradients + Extra)];
+        // Pinned: a started reduction's range must stay where MPI writes it.
+        _buffer = _signalling is null ? new float[checked(_gradients + Extra)] : GC.AllocateArray<float>(checked(_gradients + Extra), pinned: true);
+        if (_signalling is not null) _buckets = new GradientBuckets(network, collectives, _buffer, bucketBytes);
+    }
+
+    /// <summary>The gradient buckets, when the network signals its gradients; null for the single all-reduce after backward.</summary>
+    internal GradientBuckets? Buckets => _buckets;
+
+    /// <summary>Runs backward; with buckets, their all-reduces start as the gradients become final.</summary>
+    public void Backward(INetwork network, int count)
+    {
+        if (_buckets is null)
+        {
+            network.Backward(count);
+            return;
+        }
+        IGradientListener? previous = _signalling!.Listener;
+        _signalling.Listener = _buckets;
+        try
+        {
+            _buckets.Begin(count);
+            network.Backward(count);
+        }
+        finally
+        {
+            _signalling.Listener = previous;
+        }
     }
 
     public ICollectives Collectives => _collectives;
@@ -64,7 +95,14 @@ internal sealed class DataParallel
     {
         Span<float> gradients = _buffer.AsSpan(0, _gradients);
         bool finite = float.IsFinite(loss);
-        if (finite)
+        if (_buckets is not null)
+        {
+            // Backward has started the buckets as their gradients became final; a rank that skipped it contributes zeros.
+            if (finite) _buckets.Finish(count);
+            else _buckets.StartZeros(count);
+            _buckets.WaitAll();
+        }
+        else if (finite)
         {
             network.Backend.Download(network.Gradients, gradients);
             float scale = count;
@@ -80,7 +118,7 @@ internal sealed class DataParallel
         extra[2] = count;
         extra[3] = finite ? 0 : 1;
 
-        _collectives.AllReduce(_buffer, ReduceOp.Sum);
+        _collectives.AllReduce(_buckets is null ? _buffer : extra, ReduceOp.Sum);
 
         int total = (int)extra[2];
         if (extra[3] != 0) return (float.NaN, 0, total);

@@ -85,8 +85,18 @@ public sealed record FitOptions
     /// works with the world size the checkpoint was written with (it is recorded there): every rank reads
     /// rank 0's checkpoint from the same directory, so it must be on a file system all ranks share.
     /// Cancellation must fire on every rank at the same batch (e.g. from a callback, which sees the same
-    /// reduced metrics everywhere), or the other ranks wait in the next all-reduce. Not yet supported:
-    /// synchronized batch norm (each rank normalises with its own batch's statistics).
+    /// reduced metrics everywhere), or the other ranks wait in the next all-reduce. Batch norm normalises
+    /// with each rank's own batch unless the network is built on a <see cref="SynchronizedBatchNormBackend"/>.
+    /// The gradients are all-reduced in one call after backward, or, when the network is built on a
+    /// <see cref="GradientSignallingBackend"/>, in buckets of <see cref="GradientBucketBytes"/> started during backward.
     /// </remarks>
     public ICollectives? Distributed { get; init; }
+
+    /// <summary>
+    /// With <see cref="Distributed"/> and a network built on a <see cref="GradientSignallingBackend"/>: the size at which
+    /// a gradient bucket closes (whole parameter tensors in reverse declaration order, as PyTorch DDP's
+    /// <c>bucket_cap_mb</c>; default 25 MiB). Each bucket's all-reduce starts as soon as backward has produced all its
+    /// gradients, so smaller buckets start earlier and overlap more of backward, at more calls per step.
+    /// </summary>
+    public long GradientBucketBytes { get; init; } = 25L << 20;
 }

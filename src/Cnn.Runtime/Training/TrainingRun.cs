@@ -36,7 +36,7 @@ internal sealed class TrainingRun
     {
         if (options.Distributed is { WorldSize: > 1 } collectives)
         {
-            _parallel = new DataParallel(network, collectives);
+            _parallel = new DataParallel(network, collectives, options.GradientBucketBytes);
             // Only rank 0 reports, logs and saves; the others train in silence.
             if (collectives.Rank != 0) options = options with { Progress = null, Log = null, Logger = null, CheckpointDirectory = null, CheckpointEveryEpoch = false };
         }

@@ -72,7 +72,7 @@ public sealed class TrainingStep
         // A backward that communicates runs on every rank or on none: the ranks agree first.
         if (parallel.BackwardIsCollective ? parallel.AllFinite(loss) : float.IsFinite(loss))
         {
-            _network.Backward(count);
+            parallel.Backward(_network, count);
             correct = CountCorrect(_network, labels, count, _outputs);
         }
         // Every rank takes part, a diverged one too, so that none waits for it forever.
