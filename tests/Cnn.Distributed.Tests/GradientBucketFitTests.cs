@@ -19,7 +19,7 @@ public sealed class GradientBucketFitTests
         {
             using var cpu = new CpuBackend(CpuKernels.Fast, threads: 1);
             Cnn.Backends.IBackend backend = new GradientSignallingBackend(synchronizedBatchNorm ? new SynchronizedBatchNormBackend(cpu, world) : cpu);
-            using INetwork network = synchronizedBatchNorm ? new TutorialBnNet(Batch, backend, seed: 1) : new TutorialNet(Batch, backend, seed: 1);
+            using INetwork network = synchronizedBatchNorm ? new MnistBnNet(Batch, backend, seed: 1) : new TutorialNet(Batch, backend, seed: 1);
             var options = new FitOptions
             {
                 Optimizer = new Cnn.Optimizers.Sgd(network, learningRate: 0.05f),
