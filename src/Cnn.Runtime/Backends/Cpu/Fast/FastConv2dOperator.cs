@@ -211,7 +211,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         if (batch >= _winogradFromBatch)
         {
             _winograd!.Forward(batch, _input, _weight, _bias, _callEpilogue, _output);
-            if (_pooled != null) _fusedPool!.ForwardImages(_output, _pooled, 0, batch);
+            if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
             return;
         }
 
@@ -241,7 +241,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 _splitOutput = _output + (long)n * _g.OutputSize;
                 _pool.Run(this, splitWorkers);
             }
-            if (_pooled != null) _fusedPool!.ForwardImages(_output, _pooled, 0, batch);
+            if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
             return;
         }
 
@@ -268,7 +268,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 _pool.Run(this, splitWorkers);
             }
         // The workers shared each image: it is whole only now.
-        if (_pooled != null) _fusedPool!.ForwardImages(_output, _pooled, 0, batch);
+        if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
     }
 
     /// <summary>
