@@ -30,7 +30,7 @@ public class TrainingStepBenchmarks
     {
         BenchNetwork spec = BenchNetworks.Find(Network);
         _backend = new CpuBackend(CpuKernels.Fast, threads: 2);
-        _network = spec.Create(Batch, _backend);
+        _network = spec.Create(Batch, _backend, NetworkMode.Training);
         _optimizer = spec.CreateOptimizer(_network);
         _step = new TrainingStep(_network, Loss.For(_network), _optimizer);
         var random = new Random(1);

@@ -16,7 +16,8 @@ namespace Cnn.Compare;
 /// <remarks>
 /// Warm-up runs the same count as torch's and, beyond it, until half a second has passed, so that
 /// the JIT's tiered compilation has replaced the first-call code before anything is timed. One
-/// network instance serves inference and latency, as one model does in torch.
+/// network instance, built for <see cref="NetworkMode.Inference"/> (as samples/Serve builds a served
+/// model, with its inference plan), serves inference and latency, as one model in eval() does in torch.
 /// </remarks>
 internal static class ThroughputBench
 {
@@ -37,7 +38,7 @@ internal static class ThroughputBench
     private static void Train(BenchNetwork spec, CpuBackend backend, Options o)
     {
         int bs = o.TrainBatch;
-        using INetwork net = spec.Create(bs, backend);
+        using INetwork net = spec.Create(bs, backend, NetworkMode.Training);
         using Optimizer optimizer = spec.CreateOptimizer(net);
         Console.WriteLine($"\n=== {spec.Name}: input {net.InputShape}, params {net.Parameters.Length:N0}");
         var step = new TrainingStep(net, Loss.For(net), optimizer);
@@ -58,8 +59,7 @@ internal static class ThroughputBench
     private static void InferAndLatency(BenchNetwork spec, CpuBackend backend, Options o)
     {
         int bs = o.InferBatch;
-        using INetwork net = spec.Create(bs, backend);
-        net.Training = false;
+        using INetwork net = spec.Create(bs, backend, NetworkMode.Inference);
         int inputSize = net.InputShape.Size;
         backend.Upload(Gaussian(3, bs * inputSize), net.Input.Slice(0, bs * inputSize));
 

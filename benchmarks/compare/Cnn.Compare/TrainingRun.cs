@@ -23,7 +23,7 @@ internal static class TrainingRun
         foreach (string name in o.Nets)
         {
             BenchNetwork spec = BenchNetworks.Find(name);
-            using INetwork net = spec.Create(o.TrainBatch, backend);
+            using INetwork net = spec.Create(o.TrainBatch, backend, NetworkMode.Training);
             using var optimizer = spec.CreateOptimizer(net);
             IReadOnlyList<EpochResult> history = net.Fit(train, null, new FitOptions
             {

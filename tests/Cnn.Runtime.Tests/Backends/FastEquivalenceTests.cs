@@ -103,7 +103,7 @@ public class FastEquivalenceTests
     {
         var data = new TheoryData<PoolKind, string, int>();
         foreach (PoolKind kind in Enum.GetValues<PoolKind>())
-        foreach (string name in new[] { "k2s2", "k2s2-odd", "k3s2p1", "k3s1p1", "k3s2-ceil" })
+        foreach (string name in new[] { "k2s2", "k2s2-odd", "k3s2p1", "k3s1p1", "k3s2-ceil", "k3s2-31x31", "k3s2p1-40x37" })
         foreach (int batch in new[] { 1, 7, 64 })
             if (kind != PoolKind.AdaptiveAverage) data.Add(kind, name, batch);
         foreach (int batch in new[] { 1, 7, 64 }) data.Add(PoolKind.AdaptiveAverage, "adaptive-9x10-to-4x3", batch);
@@ -117,6 +117,9 @@ public class FastEquivalenceTests
         "k3s2p1" => Geometries.Pool(kind, 64, 3, 9, 10, 3, 2, padding: 1),
         "k3s1p1" => Geometries.Pool(kind, 64, 2, 7, 6, 3, 1, padding: 1),
         "k3s2-ceil" => Geometries.Pool(kind, 64, 2, 8, 8, 3, 2, ceil: true),
+        // Rows wide enough for the separable max's vectors: the CIFAR AlexNet-like net's first pool, and a padded one with a ragged width.
+        "k3s2-31x31" => Geometries.Pool(kind, 64, 3, 31, 31, 3, 2),
+        "k3s2p1-40x37" => Geometries.Pool(kind, 64, 2, 40, 37, 3, 2, padding: 1),
         "adaptive-9x10-to-4x3" => new Pool2dGeometry(kind, 64, 3, 9, 10, 4, 3, 0, 0, 0, 0, 0, 0),
         _ => throw new ArgumentException(name),
     };

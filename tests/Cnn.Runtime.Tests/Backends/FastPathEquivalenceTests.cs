@@ -7,8 +7,9 @@ namespace Cnn.Runtime.Tests.Backends;
 
 /// <summary>
 /// The fast paths added for throughput and latency, against the reference: convolutions that put
-/// several images in one GEMM, batch-1 convolutions split over the workers by rows or by columns
-/// (with the unfold split by channels), images too large for the column cap in bands of output rows,
+/// several images in one GEMM, batch-1 convolutions split over the workers by bands of output rows
+/// (each worker unfolding its own), by rows of output channels or by columns (with the unfold split
+/// by channels), images too large for the column cap in bands of output rows,
 /// the dot-product linear forward for small batches, and the
 /// windowed max/average/sum pools, NaN planes included.
 /// </summary>
@@ -31,6 +32,9 @@ public class FastPathEquivalenceTests
             data.Add("non-square-strided-dilated", 4, threads);
             data.Add("direct-1x5", 4, threads);
             data.Add("split-rows-7x1", 1, threads);
+            data.Add("split-bands-odd-height", 1, threads);
+            data.Add("split-bands-pointwise", 1, threads);
+            data.Add("split-channel-rows", 1, threads);
         }
         return data;
     }
@@ -39,9 +43,9 @@ public class FastPathEquivalenceTests
     {
         // 6×6 planes: many images per GEMM (as CIFAR AlexNet's conv3–5).
         "small-plane-chunks" => Geometries.Conv(64, 24, 6, 6, 40, 3, padding: 1),
-        // Above the split threshold, with more row panels than column panels (MNIST conv2).
+        // Above the split threshold, with a plane of at least twice as many positions as output channels (MNIST conv2): bands of output rows.
         "split-rows" => Geometries.Conv(64, 32, 14, 14, 64, 3, padding: 1),
-        // One row panel of output channels and a wide plane.
+        // One row panel of output channels and a wide plane: bands of output rows too.
         "split-columns" => Geometries.Conv(64, 16, 40, 40, 8, 3, padding: 1),
         // Not a "same" convolution: the general unfold and fold with images side by side.
         "strided-chunks" => Geometries.Conv(64, 5, 11, 9, 7, 3, stride: 2, padding: 1),
@@ -52,6 +56,12 @@ public class FastPathEquivalenceTests
         "non-square-strided-dilated" => Geometries.Conv(64, 6, 11, 13, 9, 3, 2, 2, 1, 1, 0, 1, 2, 1, true),
         // Batch 1 above the split threshold, as "split-rows", with a (7, 1) kernel on a 14×17 plane.
         "split-rows-7x1" => Geometries.Conv(64, 32, 14, 17, 64, 7, 1, 1, 1, 3, 0, 1, 1, 1, true),
+        // Bands of output rows over an odd number of rows (13: 6 + 7 on two workers, 4 + 4 + 5 on three).
+        "split-bands-odd-height" => Geometries.Conv(64, 32, 13, 15, 48, 3, padding: 1),
+        // A pointwise convolution's bands read the image in place.
+        "split-bands-pointwise" => Geometries.Conv(64, 64, 28, 28, 32, 1),
+        // 6×6 planes with many output channels (CIFAR AlexNet's conv3–5 at batch 1): split by rows of output channels.
+        "split-channel-rows" => Geometries.Conv(64, 64, 6, 6, 96, 3, padding: 1),
         // Small enough for the direct path: 3 input channels × (1, 5) taps, 6 outputs.
         "direct-1x5" => Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 1, 0, 2, 1, 1, 1, true),
         _ => throw new ArgumentException(name),

@@ -33,13 +33,13 @@ internal static class LayerProfile
     private static void Workload(BenchNetwork spec, Options o, string what, int batch, bool training, int iterations, double peak)
     {
         using var backend = new ProfilingBackend(new CpuBackend(CpuKernels.Fast, o.Threads));
-        using INetwork net = spec.Create(batch, backend);
-        using Optimizer optimizer = spec.CreateOptimizer(net);
-        var step = new TrainingStep(net, Loss.For(net), optimizer);
+        // As the bench: a training network for the training workload, an inference one (its own plan) for the others.
+        using INetwork net = spec.Create(batch, backend, training ? NetworkMode.Training : NetworkMode.Inference);
+        using Optimizer? optimizer = training ? spec.CreateOptimizer(net) : null;
+        TrainingStep? step = optimizer is null ? null : new TrainingStep(net, Loss.For(net), optimizer);
         float[] x = ThroughputBench.Gaussian(1, batch * net.InputShape.Size), y = new float[batch];
         backend.Upload(x, net.Input.Slice(0, x.Length));
-        net.Training = training;
-        Action run = training ? () => step.Run(x, y, batch) : () => net.Forward(batch);
+        Action run = step is not null ? () => step.Run(x, y, batch) : () => net.Forward(batch);
 
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed.TotalSeconds < 0.5) run();

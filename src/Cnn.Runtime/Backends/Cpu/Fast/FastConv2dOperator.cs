@@ -8,8 +8,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// calling thread and shared by all workers, and kept packed between calls while they do not change
 /// (<see cref="PackedWeightCache"/>), so inference packs them once. Groups become one GEMM per group over
 /// that group's rows. A 1×1, stride-1, unpadded convolution skips the unfold. A batch smaller than
-/// the worker count (batch-1 inference) splits each image's GEMM instead, by rows of output
-/// channels or by columns of output positions. Weight and bias gradients are summed per worker and
+/// the worker count (batch-1 inference) splits each image instead: by bands of output rows, each
+/// worker unfolding and multiplying its own band in one dispatch, when the image's columns outnumber
+/// the weights; else each image's GEMM by rows of output channels or by columns of output positions. Weight and bias gradients are summed per worker and
 /// reduced in worker order, so results depend only on the thread count. An image whose column matrix
 /// alone exceeds the cap (VGG's 224×224 layers: 64·9 rows × 50,176 columns) is unfolded in bands of
 /// output rows instead, one GEMM per band, so the columns never outgrow the cap. A first layer (few
@@ -39,7 +40,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
 
-    private enum Work { Forward, UnfoldSplit, ForwardSplit, Direct, Backward }
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, Backward }
 
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
@@ -73,7 +74,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
     // The call in flight, read by the workers.
     private Work _work;
-    private bool _splitRows;
+    private bool _splitRows, _splitRowBands;
     private int _batch;
     private bool _splitPack;
     private int _splitFirstRow, _splitEndRow;
@@ -210,7 +211,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         if (batch >= _winogradFromBatch)
         {
             _winograd!.Forward(batch, _input, _weight, _bias, _callEpilogue, _output);
-            if (_pooled != null) _fusedPool!.ForwardImages(_output, _pooled, 0, batch);
+            if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
             return;
         }
 
@@ -228,6 +229,19 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         {
             _work = Work.Forward;
             _pool.Run(this, Math.Min(_workers, batch));
+            return;
+        }
+        if (_splitRowBands)
+        {
+            // Every worker a band of each image's output rows: it unfolds and multiplies its own band, one dispatch per image.
+            _work = Work.ForwardRowBands;
+            for (int n = 0; n < batch; n++)
+            {
+                _splitImage = _input + (long)n * _g.InputSize;
+                _splitOutput = _output + (long)n * _g.OutputSize;
+                _pool.Run(this, splitWorkers);
+            }
+            if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
             return;
         }
 
@@ -254,7 +268,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 _pool.Run(this, splitWorkers);
             }
         // The workers shared each image: it is whole only now.
-        if (_pooled != null) _fusedPool!.ForwardImages(_output, _pooled, 0, batch);
+        if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
     }
 
     /// <summary>
@@ -270,10 +284,23 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                     packed + (long)group * _packedGroup + (long)first * _depth);
     }
 
-    /// <summary>How many workers split one image's forward GEMM: 1 unless the batch leaves workers idle and the image is worth it.</summary>
+    /// <summary>
+    /// How many workers split one image's forward GEMM: 1 unless the batch leaves workers idle and the
+    /// image is worth it. An image whose column matrix is at least twice the weights (outPlane ≥
+    /// 2·OutChannels: the MNIST net's 32→64 at 14×14) and fits whole is split by bands of output rows,
+    /// each worker unfolding and multiplying its own band against all the weights; otherwise, by rows
+    /// of output channels (each worker reads only its share of the weights, as batch-1 inference on
+    /// large layers wants) or by columns of the shared column matrix.
+    /// </summary>
     private int SplitWorkers(int batch)
     {
+        _splitRowBands = false;
         if (batch >= _workers || _g.Groups != 1 || (long)_outGroup * _depth * _outPlane < SplitImageMacs) return 1;
+        if (!Banded && _outPlane >= 2 * _outGroup && _g.OutHeight >= 2)
+        {
+            _splitRowBands = true;
+            return Math.Min(_workers, _g.OutHeight);
+        }
         int rowPanels = (_outGroup + _mr - 1) / _mr, columnPanels = (_outPlane + _nr - 1) / _nr;
         _splitRows = rowPanels >= columnPanels || rowPanels >= _workers;
         return Math.Min(_workers, _splitRows ? rowPanels : columnPanels);
@@ -329,6 +356,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         if (_work == Work.ForwardSplit)
         {
             ForwardSplitShare(worker, workers);
+            return;
+        }
+        if (_work == Work.ForwardRowBands)
+        {
+            ForwardRowBand(worker, workers);
             return;
         }
 
@@ -437,6 +469,30 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         if (_callEpilogue is not null) _callEpilogue.Apply(source, destination, count, channel);
         else if (source != destination) RowOps.CopyAddScalar(source, destination, count, _bias != null ? _bias[channel] : 0f);
         else if (_bias != null) RowOps.AddScalar(destination, count, _bias[channel]);
+    }
+
+    /// <summary>This worker's band of the image's output rows: unfold the band, one GEMM against all the weights, finish its rows.</summary>
+    private void ForwardRowBand(int worker, int workers)
+    {
+        (int y0, int y1) = WorkerPool.Share(_g.OutHeight, worker, workers);
+        if (y0 >= y1) return;
+        GemmWorkspace ws = _ws.Gemm(worker);
+        int columns = (y1 - y0) * _g.OutWidth;
+        float* b, output = _splitOutput + (long)y0 * _g.OutWidth;
+        long ldb;
+        if (_pointwise)
+        {
+            b = _splitImage + (long)y0 * _g.OutWidth;
+            ldb = _outPlane;
+        }
+        else
+        {
+            b = _ws.Get(CpuWorkspace.Region.Columns, worker);
+            ldb = columns;
+            Im2Col.Unfold(_g, _splitImage, b, columns, y0, y1);
+        }
+        Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, _packedWeights, b, (int)ldb, false, output, _outPlane, accumulate: false);
+        for (int o = 0; o < _g.OutChannels; o++) Finish(output + (long)o * _outPlane, output + (long)o * _outPlane, columns, o);
     }
 
     private void ForwardSplitShare(int worker, int workers)

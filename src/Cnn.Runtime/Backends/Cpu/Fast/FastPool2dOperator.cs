@@ -154,6 +154,19 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
             ForwardPlane(input + plane * _inPlane, output + plane * _outPlane);
     }
 
+    /// <summary>
+    /// Pools all <paramref name="batch"/> images of <paramref name="input"/>, split over the workers
+    /// as <see cref="Forward"/> splits them: what a fused convolution does after a call whose images
+    /// it has not pooled one by one (a batch split inside each image, or Winograd's whole batch).
+    /// Call it on the calling thread, with no other job of the pool in flight.
+    /// </summary>
+    internal void ForwardAllImages(float* input, float* output, int batch)
+    {
+        _input = input;
+        _output = output;
+        Dispatch(batch, backward: false);
+    }
+
     private void ForwardPlane(float* x, float* y)
     {
         if (_max2x2 && Pool2x2.IsSupported && Pool2x2.MaxForward(x, y, _g.InHeight, _g.InWidth)) return;

@@ -56,8 +56,16 @@ internal static unsafe class PoolPlanes
         return false;
     }
 
+    /// <summary>The widest input row whose separable max (<see cref="MaxForwardSeparable"/>) fits its scratch rows on the stack.</summary>
+    private const int MaxSeparableWidth = 2048;
+
     public static void MaxForward(Windows w, int inWidth, int outHeight, int outWidth, float* x, float* y)
     {
+        if (Vector256.IsHardwareAccelerated && inWidth <= MaxSeparableWidth)
+        {
+            MaxForwardSeparable(w, inWidth, outHeight, outWidth, x, y);
+            return;
+        }
         for (int oy = 0; oy < outHeight; oy++)
         {
             int y0 = w.Y0[oy], y1 = w.Y1[oy];
@@ -66,6 +74,77 @@ internal static unsafe class PoolPlanes
                 int x0 = w.X0[ox], x1 = w.X1[ox];
                 y[oy * outWidth + ox] = WindowMax(x, inWidth, y0, y1, x0, x1);
             }
+        }
+    }
+
+    /// <summary>
+    /// The max of every window taken in two separable passes per output row, since without NaNs
+    /// max is associative and commutative: the rows of the window's height, column by column in
+    /// vectors (rowMax), then across the window's width, also in vectors for windows that the input's
+    /// edges do not clip (slideMax[ix] = max of rowMax[ix .. ix + kernel width)), so that each output
+    /// is one read of slideMax at its window's first column; a clipped window takes its columns of
+    /// rowMax one by one. An empty window gives −∞, as <see cref="WindowMax"/>.
+    /// </summary>
+    private static void MaxForwardSeparable(Windows w, int inWidth, int outHeight, int outWidth, float* x, float* y)
+    {
+        float* rowMax = stackalloc float[inWidth], slideMax = stackalloc float[inWidth];
+        int kernelWidth = 0;
+        for (int ox = 0; ox < outWidth; ox++) kernelWidth = Math.Max(kernelWidth, w.X1[ox] - w.X0[ox]);
+        int slides = kernelWidth == 0 ? 0 : inWidth - kernelWidth + 1;
+        for (int oy = 0; oy < outHeight; oy++)
+        {
+            int y0 = w.Y0[oy], y1 = w.Y1[oy];
+            RowsMax(x, inWidth, y0, y1, rowMax);
+            SlideMax(rowMax, kernelWidth, slides, slideMax);
+            float* row = y + oy * outWidth;
+            for (int ox = 0; ox < outWidth; ox++)
+            {
+                int x0 = w.X0[ox], x1 = w.X1[ox];
+                if (x1 - x0 == kernelWidth && kernelWidth > 0)
+                {
+                    row[ox] = slideMax[x0];
+                    continue;
+                }
+                float max = float.NegativeInfinity;
+                for (int ix = x0; ix < x1; ix++) max = MathF.Max(max, rowMax[ix]);
+                row[ox] = max;
+            }
+        }
+    }
+
+    /// <summary>rowMax[ix] = max over rows [y0, y1) of x[iy, ix] (−∞ for no rows).</summary>
+    private static void RowsMax(float* x, int inWidth, int y0, int y1, float* rowMax)
+    {
+        int ix = 0;
+        for (; ix + 8 <= inWidth; ix += 8)
+        {
+            Vector256<float> max = Vector256.Create(float.NegativeInfinity);
+            for (int iy = y0; iy < y1; iy++) max = Vector256.Max(max, Vector256.Load(x + iy * inWidth + ix));
+            max.Store(rowMax + ix);
+        }
+        for (; ix < inWidth; ix++)
+        {
+            float max = float.NegativeInfinity;
+            for (int iy = y0; iy < y1; iy++) max = MathF.Max(max, x[iy * inWidth + ix]);
+            rowMax[ix] = max;
+        }
+    }
+
+    /// <summary>slideMax[ix] = max of rowMax[ix .. ix + width) for ix in [0, slides).</summary>
+    private static void SlideMax(float* rowMax, int width, int slides, float* slideMax)
+    {
+        int ix = 0;
+        for (; ix + 8 <= slides; ix += 8)
+        {
+            Vector256<float> max = Vector256.Load(rowMax + ix);
+            for (int kx = 1; kx < width; kx++) max = Vector256.Max(max, Vector256.Load(rowMax + ix + kx));
+            max.Store(slideMax + ix);
+        }
+        for (; ix < slides; ix++)
+        {
+            float max = rowMax[ix];
+            for (int kx = 1; kx < width; kx++) max = MathF.Max(max, rowMax[ix + kx]);
+            slideMax[ix] = max;
         }
     }
 
