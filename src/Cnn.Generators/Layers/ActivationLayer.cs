@@ -47,6 +47,12 @@ namespace Cnn.Generators.Layers
         public bool BackwardFromOutput => Activation is not (ActivationKindSpec.SiLU or ActivationKindSpec.GELU)
             && !(Activation == ActivationKindSpec.LeakyReLU && NegativeSlope < 0);
 
+        /// <summary>
+        /// ReLU, or LeakyReLU with a slope ≥ 0: monotone and exact (a comparison and a multiply), and
+        /// whether the output is &gt; 0 says which branch ran.
+        /// </summary>
+        public bool IsRectifier => Activation == ActivationKindSpec.ReLU || (Activation == ActivationKindSpec.LeakyReLU && NegativeSlope >= 0);
+
         /// <summary>Softmax and LogSoftmax normalise over a sample's features, so they need a flat input.</summary>
         public bool PerSample => Activation is ActivationKindSpec.Softmax or ActivationKindSpec.LogSoftmax;
     }
@@ -114,11 +120,7 @@ namespace Cnn.Generators.Layers
         public override FusionRole FusionRole(ShapedLayer layer) => RunsInPlace(layer) ? Planning.FusionRole.Activation : Planning.FusionRole.None;
 
         /// <summary>ReLU, and LeakyReLU with a slope ≥ 0: monotone, and exact in every backend (a comparison and a multiply).</summary>
-        public override bool IsMonotone(ShapedLayer layer)
-        {
-            var g = (ActivationResolved)layer.Resolved;
-            return g.Activation == ActivationKindSpec.ReLU || (g.Activation == ActivationKindSpec.LeakyReLU && g.NegativeSlope >= 0);
-        }
+        public override bool IsMonotone(ShapedLayer layer) => ((ActivationResolved)layer.Resolved).IsRectifier;
 
         /// <summary>The activation over <paramref name="over"/>'s values, which it covers when a fused step moves it before a pool.</summary>
         public override string EpilogueGeometry(ShapedLayer layer, Shape over)
@@ -144,8 +146,7 @@ namespace Cnn.Generators.Layers
         public override CompactMask? CompactMask(ShapedLayer layer)
         {
             var g = (ActivationResolved)layer.Resolved;
-            bool hasMask = g.Activation == ActivationKindSpec.ReLU || (g.Activation == ActivationKindSpec.LeakyReLU && g.NegativeSlope >= 0);
-            return hasMask ? new CompactMask(SavedTensors.Output, (g.Features + 31) / 32, "Mask", Reapplies: g.Activation == ActivationKindSpec.ReLU) : null;
+            return g.IsRectifier ? new CompactMask(SavedTensors.Output, (g.Features + 31) / 32, "Mask", Reapplies: g.Activation == ActivationKindSpec.ReLU) : null;
         }
 
         public override string ForwardSavingMask(ShapedLayer layer, EmitContext e)
