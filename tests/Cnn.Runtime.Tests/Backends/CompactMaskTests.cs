@@ -65,6 +65,10 @@ public class CompactMaskTests
     [InlineData("2x2-wide", 2)]
     [InlineData("2x2-wide-odd", 1)]
     [InlineData("ties-wide", 2)]
+    [InlineData("3x3s2-wide", 2)]
+    [InlineData("3x3s2p1-wide", 1)]
+    [InlineData("3x3s1p1-wide", 2)]
+    [InlineData("ties-3x3s2-wide", 2)]
     public void MaxPoolIndices_ForwardAndBackward_MatchTheFullInput(string name, int threads)
     {
         const int batch = 3;
@@ -77,6 +81,13 @@ public class CompactMaskTests
             "2x2-odd" => Geometries.Pool(PoolKind.Max, 4, 3, 9, 7, 2, 2),
             "3x3s2p1" => Geometries.Pool(PoolKind.Max, 4, 4, 11, 12, 3, 2, 1),
             "3x3s1p1" => Geometries.Pool(PoolKind.Max, 4, 2, 6, 5, 3, 1, 1),
+            // Unclipped windows 16 at a time (stride 2: even and odd lanes of two loads), then a masked tail;
+            // the last window ends at the plane's last element.
+            "3x3s2-wide" or "ties-3x3s2-wide" => Geometries.Pool(PoolKind.Max, 4, 3, 9, 39, 3, 2),
+            // Clipped first and last columns one at a time, the 14 between them in one masked vector.
+            "3x3s2p1-wide" => Geometries.Pool(PoolKind.Max, 4, 2, 31, 31, 3, 2, 1),
+            // Stride 1: 35 unclipped windows, two vectors and a tail of 3.
+            "3x3s1p1-wide" => Geometries.Pool(PoolKind.Max, 4, 2, 5, 37, 3, 1, 1),
             "ceil" => Geometries.Pool(PoolKind.Max, 4, 3, 8, 8, 3, 2, 0, ceil: true),
             "1x3" => Geometries.Pool(PoolKind.Max, 4, 3, 6, 9, (1, 3), (1, 2), (0, 1)),
             _ => throw new ArgumentException(name),
@@ -103,12 +114,14 @@ public class CompactMaskTests
         }
     }
 
-    [Fact]
-    public void MaxPoolIndices_PlaneWithNaN_FollowsTheReferenceRule()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void MaxPoolIndices_PlaneWithNaN_FollowsTheReferenceRule(int kernel)
     {
         // A NaN wins its window (the first one, when there are two), as in PyTorch; the fast kernels leave such planes to the exact path.
         const int batch = 2;
-        Pool2dGeometry g = Geometries.Pool(PoolKind.Max, 4, 2, 6, 40, 2, 2);
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Max, 4, 2, 6, 40, kernel, 2);
         float[] x = TestArrays.UniformSingle(521, batch * g.InputSize), dy = TestArrays.UniformSingle(522, batch * g.OutputSize);
         x[4] = float.NaN;
         x[5] = float.NaN;
@@ -126,7 +139,8 @@ public class CompactMaskTests
         Assert.Equal(results[0].Y, results[1].Y);
         Assert.Equal(results[0].Dx, results[1].Dx);
         Assert.True(float.IsNaN(results[1].Y[2]));
-        Assert.Equal(dy[2], results[1].Dx[4]);
+        // 3-wide windows at stride 2 overlap: windows 1 (columns 2..4) and 2 (4..6) both take the NaN at column 4.
+        Assert.Equal(kernel == 2 ? dy[2] : 0f + dy[1] + dy[2], results[1].Dx[4]);
         Assert.Equal(0f, results[1].Dx[5]);
     }
 

@@ -190,7 +190,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
             float* x = _backward ? _inputGradient + (long)plane * _inPlane : _input + (long)plane * _inPlane;
             bool twoByTwo = _max2x2 && MaxPoolIndices.Has2x2;
             if (_backward && twoByTwo) MaxPoolIndices.Backward2x2(indices, y, x, _g.InHeight, _g.InWidth);
-            else if (_backward) MaxPoolIndices.Backward(_g, indices, y, x);
+            else if (_backward) MaxPoolIndices.Backward(_indexWindows!, _g, indices, y, x);
             else if (!(twoByTwo && MaxPoolIndices.Forward2x2(x, y, indices, _g.InHeight, _g.InWidth))) MaxPoolIndices.Forward(_indexWindows!, _g, x, y, indices);
         }
     }

@@ -153,51 +153,137 @@ internal static unsafe class MaxPoolIndices
     private static Vector512<float> Only(Vector512<float> gradient, Vector512<int> at, int position)
         => Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(position)).AsSingle(), gradient, Vector512<float>.Zero);
 
+    /// <summary>
+    /// Any max pool of a plane, with each window's maximum position as a byte (its row-major place in
+    /// the kernel). Windows that the input's edges do not clip run 16 at a time with AVX-512 when the
+    /// stride along the row is 1 or 2 (<see cref="ForwardRowVectorized"/>); the rest, and whole planes
+    /// that hold a NaN, run one window at a time (<see cref="ForwardWindow"/>).
+    /// </summary>
     public static void Forward(PoolPlanes.Windows w, in Pool2dGeometry g, float* x, float* y, byte* indices)
     {
-        int inWidth = g.InWidth, kernelWidth = g.KernelWidth;
+        bool vectorized = Has2x2 && g.StrideWidth is 1 or 2 && w.FullColumnsStart < w.FullColumnsEnd;
+        if (vectorized && ForwardVectorized(w, g, x, y, indices)) return;
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++) ForwardWindow(w, g, x, y, indices, oy, ox);
+    }
+
+    /// <summary>False if a window read held a NaN: then nothing written is to be trusted.</summary>
+    private static bool ForwardVectorized(PoolPlanes.Windows w, in Pool2dGeometry g, float* x, float* y, byte* indices)
+    {
+        Vector512<float> nan = Vector512<float>.Zero;
         for (int oy = 0; oy < g.OutHeight; oy++)
         {
-            int y0 = w.Y0[oy], y1 = w.Y1[oy], originY = oy * g.StrideHeight - g.PaddingHeight;
-            for (int ox = 0; ox < g.OutWidth; ox++)
+            if (w.Y0[oy] >= w.Y1[oy])
             {
-                int x0 = w.X0[ox], x1 = w.X1[ox], originX = ox * g.StrideWidth - g.PaddingWidth;
-                int best = -1;
-                float max = float.NegativeInfinity;
-                for (int iy = y0; iy < y1 && !float.IsNaN(max); iy++)
+                for (int ox = 0; ox < g.OutWidth; ox++) ForwardWindow(w, g, x, y, indices, oy, ox);
+                continue;
+            }
+            for (int ox = 0; ox < w.FullColumnsStart; ox++) ForwardWindow(w, g, x, y, indices, oy, ox);
+            for (int ox = w.FullColumnsStart; ox < w.FullColumnsEnd; ox += 16)
+                nan |= ForwardRowVectorized(w, g, x, y, indices, oy, ox, Math.Min(16, w.FullColumnsEnd - ox));
+            for (int ox = w.FullColumnsEnd; ox < g.OutWidth; ox++) ForwardWindow(w, g, x, y, indices, oy, ox);
+        }
+        return nan == Vector512<float>.Zero;
+    }
+
+    /// <summary>
+    /// Windows [ox, ox + count) of output row oy, none clipped by the row's ends: for each element of
+    /// the kernel in row-major order, the 16 windows' elements in one vector (stride 1: one load;
+    /// stride 2: the even or odd lanes of two), a later one taking a window only if strictly greater.
+    /// Returns the lanes that read a NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ForwardRowVectorized(PoolPlanes.Windows w, in Pool2dGeometry g, float* x, float* y, byte* indices, int oy, int ox, int count)
+    {
+        int kernelWidth = g.KernelWidth, originY = oy * g.StrideHeight - g.PaddingHeight;
+        int firstColumn = ox * g.StrideWidth - g.PaddingWidth;
+        // Stride 2 reads the pair of vectors holding elements 2·lane + (kx & 1): masked to the last one needed,
+        // since the row (or the plane) may end right after it.
+        Vector512<float> lanes = Lanes(count);
+        Vector512<float> lowEven = Lanes(2 * count - 1), highEven = Lanes(2 * count - 17), lowOdd = Lanes(2 * count), highOdd = Lanes(2 * count - 16);
+        Vector512<float> max = Vector512<float>.Zero, nan = Vector512<float>.Zero;
+        Vector512<int> at = Vector512<int>.Zero;
+        bool first = true;
+        for (int iy = w.Y0[oy]; iy < w.Y1[oy]; iy++)
+        {
+            float* row = x + (long)iy * g.InWidth + firstColumn;
+            int position = (iy - originY) * kernelWidth;
+            for (int kx = 0; kx < kernelWidth; kx++)
+            {
+                Vector512<float> candidate;
+                if (g.StrideWidth == 1)
                 {
-                    float* row = x + iy * inWidth;
-                    for (int ix = x0; ix < x1; ix++)
-                    {
-                        float v = row[ix];
-                        if (best >= 0 && !(v > max) && !float.IsNaN(v)) continue;
-                        max = v;
-                        best = (iy - originY) * kernelWidth + ix - originX;
-                        if (float.IsNaN(v)) break;
-                    }
+                    candidate = Avx512F.MaskLoad(row + kx, lanes, Vector512<float>.Zero);
                 }
-                int at = oy * g.OutWidth + ox;
-                y[at] = max;
-                indices[at] = best < 0 ? CompactMasks.NoMaximum : (byte)best;
+                else
+                {
+                    float* pair = row + (kx & ~1);
+                    bool odd = (kx & 1) != 0;
+                    Vector512<float> a = Avx512F.MaskLoad(pair, odd ? lowOdd : lowEven, Vector512<float>.Zero);
+                    Vector512<float> b = Avx512F.MaskLoad(pair + 16, odd ? highOdd : highEven, Vector512<float>.Zero);
+                    candidate = Avx512F.PermuteVar16x32x2(a, odd ? Odd() : Even(), b);
+                }
+                nan |= ~Vector512.Equals(candidate, candidate);
+                if (first)
+                {
+                    max = candidate;
+                    at = Vector512.Create(position + kx);
+                    first = false;
+                }
+                else
+                {
+                    Take(ref max, ref at, candidate, position + kx);
+                }
             }
         }
+        int start = oy * g.OutWidth + ox;
+        Avx512F.MaskStore(y + start, lanes, max);
+        Avx512BW.VL.MaskStore(indices + start, Vector128.LessThan(Vector128<byte>.Indices, Vector128.Create((byte)count)), Avx512F.ConvertToVector128Byte(at));
+        return nan & lanes;
+    }
+
+    /// <summary>One window by the reference's rule: a later element wins only if strictly greater, and the first NaN wins.</summary>
+    private static void ForwardWindow(PoolPlanes.Windows w, in Pool2dGeometry g, float* x, float* y, byte* indices, int oy, int ox)
+    {
+        int y0 = w.Y0[oy], y1 = w.Y1[oy], originY = oy * g.StrideHeight - g.PaddingHeight;
+        int x0 = w.X0[ox], x1 = w.X1[ox], originX = ox * g.StrideWidth - g.PaddingWidth;
+        int best = -1;
+        float max = float.NegativeInfinity;
+        for (int iy = y0; iy < y1 && !float.IsNaN(max); iy++)
+        {
+            float* row = x + iy * g.InWidth;
+            for (int ix = x0; ix < x1; ix++)
+            {
+                float v = row[ix];
+                if (best >= 0 && !(v > max) && !float.IsNaN(v)) continue;
+                max = v;
+                best = (iy - originY) * g.KernelWidth + ix - originX;
+                if (float.IsNaN(v)) break;
+            }
+        }
+        int at = oy * g.OutWidth + ox;
+        y[at] = max;
+        indices[at] = best < 0 ? CompactMasks.NoMaximum : (byte)best;
     }
 
     /// <summary>Overwrites dx of the plane: each window's gradient goes to the input element its byte names.</summary>
-    public static void Backward(in Pool2dGeometry g, byte* indices, float* dy, float* dx)
+    public static void Backward(PoolPlanes.Windows w, in Pool2dGeometry g, byte* indices, float* dy, float* dx)
     {
         new Span<float>(dx, g.InHeight * g.InWidth).Clear();
-        int inWidth = g.InWidth, kernelWidth = g.KernelWidth;
-        for (int oy = 0; oy < g.OutHeight; oy++)
+        int inWidth = g.InWidth;
+        fixed (int* offsets = w.KernelOffsets)
         {
-            int originY = oy * g.StrideHeight - g.PaddingHeight;
-            for (int ox = 0; ox < g.OutWidth; ox++)
+            for (int oy = 0; oy < g.OutHeight; oy++)
             {
-                int at = oy * g.OutWidth + ox;
-                byte index = indices[at];
-                if (index == CompactMasks.NoMaximum) continue;
-                int iy = originY + index / kernelWidth, ix = ox * g.StrideWidth - g.PaddingWidth + index % kernelWidth;
-                dx[iy * inWidth + ix] += dy[at];
+                // The window's origin may lie in the padding; its maximum never does.
+                float* origin = dx + (oy * g.StrideHeight - g.PaddingHeight) * inWidth - g.PaddingWidth;
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                {
+                    int at = oy * g.OutWidth + ox;
+                    byte index = indices[at];
+                    if (index == CompactMasks.NoMaximum) continue;
+                    origin[ox * g.StrideWidth + offsets[index]] += dy[at];
+                }
             }
         }
     }

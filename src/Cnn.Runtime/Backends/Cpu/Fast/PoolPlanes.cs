@@ -16,10 +16,26 @@ internal static unsafe class PoolPlanes
     {
         public readonly int[] Y0, Y1, X0, X1, Height, Width;
 
+        /// <summary>The output columns [start, end) whose windows the input's edges do not clip (a contiguous run; empty when none).</summary>
+        public readonly int FullColumnsStart, FullColumnsEnd;
+
+        /// <summary>Per kernel element, in row-major order: its offset in the input plane from the window's origin.</summary>
+        public readonly int[] KernelOffsets;
+
         public Windows(in Pool2dGeometry g)
         {
+            KernelOffsets = new int[g.KernelHeight * g.KernelWidth];
+            for (int k = 0; k < KernelOffsets.Length; k++) KernelOffsets[k] = k / g.KernelWidth * g.InWidth + k % g.KernelWidth;
             (Y0, Y1, Height) = Axis(g.OutHeight, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight, g.CountIncludePad);
             (X0, X1, Width) = Axis(g.OutWidth, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth, g.CountIncludePad);
+            FullColumnsStart = g.OutWidth;
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                if (X0[ox] != ox * g.StrideWidth - g.PaddingWidth || X1[ox] - X0[ox] != g.KernelWidth) continue;
+                if (FullColumnsStart == g.OutWidth) FullColumnsStart = ox;
+                FullColumnsEnd = ox + 1;
+            }
+            if (FullColumnsEnd == 0) FullColumnsStart = 0;
         }
 
         // As Pool2dReference.Window: the window runs from o·stride − padding for kernel elements, capped at the padded end;
