@@ -10,7 +10,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// pool's input nor its output. The rules are <see cref="Reference.Pool2dReference"/>'s
 /// (ForwardPlaneSavingIndices, BackwardPlaneFromIndices): a later element wins only if strictly greater
 /// or NaN, and the first NaN of a window wins. The common 2×2, stride-2, unpadded pool of a plane
-/// without NaN runs 16 windows at a time with AVX-512 (<see cref="Forward2x2"/>, <see cref="Backward2x2"/>).
+/// without NaN runs 16 windows at a time with AVX-512 (<see cref="Forward2x2"/>, <see cref="Backward2x2"/>);
+/// other windows (the 3×3, stride-2 pools of AlexNet and ResNet) run their unclipped windows 16 at a
+/// time too when the stride along a row is 1 or 2 (<see cref="Forward"/>).
 /// </summary>
 internal static unsafe class MaxPoolIndices
 {
