@@ -54,6 +54,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly GemmKernel _kernel = SgemmKernels.Best;
     private readonly WinogradConvolution? _winograd;
 
+    // Packs the forward GEMM's columns straight from the images, for the convolutions it takes (null for the others, which unfold first).
+    private readonly ImplicitColumns? _implicit;
+
     // The smallest batch that runs Winograd (int.MaxValue without it); smaller ones run im2col, whose buffers are sized for them alone.
     private readonly int _winogradFromBatch = int.MaxValue;
 
@@ -123,6 +126,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _weightGradientByDots = (_outGroup < _mr || _depth < _nr) && _outGroup <= MaxDotRows;
         _direct = DirectConvolution.Applies(_g);
         _directWeightGradient = DirectConvolution.AppliesToWeightGradient(_g);
+        if (!_pointwise && !_direct && ImplicitColumns.Applies(_g, _kernel)) _implicit = new ImplicitColumns(_g);
 
         // Images per GEMM: enough for TargetColumns, no more than a worker's share of the largest
         // batch, and a column matrix within maxColumnFloats. A pointwise convolution reads its
@@ -257,7 +261,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 _splitFirstRow = y0;
                 _splitEndRow = Math.Min(_g.OutHeight, y0 + _bandRows);
                 _splitColumns = _pointwise ? image : columns;
-                if (!_pointwise)
+                if (!_pointwise && _implicit is null)
                 {
                     _work = Work.UnfoldSplit;
                     _pool.Run(this, Math.Min(splitWorkers, _g.InChannels));
@@ -417,12 +421,19 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _packedWeights;
         float* image = _input + (long)first * _g.InputSize;
         float* b = _pointwise ? image : columnBuffer;
-        if (!_pointwise)
-            for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
 
         // One image writes its output directly; several go through the scratch matrix, one band per image.
         float* target = count == 1 ? _output + (long)first * _g.OutputSize : scratch;
-        for (int group = 0; group < _g.Groups; group++)
+        if (_implicit is not null)
+        {
+            ImplicitColumns.Source source = _implicit.For(image);
+            Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights, ref source, target, columns, accumulate: false);
+        }
+        else if (!_pointwise)
+        {
+            for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
+        }
+        for (int group = 0; group < _g.Groups && _implicit is null; group++)
         {
             Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights + (long)group * _packedGroup,
                 b + (long)group * _depth * columns, columns, false,
@@ -480,6 +491,13 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         int columns = (y1 - y0) * _g.OutWidth;
         float* b, output = _splitOutput + (long)y0 * _g.OutWidth;
         long ldb;
+        if (_implicit is not null)
+        {
+            ImplicitColumns.Source source = _implicit.For(_splitImage, firstColumn: y0 * _g.OutWidth);
+            Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, _packedWeights, ref source, output, _outPlane, accumulate: false);
+            for (int o = 0; o < _g.OutChannels; o++) Finish(output + (long)o * _outPlane, output + (long)o * _outPlane, columns, o);
+            return;
+        }
         if (_pointwise)
         {
             b = _splitImage + (long)y0 * _g.OutWidth;
@@ -495,6 +513,23 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         for (int o = 0; o < _g.OutChannels; o++) Finish(output + (long)o * _outPlane, output + (long)o * _outPlane, columns, o);
     }
 
+    /// <summary>
+    /// A share of the split image's GEMM: <paramref name="m"/> rows of the packed weights times columns
+    /// [<paramref name="firstColumn"/>, + <paramref name="columns"/>) of the band's column matrix,
+    /// packed straight from the image when the convolution allows it, else read from the shared unfold.
+    /// </summary>
+    private void MultiplySplitShare(GemmWorkspace ws, int m, int firstColumn, int columns, float* packedWeights, float* output)
+    {
+        if (_implicit is not null)
+        {
+            ImplicitColumns.Source source = _implicit.For(_splitImage, _splitFirstRow * _g.OutWidth + firstColumn);
+            Sgemm.MultiplyPacked(ws, m, columns, _depth, packedWeights, ref source, output, _outPlane, accumulate: false);
+            return;
+        }
+        int ldb = (_splitEndRow - _splitFirstRow) * _g.OutWidth;
+        Sgemm.MultiplyPacked(ws, m, columns, _depth, packedWeights, _splitColumns + firstColumn, ldb, false, output, _outPlane, accumulate: false);
+    }
+
     private void ForwardSplitShare(int worker, int workers)
     {
         GemmWorkspace ws = _ws.Gemm(worker);
@@ -506,8 +541,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             int i0 = start * _mr, i1 = Math.Min(_outGroup, end * _mr);
             if (i0 >= i1) return;
             if (_splitPack) PackWeights(i0, i1);
-            Sgemm.MultiplyPacked(ws, i1 - i0, columns, _depth, packedWeights + (long)i0 * _depth, _splitColumns, columns, false,
-                _splitOutput + (long)i0 * _outPlane, _outPlane, accumulate: false);
+            MultiplySplitShare(ws, i1 - i0, 0, columns, packedWeights + (long)i0 * _depth, _splitOutput + (long)i0 * _outPlane);
             for (int o = i0; o < i1; o++) Finish(_splitOutput + (long)o * _outPlane, _splitOutput + (long)o * _outPlane, columns, o);
         }
         else
@@ -515,8 +549,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             (int start, int end) = WorkerPool.Share((columns + _nr - 1) / _nr, worker, workers);
             int j0 = start * _nr, j1 = Math.Min(columns, end * _nr);
             if (j0 >= j1) return;
-            Sgemm.MultiplyPacked(ws, _outGroup, j1 - j0, _depth, packedWeights, _splitColumns + j0, columns, false,
-                _splitOutput + j0, _outPlane, accumulate: false);
+            MultiplySplitShare(ws, _outGroup, j0, j1 - j0, packedWeights, _splitOutput + j0);
             for (int o = 0; o < _g.OutChannels; o++) Finish(_splitOutput + (long)o * _outPlane + j0, _splitOutput + (long)o * _outPlane + j0, j1 - j0, o);
         }
     }

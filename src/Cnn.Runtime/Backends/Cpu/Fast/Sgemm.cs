@@ -39,13 +39,27 @@ internal static unsafe class Sgemm
     /// a[i·lda + p], or a[p·lda + i] when <paramref name="transA"/>; likewise for B.
     /// </summary>
     public static void Multiply(GemmWorkspace ws, int m, int n, int k,
-        float* a, int lda, bool transA, float* b, int ldb, bool transB, float* c, int ldc, bool accumulate) =>
-        Run(ws, m, n, k, a, lda, transA, null, b, ldb, transB, c, ldc, accumulate);
+        float* a, int lda, bool transA, float* b, int ldb, bool transB, float* c, int ldc, bool accumulate)
+    {
+        var source = new StridedB(b, ldb, transB);
+        Run(ws, m, n, k, a, lda, transA, null, ref source, c, ldc, accumulate);
+    }
 
     /// <summary>Like <see cref="Multiply"/>, with op(A) already packed by <see cref="PackA"/> for the same m and k.</summary>
     public static void MultiplyPacked(GemmWorkspace ws, int m, int n, int k,
-        float* packedA, float* b, int ldb, bool transB, float* c, int ldc, bool accumulate) =>
-        Run(ws, m, n, k, null, 0, false, packedA, b, ldb, transB, c, ldc, accumulate);
+        float* packedA, float* b, int ldb, bool transB, float* c, int ldc, bool accumulate)
+    {
+        var source = new StridedB(b, ldb, transB);
+        Run(ws, m, n, k, null, 0, false, packedA, ref source, c, ldc, accumulate);
+    }
+
+    /// <summary>
+    /// Like <see cref="MultiplyPacked(GemmWorkspace, int, int, int, float*, float*, int, bool, float*, int, bool)"/>,
+    /// with B never stored whole: <paramref name="source"/> packs each block of it straight into the panels.
+    /// </summary>
+    public static void MultiplyPacked<TSource>(GemmWorkspace ws, int m, int n, int k, float* packedA, ref TSource source, float* c, int ldc, bool accumulate)
+        where TSource : struct, IPanelSource =>
+        Run(ws, m, n, k, null, 0, false, packedA, ref source, c, ldc, accumulate);
 
     /// <summary>
     /// Packs all of op(A) for <see cref="MultiplyPacked"/>: depth block by depth block, each block
@@ -62,8 +76,9 @@ internal static unsafe class Sgemm
         }
     }
 
-    private static void Run(GemmWorkspace ws, int m, int n, int k,
-        float* a, int lda, bool transA, float* packedA, float* b, int ldb, bool transB, float* c, int ldc, bool accumulate)
+    private static void Run<TSource>(GemmWorkspace ws, int m, int n, int k,
+        float* a, int lda, bool transA, float* packedA, ref TSource b, float* c, int ldc, bool accumulate)
+        where TSource : struct, IPanelSource
     {
         if (m <= 0 || n <= 0) return;
         if (k <= 0)
@@ -86,8 +101,7 @@ internal static unsafe class Sgemm
             {
                 int kc = Math.Min(block, k - pc);
                 bool add = accumulate || pc > 0;
-                if (transB) PackBTransposed(ws, b + (long)jc * ldb + pc, ldb, kc, nc);
-                else PackBRows(ws, b + (long)pc * ldb + jc, ldb, kc, nc);
+                b.Pack(ws, pc, kc, jc, nc);
                 for (int ic = 0; ic < m; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m - ic);
@@ -171,6 +185,16 @@ internal static unsafe class Sgemm
             }
             for (int i = rows; i < mr; i++)
                 for (int p = 0; p < kc; p++) panel[p * mr + i] = 0f;
+        }
+    }
+
+    /// <summary>A B stored whole: row-major with leading dimension ldb, or its transpose.</summary>
+    private readonly struct StridedB(float* b, int ldb, bool transB) : IPanelSource
+    {
+        public void Pack(GemmWorkspace ws, int pc, int kc, int jc, int nc)
+        {
+            if (transB) PackBTransposed(ws, b + (long)jc * ldb + pc, ldb, kc, nc);
+            else PackBRows(ws, b + (long)pc * ldb + jc, ldb, kc, nc);
         }
     }
 
