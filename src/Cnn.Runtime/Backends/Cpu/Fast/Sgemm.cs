@@ -32,7 +32,8 @@ internal static unsafe class Sgemm
     }
 
     /// <summary>Floats that <see cref="PackA"/> writes for an m×k op(A).</summary>
-    public static int PackedASize(GemmKernel kernel, int m, int k) => RoundUp(m, SgemmKernels.Mr(kernel)) * k;
+    public static int PackedASize(GemmKernel kernel, int m, int k) =>
+        kernel == GemmKernel.Bf16 ? Bf16Gemm.PackedASize(m, k) : RoundUp(m, SgemmKernels.Mr(kernel)) * k;
 
     /// <summary>
     /// C[m×n] = op(A)[m×k]·op(B)[k×n], or C += … when <paramref name="accumulate"/>. op(A)[i, p] is
@@ -53,6 +54,11 @@ internal static unsafe class Sgemm
     /// </summary>
     public static void PackA(GemmKernel kernel, int m, int k, float* a, int lda, bool transA, float* packed)
     {
+        if (kernel == GemmKernel.Bf16)
+        {
+            Bf16Gemm.PackA(m, k, a, lda, transA, packed);
+            return;
+        }
         int mr = SgemmKernels.Mr(kernel), block = DepthBlock(k), mPadded = RoundUp(m, mr);
         for (int pc = 0; pc < k; pc += block)
         {
@@ -70,6 +76,11 @@ internal static unsafe class Sgemm
         {
             if (!accumulate)
                 for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+            return;
+        }
+        if (ws.Kernel == GemmKernel.Bf16)
+        {
+            Bf16Gemm.Run(ws, m, n, k, a, lda, transA, packedA, b, ldb, transB, c, ldc, accumulate);
             return;
         }
 
