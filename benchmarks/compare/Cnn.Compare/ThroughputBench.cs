@@ -25,8 +25,8 @@ internal static class ThroughputBench
 
     public static void Run(Options o)
     {
-        Console.WriteLine($"Cnn fast CPU backend, threads={o.Threads}, .NET {Environment.Version}, {Environment.ProcessorCount} processors");
-        using var backend = new CpuBackend(CpuKernels.Fast, o.Threads);
+        using var backend = new CpuBackend(CpuKernels.Fast, o.Threads, o.Precision);
+        Console.WriteLine($"Cnn fast CPU backend {backend.Name}, threads={o.Threads}, .NET {Environment.Version}, {Environment.ProcessorCount} processors");
         foreach (string name in o.Nets)
         {
             BenchNetwork spec = BenchNetworks.Find(name);
@@ -109,6 +109,7 @@ internal static class ThroughputBench
     {
         JsonObject record = Record(spec, metric, o, values);
         record["batch"] = batch;
+        record["precision"] = o.BFloat16 ? "bf16" : "fp32";
         Measurements.Emit(record);
     }
 

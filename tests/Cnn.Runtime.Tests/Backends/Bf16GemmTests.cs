@@ -34,13 +34,17 @@ public unsafe class Bf16GemmTests
             values.Add(nan);
         }
 
-        // The vector pairing used by packing agrees with the scalar one, lane by lane.
+        // The vector pairings used by packing agree with the scalar one, lane by lane.
         float[] all = [.. values, .. new float[32]];
         for (int start = 0; start + 32 <= all.Length; start += 32)
         {
-            Vector512<uint> pairs = BFloat16.Pair(Vector512.Create(all, start), Vector512.Create(all, start + 16));
+            Vector512<float> first = Vector512.Create(all, start), second = Vector512.Create(all, start + 16);
+            Vector512<uint> pairs = BFloat16.Pair(first, second), adjacent = BFloat16.AdjacentPairs(first, second);
             for (int lane = 0; lane < 16; lane++)
+            {
                 Assert.Equal(BFloat16.Pair(all[start + lane], all[start + 16 + lane]), pairs[lane]);
+                Assert.Equal(BFloat16.Pair(all[start + 2 * lane], all[start + 2 * lane + 1]), adjacent[lane]);
+            }
         }
     }
 

@@ -27,6 +27,21 @@ internal static class BFloat16
     public static Vector512<uint> Pair(Vector512<float> low, Vector512<float> high) =>
         Vector512.ShiftRightLogical(RoundedHigh(low), 16) | (RoundedHigh(high) & Vector512.Create(0xFFFF_0000u));
 
+    /// <summary>
+    /// Sixteen packed words from 32 consecutive values, <paramref name="first"/> then <paramref name="second"/>:
+    /// word i holds values 2i and 2i+1.
+    /// </summary>
+    public static Vector512<uint> AdjacentPairs(Vector512<float> first, Vector512<float> second)
+    {
+        // Viewed as 64-bit lanes, each holds one pair: the low value's top half goes to bits 0–15, the high value's to bits 16–31.
+        static Vector512<ulong> Words(Vector512<float> values)
+        {
+            Vector512<ulong> lanes = RoundedHigh(values).AsUInt64();
+            return (Vector512.ShiftRightLogical(lanes, 16) & Vector512.Create(0xFFFFul)) | (Vector512.ShiftRightLogical(lanes, 32) & Vector512.Create(0xFFFF_0000ul));
+        }
+        return Vector512.Narrow(Words(first), Words(second));
+    }
+
     // Each lane rounded so that its top 16 bits are the bf16; the low 16 bits are left over.
     private static Vector512<uint> RoundedHigh(Vector512<float> value)
     {

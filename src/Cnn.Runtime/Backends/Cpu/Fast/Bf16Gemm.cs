@@ -119,9 +119,7 @@ internal static unsafe class Bf16Gemm
                 }
                 else
                 {
-                    float* src = a + (long)(r + i) * lda;
-                    for (int p = 0; p < kc / 2; p++) panel[p * mr + i] = BFloat16.Pair(src[2 * p], src[2 * p + 1]);
-                    if (kc % 2 != 0) panel[kc / 2 * mr + i] = BFloat16.Pair(src[kc - 1], 0f);
+                    PackPairsStrided(a + (long)(r + i) * lda, kc, panel + i, mr);
                 }
             }
             for (int i = rows; i < mr; i++)
@@ -161,16 +159,24 @@ internal static unsafe class Bf16Gemm
         {
             uint* panel = packed + (long)q * kPairs;
             int cols = Math.Min(nr, nc - q);
-            for (int j = 0; j < cols; j++)
-            {
-                float* src = b + (long)(q + j) * ldb;
-                uint* dst = panel + j;
-                for (int p = 0; p < kc / 2; p++) dst[p * nr] = BFloat16.Pair(src[2 * p], src[2 * p + 1]);
-                if (kc % 2 != 0) dst[kc / 2 * nr] = BFloat16.Pair(src[kc - 1], 0f);
-            }
+            for (int j = 0; j < cols; j++) PackPairsStrided(b + (long)(q + j) * ldb, kc, panel + j, nr);
             for (int j = cols; j < nr; j++)
                 for (int p = 0; p < kPairs; p++) panel[p * nr + j] = 0;
         }
+    }
+
+    // dst[p·stride] = the pair (src[2p], src[2p+1]) for every pair of the kc values, an odd last one paired with zero.
+    private static void PackPairsStrided(float* src, int kc, uint* dst, int stride)
+    {
+        uint* words = stackalloc uint[16];
+        int p = 0;
+        for (; 2 * p + 32 <= kc; p += 16)
+        {
+            Vector512.Store(BFloat16.AdjacentPairs(Vector512.Load(src + 2 * p), Vector512.Load(src + 2 * p + 16)), words);
+            for (int l = 0; l < 16; l++) dst[(p + l) * stride] = words[l];
+        }
+        for (; 2 * p + 1 < kc; p++) dst[p * stride] = BFloat16.Pair(src[2 * p], src[2 * p + 1]);
+        if (kc % 2 != 0) dst[p * stride] = BFloat16.Pair(src[kc - 1], 0f);
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
