@@ -154,13 +154,30 @@ internal static unsafe class Bf16Gemm
 
     private static void PackBTransposed(int nr, float* b, int ldb, int kc, int nc, uint* packed)
     {
+        float* block = stackalloc float[16 * 16];
         int kPairs = (kc + 1) / 2;
         for (int q = 0; q < nc; q += nr)
         {
             uint* panel = packed + (long)q * kPairs;
             int cols = Math.Min(nr, nc - q);
-            for (int j = 0; j < cols; j++) PackPairsStrided(b + (long)(q + j) * ldb, kc, panel + j, nr);
-            for (int j = cols; j < nr; j++)
+            int j = 0;
+            for (; j + 16 <= cols; j += 16)
+            {
+                // Sixteen columns by sixteen depths at a time: four 8×8 transposes make sixteen rows of
+                // B[p, j..j+16], and each two rows one vector of packed words.
+                int p = 0;
+                for (; p + 16 <= kc; p += 16)
+                {
+                    for (int jj = 0; jj < 16; jj += 8)
+                        for (int pp = 0; pp < 16; pp += 8)
+                            Transpose8x8.Run(b + (long)(q + j + jj) * ldb + p + pp, ldb, block + pp * 16 + jj, 16);
+                    for (int pair = 0; pair < 8; pair++)
+                        Vector512.Store(BFloat16.Pair(Vector512.Load(block + 2 * pair * 16), Vector512.Load(block + (2 * pair + 1) * 16)), panel + (p / 2 + pair) * nr + j);
+                }
+                for (int jj = j; jj < j + 16; jj++) PackPairsStrided(b + (long)(q + jj) * ldb + p, kc - p, panel + p / 2 * nr + jj, nr);
+            }
+            for (; j < cols; j++) PackPairsStrided(b + (long)(q + j) * ldb, kc, panel + j, nr);
+            for (j = cols; j < nr; j++)
                 for (int p = 0; p < kPairs; p++) panel[p * nr + j] = 0;
         }
     }
