@@ -36,20 +36,17 @@ internal static unsafe class Bf16GemmBench
                 var fp32 = new ParallelGemm(fp32Pool, s.M, s.N, s.K);
                 var bf16 = new ParallelGemm(bf16Pool, s.M, s.N, s.K);
                 double flop = 2.0 * s.M * s.N * s.K;
-                int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
                 fixed (float* pa = a, pb = b, pc = c)
                 {
-                    void Fp32() => fp32.Multiply(s.M, s.N, s.K, pa, lda, s.TransA, pb, ldb, s.TransB, pc, s.N, accumulate: false);
-                    void Bf16() => bf16.Multiply(s.M, s.N, s.K, pa, lda, s.TransA, pb, ldb, s.TransB, pc, s.N, accumulate: false);
                     int calls = Math.Max(1, (int)(0.2 * 100e9 * threads / flop));
-                    Fp32();
-                    Bf16();
+                    Rate(fp32, s, pa, pb, pc, 1);
+                    Rate(bf16, s, pa, pb, pc, 1);
                     var fp32Rates = new List<double>();
                     var bf16Rates = new List<double>();
                     for (int r = 0; r < o.Repeats; r++)
                     {
-                        fp32Rates.Add(Rate(Fp32, calls, flop));
-                        bf16Rates.Add(Rate(Bf16, calls, flop));
+                        fp32Rates.Add(Rate(fp32, s, pa, pb, pc, calls));
+                        bf16Rates.Add(Rate(bf16, s, pa, pb, pc, calls));
                     }
                     double ratio = Measurements.Median(bf16Rates) / Measurements.Median(fp32Rates);
                     Console.WriteLine($"{s.Name} {s.M}x{s.N}x{s.K} threads={threads}: fp32 {Measurements.Format(fp32Rates, "GFLOP/s", 1)}; bf16 {Measurements.Format(bf16Rates, "GFLOP/s", 1)}; bf16/fp32 {ratio:F2}x");
@@ -60,10 +57,12 @@ internal static unsafe class Bf16GemmBench
         }
     }
 
-    private static double Rate(Action gemm, int calls, double flop)
+    // GFLOP/s of calls products C = op(A)·op(B).
+    private static double Rate(ParallelGemm gemm, Shape s, float* a, float* b, float* c, int calls)
     {
+        int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
         long t0 = Stopwatch.GetTimestamp();
-        for (int i = 0; i < calls; i++) gemm();
-        return flop * calls / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
+        for (int i = 0; i < calls; i++) gemm.Multiply(s.M, s.N, s.K, a, lda, s.TransA, b, ldb, s.TransB, c, s.N, accumulate: false);
+        return 2.0 * s.M * s.N * s.K * calls / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
     }
 }

@@ -109,12 +109,15 @@ internal static class ThroughputBench
     {
         JsonObject record = Record(spec, metric, o, values);
         record["batch"] = batch;
-        record["precision"] = o.BFloat16 ? "bf16" : "fp32";
         Measurements.Emit(record);
     }
 
-    private static JsonObject Record(BenchNetwork spec, string metric, Options o, List<double> values) =>
-        Measurements.Record(spec.Name, metric, o.Threads, values);
+    private static JsonObject Record(BenchNetwork spec, string metric, Options o, List<double> values)
+    {
+        JsonObject record = Measurements.Record(spec.Name, metric, o.Threads, values);
+        if (o.BFloat16) record["precision"] = "bf16";
+        return record;
+    }
 
     /// <summary>Standard normal values (Box–Muller), as torch.randn gives.</summary>
     internal static float[] Gaussian(int seed, int count)

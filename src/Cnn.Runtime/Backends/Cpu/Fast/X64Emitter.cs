@@ -26,29 +26,25 @@ internal sealed class X64Emitter
 
     /// <summary><c>vmovups zmm, [base + displacement]</c>.</summary>
     public void LoadZmm(int zmm, Gpr baseRegister, int displacement) =>
-        EvexMemory(map: 1, pp: 0, opcode: 0x10, reg: zmm, vvvv: 0, baseRegister, displacement, scale: 64, broadcast: false);
+        EvexMemory(map: 1, pp: 0, opcode: 0x10, reg: zmm, vvvv: 0, baseRegister, displacement, scale: 64);
 
     /// <summary><c>vmovups [base + displacement], zmm</c>.</summary>
     public void StoreZmm(Gpr baseRegister, int displacement, int zmm) =>
-        EvexMemory(map: 1, pp: 0, opcode: 0x11, reg: zmm, vvvv: 0, baseRegister, displacement, scale: 64, broadcast: false);
+        EvexMemory(map: 1, pp: 0, opcode: 0x11, reg: zmm, vvvv: 0, baseRegister, displacement, scale: 64);
 
     /// <summary><c>vaddps zmm, zmm, [base + displacement]</c>.</summary>
     public void AddZmmFromMemory(int destination, int source, Gpr baseRegister, int displacement) =>
-        EvexMemory(map: 1, pp: 0, opcode: 0x58, reg: destination, vvvv: source, baseRegister, displacement, scale: 64, broadcast: false);
+        EvexMemory(map: 1, pp: 0, opcode: 0x58, reg: destination, vvvv: source, baseRegister, displacement, scale: 64);
 
     /// <summary><c>vpbroadcastd zmm, dword [base + displacement]</c>.</summary>
     public void BroadcastDword(int zmm, Gpr baseRegister, int displacement) =>
-        EvexMemory(map: 2, pp: 1, opcode: 0x58, reg: zmm, vvvv: 0, baseRegister, displacement, scale: 4, broadcast: false);
+        EvexMemory(map: 2, pp: 1, opcode: 0x58, reg: zmm, vvvv: 0, baseRegister, displacement, scale: 4);
 
     /// <summary>
     /// <c>vdpbf16ps acc, x, y</c>: for each of the 16 lanes, acc += x.lo·y.lo + x.hi·y.hi, the two
     /// bf16 halves of each 32-bit lane multiplied and added in fp32.
     /// </summary>
     public void DotBf16(int accumulator, int x, int y) => EvexRegister(map: 2, pp: 2, opcode: 0x52, reg: accumulator, vvvv: x, rm: y);
-
-    /// <summary><c>vdpbf16ps acc, x, dword [base + displacement]{1to16}</c>: y is one 32-bit pair broadcast to every lane.</summary>
-    public void DotBf16Broadcast(int accumulator, int x, Gpr baseRegister, int displacement) =>
-        EvexMemory(map: 2, pp: 2, opcode: 0x52, reg: accumulator, vvvv: x, baseRegister, displacement, scale: 4, broadcast: true);
 
     /// <summary><c>add r64, imm32</c> (the imm8 form when it fits).</summary>
     public void AddImmediate(Gpr register, int value)
@@ -118,25 +114,25 @@ internal sealed class X64Emitter
     public void Return() => Emit(0xC5, 0xF8, 0x77, 0xC3);
 
     // EVEX prefix (62 P0 P1 P2) for a 512-bit operation. map: 1 = 0F, 2 = 0F38; pp: 0 none, 1 = 66, 2 = F3.
-    private void Evex(int map, int pp, int reg, int vvvv, int rmHigh, int rmExtra, bool broadcast)
+    private void Evex(int map, int pp, int reg, int vvvv, int rmHigh, int rmExtra)
     {
         int p0 = ((~reg >> 3 & 1) << 7) | ((~rmExtra & 1) << 6) | ((~rmHigh & 1) << 5) | ((~reg >> 4 & 1) << 4) | map;
         int p1 = ((~vvvv & 15) << 3) | 0x04 | pp; // W0
-        int p2 = (0b10 << 5) | ((broadcast ? 1 : 0) << 4) | ((~vvvv >> 4 & 1) << 3); // L'L = 512 bits, no mask
+        int p2 = (0b10 << 5) | ((~vvvv >> 4 & 1) << 3); // L'L = 512 bits, no broadcast, no mask
         Emit(0x62, (byte)p0, (byte)p1, (byte)p2);
     }
 
     private void EvexRegister(int map, int pp, byte opcode, int reg, int vvvv, int rm)
     {
-        Evex(map, pp, reg, vvvv, rmHigh: rm >> 3, rmExtra: rm >> 4, broadcast: false);
+        Evex(map, pp, reg, vvvv, rmHigh: rm >> 3, rmExtra: rm >> 4);
         Emit(opcode, (byte)(0xC0 | ((reg & 7) << 3) | (rm & 7)));
     }
 
-    // scale: EVEX's disp8*N, the size of one memory element (64 for a whole vector, 4 for a broadcast dword).
-    private void EvexMemory(int map, int pp, byte opcode, int reg, int vvvv, Gpr baseRegister, int displacement, int scale, bool broadcast)
+    // scale: EVEX's disp8*N, the size of the memory operand (64 for a whole vector, 4 for one broadcast dword).
+    private void EvexMemory(int map, int pp, byte opcode, int reg, int vvvv, Gpr baseRegister, int displacement, int scale)
     {
         int b = (int)baseRegister;
-        Evex(map, pp, reg, vvvv, rmHigh: b >> 3, rmExtra: 0, broadcast);
+        Evex(map, pp, reg, vvvv, rmHigh: b >> 3, rmExtra: 0);
         Emit(opcode);
         ModRmMemory(reg, b, displacement, scale);
     }
