@@ -34,7 +34,7 @@ internal sealed class Options
     public static Options Parse(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
-            throw new ArgumentException("The first argument is the mode: bench, ort, gemm, bf16gemm, peak, train, memory, profile, probe, winograd or report.");
+            throw new ArgumentException("The first argument is the mode: bench, ort, gemm, bf16gemm, bf16nets, peak, train, memory, profile, probe, winograd or report.");
         var o = new Options { Mode = args[0] };
         for (int i = 1; i < args.Length; i++)
         {

@@ -132,7 +132,7 @@ internal static class ThroughputBench
         return values;
     }
 
-    private static float[] Labels(int seed, int count, int classes)
+    internal static float[] Labels(int seed, int count, int classes)
     {
         var random = new Random(seed);
         float[] labels = new float[count];
