@@ -26,7 +26,8 @@ internal sealed unsafe class Bf16Kernel
     public const int DefaultVectors = 2;
 
     // System V: kPairs in rdi, Ã in rsi, B̃ in rdx, C in rcx, the row stride of C in bytes in r8, accumulate in r9.
-    private readonly delegate* unmanaged<long, uint*, uint*, float*, long, long, void> _code;
+    // Without a GC transition: the kernel runs for microseconds, never blocks, allocates or calls back.
+    private readonly delegate* unmanaged[SuppressGCTransition]<long, uint*, uint*, float*, long, long, void> _code;
 
     /// <summary>Emits the kernel for an <paramref name="rows"/> × 16·<paramref name="vectors"/> tile.</summary>
     /// <exception cref="PlatformNotSupportedException">See <see cref="UnsupportedReason"/>.</exception>
@@ -37,7 +38,7 @@ internal sealed unsafe class Bf16Kernel
             throw new ArgumentOutOfRangeException(nameof(rows), $"A {rows}x{16 * vectors} tile does not fit the 32 zmm registers.");
         Mr = rows;
         Nr = 16 * vectors;
-        _code = (delegate* unmanaged<long, uint*, uint*, float*, long, long, void>)ExecutableMemory.Load(Emit(rows, vectors));
+        _code = (delegate* unmanaged[SuppressGCTransition]<long, uint*, uint*, float*, long, long, void>)ExecutableMemory.Load(Emit(rows, vectors));
     }
 
     /// <summary>The 12×32 kernel, emitted on first use.</summary>
