@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using System.Diagnostics;
 using System.Text.Json;
 using Cnn;
+using Cnn.Backends.Cpu;
 using Cnn.Data;
 using Cnn.Data.Transforms;
 using Cnn.IO;
@@ -28,13 +29,15 @@ static int Train(SampleOptions options)
     Console.WriteLine($"Fashion-MNIST from {directory}: {train.Count:N0} training and {test.Count:N0} test images");
 
     int maxBatch = Math.Max(options.BatchSize, 256);
+    using var backend = new CpuBackend(precision: options.BFloat16 ? MatrixPrecision.BFloat16 : MatrixPrecision.Single);
     using INetwork network = options.Model switch
     {
-        "lenet5" => new LeNet5(maxBatch, seed: options.Seed),
-        "bn" => new MnistBnNet(maxBatch, seed: options.Seed),
-        "best" => new FashionNet(maxBatch, seed: options.Seed),
-        _ => new MnistNet(maxBatch, seed: options.Seed),
+        "lenet5" => new LeNet5(maxBatch, backend, options.Seed),
+        "bn" => new MnistBnNet(maxBatch, backend, options.Seed),
+        "best" => new FashionNet(maxBatch, backend, options.Seed),
+        _ => new MnistNet(maxBatch, backend, options.Seed),
     };
+    Console.WriteLine($"backend {backend.Name}, {backend.Threads} threads");
     Console.WriteLine(network.Summary);
 
     using Optimizer optimizer = options.Model == "best"

@@ -40,6 +40,7 @@ internal static class SampleCommand
         var learningRate = new Option<float>("--lr") { Description = "Adam learning rate", HelpName = "X", DefaultValueFactory = _ => defaults.LearningRate, CustomParser = OptionValues.PositiveSingle };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation and shuffling", HelpName = "N", DefaultValueFactory = _ => defaults.Seed, CustomParser = OptionValues.Seed };
         var augment = new Option<bool>("--augment") { Description = "Random horizontal flips and a one-cycle learning-rate schedule" };
+        var bf16 = new Option<bool>("--bf16") { Description = "Convolutions' and linear layers' matrix products in bf16 with fp32 accumulation (Linux x64 with AVX512_BF16)" };
         var limit = new Option<int?>("--limit") { Description = "Train on the first N images only", HelpName = "N", CustomParser = result => OptionValues.Positive(result) };
         var data = new Option<string>("--data")
         {
@@ -59,7 +60,7 @@ internal static class SampleCommand
             JSON report and saves the model.
             """)
         {
-            preset, model, epochs, batchSize, learningRate, seed, augment, limit, data, report, save,
+            preset, model, epochs, batchSize, learningRate, seed, augment, bf16, limit, data, report, save,
         };
         command.SetAction(result =>
         {
@@ -74,6 +75,7 @@ internal static class SampleCommand
                 LearningRate = Get(learningRate, start.LearningRate),
                 Seed = result.GetValue(seed),
                 Augment = Get(augment, start.Augment),
+                BFloat16 = result.GetValue(bf16),
                 Limit = result.GetValue(limit),
                 DataDirectory = result.GetValue(data),
                 ReportPath = result.GetValue(report),

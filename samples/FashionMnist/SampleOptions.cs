@@ -16,6 +16,9 @@ internal sealed record SampleOptions
     public string? ModelPath { get; init; }
     public bool Augment { get; init; }
 
+    /// <summary><c>--bf16</c>: the CPU backend's matrix products in bf16 with fp32 accumulation (<see cref="Cnn.Backends.Cpu.MatrixPrecision.BFloat16"/>).</summary>
+    public bool BFloat16 { get; init; }
+
     /// <summary>What <c>--preset best</c> sets: the settings that reach the best accuracy in about five minutes on two cores.</summary>
     public static SampleOptions Best { get; } = new() { Model = "best", Epochs = 15, LearningRate = 0.004f, Augment = true };
 }

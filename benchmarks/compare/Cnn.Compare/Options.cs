@@ -26,11 +26,15 @@ internal sealed class Options
     public string Phase { get; private set; } = "train";
     /// <summary>ort: the folder of torch_bench.py's exported NAME.onnx models.</summary>
     public string? Models { get; private set; }
+    /// <summary>bench, profile: the backend's matrix products in bf16 (<see cref="Cnn.Backends.Cpu.MatrixPrecision.BFloat16"/>).</summary>
+    public bool BFloat16 { get; private set; }
+    /// <summary>The backend's matrix precision, from <see cref="BFloat16"/>.</summary>
+    public Cnn.Backends.Cpu.MatrixPrecision Precision => BFloat16 ? Cnn.Backends.Cpu.MatrixPrecision.BFloat16 : Cnn.Backends.Cpu.MatrixPrecision.Single;
 
     public static Options Parse(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
-            throw new ArgumentException("The first argument is the mode: bench, ort, gemm, peak, train, memory, profile, probe, winograd or report.");
+            throw new ArgumentException("The first argument is the mode: bench, ort, gemm, bf16gemm, bf16nets, peak, train, memory, profile, probe, winograd or report.");
         var o = new Options { Mode = args[0] };
         for (int i = 1; i < args.Length; i++)
         {
@@ -54,6 +58,7 @@ internal sealed class Options
                 case "--out": o.Out = Value(); break;
                 case "--phase": o.Phase = Value(); break;
                 case "--models": o.Models = Value(); break;
+                case "--bf16": o.BFloat16 = true; break;
                 case "--nets":
                     while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) o.Nets.Add(args[++i]);
                     break;

@@ -19,6 +19,8 @@ try
         case "bench": ThroughputBench.Run(options); break;
         case "ort": OrtBench.Run(options); break;
         case "gemm": GemmBench.Run(options); break;
+        case "bf16gemm": Bf16GemmBench.Run(options); break;
+        case "bf16nets": Bf16NetworkBench.Run(options); break;
         case "peak": Cnn.Compare.Profiling.FmaPeak.Run(options); break;
         case "train": TrainingRun.Run(options); break;
         case "memory": MemoryRun.Run(options); break;

@@ -25,8 +25,8 @@ internal static class ThroughputBench
 
     public static void Run(Options o)
     {
-        Console.WriteLine($"Cnn fast CPU backend, threads={o.Threads}, .NET {Environment.Version}, {Environment.ProcessorCount} processors");
-        using var backend = new CpuBackend(CpuKernels.Fast, o.Threads);
+        using var backend = new CpuBackend(CpuKernels.Fast, o.Threads, o.Precision);
+        Console.WriteLine($"Cnn fast CPU backend {backend.Name}, threads={o.Threads}, .NET {Environment.Version}, {Environment.ProcessorCount} processors");
         foreach (string name in o.Nets)
         {
             BenchNetwork spec = BenchNetworks.Find(name);
@@ -112,8 +112,12 @@ internal static class ThroughputBench
         Measurements.Emit(record);
     }
 
-    private static JsonObject Record(BenchNetwork spec, string metric, Options o, List<double> values) =>
-        Measurements.Record(spec.Name, metric, o.Threads, values);
+    private static JsonObject Record(BenchNetwork spec, string metric, Options o, List<double> values)
+    {
+        JsonObject record = Measurements.Record(spec.Name, metric, o.Threads, values);
+        if (o.BFloat16) record["precision"] = "bf16";
+        return record;
+    }
 
     /// <summary>Standard normal values (Box–Muller), as torch.randn gives.</summary>
     internal static float[] Gaussian(int seed, int count)
@@ -128,7 +132,7 @@ internal static class ThroughputBench
         return values;
     }
 
-    private static float[] Labels(int seed, int count, int classes)
+    internal static float[] Labels(int seed, int count, int classes)
     {
         var random = new Random(seed);
         float[] labels = new float[count];

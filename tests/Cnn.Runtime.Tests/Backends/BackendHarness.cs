@@ -6,7 +6,8 @@ namespace Cnn.Runtime.Tests.Backends;
 /// <summary>A backend plus helpers to put arrays into tensors and read them back.</summary>
 internal sealed class BackendHarness : IDisposable
 {
-    public BackendHarness(CpuKernels kernels, int threads = 2) => Backend = new CpuBackend(kernels, threads);
+    public BackendHarness(CpuKernels kernels, int threads = 2, MatrixPrecision precision = MatrixPrecision.Single) =>
+        Backend = new CpuBackend(kernels, threads, precision);
 
     public CpuBackend Backend { get; }
 

@@ -33,6 +33,7 @@ internal static class BenchNetworks
     public static IReadOnlyList<BenchNetwork> All { get; } =
     [
         .. Default,
+        new("fashion_net", "Fashion-MNIST preset net", (batch, backend, mode) => new FashionNet(batch, backend, 0, mode), n => new AdamW(n, learningRate: 0.004f, weightDecay: 5e-4f)),
         new("resnet18", "ResNet-18", (batch, backend, mode) => new ResNet18(batch, backend, 0, mode), n => new Sgd(n, learningRate: 0.01f, momentum: 0.9f)),
     ];
 

@@ -19,17 +19,27 @@ public sealed class CpuBackend : IBackend
 
     /// <param name="kernels">Which kernels to run.</param>
     /// <param name="threads">Threads for the fast kernels, the caller's included; 0 means <see cref="Environment.ProcessorCount"/>.</param>
-    public CpuBackend(CpuKernels kernels = CpuKernels.Fast, int threads = 0)
+    /// <param name="precision">The arithmetic of the fast kernels' matrix products; <see cref="MatrixPrecision.BFloat16"/> is opt-in (see there).</param>
+    /// <exception cref="PlatformNotSupportedException"><see cref="MatrixPrecision.BFloat16"/> on a machine without AVX512_BF16 or not Linux x64.</exception>
+    public CpuBackend(CpuKernels kernels = CpuKernels.Fast, int threads = 0, MatrixPrecision precision = MatrixPrecision.Single)
     {
         if (!Enum.IsDefined(kernels)) throw new ArgumentOutOfRangeException(nameof(kernels), kernels, "Unknown CPU kernel set.");
+        if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown matrix precision.");
+        if (precision == MatrixPrecision.BFloat16 && kernels != CpuKernels.Fast)
+            throw new ArgumentException("bf16 matrix products are a mode of the fast kernels; the reference kernels are fp32 only.", nameof(precision));
+        if (precision == MatrixPrecision.BFloat16 && Fast.Bf16Kernel.UnsupportedReason is { } reason) throw new PlatformNotSupportedException(reason);
+        Precision = precision;
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must be 0 (all processors) or positive.");
         Kernels = kernels;
         Threads = kernels == CpuKernels.Reference ? 1 : threads == 0 ? Environment.ProcessorCount : threads;
-        if (kernels == CpuKernels.Fast) _pool = new Fast.WorkerPool(Threads);
+        if (kernels == CpuKernels.Fast) _pool = new Fast.WorkerPool(Threads, precision == MatrixPrecision.BFloat16 ? Fast.GemmKernel.Bf16 : null);
     }
 
+    /// <summary>The arithmetic of the matrix products, chosen at construction.</summary>
+    public MatrixPrecision Precision { get; }
+
     /// <inheritdoc/>
-    public string Name => Kernels == CpuKernels.Fast ? "cpu" : "cpu-reference";
+    public string Name => Kernels == CpuKernels.Reference ? "cpu-reference" : Precision == MatrixPrecision.BFloat16 ? "cpu-bf16" : "cpu";
 
     /// <summary>The kernel set chosen at construction.</summary>
     public CpuKernels Kernels { get; }

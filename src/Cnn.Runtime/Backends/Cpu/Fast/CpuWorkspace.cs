@@ -59,13 +59,19 @@ internal sealed unsafe class CpuWorkspace
     private readonly (int M, int N, int K)[] _gemmBuiltFor;
     private int _gemmM = 1, _gemmN = 1, _gemmK = 1;
 
-    public CpuWorkspace(int workers)
+    /// <param name="workers">Threads that take slots.</param>
+    /// <param name="kernel">The GEMM kernel of every worker's <see cref="Gemm"/> workspace: the operators pack for it.</param>
+    public CpuWorkspace(int workers, GemmKernel kernel)
     {
         _workers = workers;
+        Kernel = kernel;
         _arrays = new float[]?[RegionCount * workers];
         _gemm = new GemmWorkspace?[workers];
         _gemmBuiltFor = new (int, int, int)[workers];
     }
+
+    /// <summary>The GEMM kernel of this backend: <see cref="SgemmKernels.Best"/>, or <see cref="GemmKernel.Bf16"/> when the backend computes in bf16.</summary>
+    public GemmKernel Kernel { get; }
 
     /// <summary>Makes <paramref name="region"/> hold at least <paramref name="floats"/> floats for each worker.</summary>
     public void Reserve(Region region, long floats)
@@ -103,7 +109,7 @@ internal sealed unsafe class CpuWorkspace
         GemmWorkspace? workspace = _gemm[worker];
         if (workspace is null || _gemmBuiltFor[worker] != (_gemmM, _gemmN, _gemmK))
         {
-            workspace = new GemmWorkspace(SgemmKernels.Best, _gemmM, _gemmN, _gemmK);
+            workspace = new GemmWorkspace(Kernel, _gemmM, _gemmN, _gemmK);
             _gemm[worker] = workspace;
             _gemmBuiltFor[worker] = (_gemmM, _gemmN, _gemmK);
         }

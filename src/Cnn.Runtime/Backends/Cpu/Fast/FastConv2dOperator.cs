@@ -51,7 +51,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     // Output rows per column matrix: OutHeight when a whole image fits the cap, else a band of rows.
     private readonly int _bandRows;
     private readonly bool _pointwise, _weightGradientByDots, _direct, _directWeightGradient;
-    private readonly GemmKernel _kernel = SgemmKernels.Best;
+    private readonly GemmKernel _kernel;
     private readonly WinogradConvolution? _winograd;
 
     // Packs the forward GEMM's columns straight from the images, for the convolutions it takes (null for the others, which unfold first).
@@ -102,7 +102,10 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _pool = pool;
         _workers = pool.Threads;
         _ws = pool.Workspace;
-        if (winograd ?? WinogradConvolution.Preferred(geometry))
+        _kernel = _ws.Kernel;
+        // Winograd's GEMMs are fp32 only: a bf16 backend convolves through im2col.
+        if (_kernel == GemmKernel.Bf16 && winograd == true) throw new ArgumentException("Winograd convolution has no bf16 GEMMs; a bf16 backend convolves through im2col.", nameof(winograd));
+        if (_kernel != GemmKernel.Bf16 && (winograd ?? WinogradConvolution.Preferred(geometry)))
         {
             int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
             if (from <= geometry.MaxBatch)
@@ -277,7 +280,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
     /// <summary>
     /// Packs rows [first, end) of every group's weights for the forward GEMM, as a packed matrix of
-    /// their own at float first·depth of the group's space: with first a multiple of MR, the shares
+    /// their own at the packed size of the first rows in the group's space: with first a multiple of MR, the shares
     /// of all workers tile that space without overlap.
     /// </summary>
     private void PackWeights(int first, int end)
@@ -285,7 +288,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         float* packed = _packedWeights;
         for (int group = 0; group < _g.Groups; group++)
                 Sgemm.PackA(_kernel, end - first, _depth, _weight + ((long)group * _outGroup + first) * _depth, _depth, false,
-                    packed + (long)group * _packedGroup + (long)first * _depth);
+                    packed + (long)group * _packedGroup + Sgemm.PackedASize(_kernel, first, _depth));
     }
 
     /// <summary>
@@ -541,7 +544,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             int i0 = start * _mr, i1 = Math.Min(_outGroup, end * _mr);
             if (i0 >= i1) return;
             if (_splitPack) PackWeights(i0, i1);
-            MultiplySplitShare(ws, i1 - i0, 0, columns, packedWeights + (long)i0 * _depth, _splitOutput + (long)i0 * _outPlane);
+            MultiplySplitShare(ws, i1 - i0, 0, columns, packedWeights + Sgemm.PackedASize(_kernel, i0, _depth), _splitOutput + (long)i0 * _outPlane);
             for (int o = i0; o < i1; o++) Finish(_splitOutput + (long)o * _outPlane, _splitOutput + (long)o * _outPlane, columns, o);
         }
         else

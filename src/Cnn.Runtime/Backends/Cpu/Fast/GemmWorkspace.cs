@@ -13,6 +13,7 @@ internal sealed unsafe class GemmWorkspace
 
     public GemmWorkspace(GemmKernel kernel, int maxM, int maxN, int maxK)
     {
+        if (kernel == GemmKernel.Bf16 && Bf16Kernel.UnsupportedReason is { } reason) throw new PlatformNotSupportedException(reason);
         if (!SgemmKernels.IsSupported(kernel)) throw new PlatformNotSupportedException($"This processor cannot run the {kernel} GEMM kernel.");
         Kernel = kernel;
         Mr = SgemmKernels.Mr(kernel);

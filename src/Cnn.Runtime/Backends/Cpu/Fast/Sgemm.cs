@@ -32,7 +32,8 @@ internal static unsafe class Sgemm
     }
 
     /// <summary>Floats that <see cref="PackA"/> writes for an m×k op(A).</summary>
-    public static int PackedASize(GemmKernel kernel, int m, int k) => RoundUp(m, SgemmKernels.Mr(kernel)) * k;
+    public static int PackedASize(GemmKernel kernel, int m, int k) =>
+        kernel == GemmKernel.Bf16 ? Bf16Gemm.PackedASize(m, k) : RoundUp(m, SgemmKernels.Mr(kernel)) * k;
 
     /// <summary>
     /// C[m×n] = op(A)[m×k]·op(B)[k×n], or C += … when <paramref name="accumulate"/>. op(A)[i, p] is
@@ -67,6 +68,11 @@ internal static unsafe class Sgemm
     /// </summary>
     public static void PackA(GemmKernel kernel, int m, int k, float* a, int lda, bool transA, float* packed)
     {
+        if (kernel == GemmKernel.Bf16)
+        {
+            Bf16Gemm.PackA(m, k, a, lda, transA, packed);
+            return;
+        }
         int mr = SgemmKernels.Mr(kernel), block = DepthBlock(k), mPadded = RoundUp(m, mr);
         for (int pc = 0; pc < k; pc += block)
         {
@@ -85,6 +91,13 @@ internal static unsafe class Sgemm
         {
             if (!accumulate)
                 for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+            return;
+        }
+        if (ws.Kernel == GemmKernel.Bf16)
+        {
+            // The bf16 GEMM packs its own k-pair panels from a B stored whole; nothing else hands it one.
+            if (b is not StridedB whole) throw new NotSupportedException($"The bf16 GEMM takes a stored B, not a {typeof(TSource).Name}.");
+            Bf16Gemm.Run(ws, m, n, k, a, lda, transA, packedA, whole.B, whole.Ldb, whole.TransB, c, ldc, accumulate);
             return;
         }
 
@@ -191,10 +204,14 @@ internal static unsafe class Sgemm
     /// <summary>A B stored whole: row-major with leading dimension ldb, or its transpose.</summary>
     private readonly struct StridedB(float* b, int ldb, bool transB) : IPanelSource
     {
+        public float* B { get; } = b;
+        public int Ldb { get; } = ldb;
+        public bool TransB { get; } = transB;
+
         public void Pack(GemmWorkspace ws, int pc, int kc, int jc, int nc)
         {
-            if (transB) PackBTransposed(ws, b + (long)jc * ldb + pc, ldb, kc, nc);
-            else PackBRows(ws, b + (long)pc * ldb + jc, ldb, kc, nc);
+            if (TransB) PackBTransposed(ws, B + (long)jc * Ldb + pc, Ldb, kc, nc);
+            else PackBRows(ws, B + (long)pc * Ldb + jc, Ldb, kc, nc);
         }
     }
 

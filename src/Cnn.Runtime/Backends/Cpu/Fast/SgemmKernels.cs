@@ -15,6 +15,13 @@ internal enum GemmKernel
 
     /// <summary>An 8×32 tile of Vector512 accumulators (16 of the 32 zmm registers).</summary>
     Avx512,
+
+    /// <summary>
+    /// A 12×32 tile of fp32 accumulators fed by bf16 operands (<see cref="Bf16Kernel"/>, AVX512_BF16,
+    /// Linux x64): <see cref="Sgemm"/> hands the product to <see cref="Bf16Gemm"/>. Never chosen by
+    /// itself; a backend opts in with <see cref="MatrixPrecision.BFloat16"/>.
+    /// </summary>
+    Bf16,
 }
 
 /// <summary>
@@ -32,15 +39,16 @@ internal static unsafe class SgemmKernels
     public static bool IsSupported(GemmKernel kernel) => kernel switch
     {
         GemmKernel.Avx512 => Avx512F.IsSupported,
+        GemmKernel.Bf16 => Bf16Kernel.IsSupported,
         GemmKernel.Avx2 => Avx2.IsSupported && Fma.IsSupported,
         _ => true,
     };
 
     /// <summary>Rows of the register tile.</summary>
-    public static int Mr(GemmKernel kernel) => kernel switch { GemmKernel.Avx512 => 8, GemmKernel.Avx2 => 6, _ => 4 };
+    public static int Mr(GemmKernel kernel) => kernel switch { GemmKernel.Bf16 => Bf16Kernel.DefaultRows, GemmKernel.Avx512 => 8, GemmKernel.Avx2 => 6, _ => 4 };
 
     /// <summary>Columns of the register tile.</summary>
-    public static int Nr(GemmKernel kernel) => kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
+    public static int Nr(GemmKernel kernel) => kernel switch { GemmKernel.Bf16 => 16 * Bf16Kernel.DefaultVectors, GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
 
     /// <summary>Columns of the B panel that holds the last <paramref name="columns"/> columns: NR, or 16 where the AVX-512 kernel has a narrow variant.</summary>
     public static int PanelWidth(GemmKernel kernel, int columns) => kernel == GemmKernel.Avx512 && columns <= 16 ? 16 : Nr(kernel);

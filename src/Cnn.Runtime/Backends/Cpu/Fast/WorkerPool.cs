@@ -40,11 +40,13 @@ internal sealed class WorkerPool : IDisposable
     private Exception? _error;
     private volatile bool _disposed;
 
-    public WorkerPool(int threads)
+    /// <param name="threads">Threads, the caller's included.</param>
+    /// <param name="kernel">The GEMM kernel of the workspace (see <see cref="CpuWorkspace.Kernel"/>); null: <see cref="SgemmKernels.Best"/>.</param>
+    public WorkerPool(int threads, GemmKernel? kernel = null)
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads));
         Threads = threads;
-        Workspace = new CpuWorkspace(threads);
+        Workspace = new CpuWorkspace(threads, kernel ?? SgemmKernels.Best);
         _threads = new Thread[threads - 1];
         _start = new SemaphoreSlim[threads - 1];
         _sleeping = new int[threads - 1];
