@@ -13,8 +13,8 @@ internal static class SampleCommand
         var defaults = new SampleOptions();
         var preset = new Option<string>("--preset")
         {
-            Description = "best: the settings that reach the best accuracy in about five minutes on two cores, " +
-                "--model best --epochs 15 --lr 0.004 --augment (AdamW, one-cycle schedule); options given beside it win",
+            Description = "best: the settings that reach the best accuracy in five minutes on two cores (93.8 % in 3:58), " +
+                "--model best --epochs 14 --lr 0.004 --augment (AdamW, one-cycle schedule); options given beside it win",
             HelpName = "best",
         };
         preset.Validators.Add(result =>
@@ -25,7 +25,7 @@ internal static class SampleCommand
         preset.CompletionSources.Add("best");
         var model = new Option<string>("--model")
         {
-            Description = "mnist (the PyTorch tutorial net), lenet5, bn (the tutorial net with batch norm), or best (bn with dropout)",
+            Description = "mnist (the PyTorch tutorial net), lenet5, bn (the tutorial net with batch norm), or best (bn with a wider second convolution and dropout)",
             HelpName = "NAME",
             DefaultValueFactory = _ => defaults.Model,
         };
