@@ -57,7 +57,7 @@ public unsafe class Bf16GemmTests
         foreach (bool transA in new[] { false, true })
         foreach (bool transB in new[] { false, true })
         foreach (bool accumulate in new[] { false, true })
-            Check(m, n, k, transA, transB, accumulate);
+            SgemmTests.Check(GemmKernel.Bf16, m, n, k, transA, transB, accumulate);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public unsafe class Bf16GemmTests
         foreach ((int m, int n, int k) in sizes)
         foreach (bool transA in new[] { false, true })
         foreach (bool transB in new[] { false, true })
-            Check(m, n, k, transA, transB, accumulate: true, prepack: true);
+            SgemmTests.Check(GemmKernel.Bf16, m, n, k, transA, transB, accumulate: true, prepack: true);
     }
 
     [Fact]
@@ -89,55 +89,6 @@ public unsafe class Bf16GemmTests
         Assert.Equal(Bf16Kernel.UnsupportedReason, error.Message);
         return false;
     }
-
-    private static void Check(int m, int n, int k, bool transA, bool transB, bool accumulate, bool prepack = false)
-    {
-        const GemmKernel kernel = GemmKernel.Bf16;
-        int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 2, ldc = n + 5;
-        float[] a = TestArrays.UniformSingle(81, (transA ? k : m) * lda), b = TestArrays.UniformSingle(82, (transB ? n : k) * ldb);
-        float[] c = TestArrays.UniformSingle(83, m * ldc), original = (float[])c.Clone();
-        var ws = new GemmWorkspace(kernel, m, n, k);
-        fixed (float* pa = a, pb = b, pc = c)
-        {
-            if (prepack)
-            {
-                float[] packed = new float[Sgemm.PackedASize(kernel, m, k)];
-                fixed (float* pp = packed)
-                {
-                    Sgemm.PackA(kernel, m, k, pa, lda, transA, pp);
-                    Sgemm.MultiplyPacked(ws, m, n, k, pp, pb, ldb, transB, pc, ldc, accumulate);
-                }
-            }
-            else
-            {
-                Sgemm.Multiply(ws, m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
-            }
-        }
-
-        for (int i = 0; i < m; i++)
-        for (int j = 0; j < ldc; j++)
-        {
-            int index = i * ldc + j;
-            if (j >= n)
-            {
-                Assert.Equal(original[index], c[index]);
-                continue;
-            }
-            double sum = accumulate ? original[index] : 0, magnitude = Math.Abs(sum);
-            for (int p = 0; p < k; p++)
-            {
-                double term = Rounded(a[transA ? p * lda + i : i * lda + p]) * Rounded(b[transB ? j * ldb + p : p * ldb + j]);
-                sum += term;
-                magnitude += Math.Abs(term);
-            }
-            // Only fp32 accumulation error is left: well under k·2⁻²⁴ of the magnitude.
-            double error = Math.Abs(sum - c[index]);
-            if (error > 1e-5 * magnitude + 1e-30)
-                Assert.Fail($"bf16 {m}x{n}x{k} transA={transA} transB={transB} accumulate={accumulate} prepack={prepack}: C[{i},{j}] = {c[index]}, expected {sum}.");
-        }
-    }
-
-    private static double Rounded(float value) => BFloat16.ToSingle(BFloat16.Round(value));
 
     // Nearest-even from first principles: the two bf16 neighbours of the value, compared in double.
     private static ushort ReferenceRound(float value)

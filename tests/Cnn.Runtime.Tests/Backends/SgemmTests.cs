@@ -39,7 +39,11 @@ public unsafe class SgemmTests
             Check(kernel, m, n, k, transA, transB, accumulate: true, prepack: true);
     }
 
-    private static void Check(GemmKernel kernel, int m, int n, int k, bool transA, bool transB, bool accumulate, bool prepack = false)
+    /// <summary>
+    /// One product against a double-precision GEMM of the same operands, as the kernel sees them: the
+    /// bf16 kernel's rounded to bf16 (<see cref="BFloat16"/>), so that only the fp32 accumulation differs.
+    /// </summary>
+    internal static void Check(GemmKernel kernel, int m, int n, int k, bool transA, bool transB, bool accumulate, bool prepack = false)
     {
         // Leading dimensions wider than the matrices, to prove that strides are honoured.
         int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 2, ldc = n + 5;
@@ -75,15 +79,18 @@ public unsafe class SgemmTests
             double sum = accumulate ? original[index] : 0, magnitude = Math.Abs(sum);
             for (int p = 0; p < k; p++)
             {
-                double term = (double)a[transA ? p * lda + i : i * lda + p] * b[transB ? j * ldb + p : p * ldb + j];
+                double term = Operand(kernel, a[transA ? p * lda + i : i * lda + p]) * Operand(kernel, b[transB ? j * ldb + p : p * ldb + j]);
                 sum += term;
                 magnitude += Math.Abs(term);
             }
             double error = Math.Abs(sum - c[index]);
             if (error > 1e-5 * magnitude + 1e-30)
-                Assert.Fail($"{kernel} {m}x{n}x{k} transA={transA} transB={transB} accumulate={accumulate}: C[{i},{j}] = {c[index]}, expected {sum}.");
+                Assert.Fail($"{kernel} {m}x{n}x{k} transA={transA} transB={transB} accumulate={accumulate} prepack={prepack}: C[{i},{j}] = {c[index]}, expected {sum}.");
         }
     }
+
+    private static double Operand(GemmKernel kernel, float value) =>
+        kernel == GemmKernel.Bf16 ? BFloat16.ToSingle(BFloat16.Round(value)) : value;
 
     [Fact]
     public void Multiply_WithZeroDepth_ClearsOrKeepsC()

@@ -423,7 +423,6 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         int columns = count * _outPlane;
         float* columnBuffer = _ws.Get(CpuWorkspace.Region.Columns, worker), scratch = _ws.Get(CpuWorkspace.Region.Scratch, worker), packedWeights = _packedWeights;
         float* image = _input + (long)first * _g.InputSize;
-        float* b = _pointwise ? image : columnBuffer;
 
         // One image writes its output directly; several go through the scratch matrix, one band per image.
         float* target = count == 1 ? _output + (long)first * _g.OutputSize : scratch;
@@ -432,15 +431,15 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             ImplicitColumns.Source source = _implicit.For(image);
             Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights, ref source, target, columns, accumulate: false);
         }
-        else if (!_pointwise)
+        else
         {
-            for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
-        }
-        for (int group = 0; group < _g.Groups && _implicit is null; group++)
-        {
-            Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights + (long)group * _packedGroup,
-                b + (long)group * _depth * columns, columns, false,
-                target + (long)group * _outGroup * columns, columns, accumulate: false);
+            float* b = _pointwise ? image : columnBuffer;
+            if (!_pointwise)
+                for (int j = 0; j < count; j++) Im2Col.Unfold(_g, image + (long)j * _g.InputSize, columnBuffer + j * _outPlane, columns);
+            for (int group = 0; group < _g.Groups; group++)
+                Sgemm.MultiplyPacked(ws, _outGroup, columns, _depth, packedWeights + (long)group * _packedGroup,
+                    b + (long)group * _depth * columns, columns, false,
+                    target + (long)group * _outGroup * columns, columns, accumulate: false);
         }
 
         if (count == 1)

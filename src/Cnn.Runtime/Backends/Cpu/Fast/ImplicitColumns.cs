@@ -18,6 +18,7 @@ namespace Cnn.Backends.Cpu.Fast;
 /// </summary>
 internal sealed unsafe class ImplicitColumns
 {
+    // The AVX-512 kernel's panels: NR = 32 columns, two vectors of 16.
     private const int Lanes = 16, PanelColumns = 2 * Lanes;
 
     private readonly int _plane, _inPlane, _inputSize, _taps, _tableStride;
@@ -28,7 +29,7 @@ internal sealed unsafe class ImplicitColumns
 
     /// <summary>Whether the convolution <paramref name="g"/>, run by <paramref name="kernel"/>, can pack its columns here.</summary>
     public static bool Applies(in Conv2dGeometry g, GemmKernel kernel) =>
-        kernel == GemmKernel.Avx512 && SgemmKernels.Nr(kernel) == PanelColumns && Avx512F.IsSupported
+        kernel == GemmKernel.Avx512 && Avx512F.IsSupported
         && g.Groups == 1 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.OutWidth == g.InWidth
         && g.OutHeight * g.OutWidth >= PanelColumns;
 
