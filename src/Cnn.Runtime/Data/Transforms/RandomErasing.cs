@@ -48,19 +48,11 @@ public sealed class RandomErasing : IImageTransform
     /// <exception cref="ArgumentException">A range is not positive or not ordered, or the scale exceeds 1.</exception>
     public (int Top, int Left, int Height, int Width)? SampleRectangle(int height, int width, ref SeededRandom random)
     {
-        if (!(MinScale > 0 && MinScale <= MaxScale && MaxScale <= 1))
-            throw new ArgumentException($"The scale range must satisfy 0 < min <= max <= 1; got [{MinScale}, {MaxScale}].");
-        if (!(MinRatio > 0 && MinRatio <= MaxRatio) || float.IsInfinity(MaxRatio))
-            throw new ArgumentException($"The ratio range must be positive and ordered; got [{MinRatio}, {MaxRatio}].");
-
-        double area = (double)height * width;
-        double logMin = Math.Log(MinRatio), logMax = Math.Log(MaxRatio);
+        ScaleAndRatio.Validate(MinScale, MaxScale, MinRatio, MaxRatio);
         for (int attempt = 0; attempt < 10; attempt++)
         {
-            double targetArea = area * RandomAffine.Uniform(ref random, MinScale, MaxScale);
-            double aspect = Math.Exp(RandomAffine.Uniform(ref random, logMin, logMax));
-            int h = (int)Math.Round(Math.Sqrt(targetArea * aspect), MidpointRounding.ToEven);
-            int w = (int)Math.Round(Math.Sqrt(targetArea / aspect), MidpointRounding.ToEven);
+            // The ratio is height over width.
+            (int h, int w) = ScaleAndRatio.DrawSides((double)height * width, MinScale, MaxScale, MinRatio, MaxRatio, ref random);
             if (h < height && w < width)
                 return (random.NextInt(height - h + 1), random.NextInt(width - w + 1), h, w);
         }

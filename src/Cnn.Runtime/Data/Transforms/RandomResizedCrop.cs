@@ -47,19 +47,11 @@ public sealed class RandomResizedCrop : IImageTransform
     /// <summary>Draws the window for an image of <paramref name="height"/>×<paramref name="width"/>; it always lies inside the image.</summary>
     public (int Top, int Left, int Height, int Width) SampleWindow(int height, int width, ref SeededRandom random)
     {
-        if (!(MinScale > 0 && MinScale <= MaxScale && MaxScale <= 1))
-            throw new ArgumentException($"The scale range must satisfy 0 < min <= max <= 1; got [{MinScale}, {MaxScale}].");
-        if (!(MinRatio > 0 && MinRatio <= MaxRatio) || float.IsInfinity(MaxRatio))
-            throw new ArgumentException($"The ratio range must be positive and ordered; got [{MinRatio}, {MaxRatio}].");
-
-        double area = (double)height * width;
-        double logMin = Math.Log(MinRatio), logMax = Math.Log(MaxRatio);
+        ScaleAndRatio.Validate(MinScale, MaxScale, MinRatio, MaxRatio);
         for (int attempt = 0; attempt < 10; attempt++)
         {
-            double targetArea = area * RandomAffine.Uniform(ref random, MinScale, MaxScale);
-            double aspect = Math.Exp(RandomAffine.Uniform(ref random, logMin, logMax));
-            int w = (int)Math.Round(Math.Sqrt(targetArea * aspect), MidpointRounding.ToEven);
-            int h = (int)Math.Round(Math.Sqrt(targetArea / aspect), MidpointRounding.ToEven);
+            // The ratio is width over height.
+            (int w, int h) = ScaleAndRatio.DrawSides((double)height * width, MinScale, MaxScale, MinRatio, MaxRatio, ref random);
             if (w > 0 && w <= width && h > 0 && h <= height)
             {
                 int top = random.NextInt(height - h + 1);
