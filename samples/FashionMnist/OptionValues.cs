@@ -14,11 +14,17 @@ internal static class OptionValues
     public static int Positive(ArgumentResult result) => Parse(result, "a positive integer",
         (string text, out int n) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out n) && n > 0);
 
+    public static int NonNegative(ArgumentResult result) => Parse(result, "a non-negative integer",
+        (string text, out int n) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out n));
+
     public static ulong Seed(ArgumentResult result) => Parse(result, "a non-negative integer",
         (string text, out ulong n) => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out n));
 
     public static float PositiveSingle(ArgumentResult result) => Parse(result, "a positive number",
         (string text, out float x) => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out x) && x > 0 && float.IsFinite(x));
+
+    public static float Fraction(ArgumentResult result) => Parse(result, "a number in [0, 1)",
+        (string text, out float x) => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out x) && x >= 0 && x < 1);
 
     private static T Parse<T>(ArgumentResult result, string expected, TryParse<T> tryParse)
     {

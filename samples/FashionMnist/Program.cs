@@ -7,6 +7,7 @@ using Cnn.Backends.Cpu;
 using Cnn.Data;
 using Cnn.Data.Transforms;
 using Cnn.IO;
+using Cnn.Losses;
 using Cnn.Models;
 using Cnn.Optimizers;
 using Cnn.Training;
@@ -51,6 +52,7 @@ static int Train(SampleOptions options)
         Normalization = Normalization.FashionMnist,
         Seed = options.Seed,
         Progress = new ConsoleProgress(),
+        Loss = options.LabelSmoothing > 0 ? new LabelSmoothingCrossEntropyLoss(options.LabelSmoothing) : null,
     };
     var clock = Stopwatch.StartNew();
     IReadOnlyList<EpochResult> history;
@@ -58,9 +60,16 @@ static int Train(SampleOptions options)
     {
         // Random horizontal flips, on a background worker; the one-cycle schedule runs per step.
         var steps = (long)options.Epochs * ((train.Count + options.BatchSize - 1) / options.BatchSize);
-        var transform = new Compose(new RandomHorizontalFlip(0.5f), new Normalize(Normalization.FashionMnist));
+        // With --crop-padding, also random shifts: torchvision's RandomCrop(28, padding) with zero fill.
+        IImageTransform[] transforms = options.CropPadding > 0
+            ? [new RandomHorizontalFlip(0.5f), new RandomCrop(28) { Padding = options.CropPadding }, new Normalize(Normalization.FashionMnist)]
+            : [new RandomHorizontalFlip(0.5f), new Normalize(Normalization.FashionMnist)];
+        var transform = new Compose(transforms);
+        ICallback[] callbacks = options.EmaDecay > 0
+            ? [new OneCycleLR(options.LearningRate, steps), new ExponentialMovingAverage(options.EmaDecay)]
+            : [new OneCycleLR(options.LearningRate, steps)];
         using var loader = new PrefetchingLoader(new ImageDatasetSource(train), options.BatchSize, transform, shuffle: true, seed: options.Seed, workers: 1);
-        history = network.Fit(loader, validation: null, fit with { Callbacks = [new OneCycleLR(options.LearningRate, steps)] });
+        history = network.Fit(loader, validation: null, fit with { Callbacks = callbacks });
     }
     else
     {
@@ -71,6 +80,12 @@ static int Train(SampleOptions options)
     Evaluation evaluation = network.Evaluate(test, batchSize: 256, Normalization.FashionMnist);
     double imagesPerSecond = (double)train.Count * options.Epochs / history.Sum(e => e.Seconds);
     Console.WriteLine($"test accuracy {evaluation.Accuracy:P2}, test loss {evaluation.Loss:F4}; trained {options.Epochs} epochs in {trainSeconds:F1}s ({imagesPerSecond:N0} img/s)");
+    if (options.Augment)
+    {
+        // Flip test-time augmentation: the probabilities of each test image and its mirror image, averaged.
+        Evaluation tta = network.EvaluateTta(test, [new RandomHorizontalFlip(1f)], batchSize: 256, Normalization.FashionMnist);
+        Console.WriteLine($"test accuracy with flip TTA {tta.Accuracy:P2}, test loss {tta.Loss:F4}");
+    }
 
     int sample = 0;
     Prediction prediction = network.Predict(test.GetImage(sample), test.ClassNames, Normalization.FashionMnist);
