@@ -80,10 +80,11 @@ static int Train(SampleOptions options)
     Evaluation evaluation = network.Evaluate(test, batchSize: 256, Normalization.FashionMnist);
     double imagesPerSecond = (double)train.Count * options.Epochs / history.Sum(e => e.Seconds);
     Console.WriteLine($"test accuracy {evaluation.Accuracy:P2}, test loss {evaluation.Loss:F4}; trained {options.Epochs} epochs in {trainSeconds:F1}s ({imagesPerSecond:N0} img/s)");
+    Evaluation? tta = null;
     if (options.Augment)
     {
         // Flip test-time augmentation: the probabilities of each test image and its mirror image, averaged.
-        Evaluation tta = network.EvaluateTta(test, [new RandomHorizontalFlip(1f)], batchSize: 256, Normalization.FashionMnist);
+        tta = network.EvaluateTta(test, [new RandomHorizontalFlip(1f)], batchSize: 256, Normalization.FashionMnist);
         Console.WriteLine($"test accuracy with flip TTA {tta.Accuracy:P2}, test loss {tta.Loss:F4}");
     }
 
@@ -101,7 +102,7 @@ static int Train(SampleOptions options)
     {
         var report = new SampleReport(network.ArchitectureName, evaluation.Accuracy, evaluation.Loss, options.Epochs, options.BatchSize,
             options.LearningRate, options.Augment, options.Seed, train.Count, trainSeconds, imagesPerSecond,
-            network.ParameterInfos.Sum(p => (long)p.Length), history);
+            network.ParameterInfos.Sum(p => (long)p.Length), history, tta?.Accuracy);
         AtomicFile.WriteAllText(options.ReportPath, JsonSerializer.Serialize(report, ReportJsonContext.Default.SampleReport));
         Console.WriteLine($"report written to {options.ReportPath}");
     }

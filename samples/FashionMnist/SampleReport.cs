@@ -3,7 +3,7 @@ using Cnn.Training;
 
 namespace FashionMnist;
 
-/// <summary>What <c>--report</c> writes: the run's settings and results, with the per-epoch history.</summary>
+/// <summary>What <c>--report</c> writes: the run's settings and results, with the per-epoch history; with <c>--augment</c>, also the test accuracy under flip test-time augmentation (null without).</summary>
 internal sealed record SampleReport(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("test_accuracy")] double TestAccuracy,
@@ -17,4 +17,5 @@ internal sealed record SampleReport(
     [property: JsonPropertyName("train_seconds")] double TrainSeconds,
     [property: JsonPropertyName("train_images_per_second")] double TrainImagesPerSecond,
     [property: JsonPropertyName("parameters")] long Parameters,
-    [property: JsonPropertyName("history")] IReadOnlyList<EpochResult> History);
+    [property: JsonPropertyName("history")] IReadOnlyList<EpochResult> History,
+    [property: JsonPropertyName("test_accuracy_flip_tta")] double? TestAccuracyFlipTta);
