@@ -31,6 +31,8 @@ public class FastPathEquivalenceTests
             data.Add("inception-7x1", 3, threads);
             data.Add("non-square-strided-dilated", 4, threads);
             data.Add("direct-1x5", 4, threads);
+            data.Add("direct-5-two-steps", 3, threads);
+            data.Add("direct-7", 2, threads);
             data.Add("split-rows-7x1", 1, threads);
             data.Add("split-bands-odd-height", 1, threads);
             data.Add("split-bands-pointwise", 1, threads);
@@ -64,6 +66,10 @@ public class FastPathEquivalenceTests
         "split-channel-rows" => Geometries.Conv(64, 64, 6, 6, 96, 3, padding: 1),
         // Small enough for the direct path: 3 input channels × (1, 5) taps, 6 outputs.
         "direct-1x5" => Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 1, 0, 2, 1, 1, 1, true),
+        // Direct, 5 output channels in one block, rows of 35 outputs: a 512-bit step of 32 and one of 3.
+        "direct-5-two-steps" => Geometries.Conv(64, 2, 9, 35, 5, 3, padding: 1),
+        // Direct, 7 output channels: two blocks (4 + 3 on 256 bits, 6 + 1 on 512).
+        "direct-7" => Geometries.Conv(64, 1, 12, 12, 7, 3),
         _ => throw new ArgumentException(name),
     };
 

@@ -10,7 +10,7 @@ namespace Cnn.Runtime.Tests.Backends;
 /// Fused convolution and linear steps (bias, batch norm in evaluation form, activation in one pass)
 /// against an independent double-precision reference: the reference convolution, PyTorch's
 /// evaluation-mode batch norm formula, then the reference activation. Both the fast kernels, on every
-/// forward path (chunked, banded, split batch-1, direct first layer, pointwise, grouped), and the
+/// forward path (chunked, banded, split batch-1, direct first layer, channel-vector, pointwise, grouped), and the
 /// sequential form that other backends get are checked.
 /// </summary>
 public class FusedOperatorTests
@@ -20,7 +20,7 @@ public class FusedOperatorTests
     public static TheoryData<string, string, int, int> ConvCases()
     {
         var data = new TheoryData<string, string, int, int>();
-        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "pointwise", "groups", "banded", "winograd" })
+        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "channel-vector", "pointwise", "groups", "banded", "winograd" })
         foreach (string epilogue in new[] { "relu", "bn", "bn-relu", "leaky", "tanh", "sigmoid", "silu", "gelu", "bn-nobias-relu" })
             data.Add(path, epilogue, path.StartsWith("split", StringComparison.Ordinal) ? 1 : 5, 2);
         data.Add("chunks", "bn-relu", 64, 3);
@@ -36,6 +36,8 @@ public class FusedOperatorTests
         "split-rows" => Geometries.Conv(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, bias),
         "split-columns" => Geometries.Conv(64, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, bias),
         "direct" => Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 1, 0, 2, 1, 1, 1, bias),
+        // LeNet-5's conv2, which the rule gives ChannelVectorConvolution where AVX-512 is (else the GEMM).
+        "channel-vector" => Geometries.Conv(64, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, bias),
         "pointwise" => Geometries.Conv(64, 16, 7, 9, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, bias),
         "groups" => Geometries.Conv(64, 8, 9, 9, 12, 3, 3, 2, 2, 1, 1, 1, 1, 2, bias),
         "banded" => Geometries.Conv(64, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, bias),
@@ -111,9 +113,9 @@ public class FusedOperatorTests
     public static TheoryData<string, string, string, int, int> PoolCases()
     {
         var data = new TheoryData<string, string, string, int, int>();
-        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "banded" })
+        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "channel-vector", "banded" })
         foreach (string pool in new[] { "max2", "avg2", "max3s2p1" })
-            data.Add(path, pool, path == "direct" ? "relu" : "bn-relu", path.StartsWith("split", StringComparison.Ordinal) ? 1 : 5, 2);
+            data.Add(path, pool, path is "direct" or "channel-vector" ? "relu" : "bn-relu", path.StartsWith("split", StringComparison.Ordinal) ? 1 : 5, 2);
         data.Add("chunks", "max2", "none", 7, 3);
         data.Add("chunks", "avg2", "tanh", 64, 2);
         return data;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -8,9 +9,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// channels, stride 1, no dilation, one group (LeNet's 1→6 5×5). There, im2col would copy every
 /// pixel 25 times into a GEMM whose tiles hold 6 useful rows of 8 and a depth of only 25.
 /// Instead each image is copied once into a zero-padded buffer, and every output row is
-/// y[o, oy, ·] = b[o] + Σ_c Σ_kh Σ_kw w[o, c, kh, kw]·xpad[c, oy + kh, · + kw], sixteen outputs
-/// (two vectors) at a time, with up to four output channels sharing each load of the input, so that
-/// six to eight independent chains of multiply-adds hide most of their latency. The weight gradient
+/// y[o, oy, ·] = b[o] + Σ_c Σ_kh Σ_kw w[o, c, kh, kw]·xpad[c, oy + kh, · + kw], thirty-two outputs
+/// (two 512-bit vectors; sixteen, in two 256-bit vectors, without AVX-512) at a time, with up to four output channels (six on 512-bit vectors) sharing each load of the input, so that
+/// six to twelve independent chains of multiply-adds hide most of their latency. The weight gradient
 /// goes the same way round: dW[o, c, kh, kw] = Σ_oy Σ_ox dy[o, oy, ox]·xpad[c, oy + kh, ox + kw], one tap
 /// at a time, sixteen positions (one 512-bit vector) of two rows of up to four output channels at once
 /// against one load of the padded input, over a copy of dy whose rows are padded with zeros to whole steps. The input gradient (which
@@ -31,8 +32,14 @@ internal static unsafe class DirectConvolution
 
     private const int Lanes = 8;
 
-    /// <summary>Outputs of a row computed together: two vectors.</summary>
+    /// <summary>Outputs of a row that the weight gradient takes together: one 512-bit vector.</summary>
     private const int Step = 2 * Lanes;
+
+    /// <summary>
+    /// Outputs of a row that the forward pass computes together: two vectors, of sixteen lanes where
+    /// 512-bit vectors are accelerated (LeNet's 28 outputs in one step), else of eight.
+    /// </summary>
+    private static int ForwardStep => Vector512.IsHardwareAccelerated ? 2 * Vector512<float>.Count : Step;
 
     /// <summary>Whether a convolution of <paramref name="g"/> runs here.</summary>
     public static bool Applies(in Conv2dGeometry g) =>
@@ -43,8 +50,9 @@ internal static unsafe class DirectConvolution
     /// <summary>Floats of the padded copy of one image (a buffer per worker).</summary>
     public static int PaddedSize(in Conv2dGeometry g) => g.InChannels * PaddedHeight(g) * PaddedWidth(g);
 
-    // Wide enough for whole steps of outputs (the extra columns are zeros whose outputs are dropped).
-    private static int PaddedWidth(in Conv2dGeometry g) => (g.OutWidth + Step - 1) / Step * Step + g.KernelWidth - 1;
+    // Wide enough for whole forward steps of outputs (the extra columns are zeros whose outputs are
+    // dropped), and so for the weight gradient's rows, whose steps divide them.
+    private static int PaddedWidth(in Conv2dGeometry g) => (g.OutWidth + ForwardStep - 1) / ForwardStep * ForwardStep + g.KernelWidth - 1;
 
     private static int PaddedHeight(in Conv2dGeometry g) => g.OutHeight + g.KernelHeight - 1;
 
@@ -71,13 +79,16 @@ internal static unsafe class DirectConvolution
         int ph = PaddedHeight(g), pw = PaddedWidth(g);
         Pad(g, image, padded);
 
-        // Blocks of up to four output channels, as even as possible (6 → 3 + 3), so each keeps several FMA chains busy.
-        int blocks = (g.OutChannels + 3) / 4;
+        // Blocks of up to four output channels (six on 512-bit vectors, whose registers hold twelve
+        // accumulators), as even as possible (6 → 3 + 3 on 256 bits), so each keeps enough FMA chains busy.
+        int most = Vector512.IsHardwareAccelerated ? 6 : 4, blocks = (g.OutChannels + most - 1) / most;
         for (int block = 0; block < blocks; block++)
         {
             (int first, int end) = WorkerPool.Share(g.OutChannels, block, blocks);
             switch (end - first)
             {
+                case 6: Block<Six>(g, padded, ph, pw, weight, bias, output, first); break;
+                case 5: Block<Five>(g, padded, ph, pw, weight, bias, output, first); break;
                 case 4: Block<Four>(g, padded, ph, pw, weight, bias, output, first); break;
                 case 3: Block<Three>(g, padded, ph, pw, weight, bias, output, first); break;
                 case 2: Block<Two>(g, padded, ph, pw, weight, bias, output, first); break;
@@ -90,17 +101,23 @@ internal static unsafe class DirectConvolution
     private static void Block<TCount>(in Conv2dGeometry g, float* padded, int ph, int pw, float* weight, float* bias, float* output, int first)
         where TCount : struct, IChannelCount
     {
-        int count = TCount.Value, depth = g.InChannels * g.KernelHeight * g.KernelWidth, plane = g.OutHeight * g.OutWidth;
-        float* tile = stackalloc float[4 * Step];
+        int count = TCount.Value, depth = g.InChannels * g.KernelHeight * g.KernelWidth, plane = g.OutHeight * g.OutWidth, step = ForwardStep;
+        bool wide = Vector512.IsHardwareAccelerated;
+        Debug.Assert(wide || count <= 4, "The 256-bit kernel takes at most four channels.");
+        float* tile = stackalloc float[6 * 2 * Vector512<float>.Count];
         for (int oy = 0; oy < g.OutHeight; oy++)
         {
-            for (int ox = 0; ox < g.OutWidth; ox += Step)
+            for (int ox = 0; ox < g.OutWidth; ox += step)
             {
-                Accumulate<TCount>(padded + (long)oy * pw + ox, ph * pw, pw, g.InChannels, g.KernelHeight, g.KernelWidth,
-                    weight + (long)first * depth, depth, bias == null ? null : bias + first, tile);
-                int valid = Math.Min(Step, g.OutWidth - ox);
+                if (wide)
+                    Accumulate512<TCount>(padded + (long)oy * pw + ox, ph * pw, pw, g.InChannels, g.KernelHeight, g.KernelWidth,
+                        weight + (long)first * depth, depth, bias == null ? null : bias + first, tile);
+                else
+                    Accumulate<TCount>(padded + (long)oy * pw + ox, ph * pw, pw, g.InChannels, g.KernelHeight, g.KernelWidth,
+                        weight + (long)first * depth, depth, bias == null ? null : bias + first, tile);
+                int valid = Math.Min(step, g.OutWidth - ox);
                 for (int i = 0; i < count; i++)
-                    new ReadOnlySpan<float>(tile + i * Step, valid).CopyTo(new Span<float>(output + (long)(first + i) * plane + (long)oy * g.OutWidth + ox, valid));
+                    new ReadOnlySpan<float>(tile + i * step, valid).CopyTo(new Span<float>(output + (long)(first + i) * plane + (long)oy * g.OutWidth + ox, valid));
             }
         }
     }
@@ -167,6 +184,95 @@ internal static unsafe class DirectConvolution
         {
             a3.Store(tile + 3 * Step);
             c3.Store(tile + 3 * Step + Lanes);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Accumulate{TCount}"/> on 512-bit vectors, for up to six channels (twelve
+    /// accumulators): thirty-two outputs of one row for TCount channels into <paramref name="tile"/> (32 floats per channel).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate512<TCount>(float* origin, int channelStride, int rowStride, int inChannels, int kernelHeight, int kernelWidth,
+        float* weight, int depth, float* bias, float* tile)
+        where TCount : struct, IChannelCount
+    {
+        const int lanes = 16, step = 2 * lanes;
+        int count = TCount.Value;
+        float* w0 = weight, w1 = w0 + depth, w2 = w1 + depth, w3 = w2 + depth, w4 = w3 + depth, w5 = w4 + depth;
+        Vector512<float> a0 = Bias512(bias, 0), a1 = count > 1 ? Bias512(bias, 1) : default, a2 = count > 2 ? Bias512(bias, 2) : default, a3 = count > 3 ? Bias512(bias, 3) : default;
+        Vector512<float> a4 = count > 4 ? Bias512(bias, 4) : default, a5 = count > 5 ? Bias512(bias, 5) : default;
+        Vector512<float> c0 = a0, c1 = a1, c2 = a2, c3 = a3, c4 = a4, c5 = a5; // a: outputs 0 … 15, c: 16 … 31
+        int tap = 0;
+        for (int c = 0; c < inChannels; c++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                float* row = origin + (long)c * channelStride + (long)kh * rowStride;
+                for (int kw = 0; kw < kernelWidth; kw++, tap++)
+                {
+                    Vector512<float> x = Vector512.Load(row + kw), z = Vector512.Load(row + kw + lanes);
+                    Vector512<float> v0 = Vector512.Create(w0[tap]);
+                    a0 = Vector512.FusedMultiplyAdd(v0, x, a0);
+                    c0 = Vector512.FusedMultiplyAdd(v0, z, c0);
+                    if (count > 1)
+                    {
+                        Vector512<float> v1 = Vector512.Create(w1[tap]);
+                        a1 = Vector512.FusedMultiplyAdd(v1, x, a1);
+                        c1 = Vector512.FusedMultiplyAdd(v1, z, c1);
+                    }
+                    if (count > 2)
+                    {
+                        Vector512<float> v2 = Vector512.Create(w2[tap]);
+                        a2 = Vector512.FusedMultiplyAdd(v2, x, a2);
+                        c2 = Vector512.FusedMultiplyAdd(v2, z, c2);
+                    }
+                    if (count > 3)
+                    {
+                        Vector512<float> v3 = Vector512.Create(w3[tap]);
+                        a3 = Vector512.FusedMultiplyAdd(v3, x, a3);
+                        c3 = Vector512.FusedMultiplyAdd(v3, z, c3);
+                    }
+                    if (count > 4)
+                    {
+                        Vector512<float> v4 = Vector512.Create(w4[tap]);
+                        a4 = Vector512.FusedMultiplyAdd(v4, x, a4);
+                        c4 = Vector512.FusedMultiplyAdd(v4, z, c4);
+                    }
+                    if (count > 5)
+                    {
+                        Vector512<float> v5 = Vector512.Create(w5[tap]);
+                        a5 = Vector512.FusedMultiplyAdd(v5, x, a5);
+                        c5 = Vector512.FusedMultiplyAdd(v5, z, c5);
+                    }
+                }
+            }
+        }
+        a0.Store(tile);
+        c0.Store(tile + lanes);
+        if (count > 1)
+        {
+            a1.Store(tile + step);
+            c1.Store(tile + step + lanes);
+        }
+        if (count > 2)
+        {
+            a2.Store(tile + 2 * step);
+            c2.Store(tile + 2 * step + lanes);
+        }
+        if (count > 3)
+        {
+            a3.Store(tile + 3 * step);
+            c3.Store(tile + 3 * step + lanes);
+        }
+        if (count > 4)
+        {
+            a4.Store(tile + 4 * step);
+            c4.Store(tile + 4 * step + lanes);
+        }
+        if (count > 5)
+        {
+            a5.Store(tile + 5 * step);
+            c5.Store(tile + 5 * step + lanes);
         }
     }
 
@@ -294,6 +400,8 @@ internal static unsafe class DirectConvolution
 
     private static Vector256<float> Bias(float* bias, int channel) => bias == null ? Vector256<float>.Zero : Vector256.Create(bias[channel]);
 
+    private static Vector512<float> Bias512(float* bias, int channel) => bias == null ? Vector512<float>.Zero : Vector512.Create(bias[channel]);
+
     private interface IChannelCount
     {
         static abstract int Value { get; }
@@ -317,5 +425,15 @@ internal static unsafe class DirectConvolution
     private readonly struct Four : IChannelCount
     {
         public static int Value => 4;
+    }
+
+    private readonly struct Five : IChannelCount
+    {
+        public static int Value => 5;
+    }
+
+    private readonly struct Six : IChannelCount
+    {
+        public static int Value => 6;
     }
 }
