@@ -19,7 +19,7 @@ public class Bf16OperatorTests
     public static TheoryData<string, int> ConvCases()
     {
         var data = new TheoryData<string, int>();
-        foreach (string name in new[] { "odd", "stride2-padding1", "dilation2", "groups2", "pointwise", "mnist-conv2", "wide", "deep" })
+        foreach (string name in new[] { "odd", "stride2-padding1", "dilation2", "groups2", "pointwise", "mnist-conv2", "lenet-conv2", "wide", "deep" })
         foreach (int batch in new[] { 1, 7, 64 })
             data.Add(name, batch);
         return data;
@@ -33,6 +33,7 @@ public class Bf16OperatorTests
         "groups2" => Geometries.Conv(batch, 4, 8, 7, 6, 3, padding: 1, groups: 2),
         "pointwise" => Geometries.Conv(batch, 6, 5, 7, 9, 1),
         "mnist-conv2" => Geometries.Conv(batch, 32, 14, 14, 64, 3, padding: 1),
+        "lenet-conv2" => Geometries.Conv(batch, 6, 14, 14, 16, 5), // the channel-vector path on fp32; im2col in bf16
         "wide" => Geometries.Conv(batch, 16, 13, 12, 40, 3, padding: 1),
         "deep" => Geometries.Conv(batch, 48, 7, 6, 30, 3, padding: 1), // depth 432: two depth blocks
         _ => throw new ArgumentException(name),
@@ -64,6 +65,17 @@ public class Bf16OperatorTests
 
     private static float[] Rounded(ulong seed, int length) =>
         Array.ConvertAll(TestArrays.UniformSingle(seed, length), v => BFloat16.ToSingle(BFloat16.Round(v)));
+
+    [Fact]
+    public void FastConv2dOperator_OnBf16_RefusesTheFp32OnlyPaths()
+    {
+        if (!Bf16Kernel.IsSupported) return; // Bf16GemmTests checks the refusal
+        using var h = new BackendHarness(CpuKernels.Fast, precision: MatrixPrecision.BFloat16);
+        Conv2dGeometry g = Geometries.Conv(64, 6, 14, 14, 16, 5);
+        Assert.Equal("winograd", Assert.Throws<ArgumentException>(() => new FastConv2dOperator(Geometries.Conv(64, 8, 10, 10, 8, 3, padding: 1), h.Backend.Pool, winograd: true)).ParamName);
+        Assert.Equal("channelVector", Assert.Throws<ArgumentException>(() => new FastConv2dOperator(g, h.Backend.Pool, channelVector: true)).ParamName);
+        Assert.False(new FastConv2dOperator(g, h.Backend.Pool).UsesChannelVector);
+    }
 
     private static float[][] RunConv(CpuKernels kernels, MatrixPrecision precision, Conv2dGeometry g, int batch, float[] x, float[] w, float[] b, float[] dy)
     {

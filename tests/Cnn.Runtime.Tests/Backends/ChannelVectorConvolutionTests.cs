@@ -107,6 +107,7 @@ public class ChannelVectorConvolutionTests
         Assert.False(ChannelVectorConvolution.Preferred(Geometries.Conv(64, 6, 14, 14, 16, 5, stride: 2)));
         Assert.False(ChannelVectorConvolution.Preferred(Geometries.Conv(64, 6, 14, 14, 16, 5, groups: 2)));
         Assert.False(ChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 14, 14, 16, 3, padding: 1))); // depth 576
+        Assert.False(ChannelVectorConvolution.Preferred(Geometries.Conv(64, 192, 28, 28, 16, 1)));              // pointwise: the GEMM reads it in place
         using var h = new BackendHarness(CpuKernels.Fast, 2);
         Assert.True(new FastConv2dOperator(Geometries.Conv(64, 6, 14, 14, 16, 5), h.Backend.Pool).UsesChannelVector);
         Assert.False(new FastConv2dOperator(Geometries.Conv(64, 6, 14, 14, 16, 5), h.Backend.Pool, channelVector: false).UsesChannelVector);

@@ -33,6 +33,7 @@ public class FastPathEquivalenceTests
             data.Add("direct-1x5", 4, threads);
             data.Add("direct-5-two-steps", 3, threads);
             data.Add("direct-7", 2, threads);
+            data.Add("direct-6-two-steps", 3, threads);
             data.Add("split-rows-7x1", 1, threads);
             data.Add("split-bands-odd-height", 1, threads);
             data.Add("split-bands-pointwise", 1, threads);
@@ -68,8 +69,10 @@ public class FastPathEquivalenceTests
         "direct-1x5" => Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 1, 0, 2, 1, 1, 1, true),
         // Direct, 5 output channels in one block, rows of 35 outputs: a 512-bit step of 32 and one of 3.
         "direct-5-two-steps" => Geometries.Conv(64, 2, 9, 35, 5, 3, padding: 1),
-        // Direct, 7 output channels: two blocks (4 + 3 on 256 bits, 6 + 1 on 512).
+        // Direct, 7 output channels: two blocks, 3 + 4, on either vector width.
         "direct-7" => Geometries.Conv(64, 1, 12, 12, 7, 3),
+        // Direct, 6 output channels: one block of six on 512 bits (3 + 3 on 256), rows of 40 outputs: a step of 32 and one of 8.
+        "direct-6-two-steps" => Geometries.Conv(64, 1, 9, 40, 6, 3, padding: 1),
         _ => throw new ArgumentException(name),
     };
 

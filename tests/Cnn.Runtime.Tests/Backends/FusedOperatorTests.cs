@@ -103,6 +103,8 @@ public class FusedOperatorTests
                 : way == "banded" ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4, epilogue: epilogue, winograd: false)
                 : new FastConv2dOperator(g, h.Backend.Pool, epilogue: epilogue, winograd: way == "winograd");
             Assert.Equal(kernels == CpuKernels.Fast, conv is FastConv2dOperator);
+            // The "channel-vector" case runs that path wherever the processor can (the rule picks it).
+            if (way == "channel-vector") Assert.Equal(ChannelVectorConvolution.Applies(g), ((FastConv2dOperator)conv).UsesChannelVector);
             var norm = new BatchNormTensors(h.Upload(gamma), h.Upload(beta), h.Upload(mean), h.Upload(variance));
             Tensor output = h.Stale(batch * g.OutputSize);
             conv.Forward(batch, h.Upload(x), h.Upload(w), hasBias ? h.Upload(b) : default, epilogue.BatchNorm is null ? default : norm, output);
@@ -161,6 +163,7 @@ public class FusedOperatorTests
                 ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4, epilogue: epilogue)
                 : h.Backend.CreateFusedConv2d(g, epilogue);
             Assert.Equal(kernels == CpuKernels.Fast, conv is FastConv2dOperator);
+            if (kernels == CpuKernels.Fast && path == "channel-vector") Assert.Equal(ChannelVectorConvolution.Applies(g), ((FastConv2dOperator)conv).UsesChannelVector);
             var tensors = new BatchNormTensors(h.Upload(gamma), h.Upload(beta), h.Upload(mean), h.Upload(variance));
             Tensor output = h.Stale(batch * pool.OutputSize), scratch = h.Stale(batch * g.OutputSize);
             conv.Forward(batch, h.Upload(x), h.Upload(w), h.Upload(b), epilogue.BatchNorm is null ? default : tensors, output, scratch);

@@ -64,10 +64,12 @@ internal sealed unsafe class ChannelVectorConvolution
 
     /// <summary>
     /// The rule: a convolution that <see cref="Applies"/> runs here when at least
-    /// <see cref="MinOutChannels"/> of the sixteen lanes hold output channels and
-    /// <see cref="DirectConvolution"/> does not take it.
+    /// <see cref="MinOutChannels"/> of the sixteen lanes hold output channels, the kernel is wider than
+    /// 1×1 (pointwise layers, such as GoogLeNet's 192→16 reductions, read their input in place into a
+    /// GEMM and were never measured here) and <see cref="DirectConvolution"/> does not take it.
     /// </summary>
-    public static bool Preferred(in Conv2dGeometry g) => Applies(g) && g.OutChannels >= MinOutChannels && !DirectConvolution.Applies(g);
+    public static bool Preferred(in Conv2dGeometry g) =>
+        Applies(g) && g.OutChannels >= MinOutChannels && g.KernelHeight * g.KernelWidth > 1 && !DirectConvolution.Applies(g);
 
     /// <summary>Floats of the padded copy of one image (a buffer per worker); 0 for an unpadded convolution, which reads its input in place.</summary>
     public static int PaddedSize(in Conv2dGeometry g) =>

@@ -101,7 +101,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <param name="maxColumnFloats">The cap on a worker's column matrix; tests lower it to reach the banded path with small images.</param>
     /// <param name="epilogue">What the fused Forward applies after the bias; <see cref="Epilogue.None"/> for a plain convolution.</param>
     /// <param name="winograd">Whether to run Winograd: null to let the rule decide; true for every batch, false for none (tests force either path).</param>
-    /// <param name="channelVector">Whether the forward pass runs <see cref="ChannelVectorConvolution"/> (where Winograd and the direct path do not): null to let its rule decide; tests force it on or off.</param>
+    /// <param name="channelVector">Whether the forward pass runs <see cref="ChannelVectorConvolution"/> (for the batches Winograd does not take): null to let its rule decide, where the direct path does not apply; true forces it, even over the direct path; false never (tests force either).</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null,
         bool? channelVector = null)
     {
@@ -115,6 +115,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _kernel = _ws.Kernel;
         // Winograd's GEMMs are fp32 only: a bf16 backend convolves through im2col.
         if (_kernel == GemmKernel.Bf16 && winograd == true) throw new ArgumentException("Winograd convolution has no bf16 GEMMs; a bf16 backend convolves through im2col.", nameof(winograd));
+        if (_kernel == GemmKernel.Bf16 && channelVector == true) throw new ArgumentException("The channel-vectorised convolution is fp32 only; a bf16 backend convolves through im2col.", nameof(channelVector));
         if (_kernel != GemmKernel.Bf16 && (winograd ?? WinogradConvolution.Preferred(geometry)))
         {
             int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
@@ -139,7 +140,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _weightGradientByDots = (_outGroup < _mr || _depth < _nr) && _outGroup <= MaxDotRows;
         _direct = channelVector != true && DirectConvolution.Applies(_g);
         _directWeightGradient = DirectConvolution.AppliesToWeightGradient(_g);
-        // The bf16 backend keeps its GEMM; a forced channel-vector path must fit (the constructor says why not).
+        // The bf16 backend keeps its GEMM (forcing the path there threw above); a forced path must fit (the constructor says why not).
         if (!_direct && _kernel != GemmKernel.Bf16 && (channelVector ?? ChannelVectorConvolution.Preferred(_g))) _channelVector = new ChannelVectorConvolution(_g);
         if (!_pointwise && !_direct && _channelVector is null && ImplicitColumns.Applies(_g, _kernel)) _implicit = new ImplicitColumns(_g);
 
@@ -396,26 +397,16 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         }
 
         (int first, int end) = WorkerPool.Share(_batch, worker, workers);
-        if (_work == Work.Direct)
+        if (_work is Work.Direct or Work.ChannelVector)
         {
+            // One image at a time, each finished (epilogue, pool) while it is in cache.
             float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker);
             for (int n = first; n < end; n++)
             {
-                float* output = _output + (long)n * _g.OutputSize;
-                DirectConvolution.Forward(_g, _input + (long)n * _g.InputSize, _weight, _callEpilogue is null ? _bias : null, output, padded);
-                if (_callEpilogue is not null)
-                    for (int o = 0; o < _g.OutChannels; o++) _callEpilogue.Apply(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);
-                PoolImages(n, n + 1);
-            }
-            return;
-        }
-        if (_work == Work.ChannelVector)
-        {
-            float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker);
-            for (int n = first; n < end; n++)
-            {
-                float* output = _output + (long)n * _g.OutputSize;
-                _channelVector!.Forward(_input + (long)n * _g.InputSize, _packedWeights, _callEpilogue is null ? _bias : null, output, padded, clearPadded: n == first);
+                float* input = _input + (long)n * _g.InputSize, output = _output + (long)n * _g.OutputSize;
+                float* bias = _callEpilogue is null ? _bias : null;
+                if (_work == Work.Direct) DirectConvolution.Forward(_g, input, _weight, bias, output, padded);
+                else _channelVector!.Forward(input, _packedWeights, bias, output, padded, clearPadded: n == first);
                 if (_callEpilogue is not null)
                     for (int o = 0; o < _g.OutChannels; o++) _callEpilogue.Apply(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);
                 PoolImages(n, n + 1);
