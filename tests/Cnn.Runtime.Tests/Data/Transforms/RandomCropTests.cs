@@ -16,11 +16,11 @@ public sealed class RandomCropTests
 
     [Theory]
     // torchvision's padding_mode docs, for [1, 2, 3, 4] padded by 2 (here the ramp 0, 1, 2, 3).
-    [InlineData(PaddingMode.Edge, new float[] { 0, 0, 0, 1, 2, 3, 3, 3 })]
-    [InlineData(PaddingMode.Reflect, new float[] { 2, 1, 0, 1, 2, 3, 2, 1 })]
-    [InlineData(PaddingMode.Symmetric, new float[] { 1, 0, 0, 1, 2, 3, 3, 2 })]
-    [InlineData(PaddingMode.Constant, new float[] { 0, 0, 0, 1, 2, 3, 0, 0 })]
-    public void Crop_PaddingModes_MatchTorchvision(PaddingMode mode, float[] expected)
+    [InlineData(PadMode.Edge, new float[] { 0, 0, 0, 1, 2, 3, 3, 3 })]
+    [InlineData(PadMode.Reflect, new float[] { 2, 1, 0, 1, 2, 3, 2, 1 })]
+    [InlineData(PadMode.Symmetric, new float[] { 1, 0, 0, 1, 2, 3, 3, 2 })]
+    [InlineData(PadMode.Constant, new float[] { 0, 0, 0, 1, 2, 3, 0, 0 })]
+    public void Crop_PaddingModes_MatchTorchvision(PadMode mode, float[] expected)
     {
         ImageTensor result = new RandomCrop(1, 8) { Padding = 2, PaddingMode = mode }.Crop(Ramp(1, 4), 0, -2);
 
@@ -30,7 +30,7 @@ public sealed class RandomCropTests
     [Fact]
     public void Crop_ReflectPadding_MirrorsRowsAndColumnsInEveryChannel()
     {
-        ImageTensor result = new RandomCrop(3) { Padding = 1, PaddingMode = PaddingMode.Reflect }.Crop(Ramp(2, 3, 3), -1, -1);
+        ImageTensor result = new RandomCrop(3) { Padding = 1, PaddingMode = PadMode.Reflect }.Crop(Ramp(2, 3, 3), -1, -1);
 
         Assert.Equal([4f, 3, 4, 1, 0, 1, 4, 3, 4, 13, 12, 13, 10, 9, 10, 13, 12, 13], result.Data);
     }
@@ -75,6 +75,6 @@ public sealed class RandomCropTests
         var random = new SeededRandom(1);
         Assert.Equal("image", Assert.Throws<ArgumentException>(() => new RandomCrop(30).Apply(Ramp(28, 28), ref random)).ParamName);
         Assert.Equal("image", Assert.Throws<ArgumentException>(
-            () => new RandomCrop(3) { Padding = 3, PaddingMode = PaddingMode.Reflect }.Crop(Ramp(3, 3), -3, -3)).ParamName);
+            () => new RandomCrop(3) { Padding = 3, PaddingMode = PadMode.Reflect }.Crop(Ramp(3, 3), -3, -3)).ParamName);
     }
 }
