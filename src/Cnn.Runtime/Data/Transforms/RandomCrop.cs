@@ -50,10 +50,15 @@ public sealed class RandomCrop : IImageTransform
     public PadMode PaddingMode { get; init; } = PadMode.Constant;
 
     /// <inheritdoc/>
-    /// <exception cref="ArgumentException">The padded image is smaller than the window, or <see cref="PadMode.Reflect"/> padding is not smaller than the image.</exception>
+    /// <exception cref="ArgumentException">
+    /// The padded image is smaller than the window, or <see cref="PadMode.Reflect"/> padding is not smaller than
+    /// the image's height and width (torchvision rejects it wherever the crop falls; so does this, before drawing).
+    /// </exception>
     public ImageTensor Apply(ImageTensor image, ref SeededRandom random)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (PaddingMode == PadMode.Reflect && (Padding >= image.Height || Padding >= image.Width))
+            throw new ArgumentException($"Reflect padding ({Padding}) must be smaller than the image ({image.Height}×{image.Width}), as in torchvision.", nameof(image));
         int paddedHeight = image.Height + 2 * Padding, paddedWidth = image.Width + 2 * Padding;
         if (paddedHeight < Height || paddedWidth < Width)
             throw new ArgumentException($"A {image.Height}×{image.Width} image padded by {Padding} is {paddedHeight}×{paddedWidth}, smaller than the {Height}×{Width} crop.", nameof(image));

@@ -59,6 +59,42 @@ public sealed class RandomCropTests
     }
 
     [Fact]
+    public void Apply_ReflectPaddingNotSmallerThanTheImage_ThrowsForEverySeed()
+    {
+        // torchvision's reflect pad rejects padding >= the dimension regardless of the crop position;
+        // a 3-pixel-high image padded by 3 (and, separately, a 5×2 image padded by 2) must fail every time.
+        var tall = new RandomCrop(3) { Padding = 3, PaddingMode = PadMode.Reflect };
+        var narrow = new RandomCrop(5, 2) { Padding = 2, PaddingMode = PadMode.Reflect };
+        for (ulong seed = 0; seed < 50; seed++)
+        {
+            var random = new SeededRandom(seed);
+            ArgumentException error = Assert.Throws<ArgumentException>(() => tall.Apply(Ramp(3, 3), ref random));
+            Assert.Equal("image", error.ParamName);
+            Assert.Contains("(3)", error.Message);
+            Assert.Contains("3×3", error.Message);
+            Assert.Equal("image", Assert.Throws<ArgumentException>(() => narrow.Apply(Ramp(5, 2), ref random)).ParamName);
+        }
+    }
+
+    [Fact]
+    public void Apply_ReflectPaddingSmallerThanTheImage_Works()
+    {
+        var random = new SeededRandom(3);
+
+        Assert.Equal(9, new RandomCrop(3) { Padding = 2, PaddingMode = PadMode.Reflect }.Apply(Ramp(3, 3), ref random).Data.Length);
+    }
+
+    [Fact]
+    public void Crop_SymmetricPaddingWiderThanTheImage_RepeatsTheMirroredImage()
+    {
+        // torchvision 0.14's PIL path (numpy.pad mode 'symmetric'): pad([10, 20, 30], [5, 0, 5, 0], padding_mode='symmetric')
+        // gives [20, 30, 30, 20, 10 | 10, 20, 30 | 30, 20, 10, 10, 20]; here for the ramp 0, 1, 2.
+        ImageTensor result = new RandomCrop(1, 13) { Padding = 5, PaddingMode = PadMode.Symmetric }.Crop(Ramp(1, 3), 0, -5);
+
+        Assert.Equal([1f, 2, 2, 1, 0, 0, 1, 2, 2, 1, 0, 0, 1], result.Data);
+    }
+
+    [Fact]
     public void Apply_NoPaddingFullSize_KeepsTheImage()
     {
         ImageTensor image = Random(3, 5, 6, seed: 2);
