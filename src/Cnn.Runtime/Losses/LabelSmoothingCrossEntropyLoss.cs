@@ -8,6 +8,8 @@ namespace Cnn.Losses;
 /// <c>y</c> is <c>(1 − ε)·onehot(y) + ε/K</c> over the <c>K</c> outputs (Szegedy et al., 2016).
 /// </summary>
 /// <remarks>
+/// For networks whose output is logits or, equivalently, log-probabilities (<c>LogSoftmax</c>, whose softmax
+/// is the same distribution); a network that outputs probabilities is rejected.
 /// It works on any backend through <see cref="Backends.IBackend.Download"/> and <see cref="Backends.IBackend.Upload"/>:
 /// the logits and labels come to the host, and the gradient <c>(softmax − target) / batch</c> goes back.
 /// </remarks>
@@ -32,9 +34,17 @@ public sealed class LabelSmoothingCrossEntropyLoss : ILoss
 
     /// <inheritdoc/>
     /// <remarks>Not thread-safe: one instance serves one network at a time, as the network itself.</remarks>
+    /// <exception cref="ArgumentException">
+    /// The network outputs probabilities (<see cref="OutputKind.Probabilities"/>, a final softmax): this loss takes
+    /// the softmax of its input, so it needs logits or log-probabilities.
+    /// </exception>
     public float Compute(INetwork network, int batch)
     {
         ArgumentNullException.ThrowIfNull(network);
+        if (network.OutputKind == OutputKind.Probabilities)
+            throw new ArgumentException(
+                $"{network.ArchitectureName} outputs {nameof(OutputKind.Probabilities)} (it ends in softmax); label smoothing cross-entropy takes the softmax itself and needs logits: drop the final Softmax, or use LogSoftmax.",
+                nameof(network));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         int classes = network.OutputSize, count = batch * classes;
         if (_logits.Length < count)

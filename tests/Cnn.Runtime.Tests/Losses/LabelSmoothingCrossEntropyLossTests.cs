@@ -41,6 +41,19 @@ public class LabelSmoothingCrossEntropyLossTests
         for (int i = 0; i < 24; i++) Assert.Equal(plainGradient[i], smoothedGradient[i], 6);
     }
 
+    [Fact]
+    public void OnANetworkThatOutputsProbabilities_IsRejectedNamingTheOutputKind()
+    {
+        using var network = new Cnn.Runtime.Tests.Networks.SoftmaxNet(4, seed: 1);
+        network.Forward(4);
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new LabelSmoothingCrossEntropyLoss(0.1f).Compute(network, 4));
+
+        Assert.Equal("network", error.ParamName);
+        Assert.Contains("Probabilities", error.Message);
+        Assert.Contains("LogSoftmax", error.Message);
+    }
+
     [Theory]
     [InlineData(-0.1f)]
     [InlineData(1.5f)]

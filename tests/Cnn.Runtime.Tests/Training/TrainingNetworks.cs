@@ -28,3 +28,15 @@ public partial class PatternNet
 public partial class DropoutPatternNet
 {
 }
+
+/// <summary><see cref="PatternNet"/> with batch norm after its convolution, for callbacks that handle running statistics.</summary>
+[Network]
+[Input(1, 4, 4)]
+[Conv2d("conv", 4, 3, Padding = 1)]
+[BatchNorm2d("bn")]
+[Tanh]
+[Flatten]
+[Linear("fc", 3)]
+public partial class BatchNormPatternNet
+{
+}

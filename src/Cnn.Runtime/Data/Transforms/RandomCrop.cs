@@ -43,17 +43,22 @@ public sealed class RandomCrop : IImageTransform
         }
     }
 
-    /// <summary>The value of <see cref="PaddingMode.Constant"/> padding (0 by default, as torchvision's <c>fill</c>).</summary>
+    /// <summary>The value of <see cref="PadMode.Constant"/> padding (0 by default, as torchvision's <c>fill</c>).</summary>
     public float Fill { get; init; }
 
-    /// <summary>How the padding is filled (<see cref="PaddingMode.Constant"/> by default, as torchvision).</summary>
-    public PaddingMode PaddingMode { get; init; } = PaddingMode.Constant;
+    /// <summary>How the padding is filled (<see cref="PadMode.Constant"/> by default, as torchvision).</summary>
+    public PadMode PaddingMode { get; init; } = PadMode.Constant;
 
     /// <inheritdoc/>
-    /// <exception cref="ArgumentException">The padded image is smaller than the window, or <see cref="PaddingMode.Reflect"/> padding is not smaller than the image.</exception>
+    /// <exception cref="ArgumentException">
+    /// The padded image is smaller than the window, or <see cref="PadMode.Reflect"/> padding is not smaller than
+    /// the image's height and width (torchvision rejects it wherever the crop falls; so does this, before drawing).
+    /// </exception>
     public ImageTensor Apply(ImageTensor image, ref SeededRandom random)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (PaddingMode == PadMode.Reflect && (Padding >= image.Height || Padding >= image.Width))
+            throw new ArgumentException($"Reflect padding ({Padding}) must be smaller than the image ({image.Height}×{image.Width}), as in torchvision.", nameof(image));
         int paddedHeight = image.Height + 2 * Padding, paddedWidth = image.Width + 2 * Padding;
         if (paddedHeight < Height || paddedWidth < Width)
             throw new ArgumentException($"A {image.Height}×{image.Width} image padded by {Padding} is {paddedHeight}×{paddedWidth}, smaller than the {Height}×{Width} crop.", nameof(image));
@@ -66,13 +71,13 @@ public sealed class RandomCrop : IImageTransform
     /// The window whose top-left corner is at (<paramref name="top"/>, <paramref name="left"/>) of the
     /// unpadded image (negative inside the padding), with the padding filled as <see cref="PaddingMode"/> says.
     /// </summary>
-    /// <exception cref="ArgumentException"><see cref="PaddingMode.Reflect"/> would need to reach at least the image's size beyond its edge.</exception>
+    /// <exception cref="ArgumentException"><see cref="PadMode.Reflect"/> would need to reach at least the image's size beyond its edge.</exception>
     public ImageTensor Crop(ImageTensor image, int top, int left)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (PaddingMode == PaddingMode.Constant)
+        if (PaddingMode == PadMode.Constant)
             return Resampler.Crop(image, top, left, Height, Width, Fill);
-        if (PaddingMode == PaddingMode.Reflect
+        if (PaddingMode == PadMode.Reflect
             && (-top >= image.Height || -left >= image.Width || top + Height - image.Height >= image.Height || left + Width - image.Width >= image.Width))
             throw new ArgumentException($"Reflect padding must be smaller than the image ({image.Height}×{image.Width}), as in torchvision.", nameof(image));
 
@@ -99,8 +104,8 @@ public sealed class RandomCrop : IImageTransform
         if (index >= 0 && index < size) return index;
         return PaddingMode switch
         {
-            PaddingMode.Edge => Math.Clamp(index, 0, size - 1),
-            PaddingMode.Reflect => index < 0 ? -index : 2 * (size - 1) - index,
+            PadMode.Edge => Math.Clamp(index, 0, size - 1),
+            PadMode.Reflect => index < 0 ? -index : 2 * (size - 1) - index,
             _ => Symmetric(index, size),
         };
     }

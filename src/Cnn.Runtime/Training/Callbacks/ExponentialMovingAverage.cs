@@ -1,18 +1,26 @@
-using System.Numerics;
-
 namespace Cnn.Training;
 
 /// <summary>
 /// Keeps an exponential moving average of the weights during training, as timm's <c>ModelEmaV2</c>
 /// (parameters and buffers, such as batch norm's running statistics): after every
 /// <see cref="Every"/>-th step, <c>ema = decay·ema + (1 − decay)·weights</c>, starting from the
-/// weights before the first step. When training ends, the network gets the averaged weights, as
-/// Keras's optimizers with <c>use_ema=True</c> do.
+/// weights before the first step. Batch norm's batch counts (<c>num_batches_tracked</c>) are not
+/// averaged but copied from the network, as timm's <c>ModelEmaV3</c> copies integer buffers. When
+/// training ends, the network gets the averaged weights, as Keras's optimizers with <c>use_ema=True</c> do.
 /// </summary>
-/// <remarks>Not part of a resumable checkpoint: a resumed run starts a fresh average.</remarks>
+/// <remarks>
+/// <para>Not part of a resumable checkpoint: a resumed run starts a fresh average.</para>
+/// <para>
+/// Callbacks end in list order, and each that writes weights when training ends overwrites the one
+/// before: with <see cref="EarlyStopping"/> restoring its best weights in the same list, the network
+/// ends with the averaged weights if this callback comes after it, and with the best epoch's
+/// (unaveraged) weights if it comes before. Set <see cref="ApplyOnTrainEnd"/> to false and call
+/// <see cref="ApplyTo"/> to choose after training.
+/// </para>
+/// </remarks>
 public sealed class ExponentialMovingAverage : ICallback
 {
-    private float[] _parameters = [], _buffers = [], _average = [];
+    private WeightSnapshot? _average, _current;
     private bool _started;
 
     /// <summary>Averages with <paramref name="decay"/> per update (timm's default is 0.9998) every <paramref name="every"/> steps.</summary>
@@ -40,24 +48,22 @@ public sealed class ExponentialMovingAverage : ICallback
     public void ApplyTo(INetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (_average.Length == 0) throw new InvalidOperationException("No average yet: train with this callback first.");
-        int buffers = network.BufferInfos.Count > 0 ? network.Buffers.Length : 0;
-        if (network.Parameters.Length != _parameters.Length || buffers != _buffers.Length)
-            throw new ArgumentException($"The average holds {_parameters.Length} parameters and {_buffers.Length} buffer values; {network.ArchitectureName} has {network.Parameters.Length} and {buffers}.", nameof(network));
-        network.Backend.Upload(_average.AsSpan(0, _parameters.Length), network.Parameters);
-        if (_buffers.Length > 0) network.Backend.Upload(_average.AsSpan(_parameters.Length), network.Buffers);
+        if (_average is null) throw new InvalidOperationException("No average yet: train with this callback first.");
+        if (!_average.Fits(network))
+        {
+            int buffers = network.BufferInfos.Count > 0 ? network.Buffers.Length : 0;
+            throw new ArgumentException($"The average holds {_average.ParameterCount} parameters and {_average.BufferCount} buffer values; {network.ArchitectureName} has {network.Parameters.Length} and {buffers}.", nameof(network));
+        }
+        _average.Restore(network);
     }
 
     /// <inheritdoc/>
     public void OnTrainBegin(TrainingContext context)
     {
         INetwork network = context.Network;
-        _parameters = new float[network.Parameters.Length];
-        _buffers = new float[network.BufferInfos.Count > 0 ? network.Buffers.Length : 0];
-        _average = new float[_parameters.Length + _buffers.Length];
-        Download(network);
-        _parameters.CopyTo(_average, 0);
-        _buffers.CopyTo(_average, _parameters.Length);
+        _average = new WeightSnapshot(network);
+        _current = new WeightSnapshot(network);
+        _average.Capture(network);
         _started = true;
     }
 
@@ -65,9 +71,8 @@ public sealed class ExponentialMovingAverage : ICallback
     public void OnBatchEnd(TrainingContext context, BatchResult batch)
     {
         if (!_started || !double.IsFinite(batch.Loss) || context.Step % Every != 0) return;
-        Download(context.Network);
-        Blend(_average.AsSpan(0, _parameters.Length), _parameters, (float)Decay);
-        Blend(_average.AsSpan(_parameters.Length), _buffers, (float)Decay);
+        _current!.Capture(context.Network);
+        _average!.Blend(_current, (float)Decay, context.Network.BufferInfos);
     }
 
     /// <inheritdoc/>
@@ -76,26 +81,5 @@ public sealed class ExponentialMovingAverage : ICallback
         if (!_started) return;
         _started = false;
         if (ApplyOnTrainEnd) ApplyTo(context.Network);
-    }
-
-    private void Download(INetwork network)
-    {
-        network.Backend.Download(network.Parameters, _parameters);
-        if (_buffers.Length > 0) network.Backend.Download(network.Buffers, _buffers);
-    }
-
-    /// <summary><paramref name="average"/> = decay·average + (1 − decay)·values.</summary>
-    internal static void Blend(Span<float> average, ReadOnlySpan<float> values, float decay)
-    {
-        float rest = 1 - decay;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var d = new Vector<float>(decay);
-            var r = new Vector<float>(rest);
-            for (; i <= average.Length - Vector<float>.Count; i += Vector<float>.Count)
-                (new Vector<float>(average[i..]) * d + new Vector<float>(values[i..]) * r).CopyTo(average[i..]);
-        }
-        for (; i < average.Length; i++) average[i] = average[i] * decay + values[i] * rest;
     }
 }
