@@ -17,10 +17,24 @@ using FashionMnist.Networks;
 // Trains the PyTorch MNIST tutorial network (or LeNet-5, a batch-norm variant, or the "best" preset)
 // on Fashion-MNIST, evaluates it on the test set, shows one prediction, and optionally writes a
 // JSON report and saves the model.
-ParseResult parsed = SampleCommand.Create(Train).Parse(args);
+ParseResult parsed = SampleCommand.Create(TrainOrExplain).Parse(args);
 int exit = parsed.Invoke();
 // System.CommandLine exits with 1 on a parse error; the samples use 2 for bad arguments.
 return parsed.Action is ParseErrorAction ? 2 : exit;
+
+// Missing or damaged data, an unwritable file or a run that diverged: the message says which, without a stack trace.
+static int TrainOrExplain(SampleOptions options)
+{
+    try
+    {
+        return Train(options);
+    }
+    catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException or TrainingDivergedException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+}
 
 static int Train(SampleOptions options)
 {
