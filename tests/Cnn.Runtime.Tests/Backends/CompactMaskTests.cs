@@ -69,6 +69,10 @@ public class CompactMaskTests
     [InlineData("3x3s2p1-wide", 1)]
     [InlineData("3x3s1p1-wide", 2)]
     [InlineData("ties-3x3s2-wide", 2)]
+    [InlineData("3x3s2p1-even", 2)]
+    [InlineData("ties-3x3s2p1-even", 1)]
+    [InlineData("3x3s2p1-35x33", 1)]
+    [InlineData("ties-3x3s2p1-35x33", 2)]
     public void MaxPoolIndices_ForwardAndBackward_MatchTheFullInput(string name, int threads)
     {
         const int batch = 3;
@@ -87,6 +91,11 @@ public class CompactMaskTests
             // Clipped first and last columns one at a time, the 14 between them in one masked vector.
             "3x3s2p1-wide" => Geometries.Pool(PoolKind.Max, 4, 2, 31, 31, 3, 2, 1),
             // Stride 1: 35 unclipped windows, two vectors and a tail of 3.
+            // The ResNet stem's pool on an even plane: 16 unclipped windows a row, whose whole-vector loads
+            // run into the next row (and, on the last row, would run past the plane, so stay masked).
+            "3x3s2p1-even" or "ties-3x3s2p1-even" => Geometries.Pool(PoolKind.Max, 4, 3, 34, 34, 3, 2, 1),
+            // Odd height, odd width: 15 unclipped windows a row, and a last window at the plane's last element.
+            "3x3s2p1-35x33" or "ties-3x3s2p1-35x33" => Geometries.Pool(PoolKind.Max, 4, 2, 35, 33, 3, 2, 1),
             "3x3s1p1-wide" => Geometries.Pool(PoolKind.Max, 4, 2, 5, 37, 3, 1, 1),
             "ceil" => Geometries.Pool(PoolKind.Max, 4, 3, 8, 8, 3, 2, 0, ceil: true),
             "1x3" => Geometries.Pool(PoolKind.Max, 4, 3, 6, 9, (1, 3), (1, 2), (0, 1)),
@@ -142,6 +151,45 @@ public class CompactMaskTests
         // 3-wide windows at stride 2 overlap: windows 1 (columns 2..4) and 2 (4..6) both take the NaN at column 4.
         Assert.Equal(kernel == 2 ? dy[2] : 0f + dy[1] + dy[2], results[1].Dx[4]);
         Assert.Equal(0f, results[1].Dx[5]);
+    }
+
+    [Theory]
+    [InlineData(34, 34)]
+    [InlineData(35, 33)]
+    public void MaxPoolIndices_PaddedStride2PlaneWithNaN_MatchesTheReference(int height, int width)
+    {
+        // 3×3, stride 2, padding 1 (the ResNet stem's pool): NaNs in one plane only, the first in an unclipped
+        // window, the second in the last row and column; ties elsewhere. The other planes run the fast path,
+        // whose whole-vector loads also read elements outside their windows: those must change nothing.
+        const int batch = 2;
+        Pool2dGeometry g = Geometries.Pool(PoolKind.Max, 4, 3, height, width, 3, 2, 1);
+        float[] x = Array.ConvertAll(TestArrays.UniformSingle(531, batch * g.InputSize), v => MathF.Round(v * 2f));
+        float[] dy = TestArrays.UniformSingle(532, batch * g.OutputSize);
+        int plane = g.InHeight * g.InWidth;
+        x[plane + 5 * width + 9] = float.NaN;
+        x[2 * plane - 1] = float.NaN;
+        // A NaN in plane 4's first column, which only its clipped window (1, 0) covers, though the whole-vector
+        // loads of row 1's unclipped windows read it in lanes past the row's end.
+        x[4 * plane + 2 * width] = float.NaN;
+        var results = new List<(float[] Y, float[] Dx)>();
+        foreach (CpuKernels kernels in new[] { CpuKernels.Reference, CpuKernels.Fast })
+        {
+            using var h = new BackendHarness(kernels, 2);
+            IPool2dOperator op = h.Backend.CreatePool2d(g);
+            Tensor output = h.Stale(batch * g.OutputSize), indices = h.Stale(batch * CompactMasks.PoolIndexFloats(g.OutputSize)), dx = h.Stale(batch * g.InputSize);
+            op.ForwardSavingIndices(batch, h.Upload(x), output, indices);
+            op.BackwardFromIndices(batch, indices, h.Upload(dy), dx);
+            results.Add((h.Read(output), h.Read(dx)));
+        }
+        Assert.Equal(results[0].Y, results[1].Y);
+        Assert.Equal(results[0].Dx, results[1].Dx);
+        int outPlane = g.OutHeight * g.OutWidth;
+        // Window (oy 2, ox 4) covers rows 3..5 and columns 7..9 of plane 1.
+        Assert.True(float.IsNaN(results[1].Y[outPlane + 2 * g.OutWidth + 4]));
+        Assert.True(float.IsNaN(results[1].Y[2 * outPlane - 1]));
+        Assert.True(float.IsNaN(results[1].Y[4 * outPlane + g.OutWidth]));
+        // Plane 1's first NaN is in four windows (rows 3..5 and 5..7, columns 7..9 and 9..11), the others in one each.
+        Assert.Equal(6, results[1].Y.Count(float.IsNaN));
     }
 
     [Fact]
