@@ -73,6 +73,77 @@ public class ChannelVectorConvolutionTests
         }
     }
 
+    public static TheoryData<string, int, int, bool> GradientCases()
+    {
+        var data = new TheoryData<string, int, int, bool>();
+        foreach (string name in new[] { "lenet-conv2", "12-pad1-odd", "6-pad2", "16-pad2-two-segments", "9-dilated-non-square", "16-no-bias" })
+        foreach (int batch in new[] { 1, 3 })
+        foreach (int threads in new[] { 1, 2 })
+        foreach (bool inputGradient in new[] { false, true })
+            data.Add(name, batch, threads, inputGradient);
+        return data;
+    }
+
+    /// <summary>
+    /// The weight and bias gradients of the path (channel vectors) against the reference backward in
+    /// double, with and without the input gradient (still im2col), into stale buffers; then again
+    /// with no bias gradient asked for.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GradientCases))]
+    public void ChannelVectorConvolution_WeightGradient_MatchesTheReferenceInDouble(string name, int batch, int threads, bool inputGradient)
+    {
+        Conv2dGeometry g = Conv(name);
+        if (!ChannelVectorConvolution.Applies(g)) return; // AVX-512 only; elsewhere the GEMM serves
+        float[] x = TestArrays.UniformSingle(521, batch * g.InputSize), w = TestArrays.UniformSingle(522, g.WeightSize), dy = TestArrays.UniformSingle(523, batch * g.OutputSize);
+        double[] dx = new double[batch * g.InputSize], dw = new double[g.WeightSize], db = new double[g.OutChannels];
+        Conv2dReference.Backward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(w), TestArrays.ToDouble(dy), dx, dw, g.HasBias ? db : default);
+
+        using var h = new BackendHarness(CpuKernels.Fast, threads);
+        var conv = new FastConv2dOperator(g, h.Backend.Pool, channelVector: true);
+        Assert.True(conv.UsesChannelVector);
+        Tensor input = h.Upload(x), weight = h.Upload(w), outputGradient = h.Upload(dy);
+        Tensor inputGrad = inputGradient ? h.Stale(batch * g.InputSize) : default, weightGrad = h.Stale(g.WeightSize), biasGrad = g.HasBias ? h.Stale(g.OutChannels) : default;
+        conv.Backward(batch, input, weight, outputGradient, inputGrad, weightGrad, biasGrad);
+        GradientCheck.AssertRelative(TestArrays.ToSingle(dw), h.Read(weightGrad), Tolerance, "weight gradient");
+        if (g.HasBias) GradientCheck.AssertRelative(TestArrays.ToSingle(db), h.Read(biasGrad), Tolerance, "bias gradient");
+        if (inputGradient) GradientCheck.AssertRelative(TestArrays.ToSingle(dx), h.Read(inputGrad), Tolerance, "input gradient");
+
+        if (!g.HasBias) return;
+        Tensor weightGrad2 = h.Stale(g.WeightSize);
+        conv.Backward(batch, input, weight, outputGradient, inputGrad, weightGrad2, default);
+        GradientCheck.AssertRelative(TestArrays.ToSingle(dw), h.Read(weightGrad2), Tolerance, "weight gradient without the bias gradient");
+    }
+
+    /// <summary>The kernel itself with accumulate on: the gradients add to what the buffers held (hand-set values), weight and bias alone.</summary>
+    [Theory]
+    [InlineData("lenet-conv2", 2)]
+    [InlineData("12-pad1-odd", 3)]
+    [InlineData("9-dilated-non-square", 1)]
+    public unsafe void ChannelVectorConvolution_WeightGradient_Accumulates(string name, int batch)
+    {
+        Conv2dGeometry g = Conv(name);
+        if (!ChannelVectorConvolution.Applies(g)) return; // AVX-512 only
+        float[] x = TestArrays.UniformSingle(531, batch * g.InputSize), dy = TestArrays.UniformSingle(533, batch * g.OutputSize);
+        double[] dx = new double[batch * g.InputSize], dw = new double[g.WeightSize], db = new double[g.OutChannels];
+        Conv2dReference.Backward<double>(g, batch, TestArrays.ToDouble(x), new double[g.WeightSize], TestArrays.ToDouble(dy), default, dw, db);
+
+        var kernel = new ChannelVectorConvolution(g);
+        float[] weightGradient = Enumerable.Range(0, g.WeightSize).Select(i => 0.25f * (i % 5)).ToArray();
+        float[] biasGradient = Enumerable.Range(0, g.OutChannels).Select(i => -0.5f * i).ToArray();
+        float[] expectedW = weightGradient.Select((v, i) => (float)(v + dw[i])).ToArray(), expectedB = biasGradient.Select((v, i) => (float)(v + db[i])).ToArray();
+        float[] scratch = new float[ChannelVectorConvolution.GradientScratchSize(g)], padded = new float[Math.Max(1, ChannelVectorConvolution.PaddedSize(g))];
+        float[] stale = Enumerable.Repeat(3f, g.WeightSize).ToArray();
+        fixed (float* px = x, pdy = dy, pw = weightGradient, pb = biasGradient, ps = scratch, pp = padded, pstale = stale)
+        {
+            kernel.WeightGradient(batch, px, pdy, pw, pb, accumulate: true, ps, pp);
+            kernel.WeightGradient(batch, px, pdy, pstale, null, accumulate: false, ps, pp);
+        }
+        GradientCheck.AssertRelative(expectedW, weightGradient, Tolerance, "accumulated weight gradient");
+        GradientCheck.AssertRelative(expectedB, biasGradient, Tolerance, "accumulated bias gradient");
+        GradientCheck.AssertRelative(TestArrays.ToSingle(dw), stale, Tolerance, "overwritten weight gradient");
+    }
+
     [Fact]
     public void ChannelVectorConvolution_RepacksWeightsThatChanged()
     {

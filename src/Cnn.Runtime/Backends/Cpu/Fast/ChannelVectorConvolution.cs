@@ -131,6 +131,155 @@ internal sealed unsafe class ChannelVectorConvolution
                     .CopyTo(new Span<float>(padded + ((long)c * _paddedHeight + iy + _g.PaddingHeight) * _paddedWidth + _g.PaddingWidth, _g.InWidth));
     }
 
+    /// <summary>Floats of <see cref="WeightGradient"/>'s scratch: the packed gradient [depth][16] and one image's transposed output gradient [pixel][16].</summary>
+    public static int GradientScratchSize(in Conv2dGeometry g) =>
+        checked((g.InChannels * g.KernelHeight * g.KernelWidth + g.OutHeight * g.OutWidth) * Lanes);
+
+    /// <summary>
+    /// The weight and bias gradients of <paramref name="count"/> images, the backward of <see cref="Forward"/>:
+    /// dW[o, k] (+)= Σ_n Σ_p dY[n, o, p]·xpad[n, c, p + tap k], db[o] (+)= Σ_n Σ_p dY[n, o, p], with the
+    /// output channels as the lanes. Per image the output gradient is transposed to pixel-major vectors
+    /// dYᵀ[p][16 channels]; then for blocks of up to twelve taps, one accumulator per tap (all
+    /// channels) stays in a register while each pixel's dYᵀ[p] is loaded once and multiplied by the
+    /// tap's input, broadcast. The sums go in the packed order [k][16] in <paramref name="scratch"/>
+    /// (<see cref="GradientScratchSize"/> floats) and are written out as dW[o][k] at the end, added
+    /// to it when <paramref name="accumulate"/>. <paramref name="weightGradient"/> or
+    /// <paramref name="biasGradient"/> may be null (not wanted). <paramref name="padded"/> is as for
+    /// <see cref="Forward"/>; its border is cleared here.
+    /// </summary>
+    public void WeightGradient(int count, float* images, float* outputGradients, float* weightGradient, float* biasGradient, bool accumulate,
+        float* scratch, float* padded)
+    {
+        int plane = _g.OutHeight * _g.OutWidth, channels = _g.OutChannels;
+        float* packed = scratch, transposed = scratch + (long)_depth * Lanes;
+        new Span<float>(packed, _depth * Lanes).Clear();
+        new Span<float>(transposed, plane * Lanes).Clear();
+        Vector512<float> biasSum = Vector512<float>.Zero;
+        int* offsets = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_offsets));
+        for (int n = 0; n < count; n++)
+        {
+            float* image = images + (long)n * _g.InputSize, dy = outputGradients + (long)n * _g.OutputSize;
+            for (int o = 0; o < channels; o++)
+            {
+                float* row = dy + (long)o * plane;
+                for (int p = 0; p < plane; p++) transposed[p * Lanes + o] = row[p];
+            }
+            if (biasGradient != null)
+                for (int p = 0; p < plane; p++) biasSum += Vector512.Load(transposed + p * Lanes);
+            if (weightGradient == null) continue;
+
+            float* source = image;
+            if (PaddedSize(_g) > 0)
+            {
+                Pad(image, padded, clear: n == 0);
+                source = padded;
+            }
+            for (int k = 0; k < _depth; k += TapBlock)
+                Taps(Math.Min(TapBlock, _depth - k), source, offsets + k, transposed, packed + k * Lanes, _g.OutHeight, _g.OutWidth, _paddedWidth);
+        }
+
+        if (weightGradient != null)
+            for (int o = 0; o < channels; o++)
+            {
+                float* dw = weightGradient + (long)o * _depth;
+                for (int k = 0; k < _depth; k++) dw[k] = accumulate ? dw[k] + packed[k * Lanes + o] : packed[k * Lanes + o];
+            }
+        if (biasGradient != null)
+            for (int o = 0; o < channels; o++) biasGradient[o] = accumulate ? biasGradient[o] + biasSum[o] : biasSum[o];
+    }
+
+    /// <summary>Taps per block of <see cref="Taps"/>: twelve accumulators and the output-gradient vector fill 13 of the 32 vector registers.</summary>
+    private const int TapBlock = 12;
+
+    /// <summary>A block of <paramref name="count"/> taps: the JIT compiles one kernel per count, with only its accumulators.</summary>
+    private static void Taps(int count, float* source, int* offsets, float* transposed, float* gradient, int outHeight, int outWidth, int paddedWidth)
+    {
+        switch (count)
+        {
+            case 12: AccumulateTaps<W12>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 11: AccumulateTaps<W11>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 10: AccumulateTaps<W10>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 9: AccumulateTaps<W9>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 8: AccumulateTaps<W8>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 7: AccumulateTaps<W7>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 6: AccumulateTaps<W6>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 5: AccumulateTaps<W5>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 4: AccumulateTaps<W4>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 3: AccumulateTaps<W3>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            case 2: AccumulateTaps<W2>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+            default: AccumulateTaps<W1>(source, offsets, transposed, gradient, outHeight, outWidth, paddedWidth); break;
+        }
+    }
+
+    /// <summary>
+    /// gradient[i][·] += Σ_p dYᵀ[p]·source[p + offsets[i]] for the TCount taps of a
+    /// block (p runs over the output pixels, at (oy, ox) in the padded image's rows); no calls
+    /// inside, so that the JIT keeps the accumulators in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AccumulateTaps<TCount>(float* source, int* offsets, float* transposed, float* gradient, int outHeight, int outWidth, int paddedWidth)
+        where TCount : struct, IWidth
+    {
+        int count = TCount.Value;
+        Vector512<float> a0 = count > 0 ? Vector512.Load(gradient + 0 * Lanes) : default;
+        Vector512<float> a1 = count > 1 ? Vector512.Load(gradient + 1 * Lanes) : default;
+        Vector512<float> a2 = count > 2 ? Vector512.Load(gradient + 2 * Lanes) : default;
+        Vector512<float> a3 = count > 3 ? Vector512.Load(gradient + 3 * Lanes) : default;
+        Vector512<float> a4 = count > 4 ? Vector512.Load(gradient + 4 * Lanes) : default;
+        Vector512<float> a5 = count > 5 ? Vector512.Load(gradient + 5 * Lanes) : default;
+        Vector512<float> a6 = count > 6 ? Vector512.Load(gradient + 6 * Lanes) : default;
+        Vector512<float> a7 = count > 7 ? Vector512.Load(gradient + 7 * Lanes) : default;
+        Vector512<float> a8 = count > 8 ? Vector512.Load(gradient + 8 * Lanes) : default;
+        Vector512<float> a9 = count > 9 ? Vector512.Load(gradient + 9 * Lanes) : default;
+        Vector512<float> a10 = count > 10 ? Vector512.Load(gradient + 10 * Lanes) : default;
+        Vector512<float> a11 = count > 11 ? Vector512.Load(gradient + 11 * Lanes) : default;
+        int o0 = count > 0 ? offsets[0] : 0;
+        int o1 = count > 1 ? offsets[1] : 0;
+        int o2 = count > 2 ? offsets[2] : 0;
+        int o3 = count > 3 ? offsets[3] : 0;
+        int o4 = count > 4 ? offsets[4] : 0;
+        int o5 = count > 5 ? offsets[5] : 0;
+        int o6 = count > 6 ? offsets[6] : 0;
+        int o7 = count > 7 ? offsets[7] : 0;
+        int o8 = count > 8 ? offsets[8] : 0;
+        int o9 = count > 9 ? offsets[9] : 0;
+        int o10 = count > 10 ? offsets[10] : 0;
+        int o11 = count > 11 ? offsets[11] : 0;
+        float* t = transposed;
+        for (int oy = 0; oy < outHeight; oy++)
+        {
+            float* x = source + (long)oy * paddedWidth;
+            for (int ox = 0; ox < outWidth; ox++, x++, t += Lanes)
+            {
+                Vector512<float> dy = Vector512.Load(t);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o0]), dy, a0);
+                if (count > 1) a1 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o1]), dy, a1);
+                if (count > 2) a2 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o2]), dy, a2);
+                if (count > 3) a3 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o3]), dy, a3);
+                if (count > 4) a4 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o4]), dy, a4);
+                if (count > 5) a5 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o5]), dy, a5);
+                if (count > 6) a6 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o6]), dy, a6);
+                if (count > 7) a7 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o7]), dy, a7);
+                if (count > 8) a8 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o8]), dy, a8);
+                if (count > 9) a9 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o9]), dy, a9);
+                if (count > 10) a10 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o10]), dy, a10);
+                if (count > 11) a11 = Vector512.FusedMultiplyAdd(Vector512.Create(x[o11]), dy, a11);
+            }
+        }
+        if (count > 0) a0.Store(gradient + 0 * Lanes);
+        if (count > 1) a1.Store(gradient + 1 * Lanes);
+        if (count > 2) a2.Store(gradient + 2 * Lanes);
+        if (count > 3) a3.Store(gradient + 3 * Lanes);
+        if (count > 4) a4.Store(gradient + 4 * Lanes);
+        if (count > 5) a5.Store(gradient + 5 * Lanes);
+        if (count > 6) a6.Store(gradient + 6 * Lanes);
+        if (count > 7) a7.Store(gradient + 7 * Lanes);
+        if (count > 8) a8.Store(gradient + 8 * Lanes);
+        if (count > 9) a9.Store(gradient + 9 * Lanes);
+        if (count > 10) a10.Store(gradient + 10 * Lanes);
+        if (count > 11) a11.Store(gradient + 11 * Lanes);
+    }
+
     /// <summary>One segment of <paramref name="width"/> pixels: the JIT compiles one kernel per width, with only its accumulators.</summary>
     private static void Segment(int width, float* origin, int* offsets, float* weights, int depth, Vector512<float> bias, float* tile)
     {

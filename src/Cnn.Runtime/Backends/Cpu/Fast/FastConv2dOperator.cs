@@ -167,7 +167,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _ws.Reserve(CpuWorkspace.Region.PackedWeightsTransposed, (long)_g.Groups * _packedGroupTransposed);
         _ws.ReserveGemm(maxM, maxN, maxK);
         if (_direct || _directWeightGradient) _ws.Reserve(CpuWorkspace.Region.Padded, DirectConvolution.PaddedSize(_g));
-        if (_channelVector is not null) _ws.Reserve(CpuWorkspace.Region.Padded, ChannelVectorConvolution.PaddedSize(_g));
+        if (_channelVector is not null)
+        {
+            _ws.Reserve(CpuWorkspace.Region.Padded, ChannelVectorConvolution.PaddedSize(_g));
+            _ws.Reserve(CpuWorkspace.Region.Scratch, ChannelVectorConvolution.GradientScratchSize(_g));
+        }
         if (_directWeightGradient) _ws.Reserve(CpuWorkspace.Region.PaddedGradient, DirectConvolution.PaddedGradientSize(_g));
         if (!_pointwise) _ws.Reserve(CpuWorkspace.Region.Columns, columnRows * columns);
         if (_chunk > 1) _ws.Reserve(CpuWorkspace.Region.Scratch, (long)_g.OutChannels * columns);
@@ -596,6 +600,14 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             return;
         }
 
+        if (_channelVector is not null && (weightGradient != null || biasGradient != null))
+        {
+            // The weight and bias gradients with the output channels as lanes; the input gradient (if wanted) below, by im2col.
+            _channelVector.WeightGradient(end - first, _input + (long)first * _g.InputSize, _outputGradient + (long)first * _g.OutputSize,
+                weightGradient, biasGradient, accumulate: false, _ws.Get(CpuWorkspace.Region.Scratch, worker), _ws.Get(CpuWorkspace.Region.Padded, worker));
+            if (_inputGradient == null) return;
+            weightGradient = biasGradient = null;
+        }
         if (_directWeightGradient && _inputGradient == null)
         {
             float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker), paddedGradient = _ws.Get(CpuWorkspace.Region.PaddedGradient, worker);
