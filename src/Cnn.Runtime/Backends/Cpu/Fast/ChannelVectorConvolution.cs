@@ -153,17 +153,14 @@ internal sealed unsafe class ChannelVectorConvolution
         int plane = _g.OutHeight * _g.OutWidth, channels = _g.OutChannels;
         float* packed = scratch, transposed = scratch + (long)_depth * Lanes;
         new Span<float>(packed, _depth * Lanes).Clear();
-        new Span<float>(transposed, plane * Lanes).Clear();
         Vector512<float> biasSum = Vector512<float>.Zero;
+        float* tile = stackalloc float[Lanes * Lanes];
+        new Span<float>(tile, Lanes * Lanes).Clear(); // rows past the channels stay 0: the lanes past them in dYᵀ
         int* offsets = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_offsets));
         for (int n = 0; n < count; n++)
         {
             float* image = images + (long)n * _g.InputSize, dy = outputGradients + (long)n * _g.OutputSize;
-            for (int o = 0; o < channels; o++)
-            {
-                float* row = dy + (long)o * plane;
-                for (int p = 0; p < plane; p++) transposed[p * Lanes + o] = row[p];
-            }
+            Transpose(dy, plane, channels, transposed, tile);
             if (biasGradient != null)
                 for (int p = 0; p < plane; p++) biasSum += Vector512.Load(transposed + p * Lanes);
             if (weightGradient == null) continue;
@@ -186,6 +183,26 @@ internal sealed unsafe class ChannelVectorConvolution
             }
         if (biasGradient != null)
             for (int o = 0; o < channels; o++) biasGradient[o] = accumulate ? biasGradient[o] + biasSum[o] : biasSum[o];
+    }
+
+    /// <summary>
+    /// dYᵀ[p][o] = dY[o][p] for o &lt; <paramref name="channels"/>, sixteen pixels at a time: their
+    /// channel rows into <paramref name="tile"/> (whose rows past the channels hold 0), transposed by
+    /// <see cref="Store"/> with the pixels in the role of the channels.
+    /// </summary>
+    private static void Transpose(float* dy, int plane, int channels, float* transposed, float* tile)
+    {
+        for (int p0 = 0; p0 < plane; p0 += Lanes)
+        {
+            int width = Math.Min(Lanes, plane - p0);
+            for (int o = 0; o < channels; o++)
+            {
+                float* row = dy + (long)o * plane + p0;
+                if (width == Lanes) Vector512.Store(Vector512.Load(row), tile + o * Lanes);
+                else new ReadOnlySpan<float>(row, width).CopyTo(new Span<float>(tile + o * Lanes, width));
+            }
+            Store(tile, Lanes, transposed + (long)p0 * Lanes, Lanes, width);
+        }
     }
 
     /// <summary>Taps per block of <see cref="Taps"/>: twelve accumulators and the output-gradient vector fill 13 of the 32 vector registers.</summary>
