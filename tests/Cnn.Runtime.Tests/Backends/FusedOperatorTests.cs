@@ -20,9 +20,11 @@ public class FusedOperatorTests
     public static TheoryData<string, string, int, int> ConvCases()
     {
         var data = new TheoryData<string, string, int, int>();
-        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "channel-vector", "pointwise", "groups", "banded", "winograd" })
+        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "channel-vector", "wide-blocks", "wide-rows", "pointwise", "groups", "banded", "winograd" })
         foreach (string epilogue in new[] { "relu", "bn", "bn-relu", "leaky", "tanh", "sigmoid", "silu", "gelu", "bn-nobias-relu" })
             data.Add(path, epilogue, path.StartsWith("split", StringComparison.Ordinal) ? 1 : 5, 2);
+        data.Add("wide-blocks", "bn-relu", 1, 2);
+        data.Add("wide-rows", "bn-relu", 1, 2);
         data.Add("chunks", "bn-relu", 64, 3);
         data.Add("split-rows", "bn-relu", 1, 3);
         data.Add("winograd", "bn-relu", 1, 2);
@@ -38,6 +40,9 @@ public class FusedOperatorTests
         "direct" => Geometries.Conv(64, 3, 10, 21, 6, 1, 5, 1, 1, 0, 2, 1, 1, 1, bias),
         // LeNet-5's conv2, which the rule gives ChannelVectorConvolution where AVX-512 is (else the GEMM).
         "channel-vector" => Geometries.Conv(64, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1, bias),
+        // WideChannelVectorConvolution: two blocks of 32 on 14×14 (batch 1 shares out the blocks), and 32 + 32 + 16 on 7×7 (batch 1 shares out rows).
+        "wide-blocks" => Geometries.Conv(64, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, bias),
+        "wide-rows" => Geometries.Conv(64, 40, 7, 7, 80, 3, 3, 1, 1, 1, 1, 1, 1, 1, bias),
         "pointwise" => Geometries.Conv(64, 16, 7, 9, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1, bias),
         "groups" => Geometries.Conv(64, 8, 9, 9, 12, 3, 3, 2, 2, 1, 1, 1, 1, 2, bias),
         "banded" => Geometries.Conv(64, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, bias),
@@ -98,13 +103,15 @@ public class FusedOperatorTests
         float[] Run(CpuKernels kernels, int threadCount, string way)
         {
             using var h = new BackendHarness(kernels, threadCount);
-            // Each fast path forced, so that the rule's choice of Winograd does not hide the im2col paths.
+            // Each fast path forced, so that the rule's choice of Winograd or the wide channel vectors does not hide the im2col paths.
+            bool wide = way.StartsWith("wide", StringComparison.Ordinal);
             IFusedConv2dOperator conv = kernels == CpuKernels.Reference ? h.Backend.CreateFusedConv2d(g, epilogue)
                 : way == "banded" ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4, epilogue: epilogue, winograd: false)
-                : new FastConv2dOperator(g, h.Backend.Pool, epilogue: epilogue, winograd: way == "winograd");
+                : new FastConv2dOperator(g, h.Backend.Pool, epilogue: epilogue, winograd: way == "winograd", wideChannelVector: wide ? WideChannelVectorConvolution.Applies(g) : way == "winograd" ? null : false);
             Assert.Equal(kernels == CpuKernels.Fast, conv is FastConv2dOperator);
             // The "channel-vector" case runs that path wherever the processor can (the rule picks it).
             if (way == "channel-vector") Assert.Equal(ChannelVectorConvolution.Applies(g), ((FastConv2dOperator)conv).UsesChannelVector);
+            if (kernels == CpuKernels.Fast) Assert.Equal(wide && WideChannelVectorConvolution.Applies(g), ((FastConv2dOperator)conv).UsesWideChannelVector(batch));
             var norm = new BatchNormTensors(h.Upload(gamma), h.Upload(beta), h.Upload(mean), h.Upload(variance));
             Tensor output = h.Stale(batch * g.OutputSize);
             conv.Forward(batch, h.Upload(x), h.Upload(w), hasBias ? h.Upload(b) : default, epilogue.BatchNorm is null ? default : norm, output);
@@ -115,9 +122,11 @@ public class FusedOperatorTests
     public static TheoryData<string, string, string, int, int> PoolCases()
     {
         var data = new TheoryData<string, string, string, int, int>();
-        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "channel-vector", "banded" })
+        foreach (string path in new[] { "chunks", "split-rows", "split-columns", "direct", "channel-vector", "wide-blocks", "wide-rows", "banded" })
         foreach (string pool in new[] { "max2", "avg2", "max3s2p1" })
             data.Add(path, pool, path is "direct" or "channel-vector" ? "relu" : "bn-relu", path.StartsWith("split", StringComparison.Ordinal) ? 1 : 5, 2);
+        data.Add("wide-blocks", "max2", "bn-relu", 1, 2);
+        data.Add("wide-rows", "max3s2p1", "relu", 1, 2);
         data.Add("chunks", "max2", "none", 7, 3);
         data.Add("chunks", "avg2", "tanh", 64, 2);
         return data;
@@ -159,11 +168,15 @@ public class FusedOperatorTests
         foreach ((CpuKernels kernels, int threadCount) in new[] { (CpuKernels.Fast, threads), (CpuKernels.Reference, 1) })
         {
             using var h = new BackendHarness(kernels, threadCount);
-            IFusedConv2dOperator conv = kernels == CpuKernels.Fast && path == "banded"
-                ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4, epilogue: epilogue)
+            // The im2col paths forced off the wide channel vectors, which the "wide-…" cases force on.
+            IFusedConv2dOperator conv = kernels == CpuKernels.Reference ? h.Backend.CreateFusedConv2d(g, epilogue)
+                : path == "banded" ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4, epilogue: epilogue, wideChannelVector: false)
+                : path is "chunks" or "split-rows" or "split-columns" ? new FastConv2dOperator(g, h.Backend.Pool, epilogue: epilogue, wideChannelVector: false)
+                : path.StartsWith("wide", StringComparison.Ordinal) ? new FastConv2dOperator(g, h.Backend.Pool, epilogue: epilogue, wideChannelVector: WideChannelVectorConvolution.Applies(g))
                 : h.Backend.CreateFusedConv2d(g, epilogue);
             Assert.Equal(kernels == CpuKernels.Fast, conv is FastConv2dOperator);
             if (kernels == CpuKernels.Fast && path == "channel-vector") Assert.Equal(ChannelVectorConvolution.Applies(g), ((FastConv2dOperator)conv).UsesChannelVector);
+            if (kernels == CpuKernels.Fast && path.StartsWith("wide", StringComparison.Ordinal)) Assert.Equal(WideChannelVectorConvolution.Applies(g), ((FastConv2dOperator)conv).UsesWideChannelVector(batch));
             var tensors = new BatchNormTensors(h.Upload(gamma), h.Upload(beta), h.Upload(mean), h.Upload(variance));
             Tensor output = h.Stale(batch * pool.OutputSize), scratch = h.Stale(batch * g.OutputSize);
             conv.Forward(batch, h.Upload(x), h.Upload(w), h.Upload(b), epilogue.BatchNorm is null ? default : tensors, output, scratch);

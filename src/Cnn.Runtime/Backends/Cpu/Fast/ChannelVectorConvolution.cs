@@ -376,7 +376,7 @@ internal sealed unsafe class ChannelVectorConvolution
     /// channel rows, stored as destination[o·plane + p] for p &lt; width and o &lt; channels (rows
     /// past width hold stale values that the mask drops).
     /// </summary>
-    private static void Store(float* tile, int width, float* destination, int plane, int channels)
+    internal static void Store(float* tile, int width, float* destination, int plane, int channels)
     {
         // Pairs of pixels interleaved within each 128-bit lane, then quads: u[4q + j], lane L, holds
         // channel 4L + j of pixels 4q … 4q + 3.
@@ -420,25 +420,25 @@ internal sealed unsafe class ChannelVectorConvolution
 
     private static Vector512<float> High(Vector512<float> a, Vector512<float> b) => Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
 
-    private interface IWidth
+    internal interface IWidth
     {
         static abstract int Value { get; }
     }
 
-    private readonly struct W1 : IWidth { public static int Value => 1; }
-    private readonly struct W2 : IWidth { public static int Value => 2; }
-    private readonly struct W3 : IWidth { public static int Value => 3; }
-    private readonly struct W4 : IWidth { public static int Value => 4; }
-    private readonly struct W5 : IWidth { public static int Value => 5; }
-    private readonly struct W6 : IWidth { public static int Value => 6; }
-    private readonly struct W7 : IWidth { public static int Value => 7; }
-    private readonly struct W8 : IWidth { public static int Value => 8; }
-    private readonly struct W9 : IWidth { public static int Value => 9; }
-    private readonly struct W10 : IWidth { public static int Value => 10; }
-    private readonly struct W11 : IWidth { public static int Value => 11; }
-    private readonly struct W12 : IWidth { public static int Value => 12; }
-    private readonly struct W13 : IWidth { public static int Value => 13; }
-    private readonly struct W14 : IWidth { public static int Value => 14; }
-    private readonly struct W15 : IWidth { public static int Value => 15; }
-    private readonly struct W16 : IWidth { public static int Value => 16; }
+    internal readonly struct W1 : IWidth { public static int Value => 1; }
+    internal readonly struct W2 : IWidth { public static int Value => 2; }
+    internal readonly struct W3 : IWidth { public static int Value => 3; }
+    internal readonly struct W4 : IWidth { public static int Value => 4; }
+    internal readonly struct W5 : IWidth { public static int Value => 5; }
+    internal readonly struct W6 : IWidth { public static int Value => 6; }
+    internal readonly struct W7 : IWidth { public static int Value => 7; }
+    internal readonly struct W8 : IWidth { public static int Value => 8; }
+    internal readonly struct W9 : IWidth { public static int Value => 9; }
+    internal readonly struct W10 : IWidth { public static int Value => 10; }
+    internal readonly struct W11 : IWidth { public static int Value => 11; }
+    internal readonly struct W12 : IWidth { public static int Value => 12; }
+    internal readonly struct W13 : IWidth { public static int Value => 13; }
+    internal readonly struct W14 : IWidth { public static int Value => 14; }
+    internal readonly struct W15 : IWidth { public static int Value => 15; }
+    internal readonly struct W16 : IWidth { public static int Value => 16; }
 }

@@ -45,7 +45,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
 
-    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, Backward }
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, Backward }
 
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
@@ -61,6 +61,13 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
     // The forward pass with the output channels as vector lanes (null where the rule leaves the forward pass to the GEMM).
     private readonly ChannelVectorConvolution? _channelVector;
+
+    // The forward pass of wide layers with the output channels as lanes in blocks of 32 (null where the rule leaves it to the other paths),
+    // its packed weights, and whether it also takes the batches that Winograd would (whose backward stays Winograd's).
+    private readonly WideChannelVectorConvolution? _wide;
+    private readonly PackedWeightCache? _widePacked;
+    private readonly bool _wideOverWinograd;
+    private bool _wideSplit;
 
     // Packs the forward GEMM's columns straight from the images, for the convolutions it takes (null for the others, which unfold first).
     private readonly ImplicitColumns? _implicit;
@@ -102,13 +109,15 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <param name="epilogue">What the fused Forward applies after the bias; <see cref="Epilogue.None"/> for a plain convolution.</param>
     /// <param name="winograd">Whether to run Winograd: null to let the rule decide; true for every batch, false for none (tests force either path).</param>
     /// <param name="channelVector">Whether the forward pass runs <see cref="ChannelVectorConvolution"/> (for the batches Winograd does not take): null to let its rule decide, where the direct path does not apply; true forces it, even over the direct path; false never (tests force either).</param>
+    /// <param name="wideChannelVector">Whether the forward pass runs <see cref="WideChannelVectorConvolution"/>: null to let its rule decide (which also says whether it takes Winograd's batches); true forces it for every batch; false never.</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null,
-        bool? channelVector = null)
+        bool? channelVector = null, bool? wideChannelVector = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
         if (epilogue.Pool is { } fusedPool) _fusedPool = new FastPool2dOperator(fusedPool, pool);
         _g = geometry;
+        _outPlane = _g.OutHeight * _g.OutWidth;
         _pool = pool;
         _workers = pool.Threads;
         _ws = pool.Workspace;
@@ -116,6 +125,16 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         // Winograd's GEMMs are fp32 only: a bf16 backend convolves through im2col.
         if (_kernel == GemmKernel.Bf16 && winograd == true) throw new ArgumentException("Winograd convolution has no bf16 GEMMs; a bf16 backend convolves through im2col.", nameof(winograd));
         if (_kernel == GemmKernel.Bf16 && channelVector == true) throw new ArgumentException("The channel-vectorised convolution is fp32 only; a bf16 backend convolves through im2col.", nameof(channelVector));
+        if (_kernel == GemmKernel.Bf16 && wideChannelVector == true) throw new ArgumentException("The wide channel-vectorised convolution is fp32 only; a bf16 backend convolves through im2col.", nameof(wideChannelVector));
+        if (_kernel != GemmKernel.Bf16 && channelVector != true && (wideChannelVector ?? WideChannelVectorConvolution.Preferred(geometry)))
+        {
+            _wide = new WideChannelVectorConvolution(geometry);
+            _wideOverWinograd = wideChannelVector == true || WideChannelVectorConvolution.PreferredOverWinograd(geometry);
+            int wideWeights = WideChannelVectorConvolution.PackedWeightsSize(geometry);
+            _widePacked = new PackedWeightCache(wideWeights, _ws);
+            _ws.Reserve(CpuWorkspace.Region.PackedWeights, wideWeights);
+            _ws.Reserve(CpuWorkspace.Region.Padded, WideChannelVectorConvolution.PaddedSize(geometry));
+        }
         if (_kernel != GemmKernel.Bf16 && (winograd ?? WinogradConvolution.Preferred(geometry)))
         {
             int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
@@ -130,7 +149,6 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _inGroup = _g.InChannels / _g.Groups;
         _outGroup = _g.OutChannels / _g.Groups;
         _depth = _inGroup * _g.KernelHeight * _g.KernelWidth;
-        _outPlane = _g.OutHeight * _g.OutWidth;
         _mr = SgemmKernels.Mr(_kernel);
         _nr = SgemmKernels.Nr(_kernel);
         _pointwise = _g.KernelHeight == 1 && _g.KernelWidth == 1 && _g.StrideHeight == 1 && _g.StrideWidth == 1
@@ -188,6 +206,9 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <summary>True when a call on <paramref name="batch"/> images runs Winograd's F(2×2, 3×3).</summary>
     internal bool UsesWinograd(int batch) => batch >= _winogradFromBatch;
 
+    /// <summary>True when a forward call on <paramref name="batch"/> images runs <see cref="WideChannelVectorConvolution"/>.</summary>
+    internal bool UsesWideChannelVector(int batch) => _wide is not null && (_wideOverWinograd || batch < _winogradFromBatch);
+
     /// <summary>True when the forward pass runs <see cref="ChannelVectorConvolution"/> (below Winograd's batches).</summary>
     internal bool UsesChannelVector => _channelVector is not null;
 
@@ -237,6 +258,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
+        if (UsesWideChannelVector(batch))
+        {
+            ForwardWide(batch, weight);
+            return;
+        }
         if (batch >= _winogradFromBatch)
         {
             _winograd!.Forward(batch, _input, _weight, _bias, _callEpilogue, _output);
@@ -304,6 +330,35 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 _pool.Run(this, splitWorkers);
             }
         // The workers shared each image: it is whole only now.
+        if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
+    }
+
+    /// <summary>
+    /// The forward pass by <see cref="WideChannelVectorConvolution"/>: a share of the images per
+    /// worker, each finished (epilogue, pool) while in cache; or, with fewer images than workers and
+    /// enough work per image, every image shared among the workers (by blocks of channels or bands of
+    /// rows), pooled once all are whole.
+    /// </summary>
+    private void ForwardWide(int batch, Tensor weight)
+    {
+        _packedWeights = _widePacked!.Find(weight, out bool pack);
+        if (pack) WideChannelVectorConvolution.PackWeights(_g, _weight, _packedWeights);
+        _work = Work.WideChannelVector;
+        int splitWorkers = Math.Min(_workers, _wide!.ShareUnits(_workers));
+        long macs = (long)_g.OutChannels * _g.InChannels * _g.KernelHeight * _g.KernelWidth * _g.OutHeight * _g.OutWidth;
+        _wideSplit = batch < _workers && splitWorkers > 1 && macs >= SplitImageMacs;
+        if (!_wideSplit)
+        {
+            _pool.Run(this, Math.Min(_workers, batch));
+            return;
+        }
+        for (int n = 0; n < batch; n++)
+        {
+            _splitImage = _input + (long)n * _g.InputSize;
+            _splitOutput = _output + (long)n * _g.OutputSize;
+            _splitPack = n == 0; // the padded copies' borders: cleared with each worker's first image of the call
+            _pool.Run(this, splitWorkers);
+        }
         if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
     }
 
@@ -400,8 +455,23 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
             return;
         }
 
+        if (_work == Work.WideChannelVector && _wideSplit)
+        {
+            _wide!.Share(worker, workers, out int b0, out int b1, out int y0, out int y1);
+            if (b0 >= b1 || y0 >= y1) return;
+            _wide.Forward(_splitImage, _packedWeights, _callEpilogue is null ? _bias : null, _splitOutput, _ws.Get(CpuWorkspace.Region.Padded, worker), _splitPack, b0, b1, y0, y1);
+            if (_callEpilogue is null) return;
+            int o1 = Math.Min(_g.OutChannels, b1 * WideChannelVectorConvolution.BlockChannels);
+            for (int o = b0 * WideChannelVectorConvolution.BlockChannels; o < o1; o++)
+            {
+                float* rows = _splitOutput + (long)o * _outPlane + (long)y0 * _g.OutWidth;
+                _callEpilogue.Apply(rows, rows, (y1 - y0) * _g.OutWidth, o);
+            }
+            return;
+        }
+
         (int first, int end) = WorkerPool.Share(_batch, worker, workers);
-        if (_work is Work.Direct or Work.ChannelVector)
+        if (_work is Work.Direct or Work.ChannelVector or Work.WideChannelVector)
         {
             // One image at a time, each finished (epilogue, pool) while it is in cache.
             float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker);
@@ -410,6 +480,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
                 float* input = _input + (long)n * _g.InputSize, output = _output + (long)n * _g.OutputSize;
                 float* bias = _callEpilogue is null ? _bias : null;
                 if (_work == Work.Direct) DirectConvolution.Forward(_g, input, _weight, bias, output, padded);
+                else if (_work == Work.WideChannelVector) _wide!.Forward(input, _packedWeights, bias, output, padded, clearPadded: n == first, 0, _wide.Blocks, 0, _g.OutHeight);
                 else _channelVector!.Forward(input, _packedWeights, bias, output, padded, clearPadded: n == first);
                 if (_callEpilogue is not null)
                     for (int o = 0; o < _g.OutChannels; o++) _callEpilogue.Apply(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);

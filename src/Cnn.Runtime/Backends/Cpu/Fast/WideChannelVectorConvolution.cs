@@ -1,0 +1,294 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static Cnn.Backends.Cpu.Fast.ChannelVectorConvolution;
+
+namespace Cnn.Backends.Cpu.Fast;
+
+/// <summary>
+/// The forward pass of a convolution with many output channels, computed directly with the output
+/// channels as vector lanes: <see cref="ChannelVectorConvolution"/>'s scheme register-blocked for
+/// wide layers. The output channels go in blocks of 32 (two 512-bit vectors; a last block of at most
+/// sixteen takes one); each block's weights are packed once as [k][32] (k = (c, kh, kw), any depth)
+/// and stream from cache while a segment of up to <see cref="MaxPixels"/> output pixels keeps its
+/// two accumulators per pixel (28 of the 32 vector registers) for the whole reduction. Each step k
+/// loads the block's two weight vectors once and multiplies each pixel's input at that tap,
+/// broadcast, into both: two FMAs per broadcast load, so the FMAs, not the loads, bound it. A
+/// segment is a piece of one output row, or two whole rows of a narrow plane (at most seven wide:
+/// 6×6, 7×7), so that small planes still fill the registers. The accumulators are then transposed
+/// (16×16, in registers: <see cref="ChannelVectorConvolution.Store"/>) into the channel rows of the
+/// NCHW output and stored with a mask. Stride 1, one group, any padding (an image is copied once into
+/// a zero-padded buffer; unpadded images are read in place) and dilation.
+/// <see cref="Reference.Conv2dReference"/> is the reference.
+/// </summary>
+internal sealed unsafe class WideChannelVectorConvolution
+{
+    /// <summary>Output channels per block: two vectors.</summary>
+    public const int BlockChannels = 2 * Lanes;
+
+    /// <summary>The most pixels of a segment: two accumulators each, two weight vectors and a broadcast fill 31 of the 32 vector registers.</summary>
+    public const int MaxPixels = 14;
+
+    // Rows of each half of the segment tile: a two-row segment's second row starts at row 7 at most, and Store reads sixteen from there.
+    private const int TileRows = 24;
+
+    private readonly Conv2dGeometry _g;
+    private readonly int _paddedHeight, _paddedWidth, _depth, _blocks;
+
+    // Whether segments are pairs of whole output rows (planes at most MaxPixels / 2 wide), and otherwise the widths of a row's segments.
+    private readonly bool _twoRows;
+    private readonly int[] _segmentWidths;
+
+    // Where tap k = (c, kh, kw) lies in the (padded) image, relative to the output pixel's position: pinned, read by every worker.
+    private readonly int[] _offsets;
+
+    /// <summary>Prepares the taps and segments of <paramref name="geometry"/>, which <see cref="Applies"/> must accept.</summary>
+    public WideChannelVectorConvolution(in Conv2dGeometry geometry)
+    {
+        if (!Applies(geometry)) throw new ArgumentException($"The wide channel-vector convolution does not take {geometry}: it needs AVX-512, stride 1 and one group.", nameof(geometry));
+        _g = geometry;
+        _paddedHeight = geometry.InHeight + 2 * geometry.PaddingHeight;
+        _paddedWidth = geometry.InWidth + 2 * geometry.PaddingWidth;
+        _depth = geometry.InChannels * geometry.KernelHeight * geometry.KernelWidth;
+        _blocks = (geometry.OutChannels + BlockChannels - 1) / BlockChannels;
+        _offsets = GC.AllocateArray<int>(_depth, pinned: true);
+        int k = 0;
+        for (int c = 0; c < geometry.InChannels; c++)
+            for (int kh = 0; kh < geometry.KernelHeight; kh++)
+                for (int kw = 0; kw < geometry.KernelWidth; kw++)
+                    _offsets[k++] = (c * _paddedHeight + kh * geometry.DilationHeight) * _paddedWidth + kw * geometry.DilationWidth;
+
+        _twoRows = geometry.OutWidth <= MaxPixels / 2 && geometry.OutHeight > 1;
+        int segments = (geometry.OutWidth + MaxPixels - 1) / MaxPixels;
+        _segmentWidths = new int[segments];
+        for (int s = 0; s < segments; s++) _segmentWidths[s] = geometry.OutWidth / segments + (s < geometry.OutWidth % segments ? 1 : 0);
+    }
+
+    /// <summary>Whether a convolution of <paramref name="g"/> can run here (<see cref="Preferred"/> says whether it should).</summary>
+    public static bool Applies(in Conv2dGeometry g) =>
+        Avx512F.IsSupported && Vector512.IsHardwareAccelerated && g.Groups == 1 && g.StrideHeight == 1 && g.StrideWidth == 1;
+
+    /// <summary>@@RULE@@</summary>
+    public static bool Preferred(in Conv2dGeometry g) =>
+        Applies(g) && g.OutChannels >= 32 && g.KernelHeight * g.KernelWidth > 1 && !DirectConvolution.Applies(g);
+
+    /// <summary>@@RULE2@@</summary>
+    public static bool PreferredOverWinograd(in Conv2dGeometry g) => Preferred(g);
+
+    /// <summary>Blocks of output channels: the units that a batch-1 call may share out.</summary>
+    public int Blocks => _blocks;
+
+    /// <summary>Floats of the padded copy of one image (a buffer per worker); 0 for an unpadded convolution, which reads its input in place.</summary>
+    public static int PaddedSize(in Conv2dGeometry g) => ChannelVectorConvolution.PaddedSize(g);
+
+    /// <summary>Floats of the packed weights: per block, a row of its width (32, or 16 for a last block of at most sixteen channels) per reduction step.</summary>
+    public static int PackedWeightsSize(in Conv2dGeometry g)
+    {
+        int depth = g.InChannels * g.KernelHeight * g.KernelWidth, last = g.OutChannels % BlockChannels;
+        int width = g.OutChannels / BlockChannels * BlockChannels + (last == 0 ? 0 : last <= Lanes ? Lanes : BlockChannels);
+        return checked(depth * width);
+    }
+
+    /// <summary>
+    /// Block b (channels o0 = 32·b on) at packed + o0·depth: packed[o0·depth + k·width + j] = weight[o0 + j, k]
+    /// for the block's channels, 0 for the lanes past them.
+    /// </summary>
+    public static void PackWeights(in Conv2dGeometry g, float* weight, float* packed)
+    {
+        int depth = g.InChannels * g.KernelHeight * g.KernelWidth;
+        for (int o0 = 0; o0 < g.OutChannels; o0 += BlockChannels)
+        {
+            int channels = Math.Min(BlockChannels, g.OutChannels - o0), width = channels > Lanes ? BlockChannels : Lanes;
+            float* block = packed + (long)o0 * depth;
+            new Span<float>(block, depth * width).Clear();
+            for (int j = 0; j < channels; j++)
+                for (int k = 0; k < depth; k++)
+                    block[k * width + j] = weight[(long)(o0 + j) * depth + k];
+        }
+    }
+
+    /// <summary>
+    /// Worker <paramref name="worker"/>'s share of one image split among <paramref name="workers"/>:
+    /// blocks of output channels when there are enough to go round evenly, else bands of output rows
+    /// (pairs of rows where segments take two), all channels.
+    /// </summary>
+    public void Share(int worker, int workers, out int firstBlock, out int endBlock, out int firstRow, out int endRow)
+    {
+        if (_blocks % workers == 0 || _blocks >= 4 * workers)
+        {
+            (firstBlock, endBlock) = WorkerPool.Share(_blocks, worker, workers);
+            (firstRow, endRow) = (0, _g.OutHeight);
+            return;
+        }
+        int step = _twoRows ? 2 : 1;
+        (int first, int end) = WorkerPool.Share((_g.OutHeight + step - 1) / step, worker, workers);
+        (firstBlock, endBlock) = (0, _blocks);
+        (firstRow, endRow) = (first * step, Math.Min(_g.OutHeight, end * step));
+    }
+
+    /// <summary>How many workers can share one image (<see cref="Share"/>'s units).</summary>
+    public int ShareUnits(int workers) =>
+        _blocks % workers == 0 || _blocks >= 4 * workers ? _blocks : (_g.OutHeight + (_twoRows ? 1 : 0)) / (_twoRows ? 2 : 1);
+
+    /// <summary>
+    /// Writes blocks [<paramref name="firstBlock"/>, <paramref name="endBlock"/>) of output rows
+    /// [<paramref name="firstRow"/>, <paramref name="endRow"/>) of one image; <paramref name="bias"/>
+    /// may be null. <paramref name="padded"/> (<see cref="PaddedSize"/> floats) holds the padded copy;
+    /// its zero border is written only when <paramref name="clearPadded"/> (a worker's first image of
+    /// a call), since later images overwrite only the inside.
+    /// </summary>
+    public void Forward(float* image, float* packedWeights, float* bias, float* output, float* padded, bool clearPadded,
+        int firstBlock, int endBlock, int firstRow, int endRow)
+    {
+        float* source = image;
+        if (PaddedSize(_g) > 0)
+        {
+            Pad(image, padded, clearPadded);
+            source = padded;
+        }
+        float* biasLanes = stackalloc float[BlockChannels];
+        float* tile = stackalloc float[2 * TileRows * Lanes];
+        int* offsets = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_offsets));
+        int plane = _g.OutHeight * _g.OutWidth, outWidth = _g.OutWidth;
+        for (int block = firstBlock; block < endBlock; block++)
+        {
+            int o0 = block * BlockChannels, channels = Math.Min(BlockChannels, _g.OutChannels - o0);
+            bool two = channels > Lanes;
+            new Span<float>(biasLanes, BlockChannels).Clear();
+            if (bias != null) new ReadOnlySpan<float>(bias + o0, channels).CopyTo(new Span<float>(biasLanes, BlockChannels));
+            float* weights = packedWeights + (long)o0 * _depth, destination = output + (long)o0 * plane;
+            for (int oy = firstRow; oy < endRow;)
+            {
+                float* row = source + (long)oy * _paddedWidth;
+                if (_twoRows && oy + 1 < endRow)
+                {
+                    Segment(two, 2, outWidth, row, offsets, weights, biasLanes, tile);
+                    StoreRow(tile, 0, outWidth, destination + (long)oy * outWidth, plane, channels);
+                    StoreRow(tile, outWidth, outWidth, destination + (long)(oy + 1) * outWidth, plane, channels);
+                    oy += 2;
+                    continue;
+                }
+                int ox = 0;
+                foreach (int width in _segmentWidths)
+                {
+                    Segment(two, 1, width, row + ox, offsets, weights, biasLanes, tile);
+                    StoreRow(tile, 0, width, destination + (long)oy * outWidth + ox, plane, channels);
+                    ox += width;
+                }
+                oy++;
+            }
+        }
+    }
+
+    private void Pad(float* image, float* padded, bool clear)
+    {
+        if (clear) new Span<float>(padded, PaddedSize(_g)).Clear();
+        for (int c = 0; c < _g.InChannels; c++)
+            for (int iy = 0; iy < _g.InHeight; iy++)
+                new ReadOnlySpan<float>(image + ((long)c * _g.InHeight + iy) * _g.InWidth, _g.InWidth)
+                    .CopyTo(new Span<float>(padded + ((long)c * _paddedHeight + iy + _g.PaddingHeight) * _paddedWidth + _g.PaddingWidth, _g.InWidth));
+    }
+
+    /// <summary>Pixels [first, first + width) of the segment tile, both halves, into channel rows at destination.</summary>
+    private static void StoreRow(float* tile, int first, int width, float* destination, int plane, int channels)
+    {
+        ChannelVectorConvolution.Store(tile + first * Lanes, width, destination, plane, Math.Min(Lanes, channels));
+        if (channels > Lanes) ChannelVectorConvolution.Store(tile + (TileRows + first) * Lanes, width, destination + (long)Lanes * plane, plane, channels - Lanes);
+    }
+
+    /// <summary>One segment: the JIT compiles one kernel per shape (vectors, rows, pixels per row), with only its accumulators.</summary>
+    private void Segment(bool two, int rows, int cols, float* origin, int* offsets, float* weights, float* bias, float* tile)
+    {
+        nint stride = _paddedWidth;
+        if (two)
+        {
+            if (rows == 2) Columns<R2, V2>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+            else Columns<R1, V2>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+        }
+        else if (rows == 2) Columns<R2, V1>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+        else Columns<R1, V1>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+    }
+
+    private static void Columns<TRows, TVectors>(int cols, float* origin, nint rowStride, int* offsets, float* weights, int depth, float* bias, float* tile)
+        where TRows : struct, IWidth where TVectors : struct, IWidth
+    {
+        switch (cols)
+        {
+            case 14: Accumulate<W14, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 13: Accumulate<W13, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 12: Accumulate<W12, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 11: Accumulate<W11, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 10: Accumulate<W10, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 9: Accumulate<W9, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 8: Accumulate<W8, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 7: Accumulate<W7, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 6: Accumulate<W6, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 5: Accumulate<W5, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 4: Accumulate<W4, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 3: Accumulate<W3, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 2: Accumulate<W2, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            default: Accumulate<W1, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Pixel(float* x, float* y, int i, int cols) => i < cols ? x + i : y + (i - cols);
+
+    /// <summary>
+    /// TRows rows of TCols pixels (at origin and origin + rowStride), TVectors·16 channels, into rows
+    /// p of the tile's halves: no calls inside, so that the JIT keeps every accumulator in a register.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Accumulate<TCols, TRows, TVectors>(float* origin, nint rowStride, int* offsets, float* weights, int depth, float* bias, float* tile)
+        where TCols : struct, IWidth where TRows : struct, IWidth where TVectors : struct, IWidth
+    {
+        int cols = TCols.Value, pixels = TCols.Value * TRows.Value;
+        bool two = TVectors.Value == 2;
+        Vector512<float> b0 = Vector512.Load(bias), b1 = two ? Vector512.Load(bias + Lanes) : default;
+        Vector512<float> a0 = b0, c0 = b1; Vector512<float> a1 = b0, c1 = b1; Vector512<float> a2 = b0, c2 = b1; Vector512<float> a3 = b0, c3 = b1;
+        Vector512<float> a4 = b0, c4 = b1; Vector512<float> a5 = b0, c5 = b1; Vector512<float> a6 = b0, c6 = b1; Vector512<float> a7 = b0, c7 = b1;
+        Vector512<float> a8 = b0, c8 = b1; Vector512<float> a9 = b0, c9 = b1; Vector512<float> a10 = b0, c10 = b1; Vector512<float> a11 = b0, c11 = b1;
+        Vector512<float> a12 = b0, c12 = b1; Vector512<float> a13 = b0, c13 = b1;
+        int step = TVectors.Value * Lanes;
+        for (int k = 0; k < depth; k++, weights += step)
+        {
+            float* x = origin + offsets[k], y = x + rowStride;
+            Vector512<float> w0 = Vector512.Load(weights), w1 = two ? Vector512.Load(weights + Lanes) : default;
+            if (pixels > 0) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 0, cols)); a0 = Vector512.FusedMultiplyAdd(v, w0, a0); if (two) c0 = Vector512.FusedMultiplyAdd(v, w1, c0); }
+            if (pixels > 1) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 1, cols)); a1 = Vector512.FusedMultiplyAdd(v, w0, a1); if (two) c1 = Vector512.FusedMultiplyAdd(v, w1, c1); }
+            if (pixels > 2) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 2, cols)); a2 = Vector512.FusedMultiplyAdd(v, w0, a2); if (two) c2 = Vector512.FusedMultiplyAdd(v, w1, c2); }
+            if (pixels > 3) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 3, cols)); a3 = Vector512.FusedMultiplyAdd(v, w0, a3); if (two) c3 = Vector512.FusedMultiplyAdd(v, w1, c3); }
+            if (pixels > 4) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 4, cols)); a4 = Vector512.FusedMultiplyAdd(v, w0, a4); if (two) c4 = Vector512.FusedMultiplyAdd(v, w1, c4); }
+            if (pixels > 5) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 5, cols)); a5 = Vector512.FusedMultiplyAdd(v, w0, a5); if (two) c5 = Vector512.FusedMultiplyAdd(v, w1, c5); }
+            if (pixels > 6) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 6, cols)); a6 = Vector512.FusedMultiplyAdd(v, w0, a6); if (two) c6 = Vector512.FusedMultiplyAdd(v, w1, c6); }
+            if (pixels > 7) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 7, cols)); a7 = Vector512.FusedMultiplyAdd(v, w0, a7); if (two) c7 = Vector512.FusedMultiplyAdd(v, w1, c7); }
+            if (pixels > 8) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 8, cols)); a8 = Vector512.FusedMultiplyAdd(v, w0, a8); if (two) c8 = Vector512.FusedMultiplyAdd(v, w1, c8); }
+            if (pixels > 9) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 9, cols)); a9 = Vector512.FusedMultiplyAdd(v, w0, a9); if (two) c9 = Vector512.FusedMultiplyAdd(v, w1, c9); }
+            if (pixels > 10) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 10, cols)); a10 = Vector512.FusedMultiplyAdd(v, w0, a10); if (two) c10 = Vector512.FusedMultiplyAdd(v, w1, c10); }
+            if (pixels > 11) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 11, cols)); a11 = Vector512.FusedMultiplyAdd(v, w0, a11); if (two) c11 = Vector512.FusedMultiplyAdd(v, w1, c11); }
+            if (pixels > 12) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 12, cols)); a12 = Vector512.FusedMultiplyAdd(v, w0, a12); if (two) c12 = Vector512.FusedMultiplyAdd(v, w1, c12); }
+            if (pixels > 13) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 13, cols)); a13 = Vector512.FusedMultiplyAdd(v, w0, a13); if (two) c13 = Vector512.FusedMultiplyAdd(v, w1, c13); }
+        }
+        if (pixels > 0) { a0.Store(tile + 0 * Lanes); if (two) c0.Store(tile + (TileRows + 0) * Lanes); }
+        if (pixels > 1) { a1.Store(tile + 1 * Lanes); if (two) c1.Store(tile + (TileRows + 1) * Lanes); }
+        if (pixels > 2) { a2.Store(tile + 2 * Lanes); if (two) c2.Store(tile + (TileRows + 2) * Lanes); }
+        if (pixels > 3) { a3.Store(tile + 3 * Lanes); if (two) c3.Store(tile + (TileRows + 3) * Lanes); }
+        if (pixels > 4) { a4.Store(tile + 4 * Lanes); if (two) c4.Store(tile + (TileRows + 4) * Lanes); }
+        if (pixels > 5) { a5.Store(tile + 5 * Lanes); if (two) c5.Store(tile + (TileRows + 5) * Lanes); }
+        if (pixels > 6) { a6.Store(tile + 6 * Lanes); if (two) c6.Store(tile + (TileRows + 6) * Lanes); }
+        if (pixels > 7) { a7.Store(tile + 7 * Lanes); if (two) c7.Store(tile + (TileRows + 7) * Lanes); }
+        if (pixels > 8) { a8.Store(tile + 8 * Lanes); if (two) c8.Store(tile + (TileRows + 8) * Lanes); }
+        if (pixels > 9) { a9.Store(tile + 9 * Lanes); if (two) c9.Store(tile + (TileRows + 9) * Lanes); }
+        if (pixels > 10) { a10.Store(tile + 10 * Lanes); if (two) c10.Store(tile + (TileRows + 10) * Lanes); }
+        if (pixels > 11) { a11.Store(tile + 11 * Lanes); if (two) c11.Store(tile + (TileRows + 11) * Lanes); }
+        if (pixels > 12) { a12.Store(tile + 12 * Lanes); if (two) c12.Store(tile + (TileRows + 12) * Lanes); }
+        if (pixels > 13) { a13.Store(tile + 13 * Lanes); if (two) c13.Store(tile + (TileRows + 13) * Lanes); }
+    }
+
+    private readonly struct R1 : IWidth { public static int Value => 1; }
+    private readonly struct R2 : IWidth { public static int Value => 2; }
+    private readonly struct V1 : IWidth { public static int Value => 1; }
+    private readonly struct V2 : IWidth { public static int Value => 2; }
+}
