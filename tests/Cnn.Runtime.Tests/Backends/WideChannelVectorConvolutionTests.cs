@@ -119,4 +119,30 @@ public class WideChannelVectorConvolutionTests
         GradientCheck.AssertRelative(TestArrays.ToSingle(dw), h.Read(weightGrad), Tolerance, "weight gradient");
         GradientCheck.AssertRelative(TestArrays.ToSingle(db), h.Read(biasGrad), Tolerance, "bias gradient");
     }
+
+    [Fact]
+    public void WideChannelVectorConvolution_Rule_TakesWideLayersBelowWinogradsBatches()
+    {
+        if (!WideChannelVectorConvolution.Applies(Conv("48-14x14-pad1"))) return; // AVX-512 only
+        Assert.True(WideChannelVectorConvolution.Preferred(Geometries.Conv(256, 32, 14, 14, 64, 3, padding: 1)));   // the MNIST net's conv2
+        Assert.True(WideChannelVectorConvolution.Preferred(Geometries.Conv(256, 64, 15, 15, 192, 4, padding: 1)));  // AlexNet-like 4×4
+        Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(256, 1, 28, 28, 32, 3, padding: 1)));   // the MNIST net's conv1: depth 9, the GEMM
+        Assert.True(WideChannelVectorConvolution.Preferred(Geometries.Conv(256, 3, 32, 32, 64, 4, padding: 1)));    // AlexNet-like conv1: depth 48
+        Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 6, 14, 14, 16, 5)));                // 16 channels: ChannelVectorConvolution
+        Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 20, 14, 14, 24, 3, padding: 1)));   // 24 channels: not measured, the GEMM
+        Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 14, 14, 64, 1)));               // pointwise
+        Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 14, 14, 64, 3, stride: 2, padding: 1)));
+        Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 14, 14, 64, 3, padding: 1, groups: 2)));
+
+        using var h = new BackendHarness(CpuKernels.Fast, 2);
+        var mnist = new FastConv2dOperator(Geometries.Conv(256, 32, 14, 14, 64, 3, padding: 1), h.Backend.Pool);
+        Assert.True(mnist.UsesWideChannelVector(1) && mnist.UsesWideChannelVector(256));                          // Winograd does not take 32 input channels
+        var alex = new FastConv2dOperator(Geometries.Conv(256, 192, 6, 6, 384, 3, padding: 1), h.Backend.Pool);
+        int from = WinogradConvolution.MinBatch(Geometries.Conv(256, 192, 6, 6, 384, 3, padding: 1));
+        Assert.True(alex.UsesWideChannelVector(from - 1));
+        Assert.False(alex.UsesWideChannelVector(from));                                                             // Winograd's batches stay Winograd's
+        Assert.True(alex.UsesWinograd(from));
+        Assert.False(new FastConv2dOperator(Geometries.Conv(256, 32, 14, 14, 64, 3, padding: 1), h.Backend.Pool, wideChannelVector: false).UsesWideChannelVector(1));
+        Assert.Throws<ArgumentException>(() => new FastConv2dOperator(Geometries.Conv(64, 64, 14, 14, 64, 3, stride: 2, padding: 1), h.Backend.Pool, wideChannelVector: true));
+    }
 }

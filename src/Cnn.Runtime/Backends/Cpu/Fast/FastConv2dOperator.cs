@@ -21,6 +21,11 @@ namespace Cnn.Backends.Cpu.Fast;
 /// 512-bit vector, where <see cref="ChannelVectorConvolution.Preferred"/> says so (its gradients take im2col):
 /// LeNet-5's conv2 + ReLU took 1150–1161 µs by im2col + GEMM and 448–464 µs so at inference batch 256,
 /// 9.8–12.5 µs and 3.3–3.5 µs at batch 1, on 2 threads (Cnn.Compare profile --nets lenet5).
+/// A stride-1 convolution of 32 or more output channels runs its forward pass as
+/// <see cref="WideChannelVectorConvolution"/> (blocks of 32 channels, any depth) where
+/// <see cref="WideChannelVectorConvolution.Preferred"/> says so, for the batches Winograd does not take;
+/// with fewer images than workers each image is shared among them (by blocks of channels, or bands of
+/// rows), and its gradients keep their paths.
 /// A 3×3, stride-1 convolution that <see cref="WinogradConvolution.Preferred"/> picks runs Winograd's
 /// F(2×2, 3×3) in all three directions from <see cref="WinogradConvolution.MinBatch"/> images on,
 /// and im2col below (where transforming the filters each call would cost more than it saves): the
@@ -63,7 +68,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly ChannelVectorConvolution? _channelVector;
 
     // The forward pass of wide layers with the output channels as lanes in blocks of 32 (null where the rule leaves it to the other paths),
-    // its packed weights, and whether it also takes the batches that Winograd would (whose backward stays Winograd's).
+    // its packed weights, and whether it also takes the batches that Winograd would (only when forced; the backward stays Winograd's).
     private readonly WideChannelVectorConvolution? _wide;
     private readonly PackedWeightCache? _widePacked;
     private readonly bool _wideOverWinograd;
@@ -109,7 +114,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     /// <param name="epilogue">What the fused Forward applies after the bias; <see cref="Epilogue.None"/> for a plain convolution.</param>
     /// <param name="winograd">Whether to run Winograd: null to let the rule decide; true for every batch, false for none (tests force either path).</param>
     /// <param name="channelVector">Whether the forward pass runs <see cref="ChannelVectorConvolution"/> (for the batches Winograd does not take): null to let its rule decide, where the direct path does not apply; true forces it, even over the direct path; false never (tests force either).</param>
-    /// <param name="wideChannelVector">Whether the forward pass runs <see cref="WideChannelVectorConvolution"/>: null to let its rule decide (which also says whether it takes Winograd's batches); true forces it for every batch; false never.</param>
+    /// <param name="wideChannelVector">Whether the forward pass runs <see cref="WideChannelVectorConvolution"/>: null to let its rule decide (for the batches Winograd does not take); true forces it for every batch (the gradients keep their paths); false never.</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null,
         bool? channelVector = null, bool? wideChannelVector = null)
     {
@@ -129,7 +134,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         if (_kernel != GemmKernel.Bf16 && channelVector != true && (wideChannelVector ?? WideChannelVectorConvolution.Preferred(geometry)))
         {
             _wide = new WideChannelVectorConvolution(geometry);
-            _wideOverWinograd = wideChannelVector == true || WideChannelVectorConvolution.PreferredOverWinograd(geometry);
+            _wideOverWinograd = wideChannelVector == true;
             int wideWeights = WideChannelVectorConvolution.PackedWeightsSize(geometry);
             _widePacked = new PackedWeightCache(wideWeights, _ws);
             _ws.Reserve(CpuWorkspace.Region.PackedWeights, wideWeights);

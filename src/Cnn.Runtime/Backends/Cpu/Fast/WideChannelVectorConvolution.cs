@@ -69,12 +69,38 @@ internal sealed unsafe class WideChannelVectorConvolution
     public static bool Applies(in Conv2dGeometry g) =>
         Avx512F.IsSupported && Vector512.IsHardwareAccelerated && g.Groups == 1 && g.StrideHeight == 1 && g.StrideWidth == 1;
 
-    /// <summary>@@RULE@@</summary>
-    public static bool Preferred(in Conv2dGeometry g) =>
-        Applies(g) && g.OutChannels >= 32 && g.KernelHeight * g.KernelWidth > 1 && !DirectConvolution.Applies(g);
+    /// <summary>The fewest output channels the rule gives this path: one whole block. 17 to 31 were not measured and stay with the GEMM.</summary>
+    public const int MinOutChannels = BlockChannels;
 
-    /// <summary>@@RULE2@@</summary>
-    public static bool PreferredOverWinograd(in Conv2dGeometry g) => Preferred(g);
+    /// <summary>
+    /// The shortest reduction (InChannels·KernelHeight·KernelWidth) the rule gives this path: the
+    /// AlexNet-like net's 3→64 4×4 first layer (depth 48) ran 62–80 → 39–41 µs at batch 1 and
+    /// 1.66–1.86 → 1.48–1.55 ms at batch 64 here, while the MNIST net's 1→32 3×3 (depth 9), whose
+    /// time goes to storing its outputs, ran 8.1–8.3 → 8.2–16.9 µs at batch 1 and 255–355 → 345–391 µs
+    /// at batch 64, slower than im2col + GEMM. Depths between were not measured.
+    /// </summary>
+    public const int MinDepth = 48;
+
+    /// <summary>
+    /// The rule: a convolution that <see cref="Applies"/> runs its forward pass here, for the batches
+    /// that Winograd (<see cref="WinogradConvolution.MinBatch"/>) does not take, when it has at least
+    /// <see cref="MinOutChannels"/> output channels, a reduction of at least <see cref="MinDepth"/>, a kernel wider than 1×1 (pointwise layers were not
+    /// measured here) and <see cref="DirectConvolution"/> does not take it. Measured against the
+    /// previous paths with <c>Cnn.Compare profile --threads 2</c> (fused conv+epilogue forward, best of
+    /// 2–3 alternating rounds, % of the measured 500 GFLOP/s FMA peak): the MNIST net's 32→64 at 14×14
+    /// 25.3 → 22.4 µs at batch 1 (57 → 67 %), 5.85 → 5.25 ms at 256 (63 → 73 %; im2col before, Winograd
+    /// does not take 32 channels); the CIFAR AlexNet-like net's 6×6 layers at batch 1 172–236 → 102–138 µs
+    /// (50–57 → 83–92 %) and its 64→192 4×4 on 15×15 at batch 1 293 → 175 µs (52 → 87 %), at 256
+    /// 58.5 → 47.6 ms (67 → 82 %); ResNet-18 at batch 1, 256→256 on 14×14 648 → 501 µs (68 → 94 %),
+    /// 512→512 on 7×7 1030 → 566 µs (43 → 83 %). Winograd's F(2×2, 3×3) keeps its batches: its
+    /// direct-equivalent rate beats this path on ResNet-18's 128×28×28 and 256×14×14 layers at batch 32
+    /// (11.1–13.4 vs 15.0–16.6 ms) and on the AlexNet-like net's 6×6 layers at batch 256 (23.8–33.7 vs
+    /// 26.0–35.5 ms), and ties it on ResNet-18's 64×56×56 and 512×7×7 layers (batch 32 and, at 56×56
+    /// and 28×28, batch 1).
+    /// </summary>
+    public static bool Preferred(in Conv2dGeometry g) =>
+        Applies(g) && g.OutChannels >= MinOutChannels && g.KernelHeight * g.KernelWidth > 1
+        && g.InChannels * g.KernelHeight * g.KernelWidth >= MinDepth && !DirectConvolution.Applies(g);
 
     /// <summary>Blocks of output channels: the units that a batch-1 call may share out.</summary>
     public int Blocks => _blocks;
