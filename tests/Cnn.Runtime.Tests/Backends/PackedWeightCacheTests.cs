@@ -20,19 +20,23 @@ public class PackedWeightCacheTests
     [InlineData("split-rows", 1)]
     [InlineData("split-columns", 1)]
     [InlineData("banded", 3)]
+    [InlineData("wide", 1)]
+    [InlineData("wide", 3)]
     public void Forward_RepacksExactlyWhenTheWeightsWereWritten_AndAlwaysMatchesTheReference(string path, int batch)
     {
         Conv2dGeometry g = path switch
         {
             "chunks" => Geometries.Conv(8, 12, 8, 8, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
-            "split-rows" => Geometries.Conv(8, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
+            "split-rows" or "wide" => Geometries.Conv(8, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
             "split-columns" => Geometries.Conv(8, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
             _ => Geometries.Conv(8, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
         };
         using var h = new BackendHarness(CpuKernels.Fast, 2);
         var conv = path == "banded"
             ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4)
+            : path == "split-rows" ? new FastConv2dOperator(g, h.Backend.Pool, wideChannelVector: false) // the GEMM, not the rule's wide channel vectors
             : (FastConv2dOperator)h.Backend.CreateConv2d(g);
+        if (path == "wide") Assert.Equal(WideChannelVectorConvolution.Applies(g), conv.UsesWideChannelVector(batch));
         float[] x = TestArrays.UniformSingle(501, batch * g.InputSize), b = TestArrays.UniformSingle(502, g.OutChannels);
         Tensor input = h.Upload(x), bias = h.Upload(b), weight = h.Upload(TestArrays.UniformSingle(503, g.WeightSize));
         Tensor output = h.Stale(batch * g.OutputSize);

@@ -206,7 +206,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     }
 
     /// <summary>Bytes of the weights kept packed between calls (0 until two calls in a row see the same weights).</summary>
-    internal long KeptWeightBytes => _packed?.AllocatedBytes ?? 0;
+    internal long KeptWeightBytes => (_packed?.AllocatedBytes ?? 0) + (_widePacked?.AllocatedBytes ?? 0);
 
     /// <summary>True when a call on <paramref name="batch"/> images runs Winograd's F(2×2, 3×3).</summary>
     internal bool UsesWinograd(int batch) => batch >= _winogradFromBatch;
