@@ -21,7 +21,7 @@ namespace Cnn.Backends.Cpu.Fast;
 /// 512-bit vector, where <see cref="ChannelVectorConvolution.Preferred"/> says so (its gradients take im2col):
 /// LeNet-5's conv2 + ReLU took 1150–1161 µs by im2col + GEMM and 448–464 µs so at inference batch 256,
 /// 9.8–12.5 µs and 3.3–3.5 µs at batch 1, on 2 threads (Cnn.Compare profile --nets lenet5).
-/// A stride-1 convolution of 32 or more output channels runs its forward pass as
+/// A convolution of stride 1 or 2 with 32 or more output channels runs its forward pass as
 /// <see cref="WideChannelVectorConvolution"/> (blocks of 32 channels, any depth) where
 /// <see cref="WideChannelVectorConvolution.Preferred"/> says so, for the batches Winograd does not take;
 /// with fewer images than workers each image is shared among them (by blocks of channels, or bands of

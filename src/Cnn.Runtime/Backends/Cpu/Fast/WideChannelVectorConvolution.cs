@@ -18,8 +18,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// segment is a piece of one output row, or two whole rows of a narrow plane (at most seven wide:
 /// 6×6, 7×7), so that small planes still fill the registers. The accumulators are then transposed
 /// (16×16, in registers: <see cref="ChannelVectorConvolution.Store"/>) into the channel rows of the
-/// NCHW output and stored with a mask. Stride 1, one group, any padding (an image is copied once into
-/// a zero-padded buffer; unpadded images are read in place) and dilation.
+/// NCHW output and stored with a mask. Strides of 1 or 2 (a segment's pixels then read every other
+/// input column; the JIT compiles a kernel per stride), one group, any padding (an image is copied once
+/// into a zero-padded buffer; unpadded images are read in place) and dilation.
 /// <see cref="Reference.Conv2dReference"/> is the reference.
 /// </summary>
 internal sealed unsafe class WideChannelVectorConvolution
@@ -46,7 +47,7 @@ internal sealed unsafe class WideChannelVectorConvolution
     /// <summary>Prepares the taps and segments of <paramref name="geometry"/>, which <see cref="Applies"/> must accept.</summary>
     public WideChannelVectorConvolution(in Conv2dGeometry geometry)
     {
-        if (!Applies(geometry)) throw new ArgumentException($"The wide channel-vector convolution does not take {geometry}: it needs AVX-512, stride 1 and one group.", nameof(geometry));
+        if (!Applies(geometry)) throw new ArgumentException($"The wide channel-vector convolution does not take {geometry}: it needs AVX-512, strides of 1 or 2 and one group.", nameof(geometry));
         _g = geometry;
         _paddedHeight = geometry.InHeight + 2 * geometry.PaddingHeight;
         _paddedWidth = geometry.InWidth + 2 * geometry.PaddingWidth;
@@ -67,7 +68,7 @@ internal sealed unsafe class WideChannelVectorConvolution
 
     /// <summary>Whether a convolution of <paramref name="g"/> can run here (<see cref="Preferred"/> says whether it should).</summary>
     public static bool Applies(in Conv2dGeometry g) =>
-        Avx512F.IsSupported && Vector512.IsHardwareAccelerated && g.Groups == 1 && g.StrideHeight == 1 && g.StrideWidth == 1;
+        Avx512F.IsSupported && Vector512.IsHardwareAccelerated && g.Groups == 1 && g.StrideHeight is 1 or 2 && g.StrideWidth is 1 or 2;
 
     /// <summary>The fewest output channels the rule gives this path: one whole block. 17 to 31 were not measured and stay with the GEMM.</summary>
     public const int MinOutChannels = BlockChannels;
@@ -92,7 +93,9 @@ internal sealed unsafe class WideChannelVectorConvolution
     /// does not take 32 channels); the CIFAR AlexNet-like net's 6×6 layers at batch 1 172–236 → 102–138 µs
     /// (50–57 → 83–92 %) and its 64→192 4×4 on 15×15 at batch 1 293 → 175 µs (52 → 87 %), at 256
     /// 58.5 → 47.6 ms (67 → 82 %); ResNet-18 at batch 1, 256→256 on 14×14 648 → 501 µs (68 → 94 %),
-    /// 512→512 on 7×7 1030 → 566 µs (43 → 83 %). Winograd's F(2×2, 3×3) keeps its batches: its
+    /// 512→512 on 7×7 1030 → 566 µs (43 → 83 %); ResNet-18's stride-2 3×3 layers (im2col before, at
+    /// every batch) 64→128, 128→256 and 256→512 at batch 1 411–610 → 288–311 µs (38–56 → 79–85 %) and
+    /// at batch 32 10.6–12.8 → 9.6–10.2 ms (57–69 → 74–78 %). Winograd's F(2×2, 3×3) keeps its batches: its
     /// direct-equivalent rate beats this path on ResNet-18's 128×28×28 and 256×14×14 layers at batch 32
     /// (11.1–13.4 vs 15.0–16.6 ms) and on the AlexNet-like net's 6×6 layers at batch 256 (23.8–33.7 vs
     /// 26.0–35.5 ms), and ties it on ResNet-18's 64×56×56 and 512×7×7 layers (batch 32 and, at 56×56
@@ -186,7 +189,7 @@ internal sealed unsafe class WideChannelVectorConvolution
             float* weights = packedWeights + (long)o0 * _depth, destination = output + (long)o0 * plane;
             for (int oy = firstRow; oy < endRow;)
             {
-                float* row = source + (long)oy * _paddedWidth;
+                float* row = source + (long)oy * _g.StrideHeight * _paddedWidth;
                 if (_twoRows && oy + 1 < endRow)
                 {
                     Segment(two, 2, outWidth, row, offsets, weights, biasLanes, tile);
@@ -198,7 +201,7 @@ internal sealed unsafe class WideChannelVectorConvolution
                 int ox = 0;
                 foreach (int width in _segmentWidths)
                 {
-                    Segment(two, 1, width, row + ox, offsets, weights, biasLanes, tile);
+                    Segment(two, 1, width, row + ox * _g.StrideWidth, offsets, weights, biasLanes, tile);
                     StoreRow(tile, 0, width, destination + (long)oy * outWidth + ox, plane, channels);
                     ox += width;
                 }
@@ -223,54 +226,62 @@ internal sealed unsafe class WideChannelVectorConvolution
         if (channels > Lanes) ChannelVectorConvolution.Store(tile + (TileRows + first) * Lanes, width, destination + (long)Lanes * plane, plane, channels - Lanes);
     }
 
-    /// <summary>One segment: the JIT compiles one kernel per shape (vectors, rows, pixels per row), with only its accumulators.</summary>
+    /// <summary>One segment: the JIT compiles one kernel per shape (vectors, rows, pixels per row, stride), with only its accumulators.</summary>
     private void Segment(bool two, int rows, int cols, float* origin, int* offsets, float* weights, float* bias, float* tile)
     {
-        nint stride = _paddedWidth;
-        if (two)
-        {
-            if (rows == 2) Columns<R2, V2>(cols, origin, stride, offsets, weights, _depth, bias, tile);
-            else Columns<R1, V2>(cols, origin, stride, offsets, weights, _depth, bias, tile);
-        }
-        else if (rows == 2) Columns<R2, V1>(cols, origin, stride, offsets, weights, _depth, bias, tile);
-        else Columns<R1, V1>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+        if (_g.StrideWidth == 2) Segment<W2>(two, rows, cols, origin, offsets, weights, bias, tile);
+        else Segment<W1>(two, rows, cols, origin, offsets, weights, bias, tile);
     }
 
-    private static void Columns<TRows, TVectors>(int cols, float* origin, nint rowStride, int* offsets, float* weights, int depth, float* bias, float* tile)
-        where TRows : struct, IWidth where TVectors : struct, IWidth
+    private void Segment<TStride>(bool two, int rows, int cols, float* origin, int* offsets, float* weights, float* bias, float* tile)
+        where TStride : struct, IWidth
+    {
+        nint stride = (nint)_g.StrideHeight * _paddedWidth;
+        if (two)
+        {
+            if (rows == 2) Columns<W2, W2, TStride>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+            else Columns<W1, W2, TStride>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+        }
+        else if (rows == 2) Columns<W2, W1, TStride>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+        else Columns<W1, W1, TStride>(cols, origin, stride, offsets, weights, _depth, bias, tile);
+    }
+
+    private static void Columns<TRows, TVectors, TStride>(int cols, float* origin, nint rowStride, int* offsets, float* weights, int depth, float* bias, float* tile)
+        where TRows : struct, IWidth where TVectors : struct, IWidth where TStride : struct, IWidth
     {
         switch (cols)
         {
-            case 14: Accumulate<W14, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 13: Accumulate<W13, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 12: Accumulate<W12, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 11: Accumulate<W11, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 10: Accumulate<W10, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 9: Accumulate<W9, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 8: Accumulate<W8, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 7: Accumulate<W7, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 6: Accumulate<W6, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 5: Accumulate<W5, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 4: Accumulate<W4, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 3: Accumulate<W3, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            case 2: Accumulate<W2, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
-            default: Accumulate<W1, TRows, TVectors>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 14: Accumulate<W14, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 13: Accumulate<W13, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 12: Accumulate<W12, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 11: Accumulate<W11, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 10: Accumulate<W10, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 9: Accumulate<W9, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 8: Accumulate<W8, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 7: Accumulate<W7, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 6: Accumulate<W6, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 5: Accumulate<W5, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 4: Accumulate<W4, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 3: Accumulate<W3, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            case 2: Accumulate<W2, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
+            default: Accumulate<W1, TRows, TVectors, TStride>(origin, rowStride, offsets, weights, depth, bias, tile); break;
 
         }
     }
 
+    /// <summary>Where pixel i of a segment reads: column i of the first row, or i − cols of the second (stride apart in the input). A pointer, so that the JIT broadcasts straight from memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float* Pixel(float* x, float* y, int i, int cols) => i < cols ? x + i : y + (i - cols);
+    private static float* Pixel(float* x, float* y, int i, int cols, int stride) => i < cols ? x + i * stride : y + (i - cols) * stride;
 
     /// <summary>
     /// TRows rows of TCols pixels (at origin and origin + rowStride), TVectors·16 channels, into rows
     /// p of the tile's halves: no calls inside, so that the JIT keeps every accumulator in a register.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Accumulate<TCols, TRows, TVectors>(float* origin, nint rowStride, int* offsets, float* weights, int depth, float* bias, float* tile)
-        where TCols : struct, IWidth where TRows : struct, IWidth where TVectors : struct, IWidth
+    private static void Accumulate<TCols, TRows, TVectors, TStride>(float* origin, nint rowStride, int* offsets, float* weights, int depth, float* bias, float* tile)
+        where TCols : struct, IWidth where TRows : struct, IWidth where TVectors : struct, IWidth where TStride : struct, IWidth
     {
-        int cols = TCols.Value, pixels = TCols.Value * TRows.Value;
+        int cols = TCols.Value, pixels = TCols.Value * TRows.Value, stride = TStride.Value;
         bool two = TVectors.Value == 2;
         Vector512<float> b0 = Vector512.Load(bias), b1 = two ? Vector512.Load(bias + Lanes) : default;
         Vector512<float> a0 = b0, c0 = b1; Vector512<float> a1 = b0, c1 = b1; Vector512<float> a2 = b0, c2 = b1; Vector512<float> a3 = b0, c3 = b1;
@@ -282,20 +293,20 @@ internal sealed unsafe class WideChannelVectorConvolution
         {
             float* x = origin + offsets[k], y = x + rowStride;
             Vector512<float> w0 = Vector512.Load(weights), w1 = two ? Vector512.Load(weights + Lanes) : default;
-            if (pixels > 0) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 0, cols)); a0 = Vector512.FusedMultiplyAdd(v, w0, a0); if (two) c0 = Vector512.FusedMultiplyAdd(v, w1, c0); }
-            if (pixels > 1) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 1, cols)); a1 = Vector512.FusedMultiplyAdd(v, w0, a1); if (two) c1 = Vector512.FusedMultiplyAdd(v, w1, c1); }
-            if (pixels > 2) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 2, cols)); a2 = Vector512.FusedMultiplyAdd(v, w0, a2); if (two) c2 = Vector512.FusedMultiplyAdd(v, w1, c2); }
-            if (pixels > 3) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 3, cols)); a3 = Vector512.FusedMultiplyAdd(v, w0, a3); if (two) c3 = Vector512.FusedMultiplyAdd(v, w1, c3); }
-            if (pixels > 4) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 4, cols)); a4 = Vector512.FusedMultiplyAdd(v, w0, a4); if (two) c4 = Vector512.FusedMultiplyAdd(v, w1, c4); }
-            if (pixels > 5) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 5, cols)); a5 = Vector512.FusedMultiplyAdd(v, w0, a5); if (two) c5 = Vector512.FusedMultiplyAdd(v, w1, c5); }
-            if (pixels > 6) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 6, cols)); a6 = Vector512.FusedMultiplyAdd(v, w0, a6); if (two) c6 = Vector512.FusedMultiplyAdd(v, w1, c6); }
-            if (pixels > 7) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 7, cols)); a7 = Vector512.FusedMultiplyAdd(v, w0, a7); if (two) c7 = Vector512.FusedMultiplyAdd(v, w1, c7); }
-            if (pixels > 8) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 8, cols)); a8 = Vector512.FusedMultiplyAdd(v, w0, a8); if (two) c8 = Vector512.FusedMultiplyAdd(v, w1, c8); }
-            if (pixels > 9) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 9, cols)); a9 = Vector512.FusedMultiplyAdd(v, w0, a9); if (two) c9 = Vector512.FusedMultiplyAdd(v, w1, c9); }
-            if (pixels > 10) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 10, cols)); a10 = Vector512.FusedMultiplyAdd(v, w0, a10); if (two) c10 = Vector512.FusedMultiplyAdd(v, w1, c10); }
-            if (pixels > 11) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 11, cols)); a11 = Vector512.FusedMultiplyAdd(v, w0, a11); if (two) c11 = Vector512.FusedMultiplyAdd(v, w1, c11); }
-            if (pixels > 12) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 12, cols)); a12 = Vector512.FusedMultiplyAdd(v, w0, a12); if (two) c12 = Vector512.FusedMultiplyAdd(v, w1, c12); }
-            if (pixels > 13) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 13, cols)); a13 = Vector512.FusedMultiplyAdd(v, w0, a13); if (two) c13 = Vector512.FusedMultiplyAdd(v, w1, c13); }
+            if (pixels > 0) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 0, cols, stride)); a0 = Vector512.FusedMultiplyAdd(v, w0, a0); if (two) c0 = Vector512.FusedMultiplyAdd(v, w1, c0); }
+            if (pixels > 1) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 1, cols, stride)); a1 = Vector512.FusedMultiplyAdd(v, w0, a1); if (two) c1 = Vector512.FusedMultiplyAdd(v, w1, c1); }
+            if (pixels > 2) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 2, cols, stride)); a2 = Vector512.FusedMultiplyAdd(v, w0, a2); if (two) c2 = Vector512.FusedMultiplyAdd(v, w1, c2); }
+            if (pixels > 3) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 3, cols, stride)); a3 = Vector512.FusedMultiplyAdd(v, w0, a3); if (two) c3 = Vector512.FusedMultiplyAdd(v, w1, c3); }
+            if (pixels > 4) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 4, cols, stride)); a4 = Vector512.FusedMultiplyAdd(v, w0, a4); if (two) c4 = Vector512.FusedMultiplyAdd(v, w1, c4); }
+            if (pixels > 5) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 5, cols, stride)); a5 = Vector512.FusedMultiplyAdd(v, w0, a5); if (two) c5 = Vector512.FusedMultiplyAdd(v, w1, c5); }
+            if (pixels > 6) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 6, cols, stride)); a6 = Vector512.FusedMultiplyAdd(v, w0, a6); if (two) c6 = Vector512.FusedMultiplyAdd(v, w1, c6); }
+            if (pixels > 7) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 7, cols, stride)); a7 = Vector512.FusedMultiplyAdd(v, w0, a7); if (two) c7 = Vector512.FusedMultiplyAdd(v, w1, c7); }
+            if (pixels > 8) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 8, cols, stride)); a8 = Vector512.FusedMultiplyAdd(v, w0, a8); if (two) c8 = Vector512.FusedMultiplyAdd(v, w1, c8); }
+            if (pixels > 9) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 9, cols, stride)); a9 = Vector512.FusedMultiplyAdd(v, w0, a9); if (two) c9 = Vector512.FusedMultiplyAdd(v, w1, c9); }
+            if (pixels > 10) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 10, cols, stride)); a10 = Vector512.FusedMultiplyAdd(v, w0, a10); if (two) c10 = Vector512.FusedMultiplyAdd(v, w1, c10); }
+            if (pixels > 11) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 11, cols, stride)); a11 = Vector512.FusedMultiplyAdd(v, w0, a11); if (two) c11 = Vector512.FusedMultiplyAdd(v, w1, c11); }
+            if (pixels > 12) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 12, cols, stride)); a12 = Vector512.FusedMultiplyAdd(v, w0, a12); if (two) c12 = Vector512.FusedMultiplyAdd(v, w1, c12); }
+            if (pixels > 13) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 13, cols, stride)); a13 = Vector512.FusedMultiplyAdd(v, w0, a13); if (two) c13 = Vector512.FusedMultiplyAdd(v, w1, c13); }
         }
         if (pixels > 0) { a0.Store(tile + 0 * Lanes); if (two) c0.Store(tile + (TileRows + 0) * Lanes); }
         if (pixels > 1) { a1.Store(tile + 1 * Lanes); if (two) c1.Store(tile + (TileRows + 1) * Lanes); }
@@ -313,8 +324,4 @@ internal sealed unsafe class WideChannelVectorConvolution
         if (pixels > 13) { a13.Store(tile + 13 * Lanes); if (two) c13.Store(tile + (TileRows + 13) * Lanes); }
     }
 
-    private readonly struct R1 : IWidth { public static int Value => 1; }
-    private readonly struct R2 : IWidth { public static int Value => 2; }
-    private readonly struct V1 : IWidth { public static int Value => 1; }
-    private readonly struct V2 : IWidth { public static int Value => 2; }
 }
