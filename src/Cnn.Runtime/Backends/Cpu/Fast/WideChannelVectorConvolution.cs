@@ -293,20 +293,20 @@ internal sealed unsafe class WideChannelVectorConvolution
         {
             float* x = origin + offsets[k], y = x + rowStride;
             Vector512<float> w0 = Vector512.Load(weights), w1 = two ? Vector512.Load(weights + Lanes) : default;
-            if (pixels > 0) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 0, cols, stride)); a0 = Vector512.FusedMultiplyAdd(v, w0, a0); if (two) c0 = Vector512.FusedMultiplyAdd(v, w1, c0); }
-            if (pixels > 1) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 1, cols, stride)); a1 = Vector512.FusedMultiplyAdd(v, w0, a1); if (two) c1 = Vector512.FusedMultiplyAdd(v, w1, c1); }
-            if (pixels > 2) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 2, cols, stride)); a2 = Vector512.FusedMultiplyAdd(v, w0, a2); if (two) c2 = Vector512.FusedMultiplyAdd(v, w1, c2); }
-            if (pixels > 3) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 3, cols, stride)); a3 = Vector512.FusedMultiplyAdd(v, w0, a3); if (two) c3 = Vector512.FusedMultiplyAdd(v, w1, c3); }
-            if (pixels > 4) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 4, cols, stride)); a4 = Vector512.FusedMultiplyAdd(v, w0, a4); if (two) c4 = Vector512.FusedMultiplyAdd(v, w1, c4); }
-            if (pixels > 5) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 5, cols, stride)); a5 = Vector512.FusedMultiplyAdd(v, w0, a5); if (two) c5 = Vector512.FusedMultiplyAdd(v, w1, c5); }
-            if (pixels > 6) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 6, cols, stride)); a6 = Vector512.FusedMultiplyAdd(v, w0, a6); if (two) c6 = Vector512.FusedMultiplyAdd(v, w1, c6); }
-            if (pixels > 7) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 7, cols, stride)); a7 = Vector512.FusedMultiplyAdd(v, w0, a7); if (two) c7 = Vector512.FusedMultiplyAdd(v, w1, c7); }
-            if (pixels > 8) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 8, cols, stride)); a8 = Vector512.FusedMultiplyAdd(v, w0, a8); if (two) c8 = Vector512.FusedMultiplyAdd(v, w1, c8); }
-            if (pixels > 9) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 9, cols, stride)); a9 = Vector512.FusedMultiplyAdd(v, w0, a9); if (two) c9 = Vector512.FusedMultiplyAdd(v, w1, c9); }
-            if (pixels > 10) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 10, cols, stride)); a10 = Vector512.FusedMultiplyAdd(v, w0, a10); if (two) c10 = Vector512.FusedMultiplyAdd(v, w1, c10); }
-            if (pixels > 11) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 11, cols, stride)); a11 = Vector512.FusedMultiplyAdd(v, w0, a11); if (two) c11 = Vector512.FusedMultiplyAdd(v, w1, c11); }
-            if (pixels > 12) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 12, cols, stride)); a12 = Vector512.FusedMultiplyAdd(v, w0, a12); if (two) c12 = Vector512.FusedMultiplyAdd(v, w1, c12); }
-            if (pixels > 13) { Vector512<float> v = Vector512.Create(*Pixel(x, y, 13, cols, stride)); a13 = Vector512.FusedMultiplyAdd(v, w0, a13); if (two) c13 = Vector512.FusedMultiplyAdd(v, w1, c13); }
+            if (pixels > 0) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 0, cols, stride))); a0 = Vector512.FusedMultiplyAdd(v, w0, a0); if (two) c0 = Vector512.FusedMultiplyAdd(v, w1, c0); }
+            if (pixels > 1) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 1, cols, stride))); a1 = Vector512.FusedMultiplyAdd(v, w0, a1); if (two) c1 = Vector512.FusedMultiplyAdd(v, w1, c1); }
+            if (pixels > 2) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 2, cols, stride))); a2 = Vector512.FusedMultiplyAdd(v, w0, a2); if (two) c2 = Vector512.FusedMultiplyAdd(v, w1, c2); }
+            if (pixels > 3) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 3, cols, stride))); a3 = Vector512.FusedMultiplyAdd(v, w0, a3); if (two) c3 = Vector512.FusedMultiplyAdd(v, w1, c3); }
+            if (pixels > 4) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 4, cols, stride))); a4 = Vector512.FusedMultiplyAdd(v, w0, a4); if (two) c4 = Vector512.FusedMultiplyAdd(v, w1, c4); }
+            if (pixels > 5) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 5, cols, stride))); a5 = Vector512.FusedMultiplyAdd(v, w0, a5); if (two) c5 = Vector512.FusedMultiplyAdd(v, w1, c5); }
+            if (pixels > 6) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 6, cols, stride))); a6 = Vector512.FusedMultiplyAdd(v, w0, a6); if (two) c6 = Vector512.FusedMultiplyAdd(v, w1, c6); }
+            if (pixels > 7) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 7, cols, stride))); a7 = Vector512.FusedMultiplyAdd(v, w0, a7); if (two) c7 = Vector512.FusedMultiplyAdd(v, w1, c7); }
+            if (pixels > 8) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 8, cols, stride))); a8 = Vector512.FusedMultiplyAdd(v, w0, a8); if (two) c8 = Vector512.FusedMultiplyAdd(v, w1, c8); }
+            if (pixels > 9) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 9, cols, stride))); a9 = Vector512.FusedMultiplyAdd(v, w0, a9); if (two) c9 = Vector512.FusedMultiplyAdd(v, w1, c9); }
+            if (pixels > 10) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 10, cols, stride))); a10 = Vector512.FusedMultiplyAdd(v, w0, a10); if (two) c10 = Vector512.FusedMultiplyAdd(v, w1, c10); }
+            if (pixels > 11) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 11, cols, stride))); a11 = Vector512.FusedMultiplyAdd(v, w0, a11); if (two) c11 = Vector512.FusedMultiplyAdd(v, w1, c11); }
+            if (pixels > 12) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 12, cols, stride))); a12 = Vector512.FusedMultiplyAdd(v, w0, a12); if (two) c12 = Vector512.FusedMultiplyAdd(v, w1, c12); }
+            if (pixels > 13) { Vector512<float> v = Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*Pixel(x, y, 13, cols, stride))); a13 = Vector512.FusedMultiplyAdd(v, w0, a13); if (two) c13 = Vector512.FusedMultiplyAdd(v, w1, c13); }
         }
         if (pixels > 0) { a0.Store(tile + 0 * Lanes); if (two) c0.Store(tile + (TileRows + 0) * Lanes); }
         if (pixels > 1) { a1.Store(tile + 1 * Lanes); if (two) c1.Store(tile + (TileRows + 1) * Lanes); }
