@@ -165,7 +165,8 @@ public class FastPathEquivalenceTests
         float[] ForwardOnce(CpuKernels kernels, int threads)
         {
             using var h = new BackendHarness(kernels, threads);
-            IConv2dOperator conv = h.Backend.CreateConv2d(g);
+            // The GEMM's split path, not the rule's wide channel vectors (which pack on the calling thread).
+            IConv2dOperator conv = kernels == CpuKernels.Fast ? new FastConv2dOperator(g, h.Backend.Pool, wideChannelVector: false) : h.Backend.CreateConv2d(g);
             Tensor output = h.Stale(batch * g.OutputSize);
             conv.Forward(batch, h.Upload(x), h.Upload(w), h.Upload(b), output);
             return h.Read(output);
@@ -176,10 +177,11 @@ public class FastPathEquivalenceTests
         int calls = 1, long columnCap = 0, int bandRows = 0)
     {
         using var h = new BackendHarness(kernels, threads);
-        IConv2dOperator conv = h.Backend.CreateConv2d(g);
+        // The GEMM's paths that these cases name, not the rule's wide channel vectors (tested in WideChannelVectorConvolutionTests).
+        IConv2dOperator conv = kernels == CpuKernels.Fast ? new FastConv2dOperator(g, h.Backend.Pool, wideChannelVector: false) : h.Backend.CreateConv2d(g);
         if (columnCap > 0)
         {
-            var banded = new FastConv2dOperator(g, h.Backend.Pool, columnCap);
+            var banded = new FastConv2dOperator(g, h.Backend.Pool, columnCap, wideChannelVector: false);
             Assert.Equal(bandRows, banded.BandRows);
             conv = banded;
         }
