@@ -97,7 +97,7 @@ internal sealed unsafe class WideChannelVectorConvolution
     /// every batch) 64→128, 128→256 and 256→512 at batch 1 411–610 → 288–311 µs (38–56 → 79–85 %) and
     /// at batch 32 10.6–12.8 → 9.6–10.2 ms (57–69 → 74–78 %). Winograd's F(2×2, 3×3) keeps its batches: its
     /// direct-equivalent rate beats this path on ResNet-18's 128×28×28 and 256×14×14 layers at batch 32
-    /// (11.1–13.4 vs 15.0–16.6 ms) and on the AlexNet-like net's 6×6 layers at batch 256 (23.8–33.7 vs
+    /// (best 11.1–11.4 vs 15.0–15.7 ms) and on the AlexNet-like net's 6×6 layers at batch 256 (best per layer 23.8–33.7 vs
     /// 26.0–35.5 ms), and ties it on ResNet-18's 64×56×56 and 512×7×7 layers (batch 32 and, at 56×56
     /// and 28×28, batch 1).
     /// </summary>
