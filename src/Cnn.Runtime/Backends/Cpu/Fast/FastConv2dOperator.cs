@@ -72,7 +72,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
     private readonly WideChannelVectorConvolution? _wide;
     private readonly PackedWeightCache? _widePacked;
     private readonly bool _wideOverWinograd;
-    private bool _wideSplit;
+    private bool _wideSplit, _wideClearPadded;
 
     // Packs the forward GEMM's columns straight from the images, for the convolutions it takes (null for the others, which unfold first).
     private readonly ImplicitColumns? _implicit;
@@ -361,7 +361,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         {
             _splitImage = _input + (long)n * _g.InputSize;
             _splitOutput = _output + (long)n * _g.OutputSize;
-            _splitPack = n == 0; // the padded copies' borders: cleared with each worker's first image of the call
+            _wideClearPadded = n == 0; // the padded copies' borders: cleared with each worker's first image of the call
             _pool.Run(this, splitWorkers);
         }
         if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
@@ -464,7 +464,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         {
             _wide!.Share(worker, workers, out int b0, out int b1, out int y0, out int y1);
             if (b0 >= b1 || y0 >= y1) return;
-            _wide.Forward(_splitImage, _packedWeights, _callEpilogue is null ? _bias : null, _splitOutput, _ws.Get(CpuWorkspace.Region.Padded, worker), _splitPack, b0, b1, y0, y1);
+            _wide.Forward(_splitImage, _packedWeights, _callEpilogue is null ? _bias : null, _splitOutput, _ws.Get(CpuWorkspace.Region.Padded, worker), _wideClearPadded, b0, b1, y0, y1);
             if (_callEpilogue is null) return;
             int o1 = Math.Min(_g.OutChannels, b1 * WideChannelVectorConvolution.BlockChannels);
             for (int o = b0 * WideChannelVectorConvolution.BlockChannels; o < o1; o++)
