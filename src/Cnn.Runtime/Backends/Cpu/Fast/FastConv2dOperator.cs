@@ -31,7 +31,7 @@ namespace Cnn.Backends.Cpu.Fast;
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
 /// </summary>
-internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dOperator, IParallelWork
+internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFusedConv2dOperator, IParallelWork
 {
     /// <summary>Columns that one GEMM should have at least, when the batch allows it.</summary>
     private const int TargetColumns = 512;
@@ -113,6 +113,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _workers = pool.Threads;
         _ws = pool.Workspace;
         _kernel = _ws.Kernel;
+        (_pooledDirect, _pooledPacked) = PooledDirectFor(geometry);
         // Winograd's GEMMs are fp32 only: a bf16 backend convolves through im2col.
         if (_kernel == GemmKernel.Bf16 && winograd == true) throw new ArgumentException("Winograd convolution has no bf16 GEMMs; a bf16 backend convolves through im2col.", nameof(winograd));
         if (_kernel == GemmKernel.Bf16 && channelVector == true) throw new ArgumentException("The channel-vectorised convolution is fp32 only; a bf16 backend convolves through im2col.", nameof(channelVector));
@@ -221,7 +222,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _pooled = CpuTensor.Pointer(output, (long)batch * _fusedPool.Geometry.OutputSize, nameof(output));
         try
         {
-            Run(batch, input, weight, bias, unpooled);
+            if (!ForwardPooledDirect(batch, input, weight, unpooled)) Run(batch, input, weight, bias, unpooled);
         }
         finally
         {
@@ -380,6 +381,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
     void IParallelWork.Execute(int worker, int workers)
     {
+        if (_pooledDirectCall)
+        {
+            ExecutePooledDirect(worker, workers);
+            return;
+        }
         if (_work == Work.UnfoldSplit)
         {
             // A share of the input channels: each owns a contiguous band of the column matrix's rows.
