@@ -11,6 +11,14 @@ internal sealed unsafe partial class FastConv2dOperator
     private readonly PooledDirectConvolution? _pooledDirect;
     private readonly PackedWeightCache? _pooledPacked;
 
+    /// <summary>
+    /// From this many multiply-adds per image (counting the unpooled outputs), a batch smaller than the
+    /// workers splits each image's pooled rows over them. The tutorial net's conv1 (225,792) took
+    /// 2.4–5.1 µs so at batch 1 on 2 threads, and 3.0–5.7 µs on one (three alternating rounds of
+    /// Cnn.Compare profile --threads 2 --nets mnist_cnn); smaller images were not measured.
+    /// </summary>
+    private const long PooledDirectSplitMacs = 100_000;
+
     // The call in flight runs PooledDirectConvolution: split by pooled rows of each image (a batch smaller than the workers) or by images.
     private bool _pooledDirectCall, _pooledDirectRows;
     private float* _pooledDirectWeights;
@@ -49,7 +57,7 @@ internal sealed unsafe partial class FastConv2dOperator
         _output = CpuTensor.Pointer(unpooled, (long)batch * _g.OutputSize, nameof(unpooled));
         _batch = batch;
         // Fewer images than workers: each worker takes a share of every image's pooled rows, where an image is worth it.
-        _pooledDirectRows = batch < _workers && (long)_g.OutChannels * _g.InChannels * _g.KernelHeight * _g.KernelWidth * _g.OutHeight * _g.OutWidth >= SplitImageMacs;
+        _pooledDirectRows = batch < _workers && (long)_g.OutChannels * _g.InChannels * _g.KernelHeight * _g.KernelWidth * _g.OutHeight * _g.OutWidth >= PooledDirectSplitMacs;
         int workers = _pooledDirectRows ? Math.Min(_workers, _fusedPool!.Geometry.OutHeight) : Math.Min(_workers, batch);
         _pooledDirectCall = true;
         try
