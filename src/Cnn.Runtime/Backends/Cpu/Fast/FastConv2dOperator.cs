@@ -27,7 +27,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// choice is made once, here, by that rule.
 /// As a fused operator (<see cref="IFusedConv2dOperator"/>), the step that adds the bias to each
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
-/// the activation, while the row is still in cache.
+/// the activation, while the row is still in cache. A fused first layer whose pool is a 2×2 max may run
+/// <see cref="PooledDirectConvolution"/> instead, which writes only the pooled output (the rule: <see cref="PooledDirectFor"/>).
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
 /// </summary>
