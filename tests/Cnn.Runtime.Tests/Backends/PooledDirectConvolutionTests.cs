@@ -24,8 +24,8 @@ public class PooledDirectConvolutionTests
     {
         // inChannels, size, outChannels, kernel, padding, batch, bias, epilogue, threads, seed
         { 1, 28, 32, 3, 1, 1, true, "relu", 1, 1 },     // the MNIST tutorial net's conv1, batch-1 inference
-        { 1, 28, 32, 3, 1, 1, true, "relu", 2, 9 },     // the same, its pooled rows split over two workers
-        { 1, 27, 16, 3, 1, 1, true, "relu", 2, 10 },    // split, 13 pooled rows
+        { 1, 28, 32, 3, 1, 1, true, "relu", 2, 9 },     // the same with two workers, one idle
+        { 3, 27, 64, 5, 2, 1, true, "relu", 2, 10 },    // split, 13 pooled rows
         { 1, 28, 32, 3, 1, 3, true, "relu", 2, 2 },
         { 1, 27, 16, 3, 1, 3, false, "relu", 2, 3 },    // odd planes: the pool drops the last row and column
         { 3, 27, 40, 5, 0, 3, true, "leaky", 2, 4 },    // 27 → 23 → 11

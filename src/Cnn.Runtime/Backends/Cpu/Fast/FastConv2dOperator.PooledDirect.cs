@@ -13,11 +13,12 @@ internal sealed unsafe partial class FastConv2dOperator
 
     /// <summary>
     /// From this many multiply-adds per image (counting the unpooled outputs), a batch smaller than the
-    /// workers splits each image's pooled rows over them. The tutorial net's conv1 (225,792) took
-    /// 2.4–5.1 µs so at batch 1 on 2 threads, and 3.0–5.7 µs on one (three alternating rounds of
-    /// Cnn.Compare profile --threads 2 --nets mnist_cnn); smaller images were not measured.
+    /// workers splits each image's pooled rows over them: the GEMM path's bound. The tutorial net's conv1
+    /// (225,792) took 2.7–2.8 µs on one worker and 3.0–3.1 µs split over two at batch 1 (best of 5000
+    /// calls of the fused operator alone, two runs); the profile's figures (2.4–5.1 µs split,
+    /// 3.0–5.7 µs not) were within the machine's noise.
     /// </summary>
-    private const long PooledDirectSplitMacs = 100_000;
+    private const long PooledDirectSplitMacs = SplitImageMacs;
 
     // The call in flight runs PooledDirectConvolution: split by pooled rows of each image (a batch smaller than the workers) or by images.
     private bool _pooledDirectCall, _pooledDirectRows;
@@ -32,11 +33,15 @@ internal sealed unsafe partial class FastConv2dOperator
     /// path, for the calls whose epilogue it <see cref="PooledDirectConvolution.Takes"/> and whose
     /// weights are finite. The unpooled tensor is then written only for an image with a NaN or an
     /// infinity. Measured on the MNIST tutorial net's conv1 + ReLU + pool (1→32, 3×3, pad 1, 28×28),
-    /// best of four alternating rounds of Cnn.Compare profile --threads 2 --nets mnist_cnn against the
-    /// previous build on a noisy 2-core machine: 1748 µs (1748–2579) by im2col + GEMM and the pool
-    /// after it, 725 µs (725–1274) here at inference batch 256; 7.9 µs (7.9–21.5) and 2.5 µs (2.5–5.3)
-    /// at batch 1. A block of 6 output channels (24 accumulators) beat one of 4 (971 µs and 3.4 µs best).
-    /// Training does not fuse the pool, so it never runs here.
+    /// the fused operator alone (best of 200 calls at batch 256 and of 5000 at batch 1, two runs against
+    /// the previous build): by im2col + GEMM and the pool after it, 2860–3388 µs on one thread and
+    /// 1418–2276 µs on two at batch 256, 7.3–9.9 µs at batch 1; here 689–722 µs and 353–809 µs,
+    /// 2.7–2.8 µs (2.7 µs per image per thread, where its 16128 vector multiply-adds take 2.1 µs at the
+    /// FMA peak that Cnn.Compare measures). In the network (Cnn.Compare profile --threads 2 --nets mnist_cnn,
+    /// four alternating rounds, best-of on a noisy 2-core machine): 1748 µs → 725 µs at inference batch 256,
+    /// 7.9 µs → 2.5 µs at batch 1. A block of 6 output channels (24 accumulators) beat one of 4 there
+    /// (971 µs and 3.4 µs best); whole-vector stores in place of the masked ones at row ends made no
+    /// measurable difference and were dropped. Training does not fuse the pool, so it never runs here.
     /// </summary>
     private (PooledDirectConvolution?, PackedWeightCache?) PooledDirectFor(in Conv2dGeometry g)
     {
