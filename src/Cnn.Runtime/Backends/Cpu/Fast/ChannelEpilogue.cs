@@ -38,6 +38,12 @@ internal sealed unsafe class ChannelEpilogue
     /// <summary>Below zero, x·slope: 0 for ReLU.</summary>
     public float NegativeSlope { get; }
 
+    /// <summary>This call's scale per channel (pinned: its address is stable), as <see cref="Prepare"/> set it.</summary>
+    public ReadOnlySpan<float> Scale => _scale;
+
+    /// <summary>This call's shift per channel (pinned: its address is stable), as <see cref="Prepare"/> set it.</summary>
+    public ReadOnlySpan<float> Shift => _shift;
+
     /// <summary>
     /// Sets this call's scale and shift: 1 and the bias (0 without one), or with the batch norm folded
     /// in, scale = γ / √(running variance + ε) and shift = β + (bias − running mean)·scale, in double.

@@ -32,11 +32,12 @@ namespace Cnn.Backends.Cpu.Fast;
 /// choice is made once, here, by that rule.
 /// As a fused operator (<see cref="IFusedConv2dOperator"/>), the step that adds the bias to each
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
-/// the activation, while the row is still in cache.
+/// the activation, while the row is still in cache. A fused first layer whose pool is a 2×2 max may run
+/// <see cref="PooledDirectConvolution"/> instead, which writes only the pooled output (the rule: <see cref="PooledDirectFor"/>).
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
 /// </summary>
-internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dOperator, IParallelWork
+internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFusedConv2dOperator, IParallelWork
 {
     /// <summary>Columns that one GEMM should have at least, when the batch allows it.</summary>
     private const int TargetColumns = 512;
@@ -127,6 +128,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _workers = pool.Threads;
         _ws = pool.Workspace;
         _kernel = _ws.Kernel;
+        (_pooledDirect, _pooledPacked) = PooledDirectFor(geometry);
         // Winograd's GEMMs are fp32 only: a bf16 backend convolves through im2col.
         if (_kernel == GemmKernel.Bf16 && winograd == true) throw new ArgumentException("Winograd convolution has no bf16 GEMMs; a bf16 backend convolves through im2col.", nameof(winograd));
         if (_kernel == GemmKernel.Bf16 && channelVector == true) throw new ArgumentException("The channel-vectorised convolution is fp32 only; a bf16 backend convolves through im2col.", nameof(channelVector));
@@ -247,7 +249,7 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
         _pooled = CpuTensor.Pointer(output, (long)batch * _fusedPool.Geometry.OutputSize, nameof(output));
         try
         {
-            Run(batch, input, weight, bias, unpooled);
+            if (!ForwardPooledDirect(batch, input, weight, unpooled)) Run(batch, input, weight, bias, unpooled);
         }
         finally
         {
@@ -440,6 +442,11 @@ internal sealed unsafe class FastConv2dOperator : IConv2dOperator, IFusedConv2dO
 
     void IParallelWork.Execute(int worker, int workers)
     {
+        if (_pooledDirectCall)
+        {
+            ExecutePooledDirect(worker, workers);
+            return;
+        }
         if (_work == Work.UnfoldSplit)
         {
             // A share of the input channels: each owns a contiguous band of the column matrix's rows.
