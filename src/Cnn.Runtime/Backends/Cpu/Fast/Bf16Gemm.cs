@@ -13,7 +13,7 @@ namespace Cnn.Backends.Cpu.Fast;
 internal static unsafe class Bf16Gemm
 {
     /// <summary>The depth of each block: <see cref="Sgemm.DepthBlock"/>, rounded up to a whole pair.</summary>
-    public static int DepthBlock(int k) => RoundUp(Sgemm.DepthBlock(GemmKernel.Bf16, k), 2);
+    public static int DepthBlock(int k) => RoundUp(Sgemm.DepthBlock(k), 2);
 
     /// <summary>32-bit words (counted as floats) that <see cref="PackA"/> writes for an m×k op(A).</summary>
     public static int PackedASize(int m, int k) => RoundUp(m, Bf16Kernel.Default.Mr) * ((k + 1) / 2);

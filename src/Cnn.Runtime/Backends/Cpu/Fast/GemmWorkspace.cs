@@ -19,7 +19,7 @@ internal sealed unsafe class GemmWorkspace
         Mr = SgemmKernels.Mr(kernel);
         Nr = SgemmKernels.Nr(kernel);
         Mc = Sgemm.McFor(kernel);
-        int kc = Math.Min(Sgemm.KcFor(kernel), Math.Max(1, maxK));
+        int kc = Math.Min(Sgemm.Kc, Math.Max(1, maxK));
         int mc = Math.Min(Mc, RoundUp(Math.Max(1, maxM), Mr));
         int nc = Math.Min(Sgemm.Nc, RoundUp(Math.Max(1, maxN), Nr));
         PackACapacity = mc * kc;

@@ -12,15 +12,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// </summary>
 internal static unsafe class Sgemm
 {
-    /// <summary>The deepest depth block of the AVX2, scalar and bf16 kernels; deeper products are cut into equal blocks no deeper than this.</summary>
+    /// <summary>The deepest depth block; deeper products are cut into equal blocks no deeper than this.</summary>
     public const int Kc = 384;
-
-    /// <summary>
-    /// The deepest depth block of the AVX-512 kernel. Deeper than <see cref="Kc"/>: its B panel (kc × 32
-    /// floats, 64 KB) then streams from L2 rather than sitting in L1, but each C tile is read and written
-    /// a third fewer times; on Zen 5 the 2048² product ran faster so (see the commit that set it).
-    /// </summary>
-    public const int KcAvx512 = 512;
 
     /// <summary>Columns of B packed at once.</summary>
     public const int Nc = 2048;
@@ -28,17 +21,13 @@ internal static unsafe class Sgemm
     /// <summary>Rows of A packed at once: about 128, a whole number of MR panels.</summary>
     public static int McFor(GemmKernel kernel) => 128 / SgemmKernels.Mr(kernel) * SgemmKernels.Mr(kernel);
 
-    /// <summary>The deepest depth block of <paramref name="kernel"/>: <see cref="KcAvx512"/> or <see cref="Kc"/>.</summary>
-    public static int KcFor(GemmKernel kernel) => kernel == GemmKernel.Avx512 ? KcAvx512 : Kc;
-
     /// <summary>
-    /// The depth of each block for a product of depth <paramref name="k"/> run by <paramref name="kernel"/>:
-    /// equal blocks rather than <see cref="KcFor"/> and a thin remainder, since a thin block pays a whole
-    /// pass over C for little work.
+    /// The depth of each block for a product of depth <paramref name="k"/>: equal blocks rather than
+    /// Kc and a thin remainder, since a thin block pays a whole pass over C for little work.
     /// </summary>
-    public static int DepthBlock(GemmKernel kernel, int k)
+    public static int DepthBlock(int k)
     {
-        int kc = KcFor(kernel), blocks = (k + kc - 1) / kc;
+        int blocks = (k + Kc - 1) / Kc;
         return (k + blocks - 1) / blocks;
     }
 
@@ -84,7 +73,7 @@ internal static unsafe class Sgemm
             Bf16Gemm.PackA(m, k, a, lda, transA, packed);
             return;
         }
-        int mr = SgemmKernels.Mr(kernel), block = DepthBlock(kernel, k), mPadded = RoundUp(m, mr);
+        int mr = SgemmKernels.Mr(kernel), block = DepthBlock(k), mPadded = RoundUp(m, mr);
         for (int pc = 0; pc < k; pc += block)
         {
             int kc = Math.Min(block, k - pc);
@@ -112,7 +101,7 @@ internal static unsafe class Sgemm
             return;
         }
 
-        int block = DepthBlock(ws.Kernel, k), mPadded = RoundUp(m, ws.Mr);
+        int block = DepthBlock(k), mPadded = RoundUp(m, ws.Mr);
         int ncMax = ws.PackBCapacity / block / ws.Nr * ws.Nr;
         int mcMax = packedA != null ? ws.Mc : ws.PackACapacity / block / ws.Mr * ws.Mr;
         if (ncMax < ws.Nr || mcMax < ws.Mr)

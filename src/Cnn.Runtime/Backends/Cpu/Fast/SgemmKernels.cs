@@ -86,13 +86,6 @@ internal static unsafe class SgemmKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512x8(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
     {
-        // The tile of C is read or written only after the k loop: start bringing its lines (two or
-        // three per row) in now, so that the end of the call does not wait on L3 or memory.
-        for (int i = 0; i < 8; i++)
-        {
-            Sse.Prefetch0(c + (long)i * ldc);
-            Sse.Prefetch0(c + (long)i * ldc + 31);
-        }
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default;
