@@ -39,6 +39,24 @@ public unsafe class SgemmTests
             Check(kernel, m, n, k, transA, transB, accumulate: true, prepack: true);
     }
 
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Multiply_MatchesNaiveDoubleGemm_AcrossSeveralDepthBlocks(string kernelName)
+    {
+        // Depths past one depth block (513: two of 257), at several (1024, 1100); rows and columns
+        // ragged against the register tile and past one Mc block of rows.
+        GemmKernel kernel = Enum.Parse<GemmKernel>(kernelName);
+        (int M, int N, int K)[] sizes = [(9, 33, 513), (131, 47, 1024), (17, 70, 1100)];
+        foreach ((int m, int n, int k) in sizes)
+        foreach (bool transA in new[] { false, true })
+        foreach (bool transB in new[] { false, true })
+        foreach (bool accumulate in new[] { false, true })
+        {
+            Check(kernel, m, n, k, transA, transB, accumulate);
+            Check(kernel, m, n, k, transA, transB, accumulate, prepack: true);
+        }
+    }
+
     /// <summary>
     /// One product against a double-precision GEMM of the same operands, as the kernel sees them: the
     /// bf16 kernel's rounded to bf16 (<see cref="BFloat16"/>), so that only the fp32 accumulation differs.
