@@ -49,12 +49,23 @@ internal sealed unsafe class ChannelVectorConvolution
         _paddedHeight = geometry.InHeight + 2 * geometry.PaddingHeight;
         _paddedWidth = geometry.InWidth + 2 * geometry.PaddingWidth;
         _depth = geometry.InChannels * geometry.KernelHeight * geometry.KernelWidth;
-        _offsets = GC.AllocateArray<int>(_depth, pinned: true);
+        _offsets = ChannelVectorConvolution.TapOffsets(geometry, _paddedHeight, _paddedWidth);
+    }
+
+    /// <summary>
+    /// Where each tap k = (c, kh, kw) of <paramref name="g"/> lies in a padded image of
+    /// <paramref name="paddedHeight"/> × <paramref name="paddedWidth"/>, relative to the output pixel's
+    /// position: pinned, since every worker reads it by pointer.
+    /// </summary>
+    internal static int[] TapOffsets(in Conv2dGeometry g, int paddedHeight, int paddedWidth)
+    {
+        int[] offsets = GC.AllocateArray<int>(g.InChannels * g.KernelHeight * g.KernelWidth, pinned: true);
         int k = 0;
-        for (int c = 0; c < geometry.InChannels; c++)
-            for (int kh = 0; kh < geometry.KernelHeight; kh++)
-                for (int kw = 0; kw < geometry.KernelWidth; kw++)
-                    _offsets[k++] = (c * _paddedHeight + kh * geometry.DilationHeight) * _paddedWidth + kw * geometry.DilationWidth;
+        for (int c = 0; c < g.InChannels; c++)
+            for (int kh = 0; kh < g.KernelHeight; kh++)
+                for (int kw = 0; kw < g.KernelWidth; kw++)
+                    offsets[k++] = (c * paddedHeight + kh * g.DilationHeight) * paddedWidth + kw * g.DilationWidth;
+        return offsets;
     }
 
     /// <summary>Whether a convolution of <paramref name="g"/> can run here (<see cref="Preferred"/> says whether it should).</summary>

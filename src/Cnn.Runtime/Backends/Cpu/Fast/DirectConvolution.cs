@@ -401,39 +401,4 @@ internal static unsafe class DirectConvolution
     private static Vector256<float> Bias(float* bias, int channel) => bias == null ? Vector256<float>.Zero : Vector256.Create(bias[channel]);
 
     private static Vector512<float> Bias512(float* bias, int channel) => bias == null ? Vector512<float>.Zero : Vector512.Create(bias[channel]);
-
-    private interface IChannelCount
-    {
-        static abstract int Value { get; }
-    }
-
-    private readonly struct One : IChannelCount
-    {
-        public static int Value => 1;
-    }
-
-    private readonly struct Two : IChannelCount
-    {
-        public static int Value => 2;
-    }
-
-    private readonly struct Three : IChannelCount
-    {
-        public static int Value => 3;
-    }
-
-    private readonly struct Four : IChannelCount
-    {
-        public static int Value => 4;
-    }
-
-    private readonly struct Five : IChannelCount
-    {
-        public static int Value => 5;
-    }
-
-    private readonly struct Six : IChannelCount
-    {
-        public static int Value => 6;
-    }
 }

@@ -329,39 +329,4 @@ internal sealed unsafe class PooledDirectConvolution
                     output[(long)o * plane + (long)oy * _g.OutWidth + ox] = sum;
                 }
     }
-
-    private interface IChannelCount
-    {
-        static abstract int Value { get; }
-    }
-
-    private readonly struct One : IChannelCount
-    {
-        public static int Value => 1;
-    }
-
-    private readonly struct Two : IChannelCount
-    {
-        public static int Value => 2;
-    }
-
-    private readonly struct Three : IChannelCount
-    {
-        public static int Value => 3;
-    }
-
-    private readonly struct Four : IChannelCount
-    {
-        public static int Value => 4;
-    }
-
-    private readonly struct Five : IChannelCount
-    {
-        public static int Value => 5;
-    }
-
-    private readonly struct Six : IChannelCount
-    {
-        public static int Value => 6;
-    }
 }

@@ -53,12 +53,7 @@ internal sealed unsafe class WideChannelVectorConvolution
         _paddedWidth = geometry.InWidth + 2 * geometry.PaddingWidth;
         _depth = geometry.InChannels * geometry.KernelHeight * geometry.KernelWidth;
         _blocks = (geometry.OutChannels + BlockChannels - 1) / BlockChannels;
-        _offsets = GC.AllocateArray<int>(_depth, pinned: true);
-        int k = 0;
-        for (int c = 0; c < geometry.InChannels; c++)
-            for (int kh = 0; kh < geometry.KernelHeight; kh++)
-                for (int kw = 0; kw < geometry.KernelWidth; kw++)
-                    _offsets[k++] = (c * _paddedHeight + kh * geometry.DilationHeight) * _paddedWidth + kw * geometry.DilationWidth;
+        _offsets = ChannelVectorConvolution.TapOffsets(geometry, _paddedHeight, _paddedWidth);
 
         _twoRows = geometry.OutWidth <= MaxPixels / 2 && geometry.OutHeight > 1;
         int segments = (geometry.OutWidth + MaxPixels - 1) / MaxPixels;
