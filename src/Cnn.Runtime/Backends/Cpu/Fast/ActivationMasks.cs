@@ -10,7 +10,7 @@ namespace Cnn.Backends.Cpu.Fast;
 /// </summary>
 internal static unsafe class ActivationMasks
 {
-    /// <summary>y = x &lt; 0 ? x · slope : x (a NaN passes), and the mask of y &gt; 0; <paramref name="x"/> may be <paramref name="y"/>.</summary>
+    /// <summary>y = x &lt; 0 ? x · slope : x (0 for slope 0, also at −∞; a NaN passes), and the mask of y &gt; 0; <paramref name="x"/> may be <paramref name="y"/>.</summary>
     public static void Forward(int batch, int features, float slope, float* x, float* y, uint* mask)
     {
         int words = CompactMasks.ActivationMaskFloats(features);
@@ -22,9 +22,10 @@ internal static unsafe class ActivationMasks
             if (Vector512.IsHardwareAccelerated)
             {
                 var vslope = Vector512.Create(slope);
+                bool zeroBelow = slope == 0f;
                 for (; i + 32 <= features; i += 32)
                 {
-                    Vector512<float> low = Activate(Vector512.Load(xs + i), vslope), high = Activate(Vector512.Load(xs + i + 16), vslope);
+                    Vector512<float> low = Activate(Vector512.Load(xs + i), vslope, zeroBelow), high = Activate(Vector512.Load(xs + i + 16), vslope, zeroBelow);
                     low.Store(ys + i);
                     high.Store(ys + i + 16);
                     bits[i / 32] = (uint)Vector512.GreaterThan(low, Vector512<float>.Zero).ExtractMostSignificantBits()
@@ -34,7 +35,7 @@ internal static unsafe class ActivationMasks
             if (i < features) new Span<uint>(bits + i / 32, words - i / 32).Clear();
             for (; i < features; i++)
             {
-                float v = xs[i] < 0f ? xs[i] * slope : xs[i];
+                float v = xs[i] < 0f ? (slope == 0f ? 0f : xs[i] * slope) : xs[i];
                 ys[i] = v;
                 if (v > 0f) bits[i / 32] |= 1u << (i % 32);
             }
@@ -65,9 +66,10 @@ internal static unsafe class ActivationMasks
         }
     }
 
-    // Select on x < 0, not Max, so that a NaN passes through as the reference's does.
-    private static Vector512<float> Activate(Vector512<float> v, Vector512<float> slope)
-        => Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), v * slope, v);
+    // Select on x < 0, not Max, so that a NaN passes through as the reference's does; with slope 0
+    // (ReLU) select 0 rather than x·0, which is NaN for x = −∞.
+    private static Vector512<float> Activate(Vector512<float> v, Vector512<float> slope, bool zeroBelow)
+        => Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), zeroBelow ? Vector512<float>.Zero : v * slope, v);
 
     private static void Select(Vector512<int> word, Vector512<int> lanes, float* dy, float* dx, Vector512<float> slope)
     {

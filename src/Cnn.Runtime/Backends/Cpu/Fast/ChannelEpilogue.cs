@@ -93,19 +93,21 @@ internal sealed unsafe class ChannelEpilogue
         bool rectify = Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU;
         var vscale = new Vector<float>(scale);
         var vshift = new Vector<float>(shift);
+        // Below zero, ReLU (slope 0) selects 0 rather than v·0, which is NaN for v = −∞.
+        bool zeroBelow = NegativeSlope == 0f;
         var vslope = new Vector<float>(NegativeSlope);
         int i = 0;
         for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
         {
             Vector<float> v = Vector.Load(source + i) * vscale + vshift;
             // Select on v < 0 rather than Max, so that a NaN passes through as the layer's own ReLU lets it.
-            if (rectify) v = Vector.ConditionalSelect(Vector.LessThan(v, Vector<float>.Zero), v * vslope, v);
+            if (rectify) v = Vector.ConditionalSelect(Vector.LessThan(v, Vector<float>.Zero), zeroBelow ? Vector<float>.Zero : v * vslope, v);
             v.Store(destination + i);
         }
         for (; i < count; i++)
         {
             float v = source[i] * scale + shift;
-            destination[i] = rectify && v < 0f ? v * NegativeSlope : v;
+            destination[i] = rectify && v < 0f ? (zeroBelow ? 0f : v * NegativeSlope) : v;
         }
         if (rectify || Activation is not { } kind) return;
         var row = new Span<float>(destination, count);

@@ -300,7 +300,8 @@ internal sealed unsafe class PooledDirectConvolution
         // Finite values only (the caller sent the others elsewhere), so vmaxps's NaN rule does not matter.
         Vector512<float> m = Avx512F.Max(Avx512F.Max(e, o), Avx512F.Max(f, p));
         Vector512<float> y = Vector512.FusedMultiplyAdd(m, Vector512.Create(s.Scale[j]), Vector512.Create(s.Shift[j]));
-        y = Vector512.ConditionalSelect(Vector512.LessThan(y, Vector512<float>.Zero), y * slope, y);
+        // ReLU selects 0 rather than y·0, which is NaN where the shift (or an overflow) makes y = −∞.
+        y = Vector512.ConditionalSelect(Vector512.LessThan(y, Vector512<float>.Zero), s.Slope == 0f ? Vector512<float>.Zero : y * slope, y);
         Avx512F.MaskStore(s.Destination + (long)j * s.Plane, s.Mask, y);
     }
 
