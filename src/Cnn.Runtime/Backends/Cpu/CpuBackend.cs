@@ -101,7 +101,7 @@ public sealed class CpuBackend : IBackend
 
     /// <inheritdoc/>
     public IActivationOperator CreateActivation(in ActivationGeometry geometry) =>
-        Kernels == CpuKernels.Fast ? new Fast.FastActivationOperator(geometry) : new ReferenceActivationOperator(geometry);
+        Kernels == CpuKernels.Fast ? new Fast.FastActivationOperator(geometry, Pool) : new ReferenceActivationOperator(geometry);
 
     // Dropout's cost is drawing its mask, which must follow the reference's sequence anyway.
     /// <inheritdoc/>
