@@ -20,6 +20,10 @@ public class CompactMaskTests
         { "relu", 2, 7, 2 },
         { "leaky", 4, 100, 1 },
         { "leaky0", 2, 33, 2 },
+        // At least 2^15 floats: the fast kernels split the samples over the workers (an odd share, and more workers than two).
+        { "relu", 8, 4100, 2 },
+        { "relu", 7, 5000, 3 },
+        { "leaky", 5, 8001, 2 },
     };
 
     [Theory]

@@ -101,11 +101,12 @@ public sealed class CpuBackend : IBackend
 
     /// <inheritdoc/>
     public IActivationOperator CreateActivation(in ActivationGeometry geometry) =>
-        Kernels == CpuKernels.Fast ? new Fast.FastActivationOperator(geometry) : new ReferenceActivationOperator(geometry);
+        Kernels == CpuKernels.Fast ? new Fast.FastActivationOperator(geometry, Pool) : new ReferenceActivationOperator(geometry);
 
-    // Dropout's cost is drawing its mask, which must follow the reference's sequence anyway.
+    // Dropout's cost is drawing its mask, which must follow the reference's sequence: the fast kernels draw the same one over pointers.
     /// <inheritdoc/>
-    public IDropoutOperator CreateDropout(in DropoutGeometry geometry) => new ReferenceDropoutOperator(geometry);
+    public IDropoutOperator CreateDropout(in DropoutGeometry geometry) =>
+        Kernels == CpuKernels.Fast ? new Fast.FastDropoutOperator(geometry) : new ReferenceDropoutOperator(geometry);
 
     /// <inheritdoc/>
     public IBatchNormOperator CreateBatchNorm(in BatchNormGeometry geometry) =>

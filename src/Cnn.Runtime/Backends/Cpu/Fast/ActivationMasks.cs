@@ -22,12 +22,15 @@ internal static unsafe class ActivationMasks
             if (Vector512.IsHardwareAccelerated)
             {
                 var vslope = Vector512.Create(slope);
-                bool zeroBelow = slope == 0f;
+                bool zeroBelow = slope == 0f, inPlace = xs == ys;
                 for (; i + 32 <= features; i += 32)
                 {
-                    Vector512<float> low = Activate(Vector512.Load(xs + i), vslope, zeroBelow), high = Activate(Vector512.Load(xs + i + 16), vslope, zeroBelow);
-                    low.Store(ys + i);
-                    high.Store(ys + i + 16);
+                    Vector512<float> a = Vector512.Load(xs + i), b = Vector512.Load(xs + i + 16);
+                    Vector512<float> low = Activate(a, vslope, zeroBelow), high = Activate(b, vslope, zeroBelow);
+                    // In place (the training plan runs the mask over the fused convolution's output, already
+                    // activated), a vector with no negative lane is left as it is: only the mask is written.
+                    if (!inPlace || Vector512.LessThanAny(a, Vector512<float>.Zero)) low.Store(ys + i);
+                    if (!inPlace || Vector512.LessThanAny(b, Vector512<float>.Zero)) high.Store(ys + i + 16);
                     bits[i / 32] = (uint)Vector512.GreaterThan(low, Vector512<float>.Zero).ExtractMostSignificantBits()
                                    | (uint)Vector512.GreaterThan(high, Vector512<float>.Zero).ExtractMostSignificantBits() << 16;
                 }

@@ -50,6 +50,8 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
 
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
+    private static readonly bool DxPerImage = Environment.GetEnvironmentVariable("CNN_DX_PER_IMAGE") == "1";
+    private static readonly int TargetColumnsOverride = int.TryParse(Environment.GetEnvironmentVariable("CNN_TARGET_COLUMNS"), out int t) ? t : TargetColumns;
 
     private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, Backward }
 
@@ -175,7 +177,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         // output rows, as many rows as fit (at least one).
         long columnRows = (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth;
         int share = (im2colMaxBatch + _workers - 1) / _workers;
-        _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumns + _outPlane - 1) / _outPlane, maxColumnFloats / (columnRows * _outPlane)), 1, share);
+        _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumnsOverride + _outPlane - 1) / _outPlane, maxColumnFloats / (columnRows * _outPlane)), 1, share);
         _bandRows = _pointwise || columnRows * _outPlane <= maxColumnFloats
             ? _g.OutHeight
             : (int)Math.Clamp(maxColumnFloats / (columnRows * _g.OutWidth), 1, _g.OutHeight);
@@ -762,6 +764,17 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         // dColumns = Wᵀ · dY, then fold back onto each image (the columns are no longer needed).
         float* inputGradient = _inputGradient + (long)first * _g.InputSize;
         float* target = _pointwise ? inputGradient : columnBuffer;
+        if (!_pointwise && count > 1 && DxPerImage)
+        {
+            for (int j = 0; j < count; j++)
+            {
+                ColumnGradient(ws, outputGradient + j * _outPlane, columns, columnBuffer, _outPlane);
+                float* dxj = inputGradient + (long)j * _g.InputSize;
+                new Span<float>(dxj, _g.InputSize).Clear();
+                Im2Col.Fold(_g, columnBuffer, dxj, _outPlane);
+            }
+            return;
+        }
         ColumnGradient(ws, outputGradient, columns, target, columns);
         if (_pointwise) return;
         for (int j = 0; j < count; j++)
