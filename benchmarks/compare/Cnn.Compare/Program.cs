@@ -10,6 +10,7 @@ using Cnn.Compare;
 //   profile where the time of each workload goes, layer by layer, with each layer's GFLOP/s against the FMA peak
 //   probe   each convolution alone, on 1 and on --threads threads
 //   winograd the 3×3 stride-1 layers by im2col and by Winograd side by side, with ratios
+//   pooledconv the MNIST net's conv2 + ReLU + pool by its other paths and by the pooled Winograd F(4×4) kernel
 //   report  --results FILE --out DIR: the table, JSON and PNG from both sides' JSON lines
 try
 {
@@ -27,8 +28,9 @@ try
         case "profile": Cnn.Compare.Profiling.LayerProfile.Run(options); break;
         case "probe": Cnn.Compare.Profiling.ConvProbe.Run(options); break;
         case "winograd": Cnn.Compare.Profiling.WinogradProbe.Run(options); break;
+        case "pooledconv": Cnn.Compare.Profiling.PooledConvProbe.Run(options); break;
         case "report": return Report.Run(options);
-        default: throw new ArgumentException($"Unknown mode '{options.Mode}'; use bench, ort, gemm, peak, train, memory, profile, probe, winograd or report.");
+        default: throw new ArgumentException($"Unknown mode '{options.Mode}'; use bench, ort, gemm, peak, train, memory, profile, probe, winograd, pooledconv or report.");
     }
     return 0;
 }
