@@ -186,25 +186,40 @@ internal sealed unsafe class PooledWinogradConvolution
         }
     }
 
-    /// <summary>Padded rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of the image, channels last (the channel vectors past InChannels and the border stay zero).</summary>
+    /// <summary>
+    /// Padded rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of the image, channels last
+    /// (the channel vectors past InChannels and the border stay zero): sixteen channels of sixteen
+    /// pixels at a time, staged as rows and transposed in registers (<see cref="ChannelVectorConvolution.Store"/>).
+    /// </summary>
+    [SkipLocalsInit]
     private void Pad(float* image, float* padded, bool clear, int firstRow, int endRow)
     {
         int channels = RoundUp(_g.InChannels);
         if (clear) new Span<float>(padded, _paddedHeight * _paddedWidth * channels).Clear();
         int iy0 = Math.Max(0, firstRow - _g.PaddingHeight), iy1 = Math.Min(_g.InHeight, endRow - _g.PaddingHeight);
-        int plane = _g.InHeight * _g.InWidth;
+        int plane = _g.InHeight * _g.InWidth, width = _g.InWidth;
+        float* staging = stackalloc float[Lanes * Lanes];
         for (int iy = iy0; iy < iy1; iy++)
         {
             float* row = padded + ((long)(iy + _g.PaddingHeight) * _paddedWidth + _g.PaddingWidth) * channels;
-            for (int c = 0; c < _g.InChannels; c++)
+            for (int x0 = 0; x0 < width; x0 += Lanes)
             {
-                float* source = image + (long)c * plane + (long)iy * _g.InWidth;
-                for (int ix = 0; ix < _g.InWidth; ix++) row[(long)ix * channels + c] = source[ix];
+                int pixels = Math.Min(Lanes, width - x0);
+                Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(pixels)).AsSingle();
+                for (int c0 = 0; c0 < _g.InChannels; c0 += Lanes)
+                {
+                    int count = Math.Min(Lanes, _g.InChannels - c0);
+                    float* source = image + (long)c0 * plane + (long)iy * width + x0;
+                    for (int r = 0; r < count; r++) Avx512F.MaskLoad(source + (long)r * plane, mask, Vector512<float>.Zero).Store(staging + r * Lanes);
+                    // Staging row r holds channel c0 + r of the pixels: transposed, pixel p's sixteen channels go to row[(x0 + p)·channels + c0 …].
+                    ChannelVectorConvolution.Store(staging, count, row + (long)x0 * channels + c0, channels, pixels);
+                }
             }
         }
     }
 
     /// <summary>Bᵀ d B of the group's tiles, sixteen channels at a time: transformed[(p·GroupTiles + t)·channels + c].</summary>
+    [SkipLocalsInit]
     private void TransformInput(float* padded, int channels, int ty, int rows, int tx, int columns, float* transformed)
     {
         Vector512<float>* d = stackalloc Vector512<float>[Positions];
@@ -272,6 +287,7 @@ internal sealed unsafe class PooledWinogradConvolution
     /// One tile's 4×4 outputs of sixteen channels from its 36 products (products[p·GroupTiles·32]),
     /// max-pooled to 2×2 and finished, into the pooled plane (channels last) where they lie inside it.
     /// </summary>
+    [SkipLocalsInit]
     private void TransformOutput(float* products, Vector512<float> scale, Vector512<float> shift, float slope, float* pooled, int ty, int tx)
     {
         const int stride = GroupTiles * BlockChannels;
