@@ -11,6 +11,7 @@ using Cnn.Compare;
 //   probe   each convolution alone, on 1 and on --threads threads
 //   winograd the 3×3 stride-1 layers by im2col and by Winograd side by side, with ratios
 //   gradients the CIFAR AlexNet-like net's convolutions at the training batch: forward, input gradient, weight gradient, each alone
+//   pooledconv the MNIST net's conv2 + ReLU + pool by its other paths and by the pooled Winograd F(4×4) kernel
 //   report  --results FILE --out DIR: the table, JSON and PNG from both sides' JSON lines
 try
 {
@@ -29,8 +30,9 @@ try
         case "probe": Cnn.Compare.Profiling.ConvProbe.Run(options); break;
         case "winograd": Cnn.Compare.Profiling.WinogradProbe.Run(options); break;
         case "gradients": Cnn.Compare.Profiling.GradientProbe.Run(options); break;
+        case "pooledconv": Cnn.Compare.Profiling.PooledConvProbe.Run(options); break;
         case "report": return Report.Run(options);
-        default: throw new ArgumentException($"Unknown mode '{options.Mode}'; use bench, ort, gemm, peak, train, memory, profile, probe, winograd, gradients or report.");
+        default: throw new ArgumentException($"Unknown mode '{options.Mode}'; use bench, ort, gemm, peak, train, memory, profile, probe, winograd, gradients, pooledconv or report.");
     }
     return 0;
 }

@@ -118,8 +118,9 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <param name="winograd">Whether to run Winograd: null to let the rule decide; true for every batch, false for none (tests force either path).</param>
     /// <param name="channelVector">Whether the forward pass runs <see cref="ChannelVectorConvolution"/> (for the batches Winograd does not take): null to let its rule decide, where the direct path does not apply; true forces it, even over the direct path; false never (tests force either).</param>
     /// <param name="wideChannelVector">Whether the forward pass runs <see cref="WideChannelVectorConvolution"/>: null to let its rule decide (for the batches Winograd does not take); true forces it for every batch (the gradients keep their paths); false never.</param>
+    /// <param name="pooledWinograd">Whether a fused call with a 2×2 max pool runs <see cref="PooledWinogradConvolution"/>: null to let its rule decide; true wherever it applies (and the pooled direct path does not); false never (probes compare the paths).</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null,
-        bool? channelVector = null, bool? wideChannelVector = null)
+        bool? channelVector = null, bool? wideChannelVector = null, bool? pooledWinograd = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
@@ -131,6 +132,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         _ws = pool.Workspace;
         _kernel = _ws.Kernel;
         (_pooledDirect, _pooledPacked) = PooledDirectFor(geometry);
+        (_pooledWinograd, _pooledWinogradPacked) = PooledWinogradFor(geometry, pooledWinograd);
         // Winograd's GEMMs are fp32 only: a bf16 backend convolves through im2col.
         if (_kernel == GemmKernel.Bf16 && winograd == true) throw new ArgumentException("Winograd convolution has no bf16 GEMMs; a bf16 backend convolves through im2col.", nameof(winograd));
         if (_kernel == GemmKernel.Bf16 && channelVector == true) throw new ArgumentException("The channel-vectorised convolution is fp32 only; a bf16 backend convolves through im2col.", nameof(channelVector));
@@ -251,7 +253,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         _pooled = CpuTensor.Pointer(output, (long)batch * _fusedPool.Geometry.OutputSize, nameof(output));
         try
         {
-            if (!ForwardPooledDirect(batch, input, weight, unpooled)) Run(batch, input, weight, bias, unpooled);
+            if (!ForwardPooledDirect(batch, input, weight, unpooled) && !ForwardPooledWinograd(batch, input, weight, unpooled)) Run(batch, input, weight, bias, unpooled);
         }
         finally
         {
@@ -447,6 +449,11 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         if (_pooledDirectCall)
         {
             ExecutePooledDirect(worker, workers);
+            return;
+        }
+        if (_pooledWinogradCall)
+        {
+            ExecutePooledWinograd(worker, workers);
             return;
         }
         if (_work == Work.UnfoldSplit)
