@@ -34,6 +34,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
 /// the activation, while the row is still in cache. A fused first layer whose pool is a 2×2 max may run
 /// <see cref="PooledDirectConvolution"/> instead, which writes only the pooled output (the rule: <see cref="PooledDirectFor"/>).
+/// A fused pool after the wide channel-vector path is taken in that path's channel-last registers by
+/// <see cref="PooledWideConvolution"/> (the rule: <see cref="PooledWideFor"/>).
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
 /// </summary>
@@ -142,6 +144,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             _ws.Reserve(CpuWorkspace.Region.PackedWeights, wideWeights);
             _ws.Reserve(CpuWorkspace.Region.Padded, WideChannelVectorConvolution.PaddedSize(geometry));
         }
+        _pooledWide = PooledWideFor(geometry);
         if (_kernel != GemmKernel.Bf16 && (winograd ?? WinogradConvolution.Preferred(geometry)))
         {
             int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
@@ -249,7 +252,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         _pooled = CpuTensor.Pointer(output, (long)batch * _fusedPool.Geometry.OutputSize, nameof(output));
         try
         {
-            if (!ForwardPooledDirect(batch, input, weight, unpooled)) Run(batch, input, weight, bias, unpooled);
+            if (!ForwardPooledDirect(batch, input, weight, unpooled) && !ForwardPooledWide(batch, input, weight, unpooled)) Run(batch, input, weight, bias, unpooled);
         }
         finally
         {
@@ -445,6 +448,11 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         if (_pooledDirectCall)
         {
             ExecutePooledDirect(worker, workers);
+            return;
+        }
+        if (_pooledWideCall)
+        {
+            ExecutePooledWide(worker, workers);
             return;
         }
         if (_work == Work.UnfoldSplit)
