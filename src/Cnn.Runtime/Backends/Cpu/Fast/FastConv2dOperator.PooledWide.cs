@@ -19,7 +19,7 @@ internal sealed unsafe partial class FastConv2dOperator
     private bool _pooledWideFinite;
 
     /// <summary>True when a fused call on <paramref name="batch"/> images whose epilogue <see cref="PooledWideConvolution.Takes"/> runs <see cref="PooledWideConvolution"/>.</summary>
-    internal bool UsesPooledWide(int batch) => _pooledWide is not null && UsesWideChannelVector(batch);
+    internal bool UsesPooledWide(int batch) => _pooledWide is not null && UsesWideChannelVector(batch) && !UsesWinogradLanes(batch);
 
     /// <summary>
     /// The rule: a fused convolution with a pool that runs its forward pass on the wide channel-vector

@@ -36,6 +36,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// <see cref="PooledDirectConvolution"/> instead, which writes only the pooled output (the rule: <see cref="PooledDirectFor"/>).
 /// A fused pool after the wide channel-vector path is taken in that path's channel-last registers by
 /// <see cref="PooledWideConvolution"/> (the rule: <see cref="PooledWideFor"/>).
+/// A 3×3, stride-1 layer on a small plane (at most 14 tiles of 2×2 outputs, 64 or more channels) runs its
+/// forward pass by <see cref="WinogradChannelVectorConvolution"/> at every batch (the rule: <see cref="WinogradLanesFor"/>).
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
 /// </summary>
@@ -53,7 +55,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
 
-    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, Backward }
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, WinogradLanesInput, WinogradLanes, Backward }
 
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
@@ -118,8 +120,9 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <param name="winograd">Whether to run Winograd: null to let the rule decide; true for every batch, false for none (tests force either path).</param>
     /// <param name="channelVector">Whether the forward pass runs <see cref="ChannelVectorConvolution"/> (for the batches Winograd does not take): null to let its rule decide, where the direct path does not apply; true forces it, even over the direct path; false never (tests force either).</param>
     /// <param name="wideChannelVector">Whether the forward pass runs <see cref="WideChannelVectorConvolution"/>: null to let its rule decide (for the batches Winograd does not take); true forces it for every batch (the gradients keep their paths); false never.</param>
+    /// <param name="winogradChannelVector">Whether the forward pass runs <see cref="WinogradChannelVectorConvolution"/> for the batches Winograd does not take: null to let its rule decide; true forces it; false never.</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null,
-        bool? channelVector = null, bool? wideChannelVector = null)
+        bool? channelVector = null, bool? wideChannelVector = null, bool? winogradChannelVector = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
@@ -145,6 +148,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             _ws.Reserve(CpuWorkspace.Region.Padded, WideChannelVectorConvolution.PaddedSize(geometry));
         }
         _pooledWide = PooledWideFor(geometry);
+        (_winogradLanes, _winogradLanesPacked) = WinogradLanesFor(geometry, winogradChannelVector);
         if (_kernel != GemmKernel.Bf16 && (winograd ?? WinogradConvolution.Preferred(geometry)))
         {
             int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
@@ -268,6 +272,11 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
+        if (UsesWinogradLanes(batch))
+        {
+            ForwardWinogradLanes(batch, weight);
+            return;
+        }
         if (UsesWideChannelVector(batch))
         {
             ForwardWide(batch, weight);
@@ -475,6 +484,11 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             return;
         }
 
+        if (_work is Work.WinogradLanes or Work.WinogradLanesInput)
+        {
+            ExecuteWinogradLanes(worker, workers);
+            return;
+        }
         if (_work == Work.WideChannelVector && _wideSplit)
         {
             _wide!.Share(worker, workers, out int b0, out int b1, out int y0, out int y1);

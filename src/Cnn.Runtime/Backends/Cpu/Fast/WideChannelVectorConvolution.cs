@@ -254,6 +254,22 @@ internal sealed unsafe class WideChannelVectorConvolution
         }
     }
 
+    /// <summary>
+    /// One row of <paramref name="cols"/> (at most <see cref="MaxPixels"/>) "pixels" read at
+    /// origin + offsets[k] + i for reduction step k, times <paramref name="depth"/> steps of one or
+    /// two weight vectors (<paramref name="two"/>), plus <paramref name="bias"/>, into the halves of
+    /// <paramref name="tile"/> (<see cref="TileFloats"/>; lanes 16–31 start <see cref="TileHalf"/> floats on):
+    /// the register-blocked product for callers whose "pixels" are not an image's (Winograd's tiles).
+    /// </summary>
+    public static void AccumulateRow(bool two, int cols, float* origin, int* offsets, float* weights, int depth, float* bias, float* tile)
+    {
+        if (two) Columns<W1, W2, W1>(cols, origin, 0, offsets, weights, depth, bias, tile);
+        else Columns<W1, W1, W1>(cols, origin, 0, offsets, weights, depth, bias, tile);
+    }
+
+    /// <summary>Where the second half (lanes 16–31) of the segment tile starts, in floats.</summary>
+    public const int TileHalf = TileRows * Lanes;
+
     /// <summary>Floats of the segment tile that <see cref="ForwardChannelLast"/> works in.</summary>
     public const int TileFloats = 2 * TileRows * Lanes;
 
