@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static Cnn.Backends.Cpu.Fast.ChannelVectorConvolution;
@@ -133,7 +132,6 @@ internal sealed unsafe class PooledWideConvolution
     /// <paramref name="rows"/>, the block's conv rows channel-last ([row][convWidth][32]) from conv row
     /// firstRow·stride on. <paramref name="pooledTile"/> holds 2·16·16 floats.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PoolBlock(float* rows, int convWidth, in Pool2dGeometry pool, int firstRow, int endRow, int channels, float* pooledTile, float* pooledBlock)
     {
         int pooledPlane = pool.OutHeight * pool.OutWidth;
@@ -153,7 +151,6 @@ internal sealed unsafe class PooledWideConvolution
     }
 
     // y = x·scale + shift, then y < 0 ? y·slope : y, for each of count pixels' one or two vectors.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Finish(float* rows, int count, bool two, float* scaleLanes, float* shiftLanes, float slope)
     {
         Vector512<float> s0 = Vector512.Load(scaleLanes), s1 = Vector512.Load(scaleLanes + Lanes);
@@ -171,7 +168,6 @@ internal sealed unsafe class PooledWideConvolution
     }
 
     // Pooled pixels [x0, x0 + width) of the pooled row whose windows start at conv row top: their maxima, lanes 0–15 at pooledTile[i·16], 16–31 a store tile further.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pool(float* top, int convWidth, in Pool2dGeometry pool, int x0, int width, bool two, float* pooledTile)
     {
         int rowFloats = convWidth * BlockChannels;

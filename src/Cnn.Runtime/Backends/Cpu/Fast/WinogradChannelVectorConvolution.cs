@@ -114,7 +114,6 @@ internal sealed unsafe class WinogradChannelVectorConvolution
     /// into V (<see cref="TransformedSize"/> floats): V[p·C·T + c·T + t] = (Bᵀ d B)_p of the 4×4 input
     /// tile d of tile t, zero outside the image. <paramref name="work"/> is a worker's buffer (<see cref="WorkSize"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void TransformInput(float* image, int firstChannel, int endChannel, float* v, float* work)
     {
         int c = _g.InChannels, h = _g.InHeight, w = _g.InWidth, ph = _g.PaddingHeight, pw = _g.PaddingWidth;
@@ -162,7 +161,6 @@ internal sealed unsafe class WinogradChannelVectorConvolution
     /// with this geometry) from the finished block channel-last: only the pooled output is written, to
     /// <paramref name="pooled"/>; <paramref name="output"/> is not used.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(float* v, float* packedWeights, float* scale, float* shift, float slope, float* output, int firstBlock, int endBlock, float* work,
         in Pool2dGeometry pool, float* pooled)
     {
@@ -216,14 +214,12 @@ internal sealed unsafe class WinogradChannelVectorConvolution
     }
 
     // Pixels [p0, p0 + count) of one half of the finished plane into tile rows 0…count − 1.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyHalf(float* finished, int p0, int count, int half, float* tile)
     {
         for (int i = 0; i < count; i++) Vector512.Load(finished + (long)(p0 + i) * BlockChannels + half).Store(tile + i * Lanes);
     }
 
     // Y = Aᵀ M A, Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]], per tile and half; finished, then written to the plane channel-last (pixels past the plane dropped).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OutputTransform(float* products, bool two, float* scaleLanes, float* shiftLanes, float slope, float* finished)
     {
         int outHeight = _g.OutHeight, outWidth = _g.OutWidth;
