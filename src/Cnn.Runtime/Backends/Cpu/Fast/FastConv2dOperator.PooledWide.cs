@@ -44,7 +44,13 @@ internal sealed unsafe partial class FastConv2dOperator
     {
         if (!UsesPooledWide(batch) || !PooledWideConvolution.Takes(_callEpilogue!)) return false;
         _weight = CpuTensor.Pointer(weight, _g.WeightSize, nameof(weight));
-        if (!WeightsFinite(weight)) return false;
+        var stamp = TensorStamp.Of(weight);
+        if (_pooledWideChecked != stamp)
+        {
+            _pooledWideFinite = PooledDirectConvolution.IsFinite(_weight, _g.WeightSize);
+            _pooledWideChecked = stamp;
+        }
+        if (!_pooledWideFinite) return false;
         _packedWeights = _widePacked!.Find(weight, out bool pack);
         if (pack) WideChannelVectorConvolution.PackWeights(_g, _weight, _packedWeights);
         _input = CpuTensor.Pointer(input, (long)batch * _g.InputSize, nameof(input));
@@ -63,18 +69,6 @@ internal sealed unsafe partial class FastConv2dOperator
             _pooledWideCall = false;
         }
         return true;
-    }
-
-    /// <summary>Whether <paramref name="weight"/> (at <see cref="_weight"/>) holds no NaN or infinity: checked again only when the tensor was written since the last check.</summary>
-    private bool WeightsFinite(Tensor weight)
-    {
-        var stamp = TensorStamp.Of(weight);
-        if (_pooledWideChecked != stamp)
-        {
-            _pooledWideFinite = PooledDirectConvolution.IsFinite(_weight, _g.WeightSize);
-            _pooledWideChecked = stamp;
-        }
-        return _pooledWideFinite;
     }
 
     /// <summary>A worker's share of a <see cref="ForwardPooledWide"/> call.</summary>

@@ -14,9 +14,6 @@ internal sealed unsafe partial class FastConv2dOperator
     // The call in flight shares each image among the workers: channels of the input transform, then blocks of output channels.
     private bool _winogradLanesSplit;
 
-    // The call pools in lanes (a fused max pool that PooledWideConvolution.Applies to, an epilogue in lanes, finite weights), and, for a shared image, that image too (finite).
-    private bool _winogradLanesPooling, _winogradLanesPoolImage;
-
     /// <summary>True when a forward call on <paramref name="batch"/> images runs <see cref="WinogradChannelVectorConvolution"/>.</summary>
     internal bool UsesWinogradLanes(int batch) => _winogradLanes is not null && batch <= _g.MaxBatch;
 
@@ -49,8 +46,6 @@ internal sealed unsafe partial class FastConv2dOperator
         _packedWeights = _winogradLanesPacked!.Find(weight, out bool pack);
         if (pack) WinogradChannelVectorConvolution.PackWeights(_g, _weight, _packedWeights);
         _winogradLanesSplit = batch < _workers && _winogradLanes!.Blocks > 1;
-        _winogradLanesPooling = _pooled != null && PooledWideConvolution.Applies(_g, _fusedPool!.Geometry)
-            && PooledWideConvolution.Takes(_callEpilogue!) && WeightsFinite(weight);
         if (!_winogradLanesSplit)
         {
             _work = Work.WinogradLanes;
@@ -61,14 +56,12 @@ internal sealed unsafe partial class FastConv2dOperator
         {
             _splitImage = _input + (long)n * _g.InputSize;
             _splitOutput = _output + (long)n * _g.OutputSize;
-            _winogradLanesPoolImage = _winogradLanesPooling && PooledDirectConvolution.IsFinite(_splitImage, _g.InputSize);
             _work = Work.WinogradLanesInput;
             _pool.Run(this, Math.Min(_workers, _g.InChannels));
             _work = Work.WinogradLanes;
             _pool.Run(this, Math.Min(_workers, _winogradLanes!.Blocks));
-            // An image pooled in lanes is done; any other is whole only now.
-            if (_pooled != null && !_winogradLanesPoolImage) _fusedPool!.ForwardImages(_output, _pooled, n, n + 1);
         }
+        if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
     }
 
     /// <summary>A worker's share of a <see cref="ForwardWinogradLanes"/> call.</summary>
@@ -96,13 +89,6 @@ internal sealed unsafe partial class FastConv2dOperator
         if (_winogradLanesSplit)
         {
             (int b0, int b1) = WorkerPool.Share(kernel.Blocks, worker, workers);
-            if (_winogradLanesPoolImage)
-            {
-                long image = (_splitImage - _input) / _g.InputSize;
-                kernel.Forward(_ws.Get(CpuWorkspace.Region.Columns), _packedWeights, scale, shift, slope, null, b0, b1, work,
-                    _fusedPool!.Geometry, _pooled + image * _fusedPool.Geometry.OutputSize);
-                return;
-            }
             kernel.Forward(_ws.Get(CpuWorkspace.Region.Columns), _packedWeights, scale, shift, slope, _splitOutput, b0, b1, work);
             if (!lanes)
                 for (int o = b0 * WideChannelVectorConvolution.BlockChannels; o < Math.Min(_g.OutChannels, b1 * WideChannelVectorConvolution.BlockChannels); o++)
@@ -113,13 +99,7 @@ internal sealed unsafe partial class FastConv2dOperator
         for (int n = first; n < end; n++)
         {
             float* output = _output + (long)n * _g.OutputSize;
-            float* image = _input + (long)n * _g.InputSize;
-            kernel.TransformInput(image, 0, _g.InChannels, own, work);
-            if (_winogradLanesPooling && PooledDirectConvolution.IsFinite(image, _g.InputSize))
-            {
-                kernel.Forward(own, _packedWeights, scale, shift, slope, null, 0, kernel.Blocks, work, _fusedPool!.Geometry, _pooled + (long)n * _fusedPool.Geometry.OutputSize);
-                continue;
-            }
+            kernel.TransformInput(_input + (long)n * _g.InputSize, 0, _g.InChannels, own, work);
             kernel.Forward(own, _packedWeights, scale, shift, slope, output, 0, kernel.Blocks, work);
             if (!lanes)
                 for (int o = 0; o < _g.OutChannels; o++) epilogue!.Apply(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);

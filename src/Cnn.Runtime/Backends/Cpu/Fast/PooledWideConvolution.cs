@@ -121,31 +121,17 @@ internal sealed unsafe class PooledWideConvolution
             new ReadOnlySpan<float>(shift + o0, channels).CopyTo(new Span<float>(shiftLanes, channels));
             _wide.ForwardChannelLast(source, packedWeights, block, convFirst, convFirst + convRows, zeroBias, tile, rows);
             Finish(rows, convRows * _g.OutWidth, channels > Lanes, scaleLanes, shiftLanes, slope);
-            PoolBlock(rows, _g.OutWidth, _p, firstRow, endRow, channels, pooledTile, pooled + (long)o0 * pooledPlane);
-        }
-    }
-
-    /// <summary>
-    /// Pooled rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of one block of
-    /// <paramref name="channels"/> (at most 32) output channels into their NCHW channel rows at
-    /// <paramref name="pooledBlock"/> (channel o0 of the pooled image): the max of each window of
-    /// <paramref name="rows"/>, the block's conv rows channel-last ([row][convWidth][32]) from conv row
-    /// firstRow·stride on. <paramref name="pooledTile"/> holds 2·16·16 floats.
-    /// </summary>
-    public static void PoolBlock(float* rows, int convWidth, in Pool2dGeometry pool, int firstRow, int endRow, int channels, float* pooledTile, float* pooledBlock)
-    {
-        int pooledPlane = pool.OutHeight * pool.OutWidth;
-        bool two = channels > Lanes;
-        for (int py = firstRow; py < endRow; py++)
-        {
-            float* top = rows + (long)(py - firstRow) * pool.StrideHeight * convWidth * BlockChannels;
-            for (int x0 = 0; x0 < pool.OutWidth; x0 += StorePixels)
+            for (int py = firstRow; py < endRow; py++)
             {
-                int width = Math.Min(StorePixels, pool.OutWidth - x0);
-                Pool(top, convWidth, pool, x0, width, two, pooledTile);
-                float* destination = pooledBlock + py * pool.OutWidth + x0;
-                Store(pooledTile, width, destination, pooledPlane, Math.Min(Lanes, channels));
-                if (two) Store(pooledTile + StorePixels * Lanes, width, destination + (long)Lanes * pooledPlane, pooledPlane, channels - Lanes);
+                float* top = rows + (long)(py - firstRow) * _p.StrideHeight * _g.OutWidth * BlockChannels;
+                for (int x0 = 0; x0 < _p.OutWidth; x0 += StorePixels)
+                {
+                    int width = Math.Min(StorePixels, _p.OutWidth - x0);
+                    Pool(top, x0, width, channels > Lanes, pooledTile);
+                    float* destination = pooled + (long)o0 * pooledPlane + py * _p.OutWidth + x0;
+                    Store(pooledTile, width, destination, pooledPlane, Math.Min(Lanes, channels));
+                    if (channels > Lanes) Store(pooledTile + StorePixels * Lanes, width, destination + (long)Lanes * pooledPlane, pooledPlane, channels - Lanes);
+                }
             }
         }
     }
@@ -168,15 +154,15 @@ internal sealed unsafe class PooledWideConvolution
     }
 
     // Pooled pixels [x0, x0 + width) of the pooled row whose windows start at conv row top: their maxima, lanes 0–15 at pooledTile[i·16], 16–31 a store tile further.
-    private static void Pool(float* top, int convWidth, in Pool2dGeometry pool, int x0, int width, bool two, float* pooledTile)
+    private void Pool(float* top, int x0, int width, bool two, float* pooledTile)
     {
-        int rowFloats = convWidth * BlockChannels;
+        int rowFloats = _g.OutWidth * BlockChannels;
         for (int i = 0; i < width; i++)
         {
-            float* window = top + (long)(x0 + i) * pool.StrideWidth * BlockChannels;
+            float* window = top + (long)(x0 + i) * _p.StrideWidth * BlockChannels;
             Vector512<float> m0 = Vector512.Load(window), m1 = two ? Vector512.Load(window + Lanes) : default;
-            for (int dy = 0; dy < pool.KernelHeight; dy++)
-                for (int dx = 0; dx < pool.KernelWidth; dx++)
+            for (int dy = 0; dy < _p.KernelHeight; dy++)
+                for (int dx = 0; dx < _p.KernelWidth; dx++)
                 {
                     float* x = window + (long)dy * rowFloats + dx * BlockChannels;
                     m0 = Avx512F.Max(m0, Vector512.Load(x));

@@ -152,17 +152,7 @@ internal sealed unsafe class WinogradChannelVectorConvolution
     /// <paramref name="slope"/>; <paramref name="scale"/> null means 1 and <paramref name="shift"/> null 0.
     /// <paramref name="work"/> is a worker's buffer (<see cref="WorkSize"/> floats).
     /// </summary>
-    public void Forward(float* v, float* packedWeights, float* scale, float* shift, float slope, float* output, int firstBlock, int endBlock, float* work) =>
-        Forward(v, packedWeights, scale, shift, slope, output, firstBlock, endBlock, work, default, null);
-
-    /// <summary>
-    /// As <see cref="Forward(float*, float*, float*, float*, float, float*, int, int, float*)"/>, then
-    /// max-pooled by <paramref name="pool"/> (which <see cref="PooledWideConvolution.Applies"/> must accept
-    /// with this geometry) from the finished block channel-last: only the pooled output is written, to
-    /// <paramref name="pooled"/>; <paramref name="output"/> is not used.
-    /// </summary>
-    public void Forward(float* v, float* packedWeights, float* scale, float* shift, float slope, float* output, int firstBlock, int endBlock, float* work,
-        in Pool2dGeometry pool, float* pooled)
+    public void Forward(float* v, float* packedWeights, float* scale, float* shift, float slope, float* output, int firstBlock, int endBlock, float* work)
     {
         int c = _g.InChannels, outHeight = _g.OutHeight, outWidth = _g.OutWidth, plane = outHeight * outWidth;
         float* tile = Align(work + _planeHeight * _planeWidth);
@@ -194,11 +184,6 @@ internal sealed unsafe class WinogradChannelVectorConvolution
                 }
             }
             OutputTransform(products, two, scaleLanes, shiftLanes, slope, finished);
-            if (pooled != null)
-            {
-                PooledWideConvolution.PoolBlock(finished, outWidth, pool, 0, pool.OutHeight, channels, tile, pooled + (long)o0 * pool.OutHeight * pool.OutWidth);
-                continue;
-            }
             // finished holds the block's plane channel-last in NCHW pixel order: store it sixteen pixels at a time.
             float* destination = output + (long)o0 * plane;
             for (int p0 = 0; p0 < plane; p0 += Lanes)
