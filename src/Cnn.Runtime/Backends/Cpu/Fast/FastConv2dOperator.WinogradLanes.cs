@@ -14,6 +14,9 @@ internal sealed unsafe partial class FastConv2dOperator
     // The call in flight shares each image among the workers: channels of the input transform, then blocks of output channels.
     private bool _winogradLanesSplit;
 
+    // A shared image's transformed input: worker 0's Columns buffer, fetched on the calling thread (the workspace allocates lazily, and two workers must not both allocate it).
+    private float* _winogradLanesShared;
+
     /// <summary>True when a forward call on <paramref name="batch"/> images runs <see cref="WinogradChannelVectorConvolution"/>.</summary>
     internal bool UsesWinogradLanes(int batch) => _winogradLanes is not null && batch <= _g.MaxBatch;
 
@@ -52,6 +55,7 @@ internal sealed unsafe partial class FastConv2dOperator
             _pool.Run(this, Math.Min(_workers, batch));
             return;
         }
+        _winogradLanesShared = _ws.Get(CpuWorkspace.Region.Columns);
         for (int n = 0; n < batch; n++)
         {
             _splitImage = _input + (long)n * _g.InputSize;
@@ -72,7 +76,7 @@ internal sealed unsafe partial class FastConv2dOperator
         if (_work == Work.WinogradLanesInput)
         {
             (int c0, int c1) = WorkerPool.Share(_g.InChannels, worker, workers);
-            kernel.TransformInput(_splitImage, c0, c1, _ws.Get(CpuWorkspace.Region.Columns), work);
+            kernel.TransformInput(_splitImage, c0, c1, _winogradLanesShared, work);
             return;
         }
         // The bias or an epilogue applied lane by lane; any other epilogue after, on the channel rows.
@@ -89,7 +93,7 @@ internal sealed unsafe partial class FastConv2dOperator
         if (_winogradLanesSplit)
         {
             (int b0, int b1) = WorkerPool.Share(kernel.Blocks, worker, workers);
-            kernel.Forward(_ws.Get(CpuWorkspace.Region.Columns), _packedWeights, scale, shift, slope, _splitOutput, b0, b1, work);
+            kernel.Forward(_winogradLanesShared, _packedWeights, scale, shift, slope, _splitOutput, b0, b1, work);
             if (!lanes)
                 for (int o = b0 * WideChannelVectorConvolution.BlockChannels; o < Math.Min(_g.OutChannels, b1 * WideChannelVectorConvolution.BlockChannels); o++)
                     epilogue!.Apply(_splitOutput + (long)o * _outPlane, _splitOutput + (long)o * _outPlane, _outPlane, o);
