@@ -34,6 +34,10 @@ namespace Cnn.Backends.Cpu.Fast;
 /// output row applies the <see cref="ChannelEpilogue"/> instead: the batch norm's scale and shift and
 /// the activation, while the row is still in cache. A fused first layer whose pool is a 2×2 max may run
 /// <see cref="PooledDirectConvolution"/> instead, which writes only the pooled output (the rule: <see cref="PooledDirectFor"/>).
+/// A fused pool after the wide channel-vector path is taken in that path's channel-last registers by
+/// <see cref="PooledWideConvolution"/> (the rule: <see cref="PooledWideFor"/>).
+/// A 3×3, stride-1 layer on a small plane (at most 14 tiles of 2×2 outputs, 64 or more channels) runs its
+/// forward pass by <see cref="WinogradChannelVectorConvolution"/> at every batch (the rule: <see cref="WinogradLanesFor"/>).
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
 /// </summary>
@@ -50,10 +54,8 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
 
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
-    private static readonly bool DxPerImage = Environment.GetEnvironmentVariable("CNN_DX_PER_IMAGE") == "1";
-    private static readonly int TargetColumnsOverride = int.TryParse(Environment.GetEnvironmentVariable("CNN_TARGET_COLUMNS"), out int t) ? t : TargetColumns;
 
-    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, Backward }
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, WinogradLanesInput, WinogradLanes, Backward }
 
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
@@ -118,9 +120,10 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <param name="winograd">Whether to run Winograd: null to let the rule decide; true for every batch, false for none (tests force either path).</param>
     /// <param name="channelVector">Whether the forward pass runs <see cref="ChannelVectorConvolution"/> (for the batches Winograd does not take): null to let its rule decide, where the direct path does not apply; true forces it, even over the direct path; false never (tests force either).</param>
     /// <param name="wideChannelVector">Whether the forward pass runs <see cref="WideChannelVectorConvolution"/>: null to let its rule decide (for the batches Winograd does not take); true forces it for every batch (the gradients keep their paths); false never.</param>
+    /// <param name="winogradChannelVector">Whether the forward pass runs <see cref="WinogradChannelVectorConvolution"/> for the batches Winograd does not take: null to let its rule decide; true forces it; false never.</param>
     /// <param name="pooledWinograd">Whether a fused call with a 2×2 max pool runs <see cref="PooledWinogradConvolution"/>: null to let its rule decide; true wherever it applies (and the pooled direct path does not); false never (probes compare the paths).</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null,
-        bool? channelVector = null, bool? wideChannelVector = null, bool? pooledWinograd = null)
+        bool? channelVector = null, bool? wideChannelVector = null, bool? winogradChannelVector = null, bool? pooledWinograd = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
@@ -146,6 +149,8 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             _ws.Reserve(CpuWorkspace.Region.PackedWeights, wideWeights);
             _ws.Reserve(CpuWorkspace.Region.Padded, WideChannelVectorConvolution.PaddedSize(geometry));
         }
+        _pooledWide = PooledWideFor(geometry);
+        (_winogradLanes, _winogradLanesPacked) = WinogradLanesFor(geometry, winogradChannelVector);
         if (_kernel != GemmKernel.Bf16 && (winograd ?? WinogradConvolution.Preferred(geometry)))
         {
             int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
@@ -179,7 +184,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         // output rows, as many rows as fit (at least one).
         long columnRows = (long)_g.InChannels * _g.KernelHeight * _g.KernelWidth;
         int share = (im2colMaxBatch + _workers - 1) / _workers;
-        _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumnsOverride + _outPlane - 1) / _outPlane, maxColumnFloats / (columnRows * _outPlane)), 1, share);
+        _chunk = _pointwise ? 1 : (int)Math.Clamp(Math.Min((TargetColumns + _outPlane - 1) / _outPlane, maxColumnFloats / (columnRows * _outPlane)), 1, share);
         _bandRows = _pointwise || columnRows * _outPlane <= maxColumnFloats
             ? _g.OutHeight
             : (int)Math.Clamp(maxColumnFloats / (columnRows * _g.OutWidth), 1, _g.OutHeight);
@@ -253,7 +258,8 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         _pooled = CpuTensor.Pointer(output, (long)batch * _fusedPool.Geometry.OutputSize, nameof(output));
         try
         {
-            if (!ForwardPooledDirect(batch, input, weight, unpooled) && !ForwardPooledWinograd(batch, input, weight, unpooled)) Run(batch, input, weight, bias, unpooled);
+            if (!ForwardPooledDirect(batch, input, weight, unpooled) && !ForwardPooledWinograd(batch, input, weight, unpooled)
+                && !ForwardPooledWide(batch, input, weight, unpooled)) Run(batch, input, weight, bias, unpooled);
         }
         finally
         {
@@ -269,6 +275,11 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
+        if (UsesWinogradLanes(batch))
+        {
+            ForwardWinogradLanes(batch, weight);
+            return;
+        }
         if (UsesWideChannelVector(batch))
         {
             ForwardWide(batch, weight);
@@ -456,6 +467,11 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             ExecutePooledWinograd(worker, workers);
             return;
         }
+        if (_pooledWideCall)
+        {
+            ExecutePooledWide(worker, workers);
+            return;
+        }
         if (_work == Work.UnfoldSplit)
         {
             // A share of the input channels: each owns a contiguous band of the column matrix's rows.
@@ -476,6 +492,11 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             return;
         }
 
+        if (_work is Work.WinogradLanes or Work.WinogradLanesInput)
+        {
+            ExecuteWinogradLanes(worker, workers);
+            return;
+        }
         if (_work == Work.WideChannelVector && _wideSplit)
         {
             _wide!.Share(worker, workers, out int b0, out int b1, out int y0, out int y1);
@@ -771,17 +792,6 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         // dColumns = Wᵀ · dY, then fold back onto each image (the columns are no longer needed).
         float* inputGradient = _inputGradient + (long)first * _g.InputSize;
         float* target = _pointwise ? inputGradient : columnBuffer;
-        if (!_pointwise && count > 1 && DxPerImage)
-        {
-            for (int j = 0; j < count; j++)
-            {
-                ColumnGradient(ws, outputGradient + j * _outPlane, columns, columnBuffer, _outPlane);
-                float* dxj = inputGradient + (long)j * _g.InputSize;
-                new Span<float>(dxj, _g.InputSize).Clear();
-                Im2Col.Fold(_g, columnBuffer, dxj, _outPlane);
-            }
-            return;
-        }
         ColumnGradient(ws, outputGradient, columns, target, columns);
         if (_pointwise) return;
         for (int j = 0; j < count; j++)

@@ -205,6 +205,84 @@ internal sealed unsafe class WideChannelVectorConvolution
         }
     }
 
+    /// <summary>
+    /// Where one image's convolution reads from: <paramref name="padded"/> after copying the image
+    /// into it (its zero border written only when <paramref name="clearPadded"/>), or the image itself
+    /// for an unpadded convolution. The source for <see cref="ForwardChannelLast"/>.
+    /// </summary>
+    public float* Source(float* image, float* padded, bool clearPadded)
+    {
+        if (PaddedSize(_g) == 0) return image;
+        Pad(image, padded, clearPadded);
+        return padded;
+    }
+
+    /// <summary>
+    /// Output rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of block
+    /// <paramref name="block"/>, without bias, channel-last:
+    /// rows[((oy − firstRow)·OutWidth + ox)·<see cref="BlockChannels"/> + j] = output channel
+    /// 32·block + j at (oy, ox); a last block of at most sixteen channels writes only lanes 0–15.
+    /// <paramref name="source"/> is <see cref="Source"/>'s; <paramref name="zeroBias"/> holds
+    /// <see cref="BlockChannels"/> zeros and <paramref name="tile"/> <see cref="TileFloats"/> floats.
+    /// What a fused step that pools the rows before storing them in channel rows wants.
+    /// </summary>
+    public void ForwardChannelLast(float* source, float* packedWeights, int block, int firstRow, int endRow, float* zeroBias, float* tile, float* rows)
+    {
+        int* offsets = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_offsets));
+        int o0 = block * BlockChannels, outWidth = _g.OutWidth;
+        bool two = _g.OutChannels - o0 > Lanes;
+        float* weights = packedWeights + (long)o0 * _depth;
+        for (int oy = firstRow; oy < endRow;)
+        {
+            float* row = source + (long)oy * _g.StrideHeight * _paddedWidth;
+            float* destination = rows + (long)(oy - firstRow) * outWidth * BlockChannels;
+            if (_twoRows && oy + 1 < endRow)
+            {
+                Segment(two, 2, outWidth, row, offsets, weights, zeroBias, tile);
+                CopyChannelLast(tile, 2 * outWidth, two, destination);
+                oy += 2;
+                continue;
+            }
+            int ox = 0;
+            foreach (int width in _segmentWidths)
+            {
+                Segment(two, 1, width, row + ox * _g.StrideWidth, offsets, weights, zeroBias, tile);
+                CopyChannelLast(tile, width, two, destination + ox * BlockChannels);
+                ox += width;
+            }
+            oy++;
+        }
+    }
+
+    /// <summary>
+    /// One row of <paramref name="cols"/> (at most <see cref="MaxPixels"/>) "pixels" read at
+    /// origin + offsets[k] + i for reduction step k, times <paramref name="depth"/> steps of one or
+    /// two weight vectors (<paramref name="two"/>), plus <paramref name="bias"/>, into the halves of
+    /// <paramref name="tile"/> (<see cref="TileFloats"/>; lanes 16–31 start <see cref="TileHalf"/> floats on):
+    /// the register-blocked product for callers whose "pixels" are not an image's (Winograd's tiles).
+    /// </summary>
+    public static void AccumulateRow(bool two, int cols, float* origin, int* offsets, float* weights, int depth, float* bias, float* tile)
+    {
+        if (two) Columns<W1, W2, W1>(cols, origin, 0, offsets, weights, depth, bias, tile);
+        else Columns<W1, W1, W1>(cols, origin, 0, offsets, weights, depth, bias, tile);
+    }
+
+    /// <summary>Where the second half (lanes 16–31) of the segment tile starts, in floats.</summary>
+    public const int TileHalf = TileRows * Lanes;
+
+    /// <summary>Floats of the segment tile that <see cref="ForwardChannelLast"/> works in.</summary>
+    public const int TileFloats = 2 * TileRows * Lanes;
+
+    // Pixels [0, count) of the segment tile's halves into [pixel][32] rows.
+    private static void CopyChannelLast(float* tile, int count, bool two, float* destination)
+    {
+        for (int p = 0; p < count; p++)
+        {
+            Vector512.Load(tile + p * Lanes).Store(destination + p * BlockChannels);
+            if (two) Vector512.Load(tile + (TileRows + p) * Lanes).Store(destination + p * BlockChannels + Lanes);
+        }
+    }
+
     private void Pad(float* image, float* padded, bool clear)
     {
         if (clear) new Span<float>(padded, PaddedSize(_g)).Clear();
