@@ -9,6 +9,7 @@ using Cnn.Compare;
 //   memory  peak RSS of a few ResNet-18 or VGG-16 training steps or inference passes at 224×224
 //   profile where the time of each workload goes, layer by layer, with each layer's GFLOP/s against the FMA peak
 //   probe   each convolution alone, on 1 and on --threads threads
+//   resnetprobe ResNet-18's convolutions alone (fused as the network runs them), by the rule and by each forward path, batch 1 and --infer-batch
 //   winograd the 3×3 stride-1 layers by im2col and by Winograd side by side, with ratios
 //   report  --results FILE --out DIR: the table, JSON and PNG from both sides' JSON lines
 try
@@ -26,6 +27,7 @@ try
         case "memory": MemoryRun.Run(options); break;
         case "profile": Cnn.Compare.Profiling.LayerProfile.Run(options); break;
         case "probe": Cnn.Compare.Profiling.ConvProbe.Run(options); break;
+        case "resnetprobe": Cnn.Compare.Profiling.ResNetConvProbe.Run(options); break;
         case "winograd": Cnn.Compare.Profiling.WinogradProbe.Run(options); break;
         case "report": return Report.Run(options);
         default: throw new ArgumentException($"Unknown mode '{options.Mode}'; use bench, ort, gemm, peak, train, memory, profile, probe, winograd or report.");
