@@ -42,6 +42,15 @@ internal static class ResNetConvProbe
         int big = Math.Min(o.InferBatch, 32);
         Console.WriteLine($"{"layer",-16} {"path",-9} {"bs1 µs",9} {"GF/s",6} {"bs" + big + " µs",11} {"GF/s",6}");
         using var backend = new CpuBackend(CpuKernels.Fast, o.Threads);
+        // The stem's max pool alone (3×3, stride 2, pad 1, 64×112×112 → 56×56), as the inference network's pool operator runs it.
+        if (o.Nets.Any(n => n.StartsWith("maxpool", StringComparison.Ordinal)))
+        {
+            var pg = new Pool2dGeometry(PoolKind.Max, big, 64, 112, 112, 56, 56, 3, 3, 2, 2, 1, 1);
+            IPool2dOperator pool = backend.CreatePool2d(pg);
+            Tensor px = Buffer(backend, big * pg.InputSize, 8), py = Buffer(backend, big * pg.OutputSize, 9);
+            double one = Time(() => pool.Forward(1, px, py), 2000, o.Repeats), many = Time(() => pool.Forward(big, px, py), 50, o.Repeats);
+            Console.WriteLine($"{"maxpool 3x3 s2",-16} {"rule",-9} {one,9:F1} {"",6} {many,11:F0}");
+        }
         // --nets may name layers (by the start of their names) to probe only those; network names select all.
         var chosen = Layers.Where(l => o.Nets.Any(n => l.Name.StartsWith(n, StringComparison.Ordinal))).ToArray();
         foreach (var layer in chosen.Length > 0 ? chosen : Layers)
