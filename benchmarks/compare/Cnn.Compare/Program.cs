@@ -9,6 +9,7 @@ using Cnn.Compare;
 //   memory  peak RSS of a few ResNet-18 or VGG-16 training steps or inference passes at 224×224
 //   profile where the time of each workload goes, layer by layer, with each layer's GFLOP/s against the FMA peak
 //   probe   each convolution alone, on 1 and on --threads threads
+//   resnetprobe ResNet-18's convolutions alone (fused as the network runs them), by the rule and by each forward path, batch 1 and --infer-batch
 //   winograd the 3×3 stride-1 layers by im2col and by Winograd side by side, with ratios
 //   gradients the CIFAR AlexNet-like net's convolutions at the training batch: forward, input gradient, weight gradient, each alone
 //   pooledconv the MNIST net's conv2 + ReLU + pool by its other paths and by the pooled Winograd F(4×4) kernel
@@ -28,6 +29,7 @@ try
         case "memory": MemoryRun.Run(options); break;
         case "profile": Cnn.Compare.Profiling.LayerProfile.Run(options); break;
         case "probe": Cnn.Compare.Profiling.ConvProbe.Run(options); break;
+        case "resnetprobe": Cnn.Compare.Profiling.ResNetConvProbe.Run(options); break;
         case "winograd": Cnn.Compare.Profiling.WinogradProbe.Run(options); break;
         case "gradients": Cnn.Compare.Profiling.GradientProbe.Run(options); break;
         case "pooledconv": Cnn.Compare.Profiling.PooledConvProbe.Run(options); break;

@@ -22,8 +22,12 @@ internal static unsafe class PoolPlanes
         /// <summary>Per kernel element, in row-major order: its offset in the input plane from the window's origin.</summary>
         public readonly int[] KernelOffsets;
 
+        /// <summary>The pool's column stride, kernel width, column padding and input width (<see cref="MaxPoolStride2"/> reads them).</summary>
+        public readonly int StrideWidth, KernelWidth, PaddingWidth, InWidth;
+
         public Windows(in Pool2dGeometry g)
         {
+            (StrideWidth, KernelWidth, PaddingWidth, InWidth) = (g.StrideWidth, g.KernelWidth, g.PaddingWidth, g.InWidth);
             KernelOffsets = new int[g.KernelHeight * g.KernelWidth];
             for (int k = 0; k < KernelOffsets.Length; k++) KernelOffsets[k] = k / g.KernelWidth * g.InWidth + k % g.KernelWidth;
             (Y0, Y1, Height) = Axis(g.OutHeight, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight, g.CountIncludePad);
@@ -77,6 +81,11 @@ internal static unsafe class PoolPlanes
 
     public static void MaxForward(Windows w, int inWidth, int outHeight, int outWidth, float* x, float* y)
     {
+        if (MaxPoolStride2.Applies(w) && inWidth == w.InWidth)
+        {
+            MaxPoolStride2.Forward(w, outHeight, outWidth, x, y);
+            return;
+        }
         if (Vector256.IsHardwareAccelerated && inWidth <= MaxSeparableWidth)
         {
             MaxForwardSeparable(w, inWidth, outHeight, outWidth, x, y);
