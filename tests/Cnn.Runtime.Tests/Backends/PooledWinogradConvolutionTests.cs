@@ -121,79 +121,10 @@ public class PooledWinogradConvolutionTests
                 }
             }
         }
-        AssertPooled(expected, actual, "pooled output");
+        PooledConvolutionCheck.AssertPooled(expected, actual, "pooled output", Tolerance);
     }
 
-    private static void Check(Conv2dGeometry g, string epilogueName, int batch, int threads, float[] x, int seed, bool expectPooledWinograd)
-    {
-        int c = g.OutChannels;
-        Pool2dGeometry pool = Geometries.Pool(PoolKind.Max, g.MaxBatch, c, g.OutHeight, g.OutWidth, 2, 2);
-        var norm = new BatchNormGeometry(g.MaxBatch, c, g.OutHeight * g.OutWidth, 1e-3f, 0.1f);
-        ActivationGeometry Activation(ActivationKind kind, float slope = 0.01f) => new(kind, g.MaxBatch, g.OutputSize, slope);
-        Epilogue epilogue = epilogueName switch
-        {
-            "relu" => new Epilogue(Activation: Activation(ActivationKind.ReLU)),
-            "leaky" => new Epilogue(Activation: Activation(ActivationKind.LeakyReLU, 0.2f)),
-            "bn-relu" or "bn-negative-relu" => new Epilogue(norm, Activation(ActivationKind.ReLU)),
-            "none" => Epilogue.None,
-            _ => throw new ArgumentException(epilogueName),
-        } with { Pool = pool };
-        ulong s = (ulong)(900 + 10 * seed);
-        float[] w = TestArrays.UniformSingle(s, g.WeightSize), b = TestArrays.UniformSingle(s + 1, c);
-        float[] gamma = epilogueName == "bn-negative-relu" ? TestArrays.UniformSingle(s + 2, c, -1.5f, 1.5f) : TestArrays.UniformSingle(s + 2, c, 0.5f, 1.5f);
-        float[] beta = TestArrays.UniformSingle(s + 3, c), mean = TestArrays.UniformSingle(s + 4, c, -0.5f, 0.5f), variance = TestArrays.UniformSingle(s + 5, c, 0.2f, 2f);
-
-        double[] unpooled = new double[batch * g.OutputSize];
-        Conv2dReference.Forward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(w), g.HasBias ? TestArrays.ToDouble(b) : default, unpooled);
-        if (epilogue.BatchNorm is { } bn)
-        {
-            int plane = g.OutHeight * g.OutWidth;
-            for (int i = 0; i < unpooled.Length; i++)
-            {
-                int channel = i / plane % c;
-                unpooled[i] = (unpooled[i] - mean[channel]) / Math.Sqrt((double)variance[channel] + bn.Epsilon) * gamma[channel] + beta[channel];
-            }
-        }
-        if (epilogue.Activation is { } activation)
-            ActivationReference.Forward<double>(activation.Kind, batch, g.OutputSize, unpooled, unpooled, activation.NegativeSlope);
-        double[] expected = new double[batch * pool.OutputSize];
-        Pool2dReference.Forward<double>(pool, batch, unpooled, expected);
-
-        using var h = new BackendHarness(CpuKernels.Fast, threads);
-        var conv = (FastConv2dOperator)h.Backend.CreateFusedConv2d(g, epilogue);
-        Assert.Equal(expectPooledWinograd, conv.UsesPooledWinograd);
-        var tensors = new BatchNormTensors(h.Upload(gamma), h.Upload(beta), h.Upload(mean), h.Upload(variance));
-        Tensor input = h.Upload(x), weight = h.Upload(w), bias = g.HasBias ? h.Upload(b) : default;
-        // Three calls with the same weights: packed into the shared region, then into the kept copy, then read as kept.
-        for (int call = 0; call < 3; call++)
-        {
-            Tensor output = h.Stale(batch * pool.OutputSize), scratch = h.Stale(batch * g.OutputSize);
-            ((IFusedConv2dOperator)conv).Forward(batch, input, weight, bias, epilogue.BatchNorm is null ? default : tensors, output, scratch);
-            AssertPooled(expected, h.Read(output), $"pooled output, call {call}");
-        }
-    }
-
-    /// <summary>Every NaN where the reference has one, the other values within the tolerance of the largest magnitude.</summary>
-    private static void AssertPooled(double[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = 1e-30;
-        foreach (double v in expected) if (double.IsFinite(v)) scale = Math.Max(scale, Math.Abs(v));
-        for (int i = 0; i < expected.Length; i++)
-        {
-            if (double.IsNaN(expected[i]))
-            {
-                Assert.True(float.IsNaN(actual[i]), $"{what}[{i}]: expected NaN, got {actual[i]:R}.");
-                continue;
-            }
-            if (double.IsInfinity(expected[i]))
-            {
-                Assert.Equal(expected[i], (double)actual[i]);
-                continue;
-            }
-            double error = Math.Abs(expected[i] - actual[i]);
-            if (!(error <= Tolerance * scale))
-                Assert.Fail($"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (error {error / scale:E2} of the largest magnitude {scale:E2}).");
-        }
-    }
+    private static void Check(Conv2dGeometry g, string epilogueName, int batch, int threads, float[] x, int seed, bool expectPooledWinograd) =>
+        PooledConvolutionCheck.Run(g, Geometries.Pool(PoolKind.Max, g.MaxBatch, g.OutChannels, g.OutHeight, g.OutWidth, 2, 2), epilogueName, batch, threads, x, (ulong)(900 + 10 * seed),
+            (h, epilogue) => (FastConv2dOperator)h.Backend.CreateFusedConv2d(g, epilogue), conv => conv.UsesPooledWinograd, expectPooledWinograd, Tolerance);
 }
