@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cnn.Backends.Cpu.Reference;
 
 namespace Cnn.Backends.Cpu.Fast;
@@ -43,6 +45,19 @@ internal sealed unsafe class ChannelEpilogue
 
     /// <summary>This call's shift per channel (pinned: its address is stable), as <see cref="Prepare"/> set it.</summary>
     public ReadOnlySpan<float> Shift => _shift;
+
+    /// <summary><see cref="Scale"/>'s first element, for kernels that finish in registers (the array is pinned).</summary>
+    public float* ScalePointer => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scale));
+
+    /// <summary><see cref="Shift"/>'s first element, for kernels that finish in registers (the array is pinned).</summary>
+    public float* ShiftPointer => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_shift));
+
+    /// <summary>
+    /// The slope below zero of a kernel that applies the activation itself as a select, for the
+    /// activations it takes (none, ReLU, LeakyReLU): <see cref="NegativeSlope"/> (0 for ReLU), and 1
+    /// without an activation, which leaves every value as it is.
+    /// </summary>
+    public float SelectSlope => Activation is null ? 1f : NegativeSlope;
 
     /// <summary>
     /// Sets this call's scale and shift: 1 and the bias (0 without one), or with the batch norm folded

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Cnn.Backends.Cpu.Fast;
 
 // The fused operator's dispatch to PooledDirectConvolution: a first layer whose fused step ends in a
@@ -87,10 +84,8 @@ internal sealed unsafe partial class FastConv2dOperator
     {
         ChannelEpilogue epilogue = _callEpilogue!;
         Pool2dGeometry pool = _fusedPool!.Geometry;
-        float* scale = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(epilogue.Scale));
-        float* shift = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(epilogue.Shift));
-        // ReLU's slope is 0; without an activation a slope of 1 leaves every value as it is.
-        float slope = epilogue.Activation is null ? 1f : epilogue.NegativeSlope;
+        float* scale = epilogue.ScalePointer, shift = epilogue.ShiftPointer;
+        float slope = epilogue.SelectSlope;
         float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker);
         (int first, int end) = _pooledDirectRows ? (0, _batch) : WorkerPool.Share(_batch, worker, workers);
         (int firstRow, int endRow) = _pooledDirectRows ? WorkerPool.Share(pool.OutHeight, worker, workers) : (0, pool.OutHeight);
@@ -108,10 +103,22 @@ internal sealed unsafe partial class FastConv2dOperator
             // A NaN or an infinity: the unpooled image, finished and pooled as the other paths do, so the pool's NaN rule holds (by one worker of a split image).
             if (firstRow != 0) continue;
             float* output = _output + (long)n * _g.OutputSize;
-            int plane = _g.OutHeight * _g.OutWidth;
             _pooledDirect!.ConvolveUnpooled(image, _weight, output);
-            for (int o = 0; o < _g.OutChannels; o++) epilogue.Apply(output + (long)o * plane, output + (long)o * plane, plane, o);
-            _fusedPool.ForwardImages(_output, _pooled, n, n + 1);
+            FinishAndPoolUnpooled(n);
         }
+    }
+
+    /// <summary>
+    /// The path of an image with a NaN or an infinity on the kernels that pool in registers (which take
+    /// finite images only): image <paramref name="n"/>'s unpooled output, already convolved into
+    /// <see cref="_output"/>, finished in place by this call's epilogue and pooled into <see cref="_pooled"/>
+    /// as the other paths do, so that the pool's NaN rule holds.
+    /// </summary>
+    private void FinishAndPoolUnpooled(int n)
+    {
+        float* output = _output + (long)n * _g.OutputSize;
+        int plane = _g.OutHeight * _g.OutWidth;
+        for (int o = 0; o < _g.OutChannels; o++) _callEpilogue!.Apply(output + (long)o * plane, output + (long)o * plane, plane, o);
+        _fusedPool!.ForwardImages(_output, _pooled, n, n + 1);
     }
 }

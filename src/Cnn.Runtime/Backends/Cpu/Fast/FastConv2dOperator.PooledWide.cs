@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Cnn.Backends.Cpu.Fast;
 
 // The fused operator's dispatch to PooledWideConvolution: a convolution on the wide channel-vector
@@ -75,10 +72,8 @@ internal sealed unsafe partial class FastConv2dOperator
     private void ExecutePooledWide(int worker, int workers)
     {
         ChannelEpilogue epilogue = _callEpilogue!;
-        float* scale = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(epilogue.Scale));
-        float* shift = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(epilogue.Shift));
-        // ReLU's slope is 0; without an activation a slope of 1 leaves every value as it is.
-        float slope = epilogue.Activation is null ? 1f : epilogue.NegativeSlope;
+        float* scale = epilogue.ScalePointer, shift = epilogue.ShiftPointer;
+        float slope = epilogue.SelectSlope;
         float* padded = _ws.Get(CpuWorkspace.Region.Padded, worker), work = _ws.Get(CpuWorkspace.Region.Columns, worker);
         Pool2dGeometry pool = _fusedPool!.Geometry;
         (int first, int end) = _pooledWideSplit ? (0, _batch) : WorkerPool.Share(_batch, worker, workers);
@@ -101,8 +96,7 @@ internal sealed unsafe partial class FastConv2dOperator
             float* output = _output + (long)n * _g.OutputSize;
             _wide!.Forward(image, _packedWeights, null, output, padded, clearPadded: !cleared, 0, _wide.Blocks, 0, _g.OutHeight);
             cleared = true;
-            for (int o = 0; o < _g.OutChannels; o++) epilogue.Apply(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);
-            _fusedPool.ForwardImages(_output, _pooled, n, n + 1);
+            FinishAndPoolUnpooled(n);
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Cnn.Backends.Cpu.Reference;
 
 namespace Cnn.Backends.Cpu.Fast;
@@ -85,10 +83,8 @@ internal sealed unsafe partial class FastConv2dOperator
     {
         ChannelEpilogue epilogue = _callEpilogue!;
         Pool2dGeometry pool = _fusedPool!.Geometry;
-        float* scale = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(epilogue.Scale));
-        float* shift = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(epilogue.Shift));
-        // ReLU's slope is 0; without an activation a slope of 1 leaves every value as it is.
-        float slope = epilogue.Activation is null ? 1f : epilogue.NegativeSlope;
+        float* scale = epilogue.ScalePointer, shift = epilogue.ShiftPointer;
+        float slope = epilogue.SelectSlope;
         float* workspace = _ws.Get(CpuWorkspace.Region.Columns, worker);
         (int first, int end) = _pooledWinogradRows ? (0, _batch) : WorkerPool.Share(_batch, worker, workers);
         (int firstRow, int endRow) = _pooledWinogradRows ? WorkerPool.Share(_pooledWinograd!.TileRows, worker, workers) : (0, _pooledWinograd!.TileRows);
@@ -106,9 +102,7 @@ internal sealed unsafe partial class FastConv2dOperator
             if (firstRow != 0) continue;
             float* output = _output + (long)n * _g.OutputSize;
             Conv2dReference.Forward<float>(_g with { HasBias = false }, 1, new ReadOnlySpan<float>(image, _g.InputSize), new ReadOnlySpan<float>(_weight, _g.WeightSize), default, new Span<float>(output, _g.OutputSize));
-            int plane = _g.OutHeight * _g.OutWidth;
-            for (int o = 0; o < _g.OutChannels; o++) epilogue.Apply(output + (long)o * plane, output + (long)o * plane, plane, o);
-            _fusedPool.ForwardImages(_output, _pooled, n, n + 1);
+            FinishAndPoolUnpooled(n);
         }
     }
 }

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Cnn.Backends.Cpu.Fast;
 
 // The forward dispatch to WinogradChannelVectorConvolution: small-plane 3×3 layers below Winograd's
@@ -86,9 +83,9 @@ internal sealed unsafe partial class FastConv2dOperator
         float slope = 1f;
         if (epilogue is not null && lanes)
         {
-            scale = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(epilogue.Scale));
-            shift = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(epilogue.Shift));
-            slope = epilogue.Activation is null ? 1f : epilogue.NegativeSlope;
+            scale = epilogue.ScalePointer;
+            shift = epilogue.ShiftPointer;
+            slope = epilogue.SelectSlope;
         }
         if (_winogradLanesSplit)
         {
