@@ -65,7 +65,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
 
     // Output rows per column matrix: OutHeight when a whole image fits the cap, else a band of rows.
     private readonly int _bandRows;
-    private readonly bool _pointwise, _weightGradientByDots, _direct, _directWeightGradient;
+    private readonly bool _pointwise, _weightGradientByDots, _direct, _directWeightGradient, _channelLanesWeightGradient;
     private readonly GemmKernel _kernel;
     private readonly WinogradConvolution? _winograd;
 
@@ -122,8 +122,9 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <param name="wideChannelVector">Whether the forward pass runs <see cref="WideChannelVectorConvolution"/>: null to let its rule decide (for the batches Winograd does not take); true forces it for every batch (the gradients keep their paths); false never.</param>
     /// <param name="winogradChannelVector">Whether the forward pass runs <see cref="WinogradChannelVectorConvolution"/> for the batches Winograd does not take: null to let its rule decide; true forces it; false never.</param>
     /// <param name="pooledWinograd">Whether a fused call with a 2×2 max pool runs <see cref="PooledWinogradConvolution"/>: null to let its rule decide; true wherever it applies (and the pooled direct path does not); false never (probes compare the paths).</param>
+    /// <param name="channelLanesWeightGradient">Whether the weight gradient (of the batches Winograd does not take) runs <see cref="ChannelLanesWeightGradient"/>: null or true where it applies and no other special path takes the layer, false never (tests keep the im2col path as the reference).</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null,
-        bool? channelVector = null, bool? wideChannelVector = null, bool? winogradChannelVector = null, bool? pooledWinograd = null)
+        bool? channelVector = null, bool? wideChannelVector = null, bool? winogradChannelVector = null, bool? pooledWinograd = null, bool? channelLanesWeightGradient = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
@@ -177,6 +178,9 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         // The bf16 backend keeps its GEMM (forcing the path there threw above); a forced path must fit (the constructor says why not).
         if (!_direct && _kernel != GemmKernel.Bf16 && (channelVector ?? ChannelVectorConvolution.Preferred(_g))) _channelVector = new ChannelVectorConvolution(_g);
         if (!_pointwise && !_direct && _channelVector is null && ImplicitColumns.Applies(_g, _kernel)) _implicit = new ImplicitColumns(_g);
+        // The weight gradient without im2col, output channels as lanes (measured on the CIFAR AlexNet-like 64→192 4×4 layer).
+        _channelLanesWeightGradient = channelLanesWeightGradient != false && _kernel != GemmKernel.Bf16 && !_pointwise && !_directWeightGradient
+                                      && _channelVector is null && ChannelLanesWeightGradient.Applies(_g);
 
         // Images per GEMM: enough for TargetColumns, no more than a worker's share of the largest
         // batch, and a column matrix within maxColumnFloats. A pointwise convolution reads its
@@ -208,6 +212,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         }
         if (_directWeightGradient) _ws.Reserve(CpuWorkspace.Region.PaddedGradient, DirectConvolution.PaddedGradientSize(_g));
         if (!_pointwise) _ws.Reserve(CpuWorkspace.Region.Columns, columnRows * columns);
+        if (_channelLanesWeightGradient) _ws.Reserve(CpuWorkspace.Region.Columns, ChannelLanesWeightGradient.ScratchSize(_g));
         if (_chunk > 1) _ws.Reserve(CpuWorkspace.Region.Scratch, (long)_g.OutChannels * columns);
         if (_workers > 1)
         {
@@ -227,6 +232,9 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
 
     /// <summary>True when the forward pass runs <see cref="ChannelVectorConvolution"/> (below Winograd's batches).</summary>
     internal bool UsesChannelVector => _channelVector is not null;
+
+    /// <summary>Whether the weight gradient runs <see cref="ChannelLanesWeightGradient"/> (for tests).</summary>
+    internal bool UsesChannelLanesWeightGradient => _channelLanesWeightGradient;
 
     /// <summary>Output rows per column matrix: OutHeight unless an image's columns exceed the cap.</summary>
     internal int BandRows => _bandRows;
@@ -718,6 +726,14 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             // The weight and bias gradients with the output channels as lanes; the input gradient (if wanted) below, by im2col.
             _channelVector.WeightGradient(end - first, _input + (long)first * _g.InputSize, _outputGradient + (long)first * _g.OutputSize,
                 weightGradient, biasGradient, accumulate: false, _ws.Get(CpuWorkspace.Region.Scratch, worker), _ws.Get(CpuWorkspace.Region.Padded, worker));
+            if (_inputGradient == null) return;
+            weightGradient = biasGradient = null;
+        }
+        if (_channelLanesWeightGradient && weightGradient != null)
+        {
+            // The weight and bias gradients over the worker's images first (its column buffer as scratch), then the input gradient by im2col.
+            ChannelLanesWeightGradient.Run(_g, end - first, _input + (long)first * _g.InputSize, _outputGradient + (long)first * _g.OutputSize,
+                weightGradient, biasGradient, _ws.Get(CpuWorkspace.Region.Columns, worker));
             if (_inputGradient == null) return;
             weightGradient = biasGradient = null;
         }
