@@ -131,10 +131,14 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     public const int MinChannels = 64;
 
     /// <summary>
-    /// The fewest tiles per call for which Winograd is preferred: the filters are transformed and
-    /// packed every call, at a cost of about 16 tiles' worth of GEMM, so a call must have many more.
+    /// The fewest tiles per call for which Winograd is preferred: in training the filters are transformed
+    /// and packed every call, at a cost of about 16 tiles' worth of GEMM, so a call must have many more.
     /// Measured at batch 1 (<c>Cnn.Compare winograd</c>): 784 tiles (ResNet's 56×56) 1.7× faster, 256
     /// (32×32) 1.7×, 196 (28×28) 1.2×, 64 (16×16) 0.9×, 49 (14×14) 0.5×, 9 to 16 (6×6 to 8×8) 0.15–0.25×.
+    /// Inference keeps the transformed filters (FastConv2dOperator's cache); with them kept, ResNet's
+    /// 14×14 layer (49 tiles) at batch 1 runs about even with the wide channel-vector kernel that the rule
+    /// gives it (<c>Cnn.Compare resnetprobe</c>: 383–430 against 415–432 µs), and the 7×7 one (16 tiles)
+    /// at half its speed, so the limit stands.
     /// </summary>
     public const int MinTiles = 128;
 
