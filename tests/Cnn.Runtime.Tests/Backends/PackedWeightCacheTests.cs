@@ -22,6 +22,8 @@ public class PackedWeightCacheTests
     [InlineData("banded", 3)]
     [InlineData("wide", 1)]
     [InlineData("wide", 3)]
+    [InlineData("winograd", 1)]
+    [InlineData("winograd", 3)]
     public void Forward_RepacksExactlyWhenTheWeightsWereWritten_AndAlwaysMatchesTheReference(string path, int batch)
     {
         Conv2dGeometry g = path switch
@@ -29,24 +31,32 @@ public class PackedWeightCacheTests
             "chunks" => Geometries.Conv(8, 12, 8, 8, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
             "split-rows" or "wide" => Geometries.Conv(8, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
             "split-columns" => Geometries.Conv(8, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
+            "winograd" => Geometries.Conv(4, 20, 11, 9, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
             _ => Geometries.Conv(8, 8, 13, 11, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, true),
         };
         using var h = new BackendHarness(CpuKernels.Fast, 2);
         var conv = path == "banded"
             ? new FastConv2dOperator(g, h.Backend.Pool, maxColumnFloats: (long)g.InChannels * 9 * g.OutWidth * 4)
             : path == "split-rows" ? new FastConv2dOperator(g, h.Backend.Pool, wideChannelVector: false) // the GEMM, not the rule's wide channel vectors
+            : path == "winograd" ? new FastConv2dOperator(g, h.Backend.Pool, winograd: WinogradTransforms.IsSupported, wideChannelVector: false, winogradChannelVector: false)
             : (FastConv2dOperator)h.Backend.CreateConv2d(g);
         if (path == "wide") Assert.Equal(WideChannelVectorConvolution.Applies(g), conv.UsesWideChannelVector(batch));
+        if (path == "winograd") Assert.Equal(WinogradTransforms.IsSupported, conv.UsesWinograd(batch));
         float[] x = TestArrays.UniformSingle(501, batch * g.InputSize), b = TestArrays.UniformSingle(502, g.OutChannels);
         Tensor input = h.Upload(x), bias = h.Upload(b), weight = h.Upload(TestArrays.UniformSingle(503, g.WeightSize));
         Tensor output = h.Stale(batch * g.OutputSize);
         CpuWorkspace workspace = h.Backend.Workspace;
 
+        float[]? previous = null;
         void Check(string step, long packs, bool kept)
         {
             conv.Forward(batch, input, weight, bias, output);
             Assert.Equal(packs, workspace.WeightPacks);
             Assert.Equal(kept, conv.KeptWeightBytes > 0);
+            // A call on the same weights and input as the one before, whether it packed or not, gives the same bits.
+            float[] now = h.Read(output);
+            if (step.StartsWith("same", StringComparison.Ordinal)) Assert.Equal(previous, now);
+            previous = now;
             double[] expected = new double[batch * g.OutputSize];
             Conv2dReference.Forward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(h.Read(weight)), TestArrays.ToDouble(b), expected);
             GradientCheck.AssertRelative(TestArrays.ToSingle(expected), h.Read(output), Tolerance, step);
@@ -59,19 +69,19 @@ public class PackedWeightCacheTests
 
         // The same weights twice in a row: packed once more, into a copy of the layer's own, then never again.
         Check("second call on the same weights", 3, kept: true);
-        Check("third call", 3, kept: true);
+        Check("same weights, third call", 3, kept: true);
         h.Backend.Upload(x, input);
         Check("after writing the input alone", 3, kept: true);
 
         // Any write through the backend, or a declared one, makes the next call repack.
         h.Backend.Fill(weight.Slice(0, 7), 0.25f);
         Check("after a fill", 4, kept: true);
-        Check("kept again", 5, kept: true);
+        Check("same weights, kept again", 5, kept: true);
         CpuTensor.Span(weight).Reverse();
         weight.Buffer.MarkWritten();
         Check("after a span write and MarkWritten", 6, kept: true);
         Check("kept once more", 7, kept: true);
-        Check("and not repacked", 7, kept: true);
+        Check("same weights, not repacked", 7, kept: true);
     }
 
     [Fact]

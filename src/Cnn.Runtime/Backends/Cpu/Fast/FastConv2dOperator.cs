@@ -69,6 +69,9 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     private readonly GemmKernel _kernel;
     private readonly WinogradConvolution? _winograd;
 
+    /// <summary>Winograd's transformed forward filters, kept between inference calls.</summary>
+    private readonly PackedWeightCache? _winogradFilters;
+
     // The forward pass with the output channels as vector lanes (null where the rule leaves the forward pass to the GEMM).
     private readonly ChannelVectorConvolution? _channelVector;
 
@@ -158,6 +161,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             if (from <= geometry.MaxBatch)
             {
                 _winograd = new WinogradConvolution(geometry, pool);
+                _winogradFilters = new PackedWeightCache(_winograd.PackedFiltersSize, _ws);
                 _winogradFromBatch = from;
             }
         }
@@ -222,7 +226,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     }
 
     /// <summary>Bytes of the weights kept packed between calls (0 until two calls in a row see the same weights).</summary>
-    internal long KeptWeightBytes => (_packed?.AllocatedBytes ?? 0) + (_widePacked?.AllocatedBytes ?? 0);
+    internal long KeptWeightBytes => (_packed?.AllocatedBytes ?? 0) + (_widePacked?.AllocatedBytes ?? 0) + (_winogradFilters?.AllocatedBytes ?? 0);
 
     /// <summary>True when a call on <paramref name="batch"/> images runs Winograd's F(2×2, 3×3).</summary>
     internal bool UsesWinograd(int batch) => batch >= _winogradFromBatch;
@@ -295,7 +299,8 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         }
         if (batch >= _winogradFromBatch)
         {
-            _winograd!.Forward(batch, _input, _weight, _bias, _callEpilogue, _output);
+            float* filters = _winogradFilters!.Find(weight, out bool transform);
+            _winograd!.Forward(batch, _input, _weight, _bias, _callEpilogue, _output, filters, transform);
             if (_pooled != null) _fusedPool!.ForwardAllImages(_output, _pooled, batch);
             return;
         }

@@ -16,7 +16,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// taken a few tile rows at a time (a block, at most about <see cref="TargetTiles"/> tiles, whole tile
 /// rows so that the epilogue sees whole output rows; a block may span images). Each block's input rows are first
 /// copied into a zero-padded band, so the transforms never test an edge. The transformed filters
-/// are computed and packed once per call, on the calling thread. Every buffer comes from the
+/// are computed and packed once per call, by the workers before the tiles, unless the caller keeps
+/// the forward ones between calls (<see cref="Forward"/>'s filters). Every buffer comes from the
 /// backend's <see cref="CpuWorkspace"/>: the transformed tiles in Columns, the products in Scratch,
 /// the band in Padded, the filters in PackedWeights and PackedWeightsTransposed (the other one holds
 /// the unpacked transform meanwhile), the filter-gradient partials in WeightPartials and BiasPartials.
@@ -130,10 +131,14 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     public const int MinChannels = 64;
 
     /// <summary>
-    /// The fewest tiles per call for which Winograd is preferred: the filters are transformed and
-    /// packed every call, at a cost of about 16 tiles' worth of GEMM, so a call must have many more.
+    /// The fewest tiles per call for which Winograd is preferred: in training the filters are transformed
+    /// and packed every call, at a cost of about 16 tiles' worth of GEMM, so a call must have many more.
     /// Measured at batch 1 (<c>Cnn.Compare winograd</c>): 784 tiles (ResNet's 56×56) 1.7× faster, 256
     /// (32×32) 1.7×, 196 (28×28) 1.2×, 64 (16×16) 0.9×, 49 (14×14) 0.5×, 9 to 16 (6×6 to 8×8) 0.15–0.25×.
+    /// Inference keeps the transformed filters (FastConv2dOperator's cache); with them kept, ResNet's
+    /// 14×14 layer (49 tiles) at batch 1 runs about even with the wide channel-vector kernel that the rule
+    /// gives it (<c>Cnn.Compare resnetprobe</c>: 383–430 against 415–432 µs), and the 7×7 one (16 tiles)
+    /// at half its speed, so the limit stands.
     /// </summary>
     public const int MinTiles = 128;
 
@@ -173,18 +178,29 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         _ws.ReserveGemm(Math.Max(k, c), Math.Max(Math.Max(_forward.Stride, _backward.Stride), c), Math.Max(Math.Max(c, k), _forward.Stride));
     }
 
+    /// <summary>Floats of the forward pass's 16 transformed and packed filters, for a caller's <see cref="PackedWeightCache"/>.</summary>
+    public int PackedFiltersSize => Positions * _packedForward;
+
     /// <summary>
     /// y = conv(x, w), then per output row the <paramref name="epilogue"/> when there is one, else
-    /// the <paramref name="bias"/> (null for none).
+    /// the <paramref name="bias"/> (null for none). The transformed filters are read from
+    /// <paramref name="filters"/> (<see cref="PackedFiltersSize"/> floats, 64-byte aligned, not in the
+    /// workspace's PackedWeightsTransposed region), computed there first from <paramref name="weight"/>
+    /// when <paramref name="transform"/> is set; null means the workspace's PackedWeights, transformed every call.
     /// </summary>
-    public void Forward(int batch, float* input, float* weight, float* bias, ChannelEpilogue? epilogue, float* output)
+    public void Forward(int batch, float* input, float* weight, float* bias, ChannelEpilogue? epilogue, float* output, float* filters = null, bool transform = true)
     {
-        TransformFilters(weight, rotate: false, _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed), _ws.Get(CpuWorkspace.Region.PackedWeights));
+        if (filters == null)
+        {
+            filters = _ws.Get(CpuWorkspace.Region.PackedWeights);
+            transform = true;
+        }
+        if (transform) TransformFilters(weight, rotate: false, _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed), filters);
         _in = input;
         _out = output;
         _bias = bias;
         _epilogue = epilogue;
-        Start(Work.Forward, _forward, batch, CpuWorkspace.Region.PackedWeights);
+        Start(Work.Forward, _forward, batch, filters);
     }
 
     /// <summary>
@@ -200,7 +216,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
             _out = inputGradient;
             _bias = null;
             _epilogue = null;
-            Start(Work.InputGradient, _backward, batch, CpuWorkspace.Region.PackedWeightsTransposed);
+            Start(Work.InputGradient, _backward, batch, _ws.Get(CpuWorkspace.Region.PackedWeightsTransposed));
         }
         if (weightGradient == null && biasGradient == null) return;
 
@@ -287,11 +303,11 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     }
 
     /// <summary>Splits the batch's tile rows between the workers; returns how many workers ran.</summary>
-    private int Start(Work work, Pass pass, int batch, CpuWorkspace.Region? packed)
+    private int Start(Work work, Pass pass, int batch, float* packed)
     {
         _work = work;
         _pass = pass;
-        _packed = packed is { } region ? _ws.Get(region) : null;
+        _packed = packed;
         _rows = batch * pass.TilesHigh;
         int workers = Math.Min(_pool.Threads, _rows);
         _pool.Run(this, workers);
