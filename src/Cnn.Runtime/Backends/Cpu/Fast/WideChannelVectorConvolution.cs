@@ -106,10 +106,12 @@ internal sealed unsafe class WideChannelVectorConvolution
     /// <summary>
     /// Whether the rule gives <paramref name="g"/> (which it must take) this path only for the calls with
     /// fewer images than workers, each image shared among them: a 1×1 strided layer. ResNet-18's 1×1
-    /// stride-2 shortcuts in the whole network (<c>Cnn.Compare profile --threads 2 --nets resnet18</c>,
-    /// fastest of 5 rounds per layer, 2 runs), against im2col's strided unfold + GEMM: at batch 1
-    /// 64→128 60–60 → 39–39 µs, 128→256 50–53 → 37–37 µs, 256→512 61–70 → 51–52 µs; at batch 32,
-    /// a worker's share of the images each, 64→128 1.66–1.74 → 1.92–2.05 ms, the others even.
+    /// stride-2 shortcuts fused with their batch norm in the inference network (<c>Cnn.Compare profile
+    /// --threads 2 --nets resnet18</c>, fastest of 5 rounds per layer, 5 runs alternating), against
+    /// im2col's strided unfold + GEMM: at batch 1 64→128 54–60 → 38–41 µs, 128→256 47–53 → 37–38 µs,
+    /// 256→512 61–81 → 50–55 µs; at batch 32, a worker's share of the images each, 64→128
+    /// 1.59–1.77 → 1.92–2.05 ms and the others even (2 runs), so the GEMM keeps those batches. A training step at
+    /// batch 1 pays for packing the changed weights every call here (256→512: 91–101 → 158–234 µs forward).
     /// </summary>
     public static bool PointwiseSharedOnly(in Conv2dGeometry g) => g.KernelHeight * g.KernelWidth == 1;
 
