@@ -126,6 +126,37 @@ public class CpuBackendTests
         Assert.Equal(expected, CpuTensor.Span(ta).ToArray());
     }
 
+    /// <summary>
+    /// A sum long enough for the fast backend to share it among the workers (an odd length: a last
+    /// share that ends mid-vector), against the sum in double rounded to float, NaN and ±∞ included
+    /// (∞ + −∞ is NaN), into a third tensor and in place over either input, on 1 to 3 threads.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Add_SharedAmongWorkers_MatchesTheSumInDouble_AlsoInPlace(int threads)
+    {
+        const int n = 3 * (1 << 15) + 7;
+        float[] a = TestArrays.UniformSingle(193, n), b = TestArrays.UniformSingle(194, n);
+        (a[5], b[5]) = (float.NaN, 1f);
+        (a[n / 2], b[n / 2]) = (float.PositiveInfinity, float.NegativeInfinity);
+        (a[n - 1], b[n - 1]) = (float.NegativeInfinity, 3f);
+        (a[n - 20], b[n - 20]) = (2f, float.PositiveInfinity);
+        float[] expected = a.Select((v, i) => (float)((double)v + b[i])).ToArray();
+        Assert.True(float.IsNaN(expected[5]) && float.IsNaN(expected[n / 2]) && float.IsNegativeInfinity(expected[n - 1]) && float.IsPositiveInfinity(expected[n - 20]));
+
+        using var h = new BackendHarness(CpuKernels.Fast, threads);
+        Tensor ta = h.Upload(a), tb = h.Upload(b), sum = h.Stale(n);
+        h.Backend.Add(ta, tb, sum);
+        Assert.Equal(expected, h.Read(sum));
+        h.Backend.Add(ta, tb, tb);
+        Assert.Equal(expected, h.Read(tb));
+        tb = h.Upload(b);
+        h.Backend.Add(ta, tb, ta);
+        Assert.Equal(expected, h.Read(ta));
+    }
+
     [Fact]
     public void CopyStrided_CopiesEachRowBetweenStrides()
     {

@@ -11,7 +11,7 @@ namespace Cnn.Runtime.Tests.Backends;
 /// to fourteen pixels, two rows of a narrow plane at a time) against the double-precision reference
 /// convolution: 16, 32, 40, 48, 50, 64 and 80 output channels (whole blocks, a last block of one
 /// vector, masked lanes in either), depths up to 1197, planes 6×6, 7×7, 14×14, 15×15 and rows of
-/// two segments, padding 0 and 1, a non-square dilated kernel, strides 2 and (2, 1), no bias; forced onto the path at
+/// two segments, padding 0 and 1, a non-square dilated kernel, strides 2 and (2, 1), a 1×1 stride 2, no bias; forced onto the path at
 /// batch 1 (the image shared among workers by blocks or by rows) and 3, on one and two workers.
 /// The fused epilogue and pool over this path are in <see cref="FusedOperatorTests"/> (the "wide-…" cases).
 /// </summary>
@@ -22,7 +22,7 @@ public class WideChannelVectorConvolutionTests
     public static TheoryData<string, int, int> Cases()
     {
         var data = new TheoryData<string, int, int>();
-        foreach (string name in new[] { "16-6x6-pad1", "32-7x7-pad1", "48-14x14-pad1", "64-15x15-pad0", "80-6x6-depth1197", "40-dilated-non-square", "50-9x9-no-bias", "33-3x28-two-segments", "64-1x1-rows", "64-stride2-7x7", "48-stride2-14x15", "32-stride2-dilated" })
+        foreach (string name in new[] { "16-6x6-pad1", "32-7x7-pad1", "48-14x14-pad1", "64-15x15-pad0", "80-6x6-depth1197", "40-dilated-non-square", "50-9x9-no-bias", "33-3x28-two-segments", "64-1x1-rows", "64-stride2-7x7", "48-stride2-14x15", "32-stride2-dilated", "64-1x1-stride2" })
         foreach (int batch in new[] { 1, 3 })
         foreach (int threads in new[] { 1, 2 })
             data.Add(name, batch, threads);
@@ -55,6 +55,8 @@ public class WideChannelVectorConvolutionTests
         "48-stride2-14x15" => Geometries.Conv(8, 8, 29, 31, 48, 3, stride: 2),
         // Strides (2, 1), kernel (3, 2), padding (2, 1), dilation (1, 2).
         "32-stride2-dilated" => Geometries.Conv(8, 6, 13, 11, 32, 3, 2, 2, 1, 2, 1, 1, 2, 1, true),
+        // A 1×1 stride-2 shortcut (ResNet-18's downsample): 15×15 → 8×8, unpadded, read in place.
+        "64-1x1-stride2" => Geometries.Conv(8, 48, 15, 15, 64, 1, stride: 2),
         _ => throw new ArgumentException(name),
     };
 
@@ -136,7 +138,8 @@ public class WideChannelVectorConvolutionTests
         Assert.True(WideChannelVectorConvolution.Preferred(Geometries.Conv(256, 3, 32, 32, 64, 4, padding: 1)));    // AlexNet-like conv1: depth 48
         Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 6, 14, 14, 16, 5)));                // 16 channels: ChannelVectorConvolution
         Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 20, 14, 14, 24, 3, padding: 1)));   // 24 channels: not measured, the GEMM
-        Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 14, 14, 64, 1)));               // pointwise
+        Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 14, 14, 64, 1)));               // pointwise: the GEMM reads it in place
+        Assert.True(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 56, 56, 128, 1, stride: 2)));    // ResNet-18's 1×1 stride-2 shortcut
         Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 14, 14, 64, 3, stride: 3, padding: 1)));
         Assert.False(WideChannelVectorConvolution.Preferred(Geometries.Conv(64, 64, 14, 14, 64, 3, padding: 1, groups: 2)));
 
@@ -149,6 +152,12 @@ public class WideChannelVectorConvolutionTests
         Assert.False(alex.UsesWideChannelVector(from));                                                             // Winograd's batches stay Winograd's
         Assert.True(alex.UsesWinograd(from));
         Assert.False(new FastConv2dOperator(Geometries.Conv(256, 32, 14, 14, 64, 3, padding: 1), h.Backend.Pool, wideChannelVector: false).UsesWideChannelVector(1));
+
+        // A 1×1 strided layer: wide only while the image is shared among the workers (here 2), the GEMM from then on.
+        var shortcut = new FastConv2dOperator(Geometries.Conv(4, 64, 56, 56, 128, 1, stride: 2), h.Backend.Pool);
+        Assert.True(shortcut.UsesWideChannelVector(1));
+        Assert.False(shortcut.UsesWideChannelVector(2) || shortcut.UsesWideChannelVector(4));
+        Assert.True(new FastConv2dOperator(Geometries.Conv(4, 64, 56, 56, 128, 1, stride: 2), h.Backend.Pool, wideChannelVector: true).UsesWideChannelVector(4));
         Assert.Throws<ArgumentException>(() => new FastConv2dOperator(Geometries.Conv(64, 64, 14, 14, 64, 3, stride: 3, padding: 1), h.Backend.Pool, wideChannelVector: true));
     }
 }

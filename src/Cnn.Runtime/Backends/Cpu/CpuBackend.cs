@@ -17,6 +17,9 @@ public sealed class CpuBackend : IBackend
 {
     private readonly Fast.WorkerPool? _pool;
 
+    // The fast kernels' Add, shared over the workers (null for the reference kernels).
+    private readonly Fast.ElementwiseSum? _sum;
+
     /// <param name="kernels">Which kernels to run.</param>
     /// <param name="threads">Threads for the fast kernels, the caller's included; 0 means <see cref="Environment.ProcessorCount"/>.</param>
     /// <param name="precision">The arithmetic of the fast kernels' matrix products; <see cref="MatrixPrecision.BFloat16"/> is opt-in (see there).</param>
@@ -33,6 +36,7 @@ public sealed class CpuBackend : IBackend
         Kernels = kernels;
         Threads = kernels == CpuKernels.Reference ? 1 : threads == 0 ? Environment.ProcessorCount : threads;
         if (kernels == CpuKernels.Fast) _pool = new Fast.WorkerPool(Threads, precision == MatrixPrecision.BFloat16 ? Fast.GemmKernel.Bf16 : null);
+        if (_pool is not null) _sum = new Fast.ElementwiseSum(_pool);
     }
 
     /// <summary>The arithmetic of the matrix products, chosen at construction.</summary>
@@ -130,9 +134,15 @@ public sealed class CpuBackend : IBackend
         Kernels == CpuKernels.Fast ? new Fast.FastLinearOperator(geometry, Pool, epilogue) : new SequentialLinearOperator(this, geometry, epilogue);
 
     /// <inheritdoc/>
-    public void Add(Tensor a, Tensor b, Tensor output)
+    public unsafe void Add(Tensor a, Tensor b, Tensor output)
     {
         int n = output.Length;
+        if (_sum is not null)
+        {
+            _sum.Run(CpuTensor.Pointer(a, n, nameof(a)), CpuTensor.Pointer(b, n, nameof(b)), CpuTensor.Pointer(output, n, nameof(output)), n);
+            output.Buffer.MarkWritten();
+            return;
+        }
         ReadOnlySpan<float> x = CpuTensor.Span(a, n, nameof(a)), y = CpuTensor.Span(b, n, nameof(b));
         Span<float> z = CpuTensor.Span(output, n, nameof(output));
         int i = 0;

@@ -23,7 +23,8 @@ namespace Cnn.Backends.Cpu.Fast;
 /// 9.8–12.5 µs and 3.3–3.5 µs at batch 1, on 2 threads (Cnn.Compare profile --nets lenet5).
 /// A convolution of stride 1 or 2 with 32 or more output channels runs its forward pass as
 /// <see cref="WideChannelVectorConvolution"/> (blocks of 32 channels, any depth) where
-/// <see cref="WideChannelVectorConvolution.Preferred"/> says so, for the batches Winograd does not take;
+/// <see cref="WideChannelVectorConvolution.Preferred"/> says so, for the batches Winograd does not take
+/// (a 1×1 strided layer only below the worker count: <see cref="WideChannelVectorConvolution.PointwiseSharedOnly"/>);
 /// with fewer images than workers each image is shared among them (by blocks of channels, or bands of
 /// rows), and its gradients keep their paths.
 /// A 3×3, stride-1 convolution that <see cref="WinogradConvolution.Preferred"/> picks runs Winograd's
@@ -80,6 +81,9 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     private readonly WideChannelVectorConvolution? _wide;
     private readonly PackedWeightCache? _widePacked;
     private readonly bool _wideOverWinograd;
+
+    // Whether the rule gives the wide path only the calls with fewer images than workers (a 1×1 strided layer: WideChannelVectorConvolution.PointwiseSharedOnly).
+    private readonly bool _wideSharedOnly;
     private bool _wideSplit, _wideClearPadded;
 
     // Packs the forward GEMM's columns straight from the images, for the convolutions it takes (null for the others, which unfold first).
@@ -148,6 +152,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         {
             _wide = new WideChannelVectorConvolution(geometry);
             _wideOverWinograd = wideChannelVector == true;
+            _wideSharedOnly = wideChannelVector is null && WideChannelVectorConvolution.PointwiseSharedOnly(geometry);
             int wideWeights = WideChannelVectorConvolution.PackedWeightsSize(geometry);
             _widePacked = new PackedWeightCache(wideWeights, _ws);
             _ws.Reserve(CpuWorkspace.Region.PackedWeights, wideWeights);
@@ -232,7 +237,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     internal bool UsesWinograd(int batch) => batch >= _winogradFromBatch;
 
     /// <summary>True when a forward call on <paramref name="batch"/> images runs <see cref="WideChannelVectorConvolution"/>.</summary>
-    internal bool UsesWideChannelVector(int batch) => _wide is not null && (_wideOverWinograd || batch < _winogradFromBatch);
+    internal bool UsesWideChannelVector(int batch) => _wide is not null && (_wideOverWinograd || batch < _winogradFromBatch) && !(_wideSharedOnly && batch >= _workers);
 
     /// <summary>True when the forward pass runs <see cref="ChannelVectorConvolution"/> (below Winograd's batches).</summary>
     internal bool UsesChannelVector => _channelVector is not null;

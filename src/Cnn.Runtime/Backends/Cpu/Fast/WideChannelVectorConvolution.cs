@@ -80,8 +80,8 @@ internal sealed unsafe class WideChannelVectorConvolution
     /// <summary>
     /// The rule: a convolution that <see cref="Applies"/> runs its forward pass here, for the batches
     /// that Winograd (<see cref="WinogradConvolution.MinBatch"/>) does not take, when it has at least
-    /// <see cref="MinOutChannels"/> output channels, a reduction of at least <see cref="MinDepth"/>, a kernel wider than 1×1 (pointwise layers were not
-    /// measured here) and <see cref="DirectConvolution"/> does not take it. Measured against the
+    /// <see cref="MinOutChannels"/> output channels, a reduction of at least <see cref="MinDepth"/>, a kernel wider than 1×1 or a stride
+    /// (stride-1 pointwise layers, which the GEMM reads in place, were not measured here) and <see cref="DirectConvolution"/> does not take it. Measured against the
     /// previous paths with <c>Cnn.Compare profile --threads 2</c> (fused conv+epilogue forward, best of
     /// 2–3 alternating rounds, % of the measured 500 GFLOP/s FMA peak): the MNIST net's 32→64 at 14×14
     /// 25.3 → 22.4 µs at batch 1 (57 → 67 %), 5.85 → 5.25 ms at 256 (63 → 73 %; im2col before, Winograd
@@ -94,11 +94,26 @@ internal sealed unsafe class WideChannelVectorConvolution
     /// direct-equivalent rate beats this path on ResNet-18's 128×28×28 and 256×14×14 layers at batch 32
     /// (best 11.1–11.4 vs 15.0–15.7 ms) and on the AlexNet-like net's 6×6 layers at batch 256 (best per layer 23.8–33.7 vs
     /// 26.0–35.5 ms), and ties it on ResNet-18's 64×56×56 and 512×7×7 layers (batch 32 and, at 56×56
-    /// and 28×28, batch 1).
+    /// and 28×28, batch 1). Measured again in the whole network (<c>Cnn.Compare profile --threads 2 --nets
+    /// resnet18</c>, fastest of 5 rounds per layer, 2 runs), Winograd keeps the 512×7×7 layers at batch 32:
+    /// 14.9–15.5 ms each against 15.7–16.3 ms here. A 1×1 strided layer (ResNet-18's shortcuts) takes this
+    /// path only while its image is shared among the workers (<see cref="PointwiseSharedOnly"/>).
     /// </summary>
     public static bool Preferred(in Conv2dGeometry g) =>
-        Applies(g) && g.OutChannels >= MinOutChannels && g.KernelHeight * g.KernelWidth > 1
+        Applies(g) && g.OutChannels >= MinOutChannels && (g.KernelHeight * g.KernelWidth > 1 || g.StrideHeight * g.StrideWidth > 1)
         && g.InChannels * g.KernelHeight * g.KernelWidth >= MinDepth && !DirectConvolution.Applies(g);
+
+    /// <summary>
+    /// Whether the rule gives <paramref name="g"/> (which it must take) this path only for the calls with
+    /// fewer images than workers, each image shared among them: a 1×1 strided layer. ResNet-18's 1×1
+    /// stride-2 shortcuts fused with their batch norm in the inference network (<c>Cnn.Compare profile
+    /// --threads 2 --nets resnet18</c>, fastest of 5 rounds per layer, 5 runs alternating), against
+    /// im2col's strided unfold + GEMM: at batch 1 64→128 54–60 → 38–41 µs, 128→256 47–53 → 37–38 µs,
+    /// 256→512 61–81 → 50–55 µs; at batch 32, a worker's share of the images each, 64→128
+    /// 1.59–1.77 → 1.92–2.05 ms and the others even (2 runs), so the GEMM keeps those batches. A training step at
+    /// batch 1 pays for packing the changed weights every call here (256→512: 91–101 → 158–234 µs forward).
+    /// </summary>
+    public static bool PointwiseSharedOnly(in Conv2dGeometry g) => g.KernelHeight * g.KernelWidth == 1;
 
     /// <summary>Blocks of output channels: the units that a batch-1 call may share out.</summary>
     public int Blocks => _blocks;
