@@ -57,6 +57,66 @@ public unsafe class SgemmTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Multiply_SumsEachElementAsOneChainPerDepthBlock_BitForBit(string kernelName)
+    {
+        // The summation order is part of the contract (data-parallel training compares results bit for
+        // bit): each depth block of DepthBlock(k) is one multiply-add chain from zero, in depth order,
+        // added to C block after block. How rows and columns are blocked and packed must not show. The
+        // sizes cross every row and column block: past 2048 rows, past 512 and 2048 columns.
+        GemmKernel kernel = Enum.Parse<GemmKernel>(kernelName);
+        (int M, int N, int K)[] sizes = [(2100, 37, 400), (19, 2200, 800), (70, 1100, 385)];
+        foreach ((int m, int n, int k) in sizes)
+        {
+            CheckBits(kernel, m, n, k, transA: false, transB: false, accumulate: true, prepack: false);
+            CheckBits(kernel, m, n, k, transA: true, transB: true, accumulate: false, prepack: true);
+        }
+    }
+
+    private static void CheckBits(GemmKernel kernel, int m, int n, int k, bool transA, bool transB, bool accumulate, bool prepack)
+    {
+        int lda = transA ? m : k, ldb = transB ? k : n, ldc = n;
+        float[] a = TestArrays.UniformSingle(81, m * k), b = TestArrays.UniformSingle(82, k * n);
+        float[] c = TestArrays.UniformSingle(83, m * n), original = (float[])c.Clone();
+        var ws = new GemmWorkspace(kernel, m, n, k);
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            if (prepack)
+            {
+                float[] packed = new float[Sgemm.PackedASize(kernel, m, k)];
+                fixed (float* pp = packed)
+                {
+                    Sgemm.PackA(kernel, m, k, pa, lda, transA, pp);
+                    Sgemm.MultiplyPacked(ws, m, n, k, pp, pb, ldb, transB, pc, ldc, accumulate);
+                }
+            }
+            else
+            {
+                Sgemm.Multiply(ws, m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
+            }
+        }
+
+        int block = Sgemm.DepthBlock(k);
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+        {
+            float sum = original[i * ldc + j];
+            for (int pc = 0; pc < k; pc += block)
+            {
+                float chain = 0f;
+                for (int p = pc; p < Math.Min(k, pc + block); p++)
+                {
+                    float x = a[transA ? p * lda + i : i * lda + p], y = b[transB ? j * ldb + p : p * ldb + j];
+                    chain = kernel == GemmKernel.Scalar ? chain + x * y : MathF.FusedMultiplyAdd(x, y, chain);
+                }
+                sum = pc == 0 && !accumulate ? chain : chain + sum;
+            }
+            if (BitConverter.SingleToInt32Bits(sum) != BitConverter.SingleToInt32Bits(c[i * ldc + j]))
+                Assert.Fail($"{kernel} {m}x{n}x{k} transA={transA} transB={transB} accumulate={accumulate} prepack={prepack}: C[{i},{j}] = {c[i * ldc + j]:R}, expected {sum:R}.");
+        }
+    }
+
     /// <summary>
     /// One product against a double-precision GEMM of the same operands, as the kernel sees them: the
     /// bf16 kernel's rounded to bf16 (<see cref="BFloat16"/>), so that only the fp32 accumulation differs.
