@@ -6,7 +6,8 @@ namespace Cnn.Compare;
 
 /// <summary>
 /// torch_bench.py's gemm mode on the Cnn side: C = A·B for square float32 matrices through the fast
-/// backend's SGEMM, split over the same worker pool that the layers use.
+/// backend's SGEMM, split over the same worker pool that the layers use, timed after half a second
+/// of warm-up calls.
 /// </summary>
 internal static unsafe class GemmBench
 {
@@ -23,7 +24,11 @@ internal static unsafe class GemmBench
             var gemm = new ParallelGemm(pool, n, n, n);
             fixed (float* pa = a, pb = b, pc = c)
             {
-                gemm.Multiply(n, n, n, pa, n, false, pb, n, false, pc, n, accumulate: false);
+                // Warm up for half a second, as profile does: a single call leaves the SGEMM's loops
+                // at the JIT's first tier for part of the timed calls (numpy's OpenBLAS has no such cost).
+                long warm = Stopwatch.GetTimestamp();
+                do gemm.Multiply(n, n, n, pa, n, false, pb, n, false, pc, n, accumulate: false);
+                while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 0.5);
                 var rates = new List<double>();
                 for (int r = 0; r < o.Repeats; r++)
                 {
