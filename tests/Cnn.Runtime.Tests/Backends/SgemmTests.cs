@@ -74,11 +74,10 @@ public unsafe class SgemmTests
         }
     }
 
-    private static void CheckBits(GemmKernel kernel, int m, int n, int k, bool transA, bool transB, bool accumulate, bool prepack)
+    /// <summary>C = A·B (+ C) by the SGEMM under test, with A packed beforehand when <paramref name="prepack"/> is set.</summary>
+    private static void Multiply(GemmKernel kernel, int m, int n, int k, float[] a, int lda, bool transA, float[] b, int ldb, bool transB,
+                                 float[] c, int ldc, bool accumulate, bool prepack)
     {
-        int lda = transA ? m : k, ldb = transB ? k : n, ldc = n;
-        float[] a = TestArrays.UniformSingle(81, m * k), b = TestArrays.UniformSingle(82, k * n);
-        float[] c = TestArrays.UniformSingle(83, m * n), original = (float[])c.Clone();
         var ws = new GemmWorkspace(kernel, m, n, k);
         fixed (float* pa = a, pb = b, pc = c)
         {
@@ -96,6 +95,14 @@ public unsafe class SgemmTests
                 Sgemm.Multiply(ws, m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
             }
         }
+    }
+
+    private static void CheckBits(GemmKernel kernel, int m, int n, int k, bool transA, bool transB, bool accumulate, bool prepack)
+    {
+        int lda = transA ? m : k, ldb = transB ? k : n, ldc = n;
+        float[] a = TestArrays.UniformSingle(81, m * k), b = TestArrays.UniformSingle(82, k * n);
+        float[] c = TestArrays.UniformSingle(83, m * n), original = (float[])c.Clone();
+        Multiply(kernel, m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, prepack);
 
         int block = Sgemm.DepthBlock(k);
         for (int i = 0; i < m; i++)
@@ -127,23 +134,7 @@ public unsafe class SgemmTests
         int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 2, ldc = n + 5;
         float[] a = TestArrays.UniformSingle(71, (transA ? k : m) * lda), b = TestArrays.UniformSingle(72, (transB ? n : k) * ldb);
         float[] c = TestArrays.UniformSingle(73, m * ldc), original = (float[])c.Clone();
-        var ws = new GemmWorkspace(kernel, m, n, k);
-        fixed (float* pa = a, pb = b, pc = c)
-        {
-            if (prepack)
-            {
-                float[] packed = new float[Sgemm.PackedASize(kernel, m, k)];
-                fixed (float* pp = packed)
-                {
-                    Sgemm.PackA(kernel, m, k, pa, lda, transA, pp);
-                    Sgemm.MultiplyPacked(ws, m, n, k, pp, pb, ldb, transB, pc, ldc, accumulate);
-                }
-            }
-            else
-            {
-                Sgemm.Multiply(ws, m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate);
-            }
-        }
+        Multiply(kernel, m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, prepack);
 
         for (int i = 0; i < m; i++)
         for (int j = 0; j < ldc; j++)
