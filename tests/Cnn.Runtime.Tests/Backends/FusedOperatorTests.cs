@@ -83,17 +83,7 @@ public class FusedOperatorTests
         // The reference: each layer in double.
         double[] expected = new double[batch * g.OutputSize];
         Conv2dReference.Forward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(w), hasBias ? TestArrays.ToDouble(b) : default, expected);
-        if (epilogue.BatchNorm is { } norm)
-        {
-            int plane = g.OutHeight * g.OutWidth;
-            for (int i = 0; i < expected.Length; i++)
-            {
-                int channel = i / plane % c;
-                expected[i] = (expected[i] - mean[channel]) / Math.Sqrt((double)variance[channel] + norm.Epsilon) * gamma[channel] + beta[channel];
-            }
-        }
-        if (epilogue.Activation is { } activation)
-            ActivationReference.Forward<double>(activation.Kind, batch, g.OutputSize, expected, expected, activation.NegativeSlope);
+        EpilogueReference.Apply(epilogue, g, batch, expected, gamma, beta, mean, variance);
 
         float[] fast = Run(CpuKernels.Fast, threads, path);
         float[] sequential = Run(CpuKernels.Reference, 1, "sequential");
@@ -151,17 +141,7 @@ public class FusedOperatorTests
 
         double[] unpooled = new double[batch * g.OutputSize];
         Conv2dReference.Forward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(w), TestArrays.ToDouble(b), unpooled);
-        if (epilogue.BatchNorm is { } norm)
-        {
-            int plane = g.OutHeight * g.OutWidth;
-            for (int i = 0; i < unpooled.Length; i++)
-            {
-                int channel = i / plane % c;
-                unpooled[i] = (unpooled[i] - mean[channel]) / Math.Sqrt((double)variance[channel] + norm.Epsilon) * gamma[channel] + beta[channel];
-            }
-        }
-        if (epilogue.Activation is { } activation)
-            ActivationReference.Forward<double>(activation.Kind, batch, g.OutputSize, unpooled, unpooled, activation.NegativeSlope);
+        EpilogueReference.Apply(epilogue, g, batch, unpooled, gamma, beta, mean, variance);
         double[] expected = new double[batch * pool.OutputSize];
         Pool2dReference.Forward<double>(pool, batch, unpooled, expected);
 

@@ -42,17 +42,7 @@ internal static class PooledConvolutionCheck
 
         double[] unpooled = new double[batch * g.OutputSize];
         Conv2dReference.Forward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(w), g.HasBias ? TestArrays.ToDouble(b) : default, unpooled);
-        if (epilogue.BatchNorm is { } bn)
-        {
-            int plane = g.OutHeight * g.OutWidth;
-            for (int i = 0; i < unpooled.Length; i++)
-            {
-                int channel = i / plane % c;
-                unpooled[i] = (unpooled[i] - mean[channel]) / Math.Sqrt((double)variance[channel] + bn.Epsilon) * gamma[channel] + beta[channel];
-            }
-        }
-        if (epilogue.Activation is { } activation)
-            ActivationReference.Forward<double>(activation.Kind, batch, g.OutputSize, unpooled, unpooled, activation.NegativeSlope);
+        EpilogueReference.Apply(epilogue, g, batch, unpooled, gamma, beta, mean, variance);
         double[] expected = new double[batch * pool.OutputSize];
         Pool2dReference.Forward<double>(pool, batch, unpooled, expected);
 

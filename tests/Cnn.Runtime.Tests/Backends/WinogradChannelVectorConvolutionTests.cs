@@ -64,17 +64,7 @@ public class WinogradChannelVectorConvolutionTests
 
         double[] expected = new double[batch * g.OutputSize];
         Conv2dReference.Forward<double>(g, batch, TestArrays.ToDouble(x), TestArrays.ToDouble(w), TestArrays.ToDouble(b), expected);
-        if (epilogue.BatchNorm is { } bn)
-        {
-            int plane = g.OutHeight * g.OutWidth;
-            for (int i = 0; i < expected.Length; i++)
-            {
-                int channel = i / plane % c;
-                expected[i] = (expected[i] - mean[channel]) / Math.Sqrt((double)variance[channel] + bn.Epsilon) * gamma[channel] + beta[channel];
-            }
-        }
-        if (epilogue.Activation is { } activation)
-            ActivationReference.Forward<double>(activation.Kind, batch, g.OutputSize, expected, expected, activation.NegativeSlope);
+        EpilogueReference.Apply(epilogue, g, batch, expected, gamma, beta, mean, variance);
         if (pool)
         {
             double[] pooled = new double[batch * poolGeometry.OutputSize];

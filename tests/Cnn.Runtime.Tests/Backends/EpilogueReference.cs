@@ -1,0 +1,32 @@
+using Cnn.Backends;
+using Cnn.Backends.Cpu.Reference;
+
+namespace Cnn.Runtime.Tests.Backends;
+
+/// <summary>
+/// A fused convolution's epilogue in double, layer by layer, for the tests that check a fused kernel
+/// against <see cref="Conv2dReference"/>: the inference batch norm (running statistics) where the
+/// epilogue has one, then its activation.
+/// </summary>
+internal static class EpilogueReference
+{
+    /// <summary>
+    /// Applies <paramref name="epilogue"/>'s batch norm and activation in place to
+    /// <paramref name="values"/>, the convolution's output of <paramref name="batch"/> images in <paramref name="g"/>'s layout.
+    /// </summary>
+    public static void Apply(Epilogue epilogue, Conv2dGeometry g, int batch, double[] values,
+                             float[] gamma, float[] beta, float[] mean, float[] variance)
+    {
+        if (epilogue.BatchNorm is { } norm)
+        {
+            int plane = g.OutHeight * g.OutWidth, c = g.OutChannels;
+            for (int i = 0; i < values.Length; i++)
+            {
+                int channel = i / plane % c;
+                values[i] = (values[i] - mean[channel]) / Math.Sqrt((double)variance[channel] + norm.Epsilon) * gamma[channel] + beta[channel];
+            }
+        }
+        if (epilogue.Activation is { } activation)
+            ActivationReference.Forward<double>(activation.Kind, batch, g.OutputSize, values, values, activation.NegativeSlope);
+    }
+}
