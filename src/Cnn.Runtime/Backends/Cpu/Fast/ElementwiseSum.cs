@@ -4,7 +4,7 @@ namespace Cnn.Backends.Cpu.Fast;
 
 /// <summary>
 /// output[i] = a[i] + b[i] for the fast backend's <see cref="CpuBackend.Add"/> (residual sums at
-/// inference, gradient sums in training), split over the workers from <see cref="ParallelElements"/>
+/// inference, gradient sums in training), split over the workers from <see cref="WorkerPool.ParallelElements"/>
 /// floats on in fixed shares of 16-float blocks, as a ReLU is (<see cref="FastActivationOperator"/>).
 /// Each element is one float addition, so the result is the same on any thread count, and the output
 /// may be either input. A pass over a ResNet-18 block's output is bound by memory: one thread
@@ -12,9 +12,6 @@ namespace Cnn.Backends.Cpu.Fast;
 /// </summary>
 internal sealed unsafe class ElementwiseSum : IParallelWork
 {
-    /// <summary>Below this many floats a sum stays on the calling thread (the ReLU's bound).</summary>
-    public const long ParallelElements = 1 << 15;
-
     private readonly WorkerPool _pool;
 
     // The call in flight, read by the workers.
@@ -27,7 +24,7 @@ internal sealed unsafe class ElementwiseSum : IParallelWork
     /// <summary>output[i] = a[i] + b[i] for i below <paramref name="count"/>.</summary>
     public void Run(float* a, float* b, float* output, long count)
     {
-        if (count < ParallelElements || _pool.Threads == 1)
+        if (count < WorkerPool.ParallelElements || _pool.Threads == 1)
         {
             Sum(a, b, output, 0, count);
             return;
@@ -41,8 +38,7 @@ internal sealed unsafe class ElementwiseSum : IParallelWork
 
     void IParallelWork.Execute(int worker, int workers)
     {
-        long blocks = (_count + 15) / 16;
-        long first = blocks * worker / workers * 16, end = Math.Min(_count, blocks * (worker + 1) / workers * 16);
+        (long first, long end) = WorkerPool.ShareBlocks(_count, worker, workers);
         if (first < end) Sum(_a, _b, _output, first, end);
     }
 

@@ -6,15 +6,12 @@ namespace Cnn.Backends.Cpu.Fast;
 /// <summary>
 /// ReLU, LeakyReLU, SiLU and GELU as SIMD loops; Tanh, Sigmoid, Softmax and LogSoftmax through the
 /// reference kernels, which are cheap next to the layers around them. ReLU and LeakyReLU, with or
-/// without their compact masks, split calls of at least <see cref="ParallelElements"/> floats over
+/// without their compact masks, split calls of at least <see cref="WorkerPool.ParallelElements"/> floats over
 /// the workers (fixed shares: of the samples for the masks, whose words each sample owns, else of
 /// 16-float blocks), each element computed alone, so the results never depend on the thread count.
 /// </summary>
 internal sealed unsafe class FastActivationOperator : IActivationOperator, IParallelWork
 {
-    /// <summary>Below this many floats a ReLU call stays on the calling thread (the pools' bound, <see cref="FastPool2dOperator"/>).</summary>
-    private const long ParallelElements = 1 << 15;
-
     private enum Work { Forward, Backward, ForwardSavingMask, BackwardFromMask }
 
     private readonly ActivationGeometry _g;
@@ -94,7 +91,7 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator, IPara
         _work = work;
         _batch = batch;
         _count = count;
-        int workers = _pool is null || count < ParallelElements ? 1 : work is Work.ForwardSavingMask or Work.BackwardFromMask ? Math.Min(_pool.Threads, batch) : _pool.Threads;
+        int workers = _pool is null || count < WorkerPool.ParallelElements ? 1 : work is Work.ForwardSavingMask or Work.BackwardFromMask ? Math.Min(_pool.Threads, batch) : _pool.Threads;
         if (workers <= 1) ((IParallelWork)this).Execute(0, 1);
         else _pool!.Run(this, workers);
     }
@@ -111,8 +108,7 @@ internal sealed unsafe class FastActivationOperator : IActivationOperator, IPara
             else ActivationMasks.Backward(s1 - s0, _g.Features, Slope, _mask + words, _dy + at, _dx + at);
             return;
         }
-        long blocks = (_count + 15) / 16;
-        long first = blocks * worker / workers * 16, end = Math.Min(_count, blocks * (worker + 1) / workers * 16);
+        (long first, long end) = WorkerPool.ShareBlocks(_count, worker, workers);
         if (first >= end) return;
         if (_work == Work.Forward) ForwardRange(_x, _y, first, end, Slope);
         else BackwardRange(_y, _dy, _dx, first, end, Slope, _g.Kind == ActivationKind.LeakyReLU);

@@ -15,8 +15,6 @@ namespace Cnn.Backends.Cpu.Fast;
 /// </summary>
 internal sealed unsafe class FastBatchNormOperator : IBatchNormOperator, IParallelWork
 {
-    private const long ParallelElements = 1 << 15;
-
     private readonly BatchNormGeometry _g;
     private readonly WorkerPool _pool;
     private readonly ReferenceBatchNormOperator? _reference;
@@ -81,7 +79,7 @@ internal sealed unsafe class FastBatchNormOperator : IBatchNormOperator, IParall
                 _savedInverseStd[c] = (float)(1 / Math.Sqrt((double)variance[c] + _g.Epsilon));
             }
 
-        int threads = count >= ParallelElements ? _pool.Threads : 1;
+        int threads = count >= WorkerPool.ParallelElements ? _pool.Threads : 1;
         if (training && _group is not null) SynchronizedStatistics(threads, perChannel);
         _pass = training && _group is not null ? Pass.Normalise : Pass.Forward;
         _pool.Run(this, threads);
@@ -119,7 +117,7 @@ internal sealed unsafe class FastBatchNormOperator : IBatchNormOperator, IParall
         _weightGradient = CpuTensor.OptionalPointer(weightGradient, _g.Channels, nameof(weightGradient));
         _biasGradient = CpuTensor.OptionalPointer(biasGradient, _g.Channels, nameof(biasGradient));
         _batch = batch;
-        int threads = count >= ParallelElements ? _pool.Threads : 1;
+        int threads = count >= WorkerPool.ParallelElements ? _pool.Threads : 1;
         if (_group is null || !_training)
         {
             _pass = Pass.Backward;

@@ -11,9 +11,6 @@ namespace Cnn.Backends.Cpu.Fast;
 /// </summary>
 internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
 {
-    /// <summary>Below this many input floats a call stays on the calling thread.</summary>
-    private const long ParallelElements = 1 << 15;
-
     private readonly Pool2dGeometry _g;
     private readonly WorkerPool _pool;
     private readonly bool _twoByTwo, _max2x2, _windowed;
@@ -95,7 +92,7 @@ internal sealed unsafe class FastPool2dOperator : IPool2dOperator, IParallelWork
     {
         _planes = batch * _g.Channels;
         _backward = backward;
-        _pool.Run(this, (long)batch * _g.InputSize >= ParallelElements ? _pool.Threads : 1);
+        _pool.Run(this, (long)batch * _g.InputSize >= WorkerPool.ParallelElements ? _pool.Threads : 1);
     }
 
     void IParallelWork.Execute(int worker, int workers)

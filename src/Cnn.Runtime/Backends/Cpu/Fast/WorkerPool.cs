@@ -160,6 +160,23 @@ internal sealed class WorkerPool : IDisposable
         foreach (SemaphoreSlim start in _start) start.Dispose();
     }
 
+    /// <summary>
+    /// Below this many floats an elementwise pass (an activation, a pool, a batch norm, a sum) stays on
+    /// the calling thread: waking the workers costs more than the pass.
+    /// </summary>
+    public const long ParallelElements = 1 << 15;
+
+    /// <summary>
+    /// The half-open range [start, end) of <paramref name="count"/> floats that <paramref name="worker"/>
+    /// owns in an elementwise pass: contiguous shares of whole 16-float blocks (the last one clipped),
+    /// so that every share but the last starts and ends on a 512-bit vector.
+    /// </summary>
+    public static (long Start, long End) ShareBlocks(long count, int worker, int workers)
+    {
+        long blocks = (count + 15) / 16;
+        return (blocks * worker / workers * 16, Math.Min(count, blocks * (worker + 1) / workers * 16));
+    }
+
     /// <summary>The half-open range [start, end) of <paramref name="count"/> items that <paramref name="worker"/> owns: contiguous, near-equal shares.</summary>
     public static (int Start, int End) Share(int count, int worker, int workers) =>
         ((int)((long)count * worker / workers), (int)((long)count * (worker + 1) / workers));
