@@ -72,7 +72,6 @@ internal sealed unsafe class WinogradChannelVectorConvolution
     public static void PackWeights(in Conv2dGeometry g, float* weight, float* packed)
     {
         int c = g.InChannels;
-        float* u = stackalloc float[Positions];
         for (int o0 = 0; o0 < g.OutChannels; o0 += BlockChannels)
         {
             int channels = Math.Min(BlockChannels, g.OutChannels - o0), width = channels > Lanes ? BlockChannels : Lanes;
@@ -80,32 +79,7 @@ internal sealed unsafe class WinogradChannelVectorConvolution
             new Span<float>(block, Positions * c * width).Clear();
             for (int j = 0; j < channels; j++)
                 for (int i = 0; i < c; i++)
-                {
-                    TransformFilter(weight + ((long)(o0 + j) * c + i) * 9, u);
-                    for (int p = 0; p < Positions; p++) block[((long)p * c + i) * width + j] = u[p];
-                }
-        }
-    }
-
-    // u = G g Gᵀ, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]; u[4i + j].
-    private static void TransformFilter(float* g, float* u)
-    {
-        float* t = stackalloc float[12];
-        for (int j = 0; j < 3; j++)
-        {
-            float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-            t[j] = g0;
-            t[3 + j] = 0.5f * (g0 + g1 + g2);
-            t[6 + j] = 0.5f * (g0 - g1 + g2);
-            t[9 + j] = g2;
-        }
-        for (int i = 0; i < 4; i++)
-        {
-            float a = t[3 * i], b = t[3 * i + 1], c = t[3 * i + 2];
-            u[4 * i] = a;
-            u[4 * i + 1] = 0.5f * (a + b + c);
-            u[4 * i + 2] = 0.5f * (a - b + c);
-            u[4 * i + 3] = c;
+                    WinogradTransforms.Filter(weight + ((long)(o0 + j) * c + i) * 9, rotate: false, block + (long)i * width + j, positionStride: (long)c * width);
         }
     }
 
