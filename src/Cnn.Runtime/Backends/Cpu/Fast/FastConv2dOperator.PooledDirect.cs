@@ -18,7 +18,7 @@ internal sealed unsafe partial class FastConv2dOperator
     private const long PooledDirectSplitMacs = SplitImageMacs;
 
     // The call in flight runs PooledDirectConvolution: split by pooled rows of each image (a batch smaller than the workers) or by images.
-    private bool _pooledDirectCall, _pooledDirectRows;
+    private bool _pooledDirectRows;
     private float* _pooledDirectWeights;
 
     /// <summary>True when a fused call whose epilogue <see cref="PooledDirectConvolution.Takes"/> runs <see cref="PooledDirectConvolution"/>.</summary>
@@ -67,15 +67,8 @@ internal sealed unsafe partial class FastConv2dOperator
         // Fewer images than workers: each worker takes a share of every image's pooled rows, where an image is worth it.
         _pooledDirectRows = batch < _workers && (long)_g.OutChannels * _g.InChannels * _g.KernelHeight * _g.KernelWidth * _g.OutHeight * _g.OutWidth >= PooledDirectSplitMacs;
         int workers = _pooledDirectRows ? Math.Min(_workers, _fusedPool!.Geometry.OutHeight) : Math.Min(_workers, batch);
-        _pooledDirectCall = true;
-        try
-        {
-            _pool.Run(this, workers);
-        }
-        finally
-        {
-            _pooledDirectCall = false;
-        }
+        _work = Work.PooledDirect;
+        _pool.Run(this, workers);
         return true;
     }
 

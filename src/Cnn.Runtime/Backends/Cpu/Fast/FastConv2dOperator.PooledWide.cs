@@ -9,7 +9,7 @@ internal sealed unsafe partial class FastConv2dOperator
     private readonly PooledWideConvolution? _pooledWide;
 
     // The call in flight runs PooledWideConvolution: each image shared among the workers (a batch smaller than the workers) or a share of the images each.
-    private bool _pooledWideCall, _pooledWideSplit;
+    private bool _pooledWideSplit;
 
     // The weights last checked for a NaN or an infinity, and whether they were all finite.
     private TensorStamp? _pooledWideChecked;
@@ -56,15 +56,8 @@ internal sealed unsafe partial class FastConv2dOperator
         int units = _pooledWide!.ShareUnits(_workers);
         long macs = (long)_g.OutChannels * _g.InChannels * _g.KernelHeight * _g.KernelWidth * _g.OutHeight * _g.OutWidth;
         _pooledWideSplit = batch < _workers && units > 1 && macs >= SplitImageMacs;
-        _pooledWideCall = true;
-        try
-        {
-            _pool.Run(this, _pooledWideSplit ? Math.Min(_workers, units) : Math.Min(_workers, batch));
-        }
-        finally
-        {
-            _pooledWideCall = false;
-        }
+        _work = Work.PooledWide;
+        _pool.Run(this, _pooledWideSplit ? Math.Min(_workers, units) : Math.Min(_workers, batch));
         return true;
     }
 

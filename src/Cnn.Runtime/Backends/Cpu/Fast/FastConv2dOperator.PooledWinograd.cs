@@ -13,7 +13,7 @@ internal sealed unsafe partial class FastConv2dOperator
     private readonly PackedWeightCache? _pooledWinogradPacked;
 
     // The call in flight runs PooledWinogradConvolution: split by tile rows of each image (a batch smaller than the workers) or by images.
-    private bool _pooledWinogradCall, _pooledWinogradRows;
+    private bool _pooledWinogradRows;
     private float* _pooledWinogradWeights;
 
     /// <summary>True when a fused call whose epilogue <see cref="PooledDirectConvolution.Takes"/> runs <see cref="PooledWinogradConvolution"/>.</summary>
@@ -66,15 +66,8 @@ internal sealed unsafe partial class FastConv2dOperator
         // Fewer images than workers: each worker takes a share of every image's tile rows.
         _pooledWinogradRows = batch < _workers;
         int workers = _pooledWinogradRows ? Math.Min(_workers, _pooledWinograd.TileRows) : Math.Min(_workers, batch);
-        _pooledWinogradCall = true;
-        try
-        {
-            _pool.Run(this, workers);
-        }
-        finally
-        {
-            _pooledWinogradCall = false;
-        }
+        _work = Work.PooledWinograd;
+        _pool.Run(this, workers);
         return true;
     }
 

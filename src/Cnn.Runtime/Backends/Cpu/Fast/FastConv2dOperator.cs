@@ -56,7 +56,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
 
-    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, WinogradLanesInput, WinogradLanes, Backward }
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, WinogradLanesInput, WinogradLanes, PooledDirect, PooledWinograd, PooledWide, Backward }
 
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
@@ -475,20 +475,11 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
 
     void IParallelWork.Execute(int worker, int workers)
     {
-        if (_pooledDirectCall)
+        switch (_work)
         {
-            ExecutePooledDirect(worker, workers);
-            return;
-        }
-        if (_pooledWinogradCall)
-        {
-            ExecutePooledWinograd(worker, workers);
-            return;
-        }
-        if (_pooledWideCall)
-        {
-            ExecutePooledWide(worker, workers);
-            return;
+            case Work.PooledDirect: ExecutePooledDirect(worker, workers); return;
+            case Work.PooledWinograd: ExecutePooledWinograd(worker, workers); return;
+            case Work.PooledWide: ExecutePooledWide(worker, workers); return;
         }
         if (_work == Work.UnfoldSplit)
         {
