@@ -10,7 +10,7 @@ namespace Cnn.Compare.Profiling;
 /// network runs it (fused with its batch norm, and ReLU where the network has one; the stem also with
 /// its 3×3 stride-2 max pool), at batch 1 and --infer-batch, on --threads threads, once by the
 /// dispatch's rule and once forced onto each forward path that takes it (wide channel vectors,
-/// im2col + GEMM, Winograd): the fastest of --repeats rounds, in microseconds per call and in
+/// im2col + GEMM, Winograd F(2×2) and F(4×4)): the fastest of --repeats rounds, in microseconds per call and in
 /// GFLOP/s of the direct convolution's multiply-adds.
 /// </summary>
 internal static class ResNetConvProbe
@@ -63,13 +63,14 @@ internal static class ResNetConvProbe
             Tensor pooled = pool is { } p ? Buffer(backend, big * p.OutputSize, 4) : default;
             var bn = new BatchNormTensors(Buffer(backend, g.OutChannels, 5), Buffer(backend, g.OutChannels, 6), Buffer(backend, g.OutChannels, 7), Positive(backend, g.OutChannels));
             double macs = (double)g.OutputSize * g.InChannels * g.KernelHeight * g.KernelWidth;
-            foreach (string path in new[] { "wide", "gemm", "winograd", "rule" })
+            foreach (string path in new[] { "wide", "gemm", "winograd", "f4x4", "rule" })
             {
                 if (path == "wide" && !WideChannelVectorConvolution.Applies(g)) continue;
-                if (path == "winograd" && !WinogradConvolution.Applies(g)) continue;
+                if (path is "winograd" or "f4x4" && !WinogradConvolution.Applies(g)) continue;
                 var conv = new FastConv2dOperator(g, backend.Pool, epilogue: epilogue,
-                    winograd: path switch { "winograd" => true, "rule" => null, _ => false },
-                    wideChannelVector: path switch { "wide" => true, "rule" => null, _ => false });
+                    winograd: path switch { "winograd" => true, "rule" or "f4x4" => null, _ => false },
+                    wideChannelVector: path switch { "wide" => true, "rule" or "f4x4" => null, _ => false },
+                    winograd4x4: path switch { "f4x4" => true, "rule" => null, _ => false });
                 void Call(int batch)
                 {
                     if (pool is null) conv.Forward(batch, x, w, default, bn, y);

@@ -56,7 +56,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
 
-    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, WinogradLanesInput, WinogradLanes, PooledDirect, PooledWinograd, PooledWide, Backward }
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, WinogradLanesInput, WinogradLanes, Winograd4x4, PooledDirect, PooledWinograd, PooledWide, Backward }
 
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
@@ -129,9 +129,10 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <param name="wideChannelVector">Whether the forward pass runs <see cref="WideChannelVectorConvolution"/>: null to let its rule decide (for the batches Winograd does not take); true forces it for every batch (the gradients keep their paths); false never.</param>
     /// <param name="winogradChannelVector">Whether the forward pass runs <see cref="WinogradChannelVectorConvolution"/> for the batches Winograd does not take: null to let its rule decide; true forces it; false never.</param>
     /// <param name="pooledWinograd">Whether a fused call with a 2×2 max pool runs <see cref="PooledWinogradConvolution"/>: null to let its rule decide; true wherever it applies (and the pooled direct path does not); false never (probes compare the paths).</param>
+    /// <param name="winograd4x4">Whether the forward pass runs <see cref="Winograd4x4Convolution"/> once its weights are steady: null to let its rule decide (when no other forward path is forced); true wherever it applies; false never.</param>
     /// <param name="channelLanesWeightGradient">Whether the weight gradient (of the batches Winograd does not take) runs <see cref="ChannelLanesWeightGradient"/>: null or true where it applies and no other special path takes the layer, false never (tests keep the im2col path as the reference).</param>
     public FastConv2dOperator(in Conv2dGeometry geometry, WorkerPool pool, long maxColumnFloats = DefaultMaxColumnFloats, in Epilogue epilogue = default, bool? winograd = null,
-        bool? channelVector = null, bool? wideChannelVector = null, bool? winogradChannelVector = null, bool? pooledWinograd = null, bool? channelLanesWeightGradient = null)
+        bool? channelVector = null, bool? wideChannelVector = null, bool? winogradChannelVector = null, bool? pooledWinograd = null, bool? channelLanesWeightGradient = null, bool? winograd4x4 = null)
     {
         GeometryChecks.Validate(geometry, epilogue);
         if (epilogue != Epilogue.None) _epilogue = new ChannelEpilogue(geometry.OutChannels, epilogue);
@@ -160,6 +161,8 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         }
         _pooledWide = PooledWideFor(geometry);
         (_winogradLanes, _winogradLanesPacked) = WinogradLanesFor(geometry, winogradChannelVector);
+        (_winograd4x4, _winograd4x4Packed) = Winograd4x4For(geometry, winograd4x4,
+            others: winograd is not null || channelVector is not null || wideChannelVector is not null || winogradChannelVector is not null);
         if (_kernel != GemmKernel.Bf16 && (winograd ?? WinogradConvolution.Preferred(geometry)))
         {
             int from = winograd == true ? 1 : WinogradConvolution.MinBatch(geometry);
@@ -231,7 +234,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     }
 
     /// <summary>Bytes of the weights kept packed between calls (0 until two calls in a row see the same weights).</summary>
-    internal long KeptWeightBytes => (_packed?.AllocatedBytes ?? 0) + (_widePacked?.AllocatedBytes ?? 0) + (_winogradFilters?.AllocatedBytes ?? 0);
+    internal long KeptWeightBytes => (_packed?.AllocatedBytes ?? 0) + (_widePacked?.AllocatedBytes ?? 0) + (_winogradFilters?.AllocatedBytes ?? 0) + (_winograd4x4Packed?.AllocatedBytes ?? 0);
 
     /// <summary>True when a call on <paramref name="batch"/> images runs Winograd's F(2×2, 3×3).</summary>
     internal bool UsesWinograd(int batch) => batch >= _winogradFromBatch;
@@ -292,6 +295,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         _bias = _g.HasBias ? CpuTensor.Pointer(bias, _g.OutChannels, nameof(bias)) : null;
         _output = CpuTensor.Pointer(output, (long)batch * _g.OutputSize, nameof(output));
         _batch = batch;
+        if (_winograd4x4 is not null && ForwardWinograd4x4(batch, weight)) return;
         if (UsesWinogradLanes(batch))
         {
             ForwardWinogradLanes(batch, weight);
@@ -479,6 +483,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         {
             case Work.PooledDirect: ExecutePooledDirect(worker, workers); return;
             case Work.PooledWinograd: ExecutePooledWinograd(worker, workers); return;
+            case Work.Winograd4x4: ExecuteWinograd4x4(worker, workers); return;
             case Work.PooledWide: ExecutePooledWide(worker, workers); return;
         }
         if (_work == Work.UnfoldSplit)

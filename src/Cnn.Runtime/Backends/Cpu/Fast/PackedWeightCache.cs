@@ -20,6 +20,10 @@ internal sealed unsafe class PackedWeightCache
     // What _memory holds (null: nothing usable), and the weights of the previous call.
     private TensorStamp? _kept, _previous;
 
+    // The weights of the calls that Steady has seen in a row, and how many.
+    private TensorStamp? _noted;
+    private int _steadyCalls;
+
     /// <param name="floats">The size of the packed weights.</param>
     /// <param name="workspace">The backend's workspace: its shared region when nothing is kept, and the count of packs.</param>
     public PackedWeightCache(int floats, CpuWorkspace workspace)
@@ -50,6 +54,28 @@ internal sealed unsafe class PackedWeightCache
         _memory ??= GC.AllocateUninitializedArray<float>(_floats + 16, pinned: true);
         _kept = stamp;
         return Kept;
+    }
+
+    /// <summary>Calls in a row with the same weights from which <see cref="Steady"/> holds.</summary>
+    public const int SteadyCalls = 3;
+
+    /// <summary>
+    /// Notes this call's <paramref name="weight"/>, and returns whether this is at least the
+    /// <see cref="SteadyCalls"/>th call in a row to see it: the weights of inference, which
+    /// <see cref="Find"/> will then keep at once. Not those of training, which change between calls;
+    /// nor an evaluation forward and the replay of it that a generated network's Backward runs (two
+    /// calls), whose gradients must come from training's paths. A caller that gets false packs
+    /// elsewhere, not by <see cref="Find"/>.
+    /// </summary>
+    public bool Steady(Tensor weight)
+    {
+        var stamp = TensorStamp.Of(weight);
+        if (_kept == stamp) return true;
+        _steadyCalls = _noted == stamp ? _steadyCalls + 1 : 1;
+        _noted = stamp;
+        if (_steadyCalls < SteadyCalls) return false;
+        _previous = stamp;
+        return true;
     }
 
     /// <summary>Bytes held by the kept copy, for tests and profiles.</summary>
