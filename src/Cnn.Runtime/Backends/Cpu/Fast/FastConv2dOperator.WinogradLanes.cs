@@ -44,7 +44,11 @@ internal sealed unsafe partial class FastConv2dOperator
     private void ForwardWinogradLanes(int batch, Tensor weight)
     {
         _packedWeights = _winogradLanesPacked!.Find(weight, out bool pack);
-        if (pack) WinogradChannelVectorConvolution.PackWeights(_g, _weight, _packedWeights);
+        if (pack)
+        {
+            _work = Work.WinogradLanesPack;
+            _pool.Run(this, Math.Min(_workers, _winogradLanes!.Blocks));
+        }
         _winogradLanesSplit = batch < _workers && _winogradLanes!.Blocks > 1;
         if (!_winogradLanesSplit)
         {
@@ -69,6 +73,12 @@ internal sealed unsafe partial class FastConv2dOperator
     private void ExecuteWinogradLanes(int worker, int workers)
     {
         WinogradChannelVectorConvolution kernel = _winogradLanes!;
+        if (_work == Work.WinogradLanesPack)
+        {
+            (int firstBlock, int endBlock) = WorkerPool.Share(kernel.Blocks, worker, workers);
+            WinogradChannelVectorConvolution.PackWeights(_g, _weight, _packedWeights, firstBlock, endBlock);
+            return;
+        }
         float* own = _ws.Get(CpuWorkspace.Region.Columns, worker), work = own + kernel.TransformedSize;
         if (_work == Work.WinogradLanesInput)
         {

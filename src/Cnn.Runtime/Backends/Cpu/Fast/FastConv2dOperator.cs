@@ -56,7 +56,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
     /// <summary>The most output channels per group whose weight gradient may be taken as dot products.</summary>
     private const int MaxDotRows = 64;
 
-    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, WinogradLanesInput, WinogradLanes, Winograd4x4, PooledDirect, PooledWinograd, PooledWide, Backward }
+    private enum Work { Forward, UnfoldSplit, ForwardSplit, ForwardRowBands, Direct, ChannelVector, WideChannelVector, WinogradLanesPack, WinogradLanesInput, WinogradLanes, Winograd4x4, PooledDirect, PooledWinograd, PooledWide, Backward }
 
     private readonly Conv2dGeometry _g;
     private readonly WorkerPool _pool;
@@ -506,7 +506,7 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
             return;
         }
 
-        if (_work is Work.WinogradLanes or Work.WinogradLanesInput)
+        if (_work is Work.WinogradLanes or Work.WinogradLanesInput or Work.WinogradLanesPack)
         {
             ExecuteWinogradLanes(worker, workers);
             return;

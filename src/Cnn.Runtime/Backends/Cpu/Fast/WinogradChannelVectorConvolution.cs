@@ -66,20 +66,28 @@ internal sealed unsafe class WinogradChannelVectorConvolution
         + (4 * _tiles + Lanes) * BlockChannels + 3 * BlockChannels + 64;
 
     /// <summary>
-    /// Block b (channels o0 = 32·b on) at packed + 16·o0·C: position p's [C][width] matrix at
-    /// p·C·width within it, U_p[c][j] = (G w[o0 + j, c] Gᵀ)_p, 0 for the lanes past the channels.
+    /// Blocks [<paramref name="firstBlock"/>, <paramref name="endBlock"/>) of the packed filters: block b
+    /// (channels o0 = 32·b on) at packed + 16·o0·C, position p's [C][width] matrix at p·C·width within
+    /// it, U_p[c][j] = (G w[o0 + j, c] Gᵀ)_p, 0 for the lanes past the channels. Sixteen output
+    /// channels at a time in float (<see cref="WinogradTransforms.Filter16"/>), the rest one by one in
+    /// double; training repacks every call, so the workers share the blocks.
     /// </summary>
-    public static void PackWeights(in Conv2dGeometry g, float* weight, float* packed)
+    public static void PackWeights(in Conv2dGeometry g, float* weight, float* packed, int firstBlock, int endBlock)
     {
         int c = g.InChannels;
-        for (int o0 = 0; o0 < g.OutChannels; o0 += BlockChannels)
+        for (int o0 = firstBlock * BlockChannels; o0 < Math.Min(g.OutChannels, endBlock * BlockChannels); o0 += BlockChannels)
         {
             int channels = Math.Min(BlockChannels, g.OutChannels - o0), width = channels > Lanes ? BlockChannels : Lanes;
             float* block = packed + (long)Positions * o0 * c;
+            long positionStride = (long)c * width;
             new Span<float>(block, Positions * c * width).Clear();
-            for (int j = 0; j < channels; j++)
+            int j = 0;
+            for (; j + Lanes <= channels; j += Lanes)
                 for (int i = 0; i < c; i++)
-                    WinogradTransforms.Filter(weight + ((long)(o0 + j) * c + i) * 9, rotate: false, block + (long)i * width + j, positionStride: (long)c * width);
+                    WinogradTransforms.Filter16(weight + ((long)(o0 + j) * c + i) * 9, 9 * c, rotate: false, block + (long)i * width + j, positionStride);
+            for (; j < channels; j++)
+                for (int i = 0; i < c; i++)
+                    WinogradTransforms.Filter(weight + ((long)(o0 + j) * c + i) * 9, rotate: false, block + (long)i * width + j, positionStride);
         }
     }
 
