@@ -39,6 +39,9 @@ namespace Cnn.Backends.Cpu.Fast;
 /// <see cref="PooledWideConvolution"/> (the rule: <see cref="PooledWideFor"/>).
 /// A 3×3, stride-1 layer on a small plane (at most 14 tiles of 2×2 outputs, 64 or more channels) runs its
 /// forward pass by <see cref="WinogradChannelVectorConvolution"/> at every batch (the rule: <see cref="WinogradLanesFor"/>).
+/// A 3×3, stride-1 layer with 64 or more channels on a plane of 14×14 or more runs its inference forward
+/// pass by Winograd's F(4×4, 3×3) with channels as lanes (<see cref="Winograd4x4Convolution"/>) from the
+/// third call in a row with the same weights (the rule: <see cref="Winograd4x4For"/>).
 /// Every buffer but the geometry comes from the backend's <see cref="CpuWorkspace"/>, shared with
 /// the other layers.
 /// </summary>
