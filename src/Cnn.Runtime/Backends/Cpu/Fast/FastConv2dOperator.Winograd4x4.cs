@@ -58,6 +58,13 @@ internal sealed unsafe partial class FastConv2dOperator
         {
             _winograd4x4Finite = PooledDirectConvolution.IsFinite(_weight, _g.WeightSize);
             Winograd4x4Lanes.PackWeights(_g, _weight, _winograd4x4Weights);
+            // The paths that ran the first calls kept their own copies: they are not read while these weights stay.
+            if (_winograd4x4Finite)
+            {
+                _packed?.Release();
+                _widePacked?.Release();
+                _winogradFilters?.Release();
+            }
         }
         if (!_winograd4x4Finite) return false;
         _winograd4x4Rows = batch < _workers;

@@ -78,6 +78,13 @@ internal sealed unsafe class PackedWeightCache
         return true;
     }
 
+    /// <summary>Drops the kept copy, when another path has taken the weights over; a later <see cref="Find"/> keeps a new one as before.</summary>
+    public void Release()
+    {
+        _memory = null;
+        _kept = null;
+    }
+
     /// <summary>Bytes held by the kept copy, for tests and profiles.</summary>
     public long AllocatedBytes => _memory is null ? 0 : _memory.LongLength * sizeof(float);
 

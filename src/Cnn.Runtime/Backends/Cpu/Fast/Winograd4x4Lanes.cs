@@ -42,16 +42,22 @@ internal static unsafe class Winograd4x4Lanes
     public static long GroupSize(in Conv2dGeometry g) => (long)Positions * GroupTiles * RoundUp(g.InChannels) + Positions * GroupTiles * BlockChannels;
 
     /// <summary>
-    /// Transforms <paramref name="weight"/> ([OutChannels][InChannels][3][3]) in double precision:
+    /// Transforms <paramref name="weight"/> ([OutChannels][InChannels][3][3]):
     /// packed[((b·36 + p)·InChannels + c)·32 + j] = (G g Gᵀ)[p] of output channel 32·b + j and input
-    /// channel c, 0 for the lanes past OutChannels.
+    /// channel c, 0 for the lanes past OutChannels. Sixteen output channels at a time in float
+    /// (<see cref="FilterTransform16"/>), a last few one by one in double.
     /// </summary>
     public static void PackWeights(in Conv2dGeometry g, float* weight, float* packed)
     {
         int channels = g.InChannels;
         new Span<float>(packed, PackedWeightsSize(g)).Clear();
+        int vectorized = g.OutChannels / Lanes * Lanes;
+        for (int o = 0; o < vectorized; o += Lanes)
+            for (int c = 0; c < channels; c++)
+                FilterTransform16(weight + ((long)o * channels + c) * 9, 9 * channels,
+                    packed + ((long)(o / BlockChannels) * Positions * channels + c) * BlockChannels + o % BlockChannels, (long)channels * BlockChannels);
         Span<double> u = stackalloc double[Positions];
-        for (int o = 0; o < g.OutChannels; o++)
+        for (int o = vectorized; o < g.OutChannels; o++)
             for (int c = 0; c < channels; c++)
             {
                 FilterTransform(weight + ((long)o * channels + c) * 9, u);
@@ -84,6 +90,51 @@ internal static unsafe class Winograd4x4Lanes
             u[i * 6 + 4] = g0 / 24 - g1 / 12 + g2 / 6;
             u[i * 6 + 5] = g2;
         }
+    }
+
+    /// <summary>
+    /// <see cref="FilterTransform"/> of sixteen filters at once, in float: filter l's taps start at
+    /// <paramref name="g"/> + l·<paramref name="filterStride"/>, and its position p goes to
+    /// <paramref name="u"/>[p·<paramref name="positionStride"/> + l].
+    /// </summary>
+    [SkipLocalsInit]
+    private static void FilterTransform16(float* g, int filterStride, float* u, long positionStride)
+    {
+        // The taps tap-major, sixteen filters to a row.
+        float* taps = stackalloc float[9 * Lanes];
+        for (int l = 0; l < Lanes; l++)
+            for (int t = 0; t < 9; t++) taps[t * Lanes + l] = g[(long)l * filterStride + t];
+        // G g: row i, column j at rows[3i + j]; then each row times Gᵀ.
+        Vector512<float>* rows = stackalloc Vector512<float>[18];
+        for (int j = 0; j < 3; j++)
+            FilterRows(Vector512.Load(taps + j * Lanes), Vector512.Load(taps + (3 + j) * Lanes), Vector512.Load(taps + (6 + j) * Lanes),
+                out rows[j], out rows[3 + j], out rows[6 + j], out rows[9 + j], out rows[12 + j], out rows[15 + j]);
+        for (int i = 0; i < 6; i++)
+        {
+            FilterRows(rows[3 * i], rows[3 * i + 1], rows[3 * i + 2],
+                out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3, out Vector512<float> r4, out Vector512<float> r5);
+            float* p = u + 6 * i * positionStride;
+            r0.Store(p);
+            r1.Store(p + positionStride);
+            r2.Store(p + 2 * positionStride);
+            r3.Store(p + 3 * positionStride);
+            r4.Store(p + 4 * positionStride);
+            r5.Store(p + 5 * positionStride);
+        }
+    }
+
+    /// <summary>G x for three values: x0/4, −(x0 + x1 + x2)/6, −(x0 − x1 + x2)/6, x0/24 + x1/12 + x2/6, x0/24 − x1/12 + x2/6, x2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FilterRows(Vector512<float> x0, Vector512<float> x1, Vector512<float> x2,
+        out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3, out Vector512<float> r4, out Vector512<float> r5)
+    {
+        Vector512<float> sixth = Vector512.Create(1f / 6), outer = x0 + x2, edges = Vector512.FusedMultiplyAdd(x0, Vector512.Create(1f / 24), x2 * sixth);
+        r0 = x0 * Vector512.Create(0.25f);
+        r1 = -(outer + x1) * sixth;
+        r2 = (x1 - outer) * sixth;
+        r3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(1f / 12), edges);
+        r4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(-1f / 12), edges);
+        r5 = x2;
     }
 
     /// <summary>
