@@ -285,12 +285,13 @@ public class FastEquivalenceTests
     }
 
     [Theory]
-    [InlineData(0.9f, 0.1f, 0.01f, false, false)]
-    [InlineData(0.9f, 0f, 0f, true, true)]
-    [InlineData(0f, 0f, 0.001f, false, false)]
-    public void SgdStep_FastMatchesReferenceBitForBit(float momentum, float dampening, float weightDecay, bool nesterov, bool first)
+    [InlineData(0.9f, 0.1f, 0.01f, false, false, 1027)]
+    [InlineData(0.9f, 0f, 0f, true, true, 1027)]
+    [InlineData(0f, 0f, 0.001f, false, false, 1027)]
+    [InlineData(0.9f, 0.1f, 0.01f, false, false, 70_001)] // shared by the two workers, the last share ending in the scalar tail
+    [InlineData(0f, 0f, 0.001f, false, false, 70_001)]
+    public void SgdStep_FastMatchesReferenceBitForBit(float momentum, float dampening, float weightDecay, bool nesterov, bool first, int n)
     {
-        const int n = 1027;
         float[] p = TestArrays.UniformSingle(131, n), g = TestArrays.UniformSingle(132, n), v = TestArrays.UniformSingle(133, n);
         var settings = new SgdStepSettings(0.05f, momentum, dampening, weightDecay, nesterov, first);
         (float[] p, float[] v) Run(CpuKernels kernels)
@@ -308,12 +309,12 @@ public class FastEquivalenceTests
     }
 
     [Theory]
-    [InlineData(0f, false, 1)]
-    [InlineData(0.01f, false, 3)]
-    [InlineData(0.01f, true, 10)]
-    public void AdamStep_FastMatchesReferenceBitForBit(float weightDecay, bool decoupled, int step)
+    [InlineData(0f, false, 1, 1029)]
+    [InlineData(0.01f, false, 3, 1029)]
+    [InlineData(0.01f, true, 10, 1029)]
+    [InlineData(0.01f, false, 3, 70_003)] // shared by the two workers
+    public void AdamStep_FastMatchesReferenceBitForBit(float weightDecay, bool decoupled, int step, int n)
     {
-        const int n = 1029;
         float[] p = TestArrays.UniformSingle(141, n), g = TestArrays.UniformSingle(142, n), m = TestArrays.UniformSingle(143, n), v = TestArrays.UniformSingle(144, n, 0, 1);
         var settings = new AdamStepSettings(0.001f, 0.9f, 0.999f, 1e-8f, weightDecay, decoupled, step);
         (float[] p, float[] m, float[] v) Run(CpuKernels kernels)

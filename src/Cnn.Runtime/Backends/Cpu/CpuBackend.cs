@@ -19,6 +19,7 @@ public sealed class CpuBackend : IBackend
 
     // The fast kernels' Add, shared over the workers (null for the reference kernels).
     private readonly Fast.ElementwiseSum? _sum;
+    private readonly Fast.ParallelOptimizerSteps? _steps;
 
     /// <param name="kernels">Which kernels to run.</param>
     /// <param name="threads">Threads for the fast kernels, the caller's included; 0 means <see cref="Environment.ProcessorCount"/>.</param>
@@ -36,7 +37,11 @@ public sealed class CpuBackend : IBackend
         Kernels = kernels;
         Threads = kernels == CpuKernels.Reference ? 1 : threads == 0 ? Environment.ProcessorCount : threads;
         if (kernels == CpuKernels.Fast) _pool = new Fast.WorkerPool(Threads, precision == MatrixPrecision.BFloat16 ? Fast.GemmKernel.Bf16 : null);
-        if (_pool is not null) _sum = new Fast.ElementwiseSum(_pool);
+        if (_pool is not null)
+        {
+            _sum = new Fast.ElementwiseSum(_pool);
+            _steps = new Fast.ParallelOptimizerSteps(_pool);
+        }
     }
 
     /// <summary>The arithmetic of the matrix products, chosen at construction.</summary>
@@ -201,26 +206,30 @@ public sealed class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void SgdStep(Tensor parameters, Tensor gradients, Tensor velocity, in SgdStepSettings settings)
+    public unsafe void SgdStep(Tensor parameters, Tensor gradients, Tensor velocity, in SgdStepSettings settings)
     {
         int n = parameters.Length;
         Span<float> p = CpuTensor.Span(parameters, n, nameof(parameters));
         Span<float> g = CpuTensor.Span(gradients, n, nameof(gradients));
         Span<float> v = settings.Momentum != 0f ? CpuTensor.Span(velocity, n, nameof(velocity)) : default;
-        if (Kernels == CpuKernels.Fast) Fast.FastOptimizers.SgdStep(p, g, v, settings);
+        if (_steps is not null)
+            _steps.Sgd(CpuTensor.Pointer(parameters, n, nameof(parameters)), CpuTensor.Pointer(gradients, n, nameof(gradients)),
+                settings.Momentum != 0f ? CpuTensor.Pointer(velocity, n, nameof(velocity)) : null, n, settings);
         else SgdReference.Step<float>(p, g, v, settings);
         parameters.Buffer.MarkWritten();
     }
 
     /// <inheritdoc/>
-    public void AdamStep(Tensor parameters, Tensor gradients, Tensor firstMoment, Tensor secondMoment, in AdamStepSettings settings)
+    public unsafe void AdamStep(Tensor parameters, Tensor gradients, Tensor firstMoment, Tensor secondMoment, in AdamStepSettings settings)
     {
         int n = parameters.Length;
         Span<float> p = CpuTensor.Span(parameters, n, nameof(parameters));
         Span<float> g = CpuTensor.Span(gradients, n, nameof(gradients));
         Span<float> m = CpuTensor.Span(firstMoment, n, nameof(firstMoment));
         Span<float> v = CpuTensor.Span(secondMoment, n, nameof(secondMoment));
-        if (Kernels == CpuKernels.Fast) Fast.FastOptimizers.AdamStep(p, g, m, v, settings);
+        if (_steps is not null)
+            _steps.Adam(CpuTensor.Pointer(parameters, n, nameof(parameters)), CpuTensor.Pointer(gradients, n, nameof(gradients)),
+                CpuTensor.Pointer(firstMoment, n, nameof(firstMoment)), CpuTensor.Pointer(secondMoment, n, nameof(secondMoment)), n, settings);
         else AdamReference.Step<float>(p, g, m, v, settings);
         parameters.Buffer.MarkWritten();
     }
