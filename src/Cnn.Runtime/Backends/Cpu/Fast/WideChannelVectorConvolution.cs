@@ -148,6 +148,37 @@ internal sealed unsafe class WideChannelVectorConvolution
     }
 
     /// <summary>
+    /// The geometry whose forward pass is the input gradient of <paramref name="g"/>'s (stride 1,
+    /// undilated, ungrouped, padded by less than the kernel): dY, K channels of OutHeight × OutWidth,
+    /// padded by kernel − 1 − padding, into C channels of InHeight × InWidth, with the filters turned
+    /// by 180° and input and output channels swapped (<see cref="PackInputGradientWeights"/>).
+    /// </summary>
+    public static Conv2dGeometry InputGradientGeometry(in Conv2dGeometry g) =>
+        new(g.MaxBatch, g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, g.InHeight, g.InWidth, g.KernelHeight, g.KernelWidth,
+            1, 1, g.KernelHeight - 1 - g.PaddingHeight, g.KernelWidth - 1 - g.PaddingWidth, 1, 1, 1, false);
+
+    /// <summary>
+    /// <see cref="PackWeights"/> of the <see cref="InputGradientGeometry"/>'s filters, straight from
+    /// <paramref name="g"/>'s: w'[c][k][i][j] = w[k][c][kh − 1 − i][kw − 1 − j].
+    /// </summary>
+    public static void PackInputGradientWeights(in Conv2dGeometry g, float* weight, float* packed)
+    {
+        int kh = g.KernelHeight, kw = g.KernelWidth, taps = kh * kw, depth = g.OutChannels * taps;
+        for (int o0 = 0; o0 < g.InChannels; o0 += BlockChannels)
+        {
+            int channels = Math.Min(BlockChannels, g.InChannels - o0), width = channels > Lanes ? BlockChannels : Lanes;
+            float* block = packed + (long)o0 * depth;
+            new Span<float>(block, depth * width).Clear();
+            for (int k = 0; k < g.OutChannels; k++)
+                for (int j = 0; j < channels; j++)
+                {
+                    float* filter = weight + ((long)k * g.InChannels + o0 + j) * taps;
+                    for (int t = 0; t < taps; t++) block[((long)k * taps + t) * width + j] = filter[taps - 1 - t];
+                }
+        }
+    }
+
+    /// <summary>
     /// Worker <paramref name="worker"/>'s share of one image split among <paramref name="workers"/>:
     /// blocks of output channels when there are enough to go round evenly, else bands of output rows
     /// (pairs of rows where segments take two), all channels.
