@@ -109,9 +109,7 @@ internal sealed unsafe partial class FastConv2dOperator
     /// </summary>
     private void FinishAndPoolUnpooled(int n)
     {
-        float* output = _output + (long)n * _g.OutputSize;
-        int plane = _g.OutHeight * _g.OutWidth;
-        for (int o = 0; o < _g.OutChannels; o++) _callEpilogue!.Apply(output + (long)o * plane, output + (long)o * plane, plane, o);
+        FinishRows(_output + (long)n * _g.OutputSize, 0, _g.OutHeight, _callEpilogue);
         _fusedPool!.ForwardImages(_output, _pooled, n, n + 1);
     }
 }

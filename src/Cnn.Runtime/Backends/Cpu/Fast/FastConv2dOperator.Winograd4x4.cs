@@ -80,15 +80,7 @@ internal sealed unsafe partial class FastConv2dOperator
     {
         // The bias or an epilogue applied lane by lane; any other epilogue after, on the channel rows.
         ChannelEpilogue? epilogue = _callEpilogue;
-        bool lanes = epilogue is null || PooledWideConvolution.Takes(epilogue);
-        float* scale = null, shift = epilogue is null ? _bias : null;
-        float slope = 1f;
-        if (epilogue is not null && lanes)
-        {
-            scale = epilogue.ScalePointer;
-            shift = epilogue.ShiftPointer;
-            slope = epilogue.SelectSlope;
-        }
+        bool lanes = LaneFinish(out float* scale, out float* shift, out float slope);
         Winograd4x4Convolution kernel = _winograd4x4!;
         float* workspace = _ws.Get(CpuWorkspace.Region.Columns, worker);
         (int first, int end) = _winograd4x4Rows ? (0, _batch) : WorkerPool.Share(_batch, worker, workers);
@@ -123,17 +115,5 @@ internal sealed unsafe partial class FastConv2dOperator
         int count = (y1 - y0) * _g.OutWidth;
         for (int o = 0; o < _g.OutChannels; o++)
             whole.AsSpan(o * _outPlane + y0 * _g.OutWidth, count).CopyTo(new Span<float>(output + (long)o * _outPlane + (long)y0 * _g.OutWidth, count));
-    }
-
-    /// <summary>Output rows [y0, y1) of every channel finished in place: by <paramref name="epilogue"/>, else by the bias (if any).</summary>
-    private void FinishRows(float* output, int y0, int y1, ChannelEpilogue? epilogue)
-    {
-        int count = (y1 - y0) * _g.OutWidth;
-        for (int o = 0; o < _g.OutChannels; o++)
-        {
-            float* row = output + (long)o * _outPlane + (long)y0 * _g.OutWidth;
-            if (epilogue is not null) epilogue.Apply(row, row, count, o);
-            else if (_bias != null) RowOps.AddScalar(row, count, _bias[o]);
-        }
     }
 }

@@ -88,22 +88,13 @@ internal sealed unsafe partial class FastConv2dOperator
         }
         // The bias or an epilogue applied lane by lane; any other epilogue after, on the channel rows.
         ChannelEpilogue? epilogue = _callEpilogue;
-        bool lanes = epilogue is null || PooledWideConvolution.Takes(epilogue);
-        float* scale = null, shift = epilogue is null ? _bias : null;
-        float slope = 1f;
-        if (epilogue is not null && lanes)
-        {
-            scale = epilogue.ScalePointer;
-            shift = epilogue.ShiftPointer;
-            slope = epilogue.SelectSlope;
-        }
+        bool lanes = LaneFinish(out float* scale, out float* shift, out float slope);
         if (_winogradLanesSplit)
         {
             (int b0, int b1) = WorkerPool.Share(kernel.Blocks, worker, workers);
             kernel.Forward(_winogradLanesShared, _packedWeights, scale, shift, slope, _splitOutput, b0, b1, work);
             if (!lanes)
-                for (int o = b0 * WideChannelVectorConvolution.BlockChannels; o < Math.Min(_g.OutChannels, b1 * WideChannelVectorConvolution.BlockChannels); o++)
-                    epilogue!.Apply(_splitOutput + (long)o * _outPlane, _splitOutput + (long)o * _outPlane, _outPlane, o);
+                FinishRows(_splitOutput, 0, _g.OutHeight, epilogue, b0 * WideChannelVectorConvolution.BlockChannels, Math.Min(_g.OutChannels, b1 * WideChannelVectorConvolution.BlockChannels));
             return;
         }
         (int first, int end) = WorkerPool.Share(_batch, worker, workers);
@@ -112,8 +103,7 @@ internal sealed unsafe partial class FastConv2dOperator
             float* output = _output + (long)n * _g.OutputSize;
             kernel.TransformInput(_input + (long)n * _g.InputSize, 0, _g.InChannels, own, work);
             kernel.Forward(own, _packedWeights, scale, shift, slope, output, 0, kernel.Blocks, work);
-            if (!lanes)
-                for (int o = 0; o < _g.OutChannels; o++) epilogue!.Apply(output + (long)o * _outPlane, output + (long)o * _outPlane, _outPlane, o);
+            if (!lanes) FinishRows(output, 0, _g.OutHeight, epilogue);
             PoolImages(n, n + 1);
         }
     }

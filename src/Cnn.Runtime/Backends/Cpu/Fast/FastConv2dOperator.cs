@@ -610,6 +610,38 @@ internal sealed unsafe partial class FastConv2dOperator : IConv2dOperator, IFuse
         }
     }
 
+    /// <summary>
+    /// This call's finish as the channel-lane kernels take it, lane by lane: the epilogue's scale,
+    /// shift and negative slope where <see cref="PooledWideConvolution.Takes"/> it, else none (null,
+    /// null, 1); without an epilogue the bias as the shift. Returns false for an epilogue taken on the
+    /// rows afterwards (<see cref="FinishRows"/>).
+    /// </summary>
+    private bool LaneFinish(out float* scale, out float* shift, out float slope)
+    {
+        ChannelEpilogue? epilogue = _callEpilogue;
+        bool lanes = epilogue is null || PooledWideConvolution.Takes(epilogue);
+        bool takesEpilogue = epilogue is not null && lanes;
+        scale = takesEpilogue ? epilogue!.ScalePointer : null;
+        shift = takesEpilogue ? epilogue!.ShiftPointer : epilogue is null ? _bias : null;
+        slope = takesEpilogue ? epilogue!.SelectSlope : 1f;
+        return lanes;
+    }
+
+    /// <summary>
+    /// Output rows [y0, y1) of channels [<paramref name="firstChannel"/>, <paramref name="endChannel"/>)
+    /// (all by default) of one image, finished in place: by <paramref name="epilogue"/>, else by the bias (if any).
+    /// </summary>
+    private void FinishRows(float* output, int y0, int y1, ChannelEpilogue? epilogue, int firstChannel = 0, int endChannel = -1)
+    {
+        int count = (y1 - y0) * _g.OutWidth;
+        for (int o = firstChannel, end = endChannel < 0 ? _g.OutChannels : endChannel; o < end; o++)
+        {
+            float* row = output + (long)o * _outPlane + (long)y0 * _g.OutWidth;
+            if (epilogue is not null) epilogue.Apply(row, row, count, o);
+            else if (_bias != null) RowOps.AddScalar(row, count, _bias[o]);
+        }
+    }
+
     /// <summary>Pools images [first, end), which this worker has just finished, when the call has a fused pool.</summary>
     private void PoolImages(int first, int end)
     {
