@@ -11,6 +11,27 @@ namespace Cnn.Runtime.Tests.Backends;
 internal static class EpilogueReference
 {
     /// <summary>
+    /// The epilogue the fused-kernel tests name: "relu", "leaky" (slope 0.2), "sigmoid", "bn-relu" and
+    /// "bn-negative-relu" (batch norm, then ReLU), "plain" (none);
+    /// "relu-pool" is "relu" with <paramref name="pool"/>.
+    /// </summary>
+    public static Epilogue Named(string name, Conv2dGeometry g, Pool2dGeometry pool)
+    {
+        var norm = new BatchNormGeometry(g.MaxBatch, g.OutChannels, g.OutHeight * g.OutWidth, 1e-3f, 0.1f);
+        ActivationGeometry Activation(ActivationKind kind, float slope = 0.01f) => new(kind, g.MaxBatch, g.OutputSize, slope);
+        return name switch
+        {
+            "relu" => new Epilogue(Activation: Activation(ActivationKind.ReLU)),
+            "relu-pool" => new Epilogue(Activation: Activation(ActivationKind.ReLU)) with { Pool = pool },
+            "leaky" => new Epilogue(Activation: Activation(ActivationKind.LeakyReLU, 0.2f)),
+            "sigmoid" => new Epilogue(Activation: Activation(ActivationKind.Sigmoid)),
+            "bn-relu" or "bn-negative-relu" => new Epilogue(norm, Activation(ActivationKind.ReLU)),
+            "plain" => Epilogue.None,
+            _ => throw new ArgumentException(name),
+        };
+    }
+
+    /// <summary>
     /// Applies <paramref name="epilogue"/>'s batch norm and activation in place to
     /// <paramref name="values"/>, the convolution's output of <paramref name="batch"/> images in <paramref name="g"/>'s layout.
     /// </summary>

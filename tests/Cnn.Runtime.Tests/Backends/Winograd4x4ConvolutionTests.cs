@@ -84,18 +84,7 @@ public class Winograd4x4ConvolutionTests
         int c = g.OutChannels;
         bool pool = epilogueName == "relu-pool";
         Pool2dGeometry poolGeometry = Geometries.Pool(PoolKind.Max, g.MaxBatch, c, g.OutHeight, g.OutWidth, 3, 2);
-        var norm = new BatchNormGeometry(g.MaxBatch, c, g.OutHeight * g.OutWidth, 1e-3f, 0.1f);
-        ActivationGeometry Activation(ActivationKind kind, float slope = 0.01f) => new(kind, g.MaxBatch, g.OutputSize, slope);
-        Epilogue epilogue = epilogueName switch
-        {
-            "relu" => new Epilogue(Activation: Activation(ActivationKind.ReLU)),
-            "relu-pool" => new Epilogue(Activation: Activation(ActivationKind.ReLU)) with { Pool = poolGeometry },
-            "leaky" => new Epilogue(Activation: Activation(ActivationKind.LeakyReLU, 0.2f)),
-            "sigmoid" => new Epilogue(Activation: Activation(ActivationKind.Sigmoid)),
-            "bn-relu" => new Epilogue(norm, Activation(ActivationKind.ReLU)),
-            "plain" => Epilogue.None,
-            _ => throw new ArgumentException(epilogueName),
-        };
+        Epilogue epilogue = EpilogueReference.Named(epilogueName, g, poolGeometry);
         ulong s = (ulong)(2000 + 10 * seed);
         float[] w = TestArrays.UniformSingle(s, g.WeightSize, -0.2f, 0.2f), b = TestArrays.UniformSingle(s + 1, c);
         if (badWeight >= 0) w[badWeight] = float.NaN;

@@ -45,18 +45,7 @@ public class WinogradChannelVectorConvolutionTests
         int c = g.OutChannels;
         bool pool = epilogueName == "relu-pool";
         Pool2dGeometry poolGeometry = Geometries.Pool(PoolKind.Max, g.MaxBatch, c, g.OutHeight, g.OutWidth, 3, 2);
-        var norm = new BatchNormGeometry(g.MaxBatch, c, g.OutHeight * g.OutWidth, 1e-3f, 0.1f);
-        ActivationGeometry Activation(ActivationKind kind, float slope = 0.01f) => new(kind, g.MaxBatch, g.OutputSize, slope);
-        Epilogue epilogue = epilogueName switch
-        {
-            "relu" => new Epilogue(Activation: Activation(ActivationKind.ReLU)),
-            "relu-pool" => new Epilogue(Activation: Activation(ActivationKind.ReLU)) with { Pool = poolGeometry },
-            "leaky" => new Epilogue(Activation: Activation(ActivationKind.LeakyReLU, 0.2f)),
-            "sigmoid" => new Epilogue(Activation: Activation(ActivationKind.Sigmoid)),
-            "bn-negative-relu" => new Epilogue(norm, Activation(ActivationKind.ReLU)),
-            "plain" => Epilogue.None,
-            _ => throw new ArgumentException(epilogueName),
-        };
+        Epilogue epilogue = EpilogueReference.Named(epilogueName, g, poolGeometry);
         ulong s = (ulong)(1000 + 10 * seed);
         float[] w = TestArrays.UniformSingle(s, g.WeightSize), b = TestArrays.UniformSingle(s + 1, c);
         float[] gamma = TestArrays.UniformSingle(s + 2, c, -1.5f, 1.5f);
